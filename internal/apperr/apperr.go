@@ -1,0 +1,101 @@
+// Package apperr is the one error type the service layer returns. Each API maps a Kind to its
+// wire form exactly once (handlers/problem.go, graph/errors.go); nothing here knows about HTTP.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is the machine-readable error code shared by REST and GraphQL.
+type Kind string
+
+const (
+	BadRequest         Kind = "BAD_REQUEST"
+	Unauthenticated    Kind = "UNAUTHENTICATED"
+	Forbidden          Kind = "FORBIDDEN"
+	NotFound           Kind = "NOT_FOUND"
+	Conflict           Kind = "CONFLICT"
+	PreconditionFailed Kind = "PRECONDITION_FAILED"
+	PayloadTooLarge    Kind = "PAYLOAD_TOO_LARGE"
+	ValidationFailed   Kind = "VALIDATION_FAILED"
+	AccountLocked      Kind = "ACCOUNT_LOCKED"
+	RateLimited        Kind = "RATE_LIMITED"
+	Internal           Kind = "INTERNAL"
+	Unavailable        Kind = "UNAVAILABLE"
+)
+
+// FieldError names one failing input field by its path in the input (`email`, `street[0]`).
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a classified error. Message is safe to show to the caller; Err (the cause) is not.
+type Error struct {
+	Kind    Kind
+	Message string
+	Fields  []FieldError
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Kind, e.Message, e.Err)
+	}
+	return string(e.Kind) + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error of kind k with a caller-facing message.
+func New(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap classifies a cause without exposing it to the caller.
+func Wrap(k Kind, err error, message string) *Error {
+	return &Error{Kind: k, Message: message, Err: err}
+}
+
+// As returns the *Error in err's chain, or an INTERNAL error wrapping err.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Kind: Internal, Message: "An internal error occurred.", Err: err}
+}
+
+// KindOf returns the Kind of err, INTERNAL when it is not classified.
+func KindOf(err error) Kind { return As(err).Kind }
+
+// NotFoundf is the usual "no such object" error; it never says whether the object exists for someone else.
+func NotFoundf(what string) *Error { return New(NotFound, "%s not found.", what) }
+
+// Fields collects field errors; Err returns a VALIDATION_FAILED error listing all of them, or nil.
+type Fields []FieldError
+
+// Add records that field fails with message.
+func (f *Fields) Add(field, message string) {
+	*f = append(*f, FieldError{Field: field, Message: message})
+}
+
+// Err returns nil when no field failed.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	msg := "The input is invalid."
+	if len(f) == 1 {
+		msg = f[0].Message
+	}
+	return &Error{Kind: ValidationFailed, Message: msg, Fields: f}
+}
+
+// Invalid is a VALIDATION_FAILED error for a single field.
+func Invalid(field, message string) error {
+	var f Fields
+	f.Add(field, message)
+	return f.Err()
+}

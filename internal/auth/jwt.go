@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Audiences of access tokens.
+const (
+	AudienceCustomer = "customer"
+	AudienceAdmin    = "admin"
+	issuer           = "clientele"
+	leeway           = 30 * time.Second
+)
+
+// Claims are the claims of an access token.
+type Claims struct {
+	jwt.RegisteredClaims
+	// Stamp is a digest of the subject's security stamp at issue time; a changed stamp
+	// (password change, lock, deactivation) invalidates every earlier token.
+	Stamp string `json:"sst"`
+	// Session is the refresh-token family the token was issued with.
+	Session string `json:"sid,omitempty"`
+}
+
+// Signer issues and verifies HS256 access tokens.
+type Signer struct {
+	secret  []byte
+	ttl     time.Duration
+	parsers map[string]*jwt.Parser // by audience
+}
+
+// NewSigner returns a signer with secret and access-token lifetime ttl.
+func NewSigner(secret []byte, ttl time.Duration) *Signer {
+	s := &Signer{secret: secret, ttl: ttl, parsers: map[string]*jwt.Parser{}}
+	for _, aud := range []string{AudienceCustomer, AudienceAdmin} {
+		s.parsers[aud] = jwt.NewParser(
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithIssuer(issuer),
+			jwt.WithAudience(aud),
+			jwt.WithLeeway(leeway),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+		)
+	}
+	return s
+}
+
+// TTL is the access-token lifetime.
+func (s *Signer) TTL() time.Duration { return s.ttl }
+
+// Issue signs a token for subject in audience; it returns the token and its claims.
+func (s *Signer) Issue(audience, subject, stamp, session, jti string, now time.Time) (string, Claims, error) {
+	c := Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    issuer,
+			Subject:   subject,
+			Audience:  jwt.ClaimStrings{audience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.ttl)),
+			ID:        jti,
+		},
+		Stamp:   StampDigest(stamp),
+		Session: session,
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.secret)
+	return tok, c, err
+}
+
+// ErrInvalidToken is returned for any token that must not be accepted; the reason is not told
+// to the caller.
+var ErrInvalidToken = errors.New("invalid token")
+
+// Verify checks signature, algorithm, issuer, audience and expiry.
+func (s *Signer) Verify(token, audience string) (Claims, error) {
+	parser, ok := s.parsers[audience]
+	if !ok {
+		return Claims{}, ErrInvalidToken
+	}
+	var c Claims
+	_, err := parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
+	if err != nil || c.Subject == "" || c.ID == "" {
+		return Claims{}, ErrInvalidToken
+	}
+	return c, nil
+}
+
+// StampDigest is what a token carries of a security stamp: the stamp itself never leaves the server.
+func StampDigest(stamp string) string {
+	sum := sha256.Sum256([]byte("clientele-stamp:" + stamp))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}

@@ -1,0 +1,135 @@
+// Package config reads the service's settings from the environment, once, with defaults.
+// No other package calls os.Getenv.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service. Secrets are masked by String.
+type Config struct {
+	Addr                 string
+	DatabaseURL          string
+	PublicURL            string
+	JWTSecret            string
+	AccessTokenTTL       time.Duration
+	RefreshTokenTTL      time.Duration
+	PasswordMinLength    int
+	LockoutThreshold     int
+	LockoutDuration      time.Duration
+	AdminEmail           string
+	AdminPassword        string
+	LogLevel             string
+	ShutdownTimeout      time.Duration
+	CompanyDefaultStatus string
+}
+
+// Load reads the environment through getenv (os.Getenv in production, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Addr:                 r.str("CLIENTELE_ADDR", ":8080"),
+		DatabaseURL:          r.str("CLIENTELE_DATABASE_URL", "sqlite:clientele.db"),
+		PublicURL:            strings.TrimRight(r.str("CLIENTELE_PUBLIC_URL", "http://localhost:8080"), "/"),
+		JWTSecret:            r.str("CLIENTELE_JWT_SECRET", ""),
+		AccessTokenTTL:       r.duration("CLIENTELE_ACCESS_TOKEN_TTL", 15*time.Minute),
+		RefreshTokenTTL:      r.duration("CLIENTELE_REFRESH_TOKEN_TTL", 30*24*time.Hour),
+		PasswordMinLength:    r.int("CLIENTELE_PASSWORD_MIN_LENGTH", 10),
+		LockoutThreshold:     r.int("CLIENTELE_LOCKOUT_THRESHOLD", 5),
+		LockoutDuration:      r.duration("CLIENTELE_LOCKOUT_DURATION", 15*time.Minute),
+		AdminEmail:           r.str("CLIENTELE_ADMIN_EMAIL", ""),
+		AdminPassword:        r.str("CLIENTELE_ADMIN_PASSWORD", ""),
+		LogLevel:             r.str("CLIENTELE_LOG_LEVEL", "info"),
+		ShutdownTimeout:      r.duration("CLIENTELE_SHUTDOWN_TIMEOUT", 15*time.Second),
+		CompanyDefaultStatus: r.str("CLIENTELE_COMPANY_DEFAULT_STATUS", "ACTIVE"),
+	}
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
+		return Config{}, fmt.Errorf("CLIENTELE_PASSWORD_MIN_LENGTH must be between 1 and 256")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		return Config{}, fmt.Errorf("CLIENTELE_JWT_SECRET must be at least 32 characters")
+	}
+	return c, nil
+}
+
+// FromEnv is Load(os.Getenv).
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// String renders the config for the start-up log with secrets masked.
+func (c Config) String() string {
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s",
+		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
+		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword))
+}
+
+func mask(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "***"
+}
+
+// MaskURL hides the password of a URL such as mysql://user:pass@host/db.
+func MaskURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	creds := u[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return u[:scheme+3] + creds[:i] + ":***" + u[at:]
+	}
+	return u
+}
+
+type reader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *reader) str(key, def string) string {
+	if v := strings.TrimSpace(r.getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) int(key string, def int) int {
+	v := r.getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		r.fail(fmt.Errorf("%s: %q is not a non-negative integer", key, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	v := r.getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(fmt.Errorf("%s: %q is not a positive duration such as 15m", key, v))
+		return def
+	}
+	return d
+}
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}

@@ -1,0 +1,154 @@
+// Package db opens Clientele's database (SQLite or MySQL/MariaDB) through GORM, carries
+// transactions on the context, and runs the versioned migrations.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects.
+const (
+	SQLite = "sqlite"
+	MySQL  = "mysql"
+)
+
+// DB is the service's handle on the database.
+type DB struct {
+	gorm    *gorm.DB
+	Dialect string
+}
+
+// Open connects to url: `sqlite:<path>` (`sqlite::memory:` for memory) or
+// `mysql://user:pass@host:port/db?param=value`.
+func Open(rawURL string) (*DB, error) {
+	dialector, dialect, err := dialectorFor(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// SQLite allows one writer; one connection turns lock contention into queueing
+		// (and is the only way an in-memory database is shared).
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxIdleConns(50)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	}
+	return &DB{gorm: g, Dialect: dialect}, nil
+}
+
+func dialectorFor(rawURL string) (gorm.Dialector, string, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(rawURL, "sqlite:")
+		if path == "" {
+			return nil, "", errors.New("database url: sqlite needs a path, as in sqlite:clientele.db")
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		dsn := path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		if path != ":memory:" {
+			dsn += "&_pragma=journal_mode(WAL)"
+		}
+		return sqlite.Open(dsn), SQLite, nil
+	case strings.HasPrefix(rawURL, "mysql://"):
+		dsn, err := MySQLDSN(rawURL)
+		if err != nil {
+			return nil, "", err
+		}
+		return mysql.Open(dsn), MySQL, nil
+	default:
+		return nil, "", fmt.Errorf("database url: want sqlite:<path> or mysql://user:pass@host:port/db, got %q", strings.SplitN(rawURL, ":", 2)[0])
+	}
+}
+
+// MySQLDSN turns mysql://user:pass@host:port/db?x=y into a go-sql-driver DSN with the
+// settings Clientele relies on (UTC times, interpolated parameters, utf8mb4).
+func MySQLDSN(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("database url: %w", err)
+	}
+	dbName := strings.TrimPrefix(u.Path, "/")
+	if dbName == "" || u.Host == "" {
+		return "", errors.New("database url: mysql needs a host and a database name, as in mysql://user:pass@host:3306/clientele")
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host += ":3306"
+	}
+	q := u.Query()
+	for k, v := range map[string]string{"parseTime": "true", "loc": "UTC", "interpolateParams": "true", "charset": "utf8mb4", "collation": "utf8mb4_unicode_ci"} {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	pass, _ := u.User.Password()
+	return fmt.Sprintf("%s:%s@tcp(%s)/%s?%s", u.User.Username(), pass, host, dbName, q.Encode()), nil
+}
+
+// Now is the clock of every stored time: UTC, microsecond precision (what DATETIME(6) keeps),
+// so a value read back equals the value written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// SQL returns the underlying pool (health checks, closing).
+func (d *DB) SQL() *sql.DB {
+	s, _ := d.gorm.DB()
+	return s
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.SQL().Close() }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.SQL().PingContext(ctx) }
+
+// Gorm returns the root handle; for callbacks and tests only.
+func (d *DB) Gorm() *gorm.DB { return d.gorm }
+
+type txKey struct{}
+
+// Tx runs fn in a transaction carried by ctx. An outer transaction on ctx is reused, so
+// service methods compose.
+func (d *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// Conn returns the transaction on ctx, or the pool bound to ctx.
+func (d *DB) Conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return d.gorm.WithContext(ctx)
+}

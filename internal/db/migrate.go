@@ -1,0 +1,64 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Migration is one versioned schema change. Statements are SQL understood by both SQLite
+// and MySQL; {{datetime}} and {{table}} are replaced per dialect.
+type Migration struct {
+	Version    int
+	Name       string
+	Statements []string
+}
+
+// Migrate applies, in order, every migration not yet recorded in schema_migrations.
+func (d *DB) Migrate(ctx context.Context) error {
+	conn := d.gorm.WithContext(ctx)
+	if err := conn.Exec(d.render(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INT NOT NULL PRIMARY KEY,
+		name VARCHAR(255) NOT NULL,
+		applied_at {{datetime}} NOT NULL
+	){{table}}`)).Error; err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var applied []int
+	if err := conn.Raw("SELECT version FROM schema_migrations").Scan(&applied).Error; err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	done := make(map[int]bool, len(applied))
+	for _, v := range applied {
+		done[v] = true
+	}
+	for _, m := range migrations {
+		if done[m.Version] {
+			continue
+		}
+		// MySQL commits DDL implicitly, so a failed migration may leave part of its work;
+		// the statements are written to be safe to re-run only as a whole migration on a fresh schema.
+		err := conn.Transaction(func(tx *gorm.DB) error {
+			for _, stmt := range m.Statements {
+				if err := tx.Exec(d.render(stmt)).Error; err != nil {
+					return fmt.Errorf("%w\n%s", err, stmt)
+				}
+			}
+			return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.Version, m.Name, Now()).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d %s: %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+func (d *DB) render(stmt string) string {
+	datetime, table := "DATETIME", ""
+	if d.Dialect == MySQL {
+		datetime, table = "DATETIME(6)", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+	}
+	return strings.NewReplacer("{{datetime}}", datetime, "{{table}}", table).Replace(stmt)
+}

@@ -1,0 +1,583 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/models"
+)
+
+// Permissions of admin operations on customers.
+const (
+	PermCustomersRead   = "customers:read"
+	PermCustomersWrite  = "customers:write"
+	PermCustomersDelete = "customers:delete"
+)
+
+// Profile is the part of a customer a person fills in; shared by registration and creation.
+type Profile struct {
+	Email           string
+	FirstName       string
+	MiddleName      *string
+	LastName        string
+	Prefix          *string
+	Suffix          *string
+	Phone           *string
+	DateOfBirth     *string
+	Gender          *string
+	TaxVat          *string
+	IsSubscribed    *bool
+	Locale          *string
+	OrderWebhookURL *string
+	Attributes      []models.Attribute
+}
+
+// RegisterInput is a self-service sign-up.
+type RegisterInput struct {
+	Profile
+	Password        string
+	ConfirmPassword string
+}
+
+// CreateCustomerInput is an admin creating a customer; without Password it has no account yet.
+type CreateCustomerInput struct {
+	Profile
+	Password         *string
+	Status           *string
+	OnboardingStatus *string
+	ExternalID       *string
+	Metadata         map[string]any
+}
+
+// Clearable is a merge-patch field that may be cleared: Set with a nil Value means null.
+type Clearable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// CustomerPatch is a merge patch of a customer. Nil pointers are absent fields.
+type CustomerPatch struct {
+	Email            *string
+	FirstName        *string
+	LastName         *string
+	Gender           *string
+	IsSubscribed     *bool
+	OnboardingStatus *string
+	Attributes       *[]models.Attribute
+	MiddleName       Clearable[string]
+	Prefix           Clearable[string]
+	Suffix           Clearable[string]
+	Phone            Clearable[string]
+	DateOfBirth      Clearable[string]
+	TaxVat           Clearable[string]
+	OrderWebhookURL  Clearable[string]
+	Locale           Clearable[string]
+
+	// Admin only.
+	Status     *string
+	ExternalID Clearable[string]
+	Metadata   *map[string]any
+
+	// Self-service only: required to change the email.
+	CurrentPassword *string
+}
+
+// Register signs a person up. Anyone may call it.
+func (s *Service) Register(ctx context.Context, actor auth.Principal, in RegisterInput) (models.Customer, error) {
+	c := s.newCustomer(in.Profile)
+	var f apperr.Fields
+	s.checkProfile(&f, &c, in.Attributes)
+	s.checkNewPassword(&f, "password", in.Password, c.Email)
+	if in.ConfirmPassword != in.Password {
+		f.Add("confirmPassword", "Passwords do not match.")
+	}
+	if err := f.Err(); err != nil {
+		return models.Customer{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return models.Customer{}, dbErr(err, "", "")
+	}
+	c.PasswordHash = &hash
+	return c, s.insertCustomer(ctx, actor, &c)
+}
+
+// CreateCustomer is an admin creating a customer.
+func (s *Service) CreateCustomer(ctx context.Context, actor auth.Principal, in CreateCustomerInput) (models.Customer, error) {
+	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
+		return models.Customer{}, err
+	}
+	c := s.newCustomer(in.Profile)
+	if in.Status != nil {
+		c.Status = *in.Status
+	}
+	if in.OnboardingStatus != nil {
+		c.OnboardingStatus = *in.OnboardingStatus
+	}
+	c.ExternalID = trimmed(in.ExternalID)
+	if in.Metadata != nil {
+		c.Metadata = in.Metadata
+	}
+	var f apperr.Fields
+	s.checkProfile(&f, &c, in.Attributes)
+	s.checkAdminFields(&f, &c)
+	if in.Password != nil {
+		s.checkNewPassword(&f, "password", *in.Password, c.Email)
+	}
+	if err := f.Err(); err != nil {
+		return models.Customer{}, err
+	}
+	if in.Password != nil {
+		hash, err := s.hasher.Hash(ctx, *in.Password)
+		if err != nil {
+			return models.Customer{}, dbErr(err, "", "")
+		}
+		c.PasswordHash = &hash
+	}
+	return c, s.insertCustomer(ctx, actor, &c)
+}
+
+func (s *Service) newCustomer(p Profile) models.Customer {
+	now := s.now()
+	c := models.Customer{
+		ID:               newID(),
+		Email:            normalizeEmail(p.Email),
+		FirstName:        strings.TrimSpace(p.FirstName),
+		MiddleName:       trimmed(p.MiddleName),
+		LastName:         strings.TrimSpace(p.LastName),
+		Prefix:           trimmed(p.Prefix),
+		Suffix:           trimmed(p.Suffix),
+		Phone:            trimmed(p.Phone),
+		DateOfBirth:      trimmed(p.DateOfBirth),
+		Gender:           models.GenderNotSpecified,
+		TaxVat:           trimmed(p.TaxVat),
+		Status:           models.StatusActive,
+		SecurityStamp:    randomToken(16),
+		OnboardingStatus: models.OnboardingNotStarted,
+		OrderWebhookURL:  trimmed(p.OrderWebhookURL),
+		Locale:           trimmed(p.Locale),
+		Metadata:         models.JSONObject{},
+		Attributes:       models.Attributes(p.Attributes),
+		Version:          1,
+		CreatedAt:        now,
+		UpdatedAt:        now,
+	}
+	if p.Gender != nil {
+		c.Gender = *p.Gender
+	}
+	if p.IsSubscribed != nil {
+		c.IsSubscribed = *p.IsSubscribed
+	}
+	if c.Attributes == nil {
+		c.Attributes = models.Attributes{}
+	}
+	return c
+}
+
+func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *models.Customer) error {
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.db.Conn(ctx).Create(c).Error; err != nil {
+			return customerWriteErr(err, c)
+		}
+		if actor.Kind == auth.Anonymous {
+			actor = auth.Principal{Kind: auth.Customer, ID: c.ID, RequestID: actor.RequestID, IP: actor.IP}
+		}
+		return s.audit(ctx, actor, "customer.created", "customer", c.ID, diff(nil, customerSnapshot(c)))
+	})
+}
+
+// customerWriteErr names the unique field a duplicate-key error is about.
+func customerWriteErr(err error, c *models.Customer) error {
+	msg := "A customer with the same email address already exists."
+	field := "email"
+	if strings.Contains(err.Error(), "external_id") {
+		msg, field = "A customer with the same externalId already exists.", "externalId"
+	}
+	err = dbErr(err, "Customer", msg)
+	if ae := apperr.As(err); ae.Kind == apperr.Conflict {
+		ae.Fields = []apperr.FieldError{{Field: field, Message: msg}}
+	}
+	return err
+}
+
+// checkProfile validates the person-editable fields of c.
+func (s *Service) checkProfile(f *apperr.Fields, c *models.Customer, attrs []models.Attribute) {
+	checkEmail(f, "email", c.Email)
+	checkRequired(f, "firstName", "First name", c.FirstName, 255)
+	checkRequired(f, "lastName", "Last name", c.LastName, 255)
+	checkOptional(f, "middleName", "Middle name", c.MiddleName, 255)
+	checkOptional(f, "prefix", "Prefix", c.Prefix, 40)
+	checkOptional(f, "suffix", "Suffix", c.Suffix, 40)
+	checkOptional(f, "phone", "Phone", c.Phone, 64)
+	checkOptional(f, "taxVat", "Tax/VAT number", c.TaxVat, 64)
+	checkDate(f, "dateOfBirth", c.DateOfBirth, s.now())
+	checkEnum(f, "gender", c.Gender, models.GenderNotSpecified, models.GenderMale, models.GenderFemale)
+	checkEnum(f, "onboardingStatus", c.OnboardingStatus, models.OnboardingNotStarted, models.OnboardingInProgress, models.OnboardingCompleted, models.OnboardingDismissed)
+	checkHTTPURL(f, "orderWebhookUrl", c.OrderWebhookURL)
+	checkLocale(f, "locale", c.Locale)
+	checkAttributes(f, "attributes", attrs)
+}
+
+func (s *Service) checkAdminFields(f *apperr.Fields, c *models.Customer) {
+	checkEnum(f, "status", c.Status, models.StatusActive, models.StatusInactive)
+	checkOptional(f, "externalId", "External id", c.ExternalID, 255)
+	checkMetadata(f, "metadata", c.Metadata)
+}
+
+func (s *Service) checkNewPassword(f *apperr.Fields, field, password, email string) {
+	if problem := auth.PasswordProblem(password, email, s.cfg.PasswordMinLength); problem != "" {
+		f.Add(field, problem)
+	}
+}
+
+// Me returns the calling customer.
+func (s *Service) Me(ctx context.Context, actor auth.Principal) (models.Customer, error) {
+	if err := requireCustomer(actor); err != nil {
+		return models.Customer{}, err
+	}
+	return s.loadCustomer(ctx, actor.ID)
+}
+
+// GetCustomer returns a customer by id.
+func (s *Service) GetCustomer(ctx context.Context, actor auth.Principal, id string) (models.Customer, error) {
+	if err := requireAdmin(actor, PermCustomersRead); err != nil {
+		return models.Customer{}, err
+	}
+	return s.loadCustomer(ctx, id)
+}
+
+// GetCustomerByEmail returns a customer by email, case-insensitively.
+func (s *Service) GetCustomerByEmail(ctx context.Context, actor auth.Principal, email string) (models.Customer, error) {
+	if err := requireAdmin(actor, PermCustomersRead); err != nil {
+		return models.Customer{}, err
+	}
+	var c models.Customer
+	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&c).Error
+	return c, dbErr(err, "Customer", "")
+}
+
+func (s *Service) loadCustomer(ctx context.Context, id string) (models.Customer, error) {
+	var c models.Customer
+	err := s.db.Conn(ctx).Where("id = ?", id).Take(&c).Error
+	return c, dbErr(err, "Customer", "")
+}
+
+// UpdateMe applies a self-service patch to the calling customer. Changing the email needs
+// the current password and signs the customer out everywhere.
+func (s *Service) UpdateMe(ctx context.Context, actor auth.Principal, p CustomerPatch) (models.Customer, error) {
+	if err := requireCustomer(actor); err != nil {
+		return models.Customer{}, err
+	}
+	if p.Status != nil || p.ExternalID.Set || p.Metadata != nil {
+		return models.Customer{}, apperr.New(apperr.Forbidden, "status, externalId and metadata are set by an administrator.")
+	}
+	return s.updateCustomer(ctx, actor, actor.ID, p, true)
+}
+
+// UpdateCustomer applies an admin's patch to a customer.
+func (s *Service) UpdateCustomer(ctx context.Context, actor auth.Principal, id string, p CustomerPatch) (models.Customer, error) {
+	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
+		return models.Customer{}, err
+	}
+	p.CurrentPassword = nil
+	return s.updateCustomer(ctx, actor, id, p, false)
+}
+
+func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id string, p CustomerPatch, self bool) (models.Customer, error) {
+	var out models.Customer
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		before, err := s.loadCustomer(ctx, id)
+		if err != nil {
+			return err
+		}
+		c := before
+		attrs := applyPatch(&c, p)
+		var f apperr.Fields
+		s.checkProfile(&f, &c, attrs)
+		if !self {
+			s.checkAdminFields(&f, &c)
+		}
+		emailChanged := c.Email != before.Email
+		if self && emailChanged {
+			if p.CurrentPassword == nil || *p.CurrentPassword == "" {
+				f.Add("currentPassword", "The current password is required to change the email.")
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if self && emailChanged {
+			ok, err := s.hasher.Verify(ctx, before.PasswordHash, *p.CurrentPassword)
+			if err != nil {
+				return dbErr(err, "", "")
+			}
+			if !ok {
+				return apperr.Invalid("currentPassword", "The current password is incorrect.")
+			}
+		}
+		if emailChanged {
+			c.EmailVerified = false
+		}
+		// An email change or deactivation signs the customer out everywhere.
+		if emailChanged || (c.Status == models.StatusInactive && before.Status != models.StatusInactive) {
+			c.SecurityStamp = randomToken(16)
+		}
+		changes := diff(customerSnapshot(&before), customerSnapshot(&c))
+		if len(changes) == 0 {
+			out = before
+			return nil
+		}
+		c.Version = before.Version + 1
+		c.UpdatedAt = s.now()
+		res := s.db.Conn(ctx).Model(&models.Customer{}).
+			Where("id = ? AND version = ?", c.ID, before.Version).
+			Select("*").Omit("id", "created_at").Updates(&c)
+		if res.Error != nil {
+			return customerWriteErr(res.Error, &c)
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+		}
+		if c.SecurityStamp != before.SecurityStamp {
+			if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
+				return err
+			}
+		}
+		out = c
+		return s.audit(ctx, actor, "customer.updated", "customer", c.ID, changes)
+	})
+	return out, err
+}
+
+// applyPatch writes the present fields of p onto c and returns the attributes to validate.
+func applyPatch(c *models.Customer, p CustomerPatch) []models.Attribute {
+	setStr := func(dst *string, v *string, normalize func(string) string) {
+		if v != nil {
+			*dst = normalize(*v)
+		}
+	}
+	setStr(&c.Email, p.Email, normalizeEmail)
+	setStr(&c.FirstName, p.FirstName, strings.TrimSpace)
+	setStr(&c.LastName, p.LastName, strings.TrimSpace)
+	setStr(&c.Gender, p.Gender, strings.TrimSpace)
+	setStr(&c.OnboardingStatus, p.OnboardingStatus, strings.TrimSpace)
+	setStr(&c.Status, p.Status, strings.TrimSpace)
+	if p.IsSubscribed != nil {
+		c.IsSubscribed = *p.IsSubscribed
+	}
+	for _, field := range []struct {
+		dst *(*string)
+		v   Clearable[string]
+	}{
+		{&c.MiddleName, p.MiddleName}, {&c.Prefix, p.Prefix}, {&c.Suffix, p.Suffix}, {&c.Phone, p.Phone},
+		{&c.DateOfBirth, p.DateOfBirth}, {&c.TaxVat, p.TaxVat}, {&c.OrderWebhookURL, p.OrderWebhookURL},
+		{&c.Locale, p.Locale}, {&c.ExternalID, p.ExternalID},
+	} {
+		if field.v.Set {
+			*field.dst = trimmed(field.v.Value)
+		}
+	}
+	if p.Metadata != nil {
+		c.Metadata = models.JSONObject(*p.Metadata)
+		if c.Metadata == nil {
+			c.Metadata = models.JSONObject{}
+		}
+	}
+	if p.Attributes == nil {
+		return nil // unchanged attributes were valid when stored
+	}
+	c.Attributes = models.Attributes(*p.Attributes)
+	if c.Attributes == nil {
+		c.Attributes = models.Attributes{}
+	}
+	return *p.Attributes
+}
+
+// customerSnapshot is what the audit trail records of a customer: never a secret.
+func customerSnapshot(c *models.Customer) map[string]any {
+	return map[string]any{
+		"email": c.Email, "firstName": c.FirstName, "middleName": c.MiddleName, "lastName": c.LastName,
+		"prefix": c.Prefix, "suffix": c.Suffix, "phone": c.Phone, "dateOfBirth": c.DateOfBirth,
+		"gender": c.Gender, "taxVat": c.TaxVat, "isSubscribed": c.IsSubscribed, "status": c.Status,
+		"emailVerified": c.EmailVerified, "onboardingStatus": c.OnboardingStatus,
+		"orderWebhookUrl": c.OrderWebhookURL, "externalId": c.ExternalID, "locale": c.Locale,
+		"metadata": map[string]any(c.Metadata), "attributes": []models.Attribute(c.Attributes),
+		"hasAccount": c.HasAccount(),
+	}
+}
+
+// DeleteCustomer removes a customer with its tokens; audit events keep the id.
+func (s *Service) DeleteCustomer(ctx context.Context, actor auth.Principal, id string) error {
+	if err := requireAdmin(actor, PermCustomersDelete); err != nil {
+		return err
+	}
+	n, err := s.deleteCustomers(ctx, actor, []string{id})
+	if err == nil && n == 0 {
+		err = apperr.NotFoundf("Customer")
+	}
+	return err
+}
+
+// MaxBatch bounds the ids of one batch operation.
+const MaxBatch = 200
+
+// DeleteCustomers removes the customers that exist among ids and returns how many it removed.
+func (s *Service) DeleteCustomers(ctx context.Context, actor auth.Principal, ids []string) (int, error) {
+	if err := requireAdmin(actor, PermCustomersDelete); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 || len(ids) > MaxBatch {
+		return 0, apperr.Invalid("ids", "Give between 1 and "+itoa(MaxBatch)+" ids.")
+	}
+	return s.deleteCustomers(ctx, actor, ids)
+}
+
+func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids []string) (int, error) {
+	deleted := 0
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		var found []string
+		if err := conn.Model(&models.Customer{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		if len(found) == 0 {
+			return nil
+		}
+		if err := conn.Where("subject_type = ? AND subject_id IN ?", models.SubjectCustomer, found).Delete(&models.RefreshToken{}).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		res := conn.Where("id IN ?", found).Delete(&models.Customer{})
+		if res.Error != nil {
+			return dbErr(res.Error, "", "")
+		}
+		deleted = int(res.RowsAffected)
+		for _, id := range found {
+			if err := s.audit(ctx, actor, "customer.deleted", "customer", id, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return deleted, err
+}
+
+// CustomerFilter narrows the customer list.
+type CustomerFilter struct {
+	Search      string // part of email, first or last name
+	Email       string
+	Status      string
+	CreatedFrom *time.Time
+	CreatedTo   *time.Time
+}
+
+// Customer sort orders: a field, descending with a leading "-".
+var customerSorts = map[string]string{
+	"createdAt": "created_at",
+	"email":     "email",
+	"lastName":  "last_name",
+}
+
+// ListCustomers returns a keyset-paginated page of customers; sort is one of createdAt,
+// email, lastName, optionally prefixed by "-" for descending (default "-createdAt").
+func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (Page[models.Customer], error) {
+	if err := requireAdmin(actor, PermCustomersRead); err != nil {
+		return Page[models.Customer]{}, err
+	}
+	if sort == "" {
+		sort = "-createdAt"
+	}
+	desc := strings.HasPrefix(sort, "-")
+	column, ok := customerSorts[strings.TrimPrefix(sort, "-")]
+	if !ok {
+		return Page[models.Customer]{}, apperr.New(apperr.BadRequest, "sort must be one of createdAt, -createdAt, email, -email, lastName, -lastName.")
+	}
+	limit, err := args.limit()
+	if err != nil {
+		return Page[models.Customer]{}, err
+	}
+	after, err := decodeCursor(args.Cursor, sort)
+	if err != nil {
+		return Page[models.Customer]{}, err
+	}
+	if filter.Status != "" && filter.Status != models.StatusActive && filter.Status != models.StatusInactive {
+		return Page[models.Customer]{}, apperr.New(apperr.BadRequest, "status must be ACTIVE or INACTIVE.")
+	}
+
+	q := s.db.Conn(ctx).Model(&models.Customer{})
+	if filter.Search != "" {
+		like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(filter.Search))) + "%"
+		q = q.Where("(email LIKE ? ESCAPE '!' OR LOWER(first_name) LIKE ? ESCAPE '!' OR LOWER(last_name) LIKE ? ESCAPE '!')", like, like, like)
+	}
+	if filter.Email != "" {
+		q = q.Where("email = ?", normalizeEmail(filter.Email))
+	}
+	if filter.Status != "" {
+		q = q.Where("status = ?", filter.Status)
+	}
+	if filter.CreatedFrom != nil {
+		q = q.Where("created_at >= ?", filter.CreatedFrom.UTC())
+	}
+	if filter.CreatedTo != nil {
+		q = q.Where("created_at <= ?", filter.CreatedTo.UTC())
+	}
+
+	var page Page[models.Customer]
+	if args.WithTotal {
+		var n int64
+		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+			return page, dbErr(err, "", "")
+		}
+		page.Total = ptr(int(n))
+	}
+
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	if after != nil {
+		var value any = after.Value
+		if column == "created_at" {
+			t, err := time.Parse(time.RFC3339Nano, after.Value)
+			if err != nil {
+				return Page[models.Customer]{}, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+			}
+			value = t
+		}
+		q = q.Where("("+column+" "+cmp+" ? OR ("+column+" = ? AND id "+cmp+" ?))", value, value, after.ID)
+	}
+	var rows []models.Customer
+	if err := q.Order(column + " " + dir + ", id " + dir).Limit(limit + 1).Find(&rows).Error; err != nil {
+		return page, dbErr(err, "", "")
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = customerCursor(&rows[limit-1], sort, column)
+	}
+	page.Items = rows
+	page.Cursors = make([]string, len(rows))
+	for i := range rows {
+		page.Cursors[i] = customerCursor(&rows[i], sort, column)
+	}
+	return page, nil
+}
+
+func customerCursor(c *models.Customer, sort, column string) string {
+	v := c.Email
+	switch column {
+	case "created_at":
+		v = c.CreatedAt.UTC().Format(time.RFC3339Nano)
+	case "last_name":
+		v = c.LastName
+	}
+	return encodeCursor(cursor{Sort: sort, Value: v, ID: c.ID})
+}
+
+// escapeLike escapes LIKE wildcards with '!', the escape character both dialects accept.
+func escapeLike(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}

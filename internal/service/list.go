@@ -1,0 +1,68 @@
+package service
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/clientele/clientele/internal/apperr"
+)
+
+// Page bounds of every list.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// PageArgs asks for one page of a list.
+type PageArgs struct {
+	Limit     int    // 0: DefaultPageSize
+	Cursor    string // empty: the first page
+	WithTotal bool
+}
+
+// Page is one page of a list. Total is set only when asked for.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string // empty on the last page
+	Total      *int
+	Cursors    []string // the cursor of each item, for GraphQL edges
+}
+
+// cursor is the position after an item: the sort key's value and the id breaking ties.
+type cursor struct {
+	Sort  string `json:"s"`
+	Value string `json:"v"`
+	ID    string `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sort string) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return nil, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Sort != sort {
+		return nil, bad
+	}
+	return &c, nil
+}
+
+func (a PageArgs) limit() (int, error) {
+	switch {
+	case a.Limit == 0:
+		return DefaultPageSize, nil
+	case a.Limit < 1 || a.Limit > MaxPageSize:
+		return 0, apperr.New(apperr.BadRequest, "The page size must be between 1 and %d.", MaxPageSize)
+	}
+	return a.Limit, nil
+}

@@ -1,0 +1,415 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/models"
+)
+
+// Token is what a successful sign-in returns.
+type Token struct {
+	AccessToken  string
+	RefreshToken string
+	ExpiresIn    int
+	ExpiresAt    time.Time
+}
+
+// errBadCredentials is the one answer to an unknown email, a wrong password and an account
+// without a password.
+var errBadCredentials = apperr.New(apperr.Unauthenticated, "The email or password is incorrect.")
+
+func requireCustomer(actor auth.Principal) error {
+	switch actor.Kind {
+	case auth.Customer:
+		return nil
+	case auth.Admin:
+		return apperr.New(apperr.Forbidden, "This operation needs a customer token.")
+	}
+	return apperr.New(apperr.Unauthenticated, "Authentication required: send a valid customer bearer token.")
+}
+
+func requireAdmin(actor auth.Principal, permission string) error {
+	switch {
+	case actor.Kind == auth.Admin && (permission == "" || actor.Can(permission)):
+		return nil
+	case actor.Kind == auth.Admin || actor.Kind == auth.Customer:
+		return apperr.New(apperr.Forbidden, "You do not have authorization to perform this action.")
+	}
+	return apperr.New(apperr.Unauthenticated, "Authentication required: send a valid admin bearer token.")
+}
+
+// GenerateCustomerToken signs a customer in with email and password.
+func (s *Service) GenerateCustomerToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
+	var c models.Customer
+	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&c).Error
+	found := err == nil
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return Token{}, dbErr(err, "", "")
+	}
+	now := s.now()
+	if found && c.IsLocked(now) {
+		// Still hash, so a locked account answers in the time a wrong password does.
+		_, _ = s.hasher.Verify(ctx, nil, password)
+		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "locked")
+		return Token{}, apperr.New(apperr.AccountLocked, "The account is locked. Try again later or contact support.")
+	}
+	var hash *string
+	if found {
+		hash = c.PasswordHash
+	}
+	ok, err := s.hasher.Verify(ctx, hash, password)
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	if !ok {
+		if found && hash != nil {
+			if err := s.countFailure(ctx, c.ID, now); err != nil {
+				return Token{}, err
+			}
+		}
+		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "bad_credentials")
+		return Token{}, errBadCredentials
+	}
+	if c.Status != models.StatusActive {
+		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "inactive")
+		return Token{}, apperr.New(apperr.Forbidden, "This account is inactive.")
+	}
+	err = s.db.Conn(ctx).Model(&models.Customer{}).Where("id = ?", c.ID).
+		Updates(map[string]any{"failed_login_count": 0, "locked_until": nil, "last_login_at": now}).Error
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	return s.issue(ctx, models.SubjectCustomer, c.ID, c.SecurityStamp, "")
+}
+
+// countFailure adds a failed sign-in and locks the account at the threshold. A lock that has
+// run out starts a fresh count.
+func (s *Service) countFailure(ctx context.Context, id string, now time.Time) error {
+	conn := s.db.Conn(ctx)
+	err := conn.Exec(`UPDATE customers SET
+			failed_login_count = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_login_count + 1 END,
+			locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL ELSE locked_until END
+		WHERE id = ?`, now, now, id).Error
+	if err == nil && s.cfg.LockoutThreshold > 0 {
+		err = conn.Exec(`UPDATE customers SET locked_until = ? WHERE id = ? AND failed_login_count >= ? AND locked_until IS NULL`,
+			now.Add(s.cfg.LockoutDuration), id, s.cfg.LockoutThreshold).Error
+	}
+	return dbErr(err, "", "")
+}
+
+// loginFailed audits a refused sign-in. It is written on its own: the refusal commits nothing else.
+func (s *Service) loginFailed(ctx context.Context, actor auth.Principal, subjectType, subjectID, reason string) {
+	err := s.audit(ctx, actor, "auth.login_failed", subjectType, subjectID, map[string]Change{"reason": {To: reason}})
+	if err != nil {
+		s.log.ErrorContext(ctx, "audit login failure", "err", err)
+	}
+}
+
+// GenerateAdminToken signs an admin in with email and password.
+func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
+	var a models.Admin
+	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&a).Error
+	found := err == nil
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return Token{}, dbErr(err, "", "")
+	}
+	var hash *string
+	if found {
+		hash = &a.PasswordHash
+	}
+	ok, err := s.hasher.Verify(ctx, hash, password)
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	if !ok {
+		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "bad_credentials")
+		return Token{}, errBadCredentials
+	}
+	if a.Status != models.StatusActive {
+		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "inactive")
+		return Token{}, apperr.New(apperr.Forbidden, "This account is inactive.")
+	}
+	if err := s.db.Conn(ctx).Model(&models.Admin{}).Where("id = ?", a.ID).Update("last_login_at", s.now()).Error; err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	return s.issue(ctx, models.SubjectAdmin, a.ID, a.SecurityStamp, "")
+}
+
+// issue creates an access token and a refresh token in family (a new family when empty).
+func (s *Service) issue(ctx context.Context, subjectType, subjectID, stamp, family string) (Token, error) {
+	now := s.now()
+	if family == "" {
+		family = newID()
+	}
+	audience := auth.AudienceCustomer
+	if subjectType == models.SubjectAdmin {
+		audience = auth.AudienceAdmin
+	}
+	access, claims, err := s.signer.Issue(audience, subjectID, stamp, family, newID(), now)
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	refresh := randomToken(32)
+	row := models.RefreshToken{
+		ID:          newID(),
+		TokenHash:   hashToken(refresh),
+		FamilyID:    family,
+		SubjectType: subjectType,
+		SubjectID:   subjectID,
+		StampHash:   auth.StampDigest(stamp),
+		ExpiresAt:   now.Add(s.cfg.RefreshTokenTTL),
+		CreatedAt:   now,
+	}
+	if err := s.db.Conn(ctx).Create(&row).Error; err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	return Token{
+		AccessToken:  access,
+		RefreshToken: refresh,
+		ExpiresIn:    int(s.signer.TTL().Seconds()),
+		ExpiresAt:    claims.ExpiresAt.Time.UTC(),
+	}, nil
+}
+
+// hashToken is how opaque tokens are stored: only their SHA-256.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+var errBadRefresh = apperr.New(apperr.Unauthenticated, "The refresh token is invalid, expired or revoked.")
+
+// RefreshToken rotates a refresh token: the presented one is spent and a new pair is issued
+// in the same family. Presenting a spent token revokes the whole family (it was stolen or replayed).
+func (s *Service) RefreshToken(ctx context.Context, actor auth.Principal, refreshToken string) (Token, error) {
+	if strings.TrimSpace(refreshToken) == "" {
+		return Token{}, apperr.Invalid("refreshToken", "Refresh token is required.")
+	}
+	conn := s.db.Conn(ctx)
+	var rt models.RefreshToken
+	err := conn.Where("token_hash = ?", hashToken(refreshToken)).Take(&rt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Token{}, errBadRefresh
+	}
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	now := s.now()
+	if rt.RevokedAt != nil || !rt.ExpiresAt.After(now) {
+		return Token{}, errBadRefresh
+	}
+	if rt.RotatedAt != nil {
+		return Token{}, s.revokeFamilyOnReuse(ctx, actor, rt)
+	}
+	stamp, status, err := s.subjectStamp(ctx, rt.SubjectType, rt.SubjectID)
+	if err != nil {
+		return Token{}, err
+	}
+	if status != models.StatusActive || auth.StampDigest(stamp) != rt.StampHash {
+		return Token{}, errBadRefresh
+	}
+	var tok Token
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		res := s.db.Conn(ctx).Model(&models.RefreshToken{}).
+			Where("id = ? AND rotated_at IS NULL AND revoked_at IS NULL", rt.ID).Update("rotated_at", now)
+		if res.Error != nil {
+			return dbErr(res.Error, "", "")
+		}
+		if res.RowsAffected == 0 {
+			return errReused
+		}
+		tok, err = s.issue(ctx, rt.SubjectType, rt.SubjectID, stamp, rt.FamilyID)
+		return err
+	})
+	if errors.Is(err, errReused) {
+		// Another request spent the same token at the same moment: treat as reuse.
+		return Token{}, s.revokeFamilyOnReuse(ctx, actor, rt)
+	}
+	return tok, err
+}
+
+var errReused = errors.New("refresh token reused")
+
+func (s *Service) revokeFamilyOnReuse(ctx context.Context, actor auth.Principal, rt models.RefreshToken) error {
+	err := s.db.Conn(ctx).Model(&models.RefreshToken{}).
+		Where("family_id = ? AND revoked_at IS NULL", rt.FamilyID).Update("revoked_at", s.now()).Error
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	s.loginFailed(ctx, actor, rt.SubjectType, rt.SubjectID, "refresh_token_reused")
+	return errBadRefresh
+}
+
+// subjectStamp returns the security stamp and status of a customer or admin.
+func (s *Service) subjectStamp(ctx context.Context, subjectType, id string) (stamp, status string, err error) {
+	var row struct{ SecurityStamp, Status string }
+	table := "customers"
+	if subjectType == models.SubjectAdmin {
+		table = "admins"
+	}
+	res := s.db.Conn(ctx).Table(table).Select("security_stamp, status").Where("id = ?", id).Take(&row)
+	if errors.Is(res.Error, gorm.ErrRecordNotFound) {
+		return "", "", errBadRefresh
+	}
+	return row.SecurityStamp, row.Status, dbErr(res.Error, "", "")
+}
+
+// RevokeToken signs out the session of the calling token, or with everywhere every session
+// of its subject.
+func (s *Service) RevokeToken(ctx context.Context, actor auth.Principal, everywhere bool) error {
+	subjectType := models.SubjectCustomer
+	switch actor.Kind {
+	case auth.Customer:
+	case auth.Admin:
+		subjectType = models.SubjectAdmin
+	default:
+		return requireCustomer(actor)
+	}
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		if everywhere {
+			if err := s.rotateStamp(ctx, subjectType, actor.ID); err != nil {
+				return err
+			}
+			if err := s.revokeAllRefreshTokens(ctx, subjectType, actor.ID); err != nil {
+				return err
+			}
+		} else {
+			if actor.TokenID != "" {
+				rev := models.RevokedToken{JTI: actor.TokenID, ExpiresAt: time.Unix(actor.TokenExpiry, 0).UTC()}
+				if err := conn.Create(&rev).Error; err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
+					return dbErr(err, "", "")
+				}
+			}
+			if actor.SessionID != "" {
+				err := conn.Model(&models.RefreshToken{}).Where("family_id = ? AND subject_id = ? AND revoked_at IS NULL", actor.SessionID, actor.ID).
+					Update("revoked_at", s.now()).Error
+				if err != nil {
+					return dbErr(err, "", "")
+				}
+			}
+		}
+		return s.audit(ctx, actor, "auth.token_revoked", subjectType, actor.ID, map[string]Change{"everywhere": {To: everywhere}})
+	})
+}
+
+// rotateStamp gives the subject a new security stamp, which invalidates every token issued before.
+func (s *Service) rotateStamp(ctx context.Context, subjectType, id string) error {
+	model := any(&models.Customer{})
+	if subjectType == models.SubjectAdmin {
+		model = &models.Admin{}
+	}
+	err := s.db.Conn(ctx).Model(model).Where("id = ?", id).Update("security_stamp", randomToken(16)).Error
+	return dbErr(err, "", "")
+}
+
+func (s *Service) revokeAllRefreshTokens(ctx context.Context, subjectType, id string) error {
+	err := s.db.Conn(ctx).Model(&models.RefreshToken{}).
+		Where("subject_type = ? AND subject_id = ? AND revoked_at IS NULL", subjectType, id).Update("revoked_at", s.now()).Error
+	return dbErr(err, "", "")
+}
+
+// Authenticate turns a bearer token into a principal. Any invalid token is UNAUTHENTICATED
+// without saying why.
+func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Principal, error) {
+	if claims, err := s.signer.Verify(bearer, auth.AudienceCustomer); err == nil {
+		return s.principal(ctx, auth.Customer, "customers", claims)
+	}
+	if claims, err := s.signer.Verify(bearer, auth.AudienceAdmin); err == nil {
+		return s.principal(ctx, auth.Admin, "admins", claims)
+	}
+	return auth.Principal{}, errBadToken
+}
+
+var errBadToken = apperr.New(apperr.Unauthenticated, "The access token is invalid, expired or revoked.")
+
+func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c auth.Claims) (auth.Principal, error) {
+	var row struct {
+		SecurityStamp string
+		Status        string
+		Revoked       int
+	}
+	// One statement checks the subject, its stamp and the token's revocation.
+	err := s.db.Conn(ctx).Raw("SELECT security_stamp, status, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) AS revoked FROM "+table+" WHERE id = ?",
+		c.ID, c.Subject).Scan(&row).Error
+	if err != nil {
+		return auth.Principal{}, dbErr(err, "", "")
+	}
+	if row.SecurityStamp == "" || row.Revoked > 0 || row.Status != models.StatusActive || auth.StampDigest(row.SecurityStamp) != c.Stamp {
+		return auth.Principal{}, errBadToken
+	}
+	p := auth.Principal{Kind: kind, ID: c.Subject, TokenID: c.ID, SessionID: c.Session, TokenExpiry: c.ExpiresAt.Unix()}
+	if kind == auth.Admin {
+		perms, err := s.adminPermissions(ctx, c.Subject)
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		p.Permissions = perms
+	}
+	return p, nil
+}
+
+// ChangeMyPassword sets a new password after checking the current one. Every earlier token
+// stops working; the returned one is the only valid session.
+func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, current, next, confirm string) (Token, error) {
+	if err := requireCustomer(actor); err != nil {
+		return Token{}, err
+	}
+	c, err := s.loadCustomer(ctx, actor.ID)
+	if err != nil {
+		return Token{}, err
+	}
+	var f apperr.Fields
+	if current == "" {
+		f.Add("currentPassword", "The current password is required.")
+	}
+	s.checkNewPassword(&f, "newPassword", next, c.Email)
+	if confirm != next {
+		f.Add("confirmPassword", "Passwords do not match.")
+	}
+	if err := f.Err(); err != nil {
+		return Token{}, err
+	}
+	ok, err := s.hasher.Verify(ctx, c.PasswordHash, current)
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	if !ok {
+		return Token{}, apperr.Invalid("currentPassword", "The current password is incorrect.")
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return Token{}, dbErr(err, "", "")
+	}
+	var tok Token
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		stamp := randomToken(16)
+		res := s.db.Conn(ctx).Model(&models.Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).Updates(map[string]any{
+			"password_hash": hash, "security_stamp": stamp, "version": c.Version + 1, "updated_at": s.now(),
+		})
+		if res.Error != nil {
+			return dbErr(res.Error, "", "")
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+		}
+		if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, actor, "customer.password_changed", "customer", c.ID, nil); err != nil {
+			return err
+		}
+		tok, err = s.issue(ctx, models.SubjectCustomer, c.ID, stamp, "")
+		return err
+	})
+	return tok, err
+}

@@ -1,0 +1,147 @@
+// Package models holds the GORM structs that map Clientele's tables: tags, table names and
+// tiny predicates only. Queries live in internal/service; schema changes in internal/db/migrations.
+package models
+
+import "time"
+
+// Subject kinds for tokens and principals.
+const (
+	SubjectCustomer = "customer"
+	SubjectAdmin    = "admin"
+)
+
+// Customer statuses, genders and onboarding states, as they appear on the wire.
+const (
+	StatusActive   = "ACTIVE"
+	StatusInactive = "INACTIVE"
+
+	GenderNotSpecified = "NOT_SPECIFIED"
+	GenderMale         = "MALE"
+	GenderFemale       = "FEMALE"
+
+	OnboardingNotStarted = "NOT_STARTED"
+	OnboardingInProgress = "IN_PROGRESS"
+	OnboardingCompleted  = "COMPLETED"
+	OnboardingDismissed  = "DISMISSED"
+)
+
+// Customer is a person who can sign in.
+type Customer struct {
+	ID               string     `gorm:"primaryKey;size:36"`
+	Email            string     `gorm:"size:254;not null"`
+	FirstName        string     `gorm:"size:255;not null"`
+	MiddleName       *string    `gorm:"size:255"`
+	LastName         string     `gorm:"size:255;not null"`
+	Prefix           *string    `gorm:"size:40"`
+	Suffix           *string    `gorm:"size:40"`
+	Phone            *string    `gorm:"size:64"`
+	DateOfBirth      *string    `gorm:"size:10"`
+	Gender           string     `gorm:"size:16;not null"`
+	TaxVat           *string    `gorm:"size:64"`
+	IsSubscribed     bool       `gorm:"not null"`
+	Status           string     `gorm:"size:16;not null"`
+	LockedUntil      *time.Time `gorm:"precision:6"`
+	EmailVerified    bool       `gorm:"not null"`
+	PasswordHash     *string    `gorm:"size:255"`
+	SecurityStamp    string     `gorm:"size:64;not null"`
+	OnboardingStatus string     `gorm:"size:16;not null"`
+	OrderWebhookURL  *string    `gorm:"column:order_webhook_url;size:2048"`
+	ExternalID       *string    `gorm:"column:external_id;size:255"`
+	Locale           *string    `gorm:"size:35"`
+	Metadata         JSONObject `gorm:"type:text;not null"`
+	Attributes       Attributes `gorm:"type:text;not null"`
+	FailedLoginCount int        `gorm:"not null"`
+	LastLoginAt      *time.Time `gorm:"precision:6"`
+	ErasedAt         *time.Time `gorm:"precision:6"`
+	Version          int        `gorm:"not null"`
+	CreatedAt        time.Time  `gorm:"precision:6;not null"`
+	UpdatedAt        time.Time  `gorm:"precision:6;not null"`
+}
+
+// IsLocked reports whether sign-in is refused at now because of a lock.
+func (c *Customer) IsLocked(now time.Time) bool {
+	return c.LockedUntil != nil && c.LockedUntil.After(now)
+}
+
+// HasAccount reports whether a password is set.
+func (c *Customer) HasAccount() bool { return c.PasswordHash != nil }
+
+// Admin is a staff user.
+type Admin struct {
+	ID            string     `gorm:"primaryKey;size:36"`
+	Email         string     `gorm:"size:254;not null"`
+	Name          string     `gorm:"size:255;not null"`
+	Status        string     `gorm:"size:16;not null"`
+	PasswordHash  string     `gorm:"size:255;not null"`
+	SecurityStamp string     `gorm:"size:64;not null"`
+	LastLoginAt   *time.Time `gorm:"precision:6"`
+	Version       int        `gorm:"not null"`
+	CreatedAt     time.Time  `gorm:"precision:6;not null"`
+	UpdatedAt     time.Time  `gorm:"precision:6;not null"`
+}
+
+// Role is a named set of admin permissions.
+type Role struct {
+	ID          string     `gorm:"primaryKey;size:36"`
+	Name        string     `gorm:"size:255;not null"`
+	Description *string    `gorm:"size:1024"`
+	Permissions StringList `gorm:"type:text;not null"`
+	Version     int        `gorm:"not null"`
+	CreatedAt   time.Time  `gorm:"precision:6;not null"`
+	UpdatedAt   time.Time  `gorm:"precision:6;not null"`
+}
+
+// AdminRole assigns a role to an admin.
+type AdminRole struct {
+	AdminID string `gorm:"primaryKey;size:36"`
+	RoleID  string `gorm:"primaryKey;size:36"`
+}
+
+// RefreshToken is one refresh token of a sign-in session (its family). Only the SHA-256 of
+// the token is stored; StampHash pins it to the subject's security stamp at issue time.
+type RefreshToken struct {
+	ID          string     `gorm:"primaryKey;size:36"`
+	TokenHash   string     `gorm:"size:64;not null"`
+	FamilyID    string     `gorm:"size:36;not null"`
+	SubjectType string     `gorm:"size:16;not null"`
+	SubjectID   string     `gorm:"size:36;not null"`
+	StampHash   string     `gorm:"size:64;not null"`
+	ExpiresAt   time.Time  `gorm:"precision:6;not null"`
+	RotatedAt   *time.Time `gorm:"precision:6"`
+	RevokedAt   *time.Time `gorm:"precision:6"`
+	CreatedAt   time.Time  `gorm:"precision:6;not null"`
+}
+
+// RevokedToken is an access-token id (jti) signed out before it expired.
+type RevokedToken struct {
+	JTI       string    `gorm:"column:jti;primaryKey;size:36"`
+	ExpiresAt time.Time `gorm:"precision:6;not null"`
+}
+
+// Setting is a key/value the service keeps for itself (the generated JWT secret).
+type Setting struct {
+	Key   string `gorm:"primaryKey;size:64"`
+	Value string `gorm:"type:text;not null"`
+}
+
+// Audit actor types.
+const (
+	ActorCustomer  = "CUSTOMER"
+	ActorAdmin     = "ADMIN"
+	ActorSystem    = "SYSTEM"
+	ActorAnonymous = "ANONYMOUS"
+)
+
+// AuditEvent records one mutation or security event.
+type AuditEvent struct {
+	ID         string     `gorm:"primaryKey;size:36"`
+	OccurredAt time.Time  `gorm:"precision:6;not null"`
+	ActorType  string     `gorm:"size:16;not null"`
+	ActorID    *string    `gorm:"size:36"`
+	Action     string     `gorm:"size:64;not null"`
+	TargetType string     `gorm:"size:32;not null"`
+	TargetID   *string    `gorm:"size:36"`
+	Changes    JSONObject `gorm:"type:text;not null"`
+	RequestID  string     `gorm:"size:64;not null"`
+	IP         string     `gorm:"column:ip;size:64;not null"`
+}
