@@ -2,7 +2,10 @@
 // tiny predicates only. Queries live in internal/service; schema changes in internal/db/migrations.
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Subject kinds for tokens and principals.
 const (
@@ -63,21 +66,39 @@ func (c *Customer) IsLocked(now time.Time) bool {
 	return c.LockedUntil != nil && c.LockedUntil.After(now)
 }
 
+// FullName joins prefix, first, middle and last name and suffix, skipping empty parts.
+func (c *Customer) FullName() string {
+	parts := make([]string, 0, 5)
+	for _, p := range []*string{c.Prefix, &c.FirstName, c.MiddleName, &c.LastName, c.Suffix} {
+		if p != nil && *p != "" {
+			parts = append(parts, *p)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // HasAccount reports whether a password is set.
 func (c *Customer) HasAccount() bool { return c.PasswordHash != nil }
 
 // Admin is a staff user.
 type Admin struct {
-	ID            string     `gorm:"primaryKey;size:36"`
-	Email         string     `gorm:"size:254;not null"`
-	Name          string     `gorm:"size:255;not null"`
-	Status        string     `gorm:"size:16;not null"`
-	PasswordHash  string     `gorm:"size:255;not null"`
-	SecurityStamp string     `gorm:"size:64;not null"`
-	LastLoginAt   *time.Time `gorm:"precision:6"`
-	Version       int        `gorm:"not null"`
-	CreatedAt     time.Time  `gorm:"precision:6;not null"`
-	UpdatedAt     time.Time  `gorm:"precision:6;not null"`
+	ID               string     `gorm:"primaryKey;size:36"`
+	Email            string     `gorm:"size:254;not null"`
+	Name             string     `gorm:"size:255;not null"`
+	Status           string     `gorm:"size:16;not null"`
+	PasswordHash     string     `gorm:"size:255;not null"`
+	SecurityStamp    string     `gorm:"size:64;not null"`
+	FailedLoginCount int        `gorm:"not null"`
+	LockedUntil      *time.Time `gorm:"precision:6"`
+	LastLoginAt      *time.Time `gorm:"precision:6"`
+	Version          int        `gorm:"not null"`
+	CreatedAt        time.Time  `gorm:"precision:6;not null"`
+	UpdatedAt        time.Time  `gorm:"precision:6;not null"`
+}
+
+// IsLocked reports whether sign-in is refused at now because of a lock.
+func (a *Admin) IsLocked(now time.Time) bool {
+	return a.LockedUntil != nil && a.LockedUntil.After(now)
 }
 
 // Role is a named set of admin permissions.

@@ -36,7 +36,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Fields  []FieldError
-	Err     error
+	// RetryAfter is, for RATE_LIMITED, the seconds until a retry may succeed.
+	RetryAfter int
+	Err        error
 }
 
 func (e *Error) Error() string {

@@ -47,6 +47,8 @@ var migrations = []Migration{
 			status VARCHAR(16) NOT NULL,
 			password_hash VARCHAR(255) NOT NULL,
 			security_stamp VARCHAR(64) NOT NULL,
+			failed_login_count INT NOT NULL,
+			locked_until {{datetime}} NULL,
 			last_login_at {{datetime}} NULL,
 			version INT NOT NULL,
 			created_at {{datetime}} NOT NULL,

@@ -27,6 +27,8 @@ type Token struct {
 // without a password.
 var errBadCredentials = apperr.New(apperr.Unauthenticated, "The email or password is incorrect.")
 
+var errLocked = apperr.New(apperr.AccountLocked, "The account is locked. Try again later or contact support.")
+
 func requireCustomer(actor auth.Principal) error {
 	switch actor.Kind {
 	case auth.Customer:
@@ -60,7 +62,7 @@ func (s *Service) GenerateCustomerToken(ctx context.Context, actor auth.Principa
 		// Still hash, so a locked account answers in the time a wrong password does.
 		_, _ = s.hasher.Verify(ctx, nil, password)
 		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "locked")
-		return Token{}, apperr.New(apperr.AccountLocked, "The account is locked. Try again later or contact support.")
+		return Token{}, errLocked
 	}
 	var hash *string
 	if found {
@@ -72,7 +74,7 @@ func (s *Service) GenerateCustomerToken(ctx context.Context, actor auth.Principa
 	}
 	if !ok {
 		if found && hash != nil {
-			if err := s.countFailure(ctx, c.ID, now); err != nil {
+			if err := s.countFailure(ctx, "customers", c.ID, now); err != nil {
 				return Token{}, err
 			}
 		}
@@ -83,24 +85,30 @@ func (s *Service) GenerateCustomerToken(ctx context.Context, actor auth.Principa
 		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "inactive")
 		return Token{}, apperr.New(apperr.Forbidden, "This account is inactive.")
 	}
-	err = s.db.Conn(ctx).Model(&models.Customer{}).Where("id = ?", c.ID).
-		Updates(map[string]any{"failed_login_count": 0, "locked_until": nil, "last_login_at": now}).Error
-	if err != nil {
-		return Token{}, dbErr(err, "", "")
+	if err := s.loginSucceeded(ctx, "customers", c.ID, now); err != nil {
+		return Token{}, err
 	}
 	return s.issue(ctx, models.SubjectCustomer, c.ID, c.SecurityStamp, "")
 }
 
-// countFailure adds a failed sign-in and locks the account at the threshold. A lock that has
-// run out starts a fresh count.
-func (s *Service) countFailure(ctx context.Context, id string, now time.Time) error {
+// loginSucceeded clears the failure count and records the sign-in time. It is not a profile
+// change: version and updatedAt stay.
+func (s *Service) loginSucceeded(ctx context.Context, table, id string, now time.Time) error {
+	err := s.db.Conn(ctx).Table(table).Where("id = ?", id).
+		UpdateColumns(map[string]any{"failed_login_count": 0, "locked_until": nil, "last_login_at": now}).Error
+	return dbErr(err, "", "")
+}
+
+// countFailure adds a failed sign-in to a customer or admin and locks the account at the
+// threshold. A lock that has run out starts a fresh count.
+func (s *Service) countFailure(ctx context.Context, table, id string, now time.Time) error {
 	conn := s.db.Conn(ctx)
-	err := conn.Exec(`UPDATE customers SET
+	err := conn.Exec(`UPDATE `+table+` SET
 			failed_login_count = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_login_count + 1 END,
 			locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL ELSE locked_until END
 		WHERE id = ?`, now, now, id).Error
 	if err == nil && s.cfg.LockoutThreshold > 0 {
-		err = conn.Exec(`UPDATE customers SET locked_until = ? WHERE id = ? AND failed_login_count >= ? AND locked_until IS NULL`,
+		err = conn.Exec(`UPDATE `+table+` SET locked_until = ? WHERE id = ? AND failed_login_count >= ? AND locked_until IS NULL`,
 			now.Add(s.cfg.LockoutDuration), id, s.cfg.LockoutThreshold).Error
 	}
 	return dbErr(err, "", "")
@@ -122,6 +130,12 @@ func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, 
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Token{}, dbErr(err, "", "")
 	}
+	now := s.now()
+	if found && a.IsLocked(now) {
+		_, _ = s.hasher.Verify(ctx, nil, password)
+		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "locked")
+		return Token{}, errLocked
+	}
 	var hash *string
 	if found {
 		hash = &a.PasswordHash
@@ -131,6 +145,11 @@ func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, 
 		return Token{}, dbErr(err, "", "")
 	}
 	if !ok {
+		if found {
+			if err := s.countFailure(ctx, "admins", a.ID, now); err != nil {
+				return Token{}, err
+			}
+		}
 		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "bad_credentials")
 		return Token{}, errBadCredentials
 	}
@@ -138,8 +157,8 @@ func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, 
 		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "inactive")
 		return Token{}, apperr.New(apperr.Forbidden, "This account is inactive.")
 	}
-	if err := s.db.Conn(ctx).Model(&models.Admin{}).Where("id = ?", a.ID).Update("last_login_at", s.now()).Error; err != nil {
-		return Token{}, dbErr(err, "", "")
+	if err := s.loginSucceeded(ctx, "admins", a.ID, now); err != nil {
+		return Token{}, err
 	}
 	return s.issue(ctx, models.SubjectAdmin, a.ID, a.SecurityStamp, "")
 }
@@ -263,17 +282,24 @@ func (s *Service) subjectStamp(ctx context.Context, subjectType, id string) (sta
 	return row.SecurityStamp, row.Status, dbErr(res.Error, "", "")
 }
 
-// RevokeToken signs out the session of the calling token, or with everywhere every session
-// of its subject.
-func (s *Service) RevokeToken(ctx context.Context, actor auth.Principal, everywhere bool) error {
-	subjectType := models.SubjectCustomer
-	switch actor.Kind {
-	case auth.Customer:
-	case auth.Admin:
-		subjectType = models.SubjectAdmin
-	default:
-		return requireCustomer(actor)
+// RevokeCustomerToken signs out the session of the calling customer token, or with
+// everywhere every session of the customer.
+func (s *Service) RevokeCustomerToken(ctx context.Context, actor auth.Principal, everywhere bool) error {
+	if err := requireCustomer(actor); err != nil {
+		return err
 	}
+	return s.revokeToken(ctx, actor, models.SubjectCustomer, everywhere)
+}
+
+// RevokeAdminToken is RevokeCustomerToken for admins.
+func (s *Service) RevokeAdminToken(ctx context.Context, actor auth.Principal, everywhere bool) error {
+	if err := requireAdmin(actor, ""); err != nil {
+		return err
+	}
+	return s.revokeToken(ctx, actor, models.SubjectAdmin, everywhere)
+}
+
+func (s *Service) revokeToken(ctx context.Context, actor auth.Principal, subjectType string, everywhere bool) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		conn := s.db.Conn(ctx)
 		if everywhere {
@@ -308,7 +334,7 @@ func (s *Service) rotateStamp(ctx context.Context, subjectType, id string) error
 	if subjectType == models.SubjectAdmin {
 		model = &models.Admin{}
 	}
-	err := s.db.Conn(ctx).Model(model).Where("id = ?", id).Update("security_stamp", randomToken(16)).Error
+	err := s.db.Conn(ctx).Model(model).Where("id = ?", id).UpdateColumn("security_stamp", randomToken(16)).Error
 	return dbErr(err, "", "")
 }
 

@@ -96,7 +96,7 @@ func checkLocale(f *apperr.Fields, field string, v *string) {
 
 const (
 	maxAttributes     = 100
-	maxAttributeValue = 4096
+	maxAttributeValue = 1024
 	maxMetadataBytes  = 16 * 1024
 )
 

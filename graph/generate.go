@@ -1,0 +1,5 @@
+// Package graph is Clientele's GraphQL face: thin resolvers over internal/service, the error
+// presenter, and the handler wiring. generated/ and model/ are produced by gqlgen.
+package graph
+
+//go:generate go tool gqlgen generate --config gqlgen.yml

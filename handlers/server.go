@@ -1,0 +1,34 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/clientele/clientele/api"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/service"
+)
+
+// Server implements api.StrictServerInterface over the service.
+type Server struct {
+	svc *service.Service
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// NewServer returns the REST handlers.
+func NewServer(svc *service.Service) *Server { return &Server{svc: svc} }
+
+// GetHealth answers while the process runs.
+func (s *Server) GetHealth(context.Context, api.GetHealthRequestObject) (api.GetHealthResponseObject, error) {
+	return api.GetHealth200JSONResponse{Status: "ok"}, nil
+}
+
+// GetReadiness answers 200 while the database does, 503 otherwise.
+func (s *Server) GetReadiness(ctx context.Context, _ api.GetReadinessRequestObject) (api.GetReadinessResponseObject, error) {
+	if err := s.svc.Ready(ctx); err != nil {
+		return nil, err
+	}
+	return api.GetReadiness200JSONResponse{Status: "ok"}, nil
+}
+
+func actor(ctx context.Context) auth.Principal { return auth.From(ctx) }

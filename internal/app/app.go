@@ -1,0 +1,60 @@
+// Package app assembles the HTTP server: echo with the shared middleware, the REST handlers
+// generated from openapi.yaml, the GraphQL endpoint and the operational routes.
+package app
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/clientele/clientele"
+	"github.com/clientele/clientele/api"
+	"github.com/clientele/clientele/graph"
+	"github.com/clientele/clientele/handlers"
+	"github.com/clientele/clientele/internal/service"
+)
+
+// MaxBodyBytes bounds every request body (SPEC §7).
+const MaxBodyBytes = "1M"
+
+// New returns the HTTP handler of the whole service.
+func New(svc *service.Service, log *slog.Logger) (*echo.Echo, error) {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = handlers.Problem(log)
+	// The client IP is the peer address; forwarded headers are not trusted (anyone can send them).
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Pre(handlers.RequestID)
+	e.Use(handlers.AccessLog(log))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
+	e.Use(middleware.BodyLimit(MaxBodyBytes))
+	e.Use(handlers.MergePatchAsJSON)
+	e.Use(handlers.Authenticate(svc))
+
+	api.RegisterHandlers(e, api.NewStrictHandler(handlers.NewServer(svc), nil))
+
+	gql := echo.WrapHandler(graph.NewHandler(svc, log))
+	e.POST("/graphql", gql)
+	e.OPTIONS("/graphql", gql)
+
+	spec, err := api.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", clientele.OpenAPIYAML)
+	})
+	e.GET("/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
+	})
+	return e, nil
+}
