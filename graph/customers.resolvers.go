@@ -9,7 +9,6 @@ import (
 	"context"
 	"time"
 
-
 	"github.com/clientele/clientele/graph/generated"
 	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/internal/auth"
@@ -121,11 +120,12 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 }
 
 // DeleteCustomer is the resolver for the deleteCustomer field.
-func (r *mutationResolver) DeleteCustomer(ctx context.Context, id string) (bool, error) {
+func (r *mutationResolver) DeleteCustomer(ctx context.Context, id string) (*bool, error) {
 	if err := r.svc.DeleteCustomer(ctx, auth.From(ctx), id); err != nil {
-		return false, err
+		return nil, err
 	}
-	return true, nil
+	deleted := true
+	return &deleted, nil
 }
 
 // DeleteCustomers is the resolver for the deleteCustomers field.
@@ -203,4 +203,3 @@ func (r *queryResolver) Customer(ctx context.Context, id *string, email *string)
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
 
 type customerResolver struct{ *Resolver }
-

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/clientele/clientele/internal/apperr"
@@ -22,7 +24,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var ae *apperr.Error
 		if !errors.As(err, &ae) {
-			// Parse, validation and argument-coercion errors raised by gqlgen itself.
+			if field, ok := variableField(out.Path); ok {
+				// A variable's value does not fit its type (an unknown enum value, say): the
+				// same field error REST reports for that input.
+				out.Extensions["code"] = string(apperr.ValidationFailed)
+				out.Extensions["fields"] = []apperr.FieldError{{Field: field, Message: out.Message}}
+				return out
+			}
+			// Parse and validation errors raised by gqlgen itself.
 			out.Extensions["code"] = string(apperr.BadRequest)
 			return out
 		}
@@ -49,3 +58,29 @@ func recoverPanic(ctx context.Context, p any) error {
 type panicError struct{ value any }
 
 func (p panicError) Error() string { return fmt.Sprint("panic: ", p.value) }
+
+// variableField turns the path gqlgen gives a bad variable value (["variable", "input",
+// "attributes", 1, "name"]) into an input field path ("attributes[1].name"). An `input`
+// argument's own name is dropped: its fields are named as REST names them in the body.
+func variableField(path ast.Path) (string, bool) {
+	if len(path) < 2 || path[0] != ast.PathName("variable") {
+		return "", false
+	}
+	rest := path[1:]
+	if len(rest) > 1 && rest[0] == ast.PathName("input") {
+		rest = rest[1:]
+	}
+	var b strings.Builder
+	for _, el := range rest {
+		switch el := el.(type) {
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(el))
+		case ast.PathName:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(el))
+		}
+	}
+	return b.String(), true
+}

@@ -8,11 +8,7 @@ import (
 
 // RegisterCustomer signs a person up.
 func (s *Server) RegisterCustomer(ctx context.Context, r api.RegisterCustomerRequestObject) (api.RegisterCustomerResponseObject, error) {
-	in := r.Body
-	if in == nil {
-		return nil, errNoBody
-	}
-	c, err := s.svc.Register(ctx, actor(ctx), registerInput(*in))
+	c, err := s.svc.Register(ctx, actor(ctx), registerInput(orZero(r.Body)))
 	if err != nil {
 		return nil, err
 	}
@@ -21,10 +17,8 @@ func (s *Server) RegisterCustomer(ctx context.Context, r api.RegisterCustomerReq
 
 // GenerateCustomerToken signs a customer in.
 func (s *Server) GenerateCustomerToken(ctx context.Context, r api.GenerateCustomerTokenRequestObject) (api.GenerateCustomerTokenResponseObject, error) {
-	if r.Body == nil {
-		return nil, errNoBody
-	}
-	t, err := s.svc.GenerateCustomerToken(ctx, actor(ctx), r.Body.Email, r.Body.Password)
+	in := orZero(r.Body)
+	t, err := s.svc.GenerateCustomerToken(ctx, actor(ctx), in.Email, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -33,10 +27,8 @@ func (s *Server) GenerateCustomerToken(ctx context.Context, r api.GenerateCustom
 
 // GenerateAdminToken signs an admin in.
 func (s *Server) GenerateAdminToken(ctx context.Context, r api.GenerateAdminTokenRequestObject) (api.GenerateAdminTokenResponseObject, error) {
-	if r.Body == nil {
-		return nil, errNoBody
-	}
-	t, err := s.svc.GenerateAdminToken(ctx, actor(ctx), r.Body.Email, r.Body.Password)
+	in := orZero(r.Body)
+	t, err := s.svc.GenerateAdminToken(ctx, actor(ctx), in.Email, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +37,7 @@ func (s *Server) GenerateAdminToken(ctx context.Context, r api.GenerateAdminToke
 
 // RefreshToken rotates a refresh token.
 func (s *Server) RefreshToken(ctx context.Context, r api.RefreshTokenRequestObject) (api.RefreshTokenResponseObject, error) {
-	if r.Body == nil {
-		return nil, errNoBody
-	}
-	t, err := s.svc.RefreshToken(ctx, actor(ctx), r.Body.RefreshToken)
+	t, err := s.svc.RefreshToken(ctx, actor(ctx), orZero(r.Body).RefreshToken)
 	if err != nil {
 		return nil, err
 	}
@@ -72,5 +61,15 @@ func (s *Server) RevokeAdminToken(ctx context.Context, r api.RevokeAdminTokenReq
 }
 
 func everywhere(in *api.RevokeTokenInput) bool {
-	return in != nil && in.Everywhere != nil && *in.Everywhere
+	return orZero(orZero(in).Everywhere)
+}
+
+// orZero reads an optional request body: a missing body is an empty object, so the service
+// checks the caller first and then reports every missing field.
+func orZero[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

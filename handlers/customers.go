@@ -11,8 +11,6 @@ import (
 	"github.com/clientele/clientele/models"
 )
 
-var errNoBody = apperr.New(apperr.BadRequest, "Send a JSON body with Content-Type application/json.")
-
 func profile(email, firstName, lastName string, middleName, prefix, suffix, phone, dateOfBirth *string, gender *api.Gender,
 	taxVat *string, isSubscribed *bool, locale, orderWebhookURL *string, attrs *[]api.Attribute) service.Profile {
 	return service.Profile{
@@ -42,12 +40,9 @@ func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMe
 
 // UpdateMe applies a merge patch to the calling customer.
 func (s *Server) UpdateMe(ctx context.Context, r api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
-	in := r.JSONBody
-	if in == nil {
-		in = r.ApplicationMergePatchPlusJSONBody
-	}
-	if in == nil {
-		return nil, errNoPatch
+	in := orZero(r.JSONBody)
+	if r.ApplicationMergePatchPlusJSONBody != nil {
+		in = *r.ApplicationMergePatchPlusJSONBody
 	}
 	c, err := s.svc.UpdateMe(ctx, actor(ctx), service.CustomerPatch{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Gender: strOf(in.Gender),
@@ -63,8 +58,6 @@ func (s *Server) UpdateMe(ctx context.Context, r api.UpdateMeRequestObject) (api
 	return api.UpdateMe200JSONResponse(toAPICustomer(c)), nil
 }
 
-var errNoPatch = apperr.New(apperr.BadRequest, "Send a JSON body with Content-Type application/merge-patch+json or application/json.")
-
 func attributesPatch(in *[]api.Attribute) *[]models.Attribute {
 	if in == nil {
 		return nil
@@ -75,10 +68,8 @@ func attributesPatch(in *[]api.Attribute) *[]models.Attribute {
 
 // ChangeMyPassword sets a new password for the calling customer.
 func (s *Server) ChangeMyPassword(ctx context.Context, r api.ChangeMyPasswordRequestObject) (api.ChangeMyPasswordResponseObject, error) {
-	if r.Body == nil {
-		return nil, errNoBody
-	}
-	t, err := s.svc.ChangeMyPassword(ctx, actor(ctx), r.Body.CurrentPassword, r.Body.NewPassword, r.Body.ConfirmPassword)
+	in := orZero(r.Body)
+	t, err := s.svc.ChangeMyPassword(ctx, actor(ctx), in.CurrentPassword, in.NewPassword, in.ConfirmPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +129,7 @@ func (s *Server) GetCustomer(ctx context.Context, r api.GetCustomerRequestObject
 
 // CreateCustomer creates a customer as an admin.
 func (s *Server) CreateCustomer(ctx context.Context, r api.CreateCustomerRequestObject) (api.CreateCustomerResponseObject, error) {
-	in := r.Body
-	if in == nil {
-		return nil, errNoBody
-	}
+	in := orZero(r.Body)
 	var metadata map[string]any
 	if in.Metadata != nil {
 		metadata = *in.Metadata
@@ -163,12 +151,9 @@ func (s *Server) CreateCustomer(ctx context.Context, r api.CreateCustomerRequest
 
 // UpdateCustomer applies an admin's merge patch to a customer.
 func (s *Server) UpdateCustomer(ctx context.Context, r api.UpdateCustomerRequestObject) (api.UpdateCustomerResponseObject, error) {
-	in := r.JSONBody
-	if in == nil {
-		in = r.ApplicationMergePatchPlusJSONBody
-	}
-	if in == nil {
-		return nil, errNoPatch
+	in := orZero(r.JSONBody)
+	if r.ApplicationMergePatchPlusJSONBody != nil {
+		in = *r.ApplicationMergePatchPlusJSONBody
 	}
 	var metadata *map[string]any
 	if in.Metadata != nil {
@@ -199,10 +184,7 @@ func (s *Server) DeleteCustomer(ctx context.Context, r api.DeleteCustomerRequest
 
 // DeleteCustomers deletes several customers.
 func (s *Server) DeleteCustomers(ctx context.Context, r api.DeleteCustomersRequestObject) (api.DeleteCustomersResponseObject, error) {
-	if r.Body == nil {
-		return nil, errNoBody
-	}
-	n, err := s.svc.DeleteCustomers(ctx, actor(ctx), r.Body.Ids)
+	n, err := s.svc.DeleteCustomers(ctx, actor(ctx), orZero(r.Body).Ids)
 	if err != nil {
 		return nil, err
 	}

@@ -182,7 +182,7 @@ type MutationResolver interface {
 	ChangeMyPassword(ctx context.Context, currentPassword string, newPassword string, confirmPassword string) (*model.Token, error)
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*models.Customer, error)
 	UpdateCustomer(ctx context.Context, id string, input model.UpdateCustomerInput) (*models.Customer, error)
-	DeleteCustomer(ctx context.Context, id string) (bool, error)
+	DeleteCustomer(ctx context.Context, id string) (*bool, error)
 	DeleteCustomers(ctx context.Context, ids []string) (*model.DeleteCustomersResult, error)
 }
 type QueryResolver interface {
@@ -909,7 +909,7 @@ type Role {
 
 extend type Query {
   "The calling admin."
-  currentAdmin: Admin!
+  currentAdmin: Admin
 }
 `, BuiltIn: false},
 	{Name: "../schema/auth.graphqls", Input: `"A signed-in session: a short-lived access JWT and a refresh token to renew it."
@@ -934,15 +934,15 @@ type RevokeTokenResult {
 
 extend type Mutation {
   "Sign a customer in. Wrong email and wrong password fail alike (UNAUTHENTICATED)."
-  generateCustomerToken(email: String!, password: String!): Token!
+  generateCustomerToken(email: String!, password: String!): Token
   "Sign an admin in."
-  generateAdminToken(email: String!, password: String!): Token!
+  generateAdminToken(email: String!, password: String!): Token
   "Exchange a refresh token for a new pair. Reusing a spent refresh token revokes its session."
-  refreshToken(refreshToken: String!): Token!
+  refreshToken(refreshToken: String!): Token
   "Sign out the calling customer's session, or every session with ` + "`" + `everywhere: true` + "`" + `."
-  revokeCustomerToken(everywhere: Boolean = false): RevokeTokenResult!
+  revokeCustomerToken(everywhere: Boolean = false): RevokeTokenResult
   "Sign out the calling admin's session, or every session with ` + "`" + `everywhere: true` + "`" + `."
-  revokeAdminToken(everywhere: Boolean = false): RevokeTokenResult!
+  revokeAdminToken(everywhere: Boolean = false): RevokeTokenResult
 }
 `, BuiltIn: false},
 	{Name: "../schema/customers.graphqls", Input: `enum Gender {
@@ -1143,28 +1143,28 @@ type DeleteCustomersResult {
 
 extend type Query {
   "The calling customer."
-  me: Customer!
+  me: Customer
   "Customers, newest first by default (admin ` + "`" + `customers:read` + "`" + `)."
-  customers(first: Int = 50, after: String, filter: CustomerFilter, orderBy: CustomerOrder): CustomerConnection!
+  customers(first: Int = 50, after: String, filter: CustomerFilter, orderBy: CustomerOrder): CustomerConnection
   "One customer by ` + "`" + `id` + "`" + ` or ` + "`" + `email` + "`" + ` (admin ` + "`" + `customers:read` + "`" + `)."
-  customer(id: ID, email: String): Customer!
+  customer(id: ID, email: String): Customer
 }
 
 extend type Mutation {
   "Sign up. Public."
-  registerCustomer(input: RegisterCustomerInput!): RegisterCustomerResult!
+  registerCustomer(input: RegisterCustomerInput!): RegisterCustomerResult
   "Update the calling customer."
-  updateMe(input: UpdateMeInput!): Customer!
+  updateMe(input: UpdateMeInput!): Customer
   "Change the calling customer's password; every other session ends and the returned token is the new one."
-  changeMyPassword(currentPassword: String!, newPassword: String!, confirmPassword: String!): Token!
+  changeMyPassword(currentPassword: String!, newPassword: String!, confirmPassword: String!): Token
   "Create a customer (admin ` + "`" + `customers:write` + "`" + `)."
-  createCustomer(input: CreateCustomerInput!): Customer!
+  createCustomer(input: CreateCustomerInput!): Customer
   "Update a customer (admin ` + "`" + `customers:write` + "`" + `)."
-  updateCustomer(id: ID!, input: UpdateCustomerInput!): Customer!
+  updateCustomer(id: ID!, input: UpdateCustomerInput!): Customer
   "Delete a customer with its tokens (admin ` + "`" + `customers:delete` + "`" + `)."
-  deleteCustomer(id: ID!): Boolean!
+  deleteCustomer(id: ID!): Boolean
   "Delete several customers; unknown ids are skipped (admin ` + "`" + `customers:delete` + "`" + `)."
-  deleteCustomers(ids: [ID!]!): DeleteCustomersResult!
+  deleteCustomers(ids: [ID!]!): DeleteCustomersResult
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -1172,7 +1172,8 @@ Clientele's GraphQL API. Every root field has a REST twin in openapi.yaml with t
 names (see SPEC §1): query ` + "`" + `x` + "`" + ` ↔ ` + "`" + `getX` + "`" + `, query ` + "`" + `xs` + "`" + ` ↔ ` + "`" + `listXs` + "`" + `, mutation ` + "`" + `m` + "`" + ` ↔ ` + "`" + `m` + "`" + `.
 Errors carry ` + "`" + `extensions.code` + "`" + ` (BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
 PRECONDITION_FAILED, VALIDATION_FAILED, ACCOUNT_LOCKED, RATE_LIMITED, INTERNAL, UNAVAILABLE)
-and, for VALIDATION_FAILED, ` + "`" + `extensions.fields: [{field, message}]` + "`" + `.
+and, for VALIDATION_FAILED, ` + "`" + `extensions.fields: [{field, message}]` + "`" + `. Root fields are nullable,
+so a failed field is ` + "`" + `null` + "`" + ` without nulling its siblings.
 """
 schema {
   query: Query
@@ -3066,10 +3067,10 @@ func (ec *executionContext) _Mutation_generateCustomerToken(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
-			return ec.marshalNToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
+			return ec.marshalOToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_generateCustomerToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3110,10 +3111,10 @@ func (ec *executionContext) _Mutation_generateAdminToken(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
-			return ec.marshalNToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
+			return ec.marshalOToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_generateAdminToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3154,10 +3155,10 @@ func (ec *executionContext) _Mutation_refreshToken(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
-			return ec.marshalNToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
+			return ec.marshalOToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_refreshToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3198,10 +3199,10 @@ func (ec *executionContext) _Mutation_revokeCustomerToken(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeTokenResult) graphql.Marshaler {
-			return ec.marshalNRevokeTokenResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx, selections, v)
+			return ec.marshalORevokeTokenResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3242,10 +3243,10 @@ func (ec *executionContext) _Mutation_revokeAdminToken(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeTokenResult) graphql.Marshaler {
-			return ec.marshalNRevokeTokenResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx, selections, v)
+			return ec.marshalORevokeTokenResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_revokeAdminToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3286,10 +3287,10 @@ func (ec *executionContext) _Mutation_registerCustomer(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RegisterCustomerResult) graphql.Marshaler {
-			return ec.marshalNRegisterCustomerResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRegisterCustomerResult(ctx, selections, v)
+			return ec.marshalORegisterCustomerResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRegisterCustomerResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_registerCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3330,10 +3331,10 @@ func (ec *executionContext) _Mutation_updateMe(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateMe(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3374,10 +3375,10 @@ func (ec *executionContext) _Mutation_changeMyPassword(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
-			return ec.marshalNToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
+			return ec.marshalOToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_changeMyPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3418,10 +3419,10 @@ func (ec *executionContext) _Mutation_createCustomer(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3462,10 +3463,10 @@ func (ec *executionContext) _Mutation_updateCustomer(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3505,11 +3506,11 @@ func (ec *executionContext) _Mutation_deleteCustomer(ctx context.Context, field 
 			return ec.Resolvers.Mutation().DeleteCustomer(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_deleteCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3550,10 +3551,10 @@ func (ec *executionContext) _Mutation_deleteCustomers(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteCustomersResult) graphql.Marshaler {
-			return ec.marshalNDeleteCustomersResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐDeleteCustomersResult(ctx, selections, v)
+			return ec.marshalODeleteCustomersResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐDeleteCustomersResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_deleteCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3639,10 +3640,10 @@ func (ec *executionContext) _Query_currentAdmin(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *service.AdminView) graphql.Marshaler {
-			return ec.marshalNAdmin2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐAdminView(ctx, selections, v)
+			return ec.marshalOAdmin2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐAdminView(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_currentAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3671,10 +3672,10 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3704,10 +3705,10 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
-			return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+			return ec.marshalOCustomerConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3748,10 +3749,10 @@ func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6539,86 +6540,50 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_generateCustomerToken(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "generateAdminToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_generateAdminToken(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "refreshToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_refreshToken(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "revokeCustomerToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeCustomerToken(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "revokeAdminToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeAdminToken(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "registerCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerCustomer(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "updateMe":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateMe(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "changeMyPassword":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changeMyPassword(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "createCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCustomer(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "updateCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateCustomer(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "deleteCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteCustomer(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "deleteCustomers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteCustomers(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6705,16 +6670,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "currentAdmin":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Query_currentAdmin(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -6727,16 +6689,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "me":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Query_me(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -6749,16 +6708,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "customers":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Query_customers(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -6771,16 +6727,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "customer":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Query_customer(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -7395,20 +7348,6 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAdmin2githubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐAdminView(ctx context.Context, sel ast.SelectionSet, v service.AdminView) graphql.Marshaler {
-	return ec._Admin(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNAdmin2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐAdminView(ctx context.Context, sel ast.SelectionSet, v *service.AdminView) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Admin(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNAdminStatus2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7501,20 +7440,6 @@ func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋclienteleᚋclien
 	return ec._Customer(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCustomerConnection2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v model.CustomerConnection) graphql.Marshaler {
-	return ec._CustomerConnection(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._CustomerConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNCustomerEdge2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v model.CustomerEdge) graphql.Marshaler {
 	return ec._CustomerEdge(ctx, sel, &v)
 }
@@ -7559,20 +7484,6 @@ func (ec *executionContext) marshalNCustomerStatus2string(ctx context.Context, s
 		}
 	}
 	return res
-}
-
-func (ec *executionContext) marshalNDeleteCustomersResult2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐDeleteCustomersResult(ctx context.Context, sel ast.SelectionSet, v model.DeleteCustomersResult) graphql.Marshaler {
-	return ec._DeleteCustomersResult(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNDeleteCustomersResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐDeleteCustomersResult(ctx context.Context, sel ast.SelectionSet, v *model.DeleteCustomersResult) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._DeleteCustomersResult(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNGender2string(ctx context.Context, v any) (string, error) {
@@ -7716,34 +7627,6 @@ func (ec *executionContext) unmarshalNRegisterCustomerInput2githubᚗcomᚋclien
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRegisterCustomerResult2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRegisterCustomerResult(ctx context.Context, sel ast.SelectionSet, v model.RegisterCustomerResult) graphql.Marshaler {
-	return ec._RegisterCustomerResult(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNRegisterCustomerResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRegisterCustomerResult(ctx context.Context, sel ast.SelectionSet, v *model.RegisterCustomerResult) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._RegisterCustomerResult(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRevokeTokenResult2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx context.Context, sel ast.SelectionSet, v model.RevokeTokenResult) graphql.Marshaler {
-	return ec._RevokeTokenResult(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNRevokeTokenResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx context.Context, sel ast.SelectionSet, v *model.RevokeTokenResult) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._RevokeTokenResult(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRole2githubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐRoleView(ctx context.Context, sel ast.SelectionSet, v service.RoleView) graphql.Marshaler {
 	return ec._Role(ctx, sel, &v)
 }
@@ -7824,20 +7707,6 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		}
 	}
 	return res
-}
-
-func (ec *executionContext) marshalNToken2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx context.Context, sel ast.SelectionSet, v model.Token) graphql.Marshaler {
-	return ec._Token(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx context.Context, sel ast.SelectionSet, v *model.Token) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Token(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTokenType2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐTokenType(ctx context.Context, v any) (model.TokenType, error) {
@@ -8001,6 +7870,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAdmin2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐAdminView(ctx context.Context, sel ast.SelectionSet, v *service.AdminView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Admin(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAttributeInput2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAttributeᚄ(ctx context.Context, v any) ([]models.Attribute, error) {
 	if v == nil {
 		return nil, nil
@@ -8047,6 +7923,20 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCustomerConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
@@ -8099,6 +7989,13 @@ func (ec *executionContext) marshalODate2ᚖstring(ctx context.Context, sel ast.
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODeleteCustomersResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐDeleteCustomersResult(ctx context.Context, sel ast.SelectionSet, v *model.DeleteCustomersResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeleteCustomersResult(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOGender2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -8191,6 +8088,20 @@ func (ec *executionContext) marshalOOnboardingStatus2ᚖstring(ctx context.Conte
 	return res
 }
 
+func (ec *executionContext) marshalORegisterCustomerResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRegisterCustomerResult(ctx context.Context, sel ast.SelectionSet, v *model.RegisterCustomerResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RegisterCustomerResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORevokeTokenResult2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐRevokeTokenResult(ctx context.Context, sel ast.SelectionSet, v *model.RevokeTokenResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RevokeTokenResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -8261,6 +8172,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOToken2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐToken(ctx context.Context, sel ast.SelectionSet, v *model.Token) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Token(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

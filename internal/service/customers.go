@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -182,7 +183,7 @@ func (s *Service) newCustomer(p Profile) models.Customer {
 func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *models.Customer) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.db.Conn(ctx).Create(c).Error; err != nil {
-			return customerWriteErr(err, c)
+			return s.customerWriteErr(ctx, err, c)
 		}
 		if actor.Kind == auth.Anonymous {
 			actor = auth.Principal{Kind: auth.Customer, ID: c.ID, RequestID: actor.RequestID, IP: actor.IP}
@@ -191,18 +192,19 @@ func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *m
 	})
 }
 
-// customerWriteErr names the unique field a duplicate-key error is about.
-func customerWriteErr(err error, c *models.Customer) error {
-	msg := "A customer with the same email address already exists."
-	field := "email"
-	if strings.Contains(err.Error(), "external_id") {
-		msg, field = "A customer with the same externalId already exists.", "externalId"
+// customerWriteErr classifies a failed customer write. A duplicate key is about the email or
+// the externalId; the translated driver error no longer says which, so ask the database.
+func (s *Service) customerWriteErr(ctx context.Context, err error, c *models.Customer) error {
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return dbErr(err, "Customer", "")
 	}
-	err = dbErr(err, "Customer", msg)
-	if ae := apperr.As(err); ae.Kind == apperr.Conflict {
-		ae.Fields = []apperr.FieldError{{Field: field, Message: msg}}
+	field, msg := "email", "A customer with the same email address already exists."
+	var n int64
+	s.db.Conn(ctx).Model(&models.Customer{}).Where("email = ? AND id <> ?", c.Email, c.ID).Count(&n)
+	if n == 0 && c.ExternalID != nil {
+		field, msg = "externalId", "A customer with the same externalId already exists."
 	}
-	return err
+	return &apperr.Error{Kind: apperr.Conflict, Message: msg, Fields: []apperr.FieldError{{Field: field, Message: msg}}, Err: err}
 }
 
 // checkProfile validates the person-editable fields of c.
@@ -338,7 +340,7 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 			Where("id = ? AND version = ?", c.ID, before.Version).
 			Select("*").Omit("id", "created_at").Updates(&c)
 		if res.Error != nil {
-			return customerWriteErr(res.Error, &c)
+			return s.customerWriteErr(ctx, res.Error, &c)
 		}
 		if res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
