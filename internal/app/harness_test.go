@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/clientele/clientele/api"
@@ -38,6 +38,25 @@ type env struct {
 	svc   *service.Service
 	rest  *api.ClientWithResponses
 	admin string // a super administrator's access token
+	logs  *syncBuffer
+}
+
+// syncBuffer collects the server's log lines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newEnv(t *testing.T, d *db.DB) *env {
@@ -46,7 +65,8 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := service.New(context.Background(), d, cfg, log, service.Options{Argon2: &testArgon2})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +84,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if _, err := svc.CreateSuperAdmin(context.Background(), adminEmail, adminPassword, "Root"); err != nil {
 		t.Fatal(err)
 	}
-	en := &env{t: t, url: srv.URL, db: d, svc: svc, rest: rest}
+	en := &env{t: t, url: srv.URL, db: d, svc: svc, rest: rest, logs: logs}
 	tok, err := svc.GenerateAdminToken(context.Background(), auth.Principal{}, adminEmail, adminPassword)
 	if err != nil {
 		t.Fatal(err)

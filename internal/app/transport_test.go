@@ -177,3 +177,27 @@ func TestReadinessFailsWithoutTheDatabase(t *testing.T) {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
 }
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		var secrets []string
+		eachFace(t, e, func(t *testing.T, f face) {
+			email := f.Name() + "-secret@example.com"
+			f.Register(registration(email)).ok(t)
+			tok := f.CustomerToken(email, goodPassword).ok(t)
+			f.CustomerToken(email, "a wrong password").fails(t, "UNAUTHENTICATED")
+			rotated := f.Refresh(tok["refreshToken"].(string)).ok(t)
+			f.ChangeMyPassword(rotated["token"].(string), goodPassword, "another fine passphrase", "another fine passphrase").ok(t)
+			secrets = append(secrets, tok["token"].(string), tok["refreshToken"].(string), rotated["refreshToken"].(string))
+		})
+		logs := e.logs.String()
+		if !strings.Contains(logs, `"route":"/v1/auth/customer/token"`) {
+			t.Fatalf("the requests were not logged:\n%s", logs)
+		}
+		for _, s := range append(secrets, goodPassword, "a wrong password", "another fine passphrase", "$argon2id", "-secret@example.com") {
+			if strings.Contains(logs, s) {
+				t.Errorf("a log line contains %q", s)
+			}
+		}
+	})
+}

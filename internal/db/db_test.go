@@ -1,0 +1,78 @@
+package db_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/clientele/clientele/internal/db"
+	"github.com/clientele/clientele/internal/testdb"
+)
+
+func TestMigrateIsRecordedAndIdempotent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		// testdb.New has migrated once; a second run must find nothing to do.
+		if err := d.Migrate(context.Background()); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		var versions []int
+		if err := d.Gorm().Raw("SELECT version FROM schema_migrations ORDER BY version").Scan(&versions).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(versions) == 0 || versions[0] != 1 {
+			t.Fatalf("recorded migrations = %v", versions)
+		}
+		var roles int
+		if err := d.Gorm().Raw("SELECT COUNT(*) FROM roles WHERE name = 'Super Administrator'").Scan(&roles).Error; err != nil || roles != 1 {
+			t.Fatalf("seeded Super Administrator roles = %d (%v)", roles, err)
+		}
+	})
+}
+
+func TestTxReusesTheOuterTransaction(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		insert := func(ctx context.Context, key string) error {
+			return d.Conn(ctx).Exec("INSERT INTO settings (`key`, value) VALUES (?, 'v')", key).Error
+		}
+		err := d.Tx(ctx, func(ctx context.Context) error {
+			if err := insert(ctx, "outer"); err != nil {
+				return err
+			}
+			return d.Tx(ctx, func(ctx context.Context) error {
+				if err := insert(ctx, "inner"); err != nil {
+					return err
+				}
+				return context.Canceled // fail the inner step: the whole unit rolls back
+			})
+		})
+		if err != context.Canceled {
+			t.Fatalf("Tx error = %v", err)
+		}
+		var n int
+		d.Gorm().Raw("SELECT COUNT(*) FROM settings WHERE `key` IN ('outer', 'inner')").Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d rows survived a rolled-back transaction", n)
+		}
+	})
+}
+
+func TestOpenRejectsUnknownURLs(t *testing.T) {
+	for _, u := range []string{"postgres://x/y", "sqlite:", "mysql://host-only", "clientele.db"} {
+		if _, err := db.Open(u); err == nil {
+			t.Errorf("Open(%q) succeeded", u)
+		}
+	}
+}
+
+func TestMySQLDSN(t *testing.T) {
+	dsn, err := db.MySQLDSN("mysql://app:s3cr%40t@db.internal/clientele?timeout=5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"app:s3cr@t@tcp(db.internal:3306)/clientele?", "parseTime=true", "loc=UTC", "interpolateParams=true", "timeout=5s"} {
+		if !strings.Contains(dsn, want) {
+			t.Errorf("DSN %q lacks %q", dsn, want)
+		}
+	}
+}
