@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/graph/generated"
+	"github.com/clientele/clientele/graph/loaders"
 	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
@@ -37,6 +38,26 @@ func (r *customerResolver) Metadata(ctx context.Context, obj *models.Customer) (
 // Attributes is the resolver for the attributes field.
 func (r *customerResolver) Attributes(ctx context.Context, obj *models.Customer) ([]models.Attribute, error) {
 	return nonNil(obj.Attributes), nil
+}
+
+// Addresses is the resolver for the addresses field.
+func (r *customerResolver) Addresses(ctx context.Context, obj *models.Customer) ([]models.Address, error) {
+	return loaders.For(ctx).Addresses.Load(ctx, obj.ID)
+}
+
+// DefaultBillingAddress is the resolver for the defaultBillingAddress field.
+func (r *customerResolver) DefaultBillingAddress(ctx context.Context, obj *models.Customer) (*models.Address, error) {
+	return defaultAddress(ctx, obj.ID, (*models.Address).IsDefaultBilling)
+}
+
+// DefaultShippingAddress is the resolver for the defaultShippingAddress field.
+func (r *customerResolver) DefaultShippingAddress(ctx context.Context, obj *models.Customer) (*models.Address, error) {
+	return defaultAddress(ctx, obj.ID, (*models.Address).IsDefaultShipping)
+}
+
+// Groups is the resolver for the groups field.
+func (r *customerResolver) Groups(ctx context.Context, obj *models.Customer) ([]models.CustomerGroup, error) {
+	return loaders.For(ctx).Groups.Load(ctx, obj.ID)
 }
 
 // RegisterCustomer is the resolver for the registerCustomer field.
@@ -96,6 +117,7 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 		OnboardingStatus: input.OnboardingStatus,
 		ExternalID:       input.ExternalID,
 		Metadata:         input.Metadata,
+		GroupIDs:         input.GroupIds,
 	})
 	if err != nil {
 		return nil, err
@@ -112,6 +134,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 		Phone: clearable(input.Phone), DateOfBirth: clearable(input.DateOfBirth), TaxVat: clearable(input.TaxVat),
 		OrderWebhookURL: clearable(input.OrderWebhookURL), Locale: clearable(input.Locale),
 		Status: input.Status, ExternalID: clearable(input.ExternalID), Metadata: presentMap(input.Metadata),
+		GroupIDs: presentIDs(input.GroupIds),
 	})
 	if err != nil {
 		return nil, err
@@ -148,37 +171,12 @@ func (r *queryResolver) Me(ctx context.Context) (*models.Customer, error) {
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) (*model.CustomerConnection, error) {
-	args := service.PageArgs{WithTotal: selects(ctx, "totalCount")}
-	if first != nil {
-		args.Limit = *first
-		if args.Limit == 0 {
-			args.Limit = -1 // first: 0 is out of bounds, not "the default"
-		}
-	}
-	if after != nil {
-		args.Cursor = *after
-	}
 	var f service.CustomerFilter
 	if filter != nil {
 		f = service.CustomerFilter{CreatedFrom: filter.CreatedFrom, CreatedTo: filter.CreatedTo}
-		f.Search, f.Email, f.Status = deref(filter.Search), deref(filter.Email), deref(filter.Status)
+		f.Search, f.Email, f.Status, f.GroupID = deref(filter.Search), deref(filter.Email), deref(filter.Status), deref(filter.GroupID)
 	}
-	page, err := r.svc.ListCustomers(ctx, auth.From(ctx), f, customerSort(orderBy), args)
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.CustomerConnection{Nodes: page.Items, Edges: make([]model.CustomerEdge, len(page.Items)), PageInfo: &model.PageInfo{}}
-	for i := range page.Items {
-		conn.Edges[i] = model.CustomerEdge{Cursor: page.Cursors[i], Node: &page.Items[i]}
-	}
-	if n := len(page.Cursors); n > 0 {
-		conn.PageInfo.EndCursor = &page.Cursors[n-1]
-	}
-	conn.PageInfo.HasNextPage = page.NextCursor != ""
-	if page.Total != nil {
-		conn.TotalCount = *page.Total
-	}
-	return conn, nil
+	return r.customerConnection(ctx, first, after, f, customerSort(orderBy))
 }
 
 // Customer is the resolver for the customer field.

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/clientele/clientele/graph/generated"
+	"github.com/clientele/clientele/graph/loaders"
 	"github.com/clientele/clientele/internal/service"
 )
 
@@ -21,5 +22,5 @@ func NewHandler(svc *service.Service, log *slog.Logger) http.Handler {
 	h.Use(extension.Introspection{})
 	h.SetErrorPresenter(presentError(log))
 	h.SetRecoverFunc(recoverPanic)
-	return h
+	return loaders.Middleware(svc, h)
 }

@@ -6,8 +6,12 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/clientele/clientele/graph/loaders"
 	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/service"
+	"github.com/clientele/clientele/models"
 )
 
 var errIDOrEmail = apperr.New(apperr.BadRequest, "Give exactly one of id and email.")
@@ -20,6 +24,30 @@ func selects(ctx context.Context, field string) bool {
 		}
 	}
 	return false
+}
+
+// nodeSelects reports which fields a connection's query selects on its nodes, through
+// `nodes { … }` or `edges { node { … } }`.
+func nodeSelects(ctx context.Context) func(field string) bool {
+	opCtx := graphql.GetOperationContext(ctx)
+	fields := map[string]bool{}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "nodes":
+			for _, n := range graphql.CollectFields(opCtx, f.Selections, nil) {
+				fields[n.Name] = true
+			}
+		case "edges":
+			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
+				if e.Name == "node" {
+					for _, n := range graphql.CollectFields(opCtx, e.Selections, nil) {
+						fields[n.Name] = true
+					}
+				}
+			}
+		}
+	}
+	return func(field string) bool { return fields[field] }
 }
 
 // customerSort turns a GraphQL order into the service's sort key (the REST `sort` value).
@@ -51,4 +79,120 @@ func nonNil[T any, S ~[]T](s S) []T {
 		return []T{}
 	}
 	return s
+}
+
+// pageArgs reads Relay arguments; WithTotal follows whether totalCount is selected.
+func pageArgs(ctx context.Context, first *int, after *string) (service.PageArgs, error) {
+	args := service.PageArgs{WithTotal: selects(ctx, "totalCount")}
+	if first != nil {
+		args.Limit = *first
+		if args.Limit == 0 {
+			args.Limit = -1 // first: 0 is out of bounds, not "the default"
+		}
+	}
+	if after != nil {
+		args.Cursor = *after
+	}
+	return args, nil
+}
+
+func pageInfo(cursors []string, next string) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: next != ""}
+	if n := len(cursors); n > 0 {
+		info.EndCursor = &cursors[n-1]
+	}
+	return info
+}
+
+// customerConnection is a page of customers as a Relay connection.
+func (r *Resolver) customerConnection(ctx context.Context, first *int, after *string, f service.CustomerFilter, sort string) (*model.CustomerConnection, error) {
+	args, err := pageArgs(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.svc.ListCustomers(ctx, auth.From(ctx), f, sort, args)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.CustomerConnection{Nodes: page.Items, Edges: make([]model.CustomerEdge, len(page.Items)), PageInfo: pageInfo(page.Cursors, page.NextCursor)}
+	ids := make([]string, len(page.Items))
+	for i := range page.Items {
+		conn.Edges[i] = model.CustomerEdge{Cursor: page.Cursors[i], Node: &page.Items[i]}
+		ids[i] = page.Items[i].ID
+	}
+	loaders.For(ctx).PrefetchCustomers(ctx, ids, nodeSelects(ctx))
+	if page.Total != nil {
+		conn.TotalCount = *page.Total
+	}
+	return conn, nil
+}
+
+// ptrOrNil is the usual end of a resolver returning one object.
+func ptrOrNil[T any](v T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// done is the end of a resolver returning Boolean for a deletion.
+func done(err error) (*bool, error) {
+	if err != nil {
+		return nil, err
+	}
+	ok := true
+	return &ok, nil
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// presentIDs returns an omittable id list that was given and not null; [] is kept.
+func presentIDs(o graphql.Omittable[[]string]) *[]string {
+	v, set := o.ValueOK()
+	if !set || v == nil {
+		return nil
+	}
+	return &v
+}
+
+// defaultAddress picks a customer's default address of one kind from its loaded book.
+func defaultAddress(ctx context.Context, customerID string, isDefault func(*models.Address) bool) (*models.Address, error) {
+	book, err := loaders.For(ctx).Addresses.Load(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range book {
+		if isDefault(&book[i]) {
+			return &book[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func addressInput(in model.AddressInput) service.AddressInput {
+	return service.AddressInput{
+		Label: in.Label, FirstName: in.FirstName, MiddleName: in.MiddleName, LastName: in.LastName, Prefix: in.Prefix,
+		Suffix: in.Suffix, Company: in.Company, Street: in.Street, City: in.City, Region: in.Region,
+		PostalCode: in.PostalCode, CountryCode: in.CountryCode, Phone: in.Phone, Fax: in.Fax, VatID: in.VatID,
+		Type: in.Type, IsDefaultBilling: in.IsDefaultBilling, IsDefaultShipping: in.IsDefaultShipping,
+	}
+}
+
+func addressPatch(in model.UpdateAddressInput) service.AddressPatch {
+	p := service.AddressPatch{
+		FirstName: in.FirstName, LastName: in.LastName, City: in.City, CountryCode: in.CountryCode, Type: in.Type,
+		IsDefaultBilling: in.IsDefaultBilling, IsDefaultShipping: in.IsDefaultShipping,
+		Label: clearable(in.Label), MiddleName: clearable(in.MiddleName), Prefix: clearable(in.Prefix),
+		Suffix: clearable(in.Suffix), Company: clearable(in.Company), Region: clearable(in.Region),
+		PostalCode: clearable(in.PostalCode), Phone: clearable(in.Phone), Fax: clearable(in.Fax), VatID: clearable(in.VatID),
+	}
+	if in.Street != nil {
+		p.Street = &in.Street
+	}
+	return p
 }

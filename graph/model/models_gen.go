@@ -10,8 +10,39 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/models"
 )
+
+// A new address. An owner's first address becomes both defaults; marking an address default
+// clears the previous default of that kind.
+type AddressInput struct {
+	Label       *string              `json:"label,omitempty"`
+	FirstName   string               `json:"firstName"`
+	MiddleName  *string              `json:"middleName,omitempty"`
+	LastName    string               `json:"lastName"`
+	Prefix      *string              `json:"prefix,omitempty"`
+	Suffix      *string              `json:"suffix,omitempty"`
+	Company     *string              `json:"company,omitempty"`
+	Street      []string             `json:"street"`
+	City        string               `json:"city"`
+	Region      *service.RegionInput `json:"region,omitempty"`
+	PostalCode  *string              `json:"postalCode,omitempty"`
+	CountryCode string               `json:"countryCode"`
+	Phone       *string              `json:"phone,omitempty"`
+	Fax         *string              `json:"fax,omitempty"`
+	VatID       *string              `json:"vatId,omitempty"`
+	// Default BILLING_AND_SHIPPING.
+	Type              *string `json:"type,omitempty"`
+	IsDefaultBilling  *bool   `json:"isDefaultBilling,omitempty"`
+	IsDefaultShipping *bool   `json:"isDefaultShipping,omitempty"`
+}
+
+type CreateCustomerGroupInput struct {
+	Name        string         `json:"name"`
+	Description *string        `json:"description,omitempty"`
+	Metadata    map[string]any `json:"metadata,omitempty"`
+}
 
 type CreateCustomerInput struct {
 	Email     string `json:"email"`
@@ -34,6 +65,8 @@ type CreateCustomerInput struct {
 	Locale           *string            `json:"locale,omitempty"`
 	Metadata         map[string]any     `json:"metadata,omitempty"`
 	Attributes       []models.Attribute `json:"attributes,omitempty"`
+	// The customer's groups; absent means General.
+	GroupIds []string `json:"groupIds,omitempty"`
 }
 
 type CustomerConnection struct {
@@ -56,6 +89,21 @@ type CustomerFilter struct {
 	Status      *string    `json:"status,omitempty"`
 	CreatedFrom *time.Time `json:"createdFrom,omitempty"`
 	CreatedTo   *time.Time `json:"createdTo,omitempty"`
+	// Members of this customer group.
+	GroupID *string `json:"groupId,omitempty"`
+}
+
+type CustomerGroupConnection struct {
+	Nodes    []models.CustomerGroup `json:"nodes"`
+	Edges    []CustomerGroupEdge    `json:"edges"`
+	PageInfo *PageInfo              `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+type CustomerGroupEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *models.CustomerGroup `json:"node"`
 }
 
 type CustomerOrder struct {
@@ -65,6 +113,13 @@ type CustomerOrder struct {
 
 type DeleteCustomersResult struct {
 	DeletedCount int `json:"deletedCount"`
+}
+
+// Changes a group's customers: `set` replaces them and cannot be combined with `connect`/`disconnect`.
+type GroupMembershipInput struct {
+	Connect    []string                    `json:"connect,omitempty"`
+	Disconnect []string                    `json:"disconnect,omitempty"`
+	Set        graphql.Omittable[[]string] `json:"set,omitempty"`
 }
 
 type Mutation struct {
@@ -118,6 +173,36 @@ type Token struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// A partial update of an address: absent fields stay; null clears the optional ones. An absent isDefault* leaves the default as it is.
+type UpdateAddressInput struct {
+	Label             graphql.Omittable[*string]              `json:"label,omitempty"`
+	FirstName         *string                                 `json:"firstName,omitempty"`
+	MiddleName        graphql.Omittable[*string]              `json:"middleName,omitempty"`
+	LastName          *string                                 `json:"lastName,omitempty"`
+	Prefix            graphql.Omittable[*string]              `json:"prefix,omitempty"`
+	Suffix            graphql.Omittable[*string]              `json:"suffix,omitempty"`
+	Company           graphql.Omittable[*string]              `json:"company,omitempty"`
+	Street            []string                                `json:"street,omitempty"`
+	City              *string                                 `json:"city,omitempty"`
+	Region            graphql.Omittable[*service.RegionInput] `json:"region,omitempty"`
+	PostalCode        graphql.Omittable[*string]              `json:"postalCode,omitempty"`
+	CountryCode       *string                                 `json:"countryCode,omitempty"`
+	Phone             graphql.Omittable[*string]              `json:"phone,omitempty"`
+	Fax               graphql.Omittable[*string]              `json:"fax,omitempty"`
+	VatID             graphql.Omittable[*string]              `json:"vatId,omitempty"`
+	Type              *string                                 `json:"type,omitempty"`
+	IsDefaultBilling  *bool                                   `json:"isDefaultBilling,omitempty"`
+	IsDefaultShipping *bool                                   `json:"isDefaultShipping,omitempty"`
+}
+
+type UpdateCustomerGroupInput struct {
+	Name        *string                    `json:"name,omitempty"`
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// Replaces the whole object.
+	Metadata  graphql.Omittable[map[string]any] `json:"metadata,omitempty"`
+	Customers *GroupMembershipInput             `json:"customers,omitempty"`
+}
+
 // A partial update by an admin; see UpdateMeInput for null handling.
 type UpdateCustomerInput struct {
 	Email            *string                    `json:"email,omitempty"`
@@ -139,6 +224,8 @@ type UpdateCustomerInput struct {
 	// Replaces the whole object.
 	Metadata   graphql.Omittable[map[string]any]     `json:"metadata,omitempty"`
 	Attributes graphql.Omittable[[]models.Attribute] `json:"attributes,omitempty"`
+	// Replaces the customer's groups.
+	GroupIds graphql.Omittable[[]string] `json:"groupIds,omitempty"`
 }
 
 // A partial update: an absent field is unchanged; `null` clears the fields that may be empty

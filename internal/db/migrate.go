@@ -9,11 +9,13 @@ import (
 )
 
 // Migration is one versioned schema change. Statements are SQL understood by both SQLite
-// and MySQL; {{datetime}} and {{table}} are replaced per dialect.
+// and MySQL ({{datetime}} and {{table}} are replaced per dialect); Seed, when set, runs after
+// them in the same transaction.
 type Migration struct {
 	Version    int
 	Name       string
 	Statements []string
+	Seed       func(tx *gorm.DB) error
 }
 
 // Migrate applies, in order, every migration not yet recorded in schema_migrations.
@@ -44,6 +46,11 @@ func (d *DB) Migrate(ctx context.Context) error {
 			for _, stmt := range m.Statements {
 				if err := tx.Exec(d.render(stmt)).Error; err != nil {
 					return fmt.Errorf("%w\n%s", err, stmt)
+				}
+			}
+			if m.Seed != nil {
+				if err := m.Seed(tx); err != nil {
+					return err
 				}
 			}
 			return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.Version, m.Name, Now()).Error

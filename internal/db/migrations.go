@@ -1,9 +1,10 @@
 package db
 
 // migrations is the schema's history. Never edit an applied migration: add a new one.
-var migrations = []Migration{
-	{Version: 1, Name: "customers, admins and sign-in", Statements: []string{
-		`CREATE TABLE customers (
+var migrations = []Migration{migration1, migration2}
+
+var migration1 = Migration{Version: 1, Name: "customers, admins and sign-in", Statements: []string{
+	`CREATE TABLE customers (
 			id VARCHAR(36) NOT NULL PRIMARY KEY,
 			email VARCHAR(254) NOT NULL,
 			first_name VARCHAR(255) NOT NULL,
@@ -34,13 +35,13 @@ var migrations = []Migration{
 			created_at {{datetime}} NOT NULL,
 			updated_at {{datetime}} NOT NULL
 		){{table}}`,
-		// Emails are stored lower-cased, so this index is the case-insensitive uniqueness rule.
-		`CREATE UNIQUE INDEX ux_customers_email ON customers (email)`,
-		`CREATE UNIQUE INDEX ux_customers_external_id ON customers (external_id)`,
-		// Keyset pagination: one index per sort order, id breaking ties.
-		`CREATE INDEX ix_customers_created_at ON customers (created_at, id)`,
-		`CREATE INDEX ix_customers_last_name ON customers (last_name, id)`,
-		`CREATE TABLE admins (
+	// Emails are stored lower-cased, so this index is the case-insensitive uniqueness rule.
+	`CREATE UNIQUE INDEX ux_customers_email ON customers (email)`,
+	`CREATE UNIQUE INDEX ux_customers_external_id ON customers (external_id)`,
+	// Keyset pagination: one index per sort order, id breaking ties.
+	`CREATE INDEX ix_customers_created_at ON customers (created_at, id)`,
+	`CREATE INDEX ix_customers_last_name ON customers (last_name, id)`,
+	`CREATE TABLE admins (
 			id VARCHAR(36) NOT NULL PRIMARY KEY,
 			email VARCHAR(254) NOT NULL,
 			name VARCHAR(255) NOT NULL,
@@ -54,8 +55,8 @@ var migrations = []Migration{
 			created_at {{datetime}} NOT NULL,
 			updated_at {{datetime}} NOT NULL
 		){{table}}`,
-		`CREATE UNIQUE INDEX ux_admins_email ON admins (email)`,
-		`CREATE TABLE roles (
+	`CREATE UNIQUE INDEX ux_admins_email ON admins (email)`,
+	`CREATE TABLE roles (
 			id VARCHAR(36) NOT NULL PRIMARY KEY,
 			name VARCHAR(255) NOT NULL,
 			description VARCHAR(1024) NULL,
@@ -64,18 +65,18 @@ var migrations = []Migration{
 			created_at {{datetime}} NOT NULL,
 			updated_at {{datetime}} NOT NULL
 		){{table}}`,
-		`CREATE UNIQUE INDEX ux_roles_name ON roles (name)`,
-		`CREATE TABLE admin_roles (
+	`CREATE UNIQUE INDEX ux_roles_name ON roles (name)`,
+	`CREATE TABLE admin_roles (
 			admin_id VARCHAR(36) NOT NULL,
 			role_id VARCHAR(36) NOT NULL,
 			PRIMARY KEY (admin_id, role_id),
 			FOREIGN KEY (admin_id) REFERENCES admins (id) ON DELETE CASCADE,
 			FOREIGN KEY (role_id) REFERENCES roles (id)
 		){{table}}`,
-		`CREATE INDEX ix_admin_roles_role ON admin_roles (role_id)`,
-		`INSERT INTO roles (id, name, description, permissions, version, created_at, updated_at)
+	`CREATE INDEX ix_admin_roles_role ON admin_roles (role_id)`,
+	`INSERT INTO roles (id, name, description, permissions, version, created_at, updated_at)
 			VALUES ('0190a000-0000-7000-8000-000000000001', 'Super Administrator', 'Every permission, now and in the future.', '["*"]', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
-		`CREATE TABLE refresh_tokens (
+	`CREATE TABLE refresh_tokens (
 			id VARCHAR(36) NOT NULL PRIMARY KEY,
 			token_hash VARCHAR(64) NOT NULL,
 			family_id VARCHAR(36) NOT NULL,
@@ -87,15 +88,15 @@ var migrations = []Migration{
 			revoked_at {{datetime}} NULL,
 			created_at {{datetime}} NOT NULL
 		){{table}}`,
-		`CREATE UNIQUE INDEX ux_refresh_tokens_hash ON refresh_tokens (token_hash)`,
-		`CREATE INDEX ix_refresh_tokens_family ON refresh_tokens (family_id)`,
-		`CREATE INDEX ix_refresh_tokens_subject ON refresh_tokens (subject_type, subject_id)`,
-		`CREATE TABLE revoked_tokens (
+	`CREATE UNIQUE INDEX ux_refresh_tokens_hash ON refresh_tokens (token_hash)`,
+	`CREATE INDEX ix_refresh_tokens_family ON refresh_tokens (family_id)`,
+	`CREATE INDEX ix_refresh_tokens_subject ON refresh_tokens (subject_type, subject_id)`,
+	`CREATE TABLE revoked_tokens (
 			jti VARCHAR(36) NOT NULL PRIMARY KEY,
 			expires_at {{datetime}} NOT NULL
 		){{table}}`,
-		"CREATE TABLE settings (`key` VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL){{table}}",
-		`CREATE TABLE audit_events (
+	"CREATE TABLE settings (`key` VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL){{table}}",
+	`CREATE TABLE audit_events (
 			id VARCHAR(36) NOT NULL PRIMARY KEY,
 			occurred_at {{datetime}} NOT NULL,
 			actor_type VARCHAR(16) NOT NULL,
@@ -107,8 +108,7 @@ var migrations = []Migration{
 			request_id VARCHAR(64) NOT NULL,
 			ip VARCHAR(64) NOT NULL
 		){{table}}`,
-		`CREATE INDEX ix_audit_events_occurred ON audit_events (occurred_at, id)`,
-		`CREATE INDEX ix_audit_events_target ON audit_events (target_id)`,
-		`CREATE INDEX ix_audit_events_actor ON audit_events (actor_id)`,
-	}},
-}
+	`CREATE INDEX ix_audit_events_occurred ON audit_events (occurred_at, id)`,
+	`CREATE INDEX ix_audit_events_target ON audit_events (target_id)`,
+	`CREATE INDEX ix_audit_events_actor ON audit_events (actor_id)`,
+}}

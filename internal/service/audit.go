@@ -50,12 +50,15 @@ func actorType(p auth.Principal) string {
 	return models.ActorAnonymous
 }
 
-// diff lists the fields whose values differ between two snapshots.
+// diff lists the fields whose values differ between two snapshots; either may be nil (a
+// creation or a deletion).
 func diff(before, after map[string]any) map[string]Change {
 	out := map[string]Change{}
-	for k, to := range after {
-		if from := before[k]; !reflect.DeepEqual(from, to) {
-			out[k] = Change{From: from, To: to}
+	for _, m := range []map[string]any{before, after} {
+		for k := range m {
+			if from, to := before[k], after[k]; !reflect.DeepEqual(from, to) {
+				out[k] = Change{From: from, To: to}
+			}
 		}
 	}
 	return out

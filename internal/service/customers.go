@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,7 @@ type CreateCustomerInput struct {
 	OnboardingStatus *string
 	ExternalID       *string
 	Metadata         map[string]any
+	GroupIDs         []string // nil: General
 }
 
 // Clearable is a merge-patch field that may be cleared: Set with a nil Value means null.
@@ -83,6 +85,7 @@ type CustomerPatch struct {
 	Status     *string
 	ExternalID Clearable[string]
 	Metadata   *map[string]any
+	GroupIDs   *[]string // replaces the customer's groups
 
 	// Self-service only: required to change the email.
 	CurrentPassword *string
@@ -105,7 +108,7 @@ func (s *Service) Register(ctx context.Context, actor auth.Principal, in Registe
 		return models.Customer{}, dbErr(err, "", "")
 	}
 	c.PasswordHash = &hash
-	return c, s.insertCustomer(ctx, actor, &c)
+	return c, s.insertCustomer(ctx, actor, &c, nil)
 }
 
 // CreateCustomer is an admin creating a customer.
@@ -130,6 +133,9 @@ func (s *Service) CreateCustomer(ctx context.Context, actor auth.Principal, in C
 	if in.Password != nil {
 		s.checkNewPassword(&f, "password", *in.Password, c.Email)
 	}
+	if err := s.checkGroupIDs(ctx, &f, in.GroupIDs); err != nil {
+		return models.Customer{}, err
+	}
 	if err := f.Err(); err != nil {
 		return models.Customer{}, err
 	}
@@ -140,7 +146,7 @@ func (s *Service) CreateCustomer(ctx context.Context, actor auth.Principal, in C
 		}
 		c.PasswordHash = &hash
 	}
-	return c, s.insertCustomer(ctx, actor, &c)
+	return c, s.insertCustomer(ctx, actor, &c, in.GroupIDs)
 }
 
 func (s *Service) newCustomer(p Profile) models.Customer {
@@ -180,15 +186,22 @@ func (s *Service) newCustomer(p Profile) models.Customer {
 	return c
 }
 
-func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *models.Customer) error {
+// insertCustomer stores a new customer in groupIDs (nil: General).
+func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *models.Customer, groupIDs []string) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.db.Conn(ctx).Create(c).Error; err != nil {
 			return s.customerWriteErr(ctx, err, c)
 		}
+		groups, err := s.setCustomerGroups(ctx, c.ID, groupIDs, true)
+		if err != nil {
+			return err
+		}
 		if actor.Kind == auth.Anonymous {
 			actor = auth.Principal{Kind: auth.Customer, ID: c.ID, RequestID: actor.RequestID, IP: actor.IP}
 		}
-		return s.audit(ctx, actor, "customer.created", "customer", c.ID, diff(nil, customerSnapshot(c)))
+		changes := diff(nil, customerSnapshot(c))
+		changes["groupIds"] = *groups
+		return s.audit(ctx, actor, "customer.created", "customer", c.ID, changes)
 	})
 }
 
@@ -275,8 +288,8 @@ func (s *Service) UpdateMe(ctx context.Context, actor auth.Principal, p Customer
 	if err := requireCustomer(actor); err != nil {
 		return models.Customer{}, err
 	}
-	if p.Status != nil || p.ExternalID.Set || p.Metadata != nil {
-		return models.Customer{}, apperr.New(apperr.Forbidden, "status, externalId and metadata are set by an administrator.")
+	if p.Status != nil || p.ExternalID.Set || p.Metadata != nil || p.GroupIDs != nil {
+		return models.Customer{}, apperr.New(apperr.Forbidden, "status, externalId, metadata and groups are set by an administrator.")
 	}
 	return s.updateCustomer(ctx, actor, actor.ID, p, true)
 }
@@ -304,6 +317,11 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 		if !self {
 			s.checkAdminFields(&f, &c)
 		}
+		if p.GroupIDs != nil {
+			if err := s.checkGroupIDs(ctx, &f, *p.GroupIDs); err != nil {
+				return err
+			}
+		}
 		emailChanged := c.Email != before.Email
 		if self && emailChanged {
 			if p.CurrentPassword == nil || *p.CurrentPassword == "" {
@@ -330,6 +348,15 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 			c.SecurityStamp = randomToken(16)
 		}
 		changes := diff(customerSnapshot(&before), customerSnapshot(&c))
+		if p.GroupIDs != nil {
+			groups, err := s.setCustomerGroups(ctx, c.ID, nonNilIDs(*p.GroupIDs), false)
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(groups.From.([]string), groups.To.([]string)) {
+				changes["groupIds"] = *groups
+			}
+		}
 		if len(changes) == 0 {
 			out = before
 			return nil
@@ -475,6 +502,7 @@ type CustomerFilter struct {
 	Status      string
 	CreatedFrom *time.Time
 	CreatedTo   *time.Time
+	GroupID     string
 }
 
 // Customer sort orders: a field, descending with a leading "-".
@@ -526,6 +554,9 @@ func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filte
 	}
 	if filter.CreatedTo != nil {
 		q = q.Where("created_at <= ?", filter.CreatedTo.UTC())
+	}
+	if filter.GroupID != "" {
+		q = q.Where("id IN (SELECT customer_id FROM customer_group_members WHERE group_id = ?)", filter.GroupID)
 	}
 
 	var page Page[models.Customer]
@@ -582,4 +613,12 @@ func customerCursor(c *models.Customer, sort, column string) string {
 // escapeLike escapes LIKE wildcards with '!', the escape character both dialects accept.
 func escapeLike(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// nonNilIDs keeps an empty list distinct from "not given".
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }

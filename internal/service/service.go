@@ -24,12 +24,13 @@ import (
 
 // Service is the one entry point of the business layer.
 type Service struct {
-	db     *db.DB
-	cfg    config.Config
-	log    *slog.Logger
-	hasher *auth.Hasher
-	signer *auth.Signer
-	now    func() time.Time
+	db        *db.DB
+	cfg       config.Config
+	log       *slog.Logger
+	hasher    *auth.Hasher
+	signer    *auth.Signer
+	now       func() time.Time
+	countries countries
 }
 
 // Options tunes a Service; the zero value is production.
@@ -49,6 +50,9 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, log *slog.Logger, opt
 		return nil, err
 	}
 	s.signer = auth.NewSigner(secret, cfg.AccessTokenTTL)
+	if s.countries, err = loadCountries(ctx, s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

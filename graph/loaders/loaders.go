@@ -1,0 +1,96 @@
+// Package loaders batches the nested lists of a GraphQL request: every customer's addresses
+// and groups on a page are read with one statement each, whatever the page size.
+package loaders
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/clientele/clientele/internal/service"
+	"github.com/clientele/clientele/models"
+)
+
+// Loaders are one request's batch loaders. They cache for the request only, so a mutation's
+// response reads what it wrote.
+type Loaders struct {
+	Addresses   *dataloadgen.Loader[string, []models.Address]
+	Groups      *dataloadgen.Loader[string, []models.CustomerGroup]
+	GroupCounts *dataloadgen.Loader[string, int]
+}
+
+// wait is how long a loader collects keys before it queries: resolvers of one list run
+// concurrently, so a short window catches a whole page.
+const wait = 2 * time.Millisecond
+
+// New returns fresh loaders over svc.
+func New(svc *service.Service) *Loaders {
+	l := &Loaders{
+		Addresses:   dataloadgen.NewMappedLoader(svc.AddressesOf, dataloadgen.WithWait(wait)),
+		GroupCounts: dataloadgen.NewMappedLoader(svc.GroupCustomerCounts, dataloadgen.WithWait(wait)),
+	}
+	// Loading customers' groups also counts those groups' members, so a page's groups cost
+	// two statements however their customerCount resolvers are scheduled.
+	l.Groups = dataloadgen.NewMappedLoader(func(ctx context.Context, customerIDs []string) (map[string][]models.CustomerGroup, error) {
+		groups, err := svc.GroupsOf(ctx, customerIDs)
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		seen := map[string]bool{}
+		for _, gs := range groups {
+			for _, g := range gs {
+				if !seen[g.ID] {
+					seen[g.ID] = true
+					ids = append(ids, g.ID)
+				}
+			}
+		}
+		if len(ids) > 0 {
+			counts, err := svc.GroupCustomerCounts(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				l.GroupCounts.Prime(id, counts[id])
+			}
+		}
+		return groups, nil
+	}, dataloadgen.WithWait(wait))
+	return l
+}
+
+// PrefetchCustomers queues a page's customers into the loaders their selected fields use,
+// before any field resolver runs: the page is then one batch however the resolvers are
+// scheduled.
+func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []string, selected func(field string) bool) {
+	if selected("addresses") || selected("defaultBillingAddress") || selected("defaultShippingAddress") {
+		l.Addresses.LoadAllThunk(ctx, ids)
+	}
+	if selected("groups") {
+		l.Groups.LoadAllThunk(ctx, ids)
+	}
+}
+
+// PrefetchGroupCounts queues a page of groups into the member-count loader.
+func (l *Loaders) PrefetchGroupCounts(ctx context.Context, ids []string, selected func(field string) bool) {
+	if selected("customerCount") {
+		l.GroupCounts.LoadAllThunk(ctx, ids)
+	}
+}
+
+type key struct{}
+
+// Middleware gives each request its own loaders.
+func Middleware(svc *service.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, New(svc))))
+	})
+}
+
+// For returns the request's loaders.
+func For(ctx context.Context) *Loaders {
+	return ctx.Value(key{}).(*Loaders)
+}

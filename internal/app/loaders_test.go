@@ -1,0 +1,63 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/clientele/clientele/internal/db"
+	"github.com/clientele/clientele/internal/service"
+	"github.com/clientele/clientele/internal/testdb"
+)
+
+// TestCustomerPageCostsConstantStatements proves the dataloaders: a GraphQL page of
+// customers with addresses, defaults and groups costs the same number of SQL statements for
+// 10 customers as for 100.
+func TestCustomerPageCostsConstantStatements(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		admin, err := e.svc.Authenticate(ctx, e.admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wholesale := []string{db.GroupWholesale, db.GroupGeneral}
+		for i := range 100 {
+			c, err := e.svc.CreateCustomer(ctx, admin, service.CreateCustomerInput{
+				Profile:  service.Profile{Email: fmt.Sprintf("c%03d@example.com", i), FirstName: "Pat", LastName: "Doe"},
+				GroupIDs: wholesale,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, street := range []string{"1 Main St", "2 High St"} {
+				in := service.AddressInput{FirstName: "Pat", LastName: "Doe", Street: []string{street}, City: "Leeds", CountryCode: "GB"}
+				if _, err := e.svc.CreateCustomerAddress(ctx, admin, c.ID, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		counter := testdb.CountStatements(t, d)
+		statements := func(first int) int64 {
+			counter.Reset()
+			query := `query($n: Int) { customers(first: $n) { nodes { id
+				addresses { id street country { name } } defaultBillingAddress { id } defaultShippingAddress { id }
+				groups { name customerCount } } } }`
+			r := graphql(t, e.url, e.admin, query, map[string]any{"n": first}, "customers")
+			nodes := r.ok(t)["nodes"].([]any)
+			if len(nodes) != first {
+				t.Fatalf("%d nodes, want %d", len(nodes), first)
+			}
+			node := nodes[0].(map[string]any)
+			if len(node["addresses"].([]any)) != 2 || node["defaultBillingAddress"] == nil || len(node["groups"].([]any)) != 2 {
+				t.Fatalf("node = %v", node)
+			}
+			return counter.N()
+		}
+		small, large := statements(10), statements(100)
+		if small != large {
+			t.Fatalf("10 customers cost %d statements, 100 cost %d: nested lists are not batched", small, large)
+		}
+		t.Logf("a page with addresses and groups costs %d statements", large)
+	})
+}
