@@ -24,6 +24,27 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for AddressType.
+const (
+	AddressTypeBilling            AddressType = "BILLING"
+	AddressTypeBillingAndShipping AddressType = "BILLING_AND_SHIPPING"
+	AddressTypeShipping           AddressType = "SHIPPING"
+)
+
+// Valid indicates whether the value is a known member of the AddressType enum.
+func (e AddressType) Valid() bool {
+	switch e {
+	case AddressTypeBilling:
+		return true
+	case AddressTypeBillingAndShipping:
+		return true
+	case AddressTypeShipping:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdminStatus.
 const (
 	AdminStatusActive   AdminStatus = "ACTIVE"
@@ -198,6 +219,117 @@ func (e TokenTokenType) Valid() bool {
 	}
 }
 
+// Address A postal address in a customer's (or a company's) address book.
+type Address struct {
+	// City Example: Portland
+	City    string                    `json:"city"`
+	Company nullable.Nullable[string] `json:"company"`
+	Country CountryRef                `json:"country"`
+
+	// CountryCode ISO 3166-1 alpha-2 code.
+	//
+	// Example: US
+	CountryCode string                    `json:"countryCode"`
+	CreatedAt   time.Time                 `json:"createdAt"`
+	Fax         nullable.Nullable[string] `json:"fax"`
+
+	// FirstName Example: Jane
+	FirstName string `json:"firstName"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f6f-3c4d-7a5b-8c6d-7e8f9a0b1c2d
+	Id string `json:"id"`
+
+	// IsDefaultBilling The owner's default billing address.
+	IsDefaultBilling bool `json:"isDefaultBilling"`
+
+	// IsDefaultShipping The owner's default shipping address.
+	IsDefaultShipping bool `json:"isDefaultShipping"`
+
+	// Label The owner's name for the address.
+	//
+	// Example: Home
+	Label nullable.Nullable[string] `json:"label"`
+
+	// LastName Example: Doe
+	LastName   string                    `json:"lastName"`
+	MiddleName nullable.Nullable[string] `json:"middleName"`
+
+	// Phone Example: +1 555 0100
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// PostalCode Example: 97201
+	PostalCode nullable.Nullable[string] `json:"postalCode"`
+	Prefix     nullable.Nullable[string] `json:"prefix"`
+	Region     nullable.Nullable[Region] `json:"region"`
+
+	// Street 1 to 4 non-empty lines.
+	//
+	// Example: ["123 Main Street","Apt 4B"]
+	Street []string                  `json:"street"`
+	Suffix nullable.Nullable[string] `json:"suffix"`
+
+	// Type What an address may be used for.
+	Type      AddressType               `json:"type"`
+	UpdatedAt time.Time                 `json:"updatedAt"`
+	VatId     nullable.Nullable[string] `json:"vatId"`
+
+	// Version Incremented by every change.
+	//
+	// Example: 1
+	Version int `json:"version"`
+}
+
+// AddressInput A new address. `countryCode` must be in the country list; for a country with a region
+// list (US, CA) `region.code` is required and must be one of it. An owner's first address
+// becomes both the default billing and the default shipping address; marking an address
+// default (`isDefaultBilling`, `isDefaultShipping`) clears the previous default of that kind.
+type AddressInput struct {
+	City    string  `json:"city"`
+	Company *string `json:"company,omitempty"`
+
+	// CountryCode ISO 3166-1 alpha-2 code; must be in the country list.
+	CountryCode string  `json:"countryCode"`
+	Fax         *string `json:"fax,omitempty"`
+	FirstName   string  `json:"firstName"`
+
+	// IsDefaultBilling Make this the default billing address (an owner's first address is it anyway).
+	IsDefaultBilling *bool `json:"isDefaultBilling,omitempty"`
+
+	// IsDefaultShipping Make this the default shipping address (an owner's first address is it anyway).
+	IsDefaultShipping *bool `json:"isDefaultShipping,omitempty"`
+
+	// Label The owner's name for the address.
+	Label      *string `json:"label,omitempty"`
+	LastName   string  `json:"lastName"`
+	MiddleName *string `json:"middleName,omitempty"`
+	Phone      *string `json:"phone,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	Prefix     *string `json:"prefix,omitempty"`
+
+	// Region A region by code or name. For countries with a region list (US, CA) `code` must be one of it
+	// and is required; the name is then taken from the list. For other countries the region is
+	// free text.
+	Region *RegionInput `json:"region,omitempty"`
+
+	// Street 1 to 4 non-empty lines.
+	Street []string `json:"street"`
+	Suffix *string  `json:"suffix,omitempty"`
+
+	// Type Defaults to BILLING_AND_SHIPPING.
+	Type  *AddressType `json:"type,omitempty"`
+	VatId *string      `json:"vatId,omitempty"`
+}
+
+// AddressList A whole address book.
+type AddressList struct {
+	Items []Address `json:"items"`
+}
+
+// AddressType What an address may be used for.
+type AddressType string
+
 // Admin A staff user.
 type Admin struct {
 	CreatedAt   time.Time                    `json:"createdAt"`
@@ -238,6 +370,49 @@ type ChangePasswordInput struct {
 	NewPassword string `json:"newPassword"`
 }
 
+// Country An ISO 3166-1 country.
+type Country struct {
+	// Code ISO 3166-1 alpha-2 code.
+	//
+	// Example: US
+	Code string `json:"code"`
+
+	// Name Example: United States
+	Name string `json:"name"`
+
+	// Regions The regions an address in this country must name (US states, CA provinces); empty for most countries.
+	Regions []Region `json:"regions"`
+}
+
+// CountryList Every country.
+type CountryList struct {
+	Items []Country `json:"items"`
+}
+
+// CountryRef A country without its regions.
+type CountryRef struct {
+	// Code ISO 3166-1 alpha-2 code.
+	//
+	// Example: US
+	Code string `json:"code"`
+
+	// Name Example: United States
+	Name string `json:"name"`
+}
+
+// CreateCustomerGroupInput A new customer group, without customers.
+type CreateCustomerGroupInput struct {
+	Description *string `json:"description,omitempty"`
+
+	// Metadata Free-form JSON object for integrations.
+	//
+	// Example: {"source":"web"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Name Unique (case-insensitive).
+	Name string `json:"name"`
+}
+
 // CreateCustomerInput A customer created by an admin.
 type CreateCustomerInput struct {
 	Attributes  *[]Attribute `json:"attributes,omitempty"`
@@ -245,12 +420,15 @@ type CreateCustomerInput struct {
 	Email       string       `json:"email"`
 
 	// ExternalId Unique when set.
-	ExternalId   *string `json:"externalId,omitempty"`
-	FirstName    string  `json:"firstName"`
-	Gender       *Gender `json:"gender,omitempty"`
-	IsSubscribed *bool   `json:"isSubscribed,omitempty"`
-	LastName     string  `json:"lastName"`
-	Locale       *string `json:"locale,omitempty"`
+	ExternalId *string `json:"externalId,omitempty"`
+	FirstName  string  `json:"firstName"`
+	Gender     *Gender `json:"gender,omitempty"`
+
+	// GroupIds The customer's groups, by id; absent means the `General` group.
+	GroupIds     *[]string `json:"groupIds,omitempty"`
+	IsSubscribed *bool     `json:"isSubscribed,omitempty"`
+	LastName     string    `json:"lastName"`
+	Locale       *string   `json:"locale,omitempty"`
 
 	// Metadata Free-form JSON object for integrations.
 	//
@@ -275,11 +453,19 @@ type CreateCustomerInput struct {
 
 // Customer A person who can sign in.
 type Customer struct {
+	// Addresses The customer's address book, oldest first; managed through the address operations.
+	Addresses  []Address   `json:"addresses"`
 	Attributes []Attribute `json:"attributes"`
 	CreatedAt  time.Time   `json:"createdAt"`
 
 	// DateOfBirth Example: 1990-04-12
 	DateOfBirth nullable.Nullable[string] `json:"dateOfBirth"`
+
+	// DefaultBillingAddress The default billing address (one of `addresses`); null when there is none.
+	DefaultBillingAddress nullable.Nullable[Address] `json:"defaultBillingAddress"`
+
+	// DefaultShippingAddress The default shipping address (one of `addresses`); null when there is none.
+	DefaultShippingAddress nullable.Nullable[Address] `json:"defaultShippingAddress"`
 
 	// Email Unique (case-insensitive), stored lower-case.
 	//
@@ -306,6 +492,9 @@ type Customer struct {
 	// Example: Dr. Jane Doe
 	FullName string `json:"fullName"`
 	Gender   Gender `json:"gender"`
+
+	// Groups The customer groups the customer belongs to, by name.
+	Groups []CustomerGroupRef `json:"groups"`
 
 	// HasAccount A password is set.
 	HasAccount bool `json:"hasAccount"`
@@ -361,6 +550,58 @@ type Customer struct {
 	Version int `json:"version"`
 }
 
+// CustomerGroup A group of customers. `General`, `Wholesale` and `Retailer` are seeded.
+type CustomerGroup struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// CustomerCount How many customers belong to the group.
+	//
+	// Example: 42
+	CustomerCount int                       `json:"customerCount"`
+	Description   nullable.Nullable[string] `json:"description"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f60-0000-7000-8000-000000000002
+	Id string `json:"id"`
+
+	// Metadata Free-form JSON object for integrations.
+	//
+	// Example: {"source":"web"}
+	Metadata Metadata `json:"metadata"`
+
+	// Name Unique (case-insensitive).
+	//
+	// Example: Wholesale
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Version Incremented by every change.
+	//
+	// Example: 1
+	Version int `json:"version"`
+}
+
+// CustomerGroupList One page of customer groups.
+type CustomerGroupList struct {
+	Items []CustomerGroup `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of customer groups; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// CustomerGroupRef A customer group, by id and name.
+type CustomerGroupRef struct {
+	// Id Example: 01964f60-0000-7000-8000-000000000001
+	Id string `json:"id"`
+
+	// Name Example: General
+	Name string `json:"name"`
+}
+
 // CustomerList One page of customers.
 type CustomerList struct {
 	Items []Customer `json:"items"`
@@ -414,6 +655,19 @@ type GenerateTokenInput struct {
 	Password string `json:"password"`
 }
 
+// GroupMembershipInput Changes a group's customers, by customer id: `connect` adds, `disconnect` removes, `set`
+// replaces the membership and cannot be combined with `connect`/`disconnect` (422).
+type GroupMembershipInput struct {
+	// Connect Customers to add; ones already in the group are ignored.
+	Connect *[]string `json:"connect,omitempty"`
+
+	// Disconnect Customers to remove; ones not in the group are ignored.
+	Disconnect *[]string `json:"disconnect,omitempty"`
+
+	// Set The whole new membership; an empty list removes every customer.
+	Set *[]string `json:"set,omitempty"`
+}
+
 // Health Probe result.
 type Health struct {
 	// Status `ok` when healthy.
@@ -465,6 +719,26 @@ type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
+// Region A subdivision of a country (a US state, a Canadian province).
+type Region struct {
+	// Code Example: OR
+	Code string `json:"code"`
+
+	// Name Example: Oregon
+	Name string `json:"name"`
+}
+
+// RegionInput A region by code or name. For countries with a region list (US, CA) `code` must be one of it
+// and is required; the name is then taken from the list. For other countries the region is
+// free text.
+type RegionInput struct {
+	// Code Example: OR
+	Code *string `json:"code,omitempty"`
+
+	// Name Example: Oregon
+	Name *string `json:"name,omitempty"`
+}
+
 // RegisterCustomerInput A new customer signing up.
 type RegisterCustomerInput struct {
 	Attributes *[]Attribute `json:"attributes,omitempty"`
@@ -495,6 +769,12 @@ type RegisterCustomerInput struct {
 type RegisterCustomerResult struct {
 	// Customer A person who can sign in.
 	Customer Customer `json:"customer"`
+}
+
+// ReplaceAddressesInput A customer's new address book; replaces the whole book in one transaction.
+type ReplaceAddressesInput struct {
+	// Addresses The new addresses, in order; an empty list clears the book.
+	Addresses []AddressInput `json:"addresses"`
 }
 
 // RevokeTokenInput defines model for RevokeTokenInput.
@@ -542,6 +822,57 @@ type Token struct {
 // TokenTokenType defines model for Token.TokenType.
 type TokenTokenType string
 
+// UpdateAddressInput JSON merge patch of an address. An absent field is unchanged; `null` clears a nullable
+// field and is treated as absent for the others. An absent `isDefaultBilling` or
+// `isDefaultShipping` leaves the default as it is; `true` makes this address the default and
+// clears the previous one; `false` leaves the owner without that default if this address
+// was it.
+type UpdateAddressInput struct {
+	City    *string                   `json:"city,omitempty"`
+	Company nullable.Nullable[string] `json:"company,omitempty"`
+
+	// CountryCode ISO 3166-1 alpha-2 code; must be in the country list.
+	CountryCode       *string                   `json:"countryCode,omitempty"`
+	Fax               nullable.Nullable[string] `json:"fax,omitempty"`
+	FirstName         *string                   `json:"firstName,omitempty"`
+	IsDefaultBilling  *bool                     `json:"isDefaultBilling,omitempty"`
+	IsDefaultShipping *bool                     `json:"isDefaultShipping,omitempty"`
+	Label             nullable.Nullable[string] `json:"label,omitempty"`
+	LastName          *string                   `json:"lastName,omitempty"`
+	MiddleName        nullable.Nullable[string] `json:"middleName,omitempty"`
+	Phone             nullable.Nullable[string] `json:"phone,omitempty"`
+	PostalCode        nullable.Nullable[string] `json:"postalCode,omitempty"`
+	Prefix            nullable.Nullable[string] `json:"prefix,omitempty"`
+
+	// Region Replaces the whole region; `null` clears it (not allowed for a country with a region list).
+	Region nullable.Nullable[RegionInput] `json:"region,omitempty"`
+
+	// Street Replaces all lines; 1 to 4 non-empty lines.
+	Street *[]string                 `json:"street,omitempty"`
+	Suffix nullable.Nullable[string] `json:"suffix,omitempty"`
+
+	// Type What an address may be used for.
+	Type  *AddressType              `json:"type,omitempty"`
+	VatId nullable.Nullable[string] `json:"vatId,omitempty"`
+}
+
+// UpdateCustomerGroupInput JSON merge patch of a customer group. An absent field is unchanged; `null` clears
+// `description` and is treated as absent for the others.
+type UpdateCustomerGroupInput struct {
+	// Customers Changes a group's customers, by customer id: `connect` adds, `disconnect` removes, `set`
+	// replaces the membership and cannot be combined with `connect`/`disconnect` (422).
+	Customers   *GroupMembershipInput     `json:"customers,omitempty"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Metadata Free-form JSON object for integrations.
+	//
+	// Example: {"source":"web"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Name Unique (case-insensitive).
+	Name *string `json:"name,omitempty"`
+}
+
 // UpdateCustomerInput JSON merge patch of a customer, by an admin. An absent field is unchanged; `null` clears a
 // nullable field and is treated as absent for the others.
 type UpdateCustomerInput struct {
@@ -551,9 +882,12 @@ type UpdateCustomerInput struct {
 	Email       *string                   `json:"email,omitempty"`
 
 	// ExternalId Unique when set.
-	ExternalId   nullable.Nullable[string] `json:"externalId,omitempty"`
-	FirstName    *string                   `json:"firstName,omitempty"`
-	Gender       *Gender                   `json:"gender,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
+	FirstName  *string                   `json:"firstName,omitempty"`
+	Gender     *Gender                   `json:"gender,omitempty"`
+
+	// GroupIds The customer's groups, by id; replaces the whole membership.
+	GroupIds     *[]string                 `json:"groupIds,omitempty"`
 	IsSubscribed *bool                     `json:"isSubscribed,omitempty"`
 	LastName     *string                   `json:"lastName,omitempty"`
 	Locale       nullable.Nullable[string] `json:"locale,omitempty"`
@@ -604,11 +938,23 @@ type UpdateMeInput struct {
 	TaxVat          nullable.Nullable[string] `json:"taxVat,omitempty"`
 }
 
+// AddressId defines model for AddressId.
+type AddressId = string
+
+// CountryCode defines model for CountryCode.
+type CountryCode = string
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// CustomerGroupId defines model for CustomerGroupId.
+type CustomerGroupId = string
+
 // CustomerId defines model for CustomerId.
 type CustomerId = string
+
+// CustomerIdInPath defines model for CustomerIdInPath.
+type CustomerIdInPath = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -649,6 +995,18 @@ type Unavailable = Problem
 // ValidationFailed An error, as RFC 9457 problem details with a Clientele error `code`.
 type ValidationFailed = Problem
 
+// ListCustomerGroupsParams defines parameters for ListCustomerGroups.
+type ListCustomerGroupsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+}
+
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
 	// Limit Page size.
@@ -668,6 +1026,9 @@ type ListCustomersParams struct {
 
 	// Status Only customers with this status.
 	Status *CustomerStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// GroupId Only members of this customer group.
+	GroupId *string `form:"groupId,omitempty" json:"groupId,omitempty"`
 
 	// CreatedFrom Only customers created at or after this instant (RFC 3339).
 	CreatedFrom *time.Time `form:"createdFrom,omitempty" json:"createdFrom,omitempty"`
@@ -697,11 +1058,32 @@ type RefreshTokenJSONRequestBody = RefreshTokenInput
 // RegisterCustomerJSONRequestBody defines body for RegisterCustomer for application/json ContentType.
 type RegisterCustomerJSONRequestBody = RegisterCustomerInput
 
+// CreateCustomerGroupJSONRequestBody defines body for CreateCustomerGroup for application/json ContentType.
+type CreateCustomerGroupJSONRequestBody = CreateCustomerGroupInput
+
+// UpdateCustomerGroupJSONRequestBody defines body for UpdateCustomerGroup for application/json ContentType.
+type UpdateCustomerGroupJSONRequestBody = UpdateCustomerGroupInput
+
+// UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody defines body for UpdateCustomerGroup for application/merge-patch+json ContentType.
+type UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody = UpdateCustomerGroupInput
+
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CreateCustomerInput
 
 // DeleteCustomersJSONRequestBody defines body for DeleteCustomers for application/json ContentType.
 type DeleteCustomersJSONRequestBody = DeleteCustomersInput
+
+// CreateCustomerAddressJSONRequestBody defines body for CreateCustomerAddress for application/json ContentType.
+type CreateCustomerAddressJSONRequestBody = AddressInput
+
+// ReplaceCustomerAddressesJSONRequestBody defines body for ReplaceCustomerAddresses for application/json ContentType.
+type ReplaceCustomerAddressesJSONRequestBody = ReplaceAddressesInput
+
+// UpdateCustomerAddressJSONRequestBody defines body for UpdateCustomerAddress for application/json ContentType.
+type UpdateCustomerAddressJSONRequestBody = UpdateAddressInput
+
+// UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody defines body for UpdateCustomerAddress for application/merge-patch+json ContentType.
+type UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody = UpdateAddressInput
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = UpdateCustomerInput
@@ -714,6 +1096,15 @@ type UpdateMeJSONRequestBody = UpdateMeInput
 
 // UpdateMeApplicationMergePatchPlusJSONRequestBody defines body for UpdateMe for application/merge-patch+json ContentType.
 type UpdateMeApplicationMergePatchPlusJSONRequestBody = UpdateMeInput
+
+// CreateMyAddressJSONRequestBody defines body for CreateMyAddress for application/json ContentType.
+type CreateMyAddressJSONRequestBody = AddressInput
+
+// UpdateMyAddressJSONRequestBody defines body for UpdateMyAddress for application/json ContentType.
+type UpdateMyAddressJSONRequestBody = UpdateAddressInput
+
+// UpdateMyAddressApplicationMergePatchPlusJSONRequestBody defines body for UpdateMyAddress for application/merge-patch+json ContentType.
+type UpdateMyAddressApplicationMergePatchPlusJSONRequestBody = UpdateAddressInput
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = ChangePasswordInput
@@ -940,7 +1331,7 @@ type ClientInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). A verification email is queued. Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -952,12 +1343,115 @@ type ClientInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). A verification email is queued. Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
 	RegisterCustomer(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCountries List countries
+	//
+	// Returns every ISO 3166-1 country, ordered by name, each with the regions an address in it
+	// must name (`regions` is empty for most countries). Public.
+	//
+	// Corresponds with GET /v1/countries (the `ListCountries` operationId).
+	ListCountries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCountry Get a country
+	//
+	// Returns one country by its ISO 3166-1 alpha-2 code (case-insensitive). An unknown code is NOT_FOUND. Public.
+	//
+	// Corresponds with GET /v1/countries/{code} (the `GetCountry` operationId).
+	GetCountry(ctx context.Context, code CountryCode, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCustomerGroups List customer groups
+	//
+	// Lists customer groups ordered by name, with keyset pagination. Requires `groups:read`. A
+	// `cursor` that does not decode is a BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/customer-groups (the `ListCustomerGroups` operationId).
+	ListCustomerGroups(ctx context.Context, params *ListCustomerGroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerGroupWithBody Create a customer group
+	//
+	// Creates a customer group with no customers. The name must be unique (case-insensitive),
+	// otherwise CONFLICT. Requires `groups:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+	CreateCustomerGroupWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerGroup Create a customer group
+	//
+	// Creates a customer group with no customers. The name must be unique (case-insensitive),
+	// otherwise CONFLICT. Requires `groups:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+	CreateCustomerGroup(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCustomerGroup Delete a customer group
+	//
+	// Deletes a customer group; its customers stay, without that group. The seeded groups
+	// `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+	//
+	// Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
+	DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerGroup Get a customer group
+	//
+	// Returns one customer group. Requires `groups:read`.
+	//
+	// Corresponds with GET /v1/customer-groups/{id} (the `GetCustomerGroup` operationId).
+	GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerGroupWithBody Update a customer group
+	//
+	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+	// CONFLICT. Requires `groups:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+	UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerGroup Update a customer group
+	//
+	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+	// CONFLICT. Requires `groups:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+	UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
+	//
+	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+	// CONFLICT. Requires `groups:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+	UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCustomers List customers
 	//
@@ -974,7 +1468,8 @@ type ClientInterface interface {
 	// customer is created with `hasAccount: false` and an INVITATION email is queued; the
 	// customer sets a password by accepting the invitation. With a password the customer can
 	// sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-	// The customer joins the `General` group.
+	// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+	// absent; an unknown group id is VALIDATION_FAILED.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -987,7 +1482,8 @@ type ClientInterface interface {
 	// customer is created with `hasAccount: false` and an INVITATION email is queued; the
 	// customer sets a password by accepting the invitation. With a password the customer can
 	// sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-	// The customer joins the `General` group.
+	// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+	// absent; an unknown group id is VALIDATION_FAILED.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1016,6 +1512,105 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
 	DeleteCustomers(ctx context.Context, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListCustomerAddresses List a customer's addresses
+	//
+	// Returns a customer's whole address book, oldest first. Requires `customers:read`.
+	//
+	// Corresponds with GET /v1/customers/{customerId}/addresses (the `ListCustomerAddresses` operationId).
+	ListCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerAddressWithBody Add an address to a customer's address book
+	//
+	// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+	// customer's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `customers:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+	CreateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCustomerAddress Add an address to a customer's address book
+	//
+	// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+	// customer's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `customers:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+	CreateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceCustomerAddressesWithBody Replace a customer's address book
+	//
+	// Replaces the whole address book in one transaction: every existing address of the customer
+	// is deleted and the given ones are created in order (an empty list clears the book). At
+	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+	// when any address fails validation; field paths name the position, e.g.
+	// `addresses[2].countryCode`. Requires `customers:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+	ReplaceCustomerAddressesWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceCustomerAddresses Replace a customer's address book
+	//
+	// Replaces the whole address book in one transaction: every existing address of the customer
+	// is deleted and the given ones are created in order (an empty list clears the book). At
+	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+	// when any address fails validation; field paths name the position, e.g.
+	// `addresses[2].countryCode`. Requires `customers:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+	ReplaceCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCustomerAddress Delete one of a customer's addresses
+	//
+	// Deletes one of a customer's addresses; deleting a default address leaves that default
+	// empty. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
+	DeleteCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerAddressWithBody Update one of a customer's addresses
+	//
+	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+	UpdateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerAddress Update one of a customer's addresses
+	//
+	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+	UpdateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody Update one of a customer's addresses
+	//
+	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+	UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteCustomer Delete a customer
 	//
 	// Deletes a customer with its addresses, company memberships and tokens. Audit events keep
@@ -1035,8 +1630,10 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-	// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// ignored for the others. `metadata`, when present, replaces the whole object, and
+	// `groupIds`, when present, replaces the group membership (an unknown group id is
+	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+	// earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT.
 	//
 	// Takes any type of body and a specified content type.
@@ -1048,8 +1645,10 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-	// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// ignored for the others. `metadata`, when present, replaces the whole object, and
+	// `groupIds`, when present, replaces the group membership (an unknown group id is
+	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+	// earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/json` content type.
@@ -1061,8 +1660,10 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-	// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// ignored for the others. `metadata`, when present, replaces the whole object, and
+	// `groupIds`, when present, replaces the group membership (an unknown group id is
+	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+	// earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
@@ -1083,7 +1684,7 @@ type ClientInterface interface {
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false, queues a verification email and invalidates every earlier access and refresh token
+	// false and invalidates every earlier access and refresh token
 	// of the customer. An email that belongs to another customer is a CONFLICT.
 	//
 	// Takes any type of body and a specified content type.
@@ -1097,7 +1698,7 @@ type ClientInterface interface {
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false, queues a verification email and invalidates every earlier access and refresh token
+	// false and invalidates every earlier access and refresh token
 	// of the customer. An email that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/json` content type.
@@ -1111,13 +1712,94 @@ type ClientInterface interface {
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false, queues a verification email and invalidates every earlier access and refresh token
+	// false and invalidates every earlier access and refresh token
 	// of the customer. An email that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
 	UpdateMeWithApplicationMergePatchPlusJSONBody(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyAddresses List my addresses
+	//
+	// Returns the signed-in customer's whole address book, oldest first.
+	//
+	// Corresponds with GET /v1/me/addresses (the `ListMyAddresses` operationId).
+	ListMyAddresses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMyAddressWithBody Add an address to my address book
+	//
+	// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+	// country list; for a country with a region list (US, CA) `region.code` is required and must
+	// be one of it. The customer's first address becomes both the default billing and the default
+	// shipping address; marking an address default clears the previous default of that kind.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+	CreateMyAddressWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMyAddress Add an address to my address book
+	//
+	// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+	// country list; for a country with a region list (US, CA) `region.code` is required and must
+	// be one of it. The customer's first address becomes both the default billing and the default
+	// shipping address; marking an address default clears the previous default of that kind.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+	CreateMyAddress(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyAddress Delete one of my addresses
+	//
+	// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
+	// default empty. Another customer's address is NOT_FOUND.
+	//
+	// Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
+	DeleteMyAddress(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyAddressWithBody Update one of my addresses
+	//
+	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// the previous one; `false` leaves the customer without a default billing address if this
+	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+	UpdateMyAddressWithBody(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyAddress Update one of my addresses
+	//
+	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// the previous one; `false` leaves the customer without a default billing address if this
+	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+	UpdateMyAddress(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
+	//
+	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// the previous one; `false` leaves the customer without a default billing address if this
+	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+	UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangeMyPasswordWithBody Change my password
 	//
@@ -1424,7 +2106,7 @@ func (c *Client) RefreshToken(ctx context.Context, body RefreshTokenJSONRequestB
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). A verification email is queued. Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1446,13 +2128,216 @@ func (c *Client) RegisterCustomerWithBody(ctx context.Context, contentType strin
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). A verification email is queued. Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
 func (c *Client) RegisterCustomer(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegisterCustomerRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCountries List countries
+//
+// Returns every ISO 3166-1 country, ordered by name, each with the regions an address in it
+// must name (`regions` is empty for most countries). Public.
+//
+// Corresponds with GET /v1/countries (the `ListCountries` operationId).
+func (c *Client) ListCountries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCountriesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCountry Get a country
+//
+// Returns one country by its ISO 3166-1 alpha-2 code (case-insensitive). An unknown code is NOT_FOUND. Public.
+//
+// Corresponds with GET /v1/countries/{code} (the `GetCountry` operationId).
+func (c *Client) GetCountry(ctx context.Context, code CountryCode, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCountryRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCustomerGroups List customer groups
+//
+// Lists customer groups ordered by name, with keyset pagination. Requires `groups:read`. A
+// `cursor` that does not decode is a BAD_REQUEST.
+//
+// Corresponds with GET /v1/customer-groups (the `ListCustomerGroups` operationId).
+func (c *Client) ListCustomerGroups(ctx context.Context, params *ListCustomerGroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCustomerGroupsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerGroupWithBody Create a customer group
+//
+// Creates a customer group with no customers. The name must be unique (case-insensitive),
+// otherwise CONFLICT. Requires `groups:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+func (c *Client) CreateCustomerGroupWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerGroupRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerGroup Create a customer group
+//
+// Creates a customer group with no customers. The name must be unique (case-insensitive),
+// otherwise CONFLICT. Requires `groups:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+func (c *Client) CreateCustomerGroup(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerGroupRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCustomerGroup Delete a customer group
+//
+// Deletes a customer group; its customers stay, without that group. The seeded groups
+// `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+//
+// Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
+func (c *Client) DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomerGroupRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerGroup Get a customer group
+//
+// Returns one customer group. Requires `groups:read`.
+//
+// Corresponds with GET /v1/customer-groups/{id} (the `GetCustomerGroup` operationId).
+func (c *Client) GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerGroupRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerGroupWithBody Update a customer group
+//
+// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+// CONFLICT. Requires `groups:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+func (c *Client) UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerGroupRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerGroup Update a customer group
+//
+// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+// CONFLICT. Requires `groups:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+func (c *Client) UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerGroupRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
+//
+// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+// CONFLICT. Requires `groups:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+func (c *Client) UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1488,7 +2373,8 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 // customer is created with `hasAccount: false` and an INVITATION email is queued; the
 // customer sets a password by accepting the invitation. With a password the customer can
 // sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-// The customer joins the `General` group.
+// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+// absent; an unknown group id is VALIDATION_FAILED.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1511,7 +2397,8 @@ func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string,
 // customer is created with `hasAccount: false` and an INVITATION email is queued; the
 // customer sets a password by accepting the invitation. With a password the customer can
 // sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-// The customer joins the `General` group.
+// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+// absent; an unknown group id is VALIDATION_FAILED.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1570,6 +2457,195 @@ func (c *Client) DeleteCustomers(ctx context.Context, body DeleteCustomersJSONRe
 	return c.Client.Do(req)
 }
 
+// ListCustomerAddresses List a customer's addresses
+//
+// Returns a customer's whole address book, oldest first. Requires `customers:read`.
+//
+// Corresponds with GET /v1/customers/{customerId}/addresses (the `ListCustomerAddresses` operationId).
+func (c *Client) ListCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCustomerAddressesRequest(c.Server, customerId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerAddressWithBody Add an address to a customer's address book
+//
+// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+// customer's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `customers:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+func (c *Client) CreateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerAddressRequestWithBody(c.Server, customerId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCustomerAddress Add an address to a customer's address book
+//
+// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+// customer's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `customers:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+func (c *Client) CreateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerAddressRequest(c.Server, customerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceCustomerAddressesWithBody Replace a customer's address book
+//
+// Replaces the whole address book in one transaction: every existing address of the customer
+// is deleted and the given ones are created in order (an empty list clears the book). At
+// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+// when any address fails validation; field paths name the position, e.g.
+// `addresses[2].countryCode`. Requires `customers:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+func (c *Client) ReplaceCustomerAddressesWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCustomerAddressesRequestWithBody(c.Server, customerId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceCustomerAddresses Replace a customer's address book
+//
+// Replaces the whole address book in one transaction: every existing address of the customer
+// is deleted and the given ones are created in order (an empty list clears the book). At
+// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+// when any address fails validation; field paths name the position, e.g.
+// `addresses[2].countryCode`. Requires `customers:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+func (c *Client) ReplaceCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCustomerAddressesRequest(c.Server, customerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCustomerAddress Delete one of a customer's addresses
+//
+// Deletes one of a customer's addresses; deleting a default address leaves that default
+// empty. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
+func (c *Client) DeleteCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomerAddressRequest(c.Server, customerId, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerAddressWithBody Update one of a customer's addresses
+//
+// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+func (c *Client) UpdateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerAddressRequestWithBody(c.Server, customerId, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerAddress Update one of a customer's addresses
+//
+// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+func (c *Client) UpdateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerAddressRequest(c.Server, customerId, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody Update one of a customer's addresses
+//
+// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+func (c *Client) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, customerId, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteCustomer Delete a customer
 //
 // Deletes a customer with its addresses, company memberships and tokens. Audit events keep
@@ -1609,8 +2685,10 @@ func (c *Client) GetCustomer(ctx context.Context, id CustomerId, reqEditors ...R
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 // absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// ignored for the others. `metadata`, when present, replaces the whole object, and
+// `groupIds`, when present, replaces the group membership (an unknown group id is
+// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+// earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT.
 //
 // Takes any type of body and a specified content type.
@@ -1632,8 +2710,10 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, id CustomerId, cont
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 // absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// ignored for the others. `metadata`, when present, replaces the whole object, and
+// `groupIds`, when present, replaces the group membership (an unknown group id is
+// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+// earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/json` content type.
@@ -1655,8 +2735,10 @@ func (c *Client) UpdateCustomer(ctx context.Context, id CustomerId, body UpdateC
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 // absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// ignored for the others. `metadata`, when present, replaces the whole object, and
+// `groupIds`, when present, replaces the group membership (an unknown group id is
+// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+// earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/merge-patch+json` content type.
@@ -1697,7 +2779,7 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 // is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false, queues a verification email and invalidates every earlier access and refresh token
+// false and invalidates every earlier access and refresh token
 // of the customer. An email that belongs to another customer is a CONFLICT.
 //
 // Takes any type of body and a specified content type.
@@ -1721,7 +2803,7 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 // is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false, queues a verification email and invalidates every earlier access and refresh token
+// false and invalidates every earlier access and refresh token
 // of the customer. An email that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/json` content type.
@@ -1745,7 +2827,7 @@ func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, req
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 // is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false, queues a verification email and invalidates every earlier access and refresh token
+// false and invalidates every earlier access and refresh token
 // of the customer. An email that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/merge-patch+json` content type.
@@ -1753,6 +2835,157 @@ func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, req
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
 func (c *Client) UpdateMeWithApplicationMergePatchPlusJSONBody(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMeRequestWithApplicationMergePatchPlusJSONBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyAddresses List my addresses
+//
+// Returns the signed-in customer's whole address book, oldest first.
+//
+// Corresponds with GET /v1/me/addresses (the `ListMyAddresses` operationId).
+func (c *Client) ListMyAddresses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyAddressesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMyAddressWithBody Add an address to my address book
+//
+// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+// country list; for a country with a region list (US, CA) `region.code` is required and must
+// be one of it. The customer's first address becomes both the default billing and the default
+// shipping address; marking an address default clears the previous default of that kind.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+func (c *Client) CreateMyAddressWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMyAddressRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMyAddress Add an address to my address book
+//
+// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+// country list; for a country with a region list (US, CA) `region.code` is required and must
+// be one of it. The customer's first address becomes both the default billing and the default
+// shipping address; marking an address default clears the previous default of that kind.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+func (c *Client) CreateMyAddress(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMyAddressRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMyAddress Delete one of my addresses
+//
+// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
+// default empty. Another customer's address is NOT_FOUND.
+//
+// Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
+func (c *Client) DeleteMyAddress(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyAddressRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyAddressWithBody Update one of my addresses
+//
+// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// the previous one; `false` leaves the customer without a default billing address if this
+// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+func (c *Client) UpdateMyAddressWithBody(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyAddressRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyAddress Update one of my addresses
+//
+// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// the previous one; `false` leaves the customer without a default billing address if this
+// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+func (c *Client) UpdateMyAddress(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyAddressRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
+//
+// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// the previous one; `false` leaves the customer without a default billing address if this
+// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+func (c *Client) UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2130,6 +3363,311 @@ func NewRegisterCustomerRequestWithBody(server string, contentType string, body 
 	return req, nil
 }
 
+// NewListCountriesRequest constructs an http.Request for the ListCountries method
+func NewListCountriesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/countries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCountryRequest constructs an http.Request for the GetCountry method
+func NewGetCountryRequest(server string, code CountryCode) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/countries/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListCustomerGroupsRequest constructs an http.Request for the ListCustomerGroups method
+func NewListCustomerGroupsRequest(server string, params *ListCustomerGroupsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customer-groups")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCustomerGroupRequest calls the generic CreateCustomerGroup builder with application/json body
+func NewCreateCustomerGroupRequest(server string, body CreateCustomerGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCustomerGroupRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateCustomerGroupRequestWithBody constructs an http.Request for the CreateCustomerGroup method, with any body, and a specified content type
+func NewCreateCustomerGroupRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customer-groups")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteCustomerGroupRequest constructs an http.Request for the DeleteCustomerGroup method
+func NewDeleteCustomerGroupRequest(server string, id CustomerGroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customer-groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCustomerGroupRequest constructs an http.Request for the GetCustomerGroup method
+func NewGetCustomerGroupRequest(server string, id CustomerGroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customer-groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCustomerGroupRequest calls the generic UpdateCustomerGroup builder with application/json body
+func NewUpdateCustomerGroupRequest(server string, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerGroupRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCustomerGroup builder with application/merge-patch+json body
+func NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody(server string, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerGroupRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCustomerGroupRequestWithBody constructs an http.Request for the UpdateCustomerGroup method, with any body, and a specified content type
+func NewUpdateCustomerGroupRequestWithBody(server string, id CustomerGroupId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customer-groups/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListCustomersRequest constructs an http.Request for the ListCustomers method
 func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.Request, error) {
 	var err error
@@ -2221,6 +3759,18 @@ func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupId", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2351,6 +3901,240 @@ func NewDeleteCustomersRequestWithBody(server string, contentType string, body i
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCustomerAddressesRequest constructs an http.Request for the ListCustomerAddresses method
+func NewListCustomerAddressesRequest(server string, customerId CustomerIdInPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/addresses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCustomerAddressRequest calls the generic CreateCustomerAddress builder with application/json body
+func NewCreateCustomerAddressRequest(server string, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCustomerAddressRequestWithBody(server, customerId, "application/json", bodyReader)
+}
+
+// NewCreateCustomerAddressRequestWithBody constructs an http.Request for the CreateCustomerAddress method, with any body, and a specified content type
+func NewCreateCustomerAddressRequestWithBody(server string, customerId CustomerIdInPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/addresses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReplaceCustomerAddressesRequest calls the generic ReplaceCustomerAddresses builder with application/json body
+func NewReplaceCustomerAddressesRequest(server string, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceCustomerAddressesRequestWithBody(server, customerId, "application/json", bodyReader)
+}
+
+// NewReplaceCustomerAddressesRequestWithBody constructs an http.Request for the ReplaceCustomerAddresses method, with any body, and a specified content type
+func NewReplaceCustomerAddressesRequestWithBody(server string, customerId CustomerIdInPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/addresses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteCustomerAddressRequest constructs an http.Request for the DeleteCustomerAddress method
+func NewDeleteCustomerAddressRequest(server string, customerId CustomerIdInPath, id AddressId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/addresses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCustomerAddressRequest calls the generic UpdateCustomerAddress builder with application/json body
+func NewUpdateCustomerAddressRequest(server string, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerAddressRequestWithBody(server, customerId, id, "application/json", bodyReader)
+}
+
+// NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCustomerAddress builder with application/merge-patch+json body
+func NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody(server string, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCustomerAddressRequestWithBody(server, customerId, id, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCustomerAddressRequestWithBody constructs an http.Request for the UpdateCustomerAddress method, with any body, and a specified content type
+func NewUpdateCustomerAddressRequestWithBody(server string, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/addresses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -2545,6 +4329,165 @@ func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	operationPath := fmt.Sprintf("/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMyAddressesRequest constructs an http.Request for the ListMyAddresses method
+func NewListMyAddressesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/addresses")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMyAddressRequest calls the generic CreateMyAddress builder with application/json body
+func NewCreateMyAddressRequest(server string, body CreateMyAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMyAddressRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateMyAddressRequestWithBody constructs an http.Request for the CreateMyAddress method, with any body, and a specified content type
+func NewCreateMyAddressRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/addresses")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMyAddressRequest constructs an http.Request for the DeleteMyAddress method
+func NewDeleteMyAddressRequest(server string, id AddressId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/addresses/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMyAddressRequest calls the generic UpdateMyAddress builder with application/json body
+func NewUpdateMyAddressRequest(server string, id AddressId, body UpdateMyAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMyAddressRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMyAddress builder with application/merge-patch+json body
+func NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody(server string, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMyAddressRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateMyAddressRequestWithBody constructs an http.Request for the UpdateMyAddress method, with any body, and a specified content type
+func NewUpdateMyAddressRequestWithBody(server string, id AddressId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/addresses/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2802,7 +4745,7 @@ type ClientWithResponsesInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). A verification email is queued. Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2814,12 +4757,125 @@ type ClientWithResponsesInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). A verification email is queued. Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
 	RegisterCustomerWithResponse(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error)
+
+	// ListCountriesWithResponse List countries
+	//
+	// Returns every ISO 3166-1 country, ordered by name, each with the regions an address in it
+	// must name (`regions` is empty for most countries). Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/countries (the `ListCountries` operationId).
+	ListCountriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCountriesResponse, error)
+
+	// GetCountryWithResponse Get a country
+	//
+	// Returns one country by its ISO 3166-1 alpha-2 code (case-insensitive). An unknown code is NOT_FOUND. Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/countries/{code} (the `GetCountry` operationId).
+	GetCountryWithResponse(ctx context.Context, code CountryCode, reqEditors ...RequestEditorFn) (*GetCountryResponse, error)
+
+	// ListCustomerGroupsWithResponse List customer groups
+	//
+	// Lists customer groups ordered by name, with keyset pagination. Requires `groups:read`. A
+	// `cursor` that does not decode is a BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customer-groups (the `ListCustomerGroups` operationId).
+	ListCustomerGroupsWithResponse(ctx context.Context, params *ListCustomerGroupsParams, reqEditors ...RequestEditorFn) (*ListCustomerGroupsResponse, error)
+
+	// CreateCustomerGroupWithBodyWithResponse Create a customer group
+	//
+	// Creates a customer group with no customers. The name must be unique (case-insensitive),
+	// otherwise CONFLICT. Requires `groups:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+	CreateCustomerGroupWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error)
+
+	// CreateCustomerGroupWithResponse Create a customer group
+	//
+	// Creates a customer group with no customers. The name must be unique (case-insensitive),
+	// otherwise CONFLICT. Requires `groups:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+	CreateCustomerGroupWithResponse(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error)
+
+	// DeleteCustomerGroupWithResponse Delete a customer group
+	//
+	// Deletes a customer group; its customers stay, without that group. The seeded groups
+	// `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
+	DeleteCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*DeleteCustomerGroupResponse, error)
+
+	// GetCustomerGroupWithResponse Get a customer group
+	//
+	// Returns one customer group. Requires `groups:read`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customer-groups/{id} (the `GetCustomerGroup` operationId).
+	GetCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*GetCustomerGroupResponse, error)
+
+	// UpdateCustomerGroupWithBodyWithResponse Update a customer group
+	//
+	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+	// CONFLICT. Requires `groups:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+	UpdateCustomerGroupWithBodyWithResponse(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
+
+	// UpdateCustomerGroupWithResponse Update a customer group
+	//
+	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+	// CONFLICT. Requires `groups:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+	UpdateCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
+
+	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
+	//
+	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+	// CONFLICT. Requires `groups:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+	UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
 
 	// ListCustomersWithResponse List customers
 	//
@@ -2838,7 +4894,8 @@ type ClientWithResponsesInterface interface {
 	// customer is created with `hasAccount: false` and an INVITATION email is queued; the
 	// customer sets a password by accepting the invitation. With a password the customer can
 	// sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-	// The customer joins the `General` group.
+	// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+	// absent; an unknown group id is VALIDATION_FAILED.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2851,7 +4908,8 @@ type ClientWithResponsesInterface interface {
 	// customer is created with `hasAccount: false` and an INVITATION email is queued; the
 	// customer sets a password by accepting the invitation. With a password the customer can
 	// sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-	// The customer joins the `General` group.
+	// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+	// absent; an unknown group id is VALIDATION_FAILED.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2880,6 +4938,109 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
 	DeleteCustomersWithResponse(ctx context.Context, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error)
 
+	// ListCustomerAddressesWithResponse List a customer's addresses
+	//
+	// Returns a customer's whole address book, oldest first. Requires `customers:read`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}/addresses (the `ListCustomerAddresses` operationId).
+	ListCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, reqEditors ...RequestEditorFn) (*ListCustomerAddressesResponse, error)
+
+	// CreateCustomerAddressWithBodyWithResponse Add an address to a customer's address book
+	//
+	// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+	// customer's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `customers:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+	CreateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error)
+
+	// CreateCustomerAddressWithResponse Add an address to a customer's address book
+	//
+	// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+	// customer's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `customers:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+	CreateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error)
+
+	// ReplaceCustomerAddressesWithBodyWithResponse Replace a customer's address book
+	//
+	// Replaces the whole address book in one transaction: every existing address of the customer
+	// is deleted and the given ones are created in order (an empty list clears the book). At
+	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+	// when any address fails validation; field paths name the position, e.g.
+	// `addresses[2].countryCode`. Requires `customers:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+	ReplaceCustomerAddressesWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error)
+
+	// ReplaceCustomerAddressesWithResponse Replace a customer's address book
+	//
+	// Replaces the whole address book in one transaction: every existing address of the customer
+	// is deleted and the given ones are created in order (an empty list clears the book). At
+	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+	// when any address fails validation; field paths name the position, e.g.
+	// `addresses[2].countryCode`. Requires `customers:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+	ReplaceCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error)
+
+	// DeleteCustomerAddressWithResponse Delete one of a customer's addresses
+	//
+	// Deletes one of a customer's addresses; deleting a default address leaves that default
+	// empty. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
+	DeleteCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*DeleteCustomerAddressResponse, error)
+
+	// UpdateCustomerAddressWithBodyWithResponse Update one of a customer's addresses
+	//
+	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+	UpdateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
+
+	// UpdateCustomerAddressWithResponse Update one of a customer's addresses
+	//
+	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+	UpdateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
+
+	// UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of a customer's addresses
+	//
+	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+	// `customers:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+	UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
+
 	// DeleteCustomerWithResponse Delete a customer
 	//
 	// Deletes a customer with its addresses, company memberships and tokens. Audit events keep
@@ -2903,8 +5064,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-	// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// ignored for the others. `metadata`, when present, replaces the whole object, and
+	// `groupIds`, when present, replaces the group membership (an unknown group id is
+	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+	// earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2916,8 +5079,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-	// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// ignored for the others. `metadata`, when present, replaces the whole object, and
+	// `groupIds`, when present, replaces the group membership (an unknown group id is
+	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+	// earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -2929,8 +5094,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-	// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// ignored for the others. `metadata`, when present, replaces the whole object, and
+	// `groupIds`, when present, replaces the group membership (an unknown group id is
+	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+	// earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
@@ -2953,7 +5120,7 @@ type ClientWithResponsesInterface interface {
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false, queues a verification email and invalidates every earlier access and refresh token
+	// false and invalidates every earlier access and refresh token
 	// of the customer. An email that belongs to another customer is a CONFLICT.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2967,7 +5134,7 @@ type ClientWithResponsesInterface interface {
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false, queues a verification email and invalidates every earlier access and refresh token
+	// false and invalidates every earlier access and refresh token
 	// of the customer. An email that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -2981,13 +5148,98 @@ type ClientWithResponsesInterface interface {
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false, queues a verification email and invalidates every earlier access and refresh token
+	// false and invalidates every earlier access and refresh token
 	// of the customer. An email that belongs to another customer is a CONFLICT.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
 	UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	// ListMyAddressesWithResponse List my addresses
+	//
+	// Returns the signed-in customer's whole address book, oldest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/addresses (the `ListMyAddresses` operationId).
+	ListMyAddressesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyAddressesResponse, error)
+
+	// CreateMyAddressWithBodyWithResponse Add an address to my address book
+	//
+	// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+	// country list; for a country with a region list (US, CA) `region.code` is required and must
+	// be one of it. The customer's first address becomes both the default billing and the default
+	// shipping address; marking an address default clears the previous default of that kind.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+	CreateMyAddressWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
+
+	// CreateMyAddressWithResponse Add an address to my address book
+	//
+	// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+	// country list; for a country with a region list (US, CA) `region.code` is required and must
+	// be one of it. The customer's first address becomes both the default billing and the default
+	// shipping address; marking an address default clears the previous default of that kind.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+	CreateMyAddressWithResponse(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
+
+	// DeleteMyAddressWithResponse Delete one of my addresses
+	//
+	// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
+	// default empty. Another customer's address is NOT_FOUND.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
+	DeleteMyAddressWithResponse(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*DeleteMyAddressResponse, error)
+
+	// UpdateMyAddressWithBodyWithResponse Update one of my addresses
+	//
+	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// the previous one; `false` leaves the customer without a default billing address if this
+	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+	UpdateMyAddressWithBodyWithResponse(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
+
+	// UpdateMyAddressWithResponse Update one of my addresses
+	//
+	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// the previous one; `false` leaves the customer without a default billing address if this
+	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+	UpdateMyAddressWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
+
+	// UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
+	//
+	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// the previous one; `false` leaves the customer without a default billing address if this
+	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+	UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
 
 	// ChangeMyPasswordWithBodyWithResponse Change my password
 	//
@@ -3665,6 +5917,517 @@ func (r RegisterCustomerResponse) ContentType() string {
 	return ""
 }
 
+type ListCountriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CountryList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCountriesResponse) GetJSON200() *CountryList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCountriesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCountriesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCountriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCountriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCountriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCountriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCountryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Country
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCountryResponse) GetJSON200() *Country {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCountryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCountryResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCountryResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCountryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCountryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCountryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCountryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCustomerGroupsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerGroupList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCustomerGroupsResponse) GetJSON200() *CustomerGroupList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCustomerGroupsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCustomerGroupsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCustomerGroupsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCustomerGroupsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCustomerGroupsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCustomerGroupsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCustomerGroupsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCustomerGroupsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCustomerGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CustomerGroup
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCustomerGroupResponse) GetJSON201() *CustomerGroup {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCustomerGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCustomerGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCustomerGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCustomerGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCustomerGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCustomerGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCustomerGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCustomerGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCustomerGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCustomerGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerGroup
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerGroupResponse) GetJSON200() *CustomerGroup {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCustomerGroupResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCustomerGroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCustomerGroupResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCustomerGroupResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCustomerGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerGroup
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCustomerGroupResponse) GetJSON200() *CustomerGroup {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCustomerGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCustomerGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCustomerGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCustomerGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListCustomersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3887,6 +6650,400 @@ func (r DeleteCustomersResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteCustomersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCustomerAddressesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AddressList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCustomerAddressesResponse) GetJSON200() *AddressList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCustomerAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCustomerAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCustomerAddressesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCustomerAddressesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCustomerAddressesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCustomerAddressesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCustomerAddressesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCustomerAddressesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCustomerAddressesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCustomerAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Address
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCustomerAddressResponse) GetJSON201() *Address {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCustomerAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCustomerAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCustomerAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCustomerAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReplaceCustomerAddressesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AddressList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceCustomerAddressesResponse) GetJSON200() *AddressList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceCustomerAddressesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceCustomerAddressesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceCustomerAddressesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceCustomerAddressesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCustomerAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCustomerAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCustomerAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCustomerAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCustomerAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCustomerAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Address
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCustomerAddressResponse) GetJSON200() *Address {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCustomerAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCustomerAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCustomerAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCustomerAddressResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4266,6 +7423,275 @@ func (r UpdateMeResponse) ContentType() string {
 	return ""
 }
 
+type ListMyAddressesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AddressList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyAddressesResponse) GetJSON200() *AddressList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMyAddressesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyAddressesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyAddressesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyAddressesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyAddressesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateMyAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Address
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMyAddressResponse) GetJSON201() *Address {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMyAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMyAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMyAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMyAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteMyAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMyAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMyAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateMyAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Address
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMyAddressResponse) GetJSON200() *Address {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMyAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMyAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMyAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMyAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ChangeMyPasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4567,7 +7993,7 @@ func (c *ClientWithResponses) RefreshTokenWithResponse(ctx context.Context, body
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). A verification email is queued. Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4585,7 +8011,7 @@ func (c *ClientWithResponses) RegisterCustomerWithBodyWithResponse(ctx context.C
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). A verification email is queued. Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4596,6 +8022,179 @@ func (c *ClientWithResponses) RegisterCustomerWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRegisterCustomerResponse(rsp)
+}
+
+// ListCountriesWithResponse List countries
+//
+// Returns every ISO 3166-1 country, ordered by name, each with the regions an address in it
+// must name (`regions` is empty for most countries). Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/countries (the `ListCountries` operationId).
+func (c *ClientWithResponses) ListCountriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCountriesResponse, error) {
+	rsp, err := c.ListCountries(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCountriesResponse(rsp)
+}
+
+// GetCountryWithResponse Get a country
+//
+// Returns one country by its ISO 3166-1 alpha-2 code (case-insensitive). An unknown code is NOT_FOUND. Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/countries/{code} (the `GetCountry` operationId).
+func (c *ClientWithResponses) GetCountryWithResponse(ctx context.Context, code CountryCode, reqEditors ...RequestEditorFn) (*GetCountryResponse, error) {
+	rsp, err := c.GetCountry(ctx, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCountryResponse(rsp)
+}
+
+// ListCustomerGroupsWithResponse List customer groups
+//
+// Lists customer groups ordered by name, with keyset pagination. Requires `groups:read`. A
+// `cursor` that does not decode is a BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customer-groups (the `ListCustomerGroups` operationId).
+func (c *ClientWithResponses) ListCustomerGroupsWithResponse(ctx context.Context, params *ListCustomerGroupsParams, reqEditors ...RequestEditorFn) (*ListCustomerGroupsResponse, error) {
+	rsp, err := c.ListCustomerGroups(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCustomerGroupsResponse(rsp)
+}
+
+// CreateCustomerGroupWithBodyWithResponse Create a customer group
+//
+// Creates a customer group with no customers. The name must be unique (case-insensitive),
+// otherwise CONFLICT. Requires `groups:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+func (c *ClientWithResponses) CreateCustomerGroupWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error) {
+	rsp, err := c.CreateCustomerGroupWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerGroupResponse(rsp)
+}
+
+// CreateCustomerGroupWithResponse Create a customer group
+//
+// Creates a customer group with no customers. The name must be unique (case-insensitive),
+// otherwise CONFLICT. Requires `groups:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
+func (c *ClientWithResponses) CreateCustomerGroupWithResponse(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error) {
+	rsp, err := c.CreateCustomerGroup(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerGroupResponse(rsp)
+}
+
+// DeleteCustomerGroupWithResponse Delete a customer group
+//
+// Deletes a customer group; its customers stay, without that group. The seeded groups
+// `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
+func (c *ClientWithResponses) DeleteCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*DeleteCustomerGroupResponse, error) {
+	rsp, err := c.DeleteCustomerGroup(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCustomerGroupResponse(rsp)
+}
+
+// GetCustomerGroupWithResponse Get a customer group
+//
+// Returns one customer group. Requires `groups:read`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customer-groups/{id} (the `GetCustomerGroup` operationId).
+func (c *ClientWithResponses) GetCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*GetCustomerGroupResponse, error) {
+	rsp, err := c.GetCustomerGroup(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerGroupResponse(rsp)
+}
+
+// UpdateCustomerGroupWithBodyWithResponse Update a customer group
+//
+// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+// CONFLICT. Requires `groups:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+func (c *ClientWithResponses) UpdateCustomerGroupWithBodyWithResponse(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
+	rsp, err := c.UpdateCustomerGroupWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerGroupResponse(rsp)
+}
+
+// UpdateCustomerGroupWithResponse Update a customer group
+//
+// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+// CONFLICT. Requires `groups:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+func (c *ClientWithResponses) UpdateCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
+	rsp, err := c.UpdateCustomerGroup(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerGroupResponse(rsp)
+}
+
+// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
+//
+// Applies a JSON merge patch to a customer group and optionally changes its membership. An
+// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
+// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
+// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
+// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
+// CONFLICT. Requires `groups:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
+func (c *ClientWithResponses) UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
+	rsp, err := c.UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerGroupResponse(rsp)
 }
 
 // ListCustomersWithResponse List customers
@@ -4621,7 +8220,8 @@ func (c *ClientWithResponses) ListCustomersWithResponse(ctx context.Context, par
 // customer is created with `hasAccount: false` and an INVITATION email is queued; the
 // customer sets a password by accepting the invitation. With a password the customer can
 // sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-// The customer joins the `General` group.
+// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+// absent; an unknown group id is VALIDATION_FAILED.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4640,7 +8240,8 @@ func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Con
 // customer is created with `hasAccount: false` and an INVITATION email is queued; the
 // customer sets a password by accepting the invitation. With a password the customer can
 // sign in at once. The email and a non-null `externalId` must be unique (CONFLICT otherwise).
-// The customer joins the `General` group.
+// The customer joins the groups in `groupIds`, or the `General` group when `groupIds` is
+// absent; an unknown group id is VALIDATION_FAILED.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4687,6 +8288,163 @@ func (c *ClientWithResponses) DeleteCustomersWithResponse(ctx context.Context, b
 	return ParseDeleteCustomersResponse(rsp)
 }
 
+// ListCustomerAddressesWithResponse List a customer's addresses
+//
+// Returns a customer's whole address book, oldest first. Requires `customers:read`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}/addresses (the `ListCustomerAddresses` operationId).
+func (c *ClientWithResponses) ListCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, reqEditors ...RequestEditorFn) (*ListCustomerAddressesResponse, error) {
+	rsp, err := c.ListCustomerAddresses(ctx, customerId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCustomerAddressesResponse(rsp)
+}
+
+// CreateCustomerAddressWithBodyWithResponse Add an address to a customer's address book
+//
+// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+// customer's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `customers:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+func (c *ClientWithResponses) CreateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error) {
+	rsp, err := c.CreateCustomerAddressWithBody(ctx, customerId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerAddressResponse(rsp)
+}
+
+// CreateCustomerAddressWithResponse Add an address to a customer's address book
+//
+// Adds an address to a customer's address book, with the rules of `createMyAddress`: the
+// customer's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `customers:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
+func (c *ClientWithResponses) CreateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error) {
+	rsp, err := c.CreateCustomerAddress(ctx, customerId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCustomerAddressResponse(rsp)
+}
+
+// ReplaceCustomerAddressesWithBodyWithResponse Replace a customer's address book
+//
+// Replaces the whole address book in one transaction: every existing address of the customer
+// is deleted and the given ones are created in order (an empty list clears the book). At
+// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+// when any address fails validation; field paths name the position, e.g.
+// `addresses[2].countryCode`. Requires `customers:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+func (c *ClientWithResponses) ReplaceCustomerAddressesWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error) {
+	rsp, err := c.ReplaceCustomerAddressesWithBody(ctx, customerId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceCustomerAddressesResponse(rsp)
+}
+
+// ReplaceCustomerAddressesWithResponse Replace a customer's address book
+//
+// Replaces the whole address book in one transaction: every existing address of the customer
+// is deleted and the given ones are created in order (an empty list clears the book). At
+// most one address may claim each default (a second claim is VALIDATION_FAILED on its
+// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
+// when any address fails validation; field paths name the position, e.g.
+// `addresses[2].countryCode`. Requires `customers:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
+func (c *ClientWithResponses) ReplaceCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error) {
+	rsp, err := c.ReplaceCustomerAddresses(ctx, customerId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceCustomerAddressesResponse(rsp)
+}
+
+// DeleteCustomerAddressWithResponse Delete one of a customer's addresses
+//
+// Deletes one of a customer's addresses; deleting a default address leaves that default
+// empty. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
+func (c *ClientWithResponses) DeleteCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*DeleteCustomerAddressResponse, error) {
+	rsp, err := c.DeleteCustomerAddress(ctx, customerId, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCustomerAddressResponse(rsp)
+}
+
+// UpdateCustomerAddressWithBodyWithResponse Update one of a customer's addresses
+//
+// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+func (c *ClientWithResponses) UpdateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
+	rsp, err := c.UpdateCustomerAddressWithBody(ctx, customerId, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerAddressResponse(rsp)
+}
+
+// UpdateCustomerAddressWithResponse Update one of a customer's addresses
+//
+// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+func (c *ClientWithResponses) UpdateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
+	rsp, err := c.UpdateCustomerAddress(ctx, customerId, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerAddressResponse(rsp)
+}
+
+// UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of a customer's addresses
+//
+// Applies a JSON merge patch to one of a customer's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
+// `customers:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
+func (c *ClientWithResponses) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
+	rsp, err := c.UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx, customerId, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCustomerAddressResponse(rsp)
+}
+
 // DeleteCustomerWithResponse Delete a customer
 //
 // Deletes a customer with its addresses, company memberships and tokens. Audit events keep
@@ -4722,8 +8480,10 @@ func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, id Cu
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 // absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// ignored for the others. `metadata`, when present, replaces the whole object, and
+// `groupIds`, when present, replaces the group membership (an unknown group id is
+// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+// earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4741,8 +8501,10 @@ func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Con
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 // absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// ignored for the others. `metadata`, when present, replaces the whole object, and
+// `groupIds`, when present, replaces the group membership (an unknown group id is
+// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+// earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4760,8 +8522,10 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
 // absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object. Changing the
-// email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// ignored for the others. `metadata`, when present, replaces the whole object, and
+// `groupIds`, when present, replaces the group membership (an unknown group id is
+// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
+// earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
@@ -4796,7 +8560,7 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 // is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false, queues a verification email and invalidates every earlier access and refresh token
+// false and invalidates every earlier access and refresh token
 // of the customer. An email that belongs to another customer is a CONFLICT.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4816,7 +8580,7 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 // is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false, queues a verification email and invalidates every earlier access and refresh token
+// false and invalidates every earlier access and refresh token
 // of the customer. An email that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4836,7 +8600,7 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body Upd
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
 // is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false, queues a verification email and invalidates every earlier access and refresh token
+// false and invalidates every earlier access and refresh token
 // of the customer. An email that belongs to another customer is a CONFLICT.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
@@ -4848,6 +8612,133 @@ func (c *ClientWithResponses) UpdateMeWithApplicationMergePatchPlusJSONBodyWithR
 		return nil, err
 	}
 	return ParseUpdateMeResponse(rsp)
+}
+
+// ListMyAddressesWithResponse List my addresses
+//
+// Returns the signed-in customer's whole address book, oldest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/addresses (the `ListMyAddresses` operationId).
+func (c *ClientWithResponses) ListMyAddressesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMyAddressesResponse, error) {
+	rsp, err := c.ListMyAddresses(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyAddressesResponse(rsp)
+}
+
+// CreateMyAddressWithBodyWithResponse Add an address to my address book
+//
+// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+// country list; for a country with a region list (US, CA) `region.code` is required and must
+// be one of it. The customer's first address becomes both the default billing and the default
+// shipping address; marking an address default clears the previous default of that kind.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+func (c *ClientWithResponses) CreateMyAddressWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error) {
+	rsp, err := c.CreateMyAddressWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMyAddressResponse(rsp)
+}
+
+// CreateMyAddressWithResponse Add an address to my address book
+//
+// Adds an address to the signed-in customer's address book. `countryCode` must be in the
+// country list; for a country with a region list (US, CA) `region.code` is required and must
+// be one of it. The customer's first address becomes both the default billing and the default
+// shipping address; marking an address default clears the previous default of that kind.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
+func (c *ClientWithResponses) CreateMyAddressWithResponse(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error) {
+	rsp, err := c.CreateMyAddress(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMyAddressResponse(rsp)
+}
+
+// DeleteMyAddressWithResponse Delete one of my addresses
+//
+// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
+// default empty. Another customer's address is NOT_FOUND.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
+func (c *ClientWithResponses) DeleteMyAddressWithResponse(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*DeleteMyAddressResponse, error) {
+	rsp, err := c.DeleteMyAddress(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyAddressResponse(rsp)
+}
+
+// UpdateMyAddressWithBodyWithResponse Update one of my addresses
+//
+// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// the previous one; `false` leaves the customer without a default billing address if this
+// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+func (c *ClientWithResponses) UpdateMyAddressWithBodyWithResponse(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
+	rsp, err := c.UpdateMyAddressWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyAddressResponse(rsp)
+}
+
+// UpdateMyAddressWithResponse Update one of my addresses
+//
+// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// the previous one; `false` leaves the customer without a default billing address if this
+// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+func (c *ClientWithResponses) UpdateMyAddressWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
+	rsp, err := c.UpdateMyAddress(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyAddressResponse(rsp)
+}
+
+// UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
+//
+// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
+// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
+// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// the previous one; `false` leaves the customer without a default billing address if this
+// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
+func (c *ClientWithResponses) UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
+	rsp, err := c.UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyAddressResponse(rsp)
 }
 
 // ChangeMyPasswordWithBodyWithResponse Change my password
@@ -5420,6 +9311,415 @@ func ParseRegisterCustomerResponse(rsp *http.Response) (*RegisterCustomerRespons
 	return response, nil
 }
 
+// ParseListCountriesResponse parses an HTTP response from a ListCountriesWithResponse call
+func ParseListCountriesResponse(rsp *http.Response) (*ListCountriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCountriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CountryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCountryResponse parses an HTTP response from a GetCountryWithResponse call
+func ParseGetCountryResponse(rsp *http.Response) (*GetCountryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCountryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Country
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCustomerGroupsResponse parses an HTTP response from a ListCustomerGroupsWithResponse call
+func ParseListCustomerGroupsResponse(rsp *http.Response) (*ListCustomerGroupsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCustomerGroupsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerGroupList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCustomerGroupResponse parses an HTTP response from a CreateCustomerGroupWithResponse call
+func ParseCreateCustomerGroupResponse(rsp *http.Response) (*CreateCustomerGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCustomerGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CustomerGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCustomerGroupResponse parses an HTTP response from a DeleteCustomerGroupWithResponse call
+func ParseDeleteCustomerGroupResponse(rsp *http.Response) (*DeleteCustomerGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCustomerGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerGroupResponse parses an HTTP response from a GetCustomerGroupWithResponse call
+func ParseGetCustomerGroupResponse(rsp *http.Response) (*GetCustomerGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCustomerGroupResponse parses an HTTP response from a UpdateCustomerGroupWithResponse call
+func ParseUpdateCustomerGroupResponse(rsp *http.Response) (*UpdateCustomerGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCustomerGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListCustomersResponse parses an HTTP response from a ListCustomersWithResponse call
 func ParseListCustomersResponse(rsp *http.Response) (*ListCustomersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5583,6 +9883,328 @@ func ParseDeleteCustomersResponse(rsp *http.Response) (*DeleteCustomersResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCustomerAddressesResponse parses an HTTP response from a ListCustomerAddressesWithResponse call
+func ParseListCustomerAddressesResponse(rsp *http.Response) (*ListCustomerAddressesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCustomerAddressesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AddressList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCustomerAddressResponse parses an HTTP response from a CreateCustomerAddressWithResponse call
+func ParseCreateCustomerAddressResponse(rsp *http.Response) (*CreateCustomerAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCustomerAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Address
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReplaceCustomerAddressesResponse parses an HTTP response from a ReplaceCustomerAddressesWithResponse call
+func ParseReplaceCustomerAddressesResponse(rsp *http.Response) (*ReplaceCustomerAddressesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceCustomerAddressesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AddressList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCustomerAddressResponse parses an HTTP response from a DeleteCustomerAddressWithResponse call
+func ParseDeleteCustomerAddressResponse(rsp *http.Response) (*DeleteCustomerAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCustomerAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCustomerAddressResponse parses an HTTP response from a UpdateCustomerAddressWithResponse call
+func ParseUpdateCustomerAddressResponse(rsp *http.Response) (*UpdateCustomerAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCustomerAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Address
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -5904,6 +10526,218 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 	return response, nil
 }
 
+// ParseListMyAddressesResponse parses an HTTP response from a ListMyAddressesWithResponse call
+func ParseListMyAddressesResponse(rsp *http.Response) (*ListMyAddressesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyAddressesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AddressList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMyAddressResponse parses an HTTP response from a CreateMyAddressWithResponse call
+func ParseCreateMyAddressResponse(rsp *http.Response) (*CreateMyAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMyAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Address
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyAddressResponse parses an HTTP response from a DeleteMyAddressWithResponse call
+func ParseDeleteMyAddressResponse(rsp *http.Response) (*DeleteMyAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMyAddressResponse parses an HTTP response from a UpdateMyAddressWithResponse call
+func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMyAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Address
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseChangeMyPasswordResponse parses an HTTP response from a ChangeMyPasswordWithResponse call
 func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5987,6 +10821,27 @@ type ServerInterface interface {
 	// RegisterCustomer Register a customer
 	// (POST /v1/auth/register)
 	RegisterCustomer(ctx echo.Context) error
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx echo.Context) error
+	// GetCountry Get a country
+	// (GET /v1/countries/{code})
+	GetCountry(ctx echo.Context, code CountryCode) error
+	// ListCustomerGroups List customer groups
+	// (GET /v1/customer-groups)
+	ListCustomerGroups(ctx echo.Context, params ListCustomerGroupsParams) error
+	// CreateCustomerGroup Create a customer group
+	// (POST /v1/customer-groups)
+	CreateCustomerGroup(ctx echo.Context) error
+	// DeleteCustomerGroup Delete a customer group
+	// (DELETE /v1/customer-groups/{id})
+	DeleteCustomerGroup(ctx echo.Context, id CustomerGroupId) error
+	// GetCustomerGroup Get a customer group
+	// (GET /v1/customer-groups/{id})
+	GetCustomerGroup(ctx echo.Context, id CustomerGroupId) error
+	// UpdateCustomerGroup Update a customer group
+	// (PATCH /v1/customer-groups/{id})
+	UpdateCustomerGroup(ctx echo.Context, id CustomerGroupId) error
 	// ListCustomers List customers
 	// (GET /v1/customers)
 	ListCustomers(ctx echo.Context, params ListCustomersParams) error
@@ -5996,6 +10851,21 @@ type ServerInterface interface {
 	// DeleteCustomers Delete several customers
 	// (POST /v1/customers/batch-delete)
 	DeleteCustomers(ctx echo.Context) error
+	// ListCustomerAddresses List a customer's addresses
+	// (GET /v1/customers/{customerId}/addresses)
+	ListCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error
+	// CreateCustomerAddress Add an address to a customer's address book
+	// (POST /v1/customers/{customerId}/addresses)
+	CreateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath) error
+	// ReplaceCustomerAddresses Replace a customer's address book
+	// (PUT /v1/customers/{customerId}/addresses)
+	ReplaceCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error
+	// DeleteCustomerAddress Delete one of a customer's addresses
+	// (DELETE /v1/customers/{customerId}/addresses/{id})
+	DeleteCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error
+	// UpdateCustomerAddress Update one of a customer's addresses
+	// (PATCH /v1/customers/{customerId}/addresses/{id})
+	UpdateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error
 	// DeleteCustomer Delete a customer
 	// (DELETE /v1/customers/{id})
 	DeleteCustomer(ctx echo.Context, id CustomerId) error
@@ -6011,6 +10881,18 @@ type ServerInterface interface {
 	// UpdateMe Update my account
 	// (PATCH /v1/me)
 	UpdateMe(ctx echo.Context) error
+	// ListMyAddresses List my addresses
+	// (GET /v1/me/addresses)
+	ListMyAddresses(ctx echo.Context) error
+	// CreateMyAddress Add an address to my address book
+	// (POST /v1/me/addresses)
+	CreateMyAddress(ctx echo.Context) error
+	// DeleteMyAddress Delete one of my addresses
+	// (DELETE /v1/me/addresses/{id})
+	DeleteMyAddress(ctx echo.Context, id AddressId) error
+	// UpdateMyAddress Update one of my addresses
+	// (PATCH /v1/me/addresses/{id})
+	UpdateMyAddress(ctx echo.Context, id AddressId) error
 	// ChangeMyPassword Change my password
 	// (POST /v1/me/password)
 	ChangeMyPassword(ctx echo.Context) error
@@ -6102,6 +10984,120 @@ func (w *ServerInterfaceWrapper) RegisterCustomer(ctx echo.Context) error {
 	return err
 }
 
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, code)
+	return err
+}
+
+// ListCustomerGroups converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCustomerGroups(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCustomerGroupsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCustomerGroups(ctx, params)
+	return err
+}
+
+// CreateCustomerGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCustomerGroup(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCustomerGroup(ctx)
+	return err
+}
+
+// DeleteCustomerGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCustomerGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCustomerGroup(ctx, id)
+	return err
+}
+
+// GetCustomerGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerGroup(ctx, id)
+	return err
+}
+
+// UpdateCustomerGroup converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCustomerGroup(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCustomerGroup(ctx, id)
+	return err
+}
+
 // ListCustomers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListCustomers(ctx echo.Context) error {
 	var err error
@@ -6150,6 +11146,13 @@ func (w *ServerInterfaceWrapper) ListCustomers(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
 	}
 
+	// ------------- Optional query parameter "groupId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "groupId", ctx.QueryParams(), &params.GroupId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupId: %s", err))
+	}
+
 	// ------------- Optional query parameter "createdFrom" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "createdFrom", ctx.QueryParams(), &params.CreatedFrom, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -6191,6 +11194,102 @@ func (w *ServerInterfaceWrapper) DeleteCustomers(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DeleteCustomers(ctx)
+	return err
+}
+
+// ListCustomerAddresses converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCustomerAddresses(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCustomerAddresses(ctx, customerId)
+	return err
+}
+
+// CreateCustomerAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCustomerAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCustomerAddress(ctx, customerId)
+	return err
+}
+
+// ReplaceCustomerAddresses converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceCustomerAddresses(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceCustomerAddresses(ctx, customerId)
+	return err
+}
+
+// DeleteCustomerAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCustomerAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id AddressId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCustomerAddress(ctx, customerId, id)
+	return err
+}
+
+// UpdateCustomerAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCustomerAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerId CustomerIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id AddressId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCustomerAddress(ctx, customerId, id)
 	return err
 }
 
@@ -6260,6 +11359,56 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	return err
 }
 
+// ListMyAddresses converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyAddresses(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyAddresses(ctx)
+	return err
+}
+
+// CreateMyAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMyAddress(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMyAddress(ctx)
+	return err
+}
+
+// DeleteMyAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMyAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id AddressId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMyAddress(ctx, id)
+	return err
+}
+
+// UpdateMyAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMyAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id AddressId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMyAddress(ctx, id)
+	return err
+}
+
 // ChangeMyPassword converts echo context to params.
 func (w *ServerInterfaceWrapper) ChangeMyPassword(ctx echo.Context) error {
 	var err error
@@ -6318,6 +11467,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/v1/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/v1/countries/:code", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.POST(options.BaseURL+"/v1/auth/register", wrapper.RegisterCustomer, options.OperationMiddlewares["registerCustomer"]...)
 	router.POST(options.BaseURL+"/v1/auth/customer/token", wrapper.GenerateCustomerToken, options.OperationMiddlewares["generateCustomerToken"]...)
 	router.POST(options.BaseURL+"/v1/auth/admin/token", wrapper.GenerateAdminToken, options.OperationMiddlewares["generateAdminToken"]...)
@@ -6327,12 +11478,26 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.POST(options.BaseURL+"/v1/me/password", wrapper.ChangeMyPassword, options.OperationMiddlewares["changeMyPassword"]...)
+	router.GET(options.BaseURL+"/v1/me/addresses", wrapper.ListMyAddresses, options.OperationMiddlewares["listMyAddresses"]...)
+	router.POST(options.BaseURL+"/v1/me/addresses", wrapper.CreateMyAddress, options.OperationMiddlewares["createMyAddress"]...)
+	router.DELETE(options.BaseURL+"/v1/me/addresses/:id", wrapper.DeleteMyAddress, options.OperationMiddlewares["deleteMyAddress"]...)
+	router.PATCH(options.BaseURL+"/v1/me/addresses/:id", wrapper.UpdateMyAddress, options.OperationMiddlewares["updateMyAddress"]...)
 	router.GET(options.BaseURL+"/v1/customers", wrapper.ListCustomers, options.OperationMiddlewares["listCustomers"]...)
 	router.POST(options.BaseURL+"/v1/customers", wrapper.CreateCustomer, options.OperationMiddlewares["createCustomer"]...)
 	router.POST(options.BaseURL+"/v1/customers/batch-delete", wrapper.DeleteCustomers, options.OperationMiddlewares["deleteCustomers"]...)
 	router.DELETE(options.BaseURL+"/v1/customers/:id", wrapper.DeleteCustomer, options.OperationMiddlewares["deleteCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:id", wrapper.GetCustomer, options.OperationMiddlewares["getCustomer"]...)
 	router.PATCH(options.BaseURL+"/v1/customers/:id", wrapper.UpdateCustomer, options.OperationMiddlewares["updateCustomer"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.ListCustomerAddresses, options.OperationMiddlewares["listCustomerAddresses"]...)
+	router.POST(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.CreateCustomerAddress, options.OperationMiddlewares["createCustomerAddress"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.ReplaceCustomerAddresses, options.OperationMiddlewares["replaceCustomerAddresses"]...)
+	router.DELETE(options.BaseURL+"/v1/customers/:customerId/addresses/:id", wrapper.DeleteCustomerAddress, options.OperationMiddlewares["deleteCustomerAddress"]...)
+	router.PATCH(options.BaseURL+"/v1/customers/:customerId/addresses/:id", wrapper.UpdateCustomerAddress, options.OperationMiddlewares["updateCustomerAddress"]...)
+	router.GET(options.BaseURL+"/v1/customer-groups", wrapper.ListCustomerGroups, options.OperationMiddlewares["listCustomerGroups"]...)
+	router.POST(options.BaseURL+"/v1/customer-groups", wrapper.CreateCustomerGroup, options.OperationMiddlewares["createCustomerGroup"]...)
+	router.DELETE(options.BaseURL+"/v1/customer-groups/:id", wrapper.DeleteCustomerGroup, options.OperationMiddlewares["deleteCustomerGroup"]...)
+	router.GET(options.BaseURL+"/v1/customer-groups/:id", wrapper.GetCustomerGroup, options.OperationMiddlewares["getCustomerGroup"]...)
+	router.PATCH(options.BaseURL+"/v1/customer-groups/:id", wrapper.UpdateCustomerGroup, options.OperationMiddlewares["updateCustomerGroup"]...)
 	router.GET(options.BaseURL+"/v1/admin/me", wrapper.GetCurrentAdmin, options.OperationMiddlewares["getCurrentAdmin"]...)
 
 }
@@ -7164,6 +12329,683 @@ func (response RegisterCustomer500ApplicationProblemPlusJSONResponse) VisitRegis
 	return err
 }
 
+type ListCountriesRequestObject struct {
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200JSONResponse CountryList
+
+func (response ListCountries200JSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries400ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries500ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	Code CountryCode `json:"code"`
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200JSONResponse Country
+
+func (response GetCountry200JSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry400ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry404ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry500ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerGroupsRequestObject struct {
+	Params ListCustomerGroupsParams
+}
+
+type ListCustomerGroupsResponseObject interface {
+	VisitListCustomerGroupsResponse(w http.ResponseWriter) error
+}
+
+type ListCustomerGroups200JSONResponse CustomerGroupList
+
+func (response ListCustomerGroups200JSONResponse) VisitListCustomerGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerGroups400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerGroups400ApplicationProblemPlusJSONResponse) VisitListCustomerGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerGroups401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerGroups401ApplicationProblemPlusJSONResponse) VisitListCustomerGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerGroups403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerGroups403ApplicationProblemPlusJSONResponse) VisitListCustomerGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerGroups500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerGroups500ApplicationProblemPlusJSONResponse) VisitListCustomerGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroupRequestObject struct {
+	Body *CreateCustomerGroupJSONRequestBody
+}
+
+type CreateCustomerGroupResponseObject interface {
+	VisitCreateCustomerGroupResponse(w http.ResponseWriter) error
+}
+
+type CreateCustomerGroup201JSONResponse CustomerGroup
+
+func (response CreateCustomerGroup201JSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup400ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup401ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup403ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup409ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup422ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup500ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerGroupRequestObject struct {
+	Id CustomerGroupId `json:"id"`
+}
+
+type DeleteCustomerGroupResponseObject interface {
+	VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error
+}
+
+type DeleteCustomerGroup204Response struct {
+}
+
+func (response DeleteCustomerGroup204Response) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCustomerGroup400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup400ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerGroup401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup401ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerGroup403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup403ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerGroup404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup404ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerGroup409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup409ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerGroup500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup500ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroupRequestObject struct {
+	Id CustomerGroupId `json:"id"`
+}
+
+type GetCustomerGroupResponseObject interface {
+	VisitGetCustomerGroupResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerGroup200JSONResponse CustomerGroup
+
+func (response GetCustomerGroup200JSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroup400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerGroup400ApplicationProblemPlusJSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroup401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerGroup401ApplicationProblemPlusJSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroup403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerGroup403ApplicationProblemPlusJSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroup404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerGroup404ApplicationProblemPlusJSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroup500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerGroup500ApplicationProblemPlusJSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroupRequestObject struct {
+	Id                                CustomerGroupId `json:"id"`
+	JSONBody                          *UpdateCustomerGroupJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCustomerGroupResponseObject interface {
+	VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error
+}
+
+type UpdateCustomerGroup200JSONResponse CustomerGroup
+
+func (response UpdateCustomerGroup200JSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup400ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup401ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup403ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup404ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup409ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup422ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup500ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCustomersRequestObject struct {
 	Params ListCustomersParams
 }
@@ -7459,6 +13301,564 @@ type DeleteCustomers500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DeleteCustomers500ApplicationProblemPlusJSONResponse) VisitDeleteCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddressesRequestObject struct {
+	CustomerId CustomerIdInPath `json:"customerId"`
+}
+
+type ListCustomerAddressesResponseObject interface {
+	VisitListCustomerAddressesResponse(w http.ResponseWriter) error
+}
+
+type ListCustomerAddresses200JSONResponse AddressList
+
+func (response ListCustomerAddresses200JSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddresses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerAddresses400ApplicationProblemPlusJSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddresses401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerAddresses401ApplicationProblemPlusJSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddresses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerAddresses403ApplicationProblemPlusJSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddresses404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerAddresses404ApplicationProblemPlusJSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddresses500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerAddresses500ApplicationProblemPlusJSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddressRequestObject struct {
+	CustomerId CustomerIdInPath `json:"customerId"`
+	Body       *CreateCustomerAddressJSONRequestBody
+}
+
+type CreateCustomerAddressResponseObject interface {
+	VisitCreateCustomerAddressResponse(w http.ResponseWriter) error
+}
+
+type CreateCustomerAddress201JSONResponse Address
+
+func (response CreateCustomerAddress201JSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress400ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress401ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress403ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress404ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddress422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress422ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress500ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddressesRequestObject struct {
+	CustomerId CustomerIdInPath `json:"customerId"`
+	Body       *ReplaceCustomerAddressesJSONRequestBody
+}
+
+type ReplaceCustomerAddressesResponseObject interface {
+	VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error
+}
+
+type ReplaceCustomerAddresses200JSONResponse AddressList
+
+func (response ReplaceCustomerAddresses200JSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses400ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses401ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses403ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses404ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses422ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses500ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerAddressRequestObject struct {
+	CustomerId CustomerIdInPath `json:"customerId"`
+	Id         AddressId        `json:"id"`
+}
+
+type DeleteCustomerAddressResponseObject interface {
+	VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error
+}
+
+type DeleteCustomerAddress204Response struct {
+}
+
+func (response DeleteCustomerAddress204Response) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCustomerAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress400ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress401ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress403ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress404ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress500ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddressRequestObject struct {
+	CustomerId                        CustomerIdInPath `json:"customerId"`
+	Id                                AddressId        `json:"id"`
+	JSONBody                          *UpdateCustomerAddressJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCustomerAddressResponseObject interface {
+	VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error
+}
+
+type UpdateCustomerAddress200JSONResponse Address
+
+func (response UpdateCustomerAddress200JSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress400ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress401ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress403ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress404ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress422ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress500ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7976,6 +14376,345 @@ func (response UpdateMe500ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type ListMyAddressesRequestObject struct {
+}
+
+type ListMyAddressesResponseObject interface {
+	VisitListMyAddressesResponse(w http.ResponseWriter) error
+}
+
+type ListMyAddresses200JSONResponse AddressList
+
+func (response ListMyAddresses200JSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAddresses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAddresses400ApplicationProblemPlusJSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAddresses401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAddresses401ApplicationProblemPlusJSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAddresses500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAddresses500ApplicationProblemPlusJSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddressRequestObject struct {
+	Body *CreateMyAddressJSONRequestBody
+}
+
+type CreateMyAddressResponseObject interface {
+	VisitCreateMyAddressResponse(w http.ResponseWriter) error
+}
+
+type CreateMyAddress201JSONResponse Address
+
+func (response CreateMyAddress201JSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress400ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress401ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddress422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress422ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress500ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddressRequestObject struct {
+	Id AddressId `json:"id"`
+}
+
+type DeleteMyAddressResponseObject interface {
+	VisitDeleteMyAddressResponse(w http.ResponseWriter) error
+}
+
+type DeleteMyAddress204Response struct {
+}
+
+func (response DeleteMyAddress204Response) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMyAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress400ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress401ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress404ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress500ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddressRequestObject struct {
+	Id                                AddressId `json:"id"`
+	JSONBody                          *UpdateMyAddressJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateMyAddressApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMyAddressResponseObject interface {
+	VisitUpdateMyAddressResponse(w http.ResponseWriter) error
+}
+
+type UpdateMyAddress200JSONResponse Address
+
+func (response UpdateMyAddress200JSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress400ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress401ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress404ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress422ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress500ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeMyPasswordRequestObject struct {
 	Body *ChangeMyPasswordJSONRequestBody
 }
@@ -8091,6 +14830,27 @@ type StrictServerInterface interface {
 	// RegisterCustomer Register a customer
 	// (POST /v1/auth/register)
 	RegisterCustomer(ctx context.Context, request RegisterCustomerRequestObject) (RegisterCustomerResponseObject, error)
+	// ListCountries List countries
+	// (GET /v1/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Get a country
+	// (GET /v1/countries/{code})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
+	// ListCustomerGroups List customer groups
+	// (GET /v1/customer-groups)
+	ListCustomerGroups(ctx context.Context, request ListCustomerGroupsRequestObject) (ListCustomerGroupsResponseObject, error)
+	// CreateCustomerGroup Create a customer group
+	// (POST /v1/customer-groups)
+	CreateCustomerGroup(ctx context.Context, request CreateCustomerGroupRequestObject) (CreateCustomerGroupResponseObject, error)
+	// DeleteCustomerGroup Delete a customer group
+	// (DELETE /v1/customer-groups/{id})
+	DeleteCustomerGroup(ctx context.Context, request DeleteCustomerGroupRequestObject) (DeleteCustomerGroupResponseObject, error)
+	// GetCustomerGroup Get a customer group
+	// (GET /v1/customer-groups/{id})
+	GetCustomerGroup(ctx context.Context, request GetCustomerGroupRequestObject) (GetCustomerGroupResponseObject, error)
+	// UpdateCustomerGroup Update a customer group
+	// (PATCH /v1/customer-groups/{id})
+	UpdateCustomerGroup(ctx context.Context, request UpdateCustomerGroupRequestObject) (UpdateCustomerGroupResponseObject, error)
 	// ListCustomers List customers
 	// (GET /v1/customers)
 	ListCustomers(ctx context.Context, request ListCustomersRequestObject) (ListCustomersResponseObject, error)
@@ -8100,6 +14860,21 @@ type StrictServerInterface interface {
 	// DeleteCustomers Delete several customers
 	// (POST /v1/customers/batch-delete)
 	DeleteCustomers(ctx context.Context, request DeleteCustomersRequestObject) (DeleteCustomersResponseObject, error)
+	// ListCustomerAddresses List a customer's addresses
+	// (GET /v1/customers/{customerId}/addresses)
+	ListCustomerAddresses(ctx context.Context, request ListCustomerAddressesRequestObject) (ListCustomerAddressesResponseObject, error)
+	// CreateCustomerAddress Add an address to a customer's address book
+	// (POST /v1/customers/{customerId}/addresses)
+	CreateCustomerAddress(ctx context.Context, request CreateCustomerAddressRequestObject) (CreateCustomerAddressResponseObject, error)
+	// ReplaceCustomerAddresses Replace a customer's address book
+	// (PUT /v1/customers/{customerId}/addresses)
+	ReplaceCustomerAddresses(ctx context.Context, request ReplaceCustomerAddressesRequestObject) (ReplaceCustomerAddressesResponseObject, error)
+	// DeleteCustomerAddress Delete one of a customer's addresses
+	// (DELETE /v1/customers/{customerId}/addresses/{id})
+	DeleteCustomerAddress(ctx context.Context, request DeleteCustomerAddressRequestObject) (DeleteCustomerAddressResponseObject, error)
+	// UpdateCustomerAddress Update one of a customer's addresses
+	// (PATCH /v1/customers/{customerId}/addresses/{id})
+	UpdateCustomerAddress(ctx context.Context, request UpdateCustomerAddressRequestObject) (UpdateCustomerAddressResponseObject, error)
 	// DeleteCustomer Delete a customer
 	// (DELETE /v1/customers/{id})
 	DeleteCustomer(ctx context.Context, request DeleteCustomerRequestObject) (DeleteCustomerResponseObject, error)
@@ -8115,6 +14890,18 @@ type StrictServerInterface interface {
 	// UpdateMe Update my account
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// ListMyAddresses List my addresses
+	// (GET /v1/me/addresses)
+	ListMyAddresses(ctx context.Context, request ListMyAddressesRequestObject) (ListMyAddressesResponseObject, error)
+	// CreateMyAddress Add an address to my address book
+	// (POST /v1/me/addresses)
+	CreateMyAddress(ctx context.Context, request CreateMyAddressRequestObject) (CreateMyAddressResponseObject, error)
+	// DeleteMyAddress Delete one of my addresses
+	// (DELETE /v1/me/addresses/{id})
+	DeleteMyAddress(ctx context.Context, request DeleteMyAddressRequestObject) (DeleteMyAddressResponseObject, error)
+	// UpdateMyAddress Update one of my addresses
+	// (PATCH /v1/me/addresses/{id})
+	UpdateMyAddress(ctx context.Context, request UpdateMyAddressRequestObject) (UpdateMyAddressResponseObject, error)
 	// ChangeMyPassword Change my password
 	// (POST /v1/me/password)
 	ChangeMyPassword(ctx context.Context, request ChangeMyPasswordRequestObject) (ChangeMyPasswordResponseObject, error)
@@ -8483,6 +15270,250 @@ func (sh *strictHandler) RegisterCustomer(ctx echo.Context) error {
 	return nil
 }
 
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context) error {
+	var request ListCountriesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, code CountryCode) error {
+	var request GetCountryRequestObject
+
+	request.Code = code
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCustomerGroups operation middleware
+func (sh *strictHandler) ListCustomerGroups(ctx echo.Context, params ListCustomerGroupsParams) error {
+	var request ListCustomerGroupsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCustomerGroups(ctx.Request().Context(), request.(ListCustomerGroupsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCustomerGroups")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCustomerGroupsResponseObject); ok {
+		return validResponse.VisitListCustomerGroupsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCustomerGroup operation middleware
+func (sh *strictHandler) CreateCustomerGroup(ctx echo.Context) error {
+	var request CreateCustomerGroupRequestObject
+
+	var body CreateCustomerGroupJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCustomerGroup(ctx.Request().Context(), request.(CreateCustomerGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCustomerGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCustomerGroupResponseObject); ok {
+		return validResponse.VisitCreateCustomerGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCustomerGroup operation middleware
+func (sh *strictHandler) DeleteCustomerGroup(ctx echo.Context, id CustomerGroupId) error {
+	var request DeleteCustomerGroupRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCustomerGroup(ctx.Request().Context(), request.(DeleteCustomerGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCustomerGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCustomerGroupResponseObject); ok {
+		return validResponse.VisitDeleteCustomerGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerGroup operation middleware
+func (sh *strictHandler) GetCustomerGroup(ctx echo.Context, id CustomerGroupId) error {
+	var request GetCustomerGroupRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerGroup(ctx.Request().Context(), request.(GetCustomerGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerGroupResponseObject); ok {
+		return validResponse.VisitGetCustomerGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCustomerGroup operation middleware
+func (sh *strictHandler) UpdateCustomerGroup(ctx echo.Context, id CustomerGroupId) error {
+	var request UpdateCustomerGroupRequestObject
+
+	request.Id = id
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCustomerGroupJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCustomerGroup(ctx.Request().Context(), request.(UpdateCustomerGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCustomerGroup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCustomerGroupResponseObject); ok {
+		return validResponse.VisitUpdateCustomerGroupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListCustomers operation middleware
 func (sh *strictHandler) ListCustomers(ctx echo.Context, params ListCustomersParams) error {
 	var request ListCustomersRequestObject
@@ -8594,6 +15625,229 @@ func (sh *strictHandler) DeleteCustomers(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(DeleteCustomersResponseObject); ok {
 		return validResponse.VisitDeleteCustomersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCustomerAddresses operation middleware
+func (sh *strictHandler) ListCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error {
+	var request ListCustomerAddressesRequestObject
+
+	request.CustomerId = customerId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCustomerAddresses(ctx.Request().Context(), request.(ListCustomerAddressesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCustomerAddresses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCustomerAddressesResponseObject); ok {
+		return validResponse.VisitListCustomerAddressesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCustomerAddress operation middleware
+func (sh *strictHandler) CreateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath) error {
+	var request CreateCustomerAddressRequestObject
+
+	request.CustomerId = customerId
+
+	var body CreateCustomerAddressJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCustomerAddress(ctx.Request().Context(), request.(CreateCustomerAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCustomerAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCustomerAddressResponseObject); ok {
+		return validResponse.VisitCreateCustomerAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceCustomerAddresses operation middleware
+func (sh *strictHandler) ReplaceCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error {
+	var request ReplaceCustomerAddressesRequestObject
+
+	request.CustomerId = customerId
+
+	var body ReplaceCustomerAddressesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceCustomerAddresses(ctx.Request().Context(), request.(ReplaceCustomerAddressesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceCustomerAddresses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceCustomerAddressesResponseObject); ok {
+		return validResponse.VisitReplaceCustomerAddressesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCustomerAddress operation middleware
+func (sh *strictHandler) DeleteCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error {
+	var request DeleteCustomerAddressRequestObject
+
+	request.CustomerId = customerId
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCustomerAddress(ctx.Request().Context(), request.(DeleteCustomerAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCustomerAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCustomerAddressResponseObject); ok {
+		return validResponse.VisitDeleteCustomerAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCustomerAddress operation middleware
+func (sh *strictHandler) UpdateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error {
+	var request UpdateCustomerAddressRequestObject
+
+	request.CustomerId = customerId
+	request.Id = id
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCustomerAddressJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCustomerAddress(ctx.Request().Context(), request.(UpdateCustomerAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCustomerAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCustomerAddressResponseObject); ok {
+		return validResponse.VisitUpdateCustomerAddressResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -8822,6 +16076,175 @@ func (sh *strictHandler) UpdateMe(ctx echo.Context) error {
 	return nil
 }
 
+// ListMyAddresses operation middleware
+func (sh *strictHandler) ListMyAddresses(ctx echo.Context) error {
+	var request ListMyAddressesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyAddresses(ctx.Request().Context(), request.(ListMyAddressesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyAddresses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyAddressesResponseObject); ok {
+		return validResponse.VisitListMyAddressesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMyAddress operation middleware
+func (sh *strictHandler) CreateMyAddress(ctx echo.Context) error {
+	var request CreateMyAddressRequestObject
+
+	var body CreateMyAddressJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMyAddress(ctx.Request().Context(), request.(CreateMyAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMyAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMyAddressResponseObject); ok {
+		return validResponse.VisitCreateMyAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMyAddress operation middleware
+func (sh *strictHandler) DeleteMyAddress(ctx echo.Context, id AddressId) error {
+	var request DeleteMyAddressRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMyAddress(ctx.Request().Context(), request.(DeleteMyAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMyAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMyAddressResponseObject); ok {
+		return validResponse.VisitDeleteMyAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMyAddress operation middleware
+func (sh *strictHandler) UpdateMyAddress(ctx echo.Context, id AddressId) error {
+	var request UpdateMyAddressRequestObject
+
+	request.Id = id
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateMyAddressJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMyAddress(ctx.Request().Context(), request.(UpdateMyAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMyAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMyAddressResponseObject); ok {
+		return validResponse.VisitUpdateMyAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ChangeMyPassword operation middleware
 func (sh *strictHandler) ChangeMyPassword(ctx echo.Context) error {
 	var request ChangeMyPasswordRequestObject
@@ -8873,165 +16296,247 @@ func (sh *strictHandler) ChangeMyPassword(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Jb+M49udXIbQLTNJ/2bFzVFUS/DHrylHt2lyTONWXCy1aom12ZNJNUknchQD7HfYb7idZ8JGSqMNH",
-	"rupzMJipyBRFPj6+88fHL17IJ1POCFPS2/vikXs8mcYE/t2JJpTpf8hkMsFi5u15HYYwPPW9WxwnRP8a",
-	"CoIViTrK2/M2W5tvGq12o9XutVp78N8fPd8jE0xjb8/jU/m/7BeaIZ94vkcjb89rtXffbA/fthst3B40",
-	"3oabUeMd2Ro2tvHO4E34NnpHdoee78VYqhM+oqzwqc1Wr/Vur71jP8XwhHh73nlMbwk6nxKBFRee702J",
-	"mFApKWfS2/vJ+8b77HuCw0x/+uLBpOQBT5jy9tr+KnOKiAwFnSrKmbfnHd0SMUP5R5rVubVarcZb/T/v",
-	"9P+08v+082FfJVMiEBCeSrVo7Mk0WjbCWyIkjK798Nn3pMIqkXoND3rdT0defRclamZdbD48+N4BUOUg",
-	"kYpPiOiyaaKK7GEaIIxC2wbdUTXmiUIYTbGUd1xEaI2yW6qwJty6y0dYKUEHibJLYikS8xmO1axHicgb",
-	"eyMeR56eVcpZv2BGmhEnJfYi94oIhuOuXopQTBrtVmt70/O9IRVSnZlPfMSMWPayTw65fjAhCkdYYZgj",
-	"T0Sof6KTKRfKe/C9qSBDeq9bi6YH5LGTLm2ZjBjPnmwdV7Z3eu3W3lbGlViR8+F7KtTY2/Pau7utRmu7",
-	"0d70lpNK//yJCDqkJPL2lEiI7xGBpfkgS+J4ET0xjUkEu9PuolYtkYdJHKdEFk2knyJD7RFhkaadd3x0",
-	"2jnR/DnGshOGpjczHGdHvSGNzcFb3HgbbpPGLm5Hja3hDnk32Ay3o3ZL7z55wsMbPZUhjqV+WV4lA71n",
-	"B/n8VhIpFcaIeYhj/Sdhjesr8+CGRNdMaQIbStUyzx0ZaM6Z0CiKienStOZswLGIKBtdpdv04Pz04uSo",
-	"d3To+R4XERHfkcGY85troRdxrNRU7m1s6Cey6azkBrSVWmqMOdMf/a822tnZQa12S5OlwLV1UkEmQ2hg",
-	"Bqbw/SecLf9jJMaWuyVOqCyJinNG0BSPCOLDbINId4dQRSZWOLt75QnbwLLuo9jf8swi/jdPnsD4dUx/",
-	"dt77+eri6KB73IUVf1Xetw8LzG9mM5fV7c8L+XxVzoa59jqXc3jbvGe51/5hmdb89XyeLXFLUVEycq8O",
-	"EiG5Xhcy+9jq/sLp6S+d2Rlt3Z1ete7PPv3n/vSQ/3Z6yO9Ojzk9Ofg4/fGg+6b7S+f+vPdD68dffoy7",
-	"TK+D4grHqVWxtQ1K9JKMqFRELFCjaRPQno7qLFhdnA2pmFykP+15IReChAqNuZAEDbBS2iSRCk9j8izN",
-	"UMPNVWE9T7ouFpzTlYdfJ83qyHlJZBKX6NkbEyRsOxLV6uPQ0d3PlTfPUbtfW+78bsp2ibxZUbW+hsiZ",
-	"ozBfX/Zodu7xG1L2uZDSD9EU0wLLkvspFUTWKOOsc9uky7y93VbL9wQZCiLH9iPe1q+bjbd3Pww+3X0/",
-	"fnfzcXLWmp6IHdlrJ59m27913gwOdqOjzeGHt+MuCDPzFpl9HA8+hPScfuxe/9Ztn9Gu7LLLnVCLwJvp",
-	"958OPu42yezjNNw61Y1+GXyI4wG7jAcfrrWsHEff/QeeR9+ftQab7TikH3eb4WbMBpPjVvT9xzj9WG82",
-	"1evxnmBBBOz2ayDoAtF5SHCo6G3JC8EsQpIoRJVE6VZCNCpSc45lm6149yxbc3eV82GdkjqXaIzZiCA1",
-	"Jgj4C7FkMrBDCmOCBfxkmBiBG+DaQHVqu8rwFcbd3fWAm8YEgzG498W7JErMOkNlRFzReb0iIWeRRIqj",
-	"O0wVGpAhFwQpMaNshPAIU/BnreDy9rZavifDMZmAdat91UkyAQGkzIpRpsgIlkz7SVjgCVF2HKlmLY9B",
-	"y+ggV72BtguBaILcUp5IYyyu8Sn+NSHrTXQ+oQoNuSEfyD1oURjnM7U31eP6NSFiljvooRl+Yf74/oSw",
-	"kZb87dbmdkYEqQRlo4JnqJmrbuIpo/5LIhqhNcyQmScyffjo+rp7ePt2vTi7VWWz/soUq3E+C2B9QX5N",
-	"qMjFc+2M3tTO54ROqKpO5UIvkaS/FVdhp1VPyhg6cb8bkSEG5a1fmeB7w1abWnJlTNauYTLf+46qcU8b",
-	"W9VBfTcmakyEZu6QT6aJIijI7bKgieD/NaNTiUIuVTxDnKEYC71t8SAmch8FsPcCFBN8SySiCvFEFWaZ",
-	"6r2aid5lg6udrKG+ndSA85hgZnaOIHLKmbTROKOdUz0LFqAiDJYBT6cxDSGksjEVfBCTyX/9IjlzInrm",
-	"jYiA6jo4vz7r/XxyfvC/QR9GRBkbRfMiNt/R1DC6t4l6YmakAIqxIgW/cXtzy/cUVcCQdmzZZPCAJ2pv",
-	"EGN2o93efO7/U5Cht+f9j408+LhhfpUbF2b8hgIlOUVHrEGZXkpsB5cO10d3Y6zILTECIQ82BcXZButN",
-	"PZT3OLokvybEeKVPpuT7zuHPl0f/uT666pXJaASFpiLjCt3imEYFummmTun2HkcoHc6rEe8Ux0MuJiRC",
-	"H6/Oz3yE0QBHKBPOiAvQmDBqNcYKRZyYwUdETxetBc50LR0PYkqYOhLCiPQnE1LbZ8fn12cFbjzjCh3z",
-	"hEUFum3ndHMbvBLVOmyGQpgkInqWTWQivdv39wgzeacJZxSVJOKWhkSvOEZ2xijiYTIhTO1bXcYHRPaZ",
-	"GpOJJLGWJArfEMQ4otpy8JHU/0JToY2YEKyGWfYZFs/QZquF1rhAO60tUH6C4IgyIuV6s89gQTgbxjR8",
-	"HlsfnJ8dn3QPCjzdKcZ0zZTxhCBwYBCOIkGkRDjWQ5ohck+lkkWO381XLhvm6y0cShj9NSGaOEgkMUFr",
-	"MFIf5ZbeOrL2Ax/8QkL1L6ndTUU0ZQdU20N6Hxv7bS1IiWI5/xjaRMZYfzKlj88v33cPD4/OXFL/wBMU",
-	"cdh6Y3xLEE7UmAv6G3Sqhd+UCL2VkRprZguVzTfklHZkcj7O1yN1osaEKT1rEqFBomDoOI75HYl8ECwM",
-	"pdZzpl8kHTHQugytBRkdLHW7zKzRs4jbPesdXZ51TgpszBC1fZsNjXgYJkKQgnTecaVzOhZ0RYTWL0ba",
-	"vaLEQQkj91MSamqaMa4F6VyCdSNKBjyaaWvkRhrpYYYogXhnXBmp+OISObVjYYGH+hvN31E2n3Ekk3Bs",
-	"dy8wmnawYNfiOCYCTfAMhiqJ3sHZlCyTXWJFwJJ9pj112ekd/XzSPe32StYU52iC2QxhpchkquQSS8qR",
-	"j/rVU/2qNQvk61GxMkq0Frgz0hwntPOIsPYeUQCeZANcyQBJ4zrqiZSdzUbmbdaNzLbecPxSGNw1w644",
-	"edbCXJ91rnvfHp31ugedXtXSNZqLi9xapBJRZgORRc5u52tjRqgFMnlV5va1gabV1VR7aQi0/S3XNi8E",
-	"R4xgRXeCs1HNVNaC0uwt018zfItprP2a59L2U6d70nkP0cMCXR1LSHMUF1jQeIaS/MtFWetoqyv7qjvK",
-	"1+P8MUERVniAJQw2YYLgcKw/asiXTtCS7pM24oE+xxB8fRb9PnVOuoedXvf87OfjTvekyp1gEVb8B9AH",
-	"Ji02pCSOvD0bYPa9CZESj3Tfk0QqNCAIm/eKJpr34OfvlrMIlV4mWIXjPAHhAgm2NzfdTTEVPNTvauod",
-	"MUXV7PVW7pwRzewTLgiCqUg0EATfIGxNvaBCXi3GAkO9AMXaOEV6sdEQ01ibIdCNyePbARQgMGXjUio8",
-	"HKJEGhk+FXxKhKLGU3fyBV88bahh5e1BiqChKAT4tI18zuJZyflPIyxZ0sB5PVvlPDazuVMJzvjefWPE",
-	"G5X+aFQT11k6ikLAfs5UWBJbYWI6WdqpCYp8KU5kp6ZhAfVSXoGj4ZCEit4SB3MjfdD9CdNmsvXKAOLz",
-	"L7cRIHNMbnlZpGvubLAQeAa/c4uVynpcxNGXPCb6rXIv6Y5a/Dbwos1oPBRyC0/lsiz38GVeWzfGlscL",
-	"fzIBxJQlbdTaziIlSnEBi8yUf9rNrrlz+pwNwVh3erguAapb0nUxdEMUYga2Hx1pmx+EJ0smevRZHD8L",
-	"6X+u20i6eeMWCz0/AF45A+gA83mFQXUZNk8/68GmScQ66WFcaRR80V37COL9DwGyYmRWFSnppsmDv0Wo",
-	"0NLN5OQ50h4AVuSvEr52V76QoqhbJZPwSDVKlhEpichy9rpMo1OtfMivCY5RwMhd2jDQpMmY3cmLFwjw",
-	"BuLF2axqyAEuH1Pu91+gV2egc2YksaJyOCvGKKc8puHsRWZWWqzyNItD9CvLULue9aC/epYmAtn9jAYz",
-	"7fbDVqzys5tiX1F45huqRoIW8u8lceitqiRfWum6KcUywa4hOIXuxoQhScDZWLqHnez+CuozTfEvpuoH",
-	"0+qhnLF38hM2s1FOULjJ+xWGkyb2C0236lq6yLlFQz9N25VAACsMpooQWPyp83L7hxoQQWVPDCSPE0XQ",
-	"WKnpmlxH15cnhU2eCFpa9tb2uzpDaK5MOYd/4Hg/w9lmAZB0O46xREEO7ggQLCekn6lEkjClt2kOyX0J",
-	"MeR7d4IqktsTD1mOernJleItVljG1eymVHTlS5dCNlb4RJrpXyEp6greVHDkW9bZLrVS1sEflUXrlAjJ",
-	"Gbobc23TuAbN6wrVF/BjSnI5Nz4KEKmyuC77FI8U37WSdi3EkjQok4RJqq20dR9JxQWJUMzviGjo34v5",
-	"9XlwuBfSDkXg11wT3BG4OSqsJsnNjFEBvIJjCGygOyyRealZJvOT/bdFWq0bIcq0PMlANnImFZns22RM",
-	"Qd/lhHbhNuUduZgXHuqAcOVRHXAmSZiAt2hawx7SzNCcz8SZ61NSvPmwLcJuud7OIHgVwATIOt/gV/wU",
-	"BaRlsxYWAAcy2CUQWD76hVNmTCs5xSGRRTKWAPUVw37p0j7WZHAxgzViy4mq2iVfzuK0VssBFoZGaO05",
-	"OJjHRj9yTGN5QOY5An07THkJrak0kq6ZLBFEIi5SmIJjDa+vSImKPVaAQmS/IcVh5zNyJ2OibFah3lp7",
-	"8WCOawI6jMhX2he5SVic2/uDC7T9FsWYjRIMIJxRCdZlsaElS3KpqChgSV+KBC9vri6dx+9qvubLsMIZ",
-	"lGW27tKpZmZj/tkiPLe0q5d3mJmXBcH5FM3z8ubn0k/ONUeXvvmy4cKS2mehIBPCrNtPACFjgBNF3Kj/",
-	"rDija0w7O8iRQtnyZkR2tG/KTEWrNNN6GXFLotcJbGYaoShKyrZcQTHW7Nbq5itYVZlgdGSL7xr3NTZP",
-	"ObyaWYpPi7SWj21Vsy+Vo1tVdyRzQFbyRDIHqMYRcU/kVDGnUiLt44YWN6w4GhFlVeK9QQXvI70/EDc2",
-	"MthWKVi4YiUt34POoZ7yaM4MuNsljEmhUTaySOVYESH3UUyGACI1JnGQYUT/2yBNHR0+d28AWQvUWbSW",
-	"V1yoQlzHa7gMUTIvuFDohsz2EUYxYMxGKGgEaEIwk0i3JUw/dKPqbm+FrtP920j/4ezXRo1XvCgE787m",
-	"wPlG7fNDIsPSb0d2CJVnNW1P8mHWPYY3PrsUXiE1kYdJXzw7URxGlqAoPi7kKA5JTPLQrpwTq6dRcRcv",
-	"C+BM8H3XtE2R2/bPdnlnV4S9rOXg0jDzE17FcUbQLJqzM7/ld8Y4zzfmHREE2bdW2G+F/uvGCcCwA0jv",
-	"V4L/WIsA0tDqDzLkBtcV8oj4OZSSMnR5dNUDl++DwNPxf05cxiiijavgFhdM6MK3HDjnxeXRwfnZYbeI",
-	"O7jo/HBy3jn8uXd+/vNJ5/KDZr46fEIFOF5CPjmAOxceshr7ZtRzsNkOTcu4IOcnF+KYPcxAcM4zB3Wa",
-	"PbsQgGCiDqzD/RXPYo6jHucnWIyI+1MFDeL8VsTqOz+4kDPncQZ3LE44g8DozXpMSRxlSOuqRk6BDAY3",
-	"YuEMZZ1scR9VJarGacYcmmhWVCkIxUekOWqiAMR34KMgt0V+2vzc1CsYlBy0ushYfazfok2qAS0M4BcD",
-	"bwLEMS1FjRajXB6d2DSkyYdUt8M/ZAGSdE+Wz23b05T2WOVqnG96PePqakrC1IQ0D0+NHWj+OCYTbJnh",
-	"A2FEYEXgJN+cnFx6WiIUJNL7BuChZYbIgqaLg5ilLMRL5ylTfpkuSkR+S3BswsjlIBofECRAK1QnKOco",
-	"5YDfBMb2GkO/syJz8ZtSfGFz2Rzsh+pGfuqECHBkZA2OL5xxGlOzOMJjQUgDcN4fr87PLMoVUP+goQTI",
-	"nmIIsFpqojKW85rYQYGZs1Oy3bOfLy7PP1weXV2BEsnLURx2r067V1dHhysyePmbmtUVFkYIln/ssgvB",
-	"R3YPl3884Hqi9S8eUjmhUpIIdkiKHquzxkD5+tpruDw+QLvbO2/zAxsAwZPpyXtzvoVkCjvQGjuogXxZ",
-	"rb/Iw8nNg4cc6lcxU5IJZo6ZcD+NMTPAf5DPVKaAdRYSH0k8JNrjkWN+V2Tgeqi2w9Hbrd03deF9CzAs",
-	"D+yYC1SxCXzr65dAdP5qLp+j0RaCoqqozW97vQtkGoANVZi6gaFXgvgWqViRkmPt6tjzuvmhU8MNuhe0",
-	"pkpfnI61d10KQrt49+VZRXhQDZlfX3aRIEMCq4soiO3hLPUd3VHto8ABVVpJphsZDkUSz+CYIo7j4jhd",
-	"KOby5HNJxsGvKSmdwAiwf53ku3QOnM9xL4pn0utW27awx+CHgk8gxYRFTIlA8GKJt3fam49TQIVB1E9k",
-	"TtWO8hIycpc7eekZl2T6FbK1j4FUTV8YT/WHxN/8XfAyj8S+/AFwK8uwcGjNnvdGMXzCBy2m0jMb5k+M",
-	"Qj6ZcJa9vP5CzPwqUJWvBjmZzof3PQKPMr+sTlU+80SFfALhYGzr7IgMS1SykxyYy2rR4Aqi0f5QP+hb",
-	"fkMWKRswV+7GRJC6LVucmunNWjhG96RHfRN74kyzIZzLBcNMkqz0Y+U0/+LRzgtpiXlUFymWQg8HxmbD",
-	"WfaI0JwxFFUe9F1LR15nKaW1PwFT7yMM8ARTV4UPywj7kq5zy2t+WQFx8RLQI3fwX54Q53/amYmnHm9Y",
-	"Obxa1vu//zkACwl3CV4G/7sM8LSU1Bz7UDNlGBIp7Q61kSJZNBpr4h558aS5WKpCx/aFuTiqGpxUVntp",
-	"Xr2dhCkaL/xUZrdD+abqPllsPFvgTIEU+0hSNooJSiRBa4KrFKwduH0F63UWdU0qbK7RXpjR2sfveuv7",
-	"SBIWgVMiUdBxD7XvIVPjCfWTVmsrhJfgn8bXXu61OuWi8nCGrRu1Woyil/aQvlXxfWCuJZK7X3aX3HcY",
-	"rI6b59SxKpIRwj4TIkbaPlLh2CjYVAP6BYQ90hthAHBeG8DV7GVy8NE+CrS0C0zBKYlwn6XSz7a2cGBl",
-	"sftYZp2lFRLUmAjZ7LMlfkxZhU5jHBJTSeFuzGMCR+9WjhA8B/P/TBDpH+MMwHL041f1cV7Lp1k6zb8b",
-	"yOrlcFNPx0f9lfFQD3NlslPEb7k0BmeAjhiJINFiZ/Z3FMY1B+rqytxBo8xh30epgrUoGJNhtNAx+VpH",
-	"UV5XcZSw53oqkJZV6WQNVsmlVjEK92cKev1+CuEf4f6VhfsfQUjrcZAwEVTNrvTKONEF7U/oPwZgvh+n",
-	"JP74Xc/z5wUyKj6KTfslEYUETADNgnWTcwhGNukOR76Nm4S46LOi59RER1hrB7h6hHIGYRIjdM1Xc89Y",
-	"CwVGSCT33WK1ZjhU9pkgw0SSCI2JIEbaAz/CjjNeSkYhzWJGDpteHkMOp07uMoKkLSs0SbW6oYFfJgqC",
-	"3CmI9dNZLvZQthTppNGj56yZgrIhT6uxYFP8ztbezBO4E0yZwpQZYHpSuEVhRNU4GQB0PUxfyP9ViSY5",
-	"vUK1v5Qqjay2mSljsweFQu+YzEFngPaiIjs0onW9eWLf7bOYDkk4C2PSRL0UGRbiKR7QmGo9j7AwNXZI",
-	"hLgpeEmlAY51LrrQIzy2CDKEFQo2RvqPX2O9MsXyfcbkAB71kfaKTTUCCf3kKDVtbfTZAWe3hAHuYE//",
-	"3UDffNM9lN98A2Mq1KyV+WEd065HJyRteXl8gLa2tnYRZei6d7CPtOqVaC1wVHOwDk2DH3744YfG6Wnj",
-	"8DCwPV1goSiOkQkYyeY336DgotM7+DaAcop6RSrG2pr+5Nut3Tfrvj30KvsMocAt2gPtG9AeCvcYrnVb",
-	"wNM98LpL5h3AeTMbTxMPui9aeuYfuaXXRMdQw8n0AkU3LSx0QExbEvlpJ3UWoSXICZUqJe0NmUmiGlM8",
-	"okw33kPBv6HS7n8HaK39//7P/91stXxkI99op7UOCx3828CndSM1JmbsS4ox+ygrxuwW1DVldKHQboQS",
-	"FmuBEvy7gm82I4fsfzr0YF4FpcAs3+72ztv1FJkxKSMqTeJ7X9vTCNXU/8nS57b4TxW4oLkxLRHk2+j2",
-	"YAbRxClWY4uJ090bjN3aQkTcehO955Her7Ab2+iUvodpphIOJhJUsJcBWttub6W7xqmtSDnTrH5lEMPp",
-	"6+dXPbRx297AiRpvpGJmQ+VSt9gCpK39Wc/EVEY3Qqgo/h8VpEOdqv5CTNMYPhKGZKqMlS9IFrRyW5JI",
-	"s7oeDdT/uiVCYiP+YxoSJokj00+7vYoE51PCDPapycVow74kN3TbB6fuaCa4Oxddt/q+1262mi0w66aE",
-	"4Sn19rytZqu5BRk1NQZDY8NAxX7T/x6RuvQ/lGqVUKYVSxRzNtL/b8EbQFzIE4lbzXTf9noXTXSYltlV",
-	"PAmNYE6LkmljMbMjoDD9B6IsDK5UHXqz1VpQjqymDFlW1p4/oiSX/facWmrOFHFMbwkUTdv+/vt5vWYT",
-	"2HDLCLtGnrl/Iy+mf0JvTUFXqKQLR3ZGEL01x4xN0HYDKtCutkhZDi2tWQcH7LVuBW+NSCV9KLZ7N6Yx",
-	"KSxOqWJc7VpdpuV5/4jL5ZTpA4o9cbl8b6e1tfwdF868aIkzki1eYy3PQJQZB7B2oS+JSgRzTe+KkBsQ",
-	"vUf1X76TOuJxav/UVRlrojNtsyPGS/f9VZb/wLj5HXtj4tM5IHdz5hE6bWiqhDll7FaqKjaXRbLYlq3j",
-	"oznEDHzxajsYfnilvRKDFAD+8N4KjJWj/4EVVxhchrYv8WHBk/zp80OBLz/YM2Ulkjj8aXKcDn/m+tZk",
-	"5SG/z2Utp+rfpZVExjfMTS5pTlZWfdY9YzMW1Tak2IzzqP2vhkXN4QmNZ0gqPkV3XNzAxR4KcRaSfRNP",
-	"RBHR4gBqYM/sNBFlTfQdVeM+C3LoxB7S7npgTSj7df3dIlDPTsAMG4SMgSaAVwP1iyd41mcDgviEKqV/",
-	"OeMF7zg1DNCAzDiLMqS/Yz0YG6G48ww1cy/d3nVBpHrPo9nj5K4LGLHhw9X2VQWL8lC90uHRWiDFgzx1",
-	"JBZnMme32ww6zpfqb7zfwcyGm0trdrp+o26fZ/nw+m1+dG8j21mn/5LpsRUW5SC4oSmZXozGVKNS+h2c",
-	"bXS7H9BxWnxiQEz1eAn9ZRGIPbTdattPzOz5GueIiI+2N62502dxVujCR9v2ygFcKbSYBRQEHY3z6H4T",
-	"XWJFGrE57qQ3dj7XPtN/2osVuhd1u/hDJdr2rH089wbiVa+gW3m/1ZzNeSiCCez2faY9kDHbQnvAUG51",
-	"eyBtX3v5itEIf3ipsL25ufyNyvk9eHGFTxUP98Fbu8vfck/+PVdwVQUVBX99NVGVBQlexCqpjR3/KQyT",
-	"bOR1tkmfTfAMObbJXDujEPl+KVMDgmT/2BqvKFWeaTkU8yzzjQf3stFV9uTqFoR7adzjbQgnkVNvRsA1",
-	"JDeM37EUc5/eNZB9Al5k2YUuNVe94zjusyGMLaY3xFgK2vzor3IBQ99rIrgZAmWVtcK8lJvpGCwdVXdt",
-	"GVrb3txaN3Qw9sycO8JgrqlJ02dpRyOiJBg9WYzIHSWYOossHLSygfNyAmTxTbP/GDr/GDp/FUNnRbFq",
-	"Zdpq8rRoJKxl5oEWIFC3z8oSRu6qlo15bLvoMwu1LppKxQ9oIWLR15CEUXwqUwuoiS7MW2ANFV/sM7Ct",
-	"tOpML1tL+xHWYKNKWoCXta7W3EMstnoPiUwKP80E95nNSRuNMMyPQW+32vXmTwEI/WSx9YxLiR9hl5TP",
-	"of4VJJU5bZrfDv3VBdZTxc/LCQW7sGVTZ5lYMIfb5ssFU0JKFu6Qdswcx8YxLoNR+1RWSwrDZoJSJYyr",
-	"PjMJB7jBlBnvJvtAtUJxEwWlI3yB6ap8incf7pTMDZTJk85Xml5tOdH8oGWf1Zy0RB10C/XuzG7ICfBr",
-	"QhISPc8yKh8+fKp0sWfo8sVeuC3rj3g/PELG1L+/gpxpP3FOBoT5qFllbtlTp7XYr8svCcUyvQri6WJp",
-	"BXMjq+n0PHPo9zRsUgqvYtZkYdy5WU8AA7mAM0buiFT2jvQUkCO5ULZKBIihOyqJTYEaBBGyCCLKWbPP",
-	"LlPocgm7YUAoeWxZ2yOABsnLMdZdJUwB9u7UM6uTAnoiWdE3r3iP/E/1hM+bbJgryh/8pQ1t6cQVWuaX",
-	"jOvGNcV6FLlXSBIswrEB/Vghakhv7vopFvYGJG9V8iOZDAyMrlRlJILKynWXjJvPzruYvg5+XZ3E0T0O",
-	"lRXU5uK3Gp20Son8ugGmsPY549teYXznLC7U7zN5ByptYZbmPNKkZUpWE3jlAypLx5HeeIMV+AomYjGG",
-	"UIZUmCmDXtva2totUW+ztfmm0Wo3Wu1eq7UH//1xzhzsN44F0DefyCpnUVeewIAMuSCPGfvmI8be4y8w",
-	"cihMCsj7paVJUS8Fyw6EAXvMUEDNYYtaNuFCPZ5J9EsPD5+f7TpMbRm8hcq8UJd3dRVeeq32OsWagr5/",
-	"3+SvJlROCUcZ588+P/iP8B2kc1L30jkGlOpNOKQUmJSGiaHmxr0BnbrZinS/Gu2bF5veM5f7BGlktnv2",
-	"qdsDEGzZPt8vdSqJkm7gdjCzoM209pRzQRAM0m1cSKaEmJlIAoRqTCLH9ZFssISzBpRkDvIDsta3GZD0",
-	"spC1tHBpbqKsN/usYGb+wqlFeAUmHBkHaCR4Mq2zKIpXmT3LqzBLsHzD1lye9oh9W/v2K/gTy8qyVATQ",
-	"E4TP1/EYvlrk9av5Jq8n5Qx71XsdrqArux4bA20bNkw95PkxFFO2WaJkihQHtG1ucVBmbioTmEkc6hd8",
-	"cx1vBsK0dVyJ9NGETAZEyDGdSoMdMQVvfES0vRrPAKoeFYpEB+ByNFE3kqkHYkIc91qywwGaGzqdkmi/",
-	"zwK3sLP1icZptehCjeha0W1+DOrkTalw9XOCpFCE+6dVr7oxzd62Gu1wM2q8JVvDxju8PWjshG+it+Td",
-	"cBe3BqDBVtvCtXXCXzqAWi3hvfnUAa4WoigXAP/LJnteT4IYuiNJbrXmXWoxVQTJFxo95Os+X4Q4plSd",
-	"gNAT0pu1JChsYawm6iQRVYjc6imjG0KmJlxKjRlkDZMQMwR1hNPQGsIjPM9eW3nTV2Hf2/POxjtq8M/D",
-	"k2Y6i9/ISrF/DV5cqs38xYcFtFrKCznUrb2JcdXj/ecteutPaJD9w32PPB6wAus9LoaZWf6Rp78GJ1Nr",
-	"zjNpXqo/9ar4k7zQDuuz1euXlE+1ojU15pKgCRY3JELpIf91W9ekz+iIQZKsVM4EBWmVn8A3oBubOveR",
-	"qJYuMSUBmigrsAEObYYokkSB7xqY4B9cC5TBlim7NWqSpOdA02LCtQDBZp91WA5WKrisYFzmp4iqWT04",
-	"IJ46snX6olgK7FlOqTkQvVRm1BUfW118zHt70UnqP9BAXyHr/3sKa1s08a8stP8KrrbhxZVd7RUPNeZH",
-	"ruefa6w1VE7Jn9tEqam59VeCD2tjYjJLEScOq0yItSKeYAjU1yr7F5yzHdKY1JW16LNM7fvPVPuopPX7",
-	"LFX7mQZPy3/Nr5O1jzCC04FspDWxwSNXWvUZldW7KhDDE1rXHPC/1geEuZpoeFC41FEbEH1m6kSbGLom",
-	"QQ0EBmY7176Ydyahz8o2Rz6olzIx7Kb/KsZFWkXvsdrafe/VDIrnD+4fI+KFjYg/iYZfLLatkp8vuTPt",
-	"vuFejTAni2hxyfPFdgZArEi0LJGmaoou9tlalk57hJRc9xeCEfssYOQu+8WUcik8WgpKbKKjGlnZZ8sP",
-	"cBWw0yamJ8BMIpG5HgaKJ2lPk8Uzk3gYY9VnUtE4hvdkE3XQRefq6rvzy8OfD77tnH04OqyAGutSiqWa",
-	"Zs+J8VducPGmiZjGBE04uyEzFFE5vsNSy/7tTa+m5ubicx2+5yzHks5XFy0w/7TXvw60uufyJ2Qm0+gH",
-	"Ri4rTjEV1qRxb4D4O+Cwl4lDwxpaHDq1W4vyEDoUt2k4rIxuz6s1mVb7aDDLSpfBTc48xDGKyC2J+XRC",
-	"bOU9IlAwVmq6t7EBDcZcqr13rXetAK0FI45EwlBzI5xEeYk/U+/elJT6YgoOPuxtbHzRrz54vneLBdXW",
-	"LLDiOBPY6U3Kxc9UKix+y6UycD8uVFZuiAgoRUYg6IzWgoOT7tFZ7+jk6OfO4eGlHtFDXvzQ/RrUPaxj",
-	"2OvLE2RecK+Ntc2hUhYQ/XO2DFXnMr+8xU9rFPqW1UUGtY/MTzxRxdICBtwBZVCaOa4KAKxVJFdvnmLj",
-	"d9mZQqeXCanpI7vkDj6aDX0/dyHq8Kqge/IyI6bQmzbgC3U7nW/nHnoNIE3h4RAlUk9/zcx93anqCLWE",
-	"XGKYIjHVfrLSVkbdFYogyX1IXk+xUKnus4XLSJTVfIQrkVzJ4HzVlk56+Pzw/wMAAP//",
+	"7L2Lchs3uif+Kqj+n6pIOSRFUpJlSXXq/GlJdujRbSTaSSb0hmA3SCJqAkwDlMy4VLXvsA+wD7Nvsk+y",
+	"hQ9AN/pGNnVxnIxOnZmR2Wg0Lh8+/L77F8/n0xlnhEnhHXzxyGc8nYUE/u4EQUQE/Cnm0ymOFt6B12EI",
+	"m99r3i0O50Q996lUDy95JEPMAq8G3WK28A7YPAzVP+dMqg7UBwPiHXgfrr2ax/AU/mZUkgBdSyyJ8O7j",
+	"5kdOUz8iWJKgI70Dr91sv6o3W/XWbq/VPNjePWg2/+XVvBH+bL83opGQ57r395gRr+bRwDvwmq39Vzuj",
+	"V6P6tr8T1Pfw7rD+2n8V1PfI69E+bg5bfluNnopjMsLzUL6hYUjZ2DuQ0Zw4v19P6GzmPAjxkITegfcD",
+	"n6pvhTj++jFXP0xpEIRE/6RHOJtwpp7/Zwvt7u6iZqvZ9GrejAuJQzPv/b12s6V+jMiIxlOLyJhy5qzk",
+	"xVWykhcRGXOmllDIiBDpHfzitdrb6AxThq71TzWvM5No5433qeaJ+cjpWi5mqpM33dPT7vm7Xzvnx79e",
+	"/9C9vOyev/Nq3nwWrNqBWyy7ge3tlkQCRtq6v69Zauqy2VxmSAoxcmepClGG5IQg2POl9JWjkKI9f+p9",
+	"XGPXivap8r4s2wlnNU+pkGXnEw05v3EXkUoyFd7BLy/H9eW4Lj+utZhE3pAopMwlEK/jTwl6Nx3+4BXR",
+	"yfFJMrt3JJqqd3IUAo0KKeR1r7l/0GyuSyF7zfoueTWq7+HWsL7vt4P6NtkZ7eJXwz3/dTGFjHAoiknE",
+	"PLE0cjEaUX89KjH/cImj1Wy19lYTxxtn+czap4jjbURJEFF/ImSE/8//JqjV3i4ljFXEsN9r7Ry0m2li",
+	"8I5PWu3tnd1Xe6/3PYcq2vefNOOZUlbAcqZAJQnDLtjcZqsHO2u+R6aYqvXlM/H/G9jR8Pk0s7GtelPt",
+	"6Z7a09dke1TfwbvDV/5e8Jrsj8ymnPIxZalPtZu95uuDlqVze9pCekvQxYxEWPJIbQaJplSo+Sm+6H2v",
+	"VjLiAH9++eLBpMSRolzvoFWrMqeACD+iMwkr5p3ckmiBko808nNrNpv1PfVfr9V/NZP/ayXDvp7PSIRg",
+	"4ana9vKxF+1yZoTOKVdkI7GcC7WHR73ux5MSQsmspkMS9zXvKGEB7pVuDjy6o3KCMNKEjkJ1X7lkoqn+",
+	"qJPM9ggzHOD4/jQXlm7XeZO064RDEknsAbMyh+fIOTwRlVRM0BEP59MhTbU7c7o5w4xKPkw9P3een5M7",
+	"9CaaM3FH/ZtUo9NUoxGfs0Bdpkj95xQPIxzwKPVCz3mBR3JyR4REPRJFVPKIwk2aNL52G99idO1zmZ7F",
+	"+QenyZzh27l0H1+cO4TPJI4odx9fOozmMqLMJ+gkuMNRgLoCMIHT9p/Ouv5zTobEd59e/8MhVSxusPQn",
+	"5A4zt83Pztx/nt+oK++TQzx5GNObkJiEFNGgDcwQ+eyTaCY3S0CN/tRb53p9G2EGrDuhpU/OqIruqrK2",
+	"797k8M8/KBsHwLDcV/S8gFUczYXkUxK9i/h8VgB8dSuE0Vg1cGeV5iO2H2FPU0AC6qtjirAPq4SmmOEx",
+	"iRSHmRKJAyyx6mcWUZ/o1fVu6UzdJWYOH7uXXn6kywbpmzYwCD6XCKMZFuKORwHaoOyWSqzGm9odLGVE",
+	"h3NpOKr5dsgXOJSLHiVR0tgb8zDwFFOyF8NvmJFGwEnmdiCfJYkYDuGy8qNpvdVs7rSL8T8sbDcADmmw",
+	"ZHMJ020rJpq/5p0FFXwe+eoRnc54pA5cfKN7x1FDL6lZqBxLtL+7C6SxOnnB5S+4fDUu/1R72Ilasukx",
+	"csGSXIze0EhOFFrd32/Wmzv1VhtAjbuHjlbohVxfyHWpGGlJx67bC+280E5l2lkFA9TjjySiI0oCu6gk",
+	"wkJ/T3dYjhUwDUkAgqMR8JqFJDCah6HdlqiB1K9I78+YsEDd8d7bk7PO6YkFG5otu5TTrCblvSOMRDgE",
+	"fj3BoqOBXUxGToek3h7u4fqev0Pq+7gV1LdHu+T1sO3vBK0mkOIp92/UosQ6juv5UAHKYbJSleTmHFGG",
+	"3Meh+idhdThjIXzpA5Nqq/SaF8KlOzJUJJYnas6GHEcBZeNrK4seXZxdnp70To69msejgEQ/kuGE85sP",
+	"kSKHiZQzcbC1pX4RDYcmtqCtKFfSujitSPTNUDb+/BHHhLSOWLztgkDA/mVIMA/8K+gY7MuGbnfaWbVD",
+	"L8IBib8h0HC+oGyMKEPDeXiTUUKswMPl4oRUX3EEih8nPCRCUUfJuW/2Wu0CPUQ7t1p5afCCETTDY4L4",
+	"KLN2okQWXHsZW9vNZmYh9c6vc5SdtbrPHex11TO1h0zjcXPYLpvDFZGKYUbeA3RMjHyWR/NI8Cg+Whxu",
+	"LBhwavur7XzJnr+IUi/44uGi1AOkJN3ni3T0QoEv0tEL7XzT0pERBJaJR2af15eLimSi84ver9eXJ0fd",
+	"t12A8X8R0Si2/DqykV6XUknIPF4qBlUVfGDVep2rEtGnyMScouTHizSZ664cyHlk8b7Z/Y3Ts986i3Pa",
+	"vDu7bn4+//jPz2fH/I+zY3539pbT06P3s38ddV91f+t8vuj93PzXb/8Ku0ztg4sAW9s7AAKvyJgKSaIl",
+	"tgjbxNpBrP0hbVJkIxpNL+2jA8/nUUR8iSY8EgQNsZQkWiAh8QyElSWazxWHrMjgkNMKlAnfy+XqWeXh",
+	"F/E9vZyzEPukY1Fx4XJCE/C3cp2G9PLKO44STL2WzeLPcc16Yiestb1gXOeWggmv9icpdBhZ7fuR9/Yo",
+	"cuXQhskevyFZ9w0k1Y9ohmnKNEU+z2hERIHKI+YPpkmXeQf7SnyOyCgiYmI+4m3/3q7v3f08/Hj30+T1",
+	"zfvpeXN2Gu2KXmv+cbHzR+fV8Gg/OGmP3u1NusAT9Ftk8X4yfOfTC/q+++GPbuucdkWXXe36ipPczH76",
+	"ePR+v0EW72f+9plq9NvwXRgO2VU4fPdBsZxJ8OM/4ffgp/PmsN0Kffp+v+G3Qzacvm0GP70P7cd65nom",
+	"OCIRHJoPwBPLXRWPJpiN9YHR+1JDfkhwBL8Y4gAHgCm+IYhK+N3APCQMQRc60KbhXekhSKhhZ/cVusA3",
+	"qHNL2Jx4n5LhrzI7XxF1r1qzs50BlQI5qgOYBQ4CYAOFknfyo+a6jPjSsbOuuopjxy0FEet7ZHtUf413",
+	"hvVd/1Vg0aM6hEX6DIML/kEW1gAuvPz8C6Z+TLAv6W3GoK2mKoiEJbCQCNEgfRhKFMnxnds9j29d955N",
+	"hnVGlhMUMHLE5tOhGVJCWRo9IJi2q/soAi8VkPH+vnevxjUhODD7d0VktOiMpLZap/WJ18TnLBBIcnSH",
+	"qURDMuIRQTICtSIeYwqeTeZu9A62mzVP+BMyBZ3hlDI6nU8BSBpORZkkYzhx9+qmi/CUSDMOe/SC/DB6",
+	"yS31nUA0AJcQPsO/z+EwUjauoQ8fuse3e5up4VSWUdRHZlhOEuAJNBCR3+c0Si5vZ2r48ylhY4UbXu3E",
+	"s9Nj8Rz3Fs3Rs/PpXl+g7darV/UWwuFsguvt2ONF3VVow8eC1CkThAkq6S3JTAsu1oJBw0VXcdhtRS/M",
+	"+dcM4IXq9H/80qn/C9f/+PSlff8fXuHsDBYs2qhBAhYHiI80gUfklvK50Aq9Db11mw10MaUSjbgmdbg4",
+	"oUV6to/Dm7BMv89JtHDWSQ+/ZGVazXbxlqaYawmZpnXUD6LWVWr556BWyzdXzOpB81kpmT3nfLrsUvX8",
+	"TczKT1b5UbM7pVMq81O6VGdL0D/Sx2e3WXwGQujE/a4BK/qVKf6seXdbobuYk7cKOHnN+5HKSU/JdflB",
+	"/TghckIidYMooDOXBA0SEXDQQPC/YKQSyOdChgvEGQpxpO5GPAyJOEQDuOAGKCT4lggFrvhcpmZpZfqC",
+	"id7FgyucrF59M6kh5yHBTF9PEREzzoSJiNJgw+oQAPZIwmAb8GwWUh9c4LZmER+GZPqfvwkte8QjTDxZ",
+	"j44uPpz3fj29OPoHSPsBWFjsNWe8+qhAWrPQQL1ooa9aFGJJUhbMnfZ2zZNUAmGascWTwUM+lwfDELMb",
+	"EHziuf9HREbegff/bSUBYFv6qdi61OPXK5ABA3TM6pSprcRmcHa4NXQ3wZLcEs3JE+fAQXq2g82GGsob",
+	"HFyR3+dEm3wevJJvOse/Xp3888PJdS+7jJrDq1VkXKJbHNIgtW6KqO26vcEBssN5tsU7w+GIR1MSoPfX",
+	"F+c1hNEQByhGQIhHAEth1HKCJQo40YMPiMYEA2e6Zh2PQkqYPIkifRc/eCHPL3q/vr34cJ6ixnMu0Vs+",
+	"B7k+WbedZN3cBs+0ah22QD5MEhE1ywbSjvU7nz8jzMSdWjiNMASJbqlP1I5jZGaMAu7Pp4TJQwNC+JCI",
+	"PpMTMhUkVJxEKlmNcUQVPK8hof5Cs0hJClo5sog/w8IFajebaINHaLe5DaglIjigjAix2eiDpviIs1FI",
+	"/ceR9dHF+dvT7lGKpjtpH1w9ZSXKgZ4qVuHgUA1pgchnKqRIU/x+snPxMJ9v49Cc0d/nRC0OiuYhQRsw",
+	"0hpKxKlNZIAfH/5GfPmdQGqwRK3skCqhQ51jLSRtDOyiGMp/C20Cwh610m8vrt50j49Pzt2l/pnPUcDh",
+	"6E3wLUF4Lic8on9Ap4r5zUikjjKSE0VsvjThHclKOzw5GefzLfVcTgiTxit8OJcwdByG/I4ENWAsDFkR",
+	"Nb5fBB0z4xqyMYjXwaxul+k9etTids97J1fnndMUGTNETd/6QCPu+/MoIinuvOtyZzsWdE0idb9obveM",
+	"HAfNGfk8I75aTT3GjYGdy2BTs5IhDxYKjdwIzT30EAUs3jmXmis+OUe2qBY2GKJOGn8ibz7nSMz9iTm9",
+	"QGicaX2Gj8OQRGiKFzBUQdQJjqdkiOwKSwJI9pF46qrTO/n1tHvW7WXQFOdoCko5Kcl0JsUKJOXwR/Xq",
+	"mXrVwALxfKuYGyXaGLgzUhQXEakGPlI4YQDqmjroawZIaP2MmkhWo1OPVTpFIzOttxzlDwzuA8MuO3nU",
+	"xnw473zo/XBy3usedXp5pKtvLh4laJEKRJmxeaQpu5XsjR6hYsjkWYm7pgCauq5mSkpDcNvfcoV5QYGs",
+	"GSu6izgbF0xlY5CZvSH6DwzfYhoqueaxa/ux0z3tvAFDU2pdHSSkKIpHOKLhAs2TL6d5rXNbXZtX3VE+",
+	"H+VPCAqwxEMsYLBzFhHsT9RH9fLZCZql+6hAPKzPW7BUP2r9PnZOu8edXvfi/Ne3ne5pnjoBEebkB7gP",
+	"tPFrREkYeAfGUFjzpkQIPFZ9T+dCoiFBWL+XhmgQGmffzRosc71MsfQnia3TjdvcabfdQzGLuK/eVat3",
+	"wiSVi+fbuQtGFLFPeUQQTEWgYUTwDcIG6g1yy6vY2ECv3gCi+gRSm41GmIYKhkA3OobKDCCThiQLL7XB",
+	"zE0dgV19zoaWp7Rp5TuxmTJyNsARhM9IJClxnG4cQnGNmq7SdHc3p5BxTINfcm3ZPDSHPaVncN+NvXlw",
+	"GF6MgLaW7YtRLF+REZCDwvsXLFzoD2T9fSopngNSoF1epinOTyJxKPriKWyMpXcA1vW6pFOtknaHWdAF",
+	"OBzldF8rl88xtrq7Z+yuK3eOFug7L7QOkAZo4zE2hcxMVi5A3ihepLLkdwzo2xoWh7qxJe+Gl1dlFZoU",
+	"q/SdNVoWd25s28s6BJuj1fI7nSVragz7a5+exI7u7r7xE1u1+a657AEn19jW3A+nHdDWpWXXB8Dt1To0",
+	"OP1tt6v0ZzyEUnPbaVZ4M3GdqMaTrnR78BQq7lsLCa7/RZZgWkq03kGMs7rCwQsUUkbSZLLc/864g+d3",
+	"0mFerSIywJ+7+tUdaGv+kTTFUYQhk4l1qVp/QfUPyxfRXHbgmXCf8tF6KE81viDrc9XY+St3fzA/IlPC",
+	"QNOwQASUcVpHk9qpVunoXLNBYgL5RVt8NC9xuXrqlDrnPabueFeSazimsZq+12N6Th2x9E2ZXMT2YOsr",
+	"yS6iGX8Bmy5ir8kKuneju6efCk5G1vckC3mcVFkNNHBGP0AWcpoMWm76hEPgvLg4K0ef6QwLH65r6Kiz",
+	"iQb654YPvVKB7BZpzxbzFSXm8xGisoE6LOby2nxrBthnQ+LzKVGAy6grc1cWC5b6yByiKY5udMukW9t6",
+	"Y5DdiUENDXJbMdjUvhQibYa2vYDyGEt0Q1nQ6LNSXPgYCFgG+dZCaIfLtrixLl4rBlvLwdVqLLUSwJzh",
+	"G6K1poX0YBA62GGLaAr0AxJhtrjDi80HQ53iUWSp73HDeAQoWrnOLuZ5JMYpxzSrSCONVTLIpDoSWYI8",
+	"VuMNzSgfBCn+RKxQig2qQa0USvhUS+zYZaEG6SUxpwM8uopeaCzDDXlPBPcGdy9t557O3sUu91tyC9p4",
+	"wOwleDfhIVkhzce7G/9RYUWTrbCbmEUo0NmSIffMRmYdILB0bjBQig8JmgsSqOMPsInNp+oLZkO8muvQ",
+	"W7itn7KbUfM+11U39VscKc4CaW+ccSVoxfnRwSv5ph0WxM8/udnfsjsiJB6N1HyiAr3K4xUDxhHfeT3W",
+	"uLlnd6doRca8XiLyryudp+JCSqaShdUrO2WV2bKb8C27AyejEfElvSVOujlRg2tlzihn1kIO2e2+cxuV",
+	"ccJCjl8ym5jhmeR5FQ/dFQ9J/sQl2s1VR3ZKmYmdeSJRKZF4HiK4WJJklufB0OyipDcwTUwPFRWSBcgf",
+	"SdfcqxoiHzOww9ExQ8Zj17Cc2HE59mGuylriAXSA+LzUoLoM61+Bc9hg2yLuoXW2aPBFdV1D4OB8P0CG",
+	"jSzyLIXl1D3pDEgrD5Pj2G17gGxJtSo+oO7Op3yyi3ZJe3hb7X4s12VYZDZoKYdXFfAnv89xiAaM3NmG",
+	"A7U0MbE74VCpBXi1EtKA+Z1J9/tP0Ksz0JIZCSypGC3S/mIzHlJ/8SQzy2xWdprpIdZy21C4n4muPn/i",
+	"ErnNIJyC2/Br6uTz5yQdGlzhpMS5DYvkGPPQhTYgmoIbp5ZNQWQFOWfjw7V27hE1dNRRp/uWMp+IzUOk",
+	"kfkI7ElCmndpBqZXUT6ugG/GN94cWju1JdtcjEC1/1npFq8HPS1BPRx6OtagIubq6Hz4XEe5mJn/1alz",
+	"ye4WrtOSrJxFera0G38tXsE48im/fqluVgcUpNPrLKOSM9vOWbf0mD+Ar11J2MhaIm7RFbd6PUuXMl5G",
+	"A23QcKEZxlTDkPQKulk5qgpvMbYoAJOp8N4MMvSqygtPLX+44WQl+3g3IQwJIiupg9ZT0tkg5eWr+k63",
+	"unezqK4IoNBh/jW1wTQ4RHgoCJNoSjDTeraBieQf6JZriR6J1mW3md/ldCic49lvYgKKtHNrrJiNz05r",
+	"uXaf6DyvqZ/LZw5Y/qmLbPv7guQCuWM7FDycS4ImUs42xCb6cHWagmTziGYos7nzukhsLUWAF/AHDg9j",
+	"xhq7DlqOMcECDZKUDwME2wlWAyoQUBdW0oxNPvwUoLHm3UVUkpQ/RXWVaGUlZzUh1zLXZOfW0CmaMNQ1",
+	"VXiWsxWq8gqvASffcc5Dh0SCM3Q34Ur+dIXPDNdPcgqs4DGu1q+GeBgQIbVu/tBkwQ6QnER8Pp6kEhtw",
+	"SPuf03hUVAquUnw89a31BDqzzMWXgKxUiovsfbjcLFx2n5UmwVpLn2102Tn/wDIbkTFBDmLiGWweIjUB",
+	"fXnKCYmI9t5jgFUr6uYSyi5P0PSU88pbnZ59YjGeqQgha0hIHpEAhfyORHX1PA3+yzKkPBFcSmczKlXP",
+	"Odd7kuqoIBhRW081b8IhOKCiOyyQfqmRPRYP1u0ug3ndAPwVWZJxQCyEJNNDEzSTAoDJQru5B9b2Vspn",
+	"d8qVGuBMEH8OmmTdGni2IoaGt9qf49G+eEleqVxgK9ysNc3qazYlgkIC6nLSGgZI5AD3Yw39xinTsoaY",
+	"YT/jRJRN5puT01Zu7YMwtKgSLi7SEGhIQs7GAkkOuFrNs/IFlhJ1wVl09U3mJtgquM8dN31Dm6vP4iMc",
+	"LFcFWK/vYJkE76YHpH9HAENHlujRhrShGeo0zCMiEI9s3Ksjx25WXImcmJKKrY2fIcmBChi5EyGRJkyl",
+	"WIh5covUo/wpE0kpPbc3R5doZw+FmI3nGKK6x5kEDybzVUbAWu396aZee6oleHopbuU8/lSpLtmGCum1",
+	"V4mAf4LTbCx1pTh8uqdKPppPLpWt9gotk9JWvvm0Fs+H+Xhu1x5lKn2Yj2cMEhI3TVfYiS/neHEzjNex",
+	"zcb3QZqRZCFn6losOKv5o5cCfzFbdDhLSmaseW6mvWJpqlQcicFFAcDL2pljWPwwk3Muq30WH8BIUsm6",
+	"G4nWr4YGcZb4AYC1gU0sPkA4IkgQEmj8/eQeJJk86dmR/8Dv9DXvpM0H4GVv4lhhGZP+TrsKHl5lEFh5",
+	"yh8Bnlam9l8TPH0lW0UyD7emwErk8S2wwwe6vBt7pPvNFKdIE+8THN1is+aSMguPNnKmGEeBwstNLpvP",
+	"aSQEwgINfJNQTHI0JtIg5M86XZhRkHAt24NMaLOIrX/o3Py02dGc6wx9+TU6RCEZQVYiLbsP4qRD/6VT",
+	"FzkYvpQcYDFTy7FyM8vsvhnrJRhlgOtaGTKzoUEaQFWtebEmE8kbfZMCGdkzvqKz0qO0bMmqk/6TEf3f",
+	"jd6FDkmm6naElH2hJNGfQf7XPJIpa59XdxliRrrmkUQ3ZHGIMAohZ88YDeoDY55UbQlTP7qecW5vqa4t",
+	"gK3bPxzAWi+wlixzo3Nnc+R8o/D3YyL8zLMTM4TcbwVtT5NhFv0Mb3xyV7iCe2Fi339yD8P0MGInw/TP",
+	"KT/DYxKSxCdBlPjb0SB9iqsbn20mvDKn/xxPKnbZyQzzigig3y85dxLVLKgOWu9IRJB5q8J5S/VfNE5I",
+	"tFMcpHSGFQsgdcWkIeOAzpPj84DUktRUlKGrk+se3DvvIjyb/PM05e2eyt6WTxbiJmdy0+E46bEur06O",
+	"Ls6Pu+k8Dpedn08vOse/9i4ufj3tXL1TxFeU7yGXiC+TScZJYOSm26hGvvHqObnunDXN5llxHrkpo+If",
+	"46RCzm9OFq/4t8sIMsJQJ02G+xQvQo6DHuenOBoT91Euu4bzLJ370HngpvBxfo7TR6UnHKcUUYf1LSVh",
+	"EGeuy9/INjGEzsNh0kNk72STRyN/icqJ9XqHJjZozqR5I41xAw2AfSvBNBHGf2l/aqgdHGT0k0UWrGIP",
+	"EJO9ozAIhAqTLgZCMGnGurM8a8jazsl6aZIhFZ3wd7Ehw57JbPEOU8jAVDSoRvm613Mur2fEtzoU/eOZ",
+	"luf0P96SKTbEoGGgJJA9vsSZzGaf9CMSqHMD6bayBBEbN5cbGzO+KU/ta2zpZbbMmRjw+xlRAEtMaJk3",
+	"onYhFzZj+3ciYfgA6+MLmAYHaGBSsQ8U2YgaGgRUxD9FZMpvifpVEDnos0hXgNAmp2k8Dp1+XN/mQ0hs",
+	"PwRjGtBs/IGtVNcbO+32ZmH4rE0NX17WXEKliUPEGUnSF5rjqjVKOCKIjhk3SeIeenHnnAPjCawYnl44",
+	"M0K1LF9jdKIonrE3ISb+jZE7Z88OwZZsIhyFtFttdRVmMk83vPsCcv6B4LAoz/JlxIcERQBy8udVlGDM",
+	"Ab8ZaFFiAv0u0ryS3+TTYSw/kuZDRQfxzFFt4UBfnTi8dMapJaf0CN9GhNQhDeT764tzkwQP3NgBcDn+",
+	"Rk7yqWxN1NxYLgosQSneHJcI6p7/enl18e7q5PoaMFFSN/W4e33Wvb4+Oa7Ir7PfVJxb4kjf6dmHXXYZ",
+	"8bG5krIPj7iaaPGLx1RMqRAkAIZvk0sVCReAJWtKCL56e4T2d3b3knyuoDIWNoeBTn9LYvw5gLQF5Z7t",
+	"ywT2BO3eJ5nAcqh7PsXMQb2fZyFmOi8owA0qbD5L5pMaEnhEFAcRE36XJuDiTI4p+9H+qyKvEpN/LDuw",
+	"tzxCOYhbMwwgk2OrogOBA9CWxunlWdQPvd4l0g3ysQI6S2VOV24SmeUu/YmS3E3NjKSYgKYG1QvakJkv",
+	"ziYRFlltspsOcyWKk4VxvB304aqLIjIisLuIAgoZLawqxB3VIRo4OdcGseuWoVAk8ELnEAjD9DjdTG2r",
+	"PWwzPM5kKNFL6Ri6/LJQ6yunZk+JtJwu61McBwQtTCWhUcSncBvhKKQkQvBihrZ3W+318FRqEMUTGRfq",
+	"7jtIzIcBvaXCHNEkDcoGRjYmqaZYCWY4oJjFoUmb5Wwk2S4oF+gC81eVtJ6msuBTx7i4WREKlkIH/gBo",
+	"5AEk8ANlMHoLkruJukqnh0GZ7DB+KtlMnAamz4xXth2tTpILflk6zQaDTNuGPEBpSYXUn+ZQHiAZgIxj",
+	"yxAVfTaKCEGSfJbF+PLr70jhshcWr1saV2TzL2vL4vPGwawVYjp74vjSbzII53mDZr6diJQ1o0u+gciQ",
+	"VbHBaMPUIkEhfKIGEErafML6n5D5c8pZ/PLmExHzcwSDfK2gjll5sPMaER9ZbpeorwtSHc2lz6dEX7wR",
+	"vBjFsToZTu4EklSzq+Xiu82D4kGXFMQsM5x+J9xsaxBwcohSGhMth0PJTMp09FKEmUjKAawV5OJ8jIga",
+	"9KjOYlawd1KZ2cw360SzxAmTEum+VSjduwubjLx4ZW/5DVmGIEEGuZuQiBSxwvRS6N6M2KIBpS3vMTdZ",
+	"5tXxhlocIG0JAkk1ijxk75ePtszsEpXRc2T98tVwYGzG5GLSgpeMIY1joe/CdeRF4k/HuBhD7hYFUxVy",
+	"0QUL+SibySVLcFPKRGw9Wu2t9BRhR0/j8PRQt4J10+hUVoZl8dSfn2+m0GsonWTGJYCHuQ2VCH2KKH1f",
+	"sUV9Qo01Q6QlwQLdfFJUtjQuJ9WxeaE0Jqcg5iauSVtWyHLOJA2XfioWCvabzaJzslwiNu55qaU4RIKy",
+	"cQg5v9BGxKWNhB+4fQ02i8TkAneNUkk8NaON9z/2Ng+RIEoyk+BS0nEL2RwgXfsW9efN5rYPL8GfWoG2",
+	"WhXllNFNdJSmnm41xWPP9mDfyik0YK6ZJXe/7G55zSGwImouru+bXkVQ5U5JNFawU/pgREzym0C2UxPY",
+	"bsyKiqC0L2BwiAaKvw3sJY2RZXd9plsbIVmaVAhYxJ3ZOkhKFE59Jp/kFPGozwrynNraeG5OSwxKJioO",
+	"0UCxlgGUJhambpGBNqn2LOizonSpnJFcET5pc1nGIdy6bJnpi45S3+mzOxjNcyVZrZpn/5tLurpehvsH",
+	"JWGtmCV1SRbTR+Vl/2p52B+Xb/1bz65uwPunPGbOSSX6A1mGRCXacCqDLUsLDQS+2fAekc49HhYOQ513",
+	"9RB9k/lYnyN3+wMTr9+XXltVEhcVXl4ZV+C1rrA+GzhfGFS+v4pYvFswfqkSrcgr4ilEi2802dKK/X7Q",
+	"VtdSWZbWAy19ZlcSrQdaCjY9rcZeybXspfrseZ8elufiG8sD9cS44WvlhSrQoSV+LM+YFOq5VO7Pwnf+",
+	"yuHETxch/PBI4L9v5G/5jXFG1rgrQKNKx4wE4FFpHcT+Da+Kguy3RewMGsXWpMOkLIoOd9GuxCYqUDxX",
+	"JrLnvdYK/E7B/1rayeqgJHe10ibiv5JF9s+7Dl5Y+9dl7d8AiwZ3Xn8eUbm4VvviGGg6c32Wh6ABfWsX",
+	"+P2PPa9WZgvKqXmN7D4PKDimDaDZYFM72wzGxrcesrNrTbPWIaaUzw10gtXdYDPlgaVJmCx66quJcUGx",
+	"BEZIIA5d8VIPh4o+i8gIiltMSEQ0rwdqhPOmFb3xCikCcyP011mO5NMrF8S2zK2JvdL1GtSyi4LApxSY",
+	"+tkiYXoo3go7abT2nBVRUDbitogt1m7oWuL0EsfWKaZMYsp0+pW5Oq5xnpYxlZP5EBK0+PaF5K+c1Oz0",
+	"SoWzdfW4JLyu/nugNpjfsVSogZwQGsWpkUzpLhrZcvJ9FtIR8Rd+SBqoZwPAfDzDQxpSdcubJA/RLQkQ",
+	"v1UEM6FCx4d1LrvQI/xsAsUQlmiwNVb/+D1UOwNbGoeWacABNFpDhM2nunCAgH6SYDSFNfrsiLNbwsAf",
+	"+0D9u46+/757LL7/HsbEtcVGH1+RZFXQ7Xp0SmzLq7dHaHt7ex9Rhj70jg6RungF2hg4F/NgE5oOfv75",
+	"55/rZ2f14+OB6ekSR5LiEGmbm2h8/z0aXHZ6Rz8MwDdO7UgOqm2oT+5t77/arJmMp6LPEBq4tY6hfR3a",
+	"Q71jTbVuC/j1ADQCGXAHUbsxwtP6f5SzY8AfCc7TbnvY9AJKfydeRLUlQc12UoQHzYKcUiHt0t6QhSCy",
+	"PsNjylTjAzT475BOqfyvAdpo/d//+b/azWYtti3sNjd1CpH/1lHSqpGcED32OHx4kPgLGzPGDI9JzWz4",
+	"ZgMNktBnGKi6P+dqpHMWKoYy+O9cGLMeOXhF26EPygpPD/T27e/s7m1a9eo0GzipXSoPFZpGqKBscuxW",
+	"bGom5x26FTXayso14yCghG2p5isnxnShutehdBtLA982G+gND9R5hdPYQmf0DUzTcjgdB5QLsRygjZ3W",
+	"tj01nSS2kXKmSP1aBwbb1y+ue2jrtrWF53KyZdnMlky4broFcFvzWM0Ekv0RUz8wxf7XsnOiTv7+Qkyt",
+	"MXzE98lMaowfkVih5rYkgSJ1NRoom35LIoE1+w+pT5ggDk8/6/ZyHJzPCNMxIQ0ejbfMS2JLtU2c4h3G",
+	"3bnsOsb8A6/VaDaaAOpmhOEZ9Q687UazsQ3uXnICQGNLh9D8of4eF6nqO0zckUigdrOp1g9S32BrAYSq",
+	"4jrlX3SriO6HXu+ygY65CYaSfO6b+o6mlruCijGO6AaQ5UGa8KCaFxEx48w4QrWbzSVV3Auqt1tJ3eNr",
+	"VDI33y4pQe9MEYf0lkAFtJ2ffirrNZ7Alt4WEyLhgDzv4JdPCnlC0IJ34J3SW8LUJ9RZBscFPAYDuM76",
+	"qe3eWxD5Vm2TYjckW+of8iuruxVkNSKkqKHd5ja6m9CQpDYnU2i/cK+uIEOCDvH55rbLThlAFw4WD9yu",
+	"mrfb3F79jhu1vGyL4yVbvseKnwEr0+LfuNhwJucRc6F3jsm5eUET7xseWvxTVBCsgc4VZkeMO78Wbv+R",
+	"FvJ1vbfHUEAi5pQttG2oC3o51f8rFQArJZFYs2XqTCgK0QNfvttOqD680qpEIKk4fnivAmElQf5AihUG",
+	"FwfVZ+gwJUn+8uk+RZfvTOqYzJI49KndxBz6TO5b7dgILpJcFFKqei4MJxLCqTU3i4jQKbPyMuuBxozp",
+	"axu8lLTwqOSvuokmwlMaLpCQfIbuuCkGLBFnPjk0gSMBUexAICHxwkwTUdZAP1I56bNB4n16gLQPjIZQ",
+	"5uvqu+kAJjMBPWxgMtq7E6SaIQ8WaIoXfTYkiE+plOrJOU9JxxYYoCFZcBbEAf0OetAYIX3y9GomUrqn",
+	"faGIkG94sFiP77o+t0Z5WO1c5dx57++1U9ZjbgHrUvvQkRhX3ZLTbpwQcbJV/8bnHWA2n8sYrbonXb1R",
+	"dM5jl8LiY37y2bdJCEyn3wmbnYIFSXwG+JNk1VN5rZR6B8cH3ZwH9NamWB6SCb4lCn+q/mINxAHaabbM",
+	"JxYmjYaTCaKGdtoG7vRZGKdzrqGd5rYdWKYmYqxQiOh4kuj2G+gKS1IPdVYTdbCTufaZ+qfWsKDuZdEp",
+	"fpfTtj3qHGvlvMdnIpNdPwmg8XweRcSXaMIjQdAQS6kYnJB4ppVA1c5bQQqO+7Q/pjm+j8QDMbEtxQN6",
+	"5arjAds+xyGu4xvhm+cKO+326jdyaXrgxQqfSufwgbf2V7/lJvh5LOPKMyoK8no1VhUrCZ4ElRTqjv8S",
+	"wCRJ+FKATfrMVJe22KQUZ6Q0308FNUBJ9oI1npGrPBI5pO0s5eAhprKKZ7I6gnBdg9bHEI4hpxhGdBia",
+	"sxvG75gNB8UGLMSfgBeZNVzEzuvYaRGGfTaCsYX0hmikoOBHH4hAD5tHqYIYlJlruNH3GqgzkqBSNPUj",
+	"/KSyiu4YkI4R62EUVNjCEhs77e1N45sLeKaG7iZYEm0yIQ5OcfIw9pntaEykANAT64jcUQLUWYZwUGWA",
+	"83QMxGCckjJCL0DnBej8XYBORbZqeFo1fpoGCRsxPFAMBKrTGF4CEcZZZKN/Nl30mYlWS0Ol9AcUEzEB",
+	"bGCEkXwmLAJqoEv9FqCh9It9BthKXZ02yZvtJzKAjUph3LsMutpw44BNkl4SJDlEBJ6SPjM2aX0jjJL0",
+	"UDvNVjH8ScWSPZhtpcMAve3f2/W9u5+HH+9+mry+eT89b85Oo13Ra80/Lnb+6LwaHu0HJ+3Ru71J11sD",
+	"l2Tz8/wdOJVOhKJ3dYZp9NUZ1kPZz9MxBbOxWaizii3ozAvlfEFninYZTQrmOBhHiwz62qciX+EPDpMu",
+	"385lnyX1MDAz+XrsBwrCICBNpJtfwqQMyiaYOVRMwQEo0wel/tC9mlIdSQ6QPitIAvIo5JPNfPFQ7mHS",
+	"DCSbufTYFWcXul+DhxS/X4GPtCrM6WGDWC5lxbSlbgsTrv5wJlHh8o8TKT8OnPyZMMOucBWQEefaWmmD",
+	"1BewEx1rogVrOj2J9jRheEpqiGB/4uhUIYxQOMHTCgNR2WeaqeApQRsD0wqcb3RAoMIqUy5kkg9ss4Eu",
+	"58OQ+kVH8pQKeRTP5tEXYWphlp5K/dEFFJSofhbTb+UvxjBM5v1Qgn86kjql7j441JT8lieprS8+D8j9",
+	"SsriLImmNt5KJUHYhTeMI+dDGypQnCI+JphC47b+5lPRyqIqpaxPJaXcUT9+OEPcWf1KnG3+SQnqHZFJ",
+	"wHEJPSmBP8JTIiFWtCQwOmliF0snbv1kqdF6tiaVVwuJETwQcyVYc6wNuJr2UETGQ5Fy1kBXcVyEfvNA",
+	"yTWDBur0WVK+BXIiWGepgFhqxcgpf1DK2tyoX+GtuzZw0Xj3tdWLqMutVGj5o3WIhED0Rx6hmUmVv/z8",
+	"5GpXrXGSCt7Nnamlla/+fS3Jmvun18M9s5kj9snkU6gklOjM6XCsGHfLBfZs1lCbd2NeWpW8rwWROyoI",
+	"shVBCo4kRFENig6YHle6ONljEL0GqqvpOf/ZdSH9ki6eCNW78xrbeo/Vj+lDj2jZlWfo5Smkga+m4/xq",
+	"csfzsQBNZ7mDu5QLFN/AW19ocJ8UNcozCV0TKc8kDgEZJjWOhMSLWjrhkMlroX1Dwe9Kf7PPqhUfTWIX",
+	"TEUktGH5yeZaDCVd1ylhKKnTt1McYZpQeFzA6dun8DWB5NpH4vkoW2/VepRdqyDQZHKtlADEYqfbpWTT",
+	"/Isy7b8hGT+vs+6aJLmmsJSCDAFgeAgcKwg3UARWHJQmeR7LQfjeTFdOCW15XG3ScdJ7oA7rs8oJBgqT",
+	"D5lSO/mUAgObaGNQ07ZvY8GqFaUc0ZG5jcShQDRSpZOcyEeQ5WyjgnpKqtdpze1JEHi6JM/Joa3BJPmY",
+	"gDo9XV0JIqDcb1FRVN0D66AVRxWSFIPqs41cKJgtfJab9C+tT4PNBupo7A23ahJiEKv89U5TyPzwIMRd",
+	"kMrqUYhbR1Ku5HKlGbSqM7ylXSwLxvwmh/wMJsRv4L4xuWz/tvfO30Gi0ET5KImiqjZP1BAjd0SomyYS",
+	"Mo7pFTySpgBPrEAoVfH1WczeMuGfhmHH7ulW9YdWa/76bA3V37em9at9KaqDJslniQTBkT/RccPGDquX",
+	"XmtRoUw1XDBgbZ0owJzT6yAxH+pI/EwBp4ATr+ZR9cXf5wTUxyauVn/Wc3nJyiIueYca7EtjC57qyPvC",
+	"7H7JeEq81YoGaPPilIxvp8L4LliYqvSrzWxguMdyrjNoFi2NrQC1Hpu1qWJKxmFwTFzxLCP1pJapYiH5",
+	"osGbDHNlC/fqAevm20wEEtyjtJPmBLw3hcRM6oD97e3t/cxut5vtV/Vmq95s9ZrNA/j/f5UM23zjbQT0",
+	"kAy9SgbzyhMYkhGPyDpjb68x9h5/gpFDyXVbxGJ50XXUs/lBhpGOb12gAdWCciFZ80iuT9TqpfuvbbV4",
+	"oMFiHVvFi5XCd+7KLI5Y0zLhhKO4ok1yzxvpBqI4tNt44s+k82y4ARr2vGq0MMHCOKceIJNL3Tijd88/",
+	"dnsg3CU+Wb/PydxUUnM6FUQK11d9uDB5KmwZQspuqTQGyh/TTl/p+BEfM+08Cd6pOnbFdQsz/qGc1ZVU",
+	"jgZJvtJBzjxjxcEEUm02+izly/Mbpyao3ZhZKTMiYzcQgxoy8nyss7UqUcivF7eDBFNag3DoSr5GNg0K",
+	"JeXV1p+vb/h5nM3nGc09qwox5VjcA9jb13H8ejH1PMLUU8JKs8LY1lCh5Xpi1inmtNa8M58hySGFSYJp",
+	"8tWzXGcyKoVbGCvRoQkdkKsLMdUQUQg+XED+nyBliBmAENZA3UBYmUz7jX5WdwdkJbuhsxkJDiHfOVhf",
+	"TE4okBIn/E5H8UCxJ2ueKbwc9MMKxiHxGM9zGsC2GGhN6u3hHq7v+Tukvo9bQX17tEteD9v+TtBqejXT",
+	"bK9Zb/ntoL5Htkf113hnWN/1XwV75PVoHzeHcEdWO8KZeTyPSimxFAamgFX7oQOs5mkq0pv7942geXaT",
+	"miC36vpeiclyjOSL/bMb3G+lquUtNbulAgq1nt0t2ldDPAxiJVDxqS0xyrlamLhw4FPkw3GmtiInDrRc",
+	"U4RIv7WU6r9zWOuLoW5dqQMXrmMqs05cOPHBlrpu0GWXWE60qa7wbu0EQcrPOmWeS4ZmjkPioT0PCehw",
+	"BhponS0M5QwO0iLHd8Ko8eKOiM+nRHUoJzYlozhEU2zC4JOh2HyNSUmpPouTMdqHoEbCEt1QFiyVuVai",
+	"eDOBrwHm0wU11z2czwjfzdJXncD6Yy9jKnbP/2LQfV0jzLd38XaCoOrxL2dOc1kp777bWQFwPzABIwCt",
+	"gReY9pncFX1GY0cnm0sYjektgR61KtCqTmwpXLSxtBTuZgN1ZJ9B7Igalf3yFC+QH2I61TKFZTobGAmo",
+	"CGkeFqkNEKS6Fm61ve8H2m9h8xDhuC/G469BZwKNORE2Ii3FOxvonMuJWhnjIdFnoOBQ4oXtQ4ew3sY0",
+	"dGhcJSCfp7XQEzTjghphqTFu9Nkg3tFf2p8aTrW7wbpM1ex7MfZ5eLwbdFoh3K2oUvM64W7F7z+Dzfvb",
+	"QnLZctUvzPdrMF9Dbmuz3IriT2W/WcXyUjXAXEx6qHmtjsqPa32aQcbVPJPanX0GfNbkubdlQl1rdhIP",
+	"rNN/OypvJwzLsh3Xhaqy/6wL5qp40Lr44+/rQ/vs8vtSQno24Wa1C4JFzo9wWlw6tQLJqM8G2qcoEY2+",
+	"9pFIO3E9hXyzlgPaA6WckpefzU/uKYf5fDjh64tk1iPOgs8XRPD1XNwewkfzoGD9qJkio4kpm501nmhP",
+	"NtFAnXlApRLdmBTohpCZzstBtfHZmIN9zNBQB/YLCfGxeIzLrOSVDSGVr/eUafDlfn+CkJdSZ4nKYS5r",
+	"qdOdGJcnCL7/BozUL9T34NCWcj+dB+LIJ4lkqez7s1YUS658EtqQEy4I6MtJgGw1uU0T4dJnJSEu6AER",
+	"LjVtJHf9bJa8qZ1oklsCVG4FHjZ9ltOVbTZQXDFSujkyBZEgeA60L+pArXmciJsyo+YiJtVMnxEchTQu",
+	"x5PRGzb6rMOSvlMuSWVRKy4Qx0mk+Eqw/fUjUx4X4fEV41GeZqDPgLT/zGvBgu2/8fXwt4xAWe6fULFO",
+	"T1JFrLxUTyEkOiN/bTBUUET675QRW8GW6cImUXRIZUoMXnkA5Cguvv0dlI4a0ZAUVWrssxhg1B4JMLIh",
+	"tCaRinBucFvPurzw8yHCCAresLG6iXWK7VwrsPPl7WoMT2lRc9CuGWkT5qq9nfVoPpKIjihRNz3vM3Cf",
+	"1hPKYghkIURZJv0+y8KK5LtPhSLMuf4q+MFWfl/3QnbfezbM8PjBveCEJ8YJf5FLfDlnNvd4OXOOL/A1",
+	"nAlLOfNKx8JC78HYbvDiN/jXuO7Br2+6qGLwquqKV0pSKVs9GrgOG3F4jS3daxNlhlTIQ5PP3f5mEjvr",
+	"VKraNWbjw3UNHXU2kUmw2oAaw7pgjGakcXpnXchO66qp1OE/1Rz/oKiosSUPaRhq17/A/b3PxITOZo4j",
+	"UEUvQbTcSbDUETA+cC8ugP+uLoDf5GWVd9FLmEwFLxH3DlvXI2QV/yGigY4reYf0mX0Ye4eksbHD1FJG",
+	"71IjUPq4/mWcPL6uUn05ZaW9NqpdXWvp2J/O72I1Jf5pgm/i4PlG32S2JNsU20pyidNHwbVnnmFwJ1Vj",
+	"M4UN7C3GGTlEAxPyGx8pkrba6mjisr6pTrbQZ2o1FflTeWjXyukxPr+qgZrzRkhvCCRJTSZ5bW5lyPmk",
+	"FyHl7l/1FH9Ie8e8+KW8+KX8NfxS/iJeJpUk4OqsP0ETSU210koyJoFfua4yLiSTU+PF4otmcfAwbt9n",
+	"G0ne5uqqwc3a0qIyfTZg5C5+UtM5Xt2fVhaXaaCTAu1hn60uxJmqgXVoyl/IecRIgHq2aBYYclm40CET",
+	"AKeEpGEI74kG6qDLzvX1jxdXx78e/dA5f3dynM0EUSj2wDadLew0HxNWnFle78CbzaNZSNCUsxuyQAEV",
+	"kzssFOLbaXs1L7NFq+rz1TxnO1Z0Xl3ZBvO3vf59SmT1XPoEcco6F2DkkuIM08jAGSpstdsXmWsRHw3F",
+	"F2fJ4UhrCKHD6NYi4WyVsiMoBkVCgnSrQzRcxABLneeQ+zhEAbklIZ9NFZfTDdFgIuXsYGsLGky4kAev",
+	"m6+bA7QxGHMUzRlqbPnTYMu3HxhAyqZ5FHoH3hcgDnJ/sLX1Rb1679W8WxxRhWSBFCcxw4aReAde+jNe",
+	"lph+4ELqnGs8kqYsMgwzpEIS8OlCG4Oj0+7Jee/k9OTXzvHxlRqRJWOS/pqam1dEsB+uTpF+ARJQsflU",
+	"LbVprv4HLiG1S2Yb8mrYMRVSs7caMnX9aobUo7hkWqAfKbycKhGvM9YEU8ogIZpJFgWlj/LpqXplFxu/",
+	"i2vDOr1MSUEfR7HnkPpoPPTDxG5WlDQQ7h4SgfWMM6SztHKm49Ni9u58OzFL54fQcZQIcIvEt9IUM2xT",
+	"8MKcLBJAcxYoGs1qFgaH8XD7zL4N1WuTxXFeXRW6oq15/I6RCE2wQFgiG5yXaBJcxaG6GO3vWb2hvvvs",
+	"jsaYZsmWmCRDG9VywEMWEEgev7li91KZvMEJKZ32Nr9tNpNlMQ3ma2tpHW6+kla8f3EFrUM0iwsd2Y/G",
+	"pXQKMrJJPBqhuVBHZUOfk02rsqURitTiuAcHWhT0c0pvCUssqzig8K9ZxIdEHEIwxAxH0uIkxV8pV2Co",
+	"c9mFd1SL1C3ifFUshCRT7/7T/f8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -73,3 +73,12 @@ func orZero[T any](p *T) T {
 	}
 	return *p
 }
+
+// patchBody picks the merge patch from whichever content type carried it; no body is an
+// empty patch.
+func patchBody[T any](asJSON, asMergePatch *T) T {
+	if asMergePatch != nil {
+		return *asMergePatch
+	}
+	return orZero(asJSON)
+}

@@ -138,3 +138,102 @@ func nonNil[T any, S ~[]T](s S) []T {
 	}
 	return s
 }
+
+func toAPIAddress(a models.Address, countryName string) api.Address {
+	region := nullable.NewNullNullable[api.Region]()
+	if a.RegionCode != nil || a.RegionName != nil {
+		region.Set(api.Region{Code: deref(a.RegionCode), Name: deref(a.RegionName)})
+	}
+	return api.Address{
+		Id:                a.ID,
+		Label:             nullableOf(a.Label),
+		FirstName:         a.FirstName,
+		MiddleName:        nullableOf(a.MiddleName),
+		LastName:          a.LastName,
+		Prefix:            nullableOf(a.Prefix),
+		Suffix:            nullableOf(a.Suffix),
+		Company:           nullableOf(a.Company),
+		Street:            nonNil(a.Street),
+		City:              a.City,
+		Region:            region,
+		PostalCode:        nullableOf(a.PostalCode),
+		CountryCode:       a.CountryCode,
+		Country:           api.CountryRef{Code: a.CountryCode, Name: countryName},
+		Phone:             nullableOf(a.Phone),
+		Fax:               nullableOf(a.Fax),
+		VatId:             nullableOf(a.VatID),
+		Type:              api.AddressType(a.Type),
+		IsDefaultBilling:  a.IsDefaultBilling(),
+		IsDefaultShipping: a.IsDefaultShipping(),
+		Version:           a.Version,
+		CreatedAt:         a.CreatedAt,
+		UpdatedAt:         a.UpdatedAt,
+	}
+}
+
+func toAPICountry(c models.Country) api.Country {
+	regions := make([]api.Region, len(c.Regions))
+	for i, r := range c.Regions {
+		regions[i] = api.Region{Code: r.Code, Name: r.Name}
+	}
+	return api.Country{Code: c.Code, Name: c.Name, Regions: regions}
+}
+
+func toAPIGroup(g models.CustomerGroup, count int) api.CustomerGroup {
+	return api.CustomerGroup{
+		Id:            g.ID,
+		Name:          g.Name,
+		Description:   nullableOf(g.Description),
+		Metadata:      api.Metadata(nonNilMap(g.Metadata)),
+		CustomerCount: count,
+		Version:       g.Version,
+		CreatedAt:     g.CreatedAt,
+		UpdatedAt:     g.UpdatedAt,
+	}
+}
+
+func nonNilMap[M ~map[string]any](m M) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// fromAPIAddress converts a new address; the type defaults in the service.
+func fromAPIAddress(in api.AddressInput) service.AddressInput {
+	var region *service.RegionInput
+	if in.Region != nil {
+		region = &service.RegionInput{Code: in.Region.Code, Name: in.Region.Name}
+	}
+	return service.AddressInput{
+		Label: in.Label, FirstName: in.FirstName, MiddleName: in.MiddleName, LastName: in.LastName,
+		Prefix: in.Prefix, Suffix: in.Suffix, Company: in.Company, Street: in.Street, City: in.City,
+		Region: region, PostalCode: in.PostalCode, CountryCode: in.CountryCode, Phone: in.Phone, Fax: in.Fax,
+		VatID: in.VatId, Type: strOf(in.Type), IsDefaultBilling: in.IsDefaultBilling, IsDefaultShipping: in.IsDefaultShipping,
+	}
+}
+
+func fromAPIAddressPatch(in api.UpdateAddressInput) service.AddressPatch {
+	region := service.Clearable[service.RegionInput]{}
+	if in.Region.IsSpecified() {
+		region.Set = true
+		if !in.Region.IsNull() {
+			r := in.Region.MustGet()
+			region.Value = &service.RegionInput{Code: r.Code, Name: r.Name}
+		}
+	}
+	return service.AddressPatch{
+		FirstName: in.FirstName, LastName: in.LastName, Street: in.Street, City: in.City, CountryCode: in.CountryCode,
+		Type: strOf(in.Type), IsDefaultBilling: in.IsDefaultBilling, IsDefaultShipping: in.IsDefaultShipping,
+		Label: clearable(in.Label), MiddleName: clearable(in.MiddleName), Prefix: clearable(in.Prefix),
+		Suffix: clearable(in.Suffix), Company: clearable(in.Company), Region: region,
+		PostalCode: clearable(in.PostalCode), Phone: clearable(in.Phone), Fax: clearable(in.Fax), VatID: clearable(in.VatId),
+	}
+}

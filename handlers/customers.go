@@ -6,7 +6,6 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/clientele/clientele/api"
-	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/models"
 )
@@ -35,15 +34,16 @@ func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMe
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMe200JSONResponse(toAPICustomer(c)), nil
+	out, err := s.customer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMe200JSONResponse(out), nil
 }
 
 // UpdateMe applies a merge patch to the calling customer.
 func (s *Server) UpdateMe(ctx context.Context, r api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
-	in := orZero(r.JSONBody)
-	if r.ApplicationMergePatchPlusJSONBody != nil {
-		in = *r.ApplicationMergePatchPlusJSONBody
-	}
+	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
 	c, err := s.svc.UpdateMe(ctx, actor(ctx), service.CustomerPatch{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Gender: strOf(in.Gender),
 		IsSubscribed: in.IsSubscribed, OnboardingStatus: strOf(in.OnboardingStatus), Attributes: attributesPatch(in.Attributes),
@@ -55,7 +55,11 @@ func (s *Server) UpdateMe(ctx context.Context, r api.UpdateMeRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMe200JSONResponse(toAPICustomer(c)), nil
+	out, err := s.customer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMe200JSONResponse(out), nil
 }
 
 func attributesPatch(in *[]api.Attribute) *[]models.Attribute {
@@ -79,43 +83,23 @@ func (s *Server) ChangeMyPassword(ctx context.Context, r api.ChangeMyPasswordReq
 // ListCustomers returns a page of customers.
 func (s *Server) ListCustomers(ctx context.Context, r api.ListCustomersRequestObject) (api.ListCustomersResponseObject, error) {
 	p := r.Params
-	args := service.PageArgs{WithTotal: p.WithTotal == nil || *p.WithTotal}
-	if p.Limit != nil {
-		args.Limit = *p.Limit
-		if args.Limit == 0 {
-			return nil, apperr.New(apperr.BadRequest, "limit must be between 1 and %d.", service.MaxPageSize)
-		}
-	}
-	if p.Cursor != nil {
-		args.Cursor = *p.Cursor
-	}
-	filter := service.CustomerFilter{CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo}
-	if p.Search != nil {
-		filter.Search = *p.Search
-	}
-	if p.Email != nil {
-		filter.Email = *p.Email
-	}
-	if p.Status != nil {
-		filter.Status = string(*p.Status)
-	}
-	sort := ""
-	if p.Sort != nil {
-		sort = string(*p.Sort)
-	}
-	page, err := s.svc.ListCustomers(ctx, actor(ctx), filter, sort, args)
+	args, err := pageArgs(p.Limit, p.Cursor, p.WithTotal)
 	if err != nil {
 		return nil, err
 	}
-	items := make([]api.Customer, len(page.Items))
-	for i, c := range page.Items {
-		items[i] = toAPICustomer(c)
+	filter := service.CustomerFilter{
+		Search: orZero(p.Search), Email: orZero(p.Email), Status: string(orZero(p.Status)),
+		CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo, GroupID: orZero(p.GroupId),
 	}
-	next := nullable.NewNullNullable[string]()
-	if page.NextCursor != "" {
-		next.Set(page.NextCursor)
+	page, err := s.svc.ListCustomers(ctx, actor(ctx), filter, string(orZero(p.Sort)), args)
+	if err != nil {
+		return nil, err
 	}
-	return api.ListCustomers200JSONResponse{Items: items, NextCursor: next, TotalCount: page.Total}, nil
+	items, err := s.customers(ctx, page.Items)
+	if err != nil {
+		return nil, err
+	}
+	return api.ListCustomers200JSONResponse{Items: items, NextCursor: nextCursor(page.NextCursor), TotalCount: page.Total}, nil
 }
 
 // GetCustomer returns one customer.
@@ -124,16 +108,16 @@ func (s *Server) GetCustomer(ctx context.Context, r api.GetCustomerRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCustomer200JSONResponse(toAPICustomer(c)), nil
+	out, err := s.customer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCustomer200JSONResponse(out), nil
 }
 
 // CreateCustomer creates a customer as an admin.
 func (s *Server) CreateCustomer(ctx context.Context, r api.CreateCustomerRequestObject) (api.CreateCustomerResponseObject, error) {
 	in := orZero(r.Body)
-	var metadata map[string]any
-	if in.Metadata != nil {
-		metadata = *in.Metadata
-	}
 	c, err := s.svc.CreateCustomer(ctx, actor(ctx), service.CreateCustomerInput{
 		Profile: profile(in.Email, in.FirstName, in.LastName, in.MiddleName, in.Prefix, in.Suffix, in.Phone, in.DateOfBirth,
 			in.Gender, in.TaxVat, in.IsSubscribed, in.Locale, in.OrderWebhookUrl, in.Attributes),
@@ -141,37 +125,39 @@ func (s *Server) CreateCustomer(ctx context.Context, r api.CreateCustomerRequest
 		Status:           strOf(in.Status),
 		OnboardingStatus: strOf(in.OnboardingStatus),
 		ExternalID:       in.ExternalId,
-		Metadata:         metadata,
+		Metadata:         orZero(in.Metadata),
+		GroupIDs:         orZero(in.GroupIds),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateCustomer201JSONResponse(toAPICustomer(c)), nil
+	out, err := s.customer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateCustomer201JSONResponse(out), nil
 }
 
 // UpdateCustomer applies an admin's merge patch to a customer.
 func (s *Server) UpdateCustomer(ctx context.Context, r api.UpdateCustomerRequestObject) (api.UpdateCustomerResponseObject, error) {
-	in := orZero(r.JSONBody)
-	if r.ApplicationMergePatchPlusJSONBody != nil {
-		in = *r.ApplicationMergePatchPlusJSONBody
-	}
-	var metadata *map[string]any
-	if in.Metadata != nil {
-		m := map[string]any(*in.Metadata)
-		metadata = &m
-	}
+	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
 	c, err := s.svc.UpdateCustomer(ctx, actor(ctx), r.Id, service.CustomerPatch{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Gender: strOf(in.Gender),
 		IsSubscribed: in.IsSubscribed, OnboardingStatus: strOf(in.OnboardingStatus), Attributes: attributesPatch(in.Attributes),
 		MiddleName: clearable(in.MiddleName), Prefix: clearable(in.Prefix), Suffix: clearable(in.Suffix),
 		Phone: clearable(in.Phone), DateOfBirth: clearable(in.DateOfBirth), TaxVat: clearable(in.TaxVat),
 		OrderWebhookURL: clearable(in.OrderWebhookUrl), Locale: clearable(in.Locale),
-		Status: strOf(in.Status), ExternalID: clearable(in.ExternalId), Metadata: metadata,
+		Status: strOf(in.Status), ExternalID: clearable(in.ExternalId), Metadata: metadataPatch(in.Metadata),
+		GroupIDs: in.GroupIds,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateCustomer200JSONResponse(toAPICustomer(c)), nil
+	out, err := s.customer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateCustomer200JSONResponse(out), nil
 }
 
 // DeleteCustomer deletes one customer.
@@ -198,4 +184,48 @@ func (s *Server) GetCurrentAdmin(ctx context.Context, _ api.GetCurrentAdminReque
 		return nil, err
 	}
 	return api.GetCurrentAdmin200JSONResponse(toAPIAdmin(a)), nil
+}
+
+// customers converts customers with their addresses and groups: two statements for a page.
+func (s *Server) customers(ctx context.Context, cs []models.Customer) ([]api.Customer, error) {
+	ids := make([]string, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+	}
+	books, err := s.svc.AddressesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.svc.GroupsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Customer, len(cs))
+	for i, c := range cs {
+		out[i] = toAPICustomer(c)
+		out[i].Addresses = s.addresses(ctx, books[c.ID])
+		out[i].DefaultBillingAddress = nullable.NewNullNullable[api.Address]()
+		out[i].DefaultShippingAddress = nullable.NewNullNullable[api.Address]()
+		for _, a := range out[i].Addresses {
+			if a.IsDefaultBilling {
+				out[i].DefaultBillingAddress.Set(a)
+			}
+			if a.IsDefaultShipping {
+				out[i].DefaultShippingAddress.Set(a)
+			}
+		}
+		out[i].Groups = make([]api.CustomerGroupRef, len(groups[c.ID]))
+		for j, g := range groups[c.ID] {
+			out[i].Groups[j] = api.CustomerGroupRef{Id: g.ID, Name: g.Name}
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) customer(ctx context.Context, c models.Customer) (api.Customer, error) {
+	out, err := s.customers(ctx, []models.Customer{c})
+	if err != nil {
+		return api.Customer{}, err
+	}
+	return out[0], nil
 }

@@ -21,7 +21,9 @@ const (
 type Claims struct {
 	jwt.RegisteredClaims
 	// Stamp is a digest of the subject's security stamp at issue time; a changed stamp
-	// (password change, lock, deactivation) invalidates every earlier token.
+	// (password or email change, deactivation, sign-out everywhere) invalidates every earlier
+	// token. The automatic lockout after failed sign-ins does not: guessing wrong passwords
+	// must not sign the real user out.
 	Stamp string `json:"sst"`
 	// Session is the refresh-token family the token was issued with.
 	Session string `json:"sid,omitempty"`

@@ -103,7 +103,7 @@ func (r *reader) str(key, def string) string {
 }
 
 func (r *reader) int(key string, def int) int {
-	v := r.getenv(key)
+	v := strings.TrimSpace(r.getenv(key))
 	if v == "" {
 		return def
 	}
@@ -116,7 +116,7 @@ func (r *reader) int(key string, def int) int {
 }
 
 func (r *reader) duration(key string, def time.Duration) time.Duration {
-	v := r.getenv(key)
+	v := strings.TrimSpace(r.getenv(key))
 	if v == "" {
 		return def
 	}

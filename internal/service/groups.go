@@ -76,7 +76,9 @@ func (s *Service) ListCustomerGroups(ctx context.Context, actor auth.Principal, 
 	if err := q.Order("name_key, id").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return page, dbErr(err, "", "")
 	}
-	groupCursor := func(g *models.CustomerGroup) string { return encodeCursor(cursor{Sort: sort, Value: g.NameKey, ID: g.ID}) }
+	groupCursor := func(g *models.CustomerGroup) string {
+		return encodeCursor(cursor{Sort: sort, Value: g.NameKey, ID: g.ID})
+	}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.NextCursor = groupCursor(&rows[limit-1])

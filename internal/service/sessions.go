@@ -364,9 +364,12 @@ func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c
 		Status        string
 		Revoked       int
 	}
-	// One statement checks the subject, its stamp and the token's revocation.
-	err := s.db.Conn(ctx).Raw("SELECT security_stamp, status, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) AS revoked FROM "+table+" WHERE id = ?",
-		c.ID, c.Subject).Scan(&row).Error
+	// One statement checks the subject, its stamp, and whether the token or its session (the
+	// refresh-token family, which covers the tokens issued before a refresh) was revoked.
+	err := s.db.Conn(ctx).Raw("SELECT security_stamp, status, "+
+		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + "+
+		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked "+
+		"FROM "+table+" WHERE id = ?", c.ID, c.Session, c.Subject).Scan(&row).Error
 	if err != nil {
 		return auth.Principal{}, dbErr(err, "", "")
 	}
