@@ -22,8 +22,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if out.Extensions == nil {
 			out.Extensions = map[string]any{}
 		}
+		// gqlgen's own parse, validation and variable errors carry no cause; any other error
+		// that is not classified is a bug, not the caller's fault.
 		var ae *apperr.Error
-		if !errors.As(err, &ae) {
+		var gqlErr *gqlerror.Error
+		if !errors.As(err, &ae) && !(errors.As(err, &gqlErr) && gqlErr.Err == nil) {
+			ae = apperr.As(err)
+		}
+		if ae == nil {
 			if field, ok := variableField(out.Path); ok {
 				// A variable's value does not fit its type (an unknown enum value, say): the
 				// same field error REST reports for that input.

@@ -12,7 +12,11 @@ func (s *Server) RegisterCustomer(ctx context.Context, r api.RegisterCustomerReq
 	if err != nil {
 		return nil, err
 	}
-	return api.RegisterCustomer201JSONResponse{Customer: toAPICustomer(c)}, nil
+	out, err := s.customer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return api.RegisterCustomer201JSONResponse{Customer: out}, nil
 }
 
 // GenerateCustomerToken signs a customer in.

@@ -16,7 +16,8 @@ func (g *graphFace) Name() string { return "graphql" }
 
 const customerFields = `id email firstName middleName lastName prefix suffix fullName phone dateOfBirth gender taxVat
 	isSubscribed status isLocked lockedUntil emailVerified hasAccount onboardingStatus orderWebhookUrl externalId locale
-	metadata attributes { name value } failedLoginCount lastLoginAt erasedAt version createdAt updatedAt`
+	metadata attributes { name value } failedLoginCount lastLoginAt erasedAt version createdAt updatedAt
+	addresses { id } defaultBillingAddress { id } defaultShippingAddress { id } groups { id name }`
 
 const tokenFields = `token refreshToken tokenType expiresIn expiresAt`
 
@@ -151,7 +152,7 @@ func (g *graphFace) ListCustomers(token string, p api.ListCustomersParams) resul
 	if p.Cursor != nil {
 		vars["after"] = *p.Cursor
 	}
-	for k, v := range map[string]*string{"search": p.Search, "email": p.Email} {
+	for k, v := range map[string]*string{"search": p.Search, "email": p.Email, "groupId": p.GroupId} {
 		if v != nil {
 			filter[k] = *v
 		}

@@ -103,6 +103,9 @@ func (s *Service) GroupCustomerCounts(ctx context.Context, groupIDs []string) (m
 		return nil, dbErr(err, "", "")
 	}
 	out := make(map[string]int, len(groupIDs))
+	for _, id := range groupIDs {
+		out[id] = 0
+	}
 	for _, r := range rows {
 		out[r.GroupID] = r.N
 	}
