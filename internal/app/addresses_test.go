@@ -288,3 +288,25 @@ func TestCustomerGroupPages(t *testing.T) {
 }
 
 func fmtList(s []string) string { return fmt.Sprint(s) }
+
+// A group's customers are a connection in GraphQL (REST lists them with ?groupId=).
+func TestGroupCustomersConnection(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		f := &graphFace{e}
+		for i := range 3 {
+			f.Register(registration(fmt.Sprintf("member%d@example.com", i))).ok(t)
+		}
+		q := `query($id: ID!, $after: String) { customerGroup(id: $id) { name customerCount
+			customers(first: 2, after: $after) { totalCount nodes { email } pageInfo { hasNextPage endCursor } } } }`
+		g := graphql(t, e.url, e.admin, q, map[string]any{"id": db.GroupGeneral}, "customerGroup").ok(t)
+		conn := g["customers"].(map[string]any)
+		info := conn["pageInfo"].(map[string]any)
+		if g["customerCount"] != 3.0 || conn["totalCount"] != 3.0 || len(conn["nodes"].([]any)) != 2 || info["hasNextPage"] != true {
+			t.Fatalf("group = %v", g)
+		}
+		g = graphql(t, e.url, e.admin, q, map[string]any{"id": db.GroupGeneral, "after": info["endCursor"]}, "customerGroup").ok(t)
+		if n := len(g["customers"].(map[string]any)["nodes"].([]any)); n != 1 {
+			t.Fatalf("second page has %d customers", n)
+		}
+	})
+}
