@@ -26,6 +26,9 @@ type Config struct {
 	LogLevel             string
 	ShutdownTimeout      time.Duration
 	CompanyDefaultStatus string
+	SMTPURL              string
+	RateLimitPerEmail    int
+	RateLimitPerIP       int
 }
 
 // Load reads the environment through getenv (os.Getenv in production, a map in tests).
@@ -46,6 +49,9 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:             r.str("CLIENTELE_LOG_LEVEL", "info"),
 		ShutdownTimeout:      r.duration("CLIENTELE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		CompanyDefaultStatus: r.str("CLIENTELE_COMPANY_DEFAULT_STATUS", "ACTIVE"),
+		SMTPURL:              r.str("CLIENTELE_SMTP_URL", ""),
+		RateLimitPerEmail:    r.int("CLIENTELE_RATE_LIMIT_PER_EMAIL", 20),
+		RateLimitPerIP:       r.int("CLIENTELE_RATE_LIMIT_PER_IP", 300),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -64,9 +70,10 @@ func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
-		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword))
+		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
+		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP)
 }
 
 func mask(s string) string {

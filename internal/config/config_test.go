@@ -30,6 +30,8 @@ func TestDefaults(t *testing.T) {
 		LogLevel:             "info",
 		ShutdownTimeout:      15 * time.Second,
 		CompanyDefaultStatus: "ACTIVE",
+		RateLimitPerEmail:    20,
+		RateLimitPerIP:       300,
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)

@@ -108,7 +108,7 @@ func (s *Service) Register(ctx context.Context, actor auth.Principal, in Registe
 		return models.Customer{}, dbErr(err, "", "")
 	}
 	c.PasswordHash = &hash
-	return c, s.insertCustomer(ctx, actor, &c, nil)
+	return c, s.insertCustomer(ctx, actor, &c, nil, s.sendVerification)
 }
 
 // CreateCustomer is an admin creating a customer.
@@ -146,7 +146,11 @@ func (s *Service) CreateCustomer(ctx context.Context, actor auth.Principal, in C
 		}
 		c.PasswordHash = &hash
 	}
-	return c, s.insertCustomer(ctx, actor, &c, in.GroupIDs)
+	welcome := s.sendInvitation // without a password, the customer sets one from the invitation
+	if c.HasAccount() {
+		welcome = nil
+	}
+	return c, s.insertCustomer(ctx, actor, &c, in.GroupIDs, welcome)
 }
 
 func (s *Service) newCustomer(p Profile) models.Customer {
@@ -186,8 +190,10 @@ func (s *Service) newCustomer(p Profile) models.Customer {
 	return c
 }
 
-// insertCustomer stores a new customer in groupIDs (nil: General).
-func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *models.Customer, groupIDs []string) error {
+// insertCustomer stores a new customer in groupIDs (nil: General) and, in the same
+// transaction, queues its welcome message (nil: none).
+func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *models.Customer, groupIDs []string,
+	welcome func(context.Context, *models.Customer) error) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.db.Conn(ctx).Create(c).Error; err != nil {
 			return s.customerWriteErr(ctx, err, c)
@@ -198,6 +204,11 @@ func (s *Service) insertCustomer(ctx context.Context, actor auth.Principal, c *m
 		}
 		if actor.Kind == auth.Anonymous {
 			actor = auth.Principal{Kind: auth.Customer, ID: c.ID, RequestID: actor.RequestID, IP: actor.IP}
+		}
+		if welcome != nil {
+			if err := welcome(ctx, c); err != nil {
+				return err
+			}
 		}
 		changes := diff(nil, customerSnapshot(c))
 		changes["groupIds"] = *groups

@@ -437,6 +437,9 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 		if err := s.audit(ctx, actor, "customer.password_changed", "customer", c.ID, nil); err != nil {
 			return err
 		}
+		if err := s.queueMessage(ctx, c.Email, TemplatePasswordChanged, ""); err != nil {
+			return err
+		}
 		tok, err = s.issue(ctx, models.SubjectCustomer, c.ID, stamp, "")
 		return err
 	})
