@@ -180,6 +180,54 @@ func (e Gender) Valid() bool {
 	}
 }
 
+// Defines values for MessageStatus.
+const (
+	MessageStatusFailed MessageStatus = "FAILED"
+	MessageStatusQueued MessageStatus = "QUEUED"
+	MessageStatusSent   MessageStatus = "SENT"
+	MessageStatusStored MessageStatus = "STORED"
+)
+
+// Valid indicates whether the value is a known member of the MessageStatus enum.
+func (e MessageStatus) Valid() bool {
+	switch e {
+	case MessageStatusFailed:
+		return true
+	case MessageStatusQueued:
+		return true
+	case MessageStatusSent:
+		return true
+	case MessageStatusStored:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageTemplate.
+const (
+	MessageTemplateInvitation      MessageTemplate = "INVITATION"
+	MessageTemplatePasswordChanged MessageTemplate = "PASSWORD_CHANGED"
+	MessageTemplatePasswordReset   MessageTemplate = "PASSWORD_RESET"
+	MessageTemplateVerifyEmail     MessageTemplate = "VERIFY_EMAIL"
+)
+
+// Valid indicates whether the value is a known member of the MessageTemplate enum.
+func (e MessageTemplate) Valid() bool {
+	switch e {
+	case MessageTemplateInvitation:
+		return true
+	case MessageTemplatePasswordChanged:
+		return true
+	case MessageTemplatePasswordReset:
+		return true
+	case MessageTemplateVerifyEmail:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OnboardingStatus.
 const (
 	OnboardingStatusCompleted  OnboardingStatus = "COMPLETED"
@@ -217,6 +265,24 @@ func (e TokenTokenType) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AcceptInvitationInput defines model for AcceptInvitationInput.
+type AcceptInvitationInput struct {
+	// ConfirmPassword Must equal `password`.
+	ConfirmPassword string `json:"confirmPassword"`
+
+	// Password Must satisfy the password policy.
+	Password string `json:"password"`
+
+	// Token The one-time token from the INVITATION email.
+	Token string `json:"token"`
+}
+
+// AcceptedResult The request was accepted; the answer says nothing about whether the email exists.
+type AcceptedResult struct {
+	// Accepted Always true.
+	Accepted bool `json:"accepted"`
 }
 
 // Address A postal address in a customer's (or a company's) address book.
@@ -348,8 +414,30 @@ type Admin struct {
 	Version   int         `json:"version"`
 }
 
+// AdminList One page of admins.
+type AdminList struct {
+	Items []Admin `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of admins; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
 // AdminStatus An INACTIVE admin cannot sign in.
 type AdminStatus string
+
+// ApiTokenResult A new API token, shown only this once.
+type ApiTokenResult struct {
+	// Success True when the token was issued.
+	Success bool `json:"success"`
+
+	// Token The opaque API token (prefix `clt_`); send it as `Authorization: Bearer <token>`.
+	//
+	// Example: clt_Yk3n9QwLx2Rv7Tb5Mh8Jd4Fs1Gc6Pz0aEuKiWoNq
+	Token string `json:"token"`
+}
 
 // Attribute A custom `{name, value}` property.
 type Attribute struct {
@@ -398,6 +486,22 @@ type CountryRef struct {
 
 	// Name Example: United States
 	Name string `json:"name"`
+}
+
+// CreateAdminInput A new admin.
+type CreateAdminInput struct {
+	// Email Unique among admins (case-insensitive), stored lower-case.
+	Email string `json:"email"`
+	Name  string `json:"name"`
+
+	// Password Must satisfy the password policy.
+	Password string `json:"password"`
+
+	// RoleIds The admin's roles, by id; absent means none.
+	RoleIds *[]string `json:"roleIds,omitempty"`
+
+	// Status Defaults to ACTIVE.
+	Status *AdminStatus `json:"status,omitempty"`
 }
 
 // CreateCustomerGroupInput A new customer group, without customers.
@@ -449,6 +553,17 @@ type CreateCustomerInput struct {
 	Status *CustomerStatus `json:"status,omitempty"`
 	Suffix *string         `json:"suffix,omitempty"`
 	TaxVat *string         `json:"taxVat,omitempty"`
+}
+
+// CreateRoleInput A new admin role.
+type CreateRoleInput struct {
+	Description *string `json:"description,omitempty"`
+
+	// Name Unique (case-insensitive).
+	Name string `json:"name"`
+
+	// Permissions Permissions from the catalogue (`listPermissions`).
+	Permissions []string `json:"permissions"`
 }
 
 // Customer A person who can sign in.
@@ -676,6 +791,66 @@ type Health struct {
 	Status string `json:"status"`
 }
 
+// LockCustomerInput How long and why to lock a customer.
+type LockCustomerInput struct {
+	// Reason Why the customer is locked; kept in the audit trail.
+	//
+	// Example: Chargeback under investigation.
+	Reason *string `json:"reason,omitempty"`
+
+	// Until When the lock ends (must be in the future); absent means until `unlockCustomer`.
+	//
+	// Example: 2026-02-01T00:00:00Z
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// Message An email the service sent or would send. A body that carries a one-time token carries it
+// as `token=<TOKEN>` in a link under the service's public URL.
+type Message struct {
+	// Body The plain-text body.
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f80-7a8b-7c9d-8e0f-1a2b3c4d5e6f
+	Id string `json:"id"`
+
+	// SentAt When the message was handed to the SMTP server; null unless SENT.
+	SentAt nullable.Nullable[time.Time] `json:"sentAt"`
+
+	// Status QUEUED waits for the courier; SENT was handed to the SMTP server; FAILED could not be sent;
+	// STORED was kept without sending because no SMTP server is configured.
+	Status MessageStatus `json:"status"`
+
+	// Subject Example: Reset your password
+	Subject string `json:"subject"`
+
+	// Template Which email a message is.
+	Template MessageTemplate `json:"template"`
+
+	// To Example: jane.doe@example.com
+	To string `json:"to"`
+}
+
+// MessageList One page of messages, newest first.
+type MessageList struct {
+	Items []Message `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of messages matching the filters; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// MessageStatus QUEUED waits for the courier; SENT was handed to the SMTP server; FAILED could not be sent;
+// STORED was kept without sending because no SMTP server is configured.
+type MessageStatus string
+
+// MessageTemplate Which email a message is.
+type MessageTemplate string
+
 // Metadata Free-form JSON object for integrations.
 //
 // Example: {"source":"web"}
@@ -683,6 +858,22 @@ type Metadata map[string]interface{}
 
 // OnboardingStatus defines model for OnboardingStatus.
 type OnboardingStatus string
+
+// Permission An admin permission of the catalogue.
+type Permission struct {
+	// Description What the permission allows.
+	//
+	// Example: List and read customers and their address books.
+	Description string `json:"description"`
+
+	// Name Example: customers:read
+	Name string `json:"name"`
+}
+
+// PermissionList The admin permission catalogue.
+type PermissionList struct {
+	Items []Permission `json:"items"`
+}
 
 // Problem An error, as RFC 9457 problem details with a Clientele error `code`.
 type Problem struct {
@@ -777,6 +968,24 @@ type ReplaceAddressesInput struct {
 	Addresses []AddressInput `json:"addresses"`
 }
 
+// RequestPasswordResetInput defines model for RequestPasswordResetInput.
+type RequestPasswordResetInput struct {
+	// Email The customer's email (case-insensitive).
+	Email string `json:"email"`
+}
+
+// ResetPasswordInput defines model for ResetPasswordInput.
+type ResetPasswordInput struct {
+	// ConfirmPassword Must equal `newPassword`.
+	ConfirmPassword string `json:"confirmPassword"`
+
+	// NewPassword Must satisfy the password policy.
+	NewPassword string `json:"newPassword"`
+
+	// Token The one-time token from the PASSWORD_RESET email.
+	Token string `json:"token"`
+}
+
 // RevokeTokenInput defines model for RevokeTokenInput.
 type RevokeTokenInput struct {
 	// Everywhere Revoke every token of the subject, not only this session.
@@ -799,6 +1008,23 @@ type Role struct {
 	Permissions []string                  `json:"permissions"`
 	UpdatedAt   time.Time                 `json:"updatedAt"`
 	Version     int                       `json:"version"`
+}
+
+// RoleList One page of admin roles.
+type RoleList struct {
+	Items []Role `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of roles; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// SendVerifyEmailInput defines model for SendVerifyEmailInput.
+type SendVerifyEmailInput struct {
+	// Email The customer's email (case-insensitive).
+	Email string `json:"email"`
 }
 
 // Token An access token with its refresh token.
@@ -854,6 +1080,23 @@ type UpdateAddressInput struct {
 	// Type What an address may be used for.
 	Type  *AddressType              `json:"type,omitempty"`
 	VatId nullable.Nullable[string] `json:"vatId,omitempty"`
+}
+
+// UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; no admin field can be cleared,
+// so `null` is treated as absent.
+type UpdateAdminInput struct {
+	// Email Unique among admins (case-insensitive).
+	Email *string `json:"email,omitempty"`
+	Name  *string `json:"name,omitempty"`
+
+	// Password A new password; must satisfy the password policy.
+	Password *string `json:"password,omitempty"`
+
+	// RoleIds The admin's roles, by id; replaces all of them.
+	RoleIds *[]string `json:"roleIds,omitempty"`
+
+	// Status An INACTIVE admin cannot sign in.
+	Status *AdminStatus `json:"status,omitempty"`
 }
 
 // UpdateCustomerGroupInput JSON merge patch of a customer group. An absent field is unchanged; `null` clears
@@ -938,8 +1181,34 @@ type UpdateMeInput struct {
 	TaxVat          nullable.Nullable[string] `json:"taxVat,omitempty"`
 }
 
+// UpdateRoleInput JSON merge patch of an admin role. An absent field is unchanged; `null` clears
+// `description` and is treated as absent for the others.
+type UpdateRoleInput struct {
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// ExpectedVersion Apply the change only if the role is still at this `version` (PRECONDITION_FAILED otherwise); the body counterpart of `If-Match`.
+	//
+	// Example: 2
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+
+	// Name Unique (case-insensitive).
+	Name *string `json:"name,omitempty"`
+
+	// Permissions Permissions from the catalogue (`listPermissions`); replaces the whole list.
+	Permissions *[]string `json:"permissions,omitempty"`
+}
+
+// VerifyEmailInput defines model for VerifyEmailInput.
+type VerifyEmailInput struct {
+	// Token The one-time token from the VERIFY_EMAIL email.
+	Token string `json:"token"`
+}
+
 // AddressId defines model for AddressId.
 type AddressId = string
+
+// AdminId defines model for AdminId.
+type AdminId = string
 
 // CountryCode defines model for CountryCode.
 type CountryCode = string
@@ -956,8 +1225,14 @@ type CustomerId = string
 // CustomerIdInPath defines model for CustomerIdInPath.
 type CustomerIdInPath = string
 
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
 // Limit defines model for Limit.
 type Limit = int
+
+// RoleId defines model for RoleId.
+type RoleId = string
 
 // WithTotal defines model for WithTotal.
 type WithTotal = bool
@@ -983,6 +1258,9 @@ type Internal = Problem
 // NotFound An error, as RFC 9457 problem details with a Clientele error `code`.
 type NotFound = Problem
 
+// PreconditionFailed An error, as RFC 9457 problem details with a Clientele error `code`.
+type PreconditionFailed = Problem
+
 // RateLimited An error, as RFC 9457 problem details with a Clientele error `code`.
 type RateLimited = Problem
 
@@ -994,6 +1272,18 @@ type Unavailable = Problem
 
 // ValidationFailed An error, as RFC 9457 problem details with a Clientele error `code`.
 type ValidationFailed = Problem
+
+// ListAdminsParams defines parameters for ListAdmins.
+type ListAdminsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+}
 
 // ListCustomerGroupsParams defines parameters for ListCustomerGroups.
 type ListCustomerGroupsParams struct {
@@ -1040,6 +1330,53 @@ type ListCustomersParams struct {
 	Sort *CustomerSort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+
+	// To Only messages to this address (case-insensitive exact match).
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+
+	// Template Only messages of this template.
+	Template *MessageTemplate `form:"template,omitempty" json:"template,omitempty"`
+}
+
+// ListRolesParams defines parameters for ListRoles.
+type ListRolesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+}
+
+// UpdateRoleParams defines parameters for UpdateRole.
+type UpdateRoleParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET. When it
+	// does not match the current `version` the request is PRECONDITION_FAILED (412) and nothing
+	// changes. Omit it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateAdminJSONRequestBody defines body for CreateAdmin for application/json ContentType.
+type CreateAdminJSONRequestBody = CreateAdminInput
+
+// UpdateAdminJSONRequestBody defines body for UpdateAdmin for application/json ContentType.
+type UpdateAdminJSONRequestBody = UpdateAdminInput
+
+// UpdateAdminApplicationMergePatchPlusJSONRequestBody defines body for UpdateAdmin for application/merge-patch+json ContentType.
+type UpdateAdminApplicationMergePatchPlusJSONRequestBody = UpdateAdminInput
+
 // RevokeAdminTokenJSONRequestBody defines body for RevokeAdminToken for application/json ContentType.
 type RevokeAdminTokenJSONRequestBody = RevokeTokenInput
 
@@ -1052,11 +1389,26 @@ type RevokeCustomerTokenJSONRequestBody = RevokeTokenInput
 // GenerateCustomerTokenJSONRequestBody defines body for GenerateCustomerToken for application/json ContentType.
 type GenerateCustomerTokenJSONRequestBody = GenerateTokenInput
 
+// AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
+type AcceptInvitationJSONRequestBody = AcceptInvitationInput
+
+// RequestPasswordResetJSONRequestBody defines body for RequestPasswordReset for application/json ContentType.
+type RequestPasswordResetJSONRequestBody = RequestPasswordResetInput
+
+// ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
+type ResetPasswordJSONRequestBody = ResetPasswordInput
+
 // RefreshTokenJSONRequestBody defines body for RefreshToken for application/json ContentType.
 type RefreshTokenJSONRequestBody = RefreshTokenInput
 
 // RegisterCustomerJSONRequestBody defines body for RegisterCustomer for application/json ContentType.
 type RegisterCustomerJSONRequestBody = RegisterCustomerInput
+
+// VerifyEmailJSONRequestBody defines body for VerifyEmail for application/json ContentType.
+type VerifyEmailJSONRequestBody = VerifyEmailInput
+
+// SendVerifyEmailJSONRequestBody defines body for SendVerifyEmail for application/json ContentType.
+type SendVerifyEmailJSONRequestBody = SendVerifyEmailInput
 
 // CreateCustomerGroupJSONRequestBody defines body for CreateCustomerGroup for application/json ContentType.
 type CreateCustomerGroupJSONRequestBody = CreateCustomerGroupInput
@@ -1091,6 +1443,9 @@ type UpdateCustomerJSONRequestBody = UpdateCustomerInput
 // UpdateCustomerApplicationMergePatchPlusJSONRequestBody defines body for UpdateCustomer for application/merge-patch+json ContentType.
 type UpdateCustomerApplicationMergePatchPlusJSONRequestBody = UpdateCustomerInput
 
+// LockCustomerJSONRequestBody defines body for LockCustomer for application/json ContentType.
+type LockCustomerJSONRequestBody = LockCustomerInput
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UpdateMeInput
 
@@ -1108,6 +1463,15 @@ type UpdateMyAddressApplicationMergePatchPlusJSONRequestBody = UpdateAddressInpu
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = ChangePasswordInput
+
+// CreateRoleJSONRequestBody defines body for CreateRole for application/json ContentType.
+type CreateRoleJSONRequestBody = CreateRoleInput
+
+// UpdateRoleJSONRequestBody defines body for UpdateRole for application/json ContentType.
+type UpdateRoleJSONRequestBody = UpdateRoleInput
+
+// UpdateRoleApplicationMergePatchPlusJSONRequestBody defines body for UpdateRole for application/merge-patch+json ContentType.
+type UpdateRoleApplicationMergePatchPlusJSONRequestBody = UpdateRoleInput
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1203,6 +1567,104 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/admin/me (the `GetCurrentAdmin` operationId).
 	GetCurrentAdmin(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAdmins List admins
+	//
+	// Lists admins ordered by email, with keyset pagination. Requires `admins:read`. A `cursor`
+	// that does not decode is a BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/admins (the `ListAdmins` operationId).
+	ListAdmins(ctx context.Context, params *ListAdminsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAdminWithBody Create an admin
+	//
+	// Creates an admin who can sign in at once with the given password. The email must not
+	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Requires `admins:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+	CreateAdminWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAdmin Create an admin
+	//
+	// Creates an admin who can sign in at once with the given password. The email must not
+	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Requires `admins:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+	CreateAdmin(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAdmin Delete an admin
+	//
+	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
+	// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+	//
+	// Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
+	DeleteAdmin(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAdmin Get an admin
+	//
+	// Returns one admin with its roles and effective permissions, and its `version` as the
+	// `ETag`. Requires `admins:read`, except that an admin may always read itself.
+	//
+	// Corresponds with GET /v1/admins/{id} (the `GetAdmin` operationId).
+	GetAdmin(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAdminWithBody Update an admin
+	//
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+	// `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+	// be deactivated or lose the role. Requires `admins:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+	UpdateAdminWithBody(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAdmin Update an admin
+	//
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+	// `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+	// be deactivated or lose the role. Requires `admins:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+	UpdateAdmin(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
+	//
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+	// `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+	// be deactivated or lose the role. Requires `admins:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+	UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeAdminTokenWithBody Sign out an admin
 	//
@@ -1302,6 +1764,84 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
 	GenerateCustomerToken(ctx context.Context, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AcceptInvitationWithBody Accept an invitation
+	//
+	// Sets the first password of a customer created without one (by `createCustomer` or
+	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+	// password policy. Accepting also verifies the email. The customer is signed in with the
+	// returned Token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+	AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptInvitation Accept an invitation
+	//
+	// Sets the first password of a customer created without one (by `createCustomer` or
+	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+	// password policy. Accepting also verifies the email. The customer is signed in with the
+	// returned Token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+	AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestPasswordResetWithBody Request a password reset
+	//
+	// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+	// customer with this email. The answer is the same 202 whether or not the email belongs to a
+	// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+	// per client IP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestPasswordReset Request a password reset
+	//
+	// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+	// customer with this email. The answer is the same 202 whether or not the email belongs to a
+	// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+	// per client IP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+	RequestPasswordReset(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetPasswordWithBody Reset a password
+	//
+	// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+	// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+	// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+	// earlier access and refresh token of the customer stops working; the customer is signed in
+	// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+	ResetPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetPassword Reset a password
+	//
+	// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+	// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+	// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+	// earlier access and refresh token of the customer stops working; the customer is signed in
+	// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+	ResetPassword(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RefreshTokenWithBody Refresh an access token
 	//
 	// Exchanges a refresh token (customer or admin) for a new access token and a new refresh
@@ -1349,6 +1889,54 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
 	RegisterCustomer(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyEmailWithBody Verify an email address
+	//
+	// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+	// returns the customer. A token that is unknown, expired or already used is
+	// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+	// has. Rate-limited per client IP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+	VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyEmail Verify an email address
+	//
+	// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+	// returns the customer. A token that is unknown, expired or already used is
+	// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+	// has. Rate-limited per client IP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+	VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendVerifyEmailWithBody Send an email verification link
+	//
+	// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+	// to the customer with this email, unless the email is already verified. The answer is the
+	// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+	// client IP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+	SendVerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendVerifyEmail Send an email verification link
+	//
+	// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+	// to the customer with this email, unless the email is already verified. The answer is the
+	// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+	// client IP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+	SendVerifyEmail(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCountries List countries
 	//
@@ -1671,6 +2259,41 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// LockCustomerWithBody Lock a customer
+	//
+	// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+	// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+	// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+	// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+	// omitted. Requires `customers:lock`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+	LockCustomerWithBody(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LockCustomer Lock a customer
+	//
+	// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+	// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+	// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+	// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+	// omitted. Requires `customers:lock`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+	LockCustomer(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlockCustomer Unlock a customer
+	//
+	// Lifts a lock, whether set by an admin or by too many failed sign-ins, and resets the
+	// failed sign-in count. Unlocking a customer that is not locked changes nothing. Requires
+	// `customers:lock`.
+	//
+	// Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
+	UnlockCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMe Get my account
 	//
 	// Returns the customer the access token belongs to.
@@ -1801,6 +2424,17 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
 	UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RegenerateCustomerToken Regenerate my API token
+	//
+	// Issues a long-lived opaque API token (prefix `clt_`) for integrations. It is accepted as
+	// `Authorization: Bearer <token>` wherever a customer token is (the `customerAuth`
+	// operations). A customer has at most one active API token: regenerating revokes the
+	// previous one. Any security event (a password or email change, a lock, signing out
+	// everywhere) revokes it too. The token is stored hashed and shown only in this answer.
+	//
+	// Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
+	RegenerateCustomerToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ChangeMyPasswordWithBody Change my password
 	//
 	// Changes the signed-in customer's password. `currentPassword` must be the current password
@@ -1826,6 +2460,115 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
 	ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMessages List messages
+	//
+	// Lists the emails the service sent or would send (the courier's outbox), newest first,
+	// with keyset pagination. Requires `messages:read`. A `cursor` that does not decode is a
+	// BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+	ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPermissions List admin permissions
+	//
+	// The catalogue of admin permissions a role may hold, with what each allows. Requires `admins:read`.
+	//
+	// Corresponds with GET /v1/permissions (the `ListPermissions` operationId).
+	ListPermissions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRoles List roles
+	//
+	// Lists admin roles ordered by name, with keyset pagination. Requires `admins:read`. A
+	// `cursor` that does not decode is a BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/roles (the `ListRoles` operationId).
+	ListRoles(ctx context.Context, params *ListRolesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRoleWithBody Create a role
+	//
+	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+	CreateRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRole Create a role
+	//
+	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+	CreateRole(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteRole Delete a role
+	//
+	// Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
+	// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+	//
+	// Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
+	DeleteRole(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRole Get a role
+	//
+	// Returns one admin role, with its `version` as the `ETag`. Requires `admins:read`.
+	//
+	// Corresponds with GET /v1/roles/{id} (the `GetRole` operationId).
+	GetRole(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRoleWithBody Update a role
+	//
+	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+	// or an `expectedVersion`, the update is applied only if the role's `version` still
+	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+	// Requires `roles:write`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+	UpdateRoleWithBody(ctx context.Context, id RoleId, params *UpdateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRole Update a role
+	//
+	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+	// or an `expectedVersion`, the update is applied only if the role's `version` still
+	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+	// Requires `roles:write`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+	UpdateRole(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRoleWithApplicationMergePatchPlusJSONBody Update a role
+	//
+	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+	// or an `expectedVersion`, the update is applied only if the role's `version` still
+	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+	// Requires `roles:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+	UpdateRoleWithApplicationMergePatchPlusJSONBody(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetHealth Liveness probe
@@ -1869,6 +2612,184 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 // Corresponds with GET /v1/admin/me (the `GetCurrentAdmin` operationId).
 func (c *Client) GetCurrentAdmin(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCurrentAdminRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAdmins List admins
+//
+// Lists admins ordered by email, with keyset pagination. Requires `admins:read`. A `cursor`
+// that does not decode is a BAD_REQUEST.
+//
+// Corresponds with GET /v1/admins (the `ListAdmins` operationId).
+func (c *Client) ListAdmins(ctx context.Context, params *ListAdminsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAdminsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAdminWithBody Create an admin
+//
+// Creates an admin who can sign in at once with the given password. The email must not
+// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Requires `admins:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+func (c *Client) CreateAdminWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAdminRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAdmin Create an admin
+//
+// Creates an admin who can sign in at once with the given password. The email must not
+// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Requires `admins:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+func (c *Client) CreateAdmin(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAdminRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAdmin Delete an admin
+//
+// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
+// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+//
+// Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
+func (c *Client) DeleteAdmin(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAdminRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAdmin Get an admin
+//
+// Returns one admin with its roles and effective permissions, and its `version` as the
+// `ETag`. Requires `admins:read`, except that an admin may always read itself.
+//
+// Corresponds with GET /v1/admins/{id} (the `GetAdmin` operationId).
+func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAdminRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAdminWithBody Update an admin
+//
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+// `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+// be deactivated or lose the role. Requires `admins:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAdminRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAdmin Update an admin
+//
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+// `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+// be deactivated or lose the role. Requires `admins:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAdminRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
+//
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+// `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+// be deactivated or lose the role. Requires `admins:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+func (c *Client) UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2057,6 +2978,144 @@ func (c *Client) GenerateCustomerToken(ctx context.Context, body GenerateCustome
 	return c.Client.Do(req)
 }
 
+// AcceptInvitationWithBody Accept an invitation
+//
+// Sets the first password of a customer created without one (by `createCustomer` or
+// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+// password policy. Accepting also verifies the email. The customer is signed in with the
+// returned Token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptInvitation Accept an invitation
+//
+// Sets the first password of a customer created without one (by `createCustomer` or
+// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+// password policy. Accepting also verifies the email. The customer is signed in with the
+// returned Token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestPasswordResetWithBody Request a password reset
+//
+// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+// customer with this email. The answer is the same 202 whether or not the email belongs to a
+// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+// per client IP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+func (c *Client) RequestPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPasswordResetRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestPasswordReset Request a password reset
+//
+// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+// customer with this email. The answer is the same 202 whether or not the email belongs to a
+// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+// per client IP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+func (c *Client) RequestPasswordReset(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPasswordResetRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetPasswordWithBody Reset a password
+//
+// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+// earlier access and refresh token of the customer stops working; the customer is signed in
+// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+func (c *Client) ResetPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetPassword Reset a password
+//
+// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+// earlier access and refresh token of the customer stops working; the customer is signed in
+// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RefreshTokenWithBody Refresh an access token
 //
 // Exchanges a refresh token (customer or admin) for a new access token and a new refresh
@@ -2135,6 +3194,94 @@ func (c *Client) RegisterCustomerWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
 func (c *Client) RegisterCustomer(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegisterCustomerRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyEmailWithBody Verify an email address
+//
+// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+// returns the customer. A token that is unknown, expired or already used is
+// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+// has. Rate-limited per client IP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyEmail Verify an email address
+//
+// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+// returns the customer. A token that is unknown, expired or already used is
+// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+// has. Rate-limited per client IP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendVerifyEmailWithBody Send an email verification link
+//
+// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+// to the customer with this email, unless the email is already verified. The answer is the
+// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+// client IP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+func (c *Client) SendVerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendVerifyEmailRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendVerifyEmail Send an email verification link
+//
+// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+// to the customer with this email, unless the email is already verified. The answer is the
+// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+// client IP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+func (c *Client) SendVerifyEmail(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendVerifyEmailRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2756,6 +3903,71 @@ func (c *Client) UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context
 	return c.Client.Do(req)
 }
 
+// LockCustomerWithBody Lock a customer
+//
+// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+// omitted. Requires `customers:lock`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+func (c *Client) LockCustomerWithBody(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLockCustomerRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LockCustomer Lock a customer
+//
+// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+// omitted. Requires `customers:lock`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+func (c *Client) LockCustomer(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLockCustomerRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlockCustomer Unlock a customer
+//
+// Lifts a lock, whether set by an admin or by too many failed sign-ins, and resets the
+// failed sign-in count. Unlocking a customer that is not locked changes nothing. Requires
+// `customers:lock`.
+//
+// Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
+func (c *Client) UnlockCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlockCustomerRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetMe Get my account
 //
 // Returns the customer the access token belongs to.
@@ -2996,6 +4208,27 @@ func (c *Client) UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx contex
 	return c.Client.Do(req)
 }
 
+// RegenerateCustomerToken Regenerate my API token
+//
+// Issues a long-lived opaque API token (prefix `clt_`) for integrations. It is accepted as
+// `Authorization: Bearer <token>` wherever a customer token is (the `customerAuth`
+// operations). A customer has at most one active API token: regenerating revokes the
+// previous one. Any security event (a password or email change, a lock, signing out
+// everywhere) revokes it too. The token is stored hashed and shown only in this answer.
+//
+// Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
+func (c *Client) RegenerateCustomerToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegenerateCustomerTokenRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ChangeMyPasswordWithBody Change my password
 //
 // Changes the signed-in customer's password. `currentPassword` must be the current password
@@ -3032,6 +4265,215 @@ func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
 func (c *Client) ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeMyPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMessages List messages
+//
+// Lists the emails the service sent or would send (the courier's outbox), newest first,
+// with keyset pagination. Requires `messages:read`. A `cursor` that does not decode is a
+// BAD_REQUEST.
+//
+// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+func (c *Client) ListMessages(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPermissions List admin permissions
+//
+// The catalogue of admin permissions a role may hold, with what each allows. Requires `admins:read`.
+//
+// Corresponds with GET /v1/permissions (the `ListPermissions` operationId).
+func (c *Client) ListPermissions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPermissionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRoles List roles
+//
+// Lists admin roles ordered by name, with keyset pagination. Requires `admins:read`. A
+// `cursor` that does not decode is a BAD_REQUEST.
+//
+// Corresponds with GET /v1/roles (the `ListRoles` operationId).
+func (c *Client) ListRoles(ctx context.Context, params *ListRolesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRolesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRoleWithBody Create a role
+//
+// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+func (c *Client) CreateRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRoleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRole Create a role
+//
+// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+func (c *Client) CreateRole(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRoleRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteRole Delete a role
+//
+// Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
+// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+//
+// Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
+func (c *Client) DeleteRole(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteRoleRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRole Get a role
+//
+// Returns one admin role, with its `version` as the `ETag`. Requires `admins:read`.
+//
+// Corresponds with GET /v1/roles/{id} (the `GetRole` operationId).
+func (c *Client) GetRole(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRoleRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRoleWithBody Update a role
+//
+// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+// `description` and is ignored for the others. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+// or an `expectedVersion`, the update is applied only if the role's `version` still
+// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+// Requires `roles:write`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+func (c *Client) UpdateRoleWithBody(ctx context.Context, id RoleId, params *UpdateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRoleRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRole Update a role
+//
+// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+// `description` and is ignored for the others. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+// or an `expectedVersion`, the update is applied only if the role's `version` still
+// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+// Requires `roles:write`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+func (c *Client) UpdateRole(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRoleRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRoleWithApplicationMergePatchPlusJSONBody Update a role
+//
+// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+// `description` and is ignored for the others. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+// or an `expectedVersion`, the update is applied only if the role's `version` still
+// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+// Requires `roles:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+func (c *Client) UpdateRoleWithApplicationMergePatchPlusJSONBody(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRoleRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3119,6 +4561,250 @@ func NewGetCurrentAdminRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListAdminsRequest constructs an http.Request for the ListAdmins method
+func NewListAdminsRequest(server string, params *ListAdminsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admins")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAdminRequest calls the generic CreateAdmin builder with application/json body
+func NewCreateAdminRequest(server string, body CreateAdminJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAdminRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateAdminRequestWithBody constructs an http.Request for the CreateAdmin method, with any body, and a specified content type
+func NewCreateAdminRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admins")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAdminRequest constructs an http.Request for the DeleteAdmin method
+func NewDeleteAdminRequest(server string, id AdminId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAdminRequest constructs an http.Request for the GetAdmin method
+func NewGetAdminRequest(server string, id AdminId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAdminRequest calls the generic UpdateAdmin builder with application/json body
+func NewUpdateAdminRequest(server string, id AdminId, body UpdateAdminJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAdminRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateAdmin builder with application/merge-patch+json body
+func NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody(server string, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAdminRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateAdminRequestWithBody constructs an http.Request for the UpdateAdmin method, with any body, and a specified content type
+func NewUpdateAdminRequestWithBody(server string, id AdminId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admins/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3283,6 +4969,126 @@ func NewGenerateCustomerTokenRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
+func NewAcceptInvitationRequest(server string, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAcceptInvitationRequestWithBody constructs an http.Request for the AcceptInvitation method, with any body, and a specified content type
+func NewAcceptInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/invitations/accept")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRequestPasswordResetRequest calls the generic RequestPasswordReset builder with application/json body
+func NewRequestPasswordResetRequest(server string, body RequestPasswordResetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestPasswordResetRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRequestPasswordResetRequestWithBody constructs an http.Request for the RequestPasswordReset method, with any body, and a specified content type
+func NewRequestPasswordResetRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/password-reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetPasswordRequest calls the generic ResetPassword builder with application/json body
+func NewResetPasswordRequest(server string, body ResetPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResetPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewResetPasswordRequestWithBody constructs an http.Request for the ResetPassword method, with any body, and a specified content type
+func NewResetPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/password-reset/confirm")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRefreshTokenRequest calls the generic RefreshToken builder with application/json body
 func NewRefreshTokenRequest(server string, body RefreshTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3344,6 +5150,86 @@ func NewRegisterCustomerRequestWithBody(server string, contentType string, body 
 	}
 
 	operationPath := fmt.Sprintf("/v1/auth/register")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyEmailRequest calls the generic VerifyEmail builder with application/json body
+func NewVerifyEmailRequest(server string, body VerifyEmailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyEmailRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyEmailRequestWithBody constructs an http.Request for the VerifyEmail method, with any body, and a specified content type
+func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/verify-email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendVerifyEmailRequest calls the generic SendVerifyEmail builder with application/json body
+func NewSendVerifyEmailRequest(server string, body SendVerifyEmailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendVerifyEmailRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendVerifyEmailRequestWithBody constructs an http.Request for the SendVerifyEmail method, with any body, and a specified content type
+func NewSendVerifyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/verify-email/send")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4270,6 +6156,87 @@ func NewUpdateCustomerRequestWithBody(server string, id CustomerId, contentType 
 	return req, nil
 }
 
+// NewLockCustomerRequest calls the generic LockCustomer builder with application/json body
+func NewLockCustomerRequest(server string, id CustomerId, body LockCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLockCustomerRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewLockCustomerRequestWithBody constructs an http.Request for the LockCustomer method, with any body, and a specified content type
+func NewLockCustomerRequestWithBody(server string, id CustomerId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/lock", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnlockCustomerRequest constructs an http.Request for the UnlockCustomer method
+func NewUnlockCustomerRequest(server string, id CustomerId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/unlock", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetMeRequest constructs an http.Request for the GetMe method
 func NewGetMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -4507,6 +6474,33 @@ func NewUpdateMyAddressRequestWithBody(server string, id AddressId, contentType 
 	return req, nil
 }
 
+// NewRegenerateCustomerTokenRequest constructs an http.Request for the RegenerateCustomerToken method
+func NewRegenerateCustomerTokenRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/api-token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewChangeMyPasswordRequest calls the generic ChangeMyPassword builder with application/json body
 func NewChangeMyPasswordRequest(server string, body ChangeMyPasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4543,6 +6537,394 @@ func NewChangeMyPasswordRequestWithBody(server string, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMessagesRequest constructs an http.Request for the ListMessages method
+func NewListMessagesRequest(server string, params *ListMessagesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Template != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "template", *params.Template, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPermissionsRequest constructs an http.Request for the ListPermissions method
+func NewListPermissionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/permissions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRolesRequest constructs an http.Request for the ListRoles method
+func NewListRolesRequest(server string, params *ListRolesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/roles")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateRoleRequest calls the generic CreateRole builder with application/json body
+func NewCreateRoleRequest(server string, body CreateRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRoleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateRoleRequestWithBody constructs an http.Request for the CreateRole method, with any body, and a specified content type
+func NewCreateRoleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/roles")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteRoleRequest constructs an http.Request for the DeleteRole method
+func NewDeleteRoleRequest(server string, id RoleId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/roles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetRoleRequest constructs an http.Request for the GetRole method
+func NewGetRoleRequest(server string, id RoleId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/roles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateRoleRequest calls the generic UpdateRole builder with application/json body
+func NewUpdateRoleRequest(server string, id RoleId, params *UpdateRoleParams, body UpdateRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRoleRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateRoleRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateRole builder with application/merge-patch+json body
+func NewUpdateRoleRequestWithApplicationMergePatchPlusJSONBody(server string, id RoleId, params *UpdateRoleParams, body UpdateRoleApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRoleRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateRoleRequestWithBody constructs an http.Request for the UpdateRole method, with any body, and a specified content type
+func NewUpdateRoleRequestWithBody(server string, id RoleId, params *UpdateRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/roles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -4617,6 +6999,110 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/admin/me (the `GetCurrentAdmin` operationId).
 	GetCurrentAdminWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCurrentAdminResponse, error)
+
+	// ListAdminsWithResponse List admins
+	//
+	// Lists admins ordered by email, with keyset pagination. Requires `admins:read`. A `cursor`
+	// that does not decode is a BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admins (the `ListAdmins` operationId).
+	ListAdminsWithResponse(ctx context.Context, params *ListAdminsParams, reqEditors ...RequestEditorFn) (*ListAdminsResponse, error)
+
+	// CreateAdminWithBodyWithResponse Create an admin
+	//
+	// Creates an admin who can sign in at once with the given password. The email must not
+	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Requires `admins:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+	CreateAdminWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error)
+
+	// CreateAdminWithResponse Create an admin
+	//
+	// Creates an admin who can sign in at once with the given password. The email must not
+	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Requires `admins:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+	CreateAdminWithResponse(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error)
+
+	// DeleteAdminWithResponse Delete an admin
+	//
+	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
+	// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
+	DeleteAdminWithResponse(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*DeleteAdminResponse, error)
+
+	// GetAdminWithResponse Get an admin
+	//
+	// Returns one admin with its roles and effective permissions, and its `version` as the
+	// `ETag`. Requires `admins:read`, except that an admin may always read itself.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admins/{id} (the `GetAdmin` operationId).
+	GetAdminWithResponse(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*GetAdminResponse, error)
+
+	// UpdateAdminWithBodyWithResponse Update an admin
+	//
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+	// `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+	// be deactivated or lose the role. Requires `admins:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+	UpdateAdminWithBodyWithResponse(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
+
+	// UpdateAdminWithResponse Update an admin
+	//
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+	// `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+	// be deactivated or lose the role. Requires `admins:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+	UpdateAdminWithResponse(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
+
+	// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
+	//
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+	// `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+	// be deactivated or lose the role. Requires `admins:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+	UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
 
 	// RevokeAdminTokenWithBodyWithResponse Sign out an admin
 	//
@@ -4716,6 +7202,84 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
 	GenerateCustomerTokenWithResponse(ctx context.Context, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error)
 
+	// AcceptInvitationWithBodyWithResponse Accept an invitation
+	//
+	// Sets the first password of a customer created without one (by `createCustomer` or
+	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+	// password policy. Accepting also verifies the email. The customer is signed in with the
+	// returned Token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+	AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// AcceptInvitationWithResponse Accept an invitation
+	//
+	// Sets the first password of a customer created without one (by `createCustomer` or
+	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+	// password policy. Accepting also verifies the email. The customer is signed in with the
+	// returned Token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+	AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// RequestPasswordResetWithBodyWithResponse Request a password reset
+	//
+	// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+	// customer with this email. The answer is the same 202 whether or not the email belongs to a
+	// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+	// per client IP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
+
+	// RequestPasswordResetWithResponse Request a password reset
+	//
+	// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+	// customer with this email. The answer is the same 202 whether or not the email belongs to a
+	// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+	// per client IP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithResponse(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
+
+	// ResetPasswordWithBodyWithResponse Reset a password
+	//
+	// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+	// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+	// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+	// earlier access and refresh token of the customer stops working; the customer is signed in
+	// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+	ResetPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
+
+	// ResetPasswordWithResponse Reset a password
+	//
+	// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+	// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+	// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+	// earlier access and refresh token of the customer stops working; the customer is signed in
+	// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+	ResetPasswordWithResponse(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
+
 	// RefreshTokenWithBodyWithResponse Refresh an access token
 	//
 	// Exchanges a refresh token (customer or admin) for a new access token and a new refresh
@@ -4763,6 +7327,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
 	RegisterCustomerWithResponse(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error)
+
+	// VerifyEmailWithBodyWithResponse Verify an email address
+	//
+	// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+	// returns the customer. A token that is unknown, expired or already used is
+	// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+	// has. Rate-limited per client IP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+	VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+
+	// VerifyEmailWithResponse Verify an email address
+	//
+	// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+	// returns the customer. A token that is unknown, expired or already used is
+	// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+	// has. Rate-limited per client IP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+	VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+
+	// SendVerifyEmailWithBodyWithResponse Send an email verification link
+	//
+	// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+	// to the customer with this email, unless the email is already verified. The answer is the
+	// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+	// client IP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+	SendVerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
+
+	// SendVerifyEmailWithResponse Send an email verification link
+	//
+	// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+	// to the customer with this email, unless the email is already verified. The answer is the
+	// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+	// client IP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+	SendVerifyEmailWithResponse(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
 
 	// ListCountriesWithResponse List countries
 	//
@@ -5105,6 +7717,43 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
 
+	// LockCustomerWithBodyWithResponse Lock a customer
+	//
+	// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+	// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+	// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+	// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+	// omitted. Requires `customers:lock`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+	LockCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error)
+
+	// LockCustomerWithResponse Lock a customer
+	//
+	// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+	// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+	// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+	// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+	// omitted. Requires `customers:lock`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+	LockCustomerWithResponse(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error)
+
+	// UnlockCustomerWithResponse Unlock a customer
+	//
+	// Lifts a lock, whether set by an admin or by too many failed sign-ins, and resets the
+	// failed sign-in count. Unlocking a customer that is not locked changes nothing. Requires
+	// `customers:lock`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
+	UnlockCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*UnlockCustomerResponse, error)
+
 	// GetMeWithResponse Get my account
 	//
 	// Returns the customer the access token belongs to.
@@ -5241,6 +7890,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
 	UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
 
+	// RegenerateCustomerTokenWithResponse Regenerate my API token
+	//
+	// Issues a long-lived opaque API token (prefix `clt_`) for integrations. It is accepted as
+	// `Authorization: Bearer <token>` wherever a customer token is (the `customerAuth`
+	// operations). A customer has at most one active API token: regenerating revokes the
+	// previous one. Any security event (a password or email change, a lock, signing out
+	// everywhere) revokes it too. The token is stored hashed and shown only in this answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
+	RegenerateCustomerTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegenerateCustomerTokenResponse, error)
+
 	// ChangeMyPasswordWithBodyWithResponse Change my password
 	//
 	// Changes the signed-in customer's password. `currentPassword` must be the current password
@@ -5266,6 +7928,125 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
 	ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
+
+	// ListMessagesWithResponse List messages
+	//
+	// Lists the emails the service sent or would send (the courier's outbox), newest first,
+	// with keyset pagination. Requires `messages:read`. A `cursor` that does not decode is a
+	// BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+	ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+
+	// ListPermissionsWithResponse List admin permissions
+	//
+	// The catalogue of admin permissions a role may hold, with what each allows. Requires `admins:read`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/permissions (the `ListPermissions` operationId).
+	ListPermissionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPermissionsResponse, error)
+
+	// ListRolesWithResponse List roles
+	//
+	// Lists admin roles ordered by name, with keyset pagination. Requires `admins:read`. A
+	// `cursor` that does not decode is a BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/roles (the `ListRoles` operationId).
+	ListRolesWithResponse(ctx context.Context, params *ListRolesParams, reqEditors ...RequestEditorFn) (*ListRolesResponse, error)
+
+	// CreateRoleWithBodyWithResponse Create a role
+	//
+	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+	CreateRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error)
+
+	// CreateRoleWithResponse Create a role
+	//
+	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+	CreateRoleWithResponse(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error)
+
+	// DeleteRoleWithResponse Delete a role
+	//
+	// Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
+	// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
+	DeleteRoleWithResponse(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*DeleteRoleResponse, error)
+
+	// GetRoleWithResponse Get a role
+	//
+	// Returns one admin role, with its `version` as the `ETag`. Requires `admins:read`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/roles/{id} (the `GetRole` operationId).
+	GetRoleWithResponse(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*GetRoleResponse, error)
+
+	// UpdateRoleWithBodyWithResponse Update a role
+	//
+	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+	// or an `expectedVersion`, the update is applied only if the role's `version` still
+	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+	// Requires `roles:write`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+	UpdateRoleWithBodyWithResponse(ctx context.Context, id RoleId, params *UpdateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoleResponse, error)
+
+	// UpdateRoleWithResponse Update a role
+	//
+	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+	// or an `expectedVersion`, the update is applied only if the role's `version` still
+	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+	// Requires `roles:write`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+	UpdateRoleWithResponse(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoleResponse, error)
+
+	// UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a role
+	//
+	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+	// or an `expectedVersion`, the update is applied only if the role's `version` still
+	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+	// Requires `roles:write`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+	UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoleResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -5434,6 +8215,407 @@ func (r GetCurrentAdminResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCurrentAdminResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAdminsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAdminsResponse) GetJSON200() *AdminList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAdminsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAdminsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAdminsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAdminsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAdminsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAdminsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAdminsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAdminsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateAdminResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Admin
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAdminResponse) GetJSON201() *Admin {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAdminResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAdminResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAdminResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAdminResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAdminResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAdminResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAdminResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAdminResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAdminResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAdminResponse200Headers the declared response headers of an HTTP 200 response for GetAdmin
+type GetAdminResponse200Headers struct {
+	ETag string
+}
+
+type GetAdminResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Admin
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAdminResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAdminResponse) GetJSON200() *Admin {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAdminResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAdminResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAdminResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAdminResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAdminResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAdminResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAdminResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAdminResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAdminResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateAdminResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Admin
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAdminResponse) GetJSON200() *Admin {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAdminResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAdminResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAdminResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAdminResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5765,6 +8947,220 @@ func (r GenerateCustomerTokenResponse) ContentType() string {
 	return ""
 }
 
+type AcceptInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Token
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptInvitationResponse) GetJSON200() *Token {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RequestPasswordResetResponse429Headers the declared response headers of an HTTP 429 response for RequestPasswordReset
+type RequestPasswordResetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RequestPasswordResetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *AcceptedResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestPasswordResetResponse429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RequestPasswordResetResponse) GetJSON202() *AcceptedResult {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestPasswordResetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestPasswordResetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestPasswordResetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestPasswordResetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResetPasswordResponse429Headers the declared response headers of an HTTP 429 response for ResetPassword
+type ResetPasswordResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ResetPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Token
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ResetPasswordResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetPasswordResponse) GetJSON200() *Token {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RefreshTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5911,6 +9307,158 @@ func (r RegisterCustomerResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RegisterCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyEmailResponse429Headers the declared response headers of an HTTP 429 response for VerifyEmail
+type VerifyEmailResponse429Headers struct {
+	RetryAfter *int
+}
+
+type VerifyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifyEmailResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyEmailResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendVerifyEmailResponse429Headers the declared response headers of an HTTP 429 response for SendVerifyEmail
+type SendVerifyEmailResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SendVerifyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *AcceptedResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendVerifyEmailResponse429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r SendVerifyEmailResponse) GetJSON202() *AcceptedResult {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendVerifyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendVerifyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendVerifyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendVerifyEmailResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7285,6 +10833,165 @@ func (r UpdateCustomerResponse) ContentType() string {
 	return ""
 }
 
+type LockCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LockCustomerResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LockCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LockCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LockCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LockCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnlockCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnlockCustomerResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlockCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlockCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlockCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlockCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7692,6 +11399,68 @@ func (r UpdateMyAddressResponse) ContentType() string {
 	return ""
 }
 
+type RegenerateCustomerTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiTokenResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RegenerateCustomerTokenResponse) GetJSON200() *ApiTokenResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RegenerateCustomerTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegenerateCustomerTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegenerateCustomerTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegenerateCustomerTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ChangeMyPasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7761,6 +11530,552 @@ func (r ChangeMyPasswordResponse) ContentType() string {
 	return ""
 }
 
+type ListMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessageList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessagesResponse) GetJSON200() *MessageList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPermissionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PermissionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPermissionsResponse) GetJSON200() *PermissionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPermissionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPermissionsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPermissionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPermissionsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPermissionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPermissionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPermissionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPermissionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRolesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RoleList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRolesResponse) GetJSON200() *RoleList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRolesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRolesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRolesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListRolesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRolesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRolesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRolesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRolesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Role
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateRoleResponse) GetJSON201() *Role {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetRoleResponse200Headers the declared response headers of an HTTP 200 response for GetRole
+type GetRoleResponse200Headers struct {
+	ETag string
+}
+
+type GetRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Role
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRoleResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRoleResponse) GetJSON200() *Role {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRoleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Role
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRoleResponse) GetJSON200() *Role {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetHealthWithResponse Liveness probe
 //
 // Answers 200 as long as the process is serving HTTP. Does not touch the database.
@@ -7804,6 +12119,158 @@ func (c *ClientWithResponses) GetCurrentAdminWithResponse(ctx context.Context, r
 		return nil, err
 	}
 	return ParseGetCurrentAdminResponse(rsp)
+}
+
+// ListAdminsWithResponse List admins
+//
+// Lists admins ordered by email, with keyset pagination. Requires `admins:read`. A `cursor`
+// that does not decode is a BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admins (the `ListAdmins` operationId).
+func (c *ClientWithResponses) ListAdminsWithResponse(ctx context.Context, params *ListAdminsParams, reqEditors ...RequestEditorFn) (*ListAdminsResponse, error) {
+	rsp, err := c.ListAdmins(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAdminsResponse(rsp)
+}
+
+// CreateAdminWithBodyWithResponse Create an admin
+//
+// Creates an admin who can sign in at once with the given password. The email must not
+// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Requires `admins:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+func (c *ClientWithResponses) CreateAdminWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error) {
+	rsp, err := c.CreateAdminWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAdminResponse(rsp)
+}
+
+// CreateAdminWithResponse Create an admin
+//
+// Creates an admin who can sign in at once with the given password. The email must not
+// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
+// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
+// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Requires `admins:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
+func (c *ClientWithResponses) CreateAdminWithResponse(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error) {
+	rsp, err := c.CreateAdmin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAdminResponse(rsp)
+}
+
+// DeleteAdminWithResponse Delete an admin
+//
+// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
+// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
+func (c *ClientWithResponses) DeleteAdminWithResponse(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*DeleteAdminResponse, error) {
+	rsp, err := c.DeleteAdmin(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAdminResponse(rsp)
+}
+
+// GetAdminWithResponse Get an admin
+//
+// Returns one admin with its roles and effective permissions, and its `version` as the
+// `ETag`. Requires `admins:read`, except that an admin may always read itself.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admins/{id} (the `GetAdmin` operationId).
+func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*GetAdminResponse, error) {
+	rsp, err := c.GetAdmin(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAdminResponse(rsp)
+}
+
+// UpdateAdminWithBodyWithResponse Update an admin
+//
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+// `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+// be deactivated or lose the role. Requires `admins:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
+	rsp, err := c.UpdateAdminWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAdminResponse(rsp)
+}
+
+// UpdateAdminWithResponse Update an admin
+//
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+// `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+// be deactivated or lose the role. Requires `admins:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
+	rsp, err := c.UpdateAdmin(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAdminResponse(rsp)
+}
+
+// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
+//
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
+// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
+// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
+// `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
+// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
+// admin holding the `Super Administrator` role: the last active Super Administrator cannot
+// be deactivated or lose the role. Requires `admins:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
+func (c *ClientWithResponses) UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
+	rsp, err := c.UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAdminResponse(rsp)
 }
 
 // RevokeAdminTokenWithBodyWithResponse Sign out an admin
@@ -7952,6 +12419,120 @@ func (c *ClientWithResponses) GenerateCustomerTokenWithResponse(ctx context.Cont
 	return ParseGenerateCustomerTokenResponse(rsp)
 }
 
+// AcceptInvitationWithBodyWithResponse Accept an invitation
+//
+// Sets the first password of a customer created without one (by `createCustomer` or
+// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+// password policy. Accepting also verifies the email. The customer is signed in with the
+// returned Token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
+// AcceptInvitationWithResponse Accept an invitation
+//
+// Sets the first password of a customer created without one (by `createCustomer` or
+// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
+// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
+// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
+// password policy. Accepting also verifies the email. The customer is signed in with the
+// returned Token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
+// RequestPasswordResetWithBodyWithResponse Request a password reset
+//
+// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+// customer with this email. The answer is the same 202 whether or not the email belongs to a
+// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+// per client IP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+func (c *ClientWithResponses) RequestPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
+	rsp, err := c.RequestPasswordResetWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestPasswordResetResponse(rsp)
+}
+
+// RequestPasswordResetWithResponse Request a password reset
+//
+// Queues a PASSWORD_RESET email with a one-time reset token (valid 1 hour, single use) to the
+// customer with this email. The answer is the same 202 whether or not the email belongs to a
+// customer, so it cannot be used to find out who has an account. Rate-limited per email and
+// per client IP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
+func (c *ClientWithResponses) RequestPasswordResetWithResponse(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
+	rsp, err := c.RequestPasswordReset(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestPasswordResetResponse(rsp)
+}
+
+// ResetPasswordWithBodyWithResponse Reset a password
+//
+// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+// earlier access and refresh token of the customer stops working; the customer is signed in
+// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+func (c *ClientWithResponses) ResetPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error) {
+	rsp, err := c.ResetPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetPasswordResponse(rsp)
+}
+
+// ResetPasswordWithResponse Reset a password
+//
+// Sets a new password with the one-time token from a PASSWORD_RESET email. A token that is
+// unknown, expired or already used is VALIDATION_FAILED naming `token`. `confirmPassword`
+// must equal `newPassword`, and `newPassword` must satisfy the password policy. Every
+// earlier access and refresh token of the customer stops working; the customer is signed in
+// with the returned Token. A PASSWORD_CHANGED email is queued. Rate-limited per client IP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
+func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error) {
+	rsp, err := c.ResetPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetPasswordResponse(rsp)
+}
+
 // RefreshTokenWithBodyWithResponse Refresh an access token
 //
 // Exchanges a refresh token (customer or admin) for a new access token and a new refresh
@@ -8022,6 +12603,78 @@ func (c *ClientWithResponses) RegisterCustomerWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRegisterCustomerResponse(rsp)
+}
+
+// VerifyEmailWithBodyWithResponse Verify an email address
+//
+// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+// returns the customer. A token that is unknown, expired or already used is
+// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+// has. Rate-limited per client IP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmailWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyEmailResponse(rsp)
+}
+
+// VerifyEmailWithResponse Verify an email address
+//
+// Marks the customer's email verified with the one-time token from a VERIFY_EMAIL email and
+// returns the customer. A token that is unknown, expired or already used is
+// VALIDATION_FAILED naming `token`; so is a token issued for an email the customer no longer
+// has. Rate-limited per client IP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
+func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmail(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyEmailResponse(rsp)
+}
+
+// SendVerifyEmailWithBodyWithResponse Send an email verification link
+//
+// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+// to the customer with this email, unless the email is already verified. The answer is the
+// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+// client IP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+func (c *ClientWithResponses) SendVerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error) {
+	rsp, err := c.SendVerifyEmailWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendVerifyEmailResponse(rsp)
+}
+
+// SendVerifyEmailWithResponse Send an email verification link
+//
+// Queues a VERIFY_EMAIL email with a one-time verification token (valid 48 hours, single use)
+// to the customer with this email, unless the email is already verified. The answer is the
+// same 202 whether or not the email belongs to a customer. Rate-limited per email and per
+// client IP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
+func (c *ClientWithResponses) SendVerifyEmailWithResponse(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error) {
+	rsp, err := c.SendVerifyEmail(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendVerifyEmailResponse(rsp)
 }
 
 // ListCountriesWithResponse List countries
@@ -8539,6 +13192,61 @@ func (c *ClientWithResponses) UpdateCustomerWithApplicationMergePatchPlusJSONBod
 	return ParseUpdateCustomerResponse(rsp)
 }
 
+// LockCustomerWithBodyWithResponse Lock a customer
+//
+// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+// omitted. Requires `customers:lock`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+func (c *ClientWithResponses) LockCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error) {
+	rsp, err := c.LockCustomerWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLockCustomerResponse(rsp)
+}
+
+// LockCustomerWithResponse Lock a customer
+//
+// Locks a customer out of sign-in, until `until` or, without it, until `unlockCustomer`.
+// Every sign-in to the locked account is ACCOUNT_LOCKED, and locking ends every session of
+// the customer: all its access, refresh and API tokens stop working at once. `until`, when
+// given, must be in the future. Locking a locked customer replaces the lock. The body may be
+// omitted. Requires `customers:lock`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
+func (c *ClientWithResponses) LockCustomerWithResponse(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error) {
+	rsp, err := c.LockCustomer(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLockCustomerResponse(rsp)
+}
+
+// UnlockCustomerWithResponse Unlock a customer
+//
+// Lifts a lock, whether set by an admin or by too many failed sign-ins, and resets the
+// failed sign-in count. Unlocking a customer that is not locked changes nothing. Requires
+// `customers:lock`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
+func (c *ClientWithResponses) UnlockCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*UnlockCustomerResponse, error) {
+	rsp, err := c.UnlockCustomer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlockCustomerResponse(rsp)
+}
+
 // GetMeWithResponse Get my account
 //
 // Returns the customer the access token belongs to.
@@ -8741,6 +13449,25 @@ func (c *ClientWithResponses) UpdateMyAddressWithApplicationMergePatchPlusJSONBo
 	return ParseUpdateMyAddressResponse(rsp)
 }
 
+// RegenerateCustomerTokenWithResponse Regenerate my API token
+//
+// Issues a long-lived opaque API token (prefix `clt_`) for integrations. It is accepted as
+// `Authorization: Bearer <token>` wherever a customer token is (the `customerAuth`
+// operations). A customer has at most one active API token: regenerating revokes the
+// previous one. Any security event (a password or email change, a lock, signing out
+// everywhere) revokes it too. The token is stored hashed and shown only in this answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
+func (c *ClientWithResponses) RegenerateCustomerTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegenerateCustomerTokenResponse, error) {
+	rsp, err := c.RegenerateCustomerToken(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegenerateCustomerTokenResponse(rsp)
+}
+
 // ChangeMyPasswordWithBodyWithResponse Change my password
 //
 // Changes the signed-in customer's password. `currentPassword` must be the current password
@@ -8777,6 +13504,185 @@ func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseChangeMyPasswordResponse(rsp)
+}
+
+// ListMessagesWithResponse List messages
+//
+// Lists the emails the service sent or would send (the courier's outbox), newest first,
+// with keyset pagination. Requires `messages:read`. A `cursor` that does not decode is a
+// BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/messages (the `ListMessages` operationId).
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+	rsp, err := c.ListMessages(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessagesResponse(rsp)
+}
+
+// ListPermissionsWithResponse List admin permissions
+//
+// The catalogue of admin permissions a role may hold, with what each allows. Requires `admins:read`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/permissions (the `ListPermissions` operationId).
+func (c *ClientWithResponses) ListPermissionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPermissionsResponse, error) {
+	rsp, err := c.ListPermissions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPermissionsResponse(rsp)
+}
+
+// ListRolesWithResponse List roles
+//
+// Lists admin roles ordered by name, with keyset pagination. Requires `admins:read`. A
+// `cursor` that does not decode is a BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/roles (the `ListRoles` operationId).
+func (c *ClientWithResponses) ListRolesWithResponse(ctx context.Context, params *ListRolesParams, reqEditors ...RequestEditorFn) (*ListRolesResponse, error) {
+	rsp, err := c.ListRoles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRolesResponse(rsp)
+}
+
+// CreateRoleWithBodyWithResponse Create a role
+//
+// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+func (c *ClientWithResponses) CreateRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error) {
+	rsp, err := c.CreateRoleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRoleResponse(rsp)
+}
+
+// CreateRoleWithResponse Create a role
+//
+// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
+// Every permission must be in the catalogue (`listPermissions`); an unknown one is
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/roles (the `CreateRole` operationId).
+func (c *ClientWithResponses) CreateRoleWithResponse(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error) {
+	rsp, err := c.CreateRole(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRoleResponse(rsp)
+}
+
+// DeleteRoleWithResponse Delete a role
+//
+// Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
+// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
+func (c *ClientWithResponses) DeleteRoleWithResponse(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*DeleteRoleResponse, error) {
+	rsp, err := c.DeleteRole(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteRoleResponse(rsp)
+}
+
+// GetRoleWithResponse Get a role
+//
+// Returns one admin role, with its `version` as the `ETag`. Requires `admins:read`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/roles/{id} (the `GetRole` operationId).
+func (c *ClientWithResponses) GetRoleWithResponse(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*GetRoleResponse, error) {
+	rsp, err := c.GetRole(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRoleResponse(rsp)
+}
+
+// UpdateRoleWithBodyWithResponse Update a role
+//
+// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+// `description` and is ignored for the others. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+// or an `expectedVersion`, the update is applied only if the role's `version` still
+// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+// Requires `roles:write`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+func (c *ClientWithResponses) UpdateRoleWithBodyWithResponse(ctx context.Context, id RoleId, params *UpdateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoleResponse, error) {
+	rsp, err := c.UpdateRoleWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRoleResponse(rsp)
+}
+
+// UpdateRoleWithResponse Update a role
+//
+// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+// `description` and is ignored for the others. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+// or an `expectedVersion`, the update is applied only if the role's `version` still
+// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+// Requires `roles:write`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+func (c *ClientWithResponses) UpdateRoleWithResponse(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoleResponse, error) {
+	rsp, err := c.UpdateRole(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRoleResponse(rsp)
+}
+
+// UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a role
+//
+// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
+// `description` and is ignored for the others. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the admins holding the role gain or lose permissions at once. With an `If-Match` header
+// or an `expectedVersion`, the update is applied only if the role's `version` still
+// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
+// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
+// Requires `roles:write`.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/roles/{id} (the `UpdateRole` operationId).
+func (c *ClientWithResponses) UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id RoleId, params *UpdateRoleParams, body UpdateRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoleResponse, error) {
+	rsp, err := c.UpdateRoleWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRoleResponse(rsp)
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -8893,6 +13799,341 @@ func ParseGetCurrentAdminResponse(rsp *http.Response) (*GetCurrentAdminResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAdminsResponse parses an HTTP response from a ListAdminsWithResponse call
+func ParseListAdminsResponse(rsp *http.Response) (*ListAdminsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAdminsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAdminResponse parses an HTTP response from a CreateAdminWithResponse call
+func ParseCreateAdminResponse(rsp *http.Response) (*CreateAdminResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAdminResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Admin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAdminResponse parses an HTTP response from a DeleteAdminWithResponse call
+func ParseDeleteAdminResponse(rsp *http.Response) (*DeleteAdminResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAdminResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAdminResponse parses an HTTP response from a GetAdminWithResponse call
+func ParseGetAdminResponse(rsp *http.Response) (*GetAdminResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAdminResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Admin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAdminResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAdminResponse parses an HTTP response from a UpdateAdminWithResponse call
+func ParseUpdateAdminResponse(rsp *http.Response) (*UpdateAdminResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAdminResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Admin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -9183,6 +14424,187 @@ func ParseGenerateCustomerTokenResponse(rsp *http.Response) (*GenerateCustomerTo
 	return response, nil
 }
 
+// ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
+func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Token
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRequestPasswordResetResponse parses an HTTP response from a RequestPasswordResetWithResponse call
+func ParseRequestPasswordResetResponse(rsp *http.Response) (*RequestPasswordResetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestPasswordResetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest AcceptedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestPasswordResetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetPasswordResponse parses an HTTP response from a ResetPasswordWithResponse call
+func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Token
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ResetPasswordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRefreshTokenResponse parses an HTTP response from a RefreshTokenWithResponse call
 func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9298,6 +14720,140 @@ func ParseRegisterCustomerResponse(rsp *http.Response) (*RegisterCustomerRespons
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RegisterCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyEmailResponse parses an HTTP response from a VerifyEmailWithResponse call
+func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers VerifyEmailResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSendVerifyEmailResponse parses an HTTP response from a SendVerifyEmailWithResponse call
+func ParseSendVerifyEmailResponse(rsp *http.Response) (*SendVerifyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendVerifyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest AcceptedResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SendVerifyEmailResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -10418,6 +15974,135 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 	return response, nil
 }
 
+// ParseLockCustomerResponse parses an HTTP response from a LockCustomerWithResponse call
+func ParseLockCustomerResponse(rsp *http.Response) (*LockCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LockCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnlockCustomerResponse parses an HTTP response from a UnlockCustomerWithResponse call
+func ParseUnlockCustomerResponse(rsp *http.Response) (*UnlockCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlockCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
 func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10738,6 +16423,53 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 	return response, nil
 }
 
+// ParseRegenerateCustomerTokenResponse parses an HTTP response from a RegenerateCustomerTokenWithResponse call
+func ParseRegenerateCustomerTokenResponse(rsp *http.Response) (*RegenerateCustomerTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegenerateCustomerTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiTokenResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseChangeMyPasswordResponse parses an HTTP response from a ChangeMyPasswordWithResponse call
 func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10792,6 +16524,456 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 	return response, nil
 }
 
+// ParseListMessagesResponse parses an HTTP response from a ListMessagesWithResponse call
+func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessageList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPermissionsResponse parses an HTTP response from a ListPermissionsWithResponse call
+func ParseListPermissionsResponse(rsp *http.Response) (*ListPermissionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPermissionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PermissionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRolesResponse parses an HTTP response from a ListRolesWithResponse call
+func ParseListRolesResponse(rsp *http.Response) (*ListRolesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRolesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RoleList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRoleResponse parses an HTTP response from a CreateRoleWithResponse call
+func ParseCreateRoleResponse(rsp *http.Response) (*CreateRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Role
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteRoleResponse parses an HTTP response from a DeleteRoleWithResponse call
+func ParseDeleteRoleResponse(rsp *http.Response) (*DeleteRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRoleResponse parses an HTTP response from a GetRoleWithResponse call
+func ParseGetRoleResponse(rsp *http.Response) (*GetRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Role
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRoleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRoleResponse parses an HTTP response from a UpdateRoleWithResponse call
+func ParseUpdateRoleResponse(rsp *http.Response) (*UpdateRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Role
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetHealth Liveness probe
@@ -10803,6 +16985,21 @@ type ServerInterface interface {
 	// GetCurrentAdmin Get the signed-in admin
 	// (GET /v1/admin/me)
 	GetCurrentAdmin(ctx echo.Context) error
+	// ListAdmins List admins
+	// (GET /v1/admins)
+	ListAdmins(ctx echo.Context, params ListAdminsParams) error
+	// CreateAdmin Create an admin
+	// (POST /v1/admins)
+	CreateAdmin(ctx echo.Context) error
+	// DeleteAdmin Delete an admin
+	// (DELETE /v1/admins/{id})
+	DeleteAdmin(ctx echo.Context, id AdminId) error
+	// GetAdmin Get an admin
+	// (GET /v1/admins/{id})
+	GetAdmin(ctx echo.Context, id AdminId) error
+	// UpdateAdmin Update an admin
+	// (PATCH /v1/admins/{id})
+	UpdateAdmin(ctx echo.Context, id AdminId) error
 	// RevokeAdminToken Sign out an admin
 	// (POST /v1/auth/admin/revoke)
 	RevokeAdminToken(ctx echo.Context) error
@@ -10815,12 +17012,27 @@ type ServerInterface interface {
 	// GenerateCustomerToken Sign in as a customer
 	// (POST /v1/auth/customer/token)
 	GenerateCustomerToken(ctx echo.Context) error
+	// AcceptInvitation Accept an invitation
+	// (POST /v1/auth/invitations/accept)
+	AcceptInvitation(ctx echo.Context) error
+	// RequestPasswordReset Request a password reset
+	// (POST /v1/auth/password-reset)
+	RequestPasswordReset(ctx echo.Context) error
+	// ResetPassword Reset a password
+	// (POST /v1/auth/password-reset/confirm)
+	ResetPassword(ctx echo.Context) error
 	// RefreshToken Refresh an access token
 	// (POST /v1/auth/refresh)
 	RefreshToken(ctx echo.Context) error
 	// RegisterCustomer Register a customer
 	// (POST /v1/auth/register)
 	RegisterCustomer(ctx echo.Context) error
+	// VerifyEmail Verify an email address
+	// (POST /v1/auth/verify-email)
+	VerifyEmail(ctx echo.Context) error
+	// SendVerifyEmail Send an email verification link
+	// (POST /v1/auth/verify-email/send)
+	SendVerifyEmail(ctx echo.Context) error
 	// ListCountries List countries
 	// (GET /v1/countries)
 	ListCountries(ctx echo.Context) error
@@ -10875,6 +17087,12 @@ type ServerInterface interface {
 	// UpdateCustomer Update a customer
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx echo.Context, id CustomerId) error
+	// LockCustomer Lock a customer
+	// (POST /v1/customers/{id}/lock)
+	LockCustomer(ctx echo.Context, id CustomerId) error
+	// UnlockCustomer Unlock a customer
+	// (POST /v1/customers/{id}/unlock)
+	UnlockCustomer(ctx echo.Context, id CustomerId) error
 	// GetMe Get my account
 	// (GET /v1/me)
 	GetMe(ctx echo.Context) error
@@ -10893,9 +17111,33 @@ type ServerInterface interface {
 	// UpdateMyAddress Update one of my addresses
 	// (PATCH /v1/me/addresses/{id})
 	UpdateMyAddress(ctx echo.Context, id AddressId) error
+	// RegenerateCustomerToken Regenerate my API token
+	// (POST /v1/me/api-token)
+	RegenerateCustomerToken(ctx echo.Context) error
 	// ChangeMyPassword Change my password
 	// (POST /v1/me/password)
 	ChangeMyPassword(ctx echo.Context) error
+	// ListMessages List messages
+	// (GET /v1/messages)
+	ListMessages(ctx echo.Context, params ListMessagesParams) error
+	// ListPermissions List admin permissions
+	// (GET /v1/permissions)
+	ListPermissions(ctx echo.Context) error
+	// ListRoles List roles
+	// (GET /v1/roles)
+	ListRoles(ctx echo.Context, params ListRolesParams) error
+	// CreateRole Create a role
+	// (POST /v1/roles)
+	CreateRole(ctx echo.Context) error
+	// DeleteRole Delete a role
+	// (DELETE /v1/roles/{id})
+	DeleteRole(ctx echo.Context, id RoleId) error
+	// GetRole Get a role
+	// (GET /v1/roles/{id})
+	GetRole(ctx echo.Context, id RoleId) error
+	// UpdateRole Update a role
+	// (PATCH /v1/roles/{id})
+	UpdateRole(ctx echo.Context, id RoleId, params UpdateRoleParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -10927,6 +17169,95 @@ func (w *ServerInterfaceWrapper) GetCurrentAdmin(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetCurrentAdmin(ctx)
+	return err
+}
+
+// ListAdmins converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAdmins(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAdminsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAdmins(ctx, params)
+	return err
+}
+
+// CreateAdmin converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAdmin(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAdmin(ctx)
+	return err
+}
+
+// DeleteAdmin converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteAdmin(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id AdminId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteAdmin(ctx, id)
+	return err
+}
+
+// GetAdmin converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAdmin(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id AdminId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAdmin(ctx, id)
+	return err
+}
+
+// UpdateAdmin converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAdmin(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id AdminId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAdmin(ctx, id)
 	return err
 }
 
@@ -10966,6 +17297,33 @@ func (w *ServerInterfaceWrapper) GenerateCustomerToken(ctx echo.Context) error {
 	return err
 }
 
+// AcceptInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcceptInvitation(ctx)
+	return err
+}
+
+// RequestPasswordReset converts echo context to params.
+func (w *ServerInterfaceWrapper) RequestPasswordReset(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RequestPasswordReset(ctx)
+	return err
+}
+
+// ResetPassword converts echo context to params.
+func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResetPassword(ctx)
+	return err
+}
+
 // RefreshToken converts echo context to params.
 func (w *ServerInterfaceWrapper) RefreshToken(ctx echo.Context) error {
 	var err error
@@ -10981,6 +17339,24 @@ func (w *ServerInterfaceWrapper) RegisterCustomer(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterCustomer(ctx)
+	return err
+}
+
+// VerifyEmail converts echo context to params.
+func (w *ServerInterfaceWrapper) VerifyEmail(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.VerifyEmail(ctx)
+	return err
+}
+
+// SendVerifyEmail converts echo context to params.
+func (w *ServerInterfaceWrapper) SendVerifyEmail(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendVerifyEmail(ctx)
 	return err
 }
 
@@ -11341,6 +17717,38 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 	return err
 }
 
+// LockCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) LockCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.LockCustomer(ctx, id)
+	return err
+}
+
+// UnlockCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) UnlockCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UnlockCustomer(ctx, id)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
@@ -11409,12 +17817,185 @@ func (w *ServerInterfaceWrapper) UpdateMyAddress(ctx echo.Context) error {
 	return err
 }
 
+// RegenerateCustomerToken converts echo context to params.
+func (w *ServerInterfaceWrapper) RegenerateCustomerToken(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RegenerateCustomerToken(ctx)
+	return err
+}
+
 // ChangeMyPassword converts echo context to params.
 func (w *ServerInterfaceWrapper) ChangeMyPassword(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ChangeMyPassword(ctx)
+	return err
+}
+
+// ListMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMessages(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "template" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "template", ctx.QueryParams(), &params.Template, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter template: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMessages(ctx, params)
+	return err
+}
+
+// ListPermissions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPermissions(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPermissions(ctx)
+	return err
+}
+
+// ListRoles converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRoles(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRolesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRoles(ctx, params)
+	return err
+}
+
+// CreateRole converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateRole(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateRole(ctx)
+	return err
+}
+
+// DeleteRole converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteRole(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RoleId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteRole(ctx, id)
+	return err
+}
+
+// GetRole converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRole(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RoleId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRole(ctx, id)
+	return err
+}
+
+// UpdateRole converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateRole(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RoleId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRoleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateRole(ctx, id, params)
 	return err
 }
 
@@ -11475,9 +18056,15 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.RefreshToken, options.OperationMiddlewares["refreshToken"]...)
 	router.POST(options.BaseURL+"/v1/auth/customer/revoke", wrapper.RevokeCustomerToken, options.OperationMiddlewares["revokeCustomerToken"]...)
 	router.POST(options.BaseURL+"/v1/auth/admin/revoke", wrapper.RevokeAdminToken, options.OperationMiddlewares["revokeAdminToken"]...)
+	router.POST(options.BaseURL+"/v1/auth/password-reset", wrapper.RequestPasswordReset, options.OperationMiddlewares["requestPasswordReset"]...)
+	router.POST(options.BaseURL+"/v1/auth/password-reset/confirm", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
+	router.POST(options.BaseURL+"/v1/auth/verify-email/send", wrapper.SendVerifyEmail, options.OperationMiddlewares["sendVerifyEmail"]...)
+	router.POST(options.BaseURL+"/v1/auth/verify-email", wrapper.VerifyEmail, options.OperationMiddlewares["verifyEmail"]...)
+	router.POST(options.BaseURL+"/v1/auth/invitations/accept", wrapper.AcceptInvitation, options.OperationMiddlewares["acceptInvitation"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.POST(options.BaseURL+"/v1/me/password", wrapper.ChangeMyPassword, options.OperationMiddlewares["changeMyPassword"]...)
+	router.POST(options.BaseURL+"/v1/me/api-token", wrapper.RegenerateCustomerToken, options.OperationMiddlewares["regenerateCustomerToken"]...)
 	router.GET(options.BaseURL+"/v1/me/addresses", wrapper.ListMyAddresses, options.OperationMiddlewares["listMyAddresses"]...)
 	router.POST(options.BaseURL+"/v1/me/addresses", wrapper.CreateMyAddress, options.OperationMiddlewares["createMyAddress"]...)
 	router.DELETE(options.BaseURL+"/v1/me/addresses/:id", wrapper.DeleteMyAddress, options.OperationMiddlewares["deleteMyAddress"]...)
@@ -11488,6 +18075,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v1/customers/:id", wrapper.DeleteCustomer, options.OperationMiddlewares["deleteCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:id", wrapper.GetCustomer, options.OperationMiddlewares["getCustomer"]...)
 	router.PATCH(options.BaseURL+"/v1/customers/:id", wrapper.UpdateCustomer, options.OperationMiddlewares["updateCustomer"]...)
+	router.POST(options.BaseURL+"/v1/customers/:id/lock", wrapper.LockCustomer, options.OperationMiddlewares["lockCustomer"]...)
+	router.POST(options.BaseURL+"/v1/customers/:id/unlock", wrapper.UnlockCustomer, options.OperationMiddlewares["unlockCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.ListCustomerAddresses, options.OperationMiddlewares["listCustomerAddresses"]...)
 	router.POST(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.CreateCustomerAddress, options.OperationMiddlewares["createCustomerAddress"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.ReplaceCustomerAddresses, options.OperationMiddlewares["replaceCustomerAddresses"]...)
@@ -11499,6 +18088,18 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/customer-groups/:id", wrapper.GetCustomerGroup, options.OperationMiddlewares["getCustomerGroup"]...)
 	router.PATCH(options.BaseURL+"/v1/customer-groups/:id", wrapper.UpdateCustomerGroup, options.OperationMiddlewares["updateCustomerGroup"]...)
 	router.GET(options.BaseURL+"/v1/admin/me", wrapper.GetCurrentAdmin, options.OperationMiddlewares["getCurrentAdmin"]...)
+	router.GET(options.BaseURL+"/v1/admins", wrapper.ListAdmins, options.OperationMiddlewares["listAdmins"]...)
+	router.POST(options.BaseURL+"/v1/admins", wrapper.CreateAdmin, options.OperationMiddlewares["createAdmin"]...)
+	router.DELETE(options.BaseURL+"/v1/admins/:id", wrapper.DeleteAdmin, options.OperationMiddlewares["deleteAdmin"]...)
+	router.GET(options.BaseURL+"/v1/admins/:id", wrapper.GetAdmin, options.OperationMiddlewares["getAdmin"]...)
+	router.PATCH(options.BaseURL+"/v1/admins/:id", wrapper.UpdateAdmin, options.OperationMiddlewares["updateAdmin"]...)
+	router.GET(options.BaseURL+"/v1/roles", wrapper.ListRoles, options.OperationMiddlewares["listRoles"]...)
+	router.POST(options.BaseURL+"/v1/roles", wrapper.CreateRole, options.OperationMiddlewares["createRole"]...)
+	router.DELETE(options.BaseURL+"/v1/roles/:id", wrapper.DeleteRole, options.OperationMiddlewares["deleteRole"]...)
+	router.GET(options.BaseURL+"/v1/roles/:id", wrapper.GetRole, options.OperationMiddlewares["getRole"]...)
+	router.PATCH(options.BaseURL+"/v1/roles/:id", wrapper.UpdateRole, options.OperationMiddlewares["updateRole"]...)
+	router.GET(options.BaseURL+"/v1/permissions", wrapper.ListPermissions, options.OperationMiddlewares["listPermissions"]...)
+	router.GET(options.BaseURL+"/v1/messages", wrapper.ListMessages, options.OperationMiddlewares["listMessages"]...)
 
 }
 
@@ -11515,6 +18116,8 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 type InternalApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
 type RateLimitedResponseHeaders struct {
 	RetryAfter *int
@@ -11697,6 +18300,568 @@ type GetCurrentAdmin500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetCurrentAdmin500ApplicationProblemPlusJSONResponse) VisitGetCurrentAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdminsRequestObject struct {
+	Params ListAdminsParams
+}
+
+type ListAdminsResponseObject interface {
+	VisitListAdminsResponse(w http.ResponseWriter) error
+}
+
+type ListAdmins200JSONResponse AdminList
+
+func (response ListAdmins200JSONResponse) VisitListAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdmins400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdmins400ApplicationProblemPlusJSONResponse) VisitListAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdmins401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdmins401ApplicationProblemPlusJSONResponse) VisitListAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdmins403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdmins403ApplicationProblemPlusJSONResponse) VisitListAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdmins500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdmins500ApplicationProblemPlusJSONResponse) VisitListAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdminRequestObject struct {
+	Body *CreateAdminJSONRequestBody
+}
+
+type CreateAdminResponseObject interface {
+	VisitCreateAdminResponse(w http.ResponseWriter) error
+}
+
+type CreateAdmin201JSONResponse Admin
+
+func (response CreateAdmin201JSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin400ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin401ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin403ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin409ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin422ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin500ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdminRequestObject struct {
+	Id AdminId `json:"id"`
+}
+
+type DeleteAdminResponseObject interface {
+	VisitDeleteAdminResponse(w http.ResponseWriter) error
+}
+
+type DeleteAdmin204Response struct {
+}
+
+func (response DeleteAdmin204Response) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteAdmin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin400ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdmin401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin401ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdmin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin403ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdmin404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin404ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdmin409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin409ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdmin500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin500ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdminRequestObject struct {
+	Id AdminId `json:"id"`
+}
+
+type GetAdminResponseObject interface {
+	VisitGetAdminResponse(w http.ResponseWriter) error
+}
+
+type GetAdmin200ResponseHeaders struct {
+	ETag string
+}
+
+type GetAdmin200JSONResponse struct {
+	Body    Admin
+	Headers GetAdmin200ResponseHeaders
+}
+
+func (response GetAdmin200JSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdmin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdmin400ApplicationProblemPlusJSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdmin401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdmin401ApplicationProblemPlusJSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdmin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdmin403ApplicationProblemPlusJSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdmin404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdmin404ApplicationProblemPlusJSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdmin500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdmin500ApplicationProblemPlusJSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdminRequestObject struct {
+	Id                                AdminId `json:"id"`
+	JSONBody                          *UpdateAdminJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateAdminApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateAdminResponseObject interface {
+	VisitUpdateAdminResponse(w http.ResponseWriter) error
+}
+
+type UpdateAdmin200JSONResponse Admin
+
+func (response UpdateAdmin200JSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin400ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin401ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin403ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin404ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin409ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin422ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAdmin500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin500ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -12138,6 +19303,254 @@ func (response GenerateCustomerToken500ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type AcceptInvitationRequestObject struct {
+	Body *AcceptInvitationJSONRequestBody
+}
+
+type AcceptInvitationResponseObject interface {
+	VisitAcceptInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptInvitation200JSONResponse Token
+
+func (response AcceptInvitation200JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation400ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation422ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation500ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordResetRequestObject struct {
+	Body *RequestPasswordResetJSONRequestBody
+}
+
+type RequestPasswordResetResponseObject interface {
+	VisitRequestPasswordResetResponse(w http.ResponseWriter) error
+}
+
+type RequestPasswordReset202JSONResponse AcceptedResult
+
+func (response RequestPasswordReset202JSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset400ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset422ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset429ApplicationProblemPlusJSONResponse struct {
+	RateLimitedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset429ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset500ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPasswordRequestObject struct {
+	Body *ResetPasswordJSONRequestBody
+}
+
+type ResetPasswordResponseObject interface {
+	VisitResetPasswordResponse(w http.ResponseWriter) error
+}
+
+type ResetPassword200JSONResponse Token
+
+func (response ResetPassword200JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword422ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword429ApplicationProblemPlusJSONResponse struct {
+	RateLimitedApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword429ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword500ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshTokenRequestObject struct {
 	Body *RefreshTokenJSONRequestBody
 }
@@ -12318,6 +19731,184 @@ type RegisterCustomer500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RegisterCustomer500ApplicationProblemPlusJSONResponse) VisitRegisterCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmailRequestObject struct {
+	Body *VerifyEmailJSONRequestBody
+}
+
+type VerifyEmailResponseObject interface {
+	VisitVerifyEmailResponse(w http.ResponseWriter) error
+}
+
+type VerifyEmail200JSONResponse Customer
+
+func (response VerifyEmail200JSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmail400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail400ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmail422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail422ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmail429ApplicationProblemPlusJSONResponse struct {
+	RateLimitedApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail429ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmail500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail500ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmailRequestObject struct {
+	Body *SendVerifyEmailJSONRequestBody
+}
+
+type SendVerifyEmailResponseObject interface {
+	VisitSendVerifyEmailResponse(w http.ResponseWriter) error
+}
+
+type SendVerifyEmail202JSONResponse AcceptedResult
+
+func (response SendVerifyEmail202JSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail400ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail422ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail429ApplicationProblemPlusJSONResponse struct {
+	RateLimitedApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail429ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail500ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -14204,6 +21795,227 @@ func (response UpdateCustomer500ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type LockCustomerRequestObject struct {
+	Id   CustomerId `json:"id"`
+	Body *LockCustomerJSONRequestBody
+}
+
+type LockCustomerResponseObject interface {
+	VisitLockCustomerResponse(w http.ResponseWriter) error
+}
+
+type LockCustomer200JSONResponse Customer
+
+func (response LockCustomer200JSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LockCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer400ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LockCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer401ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LockCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer403ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LockCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer404ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LockCustomer422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer422ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LockCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer500ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockCustomerRequestObject struct {
+	Id CustomerId `json:"id"`
+}
+
+type UnlockCustomerResponseObject interface {
+	VisitUnlockCustomerResponse(w http.ResponseWriter) error
+}
+
+type UnlockCustomer200JSONResponse Customer
+
+func (response UnlockCustomer200JSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer400ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer401ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer403ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer404ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer500ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -14715,6 +22527,75 @@ func (response UpdateMyAddress500ApplicationProblemPlusJSONResponse) VisitUpdate
 	return err
 }
 
+type RegenerateCustomerTokenRequestObject struct {
+}
+
+type RegenerateCustomerTokenResponseObject interface {
+	VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error
+}
+
+type RegenerateCustomerToken200JSONResponse ApiTokenResult
+
+func (response RegenerateCustomerToken200JSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateCustomerToken400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken400ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateCustomerToken401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken401ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateCustomerToken500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken500ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeMyPasswordRequestObject struct {
 	Body *ChangeMyPasswordJSONRequestBody
 }
@@ -14801,6 +22682,756 @@ func (response ChangeMyPassword500ApplicationProblemPlusJSONResponse) VisitChang
 	return err
 }
 
+type ListMessagesRequestObject struct {
+	Params ListMessagesParams
+}
+
+type ListMessagesResponseObject interface {
+	VisitListMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMessages200JSONResponse MessageList
+
+func (response ListMessages200JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages400ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages401ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages403ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages500ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPermissionsRequestObject struct {
+}
+
+type ListPermissionsResponseObject interface {
+	VisitListPermissionsResponse(w http.ResponseWriter) error
+}
+
+type ListPermissions200JSONResponse PermissionList
+
+func (response ListPermissions200JSONResponse) VisitListPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPermissions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPermissions400ApplicationProblemPlusJSONResponse) VisitListPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPermissions401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPermissions401ApplicationProblemPlusJSONResponse) VisitListPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPermissions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPermissions403ApplicationProblemPlusJSONResponse) VisitListPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPermissions500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListPermissions500ApplicationProblemPlusJSONResponse) VisitListPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRolesRequestObject struct {
+	Params ListRolesParams
+}
+
+type ListRolesResponseObject interface {
+	VisitListRolesResponse(w http.ResponseWriter) error
+}
+
+type ListRoles200JSONResponse RoleList
+
+func (response ListRoles200JSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRoles400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles400ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRoles401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles401ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRoles403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles403ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRoles500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles500ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRoleRequestObject struct {
+	Body *CreateRoleJSONRequestBody
+}
+
+type CreateRoleResponseObject interface {
+	VisitCreateRoleResponse(w http.ResponseWriter) error
+}
+
+type CreateRole201JSONResponse Role
+
+func (response CreateRole201JSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole400ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole401ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole403ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole409ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole422ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole500ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRoleRequestObject struct {
+	Id RoleId `json:"id"`
+}
+
+type DeleteRoleResponseObject interface {
+	VisitDeleteRoleResponse(w http.ResponseWriter) error
+}
+
+type DeleteRole204Response struct {
+}
+
+func (response DeleteRole204Response) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole400ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole401ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole403ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRole404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole404ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRole409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole409ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole500ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoleRequestObject struct {
+	Id RoleId `json:"id"`
+}
+
+type GetRoleResponseObject interface {
+	VisitGetRoleResponse(w http.ResponseWriter) error
+}
+
+type GetRole200ResponseHeaders struct {
+	ETag string
+}
+
+type GetRole200JSONResponse struct {
+	Body    Role
+	Headers GetRole200ResponseHeaders
+}
+
+func (response GetRole200JSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRole400ApplicationProblemPlusJSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRole401ApplicationProblemPlusJSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRole403ApplicationProblemPlusJSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRole404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRole404ApplicationProblemPlusJSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response GetRole500ApplicationProblemPlusJSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRoleRequestObject struct {
+	Id                                RoleId `json:"id"`
+	Params                            UpdateRoleParams
+	JSONBody                          *UpdateRoleJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateRoleApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateRoleResponseObject interface {
+	VisitUpdateRoleResponse(w http.ResponseWriter) error
+}
+
+type UpdateRole200JSONResponse Role
+
+func (response UpdateRole200JSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole400ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole401ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole403ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole404ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole409ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole412ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole422ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole500ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetHealth Liveness probe
@@ -14812,6 +23443,21 @@ type StrictServerInterface interface {
 	// GetCurrentAdmin Get the signed-in admin
 	// (GET /v1/admin/me)
 	GetCurrentAdmin(ctx context.Context, request GetCurrentAdminRequestObject) (GetCurrentAdminResponseObject, error)
+	// ListAdmins List admins
+	// (GET /v1/admins)
+	ListAdmins(ctx context.Context, request ListAdminsRequestObject) (ListAdminsResponseObject, error)
+	// CreateAdmin Create an admin
+	// (POST /v1/admins)
+	CreateAdmin(ctx context.Context, request CreateAdminRequestObject) (CreateAdminResponseObject, error)
+	// DeleteAdmin Delete an admin
+	// (DELETE /v1/admins/{id})
+	DeleteAdmin(ctx context.Context, request DeleteAdminRequestObject) (DeleteAdminResponseObject, error)
+	// GetAdmin Get an admin
+	// (GET /v1/admins/{id})
+	GetAdmin(ctx context.Context, request GetAdminRequestObject) (GetAdminResponseObject, error)
+	// UpdateAdmin Update an admin
+	// (PATCH /v1/admins/{id})
+	UpdateAdmin(ctx context.Context, request UpdateAdminRequestObject) (UpdateAdminResponseObject, error)
 	// RevokeAdminToken Sign out an admin
 	// (POST /v1/auth/admin/revoke)
 	RevokeAdminToken(ctx context.Context, request RevokeAdminTokenRequestObject) (RevokeAdminTokenResponseObject, error)
@@ -14824,12 +23470,27 @@ type StrictServerInterface interface {
 	// GenerateCustomerToken Sign in as a customer
 	// (POST /v1/auth/customer/token)
 	GenerateCustomerToken(ctx context.Context, request GenerateCustomerTokenRequestObject) (GenerateCustomerTokenResponseObject, error)
+	// AcceptInvitation Accept an invitation
+	// (POST /v1/auth/invitations/accept)
+	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
+	// RequestPasswordReset Request a password reset
+	// (POST /v1/auth/password-reset)
+	RequestPasswordReset(ctx context.Context, request RequestPasswordResetRequestObject) (RequestPasswordResetResponseObject, error)
+	// ResetPassword Reset a password
+	// (POST /v1/auth/password-reset/confirm)
+	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
 	// RefreshToken Refresh an access token
 	// (POST /v1/auth/refresh)
 	RefreshToken(ctx context.Context, request RefreshTokenRequestObject) (RefreshTokenResponseObject, error)
 	// RegisterCustomer Register a customer
 	// (POST /v1/auth/register)
 	RegisterCustomer(ctx context.Context, request RegisterCustomerRequestObject) (RegisterCustomerResponseObject, error)
+	// VerifyEmail Verify an email address
+	// (POST /v1/auth/verify-email)
+	VerifyEmail(ctx context.Context, request VerifyEmailRequestObject) (VerifyEmailResponseObject, error)
+	// SendVerifyEmail Send an email verification link
+	// (POST /v1/auth/verify-email/send)
+	SendVerifyEmail(ctx context.Context, request SendVerifyEmailRequestObject) (SendVerifyEmailResponseObject, error)
 	// ListCountries List countries
 	// (GET /v1/countries)
 	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
@@ -14884,6 +23545,12 @@ type StrictServerInterface interface {
 	// UpdateCustomer Update a customer
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx context.Context, request UpdateCustomerRequestObject) (UpdateCustomerResponseObject, error)
+	// LockCustomer Lock a customer
+	// (POST /v1/customers/{id}/lock)
+	LockCustomer(ctx context.Context, request LockCustomerRequestObject) (LockCustomerResponseObject, error)
+	// UnlockCustomer Unlock a customer
+	// (POST /v1/customers/{id}/unlock)
+	UnlockCustomer(ctx context.Context, request UnlockCustomerRequestObject) (UnlockCustomerResponseObject, error)
 	// GetMe Get my account
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -14902,9 +23569,33 @@ type StrictServerInterface interface {
 	// UpdateMyAddress Update one of my addresses
 	// (PATCH /v1/me/addresses/{id})
 	UpdateMyAddress(ctx context.Context, request UpdateMyAddressRequestObject) (UpdateMyAddressResponseObject, error)
+	// RegenerateCustomerToken Regenerate my API token
+	// (POST /v1/me/api-token)
+	RegenerateCustomerToken(ctx context.Context, request RegenerateCustomerTokenRequestObject) (RegenerateCustomerTokenResponseObject, error)
 	// ChangeMyPassword Change my password
 	// (POST /v1/me/password)
 	ChangeMyPassword(ctx context.Context, request ChangeMyPasswordRequestObject) (ChangeMyPasswordResponseObject, error)
+	// ListMessages List messages
+	// (GET /v1/messages)
+	ListMessages(ctx context.Context, request ListMessagesRequestObject) (ListMessagesResponseObject, error)
+	// ListPermissions List admin permissions
+	// (GET /v1/permissions)
+	ListPermissions(ctx context.Context, request ListPermissionsRequestObject) (ListPermissionsResponseObject, error)
+	// ListRoles List roles
+	// (GET /v1/roles)
+	ListRoles(ctx context.Context, request ListRolesRequestObject) (ListRolesResponseObject, error)
+	// CreateRole Create a role
+	// (POST /v1/roles)
+	CreateRole(ctx context.Context, request CreateRoleRequestObject) (CreateRoleResponseObject, error)
+	// DeleteRole Delete a role
+	// (DELETE /v1/roles/{id})
+	DeleteRole(ctx context.Context, request DeleteRoleRequestObject) (DeleteRoleResponseObject, error)
+	// GetRole Get a role
+	// (GET /v1/roles/{id})
+	GetRole(ctx context.Context, request GetRoleRequestObject) (GetRoleResponseObject, error)
+	// UpdateRole Update a role
+	// (PATCH /v1/roles/{id})
+	UpdateRole(ctx context.Context, request UpdateRoleRequestObject) (UpdateRoleResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -14982,6 +23673,202 @@ func (sh *strictHandler) GetCurrentAdmin(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetCurrentAdminResponseObject); ok {
 		return validResponse.VisitGetCurrentAdminResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAdmins operation middleware
+func (sh *strictHandler) ListAdmins(ctx echo.Context, params ListAdminsParams) error {
+	var request ListAdminsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAdmins(ctx.Request().Context(), request.(ListAdminsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAdmins")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAdminsResponseObject); ok {
+		return validResponse.VisitListAdminsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAdmin operation middleware
+func (sh *strictHandler) CreateAdmin(ctx echo.Context) error {
+	var request CreateAdminRequestObject
+
+	var body CreateAdminJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAdmin(ctx.Request().Context(), request.(CreateAdminRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAdmin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAdminResponseObject); ok {
+		return validResponse.VisitCreateAdminResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteAdmin operation middleware
+func (sh *strictHandler) DeleteAdmin(ctx echo.Context, id AdminId) error {
+	var request DeleteAdminRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteAdmin(ctx.Request().Context(), request.(DeleteAdminRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteAdmin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteAdminResponseObject); ok {
+		return validResponse.VisitDeleteAdminResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAdmin operation middleware
+func (sh *strictHandler) GetAdmin(ctx echo.Context, id AdminId) error {
+	var request GetAdminRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAdmin(ctx.Request().Context(), request.(GetAdminRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAdmin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAdminResponseObject); ok {
+		return validResponse.VisitGetAdminResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAdmin operation middleware
+func (sh *strictHandler) UpdateAdmin(ctx echo.Context, id AdminId) error {
+	var request UpdateAdminRequestObject
+
+	request.Id = id
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateAdminJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateAdminApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAdmin(ctx.Request().Context(), request.(UpdateAdminRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAdmin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAdminResponseObject); ok {
+		return validResponse.VisitUpdateAdminResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -15178,6 +24065,144 @@ func (sh *strictHandler) GenerateCustomerToken(ctx echo.Context) error {
 	return nil
 }
 
+// AcceptInvitation operation middleware
+func (sh *strictHandler) AcceptInvitation(ctx echo.Context) error {
+	var request AcceptInvitationRequestObject
+
+	var body AcceptInvitationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptInvitation(ctx.Request().Context(), request.(AcceptInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
+		return validResponse.VisitAcceptInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RequestPasswordReset operation middleware
+func (sh *strictHandler) RequestPasswordReset(ctx echo.Context) error {
+	var request RequestPasswordResetRequestObject
+
+	var body RequestPasswordResetJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestPasswordReset(ctx.Request().Context(), request.(RequestPasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestPasswordReset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RequestPasswordResetResponseObject); ok {
+		return validResponse.VisitRequestPasswordResetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResetPassword operation middleware
+func (sh *strictHandler) ResetPassword(ctx echo.Context) error {
+	var request ResetPasswordRequestObject
+
+	var body ResetPasswordJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetPassword(ctx.Request().Context(), request.(ResetPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetPassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResetPasswordResponseObject); ok {
+		return validResponse.VisitResetPasswordResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RefreshToken operation middleware
 func (sh *strictHandler) RefreshToken(ctx echo.Context) error {
 	var request RefreshTokenRequestObject
@@ -15264,6 +24289,98 @@ func (sh *strictHandler) RegisterCustomer(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RegisterCustomerResponseObject); ok {
 		return validResponse.VisitRegisterCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// VerifyEmail operation middleware
+func (sh *strictHandler) VerifyEmail(ctx echo.Context) error {
+	var request VerifyEmailRequestObject
+
+	var body VerifyEmailJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyEmail(ctx.Request().Context(), request.(VerifyEmailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyEmail")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(VerifyEmailResponseObject); ok {
+		return validResponse.VisitVerifyEmailResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendVerifyEmail operation middleware
+func (sh *strictHandler) SendVerifyEmail(ctx echo.Context) error {
+	var request SendVerifyEmailRequestObject
+
+	var body SendVerifyEmailJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendVerifyEmail(ctx.Request().Context(), request.(SendVerifyEmailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendVerifyEmail")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendVerifyEmailResponseObject); ok {
+		return validResponse.VisitSendVerifyEmailResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -15979,6 +25096,82 @@ func (sh *strictHandler) UpdateCustomer(ctx echo.Context, id CustomerId) error {
 	return nil
 }
 
+// LockCustomer operation middleware
+func (sh *strictHandler) LockCustomer(ctx echo.Context, id CustomerId) error {
+	var request LockCustomerRequestObject
+
+	request.Id = id
+
+	var body LockCustomerJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.LockCustomer(ctx.Request().Context(), request.(LockCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LockCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(LockCustomerResponseObject); ok {
+		return validResponse.VisitLockCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UnlockCustomer operation middleware
+func (sh *strictHandler) UnlockCustomer(ctx echo.Context, id CustomerId) error {
+	var request UnlockCustomerRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnlockCustomer(ctx.Request().Context(), request.(UnlockCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnlockCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UnlockCustomerResponseObject); ok {
+		return validResponse.VisitUnlockCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	var request GetMeRequestObject
@@ -16245,6 +25438,29 @@ func (sh *strictHandler) UpdateMyAddress(ctx echo.Context, id AddressId) error {
 	return nil
 }
 
+// RegenerateCustomerToken operation middleware
+func (sh *strictHandler) RegenerateCustomerToken(ctx echo.Context) error {
+	var request RegenerateCustomerTokenRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RegenerateCustomerToken(ctx.Request().Context(), request.(RegenerateCustomerTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegenerateCustomerToken")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegenerateCustomerTokenResponseObject); ok {
+		return validResponse.VisitRegenerateCustomerTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ChangeMyPassword operation middleware
 func (sh *strictHandler) ChangeMyPassword(ctx echo.Context) error {
 	var request ChangeMyPasswordRequestObject
@@ -16291,252 +25507,594 @@ func (sh *strictHandler) ChangeMyPassword(ctx echo.Context) error {
 	return nil
 }
 
+// ListMessages operation middleware
+func (sh *strictHandler) ListMessages(ctx echo.Context, params ListMessagesParams) error {
+	var request ListMessagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMessages(ctx.Request().Context(), request.(ListMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMessagesResponseObject); ok {
+		return validResponse.VisitListMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPermissions operation middleware
+func (sh *strictHandler) ListPermissions(ctx echo.Context) error {
+	var request ListPermissionsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPermissions(ctx.Request().Context(), request.(ListPermissionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPermissions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPermissionsResponseObject); ok {
+		return validResponse.VisitListPermissionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRoles operation middleware
+func (sh *strictHandler) ListRoles(ctx echo.Context, params ListRolesParams) error {
+	var request ListRolesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRoles(ctx.Request().Context(), request.(ListRolesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRoles")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRolesResponseObject); ok {
+		return validResponse.VisitListRolesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateRole operation middleware
+func (sh *strictHandler) CreateRole(ctx echo.Context) error {
+	var request CreateRoleRequestObject
+
+	var body CreateRoleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRole(ctx.Request().Context(), request.(CreateRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateRoleResponseObject); ok {
+		return validResponse.VisitCreateRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteRole operation middleware
+func (sh *strictHandler) DeleteRole(ctx echo.Context, id RoleId) error {
+	var request DeleteRoleRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteRole(ctx.Request().Context(), request.(DeleteRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteRoleResponseObject); ok {
+		return validResponse.VisitDeleteRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRole operation middleware
+func (sh *strictHandler) GetRole(ctx echo.Context, id RoleId) error {
+	var request GetRoleRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRole(ctx.Request().Context(), request.(GetRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRoleResponseObject); ok {
+		return validResponse.VisitGetRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateRole operation middleware
+func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRoleParams) error {
+	var request UpdateRoleRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateRoleJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateRoleApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRole(ctx.Request().Context(), request.(UpdateRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateRoleResponseObject); ok {
+		return validResponse.VisitUpdateRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Lchs3uif+Kqj+n6pIOSRFUpJlSXXq/GlJdujRbSTaSSb0hmA3SCJqAkwDlMy4VLXvsA+wD7Nvsk+y",
-	"hQ9AN/pGNnVxnIxOnZmR2Wg0Lh8+/L77F8/n0xlnhEnhHXzxyGc8nYUE/u4EQUQE/Cnm0ymOFt6B12EI",
-	"m99r3i0O50Q996lUDy95JEPMAq8G3WK28A7YPAzVP+dMqg7UBwPiHXgfrr2ax/AU/mZUkgBdSyyJ8O7j",
-	"5kdOUz8iWJKgI70Dr91sv6o3W/XWbq/VPNjePWg2/+XVvBH+bL83opGQ57r395gRr+bRwDvwmq39Vzuj",
-	"V6P6tr8T1Pfw7rD+2n8V1PfI69E+bg5bfluNnopjMsLzUL6hYUjZ2DuQ0Zw4v19P6GzmPAjxkITegfcD",
-	"n6pvhTj++jFXP0xpEIRE/6RHOJtwpp7/Zwvt7u6iZqvZ9GrejAuJQzPv/b12s6V+jMiIxlOLyJhy5qzk",
-	"xVWykhcRGXOmllDIiBDpHfzitdrb6AxThq71TzWvM5No5433qeaJ+cjpWi5mqpM33dPT7vm7Xzvnx79e",
-	"/9C9vOyev/Nq3nwWrNqBWyy7ge3tlkQCRtq6v69Zauqy2VxmSAoxcmepClGG5IQg2POl9JWjkKI9f+p9",
-	"XGPXivap8r4s2wlnNU+pkGXnEw05v3EXkUoyFd7BLy/H9eW4Lj+utZhE3pAopMwlEK/jTwl6Nx3+4BXR",
-	"yfFJMrt3JJqqd3IUAo0KKeR1r7l/0GyuSyF7zfoueTWq7+HWsL7vt4P6NtkZ7eJXwz3/dTGFjHAoiknE",
-	"PLE0cjEaUX89KjH/cImj1Wy19lYTxxtn+czap4jjbURJEFF/ImSE/8//JqjV3i4ljFXEsN9r7Ry0m2li",
-	"8I5PWu3tnd1Xe6/3PYcq2vefNOOZUlbAcqZAJQnDLtjcZqsHO2u+R6aYqvXlM/H/G9jR8Pk0s7GtelPt",
-	"6Z7a09dke1TfwbvDV/5e8Jrsj8ymnPIxZalPtZu95uuDlqVze9pCekvQxYxEWPJIbQaJplSo+Sm+6H2v",
-	"VjLiAH9++eLBpMSRolzvoFWrMqeACD+iMwkr5p3ckmiBko808nNrNpv1PfVfr9V/NZP/ayXDvp7PSIRg",
-	"4ana9vKxF+1yZoTOKVdkI7GcC7WHR73ux5MSQsmspkMS9zXvKGEB7pVuDjy6o3KCMNKEjkJ1X7lkoqn+",
-	"qJPM9ggzHOD4/jQXlm7XeZO064RDEknsAbMyh+fIOTwRlVRM0BEP59MhTbU7c7o5w4xKPkw9P3een5M7",
-	"9CaaM3FH/ZtUo9NUoxGfs0Bdpkj95xQPIxzwKPVCz3mBR3JyR4REPRJFVPKIwk2aNL52G99idO1zmZ7F",
-	"+QenyZzh27l0H1+cO4TPJI4odx9fOozmMqLMJ+gkuMNRgLoCMIHT9p/Ouv5zTobEd59e/8MhVSxusPQn",
-	"5A4zt83Pztx/nt+oK++TQzx5GNObkJiEFNGgDcwQ+eyTaCY3S0CN/tRb53p9G2EGrDuhpU/OqIruqrK2",
-	"797k8M8/KBsHwLDcV/S8gFUczYXkUxK9i/h8VgB8dSuE0Vg1cGeV5iO2H2FPU0AC6qtjirAPq4SmmOEx",
-	"iRSHmRKJAyyx6mcWUZ/o1fVu6UzdJWYOH7uXXn6kywbpmzYwCD6XCKMZFuKORwHaoOyWSqzGm9odLGVE",
-	"h3NpOKr5dsgXOJSLHiVR0tgb8zDwFFOyF8NvmJFGwEnmdiCfJYkYDuGy8qNpvdVs7rSL8T8sbDcADmmw",
-	"ZHMJ020rJpq/5p0FFXwe+eoRnc54pA5cfKN7x1FDL6lZqBxLtL+7C6SxOnnB5S+4fDUu/1R72Ilasukx",
-	"csGSXIze0EhOFFrd32/Wmzv1VhtAjbuHjlbohVxfyHWpGGlJx67bC+280E5l2lkFA9TjjySiI0oCu6gk",
-	"wkJ/T3dYjhUwDUkAgqMR8JqFJDCah6HdlqiB1K9I78+YsEDd8d7bk7PO6YkFG5otu5TTrCblvSOMRDgE",
-	"fj3BoqOBXUxGToek3h7u4fqev0Pq+7gV1LdHu+T1sO3vBK0mkOIp92/UosQ6juv5UAHKYbJSleTmHFGG",
-	"3Meh+idhdThjIXzpA5Nqq/SaF8KlOzJUJJYnas6GHEcBZeNrK4seXZxdnp70To69msejgEQ/kuGE85sP",
-	"kSKHiZQzcbC1pX4RDYcmtqCtKFfSujitSPTNUDb+/BHHhLSOWLztgkDA/mVIMA/8K+gY7MuGbnfaWbVD",
-	"L8IBib8h0HC+oGyMKEPDeXiTUUKswMPl4oRUX3EEih8nPCRCUUfJuW/2Wu0CPUQ7t1p5afCCETTDY4L4",
-	"KLN2okQWXHsZW9vNZmYh9c6vc5SdtbrPHex11TO1h0zjcXPYLpvDFZGKYUbeA3RMjHyWR/NI8Cg+Whxu",
-	"LBhwavur7XzJnr+IUi/44uGi1AOkJN3ni3T0QoEv0tEL7XzT0pERBJaJR2af15eLimSi84ver9eXJ0fd",
-	"t12A8X8R0Si2/DqykV6XUknIPF4qBlUVfGDVep2rEtGnyMScouTHizSZ664cyHlk8b7Z/Y3Ts986i3Pa",
-	"vDu7bn4+//jPz2fH/I+zY3539pbT06P3s38ddV91f+t8vuj93PzXb/8Ku0ztg4sAW9s7AAKvyJgKSaIl",
-	"tgjbxNpBrP0hbVJkIxpNL+2jA8/nUUR8iSY8EgQNsZQkWiAh8QyElSWazxWHrMjgkNMKlAnfy+XqWeXh",
-	"F/E9vZyzEPukY1Fx4XJCE/C3cp2G9PLKO44STL2WzeLPcc16Yiestb1gXOeWggmv9icpdBhZ7fuR9/Yo",
-	"cuXQhskevyFZ9w0k1Y9ohmnKNEU+z2hERIHKI+YPpkmXeQf7SnyOyCgiYmI+4m3/3q7v3f08/Hj30+T1",
-	"zfvpeXN2Gu2KXmv+cbHzR+fV8Gg/OGmP3u1NusAT9Ftk8X4yfOfTC/q+++GPbuucdkWXXe36ipPczH76",
-	"ePR+v0EW72f+9plq9NvwXRgO2VU4fPdBsZxJ8OM/4ffgp/PmsN0Kffp+v+G3Qzacvm0GP70P7cd65nom",
-	"OCIRHJoPwBPLXRWPJpiN9YHR+1JDfkhwBL8Y4gAHgCm+IYhK+N3APCQMQRc60KbhXekhSKhhZ/cVusA3",
-	"qHNL2Jx4n5LhrzI7XxF1r1qzs50BlQI5qgOYBQ4CYAOFknfyo+a6jPjSsbOuuopjxy0FEet7ZHtUf413",
-	"hvVd/1Vg0aM6hEX6DIML/kEW1gAuvPz8C6Z+TLAv6W3GoK2mKoiEJbCQCNEgfRhKFMnxnds9j29d955N",
-	"hnVGlhMUMHLE5tOhGVJCWRo9IJi2q/soAi8VkPH+vnevxjUhODD7d0VktOiMpLZap/WJ18TnLBBIcnSH",
-	"qURDMuIRQTICtSIeYwqeTeZu9A62mzVP+BMyBZ3hlDI6nU8BSBpORZkkYzhx9+qmi/CUSDMOe/SC/DB6",
-	"yS31nUA0AJcQPsO/z+EwUjauoQ8fuse3e5up4VSWUdRHZlhOEuAJNBCR3+c0Si5vZ2r48ylhY4UbXu3E",
-	"s9Nj8Rz3Fs3Rs/PpXl+g7darV/UWwuFsguvt2ONF3VVow8eC1CkThAkq6S3JTAsu1oJBw0VXcdhtRS/M",
-	"+dcM4IXq9H/80qn/C9f/+PSlff8fXuHsDBYs2qhBAhYHiI80gUfklvK50Aq9Db11mw10MaUSjbgmdbg4",
-	"oUV6to/Dm7BMv89JtHDWSQ+/ZGVazXbxlqaYawmZpnXUD6LWVWr556BWyzdXzOpB81kpmT3nfLrsUvX8",
-	"TczKT1b5UbM7pVMq81O6VGdL0D/Sx2e3WXwGQujE/a4BK/qVKf6seXdbobuYk7cKOHnN+5HKSU/JdflB",
-	"/TghckIidYMooDOXBA0SEXDQQPC/YKQSyOdChgvEGQpxpO5GPAyJOEQDuOAGKCT4lggFrvhcpmZpZfqC",
-	"id7FgyucrF59M6kh5yHBTF9PEREzzoSJiNJgw+oQAPZIwmAb8GwWUh9c4LZmER+GZPqfvwkte8QjTDxZ",
-	"j44uPpz3fj29OPoHSPsBWFjsNWe8+qhAWrPQQL1ooa9aFGJJUhbMnfZ2zZNUAmGascWTwUM+lwfDELMb",
-	"EHziuf9HREbegff/bSUBYFv6qdi61OPXK5ABA3TM6pSprcRmcHa4NXQ3wZLcEs3JE+fAQXq2g82GGsob",
-	"HFyR3+dEm3wevJJvOse/Xp3888PJdS+7jJrDq1VkXKJbHNIgtW6KqO26vcEBssN5tsU7w+GIR1MSoPfX",
-	"F+c1hNEQByhGQIhHAEth1HKCJQo40YMPiMYEA2e6Zh2PQkqYPIkifRc/eCHPL3q/vr34cJ6ixnMu0Vs+",
-	"B7k+WbedZN3cBs+0ah22QD5MEhE1ywbSjvU7nz8jzMSdWjiNMASJbqlP1I5jZGaMAu7Pp4TJQwNC+JCI",
-	"PpMTMhUkVJxEKlmNcUQVPK8hof5Cs0hJClo5sog/w8IFajebaINHaLe5DaglIjigjAix2eiDpviIs1FI",
-	"/ceR9dHF+dvT7lGKpjtpH1w9ZSXKgZ4qVuHgUA1pgchnKqRIU/x+snPxMJ9v49Cc0d/nRC0OiuYhQRsw",
-	"0hpKxKlNZIAfH/5GfPmdQGqwRK3skCqhQ51jLSRtDOyiGMp/C20Cwh610m8vrt50j49Pzt2l/pnPUcDh",
-	"6E3wLUF4Lic8on9Ap4r5zUikjjKSE0VsvjThHclKOzw5GefzLfVcTgiTxit8OJcwdByG/I4ENWAsDFkR",
-	"Nb5fBB0z4xqyMYjXwaxul+k9etTids97J1fnndMUGTNETd/6QCPu+/MoIinuvOtyZzsWdE0idb9obveM",
-	"HAfNGfk8I75aTT3GjYGdy2BTs5IhDxYKjdwIzT30EAUs3jmXmis+OUe2qBY2GKJOGn8ibz7nSMz9iTm9",
-	"QGicaX2Gj8OQRGiKFzBUQdQJjqdkiOwKSwJI9pF46qrTO/n1tHvW7WXQFOdoCko5Kcl0JsUKJOXwR/Xq",
-	"mXrVwALxfKuYGyXaGLgzUhQXEakGPlI4YQDqmjroawZIaP2MmkhWo1OPVTpFIzOttxzlDwzuA8MuO3nU",
-	"xnw473zo/XBy3usedXp5pKtvLh4laJEKRJmxeaQpu5XsjR6hYsjkWYm7pgCauq5mSkpDcNvfcoV5QYGs",
-	"GSu6izgbF0xlY5CZvSH6DwzfYhoqueaxa/ux0z3tvAFDU2pdHSSkKIpHOKLhAs2TL6d5rXNbXZtX3VE+",
-	"H+VPCAqwxEMsYLBzFhHsT9RH9fLZCZql+6hAPKzPW7BUP2r9PnZOu8edXvfi/Ne3ne5pnjoBEebkB7gP",
-	"tPFrREkYeAfGUFjzpkQIPFZ9T+dCoiFBWL+XhmgQGmffzRosc71MsfQnia3TjdvcabfdQzGLuK/eVat3",
-	"wiSVi+fbuQtGFLFPeUQQTEWgYUTwDcIG6g1yy6vY2ECv3gCi+gRSm41GmIYKhkA3OobKDCCThiQLL7XB",
-	"zE0dgV19zoaWp7Rp5TuxmTJyNsARhM9IJClxnG4cQnGNmq7SdHc3p5BxTINfcm3ZPDSHPaVncN+NvXlw",
-	"GF6MgLaW7YtRLF+REZCDwvsXLFzoD2T9fSopngNSoF1epinOTyJxKPriKWyMpXcA1vW6pFOtknaHWdAF",
-	"OBzldF8rl88xtrq7Z+yuK3eOFug7L7QOkAZo4zE2hcxMVi5A3ihepLLkdwzo2xoWh7qxJe+Gl1dlFZoU",
-	"q/SdNVoWd25s28s6BJuj1fI7nSVragz7a5+exI7u7r7xE1u1+a657AEn19jW3A+nHdDWpWXXB8Dt1To0",
-	"OP1tt6v0ZzyEUnPbaVZ4M3GdqMaTrnR78BQq7lsLCa7/RZZgWkq03kGMs7rCwQsUUkbSZLLc/864g+d3",
-	"0mFerSIywJ+7+tUdaGv+kTTFUYQhk4l1qVp/QfUPyxfRXHbgmXCf8tF6KE81viDrc9XY+St3fzA/IlPC",
-	"QNOwQASUcVpHk9qpVunoXLNBYgL5RVt8NC9xuXrqlDrnPabueFeSazimsZq+12N6Th2x9E2ZXMT2YOsr",
-	"yS6iGX8Bmy5ir8kKuneju6efCk5G1vckC3mcVFkNNHBGP0AWcpoMWm76hEPgvLg4K0ef6QwLH65r6Kiz",
-	"iQb654YPvVKB7BZpzxbzFSXm8xGisoE6LOby2nxrBthnQ+LzKVGAy6grc1cWC5b6yByiKY5udMukW9t6",
-	"Y5DdiUENDXJbMdjUvhQibYa2vYDyGEt0Q1nQ6LNSXPgYCFgG+dZCaIfLtrixLl4rBlvLwdVqLLUSwJzh",
-	"G6K1poX0YBA62GGLaAr0AxJhtrjDi80HQ53iUWSp73HDeAQoWrnOLuZ5JMYpxzSrSCONVTLIpDoSWYI8",
-	"VuMNzSgfBCn+RKxQig2qQa0USvhUS+zYZaEG6SUxpwM8uopeaCzDDXlPBPcGdy9t557O3sUu91tyC9p4",
-	"wOwleDfhIVkhzce7G/9RYUWTrbCbmEUo0NmSIffMRmYdILB0bjBQig8JmgsSqOMPsInNp+oLZkO8muvQ",
-	"W7itn7KbUfM+11U39VscKc4CaW+ccSVoxfnRwSv5ph0WxM8/udnfsjsiJB6N1HyiAr3K4xUDxhHfeT3W",
-	"uLlnd6doRca8XiLyryudp+JCSqaShdUrO2WV2bKb8C27AyejEfElvSVOujlRg2tlzihn1kIO2e2+cxuV",
-	"ccJCjl8ym5jhmeR5FQ/dFQ9J/sQl2s1VR3ZKmYmdeSJRKZF4HiK4WJJklufB0OyipDcwTUwPFRWSBcgf",
-	"SdfcqxoiHzOww9ExQ8Zj17Cc2HE59mGuylriAXSA+LzUoLoM61+Bc9hg2yLuoXW2aPBFdV1D4OB8P0CG",
-	"jSzyLIXl1D3pDEgrD5Pj2G17gGxJtSo+oO7Op3yyi3ZJe3hb7X4s12VYZDZoKYdXFfAnv89xiAaM3NmG",
-	"A7U0MbE74VCpBXi1EtKA+Z1J9/tP0Ksz0JIZCSypGC3S/mIzHlJ/8SQzy2xWdprpIdZy21C4n4muPn/i",
-	"ErnNIJyC2/Br6uTz5yQdGlzhpMS5DYvkGPPQhTYgmoIbp5ZNQWQFOWfjw7V27hE1dNRRp/uWMp+IzUOk",
-	"kfkI7ElCmndpBqZXUT6ugG/GN94cWju1JdtcjEC1/1npFq8HPS1BPRx6OtagIubq6Hz4XEe5mJn/1alz",
-	"ye4WrtOSrJxFera0G38tXsE48im/fqluVgcUpNPrLKOSM9vOWbf0mD+Ar11J2MhaIm7RFbd6PUuXMl5G",
-	"A23QcKEZxlTDkPQKulk5qgpvMbYoAJOp8N4MMvSqygtPLX+44WQl+3g3IQwJIiupg9ZT0tkg5eWr+k63",
-	"unezqK4IoNBh/jW1wTQ4RHgoCJNoSjDTeraBieQf6JZriR6J1mW3md/ldCic49lvYgKKtHNrrJiNz05r",
-	"uXaf6DyvqZ/LZw5Y/qmLbPv7guQCuWM7FDycS4ImUs42xCb6cHWagmTziGYos7nzukhsLUWAF/AHDg9j",
-	"xhq7DlqOMcECDZKUDwME2wlWAyoQUBdW0oxNPvwUoLHm3UVUkpQ/RXWVaGUlZzUh1zLXZOfW0CmaMNQ1",
-	"VXiWsxWq8gqvASffcc5Dh0SCM3Q34Ur+dIXPDNdPcgqs4DGu1q+GeBgQIbVu/tBkwQ6QnER8Pp6kEhtw",
-	"SPuf03hUVAquUnw89a31BDqzzMWXgKxUiovsfbjcLFx2n5UmwVpLn2102Tn/wDIbkTFBDmLiGWweIjUB",
-	"fXnKCYmI9t5jgFUr6uYSyi5P0PSU88pbnZ59YjGeqQgha0hIHpEAhfyORHX1PA3+yzKkPBFcSmczKlXP",
-	"Odd7kuqoIBhRW081b8IhOKCiOyyQfqmRPRYP1u0ug3ndAPwVWZJxQCyEJNNDEzSTAoDJQru5B9b2Vspn",
-	"d8qVGuBMEH8OmmTdGni2IoaGt9qf49G+eEleqVxgK9ysNc3qazYlgkIC6nLSGgZI5AD3Yw39xinTsoaY",
-	"YT/jRJRN5puT01Zu7YMwtKgSLi7SEGhIQs7GAkkOuFrNs/IFlhJ1wVl09U3mJtgquM8dN31Dm6vP4iMc",
-	"LFcFWK/vYJkE76YHpH9HAENHlujRhrShGeo0zCMiEI9s3Ksjx25WXImcmJKKrY2fIcmBChi5EyGRJkyl",
-	"WIh5covUo/wpE0kpPbc3R5doZw+FmI3nGKK6x5kEDybzVUbAWu396aZee6oleHopbuU8/lSpLtmGCum1",
-	"V4mAf4LTbCx1pTh8uqdKPppPLpWt9gotk9JWvvm0Fs+H+Xhu1x5lKn2Yj2cMEhI3TVfYiS/neHEzjNex",
-	"zcb3QZqRZCFn6losOKv5o5cCfzFbdDhLSmaseW6mvWJpqlQcicFFAcDL2pljWPwwk3Muq30WH8BIUsm6",
-	"G4nWr4YGcZb4AYC1gU0sPkA4IkgQEmj8/eQeJJk86dmR/8Dv9DXvpM0H4GVv4lhhGZP+TrsKHl5lEFh5",
-	"yh8Bnlam9l8TPH0lW0UyD7emwErk8S2wwwe6vBt7pPvNFKdIE+8THN1is+aSMguPNnKmGEeBwstNLpvP",
-	"aSQEwgINfJNQTHI0JtIg5M86XZhRkHAt24NMaLOIrX/o3Py02dGc6wx9+TU6RCEZQVYiLbsP4qRD/6VT",
-	"FzkYvpQcYDFTy7FyM8vsvhnrJRhlgOtaGTKzoUEaQFWtebEmE8kbfZMCGdkzvqKz0qO0bMmqk/6TEf3f",
-	"jd6FDkmm6naElH2hJNGfQf7XPJIpa59XdxliRrrmkUQ3ZHGIMAohZ88YDeoDY55UbQlTP7qecW5vqa4t",
-	"gK3bPxzAWi+wlixzo3Nnc+R8o/D3YyL8zLMTM4TcbwVtT5NhFv0Mb3xyV7iCe2Fi339yD8P0MGInw/TP",
-	"KT/DYxKSxCdBlPjb0SB9iqsbn20mvDKn/xxPKnbZyQzzigig3y85dxLVLKgOWu9IRJB5q8J5S/VfNE5I",
-	"tFMcpHSGFQsgdcWkIeOAzpPj84DUktRUlKGrk+se3DvvIjyb/PM05e2eyt6WTxbiJmdy0+E46bEur06O",
-	"Ls6Pu+k8Dpedn08vOse/9i4ufj3tXL1TxFeU7yGXiC+TScZJYOSm26hGvvHqObnunDXN5llxHrkpo+If",
-	"46RCzm9OFq/4t8sIMsJQJ02G+xQvQo6DHuenOBoT91Euu4bzLJ370HngpvBxfo7TR6UnHKcUUYf1LSVh",
-	"EGeuy9/INjGEzsNh0kNk72STRyN/icqJ9XqHJjZozqR5I41xAw2AfSvBNBHGf2l/aqgdHGT0k0UWrGIP",
-	"EJO9ozAIhAqTLgZCMGnGurM8a8jazsl6aZIhFZ3wd7Ehw57JbPEOU8jAVDSoRvm613Mur2fEtzoU/eOZ",
-	"luf0P96SKTbEoGGgJJA9vsSZzGaf9CMSqHMD6bayBBEbN5cbGzO+KU/ta2zpZbbMmRjw+xlRAEtMaJk3",
-	"onYhFzZj+3ciYfgA6+MLmAYHaGBSsQ8U2YgaGgRUxD9FZMpvifpVEDnos0hXgNAmp2k8Dp1+XN/mQ0hs",
-	"PwRjGtBs/IGtVNcbO+32ZmH4rE0NX17WXEKliUPEGUnSF5rjqjVKOCKIjhk3SeIeenHnnAPjCawYnl44",
-	"M0K1LF9jdKIonrE3ISb+jZE7Z88OwZZsIhyFtFttdRVmMk83vPsCcv6B4LAoz/JlxIcERQBy8udVlGDM",
-	"Ab8ZaFFiAv0u0ryS3+TTYSw/kuZDRQfxzFFt4UBfnTi8dMapJaf0CN9GhNQhDeT764tzkwQP3NgBcDn+",
-	"Rk7yqWxN1NxYLgosQSneHJcI6p7/enl18e7q5PoaMFFSN/W4e33Wvb4+Oa7Ir7PfVJxb4kjf6dmHXXYZ",
-	"8bG5krIPj7iaaPGLx1RMqRAkAIZvk0sVCReAJWtKCL56e4T2d3b3knyuoDIWNoeBTn9LYvw5gLQF5Z7t",
-	"ywT2BO3eJ5nAcqh7PsXMQb2fZyFmOi8owA0qbD5L5pMaEnhEFAcRE36XJuDiTI4p+9H+qyKvEpN/LDuw",
-	"tzxCOYhbMwwgk2OrogOBA9CWxunlWdQPvd4l0g3ysQI6S2VOV24SmeUu/YmS3E3NjKSYgKYG1QvakJkv",
-	"ziYRFlltspsOcyWKk4VxvB304aqLIjIisLuIAgoZLawqxB3VIRo4OdcGseuWoVAk8ELnEAjD9DjdTG2r",
-	"PWwzPM5kKNFL6Ri6/LJQ6yunZk+JtJwu61McBwQtTCWhUcSncBvhKKQkQvBihrZ3W+318FRqEMUTGRfq",
-	"7jtIzIcBvaXCHNEkDcoGRjYmqaZYCWY4oJjFoUmb5Wwk2S4oF+gC81eVtJ6msuBTx7i4WREKlkIH/gBo",
-	"5AEk8ANlMHoLkruJukqnh0GZ7DB+KtlMnAamz4xXth2tTpILflk6zQaDTNuGPEBpSYXUn+ZQHiAZgIxj",
-	"yxAVfTaKCEGSfJbF+PLr70jhshcWr1saV2TzL2vL4vPGwawVYjp74vjSbzII53mDZr6diJQ1o0u+gciQ",
-	"VbHBaMPUIkEhfKIGEErafML6n5D5c8pZ/PLmExHzcwSDfK2gjll5sPMaER9ZbpeorwtSHc2lz6dEX7wR",
-	"vBjFsToZTu4EklSzq+Xiu82D4kGXFMQsM5x+J9xsaxBwcohSGhMth0PJTMp09FKEmUjKAawV5OJ8jIga",
-	"9KjOYlawd1KZ2cw360SzxAmTEum+VSjduwubjLx4ZW/5DVmGIEEGuZuQiBSxwvRS6N6M2KIBpS3vMTdZ",
-	"5tXxhlocIG0JAkk1ijxk75ePtszsEpXRc2T98tVwYGzG5GLSgpeMIY1joe/CdeRF4k/HuBhD7hYFUxVy",
-	"0QUL+SibySVLcFPKRGw9Wu2t9BRhR0/j8PRQt4J10+hUVoZl8dSfn2+m0GsonWTGJYCHuQ2VCH2KKH1f",
-	"sUV9Qo01Q6QlwQLdfFJUtjQuJ9WxeaE0Jqcg5iauSVtWyHLOJA2XfioWCvabzaJzslwiNu55qaU4RIKy",
-	"cQg5v9BGxKWNhB+4fQ02i8TkAneNUkk8NaON9z/2Ng+RIEoyk+BS0nEL2RwgXfsW9efN5rYPL8GfWoG2",
-	"WhXllNFNdJSmnm41xWPP9mDfyik0YK6ZJXe/7G55zSGwImouru+bXkVQ5U5JNFawU/pgREzym0C2UxPY",
-	"bsyKiqC0L2BwiAaKvw3sJY2RZXd9plsbIVmaVAhYxJ3ZOkhKFE59Jp/kFPGozwrynNraeG5OSwxKJioO",
-	"0UCxlgGUJhambpGBNqn2LOizonSpnJFcET5pc1nGIdy6bJnpi45S3+mzOxjNcyVZrZpn/5tLurpehvsH",
-	"JWGtmCV1SRbTR+Vl/2p52B+Xb/1bz65uwPunPGbOSSX6A1mGRCXacCqDLUsLDQS+2fAekc49HhYOQ513",
-	"9RB9k/lYnyN3+wMTr9+XXltVEhcVXl4ZV+C1rrA+GzhfGFS+v4pYvFswfqkSrcgr4ilEi2802dKK/X7Q",
-	"VtdSWZbWAy19ZlcSrQdaCjY9rcZeybXspfrseZ8elufiG8sD9cS44WvlhSrQoSV+LM+YFOq5VO7Pwnf+",
-	"yuHETxch/PBI4L9v5G/5jXFG1rgrQKNKx4wE4FFpHcT+Da+Kguy3RewMGsXWpMOkLIoOd9GuxCYqUDxX",
-	"JrLnvdYK/E7B/1rayeqgJHe10ibiv5JF9s+7Dl5Y+9dl7d8AiwZ3Xn8eUbm4VvviGGg6c32Wh6ABfWsX",
-	"+P2PPa9WZgvKqXmN7D4PKDimDaDZYFM72wzGxrcesrNrTbPWIaaUzw10gtXdYDPlgaVJmCx66quJcUGx",
-	"BEZIIA5d8VIPh4o+i8gIiltMSEQ0rwdqhPOmFb3xCikCcyP011mO5NMrF8S2zK2JvdL1GtSyi4LApxSY",
-	"+tkiYXoo3go7abT2nBVRUDbitogt1m7oWuL0EsfWKaZMYsp0+pW5Oq5xnpYxlZP5EBK0+PaF5K+c1Oz0",
-	"SoWzdfW4JLyu/nugNpjfsVSogZwQGsWpkUzpLhrZcvJ9FtIR8Rd+SBqoZwPAfDzDQxpSdcubJA/RLQkQ",
-	"v1UEM6FCx4d1LrvQI/xsAsUQlmiwNVb/+D1UOwNbGoeWacABNFpDhM2nunCAgH6SYDSFNfrsiLNbwsAf",
-	"+0D9u46+/757LL7/HsbEtcVGH1+RZFXQ7Xp0SmzLq7dHaHt7ex9Rhj70jg6RungF2hg4F/NgE5oOfv75",
-	"55/rZ2f14+OB6ekSR5LiEGmbm2h8/z0aXHZ6Rz8MwDdO7UgOqm2oT+5t77/arJmMp6LPEBq4tY6hfR3a",
-	"Q71jTbVuC/j1ADQCGXAHUbsxwtP6f5SzY8AfCc7TbnvY9AJKfydeRLUlQc12UoQHzYKcUiHt0t6QhSCy",
-	"PsNjylTjAzT475BOqfyvAdpo/d//+b/azWYtti3sNjd1CpH/1lHSqpGcED32OHx4kPgLGzPGDI9JzWz4",
-	"ZgMNktBnGKi6P+dqpHMWKoYy+O9cGLMeOXhF26EPygpPD/T27e/s7m1a9eo0GzipXSoPFZpGqKBscuxW",
-	"bGom5x26FTXayso14yCghG2p5isnxnShutehdBtLA982G+gND9R5hdPYQmf0DUzTcjgdB5QLsRygjZ3W",
-	"tj01nSS2kXKmSP1aBwbb1y+ue2jrtrWF53KyZdnMlky4broFcFvzWM0Ekv0RUz8wxf7XsnOiTv7+Qkyt",
-	"MXzE98lMaowfkVih5rYkgSJ1NRoom35LIoE1+w+pT5ggDk8/6/ZyHJzPCNMxIQ0ejbfMS2JLtU2c4h3G",
-	"3bnsOsb8A6/VaDaaAOpmhOEZ9Q687UazsQ3uXnICQGNLh9D8of4eF6nqO0zckUigdrOp1g9S32BrAYSq",
-	"4jrlX3SriO6HXu+ygY65CYaSfO6b+o6mlruCijGO6AaQ5UGa8KCaFxEx48w4QrWbzSVV3Auqt1tJ3eNr",
-	"VDI33y4pQe9MEYf0lkAFtJ2ffirrNZ7Alt4WEyLhgDzv4JdPCnlC0IJ34J3SW8LUJ9RZBscFPAYDuM76",
-	"qe3eWxD5Vm2TYjckW+of8iuruxVkNSKkqKHd5ja6m9CQpDYnU2i/cK+uIEOCDvH55rbLThlAFw4WD9yu",
-	"mrfb3F79jhu1vGyL4yVbvseKnwEr0+LfuNhwJucRc6F3jsm5eUET7xseWvxTVBCsgc4VZkeMO78Wbv+R",
-	"FvJ1vbfHUEAi5pQttG2oC3o51f8rFQArJZFYs2XqTCgK0QNfvttOqD680qpEIKk4fnivAmElQf5AihUG",
-	"FwfVZ+gwJUn+8uk+RZfvTOqYzJI49KndxBz6TO5b7dgILpJcFFKqei4MJxLCqTU3i4jQKbPyMuuBxozp",
-	"axu8lLTwqOSvuokmwlMaLpCQfIbuuCkGLBFnPjk0gSMBUexAICHxwkwTUdZAP1I56bNB4n16gLQPjIZQ",
-	"5uvqu+kAJjMBPWxgMtq7E6SaIQ8WaIoXfTYkiE+plOrJOU9JxxYYoCFZcBbEAf0OetAYIX3y9GomUrqn",
-	"faGIkG94sFiP77o+t0Z5WO1c5dx57++1U9ZjbgHrUvvQkRhX3ZLTbpwQcbJV/8bnHWA2n8sYrbonXb1R",
-	"dM5jl8LiY37y2bdJCEyn3wmbnYIFSXwG+JNk1VN5rZR6B8cH3ZwH9NamWB6SCb4lCn+q/mINxAHaabbM",
-	"JxYmjYaTCaKGdtoG7vRZGKdzrqGd5rYdWKYmYqxQiOh4kuj2G+gKS1IPdVYTdbCTufaZ+qfWsKDuZdEp",
-	"fpfTtj3qHGvlvMdnIpNdPwmg8XweRcSXaMIjQdAQS6kYnJB4ppVA1c5bQQqO+7Q/pjm+j8QDMbEtxQN6",
-	"5arjAds+xyGu4xvhm+cKO+326jdyaXrgxQqfSufwgbf2V7/lJvh5LOPKMyoK8no1VhUrCZ4ElRTqjv8S",
-	"wCRJ+FKATfrMVJe22KQUZ6Q0308FNUBJ9oI1npGrPBI5pO0s5eAhprKKZ7I6gnBdg9bHEI4hpxhGdBia",
-	"sxvG75gNB8UGLMSfgBeZNVzEzuvYaRGGfTaCsYX0hmikoOBHH4hAD5tHqYIYlJlruNH3GqgzkqBSNPUj",
-	"/KSyiu4YkI4R62EUVNjCEhs77e1N45sLeKaG7iZYEm0yIQ5OcfIw9pntaEykANAT64jcUQLUWYZwUGWA",
-	"83QMxGCckjJCL0DnBej8XYBORbZqeFo1fpoGCRsxPFAMBKrTGF4CEcZZZKN/Nl30mYlWS0Ol9AcUEzEB",
-	"bGCEkXwmLAJqoEv9FqCh9It9BthKXZ02yZvtJzKAjUph3LsMutpw44BNkl4SJDlEBJ6SPjM2aX0jjJL0",
-	"UDvNVjH8ScWSPZhtpcMAve3f2/W9u5+HH+9+mry+eT89b85Oo13Ra80/Lnb+6LwaHu0HJ+3Ru71J11sD",
-	"l2Tz8/wdOJVOhKJ3dYZp9NUZ1kPZz9MxBbOxWaizii3ozAvlfEFninYZTQrmOBhHiwz62qciX+EPDpMu",
-	"385lnyX1MDAz+XrsBwrCICBNpJtfwqQMyiaYOVRMwQEo0wel/tC9mlIdSQ6QPitIAvIo5JPNfPFQ7mHS",
-	"DCSbufTYFWcXul+DhxS/X4GPtCrM6WGDWC5lxbSlbgsTrv5wJlHh8o8TKT8OnPyZMMOucBWQEefaWmmD",
-	"1BewEx1rogVrOj2J9jRheEpqiGB/4uhUIYxQOMHTCgNR2WeaqeApQRsD0wqcb3RAoMIqUy5kkg9ss4Eu",
-	"58OQ+kVH8pQKeRTP5tEXYWphlp5K/dEFFJSofhbTb+UvxjBM5v1Qgn86kjql7j441JT8lieprS8+D8j9",
-	"SsriLImmNt5KJUHYhTeMI+dDGypQnCI+JphC47b+5lPRyqIqpaxPJaXcUT9+OEPcWf1KnG3+SQnqHZFJ",
-	"wHEJPSmBP8JTIiFWtCQwOmliF0snbv1kqdF6tiaVVwuJETwQcyVYc6wNuJr2UETGQ5Fy1kBXcVyEfvNA",
-	"yTWDBur0WVK+BXIiWGepgFhqxcgpf1DK2tyoX+GtuzZw0Xj3tdWLqMutVGj5o3WIhED0Rx6hmUmVv/z8",
-	"5GpXrXGSCt7Nnamlla/+fS3Jmvun18M9s5kj9snkU6gklOjM6XCsGHfLBfZs1lCbd2NeWpW8rwWROyoI",
-	"shVBCo4kRFENig6YHle6ONljEL0GqqvpOf/ZdSH9ki6eCNW78xrbeo/Vj+lDj2jZlWfo5Smkga+m4/xq",
-	"csfzsQBNZ7mDu5QLFN/AW19ocJ8UNcozCV0TKc8kDgEZJjWOhMSLWjrhkMlroX1Dwe9Kf7PPqhUfTWIX",
-	"TEUktGH5yeZaDCVd1ylhKKnTt1McYZpQeFzA6dun8DWB5NpH4vkoW2/VepRdqyDQZHKtlADEYqfbpWTT",
-	"/Isy7b8hGT+vs+6aJLmmsJSCDAFgeAgcKwg3UARWHJQmeR7LQfjeTFdOCW15XG3ScdJ7oA7rs8oJBgqT",
-	"D5lSO/mUAgObaGNQ07ZvY8GqFaUc0ZG5jcShQDRSpZOcyEeQ5WyjgnpKqtdpze1JEHi6JM/Joa3BJPmY",
-	"gDo9XV0JIqDcb1FRVN0D66AVRxWSFIPqs41cKJgtfJab9C+tT4PNBupo7A23ahJiEKv89U5TyPzwIMRd",
-	"kMrqUYhbR1Ku5HKlGbSqM7ylXSwLxvwmh/wMJsRv4L4xuWz/tvfO30Gi0ET5KImiqjZP1BAjd0SomyYS",
-	"Mo7pFTySpgBPrEAoVfH1WczeMuGfhmHH7ulW9YdWa/76bA3V37em9at9KaqDJslniQTBkT/RccPGDquX",
-	"XmtRoUw1XDBgbZ0owJzT6yAxH+pI/EwBp4ATr+ZR9cXf5wTUxyauVn/Wc3nJyiIueYca7EtjC57qyPvC",
-	"7H7JeEq81YoGaPPilIxvp8L4LliYqvSrzWxguMdyrjNoFi2NrQC1Hpu1qWJKxmFwTFzxLCP1pJapYiH5",
-	"osGbDHNlC/fqAevm20wEEtyjtJPmBLw3hcRM6oD97e3t/cxut5vtV/Vmq95s9ZrNA/j/f5UM23zjbQT0",
-	"kAy9SgbzyhMYkhGPyDpjb68x9h5/gpFDyXVbxGJ50XXUs/lBhpGOb12gAdWCciFZ80iuT9TqpfuvbbV4",
-	"oMFiHVvFi5XCd+7KLI5Y0zLhhKO4ok1yzxvpBqI4tNt44s+k82y4ARr2vGq0MMHCOKceIJNL3Tijd88/",
-	"dnsg3CU+Wb/PydxUUnM6FUQK11d9uDB5KmwZQspuqTQGyh/TTl/p+BEfM+08Cd6pOnbFdQsz/qGc1ZVU",
-	"jgZJvtJBzjxjxcEEUm02+izly/Mbpyao3ZhZKTMiYzcQgxoy8nyss7UqUcivF7eDBFNag3DoSr5GNg0K",
-	"JeXV1p+vb/h5nM3nGc09qwox5VjcA9jb13H8ejH1PMLUU8JKs8LY1lCh5Xpi1inmtNa8M58hySGFSYJp",
-	"8tWzXGcyKoVbGCvRoQkdkKsLMdUQUQg+XED+nyBliBmAENZA3UBYmUz7jX5WdwdkJbuhsxkJDiHfOVhf",
-	"TE4okBIn/E5H8UCxJ2ueKbwc9MMKxiHxGM9zGsC2GGhN6u3hHq7v+Tukvo9bQX17tEteD9v+TtBqejXT",
-	"bK9Zb/ntoL5Htkf113hnWN/1XwV75PVoHzeHcEdWO8KZeTyPSimxFAamgFX7oQOs5mkq0pv7942geXaT",
-	"miC36vpeiclyjOSL/bMb3G+lquUtNbulAgq1nt0t2ldDPAxiJVDxqS0xyrlamLhw4FPkw3GmtiInDrRc",
-	"U4RIv7WU6r9zWOuLoW5dqQMXrmMqs05cOPHBlrpu0GWXWE60qa7wbu0EQcrPOmWeS4ZmjkPioT0PCehw",
-	"BhponS0M5QwO0iLHd8Ko8eKOiM+nRHUoJzYlozhEU2zC4JOh2HyNSUmpPouTMdqHoEbCEt1QFiyVuVai",
-	"eDOBrwHm0wU11z2czwjfzdJXncD6Yy9jKnbP/2LQfV0jzLd38XaCoOrxL2dOc1kp777bWQFwPzABIwCt",
-	"gReY9pncFX1GY0cnm0sYjektgR61KtCqTmwpXLSxtBTuZgN1ZJ9B7Igalf3yFC+QH2I61TKFZTobGAmo",
-	"CGkeFqkNEKS6Fm61ve8H2m9h8xDhuC/G469BZwKNORE2Ii3FOxvonMuJWhnjIdFnoOBQ4oXtQ4ew3sY0",
-	"dGhcJSCfp7XQEzTjghphqTFu9Nkg3tFf2p8aTrW7wbpM1ex7MfZ5eLwbdFoh3K2oUvM64W7F7z+Dzfvb",
-	"QnLZctUvzPdrMF9Dbmuz3IriT2W/WcXyUjXAXEx6qHmtjsqPa32aQcbVPJPanX0GfNbkubdlQl1rdhIP",
-	"rNN/OypvJwzLsh3Xhaqy/6wL5qp40Lr44+/rQ/vs8vtSQno24Wa1C4JFzo9wWlw6tQLJqM8G2qcoEY2+",
-	"9pFIO3E9hXyzlgPaA6WckpefzU/uKYf5fDjh64tk1iPOgs8XRPD1XNwewkfzoGD9qJkio4kpm501nmhP",
-	"NtFAnXlApRLdmBTohpCZzstBtfHZmIN9zNBQB/YLCfGxeIzLrOSVDSGVr/eUafDlfn+CkJdSZ4nKYS5r",
-	"qdOdGJcnCL7/BozUL9T34NCWcj+dB+LIJ4lkqez7s1YUS658EtqQEy4I6MtJgGw1uU0T4dJnJSEu6AER",
-	"LjVtJHf9bJa8qZ1oklsCVG4FHjZ9ltOVbTZQXDFSujkyBZEgeA60L+pArXmciJsyo+YiJtVMnxEchTQu",
-	"x5PRGzb6rMOSvlMuSWVRKy4Qx0mk+Eqw/fUjUx4X4fEV41GeZqDPgLT/zGvBgu2/8fXwt4xAWe6fULFO",
-	"T1JFrLxUTyEkOiN/bTBUUET675QRW8GW6cImUXRIZUoMXnkA5Cguvv0dlI4a0ZAUVWrssxhg1B4JMLIh",
-	"tCaRinBucFvPurzw8yHCCAresLG6iXWK7VwrsPPl7WoMT2lRc9CuGWkT5qq9nfVoPpKIjihRNz3vM3Cf",
-	"1hPKYghkIURZJv0+y8KK5LtPhSLMuf4q+MFWfl/3QnbfezbM8PjBveCEJ8YJf5FLfDlnNvd4OXOOL/A1",
-	"nAlLOfNKx8JC78HYbvDiN/jXuO7Br2+6qGLwquqKV0pSKVs9GrgOG3F4jS3daxNlhlTIQ5PP3f5mEjvr",
-	"VKraNWbjw3UNHXU2kUmw2oAaw7pgjGakcXpnXchO66qp1OE/1Rz/oKiosSUPaRhq17/A/b3PxITOZo4j",
-	"UEUvQbTcSbDUETA+cC8ugP+uLoDf5GWVd9FLmEwFLxH3DlvXI2QV/yGigY4reYf0mX0Ye4eksbHD1FJG",
-	"71IjUPq4/mWcPL6uUn05ZaW9NqpdXWvp2J/O72I1Jf5pgm/i4PlG32S2JNsU20pyidNHwbVnnmFwJ1Vj",
-	"M4UN7C3GGTlEAxPyGx8pkrba6mjisr6pTrbQZ2o1FflTeWjXyukxPr+qgZrzRkhvCCRJTSZ5bW5lyPmk",
-	"FyHl7l/1FH9Ie8e8+KW8+KX8NfxS/iJeJpUk4OqsP0ETSU210koyJoFfua4yLiSTU+PF4otmcfAwbt9n",
-	"G0ne5uqqwc3a0qIyfTZg5C5+UtM5Xt2fVhaXaaCTAu1hn60uxJmqgXVoyl/IecRIgHq2aBYYclm40CET",
-	"AKeEpGEI74kG6qDLzvX1jxdXx78e/dA5f3dynM0EUSj2wDadLew0HxNWnFle78CbzaNZSNCUsxuyQAEV",
-	"kzssFOLbaXs1L7NFq+rz1TxnO1Z0Xl3ZBvO3vf59SmT1XPoEcco6F2DkkuIM08jAGSpstdsXmWsRHw3F",
-	"F2fJ4UhrCKHD6NYi4WyVsiMoBkVCgnSrQzRcxABLneeQ+zhEAbklIZ9NFZfTDdFgIuXsYGsLGky4kAev",
-	"m6+bA7QxGHMUzRlqbPnTYMu3HxhAyqZ5FHoH3hcgDnJ/sLX1Rb1679W8WxxRhWSBFCcxw4aReAde+jNe",
-	"lph+4ELqnGs8kqYsMgwzpEIS8OlCG4Oj0+7Jee/k9OTXzvHxlRqRJWOS/pqam1dEsB+uTpF+ARJQsflU",
-	"LbVprv4HLiG1S2Yb8mrYMRVSs7caMnX9aobUo7hkWqAfKbycKhGvM9YEU8ogIZpJFgWlj/LpqXplFxu/",
-	"i2vDOr1MSUEfR7HnkPpoPPTDxG5WlDQQ7h4SgfWMM6SztHKm49Ni9u58OzFL54fQcZQIcIvEt9IUM2xT",
-	"8MKcLBJAcxYoGs1qFgaH8XD7zL4N1WuTxXFeXRW6oq15/I6RCE2wQFgiG5yXaBJcxaG6GO3vWb2hvvvs",
-	"jsaYZsmWmCRDG9VywEMWEEgev7li91KZvMEJKZ32Nr9tNpNlMQ3ma2tpHW6+kla8f3EFrUM0iwsd2Y/G",
-	"pXQKMrJJPBqhuVBHZUOfk02rsqURitTiuAcHWhT0c0pvCUssqzig8K9ZxIdEHEIwxAxH0uIkxV8pV2Co",
-	"c9mFd1SL1C3ifFUshCRT7/7T/f8LAAD//w==",
+	"7L0JciM3ty64FQT7RVjyJSWSmqW4cZslqcq0NVliVf22WV0JZoJkWkmATiBF0Y6K6D30AnoxvZNeyQsc",
+	"AJnIiUxqqMm68Z7/EnPCcHDm851/ai6bTBklVPDa4T81co8n04DAvzueFxIO/+TRZILDee2w1qEI69/r",
+	"tTscRERed30hL16xUASYerU6vBbTee2QRkEg/4yokC+QH/RI7bD29qZWr1E8gX9TXxAP3QgsCK99im8/",
+	"tm51Q4IF8TqidlhrN9u7jWar0drptZqHWzuHzebvtXptiO/N94Z+yMWFevvPmJJaveZ7tcNas3Wwuz3c",
+	"HTa23G2vsYd3Bo19d9dr7JH94QFuDlpuW47e5ydkiKNAvPKDwKej2qEII2L9fjP2p1PrQoAHJKgd1n5i",
+	"E/mtAMdfP2Hyh4nveQFRP6kRTseMyuv/1UI7Ozuo2Wo2a/XalHGBAz3vg712syV/DMnQj6cWkpHPqLWS",
+	"l9fJSl6GZMSoXEIuQkJE7fCPWqu9hc6xT9GN+qle60wF2n5V+1Cv8WhovVrMp/Ilr7pnZ92LNx87Fycf",
+	"b37qXl11L97U6rVo6i3bgTssup552x0JOYy09elT3VBTl04jkSEpRMnMUBXyKRJjgmDPF9JXjkKK9vyp",
+	"93GFXSvap8r7smgnrNU887koO59owNitvYi+IBNeO/zj5bi+HNfFx7Uek8grEgY+tQmk1nEnBL2ZDH6q",
+	"FdHJyWkyuzcknMhnchQCNxVSyH6veXDYbK5KIXvNxg7ZHTb2cGvQOHDbXmOLbA938O5gz90vppAhDngx",
+	"iegrhkYuh0PfXY1K9B82cbSardbecuJ4ZS2fXvsUcbwOfeKFvjvmIsT/3/9LUKu9VUoYy4jhoNfaPmw3",
+	"08RQOzlttbe2d3b39g9qFlW0P31QjGfi0wKWMwEqSRh2weY2Wz3YWf09MsG+XF825f+nVjs2XDbJbGyr",
+	"0ZR7uif3dJ9sDRvbeGew6+55++RgqDfljI18mvpUu9lr7h+2DJ2b0xb4dwRdTkmIBQvlZpBw4nM5P8kX",
+	"az/KlQwZqD9//FODSfFjSbm1w1a9ypw8wt3QnwpYsdrpHQnnKPnIRn5uzWazsSf/sy//00z+r5UM+yaa",
+	"khDBwvty28vHXrTLmRFap1ySjcAi4nIPj3vdd6clhJJZTYskDEHk5dAlJWiKRwSxoaIOXiKKXgjl30Ao",
+	"9ZKd3pXyKLfTPJpOWSgW7Ha7sT3YcRt73i5p7Ev2v986aOOtwba74+1md1sxRbNIeIJu1Pvzi+NGXLAJ",
+	"CflhSDDoRfEPs9AXJPVLwNzbBYSwVUII7ZSISxPC65BR0Qh8SpD5DtKLsQpNtFM08YRTLaSbnV5rt4Bu",
+	"2tXpJkMGadKj5F4cRyFnYSzeGMhVWGXgQceJGmKbFVrpQDNfjBFGStiiQPIqW1QpyXvcSRbtGFPs4ViH",
+	"15xK3dd5ldzXCQYkFLgG5K0F+LElwENf+HyMjlkQTQZ+6r5z6zXnmPqCDVLXL6zrF2SGXoUR5TPfvU3d",
+	"dJa6acgi6kmFHsn/f4YHIfZYmHqgZz3AQjGeES5Qj4ShL1jogzaf3Hxj33yH0Y3LRHoWF2+tWyKK7yJh",
+	"X768sHgqFTj0mX35ylJ2rkKfugSdejMceqjLwS6x7v3VWtdfIzIgrn315heL4jG/xcIdkxmm9j2/WXP/",
+	"LbqVavcHi3jyIqw3JjEJSaJBa5gicu+ScCrWS6SZ+tRrS8V/HWIK6mNCSx+sURXpy2X3vnmVs8F+8enI",
+	"A+5oP6LmBcwHpEGB0a2uImzYS16FW8yMi7kp5nzGQsmlXBaGxBVozEJO0AALIUUcF3gawGKwgHQ9YESV",
+	"+FkBK0nmeKz51JuQRdNFcx3JG+w5prmveQ83HMMjnu9KboWwC5SAJpjiEQklM54QgT0ssHzPNPRdoiio",
+	"dudPpc6uF+hd96pgpIsGGTN+OQgWCYSRWVe05tM7X2A53hQFYiFCfxAJLYf0twM2x4GY93wSJjfXRizw",
+	"apKxmg3+E1Oy4TGS2WFyL0hIcQBGgRtOGq1mc7td7GeBhU3t525z2X7mzSlrQTmLQlde8idAW58Sy6l2",
+	"Em5YS3otKakCfUuKK9/6JYL3GYQpzED/lhNc5nd7i5VXh7x4cF48OMs9OB/qD+MJCzY91lixIJfDV34o",
+	"xrXDWuvgoNlobjdabVBm7T204gcv5PpCrgsdjoZ0zLq90M4L7VSmnWWKjLz8joT+0CeeWVQSYq6+p15Y",
+	"ru1gPyAe+BK0ydksJIFhFARmW8INJH9Fan9GhHpSxtden553zk6NuqTYsk05zWpunjeEkhAHwK/HmHeU",
+	"ahqTkfVC0mgP9nBjz90mjQPc8hpbwx2yP2i7216rCaR4xtxbuSixN/wmGki9aJCsVCXHWY4oA+biQP5J",
+	"aAPOWABfekuF3Cq15oUK34wMJInliZrRAcOh59PRjbEEji/Pr85Oe6cntXqNhR4J35PBmLHbt6Ekh7EQ",
+	"U364uSl/4RsWTWzCvbw8nGdrmkU+jAxl4/t3OCakVfxiW7YSCNZLmSaYN10qOBnNw5put9tZd1MvxF6i",
+	"8HI0iOY+HSGfokEU3GY8Tks0+nKDSMivWCbR+zELCMegjhee+2av1S50KGVXa7HbOb12D/c/Z5axtdVs",
+	"ZhZS7fwqR9laq0+5g72qf7b+kGk8bg5bZXO4JkIyzLD2ACdzFU+fnkS1nS/Z8xdT6kW/eLgp9QArSb3z",
+	"xTp6ocAX6+iFdr5q60gbAovMI73Pq9tFRTbRxWXv483V6XH3dRfU+G/ENIpzhHJh5lJLSF9eaAZVNXxg",
+	"1Xqd6xLTpygZKUXJjzdpMuKuXJGrkfnPze6fzD//szO/8Juz85vm/cW7X+/PT9jf5ydsdv6a+WfHP09/",
+	"P+7udv/s3F/2fmv+/ufvQZfKfbA1wNbWNiiB54RzPCKLdcCJuqlEBRwwTz7wEwkCBrZ6vU/79JpwItCc",
+	"RWEScpn5YqxzUscsCg+RNCsPNzdhW8eMi8P95n5zM5SPNsxT/yPYLaH/fTD8+bY9+fV+72x2vS1+n+7f",
+	"/eZu0VfjXe8Nb+HTaIf94jf/ek/kt7tD+WHk+R6iTCDMb9GQhUiMfV5H/oiykMAfCA7sRp+WcGZla8ZZ",
+	"XRbN7zcbe3h/0NhzD7zGPmkOGy3cHkh2vEN2h5IGCBUJIcc0ctO7vAY649HgT+IK0PJzCyX3ikymARYQ",
+	"zu3c3Ly/vD75eH16c9qDfSxjQdJ8Kd6OY0aHfjhR34Fpm9zWsl24k3xs3oB79R5sj3t0f/YLaf/K3+3O",
+	"zwfN+zP3YHr959bwd7wXvfFa/gXbOb37rXRBM5SeYSKu5EpeizT2h23c0AkoZG+437QWtOBd7d9tz8LN",
+	"KUTmkwUGhjwvmHl6md+dXndf//bx9LzTPVu8yM93Knf25Jm8igNixYF0CC9bKU7IxQIHbBSR4gOadlTI",
+	"d0JSQ0iwZzks5E9iTPwwlfTMrZBdJjIniS0T9NWBQuohxece+HoV58u//4QERJA6IvcqzE49BMI1+Uzh",
+	"6zx4rOB9Uiyp0VIpS5a8BmKNBS8pXE/tKLFepH5YvHR1s27yfWrY2TfCJXeM6Yjo9Swatf5Y2UJmxgxa",
+	"rk90rD61S4TXUcRJyOsQ9dX7SPAktUbmBQ+YnXm0/qjvVpuoyimr6wNkvVfKgqLzZH1LPbv6BNVz+ReV",
+	"jXjJm9SordfB36Vvu5bTlvKWRWLA7qUwBxbIkeSniIWICxYSDw3mcBsn4Z3v2vM2sr9s5vEXcOT5AolQ",
+	"SlRrtvLXsmchV1OqBKM68qkbRFIxszaCS2ogHpIcOrRe+qNON7omI58LEi5IBTG3mDQUS8RaWWsgG68q",
+	"Z9wsCNsusRCK8j1yIY2yyMHioED1hKEio00t5zTALumYE1i4nHCL2nCLj2vOMWPJ+V0t4eLLVCA9ca3R",
+	"ysUedg1HwYSXl00U1kUsL3HIFzUUVSzoQ8YCkg2lZBOAXpJ1s7EVuWqLjSqV6lziVP++k+DrLxSTT++u",
+	"ELHpSSssexbBNENT7KdS3Mj91A8JLzBnY+tL39KltcODZlMyvmFI+Fh/pLb1V7uxN/tt8G72n/H+7c+T",
+	"i+b0LNzhvVb0br79d2d3cHzgnbaHb/bGXbBi1FNk/vN48Mb1L/2fu2//7rYu/C7v0usdV9o+t9P/vDv+",
+	"+WCDzH+eulvn8qY/B2+CYECvg8Gbt9JIGnvvf4Xfvf9cNAftVuD6Px9suO2ADiavm95/fg7Mx3razUdw",
+	"SEKQX29hycuLY49jrRkpFllHbkBwCL9oPg0K1wTfEiSVmTFB2l2MuJYthSXbaTdxqTxKGPP2zi66xLeo",
+	"c0doRFQGoxl+cZLxNZFkirAuENNKrZLGvuB5dpJkFWMqxthKLV41Ybhe5bYtexLLsojNZJRNY7ZBTsM6",
+	"5DBF7HmgVhSGIZMflRZHweD/o6pfMq53bLltr7FHtoaNfbw9aOy4u55xpUuhXhTc1av7C5mbfGZey8+/",
+	"YOonBLvCv8vkJ8upciJgCYx/GPle+kSXZNXEno/uReyCtJ2OybDOyeJTAYohotFkoIeUHA/lSkUwbVtm",
+	"FXlyK4QJDg6s1SpJO+54nlTYY15sn1ZrR+qI0WCO/CHiwg8ChAXSjBW1S5OUjSd+SlxBvHcxI34C3l/P",
+	"mEwfPsmZjgn2NKGe9vAonzXdGxMUEpW68wNHjp6DgzBHWPIrRkeIUOGLORJ4VEdOv9aPms0tV98Jf5B+",
+	"zTmStp0n+dcAu7fyeac7bJxj4Y4dJJixLGHVxDhZrg2QCWCt1A5r/dpWvwbq8F+RHyaGCHfHZAJ5KRN8",
+	"f0boSNpAu9uxTslFKDmesidEOO8MhUrKTk/3hriMelyOZ4blUMkQvLIhZM3gEfbT49lqpj7tU38STSBO",
+	"or/rU0FGIAg+SVsoxBMi9IIbieAVr7pm6D9w5HtQl8Km+K8IZARYpm/fdk/u9tbTy1M1BCc/MsVinKgZ",
+	"cKofsapKQJTOZeLTh8xkac3nM8zk2DaCsrPp3lyirdbubqOFcDAd40Y7LiCSdhlaczEnDZ9yQrkv/DuS",
+	"mRYYkQWDBqOu4rDbkpdR668pmNLypf/XH53G77jx94d/2p/+V61wdlqXK9omJ1H2HGkLAPMNyZ3PIq4M",
+	"hDW1desb6HLiCx2+IAiMRLgjPdvHuaBhmf6KSDi3/Z4w/JKVaTXbxVuaEvwlRJr2aD7o3C3Ln3sOajUy",
+	"fcmsHjSfpSHU55xPl17JN38Vs3KTVX7U7LpDEHglx0+K4PjgGW1hQKToUa51b4F8lRI1JCIKaeI3fXPa",
+	"20Dvx4QiX/SpxwiHyONEjkGZF1EYEiosuS5A4P8VES6Qz9HV9enx5cVJt9e9vPj4utM9Oz1Ba9ut9joo",
+	"YpSBm7RP1fC4ZgvSRmEmGjAbY0HuSJj6npmcz1WYMy/gYROUepJsg1EYaist+pk/8UV+ya8kQ+P+32me",
+	"tdMsZjwBvMT+rjbB1CMTfK9Ef1varLEi0CpQBJQXpuy8SivooZLyc/Oe974Y95jAQX4q78dEjOWmMzBh",
+	"I0GQkzgOnA0E/wupyBy5jItgjhhFAQ6l0o8HAeFHyAHN3UEBwXeES7JikUhN3mRuFGzYLB5c4aapyeo5",
+	"DRgLCKZKSwsJnzLKNUKasqJMpgjYc4JQICc8nQa+C6Wam9OQDQIy+a8/uXLSxiNMqsqPjy/fXvQ+nl0e",
+	"/wKxdg/yaI2GpKtPfY5U/sgG6oVzpXEmgQZjU223t+o14QvYfz22eDJ4wCJxOAgwvQUPcTz3/xWSYe2w",
+	"9n9sJoBwm+oq37xS41crkNGJ/RFt+FRuJdaDM8Otp093UsTqpGfrrG/IobzC3rViLY9ayVedk4/Xp7++",
+	"Pb3pZZdRqQdyFSWfu8OB76XWTR5Os26vsIfMcJ5t8c5xMGThhHjo55vLizrCaIA9FBsCiIVgb8OoweqJ",
+	"mbRHlELpWNPV63gc+ISK0zBUityDF/Lisvfx9eXbixQ1XjCBXrMIAiDJum0n62bf8Eyr1qFz5MIkEZGz",
+	"3EDKdbx9f48w5TO5cEM7Mih3HCM9Y+QxN5oQKo60BssGhPepGJMJJ4HkJALfEkQZ8qV5X0dc/gtNQ+wK",
+	"X0WR5vFnpDnabjbRGgvRTnMLVF5pQPuUcL4upReYDHQY+O7jyPr48uL1Wfc4RdOddK24mjKekHTGCMKB",
+	"HNIckXufC56m+INk5+JhPt/GoYj6f0VELg4Ko4CgNRhpHSV+onWkrQYGqTA/cCQHS+TKDnxpe8tzrHSH",
+	"Nccsiqb813CPR+ijVvr15fWr7snJ6YW91L+xCHkMjt4Y3xGEIzFmof83vFQyvykJ5VFWYXlJKso3kay0",
+	"xZOTcT7fUkdiTKjQ6AWDSKiksiBgM6knSsZCkfG9xfKF+yOqC4DWnHgd9Op2qdqjRy1u96J3en3ROUuR",
+	"MUW+frc60Ii5oAqmuPOOzZ3NWNANCaV8UdzuGTkOiqhxvOkxrjlmLs66YiUD5s2lNnLLFfdQQ+SweBdM",
+	"KK745BzZmESwwYAAs/EFefMFQzxyx/r0AqExqhy1Lg4CEqIJnsNQOZEnOJ6SJrKrEHxsvnzda8gwftSK",
+	"FRgoWaVAjRTNMDdmFOIARWOskK0jqVuC0jCzHbXbqXVutZN1tieB9CyebcUtPykLkZNxDzuokl235hSs",
+	"lKRrbcPZywP7dI0FAcvpkRt03emdfjzrnnd7mZ1hDE0gtCUEmUwFX6LxWnJMPnouH9XqG3++tc+NEq05",
+	"9ozkCoZEyIEPpT7ngHe5Ae5lB3HlTpYTsTzt1i1lI9N3b1q+ahjcW4pttv+ojXl70Xnb++n0otc97vTy",
+	"p0ZpGMzKk/Y58qlO4klzoFayN2qEUnCSZ2VCdalIQ86lNF4RaGV3TNomEIZVAhDNVHwiN5U1JzN7zZze",
+	"UnyH/UDan49d23ed7lnnFWROpdbV0lglRbEQh34wR1Hy5bRMtLSKG/2oPcrno/wxQR4WeIA5DDaiIcHu",
+	"WH5ULZ+ZoF66d9LYwk/E1d91zronnQU8HTT3nJ0Hclslqwx9Eni1Q535Fke/aoe1ScQFGhCE1XOZ5OtP",
+	"9eTZbAZe7i2K4cYpbjYc3na7bR+Kachc+axcvVMIlz3fzl1SIol9wkKCYCocDUKCbxHWKrmTW17Jxhy1",
+	"eg4goXEkNxsNsR9I4QCvUZhMegDaOUKmohsDVsXR0mnIpiQUPuGFiYxZZ9G5XEvyV4QD5JjFdOR+Sn0b",
+	"C/BbJVtgBUJ2dlOhkFbOSWXnHxZ+lWPh8+E87b6YssB35080AGGyY/LHi1HSEP6E6GSZYcgmMJDuxbtu",
+	"D7ZHl4Kkv7rTai/56ifbrfeHHkLdnkR2T5LsO6UtyZGr7SXeNeHgMiuODStXsdQesL5f6cragOZ4zmMd",
+	"AygdzYxvMJYyid2aphzzxvy3O8FMvliEKhs658dLL0D8nsJpJqWWWWNW5THawPXYDj2sKe+NSrP5ga+n",
+	"ck/zs1E5mBa7s3NNU1S1U0BHcTbPP7l7aRRokZXyatrPxhWiOAguh8AhF3EXHQO9JkNgaiHB3iUN5uoD",
+	"2RrSSjFSjxQEQhcFNfOTSHLx/kkOpoeFOkS17DALXgFFrDnH9tLls3Jg7d3T6bBLd84voN9L5dj3PbT2",
+	"mEB+ZiZLFyCfq1zIl2YU6NskmQ3UzYa8iw5cYXpZlXdnE9iKX65Tjhe9EFK3TEDaelmypjrfeuXTk6Q3",
+	"27uva4+Xbb6ddfSAk6tTlOwPp4uaV6VlOzXbfqvJM7fet9Wu8j5ddZqa23azwpNJRns1nnSt7oek1OJ3",
+	"JzzdpDRmCaaFBEPbiDLakNbcHAU+JWkyWVzTrbOh8zu5RAuY4PuuenQb7tV/JLfiMMTQR8GU6a6+oOqH",
+	"xYuohR1kqX5KpQM/lKfqFP3VuWqcZ5yTH9QNyYRQoQLZBFz/yjWR2qlW6ejsYKutB0DAU/ESm6unTql1",
+	"3mPqjnclEcMxjdWVXI/pOXXE0pIyEcTmYCuRZBZRj7+ATRex12QFbdlo7+kCbSdW1bMqj9WoZwM51ugd",
+	"ZAwnXSttAycfAefFxXjcfaqwld/e1NFxZx056ucNF97qc2S2SGU5668wCvUIvthAHRpzeZVppAfYpwPi",
+	"sgmRCpcOjuRElqrvLBU3R2iCw1t1Z/Jac/eak90Jp46c3FY46yoHlKczpsxbIFSFBbr1qafSHYr1wseo",
+	"gGUq30oa2tGiLd5YVV8rVrYWK1fLdamlCsw5vtVl9IX0oDV0SK4ooinwcgmE6XyG5+sPVnWKR5GlvscN",
+	"4xFK0dJ1tnWeR+o45TrNMtJI6yoZzaS6JrJA81iubyhG+SCV4gvqCqW6QTVVK6UlfKgnWTNl8DXZgni4",
+	"HdKoix7YWKQ3LHZl2ELbktNZWWxzvwVS0JTCZYXgbMwCssSaj3c3/keFFU22wmxiVkOBly0Yck9vZDbd",
+	"CgtLgkEIbkBQxIknjz+oTTSayC/oDanV7TrLwm39kN2Meu2+IV/TuMOh5CxQimCNK9FWrB8tfSV/a4d6",
+	"8fUPdu+p7I5wgYdDKL0v8Ks83jGg66Otx2O/sX12t4tWZMQaJSb/qtZ5CmuoZCpZtXrpS2lltmyXmORq",
+	"4odD4gr/jth18ACOgCLqM2rycaDe6wf7pjJOWMjxS2YTMzzdiKfioYMa4U8FbFP76Jcd2YlPNR7TE5lK",
+	"icXzEMPFkCQ1PA+GZhYlvYFpYnqoqWD1/cqHGNK9vx7PICeqE152s+wC1HwKL+dQSeTqogXB0IioCkn5",
+	"HIzxCMkzg5hSaeWyxJUKudKB5Ta2VfyaHc2FqlCLl+QIBWQIOatoNiYUOXFK6n+rxFZLrSvdeFi71CqU",
+	"btVNTNa53JYkDwiqNF1MIUHDH1GkK5q0dIhL9eKqvapSIB5AB/hELTWoLsXqV2DyUx+qecviCsoI7Vx1",
+	"TSiXj9mMmsownyNGFRZImt545LqFfvxeGBG1A5IAVKxlhqWKzSOVgZTXrRdFbZTrNh4fWlOaJ3LcQHx0",
+	"1pNCN0mZHTuN7BCpumCkUvjhcZXA76RdlfJNv91u0YNfZ2f37eu7vd5g53y8/7O3/Zq33ri7V3838Wn0",
+	"i/+eXfxVEBxarEOZhTKzLCQog4datD0qBIKcf+T21xHUMn5ykN6OeX5raM57mm5SsVQ2WeWm5g3Q0KJe",
+	"pfrHnnuqUrRo4qru1MTFniKiScns6omDmjq9x/7+E7zVGugXipZmNis7zfQQqwUxrcZxea6YuEG0wVCg",
+	"XH7OEFf+nKTRWyuclLhJWHG0dqTwi2i6GTfUYChXD3iAwG2w9vZGZebyOjruyNN951OX8PUjpAzdISQZ",
+	"cKGf9TNWbxVf/hJrSFdF6kNrprZgm4u1FZU8XrrFqykqhqAebslZwdUi5mq5UKXqACgKaubfOnUu2N3C",
+	"dSpob1fsrp4oJSa9NrFNl37mLSSoIzxh4IeTilpB1W7dIJAFbEbChrye4nCPMw/LbLKvPZclhuhYVOQN",
+	"5kgdDebI944QHgCk24RgyhFllKxkDyausJ3mIjuuqlvLsuhSbq1Y7S13ZKlbNnJUnLHKpguF0YJmhkWU",
+	"nS5Jrsc8IYWtmKb61GuWF0ene3osWrxzc59Fv4Unq7gEfiVSL1Lalq9n6VLGy6htX0mbBrGmIOnIagVQ",
+	"1XiNteUCAzYFy5dxHdSqcoyndlDZsC0l+wgWEyeiUrxgtSiOARdcvKpv1F2f7OaTS4rBFcBoMfORbNHR",
+	"8OGOuvMJeVEacsYqNNUlqkXhmxVWzOAqpsMgO090nlcM4OThyhd/6jJ7/6cCRPPcsR1wFkSCAA70Gl9H",
+	"b6/PUmIsCv0MZTa391eSmpfwDxwcxYw1rmQxHGMsbfgEZ95BsJ0QVvY1WimmKOnZ+hSCtl4DDJ9Uwl31",
+	"mFnlKFg1L6hhrsnOrRB00nBPK8Z4DGcrjPWUi4EUXlOpngjqyROIzecWgUv88VcWGm2cNxwDBKM1J/C5",
+	"sG5y1p+M1xV7VOzRFu6R1Qg3l2ZLQs4omo0ZcjG13ZIZyZzgtS6RA3boro5Y4BEuVID9SDd49pAYhywa",
+	"jVOgsfJrcI6rm7JWZG9Z9OKpNYsnCHxllJPEtEvBB2d1lsVu8jKdo7Q70kpBaa2550pVyhI9dB6RExMP",
+	"FL1FQRC7hEOiCkmUbVIxwJZQdnnnnqecVz515NknttiArmwzJzRVhj79RCptus1NaYzNUsGSHjgF+CUq",
+	"XKB4Ew6gFgrCBuqhjeyxeHCAdpEq3vWg6IAm6It8zgWZHOk6+5SSboUPLBzGlVOO821/cmDwjHLiRhAO",
+	"VncDz27oMOCy2OajE+qThkM5sQjaT12x+rqBh5TaGsT9NFaph5QOU0d/Ml/DJfEpdjOZwNkurzmlYOnW",
+	"PsjO4VXgyXhaTR2QgNERR4KB7SPnWVmApdwRUPGxXJLZnZcK5LlVMappc/lZfESVxDJAr9WrJBK8n3xr",
+	"DuJBSJcNDdGjNWGqhOVpiELCEQsNVI7la1ivuBI5UzIFxxNfQ4LpSPeMB0ToiuliQ/PJ00oeVRSRWLPp",
+	"ub06vkLbeyjAdBRhAIIaZQAFdVeBjBG8vITD7sn1VEvw9Jb20nl8Ucs72YYKfZeXmelfoPIltoxTHD79",
+	"pkqFFk9uOS9POymzpJc++bRpSw8r1NiqPyrf6WGFGrGSkNRa2MZOLJzjxc0wXivBKpYHaUaSVTlTYrHg",
+	"rOaPXkr5i9mixVlSNmO9ZncxKbamSs2RWLkoUPCyyWKxWvywvLFcu/OsfgAjSXVx3kg8s3XkxO3DHVDW",
+	"HNNx2kE4JIgT4in9+8nTQDMNtLMj/4nNlJi3+qmD4mUkcexUjkl/u11FH17mfVp6yh+hPC3t+b6i8vSZ",
+	"4knJPOxm80s1j6+BHT6wbk072uxvpjhFmnif4OguT/0saCv3qNSKFOP4TnJBM2v0GZNCc4bdotCojjBD",
+	"4Exh+2obMrOhXlqBqti8d1Umkk81MX1/82d8yctKj9KiJatO+k9G9N8bvXOFjuNL6QgQ8YEg4Zcg/xsW",
+	"ilREttawGWLGumahQLdkfoQwCgDmc4SchqNDyPJeQuWPds60/bbUq40C2zD/sBTWRkFEa1GCtT2bY+sb",
+	"hb+fEO5mrp3qIeR+K7j3LBlm0c/wxAd7hSsknic5GE+ee54eRpx+nv45lYGuOraaG3hJlq/vpU9x9aCZ",
+	"AQEvq9zL8aTimFlmmEm+fDZ2KW/zqiutMxIS3b7Tq3DeUu8vGidgcxZXGp9jyQJIQzJpAL9S0Jou80g9",
+	"QbP1Kbo+vemB3HkT4un417NUyVoK8DmPW2fjudoImhaibjFM5FXnt7PLzsnH3uXlx7PO9RtJfEXQYzns",
+	"7gyooYV5aiO/VSPfePUseGxrTbOQf9YlG2U2/jHGIbV+s4B/498KcDjtq3geMOz1GDvD4YjYl3JAb9a1",
+	"NFy6dcFGk7R+jhFn0xOO0e3kYX3tk8CLwa7zEtlglClIOI1UlpXJGtItL0TF2JSuwS2m8l0jQ5ON0QZy",
+	"gH1LwzQxxv9of9iQO5ip2yiMYBVn6WggucJKTp9r5ELAUfAz0Z3FAHYrl0SopUmGVHTC38SBDHMm5Tm7",
+	"uTo97r7uwhHQTWJ1t9hqlK/eesHEzZS4xoeifjxX9pz64zWZYE0MSg0UBAqISrI9DGC9GxJPnhtA6C3N",
+	"Dl4cbMzkDz11hYOhl4VZo6C/nxOpYPGxX5YxqgpXuOle9wNPGD6o9bEA9r1D5Oi2dI4kG15Hjufz+KeQ",
+	"TNgdkb9yIpw+1f38VMhpEo9DtWJT0nwAnQoHEEwDmo0/sJl69dp2u71eiIFh2uTlphVLLQFdfI8QoyRB",
+	"PNfHVXmUcEiQP6JM40o/VHDnEjjjCSwZnlo4PUK5LJ9jdJyUQPOpInZKZtaeHUEsWcMUcGG22vgq9GSe",
+	"bnifCsj5J4KDor4+VyEbQLO5KBAF1X0lOqbDbh1lSozhvfM0r2S3eUyrJdVx6kNFB1GKtSXJxlLbAo+g",
+	"PByz8VySBTTxx6nVTc8tJJgXOZTej+fpMG/cHeQI3ZJpTF+ZHufJ7I/HUnhDv71IMlLk0zvChT+KcxWX",
+	"J7pFJmhWkiABsyPU42gtgx4zjEQUkvVMGi68DzkRDazVzIhR1Rq2ne3VW+ivy+9mbt/Oy4Rth2rhabeS",
+	"MC3oZywKPKjl3EAdBf0OMD4uDkMfGG0Gv9Nc8EWfSsMcfv1vVerZu/zl9EKXeiocycCnZlesr//A0TQa",
+	"BL4LQbcCRinHUXzepwH2aUNI01/elNvd7f2dvd0qTvDH+9Ef7o7ebzb28P6gseceeI190hw2Wrg92HK3",
+	"vR2yO3yAJ0nu5sIEH632QGrPGFMviavfnPeuYF9IqP0oEQ0I5+jm9KL3dPk/1aKJmobtYKKi75SX7Jpw",
+	"ItCcRQnWdXrNDg72KwxJkMk0wIJUHFTP3A5OovSIHprztXiMxTlgRa4+wWrJWlkzq6uTZEX5bM+NppoP",
+	"5cxkuYfQ9FutSxkc558+1l1oeNl34i00i/SlnYXp45Ub8K9vT9+enkBPWB7jabksCn3JGyQ/WMY/dO88",
+	"F4SKVpkllR316U3v8hpezpVUN8UIXLka0YC4OOLQsMh6pWqcRof+KJIapWqjp40zNdxavSZHJq0y48hQ",
+	"n6ponqXW5NeIRGCfpX69IRBqSv0WewXSd0JqKNhwWa5RwJt9d2zM2phB+9z2Cb07ve6+/u3j6Xmnewae",
+	"nJub95fXJx+vT29Oe+CSMRja9tXjnzoXb1ZdADNQCPTPjSM1c9EUoQMHzl9OQNLLH1UWnFmjJIqKPeWl",
+	"wcGVxTjUsUsv3OuQkAY0Kfr55vLCND6R9ArHw0pttyD3VXPn2mFtRga1IvXpsiDpKOUG6HWujR/s49X1",
+	"5Zvr05sbcL+dX52dqisn3Zvz7s1N5aXPfvOCiRuBQ+U+yl7s0quQjbT3I3vxmMmJFj944vOJz7le86Rc",
+	"olBTVOUjSZ2D8RvFVRdLq0oKPD06xdi8Eto3ZbJQpaTRffWxZ3lxNbSlH6aqHXg1rT4fYMu1FF+pZqcg",
+	"OF3EZpMlLpafcR2xvSgLFng12Wlt8MOr903jhUJjIgxZWJdy9vr1MTrY3tlLetJBDgs3yKiqhR+JHeIO",
+	"gKGWF/gvmlbifv+UdMnIGabRBFPLDX8/DTBVvc2Ajn1uenJRl9QRx0Np1gD0TsamLOxGlUpoO9gtSnPX",
+	"vTmyA3vNQpTzude1RyLTf6JiRrPlMV6I/pWnvZ96Ur7CDXnIBNVpK5e8o5t85LyQYxYKxKPJBIfzpJu2",
+	"ogb5FrQmMl+cjkPMs+ktdkuvpW5lUYgO2EFvr7soJEMCu4t8cIsO50bdskd1hByrH4mT4CYpClX9HHxo",
+	"NJcep93FZHlZZrZDhcI9Vktp6+RlAI7XZBgSPk67gbNeleSWMjgUuMNuv4EpIjgMfBIiePCxrTdSgyie",
+	"yKhY4CAeDTz/zjeiJgFXXsPIQLPUJSvBFHs+pjFCy3o5G0m26/I6Iyd2K0mJy5CMVOLRk0J92FirBUuh",
+	"8E/Ai808aG4D2SnoNYQSNfhMGnQaZTCn3RSEdQwu3ae6lNeMVjUvgUIRBd5LoVuo1Z0FwJDh0wzamCQD",
+	"EDHEDvJ5nw5DQpAg96LY4f35d6Rw2bkg4VIEhRQYhekhqVIdnxc84Yv2DvoqkRueF2nh64ExWBGS4CuA",
+	"E1gGwoPWdF94FMAn6qBCxV2Q1J/QT2jCaPzw+lM1wnoGBIHPhQSwoHHVCjABWW63qK8Vi4TLJgrfFHg6",
+	"F2EcNMlwcquyvVqiXw7mTl8oHjQEXzsm838pyM0P3O7hADbhEUqFcFVgUF5APlWQFyGmPGlpvFLVvfUx",
+	"wuvwRnkWs5FGq0GCwdNepbw+hmFPwo2t5jJogmTkxSsLuTYpx02JKllSCZ0BHVAOq+J09Sdh/oWno3hq",
+	"nIivHMPyy6NNPqg3X9rR+LT9+VZHt7yGnqeLrCCwo2djEpIicZ6et3qbNr3VvE2b/Uh3e5YiKgHi5QS8",
+	"KSUd+BaNtiyXMSzjyXkMX53HqNu+VugCqN9duI4sIAucfiELwNSS2reHOIHq3wzGeZZpTnzK4/DH8hKg",
+	"p8DyeJoqoofm6q8KMF85wyRrE3x5JPbCUpw0/LpNAA+rxZE0WRF9XWEuPtY9WgaX/y3GFWFBPmP88IZQ",
+	"z4oPfSd6RInvTPJFgBA3YOoqS5WnHWoFOZfQrJsvTMdIvVg/sFEx96duvtAtGPSN6sWu848WfSr2rRxY",
+	"GqbFqhc7FnWeS2opjhD36SiAhixoLWTCoFA69ruc9Y3lWO4LlZbUjNZ+ft97BBj9co8+PGH60cS5+vDO",
+	"ilG+nnmDeapMM0otuf1le8vrFoEVUfNbYLeLG+BB3HRCwpHksMKF5PAELRta0elsNp0uLglK1Xh6R8iR",
+	"3Msxtg5Ghpn1qbpb+xqFhiHFPH6ZTikAj2LqM/kOdIiFfVrQhA4FBN+RdMMxDL56nx8hR7JTB03wLdzi",
+	"Jxhpqfup16dFvewYJUfIUVzT/hA0GoszFiA/zrzLH6a+06fQc0E8Vwe8qk2Qv7qOeKu1H35Qh7yKLewW",
+	"tJh7VNPcz9Yk93HNcL/21rfaB/Ihb7blnDvqA1mG5Au0Bj7GIGAz1RmsrGcnEPj6Ru0RvXbjYeEgUE3x",
+	"jtBX2SzvORrrPrAr7qcFYqscBr9UaE18ukxkUaZNCHXRxRSKOSTBEK/ep5wZIioSXEXM/FG4+18zyL4K",
+	"g5nrWjQ8s5OqCAv4ASj8oX0WlU9n8ixA/JXh98spvQo8fiHFZ8AMVlLW+tSxvuBU1tSKlBmTSLU06lZU",
+	"1/UUfpyvFNJ/yX4/aKvrKSz/1dTzPjUriVZTzws2PR33Xiqfjfr47N0FHobU+5V1G3hiDflzdR8oCLol",
+	"lXjP2HrguWL0z8J3vmVAxKfDOHw4luH3i11YLjHOyQqyAsJX/ogSD2rCTRHmv1BUFHQNLGJncJOl5hp/",
+	"nPahKzAEjWvGn0vHfV6xVlA5DwgSwkxWBTTs1XKe0DL5vClcX04cvLD2z8vavyIWvaAZyyJvherO8oUM",
+	"t0fbXeR+SlxBvHdlCJGd6TTQJf0wGZVK4Set0wExXfhBgKA2yOfI0aFjB60VYBip2cx8TtaPdG6Vpztd",
+	"knCKQ0hUcLrDxrlc6XSVfbsotvXNtbUpVLNzMvOR/W5yRL481PuA1CK7pPEpE4vysTCoi3ej0BfzG8k9",
+	"rZyVTqQk7gAicq8NG/z5fS+HlRenx+TCjtqXHHk+1Js4cJuzrqbqjDSGD/iDVORTxbRSwdANdIolczAd",
+	"eSD5hutuPZkKMV8gSojHj2wnkBqOz/s0JMOIEw+NSUjUwQeZAVJRBR7jFZJiwEYCXmU5kk8vXRBzZ25N",
+	"jOKt1qCeXZQ6chTnOJ/HikkdOaGd7ycXEzlyCFORlJ06dQTe/oDRUSPw74jXp6UtzPWgQlI8LMWgYRPM",
+	"IqOV11gSoU+HTOciCqywDBQDqiX1cRPsU4F9qmDlIynEY/z5kS/G0QCA513zQPKvnC/NeqvPLVJpYAVb",
+	"ZkA4DiVBsRlNQSipUkvT8sEqvlTP9mngD4k7d6X86hlgOxdP8cAPfAGAIaGC+SAeYncA++FzhXsnN0K+",
+	"EX7WAHhSAjibI/nHX4GkBCChGDJPCUY4E3VEaDRRbdhVWWgCsicFXZ8eM3pHKBT/Hsq/G+jHH7sn/Mcf",
+	"YUy6ob3iITyB51D39fwJMXdevz5GW1tbB8in6G3v+AhJUc/RmmOp68463Or89ttvvzXOzxsnJ45+0xUO",
+	"hY8DpNKe+MaPPyLnqtM7/smBEhu5IzndYE1+cm/rYHe9rrvt8T5FyMHTaeC7QNmbcH8D7v+vPzmj+gBY",
+	"d8Cvh6BlZNQKSBCKdQsV/0a5OD78I7H+VPUP1m/RoDAxDpYOnSwJm8gFOfO5MEt7S+aciMYUj3wqbz5E",
+	"zv8E/sQX/+2gtdb//3//P+1msx7H1nea6woa/X9U3pW8SYyJGnucqeQkZYc6jD/FI1LXG76+gZwkmcpR",
+	"eAKTaSRHqoFOnP/JZUypkUNxpRl6aql1LaHeiDVTB7tuwouTLCCkqsw6kjY2Qk6uEtSJqxOlUOdFdaGS",
+	"Gh1VXurUdY7mYA4JSVMsxjp0L1+vIALXFgL6rW+gV8yT5xVOYwud+69gmobDKXyzHHSkg9a2W1vm1HQS",
+	"zEafUUnqNwrw1Dx+edNDm3etTRyJ8aZhM5vCSMPsHcBt9WU5E2hiRBQTSoublfJ8UCcvLxGVawwfARmi",
+	"LP+QJEq6dSfxJKnL0QB2klRWsWL/ge8SyonF08+7vRwHZ1NCFQDBBgtHm/ohvinvTWprLcbduepa+ZSH",
+	"tdZGc6MJpt6UUDz1a4e1rY3mxhZUjYgxKDabChrsb/nvUVGoukP5jIQctZtNuX4KwMtkwDBYXMh2Du8k",
+	"0f3U611toBOmQd4Ei1zFmD0s8EB3PYv1lq4H6NVCw55JBY1PGdX1FO1m0whAojIas3wrVe2X4KDV2C3Y",
+	"fGD8LjON9bdB5hYARyVTxFIz2JAv3v7Pf8reGk9gU22LrrS2lMra4R8fpD0Ktc8AYXBHqPyEPMuQuIdH",
+	"kACmupmpvK9NQPSrtklxJrgB7YK+kVK2ggeHcMHraKe5hWZjPyCpzVHGZEiwO5b8p3CvrgH5WeFJfHXb",
+	"ZaYMShf25g/crnptp7m1/BkbjXXRFsdLtniPJT8DVqbMzFFx4oiIQmqr+jkmZ/c7S7JPWWD0n+GQANpz",
+	"KkkfXUgbAVFm/Vq4/cfK9Qf2yaMoIDGryhba3KiC42qFK9GIub+YRGJ/t+5xLilEDXzxblsQxPBIqxKB",
+	"pPCJ4bkKhJWAFwMpVhhcDBacocOU5frHh08punyjk9EzS2LRp8pFydAnL6VOUNpMAgv4F3W7D1XDCdSo",
+	"lDmklTlJZug6diyrRwFlBQSwSZ3vU5U+aeSKR6DYHSwVCwFbSdc0zcoxddSwpdgL8YQISEAoyStLbtkE",
+	"UObap/rSG3Xye4U73xudEXLVHnl6phq4cfnhgVqJFQ+QfiZ3iHIVFvzffIYUApGhr9y5UXmUBXEVMHt4",
+	"ojdmGjxLC5dRl6DYsh1JPSEOPSk7WlVDQK4VZaJPk45LmCoABvXyon60sXcUGSh49c44UctO4ZLnL5/D",
+	"hRwlwh1jewHSr+pPcIQcnYvlwNB57MflaI0yqrIa+lQZfetKT8YURfSWshnVHl+wQ3N2j7RjVEzKoJDr",
+	"T/3R+iCtsBw/gRiaU8Qd1D4k0gxo85XGEV3hKKrSpaWH0fqcTmmqfCYLHk15NE0CXJqltL5+gazpH3Ok",
+	"67++fnay3TyooFGaxgLygXZ7+QO55gHPyrgUPcUMaKnQ3/zH9z4lLTXyLE115LBYmsJlu2O3gPur1VN+",
+	"pCGZyZ2cBbolZKq6CngbCF5hkJcCzEWf6hYp6o1jFnjmsnMTTUmIgLQUAgELnThQhC2utgI7UHMoUW63",
+	"F2GySfqN24Z8/fS7vfyJuFnGQwj++ehWbdFCuq0vtp2k8NGbVtE8UtJJ3piEHJUPpE+d0x4eOWVKbB2R",
+	"e5dMdflPfDQmeI5wMMNzZafKV5NgWESRb8g3bGtpC6teGxPs6axfuVxlL9W3bcI98M7v6xg9rym3+Eis",
+	"ZvooPcMDKwWiB8UBe784MgEKqBpMYWQhFVRIggF9qntASA1xQenFeqLxOXXl75qGRH6ino5464T/PtV6",
+	"56P1y+YHZ13apZTM+jTB1Fpe7oDiRKrUVZ13oe1jFvYpJwIkYKxaCxY3Cqsjn94pJSHuS2EQ+VKQFEnG",
+	"t4Hwx7F1wPPmQUpeKl7HmQ4DqlwM4F4K9B8KHBE1en6friKaD5Mqd9VyDBXcqgNGcsDII3AfhIigbzwn",
+	"sSGxkmS3KoUepeirAN1SNporTKrOUQsfXRTT+yqGWMEW+QYElkad+FZcg8+vx32FhosivkqGSxIdVHYI",
+	"OM0K/THX2k5RcZMUhrUWLYYqUs72Q63XpYKMSlWE1JqQ8HFDpzLhiR/MERdsimYsvJXMUjt5jjRapkfu",
+	"fCm6uMBz7ZRFko+/98W4T50ErugQqYp1JQL015W5ZaO22tJAhUQUHBD4eSAbboLnwGbZxBfSckEXLJU7",
+	"ZMKYaEDmjHpxWzUr1lnEbNVqJjlMD+W4WZAmzVeqHfQc/tMnzaUeE7MyGEwPHYnGdiphPxoyBCdb9S/2",
+	"rEJSAIuK9Vr5RNE5j1MLi4/56b1rWsHRuBxUN1OgXqKXQfV3Nnkvn7MHPsv4oOvzgCQTjKRWMiBjqSth",
+	"1RYjAZFH282W/sRcNzO0+vHV0XZbB2f7VLW0kstQR9vNLTOwuHWsZceCWuSPxsJyEl9jQRqB6i0pD3Yy",
+	"1z6Vf6p8MNS9KjY9s7mIjzrHqsCgxqY80+8mqSquuSwMiSvQmIWcoAEWQjI4LvBUpaxVO28FjRCfRUGJ",
+	"iW2hgqJWrrqCYu7PcYibWCJ8/YrJQ9WG7XaFT6U7qcJTFdQau83qYxlXnlH5kF1UjVXFKU1PopUUZtZ+",
+	"E4qJ3bsvp5v06QTPkaWblOoZqQTcp1I1IKXvRdd4Rq7ySM0hnYVerjzEVFbxTFbXIPK4dKvoEFaae7Ea",
+	"0UmcVdo/hLWyEH9Cx0xNiraBmsLWHUHQp0MYW+Df6nCyVD/6tSSAzJKOePIo+lSL4Y1+bQN1hgLcS0x3",
+	"Spf74kbCvyPqxaDp6CQkGEXciBOtbbe31jWSDugzdTQbY0HudF/HRE+xuuH3qXnRiAgOSk+c0WaPElSd",
+	"RRoOqqzgPB0D0TpOSWO/F0XnRdH5XhSdimzVj4ts+KZKmS5nrTfyvKsWhyEXlpM8hV+jkwRiZscoQWuD",
+	"OXLUhbhrriqb0j8qaLy3XLLbemIulVWbJQ3yDOCocnvsIQ/Peb1PE8hKCAeox4VuT6+5dl3jZoLj2vTk",
+	"hiz5BTGHPlWtcZ0NaBNug1zrKEO2n4fy1y+IRfRpLhjRgZ0ARS/gDN2R0B+aJi2quA71MvpZrPXFqycF",
+	"lohC+WuvzBHUyVRaPYa55kDZFzPR6uw2hg2t7U3P+Jb3enTw05+/tP7+j7tz94q2J7/O9sm12J6/9XfZ",
+	"FW7yk2F1Dp1dgO+HSUsCSU43KJKmJuIIYX0kptgPk56gcZPvB3L1L+KLTnFAtZ1S5/Jtml7AAA0RNqAO",
+	"sZz5QQ9RyVeLQPRNgVDMr+BlRqdUvKmFxiwK6xaa7rputtqn8UHWZ9fn9jHHUDygWzqpCrp2sy21LjD+",
+	"WJjuxYLsOGLy7jrEDO1qL+B1gqGhTz0NNM3QWFvJSrI90kNV1Kbi2fS3FUywsuYZlc59e7Uxm0O3op3Y",
+	"0Y+VG4md5DSbODIU+lBhqvLjPioWQXy5U/5ldSM9A9v2CjU5VuYOm1rELVGRcAprcbE2U8xPcjpLnz5G",
+	"aUHlOkufTkpapWi9xf6pQhrF6R0J531qsh4qe5i4YFNu3FtHOe9TrN1YpcQZ7QZ1ULZVcnIq/oIO0AXc",
+	"bAn7skrTn1Y1mkbhNCBowugtmSPP5+MZ5pKbb7czzVSW3Wt0o4Phz7ftya/3e2ez623x+3T/7jd3i74a",
+	"73pveAufRjvsF7/513uyCp/MdeL5XhSj5HCCf40TIXUim0ClZvSvY5FSaUkY5GLWqM9zNU9c+vCvxUeb",
+	"6RQn44WChlxZn7j6Wb+iT3VXgrSTPf0BnyPTqACSpWzmsoGu1FNgXqUf1GVMoCtr3mreYydKK6AW7Zdf",
+	"s1sOyRUg0Ec/tlWlviYNUsBeUL7EYdJNebvZKuY8qZ4BD2Y86XYPta2/2o292W+Dd7P/jPdvf55cNKdn",
+	"4Q7vtaJ38+2/O7uD4wPvtD18szfursImsu1svwcuoQCTn4AXPNTV9eWNKb2xWSf5MragGhWW84W4tCoV",
+	"GYsd5BYDsouoAFwKck8DNiNhw8WcwGFaVF0Vf6AA/amq/+YoU1s1eVCnTPVWZe9ZLTP7tKBn5qN85tlG",
+	"kY9KprQ3c+GxK27G+2kFHlL8/BNVUD1sEIvjc4nN/hSVUZ8r7e9LaxhqhSu7p8HzOW/E4JfFHOUch7c8",
+	"ZTPEET/tOl1qheXxy5SLI7Tq+S381dU9yn26zDo7ipO6jRLDIxKHKU2iuEV4lAHaBwn7dIz5qsaNBQP3",
+	"GA3DmB/b4x7dn/1C2r/yd7vz80Hz/sw9mF7/uTX8He9Fb7yWf8F2Tu9+q65X5HDqnkWtWNYBNykNtVvg",
+	"ViwJTR4pZCGxZDNU+i8zONQOJ9St/VXVWcImJ9Sr4LMtON1Zj63aAkUoacft9j54bnnKdSvNkPRpzLhu",
+	"6waHStgbbZhCvOF5B2+frubhtdjSYr2hTxfyg0wXwC/vpi1sS/hv8tBKO5NbxCNpYE7Ev5VbSHpIFjJ1",
+	"XgOf3pZyDdUjSkObLiw8VZa81U5Nt5eq21gpFE9IHRHsjq20Xug7xa1ue8inyBfauyofQWuOvgvQ6lQH",
+	"KSnbJ4wLFI9xfQNdRYPAd8ugUo7j2Txe9NkLs1j2qXVYEaUk/VT+dARBMu+H0vLTkRcAhbjW6hpqSn7L",
+	"k9TmPy7zyKellMVo0n5Pw/uVdO0rNFWtVDODq3Nx2fv4+vLtxUlMMIVoUOqbT0Ur86qUsjqVlJpZ6vLD",
+	"LavPWQKcL/k14y+hp1XLfo+tPpCfPhhqNFCwqofLEvSndKMpnmdty1Gg1JMxClSfJh2UH4MClWqe9S9F",
+	"g0qtwar8tuDZhehQGVL418NEZdbDPrOZI1YBOCrzNnWsKEvKjJTuD7qBadQalWHV1/u0CA8qdySXASml",
+	"SOTzASoVtMVbFVip8BXPALAEC7naMX3oES0TeZpeXgCXvgzgUubgLuQCxRK4OhRT5ltHoBnGHALqeerp",
+	"DtW6PaQCU4XSX/XNPnVUtjlgQ78fs4BwHBDVVMS5JkKuYOhY6V8aDQmtGX6yvhJDUXPIM5QqkEwJhb9A",
+	"Mn1GSKZVKLsCRlO2ZWmJgliMUruQbJrfKNP+Dsn4mSGRViPJFY2llMrwGKykrC4H/S7gWRwEc9NPDpi3",
+	"1SUTdWL8zAp9+gpbQRm8pVwDKMf0q1wMsKQyVVTrnI2kpo1vuIxS4goHYc+zW4WALWdu8nwe3xeSCdMo",
+	"oZO6/SZO4OqCdqFHyJE39algI+XQVn0E4nezEDn2t4pSGesIK5R3yxUSJwh6fbqW651gsKFyk/6jZVCi",
+	"pO4NUrUAeknttA8NFB+kcRd0hP58yEaP0rgXvuLZkI6ea8jPEDT8CuSNQUL6XuXO94SE9AiLoqo3j9cR",
+	"JTPChS7OM01wOAuFgzie8wRQutTFZyEzZ/qlaIYdI6TkAODLPX99uoLr72vz+tWzq/46JKQhyL1AnODQ",
+	"HatGOzriq5ZeeVEBQw8EDIRfx1AGmfXrIB4NVOuq9VR7w5rHSK1e8+UX/4oIuI91Ixr12ZrNS5a0Qc1P",
+	"4vQeu8KAk6tWVYXdEZPxlBRMFw3QtJctGd92hfFdUqlUxVZwEllXmIsbZUuj+pWsymZNx9WScWg9RlUs",
+	"+Fn/eXqZmq2D3e3hbrPRbDabjT35n335n2byf62SwetG7WULt/uAdTOVuFhAPpLCCRgDgAAXmArV4Wpr",
+	"a+sgs9vtZnu30Ww1mq1es3kI/+/3kmHrb7wOgR6SoaeaHkOGRe3hExiQIQvJKmNvrzD2HnuCkd+wUKhQ",
+	"yhHCKICGMiPkNBw0IZhykxgO+ec901BvEKqGMHPk+MpQLiRrForViVo+9OlzRy0eGLBYJVbxEqVwLVmZ",
+	"1SNWjExYiEi2aZPIeW3dAJCQQi6xCtnTpas+T5X+I2eMucZHOESqAZ/BQ8mV78cVWkeZl3JVTxenWA/m",
+	"uojZQNkmZb5qkPbNqfQsF1NVhWE177Dzy3WhCaMNaZUjh9yr/emavHArPGPMQauD8UafppKC/2S+zhrV",
+	"YVafapNRgSJrez722RqXKLSpj++DvFHlQTiyLV9tmxYX/S2P/nz+wM/jYj7PGO75kumfT5tB/hLqeUSo",
+	"p4SVZo2xzYHUlhtJWKeY05rwTjRFgkHPv0Sn8Sn4zkWIKceufMBOJvOhPRdkkBFet3xoXKWjqxYddUSk",
+	"Bh/MoWGmlwrEOGCEbaCux41NpgpQ7qERUkgQv/WnU+IdQfd5iL7oJqpgJY7ZTAFJzUgYx4iKhYO6WCE4",
+	"xB+TTOp7sC1atSaN9mAPN/bcbdI4wC2vsTXcIfuDtrvttZq1ur5tr9louW2vsUe2ho19vD1o7Li73h7Z",
+	"Hx7g5gBkZLUjnJnH87iUkkih2onaYfuhA6xWssLTm/v9gjg9e0iNkzspvpfqZDlG8o/5Z9f7tBmf+KV5",
+	"hClMO+Vnj1OIGbutIxZ4sROo+NSWBOVsL0wnHs8TYMRbU1uCEw93rtwJz35qIdX/YLHWl0Ddyi30Ctcx",
+	"Be5ufnt4pK7rdekVFmMVqiuUrR3PS+VZp8JzydD0cUgytKOAgA9HI46dzzXlOIdpk+MHrt14SWq+yyZE",
+	"vlCM4z56R2iCNRJrMhTT4FwH9BS0l+lebi6CGwkLdOtTb6HNtVSL78TVMs+uzOtPrarFZx57lnZ4ag0q",
+	"TmD1sZd3TlJ7/o2p7qsGYb4+wdvxvKrHv5w5RYUiNhfCtl9WoLgfmhY/UrUGXqDvz4Db9KkfJzqBnyFp",
+	"F8qodgUa14n8SuiREHohqSKRAJw+MU+B0axvoI7oU6gdUe3S1JcneI7cAPsTZVMYprOGEScuo56+WIgV",
+	"xKhCn3Z8fqKe+9FReQvrRwjH74LOT+pr8DKORoxwU9qe4p0b6IKJsVwZnSHRp+DgkOaFeYfCwriLaehI",
+	"p0pAA3wToSdoyrivjaWN0UafOvGO/tH+sOEmafHOqkxV73ux7vPwwnl4aYW6ebgv/ujqdfPFzz9Lt5+v",
+	"SZMDoBjreL4w38/BfDW5rcxyK5o/lfNmJctLoc7aOumR4rUK3sdwLTNI6I5mPCPqWp8Cn4Uqq1ispKLZ",
+	"CbAI/G67vK0yLMN27BSqyvmztjJXralpon98vzm0z26/LySkZzNu6hXaOyrN+RFJiwunVmAZ9amjcooS",
+	"0+hzH4l0EtdT2Dcrttp7kJVT8vAzdgR8umE+n57w+U2ypDegUj5fNILPl+L2ED6aVwpWr5opCpq4Ckw+",
+	"GzzR7c03UCfb3lwBfPkq+KzDwbqhrQHAkmQ1wmVR8sqBkMriPRUafJHvT1DyUposUbnMZSV3ulXjUvum",
+	"MYoeDRf9UtpSnqfzQD3ySSpZKuf+rFTFgtU/8CAg+u41ASg2ExzeEg/Jm+XFdV3hkrQUz5S4oAdUuNRV",
+	"kNzOs1nwpEqiSaREqv24lWFTgNy2nukXHrdpWtQdPN8cPMHJLgTF3ujTuEM4C9MpSWVVK7YinvQMX65s",
+	"f/7KlMdVeHzGepSnGeh3Bl1nlO3vWDx8lxUolfMTfO/TZsDcW5UD/Bg5VRjGPWPubUqTh1ZRQ6Rxsuso",
+	"osIPkAP/4yAWJmXwvrCuyiHGqU8bfQr9B8xbTFBCt7uzGuB1jo8v3170Pp5dHv8CtYXUg7sk7ybUM1Bg",
+	"SU9PZSOY0R4iHATK7gBg5HoMIy5f1LnqamOjsGnnhpmVkk59CqGgepxl6qteesNIRCHZQGd6WNhMI16y",
+	"lDSTF9ONw9GA9GncOLxIwstnCq2WM2tVHwc/jrnKPR7jcEQG2L1FEfWkeKJ3hAt/pFJ3a/UaLElZ/n5l",
+	"tmUP/GkafX5xTpvZ9Re3xufgm5KOHso1FVN6Lr7pDyEjXn6iHgOEciIgNd4U7bFQ/hn3BB3CihmuyOu6",
+	"HwvX/fxUn9DkBqRbP72lQcx7YqZjII8pEzFp6vJ3qoK9JW7fUmbzNsXEv21rOaLf/3F9Rm0FVq/yuZuQ",
+	"pfmSqRIQ3QQ3aS6S2E+FDpxz8m0To2qaBAf6C1Hjs7aQfkMEmsyNVmeRyoRo78oDHCSicN1+4GgasqEf",
+	"kENgsmlvSJ/G7pD6I90hWcAPDfvGLX+DAw4BB4WWQheGhMadmpwjhNHE51zezULdkzp3F2QllWPSZ2+H",
+	"WKD2jcNcVW2WGs07jUjsIMGkNAl0b46cxwMtawzWp1knSPLdp/J56HP9Wbwd5+Rh7gP7uWfzcDx+cC9e",
+	"jSeW3t+Iy2ExZ9Zeh3LmHAvwFUofSjnz0jKIwlqHOMvhpcrh2xD3UIUwmVdJz6laOFBKUqnMQuTY6aUZ",
+	"N02fGljvwOfiSLexM7/pJhMK+F0l8q69vamj48460nDwGy681edGoHtxV6s+HcSRdV+kW34vLlOQEzOZ",
+	"bwM/CFShgmf/3qd87E+nVtpyxZoGtLikobRsIT5wLwUL/9aCha9SWOULChImUyGn1ZZhq+avLuM/hG+g",
+	"k0q5rH1qLsa5rGnd2GJqqRS90pSV9HH9ZlJSP68vYzFlpXNMq4mulTyGT5clupwSv5jhm5SjvFKS7BBJ",
+	"VuygCb7VsY8kRbVA7OlrGIpf5Nh0P0cjxRglR8jRACXxkco0dlLYJ2Xv9hU0VJ/K1ZTk74sjs1bWG+Pz",
+	"K2+Qc14L/FsCkO7JJG+0VAaESrUIqeLEqqf4bTqX9yWL9iWL9tvIov1GgkeVLODqrN/SJqZ+I+51XGzK",
+	"dDlXfe0CRkeNwL8jHmJT/FdEktgzWpuGZOjfI8cNxEdHNdj2qSAjxST4BuoCEzLdzxDmferI6bDQ/xur",
+	"AsdXBIckRP2o2dxylYNO/pM4aDYmIblLtfJMmm+vAbaRvUROn8b8iQP4bvzUGHOEBUpqGV2ARoxncijt",
+	"J4BJAj3INOJOl1czSiS/nCOzSSrBF61ZeFAsTDkw63EYTUo+cJZGok/BTwmzW7eafiPBmLLA4knqdsRj",
+	"zMemz/iYzShiNJgr6xDgivkMMrmKGvWqScWpQkm378cgifAIXKuKEdXj/pySCn673aIHv87O7tvXd3u9",
+	"wc75eP9nb/s1b71xd6/+buLT6Bf/Pbv4q3q8vTP1YdSLcUcomSXbeYSy4jdpZAqpEt+X2yLZZskG4lUo",
+	"94jF3ffLG2jreGt5rCLun51z48fuC6XiwMX4/j5dS7rMVA8NrNcX9tLuU4eSWXxFRZ9TPy3tqb2BTgui",
+	"B32aCx9kUyjTrf+PdLM+EYWUeKhnTrJqCxzMVYE3mFNc+EGgyRF10FXn5ub95fXJx+OfOhdvTk+yuHWF",
+	"bg/YpvO5meZjEmkyy1s7rE2jcBoQNGH0lsyR5/PxTDKiEG23a/VaZovk+WdhSFyBxizkBA2wEJDgJLD8",
+	"Qr1mbceSl1d3tsP8zVufUVeKpeVCTcl0+q86fHN/IUeL6RPcKSYVGiObFKfYD7U5A10/IZXsxecyj4+G",
+	"ZIjT5HAU80PO8YgsQ8GOc7A1UyThne8S1WmVSakSBZ78y1Oaicui0AdOySIxYPfrafDsep8u74FnRvbk",
+	"UNjnZspfORK2BkdWg1XedD8xT/NQ1wBZp+CmHw4uLdgTIEvHgzaQzoJMpgEWpAyB11yvjMKr97Bnnvts",
+	"QLz6wyuGl9JPLYThNWv3r0fhnSTHNGFc+qeYfU1JCIkYjJZzMIjqYIEDNopUESWk8FmPIoxC6KiC52jM",
+	"Ak8Xb88kmwGYFxwEbMZt7gTvWIj1dmUN7fG0mZ7nQhJNPrwileYezBGqUhKz6/evJ9UcQVk0KwnLIlj1",
+	"52Jhq14Hdz6keWyKNJ+ueew1jPxf2TNWTn3Fs2Q9spDdwy7/6w9QqGkre2iWIq1T67Cs1O4VFXR7NcUt",
+	"yUHOlowkYmTNCdI83llPAYhLQ7ewstEY+b4w7bMsvvFH+0MKXgvWYSleoaS1z4c4Lr/2MLRx+8lniPzL",
+	"xap0lFc8xmUmKqgML8jiXwpZPFRUv0jOVge8SPORjtpbEJdKmiLlrlLKoUn00e1hnZtoSkLUkTf6XIRY",
+	"sNDpU/mKeuVusMtOuhppfNKrpAvE9PnSAvZztoAtocsKOBgJCdYT3BXnjoRcdaxUvhfntIdHTnVb5A0R",
+	"xWTT/Ab4q5zOmGBP92mTUy97pb5tE+6BV75UBa0CplFKt6sp/CDkHwOgYbPiopyYUmgMaLdQucNrSu9a",
+	"iGPRpyoBWmWXWjqepScuqvQo1fTWj1SmjBYxUrgYvAvg3SOsKg0DxknaXWHqnFVDHoqc7rBxLlfQQeoY",
+	"9CkL4QK5nxJXEO+d5iJ1eL3KQQDTDzbD0zHVYfzxH2zOA8KvT8G1SPiRpTurNJur69Pjy4uTrj15ufo0",
+	"DU5b1hG2T02hCUw7VWRyhDhTXWlNF+A4r3iB9FW8w+q2uFS+qnwCzShXo/juEJZeW6OfJQXoITp40ZPP",
+	"lvzzNAN8hlDW5xZiJttHCbMXBWy7VcGiuAoBS9tP2xRfM/pHmTEC7wrvDCfJCEJ0HPiEChKoiBoJj9Bg",
+	"HmcxatAJHCCP3JGATSdSDKobkTMWYnq4uQk3jBkXh/vN/aaD1pwRQ2FE0camO/E2XfMBB0JCURjUDmv/",
+	"AOGST4ebm//IRz/V6rU7HPp4oA/JOHa6wEhqh7X0Z2pZSv+JcaHasLJQxBFCEoLMJKDeojXn+Kx7etE7",
+	"PTv92Dk5uZYjMkeMpL8m51YrOk1vr8+QegACXDSayNXWt8v/UYv+Id6JvLo9UkICkM5jLBQVT7YhRuAS",
+	"iwSoDUlbH2hiB+J6I4leyYNXEL/rlWWPSN1B121Zb5mQgnccx2BiiXwDDPdwUR9hSPBIlBPVuJ1RFcuI",
+	"5Z717aT2Oz+EjpWpz1N5ZRNMsenKD3My6XYagsTJpu87R/FwpTahngbJniyO9egyNGtVMstmNJ/jlqTr",
+	"29U50sgyv2eLc5RSYHY0ThxcsCW67+Ba3GKwjpz3UlPkONCtGJ1rIiQbCh3VGAxUlvUlu2ca34M9B7hk",
+	"6U74+W0zza2LabB7c4m2Wru7jRayS6ksgGKok7JS0ZXbU37kCE2jQeC79kfhHX7h2twIPByiiMujsqbO",
+	"ydLZ2tYrzFb/oGZbR+TeJVN1DkPd9ZVRwkkwtI8gPFNIvXEspa4PApRVs2FKox6GbIJiXdw+PLHLt08L",
+	"fL7K57xUFQXdniPnR0UWiVNIWzKgrlut4NQ0KSFexryvqycgSyyv0urFUNKnmBhUPoacfsV0jjuoPHc1",
+	"x4zTcgDcpG51B7Wu6UnZO5/N5rDZno7p5sd75t8RmhSxy0WRf01DNpBWiFzCKQ6FSUnT5gpR+FDa/kAp",
+	"rcj6Lp9zQSa1Tx8+/e8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

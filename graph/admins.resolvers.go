@@ -9,9 +9,52 @@ import (
 	"context"
 
 	"github.com/clientele/clientele/graph/generated"
+	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
 )
+
+// CreateAdmin is the resolver for the createAdmin field.
+func (r *mutationResolver) CreateAdmin(ctx context.Context, input model.CreateAdminInput) (*service.AdminView, error) {
+	a, err := r.svc.CreateAdmin(ctx, auth.From(ctx), service.AdminInput{Email: input.Email, Name: input.Name, Password: input.Password, Status: input.Status, RoleIDs: input.RoleIds})
+	return ptrOrNil(a, err)
+}
+
+// UpdateAdmin is the resolver for the updateAdmin field.
+func (r *mutationResolver) UpdateAdmin(ctx context.Context, id string, input model.UpdateAdminInput) (*service.AdminView, error) {
+	p := service.AdminPatch{Email: input.Email, Name: input.Name, Status: input.Status, Password: input.Password}
+	if input.RoleIds != nil {
+		p.RoleIDs = &input.RoleIds
+	}
+	a, err := r.svc.UpdateAdmin(ctx, auth.From(ctx), id, p)
+	return ptrOrNil(a, err)
+}
+
+// DeleteAdmin is the resolver for the deleteAdmin field.
+func (r *mutationResolver) DeleteAdmin(ctx context.Context, id string) (*bool, error) {
+	return done(r.svc.DeleteAdmin(ctx, auth.From(ctx), id))
+}
+
+// CreateRole is the resolver for the createRole field.
+func (r *mutationResolver) CreateRole(ctx context.Context, input model.CreateRoleInput) (*service.RoleView, error) {
+	role, err := r.svc.CreateRole(ctx, auth.From(ctx), service.RoleInput{Name: input.Name, Description: input.Description, Permissions: input.Permissions})
+	return ptrOrNil(role, err)
+}
+
+// UpdateRole is the resolver for the updateRole field.
+func (r *mutationResolver) UpdateRole(ctx context.Context, id string, input model.UpdateRoleInput) (*service.RoleView, error) {
+	p := service.RolePatch{Name: input.Name, Description: clearable(input.Description), ExpectedVersion: input.ExpectedVersion}
+	if input.Permissions != nil {
+		p.Permissions = &input.Permissions
+	}
+	role, err := r.svc.UpdateRole(ctx, auth.From(ctx), id, p)
+	return ptrOrNil(role, err)
+}
+
+// DeleteRole is the resolver for the deleteRole field.
+func (r *mutationResolver) DeleteRole(ctx context.Context, id string) (*bool, error) {
+	return done(r.svc.DeleteRole(ctx, auth.From(ctx), id))
+}
 
 // CurrentAdmin is the resolver for the currentAdmin field.
 func (r *queryResolver) CurrentAdmin(ctx context.Context) (*service.AdminView, error) {
@@ -20,6 +63,57 @@ func (r *queryResolver) CurrentAdmin(ctx context.Context) (*service.AdminView, e
 		return nil, err
 	}
 	return &a, nil
+}
+
+// Admins is the resolver for the admins field.
+func (r *queryResolver) Admins(ctx context.Context, first *int, after *string) (*model.AdminConnection, error) {
+	args, err := pageArgs(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.svc.ListAdmins(ctx, auth.From(ctx), args)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.AdminConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total)}
+	for i := range page.Items {
+		conn.Edges = append(conn.Edges, model.AdminEdge{Cursor: page.Cursors[i], Node: &page.Items[i]})
+	}
+	return conn, nil
+}
+
+// Admin is the resolver for the admin field.
+func (r *queryResolver) Admin(ctx context.Context, id string) (*service.AdminView, error) {
+	a, err := r.svc.GetAdmin(ctx, auth.From(ctx), id)
+	return ptrOrNil(a, err)
+}
+
+// Roles is the resolver for the roles field.
+func (r *queryResolver) Roles(ctx context.Context, first *int, after *string) (*model.RoleConnection, error) {
+	args, err := pageArgs(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.svc.ListRoles(ctx, auth.From(ctx), args)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.RoleConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total)}
+	for i := range page.Items {
+		conn.Edges = append(conn.Edges, model.RoleEdge{Cursor: page.Cursors[i], Node: &page.Items[i]})
+	}
+	return conn, nil
+}
+
+// Role is the resolver for the role field.
+func (r *queryResolver) Role(ctx context.Context, id *string, name *string) (*service.RoleView, error) {
+	role, err := r.svc.GetRole(ctx, auth.From(ctx), deref(id), deref(name))
+	return ptrOrNil(role, err)
+}
+
+// Permissions is the resolver for the permissions field.
+func (r *queryResolver) Permissions(ctx context.Context) ([]service.Permission, error) {
+	return r.svc.Permissions(ctx, auth.From(ctx))
 }
 
 // Permissions is the resolver for the permissions field.

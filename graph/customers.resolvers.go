@@ -151,6 +151,18 @@ func (r *mutationResolver) DeleteCustomer(ctx context.Context, id string) (*bool
 	return &deleted, nil
 }
 
+// LockCustomer is the resolver for the lockCustomer field.
+func (r *mutationResolver) LockCustomer(ctx context.Context, id string, until *time.Time, reason *string) (*models.Customer, error) {
+	c, err := r.svc.LockCustomer(ctx, auth.From(ctx), id, until, reason)
+	return ptrOrNil(c, err)
+}
+
+// UnlockCustomer is the resolver for the unlockCustomer field.
+func (r *mutationResolver) UnlockCustomer(ctx context.Context, id string) (*models.Customer, error) {
+	c, err := r.svc.UnlockCustomer(ctx, auth.From(ctx), id)
+	return ptrOrNil(c, err)
+}
+
 // DeleteCustomers is the resolver for the deleteCustomers field.
 func (r *mutationResolver) DeleteCustomers(ctx context.Context, ids []string) (*model.DeleteCustomersResult, error) {
 	n, err := r.svc.DeleteCustomers(ctx, auth.From(ctx), ids)

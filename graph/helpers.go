@@ -196,3 +196,11 @@ func addressPatch(in model.UpdateAddressInput) service.AddressPatch {
 	}
 	return p
 }
+
+func orZero[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

@@ -166,3 +166,21 @@ type AuditEvent struct {
 	RequestID  string     `gorm:"size:64;not null"`
 	IP         string     `gorm:"column:ip;size:64;not null"`
 }
+
+// APIToken is a customer's long-lived integration token (only its SHA-256 is kept).
+type APIToken struct {
+	CustomerID string    `gorm:"primaryKey;size:36"`
+	TokenHash  string    `gorm:"size:64;not null"`
+	StampHash  string    `gorm:"size:64;not null"`
+	CreatedAt  time.Time `gorm:"precision:6;not null"`
+}
+
+// TableName keeps GORM from naming the table a_p_i_tokens.
+func (APIToken) TableName() string { return "api_tokens" }
+
+// RateLimit counts attempts in one bucket during one minute.
+type RateLimit struct {
+	Bucket      string    `gorm:"primaryKey;size:128"`
+	WindowStart time.Time `gorm:"primaryKey;precision:6"`
+	Hits        int       `gorm:"not null"`
+}

@@ -82,6 +82,10 @@ func serve(ctx context.Context, cfg config.Config, svc *service.Service, log *sl
 	if err != nil {
 		return err
 	}
+	courierCtx, stopCourier := context.WithCancel(ctx)
+	courierDone := make(chan struct{})
+	go func() { defer close(courierDone); svc.RunCourier(courierCtx, 0) }()
+	defer func() { stopCourier(); <-courierDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- e.Start(cfg.Addr) }()
 	log.Info("listening", "addr", cfg.Addr)

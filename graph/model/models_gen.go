@@ -14,6 +14,11 @@ import (
 	"github.com/clientele/clientele/models"
 )
 
+type AcceptedResult struct {
+	// Always true: the answer is the same whether or not the email exists.
+	Accepted bool `json:"accepted"`
+}
+
 // A new address. An owner's first address becomes both defaults; marking an address default
 // clears the previous default of that kind.
 type AddressInput struct {
@@ -36,6 +41,33 @@ type AddressInput struct {
 	Type              *string `json:"type,omitempty"`
 	IsDefaultBilling  *bool   `json:"isDefaultBilling,omitempty"`
 	IsDefaultShipping *bool   `json:"isDefaultShipping,omitempty"`
+}
+
+type AdminConnection struct {
+	Nodes    []service.AdminView `json:"nodes"`
+	Edges    []AdminEdge         `json:"edges"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+type AdminEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *service.AdminView `json:"node"`
+}
+
+type APITokenResult struct {
+	Success bool `json:"success"`
+	// A long-lived `clt_…` token for integrations, shown once. Use it as a Bearer token for customer operations.
+	Token string `json:"token"`
+}
+
+type CreateAdminInput struct {
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Password string   `json:"password"`
+	Status   *string  `json:"status,omitempty"`
+	RoleIds  []string `json:"roleIds,omitempty"`
 }
 
 type CreateCustomerGroupInput struct {
@@ -67,6 +99,12 @@ type CreateCustomerInput struct {
 	Attributes       []models.Attribute `json:"attributes,omitempty"`
 	// The customer's groups; absent means General.
 	GroupIds []string `json:"groupIds,omitempty"`
+}
+
+type CreateRoleInput struct {
+	Name        string   `json:"name"`
+	Description *string  `json:"description,omitempty"`
+	Permissions []string `json:"permissions"`
 }
 
 type CustomerConnection struct {
@@ -122,6 +160,24 @@ type GroupMembershipInput struct {
 	Set        graphql.Omittable[[]string] `json:"set,omitempty"`
 }
 
+type MessageConnection struct {
+	Nodes    []models.Message `json:"nodes"`
+	Edges    []MessageEdge    `json:"edges"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+type MessageEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *models.Message `json:"node"`
+}
+
+type MessageFilter struct {
+	To       *string `json:"to,omitempty"`
+	Template *string `json:"template,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -161,6 +217,19 @@ type RevokeTokenResult struct {
 	Result bool `json:"result"`
 }
 
+type RoleConnection struct {
+	Nodes    []service.RoleView `json:"nodes"`
+	Edges    []RoleEdge         `json:"edges"`
+	PageInfo *PageInfo          `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+type RoleEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *service.RoleView `json:"node"`
+}
+
 // A signed-in session: a short-lived access JWT and a refresh token to renew it.
 type Token struct {
 	// The access token (JWT); send it as `Authorization: Bearer <token>`.
@@ -193,6 +262,15 @@ type UpdateAddressInput struct {
 	Type              *string                                 `json:"type,omitempty"`
 	IsDefaultBilling  *bool                                   `json:"isDefaultBilling,omitempty"`
 	IsDefaultShipping *bool                                   `json:"isDefaultShipping,omitempty"`
+}
+
+// A partial update of an admin; `roleIds` replaces its roles.
+type UpdateAdminInput struct {
+	Email    *string  `json:"email,omitempty"`
+	Name     *string  `json:"name,omitempty"`
+	Status   *string  `json:"status,omitempty"`
+	Password *string  `json:"password,omitempty"`
+	RoleIds  []string `json:"roleIds,omitempty"`
 }
 
 type UpdateCustomerGroupInput struct {
@@ -248,6 +326,14 @@ type UpdateMeInput struct {
 	OrderWebhookURL  graphql.Omittable[*string]            `json:"orderWebhookUrl,omitempty"`
 	Locale           graphql.Omittable[*string]            `json:"locale,omitempty"`
 	Attributes       graphql.Omittable[[]models.Attribute] `json:"attributes,omitempty"`
+}
+
+// A partial update of a role. With `expectedVersion`, a role changed since is PRECONDITION_FAILED.
+type UpdateRoleInput struct {
+	Name            *string                    `json:"name,omitempty"`
+	Description     graphql.Omittable[*string] `json:"description,omitempty"`
+	Permissions     []string                   `json:"permissions,omitempty"`
+	ExpectedVersion *int                       `json:"expectedVersion,omitempty"`
 }
 
 type CustomerOrderField string

@@ -59,11 +59,16 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The suite signs in far more often than a person would; the limits are tested on their own.
+	cfg.RateLimitPerEmail, cfg.RateLimitPerIP = 0, 0
+	for _, m := range mutate {
+		m(&cfg)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

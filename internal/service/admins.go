@@ -2,8 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
+
+	"gorm.io/gorm"
 
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
@@ -130,4 +133,275 @@ func (s *Service) BootstrapAdmin(ctx context.Context) (bool, error) {
 		return false, nil // another instance bootstrapped at the same time
 	}
 	return err == nil, err
+}
+
+// AdminInput creates an admin.
+type AdminInput struct {
+	Email    string
+	Name     string
+	Password string
+	Status   *string
+	RoleIDs  []string
+}
+
+// AdminPatch is a merge patch of an admin; RoleIDs replaces its roles.
+type AdminPatch struct {
+	Email    *string
+	Name     *string
+	Status   *string
+	Password *string
+	RoleIDs  *[]string
+}
+
+var errAdminEmailTaken = &apperr.Error{Kind: apperr.Conflict, Message: "An admin with the same email address already exists.",
+	Fields: []apperr.FieldError{{Field: "email", Message: "An admin with the same email address already exists."}}}
+
+// ListAdmins returns admins by email, keyset-paginated.
+func (s *Service) ListAdmins(ctx context.Context, actor auth.Principal, args PageArgs) (Page[AdminView], error) {
+	if err := requireAdmin(actor, PermAdminsRead); err != nil {
+		return Page[AdminView]{}, err
+	}
+	page, err := keysetByName(ctx, s, args, "admins", s.db.Conn(ctx).Table("admins"), "email",
+		func(a models.Admin) (string, string) { return a.Email, a.ID })
+	if err != nil {
+		return Page[AdminView]{}, err
+	}
+	views := make([]AdminView, len(page.Items))
+	for i, a := range page.Items {
+		if views[i], err = s.adminView(ctx, a); err != nil {
+			return Page[AdminView]{}, err
+		}
+	}
+	return Page[AdminView]{Items: views, NextCursor: page.NextCursor, Total: page.Total, Cursors: page.Cursors}, nil
+}
+
+func (s *Service) adminView(ctx context.Context, a models.Admin) (AdminView, error) {
+	roles, err := s.adminRoles(ctx, a.ID)
+	if err != nil {
+		return AdminView{}, err
+	}
+	return AdminView{Admin: a, Roles: nonNilRoles(roles), Permissions: effectivePermissions(roles)}, nil
+}
+
+func nonNilRoles(r []RoleView) []RoleView {
+	if r == nil {
+		return []RoleView{}
+	}
+	return r
+}
+
+// GetAdmin returns an admin; every admin may read itself.
+func (s *Service) GetAdmin(ctx context.Context, actor auth.Principal, id string) (AdminView, error) {
+	if actor.Kind != auth.Admin || actor.ID != id {
+		if err := requireAdmin(actor, PermAdminsRead); err != nil {
+			return AdminView{}, err
+		}
+	}
+	return s.loadAdmin(ctx, id)
+}
+
+func (s *Service) loadAdmin(ctx context.Context, id string) (AdminView, error) {
+	var a models.Admin
+	if err := s.db.Conn(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
+		return AdminView{}, dbErr(err, "Admin", "")
+	}
+	return s.adminView(ctx, a)
+}
+
+// CreateAdmin creates a staff user with roles.
+func (s *Service) CreateAdmin(ctx context.Context, actor auth.Principal, in AdminInput) (AdminView, error) {
+	if err := requireAdmin(actor, PermAdminsWrite); err != nil {
+		return AdminView{}, err
+	}
+	now := s.now()
+	a := models.Admin{ID: newID(), Email: normalizeEmail(in.Email), Name: strings.TrimSpace(in.Name), Status: models.StatusActive,
+		SecurityStamp: randomToken(16), Version: 1, CreatedAt: now, UpdatedAt: now}
+	if in.Status != nil {
+		a.Status = *in.Status
+	}
+	var f apperr.Fields
+	checkAdmin(&f, &a)
+	s.checkNewPassword(&f, "password", in.Password, a.Email)
+	if err := s.checkIDsExist(ctx, &f, &models.Role{}, "roleIds", "role", in.RoleIDs); err != nil {
+		return AdminView{}, err
+	}
+	if err := f.Err(); err != nil {
+		return AdminView{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return AdminView{}, dbErr(err, "", "")
+	}
+	a.PasswordHash = hash
+	var out AdminView
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return errAdminEmailTaken
+			}
+			return dbErr(err, "", "")
+		}
+		if err := s.setAdminRoles(ctx, a.ID, in.RoleIDs); err != nil {
+			return err
+		}
+		if out, err = s.adminView(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "admin.created", "admin", a.ID, diff(nil, adminSnapshot(out)))
+	})
+	return out, err
+}
+
+func checkAdmin(f *apperr.Fields, a *models.Admin) {
+	checkEmail(f, "email", a.Email)
+	checkRequired(f, "name", "Name", a.Name, 255)
+	checkEnum(f, "status", a.Status, models.StatusActive, models.StatusInactive)
+}
+
+func (s *Service) setAdminRoles(ctx context.Context, adminID string, roleIDs []string) error {
+	conn := s.db.Conn(ctx)
+	if err := conn.Where("admin_id = ?", adminID).Delete(&models.AdminRole{}).Error; err != nil {
+		return dbErr(err, "", "")
+	}
+	for _, id := range uniqueSorted(roleIDs) {
+		if err := conn.Create(&models.AdminRole{AdminID: adminID, RoleID: id}).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+	}
+	return nil
+}
+
+func adminSnapshot(a AdminView) map[string]any {
+	roles := make([]string, len(a.Roles))
+	for i, r := range a.Roles {
+		roles[i] = r.Name
+	}
+	return map[string]any{"email": a.Email, "name": a.Name, "status": a.Status, "roles": roles}
+}
+
+// UpdateAdmin patches an admin. The last active Super Administrator can't be deactivated or
+// lose the role; a new password or status ends the admin's sessions.
+func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id string, p AdminPatch) (AdminView, error) {
+	if err := requireAdmin(actor, PermAdminsWrite); err != nil {
+		return AdminView{}, err
+	}
+	var hash string
+	if p.Password != nil {
+		var f apperr.Fields
+		s.checkNewPassword(&f, "password", *p.Password, "")
+		if err := f.Err(); err != nil {
+			return AdminView{}, err
+		}
+		var err error
+		if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {
+			return AdminView{}, dbErr(err, "", "")
+		}
+	}
+	var out AdminView
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		before, err := s.loadAdmin(ctx, id)
+		if err != nil {
+			return err
+		}
+		a := before.Admin
+		if p.Email != nil {
+			a.Email = normalizeEmail(*p.Email)
+		}
+		if p.Name != nil {
+			a.Name = strings.TrimSpace(*p.Name)
+		}
+		if p.Status != nil {
+			a.Status = *p.Status
+		}
+		var f apperr.Fields
+		checkAdmin(&f, &a)
+		if p.RoleIDs != nil {
+			if err := s.checkIDsExist(ctx, &f, &models.Role{}, "roleIds", "role", *p.RoleIDs); err != nil {
+				return err
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if hash != "" || a.Status != before.Status || a.Email != before.Email {
+			a.SecurityStamp = randomToken(16)
+		}
+		if hash != "" {
+			a.PasswordHash = hash
+		}
+		a.Version, a.UpdatedAt = before.Version+1, s.now()
+		res := s.db.Conn(ctx).Model(&models.Admin{}).Where("id = ? AND version = ?", id, before.Version).
+			Select("*").Omit("id", "created_at").Updates(&a)
+		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+			return errAdminEmailTaken
+		}
+		if res.Error != nil {
+			return dbErr(res.Error, "", "")
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "The admin was changed at the same time; try again.")
+		}
+		if p.RoleIDs != nil {
+			if err := s.setAdminRoles(ctx, id, *p.RoleIDs); err != nil {
+				return err
+			}
+		}
+		if err := s.requireActiveSuperAdmin(ctx); err != nil {
+			return err
+		}
+		if a.SecurityStamp != before.SecurityStamp {
+			if err := s.revokeAllRefreshTokens(ctx, models.SubjectAdmin, id); err != nil {
+				return err
+			}
+		}
+		if out, err = s.adminView(ctx, a); err != nil {
+			return err
+		}
+		changes := diff(adminSnapshot(before), adminSnapshot(out))
+		if hash != "" {
+			changes["password"] = Change{To: "changed"}
+		}
+		return s.audit(ctx, actor, "admin.updated", "admin", id, changes)
+	})
+	return out, err
+}
+
+// DeleteAdmin deletes an admin; the last active Super Administrator stays.
+func (s *Service) DeleteAdmin(ctx context.Context, actor auth.Principal, id string) error {
+	if err := requireAdmin(actor, PermAdminsWrite); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		before, err := s.loadAdmin(ctx, id)
+		if err != nil {
+			return err
+		}
+		conn := s.db.Conn(ctx)
+		if err := conn.Where("subject_type = ? AND subject_id = ?", models.SubjectAdmin, id).Delete(&models.RefreshToken{}).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		if err := conn.Delete(&models.Admin{}, "id = ?", id).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		if err := s.requireActiveSuperAdmin(ctx); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "admin.deleted", "admin", id, diff(adminSnapshot(before), nil))
+	})
+}
+
+// requireActiveSuperAdmin fails (and so rolls back the change) when no active admin holds
+// the Super Administrator role any more.
+func (s *Service) requireActiveSuperAdmin(ctx context.Context) error {
+	var n int64
+	err := s.db.Conn(ctx).Table("admins").
+		Joins("JOIN admin_roles ar ON ar.admin_id = admins.id JOIN roles r ON r.id = ar.role_id").
+		Where("admins.status = ? AND r.name = ?", models.StatusActive, SuperAdministrator).Count(&n).Error
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	if n == 0 {
+		return apperr.New(apperr.Conflict, "The last active Super Administrator cannot be removed, deactivated or lose the role.")
+	}
+	return nil
 }

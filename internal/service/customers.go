@@ -93,6 +93,9 @@ type CustomerPatch struct {
 
 // Register signs a person up. Anyone may call it.
 func (s *Service) Register(ctx context.Context, actor auth.Principal, in RegisterInput) (models.Customer, error) {
+	if err := s.checkRateLimit(ctx, actor, ActionRegister, in.Email); err != nil {
+		return models.Customer{}, err
+	}
 	c := s.newCustomer(in.Profile)
 	var f apperr.Fields
 	s.checkProfile(&f, &c, in.Attributes)

@@ -46,48 +46,13 @@ type GroupPatch struct {
 var errGroupNameTaken = &apperr.Error{Kind: apperr.Conflict, Message: "A customer group with the same name already exists.",
 	Fields: []apperr.FieldError{{Field: "name", Message: "A customer group with the same name already exists."}}}
 
-// ListCustomerGroups returns groups by name, keyset-paginated.
+// ListCustomerGroups returns groups by name (case-insensitively), keyset-paginated.
 func (s *Service) ListCustomerGroups(ctx context.Context, actor auth.Principal, args PageArgs) (Page[models.CustomerGroup], error) {
 	if err := requireAdmin(actor, PermGroupsRead); err != nil {
 		return Page[models.CustomerGroup]{}, err
 	}
-	limit, err := args.limit()
-	if err != nil {
-		return Page[models.CustomerGroup]{}, err
-	}
-	const sort = "name"
-	after, err := decodeCursor(args.Cursor, sort)
-	if err != nil {
-		return Page[models.CustomerGroup]{}, err
-	}
-	q := s.db.Conn(ctx).Model(&models.CustomerGroup{})
-	var page Page[models.CustomerGroup]
-	if args.WithTotal {
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return page, dbErr(err, "", "")
-		}
-		page.Total = ptr(int(n))
-	}
-	if after != nil {
-		q = q.Where("(name_key > ? OR (name_key = ? AND id > ?))", after.Value, after.Value, after.ID)
-	}
-	var rows []models.CustomerGroup
-	if err := q.Order("name_key, id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return page, dbErr(err, "", "")
-	}
-	groupCursor := func(g *models.CustomerGroup) string {
-		return encodeCursor(cursor{Sort: sort, Value: g.NameKey, ID: g.ID})
-	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = groupCursor(&rows[limit-1])
-	}
-	page.Items = rows
-	for i := range rows {
-		page.Cursors = append(page.Cursors, groupCursor(&rows[i]))
-	}
-	return page, nil
+	return keysetByName(ctx, s, args, "customer_groups", s.db.Conn(ctx).Table("customer_groups"), "name_key",
+		func(g models.CustomerGroup) (string, string) { return g.NameKey, g.ID })
 }
 
 // GroupCustomerCounts counts the members of several groups in one statement. It is for

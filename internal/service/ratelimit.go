@@ -2,8 +2,15 @@ package service
 
 import (
 	"context"
+	"math/rand/v2"
+	"time"
 
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/models"
 )
 
 // Rate-limited actions.
@@ -14,8 +21,52 @@ const (
 	ActionVerify   = "verify_email"
 )
 
-// checkRateLimit counts an attempt at action for email (may be empty) and the caller's IP,
-// and refuses it with RATE_LIMITED once a limit is reached.
+const rateWindow = time.Minute
+
+// checkRateLimit counts an attempt at action for email (may be empty) and for the caller's
+// IP, and refuses it with RATE_LIMITED once either limit is passed. The counters live in the
+// database, so they hold across every instance of the service; they are written outside any
+// transaction, so a failed attempt still counts.
 func (s *Service) checkRateLimit(ctx context.Context, actor auth.Principal, action, email string) error {
+	window := s.now().Truncate(rateWindow)
+	retryAfter := int(window.Add(rateWindow).Sub(s.now()).Seconds()) + 1
+	type bucket struct {
+		key   string
+		limit int
+	}
+	buckets := []bucket{{action + ":ip:" + actor.IP, s.cfg.RateLimitPerIP}}
+	if email != "" { // emails are kept only as digests
+		buckets = append(buckets, bucket{action + ":email:" + hashToken(normalizeEmail(email))[:32], s.cfg.RateLimitPerEmail})
+	}
+	for _, b := range buckets {
+		if b.limit == 0 {
+			continue
+		}
+		hits, err := s.hit(ctx, b.key, window)
+		if err != nil {
+			return err
+		}
+		if hits > b.limit {
+			return &apperr.Error{Kind: apperr.RateLimited, Message: "Too many attempts; try again later.", RetryAfter: retryAfter}
+		}
+	}
+	if rand.IntN(100) == 0 { // now and then, forget windows that have passed
+		s.db.Conn(context.WithoutCancel(ctx)).Where("window_start < ?", window.Add(-rateWindow)).Delete(&models.RateLimit{})
+	}
 	return nil
+}
+
+// hit adds one to a bucket's counter for window and returns the new count.
+func (s *Service) hit(ctx context.Context, bucket string, window time.Time) (int, error) {
+	conn := s.db.Conn(ctx)
+	err := conn.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "bucket"}, {Name: "window_start"}},
+		DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("hits + 1")}),
+	}).Create(&models.RateLimit{Bucket: bucket, WindowStart: window, Hits: 1}).Error
+	if err != nil {
+		return 0, dbErr(err, "", "")
+	}
+	var hits int
+	err = conn.Model(&models.RateLimit{}).Select("hits").Where("bucket = ? AND window_start = ?", bucket, window).Scan(&hits).Error
+	return hits, dbErr(err, "", "")
 }

@@ -51,6 +51,9 @@ func requireAdmin(actor auth.Principal, permission string) error {
 
 // GenerateCustomerToken signs a customer in with email and password.
 func (s *Service) GenerateCustomerToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
+	if err := s.checkRateLimit(ctx, actor, ActionSignIn, email); err != nil {
+		return Token{}, err
+	}
 	var c models.Customer
 	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&c).Error
 	found := err == nil
@@ -124,6 +127,9 @@ func (s *Service) loginFailed(ctx context.Context, actor auth.Principal, subject
 
 // GenerateAdminToken signs an admin in with email and password.
 func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
+	if err := s.checkRateLimit(ctx, actor, ActionSignIn, email); err != nil {
+		return Token{}, err
+	}
 	var a models.Admin
 	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&a).Error
 	found := err == nil
@@ -347,6 +353,9 @@ func (s *Service) revokeAllRefreshTokens(ctx context.Context, subjectType, id st
 // Authenticate turns a bearer token into a principal. Any invalid token is UNAUTHENTICATED
 // without saying why.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Principal, error) {
+	if strings.HasPrefix(bearer, apiTokenPrefix) {
+		return s.apiTokenPrincipal(ctx, bearer)
+	}
 	if claims, err := s.signer.Verify(bearer, auth.AudienceCustomer); err == nil {
 		return s.principal(ctx, auth.Customer, "customers", claims)
 	}
@@ -395,6 +404,10 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 	}
 	c, err := s.loadCustomer(ctx, actor.ID)
 	if err != nil {
+		return Token{}, err
+	}
+	// Guessing the current password with a stolen token is limited like signing in.
+	if err := s.checkRateLimit(ctx, actor, ActionSignIn, c.Email); err != nil {
 		return Token{}, err
 	}
 	var f apperr.Fields
