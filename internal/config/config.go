@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -58,6 +59,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
 		return Config{}, fmt.Errorf("CLIENTELE_PASSWORD_MIN_LENGTH must be between 1 and 256")
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return Config{}, fmt.Errorf("CLIENTELE_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465")
+		}
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return Config{}, fmt.Errorf("CLIENTELE_JWT_SECRET must be at least 32 characters")

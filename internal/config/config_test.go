@@ -75,6 +75,8 @@ func TestRejectsBadValues(t *testing.T) {
 		"CLIENTELE_REFRESH_TOKEN_TTL":   {"30d", "x"},
 		"CLIENTELE_SHUTDOWN_TIMEOUT":    {"soon"},
 		"CLIENTELE_JWT_SECRET":          {"short", strings.Repeat("s", 31)},
+		"CLIENTELE_SMTP_URL":            {"mail.example.com:25", "http://mail.example.com", "smtp:///no-host"},
+		"CLIENTELE_RATE_LIMIT_PER_IP":   {"many"},
 	} {
 		for _, v := range values {
 			c, err := config.Load(env(map[string]string{key: v}))
@@ -85,7 +87,7 @@ func TestRejectsBadValues(t *testing.T) {
 			if !strings.Contains(err.Error(), key) {
 				t.Errorf("%s=%q: error %q does not name the variable", key, v, err)
 			}
-			if key == "CLIENTELE_JWT_SECRET" && strings.Contains(err.Error(), v) {
+			if (key == "CLIENTELE_JWT_SECRET" || key == "CLIENTELE_SMTP_URL") && strings.Contains(err.Error(), v) {
 				t.Errorf("error %q repeats the secret", err)
 			}
 		}
