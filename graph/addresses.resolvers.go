@@ -51,7 +51,7 @@ func (r *mutationResolver) UpdateMyAddress(ctx context.Context, id string, input
 
 // DeleteMyAddress is the resolver for the deleteMyAddress field.
 func (r *mutationResolver) DeleteMyAddress(ctx context.Context, id string) (*bool, error) {
-	return done(r.svc.DeleteMyAddress(ctx, auth.From(ctx), id))
+	return done(r.svc.DeleteMyAddress(ctx, auth.From(ctx), id, nil))
 }
 
 // CreateCustomerAddress is the resolver for the createCustomerAddress field.
@@ -68,7 +68,7 @@ func (r *mutationResolver) UpdateCustomerAddress(ctx context.Context, customerID
 
 // DeleteCustomerAddress is the resolver for the deleteCustomerAddress field.
 func (r *mutationResolver) DeleteCustomerAddress(ctx context.Context, customerID string, id string) (*bool, error) {
-	return done(r.svc.DeleteCustomerAddress(ctx, auth.From(ctx), customerID, id))
+	return done(r.svc.DeleteCustomerAddress(ctx, auth.From(ctx), customerID, id, nil))
 }
 
 // ReplaceCustomerAddresses is the resolver for the replaceCustomerAddresses field.
@@ -77,7 +77,7 @@ func (r *mutationResolver) ReplaceCustomerAddresses(ctx context.Context, custome
 	for i, a := range addresses {
 		in[i] = addressInput(a)
 	}
-	return r.svc.ReplaceCustomerAddresses(ctx, auth.From(ctx), customerID, in)
+	return r.svc.ReplaceCustomerAddresses(ctx, auth.From(ctx), customerID, in, nil)
 }
 
 // Address returns generated.AddressResolver implementation.

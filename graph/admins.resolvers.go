@@ -22,7 +22,7 @@ func (r *mutationResolver) CreateAdmin(ctx context.Context, input model.CreateAd
 
 // UpdateAdmin is the resolver for the updateAdmin field.
 func (r *mutationResolver) UpdateAdmin(ctx context.Context, id string, input model.UpdateAdminInput) (*service.AdminView, error) {
-	p := service.AdminPatch{Email: input.Email, Name: input.Name, Status: input.Status, Password: input.Password}
+	p := service.AdminPatch{Email: input.Email, Name: input.Name, Status: input.Status, Password: input.Password, ExpectedVersion: input.ExpectedVersion}
 	if input.RoleIds != nil {
 		p.RoleIDs = &input.RoleIds
 	}
@@ -32,7 +32,7 @@ func (r *mutationResolver) UpdateAdmin(ctx context.Context, id string, input mod
 
 // DeleteAdmin is the resolver for the deleteAdmin field.
 func (r *mutationResolver) DeleteAdmin(ctx context.Context, id string) (*bool, error) {
-	return done(r.svc.DeleteAdmin(ctx, auth.From(ctx), id))
+	return done(r.svc.DeleteAdmin(ctx, auth.From(ctx), id, nil))
 }
 
 // CreateRole is the resolver for the createRole field.
@@ -53,7 +53,7 @@ func (r *mutationResolver) UpdateRole(ctx context.Context, id string, input mode
 
 // DeleteRole is the resolver for the deleteRole field.
 func (r *mutationResolver) DeleteRole(ctx context.Context, id string) (*bool, error) {
-	return done(r.svc.DeleteRole(ctx, auth.From(ctx), id))
+	return done(r.svc.DeleteRole(ctx, auth.From(ctx), id, nil))
 }
 
 // CurrentAdmin is the resolver for the currentAdmin field.

@@ -86,7 +86,7 @@ func (r *mutationResolver) UpdateMe(ctx context.Context, input model.UpdateMeInp
 		MiddleName: clearable(input.MiddleName), Prefix: clearable(input.Prefix), Suffix: clearable(input.Suffix),
 		Phone: clearable(input.Phone), DateOfBirth: clearable(input.DateOfBirth), TaxVat: clearable(input.TaxVat),
 		OrderWebhookURL: clearable(input.OrderWebhookURL), Locale: clearable(input.Locale),
-		CurrentPassword: input.CurrentPassword,
+		CurrentPassword: input.CurrentPassword, ExpectedVersion: input.ExpectedVersion,
 	})
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 		Phone: clearable(input.Phone), DateOfBirth: clearable(input.DateOfBirth), TaxVat: clearable(input.TaxVat),
 		OrderWebhookURL: clearable(input.OrderWebhookURL), Locale: clearable(input.Locale),
 		Status: input.Status, ExternalID: clearable(input.ExternalID), Metadata: presentMap(input.Metadata),
-		GroupIDs: presentIDs(input.GroupIds),
+		GroupIDs: presentIDs(input.GroupIds), ExpectedVersion: input.ExpectedVersion,
 	})
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 
 // DeleteCustomer is the resolver for the deleteCustomer field.
 func (r *mutationResolver) DeleteCustomer(ctx context.Context, id string) (*bool, error) {
-	if err := r.svc.DeleteCustomer(ctx, auth.From(ctx), id); err != nil {
+	if err := r.svc.DeleteCustomer(ctx, auth.From(ctx), id, nil); err != nil {
 		return nil, err
 	}
 	deleted := true

@@ -39,7 +39,7 @@ func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.
 
 // UpdateCustomerGroup is the resolver for the updateCustomerGroup field.
 func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, id string, input model.UpdateCustomerGroupInput) (*models.CustomerGroup, error) {
-	p := service.GroupPatch{Name: input.Name, Description: clearable(input.Description), Metadata: presentMap(input.Metadata)}
+	p := service.GroupPatch{Name: input.Name, Description: clearable(input.Description), Metadata: presentMap(input.Metadata), ExpectedVersion: input.ExpectedVersion}
 	if m := input.Customers; m != nil {
 		set, given := m.Set.ValueOK()
 		p.Customers = &service.Membership{Connect: m.Connect, Disconnect: m.Disconnect, Set: set, SetGiven: given && set != nil}
@@ -50,7 +50,7 @@ func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, id string, i
 
 // DeleteCustomerGroup is the resolver for the deleteCustomerGroup field.
 func (r *mutationResolver) DeleteCustomerGroup(ctx context.Context, id string) (*bool, error) {
-	return done(r.svc.DeleteCustomerGroup(ctx, auth.From(ctx), id))
+	return done(r.svc.DeleteCustomerGroup(ctx, auth.From(ctx), id, nil))
 }
 
 // CustomerGroups is the resolver for the customerGroups field.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/clientele/clientele/graph/loaders"
 	"github.com/clientele/clientele/graph/model"
@@ -27,22 +28,26 @@ func selects(ctx context.Context, field string) bool {
 }
 
 // nodeSelects reports which fields a connection's query selects on its nodes, through
-// `nodes { … }` or `edges { node { … } }`.
+// `nodes { … }` or `edges { node { … } }`: "groups", and one level down "groups.customerCount".
 func nodeSelects(ctx context.Context) func(field string) bool {
 	opCtx := graphql.GetOperationContext(ctx)
 	fields := map[string]bool{}
+	addNode := func(sel ast.SelectionSet) {
+		for _, n := range graphql.CollectFields(opCtx, sel, nil) {
+			fields[n.Name] = true
+			for _, child := range graphql.CollectFields(opCtx, n.Selections, nil) {
+				fields[n.Name+"."+child.Name] = true
+			}
+		}
+	}
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		switch f.Name {
 		case "nodes":
-			for _, n := range graphql.CollectFields(opCtx, f.Selections, nil) {
-				fields[n.Name] = true
-			}
+			addNode(f.Selections)
 		case "edges":
 			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
 				if e.Name == "node" {
-					for _, n := range graphql.CollectFields(opCtx, e.Selections, nil) {
-						fields[n.Name] = true
-					}
+					addNode(e.Selections)
 				}
 			}
 		}
@@ -190,6 +195,7 @@ func addressPatch(in model.UpdateAddressInput) service.AddressPatch {
 		Label: clearable(in.Label), MiddleName: clearable(in.MiddleName), Prefix: clearable(in.Prefix),
 		Suffix: clearable(in.Suffix), Company: clearable(in.Company), Region: clearable(in.Region),
 		PostalCode: clearable(in.PostalCode), Phone: clearable(in.Phone), Fax: clearable(in.Fax), VatID: clearable(in.VatID),
+		ExpectedVersion: in.ExpectedVersion,
 	}
 	if in.Street != nil {
 		p.Street = &in.Street

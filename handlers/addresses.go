@@ -70,7 +70,7 @@ func (s *Server) UpdateMyAddress(ctx context.Context, r api.UpdateMyAddressReque
 
 // DeleteMyAddress removes one of the calling customer's addresses.
 func (s *Server) DeleteMyAddress(ctx context.Context, r api.DeleteMyAddressRequestObject) (api.DeleteMyAddressResponseObject, error) {
-	if err := s.svc.DeleteMyAddress(ctx, actor(ctx), r.Id); err != nil {
+	if err := s.svc.DeleteMyAddress(ctx, actor(ctx), r.Id, nil); err != nil {
 		return nil, err
 	}
 	return api.DeleteMyAddress204Response{}, nil
@@ -101,7 +101,7 @@ func (s *Server) ReplaceCustomerAddresses(ctx context.Context, r api.ReplaceCust
 	for i, a := range in {
 		addrs[i] = fromAPIAddress(a)
 	}
-	book, err := s.svc.ReplaceCustomerAddresses(ctx, actor(ctx), r.CustomerId, addrs)
+	book, err := s.svc.ReplaceCustomerAddresses(ctx, actor(ctx), r.CustomerId, addrs, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Server) UpdateCustomerAddress(ctx context.Context, r api.UpdateCustomer
 
 // DeleteCustomerAddress removes one of a customer's addresses.
 func (s *Server) DeleteCustomerAddress(ctx context.Context, r api.DeleteCustomerAddressRequestObject) (api.DeleteCustomerAddressResponseObject, error) {
-	if err := s.svc.DeleteCustomerAddress(ctx, actor(ctx), r.CustomerId, r.Id); err != nil {
+	if err := s.svc.DeleteCustomerAddress(ctx, actor(ctx), r.CustomerId, r.Id, nil); err != nil {
 		return nil, err
 	}
 	return api.DeleteCustomerAddress204Response{}, nil

@@ -162,7 +162,7 @@ func (s *Server) UpdateCustomer(ctx context.Context, r api.UpdateCustomerRequest
 
 // DeleteCustomer deletes one customer.
 func (s *Server) DeleteCustomer(ctx context.Context, r api.DeleteCustomerRequestObject) (api.DeleteCustomerResponseObject, error) {
-	if err := s.svc.DeleteCustomer(ctx, actor(ctx), r.Id); err != nil {
+	if err := s.svc.DeleteCustomer(ctx, actor(ctx), r.Id, nil); err != nil {
 		return nil, err
 	}
 	return api.DeleteCustomer204Response{}, nil

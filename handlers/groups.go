@@ -101,7 +101,7 @@ func (s *Server) UpdateCustomerGroup(ctx context.Context, r api.UpdateCustomerGr
 
 // DeleteCustomerGroup deletes a group.
 func (s *Server) DeleteCustomerGroup(ctx context.Context, r api.DeleteCustomerGroupRequestObject) (api.DeleteCustomerGroupResponseObject, error) {
-	if err := s.svc.DeleteCustomerGroup(ctx, actor(ctx), r.Id); err != nil {
+	if err := s.svc.DeleteCustomerGroup(ctx, actor(ctx), r.Id, nil); err != nil {
 		return nil, err
 	}
 	return api.DeleteCustomerGroup204Response{}, nil

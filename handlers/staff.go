@@ -77,7 +77,7 @@ func (s *Server) UpdateAdmin(ctx context.Context, r api.UpdateAdminRequestObject
 
 // DeleteAdmin deletes an admin.
 func (s *Server) DeleteAdmin(ctx context.Context, r api.DeleteAdminRequestObject) (api.DeleteAdminResponseObject, error) {
-	if err := s.svc.DeleteAdmin(ctx, actor(ctx), r.Id); err != nil {
+	if err := s.svc.DeleteAdmin(ctx, actor(ctx), r.Id, nil); err != nil {
 		return nil, err
 	}
 	return api.DeleteAdmin204Response{}, nil
@@ -140,7 +140,7 @@ func (s *Server) UpdateRole(ctx context.Context, r api.UpdateRoleRequestObject) 
 
 // DeleteRole deletes a role.
 func (s *Server) DeleteRole(ctx context.Context, r api.DeleteRoleRequestObject) (api.DeleteRoleResponseObject, error) {
-	if err := s.svc.DeleteRole(ctx, actor(ctx), r.Id); err != nil {
+	if err := s.svc.DeleteRole(ctx, actor(ctx), r.Id, nil); err != nil {
 		return nil, err
 	}
 	return api.DeleteRole204Response{}, nil

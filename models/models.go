@@ -184,3 +184,15 @@ type RateLimit struct {
 	WindowStart time.Time `gorm:"primaryKey;precision:6"`
 	Hits        int       `gorm:"not null"`
 }
+
+// IdempotencyKey is a REST POST's response kept under the caller's Idempotency-Key. StatusCode
+// is nil while the first request is still running; Body is encrypted.
+type IdempotencyKey struct {
+	Caller      string    `gorm:"primaryKey;size:100"`
+	IdemKey     string    `gorm:"primaryKey;size:255"`
+	RequestHash string    `gorm:"size:64;not null"`
+	StatusCode  *int      `gorm:""`
+	ContentType *string   `gorm:"size:100"`
+	Body        *string   `gorm:"type:text"`
+	CreatedAt   time.Time `gorm:"precision:6;not null"`
+}

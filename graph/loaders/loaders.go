@@ -5,6 +5,7 @@ package loaders
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -19,6 +20,9 @@ type Loaders struct {
 	Addresses   *dataloadgen.Loader[string, []models.Address]
 	Groups      *dataloadgen.Loader[string, []models.CustomerGroup]
 	GroupCounts *dataloadgen.Loader[string, int]
+
+	// countGroups is set when the query asks for the customerCount of customers' groups.
+	countGroups atomic.Bool
 }
 
 // wait is how long a loader collects keys before it queries: resolvers of one list run
@@ -31,12 +35,13 @@ func New(svc *service.Service) *Loaders {
 		Addresses:   dataloadgen.NewMappedLoader(svc.AddressesOf, dataloadgen.WithWait(wait)),
 		GroupCounts: dataloadgen.NewMappedLoader(svc.GroupCustomerCounts, dataloadgen.WithWait(wait)),
 	}
-	// Loading customers' groups also counts those groups' members, so a page's groups cost
-	// two statements however their customerCount resolvers are scheduled.
+	// When the query asks for it, loading customers' groups also counts those groups' members,
+	// so a page's groups cost two statements however their customerCount resolvers are
+	// scheduled. Counting is costly (it reads every membership of the groups), so only then.
 	l.Groups = dataloadgen.NewMappedLoader(func(ctx context.Context, customerIDs []string) (map[string][]models.CustomerGroup, error) {
 		groups, err := svc.GroupsOf(ctx, customerIDs)
-		if err != nil {
-			return nil, err
+		if err != nil || !l.countGroups.Load() {
+			return groups, err
 		}
 		var ids []string
 		seen := map[string]bool{}
@@ -64,12 +69,13 @@ func New(svc *service.Service) *Loaders {
 
 // PrefetchCustomers queues a page's customers into the loaders their selected fields use,
 // before any field resolver runs: the page is then one batch however the resolvers are
-// scheduled.
+// scheduled. selected answers for node fields ("groups") and their children ("groups.customerCount").
 func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []string, selected func(field string) bool) {
 	if selected("addresses") || selected("defaultBillingAddress") || selected("defaultShippingAddress") {
 		l.Addresses.LoadAllThunk(ctx, ids)
 	}
 	if selected("groups") {
+		l.countGroups.Store(selected("groups.customerCount"))
 		l.Groups.LoadAllThunk(ctx, ids)
 	}
 }

@@ -62,6 +62,27 @@ type APITokenResult struct {
 	Token string `json:"token"`
 }
 
+type AuditEventConnection struct {
+	Nodes    []models.AuditEvent `json:"nodes"`
+	Edges    []AuditEventEdge    `json:"edges"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+type AuditEventEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *models.AuditEvent `json:"node"`
+}
+
+type AuditEventFilter struct {
+	ActorID  *string    `json:"actorId,omitempty"`
+	TargetID *string    `json:"targetId,omitempty"`
+	Action   *string    `json:"action,omitempty"`
+	From     *time.Time `json:"from,omitempty"`
+	To       *time.Time `json:"to,omitempty"`
+}
+
 type CreateAdminInput struct {
 	Email    string   `json:"email"`
 	Name     string   `json:"name"`
@@ -262,6 +283,8 @@ type UpdateAddressInput struct {
 	Type              *string                                 `json:"type,omitempty"`
 	IsDefaultBilling  *bool                                   `json:"isDefaultBilling,omitempty"`
 	IsDefaultShipping *bool                                   `json:"isDefaultShipping,omitempty"`
+	// When given, the address's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 // A partial update of an admin; `roleIds` replaces its roles.
@@ -271,6 +294,8 @@ type UpdateAdminInput struct {
 	Status   *string  `json:"status,omitempty"`
 	Password *string  `json:"password,omitempty"`
 	RoleIds  []string `json:"roleIds,omitempty"`
+	// When given, the admin's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 type UpdateCustomerGroupInput struct {
@@ -279,6 +304,8 @@ type UpdateCustomerGroupInput struct {
 	// Replaces the whole object.
 	Metadata  graphql.Omittable[map[string]any] `json:"metadata,omitempty"`
 	Customers *GroupMembershipInput             `json:"customers,omitempty"`
+	// When given, the group's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 // A partial update by an admin; see UpdateMeInput for null handling.
@@ -304,6 +331,8 @@ type UpdateCustomerInput struct {
 	Attributes graphql.Omittable[[]models.Attribute] `json:"attributes,omitempty"`
 	// Replaces the customer's groups.
 	GroupIds graphql.Omittable[[]string] `json:"groupIds,omitempty"`
+	// When given, the customer's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 // A partial update: an absent field is unchanged; `null` clears the fields that may be empty
@@ -326,6 +355,8 @@ type UpdateMeInput struct {
 	OrderWebhookURL  graphql.Omittable[*string]            `json:"orderWebhookUrl,omitempty"`
 	Locale           graphql.Omittable[*string]            `json:"locale,omitempty"`
 	Attributes       graphql.Omittable[[]models.Attribute] `json:"attributes,omitempty"`
+	// When given, the customer's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 // A partial update of a role. With `expectedVersion`, a role changed since is PRECONDITION_FAILED.

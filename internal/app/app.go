@@ -35,6 +35,7 @@ func New(svc *service.Service, log *slog.Logger) (*echo.Echo, error) {
 	e.Use(middleware.BodyLimit(MaxBodyBytes))
 	e.Use(handlers.MergePatchAsJSON)
 	e.Use(handlers.Authenticate(svc))
+	e.Use(handlers.Idempotent(svc))
 
 	api.RegisterHandlers(e, api.NewStrictHandler(handlers.NewServer(svc), nil))
 

@@ -59,6 +59,7 @@ type AddressPatch struct {
 	Phone             Clearable[string]
 	Fax               Clearable[string]
 	VatID             Clearable[string]
+	ExpectedVersion   *int
 }
 
 const maxStreetLines = 4
@@ -321,6 +322,9 @@ func (s *Service) updateAddress(ctx context.Context, actor auth.Principal, custo
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(p.ExpectedVersion, before.Version); err != nil {
+			return err
+		}
 		a := before
 		region := applyAddressPatch(&a, p)
 		var f apperr.Fields
@@ -343,7 +347,7 @@ func (s *Service) updateAddress(ctx context.Context, actor auth.Principal, custo
 			return dbErr(res.Error, "Address", "")
 		}
 		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "The address was changed at the same time; try again.")
+			return staleWrite(p.ExpectedVersion)
 		}
 		out = a
 		return s.audit(ctx, actor, "address.updated", "address", a.ID, changes)
@@ -396,29 +400,32 @@ func applyAddressPatch(a *models.Address, p AddressPatch) *RegionInput {
 }
 
 // DeleteMyAddress removes one of the calling customer's addresses.
-func (s *Service) DeleteMyAddress(ctx context.Context, actor auth.Principal, id string) error {
+func (s *Service) DeleteMyAddress(ctx context.Context, actor auth.Principal, id string, expectedVersion *int) error {
 	if err := requireCustomer(actor); err != nil {
 		return err
 	}
-	return s.deleteAddress(ctx, actor, actor.ID, id)
+	return s.deleteAddress(ctx, actor, actor.ID, id, expectedVersion)
 }
 
 // DeleteCustomerAddress removes one of a customer's addresses.
-func (s *Service) DeleteCustomerAddress(ctx context.Context, actor auth.Principal, customerID, id string) error {
+func (s *Service) DeleteCustomerAddress(ctx context.Context, actor auth.Principal, customerID, id string, expectedVersion *int) error {
 	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
 		return err
 	}
-	return s.deleteAddress(ctx, actor, customerID, id)
+	return s.deleteAddress(ctx, actor, customerID, id, expectedVersion)
 }
 
 // deleteAddress removes an address; a deleted default leaves that default empty.
-func (s *Service) deleteAddress(ctx context.Context, actor auth.Principal, customerID, id string) error {
+func (s *Service) deleteAddress(ctx context.Context, actor auth.Principal, customerID, id string, expectedVersion *int) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		if _, err := s.lockAddressBook(ctx, customerID); err != nil {
 			return err
 		}
 		a, err := s.ownedAddress(ctx, customerID, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(expectedVersion, a.Version); err != nil {
 			return err
 		}
 		if err := s.db.Conn(ctx).Delete(&models.Address{}, "id = ?", a.ID).Error; err != nil {
@@ -430,7 +437,8 @@ func (s *Service) deleteAddress(ctx context.Context, actor auth.Principal, custo
 
 // ReplaceCustomerAddresses replaces a customer's whole address book in one transaction. At
 // most one address may be marked default of each kind; when none is, the first one is.
-func (s *Service) ReplaceCustomerAddresses(ctx context.Context, actor auth.Principal, customerID string, in []AddressInput) ([]models.Address, error) {
+// expectedVersion, when set, must be the customer's version.
+func (s *Service) ReplaceCustomerAddresses(ctx context.Context, actor auth.Principal, customerID string, in []AddressInput, expectedVersion *int) ([]models.Address, error) {
 	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
 		return nil, err
 	}
@@ -468,6 +476,15 @@ func (s *Service) ReplaceCustomerAddresses(ctx context.Context, actor auth.Princ
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		if _, err := s.lockAddressBook(ctx, customerID); err != nil {
 			return err
+		}
+		if expectedVersion != nil {
+			c, err := s.loadCustomer(ctx, customerID)
+			if err != nil {
+				return err
+			}
+			if err := checkVersion(expectedVersion, c.Version); err != nil {
+				return err
+			}
 		}
 		conn := s.db.Conn(ctx)
 		var old []models.Address

@@ -76,7 +76,7 @@ func TestAddressDefaults(t *testing.T) {
 		if b, sh := defaults(t, book()); b != third.ID || sh != second.ID {
 			t.Fatalf("moving the default shipping: %s %s", b, sh)
 		}
-		if err := s.DeleteMyAddress(ctx, me, second.ID); err != nil {
+		if err := s.DeleteMyAddress(ctx, me, second.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		if b, sh := defaults(t, book()); b != third.ID || sh != "" {
@@ -87,7 +87,7 @@ func TestAddressDefaults(t *testing.T) {
 		other := customerPrincipal(t, s, "eve@example.com")
 		_, err := s.UpdateMyAddress(ctx, other, third.ID, service.AddressPatch{City: &city})
 		wantKind(t, err, apperr.NotFound)
-		wantKind(t, s.DeleteMyAddress(ctx, other, third.ID), apperr.NotFound)
+		wantKind(t, s.DeleteMyAddress(ctx, other, third.ID, nil), apperr.NotFound)
 	})
 }
 
@@ -155,7 +155,7 @@ func TestAddressValidation(t *testing.T) {
 			t.Errorf("region = %v %v", *a.RegionCode, *a.RegionName)
 		}
 
-		_, err = s.ReplaceCustomerAddresses(ctx, adminPrincipal(t, s), me.ID, []service.AddressInput{address("a"), {FirstName: "x", LastName: "y", Street: []string{"s"}, City: "c", CountryCode: "QQ"}})
+		_, err = s.ReplaceCustomerAddresses(ctx, adminPrincipal(t, s), me.ID, []service.AddressInput{address("a"), {FirstName: "x", LastName: "y", Street: []string{"s"}, City: "c", CountryCode: "QQ"}}, nil)
 		if f := wantKind(t, err, apperr.ValidationFailed).Fields; len(f) != 1 || f[0].Field != "addresses[1].countryCode" {
 			t.Errorf("replace fields = %+v", f)
 		}

@@ -54,22 +54,6 @@ func (s *Service) adminRoles(ctx context.Context, adminID string) ([]RoleView, e
 	return roles, dbErr(err, "", "")
 }
 
-// adminPermissions is the union of the permissions of an admin's roles.
-func (s *Service) adminPermissions(ctx context.Context, adminID string) ([]string, error) {
-	var lists []models.StringList
-	err := s.db.Conn(ctx).Table("roles").Select("roles.permissions").
-		Joins("JOIN admin_roles ar ON ar.role_id = roles.id").Where("ar.admin_id = ?", adminID).Scan(&lists).Error
-	if err != nil {
-		return nil, dbErr(err, "", "")
-	}
-	var perms []string
-	for _, l := range lists {
-		perms = append(perms, l...)
-	}
-	slices.Sort(perms)
-	return slices.Compact(perms), nil
-}
-
 func effectivePermissions(roles []RoleView) []string {
 	perms := []string{}
 	for _, r := range roles {
@@ -146,11 +130,12 @@ type AdminInput struct {
 
 // AdminPatch is a merge patch of an admin; RoleIDs replaces its roles.
 type AdminPatch struct {
-	Email    *string
-	Name     *string
-	Status   *string
-	Password *string
-	RoleIDs  *[]string
+	Email           *string
+	Name            *string
+	Status          *string
+	Password        *string
+	RoleIDs         *[]string
+	ExpectedVersion *int
 }
 
 var errAdminEmailTaken = &apperr.Error{Kind: apperr.Conflict, Message: "An admin with the same email address already exists.",
@@ -303,6 +288,9 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(p.ExpectedVersion, before.Version); err != nil {
+			return err
+		}
 		a := before.Admin
 		if p.Email != nil {
 			a.Email = normalizeEmail(*p.Email)
@@ -339,7 +327,7 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 			return dbErr(res.Error, "", "")
 		}
 		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "The admin was changed at the same time; try again.")
+			return staleWrite(p.ExpectedVersion)
 		}
 		if p.RoleIDs != nil {
 			if err := s.setAdminRoles(ctx, id, *p.RoleIDs); err != nil {
@@ -367,13 +355,16 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 }
 
 // DeleteAdmin deletes an admin; the last active Super Administrator stays.
-func (s *Service) DeleteAdmin(ctx context.Context, actor auth.Principal, id string) error {
+func (s *Service) DeleteAdmin(ctx context.Context, actor auth.Principal, id string, expectedVersion *int) error {
 	if err := requireAdmin(actor, PermAdminsWrite); err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		before, err := s.loadAdmin(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(expectedVersion, before.Version); err != nil {
 			return err
 		}
 		conn := s.db.Conn(ctx)

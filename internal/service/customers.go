@@ -89,6 +89,9 @@ type CustomerPatch struct {
 
 	// Self-service only: required to change the email.
 	CurrentPassword *string
+
+	// ExpectedVersion, when set, must be the customer's version (If-Match, expectedVersion).
+	ExpectedVersion *int
 }
 
 // Register signs a person up. Anyone may call it.
@@ -324,6 +327,9 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(p.ExpectedVersion, before.Version); err != nil {
+			return err
+		}
 		c := before
 		attrs := applyPatch(&c, p)
 		var f apperr.Fields
@@ -384,7 +390,7 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 			return s.customerWriteErr(ctx, res.Error, &c)
 		}
 		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+			return staleWrite(p.ExpectedVersion)
 		}
 		if c.SecurityStamp != before.SecurityStamp {
 			if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
@@ -455,9 +461,18 @@ func customerSnapshot(c *models.Customer) map[string]any {
 }
 
 // DeleteCustomer removes a customer with its tokens; audit events keep the id.
-func (s *Service) DeleteCustomer(ctx context.Context, actor auth.Principal, id string) error {
+func (s *Service) DeleteCustomer(ctx context.Context, actor auth.Principal, id string, expectedVersion *int) error {
 	if err := requireAdmin(actor, PermCustomersDelete); err != nil {
 		return err
+	}
+	if expectedVersion != nil {
+		c, err := s.loadCustomer(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(expectedVersion, c.Version); err != nil {
+			return err
+		}
 	}
 	n, err := s.deleteCustomers(ctx, actor, []string{id})
 	if err == nil && n == 0 {

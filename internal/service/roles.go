@@ -176,8 +176,8 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 		if err != nil {
 			return err
 		}
-		if p.ExpectedVersion != nil && *p.ExpectedVersion != before.Version {
-			return errVersionMismatch(before.Version)
+		if err := checkVersion(p.ExpectedVersion, before.Version); err != nil {
+			return err
 		}
 		if before.Name == SuperAdministrator {
 			return apperr.New(apperr.Conflict, "The Super Administrator role cannot be changed.")
@@ -216,30 +216,42 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 			return dbErr(res.Error, "", "")
 		}
 		if res.RowsAffected == 0 {
-			return errVersionMismatch(-1)
+			return staleWrite(p.ExpectedVersion)
 		}
 		return s.audit(ctx, actor, "role.updated", "role", id, changes)
 	})
 	return out, err
 }
 
-// errVersionMismatch is the PRECONDITION_FAILED of a stale expected version (current < 0:
-// changed by a concurrent writer).
-func errVersionMismatch(current int) error {
-	if current < 0 {
+// checkVersion refuses a change whose expected version (If-Match, expectedVersion) is not the
+// current one.
+func checkVersion(expected *int, current int) error {
+	if expected != nil && *expected != current {
+		return apperr.New(apperr.PreconditionFailed, "The object's version is %d, not %d; read it again and retry.", current, *expected)
+	}
+	return nil
+}
+
+// staleWrite is the error of a guarded UPDATE that matched no row because a concurrent
+// writer got there first: PRECONDITION_FAILED when the caller named a version, else CONFLICT.
+func staleWrite(expected *int) error {
+	if expected != nil {
 		return apperr.New(apperr.PreconditionFailed, "The object was changed at the same time; read it again and retry.")
 	}
-	return apperr.New(apperr.PreconditionFailed, "The object's version is %d; read it again and retry.", current)
+	return apperr.New(apperr.Conflict, "The object was changed at the same time; try again.")
 }
 
 // DeleteRole deletes a role no admin holds.
-func (s *Service) DeleteRole(ctx context.Context, actor auth.Principal, id string) error {
+func (s *Service) DeleteRole(ctx context.Context, actor auth.Principal, id string, expectedVersion *int) error {
 	if err := requireAdmin(actor, PermRolesWrite); err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(ctx context.Context) error {
 		r, err := s.loadRole(ctx, "roles.id = ?", id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(expectedVersion, r.Version); err != nil {
 			return err
 		}
 		switch {

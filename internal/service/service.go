@@ -31,6 +31,7 @@ type Service struct {
 	signer    *auth.Signer
 	now       func() time.Time
 	countries countries
+	secret    []byte // the JWT secret; also keys the idempotency store's encryption
 }
 
 // Options tunes a Service; the zero value is production.
@@ -49,6 +50,7 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, log *slog.Logger, opt
 	if err != nil {
 		return nil, err
 	}
+	s.secret = secret
 	s.signer = auth.NewSigner(secret, cfg.AccessTokenTTL)
 	if s.countries, err = loadCountries(ctx, s); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -368,31 +369,36 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Princip
 var errBadToken = apperr.New(apperr.Unauthenticated, "The access token is invalid, expired or revoked.")
 
 func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c auth.Claims) (auth.Principal, error) {
-	var row struct {
+	// One statement checks the subject, its stamp, and whether the token or its session (the
+	// refresh-token family, which covers the tokens issued before a refresh) was revoked; for an
+	// admin it also brings the permissions of each role (one row per role).
+	query := "SELECT t.security_stamp, t.status, " +
+		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + " +
+		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked"
+	if kind == auth.Admin {
+		query += ", r.permissions FROM admins t LEFT JOIN admin_roles ar ON ar.admin_id = t.id LEFT JOIN roles r ON r.id = ar.role_id"
+	} else {
+		query += ", NULL AS permissions FROM customers t"
+	}
+	var rows []struct {
 		SecurityStamp string
 		Status        string
 		Revoked       int
+		Permissions   models.StringList
 	}
-	// One statement checks the subject, its stamp, and whether the token or its session (the
-	// refresh-token family, which covers the tokens issued before a refresh) was revoked.
-	err := s.db.Conn(ctx).Raw("SELECT security_stamp, status, "+
-		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + "+
-		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked "+
-		"FROM "+table+" WHERE id = ?", c.ID, c.Session, c.Subject).Scan(&row).Error
+	err := s.db.Conn(ctx).Raw(query+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
 	if err != nil {
 		return auth.Principal{}, dbErr(err, "", "")
 	}
-	if row.SecurityStamp == "" || row.Revoked > 0 || row.Status != models.StatusActive || auth.StampDigest(row.SecurityStamp) != c.Stamp {
+	if len(rows) == 0 || rows[0].Revoked > 0 || rows[0].Status != models.StatusActive || auth.StampDigest(rows[0].SecurityStamp) != c.Stamp {
 		return auth.Principal{}, errBadToken
 	}
 	p := auth.Principal{Kind: kind, ID: c.Subject, TokenID: c.ID, SessionID: c.Session, TokenExpiry: c.ExpiresAt.Unix()}
-	if kind == auth.Admin {
-		perms, err := s.adminPermissions(ctx, c.Subject)
-		if err != nil {
-			return auth.Principal{}, err
-		}
-		p.Permissions = perms
+	for _, r := range rows {
+		p.Permissions = append(p.Permissions, r.Permissions...)
 	}
+	slices.Sort(p.Permissions)
+	p.Permissions = slices.Compact(p.Permissions)
 	return p, nil
 }
 

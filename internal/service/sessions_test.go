@@ -572,7 +572,7 @@ func TestForgedAccessTokens(t *testing.T) {
 		// A deleted customer's token is dead.
 		live := issue(auth.AudienceCustomer, ada.ID, ada.SecurityStamp, now)
 		f.authOK(live)
-		if err := f.s.DeleteCustomer(f.ctx, f.admin, ada.ID); err != nil {
+		if err := f.s.DeleteCustomer(f.ctx, f.admin, ada.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		f.authFails(live)
@@ -627,7 +627,7 @@ func TestRestrictedAdmin(t *testing.T) {
 			wantKind(t, err, apperr.Forbidden)
 			_, err = f.s.UpdateCustomer(f.ctx, p, ada.ID, service.CustomerPatch{FirstName: sessPtr("Eve")})
 			wantKind(t, err, apperr.Forbidden)
-			wantKind(t, f.s.DeleteCustomer(f.ctx, p, ada.ID), apperr.Forbidden)
+			wantKind(t, f.s.DeleteCustomer(f.ctx, p, ada.ID, nil), apperr.Forbidden)
 		}
 
 		// Permissions are read on every request: the token issued while the admin was a super

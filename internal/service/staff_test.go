@@ -66,24 +66,24 @@ func TestRolesAndAdmins(t *testing.T) {
 			t.Fatal("a removed permission still applies")
 		}
 
-		wantKind(t, s.DeleteRole(ctx, root, support.ID), apperr.Conflict) // held by the agent
+		wantKind(t, s.DeleteRole(ctx, root, support.ID, nil), apperr.Conflict) // held by the agent
 		super := must[service.RoleView](t)(s.GetRole(ctx, root, "", service.SuperAdministrator))
-		wantKind(t, s.DeleteRole(ctx, root, super.ID), apperr.Conflict)
+		wantKind(t, s.DeleteRole(ctx, root, super.ID, nil), apperr.Conflict)
 		_, err = s.UpdateRole(ctx, root, super.ID, service.RolePatch{Name: ptrStr("Root")})
 		wantKind(t, err, apperr.Conflict)
 
 		// The last active Super Administrator stays.
-		wantKind(t, s.DeleteAdmin(ctx, root, root.ID), apperr.Conflict)
+		wantKind(t, s.DeleteAdmin(ctx, root, root.ID, nil), apperr.Conflict)
 		_, err = s.UpdateAdmin(ctx, root, root.ID, service.AdminPatch{Status: ptrStr(models.StatusInactive)})
 		wantKind(t, err, apperr.Conflict)
 		_, err = s.UpdateAdmin(ctx, root, root.ID, service.AdminPatch{RoleIDs: &[]string{support.ID}})
 		wantKind(t, err, apperr.Conflict)
 		// With a second super administrator, the first may go.
 		must[service.AdminView](t)(s.UpdateAdmin(ctx, root, agent.ID, service.AdminPatch{RoleIDs: &[]string{super.ID}}))
-		if err := s.DeleteRole(ctx, root, support.ID); err != nil {
+		if err := s.DeleteRole(ctx, root, support.ID, nil); err != nil {
 			t.Fatalf("deleting a role nobody holds: %v", err)
 		}
-		if err := s.DeleteAdmin(ctx, root, root.ID); err != nil {
+		if err := s.DeleteAdmin(ctx, root, root.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		ap = must[auth.Principal](t)(s.Authenticate(ctx, tok.AccessToken)) // now a super administrator

@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/service"
+)
+
+// HeaderIdempotencyKey names the header that makes a REST POST safe to retry.
+const HeaderIdempotencyKey = "Idempotency-Key"
+
+// Idempotent replays the stored response of a POST retried with the same Idempotency-Key by
+// the same caller within 24 h, instead of doing the work again. It runs after Authenticate:
+// the caller is the principal, or the client IP for anonymous calls.
+func Idempotent(svc *service.Service) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			key := req.Header.Get(HeaderIdempotencyKey)
+			if req.Method != http.MethodPost || key == "" || !strings.HasPrefix(req.URL.Path, "/v1/") {
+				return next(c)
+			}
+			body, err := io.ReadAll(req.Body)
+			if err != nil {
+				return err // the body limit's 413, or a broken connection
+			}
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			sum := sha256.Sum256(append([]byte(req.Method+" "+req.URL.Path+"\n"), body...))
+			caller := callerOf(auth.From(req.Context()))
+			ctx := req.Context()
+
+			stored, err := svc.BeginIdempotent(ctx, caller, key, hex.EncodeToString(sum[:]))
+			if err != nil {
+				return err
+			}
+			if stored != nil {
+				c.Response().Header().Set("Idempotent-Replayed", "true")
+				return c.Blob(stored.Status, stored.ContentType, stored.Body)
+			}
+
+			rec := &recorder{ResponseWriter: c.Response().Writer}
+			c.Response().Writer = rec
+			if err := next(c); err != nil {
+				c.Error(err) // write the problem now, so it is recorded like any response
+			}
+			status := c.Response().Status
+			if status >= 500 {
+				if err := svc.AbandonIdempotent(ctx, caller, key); err != nil {
+					return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
+				}
+				return nil
+			}
+			return svc.FinishIdempotent(ctx, caller, key, service.StoredResponse{
+				Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.body.Bytes(),
+			})
+		}
+	}
+}
+
+// callerOf keys idempotency records: a principal's own id, or the client IP when anonymous.
+func callerOf(p auth.Principal) string {
+	switch p.Kind {
+	case auth.Customer:
+		return "customer:" + p.ID
+	case auth.Admin:
+		return "admin:" + p.ID
+	}
+	return "ip:" + p.IP
+}
+
+// recorder copies what a handler writes.
+type recorder struct {
+	http.ResponseWriter
+	body bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}

@@ -1,0 +1,213 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/models"
+)
+
+// PermAuditRead lets an admin read the audit trail.
+const PermAuditRead = "audit:read"
+
+// AuditFilter narrows the audit trail.
+type AuditFilter struct {
+	ActorID  string
+	TargetID string
+	Action   string
+	From     *time.Time
+	To       *time.Time
+}
+
+// ListAuditEvents returns the audit trail, newest first, keyset-paginated.
+func (s *Service) ListAuditEvents(ctx context.Context, actor auth.Principal, f AuditFilter, args PageArgs) (Page[models.AuditEvent], error) {
+	if err := requireAdmin(actor, PermAuditRead); err != nil {
+		return Page[models.AuditEvent]{}, err
+	}
+	limit, err := args.limit()
+	if err != nil {
+		return Page[models.AuditEvent]{}, err
+	}
+	const sort = "-occurredAt"
+	after, err := decodeCursor(args.Cursor, sort)
+	if err != nil {
+		return Page[models.AuditEvent]{}, err
+	}
+	q := s.db.Conn(ctx).Model(&models.AuditEvent{})
+	for column, v := range map[string]string{"actor_id": f.ActorID, "target_id": f.TargetID, "action": f.Action} {
+		if v != "" {
+			q = q.Where(column+" = ?", v)
+		}
+	}
+	if f.From != nil {
+		q = q.Where("occurred_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("occurred_at <= ?", f.To.UTC())
+	}
+	var page Page[models.AuditEvent]
+	if args.WithTotal {
+		var n int64
+		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+			return page, dbErr(err, "", "")
+		}
+		page.Total = ptr(int(n))
+	}
+	if after != nil {
+		at, err := time.Parse(time.RFC3339Nano, after.Value)
+		if err != nil {
+			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+		}
+		q = q.Where("(occurred_at < ? OR (occurred_at = ? AND id < ?))", at, at, after.ID)
+	}
+	var rows []models.AuditEvent
+	if err := q.Order("occurred_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return page, dbErr(err, "", "")
+	}
+	cursorOf := func(e *models.AuditEvent) string {
+		return encodeCursor(cursor{Sort: sort, Value: e.OccurredAt.UTC().Format(time.RFC3339Nano), ID: e.ID})
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = cursorOf(&rows[limit-1])
+	}
+	page.Items = rows
+	for i := range rows {
+		page.Cursors = append(page.Cursors, cursorOf(&rows[i]))
+	}
+	return page, nil
+}
+
+// CustomerExport is everything Clientele holds about one person.
+type CustomerExport struct {
+	ExportedAt  time.Time
+	Customer    models.Customer
+	Addresses   []models.Address
+	Groups      []models.CustomerGroup
+	AuditEvents []models.AuditEvent
+}
+
+// ExportMe exports the calling customer's data.
+func (s *Service) ExportMe(ctx context.Context, actor auth.Principal) (CustomerExport, error) {
+	if err := requireCustomer(actor); err != nil {
+		return CustomerExport{}, err
+	}
+	return s.export(ctx, actor, actor.ID)
+}
+
+// ExportCustomer exports a customer's data (an admin answering a data request).
+func (s *Service) ExportCustomer(ctx context.Context, actor auth.Principal, id string) (CustomerExport, error) {
+	if err := requireAdmin(actor, PermCustomersDelete); err != nil {
+		return CustomerExport{}, err
+	}
+	return s.export(ctx, actor, id)
+}
+
+func (s *Service) export(ctx context.Context, actor auth.Principal, id string) (CustomerExport, error) {
+	c, err := s.loadCustomer(ctx, id)
+	if err != nil {
+		return CustomerExport{}, err
+	}
+	out := CustomerExport{ExportedAt: s.now(), Customer: c}
+	books, err := s.AddressesOf(ctx, []string{id})
+	if err != nil {
+		return out, err
+	}
+	groups, err := s.GroupsOf(ctx, []string{id})
+	if err != nil {
+		return out, err
+	}
+	out.Addresses, out.Groups = books[id], groups[id]
+	err = s.db.Conn(ctx).Where("target_id = ? OR actor_id = ?", id, id).Order("occurred_at, id").Find(&out.AuditEvents).Error
+	if err != nil {
+		return out, dbErr(err, "", "")
+	}
+	return out, s.audit(ctx, actor, "customer.exported", "customer", id, nil)
+}
+
+// EraseMe erases the calling customer after checking its password.
+func (s *Service) EraseMe(ctx context.Context, actor auth.Principal, password string) (models.Customer, error) {
+	if err := requireCustomer(actor); err != nil {
+		return models.Customer{}, err
+	}
+	c, err := s.loadCustomer(ctx, actor.ID)
+	if err != nil {
+		return models.Customer{}, err
+	}
+	if err := s.checkRateLimit(ctx, actor, ActionSignIn, c.Email); err != nil {
+		return models.Customer{}, err
+	}
+	ok, err := s.hasher.Verify(ctx, c.PasswordHash, password)
+	if err != nil {
+		return models.Customer{}, dbErr(err, "", "")
+	}
+	if !ok {
+		return models.Customer{}, apperr.Invalid("password", "The password is incorrect.")
+	}
+	return s.erase(ctx, actor, c.ID)
+}
+
+// EraseCustomer erases a customer (an admin answering an erasure request).
+func (s *Service) EraseCustomer(ctx context.Context, actor auth.Principal, id string) (models.Customer, error) {
+	if err := requireAdmin(actor, PermCustomersDelete); err != nil {
+		return models.Customer{}, err
+	}
+	return s.erase(ctx, actor, id)
+}
+
+// erase deletes what belongs to the person (addresses, memberships, tokens, messages), blanks
+// every personal field and the personal values in earlier audit events, and keeps the id for
+// the audit trail.
+func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (models.Customer, error) {
+	var out models.Customer
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		c, err := s.loadCustomer(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.ErasedAt != nil {
+			return apperr.New(apperr.Conflict, "The customer is already erased.")
+		}
+		conn := s.db.Conn(ctx)
+		for _, del := range []struct {
+			model any
+			where string
+			arg   any
+		}{
+			{&models.Address{}, "customer_id = ?", id},
+			{&models.CustomerGroupMember{}, "customer_id = ?", id},
+			{&models.RefreshToken{}, "subject_type = '" + models.SubjectCustomer + "' AND subject_id = ?", id},
+			{&models.APIToken{}, "customer_id = ?", id},
+			{&models.OneTimeToken{}, "customer_id = ?", id},
+			{&models.Message{}, "to_address = ?", c.Email},
+		} {
+			if err := conn.Where(del.where, del.arg).Delete(del.model).Error; err != nil {
+				return dbErr(err, "", "")
+			}
+		}
+		now := s.now()
+		erased := models.Customer{
+			ID: c.ID, Email: "erased+" + c.ID + "@invalid", Gender: models.GenderNotSpecified, Status: models.StatusInactive,
+			SecurityStamp: randomToken(16), OnboardingStatus: c.OnboardingStatus, Metadata: models.JSONObject{},
+			Attributes: models.Attributes{}, ErasedAt: &now, Version: c.Version + 1, CreatedAt: c.CreatedAt, UpdatedAt: now,
+		}
+		res := conn.Model(&models.Customer{}).Where("id = ? AND version = ?", id, c.Version).Select("*").Omit("id", "created_at").Updates(&erased)
+		if res.Error != nil {
+			return dbErr(res.Error, "", "")
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+		}
+		// Earlier events keep what happened and when, not the personal values.
+		if err := conn.Model(&models.AuditEvent{}).Where("target_id = ?", id).UpdateColumn("changes", models.JSONObject{}).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		out = erased
+		return s.audit(ctx, actor, "customer.erased", "customer", id, nil)
+	})
+	return out, err
+}
