@@ -63,6 +63,30 @@ func (e AdminStatus) Valid() bool {
 	}
 }
 
+// Defines values for AuditActorType.
+const (
+	AuditActorTypeAdmin     AuditActorType = "ADMIN"
+	AuditActorTypeAnonymous AuditActorType = "ANONYMOUS"
+	AuditActorTypeCustomer  AuditActorType = "CUSTOMER"
+	AuditActorTypeSystem    AuditActorType = "SYSTEM"
+)
+
+// Valid indicates whether the value is a known member of the AuditActorType enum.
+func (e AuditActorType) Valid() bool {
+	switch e {
+	case AuditActorTypeAdmin:
+		return true
+	case AuditActorTypeAnonymous:
+		return true
+	case AuditActorTypeCustomer:
+		return true
+	case AuditActorTypeSystem:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerSort.
 const (
 	CustomerSortCreatedAt     CustomerSort = "createdAt"
@@ -448,6 +472,79 @@ type Attribute struct {
 	Value string `json:"value"`
 }
 
+// AuditActorType Who did it; ANONYMOUS is an unauthenticated caller (a failed sign-in, a registration).
+type AuditActorType string
+
+// AuditEvent One entry of the audit trail, written in the same transaction as the change it records.
+type AuditEvent struct {
+	// Action What happened, `<targetType>.<verb>`, e.g. `customer.created`, `customer.updated`, `company_user.updated`, `auth.login_failed`.
+	//
+	// Example: customer.updated
+	Action string `json:"action"`
+
+	// ActorId The customer's or admin's id; null for SYSTEM and ANONYMOUS.
+	//
+	// Example: 01964f71-0a1b-7c2d-8e3f-4a5b6c7d8e9f
+	ActorId nullable.Nullable[string] `json:"actorId"`
+
+	// ActorType Who did it; ANONYMOUS is an unauthenticated caller (a failed sign-in, a registration).
+	ActorType AuditActorType `json:"actorType"`
+
+	// Changes The changed fields by name, each `{from, to}`; empty when nothing but the event itself is recorded.
+	//
+	// Example: {"status":{"from":"ACTIVE","to":"INACTIVE"}}
+	Changes map[string]AuditFieldChange `json:"changes"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f90-1a2b-7c3d-8e4f-5a6b7c8d9e0f
+	Id string `json:"id"`
+
+	// Ip The client IP address (IPv4 or IPv6); empty for SYSTEM events outside a request.
+	//
+	// Example: 203.0.113.7
+	Ip string `json:"ip"`
+
+	// OccurredAt Example: 2026-01-20T08:16:00Z
+	OccurredAt time.Time `json:"occurredAt"`
+
+	// RequestId The `X-Request-ID` of the request that caused it; empty for SYSTEM events outside a request.
+	//
+	// Example: 01964f90-0f0e-7d0c-8b0a-090807060504
+	RequestId string `json:"requestId"`
+
+	// TargetId The id of the object acted on; null when there is none (a failed sign-in for an unknown email).
+	//
+	// Example: 01964f6e-2b7a-7c4e-9a1d-3f5e8b2c4d10
+	TargetId nullable.Nullable[string] `json:"targetId"`
+
+	// TargetType The kind of object acted on, e.g. `customer`, `address`, `company_user`, `admin`.
+	//
+	// Example: customer
+	TargetType string `json:"targetType"`
+}
+
+// AuditEventList One page of audit events, newest first.
+type AuditEventList struct {
+	Items []AuditEvent `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of audit events matching the filters; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// AuditFieldChange How one field changed: its value before and after, each any JSON value (null when the field
+// had none). Secrets (passwords, tokens) are never recorded; their values read `[REDACTED]`.
+type AuditFieldChange struct {
+	// From The value before the change.
+	From interface{} `json:"from"`
+
+	// To The value after the change.
+	To interface{} `json:"to"`
+}
+
 // ChangePasswordInput defines model for ChangePasswordInput.
 type ChangePasswordInput struct {
 	// ConfirmPassword Must equal `newPassword`.
@@ -665,6 +762,24 @@ type Customer struct {
 	Version int `json:"version"`
 }
 
+// CustomerExport Everything Clientele holds about the person; company memberships join when companies exist.
+type CustomerExport struct {
+	// Addresses The customer's address book, oldest first.
+	Addresses []Address `json:"addresses"`
+
+	// AuditEvents Every audit event by or about the customer, oldest first, secrets redacted.
+	AuditEvents []AuditEvent `json:"auditEvents"`
+
+	// Customer A person who can sign in.
+	Customer Customer `json:"customer"`
+
+	// ExportedAt When the document was produced.
+	ExportedAt time.Time `json:"exportedAt"`
+
+	// Groups The customer groups the customer belongs to.
+	Groups []CustomerGroupRef `json:"groups"`
+}
+
 // CustomerGroup A group of customers. `General`, `Wholesale` and `Retailer` are seeded.
 type CustomerGroup struct {
 	CreatedAt time.Time `json:"createdAt"`
@@ -743,6 +858,12 @@ type DeleteCustomersInput struct {
 type DeleteCustomersResult struct {
 	// DeletedCount How many customers were deleted.
 	DeletedCount int `json:"deletedCount"`
+}
+
+// EraseMeInput Confirms the erasure of the signed-in customer's personal data.
+type EraseMeInput struct {
+	// Password The current password; a wrong one is VALIDATION_FAILED naming `password`.
+	Password string `json:"password"`
 }
 
 // ErrorCode Machine-readable error code, the same in REST and GraphQL.
@@ -1225,6 +1346,9 @@ type CustomerId = string
 // CustomerIdInPath defines model for CustomerIdInPath.
 type CustomerIdInPath = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
@@ -1285,6 +1409,157 @@ type ListAdminsParams struct {
 	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
 }
 
+// CreateAdminParams defines parameters for CreateAdmin.
+type CreateAdminParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteAdminParams defines parameters for DeleteAdmin.
+type DeleteAdminParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateAdminParams defines parameters for UpdateAdmin.
+type UpdateAdminParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+
+	// ActorId Only events by this actor (a customer's or an admin's id).
+	ActorId *string `form:"actorId,omitempty" json:"actorId,omitempty"`
+
+	// TargetId Only events about this object.
+	TargetId *string `form:"targetId,omitempty" json:"targetId,omitempty"`
+
+	// Action Only events of this action (exact match), e.g. `customer.updated`.
+	Action *string `form:"action,omitempty" json:"action,omitempty"`
+
+	// From Only events that occurred at or after this instant (RFC 3339).
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only events that occurred before this instant (RFC 3339).
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// RevokeAdminTokenParams defines parameters for RevokeAdminToken.
+type RevokeAdminTokenParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GenerateAdminTokenParams defines parameters for GenerateAdminToken.
+type GenerateAdminTokenParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeCustomerTokenParams defines parameters for RevokeCustomerToken.
+type RevokeCustomerTokenParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GenerateCustomerTokenParams defines parameters for GenerateCustomerToken.
+type GenerateCustomerTokenParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AcceptInvitationParams defines parameters for AcceptInvitation.
+type AcceptInvitationParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RequestPasswordResetParams defines parameters for RequestPasswordReset.
+type RequestPasswordResetParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RefreshTokenParams defines parameters for RefreshToken.
+type RefreshTokenParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RegisterCustomerParams defines parameters for RegisterCustomer.
+type RegisterCustomerParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// VerifyEmailParams defines parameters for VerifyEmail.
+type VerifyEmailParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SendVerifyEmailParams defines parameters for SendVerifyEmail.
+type SendVerifyEmailParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListCustomerGroupsParams defines parameters for ListCustomerGroups.
 type ListCustomerGroupsParams struct {
 	// Limit Page size.
@@ -1295,6 +1570,31 @@ type ListCustomerGroupsParams struct {
 
 	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
 	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+}
+
+// CreateCustomerGroupParams defines parameters for CreateCustomerGroup.
+type CreateCustomerGroupParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteCustomerGroupParams defines parameters for DeleteCustomerGroup.
+type DeleteCustomerGroupParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCustomerGroupParams defines parameters for UpdateCustomerGroup.
+type UpdateCustomerGroupParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListCustomersParams defines parameters for ListCustomers.
@@ -1330,6 +1630,160 @@ type ListCustomersParams struct {
 	Sort *CustomerSort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
+// CreateCustomerParams defines parameters for CreateCustomer.
+type CreateCustomerParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteCustomersParams defines parameters for DeleteCustomers.
+type DeleteCustomersParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateCustomerAddressParams defines parameters for CreateCustomerAddress.
+type CreateCustomerAddressParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplaceCustomerAddressesParams defines parameters for ReplaceCustomerAddresses.
+type ReplaceCustomerAddressesParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// DeleteCustomerAddressParams defines parameters for DeleteCustomerAddress.
+type DeleteCustomerAddressParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCustomerAddressParams defines parameters for UpdateCustomerAddress.
+type UpdateCustomerAddressParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// DeleteCustomerParams defines parameters for DeleteCustomer.
+type DeleteCustomerParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCustomerParams defines parameters for UpdateCustomer.
+type UpdateCustomerParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// EraseCustomerParams defines parameters for EraseCustomer.
+type EraseCustomerParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// LockCustomerParams defines parameters for LockCustomer.
+type LockCustomerParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UnlockCustomerParams defines parameters for UnlockCustomer.
+type UnlockCustomerParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateMeParams defines parameters for UpdateMe.
+type UpdateMeParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateMyAddressParams defines parameters for CreateMyAddress.
+type CreateMyAddressParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteMyAddressParams defines parameters for DeleteMyAddress.
+type DeleteMyAddressParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateMyAddressParams defines parameters for UpdateMyAddress.
+type UpdateMyAddressParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// RegenerateCustomerTokenParams defines parameters for RegenerateCustomerToken.
+type RegenerateCustomerTokenParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// EraseMeParams defines parameters for EraseMe.
+type EraseMeParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ChangeMyPasswordParams defines parameters for ChangeMyPassword.
+type ChangeMyPasswordParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
 	// Limit Page size.
@@ -1360,11 +1814,28 @@ type ListRolesParams struct {
 	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
 }
 
+// CreateRoleParams defines parameters for CreateRole.
+type CreateRoleParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteRoleParams defines parameters for DeleteRole.
+type DeleteRoleParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // UpdateRoleParams defines parameters for UpdateRole.
 type UpdateRoleParams struct {
-	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET. When it
-	// does not match the current `version` the request is PRECONDITION_FAILED (412) and nothing
-	// changes. Omit it to change whatever the current version is.
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -1460,6 +1931,9 @@ type UpdateMyAddressJSONRequestBody = UpdateAddressInput
 
 // UpdateMyAddressApplicationMergePatchPlusJSONRequestBody defines body for UpdateMyAddress for application/merge-patch+json ContentType.
 type UpdateMyAddressApplicationMergePatchPlusJSONRequestBody = UpdateAddressInput
+
+// EraseMeJSONRequestBody defines body for EraseMe for application/json ContentType.
+type EraseMeJSONRequestBody = EraseMeInput
 
 // ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
 type ChangeMyPasswordJSONRequestBody = ChangePasswordInput
@@ -1563,7 +2037,9 @@ type ClientInterface interface {
 
 	// GetCurrentAdmin Get the signed-in admin
 	//
-	// Returns the admin the access token belongs to, with its roles and effective permissions. Needs no permission.
+	// Returns the admin the access token belongs to, with its roles and effective permissions.
+	// Needs no permission. Its `version` is sent as the `ETag` header (`"<version>"`); send it
+	// back as `If-Match` to change only that version.
 	//
 	// Corresponds with GET /v1/admin/me (the `GetCurrentAdmin` operationId).
 	GetCurrentAdmin(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1587,7 +2063,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-	CreateAdminWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateAdminWithBody(ctx context.Context, params *CreateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAdmin Create an admin
 	//
@@ -1600,15 +2076,17 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-	CreateAdmin(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateAdmin(ctx context.Context, params *CreateAdminParams, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteAdmin Delete an admin
 	//
-	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
-	// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
+	// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+	// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
-	DeleteAdmin(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteAdmin(ctx context.Context, id AdminId, params *DeleteAdminParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAdmin Get an admin
 	//
@@ -1620,51 +2098,68 @@ type ClientInterface interface {
 
 	// UpdateAdminWithBody Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-	// `password` must satisfy the password policy. Changing the password or the email, or
-	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-	// be deactivated or lose the role. Requires `admins:write`.
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+	// satisfy the password policy. Changing the password or the email, or setting `status` to
+	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-	UpdateAdminWithBody(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateAdminWithBody(ctx context.Context, id AdminId, params *UpdateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAdmin Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-	// `password` must satisfy the password policy. Changing the password or the email, or
-	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-	// be deactivated or lose the role. Requires `admins:write`.
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+	// satisfy the password policy. Changing the password or the email, or setting `status` to
+	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-	UpdateAdmin(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-	// `password` must satisfy the password policy. Changing the password or the email, or
-	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-	// be deactivated or lose the role. Requires `admins:write`.
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+	// satisfy the password policy. Changing the password or the email, or setting `status` to
+	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-	UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAuditEvents List audit events
+	//
+	// Lists the audit trail, newest first, with keyset pagination. Every mutation writes one
+	// event in the same transaction as the change, and so does every failed sign-in; `changes`
+	// holds the changed fields with secrets redacted. Events outlive what they are about (a
+	// deleted customer's events keep its id). Requires `audit:read`. A `cursor` that does not
+	// decode is a BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
+	ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeAdminTokenWithBody Sign out an admin
 	//
@@ -1676,7 +2171,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-	RevokeAdminTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RevokeAdminTokenWithBody(ctx context.Context, params *RevokeAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeAdminToken Sign out an admin
 	//
@@ -1688,7 +2183,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-	RevokeAdminToken(ctx context.Context, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RevokeAdminToken(ctx context.Context, params *RevokeAdminTokenParams, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateAdminTokenWithBody Sign in as an admin
 	//
@@ -1700,7 +2195,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-	GenerateAdminTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GenerateAdminTokenWithBody(ctx context.Context, params *GenerateAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateAdminToken Sign in as an admin
 	//
@@ -1712,7 +2207,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-	GenerateAdminToken(ctx context.Context, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GenerateAdminToken(ctx context.Context, params *GenerateAdminTokenParams, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeCustomerTokenWithBody Sign out a customer
 	//
@@ -1724,7 +2219,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-	RevokeCustomerTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RevokeCustomerTokenWithBody(ctx context.Context, params *RevokeCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeCustomerToken Sign out a customer
 	//
@@ -1736,7 +2231,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-	RevokeCustomerToken(ctx context.Context, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RevokeCustomerToken(ctx context.Context, params *RevokeCustomerTokenParams, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateCustomerTokenWithBody Sign in as a customer
 	//
@@ -1749,7 +2244,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-	GenerateCustomerTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GenerateCustomerTokenWithBody(ctx context.Context, params *GenerateCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateCustomerToken Sign in as a customer
 	//
@@ -1762,7 +2257,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-	GenerateCustomerToken(ctx context.Context, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GenerateCustomerToken(ctx context.Context, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptInvitationWithBody Accept an invitation
 	//
@@ -1776,7 +2271,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptInvitationWithBody(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptInvitation Accept an invitation
 	//
@@ -1790,7 +2285,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptInvitation(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestPasswordResetWithBody Request a password reset
 	//
@@ -1802,7 +2297,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-	RequestPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RequestPasswordResetWithBody(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestPasswordReset Request a password reset
 	//
@@ -1814,7 +2309,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-	RequestPasswordReset(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RequestPasswordReset(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetPasswordWithBody Reset a password
 	//
@@ -1827,7 +2322,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-	ResetPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ResetPasswordWithBody(ctx context.Context, params *ResetPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetPassword Reset a password
 	//
@@ -1840,7 +2335,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-	ResetPassword(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ResetPassword(ctx context.Context, params *ResetPasswordParams, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RefreshTokenWithBody Refresh an access token
 	//
@@ -1852,7 +2347,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-	RefreshTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RefreshTokenWithBody(ctx context.Context, params *RefreshTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RefreshToken Refresh an access token
 	//
@@ -1864,7 +2359,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-	RefreshToken(ctx context.Context, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RefreshToken(ctx context.Context, params *RefreshTokenParams, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterCustomerWithBody Register a customer
 	//
@@ -1876,7 +2371,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-	RegisterCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RegisterCustomerWithBody(ctx context.Context, params *RegisterCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterCustomer Register a customer
 	//
@@ -1888,7 +2383,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-	RegisterCustomer(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RegisterCustomer(ctx context.Context, params *RegisterCustomerParams, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyEmailWithBody Verify an email address
 	//
@@ -1900,7 +2395,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyEmailWithBody(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyEmail Verify an email address
 	//
@@ -1912,7 +2407,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	VerifyEmail(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendVerifyEmailWithBody Send an email verification link
 	//
@@ -1924,7 +2419,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-	SendVerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SendVerifyEmailWithBody(ctx context.Context, params *SendVerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendVerifyEmail Send an email verification link
 	//
@@ -1936,7 +2431,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-	SendVerifyEmail(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SendVerifyEmail(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCountries List countries
 	//
@@ -1969,7 +2464,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-	CreateCustomerGroupWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerGroupWithBody(ctx context.Context, params *CreateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCustomerGroup Create a customer group
 	//
@@ -1979,19 +2474,22 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-	CreateCustomerGroup(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerGroup(ctx context.Context, params *CreateCustomerGroupParams, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCustomerGroup Delete a customer group
 	//
 	// Deletes a customer group; its customers stay, without that group. The seeded groups
 	// `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+	// With `If-Match` (the group's `ETag`) the group is deleted only at that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
-	DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, params *DeleteCustomerGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomerGroup Get a customer group
 	//
-	// Returns one customer group. Requires `groups:read`.
+	// Returns one customer group. Requires `groups:read`. Its `version` is sent as the `ETag`
+	// header (`"<version>"`); send it back as `If-Match` to change only that version.
 	//
 	// Corresponds with GET /v1/customer-groups/{id} (the `GetCustomerGroup` operationId).
 	GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2004,12 +2502,14 @@ type ClientInterface interface {
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-	// CONFLICT. Requires `groups:write`.
+	// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+	// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-	UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerGroup Update a customer group
 	//
@@ -2019,12 +2519,14 @@ type ClientInterface interface {
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-	// CONFLICT. Requires `groups:write`.
+	// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+	// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-	UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
 	//
@@ -2034,12 +2536,14 @@ type ClientInterface interface {
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-	// CONFLICT. Requires `groups:write`.
+	// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+	// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-	UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCustomers List customers
 	//
@@ -2062,7 +2566,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-	CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerWithBody(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCustomer Create a customer
 	//
@@ -2076,7 +2580,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-	CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomer(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCustomersWithBody Delete several customers
 	//
@@ -2087,7 +2591,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-	DeleteCustomersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCustomersWithBody(ctx context.Context, params *DeleteCustomersParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCustomers Delete several customers
 	//
@@ -2098,7 +2602,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-	DeleteCustomers(ctx context.Context, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCustomers(ctx context.Context, params *DeleteCustomersParams, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCustomerAddresses List a customer's addresses
 	//
@@ -2116,7 +2620,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-	CreateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCustomerAddress Add an address to a customer's address book
 	//
@@ -2127,137 +2631,172 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-	CreateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReplaceCustomerAddressesWithBody Replace a customer's address book
 	//
 	// Replaces the whole address book in one transaction: every existing address of the customer
-	// is deleted and the given ones are created in order (an empty list clears the book). At
-	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-	// when any address fails validation; field paths name the position, e.g.
-	// `addresses[2].countryCode`. Requires `customers:write`.
+	// is deleted and the given ones are created in order (an empty list clears the book). At most
+	// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+	// field); a default no address claims goes to the first address. Nothing changes when any
+	// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+	// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+	// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+	// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-	ReplaceCustomerAddressesWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReplaceCustomerAddressesWithBody(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReplaceCustomerAddresses Replace a customer's address book
 	//
 	// Replaces the whole address book in one transaction: every existing address of the customer
-	// is deleted and the given ones are created in order (an empty list clears the book). At
-	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-	// when any address fails validation; field paths name the position, e.g.
-	// `addresses[2].countryCode`. Requires `customers:write`.
+	// is deleted and the given ones are created in order (an empty list clears the book). At most
+	// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+	// field); a default no address claims goes to the first address. Nothing changes when any
+	// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+	// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+	// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+	// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-	ReplaceCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReplaceCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCustomerAddress Delete one of a customer's addresses
 	//
-	// Deletes one of a customer's addresses; deleting a default address leaves that default
-	// empty. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// Deletes one of a customer's addresses; deleting a default address leaves that default empty.
+	// An address that does not belong to that customer is NOT_FOUND. Requires `customers:write`.
+	// With `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at
+	// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
-	DeleteCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *DeleteCustomerAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerAddressWithBody Update one of a customer's addresses
 	//
 	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
 	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+	// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-	UpdateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerAddress Update one of a customer's addresses
 	//
 	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
 	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+	// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-	UpdateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody Update one of a customer's addresses
 	//
 	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
 	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+	// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-	UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCustomer Delete a customer
 	//
-	// Deletes a customer with its addresses, company memberships and tokens. Audit events keep
-	// the id; the email can be registered again. Requires `customers:delete`.
+	// Deletes a customer with its addresses, company memberships and tokens. Audit events keep the
+	// id; the email can be registered again. Requires `customers:delete`. With `If-Match` (the
+	// customer's `ETag`) the customer is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Corresponds with DELETE /v1/customers/{id} (the `DeleteCustomer` operationId).
-	DeleteCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCustomer(ctx context.Context, id CustomerId, params *DeleteCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCustomer Get a customer
 	//
-	// Returns one customer. Requires `customers:read`.
+	// Returns one customer. Requires `customers:read`. Its `version` is sent as the `ETag` header
+	// (`"<version>"`); send it back as `If-Match` to change only that version.
 	//
 	// Corresponds with GET /v1/customers/{id} (the `GetCustomer` operationId).
 	GetCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerWithBody Update a customer
 	//
-	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object, and
-	// `groupIds`, when present, replaces the group membership (an unknown group id is
-	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-	// earlier token of the customer.
-	// An email or `externalId` that belongs to another customer is a CONFLICT.
+	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+	// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-	UpdateCustomerWithBody(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerWithBody(ctx context.Context, id CustomerId, params *UpdateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomer Update a customer
 	//
-	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object, and
-	// `groupIds`, when present, replaces the group membership (an unknown group id is
-	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-	// earlier token of the customer.
-	// An email or `externalId` that belongs to another customer is a CONFLICT.
+	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+	// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-	UpdateCustomer(ctx context.Context, id CustomerId, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomer(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCustomerWithApplicationMergePatchPlusJSONBody Update a customer
 	//
-	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object, and
-	// `groupIds`, when present, replaces the group membership (an unknown group id is
-	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-	// earlier token of the customer.
-	// An email or `externalId` that belongs to another customer is a CONFLICT.
+	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+	// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-	UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseCustomer Erase a customer's personal data
+	//
+	// Erases a customer's personal data, as `eraseMe` does: deletes the addresses, company
+	// memberships and tokens, blanks every personal field, sets `email` to
+	// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+	// trail. Every token of the customer stops working at once. While the customer owns a
+	// company this is a CONFLICT, until ownership moves. Erasing an erased customer changes
+	// nothing. Takes no body. Requires `customers:delete`.
+	//
+	// Corresponds with POST /v1/customers/{id}/erase (the `EraseCustomer` operationId).
+	EraseCustomer(ctx context.Context, id CustomerId, params *EraseCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportCustomer Export a customer's data
+	//
+	// Returns one JSON document with everything Clientele holds about a customer, as `exportMe`
+	// does: the profile, the address book, the customer groups and the audit events about the
+	// customer (secrets redacted). Requires `customers:delete`.
+	//
+	// Corresponds with GET /v1/customers/{id}/export (the `ExportCustomer` operationId).
+	ExportCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LockCustomerWithBody Lock a customer
 	//
@@ -2270,7 +2809,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-	LockCustomerWithBody(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LockCustomerWithBody(ctx context.Context, id CustomerId, params *LockCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LockCustomer Lock a customer
 	//
@@ -2283,7 +2822,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-	LockCustomer(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LockCustomer(ctx context.Context, id CustomerId, params *LockCustomerParams, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnlockCustomer Unlock a customer
 	//
@@ -2292,11 +2831,12 @@ type ClientInterface interface {
 	// `customers:lock`.
 	//
 	// Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
-	UnlockCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UnlockCustomer(ctx context.Context, id CustomerId, params *UnlockCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe Get my account
 	//
-	// Returns the customer the access token belongs to.
+	// Returns the customer the access token belongs to. Its `version` is sent as the `ETag` header
+	// (`"<version>"`); send it back as `If-Match` to change only that version.
 	//
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2305,43 +2845,49 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false and invalidates every earlier access and refresh token
-	// of the customer. An email that belongs to another customer is a CONFLICT.
+	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+	// and invalidates every earlier access and refresh token of the customer. An email that
+	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+	// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+	// changes nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-	UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMeWithBody(ctx context.Context, params *UpdateMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMe Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false and invalidates every earlier access and refresh token
-	// of the customer. An email that belongs to another customer is a CONFLICT.
+	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+	// and invalidates every earlier access and refresh token of the customer. An email that
+	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+	// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+	// changes nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMe(ctx context.Context, params *UpdateMeParams, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMeWithApplicationMergePatchPlusJSONBody Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false and invalidates every earlier access and refresh token
-	// of the customer. An email that belongs to another customer is a CONFLICT.
+	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+	// and invalidates every earlier access and refresh token of the customer. An email that
+	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+	// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+	// changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-	UpdateMeWithApplicationMergePatchPlusJSONBody(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMeWithApplicationMergePatchPlusJSONBody(ctx context.Context, params *UpdateMeParams, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMyAddresses List my addresses
 	//
@@ -2360,7 +2906,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-	CreateMyAddressWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateMyAddressWithBody(ctx context.Context, params *CreateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateMyAddress Add an address to my address book
 	//
@@ -2372,57 +2918,65 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-	CreateMyAddress(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateMyAddress(ctx context.Context, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteMyAddress Delete one of my addresses
 	//
 	// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
-	// default empty. Another customer's address is NOT_FOUND.
+	// default empty. Another customer's address is NOT_FOUND. With `If-Match` (the address's
+	// `version` as `"<version>"`) the address is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
-	DeleteMyAddress(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteMyAddress(ctx context.Context, id AddressId, params *DeleteMyAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMyAddressWithBody Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. `isDefaultBilling: true` makes the address the default billing address and clears
-	// the previous one; `false` leaves the customer without a default billing address if this
-	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-	// customer's address is NOT_FOUND.
+	// the previous one; `false` leaves the customer without a default billing address if this one
+	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-	UpdateMyAddressWithBody(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMyAddressWithBody(ctx context.Context, id AddressId, params *UpdateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMyAddress Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. `isDefaultBilling: true` makes the address the default billing address and clears
-	// the previous one; `false` leaves the customer without a default billing address if this
-	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-	// customer's address is NOT_FOUND.
+	// the previous one; `false` leaves the customer without a default billing address if this one
+	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-	UpdateMyAddress(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMyAddress(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. `isDefaultBilling: true` makes the address the default billing address and clears
-	// the previous one; `false` leaves the customer without a default billing address if this
-	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-	// customer's address is NOT_FOUND.
+	// the previous one; `false` leaves the customer without a default billing address if this one
+	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-	UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegenerateCustomerToken Regenerate my API token
 	//
@@ -2433,7 +2987,45 @@ type ClientInterface interface {
 	// everywhere) revokes it too. The token is stored hashed and shown only in this answer.
 	//
 	// Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
-	RegenerateCustomerToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RegenerateCustomerToken(ctx context.Context, params *RegenerateCustomerTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseMeWithBody Erase my personal data
+	//
+	// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+	// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+	// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+	// trail. Every access, refresh and API token of the customer stops working at once, this one
+	// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+	// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+	EraseMeWithBody(ctx context.Context, params *EraseMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseMe Erase my personal data
+	//
+	// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+	// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+	// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+	// trail. Every access, refresh and API token of the customer stops working at once, this one
+	// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+	// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+	EraseMe(ctx context.Context, params *EraseMeParams, body EraseMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportMe Export my data
+	//
+	// Returns one JSON document with everything Clientele holds about the signed-in customer:
+	// the profile, the address book, the customer groups and the audit events about the customer
+	// (secrets redacted). Company memberships join the document when companies exist. Never
+	// includes the password hash, token hashes or the security stamp.
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+	ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangeMyPasswordWithBody Change my password
 	//
@@ -2446,7 +3038,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-	ChangeMyPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangeMyPasswordWithBody(ctx context.Context, params *ChangeMyPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangeMyPassword Change my password
 	//
@@ -2459,7 +3051,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-	ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangeMyPassword(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessages List messages
 	//
@@ -2494,7 +3086,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
-	CreateRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateRoleWithBody(ctx context.Context, params *CreateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateRole Create a role
 	//
@@ -2505,15 +3097,17 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
-	CreateRole(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateRole(ctx context.Context, params *CreateRoleParams, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteRole Delete a role
 	//
 	// Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
-	// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+	// role, cannot be deleted (CONFLICT). Requires `roles:write`. With `If-Match` (the role's
+	// `ETag` from `getRole`) the role is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
-	DeleteRole(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteRole(ctx context.Context, id RoleId, params *DeleteRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRole Get a role
 	//
@@ -2607,7 +3201,9 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 
 // GetCurrentAdmin Get the signed-in admin
 //
-// Returns the admin the access token belongs to, with its roles and effective permissions. Needs no permission.
+// Returns the admin the access token belongs to, with its roles and effective permissions.
+// Needs no permission. Its `version` is sent as the `ETag` header (`"<version>"`); send it
+// back as `If-Match` to change only that version.
 //
 // Corresponds with GET /v1/admin/me (the `GetCurrentAdmin` operationId).
 func (c *Client) GetCurrentAdmin(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2651,8 +3247,8 @@ func (c *Client) ListAdmins(ctx context.Context, params *ListAdminsParams, reqEd
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-func (c *Client) CreateAdminWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateAdminRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateAdminWithBody(ctx context.Context, params *CreateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAdminRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2674,8 +3270,8 @@ func (c *Client) CreateAdminWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-func (c *Client) CreateAdmin(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateAdminRequest(c.Server, body)
+func (c *Client) CreateAdmin(ctx context.Context, params *CreateAdminParams, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAdminRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2688,12 +3284,14 @@ func (c *Client) CreateAdmin(ctx context.Context, body CreateAdminJSONRequestBod
 
 // DeleteAdmin Delete an admin
 //
-// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
-// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
+// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
-func (c *Client) DeleteAdmin(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteAdminRequest(c.Server, id)
+func (c *Client) DeleteAdmin(ctx context.Context, id AdminId, params *DeleteAdminParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAdminRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2724,20 +3322,22 @@ func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...Request
 
 // UpdateAdminWithBody Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-// `password` must satisfy the password policy. Changing the password or the email, or
-// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-// be deactivated or lose the role. Requires `admins:write`.
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+// satisfy the password policy. Changing the password or the email, or setting `status` to
+// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateAdminRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, params *UpdateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAdminRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2750,20 +3350,22 @@ func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, contentTyp
 
 // UpdateAdmin Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-// `password` must satisfy the password policy. Changing the password or the email, or
-// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-// be deactivated or lose the role. Requires `admins:write`.
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+// satisfy the password policy. Changing the password or the email, or setting `status` to
+// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateAdminRequest(c.Server, id, body)
+func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAdminRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2776,20 +3378,43 @@ func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, body UpdateAdminJS
 
 // UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-// `password` must satisfy the password policy. Changing the password or the email, or
-// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-// be deactivated or lose the role. Requires `admins:write`.
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+// satisfy the password policy. Changing the password or the email, or setting `status` to
+// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-func (c *Client) UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
+func (c *Client) UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAuditEvents List audit events
+//
+// Lists the audit trail, newest first, with keyset pagination. Every mutation writes one
+// event in the same transaction as the change, and so does every failed sign-in; `changes`
+// holds the changed fields with secrets redacted. Events outlive what they are about (a
+// deleted customer's events keep its id). Requires `audit:read`. A `cursor` that does not
+// decode is a BAD_REQUEST.
+//
+// Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
+func (c *Client) ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2810,8 +3435,8 @@ func (c *Client) UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx context.Co
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-func (c *Client) RevokeAdminTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeAdminTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) RevokeAdminTokenWithBody(ctx context.Context, params *RevokeAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAdminTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2832,8 +3457,8 @@ func (c *Client) RevokeAdminTokenWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-func (c *Client) RevokeAdminToken(ctx context.Context, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeAdminTokenRequest(c.Server, body)
+func (c *Client) RevokeAdminToken(ctx context.Context, params *RevokeAdminTokenParams, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAdminTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2854,8 +3479,8 @@ func (c *Client) RevokeAdminToken(ctx context.Context, body RevokeAdminTokenJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-func (c *Client) GenerateAdminTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateAdminTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) GenerateAdminTokenWithBody(ctx context.Context, params *GenerateAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAdminTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2876,8 +3501,8 @@ func (c *Client) GenerateAdminTokenWithBody(ctx context.Context, contentType str
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-func (c *Client) GenerateAdminToken(ctx context.Context, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateAdminTokenRequest(c.Server, body)
+func (c *Client) GenerateAdminToken(ctx context.Context, params *GenerateAdminTokenParams, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAdminTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2898,8 +3523,8 @@ func (c *Client) GenerateAdminToken(ctx context.Context, body GenerateAdminToken
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-func (c *Client) RevokeCustomerTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeCustomerTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) RevokeCustomerTokenWithBody(ctx context.Context, params *RevokeCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeCustomerTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2920,8 +3545,8 @@ func (c *Client) RevokeCustomerTokenWithBody(ctx context.Context, contentType st
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-func (c *Client) RevokeCustomerToken(ctx context.Context, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeCustomerTokenRequest(c.Server, body)
+func (c *Client) RevokeCustomerToken(ctx context.Context, params *RevokeCustomerTokenParams, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeCustomerTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2943,8 +3568,8 @@ func (c *Client) RevokeCustomerToken(ctx context.Context, body RevokeCustomerTok
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-func (c *Client) GenerateCustomerTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateCustomerTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) GenerateCustomerTokenWithBody(ctx context.Context, params *GenerateCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateCustomerTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2966,8 +3591,8 @@ func (c *Client) GenerateCustomerTokenWithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-func (c *Client) GenerateCustomerToken(ctx context.Context, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateCustomerTokenRequest(c.Server, body)
+func (c *Client) GenerateCustomerToken(ctx context.Context, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateCustomerTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2990,8 +3615,8 @@ func (c *Client) GenerateCustomerToken(ctx context.Context, body GenerateCustome
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcceptInvitationRequestWithBody(c.Server, contentType, body)
+func (c *Client) AcceptInvitationWithBody(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3014,8 +3639,8 @@ func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAcceptInvitationRequest(c.Server, body)
+func (c *Client) AcceptInvitation(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3036,8 +3661,8 @@ func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-func (c *Client) RequestPasswordResetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRequestPasswordResetRequestWithBody(c.Server, contentType, body)
+func (c *Client) RequestPasswordResetWithBody(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPasswordResetRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3058,8 +3683,8 @@ func (c *Client) RequestPasswordResetWithBody(ctx context.Context, contentType s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-func (c *Client) RequestPasswordReset(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRequestPasswordResetRequest(c.Server, body)
+func (c *Client) RequestPasswordReset(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPasswordResetRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3081,8 +3706,8 @@ func (c *Client) RequestPasswordReset(ctx context.Context, body RequestPasswordR
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-func (c *Client) ResetPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewResetPasswordRequestWithBody(c.Server, contentType, body)
+func (c *Client) ResetPasswordWithBody(ctx context.Context, params *ResetPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetPasswordRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3104,8 +3729,8 @@ func (c *Client) ResetPasswordWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewResetPasswordRequest(c.Server, body)
+func (c *Client) ResetPassword(ctx context.Context, params *ResetPasswordParams, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetPasswordRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3126,8 +3751,8 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-func (c *Client) RefreshTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRefreshTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) RefreshTokenWithBody(ctx context.Context, params *RefreshTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3148,8 +3773,8 @@ func (c *Client) RefreshTokenWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-func (c *Client) RefreshToken(ctx context.Context, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRefreshTokenRequest(c.Server, body)
+func (c *Client) RefreshToken(ctx context.Context, params *RefreshTokenParams, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3170,8 +3795,8 @@ func (c *Client) RefreshToken(ctx context.Context, body RefreshTokenJSONRequestB
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-func (c *Client) RegisterCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRegisterCustomerRequestWithBody(c.Server, contentType, body)
+func (c *Client) RegisterCustomerWithBody(ctx context.Context, params *RegisterCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterCustomerRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3192,8 +3817,8 @@ func (c *Client) RegisterCustomerWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-func (c *Client) RegisterCustomer(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRegisterCustomerRequest(c.Server, body)
+func (c *Client) RegisterCustomer(ctx context.Context, params *RegisterCustomerParams, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterCustomerRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3214,8 +3839,8 @@ func (c *Client) RegisterCustomer(ctx context.Context, body RegisterCustomerJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewVerifyEmailRequestWithBody(c.Server, contentType, body)
+func (c *Client) VerifyEmailWithBody(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3236,8 +3861,8 @@ func (c *Client) VerifyEmailWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewVerifyEmailRequest(c.Server, body)
+func (c *Client) VerifyEmail(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyEmailRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3258,8 +3883,8 @@ func (c *Client) VerifyEmail(ctx context.Context, body VerifyEmailJSONRequestBod
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-func (c *Client) SendVerifyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSendVerifyEmailRequestWithBody(c.Server, contentType, body)
+func (c *Client) SendVerifyEmailWithBody(ctx context.Context, params *SendVerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendVerifyEmailRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3280,8 +3905,8 @@ func (c *Client) SendVerifyEmailWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-func (c *Client) SendVerifyEmail(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSendVerifyEmailRequest(c.Server, body)
+func (c *Client) SendVerifyEmail(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendVerifyEmailRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3353,8 +3978,8 @@ func (c *Client) ListCustomerGroups(ctx context.Context, params *ListCustomerGro
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-func (c *Client) CreateCustomerGroupWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerGroupRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateCustomerGroupWithBody(ctx context.Context, params *CreateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerGroupRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3373,8 +3998,8 @@ func (c *Client) CreateCustomerGroupWithBody(ctx context.Context, contentType st
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-func (c *Client) CreateCustomerGroup(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerGroupRequest(c.Server, body)
+func (c *Client) CreateCustomerGroup(ctx context.Context, params *CreateCustomerGroupParams, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerGroupRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3389,10 +4014,12 @@ func (c *Client) CreateCustomerGroup(ctx context.Context, body CreateCustomerGro
 //
 // Deletes a customer group; its customers stay, without that group. The seeded groups
 // `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+// With `If-Match` (the group's `ETag`) the group is deleted only at that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
-func (c *Client) DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCustomerGroupRequest(c.Server, id)
+func (c *Client) DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, params *DeleteCustomerGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomerGroupRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3405,7 +4032,8 @@ func (c *Client) DeleteCustomerGroup(ctx context.Context, id CustomerGroupId, re
 
 // GetCustomerGroup Get a customer group
 //
-// Returns one customer group. Requires `groups:read`.
+// Returns one customer group. Requires `groups:read`. Its `version` is sent as the `ETag`
+// header (`"<version>"`); send it back as `If-Match` to change only that version.
 //
 // Corresponds with GET /v1/customer-groups/{id} (the `GetCustomerGroup` operationId).
 func (c *Client) GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3428,13 +4056,15 @@ func (c *Client) GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEd
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 // (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-// CONFLICT. Requires `groups:write`.
+// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-func (c *Client) UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerGroupRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerGroupRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3453,13 +4083,15 @@ func (c *Client) UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGro
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 // (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-// CONFLICT. Requires `groups:write`.
+// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-func (c *Client) UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerGroupRequest(c.Server, id, body)
+func (c *Client) UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerGroupRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3478,13 +4110,15 @@ func (c *Client) UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, bo
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 // (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-// CONFLICT. Requires `groups:write`.
+// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-func (c *Client) UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
+func (c *Client) UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3526,8 +4160,8 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateCustomerWithBody(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3550,8 +4184,8 @@ func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string,
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerRequest(c.Server, body)
+func (c *Client) CreateCustomer(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3571,8 +4205,8 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-func (c *Client) DeleteCustomersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCustomersRequestWithBody(c.Server, contentType, body)
+func (c *Client) DeleteCustomersWithBody(ctx context.Context, params *DeleteCustomersParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomersRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3592,8 +4226,8 @@ func (c *Client) DeleteCustomersWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-func (c *Client) DeleteCustomers(ctx context.Context, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCustomersRequest(c.Server, body)
+func (c *Client) DeleteCustomers(ctx context.Context, params *DeleteCustomersParams, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomersRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3630,8 +4264,8 @@ func (c *Client) ListCustomerAddresses(ctx context.Context, customerId CustomerI
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-func (c *Client) CreateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerAddressRequestWithBody(c.Server, customerId, contentType, body)
+func (c *Client) CreateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerAddressRequestWithBody(c.Server, customerId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3651,8 +4285,8 @@ func (c *Client) CreateCustomerAddressWithBody(ctx context.Context, customerId C
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-func (c *Client) CreateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateCustomerAddressRequest(c.Server, customerId, body)
+func (c *Client) CreateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCustomerAddressRequest(c.Server, customerId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3666,17 +4300,19 @@ func (c *Client) CreateCustomerAddress(ctx context.Context, customerId CustomerI
 // ReplaceCustomerAddressesWithBody Replace a customer's address book
 //
 // Replaces the whole address book in one transaction: every existing address of the customer
-// is deleted and the given ones are created in order (an empty list clears the book). At
-// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-// when any address fails validation; field paths name the position, e.g.
-// `addresses[2].countryCode`. Requires `customers:write`.
+// is deleted and the given ones are created in order (an empty list clears the book). At most
+// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+// field); a default no address claims goes to the first address. Nothing changes when any
+// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-func (c *Client) ReplaceCustomerAddressesWithBody(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReplaceCustomerAddressesRequestWithBody(c.Server, customerId, contentType, body)
+func (c *Client) ReplaceCustomerAddressesWithBody(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCustomerAddressesRequestWithBody(c.Server, customerId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3690,17 +4326,19 @@ func (c *Client) ReplaceCustomerAddressesWithBody(ctx context.Context, customerI
 // ReplaceCustomerAddresses Replace a customer's address book
 //
 // Replaces the whole address book in one transaction: every existing address of the customer
-// is deleted and the given ones are created in order (an empty list clears the book). At
-// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-// when any address fails validation; field paths name the position, e.g.
-// `addresses[2].countryCode`. Requires `customers:write`.
+// is deleted and the given ones are created in order (an empty list clears the book). At most
+// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+// field); a default no address claims goes to the first address. Nothing changes when any
+// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-func (c *Client) ReplaceCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReplaceCustomerAddressesRequest(c.Server, customerId, body)
+func (c *Client) ReplaceCustomerAddresses(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCustomerAddressesRequest(c.Server, customerId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3713,13 +4351,14 @@ func (c *Client) ReplaceCustomerAddresses(ctx context.Context, customerId Custom
 
 // DeleteCustomerAddress Delete one of a customer's addresses
 //
-// Deletes one of a customer's addresses; deleting a default address leaves that default
-// empty. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// Deletes one of a customer's addresses; deleting a default address leaves that default empty.
+// An address that does not belong to that customer is NOT_FOUND. Requires `customers:write`.
+// With `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at
+// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
-func (c *Client) DeleteCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCustomerAddressRequest(c.Server, customerId, id)
+func (c *Client) DeleteCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *DeleteCustomerAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomerAddressRequest(c.Server, customerId, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3734,13 +4373,14 @@ func (c *Client) DeleteCustomerAddress(ctx context.Context, customerId CustomerI
 //
 // Applies a JSON merge patch to one of a customer's addresses, with the rules of
 // `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-func (c *Client) UpdateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerAddressRequestWithBody(c.Server, customerId, id, contentType, body)
+func (c *Client) UpdateCustomerAddressWithBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerAddressRequestWithBody(c.Server, customerId, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3755,13 +4395,14 @@ func (c *Client) UpdateCustomerAddressWithBody(ctx context.Context, customerId C
 //
 // Applies a JSON merge patch to one of a customer's addresses, with the rules of
 // `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-func (c *Client) UpdateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerAddressRequest(c.Server, customerId, id, body)
+func (c *Client) UpdateCustomerAddress(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerAddressRequest(c.Server, customerId, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3776,13 +4417,14 @@ func (c *Client) UpdateCustomerAddress(ctx context.Context, customerId CustomerI
 //
 // Applies a JSON merge patch to one of a customer's addresses, with the rules of
 // `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-func (c *Client) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, customerId, id, body)
+func (c *Client) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, customerId, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3795,12 +4437,14 @@ func (c *Client) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx 
 
 // DeleteCustomer Delete a customer
 //
-// Deletes a customer with its addresses, company memberships and tokens. Audit events keep
-// the id; the email can be registered again. Requires `customers:delete`.
+// Deletes a customer with its addresses, company memberships and tokens. Audit events keep the
+// id; the email can be registered again. Requires `customers:delete`. With `If-Match` (the
+// customer's `ETag`) the customer is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Corresponds with DELETE /v1/customers/{id} (the `DeleteCustomer` operationId).
-func (c *Client) DeleteCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteCustomerRequest(c.Server, id)
+func (c *Client) DeleteCustomer(ctx context.Context, id CustomerId, params *DeleteCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomerRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3813,7 +4457,8 @@ func (c *Client) DeleteCustomer(ctx context.Context, id CustomerId, reqEditors .
 
 // GetCustomer Get a customer
 //
-// Returns one customer. Requires `customers:read`.
+// Returns one customer. Requires `customers:read`. Its `version` is sent as the `ETag` header
+// (`"<version>"`); send it back as `If-Match` to change only that version.
 //
 // Corresponds with GET /v1/customers/{id} (the `GetCustomer` operationId).
 func (c *Client) GetCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3830,19 +4475,20 @@ func (c *Client) GetCustomer(ctx context.Context, id CustomerId, reqEditors ...R
 
 // UpdateCustomerWithBody Update a customer
 //
-// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object, and
-// `groupIds`, when present, replaces the group membership (an unknown group id is
-// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-// earlier token of the customer.
-// An email or `externalId` that belongs to another customer is a CONFLICT.
+// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-func (c *Client) UpdateCustomerWithBody(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateCustomerWithBody(ctx context.Context, id CustomerId, params *UpdateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3855,19 +4501,20 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, id CustomerId, cont
 
 // UpdateCustomer Update a customer
 //
-// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object, and
-// `groupIds`, when present, replaces the group membership (an unknown group id is
-// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-// earlier token of the customer.
-// An email or `externalId` that belongs to another customer is a CONFLICT.
+// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-func (c *Client) UpdateCustomer(ctx context.Context, id CustomerId, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerRequest(c.Server, id, body)
+func (c *Client) UpdateCustomer(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3880,19 +4527,61 @@ func (c *Client) UpdateCustomer(ctx context.Context, id CustomerId, body UpdateC
 
 // UpdateCustomerWithApplicationMergePatchPlusJSONBody Update a customer
 //
-// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object, and
-// `groupIds`, when present, replaces the group membership (an unknown group id is
-// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-// earlier token of the customer.
-// An email or `externalId` that belongs to another customer is a CONFLICT.
+// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-func (c *Client) UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateCustomerRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
+func (c *Client) UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCustomerRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseCustomer Erase a customer's personal data
+//
+// Erases a customer's personal data, as `eraseMe` does: deletes the addresses, company
+// memberships and tokens, blanks every personal field, sets `email` to
+// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+// trail. Every token of the customer stops working at once. While the customer owns a
+// company this is a CONFLICT, until ownership moves. Erasing an erased customer changes
+// nothing. Takes no body. Requires `customers:delete`.
+//
+// Corresponds with POST /v1/customers/{id}/erase (the `EraseCustomer` operationId).
+func (c *Client) EraseCustomer(ctx context.Context, id CustomerId, params *EraseCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseCustomerRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportCustomer Export a customer's data
+//
+// Returns one JSON document with everything Clientele holds about a customer, as `exportMe`
+// does: the profile, the address book, the customer groups and the audit events about the
+// customer (secrets redacted). Requires `customers:delete`.
+//
+// Corresponds with GET /v1/customers/{id}/export (the `ExportCustomer` operationId).
+func (c *Client) ExportCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportCustomerRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3914,8 +4603,8 @@ func (c *Client) UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx context
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-func (c *Client) LockCustomerWithBody(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLockCustomerRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) LockCustomerWithBody(ctx context.Context, id CustomerId, params *LockCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLockCustomerRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3937,8 +4626,8 @@ func (c *Client) LockCustomerWithBody(ctx context.Context, id CustomerId, conten
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-func (c *Client) LockCustomer(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLockCustomerRequest(c.Server, id, body)
+func (c *Client) LockCustomer(ctx context.Context, id CustomerId, params *LockCustomerParams, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLockCustomerRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3956,8 +4645,8 @@ func (c *Client) LockCustomer(ctx context.Context, id CustomerId, body LockCusto
 // `customers:lock`.
 //
 // Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
-func (c *Client) UnlockCustomer(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUnlockCustomerRequest(c.Server, id)
+func (c *Client) UnlockCustomer(ctx context.Context, id CustomerId, params *UnlockCustomerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlockCustomerRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3970,7 +4659,8 @@ func (c *Client) UnlockCustomer(ctx context.Context, id CustomerId, reqEditors .
 
 // GetMe Get my account
 //
-// Returns the customer the access token belongs to.
+// Returns the customer the access token belongs to. Its `version` is sent as the `ETag` header
+// (`"<version>"`); send it back as `If-Match` to change only that version.
 //
 // Corresponds with GET /v1/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3989,16 +4679,18 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false and invalidates every earlier access and refresh token
-// of the customer. An email that belongs to another customer is a CONFLICT.
+// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+// and invalidates every earlier access and refresh token of the customer. An email that
+// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+// changes nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMeRequestWithBody(c.Server, contentType, body)
+func (c *Client) UpdateMeWithBody(ctx context.Context, params *UpdateMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4013,16 +4705,18 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false and invalidates every earlier access and refresh token
-// of the customer. An email that belongs to another customer is a CONFLICT.
+// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+// and invalidates every earlier access and refresh token of the customer. An email that
+// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+// changes nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMeRequest(c.Server, body)
+func (c *Client) UpdateMe(ctx context.Context, params *UpdateMeParams, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4037,16 +4731,18 @@ func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, req
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false and invalidates every earlier access and refresh token
-// of the customer. An email that belongs to another customer is a CONFLICT.
+// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+// and invalidates every earlier access and refresh token of the customer. An email that
+// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+// changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-func (c *Client) UpdateMeWithApplicationMergePatchPlusJSONBody(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMeRequestWithApplicationMergePatchPlusJSONBody(c.Server, body)
+func (c *Client) UpdateMeWithApplicationMergePatchPlusJSONBody(ctx context.Context, params *UpdateMeParams, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequestWithApplicationMergePatchPlusJSONBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4084,8 +4780,8 @@ func (c *Client) ListMyAddresses(ctx context.Context, reqEditors ...RequestEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-func (c *Client) CreateMyAddressWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateMyAddressRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateMyAddressWithBody(ctx context.Context, params *CreateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMyAddressRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4106,8 +4802,8 @@ func (c *Client) CreateMyAddressWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-func (c *Client) CreateMyAddress(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateMyAddressRequest(c.Server, body)
+func (c *Client) CreateMyAddress(ctx context.Context, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMyAddressRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4121,11 +4817,13 @@ func (c *Client) CreateMyAddress(ctx context.Context, body CreateMyAddressJSONRe
 // DeleteMyAddress Delete one of my addresses
 //
 // Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
-// default empty. Another customer's address is NOT_FOUND.
+// default empty. Another customer's address is NOT_FOUND. With `If-Match` (the address's
+// `version` as `"<version>"`) the address is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
-func (c *Client) DeleteMyAddress(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteMyAddressRequest(c.Server, id)
+func (c *Client) DeleteMyAddress(ctx context.Context, id AddressId, params *DeleteMyAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyAddressRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4141,15 +4839,17 @@ func (c *Client) DeleteMyAddress(ctx context.Context, id AddressId, reqEditors .
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. `isDefaultBilling: true` makes the address the default billing address and clears
-// the previous one; `false` leaves the customer without a default billing address if this
-// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-// customer's address is NOT_FOUND.
+// the previous one; `false` leaves the customer without a default billing address if this one
+// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-func (c *Client) UpdateMyAddressWithBody(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMyAddressRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateMyAddressWithBody(ctx context.Context, id AddressId, params *UpdateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyAddressRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4165,15 +4865,17 @@ func (c *Client) UpdateMyAddressWithBody(ctx context.Context, id AddressId, cont
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. `isDefaultBilling: true` makes the address the default billing address and clears
-// the previous one; `false` leaves the customer without a default billing address if this
-// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-// customer's address is NOT_FOUND.
+// the previous one; `false` leaves the customer without a default billing address if this one
+// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-func (c *Client) UpdateMyAddress(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMyAddressRequest(c.Server, id, body)
+func (c *Client) UpdateMyAddress(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyAddressRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4189,15 +4891,17 @@ func (c *Client) UpdateMyAddress(ctx context.Context, id AddressId, body UpdateM
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. `isDefaultBilling: true` makes the address the default billing address and clears
-// the previous one; `false` leaves the customer without a default billing address if this
-// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-// customer's address is NOT_FOUND.
+// the previous one; `false` leaves the customer without a default billing address if this one
+// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-func (c *Client) UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, body)
+func (c *Client) UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4217,8 +4921,76 @@ func (c *Client) UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx contex
 // everywhere) revokes it too. The token is stored hashed and shown only in this answer.
 //
 // Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
-func (c *Client) RegenerateCustomerToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRegenerateCustomerTokenRequest(c.Server)
+func (c *Client) RegenerateCustomerToken(ctx context.Context, params *RegenerateCustomerTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegenerateCustomerTokenRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseMeWithBody Erase my personal data
+//
+// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+// trail. Every access, refresh and API token of the customer stops working at once, this one
+// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+func (c *Client) EraseMeWithBody(ctx context.Context, params *EraseMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseMeRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseMe Erase my personal data
+//
+// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+// trail. Every access, refresh and API token of the customer stops working at once, this one
+// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+func (c *Client) EraseMe(ctx context.Context, params *EraseMeParams, body EraseMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseMeRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportMe Export my data
+//
+// Returns one JSON document with everything Clientele holds about the signed-in customer:
+// the profile, the address book, the customer groups and the audit events about the customer
+// (secrets redacted). Company memberships join the document when companies exist. Never
+// includes the password hash, token hashes or the security stamp.
+//
+// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+func (c *Client) ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMeRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -4240,8 +5012,8 @@ func (c *Client) RegenerateCustomerToken(ctx context.Context, reqEditors ...Requ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangeMyPasswordRequestWithBody(c.Server, contentType, body)
+func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, params *ChangeMyPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMyPasswordRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4263,8 +5035,8 @@ func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-func (c *Client) ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangeMyPasswordRequest(c.Server, body)
+func (c *Client) ChangeMyPassword(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMyPasswordRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4338,8 +5110,8 @@ func (c *Client) ListRoles(ctx context.Context, params *ListRolesParams, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/roles (the `CreateRole` operationId).
-func (c *Client) CreateRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateRoleRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateRoleWithBody(ctx context.Context, params *CreateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRoleRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4359,8 +5131,8 @@ func (c *Client) CreateRoleWithBody(ctx context.Context, contentType string, bod
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/roles (the `CreateRole` operationId).
-func (c *Client) CreateRole(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateRoleRequest(c.Server, body)
+func (c *Client) CreateRole(ctx context.Context, params *CreateRoleParams, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRoleRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4374,11 +5146,13 @@ func (c *Client) CreateRole(ctx context.Context, body CreateRoleJSONRequestBody,
 // DeleteRole Delete a role
 //
 // Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
-// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+// role, cannot be deleted (CONFLICT). Requires `roles:write`. With `If-Match` (the role's
+// `ETag` from `getRole`) the role is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
-func (c *Client) DeleteRole(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteRoleRequest(c.Server, id)
+func (c *Client) DeleteRole(ctx context.Context, id RoleId, params *DeleteRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteRoleRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4644,18 +5418,18 @@ func NewListAdminsRequest(server string, params *ListAdminsParams) (*http.Reques
 }
 
 // NewCreateAdminRequest calls the generic CreateAdmin builder with application/json body
-func NewCreateAdminRequest(server string, body CreateAdminJSONRequestBody) (*http.Request, error) {
+func NewCreateAdminRequest(server string, params *CreateAdminParams, body CreateAdminJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateAdminRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateAdminRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateAdminRequestWithBody constructs an http.Request for the CreateAdmin method, with any body, and a specified content type
-func NewCreateAdminRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateAdminRequestWithBody(server string, params *CreateAdminParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4680,11 +5454,26 @@ func NewCreateAdminRequestWithBody(server string, contentType string, body io.Re
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteAdminRequest constructs an http.Request for the DeleteAdmin method
-func NewDeleteAdminRequest(server string, id AdminId) (*http.Request, error) {
+func NewDeleteAdminRequest(server string, id AdminId, params *DeleteAdminParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4712,6 +5501,21 @@ func NewDeleteAdminRequest(server string, id AdminId) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -4752,29 +5556,29 @@ func NewGetAdminRequest(server string, id AdminId) (*http.Request, error) {
 }
 
 // NewUpdateAdminRequest calls the generic UpdateAdmin builder with application/json body
-func NewUpdateAdminRequest(server string, id AdminId, body UpdateAdminJSONRequestBody) (*http.Request, error) {
+func NewUpdateAdminRequest(server string, id AdminId, params *UpdateAdminParams, body UpdateAdminJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateAdminRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateAdminRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateAdmin builder with application/merge-patch+json body
-func NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody(server string, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateAdminRequestWithApplicationMergePatchPlusJSONBody(server string, id AdminId, params *UpdateAdminParams, body UpdateAdminApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateAdminRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+	return NewUpdateAdminRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateAdminRequestWithBody constructs an http.Request for the UpdateAdmin method, with any body, and a specified content type
-func NewUpdateAdminRequestWithBody(server string, id AdminId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateAdminRequestWithBody(server string, id AdminId, params *UpdateAdminParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4806,22 +5610,175 @@ func NewUpdateAdminRequestWithBody(server string, id AdminId, contentType string
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListAuditEventsRequest constructs an http.Request for the ListAuditEvents method
+func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/audit-events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ActorId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "actorId", *params.ActorId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "targetId", *params.TargetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "action", *params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
 	return req, nil
 }
 
 // NewRevokeAdminTokenRequest calls the generic RevokeAdminToken builder with application/json body
-func NewRevokeAdminTokenRequest(server string, body RevokeAdminTokenJSONRequestBody) (*http.Request, error) {
+func NewRevokeAdminTokenRequest(server string, params *RevokeAdminTokenParams, body RevokeAdminTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRevokeAdminTokenRequestWithBody(server, "application/json", bodyReader)
+	return NewRevokeAdminTokenRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRevokeAdminTokenRequestWithBody constructs an http.Request for the RevokeAdminToken method, with any body, and a specified content type
-func NewRevokeAdminTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRevokeAdminTokenRequestWithBody(server string, params *RevokeAdminTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4846,22 +5803,37 @@ func NewRevokeAdminTokenRequestWithBody(server string, contentType string, body 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGenerateAdminTokenRequest calls the generic GenerateAdminToken builder with application/json body
-func NewGenerateAdminTokenRequest(server string, body GenerateAdminTokenJSONRequestBody) (*http.Request, error) {
+func NewGenerateAdminTokenRequest(server string, params *GenerateAdminTokenParams, body GenerateAdminTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewGenerateAdminTokenRequestWithBody(server, "application/json", bodyReader)
+	return NewGenerateAdminTokenRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewGenerateAdminTokenRequestWithBody constructs an http.Request for the GenerateAdminToken method, with any body, and a specified content type
-func NewGenerateAdminTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewGenerateAdminTokenRequestWithBody(server string, params *GenerateAdminTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4886,22 +5858,37 @@ func NewGenerateAdminTokenRequestWithBody(server string, contentType string, bod
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRevokeCustomerTokenRequest calls the generic RevokeCustomerToken builder with application/json body
-func NewRevokeCustomerTokenRequest(server string, body RevokeCustomerTokenJSONRequestBody) (*http.Request, error) {
+func NewRevokeCustomerTokenRequest(server string, params *RevokeCustomerTokenParams, body RevokeCustomerTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRevokeCustomerTokenRequestWithBody(server, "application/json", bodyReader)
+	return NewRevokeCustomerTokenRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRevokeCustomerTokenRequestWithBody constructs an http.Request for the RevokeCustomerToken method, with any body, and a specified content type
-func NewRevokeCustomerTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRevokeCustomerTokenRequestWithBody(server string, params *RevokeCustomerTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4926,22 +5913,37 @@ func NewRevokeCustomerTokenRequestWithBody(server string, contentType string, bo
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGenerateCustomerTokenRequest calls the generic GenerateCustomerToken builder with application/json body
-func NewGenerateCustomerTokenRequest(server string, body GenerateCustomerTokenJSONRequestBody) (*http.Request, error) {
+func NewGenerateCustomerTokenRequest(server string, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewGenerateCustomerTokenRequestWithBody(server, "application/json", bodyReader)
+	return NewGenerateCustomerTokenRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewGenerateCustomerTokenRequestWithBody constructs an http.Request for the GenerateCustomerToken method, with any body, and a specified content type
-func NewGenerateCustomerTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewGenerateCustomerTokenRequestWithBody(server string, params *GenerateCustomerTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4966,22 +5968,37 @@ func NewGenerateCustomerTokenRequestWithBody(server string, contentType string, 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
-func NewAcceptInvitationRequest(server string, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
+func NewAcceptInvitationRequest(server string, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAcceptInvitationRequestWithBody(server, "application/json", bodyReader)
+	return NewAcceptInvitationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewAcceptInvitationRequestWithBody constructs an http.Request for the AcceptInvitation method, with any body, and a specified content type
-func NewAcceptInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewAcceptInvitationRequestWithBody(server string, params *AcceptInvitationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5006,22 +6023,37 @@ func NewAcceptInvitationRequestWithBody(server string, contentType string, body 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRequestPasswordResetRequest calls the generic RequestPasswordReset builder with application/json body
-func NewRequestPasswordResetRequest(server string, body RequestPasswordResetJSONRequestBody) (*http.Request, error) {
+func NewRequestPasswordResetRequest(server string, params *RequestPasswordResetParams, body RequestPasswordResetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRequestPasswordResetRequestWithBody(server, "application/json", bodyReader)
+	return NewRequestPasswordResetRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRequestPasswordResetRequestWithBody constructs an http.Request for the RequestPasswordReset method, with any body, and a specified content type
-func NewRequestPasswordResetRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRequestPasswordResetRequestWithBody(server string, params *RequestPasswordResetParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5046,22 +6078,37 @@ func NewRequestPasswordResetRequestWithBody(server string, contentType string, b
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewResetPasswordRequest calls the generic ResetPassword builder with application/json body
-func NewResetPasswordRequest(server string, body ResetPasswordJSONRequestBody) (*http.Request, error) {
+func NewResetPasswordRequest(server string, params *ResetPasswordParams, body ResetPasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewResetPasswordRequestWithBody(server, "application/json", bodyReader)
+	return NewResetPasswordRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewResetPasswordRequestWithBody constructs an http.Request for the ResetPassword method, with any body, and a specified content type
-func NewResetPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewResetPasswordRequestWithBody(server string, params *ResetPasswordParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5086,22 +6133,37 @@ func NewResetPasswordRequestWithBody(server string, contentType string, body io.
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRefreshTokenRequest calls the generic RefreshToken builder with application/json body
-func NewRefreshTokenRequest(server string, body RefreshTokenJSONRequestBody) (*http.Request, error) {
+func NewRefreshTokenRequest(server string, params *RefreshTokenParams, body RefreshTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRefreshTokenRequestWithBody(server, "application/json", bodyReader)
+	return NewRefreshTokenRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRefreshTokenRequestWithBody constructs an http.Request for the RefreshToken method, with any body, and a specified content type
-func NewRefreshTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRefreshTokenRequestWithBody(server string, params *RefreshTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5126,22 +6188,37 @@ func NewRefreshTokenRequestWithBody(server string, contentType string, body io.R
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRegisterCustomerRequest calls the generic RegisterCustomer builder with application/json body
-func NewRegisterCustomerRequest(server string, body RegisterCustomerJSONRequestBody) (*http.Request, error) {
+func NewRegisterCustomerRequest(server string, params *RegisterCustomerParams, body RegisterCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRegisterCustomerRequestWithBody(server, "application/json", bodyReader)
+	return NewRegisterCustomerRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRegisterCustomerRequestWithBody constructs an http.Request for the RegisterCustomer method, with any body, and a specified content type
-func NewRegisterCustomerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRegisterCustomerRequestWithBody(server string, params *RegisterCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5166,22 +6243,37 @@ func NewRegisterCustomerRequestWithBody(server string, contentType string, body 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewVerifyEmailRequest calls the generic VerifyEmail builder with application/json body
-func NewVerifyEmailRequest(server string, body VerifyEmailJSONRequestBody) (*http.Request, error) {
+func NewVerifyEmailRequest(server string, params *VerifyEmailParams, body VerifyEmailJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewVerifyEmailRequestWithBody(server, "application/json", bodyReader)
+	return NewVerifyEmailRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewVerifyEmailRequestWithBody constructs an http.Request for the VerifyEmail method, with any body, and a specified content type
-func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewVerifyEmailRequestWithBody(server string, params *VerifyEmailParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5206,22 +6298,37 @@ func NewVerifyEmailRequestWithBody(server string, contentType string, body io.Re
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewSendVerifyEmailRequest calls the generic SendVerifyEmail builder with application/json body
-func NewSendVerifyEmailRequest(server string, body SendVerifyEmailJSONRequestBody) (*http.Request, error) {
+func NewSendVerifyEmailRequest(server string, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSendVerifyEmailRequestWithBody(server, "application/json", bodyReader)
+	return NewSendVerifyEmailRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewSendVerifyEmailRequestWithBody constructs an http.Request for the SendVerifyEmail method, with any body, and a specified content type
-func NewSendVerifyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewSendVerifyEmailRequestWithBody(server string, params *SendVerifyEmailParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5245,6 +6352,21 @@ func NewSendVerifyEmailRequestWithBody(server string, contentType string, body i
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5389,18 +6511,18 @@ func NewListCustomerGroupsRequest(server string, params *ListCustomerGroupsParam
 }
 
 // NewCreateCustomerGroupRequest calls the generic CreateCustomerGroup builder with application/json body
-func NewCreateCustomerGroupRequest(server string, body CreateCustomerGroupJSONRequestBody) (*http.Request, error) {
+func NewCreateCustomerGroupRequest(server string, params *CreateCustomerGroupParams, body CreateCustomerGroupJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateCustomerGroupRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateCustomerGroupRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateCustomerGroupRequestWithBody constructs an http.Request for the CreateCustomerGroup method, with any body, and a specified content type
-func NewCreateCustomerGroupRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateCustomerGroupRequestWithBody(server string, params *CreateCustomerGroupParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5425,11 +6547,26 @@ func NewCreateCustomerGroupRequestWithBody(server string, contentType string, bo
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteCustomerGroupRequest constructs an http.Request for the DeleteCustomerGroup method
-func NewDeleteCustomerGroupRequest(server string, id CustomerGroupId) (*http.Request, error) {
+func NewDeleteCustomerGroupRequest(server string, id CustomerGroupId, params *DeleteCustomerGroupParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5457,6 +6594,21 @@ func NewDeleteCustomerGroupRequest(server string, id CustomerGroupId) (*http.Req
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -5497,29 +6649,29 @@ func NewGetCustomerGroupRequest(server string, id CustomerGroupId) (*http.Reques
 }
 
 // NewUpdateCustomerGroupRequest calls the generic UpdateCustomerGroup builder with application/json body
-func NewUpdateCustomerGroupRequest(server string, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomerGroupRequest(server string, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerGroupRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateCustomerGroupRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCustomerGroup builder with application/merge-patch+json body
-func NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody(server string, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomerGroupRequestWithApplicationMergePatchPlusJSONBody(server string, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerGroupRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+	return NewUpdateCustomerGroupRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateCustomerGroupRequestWithBody constructs an http.Request for the UpdateCustomerGroup method, with any body, and a specified content type
-func NewUpdateCustomerGroupRequestWithBody(server string, id CustomerGroupId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateCustomerGroupRequestWithBody(server string, id CustomerGroupId, params *UpdateCustomerGroupParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5550,6 +6702,21 @@ func NewUpdateCustomerGroupRequestWithBody(server string, id CustomerGroupId, co
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5717,18 +6884,18 @@ func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.
 }
 
 // NewCreateCustomerRequest calls the generic CreateCustomer builder with application/json body
-func NewCreateCustomerRequest(server string, body CreateCustomerJSONRequestBody) (*http.Request, error) {
+func NewCreateCustomerRequest(server string, params *CreateCustomerParams, body CreateCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateCustomerRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateCustomerRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateCustomerRequestWithBody constructs an http.Request for the CreateCustomer method, with any body, and a specified content type
-func NewCreateCustomerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateCustomerRequestWithBody(server string, params *CreateCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5753,22 +6920,37 @@ func NewCreateCustomerRequestWithBody(server string, contentType string, body io
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteCustomersRequest calls the generic DeleteCustomers builder with application/json body
-func NewDeleteCustomersRequest(server string, body DeleteCustomersJSONRequestBody) (*http.Request, error) {
+func NewDeleteCustomersRequest(server string, params *DeleteCustomersParams, body DeleteCustomersJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDeleteCustomersRequestWithBody(server, "application/json", bodyReader)
+	return NewDeleteCustomersRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewDeleteCustomersRequestWithBody constructs an http.Request for the DeleteCustomers method, with any body, and a specified content type
-func NewDeleteCustomersRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewDeleteCustomersRequestWithBody(server string, params *DeleteCustomersParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5792,6 +6974,21 @@ func NewDeleteCustomersRequestWithBody(server string, contentType string, body i
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5831,18 +7028,18 @@ func NewListCustomerAddressesRequest(server string, customerId CustomerIdInPath)
 }
 
 // NewCreateCustomerAddressRequest calls the generic CreateCustomerAddress builder with application/json body
-func NewCreateCustomerAddressRequest(server string, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody) (*http.Request, error) {
+func NewCreateCustomerAddressRequest(server string, customerId CustomerIdInPath, params *CreateCustomerAddressParams, body CreateCustomerAddressJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateCustomerAddressRequestWithBody(server, customerId, "application/json", bodyReader)
+	return NewCreateCustomerAddressRequestWithBody(server, customerId, params, "application/json", bodyReader)
 }
 
 // NewCreateCustomerAddressRequestWithBody constructs an http.Request for the CreateCustomerAddress method, with any body, and a specified content type
-func NewCreateCustomerAddressRequestWithBody(server string, customerId CustomerIdInPath, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateCustomerAddressRequestWithBody(server string, customerId CustomerIdInPath, params *CreateCustomerAddressParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5874,22 +7071,37 @@ func NewCreateCustomerAddressRequestWithBody(server string, customerId CustomerI
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewReplaceCustomerAddressesRequest calls the generic ReplaceCustomerAddresses builder with application/json body
-func NewReplaceCustomerAddressesRequest(server string, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody) (*http.Request, error) {
+func NewReplaceCustomerAddressesRequest(server string, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, body ReplaceCustomerAddressesJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewReplaceCustomerAddressesRequestWithBody(server, customerId, "application/json", bodyReader)
+	return NewReplaceCustomerAddressesRequestWithBody(server, customerId, params, "application/json", bodyReader)
 }
 
 // NewReplaceCustomerAddressesRequestWithBody constructs an http.Request for the ReplaceCustomerAddresses method, with any body, and a specified content type
-func NewReplaceCustomerAddressesRequestWithBody(server string, customerId CustomerIdInPath, contentType string, body io.Reader) (*http.Request, error) {
+func NewReplaceCustomerAddressesRequestWithBody(server string, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5921,11 +7133,26 @@ func NewReplaceCustomerAddressesRequestWithBody(server string, customerId Custom
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteCustomerAddressRequest constructs an http.Request for the DeleteCustomerAddress method
-func NewDeleteCustomerAddressRequest(server string, customerId CustomerIdInPath, id AddressId) (*http.Request, error) {
+func NewDeleteCustomerAddressRequest(server string, customerId CustomerIdInPath, id AddressId, params *DeleteCustomerAddressParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5962,33 +7189,48 @@ func NewDeleteCustomerAddressRequest(server string, customerId CustomerIdInPath,
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateCustomerAddressRequest calls the generic UpdateCustomerAddress builder with application/json body
-func NewUpdateCustomerAddressRequest(server string, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomerAddressRequest(server string, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerAddressRequestWithBody(server, customerId, id, "application/json", bodyReader)
+	return NewUpdateCustomerAddressRequestWithBody(server, customerId, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCustomerAddress builder with application/merge-patch+json body
-func NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody(server string, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomerAddressRequestWithApplicationMergePatchPlusJSONBody(server string, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerAddressRequestWithBody(server, customerId, id, "application/merge-patch+json", bodyReader)
+	return NewUpdateCustomerAddressRequestWithBody(server, customerId, id, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateCustomerAddressRequestWithBody constructs an http.Request for the UpdateCustomerAddress method, with any body, and a specified content type
-func NewUpdateCustomerAddressRequestWithBody(server string, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateCustomerAddressRequestWithBody(server string, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6027,11 +7269,26 @@ func NewUpdateCustomerAddressRequestWithBody(server string, customerId CustomerI
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteCustomerRequest constructs an http.Request for the DeleteCustomer method
-func NewDeleteCustomerRequest(server string, id CustomerId) (*http.Request, error) {
+func NewDeleteCustomerRequest(server string, id CustomerId, params *DeleteCustomerParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6059,6 +7316,21 @@ func NewDeleteCustomerRequest(server string, id CustomerId) (*http.Request, erro
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -6099,29 +7371,29 @@ func NewGetCustomerRequest(server string, id CustomerId) (*http.Request, error) 
 }
 
 // NewUpdateCustomerRequest calls the generic UpdateCustomer builder with application/json body
-func NewUpdateCustomerRequest(server string, id CustomerId, body UpdateCustomerJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomerRequest(server string, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateCustomerRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateCustomerRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCustomer builder with application/merge-patch+json body
-func NewUpdateCustomerRequestWithApplicationMergePatchPlusJSONBody(server string, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateCustomerRequestWithApplicationMergePatchPlusJSONBody(server string, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateCustomerRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+	return NewUpdateCustomerRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateCustomerRequestWithBody constructs an http.Request for the UpdateCustomer method, with any body, and a specified content type
-func NewUpdateCustomerRequestWithBody(server string, id CustomerId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateCustomerRequestWithBody(server string, id CustomerId, params *UpdateCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6153,22 +7425,120 @@ func NewUpdateCustomerRequestWithBody(server string, id CustomerId, contentType 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewEraseCustomerRequest constructs an http.Request for the EraseCustomer method
+func NewEraseCustomerRequest(server string, id CustomerId, params *EraseCustomerParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/erase", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewExportCustomerRequest constructs an http.Request for the ExportCustomer method
+func NewExportCustomerRequest(server string, id CustomerId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
 	return req, nil
 }
 
 // NewLockCustomerRequest calls the generic LockCustomer builder with application/json body
-func NewLockCustomerRequest(server string, id CustomerId, body LockCustomerJSONRequestBody) (*http.Request, error) {
+func NewLockCustomerRequest(server string, id CustomerId, params *LockCustomerParams, body LockCustomerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLockCustomerRequestWithBody(server, id, "application/json", bodyReader)
+	return NewLockCustomerRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewLockCustomerRequestWithBody constructs an http.Request for the LockCustomer method, with any body, and a specified content type
-func NewLockCustomerRequestWithBody(server string, id CustomerId, contentType string, body io.Reader) (*http.Request, error) {
+func NewLockCustomerRequestWithBody(server string, id CustomerId, params *LockCustomerParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6200,11 +7570,26 @@ func NewLockCustomerRequestWithBody(server string, id CustomerId, contentType st
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUnlockCustomerRequest constructs an http.Request for the UnlockCustomer method
-func NewUnlockCustomerRequest(server string, id CustomerId) (*http.Request, error) {
+func NewUnlockCustomerRequest(server string, id CustomerId, params *UnlockCustomerParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6232,6 +7617,21 @@ func NewUnlockCustomerRequest(server string, id CustomerId) (*http.Request, erro
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -6265,29 +7665,29 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 }
 
 // NewUpdateMeRequest calls the generic UpdateMe builder with application/json body
-func NewUpdateMeRequest(server string, body UpdateMeJSONRequestBody) (*http.Request, error) {
+func NewUpdateMeRequest(server string, params *UpdateMeParams, body UpdateMeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateMeRequestWithBody(server, "application/json", bodyReader)
+	return NewUpdateMeRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewUpdateMeRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMe builder with application/merge-patch+json body
-func NewUpdateMeRequestWithApplicationMergePatchPlusJSONBody(server string, body UpdateMeApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateMeRequestWithApplicationMergePatchPlusJSONBody(server string, params *UpdateMeParams, body UpdateMeApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateMeRequestWithBody(server, "application/merge-patch+json", bodyReader)
+	return NewUpdateMeRequestWithBody(server, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateMeRequestWithBody constructs an http.Request for the UpdateMe method, with any body, and a specified content type
-func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateMeRequestWithBody(server string, params *UpdateMeParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6311,6 +7711,21 @@ func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6343,18 +7758,18 @@ func NewListMyAddressesRequest(server string) (*http.Request, error) {
 }
 
 // NewCreateMyAddressRequest calls the generic CreateMyAddress builder with application/json body
-func NewCreateMyAddressRequest(server string, body CreateMyAddressJSONRequestBody) (*http.Request, error) {
+func NewCreateMyAddressRequest(server string, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateMyAddressRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateMyAddressRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateMyAddressRequestWithBody constructs an http.Request for the CreateMyAddress method, with any body, and a specified content type
-func NewCreateMyAddressRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateMyAddressRequestWithBody(server string, params *CreateMyAddressParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6379,11 +7794,26 @@ func NewCreateMyAddressRequestWithBody(server string, contentType string, body i
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteMyAddressRequest constructs an http.Request for the DeleteMyAddress method
-func NewDeleteMyAddressRequest(server string, id AddressId) (*http.Request, error) {
+func NewDeleteMyAddressRequest(server string, id AddressId, params *DeleteMyAddressParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6413,33 +7843,48 @@ func NewDeleteMyAddressRequest(server string, id AddressId) (*http.Request, erro
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateMyAddressRequest calls the generic UpdateMyAddress builder with application/json body
-func NewUpdateMyAddressRequest(server string, id AddressId, body UpdateMyAddressJSONRequestBody) (*http.Request, error) {
+func NewUpdateMyAddressRequest(server string, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateMyAddressRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateMyAddressRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMyAddress builder with application/merge-patch+json body
-func NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody(server string, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateMyAddressRequestWithApplicationMergePatchPlusJSONBody(server string, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateMyAddressRequestWithBody(server, id, "application/merge-patch+json", bodyReader)
+	return NewUpdateMyAddressRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateMyAddressRequestWithBody constructs an http.Request for the UpdateMyAddress method, with any body, and a specified content type
-func NewUpdateMyAddressRequestWithBody(server string, id AddressId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateMyAddressRequestWithBody(server string, id AddressId, params *UpdateMyAddressParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6471,11 +7916,26 @@ func NewUpdateMyAddressRequestWithBody(server string, id AddressId, contentType 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRegenerateCustomerTokenRequest constructs an http.Request for the RegenerateCustomerToken method
-func NewRegenerateCustomerTokenRequest(server string) (*http.Request, error) {
+func NewRegenerateCustomerTokenRequest(server string, params *RegenerateCustomerTokenParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6498,22 +7958,119 @@ func NewRegenerateCustomerTokenRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
-// NewChangeMyPasswordRequest calls the generic ChangeMyPassword builder with application/json body
-func NewChangeMyPasswordRequest(server string, body ChangeMyPasswordJSONRequestBody) (*http.Request, error) {
+// NewEraseMeRequest calls the generic EraseMe builder with application/json body
+func NewEraseMeRequest(server string, params *EraseMeParams, body EraseMeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewChangeMyPasswordRequestWithBody(server, "application/json", bodyReader)
+	return NewEraseMeRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewEraseMeRequestWithBody constructs an http.Request for the EraseMe method, with any body, and a specified content type
+func NewEraseMeRequestWithBody(server string, params *EraseMeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/erase")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewExportMeRequest constructs an http.Request for the ExportMe method
+func NewExportMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewChangeMyPasswordRequest calls the generic ChangeMyPassword builder with application/json body
+func NewChangeMyPasswordRequest(server string, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeMyPasswordRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewChangeMyPasswordRequestWithBody constructs an http.Request for the ChangeMyPassword method, with any body, and a specified content type
-func NewChangeMyPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewChangeMyPasswordRequestWithBody(server string, params *ChangeMyPasswordParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6537,6 +8094,21 @@ func NewChangeMyPasswordRequestWithBody(server string, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6749,18 +8321,18 @@ func NewListRolesRequest(server string, params *ListRolesParams) (*http.Request,
 }
 
 // NewCreateRoleRequest calls the generic CreateRole builder with application/json body
-func NewCreateRoleRequest(server string, body CreateRoleJSONRequestBody) (*http.Request, error) {
+func NewCreateRoleRequest(server string, params *CreateRoleParams, body CreateRoleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateRoleRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateRoleRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateRoleRequestWithBody constructs an http.Request for the CreateRole method, with any body, and a specified content type
-func NewCreateRoleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateRoleRequestWithBody(server string, params *CreateRoleParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6785,11 +8357,26 @@ func NewCreateRoleRequestWithBody(server string, contentType string, body io.Rea
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteRoleRequest constructs an http.Request for the DeleteRole method
-func NewDeleteRoleRequest(server string, id RoleId) (*http.Request, error) {
+func NewDeleteRoleRequest(server string, id RoleId, params *DeleteRoleParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6817,6 +8404,21 @@ func NewDeleteRoleRequest(server string, id RoleId) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -6993,7 +8595,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetCurrentAdminWithResponse Get the signed-in admin
 	//
-	// Returns the admin the access token belongs to, with its roles and effective permissions. Needs no permission.
+	// Returns the admin the access token belongs to, with its roles and effective permissions.
+	// Needs no permission. Its `version` is sent as the `ETag` header (`"<version>"`); send it
+	// back as `If-Match` to change only that version.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7021,7 +8625,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-	CreateAdminWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error)
+	CreateAdminWithBodyWithResponse(ctx context.Context, params *CreateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error)
 
 	// CreateAdminWithResponse Create an admin
 	//
@@ -7034,17 +8638,19 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-	CreateAdminWithResponse(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error)
+	CreateAdminWithResponse(ctx context.Context, params *CreateAdminParams, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error)
 
 	// DeleteAdminWithResponse Delete an admin
 	//
-	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
-	// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
+	// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+	// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
-	DeleteAdminWithResponse(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*DeleteAdminResponse, error)
+	DeleteAdminWithResponse(ctx context.Context, id AdminId, params *DeleteAdminParams, reqEditors ...RequestEditorFn) (*DeleteAdminResponse, error)
 
 	// GetAdminWithResponse Get an admin
 	//
@@ -7058,51 +8664,70 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithBodyWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-	// `password` must satisfy the password policy. Changing the password or the email, or
-	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-	// be deactivated or lose the role. Requires `admins:write`.
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+	// satisfy the password policy. Changing the password or the email, or setting `status` to
+	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-	UpdateAdminWithBodyWithResponse(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
+	UpdateAdminWithBodyWithResponse(ctx context.Context, id AdminId, params *UpdateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
 
 	// UpdateAdminWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-	// `password` must satisfy the password policy. Changing the password or the email, or
-	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-	// be deactivated or lose the role. Requires `admins:write`.
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+	// satisfy the password policy. Changing the password or the email, or setting `status` to
+	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-	UpdateAdminWithResponse(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
+	UpdateAdminWithResponse(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
 
 	// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-	// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-	// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-	// `password` must satisfy the password policy. Changing the password or the email, or
-	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-	// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-	// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-	// be deactivated or lose the role. Requires `admins:write`.
+	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+	// satisfy the password policy. Changing the password or the email, or setting `status` to
+	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-	UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
+	UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error)
+
+	// ListAuditEventsWithResponse List audit events
+	//
+	// Lists the audit trail, newest first, with keyset pagination. Every mutation writes one
+	// event in the same transaction as the change, and so does every failed sign-in; `changes`
+	// holds the changed fields with secrets redacted. Events outlive what they are about (a
+	// deleted customer's events keep its id). Requires `audit:read`. A `cursor` that does not
+	// decode is a BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
+	ListAuditEventsWithResponse(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*ListAuditEventsResponse, error)
 
 	// RevokeAdminTokenWithBodyWithResponse Sign out an admin
 	//
@@ -7114,7 +8739,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-	RevokeAdminTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error)
+	RevokeAdminTokenWithBodyWithResponse(ctx context.Context, params *RevokeAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error)
 
 	// RevokeAdminTokenWithResponse Sign out an admin
 	//
@@ -7126,7 +8751,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-	RevokeAdminTokenWithResponse(ctx context.Context, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error)
+	RevokeAdminTokenWithResponse(ctx context.Context, params *RevokeAdminTokenParams, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error)
 
 	// GenerateAdminTokenWithBodyWithResponse Sign in as an admin
 	//
@@ -7138,7 +8763,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-	GenerateAdminTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error)
+	GenerateAdminTokenWithBodyWithResponse(ctx context.Context, params *GenerateAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error)
 
 	// GenerateAdminTokenWithResponse Sign in as an admin
 	//
@@ -7150,7 +8775,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-	GenerateAdminTokenWithResponse(ctx context.Context, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error)
+	GenerateAdminTokenWithResponse(ctx context.Context, params *GenerateAdminTokenParams, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error)
 
 	// RevokeCustomerTokenWithBodyWithResponse Sign out a customer
 	//
@@ -7162,7 +8787,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-	RevokeCustomerTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error)
+	RevokeCustomerTokenWithBodyWithResponse(ctx context.Context, params *RevokeCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error)
 
 	// RevokeCustomerTokenWithResponse Sign out a customer
 	//
@@ -7174,7 +8799,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-	RevokeCustomerTokenWithResponse(ctx context.Context, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error)
+	RevokeCustomerTokenWithResponse(ctx context.Context, params *RevokeCustomerTokenParams, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error)
 
 	// GenerateCustomerTokenWithBodyWithResponse Sign in as a customer
 	//
@@ -7187,7 +8812,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-	GenerateCustomerTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error)
+	GenerateCustomerTokenWithBodyWithResponse(ctx context.Context, params *GenerateCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error)
 
 	// GenerateCustomerTokenWithResponse Sign in as a customer
 	//
@@ -7200,7 +8825,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-	GenerateCustomerTokenWithResponse(ctx context.Context, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error)
+	GenerateCustomerTokenWithResponse(ctx context.Context, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error)
 
 	// AcceptInvitationWithBodyWithResponse Accept an invitation
 	//
@@ -7214,7 +8839,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+	AcceptInvitationWithBodyWithResponse(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
 
 	// AcceptInvitationWithResponse Accept an invitation
 	//
@@ -7228,7 +8853,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-	AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+	AcceptInvitationWithResponse(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
 
 	// RequestPasswordResetWithBodyWithResponse Request a password reset
 	//
@@ -7240,7 +8865,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-	RequestPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
+	RequestPasswordResetWithBodyWithResponse(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
 
 	// RequestPasswordResetWithResponse Request a password reset
 	//
@@ -7252,7 +8877,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-	RequestPasswordResetWithResponse(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
+	RequestPasswordResetWithResponse(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
 
 	// ResetPasswordWithBodyWithResponse Reset a password
 	//
@@ -7265,7 +8890,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-	ResetPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
+	ResetPasswordWithBodyWithResponse(ctx context.Context, params *ResetPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
 
 	// ResetPasswordWithResponse Reset a password
 	//
@@ -7278,7 +8903,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-	ResetPasswordWithResponse(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
+	ResetPasswordWithResponse(ctx context.Context, params *ResetPasswordParams, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
 
 	// RefreshTokenWithBodyWithResponse Refresh an access token
 	//
@@ -7290,7 +8915,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-	RefreshTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error)
+	RefreshTokenWithBodyWithResponse(ctx context.Context, params *RefreshTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error)
 
 	// RefreshTokenWithResponse Refresh an access token
 	//
@@ -7302,7 +8927,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-	RefreshTokenWithResponse(ctx context.Context, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error)
+	RefreshTokenWithResponse(ctx context.Context, params *RefreshTokenParams, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error)
 
 	// RegisterCustomerWithBodyWithResponse Register a customer
 	//
@@ -7314,7 +8939,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-	RegisterCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error)
+	RegisterCustomerWithBodyWithResponse(ctx context.Context, params *RegisterCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error)
 
 	// RegisterCustomerWithResponse Register a customer
 	//
@@ -7326,7 +8951,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-	RegisterCustomerWithResponse(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error)
+	RegisterCustomerWithResponse(ctx context.Context, params *RegisterCustomerParams, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error)
 
 	// VerifyEmailWithBodyWithResponse Verify an email address
 	//
@@ -7338,7 +8963,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+	VerifyEmailWithBodyWithResponse(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
 
 	// VerifyEmailWithResponse Verify an email address
 	//
@@ -7350,7 +8975,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-	VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
+	VerifyEmailWithResponse(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error)
 
 	// SendVerifyEmailWithBodyWithResponse Send an email verification link
 	//
@@ -7362,7 +8987,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-	SendVerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
+	SendVerifyEmailWithBodyWithResponse(ctx context.Context, params *SendVerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
 
 	// SendVerifyEmailWithResponse Send an email verification link
 	//
@@ -7374,7 +8999,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-	SendVerifyEmailWithResponse(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
+	SendVerifyEmailWithResponse(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
 
 	// ListCountriesWithResponse List countries
 	//
@@ -7413,7 +9038,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-	CreateCustomerGroupWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error)
+	CreateCustomerGroupWithBodyWithResponse(ctx context.Context, params *CreateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error)
 
 	// CreateCustomerGroupWithResponse Create a customer group
 	//
@@ -7423,21 +9048,24 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-	CreateCustomerGroupWithResponse(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error)
+	CreateCustomerGroupWithResponse(ctx context.Context, params *CreateCustomerGroupParams, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error)
 
 	// DeleteCustomerGroupWithResponse Delete a customer group
 	//
 	// Deletes a customer group; its customers stay, without that group. The seeded groups
 	// `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+	// With `If-Match` (the group's `ETag`) the group is deleted only at that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
-	DeleteCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*DeleteCustomerGroupResponse, error)
+	DeleteCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, params *DeleteCustomerGroupParams, reqEditors ...RequestEditorFn) (*DeleteCustomerGroupResponse, error)
 
 	// GetCustomerGroupWithResponse Get a customer group
 	//
-	// Returns one customer group. Requires `groups:read`.
+	// Returns one customer group. Requires `groups:read`. Its `version` is sent as the `ETag`
+	// header (`"<version>"`); send it back as `If-Match` to change only that version.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7452,12 +9080,14 @@ type ClientWithResponsesInterface interface {
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-	// CONFLICT. Requires `groups:write`.
+	// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+	// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-	UpdateCustomerGroupWithBodyWithResponse(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
+	UpdateCustomerGroupWithBodyWithResponse(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
 
 	// UpdateCustomerGroupWithResponse Update a customer group
 	//
@@ -7467,12 +9097,14 @@ type ClientWithResponsesInterface interface {
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-	// CONFLICT. Requires `groups:write`.
+	// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+	// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-	UpdateCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
+	UpdateCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
 
 	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
 	//
@@ -7482,12 +9114,14 @@ type ClientWithResponsesInterface interface {
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 	// (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-	// CONFLICT. Requires `groups:write`.
+	// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+	// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-	UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
+	UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error)
 
 	// ListCustomersWithResponse List customers
 	//
@@ -7512,7 +9146,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-	CreateCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
+	CreateCustomerWithBodyWithResponse(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
 
 	// CreateCustomerWithResponse Create a customer
 	//
@@ -7526,7 +9160,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-	CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
+	CreateCustomerWithResponse(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
 
 	// DeleteCustomersWithBodyWithResponse Delete several customers
 	//
@@ -7537,7 +9171,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-	DeleteCustomersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error)
+	DeleteCustomersWithBodyWithResponse(ctx context.Context, params *DeleteCustomersParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error)
 
 	// DeleteCustomersWithResponse Delete several customers
 	//
@@ -7548,7 +9182,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-	DeleteCustomersWithResponse(ctx context.Context, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error)
+	DeleteCustomersWithResponse(ctx context.Context, params *DeleteCustomersParams, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error)
 
 	// ListCustomerAddressesWithResponse List a customer's addresses
 	//
@@ -7568,7 +9202,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-	CreateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error)
+	CreateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error)
 
 	// CreateCustomerAddressWithResponse Add an address to a customer's address book
 	//
@@ -7579,93 +9213,104 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-	CreateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error)
+	CreateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error)
 
 	// ReplaceCustomerAddressesWithBodyWithResponse Replace a customer's address book
 	//
 	// Replaces the whole address book in one transaction: every existing address of the customer
-	// is deleted and the given ones are created in order (an empty list clears the book). At
-	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-	// when any address fails validation; field paths name the position, e.g.
-	// `addresses[2].countryCode`. Requires `customers:write`.
+	// is deleted and the given ones are created in order (an empty list clears the book). At most
+	// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+	// field); a default no address claims goes to the first address. Nothing changes when any
+	// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+	// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+	// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+	// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-	ReplaceCustomerAddressesWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error)
+	ReplaceCustomerAddressesWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error)
 
 	// ReplaceCustomerAddressesWithResponse Replace a customer's address book
 	//
 	// Replaces the whole address book in one transaction: every existing address of the customer
-	// is deleted and the given ones are created in order (an empty list clears the book). At
-	// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-	// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-	// when any address fails validation; field paths name the position, e.g.
-	// `addresses[2].countryCode`. Requires `customers:write`.
+	// is deleted and the given ones are created in order (an empty list clears the book). At most
+	// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+	// field); a default no address claims goes to the first address. Nothing changes when any
+	// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+	// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+	// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+	// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-	ReplaceCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error)
+	ReplaceCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error)
 
 	// DeleteCustomerAddressWithResponse Delete one of a customer's addresses
 	//
-	// Deletes one of a customer's addresses; deleting a default address leaves that default
-	// empty. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// Deletes one of a customer's addresses; deleting a default address leaves that default empty.
+	// An address that does not belong to that customer is NOT_FOUND. Requires `customers:write`.
+	// With `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at
+	// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
-	DeleteCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*DeleteCustomerAddressResponse, error)
+	DeleteCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *DeleteCustomerAddressParams, reqEditors ...RequestEditorFn) (*DeleteCustomerAddressResponse, error)
 
 	// UpdateCustomerAddressWithBodyWithResponse Update one of a customer's addresses
 	//
 	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
 	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+	// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-	UpdateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
+	UpdateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
 
 	// UpdateCustomerAddressWithResponse Update one of a customer's addresses
 	//
 	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
 	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+	// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-	UpdateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
+	UpdateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
 
 	// UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of a customer's addresses
 	//
 	// Applies a JSON merge patch to one of a customer's addresses, with the rules of
 	// `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-	// `customers:write`.
+	// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+	// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-	UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
+	UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error)
 
 	// DeleteCustomerWithResponse Delete a customer
 	//
-	// Deletes a customer with its addresses, company memberships and tokens. Audit events keep
-	// the id; the email can be registered again. Requires `customers:delete`.
+	// Deletes a customer with its addresses, company memberships and tokens. Audit events keep the
+	// id; the email can be registered again. Requires `customers:delete`. With `If-Match` (the
+	// customer's `ETag`) the customer is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/customers/{id} (the `DeleteCustomer` operationId).
-	DeleteCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*DeleteCustomerResponse, error)
+	DeleteCustomerWithResponse(ctx context.Context, id CustomerId, params *DeleteCustomerParams, reqEditors ...RequestEditorFn) (*DeleteCustomerResponse, error)
 
 	// GetCustomerWithResponse Get a customer
 	//
-	// Returns one customer. Requires `customers:read`.
+	// Returns one customer. Requires `customers:read`. Its `version` is sent as the `ETag` header
+	// (`"<version>"`); send it back as `If-Match` to change only that version.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7674,48 +9319,76 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateCustomerWithBodyWithResponse Update a customer
 	//
-	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object, and
-	// `groupIds`, when present, replaces the group membership (an unknown group id is
-	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-	// earlier token of the customer.
-	// An email or `externalId` that belongs to another customer is a CONFLICT.
+	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+	// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-	UpdateCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+	UpdateCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, params *UpdateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
 
 	// UpdateCustomerWithResponse Update a customer
 	//
-	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object, and
-	// `groupIds`, when present, replaces the group membership (an unknown group id is
-	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-	// earlier token of the customer.
-	// An email or `externalId` that belongs to another customer is a CONFLICT.
+	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+	// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-	UpdateCustomerWithResponse(ctx context.Context, id CustomerId, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+	UpdateCustomerWithResponse(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
 
 	// UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer
 	//
-	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-	// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-	// ignored for the others. `metadata`, when present, replaces the whole object, and
-	// `groupIds`, when present, replaces the group membership (an unknown group id is
-	// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-	// earlier token of the customer.
-	// An email or `externalId` that belongs to another customer is a CONFLICT.
+	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+	// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-	UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+	UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// EraseCustomerWithResponse Erase a customer's personal data
+	//
+	// Erases a customer's personal data, as `eraseMe` does: deletes the addresses, company
+	// memberships and tokens, blanks every personal field, sets `email` to
+	// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+	// trail. Every token of the customer stops working at once. While the customer owns a
+	// company this is a CONFLICT, until ownership moves. Erasing an erased customer changes
+	// nothing. Takes no body. Requires `customers:delete`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/erase (the `EraseCustomer` operationId).
+	EraseCustomerWithResponse(ctx context.Context, id CustomerId, params *EraseCustomerParams, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error)
+
+	// ExportCustomerWithResponse Export a customer's data
+	//
+	// Returns one JSON document with everything Clientele holds about a customer, as `exportMe`
+	// does: the profile, the address book, the customer groups and the audit events about the
+	// customer (secrets redacted). Requires `customers:delete`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{id}/export (the `ExportCustomer` operationId).
+	ExportCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*ExportCustomerResponse, error)
 
 	// LockCustomerWithBodyWithResponse Lock a customer
 	//
@@ -7728,7 +9401,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-	LockCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error)
+	LockCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, params *LockCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error)
 
 	// LockCustomerWithResponse Lock a customer
 	//
@@ -7741,7 +9414,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-	LockCustomerWithResponse(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error)
+	LockCustomerWithResponse(ctx context.Context, id CustomerId, params *LockCustomerParams, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error)
 
 	// UnlockCustomerWithResponse Unlock a customer
 	//
@@ -7752,11 +9425,12 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
-	UnlockCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*UnlockCustomerResponse, error)
+	UnlockCustomerWithResponse(ctx context.Context, id CustomerId, params *UnlockCustomerParams, reqEditors ...RequestEditorFn) (*UnlockCustomerResponse, error)
 
 	// GetMeWithResponse Get my account
 	//
-	// Returns the customer the access token belongs to.
+	// Returns the customer the access token belongs to. Its `version` is sent as the `ETag` header
+	// (`"<version>"`); send it back as `If-Match` to change only that version.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7767,43 +9441,49 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false and invalidates every earlier access and refresh token
-	// of the customer. An email that belongs to another customer is a CONFLICT.
+	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+	// and invalidates every earlier access and refresh token of the customer. An email that
+	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+	// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+	// changes nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-	UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+	UpdateMeWithBodyWithResponse(ctx context.Context, params *UpdateMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	// UpdateMeWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false and invalidates every earlier access and refresh token
-	// of the customer. An email that belongs to another customer is a CONFLICT.
+	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+	// and invalidates every earlier access and refresh token of the customer. An email that
+	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+	// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+	// changes nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+	UpdateMeWithResponse(ctx context.Context, params *UpdateMeParams, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	// UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-	// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-	// false and invalidates every earlier access and refresh token
-	// of the customer. An email that belongs to another customer is a CONFLICT.
+	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+	// and invalidates every earlier access and refresh token of the customer. An email that
+	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+	// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+	// changes nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-	UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+	UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, params *UpdateMeParams, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	// ListMyAddressesWithResponse List my addresses
 	//
@@ -7824,7 +9504,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-	CreateMyAddressWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
+	CreateMyAddressWithBodyWithResponse(ctx context.Context, params *CreateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
 
 	// CreateMyAddressWithResponse Add an address to my address book
 	//
@@ -7836,59 +9516,67 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-	CreateMyAddressWithResponse(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
+	CreateMyAddressWithResponse(ctx context.Context, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
 
 	// DeleteMyAddressWithResponse Delete one of my addresses
 	//
 	// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
-	// default empty. Another customer's address is NOT_FOUND.
+	// default empty. Another customer's address is NOT_FOUND. With `If-Match` (the address's
+	// `version` as `"<version>"`) the address is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
-	DeleteMyAddressWithResponse(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*DeleteMyAddressResponse, error)
+	DeleteMyAddressWithResponse(ctx context.Context, id AddressId, params *DeleteMyAddressParams, reqEditors ...RequestEditorFn) (*DeleteMyAddressResponse, error)
 
 	// UpdateMyAddressWithBodyWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. `isDefaultBilling: true` makes the address the default billing address and clears
-	// the previous one; `false` leaves the customer without a default billing address if this
-	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-	// customer's address is NOT_FOUND.
+	// the previous one; `false` leaves the customer without a default billing address if this one
+	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-	UpdateMyAddressWithBodyWithResponse(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
+	UpdateMyAddressWithBodyWithResponse(ctx context.Context, id AddressId, params *UpdateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
 
 	// UpdateMyAddressWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. `isDefaultBilling: true` makes the address the default billing address and clears
-	// the previous one; `false` leaves the customer without a default billing address if this
-	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-	// customer's address is NOT_FOUND.
+	// the previous one; `false` leaves the customer without a default billing address if this one
+	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-	UpdateMyAddressWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
+	UpdateMyAddressWithResponse(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
 
 	// UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 	// others. `isDefaultBilling: true` makes the address the default billing address and clears
-	// the previous one; `false` leaves the customer without a default billing address if this
-	// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-	// customer's address is NOT_FOUND.
+	// the previous one; `false` leaves the customer without a default billing address if this one
+	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-	UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
+	UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error)
 
 	// RegenerateCustomerTokenWithResponse Regenerate my API token
 	//
@@ -7901,7 +9589,47 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
-	RegenerateCustomerTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegenerateCustomerTokenResponse, error)
+	RegenerateCustomerTokenWithResponse(ctx context.Context, params *RegenerateCustomerTokenParams, reqEditors ...RequestEditorFn) (*RegenerateCustomerTokenResponse, error)
+
+	// EraseMeWithBodyWithResponse Erase my personal data
+	//
+	// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+	// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+	// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+	// trail. Every access, refresh and API token of the customer stops working at once, this one
+	// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+	// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+	EraseMeWithBodyWithResponse(ctx context.Context, params *EraseMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EraseMeResponse, error)
+
+	// EraseMeWithResponse Erase my personal data
+	//
+	// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+	// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+	// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+	// trail. Every access, refresh and API token of the customer stops working at once, this one
+	// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+	// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+	EraseMeWithResponse(ctx context.Context, params *EraseMeParams, body EraseMeJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseMeResponse, error)
+
+	// ExportMeWithResponse Export my data
+	//
+	// Returns one JSON document with everything Clientele holds about the signed-in customer:
+	// the profile, the address book, the customer groups and the audit events about the customer
+	// (secrets redacted). Company memberships join the document when companies exist. Never
+	// includes the password hash, token hashes or the security stamp.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+	ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error)
 
 	// ChangeMyPasswordWithBodyWithResponse Change my password
 	//
@@ -7914,7 +9642,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-	ChangeMyPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
+	ChangeMyPasswordWithBodyWithResponse(ctx context.Context, params *ChangeMyPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
 
 	// ChangeMyPasswordWithResponse Change my password
 	//
@@ -7927,7 +9655,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-	ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
+	ChangeMyPasswordWithResponse(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error)
 
 	// ListMessagesWithResponse List messages
 	//
@@ -7968,7 +9696,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
-	CreateRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error)
+	CreateRoleWithBodyWithResponse(ctx context.Context, params *CreateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error)
 
 	// CreateRoleWithResponse Create a role
 	//
@@ -7979,17 +9707,19 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/roles (the `CreateRole` operationId).
-	CreateRoleWithResponse(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error)
+	CreateRoleWithResponse(ctx context.Context, params *CreateRoleParams, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error)
 
 	// DeleteRoleWithResponse Delete a role
 	//
 	// Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
-	// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+	// role, cannot be deleted (CONFLICT). Requires `roles:write`. With `If-Match` (the role's
+	// `ETag` from `getRole`) the role is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
-	DeleteRoleWithResponse(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*DeleteRoleResponse, error)
+	DeleteRoleWithResponse(ctx context.Context, id RoleId, params *DeleteRoleParams, reqEditors ...RequestEditorFn) (*DeleteRoleResponse, error)
 
 	// GetRoleWithResponse Get a role
 	//
@@ -8152,6 +9882,11 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+// GetCurrentAdminResponse200Headers the declared response headers of an HTTP 200 response for GetCurrentAdmin
+type GetCurrentAdminResponse200Headers struct {
+	ETag string
+}
+
 type GetCurrentAdminResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8165,6 +9900,8 @@ type GetCurrentAdminResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCurrentAdminResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8386,6 +10123,8 @@ type DeleteAdminResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -8413,6 +10152,11 @@ func (r DeleteAdminResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteAdminResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -8547,6 +10291,8 @@ type UpdateAdminResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -8581,6 +10327,11 @@ func (r UpdateAdminResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateAdminResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -8622,6 +10373,75 @@ func (r UpdateAdminResponse) ContentType() string {
 	return ""
 }
 
+type ListAuditEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditEventList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditEventsResponse) GetJSON200() *AuditEventList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAuditEventsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAuditEventsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAuditEventsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAuditEventsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RevokeAdminTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8633,6 +10453,8 @@ type RevokeAdminTokenResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -8655,6 +10477,11 @@ func (r RevokeAdminTokenResponse) GetApplicationproblemJSON401() *Unauthenticate
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r RevokeAdminTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RevokeAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -8707,6 +10534,8 @@ type GenerateAdminTokenResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
@@ -8737,6 +10566,11 @@ func (r GenerateAdminTokenResponse) GetApplicationproblemJSON401() *Unauthentica
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r GenerateAdminTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GenerateAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -8797,6 +10631,8 @@ type RevokeCustomerTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -8814,6 +10650,11 @@ func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON400() *BadRequest 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -8866,6 +10707,8 @@ type GenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
@@ -8896,6 +10739,11 @@ func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthent
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -8954,6 +10802,8 @@ type AcceptInvitationResponse struct {
 	JSON200 *Token
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -8968,6 +10818,11 @@ func (r AcceptInvitationResponse) GetJSON200() *Token {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r AcceptInvitationResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -9021,6 +10876,8 @@ type RequestPasswordResetResponse struct {
 	JSON202 *AcceptedResult
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -9039,6 +10896,11 @@ func (r RequestPasswordResetResponse) GetJSON202() *AcceptedResult {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r RequestPasswordResetResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -9097,6 +10959,8 @@ type ResetPasswordResponse struct {
 	JSON200 *Token
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -9115,6 +10979,11 @@ func (r ResetPasswordResponse) GetJSON200() *Token {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ResetPasswordResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -9170,6 +11039,8 @@ type RefreshTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -9189,6 +11060,11 @@ func (r RefreshTokenResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RefreshTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RefreshTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -9325,6 +11201,8 @@ type VerifyEmailResponse struct {
 	JSON200 *Customer
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -9343,6 +11221,11 @@ func (r VerifyEmailResponse) GetJSON200() *Customer {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r VerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -9401,6 +11284,8 @@ type SendVerifyEmailResponse struct {
 	JSON202 *AcceptedResult
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -9419,6 +11304,11 @@ func (r SendVerifyEmailResponse) GetJSON202() *AcceptedResult {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r SendVerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -9747,6 +11637,8 @@ type DeleteCustomerGroupResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -9774,6 +11666,11 @@ func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -9810,6 +11707,11 @@ func (r DeleteCustomerGroupResponse) ContentType() string {
 	return ""
 }
 
+// GetCustomerGroupResponse200Headers the declared response headers of an HTTP 200 response for GetCustomerGroup
+type GetCustomerGroupResponse200Headers struct {
+	ETag string
+}
+
 type GetCustomerGroupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9825,6 +11727,8 @@ type GetCustomerGroupResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCustomerGroupResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9901,6 +11805,8 @@ type UpdateCustomerGroupResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -9935,6 +11841,11 @@ func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10139,6 +12050,8 @@ type DeleteCustomersResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10163,6 +12076,11 @@ func (r DeleteCustomersResponse) GetApplicationproblemJSON401() *Unauthenticated
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r DeleteCustomersResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteCustomersResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10293,6 +12211,8 @@ type CreateCustomerAddressResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10322,6 +12242,11 @@ func (r CreateCustomerAddressResponse) GetApplicationproblemJSON403() *Forbidden
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10376,6 +12301,8 @@ type ReplaceCustomerAddressesResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10405,6 +12332,11 @@ func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON403() *Forbid
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10457,6 +12389,8 @@ type DeleteCustomerAddressResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -10479,6 +12413,11 @@ func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON403() *Forbidden
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10528,6 +12467,8 @@ type UpdateCustomerAddressResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10557,6 +12498,11 @@ func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON403() *Forbidden
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10609,6 +12555,8 @@ type DeleteCustomerResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -10631,6 +12579,11 @@ func (r DeleteCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCustomerResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10667,6 +12620,11 @@ func (r DeleteCustomerResponse) ContentType() string {
 	return ""
 }
 
+// GetCustomerResponse200Headers the declared response headers of an HTTP 200 response for GetCustomer
+type GetCustomerResponse200Headers struct {
+	ETag string
+}
+
 type GetCustomerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10682,6 +12640,8 @@ type GetCustomerResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCustomerResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10758,6 +12718,8 @@ type UpdateCustomerResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10792,6 +12754,11 @@ func (r UpdateCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCustomerResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10833,6 +12800,165 @@ func (r UpdateCustomerResponse) ContentType() string {
 	return ""
 }
 
+type EraseCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EraseCustomerResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EraseCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EraseCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportCustomerResponse) GetJSON200() *CustomerExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type LockCustomerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10846,6 +12972,8 @@ type LockCustomerResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10875,6 +13003,11 @@ func (r LockCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r LockCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10929,6 +13062,8 @@ type UnlockCustomerResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -10956,6 +13091,11 @@ func (r UnlockCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UnlockCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10992,6 +13132,11 @@ func (r UnlockCustomerResponse) ContentType() string {
 	return ""
 }
 
+// GetMeResponse200Headers the declared response headers of an HTTP 200 response for GetMe
+type GetMeResponse200Headers struct {
+	ETag string
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11003,6 +13148,8 @@ type GetMeResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11065,6 +13212,8 @@ type UpdateMeResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11089,6 +13238,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -11201,6 +13355,8 @@ type CreateMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11220,6 +13376,11 @@ func (r CreateMyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r CreateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -11270,6 +13431,8 @@ type DeleteMyAddressResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -11287,6 +13450,11 @@ func (r DeleteMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeleteMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11334,6 +13502,8 @@ type UpdateMyAddressResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11358,6 +13528,11 @@ func (r UpdateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -11408,6 +13583,8 @@ type RegenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -11425,6 +13602,11 @@ func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON400() *BadRequ
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11461,6 +13643,144 @@ func (r RegenerateCustomerTokenResponse) ContentType() string {
 	return ""
 }
 
+type EraseMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EraseMeResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EraseMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EraseMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportMeResponse) GetJSON200() *CustomerExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ChangeMyPasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11470,6 +13790,8 @@ type ChangeMyPasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11489,6 +13811,11 @@ func (r ChangeMyPasswordResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ChangeMyPasswordResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -11833,6 +14160,8 @@ type DeleteRoleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 }
@@ -11860,6 +14189,11 @@ func (r DeleteRoleResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12108,7 +14442,9 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 
 // GetCurrentAdminWithResponse Get the signed-in admin
 //
-// Returns the admin the access token belongs to, with its roles and effective permissions. Needs no permission.
+// Returns the admin the access token belongs to, with its roles and effective permissions.
+// Needs no permission. Its `version` is sent as the `ETag` header (`"<version>"`); send it
+// back as `If-Match` to change only that version.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12148,8 +14484,8 @@ func (c *ClientWithResponses) ListAdminsWithResponse(ctx context.Context, params
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-func (c *ClientWithResponses) CreateAdminWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error) {
-	rsp, err := c.CreateAdminWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateAdminWithBodyWithResponse(ctx context.Context, params *CreateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error) {
+	rsp, err := c.CreateAdminWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12167,8 +14503,8 @@ func (c *ClientWithResponses) CreateAdminWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/admins (the `CreateAdmin` operationId).
-func (c *ClientWithResponses) CreateAdminWithResponse(ctx context.Context, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error) {
-	rsp, err := c.CreateAdmin(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateAdminWithResponse(ctx context.Context, params *CreateAdminParams, body CreateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAdminResponse, error) {
+	rsp, err := c.CreateAdmin(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12177,14 +14513,16 @@ func (c *ClientWithResponses) CreateAdminWithResponse(ctx context.Context, body 
 
 // DeleteAdminWithResponse Delete an admin
 //
-// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last
-// ACTIVE admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`.
+// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
+// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/admins/{id} (the `DeleteAdmin` operationId).
-func (c *ClientWithResponses) DeleteAdminWithResponse(ctx context.Context, id AdminId, reqEditors ...RequestEditorFn) (*DeleteAdminResponse, error) {
-	rsp, err := c.DeleteAdmin(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteAdminWithResponse(ctx context.Context, id AdminId, params *DeleteAdminParams, reqEditors ...RequestEditorFn) (*DeleteAdminResponse, error) {
+	rsp, err := c.DeleteAdmin(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12209,20 +14547,22 @@ func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id Admin
 
 // UpdateAdminWithBodyWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-// `password` must satisfy the password policy. Changing the password or the email, or
-// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-// be deactivated or lose the role. Requires `admins:write`.
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+// satisfy the password policy. Changing the password or the email, or setting `status` to
+// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Context, id AdminId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
-	rsp, err := c.UpdateAdminWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Context, id AdminId, params *UpdateAdminParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
+	rsp, err := c.UpdateAdminWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12231,20 +14571,22 @@ func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Contex
 
 // UpdateAdminWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-// `password` must satisfy the password policy. Changing the password or the email, or
-// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-// be deactivated or lose the role. Requires `admins:write`.
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+// satisfy the password policy. Changing the password or the email, or setting `status` to
+// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id AdminId, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
-	rsp, err := c.UpdateAdmin(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
+	rsp, err := c.UpdateAdmin(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12253,24 +14595,45 @@ func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id Ad
 
 // UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is
-// ignored (no admin field can be cleared). `roleIds`, when present, replaces the admin's
-// roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new
-// `password` must satisfy the password policy. Changing the password or the email, or
-// setting `status` to INACTIVE, invalidates every earlier token of the admin. An email that
-// belongs to another admin is a CONFLICT, and so is a change that would leave no ACTIVE
-// admin holding the `Super Administrator` role: the last active Super Administrator cannot
-// be deactivated or lose the role. Requires `admins:write`.
+// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
+// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
+// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
+// satisfy the password policy. Changing the password or the email, or setting `status` to
+// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
+// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
+// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/admins/{id} (the `UpdateAdmin` operationId).
-func (c *ClientWithResponses) UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AdminId, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
-	rsp, err := c.UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AdminId, params *UpdateAdminParams, body UpdateAdminApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAdminResponse, error) {
+	rsp, err := c.UpdateAdminWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseUpdateAdminResponse(rsp)
+}
+
+// ListAuditEventsWithResponse List audit events
+//
+// Lists the audit trail, newest first, with keyset pagination. Every mutation writes one
+// event in the same transaction as the change, and so does every failed sign-in; `changes`
+// holds the changed fields with secrets redacted. Events outlive what they are about (a
+// deleted customer's events keep its id). Requires `audit:read`. A `cursor` that does not
+// decode is a BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
+func (c *ClientWithResponses) ListAuditEventsWithResponse(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*ListAuditEventsResponse, error) {
+	rsp, err := c.ListAuditEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditEventsResponse(rsp)
 }
 
 // RevokeAdminTokenWithBodyWithResponse Sign out an admin
@@ -12283,8 +14646,8 @@ func (c *ClientWithResponses) UpdateAdminWithApplicationMergePatchPlusJSONBodyWi
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-func (c *ClientWithResponses) RevokeAdminTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error) {
-	rsp, err := c.RevokeAdminTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RevokeAdminTokenWithBodyWithResponse(ctx context.Context, params *RevokeAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error) {
+	rsp, err := c.RevokeAdminTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12301,8 +14664,8 @@ func (c *ClientWithResponses) RevokeAdminTokenWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/admin/revoke (the `RevokeAdminToken` operationId).
-func (c *ClientWithResponses) RevokeAdminTokenWithResponse(ctx context.Context, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error) {
-	rsp, err := c.RevokeAdminToken(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RevokeAdminTokenWithResponse(ctx context.Context, params *RevokeAdminTokenParams, body RevokeAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeAdminTokenResponse, error) {
+	rsp, err := c.RevokeAdminToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12319,8 +14682,8 @@ func (c *ClientWithResponses) RevokeAdminTokenWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-func (c *ClientWithResponses) GenerateAdminTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error) {
-	rsp, err := c.GenerateAdminTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) GenerateAdminTokenWithBodyWithResponse(ctx context.Context, params *GenerateAdminTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error) {
+	rsp, err := c.GenerateAdminTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12337,8 +14700,8 @@ func (c *ClientWithResponses) GenerateAdminTokenWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/admin/token (the `GenerateAdminToken` operationId).
-func (c *ClientWithResponses) GenerateAdminTokenWithResponse(ctx context.Context, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error) {
-	rsp, err := c.GenerateAdminToken(ctx, body, reqEditors...)
+func (c *ClientWithResponses) GenerateAdminTokenWithResponse(ctx context.Context, params *GenerateAdminTokenParams, body GenerateAdminTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateAdminTokenResponse, error) {
+	rsp, err := c.GenerateAdminToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12355,8 +14718,8 @@ func (c *ClientWithResponses) GenerateAdminTokenWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-func (c *ClientWithResponses) RevokeCustomerTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error) {
-	rsp, err := c.RevokeCustomerTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RevokeCustomerTokenWithBodyWithResponse(ctx context.Context, params *RevokeCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error) {
+	rsp, err := c.RevokeCustomerTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12373,8 +14736,8 @@ func (c *ClientWithResponses) RevokeCustomerTokenWithBodyWithResponse(ctx contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/customer/revoke (the `RevokeCustomerToken` operationId).
-func (c *ClientWithResponses) RevokeCustomerTokenWithResponse(ctx context.Context, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error) {
-	rsp, err := c.RevokeCustomerToken(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RevokeCustomerTokenWithResponse(ctx context.Context, params *RevokeCustomerTokenParams, body RevokeCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeCustomerTokenResponse, error) {
+	rsp, err := c.RevokeCustomerToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12392,8 +14755,8 @@ func (c *ClientWithResponses) RevokeCustomerTokenWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-func (c *ClientWithResponses) GenerateCustomerTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error) {
-	rsp, err := c.GenerateCustomerTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) GenerateCustomerTokenWithBodyWithResponse(ctx context.Context, params *GenerateCustomerTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error) {
+	rsp, err := c.GenerateCustomerTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12411,8 +14774,8 @@ func (c *ClientWithResponses) GenerateCustomerTokenWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
-func (c *ClientWithResponses) GenerateCustomerTokenWithResponse(ctx context.Context, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error) {
-	rsp, err := c.GenerateCustomerToken(ctx, body, reqEditors...)
+func (c *ClientWithResponses) GenerateCustomerTokenWithResponse(ctx context.Context, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error) {
+	rsp, err := c.GenerateCustomerToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12431,8 +14794,8 @@ func (c *ClientWithResponses) GenerateCustomerTokenWithResponse(ctx context.Cont
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
-	rsp, err := c.AcceptInvitationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, params *AcceptInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12451,8 +14814,8 @@ func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
-func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
-	rsp, err := c.AcceptInvitation(ctx, body, reqEditors...)
+func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitation(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12469,8 +14832,8 @@ func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-func (c *ClientWithResponses) RequestPasswordResetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
-	rsp, err := c.RequestPasswordResetWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RequestPasswordResetWithBodyWithResponse(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
+	rsp, err := c.RequestPasswordResetWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12487,8 +14850,8 @@ func (c *ClientWithResponses) RequestPasswordResetWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/password-reset (the `RequestPasswordReset` operationId).
-func (c *ClientWithResponses) RequestPasswordResetWithResponse(ctx context.Context, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
-	rsp, err := c.RequestPasswordReset(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RequestPasswordResetWithResponse(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
+	rsp, err := c.RequestPasswordReset(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12506,8 +14869,8 @@ func (c *ClientWithResponses) RequestPasswordResetWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-func (c *ClientWithResponses) ResetPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error) {
-	rsp, err := c.ResetPasswordWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ResetPasswordWithBodyWithResponse(ctx context.Context, params *ResetPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error) {
+	rsp, err := c.ResetPasswordWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12525,8 +14888,8 @@ func (c *ClientWithResponses) ResetPasswordWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/password-reset/confirm (the `ResetPassword` operationId).
-func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error) {
-	rsp, err := c.ResetPassword(ctx, body, reqEditors...)
+func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, params *ResetPasswordParams, body ResetPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error) {
+	rsp, err := c.ResetPassword(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12543,8 +14906,8 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-func (c *ClientWithResponses) RefreshTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error) {
-	rsp, err := c.RefreshTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RefreshTokenWithBodyWithResponse(ctx context.Context, params *RefreshTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error) {
+	rsp, err := c.RefreshTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12561,8 +14924,8 @@ func (c *ClientWithResponses) RefreshTokenWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/refresh (the `RefreshToken` operationId).
-func (c *ClientWithResponses) RefreshTokenWithResponse(ctx context.Context, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error) {
-	rsp, err := c.RefreshToken(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RefreshTokenWithResponse(ctx context.Context, params *RefreshTokenParams, body RefreshTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshTokenResponse, error) {
+	rsp, err := c.RefreshToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12579,8 +14942,8 @@ func (c *ClientWithResponses) RefreshTokenWithResponse(ctx context.Context, body
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-func (c *ClientWithResponses) RegisterCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error) {
-	rsp, err := c.RegisterCustomerWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RegisterCustomerWithBodyWithResponse(ctx context.Context, params *RegisterCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error) {
+	rsp, err := c.RegisterCustomerWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12597,8 +14960,8 @@ func (c *ClientWithResponses) RegisterCustomerWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/register (the `RegisterCustomer` operationId).
-func (c *ClientWithResponses) RegisterCustomerWithResponse(ctx context.Context, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error) {
-	rsp, err := c.RegisterCustomer(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RegisterCustomerWithResponse(ctx context.Context, params *RegisterCustomerParams, body RegisterCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerResponse, error) {
+	rsp, err := c.RegisterCustomer(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12615,8 +14978,8 @@ func (c *ClientWithResponses) RegisterCustomerWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
-	rsp, err := c.VerifyEmailWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Context, params *VerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmailWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12633,8 +14996,8 @@ func (c *ClientWithResponses) VerifyEmailWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/verify-email (the `VerifyEmail` operationId).
-func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
-	rsp, err := c.VerifyEmail(ctx, body, reqEditors...)
+func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, params *VerifyEmailParams, body VerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyEmailResponse, error) {
+	rsp, err := c.VerifyEmail(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12651,8 +15014,8 @@ func (c *ClientWithResponses) VerifyEmailWithResponse(ctx context.Context, body 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-func (c *ClientWithResponses) SendVerifyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error) {
-	rsp, err := c.SendVerifyEmailWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SendVerifyEmailWithBodyWithResponse(ctx context.Context, params *SendVerifyEmailParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error) {
+	rsp, err := c.SendVerifyEmailWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12669,8 +15032,8 @@ func (c *ClientWithResponses) SendVerifyEmailWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
-func (c *ClientWithResponses) SendVerifyEmailWithResponse(ctx context.Context, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error) {
-	rsp, err := c.SendVerifyEmail(ctx, body, reqEditors...)
+func (c *ClientWithResponses) SendVerifyEmailWithResponse(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error) {
+	rsp, err := c.SendVerifyEmail(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12732,8 +15095,8 @@ func (c *ClientWithResponses) ListCustomerGroupsWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-func (c *ClientWithResponses) CreateCustomerGroupWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error) {
-	rsp, err := c.CreateCustomerGroupWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerGroupWithBodyWithResponse(ctx context.Context, params *CreateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error) {
+	rsp, err := c.CreateCustomerGroupWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12748,8 +15111,8 @@ func (c *ClientWithResponses) CreateCustomerGroupWithBodyWithResponse(ctx contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customer-groups (the `CreateCustomerGroup` operationId).
-func (c *ClientWithResponses) CreateCustomerGroupWithResponse(ctx context.Context, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error) {
-	rsp, err := c.CreateCustomerGroup(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerGroupWithResponse(ctx context.Context, params *CreateCustomerGroupParams, body CreateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerGroupResponse, error) {
+	rsp, err := c.CreateCustomerGroup(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12760,12 +15123,14 @@ func (c *ClientWithResponses) CreateCustomerGroupWithResponse(ctx context.Contex
 //
 // Deletes a customer group; its customers stay, without that group. The seeded groups
 // `General`, `Wholesale` and `Retailer` cannot be deleted (CONFLICT). Requires `groups:write`.
+// With `If-Match` (the group's `ETag`) the group is deleted only at that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customer-groups/{id} (the `DeleteCustomerGroup` operationId).
-func (c *ClientWithResponses) DeleteCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, reqEditors ...RequestEditorFn) (*DeleteCustomerGroupResponse, error) {
-	rsp, err := c.DeleteCustomerGroup(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, params *DeleteCustomerGroupParams, reqEditors ...RequestEditorFn) (*DeleteCustomerGroupResponse, error) {
+	rsp, err := c.DeleteCustomerGroup(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12774,7 +15139,8 @@ func (c *ClientWithResponses) DeleteCustomerGroupWithResponse(ctx context.Contex
 
 // GetCustomerGroupWithResponse Get a customer group
 //
-// Returns one customer group. Requires `groups:read`.
+// Returns one customer group. Requires `groups:read`. Its `version` is sent as the `ETag`
+// header (`"<version>"`); send it back as `If-Match` to change only that version.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12795,13 +15161,15 @@ func (c *ClientWithResponses) GetCustomerGroupWithResponse(ctx context.Context, 
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 // (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-// CONFLICT. Requires `groups:write`.
+// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-func (c *ClientWithResponses) UpdateCustomerGroupWithBodyWithResponse(ctx context.Context, id CustomerGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
-	rsp, err := c.UpdateCustomerGroupWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerGroupWithBodyWithResponse(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
+	rsp, err := c.UpdateCustomerGroupWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12816,13 +15184,15 @@ func (c *ClientWithResponses) UpdateCustomerGroupWithBodyWithResponse(ctx contex
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 // (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-// CONFLICT. Requires `groups:write`.
+// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-func (c *ClientWithResponses) UpdateCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
-	rsp, err := c.UpdateCustomerGroup(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerGroupWithResponse(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
+	rsp, err := c.UpdateCustomerGroup(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12837,13 +15207,15 @@ func (c *ClientWithResponses) UpdateCustomerGroupWithResponse(ctx context.Contex
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
 // (named by its path, e.g. `customers.connect[1]`). A name that belongs to another group is a
-// CONFLICT. Requires `groups:write`.
+// CONFLICT. Requires `groups:write`. With `If-Match` (the group's `ETag` from
+// `getCustomerGroup`) the change applies only to that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customer-groups/{id} (the `UpdateCustomerGroup` operationId).
-func (c *ClientWithResponses) UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerGroupId, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
-	rsp, err := c.UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerGroupId, params *UpdateCustomerGroupParams, body UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerGroupResponse, error) {
+	rsp, err := c.UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12879,8 +15251,8 @@ func (c *ClientWithResponses) ListCustomersWithResponse(ctx context.Context, par
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
-	rsp, err := c.CreateCustomerWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Context, params *CreateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
+	rsp, err := c.CreateCustomerWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12899,8 +15271,8 @@ func (c *ClientWithResponses) CreateCustomerWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
-func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
-	rsp, err := c.CreateCustomer(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, params *CreateCustomerParams, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error) {
+	rsp, err := c.CreateCustomer(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12916,8 +15288,8 @@ func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, bo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-func (c *ClientWithResponses) DeleteCustomersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error) {
-	rsp, err := c.DeleteCustomersWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DeleteCustomersWithBodyWithResponse(ctx context.Context, params *DeleteCustomersParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error) {
+	rsp, err := c.DeleteCustomersWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12933,8 +15305,8 @@ func (c *ClientWithResponses) DeleteCustomersWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/batch-delete (the `DeleteCustomers` operationId).
-func (c *ClientWithResponses) DeleteCustomersWithResponse(ctx context.Context, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error) {
-	rsp, err := c.DeleteCustomers(ctx, body, reqEditors...)
+func (c *ClientWithResponses) DeleteCustomersWithResponse(ctx context.Context, params *DeleteCustomersParams, body DeleteCustomersJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteCustomersResponse, error) {
+	rsp, err := c.DeleteCustomers(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12965,8 +15337,8 @@ func (c *ClientWithResponses) ListCustomerAddressesWithResponse(ctx context.Cont
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-func (c *ClientWithResponses) CreateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error) {
-	rsp, err := c.CreateCustomerAddressWithBody(ctx, customerId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error) {
+	rsp, err := c.CreateCustomerAddressWithBody(ctx, customerId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12982,8 +15354,8 @@ func (c *ClientWithResponses) CreateCustomerAddressWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/{customerId}/addresses (the `CreateCustomerAddress` operationId).
-func (c *ClientWithResponses) CreateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error) {
-	rsp, err := c.CreateCustomerAddress(ctx, customerId, body, reqEditors...)
+func (c *ClientWithResponses) CreateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, params *CreateCustomerAddressParams, body CreateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerAddressResponse, error) {
+	rsp, err := c.CreateCustomerAddress(ctx, customerId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12993,17 +15365,19 @@ func (c *ClientWithResponses) CreateCustomerAddressWithResponse(ctx context.Cont
 // ReplaceCustomerAddressesWithBodyWithResponse Replace a customer's address book
 //
 // Replaces the whole address book in one transaction: every existing address of the customer
-// is deleted and the given ones are created in order (an empty list clears the book). At
-// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-// when any address fails validation; field paths name the position, e.g.
-// `addresses[2].countryCode`. Requires `customers:write`.
+// is deleted and the given ones are created in order (an empty list clears the book). At most
+// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+// field); a default no address claims goes to the first address. Nothing changes when any
+// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-func (c *ClientWithResponses) ReplaceCustomerAddressesWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error) {
-	rsp, err := c.ReplaceCustomerAddressesWithBody(ctx, customerId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ReplaceCustomerAddressesWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error) {
+	rsp, err := c.ReplaceCustomerAddressesWithBody(ctx, customerId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13013,17 +15387,19 @@ func (c *ClientWithResponses) ReplaceCustomerAddressesWithBodyWithResponse(ctx c
 // ReplaceCustomerAddressesWithResponse Replace a customer's address book
 //
 // Replaces the whole address book in one transaction: every existing address of the customer
-// is deleted and the given ones are created in order (an empty list clears the book). At
-// most one address may claim each default (a second claim is VALIDATION_FAILED on its
-// `isDefault*` field); a default no address claims goes to the first address. Nothing changes
-// when any address fails validation; field paths name the position, e.g.
-// `addresses[2].countryCode`. Requires `customers:write`.
+// is deleted and the given ones are created in order (an empty list clears the book). At most
+// one address may claim each default (a second claim is VALIDATION_FAILED on its `isDefault*`
+// field); a default no address claims goes to the first address. Nothing changes when any
+// address fails validation; field paths name the position, e.g. `addresses[2].countryCode`.
+// Requires `customers:write`. `If-Match` here is the customer's `ETag` (its `version`, as
+// returned by `getCustomer`), not an address's: with it the book is replaced only while the
+// customer is at that version; a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/customers/{customerId}/addresses (the `ReplaceCustomerAddresses` operationId).
-func (c *ClientWithResponses) ReplaceCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error) {
-	rsp, err := c.ReplaceCustomerAddresses(ctx, customerId, body, reqEditors...)
+func (c *ClientWithResponses) ReplaceCustomerAddressesWithResponse(ctx context.Context, customerId CustomerIdInPath, params *ReplaceCustomerAddressesParams, body ReplaceCustomerAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomerAddressesResponse, error) {
+	rsp, err := c.ReplaceCustomerAddresses(ctx, customerId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13032,15 +15408,16 @@ func (c *ClientWithResponses) ReplaceCustomerAddressesWithResponse(ctx context.C
 
 // DeleteCustomerAddressWithResponse Delete one of a customer's addresses
 //
-// Deletes one of a customer's addresses; deleting a default address leaves that default
-// empty. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// Deletes one of a customer's addresses; deleting a default address leaves that default empty.
+// An address that does not belong to that customer is NOT_FOUND. Requires `customers:write`.
+// With `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at
+// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customers/{customerId}/addresses/{id} (the `DeleteCustomerAddress` operationId).
-func (c *ClientWithResponses) DeleteCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, reqEditors ...RequestEditorFn) (*DeleteCustomerAddressResponse, error) {
-	rsp, err := c.DeleteCustomerAddress(ctx, customerId, id, reqEditors...)
+func (c *ClientWithResponses) DeleteCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *DeleteCustomerAddressParams, reqEditors ...RequestEditorFn) (*DeleteCustomerAddressResponse, error) {
+	rsp, err := c.DeleteCustomerAddress(ctx, customerId, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13051,13 +15428,14 @@ func (c *ClientWithResponses) DeleteCustomerAddressWithResponse(ctx context.Cont
 //
 // Applies a JSON merge patch to one of a customer's addresses, with the rules of
 // `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-func (c *ClientWithResponses) UpdateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
-	rsp, err := c.UpdateCustomerAddressWithBody(ctx, customerId, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerAddressWithBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
+	rsp, err := c.UpdateCustomerAddressWithBody(ctx, customerId, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13068,13 +15446,14 @@ func (c *ClientWithResponses) UpdateCustomerAddressWithBodyWithResponse(ctx cont
 //
 // Applies a JSON merge patch to one of a customer's addresses, with the rules of
 // `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-func (c *ClientWithResponses) UpdateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
-	rsp, err := c.UpdateCustomerAddress(ctx, customerId, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerAddressWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
+	rsp, err := c.UpdateCustomerAddress(ctx, customerId, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13085,13 +15464,14 @@ func (c *ClientWithResponses) UpdateCustomerAddressWithResponse(ctx context.Cont
 //
 // Applies a JSON merge patch to one of a customer's addresses, with the rules of
 // `updateMyAddress`. An address that does not belong to that customer is NOT_FOUND. Requires
-// `customers:write`.
+// `customers:write`. With `If-Match` (the address's `version` as `"<version>"`) the change
+// applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customers/{customerId}/addresses/{id} (the `UpdateCustomerAddress` operationId).
-func (c *ClientWithResponses) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
-	rsp, err := c.UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx, customerId, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, customerId CustomerIdInPath, id AddressId, params *UpdateCustomerAddressParams, body UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerAddressResponse, error) {
+	rsp, err := c.UpdateCustomerAddressWithApplicationMergePatchPlusJSONBody(ctx, customerId, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13100,14 +15480,16 @@ func (c *ClientWithResponses) UpdateCustomerAddressWithApplicationMergePatchPlus
 
 // DeleteCustomerWithResponse Delete a customer
 //
-// Deletes a customer with its addresses, company memberships and tokens. Audit events keep
-// the id; the email can be registered again. Requires `customers:delete`.
+// Deletes a customer with its addresses, company memberships and tokens. Audit events keep the
+// id; the email can be registered again. Requires `customers:delete`. With `If-Match` (the
+// customer's `ETag`) the customer is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/customers/{id} (the `DeleteCustomer` operationId).
-func (c *ClientWithResponses) DeleteCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*DeleteCustomerResponse, error) {
-	rsp, err := c.DeleteCustomer(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteCustomerWithResponse(ctx context.Context, id CustomerId, params *DeleteCustomerParams, reqEditors ...RequestEditorFn) (*DeleteCustomerResponse, error) {
+	rsp, err := c.DeleteCustomer(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13116,7 +15498,8 @@ func (c *ClientWithResponses) DeleteCustomerWithResponse(ctx context.Context, id
 
 // GetCustomerWithResponse Get a customer
 //
-// Returns one customer. Requires `customers:read`.
+// Returns one customer. Requires `customers:read`. Its `version` is sent as the `ETag` header
+// (`"<version>"`); send it back as `If-Match` to change only that version.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13131,19 +15514,20 @@ func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, id Cu
 
 // UpdateCustomerWithBodyWithResponse Update a customer
 //
-// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object, and
-// `groupIds`, when present, replaces the group membership (an unknown group id is
-// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-// earlier token of the customer.
-// An email or `externalId` that belongs to another customer is a CONFLICT.
+// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
-	rsp, err := c.UpdateCustomerWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, params *UpdateCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomerWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13152,19 +15536,20 @@ func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Con
 
 // UpdateCustomerWithResponse Update a customer
 //
-// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object, and
-// `groupIds`, when present, replaces the group membership (an unknown group id is
-// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-// earlier token of the customer.
-// An email or `externalId` that belongs to another customer is a CONFLICT.
+// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id CustomerId, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
-	rsp, err := c.UpdateCustomer(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomer(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13173,23 +15558,61 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id
 
 // UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer
 //
-// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An
-// absent field is unchanged; `null` clears a clearable field (those marked nullable) and is
-// ignored for the others. `metadata`, when present, replaces the whole object, and
-// `groupIds`, when present, replaces the group membership (an unknown group id is
-// VALIDATION_FAILED). Changing the email or setting `status` to INACTIVE invalidates every
-// earlier token of the customer.
-// An email or `externalId` that belongs to another customer is a CONFLICT.
+// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
+// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
+// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
+// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
+// (the customer's `ETag` from `getCustomer`) the change applies only to that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/customers/{id} (the `UpdateCustomer` operationId).
-func (c *ClientWithResponses) UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerId, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
-	rsp, err := c.UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CustomerId, params *UpdateCustomerParams, body UpdateCustomerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error) {
+	rsp, err := c.UpdateCustomerWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseUpdateCustomerResponse(rsp)
+}
+
+// EraseCustomerWithResponse Erase a customer's personal data
+//
+// Erases a customer's personal data, as `eraseMe` does: deletes the addresses, company
+// memberships and tokens, blanks every personal field, sets `email` to
+// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+// trail. Every token of the customer stops working at once. While the customer owns a
+// company this is a CONFLICT, until ownership moves. Erasing an erased customer changes
+// nothing. Takes no body. Requires `customers:delete`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/erase (the `EraseCustomer` operationId).
+func (c *ClientWithResponses) EraseCustomerWithResponse(ctx context.Context, id CustomerId, params *EraseCustomerParams, reqEditors ...RequestEditorFn) (*EraseCustomerResponse, error) {
+	rsp, err := c.EraseCustomer(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseCustomerResponse(rsp)
+}
+
+// ExportCustomerWithResponse Export a customer's data
+//
+// Returns one JSON document with everything Clientele holds about a customer, as `exportMe`
+// does: the profile, the address book, the customer groups and the audit events about the
+// customer (secrets redacted). Requires `customers:delete`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{id}/export (the `ExportCustomer` operationId).
+func (c *ClientWithResponses) ExportCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*ExportCustomerResponse, error) {
+	rsp, err := c.ExportCustomer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportCustomerResponse(rsp)
 }
 
 // LockCustomerWithBodyWithResponse Lock a customer
@@ -13203,8 +15626,8 @@ func (c *ClientWithResponses) UpdateCustomerWithApplicationMergePatchPlusJSONBod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-func (c *ClientWithResponses) LockCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error) {
-	rsp, err := c.LockCustomerWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LockCustomerWithBodyWithResponse(ctx context.Context, id CustomerId, params *LockCustomerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error) {
+	rsp, err := c.LockCustomerWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13222,8 +15645,8 @@ func (c *ClientWithResponses) LockCustomerWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/{id}/lock (the `LockCustomer` operationId).
-func (c *ClientWithResponses) LockCustomerWithResponse(ctx context.Context, id CustomerId, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error) {
-	rsp, err := c.LockCustomer(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) LockCustomerWithResponse(ctx context.Context, id CustomerId, params *LockCustomerParams, body LockCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*LockCustomerResponse, error) {
+	rsp, err := c.LockCustomer(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13239,8 +15662,8 @@ func (c *ClientWithResponses) LockCustomerWithResponse(ctx context.Context, id C
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/customers/{id}/unlock (the `UnlockCustomer` operationId).
-func (c *ClientWithResponses) UnlockCustomerWithResponse(ctx context.Context, id CustomerId, reqEditors ...RequestEditorFn) (*UnlockCustomerResponse, error) {
-	rsp, err := c.UnlockCustomer(ctx, id, reqEditors...)
+func (c *ClientWithResponses) UnlockCustomerWithResponse(ctx context.Context, id CustomerId, params *UnlockCustomerParams, reqEditors ...RequestEditorFn) (*UnlockCustomerResponse, error) {
+	rsp, err := c.UnlockCustomer(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13249,7 +15672,8 @@ func (c *ClientWithResponses) UnlockCustomerWithResponse(ctx context.Context, id
 
 // GetMeWithResponse Get my account
 //
-// Returns the customer the access token belongs to.
+// Returns the customer the access token belongs to. Its `version` is sent as the `ETag` header
+// (`"<version>"`); send it back as `If-Match` to change only that version.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13266,16 +15690,18 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false and invalidates every earlier access and refresh token
-// of the customer. An email that belongs to another customer is a CONFLICT.
+// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+// and invalidates every earlier access and refresh token of the customer. An email that
+// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+// changes nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
-	rsp, err := c.UpdateMeWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, params *UpdateMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMeWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13286,16 +15712,18 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false and invalidates every earlier access and refresh token
-// of the customer. An email that belongs to another customer is a CONFLICT.
+// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+// and invalidates every earlier access and refresh token of the customer. An email that
+// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+// changes nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
-	rsp, err := c.UpdateMe(ctx, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, params *UpdateMeParams, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMe(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13306,16 +15734,18 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body Upd
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword`
-// is VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to
-// false and invalidates every earlier access and refresh token
-// of the customer. An email that belongs to another customer is a CONFLICT.
+// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
+// and invalidates every earlier access and refresh token of the customer. An email that
+// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
+// `getMe`) the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and
+// changes nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
-func (c *ClientWithResponses) UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
-	rsp, err := c.UpdateMeWithApplicationMergePatchPlusJSONBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, params *UpdateMeParams, body UpdateMeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMeWithApplicationMergePatchPlusJSONBody(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13347,8 +15777,8 @@ func (c *ClientWithResponses) ListMyAddressesWithResponse(ctx context.Context, r
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-func (c *ClientWithResponses) CreateMyAddressWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error) {
-	rsp, err := c.CreateMyAddressWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateMyAddressWithBodyWithResponse(ctx context.Context, params *CreateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error) {
+	rsp, err := c.CreateMyAddressWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13365,8 +15795,8 @@ func (c *ClientWithResponses) CreateMyAddressWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
-func (c *ClientWithResponses) CreateMyAddressWithResponse(ctx context.Context, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error) {
-	rsp, err := c.CreateMyAddress(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateMyAddressWithResponse(ctx context.Context, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error) {
+	rsp, err := c.CreateMyAddress(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13376,13 +15806,15 @@ func (c *ClientWithResponses) CreateMyAddressWithResponse(ctx context.Context, b
 // DeleteMyAddressWithResponse Delete one of my addresses
 //
 // Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
-// default empty. Another customer's address is NOT_FOUND.
+// default empty. Another customer's address is NOT_FOUND. With `If-Match` (the address's
+// `version` as `"<version>"`) the address is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/me/addresses/{id} (the `DeleteMyAddress` operationId).
-func (c *ClientWithResponses) DeleteMyAddressWithResponse(ctx context.Context, id AddressId, reqEditors ...RequestEditorFn) (*DeleteMyAddressResponse, error) {
-	rsp, err := c.DeleteMyAddress(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteMyAddressWithResponse(ctx context.Context, id AddressId, params *DeleteMyAddressParams, reqEditors ...RequestEditorFn) (*DeleteMyAddressResponse, error) {
+	rsp, err := c.DeleteMyAddress(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13394,15 +15826,17 @@ func (c *ClientWithResponses) DeleteMyAddressWithResponse(ctx context.Context, i
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. `isDefaultBilling: true` makes the address the default billing address and clears
-// the previous one; `false` leaves the customer without a default billing address if this
-// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-// customer's address is NOT_FOUND.
+// the previous one; `false` leaves the customer without a default billing address if this one
+// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-func (c *ClientWithResponses) UpdateMyAddressWithBodyWithResponse(ctx context.Context, id AddressId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
-	rsp, err := c.UpdateMyAddressWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMyAddressWithBodyWithResponse(ctx context.Context, id AddressId, params *UpdateMyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
+	rsp, err := c.UpdateMyAddressWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13414,15 +15848,17 @@ func (c *ClientWithResponses) UpdateMyAddressWithBodyWithResponse(ctx context.Co
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. `isDefaultBilling: true` makes the address the default billing address and clears
-// the previous one; `false` leaves the customer without a default billing address if this
-// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-// customer's address is NOT_FOUND.
+// the previous one; `false` leaves the customer without a default billing address if this one
+// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-func (c *ClientWithResponses) UpdateMyAddressWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
-	rsp, err := c.UpdateMyAddress(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMyAddressWithResponse(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
+	rsp, err := c.UpdateMyAddress(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13434,15 +15870,17 @@ func (c *ClientWithResponses) UpdateMyAddressWithResponse(ctx context.Context, i
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
 // unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
 // others. `isDefaultBilling: true` makes the address the default billing address and clears
-// the previous one; `false` leaves the customer without a default billing address if this
-// one was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
-// customer's address is NOT_FOUND.
+// the previous one; `false` leaves the customer without a default billing address if this one
+// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
+// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/me/addresses/{id} (the `UpdateMyAddress` operationId).
-func (c *ClientWithResponses) UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
-	rsp, err := c.UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id AddressId, params *UpdateMyAddressParams, body UpdateMyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAddressResponse, error) {
+	rsp, err := c.UpdateMyAddressWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13460,12 +15898,70 @@ func (c *ClientWithResponses) UpdateMyAddressWithApplicationMergePatchPlusJSONBo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/api-token (the `RegenerateCustomerToken` operationId).
-func (c *ClientWithResponses) RegenerateCustomerTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RegenerateCustomerTokenResponse, error) {
-	rsp, err := c.RegenerateCustomerToken(ctx, reqEditors...)
+func (c *ClientWithResponses) RegenerateCustomerTokenWithResponse(ctx context.Context, params *RegenerateCustomerTokenParams, reqEditors ...RequestEditorFn) (*RegenerateCustomerTokenResponse, error) {
+	rsp, err := c.RegenerateCustomerToken(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseRegenerateCustomerTokenResponse(rsp)
+}
+
+// EraseMeWithBodyWithResponse Erase my personal data
+//
+// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+// trail. Every access, refresh and API token of the customer stops working at once, this one
+// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+func (c *ClientWithResponses) EraseMeWithBodyWithResponse(ctx context.Context, params *EraseMeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EraseMeResponse, error) {
+	rsp, err := c.EraseMeWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseMeResponse(rsp)
+}
+
+// EraseMeWithResponse Erase my personal data
+//
+// Erases the signed-in customer's personal data (right to be forgotten): deletes the
+// addresses, company memberships and tokens, blanks every personal field, sets `email` to
+// `erased+<id>@invalid`, `status` to INACTIVE and `erasedAt`; the id stays for the audit
+// trail. Every access, refresh and API token of the customer stops working at once, this one
+// included. `password` must be the current password (otherwise VALIDATION_FAILED naming
+// `password`). While the customer owns a company this is a CONFLICT, until ownership moves.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/erase (the `EraseMe` operationId).
+func (c *ClientWithResponses) EraseMeWithResponse(ctx context.Context, params *EraseMeParams, body EraseMeJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseMeResponse, error) {
+	rsp, err := c.EraseMe(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseMeResponse(rsp)
+}
+
+// ExportMeWithResponse Export my data
+//
+// Returns one JSON document with everything Clientele holds about the signed-in customer:
+// the profile, the address book, the customer groups and the audit events about the customer
+// (secrets redacted). Company memberships join the document when companies exist. Never
+// includes the password hash, token hashes or the security stamp.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/export (the `ExportMe` operationId).
+func (c *ClientWithResponses) ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error) {
+	rsp, err := c.ExportMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMeResponse(rsp)
 }
 
 // ChangeMyPasswordWithBodyWithResponse Change my password
@@ -13479,8 +15975,8 @@ func (c *ClientWithResponses) RegenerateCustomerTokenWithResponse(ctx context.Co
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-func (c *ClientWithResponses) ChangeMyPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error) {
-	rsp, err := c.ChangeMyPasswordWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ChangeMyPasswordWithBodyWithResponse(ctx context.Context, params *ChangeMyPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error) {
+	rsp, err := c.ChangeMyPasswordWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13498,8 +15994,8 @@ func (c *ClientWithResponses) ChangeMyPasswordWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/me/password (the `ChangeMyPassword` operationId).
-func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error) {
-	rsp, err := c.ChangeMyPassword(ctx, body, reqEditors...)
+func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, params *ChangeMyPasswordParams, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResponse, error) {
+	rsp, err := c.ChangeMyPassword(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13563,8 +16059,8 @@ func (c *ClientWithResponses) ListRolesWithResponse(ctx context.Context, params 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/roles (the `CreateRole` operationId).
-func (c *ClientWithResponses) CreateRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error) {
-	rsp, err := c.CreateRoleWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateRoleWithBodyWithResponse(ctx context.Context, params *CreateRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error) {
+	rsp, err := c.CreateRoleWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13580,8 +16076,8 @@ func (c *ClientWithResponses) CreateRoleWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/roles (the `CreateRole` operationId).
-func (c *ClientWithResponses) CreateRoleWithResponse(ctx context.Context, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error) {
-	rsp, err := c.CreateRole(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateRoleWithResponse(ctx context.Context, params *CreateRoleParams, body CreateRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRoleResponse, error) {
+	rsp, err := c.CreateRole(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13591,13 +16087,15 @@ func (c *ClientWithResponses) CreateRoleWithResponse(ctx context.Context, body C
 // DeleteRoleWithResponse Delete a role
 //
 // Deletes an admin role. A role that admins still hold, and the seeded `Super Administrator`
-// role, cannot be deleted (CONFLICT). Requires `roles:write`.
+// role, cannot be deleted (CONFLICT). Requires `roles:write`. With `If-Match` (the role's
+// `ETag` from `getRole`) the role is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/roles/{id} (the `DeleteRole` operationId).
-func (c *ClientWithResponses) DeleteRoleWithResponse(ctx context.Context, id RoleId, reqEditors ...RequestEditorFn) (*DeleteRoleResponse, error) {
-	rsp, err := c.DeleteRole(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteRoleWithResponse(ctx context.Context, id RoleId, params *DeleteRoleParams, reqEditors ...RequestEditorFn) (*DeleteRoleResponse, error) {
+	rsp, err := c.DeleteRole(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13809,6 +16307,19 @@ func ParseGetCurrentAdminResponse(rsp *http.Response) (*GetCurrentAdminResponse,
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCurrentAdminResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -13986,6 +16497,13 @@ func ParseDeleteAdminResponse(rsp *http.Response) (*DeleteAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14128,12 +16646,73 @@ func ParseUpdateAdminResponse(rsp *http.Response) (*UpdateAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAuditEventsResponse parses an HTTP response from a ListAuditEventsWithResponse call
+func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditEventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -14189,6 +16768,13 @@ func ParseRevokeAdminTokenResponse(rsp *http.Response) (*RevokeAdminTokenRespons
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14242,6 +16828,13 @@ func ParseGenerateAdminTokenResponse(rsp *http.Response) (*GenerateAdminTokenRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -14324,6 +16917,13 @@ func ParseRevokeCustomerTokenResponse(rsp *http.Response) (*RevokeCustomerTokenR
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14377,6 +16977,13 @@ func ParseGenerateCustomerTokenResponse(rsp *http.Response) (*GenerateCustomerTo
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -14452,6 +17059,13 @@ func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationRespons
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14498,6 +17112,13 @@ func ParseRequestPasswordResetResponse(rsp *http.Response) (*RequestPasswordRese
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -14565,6 +17186,13 @@ func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -14639,6 +17267,13 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -14761,6 +17396,13 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14827,6 +17469,13 @@ func ParseSendVerifyEmailResponse(rsp *http.Response) (*SendVerifyEmailResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -15128,6 +17777,13 @@ func ParseDeleteCustomerGroupResponse(rsp *http.Response) (*DeleteCustomerGroupR
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15198,6 +17854,19 @@ func ParseGetCustomerGroupResponse(rsp *http.Response) (*GetCustomerGroupRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCustomerGroupResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -15256,6 +17925,13 @@ func ParseUpdateCustomerGroupResponse(rsp *http.Response) (*UpdateCustomerGroupR
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -15440,6 +18116,13 @@ func ParseDeleteCustomersResponse(rsp *http.Response) (*DeleteCustomersResponse,
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15569,6 +18252,13 @@ func ParseCreateCustomerAddressResponse(rsp *http.Response) (*CreateCustomerAddr
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15637,6 +18327,13 @@ func ParseReplaceCustomerAddressesResponse(rsp *http.Response) (*ReplaceCustomer
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15701,6 +18398,13 @@ func ParseDeleteCustomerAddressResponse(rsp *http.Response) (*DeleteCustomerAddr
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15761,6 +18465,13 @@ func ParseUpdateCustomerAddressResponse(rsp *http.Response) (*UpdateCustomerAddr
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -15825,6 +18536,13 @@ func ParseDeleteCustomerResponse(rsp *http.Response) (*DeleteCustomerResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -15896,6 +18614,19 @@ func ParseGetCustomerResponse(rsp *http.Response) (*GetCustomerResponse, error) 
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCustomerResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -15955,12 +18686,148 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEraseCustomerResponse parses an HTTP response from a EraseCustomerWithResponse call
+func ParseEraseCustomerResponse(rsp *http.Response) (*EraseCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportCustomerResponse parses an HTTP response from a ExportCustomerWithResponse call
+func ParseExportCustomerResponse(rsp *http.Response) (*ExportCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -16022,6 +18889,13 @@ func ParseLockCustomerResponse(rsp *http.Response) (*LockCustomerResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -16091,6 +18965,13 @@ func ParseUnlockCustomerResponse(rsp *http.Response) (*UnlockCustomerResponse, e
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16147,6 +19028,19 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -16191,6 +19085,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -16293,6 +19194,13 @@ func ParseCreateMyAddressResponse(rsp *http.Response) (*CreateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16350,6 +19258,13 @@ func ParseDeleteMyAddressResponse(rsp *http.Response) (*DeleteMyAddressResponse,
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16404,6 +19319,13 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16439,6 +19361,121 @@ func ParseRegenerateCustomerTokenResponse(rsp *http.Response) (*RegenerateCustom
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest ApiTokenResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEraseMeResponse parses an HTTP response from a EraseMeWithResponse call
+func ParseEraseMeResponse(rsp *http.Response) (*EraseMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportMeResponse parses an HTTP response from a ExportMeWithResponse call
+func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerExport
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16504,6 +19541,13 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -16806,6 +19850,13 @@ func ParseDeleteRoleResponse(rsp *http.Response) (*DeleteRoleResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16990,49 +20041,52 @@ type ServerInterface interface {
 	ListAdmins(ctx echo.Context, params ListAdminsParams) error
 	// CreateAdmin Create an admin
 	// (POST /v1/admins)
-	CreateAdmin(ctx echo.Context) error
+	CreateAdmin(ctx echo.Context, params CreateAdminParams) error
 	// DeleteAdmin Delete an admin
 	// (DELETE /v1/admins/{id})
-	DeleteAdmin(ctx echo.Context, id AdminId) error
+	DeleteAdmin(ctx echo.Context, id AdminId, params DeleteAdminParams) error
 	// GetAdmin Get an admin
 	// (GET /v1/admins/{id})
 	GetAdmin(ctx echo.Context, id AdminId) error
 	// UpdateAdmin Update an admin
 	// (PATCH /v1/admins/{id})
-	UpdateAdmin(ctx echo.Context, id AdminId) error
+	UpdateAdmin(ctx echo.Context, id AdminId, params UpdateAdminParams) error
+	// ListAuditEvents List audit events
+	// (GET /v1/audit-events)
+	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
 	// RevokeAdminToken Sign out an admin
 	// (POST /v1/auth/admin/revoke)
-	RevokeAdminToken(ctx echo.Context) error
+	RevokeAdminToken(ctx echo.Context, params RevokeAdminTokenParams) error
 	// GenerateAdminToken Sign in as an admin
 	// (POST /v1/auth/admin/token)
-	GenerateAdminToken(ctx echo.Context) error
+	GenerateAdminToken(ctx echo.Context, params GenerateAdminTokenParams) error
 	// RevokeCustomerToken Sign out a customer
 	// (POST /v1/auth/customer/revoke)
-	RevokeCustomerToken(ctx echo.Context) error
+	RevokeCustomerToken(ctx echo.Context, params RevokeCustomerTokenParams) error
 	// GenerateCustomerToken Sign in as a customer
 	// (POST /v1/auth/customer/token)
-	GenerateCustomerToken(ctx echo.Context) error
+	GenerateCustomerToken(ctx echo.Context, params GenerateCustomerTokenParams) error
 	// AcceptInvitation Accept an invitation
 	// (POST /v1/auth/invitations/accept)
-	AcceptInvitation(ctx echo.Context) error
+	AcceptInvitation(ctx echo.Context, params AcceptInvitationParams) error
 	// RequestPasswordReset Request a password reset
 	// (POST /v1/auth/password-reset)
-	RequestPasswordReset(ctx echo.Context) error
+	RequestPasswordReset(ctx echo.Context, params RequestPasswordResetParams) error
 	// ResetPassword Reset a password
 	// (POST /v1/auth/password-reset/confirm)
-	ResetPassword(ctx echo.Context) error
+	ResetPassword(ctx echo.Context, params ResetPasswordParams) error
 	// RefreshToken Refresh an access token
 	// (POST /v1/auth/refresh)
-	RefreshToken(ctx echo.Context) error
+	RefreshToken(ctx echo.Context, params RefreshTokenParams) error
 	// RegisterCustomer Register a customer
 	// (POST /v1/auth/register)
-	RegisterCustomer(ctx echo.Context) error
+	RegisterCustomer(ctx echo.Context, params RegisterCustomerParams) error
 	// VerifyEmail Verify an email address
 	// (POST /v1/auth/verify-email)
-	VerifyEmail(ctx echo.Context) error
+	VerifyEmail(ctx echo.Context, params VerifyEmailParams) error
 	// SendVerifyEmail Send an email verification link
 	// (POST /v1/auth/verify-email/send)
-	SendVerifyEmail(ctx echo.Context) error
+	SendVerifyEmail(ctx echo.Context, params SendVerifyEmailParams) error
 	// ListCountries List countries
 	// (GET /v1/countries)
 	ListCountries(ctx echo.Context) error
@@ -17044,79 +20098,91 @@ type ServerInterface interface {
 	ListCustomerGroups(ctx echo.Context, params ListCustomerGroupsParams) error
 	// CreateCustomerGroup Create a customer group
 	// (POST /v1/customer-groups)
-	CreateCustomerGroup(ctx echo.Context) error
+	CreateCustomerGroup(ctx echo.Context, params CreateCustomerGroupParams) error
 	// DeleteCustomerGroup Delete a customer group
 	// (DELETE /v1/customer-groups/{id})
-	DeleteCustomerGroup(ctx echo.Context, id CustomerGroupId) error
+	DeleteCustomerGroup(ctx echo.Context, id CustomerGroupId, params DeleteCustomerGroupParams) error
 	// GetCustomerGroup Get a customer group
 	// (GET /v1/customer-groups/{id})
 	GetCustomerGroup(ctx echo.Context, id CustomerGroupId) error
 	// UpdateCustomerGroup Update a customer group
 	// (PATCH /v1/customer-groups/{id})
-	UpdateCustomerGroup(ctx echo.Context, id CustomerGroupId) error
+	UpdateCustomerGroup(ctx echo.Context, id CustomerGroupId, params UpdateCustomerGroupParams) error
 	// ListCustomers List customers
 	// (GET /v1/customers)
 	ListCustomers(ctx echo.Context, params ListCustomersParams) error
 	// CreateCustomer Create a customer
 	// (POST /v1/customers)
-	CreateCustomer(ctx echo.Context) error
+	CreateCustomer(ctx echo.Context, params CreateCustomerParams) error
 	// DeleteCustomers Delete several customers
 	// (POST /v1/customers/batch-delete)
-	DeleteCustomers(ctx echo.Context) error
+	DeleteCustomers(ctx echo.Context, params DeleteCustomersParams) error
 	// ListCustomerAddresses List a customer's addresses
 	// (GET /v1/customers/{customerId}/addresses)
 	ListCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error
 	// CreateCustomerAddress Add an address to a customer's address book
 	// (POST /v1/customers/{customerId}/addresses)
-	CreateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath) error
+	CreateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, params CreateCustomerAddressParams) error
 	// ReplaceCustomerAddresses Replace a customer's address book
 	// (PUT /v1/customers/{customerId}/addresses)
-	ReplaceCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error
+	ReplaceCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath, params ReplaceCustomerAddressesParams) error
 	// DeleteCustomerAddress Delete one of a customer's addresses
 	// (DELETE /v1/customers/{customerId}/addresses/{id})
-	DeleteCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error
+	DeleteCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId, params DeleteCustomerAddressParams) error
 	// UpdateCustomerAddress Update one of a customer's addresses
 	// (PATCH /v1/customers/{customerId}/addresses/{id})
-	UpdateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error
+	UpdateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId, params UpdateCustomerAddressParams) error
 	// DeleteCustomer Delete a customer
 	// (DELETE /v1/customers/{id})
-	DeleteCustomer(ctx echo.Context, id CustomerId) error
+	DeleteCustomer(ctx echo.Context, id CustomerId, params DeleteCustomerParams) error
 	// GetCustomer Get a customer
 	// (GET /v1/customers/{id})
 	GetCustomer(ctx echo.Context, id CustomerId) error
 	// UpdateCustomer Update a customer
 	// (PATCH /v1/customers/{id})
-	UpdateCustomer(ctx echo.Context, id CustomerId) error
+	UpdateCustomer(ctx echo.Context, id CustomerId, params UpdateCustomerParams) error
+	// EraseCustomer Erase a customer's personal data
+	// (POST /v1/customers/{id}/erase)
+	EraseCustomer(ctx echo.Context, id CustomerId, params EraseCustomerParams) error
+	// ExportCustomer Export a customer's data
+	// (GET /v1/customers/{id}/export)
+	ExportCustomer(ctx echo.Context, id CustomerId) error
 	// LockCustomer Lock a customer
 	// (POST /v1/customers/{id}/lock)
-	LockCustomer(ctx echo.Context, id CustomerId) error
+	LockCustomer(ctx echo.Context, id CustomerId, params LockCustomerParams) error
 	// UnlockCustomer Unlock a customer
 	// (POST /v1/customers/{id}/unlock)
-	UnlockCustomer(ctx echo.Context, id CustomerId) error
+	UnlockCustomer(ctx echo.Context, id CustomerId, params UnlockCustomerParams) error
 	// GetMe Get my account
 	// (GET /v1/me)
 	GetMe(ctx echo.Context) error
 	// UpdateMe Update my account
 	// (PATCH /v1/me)
-	UpdateMe(ctx echo.Context) error
+	UpdateMe(ctx echo.Context, params UpdateMeParams) error
 	// ListMyAddresses List my addresses
 	// (GET /v1/me/addresses)
 	ListMyAddresses(ctx echo.Context) error
 	// CreateMyAddress Add an address to my address book
 	// (POST /v1/me/addresses)
-	CreateMyAddress(ctx echo.Context) error
+	CreateMyAddress(ctx echo.Context, params CreateMyAddressParams) error
 	// DeleteMyAddress Delete one of my addresses
 	// (DELETE /v1/me/addresses/{id})
-	DeleteMyAddress(ctx echo.Context, id AddressId) error
+	DeleteMyAddress(ctx echo.Context, id AddressId, params DeleteMyAddressParams) error
 	// UpdateMyAddress Update one of my addresses
 	// (PATCH /v1/me/addresses/{id})
-	UpdateMyAddress(ctx echo.Context, id AddressId) error
+	UpdateMyAddress(ctx echo.Context, id AddressId, params UpdateMyAddressParams) error
 	// RegenerateCustomerToken Regenerate my API token
 	// (POST /v1/me/api-token)
-	RegenerateCustomerToken(ctx echo.Context) error
+	RegenerateCustomerToken(ctx echo.Context, params RegenerateCustomerTokenParams) error
+	// EraseMe Erase my personal data
+	// (POST /v1/me/erase)
+	EraseMe(ctx echo.Context, params EraseMeParams) error
+	// ExportMe Export my data
+	// (GET /v1/me/export)
+	ExportMe(ctx echo.Context) error
 	// ChangeMyPassword Change my password
 	// (POST /v1/me/password)
-	ChangeMyPassword(ctx echo.Context) error
+	ChangeMyPassword(ctx echo.Context, params ChangeMyPasswordParams) error
 	// ListMessages List messages
 	// (GET /v1/messages)
 	ListMessages(ctx echo.Context, params ListMessagesParams) error
@@ -17128,10 +20194,10 @@ type ServerInterface interface {
 	ListRoles(ctx echo.Context, params ListRolesParams) error
 	// CreateRole Create a role
 	// (POST /v1/roles)
-	CreateRole(ctx echo.Context) error
+	CreateRole(ctx echo.Context, params CreateRoleParams) error
 	// DeleteRole Delete a role
 	// (DELETE /v1/roles/{id})
-	DeleteRole(ctx echo.Context, id RoleId) error
+	DeleteRole(ctx echo.Context, id RoleId, params DeleteRoleParams) error
 	// GetRole Get a role
 	// (GET /v1/roles/{id})
 	GetRole(ctx echo.Context, id RoleId) error
@@ -17208,8 +20274,28 @@ func (w *ServerInterfaceWrapper) ListAdmins(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateAdmin(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAdminParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateAdmin(ctx)
+	err = w.Handler.CreateAdmin(ctx, params)
 	return err
 }
 
@@ -17224,8 +20310,28 @@ func (w *ServerInterfaceWrapper) DeleteAdmin(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteAdminParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteAdmin(ctx, id)
+	err = w.Handler.DeleteAdmin(ctx, id, params)
 	return err
 }
 
@@ -17256,8 +20362,95 @@ func (w *ServerInterfaceWrapper) UpdateAdmin(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAdminParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateAdmin(ctx, id)
+	err = w.Handler.UpdateAdmin(ctx, id, params)
+	return err
+}
+
+// ListAuditEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEventsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// ------------- Optional query parameter "actorId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "actorId", ctx.QueryParams(), &params.ActorId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter actorId: %s", err))
+	}
+
+	// ------------- Optional query parameter "targetId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "targetId", ctx.QueryParams(), &params.TargetId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter targetId: %s", err))
+	}
+
+	// ------------- Optional query parameter "action" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "action", ctx.QueryParams(), &params.Action, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter action: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAuditEvents(ctx, params)
 	return err
 }
 
@@ -17265,8 +20458,28 @@ func (w *ServerInterfaceWrapper) UpdateAdmin(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) RevokeAdminToken(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeAdminTokenParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RevokeAdminToken(ctx)
+	err = w.Handler.RevokeAdminToken(ctx, params)
 	return err
 }
 
@@ -17274,8 +20487,28 @@ func (w *ServerInterfaceWrapper) RevokeAdminToken(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) GenerateAdminToken(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GenerateAdminTokenParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GenerateAdminToken(ctx)
+	err = w.Handler.GenerateAdminToken(ctx, params)
 	return err
 }
 
@@ -17283,8 +20516,28 @@ func (w *ServerInterfaceWrapper) GenerateAdminToken(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) RevokeCustomerToken(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeCustomerTokenParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RevokeCustomerToken(ctx)
+	err = w.Handler.RevokeCustomerToken(ctx, params)
 	return err
 }
 
@@ -17292,8 +20545,28 @@ func (w *ServerInterfaceWrapper) RevokeCustomerToken(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) GenerateCustomerToken(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GenerateCustomerTokenParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GenerateCustomerToken(ctx)
+	err = w.Handler.GenerateCustomerToken(ctx, params)
 	return err
 }
 
@@ -17301,8 +20574,28 @@ func (w *ServerInterfaceWrapper) GenerateCustomerToken(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcceptInvitationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.AcceptInvitation(ctx)
+	err = w.Handler.AcceptInvitation(ctx, params)
 	return err
 }
 
@@ -17310,8 +20603,28 @@ func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) RequestPasswordReset(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestPasswordResetParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RequestPasswordReset(ctx)
+	err = w.Handler.RequestPasswordReset(ctx, params)
 	return err
 }
 
@@ -17319,8 +20632,28 @@ func (w *ServerInterfaceWrapper) RequestPasswordReset(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ResetPassword(ctx)
+	err = w.Handler.ResetPassword(ctx, params)
 	return err
 }
 
@@ -17328,8 +20661,28 @@ func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) RefreshToken(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RefreshTokenParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RefreshToken(ctx)
+	err = w.Handler.RefreshToken(ctx, params)
 	return err
 }
 
@@ -17337,8 +20690,28 @@ func (w *ServerInterfaceWrapper) RefreshToken(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) RegisterCustomer(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RegisterCustomer(ctx)
+	err = w.Handler.RegisterCustomer(ctx, params)
 	return err
 }
 
@@ -17346,8 +20719,28 @@ func (w *ServerInterfaceWrapper) RegisterCustomer(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) VerifyEmail(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params VerifyEmailParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.VerifyEmail(ctx)
+	err = w.Handler.VerifyEmail(ctx, params)
 	return err
 }
 
@@ -17355,8 +20748,28 @@ func (w *ServerInterfaceWrapper) VerifyEmail(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) SendVerifyEmail(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendVerifyEmailParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.SendVerifyEmail(ctx)
+	err = w.Handler.SendVerifyEmail(ctx, params)
 	return err
 }
 
@@ -17421,8 +20834,28 @@ func (w *ServerInterfaceWrapper) ListCustomerGroups(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateCustomerGroup(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCustomerGroupParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateCustomerGroup(ctx)
+	err = w.Handler.CreateCustomerGroup(ctx, params)
 	return err
 }
 
@@ -17437,8 +20870,28 @@ func (w *ServerInterfaceWrapper) DeleteCustomerGroup(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCustomerGroupParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteCustomerGroup(ctx, id)
+	err = w.Handler.DeleteCustomerGroup(ctx, id, params)
 	return err
 }
 
@@ -17469,8 +20922,28 @@ func (w *ServerInterfaceWrapper) UpdateCustomerGroup(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCustomerGroupParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateCustomerGroup(ctx, id)
+	err = w.Handler.UpdateCustomerGroup(ctx, id, params)
 	return err
 }
 
@@ -17559,8 +21032,28 @@ func (w *ServerInterfaceWrapper) ListCustomers(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateCustomer(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateCustomer(ctx)
+	err = w.Handler.CreateCustomer(ctx, params)
 	return err
 }
 
@@ -17568,8 +21061,28 @@ func (w *ServerInterfaceWrapper) CreateCustomer(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) DeleteCustomers(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCustomersParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteCustomers(ctx)
+	err = w.Handler.DeleteCustomers(ctx, params)
 	return err
 }
 
@@ -17600,8 +21113,28 @@ func (w *ServerInterfaceWrapper) CreateCustomerAddress(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCustomerAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateCustomerAddress(ctx, customerId)
+	err = w.Handler.CreateCustomerAddress(ctx, customerId, params)
 	return err
 }
 
@@ -17616,8 +21149,28 @@ func (w *ServerInterfaceWrapper) ReplaceCustomerAddresses(ctx echo.Context) erro
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceCustomerAddressesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ReplaceCustomerAddresses(ctx, customerId)
+	err = w.Handler.ReplaceCustomerAddresses(ctx, customerId, params)
 	return err
 }
 
@@ -17640,8 +21193,28 @@ func (w *ServerInterfaceWrapper) DeleteCustomerAddress(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCustomerAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteCustomerAddress(ctx, customerId, id)
+	err = w.Handler.DeleteCustomerAddress(ctx, customerId, id, params)
 	return err
 }
 
@@ -17664,8 +21237,28 @@ func (w *ServerInterfaceWrapper) UpdateCustomerAddress(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCustomerAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateCustomerAddress(ctx, customerId, id)
+	err = w.Handler.UpdateCustomerAddress(ctx, customerId, id, params)
 	return err
 }
 
@@ -17680,8 +21273,28 @@ func (w *ServerInterfaceWrapper) DeleteCustomer(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteCustomer(ctx, id)
+	err = w.Handler.DeleteCustomer(ctx, id, params)
 	return err
 }
 
@@ -17712,8 +21325,80 @@ func (w *ServerInterfaceWrapper) UpdateCustomer(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateCustomer(ctx, id)
+	err = w.Handler.UpdateCustomer(ctx, id, params)
+	return err
+}
+
+// EraseCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) EraseCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EraseCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EraseCustomer(ctx, id, params)
+	return err
+}
+
+// ExportCustomer converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportCustomer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CustomerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportCustomer(ctx, id)
 	return err
 }
 
@@ -17728,8 +21413,28 @@ func (w *ServerInterfaceWrapper) LockCustomer(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LockCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.LockCustomer(ctx, id)
+	err = w.Handler.LockCustomer(ctx, id, params)
 	return err
 }
 
@@ -17744,8 +21449,28 @@ func (w *ServerInterfaceWrapper) UnlockCustomer(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnlockCustomerParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UnlockCustomer(ctx, id)
+	err = w.Handler.UnlockCustomer(ctx, id, params)
 	return err
 }
 
@@ -17762,8 +21487,28 @@ func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateMe(ctx)
+	err = w.Handler.UpdateMe(ctx, params)
 	return err
 }
 
@@ -17780,8 +21525,28 @@ func (w *ServerInterfaceWrapper) ListMyAddresses(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateMyAddress(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMyAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateMyAddress(ctx)
+	err = w.Handler.CreateMyAddress(ctx, params)
 	return err
 }
 
@@ -17796,8 +21561,28 @@ func (w *ServerInterfaceWrapper) DeleteMyAddress(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMyAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteMyAddress(ctx, id)
+	err = w.Handler.DeleteMyAddress(ctx, id, params)
 	return err
 }
 
@@ -17812,8 +21597,28 @@ func (w *ServerInterfaceWrapper) UpdateMyAddress(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMyAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateMyAddress(ctx, id)
+	err = w.Handler.UpdateMyAddress(ctx, id, params)
 	return err
 }
 
@@ -17821,8 +21626,66 @@ func (w *ServerInterfaceWrapper) UpdateMyAddress(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) RegenerateCustomerToken(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegenerateCustomerTokenParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RegenerateCustomerToken(ctx)
+	err = w.Handler.RegenerateCustomerToken(ctx, params)
+	return err
+}
+
+// EraseMe converts echo context to params.
+func (w *ServerInterfaceWrapper) EraseMe(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EraseMeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EraseMe(ctx, params)
+	return err
+}
+
+// ExportMe converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportMe(ctx)
 	return err
 }
 
@@ -17830,8 +21693,28 @@ func (w *ServerInterfaceWrapper) RegenerateCustomerToken(ctx echo.Context) error
 func (w *ServerInterfaceWrapper) ChangeMyPassword(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChangeMyPasswordParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ChangeMyPassword(ctx)
+	err = w.Handler.ChangeMyPassword(ctx, params)
 	return err
 }
 
@@ -17926,8 +21809,28 @@ func (w *ServerInterfaceWrapper) ListRoles(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateRole(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRoleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateRole(ctx)
+	err = w.Handler.CreateRole(ctx, params)
 	return err
 }
 
@@ -17942,8 +21845,28 @@ func (w *ServerInterfaceWrapper) DeleteRole(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteRoleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteRole(ctx, id)
+	err = w.Handler.DeleteRole(ctx, id, params)
 	return err
 }
 
@@ -18065,6 +21988,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.POST(options.BaseURL+"/v1/me/password", wrapper.ChangeMyPassword, options.OperationMiddlewares["changeMyPassword"]...)
 	router.POST(options.BaseURL+"/v1/me/api-token", wrapper.RegenerateCustomerToken, options.OperationMiddlewares["regenerateCustomerToken"]...)
+	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe, options.OperationMiddlewares["exportMe"]...)
+	router.POST(options.BaseURL+"/v1/me/erase", wrapper.EraseMe, options.OperationMiddlewares["eraseMe"]...)
 	router.GET(options.BaseURL+"/v1/me/addresses", wrapper.ListMyAddresses, options.OperationMiddlewares["listMyAddresses"]...)
 	router.POST(options.BaseURL+"/v1/me/addresses", wrapper.CreateMyAddress, options.OperationMiddlewares["createMyAddress"]...)
 	router.DELETE(options.BaseURL+"/v1/me/addresses/:id", wrapper.DeleteMyAddress, options.OperationMiddlewares["deleteMyAddress"]...)
@@ -18077,6 +22002,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/v1/customers/:id", wrapper.UpdateCustomer, options.OperationMiddlewares["updateCustomer"]...)
 	router.POST(options.BaseURL+"/v1/customers/:id/lock", wrapper.LockCustomer, options.OperationMiddlewares["lockCustomer"]...)
 	router.POST(options.BaseURL+"/v1/customers/:id/unlock", wrapper.UnlockCustomer, options.OperationMiddlewares["unlockCustomer"]...)
+	router.GET(options.BaseURL+"/v1/customers/:id/export", wrapper.ExportCustomer, options.OperationMiddlewares["exportCustomer"]...)
+	router.POST(options.BaseURL+"/v1/customers/:id/erase", wrapper.EraseCustomer, options.OperationMiddlewares["eraseCustomer"]...)
 	router.GET(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.ListCustomerAddresses, options.OperationMiddlewares["listCustomerAddresses"]...)
 	router.POST(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.CreateCustomerAddress, options.OperationMiddlewares["createCustomerAddress"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId/addresses", wrapper.ReplaceCustomerAddresses, options.OperationMiddlewares["replaceCustomerAddresses"]...)
@@ -18100,6 +22027,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/v1/roles/:id", wrapper.UpdateRole, options.OperationMiddlewares["updateRole"]...)
 	router.GET(options.BaseURL+"/v1/permissions", wrapper.ListPermissions, options.OperationMiddlewares["listPermissions"]...)
 	router.GET(options.BaseURL+"/v1/messages", wrapper.ListMessages, options.OperationMiddlewares["listMessages"]...)
+	router.GET(options.BaseURL+"/v1/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 
 }
 
@@ -18233,15 +22161,23 @@ type GetCurrentAdminResponseObject interface {
 	VisitGetCurrentAdminResponse(w http.ResponseWriter) error
 }
 
-type GetCurrentAdmin200JSONResponse Admin
+type GetCurrentAdmin200ResponseHeaders struct {
+	ETag string
+}
+
+type GetCurrentAdmin200JSONResponse struct {
+	Body    Admin
+	Headers GetCurrentAdmin200ResponseHeaders
+}
 
 func (response GetCurrentAdmin200JSONResponse) VisitGetCurrentAdminResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -18398,7 +22334,8 @@ func (response ListAdmins500ApplicationProblemPlusJSONResponse) VisitListAdminsR
 }
 
 type CreateAdminRequestObject struct {
-	Body *CreateAdminJSONRequestBody
+	Params CreateAdminParams
+	Body   *CreateAdminJSONRequestBody
 }
 
 type CreateAdminResponseObject interface {
@@ -18516,7 +22453,8 @@ func (response CreateAdmin500ApplicationProblemPlusJSONResponse) VisitCreateAdmi
 }
 
 type DeleteAdminRequestObject struct {
-	Id AdminId `json:"id"`
+	Id     AdminId `json:"id"`
+	Params DeleteAdminParams
 }
 
 type DeleteAdminResponseObject interface {
@@ -18607,6 +22545,22 @@ func (response DeleteAdmin409ApplicationProblemPlusJSONResponse) VisitDeleteAdmi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAdmin412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin412ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -18739,6 +22693,7 @@ func (response GetAdmin500ApplicationProblemPlusJSONResponse) VisitGetAdminRespo
 
 type UpdateAdminRequestObject struct {
 	Id                                AdminId `json:"id"`
+	Params                            UpdateAdminParams
 	JSONBody                          *UpdateAdminJSONRequestBody
 	ApplicationMergePatchPlusJSONBody *UpdateAdminApplicationMergePatchPlusJSONRequestBody
 }
@@ -18841,6 +22796,22 @@ func (response UpdateAdmin409ApplicationProblemPlusJSONResponse) VisitUpdateAdmi
 	return err
 }
 
+type UpdateAdmin412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin412ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateAdmin422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -18873,8 +22844,95 @@ func (response UpdateAdmin500ApplicationProblemPlusJSONResponse) VisitUpdateAdmi
 	return err
 }
 
+type ListAuditEventsRequestObject struct {
+	Params ListAuditEventsParams
+}
+
+type ListAuditEventsResponseObject interface {
+	VisitListAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEvents200JSONResponse AuditEventList
+
+func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents400ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents500ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAdminTokenRequestObject struct {
-	Body *RevokeAdminTokenJSONRequestBody
+	Params RevokeAdminTokenParams
+	Body   *RevokeAdminTokenJSONRequestBody
 }
 
 type RevokeAdminTokenResponseObject interface {
@@ -18943,6 +23001,22 @@ func (response RevokeAdminToken403ApplicationProblemPlusJSONResponse) VisitRevok
 	return err
 }
 
+type RevokeAdminToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAdminToken409ApplicationProblemPlusJSONResponse) VisitRevokeAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAdminToken500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -18960,7 +23034,8 @@ func (response RevokeAdminToken500ApplicationProblemPlusJSONResponse) VisitRevok
 }
 
 type GenerateAdminTokenRequestObject struct {
-	Body *GenerateAdminTokenJSONRequestBody
+	Params GenerateAdminTokenParams
+	Body   *GenerateAdminTokenJSONRequestBody
 }
 
 type GenerateAdminTokenResponseObject interface {
@@ -19025,6 +23100,22 @@ func (response GenerateAdminToken403ApplicationProblemPlusJSONResponse) VisitGen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAdminToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateAdminToken409ApplicationProblemPlusJSONResponse) VisitGenerateAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19097,7 +23188,8 @@ func (response GenerateAdminToken500ApplicationProblemPlusJSONResponse) VisitGen
 }
 
 type RevokeCustomerTokenRequestObject struct {
-	Body *RevokeCustomerTokenJSONRequestBody
+	Params RevokeCustomerTokenParams
+	Body   *RevokeCustomerTokenJSONRequestBody
 }
 
 type RevokeCustomerTokenResponseObject interface {
@@ -19150,6 +23242,22 @@ func (response RevokeCustomerToken401ApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type RevokeCustomerToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken409ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeCustomerToken500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -19167,7 +23275,8 @@ func (response RevokeCustomerToken500ApplicationProblemPlusJSONResponse) VisitRe
 }
 
 type GenerateCustomerTokenRequestObject struct {
-	Body *GenerateCustomerTokenJSONRequestBody
+	Params GenerateCustomerTokenParams
+	Body   *GenerateCustomerTokenJSONRequestBody
 }
 
 type GenerateCustomerTokenResponseObject interface {
@@ -19232,6 +23341,22 @@ func (response GenerateCustomerToken403ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateCustomerToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateCustomerToken409ApplicationProblemPlusJSONResponse) VisitGenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19304,7 +23429,8 @@ func (response GenerateCustomerToken500ApplicationProblemPlusJSONResponse) Visit
 }
 
 type AcceptInvitationRequestObject struct {
-	Body *AcceptInvitationJSONRequestBody
+	Params AcceptInvitationParams
+	Body   *AcceptInvitationJSONRequestBody
 }
 
 type AcceptInvitationResponseObject interface {
@@ -19337,6 +23463,22 @@ func (response AcceptInvitation400ApplicationProblemPlusJSONResponse) VisitAccep
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19374,7 +23516,8 @@ func (response AcceptInvitation500ApplicationProblemPlusJSONResponse) VisitAccep
 }
 
 type RequestPasswordResetRequestObject struct {
-	Body *RequestPasswordResetJSONRequestBody
+	Params RequestPasswordResetParams
+	Body   *RequestPasswordResetJSONRequestBody
 }
 
 type RequestPasswordResetResponseObject interface {
@@ -19407,6 +23550,22 @@ func (response RequestPasswordReset400ApplicationProblemPlusJSONResponse) VisitR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset409ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19463,7 +23622,8 @@ func (response RequestPasswordReset500ApplicationProblemPlusJSONResponse) VisitR
 }
 
 type ResetPasswordRequestObject struct {
-	Body *ResetPasswordJSONRequestBody
+	Params ResetPasswordParams
+	Body   *ResetPasswordJSONRequestBody
 }
 
 type ResetPasswordResponseObject interface {
@@ -19496,6 +23656,22 @@ func (response ResetPassword400ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19552,7 +23728,8 @@ func (response ResetPassword500ApplicationProblemPlusJSONResponse) VisitResetPas
 }
 
 type RefreshTokenRequestObject struct {
-	Body *RefreshTokenJSONRequestBody
+	Params RefreshTokenParams
+	Body   *RefreshTokenJSONRequestBody
 }
 
 type RefreshTokenResponseObject interface {
@@ -19605,6 +23782,22 @@ func (response RefreshToken401ApplicationProblemPlusJSONResponse) VisitRefreshTo
 	return err
 }
 
+type RefreshToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshToken409ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshToken422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -19638,7 +23831,8 @@ func (response RefreshToken500ApplicationProblemPlusJSONResponse) VisitRefreshTo
 }
 
 type RegisterCustomerRequestObject struct {
-	Body *RegisterCustomerJSONRequestBody
+	Params RegisterCustomerParams
+	Body   *RegisterCustomerJSONRequestBody
 }
 
 type RegisterCustomerResponseObject interface {
@@ -19743,7 +23937,8 @@ func (response RegisterCustomer500ApplicationProblemPlusJSONResponse) VisitRegis
 }
 
 type VerifyEmailRequestObject struct {
-	Body *VerifyEmailJSONRequestBody
+	Params VerifyEmailParams
+	Body   *VerifyEmailJSONRequestBody
 }
 
 type VerifyEmailResponseObject interface {
@@ -19776,6 +23971,22 @@ func (response VerifyEmail400ApplicationProblemPlusJSONResponse) VisitVerifyEmai
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmail409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail409ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19832,7 +24043,8 @@ func (response VerifyEmail500ApplicationProblemPlusJSONResponse) VisitVerifyEmai
 }
 
 type SendVerifyEmailRequestObject struct {
-	Body *SendVerifyEmailJSONRequestBody
+	Params SendVerifyEmailParams
+	Body   *SendVerifyEmailJSONRequestBody
 }
 
 type SendVerifyEmailResponseObject interface {
@@ -19865,6 +24077,22 @@ func (response SendVerifyEmail400ApplicationProblemPlusJSONResponse) VisitSendVe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail409ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -20130,7 +24358,8 @@ func (response ListCustomerGroups500ApplicationProblemPlusJSONResponse) VisitLis
 }
 
 type CreateCustomerGroupRequestObject struct {
-	Body *CreateCustomerGroupJSONRequestBody
+	Params CreateCustomerGroupParams
+	Body   *CreateCustomerGroupJSONRequestBody
 }
 
 type CreateCustomerGroupResponseObject interface {
@@ -20248,7 +24477,8 @@ func (response CreateCustomerGroup500ApplicationProblemPlusJSONResponse) VisitCr
 }
 
 type DeleteCustomerGroupRequestObject struct {
-	Id CustomerGroupId `json:"id"`
+	Id     CustomerGroupId `json:"id"`
+	Params DeleteCustomerGroupParams
 }
 
 type DeleteCustomerGroupResponseObject interface {
@@ -20343,6 +24573,22 @@ func (response DeleteCustomerGroup409ApplicationProblemPlusJSONResponse) VisitDe
 	return err
 }
 
+type DeleteCustomerGroup412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup412ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCustomerGroup500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -20367,15 +24613,23 @@ type GetCustomerGroupResponseObject interface {
 	VisitGetCustomerGroupResponse(w http.ResponseWriter) error
 }
 
-type GetCustomerGroup200JSONResponse CustomerGroup
+type GetCustomerGroup200ResponseHeaders struct {
+	ETag string
+}
+
+type GetCustomerGroup200JSONResponse struct {
+	Body    CustomerGroup
+	Headers GetCustomerGroup200ResponseHeaders
+}
 
 func (response GetCustomerGroup200JSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -20463,6 +24717,7 @@ func (response GetCustomerGroup500ApplicationProblemPlusJSONResponse) VisitGetCu
 
 type UpdateCustomerGroupRequestObject struct {
 	Id                                CustomerGroupId `json:"id"`
+	Params                            UpdateCustomerGroupParams
 	JSONBody                          *UpdateCustomerGroupJSONRequestBody
 	ApplicationMergePatchPlusJSONBody *UpdateCustomerGroupApplicationMergePatchPlusJSONRequestBody
 }
@@ -20561,6 +24816,22 @@ func (response UpdateCustomerGroup409ApplicationProblemPlusJSONResponse) VisitUp
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerGroup412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup412ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -20684,7 +24955,8 @@ func (response ListCustomers500ApplicationProblemPlusJSONResponse) VisitListCust
 }
 
 type CreateCustomerRequestObject struct {
-	Body *CreateCustomerJSONRequestBody
+	Params CreateCustomerParams
+	Body   *CreateCustomerJSONRequestBody
 }
 
 type CreateCustomerResponseObject interface {
@@ -20802,7 +25074,8 @@ func (response CreateCustomer500ApplicationProblemPlusJSONResponse) VisitCreateC
 }
 
 type DeleteCustomersRequestObject struct {
-	Body *DeleteCustomersJSONRequestBody
+	Params DeleteCustomersParams
+	Body   *DeleteCustomersJSONRequestBody
 }
 
 type DeleteCustomersResponseObject interface {
@@ -20867,6 +25140,22 @@ func (response DeleteCustomers403ApplicationProblemPlusJSONResponse) VisitDelete
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomers409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomers409ApplicationProblemPlusJSONResponse) VisitDeleteCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -21007,6 +25296,7 @@ func (response ListCustomerAddresses500ApplicationProblemPlusJSONResponse) Visit
 
 type CreateCustomerAddressRequestObject struct {
 	CustomerId CustomerIdInPath `json:"customerId"`
+	Params     CreateCustomerAddressParams
 	Body       *CreateCustomerAddressJSONRequestBody
 }
 
@@ -21092,6 +25382,22 @@ func (response CreateCustomerAddress404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateCustomerAddress409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress409ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomerAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -21126,6 +25432,7 @@ func (response CreateCustomerAddress500ApplicationProblemPlusJSONResponse) Visit
 
 type ReplaceCustomerAddressesRequestObject struct {
 	CustomerId CustomerIdInPath `json:"customerId"`
+	Params     ReplaceCustomerAddressesParams
 	Body       *ReplaceCustomerAddressesJSONRequestBody
 }
 
@@ -21211,6 +25518,22 @@ func (response ReplaceCustomerAddresses404ApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
+type ReplaceCustomerAddresses412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses412ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceCustomerAddresses422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -21246,6 +25569,7 @@ func (response ReplaceCustomerAddresses500ApplicationProblemPlusJSONResponse) Vi
 type DeleteCustomerAddressRequestObject struct {
 	CustomerId CustomerIdInPath `json:"customerId"`
 	Id         AddressId        `json:"id"`
+	Params     DeleteCustomerAddressParams
 }
 
 type DeleteCustomerAddressResponseObject interface {
@@ -21324,6 +25648,22 @@ func (response DeleteCustomerAddress404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type DeleteCustomerAddress412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress412ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCustomerAddress500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -21343,6 +25683,7 @@ func (response DeleteCustomerAddress500ApplicationProblemPlusJSONResponse) Visit
 type UpdateCustomerAddressRequestObject struct {
 	CustomerId                        CustomerIdInPath `json:"customerId"`
 	Id                                AddressId        `json:"id"`
+	Params                            UpdateCustomerAddressParams
 	JSONBody                          *UpdateCustomerAddressJSONRequestBody
 	ApplicationMergePatchPlusJSONBody *UpdateCustomerAddressApplicationMergePatchPlusJSONRequestBody
 }
@@ -21429,6 +25770,22 @@ func (response UpdateCustomerAddress404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type UpdateCustomerAddress412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress412ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCustomerAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -21462,7 +25819,8 @@ func (response UpdateCustomerAddress500ApplicationProblemPlusJSONResponse) Visit
 }
 
 type DeleteCustomerRequestObject struct {
-	Id CustomerId `json:"id"`
+	Id     CustomerId `json:"id"`
+	Params DeleteCustomerParams
 }
 
 type DeleteCustomerResponseObject interface {
@@ -21541,6 +25899,22 @@ func (response DeleteCustomer404ApplicationProblemPlusJSONResponse) VisitDeleteC
 	return err
 }
 
+type DeleteCustomer412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomer412ApplicationProblemPlusJSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCustomer500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -21565,15 +25939,23 @@ type GetCustomerResponseObject interface {
 	VisitGetCustomerResponse(w http.ResponseWriter) error
 }
 
-type GetCustomer200JSONResponse Customer
+type GetCustomer200ResponseHeaders struct {
+	ETag string
+}
+
+type GetCustomer200JSONResponse struct {
+	Body    Customer
+	Headers GetCustomer200ResponseHeaders
+}
 
 func (response GetCustomer200JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -21661,6 +26043,7 @@ func (response GetCustomer500ApplicationProblemPlusJSONResponse) VisitGetCustome
 
 type UpdateCustomerRequestObject struct {
 	Id                                CustomerId `json:"id"`
+	Params                            UpdateCustomerParams
 	JSONBody                          *UpdateCustomerJSONRequestBody
 	ApplicationMergePatchPlusJSONBody *UpdateCustomerApplicationMergePatchPlusJSONRequestBody
 }
@@ -21763,6 +26146,22 @@ func (response UpdateCustomer409ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type UpdateCustomer412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomer412ApplicationProblemPlusJSONResponse) VisitUpdateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -21795,9 +26194,231 @@ func (response UpdateCustomer500ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type EraseCustomerRequestObject struct {
+	Id     CustomerId `json:"id"`
+	Params EraseCustomerParams
+}
+
+type EraseCustomerResponseObject interface {
+	VisitEraseCustomerResponse(w http.ResponseWriter) error
+}
+
+type EraseCustomer200JSONResponse Customer
+
+func (response EraseCustomer200JSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer400ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer401ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer403ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer404ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer409ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer500ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomerRequestObject struct {
+	Id CustomerId `json:"id"`
+}
+
+type ExportCustomerResponseObject interface {
+	VisitExportCustomerResponse(w http.ResponseWriter) error
+}
+
+type ExportCustomer200JSONResponse CustomerExport
+
+func (response ExportCustomer200JSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer400ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer401ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer403ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer404ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer500ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LockCustomerRequestObject struct {
-	Id   CustomerId `json:"id"`
-	Body *LockCustomerJSONRequestBody
+	Id     CustomerId `json:"id"`
+	Params LockCustomerParams
+	Body   *LockCustomerJSONRequestBody
 }
 
 type LockCustomerResponseObject interface {
@@ -21882,6 +26503,22 @@ func (response LockCustomer404ApplicationProblemPlusJSONResponse) VisitLockCusto
 	return err
 }
 
+type LockCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer409ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LockCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -21915,7 +26552,8 @@ func (response LockCustomer500ApplicationProblemPlusJSONResponse) VisitLockCusto
 }
 
 type UnlockCustomerRequestObject struct {
-	Id CustomerId `json:"id"`
+	Id     CustomerId `json:"id"`
+	Params UnlockCustomerParams
 }
 
 type UnlockCustomerResponseObject interface {
@@ -22000,6 +26638,22 @@ func (response UnlockCustomer404ApplicationProblemPlusJSONResponse) VisitUnlockC
 	return err
 }
 
+type UnlockCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer409ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnlockCustomer500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -22023,15 +26677,23 @@ type GetMeResponseObject interface {
 	VisitGetMeResponse(w http.ResponseWriter) error
 }
 
-type GetMe200JSONResponse Customer
+type GetMe200ResponseHeaders struct {
+	ETag string
+}
+
+type GetMe200JSONResponse struct {
+	Body    Customer
+	Headers GetMe200ResponseHeaders
+}
 
 func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -22086,6 +26748,7 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 }
 
 type UpdateMeRequestObject struct {
+	Params                            UpdateMeParams
 	JSONBody                          *UpdateMeJSONRequestBody
 	ApplicationMergePatchPlusJSONBody *UpdateMeApplicationMergePatchPlusJSONRequestBody
 }
@@ -22152,6 +26815,22 @@ func (response UpdateMe409ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe412ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -22258,7 +26937,8 @@ func (response ListMyAddresses500ApplicationProblemPlusJSONResponse) VisitListMy
 }
 
 type CreateMyAddressRequestObject struct {
-	Body *CreateMyAddressJSONRequestBody
+	Params CreateMyAddressParams
+	Body   *CreateMyAddressJSONRequestBody
 }
 
 type CreateMyAddressResponseObject interface {
@@ -22311,6 +26991,22 @@ func (response CreateMyAddress401ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateMyAddress409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress409ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateMyAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -22344,7 +27040,8 @@ func (response CreateMyAddress500ApplicationProblemPlusJSONResponse) VisitCreate
 }
 
 type DeleteMyAddressRequestObject struct {
-	Id AddressId `json:"id"`
+	Id     AddressId `json:"id"`
+	Params DeleteMyAddressParams
 }
 
 type DeleteMyAddressResponseObject interface {
@@ -22407,6 +27104,22 @@ func (response DeleteMyAddress404ApplicationProblemPlusJSONResponse) VisitDelete
 	return err
 }
 
+type DeleteMyAddress412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress412ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteMyAddress500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -22425,6 +27138,7 @@ func (response DeleteMyAddress500ApplicationProblemPlusJSONResponse) VisitDelete
 
 type UpdateMyAddressRequestObject struct {
 	Id                                AddressId `json:"id"`
+	Params                            UpdateMyAddressParams
 	JSONBody                          *UpdateMyAddressJSONRequestBody
 	ApplicationMergePatchPlusJSONBody *UpdateMyAddressApplicationMergePatchPlusJSONRequestBody
 }
@@ -22495,6 +27209,22 @@ func (response UpdateMyAddress404ApplicationProblemPlusJSONResponse) VisitUpdate
 	return err
 }
 
+type UpdateMyAddress412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress412ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMyAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -22528,6 +27258,7 @@ func (response UpdateMyAddress500ApplicationProblemPlusJSONResponse) VisitUpdate
 }
 
 type RegenerateCustomerTokenRequestObject struct {
+	Params RegenerateCustomerTokenParams
 }
 
 type RegenerateCustomerTokenResponseObject interface {
@@ -22580,6 +27311,22 @@ func (response RegenerateCustomerToken401ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type RegenerateCustomerToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken409ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegenerateCustomerToken500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -22596,8 +27343,181 @@ func (response RegenerateCustomerToken500ApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type EraseMeRequestObject struct {
+	Params EraseMeParams
+	Body   *EraseMeJSONRequestBody
+}
+
+type EraseMeResponseObject interface {
+	VisitEraseMeResponse(w http.ResponseWriter) error
+}
+
+type EraseMe200JSONResponse Customer
+
+func (response EraseMe200JSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe400ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe401ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe409ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe422ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe500ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMeRequestObject struct {
+}
+
+type ExportMeResponseObject interface {
+	VisitExportMeResponse(w http.ResponseWriter) error
+}
+
+type ExportMe200JSONResponse CustomerExport
+
+func (response ExportMe200JSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe400ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe401ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe500ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeMyPasswordRequestObject struct {
-	Body *ChangeMyPasswordJSONRequestBody
+	Params ChangeMyPasswordParams
+	Body   *ChangeMyPasswordJSONRequestBody
 }
 
 type ChangeMyPasswordResponseObject interface {
@@ -22646,6 +27566,22 @@ func (response ChangeMyPassword401ApplicationProblemPlusJSONResponse) VisitChang
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeMyPassword409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeMyPassword409ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -22940,7 +27876,8 @@ func (response ListRoles500ApplicationProblemPlusJSONResponse) VisitListRolesRes
 }
 
 type CreateRoleRequestObject struct {
-	Body *CreateRoleJSONRequestBody
+	Params CreateRoleParams
+	Body   *CreateRoleJSONRequestBody
 }
 
 type CreateRoleResponseObject interface {
@@ -23058,7 +27995,8 @@ func (response CreateRole500ApplicationProblemPlusJSONResponse) VisitCreateRoleR
 }
 
 type DeleteRoleRequestObject struct {
-	Id RoleId `json:"id"`
+	Id     RoleId `json:"id"`
+	Params DeleteRoleParams
 }
 
 type DeleteRoleResponseObject interface {
@@ -23149,6 +28087,22 @@ func (response DeleteRole409ApplicationProblemPlusJSONResponse) VisitDeleteRoleR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRole412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole412ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -23458,6 +28412,9 @@ type StrictServerInterface interface {
 	// UpdateAdmin Update an admin
 	// (PATCH /v1/admins/{id})
 	UpdateAdmin(ctx context.Context, request UpdateAdminRequestObject) (UpdateAdminResponseObject, error)
+	// ListAuditEvents List audit events
+	// (GET /v1/audit-events)
+	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
 	// RevokeAdminToken Sign out an admin
 	// (POST /v1/auth/admin/revoke)
 	RevokeAdminToken(ctx context.Context, request RevokeAdminTokenRequestObject) (RevokeAdminTokenResponseObject, error)
@@ -23545,6 +28502,12 @@ type StrictServerInterface interface {
 	// UpdateCustomer Update a customer
 	// (PATCH /v1/customers/{id})
 	UpdateCustomer(ctx context.Context, request UpdateCustomerRequestObject) (UpdateCustomerResponseObject, error)
+	// EraseCustomer Erase a customer's personal data
+	// (POST /v1/customers/{id}/erase)
+	EraseCustomer(ctx context.Context, request EraseCustomerRequestObject) (EraseCustomerResponseObject, error)
+	// ExportCustomer Export a customer's data
+	// (GET /v1/customers/{id}/export)
+	ExportCustomer(ctx context.Context, request ExportCustomerRequestObject) (ExportCustomerResponseObject, error)
 	// LockCustomer Lock a customer
 	// (POST /v1/customers/{id}/lock)
 	LockCustomer(ctx context.Context, request LockCustomerRequestObject) (LockCustomerResponseObject, error)
@@ -23572,6 +28535,12 @@ type StrictServerInterface interface {
 	// RegenerateCustomerToken Regenerate my API token
 	// (POST /v1/me/api-token)
 	RegenerateCustomerToken(ctx context.Context, request RegenerateCustomerTokenRequestObject) (RegenerateCustomerTokenResponseObject, error)
+	// EraseMe Erase my personal data
+	// (POST /v1/me/erase)
+	EraseMe(ctx context.Context, request EraseMeRequestObject) (EraseMeResponseObject, error)
+	// ExportMe Export my data
+	// (GET /v1/me/export)
+	ExportMe(ctx context.Context, request ExportMeRequestObject) (ExportMeResponseObject, error)
 	// ChangeMyPassword Change my password
 	// (POST /v1/me/password)
 	ChangeMyPassword(ctx context.Context, request ChangeMyPasswordRequestObject) (ChangeMyPasswordResponseObject, error)
@@ -23705,8 +28674,10 @@ func (sh *strictHandler) ListAdmins(ctx echo.Context, params ListAdminsParams) e
 }
 
 // CreateAdmin operation middleware
-func (sh *strictHandler) CreateAdmin(ctx echo.Context) error {
+func (sh *strictHandler) CreateAdmin(ctx echo.Context, params CreateAdminParams) error {
 	var request CreateAdminRequestObject
+
+	request.Params = params
 
 	var body CreateAdminJSONRequestBody
 	var err error
@@ -23751,10 +28722,11 @@ func (sh *strictHandler) CreateAdmin(ctx echo.Context) error {
 }
 
 // DeleteAdmin operation middleware
-func (sh *strictHandler) DeleteAdmin(ctx echo.Context, id AdminId) error {
+func (sh *strictHandler) DeleteAdmin(ctx echo.Context, id AdminId, params DeleteAdminParams) error {
 	var request DeleteAdminRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteAdmin(ctx.Request().Context(), request.(DeleteAdminRequestObject))
@@ -23801,10 +28773,11 @@ func (sh *strictHandler) GetAdmin(ctx echo.Context, id AdminId) error {
 }
 
 // UpdateAdmin operation middleware
-func (sh *strictHandler) UpdateAdmin(ctx echo.Context, id AdminId) error {
+func (sh *strictHandler) UpdateAdmin(ctx echo.Context, id AdminId, params UpdateAdminParams) error {
 	var request UpdateAdminRequestObject
 
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body UpdateAdminJSONRequestBody
 		var err error
@@ -23875,9 +28848,36 @@ func (sh *strictHandler) UpdateAdmin(ctx echo.Context, id AdminId) error {
 	return nil
 }
 
+// ListAuditEvents operation middleware
+func (sh *strictHandler) ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error {
+	var request ListAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEvents(ctx.Request().Context(), request.(ListAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
+		return validResponse.VisitListAuditEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RevokeAdminToken operation middleware
-func (sh *strictHandler) RevokeAdminToken(ctx echo.Context) error {
+func (sh *strictHandler) RevokeAdminToken(ctx echo.Context, params RevokeAdminTokenParams) error {
 	var request RevokeAdminTokenRequestObject
+
+	request.Params = params
 
 	var body RevokeAdminTokenJSONRequestBody
 	var err error
@@ -23925,8 +28925,10 @@ func (sh *strictHandler) RevokeAdminToken(ctx echo.Context) error {
 }
 
 // GenerateAdminToken operation middleware
-func (sh *strictHandler) GenerateAdminToken(ctx echo.Context) error {
+func (sh *strictHandler) GenerateAdminToken(ctx echo.Context, params GenerateAdminTokenParams) error {
 	var request GenerateAdminTokenRequestObject
+
+	request.Params = params
 
 	var body GenerateAdminTokenJSONRequestBody
 	var err error
@@ -23971,8 +28973,10 @@ func (sh *strictHandler) GenerateAdminToken(ctx echo.Context) error {
 }
 
 // RevokeCustomerToken operation middleware
-func (sh *strictHandler) RevokeCustomerToken(ctx echo.Context) error {
+func (sh *strictHandler) RevokeCustomerToken(ctx echo.Context, params RevokeCustomerTokenParams) error {
 	var request RevokeCustomerTokenRequestObject
+
+	request.Params = params
 
 	var body RevokeCustomerTokenJSONRequestBody
 	var err error
@@ -24020,8 +29024,10 @@ func (sh *strictHandler) RevokeCustomerToken(ctx echo.Context) error {
 }
 
 // GenerateCustomerToken operation middleware
-func (sh *strictHandler) GenerateCustomerToken(ctx echo.Context) error {
+func (sh *strictHandler) GenerateCustomerToken(ctx echo.Context, params GenerateCustomerTokenParams) error {
 	var request GenerateCustomerTokenRequestObject
+
+	request.Params = params
 
 	var body GenerateCustomerTokenJSONRequestBody
 	var err error
@@ -24066,8 +29072,10 @@ func (sh *strictHandler) GenerateCustomerToken(ctx echo.Context) error {
 }
 
 // AcceptInvitation operation middleware
-func (sh *strictHandler) AcceptInvitation(ctx echo.Context) error {
+func (sh *strictHandler) AcceptInvitation(ctx echo.Context, params AcceptInvitationParams) error {
 	var request AcceptInvitationRequestObject
+
+	request.Params = params
 
 	var body AcceptInvitationJSONRequestBody
 	var err error
@@ -24112,8 +29120,10 @@ func (sh *strictHandler) AcceptInvitation(ctx echo.Context) error {
 }
 
 // RequestPasswordReset operation middleware
-func (sh *strictHandler) RequestPasswordReset(ctx echo.Context) error {
+func (sh *strictHandler) RequestPasswordReset(ctx echo.Context, params RequestPasswordResetParams) error {
 	var request RequestPasswordResetRequestObject
+
+	request.Params = params
 
 	var body RequestPasswordResetJSONRequestBody
 	var err error
@@ -24158,8 +29168,10 @@ func (sh *strictHandler) RequestPasswordReset(ctx echo.Context) error {
 }
 
 // ResetPassword operation middleware
-func (sh *strictHandler) ResetPassword(ctx echo.Context) error {
+func (sh *strictHandler) ResetPassword(ctx echo.Context, params ResetPasswordParams) error {
 	var request ResetPasswordRequestObject
+
+	request.Params = params
 
 	var body ResetPasswordJSONRequestBody
 	var err error
@@ -24204,8 +29216,10 @@ func (sh *strictHandler) ResetPassword(ctx echo.Context) error {
 }
 
 // RefreshToken operation middleware
-func (sh *strictHandler) RefreshToken(ctx echo.Context) error {
+func (sh *strictHandler) RefreshToken(ctx echo.Context, params RefreshTokenParams) error {
 	var request RefreshTokenRequestObject
+
+	request.Params = params
 
 	var body RefreshTokenJSONRequestBody
 	var err error
@@ -24250,8 +29264,10 @@ func (sh *strictHandler) RefreshToken(ctx echo.Context) error {
 }
 
 // RegisterCustomer operation middleware
-func (sh *strictHandler) RegisterCustomer(ctx echo.Context) error {
+func (sh *strictHandler) RegisterCustomer(ctx echo.Context, params RegisterCustomerParams) error {
 	var request RegisterCustomerRequestObject
+
+	request.Params = params
 
 	var body RegisterCustomerJSONRequestBody
 	var err error
@@ -24296,8 +29312,10 @@ func (sh *strictHandler) RegisterCustomer(ctx echo.Context) error {
 }
 
 // VerifyEmail operation middleware
-func (sh *strictHandler) VerifyEmail(ctx echo.Context) error {
+func (sh *strictHandler) VerifyEmail(ctx echo.Context, params VerifyEmailParams) error {
 	var request VerifyEmailRequestObject
+
+	request.Params = params
 
 	var body VerifyEmailJSONRequestBody
 	var err error
@@ -24342,8 +29360,10 @@ func (sh *strictHandler) VerifyEmail(ctx echo.Context) error {
 }
 
 // SendVerifyEmail operation middleware
-func (sh *strictHandler) SendVerifyEmail(ctx echo.Context) error {
+func (sh *strictHandler) SendVerifyEmail(ctx echo.Context, params SendVerifyEmailParams) error {
 	var request SendVerifyEmailRequestObject
+
+	request.Params = params
 
 	var body SendVerifyEmailJSONRequestBody
 	var err error
@@ -24461,8 +29481,10 @@ func (sh *strictHandler) ListCustomerGroups(ctx echo.Context, params ListCustome
 }
 
 // CreateCustomerGroup operation middleware
-func (sh *strictHandler) CreateCustomerGroup(ctx echo.Context) error {
+func (sh *strictHandler) CreateCustomerGroup(ctx echo.Context, params CreateCustomerGroupParams) error {
 	var request CreateCustomerGroupRequestObject
+
+	request.Params = params
 
 	var body CreateCustomerGroupJSONRequestBody
 	var err error
@@ -24507,10 +29529,11 @@ func (sh *strictHandler) CreateCustomerGroup(ctx echo.Context) error {
 }
 
 // DeleteCustomerGroup operation middleware
-func (sh *strictHandler) DeleteCustomerGroup(ctx echo.Context, id CustomerGroupId) error {
+func (sh *strictHandler) DeleteCustomerGroup(ctx echo.Context, id CustomerGroupId, params DeleteCustomerGroupParams) error {
 	var request DeleteCustomerGroupRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteCustomerGroup(ctx.Request().Context(), request.(DeleteCustomerGroupRequestObject))
@@ -24557,10 +29580,11 @@ func (sh *strictHandler) GetCustomerGroup(ctx echo.Context, id CustomerGroupId) 
 }
 
 // UpdateCustomerGroup operation middleware
-func (sh *strictHandler) UpdateCustomerGroup(ctx echo.Context, id CustomerGroupId) error {
+func (sh *strictHandler) UpdateCustomerGroup(ctx echo.Context, id CustomerGroupId, params UpdateCustomerGroupParams) error {
 	var request UpdateCustomerGroupRequestObject
 
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body UpdateCustomerGroupJSONRequestBody
 		var err error
@@ -24657,8 +29681,10 @@ func (sh *strictHandler) ListCustomers(ctx echo.Context, params ListCustomersPar
 }
 
 // CreateCustomer operation middleware
-func (sh *strictHandler) CreateCustomer(ctx echo.Context) error {
+func (sh *strictHandler) CreateCustomer(ctx echo.Context, params CreateCustomerParams) error {
 	var request CreateCustomerRequestObject
+
+	request.Params = params
 
 	var body CreateCustomerJSONRequestBody
 	var err error
@@ -24703,8 +29729,10 @@ func (sh *strictHandler) CreateCustomer(ctx echo.Context) error {
 }
 
 // DeleteCustomers operation middleware
-func (sh *strictHandler) DeleteCustomers(ctx echo.Context) error {
+func (sh *strictHandler) DeleteCustomers(ctx echo.Context, params DeleteCustomersParams) error {
 	var request DeleteCustomersRequestObject
+
+	request.Params = params
 
 	var body DeleteCustomersJSONRequestBody
 	var err error
@@ -24774,10 +29802,11 @@ func (sh *strictHandler) ListCustomerAddresses(ctx echo.Context, customerId Cust
 }
 
 // CreateCustomerAddress operation middleware
-func (sh *strictHandler) CreateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath) error {
+func (sh *strictHandler) CreateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, params CreateCustomerAddressParams) error {
 	var request CreateCustomerAddressRequestObject
 
 	request.CustomerId = customerId
+	request.Params = params
 
 	var body CreateCustomerAddressJSONRequestBody
 	var err error
@@ -24822,10 +29851,11 @@ func (sh *strictHandler) CreateCustomerAddress(ctx echo.Context, customerId Cust
 }
 
 // ReplaceCustomerAddresses operation middleware
-func (sh *strictHandler) ReplaceCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath) error {
+func (sh *strictHandler) ReplaceCustomerAddresses(ctx echo.Context, customerId CustomerIdInPath, params ReplaceCustomerAddressesParams) error {
 	var request ReplaceCustomerAddressesRequestObject
 
 	request.CustomerId = customerId
+	request.Params = params
 
 	var body ReplaceCustomerAddressesJSONRequestBody
 	var err error
@@ -24870,11 +29900,12 @@ func (sh *strictHandler) ReplaceCustomerAddresses(ctx echo.Context, customerId C
 }
 
 // DeleteCustomerAddress operation middleware
-func (sh *strictHandler) DeleteCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error {
+func (sh *strictHandler) DeleteCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId, params DeleteCustomerAddressParams) error {
 	var request DeleteCustomerAddressRequestObject
 
 	request.CustomerId = customerId
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteCustomerAddress(ctx.Request().Context(), request.(DeleteCustomerAddressRequestObject))
@@ -24896,11 +29927,12 @@ func (sh *strictHandler) DeleteCustomerAddress(ctx echo.Context, customerId Cust
 }
 
 // UpdateCustomerAddress operation middleware
-func (sh *strictHandler) UpdateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId) error {
+func (sh *strictHandler) UpdateCustomerAddress(ctx echo.Context, customerId CustomerIdInPath, id AddressId, params UpdateCustomerAddressParams) error {
 	var request UpdateCustomerAddressRequestObject
 
 	request.CustomerId = customerId
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body UpdateCustomerAddressJSONRequestBody
 		var err error
@@ -24972,10 +30004,11 @@ func (sh *strictHandler) UpdateCustomerAddress(ctx echo.Context, customerId Cust
 }
 
 // DeleteCustomer operation middleware
-func (sh *strictHandler) DeleteCustomer(ctx echo.Context, id CustomerId) error {
+func (sh *strictHandler) DeleteCustomer(ctx echo.Context, id CustomerId, params DeleteCustomerParams) error {
 	var request DeleteCustomerRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteCustomer(ctx.Request().Context(), request.(DeleteCustomerRequestObject))
@@ -25022,10 +30055,11 @@ func (sh *strictHandler) GetCustomer(ctx echo.Context, id CustomerId) error {
 }
 
 // UpdateCustomer operation middleware
-func (sh *strictHandler) UpdateCustomer(ctx echo.Context, id CustomerId) error {
+func (sh *strictHandler) UpdateCustomer(ctx echo.Context, id CustomerId, params UpdateCustomerParams) error {
 	var request UpdateCustomerRequestObject
 
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body UpdateCustomerJSONRequestBody
 		var err error
@@ -25096,11 +30130,63 @@ func (sh *strictHandler) UpdateCustomer(ctx echo.Context, id CustomerId) error {
 	return nil
 }
 
+// EraseCustomer operation middleware
+func (sh *strictHandler) EraseCustomer(ctx echo.Context, id CustomerId, params EraseCustomerParams) error {
+	var request EraseCustomerRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseCustomer(ctx.Request().Context(), request.(EraseCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseCustomerResponseObject); ok {
+		return validResponse.VisitEraseCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportCustomer operation middleware
+func (sh *strictHandler) ExportCustomer(ctx echo.Context, id CustomerId) error {
+	var request ExportCustomerRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportCustomer(ctx.Request().Context(), request.(ExportCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportCustomer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportCustomerResponseObject); ok {
+		return validResponse.VisitExportCustomerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // LockCustomer operation middleware
-func (sh *strictHandler) LockCustomer(ctx echo.Context, id CustomerId) error {
+func (sh *strictHandler) LockCustomer(ctx echo.Context, id CustomerId, params LockCustomerParams) error {
 	var request LockCustomerRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body LockCustomerJSONRequestBody
 	var err error
@@ -25148,10 +30234,11 @@ func (sh *strictHandler) LockCustomer(ctx echo.Context, id CustomerId) error {
 }
 
 // UnlockCustomer operation middleware
-func (sh *strictHandler) UnlockCustomer(ctx echo.Context, id CustomerId) error {
+func (sh *strictHandler) UnlockCustomer(ctx echo.Context, id CustomerId, params UnlockCustomerParams) error {
 	var request UnlockCustomerRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UnlockCustomer(ctx.Request().Context(), request.(UnlockCustomerRequestObject))
@@ -25196,9 +30283,10 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 }
 
 // UpdateMe operation middleware
-func (sh *strictHandler) UpdateMe(ctx echo.Context) error {
+func (sh *strictHandler) UpdateMe(ctx echo.Context, params UpdateMeParams) error {
 	var request UpdateMeRequestObject
 
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body UpdateMeJSONRequestBody
 		var err error
@@ -25293,8 +30381,10 @@ func (sh *strictHandler) ListMyAddresses(ctx echo.Context) error {
 }
 
 // CreateMyAddress operation middleware
-func (sh *strictHandler) CreateMyAddress(ctx echo.Context) error {
+func (sh *strictHandler) CreateMyAddress(ctx echo.Context, params CreateMyAddressParams) error {
 	var request CreateMyAddressRequestObject
+
+	request.Params = params
 
 	var body CreateMyAddressJSONRequestBody
 	var err error
@@ -25339,10 +30429,11 @@ func (sh *strictHandler) CreateMyAddress(ctx echo.Context) error {
 }
 
 // DeleteMyAddress operation middleware
-func (sh *strictHandler) DeleteMyAddress(ctx echo.Context, id AddressId) error {
+func (sh *strictHandler) DeleteMyAddress(ctx echo.Context, id AddressId, params DeleteMyAddressParams) error {
 	var request DeleteMyAddressRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteMyAddress(ctx.Request().Context(), request.(DeleteMyAddressRequestObject))
@@ -25364,10 +30455,11 @@ func (sh *strictHandler) DeleteMyAddress(ctx echo.Context, id AddressId) error {
 }
 
 // UpdateMyAddress operation middleware
-func (sh *strictHandler) UpdateMyAddress(ctx echo.Context, id AddressId) error {
+func (sh *strictHandler) UpdateMyAddress(ctx echo.Context, id AddressId, params UpdateMyAddressParams) error {
 	var request UpdateMyAddressRequestObject
 
 	request.Id = id
+	request.Params = params
 	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
 		var body UpdateMyAddressJSONRequestBody
 		var err error
@@ -25439,8 +30531,10 @@ func (sh *strictHandler) UpdateMyAddress(ctx echo.Context, id AddressId) error {
 }
 
 // RegenerateCustomerToken operation middleware
-func (sh *strictHandler) RegenerateCustomerToken(ctx echo.Context) error {
+func (sh *strictHandler) RegenerateCustomerToken(ctx echo.Context, params RegenerateCustomerTokenParams) error {
 	var request RegenerateCustomerTokenRequestObject
+
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.RegenerateCustomerToken(ctx.Request().Context(), request.(RegenerateCustomerTokenRequestObject))
@@ -25461,9 +30555,82 @@ func (sh *strictHandler) RegenerateCustomerToken(ctx echo.Context) error {
 	return nil
 }
 
+// EraseMe operation middleware
+func (sh *strictHandler) EraseMe(ctx echo.Context, params EraseMeParams) error {
+	var request EraseMeRequestObject
+
+	request.Params = params
+
+	var body EraseMeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseMe(ctx.Request().Context(), request.(EraseMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseMeResponseObject); ok {
+		return validResponse.VisitEraseMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportMe operation middleware
+func (sh *strictHandler) ExportMe(ctx echo.Context) error {
+	var request ExportMeRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMe(ctx.Request().Context(), request.(ExportMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportMeResponseObject); ok {
+		return validResponse.VisitExportMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ChangeMyPassword operation middleware
-func (sh *strictHandler) ChangeMyPassword(ctx echo.Context) error {
+func (sh *strictHandler) ChangeMyPassword(ctx echo.Context, params ChangeMyPasswordParams) error {
 	var request ChangeMyPasswordRequestObject
+
+	request.Params = params
 
 	var body ChangeMyPasswordJSONRequestBody
 	var err error
@@ -25581,8 +30748,10 @@ func (sh *strictHandler) ListRoles(ctx echo.Context, params ListRolesParams) err
 }
 
 // CreateRole operation middleware
-func (sh *strictHandler) CreateRole(ctx echo.Context) error {
+func (sh *strictHandler) CreateRole(ctx echo.Context, params CreateRoleParams) error {
 	var request CreateRoleRequestObject
+
+	request.Params = params
 
 	var body CreateRoleJSONRequestBody
 	var err error
@@ -25627,10 +30796,11 @@ func (sh *strictHandler) CreateRole(ctx echo.Context) error {
 }
 
 // DeleteRole operation middleware
-func (sh *strictHandler) DeleteRole(ctx echo.Context, id RoleId) error {
+func (sh *strictHandler) DeleteRole(ctx echo.Context, id RoleId, params DeleteRoleParams) error {
 	var request DeleteRoleRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteRole(ctx.Request().Context(), request.(DeleteRoleRequestObject))
@@ -25757,344 +30927,401 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0JciM3ty64FQT7RVjyJSWSmqW4cZslqcq0NVliVf22WV0JZoJkWkmATiBF0Y6K6D30AnoxvZNeyQsc",
-	"AJnIiUxqqMm68Z7/EnPCcHDm851/ai6bTBklVPDa4T81co8n04DAvzueFxIO/+TRZILDee2w1qEI69/r",
-	"tTscRERed30hL16xUASYerU6vBbTee2QRkEg/4yokC+QH/RI7bD29qZWr1E8gX9TXxAP3QgsCK99im8/",
-	"tm51Q4IF8TqidlhrN9u7jWar0drptZqHWzuHzebvtXptiO/N94Z+yMWFevvPmJJaveZ7tcNas3Wwuz3c",
-	"HTa23G2vsYd3Bo19d9dr7JH94QFuDlpuW47e5ydkiKNAvPKDwKej2qEII2L9fjP2p1PrQoAHJKgd1n5i",
-	"E/mtAMdfP2Hyh4nveQFRP6kRTseMyuv/1UI7Ozuo2Wo2a/XalHGBAz3vg712syV/DMnQj6cWkpHPqLWS",
-	"l9fJSl6GZMSoXEIuQkJE7fCPWqu9hc6xT9GN+qle60wF2n5V+1Cv8WhovVrMp/Ilr7pnZ92LNx87Fycf",
-	"b37qXl11L97U6rVo6i3bgTssup552x0JOYy09elT3VBTl04jkSEpRMnMUBXyKRJjgmDPF9JXjkKK9vyp",
-	"93GFXSvap8r7smgnrNU887koO59owNitvYi+IBNeO/zj5bi+HNfFx7Uek8grEgY+tQmk1nEnBL2ZDH6q",
-	"FdHJyWkyuzcknMhnchQCNxVSyH6veXDYbK5KIXvNxg7ZHTb2cGvQOHDbXmOLbA938O5gz90vppAhDngx",
-	"iegrhkYuh0PfXY1K9B82cbSardbecuJ4ZS2fXvsUcbwOfeKFvjvmIsT/3/9LUKu9VUoYy4jhoNfaPmw3",
-	"08RQOzlttbe2d3b39g9qFlW0P31QjGfi0wKWMwEqSRh2weY2Wz3YWf09MsG+XF825f+nVjs2XDbJbGyr",
-	"0ZR7uif3dJ9sDRvbeGew6+55++RgqDfljI18mvpUu9lr7h+2DJ2b0xb4dwRdTkmIBQvlZpBw4nM5P8kX",
-	"az/KlQwZqD9//FODSfFjSbm1w1a9ypw8wt3QnwpYsdrpHQnnKPnIRn5uzWazsSf/sy//00z+r5UM+yaa",
-	"khDBwvty28vHXrTLmRFap1ySjcAi4nIPj3vdd6clhJJZTYskDEHk5dAlJWiKRwSxoaIOXiKKXgjl30Ao",
-	"9ZKd3pXyKLfTPJpOWSgW7Ha7sT3YcRt73i5p7Ev2v986aOOtwba74+1md1sxRbNIeIJu1Pvzi+NGXLAJ",
-	"CflhSDDoRfEPs9AXJPVLwNzbBYSwVUII7ZSISxPC65BR0Qh8SpD5DtKLsQpNtFM08YRTLaSbnV5rt4Bu",
-	"2tXpJkMGadKj5F4cRyFnYSzeGMhVWGXgQceJGmKbFVrpQDNfjBFGStiiQPIqW1QpyXvcSRbtGFPs4ViH",
-	"15xK3dd5ldzXCQYkFLgG5K0F+LElwENf+HyMjlkQTQZ+6r5z6zXnmPqCDVLXL6zrF2SGXoUR5TPfvU3d",
-	"dJa6acgi6kmFHsn/f4YHIfZYmHqgZz3AQjGeES5Qj4ShL1jogzaf3Hxj33yH0Y3LRHoWF2+tWyKK7yJh",
-	"X768sHgqFTj0mX35ylJ2rkKfugSdejMceqjLwS6x7v3VWtdfIzIgrn315heL4jG/xcIdkxmm9j2/WXP/",
-	"LbqVavcHi3jyIqw3JjEJSaJBa5gicu+ScCrWS6SZ+tRrS8V/HWIK6mNCSx+sURXpy2X3vnmVs8F+8enI",
-	"A+5oP6LmBcwHpEGB0a2uImzYS16FW8yMi7kp5nzGQsmlXBaGxBVozEJO0AALIUUcF3gawGKwgHQ9YESV",
-	"+FkBK0nmeKz51JuQRdNFcx3JG+w5prmveQ83HMMjnu9KboWwC5SAJpjiEQklM54QgT0ssHzPNPRdoiio",
-	"dudPpc6uF+hd96pgpIsGGTN+OQgWCYSRWVe05tM7X2A53hQFYiFCfxAJLYf0twM2x4GY93wSJjfXRizw",
-	"apKxmg3+E1Oy4TGS2WFyL0hIcQBGgRtOGq1mc7td7GeBhU3t525z2X7mzSlrQTmLQlde8idAW58Sy6l2",
-	"Em5YS3otKakCfUuKK9/6JYL3GYQpzED/lhNc5nd7i5VXh7x4cF48OMs9OB/qD+MJCzY91lixIJfDV34o",
-	"xrXDWuvgoNlobjdabVBm7T204gcv5PpCrgsdjoZ0zLq90M4L7VSmnWWKjLz8joT+0CeeWVQSYq6+p15Y",
-	"ru1gPyAe+BK0ydksJIFhFARmW8INJH9Fan9GhHpSxtden553zk6NuqTYsk05zWpunjeEkhAHwK/HmHeU",
-	"ahqTkfVC0mgP9nBjz90mjQPc8hpbwx2yP2i7216rCaR4xtxbuSixN/wmGki9aJCsVCXHWY4oA+biQP5J",
-	"aAPOWABfekuF3Cq15oUK34wMJInliZrRAcOh59PRjbEEji/Pr85Oe6cntXqNhR4J35PBmLHbt6Ekh7EQ",
-	"U364uSl/4RsWTWzCvbw8nGdrmkU+jAxl4/t3OCakVfxiW7YSCNZLmSaYN10qOBnNw5put9tZd1MvxF6i",
-	"8HI0iOY+HSGfokEU3GY8Tks0+nKDSMivWCbR+zELCMegjhee+2av1S50KGVXa7HbOb12D/c/Z5axtdVs",
-	"ZhZS7fwqR9laq0+5g72qf7b+kGk8bg5bZXO4JkIyzLD2ACdzFU+fnkS1nS/Z8xdT6kW/eLgp9QArSb3z",
-	"xTp6ocAX6+iFdr5q60gbAovMI73Pq9tFRTbRxWXv483V6XH3dRfU+G/ENIpzhHJh5lJLSF9eaAZVNXxg",
-	"1Xqd6xLTpygZKUXJjzdpMuKuXJGrkfnPze6fzD//szO/8Juz85vm/cW7X+/PT9jf5ydsdv6a+WfHP09/",
-	"P+7udv/s3F/2fmv+/ufvQZfKfbA1wNbWNiiB54RzPCKLdcCJuqlEBRwwTz7wEwkCBrZ6vU/79JpwItCc",
-	"RWEScpn5YqxzUscsCg+RNCsPNzdhW8eMi8P95n5zM5SPNsxT/yPYLaH/fTD8+bY9+fV+72x2vS1+n+7f",
-	"/eZu0VfjXe8Nb+HTaIf94jf/ek/kt7tD+WHk+R6iTCDMb9GQhUiMfV5H/oiykMAfCA7sRp+WcGZla8ZZ",
-	"XRbN7zcbe3h/0NhzD7zGPmkOGy3cHkh2vEN2h5IGCBUJIcc0ctO7vAY649HgT+IK0PJzCyX3ikymARYQ",
-	"zu3c3Ly/vD75eH16c9qDfSxjQdJ8Kd6OY0aHfjhR34Fpm9zWsl24k3xs3oB79R5sj3t0f/YLaf/K3+3O",
-	"zwfN+zP3YHr959bwd7wXvfFa/gXbOb37rXRBM5SeYSKu5EpeizT2h23c0AkoZG+437QWtOBd7d9tz8LN",
-	"KUTmkwUGhjwvmHl6md+dXndf//bx9LzTPVu8yM93Knf25Jm8igNixYF0CC9bKU7IxQIHbBSR4gOadlTI",
-	"d0JSQ0iwZzks5E9iTPwwlfTMrZBdJjIniS0T9NWBQuohxece+HoV58u//4QERJA6IvcqzE49BMI1+Uzh",
-	"6zx4rOB9Uiyp0VIpS5a8BmKNBS8pXE/tKLFepH5YvHR1s27yfWrY2TfCJXeM6Yjo9Swatf5Y2UJmxgxa",
-	"rk90rD61S4TXUcRJyOsQ9dX7SPAktUbmBQ+YnXm0/qjvVpuoyimr6wNkvVfKgqLzZH1LPbv6BNVz+ReV",
-	"jXjJm9SordfB36Vvu5bTlvKWRWLA7qUwBxbIkeSniIWICxYSDw3mcBsn4Z3v2vM2sr9s5vEXcOT5AolQ",
-	"SlRrtvLXsmchV1OqBKM68qkbRFIxszaCS2ogHpIcOrRe+qNON7omI58LEi5IBTG3mDQUS8RaWWsgG68q",
-	"Z9wsCNsusRCK8j1yIY2yyMHioED1hKEio00t5zTALumYE1i4nHCL2nCLj2vOMWPJ+V0t4eLLVCA9ca3R",
-	"ysUedg1HwYSXl00U1kUsL3HIFzUUVSzoQ8YCkg2lZBOAXpJ1s7EVuWqLjSqV6lziVP++k+DrLxSTT++u",
-	"ELHpSSssexbBNENT7KdS3Mj91A8JLzBnY+tL39KltcODZlMyvmFI+Fh/pLb1V7uxN/tt8G72n/H+7c+T",
-	"i+b0LNzhvVb0br79d2d3cHzgnbaHb/bGXbBi1FNk/vN48Mb1L/2fu2//7rYu/C7v0usdV9o+t9P/vDv+",
-	"+WCDzH+eulvn8qY/B2+CYECvg8Gbt9JIGnvvf4Xfvf9cNAftVuD6Px9suO2ADiavm95/fg7Mx3razUdw",
-	"SEKQX29hycuLY49jrRkpFllHbkBwCL9oPg0K1wTfEiSVmTFB2l2MuJYthSXbaTdxqTxKGPP2zi66xLeo",
-	"c0doRFQGoxl+cZLxNZFkirAuENNKrZLGvuB5dpJkFWMqxthKLV41Ybhe5bYtexLLsojNZJRNY7ZBTsM6",
-	"5DBF7HmgVhSGIZMflRZHweD/o6pfMq53bLltr7FHtoaNfbw9aOy4u55xpUuhXhTc1av7C5mbfGZey8+/",
-	"YOonBLvCv8vkJ8upciJgCYx/GPle+kSXZNXEno/uReyCtJ2OybDOyeJTAYohotFkoIeUHA/lSkUwbVtm",
-	"FXlyK4QJDg6s1SpJO+54nlTYY15sn1ZrR+qI0WCO/CHiwg8ChAXSjBW1S5OUjSd+SlxBvHcxI34C3l/P",
-	"mEwfPsmZjgn2NKGe9vAonzXdGxMUEpW68wNHjp6DgzBHWPIrRkeIUOGLORJ4VEdOv9aPms0tV98Jf5B+",
-	"zTmStp0n+dcAu7fyeac7bJxj4Y4dJJixLGHVxDhZrg2QCWCt1A5r/dpWvwbq8F+RHyaGCHfHZAJ5KRN8",
-	"f0boSNpAu9uxTslFKDmesidEOO8MhUrKTk/3hriMelyOZ4blUMkQvLIhZM3gEfbT49lqpj7tU38STSBO",
-	"or/rU0FGIAg+SVsoxBMi9IIbieAVr7pm6D9w5HtQl8Km+K8IZARYpm/fdk/u9tbTy1M1BCc/MsVinKgZ",
-	"cKofsapKQJTOZeLTh8xkac3nM8zk2DaCsrPp3lyirdbubqOFcDAd40Y7LiCSdhlaczEnDZ9yQrkv/DuS",
-	"mRYYkQWDBqOu4rDbkpdR668pmNLypf/XH53G77jx94d/2p/+V61wdlqXK9omJ1H2HGkLAPMNyZ3PIq4M",
-	"hDW1desb6HLiCx2+IAiMRLgjPdvHuaBhmf6KSDi3/Z4w/JKVaTXbxVuaEvwlRJr2aD7o3C3Ln3sOajUy",
-	"fcmsHjSfpSHU55xPl17JN38Vs3KTVX7U7LpDEHglx0+K4PjgGW1hQKToUa51b4F8lRI1JCIKaeI3fXPa",
-	"20Dvx4QiX/SpxwiHyONEjkGZF1EYEiosuS5A4P8VES6Qz9HV9enx5cVJt9e9vPj4utM9Oz1Ba9ut9joo",
-	"YpSBm7RP1fC4ZgvSRmEmGjAbY0HuSJj6npmcz1WYMy/gYROUepJsg1EYaist+pk/8UV+ya8kQ+P+32me",
-	"tdMsZjwBvMT+rjbB1CMTfK9Ef1varLEi0CpQBJQXpuy8SivooZLyc/Oe974Y95jAQX4q78dEjOWmMzBh",
-	"I0GQkzgOnA0E/wupyBy5jItgjhhFAQ6l0o8HAeFHyAHN3UEBwXeES7JikUhN3mRuFGzYLB5c4aapyeo5",
-	"DRgLCKZKSwsJnzLKNUKasqJMpgjYc4JQICc8nQa+C6Wam9OQDQIy+a8/uXLSxiNMqsqPjy/fXvQ+nl0e",
-	"/wKxdg/yaI2GpKtPfY5U/sgG6oVzpXEmgQZjU223t+o14QvYfz22eDJ4wCJxOAgwvQUPcTz3/xWSYe2w",
-	"9n9sJoBwm+oq37xS41crkNGJ/RFt+FRuJdaDM8Otp093UsTqpGfrrG/IobzC3rViLY9ayVedk4/Xp7++",
-	"Pb3pZZdRqQdyFSWfu8OB76XWTR5Os26vsIfMcJ5t8c5xMGThhHjo55vLizrCaIA9FBsCiIVgb8OoweqJ",
-	"mbRHlELpWNPV63gc+ISK0zBUityDF/Lisvfx9eXbixQ1XjCBXrMIAiDJum0n62bf8Eyr1qFz5MIkEZGz",
-	"3EDKdbx9f48w5TO5cEM7Mih3HCM9Y+QxN5oQKo60BssGhPepGJMJJ4HkJALfEkQZ8qV5X0dc/gtNQ+wK",
-	"X0WR5vFnpDnabjbRGgvRTnMLVF5pQPuUcL4upReYDHQY+O7jyPr48uL1Wfc4RdOddK24mjKekHTGCMKB",
-	"HNIckXufC56m+INk5+JhPt/GoYj6f0VELg4Ko4CgNRhpHSV+onWkrQYGqTA/cCQHS+TKDnxpe8tzrHSH",
-	"Nccsiqb813CPR+ijVvr15fWr7snJ6YW91L+xCHkMjt4Y3xGEIzFmof83vFQyvykJ5VFWYXlJKso3kay0",
-	"xZOTcT7fUkdiTKjQ6AWDSKiksiBgM6knSsZCkfG9xfKF+yOqC4DWnHgd9Op2qdqjRy1u96J3en3ROUuR",
-	"MUW+frc60Ii5oAqmuPOOzZ3NWNANCaV8UdzuGTkOiqhxvOkxrjlmLs66YiUD5s2lNnLLFfdQQ+SweBdM",
-	"KK745BzZmESwwYAAs/EFefMFQzxyx/r0AqExqhy1Lg4CEqIJnsNQOZEnOJ6SJrKrEHxsvnzda8gwftSK",
-	"FRgoWaVAjRTNMDdmFOIARWOskK0jqVuC0jCzHbXbqXVutZN1tieB9CyebcUtPykLkZNxDzuokl235hSs",
-	"lKRrbcPZywP7dI0FAcvpkRt03emdfjzrnnd7mZ1hDE0gtCUEmUwFX6LxWnJMPnouH9XqG3++tc+NEq05",
-	"9ozkCoZEyIEPpT7ngHe5Ae5lB3HlTpYTsTzt1i1lI9N3b1q+ahjcW4pttv+ojXl70Xnb++n0otc97vTy",
-	"p0ZpGMzKk/Y58qlO4klzoFayN2qEUnCSZ2VCdalIQ86lNF4RaGV3TNomEIZVAhDNVHwiN5U1JzN7zZze",
-	"UnyH/UDan49d23ed7lnnFWROpdbV0lglRbEQh34wR1Hy5bRMtLSKG/2oPcrno/wxQR4WeIA5DDaiIcHu",
-	"WH5ULZ+ZoF66d9LYwk/E1d91zronnQU8HTT3nJ0Hclslqwx9Eni1Q535Fke/aoe1ScQFGhCE1XOZ5OtP",
-	"9eTZbAZe7i2K4cYpbjYc3na7bR+Kachc+axcvVMIlz3fzl1SIol9wkKCYCocDUKCbxHWKrmTW17Jxhy1",
-	"eg4goXEkNxsNsR9I4QCvUZhMegDaOUKmohsDVsXR0mnIpiQUPuGFiYxZZ9G5XEvyV4QD5JjFdOR+Sn0b",
-	"C/BbJVtgBUJ2dlOhkFbOSWXnHxZ+lWPh8+E87b6YssB35080AGGyY/LHi1HSEP6E6GSZYcgmMJDuxbtu",
-	"D7ZHl4Kkv7rTai/56ifbrfeHHkLdnkR2T5LsO6UtyZGr7SXeNeHgMiuODStXsdQesL5f6cragOZ4zmMd",
-	"AygdzYxvMJYyid2aphzzxvy3O8FMvliEKhs658dLL0D8nsJpJqWWWWNW5THawPXYDj2sKe+NSrP5ga+n",
-	"ck/zs1E5mBa7s3NNU1S1U0BHcTbPP7l7aRRokZXyatrPxhWiOAguh8AhF3EXHQO9JkNgaiHB3iUN5uoD",
-	"2RrSSjFSjxQEQhcFNfOTSHLx/kkOpoeFOkS17DALXgFFrDnH9tLls3Jg7d3T6bBLd84voN9L5dj3PbT2",
-	"mEB+ZiZLFyCfq1zIl2YU6NskmQ3UzYa8iw5cYXpZlXdnE9iKX65Tjhe9EFK3TEDaelmypjrfeuXTk6Q3",
-	"27uva4+Xbb6ddfSAk6tTlOwPp4uaV6VlOzXbfqvJM7fet9Wu8j5ddZqa23azwpNJRns1nnSt7oek1OJ3",
-	"JzzdpDRmCaaFBEPbiDLakNbcHAU+JWkyWVzTrbOh8zu5RAuY4PuuenQb7tV/JLfiMMTQR8GU6a6+oOqH",
-	"xYuohR1kqX5KpQM/lKfqFP3VuWqcZ5yTH9QNyYRQoQLZBFz/yjWR2qlW6ejsYKutB0DAU/ESm6unTql1",
-	"3mPqjnclEcMxjdWVXI/pOXXE0pIyEcTmYCuRZBZRj7+ATRex12QFbdlo7+kCbSdW1bMqj9WoZwM51ugd",
-	"ZAwnXSttAycfAefFxXjcfaqwld/e1NFxZx056ucNF97qc2S2SGU5668wCvUIvthAHRpzeZVppAfYpwPi",
-	"sgmRCpcOjuRElqrvLBU3R2iCw1t1Z/Jac/eak90Jp46c3FY46yoHlKczpsxbIFSFBbr1qafSHYr1wseo",
-	"gGUq30oa2tGiLd5YVV8rVrYWK1fLdamlCsw5vtVl9IX0oDV0SK4ooinwcgmE6XyG5+sPVnWKR5GlvscN",
-	"4xFK0dJ1tnWeR+o45TrNMtJI6yoZzaS6JrJA81iubyhG+SCV4gvqCqW6QTVVK6UlfKgnWTNl8DXZgni4",
-	"HdKoix7YWKQ3LHZl2ELbktNZWWxzvwVS0JTCZYXgbMwCssSaj3c3/keFFU22wmxiVkOBly0Yck9vZDbd",
-	"CgtLgkEIbkBQxIknjz+oTTSayC/oDanV7TrLwm39kN2Meu2+IV/TuMOh5CxQimCNK9FWrB8tfSV/a4d6",
-	"8fUPdu+p7I5wgYdDKL0v8Ks83jGg66Otx2O/sX12t4tWZMQaJSb/qtZ5CmuoZCpZtXrpS2lltmyXmORq",
-	"4odD4gr/jth18ACOgCLqM2rycaDe6wf7pjJOWMjxS2YTMzzdiKfioYMa4U8FbFP76Jcd2YlPNR7TE5lK",
-	"icXzEMPFkCQ1PA+GZhYlvYFpYnqoqWD1/cqHGNK9vx7PICeqE152s+wC1HwKL+dQSeTqogXB0IioCkn5",
-	"HIzxCMkzg5hSaeWyxJUKudKB5Ta2VfyaHc2FqlCLl+QIBWQIOatoNiYUOXFK6n+rxFZLrSvdeFi71CqU",
-	"btVNTNa53JYkDwiqNF1MIUHDH1GkK5q0dIhL9eKqvapSIB5AB/hELTWoLsXqV2DyUx+qecviCsoI7Vx1",
-	"TSiXj9mMmsownyNGFRZImt545LqFfvxeGBG1A5IAVKxlhqWKzSOVgZTXrRdFbZTrNh4fWlOaJ3LcQHx0",
-	"1pNCN0mZHTuN7BCpumCkUvjhcZXA76RdlfJNv91u0YNfZ2f37eu7vd5g53y8/7O3/Zq33ri7V3838Wn0",
-	"i/+eXfxVEBxarEOZhTKzLCQog4datD0qBIKcf+T21xHUMn5ykN6OeX5raM57mm5SsVQ2WeWm5g3Q0KJe",
-	"pfrHnnuqUrRo4qru1MTFniKiScns6omDmjq9x/7+E7zVGugXipZmNis7zfQQqwUxrcZxea6YuEG0wVCg",
-	"XH7OEFf+nKTRWyuclLhJWHG0dqTwi2i6GTfUYChXD3iAwG2w9vZGZebyOjruyNN951OX8PUjpAzdISQZ",
-	"cKGf9TNWbxVf/hJrSFdF6kNrprZgm4u1FZU8XrrFqykqhqAebslZwdUi5mq5UKXqACgKaubfOnUu2N3C",
-	"dSpob1fsrp4oJSa9NrFNl37mLSSoIzxh4IeTilpB1W7dIJAFbEbChrye4nCPMw/LbLKvPZclhuhYVOQN",
-	"5kgdDebI944QHgCk24RgyhFllKxkDyausJ3mIjuuqlvLsuhSbq1Y7S13ZKlbNnJUnLHKpguF0YJmhkWU",
-	"nS5Jrsc8IYWtmKb61GuWF0ene3osWrxzc59Fv4Unq7gEfiVSL1Lalq9n6VLGy6htX0mbBrGmIOnIagVQ",
-	"1XiNteUCAzYFy5dxHdSqcoyndlDZsC0l+wgWEyeiUrxgtSiOARdcvKpv1F2f7OaTS4rBFcBoMfORbNHR",
-	"8OGOuvMJeVEacsYqNNUlqkXhmxVWzOAqpsMgO090nlcM4OThyhd/6jJ7/6cCRPPcsR1wFkSCAA70Gl9H",
-	"b6/PUmIsCv0MZTa391eSmpfwDxwcxYw1rmQxHGMsbfgEZ95BsJ0QVvY1WimmKOnZ+hSCtl4DDJ9Uwl31",
-	"mFnlKFg1L6hhrsnOrRB00nBPK8Z4DGcrjPWUi4EUXlOpngjqyROIzecWgUv88VcWGm2cNxwDBKM1J/C5",
-	"sG5y1p+M1xV7VOzRFu6R1Qg3l2ZLQs4omo0ZcjG13ZIZyZzgtS6RA3boro5Y4BEuVID9SDd49pAYhywa",
-	"jVOgsfJrcI6rm7JWZG9Z9OKpNYsnCHxllJPEtEvBB2d1lsVu8jKdo7Q70kpBaa2550pVyhI9dB6RExMP",
-	"FL1FQRC7hEOiCkmUbVIxwJZQdnnnnqecVz515NknttiArmwzJzRVhj79RCptus1NaYzNUsGSHjgF+CUq",
-	"XKB4Ew6gFgrCBuqhjeyxeHCAdpEq3vWg6IAm6It8zgWZHOk6+5SSboUPLBzGlVOO821/cmDwjHLiRhAO",
-	"VncDz27oMOCy2OajE+qThkM5sQjaT12x+rqBh5TaGsT9NFaph5QOU0d/Ml/DJfEpdjOZwNkurzmlYOnW",
-	"PsjO4VXgyXhaTR2QgNERR4KB7SPnWVmApdwRUPGxXJLZnZcK5LlVMappc/lZfESVxDJAr9WrJBK8n3xr",
-	"DuJBSJcNDdGjNWGqhOVpiELCEQsNVI7la1ivuBI5UzIFxxNfQ4LpSPeMB0ToiuliQ/PJ00oeVRSRWLPp",
-	"ub06vkLbeyjAdBRhAIIaZQAFdVeBjBG8vITD7sn1VEvw9Jb20nl8Ucs72YYKfZeXmelfoPIltoxTHD79",
-	"pkqFFk9uOS9POymzpJc++bRpSw8r1NiqPyrf6WGFGrGSkNRa2MZOLJzjxc0wXivBKpYHaUaSVTlTYrHg",
-	"rOaPXkr5i9mixVlSNmO9ZncxKbamSs2RWLkoUPCyyWKxWvywvLFcu/OsfgAjSXVx3kg8s3XkxO3DHVDW",
-	"HNNx2kE4JIgT4in9+8nTQDMNtLMj/4nNlJi3+qmD4mUkcexUjkl/u11FH17mfVp6yh+hPC3t+b6i8vSZ",
-	"4knJPOxm80s1j6+BHT6wbk072uxvpjhFmnif4OguT/0saCv3qNSKFOP4TnJBM2v0GZNCc4bdotCojjBD",
-	"4Exh+2obMrOhXlqBqti8d1Umkk81MX1/82d8yctKj9KiJatO+k9G9N8bvXOFjuNL6QgQ8YEg4Zcg/xsW",
-	"ilREttawGWLGumahQLdkfoQwCgDmc4SchqNDyPJeQuWPds60/bbUq40C2zD/sBTWRkFEa1GCtT2bY+sb",
-	"hb+fEO5mrp3qIeR+K7j3LBlm0c/wxAd7hSsknic5GE+ee54eRpx+nv45lYGuOraaG3hJlq/vpU9x9aCZ",
-	"AQEvq9zL8aTimFlmmEm+fDZ2KW/zqiutMxIS3b7Tq3DeUu8vGidgcxZXGp9jyQJIQzJpAL9S0Jou80g9",
-	"QbP1Kbo+vemB3HkT4un417NUyVoK8DmPW2fjudoImhaibjFM5FXnt7PLzsnH3uXlx7PO9RtJfEXQYzns",
-	"7gyooYV5aiO/VSPfePUseGxrTbOQf9YlG2U2/jHGIbV+s4B/498KcDjtq3geMOz1GDvD4YjYl3JAb9a1",
-	"NFy6dcFGk7R+jhFn0xOO0e3kYX3tk8CLwa7zEtlglClIOI1UlpXJGtItL0TF2JSuwS2m8l0jQ5ON0QZy",
-	"gH1LwzQxxv9of9iQO5ip2yiMYBVn6WggucJKTp9r5ELAUfAz0Z3FAHYrl0SopUmGVHTC38SBDHMm5Tm7",
-	"uTo97r7uwhHQTWJ1t9hqlK/eesHEzZS4xoeifjxX9pz64zWZYE0MSg0UBAqISrI9DGC9GxJPnhtA6C3N",
-	"Dl4cbMzkDz11hYOhl4VZo6C/nxOpYPGxX5YxqgpXuOle9wNPGD6o9bEA9r1D5Oi2dI4kG15Hjufz+KeQ",
-	"TNgdkb9yIpw+1f38VMhpEo9DtWJT0nwAnQoHEEwDmo0/sJl69dp2u71eiIFh2uTlphVLLQFdfI8QoyRB",
-	"PNfHVXmUcEiQP6JM40o/VHDnEjjjCSwZnlo4PUK5LJ9jdJyUQPOpInZKZtaeHUEsWcMUcGG22vgq9GSe",
-	"bnifCsj5J4KDor4+VyEbQLO5KBAF1X0lOqbDbh1lSozhvfM0r2S3eUyrJdVx6kNFB1GKtSXJxlLbAo+g",
-	"PByz8VySBTTxx6nVTc8tJJgXOZTej+fpMG/cHeQI3ZJpTF+ZHufJ7I/HUnhDv71IMlLk0zvChT+KcxWX",
-	"J7pFJmhWkiABsyPU42gtgx4zjEQUkvVMGi68DzkRDazVzIhR1Rq2ne3VW+ivy+9mbt/Oy4Rth2rhabeS",
-	"MC3oZywKPKjl3EAdBf0OMD4uDkMfGG0Gv9Nc8EWfSsMcfv1vVerZu/zl9EKXeiocycCnZlesr//A0TQa",
-	"BL4LQbcCRinHUXzepwH2aUNI01/elNvd7f2dvd0qTvDH+9Ef7o7ebzb28P6gseceeI190hw2Wrg92HK3",
-	"vR2yO3yAJ0nu5sIEH632QGrPGFMviavfnPeuYF9IqP0oEQ0I5+jm9KL3dPk/1aKJmobtYKKi75SX7Jpw",
-	"ItCcRQnWdXrNDg72KwxJkMk0wIJUHFTP3A5OovSIHprztXiMxTlgRa4+wWrJWlkzq6uTZEX5bM+NppoP",
-	"5cxkuYfQ9FutSxkc558+1l1oeNl34i00i/SlnYXp45Ub8K9vT9+enkBPWB7jabksCn3JGyQ/WMY/dO88",
-	"F4SKVpkllR316U3v8hpezpVUN8UIXLka0YC4OOLQsMh6pWqcRof+KJIapWqjp40zNdxavSZHJq0y48hQ",
-	"n6ponqXW5NeIRGCfpX69IRBqSv0WewXSd0JqKNhwWa5RwJt9d2zM2phB+9z2Cb07ve6+/u3j6Xmnewae",
-	"nJub95fXJx+vT29Oe+CSMRja9tXjnzoXb1ZdADNQCPTPjSM1c9EUoQMHzl9OQNLLH1UWnFmjJIqKPeWl",
-	"wcGVxTjUsUsv3OuQkAY0Kfr55vLCND6R9ArHw0pttyD3VXPn2mFtRga1IvXpsiDpKOUG6HWujR/s49X1",
-	"5Zvr05sbcL+dX52dqisn3Zvz7s1N5aXPfvOCiRuBQ+U+yl7s0quQjbT3I3vxmMmJFj944vOJz7le86Rc",
-	"olBTVOUjSZ2D8RvFVRdLq0oKPD06xdi8Eto3ZbJQpaTRffWxZ3lxNbSlH6aqHXg1rT4fYMu1FF+pZqcg",
-	"OF3EZpMlLpafcR2xvSgLFng12Wlt8MOr903jhUJjIgxZWJdy9vr1MTrY3tlLetJBDgs3yKiqhR+JHeIO",
-	"gKGWF/gvmlbifv+UdMnIGabRBFPLDX8/DTBVvc2Ajn1uenJRl9QRx0Np1gD0TsamLOxGlUpoO9gtSnPX",
-	"vTmyA3vNQpTzude1RyLTf6JiRrPlMV6I/pWnvZ96Ur7CDXnIBNVpK5e8o5t85LyQYxYKxKPJBIfzpJu2",
-	"ogb5FrQmMl+cjkPMs+ktdkuvpW5lUYgO2EFvr7soJEMCu4t8cIsO50bdskd1hByrH4mT4CYpClX9HHxo",
-	"NJcep93FZHlZZrZDhcI9Vktp6+RlAI7XZBgSPk67gbNeleSWMjgUuMNuv4EpIjgMfBIiePCxrTdSgyie",
-	"yKhY4CAeDTz/zjeiJgFXXsPIQLPUJSvBFHs+pjFCy3o5G0m26/I6Iyd2K0mJy5CMVOLRk0J92FirBUuh",
-	"8E/Ai808aG4D2SnoNYQSNfhMGnQaZTCn3RSEdQwu3ae6lNeMVjUvgUIRBd5LoVuo1Z0FwJDh0wzamCQD",
-	"EDHEDvJ5nw5DQpAg96LY4f35d6Rw2bkg4VIEhRQYhekhqVIdnxc84Yv2DvoqkRueF2nh64ExWBGS4CuA",
-	"E1gGwoPWdF94FMAn6qBCxV2Q1J/QT2jCaPzw+lM1wnoGBIHPhQSwoHHVCjABWW63qK8Vi4TLJgrfFHg6",
-	"F2EcNMlwcquyvVqiXw7mTl8oHjQEXzsm838pyM0P3O7hADbhEUqFcFVgUF5APlWQFyGmPGlpvFLVvfUx",
-	"wuvwRnkWs5FGq0GCwdNepbw+hmFPwo2t5jJogmTkxSsLuTYpx02JKllSCZ0BHVAOq+J09Sdh/oWno3hq",
-	"nIivHMPyy6NNPqg3X9rR+LT9+VZHt7yGnqeLrCCwo2djEpIicZ6et3qbNr3VvE2b/Uh3e5YiKgHi5QS8",
-	"KSUd+BaNtiyXMSzjyXkMX53HqNu+VugCqN9duI4sIAucfiELwNSS2reHOIHq3wzGeZZpTnzK4/DH8hKg",
-	"p8DyeJoqoofm6q8KMF85wyRrE3x5JPbCUpw0/LpNAA+rxZE0WRF9XWEuPtY9WgaX/y3GFWFBPmP88IZQ",
-	"z4oPfSd6RInvTPJFgBA3YOoqS5WnHWoFOZfQrJsvTMdIvVg/sFEx96duvtAtGPSN6sWu848WfSr2rRxY",
-	"GqbFqhc7FnWeS2opjhD36SiAhixoLWTCoFA69ruc9Y3lWO4LlZbUjNZ+ft97BBj9co8+PGH60cS5+vDO",
-	"ilG+nnmDeapMM0otuf1le8vrFoEVUfNbYLeLG+BB3HRCwpHksMKF5PAELRta0elsNp0uLglK1Xh6R8iR",
-	"3Msxtg5Ghpn1qbpb+xqFhiHFPH6ZTikAj2LqM/kOdIiFfVrQhA4FBN+RdMMxDL56nx8hR7JTB03wLdzi",
-	"Jxhpqfup16dFvewYJUfIUVzT/hA0GoszFiA/zrzLH6a+06fQc0E8Vwe8qk2Qv7qOeKu1H35Qh7yKLewW",
-	"tJh7VNPcz9Yk93HNcL/21rfaB/Ihb7blnDvqA1mG5Au0Bj7GIGAz1RmsrGcnEPj6Ru0RvXbjYeEgUE3x",
-	"jtBX2SzvORrrPrAr7qcFYqscBr9UaE18ukxkUaZNCHXRxRSKOSTBEK/ep5wZIioSXEXM/FG4+18zyL4K",
-	"g5nrWjQ8s5OqCAv4ASj8oX0WlU9n8ixA/JXh98spvQo8fiHFZ8AMVlLW+tSxvuBU1tSKlBmTSLU06lZU",
-	"1/UUfpyvFNJ/yX4/aKvrKSz/1dTzPjUriVZTzws2PR33Xiqfjfr47N0FHobU+5V1G3hiDflzdR8oCLol",
-	"lXjP2HrguWL0z8J3vmVAxKfDOHw4luH3i11YLjHOyQqyAsJX/ogSD2rCTRHmv1BUFHQNLGJncJOl5hp/",
-	"nPahKzAEjWvGn0vHfV6xVlA5DwgSwkxWBTTs1XKe0DL5vClcX04cvLD2z8vavyIWvaAZyyJvherO8oUM",
-	"t0fbXeR+SlxBvHdlCJGd6TTQJf0wGZVK4Set0wExXfhBgKA2yOfI0aFjB60VYBip2cx8TtaPdG6Vpztd",
-	"knCKQ0hUcLrDxrlc6XSVfbsotvXNtbUpVLNzMvOR/W5yRL481PuA1CK7pPEpE4vysTCoi3ej0BfzG8k9",
-	"rZyVTqQk7gAicq8NG/z5fS+HlRenx+TCjtqXHHk+1Js4cJuzrqbqjDSGD/iDVORTxbRSwdANdIolczAd",
-	"eSD5hutuPZkKMV8gSojHj2wnkBqOz/s0JMOIEw+NSUjUwQeZAVJRBR7jFZJiwEYCXmU5kk8vXRBzZ25N",
-	"jOKt1qCeXZQ6chTnOJ/HikkdOaGd7ycXEzlyCFORlJ06dQTe/oDRUSPw74jXp6UtzPWgQlI8LMWgYRPM",
-	"IqOV11gSoU+HTOciCqywDBQDqiX1cRPsU4F9qmDlIynEY/z5kS/G0QCA513zQPKvnC/NeqvPLVJpYAVb",
-	"ZkA4DiVBsRlNQSipUkvT8sEqvlTP9mngD4k7d6X86hlgOxdP8cAPfAGAIaGC+SAeYncA++FzhXsnN0K+",
-	"EX7WAHhSAjibI/nHX4GkBCChGDJPCUY4E3VEaDRRbdhVWWgCsicFXZ8eM3pHKBT/Hsq/G+jHH7sn/Mcf",
-	"YUy6ob3iITyB51D39fwJMXdevz5GW1tbB8in6G3v+AhJUc/RmmOp68463Or89ttvvzXOzxsnJ45+0xUO",
-	"hY8DpNKe+MaPPyLnqtM7/smBEhu5IzndYE1+cm/rYHe9rrvt8T5FyMHTaeC7QNmbcH8D7v+vPzmj+gBY",
-	"d8Cvh6BlZNQKSBCKdQsV/0a5OD78I7H+VPUP1m/RoDAxDpYOnSwJm8gFOfO5MEt7S+aciMYUj3wqbz5E",
-	"zv8E/sQX/+2gtdb//3//P+1msx7H1nea6woa/X9U3pW8SYyJGnucqeQkZYc6jD/FI1LXG76+gZwkmcpR",
-	"eAKTaSRHqoFOnP/JZUypkUNxpRl6aql1LaHeiDVTB7tuwouTLCCkqsw6kjY2Qk6uEtSJqxOlUOdFdaGS",
-	"Gh1VXurUdY7mYA4JSVMsxjp0L1+vIALXFgL6rW+gV8yT5xVOYwud+69gmobDKXyzHHSkg9a2W1vm1HQS",
-	"zEafUUnqNwrw1Dx+edNDm3etTRyJ8aZhM5vCSMPsHcBt9WU5E2hiRBQTSoublfJ8UCcvLxGVawwfARmi",
-	"LP+QJEq6dSfxJKnL0QB2klRWsWL/ge8SyonF08+7vRwHZ1NCFQDBBgtHm/ohvinvTWprLcbduepa+ZSH",
-	"tdZGc6MJpt6UUDz1a4e1rY3mxhZUjYgxKDabChrsb/nvUVGoukP5jIQctZtNuX4KwMtkwDBYXMh2Du8k",
-	"0f3U611toBOmQd4Ei1zFmD0s8EB3PYv1lq4H6NVCw55JBY1PGdX1FO1m0whAojIas3wrVe2X4KDV2C3Y",
-	"fGD8LjON9bdB5hYARyVTxFIz2JAv3v7Pf8reGk9gU22LrrS2lMra4R8fpD0Ktc8AYXBHqPyEPMuQuIdH",
-	"kACmupmpvK9NQPSrtklxJrgB7YK+kVK2ggeHcMHraKe5hWZjPyCpzVHGZEiwO5b8p3CvrgH5WeFJfHXb",
-	"ZaYMShf25g/crnptp7m1/BkbjXXRFsdLtniPJT8DVqbMzFFx4oiIQmqr+jkmZ/c7S7JPWWD0n+GQANpz",
-	"KkkfXUgbAVFm/Vq4/cfK9Qf2yaMoIDGryhba3KiC42qFK9GIub+YRGJ/t+5xLilEDXzxblsQxPBIqxKB",
-	"pPCJ4bkKhJWAFwMpVhhcDBacocOU5frHh08punyjk9EzS2LRp8pFydAnL6VOUNpMAgv4F3W7D1XDCdSo",
-	"lDmklTlJZug6diyrRwFlBQSwSZ3vU5U+aeSKR6DYHSwVCwFbSdc0zcoxddSwpdgL8YQISEAoyStLbtkE",
-	"UObap/rSG3Xye4U73xudEXLVHnl6phq4cfnhgVqJFQ+QfiZ3iHIVFvzffIYUApGhr9y5UXmUBXEVMHt4",
-	"ojdmGjxLC5dRl6DYsh1JPSEOPSk7WlVDQK4VZaJPk45LmCoABvXyon60sXcUGSh49c44UctO4ZLnL5/D",
-	"hRwlwh1jewHSr+pPcIQcnYvlwNB57MflaI0yqrIa+lQZfetKT8YURfSWshnVHl+wQ3N2j7RjVEzKoJDr",
-	"T/3R+iCtsBw/gRiaU8Qd1D4k0gxo85XGEV3hKKrSpaWH0fqcTmmqfCYLHk15NE0CXJqltL5+gazpH3Ok",
-	"67++fnay3TyooFGaxgLygXZ7+QO55gHPyrgUPcUMaKnQ3/zH9z4lLTXyLE115LBYmsJlu2O3gPur1VN+",
-	"pCGZyZ2cBbolZKq6CngbCF5hkJcCzEWf6hYp6o1jFnjmsnMTTUmIgLQUAgELnThQhC2utgI7UHMoUW63",
-	"F2GySfqN24Z8/fS7vfyJuFnGQwj++ehWbdFCuq0vtp2k8NGbVtE8UtJJ3piEHJUPpE+d0x4eOWVKbB2R",
-	"e5dMdflPfDQmeI5wMMNzZafKV5NgWESRb8g3bGtpC6teGxPs6axfuVxlL9W3bcI98M7v6xg9rym3+Eis",
-	"ZvooPcMDKwWiB8UBe784MgEKqBpMYWQhFVRIggF9qntASA1xQenFeqLxOXXl75qGRH6ino5464T/PtV6",
-	"56P1y+YHZ13apZTM+jTB1Fpe7oDiRKrUVZ13oe1jFvYpJwIkYKxaCxY3Cqsjn94pJSHuS2EQ+VKQFEnG",
-	"t4Hwx7F1wPPmQUpeKl7HmQ4DqlwM4F4K9B8KHBE1en6friKaD5Mqd9VyDBXcqgNGcsDII3AfhIigbzwn",
-	"sSGxkmS3KoUepeirAN1SNporTKrOUQsfXRTT+yqGWMEW+QYElkad+FZcg8+vx32FhosivkqGSxIdVHYI",
-	"OM0K/THX2k5RcZMUhrUWLYYqUs72Q63XpYKMSlWE1JqQ8HFDpzLhiR/MERdsimYsvJXMUjt5jjRapkfu",
-	"fCm6uMBz7ZRFko+/98W4T50ErugQqYp1JQL015W5ZaO22tJAhUQUHBD4eSAbboLnwGbZxBfSckEXLJU7",
-	"ZMKYaEDmjHpxWzUr1lnEbNVqJjlMD+W4WZAmzVeqHfQc/tMnzaUeE7MyGEwPHYnGdiphPxoyBCdb9S/2",
-	"rEJSAIuK9Vr5RNE5j1MLi4/56b1rWsHRuBxUN1OgXqKXQfV3Nnkvn7MHPsv4oOvzgCQTjKRWMiBjqSth",
-	"1RYjAZFH282W/sRcNzO0+vHV0XZbB2f7VLW0kstQR9vNLTOwuHWsZceCWuSPxsJyEl9jQRqB6i0pD3Yy",
-	"1z6Vf6p8MNS9KjY9s7mIjzrHqsCgxqY80+8mqSquuSwMiSvQmIWcoAEWQjI4LvBUpaxVO28FjRCfRUGJ",
-	"iW2hgqJWrrqCYu7PcYibWCJ8/YrJQ9WG7XaFT6U7qcJTFdQau83qYxlXnlH5kF1UjVXFKU1PopUUZtZ+",
-	"E4qJ3bsvp5v06QTPkaWblOoZqQTcp1I1IKXvRdd4Rq7ySM0hnYVerjzEVFbxTFbXIPK4dKvoEFaae7Ea",
-	"0UmcVdo/hLWyEH9Cx0xNiraBmsLWHUHQp0MYW+Df6nCyVD/6tSSAzJKOePIo+lSL4Y1+bQN1hgLcS0x3",
-	"Spf74kbCvyPqxaDp6CQkGEXciBOtbbe31jWSDugzdTQbY0HudF/HRE+xuuH3qXnRiAgOSk+c0WaPElSd",
-	"RRoOqqzgPB0D0TpOSWO/F0XnRdH5XhSdimzVj4ts+KZKmS5nrTfyvKsWhyEXlpM8hV+jkwRiZscoQWuD",
-	"OXLUhbhrriqb0j8qaLy3XLLbemIulVWbJQ3yDOCocnvsIQ/Peb1PE8hKCAeox4VuT6+5dl3jZoLj2vTk",
-	"hiz5BTGHPlWtcZ0NaBNug1zrKEO2n4fy1y+IRfRpLhjRgZ0ARS/gDN2R0B+aJi2quA71MvpZrPXFqycF",
-	"lohC+WuvzBHUyVRaPYa55kDZFzPR6uw2hg2t7U3P+Jb3enTw05+/tP7+j7tz94q2J7/O9sm12J6/9XfZ",
-	"FW7yk2F1Dp1dgO+HSUsCSU43KJKmJuIIYX0kptgPk56gcZPvB3L1L+KLTnFAtZ1S5/Jtml7AAA0RNqAO",
-	"sZz5QQ9RyVeLQPRNgVDMr+BlRqdUvKmFxiwK6xaa7rputtqn8UHWZ9fn9jHHUDygWzqpCrp2sy21LjD+",
-	"WJjuxYLsOGLy7jrEDO1qL+B1gqGhTz0NNM3QWFvJSrI90kNV1Kbi2fS3FUywsuYZlc59e7Uxm0O3op3Y",
-	"0Y+VG4md5DSbODIU+lBhqvLjPioWQXy5U/5ldSM9A9v2CjU5VuYOm1rELVGRcAprcbE2U8xPcjpLnz5G",
-	"aUHlOkufTkpapWi9xf6pQhrF6R0J531qsh4qe5i4YFNu3FtHOe9TrN1YpcQZ7QZ1ULZVcnIq/oIO0AXc",
-	"bAn7skrTn1Y1mkbhNCBowugtmSPP5+MZ5pKbb7czzVSW3Wt0o4Phz7ftya/3e2ez623x+3T/7jd3i74a",
-	"73pveAufRjvsF7/513uyCp/MdeL5XhSj5HCCf40TIXUim0ClZvSvY5FSaUkY5GLWqM9zNU9c+vCvxUeb",
-	"6RQn44WChlxZn7j6Wb+iT3VXgrSTPf0BnyPTqACSpWzmsoGu1FNgXqUf1GVMoCtr3mreYydKK6AW7Zdf",
-	"s1sOyRUg0Ec/tlWlviYNUsBeUL7EYdJNebvZKuY8qZ4BD2Y86XYPta2/2o292W+Dd7P/jPdvf55cNKdn",
-	"4Q7vtaJ38+2/O7uD4wPvtD18szfursImsu1svwcuoQCTn4AXPNTV9eWNKb2xWSf5MragGhWW84W4tCoV",
-	"GYsd5BYDsouoAFwKck8DNiNhw8WcwGFaVF0Vf6AA/amq/+YoU1s1eVCnTPVWZe9ZLTP7tKBn5qN85tlG",
-	"kY9KprQ3c+GxK27G+2kFHlL8/BNVUD1sEIvjc4nN/hSVUZ8r7e9LaxhqhSu7p8HzOW/E4JfFHOUch7c8",
-	"ZTPEET/tOl1qheXxy5SLI7Tq+S381dU9yn26zDo7ipO6jRLDIxKHKU2iuEV4lAHaBwn7dIz5qsaNBQP3",
-	"GA3DmB/b4x7dn/1C2r/yd7vz80Hz/sw9mF7/uTX8He9Fb7yWf8F2Tu9+q65X5HDqnkWtWNYBNykNtVvg",
-	"ViwJTR4pZCGxZDNU+i8zONQOJ9St/VXVWcImJ9Sr4LMtON1Zj63aAkUoacft9j54bnnKdSvNkPRpzLhu",
-	"6waHStgbbZhCvOF5B2+frubhtdjSYr2hTxfyg0wXwC/vpi1sS/hv8tBKO5NbxCNpYE7Ev5VbSHpIFjJ1",
-	"XgOf3pZyDdUjSkObLiw8VZa81U5Nt5eq21gpFE9IHRHsjq20Xug7xa1ue8inyBfauyofQWuOvgvQ6lQH",
-	"KSnbJ4wLFI9xfQNdRYPAd8ugUo7j2Txe9NkLs1j2qXVYEaUk/VT+dARBMu+H0vLTkRcAhbjW6hpqSn7L",
-	"k9TmPy7zyKellMVo0n5Pw/uVdO0rNFWtVDODq3Nx2fv4+vLtxUlMMIVoUOqbT0Ur86qUsjqVlJpZ6vLD",
-	"LavPWQKcL/k14y+hp1XLfo+tPpCfPhhqNFCwqofLEvSndKMpnmdty1Gg1JMxClSfJh2UH4MClWqe9S9F",
-	"g0qtwar8tuDZhehQGVL418NEZdbDPrOZI1YBOCrzNnWsKEvKjJTuD7qBadQalWHV1/u0CA8qdySXASml",
-	"SOTzASoVtMVbFVip8BXPALAEC7naMX3oES0TeZpeXgCXvgzgUubgLuQCxRK4OhRT5ltHoBnGHALqeerp",
-	"DtW6PaQCU4XSX/XNPnVUtjlgQ78fs4BwHBDVVMS5JkKuYOhY6V8aDQmtGX6yvhJDUXPIM5QqkEwJhb9A",
-	"Mn1GSKZVKLsCRlO2ZWmJgliMUruQbJrfKNP+Dsn4mSGRViPJFY2llMrwGKykrC4H/S7gWRwEc9NPDpi3",
-	"1SUTdWL8zAp9+gpbQRm8pVwDKMf0q1wMsKQyVVTrnI2kpo1vuIxS4goHYc+zW4WALWdu8nwe3xeSCdMo",
-	"oZO6/SZO4OqCdqFHyJE39algI+XQVn0E4nezEDn2t4pSGesIK5R3yxUSJwh6fbqW651gsKFyk/6jZVCi",
-	"pO4NUrUAeknttA8NFB+kcRd0hP58yEaP0rgXvuLZkI6ea8jPEDT8CuSNQUL6XuXO94SE9AiLoqo3j9cR",
-	"JTPChS7OM01wOAuFgzie8wRQutTFZyEzZ/qlaIYdI6TkAODLPX99uoLr72vz+tWzq/46JKQhyL1AnODQ",
-	"HatGOzriq5ZeeVEBQw8EDIRfx1AGmfXrIB4NVOuq9VR7w5rHSK1e8+UX/4oIuI91Ixr12ZrNS5a0Qc1P",
-	"4vQeu8KAk6tWVYXdEZPxlBRMFw3QtJctGd92hfFdUqlUxVZwEllXmIsbZUuj+pWsymZNx9WScWg9RlUs",
-	"+Fn/eXqZmq2D3e3hbrPRbDabjT35n335n2byf62SwetG7WULt/uAdTOVuFhAPpLCCRgDgAAXmArV4Wpr",
-	"a+sgs9vtZnu30Ww1mq1es3kI/+/3kmHrb7wOgR6SoaeaHkOGRe3hExiQIQvJKmNvrzD2HnuCkd+wUKhQ",
-	"yhHCKICGMiPkNBw0IZhykxgO+ec901BvEKqGMHPk+MpQLiRrForViVo+9OlzRy0eGLBYJVbxEqVwLVmZ",
-	"1SNWjExYiEi2aZPIeW3dAJCQQi6xCtnTpas+T5X+I2eMucZHOESqAZ/BQ8mV78cVWkeZl3JVTxenWA/m",
-	"uojZQNkmZb5qkPbNqfQsF1NVhWE177Dzy3WhCaMNaZUjh9yr/emavHArPGPMQauD8UafppKC/2S+zhrV",
-	"YVafapNRgSJrez722RqXKLSpj++DvFHlQTiyLV9tmxYX/S2P/nz+wM/jYj7PGO75kumfT5tB/hLqeUSo",
-	"p4SVZo2xzYHUlhtJWKeY05rwTjRFgkHPv0Sn8Sn4zkWIKceufMBOJvOhPRdkkBFet3xoXKWjqxYddUSk",
-	"Bh/MoWGmlwrEOGCEbaCux41NpgpQ7qERUkgQv/WnU+IdQfd5iL7oJqpgJY7ZTAFJzUgYx4iKhYO6WCE4",
-	"xB+TTOp7sC1atSaN9mAPN/bcbdI4wC2vsTXcIfuDtrvttZq1ur5tr9louW2vsUe2ho19vD1o7Li73h7Z",
-	"Hx7g5gBkZLUjnJnH87iUkkih2onaYfuhA6xWssLTm/v9gjg9e0iNkzspvpfqZDlG8o/5Z9f7tBmf+KV5",
-	"hClMO+Vnj1OIGbutIxZ4sROo+NSWBOVsL0wnHs8TYMRbU1uCEw93rtwJz35qIdX/YLHWl0Ddyi30Ctcx",
-	"Be5ufnt4pK7rdekVFmMVqiuUrR3PS+VZp8JzydD0cUgytKOAgA9HI46dzzXlOIdpk+MHrt14SWq+yyZE",
-	"vlCM4z56R2iCNRJrMhTT4FwH9BS0l+lebi6CGwkLdOtTb6HNtVSL78TVMs+uzOtPrarFZx57lnZ4ag0q",
-	"TmD1sZd3TlJ7/o2p7qsGYb4+wdvxvKrHv5w5RYUiNhfCtl9WoLgfmhY/UrUGXqDvz4Db9KkfJzqBnyFp",
-	"F8qodgUa14n8SuiREHohqSKRAJw+MU+B0axvoI7oU6gdUe3S1JcneI7cAPsTZVMYprOGEScuo56+WIgV",
-	"xKhCn3Z8fqKe+9FReQvrRwjH74LOT+pr8DKORoxwU9qe4p0b6IKJsVwZnSHRp+DgkOaFeYfCwriLaehI",
-	"p0pAA3wToSdoyrivjaWN0UafOvGO/tH+sOEmafHOqkxV73ux7vPwwnl4aYW6ebgv/ujqdfPFzz9Lt5+v",
-	"SZMDoBjreL4w38/BfDW5rcxyK5o/lfNmJctLoc7aOumR4rUK3sdwLTNI6I5mPCPqWp8Cn4Uqq1ispKLZ",
-	"CbAI/G67vK0yLMN27BSqyvmztjJXralpon98vzm0z26/LySkZzNu6hXaOyrN+RFJiwunVmAZ9amjcooS",
-	"0+hzH4l0EtdT2Dcrttp7kJVT8vAzdgR8umE+n57w+U2ypDegUj5fNILPl+L2ED6aVwpWr5opCpq4Ckw+",
-	"GzzR7c03UCfb3lwBfPkq+KzDwbqhrQHAkmQ1wmVR8sqBkMriPRUafJHvT1DyUposUbnMZSV3ulXjUvum",
-	"MYoeDRf9UtpSnqfzQD3ySSpZKuf+rFTFgtU/8CAg+u41ASg2ExzeEg/Jm+XFdV3hkrQUz5S4oAdUuNRV",
-	"kNzOs1nwpEqiSaREqv24lWFTgNy2nukXHrdpWtQdPN8cPMHJLgTF3ujTuEM4C9MpSWVVK7YinvQMX65s",
-	"f/7KlMdVeHzGepSnGeh3Bl1nlO3vWDx8lxUolfMTfO/TZsDcW5UD/Bg5VRjGPWPubUqTh1ZRQ6Rxsuso",
-	"osIPkAP/4yAWJmXwvrCuyiHGqU8bfQr9B8xbTFBCt7uzGuB1jo8v3170Pp5dHv8CtYXUg7sk7ybUM1Bg",
-	"SU9PZSOY0R4iHATK7gBg5HoMIy5f1LnqamOjsGnnhpmVkk59CqGgepxl6qteesNIRCHZQGd6WNhMI16y",
-	"lDSTF9ONw9GA9GncOLxIwstnCq2WM2tVHwc/jrnKPR7jcEQG2L1FEfWkeKJ3hAt/pFJ3a/UaLElZ/n5l",
-	"tmUP/GkafX5xTpvZ9Re3xufgm5KOHso1FVN6Lr7pDyEjXn6iHgOEciIgNd4U7bFQ/hn3BB3CihmuyOu6",
-	"HwvX/fxUn9DkBqRbP72lQcx7YqZjII8pEzFp6vJ3qoK9JW7fUmbzNsXEv21rOaLf/3F9Rm0FVq/yuZuQ",
-	"pfmSqRIQ3QQ3aS6S2E+FDpxz8m0To2qaBAf6C1Hjs7aQfkMEmsyNVmeRyoRo78oDHCSicN1+4GgasqEf",
-	"kENgsmlvSJ/G7pD6I90hWcAPDfvGLX+DAw4BB4WWQheGhMadmpwjhNHE51zezULdkzp3F2QllWPSZ2+H",
-	"WKD2jcNcVW2WGs07jUjsIMGkNAl0b46cxwMtawzWp1knSPLdp/J56HP9Wbwd5+Rh7gP7uWfzcDx+cC9e",
-	"jSeW3t+Iy2ExZ9Zeh3LmHAvwFUofSjnz0jKIwlqHOMvhpcrh2xD3UIUwmVdJz6laOFBKUqnMQuTY6aUZ",
-	"N02fGljvwOfiSLexM7/pJhMK+F0l8q69vamj48460nDwGy681edGoHtxV6s+HcSRdV+kW34vLlOQEzOZ",
-	"bwM/CFShgmf/3qd87E+nVtpyxZoGtLikobRsIT5wLwUL/9aCha9SWOULChImUyGn1ZZhq+avLuM/hG+g",
-	"k0q5rH1qLsa5rGnd2GJqqRS90pSV9HH9ZlJSP68vYzFlpXNMq4mulTyGT5clupwSv5jhm5SjvFKS7BBJ",
-	"VuygCb7VsY8kRbVA7OlrGIpf5Nh0P0cjxRglR8jRACXxkco0dlLYJ2Xv9hU0VJ/K1ZTk74sjs1bWG+Pz",
-	"K2+Qc14L/FsCkO7JJG+0VAaESrUIqeLEqqf4bTqX9yWL9iWL9tvIov1GgkeVLODqrN/SJqZ+I+51XGzK",
-	"dDlXfe0CRkeNwL8jHmJT/FdEktgzWpuGZOjfI8cNxEdHNdj2qSAjxST4BuoCEzLdzxDmferI6bDQ/xur",
-	"AsdXBIckRP2o2dxylYNO/pM4aDYmIblLtfJMmm+vAbaRvUROn8b8iQP4bvzUGHOEBUpqGV2ARoxncijt",
-	"J4BJAj3INOJOl1czSiS/nCOzSSrBF61ZeFAsTDkw63EYTUo+cJZGok/BTwmzW7eafiPBmLLA4knqdsRj",
-	"zMemz/iYzShiNJgr6xDgivkMMrmKGvWqScWpQkm378cgifAIXKuKEdXj/pySCn673aIHv87O7tvXd3u9",
-	"wc75eP9nb/s1b71xd6/+buLT6Bf/Pbv4q3q8vTP1YdSLcUcomSXbeYSy4jdpZAqpEt+X2yLZZskG4lUo",
-	"94jF3ffLG2jreGt5rCLun51z48fuC6XiwMX4/j5dS7rMVA8NrNcX9tLuU4eSWXxFRZ9TPy3tqb2BTgui",
-	"B32aCx9kUyjTrf+PdLM+EYWUeKhnTrJqCxzMVYE3mFNc+EGgyRF10FXn5ub95fXJx+OfOhdvTk+yuHWF",
-	"bg/YpvO5meZjEmkyy1s7rE2jcBoQNGH0lsyR5/PxTDKiEG23a/VaZovk+WdhSFyBxizkBA2wEJDgJLD8",
-	"Qr1mbceSl1d3tsP8zVufUVeKpeVCTcl0+q86fHN/IUeL6RPcKSYVGiObFKfYD7U5A10/IZXsxecyj4+G",
-	"ZIjT5HAU80PO8YgsQ8GOc7A1UyThne8S1WmVSakSBZ78y1Oaicui0AdOySIxYPfrafDsep8u74FnRvbk",
-	"UNjnZspfORK2BkdWg1XedD8xT/NQ1wBZp+CmHw4uLdgTIEvHgzaQzoJMpgEWpAyB11yvjMKr97Bnnvts",
-	"QLz6wyuGl9JPLYThNWv3r0fhnSTHNGFc+qeYfU1JCIkYjJZzMIjqYIEDNopUESWk8FmPIoxC6KiC52jM",
-	"Ak8Xb88kmwGYFxwEbMZt7gTvWIj1dmUN7fG0mZ7nQhJNPrwileYezBGqUhKz6/evJ9UcQVk0KwnLIlj1",
-	"52Jhq14Hdz6keWyKNJ+ueew1jPxf2TNWTn3Fs2Q9spDdwy7/6w9QqGkre2iWIq1T67Cs1O4VFXR7NcUt",
-	"yUHOlowkYmTNCdI83llPAYhLQ7ewstEY+b4w7bMsvvFH+0MKXgvWYSleoaS1z4c4Lr/2MLRx+8lniPzL",
-	"xap0lFc8xmUmKqgML8jiXwpZPFRUv0jOVge8SPORjtpbEJdKmiLlrlLKoUn00e1hnZtoSkLUkTf6XIRY",
-	"sNDpU/mKeuVusMtOuhppfNKrpAvE9PnSAvZztoAtocsKOBgJCdYT3BXnjoRcdaxUvhfntIdHTnVb5A0R",
-	"xWTT/Ab4q5zOmGBP92mTUy97pb5tE+6BV75UBa0CplFKt6sp/CDkHwOgYbPiopyYUmgMaLdQucNrSu9a",
-	"iGPRpyoBWmWXWjqepScuqvQo1fTWj1SmjBYxUrgYvAvg3SOsKg0DxknaXWHqnFVDHoqc7rBxLlfQQeoY",
-	"9CkL4QK5nxJXEO+d5iJ1eL3KQQDTDzbD0zHVYfzxH2zOA8KvT8G1SPiRpTurNJur69Pjy4uTrj15ufo0",
-	"DU5b1hG2T02hCUw7VWRyhDhTXWlNF+A4r3iB9FW8w+q2uFS+qnwCzShXo/juEJZeW6OfJQXoITp40ZPP",
-	"lvzzNAN8hlDW5xZiJttHCbMXBWy7VcGiuAoBS9tP2xRfM/pHmTEC7wrvDCfJCEJ0HPiEChKoiBoJj9Bg",
-	"HmcxatAJHCCP3JGATSdSDKobkTMWYnq4uQk3jBkXh/vN/aaD1pwRQ2FE0camO/E2XfMBB0JCURjUDmv/",
-	"AOGST4ebm//IRz/V6rU7HPp4oA/JOHa6wEhqh7X0Z2pZSv+JcaHasLJQxBFCEoLMJKDeojXn+Kx7etE7",
-	"PTv92Dk5uZYjMkeMpL8m51YrOk1vr8+QegACXDSayNXWt8v/UYv+Id6JvLo9UkICkM5jLBQVT7YhRuAS",
-	"iwSoDUlbH2hiB+J6I4leyYNXEL/rlWWPSN1B121Zb5mQgnccx2BiiXwDDPdwUR9hSPBIlBPVuJ1RFcuI",
-	"5Z717aT2Oz+EjpWpz1N5ZRNMsenKD3My6XYagsTJpu87R/FwpTahngbJniyO9egyNGtVMstmNJ/jlqTr",
-	"29U50sgyv2eLc5RSYHY0ThxcsCW67+Ba3GKwjpz3UlPkONCtGJ1rIiQbCh3VGAxUlvUlu2ca34M9B7hk",
-	"6U74+W0zza2LabB7c4m2Wru7jRayS6ksgGKok7JS0ZXbU37kCE2jQeC79kfhHX7h2twIPByiiMujsqbO",
-	"ydLZ2tYrzFb/oGZbR+TeJVN1DkPd9ZVRwkkwtI8gPFNIvXEspa4PApRVs2FKox6GbIJiXdw+PLHLt08L",
-	"fL7K57xUFQXdniPnR0UWiVNIWzKgrlut4NQ0KSFexryvqycgSyyv0urFUNKnmBhUPoacfsV0jjuoPHc1",
-	"x4zTcgDcpG51B7Wu6UnZO5/N5rDZno7p5sd75t8RmhSxy0WRf01DNpBWiFzCKQ6FSUnT5gpR+FDa/kAp",
-	"rcj6Lp9zQSa1Tx8+/e8AAAD//w==",
+	"7L0JciO31i64FQT7RVzp/iSLpGYp/vgfS1KVZWuyxLKvr1ldCWaCIqwkQCeQUvE6KqL30AvoxfROeiUd",
+	"OAAykROZ1FCT9cd7vqVkDhgOzny+81fD59MZZ4RJ0dj/q0E+4uksJPDvfhBERMA/RTyd4mje2G/0GcLm",
+	"erNxh8OYqN99KtWPlzySIWZBowmvxWze2GdxGKo/YybVC9QHA9LYb7y7bjQbDE/h34xKEqBriSURjU/J",
+	"7YfOrX5EsCRBXzb2G71Ob7vV6ba6W4NuZ39ja7/T+Xej2Rjjj/Z7YxoJea7f/iNmpNFs0KCx3+h097Y3",
+	"x9vj1oa/GbR28NaotetvB60dsjvew51R1++p0VNxRMY4DuVrGoaU3TT2ZRQT5/r1hM5mzg8hHpGwsd/4",
+	"gU/Vt0KcfP2IqwtTGgQh0Zf0CGcTztTv/9VFW1tbqNPtdBrNxowLiUMz772dXqerLkZkTJOpReSGcuas",
+	"5MVVupIXEbnhTC2hkBEhsrH/e6Pb20BnmDJ0rS81G/2ZRJuvG++bDRGPnVfL+Uy95PXJ6enJ+dsP/fOj",
+	"D9c/nFxenpy/bTQb8SxYtgN3WJ4E9m13JBIw0u6nT01LTSdsFsscSSFG7i1VIcqQnBAEe76QvgoUUrbn",
+	"T72PK+xa2T7V3pdFO+Gs5ikVsup8ohHnt+4iUkmmorH/+8txfTmui49rMyGR1yQKKXMJpNH3pwS9nY5+",
+	"aJTRydFxOru3JJqqZwoUAjeVUsjuoLO33+msSiE7ndYW2R63dnB31Nrze0Frg2yOt/D2aMffLaeQMQ5F",
+	"OYmYXyyNXIzH1F+NSswfLnF0O93uznLieO0sn1n7DHG8iSgJIupPhIzw//v/ENTtbVQSxjJi2Bt0N/d7",
+	"nSwxNI6Ou72Nza3tnd29hkMVvU/vNeOZUlbCcqZAJSnDLtncTncAO2u+R6aYqvXlM/G/jdrR9vk0t7Hd",
+	"Vkft6Y7a012yMW5t4q3Rtr8T7JK9sdmUU35DWeZTvc6gs7vftXRuT1tI7wi6mJEISx6pzSDRlAo1P8UX",
+	"G/9UKxlxUH9+/6sBkxKHinIb+91mnTkFRPgRnUlYscbxHYnmKP1Iuzi3TqfT2lH/2VX/6aT/102HfR3P",
+	"SIRg4ana9uqxl+1yboTOKVdkI7GMhdrDw8HJL8cVhJJbTYckLEEU5dAFI2iGbwjiY00dokIUvRDK34FQ",
+	"mhU7va3kUWGnRTyb8Ugu2O1ea3O05bd2gm3S2lXsf7e718Mbo01/K9jO77ZminaR8BRd6/cXF8ePheRT",
+	"Eon9iGDQi5IL9xGVJHMl5P7tAkLYqCCEXkbEZQnhTcSZbIWUEWS/g8xirEITvQxNPOFUS+lma9DdLqGb",
+	"Xn26yZFBlvQY+SgP40jwKBFvHOQqrLLmQXFA5fEdYXIJI1L3IXIH1m4pO8K+2Qkcy0k7VBT0YYxpSNQK",
+	"YV/yKFWY4M+BFrX984vz384utOo7wewGTOhPmS3b67Z6ow1FtJuKaLc6rW28M9r194IO6SoWRWdKUdjr",
+	"tTvtXntzs9FscN+Po6j8lO3sb8BqReTPmAgtu50PKdogijbGija6nV5no7PZ2cK40WxIHN0QR/XTf5up",
+	"2F1vqEObrIe92jb75y5HXRacWbCjs5PzzGI1yEdJIoZD9cq/GuOIT9MNVyOIpq1up7PZ0xqRpit7X0pf",
+	"cO/Jufn7U24LOq0u7qkhbqghbo5bVkfcIx1nC3bbW912t9Np9zaW7MK2odmSXei0OuMOae0EHb+1O+rg",
+	"Vmevs9vZ6Wx3tjqbmV2wdg5p9UY7uLXjb5LWHu4GrY3xFtkd9fzNoNtprLZPhvc8hGwtHy7ZhD8wI+2A",
+	"kwxr/tRszLAQ9zwq37nfr46P+oeD46P3+f2AGe91tN6+W6a3z2DJN9qddre70d6p2g1j2HQqdwO+tNtp",
+	"7ajjsKsORgd3Rh2/E3T0zj/ZbixlWRtqEQ5Ty8n1hBg7Cd1TOUEYafsAhYqrudq1NhYO+ymfP8QMBzhx",
+	"OxjlSt/Xf53e1w9HJJIYiMbaHIeOzRFRScUEHfIwno5o5r4z5zVnmFHJR5nfz53fz8k9eh3FTNxT/zZz",
+	"02nmpjGPWRBiFiD1/0/xKMIBjzIPDJwHeCQn90RINCBRRCWPKDgg0puv3ZvvMLr2uczO4vydc0vM8F0s",
+	"3Z8vzh01kEkcUe7+fOnYZ5cRZT5Bx8E9jgJ0IsCV4tz7s7OuP8dkRHz31+ufHCGNxS2W/oTcY+be85sz",
+	"99/iW84a2ggzxFMUdoMJSUhIEQ1awwyRjz6JZnK9QgHXn3rjeCXeRJiBxZvS0ntnVGUmftW9b18X3EY/",
+	"UXYTgELnPqLnBTwLFNgSP6H+FWGrERWtzsX6Y7kCmDCuhs+jiPgSTXgkCBphKZVWLiSehbAYPCQnAehO",
+	"tVSwEu0nneOhYRdvIx7PFs31Rt3gzjGrMNr3CMsxAhJQXzF+hH2gBDTFDN+QSOmPUyJxgCVW75lF1Cea",
+	"ghp3dKaYuFmgX04uS0a6aJCJrqoGwWOJMLLritYou6MSq/FmKBBLGdFRLI3qbL4d8jkO5XxASZTe3Ljh",
+	"YQCM1W5wqRhqZjQIR18o9R7Bwmb2c7uzbD+LHiBnQQWPI1/9RKdAW59SZ0/jKGo7S3qlKKkGfSuKq976",
+	"JbbCM+j/MAMr5/KCy153t1g7osmL0/nF6bzc6fy++TCesGDTEyMbS3Ixfk0jOQH1Xqnmm61uD+xvdw+d",
+	"kOcLub6Q68IYiSUdu24vtPNCO7VpZ5kio37+hUR0TElgF5VEWOjv6RdWazvgsAL3pzE5O6UkMI7D0G5L",
+	"1EbqKtL7c0NYoGR8483xWf/02KpLmi27lNOp55l+SxiJcAj8eoJFX6umCRmtYHRTccr9W7UoSQDvOh4p",
+	"vWiUrlQtX3+BKEPu41D9SVgLzlgIX3rHpNoqvealCt89GSkSKxI1ZyOOo4Cym2trCRxenF2eHg+OjxrN",
+	"Bo8CEv1KRhPOb99FihwmUs7E/qtX6opoOzTxCu4V1RkIrqZZ5nbNUTb++AtOCGkVV/6GqwQefwTdMqMK",
+	"QixDTii7QRMSBgiPtEHwoiC+cM3HK4iJoz/nrn9xe35pt+dLsODbCBa8T+36Fxb8woJfbPQXcn2x0V9o",
+	"54V2Xmz0Fxv9e7HRFeEp0zz/QDeTe/ZU9OK6BCCgWRUcKkYza6RK2ofNMdns5ZPmBhEO0hiYQKN4TtkN",
+	"ogyN4vA2lze3JMhXHSOV6itOlPTXCQ+JwBChK2UznUG3V5oWl1+txTlr2bV7eBZtbhm7G51ObiE1oa1C",
+	"Cc5afSrQxapZps2HTONxc9iomsMVkYo/R40HpMrWyFe0219v56tSFV8stxd15sGW2wOMMv3OF2PshQJf",
+	"jLEX2vmqjTFjdyyyxsw+r26GlZlg5xeDD9eXx4cnb07AavhGLLGk0rFQLFNpeJmfF1pdde0sWLVB/6rC",
+	"0iorqcxQ8uMtqJy4q1bkGmT+Y+fkD07P/ujPz2nn/uy68/H8l58/nh3x/5wd8fuzN5yeHv44+/fhyfbJ",
+	"H/2PF4PfOv/+49/hCQNfvKMBdjc2QQk8I0LgG7JYB5zqmypUwBEP1AM/kDDk4BpoDtmQXRFBJJrzOEqz",
+	"MO+pnJjK+gmPo32krNj9V69gWydcyP3dzm7nVaQebdmn/kfyW8L+e2/8421v+vPHndP7q03579nu3W/+",
+	"Bns92Q7eii4+jrf4T7Tz569EfftkrD6MAhogxiXC4haNeYTkhIomojeMRwT+QHBg20NWwZm1aZvUpjo0",
+	"v9tp7eDdUWvH3wtau6QzhiCNYsdbZHusaIAwmRJyQiPXg4sroDMRj/4gvgQtv7BQaq/IdBZiCRne/evr",
+	"Xy+ujj5cHV8fDxqLg4FV23HI2ZhGU/0dmLat0K/ahTvFx+YtuNfsweZkwHbvfyK9n8Uv2/OzUefjqb83",
+	"u/pjY/xvvBO/Dbr0nG8d3/1WuaA5Ss8xEV9xpaBLWrvjHm6ZMjqyM97tOAta8q7ev11HxvUxJOunCwwM",
+	"eV4y8+wy/3J8dfLmtw/HZ/2T08WL/HyncmtHncnLJEe2PLceMs6dQk3kY4lDfhOT8gOadVSod0KdQ0Rw",
+	"4Dgs1CU5ITTKQDcIJ4s3l6yriC2XB25yh1mANJ974Ot16m/x/UckJJI0kXYrwStBuKafKX1dAI+VvE+J",
+	"JT1apmTJktdA+nHJS0rX0zhKnBfpC4uXrmnXTb1PDzv/RvhJh6DNepaN2nysaiFzYwYtlxKTvp/ZJSKa",
+	"KBYkEk1IBDf7SPA0s0b2BQ+YnX20+ajv1puoroxtmgPkvFfJgrLz5HxLP7v6BPVzxRdVjXjJm/SondfB",
+	"35Vvu1LTVvKWx3LEPyphDixQIMVPEY+QkDwiARrN4TZBojvqu/O2sr9q5skXdFmrjJREdWarrlY9m2Zp",
+	"NRFlfhgrxczZCKGogQRIcejIeek/jbv3itxQIUm0oDrE3mIrUxwR6xSygWy8rF2EsyBKvMRCKCsBKURQ",
+	"qgIVi2MQ9WuIyow2vZyzEPukb09g6XLCLXrDHT5uOMc9T8/vail2XwZH6YkRk1aGrHGRaEomvBz8pRTd",
+	"ZTlQSxGapQx3xRwyHpJ8KCVfE/QCOZCPrahVW2xUacCGCqf69w3l0XyhmCJIRY2IzUBZYfmzCKYZmmGa",
+	"SWomH2c0IqLEnE2sL3PLCWvs73U6ivGNIyIm5iONjT97rZ3730a/3P9rsnv74/S8MzuNtsSgG/8y3/xP",
+	"f3t0uBcc98ZvdyYnYMXop8j8x8norU8v6I8n7/5z0j2nJ+KEXW35yva5nf3rl8Mf99pk/uPM3zhTN/0x",
+	"ehuGI3YVjt6+U0bSJPj1Z7ge/Ou8M+p1Q5/+uNf2eyEbTd90gn/9GNqPmZzC1wRHJAL59Q6WvBri7zDR",
+	"mpFmkU3khwRHcMXwaVC4pviWIKXMTAgy7mIkjGwpBZ7Muokr5VHKmDe3ttEFvkX9O8Jioosa7fDL646v",
+	"iCJThA3MlVFqtTSmUhTZSVpojJmcYKfaeNUa4mad2zbcSSwrLLaT0TaN3QY1DeeQwxRxEIBaURqGTC9q",
+	"LY6Bwf97Xb9kgtrW9XtBa4dsjFu7eHPU2vK3A+tKV0K9LLhrVvcnMrclzqJRnH/J1I8I9iW9y5Usq6kK",
+	"ImEJrH8Y0SB7oiuSeBLPR5JCnHU6psM6I4tPBSiGiMXTkRlSejy0KxXBtF2ZVebJrREm2NtzVquiErkf",
+	"BEphT3ixe1qdHWkizsI5omMkJA1DhCUyjBX1KuuWrSd+RnxJgl8SRvwEvL+ZM5nef1IznRAcGEI9HuCb",
+	"YiH1YEJQRHSm0D8E8swcPIQFwopfcXaDCJNUzpHEN03kDRvDuNPZ8M2d8AcZNrwDZdsFin+NsH+rnvdO",
+	"xq0zLP2JhyS3liWsmpyky9UGmQDWSmO/MWxsDBsmS5xGqSEi/AmZQl7KFH88JexG2UDbm4lOKWSkOJ62",
+	"J2Q074+lzvHOTvea+JwFQo3nHquhkjF4ZSPImsE3mGbHs9HJfJoyOo2nECcx36VMkhsQBFAREeEpkWbB",
+	"rUQIylfdMPR/CEQDgKrgM/xnDDICLNN3706O7nbWs8tTNwSnPjLDcpKqGXCqH7GqWkBUzmVK2UNmsrQS",
+	"4hlmcugaQfnZnFxfoI3u9nari3A4m+BWL8EUUXYZWvOxIC3KBGGCSnpHctMCI7Jk0GDU1Rx2T/Ey5vw1",
+	"A1NavfT//L3f+jdu/ef9X71P/6tROjujy5Vtk5cqe56yBYD5RuSO8lhoA2FNb916G11MqTThC4LASIQ7",
+	"srN9nAsalunPmERz1+8Jw69YmW6nV76lGcFfQaRZj+aDzt2y/LnnoFYr05fM6kHzWRpCfc75nLBL9eav",
+	"YlZ+usqPmt1JQKYzLgnz5z+ReXFufRQzquZxS+ZJcBCZkqgm8idcEGa9oj4OQxKhNQyzRVRJ5BvOA3Ub",
+	"9cl6EwmuRSmVQ+ZjhkZKmMuIkgAJPCbhvI1+1cHP3iaaaBNEacDw9YhP0yvmW9YTry+OeDAfMlD358Jh",
+	"BBERM84EQWtaCQSlTd28noDgBFwJVPXIPY9utWQ9yAxgyCxqDx2PSUSYhFeoaW529tDhxfmb05PDwQHC",
+	"MFx+RyLU29pC/gRH2FdCVt/a0YHUlAq2xh1/e9Qjrd2gi1ub/gZp7Y12xq0e3g42ya7fHW8kVKD1o5QO",
+	"nP1rqQ2s4tBbWxke3S2lhTEoPxWsWKljCRO2muOIqFXTYZZgga6ltKuIyDhiqQ/97fEArSmSwmzIjHLR",
+	"BM0+UerW26iPplRM1bhg9bo9dHl1fHhxfnQyOLk4//Cmf3J6fOQEewRiHFzlWiIMmbJPuY0E3U+wJGpj",
+	"gFzjCHbRToaK/M5Y5a586Y2y2FjpwJ3SKZXFJb5UwkzQ/2Tl1VanXOiE8BL3u8b81o9M8Uet9vU6nWaq",
+	"BHZLlEDtgavi1coCfqiW9LnljuIbAy5xWJzKrxMiJ2rTObgvYkmQlzqNvDaC/4U0dIF8LmQ4R5yhEEfK",
+	"4MOjkIgD5IHV5qGQ4DsilNnAY5mZvM3aKdmw+2RwpZumJ2vmNOI8JJhpDd1yLq2gawvaZgmBLS8JA3LC",
+	"s1lIfUDuejWL+Cgk0//6Q2gHfTLCFGTw8PDi3fngw+nF4U+QZxFADrXVjg0YGRVI5w610SCaa56YBpms",
+	"Pb3Z22g2JJWw/2ZsyWQAUGB/FGJ2C9GBZO7/KyLjxn7j/3iVtjR5pX8Vry71+PUK5OwhesNalKmtxGZw",
+	"drjN7OlOMc287Gy99bYaymscXGkx9qiVfN0/+nB1/PO74+tBfhm1aqhWkXGJ7nBIg8y6qcNp1+01DpAd",
+	"zrMt3hkOxzyakgD9eH1x3kQYjXCAEiMQKV5sRw1iOuCan6KAaGPCc6Zr1vEwpITJ4yjSSvyDF/L8YvDh",
+	"zcW78ww1nnOJ3vAYgl/pum2m6+be8Eyr1mdz5MMkEVGzbCMdNtj8+BFhJu7Vwo3dqLBWfMyMUcD9eEqY",
+	"PDDWCx8RMWRyQqaChIqTSHxLEOOIslksQUWiDM2UykB1BHGefIaFc9TrdNAaj9BWZwMUsojggDIixLqS",
+	"XmAusnFI/ceRtdVm3M3oZ6EDU+Uoky2EcKiGNEfkIxVSZCl+L925ZJjPt3FGd1WLg6I4JGgNRtpEqY+w",
+	"Ca46sY6M4cghG+ofAqkxE7XAIxpoVVKrEE04JQx5Oc3LQ/eg48SCBKhcUVzz7Kqao/MG3h4Q9qitenNx",
+	"9frk6Oj43N2r33iMAg5nd4LvCMKxnPCI/gdeqrjnjESKF2h9XmNBZLfKYerpOJ9vr2I5IUwaNMxRLHVG",
+	"Yhjye6VY6jW3jttEQAl6w0z12JqXrINZ3ROmN/lRi3tyPji+Ou+fZs4BQ9S8W3MEZGEk3BXcctm7HQu6",
+	"JpESUJpdPiPLQjGzXlszxjXPzsVb17wIiDIk+FZo9qOHKGDxzrnUbPXJWbq1p2GDAVG4/QWZ+zlHIvYn",
+	"5twDoXFGXGt2iucwVEGU/EumZIjsMgIHLVWve6Oh5x+zYiW2TV6r0CMFbmPsLiQA2tiaMRsHSjkFrePe",
+	"9fJvZta520vX2Z0EemMB9J9pxR0nO4+Ql4steKnOoY0+11BLnf1rXslKKbo2xp+7PLBPV1gSML0euUFX",
+	"/cHxh9OTs5NBbmc4R1OIi0pJpjMplqjMjiBUj56pR43+J55v7QujRGueOyO1ghGRauBjpRB6EJpoQWzC",
+	"Q0LHItREnDCNc0vVyMzdr5xABwzuHcMu23/Uxrw7778b/HB8Pjg57A+Kp0arKNxJsqcCUWYywLIcqJvu",
+	"jR6hEpzkWZlQU2nikLCrrF8Eat0dV8YNxPC1AET3OrhVmMqal5u9YU7vGL7DNFQG7GPX9pf+yWn/NaTd",
+	"ZdbVUXkVRfEIRzScozj9clYmOlrFtXnUHeXzUf6EoABLPMICBhuziGB/oj6ql89O0CzdL8paw0/E1X/p",
+	"n54c9RfwdFD9C4YiyG2d6TSmJAwa+yZtMgmdNvYb01hINCII6+dymfufmumz+fTNwls0w03yI92OMJu9",
+	"nnsoZhH31bNq9Y4h1vp8O3fBiCL2KY8IgqkINIoIvkXY6PReYXkVG/P06nmArC+Q2mw0xjRUwgFeozG+",
+	"zQCMd4XM5EkCgJ6E2mcRn5FIUiJKs2Dz3qYztZbkzxiHyLOL6an9VPo2luD4SrfA9dFuL/HRZiHsSr4q",
+	"sKRiPM/6P2Y8pP78iQYgbWpV8XhxRlqSTonJtErc9Sfnv5wMYHtMHVH2q1vd3nLXdOoX/N0MoelOIr8n",
+	"aeqm1pbUyPX2kuCKCPC5lScWgAQG7QGb+7WubCxwgeeJg9mAZd5b52IiZVLDN0s59o0lUZbwHgIWkU6l",
+	"LzgCswuQvKd0mmmdbt4a1kmwbu9W7Mat1rT7R+do/UOsZxKXi7PRCbwOu3MTlfOhhwIdJalgxTAFi0Mj",
+	"sjJuUffZpLwYh+HFGDjkIu5iAuhXZAxMLSI4uGDhXH8gX4BcK8AekJIo+qKIeHESaSLnX+nBDLDUh6iR",
+	"H2bJK6ACuuAZX7p8TgK1u3sml3rpztES+r3QkQEaoLXHZIHkZrJ0AYqJ7qV86Z4BfdsMxZG+2ZJ32YEr",
+	"zU2s8+589mP5y02++qIXQt6fzWZwXpauqUnWX/n0pLnx7u6bwvVlm++mrD3g5Jr8NvfD2Yr4VWnZzet3",
+	"32qLFJz3bfTqvM+ULGfmttmp8WRaDlGPJ13p+yGjufzdKU+3+bB5gukiydEmYpy1lDU3RyFlJEsmiwEB",
+	"TCr9iqFiWNYT/egm3Gv+SG/FUYShlbCt8V59QfWFxYtohB2kOH/K5JI/lKea+o7VuWqSpF6QH8yPyJQw",
+	"qSPfBGIH2jWR2alu5ejcaK2rB0DEVPMSl6tnTqlz3hPqTnYlFcMJjTW1XE/oOXPEspIyFcT2YGuRZBfR",
+	"jL+ETZex13QFXdno7ukCbSdR1fMqj9Orvo08Z/QesoaTKbR3G3EdAOfF5f3dhkz36np33USH/XXk6ctt",
+	"H95qkmPAiocUefMVzqCYhco26rOEy+vsFDPAIRsRn0+JUrhMdKUgsnRxcKW4OUBTHN3qO9PX2rvXvPxO",
+	"eE3kFbbCW9cJxCKbbmffArEuLNEtZYHOlyjXCx+jAlapfCtpaAeLtri9qr5WrmwtVq6W61JLFZgzfGsw",
+	"GErpwWjokJ1RRlPg5ZIIs/k9nq8/WNUpH0We+h43jEcoRUvX2dV5HqnjVOs0y0gjq6vkNJP6msgCzWO5",
+	"vqEZ5YNUii+oK1TqBvVUrYyW8L6Zpt1UYR/l0RTgdsjBL3ugvUhvWOzKcIW2I6fzstjlfgukoK2jzAvB",
+	"+wkPyRJrPtnd5B81VjTdCruJeQ0FXrZgyAOzkfl8LSwdCQYhuBFBEFofc4ikEBZP1RfMhjSabpFu6ba+",
+	"z29Gs/GxpV7TusMRJAGo9znjSrUV56KjrxRv7bMg+f29LUEo2xEh8XgMuA0lfpXHOwbS1hj28cRv7J7d",
+	"zbIVueGtCpN/Ves8A1RVMZW8Wr30paw2W3brkwqACuMx8SW9Iy6IAiBroJhRzmxCDxQL/sO9qYoTlnL8",
+	"itkkDM/0oq956KDA/FMJ20waZiw+slPKDJjXE5lKqcXzEMPFkiSzPA+GZhclu4FZYnqoqaAEVSmLzHSd",
+	"T3BIHscg1ckv2Sy3ermYAywElKH5puJFcnRDdHmteg7GeIDUmUFcq7RqWZIyl0LdyXIb26mczo/mXJc3",
+	"JktygEIyhqRXdD8hDHlJTut/68xYR62r3HhYu8wqVG7VdULWhdyWNA8ISnx9zCBBg94wZMrhjHRI6jyT",
+	"ks+6UiAZQB/4RCMzqBOG9VVg8jMKpeBVcQVthPYvT2woV0z4PbNlhVQgzjSQTJbeROz7pX78QRQTvQOK",
+	"AHSs5R4rFVvEOgOpqFsvitpo120yPrSmNU/k+aH84K2nVZKKMvtuGtk+0kXlSOf8w+M649/LuirVm367",
+	"3WB7P9+ffuxd3e0MRltnk90fg803ovvW3778Twcfxz/RX/n5nyXBocU6lF0oO8tSgrJgumXbo0MgyPtL",
+	"bX8TQSHsJw+Z7ZgXt4YVvKfZhipLZZNTq2zfAM1XmnVKx9y5Z8qMSyceB1T20+ZMRU2LA/wflQco6bMF",
+	"+asMxdnsDKe6R+NwwoFrUdY0rhFAvqCcrbsn8PDd9eDi7PhKHSDTF+r6t+vB8Zm6kDT2qnkqM5M5TFvU",
+	"ZX/om0bj2avXcyHJtHgz42w+5bHQZznpWFYuJAj4D4xy4AA5NdF9RKUkzLoaIC1WRpgJnVqpDk+aQ6pO",
+	"U0R8HgWlUUJZ6kcEpXiCZzPCdKmNPnRJ3yh98tpJ/c3IHMUmIu2bthIq2aZrXtO5ZkQnXNNumQ+gnTrX",
+	"FTG0QyWCP+j9zx/yYhsxl5p7uzVUiqTv2JISOx45FbxGIo55hDRpgZssIa4HVfEu8f7Wm8igjgc7e0A/",
+	"Zdqm4UDn5OHwMkMiS1/4hpIw0IAFjdJUGJs5aBMq5kgzP0iT8P4aR3zaRJJ/8g6QdgOAwLGB71GslRKi",
+	"TgqiUpBwrD2fiqa1EHKyYFbp6FaxsilHe3j4cWmHuJXDj7MKQtXFAieXqWPs5PJuU1HtyeXd9rpdU4di",
+	"YSWFUq4EDQgwVMhEyM4j22PQdZJs1Riu2+vur8xbS9vePcwocJrllVYR/qtlshxbJ0dJNaFNuwC/so/B",
+	"zlcS6YHLVLNJ38rcKe3qVzY1GtjpmAxdDMnXnBn+ZFW2iOhEL0aKolTHHZTovWVKSQQb6WE1w4/lYG5D",
+	"wrLp3lIGE85NNi9tQHLoU5AXLvqnKWUVgmTlE1lmZTpE73LlVNQ0rcDNTNnZ7JQju9QNp79S4wIVooat",
+	"CRqEJuqmMhPUIQCf4KPtz1SR+V6MUGetdKairdce01CS6LPap3kZWxj3D/weQn4gX6203YfiZlDWLY4L",
+	"QDeNJYmM6MVsDrV55q61DOfQbxuyCQ6Af6y30TXxIyIFWrPJcKKpzTixjnCkduyORIlcPjDYsfByobFe",
+	"vbTxrVcWztMiu4wDZCaSKrdtvaeLntHJ5ZlH8o7xCGBAJS9df73qNtvvKfI0Gbm/fOJUTVO04H7/Cd7q",
+	"DPQL5YDmdio/zewQ66VmHqYJfUVfTxrcNWGQEpf550zcK1r/2YYmNex/HbETVTmoNxrSl7mZmuApsgFs",
+	"iGtDMHTt3bWuVBRNdNhHs4jfUeYTkdExp1xI8yzNxfLqZCgtifEYoCDjirBTW7DN5XJR19RWbvFq4s8S",
+	"1MPjU07KaJnLyEkMUQIHgAX1zL916lywu6XrBM6ELBhjeRLOVLtms2uTRKqyz7zTmDN4yiG7YEqZKAGy",
+	"alpQ7pDfk6ilfs9wuMcFvaoiTV97hn6CWrkI9wyCLE1l99PgAOERoJxPCWbaMlkpypUG+Lc6i6JTdYP1",
+	"TpwqE6xPvAbV4Xl9S1GdyMWaZguFEVB0OTJnGWVnUbqaCU/ItBvIUn3mNcvxwrJtLhct3pm9z6Hf0pNV",
+	"jgq3KmBQwRW9fD0rlzJZRuOeVLRpQVxLnKROd7y6JlESAyixiDJI9bmAaKMux3jqsLuLZFqxj2AaCCJr",
+	"ZUGtlptm8fYXr+pbfdcn00WrkvE4zlvdc6Oc+Si26JmOWp6+8wl5URaF1cHfMcg9ZUlpK6yYbTWQTe7a",
+	"eqLzvGJaWrGD1+JPXeTv/1TS5KtwbEeCh7Ek0BppTayjd1enGTEWRzRHmZ3N3ZWk5sVMe8APEsaa1Odb",
+	"jjHBAnlp6zUPwXaCbU1NAw/MEE0K+55C0DYbAGubKSOqnwlYO7evXm6HZa7pzq2QSmcQkFfMXLOcrTSD",
+	"rVoMZCCMK/VEUE+eQGw+twhckmV06TRoSaohk545aM0LqZDOTd76k/G68jixO9rSPbKe17LiQRIJztD9",
+	"hCMfMzfZIieZ0xYmS+SAm5DYRDwMEu/nAZpihm9IgOQk4vHNJNNHRX0NznF9U9bJV1yWk/XUmsUTpPPl",
+	"lJPUtMt01MnrLIv9rlU6R2XD4JVSbY3mXijAr0pfN9URXkI8AOVRHjVp108bTCm7upntU86rmBD/7BNb",
+	"bEDXtplTmqpqyPREKm2282tl5qCjgqVtYUtgHbVfXPMmHALCAyRD6YfaVWHMlaNhi1TxkwBKqVnakEBA",
+	"rsmBhc51lXQnzOW0Jli5kLLYCbfQH40zQfwYklyzQUZgm8syNh9dJpz24C2IRdB+mprVN23HBKWtQSDJ",
+	"tO8IkNZhmugPTg1qrJhhP1ff2DiK2shp8ltQCpZu7YPsHFEHsVtk1dQRCTm7EUjypk24qC3AMu4IqGNf",
+	"LsncZsQl8tzBwTG0ufwsPqL2e8V4dY3a7xQGtditkgQQCOTjJLK+Ji32kToNcUQgi8ggiDq+hvWaK1Ew",
+	"JTMopclvSHITOr0XIZEGB6rc0HzyZPlHlXqn1mx2bq8PL9HmDgoxu4kx4OPe5DD2TaO9nBG8vDDdbVP9",
+	"VEvw9Jb20nl8Ucs73Qb1g9h/9WoC7WMdaf4KXi5qmOlfoJ4/sYwzHD6X7VSnfPzJLefleQxVlvTSJ5+2",
+	"GONh5ecbzUdVcTys/DxREtIKctfYSYRzsrg5xuuUjSTyIMtI8ipnRiyWnNXi0csofwlbdDhLxmZsNtzG",
+	"nuXWVKU5kigXJQpevgQmUYsfVg1jCf8YWkRXhGN1tqcGeCYhQRMeBsLAHqV690HSE25KpiMSKStIgNam",
+	"Nd+0bTIAIz2Py+AhroCC6Z8kTYmq+LSThaROE4+c1bDjzA6siYTJ0YlIAFly9Ye6MInLd5w1dVicNmPU",
+	"bi+xpixgNRhSs4gHsb/AlCrq04/Xjx+lFi90hDkL0HQTDd1Dm5xBlx4WnSH4epmODW9SSmgaC0yjG03k",
+	"/TrhIRE4JB4YPN4VYAKSyIPcLUGIyaV+8gJRO54K2/EHfq9V5bQtvd4cq80mgZlEfGz26tiUyzy4SyXl",
+	"IwyQZa2QVjVAPlNMNp1HQi11tPevQaV4IKKNcVa738xI2yzxPk78wdFdnqib41uPTk/KMI7vJEE3t0af",
+	"MR23IAUWpReYLA0IPgPXtX6Y3IYGWSOkBhPpPoCJFNO1jHgoOeMPyH6vTsowy1Gf9J+M6L83ev/i2eiJ",
+	"DZso8jZjquUyxJyHikcS3ZL5AcIohA4iN8hreSYNQ91LmLro1nK6b8u82hqBLfsPx+hrlUSFFxV5urM5",
+	"dL5Rev2ICD/327EZQuFayb2n6TDLLsMT790VrlGSnuYxPXlVenYYSWF69nKmNv2IhCTNvRIVmfI0yJ7i",
+	"+oFn21+sCtOnwJPKFencMNNK+nz8X90W1Fda70lEkHmqxnnLvL9snMfK5j6rSmA41Jnu2qpR5nkckaQz",
+	"EL1hJGhR5lqzmbBVkb1W58QMnJ4I9q6DBB+eMwgpFlCxlaSDY/60oNS5RVyYWwltT8pB3M6w4qGkpaQc",
+	"4IrrriU+D0gzLammDF0dXw9AcL+N8Gzy82kGDSjTjKvYEsBtleM2J3G6HZV34Ljs/3Z60T/6MLi4+HDa",
+	"v3qrTm8Zqnuhr1quX4TTTsYF1a93/pPVc1qXOWua76bg/OQ28EkuJi1enGtOU6bkWkmLE/dXPA85Dgac",
+	"n+Lohrg/FTD0nd+yreycH9xGHc7lpJlPdsJJ4wDF7aAiK2lEVlRpLPy7Rts3IPCFeieNll/UQuTEHmZd",
+	"1GUq/U3XLl31CPIP6hoTj+DvvfdttYO5IsfSMHp5qqDB6C/FA6DCHHqAqKS5EPPi3gAro03opUmHVHbC",
+	"3ybRVHsm1Tm7vjw+PHlzAkfgrA9dJN4cwz/qUb5+6zmX1zPiW0euvnimDWL9xxsyxYYYtB4tCWCzVHBs",
+	"20zQj0igzg00P6osUVic8ZBLYnxqtmrpZSF7BQPoLHHCVskp0ycVJ32lE4kJdlGiwdBgH3k+Z4z40lNk",
+	"I5rIC6hILkVkyu+IuiqI9EzjXZ9oCZg6g3V3Vq0OjQjy+XQEEX2g2eQDrzKvXtvs9dZL4UX1HSXTSsS+",
+	"5GqwB0oQpt3ozHHVLjkcEURvGI9y3tgVNZ9CFnkygSXD0wtnRqiW5XOMTpCKrgcaH5CRe2fPDiChxSBA",
+	"Qgdl2Grr7LFYH082vE8l5PwDwWFZv+3LiEPfaKUllgAnVSjpHr/1tC02gffOs7yS3xbhwpcAD+kPlR1E",
+	"JdaWVDwodRVcqupw3E/miixC7t86PRmKc4sIFuXYMPOsLz3p3HqAbsksoS8HsiY7+8OJEt4j7N+iWDFS",
+	"RNkdEZLeJAnTy7NtYxu5r4grwOwICwRaywHzjmMZR2Q9VwsA70NezEJnNb08IkZvu9XptTrdQaezD//v",
+	"3zUjFWUUd1YlbPsGiyHT5hPGyiN0z+MwAJisNurrrnoGySKKKDDaXGsU+wOVQ4YF8uDqf2vknsHFT8fn",
+	"BrpHt+gIKbO74nxd2Q/xKKQ+RP5LGKUaR/l5n4WYspYkH3VfysLubu5u7WzXiSI8PhDxcH/+bqe1g3dH",
+	"rR1/L2jtks4YwF02/M1gi2w/BM1F7ebCuJhReyAsNsEsSJN7rs8Gl7AvJDKOqJiFRAh0fXw+eLokxHop",
+	"DYaG3YwGTd8ZN+MVEUSiOY/TNmLZNdvbqwWJQqazEEtSc1ADe3sCEfD4xNPFYyxPRC3zlUreSNfKmVlT",
+	"nyQn1cB1fRmqeV/NTJa7WA1hPTEEiOVl34m71S7Sl/a2Zo9XYcA/vzt+d3yE7jGVIoEq93kcUcUbFD9Y",
+	"xj+Ms8YHoWJUZkVlB0N2Pbi4gpcLLdVtRZTQvlo0IgCehBh3X6mb2rMxvYmVRgmiwhpneriNZkONTFll",
+	"1pGhP1XTPMusyc8xicE+y1y9JhCry1xLvALZOyE/HWy4PNco4c3Un1izNmHQVLg+oV+Or07e/Pbh+Kx/",
+	"cgqenOvrXy+ujj5cHV8fD8AlY9uTub8e/tA/f7vqAtiBQrbR3Hqicz9aJAzgwMWf0/5z1Y9qC86uURqG",
+	"LseL08cuu3BvIkJa0P8Z0GYMiJOiVzgeTn2Ni+PG48hXS3FPRo0y9emiJPMx4wYY9K+sH+zD5dXF26vj",
+	"62twv51dnh7rX45Ors9Orq9rL33+m+dcXkscafdR/scTdhnxG+P9yP94yNVEyx88omJKhTBrntZslWqK",
+	"uoYtLbayfqOk9GtpaVuJp8fkW9lXQmfsXCq8kjRgTgCwT+oGN11DaJTJnxL1tPpihDJ58b76TlHTqgVZ",
+	"6s6wjM2mS1wuPxMwA3dRFizwarLT2eCHQ4jYnpalxkQU8aip5OzVm0O0t7m1g0wbUaQbgwrbdCbNvtMO",
+	"cQ/6zFSjjCyaVup+/5Q2IC0YpvEUM8cN/3EWYqbbxgMdU2HbnTOfNJHAY2XWAKpxzqYsbfSdyard2y6r",
+	"tTFtT/MDe8OjYlCjaTwSudaeNfPHHI/xQmD1Iu39MFDyFW4o4rboJuaF7CfTP7XghZzwSCIRT6c4BZe1",
+	"1KDegtZk7ouzSYRFPj/I7Za+1K0sS4H9+ujd1QmKyJjA7iIKbtHx3Kpb7qgOkOe0evVSlDJNobpVJoUe",
+	"/tlxug1il9eG55t/GnQ+WEpXJ6/qjXFFxhERk6wbOO9VSW+pwmSCO9zOppghgqOQkgjBg4/tapoZRPlE",
+	"bsoFDhLxKKB31IqatG/VGkYWH6qpWAlmOKCYJTBR69VsJN2ui6ucnNiuJSUuInKjM7eeFG/IbWNTshQa",
+	"hAm82DyAvsGQ3oPeQCjRIGBl+3mhXDsvP9MdLOnbNWQGT8COVveFhWo13ReJIYkzjW+hzxR8mkOH2HQA",
+	"MsH5QlQM2TgiBEnyUZY7vD//jpQuu5AkWgrjkkHEEfSGKdahc0WfF8Hli7Zl/irhY54X7uXrwVJZERfl",
+	"K8A0WYYEhtamlNFpPEUhfKIJKlTSYFr/Ca2ap5wlD68/VY/xZ4Ax+VxwJAt6gq+AVZLndotahvNY+nyq",
+	"4XwzbRBKZOvKFRsFrE3zQ/mgIfjat5UMS5G2/iHc9phgEx6gTAhXBwbVD4gyjbuTtjRYuY7H+RgRTXij",
+	"Oov5SKPTe9K2KlulsCfpcJeGG7udZfgo6cjLVxZybTKOmwpVsgKOIVfGpB1W5fn+T8L8S09H+dQEkV85",
+	"kO6Xh7xd3EAnG9tLtL+so1Hv+WONBD2Mh0DsXpE7fksWWUFgR99PSETKxHl23vptxvTW87aJjjqAokVU",
+	"2uNIEPCmlNW+f1o82qpk0KiKJxfbI5lE0AheGlSMIWuLwbtL15GHZIHTL+IhmFpK+w6QIABBkGsfl2ea",
+	"U8pEEv5YXkP1FIBCT1OG9dBih1V799XOMMnbBF++yV1pLVO2s51LAA8rZlI0WbOxnQZ+fax7tKoT4bcY",
+	"V4QF+Yzxw2vCAic+9J3oERW+M8UXoTub7VOns1RF1qFWknP5cUYjIhamY2RebB6oX6VsHjgpGfQ1pDvb",
+	"/KNFn0p8K3uOhumw6sWORZPnklmKAyQouwmh1y1ai7i0ULie+y5vvb28Td5CpSUzo7Uffx08os/fco8+",
+	"PGFbySS5+vDOmlG+gX2DfapKM8osuftld8ubDoGVUfM7YLcZg6KwihA3nZLoRnFY6UNyeArZD13+TTab",
+	"SRdXBGUagRwgT3Evz9o6GFlmNmT6buNrlAYLGYvkZSalADyKmc8Um/sjHg1ZSX9/FBJ8R7K93DH46qk4",
+	"QJ5ipx6a4lu4haaoC5n7WTBkjqk2i8gd5bFQ6vAB8jTXdD8EPdyTjAXIj7PvouPMd4YM2lmWO0OpnNdS",
+	"IQwkxYMAfNx223Vx+w9QLqfR+uBDA3mxEor/GH98CI7Mah6/PL2oh8qArnLkU35b0r1/5dV+wt789fGK",
+	"VsYlWtS7fwVUo1UxhdLe/vVwKjNd/t8XzbaCc0d/IM+QqERr4GMMQ36vm647YaVi+GS9XQ04mrJV09a+",
+	"cKSSYeEwRCFlSh/rKv1wEzHOWtY3xEhl9+06UL2pP2hzYc3ioyCg6nR8dDrfQy9Y01FuNZL8tEBsVffi",
+	"qBRaU8qWiSzGjQlhelphBsUcimBI0BwywS0RlQmuMmb+qOYfX3OnDx0GSyszp5/BSVUGSP6AViCRexa1",
+	"T2f6LN1AavcAqab0Oj06Sik+hwaxkrI2ZJ7zBa+2plamzNhEqqVRt7K6rqfw43ylfUWW7PeDtrqZaSiy",
+	"mno+ZHYl0WrqecmmZ+PeS+WzVR+fvcXJw+DCv7KWJ0+sIX+uFiglQbe0Eu8Z+588V4z+WfjOt4zK+nRA",
+	"qw8HVP1+AVSrJUYlVkeZrCjH6fg7ioqS1qV1AEisP8740DUYggGGE8+l4z6vWCupnAcECWknqwMa7mp5",
+	"T2iZfN4Uri8nDl5Y++dl7V8Ri17QEWqRt0K3iPpChtuj7S7ycUZ8SYJfqiA2+7NZOHc6ZOtUCqqFlJo6",
+	"tG2QNAwR1AZRgTwTOvbQWgmGkZ7NPRVk/cDkVgWm3S6JZjiCRAXvZNw6UyudrbLvlcW2vrneWqVqdkFm",
+	"PrLpVoHIl4d6H5Ba5JY0PmViUTEWBnXxfhxROb9W3NPJWenHWuKOICL3xrLBH38dFMAGk/SYQtjR+JLj",
+	"gEK9iQe3eet6qt6NwfABf5COfOqYViYY2kbHWDEH2xYMkm+EaRmWqxCjEjFCAnHgOoH0cKgYsoiMY0EC",
+	"NCER0QcfZAZIRR14TFZIiQEXSnmV5Ug/vXRB7J2FNbGKt16DZn5RmsjTnONsnigmTeRFbr6fWkzkqSHM",
+	"ZFp26jUB1hzASVohvSPBkPUvT+wYtdRBnh/KD8mgIlI+LM2gYRPsIqOV11gRIWVjbnIRJdZYBpoBNdL6",
+	"uCmmTGLKdG+LWAnxpAnGDZWTeATdL3z7QPqvgi/NeSsVDqm0sIYtsyAc+4qg+D3LQCjpUkvbd8YpvtTP",
+	"DllIx8Sf+0p+DSywnY9neERDKgEwJNIwHyRA/A5gP6jQuHdqI9Qb4bIBwFMSwHt1o/74M1SUACSUQOZp",
+	"wQhnookIi6foDocx0WWhKcieEnRDdsjZHWFQ/Luv/m6hf/7z5Ej8858wJq4zFjQPESk8h75vQKfE3nn1",
+	"5hBtbGzsIcrQu8HhAVKiXqA1z1HXvXW41fvtt99+a52dtY6OPPOmSxxJikOk055E+5//RN5lf3D4gwcl",
+	"NmpHCrrBmvrkzsbe9nrTtPwUQ4aQh2ezkPpA2a/g/hbc/19/CM7MAXDugKv7oGXk1ApIEEp0Cx3/RoU4",
+	"Pvwjtf509Q82bzGgMAkOlgmdLAmbqAU5pULapb0lc0Fka4ZvKFM37yPvf0I6pfK/PbTW/f/+r/+71+k0",
+	"k9j6VmddY8v/j867UjfJCdFjTzKVvLTs0ITxZ/iGNM2Gr7eRlyZTeRpPYDqL1UgN0In3P4WMKT1yKK60",
+	"Q88staklNBuxZutg1214cZoHhNSVWQfKxkbIK1SCekl1ohLqoqwuVFGjp8tLvabJ0RzNISFphuXEhO7V",
+	"6zVE4NpCQL/1NnrNA3Ve4TR20Rl9DdO0HE7jmxWgIz20ttndsKfmkDNTTDtXdK7bTOgkoFZEdMk9ens8",
+	"0N7saSxhLZJfIiLjiAmYQ6oBGto/HuCbfTRs6Lwd86vO3Bk2vLY9VE3kXb4bmB4ER8enx4NjD2mx4KiE",
+	"SmROqQD4DUUCm90efKRE2dSvMoY/Yhz6iJj5XhEogUvn6l1eXA/s9xRXQt5JQKYzLtWatH4icw9NCA5I",
+	"tA8rShnqbSKHwd2SOYghNRqZ8tMwNPkm6UXQeUELnAsDHxIBtpmYcSYIWjPltWr06t51m6+iXh1wWwV7",
+	"z6NbhG8wZQfZURjKDegYCmg1vBKsVWcPeRZk1B6NforWSTlTC3KtsYIt4VxcD9Cru+4rHMvJKytgXkmr",
+	"B+XvADlrflYDhh56RIufrKKxUoYX6hc1JcTU6YKPwLZpn09EUvPMuZMEismp0QBqliJDrAV/SH3CBHGk",
+	"+dnJoCC7+YwwTe1tHt28Mg+JV+retKraEdn9yxMnk3a/0W132h0w8meE4Rlt7Dc22p32BtQLyQmotK80",
+	"KNx/1L9vypIU+kzck0igXqej1k9Dt9ncJw6LC3nu0Z0ikx8Gg8s2OuIG3k/y2Nd0GGCJR6bpZqKxngQA",
+	"/C4N4J1SzTVFwtB6nY5VfYjOZc1LrEydZ4qA1+C3YO2D22OZU8R8G7StEsiwdIpY6YRt9eLNf/2r6q3J",
+	"BF7pbTE19o450dj//X2zYareAbzijjD1CcXFIWUT30Dqn26mqTP+XgGWY71NSmoALFwbtC1WWhX47oiQ",
+	"oom2OhvofkJDktkc7UaICPYnituW7tUVgKZrJJGvbrvslEHdxsH8gdvVbGx1NpY/4+LwLtriZMkW77Hi",
+	"Z8DKtIPhpjxlSIu91MgrMDm33Waad8xDq/mOxwSA0jPlGUN2rsxDxLhzuY1OMtI1aSqvvw9i1sootOZV",
+	"yds0xXbIAGlRseFEvCLJM74eUBbNKzS3LJDgoXY8g3X8KCpMjfqqzbY36tQMvcu16NTeX06mSbRFR+Ub",
+	"zYZeRRiQWtaq15vbXsE98PZNPeHFlOoAZ8Mj3VrEnUHVhudqHIoUchuOUY3BJRDXuTOU8bf8/v5T5ky9",
+	"NSUUuaV0zpbOoMqdLVF5ssDUsGlX4BU3XX505TGcJG2CIGOCwAm5SsIh+lHABgLlwRZ8DJlO+rUyMSAA",
+	"0QD2tYPbXkbrakx9PWwlsiM8JRKIpCIbMr3lFUCJNz41l95oSjZq3PmrtXQgw/KRp25m4EaXHzqo8Fnx",
+	"4JlnCoevUBcktIT4e54hjZtl6atwbnT2b0k0EIx1keq89xOulQyjxmOJOPNJaoTcKB0nCZhq74+u4YEM",
+	"QcaVZEgarWGmYUP0y8tauSc+fWRtC/3OJL3QTTxU56+YeYg8rX541mMA+NS6LckB8kwGoQdDF0n0QaA1",
+	"xpnOxRky7apY1zo+Zihmt4zfMxOnCBY2o6AJdr751O/d98pAKvATiPx6ZdxB74OVgquxB8fS/InMzYEG",
+	"4n5t4HNXOMu6Ym/paXbGazL5ah/qkkczjnyb95nlSd2vXxMwBwgLZMoev35+tNnZq6FO234a6oFeb/kD",
+	"hZ4Zz8r5ND0lHGyp1vDqLxp8SlvxFHmi7uTj8EQNR3jHb4n2UemC7AO3kapAt4TMdDONoI3gFdbVAiWg",
+	"mhsNmX7jhIeB/dm7jmckQkBaGniDR14SH8UOW6ziJ0hJ8yFz9PA16SRHa91+3bEzqLAdhbSejmVGVd8v",
+	"85KVxWPLPWQF5qYX9IHMbQxTKlNTNhchKqpjmHRN+vqP4ebyJ5JWNw86t90a57akSc6znlxNFwtPbnOx",
+	"6azkt9nvmtaxFvB5T7N2meuDUmUHNBH5CO5kOCoJc5jiOcLhPZ5rN4V6NQnHFdbut2vmfufG7con8Hmt",
+	"4cVHYjUOqjWtADgohA3LM3VoeUgSdHg9mNKQYiaa6EQBTe+XIVtbWHO1nirNXlO7O2cRUZ9oZlNdMpU+",
+	"aA2zIXucit55760r056RewdLD6yNIVtU54SSDMrMrybhyrgYeIQEkaACJMaJ5ENmuyU2EWV3Wk1KGtJY",
+	"KM4MFk1a6mF7d2DpuAWtgWUVi4zGoHmd4Cb+rx1z8ALd7QMqmxGzphKq0k2GrEQ52U91G92sEZXoMU6k",
+	"OCBwG4SGeYRCLojmujoJbqFugxarNklWieavWtUZGsJE2BC39kjyZZoOWqLoDNkCTcepXnykpvNQ+02n",
+	"GyyVDYUyy/piovTRRRkKX8UQa5iY34AUNhg6Vhq/6LWP0Gu/QlNW020tU1aZni1tei5xg+d6ZmUbtFQ7",
+	"w3ViwzTWCXUI2DEo3EMGn7UYEZA44EAq2oiSZpeJCAKXeZrOQgKbXHZgk/yEN2RK9riPB1ppMGjHgvgR",
+	"AeCdAPvKsFODVLY3j2WoJNC9aTIwhxQWwOhGa3jIrLHrwg45VruyBqhSRRwhpBas6P9HGfe/evFq/n/1",
+	"Vj3mrywI0CyiboVzu0gjA4CHfSXS17C7jjxKyPUfehVL+lztdFsd3B21dvxe0NolG+PWJt4abfs7wS7Z",
+	"GzeaDcVHG3/GJJpbvLH9BnztJGi4jHMZnuqiWWhy0Nj/kBlcNtJt0uqNdnBrx98krT3cDVob4y2yO+r5",
+	"m0G3UzFSiaMbIp9wqLZHgTlRa+Qj9qVuGrRu9diktsvIhFxTufzP1YuskdpKB97t7a44cjgfprVCAMGD",
+	"COGxtPmflAmJmdSZchsbG3vrZa3wuvlWeGUjVzpfZtz1+uXVH/yIjHlEVhl3r864dYuu1Ub9uUJ0CXta",
+	"NU6Xf3BxsM5xm76E7JzFcOW9uuyK+yQ3TjuiYU9LI3pXxlGts4YyvXuMZW31x0yqyb5xa2VS7LSnDEoK",
+	"IiImLVPCgac0nCMh+QzSCJWxaMKEB6ZLQEDuqLLchcRzE9ZHyow1juoUpnUfaaQurRmYr2t/u9utwjWG",
+	"dUKQhkGFSCEkKE7xfMhGBPEplaAanPNMzYRN4kMjMucsSNpJO5l+ZVJbr2Zau/HFgnN5dFtjwtQ7nwXg",
+	"3E/GIHpMypcFr33oSAwoboWlY7AWcbrX318w7flYCyThKnWnzJRQT5RxlqSIq5yxHH+0oR5H4TNt61iQ",
+	"OsLGRiXMVAUVq6Mgzp6wFnMCkbKyYqWBj8gE3xFlTKj3pe260Ganaz4xN23jnc7nTbTZM8mQQ6abB6tl",
+	"aKLNzoYdmHXBuYEDyAmgNxPpJDZcKYEc6i7+ipWkcx0y9aeuvEEnl+W+/nzV15flHLoWvMFnIteaNAWA",
+	"avg8iogv0YRHgqARlhLS+CWe6eqieie8pGf9s3hfEmpdqNLopa+vydj7CzzpOhFiL0F9x4VSY2x9XTJ2",
+	"CqdRP1VjfOr0nerD92hWWWSNFNwU9ZhjUrTwJJpXadXkN6F8uX3ZC/rXkE3xHDn6V6UulSmu/GrUKaj3",
+	"etGnnpWPfV7tKFvTXK0gJXRdkwvU15KKKOer6ElO0XS5qtRPkxRN0BEbhSj5hMlltAW/FrgYO3eE4ZCN",
+	"YWwhvTVpnkrFGjbSxE6e9leH0C4zmkJ72GijvvbucI6mSiXz1b74saR3RL8YtDlT2ACjoAIZzWxts7ex",
+	"bnBZQWdrggeX6HJh4uhi/VRtGzL7ohsiBSh2SZWMO0pQ5xZpcai2EvcVsSyjx1X0mX9R5l6Uub+tMleT",
+	"kdMEJEK80oWf1cz8mki3xjbN9cjgr5ps34S9ckbQ2miOPP2D5R4G9sNc1NDu74Ri8M3UCK1CS0kbvNuG",
+	"Gdp9tYMCPBfNIUtbLkBWi34ctEpI0gE50TR9HyABA4dQVYegyntB6syQedLgYHi5Jk2mw2i+H6WO+eVy",
+	"alzo4CEr5NT0YSdAmQ0FR3ckomPbZFSDw6BBTgdNNNtk9ZSIlHGkrg6qHHr9HFLIF2Xnha5ki9l2fQaf",
+	"9M1o7MxOxUbw5mbvhz9+6v7nX/7W3WvWm/58v0uu5Ob8Hd3ml7gjjsb1ZUJ+Bb8fsaAoLGUPoCzb0vAD",
+	"hM2ZmmEaJfBaSZTtwXLkm8i/z/Bcvf9Kr6TuKVrAci3VtgC5p5rd/hwTwHQpbTtngQkSDgkvs3qz5oZd",
+	"NOFx1HT6z6zrjC8yZAnrMNyCCpexYCi6Nk2QdU5Dr9NTmiWY1DzKdi/NZOCl725Csp2LjwLcVXI0piww",
+	"rZk4mhjfg5alj/Q0ljV2/Hp11BUM26p+lbU4TW+1MdtjvqL13TePVZve/ZR/2AxOW3lNbUzLtC51KOob",
+	"4itfVv8zU3Yt2sgcgNr86JWRwkvUQJzph7BYYyvnYAW9LElhfpBihqr1siGbVrQzNbqZe2l5ZwedCzZk",
+	"NkG5tqdQSD4T1k15UPAiJhqcA/eV0+BQP13Kwx/652+Pj9Jj9KeSF2WRmiUM04GP+8rUv1kczUKCppzd",
+	"kjkKqJjcY6EE0GYv1zF12b1W/9sb/3jbm/78cef0/mpT/nu2e/ebv8FeT7aDt6KLj+Mt/hPt/PkrWYUz",
+	"F9rtfi/KX3q6wU8qiFR6n0vhSvt7YcrLmLJSzFKWvJgZGw5Sz6OaZTdrCTPhpsLcehOhTXc+mqIvm1cM",
+	"melVmA3PZD9ABbLtCyGN1WVnbXSpnwKjNfuggYkAA8Jwc/set45Uw7eaiM6a24hYrQBhAQlSD4DSSZWZ",
+	"D0mz2ic8xjQUicu2nNdlOgl+OVaX7SLZ2Piz19q5/230y/2/Jru3P07PO7PTaEsMuvEv883/9LdHh3vB",
+	"cW/8dmdysgpjSr/x/fAlXaH0FNznM8VtvgIT1VBCPryyjBHdUCE19vwSsIxMFDcJrTgsz4XFAJBrrpS7",
+	"kN+TqOVjQeD4LsLLSD5QgkJd1w93kEPLWKbnobUpZXQaT1EI+b+6/7l+q7aibaAJBo2Rz6dTnmKBrD8u",
+	"2nJl1v8wdeN+QRwMlxoWHvT8sFetVap6/okwMR42iMWx5NSV8hRYF38XpUivcO04BbjA562ki0c5SzrD",
+	"0a3IGFZJsNn40JeaqkUgdu15ihx4OqeRzOqhhSFbZsIeJEWqVu8SMUki5Lbw1SE8xgG8kkRDNsFiVQvQ",
+	"wbP/okqRtdE2JwO2e/8T6f0sftmen406H0/9vdnVHxvjf+Od+G3Qped86/jut/qqUAGx/1k0oYSQl6IF",
+	"2RtXQAlKHynlQYlstWT+woAWMyBNEul5Mn7H+kzolSAsqOG8L+Enede93jNNWVkP/uYuuPBFxoevbLXs",
+	"+c/58JsWwlu6lGHZUEIhRU//kK3m6ncY4WJVZ8gWcqBrwoKvhQs9jb8+N6O/n6teWfPCoT5FRHMiX/hT",
+	"3VQOopPVXOXFcIiQsttKPqUbeps+NAvBgrSDxel9b3qBN12IUIanpIkI9idOZQA0CTf5wpoEKAMIXG3C",
+	"KRay5pm7AP1Et/tW+suUC4mSMa630WU8CqlfVSF8mMzm8dLZXZjF4lmvw4pFf9mniscpDNN5P5T4n468",
+	"oNjOd1bXUlN6rUhSr/7yeUA+LaUszkjSWN70YnDIDIezCW71oENJqT3vZHLacvLzi8GHNxfvzo8SgikF",
+	"T9bffCpamdellNWppNKU1D8/nDl+TtimIkyTHX8FPa0q1s1iHfKAND69t9Ro+/bohrtL0B6yXcFFkbUt",
+	"Bz/WTybgB0NWjn6wKvhxptP53xQEObMGq/LbkmcX1lnnSOFvX2qdWw/3zOaOWA285Nzb9LFiPK1U1NYG",
+	"6AagJYwIiqsaCzaHrAwGuXAkl+EHZ0jkG8IRzoz7YXjCpa94Blxh2InVzvlDz3iVzDQE94Iz/GVwhnMn",
+	"fyEbKRfh9RGIc986ANUyYTFQ4ddM8s5BOsN9piefBjzQ3xwyTxdzQCewXyc8JAKHxDTMuiJSrWDkZQD7",
+	"NGjSmmVI64s4UilMH9yUQyDW1LsCAvGQ1QPmW45A/Ej2uDIScXpQX5CIvw0k4lXOdg1o4uzbqnXsGq15",
+	"hmyF3jzoiVrzZI/LIxXkr0VyvoAYfy4Q49VO04qmckbfewy6cV6Th9a08CwOw3kiXZTknZLpiERiQmdt",
+	"1E+ahixv245Ku7YbiORir3ZvSiQOsMSLIZF1+pjBsksLhkXb54wRX3oIB4Hb1RcseXtTQEVyX0Sm3LRG",
+	"mTbdNwkCvxY+mi7EAfLUTUMm+Y0OoOjGj8m7eYQ891tlGc1NxauocPuupHnCgCGdb3OaR8FLJv171+I6",
+	"Ay5lOVpyqoTgIVtub6Eayo3p3und5Pim0XoehkX8qK4LGkz0KXWez4JJ/ChbcOErng2j+LmG/Awh+69A",
+	"CFsMYyOMXzTi7xPD+BFmcl0ft8hiGSd9vAWPpIcEnou0u1il49tp05Vr/GsEWQI9tgQN2PWHD9kKDvGv",
+	"Hgv4TURIS5KPEgmCI3+ie4WbzAu99Dq2AN0AQPBCGsQEKuHz3k4k4pFGNs2BqAacVGCm6s9WodT2trZq",
+	"AL0eA4au6VSnu+0XQ3GZ8VSAbJQNkJgsjorx1cb/TV07aYaLbh/Rrloa3Xh3VQ59rR+rGofR7xIg4pwh",
+	"Wwac3Gl1Op1Oa0f9Z1f9p5P+X7di8DdGeX80bnK6bhaM4Tmhh8033jwhAnFxAs8EP2xeP+BPMPJrHkkd",
+	"YDxAGIXQGfkGeS0PTQlmwlaxQLHMACywiKBRpDsbz5FHNWh1KVnzSK5O1OqhT587lvfAMN4qEbyX2J3v",
+	"yMq8HrFivM4B/nNNvlTOu1afhstysEyyWAJUZNBfkDfBwkDk7CPAlPMsCFcBwSUpYD3IvVTocuOkOmM0",
+	"NzAUtitPirtgTFPn5kyapI+ZLhlzOrm6pSmmKo6zFovDEHnko96fE1tS4gQtrZmcqlTr7SHLlAP8wanJ",
+	"FzfJB5QZU1q3dzJ+jiQQYR3kE+LeBxnj2rNy4HoEjM1eXhO9PCb6DYZDHxcJfcYg6JdM/H7a4pOXAOgj",
+	"AqAVvDhvzb0aKXW7lQY7y1m1DXrGMyQ56nU6jlJEGcRTnDYzbo4mhWbvkJhJRNNxTgpdyaL7tTYRtNEI",
+	"5xAYCTIRQQ+suDY6CYQ16nTx20fA6I8IErd0NiPBwZCZRwNI1jJm5oTfa/jDexIlkdNy6aJ/9JZHKcUX",
+	"zQqnAexrza4ops1Lp9X1e0Frh2yMW7t4c9Ta8reDHbI73sOdEUjpejwgtxDP4w9LA/B6Kxv7vYcOsF65",
+	"nMhSxwvP+nyBXUHulMaxVI0ssK6/7D9Pgk+vEh6zNCE4g/2qQyZJ8QDnt03EwyDxW5XzCe1tWug46ifj",
+	"eYJeds7UlvSzgztX7RCTeWrhMfmHw8y/Q/fwc/eTKV3HTCc5e+3hQdeT4IRdYqnjQuXSvB8EmYKJTKQ1",
+	"HZo5DmmpRRwScDsZnMyzuaEcbz9rJf1DGM9jWpTj8ylRL5QTFJAxjkMpDtAUG4z0dCjmRxub1YCUEbmj",
+	"PE5/BM8XluiWsmChmbjU8OgnhXZfv/1hxrqq4ZF77BksDlutWHMCq4+9uu+1JppvzNp49pjV1yfq+0FQ",
+	"l+FUs8O4VKgX8h/cl5UYJ/u2o7MyH4D7mPtzAGmQ2mjzIDHT3psbekfgjdpfav1L6isRJIBBkdxMzlEI",
+	"nrGEi8Fo1tuoL6HqbMh0d3z95SmeIz/EdKrtJsvm1jASEFg0P5bizXGmG+ZTcaQf+6c3ZJD0sn6AcPIu",
+	"aPStvwYvE+iGE2GhQzLcuo3OdeJCksgATiDM5kNm36HRje4SGjoweTYzLCfCpncQNOOCGoMQMkKSDf29",
+	"977tpwU1nhvpK/H2OekdE6Wm0wKsgkn0WKNutl4TYeHgDo/myE0B8dY1iEpKl/8Q+9ZoTfZMd9QAIjPp",
+	"sICGX/Q15rJkD1bvXr0oYcTQeZl2+SWyRsyK1ABggfuS4a4OwFL+/LN0jP6atGwASXMY2fco176r1ApD",
+	"qSvLtZpWbe2yBCVXMhD4rqlxoAWaRsWzosEOMiRY5xlimfwGsqw9ZH1HdmfyKlJ0LLjuMkSnTHahil6a",
+	"wJdwZCf3GgtUnV+dAQEoVjAY1L/qdL6nq2B4sE2xcg2Dq/9+x1UMX3FRwsLT9myG/fKMIWv0PSL3euHU",
+	"SrwCQ+bp7MHULQDV80/BN9zk6MWJvw/jG/qMD9mKKcDoyTKAn4ZnfJYc4Ae6ISoefra836cc5vNpm5/f",
+	"Z2IzfK2x9yIvvomU3YcImqJquXppa1kM19f9kfKxXJ2ZK9qo77RNR7eEzLSxTHUyjUlv8TFDIw3fIySg",
+	"YOAbXJX1Y+OypTw/43d2q1ldoVK3oPUpijuy6uBn0AMzaRcviuCXrU6tTIKrXZG6KOZYpxwV6dLIIfv8",
+	"5aiNbxq3Mu3s8lKF+pmrUKtTRx9oKz1J0WntdFRl50BWpPG9Lyw4xfofeBQS4zZfk4BPOMXRLQmQuln9",
+	"uJ4rRh2yXDUqekAxqmky42R+qgchyFrypM7rTAU9BDhqJX2ut9Ghmj50KZRuu1pBJHigPF0eAewm6ftP",
+	"mQkqEIsJaBvblHax0a6p5NWZJNmq+tKM095B9MnpFkO2Vh5jAGjmbCBhhTLSIXs2I/JbqiB9XCXmZ6wb",
+	"fZqBfmcAz9aIfHwrtJdK0W+kUrR2Uh4NPr0iERY6m/hR0ru85ZB6dy6Lb0YiwRkOkZKFAFjgwRDOiE4e",
+	"3jdWkXCjBI4pO2TltmwTjULMbq0oSj4DUrupi0E8kD5Kig2Z/mrwX1rppoHWt/+3EWpes1zmgUDWT/al",
+	"p41kGgCAlEgAKLAyqodMRtCs7tjpR7SwsVtaWfKrDVund/J7BvWw1qDX9WyuVGyimEklW++ZUQAAjKKN",
+	"1C6Y1C09cqewRcutIbOCCw3wLcgxNOLBfOXMa9jwp60UWZnxPhEufnal9hPaoZZgF5AO5FNkCNDU7CkK",
+	"VbYe6JhQyJMiHHuQ2XGOp0QRX4jNvzXJjeMwhD/Xm05qRoqR3ByyhF6pqKJXbYNKtXMvQuD5GDKcggVc",
+	"bzX+/HHGI1kLOhkspID78ZTYVkrADHWG0CEA6ZOQoAkHghzpory06S7wYvjcGfGGTHNj3deNj2lImln0",
+	"dsg4zTApU65mM7Cw61zUn8um4qwJ4keKMUckwL4kwfrqHAfG+3Q+jXS5aylq+vMPUNeSBwvc5zjdsoky",
+	"OJOF+55VuGc8jLDQ2dO44BA+yotRfoJD7t8+k4J1yv3bTAxAkQofI9Pe0KoEHvyPh3iUolxS6fyqhpiY",
+	"yO0h0zqLeYvNPFQ3kSBp1UYF6h8eXrw7H3w4vTj8CdCnWAB3KdolLLC6mCBCWdQQeHbpeB/hMNQRC+gu",
+	"10y6P6oX9S9PjGoHalJRSzKzsl4RyPdsJvW2atwTgsaxjCPSRqdmWNhOI1myjBNF/agre5X+A9meIzJk",
+	"fEplZSWaeqaUN506q/qFu0Ziocu4Jzi6IeBGjllAIkTZHRGS3ugq6EazAWtaBYVQm8u5M0/s6m/bjs6R",
+	"zYsZ/VXaworwHmoJazb4XJyajgGNQH2imTRJEkQCLIEFTOKR+lNyrqtgx7Bilg+LpmkVDrYsaFLZG3QX",
+	"hTZ6x8KE2yVszjaaY1wmtJzzWpbn8FSyt3cZsfGFrL2vxs3GXhjEZzSxNO3VPulTstSAyhgyYL24fa/T",
+	"2MTXGtY9I992QFfxMBIAF/vGQruPpHI73erQ63RulW6HyqfEWCsPCJvK0vX+h7CG/j5IpCwo75AlQdLm",
+	"EwVJrcPUdO0QaRgy8bZFjr4dRYTJpFezKdoBzyaP0H3E1WP5u5a0Tc3fDtFhk/Skj5/jN/7FdKCD0wmg",
+	"REMGE6qMgxoWoqW22xA/HxpNP6tOum1k/ZBQKFoQCdWwumfkUVi6VTHQIasdBAVW9dWHP8/Iw+KJ7nPP",
+	"FvJ8/OBewpxfuL3/txeDXCypTBiyWlglutgKACCVkmopGEgp4kdS7/CC9fFtqD+AxaFIanmhTl34jEqS",
+	"ytRwIs+tec55FYfMdqkMqZAHusF60rnSdGnWfUx1cfnau+smOuyvI9PdtO3DW6FeWfNgUBLUV5Twtynk",
+	"VGpfZD2wDjUxWww4omGoY76Be33IxITOZk4pfU1kD7QY2KMSvCM5cC+wHS+wHZ9Lsn6V4rEIq5GytRpF",
+	"x67UXLXAeBnHI6KNjmoVGw9ZttoY9XPWicNGs+WBiysAh+xpSoc/Q63IIzjat1k0/M1Ufiw+f9kq4Hoq",
+	"xUrb+3R1vMvP6xdz0KTYNa+1hrGPlITz0BTyxtzTWaqOmN/gxMHYdEQ40S44IwfIM4jPCeMh2SI3nbdS",
+	"9W5qsPY5I0OmTg6VB3atnDcmXE7doOa8FtJbAp1j00leG20JWiHpRciUsD2E19Wtdjax8id10hQT/qqd",
+	"NPOXQueXQue/SaHz91+2XMt3U184OlrpjLbAqV2NSH0iREx08JvdtEJ6pxS2Gf4zJmmSD1qbRWRMPyLP",
+	"D+UHbx1ED2WS3GjOJNroBNi0hvBXxKK0RjUdHtH/YA0X95rgiERIc1R4r+anHrqfkIjckSgTEocPK9YP",
+	"kTt3ibwhS5iigD54yVMTDABiUy4kLBj2oRtPMpN9ZfkDMj/o0xG540Y0OvCYnBElUebIbpJOk0RrTgsC",
+	"HmVCEc0ke0DpBhD2iOWQQcQBZreefItKJDnXvoNkkkKCSJ9gMTHuBjHh90yLFPBrQOdAcQ+lWiWoZmZS",
+	"SX73AHb9i4b9Id87hiiLZoLNhqHFhiKj32432N7P96cfe1d3O4PR1tlk98dg843ovvW3L//TwcfxT/RX",
+	"fv5n/cSm/ozCtBcjVTNyn9LDAcprOIhxOApKneHRrfjqLepn5T0pYSnGkyxbtfc4rVhZVHRSHeN0U7HR",
+	"WkRvJuq4oBFRPOeGS0nYeqYKJcFSXI6o8JVXoSzMs6xXndJ0tGvK/DAOSNB2O7tYV6l+FcRXU562lnQ9",
+	"QVVR2SFLX7a+oBYGrV4KU1Wx8pCA5BOmZ9rpKq7Fo4j4Ek14JAgaYSkhgVZidWttLmUm9cSq4kthzddY",
+	"WPNdOEd1xcx0XlknkxcBz1sUUy479q2v4gmLYRwI47JimMMSYfMHN6nt6aQmhBluSInQaMltdK6mmfBo",
+	"E8WxfFhpgU3D9kEjFLarVKKQComns+qSm6fIN3sptvnM4VRTDDOdLzlfqUSq0rIOjb+8Ws0yr2iXJGUt",
+	"UhGGrIaOUHynYt8+Z2MaTXPfIX/GOBwyj5H75BeDrOFe0jcLLKkYz7OHZcZD6s+tDpVN7tIpYAuzu7J6",
+	"lNbWEqDrgTXPACtEmWKAgQ6xFiFpGBoTAfXRZf/6+teLq6MPhz/0z98eH+X735VGYWGbzuZ2ml9Uz8nt",
+	"T2O/MYujWUjQlLNbMkcBFZN7xYwitNlrNBu5PV6mHjUbzn4ueXl9FgILaN/6jM63xIeykBVqm7s+B7T3",
+	"l6piCYFDdNcC4GDk0vIM08iYFKDjQCXXSwj4QdxX0xKoOelxLOfAQuAbsqx/dwLVY9gwie6oT3Q6Oo/Q",
+	"PY/DQCeZ66RQHkcUeDOP5Yh/XM+2/W4OWUVrb6fqzY7syZt4n9kpf+U9vE1bZz1YHYmhaRyo2KQbeuXp",
+	"RtkPb4st+RP0xE4GbZtRSzKdhViSqt7B9vfa/YPNHg7sc5+thbD58Ir5ddmnFjYQtmv3t+8fPE2Pacq4",
+	"zKWEfc1IBJn5nFVzMEhrwxKH/CbWcKlQAOc8ijCKuJLfeA7GmcGxvldsBnqv4DDk98LlTvCOhS3fLp2h",
+	"PZ42s/NcSKLph1ek0sKD5TZMYf3+9qRaICiHZhVhOQSr/1wsbPXr4E7dQEh3qVG80lDmQsGZIU3UhwrL",
+	"JXIT1RCbVzDyr0tmfiamr6a+4llyHlnI7mGX//YHKDK0lT80S3vEM+ew6CAkdJnKd0LP60rrzbQnelrg",
+	"ZMEo0oOch3hIxciaF2Z5vLeeaX2uTOuFBWFU2vZXDt/4vffec48yrMPStoWK1r6hXulquA/rk+4++Qyp",
+	"z2q1a/GCFflAlVEMOsdLT/Qv1RM90sdmkaCuj42fZUR9vbcgb7U4RtrDprVL66gXhAQkQN51PCMR6qsb",
+	"qZARljzyhky9ool8zHRnlCQBec0yrPVKVlGeF6hugQToHGKtolGT7wzD/iLJzg9jYivnOSdn7jsGxP+M",
+	"9YGfAUG/4pjWQM5PT2Qz7ViRSYlNYRTq23Zv9YF5vE33JcTNC4b9Z8Owr6Tb1Vgc6DyPwa13JVNZMn8l",
+	"Iv2Qec6HvIqE/RR13tFjFwLPD5muqNXlio7O7OjdpU1tl2nO6wc6bG4krpK16v5Ert1gjXsUckGy7p8E",
+	"DRfqKVm2s6yGV+ER/EA+zogvSfBL0kxWJlnFYErDZhjBSccolbsO5wFdYMhAghJx4Ngiuj6gSpiybAde",
+	"pWeYproZTPshs0gOVpyn+UoHSHC4wuY24d8Wqi5QRjTvcLvxLrNMdJrvEwj1z5LU/xCTpOzJZ0vnf5oB",
+	"PkMs8XMLMZu/r4XZi+72neLLV9lm8K7oznKSnCB0cqz0XQdoNE/KrwzoJg5RQO5IyGeQ0aRvRN5Eytn+",
+	"q1dww4QLub/b2e14aM274SiKGWq/8qfBK99+wIMQWxyFjf3GX0C45NP+q1d/qUc/NZqNOxxRPDKHZJI4",
+	"sWAkjf1G9jONPKX/wIUEjg85NDbiSiKQmQTUW7TmHZ6eHJ8Pjk+PP/SPjq7UiOwRI9mvqbk1yk7Tu6tT",
+	"pB+AgCGLp2q1ze3qf/Siv092oqhu32ghAe3cEyxYHdB3U3/hJx5LUBsS2DT4SYvrdhoNVAevJB46qMr/",
+	"UbqDAQJx3jIlJe84THr4pPIN2rIn6E+JvqTnkDQ0dZQT9QEl4XVsKJF7zrdTXLjiEPpOHp/IlHtMMYOo",
+	"qTJTYE42R9QgqHr56mzvIBmu0ib00yDZ08VxHl3WTVpjUkEmc770JK3GduEelJFlr+fRHrRSYHc0qedZ",
+	"sCUmi3HNewtJ+qHXRN6vSlMUOLQ5tFdEKjYUeZCLq1WW9SW7p7saGXsO+gGZC0Z7KW5bS99QQYMn1xdo",
+	"o7u93eoiF5vD6X0LwBtODa12I6uPHKBZPAqp734U3kFL1+Za4vEYxUIdlTV9TpbO1rVeYbbmgp5tE5GP",
+	"Ppnpc6jugeoeRgQJx+4RhGdKqTeJTTXNQYBKAz7OaNTgW0p0cffwJC70ISvxoWsf/lJV1KTQev/UZJH6",
+	"yIwlA+q69fCgKzNNRkiQM++b+gnI8yuqtGYxtPQpJwad36KmXzM95g6g3XzDMZO8KIBabSLK7qjM/2Ym",
+	"5e58PjvGZXsmRl4+Xp0bDJUaMGgIeNjKXxaYC1mwV/e78Hzho3C15Iun9I6wFJdObYP6axbxkbJ71KbN",
+	"cCRtGqMxkIiuFDEWD8roYc5HxVxIMm18ev/p/w8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -135,7 +135,7 @@ func setup(ctx context.Context, cfg options) (*env, error) {
 	}
 	e.customerToken = tok.AccessToken
 
-	h, err := app.New(e.svc, log)
+	h, err := app.New(e.svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: svcCfg.GraphQLMaxComplexity})
 	if err != nil {
 		return nil, err
 	}

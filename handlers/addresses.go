@@ -61,7 +61,11 @@ func (s *Server) CreateMyAddress(ctx context.Context, r api.CreateMyAddressReque
 
 // UpdateMyAddress patches one of the calling customer's addresses.
 func (s *Server) UpdateMyAddress(ctx context.Context, r api.UpdateMyAddressRequestObject) (api.UpdateMyAddressResponseObject, error) {
-	a, err := s.svc.UpdateMyAddress(ctx, actor(ctx), r.Id, fromAPIAddressPatch(patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)))
+	p, err := addressPatch(r.JSONBody, r.ApplicationMergePatchPlusJSONBody, r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.svc.UpdateMyAddress(ctx, actor(ctx), r.Id, p)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +74,11 @@ func (s *Server) UpdateMyAddress(ctx context.Context, r api.UpdateMyAddressReque
 
 // DeleteMyAddress removes one of the calling customer's addresses.
 func (s *Server) DeleteMyAddress(ctx context.Context, r api.DeleteMyAddressRequestObject) (api.DeleteMyAddressResponseObject, error) {
-	if err := s.svc.DeleteMyAddress(ctx, actor(ctx), r.Id, nil); err != nil {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteMyAddress(ctx, actor(ctx), r.Id, expected); err != nil {
 		return nil, err
 	}
 	return api.DeleteMyAddress204Response{}, nil
@@ -101,7 +109,11 @@ func (s *Server) ReplaceCustomerAddresses(ctx context.Context, r api.ReplaceCust
 	for i, a := range in {
 		addrs[i] = fromAPIAddress(a)
 	}
-	book, err := s.svc.ReplaceCustomerAddresses(ctx, actor(ctx), r.CustomerId, addrs, nil)
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	book, err := s.svc.ReplaceCustomerAddresses(ctx, actor(ctx), r.CustomerId, addrs, expected)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +122,11 @@ func (s *Server) ReplaceCustomerAddresses(ctx context.Context, r api.ReplaceCust
 
 // UpdateCustomerAddress patches one of a customer's addresses.
 func (s *Server) UpdateCustomerAddress(ctx context.Context, r api.UpdateCustomerAddressRequestObject) (api.UpdateCustomerAddressResponseObject, error) {
-	a, err := s.svc.UpdateCustomerAddress(ctx, actor(ctx), r.CustomerId, r.Id, fromAPIAddressPatch(patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)))
+	p, err := addressPatch(r.JSONBody, r.ApplicationMergePatchPlusJSONBody, r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.svc.UpdateCustomerAddress(ctx, actor(ctx), r.CustomerId, r.Id, p)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +135,20 @@ func (s *Server) UpdateCustomerAddress(ctx context.Context, r api.UpdateCustomer
 
 // DeleteCustomerAddress removes one of a customer's addresses.
 func (s *Server) DeleteCustomerAddress(ctx context.Context, r api.DeleteCustomerAddressRequestObject) (api.DeleteCustomerAddressResponseObject, error) {
-	if err := s.svc.DeleteCustomerAddress(ctx, actor(ctx), r.CustomerId, r.Id, nil); err != nil {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteCustomerAddress(ctx, actor(ctx), r.CustomerId, r.Id, expected); err != nil {
 		return nil, err
 	}
 	return api.DeleteCustomerAddress204Response{}, nil
+}
+
+// addressPatch reads an address merge patch and its If-Match.
+func addressPatch(asJSON, asMergePatch *api.UpdateAddressInput, ifMatch *string) (service.AddressPatch, error) {
+	p := fromAPIAddressPatch(patchBody(asJSON, asMergePatch))
+	expected, err := ifMatchVersion(ifMatch)
+	p.ExpectedVersion = expected
+	return p, err
 }

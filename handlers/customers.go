@@ -38,19 +38,23 @@ func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMe
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMe200JSONResponse(out), nil
+	return api.GetMe200JSONResponse{Body: out, Headers: api.GetMe200ResponseHeaders{ETag: etag(out.Version)}}, nil
 }
 
 // UpdateMe applies a merge patch to the calling customer.
 func (s *Server) UpdateMe(ctx context.Context, r api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
 	c, err := s.svc.UpdateMe(ctx, actor(ctx), service.CustomerPatch{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Gender: strOf(in.Gender),
 		IsSubscribed: in.IsSubscribed, OnboardingStatus: strOf(in.OnboardingStatus), Attributes: attributesPatch(in.Attributes),
 		MiddleName: clearable(in.MiddleName), Prefix: clearable(in.Prefix), Suffix: clearable(in.Suffix),
 		Phone: clearable(in.Phone), DateOfBirth: clearable(in.DateOfBirth), TaxVat: clearable(in.TaxVat),
 		OrderWebhookURL: clearable(in.OrderWebhookUrl), Locale: clearable(in.Locale),
-		CurrentPassword: in.CurrentPassword,
+		CurrentPassword: in.CurrentPassword, ExpectedVersion: expected,
 	})
 	if err != nil {
 		return nil, err
@@ -112,7 +116,7 @@ func (s *Server) GetCustomer(ctx context.Context, r api.GetCustomerRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCustomer200JSONResponse(out), nil
+	return api.GetCustomer200JSONResponse{Body: out, Headers: api.GetCustomer200ResponseHeaders{ETag: etag(out.Version)}}, nil
 }
 
 // CreateCustomer creates a customer as an admin.
@@ -141,6 +145,10 @@ func (s *Server) CreateCustomer(ctx context.Context, r api.CreateCustomerRequest
 // UpdateCustomer applies an admin's merge patch to a customer.
 func (s *Server) UpdateCustomer(ctx context.Context, r api.UpdateCustomerRequestObject) (api.UpdateCustomerResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
 	c, err := s.svc.UpdateCustomer(ctx, actor(ctx), r.Id, service.CustomerPatch{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Gender: strOf(in.Gender),
 		IsSubscribed: in.IsSubscribed, OnboardingStatus: strOf(in.OnboardingStatus), Attributes: attributesPatch(in.Attributes),
@@ -148,7 +156,7 @@ func (s *Server) UpdateCustomer(ctx context.Context, r api.UpdateCustomerRequest
 		Phone: clearable(in.Phone), DateOfBirth: clearable(in.DateOfBirth), TaxVat: clearable(in.TaxVat),
 		OrderWebhookURL: clearable(in.OrderWebhookUrl), Locale: clearable(in.Locale),
 		Status: strOf(in.Status), ExternalID: clearable(in.ExternalId), Metadata: metadataPatch(in.Metadata),
-		GroupIDs: in.GroupIds,
+		GroupIDs: in.GroupIds, ExpectedVersion: expected,
 	})
 	if err != nil {
 		return nil, err
@@ -162,7 +170,11 @@ func (s *Server) UpdateCustomer(ctx context.Context, r api.UpdateCustomerRequest
 
 // DeleteCustomer deletes one customer.
 func (s *Server) DeleteCustomer(ctx context.Context, r api.DeleteCustomerRequestObject) (api.DeleteCustomerResponseObject, error) {
-	if err := s.svc.DeleteCustomer(ctx, actor(ctx), r.Id, nil); err != nil {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteCustomer(ctx, actor(ctx), r.Id, expected); err != nil {
 		return nil, err
 	}
 	return api.DeleteCustomer204Response{}, nil
@@ -183,7 +195,7 @@ func (s *Server) GetCurrentAdmin(ctx context.Context, _ api.GetCurrentAdminReque
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCurrentAdmin200JSONResponse(toAPIAdmin(a)), nil
+	return api.GetCurrentAdmin200JSONResponse{Body: toAPIAdmin(a), Headers: api.GetCurrentAdmin200ResponseHeaders{ETag: etag(a.Version)}}, nil
 }
 
 // customers converts customers with their addresses and groups: two statements for a page.

@@ -62,7 +62,7 @@ func (s *Server) GetCustomerGroup(ctx context.Context, r api.GetCustomerGroupReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCustomerGroup200JSONResponse(g), nil
+	return api.GetCustomerGroup200JSONResponse{Body: g, Headers: api.GetCustomerGroup200ResponseHeaders{ETag: etag(g.Version)}}, nil
 }
 
 // CreateCustomerGroup creates a group.
@@ -84,7 +84,11 @@ func (s *Server) CreateCustomerGroup(ctx context.Context, r api.CreateCustomerGr
 // UpdateCustomerGroup patches a group and its membership.
 func (s *Server) UpdateCustomerGroup(ctx context.Context, r api.UpdateCustomerGroupRequestObject) (api.UpdateCustomerGroupResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
-	p := service.GroupPatch{Name: in.Name, Description: clearable(in.Description), Metadata: metadataPatch(in.Metadata)}
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	p := service.GroupPatch{Name: in.Name, Description: clearable(in.Description), Metadata: metadataPatch(in.Metadata), ExpectedVersion: expected}
 	if m := in.Customers; m != nil {
 		p.Customers = &service.Membership{Connect: orZero(m.Connect), Disconnect: orZero(m.Disconnect), Set: orZero(m.Set), SetGiven: m.Set != nil}
 	}
@@ -101,7 +105,11 @@ func (s *Server) UpdateCustomerGroup(ctx context.Context, r api.UpdateCustomerGr
 
 // DeleteCustomerGroup deletes a group.
 func (s *Server) DeleteCustomerGroup(ctx context.Context, r api.DeleteCustomerGroupRequestObject) (api.DeleteCustomerGroupResponseObject, error) {
-	if err := s.svc.DeleteCustomerGroup(ctx, actor(ctx), r.Id, nil); err != nil {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteCustomerGroup(ctx, actor(ctx), r.Id, expected); err != nil {
 		return nil, err
 	}
 	return api.DeleteCustomerGroup204Response{}, nil

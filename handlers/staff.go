@@ -66,8 +66,12 @@ func (s *Server) CreateAdmin(ctx context.Context, r api.CreateAdminRequestObject
 // UpdateAdmin patches an admin.
 func (s *Server) UpdateAdmin(ctx context.Context, r api.UpdateAdminRequestObject) (api.UpdateAdminResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
 	a, err := s.svc.UpdateAdmin(ctx, actor(ctx), r.Id, service.AdminPatch{
-		Email: in.Email, Name: in.Name, Status: strOf(in.Status), Password: in.Password, RoleIDs: in.RoleIds,
+		Email: in.Email, Name: in.Name, Status: strOf(in.Status), Password: in.Password, RoleIDs: in.RoleIds, ExpectedVersion: expected,
 	})
 	if err != nil {
 		return nil, err
@@ -77,7 +81,11 @@ func (s *Server) UpdateAdmin(ctx context.Context, r api.UpdateAdminRequestObject
 
 // DeleteAdmin deletes an admin.
 func (s *Server) DeleteAdmin(ctx context.Context, r api.DeleteAdminRequestObject) (api.DeleteAdminResponseObject, error) {
-	if err := s.svc.DeleteAdmin(ctx, actor(ctx), r.Id, nil); err != nil {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteAdmin(ctx, actor(ctx), r.Id, expected); err != nil {
 		return nil, err
 	}
 	return api.DeleteAdmin204Response{}, nil
@@ -140,7 +148,11 @@ func (s *Server) UpdateRole(ctx context.Context, r api.UpdateRoleRequestObject) 
 
 // DeleteRole deletes a role.
 func (s *Server) DeleteRole(ctx context.Context, r api.DeleteRoleRequestObject) (api.DeleteRoleResponseObject, error) {
-	if err := s.svc.DeleteRole(ctx, actor(ctx), r.Id, nil); err != nil {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteRole(ctx, actor(ctx), r.Id, expected); err != nil {
 		return nil, err
 	}
 	return api.DeleteRole204Response{}, nil

@@ -66,10 +66,10 @@ func run(ctx context.Context, args []string) error {
 	if cmd == "admin" {
 		return adminCreate(ctx, svc, args)
 	}
-	return serve(ctx, cfg, svc, log)
+	return serve(ctx, cfg, d, svc, log)
 }
 
-func serve(ctx context.Context, cfg config.Config, svc *service.Service, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Service, log *slog.Logger) error {
 	log.Info("starting", "config", cfg.String())
 	created, err := svc.BootstrapAdmin(ctx)
 	if err != nil {
@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg config.Config, svc *service.Service, log *sl
 	if created {
 		log.Info("created the first super administrator", "email", cfg.AdminEmail)
 	}
-	e, err := app.New(svc, log)
+	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity})
 	if err != nil {
 		return err
 	}

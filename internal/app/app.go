@@ -3,6 +3,7 @@
 package app
 
 import (
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -14,14 +15,31 @@ import (
 	"github.com/clientele/clientele/api"
 	"github.com/clientele/clientele/graph"
 	"github.com/clientele/clientele/handlers"
+	"github.com/clientele/clientele/internal/config"
 	"github.com/clientele/clientele/internal/service"
 )
 
 // MaxBodyBytes bounds every request body (SPEC §7).
 const MaxBodyBytes = "1M"
 
+// Options is what New needs besides the service.
+type Options struct {
+	// DB is the connection pool whose statistics /metrics reports; nil leaves them out.
+	DB *sql.DB
+	// GraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY; 0 means its default.
+	GraphQLMaxComplexity int
+}
+
 // New returns the HTTP handler of the whole service.
-func New(svc *service.Service, log *slog.Logger) (*echo.Echo, error) {
+func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, error) {
+	if opts.GraphQLMaxComplexity <= 0 {
+		opts.GraphQLMaxComplexity = config.DefaultGraphQLMaxComplexity
+	}
+	m, err := newMetrics(opts.DB)
+	if err != nil {
+		return nil, err
+	}
+
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -32,6 +50,7 @@ func New(svc *service.Service, log *slog.Logger) (*echo.Echo, error) {
 	e.Pre(handlers.RequestID)
 	e.Use(handlers.AccessLog(log))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
+	e.Use(m.rest)
 	e.Use(middleware.BodyLimit(MaxBodyBytes))
 	e.Use(handlers.MergePatchAsJSON)
 	e.Use(handlers.Authenticate(svc))
@@ -39,11 +58,11 @@ func New(svc *service.Service, log *slog.Logger) (*echo.Echo, error) {
 
 	api.RegisterHandlers(e, api.NewStrictHandler(handlers.NewServer(svc), nil))
 
-	gql := echo.WrapHandler(graph.NewHandler(svc, log))
+	gql := echo.WrapHandler(graph.NewHandler(svc, log, opts.GraphQLMaxComplexity, graphqlMetrics{m}))
 	e.POST("/graphql", gql)
 	e.OPTIONS("/graphql", gql)
 
-	spec, err := api.GetSwagger()
+	spec, err := openAPI()
 	if err != nil {
 		return nil, err
 	}
@@ -57,5 +76,9 @@ func New(svc *service.Service, log *slog.Logger) (*echo.Echo, error) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
 	})
+	e.GET("/metrics", echo.WrapHandler(m.handler()))
+	if err := registerDocs(e); err != nil {
+		return nil, err
+	}
 	return e, nil
 }

@@ -51,18 +51,18 @@ func (r *restFace) MyAddresses(token string) result {
 }
 
 func (r *restFace) CreateMyAddress(token string, in api.AddressInput) result {
-	resp, err := r.e.rest.CreateMyAddressWithResponse(ctx, in, bearer(token))
+	resp, err := r.e.rest.CreateMyAddressWithResponse(ctx, &api.CreateMyAddressParams{}, in, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) UpdateMyAddress(token, id string, patch map[string]any) result {
 	b, _ := json.Marshal(patch)
-	resp, err := r.e.rest.UpdateMyAddressWithBodyWithResponse(ctx, id, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
+	resp, err := r.e.rest.UpdateMyAddressWithBodyWithResponse(ctx, id, &api.UpdateMyAddressParams{}, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) DeleteMyAddress(token, id string) result {
-	resp, err := r.e.rest.DeleteMyAddressWithResponse(ctx, id, bearer(token))
+	resp, err := r.e.rest.DeleteMyAddressWithResponse(ctx, id, &api.DeleteMyAddressParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -72,23 +72,23 @@ func (r *restFace) CustomerAddresses(token, customerID string) result {
 }
 
 func (r *restFace) CreateCustomerAddress(token, customerID string, in api.AddressInput) result {
-	resp, err := r.e.rest.CreateCustomerAddressWithResponse(ctx, customerID, in, bearer(token))
+	resp, err := r.e.rest.CreateCustomerAddressWithResponse(ctx, customerID, &api.CreateCustomerAddressParams{}, in, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) UpdateCustomerAddress(token, customerID, id string, patch map[string]any) result {
 	b, _ := json.Marshal(patch)
-	resp, err := r.e.rest.UpdateCustomerAddressWithBodyWithResponse(ctx, customerID, id, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
+	resp, err := r.e.rest.UpdateCustomerAddressWithBodyWithResponse(ctx, customerID, id, &api.UpdateCustomerAddressParams{}, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) DeleteCustomerAddress(token, customerID, id string) result {
-	resp, err := r.e.rest.DeleteCustomerAddressWithResponse(ctx, customerID, id, bearer(token))
+	resp, err := r.e.rest.DeleteCustomerAddressWithResponse(ctx, customerID, id, &api.DeleteCustomerAddressParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) ReplaceCustomerAddresses(token, customerID string, in []api.AddressInput) result {
-	resp, err := r.e.rest.ReplaceCustomerAddressesWithResponse(ctx, customerID, api.ReplaceAddressesInput{Addresses: in}, bearer(token))
+	resp, err := r.e.rest.ReplaceCustomerAddressesWithResponse(ctx, customerID, &api.ReplaceCustomerAddressesParams{}, api.ReplaceAddressesInput{Addresses: in}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -107,18 +107,18 @@ func (r *restFace) Group(token, id string) result {
 }
 
 func (r *restFace) CreateGroup(token string, in api.CreateCustomerGroupInput) result {
-	resp, err := r.e.rest.CreateCustomerGroupWithResponse(ctx, in, bearer(token))
+	resp, err := r.e.rest.CreateCustomerGroupWithResponse(ctx, &api.CreateCustomerGroupParams{}, in, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) UpdateGroup(token, id string, patch map[string]any) result {
 	b, _ := json.Marshal(patch)
-	resp, err := r.e.rest.UpdateCustomerGroupWithBodyWithResponse(ctx, id, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
+	resp, err := r.e.rest.UpdateCustomerGroupWithBodyWithResponse(ctx, id, &api.UpdateCustomerGroupParams{}, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) DeleteGroup(token, id string) result {
-	resp, err := r.e.rest.DeleteCustomerGroupWithResponse(ctx, id, bearer(token))
+	resp, err := r.e.rest.DeleteCustomerGroupWithResponse(ctx, id, &api.DeleteCustomerGroupParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 

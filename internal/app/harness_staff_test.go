@@ -41,42 +41,42 @@ func eachStaffFace(t *testing.T, e *env, fn func(t *testing.T, f staffFace)) {
 // ---- REST ----
 
 func (r *restFace) RequestPasswordReset(email string) result {
-	resp, err := r.e.rest.RequestPasswordResetWithResponse(ctx, api.RequestPasswordResetInput{Email: email})
+	resp, err := r.e.rest.RequestPasswordResetWithResponse(ctx, &api.RequestPasswordResetParams{}, api.RequestPasswordResetInput{Email: email})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) ResetPassword(token, password, confirm string) result {
-	resp, err := r.e.rest.ResetPasswordWithResponse(ctx, api.ResetPasswordInput{Token: token, NewPassword: password, ConfirmPassword: confirm})
+	resp, err := r.e.rest.ResetPasswordWithResponse(ctx, &api.ResetPasswordParams{}, api.ResetPasswordInput{Token: token, NewPassword: password, ConfirmPassword: confirm})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) SendVerifyEmail(email string) result {
-	resp, err := r.e.rest.SendVerifyEmailWithResponse(ctx, api.SendVerifyEmailInput{Email: email})
+	resp, err := r.e.rest.SendVerifyEmailWithResponse(ctx, &api.SendVerifyEmailParams{}, api.SendVerifyEmailInput{Email: email})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) VerifyEmail(token string) result {
-	resp, err := r.e.rest.VerifyEmailWithResponse(ctx, api.VerifyEmailInput{Token: token})
+	resp, err := r.e.rest.VerifyEmailWithResponse(ctx, &api.VerifyEmailParams{}, api.VerifyEmailInput{Token: token})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) AcceptInvitation(token, password, confirm string) result {
-	resp, err := r.e.rest.AcceptInvitationWithResponse(ctx, api.AcceptInvitationInput{Token: token, Password: password, ConfirmPassword: confirm})
+	resp, err := r.e.rest.AcceptInvitationWithResponse(ctx, &api.AcceptInvitationParams{}, api.AcceptInvitationInput{Token: token, Password: password, ConfirmPassword: confirm})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) RegenerateCustomerToken(token string) result {
-	resp, err := r.e.rest.RegenerateCustomerTokenWithResponse(ctx, bearer(token))
+	resp, err := r.e.rest.RegenerateCustomerTokenWithResponse(ctx, &api.RegenerateCustomerTokenParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) LockCustomer(token, id string, until *time.Time, reason string) result {
-	resp, err := r.e.rest.LockCustomerWithResponse(ctx, id, api.LockCustomerInput{Until: until, Reason: &reason}, bearer(token))
+	resp, err := r.e.rest.LockCustomerWithResponse(ctx, id, &api.LockCustomerParams{}, api.LockCustomerInput{Until: until, Reason: &reason}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) UnlockCustomer(token, id string) result {
-	resp, err := r.e.rest.UnlockCustomerWithResponse(ctx, id, bearer(token))
+	resp, err := r.e.rest.UnlockCustomerWithResponse(ctx, id, &api.UnlockCustomerParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -100,18 +100,18 @@ func (r *restFace) Admin(token, id string) result {
 }
 
 func (r *restFace) CreateAdmin(token string, in api.CreateAdminInput) result {
-	resp, err := r.e.rest.CreateAdminWithResponse(ctx, in, bearer(token))
+	resp, err := r.e.rest.CreateAdminWithResponse(ctx, &api.CreateAdminParams{}, in, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) UpdateAdmin(token, id string, patch map[string]any) result {
 	b, _ := json.Marshal(patch)
-	resp, err := r.e.rest.UpdateAdminWithBodyWithResponse(ctx, id, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
+	resp, err := r.e.rest.UpdateAdminWithBodyWithResponse(ctx, id, &api.UpdateAdminParams{}, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) DeleteAdmin(token, id string) result {
-	resp, err := r.e.rest.DeleteAdminWithResponse(ctx, id, bearer(token))
+	resp, err := r.e.rest.DeleteAdminWithResponse(ctx, id, &api.DeleteAdminParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -126,7 +126,7 @@ func (r *restFace) Role(token, id string) result {
 }
 
 func (r *restFace) CreateRole(token string, in api.CreateRoleInput) result {
-	resp, err := r.e.rest.CreateRoleWithResponse(ctx, in, bearer(token))
+	resp, err := r.e.rest.CreateRoleWithResponse(ctx, &api.CreateRoleParams{}, in, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -137,7 +137,7 @@ func (r *restFace) UpdateRole(token, id string, patch map[string]any) result {
 }
 
 func (r *restFace) DeleteRole(token, id string) result {
-	resp, err := r.e.rest.DeleteRoleWithResponse(ctx, id, bearer(token))
+	resp, err := r.e.rest.DeleteRoleWithResponse(ctx, id, &api.DeleteRoleParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 

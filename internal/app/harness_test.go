@@ -76,7 +76,7 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := app.New(svc, log)
+	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,32 +215,32 @@ func restResult(t *testing.T, status int, body []byte, err error, unwrap string)
 var ctx = context.Background()
 
 func (r *restFace) Register(in api.RegisterCustomerInput) result {
-	resp, err := r.e.rest.RegisterCustomerWithResponse(ctx, in)
+	resp, err := r.e.rest.RegisterCustomerWithResponse(ctx, &api.RegisterCustomerParams{}, in)
 	return restResult(r.e.t, code(resp), body(resp), err, "customer")
 }
 
 func (r *restFace) CustomerToken(email, password string) result {
-	resp, err := r.e.rest.GenerateCustomerTokenWithResponse(ctx, api.GenerateTokenInput{Email: email, Password: password})
+	resp, err := r.e.rest.GenerateCustomerTokenWithResponse(ctx, &api.GenerateCustomerTokenParams{}, api.GenerateTokenInput{Email: email, Password: password})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) AdminToken(email, password string) result {
-	resp, err := r.e.rest.GenerateAdminTokenWithResponse(ctx, api.GenerateTokenInput{Email: email, Password: password})
+	resp, err := r.e.rest.GenerateAdminTokenWithResponse(ctx, &api.GenerateAdminTokenParams{}, api.GenerateTokenInput{Email: email, Password: password})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) Refresh(refreshToken string) result {
-	resp, err := r.e.rest.RefreshTokenWithResponse(ctx, api.RefreshTokenInput{RefreshToken: refreshToken})
+	resp, err := r.e.rest.RefreshTokenWithResponse(ctx, &api.RefreshTokenParams{}, api.RefreshTokenInput{RefreshToken: refreshToken})
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) RevokeCustomer(token string, everywhere bool) result {
-	resp, err := r.e.rest.RevokeCustomerTokenWithResponse(ctx, api.RevokeTokenInput{Everywhere: &everywhere}, bearer(token))
+	resp, err := r.e.rest.RevokeCustomerTokenWithResponse(ctx, &api.RevokeCustomerTokenParams{}, api.RevokeTokenInput{Everywhere: &everywhere}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) RevokeAdmin(token string, everywhere bool) result {
-	resp, err := r.e.rest.RevokeAdminTokenWithResponse(ctx, api.RevokeTokenInput{Everywhere: &everywhere}, bearer(token))
+	resp, err := r.e.rest.RevokeAdminTokenWithResponse(ctx, &api.RevokeAdminTokenParams{}, api.RevokeTokenInput{Everywhere: &everywhere}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -251,12 +251,12 @@ func (r *restFace) Me(token string) result {
 
 func (r *restFace) UpdateMe(token string, patch map[string]any) result {
 	b, _ := json.Marshal(patch)
-	resp, err := r.e.rest.UpdateMeWithBodyWithResponse(ctx, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
+	resp, err := r.e.rest.UpdateMeWithBodyWithResponse(ctx, &api.UpdateMeParams{}, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) ChangeMyPassword(token, current, next, confirm string) result {
-	resp, err := r.e.rest.ChangeMyPasswordWithResponse(ctx, api.ChangePasswordInput{CurrentPassword: current, NewPassword: next, ConfirmPassword: confirm}, bearer(token))
+	resp, err := r.e.rest.ChangeMyPasswordWithResponse(ctx, &api.ChangeMyPasswordParams{}, api.ChangePasswordInput{CurrentPassword: current, NewPassword: next, ConfirmPassword: confirm}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
@@ -271,23 +271,23 @@ func (r *restFace) GetCustomer(token, id string) result {
 }
 
 func (r *restFace) CreateCustomer(token string, in api.CreateCustomerInput) result {
-	resp, err := r.e.rest.CreateCustomerWithResponse(ctx, in, bearer(token))
+	resp, err := r.e.rest.CreateCustomerWithResponse(ctx, &api.CreateCustomerParams{}, in, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) UpdateCustomer(token, id string, patch map[string]any) result {
 	b, _ := json.Marshal(patch)
-	resp, err := r.e.rest.UpdateCustomerWithBodyWithResponse(ctx, id, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
+	resp, err := r.e.rest.UpdateCustomerWithBodyWithResponse(ctx, id, &api.UpdateCustomerParams{}, "application/merge-patch+json", bytes.NewReader(b), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) DeleteCustomer(token, id string) result {
-	resp, err := r.e.rest.DeleteCustomerWithResponse(ctx, id, bearer(token))
+	resp, err := r.e.rest.DeleteCustomerWithResponse(ctx, id, &api.DeleteCustomerParams{}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) DeleteCustomers(token string, ids []string) result {
-	resp, err := r.e.rest.DeleteCustomersWithResponse(ctx, api.DeleteCustomersInput{Ids: ids}, bearer(token))
+	resp, err := r.e.rest.DeleteCustomersWithResponse(ctx, &api.DeleteCustomersParams{}, api.DeleteCustomersInput{Ids: ids}, bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 

@@ -201,3 +201,12 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		}
 	})
 }
+
+// /openapi.json is openapi.yaml as written, operationIds and all.
+func TestOpenAPIJSONMatchesTheYAML(t *testing.T) {
+	e := newEnv(t, testdb.New(t, db.SQLite))
+	_, body := do(t, "GET", e.url+"/openapi.json", "", "")
+	if !strings.Contains(body, `"operationId":"getMe"`) || strings.Contains(body, `"operationId":"GetMe"`) {
+		t.Fatal("/openapi.json does not carry the operationIds of openapi.yaml")
+	}
+}

@@ -30,7 +30,13 @@ type Config struct {
 	SMTPURL              string
 	RateLimitPerEmail    int
 	RateLimitPerIP       int
+	// GraphQLMaxComplexity is the highest cost a GraphQL operation may have (SPEC §7).
+	GraphQLMaxComplexity int
 }
+
+// DefaultGraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY's default: a full page (200)
+// of customers with every field costs about 9,200 (the cost model is in graph/limits.go).
+const DefaultGraphQLMaxComplexity = 20000
 
 // Load reads the environment through getenv (os.Getenv in production, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
@@ -53,12 +59,16 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPURL:              r.str("CLIENTELE_SMTP_URL", ""),
 		RateLimitPerEmail:    r.int("CLIENTELE_RATE_LIMIT_PER_EMAIL", 20),
 		RateLimitPerIP:       r.int("CLIENTELE_RATE_LIMIT_PER_IP", 300),
+		GraphQLMaxComplexity: r.int("CLIENTELE_GRAPHQL_MAX_COMPLEXITY", DefaultGraphQLMaxComplexity),
 	}
 	if r.err != nil {
 		return Config{}, r.err
 	}
 	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
 		return Config{}, fmt.Errorf("CLIENTELE_PASSWORD_MIN_LENGTH must be between 1 and 256")
+	}
+	if c.GraphQLMaxComplexity < 1 {
+		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_COMPLEXITY must be at least 1")
 	}
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)
@@ -77,10 +87,10 @@ func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
 		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
-		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP)
+		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.GraphQLMaxComplexity)
 }
 
 func mask(s string) string {

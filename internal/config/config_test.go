@@ -32,6 +32,7 @@ func TestDefaults(t *testing.T) {
 		CompanyDefaultStatus: "ACTIVE",
 		RateLimitPerEmail:    20,
 		RateLimitPerIP:       300,
+		GraphQLMaxComplexity: config.DefaultGraphQLMaxComplexity,
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -68,15 +69,16 @@ func TestReadsSettings(t *testing.T) {
 func TestRejectsBadValues(t *testing.T) {
 	t.Parallel()
 	for key, values := range map[string][]string{
-		"CLIENTELE_LOCKOUT_THRESHOLD":   {"abc", "-1", "3.5", "5x"},
-		"CLIENTELE_PASSWORD_MIN_LENGTH": {"ten", "0", "257", "-4"},
-		"CLIENTELE_LOCKOUT_DURATION":    {"15", "forever", "-1m", "0s"},
-		"CLIENTELE_ACCESS_TOKEN_TTL":    {"15", "0", "-5m"},
-		"CLIENTELE_REFRESH_TOKEN_TTL":   {"30d", "x"},
-		"CLIENTELE_SHUTDOWN_TIMEOUT":    {"soon"},
-		"CLIENTELE_JWT_SECRET":          {"short", strings.Repeat("s", 31)},
-		"CLIENTELE_SMTP_URL":            {"mail.example.com:25", "http://mail.example.com", "smtp:///no-host"},
-		"CLIENTELE_RATE_LIMIT_PER_IP":   {"many"},
+		"CLIENTELE_LOCKOUT_THRESHOLD":      {"abc", "-1", "3.5", "5x"},
+		"CLIENTELE_PASSWORD_MIN_LENGTH":    {"ten", "0", "257", "-4"},
+		"CLIENTELE_LOCKOUT_DURATION":       {"15", "forever", "-1m", "0s"},
+		"CLIENTELE_ACCESS_TOKEN_TTL":       {"15", "0", "-5m"},
+		"CLIENTELE_REFRESH_TOKEN_TTL":      {"30d", "x"},
+		"CLIENTELE_SHUTDOWN_TIMEOUT":       {"soon"},
+		"CLIENTELE_JWT_SECRET":             {"short", strings.Repeat("s", 31)},
+		"CLIENTELE_SMTP_URL":               {"mail.example.com:25", "http://mail.example.com", "smtp:///no-host"},
+		"CLIENTELE_RATE_LIMIT_PER_IP":      {"many"},
+		"CLIENTELE_GRAPHQL_MAX_COMPLEXITY": {"0", "lots", "-5"},
 	} {
 		for _, v := range values {
 			c, err := config.Load(env(map[string]string{key: v}))

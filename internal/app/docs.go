@@ -1,0 +1,92 @@
+package app
+
+import (
+	"bytes"
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/swaggest/swgui"
+	"github.com/swaggest/swgui/v5emb"
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/clientele/clientele/graph/generated"
+)
+
+// graphiqlFiles are GraphiQL and React, vendored from npm (graphiql/README.md says which
+// versions and how to refresh them), so the page needs nothing outside the service.
+//
+//go:embed graphiql/*.html graphiql/*.js graphiql/*.css
+var graphiqlFiles embed.FS
+
+// docsCSP keeps the documentation pages to this origin: a stray CDN reference fails in the
+// browser instead of quietly working. Swagger UI's page starts from an inline script and both
+// UIs set inline styles; images and fonts may be data: URLs.
+const docsCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// registerDocs serves the human-facing documentation:
+//
+//	GET /docs                   Swagger UI 5 over /openapi.json (assets under /docs/)
+//	GET /graphql                GraphiQL, to a browser (Accept: text/html); anything else
+//	                            gets 405 as before: queries are POSTed
+//	GET /graphql/assets/*       GraphiQL's scripts and styles
+//	GET /graphql/schema.graphql the executable schema as SDL
+func registerDocs(e *echo.Echo) error {
+	swagger := v5emb.NewHandlerWithConfig(swgui.Config{
+		Title:       "Clientele API",
+		SwaggerJSON: "/openapi.json",
+		BasePath:    "/docs/",
+		SettingsUI: map[string]string{
+			// Keep the token entered under "Authorize" across reloads (local storage).
+			"persistAuthorization": "true",
+		},
+	})
+	docs := echo.WrapHandler(withCSP(swagger))
+	e.GET("/docs", docs)
+	e.GET("/docs/*", docs)
+
+	page, err := graphiqlFiles.ReadFile("graphiql/index.html")
+	if err != nil {
+		return err
+	}
+	e.GET("/graphql", func(c echo.Context) error {
+		if !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMETextHTML) {
+			c.Response().Header().Set(echo.HeaderAllow, "OPTIONS, POST")
+			return echo.NewHTTPError(http.StatusMethodNotAllowed, "GraphQL queries are POSTed to /graphql; GET serves GraphiQL to a browser.")
+		}
+		c.Response().Header().Set("Content-Security-Policy", docsCSP)
+		return c.HTMLBlob(http.StatusOK, page)
+	})
+	assets, err := fs.Sub(graphiqlFiles, "graphiql")
+	if err != nil {
+		return err
+	}
+	e.GET("/graphql/assets/*", echo.WrapHandler(http.StripPrefix("/graphql/assets/",
+		cacheFor(http.FileServerFS(assets)))))
+
+	var sdl bytes.Buffer
+	formatter.NewFormatter(&sdl, formatter.WithIndent("  ")).
+		FormatSchema(generated.NewExecutableSchema(generated.Config{}).Schema())
+	e.GET("/graphql/schema.graphql", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", sdl.Bytes())
+	})
+	return nil
+}
+
+func withCSP(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", docsCSP)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cacheFor lets browsers keep the vendored assets for a day; they change only with a release.
+func cacheFor(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}
