@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
-	"gorm.io/gorm"
 
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
@@ -130,25 +129,9 @@ func (s *Service) ListMessages(ctx context.Context, actor auth.Principal, filter
 	if err := requireAdmin(actor, PermMessagesRead); err != nil {
 		return Page[models.Message]{}, err
 	}
-	limit, err := args.limit()
-	if err != nil {
-		return Page[models.Message]{}, err
-	}
-	const sort = "-createdAt"
-	after, err := decodeCursor(args.Cursor, sort)
-	if err != nil {
-		return Page[models.Message]{}, err
-	}
-	var afterTime time.Time
-	if after != nil {
-		if afterTime, err = time.Parse(time.RFC3339Nano, after.Value); err != nil {
-			return Page[models.Message]{}, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
-		}
-	}
 	if _, ok := messageTemplates[filter.Template]; filter.Template != "" && !ok {
 		return Page[models.Message]{}, apperr.New(apperr.BadRequest, "template must be one of VERIFY_EMAIL, PASSWORD_RESET, INVITATION, PASSWORD_CHANGED.")
 	}
-
 	q := s.db.Conn(ctx).Model(&models.Message{})
 	if filter.To != "" {
 		q = q.Where("to_address = ?", normalizeEmail(filter.To))
@@ -156,34 +139,7 @@ func (s *Service) ListMessages(ctx context.Context, actor auth.Principal, filter
 	if filter.Template != "" {
 		q = q.Where("template = ?", filter.Template)
 	}
-	var page Page[models.Message]
-	if args.WithTotal {
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return page, dbErr(err, "", "")
-		}
-		page.Total = ptr(int(n))
-	}
-	if after != nil {
-		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", afterTime, afterTime, after.ID)
-	}
-	var rows []models.Message
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return page, dbErr(err, "", "")
-	}
-	messageCursor := func(m *models.Message) string {
-		return encodeCursor(cursor{Sort: sort, Value: m.CreatedAt.UTC().Format(time.RFC3339Nano), ID: m.ID})
-	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = messageCursor(&rows[limit-1])
-	}
-	page.Items = rows
-	page.Cursors = make([]string, len(rows))
-	for i := range rows {
-		page.Cursors[i] = messageCursor(&rows[i])
-	}
-	return page, nil
+	return newestFirst(q, args, "created_at", "-createdAt", func(m *models.Message) (time.Time, string) { return m.CreatedAt, m.ID })
 }
 
 // Courier tuning. A message is tried courierMaxAttempts times, waiting courierRetryBase·2^n

@@ -4,6 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/clientele/clientele/internal/apperr"
 )
@@ -65,4 +68,50 @@ func (a PageArgs) limit() (int, error) {
 		return 0, apperr.New(apperr.BadRequest, "The page size must be between 1 and %d.", MaxPageSize)
 	}
 	return a.Limit, nil
+}
+
+// newestFirst pages the rows q selects, newest first by a time column, id breaking ties.
+// at reads that column from a row.
+func newestFirst[T any](q *gorm.DB, args PageArgs, column, sort string, at func(*T) (time.Time, string)) (Page[T], error) {
+	var page Page[T]
+	limit, err := args.limit()
+	if err != nil {
+		return page, err
+	}
+	after, err := decodeCursor(args.Cursor, sort)
+	if err != nil {
+		return page, err
+	}
+	if args.WithTotal {
+		var n int64
+		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+			return page, dbErr(err, "", "")
+		}
+		page.Total = ptr(int(n))
+	}
+	if after != nil {
+		t, err := time.Parse(time.RFC3339Nano, after.Value)
+		if err != nil {
+			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+		}
+		q = q.Where("("+column+" < ? OR ("+column+" = ? AND id < ?))", t, t, after.ID)
+	}
+	var rows []T
+	if err := q.Order(column + " DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return page, dbErr(err, "", "")
+	}
+	cursorOf := func(row *T) string {
+		t, id := at(row)
+		return encodeCursor(cursor{Sort: sort, Value: t.UTC().Format(time.RFC3339Nano), ID: id})
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = cursorOf(&rows[limit-1])
+	}
+	page.Items = rows
+	page.Cursors = make([]string, len(rows))
+	for i := range rows {
+		page.Cursors[i] = cursorOf(&rows[i])
+	}
+	return page, nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/models"
@@ -28,15 +26,6 @@ func (s *Service) ListAuditEvents(ctx context.Context, actor auth.Principal, f A
 	if err := requireAdmin(actor, PermAuditRead); err != nil {
 		return Page[models.AuditEvent]{}, err
 	}
-	limit, err := args.limit()
-	if err != nil {
-		return Page[models.AuditEvent]{}, err
-	}
-	const sort = "-occurredAt"
-	after, err := decodeCursor(args.Cursor, sort)
-	if err != nil {
-		return Page[models.AuditEvent]{}, err
-	}
 	q := s.db.Conn(ctx).Model(&models.AuditEvent{})
 	for column, v := range map[string]string{"actor_id": f.ActorID, "target_id": f.TargetID, "action": f.Action} {
 		if v != "" {
@@ -49,37 +38,7 @@ func (s *Service) ListAuditEvents(ctx context.Context, actor auth.Principal, f A
 	if f.To != nil {
 		q = q.Where("occurred_at <= ?", f.To.UTC())
 	}
-	var page Page[models.AuditEvent]
-	if args.WithTotal {
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return page, dbErr(err, "", "")
-		}
-		page.Total = ptr(int(n))
-	}
-	if after != nil {
-		at, err := time.Parse(time.RFC3339Nano, after.Value)
-		if err != nil {
-			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
-		}
-		q = q.Where("(occurred_at < ? OR (occurred_at = ? AND id < ?))", at, at, after.ID)
-	}
-	var rows []models.AuditEvent
-	if err := q.Order("occurred_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return page, dbErr(err, "", "")
-	}
-	cursorOf := func(e *models.AuditEvent) string {
-		return encodeCursor(cursor{Sort: sort, Value: e.OccurredAt.UTC().Format(time.RFC3339Nano), ID: e.ID})
-	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = cursorOf(&rows[limit-1])
-	}
-	page.Items = rows
-	for i := range rows {
-		page.Cursors = append(page.Cursors, cursorOf(&rows[i]))
-	}
-	return page, nil
+	return newestFirst(q, args, "occurred_at", "-occurredAt", func(e *models.AuditEvent) (time.Time, string) { return e.OccurredAt, e.ID })
 }
 
 // CustomerExport is everything Clientele holds about one person.
