@@ -56,12 +56,23 @@ func diff(before, after map[string]any) map[string]Change {
 	out := map[string]Change{}
 	for _, m := range []map[string]any{before, after} {
 		for k := range m {
-			if from, to := before[k], after[k]; !reflect.DeepEqual(from, to) {
-				out[k] = Change{From: from, To: to}
+			from, to := before[k], after[k]
+			if isNil(from) && isNil(to) || reflect.DeepEqual(from, to) {
+				continue
 			}
+			out[k] = Change{From: from, To: to}
 		}
 	}
 	return out
+}
+
+// isNil reports a missing value or a nil pointer, which an audit event records alike as null.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	r := reflect.ValueOf(v)
+	return r.Kind() == reflect.Pointer && r.IsNil()
 }
 
 // systemActor is the principal of work the service does on its own (bootstrap, CLI).
