@@ -4,6 +4,8 @@ package auth
 import (
 	"context"
 	"slices"
+
+	"github.com/clientele/clientele/models"
 )
 
 // Kind says what sort of caller a Principal is.
@@ -26,6 +28,9 @@ type Principal struct {
 	TokenExpiry int64    // unix seconds; how long a revoked jti must be remembered
 	RequestID   string
 	IP          string
+	// Customer is the customer's row as read while authenticating its access token, so the
+	// request that asks for it (`me`) need not read it again. Nil otherwise.
+	Customer *models.Customer
 }
 
 // Can reports whether an admin principal holds permission (or `*`).

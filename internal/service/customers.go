@@ -272,6 +272,9 @@ func (s *Service) Me(ctx context.Context, actor auth.Principal) (models.Customer
 	if err := requireCustomer(actor); err != nil {
 		return models.Customer{}, err
 	}
+	if actor.Customer != nil && actor.Customer.ID == actor.ID {
+		return *actor.Customer, nil
+	}
 	return s.loadCustomer(ctx, actor.ID)
 }
 

@@ -372,19 +372,20 @@ func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c
 	// One statement checks the subject, its stamp, and whether the token or its session (the
 	// refresh-token family, which covers the tokens issued before a refresh) was revoked; for an
 	// admin it also brings the permissions of each role (one row per role).
-	query := "SELECT t.security_stamp, t.status, " +
+	// A customer's whole row comes along, so `me` needs no second statement.
+	query := "SELECT t.*, " +
 		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + " +
 		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked"
 	if kind == auth.Admin {
-		query += ", r.permissions FROM admins t LEFT JOIN admin_roles ar ON ar.admin_id = t.id LEFT JOIN roles r ON r.id = ar.role_id"
+		query = strings.Replace(query, "t.*", "t.security_stamp, t.status", 1) +
+			", r.permissions FROM admins t LEFT JOIN admin_roles ar ON ar.admin_id = t.id LEFT JOIN roles r ON r.id = ar.role_id"
 	} else {
-		query += ", NULL AS permissions FROM customers t"
+		query += " FROM customers t"
 	}
 	var rows []struct {
-		SecurityStamp string
-		Status        string
-		Revoked       int
-		Permissions   models.StringList
+		models.Customer
+		Revoked     int
+		Permissions models.StringList
 	}
 	err := s.db.Conn(ctx).Raw(query+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
 	if err != nil {
@@ -394,6 +395,9 @@ func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c
 		return auth.Principal{}, errBadToken
 	}
 	p := auth.Principal{Kind: kind, ID: c.Subject, TokenID: c.ID, SessionID: c.Session, TokenExpiry: c.ExpiresAt.Unix()}
+	if kind == auth.Customer {
+		p.Customer = &rows[0].Customer
+	}
 	for _, r := range rows {
 		p.Permissions = append(p.Permissions, r.Permissions...)
 	}
