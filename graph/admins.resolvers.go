@@ -75,11 +75,8 @@ func (r *queryResolver) Admins(ctx context.Context, first *int, after *string) (
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.AdminConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total)}
-	for i := range page.Items {
-		conn.Edges = append(conn.Edges, model.AdminEdge{Cursor: page.Cursors[i], Node: &page.Items[i]})
-	}
-	return conn, nil
+	return &model.AdminConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+		Edges: edges(page, func(c string, n *service.AdminView) model.AdminEdge { return model.AdminEdge{Cursor: c, Node: n} })}, nil
 }
 
 // Admin is the resolver for the admin field.
@@ -98,11 +95,8 @@ func (r *queryResolver) Roles(ctx context.Context, first *int, after *string) (*
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.RoleConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total)}
-	for i := range page.Items {
-		conn.Edges = append(conn.Edges, model.RoleEdge{Cursor: page.Cursors[i], Node: &page.Items[i]})
-	}
-	return conn, nil
+	return &model.RoleConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+		Edges: edges(page, func(c string, n *service.RoleView) model.RoleEdge { return model.RoleEdge{Cursor: c, Node: n} })}, nil
 }
 
 // Role is the resolver for the role field.

@@ -63,17 +63,15 @@ func (r *queryResolver) CustomerGroups(ctx context.Context, first *int, after *s
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.CustomerGroupConnection{Nodes: page.Items, Edges: make([]model.CustomerGroupEdge, len(page.Items)), PageInfo: pageInfo(page.Cursors, page.NextCursor)}
 	ids := make([]string, len(page.Items))
 	for i := range page.Items {
-		conn.Edges[i] = model.CustomerGroupEdge{Cursor: page.Cursors[i], Node: &page.Items[i]}
 		ids[i] = page.Items[i].ID
 	}
 	loaders.For(ctx).PrefetchGroupCounts(ctx, ids, nodeSelects(ctx))
-	if page.Total != nil {
-		conn.TotalCount = *page.Total
-	}
-	return conn, nil
+	return &model.CustomerGroupConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+		Edges: edges(page, func(c string, n *models.CustomerGroup) model.CustomerGroupEdge {
+			return model.CustomerGroupEdge{Cursor: c, Node: n}
+		})}, nil
 }
 
 // CustomerGroup is the resolver for the customerGroup field.

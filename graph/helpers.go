@@ -119,17 +119,13 @@ func (r *Resolver) customerConnection(ctx context.Context, first *int, after *st
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.CustomerConnection{Nodes: page.Items, Edges: make([]model.CustomerEdge, len(page.Items)), PageInfo: pageInfo(page.Cursors, page.NextCursor)}
 	ids := make([]string, len(page.Items))
 	for i := range page.Items {
-		conn.Edges[i] = model.CustomerEdge{Cursor: page.Cursors[i], Node: &page.Items[i]}
 		ids[i] = page.Items[i].ID
 	}
 	loaders.For(ctx).PrefetchCustomers(ctx, ids, nodeSelects(ctx))
-	if page.Total != nil {
-		conn.TotalCount = *page.Total
-	}
-	return conn, nil
+	return &model.CustomerConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+		Edges: edges(page, func(c string, n *models.Customer) model.CustomerEdge { return model.CustomerEdge{Cursor: c, Node: n} })}, nil
 }
 
 // ptrOrNil is the usual end of a resolver returning one object.
@@ -209,4 +205,13 @@ func orZero[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// edges builds a connection's edges in page order; an empty page has [] edges, never null.
+func edges[N, E any](page service.Page[N], edge func(cursor string, node *N) E) []E {
+	out := make([]E, len(page.Items))
+	for i := range page.Items {
+		out[i] = edge(page.Cursors[i], &page.Items[i])
+	}
+	return out
 }

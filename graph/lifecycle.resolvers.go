@@ -77,9 +77,6 @@ func (r *queryResolver) Messages(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.MessageConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total)}
-	for i := range page.Items {
-		conn.Edges = append(conn.Edges, model.MessageEdge{Cursor: page.Cursors[i], Node: &page.Items[i]})
-	}
-	return conn, nil
+	return &model.MessageConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+		Edges: edges(page, func(c string, n *models.Message) model.MessageEdge { return model.MessageEdge{Cursor: c, Node: n} })}, nil
 }

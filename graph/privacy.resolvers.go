@@ -46,11 +46,10 @@ func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.AuditEventConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total)}
-	for i := range page.Items {
-		conn.Edges = append(conn.Edges, model.AuditEventEdge{Cursor: page.Cursors[i], Node: &page.Items[i]})
-	}
-	return conn, nil
+	return &model.AuditEventConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+		Edges: edges(page, func(c string, n *models.AuditEvent) model.AuditEventEdge {
+			return model.AuditEventEdge{Cursor: c, Node: n}
+		})}, nil
 }
 
 // ExportMe is the resolver for the exportMe field.

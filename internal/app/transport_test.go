@@ -210,3 +210,19 @@ func TestOpenAPIJSONMatchesTheYAML(t *testing.T) {
 		t.Fatal("/openapi.json does not carry the operationIds of openapi.yaml")
 	}
 }
+
+// An empty page is [] edges and nodes, never null (the schema says non-null lists).
+func TestEmptyConnections(t *testing.T) {
+	e := newEnv(t, testdb.New(t, db.SQLite))
+	for op, q := range map[string]string{
+		"messages":    `{ messages(filter: {to: "nobody@example.com"}) { edges { cursor } nodes { id } totalCount } }`,
+		"auditEvents": `{ auditEvents(filter: {targetId: "01900000-0000-7000-8000-000000000000"}) { edges { cursor } nodes { id } } }`,
+		"customers":   `{ customers(filter: {email: "nobody@example.com"}) { edges { cursor } nodes { id } } }`,
+	} {
+		r := graphql(t, e.url, e.admin, q, nil, op)
+		conn := r.ok(t)
+		if edges, ok := conn["edges"].([]any); !ok || len(edges) != 0 {
+			t.Errorf("%s: edges = %#v", op, conn["edges"])
+		}
+	}
+}
