@@ -72,7 +72,9 @@ func dialectorFor(rawURL string) (gorm.Dialector, string, error) {
 		if strings.Contains(path, "?") {
 			sep = "&"
 		}
-		dsn := path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		// Transactions begin IMMEDIATE: a writer takes the lock up front and waits its turn,
+		// instead of failing when a read-then-write transaction meets another writer.
+		dsn := path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
 		if path != ":memory:" {
 			dsn += "&_pragma=journal_mode(WAL)"
 		}

@@ -76,3 +76,30 @@ func TestMySQLDSN(t *testing.T) {
 		}
 	}
 }
+
+// Instances that start together may migrate at the same time: every one must succeed and the
+// schema end up migrated once.
+func TestConcurrentMigrations(t *testing.T) {
+	for _, dialect := range testdb.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			url := testdb.URL(t, dialect)
+			errs := make(chan error, 4)
+			for range 4 {
+				go func() {
+					d, err := db.Open(url)
+					if err != nil {
+						errs <- err
+						return
+					}
+					defer d.Close()
+					errs <- d.Migrate(context.Background())
+				}()
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Fatalf("concurrent migrate: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -19,8 +20,22 @@ type Migration struct {
 }
 
 // Migrate applies, in order, every migration not yet recorded in schema_migrations.
+// Instances that start together migrate one after the other: on MySQL under a named lock, on
+// SQLite in one transaction, which begins IMMEDIATE and so holds the file's write lock.
 func (d *DB) Migrate(ctx context.Context) error {
 	conn := d.gorm.WithContext(ctx)
+	if d.Dialect == SQLite {
+		return conn.Transaction(func(tx *gorm.DB) error { return d.migrate(tx) })
+	}
+	unlock, err := d.lock(ctx, "clientele_migrate")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return d.migrate(conn)
+}
+
+func (d *DB) migrate(conn *gorm.DB) error {
 	if err := conn.Exec(d.render(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INT NOT NULL PRIMARY KEY,
 		name VARCHAR(255) NOT NULL,
@@ -68,4 +83,21 @@ func (d *DB) render(stmt string) string {
 		datetime, table = "DATETIME(6)", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
 	}
 	return strings.NewReplacer("{{datetime}}", datetime, "{{table}}", table).Replace(stmt)
+}
+
+// lock takes a MySQL named lock on a connection of its own, waiting up to two minutes.
+func (d *DB) lock(ctx context.Context, name string) (unlock func(), err error) {
+	c, err := d.SQL().Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	var got sql.NullInt64
+	if err := c.QueryRowContext(ctx, "SELECT GET_LOCK(?, 120)", name).Scan(&got); err != nil || got.Int64 != 1 {
+		c.Close()
+		return nil, fmt.Errorf("lock %s: not granted within 120 s (%v)", name, err)
+	}
+	return func() {
+		_, _ = c.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", name)
+		c.Close()
+	}, nil
 }
