@@ -341,13 +341,8 @@ func (s *Service) updateAddress(ctx context.Context, actor auth.Principal, custo
 			return nil
 		}
 		a.Version, a.UpdatedAt = before.Version+1, s.now()
-		res := s.db.Conn(ctx).Model(&models.Address{}).Where("id = ? AND version = ?", a.ID, before.Version).
-			Select("*").Omit("id", "created_at").Updates(&a)
-		if res.Error != nil {
-			return dbErr(res.Error, "Address", "")
-		}
-		if res.RowsAffected == 0 {
-			return staleWrite(p.ExpectedVersion)
+		if err := s.updateVersioned(ctx, &a, a.ID, before.Version, p.ExpectedVersion, nil); err != nil {
+			return err
 		}
 		out = a
 		return s.audit(ctx, actor, "address.updated", "address", a.ID, changes)

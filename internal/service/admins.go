@@ -318,16 +318,8 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 			a.PasswordHash = hash
 		}
 		a.Version, a.UpdatedAt = before.Version+1, s.now()
-		res := s.db.Conn(ctx).Model(&models.Admin{}).Where("id = ? AND version = ?", id, before.Version).
-			Select("*").Omit("id", "created_at").Updates(&a)
-		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
-			return errAdminEmailTaken
-		}
-		if res.Error != nil {
-			return dbErr(res.Error, "", "")
-		}
-		if res.RowsAffected == 0 {
-			return staleWrite(p.ExpectedVersion)
+		if err := s.updateVersioned(ctx, &a, id, before.Version, p.ExpectedVersion, taken(errAdminEmailTaken)); err != nil {
+			return err
 		}
 		if p.RoleIDs != nil {
 			if err := s.setAdminRoles(ctx, id, *p.RoleIDs); err != nil {

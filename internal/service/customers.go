@@ -386,14 +386,9 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 		}
 		c.Version = before.Version + 1
 		c.UpdatedAt = s.now()
-		res := s.db.Conn(ctx).Model(&models.Customer{}).
-			Where("id = ? AND version = ?", c.ID, before.Version).
-			Select("*").Omit("id", "created_at").Updates(&c)
-		if res.Error != nil {
-			return s.customerWriteErr(ctx, res.Error, &c)
-		}
-		if res.RowsAffected == 0 {
-			return staleWrite(p.ExpectedVersion)
+		onDuplicate := func(err error) error { return s.customerWriteErr(ctx, err, &c) }
+		if err := s.updateVersioned(ctx, &c, c.ID, before.Version, p.ExpectedVersion, onDuplicate); err != nil {
+			return err
 		}
 		if c.SecurityStamp != before.SecurityStamp {
 			if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {

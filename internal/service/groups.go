@@ -206,16 +206,8 @@ func (s *Service) UpdateCustomerGroup(ctx context.Context, actor auth.Principal,
 		}
 		if len(changes) > 0 {
 			g.Version, g.UpdatedAt = before.Version+1, s.now()
-			res := conn.Model(&models.CustomerGroup{}).Where("id = ? AND version = ?", id, before.Version).
-				Select("*").Omit("id", "created_at").Updates(&g)
-			if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
-				return errGroupNameTaken
-			}
-			if res.Error != nil {
-				return dbErr(res.Error, "", "")
-			}
-			if res.RowsAffected == 0 {
-				return staleWrite(p.ExpectedVersion)
+			if err := s.updateVersioned(ctx, &g, id, before.Version, p.ExpectedVersion, taken(errGroupNameTaken)); err != nil {
+				return err
 			}
 			if err := s.audit(ctx, actor, "customer_group.updated", "customer_group", id, changes); err != nil {
 				return err

@@ -154,12 +154,8 @@ func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (m
 			SecurityStamp: randomToken(16), OnboardingStatus: c.OnboardingStatus, Metadata: models.JSONObject{},
 			Attributes: models.Attributes{}, ErasedAt: &now, Version: c.Version + 1, CreatedAt: c.CreatedAt, UpdatedAt: now,
 		}
-		res := conn.Model(&models.Customer{}).Where("id = ? AND version = ?", id, c.Version).Select("*").Omit("id", "created_at").Updates(&erased)
-		if res.Error != nil {
-			return dbErr(res.Error, "", "")
-		}
-		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+		if err := s.updateVersioned(ctx, &erased, id, c.Version, nil, nil); err != nil {
+			return err
 		}
 		// Earlier events keep what happened and when, not the personal values.
 		if err := conn.Model(&models.AuditEvent{}).Where("target_id = ?", id).UpdateColumn("changes", models.JSONObject{}).Error; err != nil {

@@ -207,16 +207,8 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 			return nil
 		}
 		out.Version, out.UpdatedAt = before.Version+1, s.now()
-		res := s.db.Conn(ctx).Model(&models.Role{}).Where("id = ? AND version = ?", id, before.Version).
-			Select("*").Omit("id", "created_at").Updates(&out.Role)
-		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
-			return errRoleNameTaken
-		}
-		if res.Error != nil {
-			return dbErr(res.Error, "", "")
-		}
-		if res.RowsAffected == 0 {
-			return staleWrite(p.ExpectedVersion)
+		if err := s.updateVersioned(ctx, &out.Role, id, before.Version, p.ExpectedVersion, taken(errRoleNameTaken)); err != nil {
+			return err
 		}
 		return s.audit(ctx, actor, "role.updated", "role", id, changes)
 	})
@@ -231,6 +223,25 @@ func checkVersion(expected *int, current int) error {
 	}
 	return nil
 }
+
+// updateVersioned overwrites the stored row (row carries its id) if it is still at version:
+// the optimistic-concurrency UPDATE … WHERE id = ? AND version = ?. A duplicate key goes to
+// onDuplicate (nil: an ordinary database error); no row at that version is staleWrite.
+func (s *Service) updateVersioned(ctx context.Context, row any, id string, version int, expected *int, onDuplicate func(error) error) error {
+	res := s.db.Conn(ctx).Model(row).Where("id = ? AND version = ?", id, version).Select("*").Omit("id", "created_at").Updates(row)
+	switch {
+	case res.Error != nil && onDuplicate != nil && errors.Is(res.Error, gorm.ErrDuplicatedKey):
+		return onDuplicate(res.Error)
+	case res.Error != nil:
+		return dbErr(res.Error, "", "")
+	case res.RowsAffected == 0:
+		return staleWrite(expected)
+	}
+	return nil
+}
+
+// taken returns err whatever the duplicate-key error was: the unique field is known.
+func taken(err error) func(error) error { return func(error) error { return err } }
 
 // staleWrite is the error of a guarded UPDATE that matched no row because a concurrent
 // writer got there first: PRECONDITION_FAILED when the caller named a version, else CONFLICT.

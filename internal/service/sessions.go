@@ -373,15 +373,15 @@ func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c
 	// refresh-token family, which covers the tokens issued before a refresh) was revoked; for an
 	// admin it also brings the permissions of each role (one row per role).
 	// A customer's whole row comes along, so `me` needs no second statement.
-	query := "SELECT t.*, " +
-		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + " +
-		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked"
+	columns, from := "t.*", "customers t"
 	if kind == auth.Admin {
-		query = strings.Replace(query, "t.*", "t.security_stamp, t.status", 1) +
-			", r.permissions FROM admins t LEFT JOIN admin_roles ar ON ar.admin_id = t.id LEFT JOIN roles r ON r.id = ar.role_id"
-	} else {
-		query += " FROM customers t"
+		columns, from = "t.security_stamp, t.status, r.permissions",
+			"admins t LEFT JOIN admin_roles ar ON ar.admin_id = t.id LEFT JOIN roles r ON r.id = ar.role_id"
 	}
+	query := "SELECT " + columns + ", " +
+		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + " +
+		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked " +
+		"FROM " + from
 	var rows []struct {
 		models.Customer
 		Revoked     int
