@@ -67,10 +67,7 @@ func (r *queryResolver) CurrentAdmin(ctx context.Context) (*service.AdminView, e
 
 // Admins is the resolver for the admins field.
 func (r *queryResolver) Admins(ctx context.Context, first *int, after *string) (*model.AdminConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(ctx, first, after)
 	page, err := r.svc.ListAdmins(ctx, auth.From(ctx), args)
 	if err != nil {
 		return nil, err
@@ -87,10 +84,7 @@ func (r *queryResolver) Admin(ctx context.Context, id string) (*service.AdminVie
 
 // Roles is the resolver for the roles field.
 func (r *queryResolver) Roles(ctx context.Context, first *int, after *string) (*model.RoleConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(ctx, first, after)
 	page, err := r.svc.ListRoles(ctx, auth.From(ctx), args)
 	if err != nil {
 		return nil, err

@@ -55,10 +55,7 @@ func (r *mutationResolver) DeleteCustomerGroup(ctx context.Context, id string) (
 
 // CustomerGroups is the resolver for the customerGroups field.
 func (r *queryResolver) CustomerGroups(ctx context.Context, first *int, after *string) (*model.CustomerGroupConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(ctx, first, after)
 	page, err := r.svc.ListCustomerGroups(ctx, auth.From(ctx), args)
 	if err != nil {
 		return nil, err

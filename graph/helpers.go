@@ -87,18 +87,8 @@ func nonNil[T any, S ~[]T](s S) []T {
 }
 
 // pageArgs reads Relay arguments; WithTotal follows whether totalCount is selected.
-func pageArgs(ctx context.Context, first *int, after *string) (service.PageArgs, error) {
-	args := service.PageArgs{WithTotal: selects(ctx, "totalCount")}
-	if first != nil {
-		args.Limit = *first
-		if args.Limit == 0 {
-			args.Limit = -1 // first: 0 is out of bounds, not "the default"
-		}
-	}
-	if after != nil {
-		args.Cursor = *after
-	}
-	return args, nil
+func pageArgs(ctx context.Context, first *int, after *string) service.PageArgs {
+	return service.NewPageArgs(first, after, selects(ctx, "totalCount"))
 }
 
 func pageInfo(cursors []string, next string) *model.PageInfo {
@@ -111,10 +101,7 @@ func pageInfo(cursors []string, next string) *model.PageInfo {
 
 // customerConnection is a page of customers as a Relay connection.
 func (r *Resolver) customerConnection(ctx context.Context, first *int, after *string, f service.CustomerFilter, sort string) (*model.CustomerConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(ctx, first, after)
 	page, err := r.svc.ListCustomers(ctx, auth.From(ctx), f, sort, args)
 	if err != nil {
 		return nil, err

@@ -65,10 +65,7 @@ func (r *mutationResolver) RegenerateCustomerToken(ctx context.Context) (*model.
 
 // Messages is the resolver for the messages field.
 func (r *queryResolver) Messages(ctx context.Context, first *int, after *string, filter *model.MessageFilter) (*model.MessageConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(ctx, first, after)
 	var f service.MessageFilter
 	if filter != nil {
 		f = service.MessageFilter{To: deref(filter.To), Template: deref(filter.Template)}

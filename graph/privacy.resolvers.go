@@ -34,10 +34,7 @@ func (r *mutationResolver) EraseCustomer(ctx context.Context, id string) (*model
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *string, filter *model.AuditEventFilter) (*model.AuditEventConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(ctx, first, after)
 	var f service.AuditFilter
 	if filter != nil {
 		f = service.AuditFilter{ActorID: deref(filter.ActorID), TargetID: deref(filter.TargetID), Action: deref(filter.Action), From: filter.From, To: filter.To}

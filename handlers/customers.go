@@ -87,10 +87,7 @@ func (s *Server) ChangeMyPassword(ctx context.Context, r api.ChangeMyPasswordReq
 // ListCustomers returns a page of customers.
 func (s *Server) ListCustomers(ctx context.Context, r api.ListCustomersRequestObject) (api.ListCustomersResponseObject, error) {
 	p := r.Params
-	args, err := pageArgs(p.Limit, p.Cursor, p.WithTotal)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(p.Limit, p.Cursor, p.WithTotal)
 	filter := service.CustomerFilter{
 		Search: orZero(p.Search), Email: orZero(p.Email), Status: string(orZero(p.Status)),
 		CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo, GroupID: orZero(p.GroupId),

@@ -37,10 +37,7 @@ func (s *Server) group(ctx context.Context, g models.CustomerGroup) (api.Custome
 
 // ListCustomerGroups returns a page of groups.
 func (s *Server) ListCustomerGroups(ctx context.Context, r api.ListCustomerGroupsRequestObject) (api.ListCustomerGroupsResponseObject, error) {
-	args, err := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
 	page, err := s.svc.ListCustomerGroups(ctx, actor(ctx), args)
 	if err != nil {
 		return nil, err
@@ -131,13 +128,6 @@ func metadataPatch(m *api.Metadata) *map[string]any {
 }
 
 // pageArgs reads the list parameters every REST list shares.
-func pageArgs(limit *int, cursor *string, withTotal *bool) (service.PageArgs, error) {
-	args := service.PageArgs{WithTotal: withTotal == nil || *withTotal, Cursor: orZero(cursor)}
-	if limit != nil {
-		args.Limit = *limit
-		if args.Limit == 0 {
-			args.Limit = -1 // limit=0 is out of bounds, not "the default"
-		}
-	}
-	return args, nil
+func pageArgs(limit *int, cursor *string, withTotal *bool) service.PageArgs {
+	return service.NewPageArgs(limit, cursor, withTotal == nil || *withTotal)
 }

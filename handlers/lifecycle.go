@@ -96,10 +96,7 @@ func (s *Server) UnlockCustomer(ctx context.Context, r api.UnlockCustomerRequest
 // ListMessages returns a page of the outbox.
 func (s *Server) ListMessages(ctx context.Context, r api.ListMessagesRequestObject) (api.ListMessagesResponseObject, error) {
 	p := r.Params
-	args, err := pageArgs(p.Limit, p.Cursor, p.WithTotal)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(p.Limit, p.Cursor, p.WithTotal)
 	page, err := s.svc.ListMessages(ctx, actor(ctx), service.MessageFilter{To: orZero(p.To), Template: string(orZero(p.Template))}, args)
 	if err != nil {
 		return nil, err

@@ -11,10 +11,7 @@ import (
 // ListAuditEvents returns a page of the audit trail.
 func (s *Server) ListAuditEvents(ctx context.Context, r api.ListAuditEventsRequestObject) (api.ListAuditEventsResponseObject, error) {
 	p := r.Params
-	args, err := pageArgs(p.Limit, p.Cursor, p.WithTotal)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(p.Limit, p.Cursor, p.WithTotal)
 	page, err := s.svc.ListAuditEvents(ctx, actor(ctx), service.AuditFilter{
 		ActorID: orZero(p.ActorId), TargetID: orZero(p.TargetId), Action: orZero(p.Action), From: p.From, To: p.To,
 	}, args)

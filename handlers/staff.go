@@ -27,10 +27,7 @@ func ifMatchVersion(h *string) (*int, error) {
 
 // ListAdmins returns a page of admins.
 func (s *Server) ListAdmins(ctx context.Context, r api.ListAdminsRequestObject) (api.ListAdminsResponseObject, error) {
-	args, err := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
 	page, err := s.svc.ListAdmins(ctx, actor(ctx), args)
 	if err != nil {
 		return nil, err
@@ -93,10 +90,7 @@ func (s *Server) DeleteAdmin(ctx context.Context, r api.DeleteAdminRequestObject
 
 // ListRoles returns a page of roles.
 func (s *Server) ListRoles(ctx context.Context, r api.ListRolesRequestObject) (api.ListRolesResponseObject, error) {
-	args, err := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
-	if err != nil {
-		return nil, err
-	}
+	args := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
 	page, err := s.svc.ListRoles(ctx, actor(ctx), args)
 	if err != nil {
 		return nil, err

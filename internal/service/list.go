@@ -24,6 +24,23 @@ type PageArgs struct {
 	WithTotal bool
 }
 
+// NewPageArgs reads a list request as both APIs receive it: limit nil for the default page
+// size (an explicit 0 is out of bounds, like any size outside 1–200), the cursor if any, and
+// whether to count.
+func NewPageArgs(limit *int, cursor *string, withTotal bool) PageArgs {
+	a := PageArgs{WithTotal: withTotal}
+	if limit != nil {
+		a.Limit = *limit
+		if a.Limit == 0 {
+			a.Limit = -1 // not "the default"
+		}
+	}
+	if cursor != nil {
+		a.Cursor = *cursor
+	}
+	return a
+}
+
 // Page is one page of a list. Total is set only when asked for.
 type Page[T any] struct {
 	Items      []T
