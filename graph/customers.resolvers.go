@@ -62,7 +62,7 @@ func (r *customerResolver) Groups(ctx context.Context, obj *models.Customer) ([]
 
 // RegisterCustomer is the resolver for the registerCustomer field.
 func (r *mutationResolver) RegisterCustomer(ctx context.Context, input model.RegisterCustomerInput) (*model.RegisterCustomerResult, error) {
-	c, err := r.svc.Register(ctx, auth.From(ctx), service.RegisterInput{
+	reg, err := r.svc.Register(ctx, auth.From(ctx), service.RegisterInput{
 		Profile: service.Profile{
 			Email: input.Email, FirstName: input.FirstName, LastName: input.LastName, MiddleName: input.MiddleName,
 			Prefix: input.Prefix, Suffix: input.Suffix, Phone: input.Phone, DateOfBirth: input.DateOfBirth,
@@ -75,7 +75,7 @@ func (r *mutationResolver) RegisterCustomer(ctx context.Context, input model.Reg
 	if err != nil {
 		return nil, err
 	}
-	return &model.RegisterCustomerResult{Customer: &c}, nil
+	return &model.RegisterCustomerResult{Customer: &reg.Customer}, nil
 }
 
 // UpdateMe is the resolver for the updateMe field.

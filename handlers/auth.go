@@ -8,11 +8,11 @@ import (
 
 // RegisterCustomer signs a person up.
 func (s *Server) RegisterCustomer(ctx context.Context, r api.RegisterCustomerRequestObject) (api.RegisterCustomerResponseObject, error) {
-	c, err := s.svc.Register(ctx, actor(ctx), registerInput(orZero(r.Body)))
+	reg, err := s.svc.Register(ctx, actor(ctx), registerInput(orZero(r.Body)))
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.customer(ctx, c)
+	out, err := s.customer(ctx, reg.Customer)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func address(street string) service.AddressInput {
 
 func customerPrincipal(t *testing.T, s *service.Service, email string) auth.Principal {
 	t.Helper()
-	c := must[models.Customer](t)(s.Register(context.Background(), auth.Principal{}, registerInput(email)))
+	c := must[service.Registration](t)(s.Register(context.Background(), auth.Principal{}, registerInput(email))).Customer
 	return auth.Principal{Kind: auth.Customer, ID: c.ID}
 }
 

@@ -169,7 +169,7 @@ func TestCourierSendsOverSMTP(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		srv := startTestSMTP(t)
 		s := newService(t, d, func(c *config.Config) { c.SMTPURL = srv.URL() })
-		ada := must[models.Customer](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com")))
+		ada := must[service.Registration](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com"))).Customer
 		if m := msgRow(t, d, ada.Email, service.TemplateVerifyEmail); m.Status != models.MessageQueued {
 			t.Fatalf("with SMTP configured the message is %s, want QUEUED", m.Status)
 		}
@@ -210,7 +210,7 @@ func TestCourierInstancesDoNotDoubleSend(t *testing.T) {
 		s := newService(t, d, func(c *config.Config) { c.SMTPURL = srv.URL() })
 		const n = 6
 		for i := range n {
-			must[models.Customer](t)(s.Register(context.Background(), auth.Principal{}, registerInput("c"+string(rune('a'+i))+"@example.com")))
+			must[service.Registration](t)(s.Register(context.Background(), auth.Principal{}, registerInput("c"+string(rune('a'+i))+"@example.com")))
 		}
 		for range 3 { // three instances polling one msgOutbox
 			runTestCourier(t, s)
@@ -237,7 +237,7 @@ func TestCourierRetriesThenFails(t *testing.T) {
 		addr := l.Addr().String()
 		_ = l.Close()
 		s := newService(t, d, func(c *config.Config) { c.SMTPURL = "smtp://" + testSMTPUser + ":" + testSMTPPassword + "@" + addr })
-		ada := must[models.Customer](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com")))
+		ada := must[service.Registration](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com"))).Customer
 		runTestCourier(t, s)
 
 		msgEventually(t, "a failed attempt to be recorded", func() bool {
@@ -281,7 +281,7 @@ func TestStoredMessagesAreLoggedWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ada := must[models.Customer](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com")))
+	ada := must[service.Registration](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com"))).Customer
 	m := msgRow(t, d, ada.Email, service.TemplateVerifyEmail)
 	if m.Status != models.MessageStored || m.NextAttemptAt != nil {
 		t.Fatalf("stored message = %+v", m)
@@ -328,7 +328,7 @@ func TestListMessages(t *testing.T) {
 		admin := adminPrincipal(t, s)
 		emails := []string{"a@example.com", "b@example.com", "c@example.com"}
 		for _, e := range emails {
-			must[models.Customer](t)(s.Register(ctx, auth.Principal{}, registerInput(e)))
+			must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput(e))).Customer
 		}
 		must[models.Customer](t)(s.CreateCustomer(ctx, admin, service.CreateCustomerInput{
 			Profile: service.Profile{Email: "d@example.com", FirstName: "D", LastName: "D"},

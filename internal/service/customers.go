@@ -39,11 +39,13 @@ type Profile struct {
 	Attributes      []models.Attribute
 }
 
-// RegisterInput is a self-service sign-up.
+// RegisterInput is a self-service sign-up; with Company, the person registers a company
+// and becomes its owner.
 type RegisterInput struct {
 	Profile
 	Password        string
 	ConfirmPassword string
+	Company         *CompanyRegistration
 }
 
 // CreateCustomerInput is an admin creating a customer; without Password it has no account yet.
@@ -94,10 +96,11 @@ type CustomerPatch struct {
 	ExpectedVersion *int
 }
 
-// Register signs a person up. Anyone may call it.
-func (s *Service) Register(ctx context.Context, actor auth.Principal, in RegisterInput) (models.Customer, error) {
+// Register signs a person up (and, with a company, registers the company with the person as
+// its owner, in the same transaction). Anyone may call it.
+func (s *Service) Register(ctx context.Context, actor auth.Principal, in RegisterInput) (Registration, error) {
 	if err := s.checkRateLimit(ctx, actor, ActionRegister, in.Email); err != nil {
-		return models.Customer{}, err
+		return Registration{}, err
 	}
 	c := s.newCustomer(in.Profile)
 	var f apperr.Fields
@@ -106,15 +109,35 @@ func (s *Service) Register(ctx context.Context, actor auth.Principal, in Registe
 	if in.ConfirmPassword != in.Password {
 		f.Add("confirmPassword", "Passwords do not match.")
 	}
+	var company *newCompany
+	if in.Company != nil {
+		company = s.registeredCompany(&f, c.ID, *in.Company)
+	}
 	if err := f.Err(); err != nil {
-		return models.Customer{}, err
+		return Registration{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return models.Customer{}, dbErr(err, "", "")
+		return Registration{}, dbErr(err, "", "")
 	}
 	c.PasswordHash = &hash
-	return c, s.insertCustomer(ctx, actor, &c, nil, s.sendVerification)
+	welcome := s.sendVerification
+	if company != nil {
+		welcome = func(ctx context.Context, c *models.Customer) error {
+			if err := s.sendVerification(ctx, c); err != nil {
+				return err
+			}
+			return s.insertCompany(ctx, auth.Principal{Kind: auth.Customer, ID: c.ID, RequestID: actor.RequestID, IP: actor.IP}, company)
+		}
+	}
+	reg := Registration{Customer: c}
+	if err := s.insertCustomer(ctx, actor, &reg.Customer, nil, welcome); err != nil {
+		return Registration{}, err
+	}
+	if company != nil {
+		reg.Company = &company.Company
+	}
+	return reg, nil
 }
 
 // CreateCustomer is an admin creating a customer.
@@ -530,6 +553,7 @@ type CustomerFilter struct {
 	CreatedFrom *time.Time
 	CreatedTo   *time.Time
 	GroupID     string
+	CompanyID   string // members of the company, whatever their membership status
 }
 
 // Customer sort orders: a field, descending with a leading "-".

@@ -26,7 +26,7 @@ func TestRegisterAndSignIn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newService(t, d)
-		c := must[models.Customer](t)(s.Register(ctx, auth.Principal{}, registerInput("  Ada@Example.COM ")))
+		c := must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput("  Ada@Example.COM "))).Customer
 		if c.Email != "ada@example.com" || !c.HasAccount() || c.Version != 1 || c.Gender != models.GenderNotSpecified {
 			t.Fatalf("registered customer = %+v", c)
 		}

@@ -72,7 +72,7 @@ func TestVerifyEmail(t *testing.T) {
 		ctx := context.Background()
 		s := newService(t, d)
 		admin := adminPrincipal(t, s)
-		ada := must[models.Customer](t)(s.Register(ctx, auth.Principal{}, registerInput("ada@example.com")))
+		ada := must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput("ada@example.com"))).Customer
 		if ada.EmailVerified {
 			t.Fatal("a new customer is verified")
 		}
@@ -132,7 +132,7 @@ func TestVerifyEmailExpiredOrRevoked(t *testing.T) {
 		ctx := context.Background()
 		s := newService(t, d)
 		admin := adminPrincipal(t, s)
-		bob := must[models.Customer](t)(s.Register(ctx, auth.Principal{}, registerInput("bob@example.com")))
+		bob := must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput("bob@example.com"))).Customer
 		first := msgLastToken(t, s, admin, bob.Email, service.TemplateVerifyEmail, "/verify-email")
 
 		// An expired token fails like an unknown one.
