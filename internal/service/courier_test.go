@@ -328,7 +328,7 @@ func TestListMessages(t *testing.T) {
 		admin := adminPrincipal(t, s)
 		emails := []string{"a@example.com", "b@example.com", "c@example.com"}
 		for _, e := range emails {
-			must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput(e))).Customer
+			must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput(e)))
 		}
 		must[models.Customer](t)(s.CreateCustomer(ctx, admin, service.CreateCustomerInput{
 			Profile: service.Profile{Email: "d@example.com", FirstName: "D", LastName: "D"},
