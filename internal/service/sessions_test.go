@@ -53,7 +53,7 @@ func newSessFixture(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *ses
 
 func (f *sessFixture) register(email string) models.Customer {
 	f.t.Helper()
-	return must[models.Customer](f.t)(f.s.Register(f.ctx, auth.Principal{}, registerInput(email)))
+	return must[service.Registration](f.t)(f.s.Register(f.ctx, auth.Principal{}, registerInput(email))).Customer
 }
 
 // signIn signs a customer in and returns the token pair and its principal.
