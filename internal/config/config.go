@@ -67,6 +67,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
 		return Config{}, fmt.Errorf("CLIENTELE_PASSWORD_MIN_LENGTH must be between 1 and 256")
 	}
+	switch c.CompanyDefaultStatus {
+	case "PENDING_APPROVAL", "ACTIVE", "BLOCKED", "REJECTED":
+	default:
+		return Config{}, fmt.Errorf("CLIENTELE_COMPANY_DEFAULT_STATUS must be PENDING_APPROVAL, ACTIVE, BLOCKED or REJECTED")
+	}
 	if c.GraphQLMaxComplexity < 1 {
 		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_COMPLEXITY must be at least 1")
 	}

@@ -83,6 +83,19 @@ func (s *Service) ListCustomerAddresses(ctx context.Context, actor auth.Principa
 	return s.customerAddresses(ctx, customerID)
 }
 
+// addressBook is whose addresses an operation works on: a customer's or a company's.
+type addressBook struct {
+	table  string // the owner's table
+	column string // the addresses column naming the owner
+	noun   string // the owner in a NOT_FOUND message
+	id     string
+}
+
+func customerBook(id string) addressBook {
+	return addressBook{"customers", "customer_id", "Customer", id}
+}
+func companyBook(id string) addressBook { return addressBook{"companies", "company_id", "Company", id} }
+
 func (s *Service) customerAddresses(ctx context.Context, customerID string) ([]models.Address, error) {
 	byOwner, err := s.AddressesOf(ctx, []string{customerID})
 	return byOwner[customerID], err
@@ -112,7 +125,7 @@ func (s *Service) CreateMyAddress(ctx context.Context, actor auth.Principal, in 
 	if err := requireCustomer(actor); err != nil {
 		return models.Address{}, err
 	}
-	return s.createAddress(ctx, actor, actor.ID, in)
+	return s.createAddress(ctx, actor, customerBook(actor.ID), in)
 }
 
 // CreateCustomerAddress adds an address to a customer's book.
@@ -120,18 +133,18 @@ func (s *Service) CreateCustomerAddress(ctx context.Context, actor auth.Principa
 	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
 		return models.Address{}, err
 	}
-	return s.createAddress(ctx, actor, customerID, in)
+	return s.createAddress(ctx, actor, customerBook(customerID), in)
 }
 
-func (s *Service) createAddress(ctx context.Context, actor auth.Principal, customerID string, in AddressInput) (models.Address, error) {
-	a := s.newAddress(customerID, in)
+func (s *Service) createAddress(ctx context.Context, actor auth.Principal, book addressBook, in AddressInput) (models.Address, error) {
+	a := s.newAddress(book, in)
 	var f apperr.Fields
 	s.checkAddress(&f, "", &a, in.Region)
 	if err := f.Err(); err != nil {
 		return models.Address{}, err
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		n, err := s.lockAddressBook(ctx, customerID)
+		n, err := s.lockAddressBook(ctx, book)
 		if err != nil {
 			return err
 		}
@@ -147,11 +160,10 @@ func (s *Service) createAddress(ctx context.Context, actor auth.Principal, custo
 	return a, err
 }
 
-func (s *Service) newAddress(customerID string, in AddressInput) models.Address {
+func (s *Service) newAddress(book addressBook, in AddressInput) models.Address {
 	now := s.now()
 	a := models.Address{
 		ID:          newID(),
-		CustomerID:  &customerID,
 		Label:       trimmed(in.Label),
 		FirstName:   strings.TrimSpace(in.FirstName),
 		MiddleName:  trimmed(in.MiddleName),
@@ -173,6 +185,11 @@ func (s *Service) newAddress(customerID string, in AddressInput) models.Address 
 	}
 	if in.Type != nil {
 		a.Type = *in.Type
+	}
+	if book.column == "company_id" {
+		a.CompanyID = &book.id
+	} else {
+		a.CustomerID = &book.id
 	}
 	return a
 }
@@ -244,22 +261,22 @@ func (s *Service) checkAddress(f *apperr.Fields, prefix string, a *models.Addres
 	a.RegionCode, a.RegionName = &r.Code, &r.Name
 }
 
-// lockAddressBook serialises changes to one customer's addresses (the default-address rules
-// read, then write) and returns how many addresses it has. It is NOT_FOUND for no customer.
-func (s *Service) lockAddressBook(ctx context.Context, customerID string) (int64, error) {
+// lockAddressBook serialises changes to one owner's addresses (the default-address rules
+// read, then write) and returns how many addresses it has. It is NOT_FOUND for no owner.
+func (s *Service) lockAddressBook(ctx context.Context, book addressBook) (int64, error) {
 	conn := s.db.Conn(ctx)
 	// A no-op UPDATE takes the row's write lock on MySQL and the database's on SQLite.
-	if err := conn.Exec("UPDATE customers SET version = version WHERE id = ?", customerID).Error; err != nil {
+	if err := conn.Exec("UPDATE "+book.table+" SET version = version WHERE id = ?", book.id).Error; err != nil {
 		return 0, dbErr(err, "", "")
 	}
 	var exists, n int64
-	if err := conn.Model(&models.Customer{}).Where("id = ?", customerID).Count(&exists).Error; err != nil {
+	if err := conn.Table(book.table).Where("id = ?", book.id).Count(&exists).Error; err != nil {
 		return 0, dbErr(err, "", "")
 	}
 	if exists == 0 {
-		return 0, apperr.NotFoundf("Customer")
+		return 0, apperr.NotFoundf(book.noun)
 	}
-	err := conn.Model(&models.Address{}).Where("customer_id = ?", customerID).Count(&n).Error
+	err := conn.Model(&models.Address{}).Where(book.column+" = ?", book.id).Count(&n).Error
 	return n, dbErr(err, "", "")
 }
 
@@ -301,7 +318,7 @@ func (s *Service) UpdateMyAddress(ctx context.Context, actor auth.Principal, id 
 	if err := requireCustomer(actor); err != nil {
 		return models.Address{}, err
 	}
-	return s.updateAddress(ctx, actor, actor.ID, id, p)
+	return s.updateAddress(ctx, actor, customerBook(actor.ID), id, p)
 }
 
 // UpdateCustomerAddress patches one of a customer's addresses.
@@ -309,16 +326,16 @@ func (s *Service) UpdateCustomerAddress(ctx context.Context, actor auth.Principa
 	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
 		return models.Address{}, err
 	}
-	return s.updateAddress(ctx, actor, customerID, id, p)
+	return s.updateAddress(ctx, actor, customerBook(customerID), id, p)
 }
 
-func (s *Service) updateAddress(ctx context.Context, actor auth.Principal, customerID, id string, p AddressPatch) (models.Address, error) {
+func (s *Service) updateAddress(ctx context.Context, actor auth.Principal, book addressBook, id string, p AddressPatch) (models.Address, error) {
 	var out models.Address
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.lockAddressBook(ctx, customerID); err != nil {
+		if _, err := s.lockAddressBook(ctx, book); err != nil {
 			return err
 		}
-		before, err := s.ownedAddress(ctx, customerID, id)
+		before, err := s.ownedAddress(ctx, book, id)
 		if err != nil {
 			return err
 		}
@@ -350,10 +367,10 @@ func (s *Service) updateAddress(ctx context.Context, actor auth.Principal, custo
 	return out, err
 }
 
-// ownedAddress loads an address of the customer; any other id is NOT_FOUND.
-func (s *Service) ownedAddress(ctx context.Context, customerID, id string) (models.Address, error) {
+// ownedAddress loads an address in the book; any other id is NOT_FOUND.
+func (s *Service) ownedAddress(ctx context.Context, book addressBook, id string) (models.Address, error) {
 	var a models.Address
-	err := s.db.Conn(ctx).Where("id = ? AND customer_id = ?", id, customerID).Take(&a).Error
+	err := s.db.Conn(ctx).Where("id = ? AND "+book.column+" = ?", id, book.id).Take(&a).Error
 	return a, dbErr(err, "Address", "")
 }
 
@@ -399,7 +416,7 @@ func (s *Service) DeleteMyAddress(ctx context.Context, actor auth.Principal, id 
 	if err := requireCustomer(actor); err != nil {
 		return err
 	}
-	return s.deleteAddress(ctx, actor, actor.ID, id, expectedVersion)
+	return s.deleteAddress(ctx, actor, customerBook(actor.ID), id, expectedVersion)
 }
 
 // DeleteCustomerAddress removes one of a customer's addresses.
@@ -407,16 +424,16 @@ func (s *Service) DeleteCustomerAddress(ctx context.Context, actor auth.Principa
 	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
 		return err
 	}
-	return s.deleteAddress(ctx, actor, customerID, id, expectedVersion)
+	return s.deleteAddress(ctx, actor, customerBook(customerID), id, expectedVersion)
 }
 
 // deleteAddress removes an address; a deleted default leaves that default empty.
-func (s *Service) deleteAddress(ctx context.Context, actor auth.Principal, customerID, id string, expectedVersion *int) error {
+func (s *Service) deleteAddress(ctx context.Context, actor auth.Principal, book addressBook, id string, expectedVersion *int) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.lockAddressBook(ctx, customerID); err != nil {
+		if _, err := s.lockAddressBook(ctx, book); err != nil {
 			return err
 		}
-		a, err := s.ownedAddress(ctx, customerID, id)
+		a, err := s.ownedAddress(ctx, book, id)
 		if err != nil {
 			return err
 		}
@@ -445,7 +462,7 @@ func (s *Service) ReplaceCustomerAddresses(ctx context.Context, actor auth.Princ
 	billing, shipping := -1, -1
 	for i, ai := range in {
 		prefix := "addresses[" + itoa(i) + "]."
-		addrs[i] = s.newAddress(customerID, ai)
+		addrs[i] = s.newAddress(customerBook(customerID), ai)
 		s.checkAddress(&f, prefix, &addrs[i], ai.Region)
 		for _, d := range []struct {
 			want  *bool
@@ -469,7 +486,7 @@ func (s *Service) ReplaceCustomerAddresses(ctx context.Context, actor auth.Princ
 		addrs[shipping].DefaultShippingOf = &customerID
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.lockAddressBook(ctx, customerID); err != nil {
+		if _, err := s.lockAddressBook(ctx, customerBook(customerID)); err != nil {
 			return err
 		}
 		if expectedVersion != nil {

@@ -146,7 +146,7 @@ func (s *Service) ListAdmins(ctx context.Context, actor auth.Principal, args Pag
 	if err := requireAdmin(actor, PermAdminsRead); err != nil {
 		return Page[AdminView]{}, err
 	}
-	page, err := keysetByName(ctx, s, args, "admins", s.db.Conn(ctx).Table("admins"), "email",
+	page, err := keysetByName(ctx, s, args, "admins", s.db.Conn(ctx).Table("admins"), "email", nil,
 		func(a models.Admin) (string, string) { return a.Email, a.ID })
 	if err != nil {
 		return Page[AdminView]{}, err

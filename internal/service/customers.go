@@ -527,6 +527,9 @@ func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids
 		if len(found) == 0 {
 			return nil
 		}
+		if err := s.checkOwnsNoCompany(ctx, found); err != nil {
+			return err
+		}
 		if err := conn.Where("subject_type = ? AND subject_id IN ?", models.SubjectCustomer, found).Delete(&models.RefreshToken{}).Error; err != nil {
 			return dbErr(err, "", "")
 		}
@@ -608,6 +611,9 @@ func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filte
 	}
 	if filter.GroupID != "" {
 		q = q.Where("id IN (SELECT customer_id FROM customer_group_members WHERE group_id = ?)", filter.GroupID)
+	}
+	if filter.CompanyID != "" {
+		q = q.Where("id IN (SELECT customer_id FROM company_users WHERE company_id = ?)", filter.CompanyID)
 	}
 
 	var page Page[models.Customer]

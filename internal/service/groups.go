@@ -53,7 +53,7 @@ func (s *Service) ListCustomerGroups(ctx context.Context, actor auth.Principal, 
 	if err := requireAdmin(actor, PermGroupsRead); err != nil {
 		return Page[models.CustomerGroup]{}, err
 	}
-	return keysetByName(ctx, s, args, "customer_groups", s.db.Conn(ctx).Table("customer_groups"), "name_key",
+	return keysetByName(ctx, s, args, "customer_groups", s.db.Conn(ctx).Table("customer_groups"), "name_key", nil,
 		func(g models.CustomerGroup) (string, string) { return g.NameKey, g.ID })
 }
 

@@ -47,6 +47,7 @@ type CustomerExport struct {
 	Customer    models.Customer
 	Addresses   []models.Address
 	Groups      []models.CustomerGroup
+	Memberships []CompanyUserView
 	AuditEvents []models.AuditEvent
 }
 
@@ -80,7 +81,11 @@ func (s *Service) export(ctx context.Context, actor auth.Principal, id string) (
 	if err != nil {
 		return out, err
 	}
-	out.Addresses, out.Groups = books[id], groups[id]
+	memberships, err := s.MembershipsOf(ctx, []string{id})
+	if err != nil {
+		return out, err
+	}
+	out.Addresses, out.Groups, out.Memberships = books[id], groups[id], memberships[id]
 	err = s.db.Conn(ctx).Where("target_id = ? OR actor_id = ?", id, id).Order("occurred_at, id").Find(&out.AuditEvents).Error
 	if err != nil {
 		return out, dbErr(err, "", "")
@@ -131,6 +136,9 @@ func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (m
 		if c.ErasedAt != nil {
 			return apperr.New(apperr.Conflict, "The customer is already erased.")
 		}
+		if err := s.checkOwnsNoCompany(ctx, []string{id}); err != nil {
+			return err
+		}
 		conn := s.db.Conn(ctx)
 		for _, del := range []struct {
 			model any
@@ -139,6 +147,7 @@ func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (m
 		}{
 			{&models.Address{}, "customer_id = ?", id},
 			{&models.CustomerGroupMember{}, "customer_id = ?", id},
+			{&models.CompanyUser{}, "customer_id = ?", id},
 			{&models.RefreshToken{}, "subject_type = '" + models.SubjectCustomer + "' AND subject_id = ?", id},
 			{&models.APIToken{}, "customer_id = ?", id},
 			{&models.OneTimeToken{}, "customer_id = ?", id},

@@ -78,7 +78,7 @@ func (s *Service) ListRoles(ctx context.Context, actor auth.Principal, args Page
 	if err := requireAdmin(actor, PermAdminsRead); err != nil {
 		return Page[RoleView]{}, err
 	}
-	return keysetByName(ctx, s, args, "roles", s.roleQuery(ctx), "roles.name", func(r RoleView) (string, string) { return r.Name, r.ID })
+	return keysetByName(ctx, s, args, "roles", s.roleQuery(ctx), "roles.name", nil, func(r RoleView) (string, string) { return r.Name, r.ID })
 }
 
 // roleQuery selects roles with their admin counts.
@@ -292,7 +292,12 @@ func uniqueSorted(s []string) models.StringList {
 }
 
 // keysetByName pages the rows q selects from table, ordered by a name column, then id.
-func keysetByName[T any](ctx context.Context, s *Service, args PageArgs, table string, q *gorm.DB, column string, key func(T) (string, string)) (Page[T], error) {
+// filter (nil: none) narrows both the rows and their count.
+func keysetByName[T any](ctx context.Context, s *Service, args PageArgs, table string, q *gorm.DB, column string,
+	filter func(*gorm.DB) *gorm.DB, key func(T) (string, string)) (Page[T], error) {
+	if filter == nil {
+		filter = func(q *gorm.DB) *gorm.DB { return q }
+	}
 	limit, err := args.limit()
 	if err != nil {
 		return Page[T]{}, err
@@ -304,11 +309,12 @@ func keysetByName[T any](ctx context.Context, s *Service, args PageArgs, table s
 	var page Page[T]
 	if args.WithTotal {
 		var n int64
-		if err := s.db.Conn(ctx).Table(table).Count(&n).Error; err != nil {
+		if err := filter(s.db.Conn(ctx).Table(table)).Count(&n).Error; err != nil {
 			return page, dbErr(err, "", "")
 		}
 		page.Total = ptr(int(n))
 	}
+	q = filter(q)
 	if after != nil {
 		q = q.Where("("+column+" > ? OR ("+column+" = ? AND "+table+".id > ?))", after.Value, after.Value, after.ID)
 	}

@@ -1,0 +1,364 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/models"
+)
+
+// errNotAssigned is SPEC §3's answer to a user id that is not a member of the company.
+var errNotAssigned = apperr.New(apperr.NotFound, "The user with the ID provided in the input.id argument is not assigned to your company.")
+
+// companyUserViews completes memberships with their customers, roles (with counts) and
+// teams: three statements, whatever the number of memberships.
+func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser) ([]CompanyUserView, error) {
+	out := make([]CompanyUserView, len(ms))
+	if len(ms) == 0 {
+		return out, nil
+	}
+	var customerIDs, roleIDs, teamIDs []string
+	for _, m := range ms {
+		customerIDs = append(customerIDs, m.CustomerID)
+		roleIDs = append(roleIDs, m.RoleID)
+		if m.TeamID != nil {
+			teamIDs = append(teamIDs, *m.TeamID)
+		}
+	}
+	conn := s.db.Conn(ctx)
+	var customers []models.Customer
+	if err := conn.Where("id IN ?", customerIDs).Find(&customers).Error; err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	var roles []CompanyRoleView
+	if err := s.companyRoles(ctx).Where("company_roles.id IN ?", roleIDs).Scan(&roles).Error; err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	var teams []models.CompanyTeam
+	if len(teamIDs) > 0 {
+		if err := conn.Where("id IN ?", teamIDs).Find(&teams).Error; err != nil {
+			return nil, dbErr(err, "", "")
+		}
+	}
+	customerByID := indexBy(customers, func(c models.Customer) string { return c.ID })
+	roleByID := indexBy(roles, func(r CompanyRoleView) string { return r.ID })
+	teamByID := indexBy(teams, func(t models.CompanyTeam) string { return t.ID })
+	for i, m := range ms {
+		out[i] = CompanyUserView{CompanyUser: m, Customer: customerByID[m.CustomerID], Role: roleByID[m.RoleID]}
+		if m.TeamID != nil {
+			t := teamByID[*m.TeamID]
+			out[i].Team = &t
+		}
+	}
+	return out, nil
+}
+
+func indexBy[T any](rows []T, key func(T) string) map[string]T {
+	out := make(map[string]T, len(rows))
+	for _, r := range rows {
+		out[key(r)] = r
+	}
+	return out
+}
+
+// MembershipsOf returns the company memberships of several customers in constant
+// statements. It is for callers that already authorized reading those customers.
+func (s *Service) MembershipsOf(ctx context.Context, customerIDs []string) (map[string][]CompanyUserView, error) {
+	var ms []models.CompanyUser
+	err := s.db.Conn(ctx).Where("customer_id IN ?", customerIDs).Order("customer_id, created_at, company_id").Find(&ms).Error
+	if err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	views, err := s.companyUserViews(ctx, ms)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]CompanyUserView, len(customerIDs))
+	for _, id := range customerIDs {
+		out[id] = []CompanyUserView{}
+	}
+	for _, v := range views {
+		out[v.CustomerID] = append(out[v.CustomerID], v)
+	}
+	return out, nil
+}
+
+// ListCompanyUsers returns a company's users, earliest member first (company:users:view).
+func (s *Service) ListCompanyUsers(ctx context.Context, actor auth.Principal, companyID string, args PageArgs) (Page[CompanyUserView], error) {
+	if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersView); err != nil {
+		return Page[CompanyUserView]{}, err
+	}
+	var page Page[CompanyUserView]
+	limit, err := args.limit()
+	if err != nil {
+		return page, err
+	}
+	after, err := decodeCursor(args.Cursor, "joined")
+	if err != nil {
+		return page, err
+	}
+	q := s.db.Conn(ctx).Model(&models.CompanyUser{}).Where("company_id = ?", companyID)
+	if args.WithTotal {
+		var n int64
+		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+			return page, dbErr(err, "", "")
+		}
+		page.Total = ptr(int(n))
+	}
+	if after != nil {
+		t, err := time.Parse(time.RFC3339Nano, after.Value)
+		if err != nil {
+			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+		}
+		q = q.Where("(created_at > ? OR (created_at = ? AND customer_id > ?))", t, t, after.ID)
+	}
+	var ms []models.CompanyUser
+	if err := q.Order("created_at, customer_id").Limit(limit + 1).Find(&ms).Error; err != nil {
+		return page, dbErr(err, "", "")
+	}
+	cursorOf := func(m models.CompanyUser) string {
+		return encodeCursor(cursor{Sort: "joined", Value: m.CreatedAt.UTC().Format(time.RFC3339Nano), ID: m.CustomerID})
+	}
+	if len(ms) > limit {
+		ms = ms[:limit]
+		page.NextCursor = cursorOf(ms[limit-1])
+	}
+	if page.Items, err = s.companyUserViews(ctx, ms); err != nil {
+		return page, err
+	}
+	for _, m := range ms {
+		page.Cursors = append(page.Cursors, cursorOf(m))
+	}
+	return page, nil
+}
+
+// TeamUsers returns the users of several teams of one company (company:users:view).
+func (s *Service) TeamUsers(ctx context.Context, actor auth.Principal, companyID string, teamIDs []string) (map[string][]CompanyUserView, error) {
+	if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersView); err != nil {
+		return nil, err
+	}
+	var ms []models.CompanyUser
+	err := s.db.Conn(ctx).Where("company_id = ? AND team_id IN ?", companyID, teamIDs).Order("created_at, customer_id").Find(&ms).Error
+	if err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	views, err := s.companyUserViews(ctx, ms)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]CompanyUserView, len(teamIDs))
+	for _, id := range teamIDs {
+		out[id] = []CompanyUserView{}
+	}
+	for _, v := range views {
+		out[*v.TeamID] = append(out[*v.TeamID], v)
+	}
+	return out, nil
+}
+
+// companyUser loads one membership with its customer, role and team.
+func (s *Service) companyUser(ctx context.Context, companyID, customerID string) (CompanyUserView, error) {
+	var m models.CompanyUser
+	err := s.db.Conn(ctx).Where("company_id = ? AND customer_id = ?", companyID, customerID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return CompanyUserView{}, errNotAssigned
+	}
+	if err != nil {
+		return CompanyUserView{}, dbErr(err, "", "")
+	}
+	views, err := s.companyUserViews(ctx, []models.CompanyUser{m})
+	if err != nil {
+		return CompanyUserView{}, err
+	}
+	return views[0], nil
+}
+
+// checkMembershipRefs checks that the role and team a membership names are the company's.
+func (s *Service) checkMembershipRefs(ctx context.Context, f *apperr.Fields, m *models.CompanyUser) error {
+	if _, err := s.companyRole(ctx, m.CompanyID, m.RoleID); err != nil {
+		if apperr.KindOf(err) != apperr.NotFound {
+			return err
+		}
+		f.Add("roleId", "No such entity with roleId = "+m.RoleID)
+	}
+	if m.TeamID != nil {
+		if _, err := s.companyTeam(ctx, m.CompanyID, *m.TeamID); err != nil {
+			if apperr.KindOf(err) != apperr.NotFound {
+				return err
+			}
+			f.Add("teamId", "No such entity with teamId = "+*m.TeamID)
+		}
+	}
+	checkOptional(f, "jobTitle", "Job title", m.JobTitle, 255)
+	checkEnum(f, "status", m.Status, models.StatusActive, models.StatusInactive)
+	return nil
+}
+
+func companyUserSnapshot(m *models.CompanyUser) map[string]any {
+	return map[string]any{"companyId": m.CompanyID, "roleId": m.RoleID, "teamId": m.TeamID, "jobTitle": m.JobTitle, "status": m.Status}
+}
+
+// CreateCompanyUser adds a user to a company (company:users:manage). A new email becomes a
+// customer without a password, who gets an INVITATION; an admin may attach an existing
+// customer by CustomerID instead. Customers can't attach existing accounts: that would let a
+// company pull in anyone whose id it learned.
+func (s *Service) CreateCompanyUser(ctx context.Context, actor auth.Principal, companyID string, in CompanyUserInput) (CompanyUserView, error) {
+	var out CompanyUserView
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersManage); err != nil {
+			return err
+		}
+		now := s.now()
+		m := models.CompanyUser{CompanyID: companyID, RoleID: deref(in.RoleID), TeamID: trimmed(in.TeamID), JobTitle: trimmed(in.JobTitle),
+			Status: models.StatusActive, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if in.Status != nil {
+			m.Status = *in.Status
+		}
+		if in.RoleID == nil {
+			def, err := s.companyRoleOfKind(ctx, companyID, models.CompanyRoleDefault)
+			if err != nil {
+				return err
+			}
+			m.RoleID = def.ID
+		}
+		var f apperr.Fields
+		if err := s.checkMembershipRefs(ctx, &f, &m); err != nil {
+			return err
+		}
+		var newCustomer *models.Customer
+		if in.CustomerID != nil {
+			if actor.Kind != auth.Admin {
+				return apperr.New(apperr.Forbidden, "Only staff can add an existing customer; invite the person by email instead.")
+			}
+			m.CustomerID = strings.TrimSpace(*in.CustomerID)
+			if _, err := s.loadCustomer(ctx, m.CustomerID); err != nil {
+				if apperr.KindOf(err) != apperr.NotFound {
+					return err
+				}
+				f.Add("customerId", "No such entity with customerId = "+m.CustomerID)
+			}
+		} else {
+			c := s.newCustomer(Profile{Email: deref(in.Email), FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: in.Phone})
+			s.checkProfile(&f, &c, nil)
+			m.CustomerID, newCustomer = c.ID, &c
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if newCustomer != nil {
+			if err := s.insertCustomer(ctx, actor, newCustomer, nil, s.sendInvitation); err != nil {
+				return err
+			}
+		}
+		if err := s.db.Conn(ctx).Create(&m).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return apperr.New(apperr.Conflict, "The customer is already a user of this company.")
+			}
+			return dbErr(err, "", "")
+		}
+		if err := s.audit(ctx, actor, "company_user.created", "company_user", m.CustomerID, diff(nil, companyUserSnapshot(&m))); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.companyUser(ctx, companyID, m.CustomerID)
+		return err
+	})
+	return out, err
+}
+
+// UpdateCompanyUser patches a membership and, for email, names and phone, the customer. The
+// owner stays an ACTIVE Company Administrator. The errors are SPEC §3's, word for word.
+func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, companyID, id string, p CompanyUserPatch) (CompanyUserView, error) {
+	var out CompanyUserView
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		company, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersManage)
+		if err != nil {
+			return err
+		}
+		before, err := s.companyUser(ctx, companyID, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(p.ExpectedVersion, before.Version); err != nil {
+			return err
+		}
+		m := before.CompanyUser
+		if p.RoleID != nil {
+			m.RoleID = strings.TrimSpace(*p.RoleID)
+		}
+		if p.Status != nil {
+			m.Status = *p.Status
+		}
+		if p.JobTitle.Set {
+			m.JobTitle = trimmed(p.JobTitle.Value)
+		}
+		if p.TeamID.Set {
+			m.TeamID = trimmed(p.TeamID.Value)
+		}
+		var f apperr.Fields
+		if err := s.checkMembershipRefs(ctx, &f, &m); err != nil {
+			return err
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if id == company.OwnerID && (m.Status != models.StatusActive || (m.RoleID != before.RoleID)) {
+			return apperr.New(apperr.Conflict, "The company owner can't be deactivated or given another role; move the ownership first.")
+		}
+		if p.Email != nil || p.FirstName != nil || p.LastName != nil || p.Phone.Set {
+			patch := CustomerPatch{Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone}
+			if _, err := s.updateCustomer(ctx, actor, id, patch, false); err != nil {
+				return err
+			}
+		}
+		if changes := diff(companyUserSnapshot(&before.CompanyUser), companyUserSnapshot(&m)); len(changes) > 0 {
+			res := s.db.Conn(ctx).Model(&models.CompanyUser{}).
+				Where("company_id = ? AND customer_id = ? AND version = ?", companyID, id, before.Version).
+				UpdateColumns(map[string]any{"role_id": m.RoleID, "team_id": m.TeamID, "job_title": m.JobTitle, "status": m.Status,
+					"version": before.Version + 1, "updated_at": s.now()})
+			switch {
+			case res.Error != nil:
+				return dbErr(res.Error, "", "")
+			case res.RowsAffected == 0:
+				return staleWrite(p.ExpectedVersion)
+			}
+			if err := s.audit(ctx, actor, "company_user.updated", "company_user", id, changes); err != nil {
+				return err
+			}
+		}
+		out, err = s.companyUser(ctx, companyID, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteCompanyUser removes a user from a company; the customer keeps its account. The
+// owner can't be removed.
+func (s *Service) DeleteCompanyUser(ctx context.Context, actor auth.Principal, companyID, id string, expectedVersion *int) error {
+	return s.db.Tx(ctx, func(ctx context.Context) error {
+		company, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersManage)
+		if err != nil {
+			return err
+		}
+		m, err := s.companyUser(ctx, companyID, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(expectedVersion, m.Version); err != nil {
+			return err
+		}
+		if id == company.OwnerID {
+			return apperr.New(apperr.Conflict, "The company owner can't be removed; move the ownership first.")
+		}
+		if err := s.db.Conn(ctx).Where("company_id = ? AND customer_id = ?", companyID, id).Delete(&models.CompanyUser{}).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		return s.audit(ctx, actor, "company_user.deleted", "company_user", id, diff(companyUserSnapshot(&m.CompanyUser), nil))
+	})
+}
