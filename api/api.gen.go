@@ -87,6 +87,48 @@ func (e AuditActorType) Valid() bool {
 	}
 }
 
+// Defines values for CompanyStatus.
+const (
+	CompanyStatusActive          CompanyStatus = "ACTIVE"
+	CompanyStatusBlocked         CompanyStatus = "BLOCKED"
+	CompanyStatusPendingApproval CompanyStatus = "PENDING_APPROVAL"
+	CompanyStatusRejected        CompanyStatus = "REJECTED"
+)
+
+// Valid indicates whether the value is a known member of the CompanyStatus enum.
+func (e CompanyStatus) Valid() bool {
+	switch e {
+	case CompanyStatusActive:
+		return true
+	case CompanyStatusBlocked:
+		return true
+	case CompanyStatusPendingApproval:
+		return true
+	case CompanyStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompanyUserStatus.
+const (
+	CompanyUserStatusActive   CompanyUserStatus = "ACTIVE"
+	CompanyUserStatusInactive CompanyUserStatus = "INACTIVE"
+)
+
+// Valid indicates whether the value is a known member of the CompanyUserStatus enum.
+func (e CompanyUserStatus) Valid() bool {
+	switch e {
+	case CompanyUserStatusActive:
+		return true
+	case CompanyUserStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerSort.
 const (
 	CustomerSortCreatedAt     CustomerSort = "createdAt"
@@ -555,6 +597,248 @@ type ChangePasswordInput struct {
 	NewPassword string `json:"newPassword"`
 }
 
+// Company An organisation of customers (B2B). A customer may belong to several companies.
+type Company struct {
+	// Addresses The company's address book, oldest first; managed through the company address operations.
+	Addresses  []Address   `json:"addresses"`
+	Attributes []Attribute `json:"attributes"`
+
+	// BusinessCategory Example: Wholesale
+	BusinessCategory nullable.Nullable[string] `json:"businessCategory"`
+	CreatedAt        time.Time                 `json:"createdAt"`
+
+	// DefaultBillingAddress The default billing address (one of `addresses`); null when there is none.
+	DefaultBillingAddress nullable.Nullable[Address] `json:"defaultBillingAddress"`
+
+	// DefaultShippingAddress The default shipping address (one of `addresses`); null when there is none.
+	DefaultShippingAddress nullable.Nullable[Address] `json:"defaultShippingAddress"`
+	Description            nullable.Nullable[string]  `json:"description"`
+
+	// Email Example: purchasing@acme.example
+	Email nullable.Nullable[string] `json:"email"`
+
+	// ExternalId Id in an external system; unique when set.
+	//
+	// Example: erp-7001
+	ExternalId nullable.Nullable[string] `json:"externalId"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f85-6e7f-7a8b-9c0d-1e2f3a4b5c6d
+	Id string `json:"id"`
+
+	// LegalName Example: Acme Gesellschaft mit beschränkter Haftung
+	LegalName nullable.Nullable[string] `json:"legalName"`
+
+	// Metadata Free-form JSON object for integrations.
+	//
+	// Example: {"source":"web"}
+	Metadata Metadata `json:"metadata"`
+
+	// Name Example: Acme GmbH
+	Name string `json:"name"`
+
+	// OwnerId The customer who owns the company; always a user holding `Company Administrator`.
+	//
+	// Example: 01964f6e-2b7a-7c4e-9a1d-3f5e8b2c4d10
+	OwnerId string `json:"ownerId"`
+
+	// ParentId The parent company in a hierarchy; null for a top-level company.
+	//
+	// Example: 01964f84-5d6e-7f70-8a9b-0c1d2e3f4a5b
+	ParentId nullable.Nullable[string] `json:"parentId"`
+
+	// Phone Example: +49 30 1234567
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// Status A company's standing, set by admins. A company a customer creates or registers starts in
+	// `CLIENTELE_COMPANY_DEFAULT_STATUS` (default ACTIVE); one an admin creates starts ACTIVE
+	// unless it says otherwise. While a company is not ACTIVE its users keep only the view
+	// permissions (`company:view`, `company:users:view`).
+	Status    CompanyStatus `json:"status"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+
+	// VatId Example: DE123456789
+	VatId nullable.Nullable[string] `json:"vatId"`
+
+	// Version Incremented by every change.
+	//
+	// Example: 2
+	Version int `json:"version"`
+}
+
+// CompanyList One page of companies.
+type CompanyList struct {
+	Items []Company `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of companies matching the filters; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// CompanyRegistrationInput The company a person registers together with its account; the new customer becomes its
+// owner, and the company starts in the configured default status.
+type CompanyRegistrationInput struct {
+	// Address A new address. `countryCode` must be in the country list; for a country with a region
+	// list (US, CA) `region.code` is required and must be one of it. An owner's first address
+	// becomes both the default billing and the default shipping address; marking an address
+	// default (`isDefaultBilling`, `isDefaultShipping`) clears the previous default of that kind.
+	Address          *AddressInput `json:"address,omitempty"`
+	BusinessCategory *string       `json:"businessCategory,omitempty"`
+	Description      *string       `json:"description,omitempty"`
+	Email            *string       `json:"email,omitempty"`
+	LegalName        *string       `json:"legalName,omitempty"`
+	Name             string        `json:"name"`
+	Phone            *string       `json:"phone,omitempty"`
+	VatId            *string       `json:"vatId,omitempty"`
+}
+
+// CompanyRole A named set of company permissions, unique by name within its company. Every company has
+// `Company Administrator` (every permission; can't be changed or deleted) and `Default User`
+// (what new users get; can't be deleted).
+type CompanyRole struct {
+	// CompanyId Example: 01964f85-6e7f-7a8b-9c0d-1e2f3a4b5c6d
+	CompanyId string    `json:"companyId"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f85-6e80-7a8b-9c0d-000000000001
+	Id string `json:"id"`
+
+	// Name Example: Company Administrator
+	Name string `json:"name"`
+
+	// Permissions Permissions from the company catalogue (`listCompanyPermissions`).
+	//
+	// Example: ["company:view","company:users:view"]
+	Permissions []string  `json:"permissions"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+
+	// UsersCount How many users of the company hold the role.
+	//
+	// Example: 1
+	UsersCount int `json:"usersCount"`
+
+	// Version Incremented by every change.
+	//
+	// Example: 1
+	Version int `json:"version"`
+}
+
+// CompanyRoleList Every role of a company.
+type CompanyRoleList struct {
+	Items []CompanyRole `json:"items"`
+}
+
+// CompanyStatus A company's standing, set by admins. A company a customer creates or registers starts in
+// `CLIENTELE_COMPANY_DEFAULT_STATUS` (default ACTIVE); one an admin creates starts ACTIVE
+// unless it says otherwise. While a company is not ACTIVE its users keep only the view
+// permissions (`company:view`, `company:users:view`).
+type CompanyStatus string
+
+// CompanyTeam A named group of a company's users, unique by name within its company.
+type CompanyTeam struct {
+	// CompanyId Example: 01964f85-6e7f-7a8b-9c0d-1e2f3a4b5c6d
+	CompanyId   string                    `json:"companyId"`
+	CreatedAt   time.Time                 `json:"createdAt"`
+	Description nullable.Nullable[string] `json:"description"`
+
+	// Id Opaque id (UUIDv7).
+	//
+	// Example: 01964f86-7f80-7a9b-8c0d-2e3f4a5b6c7d
+	Id string `json:"id"`
+
+	// Name Example: Purchasing
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Users The team's users; a user joins a team through `createCompanyUser` or `updateCompanyUser`.
+	Users []CompanyUser `json:"users"`
+
+	// Version Incremented by every change.
+	//
+	// Example: 1
+	Version int `json:"version"`
+}
+
+// CompanyTeamList Every team of a company.
+type CompanyTeamList struct {
+	Items []CompanyTeam `json:"items"`
+}
+
+// CompanyTeamRef A company team, by id and name.
+type CompanyTeamRef struct {
+	// Id Example: 01964f86-7f80-7a9b-8c0d-2e3f4a5b6c7d
+	Id string `json:"id"`
+
+	// Name Example: Purchasing
+	Name string `json:"name"`
+}
+
+// CompanyUser A customer's membership in a company. Its `id` is the customer's id; `email`, `firstName`,
+// `lastName` and `phone` are the customer's, and editing them here edits the customer.
+type CompanyUser struct {
+	// CompanyId Example: 01964f85-6e7f-7a8b-9c0d-1e2f3a4b5c6d
+	CompanyId string `json:"companyId"`
+
+	// CreatedAt When the customer joined the company.
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Email Example: jane.doe@example.com
+	Email string `json:"email"`
+
+	// FirstName Example: Jane
+	FirstName string `json:"firstName"`
+
+	// Id The customer's id.
+	//
+	// Example: 01964f6e-2b7a-7c4e-9a1d-3f5e8b2c4d10
+	Id string `json:"id"`
+
+	// JobTitle Example: Head of Purchasing
+	JobTitle nullable.Nullable[string] `json:"jobTitle"`
+
+	// LastName Example: Doe
+	LastName string `json:"lastName"`
+
+	// Phone Example: +1 555 0100
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// Role A named set of company permissions, unique by name within its company. Every company has
+	// `Company Administrator` (every permission; can't be changed or deleted) and `Default User`
+	// (what new users get; can't be deleted).
+	Role CompanyRole `json:"role"`
+
+	// Status Whether the membership is in effect; the company's owner can't be made INACTIVE.
+	Status CompanyUserStatus `json:"status"`
+
+	// Team The user's team in the company; null when it has none.
+	Team      nullable.Nullable[CompanyTeamRef] `json:"team"`
+	UpdatedAt time.Time                         `json:"updatedAt"`
+
+	// Version The membership's version, incremented by every change.
+	//
+	// Example: 2
+	Version int `json:"version"`
+}
+
+// CompanyUserList One page of a company's users.
+type CompanyUserList struct {
+	Items []CompanyUser `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"nextCursor"`
+
+	// TotalCount Number of the company's users; left out when `withTotal=false`.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// CompanyUserStatus Whether the membership is in effect; the company's owner can't be made INACTIVE.
+type CompanyUserStatus string
+
 // Country An ISO 3166-1 country.
 type Country struct {
 	// Code ISO 3166-1 alpha-2 code.
@@ -599,6 +883,73 @@ type CreateAdminInput struct {
 
 	// Status Defaults to ACTIVE.
 	Status *AdminStatus `json:"status,omitempty"`
+}
+
+// CreateCompanyInput A new company. `status`, `externalId` and `metadata` are set by admins only.
+type CreateCompanyInput struct {
+	Attributes       *[]Attribute `json:"attributes,omitempty"`
+	BusinessCategory *string      `json:"businessCategory,omitempty"`
+	Description      *string      `json:"description,omitempty"`
+	Email            *string      `json:"email,omitempty"`
+
+	// ExternalId Admins only; unique when set.
+	ExternalId *string `json:"externalId,omitempty"`
+	LegalName  *string `json:"legalName,omitempty"`
+
+	// Metadata Free-form JSON object for integrations.
+	//
+	// Example: {"source":"web"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+	Name     string    `json:"name"`
+
+	// OwnerId The owning customer; required for an admin. A customer becomes the owner itself.
+	OwnerId *string `json:"ownerId,omitempty"`
+
+	// ParentId The parent company; one the caller may edit.
+	ParentId *string `json:"parentId,omitempty"`
+	Phone    *string `json:"phone,omitempty"`
+
+	// Status Admins only; defaults to ACTIVE.
+	Status *CompanyStatus `json:"status,omitempty"`
+	VatId  *string        `json:"vatId,omitempty"`
+}
+
+// CreateCompanyRoleInput A new company role.
+type CreateCompanyRoleInput struct {
+	// Name Unique within the company (case-insensitive).
+	Name string `json:"name"`
+
+	// Permissions Permissions from the company catalogue (`listCompanyPermissions`).
+	Permissions []string `json:"permissions"`
+}
+
+// CreateCompanyTeamInput A new company team, without users.
+type CreateCompanyTeamInput struct {
+	Description *string `json:"description,omitempty"`
+
+	// Name Unique within the company (case-insensitive).
+	Name string `json:"name"`
+}
+
+// CreateCompanyUserInput A customer joining a company: either `email` (with `firstName` and `lastName` for a new
+// customer, who is invited) or, for admins, `customerId` of an existing customer.
+type CreateCompanyUserInput struct {
+	// CustomerId Admins only; attaches this existing customer.
+	CustomerId *string `json:"customerId,omitempty"`
+	Email      *string `json:"email,omitempty"`
+	FirstName  *string `json:"firstName,omitempty"`
+	JobTitle   *string `json:"jobTitle,omitempty"`
+	LastName   *string `json:"lastName,omitempty"`
+	Phone      *string `json:"phone,omitempty"`
+
+	// RoleId A role of the company; absent means `Default User`.
+	RoleId *string `json:"roleId,omitempty"`
+
+	// Status Defaults to ACTIVE.
+	Status *CompanyUserStatus `json:"status,omitempty"`
+
+	// TeamId A team of the company; absent means none.
+	TeamId *string `json:"teamId,omitempty"`
 }
 
 // CreateCustomerGroupInput A new customer group, without customers.
@@ -668,7 +1019,10 @@ type Customer struct {
 	// Addresses The customer's address book, oldest first; managed through the address operations.
 	Addresses  []Address   `json:"addresses"`
 	Attributes []Attribute `json:"attributes"`
-	CreatedAt  time.Time   `json:"createdAt"`
+
+	// CompanyMemberships The customer's memberships in companies (a customer may belong to several); managed through the company user operations.
+	CompanyMemberships []CompanyUser `json:"companyMemberships"`
+	CreatedAt          time.Time     `json:"createdAt"`
 
 	// DateOfBirth Example: 1990-04-12
 	DateOfBirth nullable.Nullable[string] `json:"dateOfBirth"`
@@ -762,7 +1116,7 @@ type Customer struct {
 	Version int `json:"version"`
 }
 
-// CustomerExport Everything Clientele holds about the person; company memberships join when companies exist.
+// CustomerExport Everything Clientele holds about the person.
 type CustomerExport struct {
 	// Addresses The customer's address book, oldest first.
 	Addresses []Address `json:"addresses"`
@@ -778,6 +1132,9 @@ type CustomerExport struct {
 
 	// Groups The customer groups the customer belongs to.
 	Groups []CustomerGroupRef `json:"groups"`
+
+	// Memberships The customer's company memberships, with role and team.
+	Memberships []CompanyUser `json:"memberships"`
 }
 
 // CustomerGroup A group of customers. `General`, `Wholesale` and `Retailer` are seeded.
@@ -980,7 +1337,7 @@ type Metadata map[string]interface{}
 // OnboardingStatus defines model for OnboardingStatus.
 type OnboardingStatus string
 
-// Permission An admin permission of the catalogue.
+// Permission A permission of a catalogue, the admin one (`listPermissions`) or the company one (`listCompanyPermissions`).
 type Permission struct {
 	// Description What the permission allows.
 	//
@@ -991,7 +1348,7 @@ type Permission struct {
 	Name string `json:"name"`
 }
 
-// PermissionList The admin permission catalogue.
+// PermissionList A permission catalogue.
 type PermissionList struct {
 	Items []Permission `json:"items"`
 }
@@ -1055,6 +1412,10 @@ type RegionInput struct {
 type RegisterCustomerInput struct {
 	Attributes *[]Attribute `json:"attributes,omitempty"`
 
+	// Company The company a person registers together with its account; the new customer becomes its
+	// owner, and the company starts in the configured default status.
+	Company *CompanyRegistrationInput `json:"company,omitempty"`
+
 	// ConfirmPassword Must equal `password`.
 	ConfirmPassword string  `json:"confirmPassword"`
 	DateOfBirth     *string `json:"dateOfBirth,omitempty"`
@@ -1079,6 +1440,9 @@ type RegisterCustomerInput struct {
 
 // RegisterCustomerResult The outcome of a registration.
 type RegisterCustomerResult struct {
+	// Company The company registered with the customer, which it owns; null when none was asked for.
+	Company nullable.Nullable[Company] `json:"company"`
+
 	// Customer A person who can sign in.
 	Customer Customer `json:"customer"`
 }
@@ -1220,6 +1584,88 @@ type UpdateAdminInput struct {
 	Status *AdminStatus `json:"status,omitempty"`
 }
 
+// UpdateCompanyInput JSON merge patch of a company. An absent field is unchanged; `null` clears a nullable
+// field and is treated as absent for the others. `status`, `externalId` and `metadata` are
+// set by admins only.
+type UpdateCompanyInput struct {
+	// Attributes Replaces the whole list.
+	Attributes       *[]Attribute              `json:"attributes,omitempty"`
+	BusinessCategory nullable.Nullable[string] `json:"businessCategory,omitempty"`
+	Description      nullable.Nullable[string] `json:"description,omitempty"`
+	Email            nullable.Nullable[string] `json:"email,omitempty"`
+
+	// ExternalId Admins only; unique when set.
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
+	LegalName  nullable.Nullable[string] `json:"legalName,omitempty"`
+
+	// Metadata Free-form JSON object for integrations.
+	//
+	// Example: {"source":"web"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+	Name     *string   `json:"name,omitempty"`
+
+	// OwnerId Moves ownership to an ACTIVE user of the company, who becomes a `Company Administrator` (admins and the owner only).
+	OwnerId *string `json:"ownerId,omitempty"`
+
+	// ParentId The parent company, one the caller may edit; `null` makes the company top-level. A cycle is VALIDATION_FAILED.
+	ParentId nullable.Nullable[string] `json:"parentId,omitempty"`
+	Phone    nullable.Nullable[string] `json:"phone,omitempty"`
+
+	// Status Admins only.
+	Status *CompanyStatus            `json:"status,omitempty"`
+	VatId  nullable.Nullable[string] `json:"vatId,omitempty"`
+}
+
+// UpdateCompanyRoleInput JSON merge patch of a company role. An absent field is unchanged; no role field can be
+// cleared, so `null` is treated as absent.
+type UpdateCompanyRoleInput struct {
+	// ExpectedVersion Apply the change only if the role is still at this `version` (PRECONDITION_FAILED otherwise); the body counterpart of `If-Match`.
+	//
+	// Example: 1
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+
+	// Name Unique within the company (case-insensitive).
+	Name *string `json:"name,omitempty"`
+
+	// Permissions Permissions from the company catalogue (`listCompanyPermissions`); replaces the whole list.
+	Permissions *[]string `json:"permissions,omitempty"`
+}
+
+// UpdateCompanyTeamInput JSON merge patch of a company team. An absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`.
+type UpdateCompanyTeamInput struct {
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// ExpectedVersion Apply the change only if the team is still at this `version` (PRECONDITION_FAILED otherwise); the body counterpart of `If-Match`.
+	//
+	// Example: 1
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+
+	// Name Unique within the company (case-insensitive).
+	Name *string `json:"name,omitempty"`
+}
+
+// UpdateCompanyUserInput JSON merge patch of a company user. An absent field is unchanged; `null` clears `phone`,
+// `jobTitle` and `teamId` and is treated as absent for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer.
+type UpdateCompanyUserInput struct {
+	// Email Unique among customers (case-insensitive).
+	Email     *string                   `json:"email,omitempty"`
+	FirstName *string                   `json:"firstName,omitempty"`
+	JobTitle  nullable.Nullable[string] `json:"jobTitle,omitempty"`
+	LastName  *string                   `json:"lastName,omitempty"`
+	Phone     nullable.Nullable[string] `json:"phone,omitempty"`
+
+	// RoleId A role of the company; not for the owner.
+	RoleId *string `json:"roleId,omitempty"`
+
+	// Status Whether the membership is in effect; the company's owner can't be made INACTIVE.
+	Status *CompanyUserStatus `json:"status,omitempty"`
+
+	// TeamId A team of the company; `null` takes the user out of its team.
+	TeamId nullable.Nullable[string] `json:"teamId,omitempty"`
+}
+
 // UpdateCustomerGroupInput JSON merge patch of a customer group. An absent field is unchanged; `null` clears
 // `description` and is treated as absent for the others.
 type UpdateCustomerGroupInput struct {
@@ -1330,6 +1776,21 @@ type AddressId = string
 
 // AdminId defines model for AdminId.
 type AdminId = string
+
+// CompanyId defines model for CompanyId.
+type CompanyId = string
+
+// CompanyIdInPath defines model for CompanyIdInPath.
+type CompanyIdInPath = string
+
+// CompanyRoleId defines model for CompanyRoleId.
+type CompanyRoleId = string
+
+// CompanyTeamId defines model for CompanyTeamId.
+type CompanyTeamId = string
+
+// CompanyUserId defines model for CompanyUserId.
+type CompanyUserId = string
 
 // CountryCode defines model for CountryCode.
 type CountryCode = string
@@ -1560,6 +2021,164 @@ type SendVerifyEmailParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListCompaniesParams defines parameters for ListCompanies.
+type ListCompaniesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+
+	// Search Only companies whose name contains this text (case-insensitive).
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// Status Only companies with this status.
+	Status *CompanyStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// ParentId Only the direct children of this company.
+	ParentId *string `form:"parentId,omitempty" json:"parentId,omitempty"`
+}
+
+// CreateCompanyParams defines parameters for CreateCompany.
+type CreateCompanyParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateCompanyAddressParams defines parameters for CreateCompanyAddress.
+type CreateCompanyAddressParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteCompanyAddressParams defines parameters for DeleteCompanyAddress.
+type DeleteCompanyAddressParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCompanyAddressParams defines parameters for UpdateCompanyAddress.
+type UpdateCompanyAddressParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateCompanyRoleParams defines parameters for CreateCompanyRole.
+type CreateCompanyRoleParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteCompanyRoleParams defines parameters for DeleteCompanyRole.
+type DeleteCompanyRoleParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCompanyRoleParams defines parameters for UpdateCompanyRole.
+type UpdateCompanyRoleParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateCompanyTeamParams defines parameters for CreateCompanyTeam.
+type CreateCompanyTeamParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteCompanyTeamParams defines parameters for DeleteCompanyTeam.
+type DeleteCompanyTeamParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCompanyTeamParams defines parameters for UpdateCompanyTeam.
+type UpdateCompanyTeamParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListCompanyUsersParams defines parameters for ListCompanyUsers.
+type ListCompanyUsersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page (opaque). Omit for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WithTotal Whether to compute `totalCount`. Counting is costly on large tables; `false` leaves it out.
+	WithTotal *WithTotal `form:"withTotal,omitempty" json:"withTotal,omitempty"`
+}
+
+// CreateCompanyUserParams defines parameters for CreateCompanyUser.
+type CreateCompanyUserParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteCompanyUserParams defines parameters for DeleteCompanyUser.
+type DeleteCompanyUserParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCompanyUserParams defines parameters for UpdateCompanyUser.
+type UpdateCompanyUserParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// DeleteCompanyParams defines parameters for DeleteCompany.
+type DeleteCompanyParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateCompanyParams defines parameters for UpdateCompany.
+type UpdateCompanyParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListCustomerGroupsParams defines parameters for ListCustomerGroups.
 type ListCustomerGroupsParams struct {
 	// Limit Page size.
@@ -1619,6 +2238,9 @@ type ListCustomersParams struct {
 
 	// GroupId Only members of this customer group.
 	GroupId *string `form:"groupId,omitempty" json:"groupId,omitempty"`
+
+	// CompanyId Only users of this company, whatever their membership status.
+	CompanyId *string `form:"companyId,omitempty" json:"companyId,omitempty"`
 
 	// CreatedFrom Only customers created at or after this instant (RFC 3339).
 	CreatedFrom *time.Time `form:"createdFrom,omitempty" json:"createdFrom,omitempty"`
@@ -1880,6 +2502,51 @@ type VerifyEmailJSONRequestBody = VerifyEmailInput
 
 // SendVerifyEmailJSONRequestBody defines body for SendVerifyEmail for application/json ContentType.
 type SendVerifyEmailJSONRequestBody = SendVerifyEmailInput
+
+// CreateCompanyJSONRequestBody defines body for CreateCompany for application/json ContentType.
+type CreateCompanyJSONRequestBody = CreateCompanyInput
+
+// CreateCompanyAddressJSONRequestBody defines body for CreateCompanyAddress for application/json ContentType.
+type CreateCompanyAddressJSONRequestBody = AddressInput
+
+// UpdateCompanyAddressJSONRequestBody defines body for UpdateCompanyAddress for application/json ContentType.
+type UpdateCompanyAddressJSONRequestBody = UpdateAddressInput
+
+// UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody defines body for UpdateCompanyAddress for application/merge-patch+json ContentType.
+type UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody = UpdateAddressInput
+
+// CreateCompanyRoleJSONRequestBody defines body for CreateCompanyRole for application/json ContentType.
+type CreateCompanyRoleJSONRequestBody = CreateCompanyRoleInput
+
+// UpdateCompanyRoleJSONRequestBody defines body for UpdateCompanyRole for application/json ContentType.
+type UpdateCompanyRoleJSONRequestBody = UpdateCompanyRoleInput
+
+// UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody defines body for UpdateCompanyRole for application/merge-patch+json ContentType.
+type UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody = UpdateCompanyRoleInput
+
+// CreateCompanyTeamJSONRequestBody defines body for CreateCompanyTeam for application/json ContentType.
+type CreateCompanyTeamJSONRequestBody = CreateCompanyTeamInput
+
+// UpdateCompanyTeamJSONRequestBody defines body for UpdateCompanyTeam for application/json ContentType.
+type UpdateCompanyTeamJSONRequestBody = UpdateCompanyTeamInput
+
+// UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody defines body for UpdateCompanyTeam for application/merge-patch+json ContentType.
+type UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody = UpdateCompanyTeamInput
+
+// CreateCompanyUserJSONRequestBody defines body for CreateCompanyUser for application/json ContentType.
+type CreateCompanyUserJSONRequestBody = CreateCompanyUserInput
+
+// UpdateCompanyUserJSONRequestBody defines body for UpdateCompanyUser for application/json ContentType.
+type UpdateCompanyUserJSONRequestBody = UpdateCompanyUserInput
+
+// UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody defines body for UpdateCompanyUser for application/merge-patch+json ContentType.
+type UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody = UpdateCompanyUserInput
+
+// UpdateCompanyJSONRequestBody defines body for UpdateCompany for application/json ContentType.
+type UpdateCompanyJSONRequestBody = UpdateCompanyInput
+
+// UpdateCompanyApplicationMergePatchPlusJSONRequestBody defines body for UpdateCompany for application/merge-patch+json ContentType.
+type UpdateCompanyApplicationMergePatchPlusJSONRequestBody = UpdateCompanyInput
 
 // CreateCustomerGroupJSONRequestBody defines body for CreateCustomerGroup for application/json ContentType.
 type CreateCustomerGroupJSONRequestBody = CreateCustomerGroupInput
@@ -2366,7 +3033,10 @@ type ClientInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP. With `company`, the company is
+	// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+	// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+	// null in the answer.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2378,7 +3048,10 @@ type ClientInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP. With `company`, the company is
+	// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+	// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+	// null in the answer.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2432,6 +3105,501 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
 	SendVerifyEmail(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCompanies List companies
+	//
+	// Lists companies ordered by name, with keyset pagination. An admin with `companies:read`
+	// sees every company; a customer sees the companies where its ACTIVE membership's role grants
+	// `company:view`. A `cursor` that does not decode is a BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/companies (the `ListCompanies` operationId).
+	ListCompanies(ctx context.Context, params *ListCompaniesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyWithBody Create a company
+	//
+	// Creates a company with its two roles, `Company Administrator` (every company permission)
+	// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+	// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+	// given, must be the customer itself) and the company starts in
+	// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+	// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+	// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+	// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+	// `externalId` that belongs to another company is a CONFLICT.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+	CreateCompanyWithBody(ctx context.Context, params *CreateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompany Create a company
+	//
+	// Creates a company with its two roles, `Company Administrator` (every company permission)
+	// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+	// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+	// given, must be the customer itself) and the company starts in
+	// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+	// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+	// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+	// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+	// `externalId` that belongs to another company is a CONFLICT.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+	CreateCompany(ctx context.Context, params *CreateCompanyParams, body CreateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCompanyAddresses List a company's addresses
+	//
+	// Returns a company's whole address book, oldest first. Requires `company:view` in the
+	// company, or `companies:read` for an admin.
+	//
+	// Corresponds with GET /v1/companies/{companyId}/addresses (the `ListCompanyAddresses` operationId).
+	ListCompanyAddresses(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyAddressWithBody Add an address to a company's address book
+	//
+	// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+	// company's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `company:addresses:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+	CreateCompanyAddressWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyAddress Add an address to a company's address book
+	//
+	// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+	// company's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `company:addresses:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+	CreateCompanyAddress(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, body CreateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCompanyAddress Delete one of a company's addresses
+	//
+	// Deletes one of a company's addresses; deleting a default address leaves that default empty.
+	// An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/addresses/{id} (the `DeleteCompanyAddress` operationId).
+	DeleteCompanyAddress(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *DeleteCompanyAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyAddressWithBody Update one of a company's addresses
+	//
+	// Applies a JSON merge patch to one of a company's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+	UpdateCompanyAddressWithBody(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyAddress Update one of a company's addresses
+	//
+	// Applies a JSON merge patch to one of a company's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+	UpdateCompanyAddress(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyAddressWithApplicationMergePatchPlusJSONBody Update one of a company's addresses
+	//
+	// Applies a JSON merge patch to one of a company's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+	UpdateCompanyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCompanyRoles List a company's roles
+	//
+	// Returns every role of a company, each with the number of users holding it. Requires
+	// `company:view` in the company, or `companies:read` for an admin.
+	//
+	// Corresponds with GET /v1/companies/{companyId}/roles (the `ListCompanyRoles` operationId).
+	ListCompanyRoles(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyRoleWithBody Create a company role
+	//
+	// Creates a role in a company. The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+	CreateCompanyRoleWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyRole Create a company role
+	//
+	// Creates a role in a company. The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+	CreateCompanyRole(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, body CreateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCompanyRole Delete a company role
+	//
+	// Deletes a company role. A role that users still hold, `Company Administrator` and
+	// `Default User` cannot be deleted (CONFLICT). Requires `company:roles:manage` in the
+	// company, or `companies:write` for an admin. With `If-Match` (the role's `version` as
+	// `"<version>"`) the role is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/roles/{id} (the `DeleteCompanyRole` operationId).
+	DeleteCompanyRole(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *DeleteCompanyRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyRoleWithBody Update a company role
+	//
+	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+	// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+	UpdateCompanyRoleWithBody(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyRole Update a company role
+	//
+	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+	// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+	UpdateCompanyRole(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody Update a company role
+	//
+	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+	// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+	UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCompanyTeams List a company's teams
+	//
+	// Returns every team of a company, ordered by name, each with its users. Requires
+	// `company:view` and, for the users, `company:users:view` in the company, or `companies:read`
+	// for an admin.
+	//
+	// Corresponds with GET /v1/companies/{companyId}/teams (the `ListCompanyTeams` operationId).
+	ListCompanyTeams(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyTeamWithBody Create a company team
+	//
+	// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+	// `updateCompanyUser` (`teamId`). The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+	CreateCompanyTeamWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyTeam Create a company team
+	//
+	// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+	// `updateCompanyUser` (`teamId`). The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+	CreateCompanyTeam(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, body CreateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCompanyTeam Delete a company team
+	//
+	// Deletes a company team; its users stay in the company, without a team. Requires
+	// `company:teams:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the team's `version` as `"<version>"`) the team is deleted only at that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/teams/{id} (the `DeleteCompanyTeam` operationId).
+	DeleteCompanyTeam(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *DeleteCompanyTeamParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyTeamWithBody Update a company team
+	//
+	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+	// update is applied only if the team's `version` still matches; otherwise it is
+	// PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+	UpdateCompanyTeamWithBody(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyTeam Update a company team
+	//
+	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+	// update is applied only if the team's `version` still matches; otherwise it is
+	// PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+	UpdateCompanyTeam(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody Update a company team
+	//
+	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+	// update is applied only if the team's `version` still matches; otherwise it is
+	// PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+	UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCompanyUsers List a company's users
+	//
+	// Lists a company's users (the memberships of customers in it), with keyset pagination.
+	// Requires `company:users:view` in the company, or `companies:read` for an admin. A `cursor`
+	// that does not decode is a BAD_REQUEST.
+	//
+	// Corresponds with GET /v1/companies/{companyId}/users (the `ListCompanyUsers` operationId).
+	ListCompanyUsers(ctx context.Context, companyId CompanyIdInPath, params *ListCompanyUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyUserWithBody Add a user to a company
+	//
+	// Adds a customer to a company. With an `email` that no customer has, a customer is created
+	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+	// `roleId` the user gets the
+	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+	// company, or `companies:write` for an admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+	CreateCompanyUserWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompanyUser Add a user to a company
+	//
+	// Adds a customer to a company. With an `email` that no customer has, a customer is created
+	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+	// `roleId` the user gets the
+	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+	// company, or `companies:write` for an admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+	CreateCompanyUser(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, body CreateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCompanyUser Remove a user from a company
+	//
+	// Removes a customer from a company; the customer stays. The owner can't be removed while it
+	// owns the company (CONFLICT). Requires `company:users:manage` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the user's `version` as `"<version>"`) the
+	// user is removed only at that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/users/{id} (the `DeleteCompanyUser` operationId).
+	DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *DeleteCompanyUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyUserWithBody Update a company user
+	//
+	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+	UpdateCompanyUserWithBody(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyUser Update a company user
+	//
+	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+	UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyUserWithApplicationMergePatchPlusJSONBody Update a company user
+	//
+	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+	UpdateCompanyUserWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCompany Delete a company
+	//
+	// Deletes a company with its addresses, roles, teams and memberships; the customers stay. A
+	// company with children cannot be deleted (CONFLICT). Requires an admin token with
+	// `companies:write`. With `If-Match` (the company's `ETag`) the company is deleted only at
+	// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Corresponds with DELETE /v1/companies/{id} (the `DeleteCompany` operationId).
+	DeleteCompany(ctx context.Context, id CompanyId, params *DeleteCompanyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCompany Get a company
+	//
+	// Returns one company with its address book. An admin needs `companies:read`; a customer must
+	// belong to the company with a role granting `company:view`, and any other company is
+	// NOT_FOUND. Its `version` is sent as the `ETag` header (`"<version>"`); send it back as
+	// `If-Match` to change only that version.
+	//
+	// Corresponds with GET /v1/companies/{id} (the `GetCompany` operationId).
+	GetCompany(ctx context.Context, id CompanyId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyWithBody Update a company
+	//
+	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+	// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+	// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+	// company is a CONFLICT. Requires `company:edit` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+	UpdateCompanyWithBody(ctx context.Context, id CompanyId, params *UpdateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompany Update a company
+	//
+	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+	// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+	// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+	// company is a CONFLICT. Requires `company:edit` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+	UpdateCompany(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCompanyWithApplicationMergePatchPlusJSONBody Update a company
+	//
+	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+	// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+	// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+	// company is a CONFLICT. Requires `company:edit` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+	UpdateCompanyWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCompanyPermissions List company permissions
+	//
+	// The catalogue of company permissions a company role may hold, with what each allows. Any
+	// signed-in customer or admin may read it.
+	//
+	// Corresponds with GET /v1/company-permissions (the `ListCompanyPermissions` operationId).
+	ListCompanyPermissions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCountries List countries
 	//
@@ -3790,7 +4958,10 @@ func (c *Client) RefreshToken(ctx context.Context, params *RefreshTokenParams, b
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP. With `company`, the company is
+// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+// null in the answer.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3812,7 +4983,10 @@ func (c *Client) RegisterCustomerWithBody(ctx context.Context, params *RegisterC
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP. With `company`, the company is
+// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+// null in the answer.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3907,6 +5081,871 @@ func (c *Client) SendVerifyEmailWithBody(ctx context.Context, params *SendVerify
 // Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
 func (c *Client) SendVerifyEmail(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSendVerifyEmailRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCompanies List companies
+//
+// Lists companies ordered by name, with keyset pagination. An admin with `companies:read`
+// sees every company; a customer sees the companies where its ACTIVE membership's role grants
+// `company:view`. A `cursor` that does not decode is a BAD_REQUEST.
+//
+// Corresponds with GET /v1/companies (the `ListCompanies` operationId).
+func (c *Client) ListCompanies(ctx context.Context, params *ListCompaniesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompaniesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyWithBody Create a company
+//
+// Creates a company with its two roles, `Company Administrator` (every company permission)
+// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+// given, must be the customer itself) and the company starts in
+// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+// `externalId` that belongs to another company is a CONFLICT.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+func (c *Client) CreateCompanyWithBody(ctx context.Context, params *CreateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompany Create a company
+//
+// Creates a company with its two roles, `Company Administrator` (every company permission)
+// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+// given, must be the customer itself) and the company starts in
+// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+// `externalId` that belongs to another company is a CONFLICT.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+func (c *Client) CreateCompany(ctx context.Context, params *CreateCompanyParams, body CreateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCompanyAddresses List a company's addresses
+//
+// Returns a company's whole address book, oldest first. Requires `company:view` in the
+// company, or `companies:read` for an admin.
+//
+// Corresponds with GET /v1/companies/{companyId}/addresses (the `ListCompanyAddresses` operationId).
+func (c *Client) ListCompanyAddresses(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompanyAddressesRequest(c.Server, companyId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyAddressWithBody Add an address to a company's address book
+//
+// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+// company's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `company:addresses:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+func (c *Client) CreateCompanyAddressWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyAddressRequestWithBody(c.Server, companyId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyAddress Add an address to a company's address book
+//
+// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+// company's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `company:addresses:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+func (c *Client) CreateCompanyAddress(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, body CreateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyAddressRequest(c.Server, companyId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCompanyAddress Delete one of a company's addresses
+//
+// Deletes one of a company's addresses; deleting a default address leaves that default empty.
+// An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Corresponds with DELETE /v1/companies/{companyId}/addresses/{id} (the `DeleteCompanyAddress` operationId).
+func (c *Client) DeleteCompanyAddress(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *DeleteCompanyAddressParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCompanyAddressRequest(c.Server, companyId, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyAddressWithBody Update one of a company's addresses
+//
+// Applies a JSON merge patch to one of a company's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+func (c *Client) UpdateCompanyAddressWithBody(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyAddressRequestWithBody(c.Server, companyId, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyAddress Update one of a company's addresses
+//
+// Applies a JSON merge patch to one of a company's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+func (c *Client) UpdateCompanyAddress(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyAddressRequest(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyAddressWithApplicationMergePatchPlusJSONBody Update one of a company's addresses
+//
+// Applies a JSON merge patch to one of a company's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+func (c *Client) UpdateCompanyAddressWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyAddressRequestWithApplicationMergePatchPlusJSONBody(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCompanyRoles List a company's roles
+//
+// Returns every role of a company, each with the number of users holding it. Requires
+// `company:view` in the company, or `companies:read` for an admin.
+//
+// Corresponds with GET /v1/companies/{companyId}/roles (the `ListCompanyRoles` operationId).
+func (c *Client) ListCompanyRoles(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompanyRolesRequest(c.Server, companyId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyRoleWithBody Create a company role
+//
+// Creates a role in a company. The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+func (c *Client) CreateCompanyRoleWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyRoleRequestWithBody(c.Server, companyId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyRole Create a company role
+//
+// Creates a role in a company. The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+func (c *Client) CreateCompanyRole(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, body CreateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyRoleRequest(c.Server, companyId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCompanyRole Delete a company role
+//
+// Deletes a company role. A role that users still hold, `Company Administrator` and
+// `Default User` cannot be deleted (CONFLICT). Requires `company:roles:manage` in the
+// company, or `companies:write` for an admin. With `If-Match` (the role's `version` as
+// `"<version>"`) the role is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
+//
+// Corresponds with DELETE /v1/companies/{companyId}/roles/{id} (the `DeleteCompanyRole` operationId).
+func (c *Client) DeleteCompanyRole(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *DeleteCompanyRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCompanyRoleRequest(c.Server, companyId, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyRoleWithBody Update a company role
+//
+// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+func (c *Client) UpdateCompanyRoleWithBody(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyRoleRequestWithBody(c.Server, companyId, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyRole Update a company role
+//
+// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+func (c *Client) UpdateCompanyRole(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyRoleRequest(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody Update a company role
+//
+// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+func (c *Client) UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyRoleRequestWithApplicationMergePatchPlusJSONBody(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCompanyTeams List a company's teams
+//
+// Returns every team of a company, ordered by name, each with its users. Requires
+// `company:view` and, for the users, `company:users:view` in the company, or `companies:read`
+// for an admin.
+//
+// Corresponds with GET /v1/companies/{companyId}/teams (the `ListCompanyTeams` operationId).
+func (c *Client) ListCompanyTeams(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompanyTeamsRequest(c.Server, companyId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyTeamWithBody Create a company team
+//
+// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+// `updateCompanyUser` (`teamId`). The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+func (c *Client) CreateCompanyTeamWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyTeamRequestWithBody(c.Server, companyId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyTeam Create a company team
+//
+// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+// `updateCompanyUser` (`teamId`). The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+func (c *Client) CreateCompanyTeam(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, body CreateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyTeamRequest(c.Server, companyId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCompanyTeam Delete a company team
+//
+// Deletes a company team; its users stay in the company, without a team. Requires
+// `company:teams:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the team's `version` as `"<version>"`) the team is deleted only at that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Corresponds with DELETE /v1/companies/{companyId}/teams/{id} (the `DeleteCompanyTeam` operationId).
+func (c *Client) DeleteCompanyTeam(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *DeleteCompanyTeamParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCompanyTeamRequest(c.Server, companyId, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyTeamWithBody Update a company team
+//
+// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`. A name that belongs to another team of
+// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+// update is applied only if the team's `version` still matches; otherwise it is
+// PRECONDITION_FAILED and nothing changes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+func (c *Client) UpdateCompanyTeamWithBody(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyTeamRequestWithBody(c.Server, companyId, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyTeam Update a company team
+//
+// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`. A name that belongs to another team of
+// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+// update is applied only if the team's `version` still matches; otherwise it is
+// PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+func (c *Client) UpdateCompanyTeam(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyTeamRequest(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody Update a company team
+//
+// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`. A name that belongs to another team of
+// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+// update is applied only if the team's `version` still matches; otherwise it is
+// PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+func (c *Client) UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyTeamRequestWithApplicationMergePatchPlusJSONBody(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCompanyUsers List a company's users
+//
+// Lists a company's users (the memberships of customers in it), with keyset pagination.
+// Requires `company:users:view` in the company, or `companies:read` for an admin. A `cursor`
+// that does not decode is a BAD_REQUEST.
+//
+// Corresponds with GET /v1/companies/{companyId}/users (the `ListCompanyUsers` operationId).
+func (c *Client) ListCompanyUsers(ctx context.Context, companyId CompanyIdInPath, params *ListCompanyUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompanyUsersRequest(c.Server, companyId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyUserWithBody Add a user to a company
+//
+// Adds a customer to a company. With an `email` that no customer has, a customer is created
+// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+// `roleId` the user gets the
+// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+// company, or `companies:write` for an admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+func (c *Client) CreateCompanyUserWithBody(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyUserRequestWithBody(c.Server, companyId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompanyUser Add a user to a company
+//
+// Adds a customer to a company. With an `email` that no customer has, a customer is created
+// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+// `roleId` the user gets the
+// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+// company, or `companies:write` for an admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+func (c *Client) CreateCompanyUser(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, body CreateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompanyUserRequest(c.Server, companyId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCompanyUser Remove a user from a company
+//
+// Removes a customer from a company; the customer stays. The owner can't be removed while it
+// owns the company (CONFLICT). Requires `company:users:manage` in the company, or
+// `companies:write` for an admin. With `If-Match` (the user's `version` as `"<version>"`) the
+// user is removed only at that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Corresponds with DELETE /v1/companies/{companyId}/users/{id} (the `DeleteCompanyUser` operationId).
+func (c *Client) DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *DeleteCompanyUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCompanyUserRequest(c.Server, companyId, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyUserWithBody Update a company user
+//
+// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+func (c *Client) UpdateCompanyUserWithBody(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyUserRequestWithBody(c.Server, companyId, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyUser Update a company user
+//
+// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+func (c *Client) UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyUserRequest(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyUserWithApplicationMergePatchPlusJSONBody Update a company user
+//
+// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+func (c *Client) UpdateCompanyUserWithApplicationMergePatchPlusJSONBody(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyUserRequestWithApplicationMergePatchPlusJSONBody(c.Server, companyId, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCompany Delete a company
+//
+// Deletes a company with its addresses, roles, teams and memberships; the customers stay. A
+// company with children cannot be deleted (CONFLICT). Requires an admin token with
+// `companies:write`. With `If-Match` (the company's `ETag`) the company is deleted only at
+// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Corresponds with DELETE /v1/companies/{id} (the `DeleteCompany` operationId).
+func (c *Client) DeleteCompany(ctx context.Context, id CompanyId, params *DeleteCompanyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCompanyRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCompany Get a company
+//
+// Returns one company with its address book. An admin needs `companies:read`; a customer must
+// belong to the company with a role granting `company:view`, and any other company is
+// NOT_FOUND. Its `version` is sent as the `ETag` header (`"<version>"`); send it back as
+// `If-Match` to change only that version.
+//
+// Corresponds with GET /v1/companies/{id} (the `GetCompany` operationId).
+func (c *Client) GetCompany(ctx context.Context, id CompanyId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCompanyRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyWithBody Update a company
+//
+// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+// company is a CONFLICT. Requires `company:edit` in the company, or
+// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+func (c *Client) UpdateCompanyWithBody(ctx context.Context, id CompanyId, params *UpdateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompany Update a company
+//
+// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+// company is a CONFLICT. Requires `company:edit` in the company, or
+// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+func (c *Client) UpdateCompany(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCompanyWithApplicationMergePatchPlusJSONBody Update a company
+//
+// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+// company is a CONFLICT. Requires `company:edit` in the company, or
+// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+func (c *Client) UpdateCompanyWithApplicationMergePatchPlusJSONBody(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCompanyRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCompanyPermissions List company permissions
+//
+// The catalogue of company permissions a company role may hold, with what each allows. Any
+// signed-in customer or admin may read it.
+//
+// Corresponds with GET /v1/company-permissions (the `ListCompanyPermissions` operationId).
+func (c *Client) ListCompanyPermissions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompanyPermissionsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6371,6 +8410,1337 @@ func NewSendVerifyEmailRequestWithBody(server string, params *SendVerifyEmailPar
 	return req, nil
 }
 
+// NewListCompaniesRequest constructs an http.Request for the ListCompanies method
+func NewListCompaniesRequest(server string, params *ListCompaniesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ParentId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "parentId", *params.ParentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCompanyRequest calls the generic CreateCompany builder with application/json body
+func NewCreateCompanyRequest(server string, params *CreateCompanyParams, body CreateCompanyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompanyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCompanyRequestWithBody constructs an http.Request for the CreateCompany method, with any body, and a specified content type
+func NewCreateCompanyRequestWithBody(server string, params *CreateCompanyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCompanyAddressesRequest constructs an http.Request for the ListCompanyAddresses method
+func NewListCompanyAddressesRequest(server string, companyId CompanyIdInPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/addresses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCompanyAddressRequest calls the generic CreateCompanyAddress builder with application/json body
+func NewCreateCompanyAddressRequest(server string, companyId CompanyIdInPath, params *CreateCompanyAddressParams, body CreateCompanyAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompanyAddressRequestWithBody(server, companyId, params, "application/json", bodyReader)
+}
+
+// NewCreateCompanyAddressRequestWithBody constructs an http.Request for the CreateCompanyAddress method, with any body, and a specified content type
+func NewCreateCompanyAddressRequestWithBody(server string, companyId CompanyIdInPath, params *CreateCompanyAddressParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/addresses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCompanyAddressRequest constructs an http.Request for the DeleteCompanyAddress method
+func NewDeleteCompanyAddressRequest(server string, companyId CompanyIdInPath, id AddressId, params *DeleteCompanyAddressParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/addresses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateCompanyAddressRequest calls the generic UpdateCompanyAddress builder with application/json body
+func NewUpdateCompanyAddressRequest(server string, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyAddressRequestWithBody(server, companyId, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateCompanyAddressRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCompanyAddress builder with application/merge-patch+json body
+func NewUpdateCompanyAddressRequestWithApplicationMergePatchPlusJSONBody(server string, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyAddressRequestWithBody(server, companyId, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCompanyAddressRequestWithBody constructs an http.Request for the UpdateCompanyAddress method, with any body, and a specified content type
+func NewUpdateCompanyAddressRequestWithBody(server string, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/addresses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCompanyRolesRequest constructs an http.Request for the ListCompanyRoles method
+func NewListCompanyRolesRequest(server string, companyId CompanyIdInPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/roles", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCompanyRoleRequest calls the generic CreateCompanyRole builder with application/json body
+func NewCreateCompanyRoleRequest(server string, companyId CompanyIdInPath, params *CreateCompanyRoleParams, body CreateCompanyRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompanyRoleRequestWithBody(server, companyId, params, "application/json", bodyReader)
+}
+
+// NewCreateCompanyRoleRequestWithBody constructs an http.Request for the CreateCompanyRole method, with any body, and a specified content type
+func NewCreateCompanyRoleRequestWithBody(server string, companyId CompanyIdInPath, params *CreateCompanyRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/roles", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCompanyRoleRequest constructs an http.Request for the DeleteCompanyRole method
+func NewDeleteCompanyRoleRequest(server string, companyId CompanyIdInPath, id CompanyRoleId, params *DeleteCompanyRoleParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/roles/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateCompanyRoleRequest calls the generic UpdateCompanyRole builder with application/json body
+func NewUpdateCompanyRoleRequest(server string, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyRoleRequestWithBody(server, companyId, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateCompanyRoleRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCompanyRole builder with application/merge-patch+json body
+func NewUpdateCompanyRoleRequestWithApplicationMergePatchPlusJSONBody(server string, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyRoleRequestWithBody(server, companyId, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCompanyRoleRequestWithBody constructs an http.Request for the UpdateCompanyRole method, with any body, and a specified content type
+func NewUpdateCompanyRoleRequestWithBody(server string, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/roles/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCompanyTeamsRequest constructs an http.Request for the ListCompanyTeams method
+func NewListCompanyTeamsRequest(server string, companyId CompanyIdInPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/teams", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCompanyTeamRequest calls the generic CreateCompanyTeam builder with application/json body
+func NewCreateCompanyTeamRequest(server string, companyId CompanyIdInPath, params *CreateCompanyTeamParams, body CreateCompanyTeamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompanyTeamRequestWithBody(server, companyId, params, "application/json", bodyReader)
+}
+
+// NewCreateCompanyTeamRequestWithBody constructs an http.Request for the CreateCompanyTeam method, with any body, and a specified content type
+func NewCreateCompanyTeamRequestWithBody(server string, companyId CompanyIdInPath, params *CreateCompanyTeamParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/teams", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCompanyTeamRequest constructs an http.Request for the DeleteCompanyTeam method
+func NewDeleteCompanyTeamRequest(server string, companyId CompanyIdInPath, id CompanyTeamId, params *DeleteCompanyTeamParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/teams/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateCompanyTeamRequest calls the generic UpdateCompanyTeam builder with application/json body
+func NewUpdateCompanyTeamRequest(server string, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyTeamRequestWithBody(server, companyId, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateCompanyTeamRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCompanyTeam builder with application/merge-patch+json body
+func NewUpdateCompanyTeamRequestWithApplicationMergePatchPlusJSONBody(server string, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyTeamRequestWithBody(server, companyId, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCompanyTeamRequestWithBody constructs an http.Request for the UpdateCompanyTeam method, with any body, and a specified content type
+func NewUpdateCompanyTeamRequestWithBody(server string, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/teams/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCompanyUsersRequest constructs an http.Request for the ListCompanyUsers method
+func NewListCompanyUsersRequest(server string, companyId CompanyIdInPath, params *ListCompanyUsersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.WithTotal != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "withTotal", *params.WithTotal, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCompanyUserRequest calls the generic CreateCompanyUser builder with application/json body
+func NewCreateCompanyUserRequest(server string, companyId CompanyIdInPath, params *CreateCompanyUserParams, body CreateCompanyUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompanyUserRequestWithBody(server, companyId, params, "application/json", bodyReader)
+}
+
+// NewCreateCompanyUserRequestWithBody constructs an http.Request for the CreateCompanyUser method, with any body, and a specified content type
+func NewCreateCompanyUserRequestWithBody(server string, companyId CompanyIdInPath, params *CreateCompanyUserParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCompanyUserRequest constructs an http.Request for the DeleteCompanyUser method
+func NewDeleteCompanyUserRequest(server string, companyId CompanyIdInPath, id CompanyUserId, params *DeleteCompanyUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateCompanyUserRequest calls the generic UpdateCompanyUser builder with application/json body
+func NewUpdateCompanyUserRequest(server string, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyUserRequestWithBody(server, companyId, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateCompanyUserRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCompanyUser builder with application/merge-patch+json body
+func NewUpdateCompanyUserRequestWithApplicationMergePatchPlusJSONBody(server string, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyUserRequestWithBody(server, companyId, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCompanyUserRequestWithBody constructs an http.Request for the UpdateCompanyUser method, with any body, and a specified content type
+func NewUpdateCompanyUserRequestWithBody(server string, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "companyId", companyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s/users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCompanyRequest constructs an http.Request for the DeleteCompany method
+func NewDeleteCompanyRequest(server string, id CompanyId, params *DeleteCompanyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCompanyRequest constructs an http.Request for the GetCompany method
+func NewGetCompanyRequest(server string, id CompanyId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCompanyRequest calls the generic UpdateCompany builder with application/json body
+func NewUpdateCompanyRequest(server string, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateCompanyRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCompany builder with application/merge-patch+json body
+func NewUpdateCompanyRequestWithApplicationMergePatchPlusJSONBody(server string, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCompanyRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCompanyRequestWithBody constructs an http.Request for the UpdateCompany method, with any body, and a specified content type
+func NewUpdateCompanyRequestWithBody(server string, id CompanyId, params *UpdateCompanyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/companies/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCompanyPermissionsRequest constructs an http.Request for the ListCompanyPermissions method
+func NewListCompanyPermissionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/company-permissions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListCountriesRequest constructs an http.Request for the ListCountries method
 func NewListCountriesRequest(server string) (*http.Request, error) {
 	var err error
@@ -6824,6 +10194,18 @@ func NewListCustomersRequest(server string, params *ListCustomersParams) (*http.
 		if params.GroupId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupId", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CompanyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "companyId", *params.CompanyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8934,7 +12316,10 @@ type ClientWithResponsesInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP. With `company`, the company is
+	// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+	// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+	// null in the answer.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8946,7 +12331,10 @@ type ClientWithResponsesInterface interface {
 	// Creates a customer account with a password. The email is stored lower-case and must not
 	// belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 	// the password must satisfy the password policy (minimum length, not equal to the email, not
-	// a common password). Rate-limited per email and per client IP.
+	// a common password). Rate-limited per email and per client IP. With `company`, the company is
+	// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+	// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+	// null in the answer.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9000,6 +12388,525 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/auth/verify-email/send (the `SendVerifyEmail` operationId).
 	SendVerifyEmailWithResponse(ctx context.Context, params *SendVerifyEmailParams, body SendVerifyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SendVerifyEmailResponse, error)
+
+	// ListCompaniesWithResponse List companies
+	//
+	// Lists companies ordered by name, with keyset pagination. An admin with `companies:read`
+	// sees every company; a customer sees the companies where its ACTIVE membership's role grants
+	// `company:view`. A `cursor` that does not decode is a BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/companies (the `ListCompanies` operationId).
+	ListCompaniesWithResponse(ctx context.Context, params *ListCompaniesParams, reqEditors ...RequestEditorFn) (*ListCompaniesResponse, error)
+
+	// CreateCompanyWithBodyWithResponse Create a company
+	//
+	// Creates a company with its two roles, `Company Administrator` (every company permission)
+	// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+	// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+	// given, must be the customer itself) and the company starts in
+	// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+	// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+	// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+	// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+	// `externalId` that belongs to another company is a CONFLICT.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+	CreateCompanyWithBodyWithResponse(ctx context.Context, params *CreateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyResponse, error)
+
+	// CreateCompanyWithResponse Create a company
+	//
+	// Creates a company with its two roles, `Company Administrator` (every company permission)
+	// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+	// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+	// given, must be the customer itself) and the company starts in
+	// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+	// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+	// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+	// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+	// `externalId` that belongs to another company is a CONFLICT.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+	CreateCompanyWithResponse(ctx context.Context, params *CreateCompanyParams, body CreateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyResponse, error)
+
+	// ListCompanyAddressesWithResponse List a company's addresses
+	//
+	// Returns a company's whole address book, oldest first. Requires `company:view` in the
+	// company, or `companies:read` for an admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/companies/{companyId}/addresses (the `ListCompanyAddresses` operationId).
+	ListCompanyAddressesWithResponse(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*ListCompanyAddressesResponse, error)
+
+	// CreateCompanyAddressWithBodyWithResponse Add an address to a company's address book
+	//
+	// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+	// company's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `company:addresses:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+	CreateCompanyAddressWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyAddressResponse, error)
+
+	// CreateCompanyAddressWithResponse Add an address to a company's address book
+	//
+	// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+	// company's first address becomes both defaults; marking an address default clears the
+	// previous default of that kind. Requires `company:addresses:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+	CreateCompanyAddressWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, body CreateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyAddressResponse, error)
+
+	// DeleteCompanyAddressWithResponse Delete one of a company's addresses
+	//
+	// Deletes one of a company's addresses; deleting a default address leaves that default empty.
+	// An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/addresses/{id} (the `DeleteCompanyAddress` operationId).
+	DeleteCompanyAddressWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *DeleteCompanyAddressParams, reqEditors ...RequestEditorFn) (*DeleteCompanyAddressResponse, error)
+
+	// UpdateCompanyAddressWithBodyWithResponse Update one of a company's addresses
+	//
+	// Applies a JSON merge patch to one of a company's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+	UpdateCompanyAddressWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyAddressResponse, error)
+
+	// UpdateCompanyAddressWithResponse Update one of a company's addresses
+	//
+	// Applies a JSON merge patch to one of a company's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+	UpdateCompanyAddressWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyAddressResponse, error)
+
+	// UpdateCompanyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of a company's addresses
+	//
+	// Applies a JSON merge patch to one of a company's addresses, with the rules of
+	// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+	// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+	// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+	// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+	UpdateCompanyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyAddressResponse, error)
+
+	// ListCompanyRolesWithResponse List a company's roles
+	//
+	// Returns every role of a company, each with the number of users holding it. Requires
+	// `company:view` in the company, or `companies:read` for an admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/companies/{companyId}/roles (the `ListCompanyRoles` operationId).
+	ListCompanyRolesWithResponse(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*ListCompanyRolesResponse, error)
+
+	// CreateCompanyRoleWithBodyWithResponse Create a company role
+	//
+	// Creates a role in a company. The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+	CreateCompanyRoleWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyRoleResponse, error)
+
+	// CreateCompanyRoleWithResponse Create a company role
+	//
+	// Creates a role in a company. The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+	CreateCompanyRoleWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, body CreateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyRoleResponse, error)
+
+	// DeleteCompanyRoleWithResponse Delete a company role
+	//
+	// Deletes a company role. A role that users still hold, `Company Administrator` and
+	// `Default User` cannot be deleted (CONFLICT). Requires `company:roles:manage` in the
+	// company, or `companies:write` for an admin. With `If-Match` (the role's `version` as
+	// `"<version>"`) the role is deleted only at that version: a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/roles/{id} (the `DeleteCompanyRole` operationId).
+	DeleteCompanyRoleWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *DeleteCompanyRoleParams, reqEditors ...RequestEditorFn) (*DeleteCompanyRoleResponse, error)
+
+	// UpdateCompanyRoleWithBodyWithResponse Update a company role
+	//
+	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+	// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+	UpdateCompanyRoleWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyRoleResponse, error)
+
+	// UpdateCompanyRoleWithResponse Update a company role
+	//
+	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+	// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+	UpdateCompanyRoleWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyRoleResponse, error)
+
+	// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a company role
+	//
+	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+	// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+	UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyRoleResponse, error)
+
+	// ListCompanyTeamsWithResponse List a company's teams
+	//
+	// Returns every team of a company, ordered by name, each with its users. Requires
+	// `company:view` and, for the users, `company:users:view` in the company, or `companies:read`
+	// for an admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/companies/{companyId}/teams (the `ListCompanyTeams` operationId).
+	ListCompanyTeamsWithResponse(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*ListCompanyTeamsResponse, error)
+
+	// CreateCompanyTeamWithBodyWithResponse Create a company team
+	//
+	// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+	// `updateCompanyUser` (`teamId`). The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+	CreateCompanyTeamWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyTeamResponse, error)
+
+	// CreateCompanyTeamWithResponse Create a company team
+	//
+	// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+	// `updateCompanyUser` (`teamId`). The name must be unique within the company
+	// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+	CreateCompanyTeamWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, body CreateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyTeamResponse, error)
+
+	// DeleteCompanyTeamWithResponse Delete a company team
+	//
+	// Deletes a company team; its users stay in the company, without a team. Requires
+	// `company:teams:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the team's `version` as `"<version>"`) the team is deleted only at that version: a
+	// mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/teams/{id} (the `DeleteCompanyTeam` operationId).
+	DeleteCompanyTeamWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *DeleteCompanyTeamParams, reqEditors ...RequestEditorFn) (*DeleteCompanyTeamResponse, error)
+
+	// UpdateCompanyTeamWithBodyWithResponse Update a company team
+	//
+	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+	// update is applied only if the team's `version` still matches; otherwise it is
+	// PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+	UpdateCompanyTeamWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyTeamResponse, error)
+
+	// UpdateCompanyTeamWithResponse Update a company team
+	//
+	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+	// update is applied only if the team's `version` still matches; otherwise it is
+	// PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+	UpdateCompanyTeamWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyTeamResponse, error)
+
+	// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse Update a company team
+	//
+	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+	// update is applied only if the team's `version` still matches; otherwise it is
+	// PRECONDITION_FAILED and nothing changes.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+	UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyTeamResponse, error)
+
+	// ListCompanyUsersWithResponse List a company's users
+	//
+	// Lists a company's users (the memberships of customers in it), with keyset pagination.
+	// Requires `company:users:view` in the company, or `companies:read` for an admin. A `cursor`
+	// that does not decode is a BAD_REQUEST.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/companies/{companyId}/users (the `ListCompanyUsers` operationId).
+	ListCompanyUsersWithResponse(ctx context.Context, companyId CompanyIdInPath, params *ListCompanyUsersParams, reqEditors ...RequestEditorFn) (*ListCompanyUsersResponse, error)
+
+	// CreateCompanyUserWithBodyWithResponse Add a user to a company
+	//
+	// Adds a customer to a company. With an `email` that no customer has, a customer is created
+	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+	// `roleId` the user gets the
+	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+	// company, or `companies:write` for an admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+	CreateCompanyUserWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyUserResponse, error)
+
+	// CreateCompanyUserWithResponse Add a user to a company
+	//
+	// Adds a customer to a company. With an `email` that no customer has, a customer is created
+	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+	// `roleId` the user gets the
+	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+	// company, or `companies:write` for an admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+	CreateCompanyUserWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, body CreateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyUserResponse, error)
+
+	// DeleteCompanyUserWithResponse Remove a user from a company
+	//
+	// Removes a customer from a company; the customer stays. The owner can't be removed while it
+	// owns the company (CONFLICT). Requires `company:users:manage` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the user's `version` as `"<version>"`) the
+	// user is removed only at that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/companies/{companyId}/users/{id} (the `DeleteCompanyUser` operationId).
+	DeleteCompanyUserWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *DeleteCompanyUserParams, reqEditors ...RequestEditorFn) (*DeleteCompanyUserResponse, error)
+
+	// UpdateCompanyUserWithBodyWithResponse Update a company user
+	//
+	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+	UpdateCompanyUserWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyUserResponse, error)
+
+	// UpdateCompanyUserWithResponse Update a company user
+	//
+	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+	UpdateCompanyUserWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyUserResponse, error)
+
+	// UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse Update a company user
+	//
+	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+	// is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+	UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyUserResponse, error)
+
+	// DeleteCompanyWithResponse Delete a company
+	//
+	// Deletes a company with its addresses, roles, teams and memberships; the customers stay. A
+	// company with children cannot be deleted (CONFLICT). Requires an admin token with
+	// `companies:write`. With `If-Match` (the company's `ETag`) the company is deleted only at
+	// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/companies/{id} (the `DeleteCompany` operationId).
+	DeleteCompanyWithResponse(ctx context.Context, id CompanyId, params *DeleteCompanyParams, reqEditors ...RequestEditorFn) (*DeleteCompanyResponse, error)
+
+	// GetCompanyWithResponse Get a company
+	//
+	// Returns one company with its address book. An admin needs `companies:read`; a customer must
+	// belong to the company with a role granting `company:view`, and any other company is
+	// NOT_FOUND. Its `version` is sent as the `ETag` header (`"<version>"`); send it back as
+	// `If-Match` to change only that version.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/companies/{id} (the `GetCompany` operationId).
+	GetCompanyWithResponse(ctx context.Context, id CompanyId, reqEditors ...RequestEditorFn) (*GetCompanyResponse, error)
+
+	// UpdateCompanyWithBodyWithResponse Update a company
+	//
+	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+	// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+	// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+	// company is a CONFLICT. Requires `company:edit` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+	UpdateCompanyWithBodyWithResponse(ctx context.Context, id CompanyId, params *UpdateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyResponse, error)
+
+	// UpdateCompanyWithResponse Update a company
+	//
+	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+	// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+	// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+	// company is a CONFLICT. Requires `company:edit` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+	UpdateCompanyWithResponse(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyResponse, error)
+
+	// UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse Update a company
+	//
+	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+	// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+	// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+	// company is a CONFLICT. Requires `company:edit` in the company, or
+	// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+	// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+	// nothing.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+	UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyResponse, error)
+
+	// ListCompanyPermissionsWithResponse List company permissions
+	//
+	// The catalogue of company permissions a company role may hold, with what each allows. Any
+	// signed-in customer or admin may read it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/company-permissions (the `ListCompanyPermissions` operationId).
+	ListCompanyPermissionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCompanyPermissionsResponse, error)
 
 	// ListCountriesWithResponse List countries
 	//
@@ -11349,6 +15256,1846 @@ func (r SendVerifyEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SendVerifyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCompaniesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCompaniesResponse) GetJSON200() *CompanyList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCompaniesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCompaniesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCompaniesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCompaniesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCompaniesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCompaniesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCompaniesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCompaniesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCompanyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Company
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCompanyResponse) GetJSON201() *Company {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompanyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompanyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompanyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompanyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCompanyAddressesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AddressList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCompanyAddressesResponse) GetJSON200() *AddressList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCompanyAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCompanyAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCompanyAddressesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCompanyAddressesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCompanyAddressesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCompanyAddressesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCompanyAddressesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCompanyAddressesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCompanyAddressesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCompanyAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Address
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCompanyAddressResponse) GetJSON201() *Address {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompanyAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompanyAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompanyAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompanyAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCompanyAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCompanyAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCompanyAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCompanyAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCompanyAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCompanyAddressResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Address
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCompanyAddressResponse) GetJSON200() *Address {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCompanyAddressResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCompanyAddressResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCompanyAddressResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCompanyAddressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCompanyRolesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyRoleList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCompanyRolesResponse) GetJSON200() *CompanyRoleList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCompanyRolesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCompanyRolesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCompanyRolesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCompanyRolesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCompanyRolesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCompanyRolesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCompanyRolesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCompanyRolesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCompanyRolesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCompanyRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CompanyRole
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCompanyRoleResponse) GetJSON201() *CompanyRole {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompanyRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompanyRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompanyRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompanyRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCompanyRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCompanyRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCompanyRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCompanyRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCompanyRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCompanyRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyRole
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCompanyRoleResponse) GetJSON200() *CompanyRole {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCompanyRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCompanyRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCompanyRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCompanyRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCompanyTeamsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyTeamList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCompanyTeamsResponse) GetJSON200() *CompanyTeamList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCompanyTeamsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCompanyTeamsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCompanyTeamsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCompanyTeamsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCompanyTeamsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCompanyTeamsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCompanyTeamsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCompanyTeamsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCompanyTeamsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCompanyTeamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CompanyTeam
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCompanyTeamResponse) GetJSON201() *CompanyTeam {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompanyTeamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompanyTeamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompanyTeamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompanyTeamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCompanyTeamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCompanyTeamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCompanyTeamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCompanyTeamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCompanyTeamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCompanyTeamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyTeam
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCompanyTeamResponse) GetJSON200() *CompanyTeam {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCompanyTeamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCompanyTeamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCompanyTeamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCompanyTeamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCompanyUsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyUserList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCompanyUsersResponse) GetJSON200() *CompanyUserList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCompanyUsersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCompanyUsersResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCompanyUsersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCompanyUsersResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCompanyUsersResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCompanyUsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCompanyUsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCompanyUsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCompanyUsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCompanyUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CompanyUser
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCompanyUserResponse) GetJSON201() *CompanyUser {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompanyUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompanyUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompanyUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompanyUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCompanyUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCompanyUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCompanyUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCompanyUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCompanyUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCompanyUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompanyUser
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCompanyUserResponse) GetJSON200() *CompanyUser {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCompanyUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCompanyUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCompanyUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCompanyUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCompanyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCompanyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCompanyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCompanyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCompanyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCompanyResponse200Headers the declared response headers of an HTTP 200 response for GetCompany
+type GetCompanyResponse200Headers struct {
+	ETag string
+}
+
+type GetCompanyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Company
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCompanyResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCompanyResponse) GetJSON200() *Company {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCompanyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCompanyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCompanyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCompanyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCompanyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCompanyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCompanyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCompanyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCompanyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCompanyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Company
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCompanyResponse) GetJSON200() *Company {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCompanyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCompanyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCompanyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCompanyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCompanyPermissionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PermissionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCompanyPermissionsResponse) GetJSON200() *PermissionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCompanyPermissionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCompanyPermissionsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCompanyPermissionsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCompanyPermissionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCompanyPermissionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCompanyPermissionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCompanyPermissionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14937,7 +20684,10 @@ func (c *ClientWithResponses) RefreshTokenWithResponse(ctx context.Context, para
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP. With `company`, the company is
+// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+// null in the answer.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14955,7 +20705,10 @@ func (c *ClientWithResponses) RegisterCustomerWithBodyWithResponse(ctx context.C
 // Creates a customer account with a password. The email is stored lower-case and must not
 // belong to another customer (case-insensitive). `confirmPassword` must equal `password`;
 // the password must satisfy the password policy (minimum length, not equal to the email, not
-// a common password). Rate-limited per email and per client IP.
+// a common password). Rate-limited per email and per client IP. With `company`, the company is
+// created too, in the configured default status (`CLIENTELE_COMPANY_DEFAULT_STATUS`, default
+// ACTIVE), with the new customer as its owner, all in one transaction; without it `company` is
+// null in the answer.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15038,6 +20791,747 @@ func (c *ClientWithResponses) SendVerifyEmailWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseSendVerifyEmailResponse(rsp)
+}
+
+// ListCompaniesWithResponse List companies
+//
+// Lists companies ordered by name, with keyset pagination. An admin with `companies:read`
+// sees every company; a customer sees the companies where its ACTIVE membership's role grants
+// `company:view`. A `cursor` that does not decode is a BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/companies (the `ListCompanies` operationId).
+func (c *ClientWithResponses) ListCompaniesWithResponse(ctx context.Context, params *ListCompaniesParams, reqEditors ...RequestEditorFn) (*ListCompaniesResponse, error) {
+	rsp, err := c.ListCompanies(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCompaniesResponse(rsp)
+}
+
+// CreateCompanyWithBodyWithResponse Create a company
+//
+// Creates a company with its two roles, `Company Administrator` (every company permission)
+// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+// given, must be the customer itself) and the company starts in
+// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+// `externalId` that belongs to another company is a CONFLICT.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+func (c *ClientWithResponses) CreateCompanyWithBodyWithResponse(ctx context.Context, params *CreateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyResponse, error) {
+	rsp, err := c.CreateCompanyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyResponse(rsp)
+}
+
+// CreateCompanyWithResponse Create a company
+//
+// Creates a company with its two roles, `Company Administrator` (every company permission)
+// and `Default User` (`company:view`, `company:users:view`); the owner becomes a user holding
+// `Company Administrator`. A customer creating a company becomes its owner (`ownerId`, if
+// given, must be the customer itself) and the company starts in
+// `CLIENTELE_COMPANY_DEFAULT_STATUS`; `status`, `externalId` and `metadata` are set by admins
+// only (FORBIDDEN for a customer). An admin (`companies:write`) must name `ownerId`, and its
+// company starts ACTIVE unless `status` says otherwise. `parentId` must be a company the
+// caller may edit and an `ownerId` an existing customer, otherwise VALIDATION_FAILED; an
+// `externalId` that belongs to another company is a CONFLICT.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies (the `CreateCompany` operationId).
+func (c *ClientWithResponses) CreateCompanyWithResponse(ctx context.Context, params *CreateCompanyParams, body CreateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyResponse, error) {
+	rsp, err := c.CreateCompany(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyResponse(rsp)
+}
+
+// ListCompanyAddressesWithResponse List a company's addresses
+//
+// Returns a company's whole address book, oldest first. Requires `company:view` in the
+// company, or `companies:read` for an admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/companies/{companyId}/addresses (the `ListCompanyAddresses` operationId).
+func (c *ClientWithResponses) ListCompanyAddressesWithResponse(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*ListCompanyAddressesResponse, error) {
+	rsp, err := c.ListCompanyAddresses(ctx, companyId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCompanyAddressesResponse(rsp)
+}
+
+// CreateCompanyAddressWithBodyWithResponse Add an address to a company's address book
+//
+// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+// company's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `company:addresses:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+func (c *ClientWithResponses) CreateCompanyAddressWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyAddressResponse, error) {
+	rsp, err := c.CreateCompanyAddressWithBody(ctx, companyId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyAddressResponse(rsp)
+}
+
+// CreateCompanyAddressWithResponse Add an address to a company's address book
+//
+// Adds an address to a company's address book, with the rules of `createMyAddress`: the
+// company's first address becomes both defaults; marking an address default clears the
+// previous default of that kind. Requires `company:addresses:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/addresses (the `CreateCompanyAddress` operationId).
+func (c *ClientWithResponses) CreateCompanyAddressWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyAddressParams, body CreateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyAddressResponse, error) {
+	rsp, err := c.CreateCompanyAddress(ctx, companyId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyAddressResponse(rsp)
+}
+
+// DeleteCompanyAddressWithResponse Delete one of a company's addresses
+//
+// Deletes one of a company's addresses; deleting a default address leaves that default empty.
+// An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the address is deleted only at that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/companies/{companyId}/addresses/{id} (the `DeleteCompanyAddress` operationId).
+func (c *ClientWithResponses) DeleteCompanyAddressWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *DeleteCompanyAddressParams, reqEditors ...RequestEditorFn) (*DeleteCompanyAddressResponse, error) {
+	rsp, err := c.DeleteCompanyAddress(ctx, companyId, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCompanyAddressResponse(rsp)
+}
+
+// UpdateCompanyAddressWithBodyWithResponse Update one of a company's addresses
+//
+// Applies a JSON merge patch to one of a company's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+func (c *ClientWithResponses) UpdateCompanyAddressWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyAddressResponse, error) {
+	rsp, err := c.UpdateCompanyAddressWithBody(ctx, companyId, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyAddressResponse(rsp)
+}
+
+// UpdateCompanyAddressWithResponse Update one of a company's addresses
+//
+// Applies a JSON merge patch to one of a company's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+func (c *ClientWithResponses) UpdateCompanyAddressWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyAddressResponse, error) {
+	rsp, err := c.UpdateCompanyAddress(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyAddressResponse(rsp)
+}
+
+// UpdateCompanyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of a company's addresses
+//
+// Applies a JSON merge patch to one of a company's addresses, with the rules of
+// `updateMyAddress`. An address that does not belong to that company is NOT_FOUND. Requires
+// `company:addresses:manage` in the company, or `companies:write` for an admin. With
+// `If-Match` (the address's `version` as `"<version>"`) the change applies only to that
+// version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/addresses/{id} (the `UpdateCompanyAddress` operationId).
+func (c *ClientWithResponses) UpdateCompanyAddressWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id AddressId, params *UpdateCompanyAddressParams, body UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyAddressResponse, error) {
+	rsp, err := c.UpdateCompanyAddressWithApplicationMergePatchPlusJSONBody(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyAddressResponse(rsp)
+}
+
+// ListCompanyRolesWithResponse List a company's roles
+//
+// Returns every role of a company, each with the number of users holding it. Requires
+// `company:view` in the company, or `companies:read` for an admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/companies/{companyId}/roles (the `ListCompanyRoles` operationId).
+func (c *ClientWithResponses) ListCompanyRolesWithResponse(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*ListCompanyRolesResponse, error) {
+	rsp, err := c.ListCompanyRoles(ctx, companyId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCompanyRolesResponse(rsp)
+}
+
+// CreateCompanyRoleWithBodyWithResponse Create a company role
+//
+// Creates a role in a company. The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+func (c *ClientWithResponses) CreateCompanyRoleWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyRoleResponse, error) {
+	rsp, err := c.CreateCompanyRoleWithBody(ctx, companyId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyRoleResponse(rsp)
+}
+
+// CreateCompanyRoleWithResponse Create a company role
+//
+// Creates a role in a company. The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
+// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
+// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/roles (the `CreateCompanyRole` operationId).
+func (c *ClientWithResponses) CreateCompanyRoleWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyRoleParams, body CreateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyRoleResponse, error) {
+	rsp, err := c.CreateCompanyRole(ctx, companyId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyRoleResponse(rsp)
+}
+
+// DeleteCompanyRoleWithResponse Delete a company role
+//
+// Deletes a company role. A role that users still hold, `Company Administrator` and
+// `Default User` cannot be deleted (CONFLICT). Requires `company:roles:manage` in the
+// company, or `companies:write` for an admin. With `If-Match` (the role's `version` as
+// `"<version>"`) the role is deleted only at that version: a mismatch is 412
+// PRECONDITION_FAILED and changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/companies/{companyId}/roles/{id} (the `DeleteCompanyRole` operationId).
+func (c *ClientWithResponses) DeleteCompanyRoleWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *DeleteCompanyRoleParams, reqEditors ...RequestEditorFn) (*DeleteCompanyRoleResponse, error) {
+	rsp, err := c.DeleteCompanyRole(ctx, companyId, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCompanyRoleResponse(rsp)
+}
+
+// UpdateCompanyRoleWithBodyWithResponse Update a company role
+//
+// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+func (c *ClientWithResponses) UpdateCompanyRoleWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyRoleResponse, error) {
+	rsp, err := c.UpdateCompanyRoleWithBody(ctx, companyId, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyRoleResponse(rsp)
+}
+
+// UpdateCompanyRoleWithResponse Update a company role
+//
+// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+func (c *ClientWithResponses) UpdateCompanyRoleWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyRoleResponse, error) {
+	rsp, err := c.UpdateCompanyRole(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyRoleResponse(rsp)
+}
+
+// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a company role
+//
+// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
+// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
+// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
+// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
+// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
+// the role's `version` still matches; otherwise it is PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/roles/{id} (the `UpdateCompanyRole` operationId).
+func (c *ClientWithResponses) UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyRoleId, params *UpdateCompanyRoleParams, body UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyRoleResponse, error) {
+	rsp, err := c.UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyRoleResponse(rsp)
+}
+
+// ListCompanyTeamsWithResponse List a company's teams
+//
+// Returns every team of a company, ordered by name, each with its users. Requires
+// `company:view` and, for the users, `company:users:view` in the company, or `companies:read`
+// for an admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/companies/{companyId}/teams (the `ListCompanyTeams` operationId).
+func (c *ClientWithResponses) ListCompanyTeamsWithResponse(ctx context.Context, companyId CompanyIdInPath, reqEditors ...RequestEditorFn) (*ListCompanyTeamsResponse, error) {
+	rsp, err := c.ListCompanyTeams(ctx, companyId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCompanyTeamsResponse(rsp)
+}
+
+// CreateCompanyTeamWithBodyWithResponse Create a company team
+//
+// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+// `updateCompanyUser` (`teamId`). The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+func (c *ClientWithResponses) CreateCompanyTeamWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyTeamResponse, error) {
+	rsp, err := c.CreateCompanyTeamWithBody(ctx, companyId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyTeamResponse(rsp)
+}
+
+// CreateCompanyTeamWithResponse Create a company team
+//
+// Creates a team, without users, in a company; users join it through `createCompanyUser` or
+// `updateCompanyUser` (`teamId`). The name must be unique within the company
+// (case-insensitive), otherwise CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/teams (the `CreateCompanyTeam` operationId).
+func (c *ClientWithResponses) CreateCompanyTeamWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyTeamParams, body CreateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyTeamResponse, error) {
+	rsp, err := c.CreateCompanyTeam(ctx, companyId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyTeamResponse(rsp)
+}
+
+// DeleteCompanyTeamWithResponse Delete a company team
+//
+// Deletes a company team; its users stay in the company, without a team. Requires
+// `company:teams:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the team's `version` as `"<version>"`) the team is deleted only at that version: a
+// mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/companies/{companyId}/teams/{id} (the `DeleteCompanyTeam` operationId).
+func (c *ClientWithResponses) DeleteCompanyTeamWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *DeleteCompanyTeamParams, reqEditors ...RequestEditorFn) (*DeleteCompanyTeamResponse, error) {
+	rsp, err := c.DeleteCompanyTeam(ctx, companyId, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCompanyTeamResponse(rsp)
+}
+
+// UpdateCompanyTeamWithBodyWithResponse Update a company team
+//
+// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`. A name that belongs to another team of
+// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+// update is applied only if the team's `version` still matches; otherwise it is
+// PRECONDITION_FAILED and nothing changes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+func (c *ClientWithResponses) UpdateCompanyTeamWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyTeamResponse, error) {
+	rsp, err := c.UpdateCompanyTeamWithBody(ctx, companyId, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyTeamResponse(rsp)
+}
+
+// UpdateCompanyTeamWithResponse Update a company team
+//
+// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`. A name that belongs to another team of
+// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+// update is applied only if the team's `version` still matches; otherwise it is
+// PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+func (c *ClientWithResponses) UpdateCompanyTeamWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyTeamResponse, error) {
+	rsp, err := c.UpdateCompanyTeam(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyTeamResponse(rsp)
+}
+
+// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse Update a company team
+//
+// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
+// `description` and is treated as absent for `name`. A name that belongs to another team of
+// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
+// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
+// update is applied only if the team's `version` still matches; otherwise it is
+// PRECONDITION_FAILED and nothing changes.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/teams/{id} (the `UpdateCompanyTeam` operationId).
+func (c *ClientWithResponses) UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyTeamId, params *UpdateCompanyTeamParams, body UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyTeamResponse, error) {
+	rsp, err := c.UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyTeamResponse(rsp)
+}
+
+// ListCompanyUsersWithResponse List a company's users
+//
+// Lists a company's users (the memberships of customers in it), with keyset pagination.
+// Requires `company:users:view` in the company, or `companies:read` for an admin. A `cursor`
+// that does not decode is a BAD_REQUEST.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/companies/{companyId}/users (the `ListCompanyUsers` operationId).
+func (c *ClientWithResponses) ListCompanyUsersWithResponse(ctx context.Context, companyId CompanyIdInPath, params *ListCompanyUsersParams, reqEditors ...RequestEditorFn) (*ListCompanyUsersResponse, error) {
+	rsp, err := c.ListCompanyUsers(ctx, companyId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCompanyUsersResponse(rsp)
+}
+
+// CreateCompanyUserWithBodyWithResponse Add a user to a company
+//
+// Adds a customer to a company. With an `email` that no customer has, a customer is created
+// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+// `roleId` the user gets the
+// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+// company, or `companies:write` for an admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+func (c *ClientWithResponses) CreateCompanyUserWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompanyUserResponse, error) {
+	rsp, err := c.CreateCompanyUserWithBody(ctx, companyId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyUserResponse(rsp)
+}
+
+// CreateCompanyUserWithResponse Add a user to a company
+//
+// Adds a customer to a company. With an `email` that no customer has, a customer is created
+// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
+// `roleId` the user gets the
+// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
+// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
+// company, or `companies:write` for an admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/companies/{companyId}/users (the `CreateCompanyUser` operationId).
+func (c *ClientWithResponses) CreateCompanyUserWithResponse(ctx context.Context, companyId CompanyIdInPath, params *CreateCompanyUserParams, body CreateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompanyUserResponse, error) {
+	rsp, err := c.CreateCompanyUser(ctx, companyId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompanyUserResponse(rsp)
+}
+
+// DeleteCompanyUserWithResponse Remove a user from a company
+//
+// Removes a customer from a company; the customer stays. The owner can't be removed while it
+// owns the company (CONFLICT). Requires `company:users:manage` in the company, or
+// `companies:write` for an admin. With `If-Match` (the user's `version` as `"<version>"`) the
+// user is removed only at that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/companies/{companyId}/users/{id} (the `DeleteCompanyUser` operationId).
+func (c *ClientWithResponses) DeleteCompanyUserWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *DeleteCompanyUserParams, reqEditors ...RequestEditorFn) (*DeleteCompanyUserResponse, error) {
+	rsp, err := c.DeleteCompanyUser(ctx, companyId, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCompanyUserResponse(rsp)
+}
+
+// UpdateCompanyUserWithBodyWithResponse Update a company user
+//
+// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+func (c *ClientWithResponses) UpdateCompanyUserWithBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyUserResponse, error) {
+	rsp, err := c.UpdateCompanyUserWithBody(ctx, companyId, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyUserResponse(rsp)
+}
+
+// UpdateCompanyUserWithResponse Update a company user
+//
+// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+func (c *ClientWithResponses) UpdateCompanyUserWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyUserResponse, error) {
+	rsp, err := c.UpdateCompanyUser(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyUserResponse(rsp)
+}
+
+// UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse Update a company user
+//
+// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
+// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
+// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
+// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
+// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// customer is a CONFLICT "A customer with the same email address already exists.". Requires
+// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
+// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
+// is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{companyId}/users/{id} (the `UpdateCompanyUser` operationId).
+func (c *ClientWithResponses) UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, companyId CompanyIdInPath, id CompanyUserId, params *UpdateCompanyUserParams, body UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyUserResponse, error) {
+	rsp, err := c.UpdateCompanyUserWithApplicationMergePatchPlusJSONBody(ctx, companyId, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyUserResponse(rsp)
+}
+
+// DeleteCompanyWithResponse Delete a company
+//
+// Deletes a company with its addresses, roles, teams and memberships; the customers stay. A
+// company with children cannot be deleted (CONFLICT). Requires an admin token with
+// `companies:write`. With `If-Match` (the company's `ETag`) the company is deleted only at
+// that version: a mismatch is 412 PRECONDITION_FAILED and changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/companies/{id} (the `DeleteCompany` operationId).
+func (c *ClientWithResponses) DeleteCompanyWithResponse(ctx context.Context, id CompanyId, params *DeleteCompanyParams, reqEditors ...RequestEditorFn) (*DeleteCompanyResponse, error) {
+	rsp, err := c.DeleteCompany(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCompanyResponse(rsp)
+}
+
+// GetCompanyWithResponse Get a company
+//
+// Returns one company with its address book. An admin needs `companies:read`; a customer must
+// belong to the company with a role granting `company:view`, and any other company is
+// NOT_FOUND. Its `version` is sent as the `ETag` header (`"<version>"`); send it back as
+// `If-Match` to change only that version.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/companies/{id} (the `GetCompany` operationId).
+func (c *ClientWithResponses) GetCompanyWithResponse(ctx context.Context, id CompanyId, reqEditors ...RequestEditorFn) (*GetCompanyResponse, error) {
+	rsp, err := c.GetCompany(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCompanyResponse(rsp)
+}
+
+// UpdateCompanyWithBodyWithResponse Update a company
+//
+// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+// company is a CONFLICT. Requires `company:edit` in the company, or
+// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+func (c *ClientWithResponses) UpdateCompanyWithBodyWithResponse(ctx context.Context, id CompanyId, params *UpdateCompanyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCompanyResponse, error) {
+	rsp, err := c.UpdateCompanyWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyResponse(rsp)
+}
+
+// UpdateCompanyWithResponse Update a company
+//
+// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+// company is a CONFLICT. Requires `company:edit` in the company, or
+// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+func (c *ClientWithResponses) UpdateCompanyWithResponse(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyResponse, error) {
+	rsp, err := c.UpdateCompany(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyResponse(rsp)
+}
+
+// UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse Update a company
+//
+// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
+// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
+// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
+// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
+// owner may move it. A `parentId` that is not a company the caller may edit, or that would
+// make the hierarchy a cycle, is VALIDATION_FAILED; an `externalId` that belongs to another
+// company is a CONFLICT. Requires `company:edit` in the company, or
+// `companies:write` for an admin. With `If-Match` (the company's `ETag` from `getCompany`)
+// the change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
+// nothing.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/companies/{id} (the `UpdateCompany` operationId).
+func (c *ClientWithResponses) UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id CompanyId, params *UpdateCompanyParams, body UpdateCompanyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCompanyResponse, error) {
+	rsp, err := c.UpdateCompanyWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCompanyResponse(rsp)
+}
+
+// ListCompanyPermissionsWithResponse List company permissions
+//
+// The catalogue of company permissions a company role may hold, with what each allows. Any
+// signed-in customer or admin may read it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/company-permissions (the `ListCompanyPermissions` operationId).
+func (c *ClientWithResponses) ListCompanyPermissionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCompanyPermissionsResponse, error) {
+	rsp, err := c.ListCompanyPermissions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCompanyPermissionsResponse(rsp)
 }
 
 // ListCountriesWithResponse List countries
@@ -17511,6 +24005,1537 @@ func ParseSendVerifyEmailResponse(rsp *http.Response) (*SendVerifyEmailResponse,
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCompaniesResponse parses an HTTP response from a ListCompaniesWithResponse call
+func ParseListCompaniesResponse(rsp *http.Response) (*ListCompaniesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCompaniesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompanyResponse parses an HTTP response from a CreateCompanyWithResponse call
+func ParseCreateCompanyResponse(rsp *http.Response) (*CreateCompanyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompanyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Company
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCompanyAddressesResponse parses an HTTP response from a ListCompanyAddressesWithResponse call
+func ParseListCompanyAddressesResponse(rsp *http.Response) (*ListCompanyAddressesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCompanyAddressesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AddressList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompanyAddressResponse parses an HTTP response from a CreateCompanyAddressWithResponse call
+func ParseCreateCompanyAddressResponse(rsp *http.Response) (*CreateCompanyAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompanyAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Address
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCompanyAddressResponse parses an HTTP response from a DeleteCompanyAddressWithResponse call
+func ParseDeleteCompanyAddressResponse(rsp *http.Response) (*DeleteCompanyAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCompanyAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCompanyAddressResponse parses an HTTP response from a UpdateCompanyAddressWithResponse call
+func ParseUpdateCompanyAddressResponse(rsp *http.Response) (*UpdateCompanyAddressResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCompanyAddressResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Address
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCompanyRolesResponse parses an HTTP response from a ListCompanyRolesWithResponse call
+func ParseListCompanyRolesResponse(rsp *http.Response) (*ListCompanyRolesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCompanyRolesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyRoleList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompanyRoleResponse parses an HTTP response from a CreateCompanyRoleWithResponse call
+func ParseCreateCompanyRoleResponse(rsp *http.Response) (*CreateCompanyRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompanyRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CompanyRole
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCompanyRoleResponse parses an HTTP response from a DeleteCompanyRoleWithResponse call
+func ParseDeleteCompanyRoleResponse(rsp *http.Response) (*DeleteCompanyRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCompanyRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCompanyRoleResponse parses an HTTP response from a UpdateCompanyRoleWithResponse call
+func ParseUpdateCompanyRoleResponse(rsp *http.Response) (*UpdateCompanyRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCompanyRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyRole
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCompanyTeamsResponse parses an HTTP response from a ListCompanyTeamsWithResponse call
+func ParseListCompanyTeamsResponse(rsp *http.Response) (*ListCompanyTeamsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCompanyTeamsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyTeamList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompanyTeamResponse parses an HTTP response from a CreateCompanyTeamWithResponse call
+func ParseCreateCompanyTeamResponse(rsp *http.Response) (*CreateCompanyTeamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompanyTeamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CompanyTeam
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCompanyTeamResponse parses an HTTP response from a DeleteCompanyTeamWithResponse call
+func ParseDeleteCompanyTeamResponse(rsp *http.Response) (*DeleteCompanyTeamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCompanyTeamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCompanyTeamResponse parses an HTTP response from a UpdateCompanyTeamWithResponse call
+func ParseUpdateCompanyTeamResponse(rsp *http.Response) (*UpdateCompanyTeamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCompanyTeamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyTeam
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCompanyUsersResponse parses an HTTP response from a ListCompanyUsersWithResponse call
+func ParseListCompanyUsersResponse(rsp *http.Response) (*ListCompanyUsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCompanyUsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyUserList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompanyUserResponse parses an HTTP response from a CreateCompanyUserWithResponse call
+func ParseCreateCompanyUserResponse(rsp *http.Response) (*CreateCompanyUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompanyUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CompanyUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCompanyUserResponse parses an HTTP response from a DeleteCompanyUserWithResponse call
+func ParseDeleteCompanyUserResponse(rsp *http.Response) (*DeleteCompanyUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCompanyUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCompanyUserResponse parses an HTTP response from a UpdateCompanyUserWithResponse call
+func ParseUpdateCompanyUserResponse(rsp *http.Response) (*UpdateCompanyUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCompanyUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompanyUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCompanyResponse parses an HTTP response from a DeleteCompanyWithResponse call
+func ParseDeleteCompanyResponse(rsp *http.Response) (*DeleteCompanyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCompanyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCompanyResponse parses an HTTP response from a GetCompanyWithResponse call
+func ParseGetCompanyResponse(rsp *http.Response) (*GetCompanyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCompanyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Company
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCompanyResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCompanyResponse parses an HTTP response from a UpdateCompanyWithResponse call
+func ParseUpdateCompanyResponse(rsp *http.Response) (*UpdateCompanyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCompanyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Company
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCompanyPermissionsResponse parses an HTTP response from a ListCompanyPermissionsWithResponse call
+func ParseListCompanyPermissionsResponse(rsp *http.Response) (*ListCompanyPermissionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCompanyPermissionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PermissionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil
@@ -20087,6 +28112,72 @@ type ServerInterface interface {
 	// SendVerifyEmail Send an email verification link
 	// (POST /v1/auth/verify-email/send)
 	SendVerifyEmail(ctx echo.Context, params SendVerifyEmailParams) error
+	// ListCompanies List companies
+	// (GET /v1/companies)
+	ListCompanies(ctx echo.Context, params ListCompaniesParams) error
+	// CreateCompany Create a company
+	// (POST /v1/companies)
+	CreateCompany(ctx echo.Context, params CreateCompanyParams) error
+	// ListCompanyAddresses List a company's addresses
+	// (GET /v1/companies/{companyId}/addresses)
+	ListCompanyAddresses(ctx echo.Context, companyId CompanyIdInPath) error
+	// CreateCompanyAddress Add an address to a company's address book
+	// (POST /v1/companies/{companyId}/addresses)
+	CreateCompanyAddress(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyAddressParams) error
+	// DeleteCompanyAddress Delete one of a company's addresses
+	// (DELETE /v1/companies/{companyId}/addresses/{id})
+	DeleteCompanyAddress(ctx echo.Context, companyId CompanyIdInPath, id AddressId, params DeleteCompanyAddressParams) error
+	// UpdateCompanyAddress Update one of a company's addresses
+	// (PATCH /v1/companies/{companyId}/addresses/{id})
+	UpdateCompanyAddress(ctx echo.Context, companyId CompanyIdInPath, id AddressId, params UpdateCompanyAddressParams) error
+	// ListCompanyRoles List a company's roles
+	// (GET /v1/companies/{companyId}/roles)
+	ListCompanyRoles(ctx echo.Context, companyId CompanyIdInPath) error
+	// CreateCompanyRole Create a company role
+	// (POST /v1/companies/{companyId}/roles)
+	CreateCompanyRole(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyRoleParams) error
+	// DeleteCompanyRole Delete a company role
+	// (DELETE /v1/companies/{companyId}/roles/{id})
+	DeleteCompanyRole(ctx echo.Context, companyId CompanyIdInPath, id CompanyRoleId, params DeleteCompanyRoleParams) error
+	// UpdateCompanyRole Update a company role
+	// (PATCH /v1/companies/{companyId}/roles/{id})
+	UpdateCompanyRole(ctx echo.Context, companyId CompanyIdInPath, id CompanyRoleId, params UpdateCompanyRoleParams) error
+	// ListCompanyTeams List a company's teams
+	// (GET /v1/companies/{companyId}/teams)
+	ListCompanyTeams(ctx echo.Context, companyId CompanyIdInPath) error
+	// CreateCompanyTeam Create a company team
+	// (POST /v1/companies/{companyId}/teams)
+	CreateCompanyTeam(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyTeamParams) error
+	// DeleteCompanyTeam Delete a company team
+	// (DELETE /v1/companies/{companyId}/teams/{id})
+	DeleteCompanyTeam(ctx echo.Context, companyId CompanyIdInPath, id CompanyTeamId, params DeleteCompanyTeamParams) error
+	// UpdateCompanyTeam Update a company team
+	// (PATCH /v1/companies/{companyId}/teams/{id})
+	UpdateCompanyTeam(ctx echo.Context, companyId CompanyIdInPath, id CompanyTeamId, params UpdateCompanyTeamParams) error
+	// ListCompanyUsers List a company's users
+	// (GET /v1/companies/{companyId}/users)
+	ListCompanyUsers(ctx echo.Context, companyId CompanyIdInPath, params ListCompanyUsersParams) error
+	// CreateCompanyUser Add a user to a company
+	// (POST /v1/companies/{companyId}/users)
+	CreateCompanyUser(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyUserParams) error
+	// DeleteCompanyUser Remove a user from a company
+	// (DELETE /v1/companies/{companyId}/users/{id})
+	DeleteCompanyUser(ctx echo.Context, companyId CompanyIdInPath, id CompanyUserId, params DeleteCompanyUserParams) error
+	// UpdateCompanyUser Update a company user
+	// (PATCH /v1/companies/{companyId}/users/{id})
+	UpdateCompanyUser(ctx echo.Context, companyId CompanyIdInPath, id CompanyUserId, params UpdateCompanyUserParams) error
+	// DeleteCompany Delete a company
+	// (DELETE /v1/companies/{id})
+	DeleteCompany(ctx echo.Context, id CompanyId, params DeleteCompanyParams) error
+	// GetCompany Get a company
+	// (GET /v1/companies/{id})
+	GetCompany(ctx echo.Context, id CompanyId) error
+	// UpdateCompany Update a company
+	// (PATCH /v1/companies/{id})
+	UpdateCompany(ctx echo.Context, id CompanyId, params UpdateCompanyParams) error
+	// ListCompanyPermissions List company permissions
+	// (GET /v1/company-permissions)
+	ListCompanyPermissions(ctx echo.Context) error
 	// ListCountries List countries
 	// (GET /v1/countries)
 	ListCountries(ctx echo.Context) error
@@ -20773,6 +28864,768 @@ func (w *ServerInterfaceWrapper) SendVerifyEmail(ctx echo.Context) error {
 	return err
 }
 
+// ListCompanies converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCompanies(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCompaniesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "parentId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "parentId", ctx.QueryParams(), &params.ParentId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter parentId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCompanies(ctx, params)
+	return err
+}
+
+// CreateCompany converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCompany(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCompanyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCompany(ctx, params)
+	return err
+}
+
+// ListCompanyAddresses converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCompanyAddresses(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCompanyAddresses(ctx, companyId)
+	return err
+}
+
+// CreateCompanyAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCompanyAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCompanyAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCompanyAddress(ctx, companyId, params)
+	return err
+}
+
+// DeleteCompanyAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCompanyAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id AddressId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCompanyAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCompanyAddress(ctx, companyId, id, params)
+	return err
+}
+
+// UpdateCompanyAddress converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCompanyAddress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id AddressId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCompanyAddressParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCompanyAddress(ctx, companyId, id, params)
+	return err
+}
+
+// ListCompanyRoles converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCompanyRoles(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCompanyRoles(ctx, companyId)
+	return err
+}
+
+// CreateCompanyRole converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCompanyRole(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCompanyRoleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCompanyRole(ctx, companyId, params)
+	return err
+}
+
+// DeleteCompanyRole converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCompanyRole(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id CompanyRoleId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCompanyRoleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCompanyRole(ctx, companyId, id, params)
+	return err
+}
+
+// UpdateCompanyRole converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCompanyRole(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id CompanyRoleId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCompanyRoleParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCompanyRole(ctx, companyId, id, params)
+	return err
+}
+
+// ListCompanyTeams converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCompanyTeams(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCompanyTeams(ctx, companyId)
+	return err
+}
+
+// CreateCompanyTeam converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCompanyTeam(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCompanyTeamParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCompanyTeam(ctx, companyId, params)
+	return err
+}
+
+// DeleteCompanyTeam converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCompanyTeam(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id CompanyTeamId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCompanyTeamParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCompanyTeam(ctx, companyId, id, params)
+	return err
+}
+
+// UpdateCompanyTeam converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCompanyTeam(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id CompanyTeamId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCompanyTeamParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCompanyTeam(ctx, companyId, id, params)
+	return err
+}
+
+// ListCompanyUsers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCompanyUsers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCompanyUsersParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "withTotal" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "withTotal", ctx.QueryParams(), &params.WithTotal, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter withTotal: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCompanyUsers(ctx, companyId, params)
+	return err
+}
+
+// CreateCompanyUser converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCompanyUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCompanyUserParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCompanyUser(ctx, companyId, params)
+	return err
+}
+
+// DeleteCompanyUser converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCompanyUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id CompanyUserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCompanyUserParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCompanyUser(ctx, companyId, id, params)
+	return err
+}
+
+// UpdateCompanyUser converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCompanyUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "companyId" -------------
+	var companyId CompanyIdInPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "companyId", ctx.Param("companyId"), &companyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id CompanyUserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCompanyUserParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCompanyUser(ctx, companyId, id, params)
+	return err
+}
+
+// DeleteCompany converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCompany(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CompanyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCompanyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCompany(ctx, id, params)
+	return err
+}
+
+// GetCompany converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCompany(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CompanyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCompany(ctx, id)
+	return err
+}
+
+// UpdateCompany converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCompany(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id CompanyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCompanyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCompany(ctx, id, params)
+	return err
+}
+
+// ListCompanyPermissions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCompanyPermissions(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCompanyPermissions(ctx)
+	return err
+}
+
 // ListCountries converts echo context to params.
 func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
 	var err error
@@ -21000,6 +29853,13 @@ func (w *ServerInterfaceWrapper) ListCustomers(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "groupId", ctx.QueryParams(), &params.GroupId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupId: %s", err))
+	}
+
+	// ------------- Optional query parameter "companyId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "companyId", ctx.QueryParams(), &params.CompanyId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter companyId: %s", err))
 	}
 
 	// ------------- Optional query parameter "createdFrom" -------------
@@ -22014,6 +30874,28 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v1/customer-groups/:id", wrapper.DeleteCustomerGroup, options.OperationMiddlewares["deleteCustomerGroup"]...)
 	router.GET(options.BaseURL+"/v1/customer-groups/:id", wrapper.GetCustomerGroup, options.OperationMiddlewares["getCustomerGroup"]...)
 	router.PATCH(options.BaseURL+"/v1/customer-groups/:id", wrapper.UpdateCustomerGroup, options.OperationMiddlewares["updateCustomerGroup"]...)
+	router.GET(options.BaseURL+"/v1/companies", wrapper.ListCompanies, options.OperationMiddlewares["listCompanies"]...)
+	router.POST(options.BaseURL+"/v1/companies", wrapper.CreateCompany, options.OperationMiddlewares["createCompany"]...)
+	router.DELETE(options.BaseURL+"/v1/companies/:id", wrapper.DeleteCompany, options.OperationMiddlewares["deleteCompany"]...)
+	router.GET(options.BaseURL+"/v1/companies/:id", wrapper.GetCompany, options.OperationMiddlewares["getCompany"]...)
+	router.PATCH(options.BaseURL+"/v1/companies/:id", wrapper.UpdateCompany, options.OperationMiddlewares["updateCompany"]...)
+	router.GET(options.BaseURL+"/v1/companies/:companyId/addresses", wrapper.ListCompanyAddresses, options.OperationMiddlewares["listCompanyAddresses"]...)
+	router.POST(options.BaseURL+"/v1/companies/:companyId/addresses", wrapper.CreateCompanyAddress, options.OperationMiddlewares["createCompanyAddress"]...)
+	router.DELETE(options.BaseURL+"/v1/companies/:companyId/addresses/:id", wrapper.DeleteCompanyAddress, options.OperationMiddlewares["deleteCompanyAddress"]...)
+	router.PATCH(options.BaseURL+"/v1/companies/:companyId/addresses/:id", wrapper.UpdateCompanyAddress, options.OperationMiddlewares["updateCompanyAddress"]...)
+	router.GET(options.BaseURL+"/v1/companies/:companyId/users", wrapper.ListCompanyUsers, options.OperationMiddlewares["listCompanyUsers"]...)
+	router.POST(options.BaseURL+"/v1/companies/:companyId/users", wrapper.CreateCompanyUser, options.OperationMiddlewares["createCompanyUser"]...)
+	router.DELETE(options.BaseURL+"/v1/companies/:companyId/users/:id", wrapper.DeleteCompanyUser, options.OperationMiddlewares["deleteCompanyUser"]...)
+	router.PATCH(options.BaseURL+"/v1/companies/:companyId/users/:id", wrapper.UpdateCompanyUser, options.OperationMiddlewares["updateCompanyUser"]...)
+	router.GET(options.BaseURL+"/v1/companies/:companyId/roles", wrapper.ListCompanyRoles, options.OperationMiddlewares["listCompanyRoles"]...)
+	router.POST(options.BaseURL+"/v1/companies/:companyId/roles", wrapper.CreateCompanyRole, options.OperationMiddlewares["createCompanyRole"]...)
+	router.DELETE(options.BaseURL+"/v1/companies/:companyId/roles/:id", wrapper.DeleteCompanyRole, options.OperationMiddlewares["deleteCompanyRole"]...)
+	router.PATCH(options.BaseURL+"/v1/companies/:companyId/roles/:id", wrapper.UpdateCompanyRole, options.OperationMiddlewares["updateCompanyRole"]...)
+	router.GET(options.BaseURL+"/v1/companies/:companyId/teams", wrapper.ListCompanyTeams, options.OperationMiddlewares["listCompanyTeams"]...)
+	router.POST(options.BaseURL+"/v1/companies/:companyId/teams", wrapper.CreateCompanyTeam, options.OperationMiddlewares["createCompanyTeam"]...)
+	router.DELETE(options.BaseURL+"/v1/companies/:companyId/teams/:id", wrapper.DeleteCompanyTeam, options.OperationMiddlewares["deleteCompanyTeam"]...)
+	router.PATCH(options.BaseURL+"/v1/companies/:companyId/teams/:id", wrapper.UpdateCompanyTeam, options.OperationMiddlewares["updateCompanyTeam"]...)
+	router.GET(options.BaseURL+"/v1/company-permissions", wrapper.ListCompanyPermissions, options.OperationMiddlewares["listCompanyPermissions"]...)
 	router.GET(options.BaseURL+"/v1/admin/me", wrapper.GetCurrentAdmin, options.OperationMiddlewares["getCurrentAdmin"]...)
 	router.GET(options.BaseURL+"/v1/admins", wrapper.ListAdmins, options.OperationMiddlewares["listAdmins"]...)
 	router.POST(options.BaseURL+"/v1/admins", wrapper.CreateAdmin, options.OperationMiddlewares["createAdmin"]...)
@@ -24137,6 +33019,2713 @@ type SendVerifyEmail500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response SendVerifyEmail500ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompaniesRequestObject struct {
+	Params ListCompaniesParams
+}
+
+type ListCompaniesResponseObject interface {
+	VisitListCompaniesResponse(w http.ResponseWriter) error
+}
+
+type ListCompanies200JSONResponse CompanyList
+
+func (response ListCompanies200JSONResponse) VisitListCompaniesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanies400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanies400ApplicationProblemPlusJSONResponse) VisitListCompaniesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanies401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanies401ApplicationProblemPlusJSONResponse) VisitListCompaniesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanies403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanies403ApplicationProblemPlusJSONResponse) VisitListCompaniesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanies500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanies500ApplicationProblemPlusJSONResponse) VisitListCompaniesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRequestObject struct {
+	Params CreateCompanyParams
+	Body   *CreateCompanyJSONRequestBody
+}
+
+type CreateCompanyResponseObject interface {
+	VisitCreateCompanyResponse(w http.ResponseWriter) error
+}
+
+type CreateCompany201JSONResponse Company
+
+func (response CreateCompany201JSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany400ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany401ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany403ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany409ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany422ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany500ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddressesRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+}
+
+type ListCompanyAddressesResponseObject interface {
+	VisitListCompanyAddressesResponse(w http.ResponseWriter) error
+}
+
+type ListCompanyAddresses200JSONResponse AddressList
+
+func (response ListCompanyAddresses200JSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddresses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyAddresses400ApplicationProblemPlusJSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddresses401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyAddresses401ApplicationProblemPlusJSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddresses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyAddresses403ApplicationProblemPlusJSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddresses404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyAddresses404ApplicationProblemPlusJSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddresses500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyAddresses500ApplicationProblemPlusJSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddressRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Params    CreateCompanyAddressParams
+	Body      *CreateCompanyAddressJSONRequestBody
+}
+
+type CreateCompanyAddressResponseObject interface {
+	VisitCreateCompanyAddressResponse(w http.ResponseWriter) error
+}
+
+type CreateCompanyAddress201JSONResponse Address
+
+func (response CreateCompanyAddress201JSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress400ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress401ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress403ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress404ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress409ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress422ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress500ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddressRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Id        AddressId       `json:"id"`
+	Params    DeleteCompanyAddressParams
+}
+
+type DeleteCompanyAddressResponseObject interface {
+	VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error
+}
+
+type DeleteCompanyAddress204Response struct {
+}
+
+func (response DeleteCompanyAddress204Response) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCompanyAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress400ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress401ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress403ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress404ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddress412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress412ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress500ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddressRequestObject struct {
+	CompanyId                         CompanyIdInPath `json:"companyId"`
+	Id                                AddressId       `json:"id"`
+	Params                            UpdateCompanyAddressParams
+	JSONBody                          *UpdateCompanyAddressJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCompanyAddressResponseObject interface {
+	VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error
+}
+
+type UpdateCompanyAddress200JSONResponse Address
+
+func (response UpdateCompanyAddress200JSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress400ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress401ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress403ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress404ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress412ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress422ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyAddress500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress500ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRolesRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+}
+
+type ListCompanyRolesResponseObject interface {
+	VisitListCompanyRolesResponse(w http.ResponseWriter) error
+}
+
+type ListCompanyRoles200JSONResponse CompanyRoleList
+
+func (response ListCompanyRoles200JSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRoles400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyRoles400ApplicationProblemPlusJSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRoles401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyRoles401ApplicationProblemPlusJSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRoles403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyRoles403ApplicationProblemPlusJSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRoles404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyRoles404ApplicationProblemPlusJSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRoles500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyRoles500ApplicationProblemPlusJSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRoleRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Params    CreateCompanyRoleParams
+	Body      *CreateCompanyRoleJSONRequestBody
+}
+
+type CreateCompanyRoleResponseObject interface {
+	VisitCreateCompanyRoleResponse(w http.ResponseWriter) error
+}
+
+type CreateCompanyRole201JSONResponse CompanyRole
+
+func (response CreateCompanyRole201JSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole400ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole401ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole403ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole404ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole409ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole422ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole500ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRoleRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Id        CompanyRoleId   `json:"id"`
+	Params    DeleteCompanyRoleParams
+}
+
+type DeleteCompanyRoleResponseObject interface {
+	VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error
+}
+
+type DeleteCompanyRole204Response struct {
+}
+
+func (response DeleteCompanyRole204Response) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCompanyRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole400ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole401ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole403ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole404ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole409ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole412ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole500ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRoleRequestObject struct {
+	CompanyId                         CompanyIdInPath `json:"companyId"`
+	Id                                CompanyRoleId   `json:"id"`
+	Params                            UpdateCompanyRoleParams
+	JSONBody                          *UpdateCompanyRoleJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCompanyRoleResponseObject interface {
+	VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error
+}
+
+type UpdateCompanyRole200JSONResponse CompanyRole
+
+func (response UpdateCompanyRole200JSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole400ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole401ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole403ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole404ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole409ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole412ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole422ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRole500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole500ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeamsRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+}
+
+type ListCompanyTeamsResponseObject interface {
+	VisitListCompanyTeamsResponse(w http.ResponseWriter) error
+}
+
+type ListCompanyTeams200JSONResponse CompanyTeamList
+
+func (response ListCompanyTeams200JSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeams400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyTeams400ApplicationProblemPlusJSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeams401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyTeams401ApplicationProblemPlusJSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeams403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyTeams403ApplicationProblemPlusJSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeams404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyTeams404ApplicationProblemPlusJSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeams500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyTeams500ApplicationProblemPlusJSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeamRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Params    CreateCompanyTeamParams
+	Body      *CreateCompanyTeamJSONRequestBody
+}
+
+type CreateCompanyTeamResponseObject interface {
+	VisitCreateCompanyTeamResponse(w http.ResponseWriter) error
+}
+
+type CreateCompanyTeam201JSONResponse CompanyTeam
+
+func (response CreateCompanyTeam201JSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam400ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam401ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam403ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam404ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam409ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam422ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam500ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeamRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Id        CompanyTeamId   `json:"id"`
+	Params    DeleteCompanyTeamParams
+}
+
+type DeleteCompanyTeamResponseObject interface {
+	VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error
+}
+
+type DeleteCompanyTeam204Response struct {
+}
+
+func (response DeleteCompanyTeam204Response) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCompanyTeam400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam400ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeam401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam401ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeam403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam403ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeam404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam404ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeam412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam412ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeam500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam500ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeamRequestObject struct {
+	CompanyId                         CompanyIdInPath `json:"companyId"`
+	Id                                CompanyTeamId   `json:"id"`
+	Params                            UpdateCompanyTeamParams
+	JSONBody                          *UpdateCompanyTeamJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCompanyTeamResponseObject interface {
+	VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error
+}
+
+type UpdateCompanyTeam200JSONResponse CompanyTeam
+
+func (response UpdateCompanyTeam200JSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam400ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam401ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam403ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam404ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam409ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam412ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam422ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyTeam500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam500ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsersRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Params    ListCompanyUsersParams
+}
+
+type ListCompanyUsersResponseObject interface {
+	VisitListCompanyUsersResponse(w http.ResponseWriter) error
+}
+
+type ListCompanyUsers200JSONResponse CompanyUserList
+
+func (response ListCompanyUsers200JSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyUsers400ApplicationProblemPlusJSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsers401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyUsers401ApplicationProblemPlusJSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyUsers403ApplicationProblemPlusJSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyUsers404ApplicationProblemPlusJSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsers500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyUsers500ApplicationProblemPlusJSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUserRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Params    CreateCompanyUserParams
+	Body      *CreateCompanyUserJSONRequestBody
+}
+
+type CreateCompanyUserResponseObject interface {
+	VisitCreateCompanyUserResponse(w http.ResponseWriter) error
+}
+
+type CreateCompanyUser201JSONResponse CompanyUser
+
+func (response CreateCompanyUser201JSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser400ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser401ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser403ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser404ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser409ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser422ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser500ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUserRequestObject struct {
+	CompanyId CompanyIdInPath `json:"companyId"`
+	Id        CompanyUserId   `json:"id"`
+	Params    DeleteCompanyUserParams
+}
+
+type DeleteCompanyUserResponseObject interface {
+	VisitDeleteCompanyUserResponse(w http.ResponseWriter) error
+}
+
+type DeleteCompanyUser204Response struct {
+}
+
+func (response DeleteCompanyUser204Response) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCompanyUser400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser400ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser401ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser403ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser404ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser409ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser412ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser500ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUserRequestObject struct {
+	CompanyId                         CompanyIdInPath `json:"companyId"`
+	Id                                CompanyUserId   `json:"id"`
+	Params                            UpdateCompanyUserParams
+	JSONBody                          *UpdateCompanyUserJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCompanyUserResponseObject interface {
+	VisitUpdateCompanyUserResponse(w http.ResponseWriter) error
+}
+
+type UpdateCompanyUser200JSONResponse CompanyUser
+
+func (response UpdateCompanyUser200JSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser400ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser401ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser403ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser404ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser409ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser412ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser422ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser500ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRequestObject struct {
+	Id     CompanyId `json:"id"`
+	Params DeleteCompanyParams
+}
+
+type DeleteCompanyResponseObject interface {
+	VisitDeleteCompanyResponse(w http.ResponseWriter) error
+}
+
+type DeleteCompany204Response struct {
+}
+
+func (response DeleteCompany204Response) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCompany400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany400ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompany401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany401ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompany403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany403ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompany404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany404ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompany409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany409ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompany412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany412ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompany500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany500ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompanyRequestObject struct {
+	Id CompanyId `json:"id"`
+}
+
+type GetCompanyResponseObject interface {
+	VisitGetCompanyResponse(w http.ResponseWriter) error
+}
+
+type GetCompany200ResponseHeaders struct {
+	ETag string
+}
+
+type GetCompany200JSONResponse struct {
+	Body    Company
+	Headers GetCompany200ResponseHeaders
+}
+
+func (response GetCompany200JSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompany400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCompany400ApplicationProblemPlusJSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompany401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCompany401ApplicationProblemPlusJSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompany403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCompany403ApplicationProblemPlusJSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompany404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCompany404ApplicationProblemPlusJSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompany500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response GetCompany500ApplicationProblemPlusJSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyRequestObject struct {
+	Id                                CompanyId `json:"id"`
+	Params                            UpdateCompanyParams
+	JSONBody                          *UpdateCompanyJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCompanyApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCompanyResponseObject interface {
+	VisitUpdateCompanyResponse(w http.ResponseWriter) error
+}
+
+type UpdateCompany200JSONResponse Company
+
+func (response UpdateCompany200JSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany400ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany401ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany403ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany404ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany409ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany412ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany422ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany500ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyPermissionsRequestObject struct {
+}
+
+type ListCompanyPermissionsResponseObject interface {
+	VisitListCompanyPermissionsResponse(w http.ResponseWriter) error
+}
+
+type ListCompanyPermissions200JSONResponse PermissionList
+
+func (response ListCompanyPermissions200JSONResponse) VisitListCompanyPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyPermissions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyPermissions400ApplicationProblemPlusJSONResponse) VisitListCompanyPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyPermissions401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyPermissions401ApplicationProblemPlusJSONResponse) VisitListCompanyPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyPermissions500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyPermissions500ApplicationProblemPlusJSONResponse) VisitListCompanyPermissionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -28448,6 +40037,72 @@ type StrictServerInterface interface {
 	// SendVerifyEmail Send an email verification link
 	// (POST /v1/auth/verify-email/send)
 	SendVerifyEmail(ctx context.Context, request SendVerifyEmailRequestObject) (SendVerifyEmailResponseObject, error)
+	// ListCompanies List companies
+	// (GET /v1/companies)
+	ListCompanies(ctx context.Context, request ListCompaniesRequestObject) (ListCompaniesResponseObject, error)
+	// CreateCompany Create a company
+	// (POST /v1/companies)
+	CreateCompany(ctx context.Context, request CreateCompanyRequestObject) (CreateCompanyResponseObject, error)
+	// ListCompanyAddresses List a company's addresses
+	// (GET /v1/companies/{companyId}/addresses)
+	ListCompanyAddresses(ctx context.Context, request ListCompanyAddressesRequestObject) (ListCompanyAddressesResponseObject, error)
+	// CreateCompanyAddress Add an address to a company's address book
+	// (POST /v1/companies/{companyId}/addresses)
+	CreateCompanyAddress(ctx context.Context, request CreateCompanyAddressRequestObject) (CreateCompanyAddressResponseObject, error)
+	// DeleteCompanyAddress Delete one of a company's addresses
+	// (DELETE /v1/companies/{companyId}/addresses/{id})
+	DeleteCompanyAddress(ctx context.Context, request DeleteCompanyAddressRequestObject) (DeleteCompanyAddressResponseObject, error)
+	// UpdateCompanyAddress Update one of a company's addresses
+	// (PATCH /v1/companies/{companyId}/addresses/{id})
+	UpdateCompanyAddress(ctx context.Context, request UpdateCompanyAddressRequestObject) (UpdateCompanyAddressResponseObject, error)
+	// ListCompanyRoles List a company's roles
+	// (GET /v1/companies/{companyId}/roles)
+	ListCompanyRoles(ctx context.Context, request ListCompanyRolesRequestObject) (ListCompanyRolesResponseObject, error)
+	// CreateCompanyRole Create a company role
+	// (POST /v1/companies/{companyId}/roles)
+	CreateCompanyRole(ctx context.Context, request CreateCompanyRoleRequestObject) (CreateCompanyRoleResponseObject, error)
+	// DeleteCompanyRole Delete a company role
+	// (DELETE /v1/companies/{companyId}/roles/{id})
+	DeleteCompanyRole(ctx context.Context, request DeleteCompanyRoleRequestObject) (DeleteCompanyRoleResponseObject, error)
+	// UpdateCompanyRole Update a company role
+	// (PATCH /v1/companies/{companyId}/roles/{id})
+	UpdateCompanyRole(ctx context.Context, request UpdateCompanyRoleRequestObject) (UpdateCompanyRoleResponseObject, error)
+	// ListCompanyTeams List a company's teams
+	// (GET /v1/companies/{companyId}/teams)
+	ListCompanyTeams(ctx context.Context, request ListCompanyTeamsRequestObject) (ListCompanyTeamsResponseObject, error)
+	// CreateCompanyTeam Create a company team
+	// (POST /v1/companies/{companyId}/teams)
+	CreateCompanyTeam(ctx context.Context, request CreateCompanyTeamRequestObject) (CreateCompanyTeamResponseObject, error)
+	// DeleteCompanyTeam Delete a company team
+	// (DELETE /v1/companies/{companyId}/teams/{id})
+	DeleteCompanyTeam(ctx context.Context, request DeleteCompanyTeamRequestObject) (DeleteCompanyTeamResponseObject, error)
+	// UpdateCompanyTeam Update a company team
+	// (PATCH /v1/companies/{companyId}/teams/{id})
+	UpdateCompanyTeam(ctx context.Context, request UpdateCompanyTeamRequestObject) (UpdateCompanyTeamResponseObject, error)
+	// ListCompanyUsers List a company's users
+	// (GET /v1/companies/{companyId}/users)
+	ListCompanyUsers(ctx context.Context, request ListCompanyUsersRequestObject) (ListCompanyUsersResponseObject, error)
+	// CreateCompanyUser Add a user to a company
+	// (POST /v1/companies/{companyId}/users)
+	CreateCompanyUser(ctx context.Context, request CreateCompanyUserRequestObject) (CreateCompanyUserResponseObject, error)
+	// DeleteCompanyUser Remove a user from a company
+	// (DELETE /v1/companies/{companyId}/users/{id})
+	DeleteCompanyUser(ctx context.Context, request DeleteCompanyUserRequestObject) (DeleteCompanyUserResponseObject, error)
+	// UpdateCompanyUser Update a company user
+	// (PATCH /v1/companies/{companyId}/users/{id})
+	UpdateCompanyUser(ctx context.Context, request UpdateCompanyUserRequestObject) (UpdateCompanyUserResponseObject, error)
+	// DeleteCompany Delete a company
+	// (DELETE /v1/companies/{id})
+	DeleteCompany(ctx context.Context, request DeleteCompanyRequestObject) (DeleteCompanyResponseObject, error)
+	// GetCompany Get a company
+	// (GET /v1/companies/{id})
+	GetCompany(ctx context.Context, request GetCompanyRequestObject) (GetCompanyResponseObject, error)
+	// UpdateCompany Update a company
+	// (PATCH /v1/companies/{id})
+	UpdateCompany(ctx context.Context, request UpdateCompanyRequestObject) (UpdateCompanyResponseObject, error)
+	// ListCompanyPermissions List company permissions
+	// (GET /v1/company-permissions)
+	ListCompanyPermissions(ctx context.Context, request ListCompanyPermissionsRequestObject) (ListCompanyPermissionsResponseObject, error)
 	// ListCountries List countries
 	// (GET /v1/countries)
 	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
@@ -29401,6 +41056,942 @@ func (sh *strictHandler) SendVerifyEmail(ctx echo.Context, params SendVerifyEmai
 		return err
 	} else if validResponse, ok := response.(SendVerifyEmailResponseObject); ok {
 		return validResponse.VisitSendVerifyEmailResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCompanies operation middleware
+func (sh *strictHandler) ListCompanies(ctx echo.Context, params ListCompaniesParams) error {
+	var request ListCompaniesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCompanies(ctx.Request().Context(), request.(ListCompaniesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCompanies")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCompaniesResponseObject); ok {
+		return validResponse.VisitListCompaniesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCompany operation middleware
+func (sh *strictHandler) CreateCompany(ctx echo.Context, params CreateCompanyParams) error {
+	var request CreateCompanyRequestObject
+
+	request.Params = params
+
+	var body CreateCompanyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCompany(ctx.Request().Context(), request.(CreateCompanyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCompany")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCompanyResponseObject); ok {
+		return validResponse.VisitCreateCompanyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCompanyAddresses operation middleware
+func (sh *strictHandler) ListCompanyAddresses(ctx echo.Context, companyId CompanyIdInPath) error {
+	var request ListCompanyAddressesRequestObject
+
+	request.CompanyId = companyId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCompanyAddresses(ctx.Request().Context(), request.(ListCompanyAddressesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCompanyAddresses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCompanyAddressesResponseObject); ok {
+		return validResponse.VisitListCompanyAddressesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCompanyAddress operation middleware
+func (sh *strictHandler) CreateCompanyAddress(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyAddressParams) error {
+	var request CreateCompanyAddressRequestObject
+
+	request.CompanyId = companyId
+	request.Params = params
+
+	var body CreateCompanyAddressJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCompanyAddress(ctx.Request().Context(), request.(CreateCompanyAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCompanyAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCompanyAddressResponseObject); ok {
+		return validResponse.VisitCreateCompanyAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCompanyAddress operation middleware
+func (sh *strictHandler) DeleteCompanyAddress(ctx echo.Context, companyId CompanyIdInPath, id AddressId, params DeleteCompanyAddressParams) error {
+	var request DeleteCompanyAddressRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCompanyAddress(ctx.Request().Context(), request.(DeleteCompanyAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCompanyAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCompanyAddressResponseObject); ok {
+		return validResponse.VisitDeleteCompanyAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCompanyAddress operation middleware
+func (sh *strictHandler) UpdateCompanyAddress(ctx echo.Context, companyId CompanyIdInPath, id AddressId, params UpdateCompanyAddressParams) error {
+	var request UpdateCompanyAddressRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCompanyAddressJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCompanyAddressApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCompanyAddress(ctx.Request().Context(), request.(UpdateCompanyAddressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCompanyAddress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCompanyAddressResponseObject); ok {
+		return validResponse.VisitUpdateCompanyAddressResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCompanyRoles operation middleware
+func (sh *strictHandler) ListCompanyRoles(ctx echo.Context, companyId CompanyIdInPath) error {
+	var request ListCompanyRolesRequestObject
+
+	request.CompanyId = companyId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCompanyRoles(ctx.Request().Context(), request.(ListCompanyRolesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCompanyRoles")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCompanyRolesResponseObject); ok {
+		return validResponse.VisitListCompanyRolesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCompanyRole operation middleware
+func (sh *strictHandler) CreateCompanyRole(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyRoleParams) error {
+	var request CreateCompanyRoleRequestObject
+
+	request.CompanyId = companyId
+	request.Params = params
+
+	var body CreateCompanyRoleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCompanyRole(ctx.Request().Context(), request.(CreateCompanyRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCompanyRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCompanyRoleResponseObject); ok {
+		return validResponse.VisitCreateCompanyRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCompanyRole operation middleware
+func (sh *strictHandler) DeleteCompanyRole(ctx echo.Context, companyId CompanyIdInPath, id CompanyRoleId, params DeleteCompanyRoleParams) error {
+	var request DeleteCompanyRoleRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCompanyRole(ctx.Request().Context(), request.(DeleteCompanyRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCompanyRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCompanyRoleResponseObject); ok {
+		return validResponse.VisitDeleteCompanyRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCompanyRole operation middleware
+func (sh *strictHandler) UpdateCompanyRole(ctx echo.Context, companyId CompanyIdInPath, id CompanyRoleId, params UpdateCompanyRoleParams) error {
+	var request UpdateCompanyRoleRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCompanyRoleJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCompanyRoleApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCompanyRole(ctx.Request().Context(), request.(UpdateCompanyRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCompanyRole")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCompanyRoleResponseObject); ok {
+		return validResponse.VisitUpdateCompanyRoleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCompanyTeams operation middleware
+func (sh *strictHandler) ListCompanyTeams(ctx echo.Context, companyId CompanyIdInPath) error {
+	var request ListCompanyTeamsRequestObject
+
+	request.CompanyId = companyId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCompanyTeams(ctx.Request().Context(), request.(ListCompanyTeamsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCompanyTeams")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCompanyTeamsResponseObject); ok {
+		return validResponse.VisitListCompanyTeamsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCompanyTeam operation middleware
+func (sh *strictHandler) CreateCompanyTeam(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyTeamParams) error {
+	var request CreateCompanyTeamRequestObject
+
+	request.CompanyId = companyId
+	request.Params = params
+
+	var body CreateCompanyTeamJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCompanyTeam(ctx.Request().Context(), request.(CreateCompanyTeamRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCompanyTeam")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCompanyTeamResponseObject); ok {
+		return validResponse.VisitCreateCompanyTeamResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCompanyTeam operation middleware
+func (sh *strictHandler) DeleteCompanyTeam(ctx echo.Context, companyId CompanyIdInPath, id CompanyTeamId, params DeleteCompanyTeamParams) error {
+	var request DeleteCompanyTeamRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCompanyTeam(ctx.Request().Context(), request.(DeleteCompanyTeamRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCompanyTeam")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCompanyTeamResponseObject); ok {
+		return validResponse.VisitDeleteCompanyTeamResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCompanyTeam operation middleware
+func (sh *strictHandler) UpdateCompanyTeam(ctx echo.Context, companyId CompanyIdInPath, id CompanyTeamId, params UpdateCompanyTeamParams) error {
+	var request UpdateCompanyTeamRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCompanyTeamJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCompanyTeamApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCompanyTeam(ctx.Request().Context(), request.(UpdateCompanyTeamRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCompanyTeam")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCompanyTeamResponseObject); ok {
+		return validResponse.VisitUpdateCompanyTeamResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCompanyUsers operation middleware
+func (sh *strictHandler) ListCompanyUsers(ctx echo.Context, companyId CompanyIdInPath, params ListCompanyUsersParams) error {
+	var request ListCompanyUsersRequestObject
+
+	request.CompanyId = companyId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCompanyUsers(ctx.Request().Context(), request.(ListCompanyUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCompanyUsers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCompanyUsersResponseObject); ok {
+		return validResponse.VisitListCompanyUsersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCompanyUser operation middleware
+func (sh *strictHandler) CreateCompanyUser(ctx echo.Context, companyId CompanyIdInPath, params CreateCompanyUserParams) error {
+	var request CreateCompanyUserRequestObject
+
+	request.CompanyId = companyId
+	request.Params = params
+
+	var body CreateCompanyUserJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCompanyUser(ctx.Request().Context(), request.(CreateCompanyUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCompanyUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCompanyUserResponseObject); ok {
+		return validResponse.VisitCreateCompanyUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCompanyUser operation middleware
+func (sh *strictHandler) DeleteCompanyUser(ctx echo.Context, companyId CompanyIdInPath, id CompanyUserId, params DeleteCompanyUserParams) error {
+	var request DeleteCompanyUserRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCompanyUser(ctx.Request().Context(), request.(DeleteCompanyUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCompanyUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCompanyUserResponseObject); ok {
+		return validResponse.VisitDeleteCompanyUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCompanyUser operation middleware
+func (sh *strictHandler) UpdateCompanyUser(ctx echo.Context, companyId CompanyIdInPath, id CompanyUserId, params UpdateCompanyUserParams) error {
+	var request UpdateCompanyUserRequestObject
+
+	request.CompanyId = companyId
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCompanyUserJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCompanyUserApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCompanyUser(ctx.Request().Context(), request.(UpdateCompanyUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCompanyUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCompanyUserResponseObject); ok {
+		return validResponse.VisitUpdateCompanyUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCompany operation middleware
+func (sh *strictHandler) DeleteCompany(ctx echo.Context, id CompanyId, params DeleteCompanyParams) error {
+	var request DeleteCompanyRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCompany(ctx.Request().Context(), request.(DeleteCompanyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCompany")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCompanyResponseObject); ok {
+		return validResponse.VisitDeleteCompanyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCompany operation middleware
+func (sh *strictHandler) GetCompany(ctx echo.Context, id CompanyId) error {
+	var request GetCompanyRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCompany(ctx.Request().Context(), request.(GetCompanyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCompany")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCompanyResponseObject); ok {
+		return validResponse.VisitGetCompanyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCompany operation middleware
+func (sh *strictHandler) UpdateCompany(ctx echo.Context, id CompanyId, params UpdateCompanyParams) error {
+	var request UpdateCompanyRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCompanyJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCompanyApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCompany(ctx.Request().Context(), request.(UpdateCompanyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCompany")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCompanyResponseObject); ok {
+		return validResponse.VisitUpdateCompanyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCompanyPermissions operation middleware
+func (sh *strictHandler) ListCompanyPermissions(ctx echo.Context) error {
+	var request ListCompanyPermissionsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCompanyPermissions(ctx.Request().Context(), request.(ListCompanyPermissionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCompanyPermissions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCompanyPermissionsResponseObject); ok {
+		return validResponse.VisitListCompanyPermissionsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -30927,401 +43518,528 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0JciO31i64FQT7RVzp/iSLpGYp/vgfS1KVZWuyxLKvr1ldCWaCIqwkQCeQUvE6KqL30AvoxfROeiUd",
-	"OAAykROZ1FCT9cd7vqVkDhgOzny+81fD59MZZ4RJ0dj/q0E+4uksJPDvfhBERMA/RTyd4mje2G/0GcLm",
-	"erNxh8OYqN99KtWPlzySIWZBowmvxWze2GdxGKo/YybVC9QHA9LYb7y7bjQbDE/h34xKEqBriSURjU/J",
-	"7YfOrX5EsCRBXzb2G71Ob7vV6ba6W4NuZ39ja7/T+Xej2Rjjj/Z7YxoJea7f/iNmpNFs0KCx3+h097Y3",
-	"x9vj1oa/GbR28NaotetvB60dsjvew51R1++p0VNxRMY4DuVrGoaU3TT2ZRQT5/r1hM5mzg8hHpGwsd/4",
-	"gU/Vt0KcfP2IqwtTGgQh0Zf0CGcTztTv/9VFW1tbqNPtdBrNxowLiUMz772dXqerLkZkTJOpReSGcuas",
-	"5MVVupIXEbnhTC2hkBEhsrH/e6Pb20BnmDJ0rS81G/2ZRJuvG++bDRGPnVfL+Uy95PXJ6enJ+dsP/fOj",
-	"D9c/nFxenpy/bTQb8SxYtgN3WJ4E9m13JBIw0u6nT01LTSdsFsscSSFG7i1VIcqQnBAEe76QvgoUUrbn",
-	"T72PK+xa2T7V3pdFO+Gs5ikVsup8ohHnt+4iUkmmorH/+8txfTmui49rMyGR1yQKKXMJpNH3pwS9nY5+",
-	"aJTRydFxOru3JJqqZwoUAjeVUsjuoLO33+msSiE7ndYW2R63dnB31Nrze0Frg2yOt/D2aMffLaeQMQ5F",
-	"OYmYXyyNXIzH1F+NSswfLnF0O93uznLieO0sn1n7DHG8iSgJIupPhIzw//v/ENTtbVQSxjJi2Bt0N/d7",
-	"nSwxNI6Ou72Nza3tnd29hkMVvU/vNeOZUlbCcqZAJSnDLtncTncAO2u+R6aYqvXlM/G/jdrR9vk0t7Hd",
-	"Vkft6Y7a012yMW5t4q3Rtr8T7JK9sdmUU35DWeZTvc6gs7vftXRuT1tI7wi6mJEISx6pzSDRlAo1P8UX",
-	"G/9UKxlxUH9+/6sBkxKHinIb+91mnTkFRPgRnUlYscbxHYnmKP1Iuzi3TqfT2lH/2VX/6aT/102HfR3P",
-	"SIRg4ana9uqxl+1yboTOKVdkI7GMhdrDw8HJL8cVhJJbTYckLEEU5dAFI2iGbwjiY00dokIUvRDK34FQ",
-	"mhU7va3kUWGnRTyb8Ugu2O1ea3O05bd2gm3S2lXsf7e718Mbo01/K9jO77ZminaR8BRd6/cXF8ePheRT",
-	"Eon9iGDQi5IL9xGVJHMl5P7tAkLYqCCEXkbEZQnhTcSZbIWUEWS/g8xirEITvQxNPOFUS+lma9DdLqGb",
-	"Xn26yZFBlvQY+SgP40jwKBFvHOQqrLLmQXFA5fEdYXIJI1L3IXIH1m4pO8K+2Qkcy0k7VBT0YYxpSNQK",
-	"YV/yKFWY4M+BFrX984vz384utOo7wewGTOhPmS3b67Z6ow1FtJuKaLc6rW28M9r194IO6SoWRWdKUdjr",
-	"tTvtXntzs9FscN+Po6j8lO3sb8BqReTPmAgtu50PKdogijbGija6nV5no7PZ2cK40WxIHN0QR/XTf5up",
-	"2F1vqEObrIe92jb75y5HXRacWbCjs5PzzGI1yEdJIoZD9cq/GuOIT9MNVyOIpq1up7PZ0xqRpit7X0pf",
-	"cO/Jufn7U24LOq0u7qkhbqghbo5bVkfcIx1nC3bbW912t9Np9zaW7MK2odmSXei0OuMOae0EHb+1O+rg",
-	"Vmevs9vZ6Wx3tjqbmV2wdg5p9UY7uLXjb5LWHu4GrY3xFtkd9fzNoNtprLZPhvc8hGwtHy7ZhD8wI+2A",
-	"kwxr/tRszLAQ9zwq37nfr46P+oeD46P3+f2AGe91tN6+W6a3z2DJN9qddre70d6p2g1j2HQqdwO+tNtp",
-	"7ajjsKsORgd3Rh2/E3T0zj/ZbixlWRtqEQ5Ty8n1hBg7Cd1TOUEYafsAhYqrudq1NhYO+ymfP8QMBzhx",
-	"OxjlSt/Xf53e1w9HJJIYiMbaHIeOzRFRScUEHfIwno5o5r4z5zVnmFHJR5nfz53fz8k9eh3FTNxT/zZz",
-	"02nmpjGPWRBiFiD1/0/xKMIBjzIPDJwHeCQn90RINCBRRCWPKDgg0puv3ZvvMLr2uczO4vydc0vM8F0s",
-	"3Z8vzh01kEkcUe7+fOnYZ5cRZT5Bx8E9jgJ0IsCV4tz7s7OuP8dkRHz31+ufHCGNxS2W/oTcY+be85sz",
-	"99/iW84a2ggzxFMUdoMJSUhIEQ1awwyRjz6JZnK9QgHXn3rjeCXeRJiBxZvS0ntnVGUmftW9b18X3EY/",
-	"UXYTgELnPqLnBTwLFNgSP6H+FWGrERWtzsX6Y7kCmDCuhs+jiPgSTXgkCBphKZVWLiSehbAYPCQnAehO",
-	"tVSwEu0nneOhYRdvIx7PFs31Rt3gzjGrMNr3CMsxAhJQXzF+hH2gBDTFDN+QSOmPUyJxgCVW75lF1Cea",
-	"ghp3dKaYuFmgX04uS0a6aJCJrqoGwWOJMLLritYou6MSq/FmKBBLGdFRLI3qbL4d8jkO5XxASZTe3Ljh",
-	"YQCM1W5wqRhqZjQIR18o9R7Bwmb2c7uzbD+LHiBnQQWPI1/9RKdAW59SZ0/jKGo7S3qlKKkGfSuKq976",
-	"JbbCM+j/MAMr5/KCy153t1g7osmL0/nF6bzc6fy++TCesGDTEyMbS3Ixfk0jOQH1Xqnmm61uD+xvdw+d",
-	"kOcLub6Q68IYiSUdu24vtPNCO7VpZ5kio37+hUR0TElgF5VEWOjv6RdWazvgsAL3pzE5O6UkMI7D0G5L",
-	"1EbqKtL7c0NYoGR8483xWf/02KpLmi27lNOp55l+SxiJcAj8eoJFX6umCRmtYHRTccr9W7UoSQDvOh4p",
-	"vWiUrlQtX3+BKEPu41D9SVgLzlgIX3rHpNoqvealCt89GSkSKxI1ZyOOo4Cym2trCRxenF2eHg+OjxrN",
-	"Bo8CEv1KRhPOb99FihwmUs7E/qtX6opoOzTxCu4V1RkIrqZZ5nbNUTb++AtOCGkVV/6GqwQefwTdMqMK",
-	"QixDTii7QRMSBgiPtEHwoiC+cM3HK4iJoz/nrn9xe35pt+dLsODbCBa8T+36Fxb8woJfbPQXcn2x0V9o",
-	"54V2Xmz0Fxv9e7HRFeEp0zz/QDeTe/ZU9OK6BCCgWRUcKkYza6RK2ofNMdns5ZPmBhEO0hiYQKN4TtkN",
-	"ogyN4vA2lze3JMhXHSOV6itOlPTXCQ+JwBChK2UznUG3V5oWl1+txTlr2bV7eBZtbhm7G51ObiE1oa1C",
-	"Cc5afSrQxapZps2HTONxc9iomsMVkYo/R40HpMrWyFe0219v56tSFV8stxd15sGW2wOMMv3OF2PshQJf",
-	"jLEX2vmqjTFjdyyyxsw+r26GlZlg5xeDD9eXx4cnb07AavhGLLGk0rFQLFNpeJmfF1pdde0sWLVB/6rC",
-	"0iorqcxQ8uMtqJy4q1bkGmT+Y+fkD07P/ujPz2nn/uy68/H8l58/nh3x/5wd8fuzN5yeHv44+/fhyfbJ",
-	"H/2PF4PfOv/+49/hCQNfvKMBdjc2QQk8I0LgG7JYB5zqmypUwBEP1AM/kDDk4BpoDtmQXRFBJJrzOEqz",
-	"MO+pnJjK+gmPo32krNj9V69gWydcyP3dzm7nVaQebdmn/kfyW8L+e2/8421v+vPHndP7q03579nu3W/+",
-	"Bns92Q7eii4+jrf4T7Tz569EfftkrD6MAhogxiXC4haNeYTkhIomojeMRwT+QHBg20NWwZm1aZvUpjo0",
-	"v9tp7eDdUWvH3wtau6QzhiCNYsdbZHusaIAwmRJyQiPXg4sroDMRj/4gvgQtv7BQaq/IdBZiCRne/evr",
-	"Xy+ujj5cHV8fDxqLg4FV23HI2ZhGU/0dmLat0K/ahTvFx+YtuNfsweZkwHbvfyK9n8Uv2/OzUefjqb83",
-	"u/pjY/xvvBO/Dbr0nG8d3/1WuaA5Ss8xEV9xpaBLWrvjHm6ZMjqyM97tOAta8q7ev11HxvUxJOunCwwM",
-	"eV4y8+wy/3J8dfLmtw/HZ/2T08WL/HyncmtHncnLJEe2PLceMs6dQk3kY4lDfhOT8gOadVSod0KdQ0Rw",
-	"4Dgs1CU5ITTKQDcIJ4s3l6yriC2XB25yh1mANJ974Ot16m/x/UckJJI0kXYrwStBuKafKX1dAI+VvE+J",
-	"JT1apmTJktdA+nHJS0rX0zhKnBfpC4uXrmnXTb1PDzv/RvhJh6DNepaN2nysaiFzYwYtlxKTvp/ZJSKa",
-	"KBYkEk1IBDf7SPA0s0b2BQ+YnX20+ajv1puoroxtmgPkvFfJgrLz5HxLP7v6BPVzxRdVjXjJm/SondfB",
-	"35Vvu1LTVvKWx3LEPyphDixQIMVPEY+QkDwiARrN4TZBojvqu/O2sr9q5skXdFmrjJREdWarrlY9m2Zp",
-	"NRFlfhgrxczZCKGogQRIcejIeek/jbv3itxQIUm0oDrE3mIrUxwR6xSygWy8rF2EsyBKvMRCKCsBKURQ",
-	"qgIVi2MQ9WuIyow2vZyzEPukb09g6XLCLXrDHT5uOMc9T8/vail2XwZH6YkRk1aGrHGRaEomvBz8pRTd",
-	"ZTlQSxGapQx3xRwyHpJ8KCVfE/QCOZCPrahVW2xUacCGCqf69w3l0XyhmCJIRY2IzUBZYfmzCKYZmmGa",
-	"SWomH2c0IqLEnE2sL3PLCWvs73U6ivGNIyIm5iONjT97rZ3730a/3P9rsnv74/S8MzuNtsSgG/8y3/xP",
-	"f3t0uBcc98ZvdyYnYMXop8j8x8norU8v6I8n7/5z0j2nJ+KEXW35yva5nf3rl8Mf99pk/uPM3zhTN/0x",
-	"ehuGI3YVjt6+U0bSJPj1Z7ge/Ou8M+p1Q5/+uNf2eyEbTd90gn/9GNqPmZzC1wRHJAL59Q6WvBri7zDR",
-	"mpFmkU3khwRHcMXwaVC4pviWIKXMTAgy7mIkjGwpBZ7Muokr5VHKmDe3ttEFvkX9O8Jioosa7fDL646v",
-	"iCJThA3MlVFqtTSmUhTZSVpojJmcYKfaeNUa4mad2zbcSSwrLLaT0TaN3QY1DeeQwxRxEIBaURqGTC9q",
-	"LY6Bwf97Xb9kgtrW9XtBa4dsjFu7eHPU2vK3A+tKV0K9LLhrVvcnMrclzqJRnH/J1I8I9iW9y5Usq6kK",
-	"ImEJrH8Y0SB7oiuSeBLPR5JCnHU6psM6I4tPBSiGiMXTkRlSejy0KxXBtF2ZVebJrREm2NtzVquiErkf",
-	"BEphT3ixe1qdHWkizsI5omMkJA1DhCUyjBX1KuuWrSd+RnxJgl8SRvwEvL+ZM5nef1IznRAcGEI9HuCb",
-	"YiH1YEJQRHSm0D8E8swcPIQFwopfcXaDCJNUzpHEN03kDRvDuNPZ8M2d8AcZNrwDZdsFin+NsH+rnvdO",
-	"xq0zLP2JhyS3liWsmpyky9UGmQDWSmO/MWxsDBsmS5xGqSEi/AmZQl7KFH88JexG2UDbm4lOKWSkOJ62",
-	"J2Q074+lzvHOTvea+JwFQo3nHquhkjF4ZSPImsE3mGbHs9HJfJoyOo2nECcx36VMkhsQBFAREeEpkWbB",
-	"rUQIylfdMPR/CEQDgKrgM/xnDDICLNN3706O7nbWs8tTNwSnPjLDcpKqGXCqH7GqWkBUzmVK2UNmsrQS",
-	"4hlmcugaQfnZnFxfoI3u9nari3A4m+BWL8EUUXYZWvOxIC3KBGGCSnpHctMCI7Jk0GDU1Rx2T/Ey5vw1",
-	"A1NavfT//L3f+jdu/ef9X71P/6tROjujy5Vtk5cqe56yBYD5RuSO8lhoA2FNb916G11MqTThC4LASIQ7",
-	"srN9nAsalunPmERz1+8Jw69YmW6nV76lGcFfQaRZj+aDzt2y/LnnoFYr05fM6kHzWRpCfc75nLBL9eav",
-	"YlZ+usqPmt1JQKYzLgnz5z+ReXFufRQzquZxS+ZJcBCZkqgm8idcEGa9oj4OQxKhNQyzRVRJ5BvOA3Ub",
-	"9cl6EwmuRSmVQ+ZjhkZKmMuIkgAJPCbhvI1+1cHP3iaaaBNEacDw9YhP0yvmW9YTry+OeDAfMlD358Jh",
-	"BBERM84EQWtaCQSlTd28noDgBFwJVPXIPY9utWQ9yAxgyCxqDx2PSUSYhFeoaW529tDhxfmb05PDwQHC",
-	"MFx+RyLU29pC/gRH2FdCVt/a0YHUlAq2xh1/e9Qjrd2gi1ub/gZp7Y12xq0e3g42ya7fHW8kVKD1o5QO",
-	"nP1rqQ2s4tBbWxke3S2lhTEoPxWsWKljCRO2muOIqFXTYZZgga6ltKuIyDhiqQ/97fEArSmSwmzIjHLR",
-	"BM0+UerW26iPplRM1bhg9bo9dHl1fHhxfnQyOLk4//Cmf3J6fOQEewRiHFzlWiIMmbJPuY0E3U+wJGpj",
-	"gFzjCHbRToaK/M5Y5a586Y2y2FjpwJ3SKZXFJb5UwkzQ/2Tl1VanXOiE8BL3u8b81o9M8Uet9vU6nWaq",
-	"BHZLlEDtgavi1coCfqiW9LnljuIbAy5xWJzKrxMiJ2rTObgvYkmQlzqNvDaC/4U0dIF8LmQ4R5yhEEfK",
-	"4MOjkIgD5IHV5qGQ4DsilNnAY5mZvM3aKdmw+2RwpZumJ2vmNOI8JJhpDd1yLq2gawvaZgmBLS8JA3LC",
-	"s1lIfUDuejWL+Cgk0//6Q2gHfTLCFGTw8PDi3fngw+nF4U+QZxFADrXVjg0YGRVI5w610SCaa56YBpms",
-	"Pb3Z22g2JJWw/2ZsyWQAUGB/FGJ2C9GBZO7/KyLjxn7j/3iVtjR5pX8Vry71+PUK5OwhesNalKmtxGZw",
-	"drjN7OlOMc287Gy99bYaymscXGkx9qiVfN0/+nB1/PO74+tBfhm1aqhWkXGJ7nBIg8y6qcNp1+01DpAd",
-	"zrMt3hkOxzyakgD9eH1x3kQYjXCAEiMQKV5sRw1iOuCan6KAaGPCc6Zr1vEwpITJ4yjSSvyDF/L8YvDh",
-	"zcW78ww1nnOJ3vAYgl/pum2m6+be8Eyr1mdz5MMkEVGzbCMdNtj8+BFhJu7Vwo3dqLBWfMyMUcD9eEqY",
-	"PDDWCx8RMWRyQqaChIqTSHxLEOOIslksQUWiDM2UykB1BHGefIaFc9TrdNAaj9BWZwMUsojggDIixLqS",
-	"XmAusnFI/ceRtdVm3M3oZ6EDU+Uoky2EcKiGNEfkIxVSZCl+L925ZJjPt3FGd1WLg6I4JGgNRtpEqY+w",
-	"Ca46sY6M4cghG+ofAqkxE7XAIxpoVVKrEE04JQx5Oc3LQ/eg48SCBKhcUVzz7Kqao/MG3h4Q9qitenNx",
-	"9frk6Oj43N2r33iMAg5nd4LvCMKxnPCI/gdeqrjnjESKF2h9XmNBZLfKYerpOJ9vr2I5IUwaNMxRLHVG",
-	"Yhjye6VY6jW3jttEQAl6w0z12JqXrINZ3ROmN/lRi3tyPji+Ou+fZs4BQ9S8W3MEZGEk3BXcctm7HQu6",
-	"JpESUJpdPiPLQjGzXlszxjXPzsVb17wIiDIk+FZo9qOHKGDxzrnUbPXJWbq1p2GDAVG4/QWZ+zlHIvYn",
-	"5twDoXFGXGt2iucwVEGU/EumZIjsMgIHLVWve6Oh5x+zYiW2TV6r0CMFbmPsLiQA2tiaMRsHSjkFrePe",
-	"9fJvZta520vX2Z0EemMB9J9pxR0nO4+Ql4steKnOoY0+11BLnf1rXslKKbo2xp+7PLBPV1gSML0euUFX",
-	"/cHxh9OTs5NBbmc4R1OIi0pJpjMplqjMjiBUj56pR43+J55v7QujRGueOyO1ghGRauBjpRB6EJpoQWzC",
-	"Q0LHItREnDCNc0vVyMzdr5xABwzuHcMu23/Uxrw7778b/HB8Pjg57A+Kp0arKNxJsqcCUWYywLIcqJvu",
-	"jR6hEpzkWZlQU2nikLCrrF8Eat0dV8YNxPC1AET3OrhVmMqal5u9YU7vGL7DNFQG7GPX9pf+yWn/NaTd",
-	"ZdbVUXkVRfEIRzScozj9clYmOlrFtXnUHeXzUf6EoABLPMICBhuziGB/oj6ql89O0CzdL8paw0/E1X/p",
-	"n54c9RfwdFD9C4YiyG2d6TSmJAwa+yZtMgmdNvYb01hINCII6+dymfufmumz+fTNwls0w03yI92OMJu9",
-	"nnsoZhH31bNq9Y4h1vp8O3fBiCL2KY8IgqkINIoIvkXY6PReYXkVG/P06nmArC+Q2mw0xjRUwgFeozG+",
-	"zQCMd4XM5EkCgJ6E2mcRn5FIUiJKs2Dz3qYztZbkzxiHyLOL6an9VPo2luD4SrfA9dFuL/HRZiHsSr4q",
-	"sKRiPM/6P2Y8pP78iQYgbWpV8XhxRlqSTonJtErc9Sfnv5wMYHtMHVH2q1vd3nLXdOoX/N0MoelOIr8n",
-	"aeqm1pbUyPX2kuCKCPC5lScWgAQG7QGb+7WubCxwgeeJg9mAZd5b52IiZVLDN0s59o0lUZbwHgIWkU6l",
-	"LzgCswuQvKd0mmmdbt4a1kmwbu9W7Mat1rT7R+do/UOsZxKXi7PRCbwOu3MTlfOhhwIdJalgxTAFi0Mj",
-	"sjJuUffZpLwYh+HFGDjkIu5iAuhXZAxMLSI4uGDhXH8gX4BcK8AekJIo+qKIeHESaSLnX+nBDLDUh6iR",
-	"H2bJK6ACuuAZX7p8TgK1u3sml3rpztES+r3QkQEaoLXHZIHkZrJ0AYqJ7qV86Z4BfdsMxZG+2ZJ32YEr",
-	"zU2s8+589mP5y02++qIXQt6fzWZwXpauqUnWX/n0pLnx7u6bwvVlm++mrD3g5Jr8NvfD2Yr4VWnZzet3",
-	"32qLFJz3bfTqvM+ULGfmttmp8WRaDlGPJ13p+yGjufzdKU+3+bB5gukiydEmYpy1lDU3RyFlJEsmiwEB",
-	"TCr9iqFiWNYT/egm3Gv+SG/FUYShlbCt8V59QfWFxYtohB2kOH/K5JI/lKea+o7VuWqSpF6QH8yPyJQw",
-	"qSPfBGIH2jWR2alu5ejcaK2rB0DEVPMSl6tnTqlz3hPqTnYlFcMJjTW1XE/oOXPEspIyFcT2YGuRZBfR",
-	"jL+ETZex13QFXdno7ukCbSdR1fMqj9Orvo08Z/QesoaTKbR3G3EdAOfF5f3dhkz36np33USH/XXk6ctt",
-	"H95qkmPAiocUefMVzqCYhco26rOEy+vsFDPAIRsRn0+JUrhMdKUgsnRxcKW4OUBTHN3qO9PX2rvXvPxO",
-	"eE3kFbbCW9cJxCKbbmffArEuLNEtZYHOlyjXCx+jAlapfCtpaAeLtri9qr5WrmwtVq6W61JLFZgzfGsw",
-	"GErpwWjokJ1RRlPg5ZIIs/k9nq8/WNUpH0We+h43jEcoRUvX2dV5HqnjVOs0y0gjq6vkNJP6msgCzWO5",
-	"vqEZ5YNUii+oK1TqBvVUrYyW8L6Zpt1UYR/l0RTgdsjBL3ugvUhvWOzKcIW2I6fzstjlfgukoK2jzAvB",
-	"+wkPyRJrPtnd5B81VjTdCruJeQ0FXrZgyAOzkfl8LSwdCQYhuBFBEFofc4ikEBZP1RfMhjSabpFu6ba+",
-	"z29Gs/GxpV7TusMRJAGo9znjSrUV56KjrxRv7bMg+f29LUEo2xEh8XgMuA0lfpXHOwbS1hj28cRv7J7d",
-	"zbIVueGtCpN/Ves8A1RVMZW8Wr30paw2W3brkwqACuMx8SW9Iy6IAiBroJhRzmxCDxQL/sO9qYoTlnL8",
-	"itkkDM/0oq956KDA/FMJ20waZiw+slPKDJjXE5lKqcXzEMPFkiSzPA+GZhclu4FZYnqoqaAEVSmLzHSd",
-	"T3BIHscg1ckv2Sy3ermYAywElKH5puJFcnRDdHmteg7GeIDUmUFcq7RqWZIyl0LdyXIb26mczo/mXJc3",
-	"JktygEIyhqRXdD8hDHlJTut/68xYR62r3HhYu8wqVG7VdULWhdyWNA8ISnx9zCBBg94wZMrhjHRI6jyT",
-	"ks+6UiAZQB/4RCMzqBOG9VVg8jMKpeBVcQVthPYvT2woV0z4PbNlhVQgzjSQTJbeROz7pX78QRQTvQOK",
-	"AHSs5R4rFVvEOgOpqFsvitpo120yPrSmNU/k+aH84K2nVZKKMvtuGtk+0kXlSOf8w+M649/LuirVm367",
-	"3WB7P9+ffuxd3e0MRltnk90fg803ovvW3778Twcfxz/RX/n5nyXBocU6lF0oO8tSgrJgumXbo0MgyPtL",
-	"bX8TQSHsJw+Z7ZgXt4YVvKfZhipLZZNTq2zfAM1XmnVKx9y5Z8qMSyceB1T20+ZMRU2LA/wflQco6bMF",
-	"+asMxdnsDKe6R+NwwoFrUdY0rhFAvqCcrbsn8PDd9eDi7PhKHSDTF+r6t+vB8Zm6kDT2qnkqM5M5TFvU",
-	"ZX/om0bj2avXcyHJtHgz42w+5bHQZznpWFYuJAj4D4xy4AA5NdF9RKUkzLoaIC1WRpgJnVqpDk+aQ6pO",
-	"U0R8HgWlUUJZ6kcEpXiCZzPCdKmNPnRJ3yh98tpJ/c3IHMUmIu2bthIq2aZrXtO5ZkQnXNNumQ+gnTrX",
-	"FTG0QyWCP+j9zx/yYhsxl5p7uzVUiqTv2JISOx45FbxGIo55hDRpgZssIa4HVfEu8f7Wm8igjgc7e0A/",
-	"Zdqm4UDn5OHwMkMiS1/4hpIw0IAFjdJUGJs5aBMq5kgzP0iT8P4aR3zaRJJ/8g6QdgOAwLGB71GslRKi",
-	"TgqiUpBwrD2fiqa1EHKyYFbp6FaxsilHe3j4cWmHuJXDj7MKQtXFAieXqWPs5PJuU1HtyeXd9rpdU4di",
-	"YSWFUq4EDQgwVMhEyM4j22PQdZJs1Riu2+vur8xbS9vePcwocJrllVYR/qtlshxbJ0dJNaFNuwC/so/B",
-	"zlcS6YHLVLNJ38rcKe3qVzY1GtjpmAxdDMnXnBn+ZFW2iOhEL0aKolTHHZTovWVKSQQb6WE1w4/lYG5D",
-	"wrLp3lIGE85NNi9tQHLoU5AXLvqnKWUVgmTlE1lmZTpE73LlVNQ0rcDNTNnZ7JQju9QNp79S4wIVooat",
-	"CRqEJuqmMhPUIQCf4KPtz1SR+V6MUGetdKairdce01CS6LPap3kZWxj3D/weQn4gX6203YfiZlDWLY4L",
-	"QDeNJYmM6MVsDrV55q61DOfQbxuyCQ6Af6y30TXxIyIFWrPJcKKpzTixjnCkduyORIlcPjDYsfByobFe",
-	"vbTxrVcWztMiu4wDZCaSKrdtvaeLntHJ5ZlH8o7xCGBAJS9df73qNtvvKfI0Gbm/fOJUTVO04H7/Cd7q",
-	"DPQL5YDmdio/zewQ66VmHqYJfUVfTxrcNWGQEpf550zcK1r/2YYmNex/HbETVTmoNxrSl7mZmuApsgFs",
-	"iGtDMHTt3bWuVBRNdNhHs4jfUeYTkdExp1xI8yzNxfLqZCgtifEYoCDjirBTW7DN5XJR19RWbvFq4s8S",
-	"1MPjU07KaJnLyEkMUQIHgAX1zL916lywu6XrBM6ELBhjeRLOVLtms2uTRKqyz7zTmDN4yiG7YEqZKAGy",
-	"alpQ7pDfk6ilfs9wuMcFvaoiTV97hn6CWrkI9wyCLE1l99PgAOERoJxPCWbaMlkpypUG+Lc6i6JTdYP1",
-	"TpwqE6xPvAbV4Xl9S1GdyMWaZguFEVB0OTJnGWVnUbqaCU/ItBvIUn3mNcvxwrJtLhct3pm9z6Hf0pNV",
-	"jgq3KmBQwRW9fD0rlzJZRuOeVLRpQVxLnKROd7y6JlESAyixiDJI9bmAaKMux3jqsLuLZFqxj2AaCCJr",
-	"ZUGtlptm8fYXr+pbfdcn00WrkvE4zlvdc6Oc+Si26JmOWp6+8wl5URaF1cHfMcg9ZUlpK6yYbTWQTe7a",
-	"eqLzvGJaWrGD1+JPXeTv/1TS5KtwbEeCh7Ek0BppTayjd1enGTEWRzRHmZ3N3ZWk5sVMe8APEsaa1Odb",
-	"jjHBAnlp6zUPwXaCbU1NAw/MEE0K+55C0DYbAGubKSOqnwlYO7evXm6HZa7pzq2QSmcQkFfMXLOcrTSD",
-	"rVoMZCCMK/VEUE+eQGw+twhckmV06TRoSaohk545aM0LqZDOTd76k/G68jixO9rSPbKe17LiQRIJztD9",
-	"hCMfMzfZIieZ0xYmS+SAm5DYRDwMEu/nAZpihm9IgOQk4vHNJNNHRX0NznF9U9bJV1yWk/XUmsUTpPPl",
-	"lJPUtMt01MnrLIv9rlU6R2XD4JVSbY3mXijAr0pfN9URXkI8AOVRHjVp108bTCm7upntU86rmBD/7BNb",
-	"bEDXtplTmqpqyPREKm2282tl5qCjgqVtYUtgHbVfXPMmHALCAyRD6YfaVWHMlaNhi1TxkwBKqVnakEBA",
-	"rsmBhc51lXQnzOW0Jli5kLLYCbfQH40zQfwYklyzQUZgm8syNh9dJpz24C2IRdB+mprVN23HBKWtQSDJ",
-	"tO8IkNZhmugPTg1qrJhhP1ff2DiK2shp8ltQCpZu7YPsHFEHsVtk1dQRCTm7EUjypk24qC3AMu4IqGNf",
-	"LsncZsQl8tzBwTG0ufwsPqL2e8V4dY3a7xQGtditkgQQCOTjJLK+Ji32kToNcUQgi8ggiDq+hvWaK1Ew",
-	"JTMopclvSHITOr0XIZEGB6rc0HzyZPlHlXqn1mx2bq8PL9HmDgoxu4kx4OPe5DD2TaO9nBG8vDDdbVP9",
-	"VEvw9Jb20nl8Ucs73Qb1g9h/9WoC7WMdaf4KXi5qmOlfoJ4/sYwzHD6X7VSnfPzJLefleQxVlvTSJ5+2",
-	"GONh5ecbzUdVcTys/DxREtIKctfYSYRzsrg5xuuUjSTyIMtI8ipnRiyWnNXi0csofwlbdDhLxmZsNtzG",
-	"nuXWVKU5kigXJQpevgQmUYsfVg1jCf8YWkRXhGN1tqcGeCYhQRMeBsLAHqV690HSE25KpiMSKStIgNam",
-	"Nd+0bTIAIz2Py+AhroCC6Z8kTYmq+LSThaROE4+c1bDjzA6siYTJ0YlIAFly9Ye6MInLd5w1dVicNmPU",
-	"bi+xpixgNRhSs4gHsb/AlCrq04/Xjx+lFi90hDkL0HQTDd1Dm5xBlx4WnSH4epmODW9SSmgaC0yjG03k",
-	"/TrhIRE4JB4YPN4VYAKSyIPcLUGIyaV+8gJRO54K2/EHfq9V5bQtvd4cq80mgZlEfGz26tiUyzy4SyXl",
-	"IwyQZa2QVjVAPlNMNp1HQi11tPevQaV4IKKNcVa738xI2yzxPk78wdFdnqib41uPTk/KMI7vJEE3t0af",
-	"MR23IAUWpReYLA0IPgPXtX6Y3IYGWSOkBhPpPoCJFNO1jHgoOeMPyH6vTsowy1Gf9J+M6L83ev/i2eiJ",
-	"DZso8jZjquUyxJyHikcS3ZL5AcIohA4iN8hreSYNQ91LmLro1nK6b8u82hqBLfsPx+hrlUSFFxV5urM5",
-	"dL5Rev2ICD/327EZQuFayb2n6TDLLsMT790VrlGSnuYxPXlVenYYSWF69nKmNv2IhCTNvRIVmfI0yJ7i",
-	"+oFn21+sCtOnwJPKFencMNNK+nz8X90W1Fda70lEkHmqxnnLvL9snMfK5j6rSmA41Jnu2qpR5nkckaQz",
-	"EL1hJGhR5lqzmbBVkb1W58QMnJ4I9q6DBB+eMwgpFlCxlaSDY/60oNS5RVyYWwltT8pB3M6w4qGkpaQc",
-	"4IrrriU+D0gzLammDF0dXw9AcL+N8Gzy82kGDSjTjKvYEsBtleM2J3G6HZV34Ljs/3Z60T/6MLi4+HDa",
-	"v3qrTm8Zqnuhr1quX4TTTsYF1a93/pPVc1qXOWua76bg/OQ28EkuJi1enGtOU6bkWkmLE/dXPA85Dgac",
-	"n+Lohrg/FTD0nd+yreycH9xGHc7lpJlPdsJJ4wDF7aAiK2lEVlRpLPy7Rts3IPCFeieNll/UQuTEHmZd",
-	"1GUq/U3XLl31CPIP6hoTj+DvvfdttYO5IsfSMHp5qqDB6C/FA6DCHHqAqKS5EPPi3gAro03opUmHVHbC",
-	"3ybRVHsm1Tm7vjw+PHlzAkfgrA9dJN4cwz/qUb5+6zmX1zPiW0euvnimDWL9xxsyxYYYtB4tCWCzVHBs",
-	"20zQj0igzg00P6osUVic8ZBLYnxqtmrpZSF7BQPoLHHCVskp0ycVJ32lE4kJdlGiwdBgH3k+Z4z40lNk",
-	"I5rIC6hILkVkyu+IuiqI9EzjXZ9oCZg6g3V3Vq0OjQjy+XQEEX2g2eQDrzKvXtvs9dZL4UX1HSXTSsS+",
-	"5GqwB0oQpt3ozHHVLjkcEURvGI9y3tgVNZ9CFnkygSXD0wtnRqiW5XOMTpCKrgcaH5CRe2fPDiChxSBA",
-	"Qgdl2Grr7LFYH082vE8l5PwDwWFZv+3LiEPfaKUllgAnVSjpHr/1tC02gffOs7yS3xbhwpcAD+kPlR1E",
-	"JdaWVDwodRVcqupw3E/miixC7t86PRmKc4sIFuXYMPOsLz3p3HqAbsksoS8HsiY7+8OJEt4j7N+iWDFS",
-	"RNkdEZLeJAnTy7NtYxu5r4grwOwICwRaywHzjmMZR2Q9VwsA70NezEJnNb08IkZvu9XptTrdQaezD//v",
-	"3zUjFWUUd1YlbPsGiyHT5hPGyiN0z+MwAJisNurrrnoGySKKKDDaXGsU+wOVQ4YF8uDqf2vknsHFT8fn",
-	"BrpHt+gIKbO74nxd2Q/xKKQ+RP5LGKUaR/l5n4WYspYkH3VfysLubu5u7WzXiSI8PhDxcH/+bqe1g3dH",
-	"rR1/L2jtks4YwF02/M1gi2w/BM1F7ebCuJhReyAsNsEsSJN7rs8Gl7AvJDKOqJiFRAh0fXw+eLokxHop",
-	"DYaG3YwGTd8ZN+MVEUSiOY/TNmLZNdvbqwWJQqazEEtSc1ADe3sCEfD4xNPFYyxPRC3zlUreSNfKmVlT",
-	"nyQn1cB1fRmqeV/NTJa7WA1hPTEEiOVl34m71S7Sl/a2Zo9XYcA/vzt+d3yE7jGVIoEq93kcUcUbFD9Y",
-	"xj+Ms8YHoWJUZkVlB0N2Pbi4gpcLLdVtRZTQvlo0IgCehBh3X6mb2rMxvYmVRgmiwhpneriNZkONTFll",
-	"1pGhP1XTPMusyc8xicE+y1y9JhCry1xLvALZOyE/HWy4PNco4c3Un1izNmHQVLg+oV+Or07e/Pbh+Kx/",
-	"cgqenOvrXy+ujj5cHV8fD8AlY9uTub8e/tA/f7vqAtiBQrbR3Hqicz9aJAzgwMWf0/5z1Y9qC86uURqG",
-	"LseL08cuu3BvIkJa0P8Z0GYMiJOiVzgeTn2Ni+PG48hXS3FPRo0y9emiJPMx4wYY9K+sH+zD5dXF26vj",
-	"62twv51dnh7rX45Ors9Orq9rL33+m+dcXkscafdR/scTdhnxG+P9yP94yNVEyx88omJKhTBrntZslWqK",
-	"uoYtLbayfqOk9GtpaVuJp8fkW9lXQmfsXCq8kjRgTgCwT+oGN11DaJTJnxL1tPpihDJ58b76TlHTqgVZ",
-	"6s6wjM2mS1wuPxMwA3dRFizwarLT2eCHQ4jYnpalxkQU8aip5OzVm0O0t7m1g0wbUaQbgwrbdCbNvtMO",
-	"cQ/6zFSjjCyaVup+/5Q2IC0YpvEUM8cN/3EWYqbbxgMdU2HbnTOfNJHAY2XWAKpxzqYsbfSdyard2y6r",
-	"tTFtT/MDe8OjYlCjaTwSudaeNfPHHI/xQmD1Iu39MFDyFW4o4rboJuaF7CfTP7XghZzwSCIRT6c4BZe1",
-	"1KDegtZk7ouzSYRFPj/I7Za+1K0sS4H9+ujd1QmKyJjA7iIKbtHx3Kpb7qgOkOe0evVSlDJNobpVJoUe",
-	"/tlxug1il9eG55t/GnQ+WEpXJ6/qjXFFxhERk6wbOO9VSW+pwmSCO9zOppghgqOQkgjBg4/tapoZRPlE",
-	"bsoFDhLxKKB31IqatG/VGkYWH6qpWAlmOKCYJTBR69VsJN2ui6ucnNiuJSUuInKjM7eeFG/IbWNTshQa",
-	"hAm82DyAvsGQ3oPeQCjRIGBl+3mhXDsvP9MdLOnbNWQGT8COVveFhWo13ReJIYkzjW+hzxR8mkOH2HQA",
-	"MsH5QlQM2TgiBEnyUZY7vD//jpQuu5AkWgrjkkHEEfSGKdahc0WfF8Hli7Zl/irhY54X7uXrwVJZERfl",
-	"K8A0WYYEhtamlNFpPEUhfKIJKlTSYFr/Ca2ap5wlD68/VY/xZ4Ax+VxwJAt6gq+AVZLndotahvNY+nyq",
-	"4XwzbRBKZOvKFRsFrE3zQ/mgIfjat5UMS5G2/iHc9phgEx6gTAhXBwbVD4gyjbuTtjRYuY7H+RgRTXij",
-	"Oov5SKPTe9K2KlulsCfpcJeGG7udZfgo6cjLVxZybTKOmwpVsgKOIVfGpB1W5fn+T8L8S09H+dQEkV85",
-	"kO6Xh7xd3EAnG9tLtL+so1Hv+WONBD2Mh0DsXpE7fksWWUFgR99PSETKxHl23vptxvTW87aJjjqAokVU",
-	"2uNIEPCmlNW+f1o82qpk0KiKJxfbI5lE0AheGlSMIWuLwbtL15GHZIHTL+IhmFpK+w6QIABBkGsfl2ea",
-	"U8pEEv5YXkP1FIBCT1OG9dBih1V799XOMMnbBF++yV1pLVO2s51LAA8rZlI0WbOxnQZ+fax7tKoT4bcY",
-	"V4QF+Yzxw2vCAic+9J3oERW+M8UXoTub7VOns1RF1qFWknP5cUYjIhamY2RebB6oX6VsHjgpGfQ1pDvb",
-	"/KNFn0p8K3uOhumw6sWORZPnklmKAyQouwmh1y1ai7i0ULie+y5vvb28Td5CpSUzo7Uffx08os/fco8+",
-	"PGFbySS5+vDOmlG+gX2DfapKM8osuftld8ubDoGVUfM7YLcZg6KwihA3nZLoRnFY6UNyeArZD13+TTab",
-	"SRdXBGUagRwgT3Evz9o6GFlmNmT6buNrlAYLGYvkZSalADyKmc8Um/sjHg1ZSX9/FBJ8R7K93DH46qk4",
-	"QJ5ipx6a4lu4haaoC5n7WTBkjqk2i8gd5bFQ6vAB8jTXdD8EPdyTjAXIj7PvouPMd4YM2lmWO0OpnNdS",
-	"IQwkxYMAfNx223Vx+w9QLqfR+uBDA3mxEor/GH98CI7Mah6/PL2oh8qArnLkU35b0r1/5dV+wt789fGK",
-	"VsYlWtS7fwVUo1UxhdLe/vVwKjNd/t8XzbaCc0d/IM+QqERr4GMMQ36vm647YaVi+GS9XQ04mrJV09a+",
-	"cKSSYeEwRCFlSh/rKv1wEzHOWtY3xEhl9+06UL2pP2hzYc3ioyCg6nR8dDrfQy9Y01FuNZL8tEBsVffi",
-	"qBRaU8qWiSzGjQlhelphBsUcimBI0BwywS0RlQmuMmb+qOYfX3OnDx0GSyszp5/BSVUGSP6AViCRexa1",
-	"T2f6LN1AavcAqab0Oj06Sik+hwaxkrI2ZJ7zBa+2plamzNhEqqVRt7K6rqfw43ylfUWW7PeDtrqZaSiy",
-	"mno+ZHYl0WrqecmmZ+PeS+WzVR+fvcXJw+DCv7KWJ0+sIX+uFiglQbe0Eu8Z+588V4z+WfjOt4zK+nRA",
-	"qw8HVP1+AVSrJUYlVkeZrCjH6fg7ioqS1qV1AEisP8740DUYggGGE8+l4z6vWCupnAcECWknqwMa7mp5",
-	"T2iZfN4Uri8nDl5Y++dl7V8Ri17QEWqRt0K3iPpChtuj7S7ycUZ8SYJfqiA2+7NZOHc6ZOtUCqqFlJo6",
-	"tG2QNAwR1AZRgTwTOvbQWgmGkZ7NPRVk/cDkVgWm3S6JZjiCRAXvZNw6UyudrbLvlcW2vrneWqVqdkFm",
-	"PrLpVoHIl4d6H5Ba5JY0PmViUTEWBnXxfhxROb9W3NPJWenHWuKOICL3xrLBH38dFMAGk/SYQtjR+JLj",
-	"gEK9iQe3eet6qt6NwfABf5COfOqYViYY2kbHWDEH2xYMkm+EaRmWqxCjEjFCAnHgOoH0cKgYsoiMY0EC",
-	"NCER0QcfZAZIRR14TFZIiQEXSnmV5Ug/vXRB7J2FNbGKt16DZn5RmsjTnONsnigmTeRFbr6fWkzkqSHM",
-	"ZFp26jUB1hzASVohvSPBkPUvT+wYtdRBnh/KD8mgIlI+LM2gYRPsIqOV11gRIWVjbnIRJdZYBpoBNdL6",
-	"uCmmTGLKdG+LWAnxpAnGDZWTeATdL3z7QPqvgi/NeSsVDqm0sIYtsyAc+4qg+D3LQCjpUkvbd8YpvtTP",
-	"DllIx8Sf+0p+DSywnY9neERDKgEwJNIwHyRA/A5gP6jQuHdqI9Qb4bIBwFMSwHt1o/74M1SUACSUQOZp",
-	"wQhnookIi6foDocx0WWhKcieEnRDdsjZHWFQ/Luv/m6hf/7z5Ej8858wJq4zFjQPESk8h75vQKfE3nn1",
-	"5hBtbGzsIcrQu8HhAVKiXqA1z1HXvXW41fvtt99+a52dtY6OPPOmSxxJikOk055E+5//RN5lf3D4gwcl",
-	"NmpHCrrBmvrkzsbe9nrTtPwUQ4aQh2ezkPpA2a/g/hbc/19/CM7MAXDugKv7oGXk1ApIEEp0Cx3/RoU4",
-	"Pvwjtf509Q82bzGgMAkOlgmdLAmbqAU5pULapb0lc0Fka4ZvKFM37yPvf0I6pfK/PbTW/f/+r/+71+k0",
-	"k9j6VmddY8v/j867UjfJCdFjTzKVvLTs0ITxZ/iGNM2Gr7eRlyZTeRpPYDqL1UgN0In3P4WMKT1yKK60",
-	"Q88staklNBuxZutg1214cZoHhNSVWQfKxkbIK1SCekl1ohLqoqwuVFGjp8tLvabJ0RzNISFphuXEhO7V",
-	"6zVE4NpCQL/1NnrNA3Ve4TR20Rl9DdO0HE7jmxWgIz20ttndsKfmkDNTTDtXdK7bTOgkoFZEdMk9ens8",
-	"0N7saSxhLZJfIiLjiAmYQ6oBGto/HuCbfTRs6Lwd86vO3Bk2vLY9VE3kXb4bmB4ER8enx4NjD2mx4KiE",
-	"SmROqQD4DUUCm90efKRE2dSvMoY/Yhz6iJj5XhEogUvn6l1eXA/s9xRXQt5JQKYzLtWatH4icw9NCA5I",
-	"tA8rShnqbSKHwd2SOYghNRqZ8tMwNPkm6UXQeUELnAsDHxIBtpmYcSYIWjPltWr06t51m6+iXh1wWwV7",
-	"z6NbhG8wZQfZURjKDegYCmg1vBKsVWcPeRZk1B6NforWSTlTC3KtsYIt4VxcD9Cru+4rHMvJKytgXkmr",
-	"B+XvADlrflYDhh56RIufrKKxUoYX6hc1JcTU6YKPwLZpn09EUvPMuZMEismp0QBqliJDrAV/SH3CBHGk",
-	"+dnJoCC7+YwwTe1tHt28Mg+JV+retKraEdn9yxMnk3a/0W132h0w8meE4Rlt7Dc22p32BtQLyQmotK80",
-	"KNx/1L9vypIU+kzck0igXqej1k9Dt9ncJw6LC3nu0Z0ikx8Gg8s2OuIG3k/y2Nd0GGCJR6bpZqKxngQA",
-	"/C4N4J1SzTVFwtB6nY5VfYjOZc1LrEydZ4qA1+C3YO2D22OZU8R8G7StEsiwdIpY6YRt9eLNf/2r6q3J",
-	"BF7pbTE19o450dj//X2zYareAbzijjD1CcXFIWUT30Dqn26mqTP+XgGWY71NSmoALFwbtC1WWhX47oiQ",
-	"oom2OhvofkJDktkc7UaICPYnituW7tUVgKZrJJGvbrvslEHdxsH8gdvVbGx1NpY/4+LwLtriZMkW77Hi",
-	"Z8DKtIPhpjxlSIu91MgrMDm33Waad8xDq/mOxwSA0jPlGUN2rsxDxLhzuY1OMtI1aSqvvw9i1sootOZV",
-	"yds0xXbIAGlRseFEvCLJM74eUBbNKzS3LJDgoXY8g3X8KCpMjfqqzbY36tQMvcu16NTeX06mSbRFR+Ub",
-	"zYZeRRiQWtaq15vbXsE98PZNPeHFlOoAZ8Mj3VrEnUHVhudqHIoUchuOUY3BJRDXuTOU8bf8/v5T5ky9",
-	"NSUUuaV0zpbOoMqdLVF5ssDUsGlX4BU3XX505TGcJG2CIGOCwAm5SsIh+lHABgLlwRZ8DJlO+rUyMSAA",
-	"0QD2tYPbXkbrakx9PWwlsiM8JRKIpCIbMr3lFUCJNz41l95oSjZq3PmrtXQgw/KRp25m4EaXHzqo8Fnx",
-	"4JlnCoevUBcktIT4e54hjZtl6atwbnT2b0k0EIx1keq89xOulQyjxmOJOPNJaoTcKB0nCZhq74+u4YEM",
-	"QcaVZEgarWGmYUP0y8tauSc+fWRtC/3OJL3QTTxU56+YeYg8rX541mMA+NS6LckB8kwGoQdDF0n0QaA1",
-	"xpnOxRky7apY1zo+Zihmt4zfMxOnCBY2o6AJdr751O/d98pAKvATiPx6ZdxB74OVgquxB8fS/InMzYEG",
-	"4n5t4HNXOMu6Ym/paXbGazL5ah/qkkczjnyb95nlSd2vXxMwBwgLZMoev35+tNnZq6FO234a6oFeb/kD",
-	"hZ4Zz8r5ND0lHGyp1vDqLxp8SlvxFHmi7uTj8EQNR3jHb4n2UemC7AO3kapAt4TMdDONoI3gFdbVAiWg",
-	"mhsNmX7jhIeB/dm7jmckQkBaGniDR14SH8UOW6ziJ0hJ8yFz9PA16SRHa91+3bEzqLAdhbSejmVGVd8v",
-	"85KVxWPLPWQF5qYX9IHMbQxTKlNTNhchKqpjmHRN+vqP4ebyJ5JWNw86t90a57akSc6znlxNFwtPbnOx",
-	"6azkt9nvmtaxFvB5T7N2meuDUmUHNBH5CO5kOCoJc5jiOcLhPZ5rN4V6NQnHFdbut2vmfufG7con8Hmt",
-	"4cVHYjUOqjWtADgohA3LM3VoeUgSdHg9mNKQYiaa6EQBTe+XIVtbWHO1nirNXlO7O2cRUZ9oZlNdMpU+",
-	"aA2zIXucit55760r056RewdLD6yNIVtU54SSDMrMrybhyrgYeIQEkaACJMaJ5ENmuyU2EWV3Wk1KGtJY",
-	"KM4MFk1a6mF7d2DpuAWtgWUVi4zGoHmd4Cb+rx1z8ALd7QMqmxGzphKq0k2GrEQ52U91G92sEZXoMU6k",
-	"OCBwG4SGeYRCLojmujoJbqFugxarNklWieavWtUZGsJE2BC39kjyZZoOWqLoDNkCTcepXnykpvNQ+02n",
-	"GyyVDYUyy/piovTRRRkKX8UQa5iY34AUNhg6Vhq/6LWP0Gu/QlNW020tU1aZni1tei5xg+d6ZmUbtFQ7",
-	"w3ViwzTWCXUI2DEo3EMGn7UYEZA44EAq2oiSZpeJCAKXeZrOQgKbXHZgk/yEN2RK9riPB1ppMGjHgvgR",
-	"AeCdAPvKsFODVLY3j2WoJNC9aTIwhxQWwOhGa3jIrLHrwg45VruyBqhSRRwhpBas6P9HGfe/evFq/n/1",
-	"Vj3mrywI0CyiboVzu0gjA4CHfSXS17C7jjxKyPUfehVL+lztdFsd3B21dvxe0NolG+PWJt4abfs7wS7Z",
-	"GzeaDcVHG3/GJJpbvLH9BnztJGi4jHMZnuqiWWhy0Nj/kBlcNtJt0uqNdnBrx98krT3cDVob4y2yO+r5",
-	"m0G3UzFSiaMbIp9wqLZHgTlRa+Qj9qVuGrRu9diktsvIhFxTufzP1YuskdpKB97t7a44cjgfprVCAMGD",
-	"COGxtPmflAmJmdSZchsbG3vrZa3wuvlWeGUjVzpfZtz1+uXVH/yIjHlEVhl3r864dYuu1Ub9uUJ0CXta",
-	"NU6Xf3BxsM5xm76E7JzFcOW9uuyK+yQ3TjuiYU9LI3pXxlGts4YyvXuMZW31x0yqyb5xa2VS7LSnDEoK",
-	"IiImLVPCgac0nCMh+QzSCJWxaMKEB6ZLQEDuqLLchcRzE9ZHyow1juoUpnUfaaQurRmYr2t/u9utwjWG",
-	"dUKQhkGFSCEkKE7xfMhGBPEplaAanPNMzYRN4kMjMucsSNpJO5l+ZVJbr2Zau/HFgnN5dFtjwtQ7nwXg",
-	"3E/GIHpMypcFr33oSAwoboWlY7AWcbrX318w7flYCyThKnWnzJRQT5RxlqSIq5yxHH+0oR5H4TNt61iQ",
-	"OsLGRiXMVAUVq6Mgzp6wFnMCkbKyYqWBj8gE3xFlTKj3pe260Ganaz4xN23jnc7nTbTZM8mQQ6abB6tl",
-	"aKLNzoYdmHXBuYEDyAmgNxPpJDZcKYEc6i7+ipWkcx0y9aeuvEEnl+W+/nzV15flHLoWvMFnIteaNAWA",
-	"avg8iogv0YRHgqARlhLS+CWe6eqieie8pGf9s3hfEmpdqNLopa+vydj7CzzpOhFiL0F9x4VSY2x9XTJ2",
-	"CqdRP1VjfOr0nerD92hWWWSNFNwU9ZhjUrTwJJpXadXkN6F8uX3ZC/rXkE3xHDn6V6UulSmu/GrUKaj3",
-	"etGnnpWPfV7tKFvTXK0gJXRdkwvU15KKKOer6ElO0XS5qtRPkxRN0BEbhSj5hMlltAW/FrgYO3eE4ZCN",
-	"YWwhvTVpnkrFGjbSxE6e9leH0C4zmkJ72GijvvbucI6mSiXz1b74saR3RL8YtDlT2ACjoAIZzWxts7ex",
-	"bnBZQWdrggeX6HJh4uhi/VRtGzL7ohsiBSh2SZWMO0pQ5xZpcai2EvcVsSyjx1X0mX9R5l6Uub+tMleT",
-	"kdMEJEK80oWf1cz8mki3xjbN9cjgr5ps34S9ckbQ2miOPP2D5R4G9sNc1NDu74Ri8M3UCK1CS0kbvNuG",
-	"Gdp9tYMCPBfNIUtbLkBWi34ctEpI0gE50TR9HyABA4dQVYegyntB6syQedLgYHi5Jk2mw2i+H6WO+eVy",
-	"alzo4CEr5NT0YSdAmQ0FR3ckomPbZFSDw6BBTgdNNNtk9ZSIlHGkrg6qHHr9HFLIF2Xnha5ki9l2fQaf",
-	"9M1o7MxOxUbw5mbvhz9+6v7nX/7W3WvWm/58v0uu5Ob8Hd3ml7gjjsb1ZUJ+Bb8fsaAoLGUPoCzb0vAD",
-	"hM2ZmmEaJfBaSZTtwXLkm8i/z/Bcvf9Kr6TuKVrAci3VtgC5p5rd/hwTwHQpbTtngQkSDgkvs3qz5oZd",
-	"NOFx1HT6z6zrjC8yZAnrMNyCCpexYCi6Nk2QdU5Dr9NTmiWY1DzKdi/NZOCl725Csp2LjwLcVXI0piww",
-	"rZk4mhjfg5alj/Q0ljV2/Hp11BUM26p+lbU4TW+1MdtjvqL13TePVZve/ZR/2AxOW3lNbUzLtC51KOob",
-	"4itfVv8zU3Yt2sgcgNr86JWRwkvUQJzph7BYYyvnYAW9LElhfpBihqr1siGbVrQzNbqZe2l5ZwedCzZk",
-	"NkG5tqdQSD4T1k15UPAiJhqcA/eV0+BQP13Kwx/652+Pj9Jj9KeSF2WRmiUM04GP+8rUv1kczUKCppzd",
-	"kjkKqJjcY6EE0GYv1zF12b1W/9sb/3jbm/78cef0/mpT/nu2e/ebv8FeT7aDt6KLj+Mt/hPt/PkrWYUz",
-	"F9rtfi/KX3q6wU8qiFR6n0vhSvt7YcrLmLJSzFKWvJgZGw5Sz6OaZTdrCTPhpsLcehOhTXc+mqIvm1cM",
-	"melVmA3PZD9ABbLtCyGN1WVnbXSpnwKjNfuggYkAA8Jwc/set45Uw7eaiM6a24hYrQBhAQlSD4DSSZWZ",
-	"D0mz2ic8xjQUicu2nNdlOgl+OVaX7SLZ2Piz19q5/230y/2/Jru3P07PO7PTaEsMuvEv883/9LdHh3vB",
-	"cW/8dmdysgpjSr/x/fAlXaH0FNznM8VtvgIT1VBCPryyjBHdUCE19vwSsIxMFDcJrTgsz4XFAJBrrpS7",
-	"kN+TqOVjQeD4LsLLSD5QgkJd1w93kEPLWKbnobUpZXQaT1EI+b+6/7l+q7aibaAJBo2Rz6dTnmKBrD8u",
-	"2nJl1v8wdeN+QRwMlxoWHvT8sFetVap6/okwMR42iMWx5NSV8hRYF38XpUivcO04BbjA562ki0c5SzrD",
-	"0a3IGFZJsNn40JeaqkUgdu15ihx4OqeRzOqhhSFbZsIeJEWqVu8SMUki5Lbw1SE8xgG8kkRDNsFiVQvQ",
-	"wbP/okqRtdE2JwO2e/8T6f0sftmen406H0/9vdnVHxvjf+Od+G3Qped86/jut/qqUAGx/1k0oYSQl6IF",
-	"2RtXQAlKHynlQYlstWT+woAWMyBNEul5Mn7H+kzolSAsqOG8L+Enede93jNNWVkP/uYuuPBFxoevbLXs",
-	"+c/58JsWwlu6lGHZUEIhRU//kK3m6ncY4WJVZ8gWcqBrwoKvhQs9jb8+N6O/n6teWfPCoT5FRHMiX/hT",
-	"3VQOopPVXOXFcIiQsttKPqUbeps+NAvBgrSDxel9b3qBN12IUIanpIkI9idOZQA0CTf5wpoEKAMIXG3C",
-	"KRay5pm7AP1Et/tW+suUC4mSMa630WU8CqlfVSF8mMzm8dLZXZjF4lmvw4pFf9mniscpDNN5P5T4n468",
-	"oNjOd1bXUlN6rUhSr/7yeUA+LaUszkjSWN70YnDIDIezCW71oENJqT3vZHLacvLzi8GHNxfvzo8SgikF",
-	"T9bffCpamdellNWppNKU1D8/nDl+TtimIkyTHX8FPa0q1s1iHfKAND69t9Ro+/bohrtL0B6yXcFFkbUt",
-	"Bz/WTybgB0NWjn6wKvhxptP53xQEObMGq/LbkmcX1lnnSOFvX2qdWw/3zOaOWA285Nzb9LFiPK1U1NYG",
-	"6AagJYwIiqsaCzaHrAwGuXAkl+EHZ0jkG8IRzoz7YXjCpa94Blxh2InVzvlDz3iVzDQE94Iz/GVwhnMn",
-	"fyEbKRfh9RGIc986ANUyYTFQ4ddM8s5BOsN9piefBjzQ3xwyTxdzQCewXyc8JAKHxDTMuiJSrWDkZQD7",
-	"NGjSmmVI64s4UilMH9yUQyDW1LsCAvGQ1QPmW45A/Ej2uDIScXpQX5CIvw0k4lXOdg1o4uzbqnXsGq15",
-	"hmyF3jzoiVrzZI/LIxXkr0VyvoAYfy4Q49VO04qmckbfewy6cV6Th9a08CwOw3kiXZTknZLpiERiQmdt",
-	"1E+ahixv245Ku7YbiORir3ZvSiQOsMSLIZF1+pjBsksLhkXb54wRX3oIB4Hb1RcseXtTQEVyX0Sm3LRG",
-	"mTbdNwkCvxY+mi7EAfLUTUMm+Y0OoOjGj8m7eYQ891tlGc1NxauocPuupHnCgCGdb3OaR8FLJv171+I6",
-	"Ay5lOVpyqoTgIVtub6Eayo3p3und5Pim0XoehkX8qK4LGkz0KXWez4JJ/ChbcOErng2j+LmG/Awh+69A",
-	"CFsMYyOMXzTi7xPD+BFmcl0ft8hiGSd9vAWPpIcEnou0u1il49tp05Vr/GsEWQI9tgQN2PWHD9kKDvGv",
-	"Hgv4TURIS5KPEgmCI3+ie4WbzAu99Dq2AN0AQPBCGsQEKuHz3k4k4pFGNs2BqAacVGCm6s9WodT2trZq",
-	"AL0eA4au6VSnu+0XQ3GZ8VSAbJQNkJgsjorx1cb/TV07aYaLbh/Rrloa3Xh3VQ59rR+rGofR7xIg4pwh",
-	"Wwac3Gl1Op1Oa0f9Z1f9p5P+X7di8DdGeX80bnK6bhaM4Tmhh8033jwhAnFxAs8EP2xeP+BPMPJrHkkd",
-	"YDxAGIXQGfkGeS0PTQlmwlaxQLHMACywiKBRpDsbz5FHNWh1KVnzSK5O1OqhT587lvfAMN4qEbyX2J3v",
-	"yMq8HrFivM4B/nNNvlTOu1afhstysEyyWAJUZNBfkDfBwkDk7CPAlPMsCFcBwSUpYD3IvVTocuOkOmM0",
-	"NzAUtitPirtgTFPn5kyapI+ZLhlzOrm6pSmmKo6zFovDEHnko96fE1tS4gQtrZmcqlTr7SHLlAP8wanJ",
-	"FzfJB5QZU1q3dzJ+jiQQYR3kE+LeBxnj2rNy4HoEjM1eXhO9PCb6DYZDHxcJfcYg6JdM/H7a4pOXAOgj",
-	"AqAVvDhvzb0aKXW7lQY7y1m1DXrGMyQ56nU6jlJEGcRTnDYzbo4mhWbvkJhJRNNxTgpdyaL7tTYRtNEI",
-	"5xAYCTIRQQ+suDY6CYQ16nTx20fA6I8IErd0NiPBwZCZRwNI1jJm5oTfa/jDexIlkdNy6aJ/9JZHKcUX",
-	"zQqnAexrza4ops1Lp9X1e0Frh2yMW7t4c9Ta8reDHbI73sOdEUjpejwgtxDP4w9LA/B6Kxv7vYcOsF65",
-	"nMhSxwvP+nyBXUHulMaxVI0ssK6/7D9Pgk+vEh6zNCE4g/2qQyZJ8QDnt03EwyDxW5XzCe1tWug46ifj",
-	"eYJeds7UlvSzgztX7RCTeWrhMfmHw8y/Q/fwc/eTKV3HTCc5e+3hQdeT4IRdYqnjQuXSvB8EmYKJTKQ1",
-	"HZo5DmmpRRwScDsZnMyzuaEcbz9rJf1DGM9jWpTj8ylRL5QTFJAxjkMpDtAUG4z0dCjmRxub1YCUEbmj",
-	"PE5/BM8XluiWsmChmbjU8OgnhXZfv/1hxrqq4ZF77BksDlutWHMCq4+9uu+1JppvzNp49pjV1yfq+0FQ",
-	"l+FUs8O4VKgX8h/cl5UYJ/u2o7MyH4D7mPtzAGmQ2mjzIDHT3psbekfgjdpfav1L6isRJIBBkdxMzlEI",
-	"nrGEi8Fo1tuoL6HqbMh0d3z95SmeIz/EdKrtJsvm1jASEFg0P5bizXGmG+ZTcaQf+6c3ZJD0sn6AcPIu",
-	"aPStvwYvE+iGE2GhQzLcuo3OdeJCksgATiDM5kNm36HRje4SGjoweTYzLCfCpncQNOOCGoMQMkKSDf29",
-	"977tpwU1nhvpK/H2OekdE6Wm0wKsgkn0WKNutl4TYeHgDo/myE0B8dY1iEpKl/8Q+9ZoTfZMd9QAIjPp",
-	"sICGX/Q15rJkD1bvXr0oYcTQeZl2+SWyRsyK1ABggfuS4a4OwFL+/LN0jP6atGwASXMY2fco176r1ApD",
-	"qSvLtZpWbe2yBCVXMhD4rqlxoAWaRsWzosEOMiRY5xlimfwGsqw9ZH1HdmfyKlJ0LLjuMkSnTHahil6a",
-	"wJdwZCf3GgtUnV+dAQEoVjAY1L/qdL6nq2B4sE2xcg2Dq/9+x1UMX3FRwsLT9myG/fKMIWv0PSL3euHU",
-	"SrwCQ+bp7MHULQDV80/BN9zk6MWJvw/jG/qMD9mKKcDoyTKAn4ZnfJYc4Ae6ISoefra836cc5vNpm5/f",
-	"Z2IzfK2x9yIvvomU3YcImqJquXppa1kM19f9kfKxXJ2ZK9qo77RNR7eEzLSxTHUyjUlv8TFDIw3fIySg",
-	"YOAbXJX1Y+OypTw/43d2q1ldoVK3oPUpijuy6uBn0AMzaRcviuCXrU6tTIKrXZG6KOZYpxwV6dLIIfv8",
-	"5aiNbxq3Mu3s8lKF+pmrUKtTRx9oKz1J0WntdFRl50BWpPG9Lyw4xfofeBQS4zZfk4BPOMXRLQmQuln9",
-	"uJ4rRh2yXDUqekAxqmky42R+qgchyFrypM7rTAU9BDhqJX2ut9Ghmj50KZRuu1pBJHigPF0eAewm6ftP",
-	"mQkqEIsJaBvblHax0a6p5NWZJNmq+tKM095B9MnpFkO2Vh5jAGjmbCBhhTLSIXs2I/JbqiB9XCXmZ6wb",
-	"fZqBfmcAz9aIfHwrtJdK0W+kUrR2Uh4NPr0iERY6m/hR0ru85ZB6dy6Lb0YiwRkOkZKFAFjgwRDOiE4e",
-	"3jdWkXCjBI4pO2TltmwTjULMbq0oSj4DUrupi0E8kD5Kig2Z/mrwX1rppoHWt/+3EWpes1zmgUDWT/al",
-	"p41kGgCAlEgAKLAyqodMRtCs7tjpR7SwsVtaWfKrDVund/J7BvWw1qDX9WyuVGyimEklW++ZUQAAjKKN",
-	"1C6Y1C09cqewRcutIbOCCw3wLcgxNOLBfOXMa9jwp60UWZnxPhEufnal9hPaoZZgF5AO5FNkCNDU7CkK",
-	"VbYe6JhQyJMiHHuQ2XGOp0QRX4jNvzXJjeMwhD/Xm05qRoqR3ByyhF6pqKJXbYNKtXMvQuD5GDKcggVc",
-	"bzX+/HHGI1kLOhkspID78ZTYVkrADHWG0CEA6ZOQoAkHghzpory06S7wYvjcGfGGTHNj3deNj2lImln0",
-	"dsg4zTApU65mM7Cw61zUn8um4qwJ4keKMUckwL4kwfrqHAfG+3Q+jXS5aylq+vMPUNeSBwvc5zjdsoky",
-	"OJOF+55VuGc8jLDQ2dO44BA+yotRfoJD7t8+k4J1yv3bTAxAkQofI9Pe0KoEHvyPh3iUolxS6fyqhpiY",
-	"yO0h0zqLeYvNPFQ3kSBp1UYF6h8eXrw7H3w4vTj8CdCnWAB3KdolLLC6mCBCWdQQeHbpeB/hMNQRC+gu",
-	"10y6P6oX9S9PjGoHalJRSzKzsl4RyPdsJvW2atwTgsaxjCPSRqdmWNhOI1myjBNF/agre5X+A9meIzJk",
-	"fEplZSWaeqaUN506q/qFu0Ziocu4Jzi6IeBGjllAIkTZHRGS3ugq6EazAWtaBYVQm8u5M0/s6m/bjs6R",
-	"zYsZ/VXaworwHmoJazb4XJyajgGNQH2imTRJEkQCLIEFTOKR+lNyrqtgx7Bilg+LpmkVDrYsaFLZG3QX",
-	"hTZ6x8KE2yVszjaaY1wmtJzzWpbn8FSyt3cZsfGFrL2vxs3GXhjEZzSxNO3VPulTstSAyhgyYL24fa/T",
-	"2MTXGtY9I992QFfxMBIAF/vGQruPpHI73erQ63RulW6HyqfEWCsPCJvK0vX+h7CG/j5IpCwo75AlQdLm",
-	"EwVJrcPUdO0QaRgy8bZFjr4dRYTJpFezKdoBzyaP0H3E1WP5u5a0Tc3fDtFhk/Skj5/jN/7FdKCD0wmg",
-	"REMGE6qMgxoWoqW22xA/HxpNP6tOum1k/ZBQKFoQCdWwumfkUVi6VTHQIasdBAVW9dWHP8/Iw+KJ7nPP",
-	"FvJ8/OBewpxfuL3/txeDXCypTBiyWlglutgKACCVkmopGEgp4kdS7/CC9fFtqD+AxaFIanmhTl34jEqS",
-	"ytRwIs+tec55FYfMdqkMqZAHusF60rnSdGnWfUx1cfnau+smOuyvI9PdtO3DW6FeWfNgUBLUV5Twtynk",
-	"VGpfZD2wDjUxWww4omGoY76Be33IxITOZk4pfU1kD7QY2KMSvCM5cC+wHS+wHZ9Lsn6V4rEIq5GytRpF",
-	"x67UXLXAeBnHI6KNjmoVGw9ZttoY9XPWicNGs+WBiysAh+xpSoc/Q63IIzjat1k0/M1Ufiw+f9kq4Hoq",
-	"xUrb+3R1vMvP6xdz0KTYNa+1hrGPlITz0BTyxtzTWaqOmN/gxMHYdEQ40S44IwfIM4jPCeMh2SI3nbdS",
-	"9W5qsPY5I0OmTg6VB3atnDcmXE7doOa8FtJbAp1j00leG20JWiHpRciUsD2E19Wtdjax8id10hQT/qqd",
-	"NPOXQueXQue/SaHz91+2XMt3U184OlrpjLbAqV2NSH0iREx08JvdtEJ6pxS2Gf4zJmmSD1qbRWRMPyLP",
-	"D+UHbx1ED2WS3GjOJNroBNi0hvBXxKK0RjUdHtH/YA0X95rgiERIc1R4r+anHrqfkIjckSgTEocPK9YP",
-	"kTt3ibwhS5iigD54yVMTDABiUy4kLBj2oRtPMpN9ZfkDMj/o0xG540Y0OvCYnBElUebIbpJOk0RrTgsC",
-	"HmVCEc0ke0DpBhD2iOWQQcQBZreefItKJDnXvoNkkkKCSJ9gMTHuBjHh90yLFPBrQOdAcQ+lWiWoZmZS",
-	"SX73AHb9i4b9Id87hiiLZoLNhqHFhiKj32432N7P96cfe1d3O4PR1tlk98dg843ovvW3L//TwcfxT/RX",
-	"fv5n/cSm/ozCtBcjVTNyn9LDAcprOIhxOApKneHRrfjqLepn5T0pYSnGkyxbtfc4rVhZVHRSHeN0U7HR",
-	"WkRvJuq4oBFRPOeGS0nYeqYKJcFSXI6o8JVXoSzMs6xXndJ0tGvK/DAOSNB2O7tYV6l+FcRXU562lnQ9",
-	"QVVR2SFLX7a+oBYGrV4KU1Wx8pCA5BOmZ9rpKq7Fo4j4Ek14JAgaYSkhgVZidWttLmUm9cSq4kthzddY",
-	"WPNdOEd1xcx0XlknkxcBz1sUUy479q2v4gmLYRwI47JimMMSYfMHN6nt6aQmhBluSInQaMltdK6mmfBo",
-	"E8WxfFhpgU3D9kEjFLarVKKQComns+qSm6fIN3sptvnM4VRTDDOdLzlfqUSq0rIOjb+8Ws0yr2iXJGUt",
-	"UhGGrIaOUHynYt8+Z2MaTXPfIX/GOBwyj5H75BeDrOFe0jcLLKkYz7OHZcZD6s+tDpVN7tIpYAuzu7J6",
-	"lNbWEqDrgTXPACtEmWKAgQ6xFiFpGBoTAfXRZf/6+teLq6MPhz/0z98eH+X735VGYWGbzuZ2ml9Uz8nt",
-	"T2O/MYujWUjQlLNbMkcBFZN7xYwitNlrNBu5PV6mHjUbzn4ueXl9FgILaN/6jM63xIeykBVqm7s+B7T3",
-	"l6piCYFDdNcC4GDk0vIM08iYFKDjQCXXSwj4QdxX0xKoOelxLOfAQuAbsqx/dwLVY9gwie6oT3Q6Oo/Q",
-	"PY/DQCeZ66RQHkcUeDOP5Yh/XM+2/W4OWUVrb6fqzY7syZt4n9kpf+U9vE1bZz1YHYmhaRyo2KQbeuXp",
-	"RtkPb4st+RP0xE4GbZtRSzKdhViSqt7B9vfa/YPNHg7sc5+thbD58Ir5ddmnFjYQtmv3t+8fPE2Pacq4",
-	"zKWEfc1IBJn5nFVzMEhrwxKH/CbWcKlQAOc8ijCKuJLfeA7GmcGxvldsBnqv4DDk98LlTvCOhS3fLp2h",
-	"PZ42s/NcSKLph1ek0sKD5TZMYf3+9qRaICiHZhVhOQSr/1wsbPXr4E7dQEh3qVG80lDmQsGZIU3UhwrL",
-	"JXIT1RCbVzDyr0tmfiamr6a+4llyHlnI7mGX//YHKDK0lT80S3vEM+ew6CAkdJnKd0LP60rrzbQnelrg",
-	"ZMEo0oOch3hIxciaF2Z5vLeeaX2uTOuFBWFU2vZXDt/4vffec48yrMPStoWK1r6hXulquA/rk+4++Qyp",
-	"z2q1a/GCFflAlVEMOsdLT/Qv1RM90sdmkaCuj42fZUR9vbcgb7U4RtrDprVL66gXhAQkQN51PCMR6qsb",
-	"qZARljzyhky9ool8zHRnlCQBec0yrPVKVlGeF6hugQToHGKtolGT7wzD/iLJzg9jYivnOSdn7jsGxP+M",
-	"9YGfAUG/4pjWQM5PT2Qz7ViRSYlNYRTq23Zv9YF5vE33JcTNC4b9Z8Owr6Tb1Vgc6DyPwa13JVNZMn8l",
-	"Iv2Qec6HvIqE/RR13tFjFwLPD5muqNXlio7O7OjdpU1tl2nO6wc6bG4krpK16v5Ert1gjXsUckGy7p8E",
-	"DRfqKVm2s6yGV+ER/EA+zogvSfBL0kxWJlnFYErDZhjBSccolbsO5wFdYMhAghJx4Ngiuj6gSpiybAde",
-	"pWeYproZTPshs0gOVpyn+UoHSHC4wuY24d8Wqi5QRjTvcLvxLrNMdJrvEwj1z5LU/xCTpOzJZ0vnf5oB",
-	"PkMs8XMLMZu/r4XZi+72neLLV9lm8K7oznKSnCB0cqz0XQdoNE/KrwzoJg5RQO5IyGeQ0aRvRN5Eytn+",
-	"q1dww4QLub/b2e14aM274SiKGWq/8qfBK99+wIMQWxyFjf3GX0C45NP+q1d/qUc/NZqNOxxRPDKHZJI4",
-	"sWAkjf1G9jONPKX/wIUEjg85NDbiSiKQmQTUW7TmHZ6eHJ8Pjk+PP/SPjq7UiOwRI9mvqbk1yk7Tu6tT",
-	"pB+AgCGLp2q1ze3qf/Siv092oqhu32ghAe3cEyxYHdB3U3/hJx5LUBsS2DT4SYvrdhoNVAevJB46qMr/",
-	"UbqDAQJx3jIlJe84THr4pPIN2rIn6E+JvqTnkDQ0dZQT9QEl4XVsKJF7zrdTXLjiEPpOHp/IlHtMMYOo",
-	"qTJTYE42R9QgqHr56mzvIBmu0ib00yDZ08VxHl3WTVpjUkEmc770JK3GduEelJFlr+fRHrRSYHc0qedZ",
-	"sCUmi3HNewtJ+qHXRN6vSlMUOLQ5tFdEKjYUeZCLq1WW9SW7p7saGXsO+gGZC0Z7KW5bS99QQYMn1xdo",
-	"o7u93eoiF5vD6X0LwBtODa12I6uPHKBZPAqp734U3kFL1+Za4vEYxUIdlTV9TpbO1rVeYbbmgp5tE5GP",
-	"Ppnpc6jugeoeRgQJx+4RhGdKqTeJTTXNQYBKAz7OaNTgW0p0cffwJC70ISvxoWsf/lJV1KTQev/UZJH6",
-	"yIwlA+q69fCgKzNNRkiQM++b+gnI8yuqtGYxtPQpJwad36KmXzM95g6g3XzDMZO8KIBabSLK7qjM/2Ym",
-	"5e58PjvGZXsmRl4+Xp0bDJUaMGgIeNjKXxaYC1mwV/e78Hzho3C15Iun9I6wFJdObYP6axbxkbJ71KbN",
-	"cCRtGqMxkIiuFDEWD8roYc5HxVxIMm18ev/p/w8AAP//",
+	"7P37cuM2ty+KvgpKZ1XF/qbkluS7XbPmUtvujhLfYsudrxP1aUIkZCGmAIWArFZSXXXe4TzA/me/yXqT",
+	"/SS7MACQIEVKlCz3JZ9XrfpmWiZBXAbGffzG3xWfD0ecESZF5ejvCvmEh6OQwH+3giAiAv5TjIdDHE0r",
+	"R5UWQ9j8Xq084nBM1N99KtUfr3kkQ8yCShWGxWxaOWLjMFT/HDOpBlAfDEjlqHJ3W6lWGB7CfzMqSYBu",
+	"JZZEVD7Hj584j/oRwZIELVk5qjTrzb1avVFr7HYa9aPt3aN6/bdKtdLHn+z3+jQS8lKP/hNmpFKt0KBy",
+	"VKk3Dvd2+nv92ra/E9T28W6vduDvBbV9ctA/xPVew2+q2VNxSvp4HMrXNAwpu68cyWhMnN9vB3Q0cv4Q",
+	"4h4JK0eVH/lQfSvE8ddPufphSIMgJPonPcPRgDP19/9qoN3dXVRv1OuVamXEhcShWffhfrPeUD9GpE/j",
+	"pUXknnLm7OTVTbKTVxG550xtoZARIbJy9Hul0dxGF5gydKt/qlZaI4l2Xlc+VCti3HeGltORGuR1+/y8",
+	"ffn2Y+vy9OPtj+3r6/bl20q1Mh4Fi07gEct2YEd7JJGAmTY+f65aamqz0VhmSAoxMrFUhShDckAQnPlc",
+	"+pqhkLwzX/c5LnFqeedU+lzmnYSzm+dUyKL7iXqcP7ibSCUZisrR7y/X9eW6zr+u1ZhEXpMopMwlkErL",
+	"HxL0dtj7sZJHJ6dnyerekmio3pmhEHgol0IOOvXDo3p9WQrZr9d2yV6/to8bvdqh3wxq22Snv4v3evv+",
+	"QT6F9HEo8knE/MXSyFW/T/3lqMT8wyWORr3R2F9MHK+d7TN7nyKONxElQUT9gZAR/j//F0GN5nYhYSwi",
+	"hsNOY+eoWU8TQ+X0rNHc3tnd2z84rDhU0fz8QTOeIWU5LGcIVJIw7JzDrTc6cLLme2SIqdpfPhL/26gd",
+	"Wz4fZg62UaurM91XZ3pAtvu1Hbzb2/P3gwNy2DeHcs7vKUt9qlnv1A+OGpbO7W0L6SNBVyMSYckjdRgk",
+	"GlKh1qf4YuVfaicjDurP739XYFHiRFFu5ahRLbOmgAg/oiMJO1Y5eyTRFCUf2ZpdW71er+2r/zlQ/1NP",
+	"/l8jmfbteEQiBBtP1bEXzz3vlDMzdG65IhuJ5VioMzzptN+dFRBKZjcdkrAEMSuHrhhBI3xPEO9r6hAF",
+	"ouiFUP4TCKVacNJ7Sh7NnLQYj0Y8knNOu1nb6e36tf1gj9QOFPs/aBw28XZvx98N9rKnrZmi3SQ8RLd6",
+	"/NnN8cdC8iGJxFFEMOhF8Q+TiEqS+iXk/sMcQtguIIRmSsSlCeFNxJmshZQRZL+DzGYsQxPNFE2scam5",
+	"dLPbaezl0E2zPN1kyCBNeox8kifjSPAoFm8c5CrssuZB44DKs0fC5AJGpJ5D5BGs3Vx2hH1zEngsB1uh",
+	"oqCPfUxDonYI+5JHicIE/+xoUdu6vLp8f3GlVd8BZvdgQn9OHdlho9bsbSui3VFEu1uv7eH93oF/GNRJ",
+	"Q7EoOlKKwmFzq77V3NrZqVQr3PfHUZR/y/aPtmG3IvLnmAgtu50PKdogijb6ijYa9WZ9u75T38W4Uq1I",
+	"HN0TR/XT/zZLsadeUZc23g/765Y5P3c7yrLg1IadXrQvU5tVIZ8kiRgO1ZB/V/oRHyYHrmYQDWuNen2n",
+	"qTUiTVf2uYS+4Nn2pfn358wR1GsN3FRT3FZT3OnXrI54SOrOERxs7Ta2GvX6VnN7wSnsGZrNOYV6rd6v",
+	"k9p+UPdrB706rtUP6wf1/fpefbe+kzoFa+eQWrO3j2v7/g6pHeJGUNvu75KDXtPfCRr1ynLnZHjPKmRr",
+	"+XDOIfyBGdkKOEmx5s/VyggLMeFR/sn9fnN22jrpnJ1+yJ4HrPiwrvX2gzy9fQRbvr1V32o0trf2i07D",
+	"GDb1wtOALx3Ua/vqOhyoi1HH9V7drwd1ffJrO42FLGtbbcKJtafSnhBjZqEJlQNEpSg05s3vJGXQf2lr",
+	"bQ9E2dL2/MF+7QAfqltYD2qHpNGvbWMlzvcCZdc/yZ4nOEB8eYOt8l87h2i7jozlU/kGjLdlrPr0OSww",
+	"5ECoYikj2htLQz9m0iM8HRImOyQaOvKxwoisbdeBsntjQRkR4gRLcs+BaH8dKP0Hh2Q+lSQKj3uyjo/5",
+	"hYZfaLg8DceEZLfxhZJeKGllSnJtMO3vA7MrpESgieVv0ZZjoo7GkT/AgrL7/439Idky+pB6wlFjKyQa",
+	"KROtkTny3doe2e/X9vFBr3aozr1Bmn177OqsyD0OzWFpmiWChKHwB7gv0ZBK1CPCH0T/5/9mD5JE6Efc",
+	"l2N2rw6VSBxgiUGxIPeKnatpMEmiUUQFUWfA3IH1ZeATRqJllJ8Rjghz1aWDndqussb3wRpXBF33G0GT",
+	"bPeVFVCZQ1zlbMTGQafRdGzERd7KRMdaEMdElCFsFa8fijWuF67ywlXKc5UZ8isMfFqV3yFHSyarUp9L",
+	"VDlkUvIklzu3xUeQt2ez+5QT0ixxOWdimy/X9OWaljGFHAKc7zvUdERJkePwxR5/IcIXe/yFhl/s8Rd7",
+	"/IWSXuzxF3t8JhjshkUqZPrTX+0/OO0N38jfbtuizd7TK/rT4H2zEbbfBvL98J6en/w0Us9cnJ7tXv5x",
+	"M7w6vaP9XyrpcErDtfWv4yD3rDbXGZDY2EqC4cjHEof8fkzyFbs0Md4SAumpZpyqG6MhooogFwBhFiBJ",
+	"8FBsJVfOvHH0SMkEQnbpgU8g+uaOjUYR79OQ5IxBAipzxmgFQRXpMB5MISAhkakxf3AmmzNu/LejIWb4",
+	"nuR8Q21rZsSxIFHeaPB70Xqzc43IkD+SBWMVzuoE+H/e4u1mwsHkDAy/rzJw0fnC7/GArn1xw0NSFO9T",
+	"00iZ+/r39hI8KlcG7qcSK1yWd1A77NX92n7QILWDfhPXEhl3WHckxXhKcrKIUtRczTvyajFVfSjmKLtJ",
+	"DBfGSpKqcl17akvnOwx0ck6+p2BNe5zWp7Ni5aDuDJeft2UWsyhzq2DPgRnM2e0Fp5O6WdX8e1HNp+4P",
+	"cwX+onPUacZf9QycPCmjuqE7sRq5L78X9efai3/knXcZaYfgYREjVQSaZE/AeM/GV+NEx7TMeD2eCqPm",
+	"J1prn0eIQJqnoJJkkvkO9mr7fSDSw17tQM3B6ml7/n6QHMx1rOQWKWXpeenlr5PX7afSbKzy/QcfsC0x",
+	"pHKQVb5TphYfsJm0/YbfDGr7ZLtfO8A7vVpMjriudNQ/eK9DZegSpWM23aovVjJZ95GRsi+3ac5tylPy",
+	"pblVT6PLz/MIczs/wzM3bKIu+XzRDrLoeUX7yzV/ueYv13z919yV5qBxFUjzsdbGnkd8v9D3C32vjb7T",
+	"9LygDCHrPPmS9mlM7HmZ3AsrcRe5IR1Kv1BnTNk9OqUR8bVFW7Keet3E/2Khr2qhL3PBGs4FS67XAUm2",
+	"EUiCgA/8c6mZPaOB/ML9X7j/OrWbEmVqJ0mEM63swM/aa4GRDtyhUImQlOoDUbyTlsOVMMMBjqEmrNSA",
+	"51qvk+daYY9EElf0HdLBwBPnbCMqqRigEx6Ohz2aeu7ider2Usl7qb9fOn+/JBP0OhozMaH+Q+qh89RD",
+	"fT5mQYhZAO70c9yLcMCj1Asd5wUeycGECIk6JIqo5BEF0Ink4Vv34UeMbn0u06u4vHMeGTP8OJbun68u",
+	"ndJfJnFEufvnaydweh1R5hN0FkxwFKC2APgM59lfnH39ZUx6xHf/evuzU5iJxQOW/oBMMHOfee+s/f34",
+	"gbM4iABUUhTW0iSkiAZtYIbIJ59EI7lZpFnAp944SBRvIswgLJ3Q0gdnVnmh+KJn376egQr5mbL7APQL",
+	"9xW9LuBXIFhzUiT1XxG2VbCzSAPza4bzi37jYrWKzyOlnKABjwRBPSwl2O4Sa86v+HA7AFZXquw2p+I1",
+	"WaNRIuat0to9Gziu/62iyYCjHvH5kAhwakJsOHWyz5Q9tDi2vnpcPCfmvcYQdmGqqXsQN+pw5xxGT8m8",
+	"mcjcUwXih5l5dAgezpsHyDRnBiu5oXKEXHYeynDJmUebPVKYByQr26p0LOIdgvz57CRX0qrKaUr6UpZX",
+	"YdTU2qX1AWdbzFrfRnw8mndA9+qB4hOy4wgr4QMSUF9pFwj7wLmR1oggocVNGBlF1DfxzcojHTm5Iu/a",
+	"1zkzncta7MmpSfCxRBhZPog2qDpjrOZbgq+EfIpDOe1Q1zdTuedhAExlgYGZSsdJarpzLU/Y2BT/3asv",
+	"4r+zaVVuBg4fR776Ex2CLPicZE1VTqMtZ0sXMQcrj7LsYSk8h2fAaIAV2FrkrKJpf19UR/wCDPYCDJYL",
+	"DFaYqbyAJxgquiDDHonEgI5ePFwvHq4XD9eME2EOc4zz9bEkV/3XNJIDgCo5rNfqO7VGs0Qq/wtbf2Hr",
+	"+XiPi5P3X2jnhXYKaGeRwq/+/I5EtE9JYDeVRFjo7+kBi60CAN8CKLckby6HBPrj0DoiTqMtpH5F+nzu",
+	"CQuULlx5c3bROj+zZoXWQFzKqZdD2XtLGIlwCHrNAIuWNuFiMlpClaDinPsPalNiMNLbcU/ZD71kp0rh",
+	"Fs4QZch9DDoKYTW4YyF86Y5JdVR6z3MNownpKRKbJWrOehxHAWX3t1ZgnlxdXJ+fdc5OK9UKjwIS/Up6",
+	"A84f7iJFDgMpR+Lo1Sv1i9hyaOIVPCuK0ZRdiyxPPmcoG396h2NCWgaWcNs1ls4+gQ2WMpkAl1EOlIo3",
+	"IGGAcE8bzi+G1AvXfLohFYMWZqAHXyDcvjaE2wvw4fcBfPgh8X+9sOAXFvziy3rxZb34sl58WS9s/cWX",
+	"9eLLeqGdF1/Wiy/rP8eXpQhvxKOZFxopGb0+ehmmFOBU4gFkzBRlH8ymy5Tol2JfNvdmp5mtxutEOEiS",
+	"LATqjadKm6UM9cbhQ6YQb0EWSXESjlRfcdJw3Gy5XL5TT4OkpDEM3N1aAD6X2rvVW+lktrGxXa9nNlJT",
+	"3jKk4ezV5xlCWbbVTHWVZTxtDdtFa7ghUjHsqLJCv5wy2eBmEeVOfhnYwRf95kW/KeXyKPJmrGC96W+9",
+	"WG0vlPlitb3QzjdttRkDZZ7ZZs55eXstz1a7vOp8vL0+O2m/aYN58Z2YbHEb1JlOeoUWmvnzXPOsrEEG",
+	"u9Zp3RSYZHn9VlOU/HRTKyPuihW8Cpn+VAecwj9a00tan1zc1j9dvvvl08Up/+vilE8u3nDAMvztpL3X",
+	"/qP16arzvv7bH7+FbVbPghlu74ByeEGEwPdkvm441A8VqIY9HkwBdDQMOfgQql3WZTdEEImmfBwl6f8T",
+	"Kgem7faAj6MjpMzdo1ev4FgHXMijg/pB/VWkXq3Zt/5H8gfC/vuw/9NDc/jLp/3zyc2O/G108Pje32av",
+	"B3vBW9HAZ+Nd/jOt//krUd9u99WHUUADxLhEWDxAoYocUFFF9J7xiMA/EFzYrS4r4MzaBm7mRQhMcGDf",
+	"PwxqB6Teh6inYse7ZK+vaIAwmRByTCO3nasboDMx7v1BfAna/8xGgTt9OAqxhFKa1u3tr1c3px9vzm7P",
+	"OpX50fWi4zjhrE+jof4OLNsCNBadwqPiY9MaPGvOYGfQYQeTn0nzF/Fub3rRq3869w9HN39s93/D++O3",
+	"QYNe8t2zx/eFG5qh9AwT8RVXiotrTI9Nst8/qDsbmjNW8zfX43F7BlWdyQYDQ57mrDy9ze/Obtpv3n88",
+	"u2i1z+dv8vPdyt19dScvyWQOAJnbykESPKzGhTYQsEFTIl+AyGbAnhbhtUK558porQBWqtFFceA4hwCf",
+	"dUBolOonkULzTFfeFAGDwkh6/SsOr+t4Zsc/BZTRKtI+PRgSFJbkM7nDaXDSPNxW7j/o2TIlnxcMA7VE",
+	"BeCvM/tpnFLOQPqH+VtXtfvmgrWmR4Q/+TEwLo1yZ20+VrSRmTnbLg66Fi91SkRU9V1dDONLySqrs69W",
+	"n/TdcgvVrYir5gI54yr5mnefnG/pd5dfoH5vdqCiGS8YaQazV8fQi0a7UctWOgwfyx7/pBQkECsCKRmF",
+	"eISE5BEJUG8KjwkSPVLfXbfVp4pWHn9B9xGWkdJSnNWqX4veTVJJq4gyPxwrZdc5CABmJgFSUi9yBv2X",
+	"Kf+/IfdUSBLNKfW0j9gyU0dtccQO6BvXpSvg54Tol89NmQ1fFUWJ5geAyhfw5xnCedv5K5WD4vr8eGcl",
+	"vydykGyxdUTMCnYnH2397ZuyaTmr9GP6/MXr+3OL8qvLk+TydDe7YyU/pkllFGKftCyzzqUPeETzBkfk",
+	"GyEz4QmrXy5lfMZRled6Wrc7KddNlOcYKukIgqDOM7QvuyruXLZagzLjoXK8Urkkq/lxDph7thZciz/b",
+	"9Tlfga83M914ligfp+kU5LkRzWcoNS8Ii+12IDc4N+SZj9fu+jTm4LWntrNRLRMozJHBjsxdZg8bqT0k",
+	"0aLkwn8V7s+82OcLxczrGVIQSO3wB8KydxE8I2iEaapIh3wa0YiIHG9SAgenH2mzytFhva4YXz8iYmA+",
+	"Utn+s1nbn7zvvZv8e3Dw8NPwsj46j3ZFpzF+N935q7XXOzkMzpr9t/uDNjgR9Ftk+tOg99anV/Sn9t1f",
+	"7cYlbYs2u9n1T9p77YfRv9+d/HS4RaY/jfztC/XQH723YdhjN2Hv7R09P/lpEPz6C/we/Puy3ms2Qp/+",
+	"dLjlN0PWG76pB//+KbQfMznyrwmOSATy6w62vLgLpdN5RLPIKvJDgqNULxKlmw/xA0FUd/8w0RokjGxx",
+	"fDezmpCJxxfJo4Qx7+zuoSv8gFqPhI2JBrOw08/Hh7ohikwRZsZk0PaPlsZU5rR/SAChMJMD7KBCLYv1",
+	"VC3z2La7iDkAUMkZgMaK2HjYI5H1JCAL1KTMNUBqcs/I5QDOSnPAnTKtlCq5eRMZUKX9vd2d7WajMrOM",
+	"AoSUVhAo2yPmFVXEWThFtI+EpGGIsETmhqNG5moSX5LgXcwQ14w2OLOAAtwlS1K6lQC4IGCrFTk521V2",
+	"XTk7nLfUGF+O++PIJF1nJ1wA0PSWPqrpqm0AenBbWcAFqDor+IP3kKQy1Oa2NFeaj6USvuqBLJBTUiOQ",
+	"QFO2l+ivYdGX1NvOihZgK8WHAN6dav4RwBJwEICGnZsok/yobV8Gruffy0bISgF8fvice43Mgf5Mphbl",
+	"SVRm15+z9FOCfUkfM6hNaqmCSNgCG6lENEjfoIK809gHH1eHpcNfybQuyJLMKeFCOqiHYNmu+pYXUywR",
+	"sD48dHarNKvJZYpzbmpz2ZvaXIMaVM04mj58VisdEBwYQj3r4PtZLKnOgKCI6OTWHwTyzBo8DcUmZMTZ",
+	"PSJMUjlFEt9XkdetdMf1+rZvnoR/kG7FO0aCsEDd+x72H9T7Xrtfu8DSH3hIcuuPg12Tg2S7oN+e8Q0c",
+	"VbqV7W7FFADSKHHfCH9AhpA5OcSfzgm7l4PK0d5ObF4JGVn4uRsio2mrL3X5XrbTms9ZINR8JhgcDX2I",
+	"D0aQ14nvMU3PZ7ue+jRldDgeQsTefJcySe5BJ4Ji1wgPiTQbbpWjIH/XjSz5QSAaALomH+E/x6AugT/v",
+	"7q59+ri/md6esskgDJAaAdjOsAy41U/YVa0rFa5lSNkqK1lY5PoMKzlJgmR5a0lQ1JdezcJg23Oups2u",
+	"1cDfwpqSMOQ6lnZjdIM5CwOFZKXVLYJ5fL4T6xgVZt6ylJqz0rIWRVyfb1mgTi5YllIqYVlVNBlQf4Co",
+	"0HahEWkrcZJFgOnPsmTHs5hdcPv2Cm039vZqDYTD0QDXmjGgss8DgjZ8LEiNMkGYoJI+ksyywDObe7kC",
+	"UnbaTaUVMedfI/BEq0H/v7+3ar/h2l8f/m5+/l+V3NUZB0neSXqJB8VTOj6ocRF5pHwstNdtQx/d5ha6",
+	"GlJpUnIIAs8rPJFe7dPSKmCb/hyTaOrGnWH6BTvTqDfzjzRlQhTRcSqivJIEX1Qr8hzUaq2DBataaT0L",
+	"0wKfcz1zRd8XXpWf7PKTVtcOyHDEJWH+9GcynV1bC40ZVet4INM44Q0Z3Iwq8gdcEGaj0j4OQxKhDQyr",
+	"VewWo3vOA/UY9clmFQmulXIqu8zHDPWUWSAjSgIkcJ+E0y30q07oa+6ggfbrKVsavh7xYfKL+ZbNhNA/",
+	"9ngw7TLwoU2FwwgiIkacCYI2tDkJ5p96eDNOdAq4Us3VKxMePWgd/Tg1gS6zEMi03ycRYRKGUMvcqR+i",
+	"k6vLN+ftk84xwjBd/kgi1NzdRf4AR9hX6rp+tK6TAxMq2O3X/b1ek9QOggau7fjbpHbY2+/Xmngv2CEH",
+	"fqO/HVOBtrQSOnDOr6YOsIhD7+6meHQjlxb6YEYVsGJl2MVM2NqgPaJ2Tae5BHOsNmWnRUSOI5bkMLw9",
+	"66ANRVKYdZkxU3RP6tg83NxCLTSkYqjmBbvXaKLrm7OTq8vTdqd9dfnxTat9fnbqJNsIxDikKmiJ0GVU",
+	"KjPMZOJMBliSR+NrAnwYlhjUVGRPxpqJ+VtvzM7KUhfunA6pnN3iayXMBP0rLa926/lCJ4RB3O8an7Z+",
+	"ZYg/aQOyWa9XE3OykWNO6rBWEa9eVd9d6H1+Bj6t+EaHSxzOLuXXgU58UHTAh6OxJMhLIjHeFoL/CyWX",
+	"AvlcyHCKOEMhju4JkrgXEnGMPPD/eCgk+BGaGSA+lqnF20z0nAObxJPLPTS9WLOmHuchwUzb+pZzaVNf",
+	"++Js5jt4BSU05f+7gkejkPoAg/5qFPFeSIb/9YfQUe94hkmHlZOTq7vLzsfzq5OfIXc4gHpBa2cbZHcq",
+	"kM6H30KdaKp5YpLkYz1zO83takUaKBYzt3gxgDp31Asxe4CQe7z2/xWRfuWo8v95pU6EM8KkeKX/Kl5d",
+	"6/nrHch4Vug9q1GmjhKbydnpVtO3OwGI99Kr9Ta31FRe4+BGi7En7eTr1unHm7Nf7s5uO9lt1Kqh2kXG",
+	"JXrEIQ1S+6Yup9231zhAdjrPtnkXOOzzaEgC9NPt1WUVYdTDAYrdSUjxYjtrENMB1/wUBUQbE56zXLOP",
+	"JyElTJ5FkVbiV97Iy6vOxzdXd5cparzkEr3hY8goSfZtJ9k394Fn2rUWmyIfFomIWuUW0rH4nU+fEGZi",
+	"ojau72blacXHrBgF3B8PCZPHxnrhPSK6TA7IUJBQcRKIYzCOKBuNJahIlKGRUhmoTsuZxp9h4RQ163W0",
+	"wSO0W98GhSwiOIBY2aaSXmAusn5I/aeRtdVm3MNopfswJMpRKgMe4VBNaYrIJyqkSFP8YXJy8TSf7+CM",
+	"7grBx2gcErQBM62iJNpQBae/2ETGcOSQ4f+DQGrORG1wjwbGbQAqRBVuCUNeRvPy0AR0nLEgAcpXFDc8",
+	"u6vm6ryB0QPCnnRUb65uXrdPT88u3bN6z8co4HB3B/iRIDyWAx7Rv2BQxT1HJFK8QOvzGjAwfVQOU0/m",
+	"+XxnNZYDwqRpLdIbS11lE4Z8ohRLvec2BBQLKEHvmUFK2PDifTC722b6kJ+0ue3LztnNZes8dQ8YomZs",
+	"zRGQxRp0d3DXZe92LuiWREpAaXb5jCwLjZmN/5g5bnh2Ld6m5kVAlCHBD0KzHz1FAZt3yaVmq2tn6dae",
+	"hgOGdmpbX5G5X3Ikxv7A3HsgNM6Ia80O8RSmKoiSf/GSDJFdRxDqoWq4N1By+aQdy7FtslqFnilwG2N3",
+	"IQF93awZs32slFPQOiZuvHAntc+NZrLP7iKQWcWz7bgTruMR8jJRSi/RObTR5xpqSdhww8vZKUXXxvhz",
+	"twfO6QZLAqbXEw/optU5+3jevmh3MifDORpCspGUZDiSYoHK7AhC9eqFetXof+L59n5mlmjDc1ekdjAi",
+	"Uk28rxRCD4KcNYhyekjoqKZaiBPwdR4pmpl5+pUTMoXJ3THssv0nHczdZeuu8+PZZad90urM3hqtonCn",
+	"cJQKRJlJoE5zoEZyNnqGSnCSZ2VCVaWJQ8GUsn4RqHWPXBk3kBinBSCa6DD5zFI2vMzqDXO6Y/gR01AZ",
+	"sE/d23et9nnrNZQ9pPbVUXkVRfEIRzSconHy5bRMdLSKW/OqO8vno/wBQQGWuIcFTHbMIoL9gfqo3j67",
+	"QLN175S1htfE1d+1ztunrTk8HVT/GUMR5LZOH+5TEgaVI1M+ECdhVI4qw7GQqEcQ1u9lqlE/V5N3s7UK",
+	"M6NohhuXF3z+4DKspnspRhH31btq984ga+P5Tu6KEUXsQx4RBEsRqBcR/ICw0em9me1VbMzTu+dBW1GB",
+	"1GGjPqahEg4wjG6YZiZgvCtkJNtxN7k4aWcU8RGJJCUitwop6226UHtJ/hzjEHl2Mz11nkrfxhIcX8kR",
+	"uD7avQU+2jTOec5XBZZU9Kdp/8eIh9SfrmkC0uYrz14vzkhN0iEx6cuxu759+a7dgeMxtfHpr+42motd",
+	"04lf8Hczhaq7iOyZJPUQWltSM9fHS4IbIsDnlp+iBBIYtAdsnte6srHABZ7GDmbTUWFinYuxlEkM3zTl",
+	"2BFzoizhBAIWkS5lnHEEpjcgHid3mUndVtYa1pUlsZ0OrS+duNWGdv/YHI7NVDXQ7Gp0VYzD7tzqn2zo",
+	"YYaOnEqz7LNsHBqRlXKLuu/GkDk4DK/6wCHncRcTQL8hfWBqEcHBFQun+gNZUJ1SAfaA5ETR50XEZxeR",
+	"VEf8nVzMAEt9iSrZaeYMAag+M57xhdvnVCW5p2cKlBaeHM2h3ysdGaAB2nhKPllmJQs3YLZ6LJcvTRjQ",
+	"t0377+mHLXnnXbjchP8yY2dLCvIHN0Vg8waEDGKbzeAMluypqYBb+vYkBWfu6RswpkWH7ya/rnBzTaas",
+	"++E0ytOytOwWy7mj2so/Z7ztZpnxDAxPam079RJvJjWG5XjSjX4eyoTyx054ui0yyRJMA0mOdhDjrKas",
+	"uSkKKSNpMpkPcmXq05YMFcO2tvWrO/Cs+UfyKI4iPIWpG9yi5TdU/zB/E42wg7qhNMz7qjzVFE0uz1Xj",
+	"yq8Z+cF8XROhI98avkS7JlIn1SicnRutdfUAiJhqXuJy9dQtde57TN3xqSRiOKaxqpbrMT2nrlhaUiaC",
+	"2F5sLZLsJpr557DpPPaa7KArG90znaPtxKp6VuVhZBJzT+Q5s/eQNZwMeJRNmlPmwjFwXhz/Ztz5eku6",
+	"TD2CNu5uq+iktYk8/fOWD6Oa5Biw4qHuzHyFM6KLVLZQi8VcXmenmAl2mW2U3+MmujIjskxJVZG4OUZD",
+	"HD3oJ5Nh7dMbXvYkvCryZo7C29SlCCKdbmdHgVgXluiBskDnS+TrhU9RAYtUvqU0tON5R7y1rL6Wr2zN",
+	"V64W61ILFZgL/GBwxXLpwWjokJ2RR1Pg5ZIIs+kETzdXVnXyZ5GlvqdN4wlK0cJ9dnWeJ+o4xTrNItJI",
+	"6yoZzaS8JjJH81isb2hGuZJK8RV1hULdoJyqldISPlSTtJsiPM8smhU8DtU8eS9szdMb5rsyXKHtyOms",
+	"LHa53xwpaMEJskJwMuAhWWDNx6cb/0eJHU2Owh5iVkOBweZMuWMOMpuvhaUjwSAE1yMIQut9DpEUwsZD",
+	"9QVzIJWqi3yRe6wfsodRrXyqqWFqjziCJAA1njOvRFtxfnT0ldlHWyyI//7BFjPlnYiQuN+H+oQcv8rT",
+	"HQNJ/0T7euw3du/uTt6O3PNagcm/rHWeAl8tWEpWrV44KCvNlt1KxxlAq36f+JI+EhfECpDN0JhRzmxC",
+	"D1Tg/+A+VMQJczl+wWpihqcL/MteOkBt+ZzDNuOuivOv7JAyA1C7JlMpsXhWMVwsSTLL82BqdlPSB5gm",
+	"plVNBSWoclmki+GS4MA9jUGqm59zWC4kyGwOsBBQ0OqbihfJ0T3RmBXqPZjjMVJ3BnGt0qptictcZupO",
+	"FtvYDhxJdjaXulA63pJjFJK+rrafDAhDXpzT+t86M9ZR6woPHvYutQuFR3Ubk/VMbkuSBwS4GT5mkKBB",
+	"7xkyhbVGOsQV43HxeFkpEE+gBXyikppUm2H9KzD5EQV8laK4gjZCW9dtG8oVAz5htkCZCsSZBvJL05sY",
+	"+36uH78TjYk+AUUAOtYywUrFFmOdgTSrW8+L2mjXbTw/tKE1T+T5ofzobSb11ooyW24a2RHSSC1I5/zD",
+	"6zrj30u7KtVI7x+22eEvk/NPzZvH/U5v92Jw8FOw80Y03vp713/V8dn4Z/orv/wzJzg0X4eyG2VXmUtQ",
+	"tnFE3vHoEAjy/lbHX0VQUv/ZQ+Y4prNHw2a8p+mumwtlk4N6YEeADp3VMqVj7tpTgAW5Cx8HVLaSDr6z",
+	"mhYHSGsqj1HcjBnyVxkap7MznOoejS0PF65GWdW4RgBOinK26d7Ak7vbztXF2Y26QKZ58O37287Zhfoh",
+	"7v5c8lamFnOS9DFP/0Hz3uyvt1MhyXD2YcbZdMjHQt/luK11vpAg4D8wyoEDpFlFk4hKSZh1NUBarIww",
+	"Ezq1Ul2eJIdU3aaI+DwKcqOEMtePCErxAI9GhOlSG33p4ubC+uZtxfU3PXMVq4hs3W8poZLuzO1Vnd+M",
+	"6ITftFvmI2inzu+KGLZCJYI/6vPPXvLZXtMuNTcPSqgUcXPqBSV2PHKwAIxE7PMIadICN1lMXCvhASzw",
+	"/pZbSKeMBzt9QT+nemvjQOfk4fA6RSILB3xDSRho6JNKbiqMzRy0CRVTpJkfpEl4f/cjPqwiyT97x0i7",
+	"AUDg2MB3b6yVEqJuCqJSkLCvPZ+KprUQcrJglmn7XbCzCUdbPfy4sI340uHHUQGh6mKB9nXiGGtfP+4o",
+	"qm1fP+5t2j11KBZ2UijlStCAAEOFTIT0OtKN6F0nyW6J6boN0f9OjZrbG301o8DpqJ5bRfjvmslyrLVP",
+	"42pCm3YBfmUfg52vJNKK21Syk/vS3Clp/Z63NBrY5ZgMXQzJ15wZ/mRVtojoRC9GZkWpjjso0fvAlJII",
+	"NtJqNcNP5WBu1/q85T5QBgvOLDYrbUBy6FuQFS76T0PKCgTJ0jcyz8p0iN7lyomoqVqBm1qyc9gJR3ap",
+	"G25/ocYFKkQJWxM0CE3UVWUmqEsAPsEn25+JIvNPMUKdvdKZirZeu09DSaIvap9mZezMvH/kEwj5gXy1",
+	"0vYIiptBWbeIUAAC15ckMqIXsynU5pmnNlKcQ4/WZQMcAP/Y3EK3xI+IFGjDJsOJqjbjxCbCkTqxRxLF",
+	"cvnYYPfD4EJj7Xu/35ydtk46Z6cfvLxwnhbZeRwgtZBEud3SZzrvHZ1cnnol6xiPAA5b8tz917tus/3W",
+	"kafJyOR6zamapmjB/f4aRnUm+pVyQDMnlV1meorlUjNPkkjwjK+HR/eYUaHr1tyeomjjdfM1AATEVYk6",
+	"ThByxRg4Eor2cZi0rsixtRIQ8/l4Vm7wpIp4GMSc+hhpjM4AyUHEx/eDNPSseU99FJaQdiCXjLEs8iO7",
+	"fTHLCojYI5IjH2bRV1190e0bvHzu5tOjG4V9OpeKBppI4EyNQFGE3SRweDHJQLVRvmK3VT6ykVyC4h6S",
+	"61zXbMz+CyzMmUwmtnu4V4Jm4nBWQoPFXR8Whrzmf64oBObik87knwSQS80SbFMBzqZji50DGylIxkwh",
+	"0ai2X8+mKZa7RqtbwQuB9pYO8yVtNtwTWq7jxtIb4DY5n3crLuxzTuwwO0ndv2Gh1xayUBZidU0GHPEJ",
+	"E64YOEZYJ/gboOMBD6GDjmcEXxqP31uHvZdTOaLEdNH09V9jsQWlAQNKIhz5g6njYMNI8lEtJI/EytVp",
+	"LpHt1HaDPVLb7+/Xawf4sFer+43AggOukuebkzisIb5Nb4sVxiwXNzVHtN7IqU0WcfKvnSYd1S+ffNpc",
+	"LfnUxB8SFpDm9kmQ1+aH2szQGQ0jxWGdaHBMtsn9q1bchjT52kChOHU4R0pvWi2mbIhjsaU/RwddzrC3",
+	"qvI/xKpPWtp9ZZPegsA6cayCpGIXYRQAvAVnJv6lrJJ0ly1l8BuwimOz2ZNEVth8XypFlwF5V+MUX/sJ",
+	"IXEkRZLCyvr0fhyRINHo4Krkme5OC68SimOcGpin/S8UjouUvGfPUUqpIQunW5RGtKj8smyu52rpgDCr",
+	"edRp+jbNJBjgIdEI+/GVmqYzm4wiauI8tmmyok4rxQ2okX17gEWXFegnaINkmhEdIx+zHyDX2kaWeGT6",
+	"IQabQNOe29nB67KNyQBLuA66xew9kc4o9tXcBHMXWPvZ1ds1GKxPVNaLGlQ0VljNrAqce8Rl1OG5CXbX",
+	"Tm/IuBDY0lbcthNteCEV0kzBecfbzBQxLe6e8mGJvLys5FyDSgczKRB3P/KJRt3QlG6iRPFN42EQJxsu",
+	"WxH09eqOXPB1owamM/acHXmScuW2Xctriaa2DQIErkGyBhUrP92ydIJz2m7ISzuKnYtCYhYApKZi4b2p",
+	"zUFELUfRiJUGvYFCY4RYrSPWEhTTPm+fXXbOzs8+nlxdXLcu3388PXvTujvvfLzttDp3tx7asLqDDrxv",
+	"HkOsIu5DZb9gBtUPddmYhVDKIXUVPFdazoQKsoV+HdCQJAdggSxMkp6SMpryHwgZ2cQ3gtS17TK3i+yG",
+	"595zJ17oXHTPyASbYHR9dnkKud7X1zdX7wCoK04veB3DW96c/XR20jk7LZlplDq8awKn0xqNIv4ICJ6p",
+	"P8cJgqlfX4cWCDP18w35A9COINso05A9X6oD9neKvn8QtuPyYqn+/QvPYsWypCHyBOm7qL3B06Vvqhf9",
+	"QpG7LjmVb9SYLhDwxLF1Vf3BKRO2n5iNcHj6XJ1WDBrLa5xt+OWVjnY4L5WJeHxDUi/t8ND7+ySBp/jB",
+	"PIEHR/EMAg/40JMFnhrlRn2rUOLBAqrqdKiukVUbmbOGfBb1le/kCikoi6w6oPnCvGTIdxySYY9EYkBH",
+	"BrXFGm1tKZBHAy+3tckx8sCmVoI0rjTzql3m2VozT5tmYNZ6kDCQHkS7I0hApfHMDBGEg9Qv6Q9+Y4ba",
+	"DP43S80W2BpJOVq2Vk55ywlPFXX3Xo+r4xkAXGZaWKwjBrFw55L2jO46fiQYMsvm3sPnhTlZO05JZDw3",
+	"S9gdS4UnFA9JQhTSaJRl0ZFSjDs/fmx6KYHsiX2RJriVBIupRANcHCqe4YDrrUKbnXXCN38QFge1iujz",
+	"BkVcHcFe9IJCXxsWiS+CoRQnAGJbmq6uTyjaKJGLmDUv1qRVWI3unxCtkKmcIKMof+kQhXPVixtdpGhf",
+	"Q50iAkWvx5lVQNghcbwOcUDi+rp1lNLNzDprLyd/SZXVnSQgb7P1fwnghymNzzN0vyCY26wSeceoYi9q",
+	"YRBdXChyNIqDKMIlhD+6NfHAhKFdiQY1AawTcANs3N1q9HpRRSctNIr4I2U+Eam6gyEX0rxLSfmkNIta",
+	"tcBKMM3jjIVkl5ZP1DD9efZO4REvy480QT3FwolhBHOtmwQsSLED6OCuV/69U+ec083dJ5BQ6a73+cBM",
+	"Q12um96bWJ9Ov3OnnV14yCF7bUiZyGluWEVC8ogEKOQTEtXU37fWp3mvGjb82qituu+5mN9VFwrvjV1+",
+	"jHBPECbRkGCWKHSlIywJ6MtufR5iQdnURge7IAXgEkulYsgWK8qyVJzBHxjNTVB2/V1zaTq2zD29SGV7",
+	"J5ktxt62KSja5E45/cE9npOo/AUyfL/9GP+8JMxWsn25eZeLMaKWSiB4Sv7hktxjbt4hn0ADFGu7Hyfo",
+	"c6aUTDNZN0veZp1Ii6xlKji31pxFeJzXSYMEVJb6UNlMi2V5SSafb8bYTdFRkMdH1p/d4XIXaMdXgsPE",
+	"4eJ8bIJc2WkCRG70Ob898LLy7dlTAdYiePLBE9zJLzwd6KZd5nS0j9vqggUG9aLYVqH+8QVPdyUihu7c",
+	"RduUcsJCKYKd7xEiFOxX47dGG5BE5zivtfxM3Nc6J5mRSZfZYauQgg0m7yOF9CMeVfWDcLUd2AMlkHlf",
+	"Z+5TIV1GmuvPntPZOMU2sJTYHwCLpSJn7BL8b92iczlcStcxu15wxdJ8PSpoS9qKEz7SCfauuprONSuz",
+	"3StKEdfturJeqn18+Wu1sb7itVrVfKEoKrqxqU7kc1lbqh15wtziirw1MLinqFW5TPHLc0DLJBayP+PI",
+	"Bd2fFRnD61b8AyzJVf81jXQj85TPvVJaD/+Cev3dCqr8cszunrCguHeV3dW3+in1vO7ZLxZG0eDBAota",
+	"XWjvLWEkwqGnn1yjgU3F7binZtaz3UYMYzItivPQd5fYsZD7eEY4bK/LTFoSf5ezHsdRQNn9bamI2VX2",
+	"eTVGFJDoV9IbcP5wF+U4n1o9wcOxJGgg5WhDbKK7m/OUb2Yc0Qxl1ncOlnIFXY001M9xzFhj88lyjAEW",
+	"yBtgYfpAewiOE3QiKhBQF2Za78G2oedTvUfVyiSikqT6pZSHPC4NYlwy2ml2Ijm5JTCD8ad3WC5ttc2N",
+	"4BWLgYVmnE61zDfi1msXfC0TL2PafVM2nYWYyeuSpCt6lBHhY+aiSi6HHZDIgWXBA75P0ACjnl7EYcfF",
+	"G5OEKCGelRSDbeAFoA6b82EXIHVxhe1bMgtxHemtaX0sCdE0Dg/rtfpOrdHMJiZVVq1hfwFO+L6AE+YH",
+	"wkrHvr5UWhq8/Y5EtE+11lmwQEfrJBEWC1L2NDvGIXTvBKBb/VJhvt7SSGfPAO3gR8Nao17faa6SuaYh",
+	"4QDsuiAj5YQzQfwxAJinAeSA1S0uGnpiBmF/HMaRkowmAApfVUu3KtKqPCiokKAD+QnqX1ptq9o8zN4U",
+	"iRH2M72rKqfRFlJzQjNpe1oPWni0K5l2C+SWMevSmrkWUAJJXrXlGOWFjuuBgQy8xZInMQJyVRinx7Gh",
+	"zcV38Ql9/dadF0rFua6emZmQ/h3SrXg/Rk3ckLavtboN40hXR+kKHNe9sllyJ2asZ3cKyd+UPmJqukVI",
+	"pOnxnW9br70RwpPyWxMDPr221yfXaGcfhZjdj/E9QRLfZzBrWC2bf7JdKhsXzuKOyYzf6ElbsH7nwsJ1",
+	"fFVnQ3IM6g/i6NUrNYTYcqT5KxhclPBMfIVejbEzIMXhM0i29fUht5R3FizODy1yHix88zlTnMsWO21X",
+	"n9ShY7XWgrGSkKQ5u8ZOLJzjzc0wXicHOpYHaUaSVTlTYjHnrs5evQzqjGGLxRgxTwKeMcpFrqWco/Vl",
+	"e57EuvKKyeDmNpx9GvGoKNdSw3ufAH41CQnUpgvT5zpRxp/HF7KKj2PGpxHD3oqibFIHR1bdGR45y0tC",
+	"yO7EqkgYlNWIBIBzXH6qc2F4fccLVYaRaWNFHd8Cmyng/lixBTCXRhEPxv4cg2lWa366Fvwk5Te7T8Ml",
+	"XErWA+S8oyOVOmwM6DoED1f1CM11PjpnU3VRrF2uETOBYer2u4Q77/bCNuWp/HGZeBKNTeJLVeTFoJ0m",
+	"heKGSMVwIpuCSAxs/9p7kdn5LMLGSHBdE2efIq44NBZLs51mGRP3K9aN79UBpqW2r/7nQP2Pg9rSXMEe",
+	"+kJR8XIQr9+khtN4En5duoTbEf5p4n2a4IWrWwIpLs1gn1z1kGIc/xTUuPQefckarKy4mpfgYfJkVit0",
+	"n8tE1gP9ZMTDc1e5m+0oT/prI/p/Gr1/fZREa1LHJoRNeKu5DDHjMOORRA9keowwCgnWyLc1zyTCqGc1",
+	"wI5bbeiOlhra2qQ1+x+ODVrLicvPLU10VnPifCP391Mi/MzfzswUZn7LefY8mWbez/DGB3eHS3Q/TDLJ",
+	"1t4AMT2NpGQz9XOqXvMUEPvsA6KgKQMN0re4fOi/Wa/PbR89w5PyFenMNJOmjdkMDMAfLK+0TkgUoxaW",
+	"uG+p8fPmeaas/YuiFJIT3VRBm18kwmIcxSmxigpIUKPMNYtSUbRZ9lqclaTNK2jxEIcV1EWeREpH5wwi",
+	"nO9a5+3TVqd9dfnxTat9fnaqJB1c89Fam2pkNnFuydZZFPHoJLfM8gIrHkpqSsop7oyIehZKLatJ9z7K",
+	"0M3ZbQcE99sIjwa/nKcaT7dOP96c/XJ3dtupVCt3l627zo9nl532SasDiGNvrm5et09Pzy4r1crlVefj",
+	"m6u7S/X7ydXlm/P2iXrp+ubs5OrytO1snPq19f78qnX6sXN19fG8dfNW3d6ZDQaUs5Oru8vOxwTjrNU5",
+	"+3jevmjrCbQvO2c3lwCIdnfZetdqn7den5e9//HuvcaBadhVcfb0Lt0a0v3TGx71aBAQ5v54yeUbPmap",
+	"BxUNh9RPjXsdEZ8z3fTuDTjEUn/F05DjoMP5OY7uifundzikAc5/zXgEYxdi/IcbLMk5HdLMCtpMuwQz",
+	"C37EVMtyxe2g+Q/8NV+l6WMKWRBU3V/dt2f21sHPeVqIHNjLrPsHmaoOGMw22IqRfRIH5e/ND1vqBDMA",
+	"8rlR/fxkTSHwfVE/dirMpTfAxumPQPl5jyCMHtVR6M5l1tu3fGNTvTXJlPJu+Ns4uGvvpLpnt9dnJ+03",
+	"bbgCF61zdXvenMF/lKN8Peoll7cj4lu/sv7xQhvE+h9vyBAbYtB6tCTQBriAY9+aUKUfkUDdGxyKOZXP",
+	"8xMwMmmk62arMWb7PPYKBlDiwS6SU7pzGsLaFvpBJBIT7KJYg6HBEfJ8zhjxpafIRlSRF1AR/xSRIX8k",
+	"6ldBpNdlERmF2DdVjA7UheLWRh3qQT5YDxIMdB2RHe1VauiNnWazAGgYnshZViz2JVeThUpHgXCoJMrU",
+	"XlftksMRQfSe8SjjNl5S85nJ448XsGB6euPMDNW2fInZCVIAnD4Z8FCDoCdndgz5NYBMEVIh7VFbZ49T",
+	"NLWe6eXVwvxIcKgz8LL5LLxHUARaYk6P7gIl3eMPnrbFBjBupkcGf8hE0Bf3uNYfyruISqwtqDlR6iq4",
+	"VNXlmAymiixC7j84qLKza4sIFvltiKdppz8VJtPiGD2QUUxfTnfk9OpPBkp497D/gMaKkSLKHomQ9D5O",
+	"WV+c7zy2iQQFARBYHWGBQBtWMJlp9cdyHJHNTDUGjIe8MQud3fSyzVebe7V6s1ZvdOr1I/j/v5UMqeRR",
+	"3EWRsG2Ztp9aEyXRI/WJzu3nEZrwcRhAR/Yt1EI9Hkxt09QoosBoOdOzMN3c7R+o7DIskAe//rduEt25",
+	"+vns0nSJ1riCIWX2VJyvK/th3AupD4kIOYxSzaOgIjzElNUk+SRhsjOnu3Owu7/3zaOwGwD2ff8wqB2Q",
+	"eh/6CG/7O8Eu2VulcbA6zbkBPKP2QPxugFmQ5BrdXnSu4VxIZBxRBpb59uyys76cyHIZFoaG3QQLTd8p",
+	"N+MNEUSiKR9HKF9DOTws1X2XDEchlqTkpDr28bgb5dPzYOfPMT8vNs9XKnkl2StnZVV9k5zMB9f1Zajm",
+	"QzEzWexiNYS15m6zlpf9Q9ytdpO+trc1fb1mJvzL3dnd2SmaYCoF1LfrCohxRBVvUPxgEf8wzhofhIpR",
+	"mRWVHXfZbefqBgYXWqrbmjShfbWoR6BPN2LcHRIBIJltUZMGatfTrVQrambKKrOODP2pkuZZak9+GZMx",
+	"2GepX28JxOpSv8VegfSTkC4PNlyWa+TwZuoPrFkbM2gqXJ/Qu7Ob9pv3H88uWu1z8OTc3v56dXP68ebs",
+	"9qwDLpl37Q64cdy/nvzYuny77AbYiULy09R6ojN/tE1XgQPP/rkdFwoWv6otOLtHSRgaB9pLg8Nrh3Ho",
+	"a5feuDcRITXFWnVjY9MvXNErXA+nRCdm0H9XBB9HvtqKCelV8tSnq5xEzJQboNO6sX6wj9c3V29vzm5v",
+	"wf12cX1+pv9y2r69aN/elt767DcvubyVONLuo+wf2+w64vfG+5H94wlXC81/8ZSKIRXC7HlSNVdQq2b+",
+	"aiA8bc1d1RSSDSkDJ21OCR6KOYbOmEkeKwJhmVukmOMxMhljdoY4DPkkk+GvJBaYJdCLOnGnmy5YNEol",
+	"jIly1sFspDMe+Eh9pwxaQk5RobvCPHad7Fe+HE4dV3xST5W9DoGsjmyozNyQDPONkSjiUVXJ6Zs3J+hw",
+	"Z3cfjfTjKIAkIqG9K9jJG9QOdc/ngZaH+eCH85aVuO8hl0fmVkL9OB5i5rjxP41CzOJO0QC+Yvr/M59U",
+	"kcB9AjWEAz7J2KTWmFVCsM/HLJhJS84HOFOzzBHNb3g0GxSpGo+G9Q3HXuFS5+x4nD/PQ9SbtcF+7Cj5",
+	"DA/Mwknu1HfysqekRX/JeDEHPJJIjIdDHE2tj9pSgxoFbcjMF0eDCItsftEll8gGBBa6pfUPs7fp7qaN",
+	"ItIncLqIglu1P7XqmjurY+RBkudRL8TMumYAgQEoVPezoVJxqPQ8nbdKVPdnrhv81W6lq9Mrqs67hTek",
+	"HxExSLuRs16Z5JEiqFh4wpj/UI2NGSI4CimJELyYoe3dRnM5B3FqEvkLuS8QWGLcC+gjdSSWQU3dwMjC",
+	"1lYVK8EMBxSzGL12s5iNJMd1dZORD3ulpMNVRO515tdaYVD1LhSCAGhsWPCC84AoaQzpQegNhCINMK9l",
+	"reZh8I9u3N1W0Ulr01Kv9XCZelTw9GhECDtb03oSoprgMWdI4pg8wK6iQupPQ1snZwIyhh9GVHRZPyIE",
+	"SfJJ5jvMv/yJ5G67kCRaCMSTwjQS9B6wyHSu6fNi8BiNq2w/gJmWpDAEJABczweWJX+OcbjuIPw3iiH0",
+	"vJg/3w6gzpLgON8AsM0ijGO0MaSMDsdDFMInqqCFQWaLogj9T8AIHHIWv7y5JmJ+DiybL4VJ46w6yxCW",
+	"AKzJMswkJyoHbnYsfT40DSMihzMVdppbGlOvAIchhj01s7VB3XTdzgS8NFRCC34XjYEp6TjBAmHxoMFx",
+	"SzUoWb5EJ6skJGUgdkPyzwDC2S1bKbIQPe4HYVCEEuv4GKWC4jrUqv6AjBNARpgJ7Ocf14ISLudjRFRh",
+	"RMVasrFbPyQ40t9XX162piuWb0kAt1FfhPmTzDx/ZyF7KeUKK1CuC/A2MhVG2gWYX0GxFlmWe9nzlyZI",
+	"vLCCNS2lKDAyuV6zruAM+dXQ72WxtZSJlsb6cNp1q8/8qWaTnkZ6S2YZd/5BP/IHMs8uBM/CZEAikqed",
+	"pNetRzPOCL1umzqqQ1Ja4po+rQAhAf6lPHCDz/NnW5ReGxWJmMhCqqjpwNxMam0EgwYFc0hbpzB27j7m",
+	"909nDhibMj5T7dQdKLE8pjmkLGn7vLgq7dtpiLpq+ciyfcG/ZlNup6xsbdVh6SbXLgGsVh5W3N461Z0r",
+	"JtAnF8fk97X+PiO1sCFfMCJ7S1jgRNz+IXpEgTdR8UXfV9qlFhIm71ekXYw5WayfRjQiYm6CS2pg80L5",
+	"AnXzQjtn0reQQG4zuuZ9KvY2HToapsOq57taTeZQaiuOkaDsPoRmiWgj4tLCO3vuWN5mniKxjNKSWtHG",
+	"T792No8hLg8ubIG81lgOeET/AsPsCL0mOCIR0jlf8JLJ+SoX44A3OsYHH1c/wJgl46YdO4J9q0gzSm25",
+	"+2X3yKsOgeVR8x2w25RBMbOLEIkekuhecVjpD0wXAGNJbCFF+jo/0CTgK4LSZcfBMfIU9/KsrYORZWZd",
+	"pp823ldp8L2V0WkGMyFX8LGmPuNRcZrCE/EQj7os+dnCiXgoJPjRmHgWmxBD9IKKY+QpduqhIX6w3Qes",
+	"hZh6ngVd5phqo4g8Uj4WSh0+Rp7mmu6HdJsYmwMCGYd2LNpPfafLJjCbXPcwleUaDTmug6URmkxA4WSZ",
+	"BmvHKJMlaqMS4BZftt1aH39aBShoOQdmll7US3lIZhnyyX8sxD0SrrTbS3k5n4i9VeSpW/wiF6BMBDMe",
+	"1uZSsFXLgkZFcRisnAPMDRjNOsFuZp07+gNZhkQl2gCXaRjyiW0ElWpPmA4obZbyhAkZkbys/nhaOAxR",
+	"SJnSxxpKP9xBjLOa9Q2xTJPJJeGnE3/Qztwq0CdhfBkZV8JPBUJpTiOoBd/6PEdsFTdNLBRausHXXJHF",
+	"uDEh9B99zKA8RhEMCapdJrglojzBlcfMn9Sl8VtuyagDg0mt6/ALOKnyQPZX6NkYuXdR+3SGz9K2sXSz",
+	"xmJKn99MMZfWk+aKX0g/K93DsctymjjmXJp0JHkhf7fqx5fp97iQQS7q/7hwgPIx39UAztfZH3Kx6jOv",
+	"X+TCt7+F/pEXUGYHf4baScmVPDHgEhpCP9V5SndWs+0jMfLMHUawtzoUyCMPbZhbYJI4jfWgdn5z3T0m",
+	"q0U9JmMuYE2hJIIo+agWkkcSQlfMqR/mYxhsrQJxuqqK+oxdLLeeRVFZ3K1yLgvXjU8WKy0A2ufqLMZu",
+	"JUEVraCzfBoRX5LgXRHcWGs0Ck15I0xCB0GovgUwFyqQkDQMEeQ3U4E84/T10EYOnoMWJRMqyOaxiYoG",
+	"pqM5iUY4ghCD1+7XLtQWeVlMs1mv1D+wv2du3HpG9D2xScx8Mp7T1nM+GQOW5DLqSJd5zvjefF3E02gO",
+	"OZT85CDQ064CtCX8D7wKCwlpTuPT+YSkxO1yeq0Hwsardpln23Ua1VS3k/SW0HNjMJGk06oaN+mzCuPq",
+	"D4J4TaXdrGoeJuUez2ohrq/16XrdYSsrC0u2RtU1DVGiii3XEHXJNqhLdzM1VC1jPU1rnrrDA5Uixutd",
+	"m+pSouNpwWVNITs+H9937uacNsQLTycXo2UdGQTfaJfWBee90lFXU+1Zl3M8dJndSbSc4+Fb8hwsSPZe",
+	"0VD/thrIrjk286UayuaozQmqzjN2k32uZPdn4Tvfc8OX9fVwWb1Xyz+3N0uxxLhYxqeRj7n5nygqDE7o",
+	"9ZJgojYTxGRvaVvEWJ3iuaIrzyvWclDwAA1S2sXqVDp3t7yvZvE8tRbq64mDF9b+ZVn7N8Sil3U8uzne",
+	"X8tw+8pOuy/tv24u7bT7FjuVfx3v9OIk4xWKWlx4onWWtMxmYQLGnT+OqJzeKu7pVEu0xlri9iAX9I1l",
+	"gz/92plpHBAXZswkvJospnFAAfvBg8e8Tb1U797g8UIQTOfc6mzKVBruFjrDijnYLuFQ9iEc3BwHrYVK",
+	"xAgJxLHrBNLToaLLItIfCxKgAYmIvvggM0Aq6pTXeIeUGHALC5fZjuTTCzfEPjmzJ1bx1ntQzW5KFXma",
+	"c1xMY8WkirzIrTRTm4k8NYWRTCCkvCr0UgOg0VpIH0nQZa3rtp2jljrI80P5MZ5URPKnpRk0HILdZLT0",
+	"HisipKzPTRWcxBqXUDOgSoJVM8SUSUyZbps5VkI87q95T+Vg3IPGmr59IfmvGV+aMyoVDqnUsIYgt4Ca",
+	"R7ZC1YVD1nBHtqWtA4Ck3+2ykPYJhKu3UMeC1Pt4hHs0pBLAPyMN2UkCxB8BwpMKjWGvDkKNCD8bMHsl",
+	"AbxX9+off4aKEuJyWhhZC0a4E1VE2HiIHnE4JjqqnwDmK0HXZSecPRIGQF5H6t819K9/tU/Fv/4Fc+I6",
+	"V17zEJFAbernOnRI7JM3b07Q9vb2IaIM3XVOjpES9QJteI667m3Co9779+/f1y4uaqennhnpGkeS4hDp",
+	"ghux9a9/Ie+61Tn50XqXMZrRDTbUJ/e3D/c2qxpkFYsuQ8jDo1FIfaDsV/B8DZ7/rz8EZ+YCOE/Ar0eg",
+	"ZWTUCihNiXULnXmNZjKU4D8S608jcWAzigF4jTGtbfx7fvBbbcg5FdJu7QOZCiJrI3xPmXr4CHn/E9Ih",
+	"lf/toY3G//P/+/836/VqnNW9W9/UMZ//0RU/6iE5IHrucY2Ml0AAmQTyEb4nVXPgm1vIS8p4PI0NOByN",
+	"1UwNaKn3PzO1OnrmAHRkp57aaoPrYw5iw2JSbdrE1mG2uYNGSTlWNjZC3kyahxcjBSmhLvIwmhQ1ehrq",
+	"yaua6sDeFGITIywHJmlcDa/h/jfmgvNvbqHXPFD3FW5jA13Q17BMy+E0VvlMGwgPbew0tu2tOeHMAFtN",
+	"FZ3r3pa6/KQWEQ2fh96edbQ3eziWsBfxXyIixxETsIZEAzS0f9bB90eoW9EVI+avumakW/G27KWqIu/6",
+	"rmNig6dn52edMw9pseCohEpkDqkAKE1FAjuNJnwkR9nUQxnDHzEO3UjNem8IwNEka/Wur2479nuKKyGv",
+	"HZDhiEu1J7WfydRDA4IDEh3ZYHBzBzkM7oFMQQyp2ciEn0IWUZoVgs4LWuBUGCjQCHDKxYgzQdCGgbpS",
+	"s1fPbtpKCTV0wC0i1YRHDwjfY8qO07MwlBvQPoBZaahk2Kv6IfJswxB7NVpJ5w3KmdqQW933xxLO1W0H",
+	"vXpsvMJjOXhlBcwrafWg7BMgZ82f1YShPT8xqVspRWOp2iLUmtWUEFO3Cz4Cx6Z9PhFJzDPnSRIoJqdm",
+	"AwjYigyxFvwh9QkTxJHmF+3OjOzmI8I0tW/x6P6VeUm8Us8mCGeOyG5dt50azqNKY6u+VQcjf0QYHtHK",
+	"UWV7q761DcAbcgAq7SsN8P6X+u/7vPT4FhMTEgnUrNfV/mkYdlt1w2FzocI6elRk8mOnc72FTrmB6pd8",
+	"7Gs6DLDEPSygmDLWWNsBNHGTBrxeqeaaImFqzXrdqj5EV1FmJVYKcylBs6/wB7D2we2xyClivg3aVk6y",
+	"XrJErHRCyEXb+fe/i0aNF/BKH4vBu3PMicrR7x+qFYNABwCSj4SpTyguDsWC+B6KzsRUSDLUtWavoC9D",
+	"uUOKq88t9LqPmdaqwHdHhBRVtFvfRpMBDUnqcLQbISLYHyhum3tWN9AATaOCfnPHZZcM6jYOpiseV7Wy",
+	"W99e/I7bU2feEcdbNv+MFT8DVqYdDPf5xSpa7CVG3gyTS3oYV52KVx5azbffJ9D0LAUM0GWXyjxEjDs/",
+	"b6F2SrrCPQcNU2MPKjFrZRTa8IrkbVLc2WXQNUGx4Vi8IslTvh5QFs0QmlvOkOCJdjyDdfwkKkyM+qLD",
+	"tg/qogB9yqXo1D6fT6ZxtEVH5SvVit5FmJDa1qLhzWOv4BkYfUcveD6lOk2w4JVGKeJOdciC90pciqR9",
+	"FlyjEpOL21Vl7lDK3/L7h8+pO/XWFO9nttK5WzqHO3O3ROHNAlMjLn+IAgBo6k0thBfcJG2CIGOCwA25",
+	"icMh+lXA5wXlwUINdJkuN7UyMSAAlwj2tdODLY/W1Zx0IjSI7AgPiQQiKUiuTh55BW3BKp+rCx80YAEl",
+	"nvzVWjqQrv3EWzcyrUMWXzrAlljy4pl3Zi7fDCKF0BLiP/MOaexqS18z90bXneZEA8FYF4nOOxlwrWQY",
+	"NR5LxJlPEiPkXuk4ccBUe380egTUpjGuJEPcNB0zDeGpB591qVcTnz6ytoUeMy5sc0ve1P2brXmLS6Os",
+	"xwB6TenSkWPkmdo1D6Yu4uiDQBsah21AWJdpV8Wm1vExQ2P2wPiEmThFMLexJI374JlP/d74oAykGX4C",
+	"kV8vjzvoc7BScDn24FiaP5OpudBA3K9NK5wl7rLGill4m535mky+0pc659WUI99WHKZ5UuPb1wTMBcIC",
+	"GcCdb58f7dQPS6jTtjemeqHZXPzCTP/LZ+V8mp5iDrZQa3j1Nw0+J211Z3mi7srr8ETdEuCRPxDto9JQ",
+	"YMemqxh5VKtAD4SMdGPMYAvBENbVAuBDmht1mR5xwMPA/tm7HY9IlC1bs/FR7LDFIn6ClDTvMkcP35BO",
+	"Wa7W7TcdO4MK2x1Y6+lYplT1ozwvWV48Nt9DNsPc9IauyNz6sKQ8NWVnTjUyXMO4A/K3fw13Fr8Rt61d",
+	"6d42StzbnIa3z3pzNV3MvbnV+aazkt/mvEtax1rAZz3N2mWuL0qRHVBF5BO4k+GqxMxhiKcIhxM81W4K",
+	"NTQJ+wXW7vdr5v7Djdulb+DzWsPzr8RyHFRrWgFwUAgb5mfq0PyQpC7Dho/nhhRT0UQnCmj6uHbZxly0",
+	"j81Eafaq2t05ioj6RDWd6pLCmEAbmHXZ01T0+gdvU5n2jEwcUHqwNrpsHsIGijMoU381CVfGxcAjJIgE",
+	"FSA2TiTvsvalVgSqiLJHrSbFzWVtW4wUCmpS6mH7cGLpuAWtgWUVi5TGoHmd4Cb+rx1zMIDu3AmYWohZ",
+	"UwkV6SZdlqOcHCW6DdZcNkePcSLFAYHHIDTMIxRyQTTX1Ulwc3UbNF+1ibNKNH/Vqk7XECbChri1R5Iv",
+	"0nTQAkWny+ZoOg5uzhM1nVXtN51usFA2zAD8lBcTua/Oy1D4JqZYwsT8DqSwQW+10vhFr32CXvsNmrKa",
+	"bkuZssr0rGnTc4EbPNP/Ot1stdgZrhMbhmOdUIeAHYPC3WXwWYtOCIkDDpi/jShpdhmLIHCZJ+ksJLDJ",
+	"Zcc2yU94XaZkj/t6oJUG03lIED8iAPkaYF8ZdmqSyvbmYxkqCTQxjf6mkMIC/bLQBu4ya+y6gLeO1a6s",
+	"AapUEUcIqQ2b9f+jlPtfDbyc/1+Nquf8jQUBqrN4z+HUblLPQK9jX4n0DezuI49icv1B72JOz+r9Rq2O",
+	"G73avt8Magdku1/bwbu9PX8/OCCH/Uq1ovho5c8xiaYW6fqoAl9rBxWXcS5qTDJvFZocdB8+yAzOm+ke",
+	"qTV7+7i27++Q2iFuBLXt/i456DX9naBRL5ipxNE9kWucqu0XaG7UBvmEfakbAG9aPTau7TIyIdMgPvvn",
+	"4k3WGOG5E280D5acOdwP0+YwgOBBhHBf2vxPyoTETOpMue3t7cPNvLb2jWxb+7yZK50vNe9yve/LT75H",
+	"+jwiy8y7WWbeut32crP+UiG6mD0tG6fLvjg/WOe4TV9Cds5muPJe/eyK+zg3Tjui4UxzI3o3xlGts4bi",
+	"drwmMVZZ1lZ/TKWaHBm3VirFTnvKoKQgImJQMyUceEjDKRKSjyCNUBmLJkx4bDr2BeSRKstdSDw1YX2k",
+	"zFjjqE4ahBwhjRGtNQPzde1vdztHusawTgjSDTggUggJikM87bIeQXxIJagGlzxVM2GT+FCPTDkLEEZg",
+	"fruZfnlSW+9mUrvx1YJz2b4qxoQpdz9nWrZ8NgbRU1K+bNuUVWdi2rEUWDoG5R8nZ/3PC6Y9H2uBJFyl",
+	"7uSZEuqNPM4SF3HlM5azTzbU4yh8pgU9CxJHWN+ohKmqoNnqKIizx6zF3ECkrKyx0sB7ZIAfiTIm1HhJ",
+	"y2y0U2+YT0zRJALkpohAu10ciiraaZpkyC4Luf9AArUNVbRT37YTsy44N3AAOQH0fiCdxIYbJZChKIEE",
+	"ipUka+0y9U9deYPa1/m+/mzV19flHLoWvMJH4n+bn7d80J8S6OGKz6OI+BINeCQI6mEpIY1f4pGuLip3",
+	"w+3K09xm/d6XmFrnqjR668trMvb5GZ50Gwuxl6C+40IpMbeWLhk7h9uo3yoxP3X7zvXlezKrnGWNFNwU",
+	"5ZhjXLSwFs0rt2ryu1C+4pnn6V9dNsRT5OhfhbpUqrjym1GnoN7rRZ96Vj72ZbWjdE1zsYKEnKaoZbhA",
+	"eS1ptr/WMnqSUzSdryq1kiRFE3TERiGKP2FyGW3Br22Zg50nwrDL+jC3kD6YNE+lYnUrSWInj5IXwBli",
+	"NIWtbmULtbR3h3M0BIxddS7+WNJHogcGbc4UNsAsqEBGM9vYaW5vmo4goLNVwYNLdLkwcXSxVqK2dZkd",
+	"6J5IAYpdXCXjzhLUuXlaHCqtxH1DLMvocX9gRrYCTl6UuRdl7kWZ08pcSUZOY5AI8UoXfhYz81si3Rrb",
+	"JNcjhb9qsn1j9soZQRu9KfL0Hyz3MLAf5scEq9bbrCZGaBFaSvvyXbsDiS22VaN2X+2jAE9FtcuSZn+Q",
+	"1aJfB60SknRATlRNx0FIwMAhVNUhqPKekzrTZZ40OBhepj2wzpax/ZpHCUSHBmhOP+Wk1HTZTE5NC04C",
+	"lNlQcPRIItqnRnBocBjUyeigsWYb754SkXIcqV87RQ69VgYp5Kuy85l+2PPZdnkGH3dsrOyPzsV28Ob+",
+	"8Mc/fm789W9/9/E1aw5/mRyQG7kzvaN7/BrXxWm/vEzI7uA/RywoCkvYg27Qb0rDjxE2d2qEaRTDa8VR",
+	"tpXlyHeRf5/iufr8lV5J3Vs0h+Vaqq0Bck8xu/1lTADTJbfhuQUmiDkkDGb1Zs0NG2jAx1HV6Xy6qTO+",
+	"SJfFrMNwCypcxoKh6BrgS2xOQ7PeVJolmNQ80iXwsUrsZuAlY0MbEOriowB3lRz1KQtMU2COBsb3oGXp",
+	"Ez2NhposD4E2/N+ujrqEYTu7rCU4TXO5OdtrvqT13TKvFZverYR/2AxOW3lNbUxLt0R1Keo74itfV/8z",
+	"S3Yt2shcgNL86JWRwgvUQJzqxDdfY8vnYDN6WZzCvJJihor1si5zFTNGJtcZ3cz9aXFPQZ0L1mU2Qbm0",
+	"p1BIPhLWTXk840WMNTgH7iujwaFWspUnP7Yu356dJtfoTyUv8iI1CximAx/3jal/o3E0CgkacvZApiig",
+	"YjDBQgmgnSb0g5+Uftbqf4f9nx6aw18+7Z9Pbnbkb6ODx/f+Nns92AveigY+G+/yn2n9z1/JMpzZ2b9/",
+	"lvKX3G7wkwoild7nUrjS/l6Y8iKmrBSzhCXPZ8aGg5TzqKbZzUbMTLipMLfeRMWqZ6Ip+mczRJeZLvnp",
+	"8Ez6A1Qg2zgf0lhddraFrvVbYLSmXzQwEWBAGG5ux3HrSDV8q4nobOgojP6w2gHCAhIkHgClkyozH5Jm",
+	"tU+4j2koYpdtPq9L9bD/eqwu1Uz/qLL9Z7O2P3nfezf59+Dg4afhZX10Hu2KTmP8brrzV2uvd3IYnDX7",
+	"b/cH7WUYU/KNfw5f0hVK6+A+Xyhu8w2YqIYSsuGVRYzongqpsecXgGWkorhxaMVheS4sBoBcc6XchXxC",
+	"opqPBYHrOw8vI/5ADgp1WT/ccQYtY5GehzaGlNHheIhCyP+tgs2rR9VWtA00waShXdyQJ1ggm0tEW0xZ",
+	"l+m75VVTvfGUZmydqpLzKop757E+vR+rrbTQoAbscMM7OW+fXXbOzs8+nlxdXLcu3388PXvTujvvfLzt",
+	"tDp3t14MJ9plOpDkul3VFUvOVHNn6E5Whe7VlOnOrkmVw3Hs7aUyWQbMnI31GzJ2K+RzZk1tJ4nT+iui",
+	"fri0P5etZacdt/GyI6hzNc7tpQdz3l224qtgXutCFlltEvMj8olDKkEMcVDe7GWA4Cbg1ChtQjwQiBy/",
+	"6KCLJIA+itJhIYg4TGtx05R8CXCBoweRsmPj2L4JWSz0DMzi3mtHX+SgATp9e5aP5HTZIo/BcVwTbNVc",
+	"MSZxQoKtM3YolHHACiVRlw2wWNbgdtoHfFUd1JrEO4MOO5j8TJq/iHd704te/dO5fzi6+WO7/xveH78N",
+	"GvSS7549vi+vec40SHgWxTMm5IXgTPbBJUCZkldymVWsylgyf2FA8xmQJonkPhk3b3km9EoQFpSIleTw",
+	"k2ykRJ+Zpqx0wGTnACImIhUyUaZx+v5nQiZVi5guXcqwbCimkNnASpctF1lxGOF8zbLL5nKgW8KCb4UL",
+	"rSc8klnRf15kBE0GXDjUp4hoSuQLfyqbOUN0bqCrvBgOEVL2UMintFpq2v7MqTqPn3PxVxkekuKK87jN",
+	"ysSxDSkx8EtdJkhcQh73a3YIAv6cmJHq0xrPXWnTpuQj6UhqoGTQfYSZFF1mbbijR0omc2q+l4V8PYn3",
+	"63so+Ha3Tl0vBm0IOLSkEVoCSPJJFvTGSuphsQ91rHn1r4LgyB8UVRzndeVbPNdYPGl3wFbRpzVIeWmd",
+	"SFOE7a9XMA3AXKeQiuMPaBhENg5GYxsur9D8YKe2G+yR2n5/v147wIe9Wt1vBE2y3d/Bu72CBYxwRNiS",
+	"heZfqHbYbNaShcPpt+ZWDcfH/Y8vGZ7JXK8uLiP2HTZjGXfyWwn838TfYB0QcsI12lYVeeacsiCVGylu",
+	"7NTbbnaZbsRi3HSQ54g20ky2GjvOjsaCREL/alr7gfcN9YjPhzA96MNvoKm6rGBCqT4f4FLRwRk7QTtc",
+	"7N5DGx7833bgVRHtdxmgG1e1q7RHMhFrQPbbtN2w4lGFxJEUEMZe7IY8jvHAqshLOoWbxjW2p7Rn2mdJ",
+	"aPgO2C9dBgBWG2+ubl63T0/PLk2oy05v0xGgG47w1Dham8bbrPi5s+S4yCizFiMubWMki2Am8FQkgM1b",
+	"yLMMyYt3LNlsnXWlW9gM8RSRgEpbkRBPAVSQT1TAQSVpVAko9IwvQ+mLXZbaugJMNMef7MKoFqIvW7fl",
+	"94O/vKKzNPflZ8Bg9kv6ge3GLy03Cl2rlpe9YDE/A4DVkvLJ4jPbUymQUFn74tXf5vl28PmVMQXnWB0W",
+	"ETb+zA82vh6bkZw/VBEPgxj8ygV8SkmmuIma+RXwHLMGSVzABVhsc9X/aSue/xpQ55ytKHOtzLeXbr3g",
+	"vjXvlv0gUDynfyAk3VdQ5nDe1hYrdksJK8v1gza7xlKjTearhq0gMCXS+v5o90t2YuZaJfl745AAgJUp",
+	"dLmw9Ocdpa7UD8IU1SReHq2b9bgcxH0cjtEQmxrnZCI29msaVuqCEtvz0f4RTDAs0QNlQd49j/f1aIgZ",
+	"videEmSOr3zsFUj0qIWXPiVbW7HT9zvQKFJTXlalyLz2LA0d9F4ut47ll1AMgK2p7zvTKZ4dgPP7UEJa",
+	"QVCSlz1JPSndW4IzYqoIZzn9sW5coE1Xy8/sFAGz2UDV2b+R4UhOt7qs5Sww5bNM8ot0+97ELrq86nx8",
+	"c3V3eZrwSMcXWoZJogU8srA5BQz9QwaHv7jxXCokUNDAostWx3Ve3MDiqUx9hU4WCcv5B/ey+GqtKZbk",
+	"IaZdxbyr+1xKWrUEyr8WwE/A+Z+3sBwNr8s8jS2aqHjGBfWPZkFzUOWfi/1oWOi1sp8vBC+/ki5Z8PIz",
+	"Qsyvb5rPAjP/dRXfBHMeHnuRQN8CiPySossAy68guubqvRAeWuiS00EiiLa7H68igv2Bk4M9HvZIpB6B",
+	"aFDch4TKXMHgOurQuvx0N7CgJ1/ZeF/KXFj1zdXCps6bCxx0MKEX59y6nXORIZcv65hLYra68xFL5qRz",
+	"7iDKZwNyY0b/HGtgr/Rl6bKy7Vh1KwgHTdmOnR4Q+VjikN+PSZdteGFyq66T9mve5rHbXVUxpDJtm7rM",
+	"c3q4/d784OX59OA4ltYTu6y0P09duO8vPKhm/aQQoTvAM3j21LEtwyxXY5RFTBLu0ItT758QWYSzXFmP",
+	"Kd8XNvW9LdTSNAR2rVZdhKRhCApMce4MFH1kEmTcbmnau7VhufBmWYZXGLQstIxnuqupYTNWcZctMItt",
+	"v9ov31f2Sbx5aZ9czC5emst+A81lV/PglWIYX8Bn54rXp/TnTC1nfpfOY8R0Vp/+W5el23ECgFXSxFOa",
+	"IlwszIhbyNXD5nbs7DKdfqH0QLTh6HzprhwlOnZmNL9NU9ecthJjHnSPKYsbTDqvWpRsrSIXcGXdjVLx",
+	"4R+ADdsuZAkbriKm21oirPXsouQza++6LBlSCjHg2jyD9qqZOWYuP9dteE2XLo98GhFfkuCdYey67Fo7",
+	"eCBLDujMMG/a1/s8Iw20dAMuTsSxYzFQKFEsYuiGkVvGvtDRuQaG/kW8nE/QsucM8GzezueY7jN4Pb+u",
+	"UWB9nqDgvUj4/xwP6dNtCUnwsKxPVD2b8YnOVEslTlIqhRZ6c/yhmAXVGJ0UHs7Psi/jOO2yJTynHVj2",
+	"08F17O6Vuffqm6t5Tp03F3hOYUIvntN1e06lIZev5TlV36/GGC7morie1GOjX/7BKVOKjRxEfHw/QDn4",
+	"3TpTcOwKR1vvoj7TDrzN5/HLzuqQsK3PmdGoLs735wFVs36SB9Qd4Bk8oOrYFq7okkzcQ1iJ5xV2h1GC",
+	"6MUJ+o9wgkp9RVdTXFZwgqr3jhPlRLedyrKepPWMejxXgVnEu5b1ZXYZODPVsEum+MBtWOzL7LLnSjFc",
+	"jcsu7cuMb/1LcuG355qcc42/nGsS5N5aXJNqOYtck8bxqOs6usxzvqTrY/NcksAEPKVaQfnvXJ+csbe0",
+	"Xyu/OvQ5lKoVHXNdVuiZQ7mcbb5jrjjUsqxnbg3s6Ut65lbR/uYM8NyeubVO9znwb8soq8+mqVrPHKgR",
+	"L1rqf6JnblUFF9TTBbBFro9Cq7OgRCa4QVDbGLejRuAc2CzENOqyWXGypBcuI0oSXCIDMv40YCLwVHxr",
+	"2ERfFrJG7cBqXkTnzbnQNTLlUdQu3BeP4po9imNDyF+jSDrBiHF1XkfvA5Q1A1TCePL4AIuq+zqNPTC6",
+	"JUqmW+uGN8DCtGA8QtCz2LaHZbMtAuMOKccx/0BDPO0yyoQkWLeiTRrNApIKR1hK7A9ycVnmgs/8qqfb",
+	"ZV4E+QxeHILQjVozxd+ZzCf1TiozNB5FsUTjRs3NF9hCLae5lwWhzGSmLtTxNVN+QibVIsepWub35zhV",
+	"s36S49Qd4Bkcp+rYluHzq/H4Ql1UGPRuHAQvPtPvrRpcH5/LsFdWKhd6TW/IkD+mO0cYOPA43JRpnIWn",
+	"QgeNNE5ZnJEUwUiB7peNqOwqbilSzG5+zmgep1vBm5HNGVXDLudm7TI4ACriNZXMGV3kZu2ysn7W1Zjy",
+	"0n7WmE/YhcZNfWKAyBfW8d14avVdtvwjfY2/usMW5O1aHLZqdbqeu7zDdjTgjHhV5P3Bex0qQ2JgDa3+",
+	"Zny49J5BPxybpwKOSrFl1eQq8gAa6BIPiVftMi/E5h+msTR8ReMJ5gA05rLNgGBf0kdwHfEI6WsoeZe5",
+	"6Zpb6CyKeCSOlI6eTlNNFN9u5T0fo4CDzT3AihLGcsAj+pfFV1ev9nk0VAa6Ujx97QqogH7rUQtYaECr",
+	"DR2lzcRUXTzqOlzEVku2T7tsFPFHGuge2BJ6F4/GcosGCEf34yEgaZtvCNNqUXI05eMYGdFOakbpzu8i",
+	"0a1cciTG/gApbiINVqh+B/030ryeBpbNH7vdJHId8o7intLQUbfSmkGfN215U3D6sb4PtorY6lZyQ4uL",
+	"ZN6KocXlZd489IA8iddla0YPWIPE+5Ku+1XsjzkDPLfrfq3TfQbX/Vc2l4zrHiTLi8bzn+i6H4tUH6b5",
+	"VtbSmShxlqwDW2MQrCGGq7vuJa78tNGlM1e0O8kdMEZ1L1mdF/vadKeVicaeyQqYAjPKcZCddfC9lRqJ",
+	"VpDJSTFBgC8Ae/UF7CQXtvelvO4bsIyWyFcptHzmpsFzRgpvL6DxOaDmjJBAzITHUi1AhmOR6qbp3h3T",
+	"FClp+gEN0TKA9NqVPkVZ/PAuc1Cq2tLV+WzTGqydMPra2vSOjWJ18Fi9FiAqUQ/7D7rENmEGkltVUauI",
+	"ziXPu6lviUyu6VPbjH1l1O6tSrWitw+mo/azaGDz2Ct4BkZ9CamtLq3fEvl8now1uCSW8kYg3GXwX7hn",
+	"i12VhOWCAKQwCZB6Wv1xc6FbwunKAEX7WMqI9saSFFbAwvu6/pX3/iC+hIpUKuTWnPYPXTav/wNa2P4h",
+	"aaqgnc3wT6XoGEdH3NVh1t+glsGdbhsF5bHHRu3QEzJ9MMADbXo8gGeMSkhTSHpDpN0dTn8IlGkPAba4",
+	"bp3Ox2HQZUP8oPdyQEmEI38wVQNM/ZBUc4OBxyabbmFviETHWxgaVBNbo6M8q+FpD6J3H3Nwb9PkJy7n",
+	"KliHczxli35HboIn2dxfzj2wlmk+R2PRryXxrUfgJQzyH+wUKOMPmNYcJIfCFD5QIi0GWdIzbJqGgUhV",
+	"+ILo0UA9YCBMFHeFklschnwilM4x7TLtPq9RltgaitPblBqkTBEl9+bn2jk4aE9X0zMbUubiJt9fMt9t",
+	"5sWZ23xW0AjsS1/pr9Z6LUVki0h6zGRESyNntm+v0HZjb6/WQPrV+WXigNlB7jWxJ3DMkKnaZUkbsA3P",
+	"PAU2LGDIg/4y5LAoM8fNLXQ97oXUL6Ztu5o1yCFnYxYQNOzD0mmb7luzHWnDMFn3qoS7vg6thriS3U1I",
+	"yv42S1Kv/vZ5QD4vpCzteIHtUDREpXDJDIejAa41ESQU5/T6VIaYjRnapGPHQWIIJt9LAd9cF61My1LK",
+	"8lRS7KWAP6/O2L6kDyDXvrcnkEdPy9v3MNoJD0jl8wdLjYaL1u4jPh4t7BRsJap+uny/4MRU029qhyA4",
+	"8NfUu9fM7K1exn9mkry7B8vy25x35/d4TZPCP77T60LVIr0f7p3NXLFSHV5To+lr5SSji2KQihxAii6b",
+	"j0hhrqQJdhVnR7sk8j3lR7vzXjFDOm+IZ8iRhpNY7p6veseLZKYhuJdunM9gfZeChkjd/LlsJF+ELxOM",
+	"T31LA0OkQ+wJGgRIZ3hO8x5BSEACw+26zHtLGIkwZAT+OuAhEThOKbwhUu3gEqC5WY6U652FhzLRd029",
+	"S2DbriNry8Ten8Yel47AJxf1Jf7+vcTfy9/t/5e9a29u28b2XwWjf2LtpRTZecv/rOuk3dzNozdxt3Pv",
+	"slNCIiShpgAVgOxoO/nud3DwIEiREiVLfiTa2WlrkQQBEDgPnN/5nSbB+EJr9TZ2gxh4zLYIgqObxcBL",
+	"2+WGBvJ90ZyHiPiuIuLro9+b7KYNXeWCvXezgHjRktcqhcOzOMsWXrtozZuj3brojMWscfi8knylJkIe",
+	"Bq5XUUIXIuLdPPNUdoecMTJUCcJpGpgLEXjy7qaUSn+fsAlVakKmUdiSJHB16aX5RJyiRN8UM8XHBHA+",
+	"4Aklvm0uUBK+qyrQHGlZRWUIns+h7GnMjrQblbqjtRlWE8dmvTTofx//lrTXUtd4IwTHbL2/hRoYNxB4",
+	"jhlEnsOluR1SfRd8/jbeuUOb53aC0DfxBVc2sb+A9J66vIfg9D1Qwi5MbZXxwSJ+gEHqRgHprd3kpmfc",
+	"MkKMXBOpbPH7OcuIlCiRXKgESbyQOWtXE1KZCqx5oGH8gThafx4esw0OxO/bWXhUnvUfBSEdRb4oJAkW",
+	"wwniV0SY1LHITr2JLWTYhUO1joLMwuXTTiTnA6kEZeO2NsWt0Gn1WyknrahF9Rv/nBMIqui2Wv2WeW0r",
+	"FENT/OUdYWO9Ak+ePYtaajGDO6FhvWDLg3jzBQ+VzXczOrYiFFfozx+YkW7Kyd/tT90hn9Z0EJqt79/T",
+	"Bv37qE2C/GjHBp8pHPKouezWTQ1cbW0qoT+bx+r6Ye07g2uk5ahScZp6x6+ePx0973V6vV6v80L/46X+",
+	"Ry//33FN58fWeK+ZuOeN582QS/ne5jBMrIheq2pCqAis1mBSywN5+azznLwYdV7gl4POq2Ev7RyTk9ET",
+	"/HTwbPg8rRmIpzC4+VDyJTB05IyAd8UjBQPRjgOTCjOFjj79eI6ePHnyqrRwT3onzzu9407v+KLX68P/",
+	"/6+u4+YdPwpY2nnXR1xMsdKbEivSUXQK7P1bDmBARlyQTfp+skHfL/gOev6ZC2VipacIo4xgKIOTdBI0",
+	"JZhJpO8mTP/YRRfgTAqCBgL0xGABeci1O5QLtfn+1A99ve2w5JYRyU2CkYcw5DBQ+2WTaMPQI5YBPjrA",
+	"WnuTJXRgDftV4uivEkvKtEyWZQ2fZXKsJtxYxUYlARZAT7k1WCA8HJKZckWmKLuiyiIQDL9XfnOBjWCI",
+	"mQEOQl2BsPiUTWHXXUOMsw6bZ1kRtV6Ov/rEeG8dtrsxuwhf9wenlgfG4igos6cCb1OZWGQ9QT6m4s76",
+	"JyS8D3KdzCFRgRnAHj+k1RRca8O7DzCye7Og7h7jue6LN5aRW8jHWvCT52Q4xHLvOJZbI4vLjunjgfYc",
+	"OnnctlpUu/jtfIYURye9XpHjVLtFSmAmDZlJuSpRkG8dMqVCThN4pjJCRHsz2QJiPGkhuJmAQ9pFb1Pp",
+	"/FPwToHTwyRCXdLZjKSnwAkOcUnAnVmPecKv0RRSPInwQeBq7WIuJusDrvLOJJb+T5rCd7V+CumcDF7g",
+	"zovhU9J5hY/TzpPRM/JycDJ8mh73WpG97UWvczw8STsvyJNR5yV+Ouho6/8FeTl6hXsD0NLNZEBpIvZz",
+	"tJdjCcynbPVPtu3gJyLnmVonsWRxdRxk1u3FqKV2aHG21oxcEl1/5dSkXx97GbMW25zLyEfSRn/ClPII",
+	"8Sz1R3DVcsIcnK08Azvz/bmxx1MY2kqVbl+6oddTfGrlNnkUCPMDR/GmjhKunMdguee/bR8/bsxKnOd+",
+	"FILGj2RpO+RZI/OMwJmULXL2fmFXTtIvekmPpD1E9Q3ZzOEBVxOUGmZfeQqZ1tpvCrpiL7owMzQ7E+SK",
+	"8nl+EY7FsEKXlKUr3cS1jocdwIPwP2xfN3U8So/tweOw367pADbve51UcovmUJnsvqt6YNRtJnDqxeG8",
+	"UqkvQTnCxiqck75Nm/P05e5+R3lguwUoTQfptFwGaEyvCLRozkvd+RKUFAcsG1AaztTC1DXPpRj0pt1F",
+	"ZwoS6GKme+XePMULNMwwnRq/yYm5I4wkxEjtxcpy6JyBi5VQaRnT/5bEDPA77VOEfVuM+7dBYxKNOZGO",
+	"BKcgrbvoQ7HgjzkEgtKTro0RpplEV34NnVrI0AyriXRIFYJmXFLrEAK4xX/Qf5/81h3muUFJsRLG0mlf",
+	"oTCSgIikKlolFrNyREPgYQS0OQLsPoO2CdEsCRRrV8G6fCT7zmn138wQEMMis8heQ628dNZYAvye7pZr",
+	"y67zKuvyLgAwdkbWinzbbd/dTZVX3fN7AJLcLyubkesi0dWh9t79RonYlbqxXmvo1TbOsNB6xZQMr3A1",
+	"To1CA63nVYPrZEawgUxi5a+BLuvG7CzQ3QWISEimhlWhUkmQ8bvSRK/EInqJvBF9rk9mvxMixJv6FBun",
+	"Y4T276FG513kV6zcbXtz7NeDn5zTdwMY+cqhVZwK+Brn+bGAZWe8udwIcd6rMczbyQ2zx2O2YzKt5mDm",
+	"3ciMW4Ezb3kMUfPw3iDMu+zm/qzN2z8zcWBl5+wd9MWDQB9vo2iWTcvNs3SrYriO0agUyzUgY9lFZ/OU",
+	"KkSu9PDRJSEz4yxTA6ax8JYhZqZe0ZhKBYQeeIzrUD8uLlsp8wvnzgVa7ECpNM3N3UWeStEcvA1i7BB2",
+	"cTAE7zbRthYE1zi5dlXMcQN26ZjdfmbtDoib7gF86ZBQe+sJtfXQ0S19pZ3kzzaGo3rmaXv2vpp6Gm3H",
+	"PB2zeurpxnm1hsQ+RH7qByHIWvGkwXUGaQZHTUGf7S4618OnbGz4io3a5wChNeT6lulaz/nbD5Z8mjIb",
+	"VCCO3pBgkVGoxHhJWDlIY46mfNNNqJ1RdU2puiJOyzGGnJDZBxI2yIiN2d6cyIeUDHuzpNJbTIHdTUf3",
+	"wcp8h4rSEzN7hXmIun/jSa+NQXk0/fqYCCwNmvhG2rsSvPRGt11C8c2IkJzhDGldCNwLCXThPTHg4b71",
+	"imQYJQhc2ZhV+7IRGmSYXTpV5F8DWjsyySC+eDuPmXlr+l/FUod/t0otiap1Hihk8+SZSoyTTFNT5Ndz",
+	"aWDtVMdMCUyzLjJ8ypUqEUnFZxJdc4utcpklv7qwdcBRfc1MIQxfcoHKolaM0JwprVt9rQjg1egi/RUs",
+	"dMv0PEhsKVcSQBf4EvQYGvB0sTHyGj74bjNFNha8uxGbpZnq+7VD3YJdsXQAT1FYgDZnT69Q7euBjQmJ",
+	"PDlZc1gpFZULpY7mWQZ/tqMAmpHTPUcx8+uVyrr1anxQ4DY/KIH9CWTYBSuk3mby+cuMC9WIBRo8pJQP",
+	"TcFYOA4EYWgQQucZJUyRjABJvkR4YJLy3PusLIbXvSdJzIw0hrUs+IhmJCoEbg3itCCkbLqaQ2Dh8HDR",
+	"vK4IxTmSZCi0YBYkxUNF0vbmEgf6u7szjXy6Gxlq5vVbmGv+wWr+ffPJJtrh9BP3LZtwe9yMMNHF3bhi",
+	"E97oFKN6B2d8eLknA+sdH14WYgB6qfARknTMOpQ5kyCBfyWIi5ywk6rgqu6id5G7MTM2i23FIQ/1TSRF",
+	"2OTlal1ydn7+8ZcPF7+/+3j+TyDSYincpdcuYamzxSQxxbf5yJZD8koVZ5mJWAyHRMoICTISRE6gobOf",
+	"31rTDsykZSvJjsqdigDeM/L5trbK02iu5oJ00TvbLeyG4aescIiiL5rMXm3/ANpzQGLGp1TVZqLpZypl",
+	"07tgVu80CU0QLE0a9wSLMYFj5DlLiUCUXRGp6NhkQbeiFsxpHRVCYykXjtz71Q/bjy4tm4MbfS99Yb3w",
+	"tvWEjRjcl6SmI2Aj0K8AiQXnm64soON+4kL/qTg3WbAjmDEnh6URsIKALwuWVPEGUxCii35hmZd2XsyF",
+	"lfvcWi6dWlZjeGrF2y8FtXFH3t69OWZjBwFxiy6WWXuNd/qUrHWgCo4MeC9gk9iDmzw2cV/Duu/Jww7o",
+	"Ltdleyih3V0XKlsKvU4XzugOVvmUWG9li7CpqpzvR9I5+n3QSEV+4Zj5IGm0oyCpOzC1BUhkHob0p20i",
+	"sLeFIEz97BiEbNIOnGxyga4FhyLgpbug48uZWAxPadXtEB22oCez/YJz438RQUeUpLA7gZQoZjCg2jio",
+	"FSFGaxvPpjo0mr9W73RX93ybUChaEQk1DMHvyY1ogetioDFrHAQFUXXvw5/vyXbxxPC5vYU8b965Q5hz",
+	"x+bXd1gdtioMWa+svC22AQFIraZaSwZSyfjh8x0OXB8Pw/wBLg69pNYn6jSlz6hdUoUcTpSEOc+lU8WY",
+	"uYKbGZXq1NXvt79dGypBU5LVJJcf/fI5QudnbWQLtXaH0CrkKxsZDEaCfotW/g5CTpU5i2xG1qEH5pIB",
+	"BzTLTMw3DX+PmZzQ2SxIpW/I7IFWE3vUknf4DXeg7TjQdtyWZr2X6nGZViMXaw2SjkOtuWmC8TqJR2QX",
+	"vW6UbByzYrYxOit5J4EYLaYHrs4AjNluUodvIVfkBhLtYSYNP5jMj9X7r5gF3Myk2Ojz7i6Pd/1+vbMD",
+	"mpy75gdjYfSR1nAJmgJuLNydleaIvQY7DvpmIsLeuuCMnKLEMj57wUOKSW4Gt1LXNrVE/JyRmOmdQ9Wp",
+	"m6ugRS/l9A16zEcZvSRQBDcf5GdrLUFVJzMJhRS2bWRd02xnGyvf6SHNMuCv/pBmcUh0PiQ6fyeJzt9+",
+	"2nKjs5vmyjGwSme0A4fa9YzUb6WcExP8ZuNORq+0wTbDf85JDvJBRzNBRvQLSoaZ+j1pg+qhTJGxkUyy",
+	"i96CmDYU/nqxaKtRD4cL+h9s6OJ+IFgQgYxEhXaNPE3Q9YQIqMYShsThxVr0Q+QunKIkZl4oSijp55+a",
+	"YCAQm3KpYMLwEAoL+ZH0tecPzPxgTwtyxa1qDOgxOSNaoyyQ+0gGJomOghIEXBRCEZFHD2jbAMIecxUz",
+	"iDjA6Nr+XVQhxbk5O/CDlApU+gTLiT1ukBN+zYxKgXMNKIIoryFVq4LVzA7K47sv4Kvfadgf8N5ziLIY",
+	"IRi17Fps6WX0v5dP2Kv/uX735eTT1YuLwbP3k5f/nT79UR7/NHz+8396+M38n/RX/uHP5sCmsxmFYa9m",
+	"qmbkOl8Pp6hs4SDGYStoc4aLS3nvPeq9yp58YWnB46et/vQ4z1hZlXRSH+MModjoSNDxRG8XNCBa5oy5",
+	"UoS1C1konktxPaPCPc9CWYmzbJadEgXWNWXDbJ6StBtWdnFHpaYpiK/mMu3IVz1BdVHZmOWNtVfkwqDN",
+	"U2HqMla2CUjuEJ7phgu1vIQgQ4UmXEiCBlgpANAqrG9tLKXsoHZsKh4Sa+5jYs03cThqMmami9o8mbIK",
+	"2G9STLXu6Luzih0mwwQUxlXJMOcVyuYPbqHt+aAmhFlpSIk0bMld9EEP08toG8VxclhbgZEV+2ARSldV",
+	"yhukUuHprD7lZhd4s0OyzS2HU20yzHSxZn/lGqnOyjq35+X1ZpZtolsBylplIsSsgY2w3KYW30PORlRM",
+	"S+8hf85xFrOEkWt/xTJrhD+ZmyVWVI4Wxc0y4xkdLpwNVQR3GQjYSnRX0Y4y1ponur5w7hlwhWhXDDjQ",
+	"IdYiFc0y6yKgM/Tz2efPv3789Pr383+cffjpzety/bvKKCx8pvcLN8w7tXNK36fVb83mYpYRNOXskixQ",
+	"SuXkWgsjgZ6etKJW6RuvM4+iVvA91zTeXITABLpW93j45s9QVopC43M3l4Du/kpTzC9wiO46AhyMwrU8",
+	"w1RYlwJsHMjkOoSAt5K+Zi2BmZNvx2oJLCUek3WlyD1VjxXDRFzRITFwdC7QNZ9nqQGZG1AonwsKspnP",
+	"1YB/aRcrmEcxq6lSHmS9uZ7tvB75ezfke16O3FaoNp01kRiax4GW641DrTxT83v7Ct+K76C8t++0q1St",
+	"yHSWYUXqage7643rB9tveOGeu7USwvbFG+Lrik+tLCDs5u67rx88zbdpLrjsT158zYgAZD5n9RIMYG1Y",
+	"4YyP54YuFRLggkcRRoJr/Y0X4JxZHutrLWag9grOMn4tQ+kEbaws+fZz0LWbr83iOFcu0fzFG67SpQer",
+	"fZil+fvul+rSggrWrF5YwYI1f65WtqY5uNMUEDJVarSstCtzpeIsLE10BhmWa/QmaqA2P0HP75fOvCWh",
+	"r4e+4V4KHlkp7uErf/cbSNi1Vd40a2vEs2CzmCAkVJkqV0Iv20rtKK+Jnic4OTKKfCOXKR5yNXKUZEUZ",
+	"n7QLpc+1a70yIYwqV/4qkBv/PvktCbcyzMPasoV6rT2gWum6u9vVSQ+f3AP0Wc92I1mwoRyoc4rB5jjU",
+	"RL+rmujCbJtViro5N35REJ2Zbwv61qhjZE7YjHXpDuolISlJUfJ5PiMCnekbqVQCKy6SmOkmIjTEzFRG",
+	"8QDkIyew2rWiohoXqG8BAHSJsVavUYt3hm7fCdh5OyG2Mc7Z77lvmBD/FvMDb4FBv2abNmDOz3dklFes",
+	"KEBicxqF5r7dT2bD3Nynuwt1c+CwvzUO+9p1u5mIA5vnJrz1oWaqAvPXMtLHLAlelNQA9nPW+cCOXUk8",
+	"HzOTUWvSFQObObC7K4varrOc26cmbG41rta1+n6v18bY8B5lXJLi8Y9nw4V8SlasLGvoVbiAC+TLjAwV",
+	"Sf/li8kqjyoGVxo+hlWcdIRyvRtIHrAFYgYalMjTwBcx+QF1ypQVK/BqO8MW1S1w2sfMMTk4dZ7jlU6R",
+	"5PALWzjAv0tUXWGMGNkRVuNd55kYmO8OlPqtgPq3cUmqntwbnH83HdxDLPG2lZjD7xtldrDdvlF++Trf",
+	"DNoSV06SlBRhgLEyd52iwcKnX1nSTZyhlFyRjM8A0WRuRMlEqVn/8WO4YcKl6r/svewl6CgZcyTmDHUf",
+	"D6fp46F7QQIhtrnIWv3WX7Bwydf+48d/6Ue/tqLWFRYUD+wmmfhDLOhJq98qvqZVXun/4FKBxAcMjYu4",
+	"EgE6k4B5i46S83dv33y4ePPuze9nr19/0j1yW4wU36bH1qraTb98eofMAxAwZPOpnm17u/6XmfTf/JdY",
+	"NrfHRklAOXfPBWsC+iH0Fy7xuQKzwdOmwSWjrrt5NFBvvIp46EUd/kfbDpYIJGhlSiraOPc1fHL9BmXZ",
+	"PfuTt5fMGHxB08A40S/QGt7EhrzeC96d88Itd+EswPHJQrrHFDOImmo3BcbkMKKWQTUpZ2cnp7672pow",
+	"T4NmzycneHRdNWnDSQVI5nLqSZ6NHdI9aCfL/V5mezBGgfuiPp9nxSexKMaj5CcA6WdJhJJftaUoceYw",
+	"tJ+I0mJIJIDFNSZLe83XM1WNrD8H9YDsD9Z6Wf5sHXNDVWc99PHoh5Mf2n3ExRgzKk32DuKjfG3nxXCp",
+	"KIA3ZYTmUi/+An+WfFQoN9GObAAIzooInhaXitBLjxSh6YLPx8bHtcDhvLkIUphGWJgcVOmfsqZpaAyb",
+	"k20LBy0ccJswaD/nCbONUBkzn5MaBWRpwZ758eOnH96+fv3mgzn9us6h9r4RCEq5gk9K2km6JGQWMzCn",
+	"E3tv/4qSa7sg3E9ws7lg6wvrVcAISaW7iTosibZ49X8YLrHgqlkQOSNiYQ3722pE09vPH9GT4+fPO8co",
+	"pGwJSiIDH0uQWm2iC7r5UzSbDzI6DNcitFH9us8Kj0ZuERnxuXYThIcasAnsD2bMESJfhmRmxLO+B5K+",
+	"GJEkG4WSGZ6pFGo+ZBlZ+QgJKHxUWFtw5OhdtHB9+MhKzCpCKya0s9ZDscjq5G9mceRHp9bBBS/OHfyh",
+	"T3aYdpGEExSZJwD+uezp2MkwRkn1YjCwJz38hqipK2D8G1pF6uFywMAbIcquqCpfs4MKv3wZNBVqQwud",
+	"qO6vgYxDAg90GuJgLiGcpfaHIgdw+F54fuml8GvFG9/RK8JyukL9GfRfM8EH2h3WH22GhXLoVus3E5NA",
+	"ZB1hVDDPg5fKhVRk2vr629f/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

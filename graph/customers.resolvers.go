@@ -47,17 +47,22 @@ func (r *customerResolver) Addresses(ctx context.Context, obj *models.Customer) 
 
 // DefaultBillingAddress is the resolver for the defaultBillingAddress field.
 func (r *customerResolver) DefaultBillingAddress(ctx context.Context, obj *models.Customer) (*models.Address, error) {
-	return defaultAddress(ctx, obj.ID, (*models.Address).IsDefaultBilling)
+	return defaultAddress(ctx, loaders.For(ctx).Addresses, obj.ID, (*models.Address).IsDefaultBilling)
 }
 
 // DefaultShippingAddress is the resolver for the defaultShippingAddress field.
 func (r *customerResolver) DefaultShippingAddress(ctx context.Context, obj *models.Customer) (*models.Address, error) {
-	return defaultAddress(ctx, obj.ID, (*models.Address).IsDefaultShipping)
+	return defaultAddress(ctx, loaders.For(ctx).Addresses, obj.ID, (*models.Address).IsDefaultShipping)
 }
 
 // Groups is the resolver for the groups field.
 func (r *customerResolver) Groups(ctx context.Context, obj *models.Customer) ([]models.CustomerGroup, error) {
 	return loaders.For(ctx).Groups.Load(ctx, obj.ID)
+}
+
+// CompanyMemberships is the resolver for the companyMemberships field.
+func (r *customerResolver) CompanyMemberships(ctx context.Context, obj *models.Customer) ([]service.CompanyUserView, error) {
+	return loaders.For(ctx).Memberships.Load(ctx, obj.ID)
 }
 
 // RegisterCustomer is the resolver for the registerCustomer field.
@@ -71,11 +76,12 @@ func (r *mutationResolver) RegisterCustomer(ctx context.Context, input model.Reg
 		},
 		Password:        input.Password,
 		ConfirmPassword: input.ConfirmPassword,
+		Company:         companyRegistration(input.Company),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &model.RegisterCustomerResult{Customer: &reg.Customer}, nil
+	return &model.RegisterCustomerResult{Customer: &reg.Customer, Company: reg.Company}, nil
 }
 
 // UpdateMe is the resolver for the updateMe field.
@@ -187,6 +193,7 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if filter != nil {
 		f = service.CustomerFilter{CreatedFrom: filter.CreatedFrom, CreatedTo: filter.CreatedTo}
 		f.Search, f.Email, f.Status, f.GroupID = deref(filter.Search), deref(filter.Email), deref(filter.Status), deref(filter.GroupID)
+		f.CompanyID = deref(filter.CompanyID)
 	}
 	return r.customerConnection(ctx, first, after, f, customerSort(orderBy))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/clientele/clientele/graph/loaders"
 	"github.com/clientele/clientele/graph/model"
@@ -148,9 +149,10 @@ func presentIDs(o graphql.Omittable[[]string]) *[]string {
 	return &v
 }
 
-// defaultAddress picks a customer's default address of one kind from its loaded book.
-func defaultAddress(ctx context.Context, customerID string, isDefault func(*models.Address) bool) (*models.Address, error) {
-	book, err := loaders.For(ctx).Addresses.Load(ctx, customerID)
+// defaultAddress picks an owner's default address of one kind from its address book, as
+// the loader books reads it (a customer's or a company's).
+func defaultAddress(ctx context.Context, books *dataloadgen.Loader[string, []models.Address], ownerID string, isDefault func(*models.Address) bool) (*models.Address, error) {
+	book, err := books.Load(ctx, ownerID)
 	if err != nil {
 		return nil, err
 	}
@@ -201,4 +203,45 @@ func edges[N, E any](page service.Page[N], edge func(cursor string, node *N) E) 
 		out[i] = edge(page.Cursors[i], &page.Items[i])
 	}
 	return out
+}
+
+// prefetchCompanies queues companies into the loaders their selected fields use.
+func prefetchCompanies(ctx context.Context, companies []models.Company, selected func(field string) bool) {
+	ids := make([]string, len(companies))
+	for i := range companies {
+		ids[i] = companies[i].ID
+	}
+	loaders.For(ctx).PrefetchCompanies(ctx, ids, selected)
+}
+
+// prefetchUserCustomers queues the customers of a page of company users that the caller may
+// see into the loaders their selected fields (`customer { … }`) use.
+func prefetchUserCustomers(ctx context.Context, svc *service.Service, users []service.CompanyUserView, selected func(field string) bool) {
+	if !selected("customer") {
+		return
+	}
+	actor := auth.From(ctx)
+	var ids []string
+	for i := range users {
+		if svc.VisibleCustomer(actor, &users[i].Customer) != nil {
+			ids = append(ids, users[i].CustomerID)
+		}
+	}
+	loaders.For(ctx).PrefetchCustomers(ctx, ids, func(field string) bool { return selected("customer." + field) })
+}
+
+// companyRegistration is the company of a sign-up, if any.
+func companyRegistration(in *model.CompanyRegistrationInput) *service.CompanyRegistration {
+	if in == nil {
+		return nil
+	}
+	reg := &service.CompanyRegistration{
+		Name: in.Name, LegalName: in.LegalName, Email: in.Email, Phone: in.Phone, VatID: in.VatID,
+		BusinessCategory: in.BusinessCategory, Description: in.Description,
+	}
+	if in.Address != nil {
+		a := addressInput(*in.Address)
+		reg.Address = &a
+	}
+	return reg
 }

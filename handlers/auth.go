@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 
+	"github.com/oapi-codegen/nullable"
+
 	"github.com/clientele/clientele/api"
 )
 
@@ -16,7 +18,15 @@ func (s *Server) RegisterCustomer(ctx context.Context, r api.RegisterCustomerReq
 	if err != nil {
 		return nil, err
 	}
-	return api.RegisterCustomer201JSONResponse{Customer: out}, nil
+	company := nullable.NewNullNullable[api.Company]()
+	if reg.Company != nil {
+		c, err := s.company(ctx, *reg.Company)
+		if err != nil {
+			return nil, err
+		}
+		company.Set(c)
+	}
+	return api.RegisterCustomer201JSONResponse{Customer: out, Company: company}, nil
 }
 
 // GenerateCustomerToken signs a customer in.

@@ -40,10 +40,6 @@ func strOf[T ~string](p *T) *string {
 }
 
 func toAPICustomer(c models.Customer) api.Customer {
-	attrs := make([]api.Attribute, len(c.Attributes))
-	for i, a := range c.Attributes {
-		attrs[i] = api.Attribute{Name: a.Name, Value: a.Value}
-	}
 	return api.Customer{
 		Id:               c.ID,
 		Email:            c.Email,
@@ -68,7 +64,7 @@ func toAPICustomer(c models.Customer) api.Customer {
 		ExternalId:       nullableOf(c.ExternalID),
 		Locale:           nullableOf(c.Locale),
 		Metadata:         api.Metadata(c.Metadata),
-		Attributes:       attrs,
+		Attributes:       toAPIAttributes(c.Attributes),
 		FailedLoginCount: c.FailedLoginCount,
 		LastLoginAt:      nullableOf(c.LastLoginAt),
 		ErasedAt:         nullableOf(c.ErasedAt),
@@ -76,6 +72,14 @@ func toAPICustomer(c models.Customer) api.Customer {
 		CreatedAt:        c.CreatedAt,
 		UpdatedAt:        c.UpdatedAt,
 	}
+}
+
+func toAPIAttributes(in models.Attributes) []api.Attribute {
+	out := make([]api.Attribute, len(in))
+	for i, a := range in {
+		out[i] = api.Attribute{Name: a.Name, Value: a.Value}
+	}
+	return out
 }
 
 func fromAPIAttributes(in *[]api.Attribute) []models.Attribute {
@@ -169,6 +173,21 @@ func toAPIAddress(a models.Address, countryName string) api.Address {
 		CreatedAt:         a.CreatedAt,
 		UpdatedAt:         a.UpdatedAt,
 	}
+}
+
+// defaultAddresses picks an owner's default billing and shipping addresses out of its book;
+// each is null when the book has none.
+func defaultAddresses(book []api.Address) (billing, shipping nullable.Nullable[api.Address]) {
+	billing, shipping = nullable.NewNullNullable[api.Address](), nullable.NewNullNullable[api.Address]()
+	for _, a := range book {
+		if a.IsDefaultBilling {
+			billing.Set(a)
+		}
+		if a.IsDefaultShipping {
+			shipping.Set(a)
+		}
+	}
+	return billing, shipping
 }
 
 func toAPICountry(c models.Country) api.Country {

@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 
-	"github.com/oapi-codegen/nullable"
-
 	"github.com/clientele/clientele/api"
 	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/models"
@@ -25,6 +23,7 @@ func registerInput(in api.RegisterCustomerInput) service.RegisterInput {
 			in.Gender, in.TaxVat, in.IsSubscribed, in.Locale, in.OrderWebhookUrl, in.Attributes),
 		Password:        in.Password,
 		ConfirmPassword: in.ConfirmPassword,
+		Company:         companyRegistration(in.Company),
 	}
 }
 
@@ -90,7 +89,7 @@ func (s *Server) ListCustomers(ctx context.Context, r api.ListCustomersRequestOb
 	args := pageArgs(p.Limit, p.Cursor, p.WithTotal)
 	filter := service.CustomerFilter{
 		Search: orZero(p.Search), Email: orZero(p.Email), Status: string(orZero(p.Status)),
-		CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo, GroupID: orZero(p.GroupId),
+		CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo, GroupID: orZero(p.GroupId), CompanyID: orZero(p.CompanyId),
 	}
 	page, err := s.svc.ListCustomers(ctx, actor(ctx), filter, string(orZero(p.Sort)), args)
 	if err != nil {
@@ -195,7 +194,8 @@ func (s *Server) GetCurrentAdmin(ctx context.Context, _ api.GetCurrentAdminReque
 	return api.GetCurrentAdmin200JSONResponse{Body: toAPIAdmin(a), Headers: api.GetCurrentAdmin200ResponseHeaders{ETag: etag(a.Version)}}, nil
 }
 
-// customers converts customers with their addresses and groups: two statements for a page.
+// customers converts customers with their addresses, groups and company memberships: one
+// batch per kind, so a page costs the same few statements whatever its size.
 func (s *Server) customers(ctx context.Context, cs []models.Customer) ([]api.Customer, error) {
 	ids := make([]string, len(cs))
 	for i := range cs {
@@ -209,20 +209,16 @@ func (s *Server) customers(ctx context.Context, cs []models.Customer) ([]api.Cus
 	if err != nil {
 		return nil, err
 	}
+	memberships, err := s.svc.MembershipsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]api.Customer, len(cs))
 	for i, c := range cs {
 		out[i] = toAPICustomer(c)
 		out[i].Addresses = s.addresses(ctx, books[c.ID])
-		out[i].DefaultBillingAddress = nullable.NewNullNullable[api.Address]()
-		out[i].DefaultShippingAddress = nullable.NewNullNullable[api.Address]()
-		for _, a := range out[i].Addresses {
-			if a.IsDefaultBilling {
-				out[i].DefaultBillingAddress.Set(a)
-			}
-			if a.IsDefaultShipping {
-				out[i].DefaultShippingAddress.Set(a)
-			}
-		}
+		out[i].DefaultBillingAddress, out[i].DefaultShippingAddress = defaultAddresses(out[i].Addresses)
+		out[i].CompanyMemberships = toAPICompanyUsers(memberships[c.ID])
 		out[i].Groups = make([]api.CustomerGroupRef, len(groups[c.ID]))
 		for j, g := range groups[c.ID] {
 			out[i].Groups[j] = api.CustomerGroupRef{Id: g.ID, Name: g.Name}

@@ -51,7 +51,7 @@ func (s *Server) export(ctx context.Context, e service.CustomerExport) (api.Cust
 		groups[i] = api.CustomerGroupRef{Id: g.ID, Name: g.Name}
 	}
 	return api.CustomerExport{ExportedAt: e.ExportedAt, Customer: c, Addresses: s.addresses(ctx, e.Addresses),
-		Groups: groups, AuditEvents: toAPIAuditEvents(e.AuditEvents)}, nil
+		Groups: groups, Memberships: toAPICompanyUsers(e.Memberships), AuditEvents: toAPIAuditEvents(e.AuditEvents)}, nil
 }
 
 // EraseMe erases the calling customer.

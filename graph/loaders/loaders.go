@@ -1,5 +1,6 @@
-// Package loaders batches the nested lists of a GraphQL request: every customer's addresses
-// and groups on a page are read with one statement each, whatever the page size.
+// Package loaders batches the nested lists of a GraphQL request: every customer's addresses,
+// groups and company memberships on a page are read with a constant number of statements,
+// whatever the page size; a company's addresses and its teams' users are read once per company.
 package loaders
 
 import (
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/models"
 )
@@ -20,6 +22,12 @@ type Loaders struct {
 	Addresses   *dataloadgen.Loader[string, []models.Address]
 	Groups      *dataloadgen.Loader[string, []models.CustomerGroup]
 	GroupCounts *dataloadgen.Loader[string, int]
+	// Memberships are customers' company memberships.
+	Memberships *dataloadgen.Loader[string, []service.CompanyUserView]
+	// CompanyAddresses are companies' address books, of companies the caller could read.
+	CompanyAddresses *dataloadgen.Loader[string, []models.Address]
+	// TeamUsers are teams' users, read with one service call per company.
+	TeamUsers *dataloadgen.Loader[Team, []service.CompanyUserView]
 
 	// countGroups is set when the query asks for the customerCount of customers' groups.
 	countGroups atomic.Bool
@@ -32,8 +40,13 @@ const wait = 2 * time.Millisecond
 // New returns fresh loaders over svc.
 func New(svc *service.Service) *Loaders {
 	l := &Loaders{
-		Addresses:   dataloadgen.NewMappedLoader(svc.AddressesOf, dataloadgen.WithWait(wait)),
-		GroupCounts: dataloadgen.NewMappedLoader(svc.GroupCustomerCounts, dataloadgen.WithWait(wait)),
+		Addresses:        dataloadgen.NewMappedLoader(svc.AddressesOf, dataloadgen.WithWait(wait)),
+		GroupCounts:      dataloadgen.NewMappedLoader(svc.GroupCustomerCounts, dataloadgen.WithWait(wait)),
+		Memberships:      dataloadgen.NewMappedLoader(svc.MembershipsOf, dataloadgen.WithWait(wait)),
+		CompanyAddresses: dataloadgen.NewMappedLoader(svc.CompanyAddressesOf, dataloadgen.WithWait(wait)),
+		TeamUsers: dataloadgen.NewLoader(func(ctx context.Context, teams []Team) ([][]service.CompanyUserView, []error) {
+			return teamUsers(ctx, svc, teams)
+		}, dataloadgen.WithWait(wait)),
 	}
 	// When the query asks for it, loading customers' groups also counts those groups' members,
 	// so a page's groups cost two statements however their customerCount resolvers are
@@ -78,6 +91,17 @@ func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []string, selected 
 		l.countGroups.Store(selected("groups.customerCount"))
 		l.Groups.LoadAllThunk(ctx, ids)
 	}
+	if selected("companyMemberships") {
+		l.Memberships.LoadAllThunk(ctx, ids)
+	}
+}
+
+// PrefetchCompanies queues a page of companies into the address loader when their addresses
+// or defaults are selected.
+func (l *Loaders) PrefetchCompanies(ctx context.Context, ids []string, selected func(field string) bool) {
+	if selected("addresses") || selected("defaultBillingAddress") || selected("defaultShippingAddress") {
+		l.CompanyAddresses.LoadAllThunk(ctx, ids)
+	}
 }
 
 // PrefetchGroupCounts queues a page of groups into the member-count loader.
@@ -85,6 +109,43 @@ func (l *Loaders) PrefetchGroupCounts(ctx context.Context, ids []string, selecte
 	if selected("customerCount") {
 		l.GroupCounts.LoadAllThunk(ctx, ids)
 	}
+}
+
+// PrefetchTeamUsers queues a company's teams into the team-user loader, so that their users
+// are one service call however the teams' resolvers are scheduled.
+func (l *Loaders) PrefetchTeamUsers(ctx context.Context, teams []Team) {
+	l.TeamUsers.LoadAllThunk(ctx, teams)
+}
+
+// Team names a team of a company, the key of the team-user loader.
+type Team struct {
+	CompanyID string
+	TeamID    string
+}
+
+// teamUsers reads the users of teams with one service call per company.
+func teamUsers(ctx context.Context, svc *service.Service, teams []Team) ([][]service.CompanyUserView, []error) {
+	actor := auth.From(ctx)
+	var companies []string
+	byCompany := map[string][]string{}
+	for _, t := range teams {
+		if _, ok := byCompany[t.CompanyID]; !ok {
+			companies = append(companies, t.CompanyID)
+		}
+		byCompany[t.CompanyID] = append(byCompany[t.CompanyID], t.TeamID)
+	}
+	users := map[string]map[string][]service.CompanyUserView{}
+	failed := map[string]error{}
+	for _, c := range companies {
+		users[c], failed[c] = svc.TeamUsers(ctx, actor, c, byCompany[c])
+	}
+	out, errs := make([][]service.CompanyUserView, len(teams)), make([]error, len(teams))
+	for i, t := range teams {
+		if errs[i] = failed[t.CompanyID]; errs[i] == nil {
+			out[i] = users[t.CompanyID][t.TeamID]
+		}
+	}
+	return out, errs
 }
 
 type key struct{}

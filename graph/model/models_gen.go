@@ -83,12 +83,115 @@ type AuditEventFilter struct {
 	To       *time.Time `json:"to,omitempty"`
 }
 
+// A page of companies.
+type CompanyConnection struct {
+	Nodes    []models.Company `json:"nodes"`
+	Edges    []CompanyEdge    `json:"edges"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a company connection.
+type CompanyEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *models.Company `json:"node"`
+}
+
+// Narrows the company list; absent fields do not filter.
+type CompanyFilter struct {
+	// Part of the name.
+	Search *string `json:"search,omitempty"`
+	Status *string `json:"status,omitempty"`
+	// Children of this company.
+	ParentID *string `json:"parentId,omitempty"`
+}
+
+// The company a person registers together with its owner account (see `registerCustomer`).
+type CompanyRegistrationInput struct {
+	Name             string  `json:"name"`
+	LegalName        *string `json:"legalName,omitempty"`
+	Email            *string `json:"email,omitempty"`
+	Phone            *string `json:"phone,omitempty"`
+	VatID            *string `json:"vatId,omitempty"`
+	BusinessCategory *string `json:"businessCategory,omitempty"`
+	Description      *string `json:"description,omitempty"`
+	// The company's first address.
+	Address *AddressInput `json:"address,omitempty"`
+}
+
+// A page of a company's users.
+type CompanyUserConnection struct {
+	Nodes    []service.CompanyUserView `json:"nodes"`
+	Edges    []CompanyUserEdge         `json:"edges"`
+	PageInfo *PageInfo                 `json:"pageInfo"`
+	// Counted only when selected.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a company user connection.
+type CompanyUserEdge struct {
+	Cursor string                   `json:"cursor"`
+	Node   *service.CompanyUserView `json:"node"`
+}
+
 type CreateAdminInput struct {
 	Email    string   `json:"email"`
 	Name     string   `json:"name"`
 	Password string   `json:"password"`
 	Status   *string  `json:"status,omitempty"`
 	RoleIds  []string `json:"roleIds,omitempty"`
+}
+
+// A new company. A customer creating one becomes its owner and the company starts in the
+// configured default status; an admin names `ownerId` and may set `status`.
+type CreateCompanyInput struct {
+	Name             string  `json:"name"`
+	LegalName        *string `json:"legalName,omitempty"`
+	Description      *string `json:"description,omitempty"`
+	Email            *string `json:"email,omitempty"`
+	Phone            *string `json:"phone,omitempty"`
+	VatID            *string `json:"vatId,omitempty"`
+	BusinessCategory *string `json:"businessCategory,omitempty"`
+	// Admins only.
+	ExternalID *string `json:"externalId,omitempty"`
+	// Admins only.
+	Status   *string `json:"status,omitempty"`
+	ParentID *string `json:"parentId,omitempty"`
+	// Required for admins; a customer becomes the owner itself.
+	OwnerID *string `json:"ownerId,omitempty"`
+	// Admins only.
+	Metadata   map[string]any     `json:"metadata,omitempty"`
+	Attributes []models.Attribute `json:"attributes,omitempty"`
+}
+
+// A new company role.
+type CreateCompanyRoleInput struct {
+	Name string `json:"name"`
+	// Names from the company permission catalogue.
+	Permissions []string `json:"permissions"`
+}
+
+// A new team.
+type CreateCompanyTeamInput struct {
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+}
+
+// Adds a user to a company. Without `customerId` a customer is created for `email` (without a
+// password, so it is sent an INVITATION); `customerId` (admins only) attaches an existing customer.
+type CreateCompanyUserInput struct {
+	// Admins only: an existing customer to attach.
+	CustomerID *string `json:"customerId,omitempty"`
+	Email      *string `json:"email,omitempty"`
+	FirstName  *string `json:"firstName,omitempty"`
+	LastName   *string `json:"lastName,omitempty"`
+	Phone      *string `json:"phone,omitempty"`
+	JobTitle   *string `json:"jobTitle,omitempty"`
+	// Absent: the company's Default User role.
+	RoleID *string `json:"roleId,omitempty"`
+	TeamID *string `json:"teamId,omitempty"`
+	Status *string `json:"status,omitempty"`
 }
 
 type CreateCustomerGroupInput struct {
@@ -150,6 +253,8 @@ type CustomerFilter struct {
 	CreatedTo   *time.Time `json:"createdTo,omitempty"`
 	// Members of this customer group.
 	GroupID *string `json:"groupId,omitempty"`
+	// Users of this company, whatever their membership status.
+	CompanyID *string `json:"companyId,omitempty"`
 }
 
 type CustomerGroupConnection struct {
@@ -228,10 +333,14 @@ type RegisterCustomerInput struct {
 	Locale          *string            `json:"locale,omitempty"`
 	OrderWebhookURL *string            `json:"orderWebhookUrl,omitempty"`
 	Attributes      []models.Attribute `json:"attributes,omitempty"`
+	// A company to register with the customer as its owner, in the same transaction.
+	Company *CompanyRegistrationInput `json:"company,omitempty"`
 }
 
 type RegisterCustomerResult struct {
 	Customer *models.Customer `json:"customer"`
+	// The registered company, when the input had one.
+	Company *models.Company `json:"company,omitempty"`
 }
 
 type RevokeTokenResult struct {
@@ -295,6 +404,61 @@ type UpdateAdminInput struct {
 	Password *string  `json:"password,omitempty"`
 	RoleIds  []string `json:"roleIds,omitempty"`
 	// When given, the admin's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+}
+
+// A partial update of a company: absent fields stay; null clears the optional ones.
+type UpdateCompanyInput struct {
+	Name             *string                    `json:"name,omitempty"`
+	LegalName        graphql.Omittable[*string] `json:"legalName,omitempty"`
+	Description      graphql.Omittable[*string] `json:"description,omitempty"`
+	Email            graphql.Omittable[*string] `json:"email,omitempty"`
+	Phone            graphql.Omittable[*string] `json:"phone,omitempty"`
+	VatID            graphql.Omittable[*string] `json:"vatId,omitempty"`
+	BusinessCategory graphql.Omittable[*string] `json:"businessCategory,omitempty"`
+	// Admins only.
+	ExternalID graphql.Omittable[*string] `json:"externalId,omitempty"`
+	// Admins only.
+	Status *string `json:"status,omitempty"`
+	// A cycle in the hierarchy is VALIDATION_FAILED.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+	// Moves ownership to an active member (admins and the owner only).
+	OwnerID *string `json:"ownerId,omitempty"`
+	// Admins only; replaces the whole object.
+	Metadata   graphql.Omittable[map[string]any]     `json:"metadata,omitempty"`
+	Attributes graphql.Omittable[[]models.Attribute] `json:"attributes,omitempty"`
+	// When given, the company's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+}
+
+// A partial update of a company role; `permissions` replaces them all.
+type UpdateCompanyRoleInput struct {
+	Name        *string  `json:"name,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+	// When given, the role's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+}
+
+// A partial update of a team: absent fields stay; null clears the description.
+type UpdateCompanyTeamInput struct {
+	Name        *string                    `json:"name,omitempty"`
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// When given, the team's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+}
+
+// A partial update of a company user; `email`, `firstName`, `lastName` and `phone` edit the customer.
+type UpdateCompanyUserInput struct {
+	Email     *string                    `json:"email,omitempty"`
+	FirstName *string                    `json:"firstName,omitempty"`
+	LastName  *string                    `json:"lastName,omitempty"`
+	Phone     graphql.Omittable[*string] `json:"phone,omitempty"`
+	JobTitle  graphql.Omittable[*string] `json:"jobTitle,omitempty"`
+	RoleID    *string                    `json:"roleId,omitempty"`
+	// null takes the user out of its team.
+	TeamID graphql.Omittable[*string] `json:"teamId,omitempty"`
+	Status *string                    `json:"status,omitempty"`
+	// When given, the membership's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 

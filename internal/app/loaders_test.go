@@ -62,17 +62,17 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 	})
 }
 
-// TestMeCostsThreeStatements: authenticating the token reads the customer's row, so `me`
-// adds only its addresses and groups.
-func TestMeCostsThreeStatements(t *testing.T) {
+// TestMeCostsFourStatements: authenticating the token reads the customer's row, so `me`
+// adds only its addresses, groups and company memberships.
+func TestMeCostsFourStatements(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		f := &restFace{e}
 		_, tok := signUp(t, f, "counted@example.com")
 		counter := testdb.CountStatements(t, d)
 		f.Me(tok).ok(t)
-		if n := counter.N(); n != 3 {
-			t.Fatalf("GET /v1/me ran %d statements, want 3 (authenticate, addresses, groups)", n)
+		if n := counter.N(); n != 4 {
+			t.Fatalf("GET /v1/me ran %d statements, want 4 (authenticate, addresses, groups, memberships)", n)
 		}
 	})
 }

@@ -20,6 +20,10 @@ import (
 var restOnly = map[string]struct{ reason, nested string }{
 	"listMyAddresses":       {"GraphQL reaches it as `me { addresses }`", "Customer.addresses"},
 	"listCustomerAddresses": {"GraphQL reaches it as `customer { addresses }`", "Customer.addresses"},
+	"listCompanyAddresses":  {"GraphQL reaches it as `company { addresses }`", "Company.addresses"},
+	"listCompanyUsers":      {"GraphQL reaches it as `company { users }`", "Company.users"},
+	"listCompanyRoles":      {"GraphQL reaches it as `company { roles }`", "Company.roles"},
+	"listCompanyTeams":      {"GraphQL reaches it as `company { teams }`", "Company.teams"},
 	"getHealth":             {"operational endpoint (liveness), not part of the API", ""},
 	"getReadiness":          {"operational endpoint (readiness), not part of the API", ""},
 }

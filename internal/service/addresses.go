@@ -105,17 +105,27 @@ func (s *Service) customerAddresses(ctx context.Context, customerID string) ([]m
 // creation order. It is for callers that already authorized reading those customers
 // (dataloaders, list responses).
 func (s *Service) AddressesOf(ctx context.Context, customerIDs []string) (map[string][]models.Address, error) {
+	return s.addressBooks(ctx, "customer_id", customerIDs, func(a *models.Address) string { return *a.CustomerID })
+}
+
+// CompanyAddressesOf returns the address books of several companies in one statement. It is
+// for callers that already authorized reading those companies.
+func (s *Service) CompanyAddressesOf(ctx context.Context, companyIDs []string) (map[string][]models.Address, error) {
+	return s.addressBooks(ctx, "company_id", companyIDs, func(a *models.Address) string { return *a.CompanyID })
+}
+
+func (s *Service) addressBooks(ctx context.Context, column string, ownerIDs []string, owner func(*models.Address) string) (map[string][]models.Address, error) {
 	var rows []models.Address
-	err := s.db.Conn(ctx).Where("customer_id IN ?", customerIDs).Order("customer_id, created_at, id").Find(&rows).Error
+	err := s.db.Conn(ctx).Where(column+" IN ?", ownerIDs).Order(column + ", created_at, id").Find(&rows).Error
 	if err != nil {
 		return nil, dbErr(err, "", "")
 	}
-	out := make(map[string][]models.Address, len(customerIDs))
-	for _, id := range customerIDs {
+	out := make(map[string][]models.Address, len(ownerIDs))
+	for _, id := range ownerIDs {
 		out[id] = []models.Address{}
 	}
-	for _, a := range rows {
-		out[*a.CustomerID] = append(out[*a.CustomerID], a)
+	for i := range rows {
+		out[owner(&rows[i])] = append(out[owner(&rows[i])], rows[i])
 	}
 	return out, nil
 }

@@ -519,9 +519,8 @@ func (s *Service) ListCompanyAddresses(ctx context.Context, actor auth.Principal
 	if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyView); err != nil {
 		return nil, err
 	}
-	out := []models.Address{}
-	err := s.db.Conn(ctx).Where("company_id = ?", companyID).Order("created_at, id").Find(&out).Error
-	return out, dbErr(err, "", "")
+	books, err := s.CompanyAddressesOf(ctx, []string{companyID})
+	return books[companyID], err
 }
 
 // CreateCompanyAddress adds an address to a company, with the customer address-book rules.
