@@ -7,7 +7,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/clientele/clientele/graph/generated"
 	"github.com/clientele/clientele/graph/loaders"
@@ -20,6 +22,9 @@ import (
 // (metrics, say) are added after the limits.
 func NewHandler(svc *service.Service, log *slog.Logger, maxComplexity int, exts ...graphql.HandlerExtension) http.Handler {
 	h := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{svc: svc}, Complexity: complexity()}))
+	// Parsed and validated documents are kept by query text: clients send the same few
+	// queries again and again, and parsing and validating them was a tenth of a request.
+	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	h.AddTransport(transport.Options{})
 	h.AddTransport(transport.POST{})
 	h.Use(extension.Introspection{})

@@ -31,25 +31,21 @@ type Claims struct {
 
 // Signer issues and verifies HS256 access tokens.
 type Signer struct {
-	secret  []byte
-	ttl     time.Duration
-	parsers map[string]*jwt.Parser // by audience
+	secret []byte
+	ttl    time.Duration
+	parser *jwt.Parser
 }
 
 // NewSigner returns a signer with secret and access-token lifetime ttl.
 func NewSigner(secret []byte, ttl time.Duration) *Signer {
-	s := &Signer{secret: secret, ttl: ttl, parsers: map[string]*jwt.Parser{}}
-	for _, aud := range []string{AudienceCustomer, AudienceAdmin} {
-		s.parsers[aud] = jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(issuer),
-			jwt.WithAudience(aud),
-			jwt.WithLeeway(leeway),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-		)
-	}
-	return s
+	// The audience is checked by Verify: one parse serves both kinds of token.
+	return &Signer{secret: secret, ttl: ttl, parser: jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithLeeway(leeway),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+	)}
 }
 
 // TTL is the access-token lifetime.
@@ -77,18 +73,16 @@ func (s *Signer) Issue(audience, subject, stamp, session, jti string, now time.T
 // to the caller.
 var ErrInvalidToken = errors.New("invalid token")
 
-// Verify checks signature, algorithm, issuer, audience and expiry.
-func (s *Signer) Verify(token, audience string) (Claims, error) {
-	parser, ok := s.parsers[audience]
-	if !ok {
-		return Claims{}, ErrInvalidToken
-	}
+// Verify checks signature, algorithm, issuer and expiry, and returns the claims with the
+// token's audience: exactly one of AudienceCustomer and AudienceAdmin, as Issue writes it.
+func (s *Signer) Verify(token string) (Claims, string, error) {
 	var c Claims
-	_, err := parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
-	if err != nil || c.Subject == "" || c.ID == "" {
-		return Claims{}, ErrInvalidToken
+	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
+	if err != nil || c.Subject == "" || c.ID == "" || len(c.Audience) != 1 ||
+		(c.Audience[0] != AudienceCustomer && c.Audience[0] != AudienceAdmin) {
+		return Claims{}, "", ErrInvalidToken
 	}
-	return c, nil
+	return c, c.Audience[0], nil
 }
 
 // StampDigest is what a token carries of a security stamp: the stamp itself never leaves the server.

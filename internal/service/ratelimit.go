@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -38,16 +39,20 @@ func (s *Service) checkRateLimit(ctx context.Context, actor auth.Principal, acti
 	if email != "" { // emails are kept only as digests
 		buckets = append(buckets, bucket{action + ":email:" + hashToken(normalizeEmail(email))[:32], s.cfg.RateLimitPerEmail})
 	}
-	for _, b := range buckets {
-		if b.limit == 0 {
-			continue
+	buckets = slices.DeleteFunc(buckets, func(b bucket) bool { return b.limit == 0 })
+	if len(buckets) > 0 {
+		keys := make([]string, len(buckets))
+		for i, b := range buckets {
+			keys[i] = b.key
 		}
-		hits, err := s.hit(ctx, b.key, window)
+		hits, err := s.hit(ctx, keys, window)
 		if err != nil {
 			return err
 		}
-		if hits > b.limit {
-			return &apperr.Error{Kind: apperr.RateLimited, Message: "Too many attempts; try again later.", RetryAfter: retryAfter}
+		for _, b := range buckets {
+			if hits[b.key] > b.limit {
+				return &apperr.Error{Kind: apperr.RateLimited, Message: "Too many attempts; try again later.", RetryAfter: retryAfter}
+			}
 		}
 	}
 	if rand.IntN(100) == 0 { // now and then, forget windows that have passed
@@ -56,17 +61,28 @@ func (s *Service) checkRateLimit(ctx context.Context, actor auth.Principal, acti
 	return nil
 }
 
-// hit adds one to a bucket's counter for window and returns the new count.
-func (s *Service) hit(ctx context.Context, bucket string, window time.Time) (int, error) {
+// hit adds one to the counters of buckets for window and returns the new counts: one
+// upsert and one read, whatever the number of buckets.
+func (s *Service) hit(ctx context.Context, buckets []string, window time.Time) (map[string]int, error) {
 	conn := s.db.Conn(ctx)
+	rows := make([]models.RateLimit, len(buckets))
+	for i, b := range buckets {
+		rows[i] = models.RateLimit{Bucket: b, WindowStart: window, Hits: 1}
+	}
 	err := conn.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "bucket"}, {Name: "window_start"}},
 		DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("hits + 1")}),
-	}).Create(&models.RateLimit{Bucket: bucket, WindowStart: window, Hits: 1}).Error
+	}).Create(&rows).Error
 	if err != nil {
-		return 0, dbErr(err, "", "")
+		return nil, dbErr(err, "", "")
 	}
-	var hits int
-	err = conn.Model(&models.RateLimit{}).Select("hits").Where("bucket = ? AND window_start = ?", bucket, window).Scan(&hits).Error
-	return hits, dbErr(err, "", "")
+	var counted []models.RateLimit
+	if err := conn.Where("window_start = ? AND bucket IN ?", window, buckets).Find(&counted).Error; err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	hits := make(map[string]int, len(counted))
+	for _, r := range counted {
+		hits[r.Bucket] = r.Hits
+	}
+	return hits, nil
 }

@@ -357,18 +357,19 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Princip
 	if strings.HasPrefix(bearer, apiTokenPrefix) {
 		return s.apiTokenPrincipal(ctx, bearer)
 	}
-	if claims, err := s.signer.Verify(bearer, auth.AudienceCustomer); err == nil {
-		return s.principal(ctx, auth.Customer, "customers", claims)
+	claims, audience, err := s.signer.Verify(bearer)
+	switch {
+	case err != nil:
+		return auth.Principal{}, errBadToken
+	case audience == auth.AudienceAdmin:
+		return s.principal(ctx, auth.Admin, claims)
 	}
-	if claims, err := s.signer.Verify(bearer, auth.AudienceAdmin); err == nil {
-		return s.principal(ctx, auth.Admin, "admins", claims)
-	}
-	return auth.Principal{}, errBadToken
+	return s.principal(ctx, auth.Customer, claims)
 }
 
 var errBadToken = apperr.New(apperr.Unauthenticated, "The access token is invalid, expired or revoked.")
 
-func (s *Service) principal(ctx context.Context, kind auth.Kind, table string, c auth.Claims) (auth.Principal, error) {
+func (s *Service) principal(ctx context.Context, kind auth.Kind, c auth.Claims) (auth.Principal, error) {
 	// One statement checks the subject, its stamp, and whether the token or its session (the
 	// refresh-token family, which covers the tokens issued before a refresh) was revoked; for an
 	// admin it also brings the permissions of each role (one row per role).
