@@ -3155,7 +3155,7 @@ type RoleConnection {
   totalCount: Int!
 }
 
-"An entry of the admin permission catalogue."
+"An entry of a permission catalogue: the admin one (` + "`" + `permissions` + "`" + `) or the company one (` + "`" + `companyPermissions` + "`" + `)."
 type Permission {
   name: String!
   description: String!
