@@ -118,7 +118,8 @@ func (w depthWalker) fragment(s *ast.FragmentSpread) int {
 // the cost estimates the objects a response can hold. A full page (200) of customers with
 // every field, addresses and groups costs about 9,200; a page of groups each with a page of
 // its customers (200 × 200) costs far more than the default limit of 20,000. Plain lists (a
-// customer's addresses or groups, the countries) are short and keep the default cost.
+// customer's addresses or groups, a company's roles, the countries) are short and keep the
+// default cost.
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Admins = func(child int, first *int, _ *string) int { return page(child, first) }
@@ -128,6 +129,10 @@ func complexity() generated.ComplexityRoot {
 	c.Query.Customers = func(child int, first *int, _ *string, _ *model.CustomerFilter, _ *model.CustomerOrder) int {
 		return page(child, first)
 	}
+	c.Query.Companies = func(child int, first *int, _ *string, _ *model.CompanyFilter) int { return page(child, first) }
+	c.Company.Users = func(child int, first *int, _ *string) int { return page(child, first) }
+	// A company's children are a plain list, but a list that can nest: count it as a page.
+	c.Company.Children = func(child int) int { return page(child, nil) }
 	c.Query.Messages = func(child int, first *int, _ *string, _ *model.MessageFilter) int { return page(child, first) }
 	c.Query.AuditEvents = func(child int, first *int, _ *string, _ *model.AuditEventFilter) int { return page(child, first) }
 	return c
