@@ -8,11 +8,12 @@ import (
 	"github.com/clientele/clientele/internal/db"
 	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/internal/testdb"
+	"github.com/clientele/clientele/models"
 )
 
 // TestCustomerPageCostsConstantStatements proves the dataloaders: a GraphQL page of
-// customers with addresses, defaults and groups costs the same number of SQL statements for
-// 10 customers as for 100.
+// customers with addresses, defaults, groups and company memberships (with roles and teams)
+// costs the same number of SQL statements for 10 customers as for 100.
 func TestCustomerPageCostsConstantStatements(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
@@ -22,6 +23,8 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 			t.Fatal(err)
 		}
 		wholesale := []string{db.GroupWholesale, db.GroupGeneral}
+		var company models.Company
+		var team models.CompanyTeam
 		for i := range 100 {
 			c, err := e.svc.CreateCustomer(ctx, admin, service.CreateCustomerInput{
 				Profile:  service.Profile{Email: fmt.Sprintf("c%03d@example.com", i), FirstName: "Pat", LastName: "Doe"},
@@ -36,20 +39,34 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if i == 0 { // the first customer owns the company every other one joins
+				if company, err = e.svc.CreateCompany(ctx, admin, service.CompanyInput{Name: "Acme", OwnerID: &c.ID}); err != nil {
+					t.Fatal(err)
+				}
+				if team, err = e.svc.CreateCompanyTeam(ctx, admin, company.ID, service.CompanyTeamInput{Name: "Buyers"}); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if _, err := e.svc.CreateCompanyUser(ctx, admin, company.ID, service.CompanyUserInput{CustomerID: &c.ID, TeamID: &team.ID}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		counter := testdb.CountStatements(t, d)
 		statements := func(first int) int64 {
 			counter.Reset()
 			query := `query($n: Int) { customers(first: $n) { nodes { id
 				addresses { id street country { name } } defaultBillingAddress { id } defaultShippingAddress { id }
-				groups { name customerCount } } } }`
+				groups { name customerCount }
+				companyMemberships { companyId jobTitle role { name usersCount } team { name } } } } }`
 			r := graphql(t, e.url, e.admin, query, map[string]any{"n": first}, "customers")
 			nodes := r.ok(t)["nodes"].([]any)
 			if len(nodes) != first {
 				t.Fatalf("%d nodes, want %d", len(nodes), first)
 			}
 			node := nodes[0].(map[string]any)
-			if len(node["addresses"].([]any)) != 2 || node["defaultBillingAddress"] == nil || len(node["groups"].([]any)) != 2 {
+			if len(node["addresses"].([]any)) != 2 || node["defaultBillingAddress"] == nil || len(node["groups"].([]any)) != 2 ||
+				len(node["companyMemberships"].([]any)) != 1 {
 				t.Fatalf("node = %v", node)
 			}
 			return counter.N()
@@ -58,7 +75,7 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 		if small != large {
 			t.Fatalf("10 customers cost %d statements, 100 cost %d: nested lists are not batched", small, large)
 		}
-		t.Logf("a page with addresses and groups costs %d statements", large)
+		t.Logf("a page with addresses, groups and memberships costs %d statements", large)
 	})
 }
 
