@@ -315,3 +315,33 @@ func TestCompanyRolesAndTeams(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestCompanyUsersPages(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		f := newCompanyFixture(t, d)
+		want := []string{f.owner.ID}
+		for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			want = append(want, f.invite(email, nil).CustomerID)
+		}
+		var got []string
+		args := service.PageArgs{Limit: 3, WithTotal: true}
+		for range 3 {
+			page := must[service.Page[service.CompanyUserView]](t)(f.s.ListCompanyUsers(f.ctx, f.owner, f.company.ID, args))
+			if *page.Total != 4 || len(page.Cursors) != len(page.Items) {
+				t.Fatalf("page = %+v", page)
+			}
+			for _, u := range page.Items {
+				got = append(got, u.CustomerID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			args.Cursor = page.NextCursor
+		}
+		if !slices.Equal(got, want) { // earliest member first: the owner, then in order of joining
+			t.Fatalf("users = %v, want %v", got, want)
+		}
+		_, err := f.s.ListCompanyUsers(f.ctx, f.owner, f.company.ID, service.PageArgs{Cursor: "bm9wZQ"})
+		wantKind(t, err, apperr.BadRequest)
+	})
+}

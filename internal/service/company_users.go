@@ -94,48 +94,14 @@ func (s *Service) ListCompanyUsers(ctx context.Context, actor auth.Principal, co
 	if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersView); err != nil {
 		return Page[CompanyUserView]{}, err
 	}
-	var page Page[CompanyUserView]
-	limit, err := args.limit()
-	if err != nil {
-		return page, err
-	}
-	after, err := decodeCursor(args.Cursor, "joined")
-	if err != nil {
-		return page, err
-	}
 	q := s.db.Conn(ctx).Model(&models.CompanyUser{}).Where("company_id = ?", companyID)
-	if args.WithTotal {
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return page, dbErr(err, "", "")
-		}
-		page.Total = ptr(int(n))
+	members, err := byTime(q, args, "created_at", "customer_id", "joined", "ASC",
+		func(m *models.CompanyUser) (time.Time, string) { return m.CreatedAt, m.CustomerID })
+	if err != nil {
+		return Page[CompanyUserView]{}, err
 	}
-	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after.Value)
-		if err != nil {
-			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
-		}
-		q = q.Where("(created_at > ? OR (created_at = ? AND customer_id > ?))", t, t, after.ID)
-	}
-	var ms []models.CompanyUser
-	if err := q.Order("created_at, customer_id").Limit(limit + 1).Find(&ms).Error; err != nil {
-		return page, dbErr(err, "", "")
-	}
-	cursorOf := func(m models.CompanyUser) string {
-		return encodeCursor(cursor{Sort: "joined", Value: m.CreatedAt.UTC().Format(time.RFC3339Nano), ID: m.CustomerID})
-	}
-	if len(ms) > limit {
-		ms = ms[:limit]
-		page.NextCursor = cursorOf(ms[limit-1])
-	}
-	if page.Items, err = s.companyUserViews(ctx, ms); err != nil {
-		return page, err
-	}
-	for _, m := range ms {
-		page.Cursors = append(page.Cursors, cursorOf(m))
-	}
-	return page, nil
+	views, err := s.companyUserViews(ctx, members.Items)
+	return Page[CompanyUserView]{Items: views, NextCursor: members.NextCursor, Total: members.Total, Cursors: members.Cursors}, err
 }
 
 // TeamUsers returns the users of several teams of one company (company:users:view).

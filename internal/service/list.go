@@ -88,8 +88,14 @@ func (a PageArgs) limit() (int, error) {
 }
 
 // newestFirst pages the rows q selects, newest first by a time column, id breaking ties.
-// at reads that column from a row.
+// at reads that column and the id from a row.
 func newestFirst[T any](q *gorm.DB, args PageArgs, column, sort string, at func(*T) (time.Time, string)) (Page[T], error) {
+	return byTime(q, args, column, "id", sort, "DESC", at)
+}
+
+// byTime pages the rows q selects by a time column, idColumn breaking ties, in direction
+// (ASC or DESC).
+func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction string, at func(*T) (time.Time, string)) (Page[T], error) {
 	var page Page[T]
 	limit, err := args.limit()
 	if err != nil {
@@ -111,10 +117,11 @@ func newestFirst[T any](q *gorm.DB, args PageArgs, column, sort string, at func(
 		if err != nil {
 			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
 		}
-		q = q.Where("("+column+" < ? OR ("+column+" = ? AND id < ?))", t, t, after.ID)
+		beyond := map[string]string{"ASC": " > ", "DESC": " < "}[direction]
+		q = q.Where("("+column+beyond+"? OR ("+column+" = ? AND "+idColumn+beyond+"?))", t, t, after.ID)
 	}
 	var rows []T
-	if err := q.Order(column + " DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(column + " " + direction + ", " + idColumn + " " + direction).Limit(limit + 1).Find(&rows).Error; err != nil {
 		return page, dbErr(err, "", "")
 	}
 	cursorOf := func(row *T) string {
