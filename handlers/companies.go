@@ -280,7 +280,11 @@ func (s *Server) teams(ctx context.Context, companyID string, ts []models.Compan
 	}
 	out := make([]api.CompanyTeam, len(ts))
 	for i, t := range ts {
-		out[i] = toAPICompanyTeam(t, toAPICompanyUsers(users[t.ID]))
+		out[i] = toAPICompanyTeam(t)
+		if users != nil { // nil: the caller may not see the company's users
+			members := toAPICompanyUsers(users[t.ID])
+			out[i].Users = &members
+		}
 	}
 	return out, nil
 }
@@ -305,8 +309,11 @@ func (s *Server) CreateCompanyTeam(ctx context.Context, r api.CreateCompanyTeamR
 	if err != nil {
 		return nil, err
 	}
-	// A new team has no users yet: they join it through createCompanyUser or updateCompanyUser.
-	return api.CreateCompanyTeam201JSONResponse(toAPICompanyTeam(t, []api.CompanyUser{})), nil
+	out, err := s.teams(ctx, r.CompanyId, []models.CompanyTeam{t})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateCompanyTeam201JSONResponse(out[0]), nil
 }
 
 // UpdateCompanyTeam patches a team; If-Match or expectedVersion guard against lost updates.
@@ -429,13 +436,12 @@ func toAPICompanyUsers(us []service.CompanyUserView) []api.CompanyUser {
 	return out
 }
 
-func toAPICompanyTeam(t models.CompanyTeam, users []api.CompanyUser) api.CompanyTeam {
+func toAPICompanyTeam(t models.CompanyTeam) api.CompanyTeam {
 	return api.CompanyTeam{
 		Id:          t.ID,
 		CompanyId:   t.CompanyID,
 		Name:        t.Name,
 		Description: nullableOf(t.Description),
-		Users:       users,
 		Version:     t.Version,
 		CreatedAt:   t.CreatedAt,
 		UpdatedAt:   t.UpdatedAt,

@@ -3303,8 +3303,8 @@ type Company {
   defaultBillingAddress: Address
   "The address marked default shipping, if any."
   defaultShippingAddress: Address
-  "The company's users, earliest member first (needs ` + "`" + `company:users:view` + "`" + `)."
-  users(first: Int = 50, after: String): CompanyUserConnection!
+  "The company's users, earliest member first (needs ` + "`" + `company:users:view` + "`" + `: null with FORBIDDEN without it)."
+  users(first: Int = 50, after: String): CompanyUserConnection
   "The company's roles by name."
   roles: [CompanyRole!]!
   "The company's teams by name."
@@ -3409,8 +3409,8 @@ type CompanyTeam {
   "Unique within the company."
   name: String!
   description: String
-  "The team's users (needs ` + "`" + `company:users:view` + "`" + `)."
-  users: [CompanyUser!]!
+  "The team's users; null when the caller may see the teams but not the company's users (` + "`" + `company:users:view` + "`" + `)."
+  users: [CompanyUser!]
   version: Int!
   createdAt: Time!
   updatedAt: Time!
@@ -8345,10 +8345,10 @@ func (ec *executionContext) _Company_users(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyUserConnection) graphql.Marshaler {
-			return ec.marshalNCompanyUserConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCompanyUserConnection(ctx, selections, v)
+			return ec.marshalOCompanyUserConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCompanyUserConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9026,10 +9026,10 @@ func (ec *executionContext) _CompanyTeam_users(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []service.CompanyUserView) graphql.Marshaler {
-			return ec.marshalNCompanyUser2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐCompanyUserViewᚄ(ctx, selections, v)
+			return ec.marshalOCompanyUser2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐCompanyUserViewᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_CompanyTeam_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19911,16 +19911,13 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 		case "users":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Company_users(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -20360,16 +20357,13 @@ func (ec *executionContext) _CompanyTeam(ctx context.Context, sel ast.SelectionS
 		case "users":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._CompanyTeam_users(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -23791,20 +23785,6 @@ func (ec *executionContext) marshalNCompanyUser2ᚖgithubᚗcomᚋclienteleᚋcl
 	return ec._CompanyUser(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCompanyUserConnection2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCompanyUserConnection(ctx context.Context, sel ast.SelectionSet, v model.CompanyUserConnection) graphql.Marshaler {
-	return ec._CompanyUserConnection(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNCompanyUserConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCompanyUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.CompanyUserConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._CompanyUserConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNCompanyUserEdge2githubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCompanyUserEdge(ctx context.Context, sel ast.SelectionSet, v model.CompanyUserEdge) graphql.Marshaler {
 	return ec._CompanyUserEdge(ctx, sel, &v)
 }
@@ -24818,11 +24798,37 @@ func (ec *executionContext) marshalOCompanyTeam2ᚖgithubᚗcomᚋclienteleᚋcl
 	return ec._CompanyTeam(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCompanyUser2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐCompanyUserViewᚄ(ctx context.Context, sel ast.SelectionSet, v []service.CompanyUserView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompanyUser2githubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐCompanyUserView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCompanyUser2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐCompanyUserView(ctx context.Context, sel ast.SelectionSet, v *service.CompanyUserView) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._CompanyUser(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCompanyUserConnection2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐCompanyUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.CompanyUserConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CompanyUserConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCompanyUserStatus2ᚖstring(ctx context.Context, v any) (*string, error) {

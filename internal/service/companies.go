@@ -27,19 +27,27 @@ const maxCompanyDepth = 100
 // leaves its members only these.
 func isViewPermission(p string) bool { return p == CompanyView || p == CompanyUsersView }
 
+// requireCompanyStaff checks an admin's company permission: companies:write to change, and
+// companies:read or companies:write to read (whoever may change a company sees what it changed).
+func requireCompanyStaff(actor auth.Principal, read bool) error {
+	if read && actor.Can(PermCompaniesWrite) {
+		return nil
+	}
+	if read {
+		return requireAdmin(actor, PermCompaniesRead)
+	}
+	return requireAdmin(actor, PermCompaniesWrite)
+}
+
 // authorizeCompany returns the company if actor may use permission in it: an admin with
-// companies:read (view permissions) or companies:write, or a customer whose ACTIVE membership's
+// companies:write, or companies:read for the view permissions, or a customer whose ACTIVE membership's
 // role grants it. A customer who is not a member gets NOT_FOUND, as if the company did not
 // exist; a member without the permission gets FORBIDDEN. In a transaction, the company row
 // is read as it is there.
 func (s *Service) authorizeCompany(ctx context.Context, actor auth.Principal, companyID, permission string) (models.Company, error) {
 	conn := s.db.Conn(ctx)
 	if actor.Kind != auth.Customer {
-		adminPermission := PermCompaniesWrite
-		if isViewPermission(permission) {
-			adminPermission = PermCompaniesRead
-		}
-		if err := requireAdmin(actor, adminPermission); err != nil {
+		if err := requireCompanyStaff(actor, isViewPermission(permission)); err != nil {
 			return models.Company{}, err
 		}
 		var c models.Company
@@ -72,7 +80,7 @@ func (s *Service) authorizeCompany(ctx context.Context, actor auth.Principal, co
 // and to a customer the companies where it may view the company.
 func (s *Service) ListCompanies(ctx context.Context, actor auth.Principal, f CompanyFilter, args PageArgs) (Page[models.Company], error) {
 	if actor.Kind != auth.Customer {
-		if err := requireAdmin(actor, PermCompaniesRead); err != nil {
+		if err := requireCompanyStaff(actor, true); err != nil {
 			return Page[models.Company]{}, err
 		}
 	}

@@ -345,3 +345,40 @@ func TestCompanyUsersPages(t *testing.T) {
 		wantKind(t, err, apperr.BadRequest)
 	})
 }
+
+// TestCompanyCannotTakeOverAccounts: changing a user's sign-in email would let the company
+// reset the password through the new address, so the owner's email and that of a user who
+// also belongs to another company change only through staff or the person.
+func TestCompanyCannotTakeOverAccounts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		f := newCompanyFixture(t, d)
+		hr := must[service.CompanyRoleView](t)(f.s.CreateCompanyRole(f.ctx, f.owner, f.company.ID,
+			service.CompanyRoleInput{Name: "HR", Permissions: []string{"company:view", "company:users:view", "company:users:manage"}}))
+		clerk := member(f.invite("hr@example.com", &hr.ID))
+		elsewhere := customerPrincipal(t, f.s, "elsewhere@example.com")
+		must[models.Company](t)(f.s.CreateCompany(f.ctx, elsewhere, service.CompanyInput{Name: "Globex"}))
+		must[service.CompanyUserView](t)(f.s.CreateCompanyUser(f.ctx, f.admin, f.company.ID, service.CompanyUserInput{CustomerID: &elsewhere.ID}))
+
+		steal := func(actor auth.Principal, id string) error {
+			_, err := f.s.UpdateCompanyUser(f.ctx, actor, f.company.ID, id, service.CompanyUserPatch{Email: ptrStr("thief@example.com")})
+			return err
+		}
+		wantKind(t, steal(clerk, f.owner.ID), apperr.Forbidden)
+		wantKind(t, steal(f.owner, elsewhere.ID), apperr.Forbidden)
+		wantKind(t, steal(f.owner, f.owner.ID), apperr.Forbidden)
+		if _, err := f.s.GetCustomerByEmail(f.ctx, f.admin, "thief@example.com"); apperr.KindOf(err) != apperr.NotFound {
+			t.Fatalf("an email changed: %v", err)
+		}
+
+		// A pending user's email can be corrected; the new address gets a new invitation.
+		pending := f.invite("typo@exmaple.com", nil)
+		u := must[service.CompanyUserView](t)(f.s.UpdateCompanyUser(f.ctx, clerk, f.company.ID, pending.CustomerID,
+			service.CompanyUserPatch{Email: ptrStr("fixed@example.com")}))
+		if u.Customer.Email != "fixed@example.com" || len(msgOutbox(t, f.s, f.admin, "fixed@example.com", service.TemplateInvitation)) != 1 {
+			t.Fatalf("corrected user = %+v", u.Customer)
+		}
+		// Staff may change any of them.
+		must[service.CompanyUserView](t)(f.s.UpdateCompanyUser(f.ctx, f.admin, f.company.ID, f.owner.ID,
+			service.CompanyUserPatch{Email: ptrStr("owner.new@example.com")}))
+	})
+}

@@ -104,9 +104,15 @@ func (s *Service) ListCompanyUsers(ctx context.Context, actor auth.Principal, co
 	return Page[CompanyUserView]{Items: views, NextCursor: members.NextCursor, Total: members.Total, Cursors: members.Cursors}, err
 }
 
-// TeamUsers returns the users of several teams of one company (company:users:view).
+// TeamUsers returns the users of several teams of one company. It is nil, without an error,
+// when the caller may view the company (and so its teams) but not its users: team responses
+// then leave the users out rather than fail.
 func (s *Service) TeamUsers(ctx context.Context, actor auth.Principal, companyID string, teamIDs []string) (map[string][]CompanyUserView, error) {
 	if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersView); err != nil {
+		if apperr.KindOf(err) != apperr.Forbidden {
+			return nil, err
+		}
+		_, err := s.authorizeCompany(ctx, actor, companyID, CompanyView)
 		return nil, err
 	}
 	var ms []models.CompanyUser
@@ -277,10 +283,22 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 		if id == company.OwnerID && (m.Status != models.StatusActive || (m.RoleID != before.RoleID)) {
 			return apperr.New(apperr.Conflict, "The company owner can't be deactivated or given another role; move the ownership first.")
 		}
+		if p.Email != nil && normalizeEmail(*p.Email) != before.Customer.Email {
+			if err := s.checkMayChangeEmail(ctx, actor, company, id); err != nil {
+				return err
+			}
+		}
 		if p.Email != nil || p.FirstName != nil || p.LastName != nil || p.Phone.Set {
 			patch := CustomerPatch{Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone}
-			if _, err := s.updateCustomer(ctx, actor, id, patch, false); err != nil {
+			c, err := s.updateCustomer(ctx, actor, id, patch, false)
+			if err != nil {
 				return err
+			}
+			// The invitation went to the old address and works only there: send a new one.
+			if c.Email != before.Customer.Email && !c.HasAccount() {
+				if err := s.sendInvitation(ctx, &c); err != nil {
+					return err
+				}
 			}
 		}
 		if changes := diff(companyUserSnapshot(&before.CompanyUser), companyUserSnapshot(&m)); len(changes) > 0 {
@@ -302,6 +320,30 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 		return err
 	})
 	return out, err
+}
+
+// checkMayChangeEmail keeps a company from taking over accounts it does not own alone: the
+// sign-in email of the company's owner, or of a user who also belongs to another company, is
+// changed only by staff or by the person. Otherwise whoever changes the email could reset the
+// password through the new address. The person uses updateMe, which asks for the password.
+func (s *Service) checkMayChangeEmail(ctx context.Context, actor auth.Principal, company models.Company, customerID string) error {
+	switch {
+	case actor.Kind != auth.Customer:
+		return nil
+	case actor.ID == customerID:
+		return apperr.New(apperr.Forbidden, "Change your own email with updateMe: it asks for your password.")
+	case customerID == company.OwnerID:
+		return apperr.New(apperr.Forbidden, "Only the owner or staff can change the owner's email.")
+	}
+	var elsewhere int64
+	err := s.db.Conn(ctx).Model(&models.CompanyUser{}).Where("customer_id = ? AND company_id <> ?", customerID, company.ID).Count(&elsewhere).Error
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	if elsewhere > 0 {
+		return apperr.New(apperr.Forbidden, "The user also belongs to another company: only the person or staff can change the email.")
+	}
+	return nil
 }
 
 // DeleteCompanyUser removes a user from a company; the customer keeps its account. The
