@@ -206,15 +206,7 @@ func (g *graphFace) Groups(token string, limit int, cursor string) result {
 	}
 	r := g.call(token, `query($n: Int, $after: String) { customerGroups(first: $n, after: $after) { nodes { `+groupFields+` } pageInfo { hasNextPage endCursor } totalCount } }`,
 		vars, "customerGroups")
-	if r.Code != "" {
-		return r
-	}
-	next := any(nil)
-	if info := r.Data["pageInfo"].(map[string]any); info["hasNextPage"] == true {
-		next = info["endCursor"]
-	}
-	r.Data = map[string]any{"items": r.Data["nodes"], "nextCursor": next, "totalCount": r.Data["totalCount"]}
-	return r
+	return asList(r)
 }
 
 func (g *graphFace) Group(token, id string) result {
@@ -233,4 +225,17 @@ func (g *graphFace) UpdateGroup(token, id string, patch map[string]any) result {
 
 func (g *graphFace) DeleteGroup(token, id string) result {
 	return g.call(token, `mutation($id: ID!) { deleteCustomerGroup(id: $id) }`, map[string]any{"id": id}, "deleteCustomerGroup")
+}
+
+// asList turns a GraphQL connection into the REST list shape {items, nextCursor, totalCount}.
+func asList(r result) result {
+	if r.Code != "" {
+		return r
+	}
+	next := any(nil)
+	if info := r.Data["pageInfo"].(map[string]any); info["hasNextPage"] == true {
+		next = info["endCursor"]
+	}
+	r.Data = map[string]any{"items": r.Data["nodes"], "nextCursor": next, "totalCount": r.Data["totalCount"]}
+	return r
 }

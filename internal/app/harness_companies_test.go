@@ -326,15 +326,7 @@ func (g *graphFace) ListCompanies(token string, p api.ListCompaniesParams) resul
 	}
 	r := g.call(token, `query($first: Int, $after: String, $filter: CompanyFilter) { companies(first: $first, after: $after, filter: $filter) {
 			nodes { `+companyFields+` } pageInfo { hasNextPage endCursor } totalCount } }`, vars, "companies")
-	if r.Code != "" {
-		return r
-	}
-	next := any(nil)
-	if info := r.Data["pageInfo"].(map[string]any); info["hasNextPage"] == true {
-		next = info["endCursor"]
-	}
-	r.Data = map[string]any{"items": r.Data["nodes"], "nextCursor": next, "totalCount": r.Data["totalCount"]}
-	return r
+	return asList(r)
 }
 
 func (g *graphFace) GetCompany(token, id string) result {
