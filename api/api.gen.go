@@ -3463,8 +3463,10 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -3482,8 +3484,10 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -3501,8 +3505,10 @@ type ClientInterface interface {
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -5728,8 +5734,10 @@ func (c *Client) DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPat
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 // `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 // provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 // VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -5757,8 +5765,10 @@ func (c *Client) UpdateCompanyUserWithBody(ctx context.Context, companyId Compan
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 // `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 // provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 // VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -5786,8 +5796,10 @@ func (c *Client) UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPat
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 // `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 // provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 // VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -12764,8 +12776,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -12783,8 +12797,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -12802,8 +12818,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-	// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-	// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -21336,8 +21354,10 @@ func (c *ClientWithResponses) DeleteCompanyUserWithResponse(ctx context.Context,
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 // `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 // provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 // VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -21361,8 +21381,10 @@ func (c *ClientWithResponses) UpdateCompanyUserWithBodyWithResponse(ctx context.
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 // `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 // provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 // VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -21386,8 +21408,10 @@ func (c *ClientWithResponses) UpdateCompanyUserWithResponse(ctx context.Context,
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
 // `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
-// `lastName` and `phone` edit the customer itself. The owner can't be deactivated or moved to
-// another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
+// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
+// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
+// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
 // provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
 // VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
@@ -43921,125 +43945,127 @@ var swaggerSpec = []string{
 	"BtfH5zLslZXKhV7TGzLkj+nOEQYOPA43ZRpn4anQQSONUxZnJEUwUqD7ZSMqu4pbihSzm58zmsfpVvBm",
 	"ZHNG1bDLuVm7DA6AinhNJXNGF7lZu6ysn3U1pry0nzXmE3ahcVOfGCDyhXV8N55afZct/0hf46/usAV5",
 	"uxaHrVqdrucu77AdDTgjXhV5f/Beh8qQGFhDq78ZHy69Z9APx+apgKNSbFk1uYo8gAa6xEPiVbvMC7H5",
-	"h2ksDV/ReII5AI25bDMg2Jf0EVxHPEL6GkreZW665hY6iyIeiSOlo6fTVBPFt1t5z8co4GBzD7CihLEc",
-	"8Ij+ZfHV1at9Hg2Vga4UT1+7Aiqg33rUAhYa0GpDR2kzMVUXj7oOF7HVku3TLhtF/JEGuge2hN7Fo7Hc",
-	"ogHC0f14CEja5hvCtFqUHE35OEZGtJOaUbrzu0h0K5ccibE/QIqbSIMVqt9B/400r6eBZfPHbjeJXIe8",
-	"o7inNHTUrbRm0OdNW94UnH6s74OtIra6ldzQ4iKZt2JocXmZNw89IE/iddma0QPWIPG+pOt+FftjzgDP",
-	"7bpf63SfwXX/lc0l47oHyfKi8fwnuu7HItWHab6VtXQmSpwl68DWGARriOHqrnuJKz9tdOnMFe1OcgeM",
-	"Ud1LVufFvjbdaWWisWeyAqbAjHIcZGcdfG+lRqIVZHJSTBDgC8BefQE7yYXtfSmv+wYsoyXyVQotn7lp",
-	"8JyRwtsLaHwOqDkjJBAz4bFUC5DhWKS6abp3xzRFSpp+QEO0DCC9dqVPURY/vMsclKq2dHU+27QGayeM",
-	"vrY2vWOjWB08Vq8FiErUw/6DLrFNmIHkVlXUKqJzyfNu6lsik2v61DZjXxm1e6tSrejtg+mo/Swa2Dz2",
-	"Cp6BUV9CaqtL67dEPp8nYw0uiaW8EQh3GfwX7tliVyVhuSAAKUwCpJ5Wf9xc6JZwujJA0T6WMqK9sSSF",
-	"FbDwvq5/5b0/iC+hIpUKuTWn/UOXzev/gBa2f0iaKmhnM/xTKTrG0RF3dZj1N6hlcKfbRkF57LFRO/SE",
-	"TB8M8ECbHg/gGaMS0hSS3hBpd4fTHwJl2kOALa5bp/NxGHTZED/ovRxQEuHIH0zVAFM/JNXcYOCxyaZb",
-	"2Bsi0fEWhgbVxNboKM9qeNqD6N3HHNzbNPmJy7kK1uEcT9mi35Gb4Ek295dzD6xlms/RWPRrSXzrEXgJ",
-	"g/wHOwXK+AOmNQfJoTCFD5RIi0GW9AybpmEgUhW+IHo0UA8YCBPFXaHkFochnwilc0y7TLvPa5Qltobi",
-	"9DalBilTRMm9+bl2Dg7a09X0zIaUubjJ95fMd5t5ceY2nxU0AvvSV/qrtV5LEdkikh4zGdHSyJnt2yu0",
-	"3djbqzWQfnV+mThgdpB7TewJHDNkqnZZ0gZswzNPgQ0LGPKgvww5LMrMcXMLXY97IfWLaduuZg1yyNmY",
-	"BQQN+7B02qb71mxH2jBM1r0q4a6vQ6shrmR3E5Kyv82S1Ku/fR6QzwspSzteYDsUDVEpXDLD4WiAa00E",
-	"CcU5vT6VIWZjhjbp2HGQGILJ91LAN9dFK9OylLI8lRR7KeDPqzO2L+kDyLXv7Qnk0dPy9j2MdsIDUvn8",
-	"wVKj4aK1+4iPRws7BVuJqp8u3y84MdX0m9ohCA78NfXuNTN7q5fxn5kk7+7Bsvw25935PV7TpPCP7/S6",
-	"ULVI74d7ZzNXrFSH19Ro+lo5yeiiGKQiB5Ciy+YjUpgraYJdxdnRLol8T/nR7rxXzJDOG+IZcqThJJa7",
-	"56ve8SKZaQjupRvnM1jfpaAhUjd/LhvJF+HLBONT39LAEOkQe4IGAdIZntO8RxASkMBwuy7z3hJGIgwZ",
-	"gb8OeEgEjlMK/1/2rnW5cRtLvwpKf9qapdSy+y7/GcfdyfROX7JuZ1K7w1QIiZCEMQUoAGS3ZqrffQsH",
-	"F4IUKVGy5EtHU1NJLJIgAALngvOd71wQpWdwA9LcskSqPJ2Fm0rRd7N6N+C23QVqy8bebyceN47A5xv1",
-	"EH9/LPH35nu7STC+0Fq9jd0gBh6zLYLg6HYx8NJ2uaWB/FA05yEivquI+Pro9ya7aUNXuWDv3S4gXrTk",
-	"tUrh8CzOsoXXLlrz5mi3LjpjMWscPq8kX6mJkIeB61WU0IWIeDfPPJXdIWeMDFWCcJoG5kIEnry7KaXS",
-	"3ydsQpWakGkUtiQJXF16aT4RpyjRN8VM8TEBnA94QolvmwuUhO+qCjRHWlZRGYLncyh7GrMj7Ual7mht",
-	"htXEsVkvDfqfx78l7bXUNd4IwTFb72+hBsYNBJ5jBpHncGluh1TfBZ+/jXfu0Oa5myD0bXzBlU3sLyC9",
-	"py7vITj9AJSwC1NbZXywiB9hkLpRQHprN7npGbeMECM3RCpb/H7OMiIlSiQXKkESL2TO2tWEVKYCax5o",
-	"GH8gjtafh8dsgwPxh3YWHpVn/UdBSEeRrwpJgsVwgvg1ESZ1LLJTb2ILGXbhUK2jILNw+bQTyflAKkHZ",
-	"uK1NcSt0Wv1WykkralH9xj/mBIIquq1Wv2Ve2wrF0BR//UDYWK/AkxcvopZazOBOaFgv2PIg3n3FQ2Xz",
-	"3YyOrQjFFfrzL8xIN+Xkr/an7pBPazoIzdb373mD/n3WJkF+tGODzxQOedRcduumBq62NpXQX8xjdf2w",
-	"9p3BNdJyVKk4Tb3jNy+fj172Or1er9d5pf/xWv+jl//vuKbzY2u810zcy8bzZsilfG9zGCZWRK9VNSFU",
-	"BFZrMKnlgbx+0XlJXo06r/DrQefNsJd2jsnJ6Bl+PngxfJnWDMRTGNx+KPkSGDpyRsC74pGCgWjHgUmF",
-	"mUJHFz+eo2fPnr0pLdyT3snLTu+40zu+7PX68P//q+u4ecePApZ23vURF1Os9KbEinQUnQJ7/5YDGJAR",
-	"F2STvp9s0PdLvoOef+FCmVjpKcIoIxjK4CSdBE0JZhLpuwnTP3bRJTiTgqCBAD0xWEAecu0O5UJtvj/1",
-	"Q9/uOiy5ZURyk2DkIQw5DNR+2STaMPSIZYCPDrDW3mQJHVjDfpU4+qvEkjItk2VZw2eZHKsJN1axUUmA",
-	"BdBTbg0WCA+HZKZckSnKrqmyCATD75XfXGAjGGJmgINQVyAsPmVT2HXXEOOsw+ZZVkStl+OvPjHeW4ft",
-	"bswuw9f9i1PLA2NxFJTZU4H3qUwssp4gH1NxZ/0TEt4HuU7mkKjADGCPH9JqCq614d1HGNm9XVB3j/Fc",
-	"98Uby8gt5GMt+MlzMhxiufccy62RxWXH9OlAew6dPG5bLapd/HY+Q4qjk16vyHGq3SIlMJOGzKRclSjI",
-	"tw6ZUiGnCTxTGSGivZlsATGetBDcTMAh7aL3qXT+KXinwOlhEqGu6GxG0lPgBIe4JODOrMc84TdoCime",
-	"RPggcLV2MReT9QFXeW8SS/8nTeG7Wj+FdE4Gr3Dn1fA56bzBx2nn2egFeT04GT5Pj3utyN72qtc5Hp6k",
-	"nVfk2ajzGj8fdLT1/4q8Hr3BvQFo6WYyoDQR+znay7EE5lO2+ifbdvCCyHmm1kksWVwdB5l1dzFqqR1a",
-	"nK01I5dE139yatJvT72MWYttzmXkE2mjP2FKeYR4lvojuGo5YQ7OVp6Bnfn+3NrjKQxtpUq3L93Q6yk+",
-	"tXKbPAmE+YGjeFNHCVfOY7Dc89+2jx83ZiXOcz8KQeMnsrQd8qyReUbgTMoWOfu4sCsn6Re9pCfSHqL6",
-	"hmzm8ICrCUoNs688hUxr7TcFXbEXXZgZmp0Jck35PL8Ix2JYoSvK0pVu4lrHww7gUfgftq+bOh6lx/bg",
-	"cdhv13QAm/e9Tiq5RXOoTPbQVT0w6jYTOPXicF6p1JegHGFjFc5J36bNefpyd7+jPLDdApSmg3RaLgM0",
-	"ptcEWjTnpe58CUqKA5YNKA1namHqmudSDHrT7qIzBQl0MdO9cm+e4gUaZphOjd/kxNwRRhJipPZiZTl0",
-	"zsDFSqi0jOl/SWIG+J32KcK+Lcb926AxicacSEeCU5DWXfSpWPDHHAJB6UnXxgjTTKJrv4ZOLWRohtVE",
-	"OqQKQTMuqXUIAdziP+g/T37rDvPcoKRYCWPptK9QGElARFIVrRKLWTmiIfAwAtocAXafQduEaJYEirWr",
-	"YF0+kX3ntPpvZgiIYZFZZK+hVl46aywBfk93y7Vl13mVdXkfABg7I2tFvu227+6myqvu+T0ASR6Wlc3I",
-	"TZHo6lB772GjROxK3VivNfRqG2dYaL1iSoZXuBqnRqGB1vOqwXUyI9hAJrHy10CXdWN2FujuAkQkJFPD",
-	"qlCpJMj4XWmiV2IRvUTeiD7XJ7PfCxHibX2KjdMxQvv3UKPzPvIrVu62vTn268FPzum7BYx85dAqTgV8",
-	"jfP8WMCyM95eboQ479UY5u3khtnjMdsxmVZzMPNuZMadwJm3PIaoeXhvEOZddnN/1ubdn5k4sLJz9g76",
-	"4lGgj7dRNMum5eZZulUxXMdoVIrlGpCx7KKzeUoVItd6+OiKkJlxlqkB01h4yxAzU69oTKUCQg88xnWo",
-	"HxeXrZT5hXPnAi12oFSa5ubuIk+laA7eBTF2CLs4GIL3m2hbC4JrnFy7Kua4Abt0zO4+s3YHxE0PAL50",
-	"SKi984Taeujolr7STvJnG8NRPfO0PXtfTT2NtmOejlk99XTjvFpDYh8iP/WDEGSteNLgOoM0g6OmoM92",
-	"F53r4VM2NnzFRu1zgNAacn3LdK3n/P0nSz5NmQ0qEEdvSLDIKFRivCKsHKQxR1O+6SbUzqi6plRdEafl",
-	"GENOyOwDCRtkxMZsb07kY0qGvV1S6R2mwO6mo/tgZb5HRemJmb3CPETdv/Ok18agPJp+e0oElgZNfCvt",
-	"XQleeqfbLqH4ZkRIznCGtC4E7oUEuvCRGPBw33pFMowSBK5szKp92QgNMsyunCryrwGtHZlkEF+8ncfM",
-	"vDX9r2Kpw79apZZE1ToPFLJ58kwlxkmmqSny67k0sHaqY6YEplkXGT7lSpWIpOIziW64xVa5zJJfXdg6",
-	"4Ki+YaYQhi+5QGVRK0ZozpTWrb5WBPBqdJH+Cha6ZXoeJLaUKwmgS3wFegwNeLrYGHkNH3y3mSIbC97d",
-	"iM3STPX92qFuwa5YOoCnKCxAm7OnV6j29cDGhESenKw5rJSKyoVSR/Msgz/bUQDNyOmeo5j59Upl3Xo1",
-	"Pihwmx+UwP4EMuyCFVJvM/n8dcaFasQCDR5SyoemYCwcB4IwNAih84wSpkhGgCRfIjwwSXnufVYWw+s+",
-	"kiRmRhrDWhZ8RDMSFQK3BnFaEFI2Xc0hsHB4uGheV4TiHEkyFFowC5LioSJpe3OJA/3d3ZlGPt2NDDXz",
-	"+i3MNf9gNf+++WQT7XD6ifueTbg9bkaY6OJuXLEJb3WKUb2DMz682pOB9YEPrwoxAL1U+AhJOmYdypxJ",
-	"kMC/EsRFTthJVXBVd9G7yN2YGZvFtuKQh/omkiJs8nK1Ljk7P//8y6fL3z98Pv87EGmxFO7Sa5ew1Nli",
-	"kpji23xkyyF5pYqzzEQshkMiZYQEGQkiJ9DQ2c/vrWkHZtKylWRH5U5FAO8Z+XxbW+VpNFdzQbrog+0W",
-	"dsPwU1Y4RNEXTWavtn8A7TkgMeNTqmoz0fQzlbLpQzCr95qEJgiWJo17gsWYwDHynKVEIMquiVR0bLKg",
-	"W1EL5rSOCqGxlAtH7v3qx+1Hl5bNwY1+kL6wXnjbesJGDO5LUtMRsBHoV4DEgvNNVxbQcT9xof9UnJss",
-	"2BHMmJPD0ghYQcCXBUuqeIMpCNFFv7DMSzsv5sLKfW4tl04tqzE8teLtl4LauCdv78Ecs7GDgLhDF8us",
-	"vcY7fUrWOlAFRwa8F7BJ7MFNHpt4qGHdj+RxB3SX67I9ltDurguVLYVepwtndAerfEqst7JF2FRVzvcT",
-	"6Rz9PmikIr9wzHyQNNpRkNQdmNoCJDIPQ/rTNhHY20IQpn52DEI2aQdONrlAN4JDEfDSXdDx5Uwshqe0",
-	"6naIDlvQk9l+wbnxP4igI0pS2J1AShQzGFBtHNSKEKO1jWdTHRrNX6t3uqt7vk0oFK2IhBqG4I/kVrTA",
-	"dTHQmDUOgoKoevDhz49ku3hi+NzeQp6379whzLlj8+tPWB22KgxZr6y8LbYBAUitplpLBlLJ+OHzHQ5c",
-	"H4/D/AEuDr2k1ifqNKXPqF1ShRxOlIQ5z6VTxZi5gpsZlerU1e+3v90YKkFTktUklx/98iVC52dtZAu1",
-	"dofQKuQrGxkMRoJ+i1b+DkJOlTmLbEbWoQfmkgEHNMtMzDcNf4+ZnNDZLEilb8jsgVYTe9SSd/gNd6Dt",
-	"ONB23JVmfZDqcZlWIxdrDZKOQ625aYLxOolHZBe9bZRsHLNitjE6K3kngRgtpgeuzgCM2W5Sh+8gV+QW",
-	"Eu1xJg0/msyP1fuvmAXczKTY6PPuLo93/X69twOanLvmB2Nh9JHWcAmaAm4s3J2V5oi9BjsO+mYiwt66",
-	"4IycosQyPnvBQ4pJbga3Utc2tUT8nJGY6Z1D1ambq6BFL+X0DXrMRxm9IlAENx/kF2stQVUnMwmFFLZt",
-	"ZF3TbGcbK9/pIc0y4K/+kGZxSHQ+JDr/SRKdv/+05UZnN82VY2CVzmgHDrXrGanfSzknJvjNxp2MXmuD",
-	"bYb/mJMc5IOOZoKM6FeUDDP1e9IG1UOZImMjmWQXvQcxbSj89WLRVqMeDhf039jQxf1AsCACGYkK7Rp5",
-	"mqCbCRFQjSUMicOLteiHyF04RUnMvFCUUNLPPzXBQCA25VLBhOEhFBbyI+lrzx+Y+cGeFuSaW9UY0GNy",
-	"RrRGWSD3kQxMEh0FJQi4KIQiIo8e0LYBhD3mKmYQcYDRtf27qEKKc3N24AcpFaj0CZYTe9wgJ/yGGZUC",
-	"5xpQBFHeQKpWBauZHZTHd1/CV7/XsD/gvecQZTFCMGrZtdjSy+h/r56xN/9z8+HrycX1q8vBi4+T1/+d",
-	"Pv9RHv80fPnzv3v43fzv9Ff+6Y/mwKazGYVhr2aqZuQmXw+nqGzhIMZhK2hzhosr+eA96r3KnnxhacHj",
-	"p63+9DjPWFmVdFIf4wyh2OhI0PFEbxc0IFrmjLlShLULWSieS3E9o8IDz0JZibNslp0SBdY1ZcNsnpK0",
-	"G1Z2cUelpimIr+Yy7chXPUF1UdmY5Y21V+TCoM1TYeoyVrYJSO4QnumGC7W8hCBDhSZcSIIGWCkA0Cqs",
-	"b20speygdmwqHhJrHmJizXdxOGoyZqaL2jyZsgrYb1JMte7ou7OKHSbDBBTGVckw5xXK5l/cQtvzQU0I",
-	"s9KQEmnYkrvokx6ml9E2iuPksLYCIyv2wSKUrqqUN0ilwtNZfcrNLvBmh2SbOw6n2mSY6WLN/so1Up2V",
-	"dW7Py+vNLNtEtwKUtcpEiFkDG2G5TS2+h5yNqJiW3kP+mOMsZgkjN/6KZdYIfzI3S6yoHC2Km2XGMzpc",
-	"OBuqCO4yELCV6K6iHWWsNU90fencM+AK0a4YcKBDrEUqmmXWRUBn6OezL19+/Xzx9vfzv519+und23L9",
-	"u8ooLHymjws3zHu1c0rfp9VvzeZilhE05eyKLFBK5eRGCyOBnp+0olbpG68zj6JW8D3XNN5chMAEulb3",
-	"ePjmz1BWikLjczeXgO7+SlPML3CI7joCHIzCtTzDVFiXAmwcyOQ6hIC3kr5mLYGZk2/HagksJR6TdaXI",
-	"PVWPFcNEXNMhMXB0LtANn2epAZkbUCifCwqymc/VgH9tFyuYRzGrqVIeZL25nu28HvlHN+QHXo7cVqg2",
-	"nTWRGJrHgZbrjUOtPFPze/sK34rvoLy377SrVK3IdJZhRepqB7vrjesH22946Z67sxLC9sUb4uuKT60s",
-	"IOzm7k9fP3iab9NccNmfvPiaEQHIfM7qJRjA2rDCGR/PDV0qJMAFjyKMBNf6Gy/AObM81jdazEDtFZxl",
-	"/EaG0gnaWFny7eega7dfm8Vxrlyi+Ys3XKVLD1b7MEvz96dfqksLKlizemEFC9b8uVrZmubgTlNAyFSp",
-	"0bLSrsyVirOwNNEZZFiu0Zuogdq8gJ4/LJ15R0JfD33DvRQ8slLcw1f+028gYddWedOsrRHPgs1igpBQ",
-	"ZapcCb1sK7WjvCZ6nuDkyCjyjVymeMjVyFGSFWV80i6UPteu9cqEMKpc+atAbvzz5Lck3MowD2vLFuq1",
-	"9ohqpevublcnPXxyD9BnPduNZMGGcqDOKQab41AT/b5qoguzbVYp6ubc+EVBdGa+Lehbo46ROWEz1qU7",
-	"qJeEpCRFyZf5jAh0pm+kUgmsuEhippuI0BAzUxnFA5CPnMBq14qKalygvgUA0CXGWr1GLd4Zun0vYOft",
-	"hNjGOGe/575jQvw7zA+8Awb9mm3agDk/35FRXrGiAInNaRSa+3Y/mQ1ze5/uPtTNgcP+zjjsa9ftZiIO",
-	"bJ7b8NaHmqkKzF/LSB+zJHhRUgPYz1nnAzt2JfF8zExGrUlXDGzmwO6uLGq7znJun5qwudW4Wtfq+71e",
-	"G2PDe5RxSYrHP54NF/IpWbGyrKFX4QIukK8zMlQk/YcvJqs8qhhcafgYVnHSEcr1biB5wBaIGWhQIk8D",
-	"X8TkB9QpU1aswKvtDFtUt8BpHzPH5ODUeY5XOkWSwy9s4QD/LlF1hTFiZEdYjXedZ2JgvjtQ6ncC6t/G",
-	"Jal6cm9w/t10cA+xxLtWYg6/b5TZwXb7Tvnl63wzaEtcO0lSUoQBxsrcdYoGC59+ZUk3cYZSck0yPgNE",
-	"k7kRJROlZv2nT+GGCZeq/7r3upego2TMkZgz1H06nKZPh+4FCYTY5iJr9Vv/gYVLvvWfPv2PfvRbK2pd",
-	"Y0HxwG6SiT/Egp60+q3ia1rllf43LhVIfMDQuIgrEaAzCZi36Cg5//D+3afLdx/e/X729u2F7pHbYqT4",
-	"Nj22VtVu+uXiAzIPQMCQzad6tu3t+l9m0n/zX2LZ3B4bJQHl3D0XrAnoh9BfuMTnCswGT5sGl4y67ubR",
-	"QL3xKuKhl3X4H207WCKQoJUpqWjj3NfwyfUblGX37E/eXjJj8AVNA+NEv0BreBMb8noveHfOC7fchbMA",
-	"xycL6R5TzCBqqt0UGJPDiFoG1aScnZ2c+u5qa8I8DZo9n5zg0XXVpA0nFSCZy6kneTZ2SPegnSz3e5nt",
-	"wRgF7ov6fJ4Vn8SiGI+SnwCknyURSn7VlqLEmcPQXhClxZBIAItrTJb2mq9nqhpZfw7qAdkfrPWy/Nk6",
-	"5oaqznro49EPJz+0+4iLMWZUmuwdxEf52s6L4VJRAG/KCM2lXvwF/iz5pFBuoh3ZABCcFRE8LS4VoZce",
-	"KULTBZ+PjY9rgcN5cxGkMI2wMDmo0j9lTdPQGDYn2xYOWjjgNmHQfs4TZhuhMmY+JzUKyNKCPfPj54sf",
-	"3r99++6TOf26yaH2vhEISrmCT0raSboiZBYzMKcTe2//mpIbuyDcT3CzuWDrC+tVwAhJpbuJOiyJtnj1",
-	"fxguseCqWRA5I2JhDfvbakTT+y+f0bPjly87xyikbAlKIgMfS5BabaILuvlTNJsPMjoM1yK0Uf26LwqP",
-	"Rm4RGfG5dhOEhxqwCewPZswRIl+HZGbEs74Hkr4YkSQbhZIZnqkUaj5kGVn5CAkofFRYW3Dk6F20cH34",
-	"yErMKkIrJrSz1kOxyOrkL2Zx5Een1sEFL84d/KELO0y7SMIJiswTAP9c9nTsZBijpHoxGNiTHn5D1NQ1",
-	"MP4NrSL1cDlg4I0QZddUla/ZQYVfvgyaCrWhhU5U99dAxiGBBzoNcTCXEM5S+0ORAzh8Lzy/9FL4teKN",
-	"H+g1YTldof4M+q+Z4APtDuuPNsNCOXSr9ZuJSSCyjjAqmOfBS+VCKjJtffvt2/8HAAD//w==",
+	"h2ksDV/ReII5AI1pEEjgm6ZmOwEZz+Rl/hB3e4FkHH1fB1z3oi4GFgS90GBJOrrxkWLf/X6XmeWNSCQ4",
+	"Mz4CWzOvtinQZeObx/ab2oGrPqR77FKAlYwbEt8nfSg5I12GZdy8xhbn5omMgGBf0kdwm/EIaRaUyVTd",
+	"QmdRxCNxpMyTdIZuovN3K+/5WM2acYkGWF2CsRzwiP5loeXVq30eDbsM8G91r5ytbgVUe49arEaD121W",
+	"nbaQU5AAqOswUFso2j7tslHEH2mg239LaNs8GsstGiAc3Y+HACJuviFMl0nJ0ZSP47Ozk5qxN/IbaHQr",
+	"lxyJsT9AipFKA5Oq30H/jbSYo4GVcMduI43cWIRjs6SME9SttGaA901H4lQngdjUATNNbHUruVHVReJ+",
+	"xajq8uJ+HnBCnrDvsjUDJ6xB2H/JqMUqptecAZ47arHW6T5D1OIrW4omagFC9UXZ+0+MWoxFqgXVfANz",
+	"6SScOEHYQewx4N0QvtYNB5MoRtre1Ek72pPmDhgD2pcsTIzdjLrJzETD7mQFTIEF6fgGzzr43kqNRCvI",
+	"pOOY+McXQPz6Aiaii1j8Uln4DRiFS6TqFBp9cysAOCOFtxeACB08d0ZIIGYig6nuJ8OxSDUSde+O6QeV",
+	"9DuBXnAZLH4dRZiiLHR6lzkAXW3p6ny2Xw/W/id9bW1my0axOnisXgsQlaiH/QddXZwwA8mtqqhVROeS",
+	"593Ut0Qm1/SpHda+MmD5VqVa0dsH01H7WTSweewVPAOjvkQTV5fWb4l8PifOGrwxSzliEO4y+C/cs3W+",
+	"SsJyQQBNmQRIPa3+uLnQI+M0pAC8AixlRHtjSQqLf+F9XfrLe38QX0IxLhVya07niy6b1/oCLex8kfST",
+	"0H52+KdSdJDkUCFrG1rM+huq4OlJGo0UVAYfG7VDT8i0AAHnu2lvAU5BKiFDI2mLkXZ3OK0xUKYzBtji",
+	"ums8H4dBlw3xg97LASURjvzBVA0w9UNSzY2DHptEwoVtMRIdb2FUVE1sjTGCrIannafefczBvU2Tmrmc",
+	"q2AdcYGULfoduQmeZHN/OffAWqb5HD1Vv5bEtx6BlwjQf7BToIw/YFpzQCwKsxdBibTwa0m7tGkaASNV",
+	"3AyiR2MUgYEwUdwVqo1xGPKJUDrHtMu0+7xGWWJrKE5vs4mQMkWU3JufZuhAwD1dTc9sSJmLm3x/yVS/",
+	"mRdnbvNZQQ+0L32lv1rXuRSRLSLpMZMRLQ0a2r69QtuNvb1aA+lX51fIA1wJudfEniBRQ5JulyUd0DY8",
+	"8xTYsACfD/rLkMOizBw3t9D1uBdSv5i27WrWIIecjVlA0LAPS2esum/NNuMNw2TdqxLu+prTGuJKdjch",
+	"KfvbLEm9+tvnAfm8kLK04wW2Q9EQlcIlMxyOBrjWRJBLndPmVBliNmZo860dB4khmHwvBXxzXbQyLUsp",
+	"y1NJsZcC/rw6Y/uSPoBc+96eQB49LW/fw2gnPCCVzx8sNRouWruP+Hi0sEmylaj66fKtkhNTTb+pHYLg",
+	"wF9T22Izs7d6Gf+Z9QHuHizLb3Pend/eNk0K//gmtwtVi/R+uHc2c8VKNbdNjaavlZOHL4rxOXKwOP5f",
+	"9q69uXEbyX8VlP4Za4/SyJ63/M86nkl2bueR8zibulumQkiEJK4pQCEge7Rb892v0A2AIEVKlCz5MdHW",
+	"VhKLJAiAQD/Qv/51yFeTcZgtaYJd9cBwf4k8Jmi43+8tweFVTewBHg5fYrN9vu0er9OZZsEdCpHuwftu",
+	"xIpR2PkrxUi1Ct8kGF94F3JiFEPsOREGaGe4D2WPZCxmsZF2IY9+YpxlFMCQv05EyiR1aMoLpvQMbsAX",
+	"XJZIlaezcFMp+o6rdwNa312gtkzs/XbiceMIfL5RD/H3xxJ/b763mwTjC63V29gNYuAh3yIITm4XAy9t",
+	"l1sayA9Fcx4i4ruKiK+Pfm+ymzZ0lQv23u0C4kVLXqsUAc/SNF047aI1b45265IzHvLG4fNK3pmaCLkf",
+	"uF7Fhl2IiHfzpFvZHQrO2VBFhMaxZy4E4Mnbm+JEuvsyk0umJmwa+C1JBleXXppPxCmJ9E0hV2LMAOeD",
+	"OQmubZGRyH9XVaA50LIqkT54PoeyxyE/0m5UbI/WZlRNLJH30qD/efxb1F7L2uOMEBry9f4WaWDcQOA5",
+	"5BB59pfmdkj1XZQyMPHOHdo8dxOEvo0vuLKJ/QWk99TlPQSnH4AStmFqo4wPFvEjDFI3Ckhv7SY3PeOW",
+	"AeHshkll6v7PecqkJJEUmYqIpAuZE5Y14dOpwJp7GsYdiJP15+Eh3+BA/KGdhQflWf8xY6yj2FdFJKPZ",
+	"cELENcswdSwwU4+xhZTacKjWUZBUuXzaSeR8IFWW8HFbm+JG6LT6rViwVtBK9Bv/mDMIqui2Wv0Wvrbl",
+	"i6Ep/fqB8bFegScvXgQttZjBndCwXrDlQbz7SofK5Luhjq0IxRX68y/KWTcW7K/mp+5QTGs6CM3W9+95",
+	"g/591iZBfrRjgs8JHPKouezWTQ1cbW0qob/gY3X9MPYd4hqTclSpOE294zcvn49e9jq9Xq/XeaX/8Vr/",
+	"o5f/77im82NjvNdM3MvG84a8Wq63OQyTKqbXqpqwJPOsVm9SywN5/aLzkr0adV7R14POm2Ev7hyzk9Ez",
+	"+nzwYvgyrhmIY2+4/VDyJTC0vJSAd6UjBQPRjgOXinJFji5+PCfPnj17U1q4J72Tl53ecad3fNnr9eH/",
+	"/1fXcXzHjxks7bzrI5FNqdKbkirWUckUChdsOYABG4mMbdL3kw36fil20PMvIlMYKz0llKSMQgWgqBOR",
+	"KaNcEn034/rHLrkEZzJjZJCBnhgsIA+5doeKTG2+P/VD3+46LLllRHKTYOQhDDn01H7ZJNow9Eilh4/2",
+	"sNbOZPEdWCT+iizzV2ToCpZ5wozhs8wL1oQWrNioRHoBxzY2WBgeAltfK6cisNRm+c0FIoYh5QgchJIK",
+	"ft0tk8Kuu0a44B0+T9Miar0cf3WJ8c46bHdDfum/7l8iMRQ4BkeRcHMq8D6WkUHWM+JiKvasf8L8+yDX",
+	"CQ+JCswA5vghrmYfWxvefYSR3dsFdfcYz7VfvLGM3EI+1oKfHCfDIZZ7z7HcGllcdkyfDrTn0MnjttWi",
+	"2sZv5zOiBDnp9Yr0rtotUhnlEslMygWZvHxrnyQWcprAM5UBYdqbSRcQ44kLwc0IHNIueR9L65+Cdwqc",
+	"HpgIdZXMZiw+BTp0iEsC7sx4zBNxQ6aQ4skyFwSu1i54MVofcJX3JrH0fyYxfFfjp7DOyeAV7bwaPmed",
+	"N/Q47jwbvWCvByfD5/FxrxWY2171OsfDk7jzij0bdV7T54OOtv5fsdejN7Q3AC3dTAaUJmI/R3s5lgA/",
+	"Zat/sm0HL5icp2qdxJLF1XGQWXcXo5baoaXpWjNySXT9J2dl/fbUyZi12OZcRj6RJvrjp5QHRKSxO4Kr",
+	"lhN4cLbyDOzM9efWHk9haCtVunnphl5P8amV2+SJJ8wP9MybOkq0ch695Z7/tn38uDEhc577UQgaP5Gl",
+	"7ZBnjcxTBmdSpr7bx4VZOVG/6CU9keYQ1TVkMocHQk1IjKTG8hQyrbXf5HXFXLRhZmh2lrHrRMzzi3As",
+	"RhW5Sni80k1c63iYATwK/8P0dVPHo/TYHjwO8+2aDmDzvtdJJbtoDkXZHrqqBzLhZgKnXhzOK5X6EpTD",
+	"b6zCOembtDnH3G7vt5QHpluA0rSQTsNlQMbJNYMW8bzUni9BNXXAsgGl4UwtsKR7LsWgN+0uOVOQQBdy",
+	"3Sv75ildkGFKkyn6TVbMHVEiIUZqLlZWghccXKwokYYs/i9RyAG/A5SZti0u3NugMUnGgklLglOQ1l3y",
+	"qVjrCA+BoOqmbWNEk1SSa7eGTg1kaEbVRFqkCiMzIRPjEAK4xX3Qf5781h3muUFRsQjI0mlfoSZUBhFJ",
+	"VbRKDGblKPGBhwHQ5mRg9yHaxkezRFCnXnnr8onsW6fVfTPkXoZFZpC9yCq9dNZYAvye7pZry6zzKuvy",
+	"PgAwZkbWinzTbdfdTZVX3fN7AJI8LCvb46tFoqtD2cGHjRIxK3VjvdbQq22cYaH1ClZLr3A1TlGhgdZz",
+	"qsF2MmUUIZNUuWugy7ohP/N0dwEi4pOpUVUo0uJl/K400SuxiE4ib0Sf65LZ74UI8bY+xcbpGL79eyhP",
+	"eh/5FSt3294c+/XgJ+v03QJGvnJoFacCrrx7fixg2BlvLzd8nPdqDPN2cgP3eMh3TKbVHMy8G5lxJ3Dm",
+	"LY8hah7eG4R5l93cn7V592cmFqxsnb2DvngU6ONtFM2yabl5lm5VDNcyGpViuQgyll1yNo8TRdi1Hj65",
+	"YmyGznKCYBoDbxlSjqWaxolUQOhBx7QO9WPjspUyv3DuXKDF9pRK09zcXeSpFM3BuyDG9mEXB0PwfhNt",
+	"a0FwjZNrV8UcN2CXDvndZ9bugLjpAcCXDgm1d55QWw8d3dJX2kn+bGM4qmOeNmfvq6mnyXbM0yGvp55u",
+	"nFeLJPY+8lM/CEHWiicR1+mlGRw1BX22u+RcDz/hY+QrNkXFAEKL5PqG6VrP+ftPhnw64SaowCy9IaNZ",
+	"mkARyivGy0EaPJpyTTehdibVNaXqijgtxxhyQmYXSNggIzbke3MiH1My7O2SSu8wBXY3Hd0HK/M9KkpH",
+	"zOwU5iHq/p0nvTYG5SXxt6csoxLRxLfS3pXgpXe67RKKD6tH0pRoXQjcCxF04SND8HDfeEXSjxJ4rmzI",
+	"q33ZgAxSyq+sKnKvAa0dYDKIq1svQo5vjf+rWOrwr0apRUG1zgOFjE+eqQid5CTG+saOS4NqpzrkKqNJ",
+	"2iXIp1ypEolUYibJjTDYKptZ8qsNW3sc1TccC2G4kguJLGrFgMy50rrV1YoAXo0u0V/BQLew515iS7mS",
+	"ALmkV6DHyEDEi42R1/DBd5spsrHg3Y3YLM1U362dxC7YFUsnr5JqF6DJ2dMrVPt6YGNCIk9O1uwXiSXl",
+	"GrGjeZrCn+3Ag2bkdM9ByN16TWTdekUfFLjND0pgfwIZdsEKqbeZfP46E5lqxAINHlIshlgwFo4DQRgi",
+	"Qug8TRhXLGVAki8JHWBSnn2fkcXwuo8sCjlKY1jLmRglKQsKgVtEnBaElElXswgs6h8u4uuKUJwjyYaZ",
+	"FswZi+lQsbi9ucSB/u7uTCOf7kaGGr5+C3PNPVjNv4+fbKIdTjdx37MJt8fNCBNd3I0rNuGtTjGqd3Aq",
+	"hld7MrA+iOFVIQagl4oYEZmMeSfh1iSI4F8REVlO2Jko76ruonORuyFHm8W0YpGH+iYWE4p5uVqXnJ2f",
+	"f/7l0+XvHz6f/x2ItHgMd+m1y3hsbTHJsPi2GJlySE6p0jTFiMVwyKQMSMZGGZMTaOjs5/fGtAMzadlK",
+	"MqOypyKA9wxcvq2p8jSaq3nGuuSD6Ra1w3BTVjhE0Rcxs1fbP4D2HLCQi2miajPR9DOVsumDN6v3moSW",
+	"MSoxjXtCszGDY+Q5j1lGEn7NpErGmAXdClowp3VUCI2lnD9y51c/bj+6tGwObvSD9IX1wtvWE0YxuC9J",
+	"nYyAjUC/AiQWnG/asoCW+0lk+k8lBGbBjmDGrByWKGAzBr4sWFLFG7AgRJf8wlMn7ZyY8yv32bVcOrWs",
+	"xvDUirdfCmrjnry9B3PMxg8C4g5dLFx7jXf6lK11oAqODHgvYJOYg5s8NvFQw7of2eMO6C7XZXssod1d",
+	"FypbCr1OF9bo9lb5lBlvZYuwqaqc7yfSOvp90EhFfuGQuyBpsKMgqT0wNQVIZB6GdKdtmWdvZxnj6mfL",
+	"IGSSduBkU2TkJhNQBLx0F3R8OROL02lSdTtEhw3oCbefd278D5Ylo4TFsDuBlCjkMKDaOKgRIai10bOp",
+	"Do3mr9U73dY93yYUSlZEQpEh+CO7FS1wXQw05I2DoCCqHnz48yPbLp7oP7e3kOftO3cIc+7Y/PoTVoet",
+	"CkPWKytni21AAFKrqdaSgVQyfrh8hwPXx+Mwf4CLQy+p9Yk6TekzapdUIYeTRH7Oc+lUMeS24GaaSHVq",
+	"6/eb326QShBLsmJy+dEvXwJyftYmplBrdwitQr4yymAwEvRbtPK3EPJE4VlkM7IOPTCbDDhI0hRjvrH/",
+	"e8jlJJnNvFT6hsweZDWxRy15h9twB9qOA23HXWnWB6kel2k1crHWIOnY15qbJhivk3hMdsnbRsnGIS9m",
+	"G5OzknfiidFieuDqDMCQ7yZ1+A5yRW4h0R5n0vCjyfxYvf+KWcDNTIqNPu/u8njX79d7O6DJuWt+QAuj",
+	"T7SGi8gUcGP+7qw0R8w12HHQN4wIO+tCcHZKIsP47AQPKya5IW6lru3EEPELzkKud06iTu1ceS06Kadv",
+	"0GM+SpMrBkVw80F+MdYSVHXCSSiksG0j65pmO5tY+U4PaZYBf/WHNItDovMh0flPkuj8/actNzq7aa4c",
+	"Pat0lnTgULuekfq9lHOGwW8+7qTJtTbYZvSPOctBPuRolrFR8pVEw1T9HrVB9SRcsTFKJtkl70FMI4W/",
+	"XizaatTDEVnyb4p0cT8wmrGMoESFdlGeRuRmwjKoxuKHxOHFWvRD5M6foijkTihKKOnnnppQIBCbCqlg",
+	"wugQCgu5kfS15w/M/GBPZ+xaGNXo0WMKzrRGWRD7kRAmSY68EgQiK4QiAoce0LYBhD3mKuQQcYDRtd27",
+	"EkWUEHh24AYpFaj0CZUTc9wgJ+KGo0qBcw0ogihvIFWrgtXMDMrhuy/hq99r2B/w3nOIsqAQDFpmLbb0",
+	"Mvrfq2f8zf/cfPh6cnH96nLw4uPk9X/Hz3+Uxz8NX/787x59N/978qv49EdzYNPZLIFhr2aq5uwmXw+n",
+	"pGzhEC5gK2hzRmRX8sF71HuVPfnC0oLHTVv96XGesbIq6aQ+xulDsclRlowneruQAdMyZyyUYrxdyEJx",
+	"XIrrGRUeeBbKSpxls+yUwLOuEz5M5zGLu35lF3tUik1BfDWXaUeu6gmpi8qGPG+svSIXhmyeClOXsbJN",
+	"QHKH8Ew7XKjllWVsqMhEZJKRAVUKALSK6lsbSykzqB2biofEmoeYWPNdHI5ixsx0UZsnU1YB+02KqdYd",
+	"fXtWscNkGI/CuCoZ5rxC2fxLGGh7PqgJ40YaJkwiW3KXfNLDdDLaRHGsHNZWYGDEPliE0laVcgapVHQ6",
+	"q0+52QXe7JBsc8fhVJMMM12s2V+5Rqqzss7NeXm9mWWa6FaAslaZCCFvYCMst6nF91DwUZJNS+9hf8xp",
+	"GvKIsxt3xTBr+D/hzZKqRI4Wxc0yE2kyXFgbqgjuQgjYSnRX0Y5Ca80RXV9a9wy4QrQrBhzoEGuRKklT",
+	"4yKQM/Lz2Zcvv36+ePv7+d/OPv307m25/l1lFBY+08eFHea92jml79Pqt2bzbJYyMhX8ii1InMjJjRZG",
+	"GXl+0gpapW+8zjwKWt73XNN4cxECE2hb3ePhmztDWSkK0eduLgHt/ZWmmFvgEN21BDiU+Gt5RpPMuBRg",
+	"40Am1yEEvJX0xbUEZk6+HaslsJR0zNaVIndUPUYMs+w6GTKEo4uM3Ih5GiPIHEGhYp4lIJvFXA3E13ax",
+	"gnkQ8poq5V7Wm+3ZzuuRf7RDfuDlyE2FauwsRmKSPA60XG8cauVhze/tK3wrsYPy3q7TtlK1YtNZShWr",
+	"qx1srzeuH2y+4aV97s5KCJsXb4ivKz61soCwnbs/ff3gab5Nc8FlfnLia8YyQOYLXi/BANZGFU3FeI50",
+	"qZAA5z1KKMmE1t90Ac6Z4bG+0WIGaq/QNBU30pdO0MbKkm8/e127/dosjnPlEs1fvOEqXXqw2odZmr8/",
+	"/VJdWlDemtULy1uw+OdqZYvNwZ1YQAir1GhZaVbmSsVZWJrkDDIs1+hN0kBtXkDPH5bOvCOhr4e+4V7y",
+	"Hlkp7uEr/+k3UGbWVnnTrK0Rz73NgkFIqDJVroRetpXaQV4TPU9wsmQU+UYuUzzkauQoSosyPmoXSp9r",
+	"13plQliibPkrT2788+S3yN/KMA9ryxbqtfaIaqXr7m5XJ91/cg/QZz3bjWTBhnKgzikGm+NQE/2+aqJn",
+	"uG1WKerm3PhFQXSG3xb0LapjgidsaF3ag3rJWMxiEn2Zz1hGzvSNiVQZVSKLQq6bCMiQcqyM4gDIR1Zg",
+	"tWtFRTUuUN8CAOgSY61eowbvDN2+F7DzdkJsY5yz23PfMSH+HeYH3gGDfs02bcCcn+/IIK9YUYDE5jQK",
+	"zX27n3DD3N6nuw91c+CwvzMO+9p1u5mIA5vnNrz1vmaqAvPXMtKHPPJeFNUA9nPWec+OXUk8H3LMqMV0",
+	"Rc9m9uzuyqK26yzn9imGzY3G1bpW3+/02pgi71EqJCse/zg2XMin5MXKskivIjK4wL7O2FCx+B+umKxy",
+	"qGJwpeFjGMWZjEiudz3JA7ZAyEGDMnnq+SKYH1CnTHmxAq+2M0xR3QKnfcgtk4NV5zle6ZRIAb/whQX8",
+	"20TVFcYIyg6/Gu86zwRhvjtQ6ncC6t/GJal6cm9w/t10cA+xxLtWYha/j8rsYLt9p/zydb4ZtJVdW0lS",
+	"UoQexgrvOiWDhUu/MqSbNCUxu2apmAGiCW8k0USpWf/pU7hhIqTqv+697kXkKBoLks056T4dTuOnQ/uC",
+	"CEJs8yxt9Vv/gYXLvvWfPv2PfvRbK2hd0yyhA7NJJu4QC3rS6reKr2mVV/rfhFQg8QFDYyOuLAOdycC8",
+	"JUfR+Yf37z5dvvvw7vezt28vdI/sFmPFt+mxtap20y8XHwg+AAFDPp/q2Ta363/hpP/mvsSyuT1GJQHl",
+	"3B0XLAb0fegvXBJzBWaDo02DS6iuu3k0UG+8injoZR3+R9sOhgjEa2XKKto4dzV8cv0GZdkd+5Ozl3AM",
+	"rqCpZ5zoF2gNj7Ehp/e8d+e8cMtdOPNwfLKQ7jGlHKKm2k2BMVmMqGFQjcrZ2dGp6662JvBp0Oz55HiP",
+	"rqsmjZxUgGQup57k2dg+3YN2suzvZbYHNArsF3X5PCs+iUExHkU/AUg/jQIS/aotRUlTi6G9YEqLoSwC",
+	"LC6aLO01Xw+rGhl/DuoBmR+M9bL82Tp4Q1VnHfTx6IeTH9p9IrIx5YnE7B0iRvnazovhJlkBvCkDMpd6",
+	"8Rf4s+STQrmJdmACQHBWxOi0uFQyvfRYEZqeifkYfVwDHM6bCyCFaUQzzEGV7iljmvrGMJ5sGzho4YAb",
+	"w6D9nCfMNJLIkLuc1MAjS/P2zI+fL354//btu094+nWTQ+1dIxCUsgWflDSTdMXYLORgTkfm3v51wm7M",
+	"grA/wc14wdQX1quAMxZLe1NisSTa4tX/gVxi3lVcEB4j4tHNJIHwrxQkZQrSnfST7cLqdg3UCK33Xz6T",
+	"Z8cvX3aOiU/m4hVLBqYWL+ka4w66+VMymw/SZOivUmij+nVfFB2N7PJCwbp2e/jHHbA9zA84GwFhX4ds",
+	"hoJb3wPpYJxJlo58mQ3PVIo7F8wMjOSE1BQxKqw6OIx0zpu/clzMJeQVQRcM+qz1XQzmOvoLLpv8UNW4",
+	"vuDf2SNBcmGGaZaPP0EBPgHA0GUfyEwGmivViwEBUXr4DfFU18AFODQq1gHpgJs3IAm/TlT5mhmU/+XL",
+	"cCpfTxpQRXV/EUwOqT3QaYiQ2VRxHpsfiuzA/nvh+aWXwq8Vb/yQXDOeExnqz6D/mmVioB1l/dFmNFMW",
+	"92o8aoapRcZFJgXD3XupXEjFpq1vv337/wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

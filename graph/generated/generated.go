@@ -3540,9 +3540,9 @@ input UpdateCompanyTeamInput {
 }
 
 extend type Query {
-  "Companies by name (admin ` + "`" + `companies:read` + "`" + `; a customer sees its own companies with ` + "`" + `company:view` + "`" + `)."
+  "Companies by name (admin ` + "`" + `companies:read` + "`" + ` or ` + "`" + `companies:write` + "`" + `; a customer sees its own companies with ` + "`" + `company:view` + "`" + `)."
   companies(first: Int = 50, after: String, filter: CompanyFilter): CompanyConnection
-  "One company (admin ` + "`" + `companies:read` + "`" + `, or company ` + "`" + `company:view` + "`" + `)."
+  "One company (admin ` + "`" + `companies:read` + "`" + ` or ` + "`" + `companies:write` + "`" + `, or company ` + "`" + `company:view` + "`" + `)."
   company(id: ID!): Company
   "The company permission catalogue (a customer or an admin)."
   companyPermissions: [Permission!]
@@ -3563,7 +3563,11 @@ extend type Mutation {
   deleteCompanyAddress(companyId: ID!, id: ID!): Boolean
   "Add a user to a company (company ` + "`" + `company:users:manage` + "`" + `)."
   createCompanyUser(companyId: ID!, input: CreateCompanyUserInput!): CompanyUser
-  "Update a company user; ` + "`" + `id` + "`" + ` is the customer's id (company ` + "`" + `company:users:manage` + "`" + `)."
+  """
+  Update a company user; ` + "`" + `id` + "`" + ` is the customer's id (company ` + "`" + `company:users:manage` + "`" + `). ` + "`" + `email` + "`" + `, ` + "`" + `firstName` + "`" + `,
+  ` + "`" + `lastName` + "`" + ` and ` + "`" + `phone` + "`" + ` edit the customer; a customer can't change the email of the owner, of a user of
+  another company too, or its own (FORBIDDEN: staff or the person, with ` + "`" + `updateMe` + "`" + `).
+  """
   updateCompanyUser(companyId: ID!, id: ID!, input: UpdateCompanyUserInput!): CompanyUser
   "Remove a user from a company; not the owner (company ` + "`" + `company:users:manage` + "`" + `)."
   deleteCompanyUser(companyId: ID!, id: ID!): Boolean
