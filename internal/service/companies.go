@@ -23,8 +23,8 @@ var errCompanyExternalIDTaken = &apperr.Error{Kind: apperr.Conflict, Message: "A
 const maxCompanyDepth = 100
 
 // isViewPermission reports whether a company permission only reads: admins need
-// companies:read for it, companies:write for the rest, and a company that is not ACTIVE
-// leaves its members only these.
+// companies:read (or companies:write) for it and companies:write for the rest, and a company
+// that is not ACTIVE leaves its members only these.
 func isViewPermission(p string) bool { return p == CompanyView || p == CompanyUsersView }
 
 // requireCompanyStaff checks an admin's company permission: companies:write to change, and
@@ -40,10 +40,10 @@ func requireCompanyStaff(actor auth.Principal, read bool) error {
 }
 
 // authorizeCompany returns the company if actor may use permission in it: an admin with
-// companies:write, or companies:read for the view permissions, or a customer whose ACTIVE membership's
-// role grants it. A customer who is not a member gets NOT_FOUND, as if the company did not
-// exist; a member without the permission gets FORBIDDEN. In a transaction, the company row
-// is read as it is there.
+// companies:write, or companies:read for the view permissions, or a customer whose ACTIVE
+// membership's role grants it. A customer who is not a member gets NOT_FOUND, as if the
+// company did not exist; a member without the permission gets FORBIDDEN. Called inside a
+// transaction, it reads the company as that transaction sees it.
 func (s *Service) authorizeCompany(ctx context.Context, actor auth.Principal, companyID, permission string) (models.Company, error) {
 	conn := s.db.Conn(ctx)
 	if actor.Kind != auth.Customer {
