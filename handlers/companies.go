@@ -75,11 +75,8 @@ func (s *Server) CreateCompany(ctx context.Context, r api.CreateCompanyRequestOb
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.company(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	return api.CreateCompany201JSONResponse(out), nil
+	// A company created here has no address yet (its input takes none): no book to read.
+	return api.CreateCompany201JSONResponse(toAPICompany(c, []api.Address{})), nil
 }
 
 // UpdateCompany applies a merge patch to a company.
@@ -240,12 +237,9 @@ func (s *Server) CreateCompanyRole(ctx context.Context, r api.CreateCompanyRoleR
 // updates.
 func (s *Server) UpdateCompanyRole(ctx context.Context, r api.UpdateCompanyRoleRequestObject) (api.UpdateCompanyRoleResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
-	expected, err := ifMatchVersion(r.Params.IfMatch)
+	expected, err := expectedVersion(r.Params.IfMatch, in.ExpectedVersion)
 	if err != nil {
 		return nil, err
-	}
-	if expected == nil {
-		expected = in.ExpectedVersion
 	}
 	role, err := s.svc.UpdateCompanyRole(ctx, actor(ctx), r.CompanyId, r.Id, service.CompanyRolePatch{
 		Name: in.Name, Permissions: in.Permissions, ExpectedVersion: expected,
@@ -319,12 +313,9 @@ func (s *Server) CreateCompanyTeam(ctx context.Context, r api.CreateCompanyTeamR
 // UpdateCompanyTeam patches a team; If-Match or expectedVersion guard against lost updates.
 func (s *Server) UpdateCompanyTeam(ctx context.Context, r api.UpdateCompanyTeamRequestObject) (api.UpdateCompanyTeamResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
-	expected, err := ifMatchVersion(r.Params.IfMatch)
+	expected, err := expectedVersion(r.Params.IfMatch, in.ExpectedVersion)
 	if err != nil {
 		return nil, err
-	}
-	if expected == nil {
-		expected = in.ExpectedVersion
 	}
 	updated, err := s.svc.UpdateCompanyTeam(ctx, actor(ctx), r.CompanyId, r.Id, service.CompanyTeamPatch{
 		Name: in.Name, Description: clearable(in.Description), ExpectedVersion: expected,

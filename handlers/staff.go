@@ -25,6 +25,16 @@ func ifMatchVersion(h *string) (*int, error) {
 	return &v, nil
 }
 
+// expectedVersion is the version a write must find: If-Match when sent, else the body's
+// expectedVersion (the operations whose inputs carry one).
+func expectedVersion(ifMatch *string, inBody *int) (*int, error) {
+	v, err := ifMatchVersion(ifMatch)
+	if v == nil && err == nil {
+		v = inBody
+	}
+	return v, err
+}
+
 // ListAdmins returns a page of admins.
 func (s *Server) ListAdmins(ctx context.Context, r api.ListAdminsRequestObject) (api.ListAdminsResponseObject, error) {
 	args := pageArgs(r.Params.Limit, r.Params.Cursor, r.Params.WithTotal)
@@ -124,12 +134,9 @@ func (s *Server) CreateRole(ctx context.Context, r api.CreateRoleRequestObject) 
 // UpdateRole patches a role; If-Match or expectedVersion guard against lost updates.
 func (s *Server) UpdateRole(ctx context.Context, r api.UpdateRoleRequestObject) (api.UpdateRoleResponseObject, error) {
 	in := patchBody(r.JSONBody, r.ApplicationMergePatchPlusJSONBody)
-	expected, err := ifMatchVersion(r.Params.IfMatch)
+	expected, err := expectedVersion(r.Params.IfMatch, in.ExpectedVersion)
 	if err != nil {
 		return nil, err
-	}
-	if expected == nil {
-		expected = in.ExpectedVersion
 	}
 	role, err := s.svc.UpdateRole(ctx, actor(ctx), r.Id, service.RolePatch{
 		Name: in.Name, Description: clearable(in.Description), Permissions: in.Permissions, ExpectedVersion: expected,
