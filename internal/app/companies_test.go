@@ -712,3 +712,24 @@ func teamNamed(t *testing.T, f companyFace, c b2b, name string) (map[string]any,
 	}
 	return nil, false
 }
+
+// TestCompanyCannotChangeSignInEmailsItDoesNotOwn: a company changes neither its owner's
+// sign-in email, nor that of a user who also belongs to another company, nor (through this
+// operation) its own user's; staff can.
+func TestCompanyCannotChangeSignInEmailsItDoesNotOwn(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		eachCompanyFace(t, e, func(t *testing.T, f companyFace) {
+			root := adminToken(t, f)
+			c := registerCompany(t, f, f.Name()+"-owner@example.com", f.Name()+" Acme")
+			other := registerCompany(t, f, f.Name()+"-other@example.com", f.Name()+" Globex")
+			f.CreateCompanyUser(root, c.id, api.CreateCompanyUserInput{CustomerId: &other.ownerID}).ok(t)
+			steal := map[string]any{"email": f.Name() + "-thief@example.com"}
+
+			f.UpdateCompanyUser(c.owner, c.id, other.ownerID, steal, 0).fails(t, "FORBIDDEN")
+			f.UpdateCompanyUser(c.owner, c.id, c.ownerID, steal, 0).fails(t, "FORBIDDEN")
+			if u := f.UpdateCompanyUser(root, c.id, other.ownerID, steal, 0).ok(t); u["email"] != f.Name()+"-thief@example.com" {
+				t.Errorf("staff's change = %v", u)
+			}
+		})
+	})
+}
