@@ -204,7 +204,7 @@ func (r *queryResolver) Customer(ctx context.Context, id *string, email *string)
 	var err error
 	switch {
 	case id != nil && email == nil:
-		c, err = r.svc.GetCustomer(ctx, auth.From(ctx), *id)
+		c, err = r.svc.GetCustomer(ctx, *id)
 	case email != nil && id == nil:
 		c, err = r.svc.GetCustomerByEmail(ctx, auth.From(ctx), *email)
 	default:

@@ -29,14 +29,11 @@ func registerInput(in api.RegisterCustomerInput) service.RegisterInput {
 
 // GetMe returns the calling customer.
 func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
-	c, err := s.svc.Me(ctx, actor(ctx))
+	v, err := s.svc.MeView(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.customer(ctx, c)
-	if err != nil {
-		return nil, err
-	}
+	out := s.customerOf(ctx, v)
 	return api.GetMe200JSONResponse{Body: out, Headers: api.GetMe200ResponseHeaders{ETag: etag(out.Version)}}, nil
 }
 
@@ -104,14 +101,11 @@ func (s *Server) ListCustomers(ctx context.Context, r api.ListCustomersRequestOb
 
 // GetCustomer returns one customer.
 func (s *Server) GetCustomer(ctx context.Context, r api.GetCustomerRequestObject) (api.GetCustomerResponseObject, error) {
-	c, err := s.svc.GetCustomer(ctx, actor(ctx), r.Id)
+	v, err := s.svc.GetCustomerView(ctx, r.Id)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.customer(ctx, c)
-	if err != nil {
-		return nil, err
-	}
+	out := s.customerOf(ctx, v)
 	return api.GetCustomer200JSONResponse{Body: out, Headers: api.GetCustomer200ResponseHeaders{ETag: etag(out.Version)}}, nil
 }
 
@@ -197,34 +191,28 @@ func (s *Server) GetCurrentAdmin(ctx context.Context, _ api.GetCurrentAdminReque
 // customers converts customers with their addresses, groups and company memberships: one
 // batch per kind, so a page costs the same few statements whatever its size.
 func (s *Server) customers(ctx context.Context, cs []models.Customer) ([]api.Customer, error) {
-	ids := make([]string, len(cs))
-	for i := range cs {
-		ids[i] = cs[i].ID
-	}
-	books, err := s.svc.AddressesOf(ctx, ids)
+	views, err := s.svc.CustomerViews(ctx, cs)
 	if err != nil {
 		return nil, err
 	}
-	groups, err := s.svc.GroupsOf(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	memberships, err := s.svc.MembershipsOf(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]api.Customer, len(cs))
-	for i, c := range cs {
-		out[i] = toAPICustomer(c)
-		out[i].Addresses = s.addresses(ctx, books[c.ID])
-		out[i].DefaultBillingAddress, out[i].DefaultShippingAddress = defaultAddresses(out[i].Addresses)
-		out[i].CompanyMemberships = toAPICompanyUsers(memberships[c.ID])
-		out[i].Groups = make([]api.CustomerGroupRef, len(groups[c.ID]))
-		for j, g := range groups[c.ID] {
-			out[i].Groups[j] = api.CustomerGroupRef{Id: g.ID, Name: g.Name}
-		}
+	out := make([]api.Customer, len(views))
+	for i, v := range views {
+		out[i] = s.customerOf(ctx, v)
 	}
 	return out, nil
+}
+
+// customerOf is the REST representation of a customer with its lists.
+func (s *Server) customerOf(ctx context.Context, v service.CustomerView) api.Customer {
+	out := toAPICustomer(v.Customer)
+	out.Addresses = s.addresses(ctx, v.Addresses)
+	out.DefaultBillingAddress, out.DefaultShippingAddress = defaultAddresses(out.Addresses)
+	out.CompanyMemberships = toAPICompanyUsers(v.Memberships)
+	out.Groups = make([]api.CustomerGroupRef, len(v.Groups))
+	for j, g := range v.Groups {
+		out.Groups[j] = api.CustomerGroupRef{Id: g.ID, Name: g.Name}
+	}
+	return out
 }
 
 func (s *Server) customer(ctx context.Context, c models.Customer) (api.Customer, error) {

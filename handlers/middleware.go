@@ -39,22 +39,23 @@ func MergePatchAsJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// Authenticate puts the caller's principal on the request context, where both the strict
-// REST handlers and the GraphQL resolvers read it. A missing or invalid bearer token leaves
-// the caller anonymous; operations that need one answer UNAUTHENTICATED.
+// Authenticate puts the caller on the request context, where both the strict REST handlers
+// and the GraphQL resolvers read it. The token's signature and lifetime are verified here; its
+// database check runs once, when the request first needs the principal (or inside the hot
+// reads' own statement). A missing or invalid bearer token leaves the caller anonymous;
+// operations that need one answer UNAUTHENTICATED.
 func Authenticate(svc *service.Service) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			p := auth.Principal{}
+			request := auth.Principal{RequestID: c.Response().Header().Get(echo.HeaderXRequestID), IP: c.RealIP()}
+			ctx := auth.With(req.Context(), request)
 			if token, ok := strings.CutPrefix(req.Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
-				if found, err := svc.Authenticate(req.Context(), strings.TrimSpace(token)); err == nil {
-					p = found
+				if credential, err := svc.Credential(strings.TrimSpace(token)); err == nil {
+					ctx = auth.WithPending(req.Context(), request, credential)
 				}
 			}
-			p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-			p.IP = c.RealIP()
-			c.SetRequest(req.WithContext(auth.With(req.Context(), p)))
+			c.SetRequest(req.WithContext(ctx))
 			return next(c)
 		}
 	}

@@ -78,18 +78,3 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 		t.Logf("a page with addresses, groups and memberships costs %d statements", large)
 	})
 }
-
-// TestMeCostsFourStatements: authenticating the token reads the customer's row, so `me`
-// adds only its addresses, groups and company memberships.
-func TestMeCostsFourStatements(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
-		f := &restFace{e}
-		_, tok := signUp(t, f, "counted@example.com")
-		counter := testdb.CountStatements(t, d)
-		f.Me(tok).ok(t)
-		if n := counter.N(); n != 4 {
-			t.Fatalf("GET /v1/me ran %d statements, want 4 (authenticate, addresses, groups, memberships)", n)
-		}
-	})
-}

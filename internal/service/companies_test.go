@@ -141,7 +141,7 @@ func TestUpdateCompanyUserSeedScenario(t *testing.T) {
 		// An INACTIVE member keeps its account but loses the company's permissions.
 		_, err := f.s.GetCompany(f.ctx, member(u), f.company.ID)
 		wantKind(t, err, apperr.Forbidden)
-		if _, err := f.s.GetCustomer(f.ctx, f.admin, u.CustomerID); err != nil {
+		if _, err := f.s.GetCustomer(auth.With(f.ctx, f.admin), u.CustomerID); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -301,14 +301,6 @@ func (s *Service) Me(ctx context.Context, actor auth.Principal) (models.Customer
 	return s.loadCustomer(ctx, actor.ID)
 }
 
-// GetCustomer returns a customer by id.
-func (s *Service) GetCustomer(ctx context.Context, actor auth.Principal, id string) (models.Customer, error) {
-	if err := requireAdmin(actor, PermCustomersRead); err != nil {
-		return models.Customer{}, err
-	}
-	return s.loadCustomer(ctx, id)
-}
-
 // GetCustomerByEmail returns a customer by email, case-insensitively.
 func (s *Service) GetCustomerByEmail(ctx context.Context, actor auth.Principal, email string) (models.Customer, error) {
 	if err := requireAdmin(actor, PermCustomersRead); err != nil {

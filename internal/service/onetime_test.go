@@ -100,7 +100,7 @@ func TestVerifyEmail(t *testing.T) {
 		if !got.EmailVerified || got.Version != ada.Version+1 || got.ID != ada.ID {
 			t.Fatalf("verified customer = %+v", got)
 		}
-		if stored := must[models.Customer](t)(s.GetCustomer(ctx, admin, ada.ID)); !stored.EmailVerified || stored.Version != got.Version {
+		if stored := must[models.Customer](t)(s.GetCustomer(auth.With(ctx, admin), ada.ID)); !stored.EmailVerified || stored.Version != got.Version {
 			t.Fatalf("stored customer = %+v", stored)
 		}
 		if n := msgAuditCount(t, d, "customer.email_verified", ada.ID); n != 1 {
@@ -163,7 +163,7 @@ func TestVerifyEmailExpiredOrRevoked(t *testing.T) {
 		must[models.Customer](t)(s.UpdateCustomer(ctx, admin, bob.ID, service.CustomerPatch{Email: ptrStr("robert@example.com")}))
 		_, err = s.VerifyEmail(ctx, auth.Principal{}, third)
 		wantBadOneTimeToken(t, err)
-		if c := must[models.Customer](t)(s.GetCustomer(ctx, admin, bob.ID)); c.EmailVerified {
+		if c := must[models.Customer](t)(s.GetCustomer(auth.With(ctx, admin), bob.ID)); c.EmailVerified {
 			t.Fatal("an old address's token verified the new address")
 		}
 		if err := s.SendVerifyEmail(ctx, auth.Principal{}, "robert@example.com"); err != nil {
@@ -240,7 +240,7 @@ func TestPasswordReset(t *testing.T) {
 		f.badCredentials(err)
 		f.signIn(ada.Email, sessNewPassword)
 
-		c := must[models.Customer](t)(s.GetCustomer(ctx, f.admin, ada.ID))
+		c := must[models.Customer](t)(s.GetCustomer(auth.With(ctx, f.admin), ada.ID))
 		if c.FailedLoginCount != 0 || c.LockedUntil != nil || c.Version != ada.Version+1 {
 			t.Fatalf("customer after reset = %+v", c)
 		}

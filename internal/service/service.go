@@ -32,6 +32,8 @@ type Service struct {
 	now       func() time.Time
 	countries countries
 	secret    []byte // the JWT secret; also keys the idempotency store's encryption
+	// customerListsSQL reads what a customer's representation embeds (see customerLists).
+	customerListsSQL string
 }
 
 // Options tunes a Service; the zero value is production.
@@ -45,7 +47,8 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, log *slog.Logger, opt
 	if opts.Argon2 != nil {
 		params = *opts.Argon2
 	}
-	s := &Service{db: d, cfg: cfg, log: log, hasher: auth.NewHasher(params), now: db.Now}
+	s := &Service{db: d, cfg: cfg, log: log, hasher: auth.NewHasher(params), now: db.Now,
+		customerListsSQL: customerListsSQL(d.Dialect, d.Gorm().NamingStrategy)}
 	secret, err := s.jwtSecret(ctx)
 	if err != nil {
 		return nil, err

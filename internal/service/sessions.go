@@ -351,60 +351,109 @@ func (s *Service) revokeAllRefreshTokens(ctx context.Context, subjectType, id st
 	return dbErr(err, "", "")
 }
 
-// Authenticate turns a bearer token into a principal. Any invalid token is UNAUTHENTICATED
-// without saying why.
+// Authenticate turns a bearer token into a principal, checking it now. Any invalid token is
+// UNAUTHENTICATED without saying why.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Principal, error) {
+	c, err := s.Credential(bearer)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	p := auth.From(auth.WithPending(ctx, auth.Principal{}, c))
+	if p.Kind == auth.Anonymous {
+		return p, errBadToken
+	}
+	return p, nil
+}
+
+// Credential verifies what a bearer token proves by itself (signature, audience, lifetime)
+// and returns it pending the database check, which runs once, when the request first needs
+// its principal (auth.From) or within the first statement of an operation that folds it in.
+func (s *Service) Credential(bearer string) (*auth.Pending, error) {
 	if strings.HasPrefix(bearer, apiTokenPrefix) {
-		return s.apiTokenPrincipal(ctx, bearer)
+		return auth.NewOpaquePending(func(ctx context.Context) (auth.Principal, error) { return s.apiTokenPrincipal(ctx, bearer) }), nil
 	}
 	claims, audience, err := s.signer.Verify(bearer)
-	switch {
-	case err != nil:
-		return auth.Principal{}, errBadToken
-	case audience == auth.AudienceAdmin:
-		return s.principal(ctx, auth.Admin, claims)
+	if err != nil {
+		return nil, errBadToken
 	}
-	return s.principal(ctx, auth.Customer, claims)
+	kind := auth.Customer
+	if audience == auth.AudienceAdmin {
+		kind = auth.Admin
+	}
+	return auth.NewPending(kind, claims, func(ctx context.Context) (auth.Principal, error) {
+		return s.principal(ctx, kind, claims)
+	}), nil
 }
 
 var errBadToken = apperr.New(apperr.Unauthenticated, "The access token is invalid, expired or revoked.")
 
-func (s *Service) principal(ctx context.Context, kind auth.Kind, c auth.Claims) (auth.Principal, error) {
-	// One statement checks the subject, its stamp, and whether the token or its session (the
-	// refresh-token family, which covers the tokens issued before a refresh) was revoked; for an
-	// admin it also brings the permissions of each role (one row per role).
-	// A customer's whole row comes along, so `me` needs no second statement.
-	columns, from := "t.*", "customers t"
+// callerCheck is what the database says about an access token's subject: one row per role
+// for an admin.
+type callerCheck struct {
+	CallerStamp       string
+	CallerStatus      string
+	CallerPermissions models.StringList
+	CallerRevoked     int
+}
+
+// callerCheckSQL returns the select-list items and the FROM clause of the check of a token of
+// kind, with its subject's table as alias. The items take the token's jti and session as
+// arguments, and the statement must end with `WHERE <alias>.id = <subject>`. One statement
+// checks the subject, its stamp, and whether the token or its session (the refresh-token
+// family, which covers the tokens issued before a refresh) was revoked; for an admin it also
+// brings the permissions of each role.
+func callerCheckSQL(kind auth.Kind, alias string) (columns, from string) {
+	permissions, from := "NULL", "customers "+alias
 	if kind == auth.Admin {
-		columns, from = "t.security_stamp, t.status, r.permissions",
-			"admins t LEFT JOIN admin_roles ar ON ar.admin_id = t.id LEFT JOIN roles r ON r.id = ar.role_id"
+		permissions = "r.permissions"
+		from = "admins " + alias + " LEFT JOIN admin_roles ar ON ar.admin_id = " + alias + ".id LEFT JOIN roles r ON r.id = ar.role_id"
 	}
-	query := "SELECT " + columns + ", " +
+	columns = alias + ".security_stamp AS caller_stamp, " + alias + ".status AS caller_status, " + permissions + " AS caller_permissions, " +
 		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + " +
-		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS revoked " +
-		"FROM " + from
-	var rows []struct {
-		models.Customer
-		Revoked     int
-		Permissions models.StringList
-	}
-	err := s.db.Conn(ctx).Raw(query+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
-	if err != nil {
-		return auth.Principal{}, dbErr(err, "", "")
-	}
-	if len(rows) == 0 || rows[0].Revoked > 0 || rows[0].Status != models.StatusActive || auth.StampDigest(rows[0].SecurityStamp) != c.Stamp {
+		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS caller_revoked"
+	return columns, from
+}
+
+// checkedRow is a row of a caller check; for a customer, and for an admin's read of one, it
+// also holds the customer and, when asked for, what the customer's representation embeds.
+type checkedRow struct {
+	Check    callerCheck     `gorm:"embedded"`
+	Customer models.Customer `gorm:"embedded"`
+	Lists    customerLists   `gorm:"embedded"`
+}
+
+// checkedPrincipal turns the rows of a caller check into the principal of the token, or
+// UNAUTHENTICATED.
+func checkedPrincipal(kind auth.Kind, c auth.Claims, rows []checkedRow) (auth.Principal, error) {
+	if len(rows) == 0 || rows[0].Check.CallerRevoked > 0 || rows[0].Check.CallerStatus != models.StatusActive ||
+		auth.StampDigest(rows[0].Check.CallerStamp) != c.Stamp {
 		return auth.Principal{}, errBadToken
 	}
 	p := auth.Principal{Kind: kind, ID: c.Subject, TokenID: c.ID, SessionID: c.Session, TokenExpiry: c.ExpiresAt.Unix()}
-	if kind == auth.Customer {
-		p.Customer = &rows[0].Customer
-	}
 	for _, r := range rows {
-		p.Permissions = append(p.Permissions, r.Permissions...)
+		p.Permissions = append(p.Permissions, r.Check.CallerPermissions...)
 	}
 	slices.Sort(p.Permissions)
 	p.Permissions = slices.Compact(p.Permissions)
+	if kind == auth.Customer {
+		p.Customer = &rows[0].Customer
+	}
 	return p, nil
+}
+
+// principal checks a token on its own. A customer's whole row comes along, so `me` needs no
+// second statement.
+func (s *Service) principal(ctx context.Context, kind auth.Kind, c auth.Claims) (auth.Principal, error) {
+	columns, from := callerCheckSQL(kind, "t")
+	if kind == auth.Customer {
+		columns += ", t.*"
+	}
+	var rows []checkedRow
+	err := s.db.Conn(ctx).Raw("SELECT "+columns+" FROM "+from+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
+	if err != nil {
+		return auth.Principal{}, dbErr(err, "", "")
+	}
+	return checkedPrincipal(kind, c, rows)
 }
 
 // ChangeMyPassword sets a new password after checking the current one. Every earlier token

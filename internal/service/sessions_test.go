@@ -124,7 +124,7 @@ func (f *sessFixture) refreshFails(refresh string) {
 // customer reads a customer as the super administrator.
 func (f *sessFixture) customer(id string) models.Customer {
 	f.t.Helper()
-	return must[models.Customer](f.t)(f.s.GetCustomer(f.ctx, f.admin, id))
+	return must[models.Customer](f.t)(f.s.GetCustomer(auth.With(f.ctx, f.admin), id))
 }
 
 func sessPtr[T any](v T) *T { return &v }
@@ -489,7 +489,7 @@ func TestCustomerAndAdminTokensAreSeparate(t *testing.T) {
 
 		_, err := f.s.ListCustomers(f.ctx, cp, service.CustomerFilter{}, "", service.PageArgs{})
 		wantKind(t, err, apperr.Forbidden)
-		_, err = f.s.GetCustomer(f.ctx, cp, ada.ID)
+		_, err = f.s.GetCustomer(auth.With(f.ctx, cp), ada.ID)
 		wantKind(t, err, apperr.Forbidden)
 		_, err = f.s.CreateCustomer(f.ctx, cp, service.CreateCustomerInput{Profile: registerInput("eve@example.com").Profile})
 		wantKind(t, err, apperr.Forbidden)
@@ -639,7 +639,7 @@ func TestRestrictedAdmin(t *testing.T) {
 		}
 		_, err := f.s.ListCustomers(f.ctx, p, service.CustomerFilter{}, "", service.PageArgs{})
 		wantKind(t, err, apperr.Forbidden)
-		_, err = f.s.GetCustomer(f.ctx, p, ada.ID)
+		_, err = f.s.GetCustomer(auth.With(f.ctx, p), ada.ID)
 		wantKind(t, err, apperr.Forbidden)
 		forbiddenWrites(p)
 		view := must[service.AdminView](t)(f.s.CurrentAdmin(f.ctx, p))
@@ -653,7 +653,7 @@ func TestRestrictedAdmin(t *testing.T) {
 		if len(page.Items) != 1 || page.Items[0].ID != ada.ID {
 			t.Fatalf("reader's list: %+v", page.Items)
 		}
-		must[models.Customer](t)(f.s.GetCustomer(f.ctx, p, ada.ID))
+		must[models.Customer](t)(f.s.GetCustomer(auth.With(f.ctx, p), ada.ID))
 		forbiddenWrites(p)
 		view = must[service.AdminView](t)(f.s.CurrentAdmin(f.ctx, p))
 		if len(view.Roles) != 1 || view.Roles[0].Name != "Reader" || !slices.Equal(view.Permissions, []string{service.PermCustomersRead}) {
