@@ -88,7 +88,9 @@ func TestCustomerRepresentationIsTheSameWhicheverWayItIsRead(t *testing.T) {
 		f.CreateMyAddress(c.owner, full).ok(t)
 		f.CreateMyAddress(c.owner, newAddress("2 Side St")).ok(t)
 		f.UpdateGroup(root, db.GroupWholesale, map[string]any{"customers": map[string]any{"connect": []string{c.ownerID}}}).ok(t)
-		f.UpdateGroup(root, db.GroupRetailer, map[string]any{"customers": map[string]any{"connect": []string{c.ownerID}}}).ok(t)
+		// A name holding the separators of the statement's group list, and more than ASCII.
+		tricky := f.CreateGroup(root, api.CreateCustomerGroupInput{Name: "Trade: 12:ab,Ω"}).ok(t)["id"].(string)
+		f.UpdateGroup(root, tricky, map[string]any{"customers": map[string]any{"connect": []string{c.ownerID}}}).ok(t)
 
 		byID := f.GetCustomer(root, c.ownerID).ok(t)
 		me := f.Me(c.owner).ok(t)

@@ -3,13 +3,11 @@ package service
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
@@ -93,9 +91,9 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 	if self {
 		allow = requireCustomer
 	}
-	items := "c.*"
+	items, join := "c.*", ""
 	if withLists {
-		items += ", " + s.customerListsSQL
+		items, join = items+", "+s.customerListsSQL.items, s.customerListsSQL.join
 	}
 	var rows []checkedRow
 	read := func(query string, args ...any) error { return s.db.Conn(ctx).Raw(query, args...).Scan(&rows).Error }
@@ -104,14 +102,14 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 	switch {
 	case unchecked && kind == auth.Admin && !self:
 		check, from := callerCheckSQL(kind, "t")
-		if err := read("SELECT "+check+", "+items+" FROM "+from+" LEFT JOIN customers c ON c.id = ? WHERE t.id = ?",
+		if err := read("SELECT "+check+", "+items+" FROM "+from+" LEFT JOIN customers c ON c.id = ?"+join+" WHERE t.id = ?",
 			claims.ID, claims.Session, id, claims.Subject); err != nil {
 			return CustomerView{}, dbErr(err, "", "")
 		}
 		actor = pending.Settle(checkedPrincipal(kind, claims, rows))
 	case unchecked && kind == auth.Customer && self:
 		check, from := callerCheckSQL(kind, "c")
-		if err := read("SELECT "+check+", "+items+" FROM "+from+" WHERE c.id = ?", claims.ID, claims.Session, claims.Subject); err != nil {
+		if err := read("SELECT "+check+", "+items+" FROM "+from+join+" WHERE c.id = ?", claims.ID, claims.Session, claims.Subject); err != nil {
 			return CustomerView{}, dbErr(err, "", "")
 		}
 		actor = pending.Settle(checkedPrincipal(kind, claims, rows))
@@ -123,7 +121,7 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 		if self {
 			id = actor.ID
 		}
-		if err := read("SELECT "+items+" FROM customers c WHERE c.id = ?", id); err != nil {
+		if err := read("SELECT "+items+" FROM customers c"+join+" WHERE c.id = ?", id); err != nil {
 			return CustomerView{}, dbErr(err, "", "")
 		}
 	}
@@ -137,36 +135,43 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 	if !withLists {
 		return v, nil
 	}
-	return v, s.decodeLists(ctx, &v, rows[0].Lists)
+	return v, s.readLists(ctx, &v, rows)
 }
 
 // customerLists is what a customer's representation embeds, read in the customer's own
-// statement: the address book and the groups as JSON arrays, and whether the customer belongs
-// to any company (rare; MembershipsOf then reads the memberships).
+// statement: one row per address (addresses are joined), the groups as "id:length:name"
+// entries (parseGroupRefs) and whether the customer belongs to any company (rare;
+// MembershipsOf then reads the memberships). MariaDB's JSON aggregates, and HEX in a
+// GROUP_CONCAT, cost several plain reads each (a temporary table on disk per row); a join and
+// a GROUP_CONCAT of plain strings cost little.
 type customerLists struct {
-	AddressesJSON []byte
-	GroupsJSON    []byte
-	InCompany     bool
+	Address   models.Address `gorm:"embedded;embeddedPrefix:address_"`
+	GroupRefs *string
+	InCompany bool
 }
 
-func (s *Service) decodeLists(ctx context.Context, v *CustomerView, l customerLists) error {
+// readLists sets v's lists from the rows of its statement.
+func (s *Service) readLists(ctx context.Context, v *CustomerView, rows []checkedRow) error {
 	v.Addresses, v.Groups, v.Memberships = []models.Address{}, []GroupRef{}, []CompanyUserView{}
-	var groups []struct{ ID, Name, NameKey string }
-	if err := decodeJSONList(l.AddressesJSON, &v.Addresses); err != nil {
-		return err
+	for _, r := range rows {
+		a := r.Lists.Address
+		// An admin with several roles reads each address once per role.
+		if a.ID != "" && !slices.ContainsFunc(v.Addresses, func(b models.Address) bool { return b.ID == a.ID }) {
+			v.Addresses = append(v.Addresses, a)
+		}
 	}
-	if err := decodeJSONList(l.GroupsJSON, &groups); err != nil {
-		return err
-	}
-	// Sorted here as AddressesOf and GroupsOf sort them: MySQL's JSON_ARRAYAGG takes no ORDER BY.
 	slices.SortFunc(v.Addresses, func(a, b models.Address) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
-	slices.SortFunc(groups, func(a, b struct{ ID, Name, NameKey string }) int { return strings.Compare(a.NameKey, b.NameKey) })
-	for _, g := range groups {
-		v.Groups = append(v.Groups, GroupRef{ID: g.ID, Name: g.Name})
+	if refs := rows[0].Lists.GroupRefs; refs != nil {
+		groups, err := parseGroupRefs(*refs)
+		if err != nil {
+			return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
+		}
+		slices.SortFunc(groups, func(a, b GroupRef) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+		v.Groups = groups
 	}
-	if l.InCompany {
+	if rows[0].Lists.InCompany {
 		memberships, err := s.MembershipsOf(ctx, []string{v.ID})
 		if err != nil {
 			return err
@@ -176,44 +181,44 @@ func (s *Service) decodeLists(ctx context.Context, v *CustomerView, l customerLi
 	return nil
 }
 
-// decodeJSONList decodes a JSON array aggregate; an aggregate of no rows is NULL on MySQL.
-func decodeJSONList[T any](raw []byte, into *[]T) error {
-	if len(raw) == 0 || raw[0] != '[' {
-		return nil
+// parseGroupRefs reads "id:length:name" entries written one after another. The length, in
+// bytes, lets a name hold any character, separators included.
+func parseGroupRefs(refs string) ([]GroupRef, error) {
+	out := []GroupRef{}
+	for refs != "" {
+		id, rest, found := strings.Cut(refs, ":")
+		length, rest, found2 := strings.Cut(rest, ":")
+		n, err := strconv.Atoi(length)
+		if !found || !found2 || err != nil || n < 0 || n > len(rest) {
+			return nil, fmt.Errorf("malformed group list %q", refs)
+		}
+		out = append(out, GroupRef{ID: id, Name: rest[:n]})
+		refs = rest[n:]
 	}
-	if err := json.Unmarshal(raw, into); err != nil {
-		return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
-	}
-	return nil
+	return out, nil
 }
 
-// customerListsSQL builds the select-list items that read into customerLists for customer c of
-// a statement. The JSON objects' keys are the
-// models' Go field names, taken from their GORM schema, so encoding/json decodes them into the
-// models; times are written as RFC 3339 and JSON columns embedded as JSON.
-func customerListsSQL(dialect string, naming schema.Namer) string {
-	object, array, embed, timestamp := "JSON_OBJECT", "JSON_ARRAYAGG", "JSON_EXTRACT(%s, '$')", "DATE_FORMAT(%s, '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ')"
+// listsSQL is the SQL that reads into customerLists for customer c of a statement: select-list
+// items, and a join to put after the FROM clause that names c.
+type listsSQL struct{ items, join string }
+
+// customerListsSQL builds listsSQL for a dialect. The address columns are named after the
+// model's GORM schema, with customerLists' prefix.
+func customerListsSQL(dialect string, naming schema.Namer) listsSQL {
+	groupRef := "GROUP_CONCAT(g.id, ':', LENGTH(g.name), ':', g.name SEPARATOR '')"
 	if dialect == db.SQLite {
-		// SQLite keeps times as "2006-01-02 15:04:05.999999-07:00".
-		object, array, embed, timestamp = "json_object", "json_group_array", "json(%s)", "replace(%s, ' ', 'T')"
+		groupRef = "group_concat(g.id || ':' || length(CAST(g.name AS BLOB)) || ':' || g.name, '')"
 	}
 	address, err := schema.Parse(&models.Address{}, &sync.Map{}, naming)
 	if err != nil {
 		panic(err) // a model that does not parse fails every test
 	}
-	var pairs []string
-	for _, f := range address.Fields {
-		column := "a." + f.DBName
-		switch f.FieldType {
-		case reflect.TypeFor[time.Time](), reflect.TypeFor[*time.Time]():
-			column = fmt.Sprintf(timestamp, column)
-		case reflect.TypeFor[models.StringList]():
-			column = fmt.Sprintf(embed, column)
-		}
-		pairs = append(pairs, "'"+f.Name+"', "+column)
+	var items []string
+	for _, f := range address.DBNames {
+		items = append(items, "a."+f+" AS address_"+f)
 	}
-	return "(SELECT " + array + "(" + object + "(" + strings.Join(pairs, ", ") + ")) FROM addresses a WHERE a.customer_id = c.id) AS addresses_json, " +
-		"(SELECT " + array + "(" + object + "('ID', g.id, 'Name', g.name, 'NameKey', g.name_key)) " +
-		"FROM customer_group_members m JOIN customer_groups g ON g.id = m.group_id WHERE m.customer_id = c.id) AS groups_json, " +
-		"EXISTS (SELECT 1 FROM company_users u WHERE u.customer_id = c.id) AS in_company"
+	items = append(items,
+		"(SELECT "+groupRef+" FROM customer_group_members m JOIN customer_groups g ON g.id = m.group_id WHERE m.customer_id = c.id) AS group_refs",
+		"EXISTS (SELECT 1 FROM company_users u WHERE u.customer_id = c.id) AS in_company")
+	return listsSQL{items: strings.Join(items, ", "), join: " LEFT JOIN addresses a ON a.customer_id = c.id"}
 }

@@ -33,7 +33,7 @@ type Service struct {
 	countries countries
 	secret    []byte // the JWT secret; also keys the idempotency store's encryption
 	// customerListsSQL reads what a customer's representation embeds (see customerLists).
-	customerListsSQL string
+	customerListsSQL listsSQL
 }
 
 // Options tunes a Service; the zero value is production.
