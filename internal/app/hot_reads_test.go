@@ -101,7 +101,15 @@ func TestCustomerRepresentationIsTheSameWhicheverWayItIsRead(t *testing.T) {
 		if len(byID["addresses"].([]any)) != 2 || len(byID["groups"].([]any)) != 3 || len(byID["companyMemberships"].([]any)) != 1 {
 			t.Fatalf("getCustomer lost a list: %v", byID)
 		}
-		for name, got := range map[string]map[string]any{"getMe": me, "listCustomers": listed[0].(map[string]any)} {
+		// An admin with two roles reads one row per role and address; each address comes once.
+		var roleIDs []string
+		for _, perm := range []string{"customers:read", "audit:read"} {
+			roleIDs = append(roleIDs, f.CreateRole(root, api.CreateRoleInput{Name: "two roles " + perm, Permissions: []string{perm}}).ok(t)["id"].(string))
+		}
+		f.CreateAdmin(root, api.CreateAdminInput{Email: "two-roles@example.com", Name: "Two", Password: "a two-role passphrase", RoleIds: &roleIDs}).ok(t)
+		twoRoles := f.AdminToken("two-roles@example.com", "a two-role passphrase").ok(t)["token"].(string)
+		byTwoRoles := f.GetCustomer(twoRoles, c.ownerID).ok(t)
+		for name, got := range map[string]map[string]any{"getMe": me, "listCustomers": listed[0].(map[string]any), "getCustomer by an admin with two roles": byTwoRoles} {
 			if !reflect.DeepEqual(got, byID) {
 				t.Errorf("%s differs from getCustomer:\n%v\n%v", name, got, byID)
 			}
