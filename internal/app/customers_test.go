@@ -253,12 +253,18 @@ func TestRefreshRotationAndRevocation(t *testing.T) {
 			// Replaying the spent token revokes the whole family, including its newest member.
 			f.Refresh(session["refreshToken"].(string)).fails(t, "UNAUTHENTICATED")
 			f.Refresh(rotated["refreshToken"].(string)).fails(t, "UNAUTHENTICATED")
+			// ...and its access tokens, the one issued before the refresh and the one after.
+			f.Me(session["token"].(string)).fails(t, "UNAUTHENTICATED")
+			f.Me(rotated["token"].(string)).fails(t, "UNAUTHENTICATED")
 			f.Refresh("garbage").fails(t, "UNAUTHENTICATED")
 
-			// Revoking one session leaves the other signed in.
-			f.RevokeCustomer(other["token"].(string), false).ok(t)
+			// Revoking one session leaves the other signed in; it ends the access tokens the
+			// session was given before its last refresh too.
+			refreshed := f.Refresh(other["refreshToken"].(string)).ok(t)
+			f.RevokeCustomer(refreshed["token"].(string), false).ok(t)
+			f.Me(refreshed["token"].(string)).fails(t, "UNAUTHENTICATED")
 			f.Me(other["token"].(string)).fails(t, "UNAUTHENTICATED")
-			f.Refresh(other["refreshToken"].(string)).fails(t, "UNAUTHENTICATED")
+			f.Refresh(refreshed["refreshToken"].(string)).fails(t, "UNAUTHENTICATED")
 			third := f.CustomerToken(email, goodPassword).ok(t)
 			fourth := f.CustomerToken(email, goodPassword).ok(t)
 			f.Me(third["token"].(string)).ok(t)

@@ -14,8 +14,10 @@ const (
 	AudienceCustomer = "customer"
 	AudienceAdmin    = "admin"
 	issuer           = "clientele"
-	leeway           = 30 * time.Second
 )
+
+// Leeway is how long after its expiry a token is still accepted (clock skew).
+const Leeway = 30 * time.Second
 
 // Claims are the claims of an access token.
 type Claims struct {
@@ -42,7 +44,7 @@ func NewSigner(secret []byte, ttl time.Duration) *Signer {
 	return &Signer{secret: secret, ttl: ttl, parser: jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer),
-		jwt.WithLeeway(leeway),
+		jwt.WithLeeway(Leeway),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 	)}

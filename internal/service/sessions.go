@@ -266,10 +266,8 @@ func (s *Service) RefreshToken(ctx context.Context, actor auth.Principal, refres
 var errReused = errors.New("refresh token reused")
 
 func (s *Service) revokeFamilyOnReuse(ctx context.Context, actor auth.Principal, rt models.RefreshToken) error {
-	err := s.db.Conn(ctx).Model(&models.RefreshToken{}).
-		Where("family_id = ? AND revoked_at IS NULL", rt.FamilyID).Update("revoked_at", s.now()).Error
-	if err != nil {
-		return dbErr(err, "", "")
+	if err := s.db.Tx(ctx, func(ctx context.Context) error { return s.endSession(ctx, rt.FamilyID) }); err != nil {
+		return err
 	}
 	s.loginFailed(ctx, actor, rt.SubjectType, rt.SubjectID, "refresh_token_reused")
 	return errBadRefresh
@@ -308,7 +306,6 @@ func (s *Service) RevokeAdminToken(ctx context.Context, actor auth.Principal, ev
 
 func (s *Service) revokeToken(ctx context.Context, actor auth.Principal, subjectType string, everywhere bool) error {
 	return s.db.Tx(ctx, func(ctx context.Context) error {
-		conn := s.db.Conn(ctx)
 		if everywhere {
 			if err := s.rotateStamp(ctx, subjectType, actor.ID); err != nil {
 				return err
@@ -318,21 +315,39 @@ func (s *Service) revokeToken(ctx context.Context, actor auth.Principal, subject
 			}
 		} else {
 			if actor.TokenID != "" {
-				rev := models.RevokedToken{JTI: actor.TokenID, ExpiresAt: time.Unix(actor.TokenExpiry, 0).UTC()}
-				if err := conn.Create(&rev).Error; err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
-					return dbErr(err, "", "")
+				if err := s.revokeJTI(ctx, actor.TokenID, time.Unix(actor.TokenExpiry, 0).UTC()); err != nil {
+					return err
 				}
 			}
 			if actor.SessionID != "" {
-				err := conn.Model(&models.RefreshToken{}).Where("family_id = ? AND subject_id = ? AND revoked_at IS NULL", actor.SessionID, actor.ID).
-					Update("revoked_at", s.now()).Error
-				if err != nil {
-					return dbErr(err, "", "")
+				if err := s.endSession(ctx, actor.SessionID); err != nil {
+					return err
 				}
 			}
 		}
 		return s.audit(ctx, actor, "auth.token_revoked", subjectType, actor.ID, map[string]Change{"everywhere": {To: everywhere}})
 	})
+}
+
+// revokeJTI adds id to the revoked token ids until expires, after which no token can carry it.
+func (s *Service) revokeJTI(ctx context.Context, id string, expires time.Time) error {
+	err := s.db.Conn(ctx).Create(&models.RevokedToken{JTI: id, ExpiresAt: expires}).Error
+	if err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return dbErr(err, "", "")
+	}
+	return nil
+}
+
+// endSession revokes a refresh-token family and every access token issued in it: the
+// family's id is revoked like a jti (the check looks for both), for as long as an access
+// token issued now could live.
+func (s *Service) endSession(ctx context.Context, familyID string) error {
+	err := s.db.Conn(ctx).Model(&models.RefreshToken{}).
+		Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", s.now()).Error
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	return s.revokeJTI(ctx, familyID, s.now().Add(s.cfg.AccessTokenTTL+auth.Leeway))
 }
 
 // rotateStamp gives the subject a new security stamp, which invalidates every token issued before.
@@ -400,8 +415,8 @@ type callerCheck struct {
 // kind, with its subject's table as alias. The items take the token's jti and session as
 // arguments, and the statement must end with `WHERE <alias>.id = <subject>`. One statement
 // checks the subject, its stamp, and whether the token or its session (the refresh-token
-// family, which covers the tokens issued before a refresh) was revoked; for an admin it also
-// brings the permissions of each role.
+// family, which covers the tokens issued before a refresh; see endSession) was revoked; for
+// an admin it also brings the permissions of each role.
 func callerCheckSQL(kind auth.Kind, alias string) (columns, from string) {
 	permissions, from := "NULL", "customers "+alias
 	if kind == auth.Admin {
@@ -409,8 +424,7 @@ func callerCheckSQL(kind auth.Kind, alias string) (columns, from string) {
 		from = "admins " + alias + " LEFT JOIN admin_roles ar ON ar.admin_id = " + alias + ".id LEFT JOIN roles r ON r.id = ar.role_id"
 	}
 	columns = alias + ".security_stamp AS caller_stamp, " + alias + ".status AS caller_status, " + permissions + " AS caller_permissions, " +
-		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?) + " +
-		"(SELECT COUNT(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL) AS caller_revoked"
+		"(SELECT COUNT(*) FROM revoked_tokens WHERE jti IN (?, ?)) AS caller_revoked"
 	return columns, from
 }
 
