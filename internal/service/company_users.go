@@ -18,23 +18,33 @@ var errNotAssigned = apperr.New(apperr.NotFound, "The user with the ID provided 
 
 // companyUserViews completes memberships with their customers, roles (with counts) and
 // teams: three statements, whatever the number of memberships.
-func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser) ([]CompanyUserView, error) {
+// companyUserViews completes memberships with their customers, roles and teams. Customers the
+// caller already holds (known) are not read again.
+func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser, known ...models.Customer) ([]CompanyUserView, error) {
 	out := make([]CompanyUserView, len(ms))
 	if len(ms) == 0 {
 		return out, nil
 	}
+	customerByID := indexBy(known, func(c models.Customer) string { return c.ID })
 	var customerIDs, roleIDs, teamIDs []string
 	for _, m := range ms {
-		customerIDs = append(customerIDs, m.CustomerID)
+		if _, ok := customerByID[m.CustomerID]; !ok {
+			customerIDs = append(customerIDs, m.CustomerID)
+		}
 		roleIDs = append(roleIDs, m.RoleID)
 		if m.TeamID != nil {
 			teamIDs = append(teamIDs, *m.TeamID)
 		}
 	}
 	conn := s.db.Conn(ctx)
-	var customers []models.Customer
-	if err := conn.Where("id IN ?", customerIDs).Find(&customers).Error; err != nil {
-		return nil, dbErr(err, "", "")
+	if len(customerIDs) > 0 {
+		var customers []models.Customer
+		if err := conn.Where("id IN ?", customerIDs).Find(&customers).Error; err != nil {
+			return nil, dbErr(err, "", "")
+		}
+		for _, c := range customers {
+			customerByID[c.ID] = c
+		}
 	}
 	var roles []CompanyRoleView
 	if err := s.companyRoles(ctx).Where("company_roles.id IN ?", roleIDs).Scan(&roles).Error; err != nil {
@@ -46,7 +56,6 @@ func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser)
 			return nil, dbErr(err, "", "")
 		}
 	}
-	customerByID := indexBy(customers, func(c models.Customer) string { return c.ID })
 	roleByID := indexBy(roles, func(r CompanyRoleView) string { return r.ID })
 	teamByID := indexBy(teams, func(t models.CompanyTeam) string { return t.ID })
 	for i, m := range ms {
@@ -70,12 +79,25 @@ func indexBy[T any](rows []T, key func(T) string) map[string]T {
 // MembershipsOf returns the company memberships of several customers in constant
 // statements. It is for callers that already authorized reading those customers.
 func (s *Service) MembershipsOf(ctx context.Context, customerIDs []string) (map[string][]CompanyUserView, error) {
+	return s.membershipsOf(ctx, customerIDs)
+}
+
+// membershipsOfCustomers is MembershipsOf for customers the caller has already read.
+func (s *Service) membershipsOfCustomers(ctx context.Context, cs ...models.Customer) (map[string][]CompanyUserView, error) {
+	ids := make([]string, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+	}
+	return s.membershipsOf(ctx, ids, cs...)
+}
+
+func (s *Service) membershipsOf(ctx context.Context, customerIDs []string, known ...models.Customer) (map[string][]CompanyUserView, error) {
 	var ms []models.CompanyUser
 	err := s.db.Conn(ctx).Where("customer_id IN ?", customerIDs).Order("customer_id, created_at, company_id").Find(&ms).Error
 	if err != nil {
 		return nil, dbErr(err, "", "")
 	}
-	views, err := s.companyUserViews(ctx, ms)
+	views, err := s.companyUserViews(ctx, ms, known...)
 	if err != nil {
 		return nil, err
 	}

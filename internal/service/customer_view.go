@@ -48,7 +48,7 @@ func (s *Service) CustomerViews(ctx context.Context, cs []models.Customer) ([]Cu
 	if err != nil {
 		return nil, err
 	}
-	memberships, err := s.MembershipsOf(ctx, ids)
+	memberships, err := s.membershipsOfCustomers(ctx, cs...)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (models.Customer, 
 }
 
 // GetCustomerView is GetCustomer with what the customer's representation embeds, read in the
-// same statement (and, for a member of a company, the memberships in MembershipsOf's).
+// same statement (and, for a member of a company, its memberships in two or three more).
 func (s *Service) GetCustomerView(ctx context.Context, id string) (CustomerView, error) {
 	return s.readCustomer(ctx, id, true)
 }
@@ -140,8 +140,8 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 
 // customerLists is what a customer's representation embeds, read in the customer's own
 // statement: one row per address (addresses are joined), the groups as "id:length:name"
-// entries (parseGroupRefs) and whether the customer belongs to any company (rare;
-// MembershipsOf then reads the memberships). MariaDB's JSON aggregates, and HEX in a
+// entries (parseGroupRefs) and whether the customer belongs to any company (rare; the
+// memberships are then read apart). MariaDB's JSON aggregates, and HEX in a
 // GROUP_CONCAT, cost several plain reads each (a temporary table on disk per row); a join and
 // a GROUP_CONCAT of plain strings cost little.
 type customerLists struct {
@@ -172,7 +172,7 @@ func (s *Service) readLists(ctx context.Context, v *CustomerView, rows []checked
 		v.Groups = groups
 	}
 	if rows[0].Lists.InCompany {
-		memberships, err := s.MembershipsOf(ctx, []string{v.ID})
+		memberships, err := s.membershipsOfCustomers(ctx, v.Customer)
 		if err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func (s *Service) export(ctx context.Context, actor auth.Principal, id string) (
 	if err != nil {
 		return out, err
 	}
-	memberships, err := s.MembershipsOf(ctx, []string{id})
+	memberships, err := s.membershipsOfCustomers(ctx, c)
 	if err != nil {
 		return out, err
 	}
