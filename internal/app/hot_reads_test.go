@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
@@ -148,4 +149,37 @@ func TestHotReadsCostOneStatement(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestGroupListCutShortIsReadApart: MySQL cuts a GROUP_CONCAT at group_concat_max_len with
+// only a warning. Clientele sets it high, but a URL (or a proxy) may not; the groups of a
+// one-statement read must then still all be there, read apart.
+func TestGroupListCutShortIsReadApart(t *testing.T) {
+	for _, limit := range []string{"46", "48", "100"} { // mid-entry and at an entry's end
+		t.Run(limit, func(t *testing.T) {
+			u := testdb.URL(t, db.MySQL) + "?group_concat_max_len=" + limit
+			d, err := db.Open(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = d.Close() })
+			if err := d.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			e := newEnv(t, d)
+			f := &restFace{e}
+			c, tok := signUp(t, f, "cut-short@example.com")
+			id := c["id"].(string)
+			for _, g := range []string{db.GroupWholesale, db.GroupRetailer} {
+				f.UpdateGroup(e.admin, g, map[string]any{"customers": map[string]any{"connect": []string{id}}}).ok(t)
+			}
+			listed := f.ListCustomers(e.admin, api.ListCustomersParams{Email: ptr("cut-short@example.com")}).ok(t)["items"].([]any)
+			want := listed[0].(map[string]any)["groups"]
+			for name, got := range map[string]any{"getCustomer": f.GetCustomer(e.admin, id).ok(t)["groups"], "getMe": f.Me(tok).ok(t)["groups"]} {
+				if !reflect.DeepEqual(got, want) || len(got.([]any)) != 3 {
+					t.Errorf("%s groups = %v, want %v", name, got, want)
+				}
+			}
+		})
+	}
 }

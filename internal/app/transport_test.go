@@ -178,6 +178,30 @@ func TestReadinessFailsWithoutTheDatabase(t *testing.T) {
 	}
 }
 
+// TestAnOutageIsNotABadToken: with the database gone, a valid token can't be checked. That is
+// 503 UNAVAILABLE, which a client retries, not 401, which tells it to sign in again, whether
+// the check runs on its own or inside a hot read's statement.
+func TestAnOutageIsNotABadToken(t *testing.T) {
+	d := testdb.New(t, db.SQLite)
+	e := newEnv(t, d)
+	_, tok := signUp(t, &restFace{e}, "outage@example.com")
+	_ = d.Close()
+	for _, path := range []string{"/v1/me", "/v1/me/addresses", "/v1/customers/01900000-0000-7000-8000-000000000000"} {
+		token := tok
+		if strings.HasPrefix(path, "/v1/customers/") {
+			token = e.admin
+		}
+		resp, body := do(t, "GET", e.url+path, "", "", "Authorization", "Bearer "+token)
+		if resp.StatusCode != 503 || problemCode(t, resp, body) != "UNAVAILABLE" {
+			t.Errorf("GET %s with the database closed: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	r := graphql(t, e.url, tok, `{ me { id } }`, nil, "me")
+	if r.Code != "UNAVAILABLE" {
+		t.Errorf("GraphQL me with the database closed: %s", r.Raw)
+	}
+}
+
 func TestLogsCarryNoSecrets(t *testing.T) {
 	eachEnv(t, func(t *testing.T, e *env) {
 		var secrets []string

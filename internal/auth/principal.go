@@ -32,6 +32,10 @@ type Principal struct {
 	// Customer is the customer's row as read while authenticating its access token, so the
 	// request that asks for it (`me`) need not read it again. Nil otherwise.
 	Customer *models.Customer
+	// CheckErr is why the bearer token of an anonymous principal was refused or could not be
+	// checked (the database failing, say), so that an operation needing a caller can tell an
+	// outage from a bad token.
+	CheckErr error
 }
 
 // Can reports whether an admin principal holds permission (or `*`).
@@ -133,7 +137,7 @@ func (c *Pending) settle(p Principal, err error) {
 		return
 	}
 	if err != nil {
-		p = Principal{} // an invalid or unverifiable token leaves the caller anonymous
+		p = Principal{CheckErr: err} // an invalid or unverifiable token leaves the caller anonymous
 	}
 	p.RequestID, p.IP = c.request.RequestID, c.request.IP
 	c.p, c.settled = p, true

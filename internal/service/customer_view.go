@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
-	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/db"
 	"github.com/clientele/clientele/models"
@@ -139,8 +138,8 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 }
 
 // customerLists is what a customer's representation embeds, read in the customer's own
-// statement: one row per address (addresses are joined), the groups as "id:length:name"
-// entries (parseGroupRefs) and whether the customer belongs to any company (rare; the
+// statement: one row per address (addresses are joined), the groups as a count and
+// "id:length:name" entries (parseGroupRefs) and whether the customer belongs to any company (rare; the
 // memberships are then read apart). MariaDB's JSON aggregates, and HEX in a
 // GROUP_CONCAT, cost several plain reads each (a temporary table on disk per row); a join and
 // a GROUP_CONCAT of plain strings cost little.
@@ -166,7 +165,17 @@ func (s *Service) readLists(ctx context.Context, v *CustomerView, rows []checked
 	if refs := rows[0].Lists.GroupRefs; refs != nil {
 		groups, err := parseGroupRefs(*refs)
 		if err != nil {
-			return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
+			// MySQL cuts a GROUP_CONCAT at group_concat_max_len with only a warning; the
+			// connection sets it high, but a URL or a proxy may not. Read the groups apart.
+			s.log.WarnContext(ctx, "a customer's group list came back cut short; raise group_concat_max_len", "error", err)
+			byCustomer, err := s.GroupsOf(ctx, []string{v.ID})
+			if err != nil {
+				return err
+			}
+			groups = groups[:0]
+			for _, g := range byCustomer[v.ID] {
+				groups = append(groups, GroupRef{ID: g.ID, Name: g.Name})
+			}
 		}
 		slices.SortFunc(groups, func(a, b GroupRef) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 		v.Groups = groups
@@ -181,19 +190,28 @@ func (s *Service) readLists(ctx context.Context, v *CustomerView, rows []checked
 	return nil
 }
 
-// parseGroupRefs reads "id:length:name" entries written one after another. The length, in
-// bytes, lets a name hold any character, separators included.
+// parseGroupRefs reads "count/" and then count "id:length:name" entries written one after
+// another. The length, in bytes, lets a name hold any character, separators included; the
+// count tells a list cut short, even at an entry's end.
 func parseGroupRefs(refs string) ([]GroupRef, error) {
+	count, refs, found := strings.Cut(refs, "/")
+	want, err := strconv.Atoi(count)
+	if !found || err != nil {
+		return nil, fmt.Errorf("malformed group list %q", count)
+	}
 	out := []GroupRef{}
 	for refs != "" {
 		id, rest, found := strings.Cut(refs, ":")
 		length, rest, found2 := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(length)
 		if !found || !found2 || err != nil || n < 0 || n > len(rest) {
-			return nil, fmt.Errorf("malformed group list %q", refs)
+			return nil, fmt.Errorf("malformed group list after %d entries", len(out))
 		}
 		out = append(out, GroupRef{ID: id, Name: rest[:n]})
 		refs = rest[n:]
+	}
+	if len(out) != want {
+		return nil, fmt.Errorf("group list holds %d of %d entries", len(out), want)
 	}
 	return out, nil
 }
@@ -205,9 +223,9 @@ type listsSQL struct{ items, join string }
 // customerListsSQL builds listsSQL for a dialect. The address columns are named after the
 // model's GORM schema, with customerLists' prefix.
 func customerListsSQL(dialect string, naming schema.Namer) listsSQL {
-	groupRef := "GROUP_CONCAT(g.id, ':', LENGTH(g.name), ':', g.name SEPARATOR '')"
+	groupRef := "CONCAT(COUNT(*), '/', GROUP_CONCAT(g.id, ':', LENGTH(g.name), ':', g.name SEPARATOR ''))"
 	if dialect == db.SQLite {
-		groupRef = "group_concat(g.id || ':' || length(CAST(g.name AS BLOB)) || ':' || g.name, '')"
+		groupRef = "count(*) || '/' || group_concat(g.id || ':' || length(CAST(g.name AS BLOB)) || ':' || g.name, '')"
 	}
 	address, err := schema.Parse(&models.Address{}, &sync.Map{}, naming)
 	if err != nil {

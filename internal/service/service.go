@@ -6,12 +6,17 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
@@ -121,8 +126,19 @@ func dbErr(err error, what, conflictMessage string) error {
 		return apperr.Wrap(apperr.Conflict, err, conflictMessage)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or timed out.")
+	case unreachable(err):
+		return apperr.Wrap(apperr.Unavailable, err, "The database is unavailable; try again later.")
 	}
 	return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
+}
+
+// unreachable reports whether err says the database could not be reached, rather than that a
+// statement failed. database/sql has no sentinel for a closed pool (an instance shutting
+// down), hence the message.
+func unreachable(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed")
 }
 
 // ptr returns a pointer to v.

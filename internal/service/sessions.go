@@ -37,7 +37,7 @@ func requireCustomer(actor auth.Principal) error {
 	case auth.Admin:
 		return apperr.New(apperr.Forbidden, "This operation needs a customer token.")
 	}
-	return apperr.New(apperr.Unauthenticated, "Authentication required: send a valid customer bearer token.")
+	return unauthenticated(actor, "Authentication required: send a valid customer bearer token.")
 }
 
 func requireAdmin(actor auth.Principal, permission string) error {
@@ -47,7 +47,16 @@ func requireAdmin(actor auth.Principal, permission string) error {
 	case actor.Kind == auth.Admin || actor.Kind == auth.Customer:
 		return apperr.New(apperr.Forbidden, "You do not have authorization to perform this action.")
 	}
-	return apperr.New(apperr.Unauthenticated, "Authentication required: send a valid admin bearer token.")
+	return unauthenticated(actor, "Authentication required: send a valid admin bearer token.")
+}
+
+// unauthenticated is the error for an anonymous caller: UNAUTHENTICATED, unless its token
+// could not be checked at all (the database is unreachable), which is not the token's fault.
+func unauthenticated(actor auth.Principal, message string) error {
+	if actor.CheckErr != nil && apperr.KindOf(actor.CheckErr) != apperr.Unauthenticated {
+		return actor.CheckErr
+	}
+	return apperr.New(apperr.Unauthenticated, "%s", message)
 }
 
 // GenerateCustomerToken signs a customer in with email and password.
