@@ -17,9 +17,8 @@ import (
 var errNotAssigned = apperr.New(apperr.NotFound, "The user with the ID provided in the input.id argument is not assigned to your company.")
 
 // companyUserViews completes memberships with their customers, roles (with counts) and
-// teams: three statements, whatever the number of memberships.
-// companyUserViews completes memberships with their customers, roles and teams. Customers the
-// caller already holds (known) are not read again.
+// teams: three statements at most, whatever the number of memberships. Customers the caller
+// already holds (known) are not read again.
 func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser, known ...models.Customer) ([]CompanyUserView, error) {
 	out := make([]CompanyUserView, len(ms))
 	if len(ms) == 0 {
@@ -82,15 +81,8 @@ func (s *Service) MembershipsOf(ctx context.Context, customerIDs []string) (map[
 	return s.membershipsOf(ctx, customerIDs)
 }
 
-// membershipsOfCustomers is MembershipsOf for customers the caller has already read.
-func (s *Service) membershipsOfCustomers(ctx context.Context, cs ...models.Customer) (map[string][]CompanyUserView, error) {
-	ids := make([]string, len(cs))
-	for i := range cs {
-		ids[i] = cs[i].ID
-	}
-	return s.membershipsOf(ctx, ids, cs...)
-}
-
+// membershipsOf is MembershipsOf; the customers the caller has already read (known) are not
+// read again.
 func (s *Service) membershipsOf(ctx context.Context, customerIDs []string, known ...models.Customer) (map[string][]CompanyUserView, error) {
 	var ms []models.CompanyUser
 	err := s.db.Conn(ctx).Where("customer_id IN ?", customerIDs).Order("customer_id, created_at, company_id").Find(&ms).Error

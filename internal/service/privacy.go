@@ -81,7 +81,7 @@ func (s *Service) export(ctx context.Context, actor auth.Principal, id string) (
 	if err != nil {
 		return out, err
 	}
-	memberships, err := s.membershipsOfCustomers(ctx, c)
+	memberships, err := s.membershipsOf(ctx, []string{id}, c)
 	if err != nil {
 		return out, err
 	}
