@@ -13825,6 +13825,8 @@ type GetCurrentAdminResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetCurrentAdminResponse200Headers
 }
@@ -13852,6 +13854,11 @@ func (r GetCurrentAdminResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetCurrentAdminResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCurrentAdminResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13896,6 +13903,8 @@ type ListAdminsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13921,6 +13930,11 @@ func (r ListAdminsResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListAdminsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAdminsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13969,6 +13983,8 @@ type CreateAdminResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14004,6 +14020,11 @@ func (r CreateAdminResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateAdminResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14052,6 +14073,8 @@ type DeleteAdminResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -14087,6 +14110,11 @@ func (r DeleteAdminResponse) GetApplicationproblemJSON412() *PreconditionFailed 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteAdminResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteAdminResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14138,6 +14166,8 @@ type GetAdminResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetAdminResponse200Headers
 }
@@ -14170,6 +14200,11 @@ func (r GetAdminResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetAdminResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAdminResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14222,6 +14257,8 @@ type UpdateAdminResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14269,6 +14306,11 @@ func (r UpdateAdminResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateAdminResponse) GetBody() []byte {
 	return r.Body
@@ -14311,6 +14353,8 @@ type ListAuditEventsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14336,6 +14380,11 @@ func (r ListAuditEventsResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListAuditEventsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAuditEventsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14382,6 +14431,8 @@ type RevokeAdminTokenResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14412,6 +14463,11 @@ func (r RevokeAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RevokeAdminTokenResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RevokeAdminTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14469,6 +14525,8 @@ type GenerateAdminTokenResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GenerateAdminTokenResponse429Headers
 }
@@ -14518,6 +14576,11 @@ func (r GenerateAdminTokenResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GenerateAdminTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r GenerateAdminTokenResponse) GetBody() []byte {
 	return r.Body
@@ -14560,6 +14623,8 @@ type RevokeCustomerTokenResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14585,6 +14650,11 @@ func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14642,6 +14712,8 @@ type GenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GenerateCustomerTokenResponse429Headers
 }
@@ -14691,6 +14763,11 @@ func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON500() *Internal 
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r GenerateCustomerTokenResponse) GetBody() []byte {
 	return r.Body
@@ -14733,6 +14810,8 @@ type AcceptInvitationResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14758,6 +14837,11 @@ func (r AcceptInvitationResponse) GetApplicationproblemJSON422() *ValidationFail
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r AcceptInvitationResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14809,6 +14893,8 @@ type RequestPasswordResetResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RequestPasswordResetResponse429Headers
 }
@@ -14841,6 +14927,11 @@ func (r RequestPasswordResetResponse) GetApplicationproblemJSON429() *RateLimite
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RequestPasswordResetResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14892,6 +14983,8 @@ type ResetPasswordResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ResetPasswordResponse429Headers
 }
@@ -14924,6 +15017,11 @@ func (r ResetPasswordResponse) GetApplicationproblemJSON429() *RateLimited {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ResetPasswordResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14970,6 +15068,8 @@ type RefreshTokenResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15000,6 +15100,11 @@ func (r RefreshTokenResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RefreshTokenResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RefreshTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15051,6 +15156,8 @@ type RegisterCustomerResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RegisterCustomerResponse429Headers
 }
@@ -15083,6 +15190,11 @@ func (r RegisterCustomerResponse) GetApplicationproblemJSON429() *RateLimited {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RegisterCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RegisterCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15134,6 +15246,8 @@ type VerifyEmailResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *VerifyEmailResponse429Headers
 }
@@ -15166,6 +15280,11 @@ func (r VerifyEmailResponse) GetApplicationproblemJSON429() *RateLimited {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r VerifyEmailResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15217,6 +15336,8 @@ type SendVerifyEmailResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SendVerifyEmailResponse429Headers
 }
@@ -15249,6 +15370,11 @@ func (r SendVerifyEmailResponse) GetApplicationproblemJSON429() *RateLimited {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r SendVerifyEmailResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15293,6 +15419,8 @@ type ListCompaniesResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15318,6 +15446,11 @@ func (r ListCompaniesResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCompaniesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCompaniesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15366,6 +15499,8 @@ type CreateCompanyResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15401,6 +15536,11 @@ func (r CreateCompanyResponse) GetApplicationproblemJSON422() *ValidationFailed 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCompanyResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15447,6 +15587,8 @@ type ListCompanyAddressesResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15477,6 +15619,11 @@ func (r ListCompanyAddressesResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCompanyAddressesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCompanyAddressesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15527,6 +15674,8 @@ type CreateCompanyAddressResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15567,6 +15716,11 @@ func (r CreateCompanyAddressResponse) GetApplicationproblemJSON422() *Validation
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCompanyAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15613,6 +15767,8 @@ type DeleteCompanyAddressResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -15643,6 +15799,11 @@ func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON412() *Preconditi
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCompanyAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15693,6 +15854,8 @@ type UpdateCompanyAddressResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15733,6 +15896,11 @@ func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON422() *Validation
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15779,6 +15947,8 @@ type ListCompanyRolesResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15809,6 +15979,11 @@ func (r ListCompanyRolesResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCompanyRolesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCompanyRolesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15859,6 +16034,8 @@ type CreateCompanyRoleResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -15899,6 +16076,11 @@ func (r CreateCompanyRoleResponse) GetApplicationproblemJSON422() *ValidationFai
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCompanyRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15947,6 +16129,8 @@ type DeleteCompanyRoleResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -15982,6 +16166,11 @@ func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON412() *PreconditionF
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCompanyRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16034,6 +16223,8 @@ type UpdateCompanyRoleResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16081,6 +16272,11 @@ func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateCompanyRoleResponse) GetBody() []byte {
 	return r.Body
@@ -16125,6 +16321,8 @@ type ListCompanyTeamsResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16155,6 +16353,11 @@ func (r ListCompanyTeamsResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCompanyTeamsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCompanyTeamsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16205,6 +16408,8 @@ type CreateCompanyTeamResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16245,6 +16450,11 @@ func (r CreateCompanyTeamResponse) GetApplicationproblemJSON422() *ValidationFai
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCompanyTeamResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16291,6 +16501,8 @@ type DeleteCompanyTeamResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -16321,6 +16533,11 @@ func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON412() *PreconditionF
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCompanyTeamResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16373,6 +16590,8 @@ type UpdateCompanyTeamResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16420,6 +16639,11 @@ func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateCompanyTeamResponse) GetBody() []byte {
 	return r.Body
@@ -16464,6 +16688,8 @@ type ListCompanyUsersResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16494,6 +16720,11 @@ func (r ListCompanyUsersResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCompanyUsersResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCompanyUsersResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16544,6 +16775,8 @@ type CreateCompanyUserResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16584,6 +16817,11 @@ func (r CreateCompanyUserResponse) GetApplicationproblemJSON422() *ValidationFai
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCompanyUserResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16632,6 +16870,8 @@ type DeleteCompanyUserResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -16667,6 +16907,11 @@ func (r DeleteCompanyUserResponse) GetApplicationproblemJSON412() *PreconditionF
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCompanyUserResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCompanyUserResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16719,6 +16964,8 @@ type UpdateCompanyUserResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16764,6 +17011,11 @@ func (r UpdateCompanyUserResponse) GetApplicationproblemJSON422() *ValidationFai
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateCompanyUserResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16812,6 +17064,8 @@ type DeleteCompanyResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -16847,6 +17101,11 @@ func (r DeleteCompanyResponse) GetApplicationproblemJSON412() *PreconditionFaile
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCompanyResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCompanyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16898,6 +17157,8 @@ type GetCompanyResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetCompanyResponse200Headers
 }
@@ -16930,6 +17191,11 @@ func (r GetCompanyResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetCompanyResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCompanyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16982,6 +17248,8 @@ type UpdateCompanyResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17029,6 +17297,11 @@ func (r UpdateCompanyResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateCompanyResponse) GetBody() []byte {
 	return r.Body
@@ -17069,6 +17342,8 @@ type ListCompanyPermissionsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17089,6 +17364,11 @@ func (r ListCompanyPermissionsResponse) GetApplicationproblemJSON401() *Unauthen
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCompanyPermissionsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCompanyPermissionsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17129,6 +17409,8 @@ type ListCountriesResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17144,6 +17426,11 @@ func (r ListCountriesResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCountriesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCountriesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17186,6 +17473,8 @@ type GetCountryResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17206,6 +17495,11 @@ func (r GetCountryResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetCountryResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCountryResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17250,6 +17544,8 @@ type ListCustomerGroupsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17275,6 +17571,11 @@ func (r ListCustomerGroupsResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCustomerGroupsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCustomerGroupsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17323,6 +17624,8 @@ type CreateCustomerGroupResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17358,6 +17661,11 @@ func (r CreateCustomerGroupResponse) GetApplicationproblemJSON422() *ValidationF
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17406,6 +17714,8 @@ type DeleteCustomerGroupResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -17441,6 +17751,11 @@ func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON412() *Preconditio
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCustomerGroupResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17492,6 +17807,8 @@ type GetCustomerGroupResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetCustomerGroupResponse200Headers
 }
@@ -17524,6 +17841,11 @@ func (r GetCustomerGroupResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCustomerGroupResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17576,6 +17898,8 @@ type UpdateCustomerGroupResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17623,6 +17947,11 @@ func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateCustomerGroupResponse) GetBody() []byte {
 	return r.Body
@@ -17665,6 +17994,8 @@ type ListCustomersResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17690,6 +18021,11 @@ func (r ListCustomersResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCustomersResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCustomersResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17738,6 +18074,8 @@ type CreateCustomerResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17773,6 +18111,11 @@ func (r CreateCustomerResponse) GetApplicationproblemJSON422() *ValidationFailed
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17821,6 +18164,8 @@ type DeleteCustomersResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17856,6 +18201,11 @@ func (r DeleteCustomersResponse) GetApplicationproblemJSON422() *ValidationFaile
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCustomersResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCustomersResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17902,6 +18252,8 @@ type ListCustomerAddressesResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17932,6 +18284,11 @@ func (r ListCustomerAddressesResponse) GetApplicationproblemJSON404() *NotFound 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListCustomerAddressesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCustomerAddressesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17982,6 +18339,8 @@ type CreateCustomerAddressResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18022,6 +18381,11 @@ func (r CreateCustomerAddressResponse) GetApplicationproblemJSON422() *Validatio
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateCustomerAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18072,6 +18436,8 @@ type ReplaceCustomerAddressesResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18112,6 +18478,11 @@ func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON422() *Valida
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18158,6 +18529,8 @@ type DeleteCustomerAddressResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -18188,6 +18561,11 @@ func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON412() *Precondit
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCustomerAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18238,6 +18616,8 @@ type UpdateCustomerAddressResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18278,6 +18658,11 @@ func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON422() *Validatio
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18324,6 +18709,8 @@ type DeleteCustomerResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -18354,6 +18741,11 @@ func (r DeleteCustomerResponse) GetApplicationproblemJSON412() *PreconditionFail
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18405,6 +18797,8 @@ type GetCustomerResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetCustomerResponse200Headers
 }
@@ -18437,6 +18831,11 @@ func (r GetCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18489,6 +18888,8 @@ type UpdateCustomerResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18534,6 +18935,11 @@ func (r UpdateCustomerResponse) GetApplicationproblemJSON422() *ValidationFailed
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18582,6 +18988,8 @@ type EraseCustomerResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18617,6 +19025,11 @@ func (r EraseCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r EraseCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r EraseCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18663,6 +19076,8 @@ type ExportCustomerResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18693,6 +19108,11 @@ func (r ExportCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ExportCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ExportCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18743,6 +19163,8 @@ type LockCustomerResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18783,6 +19205,11 @@ func (r LockCustomerResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r LockCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18831,6 +19258,8 @@ type UnlockCustomerResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18866,6 +19295,11 @@ func (r UnlockCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UnlockCustomerResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UnlockCustomerResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18913,6 +19347,8 @@ type GetMeResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMeResponse200Headers
 }
@@ -18935,6 +19371,11 @@ func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18983,6 +19424,8 @@ type UpdateMeResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19018,6 +19461,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19060,6 +19508,8 @@ type ListMyAddressesResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19080,6 +19530,11 @@ func (r ListMyAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListMyAddressesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMyAddressesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19126,6 +19581,8 @@ type CreateMyAddressResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -19156,6 +19613,11 @@ func (r CreateMyAddressResponse) GetApplicationproblemJSON422() *ValidationFaile
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateMyAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19200,6 +19662,8 @@ type DeleteMyAddressResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -19225,6 +19689,11 @@ func (r DeleteMyAddressResponse) GetApplicationproblemJSON412() *PreconditionFai
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteMyAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19273,6 +19742,8 @@ type UpdateMyAddressResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19308,6 +19779,11 @@ func (r UpdateMyAddressResponse) GetApplicationproblemJSON422() *ValidationFaile
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateMyAddressResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19352,6 +19828,8 @@ type RegenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19377,6 +19855,11 @@ func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON409() *Conflic
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19423,6 +19906,8 @@ type EraseMeResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19453,6 +19938,11 @@ func (r EraseMeResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r EraseMeResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19495,6 +19985,8 @@ type ExportMeResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19515,6 +20007,11 @@ func (r ExportMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ExportMeResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19561,6 +20058,8 @@ type ChangeMyPasswordResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19591,6 +20090,11 @@ func (r ChangeMyPasswordResponse) GetApplicationproblemJSON422() *ValidationFail
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ChangeMyPasswordResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19635,6 +20139,8 @@ type ListMessagesResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19660,6 +20166,11 @@ func (r ListMessagesResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListMessagesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19704,6 +20215,8 @@ type ListPermissionsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19729,6 +20242,11 @@ func (r ListPermissionsResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListPermissionsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListPermissionsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19773,6 +20291,8 @@ type ListRolesResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -19798,6 +20318,11 @@ func (r ListRolesResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListRolesResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListRolesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19846,6 +20371,8 @@ type CreateRoleResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -19881,6 +20408,11 @@ func (r CreateRoleResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -19929,6 +20461,8 @@ type DeleteRoleResponse struct {
 	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -19964,6 +20498,11 @@ func (r DeleteRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -20015,6 +20554,8 @@ type GetRoleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetRoleResponse200Headers
 }
@@ -20047,6 +20588,11 @@ func (r GetRoleResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -20099,6 +20645,8 @@ type UpdateRoleResponse struct {
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -20144,6 +20692,11 @@ func (r UpdateRoleResponse) GetApplicationproblemJSON422() *ValidationFailed {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UpdateRoleResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -22823,6 +23376,13 @@ func ParseGetCurrentAdminResponse(rsp *http.Response) (*GetCurrentAdminResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -22889,6 +23449,13 @@ func ParseListAdminsResponse(rsp *http.Response) (*ListAdminsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -22957,6 +23524,13 @@ func ParseCreateAdminResponse(rsp *http.Response) (*CreateAdminResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23029,6 +23603,13 @@ func ParseDeleteAdminResponse(rsp *http.Response) (*DeleteAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23089,6 +23670,13 @@ func ParseGetAdminResponse(rsp *http.Response) (*GetAdminResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23185,6 +23773,13 @@ func ParseUpdateAdminResponse(rsp *http.Response) (*UpdateAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23238,6 +23833,13 @@ func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23299,6 +23901,13 @@ func ParseRevokeAdminTokenResponse(rsp *http.Response) (*RevokeAdminTokenRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23382,6 +23991,13 @@ func ParseGenerateAdminTokenResponse(rsp *http.Response) (*GenerateAdminTokenRes
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -23448,6 +24064,13 @@ func ParseRevokeCustomerTokenResponse(rsp *http.Response) (*RevokeCustomerTokenR
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23531,6 +24154,13 @@ func ParseGenerateCustomerTokenResponse(rsp *http.Response) (*GenerateCustomerTo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -23598,6 +24228,13 @@ func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationRespons
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23658,6 +24295,13 @@ func ParseRequestPasswordResetResponse(rsp *http.Response) (*RequestPasswordRese
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23733,6 +24377,13 @@ func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -23807,6 +24458,13 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -23867,6 +24525,13 @@ func ParseRegisterCustomerResponse(rsp *http.Response) (*RegisterCustomerRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -23942,6 +24607,13 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -24016,6 +24688,13 @@ func ParseSendVerifyEmailResponse(rsp *http.Response) (*SendVerifyEmailResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -24082,6 +24761,13 @@ func ParseListCompaniesResponse(rsp *http.Response) (*ListCompaniesResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24151,6 +24837,13 @@ func ParseCreateCompanyResponse(rsp *http.Response) (*CreateCompanyResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -24211,6 +24904,13 @@ func ParseListCompanyAddressesResponse(rsp *http.Response) (*ListCompanyAddresse
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24287,6 +24987,13 @@ func ParseCreateCompanyAddressResponse(rsp *http.Response) (*CreateCompanyAddres
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -24350,6 +25057,13 @@ func ParseDeleteCompanyAddressResponse(rsp *http.Response) (*DeleteCompanyAddres
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24426,6 +25140,13 @@ func ParseUpdateCompanyAddressResponse(rsp *http.Response) (*UpdateCompanyAddres
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -24486,6 +25207,13 @@ func ParseListCompanyRolesResponse(rsp *http.Response) (*ListCompanyRolesRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24562,6 +25290,13 @@ func ParseCreateCompanyRoleResponse(rsp *http.Response) (*CreateCompanyRoleRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -24632,6 +25367,13 @@ func ParseDeleteCompanyRoleResponse(rsp *http.Response) (*DeleteCompanyRoleRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24715,6 +25457,13 @@ func ParseUpdateCompanyRoleResponse(rsp *http.Response) (*UpdateCompanyRoleRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -24775,6 +25524,13 @@ func ParseListCompanyTeamsResponse(rsp *http.Response) (*ListCompanyTeamsRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24851,6 +25607,13 @@ func ParseCreateCompanyTeamResponse(rsp *http.Response) (*CreateCompanyTeamRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -24914,6 +25677,13 @@ func ParseDeleteCompanyTeamResponse(rsp *http.Response) (*DeleteCompanyTeamRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -24997,6 +25767,13 @@ func ParseUpdateCompanyTeamResponse(rsp *http.Response) (*UpdateCompanyTeamRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25057,6 +25834,13 @@ func ParseListCompanyUsersResponse(rsp *http.Response) (*ListCompanyUsersRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25133,6 +25917,13 @@ func ParseCreateCompanyUserResponse(rsp *http.Response) (*CreateCompanyUserRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25203,6 +25994,13 @@ func ParseDeleteCompanyUserResponse(rsp *http.Response) (*DeleteCompanyUserRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25286,6 +26084,13 @@ func ParseUpdateCompanyUserResponse(rsp *http.Response) (*UpdateCompanyUserRespo
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25357,6 +26162,13 @@ func ParseDeleteCompanyResponse(rsp *http.Response) (*DeleteCompanyResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25417,6 +26229,13 @@ func ParseGetCompanyResponse(rsp *http.Response) (*GetCompanyResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25513,6 +26332,13 @@ func ParseUpdateCompanyResponse(rsp *http.Response) (*UpdateCompanyResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25560,6 +26386,13 @@ func ParseListCompanyPermissionsResponse(rsp *http.Response) (*ListCompanyPermis
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25599,6 +26432,13 @@ func ParseListCountriesResponse(rsp *http.Response) (*ListCountriesResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25646,6 +26486,13 @@ func ParseGetCountryResponse(rsp *http.Response) (*GetCountryResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25700,6 +26547,13 @@ func ParseListCustomerGroupsResponse(rsp *http.Response) (*ListCustomerGroupsRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25768,6 +26622,13 @@ func ParseCreateCustomerGroupResponse(rsp *http.Response) (*CreateCustomerGroupR
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25840,6 +26701,13 @@ func ParseDeleteCustomerGroupResponse(rsp *http.Response) (*DeleteCustomerGroupR
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -25900,6 +26768,13 @@ func ParseGetCustomerGroupResponse(rsp *http.Response) (*GetCustomerGroupRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -25996,6 +26871,13 @@ func ParseUpdateCustomerGroupResponse(rsp *http.Response) (*UpdateCustomerGroupR
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26049,6 +26931,13 @@ func ParseListCustomersResponse(rsp *http.Response) (*ListCustomersResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -26118,6 +27007,13 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26186,6 +27082,13 @@ func ParseDeleteCustomersResponse(rsp *http.Response) (*DeleteCustomersResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26246,6 +27149,13 @@ func ParseListCustomerAddressesResponse(rsp *http.Response) (*ListCustomerAddres
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -26322,6 +27232,13 @@ func ParseCreateCustomerAddressResponse(rsp *http.Response) (*CreateCustomerAddr
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26397,6 +27314,13 @@ func ParseReplaceCustomerAddressesResponse(rsp *http.Response) (*ReplaceCustomer
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26460,6 +27384,13 @@ func ParseDeleteCustomerAddressResponse(rsp *http.Response) (*DeleteCustomerAddr
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -26536,6 +27467,13 @@ func ParseUpdateCustomerAddressResponse(rsp *http.Response) (*UpdateCustomerAddr
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26600,6 +27538,13 @@ func ParseDeleteCustomerResponse(rsp *http.Response) (*DeleteCustomerResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26660,6 +27605,13 @@ func ParseGetCustomerResponse(rsp *http.Response) (*GetCustomerResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -26756,6 +27708,13 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26824,6 +27783,13 @@ func ParseEraseCustomerResponse(rsp *http.Response) (*EraseCustomerResponse, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -26884,6 +27850,13 @@ func ParseExportCustomerResponse(rsp *http.Response) (*ExportCustomerResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -26960,6 +27933,13 @@ func ParseLockCustomerResponse(rsp *http.Response) (*LockCustomerResponse, error
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27028,6 +28008,13 @@ func ParseUnlockCustomerResponse(rsp *http.Response) (*UnlockCustomerResponse, e
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27074,6 +28061,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27156,6 +28150,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27202,6 +28203,13 @@ func ParseListMyAddressesResponse(rsp *http.Response) (*ListMyAddressesResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27264,6 +28272,13 @@ func ParseCreateMyAddressResponse(rsp *http.Response) (*CreateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27320,6 +28335,13 @@ func ParseDeleteMyAddressResponse(rsp *http.Response) (*DeleteMyAddressResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27389,6 +28411,13 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27442,6 +28471,13 @@ func ParseRegenerateCustomerTokenResponse(rsp *http.Response) (*RegenerateCustom
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27504,6 +28540,13 @@ func ParseEraseMeResponse(rsp *http.Response) (*EraseMeResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27550,6 +28593,13 @@ func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27612,6 +28662,13 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27665,6 +28722,13 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27720,6 +28784,13 @@ func ParseListPermissionsResponse(rsp *http.Response) (*ListPermissionsResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27773,6 +28844,13 @@ func ParseListRolesResponse(rsp *http.Response) (*ListRolesResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27841,6 +28919,13 @@ func ParseCreateRoleResponse(rsp *http.Response) (*CreateRoleResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -27913,6 +28998,13 @@ func ParseDeleteRoleResponse(rsp *http.Response) (*DeleteRoleResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
@@ -27973,6 +29065,13 @@ func ParseGetRoleResponse(rsp *http.Response) (*GetRoleResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -28068,6 +29167,13 @@ func ParseUpdateRoleResponse(rsp *http.Response) (*UpdateRoleResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -31153,6 +32259,22 @@ func (response GetCurrentAdmin500ApplicationProblemPlusJSONResponse) VisitGetCur
 	return err
 }
 
+type GetCurrentAdmin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCurrentAdmin503ApplicationProblemPlusJSONResponse) VisitGetCurrentAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAdminsRequestObject struct {
 	Params ListAdminsParams
 }
@@ -31235,6 +32357,22 @@ func (response ListAdmins500ApplicationProblemPlusJSONResponse) VisitListAdminsR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAdmins503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdmins503ApplicationProblemPlusJSONResponse) VisitListAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -31354,6 +32492,22 @@ func (response CreateAdmin500ApplicationProblemPlusJSONResponse) VisitCreateAdmi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin503ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -31487,6 +32641,22 @@ func (response DeleteAdmin500ApplicationProblemPlusJSONResponse) VisitDeleteAdmi
 	return err
 }
 
+type DeleteAdmin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAdmin503ApplicationProblemPlusJSONResponse) VisitDeleteAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAdminRequestObject struct {
 	Id AdminId `json:"id"`
 }
@@ -31593,6 +32763,22 @@ func (response GetAdmin500ApplicationProblemPlusJSONResponse) VisitGetAdminRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAdmin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdmin503ApplicationProblemPlusJSONResponse) VisitGetAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -31750,6 +32936,22 @@ func (response UpdateAdmin500ApplicationProblemPlusJSONResponse) VisitUpdateAdmi
 	return err
 }
 
+type UpdateAdmin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin503ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAuditEventsRequestObject struct {
 	Params ListAuditEventsParams
 }
@@ -31832,6 +33034,22 @@ func (response ListAuditEvents500ApplicationProblemPlusJSONResponse) VisitListAu
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents503ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -31935,6 +33153,22 @@ func (response RevokeAdminToken500ApplicationProblemPlusJSONResponse) VisitRevok
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAdminToken503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAdminToken503ApplicationProblemPlusJSONResponse) VisitRevokeAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -32093,6 +33327,22 @@ func (response GenerateAdminToken500ApplicationProblemPlusJSONResponse) VisitGen
 	return err
 }
 
+type GenerateAdminToken503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateAdminToken503ApplicationProblemPlusJSONResponse) VisitGenerateAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeCustomerTokenRequestObject struct {
 	Params RevokeCustomerTokenParams
 	Body   *RevokeCustomerTokenJSONRequestBody
@@ -32176,6 +33426,22 @@ func (response RevokeCustomerToken500ApplicationProblemPlusJSONResponse) VisitRe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeCustomerToken503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken503ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -32334,6 +33600,22 @@ func (response GenerateCustomerToken500ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type GenerateCustomerToken503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateCustomerToken503ApplicationProblemPlusJSONResponse) VisitGenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptInvitationRequestObject struct {
 	Params AcceptInvitationParams
 	Body   *AcceptInvitationJSONRequestBody
@@ -32417,6 +33699,22 @@ func (response AcceptInvitation500ApplicationProblemPlusJSONResponse) VisitAccep
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation503ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -32527,6 +33825,22 @@ func (response RequestPasswordReset500ApplicationProblemPlusJSONResponse) VisitR
 	return err
 }
 
+type RequestPasswordReset503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset503ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPasswordRequestObject struct {
 	Params ResetPasswordParams
 	Body   *ResetPasswordJSONRequestBody
@@ -32633,6 +33947,22 @@ func (response ResetPassword500ApplicationProblemPlusJSONResponse) VisitResetPas
 	return err
 }
 
+type ResetPassword503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword503ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshTokenRequestObject struct {
 	Params RefreshTokenParams
 	Body   *RefreshTokenJSONRequestBody
@@ -32732,6 +34062,22 @@ func (response RefreshToken500ApplicationProblemPlusJSONResponse) VisitRefreshTo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshToken503ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -32842,6 +34188,22 @@ func (response RegisterCustomer500ApplicationProblemPlusJSONResponse) VisitRegis
 	return err
 }
 
+type RegisterCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterCustomer503ApplicationProblemPlusJSONResponse) VisitRegisterCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyEmailRequestObject struct {
 	Params VerifyEmailParams
 	Body   *VerifyEmailJSONRequestBody
@@ -32944,6 +34306,22 @@ func (response VerifyEmail500ApplicationProblemPlusJSONResponse) VisitVerifyEmai
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyEmail503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail503ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -33054,6 +34432,22 @@ func (response SendVerifyEmail500ApplicationProblemPlusJSONResponse) VisitSendVe
 	return err
 }
 
+type SendVerifyEmail503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail503ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCompaniesRequestObject struct {
 	Params ListCompaniesParams
 }
@@ -33136,6 +34530,22 @@ func (response ListCompanies500ApplicationProblemPlusJSONResponse) VisitListComp
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanies503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanies503ApplicationProblemPlusJSONResponse) VisitListCompaniesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -33259,6 +34669,22 @@ func (response CreateCompany500ApplicationProblemPlusJSONResponse) VisitCreateCo
 	return err
 }
 
+type CreateCompany503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany503ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCompanyAddressesRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 }
@@ -33357,6 +34783,22 @@ func (response ListCompanyAddresses500ApplicationProblemPlusJSONResponse) VisitL
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyAddresses503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyAddresses503ApplicationProblemPlusJSONResponse) VisitListCompanyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -33497,6 +34939,22 @@ func (response CreateCompanyAddress500ApplicationProblemPlusJSONResponse) VisitC
 	return err
 }
 
+type CreateCompanyAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress503ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCompanyAddressRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 	Id        AddressId       `json:"id"`
@@ -33607,6 +35065,22 @@ func (response DeleteCompanyAddress500ApplicationProblemPlusJSONResponse) VisitD
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyAddress503ApplicationProblemPlusJSONResponse) VisitDeleteCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -33749,6 +35223,22 @@ func (response UpdateCompanyAddress500ApplicationProblemPlusJSONResponse) VisitU
 	return err
 }
 
+type UpdateCompanyAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress503ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCompanyRolesRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 }
@@ -33847,6 +35337,22 @@ func (response ListCompanyRoles500ApplicationProblemPlusJSONResponse) VisitListC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyRoles503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyRoles503ApplicationProblemPlusJSONResponse) VisitListCompanyRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -33987,6 +35493,22 @@ func (response CreateCompanyRole500ApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type CreateCompanyRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole503ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCompanyRoleRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 	Id        CompanyRoleId   `json:"id"`
@@ -34113,6 +35635,22 @@ func (response DeleteCompanyRole500ApplicationProblemPlusJSONResponse) VisitDele
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyRole503ApplicationProblemPlusJSONResponse) VisitDeleteCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34271,6 +35809,22 @@ func (response UpdateCompanyRole500ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole503ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCompanyTeamsRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 }
@@ -34369,6 +35923,22 @@ func (response ListCompanyTeams500ApplicationProblemPlusJSONResponse) VisitListC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyTeams503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyTeams503ApplicationProblemPlusJSONResponse) VisitListCompanyTeamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34509,6 +36079,22 @@ func (response CreateCompanyTeam500ApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type CreateCompanyTeam503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam503ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCompanyTeamRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 	Id        CompanyTeamId   `json:"id"`
@@ -34619,6 +36205,22 @@ func (response DeleteCompanyTeam500ApplicationProblemPlusJSONResponse) VisitDele
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyTeam503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyTeam503ApplicationProblemPlusJSONResponse) VisitDeleteCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34777,6 +36379,22 @@ func (response UpdateCompanyTeam500ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyTeam503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam503ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCompanyUsersRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 	Params    ListCompanyUsersParams
@@ -34876,6 +36494,22 @@ func (response ListCompanyUsers500ApplicationProblemPlusJSONResponse) VisitListC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCompanyUsers503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyUsers503ApplicationProblemPlusJSONResponse) VisitListCompanyUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35016,6 +36650,22 @@ func (response CreateCompanyUser500ApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type CreateCompanyUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser503ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCompanyUserRequestObject struct {
 	CompanyId CompanyIdInPath `json:"companyId"`
 	Id        CompanyUserId   `json:"id"`
@@ -35142,6 +36792,22 @@ func (response DeleteCompanyUser500ApplicationProblemPlusJSONResponse) VisitDele
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCompanyUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompanyUser503ApplicationProblemPlusJSONResponse) VisitDeleteCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35300,6 +36966,22 @@ func (response UpdateCompanyUser500ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser503ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCompanyRequestObject struct {
 	Id     CompanyId `json:"id"`
 	Params DeleteCompanyParams
@@ -35429,6 +37111,22 @@ func (response DeleteCompany500ApplicationProblemPlusJSONResponse) VisitDeleteCo
 	return err
 }
 
+type DeleteCompany503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCompany503ApplicationProblemPlusJSONResponse) VisitDeleteCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCompanyRequestObject struct {
 	Id CompanyId `json:"id"`
 }
@@ -35535,6 +37233,22 @@ func (response GetCompany500ApplicationProblemPlusJSONResponse) VisitGetCompanyR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCompany503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCompany503ApplicationProblemPlusJSONResponse) VisitGetCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35692,6 +37406,22 @@ func (response UpdateCompany500ApplicationProblemPlusJSONResponse) VisitUpdateCo
 	return err
 }
 
+type UpdateCompany503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany503ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCompanyPermissionsRequestObject struct {
 }
 
@@ -35761,6 +37491,22 @@ func (response ListCompanyPermissions500ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type ListCompanyPermissions503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCompanyPermissions503ApplicationProblemPlusJSONResponse) VisitListCompanyPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCountriesRequestObject struct {
 }
 
@@ -35810,6 +37556,22 @@ func (response ListCountries500ApplicationProblemPlusJSONResponse) VisitListCoun
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries503ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35880,6 +37642,22 @@ func (response GetCountry500ApplicationProblemPlusJSONResponse) VisitGetCountryR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry503ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35966,6 +37744,22 @@ func (response ListCustomerGroups500ApplicationProblemPlusJSONResponse) VisitLis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerGroups503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerGroups503ApplicationProblemPlusJSONResponse) VisitListCustomerGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36085,6 +37879,22 @@ func (response CreateCustomerGroup500ApplicationProblemPlusJSONResponse) VisitCr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerGroup503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup503ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36218,6 +38028,22 @@ func (response DeleteCustomerGroup500ApplicationProblemPlusJSONResponse) VisitDe
 	return err
 }
 
+type DeleteCustomerGroup503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerGroup503ApplicationProblemPlusJSONResponse) VisitDeleteCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCustomerGroupRequestObject struct {
 	Id CustomerGroupId `json:"id"`
 }
@@ -36324,6 +38150,22 @@ func (response GetCustomerGroup500ApplicationProblemPlusJSONResponse) VisitGetCu
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerGroup503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerGroup503ApplicationProblemPlusJSONResponse) VisitGetCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36481,6 +38323,22 @@ func (response UpdateCustomerGroup500ApplicationProblemPlusJSONResponse) VisitUp
 	return err
 }
 
+type UpdateCustomerGroup503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup503ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCustomersRequestObject struct {
 	Params ListCustomersParams
 }
@@ -36563,6 +38421,22 @@ func (response ListCustomers500ApplicationProblemPlusJSONResponse) VisitListCust
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomers503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers503ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36686,6 +38560,22 @@ func (response CreateCustomer500ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer503ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCustomersRequestObject struct {
 	Params DeleteCustomersParams
 	Body   *DeleteCustomersJSONRequestBody
@@ -36805,6 +38695,22 @@ func (response DeleteCustomers500ApplicationProblemPlusJSONResponse) VisitDelete
 	return err
 }
 
+type DeleteCustomers503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomers503ApplicationProblemPlusJSONResponse) VisitDeleteCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCustomerAddressesRequestObject struct {
 	CustomerId CustomerIdInPath `json:"customerId"`
 }
@@ -36903,6 +38809,22 @@ func (response ListCustomerAddresses500ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerAddresses503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerAddresses503ApplicationProblemPlusJSONResponse) VisitListCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37043,6 +38965,22 @@ func (response CreateCustomerAddress500ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateCustomerAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress503ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceCustomerAddressesRequestObject struct {
 	CustomerId CustomerIdInPath `json:"customerId"`
 	Params     ReplaceCustomerAddressesParams
@@ -37179,6 +39117,22 @@ func (response ReplaceCustomerAddresses500ApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
+type ReplaceCustomerAddresses503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses503ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCustomerAddressRequestObject struct {
 	CustomerId CustomerIdInPath `json:"customerId"`
 	Id         AddressId        `json:"id"`
@@ -37289,6 +39243,22 @@ func (response DeleteCustomerAddress500ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomerAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomerAddress503ApplicationProblemPlusJSONResponse) VisitDeleteCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37431,6 +39401,22 @@ func (response UpdateCustomerAddress500ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type UpdateCustomerAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress503ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCustomerRequestObject struct {
 	Id     CustomerId `json:"id"`
 	Params DeleteCustomerParams
@@ -37544,6 +39530,22 @@ func (response DeleteCustomer500ApplicationProblemPlusJSONResponse) VisitDeleteC
 	return err
 }
 
+type DeleteCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomer503ApplicationProblemPlusJSONResponse) VisitDeleteCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCustomerRequestObject struct {
 	Id CustomerId `json:"id"`
 }
@@ -37650,6 +39652,22 @@ func (response GetCustomer500ApplicationProblemPlusJSONResponse) VisitGetCustome
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer503ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37807,6 +39825,22 @@ func (response UpdateCustomer500ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type UpdateCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomer503ApplicationProblemPlusJSONResponse) VisitUpdateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EraseCustomerRequestObject struct {
 	Id     CustomerId `json:"id"`
 	Params EraseCustomerParams
@@ -37926,6 +39960,22 @@ func (response EraseCustomer500ApplicationProblemPlusJSONResponse) VisitEraseCus
 	return err
 }
 
+type EraseCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EraseCustomer503ApplicationProblemPlusJSONResponse) VisitEraseCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportCustomerRequestObject struct {
 	Id CustomerId `json:"id"`
 }
@@ -38024,6 +40074,22 @@ func (response ExportCustomer500ApplicationProblemPlusJSONResponse) VisitExportC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCustomer503ApplicationProblemPlusJSONResponse) VisitExportCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38164,6 +40230,22 @@ func (response LockCustomer500ApplicationProblemPlusJSONResponse) VisitLockCusto
 	return err
 }
 
+type LockCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer503ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnlockCustomerRequestObject struct {
 	Id     CustomerId `json:"id"`
 	Params UnlockCustomerParams
@@ -38283,6 +40365,22 @@ func (response UnlockCustomer500ApplicationProblemPlusJSONResponse) VisitUnlockC
 	return err
 }
 
+type UnlockCustomer503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UnlockCustomer503ApplicationProblemPlusJSONResponse) VisitUnlockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -38356,6 +40454,22 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38480,6 +40594,22 @@ func (response UpdateMe500ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type UpdateMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyAddressesRequestObject struct {
 }
 
@@ -38545,6 +40675,22 @@ func (response ListMyAddresses500ApplicationProblemPlusJSONResponse) VisitListMy
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAddresses503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAddresses503ApplicationProblemPlusJSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38652,6 +40798,22 @@ func (response CreateMyAddress500ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateMyAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress503ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteMyAddressRequestObject struct {
 	Id     AddressId `json:"id"`
 	Params DeleteMyAddressParams
@@ -38745,6 +40907,22 @@ func (response DeleteMyAddress500ApplicationProblemPlusJSONResponse) VisitDelete
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress503ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38870,6 +41048,22 @@ func (response UpdateMyAddress500ApplicationProblemPlusJSONResponse) VisitUpdate
 	return err
 }
 
+type UpdateMyAddress503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress503ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegenerateCustomerTokenRequestObject struct {
 	Params RegenerateCustomerTokenParams
 }
@@ -38952,6 +41146,22 @@ func (response RegenerateCustomerToken500ApplicationProblemPlusJSONResponse) Vis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateCustomerToken503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken503ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39059,6 +41269,22 @@ func (response EraseMe500ApplicationProblemPlusJSONResponse) VisitEraseMeRespons
 	return err
 }
 
+type EraseMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe503ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportMeRequestObject struct {
 }
 
@@ -39124,6 +41350,22 @@ func (response ExportMe500ApplicationProblemPlusJSONResponse) VisitExportMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe503ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39231,6 +41473,22 @@ func (response ChangeMyPassword500ApplicationProblemPlusJSONResponse) VisitChang
 	return err
 }
 
+type ChangeMyPassword503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeMyPassword503ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMessagesRequestObject struct {
 	Params ListMessagesParams
 }
@@ -39313,6 +41571,22 @@ func (response ListMessages500ApplicationProblemPlusJSONResponse) VisitListMessa
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages503ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39402,6 +41676,22 @@ func (response ListPermissions500ApplicationProblemPlusJSONResponse) VisitListPe
 	return err
 }
 
+type ListPermissions503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListPermissions503ApplicationProblemPlusJSONResponse) VisitListPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRolesRequestObject struct {
 	Params ListRolesParams
 }
@@ -39484,6 +41774,22 @@ func (response ListRoles500ApplicationProblemPlusJSONResponse) VisitListRolesRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRoles503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles503ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39603,6 +41909,22 @@ func (response CreateRole500ApplicationProblemPlusJSONResponse) VisitCreateRoleR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole503ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39736,6 +42058,22 @@ func (response DeleteRole500ApplicationProblemPlusJSONResponse) VisitDeleteRoleR
 	return err
 }
 
+type DeleteRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRole503ApplicationProblemPlusJSONResponse) VisitDeleteRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRoleRequestObject struct {
 	Id RoleId `json:"id"`
 }
@@ -39842,6 +42180,22 @@ func (response GetRole500ApplicationProblemPlusJSONResponse) VisitGetRoleRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRole503ApplicationProblemPlusJSONResponse) VisitGetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39995,6 +42349,22 @@ func (response UpdateRole500ApplicationProblemPlusJSONResponse) VisitUpdateRoleR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole503ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43542,530 +45912,533 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37cuM2ty+KvgpKZ1XF/qbkluS7XbPmUtvujhLfYsudrxP1aUIkZCGmAIWArFZSXXXe4TzA/me/yXqT",
-	"/SS7MACQIEVKlCz3JZ9XrfpmWiZBXAbGffzG3xWfD0ecESZF5ejvCvmEh6OQwH+3giAiAv5TjIdDHE0r",
-	"R5UWQ9j8Xq084nBM1N99KtUfr3kkQ8yCShWGxWxaOWLjMFT/HDOpBlAfDEjlqHJ3W6lWGB7CfzMqSYBu",
-	"JZZEVD7Hj584j/oRwZIELVk5qjTrzb1avVFr7HYa9aPt3aN6/bdKtdLHn+z3+jQS8lKP/hNmpFKt0KBy",
-	"VKk3Dvd2+nv92ra/E9T28W6vduDvBbV9ctA/xPVew2+q2VNxSvp4HMrXNAwpu68cyWhMnN9vB3Q0cv4Q",
-	"4h4JK0eVH/lQfSvE8ddPufphSIMgJPonPcPRgDP19/9qoN3dXVRv1OuVamXEhcShWffhfrPeUD9GpE/j",
-	"pUXknnLm7OTVTbKTVxG550xtoZARIbJy9Hul0dxGF5gydKt/qlZaI4l2Xlc+VCti3HeGltORGuR1+/y8",
-	"ffn2Y+vy9OPtj+3r6/bl20q1Mh4Fi07gEct2YEd7JJGAmTY+f65aamqz0VhmSAoxMrFUhShDckAQnPlc",
-	"+pqhkLwzX/c5LnFqeedU+lzmnYSzm+dUyKL7iXqcP7ibSCUZisrR7y/X9eW6zr+u1ZhEXpMopMwlkErL",
-	"HxL0dtj7sZJHJ6dnyerekmio3pmhEHgol0IOOvXDo3p9WQrZr9d2yV6/to8bvdqh3wxq22Snv4v3evv+",
-	"QT6F9HEo8knE/MXSyFW/T/3lqMT8wyWORr3R2F9MHK+d7TN7nyKONxElQUT9gZAR/j//F0GN5nYhYSwi",
-	"hsNOY+eoWU8TQ+X0rNHc3tnd2z84rDhU0fz8QTOeIWU5LGcIVJIw7JzDrTc6cLLme2SIqdpfPhL/26gd",
-	"Wz4fZg62UaurM91XZ3pAtvu1Hbzb2/P3gwNy2DeHcs7vKUt9qlnv1A+OGpbO7W0L6SNBVyMSYckjdRgk",
-	"GlKh1qf4YuVfaicjDurP739XYFHiRFFu5ahRLbOmgAg/oiMJO1Y5eyTRFCUf2ZpdW71er+2r/zlQ/1NP",
-	"/l8jmfbteEQiBBtP1bEXzz3vlDMzdG65IhuJ5VioMzzptN+dFRBKZjcdkrAEMSuHrhhBI3xPEO9r6hAF",
-	"ouiFUP4TCKVacNJ7Sh7NnLQYj0Y8knNOu1nb6e36tf1gj9QOFPs/aBw28XZvx98N9rKnrZmi3SQ8RLd6",
-	"/NnN8cdC8iGJxFFEMOhF8Q+TiEqS+iXk/sMcQtguIIRmSsSlCeFNxJmshZQRZL+DzGYsQxPNFE2scam5",
-	"dLPbaezl0E2zPN1kyCBNeox8kifjSPAoFm8c5CrssuZB44DKs0fC5AJGpJ5D5BGs3Vx2hH1zEngsB1uh",
-	"oqCPfUxDonYI+5JHicIE/+xoUdu6vLp8f3GlVd8BZvdgQn9OHdlho9bsbSui3VFEu1uv7eH93oF/GNRJ",
-	"Q7EoOlKKwmFzq77V3NrZqVQr3PfHUZR/y/aPtmG3IvLnmAgtu50PKdogijb6ijYa9WZ9u75T38W4Uq1I",
-	"HN0TR/XT/zZLsadeUZc23g/765Y5P3c7yrLg1IadXrQvU5tVIZ8kiRgO1ZB/V/oRHyYHrmYQDWuNen2n",
-	"qTUiTVf2uYS+4Nn2pfn358wR1GsN3FRT3FZT3OnXrI54SOrOERxs7Ta2GvX6VnN7wSnsGZrNOYV6rd6v",
-	"k9p+UPdrB706rtUP6wf1/fpefbe+kzoFa+eQWrO3j2v7/g6pHeJGUNvu75KDXtPfCRr1ynLnZHjPKmRr",
-	"+XDOIfyBGdkKOEmx5s/VyggLMeFR/sn9fnN22jrpnJ1+yJ4HrPiwrvX2gzy9fQRbvr1V32o0trf2i07D",
-	"GDb1wtOALx3Ua/vqOhyoi1HH9V7drwd1ffJrO42FLGtbbcKJtafSnhBjZqEJlQNEpSg05s3vJGXQf2lr",
-	"bQ9E2dL2/MF+7QAfqltYD2qHpNGvbWMlzvcCZdc/yZ4nOEB8eYOt8l87h2i7jozlU/kGjLdlrPr0OSww",
-	"5ECoYikj2htLQz9m0iM8HRImOyQaOvKxwoisbdeBsntjQRkR4gRLcs+BaH8dKP0Hh2Q+lSQKj3uyjo/5",
-	"hYZfaLg8DceEZLfxhZJeKGllSnJtMO3vA7MrpESgieVv0ZZjoo7GkT/AgrL7/439Idky+pB6wlFjKyQa",
-	"KROtkTny3doe2e/X9vFBr3aozr1Bmn177OqsyD0OzWFpmiWChKHwB7gv0ZBK1CPCH0T/5/9mD5JE6Efc",
-	"l2N2rw6VSBxgiUGxIPeKnatpMEmiUUQFUWfA3IH1ZeATRqJllJ8Rjghz1aWDndqussb3wRpXBF33G0GT",
-	"bPeVFVCZQ1zlbMTGQafRdGzERd7KRMdaEMdElCFsFa8fijWuF67ywlXKc5UZ8isMfFqV3yFHSyarUp9L",
-	"VDlkUvIklzu3xUeQt2ez+5QT0ixxOWdimy/X9OWaljGFHAKc7zvUdERJkePwxR5/IcIXe/yFhl/s8Rd7",
-	"/IWSXuzxF3t8JhjshkUqZPrTX+0/OO0N38jfbtuizd7TK/rT4H2zEbbfBvL98J6en/w0Us9cnJ7tXv5x",
-	"M7w6vaP9XyrpcErDtfWv4yD3rDbXGZDY2EqC4cjHEof8fkzyFbs0Md4SAumpZpyqG6MhooogFwBhFiBJ",
-	"8FBsJVfOvHH0SMkEQnbpgU8g+uaOjUYR79OQ5IxBAipzxmgFQRXpMB5MISAhkakxf3AmmzNu/LejIWb4",
-	"nuR8Q21rZsSxIFHeaPB70Xqzc43IkD+SBWMVzuoE+H/e4u1mwsHkDAy/rzJw0fnC7/GArn1xw0NSFO9T",
-	"00iZ+/r39hI8KlcG7qcSK1yWd1A77NX92n7QILWDfhPXEhl3WHckxXhKcrKIUtRczTvyajFVfSjmKLtJ",
-	"DBfGSpKqcl17akvnOwx0ck6+p2BNe5zWp7Ni5aDuDJeft2UWsyhzq2DPgRnM2e0Fp5O6WdX8e1HNp+4P",
-	"cwX+onPUacZf9QycPCmjuqE7sRq5L78X9efai3/knXcZaYfgYREjVQSaZE/AeM/GV+NEx7TMeD2eCqPm",
-	"J1prn0eIQJqnoJJkkvkO9mr7fSDSw17tQM3B6ml7/n6QHMx1rOQWKWXpeenlr5PX7afSbKzy/QcfsC0x",
-	"pHKQVb5TphYfsJm0/YbfDGr7ZLtfO8A7vVpMjriudNQ/eK9DZegSpWM23aovVjJZ95GRsi+3ac5tylPy",
-	"pblVT6PLz/MIczs/wzM3bKIu+XzRDrLoeUX7yzV/ueYv13z919yV5qBxFUjzsdbGnkd8v9D3C32vjb7T",
-	"9LygDCHrPPmS9mlM7HmZ3AsrcRe5IR1Kv1BnTNk9OqUR8bVFW7Keet3E/2Khr2qhL3PBGs4FS67XAUm2",
-	"EUiCgA/8c6mZPaOB/ML9X7j/OrWbEmVqJ0mEM63swM/aa4GRDtyhUImQlOoDUbyTlsOVMMMBjqEmrNSA",
-	"51qvk+daYY9EElf0HdLBwBPnbCMqqRigEx6Ohz2aeu7ider2Usl7qb9fOn+/JBP0OhozMaH+Q+qh89RD",
-	"fT5mQYhZAO70c9yLcMCj1Asd5wUeycGECIk6JIqo5BEF0Ink4Vv34UeMbn0u06u4vHMeGTP8OJbun68u",
-	"ndJfJnFEufvnaydweh1R5hN0FkxwFKC2APgM59lfnH39ZUx6xHf/evuzU5iJxQOW/oBMMHOfee+s/f34",
-	"gbM4iABUUhTW0iSkiAZtYIbIJ59EI7lZpFnAp944SBRvIswgLJ3Q0gdnVnmh+KJn376egQr5mbL7APQL",
-	"9xW9LuBXIFhzUiT1XxG2VbCzSAPza4bzi37jYrWKzyOlnKABjwRBPSwl2O4Sa86v+HA7AFZXquw2p+I1",
-	"WaNRIuat0to9Gziu/62iyYCjHvH5kAhwakJsOHWyz5Q9tDi2vnpcPCfmvcYQdmGqqXsQN+pw5xxGT8m8",
-	"mcjcUwXih5l5dAgezpsHyDRnBiu5oXKEXHYeynDJmUebPVKYByQr26p0LOIdgvz57CRX0qrKaUr6UpZX",
-	"YdTU2qX1AWdbzFrfRnw8mndA9+qB4hOy4wgr4QMSUF9pFwj7wLmR1oggocVNGBlF1DfxzcojHTm5Iu/a",
-	"1zkzncta7MmpSfCxRBhZPog2qDpjrOZbgq+EfIpDOe1Q1zdTuedhAExlgYGZSsdJarpzLU/Y2BT/3asv",
-	"4r+zaVVuBg4fR776Ex2CLPicZE1VTqMtZ0sXMQcrj7LsYSk8h2fAaIAV2FrkrKJpf19UR/wCDPYCDJYL",
-	"DFaYqbyAJxgquiDDHonEgI5ePFwvHq4XD9eME2EOc4zz9bEkV/3XNJIDgCo5rNfqO7VGs0Qq/wtbf2Hr",
-	"+XiPi5P3X2jnhXYKaGeRwq/+/I5EtE9JYDeVRFjo7+kBi60CAN8CKLckby6HBPrj0DoiTqMtpH5F+nzu",
-	"CQuULlx5c3bROj+zZoXWQFzKqZdD2XtLGIlwCHrNAIuWNuFiMlpClaDinPsPalNiMNLbcU/ZD71kp0rh",
-	"Fs4QZch9DDoKYTW4YyF86Y5JdVR6z3MNownpKRKbJWrOehxHAWX3t1ZgnlxdXJ+fdc5OK9UKjwIS/Up6",
-	"A84f7iJFDgMpR+Lo1Sv1i9hyaOIVPCuK0ZRdiyxPPmcoG396h2NCWgaWcNs1ls4+gQ2WMpkAl1EOlIo3",
-	"IGGAcE8bzi+G1AvXfLohFYMWZqAHXyDcvjaE2wvw4fcBfPgh8X+9sOAXFvziy3rxZb34sl58WS9s/cWX",
-	"9eLLeqGdF1/Wiy/rP8eXpQhvxKOZFxopGb0+ehmmFOBU4gFkzBRlH8ymy5Tol2JfNvdmp5mtxutEOEiS",
-	"LATqjadKm6UM9cbhQ6YQb0EWSXESjlRfcdJw3Gy5XL5TT4OkpDEM3N1aAD6X2rvVW+lktrGxXa9nNlJT",
-	"3jKk4ezV5xlCWbbVTHWVZTxtDdtFa7ghUjHsqLJCv5wy2eBmEeVOfhnYwRf95kW/KeXyKPJmrGC96W+9",
-	"WG0vlPlitb3QzjdttRkDZZ7ZZs55eXstz1a7vOp8vL0+O2m/aYN58Z2YbHEb1JlOeoUWmvnzXPOsrEEG",
-	"u9Zp3RSYZHn9VlOU/HRTKyPuihW8Cpn+VAecwj9a00tan1zc1j9dvvvl08Up/+vilE8u3nDAMvztpL3X",
-	"/qP16arzvv7bH7+FbVbPghlu74ByeEGEwPdkvm441A8VqIY9HkwBdDQMOfgQql3WZTdEEImmfBwl6f8T",
-	"Kgem7faAj6MjpMzdo1ev4FgHXMijg/pB/VWkXq3Zt/5H8gfC/vuw/9NDc/jLp/3zyc2O/G108Pje32av",
-	"B3vBW9HAZ+Nd/jOt//krUd9u99WHUUADxLhEWDxAoYocUFFF9J7xiMA/EFzYrS4r4MzaBm7mRQhMcGDf",
-	"PwxqB6Teh6inYse7ZK+vaIAwmRByTCO3nasboDMx7v1BfAna/8xGgTt9OAqxhFKa1u3tr1c3px9vzm7P",
-	"OpX50fWi4zjhrE+jof4OLNsCNBadwqPiY9MaPGvOYGfQYQeTn0nzF/Fub3rRq3869w9HN39s93/D++O3",
-	"QYNe8t2zx/eFG5qh9AwT8RVXiotrTI9Nst8/qDsbmjNW8zfX43F7BlWdyQYDQ57mrDy9ze/Obtpv3n88",
-	"u2i1z+dv8vPdyt19dScvyWQOAJnbykESPKzGhTYQsEFTIl+AyGbAnhbhtUK558porQBWqtFFceA4hwCf",
-	"dUBolOonkULzTFfeFAGDwkh6/SsOr+t4Zsc/BZTRKtI+PRgSFJbkM7nDaXDSPNxW7j/o2TIlnxcMA7VE",
-	"BeCvM/tpnFLOQPqH+VtXtfvmgrWmR4Q/+TEwLo1yZ20+VrSRmTnbLg66Fi91SkRU9V1dDONLySqrs69W",
-	"n/TdcgvVrYir5gI54yr5mnefnG/pd5dfoH5vdqCiGS8YaQazV8fQi0a7UctWOgwfyx7/pBQkECsCKRmF",
-	"eISE5BEJUG8KjwkSPVLfXbfVp4pWHn9B9xGWkdJSnNWqX4veTVJJq4gyPxwrZdc5CABmJgFSUi9yBv2X",
-	"Kf+/IfdUSBLNKfW0j9gyU0dtccQO6BvXpSvg54Tol89NmQ1fFUWJ5geAyhfw5xnCedv5K5WD4vr8eGcl",
-	"vydykGyxdUTMCnYnH2397ZuyaTmr9GP6/MXr+3OL8qvLk+TydDe7YyU/pkllFGKftCyzzqUPeETzBkfk",
-	"GyEz4QmrXy5lfMZRled6Wrc7KddNlOcYKukIgqDOM7QvuyruXLZagzLjoXK8Urkkq/lxDph7thZciz/b",
-	"9Tlfga83M914ligfp+kU5LkRzWcoNS8Ii+12IDc4N+SZj9fu+jTm4LWntrNRLRMozJHBjsxdZg8bqT0k",
-	"0aLkwn8V7s+82OcLxczrGVIQSO3wB8KydxE8I2iEaapIh3wa0YiIHG9SAgenH2mzytFhva4YXz8iYmA+",
-	"Utn+s1nbn7zvvZv8e3Dw8NPwsj46j3ZFpzF+N935q7XXOzkMzpr9t/uDNjgR9Ftk+tOg99anV/Sn9t1f",
-	"7cYlbYs2u9n1T9p77YfRv9+d/HS4RaY/jfztC/XQH723YdhjN2Hv7R09P/lpEPz6C/we/Puy3ms2Qp/+",
-	"dLjlN0PWG76pB//+KbQfMznyrwmOSATy6w62vLgLpdN5RLPIKvJDgqNULxKlmw/xA0FUd/8w0RokjGxx",
-	"fDezmpCJxxfJo4Qx7+zuoSv8gFqPhI2JBrOw08/Hh7ohikwRZsZk0PaPlsZU5rR/SAChMJMD7KBCLYv1",
-	"VC3z2La7iDkAUMkZgMaK2HjYI5H1JCAL1KTMNUBqcs/I5QDOSnPAnTKtlCq5eRMZUKX9vd2d7WajMrOM",
-	"AoSUVhAo2yPmFVXEWThFtI+EpGGIsETmhqNG5moSX5LgXcwQ14w2OLOAAtwlS1K6lQC4IGCrFTk521V2",
-	"XTk7nLfUGF+O++PIJF1nJ1wA0PSWPqrpqm0AenBbWcAFqDor+IP3kKQy1Oa2NFeaj6USvuqBLJBTUiOQ",
-	"QFO2l+ivYdGX1NvOihZgK8WHAN6dav4RwBJwEICGnZsok/yobV8Gruffy0bISgF8fvice43Mgf5Mphbl",
-	"SVRm15+z9FOCfUkfM6hNaqmCSNgCG6lENEjfoIK809gHH1eHpcNfybQuyJLMKeFCOqiHYNmu+pYXUywR",
-	"sD48dHarNKvJZYpzbmpz2ZvaXIMaVM04mj58VisdEBwYQj3r4PtZLKnOgKCI6OTWHwTyzBo8DcUmZMTZ",
-	"PSJMUjlFEt9XkdetdMf1+rZvnoR/kG7FO0aCsEDd+x72H9T7Xrtfu8DSH3hIcuuPg12Tg2S7oN+e8Q0c",
-	"VbqV7W7FFADSKHHfCH9AhpA5OcSfzgm7l4PK0d5ObF4JGVn4uRsio2mrL3X5XrbTms9ZINR8JhgcDX2I",
-	"D0aQ14nvMU3PZ7ue+jRldDgeQsTefJcySe5BJ4Ji1wgPiTQbbpWjIH/XjSz5QSAaALomH+E/x6AugT/v",
-	"7q59+ri/md6esskgDJAaAdjOsAy41U/YVa0rFa5lSNkqK1lY5PoMKzlJgmR5a0lQ1JdezcJg23Oups2u",
-	"1cDfwpqSMOQ6lnZjdIM5CwOFZKXVLYJ5fL4T6xgVZt6ylJqz0rIWRVyfb1mgTi5YllIqYVlVNBlQf4Co",
-	"0HahEWkrcZJFgOnPsmTHs5hdcPv2Cm039vZqDYTD0QDXmjGgss8DgjZ8LEiNMkGYoJI+ksyywDObe7kC",
-	"UnbaTaUVMedfI/BEq0H/v7+3ar/h2l8f/m5+/l+V3NUZB0neSXqJB8VTOj6ocRF5pHwstNdtQx/d5ha6",
-	"GlJpUnIIAs8rPJFe7dPSKmCb/hyTaOrGnWH6BTvTqDfzjzRlQhTRcSqivJIEX1Qr8hzUaq2DBataaT0L",
-	"0wKfcz1zRd8XXpWf7PKTVtcOyHDEJWH+9GcynV1bC40ZVet4INM44Q0Z3Iwq8gdcEGaj0j4OQxKhDQyr",
-	"VewWo3vOA/UY9clmFQmulXIqu8zHDPWUWSAjSgIkcJ+E0y30q07oa+6ggfbrKVsavh7xYfKL+ZbNhNA/",
-	"9ngw7TLwoU2FwwgiIkacCYI2tDkJ5p96eDNOdAq4Us3VKxMePWgd/Tg1gS6zEMi03ycRYRKGUMvcqR+i",
-	"k6vLN+ftk84xwjBd/kgi1NzdRf4AR9hX6rp+tK6TAxMq2O3X/b1ek9QOggau7fjbpHbY2+/Xmngv2CEH",
-	"fqO/HVOBtrQSOnDOr6YOsIhD7+6meHQjlxb6YEYVsGJl2MVM2NqgPaJ2Tae5BHOsNmWnRUSOI5bkMLw9",
-	"66ANRVKYdZkxU3RP6tg83NxCLTSkYqjmBbvXaKLrm7OTq8vTdqd9dfnxTat9fnbqJNsIxDikKmiJ0GVU",
-	"KjPMZOJMBliSR+NrAnwYlhjUVGRPxpqJ+VtvzM7KUhfunA6pnN3iayXMBP0rLa926/lCJ4RB3O8an7Z+",
-	"ZYg/aQOyWa9XE3OykWNO6rBWEa9eVd9d6H1+Bj6t+EaHSxzOLuXXgU58UHTAh6OxJMhLIjHeFoL/CyWX",
-	"AvlcyHCKOEMhju4JkrgXEnGMPPD/eCgk+BGaGSA+lqnF20z0nAObxJPLPTS9WLOmHuchwUzb+pZzaVNf",
-	"++Js5jt4BSU05f+7gkejkPoAg/5qFPFeSIb/9YfQUe94hkmHlZOTq7vLzsfzq5OfIXc4gHpBa2cbZHcq",
-	"kM6H30KdaKp5YpLkYz1zO83takUaKBYzt3gxgDp31Asxe4CQe7z2/xWRfuWo8v95pU6EM8KkeKX/Kl5d",
-	"6/nrHch4Vug9q1GmjhKbydnpVtO3OwGI99Kr9Ta31FRe4+BGi7En7eTr1unHm7Nf7s5uO9lt1Kqh2kXG",
-	"JXrEIQ1S+6Yup9231zhAdjrPtnkXOOzzaEgC9NPt1WUVYdTDAYrdSUjxYjtrENMB1/wUBUQbE56zXLOP",
-	"JyElTJ5FkVbiV97Iy6vOxzdXd5cparzkEr3hY8goSfZtJ9k394Fn2rUWmyIfFomIWuUW0rH4nU+fEGZi",
-	"ojau72blacXHrBgF3B8PCZPHxnrhPSK6TA7IUJBQcRKIYzCOKBuNJahIlKGRUhmoTsuZxp9h4RQ163W0",
-	"wSO0W98GhSwiOIBY2aaSXmAusn5I/aeRtdVm3MNopfswJMpRKgMe4VBNaYrIJyqkSFP8YXJy8TSf7+CM",
-	"7grBx2gcErQBM62iJNpQBae/2ETGcOSQ4f+DQGrORG1wjwbGbQAqRBVuCUNeRvPy0AR0nLEgAcpXFDc8",
-	"u6vm6ryB0QPCnnRUb65uXrdPT88u3bN6z8co4HB3B/iRIDyWAx7Rv2BQxT1HJFK8QOvzGjAwfVQOU0/m",
-	"+XxnNZYDwqRpLdIbS11lE4Z8ohRLvec2BBQLKEHvmUFK2PDifTC722b6kJ+0ue3LztnNZes8dQ8YomZs",
-	"zRGQxRp0d3DXZe92LuiWREpAaXb5jCwLjZmN/5g5bnh2Ld6m5kVAlCHBD0KzHz1FAZt3yaVmq2tn6dae",
-	"hgOGdmpbX5G5X3Ikxv7A3HsgNM6Ia80O8RSmKoiSf/GSDJFdRxDqoWq4N1By+aQdy7FtslqFnilwG2N3",
-	"IQF93awZs32slFPQOiZuvHAntc+NZrLP7iKQWcWz7bgTruMR8jJRSi/RObTR5xpqSdhww8vZKUXXxvhz",
-	"twfO6QZLAqbXEw/optU5+3jevmh3MifDORpCspGUZDiSYoHK7AhC9eqFetXof+L59n5mlmjDc1ekdjAi",
-	"Uk28rxRCD4KcNYhyekjoqKZaiBPwdR4pmpl5+pUTMoXJ3THssv0nHczdZeuu8+PZZad90urM3hqtonCn",
-	"cJQKRJlJoE5zoEZyNnqGSnCSZ2VCVaWJQ8GUsn4RqHWPXBk3kBinBSCa6DD5zFI2vMzqDXO6Y/gR01AZ",
-	"sE/d23et9nnrNZQ9pPbVUXkVRfEIRzSconHy5bRMdLSKW/OqO8vno/wBQQGWuIcFTHbMIoL9gfqo3j67",
-	"QLN175S1htfE1d+1ztunrTk8HVT/GUMR5LZOH+5TEgaVI1M+ECdhVI4qw7GQqEcQ1u9lqlE/V5N3s7UK",
-	"M6NohhuXF3z+4DKspnspRhH31btq984ga+P5Tu6KEUXsQx4RBEsRqBcR/ICw0em9me1VbMzTu+dBW1GB",
-	"1GGjPqahEg4wjG6YZiZgvCtkJNtxN7k4aWcU8RGJJCUitwop6226UHtJ/hzjEHl2Mz11nkrfxhIcX8kR",
-	"uD7avQU+2jTOec5XBZZU9Kdp/8eIh9SfrmkC0uYrz14vzkhN0iEx6cuxu759+a7dgeMxtfHpr+42motd",
-	"04lf8Hczhaq7iOyZJPUQWltSM9fHS4IbIsDnlp+iBBIYtAdsnte6srHABZ7GDmbTUWFinYuxlEkM3zTl",
-	"2BFzoizhBAIWkS5lnHEEpjcgHid3mUndVtYa1pUlsZ0OrS+duNWGdv/YHI7NVDXQ7Gp0VYzD7tzqn2zo",
-	"YYaOnEqz7LNsHBqRlXKLuu/GkDk4DK/6wCHncRcTQL8hfWBqEcHBFQun+gNZUJ1SAfaA5ETR50XEZxeR",
-	"VEf8nVzMAEt9iSrZaeYMAag+M57xhdvnVCW5p2cKlBaeHM2h3ysdGaAB2nhKPllmJQs3YLZ6LJcvTRjQ",
-	"t0377+mHLXnnXbjchP8yY2dLCvIHN0Vg8waEDGKbzeAMluypqYBb+vYkBWfu6RswpkWH7ya/rnBzTaas",
-	"++E0ytOytOwWy7mj2so/Z7ztZpnxDAxPam079RJvJjWG5XjSjX4eyoTyx054ui0yyRJMA0mOdhDjrKas",
-	"uSkKKSNpMpkPcmXq05YMFcO2tvWrO/Cs+UfyKI4iPIWpG9yi5TdU/zB/E42wg7qhNMz7qjzVFE0uz1Xj",
-	"yq8Z+cF8XROhI98avkS7JlIn1SicnRutdfUAiJhqXuJy9dQtde57TN3xqSRiOKaxqpbrMT2nrlhaUiaC",
-	"2F5sLZLsJpr557DpPPaa7KArG90znaPtxKp6VuVhZBJzT+Q5s/eQNZwMeJRNmlPmwjFwXhz/Ztz5eku6",
-	"TD2CNu5uq+iktYk8/fOWD6Oa5Biw4qHuzHyFM6KLVLZQi8VcXmenmAl2mW2U3+MmujIjskxJVZG4OUZD",
-	"HD3oJ5Nh7dMbXvYkvCryZo7C29SlCCKdbmdHgVgXluiBskDnS+TrhU9RAYtUvqU0tON5R7y1rL6Wr2zN",
-	"V64W61ILFZgL/GBwxXLpwWjokJ2RR1Pg5ZIIs+kETzdXVnXyZ5GlvqdN4wlK0cJ9dnWeJ+o4xTrNItJI",
-	"6yoZzaS8JjJH81isb2hGuZJK8RV1hULdoJyqldISPlSTtJsiPM8smhU8DtU8eS9szdMb5rsyXKHtyOms",
-	"LHa53xwpaMEJskJwMuAhWWDNx6cb/0eJHU2Owh5iVkOBweZMuWMOMpuvhaUjwSAE1yMIQut9DpEUwsZD",
-	"9QVzIJWqi3yRe6wfsodRrXyqqWFqjziCJAA1njOvRFtxfnT0ldlHWyyI//7BFjPlnYiQuN+H+oQcv8rT",
-	"HQNJ/0T7euw3du/uTt6O3PNagcm/rHWeAl8tWEpWrV44KCvNlt1KxxlAq36f+JI+EhfECpDN0JhRzmxC",
-	"D1Tg/+A+VMQJczl+wWpihqcL/MteOkBt+ZzDNuOuivOv7JAyA1C7JlMpsXhWMVwsSTLL82BqdlPSB5gm",
-	"plVNBSWoclmki+GS4MA9jUGqm59zWC4kyGwOsBBQ0OqbihfJ0T3RmBXqPZjjMVJ3BnGt0qptictcZupO",
-	"FtvYDhxJdjaXulA63pJjFJK+rrafDAhDXpzT+t86M9ZR6woPHvYutQuFR3Ubk/VMbkuSBwS4GT5mkKBB",
-	"7xkyhbVGOsQV43HxeFkpEE+gBXyikppUm2H9KzD5EQV8laK4gjZCW9dtG8oVAz5htkCZCsSZBvJL05sY",
-	"+36uH78TjYk+AUUAOtYywUrFFmOdgTSrW8+L2mjXbTw/tKE1T+T5ofzobSb11ooyW24a2RHSSC1I5/zD",
-	"6zrj30u7KtVI7x+22eEvk/NPzZvH/U5v92Jw8FOw80Y03vp713/V8dn4Z/orv/wzJzg0X4eyG2VXmUtQ",
-	"tnFE3vHoEAjy/lbHX0VQUv/ZQ+Y4prNHw2a8p+mumwtlk4N6YEeADp3VMqVj7tpTgAW5Cx8HVLaSDr6z",
-	"mhYHSGsqj1HcjBnyVxkap7MznOoejS0PF65GWdW4RgBOinK26d7Ak7vbztXF2Y26QKZ58O37287Zhfoh",
-	"7v5c8lamFnOS9DFP/0Hz3uyvt1MhyXD2YcbZdMjHQt/luK11vpAg4D8wyoEDpFlFk4hKSZh1NUBarIww",
-	"Ezq1Ul2eJIdU3aaI+DwKcqOEMtePCErxAI9GhOlSG33p4ubC+uZtxfU3PXMVq4hs3W8poZLuzO1Vnd+M",
-	"6ITftFvmI2inzu+KGLZCJYI/6vPPXvLZXtMuNTcPSqgUcXPqBSV2PHKwAIxE7PMIadICN1lMXCvhASzw",
-	"/pZbSKeMBzt9QT+nemvjQOfk4fA6RSILB3xDSRho6JNKbiqMzRy0CRVTpJkfpEl4f/cjPqwiyT97x0i7",
-	"AUDg2MB3b6yVEqJuCqJSkLCvPZ+KprUQcrJglmn7XbCzCUdbPfy4sI340uHHUQGh6mKB9nXiGGtfP+4o",
-	"qm1fP+5t2j11KBZ2UijlStCAAEOFTIT0OtKN6F0nyW6J6boN0f9OjZrbG301o8DpqJ5bRfjvmslyrLVP",
-	"42pCm3YBfmUfg52vJNKK21Syk/vS3Clp/Z63NBrY5ZgMXQzJ15wZ/mRVtojoRC9GZkWpjjso0fvAlJII",
-	"NtJqNcNP5WBu1/q85T5QBgvOLDYrbUBy6FuQFS76T0PKCgTJ0jcyz8p0iN7lyomoqVqBm1qyc9gJR3ap",
-	"G25/ocYFKkQJWxM0CE3UVWUmqEsAPsEn25+JIvNPMUKdvdKZirZeu09DSaIvap9mZezMvH/kEwj5gXy1",
-	"0vYIiptBWbeIUAAC15ckMqIXsynU5pmnNlKcQ4/WZQMcAP/Y3EK3xI+IFGjDJsOJqjbjxCbCkTqxRxLF",
-	"cvnYYPfD4EJj7Xu/35ydtk46Z6cfvLxwnhbZeRwgtZBEud3SZzrvHZ1cnnol6xiPAA5b8tz917tus/3W",
-	"kafJyOR6zamapmjB/f4aRnUm+pVyQDMnlV1meorlUjNPkkjwjK+HR/eYUaHr1tyeomjjdfM1AATEVYk6",
-	"ThByxRg4Eor2cZi0rsixtRIQ8/l4Vm7wpIp4GMSc+hhpjM4AyUHEx/eDNPSseU99FJaQdiCXjLEs8iO7",
-	"fTHLCojYI5IjH2bRV1190e0bvHzu5tOjG4V9OpeKBppI4EyNQFGE3SRweDHJQLVRvmK3VT6ykVyC4h6S",
-	"61zXbMz+CyzMmUwmtnu4V4Jm4nBWQoPFXR8Whrzmf64oBObik87knwSQS80SbFMBzqZji50DGylIxkwh",
-	"0ai2X8+mKZa7RqtbwQuB9pYO8yVtNtwTWq7jxtIb4DY5n3crLuxzTuwwO0ndv2Gh1xayUBZidU0GHPEJ",
-	"E64YOEZYJ/gboOMBD6GDjmcEXxqP31uHvZdTOaLEdNH09V9jsQWlAQNKIhz5g6njYMNI8lEtJI/EytVp",
-	"LpHt1HaDPVLb7+/Xawf4sFer+43AggOukuebkzisIb5Nb4sVxiwXNzVHtN7IqU0WcfKvnSYd1S+ffNpc",
-	"LfnUxB8SFpDm9kmQ1+aH2szQGQ0jxWGdaHBMtsn9q1bchjT52kChOHU4R0pvWi2mbIhjsaU/RwddzrC3",
-	"qvI/xKpPWtp9ZZPegsA6cayCpGIXYRQAvAVnJv6lrJJ0ly1l8BuwimOz2ZNEVth8XypFlwF5V+MUX/sJ",
-	"IXEkRZLCyvr0fhyRINHo4Krkme5OC68SimOcGpin/S8UjouUvGfPUUqpIQunW5RGtKj8smyu52rpgDCr",
-	"edRp+jbNJBjgIdEI+/GVmqYzm4wiauI8tmmyok4rxQ2okX17gEWXFegnaINkmhEdIx+zHyDX2kaWeGT6",
-	"IQabQNOe29nB67KNyQBLuA66xew9kc4o9tXcBHMXWPvZ1ds1GKxPVNaLGlQ0VljNrAqce8Rl1OG5CXbX",
-	"Tm/IuBDY0lbcthNteCEV0kzBecfbzBQxLe6e8mGJvLys5FyDSgczKRB3P/KJRt3QlG6iRPFN42EQJxsu",
-	"WxH09eqOXPB1owamM/acHXmScuW2Xctriaa2DQIErkGyBhUrP92ydIJz2m7ISzuKnYtCYhYApKZi4b2p",
-	"zUFELUfRiJUGvYFCY4RYrSPWEhTTPm+fXXbOzs8+nlxdXLcu3388PXvTujvvfLzttDp3tx7asLqDDrxv",
-	"HkOsIu5DZb9gBtUPddmYhVDKIXUVPFdazoQKsoV+HdCQJAdggSxMkp6SMpryHwgZ2cQ3gtS17TK3i+yG",
-	"595zJ17oXHTPyASbYHR9dnkKud7X1zdX7wCoK04veB3DW96c/XR20jk7LZlplDq8awKn0xqNIv4ICJ6p",
-	"P8cJgqlfX4cWCDP18w35A9COINso05A9X6oD9neKvn8QtuPyYqn+/QvPYsWypCHyBOm7qL3B06Vvqhf9",
-	"QpG7LjmVb9SYLhDwxLF1Vf3BKRO2n5iNcHj6XJ1WDBrLa5xt+OVtofOUBZfBVRNERw6hYXiM+idToRfN",
-	"OjZsQzwUYv9BFHCGsrEVZ4pl4ivfkIzN9MtbXawqrjNPrMKBP4NYBW73ZLGqRrlR3yqUq7CAqjoVqitx",
-	"1QbmrCGfEX7lm79Cossi2xFovTD7GbIqh2TYI5EY0JHBhrGmYVsK5NHAy22gcow8sNyVuI7r2bxql3m2",
-	"os3TBiAYzx6kJaQH0U4PElBp/D9DBEEn9Uv6g9+YOTiDMs5SswXmSVLunK2VE+tygmBFPcTX41B5BpiY",
-	"mUYZ64h0LNy5pAmku44fCYb8tbn38HnBVNaOhhIZ/9AS1s1SQRDFQ5JAiDR6a1kMphTjzo9Sm45NIHti",
-	"j6cJoSUhaSrRABcHpGc44Hpr3WZnnfDNH4RFW60i+ryhF1c3sBe9oJzYBl/ii2AoxQmz2Mapq+sTijZK",
-	"ZDxmFbs1aRVWk/snxERy1N8vHwhxrnpxO40U7WtAVUSgtPY4swoIbiTu3SEOSFzFt46CvZlZZ63y5C+p",
-	"4r2TBEputsowgRUxBfh55vQXhIybVSLvGFXsRS0MYpgLRY7GihBF6IfwR7fyHpgwNEXR0CmAqALOho27",
-	"W42RL6ropIVGEX+kzCciVd0w5EKadykpn/pmsbEWWAmmRZ2xjOzS8okapj/P3ik84mX5kSaop1g4MVhh",
-	"rnWTQBIpdgBmsV75906dc043d59AQqV76+fDPw11UXB6b2J9Ov3OnXap4SGHHLkhZSKnhWIVCckjEqCQ",
-	"T0hUU3/fWp/mvWpw8mtjw+ru6mJ+714o7zd2+THCPUGYREOCWaLQlY7jJNAyu/V5uAhlEygdhIQUTEws",
-	"lYqBYawoy1JxBuVgNDcN2vWqzaXp2DL39CKV7Z3kzxh72ya6aJM7FVoAJ3xOOvQXyCP+9jMJ5qV6tpLt",
-	"y83uXIxEtVSawlOyHJfkHnOzG/kE2qxY2/04wbgzBWuaybq5+Da3RVr8LlMnurXmXMXjvH4dJKCy1IfK",
-	"5nMsy0syWYMzxm6KjoI8PrL+HBKXu0DTvxIcJg5K5yMg5MpOE4ZyY9z5TYiXlW/PnnCwFsGTD9HgTn7h",
-	"6UDP7jKno33cVhcsMKgXRdAK9Y8veLorETH0AC/appQTFgoe7HyPEKFgvxq/NdqAVD3Hea3lZ+K+1pnP",
-	"jEy6zA5bhURvMHkfKSQ58aiqH4Sr7YArKIHM+7o+gArpMtJcf/ac/skptoGlxP4AWCwVOWOX4H/rFp3L",
-	"oV+6jtn1QjiW5utRQfPTVpxWkk7jd9XVdEZbme1eUYq4bteV9VLt48tfq431Fa/VquYLRVHRjU31O5/L",
-	"2lJNzxPmFtf9rYHBPUWtymWKX54DWiaxkP0ZRy7o/qzIGF634h9gSa76r2mk26WnfO6V0nr4F9Tr71ZQ",
-	"5ZdjdveEBcUdsuyuvtVPqefhphRZ004UDR4ssKjVhfbeEkYiHHr6yTUa2FTcjntqZj3b08QwJtMIOQ/j",
-	"d4kdC7mPZ4TD9rrMpCVRfjnrcRwFlN3floqYXWWfV2NEAYl+Jb0B5w93UY7zqdUTPBxLggZSjjbEJrq7",
-	"OU/5ZsYRzVBmfedgKVfQ1UgDCh3HjDU2nyzHGGCBvAEWptu0h+A4QSeiAgF1Yab1Hmzbhj7Ve1StTCIq",
-	"SaorS3lg5dJQySWjnWYnkpNbApkYf3qH5dJW29wIXrEYWGjG6YTOfCNuvXbB1zLxMqbdN2XTWSCbvF5M",
-	"um5IGRE+Zi525XIIBYkcWBai4PuEJjDq6UUcdly8MUmIEuJZScnZBl4AHbE5H9wBEiRX2L4lsw/XkUSb",
-	"1seSEE3j8LBeq+/UGs1sYlJl1Ur5F3iG7wueYX4grHTs60ulpcHb70hE+1RrnQULdLROEmGxIGVPs2Mc",
-	"Qo9QgNPVLxXm6y2Np/YMABJ+NKw16vWd5iqZaxp4DiC1CzJSTjgTxB8DTHoapg5Y3eLSpCdmEPbHYRwp",
-	"yWgCoPBVtXSrIq3Kg4IKCTqQn6D+pdW2qs3D7E2RGGE/0yGrchptITUnNJO2p/WghUe7kmm3QG4Zsy6t",
-	"mWsBJZDkVVv0UV7ouB4YyMBbLHkSIyBXhXE6KRvaXHwXn9A9cN15oVSc6xqdmQnp3yHdivdjbMYNabtn",
-	"q9swjnQNlq7zcd0rmyV3YsZ6dqeQ/E3pI6ZyXIREmk7i+bb12tstPCm/NTHg02t7fXKNdvZRiNn9GN8T",
-	"JPF9BhmH1bL5J9ulsnHhLO6YzPiNnrQF63cuLFzHV3U2JMeg/iCOXr1SQ4gtR5q/gsFFCc/EV+gIGTsD",
-	"Uhw+g5dbXx8+THlnweL80CLnwcI3nzPFuWyR03b1SX1AVmtgGCsJSZqza+zEwjne3AzjdXKgY3mQZiRZ",
-	"lTMlFnPu6uzVy2DbGLZYjETzJHgbo1zkWso5Wl+2s0qsK6+YDG5uw9mnEY+Kci01iPgJoGSTkEAFvDDd",
-	"tBNl/Hl8Iav4OGZ8GjG4rijKJnXQatWd4ZGzvCSE7E6sioTBco1IAGjK5ac6F+zXd7xQZRiZNlbU8S2w",
-	"mQLujxVbAHNpFPFg7M8xmGa15qdrwU9SfrP7NFzCpWQ9QM47OlKpw8aA4UPwcFWP0Fzno3M2VRcr2+Ua",
-	"MRMYpm6/S7jzbi9sU57KHxejJ9HYJL5URV4MDWpSKG6IVAwnsimIxDQHWHvHMzufRQgcCXps4uxTxBWH",
-	"xmJpttMsY+J+xer0vTqAwdT21f8cqP9xsGGaK9hDXygqXg5I9pvUcBpPQslLl247wj9NvE8TvHB1S+DR",
-	"pRnsk6seUozjn4JNl96jL1mDlRVX8xI8TJ7MaoXuc5nIegCmjHh47ip3sx3lSX9tRP9Po/evj8VoTerY",
-	"hLAJbzWXIWYcZjyS6IFMjxFGIcEaX7fmmUQY9ayG8XGrDd3RUkNbm7Rm/8OxQWs5cfm5pYnOak6cb+T+",
-	"fkqEn/nbmZnCzG85z54n08z7Gd744O5wiR6LSSbZ2tsspqeRlGymfk7Va54CLqB9QBS0fqBB+haXD/03",
-	"6/W5TapneFK+Ip2ZZtIaMpuBASiH5ZXWCYlibMQS9y01ft48z5S1f1GUQnKiWzdo84tEWIyjOCVWUQEJ",
-	"apS5ZlEqijbLXouzkrR5BY0k4rCCusiTSOnonEGE813rvH3a6rSvLj++abXPz06VpINrPlpr647MJs4t",
-	"2TqLIh6d5JZZXmDFQ0lNSTnFnRFRz0KpZTXpEUgZujm77YDgfhvh0eCX81R769bpx5uzX+7ObjuVauXu",
-	"snXX+fHsstM+aXUA1+zN1c3r9unp2WWlWrm86nx8c3V3qX4/ubp8c94+US9d35ydXF2etp2NU7+23p9f",
-	"tU4/dq6uPp63bt6q2zuzwYCldnJ1d9n5mCCptTpnH8/bF209gfZl5+zmEmDX7i5b71rt89br87L3P969",
-	"1zgwbcEqzp7epRtQun96w6MeDQLC3B8vuXzDxyz1oKLhkPqpca8j4nOmW+u9AYdY6q94GnIcdDg/x9E9",
-	"cf/0Doc0wPmvGY9g7EKM/3CDJTmnQ5pZQZtpl2BmwY+YalmuuB20GIK/5qs0fUwhC4Kq+6u7A83eOvg5",
-	"TwuRA3uZdZciU9UBg9k2XjGyT+Kg/L35YUudYAamPjeqn5+sKQS+L+r6ToW59AY+Of0RKD/vEYTRozoK",
-	"3R/NevuWb5+qtyaZUt4NfxsHd+2dVPfs9vrspP2mDVfgonWubs+bM/iPcpSvR73k8nZEfOtX1j9eaINY",
-	"/+MNGWJDDFqPlgSaDRdw7FsTqvQjEqh7g0Mxp/J5fgJGJo103Ww1Roafx17BAEo82EVySvdnQ1jbQj+I",
-	"RGKCXRRrMDQ4Qp7PGSO+9BTZiCryAirinyIy5I9E/SqI9LosIqMQ+6aK0YG6UNzaqEM9yAfrQYKBriOy",
-	"o71KDb2x02wWwBnDEznLisW+5GqyUOkoEA6VRJna66pdcjgiiN4zHmXcxktqPjN5/PECFkxPb5yZodqW",
-	"LzE7QQrg2ScDHmqo9eTMjiG/BpApQiqkPWrr7HGKptYzvbxamB8JDnUGXjafhfcIikBLzOkEXqCke/zB",
-	"07bYAMbNdOLgD5kI+uJO2vpDeRdRibUFNSdKXQWXqrock8FUkUXI/QcHu3Z2bRHBIr/Z8TTt9KfCZFoc",
-	"owcyiunL6cGcXv3JQAnvHvYf0FgxUkTZIxGS3scp64vzncc2kaAgAAKrIywQaMMKJjOt/liOI7KZqcaA",
-	"8ZA3ZqGzm162xWtzr1Zv1uqNTr1+BP//t5IhlTyKuygSti3TXFRroiR6pD7Ruf08QhM+DgPo+76FWqjH",
-	"g6ltzRpFFBgtZ3oWpme8/QOVXYYF8uDX/9atqDtXP59dml7UGlcwpMyeivN1ZT+MeyH1IREhh1GqeRRU",
-	"hIeYspoknyRMduZ0dw529/e+eax3A/O+7x8GtQNS70O34m1/J9gle6u0J1anOTeAZ9QeiN8NMAuSXKPb",
-	"i841nAuJjCPKgD/fnl121pcTWS7DwtCwm2Ch6TvlZrwhgkg05eMI5Wsoh4elevyS4SjEkpScVMc+Hve8",
-	"fHoe7Pw55ufF5vlKJa8ke+WsrKpvkpP54Lq+DNV8KGYmi12shrDW3NPW8rJ/iLvVbtLX9ramr9fMhH+5",
-	"O7s7O0UTTKWA+nZdATGOqOINih8s4h/GWeODUDEqs6Ky4y677VzdwOBCS3Vbkya0rxb1CHQDR4y7QyIA",
-	"JLONcNJw8Hq6lWpFzUxZZdaRoT9V0jxL7ckvYzIG+yz16y2BWF3qt9grkH4S0uXBhstyjRzeTP2BNWtj",
-	"Bk2F6xN6d3bTfvP+49lFq30Onpzb21+vbk4/3pzdnnXAJfOu3QE3jvvXkx9bl2+X3QA7UUh+mlpPdOaP",
-	"trUrcODZP7fjQsHiV7UFZ/coCUPjQHtpcHjtMA597dIb9yYipKZYq26fbLqSK3qF6+GU6MQM+u+K4OPI",
-	"V1sxIb1Knvp0lZOImXIDdFo31g/28frm6u3N2e0tuN8urs/P9F9O27cX7dvb0luf/eYll7cSR9p9lP1j",
-	"m11H/N54P7J/POFqofkvnlIxpEKYPU+q5gpq1cxfDYSnrbmrmkKyIWXgpM0pwUMxx9AZM8ljRSAsc4sU",
-	"czxGJmPMzhCHIZ9kMvyVxAKzBDpeJ+5002uLRqmEMVHOOpiNdMYDH6nvlEFLyCkqdFeYx66T/cqXw6nj",
-	"ik/qqbLXIZDVkQ2VmRuSYb4xEkU8qio5ffPmBB3u7O6jkX4cBZBEJLR3BTt5g9qh7vk80PIwH/xw3rIS",
-	"9z3k8sjcSqgfx0PMHDf+p1GIWdyPGsBXuK+jFz6pIoH7BGoIB3ySsUmtMauEYJ+PWTCTlpwPcKZmmSOa",
-	"3/BoNihSNR4N6xuOvcKlztnxOH+eh6g3a4P92FHyGR6YhZPcqe/kZU9Ji/6S8WIOeCSRGA+HOJpaH7Wl",
-	"BjUK2pCZL44GERbZ/KJLLpENCCx0S+sfZm/T3U0bRaRP4HQRBbdqf2rVNXdWx8iDJM+jXoiZdc0AAgNQ",
-	"qO6aQ6XiUOl5Om+VqO7PXDf4q91KV6dXVJ13C29IPyJikHYjZ70yySNFULHwhDH/oRobM0RwFFISIXgx",
-	"Q9u7jeZyDuLUJPIXcl8gsMS4F9BH6kgsg5q6gZGFra0qVoIZDihmMXrtZjEbSY7r6iYjH/ZKSYeriNzr",
-	"zK+1wqDqXSgEAdDYsOAF5wFR0hjSg9AbCEUaYF7LWs3D4B/duLutopPWpqVe6+Ey9ajg6dGIEHa2psEl",
-	"RDXBY86QxDF5gF1FhdSfhuZRzgRkDD+MqOiyfkQIkuSTzHeYf/kTyd12IUm0EIgnhWkk6D1gkelc0+fF",
-	"4DEaV9l+ADONT2EISAC4ng8sS/4c43DdQfhvFEPoeTF/vh1AnSXBcb4BYJtFGMdoY0gZHY6HKIRPVONW",
-	"U0AR+p+AETjkLH55c03E/BxYNl8Kk8ZZdZYhLAFYk2WYSU5UDtzsWPp8aBpGRA5nKuxntzSmXgEOQwx7",
-	"amZrg7rpup0JeGmohEb/LhoDU9JxggXC4kGD45ZqULJ8iU5WSUjKQOyG5J8BhLNbtlJkIXrcD8KgCCXW",
-	"8TFKBcV1qFX9ARkngIwwE9jPP64FJVzOx4iowoiKtWRjt35IcKS/r768bE1XLN+SAG6jvgjzJ5l5/s5C",
-	"9lLKFVagXBfgbWQqjLQLML+CYi2yLPey5y9NkHhhBWtaSlFgZHK9Zl3BGfKrod/LYmspEy2N9eG061af",
-	"+VPNJj2N9JbMMu78g37kD2SeXQiehcmARCRPO0mvW49mnBF63TZ1VIektMQ13WABQgL8S3ngBp/nz7Yo",
-	"vTYqEjGRhVSB3pNqCJNaG8GgQcEc0tYpjJ27j/ld2pkDxqaMz1TTdgdKLI9pDilLmksvrkr7dtqurlo+",
-	"smz38a/Z+tspK1tbdVi6lbZLAKuVhxU30U5154oJ9MnFMfnds7/PSC1syBeMyN4SFjgRt3+IHlHgTVR8",
-	"0feVdqmFhMn7FWkXY04W66cRjYiYm+CSGti8UL5A3bzQzpn0LSSQ24yueZ+KvU2HjobpsOr5rlaTOZTa",
-	"imMkKLsPoVki2oi4tPDOnjuWt5mnSCyjtKRWtPHTr53NY4jLgwtbIK81lgMe0b/AMDtCrwmOSIR0zhe8",
-	"ZHK+ysU44I2O8cHH1Q8wZsm4aceOYN8q0oxSW+5+2T3yqkNgedR8B+w2ZVDM7CJEoockulccVvoD0wXA",
-	"WBJbSJG+zg80CfiKoHTZcXCMPMW9PGvrYGSZWZfpp433VRp8b2V0msFMyBV8rKnPeFScpvBEPMSjLkt+",
-	"tnAiHgoJfjQmnsUmxBC9oOIYeYqdemiIH2z3AWshpp5nQZc5ptooIo+Uj4VSh4+Rp7mm+yHdJsbmgEDG",
-	"oR2L9lPf6bIJzCbXPUxluUZDjutgaYQmE1A4WabB2jHKZInaqAS4xZdtt9bHn1YBClrOgZmlF/VSHpJZ",
-	"hnzyHwtxj4Qr7fZSXs4nYm8VeeoWv8gFKBPBjIe1uRRs1bKgUVEcBivnAHMDRrNOsJtZ547+QJYhUYk2",
-	"wGUahnxiG0Gl2hOmA0qbpTxhQkYkL6s/nhYOQxRSpvSxhtIPdxDjrGZ9QyzTZHJJ+OnEH7Qztwr0SRhf",
-	"RsaV8FOBUJrTCGrBtz7PEVvFTRMLhZZu8DVXZDFuTAj9Rx8zKI9RBEOCapcJbokoT3DlMfMndWn8llsy",
-	"6sBgUus6/AJOqjyQ/RV6NkbuXdQ+neGztG0s3ayxmNLnN1PMpfWkueIX0s9K93DsspwmjjmXJh1JXsjf",
-	"rfrxZfo9LmSQi/o/LhygfMx3NYDzdfaHXKz6zOsXufDtb6F/5AWU2cGfoXZSciVPDLiEhtBPdZ7SndVs",
-	"+0iMPHOHEeytDgXyyEMb5haYJE5jPaid31x3j8lqUY/JmAtYUyiJIEo+qoXkkYTQFXPqh/kYBlurQJyu",
-	"qqI+YxfLrWdRVBZ3q5zLwnXjk8VKC4D2uTqLsVtJUEUr6CyfRsSXJHhXBDfWGo1CU94Ik9BBEKpvAcyF",
-	"CiQkDUME+c1UIM84fT20kYPnoEXJhAqyeWyiooHpaE6iEY4gxOC1+7ULtUVeFtNs1iv1D+zvmRu3nhF9",
-	"T2wSM5+M57T1nE/GgCW5jDrSZZ4zvjdfF/E0mkMOJT85CPS0qwBtCf8Dr8JCQprT+HQ+ISlxu5xe64Gw",
-	"8apd5tl2nUY11e0kvSX03BhMJOm0qsZN+qzCuPqDIF5TaTermodJucezWojra326XnfYysrCkq1RdU1D",
-	"lKhiyzVEXbIN6tLdTA1Vy1hP05qn7vBApYjxetemupToeFpwWVPIjs/H9527OacN8cLTycVoWUcGwTfa",
-	"pXXBea901NVUe9blHA9dZncSLed4+JY8BwuSvVc01L+tBrJrjs18qYayOWpzgqrzjN1knyvZ/Vn4zvfc",
-	"8GV9PVxW79Xyz+3NUiwxLpbxaeRjbv4nigqDE3q9JJiozQQx2VvaFjFWp3iu6MrzirUcFDxAg5R2sTqV",
-	"zt0t76tZPE+thfp64uCFtX9Z1v4NsehlHc9ujvfXMty+stPuS/uvm0s77b7FTuVfxzu9OMl4haIWF55o",
-	"nSUts1mYgHHnjyMqp7eKezrVEq2xlrg9yAV9Y9ngT792ZhoHxIUZMwmvJotpHFDAfvDgMW9TL9W7N3i8",
-	"EATTObc6mzKVhruFzrBiDrZLOJR9CAc3x0FroRIxQgJx7DqB9HSo6LKI9MeCBGhAIqIvPsgMkIo65TXe",
-	"ISUG3MLCZbYj+fTCDbFPzuyJVbz1HlSzm1JFnuYcF9NYMakiL3IrzdRmIk9NYSQTCCmvCr3UAGi0FtJH",
-	"EnRZ67pt56ilDvL8UH6MJxWR/GlpBg2HYDcZLb3Higgp63NTBSexxiXUDKiSYNUMMWUSU6bbZo6VEI/7",
-	"a95TORj3oLGmb19I/mvGl+aMSoVDKjWsIcgtoOaRrVB14ZA13JFtaesAIOl3uyykfQLh6i3UsSD1Ph7h",
-	"Hg2pBPDPSEN2kgDxR4DwpEJj2KuDUCPCzwbMXkkA79W9+sefoaKEuJwWRtaCEe5EFRE2HqJHHI6Jjuon",
-	"gPlK0HXZCWePhAGQ15H6dw3961/tU/Gvf8GcuM6V1zxEJFCb+rkOHRL75M2bE7S9vX2IKEN3nZNjpES9",
-	"QBueo657m/Co9/79+/e1i4va6alnRrrGkaQ4RLrgRmz961/Iu251Tn603mWMZnSDDfXJ/e3Dvc2qBlnF",
-	"ossQ8vBoFFIfKPsVPF+D5//rD8GZuQDOE/DrEWgZGbUCSlNi3UJnXqOZDCX4j8T600gc2IxiAF5jTGsb",
-	"/54f/FYbck6FtFv7QKaCyNoI31OmHj5C3v+EdEjlf3too/H//P/+/816vRpnde/WN3XM5390xY96SA6I",
-	"nntcI+MlEEAmgXyE70nVHPjmFvKSMh5PYwMOR2M1UwNa6v3PTK2OnjkAHdmpp7ba4PqYg9iwmFSbNrF1",
-	"mG3uoFFSjpWNjZA3k+bhxUhBSqiLPIwmRY2ehnryqqY6sDeF2MQIy4FJGlfDa7j/jbng/Jtb6DUP1H2F",
-	"29hAF/Q1LNNyOI1VPtMGwkMbO41te2tOODPAVlNF57q3pS4/qUVEw+eht2cd7c0ejiXsRfyXiMhxxASs",
-	"IdEADe2fdfD9EepWdMWI+auuGelWvC17qarIu77rmNjg6dn5WefMQ1osOCqhEplDKgBKU5HATqMJH8lR",
-	"NvVQxvBHjEM3UrPeGwJwNMlaveur2479nuJKyGsHZDjiUu1J7Wcy9dCA4IBERzYY3NxBDoN7IFMQQ2o2",
-	"MuGnkEWUZoWg84IWOBUGCjQCnHIx4kwQtGGgrtTs1bObtlJCDR1wi0g14dEDwveYsuP0LAzlBrQPYFYa",
-	"Khn2qn6IPNswxF6NVtJ5g3KmNuRW9/2xhHN120GvHhuv8FgOXlkB80paPSj7BMhZ82c1YWjPT0zqVkrR",
-	"WKq2CLVmNSXE1O2Cj8CxaZ9PRBLzzHmSBIrJqdkAArYiQ6wFf0h9wgRxpPlFuzMju/mIME3tWzy6f2Ve",
-	"Eq/UswnCmSOyW9dtp4bzqNLYqm/VwcgfEYZHtHJU2d6qb20D8IYcgEr7SgO8/6X++z4vPb7FxIREAjXr",
-	"dbV/GobdVt1w2FyosI4eFZn82Olcb6FTbqD6JR/7mg4DLHEPCyimjDXWdgBN3KQBr1equaZImFqzXreq",
-	"D9FVlFmJlcJcStDsK/wBrH1weyxyiphvg7aVk6yXLBErnRBy0Xb+/e+iUeMFvNLHYvDuHHOicvT7h2rF",
-	"INABgOQjYeoTiotDsSC+h6IzMRWSDHWt2Svoy1DukOLqcwu97mOmtSrw3REhRRXt1rfRZEBDkjoc7UaI",
-	"CPYHitvmntUNNEDTqKDf3HHZJYO6jYPpisdVrezWtxe/4/bUmXfE8ZbNP2PFz4CVaQfDfX6xihZ7iZE3",
-	"w+SSHsZVp+KVh1bz7fcJND1LAQN02aUyDxHjzs9bqJ2SrnDPQcPU2INKzFoZhTa8InmbFHd2GXRNUGw4",
-	"Fq9I8pSvB5RFM4TmljMkeKIdz2AdP4kKE6O+6LDtg7ooQJ9yKTq1z+eTaRxt0VH5SrWidxEmpLa1aHjz",
-	"2Ct4Bkbf0QueT6lOEyx4pVGKuFMdsuC9EpciaZ8F16jE5OJ2VZk7lPK3/P7hc+pOvTXF+5mtdO6WzuHO",
-	"3C1ReLPA1IjLH6IAAJp6UwvhBTdJmyDImCBwQ27icIh+FfB5QXmwUANdpstNrUwMCMAlgn3t9GDLo3U1",
-	"J50IDSI7wkMigUgKkquTR15BW7DK5+rCBw1YQIknf7WWDqRrP/HWjUzrkMWXDrAllrx45p2ZyzeDSCG0",
-	"hPjPvEMau9rS18y90XWnOdFAMNZFovNOBlwrGUaNxxJx5pPECLlXOk4cMNXeH40eAbVpjCvJEDdNx0xD",
-	"eOrBZ13q1cSnj6xtoceMC9vckjd1/2Zr3uLSKOsxgF5TunTkGHmmds2DqYs4+iDQhsZhGxDWZdpVsal1",
-	"fMzQmD0wPmEmThHMbSxJ4z545lO/Nz4oA2mGn0Dk18vjDvocrBRcjj04lubPZGouNBD3a9MKZ4m7rLFi",
-	"Ft5mZ74mk6/0pc55NeXItxWHaZ7U+PY1AXOBsEAGcOfb50c79cMS6rTtjaleaDYXvzDT//JZOZ+mp5iD",
-	"LdQaXv1Ng89JW91Znqi78jo8UbcEeOQPRPuoNBTYsekqRh7VKtADISPdGDPYQjCEdbUA+JDmRl2mRxzw",
-	"MLB/9m7HIxJly9ZsfBQ7bLGInyAlzbvM0cM3pFOWq3X7TcfOoMJ2B9Z6OpYpVf0oz0uWF4/N95DNMDe9",
-	"oSsytz4sKU9N2ZlTjQzXMO6A/O1fw53Fb8Rta1e6t40S9zan4e2z3lxNF3NvbnW+6azktznvktaxFvBZ",
-	"T7N2meuLUmQHVBH5BO5kuCoxcxjiKcLhBE+1m0INTcJ+gbX7/Zq5/3Djdukb+LzW8PwrsRwH1ZpWABwU",
-	"wob5mTo0PySpy7Dh47khxVQ00YkCmj6uXbYxF+1jM1Gavap2d44ioj5RTae6pDAm0AZmXfY0Fb3+wdtU",
-	"pj0jEweUHqyNLpuHsIHiDMrUX03ClXEx8AgJIkEFiI0TybusfakVgSqi7FGrSXFzWdsWI4WCmpR62D6c",
-	"WDpuQWtgWcUipTFoXie4if9rxxwMoDt3AqYWYtZUQkW6SZflKCdHiW6DNZfN0WOcSHFA4DEIDfMIhVwQ",
-	"zXV1Etxc3QbNV23irBLNX7Wq0zWEibAhbu2R5Is0HbRA0emyOZqOg5vzRE1nVftNpxsslA0zAD/lxUTu",
-	"q/MyFL6JKZYwMb8DKWzQW600ftFrn6DXfoOmrKbbUqasMj1r2vRc4AbP9L9ON1stdobrxIbhWCfUIWDH",
-	"oHB3GXzWohNC4oAD5m8jSppdxiIIXOZJOgsJbHLZsU3yE16XKdnjvh5opcF0HhLEjwhAvgbYV4admqSy",
-	"vflYhkoCTUyjvymksEC/LLSBu8wauy7grWO1K2uAKlXEEUJqw2b9/yjl/lcDL+f/V6PqOX9jQYDqLN5z",
-	"OLWb1DPQ69hXIn0Du/vIo5hcf9C7mNOzer9Rq+NGr7bvN4PaAdnu13bwbm/P3w8OyGG/Uq0oPlr5c0yi",
-	"qUW6PqrA19pBxWWcixqTzFuFJgfdhw8yg/Nmukdqzd4+ru37O6R2iBtBbbu/Sw56TX8naNQLZipxdE/k",
-	"Gqdq+wWaG7VBPmFf6gbAm1aPjWu7jEzINIjP/rl4kzVGeO7EG82DJWcO98O0OQwgeBAh3Jc2/5MyITGT",
-	"OlNue3v7cDOvrX0j29Y+b+ZK50vNu1zv+/KT75E+j8gy826Wmbdut73crL9UiC5mT8vG6bIvzg/WOW7T",
-	"l5CdsxmuvFc/u+I+zo3Tjmg409yI3o1xVOusobgdr0mMVZa11R9TqSZHxq2VSrHTnjIoKYiIGNRMCQce",
-	"0nCKhOQjSCNUxqIJEx6bjn0BeaTKchcST01YHykz1jiqkwYhR0hjRGvNwHxd+9vdzpGuMawTgnQDDogU",
-	"QoLiEE+7rEcQH1IJqsElT9VM2CQ+1CNTzgKEEZjfbqZfntTWu5nUbny14Fy2r4oxYcrdz5mWLZ+NQfSU",
-	"lC/bNmXVmZh2LAWWjkH5x8lZ//OCac/HWiAJV6k7eaaEeiOPs8RFXPmM5eyTDfU4Cp9pQc+CxBHWNyph",
-	"qipotjoK4uwxazE3ECkra6w08B4Z4EeijAk1XtIyG+3UG+YTUzSJALkpItBuF4eiinaaJhmyy0LuP5BA",
-	"bUMV7dS37cSsC84NHEBOAL0fSCex4UYJZChKIIFiJclau0z9U1feoPZ1vq8/W/X1dTmHrgWv8JH43+bn",
-	"LR/0pwR6uOLzKCK+RAMeCYJ6WEpI45d4pKuLyt1wu/I0t1m/9yWm1rkqjd768pqMfX6GJ93GQuwlqO+4",
-	"UErMraVLxs7hNuq3SsxP3b5zffmezCpnWSMFN0U55hgXLaxF88qtmvwulK945nn6V5cN8RQ5+lehLpUq",
-	"rvxm1Cmo93rRp56Vj31Z7Shd01ysICGnKWoZLlBeS5rtr7WMnuQUTeerSq0kSdEEHbFRiOJPmFxGW/Br",
-	"W+Zg54kw7LI+zC2kDybNU6lY3UqS2Mmj5AVwhhhNYatb2UIt7d3hHA0BY1ediz+W9JHogUGbM4UNMAsq",
-	"kNHMNnaa25umIwjobFXw4BJdLkwcXayVqG1dZge6J1KAYhdXybizBHVunhaHSitx3xDLMnrcH5iRrYCT",
-	"F2XuRZl7Uea0MleSkdMYJEK80oWfxcz8lki3xjbJ9Ujhr5ps35i9ckbQRm+KPP0Hyz0M7If5McGq9Tar",
-	"iRFahJbSvnzX7kBii23VqN1X+yjAU1HtsqTZH2S16NdBq4QkHZATVdNxEBIwcAhVdQiqvOekznSZJw0O",
-	"hpdpD6yzZWy/5lEC0aEBmtNPOSk1XTaTU9OCkwBlNhQcPZKI9qkRHBocBnUyOmis2ca7p0SkHEfq106R",
-	"Q6+VQQr5qux8ph/2fLZdnsHHHRsr+6NzsR28uT/88Y+fG3/92999fM2aw18mB+RG7kzv6B6/xnVx2i8v",
-	"E7I7+M8RC4rCEvagG/Sb0vBjhM2dGmEaxfBacZRtZTnyXeTfp3iuPn+lV1L3Fs1huZZqa4DcU8xufxkT",
-	"wHTJbXhugQliDgmDWb1Zc8MGGvBxVHU6n27qjC/SZTHrMNyCCpexYCi6BvgSm9PQrDeVZgkmNY90CXys",
-	"ErsZeMnY0AaEuvgowF0lR33KAtMUmKOB8T1oWfpET6OhJstDoA3/t6ujLmHYzi5rCU7TXG7O9povaX23",
-	"zGvFpncr4R82g9NWXlMb09ItUV2K+o74ytfV/8ySXYs2MhegND96ZaTwAjUQpzrxzdfY8jnYjF4WpzCv",
-	"pJihYr2sy1zFjJHJdUY3c39a3FNQ54J1mU1QLu0pFJKPhHVTHs94EWMNzoH7ymhwqJVs5cmPrcu3Z6fJ",
-	"NfpTyYu8SM0ChunAx31j6t9oHI1CgoacPZApCqgYTLBQAminCf3gJ6WftfrfYf+nh+bwl0/755ObHfnb",
-	"6ODxvb/NXg/2greigc/Gu/xnWv/zV7IMZ3b275+l/CW3G/ykgkil97kUrrS/F6a8iCkrxSxhyfOZseEg",
-	"5TyqaXazETMTbirMrTdRseqZaIr+2QzRZaZLfjo8k/4AFcg2zoc0VpedbaFr/RYYrekXDUwEGBCGm9tx",
-	"3DpSDd9qIjobOgqjP6x2gLCABIkHQOmkysyHpFntE+5jGorYZZvP61I97L8eq0s10z+qbP/ZrO1P3vfe",
-	"Tf49OHj4aXhZH51Hu6LTGL+b7vzV2uudHAZnzf7b/UF7GcaUfOOfw5d0hdI6uM8Xitt8AyaqoYRseGUR",
-	"I7qnQmrs+QVgGakobhxacVieC4sBINdcKXchn5Co5mNB4PrOw8uIP5CDQl3WD3ecQctYpOehjSFldDge",
-	"ohDyf6tg8+pRtRVtA00waWgXN+QJFsjmEtEWU9Zl+m551VRvPKUZW6eq5LyK4t55rE/vx2orLTSoATvc",
-	"8E7O22eXnbPzs48nVxfXrcv3H0/P3rTuzjsfbzutzt2tF8OJdpkOJLluV3XFkjPV3Bm6k1WhezVlurNr",
-	"UuVwHHt7qUyWATNnY/2GjN0K+ZxZU9tJ4rT+iqgfLu3PZWvZacdtvOwI6lyNc3vpwZx3l634KpjXupBF",
-	"VpvE/Ih84pBKEEMclDd7GSC4CTg1SpsQDwQixy866CIJoI+idFgIIg7TWtw0JV8CXODoQaTs2Di2b0IW",
-	"Cz0Ds7j32tEXOWiATt+e5SM5XbbIY3Ac1wRbNVeMSZyQYOuMHQplHLBCSdRlAyyWNbid9gFfVQe1JvHO",
-	"oMMOJj+T5i/i3d70olf/dO4fjm7+2O7/hvfHb4MGveS7Z4/vy2ueMw0SnkXxjAl5ITiTfXAJUKbklVxm",
-	"FasylsxfGNB8BqRJIrlPxs1bngm9EoQFJWIlOfwkGynRZ6YpKx0w2TmAiIlIhUyUaZy+/5mQSdUipkuX",
-	"MiwbiilkNrDSZctFVhxGOF+z7LK5HOiWsOBb4ULrCY9kVvSfFxlBkwEXDvUpIpoS+cKfymbOEJ0b6Cov",
-	"hkOElD0U8imtlpq2P3OqzuPnXPxVhoekuOI8brMycWxDSgz8UpcJEpeQx/2aHYKAPydmpPq0xnNX2rQp",
-	"+Ug6khooGXQfYSZFl1kb7uiRksmcmu9lIV9P4v36Hgq+3a1T14tBGwIOLWmElgCSfJIFvbGSeljsQx1r",
-	"Xv2rIDjyB0UVx3ld+RbPNRZP2h2wVfRpDVJeWifSFGH76xVMAzDXKaTi+AMaBpGNg9HYhssrND/Yqe0G",
-	"e6S239+v1w7wYa9W9xtBk2z3d/Bur2ABIxwRtmSh+ReqHTabtWThcPqtuVXD8XH/40uGZzLXq4vLiH2H",
-	"zVjGnfxWAv838TdYB4SccI22VUWeOacsSOVGihs79babXaYbsRg3HeQ5oo00k63GjrOjsSCR0L+a1n7g",
-	"fUM94vMhTA/68Btoqi4rmFCqzwe4VHRwxk7QDhe799CGB/+3HXhVRPtdBujGVe0q7ZFMxBqQ/TZtN6x4",
-	"VCFxJAWEsRe7IY9jPLAq8pJO4aZxje0p7Zn2WRIavgP2S5cBgNXGm6ub1+3T07NLE+qy09t0BOiGIzw1",
-	"jtam8TYrfu4sOS4yyqzFiEvbGMkimAk8FQlg8xbyLEPy4h1LNltnXekWNkM8RSSg0lYkxFMAFeQTFXBQ",
-	"SRpVAgo948tQ+mKXpbauABPN8Se7MKqF6MvWbfn94C+v6CzNffkZMJj9kn5gu/FLy41C16rlZS9YzM8A",
-	"YLWkfLL4zPZUCiRU1r549bd5vh18fmVMwTlWh0WEjT/zg42vx2Yk5w9VxMMgBr9yAZ9SkiluomZ+BTzH",
-	"rEESF3ABFttc9X/aiue/BtQ5ZyvKXCvz7aVbL7hvzbtlPwgUz+kfCEn3FZQ5nLe1xYrdUsLKcv2gza6x",
-	"1GiT+aphKwhMibS+P9r9kp2YuVZJ/t44JABgZQpdLiz9eUepK/WDMEU1iZdH62Y9LgdxH4djNMSmxjmZ",
-	"iI39moaVuqDE9ny0fwQTDEv0QFmQd8/jfT0aYobviZcEmeMrH3sFEj1q4aVPydZW7PT9DjSK1JSXVSky",
-	"rz1LQwe9l8utY/klFANga+r7znSKZwfg/D6UkFYQlORlT1JPSveW4IyYKsJZTn+sGxdo09XyMztFwGw2",
-	"UHX2b2Q4ktOtLms5C0z5LJP8It2+N7GLLq86H99c3V2eJjzS8YWWYZJoAY8sbE4BQ/+QweEvbjyXCgkU",
-	"NLDostVxnRc3sHgqU1+hk0XCcv7BvSy+WmuKJXmIaVcx7+o+l5JWLYHyrwXwE3D+5y0sR8PrMk9jiyYq",
-	"nnFB/aNZ0BxU+ediPxoWeq3s5wvBy6+kSxa8/IwQ8+ub5rPAzH9dxTfBnIfHXiTQtwAiv6ToMsDyK4iu",
-	"uXovhIcWuuR0kAii7e7Hq4hgf+DkYI+HPRKpRyAaFPchoTJXMLiOOrQuP90NLOjJVzbelzIXVn1ztbCp",
-	"8+YCBx1M6MU5t27nXGTI5cs65pKYre58xJI56Zw7iPLZgNyY0T/HGtgrfVm6rGw7Vt0KwkFTtmOnB0Q+",
-	"ljjk92PSZRtemNyq66T9mrd57HZXVQypTNumLvOcHm6/Nz94eT49OI6l9cQuK+3PUxfu+wsPqlk/KUTo",
-	"DvAMnj11bMswy9UYZRGThDv04tT7J0QW4SxX1mPK94VNfW8LtTQNgV2rVRchaRiCAlOcOwNFH5kEGbdb",
-	"mvZubVguvFmW4RUGLQst45nuamrYjFXcZQvMYtuv9sv3lX0Sb17aJxezi5fmst9Ac9nVPHilGMYX8Nm5",
-	"4vUp/TlTy5nfpfMYMZ3Vp//WZel2nABglTTxlKYIFwsz4hZy9bC5HTu7TKdfKD0QbTg6X7orR4mOnRnN",
-	"b9PUNaetxJgH3WPK4gaTzqsWJVuryAVcWXejVHz4B2DDtgtZwoariOm2lghrPbso+czauy5LhpRCDLg2",
-	"z6C9amaOmcvPdRte06XLI59GxJckeGcYuy671g4eyJIDOjPMm/b1Ps9IAy3dgIsTcexYDBRKFIsYumHk",
-	"lrEvdHSugaF/ES/nE7TsOQM8m7fzOab7DF7Pr2sUWJ8nKHgvEv4/x0P6dFtCEjws6xNVz2Z8ojPVUomT",
-	"lEqhhd4cfyhmQTVGJ4WH87PsyzhOu2wJz2kHlv10cB27e2Xuvfrmap5T580FnlOY0IvndN2eU2nI5Wt5",
-	"TtX3qzGGi7korif12OiXf3DKlGIjBxEf3w9QDn63zhQcu8LR1ruoz7QDb/N5/LKzOiRs63NmNKqL8/15",
-	"QNWsn+QBdQd4Bg+oOraFK7okE/cQVuJ5hd1hlCB6cYL+I5ygUl/R1RSXFZyg6r3jRDnRbaeyrCdpPaMe",
-	"z1VgFvGuZX2ZXQbOTDXskik+cBsW+zK77LlSDFfjskv7MuNb/5Jc+O25Judc4y/nmgS5txbXpFrOItek",
-	"cTzquo4u85wv6frYPJckMAFPqVZQ/jvXJ2fsLe3Xyq8OfQ6lakXHXJcVeuZQLmeb75grDrUs65lbA3v6",
-	"kp65VbS/OQM8t2durdN9DvzbMsrqs2mq1jMHasSLlvqf6JlbVcEF9XQBbJHro9DqLCiRCW4Q1DbG7agR",
-	"OAc2CzGNumxWnCzphcuIkgSXyICMPw2YCDwV3xo20ZeFrFE7sJoX0XlzLnSNTHkUtQv3xaO4Zo/i2BDy",
-	"1yiSTjBiXJ3X0fsAZc0AlTCePD7Aouq+TmMPjG6JkunWuuENsDAtGI8Q9Cy27WHZbIvAuEPKccw/0BBP",
-	"u4wyIQnWrWiTRrOApMIRlhL7g1xclrngM7/q6XaZF0E+gxeHIHSj1kzxdybzSb2TygyNR1Es0bhRc/MF",
-	"tlDLae5lQSgzmakLdXzNlJ+QSbXIcaqW+f05TtWsn+Q4dQd4BsepOrZl+PxqPL5QFxUGvRsHwYvP9Hur",
-	"BtfH5zLslZXKhV7TGzLkj+nOEQYOPA43ZRpn4anQQSONUxZnJEUwUqD7ZSMqu4pbihSzm58zmsfpVvBm",
-	"ZHNG1bDLuVm7DA6AinhNJXNGF7lZu6ysn3U1pry0nzXmE3ahcVOfGCDyhXV8N55afZct/0hf46/usAV5",
-	"uxaHrVqdrucu77AdDTgjXhV5f/Beh8qQGFhDq78ZHy69Z9APx+apgKNSbFk1uYo8gAa6xEPiVbvMC7H5",
-	"h2ksDV/ReII5AI1pEEjgm6ZmOwEZz+Rl/hB3e4FkHH1fB1z3oi4GFgS90GBJOrrxkWLf/X6XmeWNSCQ4",
-	"Mz4CWzOvtinQZeObx/ab2oGrPqR77FKAlYwbEt8nfSg5I12GZdy8xhbn5omMgGBf0kdwm/EIaRaUyVTd",
-	"QmdRxCNxpMyTdIZuovN3K+/5WM2acYkGWF2CsRzwiP5loeXVq30eDbsM8G91r5ytbgVUe49arEaD121W",
-	"nbaQU5AAqOswUFso2j7tslHEH2mg239LaNs8GsstGiAc3Y+HACJuviFMl0nJ0ZSP47Ozk5qxN/IbaHQr",
-	"lxyJsT9AipFKA5Oq30H/jbSYo4GVcMduI43cWIRjs6SME9SttGaA901H4lQngdjUATNNbHUruVHVReJ+",
-	"xajq8uJ+HnBCnrDvsjUDJ6xB2H/JqMUqptecAZ47arHW6T5D1OIrW4omagFC9UXZ+0+MWoxFqgXVfANz",
-	"6SScOEHYQewx4N0QvtYNB5MoRtre1Ek72pPmDhgD2pcsTIzdjLrJzETD7mQFTIEF6fgGzzr43kqNRCvI",
-	"pOOY+McXQPz6Aiaii1j8Uln4DRiFS6TqFBp9cysAOCOFtxeACB08d0ZIIGYig6nuJ8OxSDUSde+O6QeV",
-	"9DuBXnAZLH4dRZiiLHR6lzkAXW3p6ny2Xw/W/id9bW1my0axOnisXgsQlaiH/QddXZwwA8mtqqhVROeS",
-	"593Ut0Qm1/SpHda+MmD5VqVa0dsH01H7WTSweewVPAOjvkQTV5fWb4l8PifOGrwxSzliEO4y+C/cs3W+",
-	"SsJyQQBNmQRIPa3+uLnQI+M0pAC8AixlRHtjSQqLf+F9XfrLe38QX0IxLhVya07niy6b1/oCLex8kfST",
-	"0H52+KdSdJDkUCFrG1rM+huq4OlJGo0UVAYfG7VDT8i0AAHnu2lvAU5BKiFDI2mLkXZ3OK0xUKYzBtji",
-	"ums8H4dBlw3xg97LASURjvzBVA0w9UNSzY2DHptEwoVtMRIdb2FUVE1sjTGCrIannafefczBvU2Tmrmc",
-	"q2AdcYGULfoduQmeZHN/OffAWqb5HD1Vv5bEtx6BlwjQf7BToIw/YFpzQCwKsxdBibTwa0m7tGkaASNV",
-	"3AyiR2MUgYEwUdwVqo1xGPKJUDrHtMu0+7xGWWJrKE5vs4mQMkWU3JufZuhAwD1dTc9sSJmLm3x/yVS/",
-	"mRdnbvNZQQ+0L32lv1rXuRSRLSLpMZMRLQ0a2r69QtuNvb1aA+lX51fIA1wJudfEniBRQ5JulyUd0DY8",
-	"8xTYsACfD/rLkMOizBw3t9D1uBdSv5i27WrWIIecjVlA0LAPS2esum/NNuMNw2TdqxLu+prTGuJKdjch",
-	"KfvbLEm9+tvnAfm8kLK04wW2Q9EQlcIlMxyOBrjWRJBLndPmVBliNmZo860dB4khmHwvBXxzXbQyLUsp",
-	"y1NJsZcC/rw6Y/uSPoBc+96eQB49LW/fw2gnPCCVzx8sNRouWruP+Hi0sEmylaj66fKtkhNTTb+pHYLg",
-	"wF9T22Izs7d6Gf+Z9QHuHizLb3Pend/eNk0K//gmtwtVi/R+uHc2c8VKNbdNjaavlZOHL4rxOXKwOP5f",
-	"9q69uXEbyX8VlP4Za4/SyJ63/M86nkl2bueR8zibulumQkiEJK4pQCEge7Rb892v0A2AIEVKlCz5MdHW",
-	"VhKLJAiAQD/Qv/51yFeTcZgtaYJd9cBwf4k8Jmi43+8tweFVTewBHg5fYrN9vu0er9OZZsEdCpHuwftu",
-	"xIpR2PkrxUi1Ct8kGF94F3JiFEPsOREGaGe4D2WPZCxmsZF2IY9+YpxlFMCQv05EyiR1aMoLpvQMbsAX",
-	"XJZIlaezcFMp+o6rdwNa312gtkzs/XbiceMIfL5RD/H3xxJ/b763mwTjC63V29gNYuAh3yIITm4XAy9t",
-	"l1sayA9Fcx4i4ruKiK+Pfm+ymzZ0lQv23u0C4kVLXqsUAc/SNF047aI1b45265IzHvLG4fNK3pmaCLkf",
-	"uF7Fhl2IiHfzpFvZHQrO2VBFhMaxZy4E4Mnbm+JEuvsyk0umJmwa+C1JBleXXppPxCmJ9E0hV2LMAOeD",
-	"OQmubZGRyH9XVaA50LIqkT54PoeyxyE/0m5UbI/WZlRNLJH30qD/efxb1F7L2uOMEBry9f4WaWDcQOA5",
-	"5BB59pfmdkj1XZQyMPHOHdo8dxOEvo0vuLKJ/QWk99TlPQSnH4AStmFqo4wPFvEjDFI3Ckhv7SY3PeOW",
-	"AeHshkll6v7PecqkJJEUmYqIpAuZE5Y14dOpwJp7GsYdiJP15+Eh3+BA/KGdhQflWf8xY6yj2FdFJKPZ",
-	"cELENcswdSwwU4+xhZTacKjWUZBUuXzaSeR8IFWW8HFbm+JG6LT6rViwVtBK9Bv/mDMIqui2Wv0Wvrbl",
-	"i6Ep/fqB8bFegScvXgQttZjBndCwXrDlQbz7SofK5Luhjq0IxRX68y/KWTcW7K/mp+5QTGs6CM3W9+95",
-	"g/591iZBfrRjgs8JHPKouezWTQ1cbW0qob/gY3X9MPYd4hqTclSpOE294zcvn49e9jq9Xq/XeaX/8Vr/",
-	"o5f/77im82NjvNdM3MvG84a8Wq63OQyTKqbXqpqwJPOsVm9SywN5/aLzkr0adV7R14POm2Ev7hyzk9Ez",
-	"+nzwYvgyrhmIY2+4/VDyJTC0vJSAd6UjBQPRjgOXinJFji5+PCfPnj17U1q4J72Tl53ecad3fNnr9eH/",
-	"/1fXcXzHjxks7bzrI5FNqdKbkirWUckUChdsOYABG4mMbdL3kw36fil20PMvIlMYKz0llKSMQgWgqBOR",
-	"KaNcEn034/rHLrkEZzJjZJCBnhgsIA+5doeKTG2+P/VD3+46LLllRHKTYOQhDDn01H7ZJNow9Eilh4/2",
-	"sNbOZPEdWCT+iizzV2ToCpZ5wozhs8wL1oQWrNioRHoBxzY2WBgeAltfK6cisNRm+c0FIoYh5QgchJIK",
-	"ft0tk8Kuu0a44B0+T9Miar0cf3WJ8c46bHdDfum/7l8iMRQ4BkeRcHMq8D6WkUHWM+JiKvasf8L8+yDX",
-	"CQ+JCswA5vghrmYfWxvefYSR3dsFdfcYz7VfvLGM3EI+1oKfHCfDIZZ7z7HcGllcdkyfDrTn0MnjttWi",
-	"2sZv5zOiBDnp9Yr0rtotUhnlEslMygWZvHxrnyQWcprAM5UBYdqbSRcQ44kLwc0IHNIueR9L65+Cdwqc",
-	"HpgIdZXMZiw+BTp0iEsC7sx4zBNxQ6aQ4skyFwSu1i54MVofcJX3JrH0fyYxfFfjp7DOyeAV7bwaPmed",
-	"N/Q47jwbvWCvByfD5/FxrxWY2171OsfDk7jzij0bdV7T54OOtv5fsdejN7Q3AC3dTAaUJmI/R3s5lgA/",
-	"Zat/sm0HL5icp2qdxJLF1XGQWXcXo5baoaXpWjNySXT9J2dl/fbUyZi12OZcRj6RJvrjp5QHRKSxO4Kr",
-	"lhN4cLbyDOzM9efWHk9haCtVunnphl5P8amV2+SJJ8wP9MybOkq0ch695Z7/tn38uDEhc577UQgaP5Gl",
-	"7ZBnjcxTBmdSpr7bx4VZOVG/6CU9keYQ1TVkMocHQk1IjKTG8hQyrbXf5HXFXLRhZmh2lrHrRMzzi3As",
-	"RhW5Sni80k1c63iYATwK/8P0dVPHo/TYHjwO8+2aDmDzvtdJJbtoDkXZHrqqBzLhZgKnXhzOK5X6EpTD",
-	"b6zCOembtDnH3G7vt5QHpluA0rSQTsNlQMbJNYMW8bzUni9BNXXAsgGl4UwtsKR7LsWgN+0uOVOQQBdy",
-	"3Sv75ildkGFKkyn6TVbMHVEiIUZqLlZWghccXKwokYYs/i9RyAG/A5SZti0u3NugMUnGgklLglOQ1l3y",
-	"qVjrCA+BoOqmbWNEk1SSa7eGTg1kaEbVRFqkCiMzIRPjEAK4xX3Qf5781h3muUFRsQjI0mlfoSZUBhFJ",
-	"VbRKDGblKPGBhwHQ5mRg9yHaxkezRFCnXnnr8onsW6fVfTPkXoZFZpC9yCq9dNZYAvye7pZry6zzKuvy",
-	"PgAwZkbWinzTbdfdTZVX3fN7AJI8LCvb46tFoqtD2cGHjRIxK3VjvdbQq22cYaH1ClZLr3A1TlGhgdZz",
-	"qsF2MmUUIZNUuWugy7ohP/N0dwEi4pOpUVUo0uJl/K400SuxiE4ib0Sf65LZ74UI8bY+xcbpGL79eyhP",
-	"eh/5FSt3294c+/XgJ+v03QJGvnJoFacCrrx7fixg2BlvLzd8nPdqDPN2cgP3eMh3TKbVHMy8G5lxJ3Dm",
-	"LY8hah7eG4R5l93cn7V592cmFqxsnb2DvngU6ONtFM2yabl5lm5VDNcyGpViuQgyll1yNo8TRdi1Hj65",
-	"YmyGznKCYBoDbxlSjqWaxolUQOhBx7QO9WPjspUyv3DuXKDF9pRK09zcXeSpFM3BuyDG9mEXB0PwfhNt",
-	"a0FwjZNrV8UcN2CXDvndZ9bugLjpAcCXDgm1d55QWw8d3dJX2kn+bGM4qmOeNmfvq6mnyXbM0yGvp55u",
-	"nFeLJPY+8lM/CEHWiicR1+mlGRw1BX22u+RcDz/hY+QrNkXFAEKL5PqG6VrP+ftPhnw64SaowCy9IaNZ",
-	"mkARyivGy0EaPJpyTTehdibVNaXqijgtxxhyQmYXSNggIzbke3MiH1My7O2SSu8wBXY3Hd0HK/M9KkpH",
-	"zOwU5iHq/p0nvTYG5SXxt6csoxLRxLfS3pXgpXe67RKKD6tH0pRoXQjcCxF04SND8HDfeEXSjxJ4rmzI",
-	"q33ZgAxSyq+sKnKvAa0dYDKIq1svQo5vjf+rWOrwr0apRUG1zgOFjE+eqQid5CTG+saOS4NqpzrkKqNJ",
-	"2iXIp1ypEolUYibJjTDYKptZ8qsNW3sc1TccC2G4kguJLGrFgMy50rrV1YoAXo0u0V/BQLew515iS7mS",
-	"ALmkV6DHyEDEi42R1/DBd5spsrHg3Y3YLM1U362dxC7YFUsnr5JqF6DJ2dMrVPt6YGNCIk9O1uwXiSXl",
-	"GrGjeZrCn+3Ag2bkdM9ByN16TWTdekUfFLjND0pgfwIZdsEKqbeZfP46E5lqxAINHlIshlgwFo4DQRgi",
-	"Qug8TRhXLGVAki8JHWBSnn2fkcXwuo8sCjlKY1jLmRglKQsKgVtEnBaElElXswgs6h8u4uuKUJwjyYaZ",
-	"FswZi+lQsbi9ucSB/u7uTCOf7kaGGr5+C3PNPVjNv4+fbKIdTjdx37MJt8fNCBNd3I0rNuGtTjGqd3Aq",
-	"hld7MrA+iOFVIQagl4oYEZmMeSfh1iSI4F8REVlO2Jko76ruonORuyFHm8W0YpGH+iYWE4p5uVqXnJ2f",
-	"f/7l0+XvHz6f/x2ItHgMd+m1y3hsbTHJsPi2GJlySE6p0jTFiMVwyKQMSMZGGZMTaOjs5/fGtAMzadlK",
-	"MqOypyKA9wxcvq2p8jSaq3nGuuSD6Ra1w3BTVjhE0Rcxs1fbP4D2HLCQi2miajPR9DOVsumDN6v3moSW",
-	"MSoxjXtCszGDY+Q5j1lGEn7NpErGmAXdClowp3VUCI2lnD9y51c/bj+6tGwObvSD9IX1wtvWE0YxuC9J",
-	"nYyAjUC/AiQWnG/asoCW+0lk+k8lBGbBjmDGrByWKGAzBr4sWFLFG7AgRJf8wlMn7ZyY8yv32bVcOrWs",
-	"xvDUirdfCmrjnry9B3PMxg8C4g5dLFx7jXf6lK11oAqODHgvYJOYg5s8NvFQw7of2eMO6C7XZXssod1d",
-	"FypbCr1OF9bo9lb5lBlvZYuwqaqc7yfSOvp90EhFfuGQuyBpsKMgqT0wNQVIZB6GdKdtmWdvZxnj6mfL",
-	"IGSSduBkU2TkJhNQBLx0F3R8OROL02lSdTtEhw3oCbefd278D5Ylo4TFsDuBlCjkMKDaOKgRIai10bOp",
-	"Do3mr9U73dY93yYUSlZEQpEh+CO7FS1wXQw05I2DoCCqHnz48yPbLp7oP7e3kOftO3cIc+7Y/PoTVoet",
-	"CkPWKytni21AAFKrqdaSgVQyfrh8hwPXx+Mwf4CLQy+p9Yk6TekzapdUIYeTRH7Oc+lUMeS24GaaSHVq",
-	"6/eb326QShBLsmJy+dEvXwJyftYmplBrdwitQr4yymAwEvRbtPK3EPJE4VlkM7IOPTCbDDhI0hRjvrH/",
-	"e8jlJJnNvFT6hsweZDWxRy15h9twB9qOA23HXWnWB6kel2k1crHWIOnY15qbJhivk3hMdsnbRsnGIS9m",
-	"G5OzknfiidFieuDqDMCQ7yZ1+A5yRW4h0R5n0vCjyfxYvf+KWcDNTIqNPu/u8njX79d7O6DJuWt+QAuj",
-	"T7SGi8gUcGP+7qw0R8w12HHQN4wIO+tCcHZKIsP47AQPKya5IW6lru3EEPELzkKud06iTu1ceS06Kadv",
-	"0GM+SpMrBkVw80F+MdYSVHXCSSiksG0j65pmO5tY+U4PaZYBf/WHNItDovMh0flPkuj8/actNzq7aa4c",
-	"Pat0lnTgULuekfq9lHOGwW8+7qTJtTbYZvSPOctBPuRolrFR8pVEw1T9HrVB9SRcsTFKJtkl70FMI4W/",
-	"XizaatTDEVnyb4p0cT8wmrGMoESFdlGeRuRmwjKoxuKHxOHFWvRD5M6foijkTihKKOnnnppQIBCbCqlg",
-	"wugQCgu5kfS15w/M/GBPZ+xaGNXo0WMKzrRGWRD7kRAmSY68EgQiK4QiAoce0LYBhD3mKuQQcYDRtd27",
-	"EkWUEHh24AYpFaj0CZUTc9wgJ+KGo0qBcw0ogihvIFWrgtXMDMrhuy/hq99r2B/w3nOIsqAQDFpmLbb0",
-	"Mvrfq2f8zf/cfPh6cnH96nLw4uPk9X/Hz3+Uxz8NX/787x59N/978qv49EdzYNPZLIFhr2aq5uwmXw+n",
-	"pGzhEC5gK2hzRmRX8sF71HuVPfnC0oLHTVv96XGesbIq6aQ+xulDsclRlowneruQAdMyZyyUYrxdyEJx",
-	"XIrrGRUeeBbKSpxls+yUwLOuEz5M5zGLu35lF3tUik1BfDWXaUeu6gmpi8qGPG+svSIXhmyeClOXsbJN",
-	"QHKH8Ew7XKjllWVsqMhEZJKRAVUKALSK6lsbSykzqB2biofEmoeYWPNdHI5ixsx0UZsnU1YB+02KqdYd",
-	"fXtWscNkGI/CuCoZ5rxC2fxLGGh7PqgJ40YaJkwiW3KXfNLDdDLaRHGsHNZWYGDEPliE0laVcgapVHQ6",
-	"q0+52QXe7JBsc8fhVJMMM12s2V+5Rqqzss7NeXm9mWWa6FaAslaZCCFvYCMst6nF91DwUZJNS+9hf8xp",
-	"GvKIsxt3xTBr+D/hzZKqRI4Wxc0yE2kyXFgbqgjuQgjYSnRX0Y5Ca80RXV9a9wy4QrQrBhzoEGuRKklT",
-	"4yKQM/Lz2Zcvv36+ePv7+d/OPv307m25/l1lFBY+08eFHea92jml79Pqt2bzbJYyMhX8ii1InMjJjRZG",
-	"GXl+0gpapW+8zjwKWt73XNN4cxECE2hb3ePhmztDWSkK0eduLgHt/ZWmmFvgEN21BDiU+Gt5RpPMuBRg",
-	"40Am1yEEvJX0xbUEZk6+HaslsJR0zNaVIndUPUYMs+w6GTKEo4uM3Ih5GiPIHEGhYp4lIJvFXA3E13ax",
-	"gnkQ8poq5V7Wm+3ZzuuRf7RDfuDlyE2FauwsRmKSPA60XG8cauVhze/tK3wrsYPy3q7TtlK1YtNZShWr",
-	"qx1srzeuH2y+4aV97s5KCJsXb4ivKz61soCwnbs/ff3gab5Nc8FlfnLia8YyQOYLXi/BANZGFU3FeI50",
-	"qZAA5z1KKMmE1t90Ac6Z4bG+0WIGaq/QNBU30pdO0MbKkm8/e127/dosjnPlEs1fvOEqXXqw2odZmr8/",
-	"/VJdWlDemtULy1uw+OdqZYvNwZ1YQAir1GhZaVbmSsVZWJrkDDIs1+hN0kBtXkDPH5bOvCOhr4e+4V7y",
-	"Hlkp7uEr/+k3UGbWVnnTrK0Rz73NgkFIqDJVroRetpXaQV4TPU9wsmQU+UYuUzzkauQoSosyPmoXSp9r",
-	"13plQliibPkrT2788+S3yN/KMA9ryxbqtfaIaqXr7m5XJ91/cg/QZz3bjWTBhnKgzikGm+NQE/2+aqJn",
-	"uG1WKerm3PhFQXSG3xb0LapjgidsaF3ag3rJWMxiEn2Zz1hGzvSNiVQZVSKLQq6bCMiQcqyM4gDIR1Zg",
-	"tWtFRTUuUN8CAOgSY61eowbvDN2+F7DzdkJsY5yz23PfMSH+HeYH3gGDfs02bcCcn+/IIK9YUYDE5jQK",
-	"zX27n3DD3N6nuw91c+CwvzMO+9p1u5mIA5vnNrz1vmaqAvPXMtKHPPJeFNUA9nPWec+OXUk8H3LMqMV0",
-	"Rc9m9uzuyqK26yzn9imGzY3G1bpW3+/02pgi71EqJCse/zg2XMin5MXKskivIjK4wL7O2FCx+B+umKxy",
-	"qGJwpeFjGMWZjEiudz3JA7ZAyEGDMnnq+SKYH1CnTHmxAq+2M0xR3QKnfcgtk4NV5zle6ZRIAb/whQX8",
-	"20TVFcYIyg6/Gu86zwRhvjtQ6ncC6t/GJal6cm9w/t10cA+xxLtWYha/j8rsYLt9p/zydb4ZtJVdW0lS",
-	"UoQexgrvOiWDhUu/MqSbNCUxu2apmAGiCW8k0USpWf/pU7hhIqTqv+697kXkKBoLks056T4dTuOnQ/uC",
-	"CEJs8yxt9Vv/gYXLvvWfPv2PfvRbK2hd0yyhA7NJJu4QC3rS6reKr2mVV/rfhFQg8QFDYyOuLAOdycC8",
-	"JUfR+Yf37z5dvvvw7vezt28vdI/sFmPFt+mxtap20y8XHwg+AAFDPp/q2Ta363/hpP/mvsSyuT1GJQHl",
-	"3B0XLAb0fegvXBJzBWaDo02DS6iuu3k0UG+8injoZR3+R9sOhgjEa2XKKto4dzV8cv0GZdkd+5Ozl3AM",
-	"rqCpZ5zoF2gNj7Ehp/e8d+e8cMtdOPNwfLKQ7jGlHKKm2k2BMVmMqGFQjcrZ2dGp6662JvBp0Oz55HiP",
-	"rqsmjZxUgGQup57k2dg+3YN2suzvZbYHNArsF3X5PCs+iUExHkU/AUg/jQIS/aotRUlTi6G9YEqLoSwC",
-	"LC6aLO01Xw+rGhl/DuoBmR+M9bL82Tp4Q1VnHfTx6IeTH9p9IrIx5YnE7B0iRvnazovhJlkBvCkDMpd6",
-	"8Rf4s+STQrmJdmACQHBWxOi0uFQyvfRYEZqeifkYfVwDHM6bCyCFaUQzzEGV7iljmvrGMJ5sGzho4YAb",
-	"w6D9nCfMNJLIkLuc1MAjS/P2zI+fL354//btu094+nWTQ+1dIxCUsgWflDSTdMXYLORgTkfm3v51wm7M",
-	"grA/wc14wdQX1quAMxZLe1NisSTa4tX/gVxi3lVcEB4j4tHNJIHwrxQkZQrSnfST7cLqdg3UCK33Xz6T",
-	"Z8cvX3aOiU/m4hVLBqYWL+ka4w66+VMymw/SZOivUmij+nVfFB2N7PJCwbp2e/jHHbA9zA84GwFhX4ds",
-	"hoJb3wPpYJxJlo58mQ3PVIo7F8wMjOSE1BQxKqw6OIx0zpu/clzMJeQVQRcM+qz1XQzmOvoLLpv8UNW4",
-	"vuDf2SNBcmGGaZaPP0EBPgHA0GUfyEwGmivViwEBUXr4DfFU18AFODQq1gHpgJs3IAm/TlT5mhmU/+XL",
-	"cCpfTxpQRXV/EUwOqT3QaYiQ2VRxHpsfiuzA/nvh+aWXwq8Vb/yQXDOeExnqz6D/mmVioB1l/dFmNFMW",
-	"92o8aoapRcZFJgXD3XupXEjFpq1vv337/wAAAP//",
+	"7P37cuO21i+KvgpKZ1XFnp/kluS7XV99S227O0p8i63uzJ5TOU2IhCzEFKAQkNVKqqvOO5wH2P/sN1lv",
+	"sp9kFwYAEqRIiZLlvmRq1ar5pWUSxGVg3Mdv/FXx+XDEGWFSVE7+qpBPeDgKCfx3KwgiIuA/xXg4xNG0",
+	"clJpMYTN79XKEw7HRP3dp1L98ZZHMsQsqFRhWMymlRM2DkP1zzGTagD1wYBUTirv7ivVCsND+G9GJQnQ",
+	"vcSSiMrn+PEz51E/IliSoCUrJ5VmvXlQqzdqjf1Oo36yu39Sr/+rUq308Sf7vT6NhLzWo/+EGalUKzSo",
+	"nFTqjeODvf5Bv7br7wW1Q7zfqx35B0HtkBz1j3G91/CbavZUnJM+HofyNQ1Dyh4qJzIaE+f3+wEdjZw/",
+	"hLhHwspJ5Uc+VN8Kcfz1c65+GNIgCIn+Sc9wNOBM/f2/Gmh/fx/VG/V6pVoZcSFxaNZ9fNisN9SPEenT",
+	"eGkReaCcOTt5c5fs5E1EHjhTWyhkRIisnPy70mjuoitMGbrXP1UrrZFEe68rv1UrYtx3hpbTkRrkdfvy",
+	"sn399mPr+vzj/Y/t29v29dtKtTIeBYtO4AnLdmBHeyKRgJk2Pn+uWmpqs9FYZkgKMTKxVIUoQ3JAEJz5",
+	"XPqaoZC8M1/3OS5xannnVPpc5p2Es5uXVMii+4l6nD+6m0glGYrKyb8313VzXedf12pMIq9JFFLmEkil",
+	"5Q8Jejvs/VjJo5Pzi2R1b0k0VO/MUAg8lEshR5368Um9viyFHNZr++SgXzvEjV7t2G8GtV2y19/HB71D",
+	"/yifQvo4FPkkYv5iaeSm36f+clRi/uESR6PeaBwuJo7XzvaZvU8Rx5uIkiCi/kDICP+f/4ugRnO3kDAW",
+	"EcNxp7F30qyniaFyftFo7u7tHxweHVccqmh+/k0zniFlOSxnCFSSMOycw603OnCy5ntkiKnaXz4S/9uo",
+	"HTs+H2YOtlGrqzM9VGd6RHb7tT283zvwD4Mjctw3h3LJHyhLfapZ79SPThqWzu1tC+kTQTcjEmHJI3UY",
+	"JBpSodan+GLlH2onIw7qz7//qsCixJmi3MpJo1pmTQERfkRHEnascvFEoilKPrIzu7Z6vV47VP9zpP6n",
+	"nvy/RjLt+/GIRAg2nqpjL5573ilnZujcckU2EsuxUGd41mm/vygglMxuOiRhCWJWDt0wgkb4gSDe19Qh",
+	"CkTRhlD+EwilWnDSB0oezZy0GI9GPJJzTrtZ2+vt+7XD4IDUjhT7P2ocN/Fub8/fDw6yp62Zot0kPET3",
+	"evzZzfHHQvIhicRJRDDoRfEPk4hKkvol5P7jHELYLSCEZkrEpQnhTcSZrIWUEWS/g8xmLEMTzRRNrHGp",
+	"uXSz32kc5NBNszzdZMggTXqMfJJn40jwKBZvHOQq7LLmQeOAyosnwuQCRqSeQ+QJrN1cdoR9cxJ4LAc7",
+	"oaKgj31MQ6J2CPuSR4nCBP/saFHbur65/nB1o1XfAWYPYEJ/Th3ZcaPW7O0qot1TRLtfrx3gw96RfxzU",
+	"SUOxKDpSisJxc6e+09zZ26tUK9z3x1GUf8sOT3ZhtyLyx5gILbudDynaIIo2+oo2GvVmfbe+V9/HuFKt",
+	"SBw9EEf10/82S7GnXlGXNt4P++uOOT93O8qy4NSGnV+1r1ObVSGfJIkYDtWQf1X6ER8mB65mEA1rjXp9",
+	"r6k1Ik1X9rmEvuDZ9rX59+fMEdRrDdxUU9xVU9zr16yOeEzqzhEc7ew3dhr1+k5zd8EpHBiazTmFeq3e",
+	"r5PaYVD3a0e9Oq7Vj+tH9cP6QX2/vpc6BWvnkFqzd4hrh/4eqR3jRlDb7e+To17T3wsa9cpy52R4zypk",
+	"a/lwziH8jhnZCThJsebP1coICzHhUf7J/fvu4rx11rk4/y17HrDi47rW24/y9PYRbPnuTn2n0djdOSw6",
+	"DWPY1AtPA750VK8dqutwpC5GHdd7db8e1PXJr+00FrKsXbUJZ9aeSntCjJmFJlQOEJWi0Jg3v5OUQf+l",
+	"rbUDEGVL2/NHh7UjfKxuYT2oHZNGv7aLlTg/CJRd/yx7nuAA8eUNtsp/7R2j3Toylk/lGzDelrHq0+ew",
+	"wJADoYqljGhvLA39mEmP8HRImOyQaOjIxwojsrZbB8rujQVlRIgzLMkDB6L9daD0HxyS+VSSKDzuyTo+",
+	"5g0Nb2i4PA3HhGS3cUNJG0pamZJcG0z7+8DsCikRaGL5W7TjmKijceQPsKDs4X9jf0h2jD6knnDU2AqJ",
+	"RspEa2SOfL92QA77tUN81Ksdq3NvkGbfHrs6K/KAQ3NYmmaJIGEo/AHuSzSkEvWI8AfR//m/2aMkEfoR",
+	"9+WYPahDJRIHWGJQLMiDYudqGkySaBRRQdQZMHdgfRn4hJFoGeVnhCPCXHXpaK+2r6zxQ7DGFUHX/UbQ",
+	"JLt9ZQVU5hBXORuxcdRpNB0bcZG3MtGxFsQxEWUIW8Xrh2KNa8NVNlylPFeZIb/CwKdV+R1ytGSyKvW5",
+	"RJVDJiVPcrlzW3wEeXs2u085Ic0Sl3Mmtrm5pptrWsYUcghwvu9Q0xElRY7DjT2+IcKNPb6h4Y09vrHH",
+	"N5S0scc39vhMMNgNi1TI9Kc/279z2hu+kf+6b4s2+0Bv6E+DD81G2H4byA/DB3p59tNIPXN1frF//fvd",
+	"8Ob8He3/UkmHUxqurX8bB7lntbnOgMTGVhIMRz6WOOQPY5Kv2KWJ8Z4QSE8141TdGA0RVQS5AAizAEmC",
+	"h2InuXLmjZMnSiYQsksPfAbRN3dsNIp4n4YkZwwSUJkzRisIqkiH8WAKAQmJTI35gzPZnHHjv50MMcMP",
+	"JOcbalszI44FifJGg9+L1puda0SG/IksGKtwVmfA//MWbzcTDiZnYPh9lYGLzhd+jwd07Ys7HpKieJ+a",
+	"Rsrc17+3l+BRuTLwMJVY4bK8o9pxr+7XDoMGqR31m7iWyLjjuiMpxlOSk0WUouZq3pFXi6nqt2KOsp/E",
+	"cGGsJKkq17WntnS+w0An5+R7Cta0x2l9OitWjurOcPl5W2YxizK3CvYcmMGc3V5wOqmbVc2/F9V86v5t",
+	"rsBfdI46zfirnoGTJ2VUN/ROrEbuy+9F/aX24m95511G2iF4WMRIFYEm2RMw3ovx1TjRMS0zXo+nwqj5",
+	"idba5xEikOYpqCSZZL6jg9phH4j0uFc7UnOwetqBfxgkB3MbK7lFSll6Xnr56+R1h6k0G6t8/84HbEcM",
+	"qRxkle+UqcUHbCZtv+E3g9oh2e3XjvBerxaTI64rHfV33utQGbpE6ZhN9+qLlUzWfWSk7OY2zblNeUq+",
+	"NLfqeXT5eR5h7uZneOaGTdQlny/aQRa9rGjfXPPNNd9c8/Vfc1eag8ZVIM3HWht7GfG9oe8Nfa+NvtP0",
+	"vKAMIes8+ZL2aUzseZncCytxF7khHUq/UmdM2QM6pxHxtUVbsp563cS/sdBXtdCXuWAN54Il1+uIJNsI",
+	"JEHAB/651Mxe0EDecP8N91+ndlOiTO0siXCmlR34WXstMNKBOxQqEZJSfSCKd9ZyuBJmOMAx1ISVGvBc",
+	"63XyXCvskUjiir5DOhh45pxtRCUVA3TGw/GwR1PPXb1O3V4qeS/192vn79dkgl5HYyYm1H9MPXSZeqjP",
+	"xywIMQvAnX6JexEOeJR6oeO8wCM5mBAhUYdEEZU8ogA6kTx87z78hNG9z2V6FdfvnEfGDD+Npfvnm2un",
+	"9JdJHFHu/vnWCZzeRpT5BF0EExwFqC0APsN59hdnX38Zkx7x3b/e/+wUZmLxiKU/IBPM3Gc+OGv/MH7k",
+	"LA4iAJUUhbU0CSmiQVuYIfLJJ9FIbhdpFvCpNw4SxZsIMwhLJ7T0mzOrvFB80bNvX89AhfxM2UMA+oX7",
+	"il4X8CsQrDkpkvqvCNsq2Fmkgfk1w/lFv3GxWsXnkVJO0IBHgqAelhJsd4k151d8uB0AqytVdptT8Zqs",
+	"0SgR81Zp7Z4tHNf/VtFkwFGP+HxIBDg1ITacOtkXyh5aHFtfPS6eE/NeYwi7MNXUPYg7dbhzDqOnZN5M",
+	"ZO65AvG3mXl0CB7OmwfINGcGK7mhcoRcdh7KcMmZR5s9UZgHJCvbqnQs4h2C/PnsJFfSqsppSvpSlldh",
+	"1NTapfUBZ1vMWt9GfDyad0AP6oHiE7LjCCvhAxJQX2kXCPvAuZHWiCChxU0YGUXUN/HNyhMdObki79u3",
+	"OTOdy1rsyalJ8LFEGFk+iLaoOmOs5luCr4R8ikM57VDXN1N54GEATGWBgZlKx0lqunMtT9jYFP89qC/i",
+	"v7NpVW4GDh9HvvoTHYIs+JxkTVXOox1nSxcxByuPsuxhKTyHF8BogBXYWuSsoml/X1RHvAEG2wCD5QKD",
+	"FWYqL+AJhoquyLBHIjGgo42Ha+Ph2ni4ZpwIc5hjnK+PJbnpv6aRHABUyXG9Vt+rNZolUvk3bH3D1vPx",
+	"Hhcn729oZ0M7BbSzSOFXf35PItqnJLCbSiIs9Pf0gMVWAYBvAZRbkjeXQwL9cWgdEefRDlK/In0+D4QF",
+	"SheuvLm4al1eWLNCayAu5dTLoey9JYxEOAS9ZoBFS5twMRktoUpQccn9R7UpMRjp/bin7IdeslOlcAtn",
+	"iDLkPgYdhbAa3LEQvvSOSXVUes9zDaMJ6SkSmyVqznocRwFlD/dWYJ7dXN1eXnQuzivVCo8CEv1KegPO",
+	"H99FihwGUo7EyatX6hex49DEK3hWFKMpuxZZnnzOUDb+9B7HhLQMLOGuayxdfAIbLGUyAS6jHCgVb0DC",
+	"AOGeNpw3htSGaz7fkIpBCzPQgxsIt68N4bYBPvw+gA9/S/xfGxa8YcEbX9bGl7XxZW18WRu2vvFlbXxZ",
+	"G9rZ+LI2vqz/HF+WIrwRj2ZeaKRk9ProZZhSgFOJB5AxU5R9MJsuU6Jfin3Z3Ju9ZrYarxPhIEmyEKg3",
+	"niptljLUG4ePmUK8BVkkxUk4Un3FScNxs+Vy+U49DZKSxjBwd2sB+Fxq71ZvpZPZxsZuvZ7ZSE15y5CG",
+	"s1efZwhl2VYz1VWW8bw17Bat4Y5IxbCjygr9cspkg5tFlDv5ZWAHN/rNRr8p5fIo8masYL3pb22stg1l",
+	"bqy2De1801abMVDmmW3mnJe31/Jsteubzsf724uz9ps2mBffickWt0Gd6aRXaKGZP881z8oaZLBrndZd",
+	"gUmW1281RcnPN7Uy4q5YwauQ6U91wCn8vTW9pvXJ1X390/X7Xz5dnfM/r8755OoNByzDf521D9q/tz7d",
+	"dD7U//X7v8I2q2fBDHf3QDm8IkLgBzJfNxzqhwpUwx4PpgA6GoYcfAjVLuuyOyKIRFM+jpL0/wmVA9N2",
+	"e8DH0QlS5u7Jq1dwrAMu5MlR/aj+KlKv1uxb/yP5I2H/fdz/6bE5/OXT4eXkbk/+a3T09MHfZa8HB8Fb",
+	"0cAX433+M63/8StR32731YdRQAPEuERYPEKhihxQUUX0gfGIwD8QXNidLivgzNoGbuZFCExw4NA/DmpH",
+	"pN6HqKdix/vkoK9ogDCZEHJMI/edmzugMzHu/U58Cdr/zEaBO304CrGEUprW/f2vN3fnH+8u7i86lfnR",
+	"9aLjOOOsT6Oh/g4s2wI0Fp3Ck+Jj0xo8a85gb9BhR5OfSfMX8f5getWrf7r0j0d3v+/2/4UPx2+DBr3m",
+	"+xdPHwo3NEPpGSbiK64UF9eYHpvksH9UdzY0Z6zmv1yPx/0FVHUmGwwMeZqz8vQ2v7+4a7/58PHiqtW+",
+	"nL/JL3cr9w/VnbwmkzkAZG4rB0nwsBoX2kDABk2J3ACRzYA9LcJrhXLPldFaAaxUo4viwHEOAT7rgNAo",
+	"1U8iheaZrrwpAgaFkfT6Vxxe1/HMjn8OKKNVpH16MCQoLMlncofT4KR5uK3cf9SzZUo+LxgGaokKwF9n",
+	"9tM4pZyB9A/zt65q980Fa02PCH/yY2BcGuXO2nysaCMzc7ZdHHQtXuqUiKjqu7oYxpeSVVZnX60+67vl",
+	"FqpbEVfNBXLGVfI17z4539LvLr9A/d7sQEUzXjDSDGavjqEXjXanlq10GD6WPf5JKUggVgRSMgrxCAnJ",
+	"IxKg3hQeEyR6or67bqtPFa08/oLuIywjpaU4q1W/Fr2bpJJWEWV+OFbKrnMQAMxMAqSkXuQM+g9T/n9H",
+	"HqiQJJpT6mkfsWWmjtriiB3QN25LV8DPCdEvn5syG74qihLNDwCVL+DPM4TztvNXKgfF9fnxzkr+QOQg",
+	"2WLriJgV7E4+2vrbN2XTclbpx/T5i9f35xblV5cnyeXpbnbHSn5Mk8ooxD5pWWadSx/wiOYNjsg3QmbC",
+	"E1a/XMr4jKMqz/W0bndSrpsozzFU0hEEQZ0XaF92U9y5bLUGZcZD5XilcklW8+McMPdsLbgWf7brc74C",
+	"X29muvEsUT5O0ynIcyOaL1BqXhAW2+9AbnBuyDMfr931aczBa09tZ6NaJlCYI4MdmbvMHjZSe0iiRcmF",
+	"/yjcn3mxzw3FzOsZUhBI7fBHwrJ3ETwjaIRpqkiHfBrRiIgcb1ICB6cfabPKyXG9rhhfPyJiYD5S2f2j",
+	"WTucfOi9n/xzcPT40/C6PrqM9kWnMX4/3fuzddA7Ow4umv23h4M2OBH0W2T606D31qc39Kf2uz/bjWva",
+	"Fm12t++ftQ/aj6N/vj/76XiHTH8a+btX6qHfe2/DsMfuwt7bd/Ty7KdB8Osv8Hvwz+t6r9kIffrT8Y7f",
+	"DFlv+KYe/POn0H7M5Mi/JjgiEcivd7DlxV0onc4jmkVWkR8SHKV6kSjdfIgfCaK6+4eJ1iBhZIvju5nV",
+	"hEw8vkgeJYx5b/8A3eBH1HoibEw0mIWdfj4+1B1RZIowMyaDtn+0NKYyp/1DAgiFmRxgBxVqWaynapnH",
+	"dt1FzAGASs4ANFbExsMeiawnAVmgJmWuAVKTe0YuB3BWmgPulGmlVMnNm8iAKh0e7O/tNhuVmWUUIKS0",
+	"gkDZHjGvqCLOwimifSQkDUOEJTI3HDUyV5P4kgTvY4a4ZrTBmQUU4C5ZktKtBMAFAVutyMnZrrLrytnh",
+	"vKXG+HLcH0cm6To74QKAprf0SU1XbQPQg9vKAi5A1VnB77yHJJWhNreludJ8LJXwVQ9kgZySGoEEmrK9",
+	"RH8Ni76k3nZWtABbKT4E8O5U848AloCDADTs3ESZ5Edt+zJwPf+7bISsFMDnb59zr5E50J/J1KI8icrs",
+	"+nOWfk6wL+lTBrVJLVUQCVtgI5WIBukbVJB3Gvvg4+qwdPgrmdYVWZI5JVxIB/UQLNtV3/JiiiUC1sfH",
+	"zm6VZjW5THHOTW0ue1Oba1CDqhlH02+f1UoHBAeGUC86+GEWS6ozICgiOrn1B4E8swZPQ7EJGXH2gAiT",
+	"VE6RxA9V5HUr3XG9vuubJ+EfpFvxTpEgLFD3vof9R/W+1+7XrrD0Bx6S3PrjYNfkINku6LdnfAMnlW5l",
+	"t1sxBYA0Stw3wh+QIWRODvGnS8Ie5KBycrAXm1dCRhZ+7o7IaNrqS12+l+205nMWCDWfCQZHQx/igxHk",
+	"deIHTNPz2a2nPk0ZHY6HELE336VMkgfQiaDYNcJDIs2GW+UoyN91I0t+EIgGgK7JR/iPMahL4M979659",
+	"/nS4nd6esskgDJAaAdjOsAy41c/YVa0rFa5lSNkqK1lY5PoCKzlLgmR5a0lQ1JdezcJg20uups1u1cDf",
+	"wpqSMOQ6lnZndIM5CwOFZKXVLYJ5fLkT6xgVZt6ylJqz0rIWRVxfblmgTi5YllIqYVlVNBlQf4Co0Hah",
+	"EWkrcZJFgOkvsmTHs5hdcPv+Bu02Dg5qDYTD0QDXmjGgss8DgrZ8LEiNMkGYoJI+kcyywDObe7kCUnba",
+	"TaUVMedfI/BEq0H/v/9u1f6Fa3/+9lfz8/+q5K7OOEjyTtJLPCie0vFBjYvIE+Vjob1uW/rotnfQzZBK",
+	"k5JDEHhe4Yn0ap+XVgHb9MeYRFM37gzTL9iZRr2Zf6QpE6KIjlMR5ZUk+KJakZegVmsdLFjVSutZmBb4",
+	"kuuZK/q+8Kr8ZJeftbp2QIYjLgnzpz+T6ezaWmjMqFrHI5nGCW/I4GZUkT/ggjAblfZxGJIIbWFYrWK3",
+	"GD1wHqjHqE+2q0hwrZRT2WU+ZqinzAIZURIggfsknO6gX3VCX3MPDbRfT9nS8PWID5NfzLdsJoT+sceD",
+	"aZeBD20qHEYQETHiTBC0pc1JMP/Uw9txolPAlWquXpnw6FHr6KepCXSZhUCm/T6JCJMwhFrmXv0Ynd1c",
+	"v7lsn3VOEYbp8icSoeb+PvIHOMK+Utf1o3WdHJhQwX6/7h/0mqR2FDRwbc/fJbXj3mG/1sQHwR458hv9",
+	"3ZgKtKWV0IFzfjV1gEUcen8/xaMbubTQBzOqgBUrwy5mwtYG7RG1azrNJZhjtSk7LSJyHLEkh+HtRQdt",
+	"KZLCrMuMmaJ7Usfm4fYOaqEhFUM1L9i9RhPd3l2c3Vyftzvtm+uPb1rty4tzJ9lGIMYhVUFLhC6jUplh",
+	"JhNnMsCSPBlfE+DDsMSgpiJ7MtZMzN96Y3ZWlrpwl3RI5ewW3yphJuifaXm1X88XOiEM4n7X+LT1K0P8",
+	"SRuQzXq9mpiTjRxzUoe1inj1qvruQu/zC/BpxTc6XOJwdim/DnTig6IDPhyNJUFeEonxdhD8Xyi5FMjn",
+	"QoZTxBkKcfRAkMS9kIhT5IH/x0MhwU/QzADxsUwt3mai5xzYJJ5c7qHpxZo19TgPCWba1recS5v62hdn",
+	"M9/BKyihKf9fFTwahdQHGPRXo4j3QjL8r9+FjnrHM0w6rJyd3by77ny8vDn7GXKHA6gXtHa2QXanAul8",
+	"+B3UiaaaJyZJPtYzt9fcrVakgWIxc4sXA6hzJ70Qs0cIucdr/18R6VdOKv+fV+pEOCNMilf6r+LVrZ6/",
+	"3oGMZ4U+sBpl6iixmZydbjV9uxOAeC+9Wm97R03lNQ7utBh71k6+bp1/vLv45d3FfSe7jVo1VLvIuERP",
+	"OKRBat/U5bT79hoHyE7nxTbvCod9Hg1JgH66v7muIox6OECxOwkpXmxnDWI64JqfooBoY8Jzlmv28Syk",
+	"hMmLKNJK/MobeX3T+fjm5t11ihqvuURv+BgySpJ920v2zX3ghXatxabIh0Uiola5g3Qsfu/TJ4SZmKiN",
+	"67tZeVrxMStGAffHQ8LkqbFeeI+ILpMDMhQkVJwE4hiMI8pGYwkqEmVopFQGqtNypvFnWDhFzXodbfEI",
+	"7dd3QSGLCA4gVratpBeYi6wfUv95ZG21GfcwWuk+DIlylMqARzhUU5oi8okKKdIUf5ycXDzNlzs4o7tC",
+	"8DEahwRtwUyrKIk2VMHpL7aRMRw5ZPj/IJCaM1Eb3KOBcRuAClGFW8KQl9G8PDQBHWcsSIDyFcUtz+6q",
+	"uTpvYPSAsGcd1Zubu9ft8/OLa/esPvAxCjjc3QF+IgiP5YBH9E8YVHHPEYkUL9D6vAYMTB+Vw9STeb7c",
+	"WY3lgDBpWov0xlJX2YQhnyjFUu+5DQHFAkrQB2aQEra8eB/M7raZPuRnbW77unNxd926TN0DhqgZW3ME",
+	"ZLEG3R3cd9m7nQu6J5ESUJpdviDLQmNm4z9mjlueXYu3rXkREGVI8KPQ7EdPUcDmXXOp2eraWbq1p+GA",
+	"oZ3azldk7tccibE/MPceCI0z4lqzQzyFqQqi5F+8JENktxGEeqga7g2UXD5rx3Jsm6xWoWcK3MbYXUhA",
+	"XzdrxuyeKuUUtI6JGy/cS+1zo5nss7sIZFbxYjvuhOt4hLxMlNJLdA5t9LmGWhI23PJydkrRtTH+3O2B",
+	"c7rDkoDp9cwDumt1Lj5etq/anczJcI6GkGwkJRmOpFigMjuCUL16pV41+p94ub2fmSXa8twVqR2MiFQT",
+	"7yuF0IMgZw2inB4SOqqpFuIEfJ1HimZmnn7lhExhcu8Ydtn+sw7m3XXrXefHi+tO+6zVmb01WkXhTuEo",
+	"FYgyk0Cd5kCN5Gz0DJXgJC/KhKpKE4eCKWX9IlDrnrgybiAxTgtANNFh8pmlbHmZ1Rvm9I7hJ0xDZcA+",
+	"d2/ft9qXrddQ9pDa1wBL3MMCdN4xiwj2B+pzaUHoqBL3RkV2p/Zy5F48wapV+IwrUzMMzHwShvoAJFWG",
+	"Eh9Lvb12A5IrYm7152rlvTLt8JpEwPvWZfu8NUcAgJ0wY1WCkNe5xn1KwqByYmoN4oyNykllOBYS9QjC",
+	"+r1M6ernavJutrBhZhTNneNahM+/udyt6d6gUcR99W4vJOgCUjxe7sRvGFFnN+QRQbAUgXoRwY8IGwPA",
+	"m9ledaCe3j0PepAKpIgE9TENlSSBYXR3NTMB44ohI9mOW8/FGT6jiI9IJCkRuSVLWdfUldpL8scYh8iz",
+	"m+mp81TKOZbgJUuOwHXoHixw6KZB0XO+KrCkoj9NO0tGPKT+dE0TkDa5efZackZq6oaZXOfYt9++ft/u",
+	"wPGYQvr0V/cbzcV+7MSJ+G8zhaq7iOyZJMUTWrVSM9fHS4I7IsBBl5/PlHAObJ7XirUx1wWext5o035h",
+	"Yj2RsUhKrOQ05dgRc0Iy4QSiG5Gue5zxGqY3IB4nd5lJkVfWdNZlKLFRD30ynSDXlvYV2YSP7VTp0Oxq",
+	"dAmNw+7cUqFsnGKGjpyytOyzbBwa+Zbyobrvxvg6OAxv+sAh53EXE22/I31gahHBwQ0Lp/oDWQSeUtH4",
+	"gOSE3OeFz2cXkZRS/JVczABLfYkq2WnmDAEQQDNu9IXb55QwuadnqpkWnhzNod8bHUagAdp6TvJZZiUL",
+	"N2C21CyXL00Y0LetEejphy1551243OqAMmNn6w/yBzcVY/MGhHRjm/rgDJbsqSmXW/r2JNVp7ukb5KZF",
+	"h+9myq5wc01arfvhNCTUsrTsVta5o9oyQWe83WaZ8QxmT2pte/USbyYFieV40p1+HmqK8sdOeLqtSMkS",
+	"TANJjvYQ46ymTL8pCikjaTKZj4hlitmWjCvDtrb1q3vwrPlH8iiOIjyFqRuQo+U3VP8wfxONsIMiozQm",
+	"/Ko81VRYLs9V4zKxGfnBfF1AocPkGutE+zFSJ9UonJ0b2nX1AAival7icvXULXXue0zd8akkYjimsaqW",
+	"6zE9p65YWlImgthebC2S7Caa+eew6Tz2muygKxvdM52j7cSqelblYWQSc0/kObP3kDWcDNKUzbBT5sIp",
+	"cF4c/2Z8/3pLukw9grbe3VfRWWsbefrnHR9GNZk0YPJDkZr5CmdEV7TsoBaLubxOZTET7DLbVb/HTShm",
+	"RmSZ+qsicXOKhjh61E8mw9qnt7zsSXhV5M0chbet6xZEOjfPjgKBMSzRI2WBTq7I1wufowIWqXxLaWin",
+	"8454Z1l9LV/Zmq9cLdalFiowV/jRgJDl0oPR0CGVI4+mwCUmEWbTCZ5ur6zq5M8iS33Pm8YzlKKF++zq",
+	"PM/UcYp1mkWkkdZVMppJeU1kjuaxWN/QjHIlleIr6gqFukE5VSulJfxWTXJ0isA/s9BX8DiU/uS9sDNP",
+	"b5jvynCFtiOns7LY5X5zpKBFMsgKwcmAh2SBNR+fbvwfJXY0OQp7iFkNBQabM+WOOchscheWjgSDeF2P",
+	"IIjD9zmEXQgbD9UXzIFUqi5MRu6x/pY9jGrlU00NU3vCEWQMqPGceSXaivOjo6/MPtpiQfz332zlU96J",
+	"CIn7fShmyPGrPN8xkDRbtK/HfmP37u7l7cgDrxWY/Mta5ymk1oKlZNXqhYOy0mzZLYucQb/q94kv6RNx",
+	"Ea8ABg2NGeXMZv9Auf4P7kNFnDCX4xesJmZ4Gg2g7KUDiJfPOWwzbsE4/8oOKTNotmsylRKLZxXDxZIk",
+	"szwPpmY3JX2AaWJa1VRQgiqXRbqALwlo3PMYpLr5OYfl4ofMJgwLAdWvvimPkRw9EA1wod6DOZ4idWcQ",
+	"1yqt2pa4JmamSGWxje1gl2Rnc62rquMtOUUh6evS/MmAMOTFCbD/rdNoHbWu8OBh71K7UHhU9zFZzyTC",
+	"JElDALLhYwbZHPSBIVOFa6RDXF4eV5qXlQLxBFrAJyqpSbUZ1r8Ckx9RAGMpiitoI7R127ZxXzHgE2ar",
+	"malAnGnUvzS9ibHv5/rxO9GY6BNQBKBjLROsVGwx1ulKs7r1vKiNdt3G80NbWvNEnh/Kj952UpytKLPl",
+	"5pydIA3rgnSBALyuywO8tKtSjfThcZcd/zK5/NS8ezrs9PavBkc/BXtvROOtf3D7Zx1fjH+mv/LrP3KC",
+	"Q/N1KLtRdpW5BGW7TOQdjw6BIO8vdfxVBPX3nz1kjmM6ezRsxnuabtG5UDY5EAl2BGjnWS1TZ+auPYVu",
+	"kLvwcUBlK2n3O6tpccC/pvIUxZ2bIdmVoXE6lcMpBdJA9HDhapRVjWsEsKcoZ9vuDTx7d9+5ubq4UxfI",
+	"dBq+/3DfubhSP8StokveytRizpKm5+k/aN6b/fV+KiQZzj7MOJsO+Vjouxz3wM4XEgT8B0Y5cFA3q2gS",
+	"USkJs64GyKGVEWZC52Gqy5MknKrbFBGfR0FulFDm+hFBKR7g0YgwXZejL13ciVjfvJ24WKdnrmIVkZ2H",
+	"HSVU0m28varzmxGd8Jt2y3wE7dT5XRHDTqhE8Ed9/tlLPtuY2qXm5lEJlSLuZL2gHo9HDnCAkYh9HiFN",
+	"WuAmi4lrJfCABd7fcgvplPFgpy/o51QjbhzoBD4c3qZIZOGAbygJA42TUslNobFphjahYoo084M0Ce+v",
+	"fsSHVST5Z+8UaTcACBwb+O6NtVJC1E1BVAoS9rXnU9G0FkJOFswyPcILdjbhaKuHHxf2HF86/DgqIFRd",
+	"WdC+TRxj7dunPUW17dung227pw7Fwk4KpVwJGhBgqJCJkF5Humu96yTZLzFdt3v6X6lRcxupr2YUOO3X",
+	"c0sO/1kzKZG19nlcemjTLsCv7GOw85VEWnGbSrZ9X5o7JX3i85ZGA7sck86LIVObM8OfrMoWEZ3oxcis",
+	"KNVxByV6H5lSEsFGWq3A+LkczG1xn7fcR8pgwZnFZqUNSA59C7LCRf9pSFmBIFn6RuZZmQ7Ru1w5ETVV",
+	"K3BTS3YOO+HILnXD7S/UuECFKGFrggahibqqzAR1CcAn+Gz7M1Fk/i5GqLNXOlPRFnf3aShJ9EXt06yM",
+	"nZn3j3wCIT+Qr1bankAlNCjrFj4KEOP6kkRG9GI2hUI+89RWinPo0bpsgAPgH9s76J74EZECbdlkOFHV",
+	"ZpzYRjhSJ/ZEolgunxqgfxhcaGB+7993F+ets87F+W9eXjhPi+w8DpBaSKLc7ugznfeOzkRPvZJ1jEeA",
+	"nS157v7rXbfZfuvI02RkcrvmVE1T4eB+fw2jOhP9SjmgmZPKLjM9xXKpmWdJJHjG18OjB8yo0EVubgNS",
+	"tPW6+RrQBOISRh0nCLliDBwJRfs4TPpc5NhaCeL5fPArN3hSRTwMYk59ijSgZ4DkIOLjh0Eap9a8pz4K",
+	"S0g7kEvGWBb5kd0mmmUFROwRyZEPs1Ctrr7oNhlePnfz+dGNwqaeS0UDTSRwpragKMJuEji8mGSgNClf",
+	"sdspH9lILkFxw8l1rms2Zv8FFuZMJhPbPT4oQTNxOCuhweIWEQtDXvM/VxQCc8FMZ/JPAsilZgkQqgBn",
+	"06kF2oGNFCRjppBoVDusZ9MUy12j1a3ghah8S4f5kp4c7gkt155j6Q1wO6LPuxVX9jkndpidpG72sNBr",
+	"C1koC4G9JgOO+IQJVwycIqwT/A0q8oCH0G7HM4IvDd7vrcPey6kcUWK6aPr6r7HYgtKAASURjvzB1HGw",
+	"YST5qBaSJ2Ll6jSXyPZq+8EBqR32D+u1I3zcq9X9RmCRBFfJ881JHNZ44KYRxgpjloubmiNab+TUJos4",
+	"+ddOR4/ql08+ba6WfGriDwkLSHP7JMhr80NtZuiMhpHisE40OCbb5P5VK273mnxtoFCcOpwjpTetFlM2",
+	"xLHY0p+jgy5n2FtV+W9i1Sf9776ySW8RY504VkFSsQtHCmjfgjMT/1JWSbollzL4DbLFqdnsSSIrbL4v",
+	"laLLgLyrcYqv/YSQOJIiSWFlffowjkiQaHRwVfJMd6ffVwnFMU4NzNP+FwrHRUrei+copdSQhdMtSiNa",
+	"VH5ZNtdztXRAmNU86jRNnmYSDPCQaDj++EpN05lNRhE1cR7bYVlRp5XiBgHJvj3AossK9BO0RTKdi06R",
+	"j9kPkGttI0s8Ms0Tg22gac9tA+F12dZkgCVcB92P9oFIZxT7am6CuYvC/eLq7RoM1mcq60XdLBorrGZW",
+	"Bc494jLq8NwEu1unkWRcCGxpK+7xiba8kApppuC8421nipgWt1r5bYm8vKzkXINKBzMpEHc/8omG6NCU",
+	"bqJE8U3jYRAnGy5bEfT16o5cpHajBqYz9pwdeZZy5fZoy+ufprYNAgSuQbIGFSs/3bJ0gnPabshLO4qd",
+	"i0JiFgD+pmLhvanNQUQtR9GIlQa9gUIDilitI9YSFNO+bF9cdy4uLz6e3Vzdtq4/fDy/eNN6d9n5eN9p",
+	"dd7de2jL6g468L59CrGKuGmV/YIZVD/UZWMWQimH1FXwXGk5EyrIDvp1QEOSHIAFsjBJekrKaMp/JGRk",
+	"E98IUte2y9yWs1uee8+deKFz0T0jE2yC0e3F9Tnket/e3t28B1SvOL3gdYyFeXfx08VZ5+K8ZKZR6vBu",
+	"CZxOazSK+BPAfab+HCcIpn59HVrUzNTPd+R3gEaCbKNM9/Z8qQ5A4Sn6/kHY9syLpfr3LzyLFcuShsgz",
+	"pO+iXgjPl76pxvULRe665FS+UWNaRsATp9ZV9TunTNjmYzbC4elzdfo2aOCvcbY7mLeDLlMWXAaETRAd",
+	"OYTu4jFEoEyFXjTr2LLd81CI/UdRwBnKxlacKZaJr3xDMjbTXG91saq4zjyxCgf+AmIVuN2zxaoa5U59",
+	"q1CuwgKq6lSorsRVG5izhnxG+JVv/gqJLotsR6D1wuxnyKockmGPRGJARwYbxpqGbSmQRwMvt9vKKfLA",
+	"clfiOq5n86pd5tmKNk8bgGA8e5CWkB5EOz1IQKXx/wwRBJ3UL+kPfmPm4AwkOUvNFpgnSblzdlZOrMsJ",
+	"ghU1HF+PQ+UFYGJmumqsI9KxcOeSjpHuOn4kGPLX5t7DlwVTWTsaSmT8Q0tYN0sFQRQPSQIh0uitZTGY",
+	"Uow7P0pt2juB7Ik9niaEloSkqUQDXByQnuGA6611m511wjd/EBaatYroy4ZeXN3AXvSCcmIbfIkvgqEU",
+	"J8xiu6yurk8o2iiR8ZhV7NakVVhN7u8QE8lRf798IMS56sW9N1K0r9FXEYHS2tPMKiC4kbh3hzggcRXf",
+	"Ogr2ZmadtcqTv6SK984SKLnZKsMEVsQU4OeZ018QMm5WiXzHqGIvamEQw1wocjRWhChCP4Q/upX3wISh",
+	"g4qGTgFEFXA2bL2714D6oorOWmgU8SfKfCJS1Q1DLqR5l5LyqW8WG2uBlWD62RnLyC4tn6hh+vPsncIj",
+	"XpYfaYJ6joUTgxXmWjcJJJFiB2AW65V/79Q553Rz9wkkVLoRfz7801AXBaf3Jtan0++80y41POSQIzek",
+	"TOT0W6wiIXlEAhTyCYlq6u8769O8Vw1Ofm1sWN2KXcxv9Avl/cYuP0W4JwiTaEgwSxS60nGcBFpmvz4P",
+	"F6FsAqWDkJCCiYmlUjEwjBVlWSrOoByM5qZBu161uTQdW+aeXqSyvZP8GWNv20QXbXKnQgvghM9Jh/4C",
+	"ecTffibBvFTPVrJ9udmdi5GolkpTeE6W45LcY252I59ATxZru58mGHemYE0zWTcX3+a2SIvfZepEd9ac",
+	"q3ia19yDBFSW+lDZfI5leUkma3DG2E3RUZDHR9afQ+JyF+gQWILDxEHpfASEXNlpwlBujDu/Y/Gy8u3F",
+	"Ew7WInjyIRrcyS88HWjwXeZ0tI/b6oIFBvWiCFqh/vEFT3clIoaG4UXblHLCQsGDne8JIhTsV+O3RluQ",
+	"quc4r7X8TNzXOvOZkUmX2WGrkOgNJu8ThSQnHlX1g3C1HXAFJZB5X9cHUCFdRprrz57TbDnFNrCU2B8A",
+	"i6UiZ+wS/G/donM59EvXMbteCMfSfD0q6JTaitNK0mn8rrqazmgrs90rShHX7bqyXqp9fPlrtbG+4rVa",
+	"1XyhKCq6sanm6HNZW6pDesLc4rq/NTC456hVuUzxy3NAyyQWsj/jyAXdnxUZw+tW/AMsyU3/NY10b/WU",
+	"z71SWg//gnr9uxVU+eWY3QNhQXE7Lburb/VT6nm4KUXWtBNFgwcLLGp1ob23hJEIh55+co0GNhX3456a",
+	"Wc/2NDGMyXRNzsP4XWLHQu7jGeGwuy4zaUmUX856HEcBZQ/3pSJmN9nn1RhRQKJfSW/A+eO7KMf51OoJ",
+	"Ho4lQQMpR1tiG727u0z5ZsYRzVBmfe9oKVfQzUgDCp3GjDU2nyzHGGCBvAEWpjW1h+A4QSeiAgF1Yab1",
+	"Hmx7jD7Xe1StTCIqSaorS3lg5dJQySWjnWYnkpNbApkYf3qP5dJW29wIXrEYWGjG6YTOfCNuvXbB1zLx",
+	"MqbdN2XTWSCbvF5Mum5IGRE+Zi525XIIBYkcWBai4PuEJjDq6VUcdly8MUmIEuJZScnZFl4AHbE9H9wB",
+	"EiRX2L4lsw/XkUSb1seSEE3j+Lheq+/VGs1sYlJl1Ur5DTzD9wXPMD8QVjr29aXS0uDt9ySifaq1zoIF",
+	"OlonibBYkLKn2TEOobcowOnqlwrz9ZbGU3sBAAk/GtYa9fpec5XMNQ08B5DaBRkpZ5wJ4o8BJj0NUwes",
+	"bnFp0jMzCPvjMI6UZDQBUPiqWrpVkVblQUGFBB3IT1D/0mpb1eZh9qZIjLCf6ZBVOY92kJoTmknb03rQ",
+	"wqNdybRbILeMWZfWzLWAEkjyqi36KC90XA8MZOAtljyJEZCrwjhtlw1tLr6Lz+geuO68UCoudY3OzIT0",
+	"75BuxfsxNuOWtK221W0YR7oGS9f5uO6V7ZI7MWM9u1NI/qb0EVM5LkIiTdvxfNt67e0WnpXfmhjw6bW9",
+	"PrtFe4coxOxhjB8Ikvghg4zDatn8k91S2bhwFu+YzPiNnrUF63cuLFzHV3U2JMeg/iBOXr1SQ4gdR5q/",
+	"gsFFCc/EV+gIGTsDUhw+g5dbXx8+THlnweL80CLnwcI3XzLFuWyR0271WX1AVmtgGCsJSZqza+zEwjne",
+	"3AzjdXKgY3mQZiRZlTMlFnPu6uzVy2DbGLZYjETzLHgbo1zkWso5Wl+2s0qsK6+YDG5uw8WnEY+Kci01",
+	"iPgZoGSTkEAFvDDdtBNl/GV8Iav4OGZ8GjG4rijKJnXQatWd4ZGzvCSE7E6sioTBco1IAGjK5ac6F+zX",
+	"d7xQZRiZNlbU8S2wmQLujxVbAHNpFPFg7M8xmGa15udrwc9SfrP7NFzCpWQ9QM47OlKpw8aA4UPwcFWP",
+	"0Fzno3M2VRcr2+UaMRMYpm6/S7jzbi9sU57KHxejJ9HYJL5URV4MDWpSKO6IVAwnsimIxDQHWHvHMzuf",
+	"RQgcCXps4uxTxBWHxmJpttcsY+J+xer0gzqAwdQO1f8cqf9xsGGaK9hDXygqXg5I9pvUcBrPQslLl247",
+	"wj9NvM8TvHB1S+DRpRnss6seUozj74JNl96jL1mDlRVX8xI8TJ7MaoXuc5nIegCmjHh46Sp3sx3lSX9t",
+	"RP93o/evj8VoTerYhLAJbzWXIWYcZjyS6JFMTxFGIcEaX7fmmUQY9ayG8XGrDd3RUkNbm7Rm/8OxQWs5",
+	"cfm5pYnOas6cb+T+fk6En/nbhZnCzG85z14m08z7Gd74zd3hEj0Wk0yytbdZTE8jKdlM/Zyq1zwHXED7",
+	"gCho/UCD9C0uH/pv1utzm1TP8KR8RTozzaQ1ZDYDA1AOyyutExLF2Igl7ltq/Lx5Xihr/6ooheRMt27Q",
+	"5heJsBhHcUqsogIS1ChzzaJUFG2WvRZnJWnzChpJxGEFdZEnkdLROYMI5/vWZfu81WnfXH9802pfXpwr",
+	"SQfXfLTW1h2ZTZxbsnURRTw6yy2zvMKKh5KaknKKOyOinoVSy2rSI5AydHdx3wHB/TbCo8Evl6n21q3z",
+	"j3cXv7y7uO9UqpV31613nR8vrjvts1YHcM3e3Ny9bp+fX1xXqpXrm87HNzfvrtXvZzfXby7bZ+ql27uL",
+	"s5vr87azcerX1ofLm9b5x87NzcfL1t1bdXtnNhiw1M5u3l13PiZIaq3OxcfL9lVbT6B93bm4uwbYtXfX",
+	"rfet9mXr9WXZ+x/v3mscmLZgFWdP36UbULp/esOjHg0Cwtwfr7l8w8cs9aCi4ZD6qXFvI+JzplvrvQGH",
+	"WOqveBpyHHQ4v8TRA3H/9B6HNMD5rxmPYOxCjP9whyW5pEOaWUGbaZdgZsFPmGpZrrgdtBiCv+arNH1M",
+	"IQuCqvuruwPN3jr4OU8LkQN7mXWXIlPVAYPZNl4xsk/ioPx387cddYIZmPrcqH5+sqYQ+KGo6zsV5tIb",
+	"+OT0R6D8vEcQRk/qKHR/NOvtW759qt6aZEp5N/xtHNy1d1Lds/vbi7P2mzZcgavWpbo9by7gP8pRvh71",
+	"msv7EfGtX1n/eKUNYv2PN2SIDTFoPVoSaDZcwLHvTajSj0ig7g0OxZzK5/kJGJk00nWz1RgZfh57BQMo",
+	"8WAXySndnw1hbQv9IBKJCXZRrMHQ4AR5PmeM+NJTZCOqyAuoiH+KyJA/EfWrINLrsoiMQuybKkYH6kJx",
+	"a6MO9SAfrAcJBrqOyI72KjX01l6zWQBnDE/kLCsW+5KryUKlo0A4VBJlaq+rdsnhiCD6wHiUcRsvqfnM",
+	"5PHHC1gwPb1xZoZqW77E7AQpgGefDHioodaTMzuF/BpApgipkPaorbPHKZpaz/TyamF+JDjUGXjZfBbe",
+	"IygCLTGnE3iBku7xR0/bYgMYN9OJgz9mIuiLO2nrD+VdRCXWFtScKHUVXKrqckwGU0UWIfcfHeza2bVF",
+	"BIv8ZsfTtNOfCpNpcYoeySimL6cHc3r1ZwMlvHvYf0RjxUgRZU9ESPoQp6wvznce20SCggAIrI6wQKAt",
+	"K5jMtPpjOY7IdqYaA8ZD3piFzm562RavzYNavVmrNzr1+gn8/3+VDKnkUdxVkbBtmeaiWhMl0RP1ic7t",
+	"5xGa8HEYQN/3HdRCPR5MbWvWKKLAaDnTszA94+0fqOwyLJAHv/63bkXdufn54tr0ota4giFl9lScryv7",
+	"YdwLqQ+JCDmMUs2joCI8xJTVJPkkYbIzp7t3tH948M1jvRuY90P/OKgdkXofuhXv+nvBPjlYpT2xOs25",
+	"ATyj9kD8boBZkOQa3V91buFcSGQcUQb8+f7iurO+nMhyGRaGht0EC03fKTfjHRFEoikfRyhfQzk+LtXj",
+	"lwxHIZak5KQ69vG45+Xz82DnzzE/LzbPVyp5JdkrZ2VVfZOczAfX9WWo5rdiZrLYxWoIa809bS0v+5u4",
+	"W+0mfW1va/p6zUz4l3cX7y7O0QRTKaC+XVdAjCOqeIPiB4v4h3HW+CBUjMqsqOy0y+47N3cwuNBS3dak",
+	"Ce2rRT0C3cAR4+6QCADJbCOcNBy8nm6lWlEzU1aZdWToT5U0z1J78suYjME+S/16TyBWl/ot9gqkn4R0",
+	"ebDhslwjhzdTf2DN2phBU+H6hN5f3LXffPh4cdVqX4In5/7+15u78493F/cXHXDJvG93wI3j/vXsx9b1",
+	"22U3wE4Ukp+m1hOd+aNt7QocePbP7bhQsPhVbcHZPUrC0DjQXhoc3jqMQ1+79Ma9iQipKdaq2yebruSK",
+	"XuF6OCU6MYP+qyL4OPLVVkxIr5KnPt3kJGKm3ACd1p31g328vbt5e3dxfw/ut6vbywv9l/P2/VX7/r70",
+	"1me/ec3lvcSRdh9l/9hmtxF/MN6P7B/PuFpo/ovnVAypEGbPk6q5glo181cD4Wlr7qqmkGxIGThpc0rw",
+	"UMwxdMZM8lgRCMvcIsUcj5HJGLMzxGHIJ5kMfyWxwCyBjteJO9302qJRKmFMlLMOZiOd8cAn6jtl0BJy",
+	"igrdFeax62S/8uVw6rjik3qu7HUIZHVkQ2XmhmSYb4xEEY+qSk7fvTlDx3v7h2ikH0cBJBEJ7V3BTt6g",
+	"dqh7Pg+0PMwHP5y3rMR9D7k8MrcS6sfxEDPHjf9pFGIW96MG8BXu6+iFT6pI4D6BGsIBn2RsUmvMKiHY",
+	"52MWzKQl5wOcqVnmiOY3PJoNilSNR8P6hmOvcKlzdjzOn+ch6s3aYD92lHyGB2bhJPfqe3nZU9Kiv2S8",
+	"mAMeSSTGwyGOptZHbalBjYK2ZOaLo0GERTa/6JpLZAMCC93S+ofZ2/Turo0i0idwuoiCW7U/teqaO6tT",
+	"5EGS50kvxMy6ZgCBAShUd82hUnGo9Dydt0pU92euG/zVbqWr0yuqzruFd6QfETFIu5GzXpnkkSKoWHjC",
+	"mP9QjY0ZIjgKKYkQvJih7f1GczkHcWoS+Qt5KBBYYtwL6BN1JJZBTd3CyMLWVhUrwQwHFLMYvXa7mI0k",
+	"x3Vzl5EPB6Wkw01EHnTm11phUPUuFIIAaGxY8ILzgChpDOlB6A2EIg0wr2Wt5mHwj269u6+is9a2pV7r",
+	"4TL1qODp0YgQdramwSVENcFjzpDEMXmAXUWF1J+G5lHOBGQMP4yo6LJ+RAiS5JPMd5h/+RPJ3XYhSbQQ",
+	"iCeFaSToA2CR6VzTl8XgMRpX2X4AM41PYQhIALidDyxL/hjjcN1B+G8UQ+hlMX++HUCdJcFxvgFgm0UY",
+	"x2hrSBkdjocohE9U41ZTQBH6n4AROOQsfnl7TcT8Elg2XwqTxll1liEsAViTZZhJTlQO3OxY+nxoGkZE",
+	"Dmcq7Ge3NKZeAQ5DDHtqZmuDuum6nQl4aaiERv8uGgNT0nGCBcLiUYPjlmpQsnyJTlZJSMpA7IbknwGE",
+	"s1u2UmQhetwPwqAIJdbxKUoFxXWoVf0BGSeAjDAT2M8/rgUlXM7HiKjCiIq1ZGO3fkhwpL+vvrxsTVcs",
+	"35IAbqO+CPMnmXn+zkL2UsoVVqBcF+BtZCqMtAswv4JiLbIs97LnL02QeGEFa1pKUWBkcrtmXcEZ8quh",
+	"38tiaykTLY314bTrVp/5c80mPY30lswy7vyDfuKPZJ5dCJ6FyYBEJE87Sa9bj2acEXrdNnVUh6S0xDXd",
+	"YAFCAvxLeeAGn+fPtii9NioSMZGFVIHek2oIk1obwaBBwRzS1imMnbuP+V3amQPGpozPVNN2B0osj2kO",
+	"KUuaSy+uSvt22q6uWj6ybPfxr9n62ykrW1t1WLqVtksAq5WHFTfRTnXnign02cUx+d2zv89ILWzIF4zI",
+	"3hMWOBG3v4keUeBNVHzR95V2qYWEyfsVaRdjThbrpxGNiJib4JIa2LxQvkDdvNDOmfQ9JJDbjK55n4q9",
+	"TceOhumw6vmuVpM5lNqKUyQoewihWSLairi08M6eO5a3nadILKO0pFa09dOvne1TiMuDC1sgrzWWAx7R",
+	"P8EwO0GvCY5IhHTOF7xkcr7KxTjgjY7xwcfVDzBmybhpx45g3yrSjFJb7n7ZPfKqQ2B51PwO2G3KoJjZ",
+	"RYhED0n0oDis9AemC4CxJHaQIn2dH2gS8BVB6bLj4BR5int51tbByDKzLtNPG++rNPjeyug0g5mQK/hY",
+	"U5/xqDhP4Yl4iEddlvxs4UQ8FBL8ZEw8i02IIXpBxSnyFDv10BA/2u4D1kJMPc+CLnNMtVFEnigfC6UO",
+	"nyJPc033Q7pNjM0BgYxDOxbtp77TZROYTa57mMpyjYYc18HSCE0moHC2TIO1U5TJErVRCXCLL9turY8/",
+	"rQIUtJwDM0sv6qU8JLMM+eQ/FuIeCVfa7aW8nM/E3iry1C1+kQtQJoIZD2tzKdiqZUGjojgMVs4B5gaM",
+	"Zp1gd7POHf2BLEOiEm2ByzQM+cQ2gkq1J0wHlLZLecKEjEheVn88LRyGKKRM6WMNpR/uIcZZzfqGWKbJ",
+	"5JLw04k/aG9uFeizML6MjCvhpwKhNKcR1IJvfZ4jtoqbJhYKLd3ga67IYtyYEPqPPmZQHqMIhgTVLhPc",
+	"ElGe4Mpj5s/q0vgtt2TUgcGk1nX4BZxUeSD7K/RsjNy7qH06wxdp21i6WWMxpc9vpphL60lzxS+kn5Xu",
+	"4dhlOU0ccy5NOpK8kL9b9ePL9HtcyCAX9X9cOED5mO9qAOfr7A+5WPWZ1y9y4dvfQv/IKyizgz9D7aTk",
+	"Sp4YcAkNoZ/qPKU7q9n2kRh55g4j2FsdCuSRh7bMLTBJnMZ6UDu/ve4ek9WiHpMxF7CmUBJBlHxUC8kT",
+	"CaEr5tQP8zEMdlaBOF1VRX3BLpY7L6KoLO5WOZeF68Yni5UWAO1zdRZjt5KgilbQWT6NiC9J8L4Ibqw1",
+	"GoWmvBEmoYMgVN8CmAsVSEgahgjym6lAnnH6emgrB89Bi5IJFWT71ERFA9PRnEQjHEGIwWv3a1dqi7ws",
+	"ptmsV+pv2N8zN249I/qe2SRmPhnPaes5n4wBS3IZdaTLPGd8b74u4mk0hxxKfnYQ6HlXAdoS/gdehYWE",
+	"NKfx6XxCUuJ2Ob3WA2HjVbvMs+06jWqq20l6S+i5MZhI0mlVjZv0WYVx9QdBvKbSblY1D5Nyjxe1ENfX",
+	"+nS97rCVlYUlW6PqmoYoUcWWa4i6ZBvUpbuZGqqWsZ6mNU/d4YFKEeP1rk11KdHxtOCyppAdX47vO3dz",
+	"ThvihaeTi9GyjgyCb7RL64LzXumoq6n2rMs5HrrM7iRazvHwLXkOFiR7r2iof1sNZNccm/lSDWVz1OYE",
+	"VecFu8m+VLL7i/Cd77nhy/p6uKzeq+Xv25ulWGJcLePTyMfc/E8UFQYn9HZJMFGbCWKyt7QtYqxO8VLR",
+	"lZcVazkoeIAGKe1idSqdu1veV7N4nlsL9fXEwYa1f1nW/g2x6GUdz26O99cy3L6y0+5L+6+bSzvtvsVO",
+	"5V/HO704yXiFohYXnmidJS2zWZiAceePIyqn94p7OtUSrbGWuD3IBX1j2eBPv3ZmGgfEhRkzCa8mi2kc",
+	"UMB+8OAxb1sv1XsweLwQBNM5tzqbMpWGu4MusGIOtks4lH0IBzfHQWuhEjFCAnHqOoH0dKjosoj0x4IE",
+	"aEAioi8+yAyQijrlNd4hJQbcwsJltiP59MINsU/O7IlVvPUeVLObUkWe5hxX01gxqSIvcivN1GYiT01h",
+	"JBMIKa8KvdQAaLQW0icSdFnrtm3nqKUO8vxQfownFZH8aWkGDYdgNxktvceKCCnrc1MFJ7HGJdQMqJJg",
+	"1QwxZRJTpttmjpUQj/trPlA5GPegsaZvX0j+a8aX5oxKhUMqNawhyC2g5omtUHXhkDXckW1p6wAg6Xe7",
+	"LKR9AuHqHdSxIPU+HuEeDakE8M9IQ3aSAPEngPCkQmPYq4NQI8LPBsxeSQDv1YP6xx+hooS4nBZG1oIR",
+	"7kQVETYeoiccjomO6ieA+UrQddkZZ0+EAZDXifp3Df3jH+1z8Y9/wJy4zpXXPEQkUJv6uQ4dEvvk3Zsz",
+	"tLu7e4woQ+86Z6dIiXqBtjxHXfe24VHvw4cPH2pXV7Xzc8+MdIsjSXGIdMGN2PnHP5B32+qc/Wi9yxjN",
+	"6AZb6pOHu8cH21UNsopFlyHk4dEopD5Q9it4vgbP/9fvgjNzAZwn4NcT0DIyagWUpsS6hc68RjMZSvAf",
+	"ifWnkTiwGcUAvMaY1jb+PT/4rTbkkgppt/aRTAWRtRF+oEw9fIK8/wnpkMr/9tBW4//5//3/m/V6Nc7q",
+	"3q9v65jP/+iKH/WQHBA997hGxksggEwC+Qg/kKo58O0d5CVlPJ7GBhyOxmqmBrTU+5+ZWh09cwA6slNP",
+	"bbXB9TEHsWUxqbZtYusw29xBo6ScKhsbIW8mzcOLkYKUUBd5GE2KGj0N9eRVTXVgbwqxiRGWA5M0robX",
+	"cP9bc8H5t3fQax6o+wq3sYGu6GtYpuVwGqt8pg2Eh7b2Grv21pxxZoCtporOdW9LXX5Si4iGz0NvLzra",
+	"mz0cS9iL+C8RkeOICVhDogEa2r/o4IcT1K3oihHzV10z0q14O/ZSVZF3+65jYoPnF5cXnQsPabHgqIRK",
+	"ZA6pAChNRQJ7jSZ8JEfZ1EMZwx8xDt1IzXrvCMDRJGv1bm/uO/Z7iishrx2Q4YhLtSe1n8nUQwOCAxKd",
+	"2GBwcw85DO6RTEEMqdnIhJ9CFlGaFYLOC1rgVBgo0AhwysWIM0HQloG6UrNXz27bSgk1dMAtItWER48I",
+	"P2DKTtOzMJQb0D6AWWmoZNir+jHybMMQezVaSecNypnakHvd98cSzs19B716arzCYzl4ZQXMK2n1oOwT",
+	"IGfNn9WEoT0/MalbKUVjqdoi1JrVlBBTtws+AsemfT4RScwz50kSKCanZgMI2IoMsRb8IfUJE8SR5lft",
+	"zozs5iPCNLXv8OjhlXlJvFLPJghnjshu3badGs6TSmOnvlMHI39EGB7Ryklld6e+swvAG3IAKu0rDfD+",
+	"p/rvh7z0+BYTExIJ1KzX1f5pGHZbdcNhc6HCOnpSZPJjp3O7g865geqXfOxrOgywxD0soJgy1ljbATRx",
+	"kwa8XqnmmiJhas163ao+RFdRZiVWCnMpQbOv8Eew9sHtscgpYr4N2lZOsl6yRKx0QshF2/vnP4tGjRfw",
+	"Sh+LwbtzzInKyb9/q1YMAh0ASD4Rpj6huDgUC+IHKDoTUyHJUNeavYK+DOUOKa4+t9DrPmZaqwLfHRFS",
+	"VNF+fRdNBjQkqcPRboSIYH+guG3uWd1BAzSNCvrNHZddMqjbOJiueFzVyn59d/E7bk+deUccb9n8M1b8",
+	"DFiZdjA85BeraLGXGHkzTC7pYVx1Kl55aDXffp9A07MUMECXXSvzEDHu/LyD2inpCvccNEyNPajErJVR",
+	"aMsrkrdJcWeXQdcExYZj8YokT/l6QFk0Q2huOUOCZ9rxDNbxs6gwMeqLDts+qIsC9CmXolP7fD6ZxtEW",
+	"HZWvVCt6F2FCaluLhjePvYJnYPQ9veD5lOo0wYJXGqWIO9UhC94rcSmS9llwjUpMLm5XtYZ7l/LR/Pu3",
+	"z6l7+NYU/Ge237mPOu87cx9F4W0E8yQumYgCAHXqTS3sF9w+bbYgY7bArbqLQyj6VcD0BYXDwhN0mS5R",
+	"tXI0IACxCDa507ct736oOenkaRDzER4SCYRVkJCdPPIKWolVPlcXPmgABko8+au1jiDF+5k3dWTajSy+",
+	"qIBHseRlNe/MXNgZFAuhpcrm3pW9dxoj29LkzF3T9a05UUdwCohEt54MuFZmjLmAJeLMJ4mx86B0qTgw",
+	"q71MGqUCauAYVxIobs6OmYYK1YPPuu6rSewAWRtGjxkX0LmlderOztbWxSVY1jMBPa10icop8kyNnAdT",
+	"F3GUQ6Atjfc2IKzLtEtkW9sSmKExe2R8wkw8JJjbwJLG/fbMp/7d+E0ZYjM8CCLMXh5H0edgpe1yLMWx",
+	"aH8mU8ME4EK8Ni13lrj/GpNmIQdw5msyBkszgpxXUwEDW9mY5mONb1/jMBcIC2SAfb59HrZXPy6httse",
+	"nOqFZnPxCzN9Nr85bqlpMOZ6C7WTV3/R4HPS8neWj+qOwQ4f1e0Knvgj0f4zDVN2ajqekSe1EPRIyEg3",
+	"7Qx2EAxh3UAAjKQ5WJfpEQc8DOyfvfvxiETZkjobu8UOKy3iQUhpDV3m2Ahb0ikZ1nbHtmMDUWE7F2sb",
+	"AsuUGXGS58HLixXne+9mGKLe0BUZYh+WlKcO7c2plIarG3dn/vav7t7iN+KWuivd9UaJu57TjPebu+2a",
+	"lube9up8V4DSEwyNlLT2tSKR9ZzrEIC+XEU2ShWRT+Aeh+sVM5QhniIcTvBUu13U0CTsF1jv36/Z/jc3",
+	"1pe+td+edT//Gi3HqbUWGACnhtBpfrYSzQ/L6lJ0+HhuWDUVUXUioaaXbZdtzUU82U4Ueq+qXb6jiKhP",
+	"VNPpPimcDbSFWZc9z3yo/+Zt7yCNMZIA84Ml1GXzUEZQnEWa+qtJOjMuEx4hQSSoGrHhJHmXta+1wlFF",
+	"lD1pFS5usGtbg6SQYJNyF9uLFEvHNWqNP6vApDQTzR8FNzkQ2jkJA+jupYArhpg141CRDtRlOUrQSaJD",
+	"Yc2Zc/QlJ1oeEHgMwuM8QiEXRHNqnQg4V4dC81WoOLNG82StUnUNYSJsiFt7ZfkijQotUKi6bI5G5WAH",
+	"PVOjWtW21CkXC+XJDMhRedGS++q8LI1vYoolzN/vQHIbBFsrwTf68zP057+Jma1pvZSZrczimjaLF4QC",
+	"Mn3D001qiwMCOiFkONaJiAhYOCj2XQaftaiOkHDhNEGwkTjNYmOxBWGDJA2IBDYp79QmRwqvy5S8cl8P",
+	"tKJhOjYJ4kcEoHID7CujU02SSYH4WIZKak1Mg8QppP5AnzG0hbvMGuIuULDjUVBWB1XqiyO41IbNxkBQ",
+	"KgSiBl4uBqJG1XP+xgIh1Vmc7HBqN6lnIOuxr9SALezuI49icv1B72JOr+/DRq2OG73aod8Makdkt1/b",
+	"w/u9A/8wOCLH/Uq1onhv5Y8xiaYWIfykAl9rBxWX2S5q6DJvFZocdP9CyKjOm+kBqTV7h7h26O+R2jFu",
+	"BLXd/j456jX9vaBRL5ipxNEDkWucqu2zaG7UFvmEfakbJ29b3TeuiTNyJNNYP/vn4k3W2Oq5E280j5ac",
+	"OdwP0x4ygGBIhHBf2rxZyoTETOoMw93d3eMMuTTrzYNavVGrNzr1+gn8/38VzFzpial5l0G5XmbyPdLn",
+	"EVlm3s0y89Ztypeb9ZcKU8bsadlYZfbF+QFLx6W7CVuuErZ0NtDVEdTProoQ5yFqxzrQQW5U88443nWG",
+	"Vtz62CQhKwve6qmptJ4T43JLpTNqLx6Ub0REDGqmXAYPaThFQvIRpGwqo9SESk9Nd8SAPFGfCCQknpp0",
+	"CKTMZeN4T5qxnCCNx621CfN1HT9wu3S6RrdOvtLNTiBaCsmgQzztsh5BfEglqBPXPFWfYhMmUY9MOQsQ",
+	"RmDmu1mVeZJe72ZSJ/PVApTZHjbGVCp3p2fa43w2htdz0utsi5pVZ2Ja3xRYVKajAk7O+u8XUPy22BEk",
+	"SSu1Ks9kUW/kcaO4yC6fGV18suEuR7HUDjN1yWMnXd+onqmqrdnqNchPiNmRubVIWYBjpen3yAA/EWW0",
+	"qPGSluZor94wn5iiSQTIWhGBdsg4FFW01zTJql0Wcv+RBGobqmivvmsnZt2DbiAEcinow0A6CSF3SvBD",
+	"0QgJFPtJ1tpl6p+6Mgq1b/NjF9mqvK/LbXStfoWPxP82P+/4oKcl0NAVn0cR8SUa8EgQ1MNSQpmFxCNd",
+	"/VWOK9iVpznU+j1DMbXOVZ301pfXmOzzM3zsPhZ8m2QIx71TYm4tXdJ3CbdRv1Vifur2XerL91XY6yw7",
+	"peBCKcdQ40KUtWh4uZWw34WSF888T8/rsiGeIkfPK9TZUgWz34zaBjV8G73tRXnft6+FpWvbixUx5DTH",
+	"LcM5ymtjs33WltHHnOL5fJWslSSRmsArNopX/AmTa2oLv23rJOw8EYZd1oe5hfTRpOEqVa5bSRJveZS8",
+	"AM4do5HsdCs7qKW9VZyjIWAtq6Pxx5I+ET0waI2mwAVmQQUyGuDWXnN323SGAd2wCh5posvGiaPztRL1",
+	"sMvsQA9EClAg42opd5agNs7TFlFpZfEbYnNGX/wdM7ITcLJRGjdK40ZpXF1pLMn8aQwwIl7pouFiAXBP",
+	"pFufneTIpLB7TQZ3zJI5I2irN0We/oPlOAYyxvyY4Bx729XEQC5C2mlfv293ICHItvnU7rhDFOCpqHZZ",
+	"0igSsoH066C9QnITyJaq6VYJiSs4hIpMBAgBc1KOusyTBkPFy7SW1llGttf3KIF30eDe6aecVKQum8lF",
+	"asFJgNIcCo6eSET71AgbDSyEOhldN9ag491TYlWOI/Vrp8hB2cqgzHxVETDTS30+qy8vFOJun5XD0aXY",
+	"Dd48HP/4+8+NP//p7z+9Zs3hL5Mjcif3pu/oAb/FdXHeLy9Hsjv49xElisIS9gBKuYUVOEXY3KkRplEM",
+	"zRZHGleWPX/bmooUn9Y0o/RX6t68OWzaUnoNkKKKWfQvYwIYQrkN9i0QRsxVYTCrn2sO2kADPo6qTqfd",
+	"bZ1dR7osZjeGw1DhMiMMRf4Al2NzQZr1ptJgwdznkYZciFVvN9sxGRvazlAXjwc4suSoT1lgmlBzNDB+",
+	"ES2zn+k5NRRo+c4dbPE3qwsvYXTPLmsJ7tRcbs6WNSzpGWiZ14rdAq2E59hsWVvpT21cT7fgdSnqO+JF",
+	"35+eabbJtbYjc2lK87BXRtovUDdxqlvkfM0wn+vN6H9xivlKCiAq1v+6zFUAGZncZnRA96fFfS913l2X",
+	"2QTy0p5PIflIWLfr6YxXNNYUHUi6jKaIWslWnv3Yun57cZ5cvT+UjMmLVi1gsg7E4TemZo7G0SgkaMjZ",
+	"I5migIrBBAsltPaalWrFObWFz1o987j/02Nz+Munw8vJ3Z781+jo6YO/y14PDoK3ooEvxvv8Z1r/41ey",
+	"DDd39u/vpWQmtxv8voJIpV+6FK60zA0jfwlGrhTAhI3PZ+CG65TzEKdZ1FbMgLhBNLDeUcXeZyJK+mcz",
+	"RJfBH04zIar0B6hAEZc6i54FaRa4g271W2BQp180UCZg3BgJYMdxa5A1LLGJam3pSJT+sNoBwgISJN4J",
+	"pft2mUlq1j7uPqahiF3Q+fwxgYn9quzRxautnFR2/2jWDicfeu8n/xwcPf40vK6PLqN90WmM30/3/mwd",
+	"9M6Og4tm/+3hoL0MM0u+8ffhZbrqbB0c6wvFrr5T89lQTzbEtIh5PVAhdR+GBYAuqeh3HF5y2KQL3QKA",
+	"71wpkSGfkKjmY0Hgys/DdIk/kIPIXtaveJpBdFmkT6KtIWV0OB6iEHK6q2CP61G1hW+DbTBpaJ045Ale",
+	"zfYSESdT3md60HnVVJ9IpYFbJ7HkvIriPpKsTx/GaistTK4B/tzyzi7bF9edi8uLj2c3V7et6w8fzy/e",
+	"tN5ddj7ed1qdd/deDK3bZTqY5rqR1bVMzlRzdOjUV4VO7pTpLsdJ5cpp7L2mMlkGzJyN9Rsydnnkc3NN",
+	"bWeJE/4rItO4tD+XFWanHbe0syOoczXO+qUHc95dtvKvYF7rQr9ZbRLzMxkSZ1mCauMgHtrLAAFewFJS",
+	"Goh4JBA93+i6LyE19PGVDo1B1GVai5sO5UuNKxw9ipSNHedEmLDNQq/FbN8I7biMHDRNp+/V8tGsLlvk",
+	"zTiN68mtOi3GJE7ksDXqDlUzDli7JOqyARbLOgOc9htfVde15vreoMOOJj+T5i/i/cH0qlf/dOkfj+5+",
+	"3+3/Cx+O3wYNes33L54+lNdwZxqMvIiCGxPyQtAx++ASYGPJK7kMLlZ/LJlvmNb6mZYmo+QOGld3ecb1",
+	"ShAWlIgX5fCgbLRIn7OmxnTQaO8IokYiFTZSZnuaZ2TCRlXbpUC61GRZV0xVs8GlLlsuuuQwz/kabJfN",
+	"5Vr3hAXfCudaT4gos6L/vOgQmgy4cKhPEdGUyA1Pe8ksJaJzN10lyXCVkLLHQt6mVWbTnmsOykH8nIt5",
+	"zPCQFCMcxO2QJo7dSomBFesyQWLIgrivukNE8OfExFWf1n0XlKZvSn+SzsEG7gg9RJhJ0WXWvjx5omQy",
+	"B2NgWZjls3i/vgeAAXfr1JVk0C6EQ+sooaWGJJ9kQQ+7pP4a+1A3nVdvLQiO/EFRhXte98zFc41FmnZV",
+	"7BR9WjcTKK17aYqwfTALpgG9ESikPfkDGgaRjQXS2L7MAzY42qvtBwekdtg/rNeO8HGvVvcbQZPs9vfw",
+	"fq9gASMcEbYksMEXqlU3m7VkoXr6rblV6vFxb0rUy1QjVBeXrfsOa7LMPvmtBOZ24j+xDhU54RpFroo8",
+	"c7ZZkNetFAd36ru3u0w3WTJuR8hDRVtpxlyNHYEnY0EioX81bTvBm4h6xOdDmJ56wkKudVnBhFI9fMBF",
+	"pANUdoJ2uNhdibY8+L/twKsi2u8yQBSvatdvj2Qi/YByuW073cWjCokjKSD8v9itehrj3FWRRz5pumkH",
+	"pimV7RfvmdZ4UklajU/UZQDMtvXm5u51+/z84tqE++z0th2hu+UIXI0Pt22850oGOEuOi80yazEi1jY9",
+	"s8h8Ak9FApK+gzzLxLx4x5LN1hluuj3VEE8RCai0VSbxFEBt+UQFHFSSspYAsc/4WZRe2mWprSvA+nP8",
+	"4y4McSHiuXXDfj+Y5ys6f3NffgHcc7+kX9tu/NKyptBVbHnZBv/8GwFmW1KmWUx0e5IFUi1rx7z6yzzf",
+	"Dj6/MmbqHOvGIirHn/nB5iXEJi7nj1XEwyAGdXOBzFLSLG6qaH4FbNOs4RMX8gEu4VwzY9qK578GBEZn",
+	"K8pcRfPtpduquG/Nu5k/CBTP6W8Iz/idKI047ziKFcilhKKVLkGb3WKp0VrzVdBWEJiSfH3ntDspOzFz",
+	"FZP8ynFIAMzNFDxdWZr1TlLX8AdhiqsSr5XWAXtcDuIeLadoiE1NfTIRGzM3TW91YZHtG2v/COYhluiR",
+	"siCPN8T7ejLEDD8QLwnOx2wi9lgk+tpCRpGS4a3Yif0daC6pKS+rumRee5FmLXovl1vH8ksoBp3X1Ped",
+	"6S4vDmD791V2WkFQkv89Sw0q3TeGM2IqUGelw6luSqLNassD7RQBJ91APdq/keFITne6rOUsMOWDTXK5",
+	"dNvwxGa7vul8fHPz7vo84auOb7cMY0UL+Gph4xkY+odMv4zihpepsEhBc5ouWx1LfXFzmucKghW61CRs",
+	"6m/cp+a7ajuzJN8xrWjmXfeXUgarJbpxaEH/jH4c8xaWo0l2mafxfBNV0rjU/tZsa073h5diWRqKfa0s",
+	"6wu1gVhJZy14+QVbQaxvmi/SDuLrKthJbwh4bCO1vtdmD0uKO9MAYgVxN1e/hhDZQhejDpRBloL78Soi",
+	"2B84efXjYY9E6hGIiMU9hqjMFSau4xGty+94Bwt69jWP96XMJVffXC3c7Ly5wOEIE9o4G78FZ2NkSOzL",
+	"OhqTWLfuhMaSOemcSIiO2kDmmNE/xhrkLn3Buqxs62jd5sVBPbdjpwdEPpY45A9j0mVbXpjcxNukhaO3",
+	"fep2glZMrEwbty7znD6Q/27+5uX5KOE4ltZHu6y0f1Jd0u8vrKpm/azQqjvAC3gq1bEtw2BXY65FjBXu",
+	"0MZJ+Z8akYXzX1lfKt/DOvW9HdTSdAc2t1aRhKRhCIpScZ4SFP9kkpHcjovaW7dlOfd2WSZZGOwttNpn",
+	"OjSqYTMWe5ctMNltb+0v3wP7Wfx8aR9jzGI2jbC/00bYq3kkSzGZL+CDdMX4c/oCp5YzvzvwKWI661L/",
+	"rcvSbYABzC1pHixN0TcWZsQd5Op7czsFd5lOdVH6JtpydMt0l54SnYIzGua2qaNPW7Ax33rAlMWNbZ1X",
+	"LZq9VsULOLnugqt49w/Aum0nw4R1VxHT7XQR1vp8UXKgtcVdNg4pnxjwml5AS9YCADNXBuiW4abTn0c+",
+	"jYgvSfDeCANd5q8dVpDFCHRmGD7t632ekSBaIgLnJ+LUsUwolLcWCQHD/K0wWOi4XYMQ+CJe22do83MG",
+	"eDHv7UtM9wW8uF/X+LA+XFAKN1rBxuM7t+Xvs20WSfCwrI9XPZvx8c5UzSVOXyqFFpRz/LuYBdUYERge",
+	"zq+cKOMI7rIlPMEdWPbzQaPs7pXhFeqbq3mCnTcXeIJhQhtP8LfgCZaGxL6WJ1h9vxpjE5nL5XqGT40e",
+	"+zunTClQchDx8cMA5eDs60zOsSuEbd2T+kw78LZfxs88q6vCtr5kxqm6bN+fR1fN+lkeXXeAF/DoqmNb",
+	"uKJrMnEPYSU+WdgtSgmvjVP3P9apK/W1Xk1BWsGpq947TZQg3bouy66SVlTq8VxFaRG/W9Y322XgnFXD",
+	"LplOBTdosW+2y14qBXQ1zry0bzbmFJvkz7+Hq3XO1f9yrlaQr2txtarlLHK1Gkeqru/pMs/5kq7HznOx",
+	"AuPwlAoH5eZzfYzGFtR+uvxq5JdQ3lZ0NHZZoacR5XLD+Y7G4nDTsp7GNbC0L+lpXEXLnDPAS3sa1zrd",
+	"l8CcLqMUv5hGbD2NoHpstOGNp7Gcp3FVRRrU4AVwXK7/RKvNoKwmeFhQFxu320fguNguxOrqslkRtKRX",
+	"MSN+Erwt0wzgeYBb4EX51jC3viwUk9qB1byizptzIZlkykOqXdIbD+k34CEdG+L/GkX5CfaRq1s7+iUg",
+	"DhoAHsaTxwdYVN3XaexR0i2SMp2lt7wBFqZd7AmCnuy2lTWbbU0ad0w6jXkOGuJpl1EmJMG6bXbSFBsQ",
+	"gjjCUmJ/kIs3NBdU6Vc93S7zIsgD8eIwjG4qnQEbyGSZqXdSmbvxKIqNGrdwbp7FDmo5DQItiGsmc3ih",
+	"LaEZ+TOy1hY5gtUyvz9HsJr1sxzB7gAv4AhWx7aMbFhNLhTqvMKg7OMg2PiA/xPQB/SRu0x+ZeV1oRf4",
+	"jgz5U7orjIHtj0NumeZ7eCp04Exj9sXZXxGMFKDJgIYEUdlVHFakGOT8nN487riCpyWb06uGXc5t3GVw",
+	"AFTEayqZ07vIbdxlZf3GqzHypf3GMW+xC42bfMUAqxt287f2POv7b3lO+up/dQc0yPW1OKDV6jR+QHkH",
+	"9GjAGfGqyPud9zpUhsTAglo90fik6QOD/lg2Jwgcr2LHquNV5AHk1TUeEq/aZV6IzT9M43z4isbjzAE4",
+	"TYOoAq81GAFJM4BM3uwPcfcnSHzSd3zAda/9YmBO0D8NFqujg58olt/vd5lZ3ohEgjPjv7AYDWqbAg1T",
+	"sH1qv6kd0upDuh84BVjWuOH6Q9L/ljPSZVjGzaxsMXiemAkI9iV9Ajcgj5BmW5lM4h10EUU8EifKDEpn",
+	"UCe2RbfygY/VrBmXaIDVJRjLAY/on7YFhHq1z6NhlwHmtO6dtdOtgAnhUYt1anD1zarT1nsKggJ1HaZr",
+	"i4zb5102ivgTDaBpLfxGlS67QwOEo4fxEMD+zTeE6W4rOZrycXx2dlIzdk1+c5xu5ZojMfYHSDFfaWCG",
+	"9Tvov5EWjTSwUvHUbZKTG1txbKOUEYS6ldZMgwzTPT3V8SM2qcAcFDvdSm5keZGKsGJkeXkVYR5QR56C",
+	"0GVrBupYg4LwJaMwq5h4cwZ46SjMWqf7AlGYr2yRmigMCNWNgriJwpSLwoxFqiXdfEN26eSlOIHbQZUy",
+	"gPkQwtdNS5OoTNqu1clO2svnDhg3nihZoBq7QHUDqYmGhsoKpQJL1fFbXnTwg5U0iSaRSWMy8ZwvgGT3",
+	"BUxRFyV8U2H6nRqfS6Q4FRqXc6s6OCOFNx5AOZ2+C4yQQMxER1OdjYZjkWpg7N430x8u6WUE/SQzPTN0",
+	"VGSKsi0OuswBnmtLV7e0/buw9o3pq24zgraK1c5T9VqAqEQ97D/qyvSEgUhuVVKtijqMIe92vyUyudrP",
+	"7dL4lRsL7FSqFb19MB21n0UDm8dewTMw6iai+mW1grdEvpyDaQ2eoqWcRAh3GfyX2hrz+JaE/l5DHD2S",
+	"AKmn1R+3F3qLnGYzgI+BpYxobyxJYeE4vK/Lxnnvd+JLKOSmQu7M6WrTZfPa2qCFXW2SXjE6bgD/VAoV",
+	"khyqq22zmllfSBW8UEkToYKq8lOj3ugJmfY+EEwwrWvAYUklZLYkLW/Srhin7Q3KdL0BPwE8PeHjMOiy",
+	"IX7UezmgJMKRP5iqAaZ+SKq5seBTk7S5sOVNoksujAyria0x5pHVJLVj13uIub63bdJgl3NjrCPOkbKT",
+	"vyMXxrP8AV/OdbGWab5EL+evpSVYb8UmorVxWCzlsCjjq5jWHNCUwkxRUFYtrGDScnGaRlxJFcaDuNI4",
+	"WmCITBRHhkp1HIZ8IpSeMu0yHQ6oUZbYNEo62CwspEweJSvnp3Q60IbPNwcyG1LmsiffXzKtcubFGQ5w",
+	"UdAT8Uuzge+qc2WKMBddgzGTES0Nutu+v0G7jYODWgPpV+cjMgCkDnnQFyRBf4ck6i5LuihueeYpsK+h",
+	"zQXoSUMOizJz3N5Bt+NeSP3i+2BXswZ552zMgksA+7B0RrH71mzj8DBM1r0qsX/dRtqGIJMTScjQ/jZL",
+	"hq/+8nlAPi+kRu1Igi1UdEelcEkTh6MBrjUR5MfntGRWRqKNtdocesfhY4gs3+sC31wXfU3LUtfylFXs",
+	"dYE/r85Av3WfRq6/wp7a/8velza3jWNr/xWUvsSal1JsZ5e/jOOkM3nHSXocZ1L3DlNNSIQktClADUB2",
+	"NF3577dwsBCkSImS5S2tqanutkiCIAmc9TnPqVqD68crYLQTnpLWj29uBVtp3RkJPpuubALvtL05u3kr",
+	"+Nz1NFeaoCgkPrbUlt3O7J15jL9mnUj4DtaV6xXXLm/fXVwKuybe6+UljJYpvsNwn5e2ZaPm3YXRzFYM",
+	"6jFkPe9MBcdMzJaTzNhtbBOL9QUC4bJ6SCUC4bw3LBKoGuIGygTgS6wnGzaVC3W62S64XaPlexKBaMT2",
+	"UpAWS0VPtamwDliicC/D9VKEQOQEL2AFwHlGXklCUpJaCRmz5B1hRGAAuH4d84xI7BGyZ0Tpt74Gr3dZ",
+	"ilVGteGkEjrCrPg16Le3gcSz2IjridS1ERL55t7hI35mfERzedAELFEYrd7+b4BRiNkGIAV0PYxCaYtd",
+	"03i/Lxp6h1i4S8TCanTCOjtwTde/YIteD7BQ9DK06uJwLc6yuddiWsPnqMcuOmYxawxvqORgqkEwhMCC",
+	"ZUz3BcRCNy8Ml90BZ4wMVIJwmgZmSQSRCXdSSqU/T9jaRTUmkygcSRI4unDT/EUcoUSfFDPFRwSwW6ae",
+	"xY/NBUrCe1UBASIt36gMCy/yMog0ZnvaxUtdeHGK1diR9C889H8OviXtlQxW3tjBMVvtC6IGRhQAA2IG",
+	"yIBwaW5W5bCN1iY2H71F2+p2QALX8VOXDnFzgIEbmvINgAfugeJ2MAKrwHeW918ERNAIMLCxC980zi8j",
+	"xMgVkVprC6nQjGVESpRILlSCJJ7LnPCvCbdURZ1CoJV8UgCtzgnEbI2kwH3LB0Tlt/6LIKSjyHeFJMFi",
+	"MEb8kghTqhjZV2/yKxl2qWet16CIdzF6i+SsL5WgbNTWJr8VVK1eK+WkFbWovuMfMwKJJT1Wq9cyt22F",
+	"omuCv58SNtIr8PDZs6il5lM4EwbWC7b8EG+/44Gy9ZVGL1ekMAvz+R0z0k05+bv9qTvgk5oJwrD183va",
+	"YH6ftBmRh51sop9CAErNZLfu1cDR1rpS/bO5rG4e1iY0WFVazqwVX9P+wavnT4fP9zv7+/v7nRf6Hy/1",
+	"P/bz/x3UTH5kDf6aF/e88XszHHN+tjm0Fiui16oaEyoCSzd4qeUHefms85y8GHZe4Jf9zqvBfto5IIfD",
+	"J/hp/9ngeVrzIJ5h5PqPki+BgeN1BQwzHip4EO1sMKkwU2jv7JcT9OTJk1elhXu4f/i8s3/Q2T8439/v",
+	"wf//t27i5h6/CFja+dSHXEyw0psSK9JRdAJNSTZ8gD4ZckHWmfvhGnM/51uY+WculMkXHyGMMoKhI1jS",
+	"SdCEYCaRPpsw/WMXnYMDKgjqC9AT/TnUvdfuUC7U+vtTX/TjtlOzG2Zl10nI7lKx10nFViVh10y/Yhng",
+	"5APMvTdzQkfZkOAljgUvsZQai5x51lha5MhrQpFXHFQaCgzPvNefW64M16Mvp8twNH/5yQWykAFmBgwK",
+	"7VLC3n2WZkFPDTHOOmyWZcXqhXIO2pM3eIuy3Y3ZeXi73zm11E4Wf0KZjT68T2ViKywI8jkil7sYk/A8",
+	"qJMzwagCe4UNc6TVTHwrU9wPMLt9vcT2Dea03RdvLFc3kKm1QDPPG7LLZz/AfHaN/C47wI/72kPp5Lnr",
+	"avHuctizKVIcHe7vFymVtfulBGbSkPSUm7oFnAAhMTPUw4EHLCNEtNeUzSFnlRYSvAk4vl30PpXODwYv",
+	"GLhqTBHdBZ1OSXoEbQsgNwsYP+uZj/kVmkBJMRE+EV6tkczBZHXSWd6ZlNP/SVP4rtYfIp3D/gvceTF4",
+	"Sjqv8EHaeTJ8Rl72DwdP04P9VmRPe7HfORgcpp0X5Mmw8xI/7Xe0l/GCvBy+wvt90OzN5EbpRdxM2DHH",
+	"U5hP2eodbjrBMyJnmVol5WRxdezk3P3O00vtbONspbm6IO7+zJmQfzz2cmklXj2Xq4+kzWaFtAcR4lnq",
+	"w4PVssUE9ZbG5479fK7tjRUebanpYG+6pkdWvGrp1noUKIAdjfptOHG48t0HWyT/bfMcemPi9LxuqJA4",
+	"fyRLWyivOJplBGJstq/kh7ldbUmv6ME9kjYo7Aey1e19rsYoNeTj8gjYALRPF0zFHnSpdhh2Ksgl5bP8",
+	"IIT5sEIXlKVLXdiVTpF9gAfhG9m5rusUlS67AW/IfrumD7D+3OskmVs0u2aQP6NJAaTfzYRUvQidVRoP",
+	"CxCYcLAKx6lnyzR9VwZ3vqPysNMCFK2D3FqODjSilwRGNDFjFy/TdxGAGwQa0amaA0tJIPlgNu0uOlZQ",
+	"sBkzPSt35wmeo0GG6cT4dE407mEkIbdsD1bFihBn4P4lVNpGEH9LYga4J6CpdWMx7u8Gg0k04kQ6QqiC",
+	"hO+ij8V+aSaoBR2C3RhDTDOJLv26O7JQqylWY+kQPgRNuaTWWQVQkP+g/zn81h3kNWJJsSnQQvSy0FdO",
+	"QFZWFa0fi/XZoyHIMwIKKQH2pUEphSigpB0ZKhW/Lh/JnnOo/TczHOmwyCzy2rC/L8ROS4Dso+1y1dl1",
+	"XmXF3gVwyL6RlWrCTttPd12FV3f9DQBw7pc1H3BEG9K3XbvTnw9dY1f32rqwocfduGpG6yIgUq9yaY6M",
+	"EgRN6dWJm2RGsIGnYuWPgf7rxuw40PcFaE1IRohVoWlTUGG+1BWoxH16Kb4WzbUnXLgT8tHr+i5rl9iE",
+	"dvaulfJDqZlZukNvLOiwGmjmHNJrwPyXPlpFxCJmriWDD1lYRtTry5oQh78cY76ZrDFyIWZbJqNrDjbf",
+	"jpy5Fbj5hiGSmotvDGK+zWnenFV7+/EcByZ3TuVOx/y06PBNlNOiCbt+hXdV7tuxe5Vy4AYELrvoeJZS",
+	"hcilfgPogpCpceSpAS5ZKNEAM9PubUSlAtIZPMJ1CCuXz67UE4U4eoHyPlBETeu6t1F7VDQ7b4P0PoS4",
+	"7AzOh1ekXQtSbFyYvSxXuwZzfMxuvyp7CyRm9wBetivGfhDF2PVw4A39uK3UXjeGGHtWeZt/WE4rjzZj",
+	"lY9ZPa1845ps09QiRPPqCyE5XXGlweoG5SZ7TYG87S460Y9P2chwkdtmhgCLNs02LIu9fufvP1piecps",
+	"YoU4SlGCRUahYe4FYeVElQm1+aGb0Laj6l52dc3jFvMsOdm6T6asUU0dsxtzcB9SIfX1CpJvsXx6OxO9",
+	"Ccb1O1SunnTdK9kdWmHnEi8UTDcGTdL0x2MisDQI8Wtp/Eqg2Fs9dgllaTrd4gxp/QlcHwlM4QMxgPCe",
+	"9dhkmCkJ3OyYVfvZEepnmF049eVvA5o+MkVBtnkwNFUxd03/X7Et69+tIkyiaj0JStxceawS48DT1PRv",
+	"99wtWDv8MVMC06yLDFd6pRpFUvGpRFfc4thchdFXl+4P+OevmGmM41uwUFnUpBGaMaX1se8dAzwuXaS/",
+	"goXJmZkHBU7lziLoHF+A7kN9ns7XRtPDB99uxdDawno7orb0pnp+7VC3YJcsnbyjs1uAtt5Tr1DtU4Jd",
+	"CgVdOal62NAalftZD2dZBn+2owDSktOyRzHz65XKuvVqfF3oW7BTHPdLiMPOWSIp15Pp36dcqEZs7eCJ",
+	"pXxgGmJDeBMEqEFjnWSUMEUyAk0zJMJ9U9Dp7mflN9zuA0liZiQ4rH/BhzQjUSHhbRDBBcFmSx0d2g2H",
+	"wVJzuyLsaU+SgdDCXJAUDxRJ2+tLKZjv9uIt+etuZBCa229gFvoLq/txmE821o6tf3E/s6l4zzYwfJzi",
+	"Dl6yca8VYane9RkfXNyQIXfKBxeFPIheXnyIJB2xDmXO9EjgXwniIie8pSo4qqfo3fduzIxtZEdxyFB9",
+	"EkkRNnXgWmcdn5x8+vLx/LfTTyf/BII4lsJZer0TljqbTxLorQIJ+3Dt9xDOMpO1GQyIlBESZCiIHMNA",
+	"x7++tyYkmGOL1ph9KhexATxu5Ou7bXe54UzNBOmiUzst7B7Dv7JCgEcfNJXk2s4CNG6fxIxPqKqtYtTX",
+	"VMqz0+Ct3mkBoyBYGtqAMRYjAmHxGUuJQJRdEqnoyFTdt6IWvNM6uo7GkjF8cu/zP2wfv7Rsdi7+T+On",
+	"68W6qZduROdNSXc6BMYMfQuQchCvdS1MHacZF/pPxbmpuh7CW3ayWxqhLAj42WCxFU8wzV666AvLvIT0",
+	"ojHsMurWfykKW42XqhWJXwqq5o480XsTNmQ7oXLP3T+zXhtLhwlZ6dwVnCzwrMD2sYGoPD9zX9PhH8jD",
+	"ToQv9pB8KCnx+9BUcSFlPZk7hyDYGRNiPakN0s2q8hs9ki5w0QPNV+T0jplPLkdbSi67oLFtSCTz9K2P",
+	"OIrAFxCCMPWrY9OyBV8Q3eUCXQmuLyufBRNfrOJjeEKrToesugWlmS0bxM7/TQQdUpLCjgaCrpjBA9Xm",
+	"j63YMdaB8bqqU8r5bbV0iNnmKWS0JINsWLk/kGtRcdfljmPWOHkM4u3ep40/kM3ysOF1N5Yqvv7kdunh",
+	"LZt5u9zt+trNpm/rFZy3+dYgtqnVbitJbiqZbHzdy47D5uc1s4BjRi/D1UVeTWlhapdhoc4YJWFdfimy",
+	"GjPXUDijUh2BveRbx5qEFbbNrA0Bwt6XzxE6OW4j27y6O4BRoabeyHowRvRdtJHhSgmoMvHYZiQ0+sFc",
+	"8WmfZpnJr6fh7zGTYzqdBnQPDRlr0HLCmlpSGr9Jd3Q0Ozqa29LgP40aXqSLyUVhg8L4UDuvWwS/SkoS",
+	"2UVvGhXEx6xYEY+OS55TIHqL5ajLK05jtp3y9luoM7qGFHyYhe0/ddXQ8j1brFRvZrqstSS2V2u+eo/f",
+	"WcAp53F6bSyZHtKaNEETwAKGO7rS7LHHYJfC3Ez23VsxnJEjlFg2dy+sSLGo0uCK6samtjEHZyRmerdR",
+	"deTeVTCil4z6BP3Mexm9INDkO3/Iz9Yqg85w5iUUSiY3kY9NK/ItLmGrQadFEGd90Gm+K8bfFeP/RYrx",
+	"d6X1G8eimivUwPqd0g4E9uvZ5t9LOSMGaMBGnYxeasNwiv+YkRyEhfamggzpd5QMMvVb0gZ1RZkiIyPN",
+	"ZBe9B9FuWnroBaatU/04XND/YkO3+JpgQQQyUhjGNTI4QVdjIqCjUwg/gBtrdQEZz/AVJTHzglRCK1F/",
+	"1RgDAd+ESwUvDA+gOZl/kh4SZASdOsBuF+SSW3UaUNJyRrQWmiP3kQz0Fe0FLUm4KKRjIo/U0PYEpH5m",
+	"KmaQdYGna/t7UYUU5yau4R9SKjADxliObShEjvkVM2oIYi7QfFVeQZlfBSugfSiP8z+Hr36nEAvA/c8g",
+	"02QEZ9Sya7Gll9H/XDxhr/51dfr98OzyxXn/2Yfxy/+fPv1FHrwbPP/1v/v47eyf9Cv/+Edz4NnxlMJj",
+	"L2ehZ+QqXw9HqGwVIcZhK2gTiIsLee+9/Xsnr/LFqIWVf9X1EfS82mlZwVJ9bjiE5KM9QUdjvcVQn2g5",
+	"NeJKEdYuVDB5/tLVTCH3vIJpKXa2WWVTFFjxlA2yWUrSbtgdyoV+zVCQl87l4J7vnITqstkxywdrL6mj",
+	"QuuXUdVVO22SyN0i5NY9LvQQFIIMFBpzIQnqY6UAFK2wPrWxZLMPtWWTdFeUdR+Lsv6ywV5TbTWZ19ZY",
+	"ldXGzRZUVeubnoujbLGQKqAaryqkOqlQUL9zW+KQP9SYMCtBKZGG1byLPurH9HLdZrKc7NbWZmRVBVie",
+	"0nWz84avVHgyrS/X2gYecFeo9QDS0LaQajJfsSdzzVdnzZ3YnEG9OWeH6FaA5paZIjFrYIssjqnVxICz",
+	"IRWT0n3IHzOcxSxh5MofsYwx4U/mZIkVlcN5cYNNeUYHc2erFcF3BqK3FH1XtNeMVehJ7M+d6wgcONpN",
+	"hP4GkG+SimaZdV/QMfr1+PPnr5/O3vx28o/jj+/evin36qzMXsNn+jB3j3mn9lTp+7R6relMTDOCJpxd",
+	"kDlKqRxfaQEm0NPDVtQqfeNVZljUCr7nisGbix14gW7UGwwm+vjOUvFp4gHNpaY7v9Lk8wscsuKO2Amj",
+	"cC1PMRXWdQFbCqoAd6nzW5PYZv2BOZVv4WqpLSUeLYGvnVJpyoeM3LCim4hLOiCmLIELdMVnWWqKDQzQ",
+	"l88EBXnOZ6rPv7cjxMiVR7RFMQMr7ILMJdEyfESZbf6bV1m6mTmKwGOQ3pKLpETunJIBT6EbCI7Z6+M3",
+	"v529/deXt5/PK+syqVQf3COvK9RO6YSqJnzYJzDPJmd+pWp8zhUsipqu/WayJhtF81zY3gBL0qFMEiYp",
+	"hDmhryeC/FSpAfvvmJFuysnf7U/dAbSGr+psrnhdu/vDZ4373ftJu+79ikymGVakrp+6O964p7r9hufu",
+	"ultrq25vvCb+sXjV0qbq7t3teqpv0I5vkm/tXNjZn7zImxIBFRqc1Us9gB1ihTM+mhlaYyi4DC5FGAmu",
+	"7QQ8B8fRctRfadEE/ZtwlvErGUo0GGNpe8pfg6ldfz0Xn3Ppss5vvObKXriw2r9aeH+75b1Jt8nyIgzW",
+	"uV6MwSI3fy5X6mY4ONM0LjPdsbRMtqt5qYIuLGd0DFXAK/QzaqCez2Dm90s335Jy0Y++5v4LLlmqVuAr",
+	"7zbdBptO2PVY3mh1mHuD/M7pcmEAk/CFjnguijFj9I8ZWbTj2hHKIxm+oM4Rs+Sbv0x3kqurvSQr6pKk",
+	"fYQCtlrOyPICRKpcq75A1vzn8FsSbn94Dyvbsur1+SDA7/l018UNLV55AxB4/bYbyY81ZUedkw+2zQPr",
+	"wvrX5DAxy8+aoysMgub9NYrC69isB9DrRu0jE2U0lq9LcEhCUpKi5PNsSgQ61idSqQRWXCQx00NEaICZ",
+	"6cjkgeh7Tsi1a8VLNdZTnwJA+BIbtV7XFvcO074T0Ptmgm9tvLvfpz9xU41brGG9p104arZ2g+4b+S6O",
+	"8k45BWh0TinS3Fd9ZzbZ9X3Uu1Bruz4Y97oPRu1aX0+Ugj12nd4XoQasKgSp7WoRsyS4UVJT7JF3rghs",
+	"7KXNK2JmKsVNSW1gzwc+QWVz8FVWffvIwBqsZtc6XZ/v9ecIG66xjEtSDIF5dmyo+WXFDt2GnogLOEC+",
+	"T8lAkfTfvim38oh0CA3Ax7AKmg5Rrt8DaQU2R8xAUxN5FPhJprakTmmzYidzbc/Y5uSFvhgxc6wmzmzI",
+	"MWhHSHL4hc1dsYgrpl5i9Bh5E3Y1X+U1Gbj3FoyHWykI2cRdqrryxkpBtjPBG8jb3rbic7UfRgHubMRd",
+	"jwrfo6LOb4SxxKWTPiXlGeDmzFlHqD/35X6WUBdnKCWXJONTQKmZE1EyVmrae/wYThhzqXov91/uJ2gv",
+	"GXEkZgx1Hw8m6eOBu0EC6cyZyFq91p+w2MmP3uPHf+pLf7Si1iUWVD8+bKyxD8rBTFq9VvE2rfLu+AeX",
+	"CrQEYJxcdpsI0LMEzGi0l5ycvn/78fzt6dvfjt+8OdMzctuSFO+mn61VtQO/nJ0icwEkZ9lsot+2PV3/",
+	"y7z0b/5LLJr1I6NYKGdRzvNsABchBBwO8ZkCU8NTFcIho+K7eeZVb9aK3PN5HT5L2xuWFCcYZUIqxjjx",
+	"vcNynUg5O8rZ07yNZZ7BN3kODBp9A20VmJya15XBvXMuxsUpHAfYTFkoFZpgBhlq7Q7BMzmssGVHTsoM",
+	"AsmRn662QMzVYA3kLye4dFVXfsPpBoj2ctlSzhgQ0phoZ879XmYxMYaE+6K+FmzJJ7HI1L3kHRRrZEmE",
+	"kq/aupQ4c1jqM6K06BIJYLKNmdNe8fVMNzXrN0IfMvuDtXgWP1vHnFA1WQ9n3Xt9+LrdQ1yMMKPSVH4h",
+	"PszXdt4gnIoCIFdGaCb14i/wz8lHhZY17cgmwSCORfCkuFSEXnqkWKIg+GxkfGkLIM+Hi6D8bYiFqXmW",
+	"/iprzoYGtInUW4hvIWBv0se9nGfPDkJlzHwNdBSQDQZ75pdPZ6/fv3nz9qOJzF3lJRd+EEjMuUZzStqX",
+	"dEHINGZggif23N4lJVd2Qbif4GRzwPZc16uAEZJKdxJ1uB1tJev/MFx8wVGzIAIW0r2rMYW0ueQoIwpK",
+	"5fSV7cLq9gPUCK33nz+hJwfPn3cOUEhSFDSQBwaioMjf5FH08EdoOutndBCuUhij+nafFR4O3fIygnXl",
+	"9gjDKrA97A/mbUSIfB+QqRHc+hwoJWREkmwYymy4plLc+YRuZCUnlCjxYWHVQaDUO3zhyvE5pJhVJJFM",
+	"Emulv2Nx9MnfzLLJA77WXQaf0IUr0Zl9TLt8whcUmSsAuLvoN9mXYcyV6sVgwGf68Rti1y6BS3NgVawH",
+	"OgKHdoQou6SqfMw+VPjly9C1UE9aMEr1fE2BAJR4waQh4+eoCVhqfyiyeIf3hesXbgq/VtzxlF4SlhOB",
+	"6s+g/5oK3tfOtf5oUyyUwyVbL5yYEjPrVqOCsR/cVM6lIpPWj28//i8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -127,7 +127,7 @@ func dbErr(err error, what, conflictMessage string) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or timed out.")
 	case unreachable(err):
-		return apperr.Wrap(apperr.Unavailable, err, "The database is unavailable; try again later.")
+		return apperr.Wrap(apperr.Unavailable, err, "The database is unreachable.")
 	}
 	return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
 }
