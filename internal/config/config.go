@@ -32,11 +32,27 @@ type Config struct {
 	RateLimitPerIP       int
 	// GraphQLMaxComplexity is the highest cost a GraphQL operation may have (SPEC §7).
 	GraphQLMaxComplexity int
+	// GraphQLMaxBytes and GraphQLMaxFields bound a GraphQL document before it is validated
+	// (SPEC §9 "GraphQL cost").
+	GraphQLMaxBytes  int
+	GraphQLMaxFields int
+	// RequestTimeout is every request's deadline, carried to the database (SPEC §9 "Deadlines").
+	RequestTimeout time.Duration
+	// IdempotencyLease is how long a key whose request never finished stays reserved (SPEC §6).
+	IdempotencyLease time.Duration
+	// HousekeepingInterval is how often expired rows are swept (SPEC §9 "Housekeeping").
+	HousekeepingInterval time.Duration
 }
 
 // DefaultGraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY's default: a full page (200)
 // of customers with every field costs about 9,200 (the cost model is in graph/limits.go).
 const DefaultGraphQLMaxComplexity = 20000
+
+// Defaults of the GraphQL document limits (SPEC §9).
+const (
+	DefaultGraphQLMaxBytes  = 64 << 10
+	DefaultGraphQLMaxFields = 1000
+)
 
 // Load reads the environment through getenv (os.Getenv in production, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
@@ -54,12 +70,17 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminEmail:           r.str("CLIENTELE_ADMIN_EMAIL", ""),
 		AdminPassword:        r.str("CLIENTELE_ADMIN_PASSWORD", ""),
 		LogLevel:             r.str("CLIENTELE_LOG_LEVEL", "info"),
-		ShutdownTimeout:      r.duration("CLIENTELE_SHUTDOWN_TIMEOUT", 15*time.Second),
+		ShutdownTimeout:      r.duration("CLIENTELE_SHUTDOWN_TIMEOUT", 20*time.Second),
 		CompanyDefaultStatus: r.str("CLIENTELE_COMPANY_DEFAULT_STATUS", "ACTIVE"),
 		SMTPURL:              r.str("CLIENTELE_SMTP_URL", ""),
 		RateLimitPerEmail:    r.int("CLIENTELE_RATE_LIMIT_PER_EMAIL", 20),
 		RateLimitPerIP:       r.int("CLIENTELE_RATE_LIMIT_PER_IP", 300),
 		GraphQLMaxComplexity: r.int("CLIENTELE_GRAPHQL_MAX_COMPLEXITY", DefaultGraphQLMaxComplexity),
+		GraphQLMaxBytes:      r.int("CLIENTELE_GRAPHQL_MAX_BYTES", DefaultGraphQLMaxBytes),
+		GraphQLMaxFields:     r.int("CLIENTELE_GRAPHQL_MAX_FIELDS", DefaultGraphQLMaxFields),
+		RequestTimeout:       r.duration("CLIENTELE_REQUEST_TIMEOUT", 15*time.Second),
+		IdempotencyLease:     r.duration("CLIENTELE_IDEMPOTENCY_LEASE", time.Minute),
+		HousekeepingInterval: r.duration("CLIENTELE_HOUSEKEEPING_INTERVAL", 5*time.Minute),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -74,6 +95,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.GraphQLMaxComplexity < 1 {
 		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_COMPLEXITY must be at least 1")
+	}
+	if c.GraphQLMaxBytes < 1 || c.GraphQLMaxFields < 1 {
+		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_BYTES and CLIENTELE_GRAPHQL_MAX_FIELDS must be at least 1")
 	}
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)
@@ -92,10 +116,11 @@ func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
 		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
-		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.GraphQLMaxComplexity)
+		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.GraphQLMaxComplexity, c.GraphQLMaxBytes, c.GraphQLMaxFields,
+		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval)
 }
 
 func mask(s string) string {

@@ -28,11 +28,16 @@ func TestDefaults(t *testing.T) {
 		LockoutThreshold:     5,
 		LockoutDuration:      15 * time.Minute,
 		LogLevel:             "info",
-		ShutdownTimeout:      15 * time.Second,
+		ShutdownTimeout:      20 * time.Second,
 		CompanyDefaultStatus: "ACTIVE",
 		RateLimitPerEmail:    20,
 		RateLimitPerIP:       300,
 		GraphQLMaxComplexity: config.DefaultGraphQLMaxComplexity,
+		GraphQLMaxBytes:      64 << 10,
+		GraphQLMaxFields:     1000,
+		RequestTimeout:       15 * time.Second,
+		IdempotencyLease:     time.Minute,
+		HousekeepingInterval: 5 * time.Minute,
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)

@@ -108,7 +108,10 @@ func MySQLDSN(rawURL string) (string, error) {
 	q := u.Query()
 	for k, v := range map[string]string{"parseTime": "true", "loc": "UTC", "interpolateParams": "true", "charset": "utf8mb4", "collation": "utf8mb4_unicode_ci",
 		// MySQL's default of 1,024 bytes would cut a customer's groups short (MariaDB's is 1 MiB).
-		"group_concat_max_len": "1048576"} {
+		"group_concat_max_len": "1048576",
+		// A database that is down or hung fails a connection within these bounds instead of
+		// holding it forever (SPEC §9 "Deadlines"); request contexts end statements sooner.
+		"timeout": "5s", "readTimeout": "30s", "writeTimeout": "30s"} {
 		if q.Get(k) == "" {
 			q.Set(k, v)
 		}
