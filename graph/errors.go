@@ -37,7 +37,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				out.Extensions["fields"] = []apperr.FieldError{{Field: field, Message: out.Message}}
 				return out
 			}
-			// Parse and validation errors raised by gqlgen itself.
+			// Parse and validation errors raised by gqlgen itself. Its transport's message for a
+			// body that is not JSON quotes the body, which an error never echoes (SPEC §5).
+			if strings.HasPrefix(out.Message, "json request body could not be decoded") {
+				out.Message = "The request body is not valid JSON."
+			}
 			out.Extensions["code"] = string(apperr.BadRequest)
 			return out
 		}
@@ -46,8 +50,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if len(ae.Fields) > 0 {
 			out.Extensions["fields"] = ae.Fields
 		}
-		if ae.Kind == apperr.RateLimited && ae.RetryAfter > 0 {
-			out.Extensions["retryAfter"] = ae.RetryAfter
+		if secs := ae.RetryAfterSeconds(); secs > 0 {
+			out.Extensions["retryAfter"] = secs
 		}
 		if ae.Kind == apperr.Internal {
 			log.ErrorContext(ctx, "graphql resolver failed", "err", err, "path", out.Path.String())

@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,11 +34,8 @@ func Idempotent(svc *service.Service) echo.MiddlewareFunc {
 				return err // the body limit's 413, or a broken connection
 			}
 			req.Body = io.NopCloser(bytes.NewReader(body))
-			sum := sha256.Sum256(append([]byte(req.Method+" "+req.URL.Path+"\n"), body...))
 			caller := callerOf(auth.From(req.Context()))
-			ctx := req.Context()
-
-			stored, err := svc.BeginIdempotent(ctx, caller, key, hex.EncodeToString(sum[:]))
+			stored, err := svc.BeginIdempotent(req.Context(), caller, key, service.IdempotencyRequestHash(req.Method, req.URL.Path, body))
 			if err != nil {
 				return err
 			}
@@ -52,6 +49,12 @@ func Idempotent(svc *service.Service) echo.MiddlewareFunc {
 			if err := next(c); err != nil {
 				c.Error(err) // write the problem now, so it is recorded like any response
 			}
+			// The client has its answer before the bookkeeping, which may wait on a slow database.
+			_ = http.NewResponseController(c.Response().Writer).Flush()
+			// The outcome is recorded even when the request ran out of time or lost its client:
+			// otherwise the key would stay reserved until the lease runs out.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), recordTimeout)
+			defer cancel()
 			status := c.Response().Status
 			if status >= 500 {
 				if err := svc.AbandonIdempotent(ctx, caller, key); err != nil {
@@ -65,6 +68,9 @@ func Idempotent(svc *service.Service) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// recordTimeout bounds storing or freeing a key after the request's own deadline.
+const recordTimeout = 5 * time.Second
 
 // callerOf keys idempotency records: a principal's own id, or the client IP when anonymous.
 func callerOf(p auth.Principal) string {
@@ -87,3 +93,6 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.body.Write(b)
 	return r.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
+	"mime"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
 )
@@ -27,16 +31,78 @@ func RequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// MergePatchAsJSON lets echo's JSON binder read application/merge-patch+json bodies: a merge
-// patch is JSON, and the handlers tell absent from null themselves.
-func MergePatchAsJSON(next echo.HandlerFunc) echo.HandlerFunc {
+// JSONBodies reads application/merge-patch+json bodies as JSON (a merge patch is JSON, and
+// the handlers tell absent from null themselves) and refuses a /v1 body of any other media
+// type with 415: echo's binder would otherwise decode XML and forms too, and its errors for
+// them quote the body.
+func JSONBodies(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Request().Header
-		if strings.HasPrefix(h.Get(echo.HeaderContentType), "application/merge-patch+json") {
-			h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		req := c.Request()
+		mediaType := strings.ToLower(strings.TrimSpace(strings.SplitN(req.Header.Get(echo.HeaderContentType), ";", 2)[0]))
+		switch {
+		case mediaType == "application/merge-patch+json":
+			req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		case mediaType == echo.MIMEApplicationJSON, req.ContentLength == 0, !strings.HasPrefix(req.URL.Path, "/v1/"):
+		default:
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "The request body must be application/json or application/merge-patch+json.")
 		}
 		return next(c)
 	}
+}
+
+// SecurityHeaders marks every response as not to be content-sniffed, and every API response
+// as not to be cached: they carry tokens and personal data (SPEC §7).
+func SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
+		if isAPI(c.Request().URL.Path) {
+			h.Set(echo.HeaderCacheControl, "no-store")
+		}
+		return next(c)
+	}
+}
+
+// Deadline runs every API request under timeout (SPEC §9 "Deadlines"). The context reaches
+// the database, so a statement still running when it expires is cancelled and the request
+// answers UNAVAILABLE; net/http cancels the same context when the client goes away. The
+// probes are left alone: /readyz bounds its own ping, /healthz touches nothing.
+func Deadline(timeout time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if !isAPI(req.URL.Path) {
+				return next(c)
+			}
+			ctx, cancel := context.WithTimeout(req.Context(), timeout)
+			defer cancel()
+			c.SetRequest(req.WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
+// GraphQLContentType answers a POST /graphql whose body is not JSON with a GraphQL error
+// carrying extensions.code, instead of gqlgen's text/plain "transport not supported".
+func GraphQLContentType(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if mediaType, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); req.Method != http.MethodPost || (err == nil && mediaType == echo.MIMEApplicationJSON) {
+			return next(c)
+		}
+		return c.JSON(http.StatusUnsupportedMediaType, map[string]any{
+			"errors": []any{map[string]any{
+				"message":    "A GraphQL request is POSTed as application/json.",
+				"extensions": map[string]any{"code": apperr.BadRequest},
+			}},
+			"data": nil,
+		})
+	}
+}
+
+// isAPI reports whether path is served by the REST or GraphQL API.
+func isAPI(path string) bool {
+	return strings.HasPrefix(path, "/v1/") || path == "/graphql" || strings.HasPrefix(path, "/graphql/")
 }
 
 // Authenticate puts the caller on the request context, where both the strict REST handlers

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,10 +57,24 @@ func Classify(err error) (*apperr.Error, int) {
 		if msg == "" {
 			msg = http.StatusText(he.Code)
 		}
+		msg = withoutParameterValue(msg)
 		return &apperr.Error{Kind: kind, Message: msg, Err: err}, he.Code
 	}
 	ae := apperr.As(err)
 	return ae, HTTPStatus[ae.Kind]
+}
+
+// withoutParameterValue cuts the cause off the generated wrappers' "Invalid format for
+// parameter limit: error binding string parameter: strconv.ParseInt: parsing \"abc\"…": it
+// names Go internals and echoes the caller's value back.
+func withoutParameterValue(msg string) string {
+	const prefix = "Invalid format for parameter "
+	rest, ok := strings.CutPrefix(msg, prefix)
+	if !ok {
+		return msg
+	}
+	name, _, _ := strings.Cut(rest, ":")
+	return "Invalid value for parameter " + name + "."
 }
 
 func isAppErr(err error) bool {
@@ -93,8 +108,8 @@ func Problem(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 			body.Errors = &fields
 		}
-		if ae.Kind == apperr.RateLimited && ae.RetryAfter > 0 {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
+		if secs := ae.RetryAfterSeconds(); secs > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
 		if c.Request().Method == http.MethodHead {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"time"
 
 	"github.com/clientele/clientele/api"
 	"github.com/clientele/clientele/internal/auth"
@@ -23,8 +24,14 @@ func (s *Server) GetHealth(context.Context, api.GetHealthRequestObject) (api.Get
 	return api.GetHealth200JSONResponse{Status: "ok"}, nil
 }
 
+// ReadinessTimeout bounds /readyz's ping: a hung database must answer 503 within 2 s
+// (SPEC §9 "Deadlines"), not hold the probe until the pool's read timeout.
+const ReadinessTimeout = time.Second
+
 // GetReadiness answers 200 while the database does, 503 otherwise.
 func (s *Server) GetReadiness(ctx context.Context, _ api.GetReadinessRequestObject) (api.GetReadinessResponseObject, error) {
+	ctx, cancel := context.WithTimeout(ctx, ReadinessTimeout)
+	defer cancel()
 	if err := s.svc.Ready(ctx); err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,6 +19,7 @@ import (
 	"github.com/clientele/clientele/internal/app"
 	"github.com/clientele/clientele/internal/config"
 	"github.com/clientele/clientele/internal/db"
+	"github.com/clientele/clientele/internal/httpserver"
 	"github.com/clientele/clientele/internal/service"
 )
 
@@ -78,7 +79,7 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	if created {
 		log.Info("created the first super administrator", "email", cfg.AdminEmail)
 	}
-	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity})
+	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return err
 	}
@@ -86,21 +87,12 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	courierDone := make(chan struct{})
 	go func() { defer close(courierDone); svc.RunCourier(courierCtx, 0) }()
 	defer func() { stopCourier(); <-courierDone }()
-	errc := make(chan error, 1)
-	go func() { errc <- e.Start(cfg.Addr) }()
-	log.Info("listening", "addr", cfg.Addr)
-	select {
-	case err := <-errc:
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
 		return err
-	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	return e.Shutdown(shutdownCtx)
+	log.Info("listening", "addr", ln.Addr().String())
+	return httpserver.Serve(ctx, httpserver.New(e, httpserver.DefaultLimits), ln, cfg.ShutdownTimeout, log)
 }
 
 func adminCreate(ctx context.Context, svc *service.Service, args []string) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -28,12 +29,21 @@ type Options struct {
 	DB *sql.DB
 	// GraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY; 0 means its default.
 	GraphQLMaxComplexity int
+	// RequestTimeout is CLIENTELE_REQUEST_TIMEOUT, every API request's deadline; 0 means its
+	// default.
+	RequestTimeout time.Duration
 }
+
+// defaultRequestTimeout is CLIENTELE_REQUEST_TIMEOUT's default.
+const defaultRequestTimeout = 15 * time.Second
 
 // New returns the HTTP handler of the whole service.
 func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, error) {
 	if opts.GraphQLMaxComplexity <= 0 {
 		opts.GraphQLMaxComplexity = config.DefaultGraphQLMaxComplexity
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = defaultRequestTimeout
 	}
 	m, err := newMetrics(opts.DB)
 	if err != nil {
@@ -44,22 +54,24 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = handlers.Problem(log)
+	e.JSONSerializer = handlers.JSONSerializer{}
 	// The client IP is the peer address; forwarded headers are not trusted (anyone can send them).
 	e.IPExtractor = echo.ExtractIPDirect()
 
-	e.Pre(handlers.RequestID)
+	e.Pre(handlers.RequestID, handlers.SecurityHeaders)
 	e.Use(handlers.AccessLog(log))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
 	e.Use(m.rest)
 	e.Use(middleware.BodyLimit(MaxBodyBytes))
-	e.Use(handlers.MergePatchAsJSON)
+	e.Use(handlers.JSONBodies)
+	e.Use(handlers.Deadline(opts.RequestTimeout))
 	e.Use(handlers.Authenticate(svc))
 	e.Use(handlers.Idempotent(svc))
 
 	api.RegisterHandlers(e, api.NewStrictHandler(handlers.NewServer(svc), nil))
 
 	gql := echo.WrapHandler(graph.NewHandler(svc, log, opts.GraphQLMaxComplexity, graphqlMetrics{m}))
-	e.POST("/graphql", gql)
+	e.POST("/graphql", gql, handlers.GraphQLContentType)
 	e.OPTIONS("/graphql", gql)
 
 	spec, err := openAPI()

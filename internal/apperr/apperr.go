@@ -3,6 +3,7 @@
 package apperr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -36,7 +37,8 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Fields  []FieldError
-	// RetryAfter is, for RATE_LIMITED, the seconds until a retry may succeed.
+	// RetryAfter is the seconds until a retry may succeed (RATE_LIMITED, a CONFLICT that is
+	// still in progress); see RetryAfterSeconds for UNAVAILABLE.
 	RetryAfter int
 	Err        error
 }
@@ -50,6 +52,20 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// DefaultRetryAfter is the Retry-After of an UNAVAILABLE error that names none: a database that
+// is restarting or failing over is usually back within seconds, and a client retrying every
+// second costs little.
+const DefaultRetryAfter = 1
+
+// RetryAfterSeconds is how long the caller should wait before retrying: RetryAfter when set,
+// DefaultRetryAfter for UNAVAILABLE, 0 (no advice) otherwise.
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter == 0 && e.Kind == Unavailable {
+		return DefaultRetryAfter
+	}
+	return e.RetryAfter
+}
+
 // New returns an error of kind k with a caller-facing message.
 func New(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
@@ -60,11 +76,15 @@ func Wrap(k Kind, err error, message string) *Error {
 	return &Error{Kind: k, Message: message, Err: err}
 }
 
-// As returns the *Error in err's chain, or an INTERNAL error wrapping err.
+// As returns the *Error in err's chain, or an INTERNAL error wrapping err. A request that ran
+// out of time or whose client went away is UNAVAILABLE wherever the context error surfaced.
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &Error{Kind: Unavailable, Message: "The request was cancelled or timed out.", Err: err}
 	}
 	return &Error{Kind: Internal, Message: "An internal error occurred.", Err: err}
 }

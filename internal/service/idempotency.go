@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -22,6 +23,18 @@ const IdempotencyWindow = 24 * time.Hour
 // MaxIdempotencyKey bounds the Idempotency-Key header.
 const MaxIdempotencyKey = 255
 
+// defaultIdempotencyLease is CLIENTELE_IDEMPOTENCY_LEASE's default, for a Config built by hand.
+const defaultIdempotencyLease = time.Minute
+
+// IdempotencyRequestHash identifies a request for its Idempotency-Key: the same key with
+// another method, path or body is another request.
+func IdempotencyRequestHash(method, path string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(method + " " + path + "\n"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // StoredResponse is a response kept for replay.
 type StoredResponse struct {
 	Status      int
@@ -31,7 +44,10 @@ type StoredResponse struct {
 
 // BeginIdempotent reserves key for caller and a request with requestHash. It returns the
 // stored response when the same request ran before (replay it), nil when this request
-// should run; the same key with another request, or while the first still runs, is CONFLICT.
+// should run; the same key with another request, or while the first still runs, is CONFLICT
+// (with Retry-After 1 s for the latter). A reservation older than CLIENTELE_IDEMPOTENCY_LEASE
+// without a response belongs to a request that died with its process (a request that fails
+// frees its key itself): the next retry takes it over and does the work.
 func (s *Service) BeginIdempotent(ctx context.Context, caller, key, requestHash string) (*StoredResponse, error) {
 	if key == "" || len(key) > MaxIdempotencyKey {
 		return nil, apperr.New(apperr.BadRequest, "Idempotency-Key must be 1 to %d characters.", MaxIdempotencyKey)
@@ -58,13 +74,35 @@ func (s *Service) BeginIdempotent(ctx context.Context, caller, key, requestHash 
 	case row.RequestHash != requestHash:
 		return nil, apperr.New(apperr.Conflict, "This Idempotency-Key was used with a different request.")
 	case row.StatusCode == nil:
-		return nil, apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still in progress.")
+		return nil, s.takeOverIdempotent(conn, caller, key, now)
 	}
 	body, err := s.openBody(deref(row.Body))
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
 	}
 	return &StoredResponse{Status: *row.StatusCode, ContentType: deref(row.ContentType), Body: body}, nil
+}
+
+// takeOverIdempotent reserves a key whose reservation outlived the lease for the request at
+// hand; nil means this request should run. The update is conditional, so of several retries
+// racing for a dead reservation exactly one wins.
+func (s *Service) takeOverIdempotent(conn *gorm.DB, caller, key string, now time.Time) error {
+	lease := s.cfg.IdempotencyLease
+	if lease <= 0 {
+		lease = defaultIdempotencyLease
+	}
+	res := conn.Model(&models.IdempotencyKey{}).
+		Where("caller = ? AND idem_key = ? AND status_code IS NULL AND created_at < ?", caller, key, now.Add(-lease)).
+		UpdateColumn("created_at", now)
+	if res.Error != nil {
+		return dbErr(res.Error, "", "")
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	inProgress := apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still in progress.")
+	inProgress.RetryAfter = 1
+	return inProgress
 }
 
 // FinishIdempotent stores the response of a reserved key for replay.
