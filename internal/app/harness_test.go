@@ -76,7 +76,7 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity})
+	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
