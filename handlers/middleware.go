@@ -90,13 +90,17 @@ func GraphQLContentType(next echo.HandlerFunc) echo.HandlerFunc {
 		if mediaType, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); req.Method != http.MethodPost || (err == nil && mediaType == echo.MIMEApplicationJSON) {
 			return next(c)
 		}
-		return c.JSON(http.StatusUnsupportedMediaType, map[string]any{
-			"errors": []any{map[string]any{
-				"message":    "A GraphQL request is POSTed as application/json.",
-				"extensions": map[string]any{"code": apperr.BadRequest},
-			}},
-			"data": nil,
-		})
+		type extensions struct {
+			Code apperr.Kind `json:"code"`
+		}
+		type gqlError struct {
+			Message    string     `json:"message"`
+			Extensions extensions `json:"extensions"`
+		}
+		return c.JSON(http.StatusUnsupportedMediaType, struct {
+			Errors []gqlError `json:"errors"`
+			Data   any        `json:"data"`
+		}{Errors: []gqlError{{"A GraphQL request is POSTed as application/json.", extensions{apperr.BadRequest}}}})
 	}
 }
 
