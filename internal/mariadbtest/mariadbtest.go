@@ -140,8 +140,37 @@ func (s *Server) Kill() {
 }
 
 // Freeze stops the server's process (SIGSTOP): connections stay open and the port accepts,
-// but nothing answers, as with a hung host or a stalled disk.
-func (s *Server) Freeze() { s.signal(syscall.SIGSTOP) }
+// but nothing answers, as with a hung host or a stalled disk. It returns once every thread
+// has stopped: a signal is delivered asynchronously, and a thread that is still running
+// could answer one more statement.
+func (s *Server) Freeze() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+	deadline := time.Now().Add(5 * time.Second)
+	for !s.stopped() {
+		if time.Now().After(deadline) {
+			s.t.Fatal("mariadbtest: mariadbd did not stop within 5 s of SIGSTOP")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// stopped reports whether every thread of the server is in the stopped state (Linux /proc).
+func (s *Server) stopped() bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", s.cmd.Process.Pid))
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // the thread ended
+		}
+		// The state follows the parenthesised command name: "pid (comm) T ...".
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 || i+2 >= len(b) || (b[i+2] != 'T' && b[i+2] != 't') {
+			return false
+		}
+	}
+	return len(stats) > 0
+}
 
 // Thaw resumes a frozen server (SIGCONT).
 func (s *Server) Thaw() { s.signal(syscall.SIGCONT) }
