@@ -100,6 +100,8 @@ func (s *Server) Restart() {
 		"--socket=" + filepath.Join(s.dir, "s"), "--pid-file=" + filepath.Join(s.dir, "pid"),
 		"--log-error=" + s.logFile(), "--skip-name-resolve", "--skip-log-bin",
 		"--innodb-flush-log-at-trx-commit=2", "--max-connections=500"}, engineOptions...)...)
+	// A test binary that dies without its cleanups (a timeout's panic) takes the server along.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("mariadbtest: start %s: %v", s.server, err)
 	}
