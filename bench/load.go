@@ -95,7 +95,7 @@ func (r *run) result() result {
 }
 
 // drive runs conns workers until d has passed; it returns every latency, the number of
-// failed requests (not 200, or a GraphQL error) and the first failure.
+// failed requests (not 2xx, or a GraphQL error) and the first failure.
 func drive(ctx context.Context, client *http.Client, base string, w workload, conns int, d time.Duration) ([]time.Duration, int, string) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -117,7 +117,7 @@ func drive(ctx context.Context, client *http.Client, base string, w workload, co
 					buf.Reset()
 					_, err = buf.ReadFrom(resp.Body)
 					resp.Body.Close()
-					if err == nil && (resp.StatusCode != http.StatusOK || bytes.Contains(buf.Bytes(), []byte(`"errors":[`))) {
+					if err == nil && (resp.StatusCode/100 != 2 || bytes.Contains(buf.Bytes(), []byte(`"errors":[`))) {
 						err = fmt.Errorf("%s: %.200s", resp.Status, buf.Bytes())
 					}
 				}

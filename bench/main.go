@@ -6,6 +6,7 @@
 //	go run ./bench                    # 100k customers on mysql://root@127.0.0.1:3306/clientele_bench
 //	go run ./bench -quick             # 10k customers, 2 s per case: proves it runs (CI), not a verdict
 //	go run ./bench -cases getMe,signIn -duration 20s -cpuprofile /tmp/prof
+//	go run ./bench -cases mixedWrites -duration 30s   # issue 13's mixed writes at 32 connections
 //
 // Speed is reported as ratios within one run, never as timed assertions. Seeded data is
 // reused when the database already holds -n customers (-reseed to start over). Server, baseline
@@ -104,8 +105,11 @@ func bench(ctx context.Context, cfg options) error {
 			continue
 		}
 		conns := cfg.conns
-		if c.name == "signIn" {
+		switch c.name {
+		case "signIn":
 			conns = 16 // the issue's 16 parallel sign-ins
+		case "mixedWrites":
+			conns = 32 // issue 13's busy shop
 		}
 		if c.check != nil {
 			if err := c.check(); err != nil {

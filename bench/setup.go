@@ -45,6 +45,7 @@ type env struct {
 	deepCursor          string
 	hashTime            time.Duration
 	dbVersion           string
+	mixed               *mixedWrites
 	closers             []func()
 }
 
@@ -266,6 +267,12 @@ func (e *env) cases() []benchCase {
 		}, baseline: func(base string, _ *rand.Rand) *http.Request {
 			return newRequest("GET", base+"/customers-graph", "", nil)
 		}, check: e.checkPageStatements},
+		{name: "mixedWrites", clientele: func(base string, rnd *rand.Rand) *http.Request {
+			return e.mixed.next(base, rnd)
+		}, check: func() (err error) {
+			e.mixed, err = newMixedWrites(context.Background(), e)
+			return err
+		}},
 		{name: "signIn", clientele: func(base string, rnd *rand.Rand) *http.Request {
 			body, _ := json.Marshal(map[string]string{"email": e.emails[rnd.IntN(len(e.emails))], "password": password})
 			return newRequest("POST", base+"/v1/auth/customer/token", "", body)

@@ -33,8 +33,8 @@ func RequestID(next echo.HandlerFunc) echo.HandlerFunc {
 
 // JSONBodies reads application/merge-patch+json bodies as JSON (a merge patch is JSON, and
 // the handlers tell absent from null themselves) and refuses a /v1 body of any other media
-// type with 415: echo's binder would otherwise decode XML and forms too, and its errors for
-// them quote the body.
+// type as BAD_REQUEST (400, the SPEC's one status for it): echo's binder would otherwise
+// decode XML and forms too, and its errors for them quote the body.
 func JSONBodies(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -44,7 +44,7 @@ func JSONBodies(next echo.HandlerFunc) echo.HandlerFunc {
 			req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		case mediaType == echo.MIMEApplicationJSON, req.ContentLength == 0, !strings.HasPrefix(req.URL.Path, "/v1/"):
 		default:
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "The request body must be application/json or application/merge-patch+json.")
+			return echo.NewHTTPError(http.StatusBadRequest, "The request body must be application/json or application/merge-patch+json.")
 		}
 		return next(c)
 	}
