@@ -126,8 +126,10 @@ func (s *Sweeper) sweep(ctx context.Context, r Rule, every time.Duration) (int64
 			return total, ctx.Err()
 		case <-time.After(s.Pause):
 		}
-		if held, err := s.renew(ctx, every); err != nil || !held {
-			return total, errors.Join(err, errLeaseLost)
+		if held, err := s.renew(ctx, every); err != nil {
+			return total, err
+		} else if !held {
+			return total, errLeaseLost
 		}
 	}
 }
