@@ -83,16 +83,22 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	if err != nil {
 		return err
 	}
-	courierCtx, stopCourier := context.WithCancel(ctx)
-	courierDone := make(chan struct{})
-	go func() { defer close(courierDone); svc.RunCourier(courierCtx, 0) }()
-	defer func() { stopCourier(); <-courierDone }()
+	defer runInBackground(ctx, func(ctx context.Context) { svc.RunCourier(ctx, 0) })()
+	defer runInBackground(ctx, func(ctx context.Context) { svc.RunHousekeeping(ctx, cfg.HousekeepingInterval) })()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	return httpserver.Serve(ctx, httpserver.New(e, httpserver.DefaultLimits), ln, cfg.ShutdownTimeout, log)
+}
+
+// runInBackground runs fn until ctx ends or the returned stop is called; stop waits for fn.
+func runInBackground(ctx context.Context, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 func adminCreate(ctx context.Context, svc *service.Service, args []string) error {

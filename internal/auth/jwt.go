@@ -47,6 +47,9 @@ func NewSigner(secret []byte, ttl time.Duration) *Signer {
 		jwt.WithLeeway(Leeway),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
+		// Only the canonical base64 of each part: otherwise the unused low bits of the
+		// signature's last character can be changed and the altered token still passes.
+		jwt.WithStrictDecoding(),
 	)}
 }
 

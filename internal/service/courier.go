@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +74,14 @@ func (s *Service) renderMessage(name, token string) (subject, body string, err e
 	link := s.cfg.PublicURL + t.path + "?token=" + url.QueryEscape(token)
 	return t.subject, fmt.Sprintf(t.text, link), nil
 }
+
+// linkToken is the one-time token in a message's link.
+var linkToken = regexp.MustCompile(`([?&]token=)[^\s&#]+`)
+
+// sentBody is what the outbox keeps of a delivered message: the link without its one-time
+// token, which now lives only in the recipient's mailbox (SPEC §9). A STORED message keeps
+// it: there the outbox is the delivery.
+func sentBody(body string) string { return linkToken.ReplaceAllString(body, "${1}[sent]") }
 
 // queueMessage puts an email in the outbox, in the transaction on ctx. token, when not
 // empty, is a one-time token the message's link carries.
@@ -225,7 +234,8 @@ func (s *Service) deliverDue(ctx context.Context, cfg smtpConfig) int {
 			continue
 		}
 		err = s.db.Conn(ctx).Model(&models.Message{}).Where("id = ? AND status = ?", m.ID, models.MessageQueued).
-			Updates(map[string]any{"status": models.MessageSent, "sent_at": s.now(), "next_attempt_at": nil, "last_error": nil}).Error
+			Updates(map[string]any{"status": models.MessageSent, "sent_at": s.now(), "next_attempt_at": nil, "last_error": nil,
+				"body": sentBody(m.Body)}).Error
 		if err != nil {
 			s.log.ErrorContext(ctx, "courier: mark message sent", "messageId", m.ID, "err", err)
 		}

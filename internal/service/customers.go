@@ -624,9 +624,9 @@ func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filte
 	if after != nil {
 		var value any = after.Value
 		if column == "created_at" {
-			t, err := time.Parse(time.RFC3339Nano, after.Value)
+			t, err := after.timeValue()
 			if err != nil {
-				return Page[models.Customer]{}, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+				return Page[models.Customer]{}, err
 			}
 			value = t
 		}

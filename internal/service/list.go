@@ -65,16 +65,28 @@ func decodeCursor(s, sort string) (*cursor, error) {
 	if s == "" {
 		return nil, nil
 	}
-	bad := apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 	if err != nil {
-		return nil, bad
+		return nil, errBadCursor
 	}
 	var c cursor
 	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Sort != sort {
-		return nil, bad
+		return nil, errBadCursor
 	}
 	return &c, nil
+}
+
+// errBadCursor is the answer to any cursor this list did not hand out.
+var errBadCursor = apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+
+// timeValue is the cursor's value as a time. Years outside 1–9999 in UTC are refused: no
+// stored time has them, and MySQL's driver cannot send them.
+func (c *cursor) timeValue() (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, c.Value)
+	if y := t.UTC().Year(); err != nil || y < 1 || y > 9999 {
+		return time.Time{}, errBadCursor
+	}
+	return t, nil
 }
 
 func (a PageArgs) limit() (int, error) {
@@ -113,9 +125,9 @@ func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction 
 		page.Total = ptr(int(n))
 	}
 	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after.Value)
+		t, err := after.timeValue()
 		if err != nil {
-			return page, apperr.New(apperr.BadRequest, "The cursor is not valid for this list; start again from the first page.")
+			return page, err
 		}
 		beyond := map[string]string{"ASC": " > ", "DESC": " < "}[direction]
 		q = q.Where("("+column+beyond+"? OR ("+column+" = ? AND "+idColumn+beyond+"?))", t, t, after.ID)

@@ -16,7 +16,7 @@ import (
 // testArgon2 is real argon2id at a cost that keeps the suite fast.
 var testArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
 
-func newService(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *service.Service {
+func newService(t testing.TB, d *db.DB, mutate ...func(*config.Config)) *service.Service {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {

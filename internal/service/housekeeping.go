@@ -1,0 +1,38 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/housekeeping"
+)
+
+// ExpiryRules are the rows that can go, table by table (SPEC §9 "Housekeeping").
+//
+//   - revoked_tokens: a revoked jti or session is kept until every token that could carry it
+//     has expired, plus the leeway Verify allows.
+//   - refresh_tokens: a token past its own expiry is refused before anything else is looked
+//     at (RefreshToken checks expiry before rotation), so even a rotated one has no use left:
+//     presenting it answers the same whether the row is there or not. A rotated token that has
+//     not expired stays, so presenting it still ends its session.
+//   - one_time_tokens: used or not, past their expiry (their TTL after issue).
+//   - idempotency_keys: past IdempotencyWindow, after which BeginIdempotent frees them anyway.
+//   - rate_limits: windows that ended; the current and previous one stay.
+//
+// The login_failures table (migration 8) joins here as a rule on its expiry column.
+func ExpiryRules() []housekeeping.Rule {
+	return []housekeeping.Rule{
+		{Table: "revoked_tokens", Key: []string{"jti"}, Column: "expires_at", Keep: auth.Leeway},
+		{Table: "refresh_tokens", Key: []string{"id"}, Column: "expires_at"},
+		{Table: "one_time_tokens", Key: []string{"id"}, Column: "expires_at"},
+		{Table: "idempotency_keys", Key: []string{"caller", "idem_key"}, Column: "created_at", Keep: IdempotencyWindow},
+		{Table: "rate_limits", Key: []string{"bucket", "window_start"}, Column: "window_start", Keep: 2 * rateWindow},
+	}
+}
+
+// RunHousekeeping sweeps expired rows every `every` until ctx ends; of several instances,
+// one at a time does (see housekeeping.Sweeper).
+func (s *Service) RunHousekeeping(ctx context.Context, every time.Duration) {
+	housekeeping.New(s.db, s.log, ExpiryRules()...).Run(ctx, every)
+}
