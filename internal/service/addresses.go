@@ -274,11 +274,10 @@ func (s *Service) checkAddress(f *apperr.Fields, prefix string, a *models.Addres
 // lockAddressBook serialises changes to one owner's addresses (the default-address rules
 // read, then write) and returns how many addresses it has. It is NOT_FOUND for no owner.
 func (s *Service) lockAddressBook(ctx context.Context, book addressBook) (int64, error) {
-	conn := s.db.Conn(ctx)
-	// A no-op UPDATE takes the row's write lock on MySQL and the database's on SQLite.
-	if err := conn.Exec("UPDATE "+book.table+" SET version = version WHERE id = ?", book.id).Error; err != nil {
-		return 0, dbErr(err, "", "")
+	if err := s.lockRow(ctx, book.table, book.id); err != nil {
+		return 0, err
 	}
+	conn := s.db.Conn(ctx)
 	var exists, n int64
 	if err := conn.Table(book.table).Where("id = ?", book.id).Count(&exists).Error; err != nil {
 		return 0, dbErr(err, "", "")
