@@ -153,21 +153,23 @@ func (s *Service) createAddress(ctx context.Context, actor auth.Principal, book 
 	if err := f.Err(); err != nil {
 		return models.Address{}, err
 	}
+	var out models.Address
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		out = a // setDefaults marks it: each run of the transaction starts from the input
 		n, err := s.lockAddressBook(ctx, book)
 		if err != nil {
 			return err
 		}
 		first := n == 0 // an owner's first address becomes both defaults
-		if err := s.setDefaults(ctx, &a, in.IsDefaultBilling, in.IsDefaultShipping, first); err != nil {
+		if err := s.setDefaults(ctx, &out, in.IsDefaultBilling, in.IsDefaultShipping, first); err != nil {
 			return err
 		}
-		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+		if err := s.db.Conn(ctx).Create(&out).Error; err != nil {
 			return dbErr(err, "Address", "")
 		}
-		return s.audit(ctx, actor, "address.created", "address", a.ID, diff(nil, addressSnapshot(&a)))
+		return s.audit(ctx, actor, "address.created", "address", out.ID, diff(nil, addressSnapshot(&out)))
 	})
-	return a, err
+	return out, err
 }
 
 func (s *Service) newAddress(book addressBook, in AddressInput) models.Address {
