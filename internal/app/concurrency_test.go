@@ -159,28 +159,44 @@ func TestConcurrentAddressCreates(t *testing.T) {
 			return e.send("POST", "/v1/me/addresses", token, in)
 		})
 		e.wantAll(t, "64 address creates for one customer", calls, http.StatusCreated)
-		list := e.send("GET", "/v1/me/addresses", token, nil)
-		var book struct {
-			Items []struct {
-				IsDefaultBilling, IsDefaultShipping bool
-			}
+		e.wantOneDefaultEach(t, token, 64)
+		// Then every address is made a default at once: still exactly one of each.
+		ids := make([]string, len(calls))
+		for i, c := range calls {
+			ids[i] = decode(t, c)["id"].(string)
 		}
-		if err := json.Unmarshal([]byte(list.body), &book); err != nil {
-			t.Fatalf("list: %d %s", list.status, list.body)
-		}
-		billing, shipping := 0, 0
-		for _, a := range book.Items {
-			if a.IsDefaultBilling {
-				billing++
-			}
-			if a.IsDefaultShipping {
-				shipping++
-			}
-		}
-		if len(book.Items) != 64 || billing != 1 || shipping != 1 {
-			t.Fatalf("address book: %d addresses, %d default billing, %d default shipping; want 64, 1, 1", len(book.Items), billing, shipping)
-		}
+		calls = fanOut(64, func(i int) call {
+			return e.send("PATCH", "/v1/me/addresses/"+ids[i], token, map[string]any{"isDefaultBilling": true, "isDefaultShipping": i%2 == 0})
+		})
+		e.wantAll(t, "64 default changes in one book", calls, http.StatusOK)
+		e.wantOneDefaultEach(t, token, 64)
 	})
+}
+
+// wantOneDefaultEach checks the calling customer's book: n addresses, one default of each kind.
+func (e *env) wantOneDefaultEach(t *testing.T, token string, n int) {
+	t.Helper()
+	list := e.send("GET", "/v1/me/addresses", token, nil)
+	var book struct {
+		Items []struct {
+			IsDefaultBilling, IsDefaultShipping bool
+		}
+	}
+	if err := json.Unmarshal([]byte(list.body), &book); err != nil {
+		t.Fatalf("list: %d %s", list.status, list.body)
+	}
+	billing, shipping := 0, 0
+	for _, a := range book.Items {
+		if a.IsDefaultBilling {
+			billing++
+		}
+		if a.IsDefaultShipping {
+			shipping++
+		}
+	}
+	if len(book.Items) != n || billing != 1 || shipping != 1 {
+		t.Fatalf("address book: %d addresses, %d default billing, %d default shipping; want %d, 1, 1", len(book.Items), billing, shipping, n)
+	}
 }
 
 func TestConcurrentCompanyUsersAndTeams(t *testing.T) {

@@ -293,9 +293,16 @@ func (s *Service) lockAddressBook(ctx context.Context, book addressBook) (int64,
 
 // setDefaults applies the default flags to a (before it is written): true makes it the
 // owner's default and clears the old one, false unsets it, nil leaves it, and force makes
-// it both defaults.
+// it both defaults. Callers hold the owner's lock (lockAddressBook).
+//
+// The old default is found by a plain read and cleared by primary key: an UPDATE … WHERE
+// default_billing_of = ? locks a range of that unique index even when it matches nothing,
+// and owners' ids being time-ordered, new customers' ranges adjoin, so their first
+// addresses deadlocked with each other. Should the read miss a default, the unique index
+// refuses the second one (CONFLICT), so the rule holds either way.
 func (s *Service) setDefaults(ctx context.Context, a *models.Address, billing, shipping *bool, force bool) error {
 	owner := a.OwnerID()
+	conn := s.db.Conn(ctx)
 	for _, d := range []struct {
 		want   *bool
 		field  **string
@@ -309,11 +316,16 @@ func (s *Service) setDefaults(ctx context.Context, a *models.Address, billing, s
 			if *d.field != nil {
 				continue // already this owner's default
 			}
-			err := s.db.Conn(ctx).Model(&models.Address{}).
-				Where(d.column+" = ? AND id <> ?", owner, a.ID).
-				UpdateColumns(map[string]any{d.column: nil, "version": gorm.Expr("version + 1"), "updated_at": s.now()}).Error
-			if err != nil {
+			var old []string
+			if err := conn.Model(&models.Address{}).Where(d.column+" = ? AND id <> ?", owner, a.ID).Pluck("id", &old).Error; err != nil {
 				return dbErr(err, "", "")
+			}
+			if len(old) > 0 {
+				err := conn.Model(&models.Address{}).Where("id IN ?", old).
+					UpdateColumns(map[string]any{d.column: nil, "version": gorm.Expr("version + 1"), "updated_at": s.now()}).Error
+				if err != nil {
+					return dbErr(err, "", "")
+				}
 			}
 			*d.field = &owner
 		case d.want != nil:

@@ -126,7 +126,13 @@ func Outage(err error) *apperr.Error {
 	return &apperr.Error{Kind: apperr.Unavailable, Message: "The database is unreachable.", RetryAfter: retryAfterUnreachable, Err: err}
 }
 
+// busy is the answer to a transaction that kept losing; an error that already says so (the
+// service classifies the driver's error inside the transaction) is kept as it is.
 func busy(err error) *apperr.Error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Kind == apperr.Unavailable && ae.RetryAfter > 0 {
+		return ae
+	}
 	return &apperr.Error{Kind: apperr.Unavailable, Message: "The database is busy; try again.", RetryAfter: retryAfterBusy, Err: err}
 }
 
