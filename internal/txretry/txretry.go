@@ -19,7 +19,7 @@ type Policy struct {
 	Max      time.Duration // the longest wait
 }
 
-// Default is what db.Tx uses: four runs, waiting about 25, 50 and 100 ms in between. A
+// Default is what db.Tx uses: four runs, waiting 12–25, 25–50 and 50–100 ms in between. A
 // deadlock victim usually commits on its second run; four runs that all lose mean the
 // database is overloaded, and the client is better served by a 503 it can retry later.
 var Default = Policy{Attempts: 4, Base: 25 * time.Millisecond, Max: time.Second}
