@@ -15,6 +15,8 @@ import (
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/clientele/clientele/internal/txretry"
 )
 
 // Dialects.
@@ -142,13 +144,19 @@ func (d *DB) Gorm() *gorm.DB { return d.gorm }
 type txKey struct{}
 
 // Tx runs fn in a transaction carried by ctx. An outer transaction on ctx is reused, so
-// service methods compose.
+// service methods compose. The outermost transaction, and only it, runs again from the start
+// when the database refuses it for a deadlock or write conflict (txretry.Run): fn must
+// therefore be safe to run twice. It may set captured results, but must start from the same
+// inputs each time and change nothing outside the transaction. A database that cannot be
+// reached, or a transaction that keeps losing, is UNAVAILABLE.
 func (d *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	return txretry.Run(ctx, func() error {
+		return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return fn(context.WithValue(ctx, txKey{}, tx))
+		})
 	})
 }
 

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -29,6 +30,8 @@ func TestMigrateIsRecordedAndIdempotent(t *testing.T) {
 	})
 }
 
+var errInnerStep = errors.New("inner step failed")
+
 func TestTxReusesTheOuterTransaction(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -43,10 +46,10 @@ func TestTxReusesTheOuterTransaction(t *testing.T) {
 				if err := insert(ctx, "inner"); err != nil {
 					return err
 				}
-				return context.Canceled // fail the inner step: the whole unit rolls back
+				return errInnerStep // fail the inner step: the whole unit rolls back
 			})
 		})
-		if err != context.Canceled {
+		if err != errInnerStep {
 			t.Fatalf("Tx error = %v", err)
 		}
 		var n int

@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/clientele/clientele/internal/txretry"
 )
 
 // Migration is one versioned schema change. Statements are SQL understood by both SQLite
@@ -85,19 +89,39 @@ func (d *DB) render(stmt string) string {
 	return strings.NewReplacer("{{datetime}}", datetime, "{{table}}", table).Replace(stmt)
 }
 
-// lock takes a MySQL named lock on a connection of its own, waiting up to two minutes.
+// lockWait is how long an instance waits for another's migrations.
+const lockWait = 2 * time.Minute
+
+// lock takes a MySQL named lock on a connection of its own, waiting up to lockWait. TiDB
+// does not always wait: under contention GET_LOCK fails with "pessimistic lock retry limit
+// reached" (a conflict to txretry), so it is asked again, after a short jittered pause,
+// until the time is up.
 func (d *DB) lock(ctx context.Context, name string) (unlock func(), err error) {
+	deadline := time.Now().Add(lockWait)
 	c, err := d.SQL().Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
-	var got sql.NullInt64
-	if err := c.QueryRowContext(ctx, "SELECT GET_LOCK(?, 120)", name).Scan(&got); err != nil || got.Int64 != 1 {
-		c.Close()
-		return nil, fmt.Errorf("lock %s: not granted within 120 s (%v)", name, err)
+	for {
+		var got sql.NullInt64
+		seconds := max(1, int(time.Until(deadline).Seconds()+0.999))
+		err = c.QueryRowContext(ctx, "SELECT GET_LOCK(?, ?)", name, seconds).Scan(&got)
+		if err == nil && got.Int64 == 1 {
+			return func() {
+				_, _ = c.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", name)
+				c.Close()
+			}, nil
+		}
+		if err == nil || !txretry.Conflict(err) || time.Now().After(deadline) {
+			c.Close()
+			return nil, fmt.Errorf("lock %s: not granted within %v (%v)", name, lockWait, err)
+		}
+		pause := 50*time.Millisecond + rand.N(100*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			c.Close()
+			return nil, fmt.Errorf("lock %s: %w", name, ctx.Err())
+		case <-time.After(pause):
+		}
 	}
-	return func() {
-		_, _ = c.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", name)
-		c.Close()
-	}, nil
 }

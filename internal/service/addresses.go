@@ -153,21 +153,23 @@ func (s *Service) createAddress(ctx context.Context, actor auth.Principal, book 
 	if err := f.Err(); err != nil {
 		return models.Address{}, err
 	}
+	var out models.Address
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		out = a // setDefaults marks it: each run of the transaction starts from the input
 		n, err := s.lockAddressBook(ctx, book)
 		if err != nil {
 			return err
 		}
 		first := n == 0 // an owner's first address becomes both defaults
-		if err := s.setDefaults(ctx, &a, in.IsDefaultBilling, in.IsDefaultShipping, first); err != nil {
+		if err := s.setDefaults(ctx, &out, in.IsDefaultBilling, in.IsDefaultShipping, first); err != nil {
 			return err
 		}
-		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+		if err := s.db.Conn(ctx).Create(&out).Error; err != nil {
 			return dbErr(err, "Address", "")
 		}
-		return s.audit(ctx, actor, "address.created", "address", a.ID, diff(nil, addressSnapshot(&a)))
+		return s.audit(ctx, actor, "address.created", "address", out.ID, diff(nil, addressSnapshot(&out)))
 	})
-	return a, err
+	return out, err
 }
 
 func (s *Service) newAddress(book addressBook, in AddressInput) models.Address {
@@ -274,11 +276,10 @@ func (s *Service) checkAddress(f *apperr.Fields, prefix string, a *models.Addres
 // lockAddressBook serialises changes to one owner's addresses (the default-address rules
 // read, then write) and returns how many addresses it has. It is NOT_FOUND for no owner.
 func (s *Service) lockAddressBook(ctx context.Context, book addressBook) (int64, error) {
-	conn := s.db.Conn(ctx)
-	// A no-op UPDATE takes the row's write lock on MySQL and the database's on SQLite.
-	if err := conn.Exec("UPDATE "+book.table+" SET version = version WHERE id = ?", book.id).Error; err != nil {
-		return 0, dbErr(err, "", "")
+	if err := s.lockRow(ctx, book.table, book.id); err != nil {
+		return 0, err
 	}
+	conn := s.db.Conn(ctx)
 	var exists, n int64
 	if err := conn.Table(book.table).Where("id = ?", book.id).Count(&exists).Error; err != nil {
 		return 0, dbErr(err, "", "")
@@ -292,9 +293,16 @@ func (s *Service) lockAddressBook(ctx context.Context, book addressBook) (int64,
 
 // setDefaults applies the default flags to a (before it is written): true makes it the
 // owner's default and clears the old one, false unsets it, nil leaves it, and force makes
-// it both defaults.
+// it both defaults. Callers hold the owner's lock (lockAddressBook).
+//
+// The old default is found by a plain read and cleared by primary key: an UPDATE … WHERE
+// default_billing_of = ? locks a range of that unique index even when it matches nothing,
+// and owners' ids being time-ordered, new customers' ranges adjoin, so their first
+// addresses deadlocked with each other. Should the read miss a default, the unique index
+// refuses the second one (CONFLICT), so the rule holds either way.
 func (s *Service) setDefaults(ctx context.Context, a *models.Address, billing, shipping *bool, force bool) error {
 	owner := a.OwnerID()
+	conn := s.db.Conn(ctx)
 	for _, d := range []struct {
 		want   *bool
 		field  **string
@@ -308,11 +316,16 @@ func (s *Service) setDefaults(ctx context.Context, a *models.Address, billing, s
 			if *d.field != nil {
 				continue // already this owner's default
 			}
-			err := s.db.Conn(ctx).Model(&models.Address{}).
-				Where(d.column+" = ? AND id <> ?", owner, a.ID).
-				UpdateColumns(map[string]any{d.column: nil, "version": gorm.Expr("version + 1"), "updated_at": s.now()}).Error
-			if err != nil {
+			var old []string
+			if err := conn.Model(&models.Address{}).Where(d.column+" = ? AND id <> ?", owner, a.ID).Pluck("id", &old).Error; err != nil {
 				return dbErr(err, "", "")
+			}
+			if len(old) > 0 {
+				err := conn.Model(&models.Address{}).Where("id IN ?", old).
+					UpdateColumns(map[string]any{d.column: nil, "version": gorm.Expr("version + 1"), "updated_at": s.now()}).Error
+				if err != nil {
+					return dbErr(err, "", "")
+				}
 			}
 			*d.field = &owner
 		case d.want != nil:

@@ -511,6 +511,7 @@ func (s *Service) DeleteCustomers(ctx context.Context, actor auth.Principal, ids
 func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids []string) (int, error) {
 	deleted := 0
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		deleted = 0 // the transaction may run again
 		conn := s.db.Conn(ctx)
 		var found []string
 		if err := conn.Model(&models.Customer{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {

@@ -69,13 +69,14 @@ func (s *Service) setLock(ctx context.Context, actor auth.Principal, id string, 
 				return err
 			}
 		}
-		if changes == nil {
-			changes = map[string]Change{"lockedUntil": {From: c.LockedUntil}}
+		audited := changes // not assigned to: the transaction may run again
+		if audited == nil {
+			audited = map[string]Change{"lockedUntil": {From: c.LockedUntil}}
 		}
 		if out, err = s.loadCustomer(ctx, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, actor, action, "customer", id, changes)
+		return s.audit(ctx, actor, action, "customer", id, audited)
 	})
 	return out, err
 }

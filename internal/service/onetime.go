@@ -27,13 +27,29 @@ var errBadOneTimeToken = &apperr.Error{Kind: apperr.ValidationFailed, Message: "
 
 // issueOneTimeToken creates a token of purpose for c, revoking the earlier unused ones of the
 // same purpose, and returns it. Only its SHA-256 is stored.
+//
+// The customer's row lock makes two issues for one customer take turns. The earlier tokens
+// are found by a plain read and revoked by primary key, and only when there are any: an
+// UPDATE … WHERE customer_id = ? locks the index range where the customer's tokens would go
+// even when it finds none, and since ids are time-ordered a new customer's range is the end
+// of the index, where every other transaction inserts its token: they deadlocked.
 func (s *Service) issueOneTimeToken(ctx context.Context, c *models.Customer, purpose string) (string, error) {
 	now := s.now()
 	conn := s.db.Conn(ctx)
+	if err := s.lockRow(ctx, "customers", c.ID); err != nil {
+		return "", err
+	}
+	var earlier []string
 	err := conn.Model(&models.OneTimeToken{}).Where("customer_id = ? AND purpose = ? AND used_at IS NULL", c.ID, purpose).
-		Update("used_at", now).Error
+		Pluck("id", &earlier).Error
 	if err != nil {
 		return "", dbErr(err, "", "")
+	}
+	if len(earlier) > 0 {
+		err := conn.Model(&models.OneTimeToken{}).Where("id IN ? AND used_at IS NULL", earlier).Update("used_at", now).Error
+		if err != nil {
+			return "", dbErr(err, "", "")
+		}
 	}
 	token := randomToken(32)
 	row := models.OneTimeToken{ID: newID(), TokenHash: hashToken(token), Purpose: purpose, CustomerID: c.ID,

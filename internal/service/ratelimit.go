@@ -26,8 +26,9 @@ const rateWindow = time.Minute
 
 // checkRateLimit counts an attempt at action for email (may be empty) and for the caller's
 // IP, and refuses it with RATE_LIMITED once either limit is passed. The counters live in the
-// database, so they hold across every instance of the service; they are written outside any
-// transaction, so a failed attempt still counts.
+// database, so they hold across every instance of the service; they are written in a
+// transaction of their own, committed before the attempt's work, so a failed attempt still
+// counts.
 func (s *Service) checkRateLimit(ctx context.Context, actor auth.Principal, action, email string) error {
 	window := s.now().Truncate(rateWindow)
 	retryAfter := int(window.Add(rateWindow).Sub(s.now()).Seconds()) + 1
@@ -61,28 +62,36 @@ func (s *Service) checkRateLimit(ctx context.Context, actor auth.Principal, acti
 	return nil
 }
 
-// hit adds one to the counters of buckets for window and returns the new counts: one
-// upsert and one read, whatever the number of buckets.
+// hit adds one to the counters of buckets for window and returns the new counts: one upsert
+// and one read, whatever the number of buckets, in one transaction. The upsert holds each
+// counter's row lock until the commit, so the count read back includes every attempt before
+// this one and none after it, on every instance: 50 parallel attempts against a limit of 20
+// admit exactly 20 (SPEC §7). Buckets are locked in key order, so two attempts sharing two
+// counters cannot wait on each other.
 func (s *Service) hit(ctx context.Context, buckets []string, window time.Time) (map[string]int, error) {
-	conn := s.db.Conn(ctx)
+	buckets = slices.Sorted(slices.Values(buckets))
 	rows := make([]models.RateLimit, len(buckets))
-	for i, b := range buckets {
-		rows[i] = models.RateLimit{Bucket: b, WindowStart: window, Hits: 1}
-	}
-	err := conn.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "bucket"}, {Name: "window_start"}},
-		DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("hits + 1")}),
-	}).Create(&rows).Error
-	if err != nil {
-		return nil, dbErr(err, "", "")
-	}
-	var counted []models.RateLimit
-	if err := conn.Where("window_start = ? AND bucket IN ?", window, buckets).Find(&counted).Error; err != nil {
-		return nil, dbErr(err, "", "")
-	}
-	hits := make(map[string]int, len(counted))
-	for _, r := range counted {
-		hits[r.Bucket] = r.Hits
-	}
-	return hits, nil
+	hits := make(map[string]int, len(buckets))
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		conn := s.db.Conn(ctx)
+		for i, b := range buckets {
+			rows[i] = models.RateLimit{Bucket: b, WindowStart: window, Hits: 1}
+		}
+		err := conn.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "bucket"}, {Name: "window_start"}},
+			DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("hits + 1")}),
+		}).Create(&rows).Error
+		if err != nil {
+			return dbErr(err, "", "")
+		}
+		var counted []models.RateLimit
+		if err := conn.Where("window_start = ? AND bucket IN ?", window, buckets).Find(&counted).Error; err != nil {
+			return dbErr(err, "", "")
+		}
+		for _, r := range counted {
+			hits[r.Bucket] = r.Hits
+		}
+		return nil
+	})
+	return hits, err
 }

@@ -6,17 +6,12 @@ package service
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"database/sql/driver"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
@@ -24,6 +19,7 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/config"
 	"github.com/clientele/clientele/internal/db"
+	"github.com/clientele/clientele/internal/txretry"
 	"github.com/clientele/clientele/models"
 )
 
@@ -94,9 +90,17 @@ func (s *Service) jwtSecret(ctx context.Context) ([]byte, error) {
 // Ready reports whether the database answers.
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.db.Ping(ctx); err != nil {
-		return apperr.Wrap(apperr.Unavailable, err, "The database is unreachable.")
+		return txretry.Outage(err)
 	}
 	return nil
+}
+
+// lockRow takes the write lock of one row until the transaction on ctx ends, so that writers
+// of what the row owns take turns. A no-op UPDATE does it on MySQL and takes the database's
+// write lock on SQLite (where a transaction holds it from its start anyway). It does not say
+// whether the row exists: MySQL counts changed rows, and none changes.
+func (s *Service) lockRow(ctx context.Context, table, id string) error {
+	return dbErr(s.db.Conn(ctx).Exec("UPDATE "+table+" SET version = version WHERE id = ?", id).Error, "", "")
 }
 
 // newID returns a UUIDv7: time-ordered, so inserts append to the primary-key index.
@@ -111,8 +115,9 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// dbErr classifies a database error: not found, duplicate keys (named by conflictField), and
-// anything else as INTERNAL (or UNAVAILABLE when the database cannot be reached).
+// dbErr classifies a database error: not found, duplicate keys (named by conflictField), a
+// fault of the database or of the request's deadline as UNAVAILABLE (txretry.Unavailable),
+// and anything else as INTERNAL.
 func dbErr(err error, what, conflictMessage string) error {
 	var ae *apperr.Error
 	switch {
@@ -124,21 +129,11 @@ func dbErr(err error, what, conflictMessage string) error {
 		return apperr.NotFoundf(what)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return apperr.Wrap(apperr.Conflict, err, conflictMessage)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or timed out.")
-	case unreachable(err):
-		return apperr.Wrap(apperr.Unavailable, err, "The database is unreachable.")
+	}
+	if ae := txretry.Unavailable(err); ae != nil {
+		return ae
 	}
 	return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
-}
-
-// unreachable reports whether err says the database could not be reached, rather than that a
-// statement failed. database/sql has no sentinel for a closed pool (an instance shutting
-// down), hence the message.
-func unreachable(err error) bool {
-	var netErr net.Error
-	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
-		errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed")
 }
 
 // ptr returns a pointer to v.
