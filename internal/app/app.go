@@ -28,6 +28,9 @@ type Options struct {
 	DB *sql.DB
 	// GraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY; 0 means its default.
 	GraphQLMaxComplexity int
+	// GraphQLMaxBytes and GraphQLMaxFields are CLIENTELE_GRAPHQL_MAX_BYTES and
+	// CLIENTELE_GRAPHQL_MAX_FIELDS; 0 means their defaults.
+	GraphQLMaxBytes, GraphQLMaxFields int
 }
 
 // New returns the HTTP handler of the whole service.
@@ -58,7 +61,8 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 
 	api.RegisterHandlers(e, api.NewStrictHandler(handlers.NewServer(svc), nil))
 
-	gql := echo.WrapHandler(graph.NewHandler(svc, log, opts.GraphQLMaxComplexity, graphqlMetrics{m}))
+	gql := echo.WrapHandler(graph.NewHandler(svc, log, graph.Limits{MaxComplexity: opts.GraphQLMaxComplexity,
+		MaxBytes: opts.GraphQLMaxBytes, MaxFields: opts.GraphQLMaxFields}, graphqlMetrics{m}))
 	e.POST("/graphql", gql)
 	e.OPTIONS("/graphql", gql)
 
