@@ -43,6 +43,7 @@ func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...g
 		MaxSelections: limits.MaxFields,
 		MaxDepth:      MaxDepth,
 		MaxRepeats:    maxRepeats,
+		MaxFragments:  maxFragments,
 		Flat:          map[string]bool{"ofType": true},
 		Exclusive:     passwordFields,
 	}})

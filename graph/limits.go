@@ -24,7 +24,8 @@ import (
 //     and memory linear in its size: at most MaxBytes of query text; at most MaxFields
 //     selections once fragments are expanded where they are spread (every field, alias,
 //     inline fragment and spread counts once per place it lands); depth at most MaxDepth;
-//     one response name at most maxRepeats times at one place of the response; and at most
+//     one response name at most maxRepeats times at one place of the response; at most
+//     maxFragments fragment definitions; and at most
 //     one of passwordFields per operation. Validation, whose overlapping-fields rule compares
 //     every pair of fields sharing a response name, only ever sees a document that passed.
 //  2. After validation, the operation's cost (see complexityLimit) must not exceed
@@ -62,6 +63,10 @@ const (
 	// 53 MiB there, and it grows with the square. Fragments that each ask for `id` and
 	// `__typename` repeat a name a few times; 50 leaves room for many of them.
 	maxRepeats = 50
+
+	// maxFragments bounds the fragments a document defines. Validation compares fragments
+	// spread in one place pairwise (and the fragments those spread): 500 of them took 142 MiB.
+	maxFragments = 100
 
 	// defaultPageSize is what a connection returns when `first` is not given (the schema's
 	// default is 50; the complexity functions only see nil when a variable is left out).

@@ -27,6 +27,9 @@ type Limits struct {
 	// MaxRepeats bounds how often one response name is selected at one place of the response
 	// (`{ a: x a: y }` selects "a" twice). Validation compares these selections pairwise.
 	MaxRepeats int
+	// MaxFragments bounds the fragment definitions. Validation compares the fragments spread
+	// in one place pairwise, and through them the fragments they spread.
+	MaxFragments int
 	// Flat names fields that add no depth (introspection's `ofType`, a 1-to-1 link that ends
 	// within a few steps): they still count as selections.
 	Flat map[string]bool
@@ -51,6 +54,9 @@ func Check(query string, l Limits) error {
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
 		return nil
+	}
+	if l.MaxFragments > 0 && len(doc.Fragments) > l.MaxFragments {
+		return refuse("The query defines %d fragments; at most %d are allowed.", len(doc.Fragments), l.MaxFragments)
 	}
 	m := measurer{limits: l, fragments: map[string]*ast.FragmentDefinition{}, sizes: map[string]size{}, state: map[string]int{}}
 	for _, f := range doc.Fragments {
