@@ -47,9 +47,18 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		out.Message = ae.Message
 		out.Extensions["code"] = string(ae.Kind)
-		if len(ae.Fields) > 0 {
-			out.Extensions["fields"] = ae.Fields
+		fields := ae.Fields
+		if len(fields) == 0 && ae.Kind == apperr.ValidationFailed {
+			// A malformed scalar value (graph/scalars) knows its message, not its place: that
+			// is the path from the field to the argument that held it.
+			if field, ok := argumentField(ctx, out.Path); ok {
+				fields = []apperr.FieldError{{Field: field, Message: ae.Message}}
+			}
 		}
+		if len(fields) > 0 {
+			out.Extensions["fields"] = fields
+		}
+		// Seconds before a retry may succeed: what REST says in Retry-After (SPEC §5).
 		if secs := ae.RetryAfterSeconds(); secs > 0 {
 			out.Extensions["retryAfter"] = secs
 		}
@@ -70,13 +79,32 @@ type panicError struct{ value any }
 func (p panicError) Error() string { return fmt.Sprint("panic: ", p.value) }
 
 // variableField turns the path gqlgen gives a bad variable value (["variable", "input",
-// "attributes", 1, "name"]) into an input field path ("attributes[1].name"). An `input`
-// argument's own name is dropped: its fields are named as REST names them in the body.
+// "attributes", 1, "name"]) into an input field path ("attributes[1].name").
 func variableField(path ast.Path) (string, bool) {
 	if len(path) < 2 || path[0] != ast.PathName("variable") {
 		return "", false
 	}
-	rest := path[1:]
+	return inputField(path[1:]), true
+}
+
+// argumentField turns the path of a value gqlgen could not unmarshal into an argument
+// (["customers", "filter", "createdFrom"]: the field's path, then the argument's) into an
+// input field path ("filter.createdFrom").
+func argumentField(ctx context.Context, path ast.Path) (string, bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return "", false
+	}
+	at := fc.Path()
+	if len(path) <= len(at) || path[:len(at)].String() != at.String() {
+		return "", false
+	}
+	return inputField(path[len(at):]), true
+}
+
+// inputField names an argument's part as REST names it in the body: an `input` argument's
+// own name is dropped.
+func inputField(rest ast.Path) string {
 	if len(rest) > 1 && rest[0] == ast.PathName("input") {
 		rest = rest[1:]
 	}
@@ -92,5 +120,5 @@ func variableField(path ast.Path) (string, bool) {
 			b.WriteString(string(el))
 		}
 	}
-	return b.String(), true
+	return b.String()
 }

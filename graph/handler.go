@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 
@@ -10,30 +12,80 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/clientele/clientele/graph/generated"
 	"github.com/clientele/clientele/graph/loaders"
+	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/gqlguard"
 	"github.com/clientele/clientele/internal/service"
 )
 
 // NewHandler returns the GraphQL endpoint over svc. The caller's principal must already be
-// on the request context (the shared auth middleware puts it there). Operations deeper than
-// MaxDepth or costlier than maxComplexity are refused before any resolver runs; exts
-// (metrics, say) are added after the limits.
-func NewHandler(svc *service.Service, log *slog.Logger, maxComplexity int, exts ...graphql.HandlerExtension) http.Handler {
-	h := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{svc: svc}, Complexity: complexity()}))
+// on the request context (the shared auth middleware puts it there). Requests over limits
+// (zero values take their defaults) are refused before anything runs; exts (metrics, say)
+// are added after the limits.
+func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...graphql.HandlerExtension) http.Handler {
+	limits = limits.withDefaults()
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{svc: svc}, Complexity: connectionCosts()})
+	h := handler.New(es)
 	// Parsed and validated documents are kept by query text: clients send the same few
 	// queries again and again, and parsing and validating them was a tenth of a request.
-	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	h.SetQueryCache(cache)
 	h.AddTransport(transport.Options{})
 	h.AddTransport(transport.POST{})
+	h.AddTransport(unsupported{})
 	h.Use(extension.Introspection{})
-	h.Use(depthLimit{max: MaxDepth})
-	h.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
+	h.Use(guard{cache: cache, limits: gqlguard.Limits{
+		MaxBytes:      limits.MaxBytes,
+		MaxSelections: limits.MaxFields,
+		MaxDepth:      MaxDepth,
+		MaxRepeats:    maxRepeats,
+		MaxFragments:  maxFragments,
+		Flat:          map[string]bool{"ofType": true},
+		Exclusive:     passwordFields,
+	}})
+	countries := svc.Countries(context.Background(), auth.Principal{})
+	regions := 0
+	for _, c := range countries {
+		regions += len(c.Regions)
+	}
+	h.Use(complexityLimit{es: newSized(es, len(countries), regions), limit: limits.MaxComplexity})
+	h.AroundFields(stopWhenDone)
 	for _, ext := range exts {
 		h.Use(ext)
 	}
 	h.SetErrorPresenter(presentError(log))
 	h.SetRecoverFunc(recoverPanic)
 	return loaders.Middleware(svc, h)
+}
+
+// stopWhenDone resolves no more fields once the request's context is done (the client went
+// away or the request deadline passed): gqlgen itself would go on to the end.
+func stopWhenDone(ctx context.Context, next graphql.Resolver) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or ran out of time.")
+	}
+	return next(ctx)
+}
+
+// unsupported answers what no other transport takes (a POST that is not application/json,
+// say) with a GraphQL error body the client can read: 415 and BAD_REQUEST. gqlgen's own
+// answer is a bare message without extensions.code or a content type.
+type unsupported struct{}
+
+var _ graphql.Transport = unsupported{}
+
+func (unsupported) Supports(*http.Request) bool { return true }
+
+func (unsupported) Do(w http.ResponseWriter, _ *http.Request, _ graphql.GraphExecutor) {
+	msg := "POST /graphql takes a JSON body with Content-Type: application/json."
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnsupportedMediaType)
+	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
+		Message:    msg,
+		Extensions: map[string]any{"code": string(apperr.BadRequest)},
+	}}})
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"log/slog"
-	"mime"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
 )
@@ -79,28 +77,6 @@ func Deadline(timeout time.Duration) echo.MiddlewareFunc {
 			c.SetRequest(req.WithContext(ctx))
 			return next(c)
 		}
-	}
-}
-
-// GraphQLContentType answers a POST /graphql whose body is not JSON with a GraphQL error
-// carrying extensions.code, instead of gqlgen's text/plain "transport not supported".
-func GraphQLContentType(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if mediaType, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); req.Method != http.MethodPost || (err == nil && mediaType == echo.MIMEApplicationJSON) {
-			return next(c)
-		}
-		type extensions struct {
-			Code apperr.Kind `json:"code"`
-		}
-		type gqlError struct {
-			Message    string     `json:"message"`
-			Extensions extensions `json:"extensions"`
-		}
-		return c.JSON(http.StatusUnsupportedMediaType, struct {
-			Errors []gqlError `json:"errors"`
-			Data   any        `json:"data"`
-		}{Errors: []gqlError{{"A GraphQL request is POSTed as application/json.", extensions{apperr.BadRequest}}}})
 	}
 }
 

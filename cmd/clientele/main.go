@@ -79,7 +79,8 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	if created {
 		log.Info("created the first super administrator", "email", cfg.AdminEmail)
 	}
-	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout})
+	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity,
+		GraphQLMaxBytes: cfg.GraphQLMaxBytes, GraphQLMaxFields: cfg.GraphQLMaxFields, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ type Options struct {
 	// RequestTimeout is CLIENTELE_REQUEST_TIMEOUT, every API request's deadline; 0 means its
 	// default.
 	RequestTimeout time.Duration
+	// GraphQLMaxBytes and GraphQLMaxFields are CLIENTELE_GRAPHQL_MAX_BYTES and
+	// CLIENTELE_GRAPHQL_MAX_FIELDS; 0 means their defaults.
+	GraphQLMaxBytes, GraphQLMaxFields int
 }
 
 // defaultRequestTimeout is CLIENTELE_REQUEST_TIMEOUT's default.
@@ -70,8 +73,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 
 	api.RegisterHandlers(e, api.NewStrictHandler(handlers.NewServer(svc), nil))
 
-	gql := echo.WrapHandler(graph.NewHandler(svc, log, opts.GraphQLMaxComplexity, graphqlMetrics{m}))
-	e.POST("/graphql", gql, handlers.GraphQLContentType)
+	gql := echo.WrapHandler(graph.NewHandler(svc, log, graph.Limits{MaxComplexity: opts.GraphQLMaxComplexity,
+		MaxBytes: opts.GraphQLMaxBytes, MaxFields: opts.GraphQLMaxFields}, graphqlMetrics{m}))
+	e.POST("/graphql", gql)
 	e.OPTIONS("/graphql", gql)
 
 	spec, err := openAPI()
