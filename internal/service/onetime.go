@@ -288,6 +288,9 @@ func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal
 		if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
 			return err
 		}
+		if err := s.clearLoginFailures(ctx, models.SubjectCustomer, c.ID); err != nil {
+			return err
+		}
 		if flow.notify {
 			if err := s.queueMessage(ctx, c.Email, TemplatePasswordChanged, ""); err != nil {
 				return err
