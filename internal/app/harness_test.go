@@ -39,6 +39,7 @@ type env struct {
 	rest  *api.ClientWithResponses
 	admin string // a super administrator's access token
 	logs  *syncBuffer
+	http  *http.Client // the GraphQL face's client; nil: http.DefaultClient
 }
 
 // syncBuffer collects the server's log lines.
