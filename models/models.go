@@ -61,7 +61,8 @@ type Customer struct {
 	UpdatedAt        time.Time  `gorm:"precision:6;not null"`
 }
 
-// IsLocked reports whether sign-in is refused at now because of a lock.
+// IsLocked reports whether an admin's lock refuses every sign-in at now. The automatic lockout
+// after failed sign-ins is per client IP and lives in LoginFailure.
 func (c *Customer) IsLocked(now time.Time) bool {
 	return c.LockedUntil != nil && c.LockedUntil.After(now)
 }
@@ -96,7 +97,8 @@ type Admin struct {
 	UpdatedAt        time.Time  `gorm:"precision:6;not null"`
 }
 
-// IsLocked reports whether sign-in is refused at now because of a lock.
+// IsLocked reports whether an admin's lock refuses every sign-in at now. The automatic lockout
+// after failed sign-ins is per client IP and lives in LoginFailure.
 func (a *Admin) IsLocked(now time.Time) bool {
 	return a.LockedUntil != nil && a.LockedUntil.After(now)
 }
@@ -195,4 +197,15 @@ type IdempotencyKey struct {
 	ContentType *string   `gorm:"size:100"`
 	Body        *string   `gorm:"type:text"`
 	CreatedAt   time.Time `gorm:"precision:6;not null"`
+}
+
+// LoginFailure counts the consecutive failed sign-ins to one customer or admin from one client
+// IP; at the lockout threshold LockedUntil locks that IP out of that account.
+type LoginFailure struct {
+	SubjectType   string     `gorm:"primaryKey;size:16"`
+	SubjectID     string     `gorm:"primaryKey;size:36"`
+	IP            string     `gorm:"column:ip;primaryKey;size:64"`
+	Failures      int        `gorm:"not null"`
+	LockedUntil   *time.Time `gorm:"precision:6"`
+	LastFailureAt time.Time  `gorm:"precision:6;not null"`
 }

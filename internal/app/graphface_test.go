@@ -40,13 +40,19 @@ type gqlResponse struct {
 // a nested object of it (registerCustomer returns {customer}).
 func graphql(t *testing.T, url, token, query string, vars map[string]any, op string, path ...string) result {
 	t.Helper()
+	return graphqlVia(t, http.DefaultClient, url, token, query, vars, op, path...)
+}
+
+// graphqlVia is graphql through client.
+func graphqlVia(t *testing.T, client *http.Client, url, token, query string, vars map[string]any, op string, path ...string) result {
+	t.Helper()
 	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("POST /graphql: %v", err)
 	}
@@ -94,7 +100,11 @@ func asVars(in any) map[string]any {
 }
 
 func (g *graphFace) call(token, query string, vars map[string]any, op string, path ...string) result {
-	return graphql(g.e.t, g.e.url, token, query, vars, op, path...)
+	client := g.e.http
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return graphqlVia(g.e.t, client, g.e.url, token, query, vars, op, path...)
 }
 
 func (g *graphFace) Register(in api.RegisterCustomerInput) result {

@@ -81,6 +81,7 @@ func (r *restFace) UnlockCustomer(token, id string) result {
 }
 
 func (r *restFace) Messages(token, to, template string) result {
+	r.e.settle()
 	p := api.ListMessagesParams{To: &to}
 	if template != "" {
 		p.Template = ptrTo(api.MessageTemplate(template))
@@ -190,6 +191,7 @@ func (g *graphFace) UnlockCustomer(token, id string) result {
 }
 
 func (g *graphFace) Messages(token, to, template string) result {
+	g.e.settle()
 	filter := map[string]any{"to": to}
 	if template != "" {
 		filter["template"] = template

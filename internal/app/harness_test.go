@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clientele/clientele/api"
 	"github.com/clientele/clientele/internal/app"
@@ -39,6 +40,7 @@ type env struct {
 	rest  *api.ClientWithResponses
 	admin string // a super administrator's access token
 	logs  *syncBuffer
+	http  *http.Client // the GraphQL face's client; nil: http.DefaultClient
 }
 
 // syncBuffer collects the server's log lines.
@@ -76,6 +78,7 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = svc.Shutdown(context.Background()) }) // before the database goes
 	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +99,14 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	}
 	en.admin = tok.AccessToken
 	return en
+}
+
+// settle waits for the work the server does after answering (a reset's email), as the person
+// reading their mail would; a read that follows then sees it.
+func (e *env) settle() {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = e.svc.WaitForBackground(c)
 }
 
 // eachEnv runs fn on every database, with a fresh server each.

@@ -38,7 +38,8 @@ func (s *Service) LockCustomer(ctx context.Context, actor auth.Principal, id str
 	return s.setLock(ctx, actor, id, &end, "customer.locked", changes)
 }
 
-// UnlockCustomer lifts a lock, manual or automatic, and clears the failure count.
+// UnlockCustomer lifts an admin's lock and the automatic lockouts of every client IP, and
+// clears the failure count.
 func (s *Service) UnlockCustomer(ctx context.Context, actor auth.Principal, id string) (models.Customer, error) {
 	if err := requireAdmin(actor, PermCustomersLock); err != nil {
 		return models.Customer{}, err
@@ -68,6 +69,10 @@ func (s *Service) setLock(ctx context.Context, actor auth.Principal, id string, 
 			if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, id); err != nil {
 				return err
 			}
+		}
+		// The automatic lockouts go too: an unlock lets every client in again.
+		if err := s.clearLoginFailures(ctx, models.SubjectCustomer, id); err != nil {
+			return err
 		}
 		audited := changes // not assigned to: the transaction may run again
 		if audited == nil {

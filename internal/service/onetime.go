@@ -109,17 +109,14 @@ func (s *Service) useOneTimeToken(ctx context.Context, row models.OneTimeToken) 
 var errTokenRequired = apperr.Invalid("token", "The token is required.")
 
 // SendVerifyEmail queues a new verification message for email. It answers nil whether or
-// not the email belongs to a customer, or is already verified, so it reveals neither.
+// not the email belongs to a customer, or is already verified, so it reveals neither; the
+// token and the message are written after the answer (see mailCustomer).
 func (s *Service) SendVerifyEmail(ctx context.Context, actor auth.Principal, email string) error {
-	if err := s.checkRateLimit(ctx, actor, ActionVerify, email); err != nil {
-		return err
-	}
-	c, ok, err := s.activeCustomerByEmail(ctx, email)
-	if err != nil || !ok || c.EmailVerified {
-		return err
-	}
-	return s.db.Tx(ctx, func(ctx context.Context) error {
-		if err := s.sendVerification(ctx, &c); err != nil {
+	return s.mailCustomer(ctx, actor, ActionVerify, email, "send verification email", func(ctx context.Context, c *models.Customer) error {
+		if c.EmailVerified {
+			return nil
+		}
+		if err := s.sendVerification(ctx, c); err != nil {
 			return err
 		}
 		return s.audit(ctx, actor, "customer.verification_requested", "customer", c.ID, nil)
@@ -186,17 +183,11 @@ func (s *Service) tokenActor(actor auth.Principal, customerID string) auth.Princ
 }
 
 // RequestPasswordReset queues a reset message for the ACTIVE customer with email. It answers
-// nil whether or not there is one, so it reveals nothing about which emails exist.
+// nil whether or not there is one, so it reveals nothing about which emails exist; the token
+// and the message are written after the answer (see mailCustomer).
 func (s *Service) RequestPasswordReset(ctx context.Context, actor auth.Principal, email string) error {
-	if err := s.checkRateLimit(ctx, actor, ActionReset, email); err != nil {
-		return err
-	}
-	c, ok, err := s.activeCustomerByEmail(ctx, email)
-	if err != nil || !ok {
-		return err
-	}
-	return s.db.Tx(ctx, func(ctx context.Context) error {
-		token, err := s.issueOneTimeToken(ctx, &c, models.PurposePasswordReset)
+	return s.mailCustomer(ctx, actor, ActionReset, email, "send password reset", func(ctx context.Context, c *models.Customer) error {
+		token, err := s.issueOneTimeToken(ctx, c, models.PurposePasswordReset)
 		if err != nil {
 			return err
 		}
@@ -302,6 +293,9 @@ func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal
 			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
 		}
 		if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
+			return err
+		}
+		if err := s.clearLoginFailures(ctx, models.SubjectCustomer, c.ID); err != nil {
 			return err
 		}
 		if flow.notify {

@@ -22,6 +22,9 @@ const msgBadTokenMessage = "The token is invalid or has expired."
 // msgOutbox lists the messages to `to` of template, newest first.
 func msgOutbox(t *testing.T, s *service.Service, admin auth.Principal, to, template string) []models.Message {
 	t.Helper()
+	if err := s.WaitForBackground(context.Background()); err != nil { // resets are mailed after answering
+		t.Fatal(err)
+	}
 	page := must[service.Page[models.Message]](t)(s.ListMessages(context.Background(), admin,
 		service.MessageFilter{To: to, Template: template}, service.PageArgs{Limit: service.MaxPageSize}))
 	return page.Items

@@ -17,6 +17,7 @@ import (
 
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/background"
 	"github.com/clientele/clientele/internal/config"
 	"github.com/clientele/clientele/internal/db"
 	"github.com/clientele/clientele/internal/txretry"
@@ -35,6 +36,7 @@ type Service struct {
 	secret    []byte // the JWT secret; also keys the idempotency store's encryption
 	// customerListsSQL reads what a customer's representation embeds (see customerLists).
 	customerListsSQL listsSQL
+	background       *background.Runner // work done after answering (see mailCustomer)
 }
 
 // Options tunes a Service; the zero value is production.
@@ -49,7 +51,8 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, log *slog.Logger, opt
 		params = *opts.Argon2
 	}
 	s := &Service{db: d, cfg: cfg, log: log, hasher: auth.NewHasher(params), now: db.Now,
-		customerListsSQL: customerListsSQL(d.Dialect, d.Gorm().NamingStrategy)}
+		customerListsSQL: customerListsSQL(d.Dialect, d.Gorm().NamingStrategy),
+		background:       background.New(backgroundWorkers, backgroundQueue, backgroundDelay, cfg.RequestTimeout, log)}
 	secret, err := s.jwtSecret(ctx)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ func newService(t testing.TB, d *db.DB, mutate ...func(*config.Config)) *service
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) }) // before the database goes
 	return s
 }
 

@@ -28,8 +28,6 @@ type Token struct {
 // without a password.
 var errBadCredentials = apperr.New(apperr.Unauthenticated, "The email or password is incorrect.")
 
-var errLocked = apperr.New(apperr.AccountLocked, "The account is locked. Try again later or contact support.")
-
 func requireCustomer(actor auth.Principal) error {
 	switch actor.Kind {
 	case auth.Customer:
@@ -61,70 +59,53 @@ func unauthenticated(actor auth.Principal, message string) error {
 
 // GenerateCustomerToken signs a customer in with email and password.
 func (s *Service) GenerateCustomerToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
+	return s.signIn(ctx, actor, models.SubjectCustomer, email, password)
+}
+
+// GenerateAdminToken signs an admin in with email and password.
+func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
+	return s.signIn(ctx, actor, models.SubjectAdmin, email, password)
+}
+
+// signIn checks the email and password of a customer or admin and issues a token pair. An
+// unknown email, a wrong password and an account without a password answer alike, after one
+// password hash each; so does a locked account, with ACCOUNT_LOCKED.
+func (s *Service) signIn(ctx context.Context, actor auth.Principal, subjectType, email, password string) (Token, error) {
 	if err := s.checkRateLimit(ctx, actor, ActionSignIn, email); err != nil {
 		return Token{}, err
 	}
-	var c models.Customer
-	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&c).Error
-	found := err == nil
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return Token{}, dbErr(err, "", "")
+	a, found, err := s.signInAccount(ctx, subjectType, email, actor.IP)
+	if err != nil {
+		return Token{}, err
 	}
 	now := s.now()
-	if found && c.IsLocked(now) {
+	if found && a.locked(now) {
 		// Still hash, so a locked account answers in the time a wrong password does.
 		_, _ = s.hasher.Verify(ctx, nil, password)
-		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "locked")
+		s.loginFailed(ctx, actor, subjectType, a.ID, "locked")
 		return Token{}, errLocked
 	}
-	var hash *string
-	if found {
-		hash = c.PasswordHash
-	}
-	ok, err := s.hasher.Verify(ctx, hash, password)
+	ok, err := s.hasher.Verify(ctx, a.PasswordHash, password)
 	if err != nil {
 		return Token{}, dbErr(err, "", "")
 	}
 	if !ok {
-		if found && hash != nil {
-			if err := s.countFailure(ctx, "customers", c.ID, now); err != nil {
+		if found && a.PasswordHash != nil {
+			if err := s.countFailure(ctx, subjectType, a.ID, actor.IP, now); err != nil {
 				return Token{}, err
 			}
 		}
-		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "bad_credentials")
+		s.loginFailed(ctx, actor, subjectType, a.ID, "bad_credentials")
 		return Token{}, errBadCredentials
 	}
-	if c.Status != models.StatusActive {
-		s.loginFailed(ctx, actor, models.SubjectCustomer, c.ID, "inactive")
+	if a.Status != models.StatusActive {
+		s.loginFailed(ctx, actor, subjectType, a.ID, "inactive")
 		return Token{}, apperr.New(apperr.Forbidden, "This account is inactive.")
 	}
-	if err := s.loginSucceeded(ctx, "customers", c.ID, now); err != nil {
+	if err := s.loginSucceeded(ctx, subjectType, a.ID, actor.IP, a.IPFailures, now); err != nil {
 		return Token{}, err
 	}
-	return s.issue(ctx, models.SubjectCustomer, c.ID, c.SecurityStamp, "")
-}
-
-// loginSucceeded clears the failure count and records the sign-in time. It is not a profile
-// change: version and updatedAt stay.
-func (s *Service) loginSucceeded(ctx context.Context, table, id string, now time.Time) error {
-	err := s.db.Conn(ctx).Table(table).Where("id = ?", id).
-		UpdateColumns(map[string]any{"failed_login_count": 0, "locked_until": nil, "last_login_at": now}).Error
-	return dbErr(err, "", "")
-}
-
-// countFailure adds a failed sign-in to a customer or admin and locks the account at the
-// threshold. A lock that has run out starts a fresh count.
-func (s *Service) countFailure(ctx context.Context, table, id string, now time.Time) error {
-	conn := s.db.Conn(ctx)
-	err := conn.Exec(`UPDATE `+table+` SET
-			failed_login_count = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_login_count + 1 END,
-			locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL ELSE locked_until END
-		WHERE id = ?`, now, now, id).Error
-	if err == nil && s.cfg.LockoutThreshold > 0 {
-		err = conn.Exec(`UPDATE `+table+` SET locked_until = ? WHERE id = ? AND failed_login_count >= ? AND locked_until IS NULL`,
-			now.Add(s.cfg.LockoutDuration), id, s.cfg.LockoutThreshold).Error
-	}
-	return dbErr(err, "", "")
+	return s.issue(ctx, subjectType, a.ID, a.SecurityStamp, "")
 }
 
 // loginFailed audits a refused sign-in. It is written on its own: the refusal commits nothing else.
@@ -133,50 +114,6 @@ func (s *Service) loginFailed(ctx context.Context, actor auth.Principal, subject
 	if err != nil {
 		s.log.ErrorContext(ctx, "audit login failure", "err", err)
 	}
-}
-
-// GenerateAdminToken signs an admin in with email and password.
-func (s *Service) GenerateAdminToken(ctx context.Context, actor auth.Principal, email, password string) (Token, error) {
-	if err := s.checkRateLimit(ctx, actor, ActionSignIn, email); err != nil {
-		return Token{}, err
-	}
-	var a models.Admin
-	err := s.db.Conn(ctx).Where("email = ?", normalizeEmail(email)).Take(&a).Error
-	found := err == nil
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return Token{}, dbErr(err, "", "")
-	}
-	now := s.now()
-	if found && a.IsLocked(now) {
-		_, _ = s.hasher.Verify(ctx, nil, password)
-		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "locked")
-		return Token{}, errLocked
-	}
-	var hash *string
-	if found {
-		hash = &a.PasswordHash
-	}
-	ok, err := s.hasher.Verify(ctx, hash, password)
-	if err != nil {
-		return Token{}, dbErr(err, "", "")
-	}
-	if !ok {
-		if found {
-			if err := s.countFailure(ctx, "admins", a.ID, now); err != nil {
-				return Token{}, err
-			}
-		}
-		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "bad_credentials")
-		return Token{}, errBadCredentials
-	}
-	if a.Status != models.StatusActive {
-		s.loginFailed(ctx, actor, models.SubjectAdmin, a.ID, "inactive")
-		return Token{}, apperr.New(apperr.Forbidden, "This account is inactive.")
-	}
-	if err := s.loginSucceeded(ctx, "admins", a.ID, now); err != nil {
-		return Token{}, err
-	}
-	return s.issue(ctx, models.SubjectAdmin, a.ID, a.SecurityStamp, "")
 }
 
 // issue creates an access token and a refresh token in family (a new family when empty).
@@ -285,11 +222,7 @@ func (s *Service) revokeFamilyOnReuse(ctx context.Context, actor auth.Principal,
 // subjectStamp returns the security stamp and status of a customer or admin.
 func (s *Service) subjectStamp(ctx context.Context, subjectType, id string) (stamp, status string, err error) {
 	var row struct{ SecurityStamp, Status string }
-	table := "customers"
-	if subjectType == models.SubjectAdmin {
-		table = "admins"
-	}
-	res := s.db.Conn(ctx).Table(table).Select("security_stamp, status").Where("id = ?", id).Take(&row)
+	res := s.db.Conn(ctx).Table(accountTable(subjectType)).Select("security_stamp, status").Where("id = ?", id).Take(&row)
 	if errors.Is(res.Error, gorm.ErrRecordNotFound) {
 		return "", "", errBadRefresh
 	}
@@ -489,8 +422,17 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 	if err != nil {
 		return Token{}, err
 	}
-	// Guessing the current password with a stolen token is limited like signing in.
+	// Guessing the current password with a stolen token is limited like signing in: rate
+	// limited, counted as a failed sign-in from the caller's IP, refused while that IP is
+	// locked out of the account.
 	if err := s.checkRateLimit(ctx, actor, ActionSignIn, c.Email); err != nil {
+		return Token{}, err
+	}
+	now := s.now()
+	if locked, err := s.ipLockedOut(ctx, models.SubjectCustomer, c.ID, actor.IP, now); err != nil || locked {
+		if err == nil {
+			err = errLocked
+		}
 		return Token{}, err
 	}
 	var f apperr.Fields
@@ -509,6 +451,9 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 		return Token{}, dbErr(err, "", "")
 	}
 	if !ok {
+		if err := s.countFailure(ctx, models.SubjectCustomer, c.ID, actor.IP, now); err != nil {
+			return Token{}, err
+		}
 		return Token{}, apperr.Invalid("currentPassword", "The current password is incorrect.")
 	}
 	hash, err := s.hasher.Hash(ctx, next)
@@ -519,7 +464,7 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		stamp := randomToken(16)
 		res := s.db.Conn(ctx).Model(&models.Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).Updates(map[string]any{
-			"password_hash": hash, "security_stamp": stamp, "version": c.Version + 1, "updated_at": s.now(),
+			"password_hash": hash, "security_stamp": stamp, "failed_login_count": 0, "version": c.Version + 1, "updated_at": s.now(),
 		})
 		if res.Error != nil {
 			return dbErr(res.Error, "", "")
@@ -528,6 +473,9 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
 		}
 		if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
+			return err
+		}
+		if err := s.clearIPFailures(ctx, models.SubjectCustomer, c.ID, actor.IP); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, actor, "customer.password_changed", "customer", c.ID, nil); err != nil {
