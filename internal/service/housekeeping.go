@@ -19,20 +19,21 @@ import (
 //   - one_time_tokens: used or not, past their expiry (their TTL after issue).
 //   - idempotency_keys: past IdempotencyWindow, after which BeginIdempotent frees them anyway.
 //   - rate_limits: windows that ended; the current and previous one stay.
-//
-// The login_failures table (migration 8) joins here as a rule on its expiry column.
-func ExpiryRules() []housekeeping.Rule {
+//   - login_failures: failures older than the lockout duration are forgotten at the next
+//     failure anyway, and a lockout they caused has ended by then (it starts at a failure).
+func (s *Service) ExpiryRules() []housekeeping.Rule {
 	return []housekeeping.Rule{
 		{Table: "revoked_tokens", Key: []string{"jti"}, Column: "expires_at", Keep: auth.Leeway},
 		{Table: "refresh_tokens", Key: []string{"id"}, Column: "expires_at"},
 		{Table: "one_time_tokens", Key: []string{"id"}, Column: "expires_at"},
 		{Table: "idempotency_keys", Key: []string{"caller", "idem_key"}, Column: "created_at", Keep: IdempotencyWindow},
 		{Table: "rate_limits", Key: []string{"bucket", "window_start"}, Column: "window_start", Keep: 2 * rateWindow},
+		{Table: "login_failures", Key: []string{"subject_type", "subject_id", "ip"}, Column: "last_failure_at", Keep: s.cfg.LockoutDuration},
 	}
 }
 
 // RunHousekeeping sweeps expired rows every `every` until ctx ends; of several instances,
 // one at a time does (see housekeeping.Sweeper).
 func (s *Service) RunHousekeeping(ctx context.Context, every time.Duration) {
-	housekeeping.New(s.db, s.log, ExpiryRules()...).Run(ctx, every)
+	housekeeping.New(s.db, s.log, s.ExpiryRules()...).Run(ctx, every)
 }

@@ -16,9 +16,9 @@ import (
 	"github.com/clientele/clientele/models"
 )
 
-// sweeper returns a function that sweeps d with the service's rules, as one instance.
-func sweeper(t *testing.T, d *db.DB) func() map[string]int64 {
-	s := housekeeping.New(d, slog.New(slog.NewTextHandler(io.Discard, nil)), service.ExpiryRules()...)
+// sweeper returns a function that sweeps d with svc's rules, as one instance.
+func sweeper(t *testing.T, svc *service.Service, d *db.DB) func() map[string]int64 {
+	s := housekeeping.New(d, slog.New(slog.NewTextHandler(io.Discard, nil)), svc.ExpiryRules()...)
 	return func() map[string]int64 {
 		t.Helper()
 		deleted, err := s.Tick(context.Background(), time.Hour)
@@ -88,15 +88,22 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 			{Bucket: "window-gone", WindowStart: minute.Add(-3 * time.Minute), Hits: 1},
 			{Bucket: "window-previous", WindowStart: minute.Add(-time.Minute), Hits: 1},
 		})
+		lockout := 15 * time.Minute // the service's CLIENTELE_LOCKOUT_DURATION
+		create(&[]models.LoginFailure{
+			{SubjectType: models.SubjectCustomer, SubjectID: ada.ID, IP: "failures-gone", Failures: 5,
+				LockedUntil: ptr(now.Add(-time.Second)), LastFailureAt: now.Add(-lockout - time.Second)},
+			{SubjectType: models.SubjectCustomer, SubjectID: ada.ID, IP: "failures-live", Failures: 5,
+				LockedUntil: ptr(now.Add(time.Second)), LastFailureAt: now.Add(-lockout + time.Second)},
+		})
 		before := map[string]int64{}
-		for _, table := range []string{"revoked_tokens", "refresh_tokens", "one_time_tokens", "idempotency_keys", "rate_limits"} {
+		for _, table := range []string{"revoked_tokens", "refresh_tokens", "one_time_tokens", "idempotency_keys", "rate_limits", "login_failures"} {
 			var n int64
 			d.Gorm().Table(table).Count(&n)
 			before[table] = n
 		}
 
-		deleted := sweeper(t, d)()
-		want := map[string]int64{"revoked_tokens": 1, "refresh_tokens": 1, "one_time_tokens": 2, "idempotency_keys": 1, "rate_limits": 1}
+		deleted := sweeper(t, s, d)()
+		want := map[string]int64{"revoked_tokens": 1, "refresh_tokens": 1, "one_time_tokens": 2, "idempotency_keys": 1, "rate_limits": 1, "login_failures": 1}
 		for table, n := range want {
 			if deleted[table] != n {
 				t.Errorf("%s: deleted %d, want %d (all: %v)", table, deleted[table], n, deleted)
@@ -116,6 +123,7 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 			{"one_time_tokens", "id", []string{"onetime-gone", "onetime-used-gone"}, []string{"onetime-used-live", "onetime-live"}},
 			{"idempotency_keys", "idem_key", []string{"idem-gone"}, []string{"idem-live"}},
 			{"rate_limits", "bucket", []string{"window-gone"}, []string{"window-previous"}},
+			{"login_failures", "ip", []string{"failures-gone"}, []string{"failures-live"}},
 		} {
 			if n := hkRows(t, d, c.table, c.column, c.gone...); n != 0 {
 				t.Errorf("%s: %d expired rows of %v left", c.table, n, c.gone)
@@ -134,7 +142,7 @@ func TestSweptRefreshTokensAnswerAsBefore(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newService(t, d)
-		sweep := sweeper(t, d)
+		sweep := sweeper(t, s, d)
 		must[service.Registration](t)(s.Register(ctx, auth.Principal{}, registerInput("ada@example.com")))
 		signIn := func() (first, second service.Token) {
 			first = must[service.Token](t)(s.GenerateCustomerToken(ctx, auth.Principal{}, "ada@example.com", goodPassword))
