@@ -91,7 +91,7 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
-	if err := httpserver.Serve(ctx, httpserver.New(e, httpserver.DefaultLimits), ln, cfg.ShutdownTimeout, log); err != nil {
+	if err := httpserver.Serve(ctx, httpserver.New(e, cfg.HTTP), ln, cfg.ShutdownTimeout, log); err != nil {
 		return err
 	}
 	// Mails the last requests handed to the background (reset and verification links) still

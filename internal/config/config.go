@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clientele/clientele/internal/httpserver"
 )
 
 // Config is every setting of the service. Secrets are masked by String.
@@ -42,6 +44,8 @@ type Config struct {
 	IdempotencyLease time.Duration
 	// HousekeepingInterval is how often expired rows are swept (SPEC §9 "Housekeeping").
 	HousekeepingInterval time.Duration
+	// HTTP bounds what one connection may hold of the server (SPEC §9 "HTTP").
+	HTTP httpserver.Limits
 }
 
 // DefaultGraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY's default: a full page (200)
@@ -81,6 +85,13 @@ func Load(getenv func(string) string) (Config, error) {
 		RequestTimeout:       r.duration("CLIENTELE_REQUEST_TIMEOUT", 15*time.Second),
 		IdempotencyLease:     r.duration("CLIENTELE_IDEMPOTENCY_LEASE", time.Minute),
 		HousekeepingInterval: r.duration("CLIENTELE_HOUSEKEEPING_INTERVAL", 5*time.Minute),
+		HTTP: httpserver.Limits{
+			ReadHeaderTimeout: r.duration("CLIENTELE_HTTP_READ_HEADER_TIMEOUT", httpserver.DefaultLimits.ReadHeaderTimeout),
+			ReadTimeout:       r.duration("CLIENTELE_HTTP_READ_TIMEOUT", httpserver.DefaultLimits.ReadTimeout),
+			WriteTimeout:      r.duration("CLIENTELE_HTTP_WRITE_TIMEOUT", httpserver.DefaultLimits.WriteTimeout),
+			IdleTimeout:       r.duration("CLIENTELE_HTTP_IDLE_TIMEOUT", httpserver.DefaultLimits.IdleTimeout),
+			MaxHeaderBytes:    r.int("CLIENTELE_HTTP_MAX_HEADER_BYTES", httpserver.DefaultLimits.MaxHeaderBytes),
+		},
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -95,6 +106,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.GraphQLMaxComplexity < 1 {
 		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_COMPLEXITY must be at least 1")
+	}
+	if c.HTTP.MaxHeaderBytes < 1024 {
+		return Config{}, fmt.Errorf("CLIENTELE_HTTP_MAX_HEADER_BYTES must be at least 1024")
 	}
 	if c.GraphQLMaxBytes < 1 || c.GraphQLMaxFields < 1 {
 		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_BYTES and CLIENTELE_GRAPHQL_MAX_FIELDS must be at least 1")
@@ -116,11 +130,11 @@ func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s http=%+v",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
 		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
 		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.GraphQLMaxComplexity, c.GraphQLMaxBytes, c.GraphQLMaxFields,
-		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval)
+		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval, c.HTTP)
 }
 
 func mask(s string) string {

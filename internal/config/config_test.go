@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/internal/config"
+	"github.com/clientele/clientele/internal/httpserver"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -38,6 +39,8 @@ func TestDefaults(t *testing.T) {
 		RequestTimeout:       15 * time.Second,
 		IdempotencyLease:     time.Minute,
 		HousekeepingInterval: 5 * time.Minute,
+		HTTP: httpserver.Limits{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10},
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)

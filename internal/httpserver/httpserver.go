@@ -27,8 +27,9 @@ type Limits struct {
 	MaxHeaderBytes int
 }
 
-// DefaultLimits are the limits of SPEC §9. WriteTimeout is well above the request deadline
-// (CLIENTELE_REQUEST_TIMEOUT, 15 s), so a request that runs out of time still gets its 503.
+// DefaultLimits are the limits of SPEC §9, the defaults of CLIENTELE_HTTP_*. WriteTimeout is
+// well above the request deadline (CLIENTELE_REQUEST_TIMEOUT, 15 s), so a request that runs out
+// of time still gets its 503.
 var DefaultLimits = Limits{
 	ReadHeaderTimeout: 5 * time.Second,
 	ReadTimeout:       30 * time.Second,
