@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -29,6 +30,7 @@ const (
 type DB struct {
 	gorm    *gorm.DB
 	Dialect string
+	url     string // as given to Open
 }
 
 // Open connects to url: `sqlite:<path>` (`sqlite::memory:` for memory) or
@@ -38,14 +40,9 @@ func Open(rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := gorm.Open(dialector, &gorm.Config{
-		TranslateError:         true,
-		SkipDefaultTransaction: true,
-		Logger:                 logger.Discard,
-		NowFunc:                Now,
-	})
+	g, err := openGorm(dialector)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	sqlDB, err := g.DB()
 	if err != nil {
@@ -60,7 +57,46 @@ func Open(rawURL string) (*DB, error) {
 		sqlDB.SetMaxIdleConns(50)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	}
-	return &DB{gorm: g, Dialect: dialect}, nil
+	return &DB{gorm: g, Dialect: dialect, url: rawURL}, nil
+}
+
+func openGorm(dialector gorm.Dialector) (*gorm.DB, error) {
+	g, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return g, nil
+}
+
+// withoutIOTimeouts opens a second, one-connection handle on the same MySQL database whose
+// statements may wait on the server longer than the pool's readTimeout lets a request's: a
+// migration waits up to minutes for another instance's lock, and builds indexes on large
+// tables. The dial timeout stays. Close it after use.
+func (d *DB) withoutIOTimeouts() (*DB, error) {
+	dsn, err := MySQLDSN(d.url)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	cfg.ReadTimeout, cfg.WriteTimeout = 0, 0
+	g, err := openGorm(mysql.Open(cfg.FormatDSN()))
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(2) // the named lock's connection and the migrations'
+	return &DB{gorm: g, Dialect: MySQL, url: d.url}, nil
 }
 
 func dialectorFor(rawURL string) (gorm.Dialector, string, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clientele/clientele/internal/db"
 	"github.com/clientele/clientele/internal/testdb"
@@ -104,5 +105,46 @@ func TestConcurrentMigrations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMigrationsOutwaitTheReadTimeout: an instance waiting for another's migration lock waits
+// longer than the pool's readTimeout lets a statement run (readTimeout cuts GET_LOCK's silent
+// wait with "invalid connection"), and migrates once the lock is free.
+func TestMigrationsOutwaitTheReadTimeout(t *testing.T) {
+	url := testdb.URL(t, db.MySQL) // skips without MariaDB
+	url += "?readTimeout=1s"
+	holder, err := db.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	ctx := context.Background()
+	conn, err := holder.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var got int
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('clientele_migrate', 5)").Scan(&got); err != nil || got != 1 {
+		t.Fatalf("take the lock: %v %d", err, got)
+	}
+	waiter, err := db.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close()
+	done := make(chan error, 1)
+	go func() { done <- waiter.Migrate(ctx) }()
+	select {
+	case err := <-done:
+		t.Fatalf("migrated while the lock was held: %v", err)
+	case <-time.After(2500 * time.Millisecond): // well past the 1 s read timeout
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK('clientele_migrate')"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("migrate after the lock was freed: %v", err)
 	}
 }

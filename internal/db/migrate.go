@@ -27,16 +27,20 @@ type Migration struct {
 // Instances that start together migrate one after the other: on MySQL under a named lock, on
 // SQLite in one transaction, which begins IMMEDIATE and so holds the file's write lock.
 func (d *DB) Migrate(ctx context.Context) error {
-	conn := d.gorm.WithContext(ctx)
 	if d.Dialect == SQLite {
-		return conn.Transaction(func(tx *gorm.DB) error { return d.migrate(tx) })
+		return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return d.migrate(tx) })
 	}
-	unlock, err := d.lock(ctx, "clientele_migrate")
+	m, err := d.withoutIOTimeouts()
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	unlock, err := m.lock(ctx, "clientele_migrate")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return d.migrate(conn)
+	return m.migrate(m.gorm.WithContext(ctx))
 }
 
 func (d *DB) migrate(conn *gorm.DB) error {
