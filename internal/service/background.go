@@ -50,6 +50,12 @@ func (s *Service) mailCustomer(ctx context.Context, actor auth.Principal, action
 	if len(ids) > 0 {
 		later = func(ctx context.Context) error {
 			return s.db.Tx(ctx, func(ctx context.Context) error {
+				// The row lock comes first: on MySQL the transaction's snapshot is taken at its
+				// first plain read, and it must include a token another job just issued for
+				// this customer, so that issueOneTimeToken revokes it.
+				if err := s.lockRow(ctx, "customers", ids[0]); err != nil {
+					return err
+				}
 				c, ok, err := s.activeCustomerByEmail(ctx, email)
 				if err != nil || !ok {
 					return err
