@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -21,10 +20,9 @@ import (
 )
 
 // Rule names the expired rows of one table: those whose Column is older than now - Keep.
-// Column must be an indexed datetime column and Key the table's primary key.
+// Column must be an indexed datetime column.
 type Rule struct {
 	Table  string
-	Key    []string
 	Column string
 	Keep   time.Duration
 }
@@ -144,53 +142,11 @@ func (s *Sweeper) deleteBatch(ctx context.Context, r Rule, cutoff time.Time) (in
 			` WHERE `+r.Column+` < ? ORDER BY `+r.Column+` LIMIT ?)`, cutoff, s.Batch)
 		return res.RowsAffected, res.Error
 	}
-	// MySQL allows no LIMIT in an IN subquery, and a ranged DELETE would lock gaps of the
-	// index: read the keys without locking, then delete exactly those rows by primary key.
-	// The condition is checked again, so a row renewed in between (an idempotency key
-	// taken again) stays.
-	keys, err := s.expiredKeys(conn, r, cutoff)
-	if err != nil || len(keys) == 0 {
-		return 0, err
-	}
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(r.Key)), ", ") + ")"
-	args := make([]any, 0, len(keys)*len(r.Key)+1)
-	for _, k := range keys {
-		args = append(args, k...)
-	}
-	args = append(args, cutoff)
-	res := conn.Exec(`DELETE FROM `+r.Table+` WHERE (`+strings.Join(r.Key, ", ")+`) IN (`+
-		strings.TrimSuffix(strings.Repeat(tuple+", ", len(keys)), ", ")+`) AND `+r.Column+` < ?`, args...)
+	// One single-table DELETE walks the expired end of the index on r.Column and stops after
+	// s.Batch rows; a multi-row IN list of keys would make MariaDB scan the whole table and
+	// lock every row it passes.
+	res := conn.Exec(`DELETE FROM `+r.Table+` WHERE `+r.Column+` < ? ORDER BY `+r.Column+` LIMIT ?`, cutoff, s.Batch)
 	return res.RowsAffected, res.Error
-}
-
-// expiredKeys reads the primary keys of the oldest expired rows of r, at most s.Batch.
-func (s *Sweeper) expiredKeys(conn *gorm.DB, r Rule, cutoff time.Time) ([][]any, error) {
-	rows, err := conn.Raw(`SELECT `+strings.Join(r.Key, ", ")+` FROM `+r.Table+` WHERE `+r.Column+` < ? ORDER BY `+
-		r.Column+` LIMIT ?`, cutoff, s.Batch).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var keys [][]any
-	for rows.Next() {
-		k := make([]any, len(r.Key))
-		ptrs := make([]any, len(k))
-		for i := range k {
-			ptrs[i] = &k[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i, v := range k {
-			// Text comes back as bytes, which the driver would send as a binary string: the
-			// comparison with the utf8mb4 key would then not use the primary key.
-			if b, ok := v.([]byte); ok {
-				k[i] = string(b)
-			}
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
 }
 
 // acquire takes the lease until now+every if it is free, has run out, or is this

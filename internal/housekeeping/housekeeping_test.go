@@ -22,8 +22,8 @@ import (
 var (
 	quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Two tables, one keyed by a string and one by a string and a time.
-	revokedRule = housekeeping.Rule{Table: "revoked_tokens", Key: []string{"jti"}, Column: "expires_at"}
-	windowsRule = housekeeping.Rule{Table: "rate_limits", Key: []string{"bucket", "window_start"}, Column: "window_start", Keep: 2 * time.Minute}
+	revokedRule = housekeeping.Rule{Table: "revoked_tokens", Column: "expires_at"}
+	windowsRule = housekeeping.Rule{Table: "rate_limits", Column: "window_start", Keep: 2 * time.Minute}
 )
 
 // seed inserts expired and live rows under both rules; names carry the prefix.

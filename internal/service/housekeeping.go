@@ -8,27 +8,32 @@ import (
 	"github.com/clientele/clientele/internal/housekeeping"
 )
 
+// MaxClockSkew is how far instances' clocks may disagree without a sweep deleting what
+// another instance still needs: a revocation its slower clock still has to enforce, or the
+// rate-limit window it still counts in. The sweeping instance's clock decides the cutoff.
+const MaxClockSkew = 2 * time.Minute
+
 // ExpiryRules are the rows that can go, table by table (SPEC §9 "Housekeeping").
 //
 //   - revoked_tokens: a revoked jti or session is kept until every token that could carry it
-//     has expired, plus the leeway Verify allows.
+//     has expired, plus the leeway Verify allows and MaxClockSkew.
 //   - refresh_tokens: a token past its own expiry is refused before anything else is looked
 //     at (RefreshToken checks expiry before rotation), so even a rotated one has no use left:
 //     presenting it answers the same whether the row is there or not. A rotated token that has
 //     not expired stays, so presenting it still ends its session.
 //   - one_time_tokens: used or not, past their expiry (their TTL after issue).
 //   - idempotency_keys: past IdempotencyWindow, after which BeginIdempotent frees them anyway.
-//   - rate_limits: windows that ended; the current and previous one stay.
+//   - rate_limits: windows that ended; the current and previous one stay (and MaxClockSkew).
 //   - login_failures: failures older than the lockout duration are forgotten at the next
 //     failure anyway, and a lockout they caused has ended by then (it starts at a failure).
 func (s *Service) ExpiryRules() []housekeeping.Rule {
 	return []housekeeping.Rule{
-		{Table: "revoked_tokens", Key: []string{"jti"}, Column: "expires_at", Keep: auth.Leeway},
-		{Table: "refresh_tokens", Key: []string{"id"}, Column: "expires_at"},
-		{Table: "one_time_tokens", Key: []string{"id"}, Column: "expires_at"},
-		{Table: "idempotency_keys", Key: []string{"caller", "idem_key"}, Column: "created_at", Keep: IdempotencyWindow},
-		{Table: "rate_limits", Key: []string{"bucket", "window_start"}, Column: "window_start", Keep: 2 * rateWindow},
-		{Table: "login_failures", Key: []string{"subject_type", "subject_id", "ip"}, Column: "last_failure_at", Keep: s.cfg.LockoutDuration},
+		{Table: "revoked_tokens", Column: "expires_at", Keep: auth.Leeway + MaxClockSkew},
+		{Table: "refresh_tokens", Column: "expires_at"},
+		{Table: "one_time_tokens", Column: "expires_at"},
+		{Table: "idempotency_keys", Column: "created_at", Keep: IdempotencyWindow},
+		{Table: "rate_limits", Column: "window_start", Keep: 2*rateWindow + MaxClockSkew},
+		{Table: "login_failures", Column: "last_failure_at", Keep: s.cfg.LockoutDuration},
 	}
 }
 

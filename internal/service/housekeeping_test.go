@@ -56,8 +56,8 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 			}
 		}
 		create(&[]models.RevokedToken{
-			{JTI: "revoked-gone", ExpiresAt: now.Add(-auth.Leeway - time.Second)},
-			{JTI: "revoked-in-leeway", ExpiresAt: now.Add(-auth.Leeway + 10*time.Second)},
+			{JTI: "revoked-gone", ExpiresAt: now.Add(-auth.Leeway - service.MaxClockSkew - time.Second)},
+			{JTI: "revoked-in-leeway", ExpiresAt: now.Add(-auth.Leeway - service.MaxClockSkew + 10*time.Second)},
 			{JTI: "revoked-live", ExpiresAt: now.Add(time.Hour)},
 		})
 		refresh := func(id string, expires time.Time, rotated *time.Time) models.RefreshToken {
@@ -85,7 +85,7 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 		})
 		minute := now.Truncate(time.Minute)
 		create(&[]models.RateLimit{
-			{Bucket: "window-gone", WindowStart: minute.Add(-3 * time.Minute), Hits: 1},
+			{Bucket: "window-gone", WindowStart: minute.Add(-3*time.Minute - service.MaxClockSkew), Hits: 1},
 			{Bucket: "window-previous", WindowStart: minute.Add(-time.Minute), Hits: 1},
 		})
 		lockout := 15 * time.Minute // the service's CLIENTELE_LOCKOUT_DURATION
