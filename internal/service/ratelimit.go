@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -56,10 +55,7 @@ func (s *Service) checkRateLimit(ctx context.Context, actor auth.Principal, acti
 			}
 		}
 	}
-	if rand.IntN(100) == 0 { // now and then, forget windows that have passed
-		s.db.Conn(context.WithoutCancel(ctx)).Where("window_start < ?", window.Add(-rateWindow)).Delete(&models.RateLimit{})
-	}
-	return nil
+	return nil // windows that have passed are swept by housekeeping (ExpiryRules)
 }
 
 // hit adds one to the counters of buckets for window and returns the new counts: one upsert
