@@ -79,8 +79,10 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	if created {
 		log.Info("created the first super administrator", "email", cfg.AdminEmail)
 	}
+	proxies, _ := config.ParseCIDRs(cfg.TrustedProxies) // validated by config.Load
 	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity,
-		GraphQLMaxBytes: cfg.GraphQLMaxBytes, GraphQLMaxFields: cfg.GraphQLMaxFields, RequestTimeout: cfg.RequestTimeout})
+		GraphQLMaxBytes: cfg.GraphQLMaxBytes, GraphQLMaxFields: cfg.GraphQLMaxFields, RequestTimeout: cfg.RequestTimeout,
+		TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}

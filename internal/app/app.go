@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -29,6 +30,9 @@ type Options struct {
 	DB *sql.DB
 	// GraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY; 0 means its default.
 	GraphQLMaxComplexity int
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client IP; none:
+	// the TCP peer is the client.
+	TrustedProxies []*net.IPNet
 	// RequestTimeout is CLIENTELE_REQUEST_TIMEOUT, every API request's deadline; 0 means its
 	// default.
 	RequestTimeout time.Duration
@@ -58,8 +62,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 	e.HidePort = true
 	e.HTTPErrorHandler = handlers.Problem(log)
 	e.JSONSerializer = handlers.JSONSerializer{}
-	// The client IP is the peer address; forwarded headers are not trusted (anyone can send them).
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(opts.TrustedProxies)
 
 	e.Pre(handlers.RequestID, handlers.SecurityHeaders)
 	e.Use(handlers.AccessLog(log))
@@ -97,4 +100,18 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 		return nil, err
 	}
 	return e, nil
+}
+
+// clientIP is the client address rate limits and lockouts count by: the TCP peer, since
+// anyone can send forwarded headers; behind trusted load balancers, the address the nearest
+// untrusted hop gave in X-Forwarded-For.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

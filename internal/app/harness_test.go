@@ -79,7 +79,12 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Shutdown(context.Background()) }) // before the database goes
-	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout})
+	proxies, err := config.ParseCIDRs(cfg.TrustedProxies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout,
+		TrustedProxies: proxies})
 	if err != nil {
 		t.Fatal(err)
 	}

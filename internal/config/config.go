@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -46,6 +47,10 @@ type Config struct {
 	HousekeepingInterval time.Duration
 	// HTTP bounds what one connection may hold of the server (SPEC §9 "HTTP").
 	HTTP httpserver.Limits
+	// TrustedProxies is CLIENTELE_TRUSTED_PROXIES: comma-separated CIDRs of the load balancers
+	// whose X-Forwarded-For names the client IP (see ParseCIDRs). Empty: the TCP peer is the
+	// client.
+	TrustedProxies string
 }
 
 // DefaultGraphQLMaxComplexity is CLIENTELE_GRAPHQL_MAX_COMPLEXITY's default: a full page (200)
@@ -85,6 +90,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RequestTimeout:       r.duration("CLIENTELE_REQUEST_TIMEOUT", 15*time.Second),
 		IdempotencyLease:     r.duration("CLIENTELE_IDEMPOTENCY_LEASE", time.Minute),
 		HousekeepingInterval: r.duration("CLIENTELE_HOUSEKEEPING_INTERVAL", 5*time.Minute),
+		TrustedProxies:       r.str("CLIENTELE_TRUSTED_PROXIES", ""),
 		HTTP: httpserver.Limits{
 			ReadHeaderTimeout: r.duration("CLIENTELE_HTTP_READ_HEADER_TIMEOUT", httpserver.DefaultLimits.ReadHeaderTimeout),
 			ReadTimeout:       r.duration("CLIENTELE_HTTP_READ_TIMEOUT", httpserver.DefaultLimits.ReadTimeout),
@@ -107,6 +113,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.GraphQLMaxComplexity < 1 {
 		return Config{}, fmt.Errorf("CLIENTELE_GRAPHQL_MAX_COMPLEXITY must be at least 1")
 	}
+	if _, err := ParseCIDRs(c.TrustedProxies); err != nil {
+		return Config{}, fmt.Errorf("CLIENTELE_TRUSTED_PROXIES: %w", err)
+	}
+	if c.IdempotencyLease <= c.RequestTimeout {
+		// A shorter lease would hand a key still held by a running request to its retry.
+		return Config{}, fmt.Errorf("CLIENTELE_IDEMPOTENCY_LEASE (%s) must be longer than CLIENTELE_REQUEST_TIMEOUT (%s)", c.IdempotencyLease, c.RequestTimeout)
+	}
 	if c.HTTP.MaxHeaderBytes < 1024 {
 		return Config{}, fmt.Errorf("CLIENTELE_HTTP_MAX_HEADER_BYTES must be at least 1024")
 	}
@@ -125,16 +138,43 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// ParseCIDRs parses a comma-separated list of CIDRs (`10.0.0.0/8, 192.168.1.7/32`); a bare
+// address means that one host.
+func ParseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			if ip := net.ParseIP(item); ip != nil {
+				bits := 8 * len(ip.To16())
+				if ip.To4() != nil {
+					bits = 32
+				}
+				item += "/" + strconv.Itoa(bits)
+			}
+		}
+		_, ipNet, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", item)
+		}
+		out = append(out, ipNet)
+	}
+	return out, nil
+}
+
 // FromEnv is Load(os.Getenv).
 func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s http=%+v",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s http=%+v trusted_proxies=%s",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
 		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
 		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.GraphQLMaxComplexity, c.GraphQLMaxBytes, c.GraphQLMaxFields,
-		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval, c.HTTP)
+		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval, c.HTTP, c.TrustedProxies)
 }
 
 func mask(s string) string {

@@ -87,6 +87,12 @@ func TestRejectsBadValues(t *testing.T) {
 		"CLIENTELE_SMTP_URL":               {"mail.example.com:25", "http://mail.example.com", "smtp:///no-host"},
 		"CLIENTELE_RATE_LIMIT_PER_IP":      {"many"},
 		"CLIENTELE_GRAPHQL_MAX_COMPLEXITY": {"0", "lots", "-5"},
+		"CLIENTELE_GRAPHQL_MAX_BYTES":      {"0", "big"},
+		"CLIENTELE_REQUEST_TIMEOUT":        {"0", "15"},
+		"CLIENTELE_IDEMPOTENCY_LEASE":      {"10s", "15s"}, // not above the 15 s request timeout
+		"CLIENTELE_TRUSTED_PROXIES":        {"10.0.0.0/33", "lb.internal", "10.0.0.1, nonsense"},
+		"CLIENTELE_HTTP_MAX_HEADER_BYTES":  {"100", "x"},
+		"CLIENTELE_HTTP_READ_TIMEOUT":      {"0", "30"},
 	} {
 		for _, v := range values {
 			c, err := config.Load(env(map[string]string{key: v}))
@@ -160,5 +166,20 @@ func TestMaskURL(t *testing.T) {
 		if got := config.MaskURL(in); got != want {
 			t.Errorf("MaskURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestParseCIDRs(t *testing.T) {
+	t.Parallel()
+	got, err := config.ParseCIDRs(" 10.0.0.0/8, 192.0.2.7 ,2001:db8::1,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, n := range got {
+		s = append(s, n.String())
+	}
+	if want := "10.0.0.0/8 192.0.2.7/32 2001:db8::1/128"; strings.Join(s, " ") != want {
+		t.Errorf("ParseCIDRs = %v, want %s", s, want)
 	}
 }
