@@ -93,17 +93,14 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
-	if err := httpserver.Serve(ctx, httpserver.New(e, cfg.HTTP), ln, cfg.ShutdownTimeout, log); err != nil {
-		return err
+	// The mails the last requests handed to the background (reset and verification links)
+	// still go out, within what is left of the grace.
+	drainMail := func(ctx context.Context) {
+		if err := svc.Shutdown(ctx); err != nil {
+			log.Warn("background work still running after the shutdown timeout", "err", err)
+		}
 	}
-	// Mails the last requests handed to the background (reset and verification links) still
-	// go out, within the same grace as the requests themselves.
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := svc.Shutdown(drainCtx); err != nil {
-		log.Warn("background work still running after the shutdown timeout", "err", err)
-	}
-	return nil
+	return httpserver.Serve(ctx, httpserver.New(e, cfg.HTTP), ln, cfg.ShutdownTimeout, log, drainMail)
 }
 
 // runInBackground runs fn until ctx ends or the returned stop is called; stop waits for fn.

@@ -53,8 +53,9 @@ func New(h http.Handler, l Limits) *http.Server {
 // Serve serves srv on ln until ctx ends, then shuts down: the listener closes at once and the
 // requests in flight get grace to finish. Connections still busy after grace are closed and
 // that is logged; it is no error, since the process did what it was asked (stop), so the
-// caller can exit 0. An error is returned only when serving itself fails.
-func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, log *slog.Logger) error {
+// caller can exit 0. An error is returned only when serving itself fails. Then each of drain
+// runs (work the requests handed off, say) within what is left of the same grace.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, log *slog.Logger, drain ...func(context.Context)) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -71,6 +72,9 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	for _, d := range drain {
+		d(shutdownCtx)
 	}
 	return nil
 }
