@@ -32,7 +32,7 @@ func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...g
 	h := handler.New(es)
 	// Parsed and validated documents are kept by query text: clients send the same few
 	// queries again and again, and parsing and validating them was a tenth of a request.
-	cache := lru.New[*ast.QueryDocument](1000)
+	cache := smallQueries{lru.New[*ast.QueryDocument](1000)}
 	h.SetQueryCache(cache)
 	h.AddTransport(transport.Options{})
 	h.AddTransport(transport.POST{})
@@ -88,4 +88,20 @@ func (unsupported) Do(w http.ResponseWriter, _ *http.Request, _ graphql.GraphExe
 		Message:    msg,
 		Extensions: map[string]any{"code": string(apperr.BadRequest)},
 	}}})
+}
+
+// maxCachedQuery is the longest query text whose parsed document is kept. Clients' queries
+// are a few KiB; without a bound, a thousand distinct 64 KiB documents, several times larger
+// once parsed, would stay in memory for whoever sent them.
+const maxCachedQuery = 8 << 10
+
+// smallQueries is the query cache, keeping only documents of queries up to maxCachedQuery.
+type smallQueries struct {
+	graphql.Cache[*ast.QueryDocument]
+}
+
+func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	if len(query) <= maxCachedQuery {
+		c.Cache.Add(ctx, query, doc)
+	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
 )
@@ -57,10 +56,7 @@ func Idempotent(svc *service.Service) echo.MiddlewareFunc {
 			defer cancel()
 			status := c.Response().Status
 			if status >= 500 {
-				if err := svc.AbandonIdempotent(ctx, caller, key); err != nil {
-					return apperr.Wrap(apperr.Internal, err, "An internal error occurred.")
-				}
-				return nil
+				return svc.AbandonIdempotent(ctx, caller, key)
 			}
 			return svc.FinishIdempotent(ctx, caller, key, service.StoredResponse{
 				Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.body.Bytes(),

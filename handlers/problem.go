@@ -87,6 +87,10 @@ func isAppErr(err error) bool {
 func Problem(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			// The answer is out (the idempotency record failed after it, say): only the log
+			// can tell.
+			log.WarnContext(c.Request().Context(), "failed after the response was sent", "err", err,
+				"method", c.Request().Method, "path", c.Path(), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 			return
 		}
 		ae, status := Classify(err)
