@@ -304,7 +304,7 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 		}
 		if p.Email != nil || p.FirstName != nil || p.LastName != nil || p.Phone.Set {
 			patch := CustomerPatch{Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone}
-			c, err := s.updateCustomer(ctx, actor, id, patch, false)
+			c, err := s.updateCustomer(ctx, actor, id, patch, nil)
 			if err != nil {
 				return err
 			}

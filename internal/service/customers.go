@@ -326,7 +326,31 @@ func (s *Service) UpdateMe(ctx context.Context, actor auth.Principal, p Customer
 	if p.Status != nil || p.ExternalID.Set || p.Metadata != nil || p.GroupIDs != nil {
 		return models.Customer{}, apperr.New(apperr.Forbidden, "status, externalId, metadata and groups are set by an administrator.")
 	}
-	return s.updateCustomer(ctx, actor, actor.ID, p, true)
+	// Whoever sets the email could reset the password through it: a change needs the current
+	// password, checked as strictly as a sign-in and outside the transaction, so a wrong one
+	// counts (and argon2 holds no connection).
+	var emailCheck ownEmailCheck
+	if p.Email != nil && p.CurrentPassword != nil && *p.CurrentPassword != "" {
+		c, err := s.loadCustomer(ctx, actor.ID)
+		if err != nil {
+			return models.Customer{}, err
+		}
+		if err := s.guardPasswordGuess(ctx, actor, &c); err != nil {
+			return models.Customer{}, err
+		}
+		if err := s.verifyPasswordGuess(ctx, actor, &c, "currentPassword", *p.CurrentPassword, "The current password is incorrect."); err != nil {
+			return models.Customer{}, err
+		}
+		emailCheck = ownEmailCheck{checked: true, of: c.Email}
+	}
+	return s.updateCustomer(ctx, actor, actor.ID, p, &emailCheck)
+}
+
+// ownEmailCheck is, for a customer's own update, whether the current password was checked and
+// for which email: a change from any other email (a concurrent update) was not confirmed.
+type ownEmailCheck struct {
+	checked bool
+	of      string
 }
 
 // UpdateCustomer applies an admin's patch to a customer.
@@ -335,10 +359,13 @@ func (s *Service) UpdateCustomer(ctx context.Context, actor auth.Principal, id s
 		return models.Customer{}, err
 	}
 	p.CurrentPassword = nil
-	return s.updateCustomer(ctx, actor, id, p, false)
+	return s.updateCustomer(ctx, actor, id, p, nil)
 }
 
-func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id string, p CustomerPatch, self bool) (models.Customer, error) {
+// updateCustomer applies p to customer id; own is nil for an admin's update, the password
+// check of the customer's own update otherwise.
+func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id string, p CustomerPatch, own *ownEmailCheck) (models.Customer, error) {
+	self := own != nil
 	var out models.Customer
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		before, err := s.loadCustomer(ctx, id)
@@ -369,14 +396,8 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if self && emailChanged {
-			ok, err := s.hasher.Verify(ctx, before.PasswordHash, *p.CurrentPassword)
-			if err != nil {
-				return dbErr(err, "", "")
-			}
-			if !ok {
-				return apperr.Invalid("currentPassword", "The current password is incorrect.")
-			}
+		if self && emailChanged && (!own.checked || own.of != before.Email) {
+			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
 		}
 		if emailChanged {
 			c.EmailVerified = false
@@ -523,8 +544,10 @@ func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids
 		if err := s.checkOwnsNoCompany(ctx, found); err != nil {
 			return err
 		}
-		if err := conn.Where("subject_type = ? AND subject_id IN ?", models.SubjectCustomer, found).Delete(&models.RefreshToken{}).Error; err != nil {
-			return dbErr(err, "", "")
+		for _, owned := range []any{&models.RefreshToken{}, &models.LoginFailure{}} {
+			if err := conn.Where("subject_type = ? AND subject_id IN ?", models.SubjectCustomer, found).Delete(owned).Error; err != nil {
+				return dbErr(err, "", "")
+			}
 		}
 		res := conn.Where("id IN ?", found).Delete(&models.Customer{})
 		if res.Error != nil {

@@ -244,3 +244,41 @@ func TestConcurrentFailuresCountExactly(t *testing.T) {
 		}
 	})
 }
+
+// TestEmailChangeAndErasureCountAsSignIn: the other operations that ask a signed-in customer
+// for the password (an email change, erasing the account) are limited as a sign-in is: a
+// wrong password counts as a failure from the caller's IP, and a locked-out IP is refused
+// even with the right one, so a stolen access token cannot guess the password without limit.
+func TestEmailChangeAndErasureCountAsSignIn(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		f := lockFixture(t, d, time.Hour)
+		f.register("ada@example.com")
+		_, p := f.signIn("ada@example.com", goodPassword)
+		thief := p
+		thief.IP = lockStranger.IP
+		changeEmail := func(password string) error {
+			_, err := f.s.UpdateMe(f.ctx, thief, service.CustomerPatch{Email: ptr("ada@new.example.com"), CurrentPassword: ptr(password)})
+			return err
+		}
+		wantKind(t, changeEmail(sessWrongPW), apperr.ValidationFailed)
+		_, err := f.s.EraseMe(f.ctx, thief, sessWrongPW)
+		wantKind(t, err, apperr.ValidationFailed)
+		wantKind(t, changeEmail(sessWrongPW), apperr.ValidationFailed)
+		if row := ipRow(t, d, models.SubjectCustomer, p.ID, lockStranger.IP); row.Failures != 3 || row.LockedUntil == nil {
+			t.Fatalf("after 3 wrong passwords through updateMe and eraseMe: %+v, want locked", row)
+		}
+		wantKind(t, changeEmail(goodPassword), apperr.AccountLocked)
+		_, err = f.s.EraseMe(f.ctx, thief, goodPassword)
+		wantKind(t, err, apperr.AccountLocked)
+		if c := f.customer(p.ID); c.Email != "ada@example.com" || c.ErasedAt != nil {
+			t.Fatalf("a locked-out caller changed the account: %s, erased %v", c.Email, c.ErasedAt)
+		}
+		// From the owner's IP the change goes through.
+		owner := p
+		owner.IP = lockOwner.IP
+		if _, err := f.s.UpdateMe(f.ctx, owner, service.CustomerPatch{Email: ptr("ada@new.example.com"), CurrentPassword: ptr(goodPassword)}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -102,15 +102,11 @@ func (s *Service) EraseMe(ctx context.Context, actor auth.Principal, password st
 	if err != nil {
 		return models.Customer{}, err
 	}
-	if err := s.checkRateLimit(ctx, actor, ActionSignIn, c.Email); err != nil {
+	if err := s.guardPasswordGuess(ctx, actor, &c); err != nil {
 		return models.Customer{}, err
 	}
-	ok, err := s.hasher.Verify(ctx, c.PasswordHash, password)
-	if err != nil {
-		return models.Customer{}, dbErr(err, "", "")
-	}
-	if !ok {
-		return models.Customer{}, apperr.Invalid("password", "The password is incorrect.")
+	if err := s.verifyPasswordGuess(ctx, actor, &c, "password", password, "The password is incorrect."); err != nil {
+		return models.Customer{}, err
 	}
 	return s.erase(ctx, actor, c.ID)
 }
@@ -149,6 +145,7 @@ func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (m
 			{&models.CustomerGroupMember{}, "customer_id = ?", id},
 			{&models.CompanyUser{}, "customer_id = ?", id},
 			{&models.RefreshToken{}, "subject_type = '" + models.SubjectCustomer + "' AND subject_id = ?", id},
+			{&models.LoginFailure{}, "subject_type = '" + models.SubjectCustomer + "' AND subject_id = ?", id}, // client IPs
 			{&models.APIToken{}, "customer_id = ?", id},
 			{&models.OneTimeToken{}, "customer_id = ?", id},
 			{&models.Message{}, "to_address = ?", c.Email},

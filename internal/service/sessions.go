@@ -413,6 +413,38 @@ func (s *Service) principal(ctx context.Context, kind auth.Kind, c auth.Claims) 
 }
 
 // ChangeMyPassword sets a new password after checking the current one. Every earlier token
+
+// guardPasswordGuess limits the password checks a signed-in customer's sensitive changes ask
+// for (password, email, erasure) as a sign-in is limited, so a stolen access token cannot
+// guess the password: rate limited, and refused while the caller's IP is locked out.
+func (s *Service) guardPasswordGuess(ctx context.Context, actor auth.Principal, c *models.Customer) error {
+	if err := s.checkRateLimit(ctx, actor, ActionSignIn, c.Email); err != nil {
+		return err
+	}
+	locked, err := s.ipLockedOut(ctx, models.SubjectCustomer, c.ID, actor.IP, s.now())
+	if err == nil && locked {
+		err = errLocked
+	}
+	return err
+}
+
+// verifyPasswordGuess checks password against c's, after guardPasswordGuess; a wrong one is
+// VALIDATION_FAILED on field and counts as a failed sign-in from the caller's IP. It must run
+// outside a transaction, or the count would roll back with the refusal.
+func (s *Service) verifyPasswordGuess(ctx context.Context, actor auth.Principal, c *models.Customer, field, password, wrong string) error {
+	ok, err := s.hasher.Verify(ctx, c.PasswordHash, password)
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	if ok {
+		return nil
+	}
+	if err := s.countFailure(ctx, models.SubjectCustomer, c.ID, actor.IP, s.now()); err != nil {
+		return err
+	}
+	return apperr.Invalid(field, wrong)
+}
+
 // stops working; the returned one is the only valid session.
 func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, current, next, confirm string) (Token, error) {
 	if err := requireCustomer(actor); err != nil {
@@ -422,17 +454,7 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 	if err != nil {
 		return Token{}, err
 	}
-	// Guessing the current password with a stolen token is limited like signing in: rate
-	// limited, counted as a failed sign-in from the caller's IP, refused while that IP is
-	// locked out of the account.
-	if err := s.checkRateLimit(ctx, actor, ActionSignIn, c.Email); err != nil {
-		return Token{}, err
-	}
-	now := s.now()
-	if locked, err := s.ipLockedOut(ctx, models.SubjectCustomer, c.ID, actor.IP, now); err != nil || locked {
-		if err == nil {
-			err = errLocked
-		}
+	if err := s.guardPasswordGuess(ctx, actor, &c); err != nil {
 		return Token{}, err
 	}
 	var f apperr.Fields
@@ -446,15 +468,8 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 	if err := f.Err(); err != nil {
 		return Token{}, err
 	}
-	ok, err := s.hasher.Verify(ctx, c.PasswordHash, current)
-	if err != nil {
-		return Token{}, dbErr(err, "", "")
-	}
-	if !ok {
-		if err := s.countFailure(ctx, models.SubjectCustomer, c.ID, actor.IP, now); err != nil {
-			return Token{}, err
-		}
-		return Token{}, apperr.Invalid("currentPassword", "The current password is incorrect.")
+	if err := s.verifyPasswordGuess(ctx, actor, &c, "currentPassword", current, "The current password is incorrect."); err != nil {
+		return Token{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
