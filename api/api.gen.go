@@ -318,6 +318,30 @@ func (e OnboardingStatus) Valid() bool {
 	}
 }
 
+// Defines values for PasswordValidationErrorCode.
+const (
+	EQUALSEMAIL PasswordValidationErrorCode = "EQUALS_EMAIL"
+	TOOCOMMON   PasswordValidationErrorCode = "TOO_COMMON"
+	TOOLONG     PasswordValidationErrorCode = "TOO_LONG"
+	TOOSHORT    PasswordValidationErrorCode = "TOO_SHORT"
+)
+
+// Valid indicates whether the value is a known member of the PasswordValidationErrorCode enum.
+func (e PasswordValidationErrorCode) Valid() bool {
+	switch e {
+	case EQUALSEMAIL:
+		return true
+	case TOOCOMMON:
+		return true
+	case TOOLONG:
+		return true
+	case TOOSHORT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenTokenType.
 const (
 	TokenTypeBearer TokenTokenType = "Bearer"
@@ -1217,6 +1241,12 @@ type DeleteCustomersResult struct {
 	DeletedCount int `json:"deletedCount"`
 }
 
+// EmailAvailability Whether an email is free to register.
+type EmailAvailability struct {
+	// IsEmailAvailable True when no customer has this email (compared case-insensitively).
+	IsEmailAvailable bool `json:"isEmailAvailable"`
+}
+
 // EraseMeInput Confirms the erasure of the signed-in customer's personal data.
 type EraseMeInput struct {
 	// Password The current password; a wrong one is VALIDATION_FAILED naming `password`.
@@ -1336,6 +1366,31 @@ type Metadata map[string]interface{}
 
 // OnboardingStatus defines model for OnboardingStatus.
 type OnboardingStatus string
+
+// PasswordValidation The outcome of `validatePassword`.
+type PasswordValidation struct {
+	// Errors One error per rule broken, in the order TOO_SHORT, TOO_LONG, EQUALS_EMAIL, TOO_COMMON; empty when valid.
+	Errors []PasswordValidationError `json:"errors"`
+
+	// Valid True when the password breaks no rule.
+	Valid bool `json:"valid"`
+}
+
+// PasswordValidationError One rule a password breaks.
+type PasswordValidationError struct {
+	// Code A password rule: `TOO_SHORT` (under `CLIENTELE_PASSWORD_MIN_LENGTH`, default 10,
+	// characters), `TOO_LONG` (over 256), `EQUALS_EMAIL` (the email itself, case-insensitively),
+	// `TOO_COMMON` (one of the most common passwords).
+	Code PasswordValidationErrorCode `json:"code"`
+
+	// Message The message registration's VALIDATION_FAILED gives for this rule.
+	Message string `json:"message"`
+}
+
+// PasswordValidationErrorCode A password rule: `TOO_SHORT` (under `CLIENTELE_PASSWORD_MIN_LENGTH`, default 10,
+// characters), `TOO_LONG` (over 256), `EQUALS_EMAIL` (the email itself, case-insensitively),
+// `TOO_COMMON` (one of the most common passwords).
+type PasswordValidationErrorCode string
 
 // Permission A permission of a catalogue, the admin one (`listPermissions`) or the company one (`listCompanyPermissions`).
 type Permission struct {
@@ -1765,6 +1820,15 @@ type UpdateRoleInput struct {
 	Permissions *[]string `json:"permissions,omitempty"`
 }
 
+// ValidatePasswordInput defines model for ValidatePasswordInput.
+type ValidatePasswordInput struct {
+	// Email The account's email, to check EQUALS_EMAIL; without it that rule is not checked.
+	Email *string `json:"email,omitempty"`
+
+	// Password The password to check; any length (a long one is TOO_LONG, not refused).
+	Password string `json:"password"`
+}
+
 // VerifyEmailInput defines model for VerifyEmailInput.
 type VerifyEmailInput struct {
 	// Token The one-time token from the VERIFY_EMAIL email.
@@ -1958,8 +2022,23 @@ type GenerateCustomerTokenParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// IsEmailAvailableParams defines parameters for IsEmailAvailable.
+type IsEmailAvailableParams struct {
+	// Email The email to check (case-insensitive).
+	Email string `form:"email" json:"email"`
+}
+
 // AcceptInvitationParams defines parameters for AcceptInvitation.
 type AcceptInvitationParams struct {
+	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
+	// can be retried safely. Within 24 h the same key from the same caller with the same body
+	// replays the first response (status and body) without doing the work again; the same key
+	// with a different body is 409 CONFLICT; a key over 255 characters is 400.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ValidatePasswordParams defines parameters for ValidatePassword.
+type ValidatePasswordParams struct {
 	// IdempotencyKey A unique key for this request, chosen by the caller (a UUID is a good choice), so that it
 	// can be retried safely. Within 24 h the same key from the same caller with the same body
 	// replays the first response (status and body) without doing the work again; the same key
@@ -2363,6 +2442,14 @@ type CreateMyAddressParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ReplaceMyAddressesParams defines parameters for ReplaceMyAddresses.
+type ReplaceMyAddressesParams struct {
+	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
+	// address, its `version`). A mismatch is 412 PRECONDITION_FAILED and changes nothing. Omit
+	// it to change whatever the current version is.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // DeleteMyAddressParams defines parameters for DeleteMyAddress.
 type DeleteMyAddressParams struct {
 	// IfMatch The `ETag` of the version being changed, `"<version>"` as returned by the GET (for an
@@ -2485,6 +2572,9 @@ type GenerateCustomerTokenJSONRequestBody = GenerateTokenInput
 // AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
 type AcceptInvitationJSONRequestBody = AcceptInvitationInput
 
+// ValidatePasswordJSONRequestBody defines body for ValidatePassword for application/json ContentType.
+type ValidatePasswordJSONRequestBody = ValidatePasswordInput
+
 // RequestPasswordResetJSONRequestBody defines body for RequestPasswordReset for application/json ContentType.
 type RequestPasswordResetJSONRequestBody = RequestPasswordResetInput
 
@@ -2592,6 +2682,9 @@ type UpdateMeApplicationMergePatchPlusJSONRequestBody = UpdateMeInput
 
 // CreateMyAddressJSONRequestBody defines body for CreateMyAddress for application/json ContentType.
 type CreateMyAddressJSONRequestBody = AddressInput
+
+// ReplaceMyAddressesJSONRequestBody defines body for ReplaceMyAddresses for application/json ContentType.
+type ReplaceMyAddressesJSONRequestBody = ReplaceAddressesInput
 
 // UpdateMyAddressJSONRequestBody defines body for UpdateMyAddress for application/json ContentType.
 type UpdateMyAddressJSONRequestBody = UpdateAddressInput
@@ -2926,6 +3019,19 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
 	GenerateCustomerToken(ctx context.Context, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IsEmailAvailable Is an email free to register?
+	//
+	// Answers whether no customer has this email yet (Magento `isEmailAvailable`), compared
+	// case-insensitively, as registration would: an erased customer's former email is
+	// available again (erasure replaced it with `erased+<id>@…`), and staff (admin) emails do
+	// not count. An invalid email is 422 VALIDATION_FAILED on `email`. Public, counted under the
+	// per-client-IP rate limit (`CLIENTELE_RATE_LIMIT_PER_IP`) as its own action; since it tells
+	// who has an account, an operator can turn it off with `CLIENTELE_EMAIL_AVAILABILITY=false`,
+	// and it is then always 403 FORBIDDEN (before anything is counted).
+	//
+	// Corresponds with GET /v1/auth/email-available (the `IsEmailAvailable` operationId).
+	IsEmailAvailable(ctx context.Context, params *IsEmailAvailableParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AcceptInvitationWithBody Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
@@ -2953,6 +3059,36 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
 	AcceptInvitation(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidatePasswordWithBody Check a password against the password rules
+	//
+	// Checks a password against the rules every new password must meet (registration, reset,
+	// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+	// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+	// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+	// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+	// is not checked. The answer is 200 whether or not the password is valid. Public and not
+	// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+	ValidatePasswordWithBody(ctx context.Context, params *ValidatePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidatePassword Check a password against the password rules
+	//
+	// Checks a password against the rules every new password must meet (registration, reset,
+	// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+	// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+	// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+	// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+	// is not checked. The answer is 200 whether or not the password is valid. Public and not
+	// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+	ValidatePassword(ctx context.Context, params *ValidatePasswordParams, body ValidatePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestPasswordResetWithBody Request a password reset
 	//
@@ -4094,6 +4230,40 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
 	CreateMyAddress(ctx context.Context, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ReplaceMyAddressesWithBody Replace my address book
+	//
+	// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+	// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+	// created in order (an empty list clears the book). At most one address may claim each
+	// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+	// address claims goes to the first address. Nothing changes when any address fails
+	// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+	// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+	// with it the book is replaced only while the customer is at that version; a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+	ReplaceMyAddressesWithBody(ctx context.Context, params *ReplaceMyAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMyAddresses Replace my address book
+	//
+	// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+	// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+	// created in order (an empty list clears the book). At most one address may claim each
+	// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+	// address claims goes to the first address. Nothing changes when any address fails
+	// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+	// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+	// with it the book is replaced only while the customer is at that version; a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+	ReplaceMyAddresses(ctx context.Context, params *ReplaceMyAddressesParams, body ReplaceMyAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteMyAddress Delete one of my addresses
 	//
 	// Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
@@ -4777,6 +4947,29 @@ func (c *Client) GenerateCustomerToken(ctx context.Context, params *GenerateCust
 	return c.Client.Do(req)
 }
 
+// IsEmailAvailable Is an email free to register?
+//
+// Answers whether no customer has this email yet (Magento `isEmailAvailable`), compared
+// case-insensitively, as registration would: an erased customer's former email is
+// available again (erasure replaced it with `erased+<id>@…`), and staff (admin) emails do
+// not count. An invalid email is 422 VALIDATION_FAILED on `email`. Public, counted under the
+// per-client-IP rate limit (`CLIENTELE_RATE_LIMIT_PER_IP`) as its own action; since it tells
+// who has an account, an operator can turn it off with `CLIENTELE_EMAIL_AVAILABILITY=false`,
+// and it is then always 403 FORBIDDEN (before anything is counted).
+//
+// Corresponds with GET /v1/auth/email-available (the `IsEmailAvailable` operationId).
+func (c *Client) IsEmailAvailable(ctx context.Context, params *IsEmailAvailableParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIsEmailAvailableRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AcceptInvitationWithBody Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
@@ -4815,6 +5008,56 @@ func (c *Client) AcceptInvitationWithBody(ctx context.Context, params *AcceptInv
 // Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
 func (c *Client) AcceptInvitation(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAcceptInvitationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidatePasswordWithBody Check a password against the password rules
+//
+// Checks a password against the rules every new password must meet (registration, reset,
+// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+// is not checked. The answer is 200 whether or not the password is valid. Public and not
+// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+func (c *Client) ValidatePasswordWithBody(ctx context.Context, params *ValidatePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidatePasswordRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidatePassword Check a password against the password rules
+//
+// Checks a password against the rules every new password must meet (registration, reset,
+// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+// is not checked. The answer is 200 whether or not the password is valid. Public and not
+// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+func (c *Client) ValidatePassword(ctx context.Context, params *ValidatePasswordParams, body ValidatePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidatePasswordRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6865,6 +7108,60 @@ func (c *Client) CreateMyAddress(ctx context.Context, params *CreateMyAddressPar
 	return c.Client.Do(req)
 }
 
+// ReplaceMyAddressesWithBody Replace my address book
+//
+// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+// created in order (an empty list clears the book). At most one address may claim each
+// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+// address claims goes to the first address. Nothing changes when any address fails
+// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+// with it the book is replaced only while the customer is at that version; a mismatch is 412
+// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+func (c *Client) ReplaceMyAddressesWithBody(ctx context.Context, params *ReplaceMyAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMyAddressesRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMyAddresses Replace my address book
+//
+// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+// created in order (an empty list clears the book). At most one address may claim each
+// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+// address claims goes to the first address. Nothing changes when any address fails
+// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+// with it the book is replaced only while the customer is at that version; a mismatch is 412
+// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+func (c *Client) ReplaceMyAddresses(ctx context.Context, params *ReplaceMyAddressesParams, body ReplaceMyAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMyAddressesRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteMyAddress Delete one of my addresses
 //
 // Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
@@ -8037,6 +8334,56 @@ func NewGenerateCustomerTokenRequestWithBody(server string, params *GenerateCust
 	return req, nil
 }
 
+// NewIsEmailAvailableRequest constructs an http.Request for the IsEmailAvailable method
+func NewIsEmailAvailableRequest(server string, params *IsEmailAvailableParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/email-available")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
 func NewAcceptInvitationRequest(server string, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8058,6 +8405,61 @@ func NewAcceptInvitationRequestWithBody(server string, params *AcceptInvitationP
 	}
 
 	operationPath := fmt.Sprintf("/v1/auth/invitations/accept")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewValidatePasswordRequest calls the generic ValidatePassword builder with application/json body
+func NewValidatePasswordRequest(server string, params *ValidatePasswordParams, body ValidatePasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewValidatePasswordRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewValidatePasswordRequestWithBody constructs an http.Request for the ValidatePassword method, with any body, and a specified content type
+func NewValidatePasswordRequestWithBody(server string, params *ValidatePasswordParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/password-check")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -11206,6 +11608,61 @@ func NewCreateMyAddressRequestWithBody(server string, params *CreateMyAddressPar
 	return req, nil
 }
 
+// NewReplaceMyAddressesRequest calls the generic ReplaceMyAddresses builder with application/json body
+func NewReplaceMyAddressesRequest(server string, params *ReplaceMyAddressesParams, body ReplaceMyAddressesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceMyAddressesRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewReplaceMyAddressesRequestWithBody constructs an http.Request for the ReplaceMyAddresses method, with any body, and a specified content type
+func NewReplaceMyAddressesRequestWithBody(server string, params *ReplaceMyAddressesParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/addresses")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteMyAddressRequest constructs an http.Request for the DeleteMyAddress method
 func NewDeleteMyAddressRequest(server string, id AddressId, params *DeleteMyAddressParams) (*http.Request, error) {
 	var err error
@@ -12221,6 +12678,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/auth/customer/token (the `GenerateCustomerToken` operationId).
 	GenerateCustomerTokenWithResponse(ctx context.Context, params *GenerateCustomerTokenParams, body GenerateCustomerTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateCustomerTokenResponse, error)
 
+	// IsEmailAvailableWithResponse Is an email free to register?
+	//
+	// Answers whether no customer has this email yet (Magento `isEmailAvailable`), compared
+	// case-insensitively, as registration would: an erased customer's former email is
+	// available again (erasure replaced it with `erased+<id>@…`), and staff (admin) emails do
+	// not count. An invalid email is 422 VALIDATION_FAILED on `email`. Public, counted under the
+	// per-client-IP rate limit (`CLIENTELE_RATE_LIMIT_PER_IP`) as its own action; since it tells
+	// who has an account, an operator can turn it off with `CLIENTELE_EMAIL_AVAILABILITY=false`,
+	// and it is then always 403 FORBIDDEN (before anything is counted).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/auth/email-available (the `IsEmailAvailable` operationId).
+	IsEmailAvailableWithResponse(ctx context.Context, params *IsEmailAvailableParams, reqEditors ...RequestEditorFn) (*IsEmailAvailableResponse, error)
+
 	// AcceptInvitationWithBodyWithResponse Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
@@ -12248,6 +12720,36 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/auth/invitations/accept (the `AcceptInvitation` operationId).
 	AcceptInvitationWithResponse(ctx context.Context, params *AcceptInvitationParams, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// ValidatePasswordWithBodyWithResponse Check a password against the password rules
+	//
+	// Checks a password against the rules every new password must meet (registration, reset,
+	// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+	// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+	// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+	// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+	// is not checked. The answer is 200 whether or not the password is valid. Public and not
+	// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+	ValidatePasswordWithBodyWithResponse(ctx context.Context, params *ValidatePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidatePasswordResponse, error)
+
+	// ValidatePasswordWithResponse Check a password against the password rules
+	//
+	// Checks a password against the rules every new password must meet (registration, reset,
+	// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+	// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+	// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+	// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+	// is not checked. The answer is 200 whether or not the password is valid. Public and not
+	// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+	ValidatePasswordWithResponse(ctx context.Context, params *ValidatePasswordParams, body ValidatePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidatePasswordResponse, error)
 
 	// RequestPasswordResetWithBodyWithResponse Request a password reset
 	//
@@ -13442,6 +13944,40 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/me/addresses (the `CreateMyAddress` operationId).
 	CreateMyAddressWithResponse(ctx context.Context, params *CreateMyAddressParams, body CreateMyAddressJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMyAddressResponse, error)
+
+	// ReplaceMyAddressesWithBodyWithResponse Replace my address book
+	//
+	// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+	// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+	// created in order (an empty list clears the book). At most one address may claim each
+	// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+	// address claims goes to the first address. Nothing changes when any address fails
+	// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+	// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+	// with it the book is replaced only while the customer is at that version; a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+	ReplaceMyAddressesWithBodyWithResponse(ctx context.Context, params *ReplaceMyAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMyAddressesResponse, error)
+
+	// ReplaceMyAddressesWithResponse Replace my address book
+	//
+	// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+	// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+	// created in order (an empty list clears the book). At most one address may claim each
+	// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+	// address claims goes to the first address. Nothing changes when any address fails
+	// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+	// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+	// with it the book is replaced only while the customer is at that version; a mismatch is 412
+	// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+	ReplaceMyAddressesWithResponse(ctx context.Context, params *ReplaceMyAddressesParams, body ReplaceMyAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMyAddressesResponse, error)
 
 	// DeleteMyAddressWithResponse Delete one of my addresses
 	//
@@ -14797,6 +15333,96 @@ func (r GenerateCustomerTokenResponse) ContentType() string {
 	return ""
 }
 
+// IsEmailAvailableResponse429Headers the declared response headers of an HTTP 429 response for IsEmailAvailable
+type IsEmailAvailableResponse429Headers struct {
+	RetryAfter *int
+}
+
+type IsEmailAvailableResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmailAvailability
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IsEmailAvailableResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IsEmailAvailableResponse) GetJSON200() *EmailAvailability {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r IsEmailAvailableResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r IsEmailAvailableResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r IsEmailAvailableResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r IsEmailAvailableResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r IsEmailAvailableResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r IsEmailAvailableResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r IsEmailAvailableResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IsEmailAvailableResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IsEmailAvailableResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IsEmailAvailableResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AcceptInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14867,6 +15493,75 @@ func (r AcceptInvitationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AcceptInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ValidatePasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasswordValidation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ValidatePasswordResponse) GetJSON200() *PasswordValidation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidatePasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidatePasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidatePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidatePasswordResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19649,6 +20344,103 @@ func (r CreateMyAddressResponse) ContentType() string {
 	return ""
 }
 
+type ReplaceMyAddressesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AddressList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceMyAddressesResponse) GetJSON200() *AddressList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceMyAddressesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceMyAddressesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceMyAddressesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceMyAddressesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteMyAddressResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21100,6 +21892,27 @@ func (c *ClientWithResponses) GenerateCustomerTokenWithResponse(ctx context.Cont
 	return ParseGenerateCustomerTokenResponse(rsp)
 }
 
+// IsEmailAvailableWithResponse Is an email free to register?
+//
+// Answers whether no customer has this email yet (Magento `isEmailAvailable`), compared
+// case-insensitively, as registration would: an erased customer's former email is
+// available again (erasure replaced it with `erased+<id>@…`), and staff (admin) emails do
+// not count. An invalid email is 422 VALIDATION_FAILED on `email`. Public, counted under the
+// per-client-IP rate limit (`CLIENTELE_RATE_LIMIT_PER_IP`) as its own action; since it tells
+// who has an account, an operator can turn it off with `CLIENTELE_EMAIL_AVAILABILITY=false`,
+// and it is then always 403 FORBIDDEN (before anything is counted).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/auth/email-available (the `IsEmailAvailable` operationId).
+func (c *ClientWithResponses) IsEmailAvailableWithResponse(ctx context.Context, params *IsEmailAvailableParams, reqEditors ...RequestEditorFn) (*IsEmailAvailableResponse, error) {
+	rsp, err := c.IsEmailAvailable(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIsEmailAvailableResponse(rsp)
+}
+
 // AcceptInvitationWithBodyWithResponse Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
@@ -21138,6 +21951,48 @@ func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseAcceptInvitationResponse(rsp)
+}
+
+// ValidatePasswordWithBodyWithResponse Check a password against the password rules
+//
+// Checks a password against the rules every new password must meet (registration, reset,
+// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+// is not checked. The answer is 200 whether or not the password is valid. Public and not
+// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+func (c *ClientWithResponses) ValidatePasswordWithBodyWithResponse(ctx context.Context, params *ValidatePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidatePasswordResponse, error) {
+	rsp, err := c.ValidatePasswordWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidatePasswordResponse(rsp)
+}
+
+// ValidatePasswordWithResponse Check a password against the password rules
+//
+// Checks a password against the rules every new password must meet (registration, reset,
+// invitation, password change), VirtoCommerce `validatePassword`, so a form can show them as
+// the user types: one error per rule broken, in the order `TOO_SHORT` (under
+// `CLIENTELE_PASSWORD_MIN_LENGTH` characters), `TOO_LONG` (over 256), `EQUALS_EMAIL`,
+// `TOO_COMMON`, with the messages registration's 422 gives. Without `email`, `EQUALS_EMAIL`
+// is not checked. The answer is 200 whether or not the password is valid. Public and not
+// rate-limited: nothing is read, stored or counted, and the rules are no secret.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth/password-check (the `ValidatePassword` operationId).
+func (c *ClientWithResponses) ValidatePasswordWithResponse(ctx context.Context, params *ValidatePasswordParams, body ValidatePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidatePasswordResponse, error) {
+	rsp, err := c.ValidatePassword(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidatePasswordResponse(rsp)
 }
 
 // RequestPasswordResetWithBodyWithResponse Request a password reset
@@ -22874,6 +23729,52 @@ func (c *ClientWithResponses) CreateMyAddressWithResponse(ctx context.Context, p
 	return ParseCreateMyAddressResponse(rsp)
 }
 
+// ReplaceMyAddressesWithBodyWithResponse Replace my address book
+//
+// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+// created in order (an empty list clears the book). At most one address may claim each
+// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+// address claims goes to the first address. Nothing changes when any address fails
+// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+// with it the book is replaced only while the customer is at that version; a mismatch is 412
+// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+func (c *ClientWithResponses) ReplaceMyAddressesWithBodyWithResponse(ctx context.Context, params *ReplaceMyAddressesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMyAddressesResponse, error) {
+	rsp, err := c.ReplaceMyAddressesWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMyAddressesResponse(rsp)
+}
+
+// ReplaceMyAddressesWithResponse Replace my address book
+//
+// Replaces the signed-in customer's whole address book in one transaction, by the rules of
+// `replaceCustomerAddresses`: every existing address is deleted and the given ones are
+// created in order (an empty list clears the book). At most one address may claim each
+// default (a second claim is VALIDATION_FAILED on its `isDefault*` field); a default no
+// address claims goes to the first address. Nothing changes when any address fails
+// validation; field paths name the position, e.g. `addresses[2].countryCode`. `If-Match`
+// here is the customer's `ETag` (its `version`, as returned by `getMe`), not an address's:
+// with it the book is replaced only while the customer is at that version; a mismatch is 412
+// PRECONDITION_FAILED and changes nothing. An admin token is FORBIDDEN.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/me/addresses (the `ReplaceMyAddresses` operationId).
+func (c *ClientWithResponses) ReplaceMyAddressesWithResponse(ctx context.Context, params *ReplaceMyAddressesParams, body ReplaceMyAddressesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMyAddressesResponse, error) {
+	rsp, err := c.ReplaceMyAddresses(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMyAddressesResponse(rsp)
+}
+
 // DeleteMyAddressWithResponse Delete one of my addresses
 //
 // Deletes one of the signed-in customer's addresses. Deleting a default address leaves that
@@ -24179,6 +25080,87 @@ func ParseGenerateCustomerTokenResponse(rsp *http.Response) (*GenerateCustomerTo
 	return response, nil
 }
 
+// ParseIsEmailAvailableResponse parses an HTTP response from a IsEmailAvailableWithResponse call
+func ParseIsEmailAvailableResponse(rsp *http.Response) (*IsEmailAvailableResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IsEmailAvailableResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmailAvailability
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers IsEmailAvailableResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
 func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24220,6 +25202,60 @@ func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseValidatePasswordResponse parses an HTTP response from a ValidatePasswordWithResponse call
+func ParseValidatePasswordResponse(rsp *http.Response) (*ValidatePasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidatePasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasswordValidation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -28284,6 +29320,88 @@ func ParseCreateMyAddressResponse(rsp *http.Response) (*CreateMyAddressResponse,
 	return response, nil
 }
 
+// ParseReplaceMyAddressesResponse parses an HTTP response from a ReplaceMyAddressesWithResponse call
+func ParseReplaceMyAddressesResponse(rsp *http.Response) (*ReplaceMyAddressesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceMyAddressesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AddressList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteMyAddressResponse parses an HTTP response from a DeleteMyAddressWithResponse call
 func ParseDeleteMyAddressResponse(rsp *http.Response) (*DeleteMyAddressResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29221,9 +30339,15 @@ type ServerInterface interface {
 	// GenerateCustomerToken Sign in as a customer
 	// (POST /v1/auth/customer/token)
 	GenerateCustomerToken(ctx echo.Context, params GenerateCustomerTokenParams) error
+	// IsEmailAvailable Is an email free to register?
+	// (GET /v1/auth/email-available)
+	IsEmailAvailable(ctx echo.Context, params IsEmailAvailableParams) error
 	// AcceptInvitation Accept an invitation
 	// (POST /v1/auth/invitations/accept)
 	AcceptInvitation(ctx echo.Context, params AcceptInvitationParams) error
+	// ValidatePassword Check a password against the password rules
+	// (POST /v1/auth/password-check)
+	ValidatePassword(ctx echo.Context, params ValidatePasswordParams) error
 	// RequestPasswordReset Request a password reset
 	// (POST /v1/auth/password-reset)
 	RequestPasswordReset(ctx echo.Context, params RequestPasswordResetParams) error
@@ -29386,6 +30510,9 @@ type ServerInterface interface {
 	// CreateMyAddress Add an address to my address book
 	// (POST /v1/me/addresses)
 	CreateMyAddress(ctx echo.Context, params CreateMyAddressParams) error
+	// ReplaceMyAddresses Replace my address book
+	// (PUT /v1/me/addresses)
+	ReplaceMyAddresses(ctx echo.Context, params ReplaceMyAddressesParams) error
 	// DeleteMyAddress Delete one of my addresses
 	// (DELETE /v1/me/addresses/{id})
 	DeleteMyAddress(ctx echo.Context, id AddressId, params DeleteMyAddressParams) error
@@ -29791,6 +30918,24 @@ func (w *ServerInterfaceWrapper) GenerateCustomerToken(ctx echo.Context) error {
 	return err
 }
 
+// IsEmailAvailable converts echo context to params.
+func (w *ServerInterfaceWrapper) IsEmailAvailable(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params IsEmailAvailableParams
+	// ------------- Required query parameter "email" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "email", ctx.QueryParams(), &params.Email, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter email: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.IsEmailAvailable(ctx, params)
+	return err
+}
+
 // AcceptInvitation converts echo context to params.
 func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
 	var err error
@@ -29817,6 +30962,35 @@ func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AcceptInvitation(ctx, params)
+	return err
+}
+
+// ValidatePassword converts echo context to params.
+func (w *ServerInterfaceWrapper) ValidatePassword(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ValidatePasswordParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ValidatePassword(ctx, params)
 	return err
 }
 
@@ -31540,6 +32714,35 @@ func (w *ServerInterfaceWrapper) CreateMyAddress(ctx echo.Context) error {
 	return err
 }
 
+// ReplaceMyAddresses converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceMyAddresses(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceMyAddressesParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceMyAddresses(ctx, params)
+	return err
+}
+
 // DeleteMyAddress converts echo context to params.
 func (w *ServerInterfaceWrapper) DeleteMyAddress(ctx echo.Context) error {
 	var err error
@@ -31974,6 +33177,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/auth/verify-email/send", wrapper.SendVerifyEmail, options.OperationMiddlewares["sendVerifyEmail"]...)
 	router.POST(options.BaseURL+"/v1/auth/verify-email", wrapper.VerifyEmail, options.OperationMiddlewares["verifyEmail"]...)
 	router.POST(options.BaseURL+"/v1/auth/invitations/accept", wrapper.AcceptInvitation, options.OperationMiddlewares["acceptInvitation"]...)
+	router.GET(options.BaseURL+"/v1/auth/email-available", wrapper.IsEmailAvailable, options.OperationMiddlewares["isEmailAvailable"]...)
+	router.POST(options.BaseURL+"/v1/auth/password-check", wrapper.ValidatePassword, options.OperationMiddlewares["validatePassword"]...)
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.POST(options.BaseURL+"/v1/me/password", wrapper.ChangeMyPassword, options.OperationMiddlewares["changeMyPassword"]...)
@@ -31982,6 +33187,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/me/erase", wrapper.EraseMe, options.OperationMiddlewares["eraseMe"]...)
 	router.GET(options.BaseURL+"/v1/me/addresses", wrapper.ListMyAddresses, options.OperationMiddlewares["listMyAddresses"]...)
 	router.POST(options.BaseURL+"/v1/me/addresses", wrapper.CreateMyAddress, options.OperationMiddlewares["createMyAddress"]...)
+	router.PUT(options.BaseURL+"/v1/me/addresses", wrapper.ReplaceMyAddresses, options.OperationMiddlewares["replaceMyAddresses"]...)
 	router.DELETE(options.BaseURL+"/v1/me/addresses/:id", wrapper.DeleteMyAddress, options.OperationMiddlewares["deleteMyAddress"]...)
 	router.PATCH(options.BaseURL+"/v1/me/addresses/:id", wrapper.UpdateMyAddress, options.OperationMiddlewares["updateMyAddress"]...)
 	router.GET(options.BaseURL+"/v1/customers", wrapper.ListCustomers, options.OperationMiddlewares["listCustomers"]...)
@@ -33616,6 +34822,127 @@ func (response GenerateCustomerToken503ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type IsEmailAvailableRequestObject struct {
+	Params IsEmailAvailableParams
+}
+
+type IsEmailAvailableResponseObject interface {
+	VisitIsEmailAvailableResponse(w http.ResponseWriter) error
+}
+
+type IsEmailAvailable200JSONResponse EmailAvailability
+
+func (response IsEmailAvailable200JSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IsEmailAvailable400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IsEmailAvailable400ApplicationProblemPlusJSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IsEmailAvailable403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IsEmailAvailable403ApplicationProblemPlusJSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IsEmailAvailable422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response IsEmailAvailable422ApplicationProblemPlusJSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IsEmailAvailable429ApplicationProblemPlusJSONResponse struct {
+	RateLimitedApplicationProblemPlusJSONResponse
+}
+
+func (response IsEmailAvailable429ApplicationProblemPlusJSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IsEmailAvailable500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response IsEmailAvailable500ApplicationProblemPlusJSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IsEmailAvailable503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response IsEmailAvailable503ApplicationProblemPlusJSONResponse) VisitIsEmailAvailableResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptInvitationRequestObject struct {
 	Params AcceptInvitationParams
 	Body   *AcceptInvitationJSONRequestBody
@@ -33708,6 +35035,93 @@ type AcceptInvitation503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AcceptInvitation503ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePasswordRequestObject struct {
+	Params ValidatePasswordParams
+	Body   *ValidatePasswordJSONRequestBody
+}
+
+type ValidatePasswordResponseObject interface {
+	VisitValidatePasswordResponse(w http.ResponseWriter) error
+}
+
+type ValidatePassword200JSONResponse PasswordValidation
+
+func (response ValidatePassword200JSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePassword400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword400ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePassword409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword409ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePassword500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword500ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePassword503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword503ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -40814,6 +42228,157 @@ func (response CreateMyAddress503ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type ReplaceMyAddressesRequestObject struct {
+	Params ReplaceMyAddressesParams
+	Body   *ReplaceMyAddressesJSONRequestBody
+}
+
+type ReplaceMyAddressesResponseObject interface {
+	VisitReplaceMyAddressesResponse(w http.ResponseWriter) error
+}
+
+type ReplaceMyAddresses200JSONResponse AddressList
+
+func (response ReplaceMyAddresses200JSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses400ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses401ApplicationProblemPlusJSONResponse struct {
+	UnauthenticatedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses401ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses403ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses409ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses412ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses422ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses500ApplicationProblemPlusJSONResponse struct {
+	InternalApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses500ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMyAddresses503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses503ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteMyAddressRequestObject struct {
 	Id     AddressId `json:"id"`
 	Params DeleteMyAddressParams
@@ -42410,9 +43975,15 @@ type StrictServerInterface interface {
 	// GenerateCustomerToken Sign in as a customer
 	// (POST /v1/auth/customer/token)
 	GenerateCustomerToken(ctx context.Context, request GenerateCustomerTokenRequestObject) (GenerateCustomerTokenResponseObject, error)
+	// IsEmailAvailable Is an email free to register?
+	// (GET /v1/auth/email-available)
+	IsEmailAvailable(ctx context.Context, request IsEmailAvailableRequestObject) (IsEmailAvailableResponseObject, error)
 	// AcceptInvitation Accept an invitation
 	// (POST /v1/auth/invitations/accept)
 	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
+	// ValidatePassword Check a password against the password rules
+	// (POST /v1/auth/password-check)
+	ValidatePassword(ctx context.Context, request ValidatePasswordRequestObject) (ValidatePasswordResponseObject, error)
 	// RequestPasswordReset Request a password reset
 	// (POST /v1/auth/password-reset)
 	RequestPasswordReset(ctx context.Context, request RequestPasswordResetRequestObject) (RequestPasswordResetResponseObject, error)
@@ -42575,6 +44146,9 @@ type StrictServerInterface interface {
 	// CreateMyAddress Add an address to my address book
 	// (POST /v1/me/addresses)
 	CreateMyAddress(ctx context.Context, request CreateMyAddressRequestObject) (CreateMyAddressResponseObject, error)
+	// ReplaceMyAddresses Replace my address book
+	// (PUT /v1/me/addresses)
+	ReplaceMyAddresses(ctx context.Context, request ReplaceMyAddressesRequestObject) (ReplaceMyAddressesResponseObject, error)
 	// DeleteMyAddress Delete one of my addresses
 	// (DELETE /v1/me/addresses/{id})
 	DeleteMyAddress(ctx context.Context, request DeleteMyAddressRequestObject) (DeleteMyAddressResponseObject, error)
@@ -43120,6 +44694,31 @@ func (sh *strictHandler) GenerateCustomerToken(ctx echo.Context, params Generate
 	return nil
 }
 
+// IsEmailAvailable operation middleware
+func (sh *strictHandler) IsEmailAvailable(ctx echo.Context, params IsEmailAvailableParams) error {
+	var request IsEmailAvailableRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.IsEmailAvailable(ctx.Request().Context(), request.(IsEmailAvailableRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IsEmailAvailable")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(IsEmailAvailableResponseObject); ok {
+		return validResponse.VisitIsEmailAvailableResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // AcceptInvitation operation middleware
 func (sh *strictHandler) AcceptInvitation(ctx echo.Context, params AcceptInvitationParams) error {
 	var request AcceptInvitationRequestObject
@@ -43162,6 +44761,54 @@ func (sh *strictHandler) AcceptInvitation(ctx echo.Context, params AcceptInvitat
 		return err
 	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
 		return validResponse.VisitAcceptInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ValidatePassword operation middleware
+func (sh *strictHandler) ValidatePassword(ctx echo.Context, params ValidatePasswordParams) error {
+	var request ValidatePasswordRequestObject
+
+	request.Params = params
+
+	var body ValidatePasswordJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ValidatePassword(ctx.Request().Context(), request.(ValidatePasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ValidatePassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ValidatePasswordResponseObject); ok {
+		return validResponse.VisitValidatePasswordResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -45413,6 +47060,54 @@ func (sh *strictHandler) CreateMyAddress(ctx echo.Context, params CreateMyAddres
 	return nil
 }
 
+// ReplaceMyAddresses operation middleware
+func (sh *strictHandler) ReplaceMyAddresses(ctx echo.Context, params ReplaceMyAddressesParams) error {
+	var request ReplaceMyAddressesRequestObject
+
+	request.Params = params
+
+	var body ReplaceMyAddressesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceMyAddresses(ctx.Request().Context(), request.(ReplaceMyAddressesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceMyAddresses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceMyAddressesResponseObject); ok {
+		return validResponse.VisitReplaceMyAddressesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteMyAddress operation middleware
 func (sh *strictHandler) DeleteMyAddress(ctx echo.Context, id AddressId, params DeleteMyAddressParams) error {
 	var request DeleteMyAddressRequestObject
@@ -45912,533 +47607,558 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37cuO21i+KvgpKZ1XFnp/kluS7XV99S227O0p8i63uzJ5TOU2IhCzEFKAQkNVKqqvOO5wH2P/sN1lv",
-	"sp9kFwYAEqRIiZLlvmRq1ar5pWUSxGVg3Mdv/FXx+XDEGWFSVE7+qpBPeDgKCfx3KwgiIuA/xXg4xNG0",
-	"clJpMYTN79XKEw7HRP3dp1L98ZZHMsQsqFRhWMymlRM2DkP1zzGTagD1wYBUTirv7ivVCsND+G9GJQnQ",
-	"vcSSiMrn+PEz51E/IliSoCUrJ5VmvXlQqzdqjf1Oo36yu39Sr/+rUq308Sf7vT6NhLzWo/+EGalUKzSo",
-	"nFTqjeODvf5Bv7br7wW1Q7zfqx35B0HtkBz1j3G91/CbavZUnJM+HofyNQ1Dyh4qJzIaE+f3+wEdjZw/",
-	"hLhHwspJ5Uc+VN8Kcfz1c65+GNIgCIn+Sc9wNOBM/f2/Gmh/fx/VG/V6pVoZcSFxaNZ9fNisN9SPEenT",
-	"eGkReaCcOTt5c5fs5E1EHjhTWyhkRIisnPy70mjuoitMGbrXP1UrrZFEe68rv1UrYtx3hpbTkRrkdfvy",
-	"sn399mPr+vzj/Y/t29v29dtKtTIeBYtO4AnLdmBHeyKRgJk2Pn+uWmpqs9FYZkgKMTKxVIUoQ3JAEJz5",
-	"XPqaoZC8M1/3OS5xannnVPpc5p2Es5uXVMii+4l6nD+6m0glGYrKyb8313VzXedf12pMIq9JFFLmEkil",
-	"5Q8Jejvs/VjJo5Pzi2R1b0k0VO/MUAg8lEshR5368Um9viyFHNZr++SgXzvEjV7t2G8GtV2y19/HB71D",
-	"/yifQvo4FPkkYv5iaeSm36f+clRi/uESR6PeaBwuJo7XzvaZvU8Rx5uIkiCi/kDICP+f/4ugRnO3kDAW",
-	"EcNxp7F30qyniaFyftFo7u7tHxweHVccqmh+/k0zniFlOSxnCFSSMOycw603OnCy5ntkiKnaXz4S/9uo",
-	"HTs+H2YOtlGrqzM9VGd6RHb7tT283zvwD4Mjctw3h3LJHyhLfapZ79SPThqWzu1tC+kTQTcjEmHJI3UY",
-	"JBpSodan+GLlH2onIw7qz7//qsCixJmi3MpJo1pmTQERfkRHEnascvFEoilKPrIzu7Z6vV47VP9zpP6n",
-	"nvy/RjLt+/GIRAg2nqpjL5573ilnZujcckU2EsuxUGd41mm/vygglMxuOiRhCWJWDt0wgkb4gSDe19Qh",
-	"CkTRhlD+EwilWnDSB0oezZy0GI9GPJJzTrtZ2+vt+7XD4IDUjhT7P2ocN/Fub8/fDw6yp62Zot0kPET3",
-	"evzZzfHHQvIhicRJRDDoRfEPk4hKkvol5P7jHELYLSCEZkrEpQnhTcSZrIWUEWS/g8xmLEMTzRRNrHGp",
-	"uXSz32kc5NBNszzdZMggTXqMfJJn40jwKBZvHOQq7LLmQeOAyosnwuQCRqSeQ+QJrN1cdoR9cxJ4LAc7",
-	"oaKgj31MQ6J2CPuSR4nCBP/saFHbur65/nB1o1XfAWYPYEJ/Th3ZcaPW7O0qot1TRLtfrx3gw96RfxzU",
-	"SUOxKDpSisJxc6e+09zZ26tUK9z3x1GUf8sOT3ZhtyLyx5gILbudDynaIIo2+oo2GvVmfbe+V9/HuFKt",
-	"SBw9EEf10/82S7GnXlGXNt4P++uOOT93O8qy4NSGnV+1r1ObVSGfJIkYDtWQf1X6ER8mB65mEA1rjXp9",
-	"r6k1Ik1X9rmEvuDZ9rX59+fMEdRrDdxUU9xVU9zr16yOeEzqzhEc7ew3dhr1+k5zd8EpHBiazTmFeq3e",
-	"r5PaYVD3a0e9Oq7Vj+tH9cP6QX2/vpc6BWvnkFqzd4hrh/4eqR3jRlDb7e+To17T3wsa9cpy52R4zypk",
-	"a/lwziH8jhnZCThJsebP1coICzHhUf7J/fvu4rx11rk4/y17HrDi47rW24/y9PYRbPnuTn2n0djdOSw6",
-	"DWPY1AtPA750VK8dqutwpC5GHdd7db8e1PXJr+00FrKsXbUJZ9aeSntCjJmFJlQOEJWi0Jg3v5OUQf+l",
-	"rbUDEGVL2/NHh7UjfKxuYT2oHZNGv7aLlTg/CJRd/yx7nuAA8eUNtsp/7R2j3Toylk/lGzDelrHq0+ew",
-	"wJADoYqljGhvLA39mEmP8HRImOyQaOjIxwojsrZbB8rujQVlRIgzLMkDB6L9daD0HxyS+VSSKDzuyTo+",
-	"5g0Nb2i4PA3HhGS3cUNJG0pamZJcG0z7+8DsCikRaGL5W7TjmKijceQPsKDs4X9jf0h2jD6knnDU2AqJ",
-	"RspEa2SOfL92QA77tUN81Ksdq3NvkGbfHrs6K/KAQ3NYmmaJIGEo/AHuSzSkEvWI8AfR//m/2aMkEfoR",
-	"9+WYPahDJRIHWGJQLMiDYudqGkySaBRRQdQZMHdgfRn4hJFoGeVnhCPCXHXpaK+2r6zxQ7DGFUHX/UbQ",
-	"JLt9ZQVU5hBXORuxcdRpNB0bcZG3MtGxFsQxEWUIW8Xrh2KNa8NVNlylPFeZIb/CwKdV+R1ytGSyKvW5",
-	"RJVDJiVPcrlzW3wEeXs2u085Ic0Sl3Mmtrm5pptrWsYUcghwvu9Q0xElRY7DjT2+IcKNPb6h4Y09vrHH",
-	"N5S0scc39vhMMNgNi1TI9Kc/279z2hu+kf+6b4s2+0Bv6E+DD81G2H4byA/DB3p59tNIPXN1frF//fvd",
-	"8Ob8He3/UkmHUxqurX8bB7lntbnOgMTGVhIMRz6WOOQPY5Kv2KWJ8Z4QSE8141TdGA0RVQS5AAizAEmC",
-	"h2InuXLmjZMnSiYQsksPfAbRN3dsNIp4n4YkZwwSUJkzRisIqkiH8WAKAQmJTI35gzPZnHHjv50MMcMP",
-	"JOcbalszI44FifJGg9+L1puda0SG/IksGKtwVmfA//MWbzcTDiZnYPh9lYGLzhd+jwd07Ys7HpKieJ+a",
-	"Rsrc17+3l+BRuTLwMJVY4bK8o9pxr+7XDoMGqR31m7iWyLjjuiMpxlOSk0WUouZq3pFXi6nqt2KOsp/E",
-	"cGGsJKkq17WntnS+w0An5+R7Cta0x2l9OitWjurOcPl5W2YxizK3CvYcmMGc3V5wOqmbVc2/F9V86v5t",
-	"rsBfdI46zfirnoGTJ2VUN/ROrEbuy+9F/aX24m95511G2iF4WMRIFYEm2RMw3ovx1TjRMS0zXo+nwqj5",
-	"idba5xEikOYpqCSZZL6jg9phH4j0uFc7UnOwetqBfxgkB3MbK7lFSll6Xnr56+R1h6k0G6t8/84HbEcM",
-	"qRxkle+UqcUHbCZtv+E3g9oh2e3XjvBerxaTI64rHfV33utQGbpE6ZhN9+qLlUzWfWSk7OY2zblNeUq+",
-	"NLfqeXT5eR5h7uZneOaGTdQlny/aQRa9rGjfXPPNNd9c8/Vfc1eag8ZVIM3HWht7GfG9oe8Nfa+NvtP0",
-	"vKAMIes8+ZL2aUzseZncCytxF7khHUq/UmdM2QM6pxHxtUVbsp563cS/sdBXtdCXuWAN54Il1+uIJNsI",
-	"JEHAB/651Mxe0EDecP8N91+ndlOiTO0siXCmlR34WXstMNKBOxQqEZJSfSCKd9ZyuBJmOMAx1ISVGvBc",
-	"63XyXCvskUjiir5DOhh45pxtRCUVA3TGw/GwR1PPXb1O3V4qeS/192vn79dkgl5HYyYm1H9MPXSZeqjP",
-	"xywIMQvAnX6JexEOeJR6oeO8wCM5mBAhUYdEEZU8ogA6kTx87z78hNG9z2V6FdfvnEfGDD+Npfvnm2un",
-	"9JdJHFHu/vnWCZzeRpT5BF0EExwFqC0APsN59hdnX38Zkx7x3b/e/+wUZmLxiKU/IBPM3Gc+OGv/MH7k",
-	"LA4iAJUUhbU0CSmiQVuYIfLJJ9FIbhdpFvCpNw4SxZsIMwhLJ7T0mzOrvFB80bNvX89AhfxM2UMA+oX7",
-	"il4X8CsQrDkpkvqvCNsq2Fmkgfk1w/lFv3GxWsXnkVJO0IBHgqAelhJsd4k151d8uB0AqytVdptT8Zqs",
-	"0SgR81Zp7Z4tHNf/VtFkwFGP+HxIBDg1ITacOtkXyh5aHFtfPS6eE/NeYwi7MNXUPYg7dbhzDqOnZN5M",
-	"ZO65AvG3mXl0CB7OmwfINGcGK7mhcoRcdh7KcMmZR5s9UZgHJCvbqnQs4h2C/PnsJFfSqsppSvpSlldh",
-	"1NTapfUBZ1vMWt9GfDyad0AP6oHiE7LjCCvhAxJQX2kXCPvAuZHWiCChxU0YGUXUN/HNyhMdObki79u3",
-	"OTOdy1rsyalJ8LFEGFk+iLaoOmOs5luCr4R8ikM57VDXN1N54GEATGWBgZlKx0lqunMtT9jYFP89qC/i",
-	"v7NpVW4GDh9HvvoTHYIs+JxkTVXOox1nSxcxByuPsuxhKTyHF8BogBXYWuSsoml/X1RHvAEG2wCD5QKD",
-	"FWYqL+AJhoquyLBHIjGgo42Ha+Ph2ni4ZpwIc5hjnK+PJbnpv6aRHABUyXG9Vt+rNZolUvk3bH3D1vPx",
-	"Hhcn729oZ0M7BbSzSOFXf35PItqnJLCbSiIs9Pf0gMVWAYBvAZRbkjeXQwL9cWgdEefRDlK/In0+D4QF",
-	"SheuvLm4al1eWLNCayAu5dTLoey9JYxEOAS9ZoBFS5twMRktoUpQccn9R7UpMRjp/bin7IdeslOlcAtn",
-	"iDLkPgYdhbAa3LEQvvSOSXVUes9zDaMJ6SkSmyVqznocRwFlD/dWYJ7dXN1eXnQuzivVCo8CEv1KegPO",
-	"H99FihwGUo7EyatX6hex49DEK3hWFKMpuxZZnnzOUDb+9B7HhLQMLOGuayxdfAIbLGUyAS6jHCgVb0DC",
-	"AOGeNpw3htSGaz7fkIpBCzPQgxsIt68N4bYBPvw+gA9/S/xfGxa8YcEbX9bGl7XxZW18WRu2vvFlbXxZ",
-	"G9rZ+LI2vqz/HF+WIrwRj2ZeaKRk9ProZZhSgFOJB5AxU5R9MJsuU6Jfin3Z3Ju9ZrYarxPhIEmyEKg3",
-	"niptljLUG4ePmUK8BVkkxUk4Un3FScNxs+Vy+U49DZKSxjBwd2sB+Fxq71ZvpZPZxsZuvZ7ZSE15y5CG",
-	"s1efZwhl2VYz1VWW8bw17Bat4Y5IxbCjygr9cspkg5tFlDv5ZWAHN/rNRr8p5fIo8masYL3pb22stg1l",
-	"bqy2De1801abMVDmmW3mnJe31/Jsteubzsf724uz9ps2mBffickWt0Gd6aRXaKGZP881z8oaZLBrndZd",
-	"gUmW1281RcnPN7Uy4q5YwauQ6U91wCn8vTW9pvXJ1X390/X7Xz5dnfM/r8755OoNByzDf521D9q/tz7d",
-	"dD7U//X7v8I2q2fBDHf3QDm8IkLgBzJfNxzqhwpUwx4PpgA6GoYcfAjVLuuyOyKIRFM+jpL0/wmVA9N2",
-	"e8DH0QlS5u7Jq1dwrAMu5MlR/aj+KlKv1uxb/yP5I2H/fdz/6bE5/OXT4eXkbk/+a3T09MHfZa8HB8Fb",
-	"0cAX433+M63/8StR32731YdRQAPEuERYPEKhihxQUUX0gfGIwD8QXNidLivgzNoGbuZFCExw4NA/DmpH",
-	"pN6HqKdix/vkoK9ogDCZEHJMI/edmzugMzHu/U58Cdr/zEaBO304CrGEUprW/f2vN3fnH+8u7i86lfnR",
-	"9aLjOOOsT6Oh/g4s2wI0Fp3Ck+Jj0xo8a85gb9BhR5OfSfMX8f5getWrf7r0j0d3v+/2/4UPx2+DBr3m",
-	"+xdPHwo3NEPpGSbiK64UF9eYHpvksH9UdzY0Z6zmv1yPx/0FVHUmGwwMeZqz8vQ2v7+4a7/58PHiqtW+",
-	"nL/JL3cr9w/VnbwmkzkAZG4rB0nwsBoX2kDABk2J3ACRzYA9LcJrhXLPldFaAaxUo4viwHEOAT7rgNAo",
-	"1U8iheaZrrwpAgaFkfT6Vxxe1/HMjn8OKKNVpH16MCQoLMlncofT4KR5uK3cf9SzZUo+LxgGaokKwF9n",
-	"9tM4pZyB9A/zt65q980Fa02PCH/yY2BcGuXO2nysaCMzc7ZdHHQtXuqUiKjqu7oYxpeSVVZnX60+67vl",
-	"FqpbEVfNBXLGVfI17z4539LvLr9A/d7sQEUzXjDSDGavjqEXjXanlq10GD6WPf5JKUggVgRSMgrxCAnJ",
-	"IxKg3hQeEyR6or67bqtPFa08/oLuIywjpaU4q1W/Fr2bpJJWEWV+OFbKrnMQAMxMAqSkXuQM+g9T/n9H",
-	"HqiQJJpT6mkfsWWmjtriiB3QN25LV8DPCdEvn5syG74qihLNDwCVL+DPM4TztvNXKgfF9fnxzkr+QOQg",
-	"2WLriJgV7E4+2vrbN2XTclbpx/T5i9f35xblV5cnyeXpbnbHSn5Mk8ooxD5pWWadSx/wiOYNjsg3QmbC",
-	"E1a/XMr4jKMqz/W0bndSrpsozzFU0hEEQZ0XaF92U9y5bLUGZcZD5XilcklW8+McMPdsLbgWf7brc74C",
-	"X29muvEsUT5O0ynIcyOaL1BqXhAW2+9AbnBuyDMfr931aczBa09tZ6NaJlCYI4MdmbvMHjZSe0iiRcmF",
-	"/yjcn3mxzw3FzOsZUhBI7fBHwrJ3ETwjaIRpqkiHfBrRiIgcb1ICB6cfabPKyXG9rhhfPyJiYD5S2f2j",
-	"WTucfOi9n/xzcPT40/C6PrqM9kWnMX4/3fuzddA7Ow4umv23h4M2OBH0W2T606D31qc39Kf2uz/bjWva",
-	"Fm12t++ftQ/aj6N/vj/76XiHTH8a+btX6qHfe2/DsMfuwt7bd/Ty7KdB8Osv8Hvwz+t6r9kIffrT8Y7f",
-	"DFlv+KYe/POn0H7M5Mi/JjgiEcivd7DlxV0onc4jmkVWkR8SHKV6kSjdfIgfCaK6+4eJ1iBhZIvju5nV",
-	"hEw8vkgeJYx5b/8A3eBH1HoibEw0mIWdfj4+1B1RZIowMyaDtn+0NKYyp/1DAgiFmRxgBxVqWaynapnH",
-	"dt1FzAGASs4ANFbExsMeiawnAVmgJmWuAVKTe0YuB3BWmgPulGmlVMnNm8iAKh0e7O/tNhuVmWUUIKS0",
-	"gkDZHjGvqCLOwimifSQkDUOEJTI3HDUyV5P4kgTvY4a4ZrTBmQUU4C5ZktKtBMAFAVutyMnZrrLrytnh",
-	"vKXG+HLcH0cm6To74QKAprf0SU1XbQPQg9vKAi5A1VnB77yHJJWhNreludJ8LJXwVQ9kgZySGoEEmrK9",
-	"RH8Ni76k3nZWtABbKT4E8O5U848AloCDADTs3ESZ5Edt+zJwPf+7bISsFMDnb59zr5E50J/J1KI8icrs",
-	"+nOWfk6wL+lTBrVJLVUQCVtgI5WIBukbVJB3Gvvg4+qwdPgrmdYVWZI5JVxIB/UQLNtV3/JiiiUC1sfH",
-	"zm6VZjW5THHOTW0ue1Oba1CDqhlH02+f1UoHBAeGUC86+GEWS6ozICgiOrn1B4E8swZPQ7EJGXH2gAiT",
-	"VE6RxA9V5HUr3XG9vuubJ+EfpFvxTpEgLFD3vof9R/W+1+7XrrD0Bx6S3PrjYNfkINku6LdnfAMnlW5l",
-	"t1sxBYA0Stw3wh+QIWRODvGnS8Ie5KBycrAXm1dCRhZ+7o7IaNrqS12+l+205nMWCDWfCQZHQx/igxHk",
-	"deIHTNPz2a2nPk0ZHY6HELE336VMkgfQiaDYNcJDIs2GW+UoyN91I0t+EIgGgK7JR/iPMahL4M979659",
-	"/nS4nd6esskgDJAaAdjOsAy41c/YVa0rFa5lSNkqK1lY5PoCKzlLgmR5a0lQ1JdezcJg20uups1u1cDf",
-	"wpqSMOQ6lnZndIM5CwOFZKXVLYJ5fLkT6xgVZt6ylJqz0rIWRVxfblmgTi5YllIqYVlVNBlQf4Co0Hah",
-	"EWkrcZJFgOkvsmTHs5hdcPv+Bu02Dg5qDYTD0QDXmjGgss8DgrZ8LEiNMkGYoJI+kcyywDObe7kCUnba",
-	"TaUVMedfI/BEq0H/v/9u1f6Fa3/+9lfz8/+q5K7OOEjyTtJLPCie0vFBjYvIE+Vjob1uW/rotnfQzZBK",
-	"k5JDEHhe4Yn0ap+XVgHb9MeYRFM37gzTL9iZRr2Zf6QpE6KIjlMR5ZUk+KJakZegVmsdLFjVSutZmBb4",
-	"kuuZK/q+8Kr8ZJeftbp2QIYjLgnzpz+T6ezaWmjMqFrHI5nGCW/I4GZUkT/ggjAblfZxGJIIbWFYrWK3",
-	"GD1wHqjHqE+2q0hwrZRT2WU+ZqinzAIZURIggfsknO6gX3VCX3MPDbRfT9nS8PWID5NfzLdsJoT+sceD",
-	"aZeBD20qHEYQETHiTBC0pc1JMP/Uw9txolPAlWquXpnw6FHr6KepCXSZhUCm/T6JCJMwhFrmXv0Ynd1c",
-	"v7lsn3VOEYbp8icSoeb+PvIHOMK+Utf1o3WdHJhQwX6/7h/0mqR2FDRwbc/fJbXj3mG/1sQHwR458hv9",
-	"3ZgKtKWV0IFzfjV1gEUcen8/xaMbubTQBzOqgBUrwy5mwtYG7RG1azrNJZhjtSk7LSJyHLEkh+HtRQdt",
-	"KZLCrMuMmaJ7Usfm4fYOaqEhFUM1L9i9RhPd3l2c3Vyftzvtm+uPb1rty4tzJ9lGIMYhVUFLhC6jUplh",
-	"JhNnMsCSPBlfE+DDsMSgpiJ7MtZMzN96Y3ZWlrpwl3RI5ewW3yphJuifaXm1X88XOiEM4n7X+LT1K0P8",
-	"SRuQzXq9mpiTjRxzUoe1inj1qvruQu/zC/BpxTc6XOJwdim/DnTig6IDPhyNJUFeEonxdhD8Xyi5FMjn",
-	"QoZTxBkKcfRAkMS9kIhT5IH/x0MhwU/QzADxsUwt3mai5xzYJJ5c7qHpxZo19TgPCWba1recS5v62hdn",
-	"M9/BKyihKf9fFTwahdQHGPRXo4j3QjL8r9+FjnrHM0w6rJyd3by77ny8vDn7GXKHA6gXtHa2QXanAul8",
-	"+B3UiaaaJyZJPtYzt9fcrVakgWIxc4sXA6hzJ70Qs0cIucdr/18R6VdOKv+fV+pEOCNMilf6r+LVrZ6/",
-	"3oGMZ4U+sBpl6iixmZydbjV9uxOAeC+9Wm97R03lNQ7utBh71k6+bp1/vLv45d3FfSe7jVo1VLvIuERP",
-	"OKRBat/U5bT79hoHyE7nxTbvCod9Hg1JgH66v7muIox6OECxOwkpXmxnDWI64JqfooBoY8Jzlmv28Syk",
-	"hMmLKNJK/MobeX3T+fjm5t11ihqvuURv+BgySpJ920v2zX3ghXatxabIh0Uiola5g3Qsfu/TJ4SZmKiN",
-	"67tZeVrxMStGAffHQ8LkqbFeeI+ILpMDMhQkVJwE4hiMI8pGYwkqEmVopFQGqtNypvFnWDhFzXodbfEI",
-	"7dd3QSGLCA4gVratpBeYi6wfUv95ZG21GfcwWuk+DIlylMqARzhUU5oi8okKKdIUf5ycXDzNlzs4o7tC",
-	"8DEahwRtwUyrKIk2VMHpL7aRMRw5ZPj/IJCaM1Eb3KOBcRuAClGFW8KQl9G8PDQBHWcsSIDyFcUtz+6q",
-	"uTpvYPSAsGcd1Zubu9ft8/OLa/esPvAxCjjc3QF+IgiP5YBH9E8YVHHPEYkUL9D6vAYMTB+Vw9STeb7c",
-	"WY3lgDBpWov0xlJX2YQhnyjFUu+5DQHFAkrQB2aQEra8eB/M7raZPuRnbW77unNxd926TN0DhqgZW3ME",
-	"ZLEG3R3cd9m7nQu6J5ESUJpdviDLQmNm4z9mjlueXYu3rXkREGVI8KPQ7EdPUcDmXXOp2eraWbq1p+GA",
-	"oZ3azldk7tccibE/MPceCI0z4lqzQzyFqQqi5F+8JENktxGEeqga7g2UXD5rx3Jsm6xWoWcK3MbYXUhA",
-	"XzdrxuyeKuUUtI6JGy/cS+1zo5nss7sIZFbxYjvuhOt4hLxMlNJLdA5t9LmGWhI23PJydkrRtTH+3O2B",
-	"c7rDkoDp9cwDumt1Lj5etq/anczJcI6GkGwkJRmOpFigMjuCUL16pV41+p94ub2fmSXa8twVqR2MiFQT",
-	"7yuF0IMgZw2inB4SOqqpFuIEfJ1HimZmnn7lhExhcu8Ydtn+sw7m3XXrXefHi+tO+6zVmb01WkXhTuEo",
-	"FYgyk0Cd5kCN5Gz0DJXgJC/KhKpKE4eCKWX9IlDrnrgybiAxTgtANNFh8pmlbHmZ1Rvm9I7hJ0xDZcA+",
-	"d2/ft9qXrddQ9pDa1wBL3MMCdN4xiwj2B+pzaUHoqBL3RkV2p/Zy5F48wapV+IwrUzMMzHwShvoAJFWG",
-	"Eh9Lvb12A5IrYm7152rlvTLt8JpEwPvWZfu8NUcAgJ0wY1WCkNe5xn1KwqByYmoN4oyNykllOBYS9QjC",
-	"+r1M6ernavJutrBhZhTNneNahM+/udyt6d6gUcR99W4vJOgCUjxe7sRvGFFnN+QRQbAUgXoRwY8IGwPA",
-	"m9ledaCe3j0PepAKpIgE9TENlSSBYXR3NTMB44ohI9mOW8/FGT6jiI9IJCkRuSVLWdfUldpL8scYh8iz",
-	"m+mp81TKOZbgJUuOwHXoHixw6KZB0XO+KrCkoj9NO0tGPKT+dE0TkDa5efZackZq6oaZXOfYt9++ft/u",
-	"wPGYQvr0V/cbzcV+7MSJ+G8zhaq7iOyZJMUTWrVSM9fHS4I7IsBBl5/PlHAObJ7XirUx1wWext5o035h",
-	"Yj2RsUhKrOQ05dgRc0Iy4QSiG5Gue5zxGqY3IB4nd5lJkVfWdNZlKLFRD30ynSDXlvYV2YSP7VTp0Oxq",
-	"dAmNw+7cUqFsnGKGjpyytOyzbBwa+Zbyobrvxvg6OAxv+sAh53EXE22/I31gahHBwQ0Lp/oDWQSeUtH4",
-	"gOSE3OeFz2cXkZRS/JVczABLfYkq2WnmDAEQQDNu9IXb55QwuadnqpkWnhzNod8bHUagAdp6TvJZZiUL",
-	"N2C21CyXL00Y0LetEejphy1551243OqAMmNn6w/yBzcVY/MGhHRjm/rgDJbsqSmXW/r2JNVp7ukb5KZF",
-	"h+9myq5wc01arfvhNCTUsrTsVta5o9oyQWe83WaZ8QxmT2pte/USbyYFieV40p1+HmqK8sdOeLqtSMkS",
-	"TANJjvYQ46ymTL8pCikjaTKZj4hlitmWjCvDtrb1q3vwrPlH8iiOIjyFqRuQo+U3VP8wfxONsIMiozQm",
-	"/Ko81VRYLs9V4zKxGfnBfF1AocPkGutE+zFSJ9UonJ0b2nX1AAival7icvXULXXue0zd8akkYjimsaqW",
-	"6zE9p65YWlImgthebC2S7Caa+eew6Tz2muygKxvdM52j7cSqelblYWQSc0/kObP3kDWcDNKUzbBT5sIp",
-	"cF4c/2Z8/3pLukw9grbe3VfRWWsbefrnHR9GNZk0YPJDkZr5CmdEV7TsoBaLubxOZTET7DLbVb/HTShm",
-	"RmSZ+qsicXOKhjh61E8mw9qnt7zsSXhV5M0chbet6xZEOjfPjgKBMSzRI2WBTq7I1wufowIWqXxLaWin",
-	"8454Z1l9LV/Zmq9cLdalFiowV/jRgJDl0oPR0CGVI4+mwCUmEWbTCZ5ur6zq5M8iS33Pm8YzlKKF++zq",
-	"PM/UcYp1mkWkkdZVMppJeU1kjuaxWN/QjHIlleIr6gqFukE5VSulJfxWTXJ0isA/s9BX8DiU/uS9sDNP",
-	"b5jvynCFtiOns7LY5X5zpKBFMsgKwcmAh2SBNR+fbvwfJXY0OQp7iFkNBQabM+WOOchscheWjgSDeF2P",
-	"IIjD9zmEXQgbD9UXzIFUqi5MRu6x/pY9jGrlU00NU3vCEWQMqPGceSXaivOjo6/MPtpiQfz332zlU96J",
-	"CIn7fShmyPGrPN8xkDRbtK/HfmP37u7l7cgDrxWY/Mta5ymk1oKlZNXqhYOy0mzZLYucQb/q94kv6RNx",
-	"Ea8ABg2NGeXMZv9Auf4P7kNFnDCX4xesJmZ4Gg2g7KUDiJfPOWwzbsE4/8oOKTNotmsylRKLZxXDxZIk",
-	"szwPpmY3JX2AaWJa1VRQgiqXRbqALwlo3PMYpLr5OYfl4ofMJgwLAdWvvimPkRw9EA1wod6DOZ4idWcQ",
-	"1yqt2pa4JmamSGWxje1gl2Rnc62rquMtOUUh6evS/MmAMOTFCbD/rdNoHbWu8OBh71K7UHhU9zFZzyTC",
-	"JElDALLhYwbZHPSBIVOFa6RDXF4eV5qXlQLxBFrAJyqpSbUZ1r8Ckx9RAGMpiitoI7R127ZxXzHgE2ar",
-	"malAnGnUvzS9ibHv5/rxO9GY6BNQBKBjLROsVGwx1ulKs7r1vKiNdt3G80NbWvNEnh/Kj952UpytKLPl",
-	"5pydIA3rgnSBALyuywO8tKtSjfThcZcd/zK5/NS8ezrs9PavBkc/BXtvROOtf3D7Zx1fjH+mv/LrP3KC",
-	"Q/N1KLtRdpW5BGW7TOQdjw6BIO8vdfxVBPX3nz1kjmM6ezRsxnuabtG5UDY5EAl2BGjnWS1TZ+auPYVu",
-	"kLvwcUBlK2n3O6tpccC/pvIUxZ2bIdmVoXE6lcMpBdJA9HDhapRVjWsEsKcoZ9vuDTx7d9+5ubq4UxfI",
-	"dBq+/3DfubhSP8StokveytRizpKm5+k/aN6b/fV+KiQZzj7MOJsO+Vjouxz3wM4XEgT8B0Y5cFA3q2gS",
-	"USkJs64GyKGVEWZC52Gqy5MknKrbFBGfR0FulFDm+hFBKR7g0YgwXZejL13ciVjfvJ24WKdnrmIVkZ2H",
-	"HSVU0m28varzmxGd8Jt2y3wE7dT5XRHDTqhE8Ed9/tlLPtuY2qXm5lEJlSLuZL2gHo9HDnCAkYh9HiFN",
-	"WuAmi4lrJfCABd7fcgvplPFgpy/o51QjbhzoBD4c3qZIZOGAbygJA42TUslNobFphjahYoo084M0Ce+v",
-	"fsSHVST5Z+8UaTcACBwb+O6NtVJC1E1BVAoS9rXnU9G0FkJOFswyPcILdjbhaKuHHxf2HF86/DgqIFRd",
-	"WdC+TRxj7dunPUW17dung227pw7Fwk4KpVwJGhBgqJCJkF5Humu96yTZLzFdt3v6X6lRcxupr2YUOO3X",
-	"c0sO/1kzKZG19nlcemjTLsCv7GOw85VEWnGbSrZ9X5o7JX3i85ZGA7sck86LIVObM8OfrMoWEZ3oxcis",
-	"KNVxByV6H5lSEsFGWq3A+LkczG1xn7fcR8pgwZnFZqUNSA59C7LCRf9pSFmBIFn6RuZZmQ7Ru1w5ETVV",
-	"K3BTS3YOO+HILnXD7S/UuECFKGFrggahibqqzAR1CcAn+Gz7M1Fk/i5GqLNXOlPRFnf3aShJ9EXt06yM",
-	"nZn3j3wCIT+Qr1bankAlNCjrFj4KEOP6kkRG9GI2hUI+89RWinPo0bpsgAPgH9s76J74EZECbdlkOFHV",
-	"ZpzYRjhSJ/ZEolgunxqgfxhcaGB+7993F+ets87F+W9eXjhPi+w8DpBaSKLc7ugznfeOzkRPvZJ1jEeA",
-	"nS157v7rXbfZfuvI02RkcrvmVE1T4eB+fw2jOhP9SjmgmZPKLjM9xXKpmWdJJHjG18OjB8yo0EVubgNS",
-	"tPW6+RrQBOISRh0nCLliDBwJRfs4TPpc5NhaCeL5fPArN3hSRTwMYk59ijSgZ4DkIOLjh0Eap9a8pz4K",
-	"S0g7kEvGWBb5kd0mmmUFROwRyZEPs1Ctrr7oNhlePnfz+dGNwqaeS0UDTSRwpragKMJuEji8mGSgNClf",
-	"sdspH9lILkFxw8l1rms2Zv8FFuZMJhPbPT4oQTNxOCuhweIWEQtDXvM/VxQCc8FMZ/JPAsilZgkQqgBn",
-	"06kF2oGNFCRjppBoVDusZ9MUy12j1a3ghah8S4f5kp4c7gkt155j6Q1wO6LPuxVX9jkndpidpG72sNBr",
-	"C1koC4G9JgOO+IQJVwycIqwT/A0q8oCH0G7HM4IvDd7vrcPey6kcUWK6aPr6r7HYgtKAASURjvzB1HGw",
-	"YST5qBaSJ2Ll6jSXyPZq+8EBqR32D+u1I3zcq9X9RmCRBFfJ881JHNZ44KYRxgpjloubmiNab+TUJos4",
-	"+ddOR4/ql08+ba6WfGriDwkLSHP7JMhr80NtZuiMhpHisE40OCbb5P5VK273mnxtoFCcOpwjpTetFlM2",
-	"xLHY0p+jgy5n2FtV+W9i1Sf9776ySW8RY504VkFSsQtHCmjfgjMT/1JWSbollzL4DbLFqdnsSSIrbL4v",
-	"laLLgLyrcYqv/YSQOJIiSWFlffowjkiQaHRwVfJMd6ffVwnFMU4NzNP+FwrHRUrei+copdSQhdMtSiNa",
-	"VH5ZNtdztXRAmNU86jRNnmYSDPCQaDj++EpN05lNRhE1cR7bYVlRp5XiBgHJvj3AossK9BO0RTKdi06R",
-	"j9kPkGttI0s8Ms0Tg22gac9tA+F12dZkgCVcB92P9oFIZxT7am6CuYvC/eLq7RoM1mcq60XdLBorrGZW",
-	"Bc494jLq8NwEu1unkWRcCGxpK+7xiba8kApppuC8421nipgWt1r5bYm8vKzkXINKBzMpEHc/8omG6NCU",
-	"bqJE8U3jYRAnGy5bEfT16o5cpHajBqYz9pwdeZZy5fZoy+ufprYNAgSuQbIGFSs/3bJ0gnPabshLO4qd",
-	"i0JiFgD+pmLhvanNQUQtR9GIlQa9gUIDilitI9YSFNO+bF9cdy4uLz6e3Vzdtq4/fDy/eNN6d9n5eN9p",
-	"dd7de2jL6g468L59CrGKuGmV/YIZVD/UZWMWQimH1FXwXGk5EyrIDvp1QEOSHIAFsjBJekrKaMp/JGRk",
-	"E98IUte2y9yWs1uee8+deKFz0T0jE2yC0e3F9Tnket/e3t28B1SvOL3gdYyFeXfx08VZ5+K8ZKZR6vBu",
-	"CZxOazSK+BPAfab+HCcIpn59HVrUzNTPd+R3gEaCbKNM9/Z8qQ5A4Sn6/kHY9syLpfr3LzyLFcuShsgz",
-	"pO+iXgjPl76pxvULRe665FS+UWNaRsATp9ZV9TunTNjmYzbC4elzdfo2aOCvcbY7mLeDLlMWXAaETRAd",
-	"OYTu4jFEoEyFXjTr2LLd81CI/UdRwBnKxlacKZaJr3xDMjbTXG91saq4zjyxCgf+AmIVuN2zxaoa5U59",
-	"q1CuwgKq6lSorsRVG5izhnxG+JVv/gqJLotsR6D1wuxnyKockmGPRGJARwYbxpqGbSmQRwMvt9vKKfLA",
-	"clfiOq5n86pd5tmKNk8bgGA8e5CWkB5EOz1IQKXx/wwRBJ3UL+kPfmPm4AwkOUvNFpgnSblzdlZOrMsJ",
-	"ghU1HF+PQ+UFYGJmumqsI9KxcOeSjpHuOn4kGPLX5t7DlwVTWTsaSmT8Q0tYN0sFQRQPSQIh0uitZTGY",
-	"Uow7P0pt2juB7Ik9niaEloSkqUQDXByQnuGA6611m511wjd/EBaatYroy4ZeXN3AXvSCcmIbfIkvgqEU",
-	"J8xiu6yurk8o2iiR8ZhV7NakVVhN7u8QE8lRf798IMS56sW9N1K0r9FXEYHS2tPMKiC4kbh3hzggcRXf",
-	"Ogr2ZmadtcqTv6SK984SKLnZKsMEVsQU4OeZ018QMm5WiXzHqGIvamEQw1wocjRWhChCP4Q/upX3wISh",
-	"g4qGTgFEFXA2bL2714D6oorOWmgU8SfKfCJS1Q1DLqR5l5LyqW8WG2uBlWD62RnLyC4tn6hh+vPsncIj",
-	"XpYfaYJ6joUTgxXmWjcJJJFiB2AW65V/79Q553Rz9wkkVLoRfz7801AXBaf3Jtan0++80y41POSQIzek",
-	"TOT0W6wiIXlEAhTyCYlq6u8769O8Vw1Ofm1sWN2KXcxv9Avl/cYuP0W4JwiTaEgwSxS60nGcBFpmvz4P",
-	"F6FsAqWDkJCCiYmlUjEwjBVlWSrOoByM5qZBu161uTQdW+aeXqSyvZP8GWNv20QXbXKnQgvghM9Jh/4C",
-	"ecTffibBvFTPVrJ9udmdi5GolkpTeE6W45LcY252I59ATxZru58mGHemYE0zWTcX3+a2SIvfZepEd9ac",
-	"q3ia19yDBFSW+lDZfI5leUkma3DG2E3RUZDHR9afQ+JyF+gQWILDxEHpfASEXNlpwlBujDu/Y/Gy8u3F",
-	"Ew7WInjyIRrcyS88HWjwXeZ0tI/b6oIFBvWiCFqh/vEFT3clIoaG4UXblHLCQsGDne8JIhTsV+O3RluQ",
-	"quc4r7X8TNzXOvOZkUmX2WGrkOgNJu8ThSQnHlX1g3C1HXAFJZB5X9cHUCFdRprrz57TbDnFNrCU2B8A",
-	"i6UiZ+wS/G/donM59EvXMbteCMfSfD0q6JTaitNK0mn8rrqazmgrs90rShHX7bqyXqp9fPlrtbG+4rVa",
-	"1XyhKCq6sanm6HNZW6pDesLc4rq/NTC456hVuUzxy3NAyyQWsj/jyAXdnxUZw+tW/AMsyU3/NY10b/WU",
-	"z71SWg//gnr9uxVU+eWY3QNhQXE7Lburb/VT6nm4KUXWtBNFgwcLLGp1ob23hJEIh55+co0GNhX3456a",
-	"Wc/2NDGMyXRNzsP4XWLHQu7jGeGwuy4zaUmUX856HEcBZQ/3pSJmN9nn1RhRQKJfSW/A+eO7KMf51OoJ",
-	"Ho4lQQMpR1tiG727u0z5ZsYRzVBmfe9oKVfQzUgDCp3GjDU2nyzHGGCBvAEWpjW1h+A4QSeiAgF1Yab1",
-	"Hmx7jD7Xe1StTCIqSaorS3lg5dJQySWjnWYnkpNbApkYf3qP5dJW29wIXrEYWGjG6YTOfCNuvXbB1zLx",
-	"MqbdN2XTWSCbvF5Mum5IGRE+Zi525XIIBYkcWBai4PuEJjDq6VUcdly8MUmIEuJZScnZFl4AHbE9H9wB",
-	"EiRX2L4lsw/XkUSb1seSEE3j+Lheq+/VGs1sYlJl1Ur5DTzD9wXPMD8QVjr29aXS0uDt9ySifaq1zoIF",
-	"OlonibBYkLKn2TEOobcowOnqlwrz9ZbGU3sBAAk/GtYa9fpec5XMNQ08B5DaBRkpZ5wJ4o8BJj0NUwes",
-	"bnFp0jMzCPvjMI6UZDQBUPiqWrpVkVblQUGFBB3IT1D/0mpb1eZh9qZIjLCf6ZBVOY92kJoTmknb03rQ",
-	"wqNdybRbILeMWZfWzLWAEkjyqi36KC90XA8MZOAtljyJEZCrwjhtlw1tLr6Lz+geuO68UCoudY3OzIT0",
-	"75BuxfsxNuOWtK221W0YR7oGS9f5uO6V7ZI7MWM9u1NI/qb0EVM5LkIiTdvxfNt67e0WnpXfmhjw6bW9",
-	"PrtFe4coxOxhjB8Ikvghg4zDatn8k91S2bhwFu+YzPiNnrUF63cuLFzHV3U2JMeg/iBOXr1SQ4gdR5q/",
-	"gsFFCc/EV+gIGTsDUhw+g5dbXx8+THlnweL80CLnwcI3XzLFuWyR0271WX1AVmtgGCsJSZqza+zEwjne",
-	"3AzjdXKgY3mQZiRZlTMlFnPu6uzVy2DbGLZYjETzLHgbo1zkWso5Wl+2s0qsK6+YDG5uw8WnEY+Kci01",
-	"iPgZoGSTkEAFvDDdtBNl/GV8Iav4OGZ8GjG4rijKJnXQatWd4ZGzvCSE7E6sioTBco1IAGjK5ac6F+zX",
-	"d7xQZRiZNlbU8S2wmQLujxVbAHNpFPFg7M8xmGa15udrwc9SfrP7NFzCpWQ9QM47OlKpw8aA4UPwcFWP",
-	"0Fzno3M2VRcr2+UaMRMYpm6/S7jzbi9sU57KHxejJ9HYJL5URV4MDWpSKO6IVAwnsimIxDQHWHvHMzuf",
-	"RQgcCXps4uxTxBWHxmJpttcsY+J+xer0gzqAwdQO1f8cqf9xsGGaK9hDXygqXg5I9pvUcBrPQslLl247",
-	"wj9NvM8TvHB1S+DRpRnss6seUozj74JNl96jL1mDlRVX8xI8TJ7MaoXuc5nIegCmjHh46Sp3sx3lSX9t",
-	"RP93o/evj8VoTerYhLAJbzWXIWYcZjyS6JFMTxFGIcEaX7fmmUQY9ayG8XGrDd3RUkNbm7Rm/8OxQWs5",
-	"cfm5pYnOas6cb+T+fk6En/nbhZnCzG85z14m08z7Gd74zd3hEj0Wk0yytbdZTE8jKdlM/Zyq1zwHXED7",
-	"gCho/UCD9C0uH/pv1utzm1TP8KR8RTozzaQ1ZDYDA1AOyyutExLF2Igl7ltq/Lx5Xihr/6ooheRMt27Q",
-	"5heJsBhHcUqsogIS1ChzzaJUFG2WvRZnJWnzChpJxGEFdZEnkdLROYMI5/vWZfu81WnfXH9802pfXpwr",
-	"SQfXfLTW1h2ZTZxbsnURRTw6yy2zvMKKh5KaknKKOyOinoVSy2rSI5AydHdx3wHB/TbCo8Evl6n21q3z",
-	"j3cXv7y7uO9UqpV31613nR8vrjvts1YHcM3e3Ny9bp+fX1xXqpXrm87HNzfvrtXvZzfXby7bZ+ql27uL",
-	"s5vr87azcerX1ofLm9b5x87NzcfL1t1bdXtnNhiw1M5u3l13PiZIaq3OxcfL9lVbT6B93bm4uwbYtXfX",
-	"rfet9mXr9WXZ+x/v3mscmLZgFWdP36UbULp/esOjHg0Cwtwfr7l8w8cs9aCi4ZD6qXFvI+JzplvrvQGH",
-	"WOqveBpyHHQ4v8TRA3H/9B6HNMD5rxmPYOxCjP9whyW5pEOaWUGbaZdgZsFPmGpZrrgdtBiCv+arNH1M",
-	"IQuCqvuruwPN3jr4OU8LkQN7mXWXIlPVAYPZNl4xsk/ioPx387cddYIZmPrcqH5+sqYQ+KGo6zsV5tIb",
-	"+OT0R6D8vEcQRk/qKHR/NOvtW759qt6aZEp5N/xtHNy1d1Lds/vbi7P2mzZcgavWpbo9by7gP8pRvh71",
-	"msv7EfGtX1n/eKUNYv2PN2SIDTFoPVoSaDZcwLHvTajSj0ig7g0OxZzK5/kJGJk00nWz1RgZfh57BQMo",
-	"8WAXySndnw1hbQv9IBKJCXZRrMHQ4AR5PmeM+NJTZCOqyAuoiH+KyJA/EfWrINLrsoiMQuybKkYH6kJx",
-	"a6MO9SAfrAcJBrqOyI72KjX01l6zWQBnDE/kLCsW+5KryUKlo0A4VBJlaq+rdsnhiCD6wHiUcRsvqfnM",
-	"5PHHC1gwPb1xZoZqW77E7AQpgGefDHioodaTMzuF/BpApgipkPaorbPHKZpaz/TyamF+JDjUGXjZfBbe",
-	"IygCLTGnE3iBku7xR0/bYgMYN9OJgz9mIuiLO2nrD+VdRCXWFtScKHUVXKrqckwGU0UWIfcfHeza2bVF",
-	"BIv8ZsfTtNOfCpNpcYoeySimL6cHc3r1ZwMlvHvYf0RjxUgRZU9ESPoQp6wvznce20SCggAIrI6wQKAt",
-	"K5jMtPpjOY7IdqYaA8ZD3piFzm562RavzYNavVmrNzr1+gn8/3+VDKnkUdxVkbBtmeaiWhMl0RP1ic7t",
-	"5xGa8HEYQN/3HdRCPR5MbWvWKKLAaDnTszA94+0fqOwyLJAHv/63bkXdufn54tr0ota4giFl9lScryv7",
-	"YdwLqQ+JCDmMUs2joCI8xJTVJPkkYbIzp7t3tH948M1jvRuY90P/OKgdkXofuhXv+nvBPjlYpT2xOs25",
-	"ATyj9kD8boBZkOQa3V91buFcSGQcUQb8+f7iurO+nMhyGRaGht0EC03fKTfjHRFEoikfRyhfQzk+LtXj",
-	"lwxHIZak5KQ69vG45+Xz82DnzzE/LzbPVyp5JdkrZ2VVfZOczAfX9WWo5rdiZrLYxWoIa809bS0v+5u4",
-	"W+0mfW1va/p6zUz4l3cX7y7O0QRTKaC+XVdAjCOqeIPiB4v4h3HW+CBUjMqsqOy0y+47N3cwuNBS3dak",
-	"Ce2rRT0C3cAR4+6QCADJbCOcNBy8nm6lWlEzU1aZdWToT5U0z1J78suYjME+S/16TyBWl/ot9gqkn4R0",
-	"ebDhslwjhzdTf2DN2phBU+H6hN5f3LXffPh4cdVqX4In5/7+15u78493F/cXHXDJvG93wI3j/vXsx9b1",
-	"22U3wE4Ukp+m1hOd+aNt7QocePbP7bhQsPhVbcHZPUrC0DjQXhoc3jqMQ1+79Ma9iQipKdaq2yebruSK",
-	"XuF6OCU6MYP+qyL4OPLVVkxIr5KnPt3kJGKm3ACd1p31g328vbt5e3dxfw/ut6vbywv9l/P2/VX7/r70",
-	"1me/ec3lvcSRdh9l/9hmtxF/MN6P7B/PuFpo/ovnVAypEGbPk6q5glo181cD4Wlr7qqmkGxIGThpc0rw",
-	"UMwxdMZM8lgRCMvcIsUcj5HJGLMzxGHIJ5kMfyWxwCyBjteJO9302qJRKmFMlLMOZiOd8cAn6jtl0BJy",
-	"igrdFeax62S/8uVw6rjik3qu7HUIZHVkQ2XmhmSYb4xEEY+qSk7fvTlDx3v7h2ikH0cBJBEJ7V3BTt6g",
-	"dqh7Pg+0PMwHP5y3rMR9D7k8MrcS6sfxEDPHjf9pFGIW96MG8BXu6+iFT6pI4D6BGsIBn2RsUmvMKiHY",
-	"52MWzKQl5wOcqVnmiOY3PJoNilSNR8P6hmOvcKlzdjzOn+ch6s3aYD92lHyGB2bhJPfqe3nZU9Kiv2S8",
-	"mAMeSSTGwyGOptZHbalBjYK2ZOaLo0GERTa/6JpLZAMCC93S+ofZ2/Turo0i0idwuoiCW7U/teqaO6tT",
-	"5EGS50kvxMy6ZgCBAShUd82hUnGo9Dydt0pU92euG/zVbqWr0yuqzruFd6QfETFIu5GzXpnkkSKoWHjC",
-	"mP9QjY0ZIjgKKYkQvJih7f1GczkHcWoS+Qt5KBBYYtwL6BN1JJZBTd3CyMLWVhUrwQwHFLMYvXa7mI0k",
-	"x3Vzl5EPB6Wkw01EHnTm11phUPUuFIIAaGxY8ILzgChpDOlB6A2EIg0wr2Wt5mHwj269u6+is9a2pV7r",
-	"4TL1qODp0YgQdramwSVENcFjzpDEMXmAXUWF1J+G5lHOBGQMP4yo6LJ+RAiS5JPMd5h/+RPJ3XYhSbQQ",
-	"iCeFaSToA2CR6VzTl8XgMRpX2X4AM41PYQhIALidDyxL/hjjcN1B+G8UQ+hlMX++HUCdJcFxvgFgm0UY",
-	"x2hrSBkdjocohE9U41ZTQBH6n4AROOQsfnl7TcT8Elg2XwqTxll1liEsAViTZZhJTlQO3OxY+nxoGkZE",
-	"Dmcq7Ge3NKZeAQ5DDHtqZmuDuum6nQl4aaiERv8uGgNT0nGCBcLiUYPjlmpQsnyJTlZJSMpA7IbknwGE",
-	"s1u2UmQhetwPwqAIJdbxKUoFxXWoVf0BGSeAjDAT2M8/rgUlXM7HiKjCiIq1ZGO3fkhwpL+vvrxsTVcs",
-	"35IAbqO+CPMnmXn+zkL2UsoVVqBcF+BtZCqMtAswv4JiLbIs97LnL02QeGEFa1pKUWBkcrtmXcEZ8quh",
-	"38tiaykTLY314bTrVp/5c80mPY30lswy7vyDfuKPZJ5dCJ6FyYBEJE87Sa9bj2acEXrdNnVUh6S0xDXd",
-	"YAFCAvxLeeAGn+fPtii9NioSMZGFVIHek2oIk1obwaBBwRzS1imMnbuP+V3amQPGpozPVNN2B0osj2kO",
-	"KUuaSy+uSvt22q6uWj6ybPfxr9n62ykrW1t1WLqVtksAq5WHFTfRTnXnign02cUx+d2zv89ILWzIF4zI",
-	"3hMWOBG3v4keUeBNVHzR95V2qYWEyfsVaRdjThbrpxGNiJib4JIa2LxQvkDdvNDOmfQ9JJDbjK55n4q9",
-	"TceOhumw6vmuVpM5lNqKUyQoewihWSLairi08M6eO5a3nadILKO0pFa09dOvne1TiMuDC1sgrzWWAx7R",
-	"P8EwO0GvCY5IhHTOF7xkcr7KxTjgjY7xwcfVDzBmybhpx45g3yrSjFJb7n7ZPfKqQ2B51PwO2G3KoJjZ",
-	"RYhED0n0oDis9AemC4CxJHaQIn2dH2gS8BVB6bLj4BR5int51tbByDKzLtNPG++rNPjeyug0g5mQK/hY",
-	"U5/xqDhP4Yl4iEddlvxs4UQ8FBL8ZEw8i02IIXpBxSnyFDv10BA/2u4D1kJMPc+CLnNMtVFEnigfC6UO",
-	"nyJPc033Q7pNjM0BgYxDOxbtp77TZROYTa57mMpyjYYc18HSCE0moHC2TIO1U5TJErVRCXCLL9turY8/",
-	"rQIUtJwDM0sv6qU8JLMM+eQ/FuIeCVfa7aW8nM/E3iry1C1+kQtQJoIZD2tzKdiqZUGjojgMVs4B5gaM",
-	"Zp1gd7POHf2BLEOiEm2ByzQM+cQ2gkq1J0wHlLZLecKEjEheVn88LRyGKKRM6WMNpR/uIcZZzfqGWKbJ",
-	"5JLw04k/aG9uFeizML6MjCvhpwKhNKcR1IJvfZ4jtoqbJhYKLd3ga67IYtyYEPqPPmZQHqMIhgTVLhPc",
-	"ElGe4Mpj5s/q0vgtt2TUgcGk1nX4BZxUeSD7K/RsjNy7qH06wxdp21i6WWMxpc9vpphL60lzxS+kn5Xu",
-	"4dhlOU0ccy5NOpK8kL9b9ePL9HtcyCAX9X9cOED5mO9qAOfr7A+5WPWZ1y9y4dvfQv/IKyizgz9D7aTk",
-	"Sp4YcAkNoZ/qPKU7q9n2kRh55g4j2FsdCuSRh7bMLTBJnMZ6UDu/ve4ek9WiHpMxF7CmUBJBlHxUC8kT",
-	"CaEr5tQP8zEMdlaBOF1VRX3BLpY7L6KoLO5WOZeF68Yni5UWAO1zdRZjt5KgilbQWT6NiC9J8L4Ibqw1",
-	"GoWmvBEmoYMgVN8CmAsVSEgahgjym6lAnnH6emgrB89Bi5IJFWT71ERFA9PRnEQjHEGIwWv3a1dqi7ws",
-	"ptmsV+pv2N8zN249I/qe2SRmPhnPaes5n4wBS3IZdaTLPGd8b74u4mk0hxxKfnYQ6HlXAdoS/gdehYWE",
-	"NKfx6XxCUuJ2Ob3WA2HjVbvMs+06jWqq20l6S+i5MZhI0mlVjZv0WYVx9QdBvKbSblY1D5Nyjxe1ENfX",
-	"+nS97rCVlYUlW6PqmoYoUcWWa4i6ZBvUpbuZGqqWsZ6mNU/d4YFKEeP1rk11KdHxtOCyppAdX47vO3dz",
-	"ThvihaeTi9GyjgyCb7RL64LzXumoq6n2rMs5HrrM7iRazvHwLXkOFiR7r2iof1sNZNccm/lSDWVz1OYE",
-	"VecFu8m+VLL7i/Cd77nhy/p6uKzeq+Xv25ulWGJcLePTyMfc/E8UFQYn9HZJMFGbCWKyt7QtYqxO8VLR",
-	"lZcVazkoeIAGKe1idSqdu1veV7N4nlsL9fXEwYa1f1nW/g2x6GUdz26O99cy3L6y0+5L+6+bSzvtvsVO",
-	"5V/HO704yXiFohYXnmidJS2zWZiAceePIyqn94p7OtUSrbGWuD3IBX1j2eBPv3ZmGgfEhRkzCa8mi2kc",
-	"UMB+8OAxb1sv1XsweLwQBNM5tzqbMpWGu4MusGIOtks4lH0IBzfHQWuhEjFCAnHqOoH0dKjosoj0x4IE",
-	"aEAioi8+yAyQijrlNd4hJQbcwsJltiP59MINsU/O7IlVvPUeVLObUkWe5hxX01gxqSIvcivN1GYiT01h",
-	"JBMIKa8KvdQAaLQW0icSdFnrtm3nqKUO8vxQfownFZH8aWkGDYdgNxktvceKCCnrc1MFJ7HGJdQMqJJg",
-	"1QwxZRJTpttmjpUQj/trPlA5GPegsaZvX0j+a8aX5oxKhUMqNawhyC2g5omtUHXhkDXckW1p6wAg6Xe7",
-	"LKR9AuHqHdSxIPU+HuEeDakE8M9IQ3aSAPEngPCkQmPYq4NQI8LPBsxeSQDv1YP6xx+hooS4nBZG1oIR",
-	"7kQVETYeoiccjomO6ieA+UrQddkZZ0+EAZDXifp3Df3jH+1z8Y9/wJy4zpXXPEQkUJv6uQ4dEvvk3Zsz",
-	"tLu7e4woQ+86Z6dIiXqBtjxHXfe24VHvw4cPH2pXV7Xzc8+MdIsjSXGIdMGN2PnHP5B32+qc/Wi9yxjN",
-	"6AZb6pOHu8cH21UNsopFlyHk4dEopD5Q9it4vgbP/9fvgjNzAZwn4NcT0DIyagWUpsS6hc68RjMZSvAf",
-	"ifWnkTiwGcUAvMaY1jb+PT/4rTbkkgppt/aRTAWRtRF+oEw9fIK8/wnpkMr/9tBW4//5//3/m/V6Nc7q",
-	"3q9v65jP/+iKH/WQHBA997hGxksggEwC+Qg/kKo58O0d5CVlPJ7GBhyOxmqmBrTU+5+ZWh09cwA6slNP",
-	"bbXB9TEHsWUxqbZtYusw29xBo6ScKhsbIW8mzcOLkYKUUBd5GE2KGj0N9eRVTXVgbwqxiRGWA5M0robX",
-	"cP9bc8H5t3fQax6o+wq3sYGu6GtYpuVwGqt8pg2Eh7b2Grv21pxxZoCtporOdW9LXX5Si4iGz0NvLzra",
-	"mz0cS9iL+C8RkeOICVhDogEa2r/o4IcT1K3oihHzV10z0q14O/ZSVZF3+65jYoPnF5cXnQsPabHgqIRK",
-	"ZA6pAChNRQJ7jSZ8JEfZ1EMZwx8xDt1IzXrvCMDRJGv1bm/uO/Z7iishrx2Q4YhLtSe1n8nUQwOCAxKd",
-	"2GBwcw85DO6RTEEMqdnIhJ9CFlGaFYLOC1rgVBgo0AhwysWIM0HQloG6UrNXz27bSgk1dMAtItWER48I",
-	"P2DKTtOzMJQb0D6AWWmoZNir+jHybMMQezVaSecNypnakHvd98cSzs19B716arzCYzl4ZQXMK2n1oOwT",
-	"IGfNn9WEoT0/MalbKUVjqdoi1JrVlBBTtws+AsemfT4RScwz50kSKCanZgMI2IoMsRb8IfUJE8SR5lft",
-	"zozs5iPCNLXv8OjhlXlJvFLPJghnjshu3badGs6TSmOnvlMHI39EGB7Ryklld6e+swvAG3IAKu0rDfD+",
-	"p/rvh7z0+BYTExIJ1KzX1f5pGHZbdcNhc6HCOnpSZPJjp3O7g865geqXfOxrOgywxD0soJgy1ljbATRx",
-	"kwa8XqnmmiJhas163ao+RFdRZiVWCnMpQbOv8Eew9sHtscgpYr4N2lZOsl6yRKx0QshF2/vnP4tGjRfw",
-	"Sh+LwbtzzInKyb9/q1YMAh0ASD4Rpj6huDgUC+IHKDoTUyHJUNeavYK+DOUOKa4+t9DrPmZaqwLfHRFS",
-	"VNF+fRdNBjQkqcPRboSIYH+guG3uWd1BAzSNCvrNHZddMqjbOJiueFzVyn59d/E7bk+deUccb9n8M1b8",
-	"DFiZdjA85BeraLGXGHkzTC7pYVx1Kl55aDXffp9A07MUMECXXSvzEDHu/LyD2inpCvccNEyNPajErJVR",
-	"aMsrkrdJcWeXQdcExYZj8YokT/l6QFk0Q2huOUOCZ9rxDNbxs6gwMeqLDts+qIsC9CmXolP7fD6ZxtEW",
-	"HZWvVCt6F2FCaluLhjePvYJnYPQ9veD5lOo0wYJXGqWIO9UhC94rcSmS9llwjUpMLm5XtYZ7l/LR/Pu3",
-	"z6l7+NYU/Ge237mPOu87cx9F4W0E8yQumYgCAHXqTS3sF9w+bbYgY7bArbqLQyj6VcD0BYXDwhN0mS5R",
-	"tXI0IACxCDa507ct736oOenkaRDzER4SCYRVkJCdPPIKWolVPlcXPmgABko8+au1jiDF+5k3dWTajSy+",
-	"qIBHseRlNe/MXNgZFAuhpcrm3pW9dxoj29LkzF3T9a05UUdwCohEt54MuFZmjLmAJeLMJ4mx86B0qTgw",
-	"q71MGqUCauAYVxIobs6OmYYK1YPPuu6rSewAWRtGjxkX0LmlderOztbWxSVY1jMBPa10icop8kyNnAdT",
-	"F3GUQ6Atjfc2IKzLtEtkW9sSmKExe2R8wkw8JJjbwJLG/fbMp/7d+E0ZYjM8CCLMXh5H0edgpe1yLMWx",
-	"aH8mU8ME4EK8Ni13lrj/GpNmIQdw5msyBkszgpxXUwEDW9mY5mONb1/jMBcIC2SAfb59HrZXPy6httse",
-	"nOqFZnPxCzN9Nr85bqlpMOZ6C7WTV3/R4HPS8neWj+qOwQ4f1e0Knvgj0f4zDVN2ajqekSe1EPRIyEg3",
-	"7Qx2EAxh3UAAjKQ5WJfpEQc8DOyfvfvxiETZkjobu8UOKy3iQUhpDV3m2Ahb0ikZ1nbHtmMDUWE7F2sb",
-	"AsuUGXGS58HLixXne+9mGKLe0BUZYh+WlKcO7c2plIarG3dn/vav7t7iN+KWuivd9UaJu57TjPebu+2a",
-	"lube9up8V4DSEwyNlLT2tSKR9ZzrEIC+XEU2ShWRT+Aeh+sVM5QhniIcTvBUu13U0CTsF1jv36/Z/jc3",
-	"1pe+td+edT//Gi3HqbUWGACnhtBpfrYSzQ/L6lJ0+HhuWDUVUXUioaaXbZdtzUU82U4Ueq+qXb6jiKhP",
-	"VNPpPimcDbSFWZc9z3yo/+Zt7yCNMZIA84Ml1GXzUEZQnEWa+qtJOjMuEx4hQSSoGrHhJHmXta+1wlFF",
-	"lD1pFS5usGtbg6SQYJNyF9uLFEvHNWqNP6vApDQTzR8FNzkQ2jkJA+jupYArhpg141CRDtRlOUrQSaJD",
-	"Yc2Zc/QlJ1oeEHgMwuM8QiEXRHNqnQg4V4dC81WoOLNG82StUnUNYSJsiFt7ZfkijQotUKi6bI5G5WAH",
-	"PVOjWtW21CkXC+XJDMhRedGS++q8LI1vYoolzN/vQHIbBFsrwTf68zP057+Jma1pvZSZrczimjaLF4QC",
-	"Mn3D001qiwMCOiFkONaJiAhYOCj2XQaftaiOkHDhNEGwkTjNYmOxBWGDJA2IBDYp79QmRwqvy5S8cl8P",
-	"tKJhOjYJ4kcEoHID7CujU02SSYH4WIZKak1Mg8QppP5AnzG0hbvMGuIuULDjUVBWB1XqiyO41IbNxkBQ",
-	"KgSiBl4uBqJG1XP+xgIh1Vmc7HBqN6lnIOuxr9SALezuI49icv1B72JOr+/DRq2OG73aod8Makdkt1/b",
-	"w/u9A/8wOCLH/Uq1onhv5Y8xiaYWIfykAl9rBxWX2S5q6DJvFZocdP9CyKjOm+kBqTV7h7h26O+R2jFu",
-	"BLXd/j456jX9vaBRL5ipxNEDkWucqu2zaG7UFvmEfakbJ29b3TeuiTNyJNNYP/vn4k3W2Oq5E280j5ac",
-	"OdwP0x4ygGBIhHBf2rxZyoTETOoMw93d3eMMuTTrzYNavVGrNzr1+gn8/38VzFzpial5l0G5XmbyPdLn",
-	"EVlm3s0y89Ztypeb9ZcKU8bsadlYZfbF+QFLx6W7CVuuErZ0NtDVEdTProoQ5yFqxzrQQW5U88443nWG",
-	"Vtz62CQhKwve6qmptJ4T43JLpTNqLx6Ub0REDGqmXAYPaThFQvIRpGwqo9SESk9Nd8SAPFGfCCQknpp0",
-	"CKTMZeN4T5qxnCCNx621CfN1HT9wu3S6RrdOvtLNTiBaCsmgQzztsh5BfEglqBPXPFWfYhMmUY9MOQsQ",
-	"RmDmu1mVeZJe72ZSJ/PVApTZHjbGVCp3p2fa43w2htdz0utsi5pVZ2Ja3xRYVKajAk7O+u8XUPy22BEk",
-	"SSu1Ks9kUW/kcaO4yC6fGV18suEuR7HUDjN1yWMnXd+onqmqrdnqNchPiNmRubVIWYBjpen3yAA/EWW0",
-	"qPGSluZor94wn5iiSQTIWhGBdsg4FFW01zTJql0Wcv+RBGobqmivvmsnZt2DbiAEcinow0A6CSF3SvBD",
-	"0QgJFPtJ1tpl6p+6Mgq1b/NjF9mqvK/LbXStfoWPxP82P+/4oKcl0NAVn0cR8SUa8EgQ1MNSQpmFxCNd",
-	"/VWOK9iVpznU+j1DMbXOVZ301pfXmOzzM3zsPhZ8m2QIx71TYm4tXdJ3CbdRv1Vifur2XerL91XY6yw7",
-	"peBCKcdQ40KUtWh4uZWw34WSF888T8/rsiGeIkfPK9TZUgWz34zaBjV8G73tRXnft6+FpWvbixUx5DTH",
-	"LcM5ymtjs33WltHHnOL5fJWslSSRmsArNopX/AmTa2oLv23rJOw8EYZd1oe5hfTRpOEqVa5bSRJveZS8",
-	"AM4do5HsdCs7qKW9VZyjIWAtq6Pxx5I+ET0waI2mwAVmQQUyGuDWXnN323SGAd2wCh5posvGiaPztRL1",
-	"sMvsQA9EClAg42opd5agNs7TFlFpZfEbYnNGX/wdM7ITcLJRGjdK40ZpXF1pLMn8aQwwIl7pouFiAXBP",
-	"pFufneTIpLB7TQZ3zJI5I2irN0We/oPlOAYyxvyY4Bx729XEQC5C2mlfv293ICHItvnU7rhDFOCpqHZZ",
-	"0igSsoH066C9QnITyJaq6VYJiSs4hIpMBAgBc1KOusyTBkPFy7SW1llGttf3KIF30eDe6aecVKQum8lF",
-	"asFJgNIcCo6eSET71AgbDSyEOhldN9ag491TYlWOI/Vrp8hB2cqgzHxVETDTS30+qy8vFOJun5XD0aXY",
-	"Dd48HP/4+8+NP//p7z+9Zs3hL5Mjcif3pu/oAb/FdXHeLy9Hsjv49xElisIS9gBKuYUVOEXY3KkRplEM",
-	"zRZHGleWPX/bmooUn9Y0o/RX6t68OWzaUnoNkKKKWfQvYwIYQrkN9i0QRsxVYTCrn2sO2kADPo6qTqfd",
-	"bZ1dR7osZjeGw1DhMiMMRf4Al2NzQZr1ptJgwdznkYZciFVvN9sxGRvazlAXjwc4suSoT1lgmlBzNDB+",
-	"ES2zn+k5NRRo+c4dbPE3qwsvYXTPLmsJ7tRcbs6WNSzpGWiZ14rdAq2E59hsWVvpT21cT7fgdSnqO+JF",
-	"35+eabbJtbYjc2lK87BXRtovUDdxqlvkfM0wn+vN6H9xivlKCiAq1v+6zFUAGZncZnRA96fFfS913l2X",
-	"2QTy0p5PIflIWLfr6YxXNNYUHUi6jKaIWslWnv3Yun57cZ5cvT+UjMmLVi1gsg7E4TemZo7G0SgkaMjZ",
-	"I5migIrBBAsltPaalWrFObWFz1o987j/02Nz+Munw8vJ3Z781+jo6YO/y14PDoK3ooEvxvv8Z1r/41ey",
-	"DDd39u/vpWQmtxv8voJIpV+6FK60zA0jfwlGrhTAhI3PZ+CG65TzEKdZ1FbMgLhBNLDeUcXeZyJK+mcz",
-	"RJfBH04zIar0B6hAEZc6i54FaRa4g271W2BQp180UCZg3BgJYMdxa5A1LLGJam3pSJT+sNoBwgISJN4J",
-	"pft2mUlq1j7uPqahiF3Q+fwxgYn9quzRxautnFR2/2jWDicfeu8n/xwcPf40vK6PLqN90WmM30/3/mwd",
-	"9M6Og4tm/+3hoL0MM0u+8ffhZbrqbB0c6wvFrr5T89lQTzbEtIh5PVAhdR+GBYAuqeh3HF5y2KQL3QKA",
-	"71wpkSGfkKjmY0Hgys/DdIk/kIPIXtaveJpBdFmkT6KtIWV0OB6iEHK6q2CP61G1hW+DbTBpaJ045Ale",
-	"zfYSESdT3md60HnVVJ9IpYFbJ7HkvIriPpKsTx/GaistTK4B/tzyzi7bF9edi8uLj2c3V7et6w8fzy/e",
-	"tN5ddj7ed1qdd/deDK3bZTqY5rqR1bVMzlRzdOjUV4VO7pTpLsdJ5cpp7L2mMlkGzJyN9Rsydnnkc3NN",
-	"bWeJE/4rItO4tD+XFWanHbe0syOoczXO+qUHc95dtvKvYF7rQr9ZbRLzMxkSZ1mCauMgHtrLAAFewFJS",
-	"Goh4JBA93+i6LyE19PGVDo1B1GVai5sO5UuNKxw9ipSNHedEmLDNQq/FbN8I7biMHDRNp+/V8tGsLlvk",
-	"zTiN68mtOi3GJE7ksDXqDlUzDli7JOqyARbLOgOc9htfVde15vreoMOOJj+T5i/i/cH0qlf/dOkfj+5+",
-	"3+3/Cx+O3wYNes33L54+lNdwZxqMvIiCGxPyQtAx++ASYGPJK7kMLlZ/LJlvmNb6mZYmo+QOGld3ecb1",
-	"ShAWlIgX5fCgbLRIn7OmxnTQaO8IokYiFTZSZnuaZ2TCRlXbpUC61GRZV0xVs8GlLlsuuuQwz/kabJfN",
-	"5Vr3hAXfCudaT4gos6L/vOgQmgy4cKhPEdGUyA1Pe8ksJaJzN10lyXCVkLLHQt6mVWbTnmsOykH8nIt5",
-	"zPCQFCMcxO2QJo7dSomBFesyQWLIgrivukNE8OfExFWf1n0XlKZvSn+SzsEG7gg9RJhJ0WXWvjx5omQy",
-	"B2NgWZjls3i/vgeAAXfr1JVk0C6EQ+sooaWGJJ9kQQ+7pP4a+1A3nVdvLQiO/EFRhXte98zFc41FmnZV",
-	"7BR9WjcTKK17aYqwfTALpgG9ESikPfkDGgaRjQXS2L7MAzY42qvtBwekdtg/rNeO8HGvVvcbQZPs9vfw",
-	"fq9gASMcEbYksMEXqlU3m7VkoXr6rblV6vFxb0rUy1QjVBeXrfsOa7LMPvmtBOZ24j+xDhU54RpFroo8",
-	"c7ZZkNetFAd36ru3u0w3WTJuR8hDRVtpxlyNHYEnY0EioX81bTvBm4h6xOdDmJ56wkKudVnBhFI9fMBF",
-	"pANUdoJ2uNhdibY8+L/twKsi2u8yQBSvatdvj2Qi/YByuW073cWjCokjKSD8v9itehrj3FWRRz5pumkH",
-	"pimV7RfvmdZ4UklajU/UZQDMtvXm5u51+/z84tqE++z0th2hu+UIXI0Pt22850oGOEuOi80yazEi1jY9",
-	"s8h8Ak9FApK+gzzLxLx4x5LN1hluuj3VEE8RCai0VSbxFEBt+UQFHFSSspYAsc/4WZRe2mWprSvA+nP8",
-	"4y4McSHiuXXDfj+Y5ys6f3NffgHcc7+kX9tu/NKyptBVbHnZBv/8GwFmW1KmWUx0e5IFUi1rx7z6yzzf",
-	"Dj6/MmbqHOvGIirHn/nB5iXEJi7nj1XEwyAGdXOBzFLSLG6qaH4FbNOs4RMX8gEu4VwzY9qK578GBEZn",
-	"K8pcRfPtpduquG/Nu5k/CBTP6W8Iz/idKI047ziKFcilhKKVLkGb3WKp0VrzVdBWEJiSfH3ntDspOzFz",
-	"FZP8ynFIAMzNFDxdWZr1TlLX8AdhiqsSr5XWAXtcDuIeLadoiE1NfTIRGzM3TW91YZHtG2v/COYhluiR",
-	"siCPN8T7ejLEDD8QLwnOx2wi9lgk+tpCRpGS4a3Yif0daC6pKS+rumRee5FmLXovl1vH8ksoBp3X1Ped",
-	"6S4vDmD791V2WkFQkv89Sw0q3TeGM2IqUGelw6luSqLNassD7RQBJ91APdq/keFITne6rOUsMOWDTXK5",
-	"dNvwxGa7vul8fHPz7vo84auOb7cMY0UL+Gph4xkY+odMv4zihpepsEhBc5ouWx1LfXFzmucKghW61CRs",
-	"6m/cp+a7ajuzJN8xrWjmXfeXUgarJbpxaEH/jH4c8xaWo0l2mafxfBNV0rjU/tZsa073h5diWRqKfa0s",
-	"6wu1gVhJZy14+QVbQaxvmi/SDuLrKthJbwh4bCO1vtdmD0uKO9MAYgVxN1e/hhDZQhejDpRBloL78Soi",
-	"2B84efXjYY9E6hGIiMU9hqjMFSau4xGty+94Bwt69jWP96XMJVffXC3c7Ly5wOEIE9o4G78FZ2NkSOzL",
-	"OhqTWLfuhMaSOemcSIiO2kDmmNE/xhrkLn3Buqxs62jd5sVBPbdjpwdEPpY45A9j0mVbXpjcxNukhaO3",
-	"fep2glZMrEwbty7znD6Q/27+5uX5KOE4ltZHu6y0f1Jd0u8vrKpm/azQqjvAC3gq1bEtw2BXY65FjBXu",
-	"0MZJ+Z8akYXzX1lfKt/DOvW9HdTSdAc2t1aRhKRhCIpScZ4SFP9kkpHcjovaW7dlOfd2WSZZGOwttNpn",
-	"OjSqYTMWe5ctMNltb+0v3wP7Wfx8aR9jzGI2jbC/00bYq3kkSzGZL+CDdMX4c/oCp5YzvzvwKWI661L/",
-	"rcvSbYABzC1pHixN0TcWZsQd5Op7czsFd5lOdVH6JtpydMt0l54SnYIzGua2qaNPW7Ax33rAlMWNbZ1X",
-	"LZq9VsULOLnugqt49w/Aum0nw4R1VxHT7XQR1vp8UXKgtcVdNg4pnxjwml5AS9YCADNXBuiW4abTn0c+",
-	"jYgvSfDeCANd5q8dVpDFCHRmGD7t632ekSBaIgLnJ+LUsUwolLcWCQHD/K0wWOi4XYMQ+CJe22do83MG",
-	"eDHv7UtM9wW8uF/X+LA+XFAKN1rBxuM7t+Xvs20WSfCwrI9XPZvx8c5UzSVOXyqFFpRz/LuYBdUYERge",
-	"zq+cKOMI7rIlPMEdWPbzQaPs7pXhFeqbq3mCnTcXeIJhQhtP8LfgCZaGxL6WJ1h9vxpjE5nL5XqGT40e",
-	"+zunTClQchDx8cMA5eDs60zOsSuEbd2T+kw78LZfxs88q6vCtr5kxqm6bN+fR1fN+lkeXXeAF/DoqmNb",
-	"uKJrMnEPYSU+WdgtSgmvjVP3P9apK/W1Xk1BWsGpq947TZQg3bouy66SVlTq8VxFaRG/W9Y322XgnFXD",
-	"LplOBTdosW+2y14qBXQ1zry0bzbmFJvkz7+Hq3XO1f9yrlaQr2txtarlLHK1Gkeqru/pMs/5kq7HznOx",
-	"AuPwlAoH5eZzfYzGFtR+uvxq5JdQ3lZ0NHZZoacR5XLD+Y7G4nDTsp7GNbC0L+lpXEXLnDPAS3sa1zrd",
-	"l8CcLqMUv5hGbD2NoHpstOGNp7Gcp3FVRRrU4AVwXK7/RKvNoKwmeFhQFxu320fguNguxOrqslkRtKRX",
-	"MSN+Erwt0wzgeYBb4EX51jC3viwUk9qB1byizptzIZlkykOqXdIbD+k34CEdG+L/GkX5CfaRq1s7+iUg",
-	"DhoAHsaTxwdYVN3XaexR0i2SMp2lt7wBFqZd7AmCnuy2lTWbbU0ad0w6jXkOGuJpl1EmJMG6bXbSFBsQ",
-	"gjjCUmJ/kIs3NBdU6Vc93S7zIsgD8eIwjG4qnQEbyGSZqXdSmbvxKIqNGrdwbp7FDmo5DQItiGsmc3ih",
-	"LaEZ+TOy1hY5gtUyvz9HsJr1sxzB7gAv4AhWx7aMbFhNLhTqvMKg7OMg2PiA/xPQB/SRu0x+ZeV1oRf4",
-	"jgz5U7orjIHtj0NumeZ7eCp04Exj9sXZXxGMFKDJgIYEUdlVHFakGOT8nN487riCpyWb06uGXc5t3GVw",
-	"AFTEayqZ07vIbdxlZf3GqzHypf3GMW+xC42bfMUAqxt287f2POv7b3lO+up/dQc0yPW1OKDV6jR+QHkH",
-	"9GjAGfGqyPud9zpUhsTAglo90fik6QOD/lg2Jwgcr2LHquNV5AHk1TUeEq/aZV6IzT9M43z4isbjzAE4",
-	"TYOoAq81GAFJM4BM3uwPcfcnSHzSd3zAda/9YmBO0D8NFqujg58olt/vd5lZ3ohEgjPjv7AYDWqbAg1T",
-	"sH1qv6kd0upDuh84BVjWuOH6Q9L/ljPSZVjGzaxsMXiemAkI9iV9Ajcgj5BmW5lM4h10EUU8EifKDEpn",
-	"UCe2RbfygY/VrBmXaIDVJRjLAY/on7YFhHq1z6NhlwHmtO6dtdOtgAnhUYt1anD1zarT1nsKggJ1HaZr",
-	"i4zb5102ivgTDaBpLfxGlS67QwOEo4fxEMD+zTeE6W4rOZrycXx2dlIzdk1+c5xu5ZojMfYHSDFfaWCG",
-	"9Tvov5EWjTSwUvHUbZKTG1txbKOUEYS6ldZMgwzTPT3V8SM2qcAcFDvdSm5keZGKsGJkeXkVYR5QR56C",
-	"0GVrBupYg4LwJaMwq5h4cwZ46SjMWqf7AlGYr2yRmigMCNWNgriJwpSLwoxFqiXdfEN26eSlOIHbQZUy",
-	"gPkQwtdNS5OoTNqu1clO2svnDhg3nihZoBq7QHUDqYmGhsoKpQJL1fFbXnTwg5U0iSaRSWMy8ZwvgGT3",
-	"BUxRFyV8U2H6nRqfS6Q4FRqXc6s6OCOFNx5AOZ2+C4yQQMxER1OdjYZjkWpg7N430x8u6WUE/SQzPTN0",
-	"VGSKsi0OuswBnmtLV7e0/buw9o3pq24zgraK1c5T9VqAqEQ97D/qyvSEgUhuVVKtijqMIe92vyUyudrP",
-	"7dL4lRsL7FSqFb19MB21n0UDm8dewTMw6iai+mW1grdEvpyDaQ2eoqWcRAh3GfyX2hrz+JaE/l5DHD2S",
-	"AKmn1R+3F3qLnGYzgI+BpYxobyxJYeE4vK/Lxnnvd+JLKOSmQu7M6WrTZfPa2qCFXW2SXjE6bgD/VAoV",
-	"khyqq22zmllfSBW8UEkToYKq8lOj3ugJmfY+EEwwrWvAYUklZLYkLW/Srhin7Q3KdL0BPwE8PeHjMOiy",
-	"IX7UezmgJMKRP5iqAaZ+SKq5seBTk7S5sOVNoksujAyria0x5pHVJLVj13uIub63bdJgl3NjrCPOkbKT",
-	"vyMXxrP8AV/OdbGWab5EL+evpSVYb8UmorVxWCzlsCjjq5jWHNCUwkxRUFYtrGDScnGaRlxJFcaDuNI4",
-	"WmCITBRHhkp1HIZ8IpSeMu0yHQ6oUZbYNEo62CwspEweJSvnp3Q60IbPNwcyG1LmsiffXzKtcubFGQ5w",
-	"UdAT8Uuzge+qc2WKMBddgzGTES0Nutu+v0G7jYODWgPpV+cjMgCkDnnQFyRBf4ck6i5LuihueeYpsK+h",
-	"zQXoSUMOizJz3N5Bt+NeSP3i+2BXswZ552zMgksA+7B0RrH71mzj8DBM1r0qsX/dRtqGIJMTScjQ/jZL",
-	"hq/+8nlAPi+kRu1Igi1UdEelcEkTh6MBrjUR5MfntGRWRqKNtdocesfhY4gs3+sC31wXfU3LUtfylFXs",
-	"dYE/r85Av3WfRq6/wp7a/8velza3jWNr/xWUvsSal1JsZ5e/jOOkM3nHSXocZ1L3DlNNSIQktClADUB2",
-	"NF3577dwsBCkSImS5S2tqanutkiCIAmc9TnPqVqD68crYLQTnpLWj29uBVtp3RkJPpuubALvtL05u3kr",
-	"+Nz1NFeaoCgkPrbUlt3O7J15jL9mnUj4DtaV6xXXLm/fXVwKuybe6+UljJYpvsNwn5e2ZaPm3YXRzFYM",
-	"6jFkPe9MBcdMzJaTzNhtbBOL9QUC4bJ6SCUC4bw3LBKoGuIGygTgS6wnGzaVC3W62S64XaPlexKBaMT2",
-	"UpAWS0VPtamwDliicC/D9VKEQOQEL2AFwHlGXklCUpJaCRmz5B1hRGAAuH4d84xI7BGyZ0Tpt74Gr3dZ",
-	"ilVGteGkEjrCrPg16Le3gcSz2IjridS1ERL55t7hI35mfERzedAELFEYrd7+b4BRiNkGIAV0PYxCaYtd",
-	"03i/Lxp6h1i4S8TCanTCOjtwTde/YIteD7BQ9DK06uJwLc6yuddiWsPnqMcuOmYxawxvqORgqkEwhMCC",
-	"ZUz3BcRCNy8Ml90BZ4wMVIJwmgZmSQSRCXdSSqU/T9jaRTUmkygcSRI4unDT/EUcoUSfFDPFRwSwW6ae",
-	"xY/NBUrCe1UBASIt36gMCy/yMog0ZnvaxUtdeHGK1diR9C889H8OviXtlQxW3tjBMVvtC6IGRhQAA2IG",
-	"yIBwaW5W5bCN1iY2H71F2+p2QALX8VOXDnFzgIEbmvINgAfugeJ2MAKrwHeW918ERNAIMLCxC980zi8j",
-	"xMgVkVprC6nQjGVESpRILlSCJJ7LnPCvCbdURZ1CoJV8UgCtzgnEbI2kwH3LB0Tlt/6LIKSjyHeFJMFi",
-	"MEb8kghTqhjZV2/yKxl2qWet16CIdzF6i+SsL5WgbNTWJr8VVK1eK+WkFbWovuMfMwKJJT1Wq9cyt22F",
-	"omuCv58SNtIr8PDZs6il5lM4EwbWC7b8EG+/44Gy9ZVGL1ekMAvz+R0z0k05+bv9qTvgk5oJwrD183va",
-	"YH6ftBmRh51sop9CAErNZLfu1cDR1rpS/bO5rG4e1iY0WFVazqwVX9P+wavnT4fP9zv7+/v7nRf6Hy/1",
-	"P/bz/x3UTH5kDf6aF/e88XszHHN+tjm0Fiui16oaEyoCSzd4qeUHefms85y8GHZe4Jf9zqvBfto5IIfD",
-	"J/hp/9ngeVrzIJ5h5PqPki+BgeN1BQwzHip4EO1sMKkwU2jv7JcT9OTJk1elhXu4f/i8s3/Q2T8439/v",
-	"wf//t27i5h6/CFja+dSHXEyw0psSK9JRdAJNSTZ8gD4ZckHWmfvhGnM/51uY+WculMkXHyGMMoKhI1jS",
-	"SdCEYCaRPpsw/WMXnYMDKgjqC9AT/TnUvdfuUC7U+vtTX/TjtlOzG2Zl10nI7lKx10nFViVh10y/Yhng",
-	"5APMvTdzQkfZkOAljgUvsZQai5x51lha5MhrQpFXHFQaCgzPvNefW64M16Mvp8twNH/5yQWykAFmBgwK",
-	"7VLC3n2WZkFPDTHOOmyWZcXqhXIO2pM3eIuy3Y3ZeXi73zm11E4Wf0KZjT68T2ViKywI8jkil7sYk/A8",
-	"qJMzwagCe4UNc6TVTHwrU9wPMLt9vcT2Dea03RdvLFc3kKm1QDPPG7LLZz/AfHaN/C47wI/72kPp5Lnr",
-	"avHuctizKVIcHe7vFymVtfulBGbSkPSUm7oFnAAhMTPUw4EHLCNEtNeUzSFnlRYSvAk4vl30PpXODwYv",
-	"GLhqTBHdBZ1OSXoEbQsgNwsYP+uZj/kVmkBJMRE+EV6tkczBZHXSWd6ZlNP/SVP4rtYfIp3D/gvceTF4",
-	"Sjqv8EHaeTJ8Rl72DwdP04P9VmRPe7HfORgcpp0X5Mmw8xI/7Xe0l/GCvBy+wvt90OzN5EbpRdxM2DHH",
-	"U5hP2eodbjrBMyJnmVol5WRxdezk3P3O00vtbONspbm6IO7+zJmQfzz2cmklXj2Xq4+kzWaFtAcR4lnq",
-	"w4PVssUE9ZbG5479fK7tjRUebanpYG+6pkdWvGrp1noUKIAdjfptOHG48t0HWyT/bfMcemPi9LxuqJA4",
-	"fyRLWyivOJplBGJstq/kh7ldbUmv6ME9kjYo7Aey1e19rsYoNeTj8gjYALRPF0zFHnSpdhh2Ksgl5bP8",
-	"IIT5sEIXlKVLXdiVTpF9gAfhG9m5rusUlS67AW/IfrumD7D+3OskmVs0u2aQP6NJAaTfzYRUvQidVRoP",
-	"CxCYcLAKx6lnyzR9VwZ3vqPysNMCFK2D3FqODjSilwRGNDFjFy/TdxGAGwQa0amaA0tJIPlgNu0uOlZQ",
-	"sBkzPSt35wmeo0GG6cT4dE407mEkIbdsD1bFihBn4P4lVNpGEH9LYga4J6CpdWMx7u8Gg0k04kQ6QqiC",
-	"hO+ij8V+aSaoBR2C3RhDTDOJLv26O7JQqylWY+kQPgRNuaTWWQVQkP+g/zn81h3kNWJJsSnQQvSy0FdO",
-	"QFZWFa0fi/XZoyHIMwIKKQH2pUEphSigpB0ZKhW/Lh/JnnOo/TczHOmwyCzy2rC/L8ROS4Dso+1y1dl1",
-	"XmXF3gVwyL6RlWrCTttPd12FV3f9DQBw7pc1H3BEG9K3XbvTnw9dY1f32rqwocfduGpG6yIgUq9yaY6M",
-	"EgRN6dWJm2RGsIGnYuWPgf7rxuw40PcFaE1IRohVoWlTUGG+1BWoxH16Kb4WzbUnXLgT8tHr+i5rl9iE",
-	"dvaulfJDqZlZukNvLOiwGmjmHNJrwPyXPlpFxCJmriWDD1lYRtTry5oQh78cY76ZrDFyIWZbJqNrDjbf",
-	"jpy5Fbj5hiGSmotvDGK+zWnenFV7+/EcByZ3TuVOx/y06PBNlNOiCbt+hXdV7tuxe5Vy4AYELrvoeJZS",
-	"hcilfgPogpCpceSpAS5ZKNEAM9PubUSlAtIZPMJ1CCuXz67UE4U4eoHyPlBETeu6t1F7VDQ7b4P0PoS4",
-	"7AzOh1ekXQtSbFyYvSxXuwZzfMxuvyp7CyRm9wBetivGfhDF2PVw4A39uK3UXjeGGHtWeZt/WE4rjzZj",
-	"lY9ZPa1845ps09QiRPPqCyE5XXGlweoG5SZ7TYG87S460Y9P2chwkdtmhgCLNs02LIu9fufvP1piecps",
-	"YoU4SlGCRUahYe4FYeVElQm1+aGb0Laj6l52dc3jFvMsOdm6T6asUU0dsxtzcB9SIfX1CpJvsXx6OxO9",
-	"Ccb1O1SunnTdK9kdWmHnEi8UTDcGTdL0x2MisDQI8Wtp/Eqg2Fs9dgllaTrd4gxp/QlcHwlM4QMxgPCe",
-	"9dhkmCkJ3OyYVfvZEepnmF049eVvA5o+MkVBtnkwNFUxd03/X7Et69+tIkyiaj0JStxceawS48DT1PRv",
-	"99wtWDv8MVMC06yLDFd6pRpFUvGpRFfc4thchdFXl+4P+OevmGmM41uwUFnUpBGaMaX1se8dAzwuXaS/",
-	"goXJmZkHBU7lziLoHF+A7kN9ns7XRtPDB99uxdDawno7orb0pnp+7VC3YJcsnbyjs1uAtt5Tr1DtU4Jd",
-	"CgVdOal62NAalftZD2dZBn+2owDSktOyRzHz65XKuvVqfF3oW7BTHPdLiMPOWSIp15Pp36dcqEZs7eCJ",
-	"pXxgGmJDeBMEqEFjnWSUMEUyAk0zJMJ9U9Dp7mflN9zuA0liZiQ4rH/BhzQjUSHhbRDBBcFmSx0d2g2H",
-	"wVJzuyLsaU+SgdDCXJAUDxRJ2+tLKZjv9uIt+etuZBCa229gFvoLq/txmE821o6tf3E/s6l4zzYwfJzi",
-	"Dl6yca8VYane9RkfXNyQIXfKBxeFPIheXnyIJB2xDmXO9EjgXwniIie8pSo4qqfo3fduzIxtZEdxyFB9",
-	"EkkRNnXgWmcdn5x8+vLx/LfTTyf/BII4lsJZer0TljqbTxLorQIJ+3Dt9xDOMpO1GQyIlBESZCiIHMNA",
-	"x7++tyYkmGOL1ph9KhexATxu5Ou7bXe54UzNBOmiUzst7B7Dv7JCgEcfNJXk2s4CNG6fxIxPqKqtYtTX",
-	"VMqz0+Ct3mkBoyBYGtqAMRYjAmHxGUuJQJRdEqnoyFTdt6IWvNM6uo7GkjF8cu/zP2wfv7Rsdi7+T+On",
-	"68W6qZduROdNSXc6BMYMfQuQchCvdS1MHacZF/pPxbmpuh7CW3ayWxqhLAj42WCxFU8wzV666AvLvIT0",
-	"ojHsMurWfykKW42XqhWJXwqq5o480XsTNmQ7oXLP3T+zXhtLhwlZ6dwVnCzwrMD2sYGoPD9zX9PhH8jD",
-	"ToQv9pB8KCnx+9BUcSFlPZk7hyDYGRNiPakN0s2q8hs9ki5w0QPNV+T0jplPLkdbSi67oLFtSCTz9K2P",
-	"OIrAFxCCMPWrY9OyBV8Q3eUCXQmuLyufBRNfrOJjeEKrToesugWlmS0bxM7/TQQdUpLCjgaCrpjBA9Xm",
-	"j63YMdaB8bqqU8r5bbV0iNnmKWS0JINsWLk/kGtRcdfljmPWOHkM4u3ep40/kM3ysOF1N5Yqvv7kdunh",
-	"LZt5u9zt+trNpm/rFZy3+dYgtqnVbitJbiqZbHzdy47D5uc1s4BjRi/D1UVeTWlhapdhoc4YJWFdfimy",
-	"GjPXUDijUh2BveRbx5qEFbbNrA0Bwt6XzxE6OW4j27y6O4BRoabeyHowRvRdtJHhSgmoMvHYZiQ0+sFc",
-	"8WmfZpnJr6fh7zGTYzqdBnQPDRlr0HLCmlpSGr9Jd3Q0Ozqa29LgP40aXqSLyUVhg8L4UDuvWwS/SkoS",
-	"2UVvGhXEx6xYEY+OS55TIHqL5ajLK05jtp3y9luoM7qGFHyYhe0/ddXQ8j1brFRvZrqstSS2V2u+eo/f",
-	"WcAp53F6bSyZHtKaNEETwAKGO7rS7LHHYJfC3Ez23VsxnJEjlFg2dy+sSLGo0uCK6samtjEHZyRmerdR",
-	"deTeVTCil4z6BP3Mexm9INDkO3/Iz9Yqg85w5iUUSiY3kY9NK/ItLmGrQadFEGd90Gm+K8bfFeP/RYrx",
-	"d6X1G8eimivUwPqd0g4E9uvZ5t9LOSMGaMBGnYxeasNwiv+YkRyEhfamggzpd5QMMvVb0gZ1RZkiIyPN",
-	"ZBe9B9FuWnroBaatU/04XND/YkO3+JpgQQQyUhjGNTI4QVdjIqCjUwg/gBtrdQEZz/AVJTHzglRCK1F/",
-	"1RgDAd+ESwUvDA+gOZl/kh4SZASdOsBuF+SSW3UaUNJyRrQWmiP3kQz0Fe0FLUm4KKRjIo/U0PYEpH5m",
-	"KmaQdYGna/t7UYUU5yau4R9SKjADxliObShEjvkVM2oIYi7QfFVeQZlfBSugfSiP8z+Hr36nEAvA/c8g",
-	"02QEZ9Sya7Gll9H/XDxhr/51dfr98OzyxXn/2Yfxy/+fPv1FHrwbPP/1v/v47eyf9Cv/+Edz4NnxlMJj",
-	"L2ehZ+QqXw9HqGwVIcZhK2gTiIsLee+9/Xsnr/LFqIWVf9X1EfS82mlZwVJ9bjiE5KM9QUdjvcVQn2g5",
-	"NeJKEdYuVDB5/tLVTCH3vIJpKXa2WWVTFFjxlA2yWUrSbtgdyoV+zVCQl87l4J7vnITqstkxywdrL6mj",
-	"QuuXUdVVO22SyN0i5NY9LvQQFIIMFBpzIQnqY6UAFK2wPrWxZLMPtWWTdFeUdR+Lsv6ywV5TbTWZ19ZY",
-	"ldXGzRZUVeubnoujbLGQKqAaryqkOqlQUL9zW+KQP9SYMCtBKZGG1byLPurH9HLdZrKc7NbWZmRVBVie",
-	"0nWz84avVHgyrS/X2gYecFeo9QDS0LaQajJfsSdzzVdnzZ3YnEG9OWeH6FaA5paZIjFrYIssjqnVxICz",
-	"IRWT0n3IHzOcxSxh5MofsYwx4U/mZIkVlcN5cYNNeUYHc2erFcF3BqK3FH1XtNeMVehJ7M+d6wgcONpN",
-	"hP4GkG+SimaZdV/QMfr1+PPnr5/O3vx28o/jj+/evin36qzMXsNn+jB3j3mn9lTp+7R6relMTDOCJpxd",
-	"kDlKqRxfaQEm0NPDVtQqfeNVZljUCr7nisGbix14gW7UGwwm+vjOUvFp4gHNpaY7v9Lk8wscsuKO2Amj",
-	"cC1PMRXWdQFbCqoAd6nzW5PYZv2BOZVv4WqpLSUeLYGvnVJpyoeM3LCim4hLOiCmLIELdMVnWWqKDQzQ",
-	"l88EBXnOZ6rPv7cjxMiVR7RFMQMr7ILMJdEyfESZbf6bV1m6mTmKwGOQ3pKLpETunJIBT6EbCI7Z6+M3",
-	"v529/deXt5/PK+syqVQf3COvK9RO6YSqJnzYJzDPJmd+pWp8zhUsipqu/WayJhtF81zY3gBL0qFMEiYp",
-	"hDmhryeC/FSpAfvvmJFuysnf7U/dAbSGr+psrnhdu/vDZ4373ftJu+79ikymGVakrp+6O964p7r9hufu",
-	"ultrq25vvCb+sXjV0qbq7t3teqpv0I5vkm/tXNjZn7zImxIBFRqc1Us9gB1ihTM+mhlaYyi4DC5FGAmu",
-	"7QQ8B8fRctRfadEE/ZtwlvErGUo0GGNpe8pfg6ldfz0Xn3Ppss5vvObKXriw2r9aeH+75b1Jt8nyIgzW",
-	"uV6MwSI3fy5X6mY4ONM0LjPdsbRMtqt5qYIuLGd0DFXAK/QzaqCez2Dm90s335Jy0Y++5v4LLlmqVuAr",
-	"7zbdBptO2PVY3mh1mHuD/M7pcmEAk/CFjnguijFj9I8ZWbTj2hHKIxm+oM4Rs+Sbv0x3kqurvSQr6pKk",
-	"fYQCtlrOyPICRKpcq75A1vzn8FsSbn94Dyvbsur1+SDA7/l018UNLV55AxB4/bYbyY81ZUedkw+2zQPr",
-	"wvrX5DAxy8+aoysMgub9NYrC69isB9DrRu0jE2U0lq9LcEhCUpKi5PNsSgQ61idSqQRWXCQx00NEaICZ",
-	"6cjkgeh7Tsi1a8VLNdZTnwJA+BIbtV7XFvcO074T0Ptmgm9tvLvfpz9xU41brGG9p104arZ2g+4b+S6O",
-	"8k45BWh0TinS3Fd9ZzbZ9X3Uu1Bruz4Y97oPRu1aX0+Ugj12nd4XoQasKgSp7WoRsyS4UVJT7JF3rghs",
-	"7KXNK2JmKsVNSW1gzwc+QWVz8FVWffvIwBqsZtc6XZ/v9ecIG66xjEtSDIF5dmyo+WXFDt2GnogLOEC+",
-	"T8lAkfTfvim38oh0CA3Ax7AKmg5Rrt8DaQU2R8xAUxN5FPhJprakTmmzYidzbc/Y5uSFvhgxc6wmzmzI",
-	"MWhHSHL4hc1dsYgrpl5i9Bh5E3Y1X+U1Gbj3FoyHWykI2cRdqrryxkpBtjPBG8jb3rbic7UfRgHubMRd",
-	"jwrfo6LOb4SxxKWTPiXlGeDmzFlHqD/35X6WUBdnKCWXJONTQKmZE1EyVmrae/wYThhzqXov91/uJ2gv",
-	"GXEkZgx1Hw8m6eOBu0EC6cyZyFq91p+w2MmP3uPHf+pLf7Si1iUWVD8+bKyxD8rBTFq9VvE2rfLu+AeX",
-	"CrQEYJxcdpsI0LMEzGi0l5ycvn/78fzt6dvfjt+8OdMzctuSFO+mn61VtQO/nJ0icwEkZ9lsot+2PV3/",
-	"y7z0b/5LLJr1I6NYKGdRzvNsABchBBwO8ZkCU8NTFcIho+K7eeZVb9aK3PN5HT5L2xuWFCcYZUIqxjjx",
-	"vcNynUg5O8rZ07yNZZ7BN3kODBp9A20VmJya15XBvXMuxsUpHAfYTFkoFZpgBhlq7Q7BMzmssGVHTsoM",
-	"AsmRn662QMzVYA3kLye4dFVXfsPpBoj2ctlSzhgQ0phoZ879XmYxMYaE+6K+FmzJJ7HI1L3kHRRrZEmE",
-	"kq/aupQ4c1jqM6K06BIJYLKNmdNe8fVMNzXrN0IfMvuDtXgWP1vHnFA1WQ9n3Xt9+LrdQ1yMMKPSVH4h",
-	"PszXdt4gnIoCIFdGaCb14i/wz8lHhZY17cgmwSCORfCkuFSEXnqkWKIg+GxkfGkLIM+Hi6D8bYiFqXmW",
-	"/iprzoYGtInUW4hvIWBv0se9nGfPDkJlzHwNdBSQDQZ75pdPZ6/fv3nz9qOJzF3lJRd+EEjMuUZzStqX",
-	"dEHINGZggif23N4lJVd2Qbif4GRzwPZc16uAEZJKdxJ1uB1tJev/MFx8wVGzIAIW0r2rMYW0ueQoIwpK",
-	"5fSV7cLq9gPUCK33nz+hJwfPn3cOUEhSFDSQBwaioMjf5FH08EdoOutndBCuUhij+nafFR4O3fIygnXl",
-	"9gjDKrA97A/mbUSIfB+QqRHc+hwoJWREkmwYymy4plLc+YRuZCUnlCjxYWHVQaDUO3zhyvE5pJhVJJFM",
-	"Emulv2Nx9MnfzLLJA77WXQaf0IUr0Zl9TLt8whcUmSsAuLvoN9mXYcyV6sVgwGf68Rti1y6BS3NgVawH",
-	"OgKHdoQou6SqfMw+VPjly9C1UE9aMEr1fE2BAJR4waQh4+eoCVhqfyiyeIf3hesXbgq/VtzxlF4SlhOB",
-	"6s+g/5oK3tfOtf5oUyyUwyVbL5yYEjPrVqOCsR/cVM6lIpPWj28//i8AAP//",
+	"7L3rcuLIti76KhmcHdH2XMIF+G7HirUom6qm27e2cfWsbuqUEikxaotMWpmYYnZUxH6H8wDnz4nzIvtN",
+	"9pPsyJGZUkpIIDCuS09WrOhZBpHKy8hxH9/4q+Kx4YhRQgWvnPxVIZ/wcBQS+HfT9yPC4Z98PBziaFo5",
+	"qTQpwvpzp/KEwzGR33uBkF/esEiEmPoVB4bFdFo5oeMwlH+OqZADyBf6pHJSub+rOBWKh/BvGgjiozuB",
+	"BeGVz/HjZ9ajXkSwIH5TVE4qjVrjoFqrV+v7nXrtZHf/pFb7reJU+viTeV8/iLi4UqP/hCmpOJXAr5xU",
+	"avXjg73+Qb+66+351UO836seeQd+9ZAc9Y9xrVf3GnL2AT8nfTwOxesgDAP6UDkR0ZhYn98NgtHI+iLE",
+	"PRJWTio/sqF8V4jjt58z+cEw8P2QqI/UDEcDRuX3/1FH+/v7qFav1SpOZcS4wKFe9/Fho1aXH0akH8RL",
+	"i8hDwKi1k9e3yU5eR+SBUbmFXESEiMrJ75V6Yxdd4oCiO/WRU2mOBNp7XfngVPi4bw0tpiM5yOv2xUX7",
+	"6u3H5tX5x7sf2zc37au3FacyHvmLTuAJi7ZvRnsiEYeZ1j9/dgw1teloLDIkhSiZGKpCAUViQBCc+Vz6",
+	"mqGQvDNf9zkucWp551T6XOadhLWbFwEXRfcT9Rh7tDcxEGTIKye/b67r5rrOv65OTCKvSRQG1CaQStMb",
+	"EvR22Puxkkcn561kdW9JNJS/maEQeCiXQo46teOTWm1ZCjmsVffJQb96iOu96rHX8Ku7ZK+/jw96h95R",
+	"PoX0ccjzSUR/Y2jkut8PvOWoRP9hE0e9Vq8fLiaO19b26b1PEcebKCB+FHgDLiL8v/5fguqN3ULCWEQM",
+	"x5363kmjliaGynmr3tjd2z84PDquWFTR+PxBMZ5hQHNYzhCoJGHYOYdbq3fgZPX7yBAHcn/ZiP+3Vjt2",
+	"PDbMHGy9WpNneijP9Ijs9qt7eL934B36R+S4rw/lgj0ENPWqRq1TOzqpGzo3ty0Mngi6HpEICxbJwyDR",
+	"MOByfZIvVv4hdzJioP78/lcFFsXPJOVWTupOmTX5hHtRMBKwY5XWE4mmKHnJzuzaarVa9VD+50j+p5b8",
+	"Xz2Z9t14RCIEGx/IYy+ee94pZ2Zo3XJJNgKLMZdneNZpv2sVEEpmNy2SMAQxK4euKUEj/EAQ6yvq4AWi",
+	"aEMo/w6E4hSc9IGURzMnzcejEYvEnNNuVPd6+1710D8g1SPJ/o/qxw2829vz9v2D7Gkrpmg2CQ/RnRp/",
+	"dnO8MRdsSCJ+EhEMelH8wSQKBEl9EjLvcQ4h7BYQQiMl4tKE8CZiVFTDgBJk3oP0ZixDE40UTaxxqbl0",
+	"s9+pH+TQTaM83WTIIE16lHwSZ+OIsygWbwzkKuyy4kFjPxCtJ0LFAkYkn0PkCazdXHaEPX0SeCwGO6Gk",
+	"oI99HIRE7hD2BIsShQn+7ChR27y6vnp/ea1U3wGmD2BCf04d2XG92ujtSqLdk0S7X6se4MPekXfs10hd",
+	"sqhgJBWF48ZObaexs7dXcSrM88ZRlH/LDk92Ybci8ueYcCW7rRdJ2iCSNvqSNuq1Rm23tlfbx7jiVASO",
+	"Hoil+qm/9VLMqVfkpY33w3y6o8/P3o6yLDi1YeeX7avUZlXIJ0EiikM55F+VfsSGyYHLGUTDar1W22so",
+	"jUjRlXkuoS94tn2l//6cOYJatY4bcoq7cop7/arREY9JzTqCo539+k69Vttp7C44hQNNszmnUKvW+jVS",
+	"PfRrXvWoV8PV2nHtqHZYO6jt1/ZSp2DsHFJt9A5x9dDbI9VjXPeru/19ctRreHt+vVZZ7pw071mFbA0f",
+	"zjmEPzAlOz4jKdb82amMMOcTFuWf3O+3rfPmWad1/iF7HrDi45rS24/y9PYRbPnuTm2nXt/dOSw6DW3Y",
+	"1ApPA950VKseyutwJC9GDdd6Na/m19TJr+00FrKsXbkJZ8aeSntCtJmFJoEYoEDwQmNef05SBv2XttYO",
+	"QJQtbc8fHVaP8LG8hTW/ekzq/eouluL8wJd2/bPseYJ9xJY32Cr/sXeMdmtIWz6Vb8B4W8aqT5/DAkMO",
+	"hCoWIgp6Y6HpR096hKdDQkWHRENLPlYoEdXdGlB2b8wDSjg/w4I8MCDaXwdS/8EhmU8licJjn6zlY97Q",
+	"8IaGy9NwTEhmGzeUtKGklSnJtsGUvw/MrjAgHE0Mf4t2LBN1NI68AeYBffhv7A3JjtaH5BOWGlsh0Uia",
+	"aPXMke9XD8hhv3qIj3rVY3nuddLom2OXZ0UecKgPS9Es4SQMuTfAfYGGgUA9wr1B9L/+P/ooSIR+xH0x",
+	"pg/yUInAPhYYFAvyINm5nAYVJBpFASfyDKg9sLoMbEJJtIzyM8IRoba6dLRX3ZfW+CFY45Kga17db5Dd",
+	"vrQCKnOIq5yNWD/q1BuWjbjIW5noWAvimCigCBvF64dijWvDVTZcpTxXmSG/wsCnUfktcjRksir12USV",
+	"QyYlT3K5c1t8BHl7NrtPOSHNEpdzJra5uaaba1rGFLIIcL7vUNFRQIochxt7fEOEG3t8Q8Mbe3xjj28o",
+	"aWOPb+zxmWCwHRapkOlP/2r/wYLe8I347a7N2/R9cB38NHjfqIftt754P3wILs5+GslnLs9b+1d/3A6v",
+	"z++D/i+VdDilbtv6N3GQe1ab6wxIbGwlwXDkYYFD9jAm+YpdmhjvCIH0VD2OY8doCHcQ5AIgTH0kCB7y",
+	"neTK6V+cPAVkAiG79MBnEH2zx0ajiPWDkOSMQfxA5IzR9H0HqTAeTMEnIRGpMX+wJpszbvzdyRBT/EBy",
+	"3iG3NTPimJMobzT4vGi92blGZMieyIKxCmd1Bvw/b/FmM+FgcgaGz1cZuOh84fN4QNu+uGUhKYr3yWmk",
+	"zH31eXsJHpUrAw9TiRU2yzuqHvdqXvXQr5PqUb+Bq4mMO65ZkmI8JTlZRClqdvKO3Cmmqg/FHGU/ieHC",
+	"WElSVa5rT27pfIeBSs7J9xSsaY/T+nRWrBzVrOHy87b0YhZlbhXsOTCDObu94HRSN8vJvxdOPnV/mCvw",
+	"F52jSjP+qmdg5Ulp1Q3d89XIffm9qL3UXvwt77zNSDsED4sYqSTQJHsCxnsxvhonOqZlxuvxlGs1P9Fa",
+	"+yxCBNI8eSBIJpnv6KB62AciPe5Vj+QcjJ524B36ycHcxEpukVKWnpda/jp53WEqzcYo33+wAd3hw0AM",
+	"ssp3ytRiAzqTtl/3Gn71kOz2q0d4r1eNyRHXpI76B+t1AhHaRGmZTXfyjZVM1n2kpezmNs25TXlKvtC3",
+	"6nl0+XkeYe7mZ3jmhk3kJZ8v2kEWvaxo31zzzTXfXPP1X3NbmoPGVSDNx0obexnxvaHvDX2vjb7T9Lyg",
+	"DCHrPPmS9mlM7HmZ3AsrcRe5IS1Kv5RnHNAHdB5ExFMWbcl66nUT/8ZCX9VCX+aC1a0LllyvI5JsI5AE",
+	"AR/451Ize0EDecP9N9x/ndpNiTK1syTCmVZ24GPltcBIBe5QKEVISvWBKN5Z0+JKmGIfx1ATRmrAc83X",
+	"yXPNsEcigSvqDqlg4Jl1tlEgAj5AZywcD3tB6rnL16nbGwjWS31/ZX1/RSbodTSmfBJ4j6mHLlIP9dmY",
+	"+iGmPrjTL3Avwj6LUj/oWD9gkRhMCBeoQ6IoECwKAHQiefjOfvgJozuPifQqru6tR8YUP42F/fX1lVX6",
+	"SwWOAmZ/fWMFTm+igHoEtfwJjnzU5gCfYT37i7Wvv4xJj3j2t3c/W4WZmD9i4Q3IBFP7mffW2t+PHxmN",
+	"gwhAJUVhLUVCkmjQFqaIfPJINBLbRZoFvOqNhUTxJsIUwtIJLX2wZpUXii969u3rGaiQnwP64IN+Yf9E",
+	"rQv4FQjWnBRJ9S3Cpgp2Fmlgfs1wftFvXKxW8VgklRM0YBEnqIeFANtdYMX5JR9u+8DqSpXd5lS8JmvU",
+	"SsS8VRq7ZwvH9b8OmgwY6hGPDQkHpybEhlMn+0LZQ4tj66vHxXNi3msMYRemmtoHcSsPd85h9KTMm4nM",
+	"PVcgfpiZR4fg4bx5gEyzZrCSGypHyGXnIQ2XnHm06VMA84BkZVOVjnm8Q5A/n53kSlpVOU1JXcryKoyc",
+	"Wru0PmBti17r24iNR/MO6EE+UHxCZhxuJLxP/MCT2gXCHnBupDQiSGixE0ZGUeDp+GblKRhZuSLv2jc5",
+	"M53LWszJyUmwsUAYGT6ItgJ5xljOtwRfCdkUh2LaCWzfTOWBhT4wlQUGZiodJ6npzrU8YWNT/Pegtoj/",
+	"zqZV2Rk4bBx58qtgCLLgc5I1VTmPdqwtXcQcjDzKsoel8BxeAKMBVmBqkbOKpvl8UR3xBhhsAwyWCwxW",
+	"mKm8gCdoKrokwx6J+CAYbTxcGw/XxsM140SYwxzjfH0syHX/dRCJAUCVHNeqtb1qvVEilX/D1jdsPR/v",
+	"cXHy/oZ2NrRTQDuLFH759TsSBf2A+GZTSYS5ep8asNgqAPAtgHJL8uZySKA/Do0j4jzaQfJTpM7ngVBf",
+	"6sKVN63L5kXLmBVKA7Epp1YOZe8toSTCIeg1A8ybyoSLyWgJVSLgF8x7lJsSg5HejXvSfuglO1UKt3CG",
+	"KEPmYdBRCK3CHQvhTfdUyKNSe55rGE1IT5LYLFEz2mM48gP6cGcE5tn15c1Fq9M6rzgVFvkk+pX0Bow9",
+	"3keSHAZCjPjJq1fyE75j0cQreJYXoynbFlmefM5QNv70DseEtAws4a5tLLU+gQ2WMpkAl1EMpIo3IKGP",
+	"cE8ZzhtDasM1n29IxaCFGejBDYTb14Zw2wAffh/Ahx8S/9eGBW9Y8MaXtfFlbXxZG1/Whq1vfFkbX9aG",
+	"dja+rI0v69/HlyUJb8SimR/UUzJ6ffQyTCnAqcQDyJgpyj6YTZcp0S/F/Fjfm71GthqvE2E/SbLgqDee",
+	"Sm02oKg3Dh8zhXgLskiKk3CEfIuVhmNny+XynVoaJCWNYWDv1gLwudTerd5KJ7ON9d1aLbORivKWIQ1r",
+	"rz7PEMqyrWacVZbxvDXsFq3hlgjJsKPKCv1yymSD60WUO/llYAc3+s1Gvynl8ijyZqxgval3bay2DWVu",
+	"rLYN7XzTVps2UOaZbfqcl7fX8my1q+vOx7ub1ln7TRvMi+/EZIvboM500iu00PTXc82zsgYZ7FqneVtg",
+	"kuX1W01R8vNNrYy4K1bwKmT6Uw1wCv9oTq+C2uTyrvbp6t0vny7P2b8uz9nk8g0DLMPfztoH7T+an647",
+	"72u//fFb2Ka1LJjh7h4oh5eEc/xA5uuGQ/VQgWrYY/4UQEfDkIEPwenSLr0lnAg0ZeMoSf+fBGKg224P",
+	"2Dg6QdLcPXn1Co51wLg4Oaod1V5F8qdV86v/EuyR0P887v/02Bj+8unwYnK7J34bHT2993bp68GB/5bX",
+	"cWu8z34Oan/+SuS72335YuQHPqJMIMwfoVBFDALuoOCBsojAHwgu7E6XFnBmZQM38iIEOjhw6B371SNS",
+	"60PUU7LjfXLQlzRAqEgIOaaRu871LdAZH/f+IJ4A7X9mo8CdPhyFWEApTfPu7tfr2/OPt627VqcyP7pe",
+	"dBxnjPaDaKjeA8s2AI1Fp/Ak+di0Cs/qM9gbdOjR5GfS+IW/O5he9mqfLrzj0e0fu/3f8OH4rV8Prth+",
+	"6+l94YZmKD3DRDzJleLiGt1jkxz2j2rWhuaM1fjN9njctaCqM9lgYMjTnJWnt/ld67b95v3H1mWzfTF/",
+	"k1/uVu4fyjt5RSZzAMjsVg6C4KETF9pAwAZNidgAkc2APS3Ca4Vyz5XRWgGsVKGLYt9yDgE+64AEUaqf",
+	"RArNM115UwQMCiOp9a84vKrjmR3/HFBGHaR8ejAkKCzJa3KHU+CkebitzHtUs6VSPi8YBmqJCsBfZ/ZT",
+	"O6WsgdQH87fOMftmg7WmR4SvvBgYN4hyZ61fVrSRmTmbLg6qFi91SoQ76q4uhvENyCqrMz91nvXecgtV",
+	"rYgdfYGscaV8zbtP1rvUb5dfoPrd7EBFM14w0gxmr4qhF412K5ctdRg2Fj32SSpIIFY4kjIKsQhxwSLi",
+	"o94UHuMkego8e91GnypaefwG1UdYRFJLsVYrPy36bZJK6qCAeuFYKrvWQQAwM/GRlHqRNeg/dPn/LXkI",
+	"uCDRnFJP84gpM7XUFkvsgL5xU7oCfk6IfvnclNnwVVGUaH4AqHwBf54hnLedvwZiUFyfH++sYA9EDJIt",
+	"No6IWcFu5aOtv31TNi1nlX5Mn794fX9uUb6zPEkuT3ezO1byZYpURiH2SNMw61z6gEcUb7BEvhYyE5aw",
+	"+uVSxmccVXmup3W7k3LdRHmOoZKOIAjqvED7suvizmWrNSjTHirLK5VLsoof54C5Z2vBlfgzXZ/zFfha",
+	"I9ONZ4ny8SCdgjw3ovkCpeYFYbH9DuQG54Y88/HabZ/GHLz21HbWnTKBwhwZbMncZfawntpDEi1KLvxH",
+	"4f7Mi31uKGZez5CCQGqHPRKavYvgGUEjHKSKdMinURARnuNNSuDg1CNtWjk5rtUk4+tHhA/0Syq7fzaq",
+	"h5P3vXeTfw6OHn8aXtVGF9E+79TH76Z7/2oe9M6O/Vaj//Zw0AYngvoVmf406L31guvgp/b9v9r1q6DN",
+	"2/R23ztrH7QfR/98d/bT8Q6Z/jTydi/lQ3/03oZhj96Gvbf3wcXZTwP/11/gc/+fV7Veox56wU/HO14j",
+	"pL3hm5r/z59C8zKdI/+a4IhEIL/uYcuLu1BanUcUi3SQFxIcpXqRSN18iB8JClT3Dx2tQVzLFst3M6sJ",
+	"6Xh8kTxKGPPe/gG6xo+o+UTomCgwCzP9fHyoWyLJFGGqTQZl/yhpHIic9g8JIBSmYoAtVKhlsZ6cMo/t",
+	"2ouYAwCVnAForIiOhz0SGU8CMkBN0lwDpCb7jGwOYK00B9wp00qpkps3kQFVOjzY39tt1CszyyhASGn6",
+	"vrQ9Yl7hIEbDKQr6iIsgDBEWSN9wVM9cTeIJ4r+LGeKa0QZnFlCAu2RISrUSABcEbLUkJ2u7yq4rZ4fz",
+	"lhrjyzFvHOmk6+yECwCa3gZPcrpyG4Ae7FYWcAEcawV/sB4SgQiVuS30lWZjIYWvfCAL5JTUCCTQlO0l",
+	"+msY9CX5a2tFC7CV4kMA746TfwSwBOz7oGHnJsokHyrbl4Lr+feyEbJSAJ8fPudeI32gP5OpQXnildn1",
+	"5yz9nGBPBE8Z1Ca5VE4EbIGJVKLAT9+ggrzT2AcfV4elw1/JtC7Jkswp4UIqqIdg2bb6lhdTLBGwPj62",
+	"dqs0q8llinNuamPZm9pYgxrkZBxNHz7LlQ4I9jWhtjr4YRZLqjMgKCIqufUHjly9BldBsXERMfqACBWB",
+	"mCKBHxzkdivdca226+kn4Q/SrbiniBPqy3vfw96j/L3b7lcvsfAGLhLM+ONg18Qg2S7ot6d9AyeVbmW3",
+	"W9EFgEGUuG+4NyBDyJwc4k8XhD6IQeXkYC82r7iIDPzcLRHRtNkXqnwv22nNY9Tncj4TDI6GPsQHI8jr",
+	"xA84SM9nt5Z6dUCD4XgIEXv93oAK8gA6ERS7RnhIhN5woxz5+buuZckPHAU+oGuyEf5zDOoS+PPu79vn",
+	"T4fb6e0pmwxCAakRgO00y4Bb/YxdVbpS4VqGAV1lJQuLXF9gJWdJkCxvLQmK+tKrWRhse8nVtOmNHPhb",
+	"WFMShlzH0m61bjBnYaCQrLS6RTCPL3diHa3CzFuWVHNWWtaiiOvLLQvUyQXLkkolLMtBk0HgDVDAlV2o",
+	"RdpKnGQRYPqLLNnyLGYX3L67Rrv1g4NqHeFwNMDVRgyo7DGfoC0Pc1INKCeUByJ4IpllgWc293L5pOy0",
+	"G1IrotZfI/BEy0H/79+b1d9w9V8f/mp8/h+V3NVpB0neSbqJB8WVOj6ocRF5CtiYK6/bljq67R10PQyE",
+	"TskhCDyv8ER6tc9Lq4Bt+nNMoqkdd4bpF+xMvdbIP9KUCVFEx6mI8koSfFGtyEtQq7EOFqxqpfUsTAt8",
+	"yfXMFX1feFVessvPWl3bJ8MRE4R605/JdHZtTTSmgVzHI5nGCW9I42Y4yBswTqiJSns4DEmEtjCsVrJb",
+	"jB4Y8+VjgUe2HcSZUsoD0aUepqgnzQIRBcRHHPdJON1Bv6qEvsYeGii/nrSl4e0RGyaf6HeZTAj1YY/5",
+	"0y4FH9qUW4wgInzEKCdoS5mTYP7Jh7fjRCefSdVc/mTCokelo5+mJtClBgI56PdJRKiAIeQy92rH6Oz6",
+	"6s1F+6xzijBMlz2RCDX295E3wBH2pLquHq2p5MCECvb7Ne+g1yDVI7+Oq3veLqke9w771QY+8PfIkVfv",
+	"78ZUoCythA6s86vKAyzi0Pv7KR5dz6WFPphRBaxYGnYxEzY2aI/IXVNpLv4cq03aaRER44gmOQxvWx20",
+	"JUkK0y7VZorqSR2bh9s7qImGAR/KecHu1Rvo5rZ1dn113u60r68+vmm2L1rnVrINR5RBqoKSCF0aCGmG",
+	"6UycyQAL8qR9TYAPQxODOuDZkzFmYv7Wa7OzstSFuwiGgZjd4hspzHjwr7S82q/lC50QBrHfq33a6idD",
+	"/EkZkI1azUnMyXqOOanCWkW8elV9d6H3+QX4tOQbHSZwOLuUXwcq8UHSARuOxoIgN4nEuDsI/hdKLjny",
+	"GBfhFDGKQhw9ECRwLyT8FLng/3FRSPATNDNAbCxSizeZ6DkHNoknl3toarF6TT3GQoKpsvUN51KmvvLF",
+	"mcx38AoKaMr/VwWPRmHgAQz6q1HEeiEZ/scfXEW94xkmHVbOzq7vrzofL67PfobcYR/qBY2drZHdA45U",
+	"PvwO6kRTxROTJB/jmdtr7DoVoaFY9NzixQDq3EkvxPQRQu7x2v9HRPqVk8r/9UqeCKOECv5Kfctf3aj5",
+	"qx3IeFaCB1oNqDxKrCdnpuukb3cCEO+mV+tu78ipvMb+rRJjz9rJ183zj7etX+5bd53sNirVUO4iZQI9",
+	"4TDwU/smL6fZt9fYR2Y6L7Z5lzjss2hIfPTT3fWVgzDqYR/F7iQkebGZNYhpnyl+inyijAnXWq7ex7Mw",
+	"IFS0okgp8Stv5NV15+Ob6/urFDVeMYHesDFklCT7tpfsm/3AC+1ak06RB4tERK5yB6lY/N6nTwhTPpEb",
+	"17ez8pTio1eMfOaNh4SKU229sB7hXSoGZMhJKDkJxDEoQwEdjQWoSAFFI6kyBCotZxq/hoZT1KjV0BaL",
+	"0H5tFxSyiGAfYmXbUnqBuUj7YeA9j6yNNmMfRjPdhyFRjlIZ8AiHckpTRD4FXPA0xR8nJxdP8+UOTuuu",
+	"EHyMxiFBWzBTByXRBgec/nwbacORQYb/DxzJORO5wb3A124DUCEcuCUUuRnNy0UT0HHGnPgoX1Hccs2u",
+	"6qvzBkb3CX3WUb25vn3dPj9vXdln9Z6Nkc/g7g7wE0F4LAYsCv4Fg0ruOSKR5AVKn1eAgemjsph6Ms+X",
+	"O6uxGBAqdGuR3lioKpswZBOpWKo9NyGgWEDx4IFqpIQtN94Hvbttqg75WZvbvuq0bq+aF6l7QFGgx1Yc",
+	"ARmsQXsH9232buaC7kgkBZRily/IstCYmviPnuOWa9bibiteBEQZEvzIFftRU+SweVdMKLa6dpZu7Gk4",
+	"YGintvMVmfsVQ3zsDfS9B0JjlNjW7BBPYaqcSPkXL0kT2U0EoZ5ADvcGSi6ftWM5tk1Wq1AzBW6j7S7E",
+	"oa+bMWN2T6VyClrHxI4X7qX2ud5I9tleBNKreLEdt8J1LEJuJkrpJjqHMvpsQy0JG265OTsl6Vobf/b2",
+	"wDndYkHA9HrmAd02O62PF+3LdidzMoyhISQbCUGGI8EXqMyWIJQ/vZQ/1foff7m9n5kl2nLtFckdjIiQ",
+	"E+9LhdCFIGcVopwu4iqqKRdiBXytR4pmpp9+ZYVMYXL3FNts/1kHc3/VvO/82LrqtM+andlbo1QUZhWO",
+	"BhwFVCdQpzlQPTkbNUMpOMmLMiFHauJQMCWtXwRq3ROTxg0kxikBiCYqTD6zlC03s3rNnO4pfsJBKA3Y",
+	"5+7tu2b7ovkayh5S++pjgXuYg847phHB3kC+Li0ILVXiTqvI9tRejtyLJ+gYhU+7MhXDwNQjYagOQATS",
+	"UGJjobbXbEByRfSt/uxU3knTDq9JBLxrXrTPm3MEANgJM1YlCHmVa9wPSOhXTnStQZyxUTmpDMdcoB5B",
+	"WP0uU7r62Ul+my1smBlFcee4FuHzB5u7NewbNIqYJ3/bCwlqQYrHy534NSXy7IYsIgiWwlEvIvgRYW0A",
+	"uDPbKw/UVbvnQg9SjiSRoD4OQilJYBjVXU1PQLtiyEi049ZzcYbPKGIjEomA8NySpaxr6lLuJflzjEPk",
+	"ms105XlK5RwL8JIlR2A7dA8WOHTToOg5b+VYBLw/TTtLRiwMvOmaJiBMcvPstWSUVOUN07nOsW+/ffWu",
+	"3YHj0YX06bfu1xuL/diJE/F3PQXHXkT2TJLiCaVayZmr4yX+LeHgoMvPZ0o4B9bPK8Vam+scT2NvtG6/",
+	"MDGeyFgkJVZymnLMiDkhmXAC0Y1I1T3OeA3TGxCPk7vMpMgrazqrMpTYqIc+mVaQa0v5ikzCx3aqdGh2",
+	"NaqExmJ3dqlQNk4xQ0dWWVr2WToOtXxL+VDt38b4OjgMr/vAIedxFx1tvyV9YGoRwf41DafqBVkEnlLR",
+	"eJ/khNznhc9nF5GUUvyVXEwfC3WJKtlp5gwBEEAzbvSF22eVMNmnp6uZFp5ckEO/1yqMEPho6znJZ5mV",
+	"LNyA2VKzXL40oUDfpkagpx425J134XKrA8qMna0/yB9cV4zNGxDSjU3qgzVYsqe6XG7p25NUp9mnr5Gb",
+	"Fh2+nSm7ws3VabX2i9OQUMvSsl1ZZ49qygSt8XYbZcbTmD2pte3VSvwyKUgsx5Nu1fNQU5Q/dsLTTUVK",
+	"lmDqSDC0hyijVWn6TVEYUJImk/mIWLqYbcm4MmxrW/10D57VfySP4ijCU5i6BjlafkPVB/M3UQs7KDJK",
+	"Y8KvylN1heXyXDUuE5uRH9RTBRQqTK6wTpQfI3VS9cLZ2aFdWw+A8KriJTZXT91S677H1B2fSiKGYxpz",
+	"lFyP6Tl1xdKSMhHE5mIrkWQ2Uc8/h03nsddkB23ZaJ/pHG0nVtWzKg8lk5h7IteavYuM4aSRpkyGnTQX",
+	"ToHz4vgz7ftXW9Kl8hG0dX/noLPmNnLVxzsejKozacDkhyI1/RZGiapo2UFNGnN5lcqiJ9ilpqt+j+lQ",
+	"zIzI0vVXReLmFA1x9KieTIY1T2+52ZNwHeTOHIW7reoWeDo3z4wCgTEs0GNAfZVcka8XPkcFLFL5ltLQ",
+	"Tucd8c6y+lq+sjVfuVqsSy1UYC7xowYhy6UHraFDKkceTYFLTCBMpxM83V5Z1cmfRZb6njeNZyhFC/fZ",
+	"1nmeqeMU6zSLSCOtq2Q0k/KayBzNY7G+oRjlSirFV9QVCnWDcqpWSkv44CQ5OkXgn1noK3gcSn/yfrAz",
+	"T2+Y78qwhbYlp7Oy2OZ+c6SgQTLICsHJgIVkgTUfn278jxI7mhyFOcSshgKDzZlyRx9kNrkLC0uCQbyu",
+	"RxDE4fsMwi6EjofyDfpAKo4Nk5F7rB+yh+FUPlXlMNUnHEHGgBzPmleirVgfWvrK7KNN6sfffzCVT3kn",
+	"wgXu96GYIcev8nzHQNJs0fw89hvbd3cvb0ceWLXA5F/WOk8htRYsJatWLxyUlmbLdlnkDPpVv088ETwR",
+	"G/EKYNDQmAaMmuwfKNf/wX6oiBPmcvyC1cQMT6EBlL10APHyOYdtxi0Y51/ZYUA1mu2aTKXE4lnFcDEk",
+	"SQ3Pg6mZTUkfYJqYVjUVpKDKZZE24EsCGvc8Bilvfs5h2fghswnDnEP1q6fLYwRDD0QBXMjfwRxPkbwz",
+	"iCmVVm5LXBMzU6Sy2Ma2sEuys7lSVdXxlpyikPRVaf5kQChy4wTY/1RptJZaV3jwsHepXSg8qruYrGcS",
+	"YZKkIQDZ8DCFbI7ggSJdhaulQ1xeHleal5UC8QSawCcqqUm1KVafApMfBQDGUhRXUEZo86Zt4r58wCbU",
+	"VDMHHDGqUP/S9MbHnpfrx+9EY6JOQBKAirVMsFSx+VilK83q1vOiNsp1G88PbSnNE7leKD6620lxtqTM",
+	"pp1zdoIUrAtSBQLwc1Ue4KZdlXKk94+79PiXycWnxu3TYae3fzk4+snfe8Prb72Dm3/VcGv8c/Aru/oz",
+	"Jzg0X4cyG2VWmUtQpstE3vGoEAhy/5LH7yCov//sIn0c09mjoTPe03SLzoWyyYJIMCNAO0+nTJ2ZvfYU",
+	"ukHuwsd+IJpJu99ZTYsB/nUgTlHcuRmSXSkap1M5rFIgBUQPF64aUEe7RgB7KmB0276BZ/d3nevL1q28",
+	"QLrT8N37u07rUn4Qt4oueStTizlLmp6nv1C8N/vp3ZQLMpx9mDI6HbIxV3c57oGdLyQI+A+0cmChbjpo",
+	"EgVCEGpcDZBDKyJMucrDlJcnSTiVtykiHov83CihyPUjglI8wKMRoaouR126uBOxunk7cbFOT19FB5Gd",
+	"hx0pVNJtvF3H+kyLTvhMuWU+gnZqfS6JYSeUIvijOv/sJZ9tTG1Tc+OohEoRd7JeUI/HIgs4QEvEPouQ",
+	"Ii1wk8XEtRJ4wALvb7mFdMp4sNMX9HOqETf2VQIfDm9SJLJwwDcBCX2Fk1LJTaExaYYmoWKKFPODNAn3",
+	"r37Ehg4S7LN7ipQbAASOCXz3xkopIfKmoEBwEvaV51PStBJCVhbMMj3CC3Y24Wirhx8X9hxfOvw4KiBU",
+	"VVnQvkkcY+2bpz1Jte2bp4Nts6cWxcJOcqlc8cAnwFAhEyG9jnTXettJsl9iunb39L9So+Y2Ul/NKLDa",
+	"r+eWHP6zqlMiq+3zuPTQpF2AX9nDYOdLibTiNpVs+740d0r6xOctLfDNcnQ6L4ZMbUY1fzIqW0RUohcl",
+	"s6JUxR2k6H2kUkkEG2m1AuPncjC7xX3ech8DCgvOLDYrbUByqFuQFS7qq2FACwTJ0jcyz8q0iN7myomo",
+	"cYzATS3ZOuyEI9vUDbe/UOMCFaKErQkahCJqR5oJ8hKAT/DZ9meiyPxdjFBrr1Smoinu7gehINEXtU+z",
+	"MnZm3j+yCYT8QL4aaXsCldCgrBv4KECM6wsSadGL6RQK+fRTWynOoUbr0gH2gX9s76A74kVEcLRlkuG4",
+	"o8w4vo1wJE/siUSxXD7VQP8wOFfA/O7vt63z5lmndf7BzQvnKZGdxwFSC0mU2x11pvN+ozLRUz/JOsYj",
+	"wM4WLHf/1a6bbL915GlSMrlZc6qmrnCw37+GUa2JfqUc0MxJZZeZnmK51MyzJBI84+th0QOmAVdFbnYD",
+	"UrT1uvEa0ATiEkYVJwiZZAwMcUn7OEz6XOTYWgni+XzwKzt44iAW+jGnPkUK0NNHYhCx8cMgjVOrfydf",
+	"CktIO5BLxlgW+ZHtJpplBUTsEcmRD7NQrba+aDcZXj538/nRjcKmnktFA3UkcKa2oCjCrhM43JhkoDQp",
+	"X7HbKR/ZSC5BccPJda5rNmb/BRZmTSYT2z0+KEEzcTgrocHiFhELQ17zX1cUArPBTGfyT3zIpaYJECoH",
+	"Z9OpAdqBjeQkY6aQaFQ9rGXTFMtdo9Wt4IWofEuH+ZKeHPYJLdeeY+kNsDuiz7sVl+Y5K3aYnaRq9rDQ",
+	"awtZKAuBvSYDhtiEclsMnCKsEvw1KvKAhdBux9WCLw3e767D3supHJFiumj66ttYbEFpwCAgEY68wdRy",
+	"sGEk2Kgakidi5Oo0l8j2qvv+Aake9g9r1SN83KvWvLpvkARXyfPNSRxWeOC6EcYKY5aLm+ojWm/k1CSL",
+	"WPnXVkcP58snnzZWSz7V8YeEBaS5fRLkNfmhJjN0RsNIcVgrGhyTbXL/nIrdvSZfGygUpxbnSOlNq8WU",
+	"NXEstvTn6KDLGfZGVf6bWPVJ/7uvbNIbxFgrjlWQVGzDkQLaN2dUx7+kVZJuySUNfo1scao3e5LICpPv",
+	"GwjepUDeTpzia17BBY4ET1JYaT94GEfETzQ6uCp5prvV76uE4hinBuZp/wuF4yIl78VzlFJqyMLpFqUR",
+	"LSq/LJvruVo6IMxqHnXqJk8zCQZ4SBQcf3ylpunMJq2I6jiP6bAsqdNIcY2AZH49wLxLC/QTtEUynYtO",
+	"kYfpD5BrbSJLLNLNE/1toGnXbgPhdunWZIAFXAfVj/aBCGsU89PcBHMbhfvF1ds1GKzPVNaLulnUV1jN",
+	"rAqce8Rl1OG5CXY3ViPJuBDY0Fbc4xNtuWHAhZ6C9Rt3O1PEtLjVyocl8vKyknMNKh3MpEDc/cgmCqJD",
+	"UbqOEsU3jYV+nGy4bEXQ16s7spHatRqYztizduRZypXdoy2vf5rcNggQ2AbJGlSs/HTL0gnOabshL+0o",
+	"di5ygakP+JuShfemJgcRNS1FI1Ya1AZyBShitI5YS5BM+6Lduuq0Llofz64vb5pX7z+et9407y86H+86",
+	"zc79nYu2jO6gAu/bpxCriJtWmTfoQdVDXTqmIZRyCFUFz6SWMwk42UG/DoKQJAdggCx0kp6UMoryHwkZ",
+	"mcQ3guS17VK75eyWa99zK15oXXRXywSTYHTTujqHXO+bm9vrd4DqFacXvI6xMG9bP7XOOq3zkplGqcO7",
+	"IXA6zdEoYk8A95n6Ok4QTH36OjSomamPb8kfAI0E2UaZ7u35Uh2AwlP0/QM37ZkXS/XvX3gWK5YlDZFn",
+	"SN9FvRCeL31TjesXitx1yal8o0a3jIAnTo2r6g8WUG6aj5kIh6vO1erboIC/xtnuYO4OukhZcBkQNk5U",
+	"5BC6i8cQgSIVelGsY8t0z0Mh9h55AWcoG1uxplgmvvINydhMc73VxarkOvPEKhz4C4hV4HbPFqtylFv5",
+	"rkK5Cgtw5KkEqhJXbmDOGvIZ4Ve++SskuiyyHYHWC7OfIatySIY9EvFBMNLYMMY0bAuO3MB3c7utnCIX",
+	"LHcpruN6NtfpUtdUtLnKAATj2YW0hPQgyulB/EBo/88QQdBJfpJ+4TdmDs5AktPUbIF5kpQ7Z2flxLqc",
+	"IFhRw/H1OFReACZmpqvGOiIdC3cu6Rhpr+NHgiF/be49fFkwlbWjoUTaP7SEdbNUEETykCQQIrTeWhaD",
+	"KcW486PUur0TyJ7Y46lDaElIOhBogIsD0jMccL21brOzTvjmD9xAszooeNnQi60bmIteUE5sgi/xRdCU",
+	"YoVZTJfV1fUJSRslMh6zit2atAqjyf0dYiI56u+XD4RYV72490aK9hX6KiJQWnuaWQUENxL37hD7JK7i",
+	"W0fB3syss1Z58k2qeO8sgZKbrTJMYEV0AX6eOf0FIeNmlch7Gkj2IhcGMcyFIkdhRfAi9EP40q68ByYM",
+	"HVQUdAogqoCzYev+TgHqcwedNdEoYk8B9QhPVTcMGRf6twEpn/pmsLEWWAm6n522jMzS8okapj/P3ik8",
+	"4mX5kSKo51g4MVhhrnWTQBJJdgBmsVr5906dc043d59AQqUb8efDPw1VUXB6b2J9Ov2be+VSw0MGOXLD",
+	"gPKcfosO4oJFxEchm5CoKr/fWZ/mvWpw8mtjw6pW7Hx+o18o79d2+SnCPU6oQEOCaaLQlY7jJNAy+7V5",
+	"uAhlEygthIQUTEwslYqBYYwoy1JxBuVgNDcN2vaqzaXp2DJ31SKl7Z3kz2h72yS6KJM7FVoAJ3xOOvQX",
+	"yCP+9jMJ5qV6NpPty83uXIxEtVSawnOyHJfkHnOzG9kEerIY2/00wbjTBWuKydq5+Ca3RRj8Ll0nurPm",
+	"XMXTvOYexA9EqReVzedYlpdksgZnjN0UHfl5fGT9OSQ2d4EOgSU4TByUzkdAyJWdOgxlx7jzOxYvK99e",
+	"POFgLYInH6LBnvzC04EG32VOR/m4jS5YYFAviqAV6h9f8HRXImJoGF60TSknLBQ8mPmeIBKA/ar91mgL",
+	"UvUs57WSn4n7WmU+UzLpUjOsA4neYPI+BZDkxCJHPQhX2wJXkAKZ9VV9QMCFzUhz/dlzmi2n2AYWAnsD",
+	"YLEBzxm7BP9bt+hcDv3SdsyuF8KxNF+PCjqlNuO0knQav62upjPaymz3ilLEdruurJcqH1/+Wk2sr3it",
+	"RjVfKIqKbmyqOfpc1pbqkJ4wt7jubw0M7jlqVS5T/PIc0DCJhexPO3JB96dFxvC6FX8fC3Ldfx1Eqrd6",
+	"yudeKa2Hf0G9/n4FVX45ZvdAqF/cTsvs6lv1lHwebkqRNW1F0eDBAotaXmj3LaEkwqGrnlyjgR3wu3FP",
+	"zqxneppoxqS7Judh/C6xYyHz8Ixw2F2XmbQkyi+jPYYjP6APd6UiZtfZ5+UYkU+iX0lvwNjjfZTjfGr2",
+	"OAvHgqCBEKMtvo3uby9SvplxFGQos7Z3tJQr6HqkAIVOY8Yam0+GYwwwR+4Ac92a2kVwnKATBRwBdWGq",
+	"9B5seow+13vkVCZRIEiqK0t5YOXSUMklo516J5KTWwKZGH96h8XSVtvcCF6xGFhoxqmEznwjbr12wdcy",
+	"8TKm3Tdl0xkgm7xeTKpuSBoRHqY2duVyCAWJHFgWouD7hCbQ6ullHHZcvDFJiBLiWUnJ2RZeAB2xPR/c",
+	"ARIkV9i+JbMP15FEm9bHkhBN/fi4Vq3tVeuNbGJSZdVK+Q08w/cFzzA/EFY69vWl0tLg1+9IFPQDpXUW",
+	"LNDSOkmE+YKUPcWOcQi9RQFOV/2oMF9vaTy1FwCQ8KJhtV6r7TVWyVxTwHMAqV2QkXLGKCfeGGDS0zB1",
+	"wOoWlyY9M4OwPw7jSElGEwCFz1HSzUFKlQcFFRJ0ID9B/qXUNsfkYfamiI+wl+mQVTmPdpCcE5pJ21N6",
+	"0MKjXcm0WyC3tFmX1syVgOJIMMcUfZQXOrYHBjLwFkuexAjIVWGstsuaNhffxWd0D1x3XmjAL1SNzsyE",
+	"1OeQbsX6MTbjljCttuVtGEeqBkvV+djule2SOzFjPdtTSL6T+oiuHOchEbrteL5tvfZ2C8/Kb00M+PTa",
+	"Xp/doL1DFGL6MMYPBAn8kEHGodVs/sluqWxcOIt7KjJ+o2dtwfqdCwvX8VWdDckxyC/4yatXcgi+Y0nz",
+	"VzA4L+GZ+AodIWNnQIrDZ/Bya+vDhynvLFicH1rkPFj4y5dMcS5b5LTrPKsPyGoNDGMlIUlzto2dWDjH",
+	"m5thvFYOdCwP0owkq3KmxGLOXZ29ehlsG80Wi5FongVvo5WLXEs5R+vLdlaJdeUVk8H1bWh9GrGoKNdS",
+	"gYifAUo2CQlUwHPdTTtRxl/GF7KKj2PGpxGD6/KibFILrVbeGRZZy0tCyPbEHMQ1lmtEfEBTLj/VuWC/",
+	"nuWFKsPIlLEij2+BzeQzbyzZAphLo4j5Y2+OwTSrNT9fC36W8pvdp+ESLiXjAbJ+oyKVKmwMGD4ED1f1",
+	"CM11Plpn49hY2TbXiJnAMHX7bcKdd3thm/JU/rgYPYnGJvElB7kxNKhOobglQjKcyKQgEt0cYO0dz8x8",
+	"FiFwJOixibNPElccGoul2V6jjIn7FavTD2oABlM9lP85kv+xsGEaK9hDXygqXg5I9pvUcOrPQslLl25b",
+	"wj9NvM8TvHB1S+DRpRnss6seUozj74JNl96jL1mDlRVX8xI8dJ7MaoXuc5nIegCmtHh46Sp3vR3lSX9t",
+	"RP93o/evj8VoTOrYhDAJb1WbIWYcZiwS6JFMTxFGIcEKX7fq6kQY+ayC8bGrDe3RUkMbm7Rq/mHZoNWc",
+	"uPzc0kRrNWfWO3I/Pyfcy3zX0lOY+Szn2Ytkmnkfwy8+2Dtcosdikkm29jaL6WkkJZupj1P1mueAC2ge",
+	"4AWtHwI/fYvLh/4btdrcJtUzPClfkc5MM2kNmc3AAJTD8krrhEQxNmKJ+5YaP2+eQEfNJxyEuBeEunF/",
+	"frEv1t2IUMBRPyJEci2DP5bDSbk9dJ4TOGljSVk690ilM8O7tsDQiqD5YFqVDPPbyGfPJzuN3E2IMCeX",
+	"RXk0Z6p/hbJBSYT5OIrzguVVIH41oLZtmAolzu5McWqWsjGhm0YcW5HcbBJJQ4VRCPO+a160z5ud9vXV",
+	"xzfN9kXrXIp74HWjtfYvyWzk3Lq1VhSx6Cy31vQSS0FCqlLUywNARD4L9aZO0igxoOi2ddcB7eVthEeD",
+	"Xy5SPb6b5x9vW7/ct+46Fadyf9W87/zYuuq0z5odAHd7c337un1+3rqqOJWr687HN9f3V/Lzs+urNxft",
+	"M/mjm9vW2fXVedvaOPlp8/3FdfP8Y+f6+uNF8/atZGEzGwyAcmfX91edjwmcXLPT+njRvmyrCbSvOq3b",
+	"K8Ceu79qvmu2L5qvL8oywXj3XmNf90arWHt6n+7CaX/1hkW9wPcJtT+8YuING9PUg5KGw8BLjXsTEY9R",
+	"1V/wDXgFU9/iaciw32HsAkcPxP7qHQ4DH+f/TLtFYz9q/MUtFuQiGAaZFbSp8otmFpxc189OBfoswbf5",
+	"el0fB5AKEsj7q1okzd46+DhPFRMDc5lVqyZd2gKDmV5mMbxR4qX9vfFhR55gBqs/N7UhP2OVc/xQ1Po+",
+	"4PrSawzp9EugBr9HEEZP8ig0q8QJwPlyPWTV1iRTyrvhb+MIt7mT8p7d3bTO2m/acAUumxfy9rxpwT/K",
+	"Ub4a9YqJuxHxjHNdfXipvALqjzdkiDUxKGNCEOi4XMCx73S81ouIL+8NDvmc8u/5WSiZXNp1s9UYHn8e",
+	"ewUrMHHjF8kp1aQOYWUQ/sATtQGMw1jEBv4Jcj1GKfGEK8mGO8j1Ax5/FJEheyLyU06E26URGYXY06Wc",
+	"Ft6H5NZaJ+xBUlwPsixUMZUZ7VVq6K29RqMA0xmeyFlWrPsIJicL5Z4c4VBKlKm5rsoviSOCggfKoozv",
+	"fEn1b6aYIV7AgumpjdMzlNvyJWbHSQFG/WTAQoU3n5zZqVLjRmKKwoALc9TG42VVjq1nenkFQT8SHKo0",
+	"xGxSD+sRFIGqnNMOvcBScdmjq9TIAYybaUfCHjNpBIvbiasX5V1EKdYWFN5InR38yvJyTAZTSRYh8x4t",
+	"AN/ZtUUE8/yOz9N05CPgOt3kFD2SUUxfViPq9OrPBlJ497D3iMaSkaKAPhEugoc4b39x0vfYZFMURIFg",
+	"dYT6HG0ZwaSn1R+LcUS2MyUpMB5yxzS0dtPN9rltHFRrjWqt3qnVTuD/fysZV8qjuMsiYds0Ng1ooiR6",
+	"CjyiChxYhCZsHPrQ/H4HNVGP+VPTnzaKAmC0jKpZ6Mb55otAdCnmyIVP/1P14+5c/9y60g25FbhiGFBz",
+	"Ktbbpf0w7oWBB9kYOYxSzqOgLD7EAa0K8knAZGdOd+9o//Dgmwe811j3h96xXz0itT60bN719vx9crBK",
+	"j2Z5mnOjmFrtgSDmAFM/Sbi6u+zcwLmQSHvjNAL2Xeuqs77E0HJpJpqG7SwTRd8pX+st4USgKRtHKF9D",
+	"OT4u1eiYDEchFqTkpDrm8bjx5/OTgefPMT85OM9hLFgl2StrZY66SVb6h+3/01TzoZiZLPYza8Jac2Nf",
+	"w8v+Jj5ns0lf2+Wcvl4zE/7lvnXfOkcTHAgORf6qDGQcBZI3SH6wiH9oZ40HQkWrzJLKTrv0rnN9C4Nz",
+	"JdVNYR5XDmvUI9ASHVFmD4kAlc10A0pj4qvpVpyKnJm0yowjQ72qpHmW2pNfxmQM9lnq0zsCAcvUZ7FX",
+	"IP0k1AyADZflGjm8OfAGxqyNGXTAbZ/Qu9Zt+837j63LZvsCPDl3d79e355/vG3dtTrgknnX7oAbx/72",
+	"7Mfm1dtlN8BMFDLApsYdn/nS9LcFDjz7dTuuliz+qbLgzB4lsXjsKy8NDm8sxqGuXXrj3kSEVCVrVT2k",
+	"dWt2Sa9wPaw6pZhB/1XhbBx5cismpFfJU5+uc7JRU26ATvPW+ME+3txev71t3d2B++3y5qKlvjlv3122",
+	"7+5Kb332nVdM3AkcKfdR9ss2vYnYg/Z+ZL88Y3Kh+T88D/gw4FzvuTmHxMFVAIY0Fh4bqqqcJ/UsSTWP",
+	"zngaoojlQe5LWaG8oSMSoWgcEtSLpMroGAUa8ghR5/r6492P17cdB/55cX311kGtX+6bF3eK/NXnZ9eX",
+	"l9dXBnwR+CVMrnQO0uzyldMtR9LAwPNc+imMuV5E8KM0iGGRJbz2anjH7Fwevy6abO4uw97i7ISK4RJX",
+	"2CXwfs/z63UsVTOymsz9kOfSfwikUa7kTMCz2zYfL3GeG2/e5OcVeMgJnCA3pkQXbSnLxeo1E/PYy/bV",
+	"x4vW1dvOj64T17XVa06XegMcYU9K9m1HjSaJ2UVbTMqzxv6B/NimbBdtQdRFxZ0APszJiwQ5Xeomd8CN",
+	"i+ZAv1cQpMMho/GCeKaHTLywilMx06o4FXsq+hv1hlkmJjc3rgYuqPfV32oYZFO37Ohi3GFAIcaTU8aM",
+	"YoVDZR0mjxUBWc0t9M5xOOusWzNDHIZskqmSkgoveDWkZm6FJHW/wiBKJd3ycs6F2WyReOAT+Z4yiDM5",
+	"hdn2CnPvQbzUfDU+dVzxST1XdbcIZHV02JuI9UIyzPdlyMvsSDX/9s0ZOt7bP0Qj9TjyIRGTK+cstnKv",
+	"lQRyJfNwV+OIKf6n3pPjFxsPMbWigJ9GIaZxT3/gcsxTwU+POIjjPgSY+YBNMi4t4wuTOnSfjak/U9qR",
+	"DxJZIIXfsGiWATvaIWpCS3FQqdQ5WwGrz/NQSWcFxI8dqd7DA7OQvHu1vbwMVGEQtDJBkAGLBOLj4RBH",
+	"U8MLDTXIURRrtd84GkSYZ3M0r5hAJp64MKqlPpi9Tfe3bRSRPoHTRQFEZfpTY+3ZszpFLiTKn/RCTI1n",
+	"F1BsgEJV57FASA6Vnqf1qxIIKZnrBt+arbRdApKq827hLelHhA/SUaisUzd5pAhuG57Q3kNAtMAUERyF",
+	"gVT75KcZ2t6vN5aLL6Umkb+QhwKBxcc9P3gKLImlkae3MDLQ345kJZhiP8A0RgDfLmYjyXFd32bkw0Ep",
+	"6XAdkQeVPbtWKGm1C4VAKgpfG4JozJdquUqxRG8gk0GDmxvWqh+G8MrW/Z2DzprbhnqNg1yrJ+AoVqg6",
+	"Zra6STAkRUDAjSKBY/IAt0zAhXo1NOCzJiBiCHcU8C5VSTrkk8iPt335E8nddi5ItBDMLIULx4MHwHNU",
+	"+fovi2OmNa6yPVVmmkfDEJA/dDMfnJv8OcbhunN4vlEctpfFTft2QMmWBBj7BsDBFuHEo61hQIPheIhC",
+	"eIUTt+sDilB/4qy1tb0mYn4JPLAvhetlrTrLEJYA/coyzCSvdK6XCqc8DoU9QZfGJS3Asomho/VsTU5I",
+	"uvZxAk7eQCA2odxGtKFSOk4wR5g/KoDxUk2eli9zzCoJSSmd2ZD8M4BsmKaptluIwPkD10hsiXV8ilI5",
+	"NSpTQ36BtBNARJhy7OUf14IyWOtlhIMvEVhLNvXDCwmO1Pvlm5eti43lW5L/Ua8twk1LZp6/s5D8mPKk",
+	"FyjXBZhFmSpNk0OcV4W2FlmWe9nzl8ZJvLCCNS2lKFAyuVmzrmAN+dU6iIhiaymTbBHrw+nIjzrz55pN",
+	"ahrpLZll3PkH/cQeyTy7EDwLkwGJSJ52kl63Gk07I9S6Tea5imgrias7agMMD/iXCnzs82ZbVKIQFYmY",
+	"lK8f5qbLEyIY1C/h59dj5+4jC/PzdRJAS2l8qhbZnABOjwXHmMc0hwFNGvQvruz9dlpXr1qCtxglPY22",
+	"WTrlL2slrbc0d20VtvbynBQBrFZiK2myRIfDmECfXWBoenT+HRI9YEO+YELHHaG+FbD/m+gRBd5EyRc9",
+	"T2qXSkjosgGedjHmhKY/jYKI8Ln5camB9Q/Kg3zoH7RzJn0H9ScmIXTeq2Jv07GlYVqser6rVSceprbi",
+	"FPGAPoTQcBZtRUwYiHzXHsvdzlMkllFaUiva+unXzvYppPWAC5sjtzkWAxYF/wLD7AS9JjgiEVIpo/Aj",
+	"nTJaLsYBv+hoH3xcPAVjlky76JgRzK+KNKPUlttvto/csQgsj5rvgd2mDIqZXYREliGJHiSHFd5Ad1LR",
+	"lsQOkqSv0ot1/Y4kKAXd4J8iV3Iv19g6GBlm1qXqae19FbpHgjQ69WA65Ao+1tRr3ICfpzCZXMSiLk0+",
+	"NpBMLgoJftImnomDY4heBPwUuZKdumiIH00HF2Mhpp6nfpdaptooIk8BG3OpDp8iV3FN+0Wq1ZZJIYOE",
+	"ZTNW0E+9p0snMJtc97AuBV2oQliug6VR7nRA4WyZJpWnKJNkbqIS4BZftmVlH39aBWxtOQdmll7kj/LQ",
+	"IDPkk/9YiHskXGm3l/JyPhO/sMhTt/iHjIMy4c94WBtLQf8tC7wXxWGwcg4wO2A06wS7nXXuqBdkGVIg",
+	"0Ba4TMOQTUwzvVSL13RAabuUJ4yLiOQVBcXTwmGIwoBKfawu9cM9RBmtGt8QzTTqXRLCP/EH7c2tpH8W",
+	"TqKWcSX8VCCU5jTTW/Cuz3PEVnHj2UKhpZokzhVZlGkTQn3pYQrVdZJgiO90KWeGiPIEVx4zf1an22+5",
+	"ra0KDCal8sMv4KTKa1SyQt/byL6LyqczfJHWt6Ub3hZT+vyGtLm0njSo/UL6Wek+uF2a0wg359KkI8kL",
+	"+btRP75Mz9yFDHJRD92FA5SP+a7WJGKdPXYXqz7zeu4u/PW30IP3Eqp04WsovRZMyhMN0KPakKS696nu",
+	"lKYFL0auvsMI9laFAlnkoi19C3QSp7Ye5M5vr7tPr1PUpzfmAsYUSiKIgo2qIXkiIXQWnnphPgTKziow",
+	"0auqqC/YCXjnRRSVxR1/57Jw1TxqsdICwKe2zqLtVuI7aAWd5dOIeIL474ogG5ujUairo2ESKggSqFsA",
+	"cwk44iIIQwT5zQFHrnb6umgrBw5GiZJJwMn2qY6K+lOli5NohCMIMbjtfvVSbpGbxYWc9Ur9DXsk58at",
+	"Z0TfMxttzSfjOa2R55Mx4PEuo450qWuN787XRVwFBpNDyc8OAj3vKkBr13/Dq7CQkOY0j55PSFLcLqfX",
+	"uiBsXKdLXdPyWKumqiWvu4SeG2MRJd2q5bhJr2oYV70QxGsq7WZV8zAp93hRC3F97aPX6w5bWVlYsr20",
+	"qmmIElVsuabSS7aSXrojtKZqEetpSvNUXXICwWPM87WpLiW6Rhdc1hQ67svxfetuzmnlvvB0ciGe1pFB",
+	"8I12ul5w3isdtZNqcb2c46FLzU6i5RwP35LnYEGy94qG+rfVhHvNsZkv1ZQ7R21OQLlesCP3SyW7vwjf",
+	"+Z6bZq2vD9bq/a7+vv2tiiXG5TI+jXzI3n9HUaFhhm+WxCI2mSA6e0vZItrq5C8VXXlZsZYDoglgssIs",
+	"VqXS2bvlfjWL57m1UF9PHGxY+5dl7d8Qi17W8WzneH8tw+0rO+2+tP+6sbTT7ms5qzNO6m/AO/0ugwC1",
+	"fKYxVqDpJtHYQYIhb0C8xxTK02mc1BfovD6ANQoU0jA8T/ydhYJobkJFx86ZMLM4RZhOdcEn2sIK3lZ3",
+	"I0gAqeQkItIfc1Jc7/mMFgOLU7lXKB2yMeTWWTg0uwAAIvXGUSCmd1JGWTUpzbHSa3qQcfvGbNtPv3Zm",
+	"WtzE5S8zacU6V2zsB4Cw4cJj7rZaqvugQdMh1Kgym1XOairZeQe1sGTBI6LqRKG4hlvoRBYmTiAQJcTn",
+	"p7arTU0n4F2qCQENSEQUewXJDLqHSiyOd0gKW7t8c5ntSF69cEPMkzN7YswbtQdOdlMc5Cr+fDmN1T8H",
+	"uZFdzyc3E7lyCiOR4Py5DnT9hOtSDYMn4ndp86Zt5qhkO3K9UHyMJxWR/GkpMQiHYDYZLb3HkggD2me6",
+	"1lBgBR6r2HwlQQQa4oAKHFDV4HksVaW4E/RDIAbjHrSA9swPkn/NeCytUQNukUpVszyDenxi6oBtzHoF",
+	"KmWar1swU+q3XRoGfQJJATuoYzqJeHikOtkAQnOkcJWJjwBhDKQoNBqRByFHhI91xxEpZ91XD/KPP0NJ",
+	"CXHRMoys1A+4Ew4idDxETzgcE5U7kXQ1kepEl54x+kQooC2eyL+r6B//aJ/zf/wD5sRURYLiITzBQ1bP",
+	"dYIhMU/evjlDu7u7xyig6L5zdoqkpOFoy7WMIncbHnXfv3//vnp5WT0/d/VINzgSAQ6RKmviO//4B3Jv",
+	"mp2zH40PH6MZDWxLvvJw9/hg21FI2Jh3KUIuHo3CwAPKfgXPV+H5//iDM6ovgPUEfHoCulxGeYMCoFiD",
+	"U/ntaCYPDP6R2NgK7wTrUTQKd9x4wGQZzE8xkBtyEXBhtvaRTDkR1RF+CKh8+AS5/xUGw0D8p4u26v/7",
+	"f/4/jVotwa/br22ryNp/qbqq/1TQdGrucSWSmwAt6TT9EX4gjj7w7R3kJsVSrgJwHY7GcqYaWdr9r5mK",
+	"KDVzgJMyU09ttUZP0gexZZC/tk368DDbgUdh0ZwiDJOfSaZxYzwmqTrxPCQsSY2uAtRyHV2D2ZtCBGiE",
+	"xUCn5svhVU+WrbkdVLZ30Gvmy/sKt7GOLoPXsEzD4VRDiZlePS7a2qvvmltzxqiGD5tKOlddmFWRTzUi",
+	"CuMUvW11VMxgOBawF/E3ERHjiHJYQ6Jna9pvdfDDCepWVF2O/lZV5nQr7o65VA5yb+47OgJ73rpodVou",
+	"UmLBUrylyBwGHPCOJQns1RvwkhyVXg2l3StSwxoE9EGv95YA6E+yVvfm+q5j3ie5EnLbPhmOmJB7Uv2Z",
+	"TF00INgn0YkJuTf2kMXgHskUxJCcjUj4KeRqpVkhWBaga0+5xmuOoJkEHzHKCdrSgGJy9vLZbaO6yqF9",
+	"ZnC/Jix6RPgBB/Q0PQtNuX7QB8gwhWcPe1U7Rq7p6mSuRjNpjxQwKjfkTnWoM4RzfddBr57qr/BYDF4Z",
+	"AfNKGD0o+wTIWf21nLBcBdRszZSoLVXBhZqzmhKi8nbBS+DYlGctIokRbD1JfMnk5GygTYEkQ6wEfxh4",
+	"hHJiSfPLdmdGdrMRoYrad1j08Er/iL+SzyY4cpbIbt60rUrZk0p9p7ZTA1fKiFA8Cionld2d2s4uwJuI",
+	"Aai0r1QXjn/Jfz/kFSE0KZ+QiKNGrSb3T/XKMLVNDDYX6tijJ0kmP3Y6NzvonOl+KoKNPUWHPha4hzmU",
+	"rMYaa9uHdqNCdxiRqrmiSJhao1Yzqg9RtapZiZVCtkpajlTYI/hUwLm0yPWk3w3aVo5xlSwRS50QMv72",
+	"/vnPolHjBbxSx6JRBS1zonLy+wenonH+AKbziVD5CsnFoSQTP0BpH59yQYaqou8VNM8pd0hxjb/pj+Fh",
+	"qrQq8JASLriD9mu7aDIIQpI6HOWsiQj2BpLb5p7VLbTqVNDN39xxmSWDuo396YrH5VT2a7uLf2M3Ppt3",
+	"xPGWzT9jyc+AlSk3zkN+SZASe4mRN8Pkkm77jlVXzEKj+fb7BNpzpuAXuvRKmoeIMuvjHdROSVe456Bh",
+	"KoRHKWaNjEJbbpG8TUpouxRa20g2HItX5bZIPGqgLOohFLecIcEz5d4H6/hZVJgY9UWHbR5UpRfqlEvR",
+	"qXk+n0zjmJbKfag4FbWLMCG5rUXD68dewTMw+p5a8HxKtToVwk/qpYg71cYQflfiUiQ9DuEalZhc3FNw",
+	"Dfcu5aP5/cPn1D18q2EVMttv3UeVXZ+5j7zwNoJ5EhemRD5AZ/Wmxi0It0+ZLUibLXCrbuNAlfopICeD",
+	"wmFAILpUFQIbOeoTALIEm9xqrpl3P+ScVIo6iPkID4kAwipIe08eeQX9HiufnYUPahiHEk/+aqwjSKR/",
+	"5k0daaD2xRcVUD+WvKz6NzMXdgYrhCupsrl3Ze+dQiI3NDlz11QVcU5sF5wCPNGtJwOmlBltLmCBGPVI",
+	"Yuw8SF0qdogrL5PCAoFKQ8qkBALxqApyFCCrGnw2QOIkERpkbBg1ZuxytwsY5Z2drWCMC92MZwIaD6pC",
+	"oFPk6kpEV3cQMLEkjrYUqt6A0C5VLpFtZUtgisb0kbIJ1VEnf26X4SBuiqpf9Xv9gzTEZngQxPHdPI6i",
+	"zsFI2+VYimXR/kymmgnAhXit+6Itcf8V8s9CDmDNV+dllmYEOT9NBQxM/Wiaj9W/fY1DXyDMkYZP+vZ5",
+	"2F7tuITabholyx80Got/MNMM+ZvjlooGY663UDt59Vfgf06a08/yUdXb3uKjqinEE3skyn+mwOBOdVtK",
+	"8iQXgh4JGanOyv4OgiGMGwjgpxQH61I14oCFvvnavRuPSJQtXDQRcmyx0iIehKTW0KWWjbAlrMJsZXds",
+	"WzZQwE2PfWVDYJEyI07yPHh5Efl8790MQ1QbuiJD7MOS8tShvTn16HB19Rq/h6u7t/gXcd/zle56vcRd",
+	"z+mY/s3ddkVLc2+7M98VIPUETSMlrX2lSGQ95yoEoC5XkY3iIPIJ3ONwvWKGMsRThMMJniq3i+78U2C9",
+	"f79m+9/cWF/61n571v38a7Qcp1ZaoA+cGkKn+TlhQX5YVhX8w8tzw6qpiKoVCdUNx7t0ay6uzHai0LuO",
+	"cvmOIiJf4aSTqlJoJmgL0y59nvlQ++Bu7yCF5JK0PwBLqEvnYbmgOFc39a1O7dMuExYhTgSoGrHhJFiX",
+	"tq+UwuGggJoWfibUaRqwpPB2k6Ii0zAaC8s1aow/o8CkNBPFHznTORDKOQkDqBbTgN6GqDHjUJEO1KU5",
+	"StBJokNhxZlz9CUrWu4TeAzC4yxCIeNEcWqVbjlXh0LzVag4s0bxZKVSdTVhIqyJW3ll2SKNCi1QqLp0",
+	"jkZlITQ9U6Na1bZUKRcL5ckMlFR50ZL703lZGt/EFEuYv9+B5NY4wUaCb/TnZ+jPfxMzW9F6KTNbmsVV",
+	"ZRYvCAUAjwUrWkSqv4rVSbw4IKASQoZjlYiIgIWDYt+l8FqDnQkJF1arCROJUyw2FlsQNkjSgIhvkvJO",
+	"TXIkd7tUyiv7575SNHRfLE68iAAgsY89aXTKSVLBERuLUEqtiW5DOYXUH+jmhrZwlxpD3IZjtjwK0uoI",
+	"pPpiCS65YbMxEJQKgciBl4uByFHVnL+xQIgzi0YeTs0m9XRjAOxJNWAL2/vIophcf1C7mOqoV6sfH+z1",
+	"D+vVGq73qodew68ekd1+dQ/v9w68Q/+IHPcrTkXy3sqfYxJNDQ77SQXe1vYrNrNd1DZn3ioUOagukZBR",
+	"nTfTA1Jt9A5x9dDbI9VjXPeru/19ctRreHt+vVYwU4GjByLWOFXTzVLfqC3yCXtCdbffNrpvXHmo5Ui6",
+	"GKOS/bp4kxWCfe7E642jJWcO90M34fQhGBIh3BcmbzagXGAqVIbh7u7ucYZcGrXGQbVWr9bqnVrtBP7/",
+	"t4KZSz0xNe8yWOLLTL5H+iwiy8y7UWbegi0/6y8VpozZ07KxyuwP5wcsLZfuJmy5StjS2kBbR5Af2ypC",
+	"nIeoHOtAB7lRzVvteFcZWnGDaZ2ELC14o6em0npOtMstlc6ovHhQvhERPqjqchk8DMIp4oKNIGVTGqU6",
+	"VHqqe1D65CnwCEdc4KlOh0DSXNaO96TlzQlSqOdKm9BvV/EDuxeqbXSr5CvVUgaipZAMOsTTLu0RxIaB",
+	"AHXiiqXqU0zCJOqRKaM+wqoZvp1VmSfp1W4mdTJfLUCZ7RSkTaVyd3qmCdFnbXg9J73ONAJadSa6wVCB",
+	"RaX7VuDkrP9+AcVvix1BkrRUq/JMFvmLPG4UF9nlM6PWJxPushRL5TCTlzx20vW16pmq2pqtXoP8hJgd",
+	"6VuLpAU4lpp+jwzwE5FGixwvaRyP9mp1/YopmkSAXxYRaDqNQ+6gvYZOVu3SkHmPxJfb4KC92q6ZmHEP",
+	"2oEQyKUIHgbCSgi5lYIfikaIL9lPstYulX+qyijUvsmPXWSr8r4ut1EFqhU24v+tP97xQE9L6kUrHosi",
+	"4gk0YBEnqIeFgDILgUeq+qscVzArT3Oo9XuGYmqdqzqprS+vMZnnZ/jYXSz4NskQlnunxNyaqqTvAm6j",
+	"+lWJ+cnbd6Eu31dhr7PsNAAXSjmGGheirEXDy62E/S6UvHjmeXpelw7xFFl6XqHOliqY/WbUNqjh2+ht",
+	"L8r7vn0tLF3bXqyIIasFcRnOUV4bm+1mt4w+ZhXP56tkzSSJVAdesVa84lfoXFNT+G2wLLD1RBh2aR/m",
+	"FgaPOg1XqnLdSpJ4y6LkB+Dc0RrJTreyg5rKW8UYGgKitTwabyyCJ6IGBq1RJIgbUI+sNMCtvcbutu6/",
+	"A7qhAx5posrGiaXzNRP1sEvNQA9EcFAg42ope5agNs7TFlFpZfEbYnNaX/wDU7LjM7JRGjdK40ZpXF1p",
+	"LMn84dpVk+EXlXBOBgS0N8oSTWuAdcdBxYCmRKCtS/xAqGDIDTig7DTNG9xtRyFAQxpRtqohnDoIhP+D",
+	"yjWBeCMbhz5kKZEI83Tsrs+iYcz5At5NNkpVgqMt+ZsxVP9D2hG0ylSF3Gq0/1BVgYGvCgL/+3//z//f",
+	"1bUMXOB+X/c02Vbv4MhnkCqikLCAfeuUn3gSaK/RyElZYjHC4Q66GffCwHM0nJaPxtRXggHs/Kpi3dX2",
+	"DZIcCgGPR1vu2UW7ddVpXbQ+3jY7rY8X7ct25+NN6/Zj+0aKUpUtLYWmCuVAU1KPAL4TCUPepZMBg8NK",
+	"BKdcqIboUWk9SIwjwONh/b7ep+S1gGz0sfmu2b5ovm5ftDvvNaqE06XKEAC0DCmzdL6llGFvrm9ft8/P",
+	"W1doSwdSMJ1Cro2CrIAt2M6TUu0M7cwKqFkNUudTGcirfGCxJFxTIG7ywjUGmTEtIQriZXlQWc8L3kCb",
+	"5+yGLGkR2L8OQslBckTIr/qKx3lvENQ2r1xdriwtH1Zn998b427DnVSb3Y+ItIM0DyTRf81n4EGMEMVf",
+	"KdSHYg3+jggbYCNJckxB3OsSnFinZpSgrd4UueoLozJqzC/9YdIOQHLP2MNZBJXWvnrX7gB7NN2wFQ89",
+	"RD6ecqdLk37KkM6pfg7uB8hOBePA0U2dIfMQh1BSjwDiZU7OaJe6QoNguR6j/SAa3qTSRBH5c4xDK3nU",
+	"0T0w0k9ZuaRdOpNM2oSTAK9HyBl6IlHQD7S1oJDhUCfjrIhdIPHuSbtIsmPio05RhKmZgQn7qjp8Zj8X",
+	"6erltfq4KXblcHTBd/03D8c//vFz/V//9PafXtPG8JfJEbkVe9P74IDd4Bo/75c3BLI7+PexBSSFJewB",
+	"vCoGF+YUYX2nRjiIYgTTOFVkZSb/ty2KS/FrRTOSZwf2zZvDpg2lV0EtKWbRZ/JrnvJjSD2WK2iAaBzG",
+	"uXN2r1LFkoZEat627uwgQBZ0ujSZp5P8Svlzth30LogEO2PDIYk8gtynDAapCy3XMGjbqsR5wCbQYxQg",
+	"reLWLVLf4ScgMBSC3YhECla0F0lic0ymIIARILdzff3x7sfr246LtkAF7lJL27xp3t39en17/vGyffXx",
+	"onX1tvMjgINH2JOca9tRA1xcX7110RaAfTX2D+THNs4pYDDK586uLy+vr1xLOA0J5/iBpM2NH5T+DgXP",
+	"yhktZWCCOJYau0szeKnA1THYSpKna8AbUKdYpDCHMs4c2GtjEYCkgXTCyHLunJhqPwMc4yAumJZ7Wn92",
+	"4p6LikZwBCUAKk8yT3BkcWa/E+dPvbG7t39Qnrvnw+mum7vDPwHATjlooeF4JSbvilPRtFY5qdyk7myP",
+	"ICxQSDAXqF6zyHsHMjGtkRT95g8lrS7GpF09lHafN2CME4RRqFB9iB94CqCOUanAf3AqQHbLmg/mfQlD",
+	"LhI7ighTtN6LCH7kDgr60v77YhLm6woKYOdF3Dz+EHarpPwAhl4sP34ZEwARRTH3vG3dtTpay9ZIeLFW",
+	"DoMZB73SwOtowMaRgywFXJXXkC6N1VXNQo3LJ8v24mTwRq2Rx//UZOxyp2RsEDWBDcgJGr1gqB9QSK1A",
+	"s26MZ6ZOaPoy5H0LW/zN8sMlom6zy1qC/zWWm7NRLZcMDTb1z4rjgs1EZ6WJQwLqFQOT2Ae9+VMU9R3p",
+	"st+fv0Jvk83YIn1pSvOwV9paXOCuwGlFd65nIZ/rzfgP4hrTlRwIqNh/0KW2A4GSyU3Gh2B/NONGmC1J",
+	"hcKbLjUVpKVTH7hgI27yLk5n0iJiT4OFSZ3xNKBmspVnPzav3rbOk6v3p5QxeelqC5ishXH+jbkpRuNo",
+	"FBI0ZPSRTJEf8MEEcym09hoVp2Kd2sJnjZ/iuP/TY2P4y6fDi8ntnvhtdPT03tulrwcH/ltex63xPvs5",
+	"qP35K1mGm1v79/dyUiS3G2I/nIhTaW1aFD7CwYaRvwgjlwpgwsbnM3DNdcqliKRZ1FbMgJiGNDPpEZK9",
+	"z6SUqY/1EF0KX5xmctTSL5CmMROqjBZidxYL3EE36lfgkE3/UGMZgnNMSwAzjg1CpLq/6LS2LeWBUS+W",
+	"O0CoT/zEuy113y7VVY0qyaUPwUOTg5LPH5M+EV+VPdoNKyonld0/G9XDyfveu8k/B0ePPw2vaqOLaJ93",
+	"6uN3071/NQ96Z8d+q9F/ezhoL8PMknf8fXiZgp1YB8f6Qslr36n7VVNPNsdsEfNS8bQ5vleD6JhKf43z",
+	"yyw2aWM3Ql8t8MaFbEKiqoc5gSs/D9QxfkFOfLpsXOo0A+m4SJ9EW8OABsPxUDdfUk2W1KjKwjfZdjBp",
+	"rN1J8TDbS6ScaXwP3erbdVLt+KUGboKMgrHYKwzLfhjLrTR9MjTyv537cHZ9edO8ev/xvPWmeX/R+XjX",
+	"aXbu79y4t0aXqmw6Owwpr2VypnGiBIkchMNQvp/RVOl6qjtWvAyYOR2rX4jY5ZHPzRW1nSVZOF8RmtKm",
+	"/bmsMDvtuHO4GUGeqw72Lj2Y9dtloT8K5rUu+MvVJjE/lTlxliWwlhbkubkMkOEJYKpSA+GPBNJnN7ru",
+	"S0gNdXylc+Mgaj+txq328qXGJY4eecrGjpOiddh/odditnGcclxGFpy+1V54+WyILl3kzTiNAaWMOs3H",
+	"JM7kNiBVFlVTBs02SNSlA8yXdQZY/fe+qq5rzPW9QYceTX4mjV/4u4PpZa/26cI7Ht3+sdv/DR+O3/r1",
+	"4Irtt57eLxF4ynYYfBEFNybkhajD5sEl0IaTn+QyuFj9MWS+YVrrZ1qKjJI7qF3d5RnXK06oXyJelMOD",
+	"stEidc6KGtNBo70jiBrxVNhImu1pnpEJGzmmTVk601CzrpiqZoNLXbpcdMlinvM12C6dy7XuCPW/Fc61",
+	"nhBRZkX/ftEhNBkwblGfJKIpERue9pJlCkQVb9lKkuYqYUAfC3mbUpl1f945MGfxc3bTE4qHpBjiLO6H",
+	"OrHs1oBoXOEu5STOu9KKe6pVLXydmLjy1arxmtT0de3/kAx7JOKDYKTxTtFDhKngXWrsy5OngEzmgIwt",
+	"22flLN6v7wFhzN46eSUp9Atk0DtW15cI8kkszOjHHgAn5WXwc4Ijb1ApTNnfL4sSZc01FmnKVbFT9GrV",
+	"Tay07qUo4k79qmga0BwtgLRZbxCEfmRigUFsX+Yhmx3tVff9A1I97B/Wqkf4uFeteXW/QXb7e3i/V7CA",
+	"EY4IXRLZ7AuBVenNWhKpKv2ruTBV8XFvMKrKlCM7i3GrPIs1GWaffFai6U7iPzEOFTFhCkbaQa4+22yX",
+	"h60UB7cAnrZV/ZJ7rt2OUMeAttKM2YkdgSdjTiKuPt1WYSnwJqIe8dgQpgf5sBpzuUsLJpRq4gkuIhWg",
+	"MhM0w8XuSrTlwv+2fddBQb9LoaWQE6cSpiP9AHO/HSeGmlG5wJHgEP5f7FY9jYGuHeSST4pu2r7uSjsk",
+	"AvtYYFf3xhZS0iqA0i4FZOatpPpLhfvM9LYtobtlCVwFEL2tvedSBlhLjtEmMmvRItZ0PTbQ3BxPedIl",
+	"aQe5hom5SfJlvC0qw031px3iKSJ+IEyZeTwFUFs+BRwOKklZSzoxzfhZpF7apamtKwD7tvzjdh+SwpZH",
+	"xg37/TQ9WtH5m/vjF2h85JX0a5uNX1rWFLqKDS/bNED6RpCZl5RppimSOckCqZa1Y179pZ9v+59faTN1",
+	"jnVjWqrEr/nB5CXEJi5jjw5ioR+jOttIxilpFndV159Cc4Os4RMjeQAw+VwzY9qM578GCHZrK8pcRf3u",
+	"pfsq2r+adzN/4Cie098Qn/07URpx3nEUK5BLCUUjXfw2vcFCtWvIV0Gbvq8xudSdU+6k7MT0VUzyK6Eg",
+	"gvVNFe2loVn3JHUNf+C6ODfxWikdsMfEIG7SeIqGWINqJRMxMXPowaL9pKOIPAVsnHwJ5iEW6DGgfh5v",
+	"iPf1ZIgpfiBuEpyP2UTssUj0tYWMIiXDm7ET+zvQXFJTXlZ1yfzsRbo1qr1cbh3LL6G465Sivu9Md3nx",
+	"DhZ/X2Wn6fsl+d+z1KDSjSMZJRrBYFY6nKquhMqsNjzQTBEaJWmsd/MdGY7EdKdLm9YCUz7YJJcLPrds",
+	"tqvrzsc31/dX5wlftXy7ZRgrWsBXCztPwtA/ZBrmFXe8T4VFCrpTdunqzZQWd6d8riBYoU1lwqb+xo0q",
+	"v6u+k0vyHd2Lct51fyll0CnRjk8J+mc05Ju3sBxNsktd1dAjUSW1S+1vzbbmtH97KZalejGtlWV9oT5w",
+	"K+msBT9+wV5w65vmi/SD+7oKdtIcDh7bSK3vtdvbkuJOd4BbQdzN1a8hRLbQxagCZZClYL/cQQR7Ayuv",
+	"fjzskUg+AhGxuMloIHKFie14ROvyO96ycB0+x3hfylxy+c7Vws3WLxc4HGFCG2fjt+BsjFj4FRyNSaxb",
+	"tUKmyZxUTiRER00gc0yDP8cK5Tp9wbp0NmPGjljGgUbd59Fqe2TGTg+IPCxwyB7GpEu33DC5iTdJD3d3",
+	"G/LxDIq3ZGJl+jh3qWs1gv+98cHN81HCcSytj3Zpaf+kvKTfX1hVzvpZoVV7gBfwVMpjW4bBrsZcCxGJ",
+	"5B3aOCn/XSOycP4r60ulfZHp9+2gpqI7sLmVisRFEIagKBXnKUHxTyYZyW65rrx1W4Zzb5dlkoXB3kKr",
+	"faZFuxw2Y7F36QKTXYmvfDfjnJbtXbouN+Nq/HxpH2PMYv7GDsYv2Mn7u/FIlmIyX8AHaYvxZ/gh08sB",
+	"4H3cg4IK6MCtSg51U+5TRFXWpfquSz1MJY+CGDTxAczNpeMwdKF0Rxd9Y65H3EG2vuc6qhpWQ3w4BrNf",
+	"x7JVqovUN9GWpVum23QuVDFRVsPcPk0QTBMLNuZb0EWARShknFjv4qadlVLFCzh5l8IYHqY/AOs2rcwT",
+	"1u0gqoH3sdLni5IDjS1us3FI+cSA1/QCWrISAJjaMmBAsK8xXChyyacR8QTx32lhoMr8lcMKshiBzjTD",
+	"D/pqn2ckiJKIwPkJP7UsE9VOoEgIGExULQwWOm7XIAS+iNf2Gdr8nAFezHv7EtN9AS/u1zU+jA8XlMKN",
+	"VrDx+M7z+D7fZhEED8v6eOWzGR/vTNVc4vQNBFeCco5/F1PfiRHl4eH8yokyjuAuXcIT3IFlPx80yuxe",
+	"GV4h37maJ9j65QJPMExo4wn+FjzBQpPY1/IEy/c7MTaRvly2Z/hU67F/sADaOIlBxMYPA5TTp0Vlco5t",
+	"IWzqnuRr2r67/TJ+5lldFbb1JTNO5WX7/jy6ctbP8ujaA7yAR1ce28IVXZGJfQgr8cnCdrFSeG2cuv+2",
+	"Tl2hrvVqCtIKTl35u9NECVK9q7PsKulFKx/PVZQW8btlfbNdCs5ZOeyS6VRwgxb7Zrv0pVJAV+PMS/tm",
+	"Y06xSf78e7ha51z9L+dqBfm6FlerXM4iV6t2pKr6ni51rTepeuw8FyswDleqcFBuPtfHqG1B5afLr0Z+",
+	"CeVtRUdjlxZ6GlEuN5zvaCwONy3raVwDS/uSnsZVtMw5A7y0p3Gt030JzOkySvGLacTG0wiqx0Yb3nga",
+	"y3kaV1WkQQ1eAMdl+0+U2ryluu8ZPCyoizUr4AgcF9uFWF3/h72vb27bxvr9Khj9E/u5kuI4aZLac2fW",
+	"ddJs7ualm7jb2bvslJAISagpQCUgO9pOvvszOAcAQYqUSEl+S/XMM7sbiwRBEDivv/M7kVhWQS2jiiX1",
+	"k/Nt2WYA2xFuQRTlvnFu3S4Vk1mBzaKiwZ0rKZl0IUKKIel9hPQeREjndvPfRVF+zn0U2taBfYldPNH+",
+	"FTK/fEJVN7yd+4gStkhCd97z6R/EE6rOsDXACcEW+IeOK2iptbXvmHTqZQ6Z0kUkuFCa0QTGNSLIUpsn",
+	"MUxfazqcVPINrSRVsh1LIxFngAOJfRqGjG3775BsoIQyM/cUkLt+FCNGbVi4EmfRJ2dBg0BH4lpCDq/1",
+	"JVCQb4FaWxcINq/58ALBZtZbBYLDAW4gEGw+WxvdsJleqLV5lWXZp0myjwH/FdgHbLtpuR3jEgibtVHg",
+	"T2wqr4pdYSxtv0+5lZrv0YXCxBly9nn0VwYjJeR6wlNGuI6MhFUFAbka01slHTeItJQxvWbYdmHjSMAH",
+	"gHbU+E4NMb3rwsaRaBo33kyQt44be9niXtQ3+fIEq3tx801HnvH8O5lTPPp3HoAGvb6TALR5O+QPaB6A",
+	"nk2kYHGXxL/LwQXXKbO0oM5OtDFpPhbQH8thgiDwqvpBU32gvPpApwy69afU/gNHw6cgH2cFwWmRRBVk",
+	"reUIyJsBlHCzj3z3JwA+4RmfSEJTJVcQc4L9ablYAxv8xIj80SgS9vVmLFNS2PiF42gwy5QgTcHhqXsm",
+	"BqTNg4DEHsbm4oprJEMf5/1vpWCRoNo3s3LF4FVqJmF0qPkVhAFlRlBslZDEffIa2tWfGDeoiKDOfYuo",
+	"8285N7MWUpMJNYdgricy4/91LSDMrSOZTSMBnNPYO6sfdcCFiLnjOrW8+vati957gYKCRIHQdUXGb19F",
+	"YpbJK55A01r4Gze2bJ8nhGbj+RTI/u0zlO1uqyVZyLn/dm5SS35NdXOcqPNBEjUfTogRvtrSDOM95P8S",
+	"VI08cVrxNGySU5lbCXyjghNEos7ZUoMM2z290PHDu1TgDqp+1KnMLK8zETbMLLc3EVYRdVQZCJHYMVHH",
+	"DgyE28zCbOLirRjgprMwO53uDWRh7tgjtVkYUKp7A3GfhWmWhZmrQku61Y5sa/CSB3AHrFKWMB9S+Ni0",
+	"NM/KFP1aBDthlC8c0DeeaFig6kOg2EDqGqmhykqpxlMN4pavL+jYaZrckijBmGw+5xaY7G7BFQ1ZwvcV",
+	"pg/U+WwBcap1LldWdUjBak88kHIGfRcEY4layo4WOhtN56rQwDg8b7Y/XN7LCPpJlnpmYFZkQcotDiIR",
+	"EM+91aFt6fp3UYyN4VF3iKCDerPz1NyWEK7JgA4vsTI9FyBaOpMUTdFAMFSd7jdM50d72y6Nd9xYoN/p",
+	"dnD5YDpmPesGtpc9hmtg1H1G9XatgjdM31yAaQeRolZBIkIjAf/LLI29/EBDf68pzS5ZQszV5sfDtdGi",
+	"oNkM8GNQrTM+mGtWWzgO92PZuBz8zoYaCrm50v0VXW0isaqtDVnb1SbvFYN5A/inMaiIllBd7ZrVLMdC",
+	"uhCFypsI1VSVn1rzBidk2/tAMsG2roGAJdeAbMlb3hRDMUHbG1LqegNxArj6Ws7TJBJTeolrOeEso9lw",
+	"sjADLIYp61bmgk8taHNty5vcllybGTYT22HOo2xJYmA3HnupHx9aGGy7MMYu8hwFP/kBhTC2igfcXuhi",
+	"J9O8iV7Od2UluGjFPqO1D1i0Clg0iVUsegFpSi1SFIxVRyuYt1xcFBlXCoXxoK6QRwsckWsjkaFSnaap",
+	"vFbGTllEAtMBPS5yn8ZoB4fCIsblMbpyNaQzoDbc3h0oLUiTw54/vyWscunGJQnwuqYn4m2LgQfVubKw",
+	"Mdcdg7nQGW9Muvv280fy9Mnz570nBG9dzcgAlDpsjAckZ38HEHUk8i6KB7G9CvxraHMBdtJUwkvZOR72",
+	"yU/zQcqH9efBvc0O9F2wMGsOAaxDa0RxeNdy4/A0zd97081+t4207YbMv0i+Dd3flrfh4z+HMmFf1+5G",
+	"DCTBEpp9x7UKtyZNZxPaOyaAj69oyWycRJdrdRj6IOBjN1l11AWeuav9tWi6u9rvrPqoC/y8uQC97zGN",
+	"yniF+2pVe7B9vAJGO5cJ63z91e1gK61740zOZ2ubwDttj1c3bwWfu554JwZFIfGxo7bsdmZv8DX+mnUi",
+	"4Rq0lesV965u313cCvsm3u3yEqhlimsYnvPSsWzUvLswGh7FoB5D1fPOVHDMRGI1yYw9xjaxWF8gEG6r",
+	"h1QiEM57wyKBqiFuoEwAvkQ72bCpXKjTzXbD7Rst35MIRCO2l4K0WCl6qk2FNmCJwrOQ66UIgcgJXsAK",
+	"gOtQXinGEpZYCRmJ+A0TLKMAcP1lIlOmqEfIfmLarHoLXu+yFKuMasNFJXQE7vgW9Nu7QOJZbMR2IrU1",
+	"QiI/3Ht8xLeMj2guD5qAJQqj1dv/DTAKkdgApEC2wyiUjtiWxvt90dB7xMJdIhbWoxPanMCWrn/BFt0O",
+	"sFD0MozqknAvTdOF12JGw+eoxz45E5FoDG+o5GCqQTCEwIJVTPcFxEI/LwxX/aEUgg11TGiSBGZJFyIT",
+	"7qKEK39dZmsX9YRNu+FIisGvSw/NF+KUxOaiSGg5ZoDdwnoWP7bMSBw+qwoI0DXyjauw8CIvg0gicWBc",
+	"vMSFF2dUTxxJ/9JL/+fJr/HhWgYrb+zQSKz3BUkDIwqAAZEAZEC4NTercthFaxObj96hbXU7IIFt/NSV",
+	"Q9wcYOCGpnwD4IF7oLgdjMAq8L3l/RcBETQCDGzswjeN86suEeyaKaO1M6XJXKRMKRIrmemYKLpQOeFf",
+	"E26pijqFQCv5pABZnxOIRIukwH3LB3TLq/5jxlhPsy+aKEaz4YTIK5ZhqWLXLj3mV1LqUs9Gr0ER73L0",
+	"lqj5QOmMi/GhMfmtoOqcdBLJOt0ON0/8Y84gsWTG6px08LGdUHRN6Zd3TIzNDjz+7rtuRy9mcCUMbDZs",
+	"+SVef6FDbesrUS9XpDAL8/mdCtZPJPub/VN/KKc1E4Rh6+f3rMH8PhozIg872UQ/hwCUnqt+3dLAr522",
+	"Uv0z3lY3D2sTIlaVlzNrxWU6evL982ej50e9o6Ojo94L8x8vzX8c5f/3pGbyY2vw1yzc88brhhxzfrY5",
+	"tJZqZvaqnjCeBZZusKjlF3n5Xe85ezHqvaAvB73vh0dJ7wk7Hj2lzwbfDZ8nNS/iGUa2f5V8Cwwdrytg",
+	"mOlIw4sYZ0MoTYUmB59+PCdPnz79vrRxj4+On/eOnvSOnlwcHZ3A////uonjM37MYGvnUx/JbEq1OZRU",
+	"s57mU2hKsuELDNhIZqzN3I9bzP1C7mDmn2WmMV98SihJGYWOYHEvJlNGhSLmaibMH/vkAhzQjJFBBnpi",
+	"sIC699oTKjPd/nyam77edmp2w6xsm4TsPhW7TSq2KgnbMv1KVYCTDzD33swJHWUkwYsdC15sKTWWOfOs",
+	"sbTMkdeEIq84qEIKDM+8N1hYrgzXoy+ny3A0f/nFBbKQIRUIBoV2KWHvPkuzYKZGhBQ9MU/TYvVCOQft",
+	"yRu8RXnYj8RF+LjfJbfUThZ/woWNPrxNVGwrLBjxOSKXu5iw8Dqok8NgVIG9woY5kmomvrUp7geY3d4u",
+	"sX2DOW33xRvL1Q1kai3QzPOG7PPZDzCfXSO/yw7w44HxUHp57rpavLsc9nxGtCTHR0dFSmXjfumMCoUk",
+	"PeWmbgEnQEjMDPVw4AGrLmHGa0oXkLNKCgneGBzfPnmbKOcHgxcMXDVYRHfJZzOWnELbAsjNAsbPeuYT",
+	"eU2mUFLMMp8Ir9ZI+GO8Pums7kzKmf/JE/iu1h9ivePBC9p7MXzGet/TJ0nv6eg79nJwPHyWPDnqdO1l",
+	"L456T4bHSe8FezrqvaTPBj3jZbxgL0ff06MBaPZmcqO0EDcTdszxFPgpOyfHm07wE1PzVK+Tcqq4O/Zy",
+	"7n7n6ZVxtmm61lxdEnd/5kzIXx97ubQWr57L1UfKZrNC2oMukWniw4PVsgWDeivjc2d+Plt7Y4VXW2k6",
+	"2Ie29MiKd608Wo8CBbCnUb8NJ45Wrn1wRPK/bZ5Db0ycntcNFRLnj1TpCOUVR/OUQYzN9pV8v7C7LT4p",
+	"enCPlA0K+4FsdftA6glJkHxcnQIbgPHpgqnYH12qHYadZeyKy3n+I4T5qCaXXCQrXdi1TpF9gQfhG9m5",
+	"tnWKSrfdgDdkv13TF2g/9zpJ5jbNvhnkt2hSAOl3MyFVL0LnlcbDEgQmHKzCcTqxZZq+K4O73lF52GkB",
+	"itZBbi1HBxnzKwYjYszYxcvMUzLADQKN6EwvgKUkkHwwm8M+OdNQsBkJMyv35CldkGFK+RR9OicaDyhR",
+	"kFu2P1bFiogU4P7FXNlGEP8TRwJwT0BT68YS0j8NBlNkLJlyhFAFCd8nH4r90jCoBR2C3RgjylNFrvy+",
+	"O7VQqxnVE+UQPozMpOLWWQVQkP+g/zn+tT/Ma8TiYlOgpehloa9cBllZXbR+LNbngIcgzy5QSGVgXyJK",
+	"KUQBxYddpFLx+/KROnEOtf9myJEOm8wir5H9fSl2WgJkn+6Wq87u8yor9i6AQ3ZF1qoJO20/3bYKr+7+",
+	"GwDg3C9rPuCIRtK3fbvTbw9dY3d3a13Y0ONuXDVjdBEQqVe5NKeoBEFTenXiJpkyivBUqv1voP/6kTgL",
+	"9H0BWhOSEVJdaNoUVJivdAUqcZ9eireiufaEC3dCPrqt79K6xCa0s/etlB9KzczKE3pjQYf1QDPnkG4B",
+	"81/5ahURi0i4lgw+ZGEZUbeXNSEOfzXGfDNZg3IhEjsmo2sONt+NnLkVuPmGIZKam28MYr7Lad6cVXv7",
+	"8RwHJndO5V7HfLPo8E2U07IJ277Cuyr37di9SjlwBIGrPjmbJ1wTdmVWgFwyNkNHniNwyUKJhlRgu7cx",
+	"VxpIZ+iY1iGsXD67Uk8U4ugFyvtAETWt695F7VHR7LwN0vsQ4rI3OB9ekXYtSLFxYfaqXG0L5vhI3H5V",
+	"9g5IzO4BvGxfjP0girHr4cAb+nE7qb1uDDH2rPI2/7CaVp5sxiofiXpa+cY12djUIkTzmhshOV1xJ2J1",
+	"g3KTg6ZA3sM+OTevz8UYuchtM0OARWOzDctib9b87QdLLM+FTawwRynKaJZyaJh7yUQ5UYWhNj90E9p2",
+	"Ut3Lrq553HKeJSdb98mUFtXUkbgxB/chFVJvV5B8i+XTu5noTTCu36Fy9aTrXsnu0Qp7l3ipYLoxaJIn",
+	"Xx+zjCpEiG+l8SuBYq/N2CWUJXa6pSkx+hO4PmKYwnuGgPAT67GpMFMSuNmRqPazu2SQUnHp1Jd/DGj6",
+	"LhYF2ebB0FQFn5r8n2Jb1r9ZRRh3q/UkKHG880zH6MDzBPu3e+4Wahz+SOiM8rRPkCu9Uo0SpeVMkWtp",
+	"cWyuwugXl+4P+OevBTbG8S1YuCpq0i6ZC230se8dAzwufWK+goXJ4cyDAqdyZxFyQS9B95GBTBat0fTw",
+	"wXdbMdRaWO9G1JZW6sTvHe427Iqtk3d0dhvQ1nuaHWp8SrBLoaArJ1UPG1qTcj/r0TxN4Z+H3QDSktOy",
+	"dyPh9ytXdfsVfV3oW7BXHPdLiMPJWSEp28n0LzOZ6UZs7eCJJXKIDbEhvAkCFNFY5ylnQrOUQdMMRegA",
+	"Czrd86z8hse9Z3EkUILD/s/kiKesW0h4IyK4INhsqaNDu9EwWIqPK8KeDhQbZkaYZyyhQ82Sw/ZSCua7",
+	"u3hLvtyNDEJ8/AZmob+xuh8HfrKJcWz9wn3LpuI9O8DwcYoneMXB3SrCUn3qUzm8vCFD7p0cXhbyIGZ7",
+	"yRFRfCx6XDjTI4b/ionMcsJbroNfzRS9+96PBNpGdhSHDDUXsYRQrAM3Ouvs/Pzjzx8ufnv38fwfQBAn",
+	"ErjK7HcmEmfzKQa9VSBhH+79E0LTFLM2wyFTqksyNsqYmsBAZz+9tSYkmGPL1ph9KxexATxu19d32+5y",
+	"o7meZ6xP3tlpUfcafskKAR7zI1aSGzsL0LgDFgk55bq2itHcUynP3gWreqcFjBmjCmkDJjQbMwiLz0XC",
+	"MsLFFVOaj7HqvtPtwJrW0XU0lozhm3uf/2H7+KVts3fxvxk/3WzWTb10FJ03Jd35CBgzzCNAykG81rUw",
+	"dZxmMjP/1FJi1fUIVtnJboVCOWPgZ4PFVrwAm730yc8i9RLSi8awy6jb/6UobDVeqlYk/lxQNXfkid6b",
+	"sKHYC5V77v7hfm0sHaZsrXNXcLLAswLbxwai8vzMfU2Hv2cPOxG+3EPyoaTE70NTxaWU9XThHILgZEyZ",
+	"9aQ2SDfrym/0SLnAxQloviKndyR8crm7o+SyCxrbhkQqT9/6iGMW+AJZxoT+ybFp2YIviO7KjFxn0txW",
+	"vgomvlzFJ+iUV10OWXULSsMjG8TO/8UyPuIsgRMNBF2RgBeqzR9bsYPWAXpd1Snl/LFGOkRi8xQyWZFB",
+	"Rlbu92wrKu663HEkGiePQbzd+7Txe7ZZHja878ZSxdtPbp8e3rGZt8/dttduNn1br+C8zdeC2KZWu60l",
+	"ualksvF1L3sOm2/XzAKOGbMN1xd5NaWFqd2GhTpjEod1+aXIaiRcQ+GUK30K9pJvHYsJK2qbWSMBwsHP",
+	"n7vk/OyQ2ObV/SGMCjX1KOvBGDFPMUaGKyXgGuOxzUhozIu54tMBT1PMryfh3yOhJnw2C+geGjLWkNWE",
+	"NbWkNP6Q7ulo9nQ0t6XBvxk1vEwXk4vCbUliGmriSsrNwaJciprV8HLEtTQza1llIrExrQypZ5WJxLa0",
+	"MqSKVSanhNmcVoYUWGUisUNamQKWuS11DCkzx7xnlZwxkWhBGkPaccY0L/bCGui84QlX5MePn354++rV",
+	"6w8rGGWK1uSeS2bPJfMgmVf3zmtOJ9NMV1Z4sm0JY9Z5FEz1yatG5DG5dkL2GHJWijIGbkqRumE1O0Mk",
+	"dkMFcws1uVt4DA+TBOabrrBdfVKLrC7N3PxWW2J3vCzrz/idJWdy4/QH9PpPiFHfMZkCbj480ZUhAvsb",
+	"nFKYGyLVvMcvBTslse184oUVKxIQIAa3bmxum1hJwSJhThvXp26tghG9ZDQXmHc+SPklu+aKBS/52UYw",
+	"oIsqLkKBXmAT+diUvcZi+HaaoFkueKhP0Cz2xDV74pq/CHHNnoZm47xNc4UaWL8z3gOPub4zy1ul5gxB",
+	"eWLcS/mVMQxn9I85ywHL5GCWsRH/QuJhqn+LD0FdcaHZGKWZ6pO3INqx/ZXZYMY6Na8jM/5fitTEPzCa",
+	"sYygFIZxUQbH5HrCMuh+GEL1nKMPQj0OlyiOhBekCtpu+7smFAIPebxoCI08/ZuckIyNoasV2O0Zu5JW",
+	"nQb07VIwo4UWxH0kLBMhB0H7LpkVoAtdj2o09gTAJOY6EhAmg7c79M/immgpMQfgX1JpMAMmVE1s7ExN",
+	"5LVANQT5CWhUrq6hJL4i3mFfygfrLuCr3ykcEWrk5oDKQMHZ7di92DHb6N+XT8X3/7x+9+X409WLi8F3",
+	"7ycv/1/y7Ef15M3w+U//PaKv5//gv8gPfzQHaZ/NOLz26o4tgl3n++GUlK0iIiQcBWMCyexS3fvI+D10",
+	"1d1mNMLKL3V9tjmvDF5V3FuPowrL18hBxscTc8TIgBk5NZZaM3FYqPb1gd31rFr3vNp3ZZ1JsyrgbmDF",
+	"czFM5wlL+mEnRZcmxaEAw5XLwQPfZZDUIb8ikQ92uKLmmLQvOa6rDN4E9LTD8hT3utBvN8vYUJOJzBQj",
+	"A6o1FBBpai5tLNnsS+3YJN0XMN/HAua/bGIUK5Oni9p65LLauNni42p9c+LiKDssOg7aclQVHZ9XKKjf",
+	"pS0HzF9qwoSVoJwpTM32yQfzml6uW9SHk93G2uxaVQGWp3KdX73hqzSdzupLm3eBnd8XNT8AyJYtOp4u",
+	"1pzJXPPVWXPnNmdQb87ZIfoVAPNVpkgkGtgiy2MaNTGUYsSzaek57I85TSMRC3btf7HsauGf8GJFNVej",
+	"RfGAzWTKhwtnqxWB6ghnX4lUL9praBX6tP2Fcx2BL864iYDogHyT0jxNrftCzshPZ58///Lx06vfzv9+",
+	"9uHN61flvtaVSC/4TO8X7jXv1J4qfZ/OSWc2z2YpI1MpLtmCJFxNro0Ay8iz4063U/rG68ywbif4nmsG",
+	"by52YAHdqDcYTPTxnZXiE+MBzaWmu77S5PMbHBBkjgSRknAvzyjPrOsCthRUzO9hZrcmsXH/gTmVH+Fq",
+	"qa0UHa+Aer/jCkttUW5Y0c2yKz5kWMInM3It52mChXlYFCPnGQd5Lud6IL8cdolg1x793bW4oku2UMzI",
+	"8DEXtlF+zkjgZubodM9AeiuZxaVGCAkbygTgTzQSP5y9+u3T63/+/PrzRSWHAVf6vXvltkLtHZ9y3aR3",
+	"xDnMs8mVv3A9uZAaNkV55T8ase5WAbNRPM+FHQypYj0uFBOKQ5gTemATyE8d9jvdXIR2fqeC9RPJ/mb/",
+	"1B/Kaafb4eYpf8xZtjBCkE7NpVp2QiExpV/eMTE2W+z4u2fdjl7MzFVKZ1yMzaZcPWlpk4SaTWcp1axf",
+	"91T7e6epgLLf8MLd93UHtdMzOl6fYbIPbolqKt61JFU/CiNVxxjht2t3/6FM97B17TQ/2rmws3/yIm/G",
+	"MqhmlKJe6gHOjGqayvEcWwAA/jC4lVCSSWMn0AU4jrafy7URTdDrkKapvFahRIMxVrZy/imY2vb7ufie",
+	"K7d1/uCWO3vpxmr/amn99tt7k87M5U0Y7HOzGYNNjv9crdRxOLgS0diIBzYy2e7mlQq6sJ3JGTBmrNHP",
+	"pIF6/gQzv1+6+ZaUi3n1lucvuGWlWoGvvD90Gxy6zO7H8kGrq0/DKqmcWh4GwIQvwPxdFGMu+B9ztmzH",
+	"HXZJHsnwxeeOxCw//GVqsFxdHcRpUZfEh6ckYHaXgq0u1ufa1R8EsuY/x7/G4fGHdVjbwtzszwdRKJZP",
+	"ty1uaPnOGygXM6vdSH60lB11Tj7YNg+sY/lfk+8Lt581R9cYBM17URWF1xnuB9DrqPYJRhnR8nUJDsVY",
+	"whISf57PWEbOzIVc6YxqmcWRMEN0yZAK7F7ogegHTsgd1oqXaqynuQSA8KXODWZfW9w7TPtOQO+bCb7W",
+	"eHd/Tr/hBlS3WDJzTztW1RztBp2q8lPczbvKFaDROf1Wc1/1DR6y7X3Uu1Br+55R97pnVO1ebydKwR7b",
+	"pk9UqAGrCkFqO0BFIg4eFNcUe+RdngIbe2Wjp0hgLTfSTwT2fOATVFY8r7PqD08R1mA1u9Hp5nqvP8cU",
+	"eTlTqVgxBOY7SQA/hgg1tKPykxn8wL7M2FCz5F++Cll7RDqEBuBjWAXNRyTX74G0ApsjEqCpmToN/CSs",
+	"LalT2qJYnm3sGVtxXeghFQnHAObMhhyDdkqUhL+IhSsWccQjK4welDeRaO41Idx7B8bDrRSEbOIuVd15",
+	"Y6Ugu5ngDeRtb1vxudoPVIB7G3Hfz8n3c6rzG2Gs7MpJn5LyDHBzeNUpGSx8uZ8ln6cpSdgVS+UMUGp4",
+	"IYknWs9OHj+GCyZS6ZOXRy+PYnIQjyXJ5oL0Hw+nyeOhe0AM6cx5lnZOOn/CZmdfTx4//tPc+rXT7VzR",
+	"jJvXh4M18UE5mEnnpFN8TKd8Ov4ulQYtARgnl91mGehZBmY0OYjP3719/eHi9bvXv529evXJzMgdS1Z8",
+	"mnm3TtUJ/PnTO4I3QHJWzKdmte3l5r9w0X/1X2LZrB+jYgF+EN8TAQEXIQQcfpJzDaaGp/WFn1DF9/PM",
+	"qzmsFbnnizp8lrE3LIFcMMqUVYxx7vts5joRqEA80ygt8nqAf2Ixwc6gMQ8wVgHm1LyuDJ6d8xYvT+Es",
+	"wGaqQqnQlArIUBt3CN7JYYVtJ4G4zCAQn/rpGgsE7wZrIF+c4NaAWH3oydG/BsMBqwkg2stlSzljQEj5",
+	"ZZw59/cy4xcaEu6L+lqwFZ/EIlMP4jdQrJHGXRL/YqxLRVOHpf7EtBFdWQyYbDRzDtd8Pew8av1G6Nlp",
+	"/2AtnuXP1sMLqibr4awHPxz/cHhCZDamgius/CJylO/trt87PCsAclWXzJXZ/AWuVvWo0N7tsGuTYBDH",
+	"YnRa3CqZ2XqsWKKQyfkYfWkLIM+H60L524hmWPOs/F3WnA0NaIzUW4hvIWCP6eOTnJPWDsJVJHwNdDcg",
+	"5g3OjCfHwchcQNDjB4HEnGvKqpVdpEvGZpEAEzy2155ccXZtN4T7E1yMPwTcPIKxRLmLuMPtGCvZ/A/k",
+	"rQ1+xQ0RMHYfXE84pM2VJCnTUCpn7jws7G4/QI3Qevv5I3n65Pnz3hMSEvrlsgXZ+oIif8yjmOFPyWw+",
+	"SPkw3KUwRvXjPms6GrnthYJ17fEIwypwPOwfcDW6hH0ZshkKbnMNlBIKplg6CmU23FMp7nxCt2slJ5Qo",
+	"yVFh10Gg1Dt84c7xOaRIVCSRMIm11t+xOPr4f3Db5AFf6y6DT+jCleSTfU27fcIF6uIdANxd9pvsYqC5",
+	"Ur0ZEHxmXr8hdu0KeKeHVsV6oCP0m+gSLq64Lv9mXyr88mXoWqgnLRiler5YIAAlXjBpyPg5agKR2D8U",
+	"O16Ez4X7lx4Kf6144jt+xUROmm0+g/nXLJMD41ybjzajmXa4ZOuFMywxs241KRj7wUPVQmk27Xz99ev/",
+	"BgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

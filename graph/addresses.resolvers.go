@@ -11,7 +11,6 @@ import (
 	"github.com/clientele/clientele/graph/generated"
 	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/internal/auth"
-	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/models"
 )
 
@@ -71,13 +70,14 @@ func (r *mutationResolver) DeleteCustomerAddress(ctx context.Context, customerID
 	return done(r.svc.DeleteCustomerAddress(ctx, auth.From(ctx), customerID, id, nil))
 }
 
+// ReplaceMyAddresses is the resolver for the replaceMyAddresses field.
+func (r *mutationResolver) ReplaceMyAddresses(ctx context.Context, addresses []model.AddressInput, expectedVersion *int) ([]models.Address, error) {
+	return r.svc.ReplaceMyAddresses(ctx, auth.From(ctx), addressInputs(addresses), expectedVersion)
+}
+
 // ReplaceCustomerAddresses is the resolver for the replaceCustomerAddresses field.
-func (r *mutationResolver) ReplaceCustomerAddresses(ctx context.Context, customerID string, addresses []model.AddressInput) ([]models.Address, error) {
-	in := make([]service.AddressInput, len(addresses))
-	for i, a := range addresses {
-		in[i] = addressInput(a)
-	}
-	return r.svc.ReplaceCustomerAddresses(ctx, auth.From(ctx), customerID, in, nil)
+func (r *mutationResolver) ReplaceCustomerAddresses(ctx context.Context, customerID string, addresses []model.AddressInput, expectedVersion *int) ([]models.Address, error) {
+	return r.svc.ReplaceCustomerAddresses(ctx, auth.From(ctx), customerID, addressInputs(addresses), expectedVersion)
 }
 
 // Address returns generated.AddressResolver implementation.

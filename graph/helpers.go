@@ -173,6 +173,15 @@ func addressInput(in model.AddressInput) service.AddressInput {
 	}
 }
 
+// addressInputs converts an address book to replace.
+func addressInputs(in []model.AddressInput) []service.AddressInput {
+	out := make([]service.AddressInput, len(in))
+	for i, a := range in {
+		out[i] = addressInput(a)
+	}
+	return out
+}
+
 func addressPatch(in model.UpdateAddressInput) service.AddressPatch {
 	p := service.AddressPatch{
 		FirstName: in.FirstName, LastName: in.LastName, City: in.City, CountryCode: in.CountryCode, Type: in.Type,

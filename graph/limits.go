@@ -252,6 +252,8 @@ func listSizes(countries, regions int) map[string]ratio {
 		"CustomerExport.auditEvents":        {defaultPageSize, 1},
 		"Address.street":                    {4, 1}, // at most 4 lines
 		"Mutation.replaceCustomerAddresses": typical,
+		"Mutation.replaceMyAddresses":       typical,
+		"PasswordValidation.errors":         {4, 1}, // one per password rule
 		"Company.children":                  {defaultPageSize, 1},
 		"Company.addresses":                 typical,
 		"Company.attributes":                typical,

@@ -102,22 +102,40 @@ func (s *Server) CreateCustomerAddress(ctx context.Context, r api.CreateCustomer
 	return api.CreateCustomerAddress201JSONResponse(s.address(ctx, a)), nil
 }
 
-// ReplaceCustomerAddresses replaces a customer's address book.
-func (s *Server) ReplaceCustomerAddresses(ctx context.Context, r api.ReplaceCustomerAddressesRequestObject) (api.ReplaceCustomerAddressesResponseObject, error) {
-	in := orZero(r.Body).Addresses
-	addrs := make([]service.AddressInput, len(in))
-	for i, a := range in {
-		addrs[i] = fromAPIAddress(a)
-	}
+// ReplaceMyAddresses replaces the calling customer's address book.
+func (s *Server) ReplaceMyAddresses(ctx context.Context, r api.ReplaceMyAddressesRequestObject) (api.ReplaceMyAddressesResponseObject, error) {
 	expected, err := ifMatchVersion(r.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}
-	book, err := s.svc.ReplaceCustomerAddresses(ctx, actor(ctx), r.CustomerId, addrs, expected)
+	book, err := s.svc.ReplaceMyAddresses(ctx, actor(ctx), fromAPIAddresses(r.Body), expected)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceMyAddresses200JSONResponse{Items: s.addresses(ctx, book)}, nil
+}
+
+// ReplaceCustomerAddresses replaces a customer's address book.
+func (s *Server) ReplaceCustomerAddresses(ctx context.Context, r api.ReplaceCustomerAddressesRequestObject) (api.ReplaceCustomerAddressesResponseObject, error) {
+	expected, err := ifMatchVersion(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	book, err := s.svc.ReplaceCustomerAddresses(ctx, actor(ctx), r.CustomerId, fromAPIAddresses(r.Body), expected)
 	if err != nil {
 		return nil, err
 	}
 	return api.ReplaceCustomerAddresses200JSONResponse{Items: s.addresses(ctx, book)}, nil
+}
+
+// fromAPIAddresses reads an address book to replace.
+func fromAPIAddresses(body *api.ReplaceAddressesInput) []service.AddressInput {
+	in := orZero(body).Addresses
+	out := make([]service.AddressInput, len(in))
+	for i, a := range in {
+		out[i] = fromAPIAddress(a)
+	}
+	return out
 }
 
 // UpdateCustomerAddress patches one of a customer's addresses.

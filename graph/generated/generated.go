@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/graph/scalars"
+	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
 	"github.com/clientele/clientele/models"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -324,6 +325,10 @@ type ComplexityRoot struct {
 		DeletedCount func(childComplexity int) int
 	}
 
+	EmailAvailability struct {
+		IsEmailAvailable func(childComplexity int) int
+	}
+
 	Message struct {
 		Body      func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -381,7 +386,8 @@ type ComplexityRoot struct {
 		RefreshToken             func(childComplexity int, refreshToken string) int
 		RegenerateCustomerToken  func(childComplexity int) int
 		RegisterCustomer         func(childComplexity int, input model.RegisterCustomerInput) int
-		ReplaceCustomerAddresses func(childComplexity int, customerID string, addresses []model.AddressInput) int
+		ReplaceCustomerAddresses func(childComplexity int, customerID string, addresses []model.AddressInput, expectedVersion *int) int
+		ReplaceMyAddresses       func(childComplexity int, addresses []model.AddressInput, expectedVersion *int) int
 		RequestPasswordReset     func(childComplexity int, email string) int
 		ResetPassword            func(childComplexity int, token string, newPassword string, confirmPassword string) int
 		RevokeAdminToken         func(childComplexity int, everywhere *bool) int
@@ -408,6 +414,16 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PasswordValidation struct {
+		Errors func(childComplexity int) int
+		Valid  func(childComplexity int) int
+	}
+
+	PasswordValidationError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	Permission struct {
 		Description func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -429,11 +445,13 @@ type ComplexityRoot struct {
 		Customers          func(childComplexity int, first *int, after *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) int
 		ExportCustomer     func(childComplexity int, id string) int
 		ExportMe           func(childComplexity int) int
+		IsEmailAvailable   func(childComplexity int, email string) int
 		Me                 func(childComplexity int) int
 		Messages           func(childComplexity int, first *int, after *string, filter *model.MessageFilter) int
 		Permissions        func(childComplexity int) int
 		Role               func(childComplexity int, id *string, name *string) int
 		Roles              func(childComplexity int, first *int, after *string) int
+		ValidatePassword   func(childComplexity int, password string, email *string) int
 	}
 
 	Region struct {
@@ -547,7 +565,8 @@ type MutationResolver interface {
 	CreateCustomerAddress(ctx context.Context, customerID string, input model.AddressInput) (*models.Address, error)
 	UpdateCustomerAddress(ctx context.Context, customerID string, id string, input model.UpdateAddressInput) (*models.Address, error)
 	DeleteCustomerAddress(ctx context.Context, customerID string, id string) (*bool, error)
-	ReplaceCustomerAddresses(ctx context.Context, customerID string, addresses []model.AddressInput) ([]models.Address, error)
+	ReplaceMyAddresses(ctx context.Context, addresses []model.AddressInput, expectedVersion *int) ([]models.Address, error)
+	ReplaceCustomerAddresses(ctx context.Context, customerID string, addresses []model.AddressInput, expectedVersion *int) ([]models.Address, error)
 	CreateAdmin(ctx context.Context, input model.CreateAdminInput) (*service.AdminView, error)
 	UpdateAdmin(ctx context.Context, id string, input model.UpdateAdminInput) (*service.AdminView, error)
 	DeleteAdmin(ctx context.Context, id string) (*bool, error)
@@ -616,6 +635,8 @@ type QueryResolver interface {
 	AuditEvents(ctx context.Context, first *int, after *string, filter *model.AuditEventFilter) (*model.AuditEventConnection, error)
 	ExportMe(ctx context.Context) (*service.CustomerExport, error)
 	ExportCustomer(ctx context.Context, id string) (*service.CustomerExport, error)
+	IsEmailAvailable(ctx context.Context, email string) (*model.EmailAvailability, error)
+	ValidatePassword(ctx context.Context, password string, email *string) (*service.PasswordValidation, error)
 }
 type RoleResolver interface {
 	Permissions(ctx context.Context, obj *service.RoleView) ([]string, error)
@@ -1836,6 +1857,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteCustomersResult.DeletedCount(childComplexity), true
 
+	case "EmailAvailability.isEmailAvailable":
+		if e.ComplexityRoot.EmailAvailability.IsEmailAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailAvailability.IsEmailAvailable(childComplexity), true
+
 	case "Message.body":
 		if e.ComplexityRoot.Message.Body == nil {
 			break
@@ -2291,7 +2319,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReplaceCustomerAddresses(childComplexity, args["customerId"].(string), args["addresses"].([]model.AddressInput)), true
+		return e.ComplexityRoot.Mutation.ReplaceCustomerAddresses(childComplexity, args["customerId"].(string), args["addresses"].([]model.AddressInput), args["expectedVersion"].(*int)), true
+	case "Mutation.replaceMyAddresses":
+		if e.ComplexityRoot.Mutation.ReplaceMyAddresses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replaceMyAddresses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplaceMyAddresses(childComplexity, args["addresses"].([]model.AddressInput), args["expectedVersion"].(*int)), true
 	case "Mutation.requestPasswordReset":
 		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
 			break
@@ -2515,6 +2554,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PasswordValidation.errors":
+		if e.ComplexityRoot.PasswordValidation.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordValidation.Errors(childComplexity), true
+	case "PasswordValidation.valid":
+		if e.ComplexityRoot.PasswordValidation.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordValidation.Valid(childComplexity), true
+
+	case "PasswordValidationError.code":
+		if e.ComplexityRoot.PasswordValidationError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordValidationError.Code(childComplexity), true
+	case "PasswordValidationError.message":
+		if e.ComplexityRoot.PasswordValidationError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordValidationError.Message(childComplexity), true
+
 	case "Permission.description":
 		if e.ComplexityRoot.Permission.Description == nil {
 			break
@@ -2674,6 +2739,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ExportMe(childComplexity), true
 
+	case "Query.isEmailAvailable":
+		if e.ComplexityRoot.Query.IsEmailAvailable == nil {
+			break
+		}
+
+		args, err := ec.field_Query_isEmailAvailable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IsEmailAvailable(childComplexity, args["email"].(string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -2719,6 +2795,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roles(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.validatePassword":
+		if e.ComplexityRoot.Query.ValidatePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Query_validatePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ValidatePassword(childComplexity, args["password"].(string), args["email"].(*string)), true
 
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
@@ -3089,8 +3176,16 @@ extend type Mutation {
   updateCustomerAddress(customerId: ID!, id: ID!, input: UpdateAddressInput!): Address
   "Delete one of a customer's addresses (admin ` + "`" + `customers:write` + "`" + `)."
   deleteCustomerAddress(customerId: ID!, id: ID!): Boolean
-  "Replace a customer's whole address book in one transaction (admin ` + "`" + `customers:write` + "`" + `)."
-  replaceCustomerAddresses(customerId: ID!, addresses: [AddressInput!]!): [Address!]
+  """
+  Replace the calling customer's whole address book in one transaction: the given addresses,
+  in order, replace every existing one (an empty list clears the book). At most one address may
+  claim each default; a default no address claims goes to the first. Nothing changes when any
+  address is invalid. ` + "`" + `expectedVersion` + "`" + `, when given, is the customer's ` + "`" + `version` + "`" + `; a mismatch is
+  PRECONDITION_FAILED and changes nothing.
+  """
+  replaceMyAddresses(addresses: [AddressInput!]!, expectedVersion: Int): [Address!]
+  "Replace a customer's whole address book in one transaction (admin ` + "`" + `customers:write` + "`" + `), by the rules of ` + "`" + `replaceMyAddresses` + "`" + `."
+  replaceCustomerAddresses(customerId: ID!, addresses: [AddressInput!]!, expectedVersion: Int): [Address!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/admins.graphqls", Input: `enum AdminStatus {
@@ -4106,6 +4201,54 @@ enum OrderDirection {
   DESC
 }
 `, BuiltIn: false},
+	{Name: "../schema/selfservice.graphqls", Input: `"Whether an email is free to register (` + "`" + `isEmailAvailable` + "`" + `)."
+type EmailAvailability {
+  "True when no customer has this email (compared case-insensitively)."
+  isEmailAvailable: Boolean!
+}
+
+"A password rule, named by ` + "`" + `validatePassword` + "`" + ` and by sign-up's VALIDATION_FAILED messages."
+enum PasswordValidationErrorCode @goModel(model: "github.com/99designs/gqlgen/graphql.String") {
+  "Shorter than CLIENTELE_PASSWORD_MIN_LENGTH (default 10) characters."
+  TOO_SHORT
+  "Longer than 256 characters."
+  TOO_LONG
+  "The email address itself (compared case-insensitively)."
+  EQUALS_EMAIL
+  "One of the most common passwords."
+  TOO_COMMON
+}
+
+"One rule a password breaks."
+type PasswordValidationError @goModel(model: "github.com/clientele/clientele/internal/auth.PasswordError") {
+  code: PasswordValidationErrorCode!
+  "The message sign-up's VALIDATION_FAILED gives for this rule."
+  message: String!
+}
+
+"The outcome of ` + "`" + `validatePassword` + "`" + `."
+type PasswordValidation @goModel(model: "github.com/clientele/clientele/internal/service.PasswordValidation") {
+  "True when the password breaks no rule."
+  valid: Boolean!
+  "One error per rule broken, in the order TOO_SHORT, TOO_LONG, EQUALS_EMAIL, TOO_COMMON; empty when valid."
+  errors: [PasswordValidationError!]!
+}
+
+extend type Query {
+  """
+  Whether no customer has this email yet (Magento ` + "`" + `isEmailAvailable` + "`" + `). Public, counted under
+  the per-IP rate limit (RATE_LIMITED); FORBIDDEN when CLIENTELE_EMAIL_AVAILABILITY=false.
+  An invalid email is VALIDATION_FAILED on ` + "`" + `email` + "`" + `.
+  """
+  isEmailAvailable(email: String!): EmailAvailability
+  """
+  Check a password against the rules of a new password (VirtoCommerce ` + "`" + `validatePassword` + "`" + `):
+  one error per rule broken, with sign-up's messages, so a form can show them as the user
+  types. Without ` + "`" + `email` + "`" + `, EQUALS_EMAIL is not checked. Public; nothing is stored or counted.
+  """
+  validatePassword(password: String!, email: String): PasswordValidation
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4663,6 +4806,14 @@ func (ec *executionContext) childFields_DeleteCustomersResult(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type DeleteCustomersResult", field.Name)
 }
 
+func (ec *executionContext) childFields_EmailAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "isEmailAvailable":
+		return ec.fieldContext_EmailAvailability_isEmailAvailable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailAvailability", field.Name)
+}
+
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4717,6 +4868,26 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PasswordValidation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "valid":
+		return ec.fieldContext_PasswordValidation_valid(ctx, field)
+	case "errors":
+		return ec.fieldContext_PasswordValidation_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PasswordValidation", field.Name)
+}
+
+func (ec *executionContext) childFields_PasswordValidationError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_PasswordValidationError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_PasswordValidationError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PasswordValidationError", field.Name)
 }
 
 func (ec *executionContext) childFields_Permission(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5590,6 +5761,36 @@ func (ec *executionContext) field_Mutation_replaceCustomerAddresses_args(ctx con
 		return nil, err
 	}
 	args["addresses"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_replaceMyAddresses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "addresses",
+		func(ctx context.Context, v any) ([]model.AddressInput, error) {
+			return ec.unmarshalNAddressInput2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐAddressInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["addresses"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
 	return args, nil
 }
 
@@ -6251,6 +6452,20 @@ func (ec *executionContext) field_Query_exportCustomer_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_isEmailAvailable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_messages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6322,6 +6537,28 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_validatePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg1
 	return args, nil
 }
 
@@ -11361,6 +11598,29 @@ func (ec *executionContext) fieldContext_DeleteCustomersResult_deletedCount(_ co
 	return graphql.NewScalarFieldContext("DeleteCustomersResult", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _EmailAvailability_isEmailAvailable(ctx context.Context, field graphql.CollectedField, obj *model.EmailAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailAvailability_isEmailAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsEmailAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailAvailability_isEmailAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailAvailability", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11983,6 +12243,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomerAddress(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_replaceMyAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replaceMyAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplaceMyAddresses(ctx, fc.Args["addresses"].([]model.AddressInput), fc.Args["expectedVersion"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.Address) graphql.Marshaler {
+			return ec.marshalOAddress2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddressᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replaceMyAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Address(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replaceMyAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_replaceCustomerAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11993,7 +12297,7 @@ func (ec *executionContext) _Mutation_replaceCustomerAddresses(ctx context.Conte
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReplaceCustomerAddresses(ctx, fc.Args["customerId"].(string), fc.Args["addresses"].([]model.AddressInput))
+			return ec.Resolvers.Mutation().ReplaceCustomerAddresses(ctx, fc.Args["customerId"].(string), fc.Args["addresses"].([]model.AddressInput), fc.Args["expectedVersion"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []models.Address) graphql.Marshaler {
@@ -14085,6 +14389,107 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _PasswordValidation_valid(ctx context.Context, field graphql.CollectedField, obj *service.PasswordValidation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordValidation_valid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordValidation_valid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordValidation", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PasswordValidation_errors(ctx context.Context, field graphql.CollectedField, obj *service.PasswordValidation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordValidation_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []auth.PasswordError) graphql.Marshaler {
+			return ec.marshalNPasswordValidationError2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋauthᚐPasswordErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordValidation_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PasswordValidation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasswordValidationError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PasswordValidationError_code(ctx context.Context, field graphql.CollectedField, obj *auth.PasswordError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordValidationError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNPasswordValidationErrorCode2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordValidationError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordValidationError", field, false, false, errors.New("field of type PasswordValidationErrorCode does not have child fields"))
+}
+
+func (ec *executionContext) _PasswordValidationError_message(ctx context.Context, field graphql.CollectedField, obj *auth.PasswordError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordValidationError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordValidationError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordValidationError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Permission_name(ctx context.Context, field graphql.CollectedField, obj *service.Permission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14933,6 +15338,94 @@ func (ec *executionContext) fieldContext_Query_exportCustomer(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_exportCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_isEmailAvailable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_isEmailAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IsEmailAvailable(ctx, fc.Args["email"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailAvailability) graphql.Marshaler {
+			return ec.marshalOEmailAvailability2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐEmailAvailability(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_isEmailAvailable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailAvailability(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_isEmailAvailable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_validatePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_validatePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ValidatePassword(ctx, fc.Args["password"].(string), fc.Args["email"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.PasswordValidation) graphql.Marshaler {
+			return ec.marshalOPasswordValidation2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐPasswordValidation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_validatePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasswordValidation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_validatePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21769,6 +22262,45 @@ func (ec *executionContext) _DeleteCustomersResult(ctx context.Context, sel ast.
 	return out
 }
 
+var emailAvailabilityImplementors = []string{"EmailAvailability"}
+
+func (ec *executionContext) _EmailAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.EmailAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailAvailability")
+		case "isEmailAvailable":
+			out.Values[i] = ec._EmailAvailability_isEmailAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferred), math.MaxInt32)))
+
+	for label, dfs := range deferred {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *models.Message) graphql.Marshaler {
@@ -21980,6 +22512,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteCustomerAddress":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteCustomerAddress(ctx, field)
+			})
+		case "replaceMyAddresses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replaceMyAddresses(ctx, field)
 			})
 		case "replaceCustomerAddresses":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -22210,6 +22746,94 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferred), math.MaxInt32)))
+
+	for label, dfs := range deferred {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var passwordValidationImplementors = []string{"PasswordValidation"}
+
+func (ec *executionContext) _PasswordValidation(ctx context.Context, sel ast.SelectionSet, obj *service.PasswordValidation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passwordValidationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PasswordValidation")
+		case "valid":
+			out.Values[i] = ec._PasswordValidation_valid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PasswordValidation_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferred), math.MaxInt32)))
+
+	for label, dfs := range deferred {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var passwordValidationErrorImplementors = []string{"PasswordValidationError"}
+
+func (ec *executionContext) _PasswordValidationError(ctx context.Context, sel ast.SelectionSet, obj *auth.PasswordError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passwordValidationErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PasswordValidationError")
+		case "code":
+			out.Values[i] = ec._PasswordValidationError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._PasswordValidationError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22667,6 +23291,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_exportCustomer(ctx, field)
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "isEmailAvailable":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_isEmailAvailable(ctx, field)
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "validatePassword":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_validatePassword(ctx, field)
 				return res
 			}
 
@@ -24238,6 +24900,42 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋclienteleᚋclien
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPasswordValidationError2githubᚗcomᚋclienteleᚋclienteleᚋinternalᚋauthᚐPasswordError(ctx context.Context, sel ast.SelectionSet, v auth.PasswordError) graphql.Marshaler {
+	return ec._PasswordValidationError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPasswordValidationError2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋauthᚐPasswordErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []auth.PasswordError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPasswordValidationError2githubᚗcomᚋclienteleᚋclienteleᚋinternalᚋauthᚐPasswordError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPasswordValidationErrorCode2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPasswordValidationErrorCode2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPermission2githubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐPermission(ctx context.Context, sel ast.SelectionSet, v service.Permission) graphql.Marshaler {
 	return ec._Permission(ctx, sel, &v)
 }
@@ -24974,6 +25672,13 @@ func (ec *executionContext) marshalODeleteCustomersResult2ᚖgithubᚗcomᚋclie
 	return ec._DeleteCustomersResult(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEmailAvailability2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋgraphᚋmodelᚐEmailAvailability(ctx context.Context, sel ast.SelectionSet, v *model.EmailAvailability) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmailAvailability(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOGender2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -25139,6 +25844,13 @@ func (ec *executionContext) marshalOOnboardingStatus2ᚖstring(ctx context.Conte
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOPasswordValidation2ᚖgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐPasswordValidation(ctx context.Context, sel ast.SelectionSet, v *service.PasswordValidation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PasswordValidation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPermission2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []service.Permission) graphql.Marshaler {

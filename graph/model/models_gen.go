@@ -279,6 +279,12 @@ type DeleteCustomersResult struct {
 	DeletedCount int `json:"deletedCount"`
 }
 
+// Whether an email is free to register (`isEmailAvailable`).
+type EmailAvailability struct {
+	// True when no customer has this email (compared case-insensitively).
+	IsEmailAvailable bool `json:"isEmailAvailable"`
+}
+
 // Changes a group's customers: `set` replaces them and cannot be combined with `connect`/`disconnect`.
 type GroupMembershipInput struct {
 	Connect    []string                    `json:"connect,omitempty"`

@@ -30,7 +30,9 @@ var restOnly = map[string]struct{ reason, nested string }{
 
 // actionVerbs are the leading words of query fields named for an action rather than a
 // resource: SPEC §1 has them keep their name (exportMe ↔ exportMe, exportCustomer ↔ exportCustomer).
-var actionVerbs = []string{"export"}
+// "is" and "validate" are for isEmailAvailable (Magento) and validatePassword (VirtoCommerce),
+// queries there too, whose names clients of those APIs look for as they are.
+var actionVerbs = []string{"export", "is", "validate"}
 
 // restName is the operationId SPEC §1 gives a GraphQL root field, and the rule that gave it.
 func restName(operation ast.Operation, f *ast.FieldDefinition) (name, rule string) {

@@ -24,18 +24,38 @@ var commonPasswords = func() map[string]bool {
 // MaxPasswordLength bounds the work a single hash does.
 const MaxPasswordLength = 256
 
-// PasswordProblem returns why password is not acceptable for an account with email, or "".
-func PasswordProblem(password, email string, minLength int) string {
+// The password rules, by the code validatePassword reports for each (SPEC §3).
+const (
+	PasswordTooShort    = "TOO_SHORT"
+	PasswordTooLong     = "TOO_LONG"
+	PasswordEqualsEmail = "EQUALS_EMAIL"
+	PasswordTooCommon   = "TOO_COMMON"
+)
+
+// PasswordError is one password rule a password breaks.
+type PasswordError struct {
+	Code    string
+	Message string
+}
+
+// PasswordProblems returns every rule password breaks for an account with email, in the
+// order above; none when it is acceptable. An empty email skips EQUALS_EMAIL. Sign-up's
+// VALIDATION_FAILED and validatePassword both report these, so their messages are the same.
+func PasswordProblems(password, email string, minLength int) []PasswordError {
+	var out []PasswordError
 	n := utf8.RuneCountInString(password)
-	switch {
-	case n < minLength:
-		return "Password must be at least " + strconv.Itoa(minLength) + " characters."
-	case n > MaxPasswordLength:
-		return "Password must be at most 256 characters."
-	case strings.EqualFold(password, email):
-		return "Password must not be the email address."
-	case commonPasswords[strings.ToLower(password)]:
-		return "Password is too common; choose a less predictable one."
+	if n < minLength {
+		out = append(out, PasswordError{PasswordTooShort, "Password must be at least " + strconv.Itoa(minLength) + " characters."})
 	}
-	return ""
+	if n > MaxPasswordLength {
+		out = append(out, PasswordError{PasswordTooLong, "Password must be at most " + strconv.Itoa(MaxPasswordLength) + " characters."})
+	}
+	if email != "" && strings.EqualFold(password, email) {
+		out = append(out, PasswordError{PasswordEqualsEmail, "Password must not be the email address."})
+	}
+	// No listed password is longer than the limit, so a longer one is not lower-cased for nothing.
+	if n <= MaxPasswordLength && commonPasswords[strings.ToLower(password)] {
+		out = append(out, PasswordError{PasswordTooCommon, "Password is too common; choose a less predictable one."})
+	}
+	return out
 }

@@ -33,6 +33,8 @@ type Config struct {
 	SMTPURL              string
 	RateLimitPerEmail    int
 	RateLimitPerIP       int
+	// EmailAvailability turns isEmailAvailable on; off, it is always FORBIDDEN (SPEC §3).
+	EmailAvailability bool
 	// GraphQLMaxComplexity is the highest cost a GraphQL operation may have (SPEC §7).
 	GraphQLMaxComplexity int
 	// GraphQLMaxBytes and GraphQLMaxFields bound a GraphQL document before it is validated
@@ -84,6 +86,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPURL:              r.str("CLIENTELE_SMTP_URL", ""),
 		RateLimitPerEmail:    r.int("CLIENTELE_RATE_LIMIT_PER_EMAIL", 20),
 		RateLimitPerIP:       r.int("CLIENTELE_RATE_LIMIT_PER_IP", 300),
+		EmailAvailability:    r.bool("CLIENTELE_EMAIL_AVAILABILITY", true),
 		GraphQLMaxComplexity: r.int("CLIENTELE_GRAPHQL_MAX_COMPLEXITY", DefaultGraphQLMaxComplexity),
 		GraphQLMaxBytes:      r.int("CLIENTELE_GRAPHQL_MAX_BYTES", DefaultGraphQLMaxBytes),
 		GraphQLMaxFields:     r.int("CLIENTELE_GRAPHQL_MAX_FIELDS", DefaultGraphQLMaxFields),
@@ -170,10 +173,10 @@ func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s http=%+v trusted_proxies=%s",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d email_availability=%t graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s http=%+v trusted_proxies=%s",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
 		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
-		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.GraphQLMaxComplexity, c.GraphQLMaxBytes, c.GraphQLMaxFields,
+		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.EmailAvailability, c.GraphQLMaxComplexity, c.GraphQLMaxBytes, c.GraphQLMaxFields,
 		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval, c.HTTP, c.TrustedProxies)
 }
 
@@ -221,6 +224,19 @@ func (r *reader) int(key string, def int) int {
 		return def
 	}
 	return n
+}
+
+func (r *reader) bool(key string, def bool) bool {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(fmt.Errorf("%s: %q is not true or false", key, v))
+		return def
+	}
+	return b
 }
 
 func (r *reader) duration(key string, def time.Duration) time.Duration {

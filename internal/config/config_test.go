@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		CompanyDefaultStatus: "ACTIVE",
 		RateLimitPerEmail:    20,
 		RateLimitPerIP:       300,
+		EmailAvailability:    true,
 		GraphQLMaxComplexity: config.DefaultGraphQLMaxComplexity,
 		GraphQLMaxBytes:      64 << 10,
 		GraphQLMaxFields:     1000,
@@ -93,6 +95,7 @@ func TestRejectsBadValues(t *testing.T) {
 		"CLIENTELE_TRUSTED_PROXIES":        {"10.0.0.0/33", "lb.internal", "10.0.0.1, nonsense"},
 		"CLIENTELE_HTTP_MAX_HEADER_BYTES":  {"100", "x"},
 		"CLIENTELE_HTTP_READ_TIMEOUT":      {"0", "30"},
+		"CLIENTELE_EMAIL_AVAILABILITY":     {"no", "off", "2"},
 	} {
 		for _, v := range values {
 			c, err := config.Load(env(map[string]string{key: v}))
@@ -110,6 +113,22 @@ func TestRejectsBadValues(t *testing.T) {
 	}
 	if _, err := config.Load(env(map[string]string{"CLIENTELE_JWT_SECRET": strings.Repeat("s", 32)})); err != nil {
 		t.Fatalf("32-character secret refused: %v", err)
+	}
+}
+
+func TestEmailAvailabilitySwitch(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{"": true, "true": true, "1": true, "false": false, "FALSE": false, " 0 ": false} {
+		c, err := config.Load(env(map[string]string{"CLIENTELE_EMAIL_AVAILABILITY": v}))
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if c.EmailAvailability != want {
+			t.Errorf("CLIENTELE_EMAIL_AVAILABILITY=%q: %t, want %t", v, c.EmailAvailability, want)
+		}
+		if !strings.Contains(c.String(), fmt.Sprintf("email_availability=%t", want)) {
+			t.Errorf("String() lacks email_availability: %s", c.String())
+		}
 	}
 }
 

@@ -470,6 +470,15 @@ func (s *Service) deleteAddress(ctx context.Context, actor auth.Principal, book 
 	})
 }
 
+// ReplaceMyAddresses replaces the calling customer's whole address book, by the rules of
+// ReplaceCustomerAddresses.
+func (s *Service) ReplaceMyAddresses(ctx context.Context, actor auth.Principal, in []AddressInput, expectedVersion *int) ([]models.Address, error) {
+	if err := requireCustomer(actor); err != nil {
+		return nil, err
+	}
+	return s.replaceAddresses(ctx, actor, actor.ID, in, expectedVersion)
+}
+
 // ReplaceCustomerAddresses replaces a customer's whole address book in one transaction. At
 // most one address may be marked default of each kind; when none is, the first one is.
 // expectedVersion, when set, must be the customer's version.
@@ -477,6 +486,10 @@ func (s *Service) ReplaceCustomerAddresses(ctx context.Context, actor auth.Princ
 	if err := requireAdmin(actor, PermCustomersWrite); err != nil {
 		return nil, err
 	}
+	return s.replaceAddresses(ctx, actor, customerID, in, expectedVersion)
+}
+
+func (s *Service) replaceAddresses(ctx context.Context, actor auth.Principal, customerID string, in []AddressInput, expectedVersion *int) ([]models.Address, error) {
 	if len(in) > MaxAddresses {
 		return nil, apperr.Invalid("addresses", "At most "+itoa(MaxAddresses)+" addresses are allowed.")
 	}

@@ -284,9 +284,11 @@ func (s *Service) checkAdminFields(f *apperr.Fields, c *models.Customer) {
 	checkMetadata(f, "metadata", c.Metadata)
 }
 
+// checkNewPassword adds one error on field for every password rule broken, with
+// validatePassword's messages.
 func (s *Service) checkNewPassword(f *apperr.Fields, field, password, email string) {
-	if problem := auth.PasswordProblem(password, email, s.cfg.PasswordMinLength); problem != "" {
-		f.Add(field, problem)
+	for _, p := range auth.PasswordProblems(password, email, s.cfg.PasswordMinLength) {
+		f.Add(field, p.Message)
 	}
 }
 

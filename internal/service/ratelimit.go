@@ -19,6 +19,9 @@ const (
 	ActionRegister = "register"
 	ActionReset    = "password_reset"
 	ActionVerify   = "verify_email"
+	// ActionEmailAvailable is isEmailAvailable, limited per client IP only: it answers
+	// whether an account exists, so it is what a script enumerating accounts would call.
+	ActionEmailAvailable = "email_available"
 )
 
 const rateWindow = time.Minute
