@@ -247,7 +247,7 @@ func (r *mutationResolver) DeleteCompanyTeam(ctx context.Context, companyID stri
 func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, filter *model.CompanyFilter) (*model.CompanyConnection, error) {
 	var f service.CompanyFilter
 	if filter != nil {
-		f = service.CompanyFilter{Search: deref(filter.Search), Status: deref(filter.Status), ParentID: deref(filter.ParentID)}
+		f = service.CompanyFilter{Search: deref(filter.Search), Name: deref(filter.Name), Status: deref(filter.Status), ParentID: deref(filter.ParentID)}
 	}
 	page, err := r.svc.ListCompanies(ctx, auth.From(ctx), f, pageArgs(ctx, first, after))
 	if err != nil {

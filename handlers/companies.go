@@ -39,7 +39,7 @@ func (s *Server) company(ctx context.Context, c models.Company) (api.Company, er
 // ListCompanies returns a page of the companies the caller may view.
 func (s *Server) ListCompanies(ctx context.Context, r api.ListCompaniesRequestObject) (api.ListCompaniesResponseObject, error) {
 	p := r.Params
-	filter := service.CompanyFilter{Search: orZero(p.Search), Status: string(orZero(p.Status)), ParentID: orZero(p.ParentId)}
+	filter := service.CompanyFilter{Search: orZero(p.Search), Name: orZero(p.Name), Status: string(orZero(p.Status)), ParentID: orZero(p.ParentId)}
 	page, err := s.svc.ListCompanies(ctx, actor(ctx), filter, pageArgs(p.Limit, p.Cursor, p.WithTotal))
 	if err != nil {
 		return nil, err

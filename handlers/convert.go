@@ -56,7 +56,7 @@ func toAPICustomer(c models.Customer) api.Customer {
 		IsSubscribed:     c.IsSubscribed,
 		Status:           api.CustomerStatus(c.Status),
 		IsLocked:         c.IsLocked(time.Now()),
-		LockedUntil:      nullableOf(c.LockedUntil),
+		LockedUntil:      nullableOf(c.ShownLockedUntil()),
 		EmailVerified:    c.EmailVerified,
 		HasAccount:       c.HasAccount(),
 		OnboardingStatus: api.OnboardingStatus(c.OnboardingStatus),

@@ -67,6 +67,22 @@ func (c *Customer) IsLocked(now time.Time) bool {
 	return c.LockedUntil != nil && c.LockedUntil.After(now)
 }
 
+// LockedForever is the locked_until of a lock without an end: a time that never passes keeps
+// IsLocked and every SQL check of locked_until simple.
+var LockedForever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// LockEnd is a stored locked_until as the APIs, exports and audit show it: nil for a lock
+// without an end (and for no lock).
+func LockEnd(until *time.Time) *time.Time {
+	if until == nil || !until.Before(LockedForever) {
+		return nil
+	}
+	return until
+}
+
+// ShownLockedUntil is the customer's lockedUntil on the wire (see LockEnd).
+func (c *Customer) ShownLockedUntil() *time.Time { return LockEnd(c.LockedUntil) }
+
 // FullName joins prefix, first, middle and last name and suffix, skipping empty parts.
 func (c *Customer) FullName() string {
 	parts := make([]string, 0, 5)

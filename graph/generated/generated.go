@@ -262,13 +262,13 @@ type ComplexityRoot struct {
 		LastLoginAt            func(childComplexity int) int
 		LastName               func(childComplexity int) int
 		Locale                 func(childComplexity int) int
-		LockedUntil            func(childComplexity int) int
 		Metadata               func(childComplexity int) int
 		MiddleName             func(childComplexity int) int
 		OnboardingStatus       func(childComplexity int) int
 		OrderWebhookURL        func(childComplexity int) int
 		Phone                  func(childComplexity int) int
 		Prefix                 func(childComplexity int) int
+		ShownLockedUntil       func(childComplexity int) int
 		Status                 func(childComplexity int) int
 		Suffix                 func(childComplexity int) int
 		TaxVat                 func(childComplexity int) int
@@ -1604,12 +1604,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Locale(childComplexity), true
-	case "Customer.lockedUntil":
-		if e.ComplexityRoot.Customer.LockedUntil == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.LockedUntil(childComplexity), true
 	case "Customer.metadata":
 		if e.ComplexityRoot.Customer.Metadata == nil {
 			break
@@ -1646,6 +1640,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Prefix(childComplexity), true
+	case "Customer.lockedUntil":
+		if e.ComplexityRoot.Customer.ShownLockedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ShownLockedUntil(childComplexity), true
 	case "Customer.status":
 		if e.ComplexityRoot.Customer.Status == nil {
 			break
@@ -3297,7 +3297,7 @@ extend type Query {
   admin(id: ID!): Admin
   "Roles by name (admin ` + "`" + `admins:read` + "`" + `)."
   roles(first: Int = 50, after: String): RoleConnection
-  "One role by id or name (admin ` + "`" + `admins:read` + "`" + `)."
+  "One role by id, or by name compared case-insensitively (admin ` + "`" + `admins:read` + "`" + `)."
   role(id: ID, name: String): Role
   "The admin permission catalogue (admin ` + "`" + `admins:read` + "`" + `)."
   permissions: [Permission!]
@@ -3368,7 +3368,7 @@ enum CompanyUserStatus {
 "An organisation of customers (B2B). A customer may belong to several companies."
 type Company {
   id: ID!
-  "The company's trading name."
+  "The company's trading name. Not unique: two companies may have the same name."
   name: String!
   "The registered legal name."
   legalName: String
@@ -3432,8 +3432,10 @@ type CompanyConnection {
 
 "Narrows the company list; absent fields do not filter."
 input CompanyFilter {
-  "Part of the name."
+  "Part of the name, case-insensitively."
   search: String
+  "The whole name, case-insensitively. Company names are not unique, so several may match."
+  name: String
   status: CompanyStatus
   "Children of this company."
   parentId: ID
@@ -10311,7 +10313,7 @@ func (ec *executionContext) _Customer_lockedUntil(ctx context.Context, field gra
 			return ec.fieldContext_Customer_lockedUntil(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LockedUntil, nil
+			return obj.ShownLockedUntil(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -10322,7 +10324,7 @@ func (ec *executionContext) _Customer_lockedUntil(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Customer_lockedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Customer", field, true, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Customer_emailVerified(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
@@ -17428,7 +17430,7 @@ func (ec *executionContext) unmarshalInputCompanyFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"search", "status", "parentId"}
+	fieldsInOrder := [...]string{"search", "name", "status", "parentId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17442,6 +17444,13 @@ func (ec *executionContext) unmarshalInputCompanyFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.Search = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOCompanyStatus2ᚖstring(ctx, v)

@@ -100,8 +100,10 @@ type CompanyEdge struct {
 
 // Narrows the company list; absent fields do not filter.
 type CompanyFilter struct {
-	// Part of the name.
+	// Part of the name, case-insensitively.
 	Search *string `json:"search,omitempty"`
+	// The whole name, case-insensitively. Company names are not unique, so several may match.
+	Name   *string `json:"name,omitempty"`
 	Status *string `json:"status,omitempty"`
 	// Children of this company.
 	ParentID *string `json:"parentId,omitempty"`

@@ -614,7 +614,7 @@ func TestEraseCompanyOwner(t *testing.T) {
 			}
 
 			erased := f.EraseMe(c.owner, goodPassword).ok(t)
-			if erased["email"] != "erased+"+c.ownerID+"@invalid" || erased["erasedAt"] == nil {
+			if erased["email"] != "erased+"+c.ownerID+"@erased.invalid" || erased["erasedAt"] == nil {
 				t.Fatalf("erased = %v", erased)
 			}
 			var left []string

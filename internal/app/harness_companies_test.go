@@ -311,6 +311,9 @@ func (g *graphFace) ListCompanies(token string, p api.ListCompaniesParams) resul
 	if p.Search != nil {
 		filter["search"] = *p.Search
 	}
+	if p.Name != nil {
+		filter["name"] = *p.Name
+	}
 	if p.Status != nil {
 		filter["status"] = string(*p.Status)
 	}

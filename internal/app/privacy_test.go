@@ -41,7 +41,7 @@ func (r *restFace) AuditEvents(token, targetID, action string) result {
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
-const exportFields = `exportedAt customer { id email } addresses { id } groups { id name }
+const exportFields = `exportedAt customer { id email isLocked lockedUntil } addresses { id } groups { id name }
 	auditEvents { id action actorType actorId targetType targetId changes requestId ip occurredAt }`
 
 func (g *graphFace) ExportMe(token string) result {
@@ -94,7 +94,7 @@ func TestExportEraseAndAudit(t *testing.T) {
 
 			f.EraseMe(tok, "wrong password!").fails(t, "VALIDATION_FAILED", "password")
 			erased := f.EraseMe(tok, goodPassword).ok(t)
-			if erased["email"] != "erased+"+id+"@invalid" || erased["status"] != "INACTIVE" || erased["erasedAt"] == nil || erased["firstName"] != "" {
+			if erased["email"] != "erased+"+id+"@erased.invalid" || erased["status"] != "INACTIVE" || erased["erasedAt"] == nil || erased["firstName"] != "" {
 				t.Fatalf("erased = %v", erased)
 			}
 			f.Me(tok).fails(t, "UNAUTHENTICATED")

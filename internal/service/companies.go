@@ -91,6 +91,9 @@ func (s *Service) ListCompanies(ctx context.Context, actor auth.Principal, f Com
 		if f.Search != "" {
 			q = q.Where("companies.name_key LIKE ? ESCAPE '!'", "%"+escapeLike(strings.ToLower(strings.TrimSpace(f.Search)))+"%")
 		}
+		if f.Name != "" { // name_key is the lower-cased name
+			q = q.Where("companies.name_key = ?", strings.ToLower(strings.TrimSpace(f.Name)))
+		}
 		if f.Status != "" {
 			q = q.Where("companies.status = ?", f.Status)
 		}

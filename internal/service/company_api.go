@@ -68,6 +68,7 @@ type CompanyPatch struct {
 // CompanyFilter narrows the company list; empty fields do not filter.
 type CompanyFilter struct {
 	Search   string // part of the name
+	Name     string // the whole name, case-insensitively: names are not unique
 	Status   string
 	ParentID string
 }

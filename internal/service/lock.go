@@ -10,16 +10,13 @@ import (
 	"github.com/clientele/clientele/models"
 )
 
-// lockedForever is the lockedUntil of a lock without an end.
-var lockedForever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-
 // LockCustomer locks a customer until a time (nil: until unlocked) and ends every session.
 func (s *Service) LockCustomer(ctx context.Context, actor auth.Principal, id string, until *time.Time, reason *string) (models.Customer, error) {
 	if err := requireAdmin(actor, PermCustomersLock); err != nil {
 		return models.Customer{}, err
 	}
-	end := lockedForever
-	if until != nil {
+	end := models.LockedForever // an end at or past it is no end
+	if until != nil && until.Before(end) {
 		end = until.UTC().Truncate(time.Microsecond)
 	}
 	var f apperr.Fields
@@ -31,7 +28,7 @@ func (s *Service) LockCustomer(ctx context.Context, actor auth.Principal, id str
 	if err := f.Err(); err != nil {
 		return models.Customer{}, err
 	}
-	changes := map[string]Change{"lockedUntil": {To: end}}
+	changes := map[string]Change{"lockedUntil": {To: models.LockEnd(&end)}}
 	if reason != nil {
 		changes["reason"] = Change{To: *reason}
 	}
@@ -76,7 +73,7 @@ func (s *Service) setLock(ctx context.Context, actor auth.Principal, id string, 
 		}
 		audited := changes // not assigned to: the transaction may run again
 		if audited == nil {
-			audited = map[string]Change{"lockedUntil": {From: c.LockedUntil}}
+			audited = map[string]Change{"lockedUntil": {From: models.LockEnd(c.LockedUntil)}}
 		}
 		if out, err = s.loadCustomer(ctx, id); err != nil {
 			return err

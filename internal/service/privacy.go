@@ -119,6 +119,14 @@ func (s *Service) EraseCustomer(ctx context.Context, actor auth.Principal, id st
 	return s.erase(ctx, actor, id)
 }
 
+// erasedEmail is an erased customer's email: unique, and a valid address under a reserved
+// domain (RFC 2606), so strict email validators in clients accept it. Migration 12 gave the
+// rows erased before it the same form.
+func erasedEmail(id string) string { return "erased+" + id + "@" + erasedDomain }
+
+// erasedDomain holds erased customers' emails only: checkEmail refuses it everywhere else.
+const erasedDomain = "erased.invalid"
+
 // erase deletes what belongs to the person (addresses, memberships, tokens, messages), blanks
 // every personal field and the personal values in earlier audit events, and keeps the id for
 // the audit trail.
@@ -156,7 +164,7 @@ func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (m
 		}
 		now := s.now()
 		erased := models.Customer{
-			ID: c.ID, Email: "erased+" + c.ID + "@invalid", Gender: models.GenderNotSpecified, Status: models.StatusInactive,
+			ID: c.ID, Email: erasedEmail(c.ID), Gender: models.GenderNotSpecified, Status: models.StatusInactive,
 			SecurityStamp: randomToken(16), OnboardingStatus: c.OnboardingStatus, Metadata: models.JSONObject{},
 			Attributes: models.Attributes{}, ErasedAt: &now, Version: c.Version + 1, CreatedAt: c.CreatedAt, UpdatedAt: now,
 		}

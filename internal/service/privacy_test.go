@@ -39,7 +39,7 @@ func TestExportAndErase(t *testing.T) {
 			t.Fatalf("fields %+v", f)
 		}
 		erased := must[models.Customer](t)(s.EraseMe(ctx, me, goodPassword))
-		if erased.Email != "erased+"+me.ID+"@invalid" || erased.Status != models.StatusInactive || erased.ErasedAt == nil ||
+		if erased.Email != "erased+"+me.ID+"@erased.invalid" || erased.Status != models.StatusInactive || erased.ErasedAt == nil ||
 			erased.FirstName != "" || erased.Phone != nil || erased.HasAccount() {
 			t.Fatalf("erased = %+v", erased)
 		}

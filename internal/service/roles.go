@@ -96,7 +96,8 @@ func (s *Service) GetRole(ctx context.Context, actor auth.Principal, id, name st
 	case id != "" && name == "":
 		return s.loadRole(ctx, "roles.id = ?", id)
 	case name != "" && id == "":
-		return s.loadRole(ctx, "roles.name = ?", strings.TrimSpace(name))
+		// Names are unique case-insensitively, so they are found that way (see checkRoleNameFree).
+		return s.loadRole(ctx, "LOWER(roles.name) = ?", strings.ToLower(strings.TrimSpace(name)))
 	}
 	return RoleView{}, apperr.New(apperr.BadRequest, "Give exactly one of id and name.")
 }

@@ -27,6 +27,9 @@ func checkEmail(f *apperr.Fields, field, email string) {
 		addr, err := mail.ParseAddress(email)
 		if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
 			f.Add(field, "Email is not a valid email address.")
+		} else if strings.HasSuffix(strings.ToLower(email), "@"+erasedDomain) {
+			// Erased customers' addresses live there; nobody may claim one before its erasure.
+			f.Add(field, "Email must not be under "+erasedDomain+", which marks erased customers.")
 		}
 	}
 }
