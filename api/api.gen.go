@@ -464,8 +464,16 @@ type AddressType string
 
 // Admin A staff user.
 type Admin struct {
-	CreatedAt   time.Time                    `json:"createdAt"`
-	Email       string                       `json:"email"`
+	CreatedAt time.Time `json:"createdAt"`
+	Email     string    `json:"email"`
+
+	// ExternalId Id in an external system (a company directory); unique when set.
+	//
+	// Example: hr-2041
+	ExternalId nullable.Nullable[string] `json:"externalId"`
+
+	// HasAccount A password is set; false for an invited admin until the invitation is accepted.
+	HasAccount  bool                         `json:"hasAccount"`
 	Id          string                       `json:"id"`
 	LastLoginAt nullable.Nullable[time.Time] `json:"lastLoginAt"`
 	Name        string                       `json:"name"`
@@ -869,14 +877,17 @@ type CountryRef struct {
 	Name string `json:"name"`
 }
 
-// CreateAdminInput A new admin.
+// CreateAdminInput A new admin; without `password` the admin is invited to choose one.
 type CreateAdminInput struct {
 	// Email Unique among admins (case-insensitive), stored lower-case.
 	Email string `json:"email"`
-	Name  string `json:"name"`
 
-	// Password Must satisfy the password policy.
-	Password string `json:"password"`
+	// ExternalId Unique when set.
+	ExternalId *string `json:"externalId,omitempty"`
+	Name       string  `json:"name"`
+
+	// Password Must satisfy the password policy. Optional; without one the admin has `hasAccount` false and is sent an invitation.
+	Password *string `json:"password,omitempty"`
 
 	// RoleIds The admin's roles, by id; absent means none.
 	RoleIds *[]string `json:"roleIds,omitempty"`
@@ -1567,12 +1578,15 @@ type UpdateAddressInput struct {
 	VatId nullable.Nullable[string] `json:"vatId,omitempty"`
 }
 
-// UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; no admin field can be cleared,
-// so `null` is treated as absent.
+// UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; `null` clears `externalId` and
+// is treated as absent for the other fields.
 type UpdateAdminInput struct {
 	// Email Unique among admins (case-insensitive).
 	Email *string `json:"email,omitempty"`
-	Name  *string `json:"name,omitempty"`
+
+	// ExternalId Unique when set.
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
+	Name       *string                   `json:"name,omitempty"`
 
 	// Password A new password; must satisfy the password policy.
 	Password *string `json:"password,omitempty"`
@@ -2721,10 +2735,15 @@ type ClientInterface interface {
 
 	// CreateAdminWithBody Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes any type of body and a specified content type.
@@ -2734,10 +2753,15 @@ type ClientInterface interface {
 
 	// CreateAdmin Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes a body of the `application/json` content type.
@@ -2765,14 +2789,20 @@ type ClientInterface interface {
 
 	// UpdateAdminWithBody Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -2783,14 +2813,20 @@ type ClientInterface interface {
 
 	// UpdateAdmin Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -2801,14 +2837,20 @@ type ClientInterface interface {
 
 	// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -2929,11 +2971,13 @@ type ClientInterface interface {
 	// AcceptInvitationWithBody Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2943,11 +2987,13 @@ type ClientInterface interface {
 	// AcceptInvitation Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4255,7 +4301,10 @@ type ClientInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4266,7 +4315,10 @@ type ClientInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4299,7 +4351,10 @@ type ClientInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4315,7 +4370,10 @@ type ClientInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4331,7 +4389,10 @@ type ClientInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -4412,10 +4473,15 @@ func (c *Client) ListAdmins(ctx context.Context, params *ListAdminsParams, reqEd
 
 // CreateAdminWithBody Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes any type of body and a specified content type.
@@ -4435,10 +4501,15 @@ func (c *Client) CreateAdminWithBody(ctx context.Context, params *CreateAdminPar
 
 // CreateAdmin Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes a body of the `application/json` content type.
@@ -4496,14 +4567,20 @@ func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...Request
 
 // UpdateAdminWithBody Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 // Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -4524,14 +4601,20 @@ func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, params *Up
 
 // UpdateAdmin Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 // Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -4552,14 +4635,20 @@ func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdmi
 
 // UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 // Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -4780,11 +4869,13 @@ func (c *Client) GenerateCustomerToken(ctx context.Context, params *GenerateCust
 // AcceptInvitationWithBody Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4804,11 +4895,13 @@ func (c *Client) AcceptInvitationWithBody(ctx context.Context, params *AcceptInv
 // AcceptInvitation Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7156,7 +7249,10 @@ func (c *Client) ListRoles(ctx context.Context, params *ListRolesParams, reqEdit
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7177,7 +7273,10 @@ func (c *Client) CreateRoleWithBody(ctx context.Context, params *CreateRoleParam
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7240,7 +7339,10 @@ func (c *Client) GetRole(ctx context.Context, id RoleId, reqEditors ...RequestEd
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7266,7 +7368,10 @@ func (c *Client) UpdateRoleWithBody(ctx context.Context, id RoleId, params *Upda
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7292,7 +7397,10 @@ func (c *Client) UpdateRole(ctx context.Context, id RoleId, params *UpdateRolePa
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -12010,10 +12118,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAdminWithBodyWithResponse Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12023,10 +12136,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAdminWithResponse Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -12058,14 +12176,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithBodyWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -12076,14 +12200,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -12094,14 +12224,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -12224,11 +12360,13 @@ type ClientWithResponsesInterface interface {
 	// AcceptInvitationWithBodyWithResponse Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12238,11 +12376,13 @@ type ClientWithResponsesInterface interface {
 	// AcceptInvitationWithResponse Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13616,7 +13756,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13627,7 +13770,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13664,7 +13810,10 @@ type ClientWithResponsesInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13680,7 +13829,10 @@ type ClientWithResponsesInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13696,7 +13848,10 @@ type ClientWithResponsesInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20793,10 +20948,15 @@ func (c *ClientWithResponses) ListAdminsWithResponse(ctx context.Context, params
 
 // CreateAdminWithBodyWithResponse Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -20812,10 +20972,15 @@ func (c *ClientWithResponses) CreateAdminWithBodyWithResponse(ctx context.Contex
 
 // CreateAdminWithResponse Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -20865,14 +21030,20 @@ func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id Admin
 
 // UpdateAdminWithBodyWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 // Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -20889,14 +21060,20 @@ func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Contex
 
 // UpdateAdminWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 // Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -20913,14 +21090,20 @@ func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id Ad
 
 // UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
 // Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -21103,11 +21286,13 @@ func (c *ClientWithResponses) GenerateCustomerTokenWithResponse(ctx context.Cont
 // AcceptInvitationWithBodyWithResponse Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21123,11 +21308,13 @@ func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.C
 // AcceptInvitationWithResponse Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23125,7 +23312,10 @@ func (c *ClientWithResponses) ListRolesWithResponse(ctx context.Context, params 
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23142,7 +23332,10 @@ func (c *ClientWithResponses) CreateRoleWithBodyWithResponse(ctx context.Context
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23197,7 +23390,10 @@ func (c *ClientWithResponses) GetRoleWithResponse(ctx context.Context, id RoleId
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23219,7 +23415,10 @@ func (c *ClientWithResponses) UpdateRoleWithBodyWithResponse(ctx context.Context
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23241,7 +23440,10 @@ func (c *ClientWithResponses) UpdateRoleWithResponse(ctx context.Context, id Rol
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -45912,533 +46114,545 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37cuO21i+KvgpKZ1XFnp/kluS7XV99S227O0p8i63uzJ5TOU2IhCzEFKAQkNVKqqvOO5wH2P/sN1lv",
-	"sp9kFwYAEqRIiZLlvmRq1ar5pWUSxGVg3Mdv/FXx+XDEGWFSVE7+qpBPeDgKCfx3KwgiIuA/xXg4xNG0",
-	"clJpMYTN79XKEw7HRP3dp1L98ZZHMsQsqFRhWMymlRM2DkP1zzGTagD1wYBUTirv7ivVCsND+G9GJQnQ",
-	"vcSSiMrn+PEz51E/IliSoCUrJ5VmvXlQqzdqjf1Oo36yu39Sr/+rUq308Sf7vT6NhLzWo/+EGalUKzSo",
-	"nFTqjeODvf5Bv7br7wW1Q7zfqx35B0HtkBz1j3G91/CbavZUnJM+HofyNQ1Dyh4qJzIaE+f3+wEdjZw/",
-	"hLhHwspJ5Uc+VN8Kcfz1c65+GNIgCIn+Sc9wNOBM/f2/Gmh/fx/VG/V6pVoZcSFxaNZ9fNisN9SPEenT",
-	"eGkReaCcOTt5c5fs5E1EHjhTWyhkRIisnPy70mjuoitMGbrXP1UrrZFEe68rv1UrYtx3hpbTkRrkdfvy",
-	"sn399mPr+vzj/Y/t29v29dtKtTIeBYtO4AnLdmBHeyKRgJk2Pn+uWmpqs9FYZkgKMTKxVIUoQ3JAEJz5",
-	"XPqaoZC8M1/3OS5xannnVPpc5p2Es5uXVMii+4l6nD+6m0glGYrKyb8313VzXedf12pMIq9JFFLmEkil",
-	"5Q8Jejvs/VjJo5Pzi2R1b0k0VO/MUAg8lEshR5368Um9viyFHNZr++SgXzvEjV7t2G8GtV2y19/HB71D",
-	"/yifQvo4FPkkYv5iaeSm36f+clRi/uESR6PeaBwuJo7XzvaZvU8Rx5uIkiCi/kDICP+f/4ugRnO3kDAW",
-	"EcNxp7F30qyniaFyftFo7u7tHxweHVccqmh+/k0zniFlOSxnCFSSMOycw603OnCy5ntkiKnaXz4S/9uo",
-	"HTs+H2YOtlGrqzM9VGd6RHb7tT283zvwD4Mjctw3h3LJHyhLfapZ79SPThqWzu1tC+kTQTcjEmHJI3UY",
-	"JBpSodan+GLlH2onIw7qz7//qsCixJmi3MpJo1pmTQERfkRHEnascvFEoilKPrIzu7Z6vV47VP9zpP6n",
-	"nvy/RjLt+/GIRAg2nqpjL5573ilnZujcckU2EsuxUGd41mm/vygglMxuOiRhCWJWDt0wgkb4gSDe19Qh",
-	"CkTRhlD+EwilWnDSB0oezZy0GI9GPJJzTrtZ2+vt+7XD4IDUjhT7P2ocN/Fub8/fDw6yp62Zot0kPET3",
-	"evzZzfHHQvIhicRJRDDoRfEPk4hKkvol5P7jHELYLSCEZkrEpQnhTcSZrIWUEWS/g8xmLEMTzRRNrHGp",
-	"uXSz32kc5NBNszzdZMggTXqMfJJn40jwKBZvHOQq7LLmQeOAyosnwuQCRqSeQ+QJrN1cdoR9cxJ4LAc7",
-	"oaKgj31MQ6J2CPuSR4nCBP/saFHbur65/nB1o1XfAWYPYEJ/Th3ZcaPW7O0qot1TRLtfrx3gw96RfxzU",
-	"SUOxKDpSisJxc6e+09zZ26tUK9z3x1GUf8sOT3ZhtyLyx5gILbudDynaIIo2+oo2GvVmfbe+V9/HuFKt",
-	"SBw9EEf10/82S7GnXlGXNt4P++uOOT93O8qy4NSGnV+1r1ObVSGfJIkYDtWQf1X6ER8mB65mEA1rjXp9",
-	"r6k1Ik1X9rmEvuDZ9rX59+fMEdRrDdxUU9xVU9zr16yOeEzqzhEc7ew3dhr1+k5zd8EpHBiazTmFeq3e",
-	"r5PaYVD3a0e9Oq7Vj+tH9cP6QX2/vpc6BWvnkFqzd4hrh/4eqR3jRlDb7e+To17T3wsa9cpy52R4zypk",
-	"a/lwziH8jhnZCThJsebP1coICzHhUf7J/fvu4rx11rk4/y17HrDi47rW24/y9PYRbPnuTn2n0djdOSw6",
-	"DWPY1AtPA750VK8dqutwpC5GHdd7db8e1PXJr+00FrKsXbUJZ9aeSntCjJmFJlQOEJWi0Jg3v5OUQf+l",
-	"rbUDEGVL2/NHh7UjfKxuYT2oHZNGv7aLlTg/CJRd/yx7nuAA8eUNtsp/7R2j3Toylk/lGzDelrHq0+ew",
-	"wJADoYqljGhvLA39mEmP8HRImOyQaOjIxwojsrZbB8rujQVlRIgzLMkDB6L9daD0HxyS+VSSKDzuyTo+",
-	"5g0Nb2i4PA3HhGS3cUNJG0pamZJcG0z7+8DsCikRaGL5W7TjmKijceQPsKDs4X9jf0h2jD6knnDU2AqJ",
-	"RspEa2SOfL92QA77tUN81Ksdq3NvkGbfHrs6K/KAQ3NYmmaJIGEo/AHuSzSkEvWI8AfR//m/2aMkEfoR",
-	"9+WYPahDJRIHWGJQLMiDYudqGkySaBRRQdQZMHdgfRn4hJFoGeVnhCPCXHXpaK+2r6zxQ7DGFUHX/UbQ",
-	"JLt9ZQVU5hBXORuxcdRpNB0bcZG3MtGxFsQxEWUIW8Xrh2KNa8NVNlylPFeZIb/CwKdV+R1ytGSyKvW5",
-	"RJVDJiVPcrlzW3wEeXs2u085Ic0Sl3Mmtrm5pptrWsYUcghwvu9Q0xElRY7DjT2+IcKNPb6h4Y09vrHH",
-	"N5S0scc39vhMMNgNi1TI9Kc/279z2hu+kf+6b4s2+0Bv6E+DD81G2H4byA/DB3p59tNIPXN1frF//fvd",
-	"8Ob8He3/UkmHUxqurX8bB7lntbnOgMTGVhIMRz6WOOQPY5Kv2KWJ8Z4QSE8141TdGA0RVQS5AAizAEmC",
-	"h2InuXLmjZMnSiYQsksPfAbRN3dsNIp4n4YkZwwSUJkzRisIqkiH8WAKAQmJTI35gzPZnHHjv50MMcMP",
-	"JOcbalszI44FifJGg9+L1puda0SG/IksGKtwVmfA//MWbzcTDiZnYPh9lYGLzhd+jwd07Ys7HpKieJ+a",
-	"Rsrc17+3l+BRuTLwMJVY4bK8o9pxr+7XDoMGqR31m7iWyLjjuiMpxlOSk0WUouZq3pFXi6nqt2KOsp/E",
-	"cGGsJKkq17WntnS+w0An5+R7Cta0x2l9OitWjurOcPl5W2YxizK3CvYcmMGc3V5wOqmbVc2/F9V86v5t",
-	"rsBfdI46zfirnoGTJ2VUN/ROrEbuy+9F/aX24m95511G2iF4WMRIFYEm2RMw3ovx1TjRMS0zXo+nwqj5",
-	"idba5xEikOYpqCSZZL6jg9phH4j0uFc7UnOwetqBfxgkB3MbK7lFSll6Xnr56+R1h6k0G6t8/84HbEcM",
-	"qRxkle+UqcUHbCZtv+E3g9oh2e3XjvBerxaTI64rHfV33utQGbpE6ZhN9+qLlUzWfWSk7OY2zblNeUq+",
-	"NLfqeXT5eR5h7uZneOaGTdQlny/aQRa9rGjfXPPNNd9c8/Vfc1eag8ZVIM3HWht7GfG9oe8Nfa+NvtP0",
-	"vKAMIes8+ZL2aUzseZncCytxF7khHUq/UmdM2QM6pxHxtUVbsp563cS/sdBXtdCXuWAN54Il1+uIJNsI",
-	"JEHAB/651Mxe0EDecP8N91+ndlOiTO0siXCmlR34WXstMNKBOxQqEZJSfSCKd9ZyuBJmOMAx1ISVGvBc",
-	"63XyXCvskUjiir5DOhh45pxtRCUVA3TGw/GwR1PPXb1O3V4qeS/192vn79dkgl5HYyYm1H9MPXSZeqjP",
-	"xywIMQvAnX6JexEOeJR6oeO8wCM5mBAhUYdEEZU8ogA6kTx87z78hNG9z2V6FdfvnEfGDD+Npfvnm2un",
-	"9JdJHFHu/vnWCZzeRpT5BF0EExwFqC0APsN59hdnX38Zkx7x3b/e/+wUZmLxiKU/IBPM3Gc+OGv/MH7k",
-	"LA4iAJUUhbU0CSmiQVuYIfLJJ9FIbhdpFvCpNw4SxZsIMwhLJ7T0mzOrvFB80bNvX89AhfxM2UMA+oX7",
-	"il4X8CsQrDkpkvqvCNsq2Fmkgfk1w/lFv3GxWsXnkVJO0IBHgqAelhJsd4k151d8uB0AqytVdptT8Zqs",
-	"0SgR81Zp7Z4tHNf/VtFkwFGP+HxIBDg1ITacOtkXyh5aHFtfPS6eE/NeYwi7MNXUPYg7dbhzDqOnZN5M",
-	"ZO65AvG3mXl0CB7OmwfINGcGK7mhcoRcdh7KcMmZR5s9UZgHJCvbqnQs4h2C/PnsJFfSqsppSvpSlldh",
-	"1NTapfUBZ1vMWt9GfDyad0AP6oHiE7LjCCvhAxJQX2kXCPvAuZHWiCChxU0YGUXUN/HNyhMdObki79u3",
-	"OTOdy1rsyalJ8LFEGFk+iLaoOmOs5luCr4R8ikM57VDXN1N54GEATGWBgZlKx0lqunMtT9jYFP89qC/i",
-	"v7NpVW4GDh9HvvoTHYIs+JxkTVXOox1nSxcxByuPsuxhKTyHF8BogBXYWuSsoml/X1RHvAEG2wCD5QKD",
-	"FWYqL+AJhoquyLBHIjGgo42Ha+Ph2ni4ZpwIc5hjnK+PJbnpv6aRHABUyXG9Vt+rNZolUvk3bH3D1vPx",
-	"Hhcn729oZ0M7BbSzSOFXf35PItqnJLCbSiIs9Pf0gMVWAYBvAZRbkjeXQwL9cWgdEefRDlK/In0+D4QF",
-	"SheuvLm4al1eWLNCayAu5dTLoey9JYxEOAS9ZoBFS5twMRktoUpQccn9R7UpMRjp/bin7IdeslOlcAtn",
-	"iDLkPgYdhbAa3LEQvvSOSXVUes9zDaMJ6SkSmyVqznocRwFlD/dWYJ7dXN1eXnQuzivVCo8CEv1KegPO",
-	"H99FihwGUo7EyatX6hex49DEK3hWFKMpuxZZnnzOUDb+9B7HhLQMLOGuayxdfAIbLGUyAS6jHCgVb0DC",
-	"AOGeNpw3htSGaz7fkIpBCzPQgxsIt68N4bYBPvw+gA9/S/xfGxa8YcEbX9bGl7XxZW18WRu2vvFlbXxZ",
-	"G9rZ+LI2vqz/HF+WIrwRj2ZeaKRk9ProZZhSgFOJB5AxU5R9MJsuU6Jfin3Z3Ju9ZrYarxPhIEmyEKg3",
-	"niptljLUG4ePmUK8BVkkxUk4Un3FScNxs+Vy+U49DZKSxjBwd2sB+Fxq71ZvpZPZxsZuvZ7ZSE15y5CG",
-	"s1efZwhl2VYz1VWW8bw17Bat4Y5IxbCjygr9cspkg5tFlDv5ZWAHN/rNRr8p5fIo8masYL3pb22stg1l",
-	"bqy2De1801abMVDmmW3mnJe31/Jsteubzsf724uz9ps2mBffickWt0Gd6aRXaKGZP881z8oaZLBrndZd",
-	"gUmW1281RcnPN7Uy4q5YwauQ6U91wCn8vTW9pvXJ1X390/X7Xz5dnfM/r8755OoNByzDf521D9q/tz7d",
-	"dD7U//X7v8I2q2fBDHf3QDm8IkLgBzJfNxzqhwpUwx4PpgA6GoYcfAjVLuuyOyKIRFM+jpL0/wmVA9N2",
-	"e8DH0QlS5u7Jq1dwrAMu5MlR/aj+KlKv1uxb/yP5I2H/fdz/6bE5/OXT4eXkbk/+a3T09MHfZa8HB8Fb",
-	"0cAX433+M63/8StR32731YdRQAPEuERYPEKhihxQUUX0gfGIwD8QXNidLivgzNoGbuZFCExw4NA/DmpH",
-	"pN6HqKdix/vkoK9ogDCZEHJMI/edmzugMzHu/U58Cdr/zEaBO304CrGEUprW/f2vN3fnH+8u7i86lfnR",
-	"9aLjOOOsT6Oh/g4s2wI0Fp3Ck+Jj0xo8a85gb9BhR5OfSfMX8f5getWrf7r0j0d3v+/2/4UPx2+DBr3m",
-	"+xdPHwo3NEPpGSbiK64UF9eYHpvksH9UdzY0Z6zmv1yPx/0FVHUmGwwMeZqz8vQ2v7+4a7/58PHiqtW+",
-	"nL/JL3cr9w/VnbwmkzkAZG4rB0nwsBoX2kDABk2J3ACRzYA9LcJrhXLPldFaAaxUo4viwHEOAT7rgNAo",
-	"1U8iheaZrrwpAgaFkfT6Vxxe1/HMjn8OKKNVpH16MCQoLMlncofT4KR5uK3cf9SzZUo+LxgGaokKwF9n",
-	"9tM4pZyB9A/zt65q980Fa02PCH/yY2BcGuXO2nysaCMzc7ZdHHQtXuqUiKjqu7oYxpeSVVZnX60+67vl",
-	"FqpbEVfNBXLGVfI17z4539LvLr9A/d7sQEUzXjDSDGavjqEXjXanlq10GD6WPf5JKUggVgRSMgrxCAnJ",
-	"IxKg3hQeEyR6or67bqtPFa08/oLuIywjpaU4q1W/Fr2bpJJWEWV+OFbKrnMQAMxMAqSkXuQM+g9T/n9H",
-	"HqiQJJpT6mkfsWWmjtriiB3QN25LV8DPCdEvn5syG74qihLNDwCVL+DPM4TztvNXKgfF9fnxzkr+QOQg",
-	"2WLriJgV7E4+2vrbN2XTclbpx/T5i9f35xblV5cnyeXpbnbHSn5Mk8ooxD5pWWadSx/wiOYNjsg3QmbC",
-	"E1a/XMr4jKMqz/W0bndSrpsozzFU0hEEQZ0XaF92U9y5bLUGZcZD5XilcklW8+McMPdsLbgWf7brc74C",
-	"X29muvEsUT5O0ynIcyOaL1BqXhAW2+9AbnBuyDMfr931aczBa09tZ6NaJlCYI4MdmbvMHjZSe0iiRcmF",
-	"/yjcn3mxzw3FzOsZUhBI7fBHwrJ3ETwjaIRpqkiHfBrRiIgcb1ICB6cfabPKyXG9rhhfPyJiYD5S2f2j",
-	"WTucfOi9n/xzcPT40/C6PrqM9kWnMX4/3fuzddA7Ow4umv23h4M2OBH0W2T606D31qc39Kf2uz/bjWva",
-	"Fm12t++ftQ/aj6N/vj/76XiHTH8a+btX6qHfe2/DsMfuwt7bd/Ty7KdB8Osv8Hvwz+t6r9kIffrT8Y7f",
-	"DFlv+KYe/POn0H7M5Mi/JjgiEcivd7DlxV0onc4jmkVWkR8SHKV6kSjdfIgfCaK6+4eJ1iBhZIvju5nV",
-	"hEw8vkgeJYx5b/8A3eBH1HoibEw0mIWdfj4+1B1RZIowMyaDtn+0NKYyp/1DAgiFmRxgBxVqWaynapnH",
-	"dt1FzAGASs4ANFbExsMeiawnAVmgJmWuAVKTe0YuB3BWmgPulGmlVMnNm8iAKh0e7O/tNhuVmWUUIKS0",
-	"gkDZHjGvqCLOwimifSQkDUOEJTI3HDUyV5P4kgTvY4a4ZrTBmQUU4C5ZktKtBMAFAVutyMnZrrLrytnh",
-	"vKXG+HLcH0cm6To74QKAprf0SU1XbQPQg9vKAi5A1VnB77yHJJWhNreludJ8LJXwVQ9kgZySGoEEmrK9",
-	"RH8Ni76k3nZWtABbKT4E8O5U848AloCDADTs3ESZ5Edt+zJwPf+7bISsFMDnb59zr5E50J/J1KI8icrs",
-	"+nOWfk6wL+lTBrVJLVUQCVtgI5WIBukbVJB3Gvvg4+qwdPgrmdYVWZI5JVxIB/UQLNtV3/JiiiUC1sfH",
-	"zm6VZjW5THHOTW0ue1Oba1CDqhlH02+f1UoHBAeGUC86+GEWS6ozICgiOrn1B4E8swZPQ7EJGXH2gAiT",
-	"VE6RxA9V5HUr3XG9vuubJ+EfpFvxTpEgLFD3vof9R/W+1+7XrrD0Bx6S3PrjYNfkINku6LdnfAMnlW5l",
-	"t1sxBYA0Stw3wh+QIWRODvGnS8Ie5KBycrAXm1dCRhZ+7o7IaNrqS12+l+205nMWCDWfCQZHQx/igxHk",
-	"deIHTNPz2a2nPk0ZHY6HELE336VMkgfQiaDYNcJDIs2GW+UoyN91I0t+EIgGgK7JR/iPMahL4M979659",
-	"/nS4nd6esskgDJAaAdjOsAy41c/YVa0rFa5lSNkqK1lY5PoCKzlLgmR5a0lQ1JdezcJg20uups1u1cDf",
-	"wpqSMOQ6lnZndIM5CwOFZKXVLYJ5fLkT6xgVZt6ylJqz0rIWRVxfblmgTi5YllIqYVlVNBlQf4Co0Hah",
-	"EWkrcZJFgOkvsmTHs5hdcPv+Bu02Dg5qDYTD0QDXmjGgss8DgrZ8LEiNMkGYoJI+kcyywDObe7kCUnba",
-	"TaUVMedfI/BEq0H/v/9u1f6Fa3/+9lfz8/+q5K7OOEjyTtJLPCie0vFBjYvIE+Vjob1uW/rotnfQzZBK",
-	"k5JDEHhe4Yn0ap+XVgHb9MeYRFM37gzTL9iZRr2Zf6QpE6KIjlMR5ZUk+KJakZegVmsdLFjVSutZmBb4",
-	"kuuZK/q+8Kr8ZJeftbp2QIYjLgnzpz+T6ezaWmjMqFrHI5nGCW/I4GZUkT/ggjAblfZxGJIIbWFYrWK3",
-	"GD1wHqjHqE+2q0hwrZRT2WU+ZqinzAIZURIggfsknO6gX3VCX3MPDbRfT9nS8PWID5NfzLdsJoT+sceD",
-	"aZeBD20qHEYQETHiTBC0pc1JMP/Uw9txolPAlWquXpnw6FHr6KepCXSZhUCm/T6JCJMwhFrmXv0Ynd1c",
-	"v7lsn3VOEYbp8icSoeb+PvIHOMK+Utf1o3WdHJhQwX6/7h/0mqR2FDRwbc/fJbXj3mG/1sQHwR458hv9",
-	"3ZgKtKWV0IFzfjV1gEUcen8/xaMbubTQBzOqgBUrwy5mwtYG7RG1azrNJZhjtSk7LSJyHLEkh+HtRQdt",
-	"KZLCrMuMmaJ7Usfm4fYOaqEhFUM1L9i9RhPd3l2c3Vyftzvtm+uPb1rty4tzJ9lGIMYhVUFLhC6jUplh",
-	"JhNnMsCSPBlfE+DDsMSgpiJ7MtZMzN96Y3ZWlrpwl3RI5ewW3yphJuifaXm1X88XOiEM4n7X+LT1K0P8",
-	"SRuQzXq9mpiTjRxzUoe1inj1qvruQu/zC/BpxTc6XOJwdim/DnTig6IDPhyNJUFeEonxdhD8Xyi5FMjn",
-	"QoZTxBkKcfRAkMS9kIhT5IH/x0MhwU/QzADxsUwt3mai5xzYJJ5c7qHpxZo19TgPCWba1recS5v62hdn",
-	"M9/BKyihKf9fFTwahdQHGPRXo4j3QjL8r9+FjnrHM0w6rJyd3by77ny8vDn7GXKHA6gXtHa2QXanAul8",
-	"+B3UiaaaJyZJPtYzt9fcrVakgWIxc4sXA6hzJ70Qs0cIucdr/18R6VdOKv+fV+pEOCNMilf6r+LVrZ6/",
-	"3oGMZ4U+sBpl6iixmZydbjV9uxOAeC+9Wm97R03lNQ7utBh71k6+bp1/vLv45d3FfSe7jVo1VLvIuERP",
-	"OKRBat/U5bT79hoHyE7nxTbvCod9Hg1JgH66v7muIox6OECxOwkpXmxnDWI64JqfooBoY8Jzlmv28Syk",
-	"hMmLKNJK/MobeX3T+fjm5t11ihqvuURv+BgySpJ920v2zX3ghXatxabIh0Uiola5g3Qsfu/TJ4SZmKiN",
-	"67tZeVrxMStGAffHQ8LkqbFeeI+ILpMDMhQkVJwE4hiMI8pGYwkqEmVopFQGqtNypvFnWDhFzXodbfEI",
-	"7dd3QSGLCA4gVratpBeYi6wfUv95ZG21GfcwWuk+DIlylMqARzhUU5oi8okKKdIUf5ycXDzNlzs4o7tC",
-	"8DEahwRtwUyrKIk2VMHpL7aRMRw5ZPj/IJCaM1Eb3KOBcRuAClGFW8KQl9G8PDQBHWcsSIDyFcUtz+6q",
-	"uTpvYPSAsGcd1Zubu9ft8/OLa/esPvAxCjjc3QF+IgiP5YBH9E8YVHHPEYkUL9D6vAYMTB+Vw9STeb7c",
-	"WY3lgDBpWov0xlJX2YQhnyjFUu+5DQHFAkrQB2aQEra8eB/M7raZPuRnbW77unNxd926TN0DhqgZW3ME",
-	"ZLEG3R3cd9m7nQu6J5ESUJpdviDLQmNm4z9mjlueXYu3rXkREGVI8KPQ7EdPUcDmXXOp2eraWbq1p+GA",
-	"oZ3azldk7tccibE/MPceCI0z4lqzQzyFqQqi5F+8JENktxGEeqga7g2UXD5rx3Jsm6xWoWcK3MbYXUhA",
-	"XzdrxuyeKuUUtI6JGy/cS+1zo5nss7sIZFbxYjvuhOt4hLxMlNJLdA5t9LmGWhI23PJydkrRtTH+3O2B",
-	"c7rDkoDp9cwDumt1Lj5etq/anczJcI6GkGwkJRmOpFigMjuCUL16pV41+p94ub2fmSXa8twVqR2MiFQT",
-	"7yuF0IMgZw2inB4SOqqpFuIEfJ1HimZmnn7lhExhcu8Ydtn+sw7m3XXrXefHi+tO+6zVmb01WkXhTuEo",
-	"FYgyk0Cd5kCN5Gz0DJXgJC/KhKpKE4eCKWX9IlDrnrgybiAxTgtANNFh8pmlbHmZ1Rvm9I7hJ0xDZcA+",
-	"d2/ft9qXrddQ9pDa1wBL3MMCdN4xiwj2B+pzaUHoqBL3RkV2p/Zy5F48wapV+IwrUzMMzHwShvoAJFWG",
-	"Eh9Lvb12A5IrYm7152rlvTLt8JpEwPvWZfu8NUcAgJ0wY1WCkNe5xn1KwqByYmoN4oyNykllOBYS9QjC",
-	"+r1M6ernavJutrBhZhTNneNahM+/udyt6d6gUcR99W4vJOgCUjxe7sRvGFFnN+QRQbAUgXoRwY8IGwPA",
-	"m9ledaCe3j0PepAKpIgE9TENlSSBYXR3NTMB44ohI9mOW8/FGT6jiI9IJCkRuSVLWdfUldpL8scYh8iz",
-	"m+mp81TKOZbgJUuOwHXoHixw6KZB0XO+KrCkoj9NO0tGPKT+dE0TkDa5efZackZq6oaZXOfYt9++ft/u",
-	"wPGYQvr0V/cbzcV+7MSJ+G8zhaq7iOyZJMUTWrVSM9fHS4I7IsBBl5/PlHAObJ7XirUx1wWext5o035h",
-	"Yj2RsUhKrOQ05dgRc0Iy4QSiG5Gue5zxGqY3IB4nd5lJkVfWdNZlKLFRD30ynSDXlvYV2YSP7VTp0Oxq",
-	"dAmNw+7cUqFsnGKGjpyytOyzbBwa+Zbyobrvxvg6OAxv+sAh53EXE22/I31gahHBwQ0Lp/oDWQSeUtH4",
-	"gOSE3OeFz2cXkZRS/JVczABLfYkq2WnmDAEQQDNu9IXb55QwuadnqpkWnhzNod8bHUagAdp6TvJZZiUL",
-	"N2C21CyXL00Y0LetEejphy1551243OqAMmNn6w/yBzcVY/MGhHRjm/rgDJbsqSmXW/r2JNVp7ukb5KZF",
-	"h+9myq5wc01arfvhNCTUsrTsVta5o9oyQWe83WaZ8QxmT2pte/USbyYFieV40p1+HmqK8sdOeLqtSMkS",
-	"TANJjvYQ46ymTL8pCikjaTKZj4hlitmWjCvDtrb1q3vwrPlH8iiOIjyFqRuQo+U3VP8wfxONsIMiozQm",
-	"/Ko81VRYLs9V4zKxGfnBfF1AocPkGutE+zFSJ9UonJ0b2nX1AAival7icvXULXXue0zd8akkYjimsaqW",
-	"6zE9p65YWlImgthebC2S7Caa+eew6Tz2muygKxvdM52j7cSqelblYWQSc0/kObP3kDWcDNKUzbBT5sIp",
-	"cF4c/2Z8/3pLukw9grbe3VfRWWsbefrnHR9GNZk0YPJDkZr5CmdEV7TsoBaLubxOZTET7DLbVb/HTShm",
-	"RmSZ+qsicXOKhjh61E8mw9qnt7zsSXhV5M0chbet6xZEOjfPjgKBMSzRI2WBTq7I1wufowIWqXxLaWin",
-	"8454Z1l9LV/Zmq9cLdalFiowV/jRgJDl0oPR0CGVI4+mwCUmEWbTCZ5ur6zq5M8iS33Pm8YzlKKF++zq",
-	"PM/UcYp1mkWkkdZVMppJeU1kjuaxWN/QjHIlleIr6gqFukE5VSulJfxWTXJ0isA/s9BX8DiU/uS9sDNP",
-	"b5jvynCFtiOns7LY5X5zpKBFMsgKwcmAh2SBNR+fbvwfJXY0OQp7iFkNBQabM+WOOchscheWjgSDeF2P",
-	"IIjD9zmEXQgbD9UXzIFUqi5MRu6x/pY9jGrlU00NU3vCEWQMqPGceSXaivOjo6/MPtpiQfz332zlU96J",
-	"CIn7fShmyPGrPN8xkDRbtK/HfmP37u7l7cgDrxWY/Mta5ymk1oKlZNXqhYOy0mzZLYucQb/q94kv6RNx",
-	"Ea8ABg2NGeXMZv9Auf4P7kNFnDCX4xesJmZ4Gg2g7KUDiJfPOWwzbsE4/8oOKTNotmsylRKLZxXDxZIk",
-	"szwPpmY3JX2AaWJa1VRQgiqXRbqALwlo3PMYpLr5OYfl4ofMJgwLAdWvvimPkRw9EA1wod6DOZ4idWcQ",
-	"1yqt2pa4JmamSGWxje1gl2Rnc62rquMtOUUh6evS/MmAMOTFCbD/rdNoHbWu8OBh71K7UHhU9zFZzyTC",
-	"JElDALLhYwbZHPSBIVOFa6RDXF4eV5qXlQLxBFrAJyqpSbUZ1r8Ckx9RAGMpiitoI7R127ZxXzHgE2ar",
-	"malAnGnUvzS9ibHv5/rxO9GY6BNQBKBjLROsVGwx1ulKs7r1vKiNdt3G80NbWvNEnh/Kj952UpytKLPl",
-	"5pydIA3rgnSBALyuywO8tKtSjfThcZcd/zK5/NS8ezrs9PavBkc/BXtvROOtf3D7Zx1fjH+mv/LrP3KC",
-	"Q/N1KLtRdpW5BGW7TOQdjw6BIO8vdfxVBPX3nz1kjmM6ezRsxnuabtG5UDY5EAl2BGjnWS1TZ+auPYVu",
-	"kLvwcUBlK2n3O6tpccC/pvIUxZ2bIdmVoXE6lcMpBdJA9HDhapRVjWsEsKcoZ9vuDTx7d9+5ubq4UxfI",
-	"dBq+/3DfubhSP8StokveytRizpKm5+k/aN6b/fV+KiQZzj7MOJsO+Vjouxz3wM4XEgT8B0Y5cFA3q2gS",
-	"USkJs64GyKGVEWZC52Gqy5MknKrbFBGfR0FulFDm+hFBKR7g0YgwXZejL13ciVjfvJ24WKdnrmIVkZ2H",
-	"HSVU0m28varzmxGd8Jt2y3wE7dT5XRHDTqhE8Ed9/tlLPtuY2qXm5lEJlSLuZL2gHo9HDnCAkYh9HiFN",
-	"WuAmi4lrJfCABd7fcgvplPFgpy/o51QjbhzoBD4c3qZIZOGAbygJA42TUslNobFphjahYoo084M0Ce+v",
-	"fsSHVST5Z+8UaTcACBwb+O6NtVJC1E1BVAoS9rXnU9G0FkJOFswyPcILdjbhaKuHHxf2HF86/DgqIFRd",
-	"WdC+TRxj7dunPUW17dung227pw7Fwk4KpVwJGhBgqJCJkF5Humu96yTZLzFdt3v6X6lRcxupr2YUOO3X",
-	"c0sO/1kzKZG19nlcemjTLsCv7GOw85VEWnGbSrZ9X5o7JX3i85ZGA7sck86LIVObM8OfrMoWEZ3oxcis",
-	"KNVxByV6H5lSEsFGWq3A+LkczG1xn7fcR8pgwZnFZqUNSA59C7LCRf9pSFmBIFn6RuZZmQ7Ru1w5ETVV",
-	"K3BTS3YOO+HILnXD7S/UuECFKGFrggahibqqzAR1CcAn+Gz7M1Fk/i5GqLNXOlPRFnf3aShJ9EXt06yM",
-	"nZn3j3wCIT+Qr1bankAlNCjrFj4KEOP6kkRG9GI2hUI+89RWinPo0bpsgAPgH9s76J74EZECbdlkOFHV",
-	"ZpzYRjhSJ/ZEolgunxqgfxhcaGB+7993F+ets87F+W9eXjhPi+w8DpBaSKLc7ugznfeOzkRPvZJ1jEeA",
-	"nS157v7rXbfZfuvI02RkcrvmVE1T4eB+fw2jOhP9SjmgmZPKLjM9xXKpmWdJJHjG18OjB8yo0EVubgNS",
-	"tPW6+RrQBOISRh0nCLliDBwJRfs4TPpc5NhaCeL5fPArN3hSRTwMYk59ijSgZ4DkIOLjh0Eap9a8pz4K",
-	"S0g7kEvGWBb5kd0mmmUFROwRyZEPs1Ctrr7oNhlePnfz+dGNwqaeS0UDTSRwpragKMJuEji8mGSgNClf",
-	"sdspH9lILkFxw8l1rms2Zv8FFuZMJhPbPT4oQTNxOCuhweIWEQtDXvM/VxQCc8FMZ/JPAsilZgkQqgBn",
-	"06kF2oGNFCRjppBoVDusZ9MUy12j1a3ghah8S4f5kp4c7gkt155j6Q1wO6LPuxVX9jkndpidpG72sNBr",
-	"C1koC4G9JgOO+IQJVwycIqwT/A0q8oCH0G7HM4IvDd7vrcPey6kcUWK6aPr6r7HYgtKAASURjvzB1HGw",
-	"YST5qBaSJ2Ll6jSXyPZq+8EBqR32D+u1I3zcq9X9RmCRBFfJ881JHNZ44KYRxgpjloubmiNab+TUJos4",
-	"+ddOR4/ql08+ba6WfGriDwkLSHP7JMhr80NtZuiMhpHisE40OCbb5P5VK273mnxtoFCcOpwjpTetFlM2",
-	"xLHY0p+jgy5n2FtV+W9i1Sf9776ySW8RY504VkFSsQtHCmjfgjMT/1JWSbollzL4DbLFqdnsSSIrbL4v",
-	"laLLgLyrcYqv/YSQOJIiSWFlffowjkiQaHRwVfJMd6ffVwnFMU4NzNP+FwrHRUrei+copdSQhdMtSiNa",
-	"VH5ZNtdztXRAmNU86jRNnmYSDPCQaDj++EpN05lNRhE1cR7bYVlRp5XiBgHJvj3AossK9BO0RTKdi06R",
-	"j9kPkGttI0s8Ms0Tg22gac9tA+F12dZkgCVcB92P9oFIZxT7am6CuYvC/eLq7RoM1mcq60XdLBorrGZW",
-	"Bc494jLq8NwEu1unkWRcCGxpK+7xiba8kApppuC8421nipgWt1r5bYm8vKzkXINKBzMpEHc/8omG6NCU",
-	"bqJE8U3jYRAnGy5bEfT16o5cpHajBqYz9pwdeZZy5fZoy+ufprYNAgSuQbIGFSs/3bJ0gnPabshLO4qd",
-	"i0JiFgD+pmLhvanNQUQtR9GIlQa9gUIDilitI9YSFNO+bF9cdy4uLz6e3Vzdtq4/fDy/eNN6d9n5eN9p",
-	"dd7de2jL6g468L59CrGKuGmV/YIZVD/UZWMWQimH1FXwXGk5EyrIDvp1QEOSHIAFsjBJekrKaMp/JGRk",
-	"E98IUte2y9yWs1uee8+deKFz0T0jE2yC0e3F9Tnket/e3t28B1SvOL3gdYyFeXfx08VZ5+K8ZKZR6vBu",
-	"CZxOazSK+BPAfab+HCcIpn59HVrUzNTPd+R3gEaCbKNM9/Z8qQ5A4Sn6/kHY9syLpfr3LzyLFcuShsgz",
-	"pO+iXgjPl76pxvULRe665FS+UWNaRsATp9ZV9TunTNjmYzbC4elzdfo2aOCvcbY7mLeDLlMWXAaETRAd",
-	"OYTu4jFEoEyFXjTr2LLd81CI/UdRwBnKxlacKZaJr3xDMjbTXG91saq4zjyxCgf+AmIVuN2zxaoa5U59",
-	"q1CuwgKq6lSorsRVG5izhnxG+JVv/gqJLotsR6D1wuxnyKockmGPRGJARwYbxpqGbSmQRwMvt9vKKfLA",
-	"clfiOq5n86pd5tmKNk8bgGA8e5CWkB5EOz1IQKXx/wwRBJ3UL+kPfmPm4AwkOUvNFpgnSblzdlZOrMsJ",
-	"ghU1HF+PQ+UFYGJmumqsI9KxcOeSjpHuOn4kGPLX5t7DlwVTWTsaSmT8Q0tYN0sFQRQPSQIh0uitZTGY",
-	"Uow7P0pt2juB7Ik9niaEloSkqUQDXByQnuGA6611m511wjd/EBaatYroy4ZeXN3AXvSCcmIbfIkvgqEU",
-	"J8xiu6yurk8o2iiR8ZhV7NakVVhN7u8QE8lRf798IMS56sW9N1K0r9FXEYHS2tPMKiC4kbh3hzggcRXf",
-	"Ogr2ZmadtcqTv6SK984SKLnZKsMEVsQU4OeZ018QMm5WiXzHqGIvamEQw1wocjRWhChCP4Q/upX3wISh",
-	"g4qGTgFEFXA2bL2714D6oorOWmgU8SfKfCJS1Q1DLqR5l5LyqW8WG2uBlWD62RnLyC4tn6hh+vPsncIj",
-	"XpYfaYJ6joUTgxXmWjcJJJFiB2AW65V/79Q553Rz9wkkVLoRfz7801AXBaf3Jtan0++80y41POSQIzek",
-	"TOT0W6wiIXlEAhTyCYlq6u8769O8Vw1Ofm1sWN2KXcxv9Avl/cYuP0W4JwiTaEgwSxS60nGcBFpmvz4P",
-	"F6FsAqWDkJCCiYmlUjEwjBVlWSrOoByM5qZBu161uTQdW+aeXqSyvZP8GWNv20QXbXKnQgvghM9Jh/4C",
-	"ecTffibBvFTPVrJ9udmdi5GolkpTeE6W45LcY252I59ATxZru58mGHemYE0zWTcX3+a2SIvfZepEd9ac",
-	"q3ia19yDBFSW+lDZfI5leUkma3DG2E3RUZDHR9afQ+JyF+gQWILDxEHpfASEXNlpwlBujDu/Y/Gy8u3F",
-	"Ew7WInjyIRrcyS88HWjwXeZ0tI/b6oIFBvWiCFqh/vEFT3clIoaG4UXblHLCQsGDne8JIhTsV+O3RluQ",
-	"quc4r7X8TNzXOvOZkUmX2WGrkOgNJu8ThSQnHlX1g3C1HXAFJZB5X9cHUCFdRprrz57TbDnFNrCU2B8A",
-	"i6UiZ+wS/G/donM59EvXMbteCMfSfD0q6JTaitNK0mn8rrqazmgrs90rShHX7bqyXqp9fPlrtbG+4rVa",
-	"1XyhKCq6sanm6HNZW6pDesLc4rq/NTC456hVuUzxy3NAyyQWsj/jyAXdnxUZw+tW/AMsyU3/NY10b/WU",
-	"z71SWg//gnr9uxVU+eWY3QNhQXE7Lburb/VT6nm4KUXWtBNFgwcLLGp1ob23hJEIh55+co0GNhX3456a",
-	"Wc/2NDGMyXRNzsP4XWLHQu7jGeGwuy4zaUmUX856HEcBZQ/3pSJmN9nn1RhRQKJfSW/A+eO7KMf51OoJ",
-	"Ho4lQQMpR1tiG727u0z5ZsYRzVBmfe9oKVfQzUgDCp3GjDU2nyzHGGCBvAEWpjW1h+A4QSeiAgF1Yab1",
-	"Hmx7jD7Xe1StTCIqSaorS3lg5dJQySWjnWYnkpNbApkYf3qP5dJW29wIXrEYWGjG6YTOfCNuvXbB1zLx",
-	"MqbdN2XTWSCbvF5Mum5IGRE+Zi525XIIBYkcWBai4PuEJjDq6VUcdly8MUmIEuJZScnZFl4AHbE9H9wB",
-	"EiRX2L4lsw/XkUSb1seSEE3j+Lheq+/VGs1sYlJl1Ur5DTzD9wXPMD8QVjr29aXS0uDt9ySifaq1zoIF",
-	"OlonibBYkLKn2TEOobcowOnqlwrz9ZbGU3sBAAk/GtYa9fpec5XMNQ08B5DaBRkpZ5wJ4o8BJj0NUwes",
-	"bnFp0jMzCPvjMI6UZDQBUPiqWrpVkVblQUGFBB3IT1D/0mpb1eZh9qZIjLCf6ZBVOY92kJoTmknb03rQ",
-	"wqNdybRbILeMWZfWzLWAEkjyqi36KC90XA8MZOAtljyJEZCrwjhtlw1tLr6Lz+geuO68UCoudY3OzIT0",
-	"75BuxfsxNuOWtK221W0YR7oGS9f5uO6V7ZI7MWM9u1NI/qb0EVM5LkIiTdvxfNt67e0WnpXfmhjw6bW9",
-	"PrtFe4coxOxhjB8Ikvghg4zDatn8k91S2bhwFu+YzPiNnrUF63cuLFzHV3U2JMeg/iBOXr1SQ4gdR5q/",
-	"gsFFCc/EV+gIGTsDUhw+g5dbXx8+THlnweL80CLnwcI3XzLFuWyR0271WX1AVmtgGCsJSZqza+zEwjne",
-	"3AzjdXKgY3mQZiRZlTMlFnPu6uzVy2DbGLZYjETzLHgbo1zkWso5Wl+2s0qsK6+YDG5uw8WnEY+Kci01",
-	"iPgZoGSTkEAFvDDdtBNl/GV8Iav4OGZ8GjG4rijKJnXQatWd4ZGzvCSE7E6sioTBco1IAGjK5ac6F+zX",
-	"d7xQZRiZNlbU8S2wmQLujxVbAHNpFPFg7M8xmGa15udrwc9SfrP7NFzCpWQ9QM47OlKpw8aA4UPwcFWP",
-	"0Fzno3M2VRcr2+UaMRMYpm6/S7jzbi9sU57KHxejJ9HYJL5URV4MDWpSKO6IVAwnsimIxDQHWHvHMzuf",
-	"RQgcCXps4uxTxBWHxmJpttcsY+J+xer0gzqAwdQO1f8cqf9xsGGaK9hDXygqXg5I9pvUcBrPQslLl247",
-	"wj9NvM8TvHB1S+DRpRnss6seUozj74JNl96jL1mDlRVX8xI8TJ7MaoXuc5nIegCmjHh46Sp3sx3lSX9t",
-	"RP93o/evj8VoTerYhLAJbzWXIWYcZjyS6JFMTxFGIcEaX7fmmUQY9ayG8XGrDd3RUkNbm7Rm/8OxQWs5",
-	"cfm5pYnOas6cb+T+fk6En/nbhZnCzG85z14m08z7Gd74zd3hEj0Wk0yytbdZTE8jKdlM/Zyq1zwHXED7",
-	"gCho/UCD9C0uH/pv1utzm1TP8KR8RTozzaQ1ZDYDA1AOyyutExLF2Igl7ltq/Lx5Xihr/6ooheRMt27Q",
-	"5heJsBhHcUqsogIS1ChzzaJUFG2WvRZnJWnzChpJxGEFdZEnkdLROYMI5/vWZfu81WnfXH9802pfXpwr",
-	"SQfXfLTW1h2ZTZxbsnURRTw6yy2zvMKKh5KaknKKOyOinoVSy2rSI5AydHdx3wHB/TbCo8Evl6n21q3z",
-	"j3cXv7y7uO9UqpV31613nR8vrjvts1YHcM3e3Ny9bp+fX1xXqpXrm87HNzfvrtXvZzfXby7bZ+ql27uL",
-	"s5vr87azcerX1ofLm9b5x87NzcfL1t1bdXtnNhiw1M5u3l13PiZIaq3OxcfL9lVbT6B93bm4uwbYtXfX",
-	"rfet9mXr9WXZ+x/v3mscmLZgFWdP36UbULp/esOjHg0Cwtwfr7l8w8cs9aCi4ZD6qXFvI+JzplvrvQGH",
-	"WOqveBpyHHQ4v8TRA3H/9B6HNMD5rxmPYOxCjP9whyW5pEOaWUGbaZdgZsFPmGpZrrgdtBiCv+arNH1M",
-	"IQuCqvuruwPN3jr4OU8LkQN7mXWXIlPVAYPZNl4xsk/ioPx387cddYIZmPrcqH5+sqYQ+KGo6zsV5tIb",
-	"+OT0R6D8vEcQRk/qKHR/NOvtW759qt6aZEp5N/xtHNy1d1Lds/vbi7P2mzZcgavWpbo9by7gP8pRvh71",
-	"msv7EfGtX1n/eKUNYv2PN2SIDTFoPVoSaDZcwLHvTajSj0ig7g0OxZzK5/kJGJk00nWz1RgZfh57BQMo",
-	"8WAXySndnw1hbQv9IBKJCXZRrMHQ4AR5PmeM+NJTZCOqyAuoiH+KyJA/EfWrINLrsoiMQuybKkYH6kJx",
-	"a6MO9SAfrAcJBrqOyI72KjX01l6zWQBnDE/kLCsW+5KryUKlo0A4VBJlaq+rdsnhiCD6wHiUcRsvqfnM",
-	"5PHHC1gwPb1xZoZqW77E7AQpgGefDHioodaTMzuF/BpApgipkPaorbPHKZpaz/TyamF+JDjUGXjZfBbe",
-	"IygCLTGnE3iBku7xR0/bYgMYN9OJgz9mIuiLO2nrD+VdRCXWFtScKHUVXKrqckwGU0UWIfcfHeza2bVF",
-	"BIv8ZsfTtNOfCpNpcYoeySimL6cHc3r1ZwMlvHvYf0RjxUgRZU9ESPoQp6wvznce20SCggAIrI6wQKAt",
-	"K5jMtPpjOY7IdqYaA8ZD3piFzm562RavzYNavVmrNzr1+gn8/3+VDKnkUdxVkbBtmeaiWhMl0RP1ic7t",
-	"5xGa8HEYQN/3HdRCPR5MbWvWKKLAaDnTszA94+0fqOwyLJAHv/63bkXdufn54tr0ota4giFl9lScryv7",
-	"YdwLqQ+JCDmMUs2joCI8xJTVJPkkYbIzp7t3tH948M1jvRuY90P/OKgdkXofuhXv+nvBPjlYpT2xOs25",
-	"ATyj9kD8boBZkOQa3V91buFcSGQcUQb8+f7iurO+nMhyGRaGht0EC03fKTfjHRFEoikfRyhfQzk+LtXj",
-	"lwxHIZak5KQ69vG45+Xz82DnzzE/LzbPVyp5JdkrZ2VVfZOczAfX9WWo5rdiZrLYxWoIa809bS0v+5u4",
-	"W+0mfW1va/p6zUz4l3cX7y7O0QRTKaC+XVdAjCOqeIPiB4v4h3HW+CBUjMqsqOy0y+47N3cwuNBS3dak",
-	"Ce2rRT0C3cAR4+6QCADJbCOcNBy8nm6lWlEzU1aZdWToT5U0z1J78suYjME+S/16TyBWl/ot9gqkn4R0",
-	"ebDhslwjhzdTf2DN2phBU+H6hN5f3LXffPh4cdVqX4In5/7+15u78493F/cXHXDJvG93wI3j/vXsx9b1",
-	"22U3wE4Ukp+m1hOd+aNt7QocePbP7bhQsPhVbcHZPUrC0DjQXhoc3jqMQ1+79Ma9iQipKdaq2yebruSK",
-	"XuF6OCU6MYP+qyL4OPLVVkxIr5KnPt3kJGKm3ACd1p31g328vbt5e3dxfw/ut6vbywv9l/P2/VX7/r70",
-	"1me/ec3lvcSRdh9l/9hmtxF/MN6P7B/PuFpo/ovnVAypEGbPk6q5glo181cD4Wlr7qqmkGxIGThpc0rw",
-	"UMwxdMZM8lgRCMvcIsUcj5HJGLMzxGHIJ5kMfyWxwCyBjteJO9302qJRKmFMlLMOZiOd8cAn6jtl0BJy",
-	"igrdFeax62S/8uVw6rjik3qu7HUIZHVkQ2XmhmSYb4xEEY+qSk7fvTlDx3v7h2ikH0cBJBEJ7V3BTt6g",
-	"dqh7Pg+0PMwHP5y3rMR9D7k8MrcS6sfxEDPHjf9pFGIW96MG8BXu6+iFT6pI4D6BGsIBn2RsUmvMKiHY",
-	"52MWzKQl5wOcqVnmiOY3PJoNilSNR8P6hmOvcKlzdjzOn+ch6s3aYD92lHyGB2bhJPfqe3nZU9Kiv2S8",
-	"mAMeSSTGwyGOptZHbalBjYK2ZOaLo0GERTa/6JpLZAMCC93S+ofZ2/Turo0i0idwuoiCW7U/teqaO6tT",
-	"5EGS50kvxMy6ZgCBAShUd82hUnGo9Dydt0pU92euG/zVbqWr0yuqzruFd6QfETFIu5GzXpnkkSKoWHjC",
-	"mP9QjY0ZIjgKKYkQvJih7f1GczkHcWoS+Qt5KBBYYtwL6BN1JJZBTd3CyMLWVhUrwQwHFLMYvXa7mI0k",
-	"x3Vzl5EPB6Wkw01EHnTm11phUPUuFIIAaGxY8ILzgChpDOlB6A2EIg0wr2Wt5mHwj269u6+is9a2pV7r",
-	"4TL1qODp0YgQdramwSVENcFjzpDEMXmAXUWF1J+G5lHOBGQMP4yo6LJ+RAiS5JPMd5h/+RPJ3XYhSbQQ",
-	"iCeFaSToA2CR6VzTl8XgMRpX2X4AM41PYQhIALidDyxL/hjjcN1B+G8UQ+hlMX++HUCdJcFxvgFgm0UY",
-	"x2hrSBkdjocohE9U41ZTQBH6n4AROOQsfnl7TcT8Elg2XwqTxll1liEsAViTZZhJTlQO3OxY+nxoGkZE",
-	"Dmcq7Ge3NKZeAQ5DDHtqZmuDuum6nQl4aaiERv8uGgNT0nGCBcLiUYPjlmpQsnyJTlZJSMpA7IbknwGE",
-	"s1u2UmQhetwPwqAIJdbxKUoFxXWoVf0BGSeAjDAT2M8/rgUlXM7HiKjCiIq1ZGO3fkhwpL+vvrxsTVcs",
-	"35IAbqO+CPMnmXn+zkL2UsoVVqBcF+BtZCqMtAswv4JiLbIs97LnL02QeGEFa1pKUWBkcrtmXcEZ8quh",
-	"38tiaykTLY314bTrVp/5c80mPY30lswy7vyDfuKPZJ5dCJ6FyYBEJE87Sa9bj2acEXrdNnVUh6S0xDXd",
-	"YAFCAvxLeeAGn+fPtii9NioSMZGFVIHek2oIk1obwaBBwRzS1imMnbuP+V3amQPGpozPVNN2B0osj2kO",
-	"KUuaSy+uSvt22q6uWj6ybPfxr9n62ykrW1t1WLqVtksAq5WHFTfRTnXnign02cUx+d2zv89ILWzIF4zI",
-	"3hMWOBG3v4keUeBNVHzR95V2qYWEyfsVaRdjThbrpxGNiJib4JIa2LxQvkDdvNDOmfQ9JJDbjK55n4q9",
-	"TceOhumw6vmuVpM5lNqKUyQoewihWSLairi08M6eO5a3nadILKO0pFa09dOvne1TiMuDC1sgrzWWAx7R",
-	"P8EwO0GvCY5IhHTOF7xkcr7KxTjgjY7xwcfVDzBmybhpx45g3yrSjFJb7n7ZPfKqQ2B51PwO2G3KoJjZ",
-	"RYhED0n0oDis9AemC4CxJHaQIn2dH2gS8BVB6bLj4BR5int51tbByDKzLtNPG++rNPjeyug0g5mQK/hY",
-	"U5/xqDhP4Yl4iEddlvxs4UQ8FBL8ZEw8i02IIXpBxSnyFDv10BA/2u4D1kJMPc+CLnNMtVFEnigfC6UO",
-	"nyJPc033Q7pNjM0BgYxDOxbtp77TZROYTa57mMpyjYYc18HSCE0moHC2TIO1U5TJErVRCXCLL9turY8/",
-	"rQIUtJwDM0sv6qU8JLMM+eQ/FuIeCVfa7aW8nM/E3iry1C1+kQtQJoIZD2tzKdiqZUGjojgMVs4B5gaM",
-	"Zp1gd7POHf2BLEOiEm2ByzQM+cQ2gkq1J0wHlLZLecKEjEheVn88LRyGKKRM6WMNpR/uIcZZzfqGWKbJ",
-	"5JLw04k/aG9uFeizML6MjCvhpwKhNKcR1IJvfZ4jtoqbJhYKLd3ga67IYtyYEPqPPmZQHqMIhgTVLhPc",
-	"ElGe4Mpj5s/q0vgtt2TUgcGk1nX4BZxUeSD7K/RsjNy7qH06wxdp21i6WWMxpc9vpphL60lzxS+kn5Xu",
-	"4dhlOU0ccy5NOpK8kL9b9ePL9HtcyCAX9X9cOED5mO9qAOfr7A+5WPWZ1y9y4dvfQv/IKyizgz9D7aTk",
-	"Sp4YcAkNoZ/qPKU7q9n2kRh55g4j2FsdCuSRh7bMLTBJnMZ6UDu/ve4ek9WiHpMxF7CmUBJBlHxUC8kT",
-	"CaEr5tQP8zEMdlaBOF1VRX3BLpY7L6KoLO5WOZeF68Yni5UWAO1zdRZjt5KgilbQWT6NiC9J8L4Ibqw1",
-	"GoWmvBEmoYMgVN8CmAsVSEgahgjym6lAnnH6emgrB89Bi5IJFWT71ERFA9PRnEQjHEGIwWv3a1dqi7ws",
-	"ptmsV+pv2N8zN249I/qe2SRmPhnPaes5n4wBS3IZdaTLPGd8b74u4mk0hxxKfnYQ6HlXAdoS/gdehYWE",
-	"NKfx6XxCUuJ2Ob3WA2HjVbvMs+06jWqq20l6S+i5MZhI0mlVjZv0WYVx9QdBvKbSblY1D5Nyjxe1ENfX",
-	"+nS97rCVlYUlW6PqmoYoUcWWa4i6ZBvUpbuZGqqWsZ6mNU/d4YFKEeP1rk11KdHxtOCyppAdX47vO3dz",
-	"ThvihaeTi9GyjgyCb7RL64LzXumoq6n2rMs5HrrM7iRazvHwLXkOFiR7r2iof1sNZNccm/lSDWVz1OYE",
-	"VecFu8m+VLL7i/Cd77nhy/p6uKzeq+Xv25ulWGJcLePTyMfc/E8UFQYn9HZJMFGbCWKyt7QtYqxO8VLR",
-	"lZcVazkoeIAGKe1idSqdu1veV7N4nlsL9fXEwYa1f1nW/g2x6GUdz26O99cy3L6y0+5L+6+bSzvtvsVO",
-	"5V/HO704yXiFohYXnmidJS2zWZiAceePIyqn94p7OtUSrbGWuD3IBX1j2eBPv3ZmGgfEhRkzCa8mi2kc",
-	"UMB+8OAxb1sv1XsweLwQBNM5tzqbMpWGu4MusGIOtks4lH0IBzfHQWuhEjFCAnHqOoH0dKjosoj0x4IE",
-	"aEAioi8+yAyQijrlNd4hJQbcwsJltiP59MINsU/O7IlVvPUeVLObUkWe5hxX01gxqSIvcivN1GYiT01h",
-	"JBMIKa8KvdQAaLQW0icSdFnrtm3nqKUO8vxQfownFZH8aWkGDYdgNxktvceKCCnrc1MFJ7HGJdQMqJJg",
-	"1QwxZRJTpttmjpUQj/trPlA5GPegsaZvX0j+a8aX5oxKhUMqNawhyC2g5omtUHXhkDXckW1p6wAg6Xe7",
-	"LKR9AuHqHdSxIPU+HuEeDakE8M9IQ3aSAPEngPCkQmPYq4NQI8LPBsxeSQDv1YP6xx+hooS4nBZG1oIR",
-	"7kQVETYeoiccjomO6ieA+UrQddkZZ0+EAZDXifp3Df3jH+1z8Y9/wJy4zpXXPEQkUJv6uQ4dEvvk3Zsz",
-	"tLu7e4woQ+86Z6dIiXqBtjxHXfe24VHvw4cPH2pXV7Xzc8+MdIsjSXGIdMGN2PnHP5B32+qc/Wi9yxjN",
-	"6AZb6pOHu8cH21UNsopFlyHk4dEopD5Q9it4vgbP/9fvgjNzAZwn4NcT0DIyagWUpsS6hc68RjMZSvAf",
-	"ifWnkTiwGcUAvMaY1jb+PT/4rTbkkgppt/aRTAWRtRF+oEw9fIK8/wnpkMr/9tBW4//5//3/m/V6Nc7q",
-	"3q9v65jP/+iKH/WQHBA997hGxksggEwC+Qg/kKo58O0d5CVlPJ7GBhyOxmqmBrTU+5+ZWh09cwA6slNP",
-	"bbXB9TEHsWUxqbZtYusw29xBo6ScKhsbIW8mzcOLkYKUUBd5GE2KGj0N9eRVTXVgbwqxiRGWA5M0robX",
-	"cP9bc8H5t3fQax6o+wq3sYGu6GtYpuVwGqt8pg2Eh7b2Grv21pxxZoCtporOdW9LXX5Si4iGz0NvLzra",
-	"mz0cS9iL+C8RkeOICVhDogEa2r/o4IcT1K3oihHzV10z0q14O/ZSVZF3+65jYoPnF5cXnQsPabHgqIRK",
-	"ZA6pAChNRQJ7jSZ8JEfZ1EMZwx8xDt1IzXrvCMDRJGv1bm/uO/Z7iishrx2Q4YhLtSe1n8nUQwOCAxKd",
-	"2GBwcw85DO6RTEEMqdnIhJ9CFlGaFYLOC1rgVBgo0AhwysWIM0HQloG6UrNXz27bSgk1dMAtItWER48I",
-	"P2DKTtOzMJQb0D6AWWmoZNir+jHybMMQezVaSecNypnakHvd98cSzs19B716arzCYzl4ZQXMK2n1oOwT",
-	"IGfNn9WEoT0/MalbKUVjqdoi1JrVlBBTtws+AsemfT4RScwz50kSKCanZgMI2IoMsRb8IfUJE8SR5lft",
-	"zozs5iPCNLXv8OjhlXlJvFLPJghnjshu3badGs6TSmOnvlMHI39EGB7Ryklld6e+swvAG3IAKu0rDfD+",
-	"p/rvh7z0+BYTExIJ1KzX1f5pGHZbdcNhc6HCOnpSZPJjp3O7g865geqXfOxrOgywxD0soJgy1ljbATRx",
-	"kwa8XqnmmiJhas163ao+RFdRZiVWCnMpQbOv8Eew9sHtscgpYr4N2lZOsl6yRKx0QshF2/vnP4tGjRfw",
-	"Sh+LwbtzzInKyb9/q1YMAh0ASD4Rpj6huDgUC+IHKDoTUyHJUNeavYK+DOUOKa4+t9DrPmZaqwLfHRFS",
-	"VNF+fRdNBjQkqcPRboSIYH+guG3uWd1BAzSNCvrNHZddMqjbOJiueFzVyn59d/E7bk+deUccb9n8M1b8",
-	"DFiZdjA85BeraLGXGHkzTC7pYVx1Kl55aDXffp9A07MUMECXXSvzEDHu/LyD2inpCvccNEyNPajErJVR",
-	"aMsrkrdJcWeXQdcExYZj8YokT/l6QFk0Q2huOUOCZ9rxDNbxs6gwMeqLDts+qIsC9CmXolP7fD6ZxtEW",
-	"HZWvVCt6F2FCaluLhjePvYJnYPQ9veD5lOo0wYJXGqWIO9UhC94rcSmS9llwjUpMLm5XtYZ7l/LR/Pu3",
-	"z6l7+NYU/Ge237mPOu87cx9F4W0E8yQumYgCAHXqTS3sF9w+bbYgY7bArbqLQyj6VcD0BYXDwhN0mS5R",
-	"tXI0IACxCDa507ct736oOenkaRDzER4SCYRVkJCdPPIKWolVPlcXPmgABko8+au1jiDF+5k3dWTajSy+",
-	"qIBHseRlNe/MXNgZFAuhpcrm3pW9dxoj29LkzF3T9a05UUdwCohEt54MuFZmjLmAJeLMJ4mx86B0qTgw",
-	"q71MGqUCauAYVxIobs6OmYYK1YPPuu6rSewAWRtGjxkX0LmlderOztbWxSVY1jMBPa10icop8kyNnAdT",
-	"F3GUQ6Atjfc2IKzLtEtkW9sSmKExe2R8wkw8JJjbwJLG/fbMp/7d+E0ZYjM8CCLMXh5H0edgpe1yLMWx",
-	"aH8mU8ME4EK8Ni13lrj/GpNmIQdw5msyBkszgpxXUwEDW9mY5mONb1/jMBcIC2SAfb59HrZXPy6httse",
-	"nOqFZnPxCzN9Nr85bqlpMOZ6C7WTV3/R4HPS8neWj+qOwQ4f1e0Knvgj0f4zDVN2ajqekSe1EPRIyEg3",
-	"7Qx2EAxh3UAAjKQ5WJfpEQc8DOyfvfvxiETZkjobu8UOKy3iQUhpDV3m2Ahb0ikZ1nbHtmMDUWE7F2sb",
-	"AsuUGXGS58HLixXne+9mGKLe0BUZYh+WlKcO7c2plIarG3dn/vav7t7iN+KWuivd9UaJu57TjPebu+2a",
-	"lube9up8V4DSEwyNlLT2tSKR9ZzrEIC+XEU2ShWRT+Aeh+sVM5QhniIcTvBUu13U0CTsF1jv36/Z/jc3",
-	"1pe+td+edT//Gi3HqbUWGACnhtBpfrYSzQ/L6lJ0+HhuWDUVUXUioaaXbZdtzUU82U4Ueq+qXb6jiKhP",
-	"VNPpPimcDbSFWZc9z3yo/+Zt7yCNMZIA84Ml1GXzUEZQnEWa+qtJOjMuEx4hQSSoGrHhJHmXta+1wlFF",
-	"lD1pFS5usGtbg6SQYJNyF9uLFEvHNWqNP6vApDQTzR8FNzkQ2jkJA+jupYArhpg141CRDtRlOUrQSaJD",
-	"Yc2Zc/QlJ1oeEHgMwuM8QiEXRHNqnQg4V4dC81WoOLNG82StUnUNYSJsiFt7ZfkijQotUKi6bI5G5WAH",
-	"PVOjWtW21CkXC+XJDMhRedGS++q8LI1vYoolzN/vQHIbBFsrwTf68zP057+Jma1pvZSZrczimjaLF4QC",
-	"Mn3D001qiwMCOiFkONaJiAhYOCj2XQaftaiOkHDhNEGwkTjNYmOxBWGDJA2IBDYp79QmRwqvy5S8cl8P",
-	"tKJhOjYJ4kcEoHID7CujU02SSYH4WIZKak1Mg8QppP5AnzG0hbvMGuIuULDjUVBWB1XqiyO41IbNxkBQ",
-	"KgSiBl4uBqJG1XP+xgIh1Vmc7HBqN6lnIOuxr9SALezuI49icv1B72JOr+/DRq2OG73aod8Makdkt1/b",
-	"w/u9A/8wOCLH/Uq1onhv5Y8xiaYWIfykAl9rBxWX2S5q6DJvFZocdP9CyKjOm+kBqTV7h7h26O+R2jFu",
-	"BLXd/j456jX9vaBRL5ipxNEDkWucqu2zaG7UFvmEfakbJ29b3TeuiTNyJNNYP/vn4k3W2Oq5E280j5ac",
-	"OdwP0x4ygGBIhHBf2rxZyoTETOoMw93d3eMMuTTrzYNavVGrNzr1+gn8/38VzFzpial5l0G5XmbyPdLn",
-	"EVlm3s0y89Ztypeb9ZcKU8bsadlYZfbF+QFLx6W7CVuuErZ0NtDVEdTProoQ5yFqxzrQQW5U88443nWG",
-	"Vtz62CQhKwve6qmptJ4T43JLpTNqLx6Ub0REDGqmXAYPaThFQvIRpGwqo9SESk9Nd8SAPFGfCCQknpp0",
-	"CKTMZeN4T5qxnCCNx621CfN1HT9wu3S6RrdOvtLNTiBaCsmgQzztsh5BfEglqBPXPFWfYhMmUY9MOQsQ",
-	"RmDmu1mVeZJe72ZSJ/PVApTZHjbGVCp3p2fa43w2htdz0utsi5pVZ2Ja3xRYVKajAk7O+u8XUPy22BEk",
-	"SSu1Ks9kUW/kcaO4yC6fGV18suEuR7HUDjN1yWMnXd+onqmqrdnqNchPiNmRubVIWYBjpen3yAA/EWW0",
-	"qPGSluZor94wn5iiSQTIWhGBdsg4FFW01zTJql0Wcv+RBGobqmivvmsnZt2DbiAEcinow0A6CSF3SvBD",
-	"0QgJFPtJ1tpl6p+6Mgq1b/NjF9mqvK/LbXStfoWPxP82P+/4oKcl0NAVn0cR8SUa8EgQ1MNSQpmFxCNd",
-	"/VWOK9iVpznU+j1DMbXOVZ301pfXmOzzM3zsPhZ8m2QIx71TYm4tXdJ3CbdRv1Vifur2XerL91XY6yw7",
-	"peBCKcdQ40KUtWh4uZWw34WSF888T8/rsiGeIkfPK9TZUgWz34zaBjV8G73tRXnft6+FpWvbixUx5DTH",
-	"LcM5ymtjs33WltHHnOL5fJWslSSRmsArNopX/AmTa2oLv23rJOw8EYZd1oe5hfTRpOEqVa5bSRJveZS8",
-	"AM4do5HsdCs7qKW9VZyjIWAtq6Pxx5I+ET0waI2mwAVmQQUyGuDWXnN323SGAd2wCh5posvGiaPztRL1",
-	"sMvsQA9EClAg42opd5agNs7TFlFpZfEbYnNGX/wdM7ITcLJRGjdK40ZpXF1pLMn8aQwwIl7pouFiAXBP",
-	"pFufneTIpLB7TQZ3zJI5I2irN0We/oPlOAYyxvyY4Bx729XEQC5C2mlfv293ICHItvnU7rhDFOCpqHZZ",
-	"0igSsoH066C9QnITyJaq6VYJiSs4hIpMBAgBc1KOusyTBkPFy7SW1llGttf3KIF30eDe6aecVKQum8lF",
-	"asFJgNIcCo6eSET71AgbDSyEOhldN9ag491TYlWOI/Vrp8hB2cqgzHxVETDTS30+qy8vFOJun5XD0aXY",
-	"Dd48HP/4+8+NP//p7z+9Zs3hL5Mjcif3pu/oAb/FdXHeLy9Hsjv49xElisIS9gBKuYUVOEXY3KkRplEM",
-	"zRZHGleWPX/bmooUn9Y0o/RX6t68OWzaUnoNkKKKWfQvYwIYQrkN9i0QRsxVYTCrn2sO2kADPo6qTqfd",
-	"bZ1dR7osZjeGw1DhMiMMRf4Al2NzQZr1ptJgwdznkYZciFVvN9sxGRvazlAXjwc4suSoT1lgmlBzNDB+",
-	"ES2zn+k5NRRo+c4dbPE3qwsvYXTPLmsJ7tRcbs6WNSzpGWiZ14rdAq2E59hsWVvpT21cT7fgdSnqO+JF",
-	"35+eabbJtbYjc2lK87BXRtovUDdxqlvkfM0wn+vN6H9xivlKCiAq1v+6zFUAGZncZnRA96fFfS913l2X",
-	"2QTy0p5PIflIWLfr6YxXNNYUHUi6jKaIWslWnv3Yun57cZ5cvT+UjMmLVi1gsg7E4TemZo7G0SgkaMjZ",
-	"I5migIrBBAsltPaalWrFObWFz1o987j/02Nz+Munw8vJ3Z781+jo6YO/y14PDoK3ooEvxvv8Z1r/41ey",
-	"DDd39u/vpWQmtxv8voJIpV+6FK60zA0jfwlGrhTAhI3PZ+CG65TzEKdZ1FbMgLhBNLDeUcXeZyJK+mcz",
-	"RJfBH04zIar0B6hAEZc6i54FaRa4g271W2BQp180UCZg3BgJYMdxa5A1LLGJam3pSJT+sNoBwgISJN4J",
-	"pft2mUlq1j7uPqahiF3Q+fwxgYn9quzRxautnFR2/2jWDicfeu8n/xwcPf40vK6PLqN90WmM30/3/mwd",
-	"9M6Og4tm/+3hoL0MM0u+8ffhZbrqbB0c6wvFrr5T89lQTzbEtIh5PVAhdR+GBYAuqeh3HF5y2KQL3QKA",
-	"71wpkSGfkKjmY0Hgys/DdIk/kIPIXtaveJpBdFmkT6KtIWV0OB6iEHK6q2CP61G1hW+DbTBpaJ045Ale",
-	"zfYSESdT3md60HnVVJ9IpYFbJ7HkvIriPpKsTx/GaistTK4B/tzyzi7bF9edi8uLj2c3V7et6w8fzy/e",
-	"tN5ddj7ed1qdd/deDK3bZTqY5rqR1bVMzlRzdOjUV4VO7pTpLsdJ5cpp7L2mMlkGzJyN9Rsydnnkc3NN",
-	"bWeJE/4rItO4tD+XFWanHbe0syOoczXO+qUHc95dtvKvYF7rQr9ZbRLzMxkSZ1mCauMgHtrLAAFewFJS",
-	"Goh4JBA93+i6LyE19PGVDo1B1GVai5sO5UuNKxw9ipSNHedEmLDNQq/FbN8I7biMHDRNp+/V8tGsLlvk",
-	"zTiN68mtOi3GJE7ksDXqDlUzDli7JOqyARbLOgOc9htfVde15vreoMOOJj+T5i/i/cH0qlf/dOkfj+5+",
-	"3+3/Cx+O3wYNes33L54+lNdwZxqMvIiCGxPyQtAx++ASYGPJK7kMLlZ/LJlvmNb6mZYmo+QOGld3ecb1",
-	"ShAWlIgX5fCgbLRIn7OmxnTQaO8IokYiFTZSZnuaZ2TCRlXbpUC61GRZV0xVs8GlLlsuuuQwz/kabJfN",
-	"5Vr3hAXfCudaT4gos6L/vOgQmgy4cKhPEdGUyA1Pe8ksJaJzN10lyXCVkLLHQt6mVWbTnmsOykH8nIt5",
-	"zPCQFCMcxO2QJo7dSomBFesyQWLIgrivukNE8OfExFWf1n0XlKZvSn+SzsEG7gg9RJhJ0WXWvjx5omQy",
-	"B2NgWZjls3i/vgeAAXfr1JVk0C6EQ+sooaWGJJ9kQQ+7pP4a+1A3nVdvLQiO/EFRhXte98zFc41FmnZV",
-	"7BR9WjcTKK17aYqwfTALpgG9ESikPfkDGgaRjQXS2L7MAzY42qvtBwekdtg/rNeO8HGvVvcbQZPs9vfw",
-	"fq9gASMcEbYksMEXqlU3m7VkoXr6rblV6vFxb0rUy1QjVBeXrfsOa7LMPvmtBOZ24j+xDhU54RpFroo8",
-	"c7ZZkNetFAd36ru3u0w3WTJuR8hDRVtpxlyNHYEnY0EioX81bTvBm4h6xOdDmJ56wkKudVnBhFI9fMBF",
-	"pANUdoJ2uNhdibY8+L/twKsi2u8yQBSvatdvj2Qi/YByuW073cWjCokjKSD8v9itehrj3FWRRz5pumkH",
-	"pimV7RfvmdZ4UklajU/UZQDMtvXm5u51+/z84tqE++z0th2hu+UIXI0Pt22850oGOEuOi80yazEi1jY9",
-	"s8h8Ak9FApK+gzzLxLx4x5LN1hluuj3VEE8RCai0VSbxFEBt+UQFHFSSspYAsc/4WZRe2mWprSvA+nP8",
-	"4y4McSHiuXXDfj+Y5ys6f3NffgHcc7+kX9tu/NKyptBVbHnZBv/8GwFmW1KmWUx0e5IFUi1rx7z6yzzf",
-	"Dj6/MmbqHOvGIirHn/nB5iXEJi7nj1XEwyAGdXOBzFLSLG6qaH4FbNOs4RMX8gEu4VwzY9qK578GBEZn",
-	"K8pcRfPtpduquG/Nu5k/CBTP6W8Iz/idKI047ziKFcilhKKVLkGb3WKp0VrzVdBWEJiSfH3ntDspOzFz",
-	"FZP8ynFIAMzNFDxdWZr1TlLX8AdhiqsSr5XWAXtcDuIeLadoiE1NfTIRGzM3TW91YZHtG2v/COYhluiR",
-	"siCPN8T7ejLEDD8QLwnOx2wi9lgk+tpCRpGS4a3Yif0daC6pKS+rumRee5FmLXovl1vH8ksoBp3X1Ped",
-	"6S4vDmD791V2WkFQkv89Sw0q3TeGM2IqUGelw6luSqLNassD7RQBJ91APdq/keFITne6rOUsMOWDTXK5",
-	"dNvwxGa7vul8fHPz7vo84auOb7cMY0UL+Gph4xkY+odMv4zihpepsEhBc5ouWx1LfXFzmucKghW61CRs",
-	"6m/cp+a7ajuzJN8xrWjmXfeXUgarJbpxaEH/jH4c8xaWo0l2mafxfBNV0rjU/tZsa073h5diWRqKfa0s",
-	"6wu1gVhJZy14+QVbQaxvmi/SDuLrKthJbwh4bCO1vtdmD0uKO9MAYgVxN1e/hhDZQhejDpRBloL78Soi",
-	"2B84efXjYY9E6hGIiMU9hqjMFSau4xGty+94Bwt69jWP96XMJVffXC3c7Ly5wOEIE9o4G78FZ2NkSOzL",
-	"OhqTWLfuhMaSOemcSIiO2kDmmNE/xhrkLn3Buqxs62jd5sVBPbdjpwdEPpY45A9j0mVbXpjcxNukhaO3",
-	"fep2glZMrEwbty7znD6Q/27+5uX5KOE4ltZHu6y0f1Jd0u8vrKpm/azQqjvAC3gq1bEtw2BXY65FjBXu",
-	"0MZJ+Z8akYXzX1lfKt/DOvW9HdTSdAc2t1aRhKRhCIpScZ4SFP9kkpHcjovaW7dlOfd2WSZZGOwttNpn",
-	"OjSqYTMWe5ctMNltb+0v3wP7Wfx8aR9jzGI2jbC/00bYq3kkSzGZL+CDdMX4c/oCp5YzvzvwKWI661L/",
-	"rcvSbYABzC1pHixN0TcWZsQd5Op7czsFd5lOdVH6JtpydMt0l54SnYIzGua2qaNPW7Ax33rAlMWNbZ1X",
-	"LZq9VsULOLnugqt49w/Aum0nw4R1VxHT7XQR1vp8UXKgtcVdNg4pnxjwml5AS9YCADNXBuiW4abTn0c+",
-	"jYgvSfDeCANd5q8dVpDFCHRmGD7t632ekSBaIgLnJ+LUsUwolLcWCQHD/K0wWOi4XYMQ+CJe22do83MG",
-	"eDHv7UtM9wW8uF/X+LA+XFAKN1rBxuM7t+Xvs20WSfCwrI9XPZvx8c5UzSVOXyqFFpRz/LuYBdUYERge",
-	"zq+cKOMI7rIlPMEdWPbzQaPs7pXhFeqbq3mCnTcXeIJhQhtP8LfgCZaGxL6WJ1h9vxpjE5nL5XqGT40e",
-	"+zunTClQchDx8cMA5eDs60zOsSuEbd2T+kw78LZfxs88q6vCtr5kxqm6bN+fR1fN+lkeXXeAF/DoqmNb",
-	"uKJrMnEPYSU+WdgtSgmvjVP3P9apK/W1Xk1BWsGpq947TZQg3bouy66SVlTq8VxFaRG/W9Y322XgnFXD",
-	"LplOBTdosW+2y14qBXQ1zry0bzbmFJvkz7+Hq3XO1f9yrlaQr2txtarlLHK1Gkeqru/pMs/5kq7HznOx",
-	"AuPwlAoH5eZzfYzGFtR+uvxq5JdQ3lZ0NHZZoacR5XLD+Y7G4nDTsp7GNbC0L+lpXEXLnDPAS3sa1zrd",
-	"l8CcLqMUv5hGbD2NoHpstOGNp7Gcp3FVRRrU4AVwXK7/RKvNoKwmeFhQFxu320fguNguxOrqslkRtKRX",
-	"MSN+Erwt0wzgeYBb4EX51jC3viwUk9qB1byizptzIZlkykOqXdIbD+k34CEdG+L/GkX5CfaRq1s7+iUg",
-	"DhoAHsaTxwdYVN3XaexR0i2SMp2lt7wBFqZd7AmCnuy2lTWbbU0ad0w6jXkOGuJpl1EmJMG6bXbSFBsQ",
-	"gjjCUmJ/kIs3NBdU6Vc93S7zIsgD8eIwjG4qnQEbyGSZqXdSmbvxKIqNGrdwbp7FDmo5DQItiGsmc3ih",
-	"LaEZ+TOy1hY5gtUyvz9HsJr1sxzB7gAv4AhWx7aMbFhNLhTqvMKg7OMg2PiA/xPQB/SRu0x+ZeV1oRf4",
-	"jgz5U7orjIHtj0NumeZ7eCp04Exj9sXZXxGMFKDJgIYEUdlVHFakGOT8nN487riCpyWb06uGXc5t3GVw",
-	"AFTEayqZ07vIbdxlZf3GqzHypf3GMW+xC42bfMUAqxt287f2POv7b3lO+up/dQc0yPW1OKDV6jR+QHkH",
-	"9GjAGfGqyPud9zpUhsTAglo90fik6QOD/lg2Jwgcr2LHquNV5AHk1TUeEq/aZV6IzT9M43z4isbjzAE4",
-	"TYOoAq81GAFJM4BM3uwPcfcnSHzSd3zAda/9YmBO0D8NFqujg58olt/vd5lZ3ohEgjPjv7AYDWqbAg1T",
-	"sH1qv6kd0upDuh84BVjWuOH6Q9L/ljPSZVjGzaxsMXiemAkI9iV9Ajcgj5BmW5lM4h10EUU8EifKDEpn",
-	"UCe2RbfygY/VrBmXaIDVJRjLAY/on7YFhHq1z6NhlwHmtO6dtdOtgAnhUYt1anD1zarT1nsKggJ1HaZr",
-	"i4zb5102ivgTDaBpLfxGlS67QwOEo4fxEMD+zTeE6W4rOZrycXx2dlIzdk1+c5xu5ZojMfYHSDFfaWCG",
-	"9Tvov5EWjTSwUvHUbZKTG1txbKOUEYS6ldZMgwzTPT3V8SM2qcAcFDvdSm5keZGKsGJkeXkVYR5QR56C",
-	"0GVrBupYg4LwJaMwq5h4cwZ46SjMWqf7AlGYr2yRmigMCNWNgriJwpSLwoxFqiXdfEN26eSlOIHbQZUy",
-	"gPkQwtdNS5OoTNqu1clO2svnDhg3nihZoBq7QHUDqYmGhsoKpQJL1fFbXnTwg5U0iSaRSWMy8ZwvgGT3",
-	"BUxRFyV8U2H6nRqfS6Q4FRqXc6s6OCOFNx5AOZ2+C4yQQMxER1OdjYZjkWpg7N430x8u6WUE/SQzPTN0",
-	"VGSKsi0OuswBnmtLV7e0/buw9o3pq24zgraK1c5T9VqAqEQ97D/qyvSEgUhuVVKtijqMIe92vyUyudrP",
-	"7dL4lRsL7FSqFb19MB21n0UDm8dewTMw6iai+mW1grdEvpyDaQ2eoqWcRAh3GfyX2hrz+JaE/l5DHD2S",
-	"AKmn1R+3F3qLnGYzgI+BpYxobyxJYeE4vK/Lxnnvd+JLKOSmQu7M6WrTZfPa2qCFXW2SXjE6bgD/VAoV",
-	"khyqq22zmllfSBW8UEkToYKq8lOj3ugJmfY+EEwwrWvAYUklZLYkLW/Srhin7Q3KdL0BPwE8PeHjMOiy",
-	"IX7UezmgJMKRP5iqAaZ+SKq5seBTk7S5sOVNoksujAyria0x5pHVJLVj13uIub63bdJgl3NjrCPOkbKT",
-	"vyMXxrP8AV/OdbGWab5EL+evpSVYb8UmorVxWCzlsCjjq5jWHNCUwkxRUFYtrGDScnGaRlxJFcaDuNI4",
-	"WmCITBRHhkp1HIZ8IpSeMu0yHQ6oUZbYNEo62CwspEweJSvnp3Q60IbPNwcyG1LmsiffXzKtcubFGQ5w",
-	"UdAT8Uuzge+qc2WKMBddgzGTES0Nutu+v0G7jYODWgPpV+cjMgCkDnnQFyRBf4ck6i5LuihueeYpsK+h",
-	"zQXoSUMOizJz3N5Bt+NeSP3i+2BXswZ552zMgksA+7B0RrH71mzj8DBM1r0qsX/dRtqGIJMTScjQ/jZL",
-	"hq/+8nlAPi+kRu1Igi1UdEelcEkTh6MBrjUR5MfntGRWRqKNtdocesfhY4gs3+sC31wXfU3LUtfylFXs",
-	"dYE/r85Av3WfRq6/wp7a/8velza3jWNr/xWUvsSal1JsZ5e/jOOkM3nHSXocZ1L3DlNNSIQktClADUB2",
-	"NF3577dwsBCkSImS5S2tqanutkiCIAmc9TnPqVqD68crYLQTnpLWj29uBVtp3RkJPpuubALvtL05u3kr",
-	"+Nz1NFeaoCgkPrbUlt3O7J15jL9mnUj4DtaV6xXXLm/fXVwKuybe6+UljJYpvsNwn5e2ZaPm3YXRzFYM",
-	"6jFkPe9MBcdMzJaTzNhtbBOL9QUC4bJ6SCUC4bw3LBKoGuIGygTgS6wnGzaVC3W62S64XaPlexKBaMT2",
-	"UpAWS0VPtamwDliicC/D9VKEQOQEL2AFwHlGXklCUpJaCRmz5B1hRGAAuH4d84xI7BGyZ0Tpt74Gr3dZ",
-	"ilVGteGkEjrCrPg16Le3gcSz2IjridS1ERL55t7hI35mfERzedAELFEYrd7+b4BRiNkGIAV0PYxCaYtd",
-	"03i/Lxp6h1i4S8TCanTCOjtwTde/YIteD7BQ9DK06uJwLc6yuddiWsPnqMcuOmYxawxvqORgqkEwhMCC",
-	"ZUz3BcRCNy8Ml90BZ4wMVIJwmgZmSQSRCXdSSqU/T9jaRTUmkygcSRI4unDT/EUcoUSfFDPFRwSwW6ae",
-	"xY/NBUrCe1UBASIt36gMCy/yMog0ZnvaxUtdeHGK1diR9C889H8OviXtlQxW3tjBMVvtC6IGRhQAA2IG",
-	"yIBwaW5W5bCN1iY2H71F2+p2QALX8VOXDnFzgIEbmvINgAfugeJ2MAKrwHeW918ERNAIMLCxC980zi8j",
-	"xMgVkVprC6nQjGVESpRILlSCJJ7LnPCvCbdURZ1CoJV8UgCtzgnEbI2kwH3LB0Tlt/6LIKSjyHeFJMFi",
-	"MEb8kghTqhjZV2/yKxl2qWet16CIdzF6i+SsL5WgbNTWJr8VVK1eK+WkFbWovuMfMwKJJT1Wq9cyt22F",
-	"omuCv58SNtIr8PDZs6il5lM4EwbWC7b8EG+/44Gy9ZVGL1ekMAvz+R0z0k05+bv9qTvgk5oJwrD183va",
-	"YH6ftBmRh51sop9CAErNZLfu1cDR1rpS/bO5rG4e1iY0WFVazqwVX9P+wavnT4fP9zv7+/v7nRf6Hy/1",
-	"P/bz/x3UTH5kDf6aF/e88XszHHN+tjm0Fiui16oaEyoCSzd4qeUHefms85y8GHZe4Jf9zqvBfto5IIfD",
-	"J/hp/9ngeVrzIJ5h5PqPki+BgeN1BQwzHip4EO1sMKkwU2jv7JcT9OTJk1elhXu4f/i8s3/Q2T8439/v",
-	"wf//t27i5h6/CFja+dSHXEyw0psSK9JRdAJNSTZ8gD4ZckHWmfvhGnM/51uY+WculMkXHyGMMoKhI1jS",
-	"SdCEYCaRPpsw/WMXnYMDKgjqC9AT/TnUvdfuUC7U+vtTX/TjtlOzG2Zl10nI7lKx10nFViVh10y/Yhng",
-	"5APMvTdzQkfZkOAljgUvsZQai5x51lha5MhrQpFXHFQaCgzPvNefW64M16Mvp8twNH/5yQWykAFmBgwK",
-	"7VLC3n2WZkFPDTHOOmyWZcXqhXIO2pM3eIuy3Y3ZeXi73zm11E4Wf0KZjT68T2ViKywI8jkil7sYk/A8",
-	"qJMzwagCe4UNc6TVTHwrU9wPMLt9vcT2Dea03RdvLFc3kKm1QDPPG7LLZz/AfHaN/C47wI/72kPp5Lnr",
-	"avHuctizKVIcHe7vFymVtfulBGbSkPSUm7oFnAAhMTPUw4EHLCNEtNeUzSFnlRYSvAk4vl30PpXODwYv",
-	"GLhqTBHdBZ1OSXoEbQsgNwsYP+uZj/kVmkBJMRE+EV6tkczBZHXSWd6ZlNP/SVP4rtYfIp3D/gvceTF4",
-	"Sjqv8EHaeTJ8Rl72DwdP04P9VmRPe7HfORgcpp0X5Mmw8xI/7Xe0l/GCvBy+wvt90OzN5EbpRdxM2DHH",
-	"U5hP2eodbjrBMyJnmVol5WRxdezk3P3O00vtbONspbm6IO7+zJmQfzz2cmklXj2Xq4+kzWaFtAcR4lnq",
-	"w4PVssUE9ZbG5479fK7tjRUebanpYG+6pkdWvGrp1noUKIAdjfptOHG48t0HWyT/bfMcemPi9LxuqJA4",
-	"fyRLWyivOJplBGJstq/kh7ldbUmv6ME9kjYo7Aey1e19rsYoNeTj8gjYALRPF0zFHnSpdhh2Ksgl5bP8",
-	"IIT5sEIXlKVLXdiVTpF9gAfhG9m5rusUlS67AW/IfrumD7D+3OskmVs0u2aQP6NJAaTfzYRUvQidVRoP",
-	"CxCYcLAKx6lnyzR9VwZ3vqPysNMCFK2D3FqODjSilwRGNDFjFy/TdxGAGwQa0amaA0tJIPlgNu0uOlZQ",
-	"sBkzPSt35wmeo0GG6cT4dE407mEkIbdsD1bFihBn4P4lVNpGEH9LYga4J6CpdWMx7u8Gg0k04kQ6QqiC",
-	"hO+ij8V+aSaoBR2C3RhDTDOJLv26O7JQqylWY+kQPgRNuaTWWQVQkP+g/zn81h3kNWJJsSnQQvSy0FdO",
-	"QFZWFa0fi/XZoyHIMwIKKQH2pUEphSigpB0ZKhW/Lh/JnnOo/TczHOmwyCzy2rC/L8ROS4Dso+1y1dl1",
-	"XmXF3gVwyL6RlWrCTttPd12FV3f9DQBw7pc1H3BEG9K3XbvTnw9dY1f32rqwocfduGpG6yIgUq9yaY6M",
-	"EgRN6dWJm2RGsIGnYuWPgf7rxuw40PcFaE1IRohVoWlTUGG+1BWoxH16Kb4WzbUnXLgT8tHr+i5rl9iE",
-	"dvaulfJDqZlZukNvLOiwGmjmHNJrwPyXPlpFxCJmriWDD1lYRtTry5oQh78cY76ZrDFyIWZbJqNrDjbf",
-	"jpy5Fbj5hiGSmotvDGK+zWnenFV7+/EcByZ3TuVOx/y06PBNlNOiCbt+hXdV7tuxe5Vy4AYELrvoeJZS",
-	"hcilfgPogpCpceSpAS5ZKNEAM9PubUSlAtIZPMJ1CCuXz67UE4U4eoHyPlBETeu6t1F7VDQ7b4P0PoS4",
-	"7AzOh1ekXQtSbFyYvSxXuwZzfMxuvyp7CyRm9wBetivGfhDF2PVw4A39uK3UXjeGGHtWeZt/WE4rjzZj",
-	"lY9ZPa1845ps09QiRPPqCyE5XXGlweoG5SZ7TYG87S460Y9P2chwkdtmhgCLNs02LIu9fufvP1piecps",
-	"YoU4SlGCRUahYe4FYeVElQm1+aGb0Laj6l52dc3jFvMsOdm6T6asUU0dsxtzcB9SIfX1CpJvsXx6OxO9",
-	"Ccb1O1SunnTdK9kdWmHnEi8UTDcGTdL0x2MisDQI8Wtp/Eqg2Fs9dgllaTrd4gxp/QlcHwlM4QMxgPCe",
-	"9dhkmCkJ3OyYVfvZEepnmF049eVvA5o+MkVBtnkwNFUxd03/X7Et69+tIkyiaj0JStxceawS48DT1PRv",
-	"99wtWDv8MVMC06yLDFd6pRpFUvGpRFfc4thchdFXl+4P+OevmGmM41uwUFnUpBGaMaX1se8dAzwuXaS/",
-	"goXJmZkHBU7lziLoHF+A7kN9ns7XRtPDB99uxdDawno7orb0pnp+7VC3YJcsnbyjs1uAtt5Tr1DtU4Jd",
-	"CgVdOal62NAalftZD2dZBn+2owDSktOyRzHz65XKuvVqfF3oW7BTHPdLiMPOWSIp15Pp36dcqEZs7eCJ",
-	"pXxgGmJDeBMEqEFjnWSUMEUyAk0zJMJ9U9Dp7mflN9zuA0liZiQ4rH/BhzQjUSHhbRDBBcFmSx0d2g2H",
-	"wVJzuyLsaU+SgdDCXJAUDxRJ2+tLKZjv9uIt+etuZBCa229gFvoLq/txmE821o6tf3E/s6l4zzYwfJzi",
-	"Dl6yca8VYane9RkfXNyQIXfKBxeFPIheXnyIJB2xDmXO9EjgXwniIie8pSo4qqfo3fduzIxtZEdxyFB9",
-	"EkkRNnXgWmcdn5x8+vLx/LfTTyf/BII4lsJZer0TljqbTxLorQIJ+3Dt9xDOMpO1GQyIlBESZCiIHMNA",
-	"x7++tyYkmGOL1ph9KhexATxu5Ou7bXe54UzNBOmiUzst7B7Dv7JCgEcfNJXk2s4CNG6fxIxPqKqtYtTX",
-	"VMqz0+Ct3mkBoyBYGtqAMRYjAmHxGUuJQJRdEqnoyFTdt6IWvNM6uo7GkjF8cu/zP2wfv7Rsdi7+T+On",
-	"68W6qZduROdNSXc6BMYMfQuQchCvdS1MHacZF/pPxbmpuh7CW3ayWxqhLAj42WCxFU8wzV666AvLvIT0",
-	"ojHsMurWfykKW42XqhWJXwqq5o480XsTNmQ7oXLP3T+zXhtLhwlZ6dwVnCzwrMD2sYGoPD9zX9PhH8jD",
-	"ToQv9pB8KCnx+9BUcSFlPZk7hyDYGRNiPakN0s2q8hs9ki5w0QPNV+T0jplPLkdbSi67oLFtSCTz9K2P",
-	"OIrAFxCCMPWrY9OyBV8Q3eUCXQmuLyufBRNfrOJjeEKrToesugWlmS0bxM7/TQQdUpLCjgaCrpjBA9Xm",
-	"j63YMdaB8bqqU8r5bbV0iNnmKWS0JINsWLk/kGtRcdfljmPWOHkM4u3ep40/kM3ysOF1N5Yqvv7kdunh",
-	"LZt5u9zt+trNpm/rFZy3+dYgtqnVbitJbiqZbHzdy47D5uc1s4BjRi/D1UVeTWlhapdhoc4YJWFdfimy",
-	"GjPXUDijUh2BveRbx5qEFbbNrA0Bwt6XzxE6OW4j27y6O4BRoabeyHowRvRdtJHhSgmoMvHYZiQ0+sFc",
-	"8WmfZpnJr6fh7zGTYzqdBnQPDRlr0HLCmlpSGr9Jd3Q0Ozqa29LgP40aXqSLyUVhg8L4UDuvWwS/SkoS",
-	"2UVvGhXEx6xYEY+OS55TIHqL5ajLK05jtp3y9luoM7qGFHyYhe0/ddXQ8j1brFRvZrqstSS2V2u+eo/f",
-	"WcAp53F6bSyZHtKaNEETwAKGO7rS7LHHYJfC3Ez23VsxnJEjlFg2dy+sSLGo0uCK6samtjEHZyRmerdR",
-	"deTeVTCil4z6BP3Mexm9INDkO3/Iz9Yqg85w5iUUSiY3kY9NK/ItLmGrQadFEGd90Gm+K8bfFeP/RYrx",
-	"d6X1G8eimivUwPqd0g4E9uvZ5t9LOSMGaMBGnYxeasNwiv+YkRyEhfamggzpd5QMMvVb0gZ1RZkiIyPN",
-	"ZBe9B9FuWnroBaatU/04XND/YkO3+JpgQQQyUhjGNTI4QVdjIqCjUwg/gBtrdQEZz/AVJTHzglRCK1F/",
-	"1RgDAd+ESwUvDA+gOZl/kh4SZASdOsBuF+SSW3UaUNJyRrQWmiP3kQz0Fe0FLUm4KKRjIo/U0PYEpH5m",
-	"KmaQdYGna/t7UYUU5yau4R9SKjADxliObShEjvkVM2oIYi7QfFVeQZlfBSugfSiP8z+Hr36nEAvA/c8g",
-	"02QEZ9Sya7Gll9H/XDxhr/51dfr98OzyxXn/2Yfxy/+fPv1FHrwbPP/1v/v47eyf9Cv/+Edz4NnxlMJj",
-	"L2ehZ+QqXw9HqGwVIcZhK2gTiIsLee+9/Xsnr/LFqIWVf9X1EfS82mlZwVJ9bjiE5KM9QUdjvcVQn2g5",
-	"NeJKEdYuVDB5/tLVTCH3vIJpKXa2WWVTFFjxlA2yWUrSbtgdyoV+zVCQl87l4J7vnITqstkxywdrL6mj",
-	"QuuXUdVVO22SyN0i5NY9LvQQFIIMFBpzIQnqY6UAFK2wPrWxZLMPtWWTdFeUdR+Lsv6ywV5TbTWZ19ZY",
-	"ldXGzRZUVeubnoujbLGQKqAaryqkOqlQUL9zW+KQP9SYMCtBKZGG1byLPurH9HLdZrKc7NbWZmRVBVie",
-	"0nWz84avVHgyrS/X2gYecFeo9QDS0LaQajJfsSdzzVdnzZ3YnEG9OWeH6FaA5paZIjFrYIssjqnVxICz",
-	"IRWT0n3IHzOcxSxh5MofsYwx4U/mZIkVlcN5cYNNeUYHc2erFcF3BqK3FH1XtNeMVehJ7M+d6wgcONpN",
-	"hP4GkG+SimaZdV/QMfr1+PPnr5/O3vx28o/jj+/evin36qzMXsNn+jB3j3mn9lTp+7R6relMTDOCJpxd",
-	"kDlKqRxfaQEm0NPDVtQqfeNVZljUCr7nisGbix14gW7UGwwm+vjOUvFp4gHNpaY7v9Lk8wscsuKO2Amj",
-	"cC1PMRXWdQFbCqoAd6nzW5PYZv2BOZVv4WqpLSUeLYGvnVJpyoeM3LCim4hLOiCmLIELdMVnWWqKDQzQ",
-	"l88EBXnOZ6rPv7cjxMiVR7RFMQMr7ILMJdEyfESZbf6bV1m6mTmKwGOQ3pKLpETunJIBT6EbCI7Z6+M3",
-	"v529/deXt5/PK+syqVQf3COvK9RO6YSqJnzYJzDPJmd+pWp8zhUsipqu/WayJhtF81zY3gBL0qFMEiYp",
-	"hDmhryeC/FSpAfvvmJFuysnf7U/dAbSGr+psrnhdu/vDZ4373ftJu+79ikymGVakrp+6O964p7r9hufu",
-	"ultrq25vvCb+sXjV0qbq7t3teqpv0I5vkm/tXNjZn7zImxIBFRqc1Us9gB1ihTM+mhlaYyi4DC5FGAmu",
-	"7QQ8B8fRctRfadEE/ZtwlvErGUo0GGNpe8pfg6ldfz0Xn3Ppss5vvObKXriw2r9aeH+75b1Jt8nyIgzW",
-	"uV6MwSI3fy5X6mY4ONM0LjPdsbRMtqt5qYIuLGd0DFXAK/QzaqCez2Dm90s335Jy0Y++5v4LLlmqVuAr",
-	"7zbdBptO2PVY3mh1mHuD/M7pcmEAk/CFjnguijFj9I8ZWbTj2hHKIxm+oM4Rs+Sbv0x3kqurvSQr6pKk",
-	"fYQCtlrOyPICRKpcq75A1vzn8FsSbn94Dyvbsur1+SDA7/l018UNLV55AxB4/bYbyY81ZUedkw+2zQPr",
-	"wvrX5DAxy8+aoysMgub9NYrC69isB9DrRu0jE2U0lq9LcEhCUpKi5PNsSgQ61idSqQRWXCQx00NEaICZ",
-	"6cjkgeh7Tsi1a8VLNdZTnwJA+BIbtV7XFvcO074T0Ptmgm9tvLvfpz9xU41brGG9p104arZ2g+4b+S6O",
-	"8k45BWh0TinS3Fd9ZzbZ9X3Uu1Bruz4Y97oPRu1aX0+Ugj12nd4XoQasKgSp7WoRsyS4UVJT7JF3rghs",
-	"7KXNK2JmKsVNSW1gzwc+QWVz8FVWffvIwBqsZtc6XZ/v9ecIG66xjEtSDIF5dmyo+WXFDt2GnogLOEC+",
-	"T8lAkfTfvim38oh0CA3Ax7AKmg5Rrt8DaQU2R8xAUxN5FPhJprakTmmzYidzbc/Y5uSFvhgxc6wmzmzI",
-	"MWhHSHL4hc1dsYgrpl5i9Bh5E3Y1X+U1Gbj3FoyHWykI2cRdqrryxkpBtjPBG8jb3rbic7UfRgHubMRd",
-	"jwrfo6LOb4SxxKWTPiXlGeDmzFlHqD/35X6WUBdnKCWXJONTQKmZE1EyVmrae/wYThhzqXov91/uJ2gv",
-	"GXEkZgx1Hw8m6eOBu0EC6cyZyFq91p+w2MmP3uPHf+pLf7Si1iUWVD8+bKyxD8rBTFq9VvE2rfLu+AeX",
-	"CrQEYJxcdpsI0LMEzGi0l5ycvn/78fzt6dvfjt+8OdMzctuSFO+mn61VtQO/nJ0icwEkZ9lsot+2PV3/",
-	"y7z0b/5LLJr1I6NYKGdRzvNsABchBBwO8ZkCU8NTFcIho+K7eeZVb9aK3PN5HT5L2xuWFCcYZUIqxjjx",
-	"vcNynUg5O8rZ07yNZZ7BN3kODBp9A20VmJya15XBvXMuxsUpHAfYTFkoFZpgBhlq7Q7BMzmssGVHTsoM",
-	"AsmRn662QMzVYA3kLye4dFVXfsPpBoj2ctlSzhgQ0phoZ879XmYxMYaE+6K+FmzJJ7HI1L3kHRRrZEmE",
-	"kq/aupQ4c1jqM6K06BIJYLKNmdNe8fVMNzXrN0IfMvuDtXgWP1vHnFA1WQ9n3Xt9+LrdQ1yMMKPSVH4h",
-	"PszXdt4gnIoCIFdGaCb14i/wz8lHhZY17cgmwSCORfCkuFSEXnqkWKIg+GxkfGkLIM+Hi6D8bYiFqXmW",
-	"/iprzoYGtInUW4hvIWBv0se9nGfPDkJlzHwNdBSQDQZ75pdPZ6/fv3nz9qOJzF3lJRd+EEjMuUZzStqX",
-	"dEHINGZggif23N4lJVd2Qbif4GRzwPZc16uAEZJKdxJ1uB1tJev/MFx8wVGzIAIW0r2rMYW0ueQoIwpK",
-	"5fSV7cLq9gPUCK33nz+hJwfPn3cOUEhSFDSQBwaioMjf5FH08EdoOutndBCuUhij+nafFR4O3fIygnXl",
-	"9gjDKrA97A/mbUSIfB+QqRHc+hwoJWREkmwYymy4plLc+YRuZCUnlCjxYWHVQaDUO3zhyvE5pJhVJJFM",
-	"Emulv2Nx9MnfzLLJA77WXQaf0IUr0Zl9TLt8whcUmSsAuLvoN9mXYcyV6sVgwGf68Rti1y6BS3NgVawH",
-	"OgKHdoQou6SqfMw+VPjly9C1UE9aMEr1fE2BAJR4waQh4+eoCVhqfyiyeIf3hesXbgq/VtzxlF4SlhOB",
-	"6s+g/5oK3tfOtf5oUyyUwyVbL5yYEjPrVqOCsR/cVM6lIpPWj28//i8AAP//",
+	"7P37cuM2ty+KvgpKZ1XF/qbkluS7XbPmUtvujhLfYsudrxP1aUIkZCGmAIWA7FZSXXXe4TzA/me/yXqT",
+	"/SS7MACQIEVKlCz3JZ9WrfpmWiZBXAbGffzG3xWfD0ecESZF5ejvCvmEh6OQwH+3giAiAv5TjIdDHE0q",
+	"R5UWQ9j8Xq084nBM1N99KtUfr3kkQ8yCShWGxWxSOWLjMFT/HDOpBlAfDEjlqHJ3W6lWGB7CfzMqSYBu",
+	"JZZEVD7Hj584j/oRwZIELVk5qjTrzb1avVFr7HYa9aPt3aN6/bdKtdLHn+z3+jQS8lKP/hNmpFKt0KBy",
+	"VKk3Dvd2+nv92ra/E9T28W6vduDvBbV9ctA/xPVew2+q2VNxSvp4HMrXNAwpu68cyWhMnN9vB3Q0cv4Q",
+	"4h4JK0eVH/lQfSvE8ddPufphSIMgJPonPcPRgDP19/9qoN3dXVRv1OuVamXEhcShWffhfrPeUD9GpE/j",
+	"pUXknnLm7OTVTbKTVxG550xtoZARIbJy9Hul0dxGF5gydKt/qlZaI4l2Xlc+VCti3HeGlpORGuR1+/y8",
+	"ffn2Y+vy9OPtj+3r6/bl20q1Mh4F807gEct2YEd7JJGAmTY+f65aamqz0VhmSAox8mSpClGG5IAgOPOZ",
+	"9DVFIXlnvupzXODU8s6p9LnMOglnN8+pkEX3E/U4f3A3kUoyFJWj39fXdX1dZ1/Xakwir0kUUuYSSKXl",
+	"Dwl6O+z9WMmjk9OzZHVvSTRU70xRCDyUSyEHnfrhUb2+KIXs12u7ZK9f28eNXu3Qbwa1bbLT38V7vX3/",
+	"IJ9C+jgU+SRi/mJp5Krfp/5iVGL+4RJHo95o7M8njtfO9pm9TxHHm4iSIKL+QMgI/5//i6BGc7uQMOYR",
+	"w2GnsXPUrKeJoXJ61mhu7+zu7R8cVhyqaH7+oBnPkLIcljMEKkkYds7h1hsdOFnzPTLEVO0vH4n/bdSO",
+	"LZ8P1V8+SRIxHCa0OcCi5QMNxVfbOfxGra7OfV+d+wHZ7td28G5vz98PDshh3xzcOb+nLDWdZr1TPzhq",
+	"2Ltgb2RIHwm6GpEISx6pAyPRkAq1B4p3Vv6ldjvioCL9/ncFFi5O9Mwa1TLrDojwIzqSsKuVs0cSTVDy",
+	"ka3K1Nrq9XptX/3PgfqfevL/Gsm0b8cjEiE4HKpIo3jueZSQmaHDCRRpSSzHQp3zSaf97qyAmDK76ZCN",
+	"JZppWXXFCBrhe4J4X1OQKBBXa2JaE5MmpmoBNewpuTZFDWI8GvFIzqCIyiCqNes7avEuWVjh4Oxds7bT",
+	"2/Vr+8EeqR0ogXPQOGzi7d6OvxvsZelCE5rdTjxEt3om09voj4XkQxKJo4hg0MTiH54iKknql5D7DzNI",
+	"ZruAZJopoZommTcRZ7IWUkaQ/Q4y27YI9TRT1LPCpeZS2G6nsZdDYc3yFJYhmDSRMvJJnowjwaNYoHKQ",
+	"5LDLmqONAyrPHgmTc9iaeg6RR7Cvc5kb9s1J4LEcbIWKgj72MQ2J2iHsSx4lnAv+2dHCvXV5dfn+4kor",
+	"2wPM7sFo/5w6ssNGrdnbVkS7o4h2t17bw/u9A/8wqJOGYmZ0pFSTw+ZWfau5tbNTqVa474+jKP8+7h9t",
+	"w25F5M8xEVpbcD6kaIMo2ugr2mjUm/Xt+k59F+NKtSJxdE8cZVP/2yzFnnpFXe94P+yvW+b83O0oy6xT",
+	"G3Z60b5MbVaKE/xd6Ud8mBy4mkE0rDXq9Z2m1sE0XdnnEvqCZ9uX5t+fM0dQrzVwU01xW01xp1+zWukh",
+	"qTtHcLC129hq1Otbze05p7BnaDbnFOq1er9OavtB3a8d9Oq4Vj+sH9T363v13fpO6hSsZUVqzd4+ru37",
+	"O6R2iBtBbbu/Sw56TX8naNQri52T4T3LkK3l2DmH8AdmZCvgJMXEP1crIyzEE4/yT+73m7PT1knn7PRD",
+	"9jxgxYd1bSkc5FkKI9jy7a36VqOxvbVfdBrGlKoXngZ86aBe21fX4UBdjDqu9+p+Pajrk1/ZacxlWdtq",
+	"E06sBZf2vRjDDj1ROUBUikL3gfmdpFwIX9o+3ANRtrAH4WC/doAP1S2sB7VD0ujXtrES53vBPjnoP8uD",
+	"QHCA+OImYuW/dg7Rdh0ZW6vyDZiLi/gR0ucwx3QEoYqljGhvLA39mEmP8GRImOyQaOjIxwojsrZdB8ru",
+	"jQVlRIgTLMk9B6L9daD0HxyS2VSSKDzuyTpe7TUNr2m4PA3HhGS3cU1Ja0pampJcG0x7GMHsCikR6Mny",
+	"t2jLMWZH48gfYEHZ/f/G/pBsGX0oa9CSaKRMtEbmyHdre2S/X9vHB73aoTr3Bmn27bGrsyL3ODSHpWmW",
+	"CBKGwh/gvkRDKlGPCH8Q/Z//mz1IEqEfcV+O2b06VCJxgCUGxYLcK3aupsEkiUYRFUSdAXMH1peBPzES",
+	"LaL8jHBEmKsuHezUdpU1vg/WuCLout8ImmS7r6yAygziKmcjNg46jaZjI87zjyY61pzIKaIMYat4/VCs",
+	"ca25ypqrlOcqU+RXGGq1Kr9DjpZMlqU+l6hyyKTkSS52bvOPIG/PpvcpJ4ha4nJORVPX13R9TcuYQg4B",
+	"zvYdajqipMhxuLbH10S4tsfXNLy2x9f2+JqS1vb42h6fCga7YZEKmfz0V/sPTnvDN/K327Zos/f0iv40",
+	"eN9shO23gXw/vKfnJz+N1DMXp2e7l3/cDK9O72j/l0o6nNJwbf3rOMg9rc11BiQ2tpJgOPKxxCG/H5N8",
+	"xS5NjLeEQEKsGafqxmiIqCLIBUCYBUgSPBRbyZUzbxw9UvIEIbv0wCcQfXPHRqOI92lIcsYgAZU5Y7SC",
+	"oIp0GA+mEJCQyNSYPziTzRk3/tvREDN8T3K+obY1M+JYkChvNPi9aL3ZuUZkyB/JnLEKZ3UC/D9v8XYz",
+	"4WByBobflxm46Hzh93hA17644SEpivepaaTMff17ewEelSsD91OJFS7LO6gd9up+bT9okNpBv4lriYw7",
+	"rDuSYjwhOflGKWqu5h15tZiqPhRzlN0khgtjJelXua49taWzHQY6OSffU7CiPU7r01mxclB3hsvP8DKL",
+	"mZfjVbDnwAxm7Pac00ndrGr+vajmU/eHmQJ/3jnqxOavegZOnpRR3dCdWI7cF9+L+kvtxT/yzruMtEPw",
+	"sIiRKgJNsidgvBfjq3FKZFpmvB5PhFHzE621zyNEICFUUEkyyXwHe7X9PhDpYa92oOZg9bQ9fz9IDuY6",
+	"VnKLlLL0vPTyV8nr9lNpNlb5/oMP2JYYUjnIKt8pU4sP2FShQMNvBrV9st2vHeCdXi0mR1xXOuofvNeh",
+	"MnSJ0jGbbtUXK5k8/8hI2fVtmnGb8pR8aW7V8+jy8yzC3M7P8MwNm6hLPlu0gyx6WdG+vubra76+5qu/",
+	"5q40B42rQJqPtTb2MuJ7Td9r+l4ZfafpeU4ZQtZ58iXt05jY8zK559b+znNDOpR+oc6Ysnt0SiPia4u2",
+	"ZAX3qol/baEva6EvcsEazgVLrtcBSbYRSIKAD/xzqZm9oIG85v5r7r9K7aZEmdpJEuFMKzvws/ZaYKQD",
+	"dyhUIiSl+kAU76TlcCXMcIBjcAsrNeC51uvkuVbYI5HEFX2HdDDwxDnbiEoqBuiEh+Nhj6aeu3idur1U",
+	"8l7q75fO3y/JE3odjZl4ov5D6qHz1EN9PmZBiFkA7vRz3ItwwKPUCx3nBR7JwRMREnVIFFHJIwowF8nD",
+	"t+7Djxjd+lymV3F55zwyZvhxLN0/X106RcJM4ohy98/XTuD0OqLMJ+gseMJRgNoCADucZ39x9vWXMekR",
+	"3/3r7c9OYSYWD1j6A/KEmfvMe2ft78cPnMVBBKCSorCWJiFFNGgDM0Q++SQayc0izQI+9cbBvngTYQZh",
+	"6YSWPjizygvFFz379vUUOMnPlN0HoF+4r+h1Ab8CwZqTIqn/irCtgp3GNphdXZxf9BsXq1V8HinlBA14",
+	"JAjqYSnBdpdYc37Fh9sBsLpSZbc5Fa/JGo0SMWuV1u7ZwHH9bxU9DTjqEZ8PiQCnJsSGUyf7QtlD82Pr",
+	"y8fFc2LeKwxhF6aaugdxow53xmH0lMybisw9VyB+mJpHh+DhrHmATHNmsJQbKkfIZeehDJecebTZI4V5",
+	"QLKyrUrHIt4hyJ/PTnIpraqcpqQvZXkVRk2tXVofcLbFrPVtxMejWQd0rx4oPiE7jrASPiAB9ZV2gbCG",
+	"OEBaI4KEFjdhZBRR38Q3K4905OSKvGtf58x0JmuxJ6cmwccSYWT5INqg6oyxmm8JvhLyCQ7lpENd30zl",
+	"nocBMJU5BmYqHSep6c61PGFjU/x3rz6P/06nVbkZOHwc+epPdAiy4HOSNVU5jbacLZ3HHKw8yrKHhfAc",
+	"XgCjAVZga5Gziqb9fV4d8RqKbA1FlgtFVpipPIcnGCq6IMMeicSAjtYerrWHa+3hmnIizGCOcb4+luSq",
+	"/5pGcgBQJYf1Wn2n1miWSOVfs/U1W89HmJyfvL+mnTXtFNDOPIVf/fkdiWifksBuKomw0N/TAxZbBQC+",
+	"BVBuSd5cDgn0x6F1RJxGW0j9ivT53BMWKF248ubsonV+Zs0KrYG4lFMvh8f3ljAS4RD0mpnghXNVCSrO",
+	"uf+gNiWGP70d95T90Et2qhTC4RRRhtzHoKMQVoM7FsKX7phUR6X3PNcweiI9RWLTRM1Zj+MooOz+1grM",
+	"k6uL6/OzztlppVrhUUCiX0lvwPnDXaTIYSDlSBy9eqV+EVsOTbyCZ0UxfrNrkeXJ5wxl40/vcExIiwAY",
+	"brvG0tknsMFSJhMgOMqBUvEGJAwQ7mnDeW1Irbnm8w2pGLQwAz24hnD72hBua+DD7wP48EPi/1qz4DUL",
+	"Xvuy1r6stS9r7ctas/W1L2vty1rTztqXtfZl/ef4shThjXg09UIjJaNXRy/DlAKcSjyAjJmi7IPpdJkS",
+	"nVXsy+be7DSz1XidCAdJkoVAvfFEabOUod44fMgU4s3JIilOwpHqK04ajpstl8t36mmQlDSGgbtbc8Dn",
+	"Unu3fGOezDY2tuv1zEZqyluENJy9+jxFKIs2pakus4znrWG7aA03RCqGHVWW6KxTJhvcLKLcyS8CO7jW",
+	"b9b6TSmXR5E3YwnrTX9rbbWtKXNtta1p55u22oyBMstsM+e8uL2WZ6tdXnU+3l6fnbTftMG8+E5Mtrjx",
+	"6lQnvUILzfx5pnlW1iCDXeu0bgpMsrwOrylKfr6plRF3xQpehUx+qgNO4R+tySWtP13c1j9dvvvl08Up",
+	"/+vilD9dvOGAZfjbSXuv/Ufr01Xnff23P34L26yeBTPc3gHlUBddFFVFxSUZqaooJDnyB5wL4uT2ly+V",
+	"KmjEmFtBtXBdlFrTBREC35PZ+u5QP1Sg7vZ4MAEg1TDk4BepdlmX3RBBJJrwcZSUNDxROTDNywd8HB0h",
+	"ZcIfvXoFpDrgQh4d1A/qryL1as2+9T+SPxD234f9nx6aw18+7Z8/3ezI30YHj+/9bfZ6sBe8FQ18Nt7l",
+	"P9P6n78S9e12X30YBTRAjEuExQMU38gBFVVE7xmPCPwDweZvdVmBtNF2fTMv6mECHvv+YVA7IPU+RHKV",
+	"iNkle31F14TJ5HLGdH/bubqBuyPGvT+IL8GimdooCBEMRyGWUB7Uur399erm9OPN2e1ZpzI7Y6DoOE44",
+	"69NoqL8Dy7agk0Wn8Kh486QGz5oz2Bl02MHTz6T5i3i3N7no1T+d+4ejmz+2+7/h/fHboEEv+e7Z4/vC",
+	"Dc3c3gxj9BWtxgVDpm8o2e8f1J0NzRmr+Zvrxbk9g0rVZINByExyVp7e5ndnN+037z+eXbTa57M3+eU4",
+	"ze6+upOX5GkGqJrbnkISPKzGxUMQhEITItfgalMAVvMwaDWzXhaBFgBYNWIqDhyHF2DODgiNUj0yUgil",
+	"6WqiIrBTGEmvf8nhdW3S9PingJxaRdpPCUOCEpZ8Jnc4Dbiah0XL/Qc9W6Z0jjnDQH1UAaDt1H4aR5sz",
+	"kP5h9tZV7b65ALTpEeFPfgz2S6PcWZuPFW1kZs62M4WuL0ydEhFVfVfnQxNTsszq7KvVZ3233EJ1e+Wq",
+	"uUDOuEq+5t0n51v63cUXqN+bHqhoxnNGmsIh1nkBRaPdqGUrHYaPZY9/UgoSiBWBlIxCPEJC8ogEqDeB",
+	"xwSJHqnvrtvqU0Urj7+geyPLSGkpzmrVr0XvJumxVUSZH46VAu8cBIBNkwApqRc5g/7LQBrckHsqJIlm",
+	"lK/aR2zpbJ5a62t947p0Vf+MtIPF822mQ3JFka/ZQa3yoAR5xn3edv5K5aAYcyDeWcnviRwkW2ydK9OC",
+	"3cmxW31Lqmyq0TI9pj5/ccyCXKCB6uIkuTjdTe9YyY9pUhmF2Ccty6xz6QMe0bzBEflGyDzxhNUvlgY/",
+	"5XzLc6et2kWW6/rKc3aVdG5BoOoFWrJdFXdjW67pmvG6OZ62XJLV/DgHoD5b367Fn+1kna/A15uZDkML",
+	"lMTTdFr1zCjtC5TPF4T6djuQ75wbxs3HoHd9GjMw6FPb2aiWCX7myGBH5i6yh43UHpJoXsLkvwr3Z1Y8",
+	"d00xs/qgFASHO/yBsOxdBM8IGmGaKjwin0Y0IiLHm5RA3OlH2qxydFivK8bXj4gYmI9Utv9s1vaf3vfe",
+	"Pf17cPDw0/CyPjqPdkWnMX432fmrtdc7OQzOmv23+4M2OBH0W2Ty06D31qdX9Kf23V/txiVtiza72fVP",
+	"2nvth9G/3538dLhFJj+N/O0L9dAfvbdh2GM3Ye/tHT0/+WkQ/PoL/B78+7LeazZCn/50uOU3Q9YbvqkH",
+	"//4ptB8zef+vCY5IBPLrDra8uLOm001Fs8gq8kOCo1R/FaWbD/EDQVR3NDERKCSMbHF8N9OakMkxKJJH",
+	"CWPe2d1DV/gBtR4JGxPtCbXTz/fu3hBFpggzYzJo+0dLYypzWlokLlrM5AA/w09bLfPYtruIGaBWyRmA",
+	"xorYeNgjkfUkIAs+pcw1QJ9yz8jlAM5KcwCrMu2hKrm5IBmgqP293Z3tZqMytYwC1JdWECjbI+YVVcRZ",
+	"OEG0j4SkYYiwROaGo0bmahJfkuBdzBBXjKA4tYACLClLUro9ArggYKsVOTnbVXZdOTuct9QYM4/748gk",
+	"kmcnXAA69ZY+qumqbQB6cNtzwAWoOiv4g/eQpDLU5rY0V5qPpRK+6oEsOFVS95DAbbYX6BliEaXU286K",
+	"5uBFxYcA3p1q/hHAEnAQgIadm/yT/KhtXwau59/LRv1KgZZ++Jx7jcyB/kwmFrlKVKbXn7P0U4J9SR8z",
+	"SFRqqYJI2AIbfUI0HbIqyqWNffBxxVs6pJdM64IsyJwSLqQDlQiW7apveXHSEkH4w0Nnt0qzmlymOOOm",
+	"Nhe9qc0VqEHVjKPpw2e10gHBgSHUsw6+n8bH6gwIiohO2P1BIM+swdPwckJGnN0jwiSVEyTxfRV53Up3",
+	"XK9v++ZJ+AfpVrxjJAgL1L3vYf9Bve+1+7ULLP2BhyS3/jjYNTlItgt6CBrfwFGlW9nuVkxRI40S943w",
+	"B2QI2aBD/OmcsHs5qBzt7cTmlZCRhdS7ITKatPpSlyRmu8f5nAVCzecJg6OhD/HBCHJV8T2m6fls11Of",
+	"powOx0PIQjDfpUySe9CJoIA3wkMizYZb5SjI33UjS34QiAaAGMpH+M8xqEvgz7u7a58+7m+mt6dsggsD",
+	"9EkA6zMsA271M3ZV60qFaxlStsxK5hbuvsBKTpIgWd5aEmT4hVczN9j2kqtps2s18LewpiQMuYql3Rjd",
+	"YMbCQCFZanXzoCtf7sQ6RoWZtSyl5iy1rHkR15dbFqiTc5allEpYVhU9Dag/QFRou9CItKU4yTwQ+BdZ",
+	"suNZzC64fXuFtht7e7UGwuFogGvNGCTa5wFBGz4WpEaZIExQSR9JZlngmc29XAEpO+2m0oqY868ReKLV",
+	"oP/f31u133Dtrw9/Nz//r0ru6oyDJO8kvcSD4ikdH9S4iDxSPhba67ahj25zC10NqTQpOQSB5xWeSK/2",
+	"eWkVsE1/jkk0cePOMP2CnWnUm/lHmjIhiug4FVFeSoLPq395CWq11sGcVS21nrmpji+5npmi7wuvyk92",
+	"+VmrawdkOOKSMH/yM5lMr62FxoyqdTyQSZzwhgwWSBX5Ay4Is1FpH4chidAGhtUqdovRPeeBeoz6ZLOK",
+	"BNdKOZVd5mOGesoskBElARK4T8LJFvpVJ/Q1d9BA+/WULQ1fj/gw+cV8y2ZC6B97PJh0GfjQJsJhBBER",
+	"I84EQRvanATzTz28GSc6BVyp5uqVJx49aB39ODWBLrOwzrTfJxFhEoZQy9ypH6KTq8s35+2TzjHCMF3+",
+	"SCLU3N1F/gBH2Ffqun60rpMDEyrY7df9vV6T1A6CBq7t+Nukdtjb79eaeC/YIQd+o78dU4G2tBI6cM6v",
+	"pg6wiEPv7qZ4dCOXFvpgRhWwYmXYxUzY2qA9onZNp7kEM6w2ZadFRI4jluQwvD3roA1FUph1mTFTdJ/t",
+	"2Dzc3EItNKRiqOYFu9doouubs5Ory9N2p311+fFNq31+duok2wjEOKQqaInQZVTqfFnwAzwNsCSPxtcE",
+	"mDcsMaipyJ6MNRPzt96YnZWFLtw5HVI5vcXXSpgJ+ldaXu3W84VOCIO43zU+bf3KEH/SBmSzXq8m5mQj",
+	"x5zUYa0iXr2svjvX+/wCfFrxjQ6XOJxeyq8Dnfig6IAPR2NJkJdEYrwtBP8XykgF8rmQ4QRxhkIc3RMk",
+	"cS8k4hh54P/xUEjwIzRoQHwsU4u32fU5B/YUTy730PRizZp6nIcEM23rW86lTX3ti7PZ/OAVlIQBOeHR",
+	"KKQ+QLu/GkW8F5Lhf/0hdNQ7nmHSNebk5OrusvPx/OrkZ8gdDqAG0trZBq2eCqRz/LdQJ5ponpgk+VjP",
+	"3E5zu1qRBl7GzC1eDCDpHfVCzB4g5B6v/X9FpF85qvx/XqkT4YwwKV7pv4pX13r+egcynhV6z2o6BR6b",
+	"ydnpVtO3OwG999Kr9Ta31FRe4+BGi7Fn7eTr1unHm7Nf7s5uO9lt1Kqh2kXGJXrEIQ1S+6Yup9231zhA",
+	"djovtnkXOOzzaEgC9NPt1WUVYdTDAYrdSUjxYjtrENMB1/wUBUQbE56zXLOPJyElTJ5FkVbil97Iy6vO",
+	"xzdXd5cparzkEr3hY8goSfZtJ9k394EX2rUWmyAfFomIWuUW0rH4nU+fEGbiSW1c383K04qPWTEKuD8e",
+	"EiaPjfXCe0R0mRyQoSCh4iQQx2AcUTYaS1CRKEMjpTJQnZYziT/Dwglq1utog0dot74NCllEcACxsk0l",
+	"vcBcZP2Q+s8ja6vNuIfRSveWSJSjVAY8wqGa0gSRT1RIkab4w+Tk4mm+3MEZ3RWCj9E4JGgDZlpFSbSh",
+	"Ck5/sYmM4cghw/8HgdScidrgHg2M2wBUiCrcEoa8jObloSfQccaCBChfUdzw7K6aq/MGRg8Ie9ZRvbm6",
+	"ed0+PT27dM/qPR+jgMPdHeBHgvBYDnhE/4JBFfcckUjxAq3PaxDE9FE5TD2Z58ud1VgOCJOmXUpvLHWV",
+	"TRjyJ6VY6j23IaBYQAl6zwz6w4YX74PZ3TbTh/yszW1fds5uLlvnqXvAEDVja46ALH6iu4O7Lnu3c0G3",
+	"JFICSrPLF2RZaMxs/MfMccOza/E2NS8CogwJfhCa/egpCti8Sy41W105S7f2NBwwtIjb+orM/ZIjMfYH",
+	"5t4DoXFGXGt2iCcwVUGU/IuXZIjsOoJQD1XDvYEy0mftWI5tk9Uq9EyB2xi7CwnoVWfNmO1jpZyC1vHk",
+	"xgt3UvvcaCb77C4CmVW82I474ToeIS8TpfQSnUMbfa6hloQNN7ycnVJ0bYw/d3vgnG6wJGB6PfOAblqd",
+	"s4/n7Yt2J3MynKMhJBtJSYYjKeaozI4gVK9eqFeN/idebu+nZok2PHdFagcjItXE+0oh9CDIWYMop4eE",
+	"jmqqhTgBX+eRopmZp185IVOY3B3DLtt/1sHcXbbuOj+eXXbaJ63O9K3RKgp3CkepQJSZBOo0B2okZ6Nn",
+	"qAQneVEmVFWaOBRMKesXgVr3yJVxA4lxWgCiJx0mn1rKhpdZvWFOdww/YhoqA/a5e/uu1T5vvYayh9S+",
+	"BljiHhag845ZRLA/UJ9LC0JHlbg1KrI7tZcj9+IJVq3CZ1yZmmFg5pMw1AcgqTKU+Fjq7bUbkFwRc6s/",
+	"VyvvlGmHVyQC3rXO26etGQIA7IQpqxKEvM417lMSBpUjU2sQZ2xUjirDsZCoRxDW72VKVz9Xk3ezhQ1T",
+	"o2juHNcifP7gcreme4NGEffVu72QoDNI8Xi5E79iRJ3dkEcEwVIE6kUEPyBsDABvanvVgXp69zzoqyqQ",
+	"IhLUxzRUkgSG0R3jzASMK4aMZDtupxdn+IwiPiKRpETklixlXVMXai/Jn2McIs9upqfOUynnWIKXLDkC",
+	"16G7N8ehmwZ6z/mqwJKK/iTtLBnxkPqTFU1A2uTm6WvJGampG2ZynWPffvvyXbsDx2MK6dNf3W005/ux",
+	"Eyfi72YKVXcR2TNJiie0aqVmro+XBDdEgIMuP58p4RzYPK8Va2OuCzyJvdGmpcST9UTGIimxktOUY0fM",
+	"CcmETxDdiHTd45TXML0B8Ti5y0yKvLKmsy5DiY166P3pBLk2tK/IJnxspkqHplejS2gcdueWCmXjFFN0",
+	"5JSlZZ9l49DIt5QP1X03xgzCYXjVBw45i7uYaPsN6QNTiwgOrlg40R/IogqVisYHJCfkPit8Pr2IpJTi",
+	"7+RiBljqS1TJTjNnCIA1mnKjz90+p4TJPT1TzTT35GgO/V7pMAIN0MZzks8yK5m7AdOlZrl86YkBfdsa",
+	"gZ5+2JJ33oXLrQ4oM3a2/iB/cFMxNmtASDe2qQ/OYMmemnK5hW9PUp3mnr5Bo5p3+G6m7BI316TVuh9O",
+	"w1wtSstuZZ07qi0TdMbbbpYZz+AQpda2Uy/xZlKQWI4n3ejnoaYof+yEp9uKlCzBNJDkaAcxzmrK9Jug",
+	"kDKSJpPZKF+mmG3BuDJsa1u/ugPPmn8kj+IowhOYugFuWnxD9Q+zN9EIOygySuPcL8tTTYXl4lw1LhOb",
+	"kh/M1wUUOkyusU60HyN1Uo3C2bmhXVcPgPCq5iUuV0/dUue+x9Qdn0oihmMaq2q5HtNz6oqlJWUiiO3F",
+	"1iLJbqKZfw6bzmOvyQ66stE90xnaTqyqZ1UeRp5i7ok8Z/YesoaTQZqyGXbKXDgGzovj34zvX29Jl6lH",
+	"0MbdbRWdtDaRp3/e8mFUk0kDJj8UqZmvcEZ0RcsWarGYy+tUFjPBLusRnw+JUrhMKGZKZJn6qyJxc4yG",
+	"OHrQTybD2qc3vOxJeFXkTR2Ft6nrFkQ6N8+OAoExLNEDZYFOrsjXC5+jAhapfAtpaMezjnhrUX0tX9ma",
+	"rVzN16XmKjAX+MGAkOXSg9HQIZUjj6bAJSYRZpMnPNlcWtXJn0WW+p43jWcoRXP32dV5nqnjFOs080gj",
+	"ratkNJPymsgMzWO+vqEZ5VIqxVfUFQp1g3KqVkpL+FBNcnSKAE2z0FfwOJT+5L2wNUtvmO3KcIW2I6ez",
+	"stjlfjOkoEUyyArBpwEPyRxrPj7d+D9K7GhyFPYQsxoKDDZjyh1zkNnkLiwdCQbxuh5BEIfvcwi7EDYe",
+	"qi+YA6lUXZiM3GP9kD2MauVTTQ1Te8QRZAyo8Zx5JdqK86Ojr0w/2mJB/PcPtvIp70SExP0+FDPk+FWe",
+	"7xhIGkja12O/sXt3d/J25J7XpsdLNTnMCN8AHEksqQIVEyHJEG3EviQUmL5kk81jm3v8NCAMCZLOtnOg",
+	"Sxc2LV083RzXlxMiEkQpeDgUWpZghihgshqQMjRmkoYgYmjsC4b8H+N22yo+Aleq5nGDuSeXQuwtOP7s",
+	"VswdlJUWZW4p6RRiWL9PfEkfiYsSBtBx6kw5sxlTAHHwg/tQkfTIlZIFq4mFhEZQKMuoABbnc46oiVtx",
+	"zmZzQ8oMqvGKzMvESlzG2LPXmFk5AVNLXdDUTbDblT7aNJkta3gpsZ8rcFz4nASC73niRvHRnGN00Vim",
+	"06+FgFpi3xQbSY7uiYYLUe/BHI+Ruk2IawNBbUtcYTRV8jPfY+EgwWRnc6lr1OMtOUYh6WugA2CFXpxO",
+	"/N86KdlRkgtJAvYutQuFR3UbE/xUWlGSggXsz8cMcmPovWKMrqyNi/Xjuv2yMjWeQAs4SCU1qTbD+lcQ",
+	"mSMK0DZFURpt0reu2zaKLgb8idnacCoQZxpDMU1vYuz7uVGRTmSFkSIAHbl6wspgEWPN6qdZ+6wYmHaE",
+	"x/NDG1qPR54fyo/eZlLqriiz5WbwHSENkoN0uQW8rostvLSQVCO9f9hmh788nX9q3jzud3q7F4ODn4Kd",
+	"N6Lx1t+7/quOz8Y/01/55Z85obbZGqndKLvKXIKyfUjyjkcHlJD3tzr+KgI0g88eMscxmT4aNuWLTjdx",
+	"nSu1HMAJOwI0fK2Wqdpz157Cishd+DigspU0hJ7WWzmgiVN5jOLe3qA6KK0ilRjjFFbpVgVw4WqUVY2j",
+	"CZC8KGeb7g08ubvtXF2c3agLZHpR376/7ZxdqB/iZuIlb2VqMSdJW/z0HzTvzf56Czre9MOMs8mQj4W+",
+	"y3GX9HwhQcAbY9QGB8O0ip4iKiVh1nEDGckywkzorFZ1eZL0XXWbIuLzKMiNucpcryyYGAM8GhGmq5z0",
+	"pYt7VeubtxWXPvXMVawisnW/pYRKutG7V3V+M6ITftMq8EfQ9Z3fFTFshUoEf9Tnn73k063LXWpuHpRQ",
+	"NuJe53OqG5USHMMwGImoNGNNWuB0jIlrKSiGOb70cgvplIkHpC/o51SrdhzodEgcXqdIZO6AbygJA406",
+	"U8lNSLJJmzY9ZYI084OkE+/vfsSHVST5Z+8YaacKCBybRtAba6WEqJuCqBQk7Gs/sqJpLYScnKJFusgX",
+	"7GzC0ZYP5s7tSr9wMHdUQKi6TqN9nbgZ29ePO4pq29ePe5t2Tx2KhZ0USrkSNCDAUCGvI72OZn17q77V",
+	"aGxv7aenu7NbYrpuf/2/U6PmttpfzlxwGvTnFnD+u2YSTGvt07iQ0yaxgJfex+A1URJpyW2Kj7ver5Pa",
+	"flD3awe9Oq7VD+sH9f36Xn23vrMMd9K8tmhpNLDLMcnRGPLeOTP8yapsEdFpc4xMi1Jr3o/ZA1NKIlhP",
+	"y5VrP5eDJYIlf7kPlMGCM4vNShuQHPoWZIWL/tOQsgJBsvCNzLM/HaJ3uXIiaqpW4KaW7Bx2wpFd6obb",
+	"X6hxgQpRwtYEDUITdVWZCeoSgIf12fZnosj8U4xQZ6903qctle/TUJLoi9qnWRk7Ne8f+RMEUEG+Wml7",
+	"BHXloKxbMC7A3+tLEhnRi9kEyiLNUxspzqFH67IBDoB/bG6hW+JHRAq0Yd2FoqrNOLGJcKRO7JFEsVw+",
+	"Nm0TYHCh2xx4v9+cnbZOOmenH7y84KgW2XkcILWQRLnd0mc66x2d1596JRtmiACJXPLc/de7bnMnV5H1",
+	"ysjT9YoTX029iPv9FYzqTPQrZdRmTiq7zPQUyyW6niRx9SlfD4/uMaNC+7TdFrVo43XzNWAzxAWhOuoS",
+	"csUYOBKK9nGYdA3JsbUS/PjZUGJuKKqKeBjEnPoYaXjUAMlBxMf3gzTqr3lPfRSWkHYtl4xYzfMwu21W",
+	"ywqI2COSIx+mgW9dfdFtQ714JuzzY0WFbV8Xiq2auOpUpUZRvoJJh/FikoFCr3zFbqt8zCO5BMUtSVe5",
+	"rukMiC+wMGcymUj54V4JmomDgwkNFjfcmBtAnP25VQYU54QOSTSq7dfrS8UOl7eC52IcLhwATDqcuCe0",
+	"WLOThTfA7Zk/61Zc2OecqGJ2krp1xlyvLeT0zIVJexpwxJ+YcMXAMcK6XMJgTA94CM2LPCP40q0QvFXY",
+	"ezl1OEpMF01f/zUWW1BoMaAkwpE/mDgONowkH9VC8kisXJ3kEtlObTfYI7X9/n69doAPe7W63wgsLuMy",
+	"WdM5adgaXd20FVlizHIRVXNEq42p2tQbJ5vd6Y9S/fKpvM3lUnlN/CFhAWlun4R/bbatzbOd0jAyEeE4",
+	"ThyTbXL/qhW3F1C+NlAoTh3OkdKblospG+KYb+nP0EEXM+ytqvwPseqTboJf2aS3+LtOHKsgRdsFdwXs",
+	"dMGZiX8pqyTd4EwZ/AYn5Nhs9lMiK2z2NJWiy4C8q3HCtP2EkDiSIkkIZn16P45IkGh0cFXyTHene1oJ",
+	"xTFOtMzT/ucKx3lK3otnfKXUkLnTLUowmlfMWjZzdrnkSpjVLOo0LbOmEgzwkOjmBvGVmqRznowiauI8",
+	"tl+1ok4rxQ2elH17gEWXFegnaINk+kAdIx+zHyBz3UaWeGRaUQabQNOe21TD67KNpwGWcB10d997Ip1R",
+	"7Ku56foupvmLq7crMFifqawX9QZpLLGaaRU494jLqMMzU++unbaccVm1pa24Yyra8EIqpJmC8463mSkJ",
+	"m9+45sMCGXtZybkClQ5mUiDufuRPGvBEU7qJEsU3jYdBnIa4aH3V16vicnHvjRqYzthzduRZypXb8S6v",
+	"G53aNggQuAbJClSs/ETM0uniabshL+0odi4KiVkAaKaKhfcmNgcRtRxFI1Ya9AYKDc9itY5YS1BM+7x9",
+	"dtk5Oz/7eHJ1cd26fP/x9OxN6+688/G20+rc3Xpow+oOOvC+eQyxirgFmP2CGVQ/1GVjFkJhjNSYAlxp",
+	"OU9UkC3064CGJDkACwtikvSUlNGU/0DIyCa+EaSubZe5DXw3PPeeO/FC56J7RibYBKPrs8tTyJy/vr65",
+	"egcYaXF6wesYWfTm7Kezk87ZaclMo9ThXRM4ndZoFPFHAE9N/TlOEEz9+jq0GKSpn2/IHwA0BdlGmV74",
+	"+VIdYNdT9P2DsM2u50v17194FiuWJQ2RZ0jfeZ0lni99r2M/ZhmRuyo5lW/UmAYc8MSxdVX9wSkTtpWb",
+	"jXB4+lydLhgaRm2c7bXmbaHzlAWXgbQTREcOoVd7DLgoU6EXzTo2bC9CFGL/QRRwhrKxFWeKZeIr35CM",
+	"zbQqXF6sKq4zS6zCgb+AWAVu92yxqka5Ud8qlKuwgKo6FarrmtUG5qwhnxF+5Zu/RKLLPNsRaL0w+xmy",
+	"Kodk2CORGNCRQdqxpmFbCuTRwMvtXXOMPLDclbiOqwO9apd5tj7Q0wYgGM8epCWkB9FODxJQafw/QwRB",
+	"J/VL+oPfmDk4BfDOUrMF5klS7pytpRPrcoJgRe3bV+NQeQHQnakeJauIdMzduaT/pruOHwmG/LWZ9/Bl",
+	"oWlWji0TGf/QAtbNQkEQxUOSQIg0emtZRKsU486PUptmWSB7Yo+nCaElIWkq0QAXB6SnOOBqq+CmZ53w",
+	"zR+EBbqtIvqyoRdXN7AXvaA42wZf4otgKMUJs9ietcvrE4o2SmQ8ZhW7FWkVVpP7J8REctTfLx8Ica56",
+	"cSeTFO1rLFtEoOj2OLMKCG4k7t0hDkhcxbeKgr2pWWet8uQvqeK9kwSYb7rKMAFpMXAGeeb0FwTgm1Yi",
+	"7xhUgauFQQxzrsjRyBuiCEsS/ujiGAAThn40GogG8GnA2bBxd6vbE4gqOmmhUcQfKfOJSFU3DLmQ5l1K",
+	"yqe+WaSxOVaC6Q5oLCO7tHyihunPsncKj3hRfqQJ6jkWTgz9mGvdJABPih2AWaxX/r1T54zTzd0nkFC6",
+	"Ve9sMK0hZcfxhiUAtwaTZ0iZZl0aUQHadHEuAABrektjNTz9qTvticNDDql1Q8pETtPLKhKSRyRAIX8i",
+	"UU39fWt1CvusFLW76US0F4uRLp+ejK5GutwtOS7bB0Gfk1L7vAQtwDOgGMp8BJgMJmNwDGybiawg6Vp3",
+	"7Bez+0EDboFxOBwj3IPZDAlmiaZaOkCVIBDt1mdBQZTNDHVAIVJoQrG4LcYPsjI6ez1TwA7F99O2bJ51",
+	"Q2M/g6dX5lWRlxCz8R7YtB3tQEgFSiCkkJPc/QWyor/9vIhZXKGVbF9urup8lLKFki6ek7O5IBOamavJ",
+	"n6Bfj/VEHCf4h6b8DsgqVVlgM3WkxXYzVa9bK868PM5r/EICKkt9qGx2yqIMJJMDOWW6p+goyGMeq8+I",
+	"cbkLdI8swWHiEHs+nkO+yNRBNTdin9/NelEx+eLpEyuRNvmAE+7k554ONH8vczraY28lf4F7YF48sFCN",
+	"+YKnuxQRQzP5om1KuZShfMPO9wgRCta48cKjDUg8dFzxWn4mznidx83IU5fZYauQtp5owZuIR1X9IFxt",
+	"BypCCWTe19UOVEiXkeZ652c04k6xDSwl9gfAYqnIGbsE/1u16FwMGdV1M68W3rM0X48Kuui24iSZdFGC",
+	"q6Om8/PKbPeSUsR1Ii+tjGqPZf5abeSyeK1WH58riopubKpx/kzWluqenzC3uIpxBQzuOWpVLlP88hzQ",
+	"Mom57M+4pUH3t3raiyv+AZbkqv+aRrrvfiqCUCmth39BvX4Za38xZndPWFDcas3u6lv9lHoebkqRCe3E",
+	"BOHBAjNaXWjvLWEkwqGnn1yhVU3F7binZtaz/W4MYzIdtfPwnxfYsZD7eEo4bK/KTFoQAZqzHsdRQNn9",
+	"ban431X2eTVGFJDoV9IbcP5wF+X4xFo9wcOxJGgg5WhDbKK7m/OUQ2Yc0Qxl1ncOFvIoFfuLYo7xNVxG",
+	"1cpTRCVJdewpD7pdGka7ZOzW7ERycgugVuNP77Bc2GqbGY8sFgNzzTjtBMw34lZrF3wtEy9j2n1TNp2F",
+	"5ckDK9ZVUMqI8DFzkTgXw1tI5MCigAvfJ9CCUU8v4iDq/I1JAq4QnUsK6DbwHCCMzdlQFZDuucT2LZhL",
+	"uYqU4LQ+lgScGoeH9Vp9p9ZoZtOsKsvW/a/BJr4vsInZ8bnSIbkvlWQHb78jEe1TrXXOh2knERZzEhA1",
+	"O8Yh9J0FcGD9UmH24cLocC8Ah+FHw1qjXt9pLpOHp2H0ACC8IL/mhDNB/DHAwadB98QMeHyn0OqZ+ZD9",
+	"cRhHSjKaACh8VS3dqkir8qCgQroRZFuof2m1rWqzSnsTJEbYz3RPq5xGW0jNCU0lIWo9aO7RLmXazZFb",
+	"xqxLa+ZaQAkkedWWsJQXOq4HBvIJ50uehfotLNIyYanOkqvOcqXiXFccTU1I/w7JY7wfI01uSNuGXd2G",
+	"caQrynTVkute2Sy5E1PWszuF5G9KHzF18CIk0rSkz7etV95W4lnZuokBn17b65NrtLOPQszux/ieIInv",
+	"Mzg/rJbNptkulVsMZ3HHZMZv9KwtWL1zYe46vqqzwenUIuVIHL16pYYQW440fwWDixKeia/QLTR2BqQ4",
+	"fAb9t746tJvyzoL52a5FzoO5b75kwnbZkq3t6rP6nSzX3DJWEpKkbdfYiYVzvLkZxutkdMfyIM1Isipn",
+	"pvnK1F2dvnoZpB7DFotxdZ4F1mOUi1xLOUfry/aJiXXlJVPbzW04+zTiUVHmqIZEPwHMbxISqOcXptN6",
+	"ooy/jC9kGR/HlE8jhgoWRbmxDvauujM8cpaXhJDdiVWRMMi0EQkAG7r8VGdCF/uOF6oMI9PGijq+OTZT",
+	"wP2xYgtgLo0iHoz9GQbTtNb8fC34Wcpvdp+GC7iUrAfIeUdHKnXYGBCJCB4u6xGa6Xx0zqbqIn+7XCNm",
+	"AsPU7XcJd9bthW3KU/nj0vokGpvEl6rIi4FOTQrFDZGK4UQ2BZGYVgcr74Zn5zMPTyTBwk2cfYq44tBY",
+	"LM12mmVM3K9Ya79XB2ib2r76nwP1Pw7STXMJe+gLRcXLweJ+kxpO41mYf+lCdEf4p4n3eYIXrm4JdL00",
+	"g312DUeKcfxTkPbSe/QlK8qy4mpWgofJk1mubH8mE1kNXJYRDy9ds2+2ozzpr4zo/2n0/vWRJa1JHZsQ",
+	"NuGt5jLEjMOMRxI9kMkxwigkWKMF1zyTCKOe1aBEbu2kO1pqaGuT1ux/ODZoLScuP7PQ0lnNifON3N9P",
+	"ifAzfzszU5j6LefZ82SaeT/DGx/cHS7RMTLJJFt508j0NJIC1NTPqerTU0A5tA+IgkYWNEjf4vKh/2a9",
+	"PrOB+RRPylekM9NMGl1mMzAAs7G80vpEohjpscR9S42fN88zZe1fFKWQnOhGFNr8IhEW4yhOiVVUQIIa",
+	"Za5ZlIqiTbPX4qwkbV5BW4w4rKAu8lOkdHTOIML5rnXePm112leXH9+02udnp0rSwTUfrbQRSWYTR7P6",
+	"cJxFEY9OcotGL7DioaSmpJzizoioZ6FwtJp0PKQM3ZzddkBwv43waPDLear1eev0483ZL3dnt51KtXJ3",
+	"2brr/Hh22WmftDqA0vbm6uZ1+/T07LJSrVxedT6+ubq7VL+fXF2+OW+fqJeub85Ori5P287GqV9b78+v",
+	"WqcfO1dXH89bN2/V7Z3aYECGO7m6u+x8THDhWp2zj+fti7aeQPuyc3ZzCSByd5etd632eev1edn7H+/e",
+	"axyYJmcVZ0/v0u003T+94VGPBgFh7o+XXL7hY5Z6UNFwSP3UuNcR8TnTjQLfgEMs9Vc8CTkOOpyf4+ie",
+	"uH96h0Ma4PzXjEcwdiHGf7jBkpzTIc2soM20SzCz4EdMtSxX3A4aJsFf81WaPqaQBUHV/dW9jqZvHfyc",
+	"p4XIgb3MuueSqeqAwWxTshinKHFQ/t78sKVOMAO6nxvVz0/WFALfk4J2nVSYS2/AoNMfgWL6HkEYPaqj",
+	"0N3erLdv8WawemuSKeXd8LdxcNfeSXXPbq/PTtpv2nAFLlrn6va8OYP/KEf5etRLLm9HxLd+Zf3jhTaI",
+	"9T/ekCE2xKD1aEmgdXIBx741oUo/IoG6NzgUMwqyZydgZNJIV81WY5z7WewVDKDEg10kp3S3OYS1LfSD",
+	"SCQm2EWxBkODI+T5nDHiS0+RjagiL6Ai/ikiQ/5I1K+CSK/LIjIKsW+qGB3gDsWtjTrUg3ywHiQY6Doi",
+	"O9qr1NAbO81mATgzPJGzrFjsS64mC5WOAuFQSZSJva7aJYcjgug941HGbbyg5jOVxx8vYM709MaZGapt",
+	"+RKzE6QAbP5pwEMNHJ+c2THk1wDORkiFtEdtnT1O0dRqppdXC/MjwaHOwMvms/AeQRFoiTl9zQuUdI8/",
+	"eNoWG8C4mb4i/CETQZ/fF1x/KO8iKrE2p+ZEqavgUlWX42kwUWQRcv/BQeKdXltEsMhv3TxJO/2pMJkW",
+	"x+iBjGL6cjpKp1d/MlDCu4f9BzRWjBRR9kiEpPdxyvr8fOexTSQoCIDA6ggLBNqwgslMqz+W44hsZqox",
+	"YDzkjVno7KaXbVjb3KvVm7V6o1OvH8H//61kSCWP4i6KhG3LtErVmiiJHqlPdG4/j9ATH4cBdLHfQi3U",
+	"48HENpqNIgqMljM9C9MB3/6Byi7DAnnw63/rxtqdq5/PLk1nbY2SGFJmT8X5urIfxr2Q+pCIkMMo1TwK",
+	"KsJDTFlNkk8SJjt1ujsHu/t73zxyvQGt3/cPg9oBqfeh9/K2vxPskr1lmi2r05wZwDNqD8TvBpgFSa7R",
+	"7UXnGs6FRMYRZaCsb88uO6vLiSyXYWFo2E2w0PSdcjPeEEEkmvBxhPI1lMPDUh2LyXAUYklKTqpjH487",
+	"eD4/D3b2HPPzYvN8pZJXkr1yVlbVN8nJfHBdX4ZqPhQzk/kuVkNYK+7Qa3nZP8Tdajfpa3tb09drasK/",
+	"3J3dnZ2iJ0ylgPp2XQExjqjiDYofzOMfxlnjg1AxKrOisuMuu+1c3cDgQkt1W5MmtK8W9Qj0NkeMu0Mi",
+	"gFezbX3S4PZ6upVqRc1MWWXWkaE/VdI8S+3JL2MyBvss9estgVhd6rfYK5B+EtLlwYbLco0c3kz9gTVr",
+	"YwZNhesTend2037z/uPZRat9Dp6c29tfr25OP96c3Z51wCXzrt0BN47715MfW5dvF90AO1FIfppYT3Tm",
+	"j7ZRLXDg6T+340LB4le1BWf3KAlD40B7aXB47TAOfe3SG/cmIqSmWKtuBm16rCt6hevhlOjEDPrviuDj",
+	"yFdb8UR6lTz16SonETPlBui0bqwf7OP1zdXbm7PbW3C/XVyfn+m/nLZvL9q3t6W3PvvNSy5vJY60+yj7",
+	"xza7jvi98X5k/3jC1ULzXzylYkiFMHueVM0V1KqZvxpAUltzV3WAxqA7/3QJHoo5hs6YSR4rAmGZWaSY",
+	"4zEyGWN2hjgM+VMmw19JLDBLoH934k43ncNolEoYE+Wsg+lIZzzwkfpOGbSEnKJCd4V57DrZr3w5nDqu",
+	"+KSeK3sdAlkep1GZuSEZ5hsjUcSjqpLTN29O0OHO7j4a6cdRAElEQntXsJM3qB3qns8DLQ/zoRxnLStx",
+	"30Muj8ythPpxPMTMceN/GoWYxd21AXyF+zp64ZMqErhPoIZwwJ8yNqk1ZpUQ7PMxC6bSkvMBztQsc0Tz",
+	"Gx5NB0WqxqNhfcOxV7jUOTse58+zYPSmbbAfO0o+wwPT4Jg79Z287Clp0V8yXswBjyQS4+EQRxPro7bU",
+	"oEZBGzLzxdEgwiKbX3TJJbIBgbluaf3D9G26u2mjiPQJnC6i4FbtT6y65s7qGHmQ5HnUCzGzrhlAYAAK",
+	"1T2AqFQcKj1P560S1f2Z6wZ/tVvp6vSKqvNu4Q3pR0QM0m7krFcmeaQI+BaeMOY/VGNjhgiOQkoiBC9m",
+	"aHu30VzMQZyaRP5C7gsElhj3AvpIHYllMGA3MLIgvFXFSjDDAcUsxuLdLGYjyXFd3WTkw14p6XAVkXud",
+	"+bVSUFe9C4UgABrpFrzgPCBKGkN6EHoDoUgDM2xZq3kY/KMbd7dVdNLatNRrPVymHhU8PRoRws7WtOuE",
+	"qCZ4zBmSOCYPsKuokPrT0ArLmYCMwZQRFV3WjwhBknyS+Q7zL38iudsuJInmAvGkMI0EvQcsMp1r+rIY",
+	"PEbjKtvdYKqNKwwBCQDXs/FpyZ9jHK46CP+NYgi9LObPtwOosyA4zjcAbDMPKhltDCmjw/EQhfCJatw4",
+	"CyhC/xMwAoecxS9vroiYXwLL5kth0jirzjKEBQBrsgwzyYnKgZsdS58PTfuLyOFMhd35FsbUK8BhiGFP",
+	"zWxtUDddt/MEXhoqEX9iwkVjYEo6PmGBsHjQ4Lil2q0sXqKTVRKSMhC7IflnAOHslq0UmYse94MwKEKJ",
+	"dXyMUkFxHWpVf0DGCSAjzAT2849rTgmX8zEiqjCiYi3Z2K0fEhzp76svL1rTFcu3JIDbqM/D/Elmnr+z",
+	"kL2UcoUVKNcFeBuZCiPtAsyvoFiJLMu97PlLEyReWMGaFlIUGHm6XrGu4Ay5BIj+auYgi62lTLQ01ofT",
+	"rlt95s81m/Q00lsyzbjzD/qRP5BZdiF4Fp4GJCJ52kl63Xo044zQ67apozokpSWu6W0LEBLgX8oDN/g8",
+	"e7ZF6bVRkYiJLKQKdNJUQ5jU2ggGDQrmkLZOYezcfczvOc8cMDZlfKZa0DtQYnlMc0hZ0ip7flXat9NE",
+	"dtnykUV7qX/NRuZOWdnKqsPSjcFdAliuPKy4JXiq11hMoM8ujsnvBf59RmphQ75gRPaWsMCJuP1D9IgC",
+	"b6Lii76vtEstJEzer0i7GHOyWD+NaETEzASX1MDmhfIF6uaFds6kbyGB3GZ0zfpU7G06dDRMh1XPdrWa",
+	"zKHUVhwjQdl9CK0f0UbEpYV39tyxvM08RWIRpSW1oo2ffu1sHkNcHlzYAnmtsRzwiP4FhtkRek1wRCKk",
+	"c77gJZPzVS7GAW90jA8+rn6AMUvGTTt2BPtWkWaU2nL3y+6RVx0Cy6PmO2C3KYNiahchEj0k0b3isNIf",
+	"mC4AxpLYQor0dX6gScBXBKXLjoNj5Cnu5VlbByPLzLpMP228r9Lgeyuj0wxmQq7gY019xqPiNIUn4iEe",
+	"dVnys4UT8VBI8KMx8Sw2IYboBRXHyFPs1END/GC7D1gLMfU8C7rMMdVGEXmkfCyUOnyMPM013Q/pNjE2",
+	"BwQyDu1YtJ/6Tpc9wWxy3cNUlms05LgOFkZoMgGFk0XaxR2jTJaojUqAW3zR5nF9/GkZoKDFHJhZelEv",
+	"5SGZZcgn/7EQ90i41G4v5OV8JvZWkadu/otcgDIRTHlYmwvBVi0KGhXFYbByDjA3YDTtBLuZdu7oD2QZ",
+	"EpVoA1ymYcifbCOoVLPFdEBps5QnTMiI5GX1x9PCYYhCypQ+1lD64Q5inNWsb4hlWmYuCD+d+IN2ZlaB",
+	"Pgvjy8i4En4qEEozGkHN+dbnGWKruAVkodDSDb4WEFnZjnRdNl9c6WFFHl9/Vh/Jb6dp5FwCWXkTSR2D",
+	"TMpqh1/AH5aH579ET8jIvfbafTR8kbaQpZtBFl+q2X0bc69V0sfxC6mCpdtFdllOv8icS5kOWs8VJVbT",
+	"+TKtJedetXmtJucOUD68vByW+ipbUc7Xsma1ppz79rfQqvICKvrgz1CmKbkSXQbHQqP1p5pc6SZutlMl",
+	"Rp65wwj2VkcdeeShDXMLTL6oMVTUzm+uup1ltaidZcwFrNWVBCslH9VC8khCaMA58cN8uIStZdBUl9WG",
+	"X7Bh5taL6ETzG2POZOG6x8ocPs64xgfUf/MxQz1iTGQSVJHg9ozzmHmuTvRpRHxJgndFyGat0Sg0lZQw",
+	"CR1vofoWwFyoQELSMESQSk0F8ox/2UMbOdARWpQ8UUE2j00ANjCt4Ek0whFEM7x2v3ahtsjLwqdNO8D+",
+	"ga1Ec0PkU6Lvmf1oZpPxjA6is8kYYCsXUUe6zHPG92brIp4Gjsih5GfHm553FaAD4n/gVZhLSDN6rM4m",
+	"JCVuF7QXQdh41S7zbGdQo5rqzpXeAnpujFuSNHVV4yYtXWFc/UEQr6kMn2XNz6Sy5EUt0NV1WV2t521p",
+	"ZWHBLqy6fCJKVLHFeq8u2HF14caphqplrKdpzVM3k6BSxNDAK1NdSjRXLbisKRDJl+P7zt2c0fF47unk",
+	"wsGsIlnhG20IO+e8lzrqaqoT7GKOhy6zO4kWczx8S56DOXnlSxrq31av2hWHgb5U79octTkB8HnBxrUv",
+	"lVf/Inzne+4ts7p2Mcu3hfnntoEplhgXi/g08uE9/xNFhYEkvV4Qt9QmnZhEMW2LGKtTvFR05WXFWg7g",
+	"HgBPSrtYnbXn7pb31Sye55ZdfT1xsGbtX5a1f0MselHHs5tO/rUMt6/stPvS/uvmwk67b7Ep+tfxTs/P",
+	"Z16ifsZFQlpl9cx0wifA6fnjiMrJreKeTmFGa6wlbg/STt9YNvjTr52pHgVxDchUbq1JmBoHFGAmPHjM",
+	"29RL9e4N9C8EwXR6r07cTGX8bqEzrJiDbUgOFSbCgehxgGGoRIyQQBy7TiA9HSq6LCL9sSABGpCI6IsP",
+	"MgOkos6ujXdIiQG3hnGR7Ug+PXdD7JNTe2IVb70H1eymVJGnOcfFJFZMqsiL3KI2tZnIU1MYyQStyqtC",
+	"2zbANK2F9JEEXda6bts5aqmDPD+UH+NJRSR/WppBwyHYTUYL77EiQsr63BTcSawhEDUDqiSwOENMmcSU",
+	"6Q6dYyXE41ae91QOxj3o4enbF5L/mvKlOaNS4ZBKDWu0c4vdeWSLYV3kZY2sZLvnOlhL+t0uC2mfQLh6",
+	"C3UsHr6PR7hHQyoBZzTS6KAkQPwR0EKp0HD56iDUiPCzwc1XEsB7da/+8WeoKCGu3IWRtWCEO1FFhI2H",
+	"6BGHY6Kj+gk2vxJ0XXbC2SNhgBl2pP5dQ//6V/tU/OtfMCeu0/I1DxEJqqd+rkOHxD558+YEbW9vHyLK",
+	"0F3n5BgpUS/Qhueo694mPOq9f//+fe3ionZ66pmRrnEkKQ6Rru0RW//6F/KuW52TH613GaMp3WBDfXJ/",
+	"+3Bvs6rxXLHoMoQ8PBqF1AfKfgXP1+D5//pDcGYugPME/HoEWkZGrYAqmFi30Hl9aCpDCf4jsf406Ac2",
+	"oxgs2Rg+28a/Zwe/1YacUyHt1j6QiSCyNsL3lKmHj5D3PyEdUvnfHtpo/D//v/9/s16vxgnku/VNHfP5",
+	"H11cpB6SA6LnHpfjeAnakMlVH+F7UjUHvrmFvKRiyNMwhMPRWM3U4KN6/zNVFqRnDphKduqprTYQQuYg",
+	"Niz81abNoR1m+0hoQJZjZWMj5E2leXgxKJES6iIPDkpRo6dRpbyqKUTsTSA2McJyYPLT1fC6s8DGzD4A",
+	"m1voNQ/UfYXb2EAX9DUs03I4DYs+1XHCQxs7jW17a044MxhaE0Xnuo2mrnSpRUQj9aG3Zx3tzR6OJexF",
+	"/JeIyHHEBKwh0QAN7Z918P0R6lZ0cYr5qy5P6Va8LXupqsi7vuuY2ODp2flZ58xDWiw4KqESmUMqALVT",
+	"kcBOowkfyVE29VDG8EeMQ+NTs94bAsg3yVq966vbjv2e4krIawdkOOJS7UntZzLx0IDggERHNhjc3EEO",
+	"g3sgExBDajYy4aeQRZRmhaDzghY4EQZ1NAJIdDHiTBC0YVC11OzVs5u2KEMNHXALfvXEoweE7zFlx+lZ",
+	"GMoNaB9wszQqM+xV/RB5tjeJvRqtpMkH5UxtyK1uMWQJ5+q2g149Nl7hsRy8sgLmlbR6UPYJkLPmz2rC",
+	"ahVQuDRVp7VQGRNqTWtKiKnbBR+BY9M+n4gk5pnzJAkUk1OzAbBtRYZYC/6Q+oQJ4kjzi3ZnSnbzEWGa",
+	"2rd4dP/KvCReqWcTMDVHZLeu20656FGlsVXfqoORPyIMj2jlqLK9Vd/aBowPOQCV9pXGkv9L/fd9XiZ+",
+	"i4knEgnUrNfV/mnEd1vgw2FzoZg7elRk8mOnc72FTrnpCiD52Nd0GGCJe1hA3WassbYD6BcnDU6+Us01",
+	"RcLUmvW6VX2ILtjMSqwUvFMCnF/hD2Dtg9tjnlPEfBu0rZxkvWSJWOmEkIu28+9/F40aL+CVPhYDreeY",
+	"E5Wj3z9UKwbsDrAqHwlTn1BcHOoS8T3Ut4mJkGSoy9peQQuIcocUF7pblHcfM61Vge+OCCmqaLe+jZ4G",
+	"NCSpw9FuhIhgf6C4be5Z3UCvNQ1A+s0dl10yqNs4mCx5XNXKbn17/jtu+55ZRxxv2ewzVvwMWJl2MNzn",
+	"18VosZcYeVNMLmmXXHWKa3loNd9+n0B/tRQGQZddKvMQMe78vIXaKekK9xw0TA1zqMSslVFowyuSt0kd",
+	"aZdBgwbFhmPxiiRP+XpAWTRDaG45RYIn2vEM1vGzqDAx6osO2z6oiwL0KZeiU/t8PpnG0RYdla9UK3oX",
+	"YUJqW4uGN4+9gmdg9B294NmU6vTbglcapYg71YwL3itxKZJOXXCNSkwu7oy1gnuX8tH8/uFz6h6+NdgC",
+	"me137qPO+87cR1F4G8E8iUsmogDwo3oTizAGt0+bLciYLXCrbuIQin4V4INB4bBICF2mq2GtHA0IoDmC",
+	"Te60iMu7H2pOOnkaxHyEh0QCYRUkZCePvIKuZZXP1bkPGiyDEk/+aq0jSPF+5k0dmc4m8y8qQF8seFnN",
+	"O1MXdgowQ2ipsr53Ze+dhuO2NDl113QpbU7UEZwCItGtnwZcKzPGXMASceaTxNi5V7pUHJitIh5V4/Ly",
+	"BK+y2mXJkGBxDLAw7fyOkClTV9+K5R1DCca+baOjpBbnApzVXbYx7U48TtAiwP+abqe6qX1ghlOABepW",
+	"aNlkn2qXQfmedp3YDvaY6eJJvYapoIMedbOaxD6QtcFsC00w942rpuOWBM4tFoxryqyrBfqB6Zqb4y7z",
+	"TNWfB4ch4riNQBsaLE8tTPt4NvW6MUNj9sD4EzMBniC3mqXLzNRp3KzQfOr3xgdvC72NMJPwd4F6fAzd",
+	"KXoTNOBhQNn9kTORIdY/g77RZY4a5NbhqCcE2vD+5cUxKCrNr96/vNTuxl05zfY621C1bgDwHlk3lzVO",
+	"pSTDETRBhMZW2gPmKQawRYSPQ6Ckj8avouznKdEBiQFeniDQ18cqSYtJAscR8TOZGN4NfOy1acq0ANvW",
+	"q57LuJ35xomeVF2n+a/CrUu9Wpr1T381HSKytaxpydX49nVMw99wTHXfvtTaqR+WMNRsg1f1QrM5/4Wp",
+	"Jq7fnHzUNBjLubn66Ku/afA56Sc9LTl1O2pHcupeGI/8gWiPqcbAOzbt9MijWgh6IGSkO8IGWwiGsI4/",
+	"QN3SLL7L9IiGr2pD8HY8IlG2iNJG63EsfHI0X8O+kNITu8yxCjekUySuLc1Nx+qlwrbF1twZy5TheJTn",
+	"s83LDsj3107xUr2hS/LSPiwpTwHemVEbD1c3bv397V/dnflvxP2al7rrjRJ3PafT8zd32zUtzbzt1dnO",
+	"H6VHOeprCf+O1rSysRKtBerLVWSVVhH5BAERuF4xQ1E6FA6f8EQ72tTQJOwX+Gu+X0fNP9w9s/Ct/fb8",
+	"ObOv0WKcWmuBAXBqCJbn56fR/EC8Bh+Aj+cG0mfk52WxOaiw7ZPz0XKQY16AQTWKiPpYNZXqZUS1BVlB",
+	"GyUtLVRoaNU/eJtbqNVljDw5BnUJozHOIE791azNGME8AhQS0DpiI1Ny1L7UqkcVUfaolbm4j7PtQJMC",
+	"HE5KnbT9EFilZSPH0t9Upr4wk4h1gdj0ByydxPqvxrab+XIXrFoh+UhAfFQpEChutsujtFkPTDRx0GcM",
+	"+ZSyFNu7ccN+/W3BTWqO9pnDiLp/LyDrIWaNcVSkqHVZjqZ2lCh6WIuPHKXOSeIICDwG5iyPUKi2EGhO",
+	"56fOtsarSWNJbWxr8YEk50eGWBNV7x5TBkZ7l8VWO1raaLfH59BglxnQVIhxY2hkHbuYnJlsGgQHjeGs",
+	"hucskYh2n1MRlC5zJhdi/0Ecz3AbuEdtvQaWIKddBl1WymcwW+dGs1XuOPdOy3CtgncNI0PYMEMdt+Hz",
+	"NHA0RwHvshkauANk9kwNfFk3hk7Kmqt/TCGulVdFcl+dlcf1TUyxhLvkO9D0DJy21fjW9tYz7K1/iFtG",
+	"03opt4xixDXtRpkTLAQeC14XGek2RE7H7OKQoU4ZG451bAEBCxc69ACftRCzkJLldGSxAkyz2FiDgMBi",
+	"kihIApu2e2zTp4Wnxa37emD0Tz1LQfyIAG53gH1JApgkkwLxsQyVAvFkurVOIDkQmh6iDdxl1nHjopY7",
+	"HihlpdJgMyW41IZNR0lRKkiqBl4sSqpG1XP+xkKl1WnQ/nBiN6ln+mdgX2lkG9jdRx7F5PqD3sVU48l6",
+	"43Bvp7/fqNVxo1fb95tB7YBs92s7eLe35+8HB+SwX6lWFO+t/Dkm0cS2KziqwNfaQcVltvO6S81ahSYH",
+	"3UwVai7yZrpHas3ePq7t+zukdogbQW27v0sOek1/J2jUC2YqcXRP5Aqnapu+mhu1QT5hX+ou7pvWQoqr",
+	"Zo0cSRcSVbJ/Lt5k3eghd+KN5sGCM4f7YXrVBhAujRDuS5tZT5mQmEmdg7y9vX2YIZdmvblXqzdq9Uan",
+	"Xj+C//9bwcyVnpiadxnI/UUm3yN9HpFF5t0sM2/JF5/1l0pkiNnTotkM2RdnpzQ4IYB1YsMyiQ3OBro6",
+	"gvrZVRHiTGUdiAE6yM17uDGBGp3DGfdhN2UKgrBYT00l/h0ZF20q4Vl7faHAKyJiUDMFdXhIwwl4LazT",
+	"wiZTGPsUBeSR+kQgIfHEJEwhyuJATdIZ6gjp5gBamzBf1/Emt2Ww65rR6Zm68xJkH0C6OFj4PYL4kEpQ",
+	"Jy55qoLNplSjHplwFiCMwBnk5l3nSXq9m0kl3VeLhWcbahlTqdydnurV9dkYXs9JwLX9spadienDVWBR",
+	"mfYuODnrf14A+ttiR1BGodSqPJNFvZHHjeIy3HxmdPYp8UDFiqX2l6lLHrvR+kb1TNV1Tte3QsJPzI7M",
+	"rUXKAhwrTb9HBviRKKNFjRfXFh6hnXrDfGKCniLA3osI9GbHoaiinaZJZ++ykPsPJFDbUEU79W07MetE",
+	"dgNnkBJE7wcJlscWulGCH8rKSKDYT7JWyBRCunYSta/zY13Zut2vy200mkeFj8T/Nj9v+aCnJeDxFZ9H",
+	"EfElGvBIENTDUkIhlsQjXR9ajivYlac51Oo9QzG1zlSd9NaX15js81N87DYWfOvkGce9U2JuJspyDrdR",
+	"v1Vifur2nevL91XY6zQ71TGAcgw1LlVbiYaXWyv/XSh58czz9LwuG+IJcvS8Qp0tVVL/zahtEDVc620v",
+	"yvu+fS0sjX5RrIghp1N3Gc5RXhubbvq4iD7mwGvkq2StJFfA5qgbxSv+hEnettAQNtEeO0+EYZf1YW4h",
+	"fTCJ+kqV61bi5HfEo+QFcO4YjWSrW9lCLe2t4hwNAY1dHY0/lvSR6IFBazQlcDALKpDRADd2mtubpk0V",
+	"6IZV8EgTDSxBHJ2vlaiHXWYHuidSgAIZ11O6swS1cZa2iEori98QmzP64h+Yka2Ak7XSuFYa10rj8kpj",
+	"SeZP45oh8UpXERULgFsiXQSHJIslhe5t60wsS+aMoI3eBHn6D5bjGFAp82OChO5tKqbsgs7NGdAkh1Rj",
+	"sxqyonIhvKYKqTa0F28fBXgiqk6v22OdfKXUyHiDkOQ6pQbinCMSCc6cxPbNLdQyHwQ1GbLuQIhVTY/e",
+	"oIpwCKXhCKBKeGS1HMioKcyF86TBdfIynfVN8hv5c4xDt8bMNByw/zZlXDNz5Fpw9qCmh4KjRxLRPs0V",
+	"9aBNd5nObtOQeJbnOJ4NyBYmAepow2EK+Mt0cIzHNgPCRleziBb6YSFxv++cR55ca2UK4b6qSMuc1jzR",
+	"VV7Ixa2UK/ujc7EdvLk//PGPnxt//dvffXzNmsNfng7IjdyZ3NE9fo3r4rRfXi5md/CfIxqV1ufcZmVk",
+	"WCAVdd01qY0wjZIEQUuz5t/PzM/5xxYYpYSQJiB1hal7DWfIIEv2NQDKK5Y/v4wJQKih69bt7a9XN6cf",
+	"b85uzzqGlxscoJj3w2DW+NB8voEGfBy5fH5Tpw6SLovP2vAw6rI7hAHjBNDCrABo1ptKPQdfBo804kxs",
+	"V7hptsnY0HWLunBkIAckR33KAtPun6OBcfpoheSZbmFDgZYJ3cAWf7OK/gIehellLcCqmovN2fKJBd0e",
+	"LfNasc+jlTAgm7Zts7+pDVrqZucuRSU46d88L/r+lGizTa4rITKXpjQPe2VE/xxdGqea5SbaU57+ms/1",
+	"pnTOLssqnZB346qds8ouilVNo0QaXZORp+uMuun+VKIoA5IKu8zWUJR266aqHY6nXL6xLuogcqaVUbVl",
+	"8Vae/Ni6fHt2mly9P5WMyQvFzWGyDsLrN6ZzjsbRKCRoyNkDmaCAisETFkpo7TQr1YpzanOftUrnYf+n",
+	"h+bwl0/75083O/K30cHje3+bvR7sBW9FA5+Nd/nPtP7nr2QRbu7s3z9L40xuNzi1BZFK2XQpXKmca0b+",
+	"EoxcKYAJG5/NwA3XKef+TrOoDddOMNU62mRV7H0qXKZ/NkN0GfzhOBN/S3+AChRxGaN3ZAq+rvVbYLun",
+	"XzRITmDpGAlgx3EL8jUquwnZbegwm/6w2gEC9VOxD0Xpvl1mMra1A7+PaShi/3o+f0xQsr8qe3ThuitH",
+	"le0/m7X9p/e9d0//Hhw8/DS8rI/Oo13RaYzfTXb+au31Tg6Ds2b/7f6gvQgzS77xz+FlurH/KjjWFwrM",
+	"fafms6GebPxsHvO6p0LqNjRz8KxSof04duawSQcbSve7gFLgkD+RqOZjQeDKW1yoLpsGhoo/kNOQoqwL",
+	"81h7WksjQ6GNIWV0OB6iEBLWoYbRjKotfBtJhElD59ghT+C6NhcIp5naRdOC06um2uQqDdw6rCXnVRS3",
+	"0WV9ej9WW2lRwg3u8YZ3ct4+u+ycnZ99PLm6uG5dvv94evamdXfe+XjbaXXubr0YWbzLdKTQ8XbDtUzO",
+	"VHN0aFRaRTgM1fehyXtSlnMce9KpTJYBM2dj/YaMXR753FxT20kSYfiKCE8u7c9khdlpx0BPdgR1riYS",
+	"sfBgzruLljUWzGtVUFDLTWJ2mkbiLEsgnhzAV3sZIHoNwGtKAxEPGlJgreu+hNTQx1c67gcBnkkt7rmW",
+	"LzUucPQgUjZ2nPBhIkRzvRbTbXO04zJywISdtn9zImg5zoz5gbPjGLfAqtNiTOIsFQOp6FI14wA1TqIu",
+	"G2CxqDPA6T70VXVda67vDDrs4Oln0vxFvNubXPTqn879w9HNH9v93/D++G3QoJd89+zxfXkNd6q/0oso",
+	"uDEhzwXvsw8ugLyXvJLL4GL1x5L5mmmtnmlpMkruoHF1l2dcrwRhQYl4UQ4PykaL9Dn7NtDvBI12DiBq",
+	"lEoP2FRme5pnZMJGVdukRbrUZFlXTFXTwaUuWyy65DDP2Rpsl83kWreEBd8K51pNiCizov+86FAKXIhq",
+	"MO8JkWue9pIpWEQnprpKkuEqIWUPhbxNq8ymO+EMCIf4ORfyneEhKYZvaKXxpuMRNKZBlwkS4zEYxT3V",
+	"qA/+nJi46tO67YzS9E1dU9I43QB+ofsIMym6zNqXR4+UPM0AUFgUZf4k3q/vAT3B3Tp1JRl0S+LQOU9o",
+	"qSHJJ1nQwjMpLsc+FIXnFZMLgiN/UFS+n9c8eP5cY5GmXRVbRZ/WvVRK616aImwb4IJpQGsYCjlQ/oCG",
+	"QWRjgTS2L/NQGw52arvBHqnt9/frtQN82KvV/UbQJNv9HbzbK1jACEeELYja8IUK8c1mLViFn35rZgl+",
+	"fNzr+vsypRbV+TX5vsOaLLNPfivRciDxn1iHinziGpquijxztlnE440UB3eK1ze7TPeYM25HSLJFG2nG",
+	"XI0dgUdjQSKhfzVdi8GbiHrE50OYnnrCQs51WcGEUi3MwEWkA1R2gna42F2JNjz4v+3AqyLa7zJoqFDV",
+	"rt8eyUT6AbNvM0ams6MKiSMpIPw/3616HCM9VtEUDKY3JBIHWGLPdAaVStJq8KUuA9S5jQRDL53OuukI",
+	"3Q1H4Grwu03jPVcywFlyXEmXWYsRsbbno8WmFHgiEji/LeRZJubFO5Zsts5w00iAQzxBJKDSltDEUwC1",
+	"5RMVcFBJyloCGTjlZ1F6aQZBtAhkMvGPu5jchZ0DrBv2++kdsKTzN/flF2gC4Jf0a9uNX1jWFLqKLS9b",
+	"NwP4RlDnFpRptkGAPckCqZa1Y179bZ5vB59fGTN1hnVj4cXjz/xg8xJiE5fzhyriYRAj1rkobSlpFveU",
+	"Nb9Cc+2s4RNXKUJS90wzY9KK578CeElnK8pcRfPthbtKuW/Nupk/CBTP6R+IPfmdKI047ziKFciFhKKV",
+	"LkGbXWOpoWjzVdBWEBi8AX3ntDspOzFzFZP8ynFIAKnOVGRdWJr1jlLX8AdhKscSr5XWAXtcDuKOTsdo",
+	"iA1gQDIRGzM3Pb9h1Lhttv0jmIdYogfKgjzeEO/r0RAzfE+8JDgfs4nYY5Hoa3MZRUqGt2In9neguaSm",
+	"vKjqknntRToX6b1cbB2LL6G4A4Omvu9Md3lxdN5/rrLTCoKS/O9ZalDpJkqcEVNeOy0djnWHHm1WWx5o",
+	"pwh4/AbH0v6NDEdystVlLWeBKR9skssFvzs22+VV5+Obq7vL04SvOr7dMowVzeGrhV2YYOgfMs1jivv9",
+	"psIiBZ2aumx5oPj5nZqeKwiWaNmUsKl/cNOm76oH04J8x/RlmnXdX0oZrJZoTaMF/TOa08xaWI4m2WWe",
+	"BitOVEnjUvtHs60ZrS1eimVpnPmVsqwv1ONiKZ214OUX7HOxumm+SK+Lr6tgJ40v4LG11PpeO1ksKO5M",
+	"d4slxN1M/RpCZHNdjDpQBlkK7seriGB/4OTVj4c9Akg0EBGLeyxRmStMXMcjWpXf8QYW9OxrHu9LmUuu",
+	"vrlcuNl5c47DESa0djZ+C87GyJDYl3U0JrFu3QyQJXPSOZEQHbWBzDGjf441gl/6gnXZdMZMXud528PG",
+	"gXS3Y6cHRD6WOOT3Y2irHyY38Trp+eZtHrt94xUTK9PJsMs8p3Hc780PXp6PEo5jYX20y0r7J9Ul/f7C",
+	"qmrWzwqtugO8gKdSHdsiDHY55lrEWOEOrZ2U/6kRWTj/pfWl8g3dU9/bQi1Nd2BzaxVJSBqGoCgV5ylB",
+	"8U8mGcnt7Km9dRuWc2+WZZKFwd5Cq32q/aQaNmOxd9kck902mv/yDeGfxc8X9jHGLGbdFf477Qq/nEey",
+	"FJP5Aj5IV4w/p0l2ajnzWmUznXWp/9ZlpgMvxKBJAGBuppk2FUiaom8szIhbyNX35jTL1qkuSt9MdcpO",
+	"tyAq0Sw7o2Fumjr6tAUb8617TFncQNntamyg+rUqXsDJdbdlxbt/ANZt2zQmrLuKmG7bjLDW54uSA60t",
+	"7rJxSPnEgNf0AlqyFgCYuTJA9883bQw98mlEfEmCd0YY6DJ/7bCCLEags8C2etb7PCVBtEQEzk9S7Zcp",
+	"lLcWCYFMA+a5jtsVCIEv4rV9hjY/Y4AX896+xHRfwIv7dY0P68MFpXCtFaw9vjP7GT/bZpEED8v6eNWz",
+	"GR/vVNVc4vSlUmhBOcO/i1lQjeGB4eH8yokyjuAuW8AT3IFlPx80yu5eGV6hvrmcJ9h5c44nGCa09gR/",
+	"C55gaUjsa3mC1ferMTaRuVyuZ/jY6LF/cMqUAiUHER/fD1BOEwGdyTl2hbCte1KfaQfe5sv4mad1VdjW",
+	"l8w4VZft+/Poqlk/y6PrDvACHl11bHNXdEme3ENYik8WtsJSwmvt1P2PdepKfa2XU5CWcOqq944TJUj3",
+	"5cuyq6TPlno8V1Gax+8W9c12GThn1bALplPBDZrvm+2yl0oBXY4zL+ybjTnFOvnzn+FqnXH1v5yrFeTr",
+	"SlytajnzXK3Gkarre7rMc76k67HzXKzAODylwkG5+Uwfo7EFtZ8uvxr5JZS3JR2NXVboaUS53HC2o7E4",
+	"3LSop3EFLO1LehqX0TJnDPDSnsaVTvclMKfLKMUvphFbTyOoHmtteO1pLOdpXFaRBjV4DhyX6z/RajMo",
+	"qwkeFtTF2hUIBI6LzUKsri6bFkELehUz4ifB2zLNAJ4HuAVelG8Nc+vLQjGpHVjOK+q8OROSSaY8pNol",
+	"vfaQfgMe0rEh/q9RlO820HSTZWP9EhAHDQAP48njAyyq7us09ijpFkmZttkb3gAL0wv3CEHDedunm003",
+	"UI07Jh0nPTuHeNJllAlJsO4JnnT8BoQgjrCU2B/k4g3NBFX6VU+3y7wI8kC8OAyjO2ZnwAYyWWbqnVTm",
+	"bjyKYqPGLZybZ7GFWk6DQAvimskcnmtLaEb+jKy1eY5gtczvzxGsZv0sR7A7wAs4gtWxLSIblpMLhTqv",
+	"MCj7OAjWPuD/BPQBfeQuk19aeZ3rBb4hQ/6Y7gpjYPvjkFum+R6eCB0405h9cfZXBCMF6GlAQ4Ko7CoO",
+	"K1IMcnZObx53XMLTks3pVcMu5jbuMjgAKuI1lczpnec27rKyfuPlGPnCfuOYt9iFxk2+YoDVNbv5R3ue",
+	"9f23PCd99b+6Axrk+koc0Gp1Gj+gvAN6NOCMeFXk/cF7HSpDYmBBrZ5ofNL0nkF/LJsTBI5XsWXV8Sry",
+	"APLqEg+JV+0yL8TmH6ZHP3xF43HmAJymQVSB1xqMgKQZQCZv9oe4+xMkPuk7PuC6rX8xMCfonwaL1dHB",
+	"j3TX/S4zyxuRSHBm/BcWo0FtU6BhCjaP7Te1Q1p9SPcDpwDLGndfv0/633JGugzLuJmVLQbPEzMBwb6k",
+	"j+AG5BHSbCuTSbyFzqKIR+JImUHpDOrEtuhW3vOxmjXjEg2wugRjOeAR/cu2gFCv9nk07DLAnNa9s7a6",
+	"FTAhPGqxTg2uvll12npPQVCgrsN0bZFx+7TLRhF/pAE0rYXfqNJlt2iAcHQ/HgLYv/mGMN1tJUcTPo7P",
+	"zk5qyq7Jb47TrVxyJMb+ACnmKw3MsH4H/TfSopEGVioeu01ycmMrjm2UMoJQt9KaapBhuqenOn7EJhWY",
+	"g2KrW8mNLM9TEZaMLC+uIswC6shTELpsxUAdK1AQvmQUZhkTb8YALx2FWel0XyAK85UtUhOFAaG6VhDX",
+	"UZhyUZixSLWkm23ILpy8FCdwO6hSBjAfQvi6aWkSlUnbtTrZSXv53AHjxhMlC1RjF6huIPWkoaGyQqnA",
+	"UnX8lmcdfG8lTaJJZNKYTDznCyDZfQFT1EUJX1eYfqfG5wIpToXG5cyqDs5I4Y0HUE6n7wIjJBBT0dFU",
+	"Z6PhWKQaGLv3zfSHS3oZQT/JTM8MHRWZoGyLgy5zgOfa0tUtbf8urH1j+qrbjKCNYrXzWL0WICpRD/sP",
+	"/y9739rcNo6s/VdQ+hJrX0qxnevYX9bjZLJ5N5fZxLNT5yynQkiEJIwpQANAdrRT+e+n0LgQpEiJlORb",
+	"RqdO7W4sEgTBRqMvTz9tKtNzBaK4M0mNKRoohqrd/YaofGtv26XxjhsL9DtRxywfTEevZ93A9rLHcA2M",
+	"us+o3q5V8Iaomwsw7SBS1CpIhHDM4H/ppbGXHyjo7zXF4pKkSF+tf+yujRYFzWaAHwMrJehgrkht4Tjc",
+	"b8rG+eB3MlRQyE2l6q/oahOzVW1t0NquNnmvGJM3gH9qgwopDtXVrlnNciwkgihU3kSopqr81Jo3ZkK2",
+	"vQ8kE2zrGghYUgXIlrzlTTEUE7S9QaWuNxAngKuv+TxLYzbFl2YtJ5QILIaThR5gMcxIVJkLPrWgzbUt",
+	"b3Jbcm1mWE9shzmPsiVpArvJ2Gv9pGthsO3CGLvIcxT85AcUwtgqHnB7oYudTPMmejnflZXgohX7jNY+",
+	"YNEqYNEkVrHoBaQptUhRMFYdrWDecnFRZFwpFMbDcWV4tMARudYaGSrVcZbxa6ntlEXMTDqgR1nu0+jT",
+	"waGwkHZ59Fm5GtIZUBtu7w6UFqTJZs+f3xJWuXTjkgZ4XdMT8bbVwIPqXFkQzHXbYM6UoI1Jd99+/oie",
+	"HD1/3jtC5tbVjAxAqUPGZoPk7O8Aoo5Z3kXxILFXgX8NbS7ATppyeCk7x24f/TwfZHRYvx/c2+zgvAsW",
+	"Zs0mgHVojSgO71puHJ5l+XtvKux320jbCmT+RXIxdH9bFsPHfw55Sr6tlUYTSIIl1HJHlQxFE2ezCe4d",
+	"I8DHV7Rk1k6iy7U6DH0Q8LFCVh11gWfuSr4WTaWrvWTVR13g580V6H2PaVTGK9xXq5LB9vEKGO2cp6Tz",
+	"7TcnwVZb98aCz2drm8C7095c3bwVfO56mjtNUBQSHztqy25n9sa8xl+zTiRcg7Z6veLe1e27i6Kwb+Ld",
+	"Li9hTpniGob7vLQtGzXvLoxmtmJQjyHreWcqOGZitppkxm5jm1isLxAIxeohlQiE896wSKBqiBsoE4Av",
+	"0U43bKoX6s5mK3D7Rsv3JALRiO2loC1Wqp5qU6ENWKLwLMP1UoRA5AQvYAXAdUZfSUJSkloNGbPkDWFE",
+	"YAC4/jrhGZHYI2Q/EaVXvQWvd1mLVUa14aISOsJIfAv67V0g8Sw2YjuV2hohkW/uPT7ie8ZHNNcHTcAS",
+	"hdHq7f8GGIWYbQBSQNthFEpbbEvj/b6c0HvEwl0iFtajE9rswJauf8EW3Q6wUPQy9NHF4V6cZQt/iukT",
+	"Pkc99tEZi1ljeEMlB1MNgiEEFqxiui8gFvp5YbjsDzljZKgShNM0MEsiiEy4i1Iq/XXC1i6qCZlG4UiS",
+	"wK9LD80X4hQl+qKYKT4mgN0y9Sx+bC5QEj6rCggQaf1GZVh4kZdBpDE70C5e6sKLM6wmjqR/6aX/c/Rb",
+	"0l3LYOWNHRyz9b4gamBEATAgZoAMCEVzsyqHXbQ2sfnoHdpWtwMS2MZPXTnEzQEGbmjKNwAeuAcHt4MR",
+	"2AN8b3n/RUAEjQADG7vwTeP8MkKMXBOpT20hFZqzjEiJEsmFSpDEC5kT/jXhlqqoUwhOJZ8UQOtzAjFr",
+	"kRS4b/mAqLzqPwlCeop8VUgSLIYTxK+IMKWKkV16k1/JsEs963MNiniXo7dIzgdSCcrGXW3yW0XVOemk",
+	"nHSiDtVP/GNOILGkx+qcdMxjO6HqmuKv7wgbawk8fvYs6qjFDK6EgbXAll/i9Vc8VLa+0pzLFSnMwnx+",
+	"x4z0U07+bv/UH/JpzQRh2Pr5PW0wv4/ajMjDTjbRTyEApeayX7c08GunrVb/bG6rm4e1CQ1WlZYza8Vl",
+	"Ojz64fnT0fPD3uHh4WHvhf6Pl/o/DvP/O6qZ/Nga/DUL97zxuhmOOT/bHFqLFdGyqiaEisDSDRa1/CIv",
+	"n/Wekxej3gv8ctD7YXiY9o7I8egJfjp4Nnye1ryIZxjZ/lVyERg6XlfAMOORghfRzgaTCjOFDj79dI6e",
+	"PHnyQ0lwjw+Pn/cOj3qHRxeHhyfw//9bN3HzjJ8EiHY+9REXU6z0psSK9BSdQlOSDV9gQEZckDZzP24x",
+	"9wu+g5l/5kKZfPEpwigjGDqCJb0ETQlmEumrCdN/7KMLcEAFQQMB58RgAXXvtTuUC9V+f+qbvt12anbD",
+	"rGybhOw+FbtNKrYqCdsy/YplgJMPMPfezAkdZUOClzgWvMRSaixz5lljaZkjrwlFXnFQaSgwPPPeYGG5",
+	"MlyPvpwuw9H85RcXyEKGmBkwKLRLCXv3WZoFPTXEOOuxeZYVqxfKOWhP3uAtym4/Zhfh437n1FI7WfwJ",
+	"ZTb68DaVia2wIMjniFzuYkLC66BOzgSjCuwVNsyRVjPxrU1xP8Ds9naJ7RvMabsv3livbqBTa4Fmnjdk",
+	"n89+gPnsGv1ddoAfD7SH0stz19Xq3eWw5zOkODo+PCxSKmv3SwnMpCHpKTd1CzgBQmJmqIcDD1hGiGiv",
+	"KVtAziotJHgTcHz76G0qnR8MXjBw1Zgiuks6m5H0FNoWQG4WMH7WM5/wazSFkmIifCK8+kQyPybrk87y",
+	"zrSc/p80he9q/SHSOx68wL0Xw6ek9wM+SntPRs/Iy8Hx8Gl6dNiJ7GUvDntHw+O094I8GfVe4qeDnvYy",
+	"XpCXox/w4QBO9mZ6o7QQNxN2zPEU5lN2To43neAnIueZWqflZFE69nrufufppXa2cbbWXF1Sd3/mTMjf",
+	"Hnu9tBavnuvVR9Jms0LagwjxLPXhwWrdYoJ6K+NzZ34+W3tjhVdbaTrYh7b0yIp3rdxaj4IDYE+jfhtO",
+	"HK5c+2CL5H/bPIfemDg9rxsqJM4fydIWyiuO5hmBGJvtK/l+YaUtOSl6cI+kDQr7gWx1+4CrCUoN+bg8",
+	"BTYA7dMFU7E/ulQ7DDsT5Iryef4jhPmwQpeUpStd2LVOkX2BB+Eb2bm2dYpKt92AN2S/XdMXaD/3Ok3m",
+	"hGbfDPJ7NCmA9LuZkqpXofNK42EJAhMOVuE4ndgyTd+VwV3vqDzstABF6yC3lqMDjekVgRFNzNjFy/RT",
+	"BOAGgUZ0phbAUhJoPphNt4/OFBRsxkzPyj15ihdomGE6NT6dU40HGEnILdsfq2JFiDNw/xIqbSOIvyUx",
+	"A9wT0NS6sRj3T4PBJBpzIh0hVEHD99GHYr80E9SCDsFujBGmmURXXu5OLdRqhtVEOoQPQTMuqXVWARTk",
+	"P+h/jn/rD/MasaTYFGgpelnoKycgK6uK1o/F+hzQEOQZAYWUAPvSoJRCFFDSjQyVipfLR/LEOdT+mxmO",
+	"dBAyi7w27O9LsdMSIPt0t1x1Vs6rrNi7AA7ZFVl7TNhp++m2PfDq7r8BAM79suYDjmhD+rZvd/r9oWus",
+	"dLc+Cxt63I2rZvRZBETqVS7NqTkE4aT0x4mbZEawgadi5X+D868fs7PgvC9Aa0IyQqwKTZuCCvOVrkAl",
+	"7tNr8VY0155w4U7IR7f1XVqX2IR29r6V8kOpmVm5Q28s6LAeaOYc0i1g/itfrSJiETPXksGHLCwj6va6",
+	"JsThr8aYb6ZrjF6I2Y7J6JqDzXejZ24Fbr5hiKTm5huDmO9ymjdn1d5+PMeByZ1TuT9jvlt0+CaH07IJ",
+	"277Cuyr37di9SjlwAwKXfXQ2T6lC5EqvALokZGYceWqASxZKNMTMtHsbU6mAdAaPcR3CyuWzK8+JQhy9",
+	"QHkfHERN67p3UXtUNDtvg/Q+hLjsDc6HV6RdC1JsXJi9Klfbgjk+Zrdflb0DErN7AC/bF2M/iGLsejjw",
+	"hn7cTmqvG0OMPau8zT+sppVHm7HKx6yeVr5xTbZpahGiefWNkJyuuNNgdYNyk4OmQN5uH53r16dsbLjI",
+	"bTNDgEWbZhuWxV6v+dsPllieMptYIY5SlGCRUWiYe0lYOVFlQm1+6Ca07ai6l11d87jlPEtOtu6TKS2q",
+	"qWN2Yw7uQyqk3q4g+RbLp3cz0ZtgXL/Dw9WTrvtDdo9W2LvESwXTjUGTNP32mAgsDUJ8qxO/Eij2Wo9d",
+	"QlmaTrc4Q/r8BK6PBKbwnhhA+In12GSYKQnc7JhV+9kRGmSYXbrjyz8GTvrIFAXZ5sHQVMU8Nf1/xbas",
+	"f7cHYRJVn5NwiJs7z1RiHHiamv7tnrsFa4c/ZkpgmvWR4UqvPEaRVHwm0TW3ODZXYfSrS/cH/PPXzDTG",
+	"8S1YqCyepBGaM6XPY987Bnhc+kh/BQuTMzMPCpzKnUXQBb6Esw8NeLpojaaHD77biqHWyno3qra0Uide",
+	"dqgT2BWik3d0dgJo6z21hGqfEuxSKOjKSdXDhtao3M96NM8y+Gc3CiAtOS17FDMvr1TWyavxdaFvwf7g",
+	"uF9KHHbOCk3ZTqd/nXGhGrG1gyeW8qFpiA3hTVCgBo11nlHCFMkINM2QCA9MQad7ntXf8Lj3JImZ0eAg",
+	"/4KPaEaiQsLbIIILis2WOjq0Gw6DpeZxRdjTgSRDoZW5ICkeKpJ222spmO/u4i35cjcyCM3jNzAL/Y3V",
+	"/TjMJ5tox9Yv3PdsKt6zDQwfp7iDV2zcrSIs1bs+48PLGzLk3vHhZSEPosWLj5CkY9ajzJkeCfxXgrjI",
+	"CW+pCn7VU/Tuez9mxjayozhkqL6IpAibOnB9Zp2dn3/85cPFl3cfz/8JBHEshau0vBOWOptPEuitAgn7",
+	"UPZPEM4yk7UZDomUERJkJIicwEBnP7+1JiSYY8vWmH0rF7EBPG7k67ttd7nRXM0F6aN3dlrYvYZfskKA",
+	"R/9oKsm1nQVo3AGJGZ9SVVvFqO+p1GfvglW90wJGQbA0tAETLMYEwuJzlhKBKLsiUtGxqbrvRB1Y0zq6",
+	"jsaaMXxz7/M/bB+/JDZ7F/+78dO1sG7qpRvVeVPanY6AMUM/ArQcxGtdC1PHacaF/qfi3FRdj2CVne6W",
+	"RikLAn42WGzFC0yzlz76hWVeQ3rVGHYZdfJfisJW46VqVeIvhaPmjjzRexM2ZHulcs/dPyOvjbXDlKx1",
+	"7gpOFnhWYPvYQFSen7mv6fD35GEnwpd7SD6UlPh9aKq4lLKeLpxDEOyMKbGe1AbpZlX5jR5JF7g4gZOv",
+	"yOkdM59cjnaUXHZBY9uQSObpWx9xFIEvIARh6mfHpmULviC6ywW6FlzfVr4KJr5cxcfwlFZdDll1C0oz",
+	"WzaInf+bCDqiJIUdDQRdMYMXqs0fW7VjrAPjdVWnlPPHau0Qs81TyGhFBtmwcr8nW1Fx1+WOY9Y4eQzq",
+	"7d6njd+TzfKw4X03lirefnL79PCOzbx97rb96WbTt/UHnLf5WhDb1J5ua0luKplsfN3LnsPm+zWzgGNG",
+	"i+H6Iq+mtDC1YlioM0ZJWJdfiqzGzDUUzqhUp2Av+daxJmGFbTNrQ4Bw8MvnCJ2fdZFtXt0fwqhQU290",
+	"PRgj+inayHClBFSZeGwzEhr9Yq74dECzzOTX0/DvMZMTOpsFdA8NGWvQasKaWlIav0n3dDR7OprbOsG/",
+	"m2N4mS4mV4UNCuPD07ltEfw6LUlkH71qVBAfs2JFPDoreU6B6i2Wo66uOI3Zbsrbb6HOaAst+DAL27/r",
+	"qqHVe7ZYqd7MdGklErurNV+/x+8s4JTzOP1oLJkTpE/SBE0BCxju6Eqzx/4GuxTmZrLv3orhjJyixLK5",
+	"e2VFikWVBldUNza1jTk4IzHTu42qU7dWwYheM+oL9DsfZPSSQJPv/CU/W6sMOsOZRSiUTG6iH5tW5Ftc",
+	"wk6DTssgzvqg02JfjL8vxv+LFOPvS+s3jkU1P1AD63dGexDYr2ebfyvlnBigARv3MnqlDcMZ/mNOchAW",
+	"OpgJMqJfUTLM1JekC8cVZYqMjTaTffQWVLtp6aEFTFun+nW4oP/Fhm7xR4IFEchoYRjX6OAEXU+IgI5O",
+	"IfwAHqyPC8h4hkuUxMwrUgmtRP1dEwwEfFMuFSwYHkJzMv8mJ0iQMXTqALtdkCtuj9OAkpYzok+hBXIf",
+	"yUBf0UHQkoSLQjom8kgNbU9A6meuYgZZF3i7rn8WVUhxbuIa/iWlAjNgguXEhkLkhF8zcwxBzAWar8pr",
+	"KPOrYAW0L+Vx/hfw1e8UYgG4/zlkmozijDpWFjtajP7n8gn74V/X774ef7p6cTF49n7y8v+nT3+SR2+G",
+	"z3/+7yF+Pf8n/ZV/+KM58OxsRuG1V7PQM3Kdy8MpKltFiHHYCtoE4uJS3ntv/97pq1wYtbLyS10fQc+r",
+	"nVYVLNXnhkNIPjoQdDzRWwwNiNZTY64UYd1CBZPnL13PFHLPK5hWYmebVTZFgRVP2TCbpyTth92hXOjX",
+	"DAV56VwPHvjOSagumx2zfLDuijoq1L6Mqq7aaZNE7g4ht+51oYegEGSo0IQLSdAAKwWgaIX1pY01m32p",
+	"HZuk+6Ks+1iU9ZcN9ppqq+mitsaqfGzcbEFV9Xlz4uIoOyykCqjGqwqpzisOqN+5LXHIX2pCmNWglEjD",
+	"at5HH/Rrer1uM1lOd2trM7JHBVie0nWz84avVHg6qy/X2gUecF+o9QDS0LaQarpYsyfzk6/Omju3OYN6",
+	"c84O0a8Aza0yRWLWwBZZHlMfE0PORlRMS88hf8xxFrOEkWv/i2WMCf9kLpZYUTlaFDfYjGd0uHC2WhF8",
+	"ZyB6K9F3RXvNWIWexP7CuY7AgaPdROhvAPkmqWiWWfcFnaGfzz5//vXjp1dfzv9x9uHN61flXp2V2Wv4",
+	"TO8X7jXv1J4qfZ/OSWc2F7OMoClnl2SBUion11qBCfT0uBN1St94nRkWdYLvuWbw5moHFtCNeoPBRB/f",
+	"Wak+TTygudZ011eafF7AISvuiJ0wCmV5hqmwrgvYUlAFuE+d35rGNvIH5lS+hau1tpR4vAK+9o5KUz5k",
+	"9IZV3URc0SExZQlcoGs+z1JTbGCAvnwuKOhzPlcD/rUbIUauPaItihlYYZdkIYnW4WPKbPPfvMrSzcxR",
+	"BJ6B9pZcJCVy55QMeQrdQHDMfjx79eXT63/98vrzRWVdJpXqvXvltkrtHZ1S1YQP+xzm2eTKX6maXHAF",
+	"QlHTtd9M1mSjaJ4LOxhiSXqUScIkhTAn9PVEkJ8qNWD/HTPSTzn5u/1Tfwit4as6myte1+7++Fnjfvd+",
+	"0q57vyLTWYYVqeun7n5v3FPdfsMLd9+ttVW3D26JfyzetbKpulu7fU/1DdrxTfOtnSs7+yev8mZEQIUG",
+	"Z/VaD2CHWOGMj+eG1hgKLoNbEUaCazsBL8BxtBz111o1Qf8mnGX8WoYaDcZY2Z7y52Bq28tz8T1XinX+",
+	"4JaSvXRjtX+1tH578d6k22RZCAM518IYCLn55+pD3QwHV5rGZaY7ltbJVppXHtAFcUZnUAW85nxGDY7n",
+	"TzDz+3U239Lhol+95f4Lbll5rMBX3m+6DTadsPJY3mh1mHuD/M7pcmEAk/CFjnguijFn9I85WbbjuhHK",
+	"Ixm+oM4Rs+Sbv0x3kh9XB0lWPEuS7ikK2Go5I6sLEKlyrfoCXfOf49+SPnojMIPkOZVowOcsNTpDn4AA",
+	"U4PAaswqpgnBtcHCzjXLiEAHyd8Sm+QeIapsADb5W1JYg58+fvrx7atXrz/EzIVxgmklkQOg6im5Vow+",
+	"5Kq0aWnQCfOUenCCFtU+kUOcwZb9IshoLonWY7l+gw+9tu+s3oAPAt2fT7ctMGr5zhvA+OvVbqQgWyrH",
+	"uigGGG8PrM3sX5OkxYiftbfXWDzNG4gUtfOZkQcwXIxdg0wY1Zj2Tp1IQrTCSz7PZ0SgM30hlUpgxUUS",
+	"Mz1EhIaYmZZTHml/4LR4t1a9VINZ9SWA9C/RbWu5tsB+mPadoPo3U3ytAf1+n37HXUNusUj3nrYZqdna",
+	"DdqL5Ls4ylsBFbDfOWdKc2f8jdlk2zvhd3Gs7Rt93OtGH7Wy3k6Vgj22TXOP8ASsqnSpbdsRsyR4UFJT",
+	"zZK35iha6/XdOWJmSuFNzXDgsATeRGX383VuS/fU4DbsyW6dlfz8HGNDppZxSYoxPk//DUXNrNiC3PAv",
+	"cQE/kK8zMlQk/bfvOq485B7cD/gYqXd38vM90FZgc8QMTmoiTwMnyBTP1B3arNiqXdsztvt6ofFHzBxt",
+	"izMbcpDdKZIc/sIWrhrGVYuvMHqMvonZOrcQh9+wsO5yhYMYs5YeIlrtIDrbBnhhat1DVOsdnkKvOEvt",
+	"kwpuSslDgaGm5gdhNNYr0sadNED/HVhVt1IKtIkfWXXnjRUB7WaCN5Cxv22LwFX9GMtgbzzvu5P47iR1",
+	"DjWMJa6c9ilZFQFi0lx1qrW2K/S0VMo4Qym5IhmfAT7RXIiSiVKzk8eP4YIJl+rk5eHLwwQdJGOOxJyh",
+	"/uPhNH08dA9IIJE9F1nnpPMnCDv5dvL48Z/61m+dqHOFBdWvDxtr4sOxMJPOSaf4mE55d/yDSwXHJ6Db",
+	"HK6BCDBACPgX6CA5f/f29YeL1+9efzl79eqTnpHblqT4NP1unaod+Mund8jcAGl5Np/q1baX6/8yi/6b",
+	"/xLL/s7YnLiUsyhn+DZQmxD8Dz/xuQIbzJNUwk/G9unnOXe9WStQBxd1yDxtiFk6pGCUKakY49x3jcuN",
+	"BcrZac6b541P8w6+vXdgJegHaHPJZFP9WRk8O2fhXJ7CWYDKlYUisSlmgE3QfiK8k0OJW17spMwdkZz6",
+	"6WrTzNwNZlK+OMGtAU3w0FP9fguGA1o9qGUoF6zlXBEhgY32ct3fy/w1xpBwX9RXAa74JBaTfJC8gTKd",
+	"LIlQ8qs2uyXOHIr+E1FadYkE0PjG/uuu+Xqmj551qKEDnf2DtXiWP1vPXFA1WQ9kPvjx+MfuCeJijBmV",
+	"puYP8VEu23lreCoKUGwZobnUwl9gHpSPCs2KupFNf0KAj+BpUVSEFj1SLE4RfD42QQZbOpAPF0FuYYSF",
+	"qXaX/i5r54eGosnRWHB3IVVjgAMnOcOiHUSblr76PQpoJoM94w1hE7K8zott/CCQknUtBpW0i6Tt2piB",
+	"oZ3Ya0+uKLm2AuH+BBebH2y3fS0FjBBtlHv4uZUBxfUCpsbaDn41AhHwzx5cTygAJiRHGVFQJKnv7Bak",
+	"2w9Qo7Tefv6Inhw9f947QiE9Va5bDPdUQO9gPA89/CmazQcZHYZSCmNUP+6zwqOREy+jWNdujzDeBNvD",
+	"/sGsRoTI1yGZGcWtrwEngxFJslGos+GeSnXnU/mR1ZxQnMZHBamDCLL3hEPJ8dlD7XMtpQ9N+nKtI5i7",
+	"ZyaU7CPhNo4AzrKL46JP9jWt+IQLFJk7wJVb9pvsYhhzpVoYDOxQv35D1OIVsKgO7RHrIa7Anh4hyq6o",
+	"Kv9mXyr88mXQYnhOWhhS9XxNaQgU98GkIdfrSClYav9Q5G8Pnwv3Lz0U/lrxxHf0irCcAlZ/Bv2vmeAD",
+	"Ik9BQ8ywUA6RbsMTxBQX2ngDKhj7wUPlQioy7Xz77dv/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
