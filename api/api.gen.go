@@ -2772,7 +2772,7 @@ type ClientInterface interface {
 	// DeleteAdmin Delete an admin
 	//
 	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-	// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+	// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 	// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 	// PRECONDITION_FAILED and changes nothing.
 	//
@@ -2796,9 +2796,9 @@ type ClientInterface interface {
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 	// email (the way to sign in as the admin) can be set only on an admin holding no permission
 	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -2820,9 +2820,9 @@ type ClientInterface interface {
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 	// email (the way to sign in as the admin) can be set only on an admin holding no permission
 	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -2844,9 +2844,9 @@ type ClientInterface interface {
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 	// email (the way to sign in as the admin) can be set only on an admin holding no permission
 	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -4530,7 +4530,7 @@ func (c *Client) CreateAdmin(ctx context.Context, params *CreateAdminParams, bod
 // DeleteAdmin Delete an admin
 //
 // Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 // `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 // PRECONDITION_FAILED and changes nothing.
 //
@@ -4574,9 +4574,9 @@ func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...Request
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 // admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 // one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 // hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 // email (the way to sign in as the admin) can be set only on an admin holding no permission
 // the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -4608,9 +4608,9 @@ func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, params *Up
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 // admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 // one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 // hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 // email (the way to sign in as the admin) can be set only on an admin holding no permission
 // the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -4642,9 +4642,9 @@ func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdmi
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 // admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 // one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 // hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 // email (the way to sign in as the admin) can be set only on an admin holding no permission
 // the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -12155,7 +12155,7 @@ type ClientWithResponsesInterface interface {
 	// DeleteAdminWithResponse Delete an admin
 	//
 	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-	// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+	// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 	// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 	// PRECONDITION_FAILED and changes nothing.
 	//
@@ -12183,9 +12183,9 @@ type ClientWithResponsesInterface interface {
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 	// email (the way to sign in as the admin) can be set only on an admin holding no permission
 	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -12207,9 +12207,9 @@ type ClientWithResponsesInterface interface {
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 	// email (the way to sign in as the admin) can be set only on an admin holding no permission
 	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -12231,9 +12231,9 @@ type ClientWithResponsesInterface interface {
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-	// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 	// email (the way to sign in as the admin) can be set only on an admin holding no permission
 	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -20997,7 +20997,7 @@ func (c *ClientWithResponses) CreateAdminWithResponse(ctx context.Context, param
 // DeleteAdminWithResponse Delete an admin
 //
 // Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 // `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 // PRECONDITION_FAILED and changes nothing.
 //
@@ -21037,9 +21037,9 @@ func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id Admin
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 // admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 // one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 // hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 // email (the way to sign in as the admin) can be set only on an admin holding no permission
 // the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -21067,9 +21067,9 @@ func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Contex
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 // admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 // one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 // hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 // email (the way to sign in as the admin) can be set only on an admin holding no permission
 // the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -21097,9 +21097,9 @@ func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id Ad
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
 // admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
 // one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
-// naming the field, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
 // hold only permissions the caller holds (`*` only if it holds `*`), and the password or
 // email (the way to sign in as the admin) can be set only on an admin holding no permission
 // the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
@@ -46436,223 +46436,224 @@ var swaggerSpec = []string{
 	"pSTDETRBhMZW2gPmKQawRYSPQ6Ckj8avouznKdEBiQFeniDQ18cqSYtJAscR8TOZGN4NfOy1acq0ANvW",
 	"q57LuJ35xomeVF2n+a/CrUu9Wpr1T381HSKytaxpydX49nVMw99wTHXfvtTaqR+WMNRsg1f1QrM5/4Wp",
 	"Jq7fnHzUNBjLubn66Ku/afA56Sc9LTl1O2pHcupeGI/8gWiPqcbAOzbt9MijWgh6IGSkO8IGWwiGsI4/",
-	"QN3SLL7L9IiGr2pD8HY8IlG2iNJG63EsfHI0X8O+kNITu8yxCjekUySuLc1Nx+qlwrbF1twZy5TheJTn",
-	"s83LDsj3107xUr2hS/LSPiwpTwHemVEbD1c3bv397V/dnflvxP2al7rrjRJ3PafT8zd32zUtzbzt1dnO",
-	"H6VHOeprCf+O1rSysRKtBerLVWSVVhH5BAERuF4xQ1E6FA6f8EQ72tTQJOwX+Gu+X0fNP9w9s/Ct/fb8",
-	"ObOv0WKcWmuBAXBqCJbn56fR/EC8Bh+Aj+cG0mfk52WxOaiw7ZPz0XKQY16AQTWKiPpYNZXqZUS1BVlB",
-	"GyUtLVRoaNU/eJtbqNVljDw5BnUJozHOIE791azNGME8AhQS0DpiI1Ny1L7UqkcVUfaolbm4j7PtQJMC",
-	"HE5KnbT9EFilZSPH0t9Upr4wk4h1gdj0ByydxPqvxrab+XIXrFoh+UhAfFQpEChutsujtFkPTDRx0GcM",
-	"+ZSyFNu7ccN+/W3BTWqO9pnDiLp/LyDrIWaNcVSkqHVZjqZ2lCh6WIuPHKXOSeIICDwG5iyPUKi2EGhO",
-	"56fOtsarSWNJbWxr8YEk50eGWBNV7x5TBkZ7l8VWO1raaLfH59BglxnQVIhxY2hkHbuYnJlsGgQHjeGs",
-	"hucskYh2n1MRlC5zJhdi/0Ecz3AbuEdtvQaWIKddBl1WymcwW+dGs1XuOPdOy3CtgncNI0PYMEMdt+Hz",
-	"NHA0RwHvshkauANk9kwNfFk3hk7Kmqt/TCGulVdFcl+dlcf1TUyxhLvkO9D0DJy21fjW9tYz7K1/iFtG",
-	"03opt4xixDXtRpkTLAQeC14XGek2RE7H7OKQoU4ZG451bAEBCxc69ACftRCzkJLldGSxAkyz2FiDgMBi",
-	"kihIApu2e2zTp4Wnxa37emD0Tz1LQfyIAG53gH1JApgkkwLxsQyVAvFkurVOIDkQmh6iDdxl1nHjopY7",
-	"HihlpdJgMyW41IZNR0lRKkiqBl4sSqpG1XP+xkKl1WnQ/nBiN6ln+mdgX2lkG9jdRx7F5PqD3sVU48l6",
-	"43Bvp7/fqNVxo1fb95tB7YBs92s7eLe35+8HB+SwX6lWFO+t/Dkm0cS2KziqwNfaQcVltvO6S81ahSYH",
-	"3UwVai7yZrpHas3ePq7t+zukdogbQW27v0sOek1/J2jUC2YqcXRP5Aqnapu+mhu1QT5hX+ou7pvWQoqr",
-	"Zo0cSRcSVbJ/Lt5k3eghd+KN5sGCM4f7YXrVBhAujRDuS5tZT5mQmEmdg7y9vX2YIZdmvblXqzdq9Uan",
-	"Xj+C//9bwcyVnpiadxnI/UUm3yN9HpFF5t0sM2/JF5/1l0pkiNnTotkM2RdnpzQ4IYB1YsMyiQ3OBro6",
-	"gvrZVRHiTGUdiAE6yM17uDGBGp3DGfdhN2UKgrBYT00l/h0ZF20q4Vl7faHAKyJiUDMFdXhIwwl4LazT",
-	"wiZTGPsUBeSR+kQgIfHEJEwhyuJATdIZ6gjp5gBamzBf1/Emt2Ww65rR6Zm68xJkH0C6OFj4PYL4kEpQ",
-	"Jy55qoLNplSjHplwFiCMwBnk5l3nSXq9m0kl3VeLhWcbahlTqdydnurV9dkYXs9JwLX9spadienDVWBR",
-	"mfYuODnrf14A+ttiR1BGodSqPJNFvZHHjeIy3HxmdPYp8UDFiqX2l6lLHrvR+kb1TNV1Tte3QsJPzI7M",
-	"rUXKAhwrTb9HBviRKKNFjRfXFh6hnXrDfGKCniLA3osI9GbHoaiinaZJZ++ykPsPJFDbUEU79W07MetE",
-	"dgNnkBJE7wcJlscWulGCH8rKSKDYT7JWyBRCunYSta/zY13Zut2vy200mkeFj8T/Nj9v+aCnJeDxFZ9H",
-	"EfElGvBIENTDUkIhlsQjXR9ajivYlac51Oo9QzG1zlSd9NaX15js81N87DYWfOvkGce9U2JuJspyDrdR",
-	"v1Vifur2nevL91XY6zQ71TGAcgw1LlVbiYaXWyv/XSh58czz9LwuG+IJcvS8Qp0tVVL/zahtEDVc620v",
-	"yvu+fS0sjX5RrIghp1N3Gc5RXhubbvq4iD7mwGvkq2StJFfA5qgbxSv+hEnettAQNtEeO0+EYZf1YW4h",
-	"fTCJ+kqV61bi5HfEo+QFcO4YjWSrW9lCLe2t4hwNAY1dHY0/lvSR6IFBazQlcDALKpDRADd2mtubpk0V",
-	"6IZV8EgTDSxBHJ2vlaiHXWYHuidSgAIZ11O6swS1cZa2iEori98QmzP64h+Yka2Ak7XSuFYa10rj8kpj",
-	"SeZP45oh8UpXERULgFsiXQSHJIslhe5t60wsS+aMoI3eBHn6D5bjGFAp82OChO5tKqbsgs7NGdAkh1Rj",
-	"sxqyonIhvKYKqTa0F28fBXgiqk6v22OdfKXUyHiDkOQ6pQbinCMSCc6cxPbNLdQyHwQ1GbLuQIhVTY/e",
-	"oIpwCKXhCKBKeGS1HMioKcyF86TBdfIynfVN8hv5c4xDt8bMNByw/zZlXDNz5Fpw9qCmh4KjRxLRPs0V",
-	"9aBNd5nObtOQeJbnOJ4NyBYmAepow2EK+Mt0cIzHNgPCRleziBb6YSFxv++cR55ca2UK4b6qSMuc1jzR",
-	"VV7Ixa2UK/ujc7EdvLk//PGPnxt//dvffXzNmsNfng7IjdyZ3NE9fo3r4rRfXi5md/CfIxqV1ufcZmVk",
-	"WCAVdd01qY0wjZIEQUuz5t/PzM/5xxYYpYSQJiB1hal7DWfIIEv2NQDKK5Y/v4wJQKih69bt7a9XN6cf",
-	"b85uzzqGlxscoJj3w2DW+NB8voEGfBy5fH5Tpw6SLovP2vAw6rI7hAHjBNDCrABo1ptKPQdfBo804kxs",
-	"V7hptsnY0HWLunBkIAckR33KAtPun6OBcfpoheSZbmFDgZYJ3cAWf7OK/gIehellLcCqmovN2fKJBd0e",
-	"LfNasc+jlTAgm7Zts7+pDVrqZucuRSU46d88L/r+lGizTa4rITKXpjQPe2VE/xxdGqea5SbaU57+ms/1",
-	"pnTOLssqnZB346qds8ouilVNo0QaXZORp+uMuun+VKIoA5IKu8zWUJR266aqHY6nXL6xLuogcqaVUbVl",
-	"8Vae/Ni6fHt2mly9P5WMyQvFzWGyDsLrN6ZzjsbRKCRoyNkDmaCAisETFkpo7TQr1YpzanOftUrnYf+n",
-	"h+bwl0/75083O/K30cHje3+bvR7sBW9FA5+Nd/nPtP7nr2QRbu7s3z9L40xuNzi1BZFK2XQpXKmca0b+",
-	"EoxcKYAJG5/NwA3XKef+TrOoDddOMNU62mRV7H0qXKZ/NkN0GfzhOBN/S3+AChRxGaN3ZAq+rvVbYLun",
-	"XzRITmDpGAlgx3EL8jUquwnZbegwm/6w2gEC9VOxD0Xpvl1mMra1A7+PaShi/3o+f0xQsr8qe3ThuitH",
-	"le0/m7X9p/e9d0//Hhw8/DS8rI/Oo13RaYzfTXb+au31Tg6Ds2b/7f6gvQgzS77xz+FlurH/KjjWFwrM",
-	"fafms6GebPxsHvO6p0LqNjRz8KxSof04duawSQcbSve7gFLgkD+RqOZjQeDKW1yoLpsGhoo/kNOQoqwL",
-	"81h7WksjQ6GNIWV0OB6iEBLWoYbRjKotfBtJhElD59ghT+C6NhcIp5naRdOC06um2uQqDdw6rCXnVRS3",
-	"0WV9ej9WW2lRwg3u8YZ3ct4+u+ycnZ99PLm6uG5dvv94evamdXfe+XjbaXXubr0YWbzLdKTQ8XbDtUzO",
-	"VHN0aFRaRTgM1fehyXtSlnMce9KpTJYBM2dj/YaMXR753FxT20kSYfiKCE8u7c9khdlpx0BPdgR1riYS",
-	"sfBgzruLljUWzGtVUFDLTWJ2mkbiLEsgnhzAV3sZIHoNwGtKAxEPGlJgreu+hNTQx1c67gcBnkkt7rmW",
-	"LzUucPQgUjZ2nPBhIkRzvRbTbXO04zJywISdtn9zImg5zoz5gbPjGLfAqtNiTOIsFQOp6FI14wA1TqIu",
-	"G2CxqDPA6T70VXVda67vDDrs4Oln0vxFvNubXPTqn879w9HNH9v93/D++G3QoJd89+zxfXkNd6q/0oso",
-	"uDEhzwXvsw8ugLyXvJLL4GL1x5L5mmmtnmlpMkruoHF1l2dcrwRhQYl4UQ4PykaL9Dn7NtDvBI12DiBq",
-	"lEoP2FRme5pnZMJGVdukRbrUZFlXTFXTwaUuWyy65DDP2Rpsl83kWreEBd8K51pNiCizov+86FAKXIhq",
-	"MO8JkWue9pIpWEQnprpKkuEqIWUPhbxNq8ymO+EMCIf4ORfyneEhKYZvaKXxpuMRNKZBlwkS4zEYxT3V",
-	"qA/+nJi46tO67YzS9E1dU9I43QB+ofsIMym6zNqXR4+UPM0AUFgUZf4k3q/vAT3B3Tp1JRl0S+LQOU9o",
-	"qSHJJ1nQwjMpLsc+FIXnFZMLgiN/UFS+n9c8eP5cY5GmXRVbRZ/WvVRK616aImwb4IJpQGsYCjlQ/oCG",
-	"QWRjgTS2L/NQGw52arvBHqnt9/frtQN82KvV/UbQJNv9HbzbK1jACEeELYja8IUK8c1mLViFn35rZgl+",
-	"fNzr+vsypRbV+TX5vsOaLLNPfivRciDxn1iHinziGpquijxztlnE440UB3eK1ze7TPeYM25HSLJFG2nG",
-	"XI0dgUdjQSKhfzVdi8GbiHrE50OYnnrCQs51WcGEUi3MwEWkA1R2gna42F2JNjz4v+3AqyLa7zJoqFDV",
-	"rt8eyUT6AbNvM0ams6MKiSMpIPw/3616HCM9VtEUDKY3JBIHWGLPdAaVStJq8KUuA9S5jQRDL53OuukI",
-	"3Q1H4Grwu03jPVcywFlyXEmXWYsRsbbno8WmFHgiEji/LeRZJubFO5Zsts5w00iAQzxBJKDSltDEUwC1",
-	"5RMVcFBJyloCGTjlZ1F6aQZBtAhkMvGPu5jchZ0DrBv2++kdsKTzN/flF2gC4Jf0a9uNX1jWFLqKLS9b",
-	"NwP4RlDnFpRptkGAPckCqZa1Y179bZ5vB59fGTN1hnVj4cXjz/xg8xJiE5fzhyriYRAj1rkobSlpFveU",
-	"Nb9Cc+2s4RNXKUJS90wzY9KK578CeElnK8pcRfPthbtKuW/Nupk/CBTP6R+IPfmdKI047ziKFciFhKKV",
-	"LkGbXWOpoWjzVdBWEBi8AX3ntDspOzFzFZP8ynFIAKnOVGRdWJr1jlLX8AdhKscSr5XWAXtcDuKOTsdo",
-	"iA1gQDIRGzM3Pb9h1Lhttv0jmIdYogfKgjzeEO/r0RAzfE+8JDgfs4nYY5Hoa3MZRUqGt2In9neguaSm",
-	"vKjqknntRToX6b1cbB2LL6G4A4Omvu9Md3lxdN5/rrLTCoKS/O9ZalDpJkqcEVNeOy0djnWHHm1WWx5o",
-	"pwh4/AbH0v6NDEdystVlLWeBKR9skssFvzs22+VV5+Obq7vL04SvOr7dMowVzeGrhV2YYOgfMs1jivv9",
-	"psIiBZ2aumx5oPj5nZqeKwiWaNmUsKl/cNOm76oH04J8x/RlmnXdX0oZrJZoTaMF/TOa08xaWI4m2WWe",
-	"BitOVEnjUvtHs60ZrS1eimVpnPmVsqwv1ONiKZ214OUX7HOxumm+SK+Lr6tgJ40v4LG11PpeO1ksKO5M",
-	"d4slxN1M/RpCZHNdjDpQBlkK7seriGB/4OTVj4c9Akg0EBGLeyxRmStMXMcjWpXf8QYW9OxrHu9LmUuu",
-	"vrlcuNl5c47DESa0djZ+C87GyJDYl3U0JrFu3QyQJXPSOZEQHbWBzDGjf441gl/6gnXZdMZMXud528PG",
-	"gXS3Y6cHRD6WOOT3Y2irHyY38Trp+eZtHrt94xUTK9PJsMs8p3Hc780PXp6PEo5jYX20y0r7J9Ul/f7C",
-	"qmrWzwqtugO8gKdSHdsiDHY55lrEWOEOrZ2U/6kRWTj/pfWl8g3dU9/bQi1Nd2BzaxVJSBqGoCgV5ylB",
-	"8U8mGcnt7Km9dRuWc2+WZZKFwd5Cq32q/aQaNmOxd9kck902mv/yDeGfxc8X9jHGLGbdFf477Qq/nEey",
-	"FJP5Aj5IV4w/p0l2ajnzWmUznXWp/9ZlpgMvxKBJAGBuppk2FUiaom8szIhbyNX35jTL1qkuSt9MdcpO",
-	"tyAq0Sw7o2Fumjr6tAUb8617TFncQNntamyg+rUqXsDJdbdlxbt/ANZt2zQmrLuKmG7bjLDW54uSA60t",
-	"7rJxSPnEgNf0AlqyFgCYuTJA9883bQw98mlEfEmCd0YY6DJ/7bCCLEags8C2etb7PCVBtEQEzk9S7Zcp",
-	"lLcWCYFMA+a5jtsVCIEv4rV9hjY/Y4AX896+xHRfwIv7dY0P68MFpXCtFaw9vjP7GT/bZpEED8v6eNWz",
-	"GR/vVNVc4vSlUmhBOcO/i1lQjeGB4eH8yokyjuAuW8AT3IFlPx80yu5eGV6hvrmcJ9h5c44nGCa09gR/",
-	"C55gaUjsa3mC1ferMTaRuVyuZ/jY6LF/cMqUAiUHER/fD1BOEwGdyTl2hbCte1KfaQfe5sv4mad1VdjW",
-	"l8w4VZft+/Poqlk/y6PrDvACHl11bHNXdEme3ENYik8WtsJSwmvt1P2PdepKfa2XU5CWcOqq944TJUj3",
-	"5cuyq6TPlno8V1Gax+8W9c12GThn1bALplPBDZrvm+2yl0oBXY4zL+ybjTnFOvnzn+FqnXH1v5yrFeTr",
-	"SlytajnzXK3Gkarre7rMc76k67HzXKzAODylwkG5+Uwfo7EFtZ8uvxr5JZS3JR2NXVboaUS53HC2o7E4",
-	"3LSop3EFLO1LehqX0TJnDPDSnsaVTvclMKfLKMUvphFbTyOoHmtteO1pLOdpXFaRBjV4DhyX6z/RajMo",
-	"qwkeFtTF2hUIBI6LzUKsri6bFkELehUz4ifB2zLNAJ4HuAVelG8Nc+vLQjGpHVjOK+q8OROSSaY8pNol",
-	"vfaQfgMe0rEh/q9RlO820HSTZWP9EhAHDQAP48njAyyq7us09ijpFkmZttkb3gAL0wv3CEHDedunm003",
-	"UI07Jh0nPTuHeNJllAlJsO4JnnT8BoQgjrCU2B/k4g3NBFX6VU+3y7wI8kC8OAyjO2ZnwAYyWWbqnVTm",
-	"bjyKYqPGLZybZ7GFWk6DQAvimskcnmtLaEb+jKy1eY5gtczvzxGsZv0sR7A7wAs4gtWxLSIblpMLhTqv",
-	"MCj7OAjWPuD/BPQBfeQuk19aeZ3rBb4hQ/6Y7gpjYPvjkFum+R6eCB0405h9cfZXBCMF6GlAQ4Ko7CoO",
-	"K1IMcnZObx53XMLTks3pVcMu5jbuMjgAKuI1lczpnec27rKyfuPlGPnCfuOYt9iFxk2+YoDVNbv5R3ue",
-	"9f23PCd99b+6Axrk+koc0Gp1Gj+gvAN6NOCMeFXk/cF7HSpDYmBBrZ5ofNL0nkF/LJsTBI5XsWXV8Sry",
-	"APLqEg+JV+0yL8TmH6ZHP3xF43HmAJymQVSB1xqMgKQZQCZv9oe4+xMkPuk7PuC6rX8xMCfonwaL1dHB",
-	"j3TX/S4zyxuRSHBm/BcWo0FtU6BhCjaP7Te1Q1p9SPcDpwDLGndfv0/633JGugzLuJmVLQbPEzMBwb6k",
-	"j+AG5BHSbCuTSbyFzqKIR+JImUHpDOrEtuhW3vOxmjXjEg2wugRjOeAR/cu2gFCv9nk07DLAnNa9s7a6",
-	"FTAhPGqxTg2uvll12npPQVCgrsN0bZFx+7TLRhF/pAE0rYXfqNJlt2iAcHQ/HgLYv/mGMN1tJUcTPo7P",
-	"zk5qyq7Jb47TrVxyJMb+ACnmKw3MsH4H/TfSopEGVioeu01ycmMrjm2UMoJQt9KaapBhuqenOn7EJhWY",
-	"g2KrW8mNLM9TEZaMLC+uIswC6shTELpsxUAdK1AQvmQUZhkTb8YALx2FWel0XyAK85UtUhOFAaG6VhDX",
-	"UZhyUZixSLWkm23ILpy8FCdwO6hSBjAfQvi6aWkSlUnbtTrZSXv53AHjxhMlC1RjF6huIPWkoaGyQqnA",
-	"UnX8lmcdfG8lTaJJZNKYTDznCyDZfQFT1EUJX1eYfqfG5wIpToXG5cyqDs5I4Y0HUE6n7wIjJBBT0dFU",
-	"Z6PhWKQaGLv3zfSHS3oZQT/JTM8MHRWZoGyLgy5zgOfa0tUtbf8urH1j+qrbjKCNYrXzWL0WICpRD/sP",
-	"/y9739rcNo6s/VdQ+hJrX0qxnevYX9bjZLJ5N5fZxLNT5yynQkiEJIwpQANAdrRT+e+n0LgQpEiJlORb",
-	"RqdO7W4sEgTBRqMvTz9tKtNzBaK4M0mNKRoohqrd/YaofGtv26XxjhsL9DtRxywfTEevZ93A9rLHcA2M",
-	"us+o3q5V8Iaomwsw7SBS1CpIhHDM4H/ppbGXHyjo7zXF4pKkSF+tf+yujRYFzWaAHwMrJehgrkht4Tjc",
-	"b8rG+eB3MlRQyE2l6q/oahOzVW1t0NquNnmvGJM3gH9qgwopDtXVrlnNciwkgihU3kSopqr81Jo3ZkK2",
-	"vQ8kE2zrGghYUgXIlrzlTTEUE7S9QaWuNxAngKuv+TxLYzbFl2YtJ5QILIaThR5gMcxIVJkLPrWgzbUt",
-	"b3Jbcm1mWE9shzmPsiVpArvJ2Gv9pGthsO3CGLvIcxT85AcUwtgqHnB7oYudTPMmejnflZXgohX7jNY+",
-	"YNEqYNEkVrHoBaQptUhRMFYdrWDecnFRZFwpFMbDcWV4tMARudYaGSrVcZbxa6ntlEXMTDqgR1nu0+jT",
-	"waGwkHZ59Fm5GtIZUBtu7w6UFqTJZs+f3xJWuXTjkgZ4XdMT8bbVwIPqXFkQzHXbYM6UoI1Jd99+/oie",
-	"HD1/3jtC5tbVjAxAqUPGZoPk7O8Aoo5Z3kXxILFXgX8NbS7ATppyeCk7x24f/TwfZHRYvx/c2+zgvAsW",
-	"Zs0mgHVojSgO71puHJ5l+XtvKux320jbCmT+RXIxdH9bFsPHfw55Sr6tlUYTSIIl1HJHlQxFE2ezCe4d",
-	"I8DHV7Rk1k6iy7U6DH0Q8LFCVh11gWfuSr4WTaWrvWTVR13g580V6H2PaVTGK9xXq5LB9vEKGO2cp6Tz",
-	"7TcnwVZb98aCz2drm8C7095c3bwVfO56mjtNUBQSHztqy25n9sa8xl+zTiRcg7Z6veLe1e27i6Kwb+Ld",
-	"Li9hTpniGob7vLQtGzXvLoxmtmJQjyHreWcqOGZitppkxm5jm1isLxAIxeohlQiE896wSKBqiBsoE4Av",
-	"0U43bKoX6s5mK3D7Rsv3JALRiO2loC1Wqp5qU6ENWKLwLMP1UoRA5AQvYAXAdUZfSUJSkloNGbPkDWFE",
-	"YAC4/jrhGZHYI2Q/EaVXvQWvd1mLVUa14aISOsJIfAv67V0g8Sw2YjuV2hohkW/uPT7ie8ZHNNcHTcAS",
-	"hdHq7f8GGIWYbQBSQNthFEpbbEvj/b6c0HvEwl0iFtajE9rswJauf8EW3Q6wUPQy9NHF4V6cZQt/iukT",
-	"Pkc99tEZi1ljeEMlB1MNgiEEFqxiui8gFvp5YbjsDzljZKgShNM0MEsiiEy4i1Iq/XXC1i6qCZlG4UiS",
-	"wK9LD80X4hQl+qKYKT4mgN0y9Sx+bC5QEj6rCggQaf1GZVh4kZdBpDE70C5e6sKLM6wmjqR/6aX/c/Rb",
-	"0l3LYOWNHRyz9b4gamBEATAgZoAMCEVzsyqHXbQ2sfnoHdpWtwMS2MZPXTnEzQEGbmjKNwAeuAcHt4MR",
-	"2AN8b3n/RUAEjQADG7vwTeP8MkKMXBOpT20hFZqzjEiJEsmFSpDEC5kT/jXhlqqoUwhOJZ8UQOtzAjFr",
-	"kRS4b/mAqLzqPwlCeop8VUgSLIYTxK+IMKWKkV16k1/JsEs963MNiniXo7dIzgdSCcrGXW3yW0XVOemk",
-	"nHSiDtVP/GNOILGkx+qcdMxjO6HqmuKv7wgbawk8fvYs6qjFDK6EgbXAll/i9Vc8VLa+0pzLFSnMwnx+",
-	"x4z0U07+bv/UH/JpzQRh2Pr5PW0wv4/ajMjDTjbRTyEApeayX7c08GunrVb/bG6rm4e1CQ1WlZYza8Vl",
-	"Ojz64fnT0fPD3uHh4WHvhf6Pl/o/DvP/O6qZ/Nga/DUL97zxuhmOOT/bHFqLFdGyqiaEisDSDRa1/CIv",
-	"n/Wekxej3gv8ctD7YXiY9o7I8egJfjp4Nnye1ryIZxjZ/lVyERg6XlfAMOORghfRzgaTCjOFDj79dI6e",
-	"PHnyQ0lwjw+Pn/cOj3qHRxeHhyfw//9bN3HzjJ8EiHY+9REXU6z0psSK9BSdQlOSDV9gQEZckDZzP24x",
-	"9wu+g5l/5kKZfPEpwigjGDqCJb0ETQlmEumrCdN/7KMLcEAFQQMB58RgAXXvtTuUC9V+f+qbvt12anbD",
-	"rGybhOw+FbtNKrYqCdsy/YplgJMPMPfezAkdZUOClzgWvMRSaixz5lljaZkjrwlFXnFQaSgwPPPeYGG5",
-	"MlyPvpwuw9H85RcXyEKGmBkwKLRLCXv3WZoFPTXEOOuxeZYVqxfKOWhP3uAtym4/Zhfh437n1FI7WfwJ",
-	"ZTb68DaVia2wIMjniFzuYkLC66BOzgSjCuwVNsyRVjPxrU1xP8Ds9naJ7RvMabsv3livbqBTa4Fmnjdk",
-	"n89+gPnsGv1ddoAfD7SH0stz19Xq3eWw5zOkODo+PCxSKmv3SwnMpCHpKTd1CzgBQmJmqIcDD1hGiGiv",
-	"KVtAziotJHgTcHz76G0qnR8MXjBw1Zgiuks6m5H0FNoWQG4WMH7WM5/wazSFkmIifCK8+kQyPybrk87y",
-	"zrSc/p80he9q/SHSOx68wL0Xw6ek9wM+SntPRs/Iy8Hx8Gl6dNiJ7GUvDntHw+O094I8GfVe4qeDnvYy",
-	"XpCXox/w4QBO9mZ6o7QQNxN2zPEU5lN2To43neAnIueZWqflZFE69nrufufppXa2cbbWXF1Sd3/mTMjf",
-	"Hnu9tBavnuvVR9Jms0LagwjxLPXhwWrdYoJ6K+NzZ34+W3tjhVdbaTrYh7b0yIp3rdxaj4IDYE+jfhtO",
-	"HK5c+2CL5H/bPIfemDg9rxsqJM4fydIWyiuO5hmBGJvtK/l+YaUtOSl6cI+kDQr7gWx1+4CrCUoN+bg8",
-	"BTYA7dMFU7E/ulQ7DDsT5Iryef4jhPmwQpeUpStd2LVOkX2BB+Eb2bm2dYpKt92AN2S/XdMXaD/3Ok3m",
-	"hGbfDPJ7NCmA9LuZkqpXofNK42EJAhMOVuE4ndgyTd+VwV3vqDzstABF6yC3lqMDjekVgRFNzNjFy/RT",
-	"BOAGgUZ0phbAUhJoPphNt4/OFBRsxkzPyj15ihdomGE6NT6dU40HGEnILdsfq2JFiDNw/xIqbSOIvyUx",
-	"A9wT0NS6sRj3T4PBJBpzIh0hVEHD99GHYr80E9SCDsFujBGmmURXXu5OLdRqhtVEOoQPQTMuqXVWARTk",
-	"P+h/jn/rD/MasaTYFGgpelnoKycgK6uK1o/F+hzQEOQZAYWUAPvSoJRCFFDSjQyVipfLR/LEOdT+mxmO",
-	"dBAyi7w27O9LsdMSIPt0t1x1Vs6rrNi7AA7ZFVl7TNhp++m2PfDq7r8BAM79suYDjmhD+rZvd/r9oWus",
-	"dLc+Cxt63I2rZvRZBETqVS7NqTkE4aT0x4mbZEawgadi5X+D868fs7PgvC9Aa0IyQqwKTZuCCvOVrkAl",
-	"7tNr8VY0155w4U7IR7f1XVqX2IR29r6V8kOpmVm5Q28s6LAeaOYc0i1g/itfrSJiETPXksGHLCwj6va6",
-	"JsThr8aYb6ZrjF6I2Y7J6JqDzXejZ24Fbr5hiKTm5huDmO9ymjdn1d5+PMeByZ1TuT9jvlt0+CaH07IJ",
-	"277Cuyr37di9SjlwAwKXfXQ2T6lC5EqvALokZGYceWqASxZKNMTMtHsbU6mAdAaPcR3CyuWzK8+JQhy9",
-	"QHkfHERN67p3UXtUNDtvg/Q+hLjsDc6HV6RdC1JsXJi9Klfbgjk+Zrdflb0DErN7AC/bF2M/iGLsejjw",
-	"hn7cTmqvG0OMPau8zT+sppVHm7HKx6yeVr5xTbZpahGiefWNkJyuuNNgdYNyk4OmQN5uH53r16dsbLjI",
-	"bTNDgEWbZhuWxV6v+dsPllieMptYIY5SlGCRUWiYe0lYOVFlQm1+6Ca07ai6l11d87jlPEtOtu6TKS2q",
-	"qWN2Yw7uQyqk3q4g+RbLp3cz0ZtgXL/Dw9WTrvtDdo9W2LvESwXTjUGTNP32mAgsDUJ8qxO/Eij2Wo9d",
-	"QlmaTrc4Q/r8BK6PBKbwnhhA+In12GSYKQnc7JhV+9kRGmSYXbrjyz8GTvrIFAXZ5sHQVMU8Nf1/xbas",
-	"f7cHYRJVn5NwiJs7z1RiHHiamv7tnrsFa4c/ZkpgmvWR4UqvPEaRVHwm0TW3ODZXYfSrS/cH/PPXzDTG",
-	"8S1YqCyepBGaM6XPY987Bnhc+kh/BQuTMzMPCpzKnUXQBb6Esw8NeLpojaaHD77biqHWyno3qra0Uide",
-	"dqgT2BWik3d0dgJo6z21hGqfEuxSKOjKSdXDhtao3M96NM8y+Gc3CiAtOS17FDMvr1TWyavxdaFvwf7g",
-	"uF9KHHbOCk3ZTqd/nXGhGrG1gyeW8qFpiA3hTVCgBo11nlHCFMkINM2QCA9MQad7ntXf8Lj3JImZ0eAg",
-	"/4KPaEaiQsLbIIILis2WOjq0Gw6DpeZxRdjTgSRDoZW5ICkeKpJ222spmO/u4i35cjcyCM3jNzAL/Y3V",
-	"/TjMJ5tox9Yv3PdsKt6zDQwfp7iDV2zcrSIs1bs+48PLGzLk3vHhZSEPosWLj5CkY9ajzJkeCfxXgrjI",
-	"CW+pCn7VU/Tuez9mxjayozhkqL6IpAibOnB9Zp2dn3/85cPFl3cfz/8JBHEshau0vBOWOptPEuitAgn7",
-	"UPZPEM4yk7UZDomUERJkJIicwEBnP7+1JiSYY8vWmH0rF7EBPG7k67ttd7nRXM0F6aN3dlrYvYZfskKA",
-	"R/9oKsm1nQVo3AGJGZ9SVVvFqO+p1GfvglW90wJGQbA0tAETLMYEwuJzlhKBKLsiUtGxqbrvRB1Y0zq6",
-	"jsaaMXxz7/M/bB+/JDZ7F/+78dO1sG7qpRvVeVPanY6AMUM/ArQcxGtdC1PHacaF/qfi3FRdj2CVne6W",
-	"RikLAn42WGzFC0yzlz76hWVeQ3rVGHYZdfJfisJW46VqVeIvhaPmjjzRexM2ZHulcs/dPyOvjbXDlKx1",
-	"7gpOFnhWYPvYQFSen7mv6fD35GEnwpd7SD6UlPh9aKq4lLKeLpxDEOyMKbGe1AbpZlX5jR5JF7g4gZOv",
-	"yOkdM59cjnaUXHZBY9uQSObpWx9xFIEvIARh6mfHpmULviC6ywW6FlzfVr4KJr5cxcfwlFZdDll1C0oz",
-	"WzaInf+bCDqiJIUdDQRdMYMXqs0fW7VjrAPjdVWnlPPHau0Qs81TyGhFBtmwcr8nW1Fx1+WOY9Y4eQzq",
-	"7d6njd+TzfKw4X03lirefnL79PCOzbx97rb96WbTt/UHnLf5WhDb1J5ua0luKplsfN3LnsPm+zWzgGNG",
-	"i+H6Iq+mtDC1YlioM0ZJWJdfiqzGzDUUzqhUp2Av+daxJmGFbTNrQ4Bw8MvnCJ2fdZFtXt0fwqhQU290",
-	"PRgj+inayHClBFSZeGwzEhr9Yq74dECzzOTX0/DvMZMTOpsFdA8NGWvQasKaWlIav0n3dDR7OprbOsG/",
-	"m2N4mS4mV4UNCuPD07ltEfw6LUlkH71qVBAfs2JFPDoreU6B6i2Wo66uOI3Zbsrbb6HOaAst+DAL27/r",
-	"qqHVe7ZYqd7MdGklErurNV+/x+8s4JTzOP1oLJkTpE/SBE0BCxju6Eqzx/4GuxTmZrLv3orhjJyixLK5",
-	"e2VFikWVBldUNza1jTk4IzHTu42qU7dWwYheM+oL9DsfZPSSQJPv/CU/W6sMOsOZRSiUTG6iH5tW5Ftc",
-	"wk6DTssgzvqg02JfjL8vxv+LFOPvS+s3jkU1P1AD63dGexDYr2ebfyvlnBigARv3MnqlDcMZ/mNOchAW",
-	"OpgJMqJfUTLM1JekC8cVZYqMjTaTffQWVLtp6aEFTFun+nW4oP/Fhm7xR4IFEchoYRjX6OAEXU+IgI5O",
-	"IfwAHqyPC8h4hkuUxMwrUgmtRP1dEwwEfFMuFSwYHkJzMv8mJ0iQMXTqALtdkCtuj9OAkpYzok+hBXIf",
-	"yUBf0UHQkoSLQjom8kgNbU9A6meuYgZZF3i7rn8WVUhxbuIa/iWlAjNgguXEhkLkhF8zcwxBzAWar8pr",
-	"KPOrYAW0L+Vx/hfw1e8UYgG4/zlkmozijDpWFjtajP7n8gn74V/X774ef7p6cTF49n7y8v+nT3+SR2+G",
-	"z3/+7yF+Pf8n/ZV/+KM58OxsRuG1V7PQM3Kdy8MpKltFiHHYCtoE4uJS3ntv/97pq1wYtbLyS10fQc+r",
-	"nVYVLNXnhkNIPjoQdDzRWwwNiNZTY64UYd1CBZPnL13PFHLPK5hWYmebVTZFgRVP2TCbpyTth92hXOjX",
-	"DAV56VwPHvjOSagumx2zfLDuijoq1L6Mqq7aaZNE7g4ht+51oYegEGSo0IQLSdAAKwWgaIX1pY01m32p",
-	"HZuk+6Ks+1iU9ZcN9ppqq+mitsaqfGzcbEFV9Xlz4uIoOyykCqjGqwqpzisOqN+5LXHIX2pCmNWglEjD",
-	"at5HH/Rrer1uM1lOd2trM7JHBVie0nWz84avVHg6qy/X2gUecF+o9QDS0LaQarpYsyfzk6/Omju3OYN6",
-	"c84O0a8Aza0yRWLWwBZZHlMfE0PORlRMS88hf8xxFrOEkWv/i2WMCf9kLpZYUTlaFDfYjGd0uHC2WhF8",
-	"ZyB6K9F3RXvNWIWexP7CuY7AgaPdROhvAPkmqWiWWfcFnaGfzz5//vXjp1dfzv9x9uHN61flXp2V2Wv4",
-	"TO8X7jXv1J4qfZ/OSWc2F7OMoClnl2SBUion11qBCfT0uBN1St94nRkWdYLvuWbw5moHFtCNeoPBRB/f",
-	"Wak+TTygudZ011eafF7AISvuiJ0wCmV5hqmwrgvYUlAFuE+d35rGNvIH5lS+hau1tpR4vAK+9o5KUz5k",
-	"9IZV3URc0SExZQlcoGs+z1JTbGCAvnwuKOhzPlcD/rUbIUauPaItihlYYZdkIYnW4WPKbPPfvMrSzcxR",
-	"BJ6B9pZcJCVy55QMeQrdQHDMfjx79eXT63/98vrzRWVdJpXqvXvltkrtHZ1S1YQP+xzm2eTKX6maXHAF",
-	"QlHTtd9M1mSjaJ4LOxhiSXqUScIkhTAn9PVEkJ8qNWD/HTPSTzn5u/1Tfwit4as6myte1+7++Fnjfvd+",
-	"0q57vyLTWYYVqeun7n5v3FPdfsMLd9+ttVW3D26JfyzetbKpulu7fU/1DdrxTfOtnSs7+yev8mZEQIUG",
-	"Z/VaD2CHWOGMj+eG1hgKLoNbEUaCazsBL8BxtBz111o1Qf8mnGX8WoYaDcZY2Z7y52Bq28tz8T1XinX+",
-	"4JaSvXRjtX+1tH578d6k22RZCAM518IYCLn55+pD3QwHV5rGZaY7ltbJVppXHtAFcUZnUAW85nxGDY7n",
-	"TzDz+3U239Lhol+95f4Lbll5rMBX3m+6DTadsPJY3mh1mHuD/M7pcmEAk/CFjnguijFn9I85WbbjuhHK",
-	"Ixm+oM4Rs+Sbv0x3kh9XB0lWPEuS7ikK2Go5I6sLEKlyrfoCXfOf49+SPnojMIPkOZVowOcsNTpDn4AA",
-	"U4PAaswqpgnBtcHCzjXLiEAHyd8Sm+QeIapsADb5W1JYg58+fvrx7atXrz/EzIVxgmklkQOg6im5Vow+",
-	"5Kq0aWnQCfOUenCCFtU+kUOcwZb9IshoLonWY7l+gw+9tu+s3oAPAt2fT7ctMGr5zhvA+OvVbqQgWyrH",
-	"uigGGG8PrM3sX5OkxYiftbfXWDzNG4gUtfOZkQcwXIxdg0wY1Zj2Tp1IQrTCSz7PZ0SgM30hlUpgxUUS",
-	"Mz1EhIaYmZZTHml/4LR4t1a9VINZ9SWA9C/RbWu5tsB+mPadoPo3U3ytAf1+n37HXUNusUj3nrYZqdna",
-	"DdqL5Ls4ylsBFbDfOWdKc2f8jdlk2zvhd3Gs7Rt93OtGH7Wy3k6Vgj22TXOP8ASsqnSpbdsRsyR4UFJT",
-	"zZK35iha6/XdOWJmSuFNzXDgsATeRGX383VuS/fU4DbsyW6dlfz8HGNDppZxSYoxPk//DUXNrNiC3PAv",
-	"cQE/kK8zMlQk/bfvOq485B7cD/gYqXd38vM90FZgc8QMTmoiTwMnyBTP1B3arNiqXdsztvt6ofFHzBxt",
-	"izMbcpDdKZIc/sIWrhrGVYuvMHqMvonZOrcQh9+wsO5yhYMYs5YeIlrtIDrbBnhhat1DVOsdnkKvOEvt",
-	"kwpuSslDgaGm5gdhNNYr0sadNED/HVhVt1IKtIkfWXXnjRUB7WaCN5Cxv22LwFX9GMtgbzzvu5P47iR1",
-	"DjWMJa6c9ilZFQFi0lx1qrW2K/S0VMo4Qym5IhmfAT7RXIiSiVKzk8eP4YIJl+rk5eHLwwQdJGOOxJyh",
-	"/uPhNH08dA9IIJE9F1nnpPMnCDv5dvL48Z/61m+dqHOFBdWvDxtr4sOxMJPOSaf4mE55d/yDSwXHJ6Db",
-	"HK6BCDBACPgX6CA5f/f29YeL1+9efzl79eqTnpHblqT4NP1unaod+Mund8jcAGl5Np/q1baX6/8yi/6b",
-	"/xLL/s7YnLiUsyhn+DZQmxD8Dz/xuQIbzJNUwk/G9unnOXe9WStQBxd1yDxtiFk6pGCUKakY49x3jcuN",
-	"BcrZac6b541P8w6+vXdgJegHaHPJZFP9WRk8O2fhXJ7CWYDKlYUisSlmgE3QfiK8k0OJW17spMwdkZz6",
-	"6WrTzNwNZlK+OMGtAU3w0FP9fguGA1o9qGUoF6zlXBEhgY32ct3fy/w1xpBwX9RXAa74JBaTfJC8gTKd",
-	"LIlQ8qs2uyXOHIr+E1FadYkE0PjG/uuu+Xqmj551qKEDnf2DtXiWP1vPXFA1WQ9kPvjx+MfuCeJijBmV",
-	"puYP8VEu23lreCoKUGwZobnUwl9gHpSPCs2KupFNf0KAj+BpUVSEFj1SLE4RfD42QQZbOpAPF0FuYYSF",
-	"qXaX/i5r54eGosnRWHB3IVVjgAMnOcOiHUSblr76PQpoJoM94w1hE7K8zott/CCQknUtBpW0i6Tt2piB",
-	"oZ3Ya0+uKLm2AuH+BBebH2y3fS0FjBBtlHv4uZUBxfUCpsbaDn41AhHwzx5cTygAJiRHGVFQJKnv7Bak",
-	"2w9Qo7Tefv6Inhw9f947QiE9Va5bDPdUQO9gPA89/CmazQcZHYZSCmNUP+6zwqOREy+jWNdujzDeBNvD",
-	"/sGsRoTI1yGZGcWtrwEngxFJslGos+GeSnXnU/mR1ZxQnMZHBamDCLL3hEPJ8dlD7XMtpQ9N+nKtI5i7",
-	"ZyaU7CPhNo4AzrKL46JP9jWt+IQLFJk7wJVb9pvsYhhzpVoYDOxQv35D1OIVsKgO7RHrIa7Anh4hyq6o",
-	"Kv9mXyr88mXQYnhOWhhS9XxNaQgU98GkIdfrSClYav9Q5G8Pnwv3Lz0U/lrxxHf0irCcAlZ/Bv2vmeAD",
-	"Ik9BQ8ywUA6RbsMTxBQX2ngDKhj7wUPlQioy7Xz77dv/BQAA//8=",
+	"QN3SLL7LHMGJmQ3uoA1HiHqblu1qO/F2PCJRtsbSBvNxLJtyFGPD3ZBSI7vMMRo3pFNDrg3RTccopsJ2",
+	"zdbMG8uUXXmU59LNSx7Id+dOsVq930uy2j4sKU8/3plROg83O+4M/u3f7J35b8TtnJdiBY0SrCCnEfQ3",
+	"xww0Lc1kBtXZviGlZjmXtIT7Ryti2VCKVhL15SoyWquIfIJ4CVyvmN8oFQuHT3ii/XBqaBL2C9w5368f",
+	"5x/uvVn41n577p7Z12gxTq2VxAA4NcTS89PXaH6cXmMTwMdz4+wz0vey0B1U2O7K+WA6yLE+wN4aRUR9",
+	"rJrKBDOS3GKwoI2ShhgqtMPqH7zNLdTqMkaeHHu7hE0ZJxin/mrWZmxkHgFICSglsQ0qOWpfas2kiih7",
+	"1Lpe3ObZNqhJ4REnlVDavAisTrOR4wjYRE8DZeVrq9/qArFnAKB2EudANTbtzJe7YPQKyUcCwqdKgUBx",
+	"L14epa1+YKKJ/z5j56eUpdgcjvv5628LbjJ3tEsdRtTtfQF4DzFrq6NcPa7LUoocALGbXQK5ohg7xEBN",
+	"ALSspnfUZbEiibX8yXnWSRIJCDwG5jKPUKjOwJrw84z9atK3UtvyWvwgyfmRIfZEVbzHlIFPoMtipwBa",
+	"2idgj9+h4S4zmKwQQsfQJzv2YDkz2TQAERoiWg3PWSJR7TanAjR6U83kQuw/iOMZXgmXVKxTwhL0tEei",
+	"y0q5JGbr7Gi2yh6n9mkdQKvwXcMIETbMVIeF+DwNHs1R4Ltshgbv4KQ9U4Nf1kuic77m6i9TgG7lVZnc",
+	"V2eliX0TUyzhjfkONEWD1m01xrW99gx77R/i9dG0XsrroxhxTXtp5sQigceCU0dGusuR05C7OCKpM9KG",
+	"Yx26QMDChY5swGctgi1kfDkNX6wA0yw21kAgbpnkIZLAZgUf2+xs4Wlx674eGP1Vz1IQPyIACx5gX5IA",
+	"JsmkQHwsQ6U/PJlmsBPIPYSeimgDd5l1/Lig6I6DS1m5NNhMCS61YdNBWJSKwaqBFwvCqlH1nL+xSGx1",
+	"uidAOLGb1DPtObCvFLIN7O4jj2Jy/UHvYqqvZb1xuLfT32/U6rjRq+37zaB2QLb7tR2829vz94MDctiv",
+	"VCuK91b+HJNoYrshHFXga+2g4jLbec2rZq1Ck4Pu1QolHXkz3SO1Zm8f1/b9HVI7xI2gtt3fJQe9pr8T",
+	"NOoFM5U4uidyhVO1PWXNjdogn7AvdZP4TWthxUW5Ro6k65Qq2T8Xb7LuI5E78UbzYMGZw/0wrXADiMZG",
+	"CPelTdynTEjMpE5x3t7ePsyQS7Pe3KvVG7V6o1OvH8H//61g5kpPTM27DKL/IpPvkT6PyCLzbpaZt+SL",
+	"z/pL5UnE7GnRZInsi7MzJpwIwzpvYpm8CWcDXR1B/eyqCHEitI7zAB3kplXcmDiQThGN27ybKghBWKyn",
+	"pvIKj4yLN5VPrb3GUD8WETGomXo9PKThBLwe1ulhczWMfYoC8kh9IpCQeGLysRBlcaAnaTx1hHTvAa1N",
+	"mK/rcJbbkdh17ejsT93YCZIbIBsdLPweQXxIJagTlzxVIGcztlGPTDgLEEbgTHLTuvMkvd7NpFDvq4Xa",
+	"s/26jKlU7k5PtQL7bAyv5+T32nZcy87EtPkqsKhM9xicnPU/L779bbEjqNJQalWeyaLeyONGcZVvPjM6",
+	"+5R4oGLFUvvL1CWP3Wh9o3qmykany2chnyhmR+bWImUBjpWm3yMD/EiU0aLGi0sXj9BOvWE+MUFPEUD7",
+	"RQRav+NQVNFO02TLd1nI/QcSqG2oop36tp2YdUK7XlVwV9L7QQIVsoVulOCHqjUSKPaTrBUSkZAuzUTt",
+	"6/xYWbYs+OtyGw0WUuEj8b/Nz1s+6GkJNn3F51FEfIkGPBIE9bCUUOcl8UiXn5bjCnblaQ61es9QTK0z",
+	"VSe99eU1Jvv8FB+7jQXfOjfHce+UmJsJUJzDbdRvlZifun3n+vJ9FfY6zU51DKAcQ40r4Vai4eWW4n8X",
+	"Sl488zw9r8uGeIIcPa9QZ0tV7H8zahtEHdd624vyvm9fC0uDaxQrYshpBF6Gc5TXxqZ7Si6ijznoHfkq",
+	"WSvJNbAp8Ebxij9hcsNtgqHN48fOE2HYZX2YW0gfTB2AUuW6lTi3HvEoeQGcO0Yj2epWtlBLe6s4R0MA",
+	"e1dH448lfSR6YNAaTYUdzIIKZDTAjZ3m9qbpggW6YRU80kTjVhBH52sl6mGX2YHuiRSgQMblmu4sQW2c",
+	"pS2i0sriN8TmjL74B2ZkK+BkrTSulca10ri80liS+dO4JEm80kk7xQLglkgXICLJYkmBh9syFsuSOSNo",
+	"ozdBnv6D5TgGs8r8mACte5uKKbuYdnMGNMkh1dishqyqXISwqTqtDe3F20cBnoiq00r3WCdvKTUy3iAk",
+	"uU6pgTjniESCMydvfnMLtcwHQU2GrD0QYlXTAjioIhxC5TkCJBQeWS0HMmoKc+k8aWCjvEzjfpM8R/4c",
+	"49AtYTP9DOy/TZXYzBy7Fpw9qOmh4OiRRLRPc0U9aNNdpvO+NOKe5TmOZwOyjUmAOtpwmMIVMw0i47HN",
+	"gLDR1Sxghn5YSNzvO+eRJ9damTq7ryrSMqc1T3SVF3Jxp+bK/uhcbAdv7g9//OPnxl//9ncfX7Pm8Jen",
+	"A3IjdyZ3dI9f47o47ZeXi9kd/OeIRqX1ObdZGRkWp0Vdd01qI0yjJEHQ0qz59zPzc/6x9UspIaQJKE4N",
+	"tddwhgyyZF8DHL5i+fPLmABCG7pu3d7+enVz+vHm7PasY3i5gRmKeT8MZo0PzecbaMDHkcvnN3XqIOmy",
+	"+KwND6Muu0MYIFQAjMwKgGa9qdRz8GXwSAPaxHaFm6abjA1NvaiLdgZyQHLUpwzcxlBZPDBOH62QPNMt",
+	"bCjQMqEb2OJvVtFfwKMwvawFWFVzsTlbPrGg26NlXiv2ebQSBmTTvm32OLVBS91L3aWoBIb9m+dF358S",
+	"bbbJdSVE5tKU5mGvjOifo0vjVC/eRHvK01/zud6UztllWaUT8m5ctXNW2UaxqmmUSKNrMvJ0nVE33Z9K",
+	"FHVAUmGX2RqM0m7dVLXE8ZTLN9ZFHcDPtDKqtizeypMfW5dvz06Tq/enkjF5obg5TNYBkP3GdM7ROBqF",
+	"BA05eyATFFAxeMJCCa2dZqVacU5t7rNW6Tzs//TQHP7yaf/86WZH/jY6eHzvb7PXg73grWjgs/Eu/5nW",
+	"//yVLMLNnf37Z2mcye0Gp7YgUimbLoUrlXPNyF+CkSsFMGHjsxm44Trl3N9pFrXh2gmmWkebrIq9T4XL",
+	"9M9miC6DPxxn4m/pD1CBIi5jcJBMwdi1fgts9/SLBigKLB0jAew4br2/Bn03IbsNHWbTH1Y7QKB+Kvah",
+	"KN23y0zGtnbg9zENRexfz+ePCQj3V2WPLhp45aiy/Weztv/0vvfu6d+Dg4efhpf10Xm0KzqN8bvJzl+t",
+	"vd7JYXDW7L/dH7QXYWbJN/45vKwFVLsKjvWFAnPfqflsqCcbP5vHvO6pkLrLzRy4rFRoP46dOWzSgZ7S",
+	"7TSglDjkTySq+VgQuPIWdqrLpnGn4g/k9Lso68I81p7W0sBTaGNIGR2OhyiEhHWoYTSjagvfRhJh0tCY",
+	"dsgTNLDNBcJppnbRdPj0qqkuvEoDtw5ryXkVxV16WZ/ej9VWWhByA6u84Z2ct88uO2fnZx9Pri6uW5fv",
+	"P56evWndnXc+3nZanbtbLwYu7zIdKXS83XAtkzPVHB36oFYRDkP1feghn5TlHMeedCqTZcDM2Vi/IWOX",
+	"Rz4319R2kkQYviKAlEv7M1lhdtoxjpQdQZ2riUQsPJjz7qJljQXzWhXS1HKTmJ2mkTjLEgQpB0/WXgaI",
+	"XgOum9JAxIOGJFjrui8hNfTxlY77QYBnUotbuuVLjQscPYiUjR0nfJgI0VyvxXRXHu24jBysYqer4JwI",
+	"Wo4zY37g7DjGPbDqtBiTOEvFIDa6VM04IJmTqMsGWCzqDHCaG31VXdea6zuDDjt4+pk0fxHv9iYXvfqn",
+	"c/9wdPPHdv83vD9+GzToJd89e3xfXsOdat/0IgpuTMhzsQHtgwsA+yWv5DK4WP2xZL5mWqtnWpqMkjto",
+	"XN3lGdcrQVhQIl6Uw4Oy0SJ9zr4N9DtBo50DiBql0gM2ldme5hmZsFHV9oCRLjVZ1hVT1XRwqcsWiy45",
+	"zHO2BttlM7nWLWHBt8K5VhMiyqzoPy86lAInohorfELkmqe9ZAoW0YmprpJkuEpI2UMhb9Mqs2l+OAPC",
+	"IX7ORZRneEiK4RtaaTjreASNadBlgsR4DEZxT/UBhD8nJq76tO5qozR9U9eU9GU3gGHoPsJMii6z9uXR",
+	"IyVPMwAUFgWxP4n363tAT3C3Tl1JBs2YODTmE1pqSPJJFnQITYrLsQ9F4XnF5ILgyB8Ule/n9SaeP9dY",
+	"pGlXxVbRp3WrltK6l6YI22W4YBrQeYZCDpQ/oGEQ2Vggje3LPNSGg53abrBHavv9/XrtAB/2anW/ETTJ",
+	"dn8H7/YKFjDCEWELojZ8oUJ8s1kLVuGn35pZgh8f97r+vkypRXV+Tb7vsCbL7JPfSnQ0SPwn1qEin7iG",
+	"pqsiz5xtFkdvI8XBneL1zS7TLeyM2xGSbNFGmjFXY0fg0ViQSOhfTVNk8CaiHvH5EKannrCQc11WMKFU",
+	"hzRwEekAlZ2gHS52V6IND/5vO/CqiPa7DPo1VLXrt0cykX7A7NuMkensqELiSAoI/893qx7HSJFVNAWj",
+	"6Q2JxAGW2DONR6WStBp8qcsAdW4jwdBLp7NuOkJ3wxG4Gvxu03jPlQxwlhxX0mXWYkSsbSlpsS0FnogE",
+	"zm8LeZaJefGOJZutM9w0EuAQTxAJqLQlNPEUQG35RAUcVJKylkAGTvlZlF6aQSAtAqlM/OMupndhYwLr",
+	"hv1+WhMs6fzNffkFegz4Jf3aduMXljWFrmLLy9a9Br4R1LkFZZrtP2BPskCqZe2YV3+b59vB51fGTJ1h",
+	"3Vh48vgzP9i8hNjE5fyhingYxIh1LkpbSprFLWvNr9C7O2v4xFWKkNQ908yYtOL5rwBe0tmKMlfRfHvh",
+	"plXuW7Nu5g8CxXP6B2JPfidKI847jmIFciGhaKVL0GbXWGoo2nwVtBUEBm9A3zntTspOzFzFJL9yHBJA",
+	"qjMVWReWZr2j1DX8QZjKscRrpXXAHpeDuGHUMRpiAxiQTMTGzE1LcRg17spt/wjmIZbogbIgjzfE+3o0",
+	"xAzfEy8JzsdsIvZYJPraXEaRkuGt2In9HWguqSkvqrpkXnuRxkh6Lxdbx+JLKO7goKnvO9NdXhyd95+r",
+	"7LSCoCT/e5YaVLpHE2fElNdOS4dj3eFHm9WWB9opAp6/wbG0fyPDkZxsdVnLWWDKB5vkcsHvjs12edX5",
+	"+Obq7vI04auOb7cMY0Vz+GphFycY+odM85nidsKpsEhBp6cuWx4ofn6np+cKgiVaPiVs6h/c9Om76uG0",
+	"IN8xfZ1mXfeXUgarJVrbaEH/jOY2sxaWo0l2mafBihNV0rjU/tFsa0Zri5diWRpnfqUs6wv1uFhKZy14",
+	"+QX7XKxumi/S6+LrKthJ4wt4bC21vtdOFguKO9PdYglxN1O/hhDZXBejDpRBloL78Soi2B84efXjYY8A",
+	"Eg1ExOIeS1TmChPX8YhW5Xe8gQU9+5rH+1LmkqtvLhdudt6c43CECa2djd+CszEyJPZlHY1JrFs3E2TJ",
+	"nHROJERHbSBzzOifY43gl75gXTadMZPX2N72sHEg3e3Y6QGRjyUO+f0YuvaHyU28Tnq+eZvHblt6xcTK",
+	"dELsMs9pHPd784OX56OE41hYH+2y0v5JdUm/v7CqmvWzQqvuAC/gqVTHtgiDXY65FjFWuENrJ+V/akQW",
+	"zn9pfal8v/jU97ZQS9Md2NxaRRKShiEoSsV5SlD8k0lGcht7am/dhuXcm2WZZGGwt9Bqn2o/qYbNWOxd",
+	"Nsdkt43qv3xD+Wfx84V9jDGLWXeV/067yi/nkSzFZL6AD9IV489psp1azrxW20xnXeq/dZnpwAsxaBIA",
+	"mJtpxk0FkqboGwsz4hZy9b05zbZ1qovSN1OdttMtiEo0285omJumjj5twcZ86x5TFvdPdrsaG6h+rYoX",
+	"cPIugzF8zH4A1m3bNCasu4qY7tqMsNbni5IDrS3usnFI+cSA1/QCWrIWAJi5MkD33zdtDD3yaUR8SYJ3",
+	"RhjoMn/tsIIsRqCzwLZ61vs8JUG0RATOT1LtlymUtxYJgUwD5rmO2xUIgS/itX2GNj9jgBfz3r7EdF/A",
+	"i/t1jQ/rwwWlcK0VrD2+M/sZP9tmkQQPy/p41bMZH+9U1Vzi9KVSaEE5w7+LWVCN4YHh4fzKiTKO4C5b",
+	"wBPcgWU/HzTK7l4ZXqG+uZwn2HlzjicYJrT2BH8LnmBpSOxreYLV96sxNpG5XK5n+NjosX9wypQCJQcR",
+	"H98PUE4TAZ3JOXaFsK17Up9pB97my/iZp3VV2NaXzDhVl+378+iqWT/Lo+sO8AIeXXVsc1d0SZ7cQ1iK",
+	"Txa2wlLCa+3U/Y916kp9rZdTkJZw6qr3jhMlSPfly7KrpM+WejxXUZrH7xb1zXYZOGfVsAumU8ENmu+b",
+	"7bKXSgFdjjMv7JuNOcU6+fOf4WqdcfW/nKsV5OtKXK1qOfNcrcaRqut7usxzvqTrsfNcrMA4PKXCQbn5",
+	"TB+jsQW1ny6/GvkllLclHY1dVuhpRLnccLajsTjctKincQUs7Ut6GpfRMmcM8NKexpVO9yUwp8soxS+m",
+	"EVtPI6gea2147Wks52lcVpEGNXgOHJfrP9FqMyirCR4W1MXaFQgEjovNQqyuLpsWQQt6FTPiJ8HbMs0A",
+	"nge4BV6Ubw1z68tCMakdWM4r6rw5E5JJpjyk2iW99pB+Ax7SsSH+r1GU7zbQdJNlY/0SEAcNAA/jyeMD",
+	"LKru6zT2KOkWSZm22RveAAvTC/cIQcN526ebTTdQjTsmHSc9O4d40mWUCUmw7gmedPwGhCCOsJTYH+Ti",
+	"Dc0EVfpVT7fLvAjyQLw4DKM7ZmfABjJZZuqdVOZuPIpio8YtnJtnsYVaToNAC+KayRyea0toRv6MrLV5",
+	"jmC1zO/PEaxm/SxHsDvACziC1bEtIhuWkwuFOq8wKPs4CNY+4P8E9AF95C6TX1p5nesFviFD/pjuCmNg",
+	"++OQW6b5Hp4IHTjTmH1x9lcEIwXoaUBDgqjsKg4rUgxydk5vHndcwtOSzelVwy7mNu4yOAAq4jWVzOmd",
+	"5zbusrJ+4+UY+cJ+45i32IXGTb5igNU1u/lHe571/bc8J331v7oDGuT6ShzQanUaP6C8A3o04Ix4VeT9",
+	"wXsdKkNiYEGtnmh80vSeQX8smxMEjlexZdXxKvIA8uoSD4lX7TIvxOYfpkc/fEXjceYAnKZBVIHXGoyA",
+	"pBlAJm/2h7j7EyQ+6Ts+4LqtfzEwJ+ifBovV0cGPdNf9LjPLG5FIcGb8FxajQW1ToGEKNo/tN7VDWn1I",
+	"9wOnAMsad1+/T/rfcka6DMu4mZUtBs8TMwHBvqSP4AbkEdJsK5NJvIXOoohH4kiZQekM6sS26Fbe87Ga",
+	"NeMSDbC6BGM54BH9y7aAUK/2eTTsMsCc1r2ztroVMCE8arFODa6+WXXaek9BUKCuw3RtkXH7tMtGEX+k",
+	"ATSthd+o0mW3aIBwdD8eAti/+YYw3W0lRxM+js/OTmrKrslvjtOtXHIkxv4AKeYrDcywfgf9N9KikQZW",
+	"Kh67TXJyYyuObZQyglC30ppqkGG6p6c6fsQmFZiDYqtbyY0sz1MRlowsL64izALqyFMQumzFQB0rUBC+",
+	"ZBRmGRNvxgAvHYVZ6XRfIArzlS1SE4UBobpWENdRmHJRmLFItaSbbcgunLwUJ3A7qFIGMB9C+LppaRKV",
+	"Sdu1OtlJe/ncAePGEyULVGMXqG4g9aShobJCqcBSdfyWZx18byVNoklk0phMPOcLINl9AVPURQlfV5h+",
+	"p8bnAilOhcblzKoOzkjhjQdQTqfvAiMkEFPR0VRno+FYpBoYu/fN9IdLehlBP8lMzwwdFZmgbIuDLnOA",
+	"59ry/2XvW5vbxpG1/wpKX2LvSym2cx37y3qcTDbv5jKbeHbqnOVUCImQhDEFaAjIjnYq//0UugEQlEiJ",
+	"lOVbRqdO7W4sEgTBRqMvTz8d2paufxfF2BhudYcI2qs3O0/MbSnhmvTp4AIr0wsFoqUzSdEUDRRD1e5+",
+	"w3Sxta/bpfGOGwv0OlEHlw+mY9azbmB72WO4BkbdZVRv1yp4w/TNBZi2EClqFSQiNBbwv8zS2Mv3NPT3",
+	"mtD8gqXEXG1+3F8bLQqazQA/BtU65/2ZZrWF43A/lo3L/u9soKGQmyvdW9HVJhar2tqQtV1til4xmDeA",
+	"fxqDimgJ1dWuWc1yLCSCKFTRRKimqvzEmjc4IdveB5IJtnUNBCy5BmRL0fKmHIoJ2t6Qha43ECeAq6/k",
+	"LEtjMaEXuJZjznKaD8ZzM8B8kLGoMhd8YkGba1veFLbk2sywmdgWcx6LliQGdpOR1/rJvoXBtgtjbCPP",
+	"UfKTH1AI41rxgNsLXWxlmjfRy/murAQXrdhltHYBi1YBiyaxink3IE2pRYqCsepoBYuWi/My40qpMB6O",
+	"K+TRAkfkymhkqFSnWSavlLFT5rHAdECXi8KnMaeDQ2ER4/KYs3I1pDOgNry+O7CwIE02e/H8lrDKpRuX",
+	"NMDrmp6It60GHlTnypJgrtsGM6Fz3ph09+3nj+TJ4fPn3UOCt65mZABKHTbCDVKwvwOIOhZFF8W9xF4F",
+	"/jW0uQA7aSLhpewc93vk51k/44P6/eDeZgvnXbAwazYBrENrRHF413Lj8Cwr3ntTYb/bRtpWIIsvUoih",
+	"+9uyGD7+cyBT9m2tNGIgCZbQyB3XKhRNmk3HtHtEAB9f0ZLZOIku1+ow9EHAxwpZddQFnrkt+Zo3la72",
+	"klUfdYGfN1eg9z2mURmvcF+tSgbbxytgtDOZss6335wEW23dHeVyNl3bBN6d9nh181bwheuJd2JQFBIf",
+	"W2rLbmf2Bl/jr1knEq5BW71ece/q9t1lUdg18W6Xl8BTpryG4T5f2JaNmneXRsOtGNRjqHremQqOmVis",
+	"Jpmx29gmFusLBEKxekglAuG8NywSqBriBsoE4Eu00w2b6oW6s9kK3K7R8j2JQDRieylpi5Wqp9pUaAOW",
+	"KD0LuV7KEIiC4AWsALgO9ZViLGWp1ZCxSN4wwXIKANdfxzJjinqE7Cemzaq34PVe1GKVUW24aAEdgRLf",
+	"gn57G0g8i424nkptjZAoNvcOH/E94yOa64MmYInSaPX2fwOMQiw2ACmQ62EUFrbYNY33+3JC7xALd4lY",
+	"WI9OaLMDW7r+JVv0eoCFspdhji4J99Ism/tTzJzwBeqxR05FLBrDGyo5mGoQDCGwYBXTfQmx0CsKw1Vv",
+	"IIVgA50QmqaBWRJBZMJdlHLlr8tt7aIes0kUjqQY/Lr00GIhTkhiLoqFliMG2C2sZ/Fjy5wk4bOqgACR",
+	"0W9chYUXRRlEGos94+KlLrw4pXrsSPqXXvo/h78l+2sZrLyxQ2Ox3hckDYwoAAbEApABoWhuVuWwjdYm",
+	"Nh+9RdvqdkAC1/FTVw5xc4CBG5ryDYAH7sHB7WAE9gDfWd5/ERBBI8DAxi580zi/iohgV0yZUztXmsxE",
+	"xpQiiZK5Toiic1UQ/jXhlqqoUwhOJZ8UIOtzArFokRS4b/mAaHHVf8oZ62r2VRPFaD4YE3nJcixVjOzS",
+	"Y34loy71bM41KOJdjt4SNesrnXMx2jcmv1VUneNOKlkn6nDzxD9mDBJLZqzOcQcf2wlV14R+fcfEyEjg",
+	"0bNnUUfPp3AlDGwEdvElXn+lA23rK/FcrkhhlubzOxWsl0r2d/un3kBOaiYIw9bP72mD+X00ZkQRdrKJ",
+	"fg4BKD1TvbqlgV87bbX6Z7ytbh7WJkSsKl/MrJWX6eDwh+dPh88PugcHBwfdF+Y/Xpr/OCj+77Bm8iNr",
+	"8Ncs3PPG64Ycc362BbSWamZkVY8ZzwNLN1jUxRd5+az7nL0Ydl/Ql/3uD4ODtHvIjoZP6NP+s8HztOZF",
+	"PMPI9V+lEIGB43UFDDMdangR42wIpanQZO/TT2fkyZMnPywI7tHB0fPuwWH34PD84OAY/v9/6yaOz/gp",
+	"B9Eupj6U+YRqsympZl3NJ9CUZMMX6LOhzFmbuR+1mPu53MLMP8tcY774hFCSMQodwZJuQiaMCkXM1UyY",
+	"P/bIOTigOSP9HM6J/hzq3mt3qMx1+/1pbvp226nZDbOybRKyu1TsdVKxVUnYlulXqgKcfIC592ZO6Cgj",
+	"CV7iWPASS6mxzJlnjaVljrwmFHnlQRVSYHjmvf7ccmW4Hn0FXYaj+SsuLpGFDKhAMCi0Swl791maBTM1",
+	"IqToilmWlasXFnPQnrzBW5T7vVich4/7XXJL7WTxJ1zY6MPbVCW2woIRnyNyuYsxC6+DOjkMRpXYK2yY",
+	"I61m4lub4n6A2e3rJbZvMKftvnhjvbqBTq0FmnnekF0++wHms2v096ID/LhvPJRukbuuVu8uhz2bEi3J",
+	"0cFBmVLZuF86p0IhSc9iU7eAEyAkZoZ6OPCAVUSY8ZqyOeSs0lKCNwHHt0fepsr5weAFA1cNFtFd8OmU",
+	"pSfQtgBys4Dxs575WF6RCZQUs9wnwqtPJPwxWZ90Vnem5cz/5Cl8V+sPse5R/wXtvhg8Zd0f6GHafTJ8",
+	"xl72jwZP08ODTmQve3HQPRwcpd0X7Mmw+5I+7XeNl/GCvRz+QA/6cLI30xsLC3EzYccCT4GfsnN8tOkE",
+	"PzE1y/Q6LafK0rHTc/c7T6+Ms02ztebqkrr7s2BC/vbY66W1ePVCrz5SNpsV0h5ERGapDw9W6xYM6q2M",
+	"z536+VzbGyu92krTwT60pUdWvmvl1noUHAA7GvXbcOJo5doHW6T42+Y59MbE6UXdUClx/kgtbKGi4miW",
+	"MYix2b6S7+dW2pLjsgf3SNmgsB/IVrf3pR6TFMnH1QmwARifLpiK/dGl2mHYac4uuZwVP0KYj2pywUW6",
+	"0oVd6xTZF3gQvpGda1unaOG2G/CG7Ldr+gLt516nyZzQ7JpBfo8mBZB+N1NS9Sp0Vmk8LEFgwsEqHKdj",
+	"W6bpuzK46x2Vh50WoGgd5NZydJARv2QwIsaMXbzMPCUH3CDQiE71HFhKAs0Hs9nvkVMNBZuxMLNyT57Q",
+	"ORlklE/Qp3OqcY8SBbll+2NVrIhIAe5fwpVtBPG3JBaAewKaWjeWkP5pMJgiI8mUI4Qqafge+VDul4ZB",
+	"LegQ7MYYUp4pcunl7sRCraZUj5VD+DAylYpbZxVAQf6D/ufot96gqBFLyk2BlqKXpb5yOWRlddn6sVif",
+	"PR6CPCOgkMrBvkSUUogCSvYjpFLxcvlIHTuH2n8z5EgHIbPIa2R/X4qdLgCyT7bLVWflvMqKvQvgkF2R",
+	"tceEnbafbtsDr+7+GwDg3C9rPuCIRtK3XbvT7w9dY6W79VnY0ONuXDVjziIgUq9yaU7wEIST0h8nbpIZ",
+	"owhPpdr/BudfLxanwXlfgtaEZIRUl5o2BRXmK12BStyn1+KtaK494cKdkI9e13dpXWIT2tm7VsoPpWZm",
+	"5Q69saDDeqCZc0ivAfNf+WoVEYtYuJYMPmRhGVGvr2tCHP5qjPlmugb1Qiy2TEbXHGy+HT1zK3DzDUMk",
+	"NTffGMR8m9O8Oav29uM5DkzunMrdGfPdosM3OZyWTdj2Fd5VuW/H7rWQA0cQuOqR01nKNWGXZgXIBWNT",
+	"dOQ5ApcslGhABbZ7G3GlgXSGjmgdwsrlsyvPiVIcvUR5HxxETeu6t1F7VDY7b4P0PoS47AzOh1ekXQtS",
+	"bFyYvSpX24I5Pha3X5W9BRKzewAv2xVjP4hi7Ho48IZ+3FZqrxtDjD2rvM0/rKaVJ5uxyseinla+cU02",
+	"NrUI0bzmRkhOV9yJWN2g3GSvKZB3v0fOzOtzMUIuctvMEGDR2GzDstibNX/7wRLLc2ETK8xRijKaZxwa",
+	"5l4wsZiowlCbH7oJbTup7mVX1zxuOc9SkK37ZEqLaupY3JiD+5AKqa9XkHyL5dPbmehNMK7f4eHqSdf9",
+	"IbtDK+xc4qWC6cagSZ5+e8xyqhAhfq0TvxIo9tqMvYCyxE63NCPm/ASujwSm8J4hIPzYemwqzJQEbnYs",
+	"qv3siPQzKi7c8eUfAyd9hEVBtnkwNFXBp6b/r9yW9e/2IEyi6nMSDnG881Qn6MDzFPu3e+4Wahz+WOic",
+	"8qxHkCu98hglSsupIlfS4thchdGvLt0f8M9fCWyM41uwcFU+SSMyE9qcx753DPC49Ij5ChYmhzMPCpwW",
+	"O4uQc3oBZx/py3TeGk0PH3y7FUOtlfV2VO3CSh172eFOYFeITtHR2Qmgrfc0Emp8SrBLoaCrIFUPG1qT",
+	"xX7Ww1mWwT/3owDSUtCyR7Hw8spVnbyirwt9C3YHx/1S4rBzVmjKdjr961TmuhFbO3hiqRxgQ2wIb4IC",
+	"RTTWWcaZ0Cxj0DRDEdrHgk73PKu/4XHvWRIL1OAg/7kc8oxFpYQ3IoJLis2WOjq0Gw2Dpfi4MuxpT7FB",
+	"bpR5zlI60Czdb6+lYL7bi7cUy93IIMTHb2AW+hur+3HgJxsbx9Yv3PdsKt6zDQwfp7yDV2zca0VYqnd9",
+	"JgcXN2TIvZODi1IexIiXHBLFR6LLhTM9EvivhMi8ILzlOvjVTNG7771YoG1kR3HIUHMRSwnFOnBzZp2e",
+	"nX385cP5l3cfz/4JBHEihauMvDOROptPMeitAgn7UPaPCc0yzNoMBkypiORsmDM1hoFOf35rTUgwx5at",
+	"MftWLmIDeNzI13fb7nLDmZ7lrEfe2WlR9xp+yUoBHvMjVpIbOwvQuH0WCznhuraK0dxTqc/eBat6pwWM",
+	"OaMKaQPGNB8xCIvPRMpywsUlU5qPsOq+E3VgTevoOhprxvDNvc//sH38BbHZufjfjZ9uhHVTLx1V501p",
+	"dz4ExgzzCNByEK91LUwdp5nMzT+1lFh1PYRVdrpboVLOGfjZYLGVL8BmLz3yi8i8hvSqMewy6uR/IQpb",
+	"jZeqVYm/lI6aO/JE703YUOyUyj13/1BeG2uHCVvr3JWcLPCswPaxgagiP3Nf0+Hv2cNOhC/3kHwoKfH7",
+	"0FRxKWU9mTuHINgZE2Y9qQ3SzbryGz1SLnBxDCdfmdM7Fj65HG0pueyCxrYhkSrStz7imAe+QJ4zoX92",
+	"bFq24AuiuzInV7k0ty1eBRNfruITdMKrLoesugWl4ZYNYuf/ZjkfcpbCjgaCrljAC9Xmj63aQesAva7q",
+	"lHLxWKMdYrF5CpmsyCAjK/d7di0q7rrccSwaJ49Bvd37tPF7tlkeNrzvxlLF15/cLj28ZTNvl7ttf7rZ",
+	"9G39AedtvhbENrWn21qSm0omG1/3suOw+X7NLOCYMWK4vsirKS1MrRiW6oxJEtblL0RWY+EaCmdc6ROw",
+	"l3zrWExYUdvMGgkQ9n75HJGz031im1f3BjAq1NSjrgdjxDzFGBmulIBrjMc2I6ExL+aKT/s8yzC/noZ/",
+	"j4Ua8+k0oHtoyFhDVhPW1JLS+E26o6PZ0dHc1gn+3RzDy3QxhSpsUBgfns5ti+DXaUmmeuRVo4L4WJQr",
+	"4snpgucUqN5yOerqitNYbKe8/RbqjK6hBR9mYft3XTW0es+WK9WbmS6tRGJ7tebr9/idBZwKHqcf0ZI5",
+	"JuYkTcgEsIDhjq40e+xvsEthbph991aMFOyEJJbN3SsrVi6qRFxR3djcNuaQgsXC7DauT9xaBSN6zWgu",
+	"MO+8l/ELBk2+i5f8bK0y6AyHi1AqmdxEPzatyLe4hK0GnZZBnPVBp/muGH9XjP8XKcbfldZvHItqfqAG",
+	"1u+UdyGwX882/1apGUOggRh1M35pDMMp/WPGChAW2ZvmbMi/kmSQ6S/JPhxXXGg2Qm2meuQtqHZs6WEE",
+	"zFin5nVkzv9LkW7xR0ZzlhPUwjAu6uCEXI1ZDh2dQvgBPNgcF5DxDJcoiYVXpApaifq7xhQI+CZSaVgw",
+	"OoDmZP5NjknORtCpA+z2nF1Ke5wGlLRSMHMKzYn7SAh9JXtBSxKZl9IxkUdqGHsCUj8zHQvIusDb7ftn",
+	"cU20lBjX8C+pNJgBY6rGNhSixvJK4DEEMRdovqquoMyvghXQvpTH+Z/DV79TiAXg/meQaULFGXWsLHaM",
+	"GP3PxRPxw7+u3n09+nT54rz/7P345f9Pn/6kDt8Mnv/83wP6evZP/qv88Edz4NnplMNrr2ahF+yqkIcT",
+	"smgVESFhKxgTSOYX6t57+/dOXxXCaJSVX+r6CHpR7bSqYKk+NxxC8slezkdjs8VInxk9NZJaM7FfqmDy",
+	"/KXrmULueQXTSuxss8qmKLDiuRhks5SlvbA7lAv94lCQly704J7vnETqstmxKAbbX1FHRdqXUdVVO22S",
+	"yN0i5Na9LvQQzHM20GQsc8VIn2oNoGhNzaWNNZt9qS2bpLuirPtYlPWXDfZitdVkXltjtXhs3GxBVfV5",
+	"c+ziKFsspAqoxqsKqc4qDqjfpS1xKF5qzITVoJwpZDXvkQ/mNb1et5ksp7uNtRnZowIsT+W62XnDV2k6",
+	"mdaXa20DD7gr1HoAaWhbSDWZr9mTxclXZ82d2ZxBvTlnh+hVgOZWmSKxaGCLLI9pjomBFEOeTxaew/6Y",
+	"0SwWiWBX/hfLGBP+CS9WVHM1nJc32FRmfDB3tloZfIcQvZXou7K9hlahJ7E/d64jcOAYNxH6G0C+SWme",
+	"ZdZ9Iafk59PPn3/9+OnVl7N/nH548/rVYq/Oyuw1fKb3c/ead2pPLXyfznFnOsunGSMTKS7YnKRcja+M",
+	"AsvJ06NO1Fn4xuvMsKgTfM81gzdXO7CAbtQbDCb6+M5K9YnxgOZa011fafJ5AYesuCN2oiSU5SnluXVd",
+	"wJaCKsBd6vzWNDbKH5hTxRau1tpK0dEK+No7rrB8CPWGVd0sv+QDhmUJMidXcpalWGyAQF85yznocznT",
+	"ffl1PyKCXXlEWxQLsMIu2Fwxo8NHXNjmv0WVpZuZowg8Be2tZJ4skDunbCBT6AZCY/Hj6asvn17/65fX",
+	"n88r6zK50u/dK7dVau/4hOsmfNhnMM8mV/7K9fhcahCKmq79OFnMRvEiF7Y3oIp1uVBMKA5hTujrSSA/",
+	"tdCA/XcqWC+V7O/2T70BtIav6myuZV27+6Nnjfvd+0m77v2aTaYZ1ayun7r7vXFPdfsNz919t9ZW3T64",
+	"Jf6xfNfKpupu7XY91Tdoxzcptnah7OyfvMqbshwqNKSo13oAO6SaZnI0Q1pjKLgMbiWU5NLYCXQOjqPl",
+	"qL8yqgn6N9Esk1cq1Ggwxsr2lD8HU7u+PJffc6VYFw9uKdlLN1b7V0vrtxPvTbpNLgphIOdGGAMhx3+u",
+	"PtRxOLgSG5dhdyyjk600rzygS+JMTqEKeM35TBocz59g5vfrbL6lw8W8esv9F9yy8liBr7zbdBtsutzK",
+	"4+JGq8PcI/K7oMuFATDhCx3xXBRjJvgfM7Zsx+1HpIhk+II6R8xSbP5FupPiuNpLsvJZkuyfkICtVgq2",
+	"ugCRa9eqL9A1/zn6LemRNzkVkDznivTlTKSoM8wJCDA1CKzGomKaEFzrz+1cs4zlZC/5W2KT3EPCtQ3A",
+	"Jn9LSmvw08dPP7599er1h1i4ME4wrSRyAFQzJdeK0YdctTEtEZ0wS7kHJxhR7TE1oBls2S85G84UM3qs",
+	"0G/wodf2nTUb8EGg+4vptgVGLd95Axh/s9qNFGRL5VgXxQDj7YG1mf1rkrSg+Fl7e43F07yBSFk7n6I8",
+	"gOGCdg3BMCqa9k6dKMaMwks+z6YsJ6fmQq50TrXMk1iYISIyoAJbTnmk/Z7T4vu16qUazGouAaT/At22",
+	"kWsL7Idp3wmqfzPF1xrQ7/fpd9w15BaLdO9pm5Gard2gvUixi6OiFVAJ+11wpjR3xt/gJru+E34Xx9qu",
+	"0ce9bvRRK+vtVCnYY9dp7hGegFWVLrVtO2KRBA9KaqpZitYcZWu9vjtHLLAUHmuGA4cl8CYqu5+vc1v2",
+	"TxC3YU9266wU5+eIIplaJhUrx/g8/TcUNYtyC3LkX5I5/MC+TtlAs/Tfvuu49pB7cD/gY6Te3SnO90Bb",
+	"gc0RCzipmToJnCAsnqk7tEW5VbuxZ2z39VLjj1g42hZnNhQguxOiJPxFzF01jKsWX2H0oL6JxTq3kIbf",
+	"sLTuaoWDGIuWHiJZ7SA62wZ4YWrdQ1LrHZ5ArzhL7ZPmEkvJQ4HhWPNDKBmZFWnjTiLQfwtW1a2UAm3i",
+	"R1bdeWNFQNuZ4A1k7G/bInBVP2gZ7IznXXcS352kzqGGsfJLp30WrIoAMYlXnRit7Qo9LZUyzUjKLlkm",
+	"p4BPxAtJMtZ6evz4MVwwlkofvzx4eZCQvWQkST4TpPd4MEkfD9wDEkhkz/Ksc9z5E4SdfTt+/PhPc+u3",
+	"TtS5pDk3rw8ba+zDsTCTznGn/JjO4u74h1Qajk9AtzlcA8vBAGHgX5C95Ozd29cfzl+/e/3l9NWrT2ZG",
+	"bluy8tPMu3WqduAvn94RvAHS8mI2MattLzf/hYv+m/8Sy/7OCE9cLkVUMHwj1CYE/8NPcqbBBvMklfAT",
+	"2j69IuduNmsF6uC8DplnDDFLhxSMMmEVY5z5rnGFscClOCl487zxie/g23sHVoJ5gDGXMJvqz8rg2QUL",
+	"5/IUTgNUrioViU2oAGyC8RPhnRxK3PJiJ4vcEcmJn64xzfBuMJOKxQluDWiCB57q91swHNDqQS3DYsFa",
+	"wRUREtgYL9f9fZG/Bg0J90V9FeCKT2IxyXvJGyjTyZKIJL8as1vRzKHoPzFtVFeeABof7b/9NV8P++hZ",
+	"hxo60Nk/WItn+bN18YKqyXog896PRz/uHxOZj6jgCmv+iBwWsl20hud5CYqtIjJTRvhLzIPqUalZ0X5k",
+	"058Q4GN0UhaV3IgeKxen5HI2wiCDLR0ohosgtzCkOVa7K3+XtfNDQxFzNBbcXUrVIHDguGBYtIMY09JX",
+	"v0cBzWSwZ7whjCHLq6LYxg8CKVnXYlAru0jGro0FGNqJvfb4krMrKxDuT3Ax/mC77RspEIwZo9zDz60M",
+	"aGkWMEVrO/gVBSLgn927GnMATChJMqahSNLcuV+Sbj9AjdJ6+/kjeXL4/Hn3kIT0VIVuQe6pgN4BPQ8z",
+	"/AmZzvoZH4RSCmNUP+6zpsOhEy9UrGu3Rxhvgu1h/4CrERH2dcCmqLjNNeBkCKZYNgx1NtxTqe58Kj+y",
+	"mhOK0+SwJHUQQfaecCg5PntofK6l9CGmL9c6goV7hqFkHwm3cQRwll0cl3yyr2nFJ1ygCO8AV27Zb7KL",
+	"geZKtTAg7NC8fkPU4iWwqA7sEeshrsCeHhEuLrle/M2+VPjlF0GL4TlpYUjV88XSECjug0lDrteRUojU",
+	"/qHM3x4+F+5feij8teKJ7/glEwUFrPkM5l/TXPaZOgENMaW5doh0G55gWFxo4w2kZOwHD1Vzpdmk8+23",
+	"b/8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

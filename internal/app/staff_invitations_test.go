@@ -67,6 +67,26 @@ func TestStaffInvitation(t *testing.T) {
 	})
 }
 
+// An invited Super Administrator may never accept: until it does, it does not count as the
+// active one that must remain.
+func TestInvitedSuperAdministratorIsNotTheLastOne(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		eachStaffFace(t, e, func(t *testing.T, f staffFace) {
+			root := adminToken(t, f)
+			me := f.CurrentAdmin(root).ok(t)
+			super := me["roles"].([]any)[0].(map[string]any)["id"].(string)
+			email := f.Name() + "-invited-root@example.com"
+			id := f.CreateAdmin(root, api.CreateAdminInput{Email: email, Name: "Root to be", RoleIds: &[]string{super}}).ok(t)["id"].(string)
+			f.UpdateAdmin(root, me["id"].(string), map[string]any{"roleIds": []string{}}).fails(t, "CONFLICT")
+			second := f.AcceptInvitation(mailedToken(t, f, root, email, "INVITATION"), goodPassword, goodPassword).ok(t)["token"].(string)
+			f.UpdateAdmin(root, me["id"].(string), map[string]any{"roleIds": []string{}}).ok(t)
+			// Back as it was, for the next face.
+			f.UpdateAdmin(second, me["id"].(string), map[string]any{"roleIds": []string{super}}).ok(t)
+			f.DeleteAdmin(root, id).ok(t)
+		})
+	})
+}
+
 // externalId is unique among admins when set; a duplicate is a CONFLICT naming it, on create
 // and on update, and null clears it.
 func TestAdminExternalID(t *testing.T) {

@@ -456,13 +456,13 @@ func (s *Service) DeleteAdmin(ctx context.Context, actor auth.Principal, id stri
 	})
 }
 
-// requireActiveSuperAdmin fails (and so rolls back the change) when no active admin holds
-// the Super Administrator role any more.
+// requireActiveSuperAdmin fails (and so rolls back the change) when no active admin with a
+// password holds the Super Administrator role any more: an invited one may never accept.
 func (s *Service) requireActiveSuperAdmin(ctx context.Context) error {
 	var n int64
 	err := s.db.Conn(ctx).Table("admins").
 		Joins("JOIN admin_roles ar ON ar.admin_id = admins.id JOIN roles r ON r.id = ar.role_id").
-		Where("admins.status = ? AND r.name = ?", models.StatusActive, SuperAdministrator).Count(&n).Error
+		Where("admins.status = ? AND admins.password_hash IS NOT NULL AND r.name = ?", models.StatusActive, SuperAdministrator).Count(&n).Error
 	if err != nil {
 		return dbErr(err, "", "")
 	}
