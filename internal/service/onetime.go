@@ -40,11 +40,12 @@ func (s *Service) issueOneTimeToken(ctx context.Context, subjectType, id, email,
 	if err := s.lockRow(ctx, accountTable(subjectType), id); err != nil {
 		return "", err
 	}
-	row := models.OneTimeToken{ID: newID(), Purpose: purpose, CustomerID: &id, Email: email,
-		ExpiresAt: now.Add(oneTimeTTL[purpose]), CreatedAt: now}
+	row := models.OneTimeToken{ID: newID(), Purpose: purpose, Email: email, ExpiresAt: now.Add(oneTimeTTL[purpose]), CreatedAt: now}
 	holder := "customer_id"
 	if subjectType == models.SubjectAdmin {
-		row.CustomerID, row.AdminID, holder = nil, &id, "admin_id"
+		row.AdminID, holder = &id, "admin_id"
+	} else {
+		row.CustomerID = &id
 	}
 	var earlier []string
 	err := conn.Model(&models.OneTimeToken{}).Where(holder+" = ? AND purpose = ? AND used_at IS NULL", id, purpose).
@@ -92,7 +93,7 @@ func (s *Service) findOneTimeToken(ctx context.Context, purpose, token string) (
 	if row.Purpose != purpose || row.UsedAt != nil || !row.ExpiresAt.After(s.now()) {
 		return row, tokenHolder{}, errBadOneTimeToken
 	}
-	h, err := s.tokenHolder(ctx, row)
+	h, err := s.loadTokenHolder(ctx, row)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return row, h, errBadOneTimeToken
 	}
@@ -105,8 +106,8 @@ func (s *Service) findOneTimeToken(ctx context.Context, purpose, token string) (
 	return row, h, nil
 }
 
-// tokenHolder reads the account row belongs to.
-func (s *Service) tokenHolder(ctx context.Context, row models.OneTimeToken) (tokenHolder, error) {
+// loadTokenHolder reads the account row belongs to.
+func (s *Service) loadTokenHolder(ctx context.Context, row models.OneTimeToken) (tokenHolder, error) {
 	conn := s.db.Conn(ctx)
 	if row.AdminID != nil {
 		var a models.Admin
