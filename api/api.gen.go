@@ -488,8 +488,16 @@ type AddressType string
 
 // Admin A staff user.
 type Admin struct {
-	CreatedAt   time.Time                    `json:"createdAt"`
-	Email       string                       `json:"email"`
+	CreatedAt time.Time `json:"createdAt"`
+	Email     string    `json:"email"`
+
+	// ExternalId Id in an external system (a company directory); unique when set.
+	//
+	// Example: hr-2041
+	ExternalId nullable.Nullable[string] `json:"externalId"`
+
+	// HasAccount A password is set; false for an invited admin until the invitation is accepted.
+	HasAccount  bool                         `json:"hasAccount"`
 	Id          string                       `json:"id"`
 	LastLoginAt nullable.Nullable[time.Time] `json:"lastLoginAt"`
 	Name        string                       `json:"name"`
@@ -895,14 +903,17 @@ type CountryRef struct {
 	Name string `json:"name"`
 }
 
-// CreateAdminInput A new admin.
+// CreateAdminInput A new admin; without `password` the admin is invited to choose one.
 type CreateAdminInput struct {
 	// Email Unique among admins (case-insensitive), stored lower-case.
 	Email string `json:"email"`
-	Name  string `json:"name"`
 
-	// Password Must satisfy the password policy.
-	Password string `json:"password"`
+	// ExternalId Unique when set.
+	ExternalId *string `json:"externalId,omitempty"`
+	Name       string  `json:"name"`
+
+	// Password Must satisfy the password policy. Optional; without one the admin has `hasAccount` false and is sent an invitation.
+	Password *string `json:"password,omitempty"`
 
 	// RoleIds The admin's roles, by id; absent means none.
 	RoleIds *[]string `json:"roleIds,omitempty"`
@@ -1624,12 +1635,15 @@ type UpdateAddressInput struct {
 	VatId nullable.Nullable[string] `json:"vatId,omitempty"`
 }
 
-// UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; no admin field can be cleared,
-// so `null` is treated as absent.
+// UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; `null` clears `externalId` and
+// is treated as absent for the other fields.
 type UpdateAdminInput struct {
 	// Email Unique among admins (case-insensitive).
 	Email *string `json:"email,omitempty"`
-	Name  *string `json:"name,omitempty"`
+
+	// ExternalId Unique when set.
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
+	Name       *string                   `json:"name,omitempty"`
 
 	// Password A new password; must satisfy the password policy.
 	Password *string `json:"password,omitempty"`
@@ -2820,10 +2834,15 @@ type ClientInterface interface {
 
 	// CreateAdminWithBody Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes any type of body and a specified content type.
@@ -2833,10 +2852,15 @@ type ClientInterface interface {
 
 	// CreateAdmin Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes a body of the `application/json` content type.
@@ -2847,7 +2871,7 @@ type ClientInterface interface {
 	// DeleteAdmin Delete an admin
 	//
 	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-	// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+	// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 	// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 	// PRECONDITION_FAILED and changes nothing.
 	//
@@ -2864,14 +2888,20 @@ type ClientInterface interface {
 
 	// UpdateAdminWithBody Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -2882,14 +2912,20 @@ type ClientInterface interface {
 
 	// UpdateAdmin Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -2900,14 +2936,20 @@ type ClientInterface interface {
 
 	// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -3041,11 +3083,13 @@ type ClientInterface interface {
 	// AcceptInvitationWithBody Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3055,11 +3099,13 @@ type ClientInterface interface {
 	// AcceptInvitation Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4431,7 +4477,10 @@ type ClientInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4442,7 +4491,10 @@ type ClientInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4475,7 +4527,10 @@ type ClientInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4491,7 +4546,10 @@ type ClientInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4507,7 +4565,10 @@ type ClientInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -4588,10 +4649,15 @@ func (c *Client) ListAdmins(ctx context.Context, params *ListAdminsParams, reqEd
 
 // CreateAdminWithBody Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes any type of body and a specified content type.
@@ -4611,10 +4677,15 @@ func (c *Client) CreateAdminWithBody(ctx context.Context, params *CreateAdminPar
 
 // CreateAdmin Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes a body of the `application/json` content type.
@@ -4635,7 +4706,7 @@ func (c *Client) CreateAdmin(ctx context.Context, params *CreateAdminParams, bod
 // DeleteAdmin Delete an admin
 //
 // Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 // `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 // PRECONDITION_FAILED and changes nothing.
 //
@@ -4672,14 +4743,20 @@ func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...Request
 
 // UpdateAdminWithBody Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -4700,14 +4777,20 @@ func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, params *Up
 
 // UpdateAdmin Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -4728,14 +4811,20 @@ func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdmi
 
 // UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -4979,11 +5068,13 @@ func (c *Client) IsEmailAvailable(ctx context.Context, params *IsEmailAvailableP
 // AcceptInvitationWithBody Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5003,11 +5094,13 @@ func (c *Client) AcceptInvitationWithBody(ctx context.Context, params *AcceptInv
 // AcceptInvitation Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7459,7 +7552,10 @@ func (c *Client) ListRoles(ctx context.Context, params *ListRolesParams, reqEdit
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7480,7 +7576,10 @@ func (c *Client) CreateRoleWithBody(ctx context.Context, params *CreateRoleParam
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7543,7 +7642,10 @@ func (c *Client) GetRole(ctx context.Context, id RoleId, reqEditors ...RequestEd
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7569,7 +7671,10 @@ func (c *Client) UpdateRoleWithBody(ctx context.Context, id RoleId, params *Upda
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7595,7 +7700,10 @@ func (c *Client) UpdateRole(ctx context.Context, id RoleId, params *UpdateRolePa
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -12485,10 +12593,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAdminWithBodyWithResponse Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12498,10 +12611,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAdminWithResponse Create an admin
 	//
-	// Creates an admin who can sign in at once with the given password. The email must not
-	// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-	// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-	// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+	// Creates an admin who can sign in at once with the given password, or, without `password`,
+	// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+	// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+	// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+	// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+	// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+	// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+	// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+	// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 	// Requires `admins:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -12512,7 +12630,7 @@ type ClientWithResponsesInterface interface {
 	// DeleteAdminWithResponse Delete an admin
 	//
 	// Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-	// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+	// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 	// `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 	// PRECONDITION_FAILED and changes nothing.
 	//
@@ -12533,14 +12651,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithBodyWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -12551,14 +12675,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -12569,14 +12699,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 	//
-	// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-	// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-	// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-	// satisfy the password policy. Changing the password or the email, or setting `status` to
-	// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-	// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-	// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-	// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+	// new `password` must satisfy the password policy. Changing the password or the email, or
+	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+	// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+	// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+	// naming the field, and so is a change that would leave no ACTIVE admin with an account
+	// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+	// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+	// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+	// email (the way to sign in as the admin) can be set only on an admin holding no permission
+	// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+	// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 	// change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 	// nothing.
 	//
@@ -12714,11 +12850,13 @@ type ClientWithResponsesInterface interface {
 	// AcceptInvitationWithBodyWithResponse Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12728,11 +12866,13 @@ type ClientWithResponsesInterface interface {
 	// AcceptInvitationWithResponse Accept an invitation
 	//
 	// Sets the first password of a customer created without one (by `createCustomer` or
-	// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-	// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-	// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-	// password policy. Accepting also verifies the email. The customer is signed in with the
-	// returned Token.
+	// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+	// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+	// the same person revokes it). A token that is unknown, expired, already used or revoked is
+	// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+	// must satisfy the password policy. Accepting also verifies a customer's email. The
+	// invitee is signed in with the returned Token: a customer token for a customer's
+	// invitation, an admin token for a staff invitation.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14170,7 +14310,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14181,7 +14324,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 	// Every permission must be in the catalogue (`listPermissions`); an unknown one is
-	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+	// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+	// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+	// naming `permissions`, nothing is created and the attempt is audited as
+	// `auth.escalation_refused`. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14218,7 +14364,10 @@ type ClientWithResponsesInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14234,7 +14383,10 @@ type ClientWithResponsesInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14250,7 +14402,10 @@ type ClientWithResponsesInterface interface {
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
 	// matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 	// another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-	// Requires `roles:write`.
+	// Granting is bounded by holding: a permission the role gains must be held by the caller
+	// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+	// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+	// not a grant. Requires `roles:write`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21603,10 +21758,15 @@ func (c *ClientWithResponses) ListAdminsWithResponse(ctx context.Context, params
 
 // CreateAdminWithBodyWithResponse Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -21622,10 +21782,15 @@ func (c *ClientWithResponses) CreateAdminWithBodyWithResponse(ctx context.Contex
 
 // CreateAdminWithResponse Create an admin
 //
-// Creates an admin who can sign in at once with the given password. The email must not
-// belong to another admin (case-insensitive), otherwise CONFLICT. The password must satisfy
-// the password policy. `status` defaults to ACTIVE; `roleIds` gives the roles (none when
-// absent), and an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[1]`.
+// Creates an admin who can sign in at once with the given password, or, without `password`,
+// an admin with `hasAccount: false` who is sent an INVITATION email to choose one
+// (`acceptInvitation`; until then it cannot sign in). The email, and `externalId` when set,
+// must not belong to another admin (case-insensitive email), otherwise CONFLICT naming the
+// field. The password must satisfy the password policy. `status` defaults to ACTIVE;
+// `roleIds` gives the roles (none when absent), and an unknown role id is VALIDATION_FAILED
+// naming it, e.g. `roleIds[1]`. Granting is bounded by holding: the roles may hold only
+// permissions the caller holds (`*` only if it holds `*`), otherwise FORBIDDEN naming
+// `roleIds`, nothing is created and the attempt is audited as `auth.escalation_refused`.
 // Requires `admins:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -21642,7 +21807,7 @@ func (c *ClientWithResponses) CreateAdminWithResponse(ctx context.Context, param
 // DeleteAdminWithResponse Delete an admin
 //
 // Deletes an admin and revokes its tokens; audit events keep the id. Deleting the last ACTIVE
-// admin holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
+// admin with an account (`hasAccount`) holding the `Super Administrator` role is a CONFLICT. Requires `admins:write`. With
 // `If-Match` (the admin's `ETag`) the admin is deleted only at that version: a mismatch is 412
 // PRECONDITION_FAILED and changes nothing.
 //
@@ -21675,14 +21840,20 @@ func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id Admin
 
 // UpdateAdminWithBodyWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -21699,14 +21870,20 @@ func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Contex
 
 // UpdateAdminWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -21723,14 +21900,20 @@ func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id Ad
 
 // UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 //
-// Applies a JSON merge patch to an admin: an absent field is unchanged and `null` is ignored
-// (no admin field can be cleared). `roleIds`, when present, replaces the admin's roles (an
-// unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A new `password` must
-// satisfy the password policy. Changing the password or the email, or setting `status` to
-// INACTIVE, invalidates every earlier token of the admin. An email that belongs to another
-// admin is a CONFLICT, and so is a change that would leave no ACTIVE admin holding the `Super
-// Administrator` role: the last active Super Administrator cannot be deactivated or lose the
-// role. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
+// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
+// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
+// new `password` must satisfy the password policy. Changing the password or the email, or
+// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
+// admin (`hasAccount: false`) whose email changes is sent a new INVITATION, and the earlier
+// one stops working. An email or `externalId` that belongs to another admin is a CONFLICT
+// naming the field, and so is a change that would leave no ACTIVE admin with an account
+// (`hasAccount`; an invited one may never accept) holding the `Super Administrator` role:
+// the last active Super Administrator cannot be deactivated or lose the role. Granting is bounded by holding, for the caller itself too: roles the admin gains may
+// hold only permissions the caller holds (`*` only if it holds `*`), and the password or
+// email (the way to sign in as the admin) can be set only on an admin holding no permission
+// the caller lacks; otherwise FORBIDDEN naming the field, nothing changes and the attempt is
+// audited as `auth.escalation_refused`. Requires `admins:write`. With `If-Match` (the admin's `ETag` from `getAdmin`) the
 // change applies only to that version: a mismatch is 412 PRECONDITION_FAILED and changes
 // nothing.
 //
@@ -21934,11 +22117,13 @@ func (c *ClientWithResponses) IsEmailAvailableWithResponse(ctx context.Context, 
 // AcceptInvitationWithBodyWithResponse Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21954,11 +22139,13 @@ func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.C
 // AcceptInvitationWithResponse Accept an invitation
 //
 // Sets the first password of a customer created without one (by `createCustomer` or
-// `createCompanyUser`), with the one-time token from the INVITATION email (valid 7 days,
-// single use). A token that is unknown, expired or already used is VALIDATION_FAILED naming
-// `token`. `confirmPassword` must equal `password`, and `password` must satisfy the
-// password policy. Accepting also verifies the email. The customer is signed in with the
-// returned Token.
+// `createCompanyUser`) or of an admin created without one (by `createAdmin`), with the
+// one-time token from the INVITATION email (valid 7 days, single use; a newer invitation to
+// the same person revokes it). A token that is unknown, expired, already used or revoked is
+// VALIDATION_FAILED naming `token`. `confirmPassword` must equal `password`, and `password`
+// must satisfy the password policy. Accepting also verifies a customer's email. The
+// invitee is signed in with the returned Token: a customer token for a customer's
+// invitation, an admin token for a staff invitation.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24044,7 +24231,10 @@ func (c *ClientWithResponses) ListRolesWithResponse(ctx context.Context, params 
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24061,7 +24251,10 @@ func (c *ClientWithResponses) CreateRoleWithBodyWithResponse(ctx context.Context
 //
 // Creates an admin role. The name must be unique (case-insensitive), otherwise CONFLICT.
 // Every permission must be in the catalogue (`listPermissions`); an unknown one is
-// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Requires `roles:write`.
+// VALIDATION_FAILED naming it, e.g. `permissions[2]`. Granting is bounded by holding: every
+// permission must be held by the caller (`*` only if it holds `*`), otherwise FORBIDDEN
+// naming `permissions`, nothing is created and the attempt is audited as
+// `auth.escalation_refused`. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24116,7 +24309,10 @@ func (c *ClientWithResponses) GetRoleWithResponse(ctx context.Context, id RoleId
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24138,7 +24334,10 @@ func (c *ClientWithResponses) UpdateRoleWithBodyWithResponse(ctx context.Context
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -24160,7 +24359,10 @@ func (c *ClientWithResponses) UpdateRoleWithResponse(ctx context.Context, id Rol
 // or an `expectedVersion`, the update is applied only if the role's `version` still
 // matches; otherwise it is PRECONDITION_FAILED and nothing changes. A name that belongs to
 // another role is a CONFLICT; so is any change to the seeded `Super Administrator` role.
-// Requires `roles:write`.
+// Granting is bounded by holding: a permission the role gains must be held by the caller
+// (`*` only if it holds `*`), otherwise FORBIDDEN naming `permissions`, nothing changes and
+// the attempt is audited as `auth.escalation_refused`; keeping or dropping permissions is
+// not a grant. Requires `roles:write`.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -47632,560 +47834,572 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17ctu41i86FZTuqWp7f5QjyW+7du1PsZVEab/altM73coNIRKy2KYANQFZUXel6szhDuD+c+tO5Mzk",
-	"jOQUFgASpEiJkuW8tr/6qncsUSAeC+u9fuvviseGI0YJFbxy9HeFfMLDUUjg303fjwiHf/LxcIijaeWo",
-	"0qQI68+dygMOx0R+7wVCfnnFIhFi6lccGBbTaeWIjsNQ/jmmQg4gX+iTylHl9qbiVCgewr9pIIiPbgQW",
-	"hFc+x4+fWI96EcGC+E1ROao0ao29aq1ere926rWj7d2jWu23ilPp40/mff0g4uJCjf4WU1JxKoFfOarU",
-	"6od7O/29fnXb2/Gr+3i3Vz3w9vzqPjnoH+Jar+415OwDfkr6eByKl0EYBvSuciSiMbE+vxkEo5H1RYh7",
-	"JKwcVd6woXxXiOO3nzL5wTDw/ZCoj9QMRwNG5ff/VUe7u7uoVq/VKk5lxLjAoV734X6jVpcfRqQfxEuL",
-	"yF3AqLWTl9fJTl5G5I5RuYVcRISIytHvlXpjG53jgKIb9ZFTaY4E2nlZ+eBU+LhvDS2mIznIy/bZWfvi",
-	"9cfmxenHmzftq6v2xeuKUxmP/EUn8IBF2zejPZCIw0zrnz87hpradDQWGZJClEwMVaGAIjEgCM58Ln3N",
-	"UEjema/7HJc4tbxzKn0u807C2s2zgIui+4l6jN3bmxgIMuSVo9+fr+vzdZ1/XZ2YRF6SKAyoTSCVpjck",
-	"6PWw96aSRyenrWR1r0k0lL+ZoRB4KJdCDjq1w6NabVkK2a9Vd8lev7qP673qodfwq9tkp7+L93r73kE+",
-	"hfRxyPNJRH9jaOSy3w+85ahE/2ETR71Wr+8vJo6X1vbpvU8Rx6soIH4UeAMuIvy//l+C6o3tQsJYRAyH",
-	"nfrOUaOWJobKaave2N7Z3ds/OKxYVNH4/EExnmFAc1jOEKgkYdg5h1urd+Bk9fvIEAdyf9mI/7dWO7Y8",
-	"NswcbL1ak2e6L8/0gGz3qzt4t7fn7fsH5LCvD+WM3QU09apGrVM7OKobOje3LQweCLockQgLFsnDINEw",
-	"4HJ9ki9W/iF3MmKg/vz+dwUWxU8k5VaO6k6ZNfmEe1EwErBjldYDiaYoecnW7NpqtVp1X/7nQP6nlvxf",
-	"PZn2zXhEIgQbH8hjL5573ilnZmjdckk2Aosxl2d40mm/axUQSmY3LZIwBDErhy4pQSN8RxDrK+rgBaLo",
-	"mVD+EwjFKTjpPSmPZk6aj0cjFok5p92o7vR2veq+v0eqB5L9H9QPG3i7t+Pt+nvZ01ZM0WwSHqIbNf7s",
-	"5nhjLtiQRPwoIhj0oviDSRQIkvokZN79HELYLiCERkrEpQnhVcSoqIYBJci8B+nNWIYmGimaWONSc+lm",
-	"t1Pfy6GbRnm6yZBBmvQo+SROxhFnUSzeGMhV2GXFg8Z+IFoPhIoFjEg+h8gDWLu57Ah7+iTwWAy2QklB",
-	"H/s4CIncIewJFiUKE/zZUaK2eXF58f78Uqm+A0zvwIT+nDqyw3q10duWRLsjiXa3Vt3D+70D79Cvkbpk",
-	"UcFIKgqHja3aVmNrZ6fiVJjnjaMo/5btH23DbkXkzzHhSnZbL5K0QSRt9CVt1GuN2nZtp7aLccWpCBzd",
-	"EUv1U3/rpZhTr8hLG++H+XRLn5+9HWVZcGrDTs/bF6nNqpBPgkQUh3LIvyv9iA2TA5cziIbVeq2201Aa",
-	"kaIr81xCX/Bs+0L//TlzBLVqHTfkFLflFHf6VaMjHpKadQQHW7v1rXqtttXYXnAKe5pmc06hVq31a6S6",
-	"79e86kGvhqu1w9pBbb+2V9ut7aROwdg5pNro7ePqvrdDqoe47le3+7vkoNfwdvx6rbLcOWneswrZGj6c",
-	"cwh/YEq2fEZSrPmzUxlhzicsyj+5369bp82TTuv0Q/Y8YMWHNaW3H+Tp7SPY8u2t2la9vr21X3Qa2rCp",
-	"FZ4GvOmgVt2X1+FAXowarvVqXs2vqZNf22ksZFnbchNOjD2V9oRoMwtNAjFAgeCFxrz+nKQM+i9tre2B",
-	"KFvanj/Yrx7gQ3kLa371kNT71W0sxfmeL+36R9nzBPuILW+wVf5r5xBt15C2fCrfgPG2jFWfPocFhhwI",
-	"VSxEFPTGQtOPnvQIT4eEig6JhpZ8rFAiqts1oOzemAeUcH6CBbljQLS/DqT+g0Myn0oShcc+WcvH/EzD",
-	"zzRcnoZjQjLb+ExJz5S0MiXZNpjy94HZFQaEo4nhb9GWZaKOxpE3wDygd/+NvSHZ0vqQfMJSYyskGkkT",
-	"rZ458t3qHtnvV/fxQa96KM+9Thp9c+zyrMgdDvVhKZolnIQh9wa4L9AwEKhHuDeI/tf/R+8FidAb3Bdj",
-	"eicPlQjsY4FBsSB3kp3LaVBBolEUcCLPgNoDq8vAJpREyyg/IxwRaqtLBzvVXWmN74M1Lgm65tX9Btnu",
-	"SyugMoe4ytmI9YNOvWHZiIu8lYmOtSCOiQKKsFG8firWuJ65yjNXKc9VZsivMPBpVH6LHA2ZrEp9NlHl",
-	"kEnJk1zu3BYfQd6eze5TTkizxOWciW0+X9Pna1rGFLIIcL7vUNFRQIoch8/2+DMRPtvjzzT8bI8/2+PP",
-	"lPRsjz/b4zPBYDssUiHTt3+1/2BBb/hK/HbT5m36PrgM3g7eN+ph+7Uv3g/vgrOTtyP5zPlpa/fij+vh",
-	"5elt0P+lkg6n1G1b/yoOcs9qc50BiY2tJBiOPCxwyO7GJF+xSxPjDSGQnqrHcewYDeEOglwAhKmPBMFD",
-	"vpVcOf2Lo4eATCBklx74BKJv9thoFLF+EJKcMYgfiJwxmr7vIBXGgyn4JCQiNeZP1mRzxo2/Oxpiiu9I",
-	"zjvktmZGHHMS5Y0GnxetNzvXiAzZA1kwVuGsToD/5y3ebCYcTM7A8PkqAxedL3weD2jbF9csJEXxPjmN",
-	"lLmvPm8vwaNyZeB+KrHCZnkH1cNezavu+3VSPeg3cDWRcYc1S1KMpyQniyhFzU7ekTvFVPWhmKPsJjFc",
-	"GCtJqsp17cktne8wUMk5+Z6CNe1xWp/OipWDmjVcft6WXsyizK2CPQdmMGe3F5xO6mY5+ffCyafuD3MF",
-	"/qJzVGnGX/UMrDwprbqhW74auS+/F7Wn2osf8s7bjLRD8LCIkUoCTbInYLwn46txomNaZrwcT7lW8xOt",
-	"tc8iRCDNkweCZJL5Dvaq+30g0sNe9UDOwehpe96+nxzMVazkFill6Xmp5a+T1+2n0myM8v0HG9AtPgzE",
-	"IKt8p0wtNqAzaft1r+FX98l2v3qAd3rVmBxxTeqof7BeJxChTZSW2XQj31jJZN1HWso+36Y5tylPyRf6",
-	"Vj2OLj/PI8zt/AzP3LCJvOTzRTvIoqcV7c/X/PmaP1/z9V9zW5qDxlUgzcdKG3sa8f1M38/0vTb6TtPz",
-	"gjKErPPkS9qnMbHnZXIvrMRd5Ia0KP1cnnFA79BpEBFPWbQl66nXTfzPFvqqFvoyF6xuXbDkeh2QZBuB",
-	"JAj4wD+XmtkTGsjP3P+Z+69TuylRpnaSRDjTyg58rLwWGKnAHQqlCEmpPhDFO2laXAlT7OMYasJIDXiu",
-	"+TJ5rhn2SCRwRd0hFQw8sc42CkTAB+iEheNhL0g9d/4ydXsDwXqp7y+s7y/IBL2MxpRPAu8+9dBZ6qE+",
-	"G1M/xNQHd/oZ7kXYZ1HqBx3rBywSgwnhAnVIFAWCRQGATiQP39gPP2B04zGRXsXFrfXImOKHsbC/vryw",
-	"Sn+pwFHA7K+vrMDpVRRQj6CWP8GRj9oc4DOsZ3+x9vWXMekRz/725merMBPzeyy8AZlgaj/z3lr7+/E9",
-	"o3EQAaikKKylSEgSDdrAFJFPHolGYrNIs4BXvbKQKF5FmEJYOqGlD9as8kLxRc++fjkDFfJzQO980C/s",
-	"n6h1Ab8CwZqTIqm+RdhUwc4iDcyvGc4v+o2L1Soei6RyggYs4gT1sBBguwusOL/kw20fWF2pstucitdk",
-	"jVqJmLdKY/ds4Lj+10GTAUM94rEh4eDUhNhw6mSfKHtocWx99bh4Tsx7jSHswlRT+yCu5eHOOYyelHkz",
-	"kbnHCsQPM/PoEDycNw+QadYMVnJD5Qi57Dyk4ZIzjzZ9CGAekKxsqtIxj3cI8uezk1xJqyqnKalLWV6F",
-	"kVNrl9YHrG3Ra30dsfFo3gHdyQeKT8iMw42E94kfeFK7QNgDzo2URgQJLXbCyCgKPB3frDwEIytX5F37",
-	"Kmemc1mLOTk5CTYWCCPDB9FGIM8Yy/mW4Cshm+JQTDuB7Zup3LHQB6aywMBMpeMkNd25lidsbIr/7tUW",
-	"8d/ZtCo7A4eNI09+FQxBFnxOsqYqp9GWtaWLmIORR1n2sBSewxNgNMAKTC1yVtE0ny+qI34GBnsGBssF",
-	"BivMVF7AEzQVnZNhj0R8EIyePVzPHq5nD9eME2EOc4zz9bEgl/2XQSQGAFVyWKvWdqr1RolU/me2/szW",
-	"8/EeFyfvP9POM+0U0M4ihV9+/Y5EQT8gvtlUEmGu3qcGLLYKAHwLoNySvLkcEuiPQ+OIOI22kPwUqfO5",
-	"I9SXunDlVeu8edYyZoXSQGzKqZVD2XtNKIlwCHrNAPOmMuFiMlpClQj4GfPu5abEYKQ34560H3rJTpXC",
-	"LZwhypB5GHQUQqtwx0J40y0V8qjUnucaRhPSkyQ2S9SM9hiO/IDe3RiBeXJ5fnXW6rROK06FRT6JfiW9",
-	"AWP3t5Ekh4EQI3704oX8hG9ZNPECnuXFaMq2RZYnnzOUjT+9wzEhLQNLuG0bS61PYIOlTCbAZRQDqeIN",
-	"SOgj3FOG87Mh9cw1H29IxaCFGejBZwi3rw3h9gx8+H0AH35I/F/PLPiZBT/7sp59Wc++rGdf1jNbf/Zl",
-	"Pfuynmnn2Zf17Mv6z/FlScIbsWjmB/WUjF4fvQxTCnAq8QAyZoqyD2bTZUr0SzE/1vdmp5GtxutE2E+S",
-	"LDjqjadSmw0o6o3D+0wh3oIskuIkHCHfYqXh2NlyuXynlgZJSWMY2Lu1AHwutXert9LJbGN9u1bLbKSi",
-	"vGVIw9qrzzOEsmyrGWeVZTxuDdtFa7gmQjLsqLJCv5wy2eB6EeVOfhnYwWf95lm/KeXyKPJmrGC9qXc9",
-	"W23PlPlstT3TzjdttWkDZZ7Zps95eXstz1a7uOx8vLlqnbRftcG8+E5MtrgN6kwnvUILTX891zwra5DB",
-	"rnWa1wUmWV6/1RQlP97Uyoi7YgWvQqZva4BT+EdzehHUJuc3tU8X7375dH7K/jo/ZZPzVwywDH87ae+1",
-	"/2h+uuy8r/32x29hm9ayYIbbO6AcnhPO8R2ZrxsO1UMFqmGP+VMAHQ1DBj4Ep0u79JpwItCUjaMk/X8S",
-	"iIFuuz1g4+gISXP36MULONYB4+LooHZQexHJn1bNr/4l2D2h/zzsv71vDH/5tH82ud4Rv40OHt572/Tl",
-	"YM9/zeu4Nd5lPwe1P38l8t3tvnwx8gMfUSYQ5vdQqCIGAXdQcEdZROAPBBd2q0sLOLOygRt5EQIdHNj3",
-	"Dv3qAan1Ieop2fEu2etLGiBUJIQc08hN5/Ia6IyPe38QT4D2P7NR4E4fjkIsoJSmeXPz6+X16cfr1k2r",
-	"U5kfXS86jhNG+0E0VO+BZRuAxqJTeJB8bFqFZ/UZ7Aw69GDyM2n8wt/tTc97tU9n3uHo+o/t/m94f/za",
-	"rwcXbLf18L5wQzOUnmEinuRKcXGN7rFJ9vsHNWtDc8Zq/GZ7PG5aUNWZbDAw5GnOytPb/K513X71/mPr",
-	"vNk+m7/JT3crd/flnbwgkzkAZHYrB0Hw0IkLbSBgg6ZEPAORzYA9LcJrhXLPldFaAaxUoYti33IOAT7r",
-	"gARRqp9ECs0zXXlTBAwKI6n1rzi8quOZHf8UUEYdpHx6MCQoLMlrcodT4KR5uK3Mu1ezpVI+LxgGaokK",
-	"wF9n9lM7payB1Afzt84x+2aDtaZHhK+8GBg3iHJnrV9WtJGZOZsuDqoWL3VKhDvqri6G8Q3IKqszP3Ue",
-	"9d5yC1WtiB19gaxxpXzNu0/Wu9Rvl1+g+t3sQEUzXjDSDGaviqEXjXYtly11GDYWPfZJKkggVjiSMgqx",
-	"CHHBIuKj3hQe4yR6CDx73UafKlp5/AbVR1hEUkuxVis/LfptkkrqoIB64Vgqu9ZBADAz8ZGUepE16D90",
-	"+f81uQu4INGcUk/ziCkztdQWS+yAvnFVugJ+Toh++dyU2fBVUZRofgCofAF/niGct52/BmJQXJ8f76xg",
-	"d0QMki02johZwW7lo62/fVM2LWeVfkyfv3h9f25RvrM8SS5Pd7M7VvJlilRGIfZI0zDrXPqARxRvsES+",
-	"FjITlrD65VLGZxxVea6ndbuTct1EeY6hko4gCOo8Qfuyy+LOZas1KNMeKssrlUuyih/ngLlna8GV+DNd",
-	"n/MV+Foj041nifLxIJ2CPDei+QSl5gVhsd0O5Abnhjzz8dptn8YcvPbUdtadMoHCHBlsydxl9rCe2kMS",
-	"LUou/Efh/syLfT5TzLyeIQWB1A67JzR7F8EzgkY4SBXpkE+jICI8x5uUwMGpR9q0cnRYq0nG148IH+iX",
-	"VLb/bFT3J+977yb/Hhzcvx1e1EZn0S7v1Mfvpjt/Nfd6J4d+q9F/vT9ogxNB/YpM3w56r73gMnjbvv2r",
-	"Xb8I2rxNr3e9k/Ze+37073cnbw+3yPTtyNs+lw/90Xsdhj16HfZe3wZnJ28H/q+/wOf+vy9qvUY99IK3",
-	"h1teI6S94aua/++3oXmZzpF/SXBEIpBft7DlxV0orc4jikU6yAsJjlK9SKRuPsT3BAWq+4eO1iCuZYvl",
-	"u5nVhHQ8vkgeJYx5Z3cPXeJ71HwgdEwUmIWZfj4+1DWRZIow1SaDsn+UNA5ETvuHBBAKUzHAFirUslhP",
-	"TpnHtu1FzAGASs4ANFZEx8MeiYwnARmgJmmuAVKTfUY2B7BWmgPulGmlVMnNm8iAKu3v7e5sN+qVmWUU",
-	"IKQ0fV/aHjGvcBCj4RQFfcRFEIYIC6RvOKpnribxBPHfxQxxzWiDMwsowF0yJKVaCYALArZakpO1XWXX",
-	"lbPDeUuN8eWYN4500nV2wgUATa+DBzlduQ1AD3YrC7gAjrWCP1gPiUCEytwW+kqzsZDCVz6QBXJKagQS",
-	"aMr2Ev01DPqS/LW1ogXYSvEhgHfHyT8CWAL2fdCwcxNlkg+V7UvB9fx72QhZKYDPD59zr5E+0J/J1KA8",
-	"8crs+nOWfkqwJ4KHDGqTXConArbARCpR4KdvUEHeaeyDj6vD0uGvZFrnZEnmlHAhFdRDsGxbfcuLKZYI",
-	"WB8eWrtVmtXkMsU5N7Wx7E1trEENcjKOpg+f5UoHBPuaUFsdfDeLJdUZEBQRldz6E0euXoOroNi4iBi9",
-	"Q4SKQEyRwHcOcruV7rhW2/b0k/AH6VbcY8QJ9eW972HvXv7ebfer51h4AxcJZvxxsGtikGwX9NvTvoGj",
-	"Srey3a3oAsAgStw33BuQIWRODvGnM0LvxKBytLcTm1dcRAZ+7pqIaNrsC1W+l+205jHqczmfCQZHQx/i",
-	"gxHkdeI7HKTns11LvTqgwXA8hIi9fm9ABbkDnQiKXSM8JEJvuFGO/Pxd17LkJ44CH9A12Qj/OQZ1Cfx5",
-	"t7ft04f9zfT2lE0GoYDUCMB2mmXArX7EripdqXAtw4CuspKFRa5PsJKTJEiWt5YERX3p1SwMtj3latr0",
-	"Sg78LawpCUOuY2nXWjeYszBQSFZa3SKYx6c7sY5WYeYtS6o5Ky1rUcT16ZYF6uSCZUmlEpbloMkg8AYo",
-	"4Mou1CJtJU6yCDD9SZZseRazC27fXKLt+t5etY5wOBrgaiMGVPaYT9CGhzmpBpQTygMRPJDMssAzm3u5",
-	"fFJ22g2pFVHrrxF4ouWg//fvzepvuPrXh78bn/9HJXd12kGSd5Ju4kFxpY4PalxEHgI25srrtqGObnML",
-	"XQ4DoVNyCALPKzyRXu3j0ipgm/4ck2hqx51h+gU7U6818o80ZUIU0XEqorySBF9UK/IU1GqsgwWrWmk9",
-	"C9MCn3I9c0XfF16Vl+zyo1bX9slwxASh3vRnMp1dWxONaSDXcU+mccIb0rgZDvIGjBNqotIeDkMSoQ0M",
-	"q5XsFqM7xnz5WOCRTQdxppTyQHSphynqSbNARAHxEcd9Ek630K8qoa+xgwbKrydtaXh7xIbJJ/pdJhNC",
-	"fdhj/rRLwYc25RYjiAgfMcoJ2lDmJJh/8uHNONHJZ1I1lz+ZsOhe6ejHqQl0qYFADvp9EhEqYAi5zJ3a",
-	"ITq5vHh11j7pHCMM02UPJEKN3V3kDXCEPamuq0drKjkwoYLdfs3b6zVI9cCv4+qOt02qh739frWB9/wd",
-	"cuDV+9sxFShLK6ED6/yq8gCLOPTubopH13NpoQ9mVAErloZdzISNDdojctdUmos/x2qTdlpExDiiSQ7D",
-	"61YHbUiSwrRLtZmielLH5uHmFmqiYcCHcl6we/UGurpunVxenLY77cuLj6+a7bPWqZVswxFlkKqgJEKX",
-	"BkKaYToTZzLAgjxoXxPgw9DEoA549mSMmZi/9drsrCx14c6CYSBmt/hKCjMe/JWWV7u1fKETwiD2e7VP",
-	"W/1kiD8pA7JRqzmJOVnPMSdVWKuIV6+q7y70Pj8Bn5Z8o8MEDmeX8utAJT5IOmDD0VgQ5CaRGHcLwf9C",
-	"ySVHHuMinCJGUYijO4IE7oWEHyMX/D8uCgl+gGYGiI1FavEmEz3nwCbx5HIPTS1Wr6nHWEgwVba+4VzK",
-	"1Fe+OJP5Dl5BAU35/67g0SgMPIBBfzGKWC8kw//6g6uodzzDpMPKycnl7UXn49nlyc+QO+xDvaCxszWy",
-	"e8CRyoffQp1oqnhikuRjPHM7jW2nIjQUi55bvBhAnTvqhZjeQ8g9Xvv/iEi/clT5v17IE2GUUMFfqG/5",
-	"iys1f7UDGc9KcEerAZVHifXkzHSd9O1OAOLd9GrdzS05lZfYv1Zi7FE7+bJ5+vG69ctt66aT3UalGspd",
-	"pEygBxwGfmrf5OU0+/YS+8hM58k27xyHfRYNiY/e3lxeOAijHvZR7E5CkhebWYOY9pnip8gnyphwreXq",
-	"fTwJA0JFK4qUEr/yRl5cdj6+ury9SFHjBRPoFRtDRkmybzvJvtkPPNGuNekUebBIROQqt5CKxe98+oQw",
-	"5RO5cX07K08pPnrFyGfeeEioONbWC+sR3qViQIachJKTQByDMhTQ0ViAihRQNJIqQ6DScqbxa2g4RY1a",
-	"DW2wCO3WtkEhiwj2IVa2KaUXmIu0Hwbe48jaaDP2YTTTfRgS5SiVAY9wKKc0ReRTwAVPU/xhcnLxNJ/u",
-	"4LTuCsHHaBwStAEzdVASbXDA6c83kTYcGWT4/8SRnDORG9wLfO02ABXCgVtCkZvRvFw0AR1nzImP8hXF",
-	"Ddfsqr46r2B0n9BHHdWry+uX7dPT1oV9Vu/ZGPkM7u4APxCEx2LAouAvGFRyzxGJJC9Q+rwCDEwflcXU",
-	"k3k+3VmNxYBQoVuL9MZCVdmEIZtIxVLtuQkBxQKKB3dUIyVsuPE+6N1tU3XIj9rc9kWndX3RPEvdA4oC",
-	"PbbiCMhgDdo7uGuzdzMXdEMiKaAUu3xCloXG1MR/9Bw3XLMWd1PxIiDKkOB7rtiPmiKHzbtgQrHVtbN0",
-	"Y0/DAUM7ta2vyNwvGOJjb6DvPRAao8S2Zod4ClPlRMq/eEmayK4iCPUEcrhXUHL5qB3LsW2yWoWaKXAb",
-	"bXchDn3djBmzfSyVU9A6Jna8cCe1z/VGss/2IpBexZPtuBWuYxFyM1FKN9E5lNFnG2pJ2HDDzdkpSdfa",
-	"+LO3B87pGgsCptcjD+i62Wl9PGuftzuZk2EMDSHZSAgyHAm+QGW2BKH86bn8qdb/+NPt/cws0YZrr0ju",
-	"YESEnHhfKoQuBDmrEOV0EVdRTbkQK+BrPVI0M/30CytkCpO7pdhm+486mNuL5m3nTeui0z5pdmZvjVJR",
-	"mFU4GnAUUJ1AneZA9eRs1Ayl4CRPyoQcqYlDwZS0fhGodQ9MGjeQGKcEIJqoMPnMUjbczOo1c7ql+AEH",
-	"oTRgH7u375rts+ZLKHtI7auPBe5hDjrvmEYEewP5urQgtFSJG60i21N7OnIvnqBjFD7tylQMA1OPhKE6",
-	"ABFIQ4mNhdpeswHJFdG3+rNTeSdNO7wmEfCuedY+bc4RAGAnzFiVIORVrnE/IKFfOdK1BnHGRuWoMhxz",
-	"gXoEYfW7TOnqZyf5bbawYWYUxZ3jWoTPH2zu1rBv0ChinvxtLySoBSkeT3fil5TIsxuyiCBYCke9iOB7",
-	"hLUB4M5srzxQV+2eCz1IOZJEgvo4CKUkgWFUdzU9Ae2KISPRjlvPxRk+o4iNSCQCwnNLlrKuqXO5l+TP",
-	"MQ6RazbTlecplXMswEuWHIHt0N1b4NBNg6LnvJVjEfD+NO0sGbEw8KZrmoAwyc2z15JRUpU3TOc6x779",
-	"9sW7dgeORxfSp9+6W28s9mMnTsTf9RQcexHZM0mKJ5RqJWeujpf414SDgy4/nynhHFg/rxRrba5zPI29",
-	"0br9wsR4ImORlFjJacoxI+aEZMIJRDciVfc44zVMb0A8Tu4ykyKvrOmsylBiox76ZFpBrg3lKzIJH5up",
-	"0qHZ1agSGovd2aVC2TjFDB1ZZWnZZ+k41PIt5UO1fxvj6+AwvOwDh5zHXXS0/Zr0galFBPuXNJyqF2QR",
-	"eEpF432SE3KfFz6fXURSSvF3cjF9LNQlqmSnmTMEQADNuNEXbp9VwmSfnq5mWnhyQQ79XqowQuCjjcck",
-	"n2VWsnADZkvNcvnShAJ9mxqBnnrYkHfehcutDigzdrb+IH9wXTE2b0BINzapD9ZgyZ7qcrmlb09SnWaf",
-	"vkZuWnT4dqbsCjdXp9XaL05DQi1Ly3ZlnT2qKRO0xttulBlPY/ak1rZTK/HLpCCxHE+6Vs9DTVH+2AlP",
-	"NxUpWYKpI8HQDqKMVqXpN0VhQEmaTOYjYulitiXjyrCtbfXTHXhW/5E8iqMIT2HqGuRo+Q1VH8zfRC3s",
-	"oMgojQm/Kk/VFZbLc9W4TGxGflBPFVCoMLnCOlF+jNRJ1QtnZ4d2bT0AwquKl9hcPXVLrfseU3d8KokY",
-	"jmnMUXI9pufUFUtLykQQm4utRJLZRD3/HDadx16THbRlo32mc7SdWFXPqjyUTGLuiVxr9i4yhpNGmjIZ",
-	"dtJcOAbOi+PPtO9fbUmXykfQxu2Ng06am8hVH295MKrOpAGTH4rU9FsYJaqiZQs1aczlVSqLnmCXmq76",
-	"PaZDMTMiS9dfFYmbYzTE0b16MhnWPL3hZk/CdZA7cxTupqpb4OncPDMKBMawQPcB9VVyRb5e+BgVsEjl",
-	"W0pDO553xFvL6mv5ytZ85WqxLrVQgTnH9xqELJcetIYOqRx5NAUuMYEwnU7wdHNlVSd/Flnqe9w0HqEU",
-	"LdxnW+d5pI5TrNMsIo20rpLRTMprInM0j8X6hmKUK6kUX1FXKNQNyqlaKS3hg5Pk6BSBf2ahr+BxKP3J",
-	"+8HWPL1hvivDFtqWnM7KYpv7zZGCBskgKwQnAxaSBdZ8fLrxP0rsaHIU5hCzGgoMNmfKHX2Q2eQuLCwJ",
-	"BvG6HkEQh+8zCLsQOh7KN+gDqTg2TEbusX7IHoZT+VSVw1QfcAQZA3I8a16JtmJ9aOkrs482qR9//8FU",
-	"PuWdCBe434dihhy/yuMdA0mzRfPz2G9s392dvB25Y9UCk39Z6zyF1FqwlKxavXBQWpot22WRM+hX/T7x",
-	"RPBAbMQrgEFDYxowarJ/oFz/J/uhIk6Yy/ELVhMzPIUGUPbSAcTL5xy2GbdgnH9lhwHVaLZrMpUSi2cV",
-	"w8WQJDU8D6ZmNiV9gGliWtVUkIIql0XagC8JaNzjGKS8+TmHZeOHzCYMcw7Vr54ujxEM3REFcCF/B3M8",
-	"RvLOIKZUWrktcU3MTJHKYhvbwi7JzuZCVVXHW3KMQtJXpfmTAaHIjRNg/6nSaC21rvDgYe9Su1B4VDcx",
-	"Wc8kwiRJQwCy4WEK2RzBHUW6CldLh7i8PK40LysF4gk0gU9UUpNqU6w+BSY/CgCMpSiuoIzQ5lXbxH35",
-	"gE2oqWYOOGJUof6l6Y2PPS/Xj9+JxkSdgCQAFWuZYKli87FKV5rVredFbZTrNp4f2lCaJ3K9UHx0N5Pi",
-	"bEmZTTvn7AgpWBekCgTg56o8wE27KuVI7++36eEvk7NPjeuH/U5v93xw8NbfecXrr729q79quDX+OfiV",
-	"XfyZExyar0OZjTKrzCUo02Ui73hUCAS5f8vjdxDU3392kT6O6ezR0BnvabpF50LZZEEkmBGgnadTps7M",
-	"XnsK3SB34WM/EM2k3e+spsUA/zoQxyju3AzJrhSN06kcVimQAqKHC1cNqKNdI4A9FTC6ad/Ak9ubzuV5",
-	"61peIN1p+Ob9Tad1Lj+IW0WXvJWpxZwkTc/TXyjem/30ZsoFGc4+TBmdDtmYq7sc98DOFxIE/AdaObBQ",
-	"Nx00iQIhCDWuBsihFRGmXOVhysuTJJzK2xQRj0V+bpRQ5PoRQSke4NGIUFWXoy5d3IlY3bytuFinp6+i",
-	"g8jW3ZYUKuk23q5jfaZFJ3ym3DIfQTu1PpfEsBVKEfxRnX/2ks82prapuXFQQqWIO1kvqMdjkQUcoCVi",
-	"n0VIkRa4yWLiWgk8YIH3t9xCOmU82OkL+jnViBv7KoEPh1cpElk44KuAhL7CSankptCYNEOTUDFFivlB",
-	"moT7dz9iQwcJ9tk9RsoNAALHBL57Y6WUEHlTUCA4CfvK8ylpWgkhKwtmmR7hBTubcLTVw48Le44vHX4c",
-	"FRCqqixoXyWOsfbVw46k2vbVw96m2VOLYmEnuVSueOATYKiQiZBeR7prve0k2S0xXbt7+t+pUXMbqa9m",
-	"FFjt13NLDv9d1SmR1fZpXHpo0i7Ar+xhsPOlRFpxm0q2fV+aOyV94vOWFvhmOTqdF0OmNqOaPxmVLSIq",
-	"0YuSWVGq4g5S9N5TqSSCjbRagfFjOZjd4j5vufcBhQVnFpuVNiA51C3IChf11TCgBYJk6RuZZ2VaRG9z",
-	"5UTUOEbgppZsHXbCkW3qhttfqHGBClHC1gQNQhG1I80EeQnAJ/ho+zNRZH4UI9TaK5WpaIq7+0EoSPRF",
-	"7dOsjJ2Z9xs2gZAfyFcjbY+gEhqUdQMfBYhxfUEiLXoxnUIhn35qI8U51GhdOsA+8I/NLXRDvIgIjjZM",
-	"Mhx3lBnHNxGO5Ik9kCiWy8ca6B8G5wqY3/39unXaPOm0Tj+4eeE8JbLzOEBqIYlyu6XOdN5vVCZ66idZ",
-	"x3gE2NmC5e6/2nWT7beOPE1KJldrTtXUFQ72+9cwqjXRr5QDmjmp7DLTUyyXmnmSRIJnfD0susM04KrI",
-	"zW5AijZeNl4CmkBcwqjiBCGTjIEhLmkfh0mfixxbK0E8nw9+ZQdPHMRCP+bUx0gBevpIDCI2vhukcWr1",
-	"7+RLYQlpB3LJGMsiP7LdRLOsgIg9IjnyYRaq1dYX7SbDy+duPj66UdjUc6looI4EztQWFEXYdQKHG5MM",
-	"lCblK3Zb5SMbySUobji5znXNxuy/wMKsyWRiu4d7JWgmDmclNFjcImJhyGv+64pCYDaY6Uz+iQ+51DQB",
-	"QuXgbDo2QDuwkZxkzBQSjar7tWyaYrlrtLoVvBCVb+kwX9KTwz6h5dpzLL0Bdkf0ebfi3DxnxQ5nb4eI",
-	"MPS/kU9soQsmzMltYMiTP8d3hAoG6tpVBOA1gbd5jNzXrQ568VB/EcuYf8kh/umifkB9bpL9tDDQaWTw",
-	"ktTJ2D0nFjqPIRlmIb7YZMAQm1BuS6NjhFWdgQZnHrAQVu1q+ZvuIeCuw+zMKWCR2kLR9NW38YZBhcIg",
-	"IBGOvMHU8vNhJNioGpIHYsT7NJfWd6q7/h6p7vf3a9UDfNir1ry6bwANV0k3zslfVrDkuh/HCmOWC9/q",
-	"I1pvANfkrFhp4FZjEefL58A2VsuB1WGQhBOlhU4SazZpqiZBdUbRSTF6Kygdk21y/5yK3UQnXykplOoW",
-	"A0upb6uFtjVxLHY4zFGFl/MvGI39B3EuJG34vrJnwQDXWuG0gtxmGxUVQMc5ozoMJ42jdGewQHADsHGs",
-	"N3uSyAqTdhwI3qVA3k6caWxewQWOBE8yaWk/uBtHxE8US7gqeR4Eq+1YCf01zlDMM0IWCsdFuuaTp0ql",
-	"tKGF0y3KZlpUBVo25XS1rESY1Tzq1L2mZvIc8JCorgDxlZqmE6y0VqXDTabRs6ROI8U1EJP59QDzLi3Q",
-	"T9AGyTRQOkYepj9ByrcJcLFI93D0N4GmXbsbhdulG5MBFnAdVFvcOyKsUcxPc/PcbTDwJ9ey12A3P9Jm",
-	"KGqqUV9hNbMZFLlHXEYdnpvnd2X1s4zrkQ1txa1G0YYbBlzoKVi/cTcztVSLO758WCI9MCs516DSwUwK",
-	"xN0bNlFIIYrSdbAqvmks9OOcx2ULk75e+ZMNGK/VwHTioLUjj1Ku7FZxeW3c5LZBnMI2SNagYuVnfZbO",
-	"s07bDXnZT7GPkwtMfYABlSy8NzWpkKhpKRqx0qA2kCtcE6N1xFqCZNpn7dZFp3XW+nhyeX7VvHj/8bT1",
-	"qnl71vl402l2bm9ctGF0BxX/3zyGkEncO8u8QQ+qHurSMQ2hokSoYnwmtZxJwMkW+nUQhCQ5AIOnoXMF",
-	"pZRRlH9PyMjk3xEkr22X2p1vN1z7nlthS+uiu1ommDynq9bFKaScX11dX74DcLE4y+FlDMl53XrbOum0",
-	"TksmPKUO74rA6TRHo4g9AOpo6us4TzH16cvQgHemPr4mfwBCEyQ9ZZrI50t1wCtP0fdP3HSJXizVv3/h",
-	"WaxYljREHiF9F7VkeLz0TfXPXyhy1yWnCnxxqnMFPHFsXFV/sIBy0wPNBFpcda5W+wiFPzbONilzt9BZ",
-	"yoLLYMFxogKY0OQ8RioUqQiQYh0bpokfCrF3zws4Q9kQjzXFMmGeb0jGZnr8rS5WJdeZJ1bhwJ9ArAK3",
-	"e7RYlaNcy3cVylVYgCNPJVAFwcb7m1lDPiP8yjd/hXybRbYj0HphEjYkdw7JsEciPghGGqLGmIZtwZEb",
-	"+G5u05dj5ILlLsV1XFbnOl3qmsI6VxmAYDy7kB2RHkQ5PYgfCO3/GSKIfclP0i/8xszBGWR0mpotME+S",
-	"cudsrZzflxOLK+p7vh6HyhOg1cw091hHpGPhziWNK+11vCEY0ujm3sOnxXRZOyhLpP1DS1g3SwVBJA9J",
-	"AiFC661loaBSjDs/WK67TIHsiT2eOoSWRMYDgQa4OC4+wwHXW3I3O+uEb/7EDUKsg4KnDb3YuoG56AVV",
-	"zSb4El8ETSlWmMU0e11dn5C0USLxMqvYrUmrMJrcjxATyVF/v3wgxLrqxS1AUrSvQGARgQrf48wqILiR",
-	"uHeH2CdxMeE66gZnZp21ypNvUjWEJwmi3WyxY4JuonEA8szpL4hcN6tE3tJAshe5MIhhLhQ5CrKCF4Ew",
-	"wpc2AAAwYWjkohBcANgFnA0btzcK15876KSJRhF7CKhHeKrIYsi40L8NSPkMPAPRtcBK0G31tGVklpZP",
-	"1DD9efZO4REvy48UQT3GwokxE3OtmwQZSbIDMIvVyr936pxzurn7BBJK9bidj0I1VLXJ6b2J9en0b26V",
-	"Sw0PGaTqDQPKc9o+OogLFhEfhWxCoqr8fmt9mveqwcmvDVGrOsLz+f2GAWVA2+XHCPc4oQINCaaJQlc6",
-	"jpMg3OzW5sEzlM3jtIAaUmg1sVQqxqcxoixLxRmwhdHcbGzbqzaXpmPL3FWLlLZ3kj+j7W2T6KJM7lRo",
-	"AZzwOVnZXyCd+dvPJJiXcdpMti83yXQxINZSaQqPSbZcknvMzW5kE2gNY2z34wRqT9fNKSZrlwSY3BZh",
-	"YMR0uerWmnMVj/N6jBA/EKVeVDafY1lekskanDF2U3Tk5/GR9eeQ2NwFGhWW4DBxUDofiCFXduowlB3j",
-	"zm+cvKx8e/KEg7UInnykCHvyC08H+oyXOR3l4za6YIFBvSiCVqh/fMHTXYmIoW950TalnLBQd2Hme4RI",
-	"APar9lujDUjVs5zXSn4m7muV+UzJpEvNsA4keoPJ+xBAkhOLHPUgXG0L40EKZNZXZQoBFzYjzfVnz+n5",
-	"nGIbWAjsDYDFBjxn7BL8b92iczkQTtsxu14kydJ8PSpo2NqM00rSafy2uprOaCuz3StKEdvturJeqnx8",
-	"+Ws1sb7itRrVfKEoKrqxqR7tc1lbqlF7wtzi8sM1MLj11bBopvjlOaBhEgvZn3bkgu5Pi4zhdSv+Phbk",
-	"sv8yiFSL95TPvVJaD/+Cev3tCqr8cszujlC/uKuX2dXX6in5PNyUImvaiqLBgwUWtbzQ7mtCSYRDVz25",
-	"RgM74DfjnpxZz7RW0YxJN2/OgxpeYsdC5uEZ4bC9LjNpSbBhRnsMR35A725KRcwus8/LMSKfRL+S3oCx",
-	"+9sox/nU7HEWjgVBAyFGG3wT3V6fpXwz4yjIUGZt52ApV9DlSOEaHceMNTafDMcYYI7cAea6Q7aL4DhB",
-	"Jwo4AurCVOk92LQ6faz3yKlMokCQVHOY8vjOpRGbS0Y79U4kJ7cEQDL+9A6Lpa22uRG8YjGw0IxTCZ35",
-	"Rtx67YKvZeJlTLtvyqYzeDp5LaFU3ZA0IjxMbQjN5YASEjmwLFLC94mQoNXT8zjsuHhjkhAlxLOSkrMN",
-	"vADBYnM+xgQkSK6wfUtmH64jiTatjyUhmvrhYa1a26nWG9nEpMqqBfvPKBHfF0rE/EBY6djXl0pLg1+/",
-	"I1HQD5TWWbBAS+skEeYLUvYUO8YhtDgFVF/1o8J8vaVh3Z4Ax8KLhtV6rbbTWCVzTeHfAbJ3QUbKCaOc",
-	"eGNAa0+j5QGrW1ya9MgMwv44jCMlGU0AFD5HSTcHKVUeFFRI0IH8BPmXUtsck4fZmyI+wl6mUVflNNpC",
-	"ck5oJm1P6UELj3Yl026B3NJmXVozVwKKI8EcU/RRXujYHhjIwFsseRIjIFeFsbo/a9pcfBcf0cRw3Xmh",
-	"AT9TNTozE1KfQ7oV68cQkRvCdPyWt2EcqRosVedju1c2S+7EjPVsTyH5TuojunKch0To7uf5tvXauz48",
-	"Kr81MeDTa3t5coV29lGI6d0Y3xEk8F0GoIdWs/kn26WyceEsbqnI+I0etQXrdy4sXMdXdTYkxyC/4Ecv",
-	"Xsgh+JYlzV/A4LyEZ+IrNKaMnQEpDp+B7a2tDx+mvLNgcX5okfNg4S+fMsW5bJHTtvOodiSr9VGMlYQk",
-	"zdk2dmLhHG9uhvFaOdCxPEgzkqzKmRKLOXd19uplsG00WyxGonkUvI1WLnIt5RytL9vgJdaVV0wG17eh",
-	"9WnEoqJcS4VlfgJg3SQkUAHPdVPvRBl/Gl/IKj6OGZ9GjPHLi7JJLdBceWdYZC0vCSHbE3MQ15CyEfEB",
-	"1Ln8VOdiDnuWF6oMI1PGijy+BTaTz7yxZAtgLo0i5o+9OQbTrNb8eC34Ucpvdp+GS7iUjAfI+o2KVKqw",
-	"MWD4EDxc1SM01/lonY1jQ3bbXCNmAsPU7bcJd97thW3KU/njYvQkGpvElxzkxgilOoXimgjJcCKTgkh0",
-	"j4K1N14z81mEwJGA2CbOPklccWgslmY7jTIm7lesTt+rARhMdV/+50D+x8KGaaxgD32hqHg5PNtvUsOp",
-	"PwolL126bQn/NPE+TvDC1S2BR5dmsI+uekgxjh8Fmy69R1+yBisrruYleOg8mdUK3ecykfUATGnx8NRV",
-	"7no7ypP+2oj+R6P3r4/FaEzq2IQwCW9VmyFmHGYsEuieTI8RRiFRqMJu1dWJMPJZBeNjVxvao6WGNjZp",
-	"1fzDskGrOXH5uaWJ1mpOrHfkfn5KuJf5rqWnMPNZzrNnyTTzPoZffLB3uESrxySTbO3dHtPTSEo2Ux+n",
-	"6jVPARfQPMALOlAEfvoWlw/9N2q1ub2yZ3hSviKdmWbSoTKbgQEoh+WV1gmJYmzEEvctNX7ePIGOmg84",
-	"CHEvCAMxLS72xbopEgo46keESK5l8MdyOCm3h85zAifdNClL5x6pdGZ41wYYWhH0QEyrkmF+N/vs+WSn",
-	"kbsJEebkvCiP5kS10VA2KIkwH0dxXrC8CsSvBtS2DVOhxNmdKU7NUjYmNPWIYyuSm00iaagwCmHed82z",
-	"9mmz0768+Piq2T5rnUpxD7xutNY2KpmNnFu31ooiFp3k1pqeYylISFWKenkAiMhnod7USfo1BhRdt246",
-	"oL28jvBo8MtZqtV48/TjdeuX29ZNp+JUbi+at503rYtO+6TZAXC3V5fXL9unp62LilO5uOx8fHV5eyE/",
-	"P7m8eHXWPpE/urpunVxenLatjZOfNt+fXTZPP3YuLz+eNa9fSxY2s8EAKHdyeXvR+ZjAyTU7rY9n7fO2",
-	"mkD7otO6vgDsuduL5rtm+6z58qwsE4x37yX2dYu2irWnt+lmoPZXr1jUC3yfUPvDCyZesTFNPShpOAy8",
-	"1LhXEfEYVW0OX4FXMPUtnoYM+x3GznB0R+yv3uEw8HH+z7RbNPajxl9cY0HOgmGQWUGbKr9oZsHJdf3s",
-	"VKDdE3ybr9f1cQCpIIG8v6pT0+ytg4/zVDExMJdZdYzSpS0wmGmpFsMbJV7a3xsftuQJZrD6c1Mb8jNW",
-	"Ocd3RR34A64vvcaQTr8EavB7BGH0II9Cs0qcAJwv18pWbU0ypbwb/jqOcJs7Ke/ZzVXrpP2qDVfgvHkm",
-	"b8+rFvyjHOWrUS+YuBkRzzjX1Yfnyiug/nhFhlgTgzImBIHGzwUc+0bHa72I+PLe4JDPKf+en4WSyaVd",
-	"N1uN4fHnsVewAhM3fpGcUr3yEFYG4U88URvAOIxFbOAfIddjlBJPuJJsuINcP+DxRxEZsgciP+VEuF0a",
-	"kVGIPV3KaeF9SG6tdcIeJMX1IMtCFVOZ0V6kht7YaTQKMJ3hiZxlxbqPYHKyUO7JEQ6lRJma66r8kjgi",
-	"KLijLMr4zpdU/2aKGeIFLJie2jg9Q7ktX2J2nBRg1E8GLFR488mZHSs1biSmKAy4MEdtPF5W5dh6ppdX",
-	"EPSG4FClIWaTeliPoAhU5Zyu7AWWisvuXaVGDmDcTDsSdp9JI1jc1Vy9KO8iSrG2oPBG6uzgV5aXYzKY",
-	"SrIImXdvAfjOri0imOc3np6mIx8B1+kmx+iejGL6svphp1d/MpDCu4e9ezSWjBQF9IFwEdzFefuLk77H",
-	"JpuiIAoEqyPU52jDCCY9rf5YjCOymSlJgfGQO6ahtZtutt1uY69aa1Rr9U6tdgT//1vJuFIexZ0XCdum",
-	"sWlAEyXRQ+ARVeDAIjRh49CHHvxbqIl6zJ+aNrlRFACjZVTNQvfvN18EoksxRy58+k/VFrxz+XPrQvcF",
-	"V+CKYUDNqVhvl/bDuBcGHmRj5DBKOY+CsvgQB7QqyCcBk5053Z2D3f29bx7wXmPd73uHfvWA1PrQOXrb",
-	"2/F3yd4qraLlac6NYmq1B4KYA0z9JOHq5rxzBedCIu2N0wjYN62LzvoSQ8ulmWgatrNMFH2nfK3XhBOB",
-	"pmwcoXwN5fCwVL9lMhyFWJCSk+qYx+P+o49PBp4/x/zk4DyHsWCVZK+slTnqJlnpH7b/T1PNh2JmstjP",
-	"rAlrzf2FDS/7QXzOZpO+tss5fb1mJvzLbeu2dYomOBAcivxVGcg4CiRvkPxgEf/QzhoPhIpWmSWVHXfp",
-	"TefyGgbnSqqbwjyuHNaoR6AzO6LMHhIBKpvpBpTGxFfTrTgVOTNplRlHhnpVSfMstSe/jMkY7LPUpzcE",
-	"Apapz2KvQPpJqBkAGy7LNXJ4c+ANjFkbM+iA2z6hd63r9qv3H1vnzfYZeHJubn69vD79eN26aXXAJfOu",
-	"3QE3jv3tyZvmxetlN8BMFDLApsYdn/nStNkFDjz7dTuuliz+qbLgzB4lsXjsKy8NDq8sxqGuXXrjXkWE",
-	"VCVrVa2sdYd4Sa9wPaw6pZhB/13hbBx5cismpFfJU58uc7JRU26ATvPa+ME+Xl1fvr5u3dyA++386qyl",
-	"vjlt35y3b25Kb332nRdM3AgcKfdR9ss2vYrYnfZ+ZL88YXKh+T88Dfgw4FzvuTmHxMFVAIY0Fh4bqqqc",
-	"B/UsSfWwzngaoojlQe5LWaG8oSMSoWgcEtSLpMroGAUa8ghR5/Ly482by+uOA/88u7x47aDWL7fNsxtF",
-	"/urzk8vz88sLA74I/BImVzoHaXb5yumWI2lg4Hku/RTGXC8i+F4axLDIEl57Nbxjdi6PXxdNNneXYW9x",
-	"dkLFcIkr7BJ4v+f59TqWqhlZTeZ+ynPp3wXSKFdyJuDZbZuPlzjPjTdv8vMKPOQEjpAbU6KLNpTlYvWa",
-	"iXnsefvi41nr4nXnjevEdW31mtOl3gBH2JOSfdNRo0lidtEGk/KssbsnP7Yp20UbEHVRcSeAD3PyIkFO",
-	"l7rJHXDjojnQ7xUE6XDIaLwgnukhEy+s4lTMtCpOxZ6K/ka9YZaJyc2Nq4EL6n31txoG2dQtO7oYdxhQ",
-	"iPHklDGjWOFQWYfJY0VAVnMLvXMczjrr1swQhyGbZKqkpMILXg2pmVshSd2vMIhSSbe8nHNhNlskHvhI",
-	"vqcM4kxOYba9wtx7EC81X41PHVd8Uo9V3S0CWR0d9ipivZAM830Z8jI7Us2/fnWCDnd299FIPY58SMTk",
-	"phNyknutJJArmYe7GkdM8T/1nhy/2HiIqRUF/DQKMQUOpO5pwBHzVPDTIw7iuA8BZj5gk4xLy/jCpA7d",
-	"Z2Pqz5R25INEFkjhVyyaZcCOdoia0FIcVCp1zlbA6vM8VNJZAfGmI9V7eGAWknentpOXgSoMglYmCDJg",
-	"kUB8PBziaGp4oaEGOYpirfYbR4MI82yO5gUTyMQTF0a11Aezt+n2uo0i0idwuiiAqEx/aqw9e1bHyIVE",
-	"+aNeiKnx7AKKDVCo6jwWCMmh0vO0flUCISVz3eBbs5W2S0BSdd4tvCb9iPBBOgqVdeomjxTBbcMT2nsI",
-	"iBaYIoKjMJBqn/w0Q9u79cZy8aXUJPIXclcgsPi45wcPgSWxNPL0BkYG+tuRrART7AeYxgjgm8VsJDmu",
-	"y+uMfNgrJR0uI3KnsmfXCiWtdqEQSEXha0MQjflSLdft6l9BJoMGNzesVT8M4ZWN2xsHnTQ3DfUaB7lW",
-	"T8BRrFB1zGx1k2BIioCAG0UCx+QBbpmAC/VqaMBnTUDEEO4o4F2qknTIJ5Efb/vyJ5K77VyQaCGYWQoX",
-	"jgd3gOeo8vWfFsdMa1xle6rMNI+GISB/6Go+ODf5c4zDdefwfKM4bE+Lm/btgJItCTD2DYCDLcKJRxvD",
-	"gAbD8RCF8AonbtcHFKH+xFlra3NNxPwUeGBfCtfLWnWWISwB+pVlmEle6VwvFU55HAp7gi6NS1qAZRND",
-	"R+vZmpyQdO3jBJy8gUBsQrmNaEOldJxgjjC/VwDjpZo8LV/mmFUSklI6syH5ZwDZME1TbbcQgfMnrpHY",
-	"Euv4GKVyalSmhvwCaSeAiDDl2Ms/rgVlsNbLCAdfIrCWbOqHFxIcqffLNy9bFxvLtyT/o15bhJuWzDx/",
-	"ZyH5MeVJL1CuCzCLMlWaJoc4rwptLbIs97LnL42TeGEFa1pKUaBkcrVmXcEa8qt1EBHF1lIm2SLWh9OR",
-	"H3XmjzWb1DTSWzLLuPMP+oHdk3l2IXgWJgMSkTztJL1uNZp2Rqh1m8xzFdFWEld31AYYHvAvFfjY5822",
-	"qEQhKhIxKV8/zE2XJ0QwqF/Cz6/Hzt1HFubn6ySAltL4VC2yOQGcHguOMY9pDgOaNOhfXNn77bSuXrUE",
-	"bzFKehpts3TKX9ZKWm9p7toqbO3lOSkCWK3EVtJkiQ6HMYE+usDQ9Oj8ERI9YEO+YELHDaG+FbD/QfSI",
-	"Am+i5IueJ7VLJSR02QBPuxhzQtOfRkFE+Nz8uNTA+gflQT70D9o5k76B+hOTEDrvVbG36dDSMC1WPd/V",
-	"qhMPU1txjHhA70JoOIs2IiYMRL5rj+Vu5ikSyygtqRVtvP21s3kMaT3gwubIbY7FgEXBX2CYHaGXBEck",
-	"QiplFH6kU0bLxTjgFx3tg4+Lp2DMkmkXHTOC+VWRZpTacvvN9pE7FoHlUfMtsNuUQTGzi5DIMiTRneSw",
-	"whvoTirakthCkvRVerGu35EEpaAb/GPkSu7lGlsHI8PMulQ9rb2vQvdIkEanHkyHXMHHmnqNG/DTFCaT",
-	"i1jUpcnHBpLJRSHBD9rEM3FwDNGLgB8jV7JTFw3xvengYizE1PPU71LLVBtF5CFgYy7V4WPkKq5pv0i1",
-	"2jIpZJCwbMYK+qn3dOkEZpPrHtaloAtVCMt1sDTKnQ4onCzTpPIYZZLMTVQC3OLLtqzs40+rgK0t58DM",
-	"0ov8UR4aZIZ88h8LcY+EK+32Ul7OR+IXFnnqFv+QcVAm/BkPa2Mp6L9lgfeiOAxWzgFmB4xmnWDXs84d",
-	"9YIsQwoE2gCXaRiyiWmml2rxmg4obZbyhHERkbyioHhaOAxRGFCpj9WlfriDKKNV4xuimUa9S0L4J/6g",
-	"nbmV9I/CSdQyroSfCoTSnGZ6C971eY7YKm48Wyi0VJPEuSKLMm1CqC89TKG6ThIM8Z0u5cwQUZ7gymPm",
-	"j+p0+y23tVWBwaRUfvgFnFR5jUpW6Hsb2XdR+XSGT9L6tnTD22JKn9+QNpfWkwa1X0g/K90Ht0tzGuHm",
-	"XJp0JHkhfzfqx5fpmbuQQS7qobtwgPIx39WaRKyzx+5i1Wdez92Fv/4WevCeQ5UufA2l14JJeaIBelQb",
-	"klT3PtWd0rTgxcjVdxjB3qpQIItctKFvgU7i1NaD3PnNdffpdYr69MZcwJhCSQRRsFE1JA8khM7CUy/M",
-	"h0DZWgUmelUV9Qk7AW89iaKyuOPvXBaumkctVloA+NTWWbTdSnwHraCzfBoRTxD/XRFkY3M0CnV1NExC",
-	"BUECdQtgLgFHXARhiCC/OeDI1U5fF23kwMEoUTIJONk81lFRf6p0cRKNcAQhBrfdr57LLXKzuJCzXqkf",
-	"sEdybtx6RvQ9stHWfDKe0xp5PhkDHu8y6kiXutb47nxdxFVgMDmU/Ogg0OOuArR2/Q+8CgsJaU7z6PmE",
-	"JMXtcnqtC8LGdbrUNS2PtWqqWvK6S+i5MRZR0q1ajpv0qoZx1QtBvKbSblY1D5Nyjye1ENfXPnq97rCV",
-	"lYUl20urmoYoUcWWayq9ZCvppTtCa6oWsZ6mNE/VJScQPMY8X5vqUqJrdMFlTaHjPh3ft+7mnFbuC08n",
-	"F+JpHRkE32in6wXnvdJRO6kW18s5HrrU7CRazvHwLXkOFiR7r2iof1tNuNccm/lSTblz1OYElOsJO3I/",
-	"VbL7k/Cd77lp1vr6YK3e7+rH7W9VLDHOl/Fp5EP2/ieKCg0zfLUkFrHJBNHZW8oW0VYnf6roytOKtRwQ",
-	"TQCTFWaxKpXO3i33q1k8j62F+nri4Jm1f1nW/g2x6GUdz3aO99cy3L6y0+5L+68bSzvtvpazOuOk/ga8",
-	"0+8yCFDLZxpjBZpuEo0dJBjyBsS7T6E8HcdJfYHO6wNYo0AhDcPzxN9aKIjmJlR07JwJM4tjhOlUF3yi",
-	"DazgbXU3ggSQSk4iIv0xJ8X1no9oMbA4lXuF0iEbQ26dhUOzCwAgUm8cBWJ6I2WUVZPSHCu9pgcZt6/M",
-	"tr39tTPT4iYuf5lJK9a5YmM/AIQNFx5zN9VS3TsNmg6hRpXZrHJWU8nOW6iFJQseEVUnCsU13EInsjBx",
-	"AoEoIT4/tl1tajoB71JNCGhAIqLYK0hm0D1UYnG8Q1LY2uWby2xH8uqFG2KenNkTY96oPXCym+IgV/Hn",
-	"82ms/jnIjex6PrmZyJVTGIkE5891oOsnXJdqGDwQv0ubV20zRyXbkeuF4mM8qYjkT0uJQTgEs8lo6T2W",
-	"RBjQPtO1hgIr8FjF5isJItAQB1TggKoGz2OpKsWdoO8CMRj3oAW0Z36Q/GvGY2mNGnCLVKqa5RnU4yNT",
-	"B2xj1itQKdN83YKZUr/t0jDoE0gK2EId00nEwyPVyQYQmiOFq0x8BAhjIEWh0Yg8CDkifKw7jkg56764",
-	"k3/8GUpKiIuWYWSlfsCdcBCh4yF6wOGYqNyJpKuJVCe69ITRB0IBbfFI/l1F//hH+5T/4x8wJ6YqEhQP",
-	"4QkesnquEwyJefL61Qna3t4+RAFFt52TYyQlDUcbrmUUuZvwqPv+/fv31fPz6umpq0e6wpEIcIhUWRPf",
-	"+sc/kHvV7Jy8MT58jGY0sA35yv3tw71NRyFhY96lCLl4NAoDDyj7BTxfhef/6w/OqL4A1hPw6RHochnl",
-	"DQqAYg1O5bejmTww+EdiYyu8E6xH0SjcceMBk2UwP8VAbshZwIXZ2nsy5URUR/guoPLhI+T+KwyGgfin",
-	"izbq//t//j+NWi3Br9utbarI2r9UXdU/FTSdmntcieQmQEs6TX+E74ijD3xzC7lJsZSrAFyHo7GcqUaW",
-	"dv81UxGlZg5wUmbqqa3W6En6IDYM8temSR8eZjvwKCyaY4Rh8jPJNG6MxyRVJ56HhCWp0VWAWq6jazB7",
-	"U4gAjbAY6NR8ObzqybIxt4PK5hZ6yXx5X+E21tF58BKWaTicaigx06vHRRs79W1za04Y1fBhU0nnqguz",
-	"KvKpRkRhnKLXrY6KGQzHAvYi/iYiYhxRDmtI9GxN+60OvjtC3Yqqy9HfqsqcbsXdMpfKQe7VbUdHYE9b",
-	"Z61Oy0VKLFiKtxSZw4AD3rEkgZ16A16So9KrobR7RWpYg4De6fVeEwD9SdbqXl3edMz7JFdCbtsnwxET",
-	"ck+qP5OpiwYE+yQ6MiH3xg6yGNw9mYIYkrMRCT+FXK00KwTLAnTtKdd4zRE0k+AjRjlBGxpQTM5ePrtp",
-	"VFc5tM8M7teERfcI3+GAHqdnoSnXD/oAGabw7GGvaofINV2dzNVoJu2RAkblhtyoDnWGcC5vOujFQ/0F",
-	"HovBCyNgXgijB2WfADmrv5YTlquAmq2ZErWlKrhQc1ZTQlTeLngJHJvyrEUkMYKtJ4kvmZycDbQpkGSI",
-	"leAPA49QTixpft7uzMhuNiJUUfsWi+5e6B/xF/LZBEfOEtnNq7ZVKXtUqW/VtmrgShkRikdB5aiyvVXb",
-	"2gZ4EzEAlfaF6sLxl/z3XV4RQpPyCYk4atRqcv9UrwxT28Rgc6GOPXqQZPKm07naQqdM91MRbOwpOvSx",
-	"wD3MoWQ11ljbPrQbFbrDiFTNFUXC1Bq1mlF9iKpVzUqsFLJV0nKkwu7BpwLOpUWuJ/1u0LZyjKtkiVjq",
-	"hJDxt/PvfxeNGi/ghToWjSpomROVo98/OBWN8wcwnQ+EyldILg4lmfgOSvv4lAsyVBV9L6B5TrlDimv8",
-	"TX8MD1OlVYGHlHDBHbRb20aTQRCS1OEoZ01EsDeQ3Db3rK6hVaeCbv7mjsssGdRt7E9XPC6nslvbXvwb",
-	"u/HZvCOOt2z+GUt+BqxMuXHu8kuClNhLjLwZJpd023esumIWGs233yfQnjMFv9ClF9I8RJRZH2+hdkq6",
-	"wj0HDVMhPEoxa2QU2nCL5G1SQtul0NpGsuFYvCq3ReJRA2VRD6G45QwJnij3PljHj6LCxKgvOmzzoCq9",
-	"UKdcik7N8/lkGse0VO5DxamoXYQJyW0tGl4/9gKegdF31ILnU6rVqRB+Ui9F3Kk2hvC7Epci6XEI16jE",
-	"5OKegmu4dykfze8fPqfu4WsNq5DZfus+quz6zH3khbcRzJO4MCXyATqrNzVuQbh9ymxB2myBW3UdB6rU",
-	"TwE5GRQOAwLRpaoQ2MhRnwCQJdjkVnPNvPsh56RS1EHMR3hIBBBWQdp78sgL6PdY+ewsfFDDOJR48ldj",
-	"HUEi/SNv6kgDtS++qID6seRl1b+ZubAzWCFcSZXne1f23ikkckOTM3dNVRHnxHbBKcAT3XoyYEqZ0eYC",
-	"FohRjyTGzp3UpWKHuPIyKSwQqDSkTEogEI+qIEcBsqrBZwMkThKhQcaGUWPGLne7gFHe2dkKxrjQzXgm",
-	"oPGgKgQ6Rq6uRHR1BwETS+JoQ6HqDQjtUuUS2VS2BKZoTO8pm1AddfLndhkO4qao+lW/1z9IQ2yGB0Ec",
-	"383jKOocjLRdjqVYFu3PZKqZAFyIl7ov2hL3XyH/LOQA1nx1XmZpRpDz01TAwNSPpvlY/dvXOPQFwhxp",
-	"+KRvn4ft1A5LqO2mUbL8QaOx+AczzZC/OW6paDDmegu1kxd/B/7npDn9LB9Vve0tPqqaQjywe6L8ZwoM",
-	"7li3pSQPciHonpCR6qzsbyEYwriBAH5KcbAuVSMOWOibr92b8YhE2cJFEyHHFist4kFIag1datkIG8Iq",
-	"zFZ2x6ZlAwXc9NhXNgQWKTPiKM+DlxeRz/fezTBEtaErMsQ+LClPHdqZU48OV1ev8Xu4ujuLfxH3PV/p",
-	"rtdL3PWcjunf3G1XtDT3tjvzXQFST9A0UtLaV4pE1nOuQgDqchXZKA4in8A9DtcrZihDPEU4nOCpcrvo",
-	"zj8F1vv3a7b/4Mb60rf227Pu51+j5Ti10gJ94NQQOs3PCQvyw7Kq4B9enhtWTUVUrUiobjjepRtzcWU2",
-	"E4XedZTLdxQR+QonnVSVQjNBG5h26ePMh9oHd3MLKSSXpP0BWEJdOg/LBcW5uqlvdWqfdpmwCHEiQNWI",
-	"DSfBurR9oRQOBwXUtPAzoU7TgCWFt5sUFZmG0VhYrlFj/BkFJqWZKP7Imc6BUM5JGEC1mAb0NkSNGYeK",
-	"dKAuzVGCjhIdCivOnKMvWdFyn8BjEB5nEQoZJ4pTq3TLuToUmq9CxZk1iicrlaqrCRNhTdzKK8sWaVRo",
-	"gULVpXM0Kguh6ZEa1aq2pUq5WChPZqCkyouW3J/Oy9L4JqZYwvz9DiS3xgk2EvxZf36E/vyDmNmK1kuZ",
-	"2dIsriqzeEEoAHgsWNEiUv1VrE7ixQEBlRAyHKtERAQsHBT7LoXXGuxMSLiwWk2YSJxisbHYgrBBkgZE",
-	"fJOUd2ySI7nbpVJe2T/3laKh+2Jx4kUEAIl97EmjU06SCo7YWIRSak10G8oppP5ANze0gbvUGOI2HLPl",
-	"UZBWRyDVF0twyQ2bjYGgVAhEDrxcDESOqub8jQVCnFk08nBqNqmnGwNgT6oBG9jeRxbF5PqT2sVUR71a",
-	"/XBvp79fr9ZwvVfd9xp+9YBs96s7eLe35+37B+SwX3EqkvdW/hyTaGpw2I8q8La2X7GZ7aK2OfNWochB",
-	"dYmEjOq8me6RaqO3j6v73g6pHuK6X93u75KDXsPb8eu1gpkKHN0Rscapmm6W+kZtkE/YE6q7/abRfePK",
-	"Qy1H0sUYlezXxZusEOxzJ15vHCw5c7gfugmnD8GQCOG+MHmzAeUCU6EyDLe3tw8z5NKoNfaqtXq1Vu/U",
-	"akfw/78VzFzqial5l8ESX2byPdJnEVlm3o0y8xZs+Vl/qTBlzJ6WjVVmfzg/YGm5dJ/DlquELa0NtHUE",
-	"+bGtIsR5iMqxDnSQG9W81o53laEVN5jWScjSgjd6aiqt50i73FLpjMqLB+UbEeGDqi6XwcMgnCIu2AhS",
-	"NqVRqkOlx7oHpU8eAo9wxAWe6nQIJM1l7XhPWt4cIYV6rrQJ/XYVP7B7odpGt0q+Ui1lIFoKyaBDPO3S",
-	"HkFsGAhQJy5Yqj7FJEyiHpky6iOsmuHbWZV5kl7tZlIn89UClNlOQdpUKnenZ5oQfdaG12PS60wjoFVn",
-	"ohsMFVhUum8FTs76xwsoflvsCJKkpVqVZ7LIX+Rxo7jILp8ZtT6ZcJelWCqHmbzksZOur1XPVNXWbPUa",
-	"5CfE7EjfWiQtwLHU9HtkgB+INFrkeEnjeLRTq+tXTNEkAvyyiEDTaRxyB+00dLJql4bMuye+3AYH7dS2",
-	"zcSMe9AOhEAuRXA3EFZCyLUU/FA0QnzJfpK1dqn8U1VGofZVfuwiW5X3dbmNKlCtsBH/b/3xlgd6WlIv",
-	"WvFYFBFPoAGLOEE9LASUWQg8UtVf5biCWXmaQ63fMxRT61zVSW19eY3JPD/Dx25iwfecDGG5d0rMralK",
-	"+s7gNqpflZifvH1n6vJ9FfY6y04DcKGUY6hxIcpaNLzcStjvQsmLZ56n53XpEE+RpecV6mypgtlvRm2D",
-	"Gr5nve1Jed+3r4Wla9uLFTFktSAuwznKa2Oz3eyW0ces4vl8layZJJHqwCvWilf8Cp1ragq/DZYFtp4I",
-	"wy7tw9zC4F6n4UpVrltJEm9ZlPwAnDtaI9nqVrZQU3mrGENDQLSWR+ONRfBA1MCgNYoEcQPqkZUGuLHT",
-	"2N7U/XdAN3TAI01U2TixdL5moh52qRnojggOCmRcLWXPEtTGedoiKq0sfkNsTuuLf2BKtnxGnpXGZ6Xx",
-	"WWlcXWksyfzh2lWT4ReVcE4GBLQ3yhJNa4B1x0HFgKZEoI1zfEeoYMgNOKDsNM0b3E1HIUBDGlG2qiGc",
-	"OgiE/53KNYF4IxuHPmQpkQjzdOyuz6JhzPkC3k02SlWCow35mzFU/0PaEbTKVIXcarT/UlWBga8KAv/7",
-	"f//P/9/VtQxc4H5f9zTZVO/gyGeQKqKQsIB965SfeBJop9HISVliMcLhFroa98LAczSclo/G1FeCAez8",
-	"qmLd1fYVkhwKAY9HG+7JWbt10WmdtT5eNzutj2ft83bn41Xr+mP7SopSlS0thaYK5UBTUo8AvhMJQ96l",
-	"kwGDw0oEp1yohuhRaT1IjCPA42H9vt6n5LWAbPSx+a7ZPmu+bJ+1O+81qoTTpcoQALQMKbN0vqWUYa8u",
-	"r1+2T09bF2hDB1IwnUKujYKsgC3YzJNS7QztzAqoWQ1S51MZyKt8YLEkXFMgbvLCNQaZMS0hCuJleVBZ",
-	"jwveQJvn7IYsaRHYvw5CyUFyRMiv+orHeW8Q1DavXF2uLC0fVmf33xvjbsOdVJvdj4i0gzQPJNG/5jPw",
-	"IEaI4i8U6kOxBn9DhA2wkSQ5piDudQlOrFMzStBGb4pc9YVRGTXml/4waQcguWfs4SyCSmtfvGt3gD2a",
-	"btiKh+4jH0+506VJP2VI51Q/B/cDZKeCceDops6QeYhDKKlHAPEyJ2e0S12hQbBcj9F+EA2vUmmiiPw5",
-	"xqGVPOroHhjpp6xc0i6dSSZtwkmA1yPkDD2QKOgH2lpQyHCok3FWxC6QePekXSTZMfFRpyjC1MzAhH1V",
-	"HT6zn4t09fJafdwUu7I/OuPb/qu7wzd//Fz/69/e7sNL2hj+Mjkg12JnehvssStc46f98oZAdgd/HFtA",
-	"UljCHsCrYnBhjhHWd2qEgyhGMI1TRVZm8j9sUVyKXyuakTw7sG/eHDZtKL0Kakkxiz6RX/OUH0PqsVxB",
-	"A0TjMM6ds3uVKpY0JFLztnVnBwGyoNOlyTyd5FfKn7PpoHdBJNgJGw5J5BHkPmQwSF1ouYZB21YlzgM2",
-	"gR6jAGkVt26R+g4/AoGhEOxGJFKwor1IEptjMgUBjAC5ncvLjzdvLq87LtoAFbhLLW3zqnlz8+vl9enH",
-	"8/bFx7PWxevOGwAHj7AnOdemowY4u7x47aINAPtq7O7Jj22cU8BglM+dXJ6fX164lnAaEs7xHUmbGz8p",
-	"/R0KnpUzWsrABHEsNXaXZvBSgatjsJUkT9eAN6BOsUhhDmWcObDXxiIASQPphJHl3Dky1X4GOMZBXDAt",
-	"97T+7MQ9FxWN4AhKAFSeZJ7gyOLMfifOn3pje2d3rzx3z4fTXTd3h38CgJ1y0ELD8UpM3hWnommtclS5",
-	"St3ZHkFYoJBgLlC9ZpH3FmRiWiMp+s0fSlpdjEm7eijtPm/AGCcIo1Ch+hA/8BRAHaNSgf/gVIDsljUf",
-	"zPsShlwkdhQRpmi9FxF8zx0U9KX998UkzNcVFMDOi7h5/CHsVkn5AQy9WH78MiYAIopi7nnduml1tJat",
-	"kfBirRwGMw56pYHX0YCNIwdZCrgqryFdGqurmoUal0+W7cXJ4I1aI4//qcnY5U7J2CBqAhuQEzR6wVA/",
-	"oJBagWbdGI9MndD0Zcj7Grb4m+WHS0TdZpe1BP9rLDdno1ouGRps6p8VxwWbic5KE4cE1CsGJrEPevOn",
-	"KOo70mW/P3+F3iabsUX60pTmYS+0tbjAXYHTiu5cz0I+15vxH8Q1pis5EFCx/6BLbQcCJZOrjA/B/mjG",
-	"jTBbkgqFN11qKkhLpz5wwUbc5F0cz6RFxJ4GC5M642lAzWQrT940L163TpOr96eUMXnpaguYrIVx/o25",
-	"KUbjaBQSNGT0nkyRH/DBBHMptHYaFadindrCZ42f4rD/9r4x/OXT/tnkekf8Njp4eO9t05eDPf81r+PW",
-	"eJf9HNT+/JUsw82t/fuxnBTJ7YbYDyfiWFqbFoWPcPDMyJ+EkUsFMGHj8xm45jrlUkTSLGojZkBMQ5qZ",
-	"9AjJ3mdSytTHeoguhS+OMzlq6RdI05gJVUYLsTuLBW6hK/UrcMimf6ixDME5piWAGccGIVLdX3Ra24by",
-	"wKgXyx0g1Cd+4t2Wum+X6qpGleTSh+ChyUHJ549Jn4ivyh7thhWVo8r2n43q/uR9793k34OD+7fDi9ro",
-	"LNrlnfr43XTnr+Ze7+TQbzX6r/cH7WWYWfKOH4eXKdiJdXCsL5S89p26XzX1ZHPMFjEvFU+b43s1iI6p",
-	"9Nc4v8xikzZ2I/TVAm9cyCYkqnqYE7jy80Ad4xfkxKfLxqWOM5COi/RJtDEMaDAcD3XzJdVkSY2qLHyT",
-	"bQeTxtqdFA+zuUTKmcb30K2+XSfVjl9q4CbIKBiLvcKw7Lux3ErTJ0Mj/9u5DyeX51fNi/cfT1uvmrdn",
-	"nY83nWbn9saNe2t0qcqms8OQ8lomZxonSpDIQTgM5fsZTZWup7pjxcuAmdOx+oWIXR753FxR20mShfMV",
-	"oSlt2p/LCrPTjjuHmxHkuepg79KDWb9dFvqjYF7rgr9cbRLzU5kTZ1kCa2lBnpvLABmeAKYqNRB+TyB9",
-	"9lnXfQqpoY6vdG4cRO2n1bjVXr7UOMfRPU/Z2HFStA77L/RazDaOU47LyILTt9oLL58N0aWLvBnHMaCU",
-	"Uaf5mMSZ3AakyqJqyqDZBom6dID5ss4Aq//eV9V1jbm+M+jQg8nPpPELf7c3Pe/VPp15h6PrP7b7v+H9",
-	"8Wu/Hlyw3dbD+yUCT9kOg0+i4MaEvBB12Dy4BNpw8pNcBherP4bMn5nW+pmWIqPkDmpXd3nG9YIT6peI",
-	"F+XwoGy0SJ2zosZ00GjnAKJGPBU2kmZ7mmdkwkaOaVOWzjTUrCumqtngUpcuF12ymOd8DbZL53KtG0L9",
-	"b4VzrSdElFnRf150CE0GjFvUJ4loSsQzT3vKMgWiirdsJUlzlTCg94W8TanMuj/vHJiz+Dm76QnFQ1IM",
-	"cRb3Q51YdmtANK5wl3IS511pxT3Vqha+Tkxc+WrVeE1q+rr2f0iGPRLxQTDSeKfoLsJU8C419uXRQ0Am",
-	"c0DGlu2zchLv1/eAMGZvnbySFPoFMugdq+tLBPkkFmb0Yw+Ak/Iy+DnBkTeoFKbs75ZFibLmKukFQLlC",
-	"DY2mCM2UuKDZCpctpI1g3REZR0SVlIx1L3TMUUCRqaCRoukqAjTTwNuE9AguKRGH1jSGeKpAwRQtJLvR",
-	"9IYEvR723hRsCfzP2jcENkL5braKzkK1VyutjKotu1G/KpoGdIsLII/YGwShH5ngaBAb3HlQbwc71V1/",
-	"j1T3+/u16gE+7FVrXt1vkO3+Dt7tFSxAHi9dEurtC6F36c1aEror/au5uF3xcT+DdpWpz3YWA3l5Fq82",
-	"0i/5rEQXosShZDxMYsIUrraDXMNxMojPGymRZiFebaqCLvdU+2GhsANtpCWVE3tGj8acRFx9uqnidOBe",
-	"RT3iMeBxKkFYg1B3acGEUl1NwWemInZmgma42H+LNlz437bvOijodyn0WHLi3Mp06gPg/m/GmbJmVC5w",
-	"JDjkQyz2Mx/HyN8OcsknRTdtX7fpHRKBfSywq5uFC6l6KMTWLgWo6o2kHE7FP830Ni0tZMPSQBRi9qYO",
-	"J0ihaC05ht/IrEXrHKYNtMEq53jKk7ZRW8g1TMxNslHjbVEpf6phr5QvxA+EqbuPpwB63KeAw0ElOXxJ",
-	"a6oZx5NU1Ls0tXUF6OdWwMBuzFLYA8r4pb+fLlAresNzf/wEnaC8ko5+s/FLy5pC37nhZc8dob4RqOol",
-	"ZZrpEmVOskCqZQ27F3/r59v+5xfabp9j7pkeM/FrfjKJGrHNz9i9g1joxzDXNrRzSprFbeb1p9DtIWsJ",
-	"xtAmgNQ+1+6aNuP5rwGT3tqKMldRv3vpRpP2r+bdzJ84iuf0AwLWfydKI847jmIFcimhaKSL36ZXWKj+",
-	"FfkqaNP3NUiZunPKv5admL6KScIpVIiwvikrPjc06x6lruFPXFcrJ248pQP2mBjEXSuP0RBrlLFkIiaJ",
-	"AJrSaMfxKCIPARsnX4J5iAW6D6ifxxvifT0aYorviJtkK8RsInbhJPraQkaRkuHN2Kv/HWguqSkvq7pk",
-	"fvYk7SvVXi63juWXUNyGS1Hfd6a7PHlLjx9X2Wn6fkn+9yg1qHQnTUaJhnSYlQ7Hqk2jMqsNDzRThM5R",
-	"GvzefEeGIzHd6tKmtcCUUzpJboPPLZvt4rLz8dXl7cVpwlctZ3cZxooW8NXCVpww9E+ZDoJut6LAfvSH",
-	"CvGnW4mbdarlFbTr7NLVu0stbtf5WEGwQt/OhE39wJ07v6tGnEvyHd2cc951fypl0CnRn1AJ+kd0KJy3",
-	"sBxNsktd1eEkUSW1S+2HZltz+uE9FctSzanWyrK+UGO8lXTWgh8/YXO89U3zSRrkfV0FO+mWB489S63v",
-	"tf3dkuJOt8RbQdzN1a8hRLbQxagCZZC2Yb/cQQR7A6vQYDzskUg+AhGxuOtqIHKFie14ROvyO16zcB0+",
-	"x3hfylxy+c7Vws3WLxc4HGFCz87Gb8HZGLHwKzgak1i36g1NkzmpJFGIjppAps6mkVczfcG6dDaFyI5Y",
-	"xoFG3fjS6gNlxk4PiDwscMjuxqRLN9wwuYlXSVN7dxMSFA2suWRiZRpbd6lrdcb/vfHBzfNRwnEsrY92",
-	"aWn/pLyk319YVc76UaFVe4An8FTKY1uGwa7GXAshmuQdenZS/qdGZOH8V9aXSvsi0+/bQk1Fd2BzKxWJ",
-	"iyAMQVEqzlOCaqhMMpLdg1556zYM594syyQLg72FVvtMz3o5bMZi79IFJrsSX/luxjk97Lt0XW7G1fj5",
-	"0j7GmMX8wA7GL9ja/LvxSJZiMl/AB2mL8Uf4IdPLgU4EuAcVJtCSXNVg6i7lx4iqrEv1XZd6mEoeBTFo",
-	"4kP6tkvHYehCLZOugsdcj7iFbH3PdVR5sMY8cUwTAx3LVqkuUt9EG5Zume5bulDFRFkNc/M4gXRNLNiY",
-	"b0FbBRahkHFivYub/l5KFS/g5F0KY3iY/gSs2/R2T1i3g6juRICVPl+UHGhscZuNQ8onBgCrJ9CSlQDA",
-	"1JYBA4J9DWpDkUs+jYgniP9OCwOFe6AcVpDFCHSmGX7QV/s8I0GURATOT/ixZZmo/gpFQsCAxGphsNBx",
-	"uwYh8EW8to/Q5ucM8GTe26eY7hN4cb+u8WF8uKAUPmsFzx7feR7fx9ssguBhWR+vfDbj450pI0ycvoHg",
-	"SlDO8e9i6jsxxD48nF85UcYR3KVLeII7sOzHo2iZ3SvDK+Q7V/MEW79c4AmGCT17gr8FT7DQJPa1PMHy",
-	"/U4M1qQvl+0ZPtZ67B8sgL5WYhCx8d0A5TSuUZmcY1sIm7on+Zq2/3/Y+/Ymt20s36+C0j/p3ivJ7bZj",
-	"O911q6ZjO17f9SNrdzY1d5gKIRGSkKYAhYC6rUn5u2/hHAAEKVIi9eiHo62tmXGLBEEQOM/f+Z34eD9x",
-	"5mVbFZZ1n4hTc9geXkTXzHqriG44wB4iuuazrX2jD+wm/Agbycna/rlGeR2Cun/boK7GY72ZgbRBUNfc",
-	"d54bQdjMuyyu8ua85vJKQ2mdvGsbm40EBGfNsC3hVHCC1sdmI7EvCOhmkrl1bNZLigP489sIta44+rcX",
-	"agX9upNQq3mddaFWG0jF+p5IxMGTsB67KsQKgiM2JhyUm6+MMVpfEON01dXI+zDeNgw0RqI20kgqpeHq",
-	"QGN9uqltpHEHIu02I42bWJkrBth3pHGn090HCXcTo3hvFrGLNILpcbCGD5HGZpHGTQ1pMIPX8JOF8RM0",
-	"m4+wHaEjCIO6WPcGQAbF9XEteVkkllVQy6hiSf3kBGS2O8J2DGQQRblvJGS3S8VkVmCzqGhw50pKJl2I",
-	"kGJI+hAhvQcR0rnd/HdRlJ9zH4W2dWBfYltTtH+FzC+fUNUNb+c+ooQ9o9Cd9w0GjuIJVRfYK+GMQFPJ",
-	"+NhxBS31+vYtpM69zCFTuogEF0ozmsC4RgRZrvckhulrTYeTSr6hlaRKtoVrJOIMcCCxT8OQse2HHpIN",
-	"lFBm5p4CctePYsSoDQtX4iz65CLomOhYbUvI4bW+BAryLVBr6wLB5jUfXiDYzHqrQHA4wB4CweaztdEN",
-	"m+mFWptX2bYDNEkOMeC/A/uA7b8tt2NcAmGzNgr8iU3ldbFNju1j4FNupW6EdKEwcYacfR79lcFICbmZ",
-	"8JQRriMjYVVBQK7G9FZJxw0iLWVMrxm2Xdg4EvABoD83vlNDTO+6sDEwwzaKG28myFvHjb1scS/qu555",
-	"gtWDuPmmI894/p3MKR79Ow9Ag17fSQDavB3yBzQPQM8mUrC4S+I/5OCS65RZWlBnJ9qYNB8LaBjmMEEQ",
-	"eFV9Z453SQyUVx/olMXdSMQptf/A0fApyMdZQXBaJFEFWWs5AvLuCCXc7He+HRYAn/CMTyShqZIriDnB",
-	"/rRcrIENfmZE/mgUCft6M5YpKWz8wnE0mGVKkKbg+Nw9EwPS5kHA6g9jc3HNNbLDj/OGwFKwSFDtu3u5",
-	"YvAqNZMwOtT8GsKAMiMotkpI4j55Df37z4wbVERQ575F1PmnnJtZC6nJhJpDMNcTmfF/u54Y5taRzKaR",
-	"AM5pbCbWjzrgQsTccZ3aRgP2rYvee4GCgkSB0HVFxm9fRWKWyWueQBdf+Bs3tmyfJ4Rm4/kUuh/YZyjb",
-	"7ldLspBz/+3cpJb8mupuQVHngyRqPpwQI3y1pRnGe8j/JagaeeK04nnYNagytxL4RgUniESdi6WOIbad",
-	"fKEFinepwB1U/ahTmVleZyJsmFlubyKsIuqoMhAisWOijh0YCLeZhdnExVsxwL6zMDud7h6yMHfskdos",
-	"DCjVg4F4yMI0y8LMVaFH32pHtjV4yQO4A1YpS5gPKXzs4ppnZYp+LYKdMMoXDugbTzQsUPUhUOyodYPU",
-	"UGWlVOOpBnHL15d07DRNbkmUYEw2n3MLTHa34IqGLOGHCtMH6ny2gDjVOpcrqzqkYLUnHkg5g74LgrFE",
-	"LWVHC62epnNV6OgcnjfbMC9v7gQNNks9MzArsiDlFgeRCIjn3urQtnQNzSjGxvCoO0TQUb3ZeW5uSwjX",
-	"ZECHV1iZngsQLZ1JiqZoIBiqTvcbpvOjvW3byjtuLNDvdDu4fDAds551A9vLHsE1MOoho3q7VsEbpvcX",
-	"YNpBpKhVkIjQSMD/MktjLz/S0PBsSrMrlhBztfnxeG20KGg2A/wYVOuMD+aa1RaOw/1YNi4Hf7ChhkJu",
-	"rnR/RVebSKxqa0PWdrXJe8Vg3gD+aQwqoiVUV7tmNcuxkC5EofImQjVV5efWvMEJ2fY+kEywrWsgYMk1",
-	"IFvyljfFUEzQ9oaUut5AnACuvpHzNInElF7hWk44y2g2nCzMAIthyrqVueBzC9pc2/ImtyXXZobNxHaY",
-	"8yhbkhjYjcde6sfHFgbbLoyxizxHwU9+QCGMreIBtxe62Mk099Hc+q6sBBetOGS0DgGLVgGLJrGKRS8g",
-	"TalFioKx6mgF85aLiyLjSqEwHtQV8miBI3JjJDJUqtM0lTfK2CmLSGA6oMdF7tMY7eBQWMS4PEZXroZ0",
-	"BtSG27sDpQVpctjz57eEVS7duCQBXtf0RLxtMfCgOlcWNua6YzAXOuONSXfffv5Injx+9qz3mOCtqxkZ",
-	"gFKHjfGA5OzvAKKORN5F8Si2V4F/DW0uwE6aSngpO8fjPvl5Pkj5sP48uLfZgb4LFmbNIYB1aI0oDu9a",
-	"7qSepvl7b7rZ77azuN2Q+RfJt6H72/I2fPTXUCbs69rdiIEkWEKz77hW4dak6WxCe6cE8PEVPaqNk+hy",
-	"rQ5DHwR87CarjrrAM3e1vxZNd1f7nVUfdYGfNxeg9z2mURmvcF+tag+2j1fAaC9lwjpff3M72Err3jiT",
-	"89narvhO2+PVzXvj564n3olBUUh87KhPvZ3ZG3yNv2edSLgGbeV6xb2r23cXt8KhiXe7vARqmeIahue8",
-	"dCwbNe8ujIZHMajHUPW8MxUcM5FYTTJjj7FNLNYXCITb6iGVCITz3rBIoGqIPZQJwJdoJxs2lQt1utlu",
-	"uEOj5XsSgWjE9lKQFitFT7Wp0AYsUXgWcr0UIRA5wQtYAXAdyivFWMISKyEjEb9hgmUUAK6/TmTKFPUI",
-	"2U9Mm1VvwetdlmKVUW24qISOwB3fgn57F0g8i43YTqS2Rkjkh/uAj/iW8RHN5UETsERhtHr7vwFGIRIb",
-	"gBTIdhiF0hHb0ni/Lxr6gFi4S8TCenRCmxPY0vUv2KLbARaKXoZRXRLupWm68FrMaPgc9dgnFyISjeEN",
-	"lRxMNQiGEFiwium+gFjo54Xhqj+UQrChjglNksAs6UJkwl2UcOWvy2ztop6waTccSTH4demh+UKck9hc",
-	"FAktxwywW1jP4seWGYnDZ1UBAbpGvnEVFl7kZRBJJI6Mi5e48OKM6okj6V966X89/i0+Xstg5Y0dGon1",
-	"viBpYEQBMCASgAwIt+ZmVQ67aG1i89E7tK1uBySwjZ+6coj9AQb2NOU9gAfugeJ2MAKrwA+W998ERNAI",
-	"MLCxC980zq+6RLAbpozWzpQmc5EypUisZKZjouhC5YR/TbilKuoUAq3kkwJkfU4gEi2SAvctH9Atr/pP",
-	"GWM9zb5oohjNhhMir1mGpYpdu/SYX0mpSz0bvQZFvMvRW6LmA6UzLsbHxuS3gqpz1kkk63Q73DzxzzmD",
-	"xJIZq3PWwcd2QtE1pV/eMTE2O/D0+++7Hb2YwZUwsNmw5Zd4/YUOta2vRL1ckcIszOcPKlg/kewf9k/9",
-	"oZzWTBCGrZ/f0wbz+2jMiDzsZBP9HAJQeq76dUsDv3baSvXPeFvdPKxNiFhVXs6sFZfp5PEPz56Onp30",
-	"Tk5OTnrPzX+8MP9xkv/f45rJj63BX7NwzxqvG3LM+dnm0FqqmdmresJ4Fli6waKWX+TF971n7Pmo95y+",
-	"GPR+GJ4kvcfsdPSEPh18P3yW1LyIZxjZ/lXyLTB0vK6AYaYjDS9inA2hNBWaHH366SV58uTJD6WNe3py",
-	"+qx38rh38vjy5OQM/v//100cn/FTBls7n/pIZlOqzaGkmvU0n0JTkg1fYMBGMmNt5n7aYu6Xcgcz/ywz",
-	"jfnic0JJyih0BIt7MZkyKhQxVzNh/tgnl+CAZowMMtATgwXUvdeeUJnp9ufT3PT1tlOzG2Zl2yRkD6nY",
-	"bVKxVUnYlulXqgKcfIC592ZO6CgjCV7sWPBiS6mxzJlnjaVljrwmFHnFQRVSYHjmvcHCcmW4Hn05XYaj",
-	"+csvLpCFDKlAMCi0Swl791maBTM1IqToiXmaFqsXyjloT97gLcrjfiQuw8f9IbmldrL4Ey5s9OFtomJb",
-	"YcGIzxG53MWEhddBnRwGowrsFTbMkVQz8a1NcT/A7PZ2ie095rTdF28sVzeQqbVAM88bcshnP8B8do38",
-	"LjvAjwbGQ+nluetq8e5y2PMZ0ZKcnpwUKZWN+6UzKhSS9JSbugWcACExM9TDgQesuoQZryldQM4qKSR4",
-	"Y3B8++RtopwfDF4wcNVgEd0Vn81Ycg5tCyA3Cxg/65lP5A2ZQkkxy3wivFoj4Y/x+qSzujMpZ/4nT+C7",
-	"Wn+I9U4Hz2nv+fAp6/1AHye9J6Pv2YvB6fBp8vik07WXPT/pPR6eJr3n7Mmo94I+HfSMl/GcvRj9QE8G",
-	"oNmbyY3SQuwn7JjjKfBTds5ON53gJ6bmqV4n5VRxdxzk3P3O0yvjbNN0rbm6JO7+ypmQvz7ycmktXj2X",
-	"q98pm80KaQ+6RKaJDw9WyxYM6q2Mz134+WztjRVebaXpYB/a0iMr3rXyaH0XKIADjfptOHG0cu2DI5L/",
-	"bfMcemPi9LxuqJA4/06VjlBecTRPGcTYbF/J9wu72+Kzogf3nbJBYT+QrW4fSD0hCZKPq3NgAzA+XTAV",
-	"+6NLtcOws4xdcznPf4QwH9XkiotkpQu71imyL/AgfCM717ZOUem2PXhD9ts1fYH2c6+TZG7THJpBfosm",
-	"BZB+NxNS9SJ0Xmk8LEFgwsEqHKczW6bpuzK46x2Vh50WoGgd5NZydJAxv2YwIsaMXbzMPCUD3CDQiM70",
-	"AlhKAskHsznukwsNBZuRMLNyT57SBRmmlE/Rp3Oi8YgSBbll+2NVrIhIAe5fzJVtBPEfcSQA9wQ0tW4s",
-	"If3TYDBFxpIpRwhVkPB98qHYLw2DWtAh2I0xojxV5Nrvu3MLtZpRPVEO4cPITCpunVUABfkP+q/T3/rD",
-	"vEYsLjYFWopeFvrKZZCV1UXrx2J9jngI8uwChVQG9iWilEIUUHzcRSoVvy+/U2fOofbfDDnSYZNZ5DWy",
-	"vy/FTkuA7PPdctXZfV5lxd4FcMiuyFo1Yaftp9tW4dXdvwcAzv2y5gOOaCR9O7Q7/fbQNXZ3t9aFDT3u",
-	"xlUzRhcBkXqVS3OOShA0pVcnbpIpowhPpdr/BvqvH4mLQN8XoDUhGSHVhaZNQYX5SlegEvfppXgrmmtP",
-	"uHAn5KPb+i6tS2xCO/vQSvmh1MysPKF7CzqsB5o5h3QLmP/KV6uIWETCtWTwIQvLiLq9rAlx+Ksx5pvJ",
-	"GpQLkdgxGV1zsPlu5MytwM03DJHU3Lw3iPkup7k/q/b24zkOTO6cyoOO+WbR4Zsop2UTtn2Fd1Xu27F7",
-	"lXLgCAJXfXIxT7gm7NqsALlibIaOPEfgkoUSDanAdm9jrjSQztAxrUNYuXx2pZ4oxNELlPeBImpa172L",
-	"2qOi2XkbpPchxOVgcD68Iu1akGLjwuxVudoWzPGRuP2q7B2QmN0DeNmhGPtBFGPXw4E39ON2UnvdGGLs",
-	"WeVt/mE1rTzZjFU+EvW08o1rsrGpRYjmNTdCcrriTsTqBuUmR02BvMd98tK8Phdj5CK3zQwBFo3NNiyL",
-	"vVnztx8ssTwXNrHCHKUoo1nKoWHuFRPlRBWG2vzQTWjbSXUvu7rmcct5lpxs3SdTWlRTR2JvDu5DKqTe",
-	"riD5FsundzPRfTCu36Fy9aTrXske0AoHl3ipYLoxaJInXx+xjCpEiG+l8SuBYq/N2CWUJXa6pSkx+hO4",
-	"PmKYwnuGgPAz67GpMFMSuNmRqPazu2SQUnHl1Jd/DGj6LhYF2ebB0FQFn5r8n2Jb1n/gX/tWH8bdanUJ",
-	"uhwvvdAx+vE8wTbunsKFGr8/EjqjPO0TpEyv1KZEaTlT5EZaOJsrNPrVZf0DGvobgf1xfCcWrooKtUvm",
-	"Qhu17FvIAJ1Ln5iPYdFyOPOgzqncYIRc0itQgWQgk0VrUD18990WDrWW2buRuKWVOvNbiLt9u34H5f2d",
-	"3Xa01Z9mvxoPE6xUKO/KKdbD9tak3N16NE9T+OdxNwC45CTt3Uj4bctV3bZFzxe6GBzUyP0S6XCAVsjN",
-	"dhL+y0xmuhF3O/hliRxie2wIdoI4RWzWy5QzoVnKoIWGInSA5Z3ueVaaw+PeszgSKM9h/2dyxFPWLaS/",
-	"ER9ckG+28NFh32gYOsXHFUFQR4oNMyPaM5bQoWbJcXthBfPdXfQlX+5G5iE+fgMj0d9Y3Z0DP9nEuLl+",
-	"4b5lw/GeHWD4OMUTvOLgbhVvqT71qRxe7cmseyeHV4WsiNleckQUH4seF84CieG/YiKznP6W6+BXM0Xv",
-	"zPcjgSaSHcXhRM1FLCEUq8KNzrp4+fLjLx8uf3/38eV/AV2cSOAqs9+ZSJwFqBh0WoH0fbj3zwhNU8zh",
-	"DIdMqS7J2ChjagIDXfz81hqUYJUtG2X2rVz8BtC5XV/tbXvNjeZ6nrE+eWenRd1r+CUrhHvMj1hXbswt",
-	"wOYOWCTklOvamkZzT6U8exes6p2WM2aMKiQRmNBszCBIPhcJywgX10xpPsYa/E63A2taR97RWDKGb+4j",
-	"AA/b4y9tm4PD/8147Wazbuqzo+jcl3TnI+DPMI8AKQfRW9fQ1DGcycz8U0uJNdgjWGUnuxUK5YyB1w0W",
-	"W/ECbP3SJ7+I1EtILxrDnqNu/5distXoqVqR+EtB1dyRQ3pvgojiIFTuufuH+7WxdJiytc5dwckCzwps",
-	"HxuPyrM19zU5/p497LT4ckfJh5Igvw8tFpcS2NOFcwiCkzFl1pPaIPmsK7/Rd8oFLs5A8xUZviPhU83d",
-	"HaWaXezYtidSeTLXBx6zwBfIMib0z45by5Z/QZBXZuQmk+a28lUw8eWaPkGnvOpyyLFbiBoe2SCS/j8s",
-	"4yPOEjjRQNcVCXih2myyFTtoHaDXVZ1gzh9rpEMkNk8okxX5ZOTofs+2IuauyyRHonEqGcTbvU8iv2eb",
-	"ZWXD+/aWON5+codk8Y7NvEMmt712s8ncegXnbb4WNDe12m0t5U0lr42vgjkw2ny7ZhYwzphtuL7kqylJ",
-	"TO02LFQdkzis0i9FViPh2gunXOlzsJd8I1lMWFHb2hrpEI5++dwlLy+OiW1l3R/CqFBhj7IejBHzFGNk",
-	"uMICrjEe24ySxryYK0Ud8DTFNHsS/j0SasJns4D8oSF/DVlNX1NLUeMP6YGc5kBOc1sa/JtRw8vkMbko",
-	"3JYypqEmriTgHCzKhalZDUtHXEs6s5ZjJhIbk8yQeo6ZSGxLMkOqOGZygpjNSWZIgWMmEjskmSkgm9sS",
-	"yZAyj8x7VskgE4kWFDKkHYNM89IvrIjO259wRX76+OnHt69evf6wgl+maE0emGUOzDIPkof14Lzm5DLN",
-	"dGWFJ9uWPmadR8FUn7xqRCWTayfkkiEXpShj4KYUiRxWczVEYjfEMLdQobuFx/AwKWG+6Xrb1Se1yPHS",
-	"zM1vtSV2x9Ky/ozfWXImN05/RK//jBj1HZMpwOfDE10ZIrC/wSmFuSFSzXv8UrBzEts+KF5YsSIdAWJw",
-	"68bmtqWVFCwS5rRxfe7WKhjRS0ZzgXnno5RfsRuuWPCSn20EA3qq4iIUyAY2kY9NuWwshm+nCZrluof6",
-	"BM3iQGNzoLH5m9DYHEhpNs7bNFeogfU74z3wmOv7tLxVas4QlCfGvZRfG8NwRv+csxywTI5mGRvxLyQe",
-	"pvr3+BjUFReajVGaqT55C6Idm2GZDWasU/M6MuP/pkhU/COjGcsISmEYF2VwTG4mLINeiCFUzzn6INTj",
-	"cIniSHhBqqAJt79rQiHwkMeLhtDW07/JGcnYGHpcgd2esWtp1WlA5i4FM1poQdxHwjIRchQ085JZAbrQ",
-	"9ahGY08ATGKuIwFhMni7Y/8sromWEnMA/iWVBjNgQtXExs7URN4IVEOQn4C25eoGCuQr4h32pXyw7hK+",
-	"+p3CEaFUbg6oDBSc3Y7dix2zjf559UT88N83776cfrp+fjn4/v3kxf9Lnv6kHr8ZPvv53yf09fy/+K/y",
-	"w5/NQdoXMw6vvbp/i2A3+X44J2WriAgJR8GYQDK7Uvc+Mn4PXXW3GY2w8ktdn23O64RXlfrW46jC8jVy",
-	"lPHxxBwxMmBGTo2l1kwcF2p/fWB3PcfWw6j9XVlu0qwmuBsY81wM03nCkn7YXtFlS3EogHLl4vDItx4k",
-	"dQCwSOSDHa+oQCbtC5Dr6oQ3wT7tsErFvS404c0yNtRkIjPFyIBqDXVEmppLGws4+1I7tkwP5cz3uJz5",
-	"b5smxTrl6aK2OrmsRPZbilytfc5cVGWHJchBy46qEuSXFerqD2mLA/OXmjBhBSlnChO1ffLBvKYX7xYD",
-	"4kS4sT27VmOAHapcV1hvBitNp7P6QuddIOkPJc4PAMBlS5CnizVnMleAdbbdS5tBqDfu7BD9Crj5Kosk",
-	"Eg1MkuUxjZoYSjHi2bT0HPbnnKaRiAW78b9Y5rXwT3ixopqr0aJ4wGYy5cOFM9mKsHUEt6/ErRfNNjQO",
-	"fRL/0jmSwCVnnEbAd0D2SWmeptaZIRfk54vPn3/9+OnV7y//8+LDm9evyj2vK3Ff8JneL9xr3qlZVfo+",
-	"nbPObJ7NUkamUlyxBUm4mtwYAZaRp6edbqf0jddZY91O8D3XDN5c7MACulH3GFr00Z6V4hOjA82lpru+",
-	"0vLzGxzwZI4gkZJwL88oz6wHA7YU1M8fQGe3JrFx/4E5lR/haqmtFB2vAH6/4woLb1FuWNHNsms+ZFjQ",
-	"JzNyI+dpgmV6WCIj5xkHeS7neiC/HHeJYDceC961KKMrtlDMyPAxF7aJfs5P4GbmqHYvQHormcWlJgkJ",
-	"G8oEwFA0Ej9evPr90+v//uX158tKRgOu9Hv3ym2F2js+5bpJX4mXMM8mV/7K9eRSatgU5ZX/aMS6WwXM",
-	"TfE8M3Y0pIr1uFBMKA5BT+iPTSBbddzvdHMR2vmDCtZPJPuH/VN/KKedboebp/w5Z9nCCEE6NZdq2QmF",
-	"xJR+ecfE2Gyx0++fdjt6MTNXKZ1xMTabcvWkpU0ZajadpVSzft1T7e+dpgLKfsNLd9/XHVRSz+h4fb7J",
-	"Prglxql415JU/SiMVB1jvN+u3f0HNt3DtrbT/Gjnws7+yYu8GcugtlGKeqkHqDOqaSrHc2wPAGjE4FZC",
-	"SSaNnUAX4DjaXi83RjRBH0SapvJGhRINxljZ5vnnYGrb7+fie67c1vmDW+7spRur/aul9Tts7026Npc3",
-	"YbDPzWYMNjn+c7VSx+HgSsRmIzrYyGS7m1cq6MJ2JhfAn7FGP5MG6vkTzPx+6eZbUi7m1Vuev+CWlWoF",
-	"vvLh0G1w6DK7H8sHra5aDWumctp5GADTvwD6d1GMueB/ztmyHXfcJXkkw5eiO0qz/PCXicJydXUUp0Vd",
-	"Eh+fk4D1XQq2unSfa1eNEMiaf53+FofHH9ZhbXtzsz8fRNlYPt22KKLlO/dQPGZWu5H8aCk76px8sG0e",
-	"WDfzvyf7F24/a46uMQia96kqCq8L3A+g11HtE4wyouXrEhyKsYQlJP48n7GMXJgLudIZ1TKLI2GG6JIh",
-	"FdjZ0MPSj5yQO64VL9XIT3MJwOJLXR3MvrYoeJj2nUDgNxN8rdHv/px+w82pbrGA5p52s6o52g26WOWn",
-	"uJt3nCsApXMyrua+6hs8ZNv7qHeh1g79pO51P6navd5OlII9tk0PqVADVpWF1HaHikQcPCiuKf3IO0AF",
-	"NvbKJlCRwMpuJKMI7PnAJ6isf15n1R+fI6zBanaj0831Xn+OKbJ0plKxYgjMt5cAtgwRamhH7Ccz+IF9",
-	"mbGhZsn/+Jpk7fHpEBqAj2EVNB+RXL8H0gpsjkiApmbqPPCTsNKkTmmLYrG2sWds/XWhv1QkHB+YMxty",
-	"KNo5URL+IhaudMTRkKwwelDeRKK514Tg7x0YD7dSHrKJu1R1594KQ3YzwT3kbW9b8blKEFSABxvx0OvJ",
-	"93qq8xthrOzaSZ+S8gxwc3jVORksfPGfpaKnKUnYNUvlDFBqeCGJJ1rPzh49ggsmUumzFycvTmJyFI8l",
-	"yeaC9B8Np8mjoXtADOnMeZZ2zjp/wWZnX88ePfrL3Pq10+1c04yb14eDNfFBOZhJ56xTfEynfDr+UyoN",
-	"WgIwTi67zTLQswzMaHIUv3z39vWHy9fvXv9+8erVJzMjdyxZ8Wnm3TpVJ/CXT+8I3gDJWTGfmtW2l5v/",
-	"wkX/zX+JZbN+jIoF2EJ8hwQEXIRIcPhJzjWYGp7kF35CFd/PM6/msFbkni/r8FnG3rB0csEoU1Yxxkvf",
-	"gzPXiUAM4nlHaZHlA/wTiwl2Bo15gLEKMKfmdWXw7JzFeHkKFwE2UxUKh6ZUQIbauEPwTg4rbPsKxGU+",
-	"gfjcT9dYIHg3WAP54gS3BjTrQ0+V/jUYDjhOANheLmLK+QNCAjDjzLm/l/m/0JBwX9RXhq34JBaZehS/",
-	"gdKNNO6S+FdjXSqaOiz1J6aN6MpiwGSjmXO85uthV1LrN0I/T/sHa/Esf7YeXlA1WQ9nPfrx9MfjMyKz",
-	"MRVcYR0YkaN8b3f93uFZAZCrumSuzOYvMLeq7wqt3467NgkGcSxGp8Wtkpmtx4qVCpmcj9GXtgDyfLgu",
-	"FMONaIYV0MrfZc3Z0IDGSL2F+BYC9pg+PssZau0gXEXCV0R3A5re4Mx4qhyMzAV0PX4QSMy5hq1a2UW6",
-	"YmwWCTDBY3vt2TVnN3ZDuD/BxfhDwNQjGEuUu4g73I6xks3/QBbb4FfcEAF/99HNhEPaXEmSMg2Fc+bO",
-	"48Lu9gPUCK23nz+SJ4+fPes9JiG9Xy5bkLsvKPnHPIoZ/pzM5oOUD8NdCmNUP+6zpqOR214oWNcejzCs",
-	"AsfD/gFXo0vYlyGboeA210BhoWCKpaNQZsM9leLOJ3S7VnJCwZIcFXYdBEq9wxfuHJ9DikRFEgmTWGv9",
-	"HYujj/8Dt00e8LXuMviELlxJPtnXtNsnXKAu3gHA3WW/yS4GmivVmwHBZ+b1G2LXroGFemhVrAc6QveJ",
-	"LuHimuvyb/alwi9fhq6FetKCUarniwUCUOkFk4aMnyMqEIn9Q7H/RfhcuH/pofDXiie+49dM5BTa5jOY",
-	"f80yOTDOtfloM5pph0u2XjjDSjPrVpOCsR88VC2UZtPO19++/m8AAAD//w==",
+	"7L17cttGty86lS7eUxUpG6RJ6i3Vrm/TEu0w0SsS5XxO6Gs0gaaICOxm0E3RTMpVZw53APefW3ciZyZn",
+	"JKd6dTfQAAESpCjbydauXfksEI9+rF7v9Vt/VTw2GjNKqOCV478q5BMejUMC/275fkQ4/JNPRiMczSrH",
+	"lRZFWF93Ko84nBD5uxcI+eM1i0SIqV9x4LWYzirHdBKG8s8JFfIF8oM+qRxX7m4rToXiEfybBoL46FZg",
+	"QXjlc3z7qXWrFxEsiN8SleNKs97cr9Yb1cZet1E/3tk7rtd/rTiVAf5kvjcIIi4u1dt/xJRUnErgV44r",
+	"9cbR/u5gf1Dd8Xb96gHe61cPvX2/ekAOB0e43m94TTn6gJ+RAZ6E4nUQhgG9rxyLaEKs67fDYDy2fghx",
+	"n4SV48oPbCS/FeL462dMXhgFvh8SdUmNcDxkVP7+Hw20t7eH6o16veJUxowLHOp5Hx006w15MSKDIJ5a",
+	"RO4DRq2VvLpJVvIqIveMyiXkIiJEVI5/qzSaO+gCBxTdqktOpTUWaPd15YNT4ZOB9WoxG8uXvO6cn3cu",
+	"335sXZ59vP2hc33duXxbcSqTsb9sBx6x6PjmbY8k4jDSxufPjqGmDh1PRIakECVTQ1UooEgMCYI9X0hf",
+	"cxSSt+eb3scVdi1vn0rvy6KdsFbzPOCi6HyiPmMP9iIGgox45fi3l+P6clwXH1cnJpHXJAoDahNIpeWN",
+	"CHo76v9QyaOTs3Yyu7ckGsln5igEbsqlkMNu/ei4Xl+VQg7q1T2yP6ge4Ea/euQ1/eoO2R3s4f3+gXeY",
+	"TyEDHPJ8EtG/GBq5GgwCbzUq0X/YxNGoNxoHy4njtbV8eu1TxPEmCogfBd6Qiwj/r/+XoEZzp5AwlhHD",
+	"Ubexe9ysp4mhctZuNHd29/YPDo8qFlU0P39QjGcU0ByWMwIqSRh2zubWG13YWf09MsKBXF825v+l1Y6a",
+	"x0byl0+CRBSHCW0OMW95QEPx0bY2v1Gty30/kPt+SHYG1V2819/3DvxDcjTQG3fO7gOaGk6z3q0fHjfM",
+	"WTAnMgweCboakwgLFskNI9Eo4HINJO+sfC9XO2KgIv32VwUmzk/VyBpOmXn7hHtRMBawqpX2I4lmKPlI",
+	"rTI3t3q9Xj2Q/zmU/6kn/9dIhn07GZMIweYEkjSKx55HCZkRWpxAkpbAYsLlPp92O+/aBcSUWU2LbAzR",
+	"zMuqK0rQGN8TxAaKgniBuHohphdiUsTkFFDDvpRrc9TAJ+Mxi8QCiqgMo2qzvisnb5OFEQ7W2jWru/09",
+	"r3rg75PqoRQ4h42jJt7p73p7/n6WLhShmeXEI3SrRjK/jN6ECzYiET+OCAZNLL4wjQJBUldC5j0sIJmd",
+	"ApJppoRqmmTeRIyKahhQgsx3kF62VainmaKeDU41l8L2uo39HAprlqewDMGkiZSST+J0EnEWxQKVgSSH",
+	"VVYcbeIHov1IqFjC1uR9iDyCfZ3L3LCndwJPxLAWSgr6OMBBSOQKYU+wKOFc8GdXCffW5dXl+4srpWwP",
+	"Mb0Ho/1zasuOGtVmf0cS7a4k2r16dR8f9A+9I79OGpKZBWOpmhw1a/Vas7a7W3EqzPMmUZR/Hg+Od2C1",
+	"IvLHhHClLVgfkrRBJG0MJG006s36Tn23vodxxakIHN0TS9lUf+upmF2vyOMdr4e5WtP7Zy9HWWadWrCz",
+	"i85larFSnOCvyiBio2TD5QiiUbVRr+82lQ6m6Mrcl9AX3Nu51H9/zmxBvdrATTnEHTnE3UHVaKVHpG5t",
+	"wWFtr1Fr1Ou15s6SXdjXNJuzC/VqfVAn1QO/7lUP+3VcrR/VD+sH9f36Xn03tQvGsiLVZv8AVw+8XVI9",
+	"wg2/ujPYI4f9prfrN+qV1fZJ8551yNZw7JxN+B1TUvMZSTHxz05ljDmfsih/5367aZ+1Trvtsw/Z/YAZ",
+	"H9WVpXCYZymMYcl3avVao7FTOyjaDW1K1Qt3A750WK8eyONwKA9GHdf7da/u19XOb2w3lrKsHbkIp8aC",
+	"S/tetGGHpoEYokDwQveBvk5SLoQvbR/ugyhb2YNweFA9xEfyFNb96hFpDKo7WIrzff+AHA6e5EEg2Eds",
+	"dROx8h+7R2injrStVfkGzMVV/AjpfVhiOoJQxUJEQX8iNP3oQY/xbESo6JJoZMnHCiWiulMHyu5PeEAJ",
+	"56dYkHsGRPvLUOo/OCSLqSRReOydtbzaLzT8QsPlaTgmJLOML5T0QklrU5JtgykPI5hdYUA4mhr+FtUs",
+	"Y3Y8ibwh5gG9/y/sjUhN60NZg5ZEY2miNTJbvlfdJweD6gE+7FeP5L43SHNgtl3uFbnHod4sRbOEkzDk",
+	"3hAPBBoFAvUJ94bR//r/6IMgEfoBD8SE3stNJQL7WGBQLMi9ZOdyGFSQaBwFnMg9oPaL1WFgU0qiVZSf",
+	"MY4ItdWlw93qnrTGD8AalwRd9xp+k+wMpBVQWUBc5WzExmG30bRsxGX+0UTHWhI5RQFF2Che3xVrXC9c",
+	"5YWrlOcqc+RXGGo1Kr9FjoZM1qU+m6hyyKTkTq62b8u3IG/N5tcpJ4ha4nDORVNfjunLMS1jClkEuNh3",
+	"qOgoIEWOwxd7/IUIX+zxFxp+scdf7PEXSnqxx1/s8blgsB0WqZDZj392fmdBf/RG/Hrb4R36PrgKfhy+",
+	"bzbCzltfvB/dB+enP47lPRdn7b3L329GV2d3weDnSjqc0rBt/es4yD2vzXWHJDa2kmA48rDAIbufkHzF",
+	"Lk2Mt4RAQqx+j2PHaAh3EOQCIEx9JAge8Vpy5PQTx48BmULILv3iU4i+2e9G44gNgpDkvIP4gch5R8v3",
+	"HaTCeDAEn4REpN75nTXYnPfGvx2PMMX3JOcbclkzb5xwEuW9Da4XzTc71oiM2CNZ8q7CUZ0C/8+bvFlM",
+	"2JicF8P1dV5ctL9wPX6hbV/csJAUxfvkMFLmvrreWYFH5crAg1Rihc3yDqtH/bpXPfAbpHo4aOJqIuOO",
+	"6pakmMxITr5RipqdvC13iqnqQzFH2UtiuPCuJP0q17Unl3Sxw0Al5+R7Cja0xml9OitWDuvW6/IzvPRk",
+	"luV4Faw5MIMFq71kd1Iny8k/F04+dX9YKPCX7aNKbP6qe2DlSWnVDd3x9ch99bWoP9da/CPPvM1IuwSP",
+	"ihipJNAkewLe92x8NU6JTMuM15MZ12p+orUOWIQIJITyQJBMMt/hfvVgAER61K8eyjEYPW3fO/CTjbmO",
+	"ldwipSw9LjX9TfK6g1SajVG+f2dDWuOjQAyzynfK1GJDOlco0PCafvWA7Ayqh3i3X43JEdeljvo763cD",
+	"EdpEaZlNt/KLlUyef6Sl7MtpWnCa8pR8oU/V0+jy8yLC3MnP8MwNm8hDvli0gyx6XtH+csxfjvnLMd/8",
+	"MbelOWhcBdJ8orSx5xHfL/T9Qt8bo+80PS8pQ8g6T76kfRoTe14m99La32VuSIvSL+QeB/QenQUR8ZRF",
+	"W7KCe9PE/2Khr2uhr3LAGtYBS47XIUmWEUiCgA/8c6mRPaOB/ML9X7j/JrWbEmVqp0mEM63swGXltcBI",
+	"Be5QKEVISvWBKN5py+JKmGIfx+AWRmrAfa3XyX2tsE8igSvqDKlg4Km1t1EgAj5EpyycjPpB6r6L16nT",
+	"GwjWT/1+af1+SabodTShfBp4D6mbzlM3DdiE+iGmPrjTz3E/wj6LUg90rQdYJIZTwgXqkigKBIsCgLlI",
+	"br61b37E6NZjIj2LyzvrlgnFjxNh/3x1aRUJU4GjgNk/X1uB0+sooB5BbX+KIx91OAB2WPf+bK3rzxPS",
+	"J5796+1PVmEm5g9YeEMyxdS+57019/eTB0bjIAJQSVFYS5GQJBq0hSkinzwSjcV2kWYBn3pjYV+8iTCF",
+	"sHRCSx+sUeWF4ovufft6Dpzkp4De+6Bf2I+oeQG/AsGakyKpfkXYVMHOYxssri7OL/qNi9UqHoukcoKG",
+	"LOIE9bEQYLsLrDi/5MMdH1hdqbLbnIrXZI5aiVg0S2P3bOG4/tdB0yFDfeKxEeHg1ITYcGpnnyl7aHls",
+	"ff24eE7Me4Mh7MJUU3sjbuTmLtiMvpR5c5G5pwrED3Pj6BI8WjQOkGnWCNZyQ+UIuew4pOGSM44OfQxg",
+	"HJCsbKrSMY9XCPLns4NcS6sqpympQ1lehZFD65TWB6xl0XN9G7HJeNEG3csbinfIvIcbCe8TP/CkdoGw",
+	"gjhASiOChBY7YWQcBZ6Ob1Yeg7GVK/Kuc50z0oWsxeycHASbCISR4YNoK5B7jOV4S/CVkM1wKGbdwPbN",
+	"VO5Z6ANTWWJgptJxkpruXMsTFjbFf/fry/jvfFqVnYHDJpEnfwpGIAs+J1lTlbOoZi3pMuZg5FGWPayE",
+	"5/AMGA0wA1OLnFU0zfVldcQvUGQvUGS5UGSFmcpLeIKmogsy6pOID4Pxi4frxcP14uGacyIsYI5xvj4W",
+	"5GrwOojEEKBKjurV+m610SyRyv/C1l/Yej7C5PLk/RfaeaGdAtpZpvDLn9+RKBgExDeLSiLM1ffUC4ut",
+	"AgDfAii3JG8uhwQGk9A4Is6iGpJXkdqfe0J9qQtX3rQvWudtY1YoDcSmnHo5PL63hJIIh6DXLAQvXKpK",
+	"BPyceQ9yUWL409tJX9oP/WSlSiEczhFlyDwMOgqhVThjIXzpjgq5VWrNcw2jKelLEpsnakb7DEd+QO9v",
+	"jcA8vbq4Pm9322cVp8Iin0S/kP6QsYe7SJLDUIgxP371Sl7hNYsmXsG9vBi/2bbI8uRzhrLxp3c4JqRV",
+	"AAx3bGOp/QlssJTJBAiOYihVvCEJfYT7ynB+MaReuObTDakYtDADPfgC4fa1IdxegA//HsCHHxL/1wsL",
+	"fmHBL76sF1/Wiy/rxZf1wtZffFkvvqwX2nnxZb34sv77+LIk4Y1ZNPdAIyWjN0cvo5QCnEo8gIyZouyD",
+	"+XSZEp1VzMP63Ow2s9V43Qj7SZIFR/3JTGqzAUX9SfiQKcRbkkVSnIQj5FesNBw7Wy6X79TTIClpDAN7",
+	"tZaAz6XWbv3GPJllbOzU65mFVJS3CmlYa/V5jlBWbUrjrDONp81hp2gON0RIhh1V1uisUyYbXE+i3M6v",
+	"Ajv4ot+86DelXB5F3ow1rDf1rRer7YUyX6y2F9r5pq02baAsMtv0Pq9ur+XZapdX3Y+31+3TzpsOmBd/",
+	"E5Mtbrw610mv0ELTPy80z8oaZLBq3dZNgUmW1+E1RclPN7Uy4q5YwauQ2Y91wCn8vTW7DOrTi9v6p8t3",
+	"P3+6OGN/Xpyx6cUbBliGv5529ju/tz5ddd/Xf/3917BD61kww51dUA5V0UVRVVRckpGqikKCIW/IGCdW",
+	"bn/5UqmCRoy5FVQr10XJOV0QzvE9WazvjtRNBepun/kzAFINQwZ+EadHe/SGcCLQjE2ipKRhGoihbl4+",
+	"ZJPoGEkT/vjVKyDVIePi+LB+WH8VyUer5ql/CfZA6H8eDX58aI5+/nRwPr3ZFb+ODx/fezv09XDff8sb",
+	"uD3ZYz8F9T9+IfLbnYH8MPIDH1EmEOYPUHwjhgF3UHBPWUTgDwSLX+vRAmmj7PpmXtRDBzwOvCO/ekjq",
+	"A4jkShGzR/YHkq4JFcnhjOn+tnt1A2eHT/q/E0+ARTO3UBAiGI1DLKA8qHV7+8vVzdnHm/Ztu1tZnDFQ",
+	"tB2njA6CaKS+A9M2oJNFu/AoefOsCvfqPdgddunh9CfS/Jm/259d9Oufzr2j8c3vO4Nf8cHkrd8ILtle",
+	"+/F94YJmTm+GMXqSVuOCId03lBwMDuvWgua8q/mr7cW5bUOlarLAIGRmOTNPL/O79k3nzfuP7YtW53zx",
+	"Ij8fp9k7kGfykkwXgKrZ7SkEwSMnLh6CIBSaEfECrjYHYLUMg1Yx63URaAGAVSGmYt9yeAHm7JAEUapH",
+	"RgqhNF1NVAR2Cm9S81/z9ao2af79Z4Cc6iDlp4RXghKWfCb3dQpwNQ+LlnkParRU6hxLXgP1UQWAtnPr",
+	"qR1t1ovUhcVL55h1swFo02+En7wY7DeIcketP1a0kJkxm84Uqr4wtUuEO+qsLocmDsg6szOPOk/6brmJ",
+	"qvbKjj5A1nulfM07T9a31LOrT1A9N/+iohEvedMcDrHKCyh6242cttRh2ET02SepIIFY4UjKKMQixAWL",
+	"iI/6M7iNk+gx8Ox5G32qaObxF1RvZBFJLcWarbxa9GySHuuggHrhRCrw1kYA2DTxkZR6kfXS7zWkwQ25",
+	"D7gg0YLyVXOLKZ3NU2s9pW9cl67qX5B2sHq+zXxIrijytTioVR6UIM+4z1vOXwIxLMYciFdWsHsihskS",
+	"G+fKvGC3cuw235Iqm2q0To+pz18csyAXaMBZnSRXp7v5FSv5MUUq4xB7pGWYdS59wC2KN1giXwuZKUtY",
+	"/Wpp8HPOtzx32qZdZLmurzxnV0nnFgSqnqEl21VxN7b1mq5pr5vlacslWcWPcwDqs/XtSvyZTtb5Cny9",
+	"mekwtEJJfJBOq14YpX2G8vmCUN9eF/Kdc8O4+Rj0tk9jAQZ9ajkbTpngZ44MtmTuKmvYSK0hiZYlTH5f",
+	"uD6L4rkvFLOoD0pBcLjLHgjNnkXwjKAxDlKFR+TTOIgIz/EmJRB36pYOrRwf1euS8Q0iwof6I5WdP5rV",
+	"g+n7/rvpv4eHDz+OLuvj82iPdxuTd7PdP1v7/dMjv90cvD0YdsCJoJ4isx+H/bdecBX82Ln7s9O4DDq8",
+	"Q2/2vNPOfudh/O93pz8e1cjsx7G3cyFv+r3/Ngz79Cbsv70Lzk9/HPq//AzX/X9f1vvNRugFPx7VvGZI",
+	"+6M3df/fP4bmYzrv/zXBEYlAft3Bkhd31rS6qSgW6SAvJDhK9VeRuvkIPxAUqI4mOgKFuJYtlu9mXhPS",
+	"OQZF8ihhzLt7++gKP6DWI6ETojyhZvj53t0bIskUYapNBmX/KGkciJyWFomLFlMxxE/w0zplbtuxJ7EA",
+	"1CrZA9BYEZ2M+iQyngRkwKekuQboU/Ye2RzAmmkOYFWmPVQlNxckAxR1sL+3u9NsVOamUYD60vJ9aXvE",
+	"vMJBjIYzFAwQF0EYIiyQPuGokTmaxBPEfxczxA0jKM5NoABLypCUao8ALghYaklO1nKVnVfOCudNNcbM",
+	"Y94k0onk2QEXgE69DR7lcOUyAD3Y7TngADjWDH5nfSQCESpzW+gjzSZCCl95QxacKql7SOA2Oyv0DDGI",
+	"UvJpa0ZL8KLiTQDvjpO/BTAF7PugYecm/yQXle1LwfX8W9moXynQ0g+fc4+R3tCfyMwgV/HK/Pxzpn5G",
+	"sCeCxwwSlZwqJwKWwESfUJAOWRXl0sY++LjiLR3SS4Z1QVZkTgkXUoFKBNO21be8OGmJIPzRkbVapVlN",
+	"LlNccFKbq57U5gbUICfjaPrwWc50SLCvCbXdxffz+FjdIUERUQm733Hk6jm4Cl6Oi4jRe0SoCMQMCXzv",
+	"ILdX6U3q9R1P3wl/kF7FPUGcUF+e+z72HuTzbmdQvcDCG7pIMOOPg1UTw2S5oIeg9g0cV3qVnV5FFzUG",
+	"UeK+4d6QjCAbdIQ/nRN6L4aV4/3d2LziIjKQejdERLPWQKiSxGz3OI9Rn8vxTDE4GgYQH4wgVxXf4yA9",
+	"np166tMBDUaTEWQh6O8GVJB70ImggDfCIyL0ghvlyM9fdS1LvuMo8AExlI3xHxNQl8Cfd3fXOXs82E4v",
+	"T9kEFwrokwDWp1kGnOonrKrSlQrnMgroOjNZWrj7DDM5TYJkeXNJkOFXns3SYNtzzqZDr+WLv4U5JWHI",
+	"TUztRusGCyYGCslas1sGXfl8O9bVKsyiaUk1Z61pLYu4Pt+0QJ1cMi2pVMK0HDQdBt4QBVzZhVqkrcVJ",
+	"loHAP8uULc9idsKd2yu009jfrzYQDsdDXG3GINEe8wna8jAn1YByQnkggkeSmRZ4ZnMPl0/KDrsptSJq",
+	"/TUGT7R86f/9W6v6K67++eGv5uf/UcmdnXaQ5O2km3hQXKnjgxoXkceATbjyum2prduuoatRIHRKDkHg",
+	"eYU70rN9WloFLNMfExLN7LgzDL9gZRr1Zv6WpkyIIjpORZTXkuDL6l+eg1qNdbBkVmvNZ2mq43POZ6Ho",
+	"+8Kz8pJVftLsOj4ZjZkg1Jv9RGbzc2uhCQ3kPB7ILE54QxoLxEHekHFCTVTaw2FIIrSFYbaS3WJ0z5gv",
+	"bws8su0gzpRSHoge9TBFfWkWiCggPuJ4QMJZDf2iEvqau2io/HrSloavR2yUXNHfMpkQ6mKf+bMeBR/a",
+	"jFuMICJ8zCgnaEuZk2D+yZu340Qnn0nVXD4yZdGD0tFPUgPoUQPrHAwGJCJUwCvkNHfrR+j06vLNeee0",
+	"e4IwDJc9kgg19/aQN8QR9qS6rm6tq+TAhAr2BnVvv98k1UO/gau73g6pHvUPBtUm3vd3yaHXGOzEVKAs",
+	"rYQOrP2ryg0s4tB7eyke3cilhQGYUQWsWBp2MRM2NmifyFVTaS7+AqtN2mkREZOIJjkMb9tdtCVJCtMe",
+	"1WaK6rMdm4fbNdRCo4CP5Lhg9RpNdH3TPr26POt0O1eXH9+0OuftMyvZhiPKIFVBSYQeDYTKlwU/wHSI",
+	"BXnUvibAvKGJQR3w7M4YMzF/6bXZWVnpwJ0Ho0DML/G1FGY8+DMtr/bq+UInhJfY39U+bfXICH9SBmSz",
+	"XncSc7KRY06qsFYRr15X313qfX4GPi35RpcJHM5P5ZehSnyQdMBG44kgyE0iMW4Nwf9CGSlHHuMinCFG",
+	"UYije4IE7oeEnyAX/D8uCgl+hAYNiE1EavImuz5nw6bx4HI3TU1Wz6nPWEgwVba+4VzK1Fe+OJPND15B",
+	"QSiQEx6Pw8ADaPdX44j1QzL6j9+5inrHI0y6xpyeXt1ddj+eX53+BLnDPtRAGjtbo9UHHKkc/xrqRjPF",
+	"E5MkH+OZ223uOBWh4WX02OLJAJLecT/E9AFC7vHc/0dEBpXjyv/1Su4Io4QK/kr9yl9dq/GrFch4VoJ7",
+	"WlUp8FgPzgzXSZ/uBPTeTc/W3a7JobzG/o0SY09aydets4837Z/v2rfd7DIq1VCuImUCPeIw8FPrJg+n",
+	"WbfX2EdmOM+2eBc4HLBoRHz04+3VpYMw6mMfxe4kJHmxGTWIaZ8pfop8oowJ15quXsfTMCBUtKNIKfFr",
+	"L+TlVffjm6u7yxQ1XjKB3rAJZJQk67abrJt9wzOtWovOkAeTRETOsoZULH730yeEKZ/KhRvYWXlK8dEz",
+	"Rj7zJiNCxYm2Xlif8B4VQzLiJJScBOIYlKGAjicCVKSAorFUGQKVljOLP0PDGWrW62iLRWivvgMKWUSw",
+	"D7GybSm9wFykgzDwnkbWRpuxN6OV7i2RKEepDHiEQzmkGSKfAi54muKPkp2Lh/l8G6d1Vwg+RpOQoC0Y",
+	"qYOSaIMDTn++jbThyCDD/zuO5JiJXOB+4Gu3AagQDpwSityM5uWiKeg4E058lK8obrlmVfXReQNv9wl9",
+	"0la9ubp53Tk7a1/ae/WeTZDP4OwO8SNBeCKGLAr+hJdK7jkmkeQFSp9XIIjprbKYejLO59uriRgSKnS7",
+	"lP5EqCqbMGRTqViqNTchoFhA8eCeavSHLTdeB726Hao2+UmL27nstm8uW+epc0BRoN+tOAIy+In2Cu7Z",
+	"7N2MBd2SSAooxS6fkWWhCTXxHz3GLdfMxd1WvAiIMiT4gSv2o4bIYfEumVBsdeMs3djTsMHQIq72FZn7",
+	"JUN84g31uQdCY5TY1uwIz2ConEj5F09JE9l1BKGeQL7uDZSRPmnFcmybrFahRgrcRttdiEOvOmPG7JxI",
+	"5RS0jqkdL9xNrXOjmayzPQmkZ/FsK26F61iE3EyU0k10DmX02YZaEjbccnNWStK1Nv7s5YF9usGCgOn1",
+	"xA26aXXbH887F51uZmcYQyNINhKCjMaCL1GZLUEoH72Qj2r9jz/f2s+NEm259ozkCkZEyIEPpELoQpCz",
+	"ClFOF3EV1ZQTsQK+1i1FI9N3v7JCpjC4O4pttv+kjbm7bN11f2hfdjunre78qVEqCrMKRwOOAqoTqNMc",
+	"qJHsjRqhFJzkWZmQIzVxKJiS1i8Cte6RSeMGEuOUAERTFSafm8qWm5m9Zk53FD/iIJQG7FPX9l2rc956",
+	"DWUPqXX1scB9zEHnndCIYG8oP5cWhJYqcatVZHtoz0fuxQN0jMKnXZmKYWDqkTBUGyACaSixiVDLaxYg",
+	"OSL6VH92Ku+kaYc3JALetc47Z60FAgDshDmrEoS8yjUeBCT0K8e61iDO2KgcV0YTLlCfIKyey5SufnaS",
+	"Z7OFDXNvUdw5rkX4/MHmbk37BI0j5sln+yFBbUjxeL4dv6JE7t2IRQTBVDjqRwQ/IKwNAHdueeWGumr1",
+	"XOirypEkEjTAQSglCbxGdYzTA9CuGDIWnbidXpzhM47YmEQiIDy3ZCnrmrqQa0n+mOAQuWYxXbmfUjnH",
+	"ArxkyRbYDt39JQ7dNNB7zlc5FgEfzNLOkjELA2+2oQEIk9w8fywZJVV5wnSuc+zb71y+63Rhe3Qhffqr",
+	"e43mcj924kT8TQ/BsSeR3ZOkeEKpVnLkanuJf0M4OOjy85kSzoH1/Uqx1uY6x7PYG61bSkyNJzIWSYmV",
+	"nKYc88ackEw4hehGpOoe57yG6QWI35M7zaTIK2s6qzKU2KiH3p9WkGtL+YpMwsd2qnRofjaqhMZid3ap",
+	"UDZOMUdHVlla9l46CbV8S/lQ7WdjzCAchlcD4JCLuIuOtt+QATC1iGD/ioYz9YEsqlCpaLxPckLui8Ln",
+	"85NISin+Sg6mj4U6RJXsMHNeAbBGc270pctnlTDZu6ermZbuXJBDv1cqjBD4aOspyWeZmSxdgPlSs1y+",
+	"NKVA36ZGoK9uNuSdd+ByqwPKvDtbf5D/cl0xtuiFkG5sUh+slyVrqsvlVj49SXWavfsajWrZ5tuZsmuc",
+	"XJ1Wa384DXO1Ki3blXX2W02ZoPW+nWaZ92kcotTcduslnkwKEsvxpBt1P9QU5b874emmIiVLMA0kGNpF",
+	"lNGqNP1mKAwoSZPJYpQvXcy2YlwZlrWjHt2Fe/Ufya04ivAMhq6Bm1ZfUHVh8SJqYQdFRmmc+3V5qq6w",
+	"XJ2rxmVic/KDeqqAQoXJFdaJ8mOkdqpRODo7tGvrARBeVbzE5uqpU2qd95i6411JxHBMY46S6zE9p45Y",
+	"WlImgtgcbCWSzCLq8eew6Tz2mqygLRvtPV2g7cSqelbloWQac0/kWqN3kTGcNNKUybCT5sIJcF4cX9O+",
+	"f7UkPSpvQVt3tw46bW0jV12uefBWnUkDJj8UqemvMEpURUsNtWjM5VUqix5gj/aJx0ZEKlw6FDMnsnT9",
+	"VZG4OUEjHD2oO5PXmru33OxOuA5y57bC3VZ1Czydm2feAoExLNBDQH2VXJGvFz5FBSxS+VbS0E4WbXFt",
+	"VX0tX9larFwt16WWKjAX+EGDkOXSg9bQIZUjj6bAJSYQprMpnm2vrerkjyJLfU8bxhOUoqXrbOs8T9Rx",
+	"inWaZaSR1lUymkl5TWSB5rFc31CMci2V4ivqCoW6QTlVK6UlfHCSHJ0iQNMs9BXcDqU/eQ/UFukNi10Z",
+	"ttC25HRWFtvcb4EUNEgGWSE4HbKQLLHm492N/1FiRZOtMJuY1VDgZQuG3NUbmU3uwsKSYBCv6xMEcfgB",
+	"g7ALoZOR/ILekIpjw2TkbuuH7GY4lU9V+ZrqI44gY0C+zxpXoq1YFy19Zf7WFvXj3z+Yyqe8HeECDwZQ",
+	"zJDjV3m6YyBpIGkej/3G9tndzVuRe1adf1+qyWFG+PrgSKJJFSifcUFGaCv2JSFf9yWbbZ+Y3OPpkFDE",
+	"STrbzoIuXdm0tPF0c1xfVoiIE6ng4ZArWYIpCgCTVYOUoQkVQQgiJoh9wZD/o91uteItsKVqHjdYunMp",
+	"xN6C7c8uxdKX0tKizC4lnUMMGwyIJ4JHYqOEAXSc3FNGTcYUQBx8Z99UJD1ypWTBbGIhoRAUyjIqgMX5",
+	"nCNq4laci9ncKKAa1XhD5mViJa5j7JljTI2cgKGlDmjqJJjlSm9tmszWNbyk2M8VODZ8TgLB9zRxI/lo",
+	"zjbaaCzz6decQy2xp4uNBEP3RMGFyOdgjCdInibElIEglyWuMJor+VnusbCQYLKjuVQ16vGSnKCQDBTQ",
+	"AbBCN04n/k+VlGwpyYUkAWuXWoXCrbqNCX4urShJwQL252EKuTHBvWSMtqyNi/Xjuv2yMjUeQAs4SCU1",
+	"qA7F6iqIzHEA0DZFURpl0reuOyaKzodsSk1teMARowpDMU1vfOJ5uVGRbmSEkSQAFbmaYmmw8Ili9fOs",
+	"fVEMTDnC4/GhLaXHI9cLxUd3Oyl1l5TZsjP4jpECyUGq3AIeV8UWblpIyje9f9ihRz9Pzz81bx4Puv29",
+	"i+Hhj/7uG9546+1f/1nH7clPwS/s8o+cUNtijdQslJllLkGZPiR526MCSsj9S26/gwDN4LOL9HbM5reG",
+	"zvmi001cl0otC3DCvAEavjplqvbsuaewInInPvED0UoaQs/rrQzQxANxguLe3qA6SK0ilRhjFVapVgVw",
+	"4KoBdbSjCZC8Aka37RN4enfbvbpo38gDpHtR376/7bYv5IW4mXjJU5mazGnSFj/9g+K92au3oOPN30wZ",
+	"nY3YhKuzHHdJzxcSBLwxWm2wMEwdNI0CIQg1jhvISBYRplxltcrDk6TvytMUEY9Ffm7MVeR6ZcHEGOLx",
+	"mFBV5aQOXdyrWp28Wlz61NdH0UGkdl+TQiXd6N11rGtadMI1pQJ/BF3fui6JoRZKEfxR7X/2kM+3Lrep",
+	"uXlYQtmIe50vqW6USnAMw6AlotSMFWmB0zEmrrWgGJb40stNpFsmHpA+oJ9Trdqxr9IhcXidIpGlL3wT",
+	"kNBXqDOV3IQkk7Rp0lNmSDE/SDpx/xpEbOQgwT67J0g5VUDgmDSC/kQpJUSeFBQITsKB8iNLmlZCyMop",
+	"WqWLfMHKJhxt/WDu0q70KwdzxwWEquo0OteJm7Fz/bgrqbZz/bi/bdbUolhYSS6VKx74BBgq5HWk59Gs",
+	"79TqtUZjp3aQHu7uXonh2v31/0q9NbfV/nrmgtWgP7eA899VnWBa7ZzFhZwmiQW89B4Gr4mUSGsuU7zd",
+	"9UGdVA/8ulc97NdxtX5UP6wf1Pfre/XddbiT4rVFUwt8Mx2dHI0h751RzZ+MyhYRlTZHybwoNeb9hD5Q",
+	"qSSC9bReufZTOVgiWPKn+xBQmHBmsllpA5JDnYKscFE/jQJaIEhWPpF59qdF9DZXTkSNYwRuasrWZicc",
+	"2aZuOP2FGheoECVsTdAgFFE70kyQhwA8rE+2PxNF5p9ihFprpfI+Tan8IAgFib6ofZqVsXPj/oFNIYAK",
+	"8tVI22OoKwdl3YBxAf7eQJBIi15MZ1AWqe/aSnEO9bYeHWIf+Md2Dd0SLyKCoy3jLuSOMuP4NsKR3LFH",
+	"EsVy+US3TYCXc9XmwP3tpn3WOu22zz64ecFRJbLzOEBqIolyW1N7uugZldefeiQbZogAiVyw3PVXq25y",
+	"JzeR9UrJ9HrDia+6XsT+/gbeag30K2XUZnYqO830EMslup4mcfU5Xw+L7jENuPJp2y1q0dbr5mvAZogL",
+	"QlXUJWSSMTDEJe3jMOkakmNrJfjxi6HE7FCUg1jox5z6BCl4VB+JYcQm98M06q9+Tn4UppB2LZeMWC3z",
+	"MNttVssKiNgjkiMf5oFvbX3RbkO9eibs02NFhW1fV4qt6rjqXKVGUb6CTodxY5KBQq98xa5WPuaRHILi",
+	"lqSbnNd8BsQXmJg1mEyk/Gi/BM3EwcGEBosbbiwNIC7+3CYDiktChyQaVw/q9bVih+tbwUsxDlcOACYd",
+	"TuwdWq3ZycoLYPfMX3QqLsx9VlRx/nSICEM3IXlHDV0yYXZuC0PVwQW+J1QwUNeuI4ACCrztE+S+bXfR",
+	"q8fGq1jG/Eu+4j9dNAioz03qpBYGOikPPpLaGbuDx1LnMaQWLUVrmw4ZYlPKbWl0grCq2tBQ10MWwqxd",
+	"LX/THRncTZidOeVAUlsoGr76NV4wqPcYBiTCkTecWX4+jAQbV0PySIx4n+XS+m51z98n1YPBQb16iI/6",
+	"1brX8A085DrJ2znZ4ArkXXc3WeOd5QK7eos2G9o1GUBWUr3VpsX58hnFzfUyinUYJOFEaaGTRKFN0q9J",
+	"951TdDKB6ThcHZNtcv6cit2SKF8pKZTqFgNLqW/rhbY1cSx3OCxQhVfzLxiN/R/iXEiaGn5lz4KBAbbC",
+	"aQWZ4jbGLEC4c0Z1GE4aR+k+a4HgBq7kRC/2NJEVJok7ELxHgbydOG/bfIILHAme5CXTQXA/iYifKJZw",
+	"VPI8CFYTtxL6a5zvmWeELBWOy3TNZ088S2lDS4dblOe0rKa2bALvejmeMKpF1Kk7d83lOeARUT0W4iM1",
+	"S6deaa1Kh5tM22xJnUaKa1gr8/QQ8x4t0E/QFsm0ozpBHqbfQQK9CXCxSHfE9LeBpl27t4fbo1vTIRZw",
+	"HFST4XsirLeYR3OrBmxo9WfXsjdgNz/RZihqUdJYYzbzGRS5W1xGHV6YAXhtdQeNq7sNbcWNW9GWGwZc",
+	"6CFYz7jbmcq05f1zPqyQOJiVnBtQ6WAkBeLuBzZVuCuK0nWwKj5pLPTjbMhVy7y+XjGZDb+v1cB04qC1",
+	"Ik9SruzGe3lN8eSyQZzCNkg2oGLl54OWzlpP2w152U+xj5MLTH0AVZUsvD8zqZCoZSkasdKgFpArlBij",
+	"dcRagmTa5532Zbd93v54enVx3bp8//Gs/aZ1d979eNttde9uXbRldAcV/98+gZBJ3InMfEG/VN3UoxMa",
+	"Qn2OUNAGTGo504CTGvplGIQk2QCDTqJzBaWUUZT/QMjY5N8RJI9tj9p9hLdc+5xbYUvroLtaJpg8p+v2",
+	"5Rkk8F9f31y9A6i2OMvhdQxwetP+sX3abZ+VTHhKbd41gd1pjccRewQM19TPcZ5i6urr0EChpi7fkN8B",
+	"7wqSnjIt+fOlOqC/p+j7O256bi+X6n9/4VmsWJY0RJ4gfZc1uHi69L2O3allRO6m5FSBL071AYE7Toyr",
+	"6ncWUG46yplAi6v21WrGodDcJtmWb24NnacsuAyyHicqgAkt42PcR5GKACnWsWVaIqIQew+8gDOUDfFY",
+	"QywT5vmGZGymY+L6YlVynUViFTb8GcQqcLsni1X5lhv5rUK5ChNw5K4EqrzaeH8zc8hnhF/55K+Rb7PM",
+	"dgRaL0zChuTOERn1ScSHwVgD/hjTsCM4cgPfzW2hc4JcsNyluI6LFF2nR11TpugqAxCMZxeyI9IvUU4P",
+	"4gdC+39GCGJf8kr6g9+YOTiHM09TowXmSVLunNra+X05sbiiLvKbcag8A/bPXKuUTUQ6lq5c0gbUnscP",
+	"BEMa3cJz+LwIORuHuIm0f2gF62alIIjkIUkgRGi9tSywVopx5wfLdc8ukD2xx1OH0JLIeCDQEBfHxec4",
+	"4GaL8eZHnfDN77jB23VQ8LyhF1s3MAe9oEbcBF/ig6ApxQqzmNa56+sTkjZKJF5mFbsNaRVGk/snxERy",
+	"1N8vHwixjnpxQ5UU7StIXUSg9vckMwsIbiTu3RH2SVxMuIm6wblRZ63y5JdUDeFpgg84X+yYYMVoVIU8",
+	"c/oL4gDOK5F3FIrR5cQghrlU5CgAEF4EaQk/2nAKwIShLY7CwwGYHHA2bN3dqi4J3EGnLTSO2GNAPcJT",
+	"RRYjxoV+NiDlM/AM4NkSK0E3KdSWkZlaPlHD8BfZO4VbvCo/UgT1FAsnRqDMtW4SnCnJDsAsVjP/u1Pn",
+	"gt3NXSeQUKpj8GJMr1FAT+IFS3B2NTTQKKCKdSlgB+gWxhgHHK75JY3V8PSn7pQnDo8YZPiNAspzem86",
+	"iAsWER+FbEqiqvy9tjmFfVGm3N18PtyzxUjXz5JGV2NVdZdsl2nHoPZJqn1uAlrgamwOaT4CWgcVMUYH",
+	"Nj1NNpD7HUGTNL64LTXAJ2iHwwnCfRjNiGCaaKqlA1QJENJefREiRdkEVQubIgVqFIvbYhgjI6OzxzOF",
+	"L1F8Pk3n6EUnNPYzuGpmroPchJi198Ck7SgHQipQAiGFnBzzL5Cc/e3nRSziCq1k+XJTZpeDpa2UdPGU",
+	"1NEVmdDCXE02hbZBxhNxksAw6ipAIKtUgYPJ1BEGYk4X39Y2nHl5ktd/hviBKPWhstkpqzKQTA7knOme",
+	"oiM/j3lsPiPG5i7QxLIEh4lD7PmwEvkiUwXV7Ih9flPtVcXks6dPbETa5ONe2INfujvQg77M7iiPvZH8",
+	"Be6BZfHAQjXmC+7uWkQMPe2LlinlUoYqEjPeY0QCsMa1Fx5tQeKh5YpX8jNxxqs8bkqmPWpe60DaeqIF",
+	"byMWOepGONoWYoUUyGygii4CLmxGmuudX9APPMU2sBDYGwKLDXjOu0vwv02LztUAWm0382ZRRkvz9aig",
+	"mW8rTpJJFyXYOmo6P6/Mcq8pRWwn8trKqPJY5s/VRC6L52r08aWiqOjEpvr3L2RtqSb+CXOLiyk3wOA2",
+	"V5GjmeKX54CGSSxlf9otDbq/0dOeXfH3sSBXg9dBpNr/pyIIldJ6+BfU69ex9ldjdveE+sUd38yqvlV3",
+	"yfvhpBSZ0FZMEG4sMKPlgXbfEkoiHLrqzg1a1QG/nfTlyPqm7Y5mTLqxdx4M9QorFjIPzwmHnU2ZSSsC",
+	"UTPaZzjyA3p/Wyr+d5W9X74j8kn0C+kPGXu4i3J8Yq0+Z+FEEDQUYrzFt9HdzXnKITOJggxl1ncPV/Io",
+	"FfuLYo7xNVxGTmUaBYKkGgeVx/4ujeZdMnarVyLZuRXAs/Gnd1isbLUtjEcWi4GlZpxyAuYbcZu1C76W",
+	"iZcx7b4pm86gA+VhJqsqKGlEeJjagKCrwT4kcmBV3Ie/J96DVk8v4iDq8oVJAq4QnUsK6LbwEjyO7cWI",
+	"GZDuucbyrZhLuYmU4LQ+lgScGkdH9Wp9t9poZtOsKuvCD7xgXvy9MC8Wx+dKh+S+VJIdPP2ORMEgUFrn",
+	"crR4EmG+JAFRsWMcQvtbwChWDxVmH64MUvcMqBxeNKo26vXd5jp5eArND3DKC/JrThnlxJsAKn0a+48v",
+	"QOm3Cq2emA85mIRxpCSjCYDC5yjp5iClyoOCCulGkG0h/1Jqm2OySvszxMfYyzRxq5xFNSTHhOaSEJUe",
+	"tHRr1zLtlsgtbdalNXMloDgSzDElLOWFju2BgXzC5ZJnpbYPq3RuWKvB5aazXAN+riqO5gakrkPyGBvE",
+	"gJdbwnSDl6dhEqmKMlW1ZLtXtkuuxJz1bA8h+U3qI7oOnodE6M74+bb1xrtbPClbNzHg03N7fXqNdg9Q",
+	"iOn9BN8TJPB9Bm6IVrPZNDulcothL+6oyPiNnrQEm3cuLJ3HV3U2WA1jhBjz41ev5Ct4zZLmr+DlvIRn",
+	"4is0LY2dASkOnwEhrm8O7aa8s2B5tmuR82Dpk8+ZsF22ZGvHeVLblfV6bMZKQpK0bRs7sXCOFzfDeK2M",
+	"7lgepBlJVuXM9ICZO6vzRy+D1KPZYjGuzpPAerRykWsp52h92XY1sa68Zmq7Pg3tT2MWFWWOKmT2U4Ae",
+	"JyGBen6uG74nyvjz+ELW8XHM+TRixGJelBtrQQDLM8Mia3pJCNkemIO4BsiNiA8Q1eWHuhBB2bO8UGUY",
+	"mTJW5PYtsZl85k0kWwBzaRwxf+ItMJjmteana8FPUn6z6zRawaVkPEDWMypSqcLGgEhE8Ghdj9BC56O1",
+	"N44NQG5zjZgJjFKn3ybcRacXlilP5Y9L65NobBJfcpAb463qFIobIiTDiUwKItEdFzbelM+MZxmeSALJ",
+	"mzj7JHHFobFYmu02y5i4X7HWfr8O0DbVA/mfQ/kfC+mmuYY99IWi4uXQeb9JDafxJMy/dCG6JfzTxPs0",
+	"wQtHtwS6XprBPrmGI8U4/ilIe+k1+pIVZVlxtSjBQ+fJrFe2v5CJbAYuS4uH567Z18tRnvQ3RvT/NHr/",
+	"+siSxqSOTQiT8Fa1GWLGYcYigR7I7ARhFBKFkexWXZ0II+9VoER27aT9ttSrjU1aNf+wbNBqTlx+YaGl",
+	"NZtT6xu5188I9zK/tfUQ5q7l3HueDDPvMjzxwV7hEo0rk0yyjfeuTA8jKUBNXU5Vn54ByqG5gRf00wj8",
+	"9CkuH/pv1usL+6jP8aR8RTozzKTfZjYDAzAbyyutUxLFSI8lzlvq/XnjBDpqPeIgxP0gDMSsuHQZ6xZP",
+	"KOBoEBEiuZZBU8vhpNx+dZ4TOOkNSlk690ilM8O3tsDQiqCjY1qVDGfbeW7w7P5kh5G7CBHm5KIoj+ZU",
+	"NQVRNiiJMJ9EcV6wPArErwbUtg1TocT5lSlOzVI2JrQoiWMrkptNI2moMAph3net885Zq9u5uvz4ptU5",
+	"b59JcQ+8brzRpjCZhRwv6onSjiIWneZWzl5gKUhIVYp6uQGIyHuhetZJuk8GFN20b7ugvbyN8Hj483mq",
+	"DX3r7ONN++e79m234lTuLlt33R/al93OaasLUHVvrm5ed87O2pcVp3J51f345uruUl4/vbp8c945lQ9d",
+	"37RPry7POtbCyaut9+dXrbOP3aurj+etm7eShc0tMMDjnV7dXXY/JuB4rW7743nnoqMG0Lnstm8uAUnv",
+	"7rL1rtU5b70+L8sE49V7jX3dcK5ireldurWp/dMbFvUD3yfUvnjJxBs2oakbJQ2HgZd673VEPEZV08Y3",
+	"4BVM/YpnIcN+l7FzHN0T+6d3OAx8nP+YdovGftT4hxssyHkwCjIz6FDlF81MODmun50KNK+CX/P1ugEO",
+	"IBUkkOdX9Z2aP3VwOU8VE0NzmFX/K13aAi8zDeJisKbES/tb80NN7mCm80BuakN+xirn+J4UtE4NuD70",
+	"GhE7/RFAFOgThNGj3ArNKnEC175aY161NMmQ8k742zjCbc6kPGe31+3TzpsOHIGL1rk8PW/a8I9ylK/e",
+	"esnE7Zh4xrmuLl4or4D64w0ZYU0MypgQBNpYF3DsWx2v9SLiy3ODQ76gKn1xFkoml3bTbDUG+1/EXsEK",
+	"TNz4RXJKdf5DWBmE3/FEbQDjMBaxgX+MXI9RSjzhSrLhDnL9gMeXIjJij0Re5US4PRqRcYg9XcppoZdI",
+	"bq11wj4kxfUhy0IVU5m3vUq9emu32SxAqIY7cqYV6z6CycFCuSdHOJQSZWaOq/JL4oig4J6yKOM7X1H9",
+	"mytmiCewZHhq4fQI5bJ8idFxUoC4Px2yUKHnJ3t2otS4sZihMODCbLXxeFmVY5sZXl5B0A8EhyoNMZvU",
+	"w/oERaAq5/SYL7BUXPbgKjVyCO/NNFdhD5k0guU92tWH8g6iFGtLCm+kzg5+ZXk4psOZJIuQeQ8WHPH8",
+	"3CKCeX4b7Vk68hFwnW5ygh7IOKYvq7t3evanQym8+9h7QBPJSFFAHwkXwX2ct7886XtisikKokAwO0J9",
+	"jraMYNLDGkzEJCLbmZIUeB9yJzS0VtPNNg9u7lfrzWq90a3Xj+H/fy0ZV8qjuIsiYdsyNg1ooiR6DDyi",
+	"ChxYhKZsEvryL7+GWqjP/Jlp+htFATBaRtUoVBvL+IdA9CjmyIWr/6manHevfmpf6i7nCioyDKjZFevr",
+	"0n6Y9MPAg2yMHEYpx1FQFh/igFYF+SRgsHO7u3u4d7D/zcP3a+T+A+/Irx6S+gD6YO94u/4e2V+n8bXc",
+	"zYVRTK32QBBziKmfJFzdXnSvYV9IpL1xGs/7tn3Z3VxiaLk0E03DdpaJou+Ur/WGcCLQjE0ilK+hHB2V",
+	"6h5NRuMQC1JyUF1ze9xN9enJwIvHmJ8cnOcwFqySrJU1M0edJCv9w/b/aar5UMxMlvuZNWFtuFuy4WX/",
+	"EJ+zWaSv7XJOH6+5Af98175rn6EpDgSHIn9VBjKJAskbJD9Yxj+0s8YDoaJVZkllJz162726gZdzJdVN",
+	"YR5XDmvUJ9BnHlFmvxIBxpzpbZRG+FfDrTgVOTJplRlHhvpUSfMstSY/T8gE7LPU1VsCAcvUtdgrkL4T",
+	"agbAhstyjRzeHHhDY9bGDDrgtk/oXfum8+b9x/ZFq3MOnpzb21+ubs4+3rRv211wybzrdMGNY/96+kPr",
+	"8u2qC2AGChlgM+OOz/xomgYDB57/uRNXSxY/qiw4s0ZJLB77ykuDw2uLcahjl164NxEhVclaVWNu3e9e",
+	"0iscD6tOKWbQf1U4m0SeXIop6Vfy1KernGzUlBug27oxfrCP1zdXb2/at7fgfru4Pm+rX846txed29vS",
+	"S5/95iUTtwJHyn2U/bFDryN2r70f2R9PmZxo/oNnAR8FnOs1N/uQOLgKwJAmwmMjVZXzqO4lqY7cGU9D",
+	"FLG8BgJSVihv6JhEKJqEBPUjqTI6RoGGPELUvbr6ePvD1U3XgX+eX12+dVD757vW+a0if3X99Ori4urS",
+	"QEkCv4TBlc5Bmp++crrlSBp48SKXfgqqrh8R/CANYphkCa+9er1jVi6PXxcNNneVYW1xdkDF4I9rrBJ4",
+	"vxf59bqWqhlZLfO+y3Pp3wfSKFdyJuDZZVuM/rjIjbdo8IsKPOQAjpEbU6KLtpTlYnXOiXnsRefy43n7",
+	"8m33B9eJ69oadadHvSGOsCcl+7aj3iaJ2UVbTMqz5t6+vGxTtou2IOqi4k4AH+bkRYKcHnWTM+DGRXOg",
+	"3ytA1dGI0XhCPNMRJ55YxamYYVWcij0U/Yv6wjwTk4sbVwMX1PvqXzWos6lbdiywRjnsnDJmFCscKusw",
+	"ua0IyGphoXeOw1ln3ZoR4jBk00yVlFR4washNXMrJKm7LwZRKumWl3MuzGeLxC8+lt8pgziTU5htzzD3",
+	"HMRTzVfjU9sV79RTVXeLQNbHur2OWD8ko3xfhjzMjlTzb96coqPdvQM0VrcjHxIxuenrnOReKwnkSubh",
+	"rscRU/xPfSfHLzYZYWpFAT+NQ0yBA6lzGnDEPBX89IiDOB5AgJkP2TTj0jK+MKlDD9iE+nOlHfkgkQVS",
+	"+A2L5hmwox2iJrQUB5VK7bMVsPq8CIp0XkD80JXqPdwwDzC8W9/Ny0AVBkErEwQZskggPhmNcDQzvNBQ",
+	"g3yLYq32F8fDCPNsjuYlE8jEE5dGtdSF+dN0d9NBERkQ2F0UQFRmMDPWnj2qE+RCovxxP8TUeHYBxQYo",
+	"VPVRC4TkUOlxWk+VQEjJHDf41Syl7RKQVJ13Cm/IICJ8mI5CZZ26yS1F4OFwh/YeAqIFpojgKAyk2iev",
+	"Zmh7r9FcLb6UGkT+RO4LBBaf9P3gMbAklsbR3sLIAJk7kpVgiv0A0xjPfLuYjSTbdXWTkQ/7paTDVUTu",
+	"VfbsRoGx1SoUAqkotHAIojFfquW6+f4byGTQUO2GteqbIbyydXfroNPWtqFe4yDX6gk4ihWqjhmtbnkM",
+	"SREQcKNI4Jg8wC0TcKE+De0ErQGIGJAeBbxHVZIO+STy421ffkdyl50LEi0FM0vhwvHgHvAcVb7+8+KY",
+	"aY2rbIeYuVbY8ArIH7pejPFN/pjgcNM5PN8oDtvz4qZ9O6BkKwKMfQPgYMvg5tHWKKDBaDJCIXzCiZsP",
+	"AkWoP3HW2treEDE/Bx7Yl8L1smadZQgrgH5lGWaSV7rQS4VTHofCDqcr45IWYNnE0NF6tCYnJF37OAUn",
+	"byAQm1JuI9pQKR2nmCPMHxTAeKmWVauXOWaVhKSUzixI/h5ANkzLVNstReD8jmsktsQ6PkGpnBqVqSF/",
+	"QNoJICJMOfbyt2tJGaz1McLBlwisJZv64YUER+r78sur1sXG8i3J/2jUl+GmJSPPX1lIfkx50guU6wLM",
+	"okyVpskhzqtC24gsyz3s+VPjJJ5YwZxWUhQomV5vWFewXrlGI5LNjEEUW0uZZItYH05HftSeP9VsUsNI",
+	"L8k8487f6Ef2QBbZheBZmA5JRPK0k/S81du0M0LN22Seq4i2kri6PzjA8IB/qcDHvmi0RSUKUZGISfn6",
+	"YWy6PCGCl/ol/Pz63bnryML8fJ0E0FIan6rhNyeA02PBMeYxzVFAeRyPXl7Z++004l63BG85SnoabbN0",
+	"yl/WStpsae7GKmzt6TkpAlivxFbSZIl+jTGBPrnA0HQc/SckesCCfMGEjltCfStg/w/RIwq8iZIvep7U",
+	"LpWQ0GUDPO1izAlNfxoHEeEL8+NSL9YPlAf50A90cgZ9C/UnJiF00adib9ORpWFarHqxq1UnHqaW4gTx",
+	"gN6H0D4XbUVMGIh8136Xu52nSKyitKRmtPXjL93tE0jrARc2R25rIoYsCv4Ew+wYvSY4IhFSKaPwkE4Z",
+	"LRfjgCe62gcfF0/BO0umXXTNG8xTRZpRasntL9tb7lgElkfNd8BuUwbF3CpCIsuIRPeSwwpvqDupaEui",
+	"hiTpq/RiXb8jCUpBN/gnyJXcyzW2DkaGmfWoult7X4XukSCNTv0yHXIFH2vqM27Az1KYTC5iUY8mlw0k",
+	"k4tCgh+1iWfi4BiiFwE/Qa5kpy4a4QfTwcVYiKn7qd+jlqk2jshjwCZcqsMnyFVc0/6QarVlUsggYdm8",
+	"KxikvtOjUxhNrntYl4IuVSEs18HKKHc6oHC6SsvNE5RJMjdRCXCLr9qAc4A/rQO2tpoDM0sv8qE8NMgM",
+	"+eTfFuI+Cdda7ZW8nE/ELyzy1C1/kHFQJvw5D2tzJei/VYH3ojgMVs4BZgeM5p1gN/POHfWBLEMKBNoC",
+	"l2kYsqlpppdqWJsOKG2X8oRxEZG8oqB4WDgMURhQqY81pH64iyijVeMbopm2wytC+Cf+oN2FlfRPwknU",
+	"Mq6EnwqE0oJmeku+9XmB2Cpuo1sotFSTxBVEVrarZ48uF1fqtTyPrz+pF++303h3KYFsvBGvikEmVfmj",
+	"L+APy+uJskZf3cg+9sp9NHqW1rqlG+oWH6rFvW9zj1XSC/cLqYKlW+72aE7P3ZxDmQ5aLxUlRtP5Mu15",
+	"lx61Ze16l76gfHh5vX4Um2znu1zLWtTed+nT30K73wsoCIafocpbMCm6NBaQ6niSahSoGmGabr8YufoM",
+	"I1hbFXVkkYu29CnQ+aLaUJErv73plsBOUUvgmAsYqysJVgo2robkkYTQxHjmhfloK7V1EKnX1Yafselw",
+	"7Vl0ouXNhReycNWnagkfp0xhrKrfPExRn2gTmfgO4szscR4zz9WJPo2JJ4j/rggdsjUeh7oQGwah4i2B",
+	"OgUwloAjLoIwRJBKHXDkav+yi7ZykGeUKJkGnGyf6ACsP1NqP4nGOIJohtsZVC/kErlZCMp5B9g/sB1z",
+	"boh8TvQ9safXYjJe0IV5MRkD9O8q6kiPutb73cW6iKtwZ3Io+cnxpqcdBegi+9/wKCwlpAV9qhcTkhS3",
+	"K9qLIGxcp0dd011Zq6aq+6+7gp4bwx4ljbHle5O22PBe9UEQr6kMn3XNz6Sy5Fkt0M11qt6s521tZWHF",
+	"TtaqfCJKVLHV+lev2LV65ebTmqpFrKcpzVM15AkEj+HVN6a6lGhQXXBYU0C8z8f3rbO5oGv80t3JRZPa",
+	"RLLCN9pUe8l+r7XVTqqb9mqOhx41K4lWczx8S56DJXnlaxrq31a/7w2Hgb5U/+8ctTnB/3rG5t/PlVf/",
+	"LHzn79yfa3Mtt9ZvrfXPbaVVLDEuVvFp5KMD/3cUFRrR+HpF2GOTdKITxZQtoq1O/lzRlecVazl4nYBb",
+	"K8xkVdaevVruV7N4nlp29fXEwQtr/7Ks/Rti0as6nu108q9luH1lp92X9l83V3bafS1ndcZJ/Q14p99l",
+	"wKZWT2rGCp/d5DQ7SDDkDYn3kAKUOonzBwOdQggISoECNYb7iV9bKogWJlR07ZwJM4oThOlM15aiLayQ",
+	"dHXjgwT7Sg4iIoMJJ8WlpU/oZrA8a3yNKiUbrm6TNUrzEwDMU28SBWJ2K2WUVf7Smii9pg/JvW/Msv34",
+	"S3eum05caTOXwazT0iZ+AGAeLtzmbqupuvcanx1CjSqJWqXHpvKqa6iNJQseE1WSCnU83AJCsuB3AoEo",
+	"IT4/sV1tajgB71FNCGhIIqLYK0hm0D1UDnO8QlLY2pWiqyxH8umlC2LunFsTY96oNXCyi+IgV/Hni1ms",
+	"/jnIjezSQbmYyJVDGIsEUtB1oMEoHJdqGDwSv0db1x0zRiXbkeuF4mM8qIjkD0uJQdgEs8ho5TWWRBjQ",
+	"AdNljQIrnFrF5isJ+NAIB1TggKpe0hOpKsVNp+8DMZz0odu0Zx5I/jXnsbTeGnCLVKqa5RmA5WNTcmzD",
+	"4yv8KtPn3UK0Us/2aBgMCCQF1FDXNC3x8Fg1zQEw6EhBOBMfAZgZSFHoaSI3Qr4RLuvmJlLOuq/u5R9/",
+	"hJIS4vpoeLNSP+BMOIjQyQg94nBCVO5E0kBFqhM9esroI6EA7Hgs/66i77/vnPHvv4cxMVX8oHgIT6CX",
+	"1X3dYETMnTdvTtHOzs4RCii6656eIClpONpyLaPI3YZb3ffv37+vXlxUz85c/aZrHIkAh0hVUPHa998j",
+	"97rVPf3B+PAxmtPAtuQnD3aO9rcdBbqNeY8i5OLxOAw8oOxXcH8V7v+P3zmj+gBYd8DVY9DlMsob1BrF",
+	"GpzKnkRzeWDwj8TGVtAqWL9FA37HPQ5MlsHiFAO5IOcBF2ZpH8iME1Ed4/uAypuPkfuvMBgF4j9dtNX4",
+	"3//z/2nW6wlU3l59W0XW/qVKuP5ToeCpscdFT26C6aQrAsb4njh6w7dryE3qslyFFTsaT+RINYi1+6+5",
+	"4is1ckCuMkNPLbUGatIbsWVAxrZNpvIo2+xHwd6cIAyDn0umcWPoJ6k68TzQLUmNrsLuch1d7tmfQQRo",
+	"jMVQVwHI16v2L1sLm7Vs19Br5svzCqexgS6C1zBNw+FU74q5tkAu2tpt7JhTc8qoRiqbSTpXDZ9VPVE1",
+	"IgpOFb1td1XMYDQRsBbxLxERk4hymEOiZ2vab3fx/THqVVQJkP5VFQH1Km7NHCoHudd3XR2BPWuft7tt",
+	"FymxYCneUmSOAg7QypIEdhtN+EiOSq9epd0rUsMaBvRez/eGAL5QMlf3+uq2a74nuRJyOz4ZjZmQa1L9",
+	"icxcNCTYJ9GxCbk3d5HF4B7IDMSQHI1I+CnkaqVZIVgWoGvPuIaGjqBvBR8zygna0thlcvTy3m2juspX",
+	"+8xAjE1Z9IDwPQ7oSXoUmnL9YADoZAo6H9aqfoRc00DKHI1W0okpYFQuyK1qhmcI5+q2i149Nl7hiRi+",
+	"MgLmlTB6UPYOkLP6ZzlgOQsoD5urhlupWAy15jUlROXpgo/AtinPWkQSI9i6k/iSycnRQEcESYZYCf4w",
+	"8AjlxJLmF53unOxmY0IVtddYdP9KP8RfyXsTyDpLZLeuO1ZR7nGlUavX6uBKGROKx0HluLJTq9d2AElF",
+	"DEGlfaUafvwp/32fV+/QonxKIo6a9bpcP9WWw5RRMVhcKJmPHiWZ/NDtXtfQGdOtWwSbeIoOfSxwH3Oo",
+	"jo011o4PnU2FbmYiVXNFkTC0Zr1uVB+iymKzEisFopV0N6mwB/CpgHNpmetJfxu0rRzjKpkiljohZPzt",
+	"/vvfRW+NJ/BKbYsGMLTMicrxbx+cioYUBETQR0LlJyQXh+pPfA9VhHzGBRmp4sFX0Ken3CbFcAKmFYeH",
+	"qdKqwENKuOAO2qvvoOkwCElqc5SzJiLYG0pum7tXN9AVVKFEf3PbZaYM6jb2Z2tul1PZq+8sf8busbZo",
+	"i+MlW7zHkp8BK1NunPv86iMl9hIjb47JJY39HauEmYVG8x0MCHQCTSE99OilNA8RZdblGuqkpCucc9Aw",
+	"FZikFLNGRqEtt0jeJtW6PQpddCQbjsWrclskHjVQFvUrFLecI8FT5d4H6/hJVJgY9UWbbW5UpRdql0vR",
+	"qbk/n0zjmJbKfag4FbWKMCC5rEWv17e9gnvg7btqwosp1WqKCI80ShF3qmMiPFfiUCTtFOEYlRhc3L5w",
+	"A+cu5aP57cPn1Dl8qxEcMstvnUeVXZ85j7zwNIJ5EhemRD6gdPVnxi0Ip0+ZLUibLXCqbuJAlXoUQJpB",
+	"4TB4Ez2qao6NHPUJYGaCTW718cw7H3JMKkUdxHyER0QAYRWkvSe3vILWkpXPztIbNWJEiTt/MdYRJNI/",
+	"8aSONSb88oMKACMrHlb9zNyBnYMl4UqqvJy7sudOgZ4bmpw7a6pgOSe2C04BnujW0yFTyow2F7BAjHok",
+	"MXbupS4VO8QdxCIndsInqKBOjyavBItjiLnuuXqMNBiA/FYs7yhKGqGYXmdSajHGwVndo1vz7sSTBJMD",
+	"/K/pxt/bygemOQVYoHYdnEmpcnoUiiSV6wSUbyglUiWqag5zoR311m0niTAhY4OZPsdg7mtXTSqIsLQk",
+	"M67cM64WaNqoKptOetTVtZWubr9gomMcbSlIQjkx5ePZVvPGFE3oA2VTqsNofm7NUI/qoQdxR1n9qd8a",
+	"H9waehthKuB3jvpsAi2E+jM0ZKEf0PtjayAjrC6DvtGjlhpkVzvJOzjacr9340hfIPRV93s3tbpx62S9",
+	"vNYyOMYNAN4j4+YyxqkQZDSGTrXQfVB5wFzJAGqEezgESvqo/SrSfp4THZB+4eYJAnV8jJK0miSwHBE/",
+	"kZnm3cDHXuvOeSuwbTXrpYzbGm+cThvI47T8UTh1qUdLs/75r6ZDRKZiOC25Gt++jqn5G46p7tuXWrv1",
+	"oxKGmunCLR9oNpc/MNdp+5uTj4oGYzm3VB999Vfgf1byMiR5rb/O4LolOVXHkUf2QJTHVCENnuiep+RR",
+	"TgQ9EDJWbbv9GoJXGMcfYJspFt+jluDE1AR30JYlRN1tw3aVnXg7GZMoW8lqUiZwLJtyFGPN3ZBUI3vU",
+	"Mhq3hFWprwzRbcsoDjhSa6OYvMrISOzK4zyXbl6KRr47d47VqvVek9UOYEp5+vHuAoACONl6jn+Hk727",
+	"/Im45/5arKBRghXkdOv/5piBoqWFzMBZ7BuSapZ1SEu4f5Qilg2lKCVRHa4io9VB5BPES+B4xfxGqlg4",
+	"nOKZ8sPprlMF7py/rx/nH+69WfnUfnvunsXHaDVOrZREHzg1xNLzkwSD/Di9QoCAj+fG2RckSWYBUgJu",
+	"WuDnQxYhy/oAe2scEfkxJ5VvpyW5QbpBWyUNMVRoh9U/uNs11OpRSqaWvV3CpozTuFO/6rlpG5lFAAUD",
+	"SklsgwqGOpdKM3FQQE0jSRMFN22AUqjPSb2ZMi98o9Ns5TgCttF0KK18ZfUbXSD2DACgUeIccGLTTn+5",
+	"B0YvF2zMIXwqFQgUN0xnUdrqByaa+O8zdn5KWYrNYRXOJaEONXKmM3eUSx3eqHqwA7whosZWR7l6XI+m",
+	"FDmAu9erBHJFMnaIgeoAaFlN77hHY0USK/mTc6+VJOITuA3MZRahUO6BMeGXGftO0lxY2fJK/CDB2LEm",
+	"9kRVvMcBBZ9Aj8ZOAbS2T8Bsv0XDPaqRbyGEjmfQkc14sKyRbGsYDgXELV/PaCJRzTKnAjRqUfXgQuw9",
+	"8JMFXgmbVIxTwhD0vEeiR0u5JBbr7Gixyh6n9ikdQKnwPc0IEdbMVIWF2DINHi1R4Ht0gQZvodE9UYNf",
+	"10uicr6W6i9zsHnlVZncRxeliX0TQyzhjfkbaIoaE91ojC/22hPstX+I10fReimvj2TEVeWlWRKLBB4L",
+	"Th0RqV5SZEq4UAlfxRFJlZE2mqjQBQIWzlVkAz5rcIIh48tqq2MEmGKxsQYCccskD5H4Jiv4xGRnc1eJ",
+	"W/txX+uvapSceBEB8HUfe4L4MEgqOGITEUr9Yapb7s4g9xA6V6It3KPG8WNDz1sOLmnlBv52SnDJBZsP",
+	"wqJUDFa+eLUgrHyrGvM3Fol15jsvhDOzSH3dBAV7UiHbwvY6sigm1+/UKqa6h9YbR/u7g4NGtY4b/eqB",
+	"1/Srh2RnUN3Fe/1978A/JEeDilORvLfyx4REM9Nz4rgCX+v4FZvZLmsRtmgWihxUR1wo6cgb6T6pNvsH",
+	"uHrg7ZLqEW741Z3BHjnsN71dv1EvGKnA0T0RGxyq6dyrT9QW+YQ9gUCz2TYWVlz6rOVIuhqskv25eJFV",
+	"t47cgTeahyuOHM6HbjjsQzQ2QnggTOJ+QLnAVKgU552dnaMMuTTrzf1qvVGtN7r1+jH8/68FI5d6Ymrc",
+	"ZfomrDL4PhmwiKwy7maZcQu2+qi/VJ5EzJ5WTZbIPrg4Y8KKMLzkTayTN2EtoK0jyMu2ihAnQqs4D9BB",
+	"blrFjY4DqRTRuJm+roLghMZ6aiqv8Fi7eFP51MprDPVjEeHDqq7Xw6MgnIHXwzg9TK6Gtk+RTx4Dj3DE",
+	"BZ7pfCwU0DjQk7T3Okaqw4PSJvTXVTjL7vtsu3ZU9qdqnwXJDZCNDhZ+nyA2CgSoE5csVSBnMrZRn8wY",
+	"9RFG4Eyy07rzJL1azaRQ76uF2rNd0bSpVO5MzzVc+6wNr6fk95qmZ+uORDdTK7CodI8enOz1Py++/W2x",
+	"I6jSkGpVnskin8jjRnGVbz4zan9KPFCxYqn8ZfKQx260gVY9U2Wj8+WzkE8UsyN9apG0ACdS0++TIX4k",
+	"0miR74tLF4/Rbr2hPzFD0wgAFCMCDfZxyB2029TZ8j0aMu+B+HIZHLRb3zEDM05o26sK7srgfpgAstTQ",
+	"jRT8ULVGfMl+krlCIhJSpZmoc50fK8uWBX9dbqMq5CtszP9LX655oKclBesVj0UR8QQasogT1MdCQJ2X",
+	"wGNVflqOK5iZpznU5j1DMbUuVJ3U0pfXmMz9c3zsNhZ8L7k5lnunxNh0gOIcTqN6qsT45Ok7V4fvq7DX",
+	"eXaqYgDlGGpcCbcRDS+3FP9voeTFI8/T83p0hGfI0vMKdbZUxf43o7ZB1PFFb3tW3vfta2FpcI1iRQxZ",
+	"7dbLcI7y2th8585V9DELvSNfJWsluQYmBV4rXvEndG64STA0efzYuiMMe3QAYwuDB10HIFW5XiXOrUcs",
+	"Sh4A547WSGq9Sg21lLeKMTQCSH25Nd5EBI9EvRi0RpFA/gAggtIAt3abO9u61xjohg54pInCrSCWztdK",
+	"1MMeNS+6J4KDAhmXa9qjBLVxkbaISiuL3xCb0/ri75iSms/Ii9L4ojS+KI3rK40lmT8cu2ry+mU15NMh",
+	"Ae2NskTTGmLdXVUxoBkRaOsC3xMqGHIDDjBfLfMFd9tREPQR8Xs0W5wUzhwEwv9eZf1AvJFNQh+y4kiE",
+	"eTp2N2DRKOZ8kJZivqOgKNCWfGYC8COQ3AZtgVVdl3rbf6iy5MBXFcn/9b//5/9vUnW4wIOBbqq0rb7B",
+	"kc8gVURB8Zk8MfAFmkGg3WYzJzGOxRCrNXQ96YeB52g8Px9NqK8EA9j5VcW6q51rJDkUAh6PttzT8077",
+	"sts+b3+8aXXbH887F53ux+v2zcfOtRSlKnlfCk0VyoEGzB4BgDkShrxHp0MGm5UITjlRjRGmEqyQmERQ",
+	"kMYGA71OyWcBWu1j612rc9563TnvdN9rWBsomvNV211V0qbze6UMSzKNtnQgBdNZUvWklmA7T0p1MrQz",
+	"L6DmNUirAI94DwXIhkm4pkDc5IVrDDRsWkIUxMvysPqeFryBlvbZBVnRIrCfDkLJQXJEyC/6iMfZlRDU",
+	"Np9cX66sLB/WZ/d/N8bdgTOpFnsQEWkHaR5Ion8tZuBBXFPKX6msy2IN/pYIG+EnSUNM9dgwdYhGp2aU",
+	"oK3+DLnqB6MyatBBfTHpR+JuS63ahn5d8kKd3efEflFIi82FeJwrtN1SrPcA+XjGHavj/InKviURShYI",
+	"CaZyIiFRZUwizqhV+LRdQy39QfBzQNo1WCGO7pTvOwiHAB2CAMqKRcZMBdlTmAztCo3753qMDoJodJ3O",
+	"fiZ/THBo1yDrtj/mb13muzBJugV7D36WkDP0SKJgEOTaauAO6VGVuKuAaY3SaLmmoVyE+KirPD9zwJC6",
+	"j3L8bv1CWGgni3ikblbyNLktj+W3MoXSX9UmyezWMtujvJXiGLOgcjA+5zv+m/ujH37/qfHnv729x9e0",
+	"Ofp5ekhuxO7sLthn17jOzwblDZvsCv5zbBsp3q3TPJWajAbaksddkdoYB1GS4W1oVv/9xATLf2wBakoY",
+	"KQKKc/vNMVwggwzZV0HnKpY/p/JnnnLSQIK9Al6JJmGcGGh3glY8ckSkWWEbBg4C3FYnzXnip5SzattB",
+	"74JIsFM2GpHII8h9zCA8u9DQEoMpoQAkhmwKHZwBMDBujCWVOX4Mwkvhg45JpECb+5GkPMekQQLUC3K7",
+	"V1cfb3+4uum6aAv0+x61VOnr1u3tL1c3Zx8vOpcfz9uXb7s/QOuFCHuSjW076gXnV5dvXbQFUIrNvX15",
+	"2UaRBoRbed/p1cXF1aWbyFA0Ipzje5K2pb5TxgmALyhPO4BfxHiOqXdDH3QbjRrc6BgMQSk1NJwY6Ios",
+	"UohuGU8VrLUxd0CoQa5kZHmujm0IBClbHcQFVC8BBCsYB0nlhKIRHEGpikoCzZMiWRTvv4lnq9Hc2d3b",
+	"L8/q88HKN83q4Z8AD6q8z8yXRk1M3hWnommtcly5Tp3ZPkFYoJBgLlCjbpF3DdJMrTcp+s1/lTQpGUMe",
+	"G42kUauBVTAKFWYa8QNPwX8yKq2TD04FyG5V28h8L2HIRTJIEWGK1vsRwQ/cQYFUe2dfTMJ8XUEB7LyI",
+	"m8cXYbVKyg9g6MXy4+cJAYhmFHPPm/Ztu6ttAY0zGtsO8DITfVB2QgMN2SSy7YRtVTtEejTWFTQLDWx1",
+	"2WJ7sQHRrDfz+J8ajF2nl7wbRE1gwx2DHSEYGgQU8kbQvI/miXkhmr4Med/AEn+z/HCFkOL8tFbgf83V",
+	"xmz0zBXjni39WHHQs5UosDTxtkD5aGCyFv1IcjqbopJuV9+8Lvv3c8boZbIZW6QPTWke9kqbjkt8MTit",
+	"6MbKW57/I5/rzfksejTrtIDEe9ttsahuu9hVoZ0Q2ldByfQ6466wL5Wo6oaqoh41Rdil8zpS5dInczkf",
+	"sS/DQvxPOzPkksVLefpD6/Jt+yw5en9IGZOXi7eEyVodJL4xn8V4Eo1DgkaMPpAZ8gM+nGIuhdZus+JU",
+	"rF1beq9xWhwNfnxojn7+dHA+vdkVv44PH997O/T1cN9/yxu4PdljPwX1P34hq3Bza/3+WR6L5HRDYIsT",
+	"cSKtTYvCxzh4YeTPwsilApiw8cUMXHOdcvkvaRa1ZfuZdLhQuTwle5/Ll1OX9St6FH44ySTgpT8gTWMm",
+	"YnTADGLEtXoKfL/pBzVSLHjKtAQw77EBv1RvLZ2zt6U8MOrDcgUIACjEPnip+/aoLtlUGTwDiIyaBJt8",
+	"/ph04fmq7NFuB1Q5ruz80aweTN/3303/PTx8+HF0WR+fR3u825i8m+3+2drvnx757ebg7cGwswozS77x",
+	"z+FlLaDaTXCsL5SZ9zd1v2rqySbQLWNeKli4wPdq8HJTub1x8pzFJi3sWdW1ELxxIZuSqOphTuDIG9zZ",
+	"Hp0Hno0/kBN8LxsCO1Ge19LIs2hrFNBgNBnp1naqhZ16q7LwTSohDBprd1L8mu0V8uk0eImnYp6uo3RQ",
+	"9Rdo4CbgKRiLvcIw7fuJXErThUj3VbETO06vLq5bl+8/nrXftO7Oux9vu63u3a0bdy7qUZUqaEVL4Vgm",
+	"expngZDIQTgM5fcZTdXlp3oPxtOAkdOJekLELo98bq6o7TRJMfqKCLI27S9khdlhx0Cy5g1yX3Uke+WX",
+	"Wc+uimtSMK5NQc2uN4jFedqJsyyBkLUaSpjDAOmrAOwsNRD+oDDJXnTd55AaavtKJ/5BgsCsGjcyzZca",
+	"Fzh64CkbO8741hkGS70W8205leMyspqVWM3bl2Rg5DgzlidenMTAZ0ad5hMSp6nrjDGbqimDVkYk6tEh",
+	"5qs6A6zupl9V1zXm+u6wSw+nP5Hmz/zd/uyiX/907h2Nb37fGfyKDyZv/UZwyfbaj+9XCDxl+7c+i4Ib",
+	"E/JScHBz4wrI3skjuQwuVn8Mmb8wrc0zLUVGyRnUru7yjOsVJ9QvES/K4UHZaJHaZ88killBo91DiBql",
+	"0su2pdme5hmZsJFjmkCm0yg164qpaj641KOrRZcs5rlYg+3RhVzrllD/W+FcmwkRZWb03y86lEIn1ckc",
+	"MyJeeNpz1mAQVZlmK0maq4QBfSjkbUpl1t3PF2C4xffZLaUoHpFi/LZWup9N/AYFatajnMR5V1pxTzUC",
+	"h58TE1d+WrW1lJq+BjYYkVGfRHwYjDViMLqPMBW8R419efwYkOkCBLVVu1idxuv1d4BPs5dOHkkK3VgZ",
+	"dObWxTOCfBJLyxWwB6hQeeUJnODIG1YK6xH2ykJgWWOV9AKIY6HGfVOEZup30Hz5Tg1pI1j3m8cRUfUy",
+	"Exr8MSFoC3MUUGTKg6Rouo4AqjXwtiE9gktKxKE1jBGeKcQzRQvJarS8EUFvR/0fCpYE/mfjCwILoXw3",
+	"taK9UM0rSyujaslu1VNFw4BenAEkFXvDIPQjExwNYoM7D8fucLe65++T6sHgoF49xEf9at1r+E2yM9jF",
+	"e/2CCcjtpSvi2H0haDK9WCvikqWfWghKFm/3CyJZmeJzZzlKmWfxaiP9kmslerwlDiXjYRJTpsC6HeQa",
+	"jpNBFt9KiTQLzmtbVau5Z9oPC1UraCstqZzYM3o84STi6uq2itOBexX1iceAx6kEYQ3C3aMFA0r1jAaf",
+	"mYrYmQGa18X+W7Tlwv92fNdBwaBHoYOdE+dWplMfAMV8O86UNW/lAkeCQz7Ecj/zSYyd76C5xgLuiAjs",
+	"Y4FdSMCVWkZ/pjv39SjgcG8ltX7p+pBtSwvZsjQQBQe+rcMJUihaU46xRTJz0TqHabJv0P45nvEE4LyG",
+	"XMPE3CQbNV4WlfKnsNGlfCF+IAyoQDwE0OM+BRw2KsnhS0DU5xxPUlHP9GQogu1PAgZ2l6PCVm3GL/33",
+	"ada2pjc89+Fn6LrmlXT0m4VfWdYU+s4NL3vpvvaN4HCvKNNMRzazkwVSLWvYvfpL39/xP7/SdvsCc880",
+	"bIo/851J1IhtfsYeHMRCP8bwtnGrU9JMx/RiVupAd5GMJRjjtkCV1EK7a9aKx78BwH1rKcocRf3tldv4",
+	"2k8tOpnfcRSP6R+Ixv83URpx3nYUK5ArCUUjXfwOvcZCNefIV0Fbvq8R2NSZU/617MD0UUwSTqFChA1M",
+	"ifOFoVn3OHUMv+O6FDtx4ykdsM/EMG6he4JGWEOoJQMxSQSqD5TGjojIY8AmyY9gHmKBHgLq5/GGeF2P",
+	"R5jie+Im2Qoxm4hdOIm+tpRRpGR4K/bq/w00l9SQV1VdMo89S6tYtZarzWP1KRT3tFPU9zfTXZ69X8k/",
+	"V9lp+X5J/vckNah011pGicarmJcOJ6rnqTKrDQ80Q4QOZxrZ3/xGRmMxq/Voy5pgyimdJLfBdctmu7zq",
+	"fnxzdXd5lvBVy9ldhrGiJXy1sK8tvPq7TDtOt1dRSEb6ooIz6lXizrdqegW9b3t0/dZZy3vfPlUQrNEE",
+	"N2FT/+A2uH+rrrYr8h3d6XbRcX8uZdAp0exTCfontPtcNLEcTbJHXdW+JVEltUvtH822FjT7ey6WpTpv",
+	"bZRlfaGuf2vprAUPP2Pnv80N81m6/31dBTtpBQi3vUitv2tvvxXFne73t4a4W6hfQ4hsqYtRBcogbcP+",
+	"uIMI9oZWocFk1CcA7QYRsbjrbCByhYnteESb8jvesHATPsd4XcoccvnN9cLN1pNLHI4woBdn47fgbIzY",
+	"/2Hv25vbxrF8vwpK/8SaKyuOk07Sdt2qcSfpbO7m0Zu4p2vusKsJiZCEDgWoCciOZirffQvnACBIkRKp",
+	"hx+JtrZmJhYJgiBwnr/zO+ktBBrzXDe2Vxf5nBAkCtlRl8i0aBpzNIsHLBLLEKIwY+kTjbarZ9Dkyo1d",
+	"HJAMqaapHM9ZJI7iND+Jv+RdsOMuABQdZ7sRYk16w0ciDlpp/+v097gqRgmfo7U9GonG8UlzSO9fWtXM",
+	"eqvUajjAHiKV5rO1EbCbCddaiiZzhg5Byu81Iwvff2N7qXEssvi8PrnAfQc+N5pISvM0BUOpHqcE1VAl",
+	"MFJOEOWidUdOcnebCsnaZG+t177UkN8MW/LYI7HGZUf1VR1mXNGgPxK7CjNuJs9bxxi9iPmGA4w32Lf9",
+	"3kQkGwmZG4hBhmp8izhk8XWgzQIdQIUJ9FvHGkzbgv2cCERd4m+RGFJhZBTkoFkC8O1YzNM0hlomWwVP",
+	"lR2xT0J7L+5hebDlPOm5Dg02l41QF2NvkqPAtiw2ZV1rYpKyhdk9zyldcw/Wyy3oGSEzkkrFgmcp17wM",
+	"TfEaSR4JGGNIxQMQ3a5xfS66e0TYNgsU7fk6cKDzxUMxDpBPCgRWe7CSUQFQEeqACaOJJbURJGZfZmyo",
+	"WfIPqwyQ9wADVoBihH1mBT4f4TovaRDUiCD5mToPPBNsHlGnBBxJrFUGawO3O1ACNxK13cKaXzHA3qK3",
+	"+5juHqK4t+t8uBguGIUHq+AQ8V0V8d3eZ9GMTpvGeM21pRjvUhlhHvTlWqGiXBHfpSLpeb59uLi6cqJJ",
+	"IDgSLSLBl/Da27NoudVrIivMMzeLBAd3rokEw4QOkeC7EAnWdovdViTYPL/nyZrs4Qojw+fWjv1Tcmja",
+	"pSeZnI8npKIrDyI556ESdnVP5jFvkri7nzjzsq0Ky7pPxKk5bPcvomtmvVVENxxgDxFd89nWvtF7dh1+",
+	"hI3kZG1zYKO8DkHd7zaoq/FYb2YgbRDUNfed50YQdiovi6u887C5vNJQWifv2sZmIwHBWTNsSzgVnKD1",
+	"sdlI7AsCuplkbh2b9ZLiAP78NkKtK47+zYVaQb/uJNRqXmddqNUGUrG+JxJx8CSsx64KsYLgiI0JB+Xm",
+	"K2OM1hfEOF11NfI+jLcNA42RqI00kkppuDrQWJ9uahtp3IFIu8lI4yZW5ooB9h1p3Ol090HC3cQo3ptF",
+	"7CKNYHocrOFDpLFZpHFTQxrM4DX8ZGH8BM3mI2xH6AjCoC7WvQGQQXHdrSUvi8SyCmoZVSypn5yAzHZH",
+	"2I6BDKIod42E7GapmMwKbBYVDe5cScmkCxFSDEkfIqR3IEI6t5v/Noryw47UIVjW25fY1hTtXyHzyydU",
+	"9cLbuY8oYc8odOd9g4GjeELVBfZKOCPQVDLuOq6gpY7kvoXUed4Ee0oXkeBCaUYTGNeIIMv1nsQwfa3p",
+	"cFLJN7SSVMm2cI1EnAEOJPZpGDK2zd5DsoESyszcU0Du+lGMGLVh4UqcRZ9cBB0THattCTm81pdAQb4F",
+	"am1dINi85v0LBJtZbxUIDgfYQyDYfLY2umEzvVBr8yrbdoAmySEG/D2wD9j+23I7xiUQNmujwB/ZVF4V",
+	"2+TYPgY+5VbqRkgXChNnyNnn0V8ZjJSQ6wlPGeE6MhJWFQTkakxvlXTcINJSxvSaYduFjSMBHwD6c+M7",
+	"NcT0rgsbAzNso7jxZoK8ddzYyxb3or7rmSdYPYibbzryjOffyZzi0b/1ADTo9Z0EoM3bIX9A8wD0bCIF",
+	"i3sk/lMOLrlOmaUFdXaijUnzsYCGYQ4TBIFX1XfmeI/EQHn1nk5Z3ItEnFL7DxwNn4J8nBUEp0USVZC1",
+	"liMg745Qws0+8O2wAPiEZ3wiCU2VXEHMCfan5WINbPAzI/JHo0jY15uxTElh4xeOo8EsU4I0Bd1z90wM",
+	"SJsHAas/jM3FFdfIDj/OGwJLwSJBte/u5YrBq9RMwuhQ8ysIA8qMoNgqIYn75BX07z8zblARQZ37FlHn",
+	"n3JuZi2kJhNqDsFcT2TG/+16YphbRzKbRgI4p7GZWD/qgAsRc8d1ahsN2Lcueu8FCgoSBULXFRm/eRmJ",
+	"WSaveAJdfOFv3NiyfZ4Qmo3nU+h+YJ+hbLtfLclCzv23c5Na8muquwVFnfeSqPlwQozw1ZZmGO8h/5eg",
+	"auSJ04rnYdegytxK4BsVnCASdS6WOobYdvKFFijepQJ3UPWjTmVmeZ2JsGFmub2JsIqoo8pAiMSOiTp2",
+	"YCDcZBZmExdvxQD7zsLsdLp7yMLcskdqszCgVA8G4iEL0ywLM1eFHn2rHdnW4CUP4A5YpSxhPqTwsYtr",
+	"npUp+rUIdsIoXzigbzzRsEDVh0Cxo9Y1UkOVlVKNpxrELV9d0rHTNLklUYIx2XzODTDZ3YArGrKEHypM",
+	"76nz2QLiVOtcrqzqkILVnngg5Qz6LgjGErWUHS20eprOVaGjc3jebMO8vLkTNNgs9czArMiClFscRCIg",
+	"nnujQ9vSNTSjGBvDo+4QQUf1Zue5uS0hXJMBHX7GyvRcgGjpTFI0RQPBUHW6XzOdH+1t21becmOBfqfX",
+	"weWD6Zj1rBvYXvYQroFRDxnVm7UKXjO9vwDTDiJFrYJEhEYC/pdZGnv5kYaGZ1OafWYJMVebH7tro0VB",
+	"sxngx6BaZ3ww16y2cBzux7JxOfiTDTUUcnOl+yu62kRiVVsbsrarTd4rBvMG8E9jUBEtobraNatZjoX0",
+	"IAqVNxGqqSo/t+YNTsi294Fkgm1dAwFLrgHZkre8KYZigrY3pNT1BuIEcPW1nKdJJKb0M67lhLOMZsPJ",
+	"wgywGKasV5kLPregzbUtb3Jbcm1m2ExshzmPsiWJgd147KV+3LUw2HZhjF3kOQp+8j0KYWwVD7i50MVO",
+	"prmP5ta3ZSW4aMUho3UIWLQKWDSJVSyOA9KUWqQoGKuOVjBvubgoMq4UCuNBXSGPFjgi10YiQ6U6TVN5",
+	"rYydsogEpgOOuch9GqMdHAqLGJfH6MrVkM6A2nB7d6C0IE0Oe/78lrDKpRuXJMCrmp6INy0G7lXnysLG",
+	"XHcM5kJnvDHp7ptPH8jjR0+fHj8ieOtqRgag1GFjPCA5+zuAqCORd1E8iu1V4F9Dmwuwk6YSXsrOsdsn",
+	"v8wHKR/Wnwf3NjvQd8HCrDkEsA6tEcXhXcud1NM0f+9NN/vtdha3GzL/Ivk2dH9b3oYP/zOUCfu6djdi",
+	"IAmW0Ow7rlW4NWk6m9DjUwL4+Ioe1cZJdLlWh6EPAj52k1VHXeCZu9pfi6a7q/3Oqo+6wM+bC9C7HtOo",
+	"jFe4r1a1B9vHK2C0FzJhna+/ux1spfXxOJPz2dqu+E7b49XNe+PnrifeiUFRSHzsqE+9ndlrfI3vs04k",
+	"XIO2cr3i3tXtu4tb4dDEu11eArVMcQ3Dc146lo2adxdGw6MY1GOoet6ZCo6ZSKwmmbHH2CYW6wsEwm11",
+	"n0oEwnlvWCRQNcQeygTgS7STDZvKhTrdbDfcodHyHYlANGJ7KUiLlaKn2lRoA5YoPAu5XooQiJzgBawA",
+	"uA7llWIsYYmVkJGIXzPBMgoA198mMmWKeoTsR6bNqrfg9S5LscqoNlxUQkfgjm9Bv70LJJ7FRmwnUlsj",
+	"JPLDfcBHfMv4iObyoAlYojBavf3fAKMQiQ1ACmQ7jELpiG1pvN8VDX1ALNwmYmE9OqHNCWzp+hds0e0A",
+	"C0Uvw6guCffSNF14LWY0fI567JMLEYnG8IZKDqYaBEMILFjFdF9ALPTzwnDVH0oh2FDHhCZJYJb0IDLh",
+	"Lkq48tdltnZRT9i0F46kGPy69NB8Ic5JbC6KhJZjBtgtrGfxY8uMxOGzqoAAPSPfuAoLL/IyiCQSR8bF",
+	"S1x4cUb1xJH0L730vx79HnfXMlh5Y4dGYr0vSBoYUQAMiAQgA8KtuVmVwy5am9h89A5tq5sBCWzjp64c",
+	"Yn+AgT1NeQ/ggTuguB2MwCrwg+X9nYAIGgEGNnbhm8b5VY8Ids2U0dqZ0mQuUqYUiZXMdEwUXaic8K8J",
+	"t1RFnUKglXxSgKzPCUSiRVLgruUDeuVV/zlj7FizL5ooRrPhhMgrlmGpYs8uPeZXUupSz0avQRHvcvSW",
+	"qPlA6YyLcdeY/FZQdc46iWSdXoebJ/41Z5BYMmN1zjr42E4ouqb0y1smxmYHnv7wQ6+jFzO4EgY2G7b8",
+	"Eq++0KG29ZWolytSmIX5/EkF6yeS/d3+qT+U05oJwrD183vSYH4fjBmRh51sop9DAErPVb9uaeDXTlup",
+	"/glvq5uHtQkRq8rLmbXiMp08+vHpk9HTk+OTk5OT42fmP56b/zjJ/+9RzeTH1uCvWbinjdcNOeb8bHNo",
+	"LdXM7FU9YTwLLN1gUcsv8vyH46fs2ej4GX0+OP5xeJIcP2Kno8f0yeCH4dOk5kU8w8j2r5JvgaHjdQUM",
+	"Mx1peBHjbAilqdDk6OPPL8jjx49/LG3c05PTp8cnj45PHl2enJzB////uonjM37OYGvnUx/JbEq1OZRU",
+	"s2PNp9CUZMMXGLCRzFibuZ+2mPul3MHMP8lMY774nFCSMgodweLjmEwZFYqYq5kwf+yTS3BAM0YGGeiJ",
+	"wQLq3mtPqMx0+/Npbvp606nZDbOybRKyh1TsNqnYqiRsy/QrVQFOPsDcezMndJSRBC92LHixpdRY5syz",
+	"xtIyR14TirzioAopMDzz3mBhuTJcj76cLsPR/OUXF8hChlQgGBTapYS9+yzNgpkaEVIci3maFqsXyjlo",
+	"T97gLcpuPxKX4eP+lNxSO1n8CRc2+vAmUbGtsGDE54hc7mLCwuugTg6DUQX2ChvmSKqZ+NamuO9hdnu7",
+	"xPYec9ruizeWqxvI1FqgmecNOeSz72E+u0Z+lx3ghwPjoRznuetq8e5y2PMZ0ZKcnpwUKZWN+6UzKhSS",
+	"9JSbugWcACExM9TDgQeseoQZryldQM4qKSR4Y3B8++RNopwfDF4wcNVgEd1nPpux5BzaFkBuFjB+1jOf",
+	"yGsyhZJilvlEeLVGwh/j9UlndWtSzvxPnsB3tf4QOz4dPKPHz4ZP2PGP9FFy/Hj0A3s+OB0+SR6ddHr2",
+	"smcnx4+Gp8nxM/Z4dPycPhkcGy/jGXs++pGeDECzN5MbpYXYT9gxx1Pgp+ycnW46wY9MzVO9Tsqp4u44",
+	"yLm7nadXxtmm6VpzdUnc/SdnQv760MultXj1XK4+UDabFdIe9IhMEx8erJYtGNRbGZ+78PPZ2hsrvNpK",
+	"08E+tKVHVrxr5dF6ECiAA436TThxtHLtgyOS/23zHHpj4vS8bqiQOH+gSkcorziapwxibLav5LuF3W3x",
+	"WdGDe6BsUNgPZKvbB1JPSILk4+oc2ACMTxdMxf7oUu0w7CxjV1zO8x8hzEc1+cxFstKFXesU2Re4F76R",
+	"nWtbp6h02x68Ifvtmr5A+7nXSTK3aQ7NIL9FkwJIv5sJqXoROq80HpYgMOFgFY7TmS3T9F0Z3PWOysNO",
+	"C1C0DnJrOTrImF8xGBFjxi5eZp6SAW4QaERnegEsJYHkg9l0++RCQ8FmJMys3JOndEGGKeVT9OmcaDyi",
+	"REFu2f5YFSsiUoD7F3NlG0H8LY4E4J6AptaNJaR/GgymyFgy5QihChK+T94X+6VhUAs6BLsxRpSnilz5",
+	"fXduoVYzqifKIXwYmUnFrbMKoCD/Qf91+nt/mNeIxcWmQEvRy0JfuQyysrpo/ViszxEPQZ49oJDKwL5E",
+	"lFKIAoq7PaRS8fvygTpzDrX/ZsiRDpvMIq+R/X0pdloCZJ/vlqvO7vMqK/Y2gEN2RdaqCTttP922Cq/u",
+	"/j0AcO6WNR9wRCPp26Hd6beHrrG7u7UubOhxN66aMboIiNSrXJpzVIKgKb06cZNMGUV4KtX+N9B//Uhc",
+	"BPq+AK0JyQipLjRtCirMV7oClbhPL8Vb0Vx7woVbIR/d1ndpXWIT2tmHVsr3pWZm5QndW9BhPdDMOaRb",
+	"wPxXvlpFxCISriWDD1lYRtTtZU2Iw1+NMd9M1qBciMSOyeiag813I2duBG6+YYik5ua9Qcx3Oc39WbU3",
+	"H89xYHLnVB50zDeLDt9EOS2bsO0rvKty347dq5QDRxC46pOLecI1YVdmBchnxmboyHMELlko0ZAKbPc2",
+	"5koD6Qwd0zqElctnV+qJQhy9QHkfKKKmdd27qD0qmp03QXofQlwOBuf9K9KuBSk2LsxelattwRwfiZuv",
+	"yt4BidkdgJcdirHvRTF2PRx4Qz9uJ7XXjSHGnlXe5h9W08qTzVjlI1FPK9+4JhubWoRoXnMjJKcr7kSs",
+	"blBuctQUyNvtkxfm9bkYIxe5bWYIsGhstmFZ7M2av3lvieW5sIkV5ihFGc1SDg1zPzNRTlRhqM0P3YS2",
+	"nVT3sqtrHrecZ8nJ1n0ypUU1dST25uDep0Lq7QqSb7B8ejcT3Qfj+i0qV0+67pXsAa1wcImXCqYbgyZ5",
+	"8vUhy6hChPhWGr8SKPbKjF1CWWKnW5oSoz+B6yOGKbxjCAg/sx6bCjMlgZsdiWo/u0cGKRWfnfryjwFN",
+	"38OiINs8GJqq4FOT/1Nsy/p3/Gvf6sO4V60uQZfjpRc6Rj+eJ9jG3VO4UOP3R0JnlKd9gpTpldqUKC1n",
+	"ilxLC2dzhUa/uax/QEN/LbA/ju/EwlVRofbIXGijln0LGaBz6RPzMSxaDmce1DmVG4yQS/oZVCAZyGTR",
+	"GlQP3323hUOtZfZuJG5ppc78FuJu367fQXl/Z7cdbfWn2a/GwwQrFcq7cor1sL01KXe3Hs3TFP7Z7QUA",
+	"l5ykvRcJv225qtu26PlCF4ODGrlbIh0O0Aq52U7Cf5nJTDfibge/LJFDbI8NwU4Qp4jNepFyJjRLGbTQ",
+	"UIQOsLzTPc9Kc3jcOxZHAuU57P9MjnjKeoX0N+KDC/LNFj467BsNQ6f4uCII6kixYWZEe8YSOtQs6bYX",
+	"VjDf3UVf8uVuZB7i4zcwEv2N1d058JNNjJvrF+5bNhzv2AGGj1M8wSsO7lbxlupTn8rh5z2ZdW/l8HMh",
+	"K2K2lxwRxcfimAtngcTwXzGRWU5/y3Xwq5mid+b7kUATyY7icKLmIpYQilXhRmddvHjx4df3l3+8/fDi",
+	"v4EuTiRwldnvTCTOAlQMOq1A+j7c+2eEpinmcIZDplSPZGyUMTWBgS5+eWMNSrDKlo0y+1YufgPo3J6v",
+	"9ra95kZzPc9Yn7y106LuNfySFcI95kesKzfmFmBzBywScsp1bU2juadSnr0NVvVWyxkzRhWSCExoNmYQ",
+	"JJ+LhGWEiyumNB9jDX6n14E1rSPvaCwZwzf3EYD77fGXts3B4f9mvHazWTf12VF07ku68xHwZ5hHgJSD",
+	"6K1raOoYzmRm/qmlxBrsEayyk90KhXLGwOsGi614AbZ+6ZNfReolpBeNYc9Rt/9LMdlq9FStSPy1oGpu",
+	"ySG9M0FEcRAqd9z9w/3aWDpM2VrnruBkgWcFto+NR+XZmruaHH/H7ndafLmj5H1JkN+FFotLCezpwjkE",
+	"wcmYMutJbZB81pXf6IFygYsz0HxFhu9I+FRzb0epZhc7tu2JVJ7M9YHHLPAFsowJ/Yvj1rLlXxDklRm5",
+	"zqS5rXwVTHy5pk/QKa+6HHLsFqKGRzaIpP+DZXzEWQInGui6IgEvVJtNtmIHrQP0uqoTzPljjXSIxOYJ",
+	"ZbIin4wc3e/YVsTcdZnkSDROJYN4u/NJ5Hdss6xseN/eEsfbT+6QLN6xmXfI5LbXbjaZW6/gvM3Xguam",
+	"Vrutpbyp5LXxVTAHRptv18wCxhmzDdeXfDUliandhoWqYxKHVfqlyGokXHvhlCt9DvaSbySLCStqW1sj",
+	"HcLRr5965MVFl9hW1v0hjAoV9ijrwRgxTzFGhiss4Brjsc0oacyLuVLUAU9TTLMn4d8joSZ8NgvIHxry",
+	"15DV9DW1FDX+kB7IaQ7kNDelwb8ZNbxMHpOLwm0pYxpq4koCzsGiXJia1bB0xLWkM2s5ZiKxMckMqeeY",
+	"icS2JDOkimMmJ4jZnGSGFDhmIrFDkpkCsrktkQwp88i8Y5UMMpFoQSFD2jHINC/9worovP0JV+TnDx9/",
+	"evPy5av3K/hlitbkgVnmwCxzL3lYD85rTi7TTFdWeLJt6WPWeRRM9cnLRlQyuXZCLhlyUYoyBm5Kkchh",
+	"NVdDJHZDDHMDFbpbeAz3kxLmm663XX1Sixwvzdz8Vltidywt68/4rSVncuP0J/T6z4hR3zGZAnw+PNGV",
+	"IQL7G5xSmBsi1bzHLwU7J7Htg+KFFSvSESAGt25sbltaScEiYU4b1+durYIRvWQ0F5h3Pkr5Z3bNFQte",
+	"8pONYEBPVVyEAtnAJvKxKZeNxfDtNEGzXPdQn6BZHGhsDjQ23wmNzYGUZuO8TXOFGli/M34MHnN9n5Y3",
+	"Ss0ZgvLE+DjlV8YwnNG/5iwHLJOjWcZG/AuJh6n+I+6CuuJCszFKM9Unb0C0YzMss8GMdWpeR2b83xSJ",
+	"in9iNGMZQSkM46IMjsn1hGXQCzGE6jlHH4R6HC5RHAkvSBU04fZ3TSgEHvJ40RDaevo3OSMZG0OPK7Db",
+	"M3YlrToNyNylYEYLLYj7SFgmQo6CZl4yK0AXeh7VaOwJgEnMdSQgTAZv1/XP4ppoKTEH4F9SaTADJlRN",
+	"bOxMTeS1QDUE+QloW66uoUC+It5hX8oH6y7hq98qHBFK5eaAykDB2evYvdgx2+ifnx+LH//n+u2X049X",
+	"zy4HP7ybPP9/yZOf1aPXw6e//PuEvpr/N/9Nvv+rOUj7YsbhtVf3bxHsOt8P56RsFREh4SgYE0hmn9Wd",
+	"j4zfQVfdbUYjrPxS12eb8zrhVaW+9TiqsHyNHGV8PDFHjAyYkVNjqTUT3ULtrw/srufYuh+1vyvLTZrV",
+	"BPcCY56LYTpPWNIP2yu6bCkOBVCuXBwe+daDpA4AFol8sO6KCmTSvgC5rk54E+zTDqtU3OtCE94sY0NN",
+	"JjJTjAyo1lBHpKm5tLGAsy+1Y8v0UM58h8uZv9s0KdYpTxe11cllJbLfUuRq7XPmoio7LEEOWnZUlSC/",
+	"qFBXf0pbHJi/1IQJK0g5U5io7ZP35jW9eLcYECfCje3ZsxoD7FDlusJ6M1hpOp3VFzrvAkl/KHG+BwAu",
+	"W4I8Xaw5k7kCrLPtXtgMQr1xZ4foV8DNV1kkkWhgkiyPadTEUIoRz6al57C/5jSNRCzYtf/FMq+Ff8KL",
+	"FdVcjRbFAzaTKR8unMlWhK0juH0lbr1otqFx6JP4l86RBC454zQCvgOyT0rzNLXODLkgv1x8+vTbh48v",
+	"/3jxXxfvX796We55XYn7gs/0buFe81bNqtL36Zx1ZvNsljIyleIzW5CEq8m1EWAZeXLa6XVK33idNdbr",
+	"BN9zzeDNxQ4soBt1j6FFH+1ZKT4xOtBcarrrKy0/v8EBT+YIEikJ9/KM8sx6MGBLQf38AXR2YxIb9x+Y",
+	"U/kRrpbaStHxCuD3W66w8BblhhXdLLviQ4YFfTIj13KeJlimhyUycp5xkOdyrgfyS7dHBLv2WPCeRRl9",
+	"ZgvFjAwfc2Gb6Of8BG5mjmr3AqS3kllcapKQsKFMAAxFI/HTxcs/Pr76n19ffbqsZDTgSr9zr9xWqL3l",
+	"U66b9JV4AfNscuVvXE8upYZNUV75D0asu1XA3BTPM2NHQ6rYMReKCcUh6An9sQlkq7r9Ti8XoZ0/qWD9",
+	"RLK/2z/1h3La6XW4ecpfc5YtjBCkU3Oplp1QSEzpl7dMjM0WO/3hSa+jFzNzldIZF2OzKVdPWtqUoWbT",
+	"WUo169c91f7eaSqg7De8dPd93UEl9YyO1+eb7INbYpyKdy1J1Q/CSNUxxvvt2t19YNMdbGs7zY92Luzs",
+	"n7zIm7EMahulqJd6gDqjmqZyPMf2AIBGDG4llGTS2Al0AY6j7fVybUQT9EGkaSqvVSjRYIyVbZ5/Caa2",
+	"/X4uvufKbZ0/uOXOXrqx2r9aWr/D9t6ka3N5Ewb73GzGYJPjP1crdRwOrkRsNqKDjUy2u3mlgi5sZ3IB",
+	"/Blr9DNpoJ4/wszvlm6+IeViXr3l+QtuWalW4CsfDt0Ghy6z+7F80Oqq1bBmKqedhwEw/QugfxfFmAv+",
+	"15wt23HdHskjGb4U3VGa5Ye/TBSWq6ujOC3qkrh7TgLWdynY6tJ9rl01QiBr/nX6e9wnrzMqIJXOFRnI",
+	"uUhQZhgNCKA1CKxGomKaEFyzRSdDmqYsI0fx32Kb8h4Rrm0ANv5bXFgDj/yPhAvjBNOKew6Oaqbkqk18",
+	"yFUb0xKxCvOEe6iC2ap9poY0hSP7R8ZGc8WMHMvlG3zotf3bzQG8F3Vx+XTbwqSW79xDdZxZ7UYCsqVw",
+	"rItigPF2z9q1f5/0Zrj9rL29xuJp3oirKJ0vcD+A4YJ2DcEwKpr2TpwoxozAiz/NZywjF+ZCrnRGtczi",
+	"SJghemRIBbZu9Lj7IyfFu7XipRraai4B3H+pbYXZ1xbmD9O+FYz/ZoKvNbzfn9NvuPvWDVYI3dF2XTVH",
+	"u0GbrvwU9/KWegUkeM421twZf42HbHsn/DbU2qFh1p1umFW719uJUrDHtmmSFWrAqrqX2vZXkYiDB8U1",
+	"tS15i6uitV7f5SoSWLqObBuBwxJ4E5UF3uvclu454jasZrfOSq4/xxRpSFOpWDHG5/tnAB2ICDW0Yy6U",
+	"GfzAvszYULPkH77oWnsAPrgf8DES7+7k+j2QVmBzRAI0NVPngROEpTR1SlsUq9GNPWMLzAsNtCLhCM+c",
+	"2ZBj7c6JkvAXsXC1MY5nZYXRg/ImEuvcQhp+w8K6qxUOYiRaeohktYPobBtgVKt1D0mtd3gOPVctKV6S",
+	"SSRhCTcMxwogQsnYrEgbdxJh/zuwqm6kMGgTP7Lqzr2VBO1mgnvI2N+0ReBqgNAyOBjPhy5fvstXnUMN",
+	"Y2VXTvqUrIoAMYlXnRup7co+bRMCmpKEXbFUzgCfiBeSeKL17OzhQ7hgIpU+e37y/CQmR/FYkmwuSP/h",
+	"cJo8HLoHxJDInmdp56zzH9js7OvZw4f/Mbd+7fQ6VzTj5vXhYE18OBZm0jnrFB/TKZ+O/5JKg/oEdJvD",
+	"NbAMDBAG/gU5il+8ffPq/eWrt6/+uHj58qOZkTuWrPg0826dqhP468e3BG+AtLyYT81q28vNf+Gi/+6/",
+	"xLK/M0aNCzwxvjcGQm3CGgD4Sc412GCe3hl+Qtunn+fczWGtQB1c1iHzjCFmiQSDUaasYowXvvtqbiwA",
+	"JYxnnKVFfhdw3Cwa3FkJ5gHGXMJsqteVwbNz/urlKVwEqFxVKBmbUgHYBOMnwjs5lLjtKBGXmSTicz9d",
+	"Y5rh3WAm5YsT3BoQ7A89Sf7XYDhgt4GShnL5Ws4cEVK/GS/X/b3M/IaGhPuiviZwxSexmOSj+DUU7aRx",
+	"j8S/GbNb0dSh6D8ybURXFgMaH+2/7pqvh/1orUMNnVztH6zFs/zZjvGCqsl6IPPRT6c/dc+IzMZUcIUV",
+	"gESO8r3d83uHZwUotuqRuTKbv8DZqx4Umv51ezb9CQE+RqfFrZKZrceKNSqZnI8xyGBLB/LhepBbGNEM",
+	"a9+Vv8va+aGhiDkaC+4upGoQOHCWcxPbQYxp6WvhewFBc3BmvCGMIcuAqMkPAilZ16pXK7tIxq6NBBja",
+	"sb327Iqza7sh3J/gYvwh4GgSjBmj3MPP7R7Q0ixggtZ28CtuiIC5/eh6wgEwoSRJmYaSSXNnt7C7/QA1",
+	"QuvNpw/k8aOnT48fkZDYMZctyNoYkD2g52GGPyez+SDlw3CXwhjVj/uk6WjkthcK1rXHI4w3wfGwf8DV",
+	"6BH2ZchmKLjNNeBkCKZYOgplNtxTKe58Kr9nJSeUqslRYddBBNl7wuHO8dlD43MtpQ8xfbnWEczdMwwl",
+	"+0i4jSOAs+ziuOSjfU27fcIF6uEd4Mot+012MdBcqd4MCDs0r98QtXgF/ONDq2I9xBX6jvQIF1dcl3+z",
+	"LxV++TJoMdSTFoZUPV8sDYEaP5g05HodRYVI7B+KnU/C58L9Sw+Fv1Y88S2/YiInTzefwfxrlskBU+cg",
+	"IWY00w6RbsMTDGsMbbyBFIz94KFqoTSbdr7+/vV/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -16,13 +16,15 @@ import (
 
 // CreateAdmin is the resolver for the createAdmin field.
 func (r *mutationResolver) CreateAdmin(ctx context.Context, input model.CreateAdminInput) (*service.AdminView, error) {
-	a, err := r.svc.CreateAdmin(ctx, auth.From(ctx), service.AdminInput{Email: input.Email, Name: input.Name, Password: input.Password, Status: input.Status, RoleIDs: input.RoleIds})
+	a, err := r.svc.CreateAdmin(ctx, auth.From(ctx), service.AdminInput{Email: input.Email, Name: input.Name, Password: input.Password,
+		Status: input.Status, ExternalID: input.ExternalID, RoleIDs: input.RoleIds})
 	return ptrOrNil(a, err)
 }
 
 // UpdateAdmin is the resolver for the updateAdmin field.
 func (r *mutationResolver) UpdateAdmin(ctx context.Context, id string, input model.UpdateAdminInput) (*service.AdminView, error) {
-	p := service.AdminPatch{Email: input.Email, Name: input.Name, Status: input.Status, Password: input.Password, ExpectedVersion: input.ExpectedVersion}
+	p := service.AdminPatch{Email: input.Email, Name: input.Name, Status: input.Status, Password: input.Password,
+		ExternalID: clearable(input.ExternalID), ExpectedVersion: input.ExpectedVersion}
 	if input.RoleIds != nil {
 		p.RoleIDs = &input.RoleIds
 	}

@@ -126,6 +126,8 @@ func toAPIAdmin(a service.AdminView) api.Admin {
 		Email:       a.Email,
 		Name:        a.Name,
 		Status:      api.AdminStatus(a.Status),
+		ExternalId:  nullableOf(a.ExternalID),
+		HasAccount:  a.HasAccount(),
 		Roles:       roles,
 		Permissions: nonNil(a.Permissions),
 		LastLoginAt: nullableOf(a.LastLoginAt),

@@ -62,7 +62,7 @@ func (s *Server) GetAdmin(ctx context.Context, r api.GetAdminRequestObject) (api
 func (s *Server) CreateAdmin(ctx context.Context, r api.CreateAdminRequestObject) (api.CreateAdminResponseObject, error) {
 	in := orZero(r.Body)
 	a, err := s.svc.CreateAdmin(ctx, actor(ctx), service.AdminInput{
-		Email: in.Email, Name: in.Name, Password: in.Password, Status: strOf(in.Status), RoleIDs: orZero(in.RoleIds),
+		Email: in.Email, Name: in.Name, Password: in.Password, Status: strOf(in.Status), ExternalID: in.ExternalId, RoleIDs: orZero(in.RoleIds),
 	})
 	if err != nil {
 		return nil, err
@@ -78,7 +78,8 @@ func (s *Server) UpdateAdmin(ctx context.Context, r api.UpdateAdminRequestObject
 		return nil, err
 	}
 	a, err := s.svc.UpdateAdmin(ctx, actor(ctx), r.Id, service.AdminPatch{
-		Email: in.Email, Name: in.Name, Status: strOf(in.Status), Password: in.Password, RoleIDs: in.RoleIds, ExpectedVersion: expected,
+		Email: in.Email, Name: in.Name, Status: strOf(in.Status), Password: in.Password, ExternalID: clearable(in.ExternalId),
+		RoleIDs: in.RoleIds, ExpectedVersion: expected,
 	})
 	if err != nil {
 		return nil, err

@@ -33,13 +33,15 @@ const (
 	PurposeInvitation    = "INVITATION"
 )
 
-// OneTimeToken is a single-use token sent by email. Only its SHA-256 is stored; Email is the
-// address it was sent to, so it stops working if the customer's email changes.
+// OneTimeToken is a single-use token sent by email to a customer or, for an invitation, to an
+// admin (exactly one of CustomerID and AdminID is set). Only its SHA-256 is stored; Email is
+// the address it was sent to, so it stops working if the holder's email changes.
 type OneTimeToken struct {
 	ID         string     `gorm:"primaryKey;size:36"`
 	TokenHash  string     `gorm:"size:64;not null"`
 	Purpose    string     `gorm:"size:32;not null"`
-	CustomerID string     `gorm:"size:36;not null"`
+	CustomerID *string    `gorm:"size:36"`
+	AdminID    *string    `gorm:"size:36"`
 	Email      string     `gorm:"size:254;not null"`
 	ExpiresAt  time.Time  `gorm:"precision:6;not null"`
 	UsedAt     *time.Time `gorm:"precision:6"`

@@ -103,8 +103,9 @@ type Admin struct {
 	Email            string     `gorm:"size:254;not null"`
 	Name             string     `gorm:"size:255;not null"`
 	Status           string     `gorm:"size:16;not null"`
-	PasswordHash     string     `gorm:"size:255;not null"`
+	PasswordHash     *string    `gorm:"size:255"` // nil until an invited admin accepts
 	SecurityStamp    string     `gorm:"size:64;not null"`
+	ExternalID       *string    `gorm:"column:external_id;size:255"`
 	FailedLoginCount int        `gorm:"not null"`
 	LockedUntil      *time.Time `gorm:"precision:6"`
 	LastLoginAt      *time.Time `gorm:"precision:6"`
@@ -118,6 +119,9 @@ type Admin struct {
 func (a *Admin) IsLocked(now time.Time) bool {
 	return a.LockedUntil != nil && a.LockedUntil.After(now)
 }
+
+// HasAccount reports whether a password is set.
+func (a *Admin) HasAccount() bool { return a.PasswordHash != nil }
 
 // Role is a named set of admin permissions.
 type Role struct {

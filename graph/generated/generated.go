@@ -83,6 +83,8 @@ type ComplexityRoot struct {
 	Admin struct {
 		CreatedAt   func(childComplexity int) int
 		Email       func(childComplexity int) int
+		ExternalID  func(childComplexity int) int
+		HasAccount  func(childComplexity int) int
 		ID          func(childComplexity int) int
 		LastLoginAt func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -814,6 +816,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Admin.Email(childComplexity), true
+	case "Admin.externalId":
+		if e.ComplexityRoot.Admin.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Admin.ExternalID(childComplexity), true
+	case "Admin.hasAccount":
+		if e.ComplexityRoot.Admin.HasAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Admin.HasAccount(childComplexity), true
 	case "Admin.id":
 		if e.ComplexityRoot.Admin.ID == nil {
 			break
@@ -3199,6 +3213,10 @@ type Admin {
   email: String!
   name: String!
   status: AdminStatus!
+  "Id in an external system (a company directory); unique when set."
+  externalId: String
+  "A password is set; false for an invited admin until the invitation is accepted."
+  hasAccount: Boolean!
   roles: [Role!]!
   "Effective permissions: the union of the roles' permissions."
   permissions: [String!]!
@@ -3257,11 +3275,18 @@ type Permission {
   description: String!
 }
 
+"""
+A new admin. Without ` + "`" + `password` + "`" + ` the admin is created with ` + "`" + `hasAccount: false` + "`" + ` and sent an
+INVITATION email to choose one (` + "`" + `acceptInvitation` + "`" + `). The roles may hold only permissions the
+caller holds.
+"""
 input CreateAdminInput {
   email: String!
   name: String!
-  password: String!
+  password: String
   status: AdminStatus
+  "Unique when set."
+  externalId: String
   roleIds: [ID!]
 }
 
@@ -3271,6 +3296,8 @@ input UpdateAdminInput {
   name: String
   status: AdminStatus
   password: String
+  "Unique when set; null clears it."
+  externalId: String @goField(omittable: true)
   roleIds: [ID!]
   "When given, the admin's current version; a mismatch is PRECONDITION_FAILED and changes nothing."
   expectedVersion: Int
@@ -3304,15 +3331,19 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Create an admin (admin ` + "`" + `admins:write` + "`" + `)."
+  "Create an admin (admin ` + "`" + `admins:write` + "`" + `); without a password it is invited. Granting roles with permissions the caller lacks is FORBIDDEN."
   createAdmin(input: CreateAdminInput!): Admin
-  "Update an admin (admin ` + "`" + `admins:write` + "`" + `). The last active Super Administrator can't be deactivated or lose the role."
+  """
+  Update an admin (admin ` + "`" + `admins:write` + "`" + `). The last active Super Administrator can't be deactivated or lose the role.
+  Adding roles with permissions the caller lacks, or setting the password or email of an admin holding one, is FORBIDDEN.
+  An invited admin whose email changes is sent a new invitation; the earlier one stops working.
+  """
   updateAdmin(id: ID!, input: UpdateAdminInput!): Admin
   "Delete an admin (admin ` + "`" + `admins:write` + "`" + `); not the last active Super Administrator."
   deleteAdmin(id: ID!): Boolean
-  "Create a role (admin ` + "`" + `roles:write` + "`" + `)."
+  "Create a role (admin ` + "`" + `roles:write` + "`" + `) with permissions the caller holds (` + "`" + `*` + "`" + ` only if it holds ` + "`" + `*` + "`" + `); otherwise FORBIDDEN."
   createRole(input: CreateRoleInput!): Role
-  "Update a role (admin ` + "`" + `roles:write` + "`" + `)."
+  "Update a role (admin ` + "`" + `roles:write` + "`" + `); a permission it gains must be held by the caller, otherwise FORBIDDEN."
   updateRole(id: ID!, input: UpdateRoleInput!): Role
   "Delete a role no admin holds (admin ` + "`" + `roles:write` + "`" + `)."
   deleteRole(id: ID!): Boolean
@@ -4089,7 +4120,7 @@ extend type Mutation {
   sendVerifyEmail(email: String!): AcceptedResult
   "Mark the email verified with a verification token."
   verifyEmail(token: String!): Customer
-  "Set the first password of an invited customer."
+  "Set the first password of an invited customer or admin; the Token is a customer or an admin token accordingly."
   acceptInvitation(token: String!, password: String!, confirmPassword: String!): Token
   "Issue the calling customer's API token, revoking the previous one."
   regenerateCustomerToken: ApiTokenResult
@@ -4328,6 +4359,10 @@ func (ec *executionContext) childFields_Admin(ctx context.Context, field graphql
 		return ec.fieldContext_Admin_name(ctx, field)
 	case "status":
 		return ec.fieldContext_Admin_status(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Admin_externalId(ctx, field)
+	case "hasAccount":
+		return ec.fieldContext_Admin_hasAccount(ctx, field)
 	case "roles":
 		return ec.fieldContext_Admin_roles(ctx, field)
 	case "permissions":
@@ -7288,6 +7323,52 @@ func (ec *executionContext) _Admin_status(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Admin_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Admin", field, false, false, errors.New("field of type AdminStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Admin_externalId(ctx context.Context, field graphql.CollectedField, obj *service.AdminView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Admin_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Admin_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Admin", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Admin_hasAccount(ctx context.Context, field graphql.CollectedField, obj *service.AdminView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Admin_hasAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasAccount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Admin_hasAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Admin", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Admin_roles(ctx context.Context, field graphql.CollectedField, obj *service.AdminView) (ret graphql.Marshaler) {
@@ -17560,7 +17641,7 @@ func (ec *executionContext) unmarshalInputCreateAdminInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "name", "password", "status", "roleIds"}
+	fieldsInOrder := [...]string{"email", "name", "password", "status", "externalId", "roleIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17583,7 +17664,7 @@ func (ec *executionContext) unmarshalInputCreateAdminInput(ctx context.Context, 
 			it.Name = data
 		case "password":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -17595,6 +17676,13 @@ func (ec *executionContext) unmarshalInputCreateAdminInput(ctx context.Context, 
 				return it, err
 			}
 			it.Status = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		case "roleIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
@@ -18668,7 +18756,7 @@ func (ec *executionContext) unmarshalInputUpdateAdminInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "name", "status", "password", "roleIds", "expectedVersion"}
+	fieldsInOrder := [...]string{"email", "name", "status", "password", "externalId", "roleIds", "expectedVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18703,6 +18791,13 @@ func (ec *executionContext) unmarshalInputUpdateAdminInput(ctx context.Context, 
 				return it, err
 			}
 			it.Password = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = graphql.OmittableOf(data)
 		case "roleIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
@@ -19718,6 +19813,13 @@ func (ec *executionContext) _Admin(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "status":
 			out.Values[i] = ec._Admin_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._Admin_externalId(ctx, field, obj)
+		case "hasAccount":
+			out.Values[i] = ec._Admin_hasAccount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -137,12 +137,17 @@ type CompanyUserEdge struct {
 	Node   *service.CompanyUserView `json:"node"`
 }
 
+// A new admin. Without `password` the admin is created with `hasAccount: false` and sent an
+// INVITATION email to choose one (`acceptInvitation`). The roles may hold only permissions the
+// caller holds.
 type CreateAdminInput struct {
-	Email    string   `json:"email"`
-	Name     string   `json:"name"`
-	Password string   `json:"password"`
-	Status   *string  `json:"status,omitempty"`
-	RoleIds  []string `json:"roleIds,omitempty"`
+	Email    string  `json:"email"`
+	Name     string  `json:"name"`
+	Password *string `json:"password,omitempty"`
+	Status   *string `json:"status,omitempty"`
+	// Unique when set.
+	ExternalID *string  `json:"externalId,omitempty"`
+	RoleIds    []string `json:"roleIds,omitempty"`
 }
 
 // A new company. A customer creating one becomes its owner and the company starts in the
@@ -406,11 +411,13 @@ type UpdateAddressInput struct {
 
 // A partial update of an admin; `roleIds` replaces its roles.
 type UpdateAdminInput struct {
-	Email    *string  `json:"email,omitempty"`
-	Name     *string  `json:"name,omitempty"`
-	Status   *string  `json:"status,omitempty"`
-	Password *string  `json:"password,omitempty"`
-	RoleIds  []string `json:"roleIds,omitempty"`
+	Email    *string `json:"email,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	Status   *string `json:"status,omitempty"`
+	Password *string `json:"password,omitempty"`
+	// Unique when set; null clears it.
+	ExternalID graphql.Omittable[*string] `json:"externalId,omitempty"`
+	RoleIds    []string                   `json:"roleIds,omitempty"`
 	// When given, the admin's current version; a mismatch is PRECONDITION_FAILED and changes nothing.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }

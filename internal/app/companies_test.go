@@ -53,7 +53,7 @@ func staffWith(t *testing.T, f staffFace, root string, permissions ...string) st
 	name := f.Name() + " with " + strings.Join(permissions, " and ")
 	role := f.CreateRole(root, api.CreateRoleInput{Name: name, Permissions: permissions}).ok(t)["id"].(string)
 	email := f.Name() + "-" + strings.NewReplacer(":", "-", "*", "all").Replace(strings.Join(permissions, "_")) + "@example.com"
-	f.CreateAdmin(root, api.CreateAdminInput{Email: email, Name: name, Password: "a limited passphrase", RoleIds: &[]string{role}}).ok(t)
+	f.CreateAdmin(root, api.CreateAdminInput{Email: email, Name: name, Password: ptrTo("a limited passphrase"), RoleIds: &[]string{role}}).ok(t)
 	return f.AdminToken(email, "a limited passphrase").ok(t)["token"].(string)
 }
 

@@ -231,6 +231,5 @@ func (g *graphFace) DeleteCustomers(token string, ids []string) result {
 }
 
 func (g *graphFace) CurrentAdmin(token string) result {
-	return g.call(token, `{ currentAdmin { id email name status permissions lastLoginAt version createdAt updatedAt
-		roles { id name description permissions adminsCount version createdAt updatedAt } } }`, nil, "currentAdmin")
+	return g.call(token, `{ currentAdmin { `+adminFields+` } }`, nil, "currentAdmin")
 }

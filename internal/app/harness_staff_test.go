@@ -151,7 +151,7 @@ func (r *restFace) Permissions(token string) result {
 
 const (
 	roleFields    = `id name description permissions adminsCount version createdAt updatedAt`
-	adminFields   = `id email name status permissions lastLoginAt version createdAt updatedAt roles { ` + roleFields + ` }`
+	adminFields   = `id email name status externalId hasAccount permissions lastLoginAt version createdAt updatedAt roles { ` + roleFields + ` }`
 	messageFields = `id to subject template body status createdAt sentAt`
 )
 

@@ -107,7 +107,7 @@ func TestCustomerRepresentationIsTheSameWhicheverWayItIsRead(t *testing.T) {
 		for _, perm := range []string{"customers:read", "audit:read"} {
 			roleIDs = append(roleIDs, f.CreateRole(root, api.CreateRoleInput{Name: "two roles " + perm, Permissions: []string{perm}}).ok(t)["id"].(string))
 		}
-		f.CreateAdmin(root, api.CreateAdminInput{Email: "two-roles@example.com", Name: "Two", Password: "a two-role passphrase", RoleIds: &roleIDs}).ok(t)
+		f.CreateAdmin(root, api.CreateAdminInput{Email: "two-roles@example.com", Name: "Two", Password: ptrTo("a two-role passphrase"), RoleIds: &roleIDs}).ok(t)
 		twoRoles := f.AdminToken("two-roles@example.com", "a two-role passphrase").ok(t)["token"].(string)
 		byTwoRoles := f.GetCustomer(twoRoles, c.ownerID).ok(t)
 		for name, got := range map[string]map[string]any{"getMe": me, "listCustomers": listed[0].(map[string]any), "getCustomer by an admin with two roles": byTwoRoles} {

@@ -47,12 +47,12 @@ func TestEveryAdminOperationChecksItsPermission(t *testing.T) {
 				{"admins:read", func(tok string) result { return f.Role(tok, missing) }},
 				{"admins:read", func(tok string) result { return f.Permissions(tok) }},
 				{"admins:write", func(tok string) result {
-					return f.CreateAdmin(tok, api.CreateAdminInput{Email: "a@example.com", Name: "A", Password: "an admin passphrase"})
+					return f.CreateAdmin(tok, api.CreateAdminInput{Email: "a@example.com", Name: "A", Password: ptrTo("an admin passphrase")})
 				}},
 				{"admins:write", func(tok string) result { return f.UpdateAdmin(tok, missing, map[string]any{"name": "A"}) }},
 				{"admins:write", func(tok string) result { return f.DeleteAdmin(tok, missing) }},
 				{"roles:write", func(tok string) result {
-					return f.CreateRole(tok, api.CreateRoleInput{Name: "R", Permissions: []string{"*"}})
+					return f.CreateRole(tok, api.CreateRoleInput{Name: "R", Permissions: []string{"roles:write"}})
 				}},
 				{"roles:write", func(tok string) result { return f.UpdateRole(tok, missing, map[string]any{"name": "R"}) }},
 				{"roles:write", func(tok string) result { return f.DeleteRole(tok, missing) }},
@@ -100,7 +100,7 @@ func adminWith(t *testing.T, f staffFace, root, permission string) string {
 		roleID = f.CreateRole(root, api.CreateRoleInput{Name: name, Permissions: []string{permission}}).ok(t)["id"].(string)
 	}
 	email := f.Name() + "-" + strings.NewReplacer(":", "-", "*", "all").Replace(permission) + "@example.com"
-	if r := f.CreateAdmin(root, api.CreateAdminInput{Email: email, Name: name, Password: "a limited passphrase", RoleIds: &[]string{roleID}}); r.Code != "" && r.Code != "CONFLICT" {
+	if r := f.CreateAdmin(root, api.CreateAdminInput{Email: email, Name: name, Password: ptrTo("a limited passphrase"), RoleIds: &[]string{roleID}}); r.Code != "" && r.Code != "CONFLICT" {
 		t.Fatalf("create admin: %s", r.Raw)
 	}
 	return f.AdminToken(email, "a limited passphrase").ok(t)["token"].(string)

@@ -135,8 +135,8 @@ func TestAdminsAndRoles(t *testing.T) {
 			f.CreateRole(admin, api.CreateRoleInput{Name: strings.ToUpper(f.Name()) + " SUPPORT", Permissions: []string{"*"}}).fails(t, "CONFLICT", "name")
 
 			email := f.Name() + "-agent@example.com"
-			agent := f.CreateAdmin(admin, api.CreateAdminInput{Email: email, Name: "Agent", Password: "an agent passphrase", RoleIds: &[]string{rid}}).ok(t)
-			f.CreateAdmin(admin, api.CreateAdminInput{Email: email, Name: "Again", Password: "an agent passphrase"}).fails(t, "CONFLICT", "email")
+			agent := f.CreateAdmin(admin, api.CreateAdminInput{Email: email, Name: "Agent", Password: ptrTo("an agent passphrase"), RoleIds: &[]string{rid}}).ok(t)
+			f.CreateAdmin(admin, api.CreateAdminInput{Email: email, Name: "Again", Password: ptrTo("an agent passphrase")}).fails(t, "CONFLICT", "email")
 			agentTok := f.AdminToken(email, "an agent passphrase").ok(t)["token"].(string)
 			f.ListCustomers(agentTok, api.ListCustomersParams{}).ok(t)
 			f.CreateCustomer(agentTok, api.CreateCustomerInput{Email: "no@example.com", FirstName: "N", LastName: "O"}).fails(t, "FORBIDDEN")

@@ -81,7 +81,7 @@ func (s *Service) CreateSuperAdmin(ctx context.Context, email, password, name st
 	}
 	now := s.now()
 	a := models.Admin{ID: newID(), Email: email, Name: strings.TrimSpace(name), Status: models.StatusActive,
-		PasswordHash: hash, SecurityStamp: randomToken(16), Version: 1, CreatedAt: now, UpdatedAt: now}
+		PasswordHash: &hash, SecurityStamp: randomToken(16), Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		conn := s.db.Conn(ctx)
 		var role models.Role
@@ -119,13 +119,14 @@ func (s *Service) BootstrapAdmin(ctx context.Context) (bool, error) {
 	return err == nil, err
 }
 
-// AdminInput creates an admin.
+// AdminInput creates an admin; without a Password the admin is invited to choose one.
 type AdminInput struct {
-	Email    string
-	Name     string
-	Password string
-	Status   *string
-	RoleIDs  []string
+	Email      string
+	Name       string
+	Password   *string
+	Status     *string
+	ExternalID *string
+	RoleIDs    []string
 }
 
 // AdminPatch is a merge patch of an admin; RoleIDs replaces its roles.
@@ -134,12 +135,30 @@ type AdminPatch struct {
 	Name            *string
 	Status          *string
 	Password        *string
+	ExternalID      Clearable[string]
 	RoleIDs         *[]string
 	ExpectedVersion *int
 }
 
 var errAdminEmailTaken = &apperr.Error{Kind: apperr.Conflict, Message: "An admin with the same email address already exists.",
 	Fields: []apperr.FieldError{{Field: "email", Message: "An admin with the same email address already exists."}}}
+
+var errAdminExternalIDTaken = &apperr.Error{Kind: apperr.Conflict, Message: "An admin with the same externalId already exists.",
+	Fields: []apperr.FieldError{{Field: "externalId", Message: "An admin with the same externalId already exists."}}}
+
+// adminWriteErr classifies a failed admin write. A duplicate key is about the email or the
+// externalId; the translated driver error no longer says which, so ask the database.
+func (s *Service) adminWriteErr(ctx context.Context, err error, a *models.Admin) error {
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return dbErr(err, "Admin", "")
+	}
+	var n int64
+	s.db.Conn(ctx).Model(&models.Admin{}).Where("email = ? AND id <> ?", a.Email, a.ID).Count(&n)
+	if n == 0 && a.ExternalID != nil {
+		return errAdminExternalIDTaken
+	}
+	return errAdminEmailTaken
+}
 
 // ListAdmins returns admins by email, keyset-paginated.
 func (s *Service) ListAdmins(ctx context.Context, actor auth.Principal, args PageArgs) (Page[AdminView], error) {
@@ -193,47 +212,63 @@ func (s *Service) loadAdmin(ctx context.Context, id string) (AdminView, error) {
 	return s.adminView(ctx, a)
 }
 
-// CreateAdmin creates a staff user with roles.
+// CreateAdmin creates a staff user with roles. Without a password the admin has no account
+// yet and is sent an INVITATION to choose one. The roles may hold only permissions the actor
+// holds (checkGrant).
 func (s *Service) CreateAdmin(ctx context.Context, actor auth.Principal, in AdminInput) (AdminView, error) {
 	if err := requireAdmin(actor, PermAdminsWrite); err != nil {
 		return AdminView{}, err
 	}
 	now := s.now()
 	a := models.Admin{ID: newID(), Email: normalizeEmail(in.Email), Name: strings.TrimSpace(in.Name), Status: models.StatusActive,
-		SecurityStamp: randomToken(16), Version: 1, CreatedAt: now, UpdatedAt: now}
+		ExternalID: trimmed(in.ExternalID), SecurityStamp: randomToken(16), Version: 1, CreatedAt: now, UpdatedAt: now}
 	if in.Status != nil {
 		a.Status = *in.Status
 	}
 	var f apperr.Fields
 	checkAdmin(&f, &a)
-	s.checkNewPassword(&f, "password", in.Password, a.Email)
+	if in.Password != nil {
+		s.checkNewPassword(&f, "password", *in.Password, a.Email)
+	}
 	if err := s.checkIDsExist(ctx, &f, &models.Role{}, "roleIds", "role", in.RoleIDs); err != nil {
 		return AdminView{}, err
 	}
 	if err := f.Err(); err != nil {
 		return AdminView{}, err
 	}
-	hash, err := s.hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return AdminView{}, dbErr(err, "", "")
+	if in.Password != nil {
+		hash, err := s.hasher.Hash(ctx, *in.Password)
+		if err != nil {
+			return AdminView{}, dbErr(err, "", "")
+		}
+		a.PasswordHash = &hash
 	}
-	a.PasswordHash = hash
 	var out AdminView
-	err = s.db.Tx(ctx, func(ctx context.Context) error {
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		perms, err := s.rolePermissions(ctx, in.RoleIDs)
+		if err != nil {
+			return err
+		}
+		if err := checkGrant(actor, "roleIds", perms); err != nil {
+			return err
+		}
 		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return errAdminEmailTaken
-			}
-			return dbErr(err, "", "")
+			return s.adminWriteErr(ctx, err, &a)
 		}
 		if err := s.setAdminRoles(ctx, a.ID, in.RoleIDs); err != nil {
 			return err
+		}
+		if !a.HasAccount() {
+			if err := s.sendAdminInvitation(ctx, &a); err != nil {
+				return err
+			}
 		}
 		if out, err = s.adminView(ctx, a); err != nil {
 			return err
 		}
 		return s.audit(ctx, actor, "admin.created", "admin", a.ID, diff(nil, adminSnapshot(out)))
 	})
+	s.auditGrantRefused(ctx, actor, "admin", "", err)
 	return out, err
 }
 
@@ -241,6 +276,7 @@ func checkAdmin(f *apperr.Fields, a *models.Admin) {
 	checkEmail(f, "email", a.Email)
 	checkRequired(f, "name", "Name", a.Name, 255)
 	checkEnum(f, "status", a.Status, models.StatusActive, models.StatusInactive)
+	checkOptional(f, "externalId", "External id", a.ExternalID, 255)
 }
 
 func (s *Service) setAdminRoles(ctx context.Context, adminID string, roleIDs []string) error {
@@ -261,11 +297,15 @@ func adminSnapshot(a AdminView) map[string]any {
 	for i, r := range a.Roles {
 		roles[i] = r.Name
 	}
-	return map[string]any{"email": a.Email, "name": a.Name, "status": a.Status, "roles": roles}
+	return map[string]any{"email": a.Email, "name": a.Name, "status": a.Status, "externalId": a.ExternalID,
+		"hasAccount": a.HasAccount(), "roles": roles}
 }
 
 // UpdateAdmin patches an admin. The last active Super Administrator can't be deactivated or
-// lose the role; a new password or status ends the admin's sessions.
+// lose the role; a new password or status ends the admin's sessions. New roles may hold only
+// permissions the actor holds, and the actor may set the password or email (the sign-in) only
+// of an admin holding no permission it lacks itself: otherwise it could sign in as a more
+// powerful admin. An invited admin whose email changes is sent a new invitation.
 func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id string, p AdminPatch) (AdminView, error) {
 	if err := requireAdmin(actor, PermAdminsWrite); err != nil {
 		return AdminView{}, err
@@ -301,6 +341,9 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 		if p.Status != nil {
 			a.Status = *p.Status
 		}
+		if p.ExternalID.Set {
+			a.ExternalID = trimmed(p.ExternalID.Value)
+		}
 		var f apperr.Fields
 		checkAdmin(&f, &a)
 		if p.RoleIDs != nil {
@@ -311,14 +354,18 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 		if err := f.Err(); err != nil {
 			return err
 		}
+		if err := s.checkAdminGrant(ctx, actor, before, a, hash != "", p.RoleIDs); err != nil {
+			return err
+		}
 		if hash != "" || a.Status != before.Status || a.Email != before.Email {
 			a.SecurityStamp = randomToken(16)
 		}
 		if hash != "" {
-			a.PasswordHash = hash
+			a.PasswordHash = &hash
 		}
 		a.Version, a.UpdatedAt = before.Version+1, s.now()
-		if err := s.updateVersioned(ctx, &a, id, before.Version, p.ExpectedVersion, taken(errAdminEmailTaken)); err != nil {
+		err = s.updateVersioned(ctx, &a, id, before.Version, p.ExpectedVersion, func(err error) error { return s.adminWriteErr(ctx, err, &a) })
+		if err != nil {
 			return err
 		}
 		if p.RoleIDs != nil {
@@ -334,6 +381,12 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 				return err
 			}
 		}
+		// The invitation went to the old address and works only there: send a new one.
+		if a.Email != before.Email && !a.HasAccount() {
+			if err := s.sendAdminInvitation(ctx, &a); err != nil {
+				return err
+			}
+		}
 		if out, err = s.adminView(ctx, a); err != nil {
 			return err
 		}
@@ -343,7 +396,37 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 		}
 		return s.audit(ctx, actor, "admin.updated", "admin", id, changes)
 	})
+	s.auditGrantRefused(ctx, actor, "admin", id, err)
 	return out, err
+}
+
+// checkAdminGrant applies checkGrant to an update of before into after: the roles it gains
+// (roleIDs, nil when unchanged) give their permissions, and a new password or email gives
+// every permission the admin holds, to whoever then signs in.
+func (s *Service) checkAdminGrant(ctx context.Context, actor auth.Principal, before AdminView, after models.Admin, newPassword bool, roleIDs *[]string) error {
+	if newPassword || after.Email != before.Email {
+		field := "email"
+		if newPassword {
+			field = "password"
+		}
+		if err := checkGrant(actor, field, before.Permissions); err != nil {
+			return err
+		}
+	}
+	if roleIDs == nil {
+		return nil
+	}
+	var added []string
+	for _, id := range *roleIDs {
+		if !slices.ContainsFunc(before.Roles, func(r RoleView) bool { return r.ID == id }) {
+			added = append(added, id)
+		}
+	}
+	perms, err := s.rolePermissions(ctx, added)
+	if err != nil {
+		return err
+	}
+	return checkGrant(actor, "roleIds", perms)
 }
 
 // DeleteAdmin deletes an admin; the last active Super Administrator stays.
@@ -373,13 +456,13 @@ func (s *Service) DeleteAdmin(ctx context.Context, actor auth.Principal, id stri
 	})
 }
 
-// requireActiveSuperAdmin fails (and so rolls back the change) when no active admin holds
-// the Super Administrator role any more.
+// requireActiveSuperAdmin fails (and so rolls back the change) when no active admin with a
+// password holds the Super Administrator role any more: an invited one may never accept.
 func (s *Service) requireActiveSuperAdmin(ctx context.Context) error {
 	var n int64
 	err := s.db.Conn(ctx).Table("admins").
 		Joins("JOIN admin_roles ar ON ar.admin_id = admins.id JOIN roles r ON r.id = ar.role_id").
-		Where("admins.status = ? AND r.name = ?", models.StatusActive, SuperAdministrator).Count(&n).Error
+		Where("admins.status = ? AND admins.password_hash IS NOT NULL AND r.name = ?", models.StatusActive, SuperAdministrator).Count(&n).Error
 	if err != nil {
 		return dbErr(err, "", "")
 	}

@@ -108,23 +108,31 @@ func (s *Service) queueMessage(ctx context.Context, to, template, token string) 
 	return nil
 }
 
-// sendVerification issues an email-verification token for c and queues VERIFY_EMAIL.
-func (s *Service) sendVerification(ctx context.Context, c *models.Customer) error {
-	token, err := s.issueOneTimeToken(ctx, c, models.PurposeVerifyEmail)
+// mailOneTimeToken issues a token of purpose for the customer or admin (subjectType) id and
+// queues template to email with the token in its link.
+func (s *Service) mailOneTimeToken(ctx context.Context, subjectType, id, email, purpose, template string) error {
+	token, err := s.issueOneTimeToken(ctx, subjectType, id, email, purpose)
 	if err != nil {
 		return err
 	}
-	return s.queueMessage(ctx, c.Email, TemplateVerifyEmail, token)
+	return s.queueMessage(ctx, email, template, token)
+}
+
+// sendVerification issues an email-verification token for c and queues VERIFY_EMAIL.
+func (s *Service) sendVerification(ctx context.Context, c *models.Customer) error {
+	return s.mailOneTimeToken(ctx, models.SubjectCustomer, c.ID, c.Email, models.PurposeVerifyEmail, TemplateVerifyEmail)
 }
 
 // sendInvitation issues an invitation token for c (a customer without a password) and
 // queues INVITATION.
 func (s *Service) sendInvitation(ctx context.Context, c *models.Customer) error {
-	token, err := s.issueOneTimeToken(ctx, c, models.PurposeInvitation)
-	if err != nil {
-		return err
-	}
-	return s.queueMessage(ctx, c.Email, TemplateInvitation, token)
+	return s.mailOneTimeToken(ctx, models.SubjectCustomer, c.ID, c.Email, models.PurposeInvitation, TemplateInvitation)
+}
+
+// sendAdminInvitation issues an invitation token for a (an admin without a password) and
+// queues INVITATION.
+func (s *Service) sendAdminInvitation(ctx context.Context, a *models.Admin) error {
+	return s.mailOneTimeToken(ctx, models.SubjectAdmin, a.ID, a.Email, models.PurposeInvitation, TemplateInvitation)
 }
 
 // MessageFilter narrows the outbox list; empty fields do not filter.

@@ -70,7 +70,7 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 			refresh("refresh-live", now.Add(time.Hour), nil),
 		})
 		onetime := func(id string, expires time.Time, usedAt *time.Time) models.OneTimeToken {
-			return models.OneTimeToken{ID: id, TokenHash: id, Purpose: models.PurposePasswordReset, CustomerID: ada.ID,
+			return models.OneTimeToken{ID: id, TokenHash: id, Purpose: models.PurposePasswordReset, CustomerID: &ada.ID,
 				Email: ada.Email, ExpiresAt: expires, UsedAt: usedAt, CreatedAt: now.Add(-time.Hour)}
 		}
 		create(&[]models.OneTimeToken{

@@ -25,22 +25,30 @@ var oneTimeTTL = map[string]time.Duration{
 var errBadOneTimeToken = &apperr.Error{Kind: apperr.ValidationFailed, Message: "The token is invalid or has expired.",
 	Fields: []apperr.FieldError{{Field: "token", Message: "The token is invalid or has expired."}}}
 
-// issueOneTimeToken creates a token of purpose for c, revoking the earlier unused ones of the
-// same purpose, and returns it. Only its SHA-256 is stored.
+// issueOneTimeToken creates a token of purpose for the customer or admin (subjectType) id at
+// email, revoking its earlier unused ones of the same purpose, and returns it. Only its
+// SHA-256 is stored.
 //
-// The customer's row lock makes two issues for one customer take turns. The earlier tokens
+// The account's row lock makes two issues for one account take turns. The earlier tokens
 // are found by a plain read and revoked by primary key, and only when there are any: an
 // UPDATE … WHERE customer_id = ? locks the index range where the customer's tokens would go
 // even when it finds none, and since ids are time-ordered a new customer's range is the end
 // of the index, where every other transaction inserts its token: they deadlocked.
-func (s *Service) issueOneTimeToken(ctx context.Context, c *models.Customer, purpose string) (string, error) {
+func (s *Service) issueOneTimeToken(ctx context.Context, subjectType, id, email, purpose string) (string, error) {
 	now := s.now()
 	conn := s.db.Conn(ctx)
-	if err := s.lockRow(ctx, "customers", c.ID); err != nil {
+	if err := s.lockRow(ctx, accountTable(subjectType), id); err != nil {
 		return "", err
 	}
+	row := models.OneTimeToken{ID: newID(), Purpose: purpose, Email: email, ExpiresAt: now.Add(oneTimeTTL[purpose]), CreatedAt: now}
+	holder := "customer_id"
+	if subjectType == models.SubjectAdmin {
+		row.AdminID, holder = &id, "admin_id"
+	} else {
+		row.CustomerID = &id
+	}
 	var earlier []string
-	err := conn.Model(&models.OneTimeToken{}).Where("customer_id = ? AND purpose = ? AND used_at IS NULL", c.ID, purpose).
+	err := conn.Model(&models.OneTimeToken{}).Where(holder+" = ? AND purpose = ? AND used_at IS NULL", id, purpose).
 		Pluck("id", &earlier).Error
 	if err != nil {
 		return "", dbErr(err, "", "")
@@ -52,42 +60,65 @@ func (s *Service) issueOneTimeToken(ctx context.Context, c *models.Customer, pur
 		}
 	}
 	token := randomToken(32)
-	row := models.OneTimeToken{ID: newID(), TokenHash: hashToken(token), Purpose: purpose, CustomerID: c.ID,
-		Email: c.Email, ExpiresAt: now.Add(oneTimeTTL[purpose]), CreatedAt: now}
+	row.TokenHash = hashToken(token)
 	if err := conn.Create(&row).Error; err != nil {
 		return "", dbErr(err, "", "")
 	}
 	return token, nil
 }
 
-// findOneTimeToken returns the usable token of purpose and its customer, or
+// tokenHolder is the customer or admin a one-time token was sent to.
+type tokenHolder struct {
+	SubjectType string // models.SubjectCustomer or models.SubjectAdmin
+	ID          string
+	Email       string
+	HasAccount  bool
+	Version     int
+	usable      bool            // ACTIVE (and, for a customer, not erased)
+	Customer    models.Customer // the customer's row, when the holder is a customer
+}
+
+// findOneTimeToken returns the usable token of purpose and its holder, or
 // errBadOneTimeToken. A token only works for the address it was sent to, and only while the
-// customer may sign in (ACTIVE).
-func (s *Service) findOneTimeToken(ctx context.Context, purpose, token string) (models.OneTimeToken, models.Customer, error) {
+// holder may sign in (ACTIVE).
+func (s *Service) findOneTimeToken(ctx context.Context, purpose, token string) (models.OneTimeToken, tokenHolder, error) {
 	var row models.OneTimeToken
-	var c models.Customer
-	conn := s.db.Conn(ctx)
-	err := conn.Where("token_hash = ?", hashToken(token)).Take(&row).Error
+	err := s.db.Conn(ctx).Where("token_hash = ?", hashToken(token)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, c, errBadOneTimeToken
+		return row, tokenHolder{}, errBadOneTimeToken
 	}
 	if err != nil {
-		return row, c, dbErr(err, "", "")
+		return row, tokenHolder{}, dbErr(err, "", "")
 	}
 	if row.Purpose != purpose || row.UsedAt != nil || !row.ExpiresAt.After(s.now()) {
-		return row, c, errBadOneTimeToken
+		return row, tokenHolder{}, errBadOneTimeToken
 	}
-	err = conn.Where("id = ?", row.CustomerID).Take(&c).Error
+	h, err := s.loadTokenHolder(ctx, row)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, c, errBadOneTimeToken
+		return row, h, errBadOneTimeToken
 	}
 	if err != nil {
-		return row, c, dbErr(err, "", "")
+		return row, h, dbErr(err, "", "")
 	}
-	if c.Email != row.Email || c.Status != models.StatusActive || c.ErasedAt != nil {
-		return row, c, errBadOneTimeToken
+	if h.Email != row.Email || !h.usable {
+		return row, h, errBadOneTimeToken
 	}
-	return row, c, nil
+	return row, h, nil
+}
+
+// loadTokenHolder reads the account row belongs to.
+func (s *Service) loadTokenHolder(ctx context.Context, row models.OneTimeToken) (tokenHolder, error) {
+	conn := s.db.Conn(ctx)
+	if row.AdminID != nil {
+		var a models.Admin
+		err := conn.Where("id = ?", *row.AdminID).Take(&a).Error
+		return tokenHolder{SubjectType: models.SubjectAdmin, ID: a.ID, Email: a.Email, HasAccount: a.HasAccount(),
+			Version: a.Version, usable: a.Status == models.StatusActive}, err
+	}
+	var c models.Customer
+	err := conn.Where("id = ?", deref(row.CustomerID)).Take(&c).Error
+	return tokenHolder{SubjectType: models.SubjectCustomer, ID: c.ID, Email: c.Email, HasAccount: c.HasAccount(),
+		Version: c.Version, usable: c.Status == models.StatusActive && c.ErasedAt == nil, Customer: c}, err
 }
 
 // useOneTimeToken spends row. The conditional UPDATE makes it single use under concurrency:
@@ -147,10 +178,11 @@ func (s *Service) VerifyEmail(ctx context.Context, actor auth.Principal, token s
 	}
 	var out models.Customer
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		row, c, err := s.findOneTimeToken(ctx, models.PurposeVerifyEmail, token)
+		row, h, err := s.findOneTimeToken(ctx, models.PurposeVerifyEmail, token)
 		if err != nil {
 			return err
 		}
+		c := h.Customer
 		if err := s.useOneTimeToken(ctx, row); err != nil {
 			return err
 		}
@@ -167,19 +199,23 @@ func (s *Service) VerifyEmail(ctx context.Context, actor auth.Principal, token s
 		if res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
 		}
-		return s.audit(ctx, s.tokenActor(actor, c.ID), "customer.email_verified", "customer", c.ID,
+		return s.audit(ctx, s.tokenActor(actor, h), "customer.email_verified", "customer", c.ID,
 			map[string]Change{"emailVerified": {From: false, To: true}})
 	})
 	return out, err
 }
 
-// tokenActor is who acts when an anonymous caller presents a one-time token: the customer
-// the token was sent to, since only they could read it.
-func (s *Service) tokenActor(actor auth.Principal, customerID string) auth.Principal {
-	if actor.Kind == auth.Anonymous {
-		return auth.Principal{Kind: auth.Customer, ID: customerID, RequestID: actor.RequestID, IP: actor.IP}
+// tokenActor is who acts when an anonymous caller presents a one-time token: the customer or
+// admin the token was sent to, since only they could read it.
+func (s *Service) tokenActor(actor auth.Principal, h tokenHolder) auth.Principal {
+	if actor.Kind != auth.Anonymous {
+		return actor
 	}
-	return actor
+	kind := auth.Customer
+	if h.SubjectType == models.SubjectAdmin {
+		kind = auth.Admin
+	}
+	return auth.Principal{Kind: kind, ID: h.ID, RequestID: actor.RequestID, IP: actor.IP}
 }
 
 // RequestPasswordReset queues a reset message for the ACTIVE customer with email. It answers
@@ -187,11 +223,7 @@ func (s *Service) tokenActor(actor auth.Principal, customerID string) auth.Princ
 // and the message are written after the answer (see mailCustomer).
 func (s *Service) RequestPasswordReset(ctx context.Context, actor auth.Principal, email string) error {
 	return s.mailCustomer(ctx, actor, ActionReset, email, "send password reset", func(ctx context.Context, c *models.Customer) error {
-		token, err := s.issueOneTimeToken(ctx, c, models.PurposePasswordReset)
-		if err != nil {
-			return err
-		}
-		if err := s.queueMessage(ctx, c.Email, TemplatePasswordReset, token); err != nil {
+		if err := s.mailOneTimeToken(ctx, models.SubjectCustomer, c.ID, c.Email, models.PurposePasswordReset, TemplatePasswordReset); err != nil {
 			return err
 		}
 		return s.audit(ctx, actor, "customer.password_reset_requested", "customer", c.ID, nil)
@@ -205,18 +237,19 @@ func (s *Service) ResetPassword(ctx context.Context, actor auth.Principal, token
 		return Token{}, err
 	}
 	return s.setPasswordWithToken(ctx, actor, passwordByToken{
-		purpose: models.PurposePasswordReset, field: "newPassword", action: "customer.password_reset", notify: true,
+		purpose: models.PurposePasswordReset, field: "newPassword", action: "password_reset", notify: true,
 	}, token, newPassword, confirmPassword)
 }
 
-// AcceptInvitation spends an invitation token and sets the customer's first password. The
-// invitation reached the mailbox, so the email becomes verified.
+// AcceptInvitation spends an invitation token, of a customer or of an admin, and sets the
+// first password; the Token is of the holder's audience. The invitation reached the mailbox,
+// so a customer's email becomes verified.
 func (s *Service) AcceptInvitation(ctx context.Context, actor auth.Principal, token, password, confirmPassword string) (Token, error) {
 	if err := s.checkRateLimit(ctx, actor, ActionReset, ""); err != nil {
 		return Token{}, err
 	}
 	return s.setPasswordWithToken(ctx, actor, passwordByToken{
-		purpose: models.PurposeInvitation, field: "password", action: "customer.invitation_accepted", verify: true, firstOnly: true,
+		purpose: models.PurposeInvitation, field: "password", action: "invitation_accepted", verify: true, firstOnly: true,
 	}, token, password, confirmPassword)
 }
 
@@ -224,10 +257,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, actor auth.Principal, to
 type passwordByToken struct {
 	purpose   string
 	field     string // the input name of the new password
-	action    string // the audit action
+	action    string // the audit action, after the holder's kind: customer.<action>, admin.<action>
 	notify    bool   // queue PASSWORD_CHANGED
-	verify    bool   // mark the email verified
-	firstOnly bool   // only for a customer without a password yet
+	verify    bool   // mark a customer's email verified
+	firstOnly bool   // only for an account without a password yet
 }
 
 func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal, flow passwordByToken, token, password, confirm string) (Token, error) {
@@ -238,10 +271,10 @@ func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal
 	if token == "" {
 		f.Add("token", "The token is required.")
 	} else {
-		_, c, err := s.findOneTimeToken(ctx, flow.purpose, token)
+		_, h, err := s.findOneTimeToken(ctx, flow.purpose, token)
 		switch {
-		case err == nil && !(flow.firstOnly && c.HasAccount()):
-			email = c.Email
+		case err == nil && !(flow.firstOnly && h.HasAccount):
+			email = h.Email
 		case err == nil || errors.Is(err, errBadOneTimeToken):
 			f = append(f, errBadOneTimeToken.Fields...)
 		default:
@@ -262,11 +295,11 @@ func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal
 	}
 	var tok Token
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		row, c, err := s.findOneTimeToken(ctx, flow.purpose, token)
+		row, h, err := s.findOneTimeToken(ctx, flow.purpose, token)
 		if err != nil {
 			return err
 		}
-		if flow.firstOnly && c.HasAccount() {
+		if flow.firstOnly && h.HasAccount {
 			return errBadOneTimeToken
 		}
 		if err := s.useOneTimeToken(ctx, row); err != nil {
@@ -275,38 +308,38 @@ func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal
 		stamp := randomToken(16)
 		updates := map[string]any{
 			"password_hash": hash, "security_stamp": stamp, "failed_login_count": 0, "locked_until": nil,
-			"version": c.Version + 1, "updated_at": s.now(),
+			"version": h.Version + 1, "updated_at": s.now(),
 		}
 		changes := map[string]Change{}
-		if !c.HasAccount() {
+		if !h.HasAccount {
 			changes["hasAccount"] = Change{From: false, To: true}
 		}
-		if flow.verify && !c.EmailVerified {
+		if flow.verify && h.SubjectType == models.SubjectCustomer && !h.Customer.EmailVerified {
 			updates["email_verified"] = true
 			changes["emailVerified"] = Change{From: false, To: true}
 		}
-		res := s.db.Conn(ctx).Model(&models.Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).Updates(updates)
+		res := s.db.Conn(ctx).Table(accountTable(h.SubjectType)).Where("id = ? AND version = ?", h.ID, h.Version).Updates(updates)
 		if res.Error != nil {
 			return dbErr(res.Error, "", "")
 		}
 		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+			return apperr.New(apperr.Conflict, "The account was changed at the same time; try again.")
 		}
-		if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
+		if err := s.revokeAllRefreshTokens(ctx, h.SubjectType, h.ID); err != nil {
 			return err
 		}
-		if err := s.clearLoginFailures(ctx, models.SubjectCustomer, c.ID); err != nil {
+		if err := s.clearLoginFailures(ctx, h.SubjectType, h.ID); err != nil {
 			return err
 		}
 		if flow.notify {
-			if err := s.queueMessage(ctx, c.Email, TemplatePasswordChanged, ""); err != nil {
+			if err := s.queueMessage(ctx, h.Email, TemplatePasswordChanged, ""); err != nil {
 				return err
 			}
 		}
-		if err := s.audit(ctx, s.tokenActor(actor, c.ID), flow.action, "customer", c.ID, changes); err != nil {
+		if err := s.audit(ctx, s.tokenActor(actor, h), h.SubjectType+"."+flow.action, h.SubjectType, h.ID, changes); err != nil {
 			return err
 		}
-		tok, err = s.issue(ctx, models.SubjectCustomer, c.ID, stamp, "")
+		tok, err = s.issue(ctx, h.SubjectType, h.ID, stamp, "")
 		return err
 	})
 	return tok, err

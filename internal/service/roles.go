@@ -138,7 +138,7 @@ func checkRole(f *apperr.Fields, r *models.Role) {
 	}
 }
 
-// CreateRole creates an admin role.
+// CreateRole creates an admin role holding only permissions the actor holds (checkGrant).
 func (s *Service) CreateRole(ctx context.Context, actor auth.Principal, in RoleInput) (RoleView, error) {
 	if err := requireAdmin(actor, PermRolesWrite); err != nil {
 		return RoleView{}, err
@@ -149,6 +149,10 @@ func (s *Service) CreateRole(ctx context.Context, actor auth.Principal, in RoleI
 	var f apperr.Fields
 	checkRole(&f, &r)
 	if err := f.Err(); err != nil {
+		return RoleView{}, err
+	}
+	if err := checkGrant(actor, "permissions", r.Permissions); err != nil {
+		s.auditGrantRefused(ctx, actor, "role", "", err)
 		return RoleView{}, err
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
@@ -166,7 +170,9 @@ func (s *Service) CreateRole(ctx context.Context, actor auth.Principal, in RoleI
 	return RoleView{Role: r}, err
 }
 
-// UpdateRole patches a role. The seeded Super Administrator role cannot change.
+// UpdateRole patches a role. The seeded Super Administrator role cannot change. The
+// permissions it gains must be held by the actor (checkGrant); keeping or dropping others is
+// not a grant.
 func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id string, p RolePatch) (RoleView, error) {
 	if err := requireAdmin(actor, PermRolesWrite); err != nil {
 		return RoleView{}, err
@@ -198,6 +204,10 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 		if err := f.Err(); err != nil {
 			return err
 		}
+		added := slices.DeleteFunc(slices.Clone(r.Permissions), func(p string) bool { return slices.Contains(before.Permissions, p) })
+		if err := checkGrant(actor, "permissions", added); err != nil {
+			return err
+		}
 		if err := s.checkRoleNameFree(ctx, &r); err != nil {
 			return err
 		}
@@ -213,6 +223,7 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 		}
 		return s.audit(ctx, actor, "role.updated", "role", id, changes)
 	})
+	s.auditGrantRefused(ctx, actor, "role", id, err)
 	return out, err
 }
 

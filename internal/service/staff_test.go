@@ -32,7 +32,7 @@ func TestRolesAndAdmins(t *testing.T) {
 		}
 
 		agent := must[service.AdminView](t)(s.CreateAdmin(ctx, root, service.AdminInput{Email: "Agent@Example.com", Name: "Agent",
-			Password: "an agent passphrase", RoleIDs: []string{support.ID}}))
+			Password: ptr("an agent passphrase"), RoleIDs: []string{support.ID}}))
 		if agent.Email != "agent@example.com" || len(agent.Permissions) != 2 {
 			t.Fatalf("agent = %+v", agent)
 		}
@@ -43,7 +43,7 @@ func TestRolesAndAdmins(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.CreateAdmin(ctx, ap, service.AdminInput{Email: "x@example.com", Name: "X", Password: "another passphrase"})
+		_, err = s.CreateAdmin(ctx, ap, service.AdminInput{Email: "x@example.com", Name: "X", Password: ptr("another passphrase")})
 		wantKind(t, err, apperr.Forbidden)
 		_, err = s.CreateRole(ctx, ap, service.RoleInput{Name: "Mine", Permissions: []string{"*"}})
 		wantKind(t, err, apperr.Forbidden)
@@ -94,7 +94,7 @@ func TestRolesAndAdmins(t *testing.T) {
 		}
 
 		// Deactivating an admin ends its sessions at once.
-		temp := must[service.AdminView](t)(s.CreateAdmin(ctx, ap, service.AdminInput{Email: "temp@example.com", Name: "Temp", Password: "a temporary passphrase"}))
+		temp := must[service.AdminView](t)(s.CreateAdmin(ctx, ap, service.AdminInput{Email: "temp@example.com", Name: "Temp", Password: ptr("a temporary passphrase")}))
 		tempTok := must[service.Token](t)(s.GenerateAdminToken(ctx, auth.Principal{}, "temp@example.com", "a temporary passphrase"))
 		must[service.AdminView](t)(s.UpdateAdmin(ctx, ap, temp.ID, service.AdminPatch{Status: ptrStr(models.StatusInactive)}))
 		if _, err := s.Authenticate(ctx, tempTok.AccessToken); err == nil {
