@@ -807,10 +807,11 @@ type CompanyUser struct {
 	// Phone Example: +1 555 0100
 	Phone nullable.Nullable[string] `json:"phone"`
 
-	// Role A named set of company permissions, unique by name within its company. Every company has
-	// `Company Administrator` (every permission; can't be changed or deleted) and `Default User`
-	// (what new users get; can't be deleted).
+	// Role The user's first role, `roles[0]`; kept for clients that know one role per user.
 	Role CompanyRole `json:"role"`
+
+	// Roles The user's roles in the order they were given; the user holds the union of their permissions.
+	Roles []CompanyRole `json:"roles"`
 
 	// Status Whether the membership is in effect; the company's owner can't be made INACTIVE.
 	Status CompanyUserStatus `json:"status"`
@@ -942,8 +943,11 @@ type CreateCompanyUserInput struct {
 	LastName   *string `json:"lastName,omitempty"`
 	Phone      *string `json:"phone,omitempty"`
 
-	// RoleId A role of the company; absent means `Default User`.
+	// RoleId A role of the company; with neither `roleId` nor `roleIds`, `Default User`.
 	RoleId *string `json:"roleId,omitempty"`
+
+	// RoleIds Roles of the company, the first becoming `role`; not with `roleId`. Repeats count once.
+	RoleIds *[]string `json:"roleIds,omitempty"`
 
 	// Status Defaults to ACTIVE.
 	Status *CompanyUserStatus `json:"status,omitempty"`
@@ -1656,8 +1660,12 @@ type UpdateCompanyUserInput struct {
 	LastName  *string                   `json:"lastName,omitempty"`
 	Phone     nullable.Nullable[string] `json:"phone,omitempty"`
 
-	// RoleId A role of the company; not for the owner.
+	// RoleId Replaces the user's roles with this one.
 	RoleId *string `json:"roleId,omitempty"`
+
+	// RoleIds Replaces the user's roles with these, the first becoming `role`; not with `roleId`.
+	// The owner's must include `Company Administrator`.
+	RoleIds *[]string `json:"roleIds,omitempty"`
 
 	// Status Whether the membership is in effect; the company's owner can't be made INACTIVE.
 	Status *CompanyUserStatus `json:"status,omitempty"`
@@ -3244,8 +3252,11 @@ type ClientInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3257,8 +3268,11 @@ type ClientInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3281,7 +3295,10 @@ type ClientInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -3297,7 +3314,10 @@ type ClientInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -3313,7 +3333,10 @@ type ClientInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -3422,11 +3445,15 @@ type ClientInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3437,11 +3464,15 @@ type ClientInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3466,10 +3497,17 @@ type ClientInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -3487,10 +3525,17 @@ type ClientInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -3508,10 +3553,17 @@ type ClientInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -5345,8 +5397,11 @@ func (c *Client) ListCompanyRoles(ctx context.Context, companyId CompanyIdInPath
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5368,8 +5423,11 @@ func (c *Client) CreateCompanyRoleWithBody(ctx context.Context, companyId Compan
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5412,7 +5470,10 @@ func (c *Client) DeleteCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -5438,7 +5499,10 @@ func (c *Client) UpdateCompanyRoleWithBody(ctx context.Context, companyId Compan
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -5464,7 +5528,10 @@ func (c *Client) UpdateCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -5663,11 +5730,15 @@ func (c *Client) ListCompanyUsers(ctx context.Context, companyId CompanyIdInPath
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5688,11 +5759,15 @@ func (c *Client) CreateCompanyUserWithBody(ctx context.Context, companyId Compan
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5737,10 +5812,17 @@ func (c *Client) DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -5768,10 +5850,17 @@ func (c *Client) UpdateCompanyUserWithBody(ctx context.Context, companyId Compan
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -5799,10 +5888,17 @@ func (c *Client) UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -12547,8 +12643,11 @@ type ClientWithResponsesInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12560,8 +12659,11 @@ type ClientWithResponsesInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12586,7 +12688,10 @@ type ClientWithResponsesInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -12602,7 +12707,10 @@ type ClientWithResponsesInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -12618,7 +12726,10 @@ type ClientWithResponsesInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -12733,11 +12844,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12748,11 +12863,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12779,10 +12898,17 @@ type ClientWithResponsesInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -12800,10 +12926,17 @@ type ClientWithResponsesInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -12821,10 +12954,17 @@ type ClientWithResponsesInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -21576,8 +21716,11 @@ func (c *ClientWithResponses) ListCompanyRolesWithResponse(ctx context.Context, 
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21595,8 +21738,11 @@ func (c *ClientWithResponses) CreateCompanyRoleWithBodyWithResponse(ctx context.
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21633,7 +21779,10 @@ func (c *ClientWithResponses) DeleteCompanyRoleWithResponse(ctx context.Context,
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -21655,7 +21804,10 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithBodyWithResponse(ctx context.
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -21677,7 +21829,10 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithResponse(ctx context.Context,
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -21846,11 +22001,15 @@ func (c *ClientWithResponses) ListCompanyUsersWithResponse(ctx context.Context, 
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21867,11 +22026,15 @@ func (c *ClientWithResponses) CreateCompanyUserWithBodyWithResponse(ctx context.
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21910,10 +22073,17 @@ func (c *ClientWithResponses) DeleteCompanyUserWithResponse(ctx context.Context,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -21937,10 +22107,17 @@ func (c *ClientWithResponses) UpdateCompanyUserWithBodyWithResponse(ctx context.
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -21964,10 +22141,17 @@ func (c *ClientWithResponses) UpdateCompanyUserWithResponse(ctx context.Context,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -45912,533 +46096,543 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37cuO21i+KvgpKZ1XFnp/kluS7XV99S227O0p8i63uzJ5TOU2IhCzEFKAQkNVKqqvOO5wH2P/sN1lv",
-	"sp9kFwYAEqRIiZLlvmRq1ar5pWUSxGVg3Mdv/FXx+XDEGWFSVE7+qpBPeDgKCfx3KwgiIuA/xXg4xNG0",
-	"clJpMYTN79XKEw7HRP3dp1L98ZZHMsQsqFRhWMymlRM2DkP1zzGTagD1wYBUTirv7ivVCsND+G9GJQnQ",
-	"vcSSiMrn+PEz51E/IliSoCUrJ5VmvXlQqzdqjf1Oo36yu39Sr/+rUq308Sf7vT6NhLzWo/+EGalUKzSo",
-	"nFTqjeODvf5Bv7br7wW1Q7zfqx35B0HtkBz1j3G91/CbavZUnJM+HofyNQ1Dyh4qJzIaE+f3+wEdjZw/",
-	"hLhHwspJ5Uc+VN8Kcfz1c65+GNIgCIn+Sc9wNOBM/f2/Gmh/fx/VG/V6pVoZcSFxaNZ9fNisN9SPEenT",
-	"eGkReaCcOTt5c5fs5E1EHjhTWyhkRIisnPy70mjuoitMGbrXP1UrrZFEe68rv1UrYtx3hpbTkRrkdfvy",
-	"sn399mPr+vzj/Y/t29v29dtKtTIeBYtO4AnLdmBHeyKRgJk2Pn+uWmpqs9FYZkgKMTKxVIUoQ3JAEJz5",
-	"XPqaoZC8M1/3OS5xannnVPpc5p2Es5uXVMii+4l6nD+6m0glGYrKyb8313VzXedf12pMIq9JFFLmEkil",
-	"5Q8Jejvs/VjJo5Pzi2R1b0k0VO/MUAg8lEshR5368Um9viyFHNZr++SgXzvEjV7t2G8GtV2y19/HB71D",
-	"/yifQvo4FPkkYv5iaeSm36f+clRi/uESR6PeaBwuJo7XzvaZvU8Rx5uIkiCi/kDICP+f/4ugRnO3kDAW",
-	"EcNxp7F30qyniaFyftFo7u7tHxweHVccqmh+/k0zniFlOSxnCFSSMOycw603OnCy5ntkiKnaXz4S/9uo",
-	"HTs+H2YOtlGrqzM9VGd6RHb7tT283zvwD4Mjctw3h3LJHyhLfapZ79SPThqWzu1tC+kTQTcjEmHJI3UY",
-	"JBpSodan+GLlH2onIw7qz7//qsCixJmi3MpJo1pmTQERfkRHEnascvFEoilKPrIzu7Z6vV47VP9zpP6n",
-	"nvy/RjLt+/GIRAg2nqpjL5573ilnZujcckU2EsuxUGd41mm/vygglMxuOiRhCWJWDt0wgkb4gSDe19Qh",
-	"CkTRhlD+EwilWnDSB0oezZy0GI9GPJJzTrtZ2+vt+7XD4IDUjhT7P2ocN/Fub8/fDw6yp62Zot0kPET3",
-	"evzZzfHHQvIhicRJRDDoRfEPk4hKkvol5P7jHELYLSCEZkrEpQnhTcSZrIWUEWS/g8xmLEMTzRRNrHGp",
-	"uXSz32kc5NBNszzdZMggTXqMfJJn40jwKBZvHOQq7LLmQeOAyosnwuQCRqSeQ+QJrN1cdoR9cxJ4LAc7",
-	"oaKgj31MQ6J2CPuSR4nCBP/saFHbur65/nB1o1XfAWYPYEJ/Th3ZcaPW7O0qot1TRLtfrx3gw96RfxzU",
-	"SUOxKDpSisJxc6e+09zZ26tUK9z3x1GUf8sOT3ZhtyLyx5gILbudDynaIIo2+oo2GvVmfbe+V9/HuFKt",
-	"SBw9EEf10/82S7GnXlGXNt4P++uOOT93O8qy4NSGnV+1r1ObVSGfJIkYDtWQf1X6ER8mB65mEA1rjXp9",
-	"r6k1Ik1X9rmEvuDZ9rX59+fMEdRrDdxUU9xVU9zr16yOeEzqzhEc7ew3dhr1+k5zd8EpHBiazTmFeq3e",
-	"r5PaYVD3a0e9Oq7Vj+tH9cP6QX2/vpc6BWvnkFqzd4hrh/4eqR3jRlDb7e+To17T3wsa9cpy52R4zypk",
-	"a/lwziH8jhnZCThJsebP1coICzHhUf7J/fvu4rx11rk4/y17HrDi47rW24/y9PYRbPnuTn2n0djdOSw6",
-	"DWPY1AtPA750VK8dqutwpC5GHdd7db8e1PXJr+00FrKsXbUJZ9aeSntCjJmFJlQOEJWi0Jg3v5OUQf+l",
-	"rbUDEGVL2/NHh7UjfKxuYT2oHZNGv7aLlTg/CJRd/yx7nuAA8eUNtsp/7R2j3Toylk/lGzDelrHq0+ew",
-	"wJADoYqljGhvLA39mEmP8HRImOyQaOjIxwojsrZbB8rujQVlRIgzLMkDB6L9daD0HxyS+VSSKDzuyTo+",
-	"5g0Nb2i4PA3HhGS3cUNJG0pamZJcG0z7+8DsCikRaGL5W7TjmKijceQPsKDs4X9jf0h2jD6knnDU2AqJ",
-	"RspEa2SOfL92QA77tUN81Ksdq3NvkGbfHrs6K/KAQ3NYmmaJIGEo/AHuSzSkEvWI8AfR//m/2aMkEfoR",
-	"9+WYPahDJRIHWGJQLMiDYudqGkySaBRRQdQZMHdgfRn4hJFoGeVnhCPCXHXpaK+2r6zxQ7DGFUHX/UbQ",
-	"JLt9ZQVU5hBXORuxcdRpNB0bcZG3MtGxFsQxEWUIW8Xrh2KNa8NVNlylPFeZIb/CwKdV+R1ytGSyKvW5",
-	"RJVDJiVPcrlzW3wEeXs2u085Ic0Sl3Mmtrm5pptrWsYUcghwvu9Q0xElRY7DjT2+IcKNPb6h4Y09vrHH",
-	"N5S0scc39vhMMNgNi1TI9Kc/279z2hu+kf+6b4s2+0Bv6E+DD81G2H4byA/DB3p59tNIPXN1frF//fvd",
-	"8Ob8He3/UkmHUxqurX8bB7lntbnOgMTGVhIMRz6WOOQPY5Kv2KWJ8Z4QSE8141TdGA0RVQS5AAizAEmC",
-	"h2InuXLmjZMnSiYQsksPfAbRN3dsNIp4n4YkZwwSUJkzRisIqkiH8WAKAQmJTI35gzPZnHHjv50MMcMP",
-	"JOcbalszI44FifJGg9+L1puda0SG/IksGKtwVmfA//MWbzcTDiZnYPh9lYGLzhd+jwd07Ys7HpKieJ+a",
-	"Rsrc17+3l+BRuTLwMJVY4bK8o9pxr+7XDoMGqR31m7iWyLjjuiMpxlOSk0WUouZq3pFXi6nqt2KOsp/E",
-	"cGGsJKkq17WntnS+w0An5+R7Cta0x2l9OitWjurOcPl5W2YxizK3CvYcmMGc3V5wOqmbVc2/F9V86v5t",
-	"rsBfdI46zfirnoGTJ2VUN/ROrEbuy+9F/aX24m95511G2iF4WMRIFYEm2RMw3ovx1TjRMS0zXo+nwqj5",
-	"idba5xEikOYpqCSZZL6jg9phH4j0uFc7UnOwetqBfxgkB3MbK7lFSll6Xnr56+R1h6k0G6t8/84HbEcM",
-	"qRxkle+UqcUHbCZtv+E3g9oh2e3XjvBerxaTI64rHfV33utQGbpE6ZhN9+qLlUzWfWSk7OY2zblNeUq+",
-	"NLfqeXT5eR5h7uZneOaGTdQlny/aQRa9rGjfXPPNNd9c8/Vfc1eag8ZVIM3HWht7GfG9oe8Nfa+NvtP0",
-	"vKAMIes8+ZL2aUzseZncCytxF7khHUq/UmdM2QM6pxHxtUVbsp563cS/sdBXtdCXuWAN54Il1+uIJNsI",
-	"JEHAB/651Mxe0EDecP8N91+ndlOiTO0siXCmlR34WXstMNKBOxQqEZJSfSCKd9ZyuBJmOMAx1ISVGvBc",
-	"63XyXCvskUjiir5DOhh45pxtRCUVA3TGw/GwR1PPXb1O3V4qeS/192vn79dkgl5HYyYm1H9MPXSZeqjP",
-	"xywIMQvAnX6JexEOeJR6oeO8wCM5mBAhUYdEEZU8ogA6kTx87z78hNG9z2V6FdfvnEfGDD+Npfvnm2un",
-	"9JdJHFHu/vnWCZzeRpT5BF0EExwFqC0APsN59hdnX38Zkx7x3b/e/+wUZmLxiKU/IBPM3Gc+OGv/MH7k",
-	"LA4iAJUUhbU0CSmiQVuYIfLJJ9FIbhdpFvCpNw4SxZsIMwhLJ7T0mzOrvFB80bNvX89AhfxM2UMA+oX7",
-	"il4X8CsQrDkpkvqvCNsq2Fmkgfk1w/lFv3GxWsXnkVJO0IBHgqAelhJsd4k151d8uB0AqytVdptT8Zqs",
-	"0SgR81Zp7Z4tHNf/VtFkwFGP+HxIBDg1ITacOtkXyh5aHFtfPS6eE/NeYwi7MNXUPYg7dbhzDqOnZN5M",
-	"ZO65AvG3mXl0CB7OmwfINGcGK7mhcoRcdh7KcMmZR5s9UZgHJCvbqnQs4h2C/PnsJFfSqsppSvpSlldh",
-	"1NTapfUBZ1vMWt9GfDyad0AP6oHiE7LjCCvhAxJQX2kXCPvAuZHWiCChxU0YGUXUN/HNyhMdObki79u3",
-	"OTOdy1rsyalJ8LFEGFk+iLaoOmOs5luCr4R8ikM57VDXN1N54GEATGWBgZlKx0lqunMtT9jYFP89qC/i",
-	"v7NpVW4GDh9HvvoTHYIs+JxkTVXOox1nSxcxByuPsuxhKTyHF8BogBXYWuSsoml/X1RHvAEG2wCD5QKD",
-	"FWYqL+AJhoquyLBHIjGgo42Ha+Ph2ni4ZpwIc5hjnK+PJbnpv6aRHABUyXG9Vt+rNZolUvk3bH3D1vPx",
-	"Hhcn729oZ0M7BbSzSOFXf35PItqnJLCbSiIs9Pf0gMVWAYBvAZRbkjeXQwL9cWgdEefRDlK/In0+D4QF",
-	"SheuvLm4al1eWLNCayAu5dTLoey9JYxEOAS9ZoBFS5twMRktoUpQccn9R7UpMRjp/bin7IdeslOlcAtn",
-	"iDLkPgYdhbAa3LEQvvSOSXVUes9zDaMJ6SkSmyVqznocRwFlD/dWYJ7dXN1eXnQuzivVCo8CEv1KegPO",
-	"H99FihwGUo7EyatX6hex49DEK3hWFKMpuxZZnnzOUDb+9B7HhLQMLOGuayxdfAIbLGUyAS6jHCgVb0DC",
-	"AOGeNpw3htSGaz7fkIpBCzPQgxsIt68N4bYBPvw+gA9/S/xfGxa8YcEbX9bGl7XxZW18WRu2vvFlbXxZ",
-	"G9rZ+LI2vqz/HF+WIrwRj2ZeaKRk9ProZZhSgFOJB5AxU5R9MJsuU6Jfin3Z3Ju9ZrYarxPhIEmyEKg3",
-	"niptljLUG4ePmUK8BVkkxUk4Un3FScNxs+Vy+U49DZKSxjBwd2sB+Fxq71ZvpZPZxsZuvZ7ZSE15y5CG",
-	"s1efZwhl2VYz1VWW8bw17Bat4Y5IxbCjygr9cspkg5tFlDv5ZWAHN/rNRr8p5fIo8masYL3pb22stg1l",
-	"bqy2De1801abMVDmmW3mnJe31/Jsteubzsf724uz9ps2mBffickWt0Gd6aRXaKGZP881z8oaZLBrndZd",
-	"gUmW1281RcnPN7Uy4q5YwauQ6U91wCn8vTW9pvXJ1X390/X7Xz5dnfM/r8755OoNByzDf521D9q/tz7d",
-	"dD7U//X7v8I2q2fBDHf3QDm8IkLgBzJfNxzqhwpUwx4PpgA6GoYcfAjVLuuyOyKIRFM+jpL0/wmVA9N2",
-	"e8DH0QlS5u7Jq1dwrAMu5MlR/aj+KlKv1uxb/yP5I2H/fdz/6bE5/OXT4eXkbk/+a3T09MHfZa8HB8Fb",
-	"0cAX433+M63/8StR32731YdRQAPEuERYPEKhihxQUUX0gfGIwD8QXNidLivgzNoGbuZFCExw4NA/DmpH",
-	"pN6HqKdix/vkoK9ogDCZEHJMI/edmzugMzHu/U58Cdr/zEaBO304CrGEUprW/f2vN3fnH+8u7i86lfnR",
-	"9aLjOOOsT6Oh/g4s2wI0Fp3Ck+Jj0xo8a85gb9BhR5OfSfMX8f5getWrf7r0j0d3v+/2/4UPx2+DBr3m",
-	"+xdPHwo3NEPpGSbiK64UF9eYHpvksH9UdzY0Z6zmv1yPx/0FVHUmGwwMeZqz8vQ2v7+4a7/58PHiqtW+",
-	"nL/JL3cr9w/VnbwmkzkAZG4rB0nwsBoX2kDABk2J3ACRzYA9LcJrhXLPldFaAaxUo4viwHEOAT7rgNAo",
-	"1U8iheaZrrwpAgaFkfT6Vxxe1/HMjn8OKKNVpH16MCQoLMlncofT4KR5uK3cf9SzZUo+LxgGaokKwF9n",
-	"9tM4pZyB9A/zt65q980Fa02PCH/yY2BcGuXO2nysaCMzc7ZdHHQtXuqUiKjqu7oYxpeSVVZnX60+67vl",
-	"FqpbEVfNBXLGVfI17z4539LvLr9A/d7sQEUzXjDSDGavjqEXjXanlq10GD6WPf5JKUggVgRSMgrxCAnJ",
-	"IxKg3hQeEyR6or67bqtPFa08/oLuIywjpaU4q1W/Fr2bpJJWEWV+OFbKrnMQAMxMAqSkXuQM+g9T/n9H",
-	"HqiQJJpT6mkfsWWmjtriiB3QN25LV8DPCdEvn5syG74qihLNDwCVL+DPM4TztvNXKgfF9fnxzkr+QOQg",
-	"2WLriJgV7E4+2vrbN2XTclbpx/T5i9f35xblV5cnyeXpbnbHSn5Mk8ooxD5pWWadSx/wiOYNjsg3QmbC",
-	"E1a/XMr4jKMqz/W0bndSrpsozzFU0hEEQZ0XaF92U9y5bLUGZcZD5XilcklW8+McMPdsLbgWf7brc74C",
-	"X29muvEsUT5O0ynIcyOaL1BqXhAW2+9AbnBuyDMfr931aczBa09tZ6NaJlCYI4MdmbvMHjZSe0iiRcmF",
-	"/yjcn3mxzw3FzOsZUhBI7fBHwrJ3ETwjaIRpqkiHfBrRiIgcb1ICB6cfabPKyXG9rhhfPyJiYD5S2f2j",
-	"WTucfOi9n/xzcPT40/C6PrqM9kWnMX4/3fuzddA7Ow4umv23h4M2OBH0W2T606D31qc39Kf2uz/bjWva",
-	"Fm12t++ftQ/aj6N/vj/76XiHTH8a+btX6qHfe2/DsMfuwt7bd/Ty7KdB8Osv8Hvwz+t6r9kIffrT8Y7f",
-	"DFlv+KYe/POn0H7M5Mi/JjgiEcivd7DlxV0onc4jmkVWkR8SHKV6kSjdfIgfCaK6+4eJ1iBhZIvju5nV",
-	"hEw8vkgeJYx5b/8A3eBH1HoibEw0mIWdfj4+1B1RZIowMyaDtn+0NKYyp/1DAgiFmRxgBxVqWaynapnH",
-	"dt1FzAGASs4ANFbExsMeiawnAVmgJmWuAVKTe0YuB3BWmgPulGmlVMnNm8iAKh0e7O/tNhuVmWUUIKS0",
-	"gkDZHjGvqCLOwimifSQkDUOEJTI3HDUyV5P4kgTvY4a4ZrTBmQUU4C5ZktKtBMAFAVutyMnZrrLrytnh",
-	"vKXG+HLcH0cm6To74QKAprf0SU1XbQPQg9vKAi5A1VnB77yHJJWhNreludJ8LJXwVQ9kgZySGoEEmrK9",
-	"RH8Ni76k3nZWtABbKT4E8O5U848AloCDADTs3ESZ5Edt+zJwPf+7bISsFMDnb59zr5E50J/J1KI8icrs",
-	"+nOWfk6wL+lTBrVJLVUQCVtgI5WIBukbVJB3Gvvg4+qwdPgrmdYVWZI5JVxIB/UQLNtV3/JiiiUC1sfH",
-	"zm6VZjW5THHOTW0ue1Oba1CDqhlH02+f1UoHBAeGUC86+GEWS6ozICgiOrn1B4E8swZPQ7EJGXH2gAiT",
-	"VE6RxA9V5HUr3XG9vuubJ+EfpFvxTpEgLFD3vof9R/W+1+7XrrD0Bx6S3PrjYNfkINku6LdnfAMnlW5l",
-	"t1sxBYA0Stw3wh+QIWRODvGnS8Ie5KBycrAXm1dCRhZ+7o7IaNrqS12+l+205nMWCDWfCQZHQx/igxHk",
-	"deIHTNPz2a2nPk0ZHY6HELE336VMkgfQiaDYNcJDIs2GW+UoyN91I0t+EIgGgK7JR/iPMahL4M979659",
-	"/nS4nd6esskgDJAaAdjOsAy41c/YVa0rFa5lSNkqK1lY5PoCKzlLgmR5a0lQ1JdezcJg20uups1u1cDf",
-	"wpqSMOQ6lnZndIM5CwOFZKXVLYJ5fLkT6xgVZt6ylJqz0rIWRVxfblmgTi5YllIqYVlVNBlQf4Co0Hah",
-	"EWkrcZJFgOkvsmTHs5hdcPv+Bu02Dg5qDYTD0QDXmjGgss8DgrZ8LEiNMkGYoJI+kcyywDObe7kCUnba",
-	"TaUVMedfI/BEq0H/v/9u1f6Fa3/+9lfz8/+q5K7OOEjyTtJLPCie0vFBjYvIE+Vjob1uW/rotnfQzZBK",
-	"k5JDEHhe4Yn0ap+XVgHb9MeYRFM37gzTL9iZRr2Zf6QpE6KIjlMR5ZUk+KJakZegVmsdLFjVSutZmBb4",
-	"kuuZK/q+8Kr8ZJeftbp2QIYjLgnzpz+T6ezaWmjMqFrHI5nGCW/I4GZUkT/ggjAblfZxGJIIbWFYrWK3",
-	"GD1wHqjHqE+2q0hwrZRT2WU+ZqinzAIZURIggfsknO6gX3VCX3MPDbRfT9nS8PWID5NfzLdsJoT+sceD",
-	"aZeBD20qHEYQETHiTBC0pc1JMP/Uw9txolPAlWquXpnw6FHr6KepCXSZhUCm/T6JCJMwhFrmXv0Ynd1c",
-	"v7lsn3VOEYbp8icSoeb+PvIHOMK+Utf1o3WdHJhQwX6/7h/0mqR2FDRwbc/fJbXj3mG/1sQHwR458hv9",
-	"3ZgKtKWV0IFzfjV1gEUcen8/xaMbubTQBzOqgBUrwy5mwtYG7RG1azrNJZhjtSk7LSJyHLEkh+HtRQdt",
-	"KZLCrMuMmaJ7Usfm4fYOaqEhFUM1L9i9RhPd3l2c3Vyftzvtm+uPb1rty4tzJ9lGIMYhVUFLhC6jUplh",
-	"JhNnMsCSPBlfE+DDsMSgpiJ7MtZMzN96Y3ZWlrpwl3RI5ewW3yphJuifaXm1X88XOiEM4n7X+LT1K0P8",
-	"SRuQzXq9mpiTjRxzUoe1inj1qvruQu/zC/BpxTc6XOJwdim/DnTig6IDPhyNJUFeEonxdhD8Xyi5FMjn",
-	"QoZTxBkKcfRAkMS9kIhT5IH/x0MhwU/QzADxsUwt3mai5xzYJJ5c7qHpxZo19TgPCWba1recS5v62hdn",
-	"M9/BKyihKf9fFTwahdQHGPRXo4j3QjL8r9+FjnrHM0w6rJyd3by77ny8vDn7GXKHA6gXtHa2QXanAul8",
-	"+B3UiaaaJyZJPtYzt9fcrVakgWIxc4sXA6hzJ70Qs0cIucdr/18R6VdOKv+fV+pEOCNMilf6r+LVrZ6/",
-	"3oGMZ4U+sBpl6iixmZydbjV9uxOAeC+9Wm97R03lNQ7utBh71k6+bp1/vLv45d3FfSe7jVo1VLvIuERP",
-	"OKRBat/U5bT79hoHyE7nxTbvCod9Hg1JgH66v7muIox6OECxOwkpXmxnDWI64JqfooBoY8Jzlmv28Syk",
-	"hMmLKNJK/MobeX3T+fjm5t11ihqvuURv+BgySpJ920v2zX3ghXatxabIh0Uiola5g3Qsfu/TJ4SZmKiN",
-	"67tZeVrxMStGAffHQ8LkqbFeeI+ILpMDMhQkVJwE4hiMI8pGYwkqEmVopFQGqtNypvFnWDhFzXodbfEI",
-	"7dd3QSGLCA4gVratpBeYi6wfUv95ZG21GfcwWuk+DIlylMqARzhUU5oi8okKKdIUf5ycXDzNlzs4o7tC",
-	"8DEahwRtwUyrKIk2VMHpL7aRMRw5ZPj/IJCaM1Eb3KOBcRuAClGFW8KQl9G8PDQBHWcsSIDyFcUtz+6q",
-	"uTpvYPSAsGcd1Zubu9ft8/OLa/esPvAxCjjc3QF+IgiP5YBH9E8YVHHPEYkUL9D6vAYMTB+Vw9STeb7c",
-	"WY3lgDBpWov0xlJX2YQhnyjFUu+5DQHFAkrQB2aQEra8eB/M7raZPuRnbW77unNxd926TN0DhqgZW3ME",
-	"ZLEG3R3cd9m7nQu6J5ESUJpdviDLQmNm4z9mjlueXYu3rXkREGVI8KPQ7EdPUcDmXXOp2eraWbq1p+GA",
-	"oZ3azldk7tccibE/MPceCI0z4lqzQzyFqQqi5F+8JENktxGEeqga7g2UXD5rx3Jsm6xWoWcK3MbYXUhA",
-	"XzdrxuyeKuUUtI6JGy/cS+1zo5nss7sIZFbxYjvuhOt4hLxMlNJLdA5t9LmGWhI23PJydkrRtTH+3O2B",
-	"c7rDkoDp9cwDumt1Lj5etq/anczJcI6GkGwkJRmOpFigMjuCUL16pV41+p94ub2fmSXa8twVqR2MiFQT",
-	"7yuF0IMgZw2inB4SOqqpFuIEfJ1HimZmnn7lhExhcu8Ydtn+sw7m3XXrXefHi+tO+6zVmb01WkXhTuEo",
-	"FYgyk0Cd5kCN5Gz0DJXgJC/KhKpKE4eCKWX9IlDrnrgybiAxTgtANNFh8pmlbHmZ1Rvm9I7hJ0xDZcA+",
-	"d2/ft9qXrddQ9pDa1wBL3MMCdN4xiwj2B+pzaUHoqBL3RkV2p/Zy5F48wapV+IwrUzMMzHwShvoAJFWG",
-	"Eh9Lvb12A5IrYm7152rlvTLt8JpEwPvWZfu8NUcAgJ0wY1WCkNe5xn1KwqByYmoN4oyNykllOBYS9QjC",
-	"+r1M6ernavJutrBhZhTNneNahM+/udyt6d6gUcR99W4vJOgCUjxe7sRvGFFnN+QRQbAUgXoRwY8IGwPA",
-	"m9ledaCe3j0PepAKpIgE9TENlSSBYXR3NTMB44ohI9mOW8/FGT6jiI9IJCkRuSVLWdfUldpL8scYh8iz",
-	"m+mp81TKOZbgJUuOwHXoHixw6KZB0XO+KrCkoj9NO0tGPKT+dE0TkDa5efZackZq6oaZXOfYt9++ft/u",
-	"wPGYQvr0V/cbzcV+7MSJ+G8zhaq7iOyZJMUTWrVSM9fHS4I7IsBBl5/PlHAObJ7XirUx1wWext5o035h",
-	"Yj2RsUhKrOQ05dgRc0Iy4QSiG5Gue5zxGqY3IB4nd5lJkVfWdNZlKLFRD30ynSDXlvYV2YSP7VTp0Oxq",
-	"dAmNw+7cUqFsnGKGjpyytOyzbBwa+Zbyobrvxvg6OAxv+sAh53EXE22/I31gahHBwQ0Lp/oDWQSeUtH4",
-	"gOSE3OeFz2cXkZRS/JVczABLfYkq2WnmDAEQQDNu9IXb55QwuadnqpkWnhzNod8bHUagAdp6TvJZZiUL",
-	"N2C21CyXL00Y0LetEejphy1551243OqAMmNn6w/yBzcVY/MGhHRjm/rgDJbsqSmXW/r2JNVp7ukb5KZF",
-	"h+9myq5wc01arfvhNCTUsrTsVta5o9oyQWe83WaZ8QxmT2pte/USbyYFieV40p1+HmqK8sdOeLqtSMkS",
-	"TANJjvYQ46ymTL8pCikjaTKZj4hlitmWjCvDtrb1q3vwrPlH8iiOIjyFqRuQo+U3VP8wfxONsIMiozQm",
-	"/Ko81VRYLs9V4zKxGfnBfF1AocPkGutE+zFSJ9UonJ0b2nX1AAival7icvXULXXue0zd8akkYjimsaqW",
-	"6zE9p65YWlImgthebC2S7Caa+eew6Tz2muygKxvdM52j7cSqelblYWQSc0/kObP3kDWcDNKUzbBT5sIp",
-	"cF4c/2Z8/3pLukw9grbe3VfRWWsbefrnHR9GNZk0YPJDkZr5CmdEV7TsoBaLubxOZTET7DLbVb/HTShm",
-	"RmSZ+qsicXOKhjh61E8mw9qnt7zsSXhV5M0chbet6xZEOjfPjgKBMSzRI2WBTq7I1wufowIWqXxLaWin",
-	"8454Z1l9LV/Zmq9cLdalFiowV/jRgJDl0oPR0CGVI4+mwCUmEWbTCZ5ur6zq5M8iS33Pm8YzlKKF++zq",
-	"PM/UcYp1mkWkkdZVMppJeU1kjuaxWN/QjHIlleIr6gqFukE5VSulJfxWTXJ0isA/s9BX8DiU/uS9sDNP",
-	"b5jvynCFtiOns7LY5X5zpKBFMsgKwcmAh2SBNR+fbvwfJXY0OQp7iFkNBQabM+WOOchscheWjgSDeF2P",
-	"IIjD9zmEXQgbD9UXzIFUqi5MRu6x/pY9jGrlU00NU3vCEWQMqPGceSXaivOjo6/MPtpiQfz332zlU96J",
-	"CIn7fShmyPGrPN8xkDRbtK/HfmP37u7l7cgDrxWY/Mta5ymk1oKlZNXqhYOy0mzZLYucQb/q94kv6RNx",
-	"Ea8ABg2NGeXMZv9Auf4P7kNFnDCX4xesJmZ4Gg2g7KUDiJfPOWwzbsE4/8oOKTNotmsylRKLZxXDxZIk",
-	"szwPpmY3JX2AaWJa1VRQgiqXRbqALwlo3PMYpLr5OYfl4ofMJgwLAdWvvimPkRw9EA1wod6DOZ4idWcQ",
-	"1yqt2pa4JmamSGWxje1gl2Rnc62rquMtOUUh6evS/MmAMOTFCbD/rdNoHbWu8OBh71K7UHhU9zFZzyTC",
-	"JElDALLhYwbZHPSBIVOFa6RDXF4eV5qXlQLxBFrAJyqpSbUZ1r8Ckx9RAGMpiitoI7R127ZxXzHgE2ar",
-	"malAnGnUvzS9ibHv5/rxO9GY6BNQBKBjLROsVGwx1ulKs7r1vKiNdt3G80NbWvNEnh/Kj952UpytKLPl",
-	"5pydIA3rgnSBALyuywO8tKtSjfThcZcd/zK5/NS8ezrs9PavBkc/BXtvROOtf3D7Zx1fjH+mv/LrP3KC",
-	"Q/N1KLtRdpW5BGW7TOQdjw6BIO8vdfxVBPX3nz1kjmM6ezRsxnuabtG5UDY5EAl2BGjnWS1TZ+auPYVu",
-	"kLvwcUBlK2n3O6tpccC/pvIUxZ2bIdmVoXE6lcMpBdJA9HDhapRVjWsEsKcoZ9vuDTx7d9+5ubq4UxfI",
-	"dBq+/3DfubhSP8StokveytRizpKm5+k/aN6b/fV+KiQZzj7MOJsO+Vjouxz3wM4XEgT8B0Y5cFA3q2gS",
-	"USkJs64GyKGVEWZC52Gqy5MknKrbFBGfR0FulFDm+hFBKR7g0YgwXZejL13ciVjfvJ24WKdnrmIVkZ2H",
-	"HSVU0m28varzmxGd8Jt2y3wE7dT5XRHDTqhE8Ed9/tlLPtuY2qXm5lEJlSLuZL2gHo9HDnCAkYh9HiFN",
-	"WuAmi4lrJfCABd7fcgvplPFgpy/o51QjbhzoBD4c3qZIZOGAbygJA42TUslNobFphjahYoo084M0Ce+v",
-	"fsSHVST5Z+8UaTcACBwb+O6NtVJC1E1BVAoS9rXnU9G0FkJOFswyPcILdjbhaKuHHxf2HF86/DgqIFRd",
-	"WdC+TRxj7dunPUW17dung227pw7Fwk4KpVwJGhBgqJCJkF5Humu96yTZLzFdt3v6X6lRcxupr2YUOO3X",
-	"c0sO/1kzKZG19nlcemjTLsCv7GOw85VEWnGbSrZ9X5o7JX3i85ZGA7sck86LIVObM8OfrMoWEZ3oxcis",
-	"KNVxByV6H5lSEsFGWq3A+LkczG1xn7fcR8pgwZnFZqUNSA59C7LCRf9pSFmBIFn6RuZZmQ7Ru1w5ETVV",
-	"K3BTS3YOO+HILnXD7S/UuECFKGFrggahibqqzAR1CcAn+Gz7M1Fk/i5GqLNXOlPRFnf3aShJ9EXt06yM",
-	"nZn3j3wCIT+Qr1bankAlNCjrFj4KEOP6kkRG9GI2hUI+89RWinPo0bpsgAPgH9s76J74EZECbdlkOFHV",
-	"ZpzYRjhSJ/ZEolgunxqgfxhcaGB+7993F+ets87F+W9eXjhPi+w8DpBaSKLc7ugznfeOzkRPvZJ1jEeA",
-	"nS157v7rXbfZfuvI02RkcrvmVE1T4eB+fw2jOhP9SjmgmZPKLjM9xXKpmWdJJHjG18OjB8yo0EVubgNS",
-	"tPW6+RrQBOISRh0nCLliDBwJRfs4TPpc5NhaCeL5fPArN3hSRTwMYk59ijSgZ4DkIOLjh0Eap9a8pz4K",
-	"S0g7kEvGWBb5kd0mmmUFROwRyZEPs1Ctrr7oNhlePnfz+dGNwqaeS0UDTSRwpragKMJuEji8mGSgNClf",
-	"sdspH9lILkFxw8l1rms2Zv8FFuZMJhPbPT4oQTNxOCuhweIWEQtDXvM/VxQCc8FMZ/JPAsilZgkQqgBn",
-	"06kF2oGNFCRjppBoVDusZ9MUy12j1a3ghah8S4f5kp4c7gkt155j6Q1wO6LPuxVX9jkndpidpG72sNBr",
-	"C1koC4G9JgOO+IQJVwycIqwT/A0q8oCH0G7HM4IvDd7vrcPey6kcUWK6aPr6r7HYgtKAASURjvzB1HGw",
-	"YST5qBaSJ2Ll6jSXyPZq+8EBqR32D+u1I3zcq9X9RmCRBFfJ881JHNZ44KYRxgpjloubmiNab+TUJos4",
-	"+ddOR4/ql08+ba6WfGriDwkLSHP7JMhr80NtZuiMhpHisE40OCbb5P5VK273mnxtoFCcOpwjpTetFlM2",
-	"xLHY0p+jgy5n2FtV+W9i1Sf9776ySW8RY504VkFSsQtHCmjfgjMT/1JWSbollzL4DbLFqdnsSSIrbL4v",
-	"laLLgLyrcYqv/YSQOJIiSWFlffowjkiQaHRwVfJMd6ffVwnFMU4NzNP+FwrHRUrei+copdSQhdMtSiNa",
-	"VH5ZNtdztXRAmNU86jRNnmYSDPCQaDj++EpN05lNRhE1cR7bYVlRp5XiBgHJvj3AossK9BO0RTKdi06R",
-	"j9kPkGttI0s8Ms0Tg22gac9tA+F12dZkgCVcB92P9oFIZxT7am6CuYvC/eLq7RoM1mcq60XdLBorrGZW",
-	"Bc494jLq8NwEu1unkWRcCGxpK+7xiba8kApppuC8421nipgWt1r5bYm8vKzkXINKBzMpEHc/8omG6NCU",
-	"bqJE8U3jYRAnGy5bEfT16o5cpHajBqYz9pwdeZZy5fZoy+ufprYNAgSuQbIGFSs/3bJ0gnPabshLO4qd",
-	"i0JiFgD+pmLhvanNQUQtR9GIlQa9gUIDilitI9YSFNO+bF9cdy4uLz6e3Vzdtq4/fDy/eNN6d9n5eN9p",
-	"dd7de2jL6g468L59CrGKuGmV/YIZVD/UZWMWQimH1FXwXGk5EyrIDvp1QEOSHIAFsjBJekrKaMp/JGRk",
-	"E98IUte2y9yWs1uee8+deKFz0T0jE2yC0e3F9Tnket/e3t28B1SvOL3gdYyFeXfx08VZ5+K8ZKZR6vBu",
-	"CZxOazSK+BPAfab+HCcIpn59HVrUzNTPd+R3gEaCbKNM9/Z8qQ5A4Sn6/kHY9syLpfr3LzyLFcuShsgz",
-	"pO+iXgjPl76pxvULRe665FS+UWNaRsATp9ZV9TunTNjmYzbC4elzdfo2aOCvcbY7mLeDLlMWXAaETRAd",
-	"OYTu4jFEoEyFXjTr2LLd81CI/UdRwBnKxlacKZaJr3xDMjbTXG91saq4zjyxCgf+AmIVuN2zxaoa5U59",
-	"q1CuwgKq6lSorsRVG5izhnxG+JVv/gqJLotsR6D1wuxnyKockmGPRGJARwYbxpqGbSmQRwMvt9vKKfLA",
-	"clfiOq5n86pd5tmKNk8bgGA8e5CWkB5EOz1IQKXx/wwRBJ3UL+kPfmPm4AwkOUvNFpgnSblzdlZOrMsJ",
-	"ghU1HF+PQ+UFYGJmumqsI9KxcOeSjpHuOn4kGPLX5t7DlwVTWTsaSmT8Q0tYN0sFQRQPSQIh0uitZTGY",
-	"Uow7P0pt2juB7Ik9niaEloSkqUQDXByQnuGA6611m511wjd/EBaatYroy4ZeXN3AXvSCcmIbfIkvgqEU",
-	"J8xiu6yurk8o2iiR8ZhV7NakVVhN7u8QE8lRf798IMS56sW9N1K0r9FXEYHS2tPMKiC4kbh3hzggcRXf",
-	"Ogr2ZmadtcqTv6SK984SKLnZKsMEVsQU4OeZ018QMm5WiXzHqGIvamEQw1wocjRWhChCP4Q/upX3wISh",
-	"g4qGTgFEFXA2bL2714D6oorOWmgU8SfKfCJS1Q1DLqR5l5LyqW8WG2uBlWD62RnLyC4tn6hh+vPsncIj",
-	"XpYfaYJ6joUTgxXmWjcJJJFiB2AW65V/79Q553Rz9wkkVLoRfz7801AXBaf3Jtan0++80y41POSQIzek",
-	"TOT0W6wiIXlEAhTyCYlq6u8769O8Vw1Ofm1sWN2KXcxv9Avl/cYuP0W4JwiTaEgwSxS60nGcBFpmvz4P",
-	"F6FsAqWDkJCCiYmlUjEwjBVlWSrOoByM5qZBu161uTQdW+aeXqSyvZP8GWNv20QXbXKnQgvghM9Jh/4C",
-	"ecTffibBvFTPVrJ9udmdi5GolkpTeE6W45LcY252I59ATxZru58mGHemYE0zWTcX3+a2SIvfZepEd9ac",
-	"q3ia19yDBFSW+lDZfI5leUkma3DG2E3RUZDHR9afQ+JyF+gQWILDxEHpfASEXNlpwlBujDu/Y/Gy8u3F",
-	"Ew7WInjyIRrcyS88HWjwXeZ0tI/b6oIFBvWiCFqh/vEFT3clIoaG4UXblHLCQsGDne8JIhTsV+O3RluQ",
-	"quc4r7X8TNzXOvOZkUmX2WGrkOgNJu8ThSQnHlX1g3C1HXAFJZB5X9cHUCFdRprrz57TbDnFNrCU2B8A",
-	"i6UiZ+wS/G/donM59EvXMbteCMfSfD0q6JTaitNK0mn8rrqazmgrs90rShHX7bqyXqp9fPlrtbG+4rVa",
-	"1XyhKCq6sanm6HNZW6pDesLc4rq/NTC456hVuUzxy3NAyyQWsj/jyAXdnxUZw+tW/AMsyU3/NY10b/WU",
-	"z71SWg//gnr9uxVU+eWY3QNhQXE7Lburb/VT6nm4KUXWtBNFgwcLLGp1ob23hJEIh55+co0GNhX3456a",
-	"Wc/2NDGMyXRNzsP4XWLHQu7jGeGwuy4zaUmUX856HEcBZQ/3pSJmN9nn1RhRQKJfSW/A+eO7KMf51OoJ",
-	"Ho4lQQMpR1tiG727u0z5ZsYRzVBmfe9oKVfQzUgDCp3GjDU2nyzHGGCBvAEWpjW1h+A4QSeiAgF1Yab1",
-	"Hmx7jD7Xe1StTCIqSaorS3lg5dJQySWjnWYnkpNbApkYf3qP5dJW29wIXrEYWGjG6YTOfCNuvXbB1zLx",
-	"MqbdN2XTWSCbvF5Mum5IGRE+Zi525XIIBYkcWBai4PuEJjDq6VUcdly8MUmIEuJZScnZFl4AHbE9H9wB",
-	"EiRX2L4lsw/XkUSb1seSEE3j+Lheq+/VGs1sYlJl1Ur5DTzD9wXPMD8QVjr29aXS0uDt9ySifaq1zoIF",
-	"OlonibBYkLKn2TEOobcowOnqlwrz9ZbGU3sBAAk/GtYa9fpec5XMNQ08B5DaBRkpZ5wJ4o8BJj0NUwes",
-	"bnFp0jMzCPvjMI6UZDQBUPiqWrpVkVblQUGFBB3IT1D/0mpb1eZh9qZIjLCf6ZBVOY92kJoTmknb03rQ",
-	"wqNdybRbILeMWZfWzLWAEkjyqi36KC90XA8MZOAtljyJEZCrwjhtlw1tLr6Lz+geuO68UCoudY3OzIT0",
-	"75BuxfsxNuOWtK221W0YR7oGS9f5uO6V7ZI7MWM9u1NI/qb0EVM5LkIiTdvxfNt67e0WnpXfmhjw6bW9",
-	"PrtFe4coxOxhjB8Ikvghg4zDatn8k91S2bhwFu+YzPiNnrUF63cuLFzHV3U2JMeg/iBOXr1SQ4gdR5q/",
-	"gsFFCc/EV+gIGTsDUhw+g5dbXx8+THlnweL80CLnwcI3XzLFuWyR0271WX1AVmtgGCsJSZqza+zEwjne",
-	"3AzjdXKgY3mQZiRZlTMlFnPu6uzVy2DbGLZYjETzLHgbo1zkWso5Wl+2s0qsK6+YDG5uw8WnEY+Kci01",
-	"iPgZoGSTkEAFvDDdtBNl/GV8Iav4OGZ8GjG4rijKJnXQatWd4ZGzvCSE7E6sioTBco1IAGjK5ac6F+zX",
-	"d7xQZRiZNlbU8S2wmQLujxVbAHNpFPFg7M8xmGa15udrwc9SfrP7NFzCpWQ9QM47OlKpw8aA4UPwcFWP",
-	"0Fzno3M2VRcr2+UaMRMYpm6/S7jzbi9sU57KHxejJ9HYJL5URV4MDWpSKO6IVAwnsimIxDQHWHvHMzuf",
-	"RQgcCXps4uxTxBWHxmJpttcsY+J+xer0gzqAwdQO1f8cqf9xsGGaK9hDXygqXg5I9pvUcBrPQslLl247",
-	"wj9NvM8TvHB1S+DRpRnss6seUozj74JNl96jL1mDlRVX8xI8TJ7MaoXuc5nIegCmjHh46Sp3sx3lSX9t",
-	"RP93o/evj8VoTerYhLAJbzWXIWYcZjyS6JFMTxFGIcEaX7fmmUQY9ayG8XGrDd3RUkNbm7Rm/8OxQWs5",
-	"cfm5pYnOas6cb+T+fk6En/nbhZnCzG85z14m08z7Gd74zd3hEj0Wk0yytbdZTE8jKdlM/Zyq1zwHXED7",
-	"gCho/UCD9C0uH/pv1utzm1TP8KR8RTozzaQ1ZDYDA1AOyyutExLF2Igl7ltq/Lx5Xihr/6ooheRMt27Q",
-	"5heJsBhHcUqsogIS1ChzzaJUFG2WvRZnJWnzChpJxGEFdZEnkdLROYMI5/vWZfu81WnfXH9802pfXpwr",
-	"SQfXfLTW1h2ZTZxbsnURRTw6yy2zvMKKh5KaknKKOyOinoVSy2rSI5AydHdx3wHB/TbCo8Evl6n21q3z",
-	"j3cXv7y7uO9UqpV31613nR8vrjvts1YHcM3e3Ny9bp+fX1xXqpXrm87HNzfvrtXvZzfXby7bZ+ql27uL",
-	"s5vr87azcerX1ofLm9b5x87NzcfL1t1bdXtnNhiw1M5u3l13PiZIaq3OxcfL9lVbT6B93bm4uwbYtXfX",
-	"rfet9mXr9WXZ+x/v3mscmLZgFWdP36UbULp/esOjHg0Cwtwfr7l8w8cs9aCi4ZD6qXFvI+JzplvrvQGH",
-	"WOqveBpyHHQ4v8TRA3H/9B6HNMD5rxmPYOxCjP9whyW5pEOaWUGbaZdgZsFPmGpZrrgdtBiCv+arNH1M",
-	"IQuCqvuruwPN3jr4OU8LkQN7mXWXIlPVAYPZNl4xsk/ioPx387cddYIZmPrcqH5+sqYQ+KGo6zsV5tIb",
-	"+OT0R6D8vEcQRk/qKHR/NOvtW759qt6aZEp5N/xtHNy1d1Lds/vbi7P2mzZcgavWpbo9by7gP8pRvh71",
-	"msv7EfGtX1n/eKUNYv2PN2SIDTFoPVoSaDZcwLHvTajSj0ig7g0OxZzK5/kJGJk00nWz1RgZfh57BQMo",
-	"8WAXySndnw1hbQv9IBKJCXZRrMHQ4AR5PmeM+NJTZCOqyAuoiH+KyJA/EfWrINLrsoiMQuybKkYH6kJx",
-	"a6MO9SAfrAcJBrqOyI72KjX01l6zWQBnDE/kLCsW+5KryUKlo0A4VBJlaq+rdsnhiCD6wHiUcRsvqfnM",
-	"5PHHC1gwPb1xZoZqW77E7AQpgGefDHioodaTMzuF/BpApgipkPaorbPHKZpaz/TyamF+JDjUGXjZfBbe",
-	"IygCLTGnE3iBku7xR0/bYgMYN9OJgz9mIuiLO2nrD+VdRCXWFtScKHUVXKrqckwGU0UWIfcfHeza2bVF",
-	"BIv8ZsfTtNOfCpNpcYoeySimL6cHc3r1ZwMlvHvYf0RjxUgRZU9ESPoQp6wvznce20SCggAIrI6wQKAt",
-	"K5jMtPpjOY7IdqYaA8ZD3piFzm562RavzYNavVmrNzr1+gn8/3+VDKnkUdxVkbBtmeaiWhMl0RP1ic7t",
-	"5xGa8HEYQN/3HdRCPR5MbWvWKKLAaDnTszA94+0fqOwyLJAHv/63bkXdufn54tr0ota4giFl9lScryv7",
-	"YdwLqQ+JCDmMUs2joCI8xJTVJPkkYbIzp7t3tH948M1jvRuY90P/OKgdkXofuhXv+nvBPjlYpT2xOs25",
-	"ATyj9kD8boBZkOQa3V91buFcSGQcUQb8+f7iurO+nMhyGRaGht0EC03fKTfjHRFEoikfRyhfQzk+LtXj",
-	"lwxHIZak5KQ69vG45+Xz82DnzzE/LzbPVyp5JdkrZ2VVfZOczAfX9WWo5rdiZrLYxWoIa809bS0v+5u4",
-	"W+0mfW1va/p6zUz4l3cX7y7O0QRTKaC+XVdAjCOqeIPiB4v4h3HW+CBUjMqsqOy0y+47N3cwuNBS3dak",
-	"Ce2rRT0C3cAR4+6QCADJbCOcNBy8nm6lWlEzU1aZdWToT5U0z1J78suYjME+S/16TyBWl/ot9gqkn4R0",
-	"ebDhslwjhzdTf2DN2phBU+H6hN5f3LXffPh4cdVqX4In5/7+15u78493F/cXHXDJvG93wI3j/vXsx9b1",
-	"22U3wE4Ukp+m1hOd+aNt7QocePbP7bhQsPhVbcHZPUrC0DjQXhoc3jqMQ1+79Ma9iQipKdaq2yebruSK",
-	"XuF6OCU6MYP+qyL4OPLVVkxIr5KnPt3kJGKm3ACd1p31g328vbt5e3dxfw/ut6vbywv9l/P2/VX7/r70",
-	"1me/ec3lvcSRdh9l/9hmtxF/MN6P7B/PuFpo/ovnVAypEGbPk6q5glo181cD4Wlr7qqmkGxIGThpc0rw",
-	"UMwxdMZM8lgRCMvcIsUcj5HJGLMzxGHIJ5kMfyWxwCyBjteJO9302qJRKmFMlLMOZiOd8cAn6jtl0BJy",
-	"igrdFeax62S/8uVw6rjik3qu7HUIZHVkQ2XmhmSYb4xEEY+qSk7fvTlDx3v7h2ikH0cBJBEJ7V3BTt6g",
-	"dqh7Pg+0PMwHP5y3rMR9D7k8MrcS6sfxEDPHjf9pFGIW96MG8BXu6+iFT6pI4D6BGsIBn2RsUmvMKiHY",
-	"52MWzKQl5wOcqVnmiOY3PJoNilSNR8P6hmOvcKlzdjzOn+ch6s3aYD92lHyGB2bhJPfqe3nZU9Kiv2S8",
-	"mAMeSSTGwyGOptZHbalBjYK2ZOaLo0GERTa/6JpLZAMCC93S+ofZ2/Turo0i0idwuoiCW7U/teqaO6tT",
-	"5EGS50kvxMy6ZgCBAShUd82hUnGo9Dydt0pU92euG/zVbqWr0yuqzruFd6QfETFIu5GzXpnkkSKoWHjC",
-	"mP9QjY0ZIjgKKYkQvJih7f1GczkHcWoS+Qt5KBBYYtwL6BN1JJZBTd3CyMLWVhUrwQwHFLMYvXa7mI0k",
-	"x3Vzl5EPB6Wkw01EHnTm11phUPUuFIIAaGxY8ILzgChpDOlB6A2EIg0wr2Wt5mHwj269u6+is9a2pV7r",
-	"4TL1qODp0YgQdramwSVENcFjzpDEMXmAXUWF1J+G5lHOBGQMP4yo6LJ+RAiS5JPMd5h/+RPJ3XYhSbQQ",
-	"iCeFaSToA2CR6VzTl8XgMRpX2X4AM41PYQhIALidDyxL/hjjcN1B+G8UQ+hlMX++HUCdJcFxvgFgm0UY",
-	"x2hrSBkdjocohE9U41ZTQBH6n4AROOQsfnl7TcT8Elg2XwqTxll1liEsAViTZZhJTlQO3OxY+nxoGkZE",
-	"Dmcq7Ge3NKZeAQ5DDHtqZmuDuum6nQl4aaiERv8uGgNT0nGCBcLiUYPjlmpQsnyJTlZJSMpA7IbknwGE",
-	"s1u2UmQhetwPwqAIJdbxKUoFxXWoVf0BGSeAjDAT2M8/rgUlXM7HiKjCiIq1ZGO3fkhwpL+vvrxsTVcs",
-	"35IAbqO+CPMnmXn+zkL2UsoVVqBcF+BtZCqMtAswv4JiLbIs97LnL02QeGEFa1pKUWBkcrtmXcEZ8quh",
-	"38tiaykTLY314bTrVp/5c80mPY30lswy7vyDfuKPZJ5dCJ6FyYBEJE87Sa9bj2acEXrdNnVUh6S0xDXd",
-	"YAFCAvxLeeAGn+fPtii9NioSMZGFVIHek2oIk1obwaBBwRzS1imMnbuP+V3amQPGpozPVNN2B0osj2kO",
-	"KUuaSy+uSvt22q6uWj6ybPfxr9n62ykrW1t1WLqVtksAq5WHFTfRTnXnign02cUx+d2zv89ILWzIF4zI",
-	"3hMWOBG3v4keUeBNVHzR95V2qYWEyfsVaRdjThbrpxGNiJib4JIa2LxQvkDdvNDOmfQ9JJDbjK55n4q9",
-	"TceOhumw6vmuVpM5lNqKUyQoewihWSLairi08M6eO5a3nadILKO0pFa09dOvne1TiMuDC1sgrzWWAx7R",
-	"P8EwO0GvCY5IhHTOF7xkcr7KxTjgjY7xwcfVDzBmybhpx45g3yrSjFJb7n7ZPfKqQ2B51PwO2G3KoJjZ",
-	"RYhED0n0oDis9AemC4CxJHaQIn2dH2gS8BVB6bLj4BR5int51tbByDKzLtNPG++rNPjeyug0g5mQK/hY",
-	"U5/xqDhP4Yl4iEddlvxs4UQ8FBL8ZEw8i02IIXpBxSnyFDv10BA/2u4D1kJMPc+CLnNMtVFEnigfC6UO",
-	"nyJPc033Q7pNjM0BgYxDOxbtp77TZROYTa57mMpyjYYc18HSCE0moHC2TIO1U5TJErVRCXCLL9turY8/",
-	"rQIUtJwDM0sv6qU8JLMM+eQ/FuIeCVfa7aW8nM/E3iry1C1+kQtQJoIZD2tzKdiqZUGjojgMVs4B5gaM",
-	"Zp1gd7POHf2BLEOiEm2ByzQM+cQ2gkq1J0wHlLZLecKEjEheVn88LRyGKKRM6WMNpR/uIcZZzfqGWKbJ",
-	"5JLw04k/aG9uFeizML6MjCvhpwKhNKcR1IJvfZ4jtoqbJhYKLd3ga67IYtyYEPqPPmZQHqMIhgTVLhPc",
-	"ElGe4Mpj5s/q0vgtt2TUgcGk1nX4BZxUeSD7K/RsjNy7qH06wxdp21i6WWMxpc9vpphL60lzxS+kn5Xu",
-	"4dhlOU0ccy5NOpK8kL9b9ePL9HtcyCAX9X9cOED5mO9qAOfr7A+5WPWZ1y9y4dvfQv/IKyizgz9D7aTk",
-	"Sp4YcAkNoZ/qPKU7q9n2kRh55g4j2FsdCuSRh7bMLTBJnMZ6UDu/ve4ek9WiHpMxF7CmUBJBlHxUC8kT",
-	"CaEr5tQP8zEMdlaBOF1VRX3BLpY7L6KoLO5WOZeF68Yni5UWAO1zdRZjt5KgilbQWT6NiC9J8L4Ibqw1",
-	"GoWmvBEmoYMgVN8CmAsVSEgahgjym6lAnnH6emgrB89Bi5IJFWT71ERFA9PRnEQjHEGIwWv3a1dqi7ws",
-	"ptmsV+pv2N8zN249I/qe2SRmPhnPaes5n4wBS3IZdaTLPGd8b74u4mk0hxxKfnYQ6HlXAdoS/gdehYWE",
-	"NKfx6XxCUuJ2Ob3WA2HjVbvMs+06jWqq20l6S+i5MZhI0mlVjZv0WYVx9QdBvKbSblY1D5Nyjxe1ENfX",
-	"+nS97rCVlYUlW6PqmoYoUcWWa4i6ZBvUpbuZGqqWsZ6mNU/d4YFKEeP1rk11KdHxtOCyppAdX47vO3dz",
-	"ThvihaeTi9GyjgyCb7RL64LzXumoq6n2rMs5HrrM7iRazvHwLXkOFiR7r2iof1sNZNccm/lSDWVz1OYE",
-	"VecFu8m+VLL7i/Cd77nhy/p6uKzeq+Xv25ulWGJcLePTyMfc/E8UFQYn9HZJMFGbCWKyt7QtYqxO8VLR",
-	"lZcVazkoeIAGKe1idSqdu1veV7N4nlsL9fXEwYa1f1nW/g2x6GUdz26O99cy3L6y0+5L+6+bSzvtvsVO",
-	"5V/HO704yXiFohYXnmidJS2zWZiAceePIyqn94p7OtUSrbGWuD3IBX1j2eBPv3ZmGgfEhRkzCa8mi2kc",
-	"UMB+8OAxb1sv1XsweLwQBNM5tzqbMpWGu4MusGIOtks4lH0IBzfHQWuhEjFCAnHqOoH0dKjosoj0x4IE",
-	"aEAioi8+yAyQijrlNd4hJQbcwsJltiP59MINsU/O7IlVvPUeVLObUkWe5hxX01gxqSIvcivN1GYiT01h",
-	"JBMIKa8KvdQAaLQW0icSdFnrtm3nqKUO8vxQfownFZH8aWkGDYdgNxktvceKCCnrc1MFJ7HGJdQMqJJg",
-	"1QwxZRJTpttmjpUQj/trPlA5GPegsaZvX0j+a8aX5oxKhUMqNawhyC2g5omtUHXhkDXckW1p6wAg6Xe7",
-	"LKR9AuHqHdSxIPU+HuEeDakE8M9IQ3aSAPEngPCkQmPYq4NQI8LPBsxeSQDv1YP6xx+hooS4nBZG1oIR",
-	"7kQVETYeoiccjomO6ieA+UrQddkZZ0+EAZDXifp3Df3jH+1z8Y9/wJy4zpXXPEQkUJv6uQ4dEvvk3Zsz",
-	"tLu7e4woQ+86Z6dIiXqBtjxHXfe24VHvw4cPH2pXV7Xzc8+MdIsjSXGIdMGN2PnHP5B32+qc/Wi9yxjN",
-	"6AZb6pOHu8cH21UNsopFlyHk4dEopD5Q9it4vgbP/9fvgjNzAZwn4NcT0DIyagWUpsS6hc68RjMZSvAf",
-	"ifWnkTiwGcUAvMaY1jb+PT/4rTbkkgppt/aRTAWRtRF+oEw9fIK8/wnpkMr/9tBW4//5//3/m/V6Nc7q",
-	"3q9v65jP/+iKH/WQHBA997hGxksggEwC+Qg/kKo58O0d5CVlPJ7GBhyOxmqmBrTU+5+ZWh09cwA6slNP",
-	"bbXB9TEHsWUxqbZtYusw29xBo6ScKhsbIW8mzcOLkYKUUBd5GE2KGj0N9eRVTXVgbwqxiRGWA5M0robX",
-	"cP9bc8H5t3fQax6o+wq3sYGu6GtYpuVwGqt8pg2Eh7b2Grv21pxxZoCtporOdW9LXX5Si4iGz0NvLzra",
-	"mz0cS9iL+C8RkeOICVhDogEa2r/o4IcT1K3oihHzV10z0q14O/ZSVZF3+65jYoPnF5cXnQsPabHgqIRK",
-	"ZA6pAChNRQJ7jSZ8JEfZ1EMZwx8xDt1IzXrvCMDRJGv1bm/uO/Z7iishrx2Q4YhLtSe1n8nUQwOCAxKd",
-	"2GBwcw85DO6RTEEMqdnIhJ9CFlGaFYLOC1rgVBgo0AhwysWIM0HQloG6UrNXz27bSgk1dMAtItWER48I",
-	"P2DKTtOzMJQb0D6AWWmoZNir+jHybMMQezVaSecNypnakHvd98cSzs19B716arzCYzl4ZQXMK2n1oOwT",
-	"IGfNn9WEoT0/MalbKUVjqdoi1JrVlBBTtws+AsemfT4RScwz50kSKCanZgMI2IoMsRb8IfUJE8SR5lft",
-	"zozs5iPCNLXv8OjhlXlJvFLPJghnjshu3badGs6TSmOnvlMHI39EGB7Ryklld6e+swvAG3IAKu0rDfD+",
-	"p/rvh7z0+BYTExIJ1KzX1f5pGHZbdcNhc6HCOnpSZPJjp3O7g865geqXfOxrOgywxD0soJgy1ljbATRx",
-	"kwa8XqnmmiJhas163ao+RFdRZiVWCnMpQbOv8Eew9sHtscgpYr4N2lZOsl6yRKx0QshF2/vnP4tGjRfw",
-	"Sh+LwbtzzInKyb9/q1YMAh0ASD4Rpj6huDgUC+IHKDoTUyHJUNeavYK+DOUOKa4+t9DrPmZaqwLfHRFS",
-	"VNF+fRdNBjQkqcPRboSIYH+guG3uWd1BAzSNCvrNHZddMqjbOJiueFzVyn59d/E7bk+deUccb9n8M1b8",
-	"DFiZdjA85BeraLGXGHkzTC7pYVx1Kl55aDXffp9A07MUMECXXSvzEDHu/LyD2inpCvccNEyNPajErJVR",
-	"aMsrkrdJcWeXQdcExYZj8YokT/l6QFk0Q2huOUOCZ9rxDNbxs6gwMeqLDts+qIsC9CmXolP7fD6ZxtEW",
-	"HZWvVCt6F2FCaluLhjePvYJnYPQ9veD5lOo0wYJXGqWIO9UhC94rcSmS9llwjUpMLm5XtYZ7l/LR/Pu3",
-	"z6l7+NYU/Ge237mPOu87cx9F4W0E8yQumYgCAHXqTS3sF9w+bbYgY7bArbqLQyj6VcD0BYXDwhN0mS5R",
-	"tXI0IACxCDa507ct736oOenkaRDzER4SCYRVkJCdPPIKWolVPlcXPmgABko8+au1jiDF+5k3dWTajSy+",
-	"qIBHseRlNe/MXNgZFAuhpcrm3pW9dxoj29LkzF3T9a05UUdwCohEt54MuFZmjLmAJeLMJ4mx86B0qTgw",
-	"q71MGqUCauAYVxIobs6OmYYK1YPPuu6rSewAWRtGjxkX0LmlderOztbWxSVY1jMBPa10icop8kyNnAdT",
-	"F3GUQ6Atjfc2IKzLtEtkW9sSmKExe2R8wkw8JJjbwJLG/fbMp/7d+E0ZYjM8CCLMXh5H0edgpe1yLMWx",
-	"aH8mU8ME4EK8Ni13lrj/GpNmIQdw5msyBkszgpxXUwEDW9mY5mONb1/jMBcIC2SAfb59HrZXPy6httse",
-	"nOqFZnPxCzN9Nr85bqlpMOZ6C7WTV3/R4HPS8neWj+qOwQ4f1e0Knvgj0f4zDVN2ajqekSe1EPRIyEg3",
-	"7Qx2EAxh3UAAjKQ5WJfpEQc8DOyfvfvxiETZkjobu8UOKy3iQUhpDV3m2Ahb0ikZ1nbHtmMDUWE7F2sb",
-	"AsuUGXGS58HLixXne+9mGKLe0BUZYh+WlKcO7c2plIarG3dn/vav7t7iN+KWuivd9UaJu57TjPebu+2a",
-	"lube9up8V4DSEwyNlLT2tSKR9ZzrEIC+XEU2ShWRT+Aeh+sVM5QhniIcTvBUu13U0CTsF1jv36/Z/jc3",
-	"1pe+td+edT//Gi3HqbUWGACnhtBpfrYSzQ/L6lJ0+HhuWDUVUXUioaaXbZdtzUU82U4Ueq+qXb6jiKhP",
-	"VNPpPimcDbSFWZc9z3yo/+Zt7yCNMZIA84Ml1GXzUEZQnEWa+qtJOjMuEx4hQSSoGrHhJHmXta+1wlFF",
-	"lD1pFS5usGtbg6SQYJNyF9uLFEvHNWqNP6vApDQTzR8FNzkQ2jkJA+jupYArhpg141CRDtRlOUrQSaJD",
-	"Yc2Zc/QlJ1oeEHgMwuM8QiEXRHNqnQg4V4dC81WoOLNG82StUnUNYSJsiFt7ZfkijQotUKi6bI5G5WAH",
-	"PVOjWtW21CkXC+XJDMhRedGS++q8LI1vYoolzN/vQHIbBFsrwTf68zP057+Jma1pvZSZrczimjaLF4QC",
-	"Mn3D001qiwMCOiFkONaJiAhYOCj2XQaftaiOkHDhNEGwkTjNYmOxBWGDJA2IBDYp79QmRwqvy5S8cl8P",
-	"tKJhOjYJ4kcEoHID7CujU02SSYH4WIZKak1Mg8QppP5AnzG0hbvMGuIuULDjUVBWB1XqiyO41IbNxkBQ",
-	"KgSiBl4uBqJG1XP+xgIh1Vmc7HBqN6lnIOuxr9SALezuI49icv1B72JOr+/DRq2OG73aod8Makdkt1/b",
-	"w/u9A/8wOCLH/Uq1onhv5Y8xiaYWIfykAl9rBxWX2S5q6DJvFZocdP9CyKjOm+kBqTV7h7h26O+R2jFu",
-	"BLXd/j456jX9vaBRL5ipxNEDkWucqu2zaG7UFvmEfakbJ29b3TeuiTNyJNNYP/vn4k3W2Oq5E280j5ac",
-	"OdwP0x4ygGBIhHBf2rxZyoTETOoMw93d3eMMuTTrzYNavVGrNzr1+gn8/38VzFzpial5l0G5XmbyPdLn",
-	"EVlm3s0y89Ztypeb9ZcKU8bsadlYZfbF+QFLx6W7CVuuErZ0NtDVEdTProoQ5yFqxzrQQW5U88443nWG",
-	"Vtz62CQhKwve6qmptJ4T43JLpTNqLx6Ub0REDGqmXAYPaThFQvIRpGwqo9SESk9Nd8SAPFGfCCQknpp0",
-	"CKTMZeN4T5qxnCCNx621CfN1HT9wu3S6RrdOvtLNTiBaCsmgQzztsh5BfEglqBPXPFWfYhMmUY9MOQsQ",
-	"RmDmu1mVeZJe72ZSJ/PVApTZHjbGVCp3p2fa43w2htdz0utsi5pVZ2Ja3xRYVKajAk7O+u8XUPy22BEk",
-	"SSu1Ks9kUW/kcaO4yC6fGV18suEuR7HUDjN1yWMnXd+onqmqrdnqNchPiNmRubVIWYBjpen3yAA/EWW0",
-	"qPGSluZor94wn5iiSQTIWhGBdsg4FFW01zTJql0Wcv+RBGobqmivvmsnZt2DbiAEcinow0A6CSF3SvBD",
-	"0QgJFPtJ1tpl6p+6Mgq1b/NjF9mqvK/LbXStfoWPxP82P+/4oKcl0NAVn0cR8SUa8EgQ1MNSQpmFxCNd",
-	"/VWOK9iVpznU+j1DMbXOVZ301pfXmOzzM3zsPhZ8m2QIx71TYm4tXdJ3CbdRv1Vifur2XerL91XY6yw7",
-	"peBCKcdQ40KUtWh4uZWw34WSF888T8/rsiGeIkfPK9TZUgWz34zaBjV8G73tRXnft6+FpWvbixUx5DTH",
-	"LcM5ymtjs33WltHHnOL5fJWslSSRmsArNopX/AmTa2oLv23rJOw8EYZd1oe5hfTRpOEqVa5bSRJveZS8",
-	"AM4do5HsdCs7qKW9VZyjIWAtq6Pxx5I+ET0waI2mwAVmQQUyGuDWXnN323SGAd2wCh5posvGiaPztRL1",
-	"sMvsQA9EClAg42opd5agNs7TFlFpZfEbYnNGX/wdM7ITcLJRGjdK40ZpXF1pLMn8aQwwIl7pouFiAXBP",
-	"pFufneTIpLB7TQZ3zJI5I2irN0We/oPlOAYyxvyY4Bx729XEQC5C2mlfv293ICHItvnU7rhDFOCpqHZZ",
-	"0igSsoH066C9QnITyJaq6VYJiSs4hIpMBAgBc1KOusyTBkPFy7SW1llGttf3KIF30eDe6aecVKQum8lF",
-	"asFJgNIcCo6eSET71AgbDSyEOhldN9ag491TYlWOI/Vrp8hB2cqgzHxVETDTS30+qy8vFOJun5XD0aXY",
-	"Dd48HP/4+8+NP//p7z+9Zs3hL5Mjcif3pu/oAb/FdXHeLy9Hsjv49xElisIS9gBKuYUVOEXY3KkRplEM",
-	"zRZHGleWPX/bmooUn9Y0o/RX6t68OWzaUnoNkKKKWfQvYwIYQrkN9i0QRsxVYTCrn2sO2kADPo6qTqfd",
-	"bZ1dR7osZjeGw1DhMiMMRf4Al2NzQZr1ptJgwdznkYZciFVvN9sxGRvazlAXjwc4suSoT1lgmlBzNDB+",
-	"ES2zn+k5NRRo+c4dbPE3qwsvYXTPLmsJ7tRcbs6WNSzpGWiZ14rdAq2E59hsWVvpT21cT7fgdSnqO+JF",
-	"35+eabbJtbYjc2lK87BXRtovUDdxqlvkfM0wn+vN6H9xivlKCiAq1v+6zFUAGZncZnRA96fFfS913l2X",
-	"2QTy0p5PIflIWLfr6YxXNNYUHUi6jKaIWslWnv3Yun57cZ5cvT+UjMmLVi1gsg7E4TemZo7G0SgkaMjZ",
-	"I5migIrBBAsltPaalWrFObWFz1o987j/02Nz+Munw8vJ3Z781+jo6YO/y14PDoK3ooEvxvv8Z1r/41ey",
-	"DDd39u/vpWQmtxv8voJIpV+6FK60zA0jfwlGrhTAhI3PZ+CG65TzEKdZ1FbMgLhBNLDeUcXeZyJK+mcz",
-	"RJfBH04zIar0B6hAEZc6i54FaRa4g271W2BQp180UCZg3BgJYMdxa5A1LLGJam3pSJT+sNoBwgISJN4J",
-	"pft2mUlq1j7uPqahiF3Q+fwxgYn9quzRxautnFR2/2jWDicfeu8n/xwcPf40vK6PLqN90WmM30/3/mwd",
-	"9M6Og4tm/+3hoL0MM0u+8ffhZbrqbB0c6wvFrr5T89lQTzbEtIh5PVAhdR+GBYAuqeh3HF5y2KQL3QKA",
-	"71wpkSGfkKjmY0Hgys/DdIk/kIPIXtaveJpBdFmkT6KtIWV0OB6iEHK6q2CP61G1hW+DbTBpaJ045Ale",
-	"zfYSESdT3md60HnVVJ9IpYFbJ7HkvIriPpKsTx/GaistTK4B/tzyzi7bF9edi8uLj2c3V7et6w8fzy/e",
-	"tN5ddj7ed1qdd/deDK3bZTqY5rqR1bVMzlRzdOjUV4VO7pTpLsdJ5cpp7L2mMlkGzJyN9Rsydnnkc3NN",
-	"bWeJE/4rItO4tD+XFWanHbe0syOoczXO+qUHc95dtvKvYF7rQr9ZbRLzMxkSZ1mCauMgHtrLAAFewFJS",
-	"Goh4JBA93+i6LyE19PGVDo1B1GVai5sO5UuNKxw9ipSNHedEmLDNQq/FbN8I7biMHDRNp+/V8tGsLlvk",
-	"zTiN68mtOi3GJE7ksDXqDlUzDli7JOqyARbLOgOc9htfVde15vreoMOOJj+T5i/i/cH0qlf/dOkfj+5+",
-	"3+3/Cx+O3wYNes33L54+lNdwZxqMvIiCGxPyQtAx++ASYGPJK7kMLlZ/LJlvmNb6mZYmo+QOGld3ecb1",
-	"ShAWlIgX5fCgbLRIn7OmxnTQaO8IokYiFTZSZnuaZ2TCRlXbpUC61GRZV0xVs8GlLlsuuuQwz/kabJfN",
-	"5Vr3hAXfCudaT4gos6L/vOgQmgy4cKhPEdGUyA1Pe8ksJaJzN10lyXCVkLLHQt6mVWbTnmsOykH8nIt5",
-	"zPCQFCMcxO2QJo7dSomBFesyQWLIgrivukNE8OfExFWf1n0XlKZvSn+SzsEG7gg9RJhJ0WXWvjx5omQy",
-	"B2NgWZjls3i/vgeAAXfr1JVk0C6EQ+sooaWGJJ9kQQ+7pP4a+1A3nVdvLQiO/EFRhXte98zFc41FmnZV",
-	"7BR9WjcTKK17aYqwfTALpgG9ESikPfkDGgaRjQXS2L7MAzY42qvtBwekdtg/rNeO8HGvVvcbQZPs9vfw",
-	"fq9gASMcEbYksMEXqlU3m7VkoXr6rblV6vFxb0rUy1QjVBeXrfsOa7LMPvmtBOZ24j+xDhU54RpFroo8",
-	"c7ZZkNetFAd36ru3u0w3WTJuR8hDRVtpxlyNHYEnY0EioX81bTvBm4h6xOdDmJ56wkKudVnBhFI9fMBF",
-	"pANUdoJ2uNhdibY8+L/twKsi2u8yQBSvatdvj2Qi/YByuW073cWjCokjKSD8v9itehrj3FWRRz5pumkH",
-	"pimV7RfvmdZ4UklajU/UZQDMtvXm5u51+/z84tqE++z0th2hu+UIXI0Pt22850oGOEuOi80yazEi1jY9",
-	"s8h8Ak9FApK+gzzLxLx4x5LN1hluuj3VEE8RCai0VSbxFEBt+UQFHFSSspYAsc/4WZRe2mWprSvA+nP8",
-	"4y4McSHiuXXDfj+Y5ys6f3NffgHcc7+kX9tu/NKyptBVbHnZBv/8GwFmW1KmWUx0e5IFUi1rx7z6yzzf",
-	"Dj6/MmbqHOvGIirHn/nB5iXEJi7nj1XEwyAGdXOBzFLSLG6qaH4FbNOs4RMX8gEu4VwzY9qK578GBEZn",
-	"K8pcRfPtpduquG/Nu5k/CBTP6W8Iz/idKI047ziKFcilhKKVLkGb3WKp0VrzVdBWEJiSfH3ntDspOzFz",
-	"FZP8ynFIAMzNFDxdWZr1TlLX8AdhiqsSr5XWAXtcDuIeLadoiE1NfTIRGzM3TW91YZHtG2v/COYhluiR",
-	"siCPN8T7ejLEDD8QLwnOx2wi9lgk+tpCRpGS4a3Yif0daC6pKS+rumRee5FmLXovl1vH8ksoBp3X1Ped",
-	"6S4vDmD791V2WkFQkv89Sw0q3TeGM2IqUGelw6luSqLNassD7RQBJ91APdq/keFITne6rOUsMOWDTXK5",
-	"dNvwxGa7vul8fHPz7vo84auOb7cMY0UL+Gph4xkY+odMv4zihpepsEhBc5ouWx1LfXFzmucKghW61CRs",
-	"6m/cp+a7ajuzJN8xrWjmXfeXUgarJbpxaEH/jH4c8xaWo0l2mafxfBNV0rjU/tZsa073h5diWRqKfa0s",
-	"6wu1gVhJZy14+QVbQaxvmi/SDuLrKthJbwh4bCO1vtdmD0uKO9MAYgVxN1e/hhDZQhejDpRBloL78Soi",
-	"2B84efXjYY9E6hGIiMU9hqjMFSau4xGty+94Bwt69jWP96XMJVffXC3c7Ly5wOEIE9o4G78FZ2NkSOzL",
-	"OhqTWLfuhMaSOemcSIiO2kDmmNE/xhrkLn3Buqxs62jd5sVBPbdjpwdEPpY45A9j0mVbXpjcxNukhaO3",
-	"fep2glZMrEwbty7znD6Q/27+5uX5KOE4ltZHu6y0f1Jd0u8vrKpm/azQqjvAC3gq1bEtw2BXY65FjBXu",
-	"0MZJ+Z8akYXzX1lfKt/DOvW9HdTSdAc2t1aRhKRhCIpScZ4SFP9kkpHcjovaW7dlOfd2WSZZGOwttNpn",
-	"OjSqYTMWe5ctMNltb+0v3wP7Wfx8aR9jzGI2jbC/00bYq3kkSzGZL+CDdMX4c/oCp5YzvzvwKWI661L/",
-	"rcvSbYABzC1pHixN0TcWZsQd5Op7czsFd5lOdVH6JtpydMt0l54SnYIzGua2qaNPW7Ax33rAlMWNbZ1X",
-	"LZq9VsULOLnugqt49w/Aum0nw4R1VxHT7XQR1vp8UXKgtcVdNg4pnxjwml5AS9YCADNXBuiW4abTn0c+",
-	"jYgvSfDeCANd5q8dVpDFCHRmGD7t632ekSBaIgLnJ+LUsUwolLcWCQHD/K0wWOi4XYMQ+CJe22do83MG",
-	"eDHv7UtM9wW8uF/X+LA+XFAKN1rBxuM7t+Xvs20WSfCwrI9XPZvx8c5UzSVOXyqFFpRz/LuYBdUYERge",
-	"zq+cKOMI7rIlPMEdWPbzQaPs7pXhFeqbq3mCnTcXeIJhQhtP8LfgCZaGxL6WJ1h9vxpjE5nL5XqGT40e",
-	"+zunTClQchDx8cMA5eDs60zOsSuEbd2T+kw78LZfxs88q6vCtr5kxqm6bN+fR1fN+lkeXXeAF/DoqmNb",
-	"uKJrMnEPYSU+WdgtSgmvjVP3P9apK/W1Xk1BWsGpq947TZQg3bouy66SVlTq8VxFaRG/W9Y322XgnFXD",
-	"LplOBTdosW+2y14qBXQ1zry0bzbmFJvkz7+Hq3XO1f9yrlaQr2txtarlLHK1Gkeqru/pMs/5kq7HznOx",
-	"AuPwlAoH5eZzfYzGFtR+uvxq5JdQ3lZ0NHZZoacR5XLD+Y7G4nDTsp7GNbC0L+lpXEXLnDPAS3sa1zrd",
-	"l8CcLqMUv5hGbD2NoHpstOGNp7Gcp3FVRRrU4AVwXK7/RKvNoKwmeFhQFxu320fguNguxOrqslkRtKRX",
-	"MSN+Erwt0wzgeYBb4EX51jC3viwUk9qB1byizptzIZlkykOqXdIbD+k34CEdG+L/GkX5CfaRq1s7+iUg",
-	"DhoAHsaTxwdYVN3XaexR0i2SMp2lt7wBFqZd7AmCnuy2lTWbbU0ad0w6jXkOGuJpl1EmJMG6bXbSFBsQ",
-	"gjjCUmJ/kIs3NBdU6Vc93S7zIsgD8eIwjG4qnQEbyGSZqXdSmbvxKIqNGrdwbp7FDmo5DQItiGsmc3ih",
-	"LaEZ+TOy1hY5gtUyvz9HsJr1sxzB7gAv4AhWx7aMbFhNLhTqvMKg7OMg2PiA/xPQB/SRu0x+ZeV1oRf4",
-	"jgz5U7orjIHtj0NumeZ7eCp04Exj9sXZXxGMFKDJgIYEUdlVHFakGOT8nN487riCpyWb06uGXc5t3GVw",
-	"AFTEayqZ07vIbdxlZf3GqzHypf3GMW+xC42bfMUAqxt287f2POv7b3lO+up/dQc0yPW1OKDV6jR+QHkH",
-	"9GjAGfGqyPud9zpUhsTAglo90fik6QOD/lg2Jwgcr2LHquNV5AHk1TUeEq/aZV6IzT9M43z4isbjzAE4",
-	"TYOoAq81GAFJM4BM3uwPcfcnSHzSd3zAda/9YmBO0D8NFqujg58olt/vd5lZ3ohEgjPjv7AYDWqbAg1T",
-	"sH1qv6kd0upDuh84BVjWuOH6Q9L/ljPSZVjGzaxsMXiemAkI9iV9Ajcgj5BmW5lM4h10EUU8EifKDEpn",
-	"UCe2RbfygY/VrBmXaIDVJRjLAY/on7YFhHq1z6NhlwHmtO6dtdOtgAnhUYt1anD1zarT1nsKggJ1HaZr",
-	"i4zb5102ivgTDaBpLfxGlS67QwOEo4fxEMD+zTeE6W4rOZrycXx2dlIzdk1+c5xu5ZojMfYHSDFfaWCG",
-	"9Tvov5EWjTSwUvHUbZKTG1txbKOUEYS6ldZMgwzTPT3V8SM2qcAcFDvdSm5keZGKsGJkeXkVYR5QR56C",
-	"0GVrBupYg4LwJaMwq5h4cwZ46SjMWqf7AlGYr2yRmigMCNWNgriJwpSLwoxFqiXdfEN26eSlOIHbQZUy",
-	"gPkQwtdNS5OoTNqu1clO2svnDhg3nihZoBq7QHUDqYmGhsoKpQJL1fFbXnTwg5U0iSaRSWMy8ZwvgGT3",
-	"BUxRFyV8U2H6nRqfS6Q4FRqXc6s6OCOFNx5AOZ2+C4yQQMxER1OdjYZjkWpg7N430x8u6WUE/SQzPTN0",
-	"VGSKsi0OuswBnmtLV7e0/buw9o3pq24zgraK1c5T9VqAqEQ97D/qyvSEgUhuVVKtijqMIe92vyUyudrP",
-	"7dL4lRsL7FSqFb19MB21n0UDm8dewTMw6iai+mW1grdEvpyDaQ2eoqWcRAh3GfyX2hrz+JaE/l5DHD2S",
-	"AKmn1R+3F3qLnGYzgI+BpYxobyxJYeE4vK/Lxnnvd+JLKOSmQu7M6WrTZfPa2qCFXW2SXjE6bgD/VAoV",
-	"khyqq22zmllfSBW8UEkToYKq8lOj3ugJmfY+EEwwrWvAYUklZLYkLW/Srhin7Q3KdL0BPwE8PeHjMOiy",
-	"IX7UezmgJMKRP5iqAaZ+SKq5seBTk7S5sOVNoksujAyria0x5pHVJLVj13uIub63bdJgl3NjrCPOkbKT",
-	"vyMXxrP8AV/OdbGWab5EL+evpSVYb8UmorVxWCzlsCjjq5jWHNCUwkxRUFYtrGDScnGaRlxJFcaDuNI4",
-	"WmCITBRHhkp1HIZ8IpSeMu0yHQ6oUZbYNEo62CwspEweJSvnp3Q60IbPNwcyG1LmsiffXzKtcubFGQ5w",
-	"UdAT8Uuzge+qc2WKMBddgzGTES0Nutu+v0G7jYODWgPpV+cjMgCkDnnQFyRBf4ck6i5LuihueeYpsK+h",
-	"zQXoSUMOizJz3N5Bt+NeSP3i+2BXswZ552zMgksA+7B0RrH71mzj8DBM1r0qsX/dRtqGIJMTScjQ/jZL",
-	"hq/+8nlAPi+kRu1Igi1UdEelcEkTh6MBrjUR5MfntGRWRqKNtdocesfhY4gs3+sC31wXfU3LUtfylFXs",
-	"dYE/r85Av3WfRq6/wp7a/8velza3jWNr/xWUvsSal1JsZ5e/jOOkM3nHSXocZ1L3DlNNSIQktClADUB2",
-	"NF3577dwsBCkSImS5S2tqanutkiCIAmc9TnPqVqD68crYLQTnpLWj29uBVtp3RkJPpuubALvtL05u3kr",
-	"+Nz1NFeaoCgkPrbUlt3O7J15jL9mnUj4DtaV6xXXLm/fXVwKuybe6+UljJYpvsNwn5e2ZaPm3YXRzFYM",
-	"6jFkPe9MBcdMzJaTzNhtbBOL9QUC4bJ6SCUC4bw3LBKoGuIGygTgS6wnGzaVC3W62S64XaPlexKBaMT2",
-	"UpAWS0VPtamwDliicC/D9VKEQOQEL2AFwHlGXklCUpJaCRmz5B1hRGAAuH4d84xI7BGyZ0Tpt74Gr3dZ",
-	"ilVGteGkEjrCrPg16Le3gcSz2IjridS1ERL55t7hI35mfERzedAELFEYrd7+b4BRiNkGIAV0PYxCaYtd",
-	"03i/Lxp6h1i4S8TCanTCOjtwTde/YIteD7BQ9DK06uJwLc6yuddiWsPnqMcuOmYxawxvqORgqkEwhMCC",
-	"ZUz3BcRCNy8Ml90BZ4wMVIJwmgZmSQSRCXdSSqU/T9jaRTUmkygcSRI4unDT/EUcoUSfFDPFRwSwW6ae",
-	"xY/NBUrCe1UBASIt36gMCy/yMog0ZnvaxUtdeHGK1diR9C889H8OviXtlQxW3tjBMVvtC6IGRhQAA2IG",
-	"yIBwaW5W5bCN1iY2H71F2+p2QALX8VOXDnFzgIEbmvINgAfugeJ2MAKrwHeW918ERNAIMLCxC980zi8j",
-	"xMgVkVprC6nQjGVESpRILlSCJJ7LnPCvCbdURZ1CoJV8UgCtzgnEbI2kwH3LB0Tlt/6LIKSjyHeFJMFi",
-	"MEb8kghTqhjZV2/yKxl2qWet16CIdzF6i+SsL5WgbNTWJr8VVK1eK+WkFbWovuMfMwKJJT1Wq9cyt22F",
-	"omuCv58SNtIr8PDZs6il5lM4EwbWC7b8EG+/44Gy9ZVGL1ekMAvz+R0z0k05+bv9qTvgk5oJwrD183va",
-	"YH6ftBmRh51sop9CAErNZLfu1cDR1rpS/bO5rG4e1iY0WFVazqwVX9P+wavnT4fP9zv7+/v7nRf6Hy/1",
-	"P/bz/x3UTH5kDf6aF/e88XszHHN+tjm0Fiui16oaEyoCSzd4qeUHefms85y8GHZe4Jf9zqvBfto5IIfD",
-	"J/hp/9ngeVrzIJ5h5PqPki+BgeN1BQwzHip4EO1sMKkwU2jv7JcT9OTJk1elhXu4f/i8s3/Q2T8439/v",
-	"wf//t27i5h6/CFja+dSHXEyw0psSK9JRdAJNSTZ8gD4ZckHWmfvhGnM/51uY+WculMkXHyGMMoKhI1jS",
-	"SdCEYCaRPpsw/WMXnYMDKgjqC9AT/TnUvdfuUC7U+vtTX/TjtlOzG2Zl10nI7lKx10nFViVh10y/Yhng",
-	"5APMvTdzQkfZkOAljgUvsZQai5x51lha5MhrQpFXHFQaCgzPvNefW64M16Mvp8twNH/5yQWykAFmBgwK",
-	"7VLC3n2WZkFPDTHOOmyWZcXqhXIO2pM3eIuy3Y3ZeXi73zm11E4Wf0KZjT68T2ViKywI8jkil7sYk/A8",
-	"qJMzwagCe4UNc6TVTHwrU9wPMLt9vcT2Dea03RdvLFc3kKm1QDPPG7LLZz/AfHaN/C47wI/72kPp5Lnr",
-	"avHuctizKVIcHe7vFymVtfulBGbSkPSUm7oFnAAhMTPUw4EHLCNEtNeUzSFnlRYSvAk4vl30PpXODwYv",
-	"GLhqTBHdBZ1OSXoEbQsgNwsYP+uZj/kVmkBJMRE+EV6tkczBZHXSWd6ZlNP/SVP4rtYfIp3D/gvceTF4",
-	"Sjqv8EHaeTJ8Rl72DwdP04P9VmRPe7HfORgcpp0X5Mmw8xI/7Xe0l/GCvBy+wvt90OzN5EbpRdxM2DHH",
-	"U5hP2eodbjrBMyJnmVol5WRxdezk3P3O00vtbONspbm6IO7+zJmQfzz2cmklXj2Xq4+kzWaFtAcR4lnq",
-	"w4PVssUE9ZbG5479fK7tjRUebanpYG+6pkdWvGrp1noUKIAdjfptOHG48t0HWyT/bfMcemPi9LxuqJA4",
-	"fyRLWyivOJplBGJstq/kh7ldbUmv6ME9kjYo7Aey1e19rsYoNeTj8gjYALRPF0zFHnSpdhh2Ksgl5bP8",
-	"IIT5sEIXlKVLXdiVTpF9gAfhG9m5rusUlS67AW/IfrumD7D+3OskmVs0u2aQP6NJAaTfzYRUvQidVRoP",
-	"CxCYcLAKx6lnyzR9VwZ3vqPysNMCFK2D3FqODjSilwRGNDFjFy/TdxGAGwQa0amaA0tJIPlgNu0uOlZQ",
-	"sBkzPSt35wmeo0GG6cT4dE407mEkIbdsD1bFihBn4P4lVNpGEH9LYga4J6CpdWMx7u8Gg0k04kQ6QqiC",
-	"hO+ij8V+aSaoBR2C3RhDTDOJLv26O7JQqylWY+kQPgRNuaTWWQVQkP+g/zn81h3kNWJJsSnQQvSy0FdO",
-	"QFZWFa0fi/XZoyHIMwIKKQH2pUEphSigpB0ZKhW/Lh/JnnOo/TczHOmwyCzy2rC/L8ROS4Dso+1y1dl1",
-	"XmXF3gVwyL6RlWrCTttPd12FV3f9DQBw7pc1H3BEG9K3XbvTnw9dY1f32rqwocfduGpG6yIgUq9yaY6M",
-	"EgRN6dWJm2RGsIGnYuWPgf7rxuw40PcFaE1IRohVoWlTUGG+1BWoxH16Kb4WzbUnXLgT8tHr+i5rl9iE",
-	"dvaulfJDqZlZukNvLOiwGmjmHNJrwPyXPlpFxCJmriWDD1lYRtTry5oQh78cY76ZrDFyIWZbJqNrDjbf",
-	"jpy5Fbj5hiGSmotvDGK+zWnenFV7+/EcByZ3TuVOx/y06PBNlNOiCbt+hXdV7tuxe5Vy4AYELrvoeJZS",
-	"hcilfgPogpCpceSpAS5ZKNEAM9PubUSlAtIZPMJ1CCuXz67UE4U4eoHyPlBETeu6t1F7VDQ7b4P0PoS4",
-	"7AzOh1ekXQtSbFyYvSxXuwZzfMxuvyp7CyRm9wBetivGfhDF2PVw4A39uK3UXjeGGHtWeZt/WE4rjzZj",
-	"lY9ZPa1845ps09QiRPPqCyE5XXGlweoG5SZ7TYG87S460Y9P2chwkdtmhgCLNs02LIu9fufvP1piecps",
-	"YoU4SlGCRUahYe4FYeVElQm1+aGb0Laj6l52dc3jFvMsOdm6T6asUU0dsxtzcB9SIfX1CpJvsXx6OxO9",
-	"Ccb1O1SunnTdK9kdWmHnEi8UTDcGTdL0x2MisDQI8Wtp/Eqg2Fs9dgllaTrd4gxp/QlcHwlM4QMxgPCe",
-	"9dhkmCkJ3OyYVfvZEepnmF049eVvA5o+MkVBtnkwNFUxd03/X7Et69+tIkyiaj0JStxceawS48DT1PRv",
-	"99wtWDv8MVMC06yLDFd6pRpFUvGpRFfc4thchdFXl+4P+OevmGmM41uwUFnUpBGaMaX1se8dAzwuXaS/",
-	"goXJmZkHBU7lziLoHF+A7kN9ns7XRtPDB99uxdDawno7orb0pnp+7VC3YJcsnbyjs1uAtt5Tr1DtU4Jd",
-	"CgVdOal62NAalftZD2dZBn+2owDSktOyRzHz65XKuvVqfF3oW7BTHPdLiMPOWSIp15Pp36dcqEZs7eCJ",
-	"pXxgGmJDeBMEqEFjnWSUMEUyAk0zJMJ9U9Dp7mflN9zuA0liZiQ4rH/BhzQjUSHhbRDBBcFmSx0d2g2H",
-	"wVJzuyLsaU+SgdDCXJAUDxRJ2+tLKZjv9uIt+etuZBCa229gFvoLq/txmE821o6tf3E/s6l4zzYwfJzi",
-	"Dl6yca8VYane9RkfXNyQIXfKBxeFPIheXnyIJB2xDmXO9EjgXwniIie8pSo4qqfo3fduzIxtZEdxyFB9",
-	"EkkRNnXgWmcdn5x8+vLx/LfTTyf/BII4lsJZer0TljqbTxLorQIJ+3Dt9xDOMpO1GQyIlBESZCiIHMNA",
-	"x7++tyYkmGOL1ph9KhexATxu5Ou7bXe54UzNBOmiUzst7B7Dv7JCgEcfNJXk2s4CNG6fxIxPqKqtYtTX",
-	"VMqz0+Ct3mkBoyBYGtqAMRYjAmHxGUuJQJRdEqnoyFTdt6IWvNM6uo7GkjF8cu/zP2wfv7Rsdi7+T+On",
-	"68W6qZduROdNSXc6BMYMfQuQchCvdS1MHacZF/pPxbmpuh7CW3ayWxqhLAj42WCxFU8wzV666AvLvIT0",
-	"ojHsMurWfykKW42XqhWJXwqq5o480XsTNmQ7oXLP3T+zXhtLhwlZ6dwVnCzwrMD2sYGoPD9zX9PhH8jD",
-	"ToQv9pB8KCnx+9BUcSFlPZk7hyDYGRNiPakN0s2q8hs9ki5w0QPNV+T0jplPLkdbSi67oLFtSCTz9K2P",
-	"OIrAFxCCMPWrY9OyBV8Q3eUCXQmuLyufBRNfrOJjeEKrToesugWlmS0bxM7/TQQdUpLCjgaCrpjBA9Xm",
-	"j63YMdaB8bqqU8r5bbV0iNnmKWS0JINsWLk/kGtRcdfljmPWOHkM4u3ep40/kM3ysOF1N5Yqvv7kdunh",
-	"LZt5u9zt+trNpm/rFZy3+dYgtqnVbitJbiqZbHzdy47D5uc1s4BjRi/D1UVeTWlhapdhoc4YJWFdfimy",
-	"GjPXUDijUh2BveRbx5qEFbbNrA0Bwt6XzxE6OW4j27y6O4BRoabeyHowRvRdtJHhSgmoMvHYZiQ0+sFc",
-	"8WmfZpnJr6fh7zGTYzqdBnQPDRlr0HLCmlpSGr9Jd3Q0Ozqa29LgP40aXqSLyUVhg8L4UDuvWwS/SkoS",
-	"2UVvGhXEx6xYEY+OS55TIHqL5ajLK05jtp3y9luoM7qGFHyYhe0/ddXQ8j1brFRvZrqstSS2V2u+eo/f",
-	"WcAp53F6bSyZHtKaNEETwAKGO7rS7LHHYJfC3Ez23VsxnJEjlFg2dy+sSLGo0uCK6samtjEHZyRmerdR",
-	"deTeVTCil4z6BP3Mexm9INDkO3/Iz9Yqg85w5iUUSiY3kY9NK/ItLmGrQadFEGd90Gm+K8bfFeP/RYrx",
-	"d6X1G8eimivUwPqd0g4E9uvZ5t9LOSMGaMBGnYxeasNwiv+YkRyEhfamggzpd5QMMvVb0gZ1RZkiIyPN",
-	"ZBe9B9FuWnroBaatU/04XND/YkO3+JpgQQQyUhjGNTI4QVdjIqCjUwg/gBtrdQEZz/AVJTHzglRCK1F/",
-	"1RgDAd+ESwUvDA+gOZl/kh4SZASdOsBuF+SSW3UaUNJyRrQWmiP3kQz0Fe0FLUm4KKRjIo/U0PYEpH5m",
-	"KmaQdYGna/t7UYUU5yau4R9SKjADxliObShEjvkVM2oIYi7QfFVeQZlfBSugfSiP8z+Hr36nEAvA/c8g",
-	"02QEZ9Sya7Gll9H/XDxhr/51dfr98OzyxXn/2Yfxy/+fPv1FHrwbPP/1v/v47eyf9Cv/+Edz4NnxlMJj",
-	"L2ehZ+QqXw9HqGwVIcZhK2gTiIsLee+9/Xsnr/LFqIWVf9X1EfS82mlZwVJ9bjiE5KM9QUdjvcVQn2g5",
-	"NeJKEdYuVDB5/tLVTCH3vIJpKXa2WWVTFFjxlA2yWUrSbtgdyoV+zVCQl87l4J7vnITqstkxywdrL6mj",
-	"QuuXUdVVO22SyN0i5NY9LvQQFIIMFBpzIQnqY6UAFK2wPrWxZLMPtWWTdFeUdR+Lsv6ywV5TbTWZ19ZY",
-	"ldXGzRZUVeubnoujbLGQKqAaryqkOqlQUL9zW+KQP9SYMCtBKZGG1byLPurH9HLdZrKc7NbWZmRVBVie",
-	"0nWz84avVHgyrS/X2gYecFeo9QDS0LaQajJfsSdzzVdnzZ3YnEG9OWeH6FaA5paZIjFrYIssjqnVxICz",
-	"IRWT0n3IHzOcxSxh5MofsYwx4U/mZIkVlcN5cYNNeUYHc2erFcF3BqK3FH1XtNeMVehJ7M+d6wgcONpN",
-	"hP4GkG+SimaZdV/QMfr1+PPnr5/O3vx28o/jj+/evin36qzMXsNn+jB3j3mn9lTp+7R6relMTDOCJpxd",
-	"kDlKqRxfaQEm0NPDVtQqfeNVZljUCr7nisGbix14gW7UGwwm+vjOUvFp4gHNpaY7v9Lk8wscsuKO2Amj",
-	"cC1PMRXWdQFbCqoAd6nzW5PYZv2BOZVv4WqpLSUeLYGvnVJpyoeM3LCim4hLOiCmLIELdMVnWWqKDQzQ",
-	"l88EBXnOZ6rPv7cjxMiVR7RFMQMr7ILMJdEyfESZbf6bV1m6mTmKwGOQ3pKLpETunJIBT6EbCI7Z6+M3",
-	"v529/deXt5/PK+syqVQf3COvK9RO6YSqJnzYJzDPJmd+pWp8zhUsipqu/WayJhtF81zY3gBL0qFMEiYp",
-	"hDmhryeC/FSpAfvvmJFuysnf7U/dAbSGr+psrnhdu/vDZ4373ftJu+79ikymGVakrp+6O964p7r9hufu",
-	"ultrq25vvCb+sXjV0qbq7t3teqpv0I5vkm/tXNjZn7zImxIBFRqc1Us9gB1ihTM+mhlaYyi4DC5FGAmu",
-	"7QQ8B8fRctRfadEE/ZtwlvErGUo0GGNpe8pfg6ldfz0Xn3Ppss5vvObKXriw2r9aeH+75b1Jt8nyIgzW",
-	"uV6MwSI3fy5X6mY4ONM0LjPdsbRMtqt5qYIuLGd0DFXAK/QzaqCez2Dm90s335Jy0Y++5v4LLlmqVuAr",
-	"7zbdBptO2PVY3mh1mHuD/M7pcmEAk/CFjnguijFj9I8ZWbTj2hHKIxm+oM4Rs+Sbv0x3kqurvSQr6pKk",
-	"fYQCtlrOyPICRKpcq75A1vzn8FsSbn94Dyvbsur1+SDA7/l018UNLV55AxB4/bYbyY81ZUedkw+2zQPr",
-	"wvrX5DAxy8+aoysMgub9NYrC69isB9DrRu0jE2U0lq9LcEhCUpKi5PNsSgQ61idSqQRWXCQx00NEaICZ",
-	"6cjkgeh7Tsi1a8VLNdZTnwJA+BIbtV7XFvcO074T0Ptmgm9tvLvfpz9xU41brGG9p104arZ2g+4b+S6O",
-	"8k45BWh0TinS3Fd9ZzbZ9X3Uu1Bruz4Y97oPRu1aX0+Ugj12nd4XoQasKgSp7WoRsyS4UVJT7JF3rghs",
-	"7KXNK2JmKsVNSW1gzwc+QWVz8FVWffvIwBqsZtc6XZ/v9ecIG66xjEtSDIF5dmyo+WXFDt2GnogLOEC+",
-	"T8lAkfTfvim38oh0CA3Ax7AKmg5Rrt8DaQU2R8xAUxN5FPhJprakTmmzYidzbc/Y5uSFvhgxc6wmzmzI",
-	"MWhHSHL4hc1dsYgrpl5i9Bh5E3Y1X+U1Gbj3FoyHWykI2cRdqrryxkpBtjPBG8jb3rbic7UfRgHubMRd",
-	"jwrfo6LOb4SxxKWTPiXlGeDmzFlHqD/35X6WUBdnKCWXJONTQKmZE1EyVmrae/wYThhzqXov91/uJ2gv",
-	"GXEkZgx1Hw8m6eOBu0EC6cyZyFq91p+w2MmP3uPHf+pLf7Si1iUWVD8+bKyxD8rBTFq9VvE2rfLu+AeX",
-	"CrQEYJxcdpsI0LMEzGi0l5ycvn/78fzt6dvfjt+8OdMzctuSFO+mn61VtQO/nJ0icwEkZ9lsot+2PV3/",
-	"y7z0b/5LLJr1I6NYKGdRzvNsABchBBwO8ZkCU8NTFcIho+K7eeZVb9aK3PN5HT5L2xuWFCcYZUIqxjjx",
-	"vcNynUg5O8rZ07yNZZ7BN3kODBp9A20VmJya15XBvXMuxsUpHAfYTFkoFZpgBhlq7Q7BMzmssGVHTsoM",
-	"AsmRn662QMzVYA3kLye4dFVXfsPpBoj2ctlSzhgQ0phoZ879XmYxMYaE+6K+FmzJJ7HI1L3kHRRrZEmE",
-	"kq/aupQ4c1jqM6K06BIJYLKNmdNe8fVMNzXrN0IfMvuDtXgWP1vHnFA1WQ9n3Xt9+LrdQ1yMMKPSVH4h",
-	"PszXdt4gnIoCIFdGaCb14i/wz8lHhZY17cgmwSCORfCkuFSEXnqkWKIg+GxkfGkLIM+Hi6D8bYiFqXmW",
-	"/iprzoYGtInUW4hvIWBv0se9nGfPDkJlzHwNdBSQDQZ75pdPZ6/fv3nz9qOJzF3lJRd+EEjMuUZzStqX",
-	"dEHINGZggif23N4lJVd2Qbif4GRzwPZc16uAEZJKdxJ1uB1tJev/MFx8wVGzIAIW0r2rMYW0ueQoIwpK",
-	"5fSV7cLq9gPUCK33nz+hJwfPn3cOUEhSFDSQBwaioMjf5FH08EdoOutndBCuUhij+nafFR4O3fIygnXl",
-	"9gjDKrA97A/mbUSIfB+QqRHc+hwoJWREkmwYymy4plLc+YRuZCUnlCjxYWHVQaDUO3zhyvE5pJhVJJFM",
-	"Emulv2Nx9MnfzLLJA77WXQaf0IUr0Zl9TLt8whcUmSsAuLvoN9mXYcyV6sVgwGf68Rti1y6BS3NgVawH",
-	"OgKHdoQou6SqfMw+VPjly9C1UE9aMEr1fE2BAJR4waQh4+eoCVhqfyiyeIf3hesXbgq/VtzxlF4SlhOB",
-	"6s+g/5oK3tfOtf5oUyyUwyVbL5yYEjPrVqOCsR/cVM6lIpPWj28//i8AAP//",
+	"7P37cuM2ty+KvgpKZ1XF/qbkluS7XbPmUtvujhLfYsudrxP1aUIkZCGmAIWArFZSXXXe4TzA/me/yXqT",
+	"/SS7MACQIEVKlGz3JZ9WrfpmWiZBXAbGffzG3xWfD0ecESZF5ejvCvmEh6OQwH+3giAiAv5TjIdDHE0r",
+	"R5UWQ9j8Xq084nBM1N99KtUfr3kkQ8yCShWGxWxaOWLjMFT/HDOpBlAfDEjlqHJ3W6lWGB7CfzMqSYBu",
+	"JZZEVD7Hj584j/oRwZIELVk5qjTrzb1avVFr7HYa9aPt3aN6/bdKtdLHn+z3+jQS8lKP/hNmpFKt0KBy",
+	"VKk3Dvd2+nv92ra/E9T28W6vduDvBbV9ctA/xPVew2+q2VNxSvp4HMrXNAwpu68cyWhMnN9vB3Q0cv4Q",
+	"4h4JK0eVH/lQfSvE8ddPufphSIMgJPonPcPRgDP19/9qoN3dXVRv1OuVamXEhcShWffhfrPeUD9GpE/j",
+	"pUXknnLm7OTVTbKTVxG550xtoZARIbJy9Hul0dxGF5gydKt/qlZaI4l2Xlc+VCti3HeGltORGuR1+/y8",
+	"ffn2Y+vy9OPtj+3r6/bl20q1Mh4Fi07gEct2YEd7JJGAmTY+f65aamqz0VhmSAoxMrFUhShDckAQnPlc",
+	"+pqhkLwzf+5zXOLU8s6p9LnMOwlnN8+pkEX3E/U4f3A3kUoyFJWj39fXdX1d51/Xakwir0kUUuYSSKXl",
+	"Dwl6O+z9WMmjk9OzZHVvSTRU78xQCDyUSyEHnfrhUb2+LIXs12u7ZK9f28eNXu3Qbwa1bbLT38V7vX3/",
+	"IJ9C+jgU+SRi/mJp5Krfp/5yVGL+4RJHo95o7C8mjtfO9pm9TxHHm4iSIKL+QMgI/5//i6BGc7uQMBYR",
+	"w2GnsXPUrKeJoXJ61mhu7+zu7R8cVhyqaH7+oBnPkLIcljMEKkkYds7h1hsdOFnzPTLEVO0vH4n/bdSO",
+	"LZ8PMwfbqNXVme6rMz0g2/3aDt7t7fn7wQE57JtDOef3lKU+1ax36gdHDUvn9raF9JGgqxGJsOSROgwS",
+	"DalQ61N8sfIvtZMRB/Xn978rsChxoii3ctSolllTQIQf0ZGEHaucPZJoipKPbM2urV6v1/bV/xyo/6kn",
+	"/6+RTPt2PCIRgo2n6tiL5553ypkZOrdckY3EcizUGZ502u/OCggls5sOSViCmJVDV4ygEb4niPc1dYgC",
+	"UbQmlP8EQqkWnPSekkczJy3GoxGP5JzTbtZ2ert+bT/YI7UDxf4PGodNvN3b8XeDvexpa6ZoNwkP0a0e",
+	"f3Zz/LGQfEgicRQRDHpR/MMkopKkfgm5/zCHELYLCKGZEnFpQngTcSZrIWUE2e8gsxnL0EQzRRPPuNRc",
+	"utntNPZy6KZZnm4yZJAmPUY+yZNxJHgUizcOchV2WfOgcUDl2SNhcgEjUs8h8gjWbi47wr45CTyWg61Q",
+	"UdDHPqYhUTuEfcmjRGGCf3a0qG1dXl2+v7jSqu8As3swoT+njuywUWv2thXR7iii3a3X9vB+78A/DOqk",
+	"oVgUHSlF4bC5Vd9qbu3sVKoV7vvjKMq/ZftH27BbEflzTISW3c6HFG0QRRt9RRuNerO+Xd+p72JcqVYk",
+	"ju6Jo/rpf5ul2FOvqEsb74f9dcucn7sdZVlwasNOL9qXqc2qkE+SRAyHasi/K/2ID5MDVzOIhrVGvb7T",
+	"1BqRpiv7XEJf8Gz70vz7c+YI6rUGbqopbqsp7vRrVkc8JHXnCA62dhtbjXp9q7m94BT2DM3mnEK9Vu/X",
+	"SW0/qPu1g14d1+qH9YP6fn2vvlvfSZ2CtXNIrdnbx7V9f4fUDnEjqG33d8lBr+nvBI16ZblzMrxnFbK1",
+	"fDjnEP7AjGwFnKRY8+dqZYSFmPAo/+R+vzk7bZ10zk4/ZM8DVnxY13r7QZ7ePoIt396qbzUa21v7Radh",
+	"DJt64WnAlw7qtX11HQ7Uxajjeq/u14O6PvlnO42FLGtbbcKJtafSnhBjZqEJlQNEpSg05s3vJGXQf2lr",
+	"bQ9E2dL2/MF+7QAfqltYD2qHpNGvbWMlzvcCZdc/yZ4nOEB8eYOt8l87h2i7jozlU/kGjLdlrPr0OSww",
+	"5ECoYikj2htLQz9m0iM8HRImOyQaOvKxwoisbdeBsntjQRkR4gRLcs+BaH8dKP0Hh2Q+lSQKj3uyjo95",
+	"TcNrGi5PwzEh2W1cU9KaklamJNcG0/4+MLtCSgSaWP4WbTkm6mgc+QMsKLv/39gfki2jD6knHDW2QqKR",
+	"MtEamSPfre2R/X5tHx/0aofq3Buk2bfHrs6K3OPQHJamWSJIGAp/gPsSDalEPSL8QfR//m/2IEmEfsR9",
+	"OWb36lCJxAGWGBQLcq/YuZoGkyQaRVQQdQbMHVhfBj5hJFpG+RnhiDBXXTrYqe0qa3wfrHFF0HW/ETTJ",
+	"dl9ZAZU5xFXORmwcdBpNx0Zc5K1MdKwFcUxEGcJW8fqhWONac5U1VynPVWbIrzDwaVV+hxwtmaxKfS5R",
+	"5ZBJyZNc7twWH0Hens3uU05Is8TlnIltrq/p+pqWMYUcApzvO9R0REmR43Btj6+JcG2Pr2l4bY+v7fE1",
+	"Ja3t8bU9PhMMdsMiFTL96a/2H5z2hm/kb7dt0Wbv6RX9afC+2QjbbwP5fnhPz09+GqlnLk7Pdi//uBle",
+	"nd7R/i+VdDil4dr613GQe1ab6wxIbGwlwXDkY4lDfj8m+YpdmhhvCYH0VDNO1Y3REFFFkAuAMAuQJHgo",
+	"tpIrZ944eqRkAiG79MAnEH1zx0ajiPdpSHLGIAGVOWO0gqCKdBgPphCQkMjUmD84k80ZN/7b0RAzfE9y",
+	"vqG2NTPiWJAobzT4vWi92blGZMgfyYKxCmd1Avw/b/F2M+FgcgaG31cZuOh84fd4QNe+uOEhKYr3qWmk",
+	"zH39e3sJHpUrA/dTiRUuyzuoHfbqfm0/aJDaQb+Ja4mMO6w7kmI8JTlZRClqruYdebWYqj4Uc5TdJIYL",
+	"YyVJVbmuPbWl8x0GOjkn31PwTHuc1qezYuWg7gyXn7dlFrMoc6tgz4EZzNntBaeTulnV/HtRzafuD3MF",
+	"/qJz1GnGX/UMnDwpo7qhO7EauS+/F/WX2ot/5J13GWmH4GERI1UEmmRPwHgvxlfjRMe0zHg9ngqj5ida",
+	"a59HiECap6CSZJL5DvZq+30g0sNe7UDNweppe/5+kBzMdazkFill6Xnp5T8nr9tPpdlY5fsPPmBbYkjl",
+	"IKt8p0wtPmAzafsNvxnU9sl2v3aAd3q1mBxxXemof/Beh8rQJUrHbLpVX6xksu4jI2XXt2nObXKTVtcb",
+	"NY/t5JlD0vCfp93gz/Ou8HZ+LmxugEmxw/lKEEjtl1WC1gxxzRC/a4b4jV5zV+8B3bRA7xlrvfVlFJ01",
+	"fa8F/lrgf3FOkL75C0pbsg65L+nziNlCXnXAwuruRa5thydcqEOm7B6d0oj42ktSskb/udnE2uuzqtfn",
+	"BVjR+jBWPIzl2F3DYXcJszsgyT7CBSUQ5fpcamov6AJbay1rrWWttXwN+6VEye5Jku2RNmfgZ+3BxUgn",
+	"MaBQqT4p4wYyGk5aDgPHDAc4ht2xNAPPtV4nz7XCHokkrmhuoxMjTpzDjaikYoBOeDge9mjquYvXKT5H",
+	"Je+l/n7p/P2STNDraMzEhPoPqYfOUw/1+ZgFIWYBhBbPcS/CAY9SL3ScF3gkBxMiJOqQKKKSRxQAeJKH",
+	"b92HHzG69blMr+LyznlkzPDjWLp/vrp0YBCYxBHl7p+vnSSS64gyn6CzYIKjALUFQAk5z/7i7OsvY9Ij",
+	"vvvX25+dInUsHrD0B2SCmfvMe2ft78cPnMUBVaCSohC/JiFFNGgDM0Q++SQayc0ijRg+9cZB5XkTYQYp",
+	"OgktfXBmlZeWVPTs29czsEk/U3YfgF7svqLXBQwLdJCcdHH9V4QtIsAs6sp8/IR8AIS4cLfi80gp1WjA",
+	"I0FQD0sJ3jmJtYxUrLgdAK8rBUGQw5OSNRp9a94qrWdjA8dYCFU0GXDUIz4fEgEBHsiTSZ3sC2VSLs4z",
+	"Wj1HKCf/5xnTeQrT7t2DuFGHO+cwekrozWQpPFUifpiZR4fg4bx5gExzZrCSozlHyGXnoQzunHm02SOF",
+	"eUDhhkXowCLeIaglyk5yJf2znE6pL2V5HUZNrV1aH3C2xaz1bcTHo3kHdK8eKD4hO46wEj4gAfWVdoGw",
+	"D5wbaZUIkvvc5LlRRH2T61F5pCMnb+5d+zpnpnNZiz05NQk+lggjywfRBlVnjNV8S/CVkE9xKKcd6npf",
+	"K/c8DICpLHCMpFITE3yLXI8JbGyK/+7VF/Hf2RRTNxuRjyNf/YkOQRZ8TjJIK6fRlrOli5iDlUdZ9rAU",
+	"ts0L4NXACiwuQ1bRtL8vwlRYgySuQRJzQRILqzYW8ARDRRdk2CORGNDR2jO79syuPbPrw/h2PbMf5oqq",
+	"uJIMS3LVf00jOQAQrcN6rb5TazRLFJmthexayOYjES8uK1vTzpp2Cmhnkfml/vyORLRPSWA3lURY6O/p",
+	"AYttNICFBJDRJKM7hwT649C6hU6jLaR+Rfp87gkLlGVSeXN20To/s0aeFsAu5dTL4b++JYxEOAQtc4BF",
+	"SxvUMRktodhRcc79B7UpMUz27binrLleslOlEHVniDLkPgaNkbAa3LEQvnTHpDoqvee5ZuqE9BSJzRI1",
+	"Zz2Oo4Cy+1srME+uLq7Pzzpnp5VqhUcBiX4lvQHnD3eRIoeBlCNx9OqV+kVsOTTxCp4VxTj/rn2cJ58z",
+	"lI0/vcMxIS0DmLvtmq5nn8AiThmwgBgsB0rhHpAwQLin3Rhrs3bNNZ9u1sZwuhlQ3DW46NcGF11D8n4f",
+	"kLwfEm/kmgWvWfDas7j2LK49i2vP4tqzuPYsroXs2rO4pp21Z3HtWVx7Fr+GZ1ER3ohHMy80UjL6+ehl",
+	"mDJHUkk5kE1WlJkzm0pWoq+afdncm51mtha9E+EgSUASqDeeKtuCMtQbhw+ZMvQFGVbFCWpSfcVJUXMz",
+	"SXP5Tj0NppbGOnJ3awFIbWrvVm+5l9nGxna9ntlITXnLkIazV59nCGXZlnTVVZbxtDVsF63hhkjFsKPK",
+	"Cn31ylRKmEWUO/ll4InX+s1avynlgCryLa1gvelvra22NWWurbY17XzTVpsxUOaZbeacl7fX8my1y6vO",
+	"x9vrs5P2mzaYF9+JyRa3S5/puFtooZk/zzXPyhpksGud1k2BSZbXlz1FyU83tTLirljBq5DpT3XAM/6j",
+	"Nb2k9cnFbf3T5btfPl2c8r8uTvnk4g0HzOPfTtp77T9an6467+u//fFb2Gb1LOjx9g4ohxdECHxP5uuG",
+	"Q/1QgWrY48EUwMnDkIMPodplXXZDBJFoysdRUhozoXJAGaD/Dvg4OkLK3D169QqOdcCFPDqoH9RfRerV",
+	"mn3rfyR/IOy/D/s/PTSHv3zaP5/c7MjfRgeP7/1t9nqwF7wVDXw23uU/0/qfvxL17XZffRgFNECMS4TF",
+	"AxRxyQEVVUTvGY8I/APBhd3qsgLOrG3gZl6IwEQH9v3DoHZA6n2IQSt2vEv2+ooGCJMJIcc0ctu5ugE6",
+	"E+PeH8SXoP3PbBS404ejEEsoM2vd3v56dXP68ebs9qxTmZ/rUHQcJ5z1aTTU34FlWyDnolN4VHxsWoNn",
+	"zRnsDDrsYPIzaf4i3u1NL3r1T+f+4ejmj+3+b3h//DZo0Eu+e/b4vnBDM5SeYSK+4kpx4ZnpxU32+wd1",
+	"Z0Nzxmr+5no8bs+g4jnZYGDI05yVp7f53dlN+837j2cXrfb5/E1+uVu5u6/u5CWZzAEqdVs+SYKH1bgI",
+	"DSI2aErkGrB0BupwEa47lEKvjOoOoOYahRwHjnMIcNwHhEapvlMp1O90VVoRgDiMpNe/4vC6xm12/FNA",
+	"I68i7dODIUFhST6TO5wGMc/Dd+f+g54tU/J5wTBQZ1cAEj+zn8Yp5Qykf5i/dVW7by6oe3pE+JMfA+jT",
+	"KHfW5mNFG5mZs+32pOtUU6dERFXf1cVw/5Sssjr7avVJ3y23ULg4omoukDOukq9598n5ln53+QXq92YH",
+	"KprxgpFmsP11EL1otBu1bKXD8LHs8U9KQQKxIpCSUYhHSEgekQD1pvCYINEj9d11W32qaOXxFyCREslI",
+	"aSnOatWvRe8mib1VRJkfjpWy6xwENHAgAVJSL3IG/ZeBxrgh91RIEs0pg7aP2BJsR21xxA7oG9el0SHm",
+	"hOiXzxSaDV8VRYnmB4DKg1vkGcJ52/krlYNi7Ip4ZyW/J3KQbLF1RMwKdic78PnbPGaTpFbp2/j5i2Nf",
+	"5AJWVJcnyeXpbnbHSn5Mk8ooxD5pWWadSx/wiOYNjsg3QmbCE1a/XAL/jKMqz/X03O6kXDdRnmOopCMI",
+	"gjov0Ob0qrjD6WqNTI2HyvFK5ZKs5sc5TV+yOAla/BkbYjtfga83M137loBWoOmE8LkRzReAYSgIi+12",
+	"IFM7N+SZ39fF9WnM6euS2s5GtUygMEcGOzJ3mT1spPaQRIuyC/9VuD/zYp9ripnXW6wgkNrhD4Rl7yJ4",
+	"RtAI01TJFPk0ohEROd6kBFRSP9JmlaPDel0xvn5ExMB8pLL9Z7O2P3nfezf59+Dg4afhZX10Hu2KTmP8",
+	"brrzV2uvd3IYnDX7b/cHbXAi6LfI9KdB761Pr+hP7bu/2o1L2hZtdrPrn7T32g+jf787+elwi0x/Gvnb",
+	"F+qhP3pvw7DHbsLe2zt6fvLTIPj1F/g9+PdlvddshD796XDLb4asN3xTD/79U2g/ZioWXhMckQjk1x1s",
+	"eXG3aqdDmWaRVeSHBEepnmVKNx/iB4Ko7hJmojVIGNni+G5mNSETjy+SRwlj3tndQ1f4AbUeCRsTDfRi",
+	"p5+PnXZDFJkizIzJoO0fLY2pzGkTlYClYSYH2EFMWxYHrVrmsW13EXPA0ZIzAI0VsfGwRyLrSUAWxEyZ",
+	"a4Bi5p6RywGcleYAn2VaLlZy8yYygGP7e7s7281GZWYZBehBrSBQtkfMK6qIs3CKaB8JScMQYYnMDUeN",
+	"zNUkviTBu5ghPjMU58wCCjDJLEnplkPggoCtVuTkbFfZdeXscN5SY+xF7o8jk3SdnXABeNlb+qimq7YB",
+	"6MFteQUXoOqs4A/eQ5LKUJvb0lxpPpZK+KoHsiBnScVGAnDbXqIPl0UmU287K1qAOxYfAnh3qvlHAEvA",
+	"QQAadm6iTPKjtn0ZuJ5/LxshKwUT/OFz7jUyB/ozmVoENFGZXX/O0k8J9iV9zCCaqaUKImELbKQS0SB9",
+	"gwryTmMffFyrlw5/JdO6IEsyp4QL6aAegmW76lteTLFEwPrw0Nmt0qwmlynOuanNZW9q8xnUoGrG0fTh",
+	"s1rpgODAEOpZB9/P4qx1BgRFRCe3/iCQZ9bgaZhCISPO7hFhksopkvi+irxupTuu17d98yT8g3Qr3jES",
+	"hAXq3vew/6De99r92gWW/sBDklt/HOyaHCTbBX15jW/gqNKtbHcrphyTRon7RvgDMoTMySH+dE7YvRxU",
+	"jvZ2YvNKyMhCM94QGU1bfamLKbMdWX3OAqHmM8HgaOhDfDCCvE58j2l6Ptv11Kcpo8PxECL25ruUSXIP",
+	"OhGUHkd4SKTZcKscBfm7bmTJDwLRAJBn+Qj/OQZ1Cfx5d3ft08f9zfT2lE0GYYBiCqCPhmXArX7Crmpd",
+	"qXAtQ8pWWcnCkuMXWMlJEiTLW0vSGWPp1SwMtr3katrsWg38LawpCUM+x9JujG4wZ2GgkKy0ukUQqC93",
+	"Yh2jwsxbllJzVlrWoojryy0L1MkFy1JKJSyriiYD6g8QFdouNCJtJU6yqO3CiyzZ8SxmF9y+vULbjb29",
+	"WgPhcDTAtWYMNu7zgKANHwtSo0wQJqikjySzLPDM5l6ugJSddlNpRcz51wg80WrQ/+/vrdpvuPbXh7+b",
+	"n/9XJXd1xkGSd5Je4kHxlI4PalxEHikfC+1129BHt7mFroZUmpQcgsDzCk+kV/u0tArYpj/HJJq6cWeY",
+	"fsHONOrN/CNNmRBFdJyKKK8kwRfVirwEtVrrYMGqVlrPwrTAl1zPXNH3hVflJ7v8pNW1AzIccUmYP/2Z",
+	"TGfX1kJjRtU6Hsg0TnhDBsWkivwBF4TZqLSPw5BEaAPDahW7xeie80A9Rn2yWUWCa6Wcyi7zMUM9ZRbI",
+	"iJIACdwn4XQL/aoT+po7aKD9esqWhq9HfJj8Yr5lMyH0jz0eTLsMfGhT4TCCiIgRZ4KgDW1OgvmnHt6M",
+	"E50CrlRz9cqERw9aRz9OTaDLLDw47fdJRJiEIdQyd+qH6OTq8s15+6RzjDBMlz+SCDV3d5E/wBH2lbqu",
+	"H63r5MCECnb7dX+v1yS1g6CBazv+Nqkd9vb7tSbeC3bIgd/ob8dUoC2thA6c86upAyzi0Lu7KR7dyKWF",
+	"PphRBaxYGXYxE7Y2aI+oXdNpLsEcq03ZaRGR44glOQxvzzpoQ5EUZl1mzJQq+Ahi83BzC7XQkIqhmhfs",
+	"XqOJrm/OTq4uT9ud9tXlxzet9vnZqZNsIxDjkKqgJUKXUanMMJOJMxlgSR6NrwnQelhiUFORPRlrJuZv",
+	"vTE7K0tduHM6pHJ2i6+VMBP0r7S82q3nC50QBnG/a3za+pUh/qQNyGa9Xk3MyUaOOanDWkW8elV9d6H3",
+	"+QX4tOIbHS5xOLuUXwc68UHRAR+OxpIgL4nEeFsI/i+UXArkcyHDKeIMhTi6J0jiXkjEMfLA/+OhkOBH",
+	"aPSB+FimFm8z0XMObBJPLvfQ9GLNmnqchwQzbetbzqVNfe2Ls5nv4BWUhAE54dEopD60CHg1ingvJMP/",
+	"+kPoqHc8w6T70MnJ1d1l5+P51cnPkDscQL2gtbNN1wMqkM6H30KdaKp5YpLkYz1zO83takUaYBwzt3gx",
+	"gAF41Asxe4CQe7z2/xWRfuWo8v95pU6EM8KkeKX/Kl5d6/nrHch4Vug9q1GmjhKbydnpVtO3O2me4KVX",
+	"621uqam8xsGNFmNP2snXrdOPN2e/3J3ddrLbqFVDtYuMS/SIQxqk9k1dTrtvr3GA7HRebPMucNjn0ZAE",
+	"6Kfbq8sqwqiHAxS7k5DixXbWIKYDrvkpCog2JjxnuWYfT0JKmDyLIq3Er7yRl1edj2+u7i5T1HjJJXrD",
+	"x5BRkuzbTrJv7gMvtGstNkU+LBIRtcotpGPxO58+IczERG1c383K04qPWTEKuD8eEiaPjfXCe0R0mRyQ",
+	"oSCh4iQQx2AcUTYaS1CRKEMjpTJQnZYzjT/Dwilq1utog0dot74NCllEcACxsk0lvcBcZP2Q+k8ja6vN",
+	"uIfRSvcoSZSjVAY8wqGa0hSRT1RIkab4w+Tk4mm+3MEZ3RWCj9E4JGgDZlpFSbShCk5/sYmM4cghw/8H",
+	"gdScidrgHg2M2wBUiCrcEoa8jObloQnoOGNBApSvKG54dlfN1XkDoweEPemo3lzdvG6fnp5dumf1no9R",
+	"wOHuDvAjQXgsBzyif8GginuOSKR4gdbnNXxj+qgcpp7M8+XOaiwHhEnTdqc3lrrKJgz5RCmWes9tCCgW",
+	"UILeM4OUsOHF+2B2t830IT9pc9uXnbOby9Z56h4wRM3YmiMgi/zo7uCuy97tXNAtiZSA0uzyBVkWGjMb",
+	"/zFz3PDsWrxNzYuAKEOCH4RmP3qKAjbvkkvNVp+dpVt7Gg4YWg1ufUXmfsmRGPsDc++B0DgjrjU7xFOY",
+	"qiBK/sVLMkR2HUGoh6rh3kDJ5ZN2LMe2yWoVeqbAbYzdhQT0PLRmzPaxUk5B65i48cKd1D43msk+u4tA",
+	"ZhUvtuNOuI5HyMtEKb1E59BGn2uoJWHDDS9npxRdG+PP3R44pxssCZheTzygm1bn7ON5+6LdyZwM52gI",
+	"yUZSkuFIigUqsyMI1asX6lWj/4mX2/uZWaINz12R2sGISDXxvlIIPQhy1iDK6SGho5pqIU7A13mkaGbm",
+	"6VdOyBQmd8ewy/afdDB3l627zo9nl532Sasze2u0isKdwlEqEGUmgTrNgRrJ2egZKsFJXpQJVZUmDgVT",
+	"yvpFoNY9cmXcQGKcFoBoosPkM0vZ8DKrN8zpjuFHTENlwD51b9+12uet11D2kNrXAEvcwwJ03jGLCPYH",
+	"6nNpQeioErdGRXan9nLkXjzBqlX4jCtTMwzMfBKG+gAkVYYSH0u9vXYDkitibvXnauWdMu3wM4mAd63z",
+	"9mlrjgAAO2HGqgQhr3ON+5SEQeXI1BrEGRuVo8pwLCTqEYT1e5nS1c/V5N1sYcPMKJo7x7UILoDnTrPp",
+	"3qBRxH31bi8k6AxSPF7uxK8YUWc35BFBsBSBehHBDwgbA8Cb2V51oJ7ePQ/68wqkiAT1MQ2VJIFhdOdB",
+	"MwHjiiEj2Y7bMsYZPqOIj0gkKRG5JUtZ19SF2kvy5xiHyLOb6anzVMo5luAlS47AdejuLXDopiHqc74q",
+	"sKSiP007S0Y8pP70mSYgbXLz7LXkjNTUDTO5zrFvv335rt2B4zGF9Omv7jaai/3YiRPxdzOFqruI7Jkk",
+	"xRNatVIz18dLghsiwEGXn8+UcA5snteKtTHXBZ7G3mjTDGNiPZGxSEqs5DTl2BFzQjLhBKIbka57nPEa",
+	"pjcgHid3mUmRV9Z01mUosVEPPWSdINeG9hXZhI/NVOnQ7Gp0CY3D7txSoWycYoaOnLK07LNsHBr5lvKh",
+	"uu/G+Do4DK/6wCHncRcTbb8hfWBqEcHBFQun+gNZBJ5S0fiA5ITc54XPZxeRlFL8nVzMAEt9iSrZaeYM",
+	"ARBAM270hdvnlDC5p2eqmRaeHM2h3ysdRqAB2nhK8llmJQs3YLbULJcvTRjQt60R6OmHLXnnXbjc6oAy",
+	"Y2frD/IHNxVj8waEdGOb+uAMluypKZdb+vYk1Wnu6RvkpkWH72bKrnBzTVqt++E0JNSytOxW1rmj2jJB",
+	"Z7ztZpnxDGZPam079RJvJgWJ5XjSjX4eaoryx054uq1IyRJMA0mOdhDjrKZMvykKKSNpMpmPiGWK2ZaM",
+	"K8O2tvWrO/Cs+UfyKI4iPIWpG5Cj5TdU/zB/E42wgyKjNCb8qjzVVFguz1XjMrEZ+cF8XUChw+Qa60T7",
+	"MVIn1SicnRvadfUACK9qXuJy9dQtde57TN3xqSRiOKaxqpbrMT2nrlhaUiaC2F5sLZLsJpr557DpPPaa",
+	"7KArG90znaPtxKp6VuVhZBJzT+Q5s/eQNZwM0pTNsFPmwjFwXhz/Znz/eku6TD2CNu5uq+iktYk8/fOW",
+	"D6OaTBow+aFIzXyFM6IrWrZQi8VcXqeymAl2WY/4fEiUwmVCMTMiy9RfFYmbYzTE0YN+MhnWPr3hZU/C",
+	"qyJv5ii8TV23INK5eXYUCIxhiR4oC3RyRb5e+BQVsEjlW0pDO553xFvL6mv5ytZ85WqxLrVQgbnADwaE",
+	"LJcejIYOqRx5NAUuMYkwm07wdHNlVSd/Flnqe9o0nqAULdxnV+d5oo5TrNMsIo20rpLRTMprInM0j8X6",
+	"hmaUK6kUX1FXKNQNyqlaKS3hQzXJ0SkC/8xCX8HjUPqT98LWPL1hvivDFdqOnM7KYpf7zZGCFskgKwQn",
+	"Ax6SBdZ8fLrxf5TY0eQo7CFmNRQYbM6UO+Ygs8ldWDoSDOJ1PYIgDt/nEHYhbDxUXzAHUqm6MBm5x/oh",
+	"exjVyqeaGqb2iCPIGFDjOfNKtBXnR0dfmX20xYL47x9s5VPeiQiJ+30oZsjxqzzdMZC0vrSvx35j9+7u",
+	"5O3IPa8VmPzLWucppNaCpWTV6oWDstJs2S2LnEG/6veJL+kjcRGvAAYNjRnlzGb/QLn+D+5DRZwwl+MX",
+	"rCZmeKZZWclLBxAvn3PYZtwQc/6VHVJm0GyfyVRKLJ5VDBdLkszyPJia3ZT0AaaJaVVTQQmqXBbpAr4k",
+	"oHFPY5Dq5ucclosfMpswLARUv/qmPEZydE80wIV6D+Z4jNSdQVyrtGpb4pqYmSKVxTa2g12Snc2lrqqO",
+	"t+QYhaSvS/MnA8KQFyfA/rdOo3XUusKDh71L7ULhUd3GZD2TCJMkDQHIho8ZZHPQe4ZMFa6RDnF5eVxp",
+	"XlYKxBNoAZ+opCbVZlj/Ckx+RAGMpSiuoI3Q1nXbxn3FgE+YrWamAnGmUf/S9CbGvp/rx+9EY6JPQBGA",
+	"jrVMsFKxxVinK83q1vOiNtp1G88PbWjNE3l+KD96m0lxtqLMlptzdoQ0rAvSBQLwui4P8NKuSjXS+4dt",
+	"dvjL5PxT8+Zxv9PbvRgc/BTsvBGNt/7e9V91fDb+mf7KL//MCQ7N16HsRtlV5hKU7TKRdzw6BIK8v9Xx",
+	"VxHU33/2kDmO6ezRsBnvabph6kLZ5EAk2BGguWq1TJ2Zu/YUukHuwscBla2k+fKspsUB/5rKYxT30YZk",
+	"V4bG6VQOpxRIA9HDhatRVjWuEcCeopxtujfw5O62c3VxdqMukOn7fPv+tnN2oX6IG3eXvJWpxZwkLejT",
+	"f9C8N/vr7VRIMpx9mHE2HfKx0Hc57kieLyQI+A+McuCgblbRJKJSEmZdDZBDKyPMhM7DVJcnSThVtyki",
+	"Po+C3CihzPUjglI8wKMRYbouR1+6uC+0vnlbcbFOz1zFKiJb91tKqKSbqntV5zcjOuE37Zb5CNqp87si",
+	"hq1QieCP+vyzl3y2TbhLzc2DEipF3Fd8QT0ejxzgACMR+zxCmrTATRYT10rgAQu8v+UW0injwU5f0M+p",
+	"tug40Al8OLxOkcjCAd9QEgYaJ6WSm0Jj0wxtQsUUaeYHaRLe3/2ID6tI8s/eMdJuABA4NvDdG2ulhKib",
+	"gqgUJOxrz6eiaS2EnCyYZTq2F+xswtFWDz8u7AC/dPhxVECourKgfZ04xtrXjzuKatvXj3ubdk8dioWd",
+	"FEq5EjQgwFAhEyG9jmZ9e6u+1Whsb+2np7uzW2K6bi/7v1Oj5ra1X80ocJrh55Yc/rtmUiJr7dO49NCm",
+	"XYBf2cdg5yuJtOI2lWzCvzR3Srr25y2NBnY5Jp0XQ6Y2Z4Y/WZUtIjrRi5FZUarjDkr0PjClJIKNtFqB",
+	"8VM5WCJY8pf7QBksOLPYrLQByaFvQVa46D8NKSsQJEvfyDwr0yF6lysnoqZqBW5qyc5hJxzZpW64/YUa",
+	"F6gQJWxN0CA0UVeVmaAuAfgEn2x/JorMP8UIdfZKZyra4u4+DSWJvqh9mpWxM/P+kU8g5Afy1UrbI6iE",
+	"BmXdwkcBYlxfksiIXsymUMhnntpIcQ49WpcNcAD8Y3ML3RI/IlKgDZsMJ6rajBObCEfqxB5JFMvlYwP0",
+	"D4MLDczv/X5zdto66ZydfvDywnlaZOdxgNRCEuV2S5/pvHd0JnrqlaxjPALsbMlz91/vus32e448TUYm",
+	"18+cqmkqHNzvP8OozkS/Ug5o5qSyy0xPsVxq5kkSCZ7x9fDoHjMqdJGb24AUbbxuvgY0gbiEUccJQq4Y",
+	"A0dC0T4Okz4XObZWgng+H/zKDZ5UEQ+DmFMfIw3oGSA5iPj4fpDGqTXvqY/CEtIO5JIxlkV+ZLeJZlkB",
+	"EXtEcuTDLFSrqy+6TYaXz918enSjsKnnUtFAEwmcqS0oirCbBA4vJhkoTcpX7LbKRzaSS1DccPI51zUb",
+	"s/8CC3Mmk4ntHu6VoJk4nJXQYHGLiIUhr/mfKwqBuWCmM/knAeRSswQIVYCz6dgC7cBGCpIxU0g0qu3X",
+	"s2mK5a7R6lbwQlS+pcN8SU8O94SWa8+x9Aa4HdHn3YoL+5wTO8xOUjd7WOi1hSyUhcBekwFHfMKEKwaO",
+	"EdYJ/gYVecBDaLfjGcGXBu/3nsPey6kcUWK6aPr6r7HYgtKAASURjvzB1HGwYST5qBaSR2Ll6jSXyHZq",
+	"u8Eeqe339+u1A3zYq9X9RmCRBFfJ881JHNZ44KYRxgpjloubmiN63sipTRZx8q+djh7VL5982lwt+dTE",
+	"HxIWkOb2SZDX5ofazNAZDSPFYZ1ocEy2yf2rVtzuNfnaQKE4dThHSm9aLaZsiGOxpT9HB13OsLeq8j/E",
+	"qk/6331lk94ixjpxrIKkYheOFNC+BWcm/qWsknRLLmXwG2SLY7PZk0RW2HxfKkWXAXlX4xRf+wkhcSRF",
+	"ksLK+vR+HJEg0ejgquSZ7k6/rxKKY5wamKf9LxSOi5S8F89RSqkhC6dblEa0qPyybK7naumAMKt51Gma",
+	"PM0kGOAh0XD88ZWapjObjCJq4jy2w7KiTivFDQKSfXuARZcV6Cdog2Q6Fx0jH7MfINfaRpZ4ZJonBptA",
+	"057bBsLrso3JAEu4Drof7T2Rzij21dwEcxeF+8XV22cwWJ+orBd1s2issJpZFTj3iMuow3MT7K6dRpJx",
+	"IbClrbjHJ9rwQiqkmYLzjreZKWJa3GrlwxJ5eVnJ+QwqHcykQNz9yCcaokNTuokSxTeNh0GcbLhsRdDX",
+	"qztykdqNGpjO2HN25EnKldujLa9/mto2CBC4BskzqFj56ZalE5zTdkNe2lHsXBQSswDwNxUL701tDiJq",
+	"OYpGrDToDRQaUMRqHbGWoJj2efvssnN2fvbx5OriunX5/uPp2ZvW3Xnn422n1bm79dCG1R104H3zGGIV",
+	"cdMq+wUzqH6oy8YshFIOqavgudJyJlSQLfTrgIYkOQALZGGS9JSU0ZT/QMjIJr4RpK5tl7ktZzc89547",
+	"8ULnontGJtgEo+uzy1PI9b6+vrl6B6hecXrB6xgL8+bsp7OTztlpyUyj1OFdEzid1mgU8UeA+0z9OU4Q",
+	"TP36OrSomamfb8gfAI0E2UaZ7u35Uh2AwlP0/YOw7ZkXS/XvX3gWK5YlDZEnSN9FvRCeLn1TjesXitzn",
+	"klP5Ro1pGQFPHFtX1R+cMmGbj9kIh6fP1enboIG/xtnuYN4WOk9ZcBkQNkF05BC6i8cQgTIVetGsY8N2",
+	"z0Mh9h9EAWcoG1txplgmvvINydhMc73VxariOvPEKhz4C4hV4HZPFqtqlBv1rUK5CguoqlOhuhJXbWDO",
+	"GvIZ4Ve++SskuiyyHYHWC7OfIatySIY9EokBHRlsGGsatqVAHg283G4rx8gDy12J67iezat2mWcr2jxt",
+	"AILx7EFaQnoQ7fQgAZXG/zNEEHRSv6Q/+I2ZgzOQ5Cw1W2CeJOXO2Vo5sS4nCFbUcPx5HCovABMz01Xj",
+	"OSIdC3cu6RjpruNHgiF/be49fFkwlWdHQ4mMf6gsKpJj5+QGjU23JdNwAzp3elCe9Xv9g3eMHshIt+fR",
+	"Ca/C4AIwk/sE0npEIlPn6Na7FX4KnrDOTh4FOk1oiiaKH9zTR2IaeMRhNDFTtEejwnq9Jay+pGp5t75q",
+	"yZ3DeZPwkTTa/lJnZMXd3GMCiR37iU3gMQnkU4kGuDiMPyM3nrdCcHbWibT5QVhA2yqiLxuwcjUqyx4L",
+	"irBtyCpmH+Z+JRWKcZDK9qhdXRtTNFIiXzSrFj+TTmb14H9CRCnHePjyYSTnyhd3LkndAY1diwgUJh9n",
+	"VgGhocQ5PsQBiWsgn6PccWbWWZ9G8pdU6eNJAsQ3W6OZgLIY+II8Z8QXBNybVcHvGFVsRi0M7vNCga2R",
+	"NkQRdiT80cUtAGYM/Wc08Azg0YCrZuPuVrcjEFV00kKjiD9S5hORqg0ZciHNu5SUl2QWWWyBjWW6ARq7",
+	"0i4tn6hh+vOsxcIjXpYfaYJ6in0YQz3m2oYJoJNiB+BU0Cv/3qlzzunm7hNIKN2adz541lCXVKf3JrZG",
+	"0u/caYckHnLIMBxSJnK6VVaRkDwiAQr5hEQ19fet57NbVg3tfm1kXd3IXsxvkwyqh/FqHCPcE4RJNCSY",
+	"JYpd6ShYWRW3bPqpgy+RAtmJpVIxrI4VZVkqzmBEjOYmkbs+ybk0Hfs1PL1Ir4q8JPvIeCtsmpB2WKQC",
+	"MxDCyEkm/wJZ2N9+Hsa8RNlWsn25ubGLcbyWSvJ4So7oktxjbm4on0BHG+v5OE4QAk25n2aybiWDzQyS",
+	"Fv3MVNluPXOm53FeaxQSUFnqQ2WzYZblJZmcyxmjN0VHQR4fef4MHJe7QH/FEhwmDunn40fkyk4TxHMz",
+	"BPL7PS8r3148XeNZBE8+wIU7+YWnA+3Ry5yOjhBYXbDAoF4UfyzUP77g6a5ExNBuvWibUi5sKBex8z1C",
+	"hIL9arz+aAMSHR3Xv5afifNf540zMukyO2wV0uTB5H2kkCLGo6p+EK62A02hBDLv6+oKKqTLSHOjAXNa",
+	"VafYBpYS+wNgsVTkjF2C/z236FwOO9R1az8vAGZpvh4V9JltxUk5KV8kEAqz5KNf9hDj8T9AE0vlCZY5",
+	"hkLF+QacyelZVJ0W0iBkoQ5DDeFBpyk9STu5LXRDRgRLY8JrqCaguhWZ3Xz8y9XEpOtfXlnx1k7M/MO0",
+	"oeB0RUue7bFQ1haxpFTv/Lm8O9VAP+HecVnoM3Dwp+iNuVz/y7N4ywUX8nfjqQbjhhVZ+89t2QRYkqv+",
+	"axrp1vup4EKltKHxBQ2XuxVsleW4+T1hQXG3Nburb/VT6nm4KUXuAifICg8WuAzUhfbeEkYiHHr6yWf0",
+	"IFBxO+6pmfVsyxvDmExT7TwI6CV2LOQ+npF+289lBy4JAs1Zj+MooOz+tlRo8Cr7vBojCkj0K+kNOH+4",
+	"i3K8a62e4OFYEjSQcrQhNtHdzXnK+TSOaIYy6zsHS/m6rkYab+o4ZqyxfWg5xgAL5A2wMJ3LPQTHCUof",
+	"FQioCzOt2GHbgvap7rFqZRJRSVJNe8rjbpdG0i4Z1jU7kZzcEsDV+NM7LJc2S+eGKovFwEI7Vef75lup",
+	"z2v4fC0bNmO7flNGq8U5ymvVpcvKlJXkY+ZCmy4HYJHIgWURLL5P5Aqjnl7EcdXFG5PEYCFgl1QkbuAF",
+	"yCKb87E/IEdlhe1bMjn1OXKs0/pYEoNqHB7Wa/WdWqOZzVurrAqksEbv+L7QO+ZH+koH975U1iK8/Y5E",
+	"tE+11lmwQEfrJBEWCzI6NTvGIbSeBbRl/VJhOufScHsvgC/iR8Nao17faa6S2KhxCQFxvSDl5oQzQfwx",
+	"oOinUQyB1S2uXHtigml/HMahoIwmAApfVUu3KtKqPCiokIEECRjqX1ptq9o03d4UiRH2Mw3UKqfRFlJz",
+	"QjNZnVoPWni0K5l2C+SWMevSmrkWUAJJXrU1QeWFjuuBgVTDxZInMQJyVRinK7ehzcV38QnNJZ87bZiK",
+	"c13CNTMh/Tvkk/F+DN25IW0ndnUbxpEu0dNlYK57ZbPkTsxYz+4Ukr8pfcQAC4iQSNOVPt+2fvZuHE9K",
+	"f04M+PTaXp9co519FGJ2P8b3BEl8nwFOYrVsgs12qWRtOIs7JjN+oydtwfM7Fxau46s6G5JjUH8QR69e",
+	"qSHEliPNX8HgooRn4is0DI2dASkOn4FTrj8ffFB5Z8HiBNgi58HCN18yl7tsDdx29UltYlbrbxkrCUk+",
+	"t2vsxMI53twM43WSvGN5kGYkWZUzJRZz7urs1ctAHxm2WAxU9CT0I6Nc5FrKOVpftvFOrCuvmO1ubsPZ",
+	"pxGPipJJNcb8CdSUkJCYMg/dbD1Rxl/GF7KKj2PGpxFjL4uidFkHzFjdGR45y0ti5O7EqkgYqN+IBAC2",
+	"XX6qc7GgfccLVYaRaWNFHd8Cmyng/lixBTCXRhEPxv4cg2lWa366Fvwk5Te7T8MlXErWA+S8oyOVOi4O",
+	"EE8ED1f1CM11PjpnU3Wh1F2uETOBYer2u4Q77/bCNuWp/DFWQRKNTeJLVeTFyLEmR+SGSMVwIptjSUzv",
+	"iGdviGfnswigJQEXTpx9irji0FgszXaaZUzcrwhesFcHrKDavvqfA/U/DnRQcwV76AtFxcvhDH+TGk7j",
+	"SSCK6cp+R/inifdpgheubgm4wjSDfXJZR4px/FOgC9N79CWLzLLial6Ch8mTWQ0HYS4TeR78MSMeXhoE",
+	"wWxHedJ/NqL/p9H714fqtCZ1bELYhLeayxAzDjMeSfRApscIo5BgDb9c80wijHpWozy55ZTuaKmhrU1a",
+	"s//h2KC1nLj83NpLZzUnzjdyfz8lws/87cxMYea3nGfPk2nm/QxvfHB3uEQLziST7Nm7cKankdSkpn5O",
+	"FaSeAmykfUAUdAahQfoWlw/9N+vzczhneFK+Ip2ZZtI5NJuBASCY5ZVWQEkwb5W4b6nx8+Z5pqz9i6IU",
+	"khPd2UObXyTCYhzFOb+KCkhQo8w1i1JRtFn2WpyVpM0r6DMShxXURZ5ESkfnDCKc71rn7dNWp311+fFN",
+	"q31+dqokHVzz0bN2dsls4tyatLMo4tFJbh3pBVY8lNSUlFPcGRH1LNSSVpMWkpShm7PbDgjutxEeDX45",
+	"T3U/b51+vDn75e7stlOpVu4uW3edH88uO+2TVgdg795c3bxun56eXVaqlcurzsc3V3eX6veTq8s35+0T",
+	"9dL1zdnJ1eVp29k49Wvr/flV6/Rj5+rq43nr5q26vTMbDFB7J1d3l52PCdBeq3P28bx90dYTaF92zm4u",
+	"AZXv7rL1rtU+b70+L3v/4917jQPTNa7i7Olduj+p+6c3POrRICDM/fGSyzd8zFIPKhoOqZ8a9zoiPme6",
+	"8+IbcIil/oqnIcdBh/NzHN0T90/vcEgDnP+a8QjGLsT4DzdYknM6pJkVtJl2CWYW/IipluWK20EHKvhr",
+	"vkrTxxSyIKi6v7p51Oytg5/ztBA5sJdZN7EyZSswmO3yFgM/JQ7K35sfttQJZroY5Eb185M1hcD3pKD/",
+	"KRXm0ht07fRHoL6+RxBGj+oodPs86+1bvruu3ppkSnk3/G0c3LV3Ut2z2+uzk/abNlyBi9a5uj1vzuA/",
+	"ylG+HvWSy9sR8a1fWf94oQ1i/Y83ZIgNMWg9WhLoRV3AsW9NqNKPSKDuDQ7FnNLu+QkYmTTS52arceOA",
+	"eewVDKDEg10kp3T7PoS1LfSDSCQm2EWxBkODI+T5nDHiS0+RjagiL6Ai/ikiQ/5I1K+CSK/LIjIKsW/K",
+	"NB0sD8WtjTrUg3ywHiQY6NISO9qr1NAbO81mAdo1PJGzrFjsS64mC6WcAuFQSZSpva7aJYcjgug941HG",
+	"bbyk5jOTxx8vYMH09MaZGapt+RKzE6QAvX8y4KFG4k/O7BjyawB6I6RC2qO2zh6nKux5ppdXC/MjwaHO",
+	"wMvms/AeQRFoiTmN4guUdI8/eNoWG8C4mUYt/CETQV/caF1/KO8iKrG2oOZEqavgUlWXYzKYKrIIuf/g",
+	"QBvPri0iWOT3wp6mnf5UmEwLg0pm6Mtp0Z1e/clACe8e9h/QWDFSRNkjEZLexynri/OdxzaRoCAAAqsj",
+	"LBBowwomM63+WI4jspmpxoDxkDdmobObXrYDcHOvVm/W6o1OvX4E//+3kiGVPIq7KBK2LdN7VmuiJHqk",
+	"PtG5/TxCEz4OA/WvYAu1UI8HU9u5N4ooMFrO9Cx0L8r4D1R2GRbIg1//W3cq71z9fHZpWpVr2MmQMnsq",
+	"zteV/TDuhdSHRIQcRqnmUVDyHmLKapJ8kjDZmdPdOdjd3/vmWwGYLgD7/mFQOyD1PjSz3vZ3gl2yt0r3",
+	"anWacwN4Ru2B+N0AsyDJNbq96FzDuZDIOKIMNvjt2WXn+XIiy2VYGBp2Eyw0fafcjDdEEImmfByhfA3l",
+	"8LBUC2gyHIVYkpKT6tjH45aoT8+DnT/H/LzYPF+p5JVkr5yVVfVNcjIfXNeXoZoPxcxksYvVENYztzy2",
+	"vOwf4m61m/S1va3p6zUz4V/uzu7OTtEEUymggF9XQIwjqniD4geL+Idx1vggVIzKrKjsuMtuO1c3MLjQ",
+	"Ut3WpAntq0U9As3iEePukAgQ12yfpHS3AD3dSrWiZqasMuvI0J8qaZ6l9uSXMRmDfZb69ZZArC71W+wV",
+	"SD8J6fJgw2W5Rg5vpv7AmrUxg6bC9Qm9O7tpv3n/8eyi1T4HT87t7a9XN6cfb85uzzrgknnX7oAbx/3r",
+	"yY+ty7fLboCdKCQ/Ta0nOvNH2/kXOPDsn9txoWDxq9qCs3uUhKFxoL00OLx2GIe+dumNexMRUlOsVXfX",
+	"Nk3rFb3C9XBKdGIG/XdF8HHkq62YkF4lT326yknETLkBOq0b6wf7eH1z9fbm7PYW3G8X1+dn+i+n7duL",
+	"9u1t6a3PfvOSy1uJI+0+yv6xza4jfm+8H9k/nnC10PwXT6kYUiHMnidVcwW1auavBqPU1txVTSHZkDJw",
+	"0uaU4KGYY+iMmeSxIpSZuUWKOR4jkzFmZ4jDkE8yGf5KYoFZAg3RE3e6acVGo1TCmChnHcxGOuOBj9R3",
+	"yqAl5BQVuivMY9fJfuXL4dRxxSf1VNnrEMjq0I3KzA3JMN8YiSIeVZWcvnlzgg53dvfRSD+OAkgiEtq7",
+	"gp28Qe1Q93weaHmYj+44b1mJ+x5yeWRuJdSP4yFmjhv/0yjELG5XDugy3NfRC59UkcB9AjWEAz7J2KTW",
+	"mFVCsM/HLJhJS85HcFOzzBHNb3g0GxSpGo+G9Q3HXuFS5+x4nD/Pwy+ZtcF+7Cj5DA/M4mXu1Hfysqek",
+	"hbfJeDEHPJJIjIdDHE2tj9pSgxoFbcjMF0eDCItsftEll8gGBBa6pfUPs7fp7qaNItIncLqIglu1P7Xq",
+	"mjurY+RBkudRL8TMumYAgQEoVDdVolJxqPQ8nbdKVPdnrhv81W6lq9Mrqs67hTekHxExSLuRs16Z5JEi",
+	"LFx4wpj/UI2NGSI4CimJELyYoe3dRnM5B3FqEvkLuS8QWGLcC+gjdSSWgYXdwMji8lYVK8EMBxSzGJ53",
+	"s5iNJMd1dZORD3ulpMNVRO515tez4rzqXSgEAdDgt+AF5wFR0hjSg9AbCEUa5GHLWs3D4B/duLutopPW",
+	"pqVe6+Ey9ajg6dGIEHa2pv8pRDXBY86QxDF5gF1FhdSfht5izgRkjK+MqOiyfkQIkuSTzHeYf/kTyd12",
+	"IUm0EIgnhWkk6D2Arelc05fF4DEaV9m2CDN9cWEISAC4no+cS/4c4/C5g/DfKIbQy2L+fDuAOkuC43wD",
+	"wDaLQJzRxpAyOhwPUQifqMadyIAi9D8BBHHIWfzy5jMR80tg2XwpTBpn1VmGsARgTZZhJjlROXi6Y+nz",
+	"oemIETmcqbDd4dKYegU4DDGuq5mtDeqm63Ym4KWhEvEJEy4aA1PScYIFwuJBo/+W6sSyfIlOVklIykDs",
+	"huSfAYSzW7ZSZCF63A/CoAgl1vExSgXFdahV/QEZJ4CMMBPYzz+uBSVczseIqMKIirVkY7d+SHCkv6++",
+	"vGxNVyzfkgBuo74I8yeZef7OQvZSyhVWoFwX4G1kKoy0CzC/guJZZFnuZc9fmiDxwgrWtJSiwMjk+pl1",
+	"BWfIrwbvL4utpUy0NNaH065bfeZPNZv0NNJbMsu48w/6kT+QeXYheBYmAxKRPO0kg80KoxlnhF63TR3V",
+	"ISktcU2zYICQAP9SHrjB5/mzLUqvjYpETGQhVaA1qRrCpNZGMGhQMIe0dQpj5+4jD/MD7gkYmzI+dfdf",
+	"QQBjItPQLMs0h5QlvccXV6V9O115Vy0fWbY5/dfsDO+UlT1bdVi607pLAKuVhxX3WE+1H4sJ9MnFMfnN",
+	"1b/PSC1syBeMyN4SFjgRt3+IHlHgTVR80feVdqmFhMn7FWkXY04W66cRjYiYm+CSGti8UL5A3bzQzpn0",
+	"LSSQ24yueZ+KvU2HjobpsOr5rlaTOZTaimMkKLsPoSsk2oi4tPDOnjuWt5mnSCyjtKRWtPHTr53NY4jL",
+	"gwtbIK81lgMe0b/AMDtCrwmOSIR0zhe8ZHK+ysU44I2O8cHH1Q8wZsm4aceOYN8q0oxSW+5+2T3yqkNg",
+	"edR8B+w2ZVDM7CJEoockulccVvoD0+bAWBJbSJG+zg80CfiKoHTZcXCMPMW9PGvrYGSZWZfpp433VRp8",
+	"b2V0msFMyBV8rKnPeFScpvBEPMSjLkt+tnAiHgoJfjQmnsUmxBC9oOIYeYqdemiIH2x7BWshpp5nQZc5",
+	"ptooIo+Uj4VSh4+Rp7mm+yHdB8fmgEDGoR2L9lPf6bIJzCbXPUxluU5KjutgaYQmE1A4WaaD3DHKZIna",
+	"qAS4xZftJ9fHn1YBClrOgZmlF/VSHpJZhnzyHwtxj4Qr7fZSXs4nYm8VeeoWv8gFKBPBjIe1uRRs1bKg",
+	"UVEcBivnAHMDRrNOsJtZ547+QJYhUYk2wGUahnxiO12l+i+mA0qbpTxhQkYkL6s/nhYOQxRSpvSxhtIP",
+	"dxDjrGZ9QyzTRXNJ+OnEH7SzqJPH6hhfRsaV8FOBUJrT6WrBtz7PEVvFXSELhZbuYDZXZDFuTAj9Rx8z",
+	"KI9RBEOCapcJbokoT3DlMfMntaH8lntO6sBgUus6/AJOqjyQ/RWaUkbuXdQ+neGL9KUs3Y2ymNLnd4vM",
+	"pfWke+QX0s9KN6nsspwulTmXJh1JXsjfrfrxZRpaLmSQixpcLhygfMx3NYDz52yAuVj1mdcQc+Hb30KD",
+	"zAsos4M/Q+2k5EqeGHAJDaGfaeA1GfC4PyZGnrnDCPZWhwJ55KENcwtMEqexHtTObz53E81qURPNmAtY",
+	"UyiJIEo+qoXkkYTQ9nPqh/kYBlurQJyuqqK+YJvOrRdRVBa345zLwnXjk8VKC4D2uTqLsVtJUEUr6Cyf",
+	"RsSXJHhXBDfWGo1CU94Ik9BBEKpvAcyFCiQkDUME+c1UIM84fT20kYPnoEXJhAqyeWyiooFp2U6iEY4g",
+	"xOC1+7ULtUVeFtNs1iv1D2xgmhu3nhF9T2wSM5+M5/QtnU/GgCW5jDrSZZ4zvjdfF/E0mkMOJT85CPS0",
+	"qwBtCf8Dr8JCQprT2XU+ISlxu5xe64Gw8apd5tl+pEY11e0kvSX03BhMJGklq8ZNGsnCuPqDIF5TaTer",
+	"modJuceLWojP19v1ed1hKysLRb1fUxaEIihrINpMKQoe3qc1dl30DSLIko1eu6xjlcQfhDa3KfPDcUCK",
+	"NMwv0Qd2ye6vSzdxNZdZxuqpVrh1YwsqRQxT/GwaW4lGrwU8KgVo+XLizmFJc9pLLzydXGia50ic+Eab",
+	"0y4475WOuprqSrucv6XL7E6i5fwt35LDZEGO+4r+iW+rb+4zh6S+VB/dHGshARN6wSa6L5Xj/yJ853vu",
+	"c/N8rWtWb1Hzz21JUywxLpZx5eRDjf4nigoDj3q9JIaqTYAxSWvaBDPGtnipoNLLirUc8D8AwZR2sTqD",
+	"0N0t76sZek8tAft64mDN2r8sa/+GWPSy/nY3tf1rGW5f2Vf5pd32zaV9ld9ig/av45RfnFu9Qi2Pi8r0",
+	"nJU8s8mnAO3njyMqp7eKezpFIq2xlrg9SIF9Y9ngT792ZvolxPUoM3m+JnlrHFCAvPDgMW9TL9W7NzDE",
+	"4CvTqcY6iTSVfbyFzrBiDrY5OlS7CAcuyAGpoRIxQgJx7DqB9HSo6LKI9MeCBGhAIqIvPsgMkIo60zfe",
+	"ISUG3HrKZbYj+fTCDbFPzuyJVbz1HlSzm1JFnuYcF9NYMakiL3IL7NRmIk9NYSQT5CyvCi3kAF+1FtJH",
+	"EnRZ67pt56ilDvL8UH6MJxWR/GlpBg2HYDcZLb3Higgp63NT/CexhmPUDKiSQPQMMWUSU6a7hY6VEI/b",
+	"it5TORj3oJ+ob19I/mvGl+aMSoVDKjWskdctjuiRLcx1UaA1ypPt5OvgPul3uyykfQJR+i3Usdj8Ph7h",
+	"Hg2pBMzTSCOVkgDxR0AupUJD96uDUCPCzwbDX0kA79W9+sefoaKEuIoYRtaCEe5EFRE2HqJHHI6JTmZI",
+	"+gQoQddlJ5w9Egb4ZUfq3zX0r3+1T8W//gVz4rpEQPMQkSCM6uc6dEjskzdvTtD29vYhogzddU6OkRL1",
+	"Am14jrrubcKj3vv379/XLi5qp6eeGekaR5LiEOk6I7H1r38h77rVOfnRepcxmtENNtQn97cP9zarGlsW",
+	"iy5DyMOjUUh9oOxX8HwNnv+vPwRn5gI4T8CvR6BlZNQKqMiJdQudcI5mErPgPxLrTwOQYDOKwbWNobxt",
+	"2H9+zF9tyDkV0m7tA5kKImsjfE+ZevgIef8T0iGV/+2hjcb/8//7/zfr9WqczL5b39Shrv/RhU7qITkg",
+	"eu5xaZCXIB+ZvPkRvidVc+CbW8hLqpc8DYk4HI3VTA1Wq/c/MyVKeuaA72SnntpqA2dkDmLDQnFt2nze",
+	"YbanhQaHOVY2NkLeTHaLFwMkKaEu8qCpFDV6GuHKq5qiyN4UYhMjLAcmV14Nr7scbMztSbC5hV7zQN1X",
+	"uI0NdEFfwzIth9NBoZnuFx7a2Gls21tzwpnB85oqOtctPXXVTS0iGjUQvT3raG/2cCxhL+K/RESOIyZg",
+	"DYkGaGj/rIPvj1C3ogtlzF91qUy34m3ZS1VF3vVdx4RET8/OzzpnHtJiwVEJlcgcUgEIoooEdhpN+EiO",
+	"sqmHMoY/YhyasJr13hBA4UnW6l1f3Xbs9xRXQl47IMMRl2pPaj+TqYcGBAckOrIx8OYOchjcA5mCGFKz",
+	"kQk/heSpNCsEnRe0wKlwInoRESPOBEEbBuFLzV49u2kLRNTQAbdAXBMePSB8jyk7Ts/CUG5A+4DhpRGi",
+	"Ya/qh8izfVLs1WglDUcoZ2pDbnW7I0s4V7cd9Oqx8QqP5eCVFTCvpNWDsk+AnDV/VhNWq4AiqpmasaVK",
+	"qlBrVlNCTN0u+Agcm/b5RCQxz5wnSaCYnJoNAH8rMsRa8IfUJ0wQR5pftDszspuPCNPUvsWj+1fmJfFK",
+	"PZsAuzkiu3XddkpXjyqNrfpWHYz8EWF4RCtHle2t+tY24I3IAai0rzSu/V/qv+/zqgJaTExIJFCzXlf7",
+	"p9HnbbERh82FwvLoUZHJj53O9RY65aZDgeRjX9NhgCXuYQEh61hjbQfQu04azH6lmmuKhKk163Wr+hBd",
+	"PJqVWCmoqQTEv8IfwNoHt8cip4j5NmhbOTmKyRKx0gkhBW/n3/8uGjVewCt9LAbmzzEnKke/f6hWDPAe",
+	"4GY+EqY+obg41Ejie6i1E1MhyVCX2L2CdhTlDikuureI8z5mWqsC3x0RUlTRbn0bTQY0JKnD0W6EiGB/",
+	"oLht7lndQN83DYb6zR2XXTKo2ziYrnhc1cpufXvxO24roXlHHG/Z/DNW/AxYmXYw3OfX6Gixlxh5M0wu",
+	"ad1cdQp9IbEDNN9+n0CvtxQeQpddKvMQMe78vIXaKekK9xw0TA25qMSslVFowyuSt0lNa5dBswjFhmPx",
+	"iiRP+XpAWTRDaG45Q4In2vEM1vGTqDAx6osO2z6oayH0KZeiU/t8PpnG0RYdla9UK3oXYUJqW4uGN4+9",
+	"gmdg9B294PmU6vT+glcapYg71RgM3itxKZKuYXCNSkwu7tL1DPcu5aP5/cPn1D18a3AOMtvv3Eed7p65",
+	"j6LwNoJ5EleKRAFgWfWmFu0Mbp82W5AxW+BW3cQhFP0qQBmDwmFRGbpMV+ZaORoQQJYEm9xpV5d3P9Sc",
+	"dM44iPkID4kEwirIQ08eeQUd1CqfqwsfNLgKJZ781VpHkNn+xJs6Ml1WFl9UgOFY8rKad2Yu7Ax4h9BS",
+	"ZX3vyt47DQ1uaXLmrumy3pyoIzgFRKJbTwZcKzPGXMASceaTxNi5V7pUHJjVXiYNzgG5iIwrCRT3pMdM",
+	"I6TqwWdd99UkdoCsDaPHjOsG3YpCdWdnSwrjyjPrmYBWXroy59hmTgoPpi7iKIdAGxrmbkBYl2mXyKa2",
+	"JTBDY/bA+ISZeEgwt28njdsMmk/93vigDLEZHgQRZi+Po+hzsNJ2OZbiWLQ/k6lhAnAhXptOQ0vcfw3F",
+	"s5ADOPM1GYOlGUHOq6mAgS3oTPOxxrevcZgLhAUyeEbfPg/bqR+WUNtt61H1QrO5+IWZ9qLfHLfUNBhz",
+	"vYXayau/afA56XQ8y0d1o2SHj+ouDY/8gWj/mUZnOzaN3sijWgh6IGSke5UGWwiGsG4gwIPSHKzL9IgD",
+	"Hgb2z97teESibCWhjd1ih5UW8SCktIYuc2yEDelUSmu7Y9OxgaiwDZu1DYFlyow4yvPg5cWK8713MwxR",
+	"b+iKDLEPS8pTh3bmFIjD1Y2bUn/7V3dn8RtxJ+GV7nqjxF3P6UH8zd12TUtzb3t1vitA6QmGRkpa+1qR",
+	"yHrOdQhAX64iG6WKyCdwj8P1ihnKEE8RDid4qt0uamgS9gus9+/XbP+HG+tL39pvz7qff42W49RaCwyA",
+	"U0PoND9bieaHZXUFPnw8N6yaiqg6kVDTwrfLNuYCvWwmCr1X1S7fUUTUJ6rpdJ8UvAjawKzLnmY+1D94",
+	"m1tIQ6sk/QjAEuqyeeAqKM4iTf3VJJ0ZlwmPkCASVI3YcJK8y9qXWuGoIsoetQoX9xW2HVFSALhJuYtt",
+	"wYql4xq1xp9VYFKaieaPgpscCO2chAF001aAU0PMmnGoSAfqshwl6CjRobDmzDn6khMtDwg8BuFxHqGQ",
+	"C6I5tU4EnKtDofkqVJxZo3myVqm6hjARNsStvbJ8kUaFFihUXTZHo3Igk56oUa1qW+qUi4XyZAbbqbxo",
+	"yX11XpbGNzHFEubvdyC5DXCvleBr/fkJ+vM/xMzWtF7KzFZmcU2bxQtCAZl26enevMUBAZ0QMhzrREQE",
+	"LBwU+y6Dz1owS0i4cHo/2EicZrGx2IKwQZIGRAKblHdskyOF12VKXrmvB1rRMOXfgvgRAYTgAPvK6FST",
+	"ZFIgPpahkloT0xdyCqk/0F4NbeAus4a4i4/seBSU1UGV+uIILrVhszEQlAqBqIGXi4GoUfWcv7FASHUW",
+	"Hjyc2k3qGaR+7Cs1YAO7+8ijmFx/0LuY0+J8v1Gr40avtu83g9oB2e7XdvBub8/fDw7IYb9SrSjeW/lz",
+	"TKKpBUY/qsDX2kHFZbaL+tjMW4UmBw1TABnVeTPdI7Vmbx/X9v0dUjvEjaC23d8lB72mvxM06gUzlTi6",
+	"J/IZp2rbS5obtUE+YV/qftGbVveNa+KMHEmXCVSyfy7eZA0pnzvxRvNgyZnD/TBdMQMIhkQI96XNm6VM",
+	"SMykzjDc3t4+zJBLs97cq9UbtXqjU68fwf//rWDmSk9MzbsMuPcyk++RPo/IMvNulpm37s6+3Ky/VJgy",
+	"Zk/LxiqzL84PWDou3XXYcpWwpbOBro6gfnZVhDgPUTvWgQ5yo5o3xvGuM7Tijs8mCVlZ8FZPTaX1HBmX",
+	"WyqdUXvxoHwjImJQM+UyeEjDKRKSjyBlUxmlJlR6bJpCBuSR+kQgIfHUpEMgZS4bx3vSg+YIaRhyrU2Y",
+	"r+v4gduc1DW6dfKV7vEC0VJIBh3iaZf1COJDKkGduOSp+hSbMIl6ZMpZgDACM9/NqsyT9Ho3kzqZrxag",
+	"zLbuMaZSuTs90xXoszG8npJeZzvzrDoT0/GnwKIyjSRwctb/vIDit8WOIElaqVV5Jot6I48bxUV2+czo",
+	"7JMNdzmKpXaYqUseO+n6RvVMVW3NVq9BfkLMjsytRcoCHCtNv0cG+JEoo0WNl3RyRzv1hvnEFE0iABSL",
+	"CHSBxqGoop2mSVbtspD7DyRQ21BFO/VtOzHrHnQDIZBLQe8H0kkIuVGCH4pGSKDYT7LWLlP/1JVRqH2d",
+	"H7vIVuV9XW6ja/UrfCT+t/l5ywc9LUHErvg8iogv0YBHgqAelhLKLCQe6eqvclzBrjzNoZ7fMxRT61zV",
+	"SW99eY3JPj/Dx25jwbdOhnDcOyXm1tIlfedwG/VbJeanbt+5vnxfhb3OslMKLpRyDDUuRHkWDS+3Eva7",
+	"UPLimefpeV02xFPk6HmFOluqYPabUdughm+tt70o7/v2tbB0bXuxIoacnsBlOEd5bWy2vdwy+phTPJ+v",
+	"krWSJFITeMVG8Yo/YXJNbeG37RiFnSfCsMv6MLeQPpg0XKXKdStJ4i2PkhfAuWM0kq1uZQu1tLeKczQE",
+	"iGl1NP5Y0keiBwat0RS4wCyoQEYD3Nhpbm+ahjigG1bBI0102ThxdL5Woh52mR3onkgBCmRcLeXOEtTG",
+	"edoiKq0sfkNszuiLf2BGtgJO1krjWmlcK42rK40lmT+NAUbEK100XCwAbol067OTHJkUdq/J4I5ZMmcE",
+	"bfSmyNN/sBzHQMaYHxOcY2+zmhjIRUg77ct37Q4kBNnuptodt48CPBXVLkv6Y0I2kH4dtFdIbgLZUjVN",
+	"OiFxBYdQkYkAIWBOylGXedJgqHiZjto6y8i2OB8l8C4a0zz9lJOK1GUzuUgtOAlQmkPB0SOJaJ8aYaOB",
+	"hVAno+vGGnS8e0qsynGkfu0UOShbGZSZryoCZlrIz2f15YVC3OS0sj86F9vBm/vDH//4ufHXv/3dx9es",
+	"OfxlckBu5M70ju7xa1wXp/3yciS7g/8cUaIoLGEPoJRbWIFjhM2dGmEaxdBscaRxZdnzj62pSPFpTTNK",
+	"f6XuzZvDpi2l1wApqphF/zImgCGErlu3t79e3Zx+vDm7PesYLmmAMGKuCoNZ/Vxz0AYa8HFUdRoMb+rs",
+	"OtJlMbtJUP4dZoShyB/gcmwuSLPeVBosmPs80pALsertZjsmY0O3Heri8QBHlhz1KQtM722OBsYvomX2",
+	"Ez2nhgIt37mBLf5mdeEljO7ZZS3BnZrLzdmyhiU9Ay3zWrFboJXwHJstayv9qY3r6c7DLkV9R7zo+9Mz",
+	"zTa51nZkLk1pHvbKSPsF6iZONcmcrxnmc70Z/S9OMV9JAUTF+l+XuQogI5PrjA7o/rS43afOu+sym0Be",
+	"2vMpJB8J63Y9nvGKxpqiA0mX0RRRK9nKkx9bl2/PTpOr96eSMXnRqgVM1oE4/MbUzNE4GoUEDTl7IFMU",
+	"UDGYYKGE1k6zUq04p7bwWatnHvZ/emgOf/m0fz652ZG/jQ4e3/vb7PVgL3grGvhsvMt/pvU/fyXLcHNn",
+	"//5ZSmZyu8HvK4hU+qVL4UrLXDPyl2DkSgFM2Ph8Bm64TjkPcZpFbcQMiBtEA+sdVex9JqKkfzZDdBn8",
+	"4TgTokp/gAoUcamz6FmQZoFb6Fq/BQZ1+kUDZQLGjZEAdhy3BlnDEpuo1oaOROkPqx0gLCBB4p1Qum+X",
+	"maRm7ePuYxqK2AWdzx8TmNivyh5dvNrKUWX7z2Ztf/K+927y78HBw0/Dy/roPNoVncb43XTnr9Ze7+Qw",
+	"OGv23+4P2ssws+Qb/xxepqvOnoNjfaHY1XdqPhvqyYaYFjGveyqk7sOwANAlFf2Ow0sOm3ShWwDwnSsl",
+	"MuQTEtV8LAhc+XmYLvEHchDZy/oVjzOILov0SbQxpIwOx0MUQk53FexxPaq28G2wDSYNHSOHPMGr2Vwi",
+	"4mTK+0wPOq+aao+pNHDrJJacV1HcPpP16f1YbaWFyTXAnxveyXn77LJzdn728eTq4rp1+f7j6dmb1t15",
+	"5+Ntp9W5u/ViaN0u08E0142srmVyppqjQxvAKjSwp0w3d04qV45j7zWVyTJg5mys35CxyyOfm2tqO0mc",
+	"8F8Rmcal/bmsMDvtuKWdHUGdq3HWLz2Y8+6ylX8F83ou9JvVJjE/kyFxliWoNg7iob0MEOAFLCWlgYgH",
+	"AtHzta77ElJDH1/p0BhEXaa1uOlQvtS4wNGDSNnYcU6ECdss9FrM9o3QjsvIQdN0+l4tH83qskXejOO4",
+	"ntyq02JM4kQOW6PuUDXjgLVLoi4bYLGsM8Bpv/FVdV1rru8MOuxg8jNp/iLe7U0vevVP5/7h6OaP7f5v",
+	"eH/8NmjQS7579vi+vIY702DkRRTcmJAXgo7ZB5cAG0teyWVwsfpjyXzNtJ6faWkySu6gcXWXZ1yvBGFB",
+	"iXhRDg/KRov0OWtqTAeNdg4gaiRSYSNltqd5RiZsVLVdCqRLTZZ1xVQ1G1zqsuWiSw7znK/BdtlcrnVL",
+	"WPCtcK7nCRFlVvSfFx1CkwEXDvUpIpoSueZpL5mlRHTupqskGa4SUvZQyNu0ymzac81BOYifczGPGR6S",
+	"YoSDuB3SxLFbKTGwYl0mSAxZEPdVd4gI/pyYuOrTuu+C0vRN6U/SOdjAHaH7CDMpuszal0ePlEzmYAws",
+	"C7N8Eu/X9wAw4G6dupIM2oVwaB0ltNSQ5JMs6GGX1F9jH+qm8+qtBcGRPyiqcM/rnrl4rrFI066KraJP",
+	"62YCpXUvTRG2D2bBNKA3AoW0J39AwyCysUAa25d5wAYHO7XdYI/U9vv79doBPuzV6n4jaJLt/g7e7RUs",
+	"YIQjwpYENvhCtepms5YsVE+/NbdKPT7udYl6mWqE6uKydd9hTZbZJ7+VwNxO/CfWoSInXKPIVZFnzjYL",
+	"8rqR4uBOffdml+kmS8btCHmoaCPNmKuxI/BoLEgk9K+mbSd4E1GP+HwI01NPWMi1LiuYUKqHD7iIdIDK",
+	"TtAOF7sr0YYH/7cdeFVE+10GiOJV7frtkUykH1AuN22nu3hUIXEkBYT/F7tVj2OcuyryyCdNN+3ANKWy",
+	"/eI90xpPKkmr8Ym6DIDZNt5c3bxun56eXZpwn53epiN0NxyBq/HhNo33XMkAZ8lxsVlmLUbE2qZnFplP",
+	"4KlIQNK3kGeZmBfvWLLZOsNNt6ca4ikiAZW2yiSeAqgtn6iAg0pS1hIg9hk/i9JLuyy1dQVYf45/3IUh",
+	"LkQ8t27Y7wfzfEXnb+7LL4B77pf0a9uNX1rWFLqKLS9b459/I8BsS8o0i4luT7JAqmXtmFd/m+fbwedX",
+	"xkydY91YROX4Mz/YvITYxOX8oYp4GMSgbi6QWUqaxU0Vza+AbZo1fOJCPsAlnGtmTFvx/J8BgdHZijJX",
+	"0Xx76bYq7lvzbuYPAsVz+gfCM34nSiPOO45iBXIpoWilS9Bm11hqtNZ8FbQVBKYkX9857U7KTsxcxSS/",
+	"chwSAHMzBU8Xlma9o9Q1/EGY4qrEa6V1wB6Xg7hHyzEaYlNTn0zExsxN01tdWGT7xto/gnmIJXqgLMjj",
+	"DfG+Hg0xw/fES4LzMZuIPRaJvraQUaRkeCt2Yn8HmktqysuqLpnXXqRZi97L5dax/BKKQec19X1nusuL",
+	"A9j+c5WdVhCU5H9PUoNK943hjJgK1FnpcKybkmiz2vJAO0XASTdQj/ZvZDiS060uazkLTPlgk1wu3TY8",
+	"sdkurzof31zdXZ4mfNXx7ZZhrGgBXy1sPAND/5Dpl1Hc8DIVFiloTtNlq2OpL25O81RBsEKXmoRN/YP7",
+	"1HxXbWeW5DumFc286/5SymC1RDcOLeif0I9j3sJyNMku8zSeb6JKGpfaP5ptzen+8FIsS0OxPyvL+kJt",
+	"IFbSWQtefsFWEM83zRdpB/F1FeykNwQ8tpZa32uzhyXFnWkAsYK4m6tfQ4hsoYtRB8ogS8H9eBUR7A+c",
+	"vPrxsEci9QhExOIeQ1TmChPX8Yiey+94Awt68jWP96XMJVffXC3c7Ly5wOEIE1o7G78FZ2NkSOzLOhqT",
+	"WLfuhMaSOemcSIiO2kDmmNE/xxrkLn3Buqxs62jd5sVBPbdjpwdEPpY45Pdj0mUbXpjcxOukhaO3eex2",
+	"glZMrEwbty7znD6Qvzc/eFvobYR14SYVqKeISOdzGVZz5KZhDfEUjcYSUZt5qhkYC6cAAmLHtfF003RO",
+	"jYQ2kg1JItbdyns+RgEHDVpjQ4/lgEf0L5sDC+P2eTR0m3RsdStVq0+qWdtaJxuIx1KS4Qhy9wGnX/1J",
+	"sUk1+BYRPg5h+I8R6Y8FCcxe5uenGX1brRzSyRBQRw7vhbU+QYlf5NNVjO37C0WrWT8pHO0O8ALeXXVq",
+	"ywil1QRSkTCC67N27P6nRrHh/FfWMcv3/U59bwu1NN2Bn0KrlULSMAQ+XZzbBQVTmQQut0ul9nBuWGm3",
+	"mRf8yuORhQHyQk/HTFdLNWzGy9FlC9wcth/5l+8b/iR+vrRfNmYx6+bh32nz8NW8uKWYzBfw27pi/Cm9",
+	"lFPLmd9R+Rgxnamq/9Zl6dbJAICXNFyWVnkUZsQt5OrIc7srd5lOD1I6Otpw9PF0Z6MS3ZUzWvmmwR5I",
+	"W/0x37rHlMXNgF3F23QASOW9QnP2ICilpusMUGjUyCMUkSF/1EmvoL2L+Vo8dPjNV+PRIi0+aUNTpMJ3",
+	"GYZekQUqvLbYCoSXbpasxNUPIK1sw8tEWqmZQNdlhLXZV5RDal02ruSCzGAMsF7lZN5iu6DLMjIPM1fs",
+	"6c7ypiGkRz6NiC9J8M7IP40Gof2asINwtYyMo31NWjNCUysBIOyIOHYMWArHUCT3Mie40L//DHLvizj3",
+	"n2DAzBngxZz8LzHdF3D2f117y7r6QQ9eK0LrwMDcztBPNtMkwcOyoQD1bCYUMFNcmcQGlOQG3WBOGACz",
+	"oBoDR8PD+QU2ZeIFXbZEwKADy346tpjdvTK8Qn1ztYCB8+aCgAFMaB0w+BYCBtKQ2NcKGKjvV2MIK3O5",
+	"3ADCsVHd/+CUKQVKDiI+vh+gnHYMOuF37AphWx6nPtOOldvnDkfM6qqwrS+ZmKwu2/fnxFazfpIT2x3g",
+	"BZzY6tgWruiSTNxDWIlPFjYVU8Jr7cf+j/VjS32tV1OQVvBjq/eOEyVIdzjMsqukY5l6PFdRWsTvlnVH",
+	"dxn4o9WwS2bdwQ1a7I7uspfKFF6NMy/tjo45xTpH+J/hXZ5z9b+cdxnk67N4l9VyFnmXje9Yl4F1med8",
+	"SZft53mVgXF4SoUDVIK5PkZjC2o/XX7R+ksobys6Grus0NOIcrnhfEdjcYRtWU/jM7C0L+lpXEXLnDPA",
+	"S3san3W6LwFNXkYpfjGN2HoaQfVYa8NrT2M5T+OqijSowQtQ21z/iVabQVlNYNOgfNquQCBwXGwWQrp1",
+	"2awIWtKrmBE/CSyb6RnxNFw28KJ8a9BsXxaxS+3Aal5R5825yF0y5SHVLum1h/Qb8JCODfF/DeyGJPfA",
+	"1a0d/RKAKQ1OE+PJ4wMsqu7rSW6v7qSVaUC+4Q2wMF2FjxC07rcdz9lsB9u4sZaT7TvE0y6jTEiCdXf1",
+	"pHc6AElxhKXE/iAXlmou9lYHFGNBIt1qPE7d8CLIhPGQCczo3AvzqzAJbRqhwiJTwB+9Y41QYTI8ql1m",
+	"kcNHcpq8X83NN9kE9mt3kFBtZaSubjqzTydMpFLMdeJDhKxTOj+xpVu55EiM/QFSd1Qa+Dg9O/TfSLtA",
+	"aGC9H11mMmGSVTsp7Uvnpt/TR52OrrcV0nMyGTJ5OS+ZrEbK/HCsvvQtZ7s4CT4W0DlTRVBgMDruLy2u",
+	"Xy5lXW3n9+ftV7N+krffHeAFvP3q1JZRAFYT/oWGjTAdN3AQrB39/wlIJPrIXUm+soWy0NV/AxmHKRXC",
+	"tPCI46qZRpx4KnR0VON3xil+OncxQJMBDQmisquEikgxyPm56ouYY0l3WjZXXQ27XGzAqBFUxGsqmau+",
+	"KDYAEqxUcGA1Rr50cCDmLXahccO/GGx5zW7+0eEFff8tz0lf/a8eZQC5/ixRBrU6jSVSPsowGnBGvCry",
+	"/uC9DpUhMRDBVh03gQd6z6BXnk380onbW9bmqiIP1OxLPCRetcu8EJt/6NH0VzQ2bw7YcRpQGXitwQtJ",
+	"GoNkkqN/iDvBQXabvuMDjnAo+ByQXtA/rbKeGFpHiuX3+2D9QAs+EgnOjJPK4rWobQo0ZMnmsf2mjjqo",
+	"D0FDCxibskcqtdZ+n/TC5ox0GZZxYzsLDJGy3RKLzRQEIIe7a+NiI2Ww6RhKl5Uz2I5RkR2Ym9uvW/yr",
+	"r1fNScVWTNUxiFAZeyjX7OmyxbW6TzB7uiwp1EXz6nT1NO1Ww3yTjjZqNyAVgEfonhsbPKMXBERN7BGc",
+	"87aCohDOnEoYE3YlSf9X5Mo3j7rMqeyOIh6JI8R4pvRjmVpnu39dlt5AMMM9aoGtTRMVQ9ZpH1wKbwh1",
+	"HalqESXap102ivgjDaBDOfxGlbGyRQOEo/vxEDq7mG8I08pccjTl4/hy2kmlfAP5XdCWdAigQn8ADdCG",
+	"qeex97DqXsTfzVAsIJ/0aB9MYbdtrpYbbO0y19uUGMyoW2nNNFbSnYfTnaJi6gP/kNjqVl7E1i5INVle",
+	"nZwH8JSnTHbZMwM8PYMy+SXDsqu4A+YM8NJh2Wed7guEZb+y98KEZUEBWxsT67BsubDsWKRamc53eiyd",
+	"zRhXdDhohKbRCuT06GbXSZg27QPR2Y9bqJWUI8KAccOikkX6cUxENx6caEjBrFAq8Go4cYSzDr63kiZR",
+	"SjJ5jSbA+wUQUL+A28LtLrGusv9OHRVL5DwWOiLmlnlx9v+y963NbdtY/18Fozex908ptnOt/WZdJ83m",
+	"v7l0E3c7z7PMlJAISagpQCUgO9pOvvszOAcAQYqUKFm+pdrZaWuRBAHw4NzP77DGEw9gzkG/HsFYqhbS",
+	"JUod8SYzVWp8H54321e06IEHfYgrvZYwTDon1dY4sQgAS9/qULd0fR8pWmB41F2K4F6z2nliHksJ16RP",
+	"BxeIzlEwEC2dSoqqaMAY6k73G6aLo33d7r533JCm14k6uH0wHbOfTQPb2x7DPTDqLsXidrWCN0zfnDNy",
+	"C17FtRyKhMYC/stsjb19T4N3aELzC5YSc7e5uL/Ssxg0KQOMIKp1zvszzRrBM+B5hM6Q/d/ZQIMrhivd",
+	"W9INLRbL2qGRld3Qih5jGGOCP41CBTBzVPgmZ4tulQg8lkXzuQaH0YlVb3BC1svlPFATOocXA3bnadgq",
+	"rezVCdqlkUq3tAiTRqgmV3KWpbGY0AvcyzFnOc0H47kZYD7IWL1b8cRmca9slVbokivTzs3Ethgfq2qS",
+	"GARIRp7rJ/s2L349N8Y2YmIlO/kBuTCu5Q+4PdfFVqZ5Ay6LO9MSnLdiF/3cOSzWcli08VXMu0EYqDF1",
+	"HJRVB0dbtOqdl1GnSkgZPmRio3JXhiMDdAXNMnmljJ4yjwVGFrpcFDaNkQ4uLZMYk8fIyuU53gEk7vXN",
+	"gcqGtDnsxfvXzLNeeHCBA7xu6KV722zgQXU8LhHmqmMwEzrnrcHa337+SJ4cPn/ePST46HKIFkjuZSM8",
+	"IEXXEKiqiEXRfXcvsXeBfY3RYaMnTSQsys5xv0d+nvUzPmg+D241W5B3wcasOASwD2uXGIRPLdD9aZYV",
+	"696U2G+daOsIsvgiBRm63xbJ8PGfA5mybyupER1JsIWG7rhWIWnSbDqm3SMCBTM1rfyNkehCqq6oJnD4",
+	"WCKr97rAO7dFX/O21LU+ZTV7XeDy5gz0vvs0av0V7qvV0eD6/goY7UymrPPti6Ngy627o1zOpqvK0Ly0",
+	"x7sXWWhDvVlgeuKT6BSFwIerGyPXKxuzM3uDy/hrFo6Fe7AuX695dmnxWIUU7r99c7/iEihlynsYnvPK",
+	"sYTTvgLXqjwaHsWgQEs1A1HVgE7FYjnqlD3GNrDYXEwSktVDKicJ571hQUndEDdQUgJfYj3esClfaJLN",
+	"luB2DfrviQeiFfxTiVssZT31qsI6yRKldyH4UzkFokB8Ai0A7kN+pRhLWWo5ZCySN0ywnEIy9K9jmTFF",
+	"fTb1J6bNrq/R26DKxWq92nBTJTsCKX6NFgTbyMSzuRHXY6lrZ0gUh3uXH/E950e05wdtkiVKozXr/y1y",
+	"FGKxQZICuV6OQuWIXVN5vy8SepexcJcZC6uzE9Y5gWua/iVd9HoJC2Urw4guCc/SLJt7KWYkfJH12COn",
+	"Ihat0xtqQdkaMhjCxIJl3T5KGQu9AilC9QZSCDbQCaFpGqglEXgm3E0pV/6+3Na56jGbROFIiumk7qXF",
+	"RpyQxNwUCy1HDHK3XMs6O7bMSRK+qy4RIDL8jauwhqMog0hjsWdMvNS5F6dUj12jkoVF/+fwC+IRLIW0",
+	"88oODctmmrQo0kKJgsSAWEBmQEiam1U5bKO9k41Hb1G3up0kgevYqUuHuLmEgRua8g0kD9wDwe3SCKwA",
+	"32nef5EkglYJAxub8G39/Coigl0xpX09X8aUIomSuU6IonNVIIC2AZurqVMIpJIPCpDVMYFYrBEUuG/x",
+	"gKi66z/ljHU1+6qJYjQfjIm8ZDmWKkZ26zG+klEXejZyDQq+F723RM36SudcjPaNym8ZVee4k0rWiTrc",
+	"vPGPGYPAkhmrc9zB13ZC1jWhX98xMTIUePTsWdTR8yncCQMbgq0u4vVXOtC2vhLlck0IszSf36lgvVSy",
+	"v9ufegM5aZggDNs8v6ct5vfRqBGF28kG+jk4oPRM9Zq2Bq521uXqn/GxpnlYnRBzVXk1slbepoPDH54/",
+	"HT4/6B4cHBx0X5h/vDT/OCj+d9gw+ZFV+Bs27nnrfUPQST/bIrWWanaJgGQ8DzTdYFOrC3n5rPucvRh2",
+	"X9CX/e4Pg4O0e8iOhk/o0/6zwfO0YSEejeb6SylIwPeehhxmOtSwEGNsCKWp0GTv009n5MmTJz9UCPfo",
+	"4Oh59+Cwe3B4fnBwDP//36aJ4zt+yoG0i6kPZT6h2hxKqllX8wl0KdpwAX02lDlbZ+5Ha8z9XG5h5p9l",
+	"rjFefEIoyRiFrohJNyETRoUi5m4mzI89cg4GaM5IPwc50Z9DCX3jCZW5Xv98moe+3XZodsOo7DoB2V0o",
+	"9jqh2Log7JrhV6qCPPkg596rOaGhjKiYiYPFTCz8yiKIplWWFkEz22BmlgdVCJfioTj7c4ur4sAbCmgV",
+	"h/tZ3FwClhlQgcmg0D/J9S8993AyMDUipOiKWZaVqxeqMWgP3uA1yv1eLM7D1/0uuYUBs/knXFjvA6Kx",
+	"WNeQjxG52MWYhfchZAk4o0pAGNbNkdY6XVaHuB9gdPt6ge0bjGm7L96ar27AUxsTzTxuyC6e/QDj2Q38",
+	"u2oAP+4bC6VbxK7r2buLYc+mREtydHBQxlg35pfOqVCI91Pt8hhgAoRI7VAPBxawiggzVlM2h5hVWgrw",
+	"JmD49sjbVDk7GKxgwKrBIroLPp2y9AT6mEBsFnL8rGU+lldkAiXFLPeB8HqJhBeT1UFndWdczvwnT+G7",
+	"WnuIdY/6L2j3xeAp6/5AD9Puk+Ez9rJ/NHiaHh50Invbi4Pu4eAo7b5gT4bdl/Rpv2usjBfs5fAHetAH",
+	"yd6Ob1Q24mbcjkU+BX7KzvHRphP8xNQs06u4nCpTx47P3e84vTLGNs1WqqsL7O7PAhr922PPl1bmqxd8",
+	"9ZGy0awQ9iAiMku9e7Cet6BTb6l/7tTP59rWWGlpS1UH+9I1LbLyU0uP1qNAAOz6KtyGEUdr9z44IsVv",
+	"m8fQW3dSKOqGSoHzR6pyhIqKo1nGwMdmG82+n1tqS47LFtwjZZ3CfiBb3Q6glSkC4qsTQAMwNl0wFXvR",
+	"hdph2GnOLrmcFRfBzUc1ueAiXWrCrjSK7AIehG1k57quUVR57AasIfvt2i5g/bk3cTJHNLvusN+jSgEA",
+	"8e2YVDMLndUqDwspMOFgNYbTsS3T9G1a3P0OysNOC7JoXcqtQ6Id8UsGI6LP2PnLzFtyyBv0nVYy8PR5",
+	"zgez2e+RUw0Fm7Ews3JvntA5GWSUT9Cmc6xxjxIFsWV7sbaRihRg/iVc2eYkf0tiAXlPAGnsxhLSvw0G",
+	"U2QkAaA2QFD1+MUfKji84NSCluFujCHlmSKXnu5ObKrVlOqxchk+jEyl4tZYhaQg/0H/c/SlNyhqxJJy",
+	"l7AF72Wp0WQOUVld1n5srs8eD5M8I4CQykG/xCylMAso2Y8QSsXT5SN17Axq/80QTx+IzGZeY6eABd9p",
+	"JSH7ZLtYdZbO67TYu0gcsjuyUkzYafvprivwmp6/gQSc+6XNB3jiCPq263/8/WXXWOpeWxa2tLhbV80Y",
+	"WQSg+3UmzQkKQZCUXpy4SWaMYnoq1f4ayL9eLE4DeV9KrQnBCKkudXELKsyXmgK1eZ+ei68Fc+0BF+4E",
+	"fPS6tsvaJTahnr3rrf5QamaWntAbczqsTjRzBuk10vyXLq3GYxEL177DuywsIur1eU2Yh788x3wzXoN8",
+	"IRZbBqNrn2y+HT5zK+nmG7pIGh6+sRTzbU7z5rTa2/fnuGRyZ1TuZMx3mx2+iXBaVGHXr/Cui307dK9K",
+	"DByTwFWPnM5Srgm7NDtALhiboiHPMXHJphINqMDWgCOuNIDO0BFtyrBy8exaOVHyo5cg7wNB1Lauexu1",
+	"R2W18zZA78MUl53C+fCKtBuTFFsXZi+L1a6BHB+L26/K3gKI2T1IL9sVYz+IYuzmdOAN7bit1F63TjH2",
+	"qPI2/rAcVp5shiofi2ZY+dY12djUIszmNQ9CcLrmSczVDcpN9tom8u73yJlZPhcjxCK3jS8hLRqbbVgU",
+	"e7Pnbz9YYHkubGCFOUhRRvOMQ3PlCyaqgSp0tfmh28C2k/pedk3N4xbjLAXYug+mrFFNHYsbM3AfUiH1",
+	"9QqSb7F8ejsTvQnE9TsUrh503QvZXbbCziReKJhunTTJ02+PWU4VZohfS+LXJoq9NmNXsiyxKzLNiJGf",
+	"gPWRwBTeM0wIP7YWmwojJYGZHYt6Ozsi/YyKCye+/GtA0kdYFGQbTUNTFXxr+v/KXV7/bgVhEtXLSRDi",
+	"+OSpTtCA5yn2+vfYLdAvOBY6pzzrEcRKrxWjRGk5VeRK2jw2V2H0qwv3B/jzVwIb4/gWLFyVJWlEZkIb",
+	"eex7xwCOS4+Yr2DT5HDmQYFTtbMIOacXIPtIX6bztbPp4YNvt2JobWa9HVZb2aljTzvcEewS0im6fzsC",
+	"tPWehkKNTQl6KRR0FaDqYfNzUu19PpxlGfy5HwUpLQUsexQLT69cNdEr2rrQt2AnOO4XE4eTs4RTrsfT",
+	"v05lrluhtYMllsoB9tYG9yYwUMzGOss4E5plzHUz72NBp3uf5d/wuvcsiQVycKD/XA55xqJSwBszgkuM",
+	"zZY6+r7robMUX1dOe9pTbJAbZp6zlA40S/fX51Iw3+35W4rtbqUQ4us3UAv9g/X9OPCTjY1h6zfue1YV",
+	"79kBho9TPsFLDu61PCz1pz6Tg4sbUuTeycFFKQ5iyEsOieIj0eXCqR4J/CshMi8Ab7kOrpopevO9FwvU",
+	"jewoLjPU3MRSQrEO3Mis07Ozj798OP/t3cezfwJAnEjhLkPvTKRO51MMeqtAwD6k/WNCswyjNoMBUyoi",
+	"ORvmTI1hoNOf31oVEtSxRW3Mrsp5bCAfN/L13ba73HCmZznrkXd2WtQtw29ZycFjLmIludGzIBu3z2Ih",
+	"J1w3VjGaZ2r52btgV++0gDFnVCFswJjmIwZu8ZlIWU64uGRK8xFW3XeiDuxpE1xHa84Yrtzb/A/bxq+Q",
+	"zc7E/27sdEOsm1rpyDpvirvzISBmmFcAlwN/rWth6jDNZG7+1FJi1fUQdtnxboVMOWdgZ4PGVr4Bm730",
+	"yC8i8xzSs8awy6ij/4oXtj5fqpEl/lISNXdkid4bt6HYMZV7bv4hvbbmDhO20rgrGVlgWYHuYx1RRXzm",
+	"vobD37OHHQhf7CH5UELi96Gp4kLIejJ3BkFwMibMWlIbhJt17Td6pJzj4hgkXxnTOxY+uBxtKbjsnMa2",
+	"IZEqwrfe45gHtkCeM6F/dmhatuALvLsyJ1e5NI9V74KJL1bxCTrhdbdDVN0mpeGRDXzn/2Y5H3KWwokG",
+	"gK5YwIIa48eW7aB2gFZXfUi5eK3hDrHYPIRMlkSQEZX7PbsWFHdT7DgWrYPHwN7ufdj4PdssDhs+d2Oh",
+	"4utPbhce3rKat4vdri/dbPi2WcB5nW8NYJtG6bYS5KYWycbXvewwbL5fNQswZgwZri7yagsL00iGpTpj",
+	"koR1+RXPaixcQ+GMK30C+pJvHYsBK2qbWSMAwt4vnyNydrpPbPPq3gBGhZp65PWgjJi3GCXDlRJwjf7Y",
+	"diA0ZmGu+LTPswzj62n4eyzUmE+nAdxDS8QashywphGUxh/SHRzNDo7mtiT4dyOGF+FiClbYojA+lM7r",
+	"FsGv4pJM9cirVgXxsShXxJPTiuUUsN5yOeryitNYbKe8/RbqjK7BBR9mYft3XTW0/MyWK9XbqS5rkcT2",
+	"as1Xn/E7czgVOE4/oiZzTIwkTcgEcgHDE12r9thrcEphbhh991qMFOyEJBbN3TMrVi6qxLyiprG5bcwh",
+	"BYuFOW1cn7i9Ckb0nNHcYNa8l/ELBk2+i0V+tloZdIbDTSiVTG7CH9tW5Nu8hK06nRaTOJudTvNdMf6u",
+	"GP8vUoy/K63f2BfVXqAG2u+Ud8Gx34w2/1apGcNEAzHqZvzSKIZT+seMFUlYZG+asyH/SpJBpn9L9kFc",
+	"caHZCLmZ6pG3wNqxpYchMKOdmuXInP+XItzij4zmLCfIhWFc5MEJuRqzHDo6hekH8GIjLiDiGW5REgvP",
+	"SBW0EvVPjSkA8E2k0rBhdADNyfxKjknORtCpA/T2nF1KK04DSFopmJFCc+I+Eqa+kr2gJYnMS+GYyGdq",
+	"GH0CQj8zHQuIusDq9v27uCZaSvRr+EUqDWrAmKqxdYWosbwSKIbA5wLNV9UVlPnVoALaRfk8/3P46nea",
+	"YgF5/zOINCHjjDqWFjuGjP7n4on44V9X774efbp8cd5/9n788v+nT39Sh28Gz3/+7wF9Pfsn/1V++KN9",
+	"4tnplMOyl6PQC3ZV0MMJqWpFREg4CkYFkvmFuvfW/r3jVwUxGmblt7rZg15UOy0rWGqODYcp+WQv56Ox",
+	"OWKkzwyfGkmtmdgvVTB5/NLVSCH3vIJpae5su8qmKNDiuRhks5SlvbA7lHP94lAQly744J7vnESaotmx",
+	"KAbbX1JHRdYvo2qqdtokkLvFlFu3XOghmOdsoMlY5oqRPtUakqI1Nbe25mx2UVtWSXdFWfexKOsv6+zF",
+	"aqvJvLHGqio2bragql7eHDs/yhYLqQKo8bpCqrMaAfW7tCUOxaLGTFgOyplCVPMe+WCW6fm6jWQ53m20",
+	"zciKCtA8letm5xVfpelk2lyutY18wF2h1gMIQ9tCqsl8xZksJF+TNndmYwbN6pwdoleTNLdMFYlFC11k",
+	"cUwjJgZSDHk+qbyH/TGjWSwSwa78FYsYE/6ENyuquRrOywdsKjM+mDtdrZx8hyl6S7PvyvoaaoUexP7c",
+	"mY6AgWPMROhvAPEmpXmWWfOFnJKfTz9//vXjp1e/nf3j9MOb16+qvTpro9fwmd7P3TLvVJ+qfJ/OcWc6",
+	"y6cZIxMpLticpFyNrwwDy8nTo07UqXzjVWpY1Am+54rB27Md2EA36g06E71/Zyn7RH9Ae67p7q9V+TyB",
+	"Q1TcATtREtLylPLcmi6gS0EV4C50fmscG+kP1KniCNdzbaXoaEn62juusHwI+YZl3Sy/5AOGZQkyJ1dy",
+	"lqVYbICJvnKWc+Dncqb78ut+RAS78hltUSxAC7tgc8UMDx9xYZv/FlWWbmYOIvAUuLeSeVIBd07ZQKbQ",
+	"DYTG4sfTV799ev2vX15/Pq+ty+RKv3dLXpepveMTrtvgYZ/BPNvc+SvX43OpgSgauvbjZDEaxYtY2N6A",
+	"KtblQjGhOLg5oa8ngfhUpQH771SwXirZ3+1PvQG0hq/rbK5lU7v7o2et+937Sbvu/ZpNphnVrKmfurve",
+	"uqe6/Ybn7rlba6tuX7xm/mP5qaVN1d3e7Xqqb9COb1Ic7YLZ2Z88y5uyHCo0pGjmepB2SDXN5GiGsMZQ",
+	"cBk8SijJpdET6BwMR4tRf2VYE/Rvolkmr1TI0WCMpe0pfw6mdn16Lq9zKVkXL16TshcerLevFvZvR96b",
+	"dJusEmFA54YYAyLHP5cLdRwO7sTGZdgdy/BkS81LBXSJnMkpVAGvkM+khXj+BDO/X7L5loSLWfqa5y94",
+	"ZKlYga+8O3QbHLrc0mP1oDXl3GPmdwGXCwNgwBc64jkvxkzwP2ZsUY/bj0jhyfAFdQ6YpTj8VbiTQlzt",
+	"JVlZliT7JyRAq5WCLS9A5Nq16gt4zX+OviTh8Yd9WNmW1dDng0h+L6a7bt7Q4pM3kAJvdrsV/1iTdzQZ",
+	"+aDbPLAurH9NDBMkP6uOrlAI2vfXKDOvU6QHkOso9gl6GVHzdQEOxVjKUpJ8nk1ZTk7NjVzpnGqZJ7Ew",
+	"Q0RkQAV2ZPKJ6HuOye03spf6XE9zCyTCV9CoDV3bvHeY9p0kvW/G+NbOd/fn9DtuqnGLNaz3tAtHw9Fu",
+	"0X2jOMVR0SmnlBpdQIq0t1Xf4CG7vo16F2Jt1wfjXvfBaKT19Vgp6GPX6X0RSsC6QpDGrhaxSIIXJQ3F",
+	"HkXnikDHXtq8IhZYKY4ltYE+H9gEtc3BV2n1+yeY1mAlu5Hp5n4vP0cUscYyqVjZBebRsaHmV5Q7dCM8",
+	"kczhAvs6ZQPN0n/7ptzaZ6SDawA+hhXQfEgK+R5wK9A5YgGSmqmTwE7C2pImoS3KncyNPmObk5f6YsTC",
+	"oZo4taHIQTshSsIvYu6KRVwx9RKlB/lN2NV8ldWE6d5bUB5upSBkE3Op7skbKwXZzgRvIG5724LP1X6g",
+	"ANzpiLseFb5HRZPdCGPll477VIRnkDeHd52Q/tyX+1lAXZqRlF2yTE4hSw1vJMlY6+nx48dww1gqffzy",
+	"4OVBQvaSkST5TJDe48EkfTxwL0ggnDnLs85x508gdvbt+PHjP82j3zpR55Lm3CwfDtbYO+VgJp3jTvk1",
+	"nerp+IdUGqQE5Di56DbLQc4yUKPJXnL27u3rD+ev373+7fTVq09mRu5YsvLbzNo6dSfwl0/vCD4AwVkx",
+	"m5jdtrebf+Gmf/FfYlGtH6Fg4VJEBc4zJlyEKeBwSc40qBoeqhAuoYjvFZFXc1hrYs/nTflZRt+woDjB",
+	"KBNWM8aZ7x1WyEQuxUmBnuZ1LFyDb/IcKDTmBUYrwJial5XBuwssxsUpnAa5mapUKjShAiLUxhyCNblc",
+	"YYuOnFQRBJITP12jgeDToA0UmxM8uqorP2K6QUZ7tWypQAwIYUyMMed+r6KYoCLhvqivBVvySWxm6l7y",
+	"Boo1siQiya9Gu1Q0c7nUn5g2rCtPICcb1Zz9FV8Pu6lZuxH6kNkfrMaz+Nm6eEPdZH06696PRz/uHxOZ",
+	"j6jgCiu/iBwWtF00COd5KSFXRWSmDPGX8OfUo1LLmv3IBsHAj8XopEwquSE9Vi5RyOVshLa0TSAvhoug",
+	"/G1Ic6x5Vv4pq86GCjR66m2Kb8lhj+Hj4wJnzw7CVSx8DXQUgA0GZ+anj59+fPvq1esP6Jm7Kkou/CAQ",
+	"mHON5rSym3TB2DQWoIIn9t7jS86uLEG4n+BmvGB7rhsqEIylyt3EXd6O0ZLNfyAWX3AVCSJAId27GnMI",
+	"mytJMqahVM48uV+ibj9AA9N6+/kjeXL4/Hn3kIQgRUEDeUAgCor8MY5ihj8h01k/44OQSmGM+td91nQ4",
+	"dOSFjHXl8QjdKnA87A+4GxFhXwdsiozb3AOlhIIplg1Dng3P1LI7H9CNLOeEEiU5LFEdOEq9wRdSjo8h",
+	"xaImiIRBrJX2js2jT/6GZFM4fK25DDahc1eST3aZlnzCDYrwCUjcXbSb7GagulJPDJh8ZpbfMnftErA0",
+	"B1bE+kRHwNCOCBeXXFev2UWFX76auhbKSZuMUj9fLBCAEi+YNET8HDSBSO0PZRTv8L3w/MJL4deaN77j",
+	"l0wUQKDmM5i/prnsG+PafLQpzbXLS7ZWOMMSM2tWk5KyH7xUzZVmk863L9/+LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
