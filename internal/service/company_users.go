@@ -228,9 +228,13 @@ func requestedRoles(f *apperr.Fields, roleID *string, roleIDs []string) roleRequ
 	return req
 }
 
-// companyRolesNamed returns the company's roles req names, in req's order. The first id that
-// is not a role of the company is a field error, and then nothing is returned.
-func (s *Service) companyRolesNamed(ctx context.Context, f *apperr.Fields, companyID string, req roleRequest) ([]CompanyRoleView, error) {
+// namedRoles returns the company's roles that roleId or roleIds name, in order; nil when they
+// name none or a field fails. The first id that is not a role of the company is the field error.
+func (s *Service) namedRoles(ctx context.Context, f *apperr.Fields, companyID string, roleID *string, roleIDs []string) ([]CompanyRoleView, error) {
+	req := requestedRoles(f, roleID, roleIDs)
+	if req.ids == nil {
+		return nil, nil
+	}
 	var found []CompanyRoleView
 	err := s.companyRoles(ctx).Where("company_roles.company_id = ? AND company_roles.id IN ?", companyID, req.ids).Scan(&found).Error
 	if err != nil {
@@ -341,14 +345,11 @@ func (s *Service) CreateCompanyUser(ctx context.Context, actor auth.Principal, c
 			m.Status = *in.Status
 		}
 		var f apperr.Fields
-		req := requestedRoles(&f, in.RoleID, in.RoleIDs)
-		var roles []CompanyRoleView
-		switch {
-		case req.ids != nil:
-			if roles, err = s.companyRolesNamed(ctx, &f, companyID, req); err != nil {
-				return err
-			}
-		case f.Err() == nil:
+		roles, err := s.namedRoles(ctx, &f, companyID, in.RoleID, in.RoleIDs)
+		if err != nil {
+			return err
+		}
+		if roles == nil && len(f) == 0 {
 			def, err := s.companyRoleOfKind(ctx, companyID, models.CompanyRoleDefault)
 			if err != nil {
 				return err
@@ -428,11 +429,9 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 			m.TeamID = trimmed(p.TeamID.Value)
 		}
 		var f apperr.Fields
-		var roles []CompanyRoleView
-		if req := requestedRoles(&f, p.RoleID, p.RoleIDs); req.ids != nil {
-			if roles, err = s.companyRolesNamed(ctx, &f, companyID, req); err != nil {
-				return err
-			}
+		roles, err := s.namedRoles(ctx, &f, companyID, p.RoleID, p.RoleIDs)
+		if err != nil {
+			return err
 		}
 		if err := s.checkCompanyUser(ctx, &f, &m); err != nil {
 			return err
