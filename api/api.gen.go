@@ -841,10 +841,11 @@ type CompanyUser struct {
 	// Phone Example: +1 555 0100
 	Phone nullable.Nullable[string] `json:"phone"`
 
-	// Role A named set of company permissions, unique by name within its company. Every company has
-	// `Company Administrator` (every permission; can't be changed or deleted) and `Default User`
-	// (what new users get; can't be deleted).
+	// Role The user's first role, `roles[0]`; kept for clients that know one role per user.
 	Role CompanyRole `json:"role"`
+
+	// Roles The user's roles in the order they were given; the user holds the union of their permissions.
+	Roles []CompanyRole `json:"roles"`
 
 	// Status Whether the membership is in effect; the company's owner can't be made INACTIVE.
 	Status CompanyUserStatus `json:"status"`
@@ -979,8 +980,11 @@ type CreateCompanyUserInput struct {
 	LastName   *string `json:"lastName,omitempty"`
 	Phone      *string `json:"phone,omitempty"`
 
-	// RoleId A role of the company; absent means `Default User`.
+	// RoleId A role of the company; with neither `roleId` nor `roleIds`, `Default User`.
 	RoleId *string `json:"roleId,omitempty"`
+
+	// RoleIds Roles of the company, the first becoming `role`; not with `roleId`. Repeats count once.
+	RoleIds *[]string `json:"roleIds,omitempty"`
 
 	// Status Defaults to ACTIVE.
 	Status *CompanyUserStatus `json:"status,omitempty"`
@@ -1727,8 +1731,12 @@ type UpdateCompanyUserInput struct {
 	LastName  *string                   `json:"lastName,omitempty"`
 	Phone     nullable.Nullable[string] `json:"phone,omitempty"`
 
-	// RoleId A role of the company; not for the owner.
+	// RoleId Replaces the user's roles with this one.
 	RoleId *string `json:"roleId,omitempty"`
+
+	// RoleIds Replaces the user's roles with these, the first becoming `role`; not with `roleId`.
+	// The owner's must include `Company Administrator`.
+	RoleIds *[]string `json:"roleIds,omitempty"`
 
 	// Status Whether the membership is in effect; the company's owner can't be made INACTIVE.
 	Status *CompanyUserStatus `json:"status,omitempty"`
@@ -3432,8 +3440,11 @@ type ClientInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3445,8 +3456,11 @@ type ClientInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3469,7 +3483,10 @@ type ClientInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -3485,7 +3502,10 @@ type ClientInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -3501,7 +3521,10 @@ type ClientInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -3610,11 +3633,15 @@ type ClientInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3625,11 +3652,15 @@ type ClientInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3654,10 +3685,17 @@ type ClientInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -3675,10 +3713,17 @@ type ClientInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -3696,10 +3741,17 @@ type ClientInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -5687,8 +5739,11 @@ func (c *Client) ListCompanyRoles(ctx context.Context, companyId CompanyIdInPath
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5710,8 +5765,11 @@ func (c *Client) CreateCompanyRoleWithBody(ctx context.Context, companyId Compan
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5754,7 +5812,10 @@ func (c *Client) DeleteCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -5780,7 +5841,10 @@ func (c *Client) UpdateCompanyRoleWithBody(ctx context.Context, companyId Compan
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -5806,7 +5870,10 @@ func (c *Client) UpdateCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -6005,11 +6072,15 @@ func (c *Client) ListCompanyUsers(ctx context.Context, companyId CompanyIdInPath
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6030,11 +6101,15 @@ func (c *Client) CreateCompanyUserWithBody(ctx context.Context, companyId Compan
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6079,10 +6154,17 @@ func (c *Client) DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -6110,10 +6192,17 @@ func (c *Client) UpdateCompanyUserWithBody(ctx context.Context, companyId Compan
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -6141,10 +6230,17 @@ func (c *Client) UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -13207,8 +13303,11 @@ type ClientWithResponsesInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13220,8 +13319,11 @@ type ClientWithResponsesInterface interface {
 	// Creates a role in a company. The name must be unique within the company
 	// (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 	// (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-	// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-	// an admin.
+	// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+	// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+	// perform this action.", nothing is created and the attempt is audited as
+	// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+	// `company:roles:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13246,7 +13348,10 @@ type ClientWithResponsesInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -13262,7 +13367,10 @@ type ClientWithResponsesInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -13278,7 +13386,10 @@ type ClientWithResponsesInterface interface {
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-	// the users holding the role gain or lose permissions at once. The `Company Administrator`
+	// the users holding the role gain or lose permissions at once. A customer may add only
+	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). The `Company Administrator`
 	// role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 	// company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 	// an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -13393,11 +13504,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13408,11 +13523,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Adds a customer to a company. With an `email` that no customer has, a customer is created
 	// without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-	// `roleId` the user gets the
-	// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-	// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-	// company, or `companies:write` for an admin.
+	// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+	// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+	// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+	// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+	// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+	// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+	// not have authorization to perform this action.", nothing changes and the attempt is audited
+	// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+	// `company:users:manage` in the company, or `companies:write` for an admin.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13439,10 +13558,17 @@ type ClientWithResponsesInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -13460,10 +13586,17 @@ type ClientWithResponsesInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -13481,10 +13614,17 @@ type ClientWithResponsesInterface interface {
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-	// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+	// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+	// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+	// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+	// "You do not have authorization to perform this action.", nothing changes and the attempt is
+	// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+	// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+	// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 	// this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-	// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-	// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+	// provided in the input.id argument is not assigned to your company."; an unknown role is
+	// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+	// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 	// customer is a CONFLICT "A customer with the same email address already exists.". Requires
 	// `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 	// (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -22636,8 +22776,11 @@ func (c *ClientWithResponses) ListCompanyRolesWithResponse(ctx context.Context, 
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22655,8 +22798,11 @@ func (c *ClientWithResponses) CreateCompanyRoleWithBodyWithResponse(ctx context.
 // Creates a role in a company. The name must be unique within the company
 // (case-insensitive), otherwise CONFLICT. Every permission must be in the company catalogue
 // (`listCompanyPermissions`); an unknown one is VALIDATION_FAILED naming it, e.g.
-// `permissions[2]`. Requires `company:roles:manage` in the company, or `companies:write` for
-// an admin.
+// `permissions[2]`. Granting is bounded by holding: a customer may put into the role only
+// permissions its own roles hold (otherwise FORBIDDEN "You do not have authorization to
+// perform this action.", nothing is created and the attempt is audited as
+// `auth.escalation_refused`); an admin with `companies:write` may grant any. Requires
+// `company:roles:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22693,7 +22839,10 @@ func (c *ClientWithResponses) DeleteCompanyRoleWithResponse(ctx context.Context,
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -22715,7 +22864,10 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithBodyWithResponse(ctx context.
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -22737,7 +22889,10 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithResponse(ctx context.Context,
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
 // can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
-// the users holding the role gain or lose permissions at once. The `Company Administrator`
+// the users holding the role gain or lose permissions at once. A customer may add only
+// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). The `Company Administrator`
 // role can't be changed (CONFLICT), nor can a name that belongs to another role of the
 // company be taken. Requires `company:roles:manage` in the company, or `companies:write` for
 // an admin. With an `If-Match` header or an `expectedVersion`, the update is applied only if
@@ -22906,11 +23061,15 @@ func (c *ClientWithResponses) ListCompanyUsersWithResponse(ctx context.Context, 
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22927,11 +23086,15 @@ func (c *ClientWithResponses) CreateCompanyUserWithBodyWithResponse(ctx context.
 //
 // Adds a customer to a company. With an `email` that no customer has, a customer is created
 // without a password (`hasAccount: false`) and an INVITATION email is queued; an admin may
-// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). Without
-// `roleId` the user gets the
-// company's `Default User` role; an unknown `roleId` or `teamId` is VALIDATION_FAILED. A
-// customer already in the company is a CONFLICT. Requires `company:users:manage` in the
-// company, or `companies:write` for an admin.
+// instead pass `customerId` to attach an existing customer (FORBIDDEN for a customer). The
+// user gets the role `roleId` or the roles `roleIds` (the first becomes `role`; both at once,
+// or an empty `roleIds`, is VALIDATION_FAILED), or without either the company's `Default User`
+// role; an unknown role or `teamId` is VALIDATION_FAILED "No such entity with roleId = <id>"
+// naming the first unknown one. Granting is bounded by holding: a customer may give only roles
+// whose permissions its own roles hold, `Default User` included (otherwise FORBIDDEN "You do
+// not have authorization to perform this action.", nothing changes and the attempt is audited
+// as `auth.escalation_refused`). A customer already in the company is a CONFLICT. Requires
+// `company:users:manage` in the company, or `companies:write` for an admin.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22970,10 +23133,17 @@ func (c *ClientWithResponses) DeleteCompanyUserWithResponse(ctx context.Context,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -22997,10 +23167,17 @@ func (c *ClientWithResponses) UpdateCompanyUserWithBodyWithResponse(ctx context.
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -23024,10 +23201,17 @@ func (c *ClientWithResponses) UpdateCompanyUserWithResponse(ctx context.Context,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
-// at the new address. The owner can't be deactivated or moved to another role. Errors: no permission is FORBIDDEN "You do not have authorization to perform
+// at the new address. `roleId` or `roleIds` replace the user's roles (both at once, or an
+// empty `roleIds`, is VALIDATION_FAILED); the first becomes `role`. A customer may add to a
+// user, itself included, only roles whose permissions its own roles hold (otherwise FORBIDDEN
+// "You do not have authorization to perform this action.", nothing changes and the attempt is
+// audited as `auth.escalation_refused`); roles the user holds already may stay or go. The
+// owner can't be deactivated or lose `Company Administrator` (it may hold other roles too):
+// CONFLICT. Errors: no permission is FORBIDDEN "You do not have authorization to perform
 // this action."; an `id` that is not a user of the company is NOT_FOUND "The user with the ID
-// provided in the input.id argument is not assigned to your company."; an unknown `roleId` is
-// VALIDATION_FAILED "No such entity with roleId = <id>"; an email that belongs to another
+// provided in the input.id argument is not assigned to your company."; an unknown role is
+// VALIDATION_FAILED "No such entity with roleId = <id>" naming the first unknown id (field
+// `roleId`, or `roleIds[<index>]`); an email that belongs to another
 // customer is a CONFLICT "A customer with the same email address already exists.". Requires
 // `company:users:manage` in the company, or `companies:write` for an admin. With `If-Match`
 // (the user's `version` as `"<version>"`) the change applies only to that version: a mismatch
@@ -47834,572 +48018,582 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17cttGty86lS7eUxUpG6RJ6i3Vrm/TEu0w0SsS5XxO6Gs0gaaICOxm0E3RTMpVZw53APefW3ciZyZn",
-	"JKd6dTfQAAESpCjbydauXfksEI9+rF7v9Vt/VTw2GjNKqOCV478q5BMejUMC/275fkQ4/JNPRiMczSrH",
-	"lRZFWF93Ko84nBD5uxcI+eM1i0SIqV9x4LWYzirHdBKG8s8JFfIF8oM+qRxX7m4rToXiEfybBoL46FZg",
-	"QXjlc3z7qXWrFxEsiN8SleNKs97cr9Yb1cZet1E/3tk7rtd/rTiVAf5kvjcIIi4u1dt/xJRUnErgV44r",
-	"9cbR/u5gf1Dd8Xb96gHe61cPvX2/ekAOB0e43m94TTn6gJ+RAZ6E4nUQhgG9rxyLaEKs67fDYDy2fghx",
-	"n4SV48oPbCS/FeL462dMXhgFvh8SdUmNcDxkVP7+Hw20t7eH6o16veJUxowLHOp5Hx006w15MSKDIJ5a",
-	"RO4DRq2VvLpJVvIqIveMyiXkIiJEVI5/qzSaO+gCBxTdqktOpTUWaPd15YNT4ZOB9WoxG8uXvO6cn3cu",
-	"335sXZ59vP2hc33duXxbcSqTsb9sBx6x6PjmbY8k4jDSxufPjqGmDh1PRIakECVTQ1UooEgMCYI9X0hf",
-	"cxSSt+eb3scVdi1vn0rvy6KdsFbzPOCi6HyiPmMP9iIGgox45fi3l+P6clwXH1cnJpHXJAoDahNIpeWN",
-	"CHo76v9QyaOTs3Yyu7ckGsln5igEbsqlkMNu/ei4Xl+VQg7q1T2yP6ge4Ea/euQ1/eoO2R3s4f3+gXeY",
-	"TyEDHPJ8EtG/GBq5GgwCbzUq0X/YxNGoNxoHy4njtbV8eu1TxPEmCogfBd6Qiwj/r/+XoEZzp5AwlhHD",
-	"Ubexe9ysp4mhctZuNHd29/YPDo8qFlU0P39QjGcU0ByWMwIqSRh2zubWG13YWf09MsKBXF825v+l1Y6a",
-	"x0byl0+CRBSHCW0OMW95QEPx0bY2v1Gty30/kPt+SHYG1V2819/3DvxDcjTQG3fO7gOaGk6z3q0fHjfM",
-	"WTAnMgweCboakwgLFskNI9Eo4HINJO+sfC9XO2KgIv32VwUmzk/VyBpOmXn7hHtRMBawqpX2I4lmKPlI",
-	"rTI3t3q9Xj2Q/zmU/6kn/9dIhn07GZMIweYEkjSKx55HCZkRWpxAkpbAYsLlPp92O+/aBcSUWU2LbAzR",
-	"zMuqK0rQGN8TxAaKgniBuHohphdiUsTkFFDDvpRrc9TAJ+Mxi8QCiqgMo2qzvisnb5OFEQ7W2jWru/09",
-	"r3rg75PqoRQ4h42jJt7p73p7/n6WLhShmeXEI3SrRjK/jN6ECzYiET+OCAZNLL4wjQJBUldC5j0sIJmd",
-	"ApJppoRqmmTeRIyKahhQgsx3kF62VainmaKeDU41l8L2uo39HAprlqewDMGkiZSST+J0EnEWxQKVgSSH",
-	"VVYcbeIHov1IqFjC1uR9iDyCfZ3L3LCndwJPxLAWSgr6OMBBSOQKYU+wKOFc8GdXCffW5dXl+4srpWwP",
-	"Mb0Ho/1zasuOGtVmf0cS7a4k2r16dR8f9A+9I79OGpKZBWOpmhw1a/Vas7a7W3EqzPMmUZR/Hg+Od2C1",
-	"IvLHhHClLVgfkrRBJG0MJG006s36Tn23vodxxakIHN0TS9lUf+upmF2vyOMdr4e5WtP7Zy9HWWadWrCz",
-	"i85larFSnOCvyiBio2TD5QiiUbVRr+82lQ6m6Mrcl9AX3Nu51H9/zmxBvdrATTnEHTnE3UHVaKVHpG5t",
-	"wWFtr1Fr1Ou15s6SXdjXNJuzC/VqfVAn1QO/7lUP+3VcrR/VD+sH9f36Xn03tQvGsiLVZv8AVw+8XVI9",
-	"wg2/ujPYI4f9prfrN+qV1fZJ8551yNZw7JxN+B1TUvMZSTHxz05ljDmfsih/5367aZ+1Trvtsw/Z/YAZ",
-	"H9WVpXCYZymMYcl3avVao7FTOyjaDW1K1Qt3A750WK8eyONwKA9GHdf7da/u19XOb2w3lrKsHbkIp8aC",
-	"S/tetGGHpoEYokDwQveBvk5SLoQvbR/ugyhb2YNweFA9xEfyFNb96hFpDKo7WIrzff+AHA6e5EEg2Eds",
-	"dROx8h+7R2injrStVfkGzMVV/AjpfVhiOoJQxUJEQX8iNP3oQY/xbESo6JJoZMnHCiWiulMHyu5PeEAJ",
-	"56dYkHsGRPvLUOo/OCSLqSRReOydtbzaLzT8QsPlaTgmJLOML5T0QklrU5JtgykPI5hdYUA4mhr+FtUs",
-	"Y3Y8ibwh5gG9/y/sjUhN60NZg5ZEY2miNTJbvlfdJweD6gE+7FeP5L43SHNgtl3uFbnHod4sRbOEkzDk",
-	"3hAPBBoFAvUJ94bR//r/6IMgEfoBD8SE3stNJQL7WGBQLMi9ZOdyGFSQaBwFnMg9oPaL1WFgU0qiVZSf",
-	"MY4ItdWlw93qnrTGD8AalwRd9xp+k+wMpBVQWUBc5WzExmG30bRsxGX+0UTHWhI5RQFF2Che3xVrXC9c",
-	"5YWrlOcqc+RXGGo1Kr9FjoZM1qU+m6hyyKTkTq62b8u3IG/N5tcpJ4ha4nDORVNfjunLMS1jClkEuNh3",
-	"qOgoIEWOwxd7/IUIX+zxFxp+scdf7PEXSnqxx1/s8blgsB0WqZDZj392fmdBf/RG/Hrb4R36PrgKfhy+",
-	"bzbCzltfvB/dB+enP47lPRdn7b3L329GV2d3weDnSjqc0rBt/es4yD2vzXWHJDa2kmA48rDAIbufkHzF",
-	"Lk2Mt4RAQqx+j2PHaAh3EOQCIEx9JAge8Vpy5PQTx48BmULILv3iU4i+2e9G44gNgpDkvIP4gch5R8v3",
-	"HaTCeDAEn4REpN75nTXYnPfGvx2PMMX3JOcbclkzb5xwEuW9Da4XzTc71oiM2CNZ8q7CUZ0C/8+bvFlM",
-	"2JicF8P1dV5ctL9wPX6hbV/csJAUxfvkMFLmvrreWYFH5crAg1Rihc3yDqtH/bpXPfAbpHo4aOJqIuOO",
-	"6pakmMxITr5RipqdvC13iqnqQzFH2UtiuPCuJP0q17Unl3Sxw0Al5+R7Cja0xml9OitWDuvW6/IzvPRk",
-	"luV4Faw5MIMFq71kd1Iny8k/F04+dX9YKPCX7aNKbP6qe2DlSWnVDd3x9ch99bWoP9da/CPPvM1IuwSP",
-	"ihipJNAkewLe92x8NU6JTMuM15MZ12p+orUOWIQIJITyQJBMMt/hfvVgAER61K8eyjEYPW3fO/CTjbmO",
-	"ldwipSw9LjX9TfK6g1SajVG+f2dDWuOjQAyzynfK1GJDOlco0PCafvWA7Ayqh3i3X43JEdeljvo763cD",
-	"EdpEaZlNt/KLlUyef6Sl7MtpWnCa8pR8oU/V0+jy8yLC3MnP8MwNm8hDvli0gyx6XtH+csxfjvnLMd/8",
-	"MbelOWhcBdJ8orSx5xHfL/T9Qt8bo+80PS8pQ8g6T76kfRoTe14m99La32VuSIvSL+QeB/QenQUR8ZRF",
-	"W7KCe9PE/2Khr2uhr3LAGtYBS47XIUmWEUiCgA/8c6mRPaOB/ML9X7j/JrWbEmVqp0mEM63swGXltcBI",
-	"Be5QKEVISvWBKN5py+JKmGIfx+AWRmrAfa3XyX2tsE8igSvqDKlg4Km1t1EgAj5EpyycjPpB6r6L16nT",
-	"GwjWT/1+af1+SabodTShfBp4D6mbzlM3DdiE+iGmPrjTz3E/wj6LUg90rQdYJIZTwgXqkigKBIsCgLlI",
-	"br61b37E6NZjIj2LyzvrlgnFjxNh/3x1aRUJU4GjgNk/X1uB0+sooB5BbX+KIx91OAB2WPf+bK3rzxPS",
-	"J5796+1PVmEm5g9YeEMyxdS+57019/eTB0bjIAJQSVFYS5GQJBq0hSkinzwSjcV2kWYBn3pjYV+8iTCF",
-	"sHRCSx+sUeWF4ovufft6Dpzkp4De+6Bf2I+oeQG/AsGakyKpfkXYVMHOYxssri7OL/qNi9UqHoukcoKG",
-	"LOIE9bEQYLsLrDi/5MMdH1hdqbLbnIrXZI5aiVg0S2P3bOG4/tdB0yFDfeKxEeHg1ITYcGpnnyl7aHls",
-	"ff24eE7Me4Mh7MJUU3sjbuTmLtiMvpR5c5G5pwrED3Pj6BI8WjQOkGnWCNZyQ+UIuew4pOGSM44OfQxg",
-	"HJCsbKrSMY9XCPLns4NcS6sqpympQ1lehZFD65TWB6xl0XN9G7HJeNEG3csbinfIvIcbCe8TP/CkdoGw",
-	"gjhASiOChBY7YWQcBZ6Ob1Yeg7GVK/Kuc50z0oWsxeycHASbCISR4YNoK5B7jOV4S/CVkM1wKGbdwPbN",
-	"VO5Z6ANTWWJgptJxkpruXMsTFjbFf/fry/jvfFqVnYHDJpEnfwpGIAs+J1lTlbOoZi3pMuZg5FGWPayE",
-	"5/AMGA0wA1OLnFU0zfVldcQvUGQvUGS5UGSFmcpLeIKmogsy6pOID4Pxi4frxcP14uGacyIsYI5xvj4W",
-	"5GrwOojEEKBKjurV+m610SyRyv/C1l/Yej7C5PLk/RfaeaGdAtpZpvDLn9+RKBgExDeLSiLM1ffUC4ut",
-	"AgDfAii3JG8uhwQGk9A4Is6iGpJXkdqfe0J9qQtX3rQvWudtY1YoDcSmnHo5PL63hJIIh6DXLAQvXKpK",
-	"BPyceQ9yUWL409tJX9oP/WSlSiEczhFlyDwMOgqhVThjIXzpjgq5VWrNcw2jKelLEpsnakb7DEd+QO9v",
-	"jcA8vbq4Pm9322cVp8Iin0S/kP6QsYe7SJLDUIgxP371Sl7hNYsmXsG9vBi/2bbI8uRzhrLxp3c4JqRV",
-	"AAx3bGOp/QlssJTJBAiOYihVvCEJfYT7ynB+MaReuObTDakYtDADPfgC4fa1IdxegA//HsCHHxL/1wsL",
-	"fmHBL76sF1/Wiy/rxZf1wtZffFkvvqwX2nnxZb34sv77+LIk4Y1ZNPdAIyWjN0cvo5QCnEo8gIyZouyD",
-	"+XSZEp1VzMP63Ow2s9V43Qj7SZIFR/3JTGqzAUX9SfiQKcRbkkVSnIQj5FesNBw7Wy6X79TTIClpDAN7",
-	"tZaAz6XWbv3GPJllbOzU65mFVJS3CmlYa/V5jlBWbUrjrDONp81hp2gON0RIhh1V1uisUyYbXE+i3M6v",
-	"Ajv4ot+86DelXB5F3ow1rDf1rRer7YUyX6y2F9r5pq02baAsMtv0Pq9ur+XZapdX3Y+31+3TzpsOmBd/",
-	"E5Mtbrw610mv0ELTPy80z8oaZLBq3dZNgUmW1+E1RclPN7Uy4q5YwauQ2Y91wCn8vTW7DOrTi9v6p8t3",
-	"P3+6OGN/Xpyx6cUbBliGv5529ju/tz5ddd/Xf/3917BD61kww51dUA5V0UVRVVRckpGqikKCIW/IGCdW",
-	"bn/5UqmCRoy5FVQr10XJOV0QzvE9WazvjtRNBepun/kzAFINQwZ+EadHe/SGcCLQjE2ipKRhGoihbl4+",
-	"ZJPoGEkT/vjVKyDVIePi+LB+WH8VyUer5ql/CfZA6H8eDX58aI5+/nRwPr3ZFb+ODx/fezv09XDff8sb",
-	"uD3ZYz8F9T9+IfLbnYH8MPIDH1EmEOYPUHwjhgF3UHBPWUTgDwSLX+vRAmmj7PpmXtRDBzwOvCO/ekjq",
-	"A4jkShGzR/YHkq4JFcnhjOn+tnt1A2eHT/q/E0+ARTO3UBAiGI1DLKA8qHV7+8vVzdnHm/Ztu1tZnDFQ",
-	"tB2njA6CaKS+A9M2oJNFu/AoefOsCvfqPdgddunh9CfS/Jm/259d9Oufzr2j8c3vO4Nf8cHkrd8ILtle",
-	"+/F94YJmTm+GMXqSVuOCId03lBwMDuvWgua8q/mr7cW5bUOlarLAIGRmOTNPL/O79k3nzfuP7YtW53zx",
-	"Ij8fp9k7kGfykkwXgKrZ7SkEwSMnLh6CIBSaEfECrjYHYLUMg1Yx63URaAGAVSGmYt9yeAHm7JAEUapH",
-	"RgqhNF1NVAR2Cm9S81/z9ao2af79Z4Cc6iDlp4RXghKWfCb3dQpwNQ+LlnkParRU6hxLXgP1UQWAtnPr",
-	"qR1t1ovUhcVL55h1swFo02+En7wY7DeIcketP1a0kJkxm84Uqr4wtUuEO+qsLocmDsg6szOPOk/6brmJ",
-	"qvbKjj5A1nulfM07T9a31LOrT1A9N/+iohEvedMcDrHKCyh6242cttRh2ET02SepIIFY4UjKKMQixAWL",
-	"iI/6M7iNk+gx8Ox5G32qaObxF1RvZBFJLcWarbxa9GySHuuggHrhRCrw1kYA2DTxkZR6kfXS7zWkwQ25",
-	"D7gg0YLyVXOLKZ3NU2s9pW9cl67qX5B2sHq+zXxIrijytTioVR6UIM+4z1vOXwIxLMYciFdWsHsihskS",
-	"G+fKvGC3cuw235Iqm2q0To+pz18csyAXaMBZnSRXp7v5FSv5MUUq4xB7pGWYdS59wC2KN1giXwuZKUtY",
-	"/Wpp8HPOtzx32qZdZLmurzxnV0nnFgSqnqEl21VxN7b1mq5pr5vlacslWcWPcwDqs/XtSvyZTtb5Cny9",
-	"mekwtEJJfJBOq14YpX2G8vmCUN9eF/Kdc8O4+Rj0tk9jAQZ9ajkbTpngZ44MtmTuKmvYSK0hiZYlTH5f",
-	"uD6L4rkvFLOoD0pBcLjLHgjNnkXwjKAxDlKFR+TTOIgIz/EmJRB36pYOrRwf1euS8Q0iwof6I5WdP5rV",
-	"g+n7/rvpv4eHDz+OLuvj82iPdxuTd7PdP1v7/dMjv90cvD0YdsCJoJ4isx+H/bdecBX82Ln7s9O4DDq8",
-	"Q2/2vNPOfudh/O93pz8e1cjsx7G3cyFv+r3/Ngz79Cbsv70Lzk9/HPq//AzX/X9f1vvNRugFPx7VvGZI",
-	"+6M3df/fP4bmYzrv/zXBEYlAft3Bkhd31rS6qSgW6SAvJDhK9VeRuvkIPxAUqI4mOgKFuJYtlu9mXhPS",
-	"OQZF8ihhzLt7++gKP6DWI6ETojyhZvj53t0bIskUYapNBmX/KGkciJyWFomLFlMxxE/w0zplbtuxJ7EA",
-	"1CrZA9BYEZ2M+iQyngRkwKekuQboU/Ye2RzAmmkOYFWmPVQlNxckAxR1sL+3u9NsVOamUYD60vJ9aXvE",
-	"vMJBjIYzFAwQF0EYIiyQPuGokTmaxBPEfxczxA0jKM5NoABLypCUao8ALghYaklO1nKVnVfOCudNNcbM",
-	"Y94k0onk2QEXgE69DR7lcOUyAD3Y7TngADjWDH5nfSQCESpzW+gjzSZCCl95QxacKql7SOA2Oyv0DDGI",
-	"UvJpa0ZL8KLiTQDvjpO/BTAF7PugYecm/yQXle1LwfX8W9moXynQ0g+fc4+R3tCfyMwgV/HK/Pxzpn5G",
-	"sCeCxwwSlZwqJwKWwESfUJAOWRXl0sY++LjiLR3SS4Z1QVZkTgkXUoFKBNO21be8OGmJIPzRkbVapVlN",
-	"LlNccFKbq57U5gbUICfjaPrwWc50SLCvCbXdxffz+FjdIUERUQm733Hk6jm4Cl6Oi4jRe0SoCMQMCXzv",
-	"ILdX6U3q9R1P3wl/kF7FPUGcUF+e+z72HuTzbmdQvcDCG7pIMOOPg1UTw2S5oIeg9g0cV3qVnV5FFzUG",
-	"UeK+4d6QjCAbdIQ/nRN6L4aV4/3d2LziIjKQejdERLPWQKiSxGz3OI9Rn8vxTDE4GgYQH4wgVxXf4yA9",
-	"np166tMBDUaTEWQh6O8GVJB70ImggDfCIyL0ghvlyM9fdS1LvuMo8AExlI3xHxNQl8Cfd3fXOXs82E4v",
-	"T9kEFwrokwDWp1kGnOonrKrSlQrnMgroOjNZWrj7DDM5TYJkeXNJkOFXns3SYNtzzqZDr+WLv4U5JWHI",
-	"TUztRusGCyYGCslas1sGXfl8O9bVKsyiaUk1Z61pLYu4Pt+0QJ1cMi2pVMK0HDQdBt4QBVzZhVqkrcVJ",
-	"loHAP8uULc9idsKd2yu009jfrzYQDsdDXG3GINEe8wna8jAn1YByQnkggkeSmRZ4ZnMPl0/KDrsptSJq",
-	"/TUGT7R86f/9W6v6K67++eGv5uf/UcmdnXaQ5O2km3hQXKnjgxoXkceATbjyum2prduuoatRIHRKDkHg",
-	"eYU70rN9WloFLNMfExLN7LgzDL9gZRr1Zv6WpkyIIjpORZTXkuDL6l+eg1qNdbBkVmvNZ2mq43POZ6Ho",
-	"+8Kz8pJVftLsOj4ZjZkg1Jv9RGbzc2uhCQ3kPB7ILE54QxoLxEHekHFCTVTaw2FIIrSFYbaS3WJ0z5gv",
-	"bws8su0gzpRSHoge9TBFfWkWiCggPuJ4QMJZDf2iEvqau2io/HrSloavR2yUXNHfMpkQ6mKf+bMeBR/a",
-	"jFuMICJ8zCgnaEuZk2D+yZu340Qnn0nVXD4yZdGD0tFPUgPoUQPrHAwGJCJUwCvkNHfrR+j06vLNeee0",
-	"e4IwDJc9kgg19/aQN8QR9qS6rm6tq+TAhAr2BnVvv98k1UO/gau73g6pHvUPBtUm3vd3yaHXGOzEVKAs",
-	"rYQOrP2ryg0s4tB7eyke3cilhQGYUQWsWBp2MRM2NmifyFVTaS7+AqtN2mkREZOIJjkMb9tdtCVJCtMe",
-	"1WaK6rMdm4fbNdRCo4CP5Lhg9RpNdH3TPr26POt0O1eXH9+0OuftMyvZhiPKIFVBSYQeDYTKlwU/wHSI",
-	"BXnUvibAvKGJQR3w7M4YMzF/6bXZWVnpwJ0Ho0DML/G1FGY8+DMtr/bq+UInhJfY39U+bfXICH9SBmSz",
-	"XncSc7KRY06qsFYRr15X313qfX4GPi35RpcJHM5P5ZehSnyQdMBG44kgyE0iMW4Nwf9CGSlHHuMinCFG",
-	"UYije4IE7oeEnyAX/D8uCgl+hAYNiE1EavImuz5nw6bx4HI3TU1Wz6nPWEgwVba+4VzK1Fe+OJPND15B",
-	"QSiQEx6Pw8ADaPdX44j1QzL6j9+5inrHI0y6xpyeXt1ddj+eX53+BLnDPtRAGjtbo9UHHKkc/xrqRjPF",
-	"E5MkH+OZ223uOBWh4WX02OLJAJLecT/E9AFC7vHc/0dEBpXjyv/1Su4Io4QK/kr9yl9dq/GrFch4VoJ7",
-	"WlUp8FgPzgzXSZ/uBPTeTc/W3a7JobzG/o0SY09aydets4837Z/v2rfd7DIq1VCuImUCPeIw8FPrJg+n",
-	"WbfX2EdmOM+2eBc4HLBoRHz04+3VpYMw6mMfxe4kJHmxGTWIaZ8pfop8oowJ15quXsfTMCBUtKNIKfFr",
-	"L+TlVffjm6u7yxQ1XjKB3rAJZJQk67abrJt9wzOtWovOkAeTRETOsoZULH730yeEKZ/KhRvYWXlK8dEz",
-	"Rj7zJiNCxYm2Xlif8B4VQzLiJJScBOIYlKGAjicCVKSAorFUGQKVljOLP0PDGWrW62iLRWivvgMKWUSw",
-	"D7GybSm9wFykgzDwnkbWRpuxN6OV7i2RKEepDHiEQzmkGSKfAi54muKPkp2Lh/l8G6d1Vwg+RpOQoC0Y",
-	"qYOSaIMDTn++jbThyCDD/zuO5JiJXOB+4Gu3AagQDpwSityM5uWiKeg4E058lK8obrlmVfXReQNv9wl9",
-	"0la9ubp53Tk7a1/ae/WeTZDP4OwO8SNBeCKGLAr+hJdK7jkmkeQFSp9XIIjprbKYejLO59uriRgSKnS7",
-	"lP5EqCqbMGRTqViqNTchoFhA8eCeavSHLTdeB726Hao2+UmL27nstm8uW+epc0BRoN+tOAIy+In2Cu7Z",
-	"7N2MBd2SSAooxS6fkWWhCTXxHz3GLdfMxd1WvAiIMiT4gSv2o4bIYfEumVBsdeMs3djTsMHQIq72FZn7",
-	"JUN84g31uQdCY5TY1uwIz2ConEj5F09JE9l1BKGeQL7uDZSRPmnFcmybrFahRgrcRttdiEOvOmPG7JxI",
-	"5RS0jqkdL9xNrXOjmayzPQmkZ/FsK26F61iE3EyU0k10DmX02YZaEjbccnNWStK1Nv7s5YF9usGCgOn1",
-	"xA26aXXbH887F51uZmcYQyNINhKCjMaCL1GZLUEoH72Qj2r9jz/f2s+NEm259ozkCkZEyIEPpELoQpCz",
-	"ClFOF3EV1ZQTsQK+1i1FI9N3v7JCpjC4O4pttv+kjbm7bN11f2hfdjunre78qVEqCrMKRwOOAqoTqNMc",
-	"qJHsjRqhFJzkWZmQIzVxKJiS1i8Cte6RSeMGEuOUAERTFSafm8qWm5m9Zk53FD/iIJQG7FPX9l2rc956",
-	"DWUPqXX1scB9zEHnndCIYG8oP5cWhJYqcatVZHtoz0fuxQN0jMKnXZmKYWDqkTBUGyACaSixiVDLaxYg",
-	"OSL6VH92Ku+kaYc3JALetc47Z60FAgDshDmrEoS8yjUeBCT0K8e61iDO2KgcV0YTLlCfIKyey5SufnaS",
-	"Z7OFDXNvUdw5rkX4/MHmbk37BI0j5sln+yFBbUjxeL4dv6JE7t2IRQTBVDjqRwQ/IKwNAHdueeWGumr1",
-	"XOirypEkEjTAQSglCbxGdYzTA9CuGDIWnbidXpzhM47YmEQiIDy3ZCnrmrqQa0n+mOAQuWYxXbmfUjnH",
-	"ArxkyRbYDt39JQ7dNNB7zlc5FgEfzNLOkjELA2+2oQEIk9w8fywZJVV5wnSuc+zb71y+63Rhe3Qhffqr",
-	"e43mcj924kT8TQ/BsSeR3ZOkeEKpVnLkanuJf0M4OOjy85kSzoH1/Uqx1uY6x7PYG61bSkyNJzIWSYmV",
-	"nKYc88ackEw4hehGpOoe57yG6QWI35M7zaTIK2s6qzKU2KiH3p9WkGtL+YpMwsd2qnRofjaqhMZid3ap",
-	"UDZOMUdHVlla9l46CbV8S/lQ7WdjzCAchlcD4JCLuIuOtt+QATC1iGD/ioYz9YEsqlCpaLxPckLui8Ln",
-	"85NISin+Sg6mj4U6RJXsMHNeAbBGc270pctnlTDZu6ermZbuXJBDv1cqjBD4aOspyWeZmSxdgPlSs1y+",
-	"NKVA36ZGoK9uNuSdd+ByqwPKvDtbf5D/cl0xtuiFkG5sUh+slyVrqsvlVj49SXWavfsajWrZ5tuZsmuc",
-	"XJ1Wa384DXO1Ki3blXX2W02ZoPW+nWaZ92kcotTcduslnkwKEsvxpBt1P9QU5b874emmIiVLMA0kGNpF",
-	"lNGqNP1mKAwoSZPJYpQvXcy2YlwZlrWjHt2Fe/Ufya04ivAMhq6Bm1ZfUHVh8SJqYQdFRmmc+3V5qq6w",
-	"XJ2rxmVic/KDeqqAQoXJFdaJ8mOkdqpRODo7tGvrARBeVbzE5uqpU2qd95i6411JxHBMY46S6zE9p45Y",
-	"WlImgtgcbCWSzCLq8eew6Tz2mqygLRvtPV2g7cSqelbloWQac0/kWqN3kTGcNNKUybCT5sIJcF4cX9O+",
-	"f7UkPSpvQVt3tw46bW0jV12uefBWnUkDJj8UqemvMEpURUsNtWjM5VUqix5gj/aJx0ZEKlw6FDMnsnT9",
-	"VZG4OUEjHD2oO5PXmru33OxOuA5y57bC3VZ1Czydm2feAoExLNBDQH2VXJGvFz5FBSxS+VbS0E4WbXFt",
-	"VX0tX9larFwt16WWKjAX+EGDkOXSg9bQIZUjj6bAJSYQprMpnm2vrerkjyJLfU8bxhOUoqXrbOs8T9Rx",
-	"inWaZaSR1lUymkl5TWSB5rFc31CMci2V4ivqCoW6QTlVK6UlfHCSHJ0iQNMs9BXcDqU/eQ/UFukNi10Z",
-	"ttC25HRWFtvcb4EUNEgGWSE4HbKQLLHm492N/1FiRZOtMJuY1VDgZQuG3NUbmU3uwsKSYBCv6xMEcfgB",
-	"g7ALoZOR/ILekIpjw2TkbuuH7GY4lU9V+ZrqI44gY0C+zxpXoq1YFy19Zf7WFvXj3z+Yyqe8HeECDwZQ",
-	"zJDjV3m6YyBpIGkej/3G9tndzVuRe1adf1+qyWFG+PrgSKJJFSifcUFGaCv2JSFf9yWbbZ+Y3OPpkFDE",
-	"STrbzoIuXdm0tPF0c1xfVoiIE6ng4ZArWYIpCgCTVYOUoQkVQQgiJoh9wZD/o91uteItsKVqHjdYunMp",
-	"xN6C7c8uxdKX0tKizC4lnUMMGwyIJ4JHYqOEAXSc3FNGTcYUQBx8Z99UJD1ypWTBbGIhoRAUyjIqgMX5",
-	"nCNq4laci9ncKKAa1XhD5mViJa5j7JljTI2cgKGlDmjqJJjlSm9tmszWNbyk2M8VODZ8TgLB9zRxI/lo",
-	"zjbaaCzz6decQy2xp4uNBEP3RMGFyOdgjCdInibElIEglyWuMJor+VnusbCQYLKjuVQ16vGSnKCQDBTQ",
-	"AbBCN04n/k+VlGwpyYUkAWuXWoXCrbqNCX4urShJwQL252EKuTHBvWSMtqyNi/Xjuv2yMjUeQAs4SCU1",
-	"qA7F6iqIzHEA0DZFURpl0reuOyaKzodsSk1teMARowpDMU1vfOJ5uVGRbmSEkSQAFbmaYmmw8Ili9fOs",
-	"fVEMTDnC4/GhLaXHI9cLxUd3Oyl1l5TZsjP4jpECyUGq3AIeV8UWblpIyje9f9ihRz9Pzz81bx4Puv29",
-	"i+Hhj/7uG9546+1f/1nH7clPwS/s8o+cUNtijdQslJllLkGZPiR526MCSsj9S26/gwDN4LOL9HbM5reG",
-	"zvmi001cl0otC3DCvAEavjplqvbsuaewInInPvED0UoaQs/rrQzQxANxguLe3qA6SK0ilRhjFVapVgVw",
-	"4KoBdbSjCZC8Aka37RN4enfbvbpo38gDpHtR376/7bYv5IW4mXjJU5mazGnSFj/9g+K92au3oOPN30wZ",
-	"nY3YhKuzHHdJzxcSBLwxWm2wMEwdNI0CIQg1jhvISBYRplxltcrDk6TvytMUEY9Ffm7MVeR6ZcHEGOLx",
-	"mFBV5aQOXdyrWp28Wlz61NdH0UGkdl+TQiXd6N11rGtadMI1pQJ/BF3fui6JoRZKEfxR7X/2kM+3Lrep",
-	"uXlYQtmIe50vqW6USnAMw6AlotSMFWmB0zEmrrWgGJb40stNpFsmHpA+oJ9Trdqxr9IhcXidIpGlL3wT",
-	"kNBXqDOV3IQkk7Rp0lNmSDE/SDpx/xpEbOQgwT67J0g5VUDgmDSC/kQpJUSeFBQITsKB8iNLmlZCyMop",
-	"WqWLfMHKJhxt/WDu0q70KwdzxwWEquo0OteJm7Fz/bgrqbZz/bi/bdbUolhYSS6VKx74BBgq5HWk59Gs",
-	"79TqtUZjp3aQHu7uXonh2v31/0q9NbfV/nrmgtWgP7eA899VnWBa7ZzFhZwmiQW89B4Gr4mUSGsuU7zd",
-	"9UGdVA/8ulc97NdxtX5UP6wf1Pfre/XddbiT4rVFUwt8Mx2dHI0h751RzZ+MyhYRlTZHybwoNeb9hD5Q",
-	"qSSC9bReufZTOVgiWPKn+xBQmHBmsllpA5JDnYKscFE/jQJaIEhWPpF59qdF9DZXTkSNYwRuasrWZicc",
-	"2aZuOP2FGheoECVsTdAgFFE70kyQhwA8rE+2PxNF5p9ihFprpfI+Tan8IAgFib6ofZqVsXPj/oFNIYAK",
-	"8tVI22OoKwdl3YBxAf7eQJBIi15MZ1AWqe/aSnEO9bYeHWIf+Md2Dd0SLyKCoy3jLuSOMuP4NsKR3LFH",
-	"EsVy+US3TYCXc9XmwP3tpn3WOu22zz64ecFRJbLzOEBqIolyW1N7uugZldefeiQbZogAiVyw3PVXq25y",
-	"JzeR9UrJ9HrDia+6XsT+/gbeag30K2XUZnYqO830EMslup4mcfU5Xw+L7jENuPJp2y1q0dbr5mvAZogL",
-	"QlXUJWSSMTDEJe3jMOkakmNrJfjxi6HE7FCUg1jox5z6BCl4VB+JYcQm98M06q9+Tn4UppB2LZeMWC3z",
-	"MNttVssKiNgjkiMf5oFvbX3RbkO9eibs02NFhW1fV4qt6rjqXKVGUb6CTodxY5KBQq98xa5WPuaRHILi",
-	"lqSbnNd8BsQXmJg1mEyk/Gi/BM3EwcGEBosbbiwNIC7+3CYDiktChyQaVw/q9bVih+tbwUsxDlcOACYd",
-	"TuwdWq3ZycoLYPfMX3QqLsx9VlRx/nSICEM3IXlHDV0yYXZuC0PVwQW+J1QwUNeuI4ACCrztE+S+bXfR",
-	"q8fGq1jG/Eu+4j9dNAioz03qpBYGOikPPpLaGbuDx1LnMaQWLUVrmw4ZYlPKbWl0grCq2tBQ10MWwqxd",
-	"LX/THRncTZidOeVAUlsoGr76NV4wqPcYBiTCkTecWX4+jAQbV0PySIx4n+XS+m51z98n1YPBQb16iI/6",
-	"1brX8A085DrJ2znZ4ArkXXc3WeOd5QK7eos2G9o1GUBWUr3VpsX58hnFzfUyinUYJOFEaaGTRKFN0q9J",
-	"951TdDKB6ThcHZNtcv6cit2SKF8pKZTqFgNLqW/rhbY1cSx3OCxQhVfzLxiN/R/iXEiaGn5lz4KBAbbC",
-	"aQWZ4jbGLEC4c0Z1GE4aR+k+a4HgBq7kRC/2NJEVJok7ELxHgbydOG/bfIILHAme5CXTQXA/iYifKJZw",
-	"VPI8CFYTtxL6a5zvmWeELBWOy3TNZ088S2lDS4dblOe0rKa2bALvejmeMKpF1Kk7d83lOeARUT0W4iM1",
-	"S6deaa1Kh5tM22xJnUaKa1gr8/QQ8x4t0E/QFsm0ozpBHqbfQQK9CXCxSHfE9LeBpl27t4fbo1vTIRZw",
-	"HFST4XsirLeYR3OrBmxo9WfXsjdgNz/RZihqUdJYYzbzGRS5W1xGHV6YAXhtdQeNq7sNbcWNW9GWGwZc",
-	"6CFYz7jbmcq05f1zPqyQOJiVnBtQ6WAkBeLuBzZVuCuK0nWwKj5pLPTjbMhVy7y+XjGZDb+v1cB04qC1",
-	"Ik9SruzGe3lN8eSyQZzCNkg2oGLl54OWzlpP2w152U+xj5MLTH0AVZUsvD8zqZCoZSkasdKgFpArlBij",
-	"dcRagmTa5532Zbd93v54enVx3bp8//Gs/aZ1d979eNttde9uXbRldAcV/98+gZBJ3InMfEG/VN3UoxMa",
-	"Qn2OUNAGTGo504CTGvplGIQk2QCDTqJzBaWUUZT/QMjY5N8RJI9tj9p9hLdc+5xbYUvroLtaJpg8p+v2",
-	"5Rkk8F9f31y9A6i2OMvhdQxwetP+sX3abZ+VTHhKbd41gd1pjccRewQM19TPcZ5i6urr0EChpi7fkN8B",
-	"7wqSnjIt+fOlOqC/p+j7O256bi+X6n9/4VmsWJY0RJ4gfZc1uHi69L2O3allRO6m5FSBL071AYE7Toyr",
-	"6ncWUG46yplAi6v21WrGodDcJtmWb24NnacsuAyyHicqgAkt42PcR5GKACnWsWVaIqIQew+8gDOUDfFY",
-	"QywT5vmGZGymY+L6YlVynUViFTb8GcQqcLsni1X5lhv5rUK5ChNw5K4EqrzaeH8zc8hnhF/55K+Rb7PM",
-	"dgRaL0zChuTOERn1ScSHwVgD/hjTsCM4cgPfzW2hc4JcsNyluI6LFF2nR11TpugqAxCMZxeyI9IvUU4P",
-	"4gdC+39GCGJf8kr6g9+YOTiHM09TowXmSVLunNra+X05sbiiLvKbcag8A/bPXKuUTUQ6lq5c0gbUnscP",
-	"BEMa3cJz+LwIORuHuIm0f2gF62alIIjkIUkgRGi9tSywVopx5wfLdc8ukD2xx1OH0JLIeCDQEBfHxec4",
-	"4GaL8eZHnfDN77jB23VQ8LyhF1s3MAe9oEbcBF/ig6ApxQqzmNa56+sTkjZKJF5mFbsNaRVGk/snxERy",
-	"1N8vHwixjnpxQ5UU7StIXUSg9vckMwsIbiTu3RH2SVxMuIm6wblRZ63y5JdUDeFpgg84X+yYYMVoVIU8",
-	"c/oL4gDOK5F3FIrR5cQghrlU5CgAEF4EaQk/2nAKwIShLY7CwwGYHHA2bN3dqi4J3EGnLTSO2GNAPcJT",
-	"RRYjxoV+NiDlM/AM4NkSK0E3KdSWkZlaPlHD8BfZO4VbvCo/UgT1FAsnRqDMtW4SnCnJDsAsVjP/u1Pn",
-	"gt3NXSeQUKpj8GJMr1FAT+IFS3B2NTTQKKCKdSlgB+gWxhgHHK75JY3V8PSn7pQnDo8YZPiNAspzem86",
-	"iAsWER+FbEqiqvy9tjmFfVGm3N18PtyzxUjXz5JGV2NVdZdsl2nHoPZJqn1uAlrgamwOaT4CWgcVMUYH",
-	"Nj1NNpD7HUGTNL64LTXAJ2iHwwnCfRjNiGCaaKqlA1QJENJefREiRdkEVQubIgVqFIvbYhgjI6OzxzOF",
-	"L1F8Pk3n6EUnNPYzuGpmroPchJi198Ck7SgHQipQAiGFnBzzL5Cc/e3nRSziCq1k+XJTZpeDpa2UdPGU",
-	"1NEVmdDCXE02hbZBxhNxksAw6ipAIKtUgYPJ1BEGYk4X39Y2nHl5ktd/hviBKPWhstkpqzKQTA7knOme",
-	"oiM/j3lsPiPG5i7QxLIEh4lD7PmwEvkiUwXV7Ih9flPtVcXks6dPbETa5ONe2INfujvQg77M7iiPvZH8",
-	"Be6BZfHAQjXmC+7uWkQMPe2LlinlUoYqEjPeY0QCsMa1Fx5tQeKh5YpX8jNxxqs8bkqmPWpe60DaeqIF",
-	"byMWOepGONoWYoUUyGygii4CLmxGmuudX9APPMU2sBDYGwKLDXjOu0vwv02LztUAWm0382ZRRkvz9aig",
-	"mW8rTpJJFyXYOmo6P6/Mcq8pRWwn8trKqPJY5s/VRC6L52r08aWiqOjEpvr3L2RtqSb+CXOLiyk3wOA2",
-	"V5GjmeKX54CGSSxlf9otDbq/0dOeXfH3sSBXg9dBpNr/pyIIldJ6+BfU69ex9ldjdveE+sUd38yqvlV3",
-	"yfvhpBSZ0FZMEG4sMKPlgXbfEkoiHLrqzg1a1QG/nfTlyPqm7Y5mTLqxdx4M9QorFjIPzwmHnU2ZSSsC",
-	"UTPaZzjyA3p/Wyr+d5W9X74j8kn0C+kPGXu4i3J8Yq0+Z+FEEDQUYrzFt9HdzXnKITOJggxl1ncPV/Io",
-	"FfuLYo7xNVxGTmUaBYKkGgeVx/4ujeZdMnarVyLZuRXAs/Gnd1isbLUtjEcWi4GlZpxyAuYbcZu1C76W",
-	"iZcx7b4pm86gA+VhJqsqKGlEeJjagKCrwT4kcmBV3Ie/J96DVk8v4iDq8oVJAq4QnUsK6LbwEjyO7cWI",
-	"GZDuucbyrZhLuYmU4LQ+lgScGkdH9Wp9t9poZtOsKuvCD7xgXvy9MC8Wx+dKh+S+VJIdPP2ORMEgUFrn",
-	"crR4EmG+JAFRsWMcQvtbwChWDxVmH64MUvcMqBxeNKo26vXd5jp5eArND3DKC/JrThnlxJsAKn0a+48v",
-	"QOm3Cq2emA85mIRxpCSjCYDC5yjp5iClyoOCCulGkG0h/1Jqm2OySvszxMfYyzRxq5xFNSTHhOaSEJUe",
-	"tHRr1zLtlsgtbdalNXMloDgSzDElLOWFju2BgXzC5ZJnpbYPq3RuWKvB5aazXAN+riqO5gakrkPyGBvE",
-	"gJdbwnSDl6dhEqmKMlW1ZLtXtkuuxJz1bA8h+U3qI7oOnodE6M74+bb1xrtbPClbNzHg03N7fXqNdg9Q",
-	"iOn9BN8TJPB9Bm6IVrPZNDulcothL+6oyPiNnrQEm3cuLJ3HV3U2WA1jhBjz41ev5Ct4zZLmr+DlvIRn",
-	"4is0LY2dASkOnwEhrm8O7aa8s2B5tmuR82Dpk8+ZsF22ZGvHeVLblfV6bMZKQpK0bRs7sXCOFzfDeK2M",
-	"7lgepBlJVuXM9ICZO6vzRy+D1KPZYjGuzpPAerRykWsp52h92XY1sa68Zmq7Pg3tT2MWFWWOKmT2U4Ae",
-	"JyGBen6uG74nyvjz+ELW8XHM+TRixGJelBtrQQDLM8Mia3pJCNkemIO4BsiNiA8Q1eWHuhBB2bO8UGUY",
-	"mTJW5PYtsZl85k0kWwBzaRwxf+ItMJjmteana8FPUn6z6zRawaVkPEDWMypSqcLGgEhE8Ghdj9BC56O1",
-	"N44NQG5zjZgJjFKn3ybcRacXlilP5Y9L65NobBJfcpAb463qFIobIiTDiUwKItEdFzbelM+MZxmeSALJ",
-	"mzj7JHHFobFYmu02y5i4X7HWfr8O0DbVA/mfQ/kfC+mmuYY99IWi4uXQeb9JDafxJMy/dCG6JfzTxPs0",
-	"wQtHtwS6XprBPrmGI8U4/ilIe+k1+pIVZVlxtSjBQ+fJrFe2v5CJbAYuS4uH567Z18tRnvQ3RvT/NHr/",
-	"+siSxqSOTQiT8Fa1GWLGYcYigR7I7ARhFBKFkexWXZ0II+9VoER27aT9ttSrjU1aNf+wbNBqTlx+YaGl",
-	"NZtT6xu5188I9zK/tfUQ5q7l3HueDDPvMjzxwV7hEo0rk0yyjfeuTA8jKUBNXU5Vn54ByqG5gRf00wj8",
-	"9CkuH/pv1usL+6jP8aR8RTozzKTfZjYDAzAbyyutUxLFSI8lzlvq/XnjBDpqPeIgxP0gDMSsuHQZ6xZP",
-	"KOBoEBEiuZZBU8vhpNx+dZ4TOOkNSlk690ilM8O3tsDQiqCjY1qVDGfbeW7w7P5kh5G7CBHm5KIoj+ZU",
-	"NQVRNiiJMJ9EcV6wPArErwbUtg1TocT5lSlOzVI2JrQoiWMrkptNI2moMAph3net885Zq9u5uvz4ptU5",
-	"b59JcQ+8brzRpjCZhRwv6onSjiIWneZWzl5gKUhIVYp6uQGIyHuhetZJuk8GFN20b7ugvbyN8Hj483mq",
-	"DX3r7ONN++e79m234lTuLlt33R/al93OaasLUHVvrm5ed87O2pcVp3J51f345uruUl4/vbp8c945lQ9d",
-	"37RPry7POtbCyaut9+dXrbOP3aurj+etm7eShc0tMMDjnV7dXXY/JuB4rW7743nnoqMG0Lnstm8uAUnv",
-	"7rL1rtU5b70+L8sE49V7jX3dcK5ireldurWp/dMbFvUD3yfUvnjJxBs2oakbJQ2HgZd673VEPEZV08Y3",
-	"4BVM/YpnIcN+l7FzHN0T+6d3OAx8nP+YdovGftT4hxssyHkwCjIz6FDlF81MODmun50KNK+CX/P1ugEO",
-	"IBUkkOdX9Z2aP3VwOU8VE0NzmFX/K13aAi8zDeJisKbES/tb80NN7mCm80BuakN+xirn+J4UtE4NuD70",
-	"GhE7/RFAFOgThNGj3ArNKnEC175aY161NMmQ8k742zjCbc6kPGe31+3TzpsOHIGL1rk8PW/a8I9ylK/e",
-	"esnE7Zh4xrmuLl4or4D64w0ZYU0MypgQBNpYF3DsWx2v9SLiy3ODQ76gKn1xFkoml3bTbDUG+1/EXsEK",
-	"TNz4RXJKdf5DWBmE3/FEbQDjMBaxgX+MXI9RSjzhSrLhDnL9gMeXIjJij0Re5US4PRqRcYg9XcppoZdI",
-	"bq11wj4kxfUhy0IVU5m3vUq9emu32SxAqIY7cqYV6z6CycFCuSdHOJQSZWaOq/JL4oig4J6yKOM7X1H9",
-	"mytmiCewZHhq4fQI5bJ8idFxUoC4Px2yUKHnJ3t2otS4sZihMODCbLXxeFmVY5sZXl5B0A8EhyoNMZvU",
-	"w/oERaAq5/SYL7BUXPbgKjVyCO/NNFdhD5k0guU92tWH8g6iFGtLCm+kzg5+ZXk4psOZJIuQeQ8WHPH8",
-	"3CKCeX4b7Vk68hFwnW5ygh7IOKYvq7t3evanQym8+9h7QBPJSFFAHwkXwX2ct7886XtisikKokAwO0J9",
-	"jraMYNLDGkzEJCLbmZIUeB9yJzS0VtPNNg9u7lfrzWq90a3Xj+H/fy0ZV8qjuIsiYdsyNg1ooiR6DDyi",
-	"ChxYhKZsEvryL7+GWqjP/Jlp+htFATBaRtUoVBvL+IdA9CjmyIWr/6manHevfmpf6i7nCioyDKjZFevr",
-	"0n6Y9MPAg2yMHEYpx1FQFh/igFYF+SRgsHO7u3u4d7D/zcP3a+T+A+/Irx6S+gD6YO94u/4e2V+n8bXc",
-	"zYVRTK32QBBziKmfJFzdXnSvYV9IpL1xGs/7tn3Z3VxiaLk0E03DdpaJou+Ur/WGcCLQjE0ilK+hHB2V",
-	"6h5NRuMQC1JyUF1ze9xN9enJwIvHmJ8cnOcwFqySrJU1M0edJCv9w/b/aar5UMxMlvuZNWFtuFuy4WX/",
-	"EJ+zWaSv7XJOH6+5Af98175rn6EpDgSHIn9VBjKJAskbJD9Yxj+0s8YDoaJVZkllJz162726gZdzJdVN",
-	"YR5XDmvUJ9BnHlFmvxIBxpzpbZRG+FfDrTgVOTJplRlHhvpUSfMstSY/T8gE7LPU1VsCAcvUtdgrkL4T",
-	"agbAhstyjRzeHHhDY9bGDDrgtk/oXfum8+b9x/ZFq3MOnpzb21+ubs4+3rRv211wybzrdMGNY/96+kPr",
-	"8u2qC2AGChlgM+OOz/xomgYDB57/uRNXSxY/qiw4s0ZJLB77ykuDw2uLcahjl164NxEhVclaVWNu3e9e",
-	"0iscD6tOKWbQf1U4m0SeXIop6Vfy1KernGzUlBug27oxfrCP1zdXb2/at7fgfru4Pm+rX846txed29vS",
-	"S5/95iUTtwJHyn2U/bFDryN2r70f2R9PmZxo/oNnAR8FnOs1N/uQOLgKwJAmwmMjVZXzqO4lqY7cGU9D",
-	"FLG8BgJSVihv6JhEKJqEBPUjqTI6RoGGPELUvbr6ePvD1U3XgX+eX12+dVD757vW+a0if3X99Ori4urS",
-	"QEkCv4TBlc5Bmp++crrlSBp48SKXfgqqrh8R/CANYphkCa+9er1jVi6PXxcNNneVYW1xdkDF4I9rrBJ4",
-	"vxf59bqWqhlZLfO+y3Pp3wfSKFdyJuDZZVuM/rjIjbdo8IsKPOQAjpEbU6KLtpTlYnXOiXnsRefy43n7",
-	"8m33B9eJ69oadadHvSGOsCcl+7aj3iaJ2UVbTMqz5t6+vGxTtou2IOqi4k4AH+bkRYKcHnWTM+DGRXOg",
-	"3ytA1dGI0XhCPNMRJ55YxamYYVWcij0U/Yv6wjwTk4sbVwMX1PvqXzWos6lbdiywRjnsnDJmFCscKusw",
-	"ua0IyGphoXeOw1ln3ZoR4jBk00yVlFR4washNXMrJKm7LwZRKumWl3MuzGeLxC8+lt8pgziTU5htzzD3",
-	"HMRTzVfjU9sV79RTVXeLQNbHur2OWD8ko3xfhjzMjlTzb96coqPdvQM0VrcjHxIxuenrnOReKwnkSubh",
-	"rscRU/xPfSfHLzYZYWpFAT+NQ0yBA6lzGnDEPBX89IiDOB5AgJkP2TTj0jK+MKlDD9iE+nOlHfkgkQVS",
-	"+A2L5hmwox2iJrQUB5VK7bMVsPq8CIp0XkD80JXqPdwwDzC8W9/Ny0AVBkErEwQZskggPhmNcDQzvNBQ",
-	"g3yLYq32F8fDCPNsjuYlE8jEE5dGtdSF+dN0d9NBERkQ2F0UQFRmMDPWnj2qE+RCovxxP8TUeHYBxQYo",
-	"VPVRC4TkUOlxWk+VQEjJHDf41Syl7RKQVJ13Cm/IICJ8mI5CZZ26yS1F4OFwh/YeAqIFpojgKAyk2iev",
-	"Zmh7r9FcLb6UGkT+RO4LBBaf9P3gMbAklsbR3sLIAJk7kpVgiv0A0xjPfLuYjSTbdXWTkQ/7paTDVUTu",
-	"VfbsRoGx1SoUAqkotHAIojFfquW6+f4byGTQUO2GteqbIbyydXfroNPWtqFe4yDX6gk4ihWqjhmtbnkM",
-	"SREQcKNI4Jg8wC0TcKE+De0ErQGIGJAeBbxHVZIO+STy421ffkdyl50LEi0FM0vhwvHgHvAcVb7+8+KY",
-	"aY2rbIeYuVbY8ArIH7pejPFN/pjgcNM5PN8oDtvz4qZ9O6BkKwKMfQPgYMvg5tHWKKDBaDJCIXzCiZsP",
-	"AkWoP3HW2treEDE/Bx7Yl8L1smadZQgrgH5lGWaSV7rQS4VTHofCDqcr45IWYNnE0NF6tCYnJF37OAUn",
-	"byAQm1JuI9pQKR2nmCPMHxTAeKmWVauXOWaVhKSUzixI/h5ANkzLVNstReD8jmsktsQ6PkGpnBqVqSF/",
-	"QNoJICJMOfbyt2tJGaz1McLBlwisJZv64YUER+r78sur1sXG8i3J/2jUl+GmJSPPX1lIfkx50guU6wLM",
-	"okyVpskhzqtC24gsyz3s+VPjJJ5YwZxWUhQomV5vWFewXrlGI5LNjEEUW0uZZItYH05HftSeP9VsUsNI",
-	"L8k8487f6Ef2QBbZheBZmA5JRPK0k/S81du0M0LN22Seq4i2kri6PzjA8IB/qcDHvmi0RSUKUZGISfn6",
-	"YWy6PCGCl/ol/Pz63bnryML8fJ0E0FIan6rhNyeA02PBMeYxzVFAeRyPXl7Z++004l63BG85SnoabbN0",
-	"yl/WStpsae7GKmzt6TkpAlivxFbSZIl+jTGBPrnA0HQc/SckesCCfMGEjltCfStg/w/RIwq8iZIvep7U",
-	"LpWQ0GUDPO1izAlNfxoHEeEL8+NSL9YPlAf50A90cgZ9C/UnJiF00adib9ORpWFarHqxq1UnHqaW4gTx",
-	"gN6H0D4XbUVMGIh8136Xu52nSKyitKRmtPXjL93tE0jrARc2R25rIoYsCv4Ew+wYvSY4IhFSKaPwkE4Z",
-	"LRfjgCe62gcfF0/BO0umXXTNG8xTRZpRasntL9tb7lgElkfNd8BuUwbF3CpCIsuIRPeSwwpvqDupaEui",
-	"hiTpq/RiXb8jCUpBN/gnyJXcyzW2DkaGmfWoult7X4XukSCNTv0yHXIFH2vqM27Az1KYTC5iUY8mlw0k",
-	"k4tCgh+1iWfi4BiiFwE/Qa5kpy4a4QfTwcVYiKn7qd+jlqk2jshjwCZcqsMnyFVc0/6QarVlUsggYdm8",
-	"KxikvtOjUxhNrntYl4IuVSEs18HKKHc6oHC6SsvNE5RJMjdRCXCLr9qAc4A/rQO2tpoDM0sv8qE8NMgM",
-	"+eTfFuI+Cdda7ZW8nE/ELyzy1C1/kHFQJvw5D2tzJei/VYH3ojgMVs4BZgeM5p1gN/POHfWBLEMKBNoC",
-	"l2kYsqlpppdqWJsOKG2X8oRxEZG8oqB4WDgMURhQqY81pH64iyijVeMbopm2wytC+Cf+oN2FlfRPwknU",
-	"Mq6EnwqE0oJmeku+9XmB2Cpuo1sotFSTxBVEVrarZ48uF1fqtTyPrz+pF++303h3KYFsvBGvikEmVfmj",
-	"L+APy+uJskZf3cg+9sp9NHqW1rqlG+oWH6rFvW9zj1XSC/cLqYKlW+72aE7P3ZxDmQ5aLxUlRtP5Mu15",
-	"lx61Ze16l76gfHh5vX4Um2znu1zLWtTed+nT30K73wsoCIafocpbMCm6NBaQ6niSahSoGmGabr8YufoM",
-	"I1hbFXVkkYu29CnQ+aLaUJErv73plsBOUUvgmAsYqysJVgo2robkkYTQxHjmhfloK7V1EKnX1Yafselw",
-	"7Vl0ouXNhReycNWnagkfp0xhrKrfPExRn2gTmfgO4szscR4zz9WJPo2JJ4j/rggdsjUeh7oQGwah4i2B",
-	"OgUwloAjLoIwRJBKHXDkav+yi7ZykGeUKJkGnGyf6ACsP1NqP4nGOIJohtsZVC/kErlZCMp5B9g/sB1z",
-	"boh8TvQ9safXYjJe0IV5MRkD9O8q6kiPutb73cW6iKtwZ3Io+cnxpqcdBegi+9/wKCwlpAV9qhcTkhS3",
-	"K9qLIGxcp0dd011Zq6aq+6+7gp4bwx4ljbHle5O22PBe9UEQr6kMn3XNz6Sy5Fkt0M11qt6s521tZWHF",
-	"TtaqfCJKVLHV+lev2LV65ebTmqpFrKcpzVM15AkEj+HVN6a6lGhQXXBYU0C8z8f3rbO5oGv80t3JRZPa",
-	"RLLCN9pUe8l+r7XVTqqb9mqOhx41K4lWczx8S56DJXnlaxrq31a/7w2Hgb5U/+8ctTnB/3rG5t/PlVf/",
-	"LHzn79yfa3Mtt9ZvrfXPbaVVLDEuVvFp5KMD/3cUFRrR+HpF2GOTdKITxZQtoq1O/lzRlecVazl4nYBb",
-	"K8xkVdaevVruV7N4nlp29fXEwQtr/7Ks/Rti0as6nu108q9luH1lp92X9l83V3bafS1ndcZJ/Q14p99l",
-	"wKZWT2rGCp/d5DQ7SDDkDYn3kAKUOonzBwOdQggISoECNYb7iV9bKogWJlR07ZwJM4oThOlM15aiLayQ",
-	"dHXjgwT7Sg4iIoMJJ8WlpU/oZrA8a3yNKiUbrm6TNUrzEwDMU28SBWJ2K2WUVf7Smii9pg/JvW/Msv34",
-	"S3eum05caTOXwazT0iZ+AGAeLtzmbqupuvcanx1CjSqJWqXHpvKqa6iNJQseE1WSCnU83AJCsuB3AoEo",
-	"IT4/sV1tajgB71FNCGhIIqLYK0hm0D1UDnO8QlLY2pWiqyxH8umlC2LunFsTY96oNXCyi+IgV/Hni1ms",
-	"/jnIjezSQbmYyJVDGIsEUtB1oMEoHJdqGDwSv0db1x0zRiXbkeuF4mM8qIjkD0uJQdgEs8ho5TWWRBjQ",
-	"AdNljQIrnFrF5isJ+NAIB1TggKpe0hOpKsVNp+8DMZz0odu0Zx5I/jXnsbTeGnCLVKqa5RmA5WNTcmzD",
-	"4yv8KtPn3UK0Us/2aBgMCCQF1FDXNC3x8Fg1zQEw6EhBOBMfAZgZSFHoaSI3Qr4RLuvmJlLOuq/u5R9/",
-	"hJIS4vpoeLNSP+BMOIjQyQg94nBCVO5E0kBFqhM9esroI6EA7Hgs/66i77/vnPHvv4cxMVX8oHgIT6CX",
-	"1X3dYETMnTdvTtHOzs4RCii6656eIClpONpyLaPI3YZb3ffv37+vXlxUz85c/aZrHIkAh0hVUPHa998j",
-	"97rVPf3B+PAxmtPAtuQnD3aO9rcdBbqNeY8i5OLxOAw8oOxXcH8V7v+P3zmj+gBYd8DVY9DlMsob1BrF",
-	"GpzKnkRzeWDwj8TGVtAqWL9FA37HPQ5MlsHiFAO5IOcBF2ZpH8iME1Ed4/uAypuPkfuvMBgF4j9dtNX4",
-	"3//z/2nW6wlU3l59W0XW/qVKuP5ToeCpscdFT26C6aQrAsb4njh6w7dryE3qslyFFTsaT+RINYi1+6+5",
-	"4is1ckCuMkNPLbUGatIbsWVAxrZNpvIo2+xHwd6cIAyDn0umcWPoJ6k68TzQLUmNrsLuch1d7tmfQQRo",
-	"jMVQVwHI16v2L1sLm7Vs19Br5svzCqexgS6C1zBNw+FU74q5tkAu2tpt7JhTc8qoRiqbSTpXDZ9VPVE1",
-	"IgpOFb1td1XMYDQRsBbxLxERk4hymEOiZ2vab3fx/THqVVQJkP5VFQH1Km7NHCoHudd3XR2BPWuft7tt",
-	"FymxYCneUmSOAg7QypIEdhtN+EiOSq9epd0rUsMaBvRez/eGAL5QMlf3+uq2a74nuRJyOz4ZjZmQa1L9",
-	"icxcNCTYJ9GxCbk3d5HF4B7IDMSQHI1I+CnkaqVZIVgWoGvPuIaGjqBvBR8zygna0thlcvTy3m2juspX",
-	"+8xAjE1Z9IDwPQ7oSXoUmnL9YADoZAo6H9aqfoRc00DKHI1W0okpYFQuyK1qhmcI5+q2i149Nl7hiRi+",
-	"MgLmlTB6UPYOkLP6ZzlgOQsoD5urhlupWAy15jUlROXpgo/AtinPWkQSI9i6k/iSycnRQEcESYZYCf4w",
-	"8AjlxJLmF53unOxmY0IVtddYdP9KP8RfyXsTyDpLZLeuO1ZR7nGlUavX6uBKGROKx0HluLJTq9d2AElF",
-	"DEGlfaUafvwp/32fV+/QonxKIo6a9bpcP9WWw5RRMVhcKJmPHiWZ/NDtXtfQGdOtWwSbeIoOfSxwH3Oo",
-	"jo011o4PnU2FbmYiVXNFkTC0Zr1uVB+iymKzEisFopV0N6mwB/CpgHNpmetJfxu0rRzjKpkiljohZPzt",
-	"/vvfRW+NJ/BKbYsGMLTMicrxbx+cioYUBETQR0LlJyQXh+pPfA9VhHzGBRmp4sFX0Ken3CbFcAKmFYeH",
-	"qdKqwENKuOAO2qvvoOkwCElqc5SzJiLYG0pum7tXN9AVVKFEf3PbZaYM6jb2Z2tul1PZq+8sf8busbZo",
-	"i+MlW7zHkp8BK1NunPv86iMl9hIjb47JJY39HauEmYVG8x0MCHQCTSE99OilNA8RZdblGuqkpCucc9Aw",
-	"FZikFLNGRqEtt0jeJtW6PQpddCQbjsWrclskHjVQFvUrFLecI8FT5d4H6/hJVJgY9UWbbW5UpRdql0vR",
-	"qbk/n0zjmJbKfag4FbWKMCC5rEWv17e9gnvg7btqwosp1WqKCI80ShF3qmMiPFfiUCTtFOEYlRhc3L5w",
-	"A+cu5aP57cPn1Dl8qxEcMstvnUeVXZ85j7zwNIJ5EhemRD6gdPVnxi0Ip0+ZLUibLXCqbuJAlXoUQJpB",
-	"4TB4Ez2qao6NHPUJYGaCTW718cw7H3JMKkUdxHyER0QAYRWkvSe3vILWkpXPztIbNWJEiTt/MdYRJNI/",
-	"8aSONSb88oMKACMrHlb9zNyBnYMl4UqqvJy7sudOgZ4bmpw7a6pgOSe2C04BnujW0yFTyow2F7BAjHok",
-	"MXbupS4VO8QdxCIndsInqKBOjyavBItjiLnuuXqMNBiA/FYs7yhKGqGYXmdSajHGwVndo1vz7sSTBJMD",
-	"/K/pxt/bygemOQVYoHYdnEmpcnoUiiSV6wSUbyglUiWqag5zoR311m0niTAhY4OZPsdg7mtXTSqIsLQk",
-	"M67cM64WaNqoKptOetTVtZWubr9gomMcbSlIQjkx5ePZVvPGFE3oA2VTqsNofm7NUI/qoQdxR1n9qd8a",
-	"H9waehthKuB3jvpsAi2E+jM0ZKEf0PtjayAjrC6DvtGjlhpkVzvJOzjacr9340hfIPRV93s3tbpx62S9",
-	"vNYyOMYNAN4j4+YyxqkQZDSGTrXQfVB5wFzJAGqEezgESvqo/SrSfp4THZB+4eYJAnV8jJK0miSwHBE/",
-	"kZnm3cDHXuvOeSuwbTXrpYzbGm+cThvI47T8UTh1qUdLs/75r6ZDRKZiOC25Gt++jqn5G46p7tuXWrv1",
-	"oxKGmunCLR9oNpc/MNdp+5uTj4oGYzm3VB999Vfgf1byMiR5rb/O4LolOVXHkUf2QJTHVCENnuiep+RR",
-	"TgQ9EDJWbbv9GoJXGMcfYJspFt+jluDE1AR30JYlRN1tw3aVnXg7GZMoW8lqUiZwLJtyFGPN3ZBUI3vU",
-	"Mhq3hFWprwzRbcsoDjhSa6OYvMrISOzK4zyXbl6KRr47d47VqvVek9UOYEp5+vHuAoACONl6jn+Hk727",
-	"/Im45/5arKBRghXkdOv/5piBoqWFzMBZ7BuSapZ1SEu4f5Qilg2lKCVRHa4io9VB5BPES+B4xfxGqlg4",
-	"nOKZ8sPprlMF7py/rx/nH+69WfnUfnvunsXHaDVOrZREHzg1xNLzkwSD/Di9QoCAj+fG2RckSWYBUgJu",
-	"WuDnQxYhy/oAe2scEfkxJ5VvpyW5QbpBWyUNMVRoh9U/uNs11OpRSqaWvV3CpozTuFO/6rlpG5lFAAUD",
-	"SklsgwqGOpdKM3FQQE0jSRMFN22AUqjPSb2ZMi98o9Ns5TgCttF0KK18ZfUbXSD2DACgUeIccGLTTn+5",
-	"B0YvF2zMIXwqFQgUN0xnUdrqByaa+O8zdn5KWYrNYRXOJaEONXKmM3eUSx3eqHqwA7whosZWR7l6XI+m",
-	"FDmAu9erBHJFMnaIgeoAaFlN77hHY0USK/mTc6+VJOITuA3MZRahUO6BMeGXGftO0lxY2fJK/CDB2LEm",
-	"9kRVvMcBBZ9Aj8ZOAbS2T8Bsv0XDPaqRbyGEjmfQkc14sKyRbGsYDgXELV/PaCJRzTKnAjRqUfXgQuw9",
-	"8JMFXgmbVIxTwhD0vEeiR0u5JBbr7Gixyh6n9ikdQKnwPc0IEdbMVIWF2DINHi1R4Ht0gQZvodE9UYNf",
-	"10uicr6W6i9zsHnlVZncRxeliX0TQyzhjfkbaIoaE91ojC/22hPstX+I10fReimvj2TEVeWlWRKLBB4L",
-	"Th0RqV5SZEq4UAlfxRFJlZE2mqjQBQIWzlVkAz5rcIIh48tqq2MEmGKxsQYCccskD5H4Jiv4xGRnc1eJ",
-	"W/txX+uvapSceBEB8HUfe4L4MEgqOGITEUr9Yapb7s4g9xA6V6It3KPG8WNDz1sOLmnlBv52SnDJBZsP",
-	"wqJUDFa+eLUgrHyrGvM3Fol15jsvhDOzSH3dBAV7UiHbwvY6sigm1+/UKqa6h9YbR/u7g4NGtY4b/eqB",
-	"1/Srh2RnUN3Fe/1978A/JEeDilORvLfyx4REM9Nz4rgCX+v4FZvZLmsRtmgWihxUR1wo6cgb6T6pNvsH",
-	"uHrg7ZLqEW741Z3BHjnsN71dv1EvGKnA0T0RGxyq6dyrT9QW+YQ9gUCz2TYWVlz6rOVIuhqskv25eJFV",
-	"t47cgTeahyuOHM6HbjjsQzQ2QnggTOJ+QLnAVKgU552dnaMMuTTrzf1qvVGtN7r1+jH8/68FI5d6Ymrc",
-	"ZfomrDL4PhmwiKwy7maZcQu2+qi/VJ5EzJ5WTZbIPrg4Y8KKMLzkTayTN2EtoK0jyMu2ihAnQqs4D9BB",
-	"blrFjY4DqRTRuJm+roLghMZ6aiqv8Fi7eFP51MprDPVjEeHDqq7Xw6MgnIHXwzg9TK6Gtk+RTx4Dj3DE",
-	"BZ7pfCwU0DjQk7T3Okaqw4PSJvTXVTjL7vtsu3ZU9qdqnwXJDZCNDhZ+nyA2CgSoE5csVSBnMrZRn8wY",
-	"9RFG4Eyy07rzJL1azaRQ76uF2rNd0bSpVO5MzzVc+6wNr6fk95qmZ+uORDdTK7CodI8enOz1Py++/W2x",
-	"I6jSkGpVnskin8jjRnGVbz4zan9KPFCxYqn8ZfKQx260gVY9U2Wj8+WzkE8UsyN9apG0ACdS0++TIX4k",
-	"0miR74tLF4/Rbr2hPzFD0wgAFCMCDfZxyB2029TZ8j0aMu+B+HIZHLRb3zEDM05o26sK7srgfpgAstTQ",
-	"jRT8ULVGfMl+krlCIhJSpZmoc50fK8uWBX9dbqMq5CtszP9LX655oKclBesVj0UR8QQasogT1MdCQJ2X",
-	"wGNVflqOK5iZpznU5j1DMbUuVJ3U0pfXmMz9c3zsNhZ8L7k5lnunxNh0gOIcTqN6qsT45Ok7V4fvq7DX",
-	"eXaqYgDlGGpcCbcRDS+3FP9voeTFI8/T83p0hGfI0vMKdbZUxf43o7ZB1PFFb3tW3vfta2FpcI1iRQxZ",
-	"7dbLcI7y2th8585V9DELvSNfJWsluQYmBV4rXvEndG64STA0efzYuiMMe3QAYwuDB10HIFW5XiXOrUcs",
-	"Sh4A547WSGq9Sg21lLeKMTQCSH25Nd5EBI9EvRi0RpFA/gAggtIAt3abO9u61xjohg54pInCrSCWztdK",
-	"1MMeNS+6J4KDAhmXa9qjBLVxkbaISiuL3xCb0/ri75iSms/Ii9L4ojS+KI3rK40lmT8cu2ry+mU15NMh",
-	"Ae2NskTTGmLdXVUxoBkRaOsC3xMqGHIDDjBfLfMFd9tREPQR8Xs0W5wUzhwEwv9eZf1AvJFNQh+y4kiE",
-	"eTp2N2DRKOZ8kJZivqOgKNCWfGYC8COQ3AZtgVVdl3rbf6iy5MBXFcn/9b//5/9vUnW4wIOBbqq0rb7B",
-	"kc8gVURB8Zk8MfAFmkGg3WYzJzGOxRCrNXQ96YeB52g8Px9NqK8EA9j5VcW6q51rJDkUAh6PttzT8077",
-	"sts+b3+8aXXbH887F53ux+v2zcfOtRSlKnlfCk0VyoEGzB4BgDkShrxHp0MGm5UITjlRjRGmEqyQmERQ",
-	"kMYGA71OyWcBWu1j612rc9563TnvdN9rWBsomvNV211V0qbze6UMSzKNtnQgBdNZUvWklmA7T0p1MrQz",
-	"L6DmNUirAI94DwXIhkm4pkDc5IVrDDRsWkIUxMvysPqeFryBlvbZBVnRIrCfDkLJQXJEyC/6iMfZlRDU",
-	"Np9cX66sLB/WZ/d/N8bdgTOpFnsQEWkHaR5Ion8tZuBBXFPKX6msy2IN/pYIG+EnSUNM9dgwdYhGp2aU",
-	"oK3+DLnqB6MyatBBfTHpR+JuS63ahn5d8kKd3efEflFIi82FeJwrtN1SrPcA+XjGHavj/InKviURShYI",
-	"CaZyIiFRZUwizqhV+LRdQy39QfBzQNo1WCGO7pTvOwiHAB2CAMqKRcZMBdlTmAztCo3753qMDoJodJ3O",
-	"fiZ/THBo1yDrtj/mb13muzBJugV7D36WkDP0SKJgEOTaauAO6VGVuKuAaY3SaLmmoVyE+KirPD9zwJC6",
-	"j3L8bv1CWGgni3ikblbyNLktj+W3MoXSX9UmyezWMtujvJXiGLOgcjA+5zv+m/ujH37/qfHnv729x9e0",
-	"Ofp5ekhuxO7sLthn17jOzwblDZvsCv5zbBsp3q3TPJWajAbaksddkdoYB1GS4W1oVv/9xATLf2wBakoY",
-	"KQKKc/vNMVwggwzZV0HnKpY/p/JnnnLSQIK9Al6JJmGcGGh3glY8ckSkWWEbBg4C3FYnzXnip5SzattB",
-	"74JIsFM2GpHII8h9zCA8u9DQEoMpoQAkhmwKHZwBMDBujCWVOX4Mwkvhg45JpECb+5GkPMekQQLUC3K7",
-	"V1cfb3+4uum6aAv0+x61VOnr1u3tL1c3Zx8vOpcfz9uXb7s/QOuFCHuSjW076gXnV5dvXbQFUIrNvX15",
-	"2UaRBoRbed/p1cXF1aWbyFA0Ipzje5K2pb5TxgmALyhPO4BfxHiOqXdDH3QbjRrc6BgMQSk1NJwY6Ios",
-	"UohuGU8VrLUxd0CoQa5kZHmujm0IBClbHcQFVC8BBCsYB0nlhKIRHEGpikoCzZMiWRTvv4lnq9Hc2d3b",
-	"L8/q88HKN83q4Z8AD6q8z8yXRk1M3hWnommtcly5Tp3ZPkFYoJBgLlCjbpF3DdJMrTcp+s1/lTQpGUMe",
-	"G42kUauBVTAKFWYa8QNPwX8yKq2TD04FyG5V28h8L2HIRTJIEWGK1vsRwQ/cQYFUe2dfTMJ8XUEB7LyI",
-	"m8cXYbVKyg9g6MXy4+cJAYhmFHPPm/Ztu6ttAY0zGtsO8DITfVB2QgMN2SSy7YRtVTtEejTWFTQLDWx1",
-	"2WJ7sQHRrDfz+J8ajF2nl7wbRE1gwx2DHSEYGgQU8kbQvI/miXkhmr4Med/AEn+z/HCFkOL8tFbgf83V",
-	"xmz0zBXjni39WHHQs5UosDTxtkD5aGCyFv1IcjqbopJuV9+8Lvv3c8boZbIZW6QPTWke9kqbjkt8MTit",
-	"6MbKW57/I5/rzfksejTrtIDEe9ttsahuu9hVoZ0Q2ldByfQ6466wL5Wo6oaqoh41Rdil8zpS5dInczkf",
-	"sS/DQvxPOzPkksVLefpD6/Jt+yw5en9IGZOXi7eEyVodJL4xn8V4Eo1DgkaMPpAZ8gM+nGIuhdZus+JU",
-	"rF1beq9xWhwNfnxojn7+dHA+vdkVv44PH997O/T1cN9/yxu4PdljPwX1P34hq3Bza/3+WR6L5HRDYIsT",
-	"cSKtTYvCxzh4YeTPwsilApiw8cUMXHOdcvkvaRa1ZfuZdLhQuTwle5/Ll1OX9St6FH44ySTgpT8gTWMm",
-	"YnTADGLEtXoKfL/pBzVSLHjKtAQw77EBv1RvLZ2zt6U8MOrDcgUIACjEPnip+/aoLtlUGTwDiIyaBJt8",
-	"/ph04fmq7NFuB1Q5ruz80aweTN/3303/PTx8+HF0WR+fR3u825i8m+3+2drvnx757ebg7cGwswozS77x",
-	"z+FlLaDaTXCsL5SZ9zd1v2rqySbQLWNeKli4wPdq8HJTub1x8pzFJi3sWdW1ELxxIZuSqOphTuDIG9zZ",
-	"Hp0Hno0/kBN8LxsCO1Ge19LIs2hrFNBgNBnp1naqhZ16q7LwTSohDBprd1L8mu0V8uk0eImnYp6uo3RQ",
-	"9Rdo4CbgKRiLvcIw7fuJXErThUj3VbETO06vLq5bl+8/nrXftO7Oux9vu63u3a0bdy7qUZUqaEVL4Vgm",
-	"expngZDIQTgM5fcZTdXlp3oPxtOAkdOJekLELo98bq6o7TRJMfqKCLI27S9khdlhx0Cy5g1yX3Uke+WX",
-	"Wc+uimtSMK5NQc2uN4jFedqJsyyBkLUaSpjDAOmrAOwsNRD+oDDJXnTd55AaavtKJ/5BgsCsGjcyzZca",
-	"Fzh64CkbO8741hkGS70W8205leMyspqVWM3bl2Rg5DgzlidenMTAZ0ad5hMSp6nrjDGbqimDVkYk6tEh",
-	"5qs6A6zupl9V1zXm+u6wSw+nP5Hmz/zd/uyiX/907h2Nb37fGfyKDyZv/UZwyfbaj+9XCDxl+7c+i4Ib",
-	"E/JScHBz4wrI3skjuQwuVn8Mmb8wrc0zLUVGyRnUru7yjOsVJ9QvES/K4UHZaJHaZ88killBo91DiBql",
-	"0su2pdme5hmZsJFjmkCm0yg164qpaj641KOrRZcs5rlYg+3RhVzrllD/W+FcmwkRZWb03y86lEIn1ckc",
-	"MyJeeNpz1mAQVZlmK0maq4QBfSjkbUpl1t3PF2C4xffZLaUoHpFi/LZWup9N/AYFatajnMR5V1pxTzUC",
-	"h58TE1d+WrW1lJq+BjYYkVGfRHwYjDViMLqPMBW8R419efwYkOkCBLVVu1idxuv1d4BPs5dOHkkK3VgZ",
-	"dObWxTOCfBJLyxWwB6hQeeUJnODIG1YK6xH2ykJgWWOV9AKIY6HGfVOEZup30Hz5Tg1pI1j3m8cRUfUy",
-	"Exr8MSFoC3MUUGTKg6Rouo4AqjXwtiE9gktKxKE1jBGeKcQzRQvJarS8EUFvR/0fCpYE/mfjCwILoXw3",
-	"taK9UM0rSyujaslu1VNFw4BenAEkFXvDIPQjExwNYoM7D8fucLe65++T6sHgoF49xEf9at1r+E2yM9jF",
-	"e/2CCcjtpSvi2H0haDK9WCvikqWfWghKFm/3CyJZmeJzZzlKmWfxaiP9kmslerwlDiXjYRJTpsC6HeQa",
-	"jpNBFt9KiTQLzmtbVau5Z9oPC1UraCstqZzYM3o84STi6uq2itOBexX1iceAx6kEYQ3C3aMFA0r1jAaf",
-	"mYrYmQGa18X+W7Tlwv92fNdBwaBHoYOdE+dWplMfAMV8O86UNW/lAkeCQz7Ecj/zSYyd76C5xgLuiAjs",
-	"Y4FdSMCVWkZ/pjv39SjgcG8ltX7p+pBtSwvZsjQQBQe+rcMJUihaU46xRTJz0TqHabJv0P45nvEE4LyG",
-	"XMPE3CQbNV4WlfKnsNGlfCF+IAyoQDwE0OM+BRw2KsnhS0DU5xxPUlHP9GQogu1PAgZ2l6PCVm3GL/33",
-	"ada2pjc89+Fn6LrmlXT0m4VfWdYU+s4NL3vpvvaN4HCvKNNMRzazkwVSLWvYvfpL39/xP7/SdvsCc880",
-	"bIo/851J1IhtfsYeHMRCP8bwtnGrU9JMx/RiVupAd5GMJRjjtkCV1EK7a9aKx78BwH1rKcocRf3tldv4",
-	"2k8tOpnfcRSP6R+Ixv83URpx3nYUK5ArCUUjXfwOvcZCNefIV0Fbvq8R2NSZU/617MD0UUwSTqFChA1M",
-	"ifOFoVn3OHUMv+O6FDtx4ykdsM/EMG6he4JGWEOoJQMxSQSqD5TGjojIY8AmyY9gHmKBHgLq5/GGeF2P",
-	"R5jie+Im2Qoxm4hdOIm+tpRRpGR4K/bq/w00l9SQV1VdMo89S6tYtZarzWP1KRT3tFPU9zfTXZ69X8k/",
-	"V9lp+X5J/vckNah011pGicarmJcOJ6rnqTKrDQ80Q4QOZxrZ3/xGRmMxq/Voy5pgyimdJLfBdctmu7zq",
-	"fnxzdXd5lvBVy9ldhrGiJXy1sK8tvPq7TDtOt1dRSEb6ooIz6lXizrdqegW9b3t0/dZZy3vfPlUQrNEE",
-	"N2FT/+A2uH+rrrYr8h3d6XbRcX8uZdAp0exTCfontPtcNLEcTbJHXdW+JVEltUvtH822FjT7ey6WpTpv",
-	"bZRlfaGuf2vprAUPP2Pnv80N81m6/31dBTtpBQi3vUitv2tvvxXFne73t4a4W6hfQ4hsqYtRBcogbcP+",
-	"uIMI9oZWocFk1CcA7QYRsbjrbCByhYnteESb8jvesHATPsd4XcoccvnN9cLN1pNLHI4woBdn47fgbIzY",
-	"/2Hv25vbxrF8vwpK/8SaKyuOk07Sdt2qcSfpbO7m0Zu4p2vusKsJiZCEDgWoCciOZirffQvnACBIkRKp",
-	"hx+JtrZmJhYJgiBwnr/zO+ktBBrzXDe2Vxf5nBAkCtlRl8i0aBpzNIsHLBLLEKIwY+kTjbarZ9Dkyo1d",
-	"HJAMqaapHM9ZJI7iND+Jv+RdsOMuABQdZ7sRYk16w0ciDlpp/+v097gqRgmfo7U9GonG8UlzSO9fWtXM",
-	"eqvUajjAHiKV5rO1EbCbCddaiiZzhg5Byu81Iwvff2N7qXEssvi8PrnAfQc+N5pISvM0BUOpHqcE1VAl",
-	"MFJOEOWidUdOcnebCsnaZG+t177UkN8MW/LYI7HGZUf1VR1mXNGgPxK7CjNuJs9bxxi9iPmGA4w32Lf9",
-	"3kQkGwmZG4hBhmp8izhk8XWgzQIdQIUJ9FvHGkzbgv2cCERd4m+RGFJhZBTkoFkC8O1YzNM0hlomWwVP",
-	"lR2xT0J7L+5hebDlPOm5Dg02l41QF2NvkqPAtiw2ZV1rYpKyhdk9zyldcw/Wyy3oGSEzkkrFgmcp17wM",
-	"TfEaSR4JGGNIxQMQ3a5xfS66e0TYNgsU7fk6cKDzxUMxDpBPCgRWe7CSUQFQEeqACaOJJbURJGZfZmyo",
-	"WfIPqwyQ9wADVoBihH1mBT4f4TovaRDUiCD5mToPPBNsHlGnBBxJrFUGawO3O1ACNxK13cKaXzHA3qK3",
-	"+5juHqK4t+t8uBguGIUHq+AQ8V0V8d3eZ9GMTpvGeM21pRjvUhlhHvTlWqGiXBHfpSLpeb59uLi6cqJJ",
-	"IDgSLSLBl/Da27NoudVrIivMMzeLBAd3rokEw4QOkeC7EAnWdovdViTYPL/nyZrs4Qojw+fWjv1Tcmja",
-	"pSeZnI8npKIrDyI556ESdnVP5jFvkri7nzjzsq0Ky7pPxKk5bPcvomtmvVVENxxgDxFd89nWvtF7dh1+",
-	"hI3kZG1zYKO8DkHd7zaoq/FYb2YgbRDUNfed50YQdiovi6u887C5vNJQWifv2sZmIwHBWTNsSzgVnKD1",
-	"sdlI7AsCuplkbh2b9ZLiAP78NkKtK47+zYVaQb/uJNRqXmddqNUGUrG+JxJx8CSsx64KsYLgiI0JB+Xm",
-	"K2OM1hfEOF11NfI+jLcNA42RqI00kkppuDrQWJ9uahtp3IFIu8lI4yZW5ooB9h1p3Ol090HC3cQo3ptF",
-	"7CKNYHocrOFDpLFZpHFTQxrM4DX8ZGH8BM3mI2xH6AjCoC7WvQGQQXHdrSUvi8SyCmoZVSypn5yAzHZH",
-	"2I6BDKIod42E7GapmMwKbBYVDe5cScmkCxFSDEkfIqR3IEI6t5v/Noryw47UIVjW25fY1hTtXyHzyydU",
-	"9cLbuY8oYc8odOd9g4GjeELVBfZKOCPQVDLuOq6gpY7kvoXUed4Ee0oXkeBCaUYTGNeIIMv1nsQwfa3p",
-	"cFLJN7SSVMm2cI1EnAEOJPZpGDK2zd5DsoESyszcU0Du+lGMGLVh4UqcRZ9cBB0THattCTm81pdAQb4F",
-	"am1dINi85v0LBJtZbxUIDgfYQyDYfLY2umEzvVBr8yrbdoAmySEG/D2wD9j+23I7xiUQNmujwB/ZVF4V",
-	"2+TYPgY+5VbqRkgXChNnyNnn0V8ZjJSQ6wlPGeE6MhJWFQTkakxvlXTcINJSxvSaYduFjSMBHwD6c+M7",
-	"NcT0rgsbAzNso7jxZoK8ddzYyxb3or7rmSdYPYibbzryjOffyZzi0b/1ADTo9Z0EoM3bIX9A8wD0bCIF",
-	"i3sk/lMOLrlOmaUFdXaijUnzsYCGYQ4TBIFX1XfmeI/EQHn1nk5Z3ItEnFL7DxwNn4J8nBUEp0USVZC1",
-	"liMg745Qws0+8O2wAPiEZ3wiCU2VXEHMCfan5WINbPAzI/JHo0jY15uxTElh4xeOo8EsU4I0Bd1z90wM",
-	"SJsHAas/jM3FFdfIDj/OGwJLwSJBte/u5YrBq9RMwuhQ8ysIA8qMoNgqIYn75BX07z8zblARQZ37FlHn",
-	"n3JuZi2kJhNqDsFcT2TG/+16YphbRzKbRgI4p7GZWD/qgAsRc8d1ahsN2Lcueu8FCgoSBULXFRm/eRmJ",
-	"WSaveAJdfOFv3NiyfZ4Qmo3nU+h+YJ+hbLtfLclCzv23c5Na8muquwVFnfeSqPlwQozw1ZZmGO8h/5eg",
-	"auSJ04rnYdegytxK4BsVnCASdS6WOobYdvKFFijepQJ3UPWjTmVmeZ2JsGFmub2JsIqoo8pAiMSOiTp2",
-	"YCDcZBZmExdvxQD7zsLsdLp7yMLcskdqszCgVA8G4iEL0ywLM1eFHn2rHdnW4CUP4A5YpSxhPqTwsYtr",
-	"npUp+rUIdsIoXzigbzzRsEDVh0Cxo9Y1UkOVlVKNpxrELV9d0rHTNLklUYIx2XzODTDZ3YArGrKEHypM",
-	"76nz2QLiVOtcrqzqkILVnngg5Qz6LgjGErWUHS20eprOVaGjc3jebMO8vLkTNNgs9czArMiClFscRCIg",
-	"nnujQ9vSNTSjGBvDo+4QQUf1Zue5uS0hXJMBHX7GyvRcgGjpTFI0RQPBUHW6XzOdH+1t21becmOBfqfX",
-	"weWD6Zj1rBvYXvYQroFRDxnVm7UKXjO9vwDTDiJFrYJEhEYC/pdZGnv5kYaGZ1OafWYJMVebH7tro0VB",
-	"sxngx6BaZ3ww16y2cBzux7JxOfiTDTUUcnOl+yu62kRiVVsbsrarTd4rBvMG8E9jUBEtobraNatZjoX0",
-	"IAqVNxGqqSo/t+YNTsi294Fkgm1dAwFLrgHZkre8KYZigrY3pNT1BuIEcPW1nKdJJKb0M67lhLOMZsPJ",
-	"wgywGKasV5kLPregzbUtb3Jbcm1m2ExshzmPsiWJgd147KV+3LUw2HZhjF3kOQp+8j0KYWwVD7i50MVO",
-	"prmP5ta3ZSW4aMUho3UIWLQKWDSJVSyOA9KUWqQoGKuOVjBvubgoMq4UCuNBXSGPFjgi10YiQ6U6TVN5",
-	"rYydsogEpgOOuch9GqMdHAqLGJfH6MrVkM6A2nB7d6C0IE0Oe/78lrDKpRuXJMCrmp6INy0G7lXnysLG",
-	"XHcM5kJnvDHp7ptPH8jjR0+fHj8ieOtqRgag1GFjPCA5+zuAqCORd1E8iu1V4F9Dmwuwk6YSXsrOsdsn",
-	"v8wHKR/Wnwf3NjvQd8HCrDkEsA6tEcXhXcud1NM0f+9NN/vtdha3GzL/Ivk2dH9b3oYP/zOUCfu6djdi",
-	"IAmW0Ow7rlW4NWk6m9DjUwL4+Ioe1cZJdLlWh6EPAj52k1VHXeCZu9pfi6a7q/3Oqo+6wM+bC9C7HtOo",
-	"jFe4r1a1B9vHK2C0FzJhna+/ux1spfXxOJPz2dqu+E7b49XNe+PnrifeiUFRSHzsqE+9ndlrfI3vs04k",
-	"XIO2cr3i3tXtu4tb4dDEu11eArVMcQ3Dc146lo2adxdGw6MY1GOoet6ZCo6ZSKwmmbHH2CYW6wsEwm11",
-	"n0oEwnlvWCRQNcQeygTgS7STDZvKhTrdbDfcodHyHYlANGJ7KUiLlaKn2lRoA5YoPAu5XooQiJzgBawA",
-	"uA7llWIsYYmVkJGIXzPBMgoA198mMmWKeoTsR6bNqrfg9S5LscqoNlxUQkfgjm9Bv70LJJ7FRmwnUlsj",
-	"JPLDfcBHfMv4iObyoAlYojBavf3fAKMQiQ1ACmQ7jELpiG1pvN8VDX1ALNwmYmE9OqHNCWzp+hds0e0A",
-	"C0Uvw6guCffSNF14LWY0fI567JMLEYnG8IZKDqYaBEMILFjFdF9ALPTzwnDVH0oh2FDHhCZJYJb0IDLh",
-	"Lkq48tdltnZRT9i0F46kGPy69NB8Ic5JbC6KhJZjBtgtrGfxY8uMxOGzqoAAPSPfuAoLL/IyiCQSR8bF",
-	"S1x4cUb1xJH0L730vx79HnfXMlh5Y4dGYr0vSBoYUQAMiAQgA8KtuVmVwy5am9h89A5tq5sBCWzjp64c",
-	"Yn+AgT1NeQ/ggTuguB2MwCrwg+X9nYAIGgEGNnbhm8b5VY8Ids2U0dqZ0mQuUqYUiZXMdEwUXaic8K8J",
-	"t1RFnUKglXxSgKzPCUSiRVLgruUDeuVV/zlj7FizL5ooRrPhhMgrlmGpYs8uPeZXUupSz0avQRHvcvSW",
-	"qPlA6YyLcdeY/FZQdc46iWSdXoebJ/41Z5BYMmN1zjr42E4ouqb0y1smxmYHnv7wQ6+jFzO4EgY2G7b8",
-	"Eq++0KG29ZWolytSmIX5/EkF6yeS/d3+qT+U05oJwrD183vSYH4fjBmRh51sop9DAErPVb9uaeDXTlup",
-	"/glvq5uHtQkRq8rLmbXiMp08+vHpk9HTk+OTk5OT42fmP56b/zjJ/+9RzeTH1uCvWbinjdcNOeb8bHNo",
-	"LdXM7FU9YTwLLN1gUcsv8vyH46fs2ej4GX0+OP5xeJIcP2Kno8f0yeCH4dOk5kU8w8j2r5JvgaHjdQUM",
-	"Mx1peBHjbAilqdDk6OPPL8jjx49/LG3c05PTp8cnj45PHl2enJzB////uonjM37OYGvnUx/JbEq1OZRU",
-	"s2PNp9CUZMMXGLCRzFibuZ+2mPul3MHMP8lMY774nFCSMgodweLjmEwZFYqYq5kwf+yTS3BAM0YGGeiJ",
-	"wQLq3mtPqMx0+/Npbvp606nZDbOybRKyh1TsNqnYqiRsy/QrVQFOPsDcezMndJSRBC92LHixpdRY5syz",
-	"xtIyR14TirzioAopMDzz3mBhuTJcj76cLsPR/OUXF8hChlQgGBTapYS9+yzNgpkaEVIci3maFqsXyjlo",
-	"T97gLcpuPxKX4eP+lNxSO1n8CRc2+vAmUbGtsGDE54hc7mLCwuugTg6DUQX2ChvmSKqZ+NamuO9hdnu7",
-	"xPYec9ruizeWqxvI1FqgmecNOeSz72E+u0Z+lx3ghwPjoRznuetq8e5y2PMZ0ZKcnpwUKZWN+6UzKhSS",
-	"9JSbugWcACExM9TDgQeseoQZryldQM4qKSR4Y3B8++RNopwfDF4wcNVgEd1nPpux5BzaFkBuFjB+1jOf",
-	"yGsyhZJilvlEeLVGwh/j9UlndWtSzvxPnsB3tf4QOz4dPKPHz4ZP2PGP9FFy/Hj0A3s+OB0+SR6ddHr2",
-	"smcnx4+Gp8nxM/Z4dPycPhkcGy/jGXs++pGeDECzN5MbpYXYT9gxx1Pgp+ycnW46wY9MzVO9Tsqp4u44",
-	"yLm7nadXxtmm6VpzdUnc/SdnQv760MultXj1XK4+UDabFdIe9IhMEx8erJYtGNRbGZ+78PPZ2hsrvNpK",
-	"08E+tKVHVrxr5dF6ECiAA436TThxtHLtgyOS/23zHHpj4vS8bqiQOH+gSkcorziapwxibLav5LuF3W3x",
-	"WdGDe6BsUNgPZKvbB1JPSILk4+oc2ACMTxdMxf7oUu0w7CxjV1zO8x8hzEc1+cxFstKFXesU2Re4F76R",
-	"nWtbp6h02x68Ifvtmr5A+7nXSTK3aQ7NIL9FkwJIv5sJqXoROq80HpYgMOFgFY7TmS3T9F0Z3PWOysNO",
-	"C1C0DnJrOTrImF8xGBFjxi5eZp6SAW4QaERnegEsJYHkg9l0++RCQ8FmJMys3JOndEGGKeVT9OmcaDyi",
-	"REFu2f5YFSsiUoD7F3NlG0H8LY4E4J6AptaNJaR/GgymyFgy5QihChK+T94X+6VhUAs6BLsxRpSnilz5",
-	"fXduoVYzqifKIXwYmUnFrbMKoCD/Qf91+nt/mNeIxcWmQEvRy0JfuQyysrpo/ViszxEPQZ49oJDKwL5E",
-	"lFKIAoq7PaRS8fvygTpzDrX/ZsiRDpvMIq+R/X0pdloCZJ/vlqvO7vMqK/Y2gEN2RdaqCTttP922Cq/u",
-	"/j0AcO6WNR9wRCPp26Hd6beHrrG7u7UubOhxN66aMboIiNSrXJpzVIKgKb06cZNMGUV4KtX+N9B//Uhc",
-	"BPq+AK0JyQipLjRtCirMV7oClbhPL8Vb0Vx7woVbIR/d1ndpXWIT2tmHVsr3pWZm5QndW9BhPdDMOaRb",
-	"wPxXvlpFxCISriWDD1lYRtTtZU2Iw1+NMd9M1qBciMSOyeiag813I2duBG6+YYik5ua9Qcx3Oc39WbU3",
-	"H89xYHLnVB50zDeLDt9EOS2bsO0rvKty347dq5QDRxC46pOLecI1YVdmBchnxmboyHMELlko0ZAKbPc2",
-	"5koD6Qwd0zqElctnV+qJQhy9QHkfKKKmdd27qD0qmp03QXofQlwOBuf9K9KuBSk2LsxelattwRwfiZuv",
-	"yt4BidkdgJcdirHvRTF2PRx4Qz9uJ7XXjSHGnlXe5h9W08qTzVjlI1FPK9+4JhubWoRoXnMjJKcr7kSs",
-	"blBuctQUyNvtkxfm9bkYIxe5bWYIsGhstmFZ7M2av3lvieW5sIkV5ihFGc1SDg1zPzNRTlRhqM0P3YS2",
-	"nVT3sqtrHrecZ8nJ1n0ypUU1dST25uDep0Lq7QqSb7B8ejcT3Qfj+i0qV0+67pXsAa1wcImXCqYbgyZ5",
-	"8vUhy6hChPhWGr8SKPbKjF1CWWKnW5oSoz+B6yOGKbxjCAg/sx6bCjMlgZsdiWo/u0cGKRWfnfryjwFN",
-	"38OiINs8GJqq4FOT/1Nsy/p3/Gvf6sO4V60uQZfjpRc6Rj+eJ9jG3VO4UOP3R0JnlKd9gpTpldqUKC1n",
-	"ilxLC2dzhUa/uax/QEN/LbA/ju/EwlVRofbIXGijln0LGaBz6RPzMSxaDmce1DmVG4yQS/oZVCAZyGTR",
-	"GlQP3323hUOtZfZuJG5ppc78FuJu367fQXl/Z7cdbfWn2a/GwwQrFcq7cor1sL01KXe3Hs3TFP7Z7QUA",
-	"l5ykvRcJv225qtu26PlCF4ODGrlbIh0O0Aq52U7Cf5nJTDfibge/LJFDbI8NwU4Qp4jNepFyJjRLGbTQ",
-	"UIQOsLzTPc9Kc3jcOxZHAuU57P9MjnjKeoX0N+KDC/LNFj467BsNQ6f4uCII6kixYWZEe8YSOtQs6bYX",
-	"VjDf3UVf8uVuZB7i4zcwEv2N1d058JNNjJvrF+5bNhzv2AGGj1M8wSsO7lbxlupTn8rh5z2ZdW/l8HMh",
-	"K2K2lxwRxcfimAtngcTwXzGRWU5/y3Xwq5mid+b7kUATyY7icKLmIpYQilXhRmddvHjx4df3l3+8/fDi",
-	"v4EuTiRwldnvTCTOAlQMOq1A+j7c+2eEpinmcIZDplSPZGyUMTWBgS5+eWMNSrDKlo0y+1YufgPo3J6v",
-	"9ra95kZzPc9Yn7y106LuNfySFcI95kesKzfmFmBzBywScsp1bU2juadSnr0NVvVWyxkzRhWSCExoNmYQ",
-	"JJ+LhGWEiyumNB9jDX6n14E1rSPvaCwZwzf3EYD77fGXts3B4f9mvHazWTf12VF07ku68xHwZ5hHgJSD",
-	"6K1raOoYzmRm/qmlxBrsEayyk90KhXLGwOsGi614AbZ+6ZNfReolpBeNYc9Rt/9LMdlq9FStSPy1oGpu",
-	"ySG9M0FEcRAqd9z9w/3aWDpM2VrnruBkgWcFto+NR+XZmruaHH/H7ndafLmj5H1JkN+FFotLCezpwjkE",
-	"wcmYMutJbZB81pXf6IFygYsz0HxFhu9I+FRzb0epZhc7tu2JVJ7M9YHHLPAFsowJ/Yvj1rLlXxDklRm5",
-	"zqS5rXwVTHy5pk/QKa+6HHLsFqKGRzaIpP+DZXzEWQInGui6IgEvVJtNtmIHrQP0uqoTzPljjXSIxOYJ",
-	"ZbIin4wc3e/YVsTcdZnkSDROJYN4u/NJ5Hdss6xseN/eEsfbT+6QLN6xmXfI5LbXbjaZW6/gvM3Xguam",
-	"Vrutpbyp5LXxVTAHRptv18wCxhmzDdeXfDUliandhoWqYxKHVfqlyGokXHvhlCt9DvaSbySLCStqW1sj",
-	"HcLRr5965MVFl9hW1v0hjAoV9ijrwRgxTzFGhiss4Brjsc0oacyLuVLUAU9TTLMn4d8joSZ8NgvIHxry",
-	"15DV9DW1FDX+kB7IaQ7kNDelwb8ZNbxMHpOLwm0pYxpq4koCzsGiXJia1bB0xLWkM2s5ZiKxMckMqeeY",
-	"icS2JDOkimMmJ4jZnGSGFDhmIrFDkpkCsrktkQwp88i8Y5UMMpFoQSFD2jHINC/9worovP0JV+TnDx9/",
-	"evPy5av3K/hlitbkgVnmwCxzL3lYD85rTi7TTFdWeLJt6WPWeRRM9cnLRlQyuXZCLhlyUYoyBm5Kkchh",
-	"NVdDJHZDDHMDFbpbeAz3kxLmm663XX1Sixwvzdz8Vltidywt68/4rSVncuP0J/T6z4hR3zGZAnw+PNGV",
-	"IQL7G5xSmBsi1bzHLwU7J7Htg+KFFSvSESAGt25sbltaScEiYU4b1+durYIRvWQ0F5h3Pkr5Z3bNFQte",
-	"8pONYEBPVVyEAtnAJvKxKZeNxfDtNEGzXPdQn6BZHGhsDjQ23wmNzYGUZuO8TXOFGli/M34MHnN9n5Y3",
-	"Ss0ZgvLE+DjlV8YwnNG/5iwHLJOjWcZG/AuJh6n+I+6CuuJCszFKM9Unb0C0YzMss8GMdWpeR2b83xSJ",
-	"in9iNGMZQSkM46IMjsn1hGXQCzGE6jlHH4R6HC5RHAkvSBU04fZ3TSgEHvJ40RDaevo3OSMZG0OPK7Db",
-	"M3YlrToNyNylYEYLLYj7SFgmQo6CZl4yK0AXeh7VaOwJgEnMdSQgTAZv1/XP4ppoKTEH4F9SaTADJlRN",
-	"bOxMTeS1QDUE+QloW66uoUC+It5hX8oH6y7hq98qHBFK5eaAykDB2evYvdgx2+ifnx+LH//n+u2X049X",
-	"zy4HP7ybPP9/yZOf1aPXw6e//PuEvpr/N/9Nvv+rOUj7YsbhtVf3bxHsOt8P56RsFREh4SgYE0hmn9Wd",
-	"j4zfQVfdbUYjrPxS12eb8zrhVaW+9TiqsHyNHGV8PDFHjAyYkVNjqTUT3ULtrw/srufYuh+1vyvLTZrV",
-	"BPcCY56LYTpPWNIP2yu6bCkOBVCuXBwe+daDpA4AFol8sO6KCmTSvgC5rk54E+zTDqtU3OtCE94sY0NN",
-	"JjJTjAyo1lBHpKm5tLGAsy+1Y8v0UM58h8uZv9s0KdYpTxe11cllJbLfUuRq7XPmoio7LEEOWnZUlSC/",
-	"qFBXf0pbHJi/1IQJK0g5U5io7ZP35jW9eLcYECfCje3ZsxoD7FDlusJ6M1hpOp3VFzrvAkl/KHG+BwAu",
-	"W4I8Xaw5k7kCrLPtXtgMQr1xZ4foV8DNV1kkkWhgkiyPadTEUIoRz6al57C/5jSNRCzYtf/FMq+Ff8KL",
-	"FdVcjRbFAzaTKR8unMlWhK0juH0lbr1otqFx6JP4l86RBC454zQCvgOyT0rzNLXODLkgv1x8+vTbh48v",
-	"/3jxXxfvX796We55XYn7gs/0buFe81bNqtL36Zx1ZvNsljIyleIzW5CEq8m1EWAZeXLa6XVK33idNdbr",
-	"BN9zzeDNxQ4soBt1j6FFH+1ZKT4xOtBcarrrKy0/v8EBT+YIEikJ9/KM8sx6MGBLQf38AXR2YxIb9x+Y",
-	"U/kRrpbaStHxCuD3W66w8BblhhXdLLviQ4YFfTIj13KeJlimhyUycp5xkOdyrgfyS7dHBLv2WPCeRRl9",
-	"ZgvFjAwfc2Gb6Of8BG5mjmr3AqS3kllcapKQsKFMAAxFI/HTxcs/Pr76n19ffbqsZDTgSr9zr9xWqL3l",
-	"U66b9JV4AfNscuVvXE8upYZNUV75D0asu1XA3BTPM2NHQ6rYMReKCcUh6An9sQlkq7r9Ti8XoZ0/qWD9",
-	"RLK/2z/1h3La6XW4ecpfc5YtjBCkU3Oplp1QSEzpl7dMjM0WO/3hSa+jFzNzldIZF2OzKVdPWtqUoWbT",
-	"WUo169c91f7eaSqg7De8dPd93UEl9YyO1+eb7INbYpyKdy1J1Q/CSNUxxvvt2t19YNMdbGs7zY92Luzs",
-	"n7zIm7EMahulqJd6gDqjmqZyPMf2AIBGDG4llGTS2Al0AY6j7fVybUQT9EGkaSqvVSjRYIyVbZ5/Caa2",
-	"/X4uvufKbZ0/uOXOXrqx2r9aWr/D9t6ka3N5Ewb73GzGYJPjP1crdRwOrkRsNqKDjUy2u3mlgi5sZ3IB",
-	"/Blr9DNpoJ4/wszvlm6+IeViXr3l+QtuWalW4CsfDt0Ghy6z+7F80Oqq1bBmKqedhwEw/QugfxfFmAv+",
-	"15wt23HdHskjGb4U3VGa5Ye/TBSWq6ujOC3qkrh7TgLWdynY6tJ9rl01QiBr/nX6e9wnrzMqIJXOFRnI",
-	"uUhQZhgNCKA1CKxGomKaEFyzRSdDmqYsI0fx32Kb8h4Rrm0ANv5bXFgDj/yPhAvjBNOKew6Oaqbkqk18",
-	"yFUb0xKxCvOEe6iC2ap9poY0hSP7R8ZGc8WMHMvlG3zotf3bzQG8F3Vx+XTbwqSW79xDdZxZ7UYCsqVw",
-	"rItigPF2z9q1f5/0Zrj9rL29xuJp3oirKJ0vcD+A4YJ2DcEwKpr2TpwoxozAiz/NZywjF+ZCrnRGtczi",
-	"SJghemRIBbZu9Lj7IyfFu7XipRraai4B3H+pbYXZ1xbmD9O+FYz/ZoKvNbzfn9NvuPvWDVYI3dF2XTVH",
-	"u0GbrvwU9/KWegUkeM421twZf42HbHsn/DbU2qFh1p1umFW719uJUrDHtmmSFWrAqrqX2vZXkYiDB8U1",
-	"tS15i6uitV7f5SoSWLqObBuBwxJ4E5UF3uvclu454jasZrfOSq4/xxRpSFOpWDHG5/tnAB2ICDW0Yy6U",
-	"GfzAvszYULPkH77oWnsAPrgf8DES7+7k+j2QVmBzRAI0NVPngROEpTR1SlsUq9GNPWMLzAsNtCLhCM+c",
-	"2ZBj7c6JkvAXsXC1MY5nZYXRg/ImEuvcQhp+w8K6qxUOYiRaeohktYPobBtgVKt1D0mtd3gOPVctKV6S",
-	"SSRhCTcMxwogQsnYrEgbdxJh/zuwqm6kMGgTP7Lqzr2VBO1mgnvI2N+0ReBqgNAyOBjPhy5fvstXnUMN",
-	"Y2VXTvqUrIoAMYlXnRup7co+bRMCmpKEXbFUzgCfiBeSeKL17OzhQ7hgIpU+e37y/CQmR/FYkmwuSP/h",
-	"cJo8HLoHxJDInmdp56zzH9js7OvZw4f/Mbd+7fQ6VzTj5vXhYE18OBZm0jnrFB/TKZ+O/5JKg/oEdJvD",
-	"NbAMDBAG/gU5il+8ffPq/eWrt6/+uHj58qOZkTuWrPg0826dqhP468e3BG+AtLyYT81q28vNf+Gi/+6/",
-	"xLK/M0aNCzwxvjcGQm3CGgD4Sc412GCe3hl+Qtunn+fczWGtQB1c1iHzjCFmiQSDUaasYowXvvtqbiwA",
-	"JYxnnKVFfhdw3Cwa3FkJ5gHGXMJsqteVwbNz/urlKVwEqFxVKBmbUgHYBOMnwjs5lLjtKBGXmSTicz9d",
-	"Y5rh3WAm5YsT3BoQ7A89Sf7XYDhgt4GShnL5Ws4cEVK/GS/X/b3M/IaGhPuiviZwxSexmOSj+DUU7aRx",
-	"j8S/GbNb0dSh6D8ybURXFgMaH+2/7pqvh/1orUMNnVztH6zFs/zZjvGCqsl6IPPRT6c/dc+IzMZUcIUV",
-	"gESO8r3d83uHZwUotuqRuTKbv8DZqx4Umv51ezb9CQE+RqfFrZKZrceKNSqZnI8xyGBLB/LhepBbGNEM",
-	"a9+Vv8va+aGhiDkaC+4upGoQOHCWcxPbQYxp6WvhewFBc3BmvCGMIcuAqMkPAilZ16pXK7tIxq6NBBja",
-	"sb327Iqza7sh3J/gYvwh4GgSjBmj3MPP7R7Q0ixggtZ28CtuiIC5/eh6wgEwoSRJmYaSSXNnt7C7/QA1",
-	"QuvNpw/k8aOnT48fkZDYMZctyNoYkD2g52GGPyez+SDlw3CXwhjVj/uk6WjkthcK1rXHI4w3wfGwf8DV",
-	"6BH2ZchmKLjNNeBkCKZYOgplNtxTKe58Kr9nJSeUqslRYddBBNl7wuHO8dlD43MtpQ8xfbnWEczdMwwl",
-	"+0i4jSOAs+ziuOSjfU27fcIF6uEd4Mot+012MdBcqd4MCDs0r98QtXgF/ONDq2I9xBX6jvQIF1dcl3+z",
-	"LxV++TJoMdSTFoZUPV8sDYEaP5g05HodRYVI7B+KnU/C58L9Sw+Fv1Y88S2/YiInTzefwfxrlskBU+cg",
-	"IWY00w6RbsMTDGsMbbyBFIz94KFqoTSbdr7+/vV/AwAA//8=",
+	"7P37ctu4ti8KvwpK365qey7KkeS7XavWUmwlrW7f2lbSM93OF0IkZKFNAWoCsqI5K1X7Hc4DnH9OnRfZ",
+	"b7Kf5BQGABKkSImS7STd26tW9YwlCsRlYNzHb/y7FvDRmDPCpKgd/btGPuPROCLw73YYxkTAP8VkNMLx",
+	"rHZUazOEzede7QFHE6K+D6hUX17xWEaYhTUPhsVsVjtikyhSf06YVAOoF4akdlR7d1PzagyP4N+MShKi",
+	"G4klEbUvyeMnzqNBTLAkYVvWjmqtRmuv3mjWm7u9ZuNoe/eo0fit5tUG+LN934DGQl7o0X/CjNS8Gg1r",
+	"R7VG83BvZ7A3qG8HO2F9H+/26wfBXljfJweDQ9zoN4OWmj0Vp2SAJ5F8TaOIsrvakYwnxPn8ZkjHY+eL",
+	"CPdJVDuq/chH6l0RTt5+ytUHIxqGEdEf6RmOh5yp7/+jiXZ3d1Gj2WjUvNqYC4kjs+7D/VajqT6MyYAm",
+	"S4vJHeXM2cnL63QnL2Nyx5naQiFjQmTt6Pdas7WNzjFl6EZ/5NXaY4l2Xtc+ejUxGThDy9lYDfK6e3bW",
+	"vXj7qX1x+unmx+7VVffibc2rTcbhshN4wLIb2tEeSCxgps0vXzxLTV02nsgcSSFGppaqEGVIDgmCM19I",
+	"X3MUUnTmT32OK5xa0TlVPpdFJ+Hs5hkVsux+oj7n9+4mUklGonb0+8t1fbmui6+rl5DIaxJHlLkEUmsH",
+	"I4Lejvo/1oro5LSTru4tiUfqN3MUAg8VUshBr3F41GisSiH7jfou2RvU93GzXz8MWmF9m+wMdvFefz84",
+	"KKaQAY5EMYmYbyyNXA4GNFiNSswfLnE0G83m/nLieO1sn9n7DHG8iSkJYxoMhYzx//q/CWq2tksJYxkx",
+	"HPaaO0etRpYYaqedZmt7Z3dv/+Cw5lBF68tHzXhGlBWwnBFQScqwCw630ezByZr3kRGman/5WPy3UTu2",
+	"Aj5S33yWJGY4SmlziEU7ABpKrrZz+M16Q537vjr3A7I9qO/g3f5esB8ekMOBObgzfkdZZjqtRq9xcNS0",
+	"d8HeyIg+EHQ5JjGWPFYHRuIRFWoPFO+s/UPtdsxBRfr93zVYuDjRM2t6VdYdEhHEdCxhV2udBxLPUPqS",
+	"rdrc2hqNRn1f/edA/aeR/l8znfbNZExiBIdDFWmUz72IEnIzdDiBIi2J5USocz7pdd93Sogpt5sO2Vii",
+	"mZdVl4ygMb4jiA80BYkScfVCTC/EpInJK6GGPSXX5qhBTMZjHssFFFEbxvVWY0ct3iULKxycvWvVd/q7",
+	"QX0/3CP1AyVwDpqHLbzd3wl2w708XWhCs9uJR+hGz2R+G4OJkHxEYnEUEwyaWPLBNKaSZD6JeHC/gGS2",
+	"S0imlRGqWZJ5E3Mm6xFlBNn3ILNtq1BPK0M9T7jUQgrb7TX3CiisVZ3CcgSTJVJGPsuTSSx4nAhUDpIc",
+	"dllztElIZeeBMLmErannEHkA+7qQueHAnASeyOFWpCjo0wDTiKgdwoHkccq54M+eFu7ti8uLD+eXWtke",
+	"YnYHRvuXzJEdNuut/rYi2h1FtLuN+h7e7x8Eh2GDNBUzo2Olmhy2thpbra2dnZpX40EwiePi+7h/tA27",
+	"FZM/J0RobcF5kaINomhjoGij2Wg1ths7jV2Ma15N4viOOMqm/tssxZ56TV3vZD/sp1vm/NztqMqsMxt2",
+	"et69yGxWhhP8uzaI+Sg9cDWDeFRvNho7La2Dabqyz6X0Bc92L8zfX3JH0Kg3cUtNcVtNcWdQt1rpIWk4",
+	"R3CwtdvcajYaW63tJaewZ2i24BQa9cagQer7YSOoH/QbuN44bBw09ht7jd3GTuYUrGVF6q3+Pq7vBzuk",
+	"foibYX17sEsO+q1gJ2w2aqudk+E965Ct5dgFh/AHZmQr5CTDxL94tTEWYsrj4pP7/bpz2j7pdU4/5s8D",
+	"VnzY0JbCQZGlMIYt395qbDWb21v7ZadhTKlG6WnAmw4a9X11HQ7UxWjgRr8RNMKGPvknO42lLGtbbcKJ",
+	"teCyvhdj2KEplUNEpSh1H5jPScaF8LXtwz0QZSt7EA726wf4UN3CRlg/JM1BfRsrcb4X7pODwaM8CASH",
+	"iK9uItb+Y+cQbTeQsbVq34G5uIofIXsOS0xHEKpYypj2J9LQj5n0GM9GhMkeiUeOfKwxIuvbDaDs/kRQ",
+	"RoQ4wZLccSDaX4dK/8ERWUwlqcLjnqzj1X6h4Rcark7DCSHZbXyhpBdKWpuSXBtMexjB7IooEWhq+Vu8",
+	"5Riz40kcDLGg7O6/cTAiW0Yfyhu0JB4rE62ZO/Ld+h7ZH9T38UG/fqjOvUlaA3vs6qzIHY7MYWmaJYJE",
+	"kQiGeCDRiErUJyIYxv/r/2H3ksToRzyQE3anDpVIHGKJQbEgd4qdq2kwSeJxTAVRZ8DcgfVl4FNG4lWU",
+	"nzGOCXPVpYOd+q6yxvfBGlcE3QiaYYtsD5QVUFtAXNVsxOZBr9lybMRl/tFUx1oSOUWUIWwVrx/KNa4X",
+	"rvLCVapzlTnyKw21WpXfIUdLJutSn0tUBWRS8SRXO7flR1C0Z/P7VBBErXA556KpL9f05ZpWMYUcAlzs",
+	"O9R0REmZ4/DFHn8hwhd7/IWGX+zxF3v8hZJe7PEXe3wuGOyGRWpk9tO/un9w2h+9kb/ddEWXfaCX9Kfh",
+	"h1Yz6r4N5YfRHT07+Wmsnjk/7exe/HE9ujx9Rwe/1LLhlKZr618lQe55ba43JImxlQbDUYAljvjdhBQr",
+	"dllivCEEEmLNOJ4boyHCQ5ALgDALkSR4JLbSK2d+cfRAyRRCdtmBTyD65o6NxjEf0IgUjEFCKgvGaIeh",
+	"h3QYD6YQkojIzJg/OJMtGDf57miEGb4jBe9Q25obcSJIXDQafF623vxcYzLiD2TJWKWzOgH+X7R4u5lw",
+	"MAUDw+frDFx2vvB5MqBrX1zziJTF+9Q0Mua+/ry7Ao8qlIH7mcQKl+Ud1A/7jaC+HzZJ/WDQwvVUxh02",
+	"HEkxmZGCfKMMNXtFR+6VU9XHco6ym8ZwYaw0/arQtae2dLHDQCfnFHsKnmiPs/p0XqwcNJzhijO8zGKW",
+	"5XiV7DkwgwW7veR0MjfLK74XXjF1f1wo8Jedo05s/qZn4ORJGdUNvRPrkfvqe9F4rr34W955l5H2CB6V",
+	"MVJFoGn2BIz3bHw1SYnMyozXk5kwan6qtQ54jAgkhAoqSS6Z72Cvvj8AIj3s1w/UHKyethfsh+nBXCVK",
+	"bplSlp2XXv5T8rr9TJqNVb7/4EO2JUZUDvPKd8bU4kM2VyjQDFphfZ9sD+oHeKdfT8gRN5SO+gfv96iM",
+	"XKJ0zKYb9cZaLs8/NlL25TYtuE1u0urLRi1iO0XmkDT853E3+MuiK7xdnAtbGGBS7HCxEgRS+3mVoBeG",
+	"+MIQ/9IM8Tu95q7eA7ppid4z0Xrr8yg6L/T9IvBfBP5X5wTZm7+ktCXvkPuaPo+ELRRVByytJ1/m2nZ4",
+	"wrk6ZMru0CmNSaC9JBVRAZ6aTbx4fdb1+jwDK3o5jDUPYzV213TYXcrsDki6j3BBCUS5vlSa2jO6wF60",
+	"lhet5UVr+Rb2S4WS3ZM02yNrzsDH2oOLkU5iQJFSfTLGDWQ0nLQdBo4ZDnEC9GNpBp5rv06fa0d9Ektc",
+	"09xGJ0acOIcbU0nFEJ3waDLq08xz568zfI5K3s98f+F8f0Gm6HU8YWJKg/vMQ2eZhwZ8wsIIsxBCi2e4",
+	"H+OQx5kf9Jwf8FgOp0RI1CNxTCWPKUD+pA/fuA8/YHQTcJldxcU755EJww8T6X59eeEAJjCJY8rdr6+c",
+	"JJKrmLKAoE44xXGIugLAi5xnf3H29ZcJ6ZPA/fbmZ6dIHYt7LIMhmWLmPvPBWfuHyT1nSUAVqKQsxK9J",
+	"SBEN2sAMkc8Bicdys0wjhle9cXCA3sSYQYpOSksfnVkVpSWVPfv29RxQ08+U3YWgF7s/0esChgU6SEG6",
+	"uP4WYYsIMI/zshhpoRgAISncrQU8Vko1GvJYENTHUoJ3TmItIxUr7obA6ypBEBTwpHSNRt9atErr2djA",
+	"CRaCh6ZDjvok4CMiIMADeTKZk32mTMrleUbr5wgV5P88YTpPadq9exDX6nAXHEZfCb25LIXHSsSPc/Po",
+	"ETxaNA+Qac4M1nI0Fwi5/DyUwV0wjy57oDAPKNywCB1YJDsEtUT5Sa6lf1bTKfWlrK7DqKl1K+sDzraY",
+	"tb6N+WS86IDu1APlJ2THEVbChySkgdIuENZwL0irRJDc5ybPjWMamFyP2gMdO3lz77tXBTNdyFrsyalJ",
+	"8IlEGFk+iDaoOmOs5luBr0R8hiM561HX+1q741EITGWJYySTmpjiWxR6TGBjM/x3r7GM/86nmLrZiHwS",
+	"B+orOgJZ8CXNIK2dxlvOli5jDlYe5dnDStg2z4BXAyuwuAx5RdN+vgxT4QWW8QWWsRCWsbRqYwlPMFR0",
+	"TkZ9EoshHb94Zl88sy+e2ZfD+H49sx8XiqqkkgxLcjl4TWM5BBCtw0a9sVNvtioUmb0I2RchW4x9vLys",
+	"7IV2XminhHaWmV/q6/ckpgNKQrupJMZCv08PWG6jASwkgIymGd0FJDCYRNYtdBpvIfUp0udzR1ioLJPa",
+	"m855+6xjjTwtgF3KaVRDin1LGIlxBFrmQljdpYodFWc8uFebkgBz30z6yprrpztVCXt3jigjHmDQGAmr",
+	"wx2L4E3vmFRHpfe80Eydkr4isXmi5qzPcRxSdndjBebJ5fnVWafXOa15NR6HJP6V9Iec37+LFTkMpRyL",
+	"o1ev1Cdiy6GJV/CsKO8s4NrHRfI5R9n483ucENIq0Lrbruna+QwWccaABWxhOVQK95BEIcJ97cZ4MWtf",
+	"uObjzdoETjcHivsCLvqtwUVfIHn/GpC8H1Nv5AsLfmHBL57FF8/ii2fxxbP44ll88Sy+CNkXz+IL7bx4",
+	"Fl88iy+exW/hWVSEN+bx3A+aGRn9dPQyypgjmaQcyCYry8yZTyWr0IHN/tjcm51Wvha9F+MwTUASqD+Z",
+	"KduCMtSfRPe5MvQlGVblCWpSvcVJUXMzSQv5TiMLppbFOnJ3awlIbWbv1m/gl9vG5najkdtITXmrkIaz",
+	"V1/mCGXV5nXeOst43Bq2y9ZwTaRi2HFtjQ58VSolzCKqnfwq8MQv+s2LflPJAVXmW1rDetPverHaXijz",
+	"xWp7oZ3v2mozBsois82c8+r2WpGtdnHZ+3Rz1TnpvumCefEXMdmSBu1zHXdLLTTz9ULzrKpBBrvWa1+X",
+	"mGRFneAzlPx4Uysn7soVvBqZ/dQAPOM/2rML2pie3zQ+X7z/5fP5Kf/X+Smfnr/hgHn820l3r/tH+/Nl",
+	"70Pjtz9+i7qskQc93t4B5VAXJJVVDCblSpmKQSQ5CoacC+LUvVQvIyxp2FxYXbhyzaBa0zkRAt+Rxfru",
+	"SD9Uou72eTgDwPUo4uAX8W7ZLbsmgkg045M4LfeZUjlUWzIkaMgn8RFSJvzRq1dAqkMu5NFB46DxKlY/",
+	"rdtf/Zfk94T95+Hgp/vW6JfP+2fT6x352/jg4UOwzV4P98K3ook7k13+M238+StR7+4O1ItRSEPEuERY",
+	"3ENhmhxS4SF6x3hM4A8Em791y0qkjbbrW0VhDxPx2A8Ow/oBaQwgrq5EzC7ZGyi6JkymlzOh+5ve5TXc",
+	"HTHp/0ECCRbN3EZBiGA0jrCE0rn2zc2vl9enn647N51ebXH+RtlxnHA2oPFIvweWbcGpy07hQfHmWR2e",
+	"NWewM+yxg+nPpPWLeL83O+83Pp8Fh+PrP7YHv+H9yduwSS/4bufhQ+mG5m5vjjEGilaTYjrTX5zsDw4a",
+	"zoYWjNX6zfXi3HSgijvdYBAys4KVZ7f5fee6++bDp855u3u2eJOfj9Ps7qs7eUGmC8BX3TZWkuCRlxTW",
+	"QRQKzYh8AWGdg29chlWvmfW6SPUA1K6R1XHoOLwAm35IaJzppZVBMs9W2pWBosNIev1rDq/r9ubHPwWE",
+	"dQ9pPyUMCUpY+prC4TQwexFmPQ/u9WyZ0jmWDAO1gyXA93P7aRxtzkD6g8Vb59l9c4HqsyPCV0HSFIDG",
+	"hbM2LyvbyNycbQcrXXubOSUiPH1Xl7cwoGSd1dmfeo96b7WFwsURnrlAzrhKvhbdJ+dd+rerL1D/bn6g",
+	"shkvGWmuX4FODCgb7VotW+kwfCL7/LNSkECsCKRkFOIxEpLHJET9GTwmSPxAA3fdVp8qW3nyBkgORTJW",
+	"WoqzWvVp2W/TZGUPURZEE6XAOwcBTSlIiJTUi51B/2HgPq7JHRWSxAtKu+0jtqy8SK0NtL5xVRnxYkHa",
+	"werZT/MhubLI1+KgVnXAjiLjvmg7f6VyWI7Hkeys5HdEDtMtts6VecHuZDw+fevKfOLXOr0ov3x1PI9C",
+	"EA5vdZJcne7md6ziyzSpjCMckLZl1oX0AY9o3uCIfCNkpjxl9asVJcw534rcaU/tIit0fRU5uyo6tyBQ",
+	"9QytWy/Lu7au15zVeN0cT1shyWp+XNDIJo/9oMWfsSG2ixX4RivXiXAFuAiaTXJfGKV9BmiJklDfbg+y",
+	"zwvDuMW9alyfxoJeNZntbHpVgp8FMtiRuavsYTOzhyReljH5j9L9WRTPfaGYRf3SSoLDPX5PWP4ugmcE",
+	"jTHNlIGRz2MaE1HgTUqBMvUjXVY7Omw0FOMbxEQMzUtq23+26vvTD/33038OD+5/Gl00xmfxrug1J+9n",
+	"O/9q7/VPDsNOa/B2f9gFJ4L+FZn9NOy/Degl/an77l/d5gXtii673g1Ounvd+/E/35/8dLhFZj+Ng+1z",
+	"9dAf/bdR1GfXUf/tO3p28tMw/PUX+Dz850Wj32pGAf3pcCtoRaw/etMI//lTZF9mqjBeExyTGOTXO9jy",
+	"8g7cTtc1zSI9FEQEx5k+bEo3H+F7gqjufGYiUEgY2eL4buY1IZNjUCaPUsa8s7uHLvE9aj8QNiHaE2qn",
+	"X+zdvSaKTBFmxmTQ9o+WxlQWtL5KXbSYySF+hJ/Wq/LYtruIBYBv6RmAxorYZNQnsfUkIAvMpsw1QGZz",
+	"z8jlAM5KC8Dccm0ka4W5IDkQtf293Z3tVrM2t4wSRKR2GCrbI+EVHuIsmiE6QELSKEJYInPDUTN3NUkg",
+	"Sfg+YYhPDC86t4ASnDVLUrqNErggYKsVOTnbVXVdBTtctNQET5IHk9gkkucnXALI9pY+qOmqbQB6cNt4",
+	"wQXwnBX8wftIUhlpc1uaK80nUglf9UAeuC2tQklBe7sr9BazaGvq186KlmCpJYcA3h2v+AhgCTgMQcMu",
+	"TP5JP9S2LwPX8+9Vo36VoI8/fim8RuZAfyYzi+omavPrL1j6KcGBpA85lDa1VEEkbIGNPiGaDVmV5dIm",
+	"Pvik/jAb0kundU5WZE4pF9KBSgTLdtW3ojhphSD84aGzW5VZTSFTXHBTW6ve1NYTqEFeztH08Yta6ZDg",
+	"0BBqp4fv5rHjekOCYqITdn8QyDdr8DX0opAxZ3eIMEnlDEl85yH/tnY7aTS2A/Mk/EFua/4xEoSF6t73",
+	"cXCvfu93B/VzLIOhjyS3/jjYNTlMtwt6DRvfwFHttrZ9WzMlpjRO3TciGJIRZIOO8Oczwu7ksHa0t5OY",
+	"V0LGFm7ymsh41h5IXSCa7zIbcBYKNZ8pBkfDAOKDMeSq4jtMs/PZbmReTRkdTUaQhWDeS5kkd6ATQTl1",
+	"jEdEmg23ylFYvOtGlvwgEA0BTZeP8Z8TUJfAn/fuXff0YX8zuz1VE1wYILMCkKVhGXCrH7GrWlcqXcuI",
+	"snVWsrSM+hlWcpIGyYrWknb7WHk1S4Ntz7maLrtSA38Pa0rDkE+xtGujGyxYGCgka61uGazr851Yz6gw",
+	"i5al1Jy1lrUs4vp8ywJ1csmylFIJy/LQdEiDIaJC24VGpK3FSZa1kniWJTuexfyCuzeXaLu5t1dvIhyN",
+	"h7jeSgDUAx4StBFgQeqUCcIElfSB5JYFntnCyxWSqtNuKa2IOX+NwROtBv3//96u/4br//r479aX/1Er",
+	"XJ1xkBSdpJ96UHyl44MaF5MHyidCe9029NFtbqHLEZUmJYcg8LzCE9nVPi6tArbpzwmJZ27cGaZfsjPN",
+	"Rqv4SDMmRBkdZyLKa0nwZfUvz0Gt1jpYsqq11rM01fE517NQ9H3lVQXpLj9qdd2QjMZcEhbMfiaz+bW1",
+	"0YRRtY57MksS3pBBZvFQMOSCMBuVDnAUkRhtYFitYrcY3XEeqsdoQDY9JLhWyqm8ZQFmqK/MAhlTEiKB",
+	"BySabaFfdUJfawcNtV9P2dLw9piP0k/Mu2wmhP6wz8PZLQMf2kw4jCAmYsyZIGhDm5Ng/qmHN5NEp5Ar",
+	"1Vz9ZMrje62jH2cmcMss5DkdDEhMmIQh1DJ3Gofo5PLizVn3pHeMMEyXP5AYtXZ3UTDEMQ6Uuq4fbejk",
+	"wJQKdgeNYK/fIvWDsInrO8E2qR/29wf1Ft4Ld8hB0BxsJ1SgLa2UDpzzq6sDLOPQu7sZHt0spIUBmFEl",
+	"rFgZdgkTtjZon6hd02ku4QKrTdlpMZGTmKU5DG87PbShSAqzW2bMFA98BIl5uLmF2mhExUjNC3av2UJX",
+	"152Ty4vTbq97efHpTbt71jl1km0EYhxSFbREuGVU6nxZ8ANMh1iSB+NrAgQilhrUVORPxpqJxVtvzM7a",
+	"ShfujI6onN/iKyXMBP1XVl7tNoqFTgSDuO81Pm39kxH+rA3IVqPhpeZks8Cc1GGtMl69rr671Pv8DHxa",
+	"8Y0elziaX8qvQ534oOiAj8YTSZCfRmL8LQT/C2WkAgVcyGiGOEMRju8IkrgfEXGMfPD/+Cgi+AGalyA+",
+	"kZnF2+z6ggObJpMrPDS9WLOmPucRwUzb+pZzaVNf++JsNj94BSVhQE54PI5oAG0PXo1j3o/I6D/+EDrq",
+	"ncww7ah0cnL57qL36ezy5GfIHQ6hBtLa2aaTAxVI5/hvoV480zwxTfKxnrmd1rZXkwbsx8wtWQzgGh71",
+	"I8zuIeSerP1/xGRQO6r9/16pE+GMMCle6W/Fqys9f70DOc8KvWN1nQKPzeTsdL3s7U4bQvjZ1fqbW2oq",
+	"r3F4rcXYo3bydfv003Xnl3edm15+G7VqqHaRcYkecETDzL6py2n37TUOkZ3Os23eOY4GPB6REP10c3nh",
+	"IYz6OESJOwkpXmxnDWI65JqfopBoY8J3lmv28SSihMlOHGslfu2NvLjsfXpz+e4iQ40XXKI3fAIZJem+",
+	"7aT75j7wTLvWZjMUwCIRUavcQjoWv/P5M8JMTNXGDdysPK34mBWjkAeTEWHy2FgvvE/ELZNDMhIkUpwE",
+	"4hiMI8rGEwkqEmVorFQGqtNyZslrWDRDrUYDbfAY7Ta2QSGLCQ4hVrappBeYi2wQ0eBxZG21Gfcw2tm+",
+	"K6lylMmARzhSU5oh8pkKKbIUf5ieXDLN5zs4o7tC8DGeRARtwEw9lEYbPHD6i01kDEcOGf4/CKTmTNQG",
+	"92lo3AagQnhwSxjyc5qXj6ag40wECVGxorjh2101V+cNjB4S9qijenN5/bp7etq5cM/qA5+gkMPdHeIH",
+	"gvBEDnlM/wWDKu45JrHiBVqf15CU2aNymHo6z+c7q4kcEiZNK6H+ROoqmyjiU6VY6j23IaBEQAl6xwz6",
+	"w4af7IPZ3S7Th/yoze1e9DrXF+2zzD1giJqxNUdAFs3S3cFdl73buaAbEisBpdnlM7IsNGE2/mPmuOHb",
+	"tfibmhcBUUYE3wvNfvQUBWzeBZearT45S7f2NBwwtE/c+obM/YIjMQmG5t4DoXFGXGt2hGcwVUGU/EuW",
+	"ZIjsKoZQD1XDvYEy0kftWIFtk9cq9EyB2xi7Cwno42jNmO1jpZyC1jF144U7mX1uttJ9dheBzCqebced",
+	"cB2PkZ+LUvqpzqGNPtdQS8OGG37BTim6Nsafuz1wTtdYEjC9HnlA1+1e59NZ97zby50M52gEyUZSktFY",
+	"iiUqsyMI1U/P1U+N/ieeb+/nZok2fHdFagdjItXEB0oh9CHIWYcop4+EjmqqhTgBX+eRspmZp185IVOY",
+	"3DuGXbb/qIN5d9F+1/uxc9HrnrR787dGqyjcKRylAlFmEqizHKiZno2eoRKc5FmZkKc0cSiYUtYvArXu",
+	"gSvjBhLjtABEUx0mn1vKhp9bvWFO7xh+wDRSBuxj9/Z9u3vWfg1lD5l9DbHEfSxA552wmOBgqF6XFYSO",
+	"KnFjVGR3as9H7uUT9KzCZ1yZmmFgFpAo0gcgqTKU+ETq7bUbkF4Rc6u/eLX3yrTDTyQC3rfPuqftBQIA",
+	"7IQ5qxKEvM41HlAShbUjU2uQZGzUjmqjiZCoTxDWv8uVrn7x0t/mCxvmRtHcOalFcEFJd1ot9waNYx6o",
+	"3/YjgjqQ4vF8J37JiDq7EY8JgqUI1I8JvkfYGAD+3PaqA/X17vnQc1ggRSRogGmkJAkMo7spmgkYVwwZ",
+	"y27SajLJ8BnHfExiSYkoLFnKu6bO1V6SPyc4Qr7dTF+dp1LOsQQvWXoErkN3b4lDNwu7X/BWgSUVg1nW",
+	"WTLmEQ1mTzQBaZOb568lZ6SubpjJdU58+92L990eHI8ppM++dbfZWu7HTp2Iv5speO4i8meSFk9o1UrN",
+	"XB8vCa+JAAddcT5TyjmweV4r1sZcF3iWeKNNg4+p9UQmIim1krOUY0csCMlEU4huxLrucc5rmN2AZJzC",
+	"ZaZFXnnTWZehJEY99MV1glwb2ldkEz42M6VD86vRJTQOu3NLhfJxijk6csrS8s+ySWTkW8aH6v42wQzC",
+	"UXQ5AA65iLuYaPs1GQBTiwkOL1k00y/IowpVisaHpCDkvih8Pr+ItJTi3+nFDLHUl6iWn2bBEABrNOdG",
+	"X7p9TgmTe3qmmmnpydEC+r3UYQQaoo3HJJ/lVrJ0A+ZLzQr50pQBfdsagb5+2JJ30YUrrA6oMna+/qB4",
+	"cFMxtmhASDe2qQ/OYOmemnK5lW9PWp3mnr5Bo1p2+G6m7Bo316TVui/OwlytSstuZZ07qi0TdMbbblUZ",
+	"z+AQZda206jwy7QgsRpPutbPQ01R8dgpT7cVKXmCaSLJ0Q5inNWV6TdDEWUkSyaLUb5MMduKcWXY1q7+",
+	"6Q48a/5IH8VxjGcwdQPctPqG6g8Wb6IRdlBklMW5X5enmgrL1blqUiY2Jz9YoAsodJhcY51oP0bmpJql",
+	"s3NDu64eAOFVzUtcrp65pc59T6g7OZVUDCc05mm5ntBz5oplJWUqiO3F1iLJbqKZfwGbLmKv6Q66stE9",
+	"0wXaTqKq51UeRqYJ90S+M3sfWcPJIE3ZDDtlLhwD58XJZ8b3r7fklqlH0Ma7Gw+dtDeRrz/eCmBUk0kD",
+	"Jj8UqZm3cEZ0RcsWarOEy+tUFjPBW9YnAR8RpXCZUMycyDL1V2Xi5hiNcHyvn0yHtU9v+PmT8D3kzx2F",
+	"v6nrFkQ2N8+OAoExLNE9ZaFOrijWCx+jApapfCtpaMeLjnhrVX2tWNlarFwt16WWKjDn+N6AkBXSg9HQ",
+	"IZWjiKbAJSYRZrMpnm2ureoUzyJPfY+bxiOUoqX77Oo8j9RxynWaZaSR1VVymkl1TWSB5rFc39CMci2V",
+	"4hvqCqW6QTVVK6MlfPTSHJ0yQNM89BU8DqU/RT/YWqQ3LHZluELbkdN5WexyvwVS0CIZ5IXgdMgjssSa",
+	"T043+UeFHU2Pwh5iXkOBwRZMuWcOMp/chaUjwSBe1ycI4vADDmEXwiYj9QZzIDXPhckoPNaP+cPwap/r",
+	"apj6A44hY0CN58wr1VacDx19Zf7RNguT7z/ayqeiExESDwZQzFDgV3m8YyBt52l/nviN3bu7U7Qjd7w+",
+	"P16m5WRO+IbgSGJpFaiYCUlGaCPxJaHQdImbbR7b3OPpkDAkSDbbzoEuXdm0dPF0C1xfTohIEKXg4Uho",
+	"WYIZooDJakDK0IRJGoGIoYkvGPJ/jNttq/wIXKlaxA2WnlwGsbfk+PNbsXRQVlmUuaWkc4hhgwEJJH0g",
+	"LkoYQMepM+XMZkwBxMEP7kNl0qNQSpasJhESpmldRUYFsDhfCkRN0hh1MZsbUWZQjZ/IvEytxHWMPXuN",
+	"mZUTMLXMBc3cBLtd2aPNktm6hpcS+4UCx4XPSSH4HiduFB8tOEYXjWU+/VoIqCUOTLGR5OiOaLgQ9TuY",
+	"4zFStwlxbSCobUkqjOZKfpZ7LBwkmPxsLnSNerIlxygiAw10AKzQT9KJ/1MnJTtKcilJwN5ldqH0qG4S",
+	"gp9LK0pTsID9BZhBbgy9U4zRlbVJsX5St19VpiYTaAMHqWUm1WVYfwoic0wB2qYsSqNN+vZV10bRxZBP",
+	"ma0NpwJxpjEUs/QmJkFQGBXpxVYYKQLQkaspVgaLmGhWP8/aF8XAtCM8mR/a0Ho88oNIfvI301J3RZlt",
+	"N4PvCGmQHKTLLeDnutjCzwpJNdKH+212+Mv07HPr+mG/1989Hx78FO68Ec23wd7Vvxq4M/mZ/sov/iwI",
+	"tS3WSO1G2VUWEpTtQ1J0PDqghPx/q+P3EKAZfPGROY7Z/NGwOV90tqXuUqnlAE7YEaD9rlelas9dewYr",
+	"onDhk5DKdtqee15v5YAmTuUxSjqtg+qgtIpMYoxTWKVbFcCFq1PmGUcTIHlRzjbdG3jy7qZ3ed65VhfI",
+	"dAa/+XDT65yrD5LW7hVvZWYxNoWvll+l5r35T29Ax5t/mHE2G/GJ0Hc56VlfLCQIeGOM2uBgmHpoGlMp",
+	"CbOOG8hIljFmQme1qsuTpu+q2xSTgMdhYcxVFnplwcQY4vGYMF3lpC9d0jlc37ytpPSpb66ih8jW3ZYS",
+	"Ktm2+77nfGZEJ3ymVeBPoOs7nyti2IqUCP6kzz9/yecbybvU3DqooGwkneeXVDcqJTiBYTASUWnGmrTA",
+	"6ZgQ11pQDEt86dUW0qsSD8he0C+Zxvk41OmQOLrKkMjSAd9QEoUadaZWmJBkkzZtesoMaeYHSSf+vwcx",
+	"H3lI8i/+MdJOFRA4No2gP9FKCVE3BVEpSDTQfmRF01oIOTlFq/T0L9nZlKOtH8w9bEAvg/p+sK0OfWdQ",
+	"38V7/f3gIDwkjcE6wdxxCaHqOo3uVepm7F497Ciq7V497G3aPXUoFnZSKOVK0JAAQ4W8juw6Wo3trcZW",
+	"s7m9tZ+d7s5uhena/HBtDbijZpo97tkWRGuZC2beZXfY/2fdJJjWu6dJIadNYgEvfYDBa6Ik0prblBx3",
+	"Y9Ag9f2wEdQP+g1cbxw2Dhr7jb3GbmNnHe6keW3Z0mhol2OSozHkvXNm+JNV2WKi0+YYmRel1ryfsHum",
+	"lESwntYr134sB0sFS/Fy7ymDBecWm5c2IDn0LcgLF/3ViLISQbLyjSyyPx2id7lyKmo8K3AzS3YOO+XI",
+	"LnXD7S/VuECFqGBrggahidpTZoK6BOBhfbT9mSoyfxcj1NkrnfdpS+UHNJIk/qr2aV7Gzs37Rz6FACrI",
+	"Vyttj6CuHJR1C8YF+HsDSWIjejGbQVmkeWojwzn0aLdsiEPgH5tb6IYEMZECbVh3ofC0GSc2EY7ViT2Q",
+	"OJHLx6ZtAgwudJsD//frzmn7pNc5/egXBUe1yC7iAJmFpMrtlj7TRb/Ref2Zn+TDDDEgkUteuP96123u",
+	"5FNkvTIyvXrixFdTL+K+/wlGdSb6jTJqcyeVX2Z2itUSXU/SuPqcr4fHd5hRoX3abotatPG69RqwGZKC",
+	"UB11ibhiDBwJRfs4SruGFNhaKX78YigxNxTlIR6FCac+RhoeNURyGPPJ3TCL+mt+p14KS8i6litGrJZ5",
+	"mN02q1UFROIRKZAP88C3rr7otqFePRP28bGi0ravK8VWTVx1rlKjLF/BpMP4CclAoVexYrdVPeaRXoLy",
+	"lqRPua75DIivsDBnMrlI+eFeBZpJgoMpDZY33FgaQFz8uqcMKC4JHZJ4XN9vNNaKHa5vBS/FOFw5AJh2",
+	"OHFPaLVmJytvgNszf9GtOLfPOVHF+dshYwzdhNQTW+iCS3tyGxiqDs7xHWGSg7p2FQMUEA02j5H/ttND",
+	"rx6arxIZ819qiP/00YCyUNjUSSMMTFIevCRzMm4Hj6XOY0gtWorWNh1yxKdMuNLoGGFdtWGgroc8glX7",
+	"Rv5mOzL4T2F2FpQDKW2hbPr622TDoN5jSEmM42A4c/x8GEk+rkfkgVjxPiuk9Z36brhH6vuD/Ub9AB/2",
+	"642gGVp4yHWStwuywTXIu+lussaY1QK75oieNrRrM4CcpHqnTYv39TOKW+tlFJswSMqJskInjULbpF+b",
+	"7jun6OQC00m4OiHb9P55NbclUbFSUirVHQaWUd/WC20b4ljucFigCq/mX7Aa+9/EuZA2NfzGngULA+yE",
+	"00oyxV2MWYBwF5yZMJwyjrJ91qgUFq7k2Gz2NJUVNombSnHLgLy9JG/bvkJIHEuR5iWzAb2bxCRMFUu4",
+	"KkUeBKeJWwX9Ncn3LDJClgrHZbrmsyeeZbShpdMty3NaVlNbNYF3vRxPmNUi6jSdu+byHPCI6B4LyZWa",
+	"ZVOvjFZlwk22bbaiTivFDayV/fUQi1tWop+gDZJrR3WMAsx+gAR6G+DisemIGW4CTftubw//lm1Mh1jC",
+	"ddBNhu+IdEaxPy2sGnCh1Z9dy34Cu/mRNkNZi5LmGquZz6AoPOIq6vDCDMArpztoUt1taStp3Io2/IgK",
+	"aabg/MbfzFWmLe+f83GFxMG85HwClQ5mUiLufuRTjbuiKd0Eq5KbxqMwyYZctczr2xWTufD7Rg3MJg46",
+	"O/Io5cptvFfUFE9tG8QpXIPkCVSs4nzQylnrWbuhKPsp8XEKiVkIoKqKhfdnNhUStR1FI1Ea9AYKjRJj",
+	"tY5ES1BM+6zbueh1zjqfTi7Pr9oXHz6ddt603531Pt302r13Nz7asLqDjv9vHkPIJOlEZt9gBtUP3bIJ",
+	"i6A+R2poA660nCkVZAv9OqQRSQ/AopOYXEElZTTl3xMytvl3BKlre8vcPsIbvnvPnbClc9F9IxNsntNV",
+	"5+IUEvivrq4v3wNUW5Ll8DoBOL3u/NQ56XVOKyY8ZQ7visDptMfjmD8Ahmvm6yRPMfPp68hCoWY+viZ/",
+	"AN4VJD3lWvIXS3VAf8/Q9w/C9txeLtX/+sKzXLGsaIg8Qvoua3DxeOl7lbhTq4jcp5JTJb443QcEnji2",
+	"rqo/OGXCdpSzgRZfn6vTjEOjuU3yLd/8LXSWseByyHqC6AAmtIxPcB9lJgKkWceGbYmIIhzcixLOUDXE",
+	"40yxSpjnO5KxuY6J64tVxXUWiVU48GcQq8DtHi1W1SjX6l2lchUW4KlTobq82np/c2soZoTf+OavkW+z",
+	"zHYEWi9NwobkzhEZ9UkshnRsAH+sadiVAvk09Atb6BwjHyx3Ja6TIkXfu2W+LVP0tQEIxrMP2RHZQbTT",
+	"g4RUGv/PCEHsS32SfeF3Zg7O4cyzzGyBeZKMO2dr7fy+glhcWRf5p3GoPAP2z1yrlKeIdCzdubQNqLuO",
+	"HwmGNLqF9/B5EXKeHOImNv6hqlBXjp1TGLs2LbRMFxVox+pDldjvjY/+MbonY91zSefdCgP2wEwKFkjr",
+	"MYlN8apbkFf6KnjCOjt5HOpspRmaKn5wRx+I6cqShNHEXFUhjUsLClew+tJS9N3GujWBDudNw0fSaPsr",
+	"nZEVdwuPCSR24ic2gcc0n4BKNMTl2QRzcuNpSxjnZ51Kmx+ERSn2EH3egJWrUVn2WFJZb0NWCfsw9yst",
+	"lEyCVLbx8PramKKRCmmrebX4iXQyqwf/HSJKBcbD1w8jOVe+vB1N5g5oQGJEoHL6OLcKCA2lzvERDklS",
+	"ivkUVZdzs877NNJvMhWYJym64nypaIq0YzApipwRXxFFcV4Ff8eglF8tDO7zUoGt4VNEGSAofOmCUQAz",
+	"hqZCGk0IQIbAVbPx7kb3mBAeOmmjccwfKAuIyJSojLiQ5reUVJdkFi5uiY1lWjwau9IurZioYfqLrMXS",
+	"I16VH2mCeox9mOB3FtqGKUqXYgfgVNAr/6tT54LTLdwnkFC63/JiRLQRZcfJhqUoxQZYaUSZZl0aFgN6",
+	"rXEuAMVsfksTIyb7qnfaj4lHHPIjR5SJgs6lHhKSxyREEZ+SuK6+33o6c2dRnuG7+WzCZ4swr59jji7H",
+	"umYxPS7bzEKfk1L//BTywTfIJsr4BqwTJhOEE2w7wjxB5nwMLebE4qbeoFMZd80xwn2YzYhglmqslcN7",
+	"VXX3qum9DrJHBhIqEbflIFBWRuevZwado/x+2r7bi25o4qXx9cp8D/kpMRvfi0160u6XTJgJAjIFGfpf",
+	"IbX9+88qWcQV2un2FSYcL4eaWyll5TGJtysyoYWZrnwKTZesH+c4BbE0NZRAVpnyEJvnJC1Anyld3nri",
+	"vNXjou49JKSy0ouq5vasykByGaRzJnyGjsIi5vH0+UQud4EWoBU4TJKgUAzKUSwydUjSzXcobkm+qph8",
+	"9uSTJ5E2xagh7uSXng508K9yOjreYSV/iXtgWTS1VI35iqe7FhErC7V0mzIOeajBsfM9QoSCNW5iGGgD",
+	"0jadQIaWn2koQ2fBMzK9ZXZYD5L+Uy14E/HY0w/C1XbwPpRA5gNdskKFdBlpYWxjQTf1DNvAUuJgCCyW",
+	"ioKxK/C/pxadq8Hbuk76p8VorczX45JWyO0kxSjjWQVCYZZ89I99xHjyB2himazHKsdQqi1fg2s8OwvP",
+	"6XIOQhaqStQQPjRD05O0k9tC12RMsDQOCY1/BVS3JrNbDNG6nph0veVra9vaJVt8mDawna3PKTI4lsra",
+	"MpZkbt3bmE/Gi3m3ZUyQ5ZNy76TW9gk4+NMVbBmu//VZvOWCS/m78buDcWMV0We3bEIsyeXgNY3lcC5U",
+	"UqtsaHxFw2Udd8Zq3PyOsLC8IaDd1bf6KfU83JQyH4ETMoYHS/wE6kL7bwkjMY58/eQTug2ouJn01cz6",
+	"tiuTYUym73sRSvkKOxbxAM9Jv+2nsgNXxCnnrM9xHFJ2d1Mp0HmZf16NEYck/pX0h5zfv4sLnH7tvuDR",
+	"RBI0lHK8ITbRu+uzjMdpEtMcZTZ2DlZymZU7xBKO8S18Yl5tGlNJMn2lqkPDVwZ7rxikNjuRntwK2Or4",
+	"83ssVzZLFwZey8XAUjtVezmLrdSnNXy+lQ2bs12/K6PVgkcVQWrrIjllJQWYuXixq6GCpHJgVViQvyYc",
+	"iFFPz5Mo8fKNSSPKEH5M6ys38BK4ls3FgCqQcbPG9q2YavsUGeNZfSyNqDUPDxv1xk692cpn4dXWRad4",
+	"gUT5a0GiLA5AVo45fq0cTPj1exLTAdVa5/JmAiTGYkl+qmbHOILuyABhrX9Umpy6MobhM4C2BPGo3mw0",
+	"dlrrpGlqsEeAsS9JIDrhTJBgAk0LstCQYkETB6cO75HpsoNJlISCcpoAKHyelm4e0qo8KKiQTwXpJOov",
+	"rbZ5Num4P0NijINcj7/aabyF1JzQXI6q1oOWHu1apt0SuWXMuqxmrgWUQJJ7tsKputBxPTCQOLlc8qzU",
+	"FWSVxh5r9T996iRoKs50QdrchPTnkB3HBwke6obkXBetqtswiXXBoS5qc90rmxV3Ys56dqeQfqf0EQOT",
+	"ICIipXZdF9vWT9785FHJ3KkBn13b65MrtLOPIszuJviOIInvcmhUrJ5PF9qulHoOZ/GOyZzf6FFb8PTO",
+	"haXr+KbOBqefkJRjcfTqlRpCbDnS/BUMLip4Jr5BT9vEGZDh8DmM6sbTgSFVdxYsT+ctcx4s/eVzZqZX",
+	"rejb9h7VlWe9FqyJkpBmp7vGTiKck83NMV4nZT2RB1lGklc5cy2C5u7q/NXLATkZtlgOu/QoLCejXBRa",
+	"ygVaX76bUaIrr5m7b25D5/OYx2WpsRq4/wQqZEhETNEK7nMD5a+V8efxhazj45jzaSSA1qIs+ddBiFZ3",
+	"hsfO8tIYuTsxDwmDnxyTEBDMq091IcB24HihqjAybayo41tiM4U8mCi2AObSOObhJFhgMM1rzY/Xgh+l",
+	"/Ob3abSCS8l6gJzf6EiljosDYBXBo3U9Qgudj87ZeC4+vcs1EiYwytx+l3AX3V7YpiKVP0FeSKOxaXzJ",
+	"Q34Cx2tyRK6JVAwntjmWxDTkePKejXY+y+BmUsTm1NmniCsJjSXSbKdVxcT9hlAMew1APqrvq/8cqP84",
+	"QEitNeyhrxQVrwbe/F1qOM1HQUJmcQoc4Z8l3scJXri6FcAXswz20UUqGcbxdwFizO7R1yyZy4urRQke",
+	"Jk9mPVSHhUzkadDUjHh4bkgHsx3VSf/JiP7vRu/fHnjUmtSJCWET3uouQ8w5zHgs0T2ZHSOMIqIhtP26",
+	"bxJh1LMas8otDnVHywxtbdK6/Ydjg9YL4vILK0md1Zw47yj8/JSIIPddx0xh7rOCZ8/SaRZ9DL/46O5w",
+	"hb6maSbZk7c2zU4jrbDNfJwprz0FEEz7gChpt0LD7C2uHvpvNRbncM7xpGJFOjfNtB1rPgMDID2rK62A",
+	"+WB+VeG+ZcYvmifQUfsB0wj3aUTlrLw2G5sOYIgKNIgJUVzLgu0VcFLhDl3kBE5bxzKezT3S+drwrg0w",
+	"tGJo+JlVJaPZZpEbPH8++WkUbkKMBTkvy6M50T1jtA1KYiwmcZL4rK4CCeuUubZhJpQ4vzPlqVnaxoQO",
+	"NklsRXGzaawMFc4gzPu+fdY9bfe6lxef3rS7Z51TJe6B142ftGdQbiPHi1rmdOKYxyeFpcHnWAkSUlei",
+	"Xh0AIupZKA/20uaklKHrzk0PtJe3MR4Pfzlz2cvr9umn684v7zo3vZpXe3fRftf7sXPR6560e4Bk+Oby",
+	"+nX39LRzUfNqF5e9T28u312oz08uL96cdU/Uj66uOyeXF6ddZ+PUp+0PZ5ft00+9y8tPZ+3rt4qFzW0w",
+	"oCeeXL676H1KsRPbvc6ns+55V0+ge9HrXF8A0OK7i/b7dves/fqsKhNMdu81Dk0/wpqzp++ynW/dr97w",
+	"uE/DkDD3wwsu3/AJyzyoaDiiQWbcq5gEnOmenm/AK5j5Fs8ijsMe52c4viPuV+9xRENc/DPjFk38qMkX",
+	"11iSMzqiuRV0mfaL5hacXtcvXg16m8G3xXrdAFNIBaHq/uq2ZPO3Dj4uUsXk0F5m3R7N1O7AYLZ/YILl",
+	"lXppf2993FInmGtMUZjaUJyxKgS+IyWddakwl94ApmdfApAJfYIwelBHYVglTtH8V+vbrLcmnVLRDX+b",
+	"RLjtnVT37Oaqc9J904UrcN4+U7fnTQf+UY3y9agXXN6MSWCd6/rDc+0V0H+8ISNsiEEbE5JAl/MSjn1j",
+	"4rVBTEJ1b3AkFpTdL85CyeXSPjVbTXpBLGKvYAWmbvwyOaUbQyKsDcIfRKo2gHGYiFgaHiE/4IyRQPqK",
+	"bISH/JCK5KOYjPgDUZ8KIv1bFpNxhANTq+rAsyhubXTCPiTF9SHLQtfX2NFeZYbe2Gm1SgDM4YmCZSW6",
+	"j+RqslDPKhCOlESZ2euq/ZI4JojeMR7nfOcrqn9zxQzJApZMT2+cmaHalq8xO0FKGjJMhzzSzRXSMzvW",
+	"atxYzlBEhbRHbT1eTmnc00yvqCDoR4IjnYaYT+rhfYJiUJXn76sosVR8fu9rNXII4+Z67/D7XBrB8hb+",
+	"+kVFF1GJtSWFN0pnB7+yuhzT4UyRRcSDeweten5tMcGiuMv6LBv5oMKkmxigOUNfTvP37OpPhkp493Fw",
+	"jyaKkSLKHoiQ9C7J21+e9D2x2RQlUSBYHWGhQBtWMJlpDSZyEpPNXEkKjIf8CYuc3fTzvaVbe/VGq95o",
+	"9hqNI/j/3yrGlYoo7rxM2LatTQOaKIkfaEB0gQOP0ZRPolD9FW6hNurzcGZ7QscxBUbLmZ6F7nKafEHl",
+	"LcMC+fDpf+oe+L3LnzsXpgm+RhKNKLOn4rxd2Q+TfkQDyMYoYJRqHiV1/xGmrC7JZwmTnTvdnYPd/b3v",
+	"vruDaeywHxyG9QPSGECb9O1gJ9wle+v0RVenuTCKadQeCGIOMQvThKub894VnAuJjTfOwL3fdC56T5cY",
+	"Wi3NxNCwm2Wi6Tvja70mgkg045MYFWsoh4eVmouT0TjCklScVM8+njTbfXwy8OI5FicHFzmMJa+le+Ws",
+	"zNM3yUn/cP1/hmo+ljOT5X5mQ1hP3Ezb8rK/ic/ZbtK3djlnr9fchH9513nXOUVTTKUAFANdBjKJqeIN",
+	"ih8s4x/GWROAUDEqs6Ky41t207u8hsGFluq2ME9ohzXqkwBPBEGMu0MiANGzra+yDSD0dGteTc1MWWXW",
+	"kaFfVdE8y+zJLxMyAfss8+kNgYBl5rPEK5B9EmoGwIbLc40C3kyDoTVrEwZNhesTet+57r758Klz3u6e",
+	"gSfn5ubXy+vTT9edm04PXDLvuz1w47jfnvzYvni76gbYiUIG2My643Nf2p7SwIHnv+4m1ZLlP9UWnN2j",
+	"NBaPQ+2lwdGVwzj0tctu3JuYkLpirbpvuyZvoFe4Hk6dUsKg/10TfBIHaiumpF8rUp8uC7JRM26AXvva",
+	"+sE+XV1fvr3u3NyA++386qyjvznt3px3b24qb33+nRdc3kgca/dR/ssuu4r5nfF+5L884WqhxT88pWJE",
+	"hTB7bs8hdXCVoD1NZMBHuirnQT9LMg3bc56GOOZF/SWUrNDe0DGJUTyJCOrHSmX0smDPvcvLTzc/Xl73",
+	"PPjn2eXFWw91fnnXPrvR5K8/P7k8P7+8sFiZwC9hcpVzkOaXr51uBZIGBl7k0s9g8fVjgu+VQQyLrOC1",
+	"18N7dueK+HXZZAt3GfYW5ydUjm65xi6B93uRX6/nqJqx01HxhyKX/h1VRrmWM1Tkt20xvOUiN96iyS8q",
+	"8FATOEJ+Qok+2tCWi9NYKeGx592LT2edi7e9H30vqWtrNrxbFgxxjAMl2Tc9PZoiZh9tcCXPWrt76mOX",
+	"sn20AVEXHXcCfDSvKBLk3TI/vQN+UjQH+r1GjB2NOEsWJHINk5KF1byanVbNq7lTMd/oN8wzMbW5STVw",
+	"Sb2v+dagVtu6Zc9Bo1TTLihjRonCobMO08fKkLoWFnoXOJxN1q2dIY4iPs1VSSmFF7waSjN3QpKmOSeN",
+	"M0m3oppzYT5bJBn4SL2nCuJMQWG2u8LCe5AstViNzxxXclKPVd0dAlkfzPcq5v2IjIp9Geoye0rNv35z",
+	"gg53dvfRWD+OQkjEFLbtd5p7rSWQr5iHvx5HzPA//Z4Cv9hkhJkTBfw8jjADDqTvKRWIBzr4GRAPCTyA",
+	"ALMY8mnOpWV9YUqHHvAJC+dKO4pRMEuk8BsezzNgzzhEbWgpCSpVOmcnYPVlEQbUvID4safUe3hgHkF5",
+	"p7FTlIEqLURYLggy5LFEYjIa4XhmeaGlBjWKZq3uG8fDGIt8juYFl8jGE5dGtfQH87fp3XUXxWRA4HQR",
+	"hajMYGatPXdWx8iHRPmjfoSZ9ewCig1QqG6zR6XiUNl5Or+qgJCSu27wrd1K1yWgqLroFl6TQUzEMBuF",
+	"yjt100fK0NHhCeM9BEQLzBDBcUSV2qc+zdH2brO1WnwpM4nihdyVCCwx6Yf0gToSywCFb2Bkkdo9xUow",
+	"wyHFLAFs3yxnI+lxXV7n5MNeJelwGZM7nT37pMjfehdKgVQ0HDoE0Xio1HKdYoneQCaDwaK3rNU8DOGV",
+	"jXc3Hjppb1rqtQ5yo56Ao1ij6tjZmo7YkBQBATeGJE7IA9wyVEj9aug26UxAJoj7iIpbppN0yGdZHG/7",
+	"+idSuO1CkngpmFkGF07QOwCs1Pn6z4tjZjSuqo1y5jqlwxCQP3S1GMSc/DnB0VPn8HynOGzPi5v2/YCS",
+	"rQgw9h2Agy3D00cbI8roaDJCEbzCS3pTAkXoP3He2tp8ImJ+Djywr4Xr5aw6zxBWAP3KM8w0r3Shlwpn",
+	"PA6lDXBXxiUtwbJJsLHNbG1OSLb2cQpOXioRnzLhItowJR2nWCAs7jWCeqXeXKuXOeaVhLSUzm5I8RlA",
+	"NkzbVtstReD8QRgkttQ6PkaZnBqdqaG+QMYJIGPMBA6Kj2tJGazzMiLAlwisJZ/6EUQEx/r96s2r1sUm",
+	"8i3N/2g2luGmpTMv3llIfsx40kuU6xLMolyVps0hLqpCexJZVnjZi5cmSLKwkjWtpCgwMr16Yl3BGXKN",
+	"TitPMwdZbi3lki0SfTgb+dFn/lizSU8juyXzjLv4oB/4PVlkF4JnYTokMSnSTnL41jCacUboddvMcx3R",
+	"1hLXtI8HGB7wL5X42BfNtqxEIS4TMRlfP8zNlCfEMGhYwc9vxi7cRx4V5+ukgJbK+NT94AUBnJ5ci8s8",
+	"0xxRJpJ49PLK3u+nT/u6JXjLYeCzaJuVU/7yVtLTluY+WYWtuzwvQwDrldgqmqzQkDIh0EcXGNrGq3+H",
+	"RA/YkK+Y0HFDWOgE7P8mekSJN1HxxSBQ2qUWEqZsQGRdjAWh6c9jGhOxMD8uM7D5QXWQD/ODbsGkb6D+",
+	"xCaELnpV4m06dDRMh1UvdrWaxMPMVhwjQdldBH2C0UbMpYXI992x/M0iRWIVpSWzoo2ffu1tHkNaD7iw",
+	"BfLbEznkMf0XGGZH6DXBMYmRThmFH5mU0WoxDvhFz/jgk+IpGLNi2kXPjmB/VaYZZbbcfbN75J5DYEXU",
+	"/A7YbcagmNtFSGQZkfhOcVgZDE2rGGNJbCFF+jq92NTvKILS0A3hMfIV9/KtrYORZWa3TD9tvK/S9EhQ",
+	"RqcZzIRcwceaeY1PxWkGk8lHPL5l6ccWkslHEcEPxsSzcXAM0QsqjpGv2KmPRvjetqixFmLmeRbeMsdU",
+	"G8fkgfKJUOrwMfI113RfpHuJ2RQySFi2Y9FB5j23bAqzKXQPm1LQpSqE4zpYGeXOBBROVukpeoxySeY2",
+	"KgFu8VU7jA7w53XA1lZzYObpRf2oCA0yRz7Fj0W4T6K1dnslL+cj8QvLPHXLf8gFKBPhnIe1tRL036rA",
+	"e3ESBqvmAHMDRvNOsOt5545+QZ4hUYk2wGUaRXxquwVmOvJmA0qblTxhQsakqCgomRaOIhRRpvSxptIP",
+	"dxDjrG59QyzXV3lFCP/UH7SzrBvS+jiJRsZV8FOBUFrQLXDJu74sEFvlfYJLhZbuArmCyMq3Lb1ly8WV",
+	"HlYU8fVHNRv+fjoLLyWQJ+80rGOQaVX+6Cv4w4p6oqzRODh2r712H42epXdw5Y7B5ZdqcXPfwmuVNvv9",
+	"Sqpg5Z7Ct6ygqXDBpcwGrZeKEqvpfJ3+w0uv2rJ+xEsHqB5eXq8fxVP2K16uZS3qX7z0199DP+NzKAiG",
+	"r6HKW3IlugwWkO54kuu3OB3ypJ0xRr65wwj2VkcdeeyjDXMLTL6oMVTUzm8+dc9jr6znccIFrNWVBisl",
+	"H9cj8kAi6NI8C6JitJWtdRCp19WGn7Gr8taz6ETLuycvZOG6T9USPs64xljV3wWYoT4xJjIJPSS4PeMi",
+	"Zl6oE30ek0CS8H0ZOmR7PI5MITZMQsdbqL4FMBcqkJA0ihCkUlOBfONf9tFGAfKMFiVTKsjmsQnAhjOt",
+	"9pN4jGOIZvjdQf1cbZGfh6Ccd4D9DftNF4bI50TfI3t6LSbjBW2mF5MxQP+uoo7cMt8Z31+si/gad6aA",
+	"kh8db3rcVYAusv8HXoWlhLSgEfdiQlLidkV7EYSN790y37aPNqqp7v7rr6DnJrBHaedvNW7a9xvG1S8E",
+	"8ZrJ8FnX/EwrS57VAn26VtxP63lbW1koa9WdsSAUQVkD0SZlUXAmP64P97J3EEFW7Mt9y3pWSfxBaHOb",
+	"siCahKRMw/wabbtXbNa9cs9tc5llop5qhVv3IaJSJKjyT6axVejLXcKjMvjDzyfuHJZUFKiw3GJpgnAR",
+	"iNZT5Gh8p73El5z3WkftZZqIr+ZvuWV2J9Fq/pbvyWGyJJ1+Tf/E99Xm/ImjX1+r7XmBtZDCnj1jz/Pn",
+	"Kid4Fr7zV25L9nSdxtbvKPb37SBWLjHOV3HlFIMi/58oKgyQ89WKaM8218bkx2kTzBjb4rmCSs8r1gpg",
+	"SgGuV9rF6mRFd7f8b2boPbba7NuJgxfW/nVZ+3fEolf1t7tZ9N/KcPvGvsqv7bZvreyr/FY++pxv/jtw",
+	"yr/PYWytnsuNNSy9TeX2kOQoGJLgPoOjdZykTVKTOQnAUVRjOcPzJNxaKogW5pH03FQRO4tjhNnMlNSi",
+	"DawBhE2/hxTyS00iJoOJIOUVtY9o4rA8WX6N4iwXpe8pS7PmFwBQr8EkpnJ2o2SUU/XTnmi9pg85zW/s",
+	"tv30a2+uiVBSYDSXuG2y8SYhBQwTHx7zN/VS/TsDSw8eSZ07rrOCM+nkW6iDFQseE12JC+VLwsF/clCH",
+	"qESMkFAcu642PR0qbpkhBDQkMdHsFSQz6B46dTvZISVs3QLZVbYjffXSDbFPzu2JNW/0Hnj5TfGQr/nz",
+	"+SxR/zzkx27FpNpM5KspjGWKpOh70FcVrks9og8kvGXtq66do5btyA8i+SmZVEyKp6XFIByC3WS08h4r",
+	"IqRswE01p8Qanlez+VqKuTTClElMmW6hPVGqUtJr+47K4aQPTbYD+4P0X3MeS2dUKhxSqRuWZ3Glj2yl",
+	"tdsVQMN22fb2DpCX/u0ti+iAQC7EFurZXi0BHuteQYCBHWvkahIiwHADKQqtXNRBqBHhY9PTRclZ/9Wd",
+	"+uPPSFFCUhYOI2v1A+6EhwibjNADjiZEp4ykfWOUOnHLTjh7IAzwLI/U33X0j390T8U//gFz4rrmQ/MQ",
+	"kSJO6+d6dETsk9dvTtD29vYhogy9650cIyVpBNrwHaPI34RH/Q8fPnyon5/XT099M9IVjiXFEdKFY2Lr",
+	"H/9A/lW7d/Kj9eFjNKeBbahX7m8f7m16Gmsci1uGkI/H44gGQNmv4Pk6PP8ffwjOzAVwnoBPj0CXyylv",
+	"UGKVaHA6aRTNpb/BP1IbWyPKYDOKwTlPWjvY5IrFmRVqQ86okHZr78lMEFkf4zvK1MNHyP+viI6o/E8f",
+	"bTT/9//8v1qNRooQuNvY1AHF/9KVa/+pwf/03JNaLz+FsjKFEGN8Rzxz4JtbyE/L0XwNkTsaT9RMDXa3",
+	"/19zNWd65gDYZaee2WqDT2UOYsNiq23aBO1RvseRRvs5RhgmP5dD5CeIV0p1EkVYY4oafQ1Z5numyrU/",
+	"gwjQGMuhKX5Qw+uuNxsLe9RsbqHXPFT3FW5jE53T17BMy+F06G2uG5KPNnaa2/bWnHBmANpmis51n2td",
+	"RlWPiUaRRW87PR0zGE0k7EXyTUzkJGYC1pDq2Yb2Oz18d4Rua7ryyXyra59ua/6WvVQe8q/e9Uzg+bRz",
+	"1ul1fKTFgqN4K5E5ogIQpRUJ7DRb8JIClV4PZdwrSsMaUnZn1ntNAFYpXat/dXnTs+9TXAn53ZCMxlyq",
+	"Pan/TGY+GhIckvjIZhq0dpDD4O7JDMSQmo1M+SmkqGVZIVgWoGvPhBM3jYkYcyYI2jCQbWr26tlNq7qq",
+	"oUNukdWmPL5H+A5TdpydhaHckA4AlE13DIC9ahwi3/bNslejnTagopypDbnRPQAt4Vze9NCrh+YrPJHD",
+	"V1bAvJJWD8o/AXLWfK0mrFYBVXFzRYAr1cih9rymhJi6XfASODbtWYtJagQ7T5JQMTk1G2gEocgQa8Ef",
+	"0YAwQRxpft7tzcluPiZMU/sWj+9emR+JV+rZFKnPEdntq65Ti3xUa241thrgShkThse0dlTb3mpsbQOA",
+	"jByCSvtK9zn5l/r3XVGZR5uJKYkFajUaav90NxJbPcZhcwEpIH5QZPJjr3e1hU656Vgj+STQdBhiiftY",
+	"QGJAorF2Q2joKk0PF6Waa4qEqbUaDav6EF0NnJdYGeywtKlLjd+DTwWcS8tcT+bdoG0VGFfpErHSCSHR",
+	"ceef/ywbNVnAK30sBrfRMSdqR79/9GoGSRGAUB8IU69QXByKXvEdFE+KmZBkpGsmX0F7omqHlKAo2A4k",
+	"AWZaqwIPKRFSeGi3sY2mQxqRzOFoZ01McDBU3LbwrK6hGaoGx/7ujssuGdRtHM7WPC6vttvYXv4bt7Xc",
+	"oiNOtmzxGSt+BqxMu3HuiouutNhLjbw5Jqc70au/PKdyG9JnQPMdDAg0QM0AXNyyC2UeIsadj7dQNyNd",
+	"4Z6DhqkxNJWYtTIKbfhl8jYtUr5l0DxIseFEvGq3RepRA2XRDKG55RwJnmj3PljHj6LC1KgvO2z7oK44",
+	"0adciU7t88VkmsS0dO5DzavpXYQJqW0tG9489gqegdF39IIXU6rTCxJ+0qxE3JlGkfC7Cpci7SIJ16jC",
+	"5JKujU9w7zI+mt8/fsncw7cGuCK3/c591EUFufsoSm8jmCdJPU4cAjhZf2bdgnD7tNmCjNkCt+o6CVTp",
+	"nwI2NSgcFmbjlulSaytHQwJQoWCTO+1Li+6HmpPOzAcxH+MRkUBYJdn+6SOvoKNm7Yu39EEDlFHhyV+t",
+	"dQT1A4+8qWMDhb/8ogKuyoqX1fxm7sLOobEILVVe7l3Ve6ex3i1Nzt01XaddENsFp4BIdevpkGtlxpgL",
+	"WCLOApIaO3dKl0oc4h7isZc44VMwVO+WpUOCxTHEwrSaPUIGA0G9K5F3DKX9X2yLNyW1OBfgrL5lG/Pu",
+	"xOMUigT8r9l+55vaB2Y4BVigbvmfTanybhkkq2rXCSjfUEGlK3P1GuZCO3rUTS+NMCFrg9n2zmDuG1dN",
+	"JoiwtBI1KVi0rhboVakLuo5vmcm4Fb7pOmGjYwJtaCRGtTDt49nU68YMTdg941NmwmhhYanULTNTp0kj",
+	"XfOq35sf/S30NsZMwvcC9fkEOif1Z2jIo5CyuyNnIiOsPwZ945Y5apBb5KWeEGjD/4efRPqoNJ/6//Az",
+	"u5t0jDbb62yDZ90A4D2ybi5rnEpJRmNo0AtNF7UHzFcMYIuIAEdASZ+MX0XZz3OiA9Iv/CJBoK+PVZJW",
+	"kwSOI+JnMjO8G/jYa9MwcAW2rVe9lHE7803Saam6Tst/Crcu89PKrH/+rdkQkS2Uzkqu5vevYxr+hhOq",
+	"+/6l1k7jsIKhZpuPqx+0Wst/MNdg/LuTj5oGEzm3VB999W8aftHyMiJFHc9O4XNHcupGKw/8nmiPqQZY",
+	"PDatXsmDWgi6J2Ssu5WHWwiGsI4/gHTTLP6WOYITMxvcQRuOEPU3LdvVduLNZEzifAGvTZnAiWwqUIwN",
+	"d0NKjbxljtG4IR2AAm2IbjpGMRVI741m8jojI7Urj4pcukUpGsXu3DlWq/d7TVY7gCUV6cc7C3AZ4Gab",
+	"Nf4VbvbO8l9ccKlbg6zFCpoVWMFVDCBx9HtmBpqWFjIDb7FvSKlZziWt4P7Rilg+lKKVRH25yoxWD5HP",
+	"EC+B65XwG6Vi4WiKZ9oPZ5ptlbhz/rp+nL+592blW/v9uXsWX6PVOLVWEkPg1BBLL04SpMVxeg18AS8v",
+	"jLMvSJLM48JQYTv/FyM1Icf6AHtrHBP1Mi+Tb2ckeVJbuVHREEOldljjo7+5hdq3jJGpY29XsCmTNO7M",
+	"t2ZtxkbmMSDggFKS2KCSo+6F1kw8RJntn2mj4Lb7UQbsOq030+ZFaHWajQJHwCaaDpWVr61+qwskngHA",
+	"cUqdA15i2pk334LRKyQfCwifKgUCJX3ieZy1+oGJpv77nJ2fUZYSc1iHc0lkQo2Cm8wd7VKHEXXreUB1",
+	"RMza6qhQj7tlGUUOUP7NLoFcUYwdYqAmAFpV0zu6ZYkiibX8KXjWSRIJCTwG5jKPUaTOwJrwy4x9L+2p",
+	"rG15LX6Q5PzIEHuqKt5hysAncMsSpwBa2ydgj9+h4VtmAH8hhI5n0IjOerCcmWwa9BGNP66G5yyVqHab",
+	"MwEavalmchEO7sXxAq+ESyrWKWEJet4jccsquSQW6+xoscqepPZpHUCr8LeGESJsmKkOC/FlGjxaosDf",
+	"sgUavAPC90gNfl0vic75Wqq/zKEFVldlCn+6KE3su5hiBW/MX0BTNFDwVmN8sdceYa/9Tbw+mtYreX0U",
+	"I65rL82SWCTwWHDqyFi30CJTIqRO+CqPSOqMtNFEhy4QsHChIxvwWguPDBlfTjchK8A0i000EIhbpnmI",
+	"JLRZwcc2O1v4Wty6Pw+N/qpnKUgQE8CcD3EgSQiTZFIgPpGR0h+mptPwDHIPoWEn2sC3zDp+XMR9x8Gl",
+	"rFwabmYEl9qw+SAsysRg1cCrBWHVqHrO31kk1ptvOBHN7Cb1Te8XHCiFbAO7+8jjhFx/0LuYaZraaB7u",
+	"7Qz2m/UGbvbr+0ErrB+Q7UF9B+/294L98IAcDmpeTfHe2p8TEs9sq42jGrytG9ZcZrusM9qiVWhy0Gg0",
+	"UNJRNNM9Um/193F9P9gh9UPcDOvbg11y0G8FO2GzUTJTieM7Ip9wqrZhsblRG+QzDiQCzWbTWlhJ6bOR",
+	"I9lqsFr+6/JN1k1KCifebB2sOHO4H6bPcgjR2BjhgbSJ+5QJiZnUKc7b29uHOXJpNVp79Uaz3mj2Go0j",
+	"+P/fSmau9MTMvKu0i1hl8n0y4DFZZd6tKvOWfPVZf608iYQ9rZoskf/h4owJJ8LwkjexTt6Es4GujqA+",
+	"dlWEJBFax3mADgrTKq5NHEiniAqRNE0n1k9k9dRMXuGRcfFm8qm11xjqx2IihnVTr4dHNJqB18M6PWyu",
+	"hrFPUUgeaEAEEhLPTD4WoiwJ9KRdzY6QbmyhtQnzdh3Octtdu64dnf2pu4ZBcgNko4OF3yeIj6gEdeKC",
+	"ZwrkbMY26pMZZyHCCJxJblp3kaTXu5kW6n2zUHu+GZwxlard6bk+c1+M4fWY/F7b623dmZgeciUWlWlN",
+	"hNOz/vvFt78vdgRVGkqtKjJZ1C+KuFFS5VvMjDqfUw9Uolhqf5m65IkbbWBUz0zZ6Hz5LOQTJezI3Fqk",
+	"LMCJ0vT7ZIgfiDJa1HhJ6eIR2mk0zStmaBoDbmRMQnXcOBIe2mmZbPlbFvHgnoRqGzy009i2E7NOaNer",
+	"Cu5KejdMAVm20LUS/FC1RkLFftK1QiIS0qWZqHtVHCvLlwV/W26jK+RrfCz+23y8FYCelhas1wIexySQ",
+	"aMhjQVAfSwl1XhKPdflpNa5gV57lUE/vGUqodaHqpLe+usZkn5/jYzeJ4HvJzXHcOxXmZgIUZ3Ab9a8q",
+	"zE/dvjN9+b4Je51npzoGUI2hJpVwT6LhFZbi/yWUvGTmRXreLRvhGXL0vFKdLVOx/92obRB1fNHbnpX3",
+	"ff9aWBZco1wRQ06X+Sqco7o2Nt+wdBV9zEHvKFbJ2mmugU2BN4pX8gqTG24TDG0eP3aeiKJbNoC5RfTe",
+	"1AEoVe62luTWIx6nPwDnjtFItm5rW6itvVWcoxF0ElBHE0wkfSB6YNAaZQr5A4AIWgPc2Gltb5oWa6Ab",
+	"euCRJhq3gjg6XztVD2+ZHeiOSAEKZFKu6c4S1MZF2iKqrCx+R2zO6It/YEa2Qk5elMYXpfFFaVxfaazI",
+	"/OHa1dPhl9WQT4cEtDfGU01riE1TWc2AZkSijXN8R5jkyKcCYL7a9g3+pqch6GMS3rJ8cVI08xAI/zud",
+	"9QPxRj6JQsiKIzEW2djdgMejhPNBWop9j4aiQBvqNxOAH4HkNuiGrOu69Gj/ocuSaagrkv/7f//P/9em",
+	"6giJBwPTS2pTv0OgkEOqiIbis3li4Au0k0A7rVZBYhxPIFa30NWkH9HAM3h+IZqwUAsGsPPrmnXXu1dI",
+	"cSgEPB5t+Cdn3c5Fr3PW+XTd7nU+nXXPu71PV53rT90rJUp18r4SmjqUA32nAwIAcySKxC2bDjkcVio4",
+	"1UINRphOsEJyEkNBGh8MzD6lrwVotU/t9+3uWft196zb+2BgbaBoLtTdhnVJm8nvVTIszTTaMIEUzGZp",
+	"1ZPegs0iKdXN0c68gJrXIJ0CPBLclyAbpuGaEnFTFK6x0LBZCVESLyvC6ntc8AY6+ec3ZEWLwP01jRQH",
+	"KRAhv5ornmRXQlDbvnJ9ubKyfFif3f/VGHcX7qTe7EFMlB1keCCJ/2sxA6dJTal4pbMuyzX4GyJdhJ80",
+	"DTHTY8PWIVqdmjOCNvoz5OsvrMpoQAfNh2k/En9TadUu9OuSAU12n5f4RSEtthDica7QdkOz3n0U4pnw",
+	"nEb7xzr7lsQo3SAkuc6JhESVMYkFZ07h0+YWapsXgp8D0q7BCvGQ7i0feghHAB2CAMqKx9ZMBdlTmgzt",
+	"S4P75wecDWg8uspmP5M/Jzhya5BNtyP7tynzXZgk3YazBz9LJDh6IDEd0EJbDdwht0wn7mpgWqs0Oq5p",
+	"KBchIeppz88cMKRpH52MbQaEjfbyiEf6YS1P08eKWH47Vyj9TW2S3Gktsz2qWymeNQtq++MzsR2+uTv8",
+	"8Y+fm//6Z7D78Jq1Rr9MD8i13Jm9o3v8CjfE6aC6YZPfwb+PbaPEu3Obp0qTMUBb6rprUhtjGqcZ3pZm",
+	"zd+PTLD82xagZoSRJqAkt99ewwUyyJJ9HXSucvlzor4WGScNJNhr4JV4EiWJgW4DbM0jR0SZFa5h4CHA",
+	"bfWynCf5lXZWbXroPY0lP+GjEYkDgvyHHMKzD308MZgSGkBiyKfQuBoAA5PGWEqZE0cgvDQ+6JjEGrS5",
+	"HyvK82waJEC9IL93efnp5sfL656PNkC/v2WOKn3Vvrn59fL69NN59+LTWefibe9HaL0Q40CxsU1PD3B2",
+	"efHWRxsApdja3VMfuyjSgHCrnju5PD+/vPBTGYpGRAh8R7K21A/aOAHwBe1pB/CLBM8xMza0f3fRqMGN",
+	"jsEQVFLDwImBrshjjeiW81TBXltzB4Qa5ErGjufqyIVAULLVQ0JC9RJAsIJxkFZOaBrBMZSq6CTQIimS",
+	"R/H+i3i2mq3tnd296qy+GKz8qVk9/BPgQbX3mYfKqEnIu+bVDK3VjmpXmTvbJwhLFBEsJGo2HPLegjRT",
+	"ZyRNv8VDKZOScxTw0UgZtQZYBaNIY6aRkAYa/hM6C6qjArJb1Tay70sZcpkM0kSYofV+TPC98BBVau/s",
+	"q0mYbysogJ2XcfPkQ9itivIDGHq5/PhlQgCiGSXc87pz0+kZW8DgjCa2Awxmow/aTmiiIZ/Erp2wqWuH",
+	"yC1LdIW0VWWqLjtsLzEgWo1WEf/Tk3Hr9NKxQdRQF+4Y7AjJ0YAyyBtB8z6aR+aFGPqy5H0NW/zd8sMV",
+	"Qorzy1qB/7VWm7PVM1eMe7bNz8qDnu1UgWWptwXKR6nNWgxjxelcikq7XX33uuxfzxljtsllbLG5NJV5",
+	"2CtjOi7xxeCsopsob0X+j2KuN+ezuGV5pwUk3rtui0V12+WuCuOEML4KRqZXOXeF+1GFqm6oKrpltgi7",
+	"cl5Hplz6eC7nI/FlOIj/WWeG2rJkK09+bF+87ZymV+9PJWOKcvGWMFmng8R35rMYT+JxRNCIs3syQyEV",
+	"wykWSmjttGpezTm1pc9ap8Xh4Kf71uiXz/tn0+sd+dv44OFDsM1eD/fCt6KJO5Nd/jNt/PkrWYWbO/v3",
+	"9/JYpLcbAluCyGNlbToUPsb0hZE/CyNXCmDKxhczcMN1quW/ZFnUhutnMuFC7fJU7H0uX05/bIa4ZfDF",
+	"cS4BL/sCZRpzmaAD5hAjrvSvwPeb/aFBigVPmZEAdhwX8Ev31jI5exvaA6NfrHaAAIBC4oNXuu8tMyWb",
+	"OoNnAJFRm2BTzB/TLjzflD267YBqR7XtP1v1/emH/vvpP4cH9z+NLhrjs3hX9JqT97Odf7X3+ieHYac1",
+	"eLs/7K7CzNJ3/H14WRuo9ik41lfKzPuLul8N9eQT6JYxLx0sXOB7tXi5mdzeJHnOYZMO9qzuWgjeuIhP",
+	"SVwPsCBw5S3u7C2bB55NXlAQfK8aAjvWntfKyLNoY0QZHU1GprWdbmGnR9UWvk0lhElj405KhtlcIZ/O",
+	"gJcEOubpe1oH1X+BBm4DnpLzxCsMy76bqK20XYhMXxU3sePk8vyqffHh02nnTfvdWe/TTa/de3fjJ52L",
+	"bplOFXSipXAt0zNNskBI7CEcRer9nGXq8jO9B5NlwMzZRP9CJi6PYm6uqe0kTTH6hgiyLu0vZIX5aSdA",
+	"snYEda4mkr3yYM5vV8U1KZnXU0HNrjeJxXnaqbMshZB1GkrYywDpqwDsrDQQca8xyV503eeQGvr4Kif+",
+	"QYLArJ40Mi2WGuc4vhcZGzvJ+DYZBku9FvNtObXjMnaalTjN25dkYBQ4M5YnXhwnwGdWnRYTkqSpm4wx",
+	"l6oZh1ZGJL5lQyxWdQY43U2/qa5rzfWdYY8dTH8mrV/E+73Zeb/x+Sw4HF//sT34De9P3oZNesF3Ow8f",
+	"Vgg85fu3PouCmxDyUnBw++AKyN7pTwoZXKL+WDJ/YVpPz7Q0GaV30Li6qzOuV4KwsEK8qIAH5aNF+pwD",
+	"myjmBI12DiBqlEkv21Rme5Zn5MJGnm0CmU2jNKwroar54NItWy265DDPxRrsLVvItW4IC78XzvU0IaLc",
+	"iv7Piw5l0ElNMseMyBee9pw1GERXprlKkuEqEWX3pbxNq8ym+/kCDLfkObelFMMjUo7f1s72s0lG0KBm",
+	"t0yQJO/KKO6ZRuDwdWriqlfrtpZK0zfABiMy6pNYDOnYIAajuxgzKW6ZtS+PHiiZLkBQW7WL1UmyX38F",
+	"+DR369SVZNCNlUNnblM8I8lnubRcAQeAClVUniAIjoNhrbQeYbcqBJYzV0UvgDgWGdw3TWi2fgfNl+9s",
+	"IWMEm37zOCa6XmbC6J8TgjawQJQhWx6kRNNVDFCtNNiE9AihKBFHzjRGeKYRzzQtpLvRDkYEvR31fyzZ",
+	"EvifJ98Q2Ajtu9kqOwvdvLKyMqq37Eb/qmwa0IuTQlJxMKRRGNvgKE0M7iIcu4Od+m64R+r7g/1G/QAf",
+	"9uuNoBm2yPZgB+/2SxagjpetiGP3laDJzGatiEuW/dVCULLkuF8QyaoUn3vLUcoCh1db6Zd+VqHHW+pQ",
+	"sh4mOeUarNtDvuU4OWTxjYxIc+C8NnW1mn9q/LBQtYI2spLKSzyjRxNBYqE/3dRxOnCvoj4JOPA4nSBs",
+	"QLhvWcmEMj2jwWemI3Z2gna4xH+LNnz4327oe4gObhl0sPOS3Mps6gOgmG8mmbJ2VCFxLAXkQyz3Mx8n",
+	"2Pkemmss4I+IxCGW2IcEXKVl9Gemc98tAxzujbTWL1sfsuloIRuOBqLhwDdNOEEJRWfJCbZIbi1G57BN",
+	"9i3av8AzkQKcbyHfMjE/zUZNtkWn/GlsdCVfSEilBRVIpgB63Gcq4KDSHL4URH3O8aQU9VxPhjLY/jRg",
+	"4HY5Km3VZv3Sf51mbWt6wwt//Axd14KKjn678SvLmlLfueVlL93XvhMc7hVlmu3IZk+yRKrlDbtX/zbP",
+	"d8Mvr4zdvsDcsw2bktf8YBM1Epuf83sP8ShMMLxd3OqMNDMxvYSVetBdJGcJJrgtUCW10O6atZP5PwHg",
+	"vrMVVa6ieffKbXzdXy26mT8IlMzpb4jG/xdRGnHRcZQrkCsJRStdwi67wlI35yhWQdthaBDY9J3T/rX8",
+	"xMxVTBNOoUKED2yJ87mlWf8ocw1/EKYUO3XjaR2wz+UwaaF7jEbYQKilE7FJBLoPlMGOiMkD5ZP0SzAP",
+	"sUT3lIVFvCHZ16MRZviO/H/sfX1z2za291fB6J9Y+9CK46RJas8zs26S5ua5eelN3O3sU3ZKWIQlNBSg",
+	"EpAdbSff/Q7OAUCQIiVSL35JdefO7sYiQRAEzuvv/E5SoBW8mPAhnMJeWykoSjr8zEf174HlUppyV9Ol",
+	"cttOWsXiWnZ7j+6v0NzTDnffPbNddt6v5Ns1ds7StKX828gMat21Vgpm+SoWtcMp9jxFt9rJQDdF6HBm",
+	"mf3db2wy1fNBLM6CFywFpQtwG/w98Nnefzj//ccPP79/WcjVINjdRrCSFXK1sa8tDP2g0o4ziXvIZGT/",
+	"iHRGcc93vsXXa+h9G4v1W2et7n27qSJYowluIaa+4Ta496qrbUe5YzvdLjvuuzIGoxbNPlHRb9Duc9mL",
+	"1ViSsUiwfUthStqQ2jcttpY0+9uVyMLOW1sVWTfU9W8tm7Xh5h12/tveNHfS/e92DeyiFSBcttda97W3",
+	"X0d1Z/v9raHultrXkCJbGWLERBnANsKHR4TR4TgoNJhNLhhQu0FGzHed5bpWmYSBR7KtuONHmW0j5ujX",
+	"pc0hN89cL90c3Lki4AgT2gcb70KwMZfZLQQai1w3tlcXxZwQJArZUZfItGgaczTLBywWixCiMGPpE422",
+	"q2fQ5MqNXR6QDKmmmRzNWCwOkqw4iT8VXbCTPgAUHWe7EWJtesPHIglaaf96/Fuyqnd3iYdwQudkOtOE",
+	"OyguCjCRzYEVxbfodqy42Nsb2ngf1PXBjnv/ljOSSrCgsRXQTI9lzv9TsEdOWQ48YUFPxkHci0IOK1f8",
+	"tdg0mxQ9s2PR2DQb17IesGftbfPmgK8DsqE62QvvuoERvyqmawTb/UtFm1lvlI4OB9hBdNd8tS5KaT2F",
+	"1EhrZY7PPrD7d81iw/df28ZsHb8tP29AznDfQZwCzUqleZaBnG7GdkEFWQXAVZBquQjngdN2/brkV52M",
+	"bEyQN0Y6SDXQYYatRDlisSLMgSq/PjRLmsMcsdhWaHY9ed45LutFzDcclL3BXvf3JorbSsjcQNw2VOMb",
+	"xG7LrwOtKegFVOVAj3qsW7Vt60+JQKQq/haLIRVGRkHenqUAeU/ELMsSqP9yxqOyIw5IaCMnEZZUW56Y",
+	"yHW1sPl/hAcZG50cBPZ4uZHtSrOcVK3y/mlBg1t4/V5uQZ8NmZNMKkZCw9s2fCvhXo3pStO0lZmOCFDo",
+	"yw9M6xN5haBXsN7Vciseqw5qzXiyyoovuo42mfCxoIo0m/DosTUor1jAsg2peADaym6UQFuZmWA3Dopu",
+	"XxOG1IVsQs0FyGAKPGftdN5qvyAWFZ1HRaj2xoymlvtIkIR9mbKhZum/rP5DegyMa8IKwtGyOo5f4tZa",
+	"UJpoBICyY+o0cGCxx0iT3qt8wZXx/S3ovRsJ7m/gwCwZYGdB/l1MdwfB/tv1t1yoH+zgvSG0TwwsSwxs",
+	"7qZpRidtUwHm2koqYKHatMgNGM0NtsGSNAAVaeTbMsDF9QU2bfIFseiQMDiH196cbM2tXhtZYZ65XsIg",
+	"uHNFwgAmtE8Y3IWEgbZb7LYSBub5kef0socrTCCcWtP9D8mht5se53I2GpOa5k0I+J2FStiVx5nHvPHG",
+	"7bbTEYu2KizrLoHJ5rDdvyC2mfVGQexwgB0Esc1nW/lG79l1+BHWkpONPaSN8trHsf+2cWyNx3o9A2mN",
+	"OLa577QwgrChfVVcFQ2qzeW1htIqedc1HB0LiEebYTui7uAErQ5Hx2JXSOH1JHPncLSXFHuM8LcRXV5y",
+	"9G8uugz6dSvRZfM6q6LLNnaMZWCxSIInYdl+XVQZBEdiTDhgJVgaY7S+IMbp6ovWd2G8rRlojEVjpJHU",
+	"SsPlgcbmDFvXSOMWRNpNRhrXsTKXDLDrSONWp7sLrvY2RvHOLGIXaQTTY28N7yON7SKN6xrSYAavoLEL",
+	"4ydoNh9g10rHIwfl0+4NgDOM634jx10sFlVQx6hiRf0UPHW2icZmRHUQRblrXHU3y9hlVmC9qGhw51Lm",
+	"Ll2KkGJIeh8hvQMR0pnd/LfB3RA2Lg8x1d6+xO63aP8KWVw+pioKby+wvdhaDN1534fiIBlTdYYtNU4I",
+	"9B5N+o5SaqFxve80FqB9J3QeCy6UZjSFcY0Isi0B0gSmrzUdjmtpqZZyb0HDdyApGzGtCuhGkgMSJnH9",
+	"sRF7Yf+qLKANGSocMwX8mJwiQ4VFeESxcFTqUz0v7o9q8SZ9EL9uBRlHL6N0dMvIPgRMlCDmCHzIiQtK",
+	"1wNb4t57SdRsOCbmjGpLH4ezI/+XYAiEpy76EQuLhCneOoC0d8amj/gVwtFxWQGeU0HI1GFeKqhGLobZ",
+	"zDzpLqNdAoCPY7iuVBE0OIxB+AvV9e4g62Y571+038x6o2h/OMAOov3mq3UxANZT/o2OjbItSGia7gP9",
+	"fwcmEtuLX27GvgayZmWo/yMgDksmhO1p4vOqlc6kdK4wO4r8nR7ih9jFlFyPecYI17FRKqokIJdj1VcJ",
+	"x5bhtCpW3QzbLTdgzQjo1Y/v1BKrvio3ABqsVXJgPUHeOTngZYt7Ud8B0ZMt78XNN51ewPPvZE756N96",
+	"lgH0+layDObtkEukfZZhOpaCJRFJ/pAX51xnzFIEO3PcJh74SEDzQAf8QuD2wPlcEUnAzH5PJyyJYpFk",
+	"1P4DR8OnIDdvDdlxmVAZZK3lCyk6pVTA0Q98azxAt+EZH0tCMyWXkPSC/emM9cLROjEi//ISvB/oSchy",
+	"JYUNUjm+FrNMKVKW9E/dMzHrYB4EHT5gbC6uuEarfVQ0B5eCxYJq3+nPEUOUfLfCY7MFASSQ7uhcHJQc",
+	"NsyhxKKdw3ZKmvzAWmy/eS3UE5H9Ut6LiQKHiLTxh2rdnlisrtXdwO2JRVGoS5bV6eI03VLDfIsWP2Y1",
+	"AAogczKS1gev2AUpMxO7guC8q6BopDPnGsaEVSng/2a7yv5JLILK7jyXuTohQlZKP7rUOrv1i0V5AcEN",
+	"T7gjtrZdZey2LsfgSnxDJA60qmOUePMyFtNcXvEUWrbD37hxVgY8JTQfzSbQ6sY+Q9ne7lqSuZz5w+km",
+	"VYoN1LeF6xgQII3xAJ6SA1vP485hFB7EX+1QImVfcLTfbGG36zZXm2yNRRhtKhxmEvfOFjpNYSvmcuss",
+	"v/sgPqQGcW8nvnYD1KS7ObmM4KnOmIzFlgmetmBM3mRadp1wwJIBdp2W3ep0d5CWveXohU3LggG2dyb2",
+	"adl2admZKvV2XR706Ixm9BUdARuhbbQCmB7s/l2kacsxEEQ/DshZUY4IA/qGRS2L9H1OBDsxXiOlYFUp",
+	"NUQ1gjzCq3M6cpqmMEoquEab4L0BBtQbCFuE3SX2Vfb3NFDRAfPYGIhYWuYlBWs88UDmHPTrEYylagEu",
+	"UWoROJkpHYuQdbQyPA2aAkJj5kqvJUyTzkm1NU4sAsLSNzq0LV0jTIoeGB51BxE8aDY7T81tKeGaXNDh",
+	"Z2TnKASIls4kRVM0EAx1p/s108XR3rTd8S03pBn0oh4uH0zHrGfTwPayh3ANjLqHWNysVfCa6d0FI7cQ",
+	"VewUUCQ0FvC/zNLYyw80RIcmNP/MUmKuNj/2V0YWgyZlwBFEtc75xUyzRvIMuB+pM+TFH2yoIRTDlR4s",
+	"6YYWi2Xt0MjKbmhFjzHMMcE/jUEFNHNU+CZni2GVCCKWRfO5hoDRqTVvcEI2yuUiUNBSU14x4O48C1ul",
+	"laM6Qbs0UumWFiFohGpyLWdZGosJ/YxrOeYsp/lwPDcDzIcZqw8rnloU98pWaYUtuRJ2bia2xfxY1ZLE",
+	"JEAy8lI/6VtcfLcwxjZyYiU/+R6FMDaKB9xc6GIr09xByOLWrAQXrdhnP/cBi04BizaxivlhkAZqhI6D",
+	"seroaItWvfMy61SJKcOnTGxW7tpIZKCuoFkmr5WxU+axwMzCIReFT2O0g4NlEuPyGF25HOMdUOJu7g5U",
+	"FqTNYS+e3xFnvXDjggR41dBL96bFwL3qeFzamKuOwUzonLcma3/z6QN5/Ojp08NHBG9dTtEC4F42wgNS",
+	"dA2BqopYFN13DxJ7FfjXmB02dtJEwkvZOfYH5KfZRcaHzefBvc0W9F2wMCsOAaxD5xKD8K6FfX+WZcV7",
+	"r7vZb3zT1m3I4osU29D9bXEbPvxrKFP2deVuxEASLKHZd1yrcGvSbDqmh8cECmYWmUDASXQpVVdUEwR8",
+	"7Carj7rAM7e1v+Ztd1f3ndUcdYGf1xegdz2mURuvcF+tbg92j1fAaC9kynpff3M72Errw1EuZ9NVZWhe",
+	"2+PViyK0od4scD3xTgyKQuLD1Y2RzcrG7Mxe42v8PQvHwjXoKtdr7l1aPFbZCnffv7lbeQnUMuU1DM95",
+	"5VjCaV/Ba1UeDY9iUKClmomoakinYrGcdcoeY5tYbC4mCbfVfSonCee9ZkFJ3RA7KCmBL9FNNqwrF5p0",
+	"s91w+wb9dyQC0Yr+qSQtloqeelOhC1ii9CwkfypDIArGJ7AC4DqUV4qxlKVWQsYiec0EyymAoX8Zy4wp",
+	"6tHUH5k2q96ht0FVitVGteGiCjoCd3yHFgTbQOJZbMRmIrUzQqI43Ht8xLeMj2gvD9qAJUqjNdv/LTAK",
+	"sVgDpEA2wyhUjtiGxvtd0dB7xMJtIhZWoxO6nMCOrn/JFt0MsFD2MozqknAvzbK512JGwxeoxwE5E7Fo",
+	"DW+oJWVrQDCEwIJl3T5KiIVBwRShBkMpBBvqhNA0DcySCCIT7qKUK39dbutc9ZhNonAkxXRS99BiIU5J",
+	"Yi6KhZYjBtgt17LOji1zkoTPqgMCREa+cRXWcBRlEGksDoyLl7rw4pTqsWtUsvDSvz76DfkIllLaeWOH",
+	"hmUzTVYUaWFEATAgFoAMCLfmelUO22jvZPPRW7StbgYksImfunSI3QEGdjTlHYAH7oDidjACq8D3lvff",
+	"BETQCjCwtgvfNs6vIiLYNVPa1/NlTCmSKJnrhCg6VwUDaBuyuZo6hUAr+aQAWZ0TiEWHpMBdywdE1VX/",
+	"MWfsULMvmihG8+GYyCuWY6liZJce8ysZdalno9eg4HsxekvU7ELpnItR35j8VlD1TnqpZL2ox80T/5wx",
+	"SCyZsXonPXxsLxRdE/rlLRMjswOPv/su6un5FK6Egc2Grb7Eqy90qG19JerlmhRmaT5/UMEGqWT/tH8a",
+	"DOWkYYIwbPP8nrSY3wdjRhRhJ5vo5xCA0jM1aFoa+LXXVap/wtua5mFtQsSq8mpmrbxMR4++f/rk8unR",
+	"4dHR0dHhM/Mfz81/HBX/96hh8iNr8Dcs3NPW64akk362BbSWanaFhGQ8DyzdYFGrL/L8u8On7Nnl4TP6",
+	"/OLw++FReviIHV8+pk8uvhs+TRtexLPRbP4qxRbwvacBw0wvNbyIcTaE0lRocvDxxxfk8ePH31c27vHR",
+	"8dPDo0eHR4/Oj45O4P//f9PE8Rk/5rC1i6lfynxCtTmUVLNDzSfQpWjNF7hglzJnXeZ+3GHu53ILM/8k",
+	"c4354lNCScYodEVMDhMyYVQoYq5mwvxxQM7BAc0ZuchBT1zMoYS+8YTKXHc/n+amrzedml0zK9slIbtP",
+	"xW6Siq1LwnZMv1IV4OQDzL03c0JHGVkxE0eLmVj6lUUSTWssLZJmtuHMLA+qkC7FU3FezC2viiNvKKhV",
+	"HO9ncXGJWGZIBYJBoX+S61967ulkYGpESHEoZllWrl6o5qA9eYO3KPuDWJyHj/tDcksDZvEnXNjoA7Kx",
+	"2NCQzxG53MWYhdchZQkEo0pEGDbMkdYGXVanuO9hdnuzxPYOc9rui7eWq2vI1EagmecN2eez72E+u0F+",
+	"Vx3ghxfGQzksctf14t3lsGdToiU5Pjoqc6wb90vnVCjk+6l2eQw4AUKmdqiHAw9YRYQZrymbQ84qLSV4",
+	"E3B8B+RNqpwfDF4wcNVgEd1nPp2y9BT6mEBuFjB+1jMfy2sygZJilvtEeL1Gwh+T1UlndWtSzvxPnsJ3",
+	"tf4QOzy+eEYPnw2fsMPv6aP08PHld+z5xfHwSfroqBfZy54dHT4aHqeHz9jjy8Pn9MnFofEynrHnl9/T",
+	"owvQ7O3kRmUhdhN2LPAU+Cl7J8frTvAjU7NMr5Jyqrw79nLubufplXG2abbSXF0Qd38V1OhfH3q5tBKv",
+	"XsjVB8pms0Lag4jILPXhwXrZgkG9pfG5Mz+fjb2x0qstNR3sQzt6ZOW7lh6tB4EC2PdVuAknjtaufXBE",
+	"ir+tn0Nv3UmhqBsqJc4fqMoRKiqOZhmDGJttNPtubndbclL24B4oGxT2A9nqdiCtTJEQX50CG4Dx6YKp",
+	"2B9dqh2GnebsistZ8SOE+agmn7lIl7qwK50i+wL3wjeyc+3qFFVu24E3ZL9d2xfoPvcmSeY2zb477Ldo",
+	"UgBBfDsh1SxCZ7XGwwIEJhysxnE6sWWavk2Lu95RedhpAYrWQW4dE+2IXzEYEWPGLl5mnpIDbtB3Wskg",
+	"0uclH8ymPyBnGgo2Y2Fm5Z48oXMyzCifoE/nROMBJQpyy/bH2kYqUoD7l3Blm5P8I4kF4J6A0tiNJaR/",
+	"GgymyEgCQW3AoOr5i99XeHghqAUtw90Yl5Rnilz5fXdqoVZTqsfKIXwYmUrFrbMKoCD/QX89/m0wLGrE",
+	"knKXsIXoZanRZA5ZWV22fizW54CHIM8IKKRysC8RpRSigJJ+hFQqfl8+UCfOofbfDPn0YZNZ5DV2CliI",
+	"nVYA2afb5aqz+7zOir0N4JBdkZVqwk7bT7erwmu6fwcAnLtlzQd84kj6tu9//O2ha+zu7qwLW3rcratm",
+	"jC4C0v06l+YUlSBoSq9O3CQzRhGeSrX/DfTfIBZngb4vQWtCMkKqS13cggrzpa5ALe7TS/FONNeecOFW",
+	"yEc39V06l9iEdva+t/p9qZlZekJ3FnRYDTRzDukGMP+lr1YTsYiFa9/hQxaWEXVzWRPi8JdjzNeTNSgX",
+	"YrFlMrr2YPPtyJkbgZuvGSJpuHlnEPNtTnN3Vu3Nx3McmNw5lXsd882iw9dRTosmbPcK77rct2P3quTA",
+	"EQSuBuRslnJN2JVZAfKZsSk68hyBSxZKNKQCWwOOuNJAOkNHtAlh5fLZtXqiFEcvUd4HiqhtXfc2ao/K",
+	"ZudNkN6HEJe9wXn/irQbQYqtC7OX5Wo7MMfH4uarsrdAYnYH4GX7Yux7UYzdDAde04/bSu11a4ixZ5W3",
+	"+YfltPJkPVb5WDTTyreuycamFiGa19wIyemaOxGrG5SbHLQF8vYH5IV5fS5GyEVuG18CLBqbbVgWe7Pm",
+	"b95bYnkubGKFOUpRRvOMQ3Plz0xUE1UYavNDt6FtJ/W97Jqaxy3mWQqydZ9M6VBNHYudObj3qZB6s4Lk",
+	"Gyyf3s5Ed8G4fovK1ZOueyW7RyvsXeKFgunWoEmefn3IcqoQIb6Rxq8Fir0yY1dQltgVmWbE6E/g+khg",
+	"Cu8YAsJPrMemwkxJ4GbHot7PjshFRsVnp778Y0DTR1gUZBtNQ1MVfGr6f8pdXv+Jfx1YfZhE9eoSdDle",
+	"eqYT9ON5ii3/PYULtA2Ohc4pzwYEKdNrtSlRWk4VuZYWzuYKjX5xWf+Ahv5aYH8c34mFq7JCjchMaKOW",
+	"fQsZoHMZEPMxLFoOZx7UOVUbjJBz+hlUILmQ6bwzqB6++3YLhzrL7O1I3MpKnfgtxN2+Xb2Dil7gbjva",
+	"6k+zX42HCVYqlHcVFOthK3RS7YR+Ocsy+Gc/CgAuBUl7FAu/bblq2rbo+UIXg70auVsiHQ7QErnZTcJ/",
+	"mcpct+JuB78slUPstA3BThCniM16kXEmNMuY621+geWd7nlWmsPj3rEkFijPYf/n8pJnLCqlvxEfXJJv",
+	"tvDRd2EPQ6f4uDII6kCxYW5Ee85SOtQs7XcXVjDf7UVfiuVuZR7i49cwEv2N9d058JONjZvrF+5bNhzv",
+	"2AGGj1M+wUsO7kbxlvpTn8nh5x2ZdW/l8HMpK2K2l7wkio/EIRfOAkngvxIi84L+luvgVzNF78wPYoEm",
+	"kh3F4UTNRSwlFKvCjc46e/Hiw8/vz39/++HFfwNdnEjhKrPfmUidBagYdFqB9H24908IzTLM4QyHTKmI",
+	"5OwyZ2oMA5399MYalGCVLRpl9q1c/AbQuZGv9ra95i5nepazAXlrp0Xda/glK4V7zI9YV27MLcDmXrBY",
+	"yAnXjTWN5p5aefY2WNVbLWfMGVVIIjCm+YhBkHwmUpYTLq6Y0nyENfi9qAdr2kTe0Voyhm/uIwD32+Ov",
+	"bJu9w//NeO1ms67rs6Po3JV055fAn2EeAVIOoreuoaljOJO5+aeWEmuwL2GVnexWKJRzBl43WGzlC7D1",
+	"y4D8LDIvIb1oDHuOuv1ficnWo6caReLPJVVzSw7pnQkiir1QuePuH+7X1tJhwlY6dyUnCzwrsH1sPKrI",
+	"1tzV5Pg7dr/T4osdJe9LgvwutFhcSGBP5s4hCE7GhFlPao3ks679Rg+UC1ycgOYrM3zHwqeaoy2lml3s",
+	"2LYnUkUy1wce88AXyHMm9E+OW8uWf0GQV+bkOpfmtupVMPHFmj5BJ7zucsixW4gaHtkgkv4vlvNLzlI4",
+	"0UDXFQt4ocZsshU7aB2g11WfYC4ea6RDLNZPKJMl+WTk6H7HNiLmbsokx6J1KhnE251PIr9j62Vlw/t2",
+	"ljjefHL7ZPGWzbx9Jre7drPJ3GYF522+DjQ3jdptJeVNLa+Nr4LZM9p8u2YWMM6Ybbi65KstSUzjNixV",
+	"HZMkrNKvRFZj4doLZ1zpU7CXfCNZTFhR29oa6RAOfv4UkRdnfWJbWQ+GMCpU2KOsB2PEPMUYGa6wgGuM",
+	"x7ajpDEv5kpRL3iWYZo9Df8eCzXm02lA/tCSv4Ysp69ppKjxh3RPTrMnp7kpDf7NqOFF8phCFG5KGdNS",
+	"E9cScF7Mq4WpeQNLR9JIOrOSYyYWa5PMkGaOmVhsSjJD6jhmCoKY9UlmSIljJhZbJJkpIZu7EsmQKo/M",
+	"O1bLIBOLDhQypBuDTPvSL6yILtqfcEV+/PDxhzcvX756v4RfpmxN7pll9swy95KHde+8FuQy7XRljSfb",
+	"lT5mlUfB1IC8bEUlU2gn5JIhZ5UoY+CmlIkclnM1xGI7xDA3UKG7gcdwPylhvul62+Untczx0s7N77Ql",
+	"tsfSsvqM31pypjBOf0Cv/4QY9Z2QCcDnwxNdGyKwv8EphbkhUs17/FKwU5LYPiheWLEyHQFicJvG5ral",
+	"lRQsFua0cX3q1ioY0UtGc4F554OMf2bXXLHgJT/ZCAb0VMVFKJENrCMf23LZWAzfVhM0i3UPzQma+Z7G",
+	"Zk9j8zehsdmT0qydt2mvUAPrd8oPwWNu7tPyRqkZQ1CeGB1m/MoYhlP654wVgGVyMM3ZJf9CkmGmf0/6",
+	"oK640GyE0kwNyBsQ7dgMy2wwY52a15E5/w9FouIfGM1ZTlAKw7gogxNyPWY59EIMoXrO0QehnoRLlMTC",
+	"C1IFTbj9XWMKgYciXjSEtp7+TU5IzkbQ4wrs9pxdSatOAzJ3KZjRQnPiPhKWiZCDoJmXzEvQhcijGo09",
+	"ATCJmY4FhMng7fr+WVwTLSXmAPxLKg1mwJiqsY2dqbG8FqiGID8BbcvVNRTI18Q77Ev5YN05fPVbhSNC",
+	"qdwMUBkoOKOe3Ys9s43+/fmx+P5/rt9+Of549ez84rt34+f/L33yo3r0evj0p/8c0Vez/+a/yPd/tgdp",
+	"n005vPby/i2CXRf74ZRUrSIiJBwFYwLJ/LO685HxO+iqu81ohJVf6uZsc1EnvKzUtxlHFZavkYOcj8bm",
+	"iJELZuTUSGrNRL9U++sDu6s5tu5H7e/ScpN2NcFRYMxzMcxmKUsHYXtFly3FoQDKVYjDA996kDQBwGJR",
+	"DNZfUoFMuhcgN9UJr4N92mKVintdaMKb52yoyVjmipELqjXUEWlqLm0t4OxLbdky3Zcz3+Fy5r9tmhTr",
+	"lCfzxurkqhLZbSlyvfY5cVGVLZYgBy076kqQX9Soqz+kLQ4sXmrMhBWknClM1A7Ie/OaXrxbDIgT4cb2",
+	"jKzGADtUua6w3gxWmk6mzYXO20DS70uc7wGAy5YgT+YrzmShAJtsuxc2g9Bs3NkhBjVw82UWSSxamCSL",
+	"Yxo1MZTikueTynPYnzOaxSIR7Nr/YpnXwj/hxYpqri7n5QM2lRkfzp3JVoatI7h9KW69bLahceiT+OfO",
+	"kQQuOeM0Ar4Dsk9K8yyzzgw5Iz+dffr0y4ePL39/8V9n71+/elnteV2L+4LP9G7uXvNWzarK9+md9Kaz",
+	"fJoxMpHiM5uTlKvxtRFgOXly3It6lW+8yhqLesH3XDF4e7EDC+hG3WFo0Ud7lopPjA60l5ru+lrLz29w",
+	"wJM5gkRKwr08pTy3HgzYUlA/vwed3ZjExv0H5lRxhOultlJ0tAT4/ZYrLLxFuWFFN8uv+JBhQZ/MybWc",
+	"ZSmW6WGJjJzlHOS5nOkL+aUfEcGuPRY8siijz2yumJHhIy5sE/2Cn8DNzFHtnoH0VjJPKk0SUjaUKYCh",
+	"aCx+OHv5+8dX//Pzq0/ntYwGXOl37pW7CrW3fMJ1m74SL2Ceba78hevxudSwKaor/8GIdbcKmJviRWbs",
+	"YEgVO+RCMaE4BD2hPzaBbFV/0IsKEdr7gwo2SCX7p/3TYCgnvajHzVP+nLF8boQgnZhLteyFQmJCv7xl",
+	"YmS22PF3T6Kenk/NVUrnXIzMplw+aWlThppNphnVbND0VPt7r62Ast/w3N33dQuV1FM6Wp1vsg/uiHEq",
+	"37UgVT8II1VHGO+3a3f3gU13sK3tpDjahbCzf/Iib8pyqG2UolnqAeqMaprJ0QzbAwAaMbiVUJJLYyfQ",
+	"OTiOttfLtRFN0AeRZpm8VqFEgzGWtnn+KZja5vu5/J5Lt3Xx4I47e+HGev9qYf3223udrs3VTRjsc7MZ",
+	"g02O/1yu1HE4uBKx2YgONjLZ7ualCrq0nckZ8Ges0M+khXr+CDO/W7r5hpSLefWO5y+4Zalaga+8P3Rr",
+	"HLrc7sfqQWuqVsOaqYJ2HgbA9C+A/l0UYyb4nzO2aMf1I1JEMnwpuqM0Kw5/lSisUFcHSVbWJUn/lASs",
+	"71Kw5aX7XLtqhEDW/Hr8WzIgr3MqIJXOFbmQM5GizDAaEEBrEFiNRc00Ibhmi06GNMtYTg6SfyQ25X1J",
+	"uLYB2OQfSWkNPPI/Fi6ME0wriRwc1UzJVZv4kKs2piViFWYp91AFs1UHTA1pBkf295xdzhQzcqyQb/Ch",
+	"V/ZvNwfwXtTFFdPtCpNavHMH1XFmtVsJyI7CsSmKAcbbPWvX/vekN8PtZ+3tFRZP+0ZcZel8hvsBDBe0",
+	"awiGUdG0d+JEMWYEXvJpNmU5OTMXcqVzqmWexMIMEZEhFdi60ePuD5wU7zeKl3poq7kEcP+VthVmX1uY",
+	"P0z7VjD+6wm+zvB+f06/4e5bN1ghdEfbdTUc7RZtuopTHBUt9UpI8IJtrL0z/hoP2eZO+G2otX3DrDvd",
+	"MKtxr3cTpWCPbdIkK9SAdXUvje2vYpEED0oaaluKFldla725y1UssHQd2TYChyXwJmoLvFe5Lf1TxG1Y",
+	"zW6dlUJ/jijSkGZSsXKMz/fPADoQEWpox1woc/iBfZmyoWbpv3zRtfYAfHA/4GOk3t0p9HsgrcDmiAVo",
+	"aqZOAycIS2malLYoV6Mbe8YWmJcaaMXCEZ45s6HA2p0SJeEvYu5qYxzPyhKjB+VNLFa5hTT8hqV1V0sc",
+	"xFh09BDJcgfR2TbAqNboHpJG7/AUeq5aUrw0l0jCEm4YjhVAhJKRWZEu7iTC/rdgVd1IYdA6fmTdnTsr",
+	"CdrOBHeQsb9pi8DVAKFlsDee912+fJevJocaxsqvnPSpWBUBYhKvOjVS25V92iYENCMpu2KZnAI+ES8k",
+	"yVjr6cnDh3DBWCp98vzo+VFCDpKRJPlMkMHD4SR9OHQPSCCRPcuz3knvL9js7OvJw4d/mVu/9qLeFc25",
+	"eX04WGMfjoWZ9E565cf0qqfjv6TSoD4B3eZwDSwHA4SBf0EOkhdv37x6f/7q7avfz16+/Ghm5I4lKz/N",
+	"vFuv7gT+/PEtwRsgLS9mE7Pa9nLzX7jov/kvsejvjFDjAk+M742BUJuwBgB+kjMNNpind4af0PYZFDl3",
+	"c1hrUAfnTcg8Y4hZIsFglAmrGeOF775aGAtACeMZZ2mZ3wUcN4sGd1aCeYAxlzCb6nVl8OyCv3pxCmcB",
+	"KleVSsYmVAA2wfiJ8E4OJW47SiRVJonk1E/XmGZ4N5hJxeIEtwYE+0NPkv81GA7YbaCkoVq+VjBHhNRv",
+	"xst1f68yv6Eh4b6orwlc8kksJvkgeQ1FO1kSkeQXY3YrmjkU/UemjejKE0Djo/3XX/H1sB+tdaihk6v9",
+	"g7V4Fj/bIV5QN1kPZD744fiH/gmR+YgKrrACkMjLYm9Hfu/wvATFVhGZKbP5S5y96kGp6V8/sulPCPAx",
+	"OilvldxsPVauUcnlbIRBBls6UAwXQW7hkuZY+678XdbODw1FzNFYcHcpVYPAgZOCm9gOYkxLXwsfBQTN",
+	"wZnxhjCGLAOiJj8IpGRdq16t7CIZuzYWYGgn9tqTK86u7YZwf4KL8YeAo0kwZoxyDz+3e0BLs4ApWtvB",
+	"r7ghAub2g+sxB8CEkiRjGkomzZ390u72AzQIrTefPpDHj54+PXxEQmLHQrYga2NA9oCehxn+lExnFxkf",
+	"hrsUxqh/3CdNLy/d9kLBuvJ4hPEmOB72D7gaEWFfhmyKgttcA06GYIpll6HMhntqxZ1P5UdWckKpmrws",
+	"7TqIIHtPONw5PntofK6F9CGmL1c6goV7hqFkHwm3cQRwll0cl3y0r2m3T7hAEd4Brtyi32QXA82V+s2A",
+	"sEPz+i1Ri1fAPz60KtZDXKHvSES4uOK6+pt9qfDLV0GLoZ60MKT6+WJpCNT4waQh1+soKkRq/1DufBI+",
+	"F+5feCj8teaJb/kVEwV5uvkM5l/TXF4wdQoSYkpz7RDpNjzBsMbQxhtIydgPHqrmSrNJ7+tvX/83AAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -183,7 +183,7 @@ func (r *mutationResolver) DeleteCompanyAddress(ctx context.Context, companyID s
 func (r *mutationResolver) CreateCompanyUser(ctx context.Context, companyID string, input model.CreateCompanyUserInput) (*service.CompanyUserView, error) {
 	u, err := r.svc.CreateCompanyUser(ctx, auth.From(ctx), companyID, service.CompanyUserInput{
 		CustomerID: input.CustomerID, Email: input.Email, FirstName: input.FirstName, LastName: input.LastName,
-		Phone: input.Phone, JobTitle: input.JobTitle, RoleID: input.RoleID, TeamID: input.TeamID, Status: input.Status,
+		Phone: input.Phone, JobTitle: input.JobTitle, RoleID: input.RoleID, RoleIDs: input.RoleIds, TeamID: input.TeamID, Status: input.Status,
 	})
 	return ptrOrNil(u, err)
 }
@@ -191,7 +191,7 @@ func (r *mutationResolver) CreateCompanyUser(ctx context.Context, companyID stri
 // UpdateCompanyUser is the resolver for the updateCompanyUser field.
 func (r *mutationResolver) UpdateCompanyUser(ctx context.Context, companyID string, id string, input model.UpdateCompanyUserInput) (*service.CompanyUserView, error) {
 	u, err := r.svc.UpdateCompanyUser(ctx, auth.From(ctx), companyID, id, service.CompanyUserPatch{
-		Email: input.Email, FirstName: input.FirstName, LastName: input.LastName, RoleID: input.RoleID, Status: input.Status,
+		Email: input.Email, FirstName: input.FirstName, LastName: input.LastName, RoleID: input.RoleID, RoleIDs: input.RoleIds, Status: input.Status,
 		Phone: clearable(input.Phone), JobTitle: clearable(input.JobTitle), TeamID: clearable(input.TeamID),
 		ExpectedVersion: input.ExpectedVersion,
 	})

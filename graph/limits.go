@@ -260,6 +260,7 @@ func listSizes(countries, regions int) map[string]ratio {
 		"Company.roles":                     typical,
 		"Company.teams":                     typical,
 		"CompanyTeam.users":                 {20, 1},
+		"CompanyUser.roles":                 {2, 1}, // one or two, typically (at most 50)
 	}
 }
 

@@ -172,7 +172,7 @@ func (s *Server) CreateCompanyUser(ctx context.Context, r api.CreateCompanyUserR
 	in := orZero(r.Body)
 	u, err := s.svc.CreateCompanyUser(ctx, actor(ctx), r.CompanyId, service.CompanyUserInput{
 		CustomerID: in.CustomerId, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone,
-		JobTitle: in.JobTitle, RoleID: in.RoleId, TeamID: in.TeamId, Status: strOf(in.Status),
+		JobTitle: in.JobTitle, RoleID: in.RoleId, RoleIDs: orZero(in.RoleIds), TeamID: in.TeamId, Status: strOf(in.Status),
 	})
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func (s *Server) UpdateCompanyUser(ctx context.Context, r api.UpdateCompanyUserR
 	}
 	u, err := s.svc.UpdateCompanyUser(ctx, actor(ctx), r.CompanyId, r.Id, service.CompanyUserPatch{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Phone: clearable(in.Phone),
-		JobTitle: clearable(in.JobTitle), RoleID: in.RoleId, TeamID: clearable(in.TeamId), Status: strOf(in.Status),
+		JobTitle: clearable(in.JobTitle), RoleID: in.RoleId, RoleIDs: orZero(in.RoleIds), TeamID: clearable(in.TeamId), Status: strOf(in.Status),
 		ExpectedVersion: expected,
 	})
 	if err != nil {
@@ -216,11 +216,7 @@ func (s *Server) ListCompanyRoles(ctx context.Context, r api.ListCompanyRolesReq
 	if err != nil {
 		return nil, err
 	}
-	items := make([]api.CompanyRole, len(roles))
-	for i, role := range roles {
-		items[i] = toAPICompanyRole(role)
-	}
-	return api.ListCompanyRoles200JSONResponse{Items: items}, nil
+	return api.ListCompanyRoles200JSONResponse{Items: toAPICompanyRoles(roles)}, nil
 }
 
 // CreateCompanyRole creates a company role.
@@ -396,6 +392,14 @@ func toAPICompanyRole(r service.CompanyRoleView) api.CompanyRole {
 	}
 }
 
+func toAPICompanyRoles(rs []service.CompanyRoleView) []api.CompanyRole {
+	out := make([]api.CompanyRole, len(rs))
+	for i, r := range rs {
+		out[i] = toAPICompanyRole(r)
+	}
+	return out
+}
+
 // toAPICompanyUser converts a membership; its id, email, names and phone are the customer's.
 func toAPICompanyUser(u service.CompanyUserView) api.CompanyUser {
 	team := nullable.NewNullNullable[api.CompanyTeamRef]()
@@ -411,6 +415,7 @@ func toAPICompanyUser(u service.CompanyUserView) api.CompanyUser {
 		Phone:     nullableOf(u.Customer.Phone),
 		JobTitle:  nullableOf(u.JobTitle),
 		Role:      toAPICompanyRole(u.Role),
+		Roles:     toAPICompanyRoles(u.Roles),
 		Status:    api.CompanyUserStatus(u.Status),
 		Team:      team,
 		Version:   u.Version,

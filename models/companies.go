@@ -65,16 +65,26 @@ type CompanyTeam struct {
 	UpdatedAt   time.Time `gorm:"precision:6;not null"`
 }
 
-// CompanyUser is a customer's membership in a company: its role, team, job title and whether
-// the membership is active.
+// CompanyUser is a customer's membership in a company: its roles, team, job title and whether
+// the membership is active. RoleIDs are its roles in the order given (CompanyUserRole rows);
+// RoleID, a column, is always the first of them.
 type CompanyUser struct {
 	CompanyID  string    `gorm:"primaryKey;size:36"`
 	CustomerID string    `gorm:"primaryKey;size:36"`
 	RoleID     string    `gorm:"size:36;not null"`
+	RoleIDs    []string  `gorm:"-"`
 	TeamID     *string   `gorm:"size:36"`
 	JobTitle   *string   `gorm:"size:255"`
 	Status     string    `gorm:"size:16;not null"`
 	Version    int       `gorm:"not null"`
 	CreatedAt  time.Time `gorm:"precision:6;not null"`
 	UpdatedAt  time.Time `gorm:"precision:6;not null"`
+}
+
+// CompanyUserRole is one of a membership's roles; Ordinal keeps the order they were given in.
+type CompanyUserRole struct {
+	CompanyID  string `gorm:"primaryKey;size:36"`
+	CustomerID string `gorm:"primaryKey;size:36"`
+	RoleID     string `gorm:"primaryKey;size:36"`
+	Ordinal    int    `gorm:"not null"`
 }

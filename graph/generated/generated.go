@@ -216,6 +216,7 @@ type ComplexityRoot struct {
 		LastName  func(childComplexity int) int
 		Phone     func(childComplexity int) int
 		Role      func(childComplexity int) int
+		Roles     func(childComplexity int) int
 		Status    func(childComplexity int) int
 		Team      func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
@@ -1398,6 +1399,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyUser.Role(childComplexity), true
+	case "CompanyUser.roles":
+		if e.ComplexityRoot.CompanyUser.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyUser.Roles(childComplexity), true
 	case "CompanyUser.status":
 		if e.ComplexityRoot.CompanyUser.Status == nil {
 			break
@@ -3487,8 +3494,10 @@ type CompanyUser {
   lastName: String!
   phone: String
   jobTitle: String
-  "The user's role in the company."
+  "The user's first role: ` + "`" + `roles[0]` + "`" + `, kept for clients that know one role per user."
   role: CompanyRole!
+  "The user's roles in the order they were given; the user holds the union of their permissions."
+  roles: [CompanyRole!]!
   status: CompanyUserStatus!
   "The user's team, if any."
   team: CompanyTeam
@@ -3618,8 +3627,10 @@ input CreateCompanyUserInput {
   lastName: String
   phone: String
   jobTitle: String
-  "Absent: the company's Default User role."
+  "One role. With neither ` + "`" + `roleId` + "`" + ` nor ` + "`" + `roleIds` + "`" + `: the company's Default User role."
   roleId: ID
+  "Several roles, the first becoming ` + "`" + `role` + "`" + `; not with ` + "`" + `roleId` + "`" + `, and not empty. Only roles whose permissions the caller holds."
+  roleIds: [ID!]
   teamId: ID
   status: CompanyUserStatus
 }
@@ -3631,7 +3642,10 @@ input UpdateCompanyUserInput {
   lastName: String
   phone: String @goField(omittable: true)
   jobTitle: String @goField(omittable: true)
+  "Replaces the roles with this one."
   roleId: ID
+  "Replaces the roles with these, the first becoming ` + "`" + `role` + "`" + `; not with ` + "`" + `roleId` + "`" + `, and not empty. Roles the user does not hold yet must be ones whose permissions the caller holds; the owner keeps Company Administrator."
+  roleIds: [ID!]
   "null takes the user out of its team."
   teamId: ID @goField(omittable: true)
   status: CompanyUserStatus
@@ -3690,19 +3704,20 @@ extend type Mutation {
   updateCompanyAddress(companyId: ID!, id: ID!, input: UpdateAddressInput!): Address
   "Delete one of a company's addresses (company ` + "`" + `company:addresses:manage` + "`" + `)."
   deleteCompanyAddress(companyId: ID!, id: ID!): Boolean
-  "Add a user to a company (company ` + "`" + `company:users:manage` + "`" + `)."
+  "Add a user to a company (company ` + "`" + `company:users:manage` + "`" + `); a member gives only roles whose permissions it holds (else FORBIDDEN)."
   createCompanyUser(companyId: ID!, input: CreateCompanyUserInput!): CompanyUser
   """
   Update a company user; ` + "`" + `id` + "`" + ` is the customer's id (company ` + "`" + `company:users:manage` + "`" + `). ` + "`" + `email` + "`" + `, ` + "`" + `firstName` + "`" + `,
   ` + "`" + `lastName` + "`" + ` and ` + "`" + `phone` + "`" + ` edit the customer; a customer can't change the email of the owner, of a user of
-  another company too, or its own (FORBIDDEN: staff or the person, with ` + "`" + `updateMe` + "`" + `).
+  another company too, or its own (FORBIDDEN: staff or the person, with ` + "`" + `updateMe` + "`" + `). A member adds only roles
+  whose permissions it holds, to itself too (else FORBIDDEN).
   """
   updateCompanyUser(companyId: ID!, id: ID!, input: UpdateCompanyUserInput!): CompanyUser
   "Remove a user from a company; not the owner (company ` + "`" + `company:users:manage` + "`" + `)."
   deleteCompanyUser(companyId: ID!, id: ID!): Boolean
-  "Create a company role (company ` + "`" + `company:roles:manage` + "`" + `)."
+  "Create a company role (company ` + "`" + `company:roles:manage` + "`" + `); a member puts in only permissions its roles hold (else FORBIDDEN)."
   createCompanyRole(companyId: ID!, input: CreateCompanyRoleInput!): CompanyRole
-  "Update a company role (company ` + "`" + `company:roles:manage` + "`" + `)."
+  "Update a company role (company ` + "`" + `company:roles:manage` + "`" + `); a member adds only permissions its roles hold (else FORBIDDEN)."
   updateCompanyRole(companyId: ID!, id: ID!, input: UpdateCompanyRoleInput!): CompanyRole
   "Delete a company role; one with users is a CONFLICT (company ` + "`" + `company:roles:manage` + "`" + `)."
   deleteCompanyRole(companyId: ID!, id: ID!): Boolean
@@ -4619,6 +4634,8 @@ func (ec *executionContext) childFields_CompanyUser(ctx context.Context, field g
 		return ec.fieldContext_CompanyUser_jobTitle(ctx, field)
 	case "role":
 		return ec.fieldContext_CompanyUser_role(ctx, field)
+	case "roles":
+		return ec.fieldContext_CompanyUser_roles(ctx, field)
 	case "status":
 		return ec.fieldContext_CompanyUser_status(ctx, field)
 	case "team":
@@ -9652,6 +9669,38 @@ func (ec *executionContext) _CompanyUser_role(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_CompanyUser_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyUser",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyRole(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyUser_roles(ctx context.Context, field graphql.CollectedField, obj *service.CompanyUserView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyUser_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []service.CompanyRoleView) graphql.Marshaler {
+			return ec.marshalNCompanyRole2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋinternalᚋserviceᚐCompanyRoleViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyUser_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CompanyUser",
 		Field:      field,
@@ -17894,7 +17943,7 @@ func (ec *executionContext) unmarshalInputCreateCompanyUserInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customerId", "email", "firstName", "lastName", "phone", "jobTitle", "roleId", "teamId", "status"}
+	fieldsInOrder := [...]string{"customerId", "email", "firstName", "lastName", "phone", "jobTitle", "roleId", "roleIds", "teamId", "status"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17950,6 +17999,13 @@ func (ec *executionContext) unmarshalInputCreateCompanyUserInput(ctx context.Con
 				return it, err
 			}
 			it.RoleID = data
+		case "roleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIds = data
 		case "teamId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -19037,7 +19093,7 @@ func (ec *executionContext) unmarshalInputUpdateCompanyUserInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "firstName", "lastName", "phone", "jobTitle", "roleId", "teamId", "status", "expectedVersion"}
+	fieldsInOrder := [...]string{"email", "firstName", "lastName", "phone", "jobTitle", "roleId", "roleIds", "teamId", "status", "expectedVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19086,6 +19142,13 @@ func (ec *executionContext) unmarshalInputUpdateCompanyUserInput(ctx context.Con
 				return it, err
 			}
 			it.RoleID = data
+		case "roleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIds = data
 		case "teamId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -21264,6 +21327,11 @@ func (ec *executionContext) _CompanyUser(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._CompanyUser_jobTitle(ctx, field, obj)
 		case "role":
 			out.Values[i] = ec._CompanyUser_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "roles":
+			out.Values[i] = ec._CompanyUser_roles(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -195,10 +195,12 @@ type CreateCompanyUserInput struct {
 	LastName   *string `json:"lastName,omitempty"`
 	Phone      *string `json:"phone,omitempty"`
 	JobTitle   *string `json:"jobTitle,omitempty"`
-	// Absent: the company's Default User role.
+	// One role. With neither `roleId` nor `roleIds`: the company's Default User role.
 	RoleID *string `json:"roleId,omitempty"`
-	TeamID *string `json:"teamId,omitempty"`
-	Status *string `json:"status,omitempty"`
+	// Several roles, the first becoming `role`; not with `roleId`, and not empty. Only roles whose permissions the caller holds.
+	RoleIds []string `json:"roleIds,omitempty"`
+	TeamID  *string  `json:"teamId,omitempty"`
+	Status  *string  `json:"status,omitempty"`
 }
 
 type CreateCustomerGroupInput struct {
@@ -469,7 +471,10 @@ type UpdateCompanyUserInput struct {
 	LastName  *string                    `json:"lastName,omitempty"`
 	Phone     graphql.Omittable[*string] `json:"phone,omitempty"`
 	JobTitle  graphql.Omittable[*string] `json:"jobTitle,omitempty"`
-	RoleID    *string                    `json:"roleId,omitempty"`
+	// Replaces the roles with this one.
+	RoleID *string `json:"roleId,omitempty"`
+	// Replaces the roles with these, the first becoming `role`; not with `roleId`, and not empty. Roles the user does not hold yet must be ones whose permissions the caller holds; the owner keeps Company Administrator.
+	RoleIds []string `json:"roleIds,omitempty"`
 	// null takes the user out of its team.
 	TeamID graphql.Omittable[*string] `json:"teamId,omitempty"`
 	Status *string                    `json:"status,omitempty"`

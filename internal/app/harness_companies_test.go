@@ -257,7 +257,7 @@ func (r *restFace) CompanyPermissions(token string) result {
 const (
 	companyRoleFields = `id companyId name permissions usersCount version createdAt updatedAt`
 	companyUserFields = `id companyId email firstName lastName phone jobTitle status version createdAt updatedAt
-		role { ` + companyRoleFields + ` } team { id name }`
+		role { ` + companyRoleFields + ` } roles { ` + companyRoleFields + ` } team { id name }`
 	companyTeamFields = `id companyId name description version createdAt updatedAt users { ` + companyUserFields + ` }`
 	// companyFields are the fields REST's Company has (users, roles and teams have their own
 	// operations there).

@@ -58,7 +58,7 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 			query := `query($n: Int) { customers(first: $n) { nodes { id
 				addresses { id street country { name } } defaultBillingAddress { id } defaultShippingAddress { id }
 				groups { name customerCount }
-				companyMemberships { companyId jobTitle role { name usersCount } team { name } } } } }`
+				companyMemberships { companyId jobTitle role { name usersCount } roles { name usersCount } team { name } } } } }`
 			r := graphql(t, e.url, e.admin, query, map[string]any{"n": first}, "customers")
 			nodes := r.ok(t)["nodes"].([]any)
 			if len(nodes) != first {

@@ -8,9 +8,8 @@ import (
 	"github.com/clientele/clientele/internal/testdb"
 )
 
-// migration12Base is the last migration before 12 on this branch. Migration 12 reads only
-// customers (migration 1's table), so later numbers before it do not change what it does.
-const migration12Base = 9 // 10 and 11 are merged later: see the list in migrations.go
+// migration12Base is the last migration before 12.
+const migration12Base = 11
 
 // TestMigration12MovesErasedEmails: customers erased before migration 12 had
 // erased+<id>@invalid, which strict email validators refuse; after it they have

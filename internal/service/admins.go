@@ -249,7 +249,7 @@ func (s *Service) CreateAdmin(ctx context.Context, actor auth.Principal, in Admi
 		if err != nil {
 			return err
 		}
-		if err := checkGrant(actor, "roleIds", perms); err != nil {
+		if err := checkGrant(actor, "admin", "", "roleIds", perms); err != nil {
 			return err
 		}
 		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
@@ -268,8 +268,7 @@ func (s *Service) CreateAdmin(ctx context.Context, actor auth.Principal, in Admi
 		}
 		return s.audit(ctx, actor, "admin.created", "admin", a.ID, diff(nil, adminSnapshot(out)))
 	})
-	s.auditGrantRefused(ctx, actor, "admin", "", err)
-	return out, err
+	return out, s.auditEscalation(ctx, actor, err)
 }
 
 func checkAdmin(f *apperr.Fields, a *models.Admin) {
@@ -396,8 +395,7 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 		}
 		return s.audit(ctx, actor, "admin.updated", "admin", id, changes)
 	})
-	s.auditGrantRefused(ctx, actor, "admin", id, err)
-	return out, err
+	return out, s.auditEscalation(ctx, actor, err)
 }
 
 // checkAdminGrant applies checkGrant to an update of before into after: the roles it gains
@@ -409,7 +407,7 @@ func (s *Service) checkAdminGrant(ctx context.Context, actor auth.Principal, bef
 		if newPassword {
 			field = "password"
 		}
-		if err := checkGrant(actor, field, before.Permissions); err != nil {
+		if err := checkGrant(actor, "admin", before.ID, field, before.Permissions); err != nil {
 			return err
 		}
 	}
@@ -426,7 +424,7 @@ func (s *Service) checkAdminGrant(ctx context.Context, actor auth.Principal, bef
 	if err != nil {
 		return err
 	}
-	return checkGrant(actor, "roleIds", perms)
+	return checkGrant(actor, "admin", before.ID, "roleIds", perms)
 }
 
 // DeleteAdmin deletes an admin; the last active Super Administrator stays.

@@ -41,39 +41,73 @@ func requireCompanyStaff(actor auth.Principal, read bool) error {
 
 // authorizeCompany returns the company if actor may use permission in it: an admin with
 // companies:write, or companies:read for the view permissions, or a customer whose ACTIVE
-// membership's role grants it. A customer who is not a member gets NOT_FOUND, as if the
+// membership's roles grant it. A customer who is not a member gets NOT_FOUND, as if the
 // company did not exist; a member without the permission gets FORBIDDEN. Called inside a
 // transaction, it reads the company as that transaction sees it.
 func (s *Service) authorizeCompany(ctx context.Context, actor auth.Principal, companyID, permission string) (models.Company, error) {
+	a, err := s.companyAccess(ctx, actor, companyID, permission)
+	return a.Company, err
+}
+
+// companyAccess is what authorizeCompany found: the company and what the caller holds in it,
+// the union of its roles' permissions (staff hold every company permission: only an admin with
+// companies:write gets past a permission that changes something).
+type companyAccess struct {
+	models.Company
+	staff bool
+	held  []string
+}
+
+// lacking returns the permissions of want that the caller does not hold, each once.
+func (a companyAccess) lacking(want []string) []string {
+	var out []string
+	for _, p := range want {
+		if !a.staff && !slices.Contains(a.held, p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// companyAccess is authorizeCompany, returning also what the caller holds.
+func (s *Service) companyAccess(ctx context.Context, actor auth.Principal, companyID, permission string) (companyAccess, error) {
 	conn := s.db.Conn(ctx)
 	if actor.Kind != auth.Customer {
 		if err := requireCompanyStaff(actor, isViewPermission(permission)); err != nil {
-			return models.Company{}, err
+			return companyAccess{}, err
 		}
 		var c models.Company
 		err := conn.Where("id = ?", companyID).Take(&c).Error
-		return c, dbErr(err, "Company", "")
+		return companyAccess{Company: c, staff: true}, dbErr(err, "Company", "")
 	}
-	var row struct {
+	// One row per role of the membership.
+	var rows []struct {
 		models.Company
 		MemberStatus string
 		Permissions  models.StringList
 	}
-	res := conn.Table("companies").Select("companies.*, cu.status AS member_status, r.permissions AS permissions").
+	err := conn.Table("companies").Select("companies.*, cu.status AS member_status, r.permissions AS permissions").
 		Joins("JOIN company_users cu ON cu.company_id = companies.id AND cu.customer_id = ?", actor.ID).
-		Joins("JOIN company_roles r ON r.id = cu.role_id").
-		Where("companies.id = ?", companyID).Limit(1).Scan(&row)
-	switch {
-	case res.Error != nil:
-		return models.Company{}, dbErr(res.Error, "", "")
-	case res.RowsAffected == 0:
-		return models.Company{}, apperr.NotFoundf("Company")
-	case row.MemberStatus != models.StatusActive || !slices.Contains(row.Permissions, permission):
-		return models.Company{}, errNotAuthorized
-	case row.Status != models.CompanyActive && !isViewPermission(permission):
-		return models.Company{}, apperr.New(apperr.Forbidden, "The company is %s: only staff can change it until it is ACTIVE.", row.Status)
+		Joins("JOIN company_user_roles cur ON cur.company_id = cu.company_id AND cur.customer_id = cu.customer_id").
+		Joins("JOIN company_roles r ON r.id = cur.role_id").
+		Where("companies.id = ?", companyID).Scan(&rows).Error
+	if err != nil {
+		return companyAccess{}, dbErr(err, "", "")
 	}
-	return row.Company, nil
+	if len(rows) == 0 {
+		return companyAccess{}, apperr.NotFoundf("Company")
+	}
+	a := companyAccess{Company: rows[0].Company}
+	for _, r := range rows {
+		a.held = append(a.held, r.Permissions...)
+	}
+	switch {
+	case rows[0].MemberStatus != models.StatusActive || !slices.Contains(a.held, permission):
+		return companyAccess{}, errNotAuthorized
+	case a.Status != models.CompanyActive && !isViewPermission(permission):
+		return companyAccess{}, apperr.New(apperr.Forbidden, "The company is %s: only staff can change it until it is ACTIVE.", a.Status)
+	}
+	return a, nil
 }
 
 // ListCompanies returns companies by name: every company to an admin with companies:read,
@@ -107,10 +141,13 @@ func (s *Service) ListCompanies(ctx context.Context, actor auth.Principal, f Com
 }
 
 // viewableBy narrows a query on companies to those where the customer holds company:view
-// through an ACTIVE membership.
+// through one of the roles of an ACTIVE membership (EXISTS: two such roles are still one company).
 func (s *Service) viewableBy(q *gorm.DB, customerID string) *gorm.DB {
-	return q.Joins("JOIN company_users vu ON vu.company_id = companies.id AND vu.customer_id = ? AND vu.status = ?", customerID, models.StatusActive).
-		Joins("JOIN company_roles vr ON vr.id = vu.role_id AND vr.permissions LIKE ?", `%"`+CompanyView+`"%`)
+	return q.Where(`EXISTS (SELECT 1 FROM company_users vu
+		JOIN company_user_roles vur ON vur.company_id = vu.company_id AND vur.customer_id = vu.customer_id
+		JOIN company_roles vr ON vr.id = vur.role_id
+		WHERE vu.company_id = companies.id AND vu.customer_id = ? AND vu.status = ? AND vr.permissions LIKE ?)`,
+		customerID, models.StatusActive, `%"`+CompanyView+`"%`)
 }
 
 // GetCompany returns one company the caller may view.
@@ -352,10 +389,10 @@ func (s *Service) insertCompany(ctx context.Context, actor auth.Principal, nc *n
 	if err := conn.Create(&[]models.CompanyRole{admin, member}).Error; err != nil {
 		return dbErr(err, "", "")
 	}
-	owner := models.CompanyUser{CompanyID: nc.ID, CustomerID: nc.OwnerID, RoleID: admin.ID, Status: models.StatusActive,
-		Version: 1, CreatedAt: nc.CreatedAt, UpdatedAt: nc.CreatedAt}
-	if err := conn.Create(&owner).Error; err != nil {
-		return dbErr(err, "", "")
+	owner := models.CompanyUser{CompanyID: nc.ID, CustomerID: nc.OwnerID, RoleID: admin.ID, RoleIDs: []string{admin.ID},
+		Status: models.StatusActive, Version: 1, CreatedAt: nc.CreatedAt, UpdatedAt: nc.CreatedAt}
+	if err := s.insertMembership(ctx, &owner); err != nil {
+		return err
 	}
 	changes := diff(nil, companySnapshot(&nc.Company))
 	if nc.address != nil {
@@ -428,23 +465,26 @@ func (s *Service) UpdateCompany(ctx context.Context, actor auth.Principal, id st
 	return out, err
 }
 
-// makeOwner gives c's new owner, who must be an ACTIVE member, the Company Administrator role.
+// makeOwner gives c's new owner, who must be an ACTIVE member, the Company Administrator role,
+// first among its roles (the role Magento clients see) if it did not hold it.
 func (s *Service) makeOwner(ctx context.Context, c *models.Company) error {
-	conn := s.db.Conn(ctx)
-	var m models.CompanyUser
-	err := conn.Where("company_id = ? AND customer_id = ? AND status = ?", c.ID, c.OwnerID, models.StatusActive).Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	m, err := s.companyUser(ctx, c.ID, c.OwnerID)
+	if apperr.KindOf(err) == apperr.NotFound || err == nil && m.Status != models.StatusActive {
 		return apperr.Invalid("ownerId", "The new owner must be an active member of the company.")
 	}
 	if err != nil {
-		return dbErr(err, "", "")
-	}
-	admin, err := s.companyRoleOfKind(ctx, c.ID, models.CompanyRoleAdministrator)
-	if err != nil || m.RoleID == admin.ID {
 		return err
 	}
-	err = conn.Model(&m).Where("company_id = ? AND customer_id = ?", c.ID, c.OwnerID).
-		UpdateColumns(map[string]any{"role_id": admin.ID, "version": gorm.Expr("version + 1"), "updated_at": s.now()}).Error
+	admin, err := s.companyRoleOfKind(ctx, c.ID, models.CompanyRoleAdministrator)
+	if err != nil || slices.Contains(m.RoleIDs, admin.ID) {
+		return err
+	}
+	m.RoleIDs = append([]string{admin.ID}, m.RoleIDs...)
+	if err := s.replaceMemberRoles(ctx, &m.CompanyUser); err != nil {
+		return err
+	}
+	err = s.db.Conn(ctx).Model(&models.CompanyUser{}).Where("company_id = ? AND customer_id = ?", c.ID, c.OwnerID).
+		UpdateColumns(map[string]any{"role_id": m.RoleID, "version": gorm.Expr("version + 1"), "updated_at": s.now()}).Error
 	return dbErr(err, "", "")
 }
 

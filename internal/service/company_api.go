@@ -98,17 +98,19 @@ type CompanyRoleView struct {
 }
 
 // CompanyUserView is a membership with what its responses show: the customer's profile, the
-// role and the team.
+// roles in the order given, the first of them (Role, what Magento clients read) and the team.
 type CompanyUserView struct {
 	models.CompanyUser
 	Customer models.Customer
 	Role     CompanyRoleView
+	Roles    []CompanyRoleView
 	Team     *models.CompanyTeam
 }
 
 // CompanyUserInput adds a user to a company. Without CustomerID a customer is created for
 // Email (without a password, so it gets an INVITATION); CustomerID, admins only, attaches an
-// existing customer. RoleID nil is the company's Default User role.
+// existing customer. RoleID (one role) or RoleIDs (several, the first being the user's role;
+// nil: not given) name the roles; neither is the company's Default User role.
 type CompanyUserInput struct {
 	CustomerID *string
 	Email      *string
@@ -117,12 +119,13 @@ type CompanyUserInput struct {
 	Phone      *string
 	JobTitle   *string
 	RoleID     *string
+	RoleIDs    []string
 	TeamID     *string
 	Status     *string
 }
 
 // CompanyUserPatch is a merge patch of a membership; Email, FirstName, LastName and Phone
-// edit the customer.
+// edit the customer. RoleID or RoleIDs (nil: not given) replace the roles.
 type CompanyUserPatch struct {
 	Email           *string
 	FirstName       *string
@@ -130,6 +133,7 @@ type CompanyUserPatch struct {
 	Phone           Clearable[string]
 	JobTitle        Clearable[string]
 	RoleID          *string
+	RoleIDs         []string
 	TeamID          Clearable[string]
 	Status          *string
 	ExpectedVersion *int

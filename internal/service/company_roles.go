@@ -52,10 +52,20 @@ func (s *Service) newCompanyRole(companyID, name string, permissions []string, k
 		Permissions: uniqueSorted(permissions), Kind: kind, Version: 1, CreatedAt: now, UpdatedAt: now}
 }
 
-// companyRoles selects a company's roles with the number of users holding each.
+// companyRoleColumns are a company role's columns with the number of users holding it.
+const companyRoleColumns = "company_roles.*, (SELECT COUNT(*) FROM company_user_roles u WHERE u.role_id = company_roles.id) AS users_count"
+
+// companyRoles selects company roles with the number of users holding each.
 func (s *Service) companyRoles(ctx context.Context) *gorm.DB {
-	return s.db.Conn(ctx).Table("company_roles").
-		Select("company_roles.*, (SELECT COUNT(*) FROM company_users u WHERE u.role_id = company_roles.id) AS users_count")
+	return s.db.Conn(ctx).Table("company_roles").Select(companyRoleColumns)
+}
+
+// refuseEscalation is the FORBIDDEN answer to operation granting what the caller does not hold
+// in company companyID; changes say what was refused.
+func refuseEscalation(targetType, targetID, operation, companyID string, changes map[string]Change) error {
+	changes["operation"], changes["companyId"] = Change{To: operation}, Change{To: companyID}
+	return &apperr.Error{Kind: apperr.Forbidden, Message: errNotAuthorized.Message,
+		Err: &escalation{targetType: targetType, targetID: targetID, changes: changes}}
 }
 
 // companyRole loads a role of the company; another company's role is NOT_FOUND.
@@ -93,17 +103,22 @@ func checkCompanyRole(f *apperr.Fields, r *models.CompanyRole) {
 	}
 }
 
-// CreateCompanyRole adds a role to a company (company:roles:manage).
+// CreateCompanyRole adds a role to a company (company:roles:manage). A member may put into it
+// only permissions its own roles hold.
 func (s *Service) CreateCompanyRole(ctx context.Context, actor auth.Principal, companyID string, in CompanyRoleInput) (CompanyRoleView, error) {
 	r := s.newCompanyRole(companyID, in.Name, in.Permissions, nil)
 	var f apperr.Fields
 	checkCompanyRole(&f, &r)
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyRolesManage); err != nil {
+		access, err := s.companyAccess(ctx, actor, companyID, CompanyRolesManage)
+		if err != nil {
 			return err
 		}
 		if err := f.Err(); err != nil {
 			return err
+		}
+		if lacking := access.lacking(r.Permissions); len(lacking) > 0 {
+			return refuseEscalation("company", companyID, "createCompanyRole", companyID, map[string]Change{"permissions": {To: lacking}})
 		}
 		if err := s.db.Conn(ctx).Create(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -113,18 +128,20 @@ func (s *Service) CreateCompanyRole(ctx context.Context, actor auth.Principal, c
 		}
 		return s.audit(ctx, actor, "company_role.created", "company_role", r.ID, diff(nil, companyRoleSnapshot(&r)))
 	})
-	return CompanyRoleView{CompanyRole: r}, err
+	return CompanyRoleView{CompanyRole: r}, s.auditEscalation(ctx, actor, err)
 }
 
 func companyRoleSnapshot(r *models.CompanyRole) map[string]any {
 	return map[string]any{"companyId": r.CompanyID, "name": r.Name, "permissions": []string(r.Permissions)}
 }
 
-// UpdateCompanyRole patches a company role; the Company Administrator role can't change.
+// UpdateCompanyRole patches a company role; the Company Administrator role can't change. A
+// member may add to it only permissions its own roles hold (it may keep or remove others).
 func (s *Service) UpdateCompanyRole(ctx context.Context, actor auth.Principal, companyID, id string, p CompanyRolePatch) (CompanyRoleView, error) {
 	var out CompanyRoleView
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyRolesManage); err != nil {
+		access, err := s.companyAccess(ctx, actor, companyID, CompanyRolesManage)
+		if err != nil {
 			return err
 		}
 		before, err := s.companyRole(ctx, companyID, id)
@@ -150,6 +167,10 @@ func (s *Service) UpdateCompanyRole(ctx context.Context, actor auth.Principal, c
 		if err := f.Err(); err != nil {
 			return err
 		}
+		added := slices.DeleteFunc(slices.Clone(r.Permissions), func(p string) bool { return slices.Contains(before.Permissions, p) })
+		if lacking := access.lacking(added); len(lacking) > 0 {
+			return refuseEscalation("company_role", id, "updateCompanyRole", companyID, map[string]Change{"permissions": {To: lacking}})
+		}
 		out = CompanyRoleView{CompanyRole: r, UsersCount: before.UsersCount}
 		changes := diff(companyRoleSnapshot(&before.CompanyRole), companyRoleSnapshot(&r))
 		if len(changes) == 0 {
@@ -162,7 +183,7 @@ func (s *Service) UpdateCompanyRole(ctx context.Context, actor auth.Principal, c
 		}
 		return s.audit(ctx, actor, "company_role.updated", "company_role", id, changes)
 	})
-	return out, err
+	return out, s.auditEscalation(ctx, actor, err)
 }
 
 // DeleteCompanyRole deletes a role no user holds; the two roles every company has stay.
@@ -182,7 +203,7 @@ func (s *Service) DeleteCompanyRole(ctx context.Context, actor auth.Principal, c
 		case r.Kind != nil:
 			return apperr.New(apperr.Conflict, "Every company keeps its %s role; it can't be deleted.", r.Name)
 		case r.UsersCount > 0:
-			return apperr.New(apperr.Conflict, "The role is held by %d users; give them another role first.", r.UsersCount)
+			return apperr.New(apperr.Conflict, "The role is held by %d users; take it from them first.", r.UsersCount)
 		}
 		if err := s.db.Conn(ctx).Delete(&models.CompanyRole{}, "id = ?", id).Error; err != nil {
 			return dbErr(err, "", "")

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,12 +26,12 @@ func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser,
 		return out, nil
 	}
 	customerByID := indexBy(known, func(c models.Customer) string { return c.ID })
-	var customerIDs, roleIDs, teamIDs []string
+	var customerIDs, companyIDs, memberIDs, teamIDs []string
 	for _, m := range ms {
 		if _, ok := customerByID[m.CustomerID]; !ok {
 			customerIDs = append(customerIDs, m.CustomerID)
 		}
-		roleIDs = append(roleIDs, m.RoleID)
+		companyIDs, memberIDs = appendNew(companyIDs, m.CompanyID), appendNew(memberIDs, m.CustomerID)
 		if m.TeamID != nil {
 			teamIDs = append(teamIDs, *m.TeamID)
 		}
@@ -45,8 +46,18 @@ func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser,
 			customerByID[c.ID] = c
 		}
 	}
-	var roles []CompanyRoleView
-	if err := s.companyRoles(ctx).Where("company_roles.id IN ?", roleIDs).Scan(&roles).Error; err != nil {
+	// Each role of each membership, in the order given. Both lists together may name a few
+	// pairs that are not among ms (another customer's membership in one of the companies):
+	// they are not looked at.
+	var held []struct {
+		CompanyRoleView
+		MemberID string
+	}
+	err := s.companyRoles(ctx).Select(companyRoleColumns+", cur.customer_id AS member_id").
+		Joins("JOIN company_user_roles cur ON cur.role_id = company_roles.id").
+		Where("cur.company_id IN ? AND cur.customer_id IN ?", companyIDs, memberIDs).
+		Order("cur.ordinal").Scan(&held).Error
+	if err != nil {
 		return nil, dbErr(err, "", "")
 	}
 	var teams []models.CompanyTeam
@@ -55,16 +66,37 @@ func (s *Service) companyUserViews(ctx context.Context, ms []models.CompanyUser,
 			return nil, dbErr(err, "", "")
 		}
 	}
-	roleByID := indexBy(roles, func(r CompanyRoleView) string { return r.ID })
+	type member struct{ company, customer string }
+	rolesOf := map[member][]CompanyRoleView{}
+	for _, h := range held {
+		k := member{h.CompanyID, h.MemberID}
+		rolesOf[k] = append(rolesOf[k], h.CompanyRoleView)
+	}
 	teamByID := indexBy(teams, func(t models.CompanyTeam) string { return t.ID })
 	for i, m := range ms {
-		out[i] = CompanyUserView{CompanyUser: m, Customer: customerByID[m.CustomerID], Role: roleByID[m.RoleID]}
+		roles := rolesOf[member{m.CompanyID, m.CustomerID}]
+		m.RoleIDs = make([]string, len(roles))
+		for j, r := range roles {
+			m.RoleIDs[j] = r.ID
+		}
+		out[i] = CompanyUserView{CompanyUser: m, Customer: customerByID[m.CustomerID], Roles: roles}
+		if len(roles) > 0 {
+			out[i].Role = roles[0]
+		}
 		if m.TeamID != nil {
 			t := teamByID[*m.TeamID]
 			out[i].Team = &t
 		}
 	}
 	return out, nil
+}
+
+// appendNew appends v to list unless it is there already.
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
 }
 
 func indexBy[T any](rows []T, key func(T) string) map[string]T {
@@ -165,14 +197,73 @@ func (s *Service) companyUser(ctx context.Context, companyID, customerID string)
 	return views[0], nil
 }
 
-// checkMembershipRefs checks that the role and team a membership names are the company's.
-func (s *Service) checkMembershipRefs(ctx context.Context, f *apperr.Fields, m *models.CompanyUser) error {
-	if _, err := s.companyRole(ctx, m.CompanyID, m.RoleID); err != nil {
-		if apperr.KindOf(err) != apperr.NotFound {
-			return err
+// maxCompanyUserRoles bounds roleIds: a person holds a handful of roles, not hundreds.
+const maxCompanyUserRoles = 50
+
+// roleRequest is the roles an input names, in the order given and each once, with the input
+// path of each (for errors); nil ids when the input names none.
+type roleRequest struct{ ids, fields []string }
+
+// requestedRoles reads roleId (a list of one) or roleIds. Both at once, an empty roleIds (a
+// user needs a role) and an overlong one are VALIDATION_FAILED.
+func requestedRoles(f *apperr.Fields, roleID *string, roleIDs []string) roleRequest {
+	var req roleRequest
+	switch {
+	case roleID != nil && roleIDs != nil:
+		f.Add("roleIds", "Give roleId or roleIds, not both.")
+	case roleID != nil:
+		req.ids, req.fields = []string{strings.TrimSpace(*roleID)}, []string{"roleId"}
+	case roleIDs == nil:
+	case len(roleIDs) == 0:
+		f.Add("roleIds", "A company user needs at least one role.")
+	case len(roleIDs) > maxCompanyUserRoles:
+		f.Add("roleIds", "A company user holds at most "+itoa(maxCompanyUserRoles)+" roles.")
+	default:
+		for i, id := range roleIDs {
+			if id = strings.TrimSpace(id); !slices.Contains(req.ids, id) {
+				req.ids, req.fields = append(req.ids, id), append(req.fields, "roleIds["+itoa(i)+"]")
+			}
 		}
-		f.Add("roleId", "No such entity with roleId = "+m.RoleID)
 	}
+	return req
+}
+
+// namedRoles returns the company's roles that roleId or roleIds name, in order; nil when they
+// name none or a field fails. The first id that is not a role of the company is the field error.
+func (s *Service) namedRoles(ctx context.Context, f *apperr.Fields, companyID string, roleID *string, roleIDs []string) ([]CompanyRoleView, error) {
+	req := requestedRoles(f, roleID, roleIDs)
+	if req.ids == nil {
+		return nil, nil
+	}
+	var found []CompanyRoleView
+	err := s.companyRoles(ctx).Where("company_roles.company_id = ? AND company_roles.id IN ?", companyID, req.ids).Scan(&found).Error
+	if err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	byID := indexBy(found, func(r CompanyRoleView) string { return r.ID })
+	out := make([]CompanyRoleView, len(req.ids))
+	for i, id := range req.ids {
+		r, ok := byID[id]
+		if !ok {
+			f.Add(req.fields[i], "No such entity with roleId = "+id)
+			return nil, nil
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// setRoles makes roles, in order, m's roles.
+func setRoles(m *models.CompanyUser, roles []CompanyRoleView) {
+	m.RoleIDs = make([]string, len(roles))
+	for i, r := range roles {
+		m.RoleIDs[i] = r.ID
+	}
+	m.RoleID = m.RoleIDs[0]
+}
+
+// checkCompanyUser checks that the team a membership names is the company's, and its fields.
+func (s *Service) checkCompanyUser(ctx context.Context, f *apperr.Fields, m *models.CompanyUser) error {
 	if m.TeamID != nil {
 		if _, err := s.companyTeam(ctx, m.CompanyID, *m.TeamID); err != nil {
 			if apperr.KindOf(err) != apperr.NotFound {
@@ -186,35 +277,86 @@ func (s *Service) checkMembershipRefs(ctx context.Context, f *apperr.Fields, m *
 	return nil
 }
 
+// checkMayAssign refuses to give roles whose permissions the caller does not hold itself:
+// granting is bounded by holding (SPEC §3), for others and for oneself alike.
+func checkMayAssign(access companyAccess, targetType, targetID, operation string, roles []CompanyRoleView) error {
+	var perms, ids []string
+	for _, r := range roles {
+		perms = append(perms, r.Permissions...)
+		ids = append(ids, r.ID)
+	}
+	if lacking := access.lacking(perms); len(lacking) > 0 {
+		return refuseEscalation(targetType, targetID, operation, access.ID,
+			map[string]Change{"roleIds": {To: ids}, "permissions": {To: lacking}})
+	}
+	return nil
+}
+
+// insertMembership stores a new membership with its roles.
+func (s *Service) insertMembership(ctx context.Context, m *models.CompanyUser) error {
+	if err := s.db.Conn(ctx).Create(m).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return apperr.New(apperr.Conflict, "The customer is already a user of this company.")
+		}
+		return dbErr(err, "", "")
+	}
+	return s.insertMemberRoles(ctx, m)
+}
+
+func (s *Service) insertMemberRoles(ctx context.Context, m *models.CompanyUser) error {
+	rows := make([]models.CompanyUserRole, len(m.RoleIDs))
+	for i, id := range m.RoleIDs {
+		rows[i] = models.CompanyUserRole{CompanyID: m.CompanyID, CustomerID: m.CustomerID, RoleID: id, Ordinal: i}
+	}
+	return dbErr(s.db.Conn(ctx).Create(&rows).Error, "", "")
+}
+
+// replaceMemberRoles makes m.RoleIDs the roles of stored membership m and sets m.RoleID to
+// the first; the caller writes the membership row (its role_id and version).
+func (s *Service) replaceMemberRoles(ctx context.Context, m *models.CompanyUser) error {
+	m.RoleID = m.RoleIDs[0]
+	err := s.db.Conn(ctx).Where("company_id = ? AND customer_id = ?", m.CompanyID, m.CustomerID).Delete(&models.CompanyUserRole{}).Error
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	return s.insertMemberRoles(ctx, m)
+}
+
 func companyUserSnapshot(m *models.CompanyUser) map[string]any {
-	return map[string]any{"companyId": m.CompanyID, "roleId": m.RoleID, "teamId": m.TeamID, "jobTitle": m.JobTitle, "status": m.Status}
+	return map[string]any{"companyId": m.CompanyID, "roleIds": m.RoleIDs, "teamId": m.TeamID, "jobTitle": m.JobTitle, "status": m.Status}
 }
 
 // CreateCompanyUser adds a user to a company (company:users:manage). A new email becomes a
 // customer without a password, who gets an INVITATION; an admin may attach an existing
 // customer by CustomerID instead. Customers can't attach existing accounts: that would let a
-// company pull in anyone whose id it learned.
+// company pull in anyone whose id it learned. A member may give the user only roles whose
+// permissions it holds itself, the Default User role (when none is named) included.
 func (s *Service) CreateCompanyUser(ctx context.Context, actor auth.Principal, companyID string, in CompanyUserInput) (CompanyUserView, error) {
 	var out CompanyUserView
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersManage); err != nil {
+		access, err := s.companyAccess(ctx, actor, companyID, CompanyUsersManage)
+		if err != nil {
 			return err
 		}
 		now := s.now()
-		m := models.CompanyUser{CompanyID: companyID, RoleID: deref(in.RoleID), TeamID: trimmed(in.TeamID), JobTitle: trimmed(in.JobTitle),
+		m := models.CompanyUser{CompanyID: companyID, TeamID: trimmed(in.TeamID), JobTitle: trimmed(in.JobTitle),
 			Status: models.StatusActive, Version: 1, CreatedAt: now, UpdatedAt: now}
 		if in.Status != nil {
 			m.Status = *in.Status
 		}
-		if in.RoleID == nil {
+		var f apperr.Fields
+		roles, err := s.namedRoles(ctx, &f, companyID, in.RoleID, in.RoleIDs)
+		if err != nil {
+			return err
+		}
+		if roles == nil && len(f) == 0 {
 			def, err := s.companyRoleOfKind(ctx, companyID, models.CompanyRoleDefault)
 			if err != nil {
 				return err
 			}
-			m.RoleID = def.ID
+			roles = []CompanyRoleView{{CompanyRole: def}}
 		}
-		var f apperr.Fields
-		if err := s.checkMembershipRefs(ctx, &f, &m); err != nil {
+		if err := s.checkCompanyUser(ctx, &f, &m); err != nil {
 			return err
 		}
 		var newCustomer *models.Customer
@@ -237,33 +379,35 @@ func (s *Service) CreateCompanyUser(ctx context.Context, actor auth.Principal, c
 		if err := f.Err(); err != nil {
 			return err
 		}
+		if err := checkMayAssign(access, "company", companyID, "createCompanyUser", roles); err != nil {
+			return err
+		}
+		setRoles(&m, roles)
 		if newCustomer != nil {
 			if err := s.insertCustomer(ctx, actor, newCustomer, nil, s.sendInvitation); err != nil {
 				return err
 			}
 		}
-		if err := s.db.Conn(ctx).Create(&m).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return apperr.New(apperr.Conflict, "The customer is already a user of this company.")
-			}
-			return dbErr(err, "", "")
+		if err := s.insertMembership(ctx, &m); err != nil {
+			return err
 		}
 		if err := s.audit(ctx, actor, "company_user.created", "company_user", m.CustomerID, diff(nil, companyUserSnapshot(&m))); err != nil {
 			return err
 		}
-		var err error
 		out, err = s.companyUser(ctx, companyID, m.CustomerID)
 		return err
 	})
-	return out, err
+	return out, s.auditEscalation(ctx, actor, err)
 }
 
 // UpdateCompanyUser patches a membership and, for email, names and phone, the customer. The
-// owner stays an ACTIVE Company Administrator. The errors are SPEC §3's, word for word.
+// owner stays an ACTIVE holder of Company Administrator. roleId or roleIds replace the roles;
+// a member may add only roles whose permissions it holds itself. The errors are SPEC §3's,
+// word for word.
 func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, companyID, id string, p CompanyUserPatch) (CompanyUserView, error) {
 	var out CompanyUserView
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
-		company, err := s.authorizeCompany(ctx, actor, companyID, CompanyUsersManage)
+		access, err := s.companyAccess(ctx, actor, companyID, CompanyUsersManage)
 		if err != nil {
 			return err
 		}
@@ -275,9 +419,6 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 			return err
 		}
 		m := before.CompanyUser
-		if p.RoleID != nil {
-			m.RoleID = strings.TrimSpace(*p.RoleID)
-		}
 		if p.Status != nil {
 			m.Status = *p.Status
 		}
@@ -288,17 +429,29 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 			m.TeamID = trimmed(p.TeamID.Value)
 		}
 		var f apperr.Fields
-		if err := s.checkMembershipRefs(ctx, &f, &m); err != nil {
+		roles, err := s.namedRoles(ctx, &f, companyID, p.RoleID, p.RoleIDs)
+		if err != nil {
+			return err
+		}
+		if err := s.checkCompanyUser(ctx, &f, &m); err != nil {
 			return err
 		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if id == company.OwnerID && (m.Status != models.StatusActive || (m.RoleID != before.RoleID)) {
-			return apperr.New(apperr.Conflict, "The company owner can't be deactivated or given another role; move the ownership first.")
+		if roles != nil {
+			added := slices.DeleteFunc(slices.Clone(roles), func(r CompanyRoleView) bool { return slices.Contains(before.RoleIDs, r.ID) })
+			if err := checkMayAssign(access, "company_user", id, "updateCompanyUser", added); err != nil {
+				return err
+			}
+			setRoles(&m, roles)
+		}
+		holdsAdmin := slices.ContainsFunc(roles, func(r CompanyRoleView) bool { return r.Kind != nil && *r.Kind == models.CompanyRoleAdministrator })
+		if id == access.OwnerID && (m.Status != models.StatusActive || roles != nil && !holdsAdmin) {
+			return apperr.New(apperr.Conflict, "The company owner can't be deactivated or lose the %s role; move the ownership first.", CompanyAdministrator)
 		}
 		if p.Email != nil && normalizeEmail(*p.Email) != before.Customer.Email {
-			if err := s.checkMayChangeEmail(ctx, actor, company, id); err != nil {
+			if err := s.checkMayChangeEmail(ctx, actor, access.Company, id); err != nil {
 				return err
 			}
 		}
@@ -326,6 +479,11 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 			case res.RowsAffected == 0:
 				return staleWrite(p.ExpectedVersion)
 			}
+			if _, changed := changes["roleIds"]; changed {
+				if err := s.replaceMemberRoles(ctx, &m); err != nil {
+					return err
+				}
+			}
 			if err := s.audit(ctx, actor, "company_user.updated", "company_user", id, changes); err != nil {
 				return err
 			}
@@ -333,7 +491,7 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 		out, err = s.companyUser(ctx, companyID, id)
 		return err
 	})
-	return out, err
+	return out, s.auditEscalation(ctx, actor, err)
 }
 
 // checkMayChangeEmail keeps a company from taking over accounts it does not own alone: the

@@ -11,16 +11,33 @@ import (
 	"github.com/clientele/clientele/models"
 )
 
-// grantRefused is the cause of the FORBIDDEN that refuses to give away permissions the caller
-// does not hold, so that the operation can audit the attempt once its transaction is undone.
-type grantRefused struct{ missing []string }
+// escalation is a refused grant (SPEC §3: granting is bounded by holding), carried under the
+// FORBIDDEN answer so that the service method can audit it once its transaction has rolled back:
+// what was refused, to whom (the target), and the permissions missing.
+type escalation struct {
+	targetType, targetID string
+	changes              map[string]Change
+}
 
-func (g *grantRefused) Error() string { return "grant refused: " + strings.Join(g.missing, ", ") }
+func (e *escalation) Error() string { return "a grant beyond what the caller holds" }
+
+// auditEscalation writes auth.escalation_refused when err is a refused grant, and returns err.
+// It is written on its own, as a refused sign-in is: the refusal commits nothing else.
+func (s *Service) auditEscalation(ctx context.Context, actor auth.Principal, err error) error {
+	var esc *escalation
+	if errors.As(err, &esc) {
+		if aerr := s.audit(ctx, actor, "auth.escalation_refused", esc.targetType, esc.targetID, esc.changes); aerr != nil {
+			s.log.ErrorContext(ctx, "audit a refused escalation", "err", aerr)
+		}
+	}
+	return err
+}
 
 // checkGrant allows giving perms (into a role, or to an admin through its roles) only if the
 // actor holds every one of them itself: a permission when it holds it or `*`, `*` only when it
-// holds `*` (SPEC §3, granting is bounded by holding). field names the input that grants.
-func checkGrant(actor auth.Principal, field string, perms []string) error {
+// holds `*` (SPEC §3). field names the input that grants; targetType and targetID what would
+// have received them (an empty id for one being created).
+func checkGrant(actor auth.Principal, targetType, targetID, field string, perms []string) error {
 	var missing []string
 	for _, p := range perms {
 		if !actor.Can(p) && !slices.Contains(missing, p) {
@@ -33,21 +50,7 @@ func checkGrant(actor auth.Principal, field string, perms []string) error {
 	slices.Sort(missing)
 	msg := "You can grant only permissions you hold yourself; you do not hold " + strings.Join(missing, ", ") + "."
 	return &apperr.Error{Kind: apperr.Forbidden, Message: msg, Fields: []apperr.FieldError{{Field: field, Message: msg}},
-		Err: &grantRefused{missing: missing}}
-}
-
-// auditGrantRefused records a refused grant (err from checkGrant, possibly wrapped) as
-// auth.escalation_refused. It is written on its own, after the refused transaction rolled
-// back, so the refusal is kept while the change is not. Any other error is left alone.
-func (s *Service) auditGrantRefused(ctx context.Context, actor auth.Principal, targetType, targetID string, err error) {
-	var g *grantRefused
-	if !errors.As(err, &g) {
-		return
-	}
-	changes := map[string]Change{"permissions": {To: g.missing}}
-	if err := s.audit(ctx, actor, "auth.escalation_refused", targetType, targetID, changes); err != nil {
-		s.log.ErrorContext(ctx, "audit refused grant", "err", err)
-	}
+		Err: &escalation{targetType: targetType, targetID: targetID, changes: map[string]Change{"permissions": {To: missing}}}}
 }
 
 // rolePermissions is the union of the permissions of the roles ids.

@@ -151,9 +151,8 @@ func (s *Service) CreateRole(ctx context.Context, actor auth.Principal, in RoleI
 	if err := f.Err(); err != nil {
 		return RoleView{}, err
 	}
-	if err := checkGrant(actor, "permissions", r.Permissions); err != nil {
-		s.auditGrantRefused(ctx, actor, "role", "", err)
-		return RoleView{}, err
+	if err := checkGrant(actor, "role", "", "permissions", r.Permissions); err != nil {
+		return RoleView{}, s.auditEscalation(ctx, actor, err)
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.checkRoleNameFree(ctx, &r); err != nil {
@@ -205,7 +204,7 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 			return err
 		}
 		added := slices.DeleteFunc(slices.Clone(r.Permissions), func(p string) bool { return slices.Contains(before.Permissions, p) })
-		if err := checkGrant(actor, "permissions", added); err != nil {
+		if err := checkGrant(actor, "role", id, "permissions", added); err != nil {
 			return err
 		}
 		if err := s.checkRoleNameFree(ctx, &r); err != nil {
@@ -223,8 +222,7 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 		}
 		return s.audit(ctx, actor, "role.updated", "role", id, changes)
 	})
-	s.auditGrantRefused(ctx, actor, "role", id, err)
-	return out, err
+	return out, s.auditEscalation(ctx, actor, err)
 }
 
 // checkVersion refuses a change whose expected version (If-Match, expectedVersion) is not the
