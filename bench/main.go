@@ -117,8 +117,14 @@ func bench(ctx context.Context, cfg options) error {
 			}
 		}
 		runs := []*run{{name: c.name, srv: env.clientele, w: c.clientele}}
+		if c.same {
+			if err := env.checkSameAnswer(c); err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			runs = append(runs, &run{name: "same-answer " + c.name, srv: env.same, w: c.clientele})
+		}
 		if c.baseline != nil {
-			runs = append(runs, &run{name: "baseline " + c.name, srv: env.baseline, w: c.baseline})
+			runs = append(runs, &run{name: "bare " + c.name, srv: env.baseline, w: c.baseline})
 		}
 		stop, err := profile(cfg.profDir, c.name)
 		if err != nil {
