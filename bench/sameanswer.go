@@ -278,32 +278,32 @@ type groupRef struct {
 }
 
 type addressJSON struct {
-	City              string       `json:"city"`
-	Company           *string      `json:"company"`
-	Country           countryRef   `json:"country"`
-	CountryCode       string       `json:"countryCode"`
-	CreatedAt         time.Time    `json:"createdAt"`
-	Fax               *string      `json:"fax"`
-	FirstName         string       `json:"firstName"`
-	ID                string       `json:"id"`
-	IsDefaultBilling  bool         `json:"isDefaultBilling"`
-	IsDefaultShipping bool         `json:"isDefaultShipping"`
-	Label             *string      `json:"label"`
-	LastName          string       `json:"lastName"`
-	MiddleName        *string      `json:"middleName"`
-	Phone             *string      `json:"phone"`
-	PostalCode        *string      `json:"postalCode"`
-	Prefix            *string      `json:"prefix"`
-	Region            *countryRef  `json:"region"`
-	Street            rawJSON      `json:"street"`
-	Suffix            *string      `json:"suffix"`
-	Type              string       `json:"type"`
-	UpdatedAt         time.Time    `json:"updatedAt"`
-	VatID             *string      `json:"vatId"`
-	Version           int          `json:"version"`
-	owner             string       // customer_id
-	region            [2]*string   // code, name
-	defaults          [2]*string   // default_billing_of, default_shipping_of
+	City              string      `json:"city"`
+	Company           *string     `json:"company"`
+	Country           countryRef  `json:"country"`
+	CountryCode       string      `json:"countryCode"`
+	CreatedAt         time.Time   `json:"createdAt"`
+	Fax               *string     `json:"fax"`
+	FirstName         string      `json:"firstName"`
+	ID                string      `json:"id"`
+	IsDefaultBilling  bool        `json:"isDefaultBilling"`
+	IsDefaultShipping bool        `json:"isDefaultShipping"`
+	Label             *string     `json:"label"`
+	LastName          string      `json:"lastName"`
+	MiddleName        *string     `json:"middleName"`
+	Phone             *string     `json:"phone"`
+	PostalCode        *string     `json:"postalCode"`
+	Prefix            *string     `json:"prefix"`
+	Region            *countryRef `json:"region"`
+	Street            rawJSON     `json:"street"`
+	Suffix            *string     `json:"suffix"`
+	Type              string      `json:"type"`
+	UpdatedAt         time.Time   `json:"updatedAt"`
+	VatID             *string     `json:"vatId"`
+	Version           int         `json:"version"`
+	owner             string      // customer_id
+	region            [2]*string  // code, name
+	defaults          [2]*string  // default_billing_of, default_shipping_of
 	scanID            sql.NullString
 }
 

@@ -125,9 +125,9 @@ func (e *env) checkSameSignIn() error {
 	ctx := context.Background()
 	type side struct {
 		name, base, email, id string
-		status               int
-		body                 []byte
-		writes               string
+		status                int
+		body                  []byte
+		writes                string
 	}
 	n := len(e.ids)
 	sides := []*side{

@@ -38,16 +38,16 @@ const (
 type env struct {
 	clientele, same, baseline server
 	sqlDB                     *sql.DB
-	svc                 *service.Service
-	stmts               *atomic.Int64 // statements Clientele ran through GORM
-	adminToken          string
-	customerToken       string
-	ids, emails         []string
-	deepCursor          string
-	hashTime            time.Duration
-	dbVersion           string
-	mixed               *mixedWrites
-	closers             []func()
+	svc                       *service.Service
+	stmts                     *atomic.Int64 // statements Clientele ran through GORM
+	adminToken                string
+	customerToken             string
+	ids, emails               []string
+	deepCursor                string
+	hashTime                  time.Duration
+	dbVersion                 string
+	mixed                     *mixedWrites
+	closers                   []func()
 }
 
 func (e *env) close() {
