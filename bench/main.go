@@ -1,7 +1,15 @@
-// Command bench measures Clientele against the physical limit of the same machine: in one
-// process and one run it seeds MariaDB/MySQL, serves Clientele (app.New over service.New) and a
-// bare echo + database/sql baseline doing the same queries, drives both over loopback, and
-// prints a table and `ratio NAME=0.NN` lines (Clientele / baseline for the same work).
+// Command bench measures Clientele against two baselines on the same machine: in one process
+// and one run it seeds MariaDB/MySQL, serves Clientele (app.New over service.New), a
+// same-answer baseline and a bare baseline, drives them over loopback, and prints a table,
+// issue 14's targets as met/MISSED lines, and `ratio same-answer NAME=0.NN` and `ratio bare
+// NAME=0.NN` lines (Clientele's req/s over each baseline's).
+//
+// The same-answer baseline (sameanswer*.go) is hand-written net/http, database/sql and
+// encoding/json answering the same requests with the same bodies after the same token check
+// (and, for sign-in, the same argon2id check and writes): before measuring a case the bench
+// sends one request to both and stops on any difference in the bodies (samecheck.go). The
+// bare baseline (baseline.go) runs a thin primary-key select; its ratios are kept for
+// continuity with earlier results.
 //
 //	go run ./bench                    # 100k customers on mysql://root@127.0.0.1:3306/clientele_bench
 //	go run ./bench -quick             # 10k customers, 2 s per case: proves it runs (CI), not a verdict
@@ -9,9 +17,9 @@
 //	go run ./bench -cases mixedWrites -duration 30s   # issue 13's mixed writes at 32 connections
 //
 // Speed is reported as ratios within one run, never as timed assertions. Seeded data is
-// reused when the database already holds -n customers (-reseed to start over). Server, baseline
-// and load generator share one process, so RSS is the process's: the peak (VmHWM) is reset
-// before each case and read after it.
+// reused when the database already holds -n customers (-reseed to start over). Server,
+// baselines and load generator share one process, so RSS is the process's: the peak (VmHWM)
+// is reset before each run's window and read after it.
 package main
 
 import (

@@ -35,12 +35,11 @@ func (s *sameAnswer) graphql(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeGraphQL encodes v as gqlgen writes a response: no HTML escaping, no final newline.
+// writeGraphQL encodes v as gqlgen writes a response: HTML-safe as REST's, but without the
+// final newline.
 func writeGraphQL(w http.ResponseWriter, v any) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
 		fail(w, http.StatusInternalServerError, err)
 		return
 	}

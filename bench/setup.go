@@ -159,6 +159,8 @@ func setup(ctx context.Context, cfg options) (*env, error) {
 	e.closers = append(e.closers, stop)
 	e.clientele = server{base: base, statements: e.stmts.Load}
 
+	// It checks every token in the database (tokenCheck), as Clientele with
+	// CLIENTELE_REVOCATION_SYNC=0 does: compare it with Clientele in that mode.
 	same, err := newSameAnswer(ctx, dsn, sameAnswerConfig{secret: []byte(jwtSecret), accessTTL: svcCfg.AccessTokenTTL,
 		refreshTTL: svcCfg.RefreshTokenTTL, rateLimit: svcCfg.RateLimitPerIP})
 	if err != nil {
