@@ -366,24 +366,21 @@ func (s *sameAnswer) readCustomer(r *http.Request, id string, withLists bool) (*
 		return nil, http.StatusUnauthorized, err
 	}
 	check := tokenCheck{claims: claims, admin: !self}
-	items, from, args := check.sql("t")
-	on := " LEFT JOIN customers c ON c.id = ?"
-	args = append(args, id)
+	alias, on := "t", " LEFT JOIN customers c ON c.id = ?"
 	if self {
-		items, from, args = check.sql("c")
-		on = ""
+		alias, on = "c", ""
+	}
+	items, from, args := check.sql(alias)
+	if !self {
+		args = append(args, id)
 	}
 	items += ", " + sameCustomerCols
 	if withLists {
 		items += ", " + sameAddressCols + ", " + groupRefsSQL + ", EXISTS (SELECT 1 FROM company_users u WHERE u.customer_id = c.id)"
 		on += " LEFT JOIN addresses a ON a.customer_id = c.id"
 	}
-	where := " WHERE t.id = ?"
-	if self {
-		where = " WHERE c.id = ?"
-	}
 	s.stmts.Add(1)
-	rows, err := s.db.QueryContext(r.Context(), "SELECT "+items+" FROM "+from+on+where, append(args, claims.Subject)...)
+	rows, err := s.db.QueryContext(r.Context(), "SELECT "+items+" FROM "+from+on+" WHERE "+alias+".id = ?", append(args, claims.Subject)...)
 	if err != nil {
 		return nil, http.StatusInternalServerError, err
 	}
