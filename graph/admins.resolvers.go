@@ -74,7 +74,7 @@ func (r *queryResolver) Admins(ctx context.Context, first *int, after *string) (
 	if err != nil {
 		return nil, err
 	}
-	return &model.AdminConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.AdminConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *service.AdminView) model.AdminEdge { return model.AdminEdge{Cursor: c, Node: n} })}, nil
 }
 
@@ -91,7 +91,7 @@ func (r *queryResolver) Roles(ctx context.Context, first *int, after *string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &model.RoleConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.RoleConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *service.RoleView) model.RoleEdge { return model.RoleEdge{Cursor: c, Node: n} })}, nil
 }
 

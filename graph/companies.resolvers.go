@@ -53,12 +53,13 @@ func (r *companyResolver) DefaultShippingAddress(ctx context.Context, obj *model
 
 // Users is the resolver for the users field.
 func (r *companyResolver) Users(ctx context.Context, obj *models.Company, first *int, after *string) (*model.CompanyUserConnection, error) {
-	page, err := r.svc.ListCompanyUsers(ctx, auth.From(ctx), obj.ID, pageArgs(ctx, first, after))
+	args := pageArgs(ctx, first, after)
+	page, err := r.svc.ListCompanyUsers(ctx, auth.From(ctx), obj.ID, args)
 	if err != nil {
 		return nil, err
 	}
 	prefetchUserCustomers(ctx, r.svc, page.Items, nodeSelects(ctx))
-	return &model.CompanyUserConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.CompanyUserConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *service.CompanyUserView) model.CompanyUserEdge {
 			return model.CompanyUserEdge{Cursor: c, Node: n}
 		})}, nil
@@ -249,12 +250,13 @@ func (r *queryResolver) Companies(ctx context.Context, first *int, after *string
 	if filter != nil {
 		f = service.CompanyFilter{Search: deref(filter.Search), Name: deref(filter.Name), Status: deref(filter.Status), ParentID: deref(filter.ParentID)}
 	}
-	page, err := r.svc.ListCompanies(ctx, auth.From(ctx), f, pageArgs(ctx, first, after))
+	args := pageArgs(ctx, first, after)
+	page, err := r.svc.ListCompanies(ctx, auth.From(ctx), f, args)
 	if err != nil {
 		return nil, err
 	}
 	prefetchCompanies(ctx, page.Items, nodeSelects(ctx))
-	return &model.CompanyConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.CompanyConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *models.Company) model.CompanyEdge { return model.CompanyEdge{Cursor: c, Node: n} })}, nil
 }
 

@@ -37,11 +37,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				out.Extensions["fields"] = []apperr.FieldError{{Field: field, Message: out.Message}}
 				return out
 			}
-			// Parse and validation errors raised by gqlgen itself. Its transport's message for a
-			// body that is not JSON quotes the body, which an error never echoes (SPEC §5).
-			if strings.HasPrefix(out.Message, "json request body could not be decoded") {
-				out.Message = "The request body is not valid JSON."
-			}
+			// Parse and validation errors raised by gqlgen itself.
 			out.Extensions["code"] = string(apperr.BadRequest)
 			return out
 		}

@@ -3,3 +3,4 @@
 package graph
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
+//go:generate go run ./internal/writesdl schema.public.graphql

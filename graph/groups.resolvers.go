@@ -65,7 +65,7 @@ func (r *queryResolver) CustomerGroups(ctx context.Context, first *int, after *s
 		ids[i] = page.Items[i].ID
 	}
 	loaders.For(ctx).PrefetchGroupCounts(ctx, ids, nodeSelects(ctx))
-	return &model.CustomerGroupConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.CustomerGroupConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *models.CustomerGroup) model.CustomerGroupEdge {
 			return model.CustomerGroupEdge{Cursor: c, Node: n}
 		})}, nil

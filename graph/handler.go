@@ -35,7 +35,7 @@ func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...g
 	cache := smallQueries{lru.New[*ast.QueryDocument](1000)}
 	h.SetQueryCache(cache)
 	h.AddTransport(transport.Options{})
-	h.AddTransport(transport.POST{})
+	h.AddTransport(overHTTP{})
 	h.AddTransport(unsupported{})
 	h.Use(extension.Introspection{})
 	h.Use(guard{cache: cache, limits: gqlguard.Limits{

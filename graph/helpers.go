@@ -92,10 +92,12 @@ func pageArgs(ctx context.Context, first *int, after *string) service.PageArgs {
 	return service.NewPageArgs(first, after, selects(ctx, "totalCount"))
 }
 
-func pageInfo(cursors []string, next string) *model.PageInfo {
-	info := &model.PageInfo{HasNextPage: next != ""}
-	if n := len(cursors); n > 0 {
-		info.EndCursor = &cursors[n-1]
+// pageInfo is a page's Relay page information. The page was read with args: a page asked for
+// after a cursor the service accepted has a previous page (see PageInfo.hasPreviousPage).
+func pageInfo[T any](args service.PageArgs, page service.Page[T]) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: page.NextCursor != "", HasPreviousPage: args.Cursor != ""}
+	if n := len(page.Cursors); n > 0 {
+		info.StartCursor, info.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
 	}
 	return info
 }
@@ -112,7 +114,7 @@ func (r *Resolver) customerConnection(ctx context.Context, first *int, after *st
 		ids[i] = page.Items[i].ID
 	}
 	loaders.For(ctx).PrefetchCustomers(ctx, ids, nodeSelects(ctx))
-	return &model.CustomerConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.CustomerConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *models.Customer) model.CustomerEdge { return model.CustomerEdge{Cursor: c, Node: n} })}, nil
 }
 

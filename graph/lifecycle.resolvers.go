@@ -74,6 +74,6 @@ func (r *queryResolver) Messages(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	return &model.MessageConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.MessageConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *models.Message) model.MessageEdge { return model.MessageEdge{Cursor: c, Node: n} })}, nil
 }

@@ -114,7 +114,8 @@ func (g guard) MutateOperationParameters(ctx context.Context, params *graphql.Ra
 	return nil
 }
 
-// refused is a limit's error: BAD_REQUEST through the error presenter.
+// refused is a request refused before anything runs (a limit, a malformed request):
+// BAD_REQUEST through the error presenter.
 func refused(msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Err: apperr.New(apperr.BadRequest, "%s", msg)}
 }

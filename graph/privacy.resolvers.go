@@ -43,7 +43,7 @@ func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
-	return &model.AuditEventConnection{Nodes: page.Items, PageInfo: pageInfo(page.Cursors, page.NextCursor), TotalCount: orZero(page.Total),
+	return &model.AuditEventConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *models.AuditEvent) model.AuditEventEdge {
 			return model.AuditEventEdge{Cursor: c, Node: n}
 		})}, nil

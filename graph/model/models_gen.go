@@ -322,10 +322,19 @@ type MessageFilter struct {
 type Mutation struct {
 }
 
-// Relay page information.
+// Relay page information. Pagination is forward only (`first`/`after`) over keyset cursors; the
+// four fields are Relay's, defined for that.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// Whether a page follows this one: pass `endCursor` as `after` to get it.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether this page was reached through `after`, that is, it is not the first page. The rows
+	// before the cursor are not counted again (Relay lets a forward-paginating server answer so);
+	// they may have been deleted since the cursor was handed out.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first edge; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last edge; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 type Query struct {

@@ -96,7 +96,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
 	})
 	e.GET("/metrics", echo.WrapHandler(m.handler()))
-	if err := registerDocs(e); err != nil {
+	if err := registerDocs(e, gql); err != nil {
 		return nil, err
 	}
 	return e, nil

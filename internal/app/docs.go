@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"embed"
 	"io/fs"
 	"net/http"
@@ -10,9 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/swaggest/swgui"
 	"github.com/swaggest/swgui/v5emb"
-	"github.com/vektah/gqlparser/v2/formatter"
 
-	"github.com/clientele/clientele/graph/generated"
+	"github.com/clientele/clientele/graph"
 )
 
 // graphiqlFiles are GraphiQL and React, vendored from npm (graphiql/README.md says which
@@ -30,11 +28,11 @@ const docsCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-sr
 // registerDocs serves the human-facing documentation:
 //
 //	GET /docs                   Swagger UI 5 over /openapi.json (assets under /docs/)
-//	GET /graphql                GraphiQL, to a browser (Accept: text/html); anything else
-//	                            gets 405 as before: queries are POSTed
+//	GET /graphql                GraphiQL, to a browser (Accept: text/html); to anything else,
+//	                            gql: a query over GET (GraphQL over HTTP)
 //	GET /graphql/assets/*       GraphiQL's scripts and styles
-//	GET /graphql/schema.graphql the executable schema as SDL
-func registerDocs(e *echo.Echo) error {
+//	GET /graphql/schema.graphql the schema as SDL, without gqlgen's directives (graph.PublicSDL)
+func registerDocs(e *echo.Echo, gql echo.HandlerFunc) error {
 	swagger := v5emb.NewHandlerWithConfig(swgui.Config{
 		Title:       "Clientele API",
 		SwaggerJSON: "/openapi.json",
@@ -54,8 +52,7 @@ func registerDocs(e *echo.Echo) error {
 	}
 	e.GET("/graphql", func(c echo.Context) error {
 		if !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMETextHTML) {
-			c.Response().Header().Set(echo.HeaderAllow, "OPTIONS, POST")
-			return echo.NewHTTPError(http.StatusMethodNotAllowed, "GraphQL queries are POSTed to /graphql; GET serves GraphiQL to a browser.")
+			return gql(c)
 		}
 		c.Response().Header().Set("Content-Security-Policy", docsCSP)
 		return c.HTMLBlob(http.StatusOK, page)
@@ -67,11 +64,9 @@ func registerDocs(e *echo.Echo) error {
 	e.GET("/graphql/assets/*", echo.WrapHandler(http.StripPrefix("/graphql/assets/",
 		cacheFor(http.FileServerFS(assets)))))
 
-	var sdl bytes.Buffer
-	formatter.NewFormatter(&sdl, formatter.WithIndent("  ")).
-		FormatSchema(generated.NewExecutableSchema(generated.Config{}).Schema())
+	sdl := graph.PublicSDL()
 	e.GET("/graphql/schema.graphql", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", sdl.Bytes())
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", sdl)
 	})
 	return nil
 }
