@@ -211,6 +211,7 @@ func decodeError(err error) error {
 	// type's, and may quote the value.
 	return apperr.Wrap(apperr.BadRequest, err, notJSON)
 }
+
 // jsonKind names the JSON type a Go type decodes from.
 func jsonKind(t reflect.Type) string {
 	for t != nil && t.Kind() == reflect.Pointer {
