@@ -1018,10 +1018,12 @@ type CreateCustomerInput struct {
 	Gender     *Gender `json:"gender,omitempty"`
 
 	// GroupIds The customer's groups, by id; absent means the `General` group.
-	GroupIds     *[]string `json:"groupIds,omitempty"`
-	IsSubscribed *bool     `json:"isSubscribed,omitempty"`
-	LastName     string    `json:"lastName"`
-	Locale       *string   `json:"locale,omitempty"`
+	GroupIds *[]string `json:"groupIds,omitempty"`
+
+	// IsSubscribed Absent means false.
+	IsSubscribed *bool   `json:"isSubscribed,omitempty"`
+	LastName     string  `json:"lastName"`
+	Locale       *string `json:"locale,omitempty"`
 
 	// Metadata Free-form JSON object for integrations.
 	//
@@ -1494,10 +1496,12 @@ type RegisterCustomerInput struct {
 	Email           string  `json:"email"`
 	FirstName       string  `json:"firstName"`
 	Gender          *Gender `json:"gender,omitempty"`
-	IsSubscribed    *bool   `json:"isSubscribed,omitempty"`
-	LastName        string  `json:"lastName"`
-	Locale          *string `json:"locale,omitempty"`
-	MiddleName      *string `json:"middleName,omitempty"`
+
+	// IsSubscribed Absent means false.
+	IsSubscribed *bool   `json:"isSubscribed,omitempty"`
+	LastName     string  `json:"lastName"`
+	Locale       *string `json:"locale,omitempty"`
+	MiddleName   *string `json:"middleName,omitempty"`
 
 	// OrderWebhookUrl Absolute http(s) URL.
 	OrderWebhookUrl *string `json:"orderWebhookUrl,omitempty"`
@@ -1545,7 +1549,7 @@ type ResetPasswordInput struct {
 
 // RevokeTokenInput defines model for RevokeTokenInput.
 type RevokeTokenInput struct {
-	// Everywhere Revoke every token of the subject, not only this session.
+	// Everywhere Revoke every token of the subject, not only this session; absent means false.
 	Everywhere *bool `json:"everywhere,omitempty"`
 }
 
@@ -1606,7 +1610,7 @@ type Token struct {
 type TokenTokenType string
 
 // UpdateAddressInput JSON merge patch of an address. An absent field is unchanged; `null` clears a nullable
-// field and is treated as absent for the others. An absent `isDefaultBilling` or
+// field and is VALIDATION_FAILED for the others. An absent `isDefaultBilling` or
 // `isDefaultShipping` leaves the default as it is; `true` makes this address the default and
 // clears the previous one; `false` leaves the owner without that default if this address
 // was it.
@@ -1640,7 +1644,7 @@ type UpdateAddressInput struct {
 }
 
 // UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; `null` clears `externalId` and
-// is treated as absent for the other fields.
+// is VALIDATION_FAILED for the other fields.
 type UpdateAdminInput struct {
 	// Email Unique among admins (case-insensitive).
 	Email *string `json:"email,omitempty"`
@@ -1660,7 +1664,7 @@ type UpdateAdminInput struct {
 }
 
 // UpdateCompanyInput JSON merge patch of a company. An absent field is unchanged; `null` clears a nullable
-// field and is treated as absent for the others. `status`, `externalId` and `metadata` are
+// field and is VALIDATION_FAILED for the others. `status`, `externalId` and `metadata` are
 // set by admins only.
 type UpdateCompanyInput struct {
 	// Attributes Replaces the whole list.
@@ -1692,7 +1696,7 @@ type UpdateCompanyInput struct {
 }
 
 // UpdateCompanyRoleInput JSON merge patch of a company role. An absent field is unchanged; no role field can be
-// cleared, so `null` is treated as absent.
+// cleared, so `null` is VALIDATION_FAILED.
 type UpdateCompanyRoleInput struct {
 	// ExpectedVersion Apply the change only if the role is still at this `version` (PRECONDITION_FAILED otherwise); the body counterpart of `If-Match`.
 	//
@@ -1707,7 +1711,7 @@ type UpdateCompanyRoleInput struct {
 }
 
 // UpdateCompanyTeamInput JSON merge patch of a company team. An absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`.
+// `description` and is VALIDATION_FAILED for `name`.
 type UpdateCompanyTeamInput struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
@@ -1721,7 +1725,7 @@ type UpdateCompanyTeamInput struct {
 }
 
 // UpdateCompanyUserInput JSON merge patch of a company user. An absent field is unchanged; `null` clears `phone`,
-// `jobTitle` and `teamId` and is treated as absent for the others. `email`, `firstName`,
+// `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer.
 type UpdateCompanyUserInput struct {
 	// Email Unique among customers (case-insensitive).
@@ -1746,7 +1750,7 @@ type UpdateCompanyUserInput struct {
 }
 
 // UpdateCustomerGroupInput JSON merge patch of a customer group. An absent field is unchanged; `null` clears
-// `description` and is treated as absent for the others.
+// `description` and is VALIDATION_FAILED for the others.
 type UpdateCustomerGroupInput struct {
 	// Customers Changes a group's customers, by customer id: `connect` adds, `disconnect` removes, `set`
 	// replaces the membership and cannot be combined with `connect`/`disconnect` (422).
@@ -1763,7 +1767,7 @@ type UpdateCustomerGroupInput struct {
 }
 
 // UpdateCustomerInput JSON merge patch of a customer, by an admin. An absent field is unchanged; `null` clears a
-// nullable field and is treated as absent for the others.
+// nullable field and is VALIDATION_FAILED for the others.
 type UpdateCustomerInput struct {
 	// Attributes Replaces the whole list.
 	Attributes  *[]Attribute              `json:"attributes,omitempty"`
@@ -1800,7 +1804,7 @@ type UpdateCustomerInput struct {
 }
 
 // UpdateMeInput JSON merge patch of the signed-in customer. An absent field is unchanged; `null` clears a
-// nullable field and is treated as absent for the others.
+// nullable field and is VALIDATION_FAILED for the others.
 type UpdateMeInput struct {
 	// Attributes Replaces the whole list.
 	Attributes *[]Attribute `json:"attributes,omitempty"`
@@ -1828,7 +1832,7 @@ type UpdateMeInput struct {
 }
 
 // UpdateRoleInput JSON merge patch of an admin role. An absent field is unchanged; `null` clears
-// `description` and is treated as absent for the others.
+// `description` and is VALIDATION_FAILED for the others.
 type UpdateRoleInput struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
@@ -2897,7 +2901,7 @@ type ClientInterface interface {
 	// UpdateAdminWithBody Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -2921,7 +2925,7 @@ type ClientInterface interface {
 	// UpdateAdmin Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -2945,7 +2949,7 @@ type ClientInterface interface {
 	// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -3481,7 +3485,7 @@ type ClientInterface interface {
 	// UpdateCompanyRoleWithBody Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -3500,7 +3504,7 @@ type ClientInterface interface {
 	// UpdateCompanyRole Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -3519,7 +3523,7 @@ type ClientInterface interface {
 	// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -3581,7 +3585,7 @@ type ClientInterface interface {
 	// UpdateCompanyTeamWithBody Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -3595,7 +3599,7 @@ type ClientInterface interface {
 	// UpdateCompanyTeam Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -3609,7 +3613,7 @@ type ClientInterface interface {
 	// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -3681,7 +3685,7 @@ type ClientInterface interface {
 	// UpdateCompanyUserWithBody Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -3709,7 +3713,7 @@ type ClientInterface interface {
 	// UpdateCompanyUser Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -3737,7 +3741,7 @@ type ClientInterface interface {
 	// UpdateCompanyUserWithApplicationMergePatchPlusJSONBody Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -3785,7 +3789,7 @@ type ClientInterface interface {
 	// UpdateCompanyWithBody Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -3804,7 +3808,7 @@ type ClientInterface interface {
 	// UpdateCompany Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -3823,7 +3827,7 @@ type ClientInterface interface {
 	// UpdateCompanyWithApplicationMergePatchPlusJSONBody Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -3911,7 +3915,7 @@ type ClientInterface interface {
 	// UpdateCustomerGroupWithBody Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -3928,7 +3932,7 @@ type ClientInterface interface {
 	// UpdateCustomerGroup Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -3945,7 +3949,7 @@ type ClientInterface interface {
 	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -4146,8 +4150,8 @@ type ClientInterface interface {
 	// UpdateCustomerWithBody Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -4162,8 +4166,8 @@ type ClientInterface interface {
 	// UpdateCustomer Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -4178,8 +4182,8 @@ type ClientInterface interface {
 	// UpdateCustomerWithApplicationMergePatchPlusJSONBody Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -4258,8 +4262,8 @@ type ClientInterface interface {
 	// UpdateMeWithBody Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -4274,8 +4278,8 @@ type ClientInterface interface {
 	// UpdateMe Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -4290,8 +4294,8 @@ type ClientInterface interface {
 	// UpdateMeWithApplicationMergePatchPlusJSONBody Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -4381,8 +4385,8 @@ type ClientInterface interface {
 	// UpdateMyAddressWithBody Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -4397,8 +4401,8 @@ type ClientInterface interface {
 	// UpdateMyAddress Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -4413,8 +4417,8 @@ type ClientInterface interface {
 	// UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -4573,7 +4577,7 @@ type ClientInterface interface {
 	// UpdateRoleWithBody Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -4592,7 +4596,7 @@ type ClientInterface interface {
 	// UpdateRole Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -4611,7 +4615,7 @@ type ClientInterface interface {
 	// UpdateRoleWithApplicationMergePatchPlusJSONBody Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -4796,7 +4800,7 @@ func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...Request
 // UpdateAdminWithBody Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -4830,7 +4834,7 @@ func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, params *Up
 // UpdateAdmin Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -4864,7 +4868,7 @@ func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdmi
 // UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -5810,7 +5814,7 @@ func (c *Client) DeleteCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyRoleWithBody Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -5839,7 +5843,7 @@ func (c *Client) UpdateCompanyRoleWithBody(ctx context.Context, companyId Compan
 // UpdateCompanyRole Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -5868,7 +5872,7 @@ func (c *Client) UpdateCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -5980,7 +5984,7 @@ func (c *Client) DeleteCompanyTeam(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyTeamWithBody Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -6004,7 +6008,7 @@ func (c *Client) UpdateCompanyTeamWithBody(ctx context.Context, companyId Compan
 // UpdateCompanyTeam Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -6028,7 +6032,7 @@ func (c *Client) UpdateCompanyTeam(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -6150,7 +6154,7 @@ func (c *Client) DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyUserWithBody Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -6188,7 +6192,7 @@ func (c *Client) UpdateCompanyUserWithBody(ctx context.Context, companyId Compan
 // UpdateCompanyUser Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -6226,7 +6230,7 @@ func (c *Client) UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyUserWithApplicationMergePatchPlusJSONBody Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -6304,7 +6308,7 @@ func (c *Client) GetCompany(ctx context.Context, id CompanyId, reqEditors ...Req
 // UpdateCompanyWithBody Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -6333,7 +6337,7 @@ func (c *Client) UpdateCompanyWithBody(ctx context.Context, id CompanyId, params
 // UpdateCompany Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -6362,7 +6366,7 @@ func (c *Client) UpdateCompany(ctx context.Context, id CompanyId, params *Update
 // UpdateCompanyWithApplicationMergePatchPlusJSONBody Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -6540,7 +6544,7 @@ func (c *Client) GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEd
 // UpdateCustomerGroupWithBody Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -6567,7 +6571,7 @@ func (c *Client) UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGro
 // UpdateCustomerGroup Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -6594,7 +6598,7 @@ func (c *Client) UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, pa
 // UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -6965,8 +6969,8 @@ func (c *Client) GetCustomer(ctx context.Context, id CustomerId, reqEditors ...R
 // UpdateCustomerWithBody Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -6991,8 +6995,8 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, id CustomerId, para
 // UpdateCustomer Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -7017,8 +7021,8 @@ func (c *Client) UpdateCustomer(ctx context.Context, id CustomerId, params *Upda
 // UpdateCustomerWithApplicationMergePatchPlusJSONBody Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -7167,8 +7171,8 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // UpdateMeWithBody Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -7193,8 +7197,8 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, params *UpdateMeParams, c
 // UpdateMe Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -7219,8 +7223,8 @@ func (c *Client) UpdateMe(ctx context.Context, params *UpdateMeParams, body Upda
 // UpdateMeWithApplicationMergePatchPlusJSONBody Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -7380,8 +7384,8 @@ func (c *Client) DeleteMyAddress(ctx context.Context, id AddressId, params *Dele
 // UpdateMyAddressWithBody Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -7406,8 +7410,8 @@ func (c *Client) UpdateMyAddressWithBody(ctx context.Context, id AddressId, para
 // UpdateMyAddress Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -7432,8 +7436,8 @@ func (c *Client) UpdateMyAddress(ctx context.Context, id AddressId, params *Upda
 // UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -7732,7 +7736,7 @@ func (c *Client) GetRole(ctx context.Context, id RoleId, reqEditors ...RequestEd
 // UpdateRoleWithBody Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -7761,7 +7765,7 @@ func (c *Client) UpdateRoleWithBody(ctx context.Context, id RoleId, params *Upda
 // UpdateRole Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -7790,7 +7794,7 @@ func (c *Client) UpdateRole(ctx context.Context, id RoleId, params *UpdateRolePa
 // UpdateRoleWithApplicationMergePatchPlusJSONBody Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -12748,7 +12752,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateAdminWithBodyWithResponse Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -12772,7 +12776,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateAdminWithResponse Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -12796,7 +12800,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -13346,7 +13350,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyRoleWithBodyWithResponse Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -13365,7 +13369,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyRoleWithResponse Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -13384,7 +13388,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -13450,7 +13454,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyTeamWithBodyWithResponse Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -13464,7 +13468,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyTeamWithResponse Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -13478,7 +13482,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -13554,7 +13558,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyUserWithBodyWithResponse Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -13582,7 +13586,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyUserWithResponse Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -13610,7 +13614,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -13662,7 +13666,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyWithBodyWithResponse Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -13681,7 +13685,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyWithResponse Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -13700,7 +13704,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -13800,7 +13804,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerGroupWithBodyWithResponse Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -13817,7 +13821,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerGroupWithResponse Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -13834,7 +13838,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -14045,8 +14049,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerWithBodyWithResponse Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -14061,8 +14065,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerWithResponse Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -14077,8 +14081,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -14165,8 +14169,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithBodyWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -14181,8 +14185,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -14197,8 +14201,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -14292,8 +14296,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMyAddressWithBodyWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -14308,8 +14312,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMyAddressWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -14324,8 +14328,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -14498,7 +14502,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateRoleWithBodyWithResponse Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -14517,7 +14521,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateRoleWithResponse Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -14536,7 +14540,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -21981,7 +21985,7 @@ func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id Admin
 // UpdateAdminWithBodyWithResponse Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -22011,7 +22015,7 @@ func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Contex
 // UpdateAdminWithResponse Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -22041,7 +22045,7 @@ func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id Ad
 // UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -22837,7 +22841,7 @@ func (c *ClientWithResponses) DeleteCompanyRoleWithResponse(ctx context.Context,
 // UpdateCompanyRoleWithBodyWithResponse Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -22862,7 +22866,7 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithBodyWithResponse(ctx context.
 // UpdateCompanyRoleWithResponse Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -22887,7 +22891,7 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithResponse(ctx context.Context,
 // UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -22983,7 +22987,7 @@ func (c *ClientWithResponses) DeleteCompanyTeamWithResponse(ctx context.Context,
 // UpdateCompanyTeamWithBodyWithResponse Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -23003,7 +23007,7 @@ func (c *ClientWithResponses) UpdateCompanyTeamWithBodyWithResponse(ctx context.
 // UpdateCompanyTeamWithResponse Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -23023,7 +23027,7 @@ func (c *ClientWithResponses) UpdateCompanyTeamWithResponse(ctx context.Context,
 // UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -23129,7 +23133,7 @@ func (c *ClientWithResponses) DeleteCompanyUserWithResponse(ctx context.Context,
 // UpdateCompanyUserWithBodyWithResponse Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -23163,7 +23167,7 @@ func (c *ClientWithResponses) UpdateCompanyUserWithBodyWithResponse(ctx context.
 // UpdateCompanyUserWithResponse Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -23197,7 +23201,7 @@ func (c *ClientWithResponses) UpdateCompanyUserWithResponse(ctx context.Context,
 // UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -23267,7 +23271,7 @@ func (c *ClientWithResponses) GetCompanyWithResponse(ctx context.Context, id Com
 // UpdateCompanyWithBodyWithResponse Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -23292,7 +23296,7 @@ func (c *ClientWithResponses) UpdateCompanyWithBodyWithResponse(ctx context.Cont
 // UpdateCompanyWithResponse Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -23317,7 +23321,7 @@ func (c *ClientWithResponses) UpdateCompanyWithResponse(ctx context.Context, id 
 // UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -23471,7 +23475,7 @@ func (c *ClientWithResponses) GetCustomerGroupWithResponse(ctx context.Context, 
 // UpdateCustomerGroupWithBodyWithResponse Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -23494,7 +23498,7 @@ func (c *ClientWithResponses) UpdateCustomerGroupWithBodyWithResponse(ctx contex
 // UpdateCustomerGroupWithResponse Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -23517,7 +23521,7 @@ func (c *ClientWithResponses) UpdateCustomerGroupWithResponse(ctx context.Contex
 // UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -23830,8 +23834,8 @@ func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, id Cu
 // UpdateCustomerWithBodyWithResponse Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -23852,8 +23856,8 @@ func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Con
 // UpdateCustomerWithResponse Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -23874,8 +23878,8 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id
 // UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -24004,8 +24008,8 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // UpdateMeWithBodyWithResponse Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -24026,8 +24030,8 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 // UpdateMeWithResponse Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -24048,8 +24052,8 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, params *
 // UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -24185,8 +24189,8 @@ func (c *ClientWithResponses) DeleteMyAddressWithResponse(ctx context.Context, i
 // UpdateMyAddressWithBodyWithResponse Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -24207,8 +24211,8 @@ func (c *ClientWithResponses) UpdateMyAddressWithBodyWithResponse(ctx context.Co
 // UpdateMyAddressWithResponse Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -24229,8 +24233,8 @@ func (c *ClientWithResponses) UpdateMyAddressWithResponse(ctx context.Context, i
 // UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -24487,7 +24491,7 @@ func (c *ClientWithResponses) GetRoleWithResponse(ctx context.Context, id RoleId
 // UpdateRoleWithBodyWithResponse Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -24512,7 +24516,7 @@ func (c *ClientWithResponses) UpdateRoleWithBodyWithResponse(ctx context.Context
 // UpdateRoleWithResponse Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -24537,7 +24541,7 @@ func (c *ClientWithResponses) UpdateRoleWithResponse(ctx context.Context, id Rol
 // UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -48018,582 +48022,584 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37ctu4ti8KvwpK365qey7KkeS7XavWUmwlrW7f2lbSM93OF0IkZKFNAWoCsqI5K1X7Hc4DnH9OnRfZ",
-	"b7Kf5BQGABKkSImS7STd26tW9YwlCsRlYNzHb/y7FvDRmDPCpKgd/btGPuPROCLw73YYxkTAP8VkNMLx",
-	"rHZUazOEzede7QFHE6K+D6hUX17xWEaYhTUPhsVsVjtikyhSf06YVAOoF4akdlR7d1PzagyP4N+MShKi",
-	"G4klEbUvyeMnzqNBTLAkYVvWjmqtRmuv3mjWm7u9ZuNoe/eo0fit5tUG+LN934DGQl7o0X/CjNS8Gg1r",
-	"R7VG83BvZ7A3qG8HO2F9H+/26wfBXljfJweDQ9zoN4OWmj0Vp2SAJ5F8TaOIsrvakYwnxPn8ZkjHY+eL",
-	"CPdJVDuq/chH6l0RTt5+ytUHIxqGEdEf6RmOh5yp7/+jiXZ3d1Gj2WjUvNqYC4kjs+7D/VajqT6MyYAm",
-	"S4vJHeXM2cnL63QnL2Nyx5naQiFjQmTt6Pdas7WNzjFl6EZ/5NXaY4l2Xtc+ejUxGThDy9lYDfK6e3bW",
-	"vXj7qX1x+unmx+7VVffibc2rTcbhshN4wLIb2tEeSCxgps0vXzxLTV02nsgcSSFGppaqEGVIDgmCM19I",
-	"X3MUUnTmT32OK5xa0TlVPpdFJ+Hs5hkVsux+oj7n9+4mUklGonb0+8t1fbmui6+rl5DIaxJHlLkEUmsH",
-	"I4Lejvo/1oro5LSTru4tiUfqN3MUAg8VUshBr3F41GisSiH7jfou2RvU93GzXz8MWmF9m+wMdvFefz84",
-	"KKaQAY5EMYmYbyyNXA4GNFiNSswfLnE0G83m/nLieO1sn9n7DHG8iSkJYxoMhYzx//q/CWq2tksJYxkx",
-	"HPaaO0etRpYYaqedZmt7Z3dv/+Cw5lBF68tHzXhGlBWwnBFQScqwCw630ezByZr3kRGman/5WPy3UTu2",
-	"Aj5S33yWJGY4SmlziEU7ABpKrrZz+M16Q537vjr3A7I9qO/g3f5esB8ekMOBObgzfkdZZjqtRq9xcNS0",
-	"d8HeyIg+EHQ5JjGWPFYHRuIRFWoPFO+s/UPtdsxBRfr93zVYuDjRM2t6VdYdEhHEdCxhV2udBxLPUPqS",
-	"rdrc2hqNRn1f/edA/aeR/l8znfbNZExiBIdDFWmUz72IEnIzdDiBIi2J5USocz7pdd93Sogpt5sO2Vii",
-	"mZdVl4ygMb4jiA80BYkScfVCTC/EpInJK6GGPSXX5qhBTMZjHssFFFEbxvVWY0ct3iULKxycvWvVd/q7",
-	"QX0/3CP1AyVwDpqHLbzd3wl2w708XWhCs9uJR+hGz2R+G4OJkHxEYnEUEwyaWPLBNKaSZD6JeHC/gGS2",
-	"S0imlRGqWZJ5E3Mm6xFlBNn3ILNtq1BPK0M9T7jUQgrb7TX3CiisVZ3CcgSTJVJGPsuTSSx4nAhUDpIc",
-	"dllztElIZeeBMLmErannEHkA+7qQueHAnASeyOFWpCjo0wDTiKgdwoHkccq54M+eFu7ti8uLD+eXWtke",
-	"YnYHRvuXzJEdNuut/rYi2h1FtLuN+h7e7x8Eh2GDNBUzo2Olmhy2thpbra2dnZpX40EwiePi+7h/tA27",
-	"FZM/J0RobcF5kaINomhjoGij2Wg1ths7jV2Ma15N4viOOMqm/tssxZ56TV3vZD/sp1vm/NztqMqsMxt2",
-	"et69yGxWhhP8uzaI+Sg9cDWDeFRvNho7La2Dabqyz6X0Bc92L8zfX3JH0Kg3cUtNcVtNcWdQt1rpIWk4",
-	"R3CwtdvcajYaW63tJaewZ2i24BQa9cagQer7YSOoH/QbuN44bBw09ht7jd3GTuYUrGVF6q3+Pq7vBzuk",
-	"foibYX17sEsO+q1gJ2w2aqudk+E965Ct5dgFh/AHZmQr5CTDxL94tTEWYsrj4pP7/bpz2j7pdU4/5s8D",
-	"VnzY0JbCQZGlMIYt395qbDWb21v7ZadhTKlG6WnAmw4a9X11HQ7UxWjgRr8RNMKGPvknO42lLGtbbcKJ",
-	"teCyvhdj2KEplUNEpSh1H5jPScaF8LXtwz0QZSt7EA726wf4UN3CRlg/JM1BfRsrcb4X7pODwaM8CASH",
-	"iK9uItb+Y+cQbTeQsbVq34G5uIofIXsOS0xHEKpYypj2J9LQj5n0GM9GhMkeiUeOfKwxIuvbDaDs/kRQ",
-	"RoQ4wZLccSDaX4dK/8ERWUwlqcLjnqzj1X6h4Rcark7DCSHZbXyhpBdKWpuSXBtMexjB7IooEWhq+Vu8",
-	"5Riz40kcDLGg7O6/cTAiW0Yfyhu0JB4rE62ZO/Ld+h7ZH9T38UG/fqjOvUlaA3vs6qzIHY7MYWmaJYJE",
-	"kQiGeCDRiErUJyIYxv/r/2H3ksToRzyQE3anDpVIHGKJQbEgd4qdq2kwSeJxTAVRZ8DcgfVl4FNG4lWU",
-	"nzGOCXPVpYOd+q6yxvfBGlcE3QiaYYtsD5QVUFtAXNVsxOZBr9lybMRl/tFUx1oSOUWUIWwVrx/KNa4X",
-	"rvLCVapzlTnyKw21WpXfIUdLJutSn0tUBWRS8SRXO7flR1C0Z/P7VBBErXA556KpL9f05ZpWMYUcAlzs",
-	"O9R0REmZ4/DFHn8hwhd7/IWGX+zxF3v8hZJe7PEXe3wuGOyGRWpk9tO/un9w2h+9kb/ddEWXfaCX9Kfh",
-	"h1Yz6r4N5YfRHT07+Wmsnjk/7exe/HE9ujx9Rwe/1LLhlKZr618lQe55ba43JImxlQbDUYAljvjdhBQr",
-	"dllivCEEEmLNOJ4boyHCQ5ALgDALkSR4JLbSK2d+cfRAyRRCdtmBTyD65o6NxjEf0IgUjEFCKgvGaIeh",
-	"h3QYD6YQkojIzJg/OJMtGDf57miEGb4jBe9Q25obcSJIXDQafF623vxcYzLiD2TJWKWzOgH+X7R4u5lw",
-	"MAUDw+frDFx2vvB5MqBrX1zziJTF+9Q0Mua+/ry7Ao8qlIH7mcQKl+Ud1A/7jaC+HzZJ/WDQwvVUxh02",
-	"HEkxmZGCfKMMNXtFR+6VU9XHco6ym8ZwYaw0/arQtae2dLHDQCfnFHsKnmiPs/p0XqwcNJzhijO8zGKW",
-	"5XiV7DkwgwW7veR0MjfLK74XXjF1f1wo8Jedo05s/qZn4ORJGdUNvRPrkfvqe9F4rr34W955l5H2CB6V",
-	"MVJFoGn2BIz3bHw1SYnMyozXk5kwan6qtQ54jAgkhAoqSS6Z72Cvvj8AIj3s1w/UHKyethfsh+nBXCVK",
-	"bplSlp2XXv5T8rr9TJqNVb7/4EO2JUZUDvPKd8bU4kM2VyjQDFphfZ9sD+oHeKdfT8gRN5SO+gfv96iM",
-	"XKJ0zKYb9cZaLs8/NlL25TYtuE1u0urLRi1iO0XmkDT853E3+MuiK7xdnAtbGGBS7HCxEgRS+3mVoBeG",
-	"+MIQ/9IM8Tu95q7eA7ppid4z0Xrr8yg6L/T9IvBfBP5X5wTZm7+ktCXvkPuaPo+ELRRVByytJ1/m2nZ4",
-	"wrk6ZMru0CmNSaC9JBVRAZ6aTbx4fdb1+jwDK3o5jDUPYzV213TYXcrsDki6j3BBCUS5vlSa2jO6wF60",
-	"lhet5UVr+Rb2S4WS3ZM02yNrzsDH2oOLkU5iQJFSfTLGDWQ0nLQdBo4ZDnEC9GNpBp5rv06fa0d9Ektc",
-	"09xGJ0acOIcbU0nFEJ3waDLq08xz568zfI5K3s98f+F8f0Gm6HU8YWJKg/vMQ2eZhwZ8wsIIsxBCi2e4",
-	"H+OQx5kf9Jwf8FgOp0RI1CNxTCWPKUD+pA/fuA8/YHQTcJldxcU755EJww8T6X59eeEAJjCJY8rdr6+c",
-	"JJKrmLKAoE44xXGIugLAi5xnf3H29ZcJ6ZPA/fbmZ6dIHYt7LIMhmWLmPvPBWfuHyT1nSUAVqKQsxK9J",
-	"SBEN2sAMkc8Bicdys0wjhle9cXCA3sSYQYpOSksfnVkVpSWVPfv29RxQ08+U3YWgF7s/0esChgU6SEG6",
-	"uP4WYYsIMI/zshhpoRgAISncrQU8Vko1GvJYENTHUoJ3TmItIxUr7obA6ypBEBTwpHSNRt9atErr2djA",
-	"CRaCh6ZDjvok4CMiIMADeTKZk32mTMrleUbr5wgV5P88YTpPadq9exDX6nAXHEZfCb25LIXHSsSPc/Po",
-	"ETxaNA+Qac4M1nI0Fwi5/DyUwV0wjy57oDAPKNywCB1YJDsEtUT5Sa6lf1bTKfWlrK7DqKl1K+sDzraY",
-	"tb6N+WS86IDu1APlJ2THEVbChySkgdIuENZwL0irRJDc5ybPjWMamFyP2gMdO3lz77tXBTNdyFrsyalJ",
-	"8IlEGFk+iDaoOmOs5luBr0R8hiM561HX+1q741EITGWJYySTmpjiWxR6TGBjM/x3r7GM/86nmLrZiHwS",
-	"B+orOgJZ8CXNIK2dxlvOli5jDlYe5dnDStg2z4BXAyuwuAx5RdN+vgxT4QWW8QWWsRCWsbRqYwlPMFR0",
-	"TkZ9EoshHb94Zl88sy+e2ZfD+H49sx8XiqqkkgxLcjl4TWM5BBCtw0a9sVNvtioUmb0I2RchW4x9vLys",
-	"7IV2XminhHaWmV/q6/ckpgNKQrupJMZCv08PWG6jASwkgIymGd0FJDCYRNYtdBpvIfUp0udzR1ioLJPa",
-	"m855+6xjjTwtgF3KaVRDin1LGIlxBFrmQljdpYodFWc8uFebkgBz30z6yprrpztVCXt3jigjHmDQGAmr",
-	"wx2L4E3vmFRHpfe80Eydkr4isXmi5qzPcRxSdndjBebJ5fnVWafXOa15NR6HJP6V9Iec37+LFTkMpRyL",
-	"o1ev1Cdiy6GJV/CsKO8s4NrHRfI5R9n483ucENIq0Lrbruna+QwWccaABWxhOVQK95BEIcJ97cZ4MWtf",
-	"uObjzdoETjcHivsCLvqtwUVfIHn/GpC8H1Nv5AsLfmHBL57FF8/ii2fxxbP44ll88Sy+CNkXz+IL7bx4",
-	"Fl88iy+exW/hWVSEN+bx3A+aGRn9dPQyypgjmaQcyCYry8yZTyWr0IHN/tjcm51Wvha9F+MwTUASqD+Z",
-	"KduCMtSfRPe5MvQlGVblCWpSvcVJUXMzSQv5TiMLppbFOnJ3awlIbWbv1m/gl9vG5najkdtITXmrkIaz",
-	"V1/mCGXV5nXeOst43Bq2y9ZwTaRi2HFtjQ58VSolzCKqnfwq8MQv+s2LflPJAVXmW1rDetPverHaXijz",
-	"xWp7oZ3v2mozBsois82c8+r2WpGtdnHZ+3Rz1TnpvumCefEXMdmSBu1zHXdLLTTz9ULzrKpBBrvWa1+X",
-	"mGRFneAzlPx4Uysn7soVvBqZ/dQAPOM/2rML2pie3zQ+X7z/5fP5Kf/X+Smfnr/hgHn820l3r/tH+/Nl",
-	"70Pjtz9+i7qskQc93t4B5VAXJJVVDCblSpmKQSQ5CoacC+LUvVQvIyxp2FxYXbhyzaBa0zkRAt+Rxfru",
-	"SD9Uou72eTgDwPUo4uAX8W7ZLbsmgkg045M4LfeZUjlUWzIkaMgn8RFSJvzRq1dAqkMu5NFB46DxKlY/",
-	"rdtf/Zfk94T95+Hgp/vW6JfP+2fT6x352/jg4UOwzV4P98K3ook7k13+M238+StR7+4O1ItRSEPEuERY",
-	"3ENhmhxS4SF6x3hM4A8Em791y0qkjbbrW0VhDxPx2A8Ow/oBaQwgrq5EzC7ZGyi6JkymlzOh+5ve5TXc",
-	"HTHp/0ECCRbN3EZBiGA0jrCE0rn2zc2vl9enn647N51ebXH+RtlxnHA2oPFIvweWbcGpy07hQfHmWR2e",
-	"NWewM+yxg+nPpPWLeL83O+83Pp8Fh+PrP7YHv+H9yduwSS/4bufhQ+mG5m5vjjEGilaTYjrTX5zsDw4a",
-	"zoYWjNX6zfXi3HSgijvdYBAys4KVZ7f5fee6++bDp855u3u2eJOfj9Ps7qs7eUGmC8BX3TZWkuCRlxTW",
-	"QRQKzYh8AWGdg29chlWvmfW6SPUA1K6R1XHoOLwAm35IaJzppZVBMs9W2pWBosNIev1rDq/r9ubHPwWE",
-	"dQ9pPyUMCUpY+prC4TQwexFmPQ/u9WyZ0jmWDAO1gyXA93P7aRxtzkD6g8Vb59l9c4HqsyPCV0HSFIDG",
-	"hbM2LyvbyNycbQcrXXubOSUiPH1Xl7cwoGSd1dmfeo96b7WFwsURnrlAzrhKvhbdJ+dd+rerL1D/bn6g",
-	"shkvGWmuX4FODCgb7VotW+kwfCL7/LNSkECsCKRkFOIxEpLHJET9GTwmSPxAA3fdVp8qW3nyBkgORTJW",
-	"WoqzWvVp2W/TZGUPURZEE6XAOwcBTSlIiJTUi51B/2HgPq7JHRWSxAtKu+0jtqy8SK0NtL5xVRnxYkHa",
-	"werZT/MhubLI1+KgVnXAjiLjvmg7f6VyWI7Hkeys5HdEDtMtts6VecHuZDw+fevKfOLXOr0ov3x1PI9C",
-	"EA5vdZJcne7md6ziyzSpjCMckLZl1oX0AY9o3uCIfCNkpjxl9asVJcw534rcaU/tIit0fRU5uyo6tyBQ",
-	"9QytWy/Lu7au15zVeN0cT1shyWp+XNDIJo/9oMWfsSG2ixX4RivXiXAFuAiaTXJfGKV9BmiJklDfbg+y",
-	"zwvDuMW9alyfxoJeNZntbHpVgp8FMtiRuavsYTOzhyReljH5j9L9WRTPfaGYRf3SSoLDPX5PWP4ugmcE",
-	"jTHNlIGRz2MaE1HgTUqBMvUjXVY7Omw0FOMbxEQMzUtq23+26vvTD/33038OD+5/Gl00xmfxrug1J+9n",
-	"O/9q7/VPDsNOa/B2f9gFJ4L+FZn9NOy/Degl/an77l/d5gXtii673g1Ounvd+/E/35/8dLhFZj+Ng+1z",
-	"9dAf/bdR1GfXUf/tO3p28tMw/PUX+Dz850Wj32pGAf3pcCtoRaw/etMI//lTZF9mqjBeExyTGOTXO9jy",
-	"8g7cTtc1zSI9FEQEx5k+bEo3H+F7gqjufGYiUEgY2eL4buY1IZNjUCaPUsa8s7uHLvE9aj8QNiHaE2qn",
-	"X+zdvSaKTBFmxmTQ9o+WxlQWtL5KXbSYySF+hJ/Wq/LYtruIBYBv6RmAxorYZNQnsfUkIAvMpsw1QGZz",
-	"z8jlAM5KC8Dccm0ka4W5IDkQtf293Z3tVrM2t4wSRKR2GCrbI+EVHuIsmiE6QELSKEJYInPDUTN3NUkg",
-	"Sfg+YYhPDC86t4ASnDVLUrqNErggYKsVOTnbVXVdBTtctNQET5IHk9gkkucnXALI9pY+qOmqbQB6cNt4",
-	"wQXwnBX8wftIUhlpc1uaK80nUglf9UAeuC2tQklBe7sr9BazaGvq186KlmCpJYcA3h2v+AhgCTgMQcMu",
-	"TP5JP9S2LwPX8+9Vo36VoI8/fim8RuZAfyYzi+omavPrL1j6KcGBpA85lDa1VEEkbIGNPiGaDVmV5dIm",
-	"Pvik/jAb0kundU5WZE4pF9KBSgTLdtW3ojhphSD84aGzW5VZTSFTXHBTW6ve1NYTqEFeztH08Yta6ZDg",
-	"0BBqp4fv5rHjekOCYqITdn8QyDdr8DX0opAxZ3eIMEnlDEl85yH/tnY7aTS2A/Mk/EFua/4xEoSF6t73",
-	"cXCvfu93B/VzLIOhjyS3/jjYNTlMtwt6DRvfwFHttrZ9WzMlpjRO3TciGJIRZIOO8Oczwu7ksHa0t5OY",
-	"V0LGFm7ymsh41h5IXSCa7zIbcBYKNZ8pBkfDAOKDMeSq4jtMs/PZbmReTRkdTUaQhWDeS5kkd6ATQTl1",
-	"jEdEmg23ylFYvOtGlvwgEA0BTZeP8Z8TUJfAn/fuXff0YX8zuz1VE1wYILMCkKVhGXCrH7GrWlcqXcuI",
-	"snVWsrSM+hlWcpIGyYrWknb7WHk1S4Ntz7maLrtSA38Pa0rDkE+xtGujGyxYGCgka61uGazr851Yz6gw",
-	"i5al1Jy1lrUs4vp8ywJ1csmylFIJy/LQdEiDIaJC24VGpK3FSZa1kniWJTuexfyCuzeXaLu5t1dvIhyN",
-	"h7jeSgDUAx4StBFgQeqUCcIElfSB5JYFntnCyxWSqtNuKa2IOX+NwROtBv3//96u/4br//r479aX/1Er",
-	"XJ1xkBSdpJ96UHyl44MaF5MHyidCe9029NFtbqHLEZUmJYcg8LzCE9nVPi6tArbpzwmJZ27cGaZfsjPN",
-	"Rqv4SDMmRBkdZyLKa0nwZfUvz0Gt1jpYsqq11rM01fE517NQ9H3lVQXpLj9qdd2QjMZcEhbMfiaz+bW1",
-	"0YRRtY57MksS3pBBZvFQMOSCMBuVDnAUkRhtYFitYrcY3XEeqsdoQDY9JLhWyqm8ZQFmqK/MAhlTEiKB",
-	"BySabaFfdUJfawcNtV9P2dLw9piP0k/Mu2wmhP6wz8PZLQMf2kw4jCAmYsyZIGhDm5Ng/qmHN5NEp5Ar",
-	"1Vz9ZMrje62jH2cmcMss5DkdDEhMmIQh1DJ3Gofo5PLizVn3pHeMMEyXP5AYtXZ3UTDEMQ6Uuq4fbejk",
-	"wJQKdgeNYK/fIvWDsInrO8E2qR/29wf1Ft4Ld8hB0BxsJ1SgLa2UDpzzq6sDLOPQu7sZHt0spIUBmFEl",
-	"rFgZdgkTtjZon6hd02ku4QKrTdlpMZGTmKU5DG87PbShSAqzW2bMFA98BIl5uLmF2mhExUjNC3av2UJX",
-	"152Ty4vTbq97efHpTbt71jl1km0EYhxSFbREuGVU6nxZ8ANMh1iSB+NrAgQilhrUVORPxpqJxVtvzM7a",
-	"ShfujI6onN/iKyXMBP1XVl7tNoqFTgSDuO81Pm39kxH+rA3IVqPhpeZks8Cc1GGtMl69rr671Pv8DHxa",
-	"8Y0elziaX8qvQ534oOiAj8YTSZCfRmL8LQT/C2WkAgVcyGiGOEMRju8IkrgfEXGMfPD/+Cgi+AGalyA+",
-	"kZnF2+z6ggObJpMrPDS9WLOmPucRwUzb+pZzaVNf++JsNj94BSVhQE54PI5oAG0PXo1j3o/I6D/+EDrq",
-	"ncww7ah0cnL57qL36ezy5GfIHQ6hBtLa2aaTAxVI5/hvoV480zwxTfKxnrmd1rZXkwbsx8wtWQzgGh71",
-	"I8zuIeSerP1/xGRQO6r9/16pE+GMMCle6W/Fqys9f70DOc8KvWN1nQKPzeTsdL3s7U4bQvjZ1fqbW2oq",
-	"r3F4rcXYo3bydfv003Xnl3edm15+G7VqqHaRcYkecETDzL6py2n37TUOkZ3Os23eOY4GPB6REP10c3nh",
-	"IYz6OESJOwkpXmxnDWI65JqfopBoY8J3lmv28SSihMlOHGslfu2NvLjsfXpz+e4iQ40XXKI3fAIZJem+",
-	"7aT75j7wTLvWZjMUwCIRUavcQjoWv/P5M8JMTNXGDdysPK34mBWjkAeTEWHy2FgvvE/ELZNDMhIkUpwE",
-	"4hiMI8rGEwkqEmVorFQGqtNyZslrWDRDrUYDbfAY7Ta2QSGLCQ4hVrappBeYi2wQ0eBxZG21Gfcw2tm+",
-	"K6lylMmARzhSU5oh8pkKKbIUf5ieXDLN5zs4o7tC8DGeRARtwEw9lEYbPHD6i01kDEcOGf4/CKTmTNQG",
-	"92lo3AagQnhwSxjyc5qXj6ag40wECVGxorjh2101V+cNjB4S9qijenN5/bp7etq5cM/qA5+gkMPdHeIH",
-	"gvBEDnlM/wWDKu45JrHiBVqf15CU2aNymHo6z+c7q4kcEiZNK6H+ROoqmyjiU6VY6j23IaBEQAl6xwz6",
-	"w4af7IPZ3S7Th/yoze1e9DrXF+2zzD1giJqxNUdAFs3S3cFdl73buaAbEisBpdnlM7IsNGE2/mPmuOHb",
-	"tfibmhcBUUYE3wvNfvQUBWzeBZearT45S7f2NBwwtE/c+obM/YIjMQmG5t4DoXFGXGt2hGcwVUGU/EuW",
-	"ZIjsKoZQD1XDvYEy0kftWIFtk9cq9EyB2xi7Cwno42jNmO1jpZyC1jF144U7mX1uttJ9dheBzCqebced",
-	"cB2PkZ+LUvqpzqGNPtdQS8OGG37BTim6Nsafuz1wTtdYEjC9HnlA1+1e59NZ97zby50M52gEyUZSktFY",
-	"iiUqsyMI1U/P1U+N/ieeb+/nZok2fHdFagdjItXEB0oh9CHIWYcop4+EjmqqhTgBX+eRspmZp185IVOY",
-	"3DuGXbb/qIN5d9F+1/uxc9HrnrR787dGqyjcKRylAlFmEqizHKiZno2eoRKc5FmZkKc0cSiYUtYvArXu",
-	"gSvjBhLjtABEUx0mn1vKhp9bvWFO7xh+wDRSBuxj9/Z9u3vWfg1lD5l9DbHEfSxA552wmOBgqF6XFYSO",
-	"KnFjVGR3as9H7uUT9KzCZ1yZmmFgFpAo0gcgqTKU+ETq7bUbkF4Rc6u/eLX3yrTDTyQC3rfPuqftBQIA",
-	"7IQ5qxKEvM41HlAShbUjU2uQZGzUjmqjiZCoTxDWv8uVrn7x0t/mCxvmRtHcOalFcEFJd1ot9waNYx6o",
-	"3/YjgjqQ4vF8J37JiDq7EY8JgqUI1I8JvkfYGAD+3PaqA/X17vnQc1ggRSRogGmkJAkMo7spmgkYVwwZ",
-	"y27SajLJ8BnHfExiSYkoLFnKu6bO1V6SPyc4Qr7dTF+dp1LOsQQvWXoErkN3b4lDNwu7X/BWgSUVg1nW",
-	"WTLmEQ1mTzQBaZOb568lZ6SubpjJdU58+92L990eHI8ppM++dbfZWu7HTp2Iv5speO4i8meSFk9o1UrN",
-	"XB8vCa+JAAddcT5TyjmweV4r1sZcF3iWeKNNg4+p9UQmIim1krOUY0csCMlEU4huxLrucc5rmN2AZJzC",
-	"ZaZFXnnTWZehJEY99MV1glwb2ldkEz42M6VD86vRJTQOu3NLhfJxijk6csrS8s+ySWTkW8aH6v42wQzC",
-	"UXQ5AA65iLuYaPs1GQBTiwkOL1k00y/IowpVisaHpCDkvih8Pr+ItJTi3+nFDLHUl6iWn2bBEABrNOdG",
-	"X7p9TgmTe3qmmmnpydEC+r3UYQQaoo3HJJ/lVrJ0A+ZLzQr50pQBfdsagb5+2JJ30YUrrA6oMna+/qB4",
-	"cFMxtmhASDe2qQ/OYOmemnK5lW9PWp3mnr5Bo1p2+G6m7Bo316TVui/OwlytSstuZZ07qi0TdMbbblUZ",
-	"z+AQZda206jwy7QgsRpPutbPQ01R8dgpT7cVKXmCaSLJ0Q5inNWV6TdDEWUkSyaLUb5MMduKcWXY1q7+",
-	"6Q48a/5IH8VxjGcwdQPctPqG6g8Wb6IRdlBklMW5X5enmgrL1blqUiY2Jz9YoAsodJhcY51oP0bmpJql",
-	"s3NDu64eAOFVzUtcrp65pc59T6g7OZVUDCc05mm5ntBz5oplJWUqiO3F1iLJbqKZfwGbLmKv6Q66stE9",
-	"0wXaTqKq51UeRqYJ90S+M3sfWcPJIE3ZDDtlLhwD58XJZ8b3r7fklqlH0Ma7Gw+dtDeRrz/eCmBUk0kD",
-	"Jj8UqZm3cEZ0RcsWarOEy+tUFjPBW9YnAR8RpXCZUMycyDL1V2Xi5hiNcHyvn0yHtU9v+PmT8D3kzx2F",
-	"v6nrFkQ2N8+OAoExLNE9ZaFOrijWCx+jApapfCtpaMeLjnhrVX2tWNlarFwt16WWKjDn+N6AkBXSg9HQ",
-	"IZWjiKbAJSYRZrMpnm2ureoUzyJPfY+bxiOUoqX77Oo8j9RxynWaZaSR1VVymkl1TWSB5rFc39CMci2V",
-	"4hvqCqW6QTVVK6MlfPTSHJ0yQNM89BU8DqU/RT/YWqQ3LHZluELbkdN5WexyvwVS0CIZ5IXgdMgjssSa",
-	"T043+UeFHU2Pwh5iXkOBwRZMuWcOMp/chaUjwSBe1ycI4vADDmEXwiYj9QZzIDXPhckoPNaP+cPwap/r",
-	"apj6A44hY0CN58wr1VacDx19Zf7RNguT7z/ayqeiExESDwZQzFDgV3m8YyBt52l/nviN3bu7U7Qjd7w+",
-	"P16m5WRO+IbgSGJpFaiYCUlGaCPxJaHQdImbbR7b3OPpkDAkSDbbzoEuXdm0dPF0C1xfTohIEKXg4Uho",
-	"WYIZooDJakDK0IRJGoGIoYkvGPJ/jNttq/wIXKlaxA2WnlwGsbfk+PNbsXRQVlmUuaWkc4hhgwEJJH0g",
-	"LkoYQMepM+XMZkwBxMEP7kNl0qNQSpasJhESpmldRUYFsDhfCkRN0hh1MZsbUWZQjZ/IvEytxHWMPXuN",
-	"mZUTMLXMBc3cBLtd2aPNktm6hpcS+4UCx4XPSSH4HiduFB8tOEYXjWU+/VoIqCUOTLGR5OiOaLgQ9TuY",
-	"4zFStwlxbSCobUkqjOZKfpZ7LBwkmPxsLnSNerIlxygiAw10AKzQT9KJ/1MnJTtKcilJwN5ldqH0qG4S",
-	"gp9LK0pTsID9BZhBbgy9U4zRlbVJsX5St19VpiYTaAMHqWUm1WVYfwoic0wB2qYsSqNN+vZV10bRxZBP",
-	"ma0NpwJxpjEUs/QmJkFQGBXpxVYYKQLQkaspVgaLmGhWP8/aF8XAtCM8mR/a0Ho88oNIfvI301J3RZlt",
-	"N4PvCGmQHKTLLeDnutjCzwpJNdKH+212+Mv07HPr+mG/1989Hx78FO68Ec23wd7Vvxq4M/mZ/sov/iwI",
-	"tS3WSO1G2VUWEpTtQ1J0PDqghPx/q+P3EKAZfPGROY7Z/NGwOV90tqXuUqnlAE7YEaD9rlelas9dewYr",
-	"onDhk5DKdtqee15v5YAmTuUxSjqtg+qgtIpMYoxTWKVbFcCFq1PmGUcTIHlRzjbdG3jy7qZ3ed65VhfI",
-	"dAa/+XDT65yrD5LW7hVvZWYxNoWvll+l5r35T29Ax5t/mHE2G/GJ0Hc56VlfLCQIeGOM2uBgmHpoGlMp",
-	"CbOOG8hIljFmQme1qsuTpu+q2xSTgMdhYcxVFnplwcQY4vGYMF3lpC9d0jlc37ytpPSpb66ih8jW3ZYS",
-	"Ktm2+77nfGZEJ3ymVeBPoOs7nyti2IqUCP6kzz9/yecbybvU3DqooGwkneeXVDcqJTiBYTASUWnGmrTA",
-	"6ZgQ11pQDEt86dUW0qsSD8he0C+Zxvk41OmQOLrKkMjSAd9QEoUadaZWmJBkkzZtesoMaeYHSSf+vwcx",
-	"H3lI8i/+MdJOFRA4No2gP9FKCVE3BVEpSDTQfmRF01oIOTlFq/T0L9nZlKOtH8w9bEAvg/p+sK0OfWdQ",
-	"38V7/f3gIDwkjcE6wdxxCaHqOo3uVepm7F497Ciq7V497G3aPXUoFnZSKOVK0JAAQ4W8juw6Wo3trcZW",
-	"s7m9tZ+d7s5uhena/HBtDbijZpo97tkWRGuZC2beZXfY/2fdJJjWu6dJIadNYgEvfYDBa6Ik0prblBx3",
-	"Y9Ag9f2wEdQP+g1cbxw2Dhr7jb3GbmNnHe6keW3Z0mhol2OSozHkvXNm+JNV2WKi0+YYmRel1ryfsHum",
-	"lESwntYr134sB0sFS/Fy7ymDBecWm5c2IDn0LcgLF/3ViLISQbLyjSyyPx2id7lyKmo8K3AzS3YOO+XI",
-	"LnXD7S/VuECFqGBrggahidpTZoK6BOBhfbT9mSoyfxcj1NkrnfdpS+UHNJIk/qr2aV7Gzs37Rz6FACrI",
-	"Vyttj6CuHJR1C8YF+HsDSWIjejGbQVmkeWojwzn0aLdsiEPgH5tb6IYEMZECbVh3ofC0GSc2EY7ViT2Q",
-	"OJHLx6ZtAgwudJsD//frzmn7pNc5/egXBUe1yC7iAJmFpMrtlj7TRb/Ref2Zn+TDDDEgkUteuP96123u",
-	"5FNkvTIyvXrixFdTL+K+/wlGdSb6jTJqcyeVX2Z2itUSXU/SuPqcr4fHd5hRoX3abotatPG69RqwGZKC",
-	"UB11ibhiDBwJRfs4SruGFNhaKX78YigxNxTlIR6FCac+RhoeNURyGPPJ3TCL+mt+p14KS8i6litGrJZ5",
-	"mN02q1UFROIRKZAP88C3rr7otqFePRP28bGi0ravK8VWTVx1rlKjLF/BpMP4CclAoVexYrdVPeaRXoLy",
-	"lqRPua75DIivsDBnMrlI+eFeBZpJgoMpDZY33FgaQFz8uqcMKC4JHZJ4XN9vNNaKHa5vBS/FOFw5AJh2",
-	"OHFPaLVmJytvgNszf9GtOLfPOVHF+dshYwzdhNQTW+iCS3tyGxiqDs7xHWGSg7p2FQMUEA02j5H/ttND",
-	"rx6arxIZ819qiP/00YCyUNjUSSMMTFIevCRzMm4Hj6XOY0gtWorWNh1yxKdMuNLoGGFdtWGgroc8glX7",
-	"Rv5mOzL4T2F2FpQDKW2hbPr622TDoN5jSEmM42A4c/x8GEk+rkfkgVjxPiuk9Z36brhH6vuD/Ub9AB/2",
-	"642gGVp4yHWStwuywTXIu+lussaY1QK75oieNrRrM4CcpHqnTYv39TOKW+tlFJswSMqJskInjULbpF+b",
-	"7jun6OQC00m4OiHb9P55NbclUbFSUirVHQaWUd/WC20b4ljucFigCq/mX7Aa+9/EuZA2NfzGngULA+yE",
-	"00oyxV2MWYBwF5yZMJwyjrJ91qgUFq7k2Gz2NJUVNombSnHLgLy9JG/bvkJIHEuR5iWzAb2bxCRMFUu4",
-	"KkUeBKeJWwX9Ncn3LDJClgrHZbrmsyeeZbShpdMty3NaVlNbNYF3vRxPmNUi6jSdu+byHPCI6B4LyZWa",
-	"ZVOvjFZlwk22bbaiTivFDayV/fUQi1tWop+gDZJrR3WMAsx+gAR6G+DisemIGW4CTftubw//lm1Mh1jC",
-	"ddBNhu+IdEaxPy2sGnCh1Z9dy34Cu/mRNkNZi5LmGquZz6AoPOIq6vDCDMArpztoUt1taStp3Io2/IgK",
-	"aabg/MbfzFWmLe+f83GFxMG85HwClQ5mUiLufuRTjbuiKd0Eq5KbxqMwyYZctczr2xWTufD7Rg3MJg46",
-	"O/Io5cptvFfUFE9tG8QpXIPkCVSs4nzQylnrWbuhKPsp8XEKiVkIoKqKhfdnNhUStR1FI1Ea9AYKjRJj",
-	"tY5ES1BM+6zbueh1zjqfTi7Pr9oXHz6ddt603531Pt302r13Nz7asLqDjv9vHkPIJOlEZt9gBtUP3bIJ",
-	"i6A+R2poA660nCkVZAv9OqQRSQ/AopOYXEElZTTl3xMytvl3BKlre8vcPsIbvnvPnbClc9F9IxNsntNV",
-	"5+IUEvivrq4v3wNUW5Ll8DoBOL3u/NQ56XVOKyY8ZQ7visDptMfjmD8Ahmvm6yRPMfPp68hCoWY+viZ/",
-	"AN4VJD3lWvIXS3VAf8/Q9w/C9txeLtX/+sKzXLGsaIg8Qvoua3DxeOl7lbhTq4jcp5JTJb443QcEnji2",
-	"rqo/OGXCdpSzgRZfn6vTjEOjuU3yLd/8LXSWseByyHqC6AAmtIxPcB9lJgKkWceGbYmIIhzcixLOUDXE",
-	"40yxSpjnO5KxuY6J64tVxXUWiVU48GcQq8DtHi1W1SjX6l2lchUW4KlTobq82np/c2soZoTf+OavkW+z",
-	"zHYEWi9NwobkzhEZ9UkshnRsAH+sadiVAvk09Atb6BwjHyx3Ja6TIkXfu2W+LVP0tQEIxrMP2RHZQbTT",
-	"g4RUGv/PCEHsS32SfeF3Zg7O4cyzzGyBeZKMO2dr7fy+glhcWRf5p3GoPAP2z1yrlKeIdCzdubQNqLuO",
-	"HwmGNLqF9/B5EXKeHOImNv6hqlBXjp1TGLs2LbRMFxVox+pDldjvjY/+MbonY91zSefdCgP2wEwKFkjr",
-	"MYlN8apbkFf6KnjCOjt5HOpspRmaKn5wRx+I6cqShNHEXFUhjUsLClew+tJS9N3GujWBDudNw0fSaPsr",
-	"nZEVdwuPCSR24ic2gcc0n4BKNMTl2QRzcuNpSxjnZ51Kmx+ERSn2EH3egJWrUVn2WFJZb0NWCfsw9yst",
-	"lEyCVLbx8PramKKRCmmrebX4iXQyqwf/HSJKBcbD1w8jOVe+vB1N5g5oQGJEoHL6OLcKCA2lzvERDklS",
-	"ivkUVZdzs877NNJvMhWYJym64nypaIq0YzApipwRXxFFcV4Ff8eglF8tDO7zUoGt4VNEGSAofOmCUQAz",
-	"hqZCGk0IQIbAVbPx7kb3mBAeOmmjccwfKAuIyJSojLiQ5reUVJdkFi5uiY1lWjwau9IurZioYfqLrMXS",
-	"I16VH2mCeox9mOB3FtqGKUqXYgfgVNAr/6tT54LTLdwnkFC63/JiRLQRZcfJhqUoxQZYaUSZZl0aFgN6",
-	"rXEuAMVsfksTIyb7qnfaj4lHHPIjR5SJgs6lHhKSxyREEZ+SuK6+33o6c2dRnuG7+WzCZ4swr59jji7H",
-	"umYxPS7bzEKfk1L//BTywTfIJsr4BqwTJhOEE2w7wjxB5nwMLebE4qbeoFMZd80xwn2YzYhglmqslcN7",
-	"VXX3qum9DrJHBhIqEbflIFBWRuevZwado/x+2r7bi25o4qXx9cp8D/kpMRvfi0160u6XTJgJAjIFGfpf",
-	"IbX9+88qWcQV2un2FSYcL4eaWyll5TGJtysyoYWZrnwKTZesH+c4BbE0NZRAVpnyEJvnJC1Anyld3nri",
-	"vNXjou49JKSy0ouq5vasykByGaRzJnyGjsIi5vH0+UQud4EWoBU4TJKgUAzKUSwydUjSzXcobkm+qph8",
-	"9uSTJ5E2xagh7uSXng508K9yOjreYSV/iXtgWTS1VI35iqe7FhErC7V0mzIOeajBsfM9QoSCNW5iGGgD",
-	"0jadQIaWn2koQ2fBMzK9ZXZYD5L+Uy14E/HY0w/C1XbwPpRA5gNdskKFdBlpYWxjQTf1DNvAUuJgCCyW",
-	"ioKxK/C/pxadq8Hbuk76p8VorczX45JWyO0kxSjjWQVCYZZ89I99xHjyB2himazHKsdQqi1fg2s8OwvP",
-	"6XIOQhaqStQQPjRD05O0k9tC12RMsDQOCY1/BVS3JrNbDNG6nph0veVra9vaJVt8mDawna3PKTI4lsra",
-	"MpZkbt3bmE/Gi3m3ZUyQ5ZNy76TW9gk4+NMVbBmu//VZvOWCS/m78buDcWMV0We3bEIsyeXgNY3lcC5U",
-	"UqtsaHxFw2Udd8Zq3PyOsLC8IaDd1bf6KfU83JQyH4ETMoYHS/wE6kL7bwkjMY58/eQTug2ouJn01cz6",
-	"tiuTYUym73sRSvkKOxbxAM9Jv+2nsgNXxCnnrM9xHFJ2d1Mp0HmZf16NEYck/pX0h5zfv4sLnH7tvuDR",
-	"RBI0lHK8ITbRu+uzjMdpEtMcZTZ2DlZymZU7xBKO8S18Yl5tGlNJMn2lqkPDVwZ7rxikNjuRntwK2Or4",
-	"83ssVzZLFwZey8XAUjtVezmLrdSnNXy+lQ2bs12/K6PVgkcVQWrrIjllJQWYuXixq6GCpHJgVViQvyYc",
-	"iFFPz5Mo8fKNSSPKEH5M6ys38BK4ls3FgCqQcbPG9q2YavsUGeNZfSyNqDUPDxv1xk692cpn4dXWRad4",
-	"gUT5a0GiLA5AVo45fq0cTPj1exLTAdVa5/JmAiTGYkl+qmbHOILuyABhrX9Umpy6MobhM4C2BPGo3mw0",
-	"dlrrpGlqsEeAsS9JIDrhTJBgAk0LstCQYkETB6cO75HpsoNJlISCcpoAKHyelm4e0qo8KKiQTwXpJOov",
-	"rbZ5Num4P0NijINcj7/aabyF1JzQXI6q1oOWHu1apt0SuWXMuqxmrgWUQJJ7tsKputBxPTCQOLlc8qzU",
-	"FWSVxh5r9T996iRoKs50QdrchPTnkB3HBwke6obkXBetqtswiXXBoS5qc90rmxV3Ys56dqeQfqf0EQOT",
-	"ICIipXZdF9vWT9785FHJ3KkBn13b65MrtLOPIszuJviOIInvcmhUrJ5PF9qulHoOZ/GOyZzf6FFb8PTO",
-	"haXr+KbOBqefkJRjcfTqlRpCbDnS/BUMLip4Jr5BT9vEGZDh8DmM6sbTgSFVdxYsT+ctcx4s/eVzZqZX",
-	"rejb9h7VlWe9FqyJkpBmp7vGTiKck83NMV4nZT2RB1lGklc5cy2C5u7q/NXLATkZtlgOu/QoLCejXBRa",
-	"ygVaX76bUaIrr5m7b25D5/OYx2WpsRq4/wQqZEhETNEK7nMD5a+V8efxhazj45jzaSSA1qIs+ddBiFZ3",
-	"hsfO8tIYuTsxDwmDnxyTEBDMq091IcB24HihqjAybayo41tiM4U8mCi2AObSOObhJFhgMM1rzY/Xgh+l",
-	"/Ob3abSCS8l6gJzf6EiljosDYBXBo3U9Qgudj87ZeC4+vcs1EiYwytx+l3AX3V7YpiKVP0FeSKOxaXzJ",
-	"Q34Cx2tyRK6JVAwntjmWxDTkePKejXY+y+BmUsTm1NmniCsJjSXSbKdVxcT9hlAMew1APqrvq/8cqP84",
-	"QEitNeyhrxQVrwbe/F1qOM1HQUJmcQoc4Z8l3scJXri6FcAXswz20UUqGcbxdwFizO7R1yyZy4urRQke",
-	"Jk9mPVSHhUzkadDUjHh4bkgHsx3VSf/JiP7vRu/fHnjUmtSJCWET3uouQ8w5zHgs0T2ZHSOMIqIhtP26",
-	"bxJh1LMas8otDnVHywxtbdK6/Ydjg9YL4vILK0md1Zw47yj8/JSIIPddx0xh7rOCZ8/SaRZ9DL/46O5w",
-	"hb6maSbZk7c2zU4jrbDNfJwprz0FEEz7gChpt0LD7C2uHvpvNRbncM7xpGJFOjfNtB1rPgMDID2rK62A",
-	"+WB+VeG+ZcYvmifQUfsB0wj3aUTlrLw2G5sOYIgKNIgJUVzLgu0VcFLhDl3kBE5bxzKezT3S+drwrg0w",
-	"tGJo+JlVJaPZZpEbPH8++WkUbkKMBTkvy6M50T1jtA1KYiwmcZL4rK4CCeuUubZhJpQ4vzPlqVnaxoQO",
-	"NklsRXGzaawMFc4gzPu+fdY9bfe6lxef3rS7Z51TJe6B142ftGdQbiPHi1rmdOKYxyeFpcHnWAkSUlei",
-	"Xh0AIupZKA/20uaklKHrzk0PtJe3MR4Pfzlz2cvr9umn684v7zo3vZpXe3fRftf7sXPR6560e4Bk+Oby",
-	"+nX39LRzUfNqF5e9T28u312oz08uL96cdU/Uj66uOyeXF6ddZ+PUp+0PZ5ft00+9y8tPZ+3rt4qFzW0w",
-	"oCeeXL676H1KsRPbvc6ns+55V0+ge9HrXF8A0OK7i/b7dves/fqsKhNMdu81Dk0/wpqzp++ynW/dr97w",
-	"uE/DkDD3wwsu3/AJyzyoaDiiQWbcq5gEnOmenm/AK5j5Fs8ijsMe52c4viPuV+9xRENc/DPjFk38qMkX",
-	"11iSMzqiuRV0mfaL5hacXtcvXg16m8G3xXrdAFNIBaHq/uq2ZPO3Dj4uUsXk0F5m3R7N1O7AYLZ/YILl",
-	"lXppf2993FInmGtMUZjaUJyxKgS+IyWddakwl94ApmdfApAJfYIwelBHYVglTtH8V+vbrLcmnVLRDX+b",
-	"RLjtnVT37Oaqc9J904UrcN4+U7fnTQf+UY3y9agXXN6MSWCd6/rDc+0V0H+8ISNsiEEbE5JAl/MSjn1j",
-	"4rVBTEJ1b3AkFpTdL85CyeXSPjVbTXpBLGKvYAWmbvwyOaUbQyKsDcIfRKo2gHGYiFgaHiE/4IyRQPqK",
-	"bISH/JCK5KOYjPgDUZ8KIv1bFpNxhANTq+rAsyhubXTCPiTF9SHLQtfX2NFeZYbe2Gm1SgDM4YmCZSW6",
-	"j+RqslDPKhCOlESZ2euq/ZI4JojeMR7nfOcrqn9zxQzJApZMT2+cmaHalq8xO0FKGjJMhzzSzRXSMzvW",
-	"atxYzlBEhbRHbT1eTmnc00yvqCDoR4IjnYaYT+rhfYJiUJXn76sosVR8fu9rNXII4+Z67/D7XBrB8hb+",
-	"+kVFF1GJtSWFN0pnB7+yuhzT4UyRRcSDeweten5tMcGiuMv6LBv5oMKkmxigOUNfTvP37OpPhkp493Fw",
-	"jyaKkSLKHoiQ9C7J21+e9D2x2RQlUSBYHWGhQBtWMJlpDSZyEpPNXEkKjIf8CYuc3fTzvaVbe/VGq95o",
-	"9hqNI/j/3yrGlYoo7rxM2LatTQOaKIkfaEB0gQOP0ZRPolD9FW6hNurzcGZ7QscxBUbLmZ6F7nKafEHl",
-	"LcMC+fDpf+oe+L3LnzsXpgm+RhKNKLOn4rxd2Q+TfkQDyMYoYJRqHiV1/xGmrC7JZwmTnTvdnYPd/b3v",
-	"vruDaeywHxyG9QPSGECb9O1gJ9wle+v0RVenuTCKadQeCGIOMQvThKub894VnAuJjTfOwL3fdC56T5cY",
-	"Wi3NxNCwm2Wi6Tvja70mgkg045MYFWsoh4eVmouT0TjCklScVM8+njTbfXwy8OI5FicHFzmMJa+le+Ws",
-	"zNM3yUn/cP1/hmo+ljOT5X5mQ1hP3Ezb8rK/ic/ZbtK3djlnr9fchH9513nXOUVTTKUAFANdBjKJqeIN",
-	"ih8s4x/GWROAUDEqs6Ky41t207u8hsGFluq2ME9ohzXqkwBPBEGMu0MiANGzra+yDSD0dGteTc1MWWXW",
-	"kaFfVdE8y+zJLxMyAfss8+kNgYBl5rPEK5B9EmoGwIbLc40C3kyDoTVrEwZNhesTet+57r758Klz3u6e",
-	"gSfn5ubXy+vTT9edm04PXDLvuz1w47jfnvzYvni76gbYiUIG2My643Nf2p7SwIHnv+4m1ZLlP9UWnN2j",
-	"NBaPQ+2lwdGVwzj0tctu3JuYkLpirbpvuyZvoFe4Hk6dUsKg/10TfBIHaiumpF8rUp8uC7JRM26AXvva",
-	"+sE+XV1fvr3u3NyA++386qyjvznt3px3b24qb33+nRdc3kgca/dR/ssuu4r5nfF+5L884WqhxT88pWJE",
-	"hTB7bs8hdXCVoD1NZMBHuirnQT9LMg3bc56GOOZF/SWUrNDe0DGJUTyJCOrHSmX0smDPvcvLTzc/Xl73",
-	"PPjn2eXFWw91fnnXPrvR5K8/P7k8P7+8sFiZwC9hcpVzkOaXr51uBZIGBl7k0s9g8fVjgu+VQQyLrOC1",
-	"18N7dueK+HXZZAt3GfYW5ydUjm65xi6B93uRX6/nqJqx01HxhyKX/h1VRrmWM1Tkt20xvOUiN96iyS8q",
-	"8FATOEJ+Qok+2tCWi9NYKeGx592LT2edi7e9H30vqWtrNrxbFgxxjAMl2Tc9PZoiZh9tcCXPWrt76mOX",
-	"sn20AVEXHXcCfDSvKBLk3TI/vQN+UjQH+r1GjB2NOEsWJHINk5KF1byanVbNq7lTMd/oN8wzMbW5STVw",
-	"Sb2v+dagVtu6Zc9Bo1TTLihjRonCobMO08fKkLoWFnoXOJxN1q2dIY4iPs1VSSmFF7waSjN3QpKmOSeN",
-	"M0m3oppzYT5bJBn4SL2nCuJMQWG2u8LCe5AstViNzxxXclKPVd0dAlkfzPcq5v2IjIp9Geoye0rNv35z",
-	"gg53dvfRWD+OQkjEFLbtd5p7rSWQr5iHvx5HzPA//Z4Cv9hkhJkTBfw8jjADDqTvKRWIBzr4GRAPCTyA",
-	"ALMY8mnOpWV9YUqHHvAJC+dKO4pRMEuk8BsezzNgzzhEbWgpCSpVOmcnYPVlEQbUvID4safUe3hgHkF5",
-	"p7FTlIEqLURYLggy5LFEYjIa4XhmeaGlBjWKZq3uG8fDGIt8juYFl8jGE5dGtfQH87fp3XUXxWRA4HQR",
-	"hajMYGatPXdWx8iHRPmjfoSZ9ewCig1QqG6zR6XiUNl5Or+qgJCSu27wrd1K1yWgqLroFl6TQUzEMBuF",
-	"yjt100fK0NHhCeM9BEQLzBDBcUSV2qc+zdH2brO1WnwpM4nihdyVCCwx6Yf0gToSywCFb2Bkkdo9xUow",
-	"wyHFLAFs3yxnI+lxXV7n5MNeJelwGZM7nT37pMjfehdKgVQ0HDoE0Xio1HKdYoneQCaDwaK3rNU8DOGV",
-	"jXc3Hjppb1rqtQ5yo56Ao1ij6tjZmo7YkBQBATeGJE7IA9wyVEj9aug26UxAJoj7iIpbppN0yGdZHG/7",
-	"+idSuO1CkngpmFkGF07QOwCs1Pn6z4tjZjSuqo1y5jqlwxCQP3S1GMSc/DnB0VPn8HynOGzPi5v2/YCS",
-	"rQgw9h2Agy3D00cbI8roaDJCEbzCS3pTAkXoP3He2tp8ImJ+Djywr4Xr5aw6zxBWAP3KM8w0r3Shlwpn",
-	"PA6lDXBXxiUtwbJJsLHNbG1OSLb2cQpOXioRnzLhItowJR2nWCAs7jWCeqXeXKuXOeaVhLSUzm5I8RlA",
-	"NkzbVtstReD8QRgkttQ6PkaZnBqdqaG+QMYJIGPMBA6Kj2tJGazzMiLAlwisJZ/6EUQEx/r96s2r1sUm",
-	"8i3N/2g2luGmpTMv3llIfsx40kuU6xLMolyVps0hLqpCexJZVnjZi5cmSLKwkjWtpCgwMr16Yl3BGXKN",
-	"TitPMwdZbi3lki0SfTgb+dFn/lizSU8juyXzjLv4oB/4PVlkF4JnYTokMSnSTnL41jCacUboddvMcx3R",
-	"1hLXtI8HGB7wL5X42BfNtqxEIS4TMRlfP8zNlCfEMGhYwc9vxi7cRx4V5+ukgJbK+NT94AUBnJ5ci8s8",
-	"0xxRJpJ49PLK3u+nT/u6JXjLYeCzaJuVU/7yVtLTluY+WYWtuzwvQwDrldgqmqzQkDIh0EcXGNrGq3+H",
-	"RA/YkK+Y0HFDWOgE7P8mekSJN1HxxSBQ2qUWEqZsQGRdjAWh6c9jGhOxMD8uM7D5QXWQD/ODbsGkb6D+",
-	"xCaELnpV4m06dDRMh1UvdrWaxMPMVhwjQdldBH2C0UbMpYXI992x/M0iRWIVpSWzoo2ffu1tHkNaD7iw",
-	"BfLbEznkMf0XGGZH6DXBMYmRThmFH5mU0WoxDvhFz/jgk+IpGLNi2kXPjmB/VaYZZbbcfbN75J5DYEXU",
-	"/A7YbcagmNtFSGQZkfhOcVgZDE2rGGNJbCFF+jq92NTvKILS0A3hMfIV9/KtrYORZWa3TD9tvK/S9EhQ",
-	"RqcZzIRcwceaeY1PxWkGk8lHPL5l6ccWkslHEcEPxsSzcXAM0QsqjpGv2KmPRvjetqixFmLmeRbeMsdU",
-	"G8fkgfKJUOrwMfI113RfpHuJ2RQySFi2Y9FB5j23bAqzKXQPm1LQpSqE4zpYGeXOBBROVukpeoxySeY2",
-	"KgFu8VU7jA7w53XA1lZzYObpRf2oCA0yRz7Fj0W4T6K1dnslL+cj8QvLPHXLf8gFKBPhnIe1tRL036rA",
-	"e3ESBqvmAHMDRvNOsOt5545+QZ4hUYk2wGUaRXxquwVmOvJmA0qblTxhQsakqCgomRaOIhRRpvSxptIP",
-	"dxDjrG59QyzXV3lFCP/UH7SzrBvS+jiJRsZV8FOBUFrQLXDJu74sEFvlfYJLhZbuArmCyMq3Lb1ly8WV",
-	"HlYU8fVHNRv+fjoLLyWQJ+80rGOQaVX+6Cv4w4p6oqzRODh2r712H42epXdw5Y7B5ZdqcXPfwmuVNvv9",
-	"Sqpg5Z7Ct6ygqXDBpcwGrZeKEqvpfJ3+w0uv2rJ+xEsHqB5eXq8fxVP2K16uZS3qX7z0199DP+NzKAiG",
-	"r6HKW3IlugwWkO54kuu3OB3ypJ0xRr65wwj2VkcdeeyjDXMLTL6oMVTUzm8+dc9jr6znccIFrNWVBisl",
-	"H9cj8kAi6NI8C6JitJWtdRCp19WGn7Gr8taz6ETLuycvZOG6T9USPs64xljV3wWYoT4xJjIJPSS4PeMi",
-	"Zl6oE30ek0CS8H0ZOmR7PI5MITZMQsdbqL4FMBcqkJA0ihCkUlOBfONf9tFGAfKMFiVTKsjmsQnAhjOt",
-	"9pN4jGOIZvjdQf1cbZGfh6Ccd4D9DftNF4bI50TfI3t6LSbjBW2mF5MxQP+uoo7cMt8Z31+si/gad6aA",
-	"kh8db3rcVYAusv8HXoWlhLSgEfdiQlLidkV7EYSN790y37aPNqqp7v7rr6DnJrBHaedvNW7a9xvG1S8E",
-	"8ZrJ8FnX/EwrS57VAn26VtxP63lbW1koa9WdsSAUQVkD0SZlUXAmP64P97J3EEFW7Mt9y3pWSfxBaHOb",
-	"siCahKRMw/wabbtXbNa9cs9tc5llop5qhVv3IaJSJKjyT6axVejLXcKjMvjDzyfuHJZUFKiw3GJpgnAR",
-	"iNZT5Gh8p73El5z3WkftZZqIr+ZvuWV2J9Fq/pbvyWGyJJ1+Tf/E99Xm/ImjX1+r7XmBtZDCnj1jz/Pn",
-	"Kid4Fr7zV25L9nSdxtbvKPb37SBWLjHOV3HlFIMi/58oKgyQ89WKaM8218bkx2kTzBjb4rmCSs8r1gpg",
-	"SgGuV9rF6mRFd7f8b2boPbba7NuJgxfW/nVZ+3fEolf1t7tZ9N/KcPvGvsqv7bZvreyr/FY++pxv/jtw",
-	"yr/PYWytnsuNNSy9TeX2kOQoGJLgPoOjdZykTVKTOQnAUVRjOcPzJNxaKogW5pH03FQRO4tjhNnMlNSi",
-	"DawBhE2/hxTyS00iJoOJIOUVtY9o4rA8WX6N4iwXpe8pS7PmFwBQr8EkpnJ2o2SUU/XTnmi9pg85zW/s",
-	"tv30a2+uiVBSYDSXuG2y8SYhBQwTHx7zN/VS/TsDSw8eSZ07rrOCM+nkW6iDFQseE12JC+VLwsF/clCH",
-	"qESMkFAcu642PR0qbpkhBDQkMdHsFSQz6B46dTvZISVs3QLZVbYjffXSDbFPzu2JNW/0Hnj5TfGQr/nz",
-	"+SxR/zzkx27FpNpM5KspjGWKpOh70FcVrks9og8kvGXtq66do5btyA8i+SmZVEyKp6XFIByC3WS08h4r",
-	"IqRswE01p8Qanlez+VqKuTTClElMmW6hPVGqUtJr+47K4aQPTbYD+4P0X3MeS2dUKhxSqRuWZ3Glj2yl",
-	"tdsVQMN22fb2DpCX/u0ti+iAQC7EFurZXi0BHuteQYCBHWvkahIiwHADKQqtXNRBqBHhY9PTRclZ/9Wd",
-	"+uPPSFFCUhYOI2v1A+6EhwibjNADjiZEp4ykfWOUOnHLTjh7IAzwLI/U33X0j390T8U//gFz4rrmQ/MQ",
-	"kSJO6+d6dETsk9dvTtD29vYhogy9650cIyVpBNrwHaPI34RH/Q8fPnyon5/XT099M9IVjiXFEdKFY2Lr",
-	"H/9A/lW7d/Kj9eFjNKeBbahX7m8f7m16Gmsci1uGkI/H44gGQNmv4Pk6PP8ffwjOzAVwnoBPj0CXyylv",
-	"UGKVaHA6aRTNpb/BP1IbWyPKYDOKwTlPWjvY5IrFmRVqQ86okHZr78lMEFkf4zvK1MNHyP+viI6o/E8f",
-	"bTT/9//8v1qNRooQuNvY1AHF/9KVa/+pwf/03JNaLz+FsjKFEGN8Rzxz4JtbyE/L0XwNkTsaT9RMDXa3",
-	"/19zNWd65gDYZaee2WqDT2UOYsNiq23aBO1RvseRRvs5RhgmP5dD5CeIV0p1EkVYY4oafQ1Z5numyrU/",
-	"gwjQGMuhKX5Qw+uuNxsLe9RsbqHXPFT3FW5jE53T17BMy+F06G2uG5KPNnaa2/bWnHBmANpmis51n2td",
-	"RlWPiUaRRW87PR0zGE0k7EXyTUzkJGYC1pDq2Yb2Oz18d4Rua7ryyXyra59ua/6WvVQe8q/e9Uzg+bRz",
-	"1ul1fKTFgqN4K5E5ogIQpRUJ7DRb8JIClV4PZdwrSsMaUnZn1ntNAFYpXat/dXnTs+9TXAn53ZCMxlyq",
-	"Pan/TGY+GhIckvjIZhq0dpDD4O7JDMSQmo1M+SmkqGVZIVgWoGvPhBM3jYkYcyYI2jCQbWr26tlNq7qq",
-	"oUNukdWmPL5H+A5TdpydhaHckA4AlE13DIC9ahwi3/bNslejnTagopypDbnRPQAt4Vze9NCrh+YrPJHD",
-	"V1bAvJJWD8o/AXLWfK0mrFYBVXFzRYAr1cih9rymhJi6XfASODbtWYtJagQ7T5JQMTk1G2gEocgQa8Ef",
-	"0YAwQRxpft7tzcluPiZMU/sWj+9emR+JV+rZFKnPEdntq65Ti3xUa241thrgShkThse0dlTb3mpsbQOA",
-	"jByCSvtK9zn5l/r3XVGZR5uJKYkFajUaav90NxJbPcZhcwEpIH5QZPJjr3e1hU656Vgj+STQdBhiiftY",
-	"QGJAorF2Q2joKk0PF6Waa4qEqbUaDav6EF0NnJdYGeywtKlLjd+DTwWcS8tcT+bdoG0VGFfpErHSCSHR",
-	"ceef/ywbNVnAK30sBrfRMSdqR79/9GoGSRGAUB8IU69QXByKXvEdFE+KmZBkpGsmX0F7omqHlKAo2A4k",
-	"AWZaqwIPKRFSeGi3sY2mQxqRzOFoZ01McDBU3LbwrK6hGaoGx/7ujssuGdRtHM7WPC6vttvYXv4bt7Xc",
-	"oiNOtmzxGSt+BqxMu3HuiouutNhLjbw5Jqc70au/PKdyG9JnQPMdDAg0QM0AXNyyC2UeIsadj7dQNyNd",
-	"4Z6DhqkxNJWYtTIKbfhl8jYtUr5l0DxIseFEvGq3RepRA2XRDKG55RwJnmj3PljHj6LC1KgvO2z7oK44",
-	"0adciU7t88VkmsS0dO5DzavpXYQJqW0tG9489gqegdF39IIXU6rTCxJ+0qxE3JlGkfC7Cpci7SIJ16jC",
-	"5JKujU9w7zI+mt8/fsncw7cGuCK3/c591EUFufsoSm8jmCdJPU4cAjhZf2bdgnD7tNmCjNkCt+o6CVTp",
-	"nwI2NSgcFmbjlulSaytHQwJQoWCTO+1Li+6HmpPOzAcxH+MRkUBYJdn+6SOvoKNm7Yu39EEDlFHhyV+t",
-	"dQT1A4+8qWMDhb/8ogKuyoqX1fxm7sLOobEILVVe7l3Ve6ex3i1Nzt01XaddENsFp4BIdevpkGtlxpgL",
-	"WCLOApIaO3dKl0oc4h7isZc44VMwVO+WpUOCxTHEwrSaPUIGA0G9K5F3DKX9X2yLNyW1OBfgrL5lG/Pu",
-	"xOMUigT8r9l+55vaB2Y4BVigbvmfTanybhkkq2rXCSjfUEGlK3P1GuZCO3rUTS+NMCFrg9n2zmDuG1dN",
-	"JoiwtBI1KVi0rhboVakLuo5vmcm4Fb7pOmGjYwJtaCRGtTDt49nU68YMTdg941NmwmhhYanULTNTp0kj",
-	"XfOq35sf/S30NsZMwvcC9fkEOif1Z2jIo5CyuyNnIiOsPwZ945Y5apBb5KWeEGjD/4efRPqoNJ/6//Az",
-	"u5t0jDbb62yDZ90A4D2ybi5rnEpJRmNo0AtNF7UHzFcMYIuIAEdASZ+MX0XZz3OiA9Iv/CJBoK+PVZJW",
-	"kwSOI+JnMjO8G/jYa9MwcAW2rVe9lHE7803Saam6Tst/Crcu89PKrH/+rdkQkS2Uzkqu5vevYxr+hhOq",
-	"+/6l1k7jsIKhZpuPqx+0Wst/MNdg/LuTj5oGEzm3VB999W8aftHyMiJFHc9O4XNHcupGKw/8nmiPqQZY",
-	"PDatXsmDWgi6J2Ssu5WHWwiGsI4/gHTTLP6WOYITMxvcQRuOEPU3LdvVduLNZEzifAGvTZnAiWwqUIwN",
-	"d0NKjbxljtG4IR2AAm2IbjpGMRVI741m8jojI7Urj4pcukUpGsXu3DlWq/d7TVY7gCUV6cc7C3AZ4Gab",
-	"Nf4VbvbO8l9ccKlbg6zFCpoVWMFVDCBx9HtmBpqWFjIDb7FvSKlZziWt4P7Rilg+lKKVRH25yoxWD5HP",
-	"EC+B65XwG6Vi4WiKZ9oPZ5ptlbhz/rp+nL+592blW/v9uXsWX6PVOLVWEkPg1BBLL04SpMVxeg18AS8v",
-	"jLMvSJLM48JQYTv/FyM1Icf6AHtrHBP1Mi+Tb2ckeVJbuVHREEOldljjo7+5hdq3jJGpY29XsCmTNO7M",
-	"t2ZtxkbmMSDggFKS2KCSo+6F1kw8RJntn2mj4Lb7UQbsOq030+ZFaHWajQJHwCaaDpWVr61+qwskngHA",
-	"cUqdA15i2pk334LRKyQfCwifKgUCJX3ieZy1+oGJpv77nJ2fUZYSc1iHc0lkQo2Cm8wd7VKHEXXreUB1",
-	"RMza6qhQj7tlGUUOUP7NLoFcUYwdYqAmAFpV0zu6ZYkiibX8KXjWSRIJCTwG5jKPUaTOwJrwy4x9L+2p",
-	"rG15LX6Q5PzIEHuqKt5hysAncMsSpwBa2ydgj9+h4VtmAH8hhI5n0IjOerCcmWwa9BGNP66G5yyVqHab",
-	"MwEavalmchEO7sXxAq+ESyrWKWEJet4jccsquSQW6+xoscqepPZpHUCr8LeGESJsmKkOC/FlGjxaosDf",
-	"sgUavAPC90gNfl0vic75Wqq/zKEFVldlCn+6KE3su5hiBW/MX0BTNFDwVmN8sdceYa/9Tbw+mtYreX0U",
-	"I65rL82SWCTwWHDqyFi30CJTIqRO+CqPSOqMtNFEhy4QsHChIxvwWguPDBlfTjchK8A0i000EIhbpnmI",
-	"JLRZwcc2O1v4Wty6Pw+N/qpnKUgQE8CcD3EgSQiTZFIgPpGR0h+mptPwDHIPoWEn2sC3zDp+XMR9x8Gl",
-	"rFwabmYEl9qw+SAsysRg1cCrBWHVqHrO31kk1ptvOBHN7Cb1Te8XHCiFbAO7+8jjhFx/0LuYaZraaB7u",
-	"7Qz2m/UGbvbr+0ErrB+Q7UF9B+/294L98IAcDmpeTfHe2p8TEs9sq42jGrytG9ZcZrusM9qiVWhy0Gg0",
-	"UNJRNNM9Um/193F9P9gh9UPcDOvbg11y0G8FO2GzUTJTieM7Ip9wqrZhsblRG+QzDiQCzWbTWlhJ6bOR",
-	"I9lqsFr+6/JN1k1KCifebB2sOHO4H6bPcgjR2BjhgbSJ+5QJiZnUKc7b29uHOXJpNVp79Uaz3mj2Go0j",
-	"+P/fSmau9MTMvKu0i1hl8n0y4DFZZd6tKvOWfPVZf608iYQ9rZoskf/h4owJJ8LwkjexTt6Es4GujqA+",
-	"dlWEJBFax3mADgrTKq5NHEiniAqRNE0n1k9k9dRMXuGRcfFm8qm11xjqx2IihnVTr4dHNJqB18M6PWyu",
-	"hrFPUUgeaEAEEhLPTD4WoiwJ9KRdzY6QbmyhtQnzdh3Octtdu64dnf2pu4ZBcgNko4OF3yeIj6gEdeKC",
-	"ZwrkbMY26pMZZyHCCJxJblp3kaTXu5kW6n2zUHu+GZwxlard6bk+c1+M4fWY/F7b623dmZgeciUWlWlN",
-	"hNOz/vvFt78vdgRVGkqtKjJZ1C+KuFFS5VvMjDqfUw9Uolhqf5m65IkbbWBUz0zZ6Hz5LOQTJezI3Fqk",
-	"LMCJ0vT7ZIgfiDJa1HhJ6eIR2mk0zStmaBoDbmRMQnXcOBIe2mmZbPlbFvHgnoRqGzy009i2E7NOaNer",
-	"Cu5KejdMAVm20LUS/FC1RkLFftK1QiIS0qWZqHtVHCvLlwV/W26jK+RrfCz+23y8FYCelhas1wIexySQ",
-	"aMhjQVAfSwl1XhKPdflpNa5gV57lUE/vGUqodaHqpLe+usZkn5/jYzeJ4HvJzXHcOxXmZgIUZ3Ab9a8q",
-	"zE/dvjN9+b4Je51npzoGUI2hJpVwT6LhFZbi/yWUvGTmRXreLRvhGXL0vFKdLVOx/92obRB1fNHbnpX3",
-	"ff9aWBZco1wRQ06X+Sqco7o2Nt+wdBV9zEHvKFbJ2mmugU2BN4pX8gqTG24TDG0eP3aeiKJbNoC5RfTe",
-	"1AEoVe62luTWIx6nPwDnjtFItm5rW6itvVWcoxF0ElBHE0wkfSB6YNAaZQr5A4AIWgPc2Gltb5oWa6Ab",
-	"euCRJhq3gjg6XztVD2+ZHeiOSAEKZFKu6c4S1MZF2iKqrCx+R2zO6It/YEa2Qk5elMYXpfFFaVxfaazI",
-	"/OHa1dPhl9WQT4cEtDfGU01riE1TWc2AZkSijXN8R5jkyKcCYL7a9g3+pqch6GMS3rJ8cVI08xAI/zud",
-	"9QPxRj6JQsiKIzEW2djdgMejhPNBWop9j4aiQBvqNxOAH4HkNuiGrOu69Gj/ocuSaagrkv/7f//P/9em",
-	"6giJBwPTS2pTv0OgkEOqiIbis3li4Au0k0A7rVZBYhxPIFa30NWkH9HAM3h+IZqwUAsGsPPrmnXXu1dI",
-	"cSgEPB5t+Cdn3c5Fr3PW+XTd7nU+nXXPu71PV53rT90rJUp18r4SmjqUA32nAwIAcySKxC2bDjkcVio4",
-	"1UINRphOsEJyEkNBGh8MzD6lrwVotU/t9+3uWft196zb+2BgbaBoLtTdhnVJm8nvVTIszTTaMIEUzGZp",
-	"1ZPegs0iKdXN0c68gJrXIJ0CPBLclyAbpuGaEnFTFK6x0LBZCVESLyvC6ntc8AY6+ec3ZEWLwP01jRQH",
-	"KRAhv5ornmRXQlDbvnJ9ubKyfFif3f/VGHcX7qTe7EFMlB1keCCJ/2sxA6dJTal4pbMuyzX4GyJdhJ80",
-	"DTHTY8PWIVqdmjOCNvoz5OsvrMpoQAfNh2k/En9TadUu9OuSAU12n5f4RSEtthDica7QdkOz3n0U4pnw",
-	"nEb7xzr7lsQo3SAkuc6JhESVMYkFZ07h0+YWapsXgp8D0q7BCvGQ7i0feghHAB2CAMqKx9ZMBdlTmgzt",
-	"S4P75wecDWg8uspmP5M/Jzhya5BNtyP7tynzXZgk3YazBz9LJDh6IDEd0EJbDdwht0wn7mpgWqs0Oq5p",
-	"KBchIeppz88cMKRpH52MbQaEjfbyiEf6YS1P08eKWH47Vyj9TW2S3Gktsz2qWymeNQtq++MzsR2+uTv8",
-	"8Y+fm//6Z7D78Jq1Rr9MD8i13Jm9o3v8CjfE6aC6YZPfwb+PbaPEu3Obp0qTMUBb6rprUhtjGqcZ3pZm",
-	"zd+PTLD82xagZoSRJqAkt99ewwUyyJJ9HXSucvlzor4WGScNJNhr4JV4EiWJgW4DbM0jR0SZFa5h4CHA",
-	"bfWynCf5lXZWbXroPY0lP+GjEYkDgvyHHMKzD308MZgSGkBiyKfQuBoAA5PGWEqZE0cgvDQ+6JjEGrS5",
-	"HyvK82waJEC9IL93efnp5sfL656PNkC/v2WOKn3Vvrn59fL69NN59+LTWefibe9HaL0Q40CxsU1PD3B2",
-	"efHWRxsApdja3VMfuyjSgHCrnju5PD+/vPBTGYpGRAh8R7K21A/aOAHwBe1pB/CLBM8xMza0f3fRqMGN",
-	"jsEQVFLDwImBrshjjeiW81TBXltzB4Qa5ErGjufqyIVAULLVQ0JC9RJAsIJxkFZOaBrBMZSq6CTQIimS",
-	"R/H+i3i2mq3tnd296qy+GKz8qVk9/BPgQbX3mYfKqEnIu+bVDK3VjmpXmTvbJwhLFBEsJGo2HPLegjRT",
-	"ZyRNv8VDKZOScxTw0UgZtQZYBaNIY6aRkAYa/hM6C6qjArJb1Tay70sZcpkM0kSYofV+TPC98BBVau/s",
-	"q0mYbysogJ2XcfPkQ9itivIDGHq5/PhlQgCiGSXc87pz0+kZW8DgjCa2Awxmow/aTmiiIZ/Erp2wqWuH",
-	"yC1LdIW0VWWqLjtsLzEgWo1WEf/Tk3Hr9NKxQdRQF+4Y7AjJ0YAyyBtB8z6aR+aFGPqy5H0NW/zd8sMV",
-	"Qorzy1qB/7VWm7PVM1eMe7bNz8qDnu1UgWWptwXKR6nNWgxjxelcikq7XX33uuxfzxljtsllbLG5NJV5",
-	"2CtjOi7xxeCsopsob0X+j2KuN+ezuGV5pwUk3rtui0V12+WuCuOEML4KRqZXOXeF+1GFqm6oKrpltgi7",
-	"cl5Hplz6eC7nI/FlOIj/WWeG2rJkK09+bF+87ZymV+9PJWOKcvGWMFmng8R35rMYT+JxRNCIs3syQyEV",
-	"wykWSmjttGpezTm1pc9ap8Xh4Kf71uiXz/tn0+sd+dv44OFDsM1eD/fCt6KJO5Nd/jNt/PkrWYWbO/v3",
-	"9/JYpLcbAluCyGNlbToUPsb0hZE/CyNXCmDKxhczcMN1quW/ZFnUhutnMuFC7fJU7H0uX05/bIa4ZfDF",
-	"cS4BL/sCZRpzmaAD5hAjrvSvwPeb/aFBigVPmZEAdhwX8Ev31jI5exvaA6NfrHaAAIBC4oNXuu8tMyWb",
-	"OoNnAJFRm2BTzB/TLjzflD267YBqR7XtP1v1/emH/vvpP4cH9z+NLhrjs3hX9JqT97Odf7X3+ieHYac1",
-	"eLs/7K7CzNJ3/H14WRuo9ik41lfKzPuLul8N9eQT6JYxLx0sXOB7tXi5mdzeJHnOYZMO9qzuWgjeuIhP",
-	"SVwPsCBw5S3u7C2bB55NXlAQfK8aAjvWntfKyLNoY0QZHU1GprWdbmGnR9UWvk0lhElj405KhtlcIZ/O",
-	"gJcEOubpe1oH1X+BBm4DnpLzxCsMy76bqK20XYhMXxU3sePk8vyqffHh02nnTfvdWe/TTa/de3fjJ52L",
-	"bplOFXSipXAt0zNNskBI7CEcRer9nGXq8jO9B5NlwMzZRP9CJi6PYm6uqe0kTTH6hgiyLu0vZIX5aSdA",
-	"snYEda4mkr3yYM5vV8U1KZnXU0HNrjeJxXnaqbMshZB1GkrYywDpqwDsrDQQca8xyV503eeQGvr4Kif+",
-	"QYLArJ40Mi2WGuc4vhcZGzvJ+DYZBku9FvNtObXjMnaalTjN25dkYBQ4M5YnXhwnwGdWnRYTkqSpm4wx",
-	"l6oZh1ZGJL5lQyxWdQY43U2/qa5rzfWdYY8dTH8mrV/E+73Zeb/x+Sw4HF//sT34De9P3oZNesF3Ow8f",
-	"Vgg85fu3PouCmxDyUnBw++AKyN7pTwoZXKL+WDJ/YVpPz7Q0GaV30Li6qzOuV4KwsEK8qIAH5aNF+pwD",
-	"myjmBI12DiBqlEkv21Rme5Zn5MJGnm0CmU2jNKwroar54NItWy265DDPxRrsLVvItW4IC78XzvU0IaLc",
-	"iv7Piw5l0ElNMseMyBee9pw1GERXprlKkuEqEWX3pbxNq8ym+/kCDLfkObelFMMjUo7f1s72s0lG0KBm",
-	"t0yQJO/KKO6ZRuDwdWriqlfrtpZK0zfABiMy6pNYDOnYIAajuxgzKW6ZtS+PHiiZLkBQW7WL1UmyX38F",
-	"+DR369SVZNCNlUNnblM8I8lnubRcAQeAClVUniAIjoNhrbQeYbcqBJYzV0UvgDgWGdw3TWi2fgfNl+9s",
-	"IWMEm37zOCa6XmbC6J8TgjawQJQhWx6kRNNVDFCtNNiE9AihKBFHzjRGeKYRzzQtpLvRDkYEvR31fyzZ",
-	"EvifJ98Q2Ajtu9kqOwvdvLKyMqq37Eb/qmwa0IuTQlJxMKRRGNvgKE0M7iIcu4Od+m64R+r7g/1G/QAf",
-	"9uuNoBm2yPZgB+/2SxagjpetiGP3laDJzGatiEuW/dVCULLkuF8QyaoUn3vLUcoCh1db6Zd+VqHHW+pQ",
-	"sh4mOeUarNtDvuU4OWTxjYxIc+C8NnW1mn9q/LBQtYI2spLKSzyjRxNBYqE/3dRxOnCvoj4JOPA4nSBs",
-	"QLhvWcmEMj2jwWemI3Z2gna4xH+LNnz4327oe4gObhl0sPOS3Mps6gOgmG8mmbJ2VCFxLAXkQyz3Mx8n",
-	"2Pkemmss4I+IxCGW2IcEXKVl9Gemc98tAxzujbTWL1sfsuloIRuOBqLhwDdNOEEJRWfJCbZIbi1G57BN",
-	"9i3av8AzkQKcbyHfMjE/zUZNtkWn/GlsdCVfSEilBRVIpgB63Gcq4KDSHL4URH3O8aQU9VxPhjLY/jRg",
-	"4HY5Km3VZv3Sf51mbWt6wwt//Axd14KKjn678SvLmlLfueVlL93XvhMc7hVlmu3IZk+yRKrlDbtX/zbP",
-	"d8Mvr4zdvsDcsw2bktf8YBM1Epuf83sP8ShMMLxd3OqMNDMxvYSVetBdJGcJJrgtUCW10O6atZP5PwHg",
-	"vrMVVa6ieffKbXzdXy26mT8IlMzpb4jG/xdRGnHRcZQrkCsJRStdwi67wlI35yhWQdthaBDY9J3T/rX8",
-	"xMxVTBNOoUKED2yJ87mlWf8ocw1/EKYUO3XjaR2wz+UwaaF7jEbYQKilE7FJBLoPlMGOiMkD5ZP0SzAP",
-	"sUT3lIVFvCHZ16MRZviO/H/sfX1z2za291fB6J9Y+9CK46RJas8zs26S5ua5eelN3O3sU3ZKWIQlNBSg",
-	"EpAdbSff/Q7OAUCQIiVSL35JdefO7sYiQRAEzuvv/E5SoBW8mPAhnMJeWykoSjr8zEf174HlUppyV9Ol",
-	"cttOWsXiWnZ7j+6v0NzTDnffPbNddt6v5Ns1ds7StKX828gMat21Vgpm+SoWtcMp9jxFt9rJQDdF6HBm",
-	"mf3db2wy1fNBLM6CFywFpQtwG/w98Nnefzj//ccPP79/WcjVINjdRrCSFXK1sa8tDP2g0o4ziXvIZGT/",
-	"iHRGcc93vsXXa+h9G4v1W2et7n27qSJYowluIaa+4Ta496qrbUe5YzvdLjvuuzIGoxbNPlHRb9Duc9mL",
-	"1ViSsUiwfUthStqQ2jcttpY0+9uVyMLOW1sVWTfU9W8tm7Xh5h12/tveNHfS/e92DeyiFSBcttda97W3",
-	"X0d1Z/v9raHultrXkCJbGWLERBnANsKHR4TR4TgoNJhNLhhQu0FGzHed5bpWmYSBR7KtuONHmW0j5ujX",
-	"pc0hN89cL90c3Lki4AgT2gcb70KwMZfZLQQai1w3tlcXxZwQJArZUZfItGgaczTLBywWixCiMGPpE422",
-	"q2fQ5MqNXR6QDKmmmRzNWCwOkqw4iT8VXbCTPgAUHWe7EWJtesPHIglaaf96/Fuyqnd3iYdwQudkOtOE",
-	"OyguCjCRzYEVxbfodqy42Nsb2ngf1PXBjnv/ljOSSrCgsRXQTI9lzv9TsEdOWQ48YUFPxkHci0IOK1f8",
-	"tdg0mxQ9s2PR2DQb17IesGftbfPmgK8DsqE62QvvuoERvyqmawTb/UtFm1lvlI4OB9hBdNd8tS5KaT2F",
-	"1EhrZY7PPrD7d81iw/df28ZsHb8tP29AznDfQZwCzUqleZaBnG7GdkEFWQXAVZBquQjngdN2/brkV52M",
-	"bEyQN0Y6SDXQYYatRDlisSLMgSq/PjRLmsMcsdhWaHY9ed45LutFzDcclL3BXvf3JorbSsjcQNw2VOMb",
-	"xG7LrwOtKegFVOVAj3qsW7Vt60+JQKQq/haLIRVGRkHenqUAeU/ELMsSqP9yxqOyIw5IaCMnEZZUW56Y",
-	"yHW1sPl/hAcZG50cBPZ4uZHtSrOcVK3y/mlBg1t4/V5uQZ8NmZNMKkZCw9s2fCvhXo3pStO0lZmOCFDo",
-	"yw9M6xN5haBXsN7Vciseqw5qzXiyyoovuo42mfCxoIo0m/DosTUor1jAsg2peADaym6UQFuZmWA3Dopu",
-	"XxOG1IVsQs0FyGAKPGftdN5qvyAWFZ1HRaj2xoymlvtIkIR9mbKhZum/rP5DegyMa8IKwtGyOo5f4tZa",
-	"UJpoBICyY+o0cGCxx0iT3qt8wZXx/S3ovRsJ7m/gwCwZYGdB/l1MdwfB/tv1t1yoH+zgvSG0TwwsSwxs",
-	"7qZpRidtUwHm2koqYKHatMgNGM0NtsGSNAAVaeTbMsDF9QU2bfIFseiQMDiH196cbM2tXhtZYZ65XsIg",
-	"uHNFwgAmtE8Y3IWEgbZb7LYSBub5kef0socrTCCcWtP9D8mht5se53I2GpOa5k0I+J2FStiVx5nHvPHG",
-	"7bbTEYu2KizrLoHJ5rDdvyC2mfVGQexwgB0Esc1nW/lG79l1+BHWkpONPaSN8trHsf+2cWyNx3o9A2mN",
-	"OLa577QwgrChfVVcFQ2qzeW1htIqedc1HB0LiEebYTui7uAErQ5Hx2JXSOH1JHPncLSXFHuM8LcRXV5y",
-	"9G8uugz6dSvRZfM6q6LLNnaMZWCxSIInYdl+XVQZBEdiTDhgJVgaY7S+IMbp6ovWd2G8rRlojEVjpJHU",
-	"SsPlgcbmDFvXSOMWRNpNRhrXsTKXDLDrSONWp7sLrvY2RvHOLGIXaQTTY28N7yON7SKN6xrSYAavoLEL",
-	"4ydoNh9g10rHIwfl0+4NgDOM634jx10sFlVQx6hiRf0UPHW2icZmRHUQRblrXHU3y9hlVmC9qGhw51Lm",
-	"Ll2KkGJIeh8hvQMR0pnd/LfB3RA2Lg8x1d6+xO63aP8KWVw+pioKby+wvdhaDN1534fiIBlTdYYtNU4I",
-	"9B5N+o5SaqFxve80FqB9J3QeCy6UZjSFcY0Isi0B0gSmrzUdjmtpqZZyb0HDdyApGzGtCuhGkgMSJnH9",
-	"sRF7Yf+qLKANGSocMwX8mJwiQ4VFeESxcFTqUz0v7o9q8SZ9EL9uBRlHL6N0dMvIPgRMlCDmCHzIiQtK",
-	"1wNb4t57SdRsOCbmjGpLH4ezI/+XYAiEpy76EQuLhCneOoC0d8amj/gVwtFxWQGeU0HI1GFeKqhGLobZ",
-	"zDzpLqNdAoCPY7iuVBE0OIxB+AvV9e4g62Y571+038x6o2h/OMAOov3mq3UxANZT/o2OjbItSGia7gP9",
-	"fwcmEtuLX27GvgayZmWo/yMgDksmhO1p4vOqlc6kdK4wO4r8nR7ih9jFlFyPecYI17FRKqokIJdj1VcJ",
-	"x5bhtCpW3QzbLTdgzQjo1Y/v1BKrvio3ABqsVXJgPUHeOTngZYt7Ud8B0ZMt78XNN51ewPPvZE756N96",
-	"lgH0+layDObtkEukfZZhOpaCJRFJ/pAX51xnzFIEO3PcJh74SEDzQAf8QuD2wPlcEUnAzH5PJyyJYpFk",
-	"1P4DR8OnIDdvDdlxmVAZZK3lCyk6pVTA0Q98azxAt+EZH0tCMyWXkPSC/emM9cLROjEi//ISvB/oSchy",
-	"JYUNUjm+FrNMKVKW9E/dMzHrYB4EHT5gbC6uuEarfVQ0B5eCxYJq3+nPEUOUfLfCY7MFASSQ7uhcHJQc",
-	"NsyhxKKdw3ZKmvzAWmy/eS3UE5H9Ut6LiQKHiLTxh2rdnlisrtXdwO2JRVGoS5bV6eI03VLDfIsWP2Y1",
-	"AAogczKS1gev2AUpMxO7guC8q6BopDPnGsaEVSng/2a7yv5JLILK7jyXuTohQlZKP7rUOrv1i0V5AcEN",
-	"T7gjtrZdZey2LsfgSnxDJA60qmOUePMyFtNcXvEUWrbD37hxVgY8JTQfzSbQ6sY+Q9ne7lqSuZz5w+km",
-	"VYoN1LeF6xgQII3xAJ6SA1vP485hFB7EX+1QImVfcLTfbGG36zZXm2yNRRhtKhxmEvfOFjpNYSvmcuss",
-	"v/sgPqQGcW8nvnYD1KS7ObmM4KnOmIzFlgmetmBM3mRadp1wwJIBdp2W3ep0d5CWveXohU3LggG2dyb2",
-	"adl2admZKvV2XR706Ixm9BUdARuhbbQCmB7s/l2kacsxEEQ/DshZUY4IA/qGRS2L9H1OBDsxXiOlYFUp",
-	"NUQ1gjzCq3M6cpqmMEoquEab4L0BBtQbCFuE3SX2Vfb3NFDRAfPYGIhYWuYlBWs88UDmHPTrEYylagEu",
-	"UWoROJkpHYuQdbQyPA2aAkJj5kqvJUyTzkm1NU4sAsLSNzq0LV0jTIoeGB51BxE8aDY7T81tKeGaXNDh",
-	"Z2TnKASIls4kRVM0EAx1p/s108XR3rTd8S03pBn0oh4uH0zHrGfTwPayh3ANjLqHWNysVfCa6d0FI7cQ",
-	"VewUUCQ0FvC/zNLYyw80RIcmNP/MUmKuNj/2V0YWgyZlwBFEtc75xUyzRvIMuB+pM+TFH2yoIRTDlR4s",
-	"6YYWi2Xt0MjKbmhFjzHMMcE/jUEFNHNU+CZni2GVCCKWRfO5hoDRqTVvcEI2yuUiUNBSU14x4O48C1ul",
-	"laM6Qbs0UumWFiFohGpyLWdZGosJ/YxrOeYsp/lwPDcDzIcZqw8rnloU98pWaYUtuRJ2bia2xfxY1ZLE",
-	"JEAy8lI/6VtcfLcwxjZyYiU/+R6FMDaKB9xc6GIr09xByOLWrAQXrdhnP/cBi04BizaxivlhkAZqhI6D",
-	"seroaItWvfMy61SJKcOnTGxW7tpIZKCuoFkmr5WxU+axwMzCIReFT2O0g4NlEuPyGF25HOMdUOJu7g5U",
-	"FqTNYS+e3xFnvXDjggR41dBL96bFwL3qeFzamKuOwUzonLcma3/z6QN5/Ojp08NHBG9dTtEC4F42wgNS",
-	"dA2BqopYFN13DxJ7FfjXmB02dtJEwkvZOfYH5KfZRcaHzefBvc0W9F2wMCsOAaxD5xKD8K6FfX+WZcV7",
-	"r7vZb3zT1m3I4osU29D9bXEbPvxrKFP2deVuxEASLKHZd1yrcGvSbDqmh8cECmYWmUDASXQpVVdUEwR8",
-	"7Carj7rAM7e1v+Ztd1f3ndUcdYGf1xegdz2mURuvcF+tbg92j1fAaC9kynpff3M72Errw1EuZ9NVZWhe",
-	"2+PViyK0od4scD3xTgyKQuLD1Y2RzcrG7Mxe42v8PQvHwjXoKtdr7l1aPFbZCnffv7lbeQnUMuU1DM95",
-	"5VjCaV/Ba1UeDY9iUKClmomoakinYrGcdcoeY5tYbC4mCbfVfSonCee9ZkFJ3RA7KCmBL9FNNqwrF5p0",
-	"s91w+wb9dyQC0Yr+qSQtloqeelOhC1ii9CwkfypDIArGJ7AC4DqUV4qxlKVWQsYiec0EyymAoX8Zy4wp",
-	"6tHUH5k2q96ht0FVitVGteGiCjoCd3yHFgTbQOJZbMRmIrUzQqI43Ht8xLeMj2gvD9qAJUqjNdv/LTAK",
-	"sVgDpEA2wyhUjtiGxvtd0dB7xMJtIhZWoxO6nMCOrn/JFt0MsFD2MozqknAvzbK512JGwxeoxwE5E7Fo",
-	"DW+oJWVrQDCEwIJl3T5KiIVBwRShBkMpBBvqhNA0DcySCCIT7qKUK39dbutc9ZhNonAkxXRS99BiIU5J",
-	"Yi6KhZYjBtgt17LOji1zkoTPqgMCREa+cRXWcBRlEGksDoyLl7rw4pTqsWtUsvDSvz76DfkIllLaeWOH",
-	"hmUzTVYUaWFEATAgFoAMCLfmelUO22jvZPPRW7StbgYksImfunSI3QEGdjTlHYAH7oDidjACq8D3lvff",
-	"BETQCjCwtgvfNs6vIiLYNVPa1/NlTCmSKJnrhCg6VwUDaBuyuZo6hUAr+aQAWZ0TiEWHpMBdywdE1VX/",
-	"MWfsULMvmihG8+GYyCuWY6liZJce8ysZdalno9eg4HsxekvU7ELpnItR35j8VlD1TnqpZL2ox80T/5wx",
-	"SCyZsXonPXxsLxRdE/rlLRMjswOPv/su6un5FK6Egc2Grb7Eqy90qG19JerlmhRmaT5/UMEGqWT/tH8a",
-	"DOWkYYIwbPP8nrSY3wdjRhRhJ5vo5xCA0jM1aFoa+LXXVap/wtua5mFtQsSq8mpmrbxMR4++f/rk8unR",
-	"4dHR0dHhM/Mfz81/HBX/96hh8iNr8Dcs3NPW64akk362BbSWanaFhGQ8DyzdYFGrL/L8u8On7Nnl4TP6",
-	"/OLw++FReviIHV8+pk8uvhs+TRtexLPRbP4qxRbwvacBw0wvNbyIcTaE0lRocvDxxxfk8ePH31c27vHR",
-	"8dPDo0eHR4/Oj45O4P//f9PE8Rk/5rC1i6lfynxCtTmUVLNDzSfQpWjNF7hglzJnXeZ+3GHu53ILM/8k",
-	"c4354lNCScYodEVMDhMyYVQoYq5mwvxxQM7BAc0ZuchBT1zMoYS+8YTKXHc/n+amrzedml0zK9slIbtP",
-	"xW6Siq1LwnZMv1IV4OQDzL03c0JHGVkxE0eLmVj6lUUSTWssLZJmtuHMLA+qkC7FU3FezC2viiNvKKhV",
-	"HO9ncXGJWGZIBYJBoX+S61967ulkYGpESHEoZllWrl6o5qA9eYO3KPuDWJyHj/tDcksDZvEnXNjoA7Kx",
-	"2NCQzxG53MWYhdchZQkEo0pEGDbMkdYGXVanuO9hdnuzxPYOc9rui7eWq2vI1EagmecN2eez72E+u0F+",
-	"Vx3ghxfGQzksctf14t3lsGdToiU5Pjoqc6wb90vnVCjk+6l2eQw4AUKmdqiHAw9YRYQZrymbQ84qLSV4",
-	"E3B8B+RNqpwfDF4wcNVgEd1nPp2y9BT6mEBuFjB+1jMfy2sygZJilvtEeL1Gwh+T1UlndWtSzvxPnsJ3",
-	"tf4QOzy+eEYPnw2fsMPv6aP08PHld+z5xfHwSfroqBfZy54dHT4aHqeHz9jjy8Pn9MnFofEynrHnl9/T",
-	"owvQ7O3kRmUhdhN2LPAU+Cl7J8frTvAjU7NMr5Jyqrw79nLubufplXG2abbSXF0Qd38V1OhfH3q5tBKv",
-	"XsjVB8pms0Lag4jILPXhwXrZgkG9pfG5Mz+fjb2x0qstNR3sQzt6ZOW7lh6tB4EC2PdVuAknjtaufXBE",
-	"ir+tn0Nv3UmhqBsqJc4fqMoRKiqOZhmDGJttNPtubndbclL24B4oGxT2A9nqdiCtTJEQX50CG4Dx6YKp",
-	"2B9dqh2GnebsistZ8SOE+agmn7lIl7qwK50i+wL3wjeyc+3qFFVu24E3ZL9d2xfoPvcmSeY2zb477Ldo",
-	"UgBBfDsh1SxCZ7XGwwIEJhysxnE6sWWavk2Lu95RedhpAYrWQW4dE+2IXzEYEWPGLl5mnpIDbtB3Wskg",
-	"0uclH8ymPyBnGgo2Y2Fm5Z48oXMyzCifoE/nROMBJQpyy/bH2kYqUoD7l3Blm5P8I4kF4J6A0tiNJaR/",
-	"GgymyEgCQW3AoOr5i99XeHghqAUtw90Yl5Rnilz5fXdqoVZTqsfKIXwYmUrFrbMKoCD/QX89/m0wLGrE",
-	"knKXsIXoZanRZA5ZWV22fizW54CHIM8IKKRysC8RpRSigJJ+hFQqfl8+UCfOofbfDPn0YZNZ5DV2CliI",
-	"nVYA2afb5aqz+7zOir0N4JBdkZVqwk7bT7erwmu6fwcAnLtlzQd84kj6tu9//O2ha+zu7qwLW3rcratm",
-	"jC4C0v06l+YUlSBoSq9O3CQzRhGeSrX/DfTfIBZngb4vQWtCMkKqS13cggrzpa5ALe7TS/FONNeecOFW",
-	"yEc39V06l9iEdva+t/p9qZlZekJ3FnRYDTRzDukGMP+lr1YTsYiFa9/hQxaWEXVzWRPi8JdjzNeTNSgX",
-	"YrFlMrr2YPPtyJkbgZuvGSJpuHlnEPNtTnN3Vu3Nx3McmNw5lXsd882iw9dRTosmbPcK77rct2P3quTA",
-	"EQSuBuRslnJN2JVZAfKZsSk68hyBSxZKNKQCWwOOuNJAOkNHtAlh5fLZtXqiFEcvUd4HiqhtXfc2ao/K",
-	"ZudNkN6HEJe9wXn/irQbQYqtC7OX5Wo7MMfH4uarsrdAYnYH4GX7Yux7UYzdDAde04/bSu11a4ixZ5W3",
-	"+YfltPJkPVb5WDTTyreuycamFiGa19wIyemaOxGrG5SbHLQF8vYH5IV5fS5GyEVuG18CLBqbbVgWe7Pm",
-	"b95bYnkubGKFOUpRRvOMQ3Plz0xUE1UYavNDt6FtJ/W97Jqaxy3mWQqydZ9M6VBNHYudObj3qZB6s4Lk",
-	"Gyyf3s5Ed8G4fovK1ZOueyW7RyvsXeKFgunWoEmefn3IcqoQIb6Rxq8Fir0yY1dQltgVmWbE6E/g+khg",
-	"Cu8YAsJPrMemwkxJ4GbHot7PjshFRsVnp778Y0DTR1gUZBtNQ1MVfGr6f8pdXv+Jfx1YfZhE9eoSdDle",
-	"eqYT9ON5ii3/PYULtA2Ohc4pzwYEKdNrtSlRWk4VuZYWzuYKjX5xWf+Ahv5aYH8c34mFq7JCjchMaKOW",
-	"fQsZoHMZEPMxLFoOZx7UOVUbjJBz+hlUILmQ6bwzqB6++3YLhzrL7O1I3MpKnfgtxN2+Xb2Dil7gbjva",
-	"6k+zX42HCVYqlHcVFOthK3RS7YR+Ocsy+Gc/CgAuBUl7FAu/bblq2rbo+UIXg70auVsiHQ7QErnZTcJ/",
-	"mcpct+JuB78slUPstA3BThCniM16kXEmNMuY621+geWd7nlWmsPj3rEkFijPYf/n8pJnLCqlvxEfXJJv",
-	"tvDRd2EPQ6f4uDII6kCxYW5Ee85SOtQs7XcXVjDf7UVfiuVuZR7i49cwEv2N9d058JONjZvrF+5bNhzv",
-	"2AGGj1M+wUsO7kbxlvpTn8nh5x2ZdW/l8HMpK2K2l7wkio/EIRfOAkngvxIi84L+luvgVzNF78wPYoEm",
-	"kh3F4UTNRSwlFKvCjc46e/Hiw8/vz39/++HFfwNdnEjhKrPfmUidBagYdFqB9H24908IzTLM4QyHTKmI",
-	"5OwyZ2oMA5399MYalGCVLRpl9q1c/AbQuZGv9ra95i5nepazAXlrp0Xda/glK4V7zI9YV27MLcDmXrBY",
-	"yAnXjTWN5p5aefY2WNVbLWfMGVVIIjCm+YhBkHwmUpYTLq6Y0nyENfi9qAdr2kTe0Voyhm/uIwD32+Ov",
-	"bJu9w//NeO1ms67rs6Po3JV055fAn2EeAVIOoreuoaljOJO5+aeWEmuwL2GVnexWKJRzBl43WGzlC7D1",
-	"y4D8LDIvIb1oDHuOuv1ficnWo6caReLPJVVzSw7pnQkiir1QuePuH+7X1tJhwlY6dyUnCzwrsH1sPKrI",
-	"1tzV5Pg7dr/T4osdJe9LgvwutFhcSGBP5s4hCE7GhFlPao3ks679Rg+UC1ycgOYrM3zHwqeaoy2lml3s",
-	"2LYnUkUy1wce88AXyHMm9E+OW8uWf0GQV+bkOpfmtupVMPHFmj5BJ7zucsixW4gaHtkgkv4vlvNLzlI4",
-	"0UDXFQt4ocZsshU7aB2g11WfYC4ea6RDLNZPKJMl+WTk6H7HNiLmbsokx6J1KhnE251PIr9j62Vlw/t2",
-	"ljjefHL7ZPGWzbx9Jre7drPJ3GYF522+DjQ3jdptJeVNLa+Nr4LZM9p8u2YWMM6Ybbi65KstSUzjNixV",
-	"HZMkrNKvRFZj4doLZ1zpU7CXfCNZTFhR29oa6RAOfv4UkRdnfWJbWQ+GMCpU2KOsB2PEPMUYGa6wgGuM",
-	"x7ajpDEv5kpRL3iWYZo9Df8eCzXm02lA/tCSv4Ysp69ppKjxh3RPTrMnp7kpDf7NqOFF8phCFG5KGdNS",
-	"E9cScF7Mq4WpeQNLR9JIOrOSYyYWa5PMkGaOmVhsSjJD6jhmCoKY9UlmSIljJhZbJJkpIZu7EsmQKo/M",
-	"O1bLIBOLDhQypBuDTPvSL6yILtqfcEV+/PDxhzcvX756v4RfpmxN7pll9swy95KHde+8FuQy7XRljSfb",
-	"lT5mlUfB1IC8bEUlU2gn5JIhZ5UoY+CmlIkclnM1xGI7xDA3UKG7gcdwPylhvul62+Untczx0s7N77Ql",
-	"tsfSsvqM31pypjBOf0Cv/4QY9Z2QCcDnwxNdGyKwv8EphbkhUs17/FKwU5LYPiheWLEyHQFicJvG5ral",
-	"lRQsFua0cX3q1ioY0UtGc4F554OMf2bXXLHgJT/ZCAb0VMVFKJENrCMf23LZWAzfVhM0i3UPzQma+Z7G",
-	"Zk9j8zehsdmT0qydt2mvUAPrd8oPwWNu7tPyRqkZQ1CeGB1m/MoYhlP654wVgGVyMM3ZJf9CkmGmf0/6",
-	"oK640GyE0kwNyBsQ7dgMy2wwY52a15E5/w9FouIfGM1ZTlAKw7gogxNyPWY59EIMoXrO0QehnoRLlMTC",
-	"C1IFTbj9XWMKgYciXjSEtp7+TU5IzkbQ4wrs9pxdSatOAzJ3KZjRQnPiPhKWiZCDoJmXzEvQhcijGo09",
-	"ATCJmY4FhMng7fr+WVwTLSXmAPxLKg1mwJiqsY2dqbG8FqiGID8BbcvVNRTI18Q77Ev5YN05fPVbhSNC",
-	"qdwMUBkoOKOe3Ys9s43+/fmx+P5/rt9+Of549ez84rt34+f/L33yo3r0evj0p/8c0Vez/+a/yPd/tgdp",
-	"n005vPby/i2CXRf74ZRUrSIiJBwFYwLJ/LO685HxO+iqu81ohJVf6uZsc1EnvKzUtxlHFZavkYOcj8bm",
-	"iJELZuTUSGrNRL9U++sDu6s5tu5H7e/ScpN2NcFRYMxzMcxmKUsHYXtFly3FoQDKVYjDA996kDQBwGJR",
-	"DNZfUoFMuhcgN9UJr4N92mKVintdaMKb52yoyVjmipELqjXUEWlqLm0t4OxLbdky3Zcz3+Fy5r9tmhTr",
-	"lCfzxurkqhLZbSlyvfY5cVGVLZYgBy076kqQX9Soqz+kLQ4sXmrMhBWknClM1A7Ie/OaXrxbDIgT4cb2",
-	"jKzGADtUua6w3gxWmk6mzYXO20DS70uc7wGAy5YgT+YrzmShAJtsuxc2g9Bs3NkhBjVw82UWSSxamCSL",
-	"Yxo1MZTikueTynPYnzOaxSIR7Nr/YpnXwj/hxYpqri7n5QM2lRkfzp3JVoatI7h9KW69bLahceiT+OfO",
-	"kQQuOeM0Ar4Dsk9K8yyzzgw5Iz+dffr0y4ePL39/8V9n71+/elnteV2L+4LP9G7uXvNWzarK9+md9Kaz",
-	"fJoxMpHiM5uTlKvxtRFgOXly3It6lW+8yhqLesH3XDF4e7EDC+hG3WFo0Ud7lopPjA60l5ru+lrLz29w",
-	"wJM5gkRKwr08pTy3HgzYUlA/vwed3ZjExv0H5lRxhOultlJ0tAT4/ZYrLLxFuWFFN8uv+JBhQZ/MybWc",
-	"ZSmW6WGJjJzlHOS5nOkL+aUfEcGuPRY8siijz2yumJHhIy5sE/2Cn8DNzFHtnoH0VjJPKk0SUjaUKYCh",
-	"aCx+OHv5+8dX//Pzq0/ntYwGXOl37pW7CrW3fMJ1m74SL2Ceba78hevxudSwKaor/8GIdbcKmJviRWbs",
-	"YEgVO+RCMaE4BD2hPzaBbFV/0IsKEdr7gwo2SCX7p/3TYCgnvajHzVP+nLF8boQgnZhLteyFQmJCv7xl",
-	"YmS22PF3T6Kenk/NVUrnXIzMplw+aWlThppNphnVbND0VPt7r62Ast/w3N33dQuV1FM6Wp1vsg/uiHEq",
-	"37UgVT8II1VHGO+3a3f3gU13sK3tpDjahbCzf/Iib8pyqG2UolnqAeqMaprJ0QzbAwAaMbiVUJJLYyfQ",
-	"OTiOttfLtRFN0AeRZpm8VqFEgzGWtnn+KZja5vu5/J5Lt3Xx4I47e+HGev9qYf3223udrs3VTRjsc7MZ",
-	"g02O/1yu1HE4uBKx2YgONjLZ7ualCrq0nckZ8Ges0M+khXr+CDO/W7r5hpSLefWO5y+4Zalaga+8P3Rr",
-	"HLrc7sfqQWuqVsOaqYJ2HgbA9C+A/l0UYyb4nzO2aMf1I1JEMnwpuqM0Kw5/lSisUFcHSVbWJUn/lASs",
-	"71Kw5aX7XLtqhEDW/Hr8WzIgr3MqIJXOFbmQM5GizDAaEEBrEFiNRc00Ibhmi06GNMtYTg6SfyQ25X1J",
-	"uLYB2OQfSWkNPPI/Fi6ME0wriRwc1UzJVZv4kKs2piViFWYp91AFs1UHTA1pBkf295xdzhQzcqyQb/Ch",
-	"V/ZvNwfwXtTFFdPtCpNavHMH1XFmtVsJyI7CsSmKAcbbPWvX/vekN8PtZ+3tFRZP+0ZcZel8hvsBDBe0",
-	"awiGUdG0d+JEMWYEXvJpNmU5OTMXcqVzqmWexMIMEZEhFdi60ePuD5wU7zeKl3poq7kEcP+VthVmX1uY",
-	"P0z7VjD+6wm+zvB+f06/4e5bN1ghdEfbdTUc7RZtuopTHBUt9UpI8IJtrL0z/hoP2eZO+G2otX3DrDvd",
-	"MKtxr3cTpWCPbdIkK9SAdXUvje2vYpEED0oaaluKFldla725y1UssHQd2TYChyXwJmoLvFe5Lf1TxG1Y",
-	"zW6dlUJ/jijSkGZSsXKMz/fPADoQEWpox1woc/iBfZmyoWbpv3zRtfYAfHA/4GOk3t0p9HsgrcDmiAVo",
-	"aqZOAycIS2malLYoV6Mbe8YWmJcaaMXCEZ45s6HA2p0SJeEvYu5qYxzPyhKjB+VNLFa5hTT8hqV1V0sc",
-	"xFh09BDJcgfR2TbAqNboHpJG7/AUeq5aUrw0l0jCEm4YjhVAhJKRWZEu7iTC/rdgVd1IYdA6fmTdnTsr",
-	"CdrOBHeQsb9pi8DVAKFlsDee912+fJevJocaxsqvnPSpWBUBYhKvOjVS25V92iYENCMpu2KZnAI+ES8k",
-	"yVjr6cnDh3DBWCp98vzo+VFCDpKRJPlMkMHD4SR9OHQPSCCRPcuz3knvL9js7OvJw4d/mVu/9qLeFc25",
-	"eX04WGMfjoWZ9E565cf0qqfjv6TSoD4B3eZwDSwHA4SBf0EOkhdv37x6f/7q7avfz16+/Ghm5I4lKz/N",
-	"vFuv7gT+/PEtwRsgLS9mE7Pa9nLzX7jov/kvsejvjFDjAk+M742BUJuwBgB+kjMNNpind4af0PYZFDl3",
-	"c1hrUAfnTcg8Y4hZIsFglAmrGeOF775aGAtACeMZZ2mZ3wUcN4sGd1aCeYAxlzCb6nVl8OyCv3pxCmcB",
-	"KleVSsYmVAA2wfiJ8E4OJW47SiRVJonk1E/XmGZ4N5hJxeIEtwYE+0NPkv81GA7YbaCkoVq+VjBHhNRv",
-	"xst1f68yv6Eh4b6orwlc8kksJvkgeQ1FO1kSkeQXY3YrmjkU/UemjejKE0Djo/3XX/H1sB+tdaihk6v9",
-	"g7V4Fj/bIV5QN1kPZD744fiH/gmR+YgKrrACkMjLYm9Hfu/wvATFVhGZKbP5S5y96kGp6V8/sulPCPAx",
-	"OilvldxsPVauUcnlbIRBBls6UAwXQW7hkuZY+678XdbODw1FzNFYcHcpVYPAgZOCm9gOYkxLXwsfBQTN",
-	"wZnxhjCGLAOiJj8IpGRdq16t7CIZuzYWYGgn9tqTK86u7YZwf4KL8YeAo0kwZoxyDz+3e0BLs4ApWtvB",
-	"r7ghAub2g+sxB8CEkiRjGkomzZ390u72AzQIrTefPpDHj54+PXxEQmLHQrYga2NA9oCehxn+lExnFxkf",
-	"hrsUxqh/3CdNLy/d9kLBuvJ4hPEmOB72D7gaEWFfhmyKgttcA06GYIpll6HMhntqxZ1P5UdWckKpmrws",
-	"7TqIIHtPONw5PntofK6F9CGmL1c6goV7hqFkHwm3cQRwll0cl3y0r2m3T7hAEd4Brtyi32QXA82V+s2A",
-	"sEPz+i1Ri1fAPz60KtZDXKHvSES4uOK6+pt9qfDLV0GLoZ60MKT6+WJpCNT4waQh1+soKkRq/1DufBI+",
-	"F+5feCj8teaJb/kVEwV5uvkM5l/TXF4wdQoSYkpz7RDpNjzBsMbQxhtIydgPHqrmSrNJ7+tvX/83AAD/",
-	"/w==",
+	"7L17chs3ty86FRTvqYqU3ZRJ6i3Vrm/TEu0w0SsS5XxO6OsGu0ERURNgGqBoJuWqM4c7gPvPrTuRM5Mz",
+	"klNYALrRzW6+JNlOtnbtymeRTTQeC+u9fuuvSsCHI84Ik6Jy9FeFfMLDUUTg380wjImAf4rxcIjjaeWo",
+	"0mQIm8+9ygOOxkR9H1CpvrzisYwwCyseDIvZtHLExlGk/hwzqQZQLwxJ5ahye1PxKgwP4d+MShKiG4kl",
+	"EZXPyeMnzqNBTLAkYVNWjiqNWmOvWqtX67udeu1oe/eoVvu14lX6+JN9X5/GQl7o0X/EjFS8Cg0rR5Va",
+	"/XBvp7/Xr24HO2F1H+/2qgfBXljdJwf9Q1zr1YOGmj0Vp6SPx5F8TaOIsrvKkYzHxPn8ZkBHI+eLCPdI",
+	"VDmq/MCH6l0RTt5+ytUHQxqGEdEf6RmOBpyp7/+jjnZ3d1GtXqtVvMqIC4kjs+7D/Uatrj6MSZ8mS4vJ",
+	"HeXM2cnL63QnL2Nyx5naQiFjQmTl6LdKvbGNzjFl6EZ/5FWaI4l2Xlc+eBUx7jtDy+lIDfK6fXbWvnj7",
+	"sXlx+vHmh/bVVfvibcWrjEfhohN4wLId2tEeSCxgpvXPnz1LTW02GsscSSFGJpaqEGVIDgiCM59LXzMU",
+	"UnTmT32OK5xa0TktfS7zTsLZzTMqZNn9RD3O791NpJIMReXot5fr+nJd519XLyGR1ySOKHMJpNIMhgS9",
+	"HfZ+qBTRyWkrXd1bEg/Vb2YoBB4qpJCDTu3wqFZblUL2a9Vdstev7uN6r3oYNMLqNtnp7+K93n5wUEwh",
+	"fRyJYhIx31gauez3abAalZg/XOKo1+r1/cXE8drZPrP3GeJ4E1MSxjQYCBnj//X/ElRvbJcSxiJiOOzU",
+	"d44atSwxVE5b9cb2zu7e/sFhxaGKxucPmvEMKStgOUOgkpRhFxxurd6BkzXvI0NM1f7ykfgvo3ZsBXyo",
+	"vvkkScxwlNLmAItmADSUXG3n8OvVmjr3fXXuB2S7X93Bu729YD88IId9c3Bn/I6yzHQatU7t4Khu74K9",
+	"kRF9IOhyRGIseawOjMRDKtQeKN5Z+V7tdsxBRfrtrwosXJzomdW9ZdYdEhHEdCRhVyutBxJPUfqSrcrM",
+	"2mq1WnVf/edA/aeW/l89nfbNeERiBIdDFWmUz72IEnIzdDiBIi2J5Viocz7ptN+1Sogpt5sO2ViimZVV",
+	"l4ygEb4jiPc1BYkScfVCTC/EpInJK6GGPSXXZqhBjEcjHss5FFEZxNVGbUct3iULKxycvWtUd3q7QXU/",
+	"3CPVAyVwDuqHDbzd2wl2w708XWhCs9uJh+hGz2R2G4OxkHxIYnEUEwyaWPLBJKaSZD6JeHA/h2S2S0im",
+	"kRGqWZJ5E3MmqxFlBNn3ILNtq1BPI0M9T7jUQgrb7dT3CiissTyF5QgmS6SMfJIn41jwOBGoHCQ57LLm",
+	"aOOQytYDYXIBW1PPIfIA9nUhc8OBOQk8loOtSFHQxz6mEVE7hAPJ45RzwZ8dLdybF5cX788vtbI9wOwO",
+	"jPbPmSM7rFcbvW1FtDuKaHdr1T283zsIDsMaqStmRkdKNTlsbNW2Gls7OxWvwoNgHMfF93H/aBt2KyZ/",
+	"jInQ2oLzIkUbRNFGX9FGvdaobdd2arsYV7yKxPEdcZRN/bdZij31irreyX7YT7fM+bnbsSyzzmzY6Xn7",
+	"IrNZGU7wV6Uf82F64GoG8bBar9V2GloH03Rln0vpC55tX5i/P+eOoFat44aa4raa4k6/arXSQ1JzjuBg",
+	"a7e+Va/VthrbC05hz9BswSnUqrV+jVT3w1pQPejVcLV2WDuo7df2aru1ncwpWMuKVBu9fVzdD3ZI9RDX",
+	"w+p2f5cc9BrBTlivVVY7J8N71iFby7ELDuF3zMhWyEmGiX/2KiMsxITHxSf323XrtHnSaZ1+yJ8HrPiw",
+	"pi2FgyJLYQRbvr1V26rXt7f2y07DmFK10tOANx3UqvvqOhyoi1HDtV4tqIU1ffJPdhoLWda22oQTa8Fl",
+	"fS/GsEMTKgeISlHqPjCfk4wL4Uvbh3sgylb2IBzsVw/wobqFtbB6SOr96jZW4nwv3CcH/Ud5EAgOEV/d",
+	"RKz8x84h2q4hY2tVvgFzcRU/QvYcFpiOIFSxlDHtjaWhHzPpEZ4OCZMdEg8d+VhhRFa3a0DZvbGgjAhx",
+	"giW540C0vwyU/oMjMp9KUoXHPVnHq/1Cwy80vDwNJ4Rkt/GFkl4oaW1Kcm0w7WEEsyuiRKCJ5W/xlmPM",
+	"jsZxMMCCsrv/wsGQbBl9KG/QknikTLR67sh3q3tkv1/dxwe96qE69zpp9O2xq7Midzgyh6VplggSRSIY",
+	"4L5EQypRj4hgEP+v/4/dSxKjH3BfjtmdOlQicYglBsWC3Cl2rqbBJIlHMRVEnQFzB9aXgU8YiVdRfkY4",
+	"JsxVlw52qrvKGt8Ha1wRdC2ohw2y3VdWQGUOcS1nI9YPOvWGYyMu8o+mOtaCyCmiDGGreH1XrnG9cJUX",
+	"rrI8V5khv9JQq1X5HXK0ZLIu9blEVUAmS57kaue2+AiK9mx2nwqCqEtczplo6ss1fbmmy5hCDgHO9x1q",
+	"OqKkzHH4Yo+/EOGLPf5Cwy/2+Is9/kJJL/b4iz0+Ewx2wyIVMv3xz/bvnPaGb+SvN23RZu/pJf1x8L5R",
+	"j9pvQ/l+eEfPTn4cqWfOT1u7F79fDy9Pb2n/50o2nFJ3bf2rJMg9q811BiQxttJgOAqwxBG/G5NixS5L",
+	"jDeEQEKsGcdzYzREeAhyARBmIZIED8VWeuXML44eKJlAyC478AlE39yx0SjmfRqRgjFISGXBGM0w9JAO",
+	"48EUQhIRmRnzO2eyBeMm3x0NMcN3pOAdaltzI44FiYtGg8/L1pufa0yG/IEsGKt0VifA/4sWbzcTDqZg",
+	"YPh8nYHLzhc+TwZ07YtrHpGyeJ+aRsbc15+3V+BRhTJwP5NY4bK8g+phrxZU98M6qR70G7iayrjDmiMp",
+	"xlNSkG+UoWav6Mi9cqr6UM5RdtMYLoyVpl8VuvbUls53GOjknGJPwRPtcVafzouVg5ozXHGGl1nMohyv",
+	"kj0HZjBntxecTuZmecX3wium7g9zBf6ic9SJzV/1DJw8KaO6oVuxHrmvvhe159qLf+Sddxlph+BhGSNV",
+	"BJpmT8B4z8ZXk5TIrMx4PZ4Ko+anWmufx4hAQqigkuSS+Q72qvt9INLDXvVAzcHqaXvBfpgezFWi5JYp",
+	"Zdl56eU/Ja/bz6TZWOX7dz5gW2JI5SCvfGdMLT5gM4UC9aARVvfJdr96gHd61YQccU3pqL/zXofKyCVK",
+	"x2y6UW+s5PL8YyNlX27TnNvkJq2+bNQ8tlNkDknDfx53gz/Pu8LbxbmwhQEmxQ7nK0EgtZ9XCXphiC8M",
+	"8W/NEL/Ra+7qPaCblug9Y623Po+i80LfLwL/ReB/cU6QvfkLSlvyDrkv6fNI2EJRdcDCevJFrm2HJ5yr",
+	"Q6bsDp3SmATaS7IkKsBTs4kXr8+6Xp9nYEUvh7HmYazG7uoOu0uZ3QFJ9xEuKIEo1+elpvaMLrAXreVF",
+	"a3nRWr6G/bJEye5Jmu2RNWfgY+3BxUgnMaBIqT4Z4wYyGk6aDgPHDIc4AfqxNAPPNV+nzzWjHoklrmhu",
+	"oxMjTpzDjamkYoBOeDQe9mjmufPXGT5HJe9lvr9wvr8gE/Q6HjMxocF95qGzzEN9PmZhhFkIocUz3Itx",
+	"yOPMDzrOD3gsBxMiJOqQOKaSxxQgf9KHb9yHHzC6CbjMruLi1nlkzPDDWLpfX144gAlM4phy9+srJ4nk",
+	"KqYsIKgVTnAcorYA8CLn2Z+dff15THokcL+9+ckpUsfiHstgQCaYuc+8d9b+fnzPWRJQBSopC/FrElJE",
+	"gzYwQ+RTQOKR3CzTiOFVbxwcoDcxZpCik9LSB2dWRWlJZc++fT0D1PQTZXch6MXuT/S6gGGBDlKQLq6/",
+	"RdgiAszivMxHWigGQEgKdysBj5VSjQY8FgT1sJTgnZNYy0jFitsh8LqlIAgKeFK6RqNvzVul9Wxs4AQL",
+	"wUOTAUc9EvAhERDggTyZzMk+Uybl4jyj9XOECvJ/njCdpzTt3j2Ia3W4cw6jp4TeTJbCYyXih5l5dAge",
+	"zpsHyDRnBms5mguEXH4eyuAumEebPVCYBxRuWIQOLJIdglqi/CTX0j+X0yn1pVxeh1FTay+tDzjbYtb6",
+	"Nubj0bwDulMPlJ+QHUdYCR+SkAZKu0BYw70grRJBcp+bPDeKaWByPSoPdOTkzb1rXxXMdC5rsSenJsHH",
+	"EmFk+SDaoOqMsZrvEnwl4lMcyWmHut7Xyh2PQmAqCxwjmdTEFN+i0GMCG5vhv3u1Rfx3NsXUzUbk4zhQ",
+	"X9EhyILPaQZp5TTecrZ0EXOw8ijPHlbCtnkGvBpYgcVlyCua9vNFmAovsIwvsIyFsIylVRsLeIKhonMy",
+	"7JFYDOjoxTP74pl98cy+HMa365n9MFdUJZVkWJLL/msaywGAaB3WqrWdar2xRJHZi5B9EbLF2MeLy8pe",
+	"aOeFdkpoZ5H5pb5+R2LapyS0m0piLPT79IDlNhrAQgLIaJrRXUAC/XFk3UKn8RZSnyJ9PneEhcoyqbxp",
+	"nTfPWtbI0wLYpZzackixbwkjMY5Ay5wLq7tQsaPijAf3alMSYO6bcU9Zc710p5bC3p0hyogHGDRGwqpw",
+	"xyJ40y2T6qj0nheaqRPSUyQ2S9Sc9TiOQ8rubqzAPLk8vzprdVqnFa/C45DEv5DegPP721iRw0DKkTh6",
+	"9Up9IrYcmngFz4ryzgKufVwkn3OUjT+9wwkhrQKtu+2arq1PYBFnDFjAFpYDpXAPSBQi3NNujBez9oVr",
+	"Pt6sTeB0c6C4L+CiXxtc9AWS9+8Byfsh9Ua+sOAXFvziWXzxLL54Fl88iy+exRfP4ouQffEsvtDOi2fx",
+	"xbP44ln8Gp5FRXgjHs/8oJ6R0U9HL8OMOZJJyoFssrLMnNlUsiU6sNkfm3uz08jXondiHKYJSAL1xlNl",
+	"W1CGeuPoPleGviDDqjxBTaq3OClqbiZpId+pZcHUslhH7m4tAKnN7N36Dfxy21jfrtVyG6kpbxXScPbq",
+	"8wyhrNq8zltnGY9bw3bZGq6JVAw7rqzRgW+ZSgmziOVOfhV44hf95kW/WcoBVeZbWsN60+96sdpeKPPF",
+	"anuhnW/aajMGyjyzzZzz6vZaka12cdn5eHPVOmm/aYN58Tcx2ZIG7TMdd0stNPP1XPNsWYMMdq3TvC4x",
+	"yYo6wWco+fGmVk7clSt4FTL9sQZ4xr83pxe0Njm/qX26ePfzp/NT/uf5KZ+cv+GAefzrSXuv/Xvz02Xn",
+	"fe3X33+N2qyWBz3e3gHlUBcklVUMJuVKmYpBJDkKBpwL4tS9LF9GWNKwubC6cOWaQbWmcyIEviPz9d2h",
+	"fqhE3e3xcAqA61HEwS/idVmXXRNBJJrycZyW+0yoHKgtGRA04OP4CCkT/ujVKyDVARfy6KB2UHsVq59W",
+	"7a/+Jfk9Yf952P/xvjH8+dP+2eR6R/46Onh4H2yz14O98K2o49Z4l/9Ea3/8QtS72331YhTSEDEuERb3",
+	"UJgmB1R4iN4xHhP4A8Hmb3VZibTRdn2jKOxhIh77wWFYPSC1PsTVlYjZJXt9RdeEyfRyJnR/07m8hrsj",
+	"xr3fSSDBopnZKAgRDEcRllA617y5+eXy+vTjdeum1anMz98oO44Tzvo0Hur3wLItOHXZKTwo3jytwrPm",
+	"DHYGHXYw+Yk0fhbv9qbnvdqns+BwdP37dv9XvD9+G9bpBd9tPbwv3dDc7c0xxkDRalJMZ/qLk/3+Qc3Z",
+	"0IKxGr+6XpybFlRxpxsMQmZasPLsNr9rXbffvP/YOm+2z+Zv8vNxmt19dScvyGQO+KrbxkoSPPSSwjqI",
+	"QqEpkS8grDPwjYuw6jWzXhepHoDaNbI6Dh2HF2DTDwiNM720Mkjm2Uq7MlB0GEmvf83hdd3e7PingLDu",
+	"Ie2nhCFBCUtfUzicBmYvwqznwb2eLVM6x4JhoHawBPh+Zj+No80ZSH8wf+s8u28uUH12RPgqSJoC0Lhw",
+	"1uZlZRuZm7PtYKVrbzOnRISn7+riFgaUrLM6+1PvUe9dbqFwcYRnLpAzrpKvRffJeZf+7eoL1L+bHahs",
+	"xgtGmulXoBMDyka7VstWOgwfyx7/pBQkECsCKRmFeIyE5DEJUW8KjwkSP9DAXbfVp8pWnrwBkkORjJWW",
+	"4qxWfVr22zRZ2UOUBdFYKfDOQUBTChIiJfViZ9DvDdzHNbmjQpJ4Tmm3fcSWlReptYHWN66WRryYk3aw",
+	"evbTbEiuLPI1P6i1PGBHkXFftJ2/UDkox+NIdlbyOyIH6RZb58qsYHcyHp++dWU+8WudXpSfvzieRyEI",
+	"h7c6Sa5Od7M7tuTLNKmMIhyQpmXWhfQBj2je4Ih8I2QmPGX1qxUlzDjfitxpT+0iK3R9FTm7lnRuQaDq",
+	"GVq3XpZ3bV2vOavxujmetkKS1fy4oJFNHvtBiz9jQ2wXK/C1Rq4T4QpwETSb5D43SvsM0BIlob7dDmSf",
+	"F4Zxi3vVuD6NOb1qMttZ95YJfhbIYEfmrrKH9cweknhRxuT3pfszL577QjHz+qWVBIc7/J6w/F0Ezwga",
+	"YZopAyOfRjQmosCblAJl6kfarHJ0WKspxtePiRiYl1S2/2hU9yfve+8m/x4c3P84vKiNzuJd0amP3013",
+	"/mzu9U4Ow1aj/3Z/0AYngv4Vmf446L0N6CX9sX37Z7t+Qduiza53g5P2Xvt+9O93Jz8ebpHpj6Ng+1w9",
+	"9HvvbRT12HXUe3tLz05+HIS//Ayfh/++qPUa9SigPx5uBY2I9YZvauG/f4zsy0wVxmuCYxKD/LqFLS/v",
+	"wO10XdMs0kNBRHCc6cOmdPMhvieI6s5nJgKFhJEtju9mVhMyOQZl8ihlzDu7e+gS36PmA2Fjoj2hdvrF",
+	"3t1rosgUYWZMBm3/aGlMZUHrq9RFi5kc4Ef4ab1lHtt2FzEH8C09A9BYERsPeyS2ngRkgdmUuQbIbO4Z",
+	"uRzAWWkBmFuujWSlMBckB6K2v7e7s92oV2aWUYKI1AxDZXskvMJDnEVTRPtISBpFCEtkbjiq564mCSQJ",
+	"3yUM8YnhRWcWUIKzZklKt1ECFwRstSInZ7uWXVfBDhctNcGT5ME4Nonk+QmXALK9pQ9qumobgB7cNl5w",
+	"ATxnBb/zHpJURtrcluZK87FUwlc9kAduS6tQUtDe9gq9xSzamvq1s6IFWGrJIYB3xys+AlgCDkPQsAuT",
+	"f9IPte3LwPX827JRv6Wgjz98LrxG5kB/IlOL6iYqs+svWPopwYGkDzmUNrVUQSRsgY0+IZoNWZXl0iY+",
+	"+KT+MBvSS6d1TlZkTikX0oFKBMt21beiOOkSQfjDQ2e3lmY1hUxxzk1trHpTG0+gBnk5R9OHz2qlA4JD",
+	"Q6itDr6bxY7rDAiKiU7Y/U4g36zB19CLQsac3SHCJJVTJPGdh/xupTuu1bYD8yT8QboV/xgJwkJ173s4",
+	"uFe/99v96jmWwcBHklt/HOyaHKTbBb2GjW/gqNKtbHcrpsSUxqn7RgQDMoRs0CH+dEbYnRxUjvZ2EvNK",
+	"yNjCTV4TGU+bfakLRPNdZgPOQqHmM8HgaOhDfDCGXFV8h2l2Ptu1zKspo8PxELIQzHspk+QOdCIop47x",
+	"kEiz4VY5Cot33ciS7wSiIaDp8hH+YwzqEvjzbm/bpw/7m9ntWTbBhQEyKwBZGpYBt/oRu6p1pdK1DClb",
+	"ZyULy6ifYSUnaZCsaC1pt4+VV7Mw2Pacq2mzKzXwt7CmNAz5FEu7NrrBnIWBQrLW6hbBuj7fiXWMCjNv",
+	"WUrNWWtZiyKuz7csUCcXLEsplbAsD00GNBggKrRdaETaWpxkUSuJZ1my41nML7h9c4m263t71TrC0WiA",
+	"q40EQD3gIUEbARakSpkgTFBJH0huWeCZLbxcIVl22g2lFTHnrxF4otWg//dvzeqvuPrnh78an/9HpXB1",
+	"xkFSdJJ+6kHxlY4PalxMHigfC+1129BHt7mFLodUmpQcgsDzCk9kV/u4tArYpj/GJJ66cWeYfsnO1GuN",
+	"4iPNmBBldJyJKK8lwRfVvzwHtVrrYMGq1lrPwlTH51zPXNH3hVcVpLv8qNW1QzIccUlYMP2JTGfX1kRj",
+	"RtU67sk0SXhDBpnFQ8GAC8JsVDrAUURitIFhtYrdYnTHeageowHZ9JDgWimnsssCzFBPmQUypiREAvdJ",
+	"NN1Cv+iEvsYOGmi/nrKl4e0xH6afmHfZTAj9YY+H0y4DH9pUOIwgJmLEmSBoQ5uTYP6phzeTRKeQK9Vc",
+	"/WTC43utox9nJtBlFvKc9vskJkzCEGqZO7VDdHJ58easfdI5Rhimyx9IjBq7uygY4BgHSl3Xj9Z0cmBK",
+	"Bbv9WrDXa5DqQVjH1Z1gm1QPe/v9agPvhTvkIKj3txMq0JZWSgfO+VXVAZZx6N3dDI+uF9JCH8yoElas",
+	"DLuECVsbtEfUruk0l3CO1abstJjIcczSHIa3rQ7aUCSFWZcZM8UDH0FiHm5uoSYaUjFU84LdqzfQ1XXr",
+	"5PLitN1pX158fNNsn7VOnWQbgRiHVAUtEbqMSp0vC36AyQBL8mB8TYBAxFKDmor8yVgzsXjrjdlZWenC",
+	"ndEhlbNbfKWEmaB/ZuXVbq1Y6EQwiPte49PWPxniT9qAbNRqXmpO1gvMSR3WKuPV6+q7C73Pz8CnFd/o",
+	"cImj2aX8MtCJD4oO+HA0lgT5aSTG30Lwv1BGKlDAhYymiDMU4fiOIIl7ERHHyAf/j48igh+geQniY5lZ",
+	"vM2uLziwSTK5wkPTizVr6nEeEcy0rW85lzb1tS/OZvODV1ASBuSER6OIBtD24NUo5r2IDP/jd6Gj3skM",
+	"045KJyeXtxedj2eXJz9B7nAINZDWzjadHKhAOsd/C3XiqeaJaZKP9cztNLa9ijRgP2ZuyWIA1/CoF2F2",
+	"DyH3ZO3/Iyb9ylHl/3qlToQzwqR4pb8Vr670/PUO5Dwr9I5VdQo8NpOz0/WytzttCOFnV+tvbqmpvMbh",
+	"tRZjj9rJ183Tj9etn29bN538NmrVUO0i4xI94IiGmX1Tl9Pu22scIjudZ9u8cxz1eTwkIfrx5vLCQxj1",
+	"cIgSdxJSvNjOGsR0yDU/RSHRxoTvLNfs40lECZOtONZK/NobeXHZ+fjm8vYiQ40XXKI3fAwZJem+7aT7",
+	"5j7wTLvWZFMUwCIRUavcQjoWv/PpE8JMTNTG9d2sPK34mBWjkAfjIWHy2FgvvEdEl8kBGQoSKU4CcQzG",
+	"EWWjsQQViTI0UioD1Wk50+Q1LJqiRq2GNniMdmvboJDFBIcQK9tU0gvMRdaPaPA4srbajHsYzWzflVQ5",
+	"ymTAIxypKU0R+USFFFmKP0xPLpnm8x2c0V0h+BiPI4I2YKYeSqMNHjj9xSYyhiOHDP/vBFJzJmqDezQ0",
+	"bgNQITy4JQz5Oc3LRxPQccaChKhYUdzw7a6aq/MGRg8Je9RRvbm8ft0+PW1duGf1no9RyOHuDvADQXgs",
+	"Bzymf8KginuOSKx4gdbnNSRl9qgcpp7O8/nOaiwHhEnTSqg3lrrKJor4RCmWes9tCCgRUILeMYP+sOEn",
+	"+2B2t830IT9qc9sXndb1RfMscw8YomZszRGQRbN0d3DXZe92LuiGxEpAaXb5jCwLjZmN/5g5bvh2Lf6m",
+	"5kVAlBHB90KzHz1FAZt3waVmq0/O0q09DQcM7RO3viJzv+BIjIOBufdAaJwR15od4ilMVRAl/5IlGSK7",
+	"iiHUQ9Vwb6CM9FE7VmDb5LUKPVPgNsbuQgL6OFozZvtYKaegdUzceOFOZp/rjXSf3UUgs4pn23EnXMdj",
+	"5OeilH6qc2ijzzXU0rDhhl+wU4qujfHnbg+c0zWWBEyvRx7QdbPT+njWPm93cifDORpCspGUZDiSYoHK",
+	"7AhC9dNz9VOj/4nn2/uZWaIN312R2sGYSDXxvlIIfQhyViHK6SOho5pqIU7A13mkbGbm6VdOyBQmd8uw",
+	"y/YfdTC3F83bzg+ti077pNmZvTVaReFO4SgViDKTQJ3lQPX0bPQMleAkz8qEPKWJQ8GUsn4RqHUPXBk3",
+	"kBinBSCa6DD5zFI2/NzqDXO6ZfgB00gZsI/d23fN9lnzNZQ9ZPY1xBL3sACdd8xigoOBel1WEDqqxI1R",
+	"kd2pPR+5l0/QswqfcWVqhoFZQKJIH4CkylDiY6m3125AekXMrf7sVd4p0w4/kQh41zxrnzbnCACwE2as",
+	"ShDyOte4T0kUVo5MrUGSsVE5qgzHQqIeQVj/Lle6+tlLf5svbJgZRXPnpBbBBSXdaTTcGzSKeaB+24sI",
+	"akGKx/Od+CUj6uyGPCYIliJQLyb4HmFjAPgz26sO1Ne750PPYYEUkaA+ppGSJDCM7qZoJmBcMWQk20mr",
+	"ySTDB4dajuLoKuYjEktKROIaGjkfFdQz5f1W52qjyR9jHCHf7rSvDltp7liCCy09H9fbu7fA25vF5C94",
+	"q8CSiv4060kZ8YgG0yeagLSZz7N3ljNSVdfPJEInjv/2xbt2B87OVNln37pbbyx2cqcext/MFDx3Efkz",
+	"SSsrtN6lZq7PnoTXRID3rjjZKWUr2DyvtW5jyws8TVzVpvvHxLopE3mVmtBZyrEjFsRrogmEPmJdFDnj",
+	"UsxuQDJO4TLTCrC8Xa1rVBKLH5rmOhGwDe1Istkgm5m6otnV6Poahxe6dUT5IMYMHTk1a/ln2Tgywi/j",
+	"YHV/mwAK4Si67AP7nMd6TCj+mvSB48UEh5csmuoX5CGHlgrVh6QgHj8vtj67iLTO4q/0YoZY6ktUyU+z",
+	"YAjAPJrxsS/cPqe+yT09U+q08ORoAf1e6hgDDdHGYzLTcitZuAGzdWiFfGnCgL5tAUFPP2zJu+jCFZYO",
+	"LDN2vjiheHBTTjZvQMhFtnkRzmDpnppaupVvT1q65p6+gapadPhuGu0aN9fk3LovzmJgrUrLbtmdO6qt",
+	"IXTG224sM54BKcqsbae2xC/TasXleNK1fh4KjorHTnm6LVfJE0wdSY52EOOsquzCKYooI1kymQ8BZird",
+	"Vgw6w7a29U934FnzR/oojmM8hakbVKfVN1R/MH8TjbCDCqQsCP66PNWUX67OVZMashn5wQJdXaFj6BoI",
+	"RTs5MidVL52dG/d19QCIvWpe4nL1zC117ntC3cmppGI4oTFPy/WEnjNXLCspU0FsL7YWSXYTzfwL2HQR",
+	"e0130JWN7pnO0XaW0+Pz+hAjk4S1It9Zmo+syWUwqmxunjI0joEt4+QzEzXQ+9Vl6hG0cXvjoZPmJvL1",
+	"x1sBjGpycMBZAOVt5i2cEV0Ls4WaLBEBOgnGTLDLeiTgQ6K0MRPEmZFnpnKrTBYdoyGO7/WT6bD26Q0/",
+	"f0y+h/yZc/I3dcWDyGb12VEgpIYluqcs1GkZxUrjY/TDMn1wJfXteN4Rb62qzBVrYvM1r8WK1kLt5hzf",
+	"G/iyQnow6jskgRTRFDjTJMJsOsHTzbX1oOJZ5KnvcdN4hMa0cJ9dheiRClC5wrOINLKKTE5tWV5NmaOW",
+	"LFZGNBddS9/4iopEqeKwnB6WUSE+eDOYWEDNUBNUBI26NU9nmO/GcAW2I6PzcthlbnMkoIU4yMu4yYBH",
+	"ZIElnxxe8o8lNizdaXtGee0EBpsz5Y45p3zWF5aOgIJAXo8gCND3OcRjCBsP1RvMgVQ8Fz+jEMD2Q/4w",
+	"vMqnqhqm+oBjSCVQ4znzSjUV50NHV5l9tMnC5PsPtiSq6ESExP0+VDkU+FQe7xRI+3zanycOZfdq7hTt",
+	"yB2vzo6X6UWZk60hOJFYWh4qpkKSIdpI/EgoNO3jppvHNil5MiAMCZJNw3MwTVc2K12g3QK3lxM7EkTp",
+	"b0od1FocQxTAWg16GRozSSOQIDRxEkNikHG5bZUfgSs0i7jBwpPLQPmWHH9+KxYOypaWVG6N6QyUWL9P",
+	"AkkfiAsfBphy6kw5s6lUgH3wnftQmXAoFIIlq0lkgOlmtySjAryczwWSJOmYOp/NDSkzcMdPZFqmFuI6",
+	"hp69xszKCZha5oJmboLdruzRZslsXaNLSfVCgePi6qTYfI8TN4qPFhyjC9Mym5ctBBQZB6YKSXJ0RzSO",
+	"iPodzPEYqduEuNb/1bYkpUcztUCLvRUOREx+Nhe6eD3ZkmMUkb5GQABW6Cd5xv+ps5UdHbiUJGDvMrtQ",
+	"elQ3CcHP5BuluVnA/gLMIGmG3inG6MrapIo/KehfVqYmE2gCB6lkJtVmWH8KInNEAfOmLEKjLfbmVduG",
+	"18WAT5gtGqcCcabBFbP0JsZBUBgR6cRWGCkC0FGrCVb2iBhrVj/L2ufFv7QTPJkf2tBqOvKDSH70N9Ma",
+	"eEWZTTe17whp9Byk6zDg57oKw88KSTXS+/ttdvjz5OxT4/phv9PbPR8c/BjuvBH1t8He1Z813Br/RH/h",
+	"F38UhNnma6R2o+wqCwnKNihZ2duiI03I/0vRhocAA+Gzj8xZTWfPjc04qbONeBeKNAemwo4ATXu9ZWr9",
+	"3I3JIEwU7so4pLKZNvWeVWo5YJBTeYyS/uygVyiVI5NO45Rj6QYHcBurlHnGyQT4X5SzTfd6ntzedC7P",
+	"W9fqdpl+4jfvbzqtc/VB0hB+ySubWYxN/KvkV6kZc/7TG1AAZx9mnE2HfCz0RU863RdLEAKeGKNTOMin",
+	"HprEVErCrNMG8phljJnQubDqZqVJv+qqxSTgcVgYjJWF7lqwPwZ4NCJM10bpG5n0G9fXcispmOqZe+oh",
+	"snW3pSROtlm/7zmfGbkKn2n9+CMYAs7nihi2IiWfP+rzz3OA2fbzLjU3DpbQRJJ+9QtqIpWGnIA3GHGp",
+	"1GZNWuBwTIhrLQCHBU725RbSWSZQkL2gnzPt9ovZ2BIDvqEkCjVWTaUwjcmmetqklinSzA9SVfy/+jEf",
+	"ekjyz/4x0g4VkEY2v6A31hoLUTcFUSlI1Nc+ZEXTWkI5mUipXqvGzXQZ5i4Sz+dyTTvlaOtHeQ9r0AGh",
+	"uh9sq0Pf6Vd38V5vPzgID0mtv06Ud1RCqLq6o32VuhjbVw87imrbVw97m3ZPHYqFnRRK8xI0JMBQIeEj",
+	"u45GbXurtlWvb2/tZ6e7s7vEdG1WuTYV3FEzLSL3bOOitWwJM++yO+z/u2rSUqvt06T802a3gIc+wOBS",
+	"URJpzW1KjrvWr5HqflgLqge9Gq7WDmsHtf3aXm23trMOd9K8tmxpNLTLMSnVGLLlOTP8yepzMdHJdozM",
+	"ilJr+4/ZPVMaJJhW6xV5P5aDpYKleLn3lMGCc4vNSxuQHPoW5IWL/mpIWYkgWflGFhmnDtG7XDkVNZ4V",
+	"uJklO4edcmSXuuH2l2pcoEIsYYiCBqGJ2lM2hLoE4H59tHGaKjL/FAvV2SudLWoL7Ps0kiT+osZrXsbO",
+	"zPsHPoHgKchXK22PoBodlHUL4QWofX1JYiN6MZtCMaV5aiPDOfRoXTbAIfCPzS10Q4KYSIE2rC9ReNrG",
+	"E5sIx+rEHkicyOVj02wBBhe6OYL/23XrtHnSaZ1+8IsCo1pkF3GAzEJS5XZLn+m83+hqgMxP8jGIGPDL",
+	"JS/cf73rNqny2XNlGZlcPXG6rClBcd//BKM6E/1Kebi5Y8wvMzvF5dJjT9KA+4yXiMd3mFGhveFu11u0",
+	"8brxGuAekhpTHa+JuOIaHAl1MXCUNiIpMMRSSPr56GRuEMtDPAoTNn6MNOJqiOQg5uO7QRZI2PxOvRSW",
+	"kHVKLxnrWuSbdju3Lis9El9KgfCYxdJ1lUm3s/Xq+bOPjzKVdpJdKehaEHDtzEtkMHkyfkIyUDtWrPVt",
+	"LR8tSS9BeZfTp1zXbGrEF1iYM5lcCP1wbwmaScKKKQ2W9/BYGHqc/7qnDEUuCDqSeFTdr9XWijqubyIv",
+	"hE1cOXSYNk1xT2i1/ikrb4Dbhn/erTi3zznxyNnbIWMMDYrUE1vogkt7chsYahXO8R1hkoMudxUDuhAN",
+	"No+R/7bVQa8e6q8SGfMvNcR/+qhPWShswqURBiZbD16SORm3KchCzzLkHC0EgJsMOOITJlxpdIywrvUw",
+	"6NkDHsGqfSN/s00e/KewSQuKiJS2UDZ9/W2yYVAlMqAkxnEwmDpOQIwkH1Uj8kCseJ8W0vpOdTfcI9X9",
+	"/n6teoAPe9VaUA8t4uQ6Kd8FOeQaN940TFljzOVCwuaInjYobHOHnFR8p/OL9+XzkBvr5SGbGEnKibJC",
+	"J41f21RhmyQ8o+jkQtpJoDsh2/T+eRW3y1GxUlIq1R0GllHf1guKG+JY7I2Yowqv5nywGvs/xPOQ9kn8",
+	"ym4HiyzsxNrWyS93MW0BMl5wZgJ4ynLK9nWjUlh4lGNzEpNUkNjUbypFlwHte0m2t32FkDiWIs1mZn16",
+	"N45JmGqdcI+KfA9O07gllNskS7TIQlkoORcpos+ez5ZRlRZOtyx9alGZ7rJpv+uljsKs5pGu6RQ2kz6B",
+	"h0T3dEju2zSb0WVULhOosm26FXVaEW9gtOyvB1h0WYnygjZIrv3VMQow+w7S7m1ojMemA2e4CTTtu71E",
+	"/C7bmAywhOugmxrfEemMYn9aWGvgQrk/uwr+BEb1Iw2KspYo9TVWM5t7UXjEy+jKcxMLr5xupEnBuKWt",
+	"pFEs2vAjKqSZgvMbfzNX7La4X8+HFfIR82L1CfQ9mEmJLPyBTzTOi6Z0E+ZKbhqPwiTJctXKsa9Xn+bC",
+	"/RsdMZuP6OzIozQvt9FfURM+tW0Q4XCtlSfQv4rTTJdOhs8aFQVMO3WAColZCCCuioX3pjbDEjUdRSNR",
+	"GvQGCo1KY7WOREtQTPus3brotM5aH08uz6+aF+8/nrbeNG/POh9vOs3O7Y2PNqzuoDMHNo8h2JJ0PrNv",
+	"MIPqh7pszCKo6pEaLYErLWdCBdlCvwxoRNIDsGgoJgVRSRlN+feEjGxaH0Hq2naZ27d4w3fvuRPwdC66",
+	"b2SCzZC6al2cQl3A1dX15TuAhkvyI14ngKrXrR9bJ53W6ZKpUpnDuyJwOs3RKOYPgBmb+TpJf8x8+jqy",
+	"0KuZj6/J74CvBelSTk+IcqkOaPMZ+v5O2B7fi6X63194liuWS1opj5C+ixpqPF76XiW+1mVE7lPJqRJH",
+	"ne47Ak8cWz/W75wyYTvY2SiMr8/Vaf6h0ePG+RZz/hY6y5h3OSQ/QXToE1rUJziTMhMe0qxjw7ZgRBEO",
+	"7kUJZ1g2/uNMcZkY0DckY3MdGtcXq4rrzBOrcODPIFaB2z1arKpRrtW7SuUqLMBTp0J1UbZ1DefWUMwI",
+	"v/LNXyNTZ5HtCLRetF1pWuiQDHskFgM6MhhC1jRsS4F8GvqFLXuOkQ+WuxLXSe2j73WZb6sffW0AgvHs",
+	"Q15FdhDt9CAhlcY5NEQQGFOfZF/4jZmDM7j2LDNbYJ4k487ZWjszsCBQV9a1/mkcKs8AJzTTmuUpwiAL",
+	"dy5tO+qu4weCIQFv7j18XtCdJ0fNiY1/aFn0LMfOKQxsm5ZdpmsLtH/1ofjst9oH/xjdk5Hu8aQzdoWB",
+	"iGAmeQuk9YjEpibWrfMrfRU8YZ2dPA51ntMUTRQ/uKMPxHSBSWJsYqZYkcaldYorWH1pAftubd1SQ4fz",
+	"prElabT9lc7Iiru5xwQSO/ETm6hkmmxAJRrg8lSDGbnxtJWRs7NOpc13wqIie4g+bzTL1agseywp2Lfx",
+	"rIR9mPuV1l8mESzb6Hh9bUzRyBIJr3m1+Il0MqsH/xPCTQXGw5ePMTlXvrz9TeYOaABkRKAg+zi3CggN",
+	"pc7xIQ5JUuH5FMWcM7PO+zTSbzKFnScpYONsBWqKz2OgLoqcEV8QmHFWBb9lgBCgFgb3eaHA1qArogxj",
+	"FL50MS6AGUMTI41BBNBE4KrZuL3RPS2Eh06aaBTzB8oCIjLFLUMupPktJctLMotAt8DGMi0ljV1pl1ZM",
+	"1DD9edZi6RGvyo80QT3GPkwgQQttwxTbS7EDcCrolf/dqXPO6RbuE0go3d/5ESBrQ8qOk91MUZENVtOQ",
+	"Ms3XNBQHNH7jXAAw2ux+JxZO9lW32smJhxwyK4eUiYI2qh4SksckRBGfkLiqvt96OltoXobi7Wwe4rOF",
+	"n9fPTkeXI3206XHZzhr6nJRu6KcwE75BU1GWOeCrMJmgqmDbnuYJcu5j6Hcn5ncYB4XL+HKOEe7BbIYE",
+	"s1SdXTr2t6xiv2xisIMmMhdlykrr/EXNwH+U31Tb8Xvtu5o4c3y9Rt9DfkrWxkVjE6e0lyYTjYK4TUGW",
+	"/xdIj//2k0/m8Ydmun2FScuLcexWymx5TPLuiuxobrYsn0AvKOvuOU4RMk2RJpBVpsTEpkNJi/5naqO3",
+	"njj39bioqRAJqVzqRcumAK3KSnJZqDPMJENHYRFnefq0I5f1QGfSx7KfJMmhGBKkWLLqsKabM1HcRn1V",
+	"afrsCSxPIpSKMUvcyS88ug7Bw8cfnQ6oWO2hxP+wKFxbqgp9waNfi/yVCbzeHmbCAVAeZBdzhAgFX4CJ",
+	"oKANSBp1wihaLKeBFJ2gz8iky+ywHtQjpGr2JuKxpx8EjuHglCg5z/u6moYK6fLnwsjKnN7xGW6EpcTB",
+	"ADg3FQVjL8FWn1oirwbJ64YInhZXdmlxEZc0fm4mCU4Zvy4QCrPko3/sI8aTP0DBy+RcLnMMper4NTjm",
+	"s7PwnJ7uILuh4EUN4UPrNz1JO7ktdE1GBEvjDtGgXkB1a7LJ+bCy60lf11e/nDqvvb/FJ2dj6Nk6oSLz",
+	"ZaG8LmNO5oq9jfl49AgWb1kUZBulTD4pCH4CRv90VWVGOHx5SWD54ePEgAkOgGll1eBnt6tCLMll/zWN",
+	"1Ubk4jmVpc2cL2g2reNWWY3p3xEWlndJtLv6Vj+lnoc7VuarcOLa8GCJv0KxAv8tYSTGka+ffEL3BRU3",
+	"456aWa+wG5U7EaDSMlD2FXYx4gGeEZzbT2WZrgjLzlmP4zik7O5mqQjtZf55NUYckvgX0htwfn8bR4Xb",
+	"yKOxJGgg5WhDbKLb67OMN2wc0xy11nYOVnLnlTvrEi7yNfx1XmUSU0kyPbaWR8JfGtt+yei62Yn05FaA",
+	"ksef3mG5sqE8N2JcLjceZzlr92yx3fy01tbXsqpz1vQ3ZUZbMK0i/HFd+qesrwAzF1x3NSCUVHCsioTy",
+	"90RAMZrweRL7XrwxaZwcgqppSekGXoBQszkfQwbyiNbYvhUTiJ8iDz6rwKVxwvrhYa1a26nWG/ncwsq6",
+	"gBwvKDB/LxSY+ZHTpYOlXyqzFH79jsS0T7WaurjzAomxWJB1q9kxjqDHNOB96x+VptyujOn4DDg1QTys",
+	"1mu1ncY6yaca/BIw/0vSok44EyQYQ4eHLFSmmNPxwqkufGQScH8cJZGrnCYA2qCnpZuHtJ4P2itkiUGS",
+	"jPpL63SeTaXuTZEY4SDXDLFyGm8hNSc0k3mr9aCFR7uWLbhAbhk7MKu2awElkOSerdtaXui4zh5IB10s",
+	"eVZqobJKF5S1GsU+dWo3FWe6zG5mQvpzyPnj/QQfdkNyrktx1W0Yx7qMUpfquf6YzSV3Yq65nX6n9BED",
+	"/iAiIqV2iRcb3k/eKeZRKeqpdZ9d2+uTK7SzjyLM7sb4jiCJ73IAXKyaT4LaXiqhHs7ilsmco+lRW/D0",
+	"noeF6/iqngin+ZKUI3H06pUaQmw50vwVDC6WcFt8hea/iacgw+FzmN21p8N/Wt6TsDhJucyzsPCXz5lv",
+	"v2yd4rb3qBZG6/WqTZSENOfeNXYS4Zxsbo7xOon4iTzIMpK8ypnrpzRzV2evXg67yrDFcqSpR8FXGeWi",
+	"0FIu0PryrZ8SXXnNigRzG1qfRjwuS/jVjQxOoO6HRMSU4uAeN60NtDL+PL6QdXwcMz6NBOBblKU0O4jZ",
+	"6s7w2FleGnt3J+YhYfCkYxICovvyU50LOB44XqhlGJk2VtTxLbCZQh6MFVsAc2kU83AczDGYZrXmx2vB",
+	"j1J+8/s0XMGlZD1Azm903FPH2wGGi+Dhuh6huc5H52w8F6/f5RoJExhmbr9LuPNuL2xTkcqf4Emksd00",
+	"IOUhP0EgNrkn10QqhhPblFBiGpQ8eYNLO59FIDopSHXq7FPElcTSEmm201jGxP2KABN7NcBzqu6r/xyo",
+	"/zjwTo017KEvFGNfDq/6m9Rw6o9CwcyiLzjCP0u8jxO8cHWXwJvMMthHl95kGMc/BXsyu0dfshAwL67m",
+	"QC/YrJv1sCrmMpGnwYgz4uG5gSrMdixP+k9G9P80ev/6WKvWpE5MCLB1KkeVqssQcw4zHkt0T6bHCKOI",
+	"aNRwv+qbhBX1rEbickte3dEyQ1ubtGr/4dig1YKg/dz6WGc1J847Cj8/JSLIfdcyU5j5rODZs3SaRR/D",
+	"Lz64O7xEE9g09ezJ+8Bmp5HWDWc+zhQNnwK0p31ArNN+hobZK758XkCjNj9xdIZhFWvZuTWkjW3z6RmA",
+	"Yrq8RgswF+ZXS1zGzPhF8wQiaz5gGuEejaiclpejY9MuDVGB+jEhiqVZfMECNivcoYs8xGkTXsazWUs6",
+	"SRzetQFWWAzdUbN6ZjTdLPKR588nP43CTYixIOdrZeCc6AY72nolMRbjOEnFVpeIhFXKXKsyE4Sc3bby",
+	"jC9tnUK7nyQqo/jgJFYmDmcQIH7XPGufNjvty4uPb5rts9apUhSAS46etMFSbpdH8/oLteKYxyeFpdLn",
+	"WIkgUlVKgjodRNSzUC7tpW1eKUPXrZsO6D1vYzwa/HzmMqbXzdOP162fb1s3nYpXub1o3nZ+aF102ifN",
+	"DiA7vrm8ft0+PW1dVLzKxWXn45vL2wv1+cnlxZuz9on60dV16+Ty4rTtbJz6tPn+7LJ5+rFzefnxrHn9",
+	"VjG/mQ0GNMmTy9uLzscUS7LZaX08a5+39QTaF53W9QUAT95eNN8122fN12fLss9k917j0HR2rDh7epvt",
+	"Iex+9YbHPRqGhLkfXnD5ho9Z5kFFwxENMuNexSTgTF+DN+BPzHyLpxHHYYfzMxzfEferdziiIS7+mXGo",
+	"Jh7Y5ItrLMkZHdLcCtpMe1RzC07v8mevAl3i4NtijbCPKSSRUHW5dYO32VsHHxcpcXJgL7NuNGdKjWAw",
+	"24kxwTZL/bu/NT5sqRPMdfEoTIooToQVAt+Rkh7FVJhLbwDksy8BCIkeQRg9qKMwfBSnrQ9W64Cttyad",
+	"UtENf5vExu2dVPfs5qp10n7Thitw3jxTt+dNC/6xHOXrUS+4vBmRwLrl9Yfn2p+g/3hDhtgQgzZDJIFm",
+	"8uuw8xsTBg5iEqpLhSMxB4ZgfnJLLn/3qXlu0lVjHu8F4zKNDqwl4XRzToS1EfqdSLURMEgTyU3DI+QH",
+	"nDESSF8RnPCQH1KRfBSTIX8g6lNBpN9lMRlFODDlvA7QjeLzRg/tQSJeDzI7dK2QHe1VZuiNnUajBAoe",
+	"nihIfElUKsnVZKHkVyAcKVk0tRdd+0JxTBC9YzzO+etX1CpnKi6SBSyYnt44M0O1LV9idoLIYiVkMuCR",
+	"blORntmx1g5HcooiKqQ9autlc8r8nmZ6RfVOPxAc6dTHfCIR7xEUgwY+e5lFiXXk83tfa6cDGDfX4ojf",
+	"51IXGovuq3lR0S1VAvExpUPKTgBHt7o5k8FU0UzEg3sHFHx24THBorgN/jQbiqHC5L8YPD9DfE53/uzW",
+	"nAyUTtDDwT0aK/6MKHsgQtK7pMpgcRb62KZ3lISlYHWEhQJtWHlnptUfy3FMNnNFNTAe8scscrbazzf/",
+	"buxVa41qrd6p1Y7g/39dMtBVRI7nZTK8ae0oUHBJ/EADossxeIwmfByF6q9wCzVRj4dT27Q7jilwYc70",
+	"LHQb2uQLKrsMC+TDp//ZHddq20Hn8qfWBfyT+BqwNaLMnorzdmWWjHsRDSA9pICLqnmU4CZEmLKqJJ8k",
+	"THbmdHcOdvf3vvkmGqZ/xn5wGFYPSK0Pfey3g51wl+yt07henebcsKrRpiCqOsAsTDPAbs47V3AuJDbu",
+	"QYOqf9O66DxdpupyeS+Ght20F03fGefvNRFEoikfx6hYtzk8XKr7OxmOIizJkpPq2MeTbsiPz06eP8fi",
+	"bOUiD7bklXSvnJV5+iY5+SiuQ9JQzYdyZrLY8W0I64m7nVte9g9xgttN+to+8Oz1mpnwz7et29YpmmAq",
+	"BcA16LqUcUwVb1D8YBH/MD6gAISK0acVlR132U3n8hoGF1qq2zJCoT3oqEcCPBYEMe4OiQCr0HYYy/bZ",
+	"0NOteBU1M2XsWf+IftWSVl9mT34ekzGYfZlPbwhEUDOfJc6G7JNQxACmYZ5rFPBmGgystZwwaCpcV9O7",
+	"1nX7zfuPrfNm+wwcRDc3v1xen368bt20OuDpedfugHfI/fbkh+bF21U3wE4UUtKmNj6Q+9L29QYOPPt1",
+	"O6ntLP+pNu/sHqXJAcXqp7522Y17ExNSVaxVN9bX5A30CtfDKZxKGPRfFcHHcaC2YkJ6lSL16bIgPTbj",
+	"Xeg0r6177ePV9eXb69bNDXj1zq/OWvqb0/bNefvmZumtz7/zgssbiWPtlcp/2WZXMb8zTpX8lydcLbT4",
+	"h6dUDKkQZs/tOaR+sxK0rLEM+FCXCT3oZ0mmaX7ORxHHvKiNh5IV2sk6IjGKxxFBvVipjF4WU7tzefnx",
+	"5ofL644H/zy7vHjrodbPt82zG03++vOTy/PzywsLSQr8Eia3dFLU7PK1L69A0sDA88IIGVTDXkzwvbKW",
+	"YZFLRAr08J7duSJ+XTbZwl2GvcX5CZWDiK6xS+BUn+cu7DiqZux0tfyuKFJwR5XFruUMFfltm48iOs87",
+	"OG/y8ypO1ASOkJ9Qoo82tOXi9K9KeOx5++LjWevibecH30sK7eo1r8uCAY5xoCT7pqdHU8Tsow2u5Flj",
+	"d0997FK2jzYgmKNjXYAv5xVFn7wu89M74CdVfKDfa2De4ZCzZEEi15cqWVjFq9hpVbyKOxXzjX7DLBNT",
+	"m5uUJ5cUIJtvDTi4LaT2HFxPNe2CumqUKBw6DTJ9rAzMbG7leYEf26QB2xniKOKTXNmWUnjBq6E0cycM",
+	"anqg0jiTBSyWcy7Mpq8kAx+p9yyDtlNQKe6usPAeJEstVuMzx5Wc1GNVd4dA1sdMvop5LyLDYl+Gusye",
+	"UvOv35ygw53dfTTSj6MQMkOFbb2eJoNrCeQr5uGvxxEz/E+/pyB+Ph5i5gQXP40izIAD6XtKBeKBjqkG",
+	"xEMC9yGoLQZ8knNpWV+Y0qH7fMzCmVqTYhTREin8hsezDNgz3lIbsUpiVUudsxMH+zwP7GpWQPzQUeo9",
+	"PDALVL1T2ylKiZUWCy0XPhnwWCIxHg5xPLW80FKDGkWzVveNo0GMRT5p9IJLZMOUC4Nl+oPZ23R73UYx",
+	"6RM4XUQhntOfWmvPndUx8iFz/6gXYWbdvoDDAxSquxlSqThUdp7Or5bAc8ldN/jWbqXrElBUXXQLr0k/",
+	"JmKwQnAr7/FNf1+GUA9PGNci4G9ghgiOI6p0QvVpjvB3643VwlaZSRSv8q5EmolxL6QP1BFnBqx9AyOL",
+	"lu8pPoMZDilmCWj+ZjmPSc/y8jonPPaWEh2XMbnTub5Pir6ud2E9TBiNVw+xOR4qhV5ni6I3kFphmgVY",
+	"pmwehqjNxu2Nh06am5burWvdKDbgYtboQXYppmU5ZGlAHI8hiRPaAYcOFVK/GtqBOhOQSUsEREWX6ZQi",
+	"8kkWh/G+/HEVnomQJH4cylsGTU/QOwD81HUJzwvwZhS5ZdsczTTBhyEg2+lqPso8+WOMo6fOOPpGAeqe",
+	"F1Du20ZrWxF57RtATVvUBAFtDCmjw/EQRfAKL+k2ClSi/8R5w27ziQj8OYDSvhTgmbPqPJNYAQ0tz2HT",
+	"tNm5DjGccW6UtjReGeu1BMcnQSo3s7W5Kdm6zwn4k6lEfMKEi+bDlDidYIGwuNdg90t1W1u9xDOvcqRl",
+	"hHZDis8AsnKattLwcVim3wkDUZda6ccok/ij00nUF8g4I2SMmcBB8VkuqA92XkYE+DSB7+TzU4KI4Fi/",
+	"X7151YLhRCCmSSr12iJAuXTmxdsOuZ0Zj/46Sn4J0lOuttUmVxfV7j2JZCxkE8XrFiRZ9ToLXkknYWRy",
+	"9cRqiTPkGl13nmYOstyky6WLJHp5NnalCeKxtp2eRnZLZuVBMRU88HuytmULjpPJgMQFjgA9tPGt6E2w",
+	"+fk6QK+lOmfRVLuEBAF3WS6DqFS/+jx/OWWVH3GZaMuEM2C+puojhkHDJUIZZuzCjeZRcUpSCiKqTGhl",
+	"OIXQ3of3881S8/x4SJlIQu6Lq6m/nY7/65Y9Lob0zyKcLp3ymLfYnrYc+smqmt3leRkCWK+sWdHkEq1N",
+	"EwJ9dFGnbeH7T8hlgQ35gjkrN4SFTk7CfwcVpcRhqphmECitVksVU40hsl7UgtD8pxGNiZibH5gZ2Pxg",
+	"edQV84N2waRvoKzHJsTOe1XiMzt0NFuHj8/3JpvEy8xWHCNB2V0E7ajRRsylbXLgu2P5m0VqyCoqT2ZF",
+	"Gz/+0tk8hrQmcOEL5DfHcsBj+idYi0foNcExiZFOmYUfmZTZ5WI88IuOiUEkNWkw5pJpJx07gv1VmV6V",
+	"2XL3ze6Rew6BFVHzLfDijCGzmnEHWT5DEt8p3iyDgWkYZMybLaTuhdacTM2UojYNtBEeI1/xPd8aYBhZ",
+	"Nthl+mnjYJ5NT7AJcOBGzrzGp+I0g6DlIx53WfqxBdDyUUTwg7E7bZIAhtAOFcfIV4zYR0N8bxsVWbM1",
+	"8zwLu8yxH0cxeaB8LJSmfYx8zW/dF+lGdTa/DrK57Vi0n3lPl01gNoUecFObu1D5cJwdK2MSmoDKySp9",
+	"bY9RLgPfRmXA879ql9s+/rQONN5qbtg8vagfFWF35sin+LEI90i01m6v5Jd9JNpkmW9x8Q+5ADUknPEJ",
+	"N1YCalwVJjFOwoDLuezcgNms2+561uOkX5BnSFSiDXDyRhGf2FaUma7Q2ZjZ5lK+OyFjUlROlUwLRxGK",
+	"KFOaXF1pljuIcVa1DiuW6+29YsOF1Em1s6gn1vqolkYALuE8A4k1pxXlgnd9niPT1uxVXSrRdP/RFeRZ",
+	"vmFuly2WZXpYUcT0H9Xw+tvpbr2Qep6827UOs6YwCcMv4Icr6n2zRvPq2OUJ2lM1fJb+1Ut3rS6/cY/o",
+	"OV1459Ie1F9IiVy61XWXFfS6Lrix2aD9QiFkdaQv0xZ74T1c1CZ74QDLh9fX6zvylG20F+tn89pqL/z1",
+	"t9Bm+xyKsOFrqKyXXMk1g/mkO9vk+nVOBjzpso2Rby44gr3VEVYe+2jD3AKThmtMHLXzm0/ditsra8Wd",
+	"cAFrr6WBWclH1Yg8kAiah0+DqBgbZ2sd5PF19ehnbPa99Sza1CObes/l77pZ2QImz7gG2tXfBZihHjGW",
+	"Nwk9JLglgMKzLdKmPo1IIEn4rgwitDkaRab4HSahg0JUXxGYCxVISBpFCNLXqUC+cXj7aKMAREjLmQkV",
+	"ZPPYBJvDqbYmSDzCMYRX/Ha/eq62yM/jkM463f6BbdAL0wFm5OIjG7vNp/F1u5/Pp3EAh15Fkeky3xnf",
+	"n6/F+BpfqIDMHx0de9w9gZbG/w3vyUIqW7c//HwqU1J8RRsVZJjvdZlvu5objVf3qfZXUJ8T7Ku0Ib0a",
+	"N21HD+PqF4LUziRJrWvypnVAz2r1Pl2H+Kd1Ba6tg5R1kM8YJoqgrFFq89ooeLcf1x5+0TuIICu2i++y",
+	"jtU9vxPaxKcsiMYhKVNcv0Q3+RV7yK/cHd5cZplovVqP122sqBRJU4InUwQf20G+hIFlsK2fT1A6/Koo",
+	"rGJZycKk7CIktafIRflGu94vIIanpwMv0+5+NQdQl9ltRqs5gL4lD86C+oY1HSbfVkP+Jw7kfakG/QUW",
+	"Sop994zd+Z+rluNZmNLfuR/e07W4W7+V3T+3dV25ODl/Mt9SMeD2f0c5YkDCr1ZEErcJRyaDUFt2xsAX",
+	"zxUfe16ZVwBkC1DQ0i5Wp3O6u+V/NfvxsbWBX09WvPD9L8v3vyH+/aTRAbcI4WvZg1/ZefqlgwyNlZ2n",
+	"XyuikIskfAMhhHc5FLYnToXHulmCzYT3kOQoGJDgPgPDdpwkllKTWwq4Y1TjhMPzJNxaKMLmJtN03HwZ",
+	"O4tjhNnUlEmjDazxp00XkhQxTk0iJv2xIOVV0o9oLfLIQoQ1yuZcBMinLJqbXR3ACAfjmMrpjRJ9TrlV",
+	"c6zVpR7ki7+xe/rjL52ZjllJZddMUrxJZhyHFPBxfHjM39RL9e9MJwXwn+q8fJ1UnUnV30ItrJj3iOjS",
+	"a6gbEw62mINoRSVihITi2PX96elQ0WWGStCAxEQzZhD4oNLotPhkh5QMdyuiV9mO9NULN8Q+ObMn1qTS",
+	"e+DlN8VDvubs59NEq/SQH7uFrmozka+mMJIpSqfvQRNhuEvViD6QsMuaV207R60yID+I5MdkUjEpnpYW",
+	"oHAIdpPRynusiJCyPjd1thJr6GctICopntcQUyYxZbpf/FhpYElj+TsqB+MedJQP7A/Sf824UJ1RqXBI",
+	"pWr4ocUsP7Kl9W47Cg0JJ0wTDwckTv+2yyLaJ5AQsoU6tr1QgEe69xXgq8caFZ2ECPABQf5C9yF1EGpE",
+	"+Ni0IVIS2n91p/74I1KUkOAAwMhacYE74SHCxkP0gKMx0XkzaasjpYh02QlnD4QBVuqR+ruKvv++fSq+",
+	"/x7mxHU9jeYhIkUz18916JDYJ6/fnKDt7e1DRBm67ZwcIyWjBNrwHVvL34RH/ffv37+vnp9XT099M9IV",
+	"jiXFEdIVe2Lr+++Rf9XsnPxgIw4YzehuG+qV+9uHe5uexrHHossQ8vFoFNEAKPsVPF+F5//jd8GZuQDO",
+	"E/DpEWiBObUPatsS3U+n1aKZHED4h2O6b8gBF4o043sSJhmCm1v2h5DZzaZuDi4wIlTeRAsqM9Quveah",
+	"JRYAJlTHEshoqrarie6J1u8StvidQNp6QSE3HTwUUZjbfs/4hMGPKFOvx8wgJWGhtJ2WNsQh5q+N8k1P",
+	"7YrT9srOT70UuiOqEWDCAgkaESajqRo5jPloRMItZMAGzKwEEniKBDfhtSIBeqTrn/1j6Pym0X61oIId",
+	"20iTJTeBTmBn78nU7NcZFdLS5z2ZCiKrI3xHGZYkPEL+vyI6pPI/fbRR/9//8/9p1GophOdubVPHkP+l",
+	"6y7/U6NzagJIKhX9FGvOFOOM8J3aX7g16szTYkpfY1gPR2NJQguu7/9rpmJSzxwQ9ezUM/RqAOQMNW9Y",
+	"8MNNWyQwzPc206BaxwjD5GeIzE8g6ZTmKorAANWV9jWmoO+ZGu3eFIJ+IywHpgBHDa+7XW3M7U21uYUM",
+	"HQNLq6Nz+tqQtBYTmhxmuqD5aGOnvm1ZzwlnBkERqF93xtd1ftWYaJhn9LbV0cGe4VjCXiTfxESOYyZg",
+	"DamZYxhIq4PvjlC3okvzzLe6OK9b8bcsZ/KQf3XbMbkGp62zVqflIy1bHbtH6R1DKgDyXZHATr0BLymw",
+	"qPRQxvVlL5NZ7zUB9LJ0rf7V5U3Hvk+xduS3QzIccan2pPoTmfpoQHBI4iObedLYQY6UUDdfyXI1G5kK",
+	"JUh2zMoTMOzA1JkKJ1QeEzHiTDELg6moZq+e3bTGAVx+blnEhMf3CN9hyo6zszCUG9I+oCbqlh6wV7VD",
+	"5Nt+efZqNNPGc5QztSE3umuoJZzLmw569VB/hcdy8MpK6VfSKpP5J0BZMV9rPqgbocxWqa5UxImas+om",
+	"Yup2wUvg2LTXMyapD8J5koQk9GA20KlFkSHW2lNEA8IEcVSi83ZnRgHiI8I0tW/x+O6V+ZF4pZ5NoTQd",
+	"vad51XYq6Y8q9a3aVg3cXCPC8IhWjirbW7WtbYBdkgOwC17pLkV/qn/fFZUaNZmYkFigRq2m9k+3C7IV",
+	"jBw2F7Av4gdFJj90Oldb6NRKK8nHgaZDxeN7WCNhJPKtHUILaGk6MCn7RlMkTK1Rq1n9keha9rzYz0D0",
+	"pS2ZKvwe/F0gpBa5Bc27QWUtMF/TJWKlWEPK7M6//102arKAV/pYDLCqY5NVjn774FUM1CkgFT8Qpl6h",
+	"uDhUZeM7qO4VUyHJUBf1voLmYssdUoIBYlsEBZhp1RS810RI4aHd2jaaDGhEMoejfWUxwcFAcdvCs7qG",
+	"9skavf6bOy67ZLBZcDhd87i8ym5te/Fv3JaS84442bL5Z6z4GbAy7UW7Ky7802IvtZRnmFyPqDuq/vIc",
+	"aAHImALzod8n0DI5A8/SZRfKxkaMOx9voXZGusI9BzVdg9wqMWtlFNrwy+RtWkXfZdDdS7HhRLxqx1Dq",
+	"0ARflBlCc8sZEjzRoRdwMTyKClPPSNlh2wd1YZM+5aXo1D5fTKZJvFEnrVS8it5FmJDa1rLhzWOv4BkY",
+	"fUcveD6lOj1g4Sf1pYg70yAWfrfEpUi7x8I1WmJySbfWJ7h3GUfXbx8+Z+7hWwO7ktt+5z7q8pTcfRSl",
+	"txHMk6SyKw4B0q83tY5XuH3abEHGbIFbdZ0EEfVPATweFA4LEtNlutzfytGQACIvODYc+63ofqg56RoP",
+	"EPMxHhIJhFVSN5I+8go66VY+ewsfNDAvSzz5i7WOoBLlkTd1ZHpVLL6ogAq04mU1v5m5sDNYQkJLlZd7",
+	"t+y9080YLE3O3DWNFVAQdwcgKJHq1pMB18qMMRewRJwFJDV27pQulYQcPMRjLwlzpLDCXpelQ4LFMcDC",
+	"tJi2/gp4VyLvGEobNNkejEpqcS7A499lG7M+2eMUKwec2KYzrZn8pnYkGk4BFqhbSGpz4bwug/xk3YML",
+	"lG+oxdOeHr2GmciaHnXTSwN8yNpgjsfH1LzqeSRhmoUFz0npq3W1QKdZXRp43GUmyVr4pi2MDU4KtKHx",
+	"S9XCtKNuU68bMzRm2pelo5jFMdguS5xptoG2edVv9Q/+FnobYyaN76rHx9DarDdFAx6FlN0dORMZYv0x",
+	"6Btd5qhBbrmgekKgDf97Pwm0Umk+9b/3M7ubdIo32+tsg+f61Ay0WVL+iKUkwxE05oauqOorJRXGcrBF",
+	"RIAjoKSPxq+i7OcZ0QGpMX6RINDXxypJq0kCxxHxE5ka3g187LXp6LkC29arXsi4nfkmSdJUXafFP4Vb",
+	"l/np0qx/9q3ZOJutx89Krvq3r2Ma/oYTqvv2pdZO7XAJQ42zfkR1GHen0Vj8g7R9lOn1983JR02DiZxb",
+	"qI+++ouGn7W8jEhRS8JT+NyRnLoT0gO/J9pjquFBj00vZvKgFoLuCRkBW6LhFoIhrOMPAAk1i+8yR3Bi",
+	"ZiNkaMMRov6mZbvaTrwZj0icLwW3GSs4kU0FirHhbkipkV3mGI0b0sHB0IbopmMUU4H03mgmrxNiUrvy",
+	"qMilW5QhU+zOnWG1er/XZLV9WFKRfrwzB/4DbrZZ49/hZu8s/sUFl7p3z1qsoL4EK7iKAcWQfsvMQNPS",
+	"XGbgzfcNKTXLuaRLuH+0IpYPpWglUV+uMqPVQ+QTxEvgeiX8RqlYOJrgqfbDmW54Je6cv68f5x/uvVn5",
+	"1n577p7512g1Tq2VxBA4NSQkFOdo0uJkBw2hAi8vTFaYk6OaRxhaHhoMOXYIWF6jmKjXepnERyPTk8La",
+	"jSVNMlRqkdU++JtbqNlljEwcy3sJ6zJJts98a9ZmrGUeA6oSqCeJNSo5al9oHcVDlNlWtzYebnuRZYDc",
+	"05JBbWiEVrvZKHAJbKIJJIZo+99qBYmPAIDDUjeBlxh55s1dMH+F5CMBgVSlSqg36+EgScM5ZmCnqSc/",
+	"Z/Fn1KbEMNaBXRKZoKPgJhFKO9dhxAk09AaMUcSs1Y4KNbouy6h00AjD7BJIGMXiIRpqQqHL6nxHXZao",
+	"lFhLooJnrbekR1BI4DEwnHmMInUG1phfZPZ7aftzbdVrQYQk50eG2FOl8Q5TBt6BLkvcA2ht74A9foeG",
+	"u8xgU0MwHU+hZ6T1ZTkz2TSgNRpHXw3PWSpb7TZnQjV6U83kIhzci+M5/gmXVKx7whL0rG+iy5ZyTszX",
+	"3tF85T3JlNTagFbmu4YlImzYqg4Q8UW6PFqgynfZHF3egYR8pC6/rr9Ep9At1GRmsCuXV2oKfzov6+6b",
+	"mOISfpm/gc5oWhpY3fHFcnuE5fYP8f9oWl/K/6MYcVX7axZEJYHHgntHxroFHZkQIXXqV3lsUuemDcc6",
+	"iIGAhQsd44DXWrBuyP1yGm5ZAaZZbKKBQAQzzUgkoU2yPrbJ7sLX4tb9eWj0Vz1LQYKYQHuEEAeShDBJ",
+	"JgXiYxkp/WFimoJPIQsReuuiDdxl1gXkNodwXF3K3qXhZkZwqQ2bDceiTDRWDbxaOFaNquf8jcVkvdnG",
+	"KdHUblLP9DXCgVLINrC7j5ADnchwGub6MNfqh3s7/f16tYbrvep+0AirB2S7X93Bu729YD88IIf9ildR",
+	"vLfyx5jEU9sy5qgCb2uHFZfZLuosOG8Vmhw0FBEkHhfNdI9UG719XN0Pdkj1ENfD6nZ/lxz0GsFOWK+V",
+	"zFTi+I7IJ5yq7S1ubtQG+YQDiUCz2bQWVlKgbuRItiyvkv+6fJN1s53CidcbByvOHO6HaYkeQlw2Rrgv",
+	"bR0EZUJiJnWy8/b29mGOXBq1xl61Vq/W6p1a7Qj+/9eSmSs9MTPvZTqbrDL5HunzmKwy78Yy85Z89Vl/",
+	"qYyJhD2tmjaR/+H83Akn1vCSQbFOBoWzga6OoD52VYQkJVpHfIAOChMsrk1ESCeLCtsf3dRDCMISPTWT",
+	"YXhknL2ZzGrtP4ZyvJiIQdWUP+Ihjabg9bBOD5u1YexTFJIHGhCBhMRTk5mFKEtCPmmHviOk26xobcK8",
+	"XQe23ObzrmtH54Hq7neQ5gB56WDh9wjiQypBnbjgmXpDm7uNemTKWYgwAmeSm+BdJOn1bqZ1j18t6J5v",
+	"bGhMpeXu9ExDxc/G8HpMpq/tWbjuTEwvxBKLynTRwulZ//Mi3d8WO4J6DaVWFZks6hdF3Cgpmi5mRq1P",
+	"qQcqUSy1v0xd8sSN1jeqZ6YKd7YaGTKLEnZkbi1SFuBYafo9MsAPRBktarykEvQI7dTqSYXfJAbQ0JiE",
+	"6rhxJDy00zB5810W8eCehGobPLRT27YTs05o16sK7kp6N0hhc7bQtRL8UL9GQsV+0rVCShLSla6ofVUc",
+	"NctXWX9dbqPRCCp8JP7LfLwVgJ6WggNUAh7HJJBowGNBUA9LCRVfEo90Ne9yXMGuPMuhnt4zlFDrXNVJ",
+	"b/3yGpN9foaP3SSC7yVLx3HvLDE3E6A4g9uof7XE/NTtO9OX76uw11l2qmMAyzHUpCbuSTS8QmSDv4WS",
+	"l8y8SM/rsiGeIkfPK9XZMgAI34zaBlHHF73tWXnft6+FZbFKyhWx5C4syTmW18Zme+uuoo85YCjFKlkz",
+	"zTWwyfBG8UpeYbLEbaqhzejHzhNR1GV9mFtE701FgFLlupUkyx7xOP0BOHeMRrLVrWyhpvZWcY6G0IBC",
+	"HU0wlvSB6IFBa5QpvBLgS2gNcGOnsb1pGv6BbuiBR5poGBDi6HzNVD3sMjvQHZECFMikcNOdJaiN87RF",
+	"tLSy+A2xOaMv/o4Z2Qo5eVEaX5TGF6VxfaVxSeYP166aDr+omnwyIKC9MZ5qWgNsWhxrBjQlEm2c4zvC",
+	"JEc+FQA607Rv8Dc93X8gJmGX5cuUoqmHQPjf6awfiDfycRRCfhyJscjG7vo8HiacD9JS7Hs0KAXaUL8Z",
+	"AxAJJLdB425d4aVH+w9doExDXZv8X//7f/7/NlVHSNzvm/5km/odAoUcUkU0JqLNEwNfoJ0E2mk0ChLj",
+	"eAKEu4Wuxr2IBp4BVgzRmIVaMICdX9Wsu9q+QopDIeDxaMM/OWu3Ljqts9bH62an9fGsfd7ufLxqXX9s",
+	"XylRqtP4ldDUoRxokR4QAPMjUSS6bDLgcFip4FQLNdhCOsEKyXEMpWm83zf7lL4WkOo+Nt8122fN1+2z",
+	"due9AbiB8rlQ977WxW0m01fJsDTTaMMEUjCbpvVPegs2i6RUO0c7swJqVoN0SvFIcF8CMZmGa0rETVG4",
+	"xgL4ZiVESbysCBfxccEb9c/8ZVrVInB/TSPFQQpEyC/miifZlRDUtq9cX66sLB/WZ/d/N8bdhjupN7sf",
+	"E2UHGR5I4n/NZ+A0qS4Vr3TWZbkGf0Oki/WTpiFmeqjYikSrU3NG0EZvinz9hVUZDYaj+TBtRuNvKq3a",
+	"xeBdMKDJ7vMSvyikxRYiZs6U3G5o1ruPQjwVnsGKQmNBjnX2LYlRukFIcp0TCYkqIxILzpwSqM0t1DQv",
+	"BD8HJGCDFeIh8mlEoVMgjgBEBAGoFY+tmQqypzQZ2pcGRtEPOOvTeHiVzX4mf4xx5FYjm1ZX9m9T8Ds3",
+	"SboJZw9+lkhw9EBi2qeFthq4Q7pMJ+5qhGCrNDquaSgcISHqaM/PDM6maWaejG0GhI328thH+mEtT9PH",
+	"ilh+M1cy/VVtktxpLbI9lrdSPGsWVPZHZ2I7fHN3+MPvP9X//Hew+/CaNYY/Tw7ItdyZ3tI9foVr4rS/",
+	"vGGT38F/jm2jxLtzmydKkzGQW+q6a1IbYRqnGd6WZs3fj0yw/MeWomaEkSagJLffXsM5MsiSfRV0rnL5",
+	"c6K+FhknDSTYawiWeBwliYFux3XNI4dEmRWuYeAhgMH1spwn+ZV2Vm166B2NJT/hwyGJA4L8hxzUtg/t",
+	"XzGYEhpKYsAn0CkdoAOTrmhKmRNHILw03OqIxBoguxcryvNsGiSAviC/c3n58eaHy+uOjzZAv+8yR5W+",
+	"at7c/HJ5ffrxvH3x8ax18bbzAzTIiHGg2Nimpwc4u7x466MNAFVs7O6pj13EbgAMVs+dXJ6fX174qQxF",
+	"QyIEviNZW+o7bZwADIP2tAMMRoLsmBm7y3LI3+BGx2AIKqlhgMVAV+SxxnbLeapgr625A0INciVjx3N1",
+	"5IIhKNnqISF5rKWrMQ7SyglNIziGUhWdBFokRfJw6n8Tz1a9sb2zu7c8qy9GjX9qVg//BKBQ7X3moTJq",
+	"EvKueBVDa5WjylXmzvYIwhJFBAuJ6jWHvLcgzdQZSdNv8VDKpOQcBXw4VEatgVjBKNLoaSSkgQYChbaS",
+	"6qiA7Fa1jez7UoZcJoM0EWZovRcTfC88RJXaO/1iEubrCgpg52XcPPkQdmtJ+QEMvVx+/DwmgHiNEu55",
+	"3bppdYwtYBBHE9sBBrPRB20n1NGAj2PXTtjUtUOkyxJdIe1TmqrLDttLDIhGrVHE//Rk3Dq9dGwQNSnu",
+	"T49oO0Jy1KcM8kbQrI/mkXkhhr4seV/DFn+z/HCFkOLsslbgf43V5mz1zBXjnk3zs/KgZzNVYFnqbYHy",
+	"UWqzFsNYcTqXotKeZN+8Lvv3c8ZYQHOHscXm0izNw14Z03GBLwZnFd1EeSvyfxRzvRmfRZflnRaQeO+6",
+	"LebVbZe7KowTwvgqGJlc5dwV7kdLVHVDVVGX2SLspfM6MuXSxzM5H4kvw2mgkHVmqC1LtvLkh+bF29Zp",
+	"evX+UDKmKBdvAZN1GnJ8Yz6L0TgeRQQNObsnUxRSMZhgoYTWTqPiVZxTW/isdVoc9n+8bwx//rR/Nrne",
+	"kb+ODh7eB9vs9WAvfCvquDXe5T/R2h+/kFW4ubN//yyPRXq7IbAliDxW1qZD4SNMXxj5szBypQCmbHw+",
+	"AzdcZ7n8lyyL2nD9TCZcqF2eir3P5Mvpj80QXQZfHOcS8LIvUKYxlwlOYA4x4kr/Cny/2R8azFjwlBkJ",
+	"YMdxob90kzOTs7ehPTD6xWoHCAAoJD54pft2mSnZ1Bk8fYiM2gSbYv6YNjX6quzR7a5UOaps/9Go7k/e",
+	"995N/j04uP9xeFEbncW7olMfv5vu/Nnc650chq1G/+3+oL0KM0vf8c/hZU2g2qfgWF8oM+9v6n411JNP",
+	"oFvEvHSwcI7v1SLnZnJ7k+Q5h006KLS6fSR44yI+IXEV+gipK28RaLtsFoI2eUFB8H3ZENix9rwujUGL",
+	"NoaU0eF4aNoI6naBelRt4dtUQpg0Nu6kZJjNFfLpDHhJoGOevqd1UP0XaOA24Ck5T7zCsOy7sdpK24/I",
+	"dFhxEztOLs+vmhfvP5623jRvzzofbzrNzu2Nn/Qw6jKdKuhES+FapmeaZIGQ2EM4itT7OcvU5Wf6PCbL",
+	"gJmzsf6FTFwexdxcU9tJmmL0FbFkXdqfywrz004gZe0I6lxNJHvlwZzfroprUjKvpwKdXW8S8/O0U2dZ",
+	"CibrtJawlwHSVwHiWWkg4p5AbvCLrvscUkMf39KJf5AgMK0mTWOLpcY5ju9FxsZOMr5NhsFCr8Vsl1Pt",
+	"uIydtiVOi/0FGRgFzozFiRfHCfCZVafFmCRp6iZjzKVqxqGpEYm7bIDFqs4Ap5PsV9V1rbm+M+iwg8lP",
+	"pPGzeLc3Pe/VPp0Fh6Pr37f7v+L98duwTi/4buvh/QqBp3yv3GdRcBNCXggTbh9cAeM7/Ukhg0vUH0vm",
+	"L0zr6ZmWJqP0DhpX9/KM65UgLFwiXlTAg/LRIn3OgU0Uc4JGOwcQNcqkl20qsz3LM3JhI8+2g8ymURrW",
+	"lVDVbHCpy1aLLjnMc74G22VzudYNYeG3wrmeJkSUW9F/v+hQBp3UJHNMiXzhac9Zg0F0ZZqrJBmuElF2",
+	"X8rbtMpsmsnPwXBLnnObS+kOwGX4bc1sZ5tkBA1q1mWCJHlXRnHP9FWHr1MTV71aN7hUmr4BNhiSYY/E",
+	"YkBHBjEY3cWYSdFl1r48eqBkMgdBbdV+VifJfv0d4NPcrVNXkkFfVg6Nzk3xjCSf5MJyBRwAKlRReYIg",
+	"OA4GldJ6hN1lIbCcuSp6AcSxyOC+aUKz9TtotnxnCxkj2LTvxzHR9TJjRv8YE7SBBaIM2fIgJZquYoBq",
+	"pcEmpEcIRYk4cqYxxFONeKZpId2NZjAk6O2w90PJlsD/PPmGwEZo381W2VnoNpZLK6N6y270r8qmAV05",
+	"KSQVBwMahbENjtLE4C7CsTvYqe6Ge6S639+vVQ/wYa9aC+phg2z3d/Bur2QB6njZijh2XwiazGzWirhk",
+	"2V/NBSVLjvsFkWyZ4nNvMUpZ4PBqK/3Sz5bo9pY6lKyHSU64Buv2kG85Tg5ZfCMj0hw4r01dreafGj8s",
+	"VK2gjayk8hLP6NFYkFjoTzd1nA7cq6hHAg48TicIGxDuLiuZUKZ7NPjMdMTOTtAOl/hv0YYP/9sOfQ/R",
+	"fpdBLzsvya3Mpj4AivlmkilrRxUSx1JAPsRiP/Nxgp3voZkWA2lffkjAVVpGb2p6+HUZ4HBvpLV+2fqQ",
+	"TUcL2XA0EA0HvmnCCUooOktOsEVyazE6h223b9H+BZ6KFOB8C/mWiflpNmqyLTrlT2OjK/lCQiotqEAy",
+	"BdDjPlEBB5Xm8KUg6jOOJ6Wo57ozlMH2pwEDt99RadM265f++7RtW9MbXvjjZ+i/Fizp6Lcbv7KsKfWd",
+	"W1720oftG8HhXlGm2d5s9iRLpFresHv1l3m+HX5+Zez2Oeaebd2UvOY7m6iR2Pyc33uI/x/2vr65bRvb",
+	"+6tg9E/sfWjFcdIkteeZWTdJc/PcvPQm7nb2KTslJEISawpQCciOtpPvfgfnACBIkRSpF79Vd+7sbiwS",
+	"BEHgvP7O76Sx4/D2easL2szk9JwoDaC7SMkTdLwtUCXV6Hctzt38t0C47y1Fm6Nont25oa9/V9PJfCSJ",
+	"m9MDZOO/J0Yjrfoc9QZkJ6VotUv8jv9EFTbnqDZBz+PYMLDhmcP4Wnli5ijmgFOoEBEjW+L8we7Z6LRw",
+	"DB9JU4qdh/HQBhwINXHNdM/IlBoKtXwiFkSAHaEMd0TGrhIxz38E95AqcpnwuEo2uHU9nVJOxyzK0QpO",
+	"TLgQTm6vrRQUBR1+7qL698ByKUy5q+lSum0nTWNxLbu9R/dXqO9uh7vvntkuO+9X8nCNnfM4bin/NjKD",
+	"WvevFZwZvopl7XCG3U/RrbYy0E4ROpwZZn/7G5vO1KIf8nPvBQtB6RzcBn/3fLaPny5+//HTzx9f53LV",
+	"C3a3EaxkhVyt7XALQz8qNeaMwh4yGZk/Ip1R2HM9cPH1arrghnz91lmru+BuqgjWaIebi6kH3BD3XvW3",
+	"7Sh3TM/bpuO+K2MwaNH2ExX9Bo0/m16swpIMeYTtW3JT0oTUHrTYamj2tyuRhZ23tiqybqjr31o2a83N",
+	"O+z8t71p7qT73+0a2HkrQLhsr7Xua2+/jurO9PtbQ9012teQIlsZYsREGcA2/IcHhNHhxCs0mE8HDKjd",
+	"ICPmus4mqlKZ+IFHsq2442eRbiPm6NalzSHXz1wv3ezduSLgCBPaBxvvQrAxE+ktBBrzXDe2V+f5nBAk",
+	"CtlRm8g0aBp9NIsHLOTLECI/Y+kSjaarp9fkyo5dHJAMqaKpGM9ZyA+iND+JP+VdsKNDAChaznYtxNr0",
+	"hg955LXS/vXkt2hV7+4CD+GULshsrkhiobgowHi6AFYU16LbsuJib29o431Q1Qc77P1bzEkswILGVkBz",
+	"NRFZ8p+cPXLGMuAJ83oy9sNe4HNY2eKv5abZJO+ZHfLaptm4ltWAPWNv6zcHfB2QDVXJXnjXDYz4VTFd",
+	"LdjuXypaz3qjdLQ/wA6iu/qrdVFK6ymkWlorfXz2gd2/axYbvv/aNmbr+G3xeX1yjvsO4hRoVkqVpCnI",
+	"6XpsF1SQlQBcOamWjXAeWG13WJX8qpKRtQny2kgHKQc69LClKEfIV4Q5UOVXh2ZJfZgj5NsKza4nzzvH",
+	"ZZ2IecBB2RvsdX9vorithMwNxG19Nb5B7Lb4OtCagg6gKgd61GPdqmlbf0Y4IlXxt5APKdcyCvL2LAbI",
+	"e8TnaRpV2sx94tvIUYAl1YYnJrBdLUz+H+FB2kYnB549Xmxku9IsJ2Wr/PAsp8HNvX4nt6DPhshIKiQj",
+	"vuFtGr4VcK/adKVx3MpMRwQo9OUHpvWpuELQK1jvstmKx6qDSjOerLLi866jdSZ8yKkk9SY8emw1yivk",
+	"sGxDyh+BtjIbxdNWeibYjYOi21eHIbUhG19zATKYAs9ZO5232i8IeUnnUe6rvQmjseE+4iRiX2dsqFj8",
+	"L6P/kB4D45qwgnC0jI5LRri1lpQmGgGg7Jg88xxY7DFSp/dKX3BlfH8Leu9GgvsbODANA+wsyL+L6e4g",
+	"2H+7/pYN9YMdvDeE9omBpsTA5m6aYnTaNhWgry2lApaqTfPcgNbcYBs0pAEojwPXlgEuri6waZMvCHmH",
+	"hMEFvPbmZGt29drICv3M9RIG3p0rEgYwoX3C4C4kDJTZYreVMNDPDxynlzlcfgLhzJjuf4gEerupSSbm",
+	"4wmpaN6EgN+5r4RteZx+zDtn3G47HbFsq8Ky7hKYrA/b/Qti61lvFMT2B9hBEFt/tpVv9JFd+x9hLTlZ",
+	"20NaK699HPtvG8dWeKzXM5DWiGPr+85yIwgb2pfFVd6gWl9eaSitknddw9Ehh3i0HrYj6g5O0OpwdMh3",
+	"hRReTzJ3Dkc7SbHHCD+M6HLD0b+56DLo161El/XrrIoum9gxloGFPPKehGX7lSFfLTgibcIBK0FjjNH4",
+	"ghinqy5a34XxtmagMeS1kUZSKQ2bA431GbaukcYtiLSbjDSuY2U2DLDrSONWp7sLrvY2RvHOLGIbaQTT",
+	"Y28N7yON7SKN6xrSYAavoLHz4ydoNh9g10rLIwfl0/YNgDMsUYe1HHchX1ZBHaOKJfWT89SZJhqbEdVB",
+	"FOWucdXdLGOXXoH1oqLenY3MXaoQIcWQ9D5CegcipHOz+W+Du8FvXO5jqp19id1v0f7lIr98QmXg355j",
+	"e7G1GLrzrg/FQTSh8hxbapwS6D0aHVpKqaXG9a7TmIf2ndJFyBMuFaMxjKtFkGkJEEcwfaXocFJJS9XI",
+	"vQUN34GkbMyUzKEbUQZImMj2x0bshfmrNIA2ZKiwzBTwY3SGDBUG4RGE3FKpz9Qivz+odD4OQfzaFWQJ",
+	"ehmFo1tE9iFgogAxR+BDRmxQutrLCXsfBZHz4YToM6oMfRzOjvxfgiGQJLbRj5AbJEz+1h6kvTM2fZxc",
+	"IRwdlxXgOSWETBXmpYRqTPgwnesn3WW0iwfwsQzXpSqCGofRC3+hut4dZF0v5/2L9utZbxTt9wfYQbRf",
+	"f7UuBsB6yr/WsZGmBQmN432g/+/ARGJ68YvN2NdA1qwM9X8GxGHBhDA9TVxetdSZlC4kZkeRv9NB/BC7",
+	"GJPrSZIykqhQKxVZEJDNWPVVwrFlOK2MVdfDdssNGDMCevXjO7XEqq/KDYAGa5UcWE+Qd04OONliX9R1",
+	"QHRky3tx86DTC3j+rcwpHv1bzzKAXt9KlkG/HXKJtM8yzCaCsygg0R9icJGolBmKYGuONyYecgh333pf",
+	"AYnA4P5IpywKQh6l1PwDx8XnIUtvBe1xkVoZpK5hDsl7ppRg0o9ckzzAueFpnwhCUyka6HrBErVme+5y",
+	"nWrhPxqBHwTdCVkmBTfhKsvcohcsRvKSwzP7TMw/6AdBrw8YO+FXiUL7fZy3CRechZwq1/PPUkQUvLjc",
+	"dzOlAcST8+hmHBRcN8ymhLyd63ZG6jzCSpS/fi3UGIH5Us6fCTzXiLTxjCodoJCvrtrdwAEKeV6yS5oq",
+	"dnGadqlhvnmzH70aAAoQGRkL442XLISY6YldQZje1lLUEpsnCsaEVckLAfR2FYenIfdqvLNMZPKUcFEq",
+	"AulS9WzXL+TFBQSHPEosxbXpL2O2dTEaV2AeIqGnXy23xLvXIZ9l4iqJoXk7/C3Rbks/iQnNxvMpNL0x",
+	"z5Cmy7sSZCHm7nDaSRWiBNUN4jqGBkhtZCCJyYGp7LHnMPAP4q9mKB6zrzjab6bE2/adq0y7htyPO+Wu",
+	"Mwl750s9p7Apc7GJltt9ECmS/bC3E6+7BnTS3bBsonqqMitDvmWqpy2YlTeZoF0nMNAwwK4TtFud7g4S",
+	"tLccxzAJWjDF9m7FPkHbLkE7l4Uur83hj864Rlfb4fESmpYrgO7BPuB5wrYYDUEcZJ+c54WJMKBrXdSy",
+	"XN9lR7An4zWSC5aVUk18w8sovLmgY6tpcqOkhHA0qd4b4EK9gQCG32diX29/T0MWHdCPtSGJxoIvwVnt",
+	"iQdaZ69zD2cslkvAiUKzwOlcqpD7/KOl4anXHhBaNJe6LmHCdEHKTXJC7lGXvlO+bWlbYlL0wPCoW7Dg",
+	"Qb3ZeaZvi0miyIAOL5GnIxcgSliTFE1RTzBUne63TOVHe9PGx7fcmqbfC3q4fDAdvZ51A5vLHsM1MOoe",
+	"bHGzVsFbpnYXltxCfLFTaJHQkMP/0ktjLj9QEB2a0uySxURfrX887BBj9BqXAW8QVSpLBnPFagk14H6k",
+	"0xCDP9hQQVAmkarf0CEt5E0t0sjKDml53zHMO8E/tWkF1HOUu8ZnywGWAGKXeUO6mtDRmTF0cEIm3mVj",
+	"UdBmU1wx4PM899unFeM7Xgs1UuqgFiCQhCpyLeZpHPIpvcS1nCQso9lwstADLIYpqw4wnhlk98r2ablV",
+	"uRKKrie2xZxZ2abExEA0dvI/OjRY+W4BjW3kyQoe8z0KZmwUGbi5IMZWprmD4MWt2Qs2brHPiO5DF51C",
+	"F22iFosjLyFUCycHs9VS1ObtexdFJqoCe4ZLnpj83LWWyEBnQdNUXEttsSxCjjmGo4Tn3o3WDhaqSbTz",
+	"o3VlM+7bo8nd3DEoLUibw54/vyP2eunGJQnwpqa/7k2LgXvVBbmwMVcdgzlXWdKawP3dl0/k6ZPnz4+e",
+	"ELy1mbYFAL9sjAck7yQClRYhzzvyHkTmKvC0MU+s7aSpgJcyczzsk5/mgzQZ1p8H+zZb0Hfewqw4BLAO",
+	"ncsO/LuW9v15mubvve5mv/FNW7Uh8y+Sb0P7t+Vt+PivoYjZt5W7EUNKsIR63yVK+luTprMJPTohUESz",
+	"zA4C7qJNrtpCGy/0YzZZdfwFnrmt/bVou7u676z6+Av8vL4AvevRjcrIhf1qVXuwe+QCRnslYtb79pvd",
+	"wUZaH40zMZ+tKk1z2h6vXhahNTVonuuJd2J4FFIgtpaMbFZKZmb2Fl/j71lM5q9BV7lecW9jQVlpK9x9",
+	"/+ZuZShQyxTX0D/npWMJp30F11VxNDyKXtGWrCenqiCiCnkzE5U5xibFWF9g4m+r+1Ri4s97zSKTqiF2",
+	"UGYCX6KbbFhXLtTpZrPh9k3770gEohUlVEFaNIqealOhC2yi8CwkhCqCIXIWKLAC4DqUV5KxmMVGQoY8",
+	"ess4yyjAon+ZiJRJ6hDWn5nSq96h30FZilVGteGiEk4Cd3yHtgTbwOQZlMRmIrUzViI/3HukxENGSrSX",
+	"B21gE4XR6u3/FmiFkK8BVyCboRVKR2xD4/2uaOg9duE2sQurcQpdTmBH179gi24GXSh6GVp1CbiXpunC",
+	"aTGt4XP8Y5+c85C3Bjp0IGrzsAw+xKCpF0gBu9DPeSRkfyg4Z0MVERrHnoESQIzCXhQn0l2XmSpYNWHT",
+	"wB9JMhVVPTRfkjMS6YtCrsSYAZ7LNrQzY4uMRP6zqpYg0JIukX5dR14aEYf8QDt7sQ00zqia2DYmSy/9",
+	"65PfkK2gkfDOmT3UL6Wps6dIC3MKIAIhB4yAv0nXq3zYRvMnk5neopV1M3CBTTzWxiF2Bx3Y0ZR3ACO4",
+	"AyrcAgqMKt/b4H8TOEEr6MDaznzbiL8MCGfXTCpX45cyKUkkRaYiIulC5vygbajoKmoXPK3k0gNkdXYg",
+	"5B3SA3ctMxCUV/3HjLEjxb4qIhnNhhMirliG5YuBWXrMtKTUJqG1XoMi8OU4LpHzgVRZwseH2vg3gqp3",
+	"2osF6wW9RD/xzzmDFJMeq3faw8f2fNE1pV/fMz7WO/Dku++CnlrM4EoYWG/Y8ku8+UqHytRcol6uSGYW",
+	"5vMH5awfC/ZP86f+UExrJgjD1s/vWYv5fdJmRB6AMin/BEJRai77dUsDv/a6SvUveFvdPIxNiKjVpJxj",
+	"Ky7T8ZPvnz8bPT8+Oj4+Pj56of/jpf6P4/z/ntRMfmxM/5qFe9563ZCS0s02B9lSxa6QrizJPEvXW9Ty",
+	"i7z87ug5ezE6ekFfDo6+Hx7HR0/YyegpfTb4bvg8rnkRx1Wz+avkW8B1pgY0Mx0peJFEkoRLRbkiB59/",
+	"fEWePn36fWnjnhyfPD86fnJ0/OTi+PgU/v//100cn/FjBls7n/pIZFOq9KGkih2pZAo9jNZ8gQEbiYx1",
+	"mftJh7lfiC3M/IvIFGaOzwglKaPQMzE6isiUUS6Jvppx/cc+uQBXNGNkkIGeGCygrL72hIpMdT+f+qZv",
+	"N52kXTM/2yU1u0/KbpKUrUrHdkzEUukh5j30vTNzfEcZOTMjS5oZGUqWZYpNYywtU2q2YdQsDiqRQsUR",
+	"dQ4WhmvFEjrkdCuWFTS/uEA2M6QcYaHQXcl2N71wFDMwNcIFP+LzNC3WMZSz0Y7QwVmUh/2QX/iP+0Mk",
+	"hiTMIFESbqIPyNBiQkMuW2SzGBPmX4c0JhCWKpBjmDBHddxpdbL7Hua5N0tx7zC7bb94a7m6hkythZw5",
+	"LpF9ZvseZrZr5HfZAX480B7KUZ7FrhbvNps9nxElyMnxcZGBXbtfKqNcIgdQuQekxxPg87hDZRx4wDIg",
+	"THtN6QKyV3Eh1RuB49sn72Jp/WDwgoG/BsvpLpPZjMVn0OUEsrSA9jOe+URckymUGbPMpcSrNRL+GK1O",
+	"P8tbk3L6fyYxfFfjD7Gjk8ELevRi+IwdfU+fxEdPR9+xl4OT4bP4yXEvMJe9OD56MjyJj16wp6Ojl/TZ",
+	"4Eh7GS/Yy9H39HgAmr2d3CgtxG7CjjmyAj9l7/Rk3Ql+ZnKeqlVSThZ3x17O3e2MvdTONk1XmqtL4u6v",
+	"nDj922Mnl1Yi13O5+kiabJZPhRAQkcYuPFgtWzCo1xifO3fz2dgbK7xao+lgHtrRIyve1Xi0HnkKYN91",
+	"4SacOFq59t4Ryf+2fja9dZ+FvIKokEJ/JEtHKK89mqcMYmymDe2Hhdlt0WnRg3skTVDYDWTq3IHIMka6",
+	"fHkGDAHap/OmYn60SXcYdpaxq0TM8x8hzEcVuUx43OjCrnSKzAvcC9/IzLWrU1S6bQfekPl2bV+g+9zr",
+	"JJndNPvesQ/RpAD6+HZCql6EziuNhyUIjD9YheN0ago2XRMXe70l9TDTAjytBd9adtpxcsVgRIwZ23iZ",
+	"fkoGCELXhyWFSJ+TfDCbwz45V1C6GXI9K/vkKV2QYUqTKfp0VjQeUCIht2x+rMQoCQ7uX5RI07rkH1HI",
+	"AQEFNMd2LC7c02AwScYCSGs9VlXHafyxxM0LQS1oKG7HGNEkleTK7bszA7qaUTWRFuHDyEzIxDirAApy",
+	"H/TXk9/6w7xaLCr2EFuKXhbaUGaQlVVF68dgfQ4SH+4ZAK1UBvYlopR8FFB0GCCpituXj+SpdajdN0O2",
+	"fdhkBoONfQSWYqclaPbZdvnrzD6vsmJvAzhkVmSlmjDTdtPtqvDq7t8BAOduWfMexzgSwe27Iz88dI3Z",
+	"3Z11YUuPu3X9jNZFQMRf5dKcoRIETenUiZ1kyijCU6lyv4H+64f83NP3BWiNT1BIVaHHm1dr3ugKVOI+",
+	"nRTvRH3tqBduhZB0U9+lc7GNb2fvO6/fl+qZxhO6s6DDaqCZdUg3APw3vlpFxCLktqWHC1kYltTNZY2P",
+	"w2/GmK8na1AuhHzLtHTtwebbkTM3AjdfM0RSc/POIObbnOburNqbj+dYMLl1Kvc65sGiw9dRTssmbPda",
+	"76rct+X5KuXAEQQu++R8HieKsCu9AuSSsRk68gkClwyUaEg5Ng4cJ1IB/Qwd0zqElc1nV+qJQhy9QIPv",
+	"KaK2Fd7bqD0qmp03QYTvQ1z2Buf9K9euBSm2LtFuytV2YJMP+c3XZ2+BzuwOwMv2Zdn3oiy7Hg68ph+3",
+	"lSrs1hBjxzRv8g/NVPOkG9N8VRu5eqr51tXZ2PLCx/XqGyFNXXEnona9wpODtpDewz55pRci4WPkJzdt",
+	"MQEgja04DLO9Xv13Hw3ZfMJNioVZmlFGszSBJsyXjJdTVhh0c0O3oXIn1Z3u6lrLLWdccgJ2l1bpUFcd",
+	"8p25uveppHqz0uQbLKTezkR3wcJ+i2rWEbE7dbvHLeyd46XS6dbwyST+9phlVCJWfCPdXwkZe6PHLuEt",
+	"sWcyTYnWn8D6EcEUPjCEhp8a3036ORPP4Q55tccdkEFK+aVVX+4xoPMDLA8ybaih0Qo+Nf4/xR6w/8S/",
+	"9o0+jIJqdQm6HC89VxF69EkM9G/SWQvQVDjkKqNJ2idIo16pTYlUYibJtTDANlty9IvN/3vU9Nccu+e4",
+	"7iyJLCrUgMy50mrZtZUBYpc+0R/D4OZw5l7FU7npCLmgl6ACyUDEi87wevju2y0h6iyztyNxSyt16rZQ",
+	"Yvft6h2Udwq329HUger9qn1NsFeh0CunXfcbpZNyn/TRPE3hn4eBB3XJiduDkLttm8i6bYs+MHQ22KuR",
+	"uyXS4QA1yM1uEv7rTGSqFZ87eGixGGIfbgh7gjhFlNarNGFcsZTZzucDLPS0zzPSHB73gUUhR3kO+z8T",
+	"oyRlQSERjkjhgnwzJZCuR7sfRMXHFeFQB5INMy3aMxbToWLxYXdhBfPdXhwmX+5W5iE+fg0j0d1Y3bED",
+	"P9lEO7xu4R6y4XjHDjB8nOIJbji4G0Veqk99KoaXOzLr3ovhZSE/oreXGBGZjPlRwq0FEsF/RURkOSVu",
+	"orxf9RSdM98POZpIZhSLGNUXsZhQrA/XOuv81atPP3+8+P39p1f/DcRxPIar9H5nPLYWoGTQfQUS+f7e",
+	"PyU0TTGbMxwyKQOSsVHG5AQGOv/pnTEowSpbNsrMW9n4DeB0A1f3bfrPjeZqnrE+eW+mRe1ruCUrhHv0",
+	"j1hhrs0tQOkOWMjFNFG11Y36nkp59t5b1VstbMwYlUgnMKHZmEG4fM5jlpGEXzGpkjFW4/eCHqxpHY1H",
+	"a8nov7mLANxvj7+0bfYO/4Px2vVmXddnR9G5K+mejIBJQz8CpBxEb22TU8t1JjL9TyUEVmOPYJWt7JYo",
+	"lDMGXjdYbMULsB1Mn/zMUychnWj0+5Da/V+KyVbjqGpF4s8FVXNLDumdCSLyvVC54+4f7tfW0mHKVjp3",
+	"BScLPCuwfUw8Ks/W3NU0+Qd2vxPky10m70uq/C60XVxKZU8X1iHwTsaUGU9qjTS0qvxGj6QNXJyC5iuy",
+	"fofcJZ2DG0g627SuC0FmnleQZYyrnyzflikJg3CvyMh1JvRt5atqnsvpNKm6HPLuBraGh9eLqf+LZcko",
+	"YTGcbaDwCjm8Wm1e2QggtBPQ/6pONeeP1XIi5OunlklDZhl5uz+wjci663LKIW+dVAZBd+fTyR/YevlZ",
+	"/76dpZA3n9w+bbxlg2+f0+2u50xat17VOeuvA/VNrZ5bSYNTyXXjKmP2LDcP1+ACFhq9DVeXgbUljqnd",
+	"hoVKZBL5lfulGGvIbfPhNJHqDMwl12YWU1fUNL5GioSDn78E5NX5ITGNrvtDGBWq7lHWgzGin6KNDFts",
+	"kCiMzLajqdEvZstTB0maYsI99v8ecjlJZjOPEKIlpw1pprSppa1xh3RPWLMnrLkpDf5g1PAyoUwuCjel",
+	"kWmpiStJOQeLcrFqVsPcEdUS0azknQn52sQzpJ53JuSbEs+QKt6ZnDRmfeIZUuCdCfkWiWcKGOeu5DKk",
+	"zC3zgVWyyoS8A60M6cYq074cDKuk85YoiSQ/fvr8w7vXr998bOCcKVqTe7aZPdvMveRm3TuvOeFMO11Z",
+	"4cl2pZRZ5VEw2SevW9HL5NoJ+WXIeSnK6LkpRXKHZv6GkG+HLOYGqnY38BjuJ03Mg67BbT6pRd6Xdm5+",
+	"py2xPeaW1Wf8DqRpcjP1B/T/T4lW5BGZAqTeP9uVwQLzG5xXmCWi15zvLzg7I5HpkuLEFiuSFSAut27s",
+	"xDS8EpyFXJ+7RJ3ZVfNGdDJSX6CFy0GaXLLrRDLvJb+YWAZ0XEVBWaAiWEdStmW6Mbi+raZqlmsh6lM1",
+	"iz3JzZ7k5m9CcrOnrFk7g9NetXp28Cw5At+5vovLOynnDIF6fHyUJlfaRJzRP+csBzGTg1nGRslXEg1T",
+	"9Xt0CNoq4YqNUZrJPnkHoh1bZekNpu1U/ToiS/5Dkcb4B0YzlhGUwjAuyuCIXE9YBp0SffiedflBqEf+",
+	"EkUhd4JUQotud9eEQggijxwNoemne5NTkrExdMACCz5jV8KoU4/qXXCmtdCC2I+EpSPkwGv1JbICiCFw",
+	"SEdtWQBgYq5CDgEzeLtD96xEESUEZgPcS0olMhbr6U9MFE1OxDVHNQSZCmhqLq+haL4i8mFeyoXtLuCr",
+	"3ypEEcrn5oDPQMEZ9Mxe7Olt9O/Lp/z7/7l+//Xk89WLi8F3HyYv/1/87Ef55O3w+U//OaZv5v+d/CI+",
+	"/tkeuH0+S+C1m7u7cHad74czUraKCBdwFLQJJLJLeedj5HfQabebUQsrt9T1eee8drip/LceW+WXtJGD",
+	"LBlP9BEjA6bl1FgoxfhhoR7YhXhXM3Ddj3rgxhKUdnXCgWfMJ3yYzmMW9/3mizZvikMBqCsXhweuMSGp",
+	"g4KFPB/ssKEqmXQvSq6rHV4HBbXFyhX7utCiN8vYUJGJyCQjA6oU1BYpqi9tLeDMS23ZMt2XON/hEue/",
+	"bcIUa5eni9qK5bIS2W15crX2ObVRlS2WJXsNParKkl9VqKs/hCkYzF9qwrgRpAmTmLLtk4/6NZ14N2gQ",
+	"K8K17RkYjQF2qLQ9Y50ZLBWdzuqLn7eBrt+XPd8DKJcpS54uVpzJXAHW2XavTC6h3rgzQ/QrgOdNFknI",
+	"W5gky2NqNTEUfJRk09Jz2J9zmoY84uza/WLY2Pw/4cWSqkSOFsUDNhNpMlxYk60IYEeYeyOCvWi2oXHo",
+	"0vkX1pGEGLJ2GgHpAXkoqZI0Nc4MOSc/nX/58sunz69/f/Vf5x/fvnld7ohdiQCDz/RhYV/zVs2q0vfp",
+	"nfZm82yWMjIV/JItSJzIybUWYBl5dtILeqVvvMoaC3re91wxeHuxAwtoR91haNFFexrFJ0YH2ktNe32l",
+	"5ec2OCDLLH0iJf5entEkMx4M2FJQU7+Hn92YxMb9B+ZUfoSrpbaUdNwAAX+fSCzGRblhRDfLrpIhwyI/",
+	"kZFrMU9jLN3DYhkxzxKQ52KuBuLrYUA4u3ao8MDgjS7ZQjItw8cJNy32c84COzNLxHsO0luKLCq1UIjZ",
+	"UMQAi6Ih/+H89e+f3/zPz2++XFSyHCRSfbCv3FWovU+miWrTdeIVzLPNlb8kanIhFGyK8sp/0mLdrgLm",
+	"ppI8M3YwpJIdJVwyLhMIekL3bALZqsN+L8hFaO8Pylk/Fuyf5k/9oZj2gl6in/LnnGULLQTpVF+qRM8X",
+	"ElP69T3jY73FTr57FvTUYqavkipL+FhvyuZJC5MyVGw6S6li/bqnmt97bQWU+YYX9r5vW6iuntHx6nyT",
+	"eXBHtFPxriWp+olrqTrGeL9Zu7sPcbqDTW+n+dHOhZ35kxN5M5ZBlaPg9VIP8GdU0VSM59g8AHCJ3q2E",
+	"kkxoO4EuwHE0nWCutWiCLok0TcW19CUajNHYBPonb2qb7+fiezZu6/zBHXf20o3V/tXS+u239zo9ncub",
+	"0NvnejN6mxz/2azUcTi4ElHaiBPWMtns5kYFXdjO5Bw4NVboZ9JCPX+Gmd8t3XxDykW/esfz593SqFbg",
+	"K+8P3RqHLjP7sXzQ6urWsHoqJ6WHATD9C/B/G8WY8+TPOVu24w4DkkcyXFG6pTnLD3+ZPCxXVwdRWtQl",
+	"0eEZ8ZjgBWfNRfyJsnUJnqz59eS3qE/eZpRDKj2RZCDmPEaZoTUggNYgsBryimlCcM2UnwxpmrKMHET/",
+	"iEzKe0QSZQKw0T+iwhq4GoCQ2zCON60osMBUPSVbd+JCrkqblohVmMeJgyrordpnckhTOLK/Z2w0l0zL",
+	"sVy+wYde2d1dH8B7USGXT7crTGr5zh3UyenVbiUgOwrHuigGGG/3rJn735PyDLefsbdXWDzt23QVpfM5",
+	"7gcwXNCuIRhGRdPeihPJmBZ40Zf5jGXkXF+YSJVRJbIo5HqIgAwpx8aODoF/YKX4Ya14qYa26kugAqDU",
+	"ykLvawP4h2nfCtp/PcHXGejvzukD7s11g7VCd7SZV83RbtHEKz/FQd5wr4AEzxnI2jvjb/GQbe6E34Za",
+	"27fTutPttGr3ejdRCvbYJi20fA1YVQFT2xwr5JH3oMhUuZAWRS5Fu72+B1bIsZwdGTg818XzKyqfuMqB",
+	"OTxDBIfR8cZtyTXpmCJJaSokK0b7XHcNoAjhvq62vIYigx/Y1xkbKhb/yxViKwfFB0cEPkvsHJ9c03ty",
+	"C6yPkIPOZvLMc4ewqKZOffNihbq2bEzReaG9VsgtCZo1IHLU3RmRAv7CF7ZKxnKvNJg/KHlCvspBpP43",
+	"LKy7bHAVQ97RVyTNrqK1coBlrdZRJLV+4hn0ZjVEeXEmkJjF3zAJ1gIRSsZ6Rbo4llgAsAX76kZKhNbx",
+	"KKvu3Flx0HYmuIPc/U3bBrYaCG2EvRm97wHmeoDVudYwVnZlpU/JvvCwk3jVmZbatgDUtCigKYnZFUvF",
+	"DJCKeCGJJkrNTh8/hgsmQqrTl8cvjyNyEI0Fyeac9B8Pp/HjoX1ABCnteZb2Tnt/wWZn304fP/5L3/qt",
+	"F/SuaJbo14eDNXGBWZhJ77RXfEyvfDr+S0gF6hNwbhbhwDIwQBh4GuQgevX+3ZuPF2/ev/n9/PXrz3pG",
+	"9liy4tP0u/WqTuDPn98TvAES9Hw+1attLtf/hYv+m/sSy57PGDUucMe4zhkIuvGrAeAnMVdggznyZ/gJ",
+	"bZ9+nn3Xh7UCf3BRh9HThpghF/RGmbKKMV65Lq25sQA0MY6FlhY5X8CFM7hwayXoB2hzCfOqTld6z87Z",
+	"rZencO7hc2WheGxKOaAUtMcI72Tx4qbfRFRml4jO3HS1aYZ3g5mUL453q0e/P3QU+t+84YDxBoobyoVs",
+	"OZuETwen/V379zIbHBoS9ou66sCGT2LQyQfRWyjfSaOARL9os1vS1OLpPzOlRVcWAS4f7b/DFV8Pu9Ua",
+	"1xr6vJo/GItn+bMd4QVVk3WQ5oMfTn44PCUiG1OeSKwFJGKU7+3A7Z0kK4CyZUDmUm/+Ao+vfFRoCXgY",
+	"mEQohPoYnRa3Sqa3HitWq2RiPsZwgykiyIcLIMswohlWwUt3l7HzfUMRszUG5l1I2iCE4DTnKzaDaNPS",
+	"VcUHHmmzd2acIYzBS4+8yQ0CyVnbyFdJs0jarg05GNqRufb0KmHXZkPYP8HF+IPH28QZ00a5A6KbPaCE",
+	"XsAYrW3vV9wQHq/7wfUkAeiEFCRlCoon9Z2Hhd3tBqgRWu++fCJPnzx/fvSE+GSPuWxBJkePAAI9Dz38",
+	"GZnNB2ky9HcpjFH9uC+KjkZ2e6FgXXk8/MgTHA/zB1yNgLCvQzZDwa2vASeDM8nSkS+z4Z5KceeS+oGR",
+	"nFC0JkaFXQexZOcJ+zvH5RG1z7WUSMRE5kpHMHfPMKjsYuImogDOso3oks/mNc328RcowDvAlVv2m8xi",
+	"oLlSvRkQgKhfvyV+8Qo4yYdGxTqwK3QlCUjCrxJV/s28lP/ly/BFX08aQFL1fLFIBKr9YNKQ9bVkFTw2",
+	"fyj2RfGfC/cvPRT+WvHE98kV4zmhuv4M+l+zTAyYPAMJMaOZsth0E55gWG1o4g2kYOx7D5ULqdi09+23",
+	"b/8bAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -207,3 +207,45 @@ func TestNullOnFieldsThatCannotBeCleared(t *testing.T) {
 		})
 	})
 }
+
+// TestRequestSchemasAreClosed: the contract says what the server does. Every object a request
+// body can hold names its keys and has `additionalProperties: false`, except free-form objects
+// (metadata), which say `additionalProperties: true`; and no request property has a `default`,
+// which openapi-typescript would turn into a required field (the default goes in the
+// description, and the server applies it).
+func TestRequestSchemasAreClosed(t *testing.T) {
+	spec := loadSpec(t)
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(op, path string, s *openapi3.Schema)
+	walk = func(op, path string, s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if s.Default != nil && path != "" {
+			t.Errorf("%s: %s has a default", op, path)
+		}
+		for _, sub := range s.AllOf {
+			walk(op, path, sub.Value)
+		}
+		if s.Items != nil {
+			walk(op, path+"[]", s.Items.Value)
+		}
+		if !s.Type.Is("object") {
+			return
+		}
+		ap := s.AdditionalProperties
+		switch {
+		case len(s.Properties) > 0 && (ap.Has == nil || *ap.Has || ap.Schema != nil):
+			t.Errorf("%s: the object at %q lacks additionalProperties: false", op, path)
+		case len(s.Properties) == 0 && len(s.AllOf) == 0 && (ap.Has == nil || !*ap.Has):
+			t.Errorf("%s: the object at %q names no keys and is not marked free-form (additionalProperties: true)", op, path)
+		}
+		for name, p := range s.Properties {
+			walk(op, strings.TrimPrefix(path+"."+name, "."), p.Value)
+		}
+	}
+	for _, op := range bodyOperations(t, spec) {
+		walk(op.id, "", op.schema)
+	}
+}
