@@ -1935,6 +1935,9 @@ type Internal = Problem
 // NotFound An error, as RFC 9457 problem details with a Clientele error `code`.
 type NotFound = Problem
 
+// PayloadTooLarge An error, as RFC 9457 problem details with a Clientele error `code`.
+type PayloadTooLarge = Problem
+
 // PreconditionFailed An error, as RFC 9457 problem details with a Clientele error `code`.
 type PreconditionFailed = Problem
 
@@ -14832,6 +14835,8 @@ type CreateAdminResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -14863,6 +14868,11 @@ func (r CreateAdminResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateAdminResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15106,6 +15116,8 @@ type UpdateAdminResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -15147,6 +15159,11 @@ func (r UpdateAdminResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateAdminResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15282,6 +15299,10 @@ type RevokeAdminTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15311,6 +15332,16 @@ func (r RevokeAdminTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RevokeAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RevokeAdminTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RevokeAdminTokenResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15370,6 +15401,8 @@ type GenerateAdminTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
@@ -15407,6 +15440,11 @@ func (r GenerateAdminTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r GenerateAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GenerateAdminTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15472,8 +15510,14 @@ type RevokeCustomerTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15495,9 +15539,24 @@ func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthentic
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15557,6 +15616,8 @@ type GenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
@@ -15594,6 +15655,11 @@ func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15749,6 +15815,8 @@ type AcceptInvitationResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -15770,6 +15838,11 @@ func (r AcceptInvitationResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AcceptInvitationResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15825,6 +15898,10 @@ type ValidatePasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15844,6 +15921,16 @@ func (r ValidatePasswordResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ValidatePasswordResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15899,6 +15986,8 @@ type RequestPasswordResetResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -15924,6 +16013,11 @@ func (r RequestPasswordResetResponse) GetApplicationproblemJSON400() *BadRequest
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RequestPasswordResetResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15989,6 +16083,8 @@ type ResetPasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16014,6 +16110,11 @@ func (r ResetPasswordResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ResetPasswordResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16076,6 +16177,8 @@ type RefreshTokenResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16102,6 +16205,11 @@ func (r RefreshTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RefreshTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RefreshTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16162,6 +16270,8 @@ type RegisterCustomerResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16187,6 +16297,11 @@ func (r RegisterCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RegisterCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RegisterCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16252,6 +16367,8 @@ type VerifyEmailResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16277,6 +16394,11 @@ func (r VerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r VerifyEmailResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16342,6 +16464,8 @@ type SendVerifyEmailResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16367,6 +16491,11 @@ func (r SendVerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SendVerifyEmailResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16507,6 +16636,8 @@ type CreateCompanyResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16538,6 +16669,11 @@ func (r CreateCompanyResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16682,6 +16818,8 @@ type CreateCompanyAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16718,6 +16856,11 @@ func (r CreateCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyAddressResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16862,6 +17005,8 @@ type UpdateCompanyAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16898,6 +17043,11 @@ func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17042,6 +17192,8 @@ type CreateCompanyRoleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17078,6 +17230,11 @@ func (r CreateCompanyRoleResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17231,6 +17388,8 @@ type UpdateCompanyRoleResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17272,6 +17431,11 @@ func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17416,6 +17580,8 @@ type CreateCompanyTeamResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17452,6 +17618,11 @@ func (r CreateCompanyTeamResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyTeamResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17598,6 +17769,8 @@ type UpdateCompanyTeamResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17639,6 +17812,11 @@ func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17783,6 +17961,8 @@ type CreateCompanyUserResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17819,6 +17999,11 @@ func (r CreateCompanyUserResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17972,6 +18157,8 @@ type UpdateCompanyUserResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18013,6 +18200,11 @@ func (r UpdateCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyUserResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18256,6 +18448,8 @@ type UpdateCompanyResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18297,6 +18491,11 @@ func (r UpdateCompanyResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18632,6 +18831,8 @@ type CreateCustomerGroupResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18663,6 +18864,11 @@ func (r CreateCustomerGroupResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18906,6 +19112,8 @@ type UpdateCustomerGroupResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18947,6 +19155,11 @@ func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19082,6 +19295,8 @@ type CreateCustomerResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19113,6 +19328,11 @@ func (r CreateCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19172,6 +19392,8 @@ type DeleteCustomersResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19203,6 +19425,11 @@ func (r DeleteCustomersResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteCustomersResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DeleteCustomersResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19347,6 +19574,8 @@ type CreateCustomerAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19383,6 +19612,11 @@ func (r CreateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCustomerAddressResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19444,6 +19678,8 @@ type ReplaceCustomerAddressesResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19480,6 +19716,11 @@ func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON404() *NotFou
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19624,6 +19865,8 @@ type UpdateCustomerAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19660,6 +19903,11 @@ func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19896,6 +20144,8 @@ type UpdateCustomerResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19937,6 +20187,11 @@ func (r UpdateCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCustomerResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20171,6 +20426,8 @@ type LockCustomerResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20207,6 +20464,11 @@ func (r LockCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r LockCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20357,6 +20619,8 @@ type GetMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -20378,6 +20642,11 @@ func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -20428,10 +20697,14 @@ type UpdateMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20455,6 +20728,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
@@ -20463,6 +20741,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20518,6 +20801,8 @@ type ListMyAddressesResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -20537,6 +20822,11 @@ func (r ListMyAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListMyAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyAddressesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -20587,8 +20877,12 @@ type CreateMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20612,9 +20906,19 @@ func (r CreateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateMyAddressResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20676,6 +20980,8 @@ type ReplaceMyAddressesResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20712,6 +21018,11 @@ func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20765,6 +21076,8 @@ type DeleteMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
@@ -20783,6 +21096,11 @@ func (r DeleteMyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r DeleteMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -20843,10 +21161,14 @@ type UpdateMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20870,6 +21192,11 @@ func (r UpdateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
@@ -20878,6 +21205,11 @@ func (r UpdateMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateMyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20933,6 +21265,8 @@ type RegenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20954,6 +21288,11 @@ func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON400() *BadRequ
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -21009,8 +21348,12 @@ type EraseMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21034,9 +21377,19 @@ func (r EraseMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r EraseMeResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21092,6 +21445,8 @@ type ExportMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -21111,6 +21466,11 @@ func (r ExportMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ExportMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -21161,8 +21521,12 @@ type ChangeMyPasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21186,9 +21550,19 @@ func (r ChangeMyPasswordResponse) GetApplicationproblemJSON401() *Unauthenticate
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ChangeMyPasswordResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21476,6 +21850,8 @@ type CreateRoleResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21507,6 +21883,11 @@ func (r CreateRoleResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21750,6 +22131,8 @@ type UpdateRoleResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21791,6 +22174,11 @@ func (r UpdateRoleResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -24820,6 +25208,13 @@ func ParseCreateAdminResponse(rsp *http.Response) (*CreateAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25068,6 +25463,13 @@ func ParseUpdateAdminResponse(rsp *http.Response) (*UpdateAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25204,6 +25606,20 @@ func ParseRevokeAdminTokenResponse(rsp *http.Response) (*RevokeAdminTokenRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25271,6 +25687,13 @@ func ParseGenerateAdminTokenResponse(rsp *http.Response) (*GenerateAdminTokenRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25360,12 +25783,33 @@ func ParseRevokeCustomerTokenResponse(rsp *http.Response) (*RevokeCustomerTokenR
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -25434,6 +25878,13 @@ func ParseGenerateCustomerTokenResponse(rsp *http.Response) (*GenerateCustomerTo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25604,6 +26055,13 @@ func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25665,6 +26123,20 @@ func ParseValidatePasswordResponse(rsp *http.Response) (*ValidatePasswordRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25718,6 +26190,13 @@ func ParseRequestPasswordResetResponse(rsp *http.Response) (*RequestPasswordRese
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25799,6 +26278,13 @@ func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25888,6 +26374,13 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25948,6 +26441,13 @@ func ParseRegisterCustomerResponse(rsp *http.Response) (*RegisterCustomerRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26030,6 +26530,13 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26110,6 +26617,13 @@ func ParseSendVerifyEmailResponse(rsp *http.Response) (*SendVerifyEmailResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26267,6 +26781,13 @@ func ParseCreateCompanyResponse(rsp *http.Response) (*CreateCompanyResponse, err
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26416,6 +26937,13 @@ func ParseCreateCompanyAddressResponse(rsp *http.Response) (*CreateCompanyAddres
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26570,6 +27098,13 @@ func ParseUpdateCompanyAddressResponse(rsp *http.Response) (*UpdateCompanyAddres
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26719,6 +27254,13 @@ func ParseCreateCompanyRoleResponse(rsp *http.Response) (*CreateCompanyRoleRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26887,6 +27429,13 @@ func ParseUpdateCompanyRoleResponse(rsp *http.Response) (*UpdateCompanyRoleRespo
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27036,6 +27585,13 @@ func ParseCreateCompanyTeamResponse(rsp *http.Response) (*CreateCompanyTeamRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -27197,6 +27753,13 @@ func ParseUpdateCompanyTeamResponse(rsp *http.Response) (*UpdateCompanyTeamRespo
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27346,6 +27909,13 @@ func ParseCreateCompanyUserResponse(rsp *http.Response) (*CreateCompanyUserRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -27513,6 +28083,13 @@ func ParseUpdateCompanyUserResponse(rsp *http.Response) (*UpdateCompanyUserRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -27761,6 +28338,13 @@ func ParseUpdateCompanyResponse(rsp *http.Response) (*UpdateCompanyResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -28053,6 +28637,13 @@ func ParseCreateCustomerGroupResponse(rsp *http.Response) (*CreateCustomerGroupR
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28301,6 +28892,13 @@ func ParseUpdateCustomerGroupResponse(rsp *http.Response) (*UpdateCustomerGroupR
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28437,6 +29035,13 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28511,6 +29116,13 @@ func ParseDeleteCustomersResponse(rsp *http.Response) (*DeleteCustomersResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -28662,6 +29274,13 @@ func ParseCreateCustomerAddressResponse(rsp *http.Response) (*CreateCustomerAddr
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28743,6 +29362,13 @@ func ParseReplaceCustomerAddressesResponse(rsp *http.Response) (*ReplaceCustomer
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -28896,6 +29522,13 @@ func ParseUpdateCustomerAddressResponse(rsp *http.Response) (*UpdateCustomerAddr
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29138,6 +29771,13 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29363,6 +30003,13 @@ func ParseLockCustomerResponse(rsp *http.Response) (*LockCustomerResponse, error
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29499,6 +30146,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29566,6 +30220,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29579,6 +30240,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29641,6 +30309,13 @@ func ParseListMyAddressesResponse(rsp *http.Response) (*ListMyAddressesResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29695,12 +30370,26 @@ func ParseCreateMyAddressResponse(rsp *http.Response) (*CreateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29784,6 +30473,13 @@ func ParseReplaceMyAddressesResponse(rsp *http.Response) (*ReplaceMyAddressesRes
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29840,6 +30536,13 @@ func ParseDeleteMyAddressResponse(rsp *http.Response) (*DeleteMyAddressResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -29909,6 +30612,13 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29922,6 +30632,13 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29984,6 +30701,13 @@ func ParseRegenerateCustomerTokenResponse(rsp *http.Response) (*RegenerateCustom
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30045,12 +30769,26 @@ func ParseEraseMeResponse(rsp *http.Response) (*EraseMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -30113,6 +30851,13 @@ func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30167,12 +30912,26 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -30432,6 +31191,13 @@ func ParseCreateRoleResponse(rsp *http.Response) (*CreateRoleResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30679,6 +31445,13 @@ func ParseUpdateRoleResponse(rsp *http.Response) (*UpdateRoleResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -33678,6 +34451,8 @@ type InternalApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
+type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
 type RateLimitedResponseHeaders struct {
@@ -34081,6 +34856,22 @@ func (response CreateAdmin409ApplicationProblemPlusJSONResponse) VisitCreateAdmi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin413ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34525,6 +35316,22 @@ func (response UpdateAdmin412ApplicationProblemPlusJSONResponse) VisitUpdateAdmi
 	return err
 }
 
+type UpdateAdmin413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin413ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateAdmin422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -34762,6 +35569,38 @@ func (response RevokeAdminToken409ApplicationProblemPlusJSONResponse) VisitRevok
 	return err
 }
 
+type RevokeAdminToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAdminToken413ApplicationProblemPlusJSONResponse) VisitRevokeAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAdminToken422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAdminToken422ApplicationProblemPlusJSONResponse) VisitRevokeAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAdminToken500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -34877,6 +35716,22 @@ func (response GenerateAdminToken409ApplicationProblemPlusJSONResponse) VisitGen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAdminToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateAdminToken413ApplicationProblemPlusJSONResponse) VisitGenerateAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35019,6 +35874,22 @@ func (response RevokeCustomerToken401ApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type RevokeCustomerToken403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken403ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeCustomerToken409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -35031,6 +35902,38 @@ func (response RevokeCustomerToken409ApplicationProblemPlusJSONResponse) VisitRe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeCustomerToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken413ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeCustomerToken422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken422ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35150,6 +36053,22 @@ func (response GenerateCustomerToken409ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateCustomerToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateCustomerToken413ApplicationProblemPlusJSONResponse) VisitGenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35413,6 +36332,22 @@ func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAccep
 	return err
 }
 
+type AcceptInvitation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation413ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptInvitation422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -35516,6 +36451,38 @@ func (response ValidatePassword409ApplicationProblemPlusJSONResponse) VisitValid
 	return err
 }
 
+type ValidatePassword413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword413ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePassword422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword422ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ValidatePassword500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -35599,6 +36566,22 @@ func (response RequestPasswordReset409ApplicationProblemPlusJSONResponse) VisitR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset413ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35721,6 +36704,22 @@ func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword413ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35863,6 +36862,22 @@ func (response RefreshToken409ApplicationProblemPlusJSONResponse) VisitRefreshTo
 	return err
 }
 
+type RefreshToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshToken413ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshToken422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -35962,6 +36977,22 @@ func (response RegisterCustomer409ApplicationProblemPlusJSONResponse) VisitRegis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterCustomer413ApplicationProblemPlusJSONResponse) VisitRegisterCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36088,6 +37119,22 @@ func (response VerifyEmail409ApplicationProblemPlusJSONResponse) VisitVerifyEmai
 	return err
 }
 
+type VerifyEmail413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail413ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyEmail422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -36206,6 +37253,22 @@ func (response SendVerifyEmail409ApplicationProblemPlusJSONResponse) VisitSendVe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail413ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36462,6 +37525,22 @@ func (response CreateCompany409ApplicationProblemPlusJSONResponse) VisitCreateCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany413ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36732,6 +37811,22 @@ func (response CreateCompanyAddress409ApplicationProblemPlusJSONResponse) VisitC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress413ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37020,6 +38115,22 @@ func (response UpdateCompanyAddress412ApplicationProblemPlusJSONResponse) VisitU
 	return err
 }
 
+type UpdateCompanyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCompanyAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -37286,6 +38397,22 @@ func (response CreateCompanyRole409ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole413ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37606,6 +38733,22 @@ func (response UpdateCompanyRole412ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCompanyRole422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -37872,6 +39015,22 @@ func (response CreateCompanyTeam409ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam413ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38176,6 +39335,22 @@ func (response UpdateCompanyTeam412ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyTeam413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCompanyTeam422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -38443,6 +39618,22 @@ func (response CreateCompanyUser409ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser413ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38759,6 +39950,22 @@ func (response UpdateCompanyUser412ApplicationProblemPlusJSONResponse) VisitUpda
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39199,6 +40406,22 @@ func (response UpdateCompany412ApplicationProblemPlusJSONResponse) VisitUpdateCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39680,6 +40903,22 @@ func (response CreateCustomerGroup409ApplicationProblemPlusJSONResponse) VisitCr
 	return err
 }
 
+type CreateCustomerGroup413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup413ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomerGroup422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40120,6 +41359,22 @@ func (response UpdateCustomerGroup412ApplicationProblemPlusJSONResponse) VisitUp
 	return err
 }
 
+type UpdateCustomerGroup413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup413ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCustomerGroup422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40357,6 +41612,22 @@ func (response CreateCustomer409ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer413ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40488,6 +41759,22 @@ func (response DeleteCustomers409ApplicationProblemPlusJSONResponse) VisitDelete
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomers413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomers413ApplicationProblemPlusJSONResponse) VisitDeleteCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -40762,6 +42049,22 @@ func (response CreateCustomerAddress409ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateCustomerAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress413ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomerAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40910,6 +42213,22 @@ func (response ReplaceCustomerAddresses412ApplicationProblemPlusJSONResponse) Vi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses413ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -41194,6 +42513,22 @@ func (response UpdateCustomerAddress412ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress413ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -41622,6 +42957,22 @@ func (response UpdateCustomer412ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type UpdateCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomer413ApplicationProblemPlusJSONResponse) VisitUpdateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -42027,6 +43378,22 @@ func (response LockCustomer409ApplicationProblemPlusJSONResponse) VisitLockCusto
 	return err
 }
 
+type LockCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer413ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LockCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -42271,6 +43638,22 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type GetMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe403ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMe500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -42359,6 +43742,22 @@ func (response UpdateMe401ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type UpdateMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe403ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMe409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -42387,6 +43786,22 @@ func (response UpdateMe412ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe413ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42492,6 +43907,22 @@ func (response ListMyAddresses401ApplicationProblemPlusJSONResponse) VisitListMy
 	return err
 }
 
+type ListMyAddresses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAddresses403ApplicationProblemPlusJSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyAddresses500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -42579,6 +44010,22 @@ func (response CreateMyAddress401ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateMyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress403ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateMyAddress409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -42591,6 +44038,22 @@ func (response CreateMyAddress409ApplicationProblemPlusJSONResponse) VisitCreate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress413ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42746,6 +44209,22 @@ func (response ReplaceMyAddresses412ApplicationProblemPlusJSONResponse) VisitRep
 	return err
 }
 
+type ReplaceMyAddresses413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses413ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceMyAddresses422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -42839,6 +44318,22 @@ func (response DeleteMyAddress401ApplicationProblemPlusJSONResponse) VisitDelete
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress403ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42964,6 +44459,22 @@ func (response UpdateMyAddress401ApplicationProblemPlusJSONResponse) VisitUpdate
 	return err
 }
 
+type UpdateMyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress403ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMyAddress404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -42992,6 +44503,22 @@ func (response UpdateMyAddress412ApplicationProblemPlusJSONResponse) VisitUpdate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress413ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43094,6 +44621,22 @@ func (response RegenerateCustomerToken401ApplicationProblemPlusJSONResponse) Vis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateCustomerToken403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken403ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43201,6 +44744,22 @@ func (response EraseMe401ApplicationProblemPlusJSONResponse) VisitEraseMeRespons
 	return err
 }
 
+type EraseMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe403ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EraseMe409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -43213,6 +44772,22 @@ func (response EraseMe409ApplicationProblemPlusJSONResponse) VisitEraseMeRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe413ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43318,6 +44893,22 @@ func (response ExportMe401ApplicationProblemPlusJSONResponse) VisitExportMeRespo
 	return err
 }
 
+type ExportMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe403ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportMe500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -43405,6 +44996,22 @@ func (response ChangeMyPassword401ApplicationProblemPlusJSONResponse) VisitChang
 	return err
 }
 
+type ChangeMyPassword403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeMyPassword403ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeMyPassword409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -43417,6 +45024,22 @@ func (response ChangeMyPassword409ApplicationProblemPlusJSONResponse) VisitChang
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeMyPassword413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeMyPassword413ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43861,6 +45484,22 @@ func (response CreateRole409ApplicationProblemPlusJSONResponse) VisitCreateRoleR
 	return err
 }
 
+type CreateRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole413ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateRole422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -44297,6 +45936,22 @@ func (response UpdateRole412ApplicationProblemPlusJSONResponse) VisitUpdateRoleR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole413ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -48022,584 +49677,587 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17chs3ty86FRTvqYqU3ZRJ6i3Vrm/TEu0w0SsS5XxO6OsGu0ERURNgGqBoJuWqM4c7gPvPrTuRM5Mz",
-	"klNYALrRzW6+JNlOtnbtymeRTTQeC+u9fuuvSsCHI84Ik6Jy9FeFfMLDUUTg380wjImAf4rxcIjjaeWo",
-	"0mQIm8+9ygOOxkR9H1CpvrzisYwwCyseDIvZtHLExlGk/hwzqQZQLwxJ5ahye1PxKgwP4d+MShKiG4kl",
-	"EZXPyeMnzqNBTLAkYVNWjiqNWmOvWqtX67udeu1oe/eoVvu14lX6+JN9X5/GQl7o0X/EjFS8Cg0rR5Va",
-	"/XBvp7/Xr24HO2F1H+/2qgfBXljdJwf9Q1zr1YOGmj0Vp6SPx5F8TaOIsrvKkYzHxPn8ZkBHI+eLCPdI",
-	"VDmq/MCH6l0RTt5+ytUHQxqGEdEf6RmOBpyp7/+jjnZ3d1GtXqtVvMqIC4kjs+7D/Uatrj6MSZ8mS4vJ",
-	"HeXM2cnL63QnL2Nyx5naQiFjQmTl6LdKvbGNzjFl6EZ/5FWaI4l2Xlc+eBUx7jtDy+lIDfK6fXbWvnj7",
-	"sXlx+vHmh/bVVfvibcWrjEfhohN4wLId2tEeSCxgpvXPnz1LTW02GsscSSFGJpaqEGVIDgiCM59LXzMU",
-	"UnTmT32OK5xa0TktfS7zTsLZzTMqZNn9RD3O791NpJIMReXot5fr+nJd519XLyGR1ySOKHMJpNIMhgS9",
-	"HfZ+qBTRyWkrXd1bEg/Vb2YoBB4qpJCDTu3wqFZblUL2a9Vdstev7uN6r3oYNMLqNtnp7+K93n5wUEwh",
-	"fRyJYhIx31gauez3abAalZg/XOKo1+r1/cXE8drZPrP3GeJ4E1MSxjQYCBnj//X/ElRvbJcSxiJiOOzU",
-	"d44atSwxVE5b9cb2zu7e/sFhxaGKxucPmvEMKStgOUOgkpRhFxxurd6BkzXvI0NM1f7ykfgvo3ZsBXyo",
-	"vvkkScxwlNLmAItmADSUXG3n8OvVmjr3fXXuB2S7X93Bu729YD88IId9c3Bn/I6yzHQatU7t4Khu74K9",
-	"kRF9IOhyRGIseawOjMRDKtQeKN5Z+V7tdsxBRfrtrwosXJzomdW9ZdYdEhHEdCRhVyutBxJPUfqSrcrM",
-	"2mq1WnVf/edA/aeW/l89nfbNeERiBIdDFWmUz72IEnIzdDiBIi2J5Viocz7ptN+1Sogpt5sO2ViimZVV",
-	"l4ygEb4jiPc1BYkScfVCTC/EpInJK6GGPSXXZqhBjEcjHss5FFEZxNVGbUct3iULKxycvWtUd3q7QXU/",
-	"3CPVAyVwDuqHDbzd2wl2w708XWhCs9uJh+hGz2R2G4OxkHxIYnEUEwyaWPLBJKaSZD6JeHA/h2S2S0im",
-	"kRGqWZJ5E3MmqxFlBNn3ILNtq1BPI0M9T7jUQgrb7dT3CiissTyF5QgmS6SMfJIn41jwOBGoHCQ57LLm",
-	"aOOQytYDYXIBW1PPIfIA9nUhc8OBOQk8loOtSFHQxz6mEVE7hAPJ45RzwZ8dLdybF5cX788vtbI9wOwO",
-	"jPbPmSM7rFcbvW1FtDuKaHdr1T283zsIDsMaqStmRkdKNTlsbNW2Gls7OxWvwoNgHMfF93H/aBt2KyZ/",
-	"jInQ2oLzIkUbRNFGX9FGvdaobdd2arsYV7yKxPEdcZRN/bdZij31irreyX7YT7fM+bnbsSyzzmzY6Xn7",
-	"IrNZGU7wV6Uf82F64GoG8bBar9V2GloH03Rln0vpC55tX5i/P+eOoFat44aa4raa4k6/arXSQ1JzjuBg",
-	"a7e+Va/VthrbC05hz9BswSnUqrV+jVT3w1pQPejVcLV2WDuo7df2aru1ncwpWMuKVBu9fVzdD3ZI9RDX",
-	"w+p2f5cc9BrBTlivVVY7J8N71iFby7ELDuF3zMhWyEmGiX/2KiMsxITHxSf323XrtHnSaZ1+yJ8HrPiw",
-	"pi2FgyJLYQRbvr1V26rXt7f2y07DmFK10tOANx3UqvvqOhyoi1HDtV4tqIU1ffJPdhoLWda22oQTa8Fl",
-	"fS/GsEMTKgeISlHqPjCfk4wL4Uvbh3sgylb2IBzsVw/wobqFtbB6SOr96jZW4nwv3CcH/Ud5EAgOEV/d",
-	"RKz8x84h2q4hY2tVvgFzcRU/QvYcFpiOIFSxlDHtjaWhHzPpEZ4OCZMdEg8d+VhhRFa3a0DZvbGgjAhx",
-	"giW540C0vwyU/oMjMp9KUoXHPVnHq/1Cwy80vDwNJ4Rkt/GFkl4oaW1Kcm0w7WEEsyuiRKCJ5W/xlmPM",
-	"jsZxMMCCsrv/wsGQbBl9KG/QknikTLR67sh3q3tkv1/dxwe96qE69zpp9O2xq7Midzgyh6VplggSRSIY",
-	"4L5EQypRj4hgEP+v/4/dSxKjH3BfjtmdOlQicYglBsWC3Cl2rqbBJIlHMRVEnQFzB9aXgU8YiVdRfkY4",
-	"JsxVlw52qrvKGt8Ha1wRdC2ohw2y3VdWQGUOcS1nI9YPOvWGYyMu8o+mOtaCyCmiDGGreH1XrnG9cJUX",
-	"rrI8V5khv9JQq1X5HXK0ZLIu9blEVUAmS57kaue2+AiK9mx2nwqCqEtczplo6ss1fbmmy5hCDgHO9x1q",
-	"OqKkzHH4Yo+/EOGLPf5Cwy/2+Is9/kJJL/b4iz0+Ewx2wyIVMv3xz/bvnPaGb+SvN23RZu/pJf1x8L5R",
-	"j9pvQ/l+eEfPTn4cqWfOT1u7F79fDy9Pb2n/50o2nFJ3bf2rJMg9q811BiQxttJgOAqwxBG/G5NixS5L",
-	"jDeEQEKsGcdzYzREeAhyARBmIZIED8VWeuXML44eKJlAyC478AlE39yx0SjmfRqRgjFISGXBGM0w9JAO",
-	"48EUQhIRmRnzO2eyBeMm3x0NMcN3pOAdaltzI44FiYtGg8/L1pufa0yG/IEsGKt0VifA/4sWbzcTDqZg",
-	"YPh8nYHLzhc+TwZ07YtrHpGyeJ+aRsbc15+3V+BRhTJwP5NY4bK8g+phrxZU98M6qR70G7iayrjDmiMp",
-	"xlNSkG+UoWav6Mi9cqr6UM5RdtMYLoyVpl8VuvbUls53GOjknGJPwRPtcVafzouVg5ozXHGGl1nMohyv",
-	"kj0HZjBntxecTuZmecX3wium7g9zBf6ic9SJzV/1DJw8KaO6oVuxHrmvvhe159qLf+Sddxlph+BhGSNV",
-	"BJpmT8B4z8ZXk5TIrMx4PZ4Ko+anWmufx4hAQqigkuSS+Q72qvt9INLDXvVAzcHqaXvBfpgezFWi5JYp",
-	"Zdl56eU/Ja/bz6TZWOX7dz5gW2JI5SCvfGdMLT5gM4UC9aARVvfJdr96gHd61YQccU3pqL/zXofKyCVK",
-	"x2y6UW+s5PL8YyNlX27TnNvkJq2+bNQ8tlNkDknDfx53gz/Pu8LbxbmwhQEmxQ7nK0EgtZ9XCXphiC8M",
-	"8W/NEL/Ra+7qPaCblug9Y623Po+i80LfLwL/ReB/cU6QvfkLSlvyDrkv6fNI2EJRdcDCevJFrm2HJ5yr",
-	"Q6bsDp3SmATaS7IkKsBTs4kXr8+6Xp9nYEUvh7HmYazG7uoOu0uZ3QFJ9xEuKIEo1+elpvaMLrAXreVF",
-	"a3nRWr6G/bJEye5Jmu2RNWfgY+3BxUgnMaBIqT4Z4wYyGk6aDgPHDIc4AfqxNAPPNV+nzzWjHoklrmhu",
-	"oxMjTpzDjamkYoBOeDQe9mjmufPXGT5HJe9lvr9wvr8gE/Q6HjMxocF95qGzzEN9PmZhhFkIocUz3Itx",
-	"yOPMDzrOD3gsBxMiJOqQOKaSxxQgf9KHb9yHHzC6CbjMruLi1nlkzPDDWLpfX144gAlM4phy9+srJ4nk",
-	"KqYsIKgVTnAcorYA8CLn2Z+dff15THokcL+9+ckpUsfiHstgQCaYuc+8d9b+fnzPWRJQBSopC/FrElJE",
-	"gzYwQ+RTQOKR3CzTiOFVbxwcoDcxZpCik9LSB2dWRWlJZc++fT0D1PQTZXch6MXuT/S6gGGBDlKQLq6/",
-	"RdgiAszivMxHWigGQEgKdysBj5VSjQY8FgT1sJTgnZNYy0jFitsh8LqlIAgKeFK6RqNvzVul9Wxs4AQL",
-	"wUOTAUc9EvAhERDggTyZzMk+Uybl4jyj9XOECvJ/njCdpzTt3j2Ia3W4cw6jp4TeTJbCYyXih5l5dAge",
-	"zpsHyDRnBms5mguEXH4eyuAumEebPVCYBxRuWIQOLJIdglqi/CTX0j+X0yn1pVxeh1FTay+tDzjbYtb6",
-	"Nubj0bwDulMPlJ+QHUdYCR+SkAZKu0BYw70grRJBcp+bPDeKaWByPSoPdOTkzb1rXxXMdC5rsSenJsHH",
-	"EmFk+SDaoOqMsZrvEnwl4lMcyWmHut7Xyh2PQmAqCxwjmdTEFN+i0GMCG5vhv3u1Rfx3NsXUzUbk4zhQ",
-	"X9EhyILPaQZp5TTecrZ0EXOw8ijPHlbCtnkGvBpYgcVlyCua9vNFmAovsIwvsIyFsIylVRsLeIKhonMy",
-	"7JFYDOjoxTP74pl98cy+HMa365n9MFdUJZVkWJLL/msaywGAaB3WqrWdar2xRJHZi5B9EbLF2MeLy8pe",
-	"aOeFdkpoZ5H5pb5+R2LapyS0m0piLPT79IDlNhrAQgLIaJrRXUAC/XFk3UKn8RZSnyJ9PneEhcoyqbxp",
-	"nTfPWtbI0wLYpZzackixbwkjMY5Ay5wLq7tQsaPijAf3alMSYO6bcU9Zc710p5bC3p0hyogHGDRGwqpw",
-	"xyJ40y2T6qj0nheaqRPSUyQ2S9Sc9TiOQ8rubqzAPLk8vzprdVqnFa/C45DEv5DegPP721iRw0DKkTh6",
-	"9Up9IrYcmngFz4ryzgKufVwkn3OUjT+9wwkhrQKtu+2arq1PYBFnDFjAFpYDpXAPSBQi3NNujBez9oVr",
-	"Pt6sTeB0c6C4L+CiXxtc9AWS9+8Byfsh9Ua+sOAXFvziWXzxLL54Fl88iy+exRfP4ouQffEsvtDOi2fx",
-	"xbP44ln8Gp5FRXgjHs/8oJ6R0U9HL8OMOZJJyoFssrLMnNlUsiU6sNkfm3uz08jXondiHKYJSAL1xlNl",
-	"W1CGeuPoPleGviDDqjxBTaq3OClqbiZpId+pZcHUslhH7m4tAKnN7N36Dfxy21jfrtVyG6kpbxXScPbq",
-	"8wyhrNq8zltnGY9bw3bZGq6JVAw7rqzRgW+ZSgmziOVOfhV44hf95kW/WcoBVeZbWsN60+96sdpeKPPF",
-	"anuhnW/aajMGyjyzzZzz6vZaka12cdn5eHPVOmm/aYN58Tcx2ZIG7TMdd0stNPP1XPNsWYMMdq3TvC4x",
-	"yYo6wWco+fGmVk7clSt4FTL9sQZ4xr83pxe0Njm/qX26ePfzp/NT/uf5KZ+cv+GAefzrSXuv/Xvz02Xn",
-	"fe3X33+N2qyWBz3e3gHlUBcklVUMJuVKmYpBJDkKBpwL4tS9LF9GWNKwubC6cOWaQbWmcyIEviPz9d2h",
-	"fqhE3e3xcAqA61HEwS/idVmXXRNBJJrycZyW+0yoHKgtGRA04OP4CCkT/ujVKyDVARfy6KB2UHsVq59W",
-	"7a/+Jfk9Yf952P/xvjH8+dP+2eR6R/46Onh4H2yz14O98K2o49Z4l/9Ea3/8QtS72331YhTSEDEuERb3",
-	"UJgmB1R4iN4xHhP4A8Hmb3VZibTRdn2jKOxhIh77wWFYPSC1PsTVlYjZJXt9RdeEyfRyJnR/07m8hrsj",
-	"xr3fSSDBopnZKAgRDEcRllA617y5+eXy+vTjdeum1anMz98oO44Tzvo0Hur3wLItOHXZKTwo3jytwrPm",
-	"DHYGHXYw+Yk0fhbv9qbnvdqns+BwdP37dv9XvD9+G9bpBd9tPbwv3dDc7c0xxkDRalJMZ/qLk/3+Qc3Z",
-	"0IKxGr+6XpybFlRxpxsMQmZasPLsNr9rXbffvP/YOm+2z+Zv8vNxmt19dScvyGQO+KrbxkoSPPSSwjqI",
-	"QqEpkS8grDPwjYuw6jWzXhepHoDaNbI6Dh2HF2DTDwiNM720Mkjm2Uq7MlB0GEmvf83hdd3e7PingLDu",
-	"Ie2nhCFBCUtfUzicBmYvwqznwb2eLVM6x4JhoHawBPh+Zj+No80ZSH8wf+s8u28uUH12RPgqSJoC0Lhw",
-	"1uZlZRuZm7PtYKVrbzOnRISn7+riFgaUrLM6+1PvUe9dbqFwcYRnLpAzrpKvRffJeZf+7eoL1L+bHahs",
-	"xgtGmulXoBMDyka7VstWOgwfyx7/pBQkECsCKRmFeIyE5DEJUW8KjwkSP9DAXbfVp8pWnrwBkkORjJWW",
-	"4qxWfVr22zRZ2UOUBdFYKfDOQUBTChIiJfViZ9DvDdzHNbmjQpJ4Tmm3fcSWlReptYHWN66WRryYk3aw",
-	"evbTbEiuLPI1P6i1PGBHkXFftJ2/UDkox+NIdlbyOyIH6RZb58qsYHcyHp++dWU+8WudXpSfvzieRyEI",
-	"h7c6Sa5Od7M7tuTLNKmMIhyQpmXWhfQBj2je4Ih8I2QmPGX1qxUlzDjfitxpT+0iK3R9FTm7lnRuQaDq",
-	"GVq3XpZ3bV2vOavxujmetkKS1fy4oJFNHvtBiz9jQ2wXK/C1Rq4T4QpwETSb5D43SvsM0BIlob7dDmSf",
-	"F4Zxi3vVuD6NOb1qMttZ95YJfhbIYEfmrrKH9cweknhRxuT3pfszL577QjHz+qWVBIc7/J6w/F0Ezwga",
-	"YZopAyOfRjQmosCblAJl6kfarHJ0WKspxtePiRiYl1S2/2hU9yfve+8m/x4c3P84vKiNzuJd0amP3013",
-	"/mzu9U4Ow1aj/3Z/0AYngv4Vmf446L0N6CX9sX37Z7t+Qduiza53g5P2Xvt+9O93Jz8ebpHpj6Ng+1w9",
-	"9HvvbRT12HXUe3tLz05+HIS//Ayfh/++qPUa9SigPx5uBY2I9YZvauG/f4zsy0wVxmuCYxKD/LqFLS/v",
-	"wO10XdMs0kNBRHCc6cOmdPMhvieI6s5nJgKFhJEtju9mVhMyOQZl8ihlzDu7e+gS36PmA2Fjoj2hdvrF",
-	"3t1rosgUYWZMBm3/aGlMZUHrq9RFi5kc4Ef4ab1lHtt2FzEH8C09A9BYERsPeyS2ngRkgdmUuQbIbO4Z",
-	"uRzAWWkBmFuujWSlMBckB6K2v7e7s92oV2aWUYKI1AxDZXskvMJDnEVTRPtISBpFCEtkbjiq564mCSQJ",
-	"3yUM8YnhRWcWUIKzZklKt1ECFwRstSInZ7uWXVfBDhctNcGT5ME4Nonk+QmXALK9pQ9qumobgB7cNl5w",
-	"ATxnBb/zHpJURtrcluZK87FUwlc9kAduS6tQUtDe9gq9xSzamvq1s6IFWGrJIYB3xys+AlgCDkPQsAuT",
-	"f9IPte3LwPX827JRv6Wgjz98LrxG5kB/IlOL6iYqs+svWPopwYGkDzmUNrVUQSRsgY0+IZoNWZXl0iY+",
-	"+KT+MBvSS6d1TlZkTikX0oFKBMt21beiOOkSQfjDQ2e3lmY1hUxxzk1trHpTG0+gBnk5R9OHz2qlA4JD",
-	"Q6itDr6bxY7rDAiKiU7Y/U4g36zB19CLQsac3SHCJJVTJPGdh/xupTuu1bYD8yT8QboV/xgJwkJ173s4",
-	"uFe/99v96jmWwcBHklt/HOyaHKTbBb2GjW/gqNKtbHcrpsSUxqn7RgQDMoRs0CH+dEbYnRxUjvZ2EvNK",
-	"yNjCTV4TGU+bfakLRPNdZgPOQqHmM8HgaOhDfDCGXFV8h2l2Ptu1zKspo8PxELIQzHspk+QOdCIop47x",
-	"kEiz4VY5Cot33ciS7wSiIaDp8hH+YwzqEvjzbm/bpw/7m9ntWTbBhQEyKwBZGpYBt/oRu6p1pdK1DClb",
-	"ZyULy6ifYSUnaZCsaC1pt4+VV7Mw2Pacq2mzKzXwt7CmNAz5FEu7NrrBnIWBQrLW6hbBuj7fiXWMCjNv",
-	"WUrNWWtZiyKuz7csUCcXLEsplbAsD00GNBggKrRdaETaWpxkUSuJZ1my41nML7h9c4m263t71TrC0WiA",
-	"q40EQD3gIUEbARakSpkgTFBJH0huWeCZLbxcIVl22g2lFTHnrxF4otWg//dvzeqvuPrnh78an/9HpXB1",
-	"xkFSdJJ+6kHxlY4PalxMHigfC+1129BHt7mFLodUmpQcgsDzCk9kV/u4tArYpj/GJJ66cWeYfsnO1GuN",
-	"4iPNmBBldJyJKK8lwRfVvzwHtVrrYMGq1lrPwlTH51zPXNH3hVcVpLv8qNW1QzIccUlYMP2JTGfX1kRj",
-	"RtU67sk0SXhDBpnFQ8GAC8JsVDrAUURitIFhtYrdYnTHeageowHZ9JDgWimnsssCzFBPmQUypiREAvdJ",
-	"NN1Cv+iEvsYOGmi/nrKl4e0xH6afmHfZTAj9YY+H0y4DH9pUOIwgJmLEmSBoQ5uTYP6phzeTRKeQK9Vc",
-	"/WTC43utox9nJtBlFvKc9vskJkzCEGqZO7VDdHJ58easfdI5Rhimyx9IjBq7uygY4BgHSl3Xj9Z0cmBK",
-	"Bbv9WrDXa5DqQVjH1Z1gm1QPe/v9agPvhTvkIKj3txMq0JZWSgfO+VXVAZZx6N3dDI+uF9JCH8yoElas",
-	"DLuECVsbtEfUruk0l3CO1abstJjIcczSHIa3rQ7aUCSFWZcZM8UDH0FiHm5uoSYaUjFU84LdqzfQ1XXr",
-	"5PLitN1pX158fNNsn7VOnWQbgRiHVAUtEbqMSp0vC36AyQBL8mB8TYBAxFKDmor8yVgzsXjrjdlZWenC",
-	"ndEhlbNbfKWEmaB/ZuXVbq1Y6EQwiPte49PWPxniT9qAbNRqXmpO1gvMSR3WKuPV6+q7C73Pz8CnFd/o",
-	"cImj2aX8MtCJD4oO+HA0lgT5aSTG30Lwv1BGKlDAhYymiDMU4fiOIIl7ERHHyAf/j48igh+geQniY5lZ",
-	"vM2uLziwSTK5wkPTizVr6nEeEcy0rW85lzb1tS/OZvODV1ASBuSER6OIBtD24NUo5r2IDP/jd6Gj3skM",
-	"045KJyeXtxedj2eXJz9B7nAINZDWzjadHKhAOsd/C3XiqeaJaZKP9cztNLa9ijRgP2ZuyWIA1/CoF2F2",
-	"DyH3ZO3/Iyb9ylHl/3qlToQzwqR4pb8Vr670/PUO5Dwr9I5VdQo8NpOz0/WytzttCOFnV+tvbqmpvMbh",
-	"tRZjj9rJ183Tj9etn29bN538NmrVUO0i4xI94IiGmX1Tl9Pu22scIjudZ9u8cxz1eTwkIfrx5vLCQxj1",
-	"cIgSdxJSvNjOGsR0yDU/RSHRxoTvLNfs40lECZOtONZK/NobeXHZ+fjm8vYiQ40XXKI3fAwZJem+7aT7",
-	"5j7wTLvWZFMUwCIRUavcQjoWv/PpE8JMTNTG9d2sPK34mBWjkAfjIWHy2FgvvEdEl8kBGQoSKU4CcQzG",
-	"EWWjsQQViTI0UioD1Wk50+Q1LJqiRq2GNniMdmvboJDFBIcQK9tU0gvMRdaPaPA4srbajHsYzWzflVQ5",
-	"ymTAIxypKU0R+USFFFmKP0xPLpnm8x2c0V0h+BiPI4I2YKYeSqMNHjj9xSYyhiOHDP/vBFJzJmqDezQ0",
-	"bgNQITy4JQz5Oc3LRxPQccaChKhYUdzw7a6aq/MGRg8Je9RRvbm8ft0+PW1duGf1no9RyOHuDvADQXgs",
-	"Bzymf8KginuOSKx4gdbnNSRl9qgcpp7O8/nOaiwHhEnTSqg3lrrKJor4RCmWes9tCCgRUILeMYP+sOEn",
-	"+2B2t830IT9qc9sXndb1RfMscw8YomZszRGQRbN0d3DXZe92LuiGxEpAaXb5jCwLjZmN/5g5bvh2Lf6m",
-	"5kVAlBHB90KzHz1FAZt3waVmq0/O0q09DQcM7RO3viJzv+BIjIOBufdAaJwR15od4ilMVRAl/5IlGSK7",
-	"iiHUQ9Vwb6CM9FE7VmDb5LUKPVPgNsbuQgL6OFozZvtYKaegdUzceOFOZp/rjXSf3UUgs4pn23EnXMdj",
-	"5OeilH6qc2ijzzXU0rDhhl+wU4qujfHnbg+c0zWWBEyvRx7QdbPT+njWPm93cifDORpCspGUZDiSYoHK",
-	"7AhC9dNz9VOj/4nn2/uZWaIN312R2sGYSDXxvlIIfQhyViHK6SOho5pqIU7A13mkbGbm6VdOyBQmd8uw",
-	"y/YfdTC3F83bzg+ti077pNmZvTVaReFO4SgViDKTQJ3lQPX0bPQMleAkz8qEPKWJQ8GUsn4RqHUPXBk3",
-	"kBinBSCa6DD5zFI2/NzqDXO6ZfgB00gZsI/d23fN9lnzNZQ9ZPY1xBL3sACdd8xigoOBel1WEDqqxI1R",
-	"kd2pPR+5l0/QswqfcWVqhoFZQKJIH4CkylDiY6m3125AekXMrf7sVd4p0w4/kQh41zxrnzbnCACwE2as",
-	"ShDyOte4T0kUVo5MrUGSsVE5qgzHQqIeQVj/Lle6+tlLf5svbJgZRXPnpBbBBSXdaTTcGzSKeaB+24sI",
-	"akGKx/Od+CUj6uyGPCYIliJQLyb4HmFjAPgz26sO1Ne750PPYYEUkaA+ppGSJDCM7qZoJmBcMWQk20mr",
-	"ySTDB4dajuLoKuYjEktKROIaGjkfFdQz5f1W52qjyR9jHCHf7rSvDltp7liCCy09H9fbu7fA25vF5C94",
-	"q8CSiv4060kZ8YgG0yeagLSZz7N3ljNSVdfPJEInjv/2xbt2B87OVNln37pbbyx2cqcext/MFDx3Efkz",
-	"SSsrtN6lZq7PnoTXRID3rjjZKWUr2DyvtW5jyws8TVzVpvvHxLopE3mVmtBZyrEjFsRrogmEPmJdFDnj",
-	"UsxuQDJO4TLTCrC8Xa1rVBKLH5rmOhGwDe1Istkgm5m6otnV6Poahxe6dUT5IMYMHTk1a/ln2Tgywi/j",
-	"YHV/mwAK4Si67AP7nMd6TCj+mvSB48UEh5csmuoX5CGHlgrVh6QgHj8vtj67iLTO4q/0YoZY6ktUyU+z",
-	"YAjAPJrxsS/cPqe+yT09U+q08ORoAf1e6hgDDdHGYzLTcitZuAGzdWiFfGnCgL5tAUFPP2zJu+jCFZYO",
-	"LDN2vjiheHBTTjZvQMhFtnkRzmDpnppaupVvT1q65p6+gapadPhuGu0aN9fk3LovzmJgrUrLbtmdO6qt",
-	"IXTG224sM54BKcqsbae2xC/TasXleNK1fh4KjorHTnm6LVfJE0wdSY52EOOsquzCKYooI1kymQ8BZird",
-	"Vgw6w7a29U934FnzR/oojmM8hakbVKfVN1R/MH8TjbCDCqQsCP66PNWUX67OVZMashn5wQJdXaFj6BoI",
-	"RTs5MidVL52dG/d19QCIvWpe4nL1zC117ntC3cmppGI4oTFPy/WEnjNXLCspU0FsL7YWSXYTzfwL2HQR",
-	"e0130JWN7pnO0XaW0+Pz+hAjk4S1It9Zmo+syWUwqmxunjI0joEt4+QzEzXQ+9Vl6hG0cXvjoZPmJvL1",
-	"x1sBjGpycMBZAOVt5i2cEV0Ls4WaLBEBOgnGTLDLeiTgQ6K0MRPEmZFnpnKrTBYdoyGO7/WT6bD26Q0/",
-	"f0y+h/yZc/I3dcWDyGb12VEgpIYluqcs1GkZxUrjY/TDMn1wJfXteN4Rb62qzBVrYvM1r8WK1kLt5hzf",
-	"G/iyQnow6jskgRTRFDjTJMJsOsHTzbX1oOJZ5KnvcdN4hMa0cJ9dheiRClC5wrOINLKKTE5tWV5NmaOW",
-	"LFZGNBddS9/4iopEqeKwnB6WUSE+eDOYWEDNUBNUBI26NU9nmO/GcAW2I6PzcthlbnMkoIU4yMu4yYBH",
-	"ZIElnxxe8o8lNizdaXtGee0EBpsz5Y45p3zWF5aOgIJAXo8gCND3OcRjCBsP1RvMgVQ8Fz+jEMD2Q/4w",
-	"vMqnqhqm+oBjSCVQ4znzSjUV50NHV5l9tMnC5PsPtiSq6ESExP0+VDkU+FQe7xRI+3zanycOZfdq7hTt",
-	"yB2vzo6X6UWZk60hOJFYWh4qpkKSIdpI/EgoNO3jppvHNil5MiAMCZJNw3MwTVc2K12g3QK3lxM7EkTp",
-	"b0od1FocQxTAWg16GRozSSOQIDRxEkNikHG5bZUfgSs0i7jBwpPLQPmWHH9+KxYOypaWVG6N6QyUWL9P",
-	"AkkfiAsfBphy6kw5s6lUgH3wnftQmXAoFIIlq0lkgOlmtySjAryczwWSJOmYOp/NDSkzcMdPZFqmFuI6",
-	"hp69xszKCZha5oJmboLdruzRZslsXaNLSfVCgePi6qTYfI8TN4qPFhyjC9Mym5ctBBQZB6YKSXJ0RzSO",
-	"iPodzPEYqduEuNb/1bYkpUcztUCLvRUOREx+Nhe6eD3ZkmMUkb5GQABW6Cd5xv+ps5UdHbiUJGDvMrtQ",
-	"elQ3CcHP5BuluVnA/gLMIGmG3inG6MrapIo/KehfVqYmE2gCB6lkJtVmWH8KInNEAfOmLEKjLfbmVduG",
-	"18WAT5gtGqcCcabBFbP0JsZBUBgR6cRWGCkC0FGrCVb2iBhrVj/L2ufFv7QTPJkf2tBqOvKDSH70N9Ma",
-	"eEWZTTe17whp9Byk6zDg57oKw88KSTXS+/ttdvjz5OxT4/phv9PbPR8c/BjuvBH1t8He1Z813Br/RH/h",
-	"F38UhNnma6R2o+wqCwnKNihZ2duiI03I/0vRhocAA+Gzj8xZTWfPjc04qbONeBeKNAemwo4ATXu9ZWr9",
-	"3I3JIEwU7so4pLKZNvWeVWo5YJBTeYyS/uygVyiVI5NO45Rj6QYHcBurlHnGyQT4X5SzTfd6ntzedC7P",
-	"W9fqdpl+4jfvbzqtc/VB0hB+ySubWYxN/KvkV6kZc/7TG1AAZx9mnE2HfCz0RU863RdLEAKeGKNTOMin",
-	"HprEVErCrNMG8phljJnQubDqZqVJv+qqxSTgcVgYjJWF7lqwPwZ4NCJM10bpG5n0G9fXcispmOqZe+oh",
-	"snW3pSROtlm/7zmfGbkKn2n9+CMYAs7nihi2IiWfP+rzz3OA2fbzLjU3DpbQRJJ+9QtqIpWGnIA3GHGp",
-	"1GZNWuBwTIhrLQCHBU725RbSWSZQkL2gnzPt9ovZ2BIDvqEkCjVWTaUwjcmmetqklinSzA9SVfy/+jEf",
-	"ekjyz/4x0g4VkEY2v6A31hoLUTcFUSlI1Nc+ZEXTWkI5mUipXqvGzXQZ5i4Sz+dyTTvlaOtHeQ9r0AGh",
-	"uh9sq0Pf6Vd38V5vPzgID0mtv06Ud1RCqLq6o32VuhjbVw87imrbVw97m3ZPHYqFnRRK8xI0JMBQIeEj",
-	"u45GbXurtlWvb2/tZ6e7s7vEdG1WuTYV3FEzLSL3bOOitWwJM++yO+z/u2rSUqvt06T802a3gIc+wOBS",
-	"URJpzW1KjrvWr5HqflgLqge9Gq7WDmsHtf3aXm23trMOd9K8tmxpNLTLMSnVGLLlOTP8yepzMdHJdozM",
-	"ilJr+4/ZPVMaJJhW6xV5P5aDpYKleLn3lMGCc4vNSxuQHPoW5IWL/mpIWYkgWflGFhmnDtG7XDkVNZ4V",
-	"uJklO4edcmSXuuH2l2pcoEIsYYiCBqGJ2lM2hLoE4H59tHGaKjL/FAvV2SudLWoL7Ps0kiT+osZrXsbO",
-	"zPsHPoHgKchXK22PoBodlHUL4QWofX1JYiN6MZtCMaV5aiPDOfRoXTbAIfCPzS10Q4KYSIE2rC9ReNrG",
-	"E5sIx+rEHkicyOVj02wBBhe6OYL/23XrtHnSaZ1+8IsCo1pkF3GAzEJS5XZLn+m83+hqgMxP8jGIGPDL",
-	"JS/cf73rNqny2XNlGZlcPXG6rClBcd//BKM6E/1Kebi5Y8wvMzvF5dJjT9KA+4yXiMd3mFGhveFu11u0",
-	"8brxGuAekhpTHa+JuOIaHAl1MXCUNiIpMMRSSPr56GRuEMtDPAoTNn6MNOJqiOQg5uO7QRZI2PxOvRSW",
-	"kHVKLxnrWuSbdju3Lis9El9KgfCYxdJ1lUm3s/Xq+bOPjzKVdpJdKehaEHDtzEtkMHkyfkIyUDtWrPVt",
-	"LR8tSS9BeZfTp1zXbGrEF1iYM5lcCP1wbwmaScKKKQ2W9/BYGHqc/7qnDEUuCDqSeFTdr9XWijqubyIv",
-	"hE1cOXSYNk1xT2i1/ikrb4Dbhn/erTi3zznxyNnbIWMMDYrUE1vogkt7chsYahXO8R1hkoMudxUDuhAN",
-	"No+R/7bVQa8e6q8SGfMvNcR/+qhPWShswqURBiZbD16SORm3KchCzzLkHC0EgJsMOOITJlxpdIywrvUw",
-	"6NkDHsGqfSN/s00e/KewSQuKiJS2UDZ9/W2yYVAlMqAkxnEwmDpOQIwkH1Uj8kCseJ8W0vpOdTfcI9X9",
-	"/n6teoAPe9VaUA8t4uQ6Kd8FOeQaN940TFljzOVCwuaInjYobHOHnFR8p/OL9+XzkBvr5SGbGEnKibJC",
-	"J41f21RhmyQ8o+jkQtpJoDsh2/T+eRW3y1GxUlIq1R0GllHf1guKG+JY7I2Yowqv5nywGvs/xPOQ9kn8",
-	"ym4HiyzsxNrWyS93MW0BMl5wZgJ4ynLK9nWjUlh4lGNzEpNUkNjUbypFlwHte0m2t32FkDiWIs1mZn16",
-	"N45JmGqdcI+KfA9O07gllNskS7TIQlkoORcpos+ez5ZRlRZOtyx9alGZ7rJpv+uljsKs5pGu6RQ2kz6B",
-	"h0T3dEju2zSb0WVULhOosm26FXVaEW9gtOyvB1h0WYnygjZIrv3VMQow+w7S7m1ojMemA2e4CTTtu71E",
-	"/C7bmAywhOugmxrfEemMYn9aWGvgQrk/uwr+BEb1Iw2KspYo9TVWM5t7UXjEy+jKcxMLr5xupEnBuKWt",
-	"pFEs2vAjKqSZgvMbfzNX7La4X8+HFfIR82L1CfQ9mEmJLPyBTzTOi6Z0E+ZKbhqPwiTJctXKsa9Xn+bC",
-	"/RsdMZuP6OzIozQvt9FfURM+tW0Q4XCtlSfQv4rTTJdOhs8aFQVMO3WAColZCCCuioX3pjbDEjUdRSNR",
-	"GvQGCo1KY7WOREtQTPus3brotM5aH08uz6+aF+8/nrbeNG/POh9vOs3O7Y2PNqzuoDMHNo8h2JJ0PrNv",
-	"MIPqh7pszCKo6pEaLYErLWdCBdlCvwxoRNIDsGgoJgVRSRlN+feEjGxaH0Hq2naZ27d4w3fvuRPwdC66",
-	"b2SCzZC6al2cQl3A1dX15TuAhkvyI14ngKrXrR9bJ53W6ZKpUpnDuyJwOs3RKOYPgBmb+TpJf8x8+jqy",
-	"0KuZj6/J74CvBelSTk+IcqkOaPMZ+v5O2B7fi6X63194liuWS1opj5C+ixpqPF76XiW+1mVE7lPJqRJH",
-	"ne47Ak8cWz/W75wyYTvY2SiMr8/Vaf6h0ePG+RZz/hY6y5h3OSQ/QXToE1rUJziTMhMe0qxjw7ZgRBEO",
-	"7kUJZ1g2/uNMcZkY0DckY3MdGtcXq4rrzBOrcODPIFaB2z1arKpRrtW7SuUqLMBTp0J1UbZ1DefWUMwI",
-	"v/LNXyNTZ5HtCLRetF1pWuiQDHskFgM6MhhC1jRsS4F8GvqFLXuOkQ+WuxLXSe2j73WZb6sffW0AgvHs",
-	"Q15FdhDt9CAhlcY5NEQQGFOfZF/4jZmDM7j2LDNbYJ4k487ZWjszsCBQV9a1/mkcKs8AJzTTmuUpwiAL",
-	"dy5tO+qu4weCIQFv7j18XtCdJ0fNiY1/aFn0LMfOKQxsm5ZdpmsLtH/1ofjst9oH/xjdk5Hu8aQzdoWB",
-	"iGAmeQuk9YjEpibWrfMrfRU8YZ2dPA51ntMUTRQ/uKMPxHSBSWJsYqZYkcaldYorWH1pAftubd1SQ4fz",
-	"prElabT9lc7Iiru5xwQSO/ETm6hkmmxAJRrg8lSDGbnxtJWRs7NOpc13wqIie4g+bzTL1agseywp2Lfx",
-	"rIR9mPuV1l8mESzb6Hh9bUzRyBIJr3m1+Il0MqsH/xPCTQXGw5ePMTlXvrz9TeYOaABkRKAg+zi3CggN",
-	"pc7xIQ5JUuH5FMWcM7PO+zTSbzKFnScpYONsBWqKz2OgLoqcEV8QmHFWBb9lgBCgFgb3eaHA1qArogxj",
-	"FL50MS6AGUMTI41BBNBE4KrZuL3RPS2Eh06aaBTzB8oCIjLFLUMupPktJctLMotAt8DGMi0ljV1pl1ZM",
-	"1DD9edZi6RGvyo80QT3GPkwgQQttwxTbS7EDcCrolf/dqXPO6RbuE0go3d/5ESBrQ8qOk91MUZENVtOQ",
-	"Ms3XNBQHNH7jXAAw2ux+JxZO9lW32smJhxwyK4eUiYI2qh4SksckRBGfkLiqvt96OltoXobi7Wwe4rOF",
-	"n9fPTkeXI3206XHZzhr6nJRu6KcwE75BU1GWOeCrMJmgqmDbnuYJcu5j6Hcn5ncYB4XL+HKOEe7BbIYE",
-	"s1SdXTr2t6xiv2xisIMmMhdlykrr/EXNwH+U31Tb8Xvtu5o4c3y9Rt9DfkrWxkVjE6e0lyYTjYK4TUGW",
-	"/xdIj//2k0/m8Ydmun2FScuLcexWymx5TPLuiuxobrYsn0AvKOvuOU4RMk2RJpBVpsTEpkNJi/5naqO3",
-	"njj39bioqRAJqVzqRcumAK3KSnJZqDPMJENHYRFnefq0I5f1QGfSx7KfJMmhGBKkWLLqsKabM1HcRn1V",
-	"afrsCSxPIpSKMUvcyS88ug7Bw8cfnQ6oWO2hxP+wKFxbqgp9waNfi/yVCbzeHmbCAVAeZBdzhAgFX4CJ",
-	"oKANSBp1wihaLKeBFJ2gz8iky+ywHtQjpGr2JuKxpx8EjuHglCg5z/u6moYK6fLnwsjKnN7xGW6EpcTB",
-	"ADg3FQVjL8FWn1oirwbJ64YInhZXdmlxEZc0fm4mCU4Zvy4QCrPko3/sI8aTP0DBy+RcLnMMper4NTjm",
-	"s7PwnJ7uILuh4EUN4UPrNz1JO7ktdE1GBEvjDtGgXkB1a7LJ+bCy60lf11e/nDqvvb/FJ2dj6Nk6oSLz",
-	"ZaG8LmNO5oq9jfl49AgWb1kUZBulTD4pCH4CRv90VWVGOHx5SWD54ePEgAkOgGll1eBnt6tCLMll/zWN",
-	"1Ubk4jmVpc2cL2g2reNWWY3p3xEWlndJtLv6Vj+lnoc7VuarcOLa8GCJv0KxAv8tYSTGka+ffEL3BRU3",
-	"456aWa+wG5U7EaDSMlD2FXYx4gGeEZzbT2WZrgjLzlmP4zik7O5mqQjtZf55NUYckvgX0htwfn8bR4Xb",
-	"yKOxJGgg5WhDbKLb67OMN2wc0xy11nYOVnLnlTvrEi7yNfx1XmUSU0kyPbaWR8JfGtt+yei62Yn05FaA",
-	"ksef3mG5sqE8N2JcLjceZzlr92yx3fy01tbXsqpz1vQ3ZUZbMK0i/HFd+qesrwAzF1x3NSCUVHCsioTy",
-	"90RAMZrweRL7XrwxaZwcgqppSekGXoBQszkfQwbyiNbYvhUTiJ8iDz6rwKVxwvrhYa1a26nWG/ncwsq6",
-	"gBwvKDB/LxSY+ZHTpYOlXyqzFH79jsS0T7WaurjzAomxWJB1q9kxjqDHNOB96x+VptyujOn4DDg1QTys",
-	"1mu1ncY6yaca/BIw/0vSok44EyQYQ4eHLFSmmNPxwqkufGQScH8cJZGrnCYA2qCnpZuHtJ4P2itkiUGS",
-	"jPpL63SeTaXuTZEY4SDXDLFyGm8hNSc0k3mr9aCFR7uWLbhAbhk7MKu2awElkOSerdtaXui4zh5IB10s",
-	"eVZqobJKF5S1GsU+dWo3FWe6zG5mQvpzyPnj/QQfdkNyrktx1W0Yx7qMUpfquf6YzSV3Yq65nX6n9BED",
-	"/iAiIqV2iRcb3k/eKeZRKeqpdZ9d2+uTK7SzjyLM7sb4jiCJ73IAXKyaT4LaXiqhHs7ilsmco+lRW/D0",
-	"noeF6/iqngin+ZKUI3H06pUaQmw50vwVDC6WcFt8hea/iacgw+FzmN21p8N/Wt6TsDhJucyzsPCXz5lv",
-	"v2yd4rb3qBZG6/WqTZSENOfeNXYS4Zxsbo7xOon4iTzIMpK8ypnrpzRzV2evXg67yrDFcqSpR8FXGeWi",
-	"0FIu0PryrZ8SXXnNigRzG1qfRjwuS/jVjQxOoO6HRMSU4uAeN60NtDL+PL6QdXwcMz6NBOBblKU0O4jZ",
-	"6s7w2FleGnt3J+YhYfCkYxICovvyU50LOB44XqhlGJk2VtTxLbCZQh6MFVsAc2kU83AczDGYZrXmx2vB",
-	"j1J+8/s0XMGlZD1Azm903FPH2wGGi+Dhuh6huc5H52w8F6/f5RoJExhmbr9LuPNuL2xTkcqf4Emksd00",
-	"IOUhP0EgNrkn10QqhhPblFBiGpQ8eYNLO59FIDopSHXq7FPElcTSEmm201jGxP2KABN7NcBzqu6r/xyo",
-	"/zjwTo017KEvFGNfDq/6m9Rw6o9CwcyiLzjCP0u8jxO8cHWXwJvMMthHl95kGMc/BXsyu0dfshAwL67m",
-	"QC/YrJv1sCrmMpGnwYgz4uG5gSrMdixP+k9G9P80ev/6WKvWpE5MCLB1KkeVqssQcw4zHkt0T6bHCKOI",
-	"aNRwv+qbhBX1rEbickte3dEyQ1ubtGr/4dig1YKg/dz6WGc1J847Cj8/JSLIfdcyU5j5rODZs3SaRR/D",
-	"Lz64O7xEE9g09ezJ+8Bmp5HWDWc+zhQNnwK0p31ArNN+hobZK758XkCjNj9xdIZhFWvZuTWkjW3z6RmA",
-	"Yrq8RgswF+ZXS1zGzPhF8wQiaz5gGuEejaiclpejY9MuDVGB+jEhiqVZfMECNivcoYs8xGkTXsazWUs6",
-	"SRzetQFWWAzdUbN6ZjTdLPKR588nP43CTYixIOdrZeCc6AY72nolMRbjOEnFVpeIhFXKXKsyE4Sc3bby",
-	"jC9tnUK7nyQqo/jgJFYmDmcQIH7XPGufNjvty4uPb5rts9apUhSAS46etMFSbpdH8/oLteKYxyeFpdLn",
-	"WIkgUlVKgjodRNSzUC7tpW1eKUPXrZsO6D1vYzwa/HzmMqbXzdOP162fb1s3nYpXub1o3nZ+aF102ifN",
-	"DiA7vrm8ft0+PW1dVLzKxWXn45vL2wv1+cnlxZuz9on60dV16+Ty4rTtbJz6tPn+7LJ5+rFzefnxrHn9",
-	"VjG/mQ0GNMmTy9uLzscUS7LZaX08a5+39QTaF53W9QUAT95eNN8122fN12fLss9k917j0HR2rDh7epvt",
-	"Iex+9YbHPRqGhLkfXnD5ho9Z5kFFwxENMuNexSTgTF+DN+BPzHyLpxHHYYfzMxzfEferdziiIS7+mXGo",
-	"Jh7Y5ItrLMkZHdLcCtpMe1RzC07v8mevAl3i4NtijbCPKSSRUHW5dYO32VsHHxcpcXJgL7NuNGdKjWAw",
-	"24kxwTZL/bu/NT5sqRPMdfEoTIooToQVAt+Rkh7FVJhLbwDksy8BCIkeQRg9qKMwfBSnrQ9W64Cttyad",
-	"UtENf5vExu2dVPfs5qp10n7Thitw3jxTt+dNC/6xHOXrUS+4vBmRwLrl9Yfn2p+g/3hDhtgQgzZDJIFm",
-	"8uuw8xsTBg5iEqpLhSMxB4ZgfnJLLn/3qXlu0lVjHu8F4zKNDqwl4XRzToS1EfqdSLURMEgTyU3DI+QH",
-	"nDESSF8RnPCQH1KRfBSTIX8g6lNBpN9lMRlFODDlvA7QjeLzRg/tQSJeDzI7dK2QHe1VZuiNnUajBAoe",
-	"nihIfElUKsnVZKHkVyAcKVk0tRdd+0JxTBC9YzzO+etX1CpnKi6SBSyYnt44M0O1LV9idoLIYiVkMuCR",
-	"blORntmx1g5HcooiKqQ9autlc8r8nmZ6RfVOPxAc6dTHfCIR7xEUgwY+e5lFiXXk83tfa6cDGDfX4ojf",
-	"51IXGovuq3lR0S1VAvExpUPKTgBHt7o5k8FU0UzEg3sHFHx24THBorgN/jQbiqHC5L8YPD9DfE53/uzW",
-	"nAyUTtDDwT0aK/6MKHsgQtK7pMpgcRb62KZ3lISlYHWEhQJtWHlnptUfy3FMNnNFNTAe8scscrbazzf/",
-	"buxVa41qrd6p1Y7g/39dMtBVRI7nZTK8ae0oUHBJ/EADossxeIwmfByF6q9wCzVRj4dT27Q7jilwYc70",
-	"LHQb2uQLKrsMC+TDp//ZHddq20Hn8qfWBfyT+BqwNaLMnorzdmWWjHsRDSA9pICLqnmU4CZEmLKqJJ8k",
-	"THbmdHcOdvf3vvkmGqZ/xn5wGFYPSK0Pfey3g51wl+yt07henebcsKrRpiCqOsAsTDPAbs47V3AuJDbu",
-	"QYOqf9O66DxdpupyeS+Ght20F03fGefvNRFEoikfx6hYtzk8XKr7OxmOIizJkpPq2MeTbsiPz06eP8fi",
-	"bOUiD7bklXSvnJV5+iY5+SiuQ9JQzYdyZrLY8W0I64m7nVte9g9xgttN+to+8Oz1mpnwz7et29YpmmAq",
-	"BcA16LqUcUwVb1D8YBH/MD6gAISK0acVlR132U3n8hoGF1qq2zJCoT3oqEcCPBYEMe4OiQCr0HYYy/bZ",
-	"0NOteBU1M2XsWf+IftWSVl9mT34ekzGYfZlPbwhEUDOfJc6G7JNQxACmYZ5rFPBmGgystZwwaCpcV9O7",
-	"1nX7zfuPrfNm+wwcRDc3v1xen368bt20OuDpedfugHfI/fbkh+bF21U3wE4UUtKmNj6Q+9L29QYOPPt1",
-	"O6ntLP+pNu/sHqXJAcXqp7522Y17ExNSVaxVN9bX5A30CtfDKZxKGPRfFcHHcaC2YkJ6lSL16bIgPTbj",
-	"Xeg0r6177ePV9eXb69bNDXj1zq/OWvqb0/bNefvmZumtz7/zgssbiWPtlcp/2WZXMb8zTpX8lydcLbT4",
-	"h6dUDKkQZs/tOaR+sxK0rLEM+FCXCT3oZ0mmaX7ORxHHvKiNh5IV2sk6IjGKxxFBvVipjF4WU7tzefnx",
-	"5ofL644H/zy7vHjrodbPt82zG03++vOTy/PzywsLSQr8Eia3dFLU7PK1L69A0sDA88IIGVTDXkzwvbKW",
-	"YZFLRAr08J7duSJ+XTbZwl2GvcX5CZWDiK6xS+BUn+cu7DiqZux0tfyuKFJwR5XFruUMFfltm48iOs87",
-	"OG/y8ypO1ASOkJ9Qoo82tOXi9K9KeOx5++LjWevibecH30sK7eo1r8uCAY5xoCT7pqdHU8Tsow2u5Flj",
-	"d0997FK2jzYgmKNjXYAv5xVFn7wu89M74CdVfKDfa2De4ZCzZEEi15cqWVjFq9hpVbyKOxXzjX7DLBNT",
-	"m5uUJ5cUIJtvDTi4LaT2HFxPNe2CumqUKBw6DTJ9rAzMbG7leYEf26QB2xniKOKTXNmWUnjBq6E0cycM",
-	"anqg0jiTBSyWcy7Mpq8kAx+p9yyDtlNQKe6usPAeJEstVuMzx5Wc1GNVd4dA1sdMvop5LyLDYl+Gusye",
-	"UvOv35ygw53dfTTSj6MQMkOFbb2eJoNrCeQr5uGvxxEz/E+/pyB+Ph5i5gQXP40izIAD6XtKBeKBjqkG",
-	"xEMC9yGoLQZ8knNpWV+Y0qH7fMzCmVqTYhTREin8hsezDNgz3lIbsUpiVUudsxMH+zwP7GpWQPzQUeo9",
-	"PDALVL1T2ylKiZUWCy0XPhnwWCIxHg5xPLW80FKDGkWzVveNo0GMRT5p9IJLZMOUC4Nl+oPZ23R73UYx",
-	"6RM4XUQhntOfWmvPndUx8iFz/6gXYWbdvoDDAxSquxlSqThUdp7Or5bAc8ldN/jWbqXrElBUXXQLr0k/",
-	"JmKwQnAr7/FNf1+GUA9PGNci4G9ghgiOI6p0QvVpjvB3643VwlaZSRSv8q5EmolxL6QP1BFnBqx9AyOL",
-	"lu8pPoMZDilmCWj+ZjmPSc/y8jonPPaWEh2XMbnTub5Pir6ud2E9TBiNVw+xOR4qhV5ni6I3kFphmgVY",
-	"pmwehqjNxu2Nh06am5burWvdKDbgYtboQXYppmU5ZGlAHI8hiRPaAYcOFVK/GtqBOhOQSUsEREWX6ZQi",
-	"8kkWh/G+/HEVnomQJH4cylsGTU/QOwD81HUJzwvwZhS5ZdsczTTBhyEg2+lqPso8+WOMo6fOOPpGAeqe",
-	"F1Du20ZrWxF57RtATVvUBAFtDCmjw/EQRfAKL+k2ClSi/8R5w27ziQj8OYDSvhTgmbPqPJNYAQ0tz2HT",
-	"tNm5DjGccW6UtjReGeu1BMcnQSo3s7W5Kdm6zwn4k6lEfMKEi+bDlDidYIGwuNdg90t1W1u9xDOvcqRl",
-	"hHZDis8AsnKattLwcVim3wkDUZda6ccok/ij00nUF8g4I2SMmcBB8VkuqA92XkYE+DSB7+TzU4KI4Fi/",
-	"X7151YLhRCCmSSr12iJAuXTmxdsOuZ0Zj/46Sn4J0lOuttUmVxfV7j2JZCxkE8XrFiRZ9ToLXkknYWRy",
-	"9cRqiTPkGl13nmYOstyky6WLJHp5NnalCeKxtp2eRnZLZuVBMRU88HuytmULjpPJgMQFjgA9tPGt6E2w",
-	"+fk6QK+lOmfRVLuEBAF3WS6DqFS/+jx/OWWVH3GZaMuEM2C+puojhkHDJUIZZuzCjeZRcUpSCiKqTGhl",
-	"OIXQ3of3881S8/x4SJlIQu6Lq6m/nY7/65Y9Lob0zyKcLp3ymLfYnrYc+smqmt3leRkCWK+sWdHkEq1N",
-	"EwJ9dFGnbeH7T8hlgQ35gjkrN4SFTk7CfwcVpcRhqphmECitVksVU40hsl7UgtD8pxGNiZibH5gZ2Pxg",
-	"edQV84N2waRvoKzHJsTOe1XiMzt0NFuHj8/3JpvEy8xWHCNB2V0E7ajRRsylbXLgu2P5m0VqyCoqT2ZF",
-	"Gz/+0tk8hrQmcOEL5DfHcsBj+idYi0foNcExiZFOmYUfmZTZ5WI88IuOiUEkNWkw5pJpJx07gv1VmV6V",
-	"2XL3ze6Rew6BFVHzLfDijCGzmnEHWT5DEt8p3iyDgWkYZMybLaTuhdacTM2UojYNtBEeI1/xPd8aYBhZ",
-	"Nthl+mnjYJ5NT7AJcOBGzrzGp+I0g6DlIx53WfqxBdDyUUTwg7E7bZIAhtAOFcfIV4zYR0N8bxsVWbM1",
-	"8zwLu8yxH0cxeaB8LJSmfYx8zW/dF+lGdTa/DrK57Vi0n3lPl01gNoUecFObu1D5cJwdK2MSmoDKySp9",
-	"bY9RLgPfRmXA879ql9s+/rQONN5qbtg8vagfFWF35sin+LEI90i01m6v5Jd9JNpkmW9x8Q+5ADUknPEJ",
-	"N1YCalwVJjFOwoDLuezcgNms2+561uOkX5BnSFSiDXDyRhGf2FaUma7Q2ZjZ5lK+OyFjUlROlUwLRxGK",
-	"KFOaXF1pljuIcVa1DiuW6+29YsOF1Em1s6gn1vqolkYALuE8A4k1pxXlgnd9niPT1uxVXSrRdP/RFeRZ",
-	"vmFuly2WZXpYUcT0H9Xw+tvpbr2Qep6827UOs6YwCcMv4Icr6n2zRvPq2OUJ2lM1fJb+1Ut3rS6/cY/o",
-	"OV1459Ie1F9IiVy61XWXFfS6Lrix2aD9QiFkdaQv0xZ74T1c1CZ74QDLh9fX6zvylG20F+tn89pqL/z1",
-	"t9Bm+xyKsOFrqKyXXMk1g/mkO9vk+nVOBjzpso2Rby44gr3VEVYe+2jD3AKThmtMHLXzm0/ditsra8Wd",
-	"cAFrr6WBWclH1Yg8kAiah0+DqBgbZ2sd5PF19ehnbPa99Sza1CObes/l77pZ2QImz7gG2tXfBZihHjGW",
-	"Nwk9JLglgMKzLdKmPo1IIEn4rgwitDkaRab4HSahg0JUXxGYCxVISBpFCNLXqUC+cXj7aKMAREjLmQkV",
-	"ZPPYBJvDqbYmSDzCMYRX/Ha/eq62yM/jkM463f6BbdAL0wFm5OIjG7vNp/F1u5/Pp3EAh15Fkeky3xnf",
-	"n6/F+BpfqIDMHx0de9w9gZbG/w3vyUIqW7c//HwqU1J8RRsVZJjvdZlvu5objVf3qfZXUJ8T7Ku0Ib0a",
-	"N21HD+PqF4LUziRJrWvypnVAz2r1Pl2H+Kd1Ba6tg5R1kM8YJoqgrFFq89ooeLcf1x5+0TuIICu2i++y",
-	"jtU9vxPaxKcsiMYhKVNcv0Q3+RV7yK/cHd5cZplovVqP122sqBRJU4InUwQf20G+hIFlsK2fT1A6/Koo",
-	"rGJZycKk7CIktafIRflGu94vIIanpwMv0+5+NQdQl9ltRqs5gL4lD86C+oY1HSbfVkP+Jw7kfakG/QUW",
-	"Sop994zd+Z+rluNZmNLfuR/e07W4W7+V3T+3dV25ODl/Mt9SMeD2f0c5YkDCr1ZEErcJRyaDUFt2xsAX",
-	"zxUfe16ZVwBkC1DQ0i5Wp3O6u+V/NfvxsbWBX09WvPD9L8v3vyH+/aTRAbcI4WvZg1/ZefqlgwyNlZ2n",
-	"XyuikIskfAMhhHc5FLYnToXHulmCzYT3kOQoGJDgPgPDdpwkllKTWwq4Y1TjhMPzJNxaKMLmJtN03HwZ",
-	"O4tjhNnUlEmjDazxp00XkhQxTk0iJv2xIOVV0o9oLfLIQoQ1yuZcBMinLJqbXR3ACAfjmMrpjRJ9TrlV",
-	"c6zVpR7ki7+xe/rjL52ZjllJZddMUrxJZhyHFPBxfHjM39RL9e9MJwXwn+q8fJ1UnUnV30ItrJj3iOjS",
-	"a6gbEw62mINoRSVihITi2PX96elQ0WWGStCAxEQzZhD4oNLotPhkh5QMdyuiV9mO9NULN8Q+ObMn1qTS",
-	"e+DlN8VDvubs59NEq/SQH7uFrmozka+mMJIpSqfvQRNhuEvViD6QsMuaV207R60yID+I5MdkUjEpnpYW",
-	"oHAIdpPRynusiJCyPjd1thJr6GctICopntcQUyYxZbpf/FhpYElj+TsqB+MedJQP7A/Sf824UJ1RqXBI",
-	"pWr4ocUsP7Kl9W47Cg0JJ0wTDwckTv+2yyLaJ5AQsoU6tr1QgEe69xXgq8caFZ2ECPABQf5C9yF1EGpE",
-	"+Ni0IVIS2n91p/74I1KUkOAAwMhacYE74SHCxkP0gKMx0XkzaasjpYh02QlnD4QBVuqR+ruKvv++fSq+",
-	"/x7mxHU9jeYhIkUz18916JDYJ6/fnKDt7e1DRBm67ZwcIyWjBNrwHVvL34RH/ffv37+vnp9XT099M9IV",
-	"jiXFEdIVe2Lr+++Rf9XsnPxgIw4YzehuG+qV+9uHe5uexrHHossQ8vFoFNEAKPsVPF+F5//jd8GZuQDO",
-	"E/DpEWiBObUPatsS3U+n1aKZHED4h2O6b8gBF4o043sSJhmCm1v2h5DZzaZuDi4wIlTeRAsqM9Quveah",
-	"JRYAJlTHEshoqrarie6J1u8StvidQNp6QSE3HTwUUZjbfs/4hMGPKFOvx8wgJWGhtJ2WNsQh5q+N8k1P",
-	"7YrT9srOT70UuiOqEWDCAgkaESajqRo5jPloRMItZMAGzKwEEniKBDfhtSIBeqTrn/1j6Pym0X61oIId",
-	"20iTJTeBTmBn78nU7NcZFdLS5z2ZCiKrI3xHGZYkPEL+vyI6pPI/fbRR/9//8/9p1GophOdubVPHkP+l",
-	"6y7/U6NzagJIKhX9FGvOFOOM8J3aX7g16szTYkpfY1gPR2NJQguu7/9rpmJSzxwQ9ezUM/RqAOQMNW9Y",
-	"8MNNWyQwzPc206BaxwjD5GeIzE8g6ZTmKorAANWV9jWmoO+ZGu3eFIJ+IywHpgBHDa+7XW3M7U21uYUM",
-	"HQNLq6Nz+tqQtBYTmhxmuqD5aGOnvm1ZzwlnBkERqF93xtd1ftWYaJhn9LbV0cGe4VjCXiTfxESOYyZg",
-	"DamZYxhIq4PvjlC3okvzzLe6OK9b8bcsZ/KQf3XbMbkGp62zVqflIy1bHbtH6R1DKgDyXZHATr0BLymw",
-	"qPRQxvVlL5NZ7zUB9LJ0rf7V5U3Hvk+xduS3QzIccan2pPoTmfpoQHBI4iObedLYQY6UUDdfyXI1G5kK",
-	"JUh2zMoTMOzA1JkKJ1QeEzHiTDELg6moZq+e3bTGAVx+blnEhMf3CN9hyo6zszCUG9I+oCbqlh6wV7VD",
-	"5Nt+efZqNNPGc5QztSE3umuoJZzLmw569VB/hcdy8MpK6VfSKpP5J0BZMV9rPqgbocxWqa5UxImas+om",
-	"Yup2wUvg2LTXMyapD8J5koQk9GA20KlFkSHW2lNEA8IEcVSi83ZnRgHiI8I0tW/x+O6V+ZF4pZ5NoTQd",
-	"vad51XYq6Y8q9a3aVg3cXCPC8IhWjirbW7WtbYBdkgOwC17pLkV/qn/fFZUaNZmYkFigRq2m9k+3C7IV",
-	"jBw2F7Av4gdFJj90Oldb6NRKK8nHgaZDxeN7WCNhJPKtHUILaGk6MCn7RlMkTK1Rq1n9keha9rzYz0D0",
-	"pS2ZKvwe/F0gpBa5Bc27QWUtMF/TJWKlWEPK7M6//102arKAV/pYDLCqY5NVjn774FUM1CkgFT8Qpl6h",
-	"uDhUZeM7qO4VUyHJUBf1voLmYssdUoIBYlsEBZhp1RS810RI4aHd2jaaDGhEMoejfWUxwcFAcdvCs7qG",
-	"9skavf6bOy67ZLBZcDhd87i8ym5te/Fv3JaS84442bL5Z6z4GbAy7UW7Ky7802IvtZRnmFyPqDuq/vIc",
-	"aAHImALzod8n0DI5A8/SZRfKxkaMOx9voXZGusI9BzVdg9wqMWtlFNrwy+RtWkXfZdDdS7HhRLxqx1Dq",
-	"0ARflBlCc8sZEjzRoRdwMTyKClPPSNlh2wd1YZM+5aXo1D5fTKZJvFEnrVS8it5FmJDa1rLhzWOv4BkY",
-	"fUcveD6lOj1g4Sf1pYg70yAWfrfEpUi7x8I1WmJySbfWJ7h3GUfXbx8+Z+7hWwO7ktt+5z7q8pTcfRSl",
-	"txHMk6SyKw4B0q83tY5XuH3abEHGbIFbdZ0EEfVPATweFA4LEtNlutzfytGQACIvODYc+63ofqg56RoP",
-	"EPMxHhIJhFVSN5I+8go66VY+ewsfNDAvSzz5i7WOoBLlkTd1ZHpVLL6ogAq04mU1v5m5sDNYQkJLlZd7",
-	"t+y9080YLE3O3DWNFVAQdwcgKJHq1pMB18qMMRewRJwFJDV27pQulYQcPMRjLwlzpLDCXpelQ4LFMcDC",
-	"tJi2/gp4VyLvGEobNNkejEpqcS7A499lG7M+2eMUKwec2KYzrZn8pnYkGk4BFqhbSGpz4bwug/xk3YML",
-	"lG+oxdOeHr2GmciaHnXTSwN8yNpgjsfH1LzqeSRhmoUFz0npq3W1QKdZXRp43GUmyVr4pi2MDU4KtKHx",
-	"S9XCtKNuU68bMzRm2pelo5jFMdguS5xptoG2edVv9Q/+FnobYyaN76rHx9DarDdFAx6FlN0dORMZYv0x",
-	"6Btd5qhBbrmgekKgDf97Pwm0Umk+9b/3M7ubdIo32+tsg+f61Ay0WVL+iKUkwxE05oauqOorJRXGcrBF",
-	"RIAjoKSPxq+i7OcZ0QGpMX6RINDXxypJq0kCxxHxE5ka3g187LXp6LkC29arXsi4nfkmSdJUXafFP4Vb",
-	"l/np0qx/9q3ZOJutx89Krvq3r2Ma/oYTqvv2pdZO7XAJQ42zfkR1GHen0Vj8g7R9lOn1983JR02DiZxb",
-	"qI+++ouGn7W8jEhRS8JT+NyRnLoT0gO/J9pjquFBj00vZvKgFoLuCRkBW6LhFoIhrOMPAAk1i+8yR3Bi",
-	"ZiNkaMMRov6mZbvaTrwZj0icLwW3GSs4kU0FirHhbkipkV3mGI0b0sHB0IbopmMUU4H03mgmrxNiUrvy",
-	"qMilW5QhU+zOnWG1er/XZLV9WFKRfrwzB/4DbrZZ49/hZu8s/sUFl7p3z1qsoL4EK7iKAcWQfsvMQNPS",
-	"XGbgzfcNKTXLuaRLuH+0IpYPpWglUV+uMqPVQ+QTxEvgeiX8RqlYOJrgqfbDmW54Je6cv68f5x/uvVn5",
-	"1n577p7512g1Tq2VxBA4NSQkFOdo0uJkBw2hAi8vTFaYk6OaRxhaHhoMOXYIWF6jmKjXepnERyPTk8La",
-	"jSVNMlRqkdU++JtbqNlljEwcy3sJ6zJJts98a9ZmrGUeA6oSqCeJNSo5al9oHcVDlNlWtzYebnuRZYDc",
-	"05JBbWiEVrvZKHAJbKIJJIZo+99qBYmPAIDDUjeBlxh55s1dMH+F5CMBgVSlSqg36+EgScM5ZmCnqSc/",
-	"Z/Fn1KbEMNaBXRKZoKPgJhFKO9dhxAk09AaMUcSs1Y4KNbouy6h00AjD7BJIGMXiIRpqQqHL6nxHXZao",
-	"lFhLooJnrbekR1BI4DEwnHmMInUG1phfZPZ7aftzbdVrQYQk50eG2FOl8Q5TBt6BLkvcA2ht74A9foeG",
-	"u8xgU0MwHU+hZ6T1ZTkz2TSgNRpHXw3PWSpb7TZnQjV6U83kIhzci+M5/gmXVKx7whL0rG+iy5ZyTszX",
-	"3tF85T3JlNTagFbmu4YlImzYqg4Q8UW6PFqgynfZHF3egYR8pC6/rr9Ep9At1GRmsCuXV2oKfzov6+6b",
-	"mOISfpm/gc5oWhpY3fHFcnuE5fYP8f9oWl/K/6MYcVX7axZEJYHHgntHxroFHZkQIXXqV3lsUuemDcc6",
-	"iIGAhQsd44DXWrBuyP1yGm5ZAaZZbKKBQAQzzUgkoU2yPrbJ7sLX4tb9eWj0Vz1LQYKYQHuEEAeShDBJ",
-	"JgXiYxkp/WFimoJPIQsReuuiDdxl1gXkNodwXF3K3qXhZkZwqQ2bDceiTDRWDbxaOFaNquf8jcVkvdnG",
-	"KdHUblLP9DXCgVLINrC7j5ADnchwGub6MNfqh3s7/f16tYbrvep+0AirB2S7X93Bu729YD88IIf9ildR",
-	"vLfyx5jEU9sy5qgCb2uHFZfZLuosOG8Vmhw0FBEkHhfNdI9UG719XN0Pdkj1ENfD6nZ/lxz0GsFOWK+V",
-	"zFTi+I7IJ5yq7S1ubtQG+YQDiUCz2bQWVlKgbuRItiyvkv+6fJN1s53CidcbByvOHO6HaYkeQlw2Rrgv",
-	"bR0EZUJiJnWy8/b29mGOXBq1xl61Vq/W6p1a7Qj+/9eSmSs9MTPvZTqbrDL5HunzmKwy78Yy85Z89Vl/",
-	"qYyJhD2tmjaR/+H83Akn1vCSQbFOBoWzga6OoD52VYQkJVpHfIAOChMsrk1ESCeLCtsf3dRDCMISPTWT",
-	"YXhknL2ZzGrtP4ZyvJiIQdWUP+Ihjabg9bBOD5u1YexTFJIHGhCBhMRTk5mFKEtCPmmHviOk26xobcK8",
-	"XQe23ObzrmtH54Hq7neQ5gB56WDh9wjiQypBnbjgmXpDm7uNemTKWYgwAmeSm+BdJOn1bqZ1j18t6J5v",
-	"bGhMpeXu9ExDxc/G8HpMpq/tWbjuTEwvxBKLynTRwulZ//Mi3d8WO4J6DaVWFZks6hdF3Cgpmi5mRq1P",
-	"qQcqUSy1v0xd8sSN1jeqZ6YKd7YaGTKLEnZkbi1SFuBYafo9MsAPRBktarykEvQI7dTqSYXfJAbQ0JiE",
-	"6rhxJDy00zB5810W8eCehGobPLRT27YTs05o16sK7kp6N0hhc7bQtRL8UL9GQsV+0rVCShLSla6ofVUc",
-	"NctXWX9dbqPRCCp8JP7LfLwVgJ6WggNUAh7HJJBowGNBUA9LCRVfEo90Ne9yXMGuPMuhnt4zlFDrXNVJ",
-	"b/3yGpN9foaP3SSC7yVLx3HvLDE3E6A4g9uof7XE/NTtO9OX76uw11l2qmMAyzHUpCbuSTS8QmSDv4WS",
-	"l8y8SM/rsiGeIkfPK9XZMgAI34zaBlHHF73tWXnft6+FZbFKyhWx5C4syTmW18Zme+uuoo85YCjFKlkz",
-	"zTWwyfBG8UpeYbLEbaqhzejHzhNR1GV9mFtE701FgFLlupUkyx7xOP0BOHeMRrLVrWyhpvZWcY6G0IBC",
-	"HU0wlvSB6IFBa5QpvBLgS2gNcGOnsb1pGv6BbuiBR5poGBDi6HzNVD3sMjvQHZECFMikcNOdJaiN87RF",
-	"tLSy+A2xOaMv/o4Z2Qo5eVEaX5TGF6VxfaVxSeYP166aDr+omnwyIKC9MZ5qWgNsWhxrBjQlEm2c4zvC",
-	"JEc+FQA607Rv8Dc93X8gJmGX5cuUoqmHQPjf6awfiDfycRRCfhyJscjG7vo8HiacD9JS7Hs0KAXaUL8Z",
-	"AxAJJLdB425d4aVH+w9doExDXZv8X//7f/7/NlVHSNzvm/5km/odAoUcUkU0JqLNEwNfoJ0E2mk0ChLj",
-	"eAKEu4Wuxr2IBp4BVgzRmIVaMICdX9Wsu9q+QopDIeDxaMM/OWu3Ljqts9bH62an9fGsfd7ufLxqXX9s",
-	"XylRqtP4ldDUoRxokR4QAPMjUSS6bDLgcFip4FQLNdhCOsEKyXEMpWm83zf7lL4WkOo+Nt8122fN1+2z",
-	"due9AbiB8rlQ977WxW0m01fJsDTTaMMEUjCbpvVPegs2i6RUO0c7swJqVoN0SvFIcF8CMZmGa0rETVG4",
-	"xgL4ZiVESbysCBfxccEb9c/8ZVrVInB/TSPFQQpEyC/miifZlRDUtq9cX66sLB/WZ/d/N8bdhjupN7sf",
-	"E2UHGR5I4n/NZ+A0qS4Vr3TWZbkGf0Oki/WTpiFmeqjYikSrU3NG0EZvinz9hVUZDYaj+TBtRuNvKq3a",
-	"xeBdMKDJ7vMSvyikxRYiZs6U3G5o1ruPQjwVnsGKQmNBjnX2LYlRukFIcp0TCYkqIxILzpwSqM0t1DQv",
-	"BD8HJGCDFeIh8mlEoVMgjgBEBAGoFY+tmQqypzQZ2pcGRtEPOOvTeHiVzX4mf4xx5FYjm1ZX9m9T8Ds3",
-	"SboJZw9+lkhw9EBi2qeFthq4Q7pMJ+5qhGCrNDquaSgcISHqaM/PDM6maWaejG0GhI328thH+mEtT9PH",
-	"ilh+M1cy/VVtktxpLbI9lrdSPGsWVPZHZ2I7fHN3+MPvP9X//Hew+/CaNYY/Tw7ItdyZ3tI9foVr4rS/",
-	"vGGT38F/jm2jxLtzmydKkzGQW+q6a1IbYRqnGd6WZs3fj0yw/MeWomaEkSagJLffXsM5MsiSfRV0rnL5",
-	"c6K+FhknDSTYawiWeBwliYFux3XNI4dEmRWuYeAhgMH1spwn+ZV2Vm166B2NJT/hwyGJA4L8hxzUtg/t",
-	"XzGYEhpKYsAn0CkdoAOTrmhKmRNHILw03OqIxBoguxcryvNsGiSAviC/c3n58eaHy+uOjzZAv+8yR5W+",
-	"at7c/HJ5ffrxvH3x8ax18bbzAzTIiHGg2Nimpwc4u7x466MNAFVs7O6pj13EbgAMVs+dXJ6fX174qQxF",
-	"QyIEviNZW+o7bZwADIP2tAMMRoLsmBm7y3LI3+BGx2AIKqlhgMVAV+SxxnbLeapgr625A0INciVjx3N1",
-	"5IIhKNnqISF5rKWrMQ7SyglNIziGUhWdBFokRfJw6n8Tz1a9sb2zu7c8qy9GjX9qVg//BKBQ7X3moTJq",
-	"EvKueBVDa5WjylXmzvYIwhJFBAuJ6jWHvLcgzdQZSdNv8VDKpOQcBXw4VEatgVjBKNLoaSSkgQYChbaS",
-	"6qiA7Fa1jez7UoZcJoM0EWZovRcTfC88RJXaO/1iEubrCgpg52XcPPkQdmtJ+QEMvVx+/DwmgHiNEu55",
-	"3bppdYwtYBBHE9sBBrPRB20n1NGAj2PXTtjUtUOkyxJdIe1TmqrLDttLDIhGrVHE//Rk3Dq9dGwQNSnu",
-	"T49oO0Jy1KcM8kbQrI/mkXkhhr4seV/DFn+z/HCFkOLsslbgf43V5mz1zBXjnk3zs/KgZzNVYFnqbYHy",
-	"UWqzFsNYcTqXotKeZN+8Lvv3c8ZYQHOHscXm0izNw14Z03GBLwZnFd1EeSvyfxRzvRmfRZflnRaQeO+6",
-	"LebVbZe7KowTwvgqGJlc5dwV7kdLVHVDVVGX2SLspfM6MuXSxzM5H4kvw2mgkHVmqC1LtvLkh+bF29Zp",
-	"evX+UDKmKBdvAZN1GnJ8Yz6L0TgeRQQNObsnUxRSMZhgoYTWTqPiVZxTW/isdVoc9n+8bwx//rR/Nrne",
-	"kb+ODh7eB9vs9WAvfCvquDXe5T/R2h+/kFW4ubN//yyPRXq7IbAliDxW1qZD4SNMXxj5szBypQCmbHw+",
-	"AzdcZ7n8lyyL2nD9TCZcqF2eir3P5Mvpj80QXQZfHOcS8LIvUKYxlwlOYA4x4kr/Cny/2R8azFjwlBkJ",
-	"YMdxob90kzOTs7ehPTD6xWoHCAAoJD54pft2mSnZ1Bk8fYiM2gSbYv6YNjX6quzR7a5UOaps/9Go7k/e",
-	"995N/j04uP9xeFEbncW7olMfv5vu/Nnc650chq1G/+3+oL0KM0vf8c/hZU2g2qfgWF8oM+9v6n411JNP",
-	"oFvEvHSwcI7v1SLnZnJ7k+Q5h006KLS6fSR44yI+IXEV+gipK28RaLtsFoI2eUFB8H3ZENix9rwujUGL",
-	"NoaU0eF4aNoI6naBelRt4dtUQpg0Nu6kZJjNFfLpDHhJoGOevqd1UP0XaOA24Ck5T7zCsOy7sdpK24/I",
-	"dFhxEztOLs+vmhfvP5623jRvzzofbzrNzu2Nn/Qw6jKdKuhES+FapmeaZIGQ2EM4itT7OcvU5Wf6PCbL",
-	"gJmzsf6FTFwexdxcU9tJmmL0FbFkXdqfywrz004gZe0I6lxNJHvlwZzfroprUjKvpwKdXW8S8/O0U2dZ",
-	"CibrtJawlwHSVwHiWWkg4p5AbvCLrvscUkMf39KJf5AgMK0mTWOLpcY5ju9FxsZOMr5NhsFCr8Vsl1Pt",
-	"uIydtiVOi/0FGRgFzozFiRfHCfCZVafFmCRp6iZjzKVqxqGpEYm7bIDFqs4Ap5PsV9V1rbm+M+iwg8lP",
-	"pPGzeLc3Pe/VPp0Fh6Pr37f7v+L98duwTi/4buvh/QqBp3yv3GdRcBNCXggTbh9cAeM7/Ukhg0vUH0vm",
-	"L0zr6ZmWJqP0DhpX9/KM65UgLFwiXlTAg/LRIn3OgU0Uc4JGOwcQNcqkl20qsz3LM3JhI8+2g8ymURrW",
-	"lVDVbHCpy1aLLjnMc74G22VzudYNYeG3wrmeJkSUW9F/v+hQBp3UJHNMiXzhac9Zg0F0ZZqrJBmuElF2",
-	"X8rbtMpsmsnPwXBLnnObS+kOwGX4bc1sZ5tkBA1q1mWCJHlXRnHP9FWHr1MTV71aN7hUmr4BNhiSYY/E",
-	"YkBHBjEY3cWYSdFl1r48eqBkMgdBbdV+VifJfv0d4NPcrVNXkkFfVg6Nzk3xjCSf5MJyBRwAKlRReYIg",
-	"OA4GldJ6hN1lIbCcuSp6AcSxyOC+aUKz9TtotnxnCxkj2LTvxzHR9TJjRv8YE7SBBaIM2fIgJZquYoBq",
-	"pcEmpEcIRYk4cqYxxFONeKZpId2NZjAk6O2w90PJlsD/PPmGwEZo381W2VnoNpZLK6N6y270r8qmAV05",
-	"KSQVBwMahbENjtLE4C7CsTvYqe6Ge6S639+vVQ/wYa9aC+phg2z3d/Bur2QB6njZijh2XwiazGzWirhk",
-	"2V/NBSVLjvsFkWyZ4nNvMUpZ4PBqK/3Sz5bo9pY6lKyHSU64Buv2kG85Tg5ZfCMj0hw4r01dreafGj8s",
-	"VK2gjayk8hLP6NFYkFjoTzd1nA7cq6hHAg48TicIGxDuLiuZUKZ7NPjMdMTOTtAOl/hv0YYP/9sOfQ/R",
-	"fpdBLzsvya3Mpj4AivlmkilrRxUSx1JAPsRiP/Nxgp3voZkWA2lffkjAVVpGb2p6+HUZ4HBvpLV+2fqQ",
-	"TUcL2XA0EA0HvmnCCUooOktOsEVyazE6h223b9H+BZ6KFOB8C/mWiflpNmqyLTrlT2OjK/lCQiotqEAy",
-	"BdDjPlEBB5Xm8KUg6jOOJ6Wo57ozlMH2pwEDt99RadM265f++7RtW9MbXvjjZ+i/Fizp6Lcbv7KsKfWd",
-	"W1720oftG8HhXlGm2d5s9iRLpFresHv1l3m+HX5+Zez2Oeaebd2UvOY7m6iR2Pyc33uI/x/2vr65bRvb",
-	"+6tg9E/sfWjFcdIkteeZWTdJc/PcvPQm7nb2KTslJEISawpQCciOtpPvfgfnACBIkRSpF79Vd+7sbiwS",
-	"BEHgvP7O76Sx4/D2easL2szk9JwoDaC7SMkTdLwtUCXV6Hctzt38t0C47y1Fm6Nont25oa9/V9PJfCSJ",
-	"m9MDZOO/J0Yjrfoc9QZkJ6VotUv8jv9EFTbnqDZBz+PYMLDhmcP4Wnli5ijmgFOoEBEjW+L8we7Z6LRw",
-	"DB9JU4qdh/HQBhwINXHNdM/IlBoKtXwiFkSAHaEMd0TGrhIxz38E95AqcpnwuEo2uHU9nVJOxyzK0QpO",
-	"TLgQTm6vrRQUBR1+7qL698ByKUy5q+lSum0nTWNxLbu9R/dXqO9uh7vvntkuO+9X8nCNnfM4bin/NjKD",
-	"WvevFZwZvopl7XCG3U/RrbYy0E4ROpwZZn/7G5vO1KIf8nPvBQtB6RzcBn/3fLaPny5+//HTzx9f53LV",
-	"C3a3EaxkhVyt7XALQz8qNeaMwh4yGZk/Ip1R2HM9cPH1arrghnz91lmru+BuqgjWaIebi6kH3BD3XvW3",
-	"7Sh3TM/bpuO+K2MwaNH2ExX9Bo0/m16swpIMeYTtW3JT0oTUHrTYamj2tyuRhZ23tiqybqjr31o2a83N",
-	"O+z8t71p7qT73+0a2HkrQLhsr7Xua2+/jurO9PtbQ9012teQIlsZYsREGcA2/IcHhNHhxCs0mE8HDKjd",
-	"ICPmus4mqlKZ+IFHsq2442eRbiPm6NalzSHXz1wv3ezduSLgCBPaBxvvQrAxE+ktBBrzXDe2V+f5nBAk",
-	"CtlRm8g0aBp9NIsHLOTLECI/Y+kSjaarp9fkyo5dHJAMqaKpGM9ZyA+iND+JP+VdsKNDAChaznYtxNr0",
-	"hg955LXS/vXkt2hV7+4CD+GULshsrkhiobgowHi6AFYU16LbsuJib29o431Q1Qc77P1bzEkswILGVkBz",
-	"NRFZ8p+cPXLGMuAJ83oy9sNe4HNY2eKv5abZJO+ZHfLaptm4ltWAPWNv6zcHfB2QDVXJXnjXDYz4VTFd",
-	"LdjuXypaz3qjdLQ/wA6iu/qrdVFK6ymkWlorfXz2gd2/axYbvv/aNmbr+G3xeX1yjvsO4hRoVkqVpCnI",
-	"6XpsF1SQlQBcOamWjXAeWG13WJX8qpKRtQny2kgHKQc69LClKEfIV4Q5UOVXh2ZJfZgj5NsKza4nzzvH",
-	"ZZ2IecBB2RvsdX9vorithMwNxG19Nb5B7Lb4OtCagg6gKgd61GPdqmlbf0Y4IlXxt5APKdcyCvL2LAbI",
-	"e8TnaRpV2sx94tvIUYAl1YYnJrBdLUz+H+FB2kYnB549Xmxku9IsJ2Wr/PAsp8HNvX4nt6DPhshIKiQj",
-	"vuFtGr4VcK/adKVx3MpMRwQo9OUHpvWpuELQK1jvstmKx6qDSjOerLLi866jdSZ8yKkk9SY8emw1yivk",
-	"sGxDyh+BtjIbxdNWeibYjYOi21eHIbUhG19zATKYAs9ZO5232i8IeUnnUe6rvQmjseE+4iRiX2dsqFj8",
-	"L6P/kB4D45qwgnC0jI5LRri1lpQmGgGg7Jg88xxY7DFSp/dKX3BlfH8Leu9GgvsbODANA+wsyL+L6e4g",
-	"2H+7/pYN9YMdvDeE9omBpsTA5m6aYnTaNhWgry2lApaqTfPcgNbcYBs0pAEojwPXlgEuri6waZMvCHmH",
-	"hMEFvPbmZGt29drICv3M9RIG3p0rEgYwoX3C4C4kDJTZYreVMNDPDxynlzlcfgLhzJjuf4gEerupSSbm",
-	"4wmpaN6EgN+5r4RteZx+zDtn3G47HbFsq8Ky7hKYrA/b/Qti61lvFMT2B9hBEFt/tpVv9JFd+x9hLTlZ",
-	"20NaK699HPtvG8dWeKzXM5DWiGPr+85yIwgb2pfFVd6gWl9eaSitknddw9Ehh3i0HrYj6g5O0OpwdMh3",
-	"hRReTzJ3Dkc7SbHHCD+M6HLD0b+56DLo161El/XrrIoum9gxloGFPPKehGX7lSFfLTgibcIBK0FjjNH4",
-	"ghinqy5a34XxtmagMeS1kUZSKQ2bA431GbaukcYtiLSbjDSuY2U2DLDrSONWp7sLrvY2RvHOLGIbaQTT",
-	"Y28N7yON7SKN6xrSYAavoLHz4ydoNh9g10rLIwfl0/YNgDMsUYe1HHchX1ZBHaOKJfWT89SZJhqbEdVB",
-	"FOWucdXdLGOXXoH1oqLenY3MXaoQIcWQ9D5CegcipHOz+W+Du8FvXO5jqp19id1v0f7lIr98QmXg355j",
-	"e7G1GLrzrg/FQTSh8hxbapwS6D0aHVpKqaXG9a7TmIf2ndJFyBMuFaMxjKtFkGkJEEcwfaXocFJJS9XI",
-	"vQUN34GkbMyUzKEbUQZImMj2x0bshfmrNIA2ZKiwzBTwY3SGDBUG4RGE3FKpz9Qivz+odD4OQfzaFWQJ",
-	"ehmFo1tE9iFgogAxR+BDRmxQutrLCXsfBZHz4YToM6oMfRzOjvxfgiGQJLbRj5AbJEz+1h6kvTM2fZxc",
-	"IRwdlxXgOSWETBXmpYRqTPgwnesn3WW0iwfwsQzXpSqCGofRC3+hut4dZF0v5/2L9utZbxTt9wfYQbRf",
-	"f7UuBsB6yr/WsZGmBQmN432g/+/ARGJ68YvN2NdA1qwM9X8GxGHBhDA9TVxetdSZlC4kZkeRv9NB/BC7",
-	"GJPrSZIykqhQKxVZEJDNWPVVwrFlOK2MVdfDdssNGDMCevXjO7XEqq/KDYAGa5UcWE+Qd04OONliX9R1",
-	"QHRky3tx86DTC3j+rcwpHv1bzzKAXt9KlkG/HXKJtM8yzCaCsygg0R9icJGolBmKYGuONyYecgh333pf",
-	"AYnA4P5IpywKQh6l1PwDx8XnIUtvBe1xkVoZpK5hDsl7ppRg0o9ckzzAueFpnwhCUyka6HrBErVme+5y",
-	"nWrhPxqBHwTdCVkmBTfhKsvcohcsRvKSwzP7TMw/6AdBrw8YO+FXiUL7fZy3CRechZwq1/PPUkQUvLjc",
-	"dzOlAcST8+hmHBRcN8ymhLyd63ZG6jzCSpS/fi3UGIH5Us6fCTzXiLTxjCodoJCvrtrdwAEKeV6yS5oq",
-	"dnGadqlhvnmzH70aAAoQGRkL442XLISY6YldQZje1lLUEpsnCsaEVckLAfR2FYenIfdqvLNMZPKUcFEq",
-	"AulS9WzXL+TFBQSHPEosxbXpL2O2dTEaV2AeIqGnXy23xLvXIZ9l4iqJoXk7/C3Rbks/iQnNxvMpNL0x",
-	"z5Cmy7sSZCHm7nDaSRWiBNUN4jqGBkhtZCCJyYGp7LHnMPAP4q9mKB6zrzjab6bE2/adq0y7htyPO+Wu",
-	"Mwl750s9p7Apc7GJltt9ECmS/bC3E6+7BnTS3bBsonqqMitDvmWqpy2YlTeZoF0nMNAwwK4TtFud7g4S",
-	"tLccxzAJWjDF9m7FPkHbLkE7l4Uur83hj864Rlfb4fESmpYrgO7BPuB5wrYYDUEcZJ+c54WJMKBrXdSy",
-	"XN9lR7An4zWSC5aVUk18w8sovLmgY6tpcqOkhHA0qd4b4EK9gQCG32diX29/T0MWHdCPtSGJxoIvwVnt",
-	"iQdaZ69zD2cslkvAiUKzwOlcqpD7/KOl4anXHhBaNJe6LmHCdEHKTXJC7lGXvlO+bWlbYlL0wPCoW7Dg",
-	"Qb3ZeaZvi0miyIAOL5GnIxcgSliTFE1RTzBUne63TOVHe9PGx7fcmqbfC3q4fDAdvZ51A5vLHsM1MOoe",
-	"bHGzVsFbpnYXltxCfLFTaJHQkMP/0ktjLj9QEB2a0uySxURfrX887BBj9BqXAW8QVSpLBnPFagk14H6k",
-	"0xCDP9hQQVAmkarf0CEt5E0t0sjKDml53zHMO8E/tWkF1HOUu8ZnywGWAGKXeUO6mtDRmTF0cEIm3mVj",
-	"UdBmU1wx4PM899unFeM7Xgs1UuqgFiCQhCpyLeZpHPIpvcS1nCQso9lwstADLIYpqw4wnhlk98r2ablV",
-	"uRKKrie2xZxZ2abExEA0dvI/OjRY+W4BjW3kyQoe8z0KZmwUGbi5IMZWprmD4MWt2Qs2brHPiO5DF51C",
-	"F22iFosjLyFUCycHs9VS1ObtexdFJqoCe4ZLnpj83LWWyEBnQdNUXEttsSxCjjmGo4Tn3o3WDhaqSbTz",
-	"o3VlM+7bo8nd3DEoLUibw54/vyP2eunGJQnwpqa/7k2LgXvVBbmwMVcdgzlXWdKawP3dl0/k6ZPnz4+e",
-	"ELy1mbYFAL9sjAck7yQClRYhzzvyHkTmKvC0MU+s7aSpgJcyczzsk5/mgzQZ1p8H+zZb0Hfewqw4BLAO",
-	"ncsO/LuW9v15mubvve5mv/FNW7Uh8y+Sb0P7t+Vt+PivoYjZt5W7EUNKsIR63yVK+luTprMJPTohUESz",
-	"zA4C7qJNrtpCGy/0YzZZdfwFnrmt/bVou7u676z6+Av8vL4AvevRjcrIhf1qVXuwe+QCRnslYtb79pvd",
-	"wUZaH40zMZ+tKk1z2h6vXhahNTVonuuJd2J4FFIgtpaMbFZKZmb2Fl/j71lM5q9BV7lecW9jQVlpK9x9",
-	"/+ZuZShQyxTX0D/npWMJp30F11VxNDyKXtGWrCenqiCiCnkzE5U5xibFWF9g4m+r+1Ri4s97zSKTqiF2",
-	"UGYCX6KbbFhXLtTpZrPh9k3770gEohUlVEFaNIqealOhC2yi8CwkhCqCIXIWKLAC4DqUV5KxmMVGQoY8",
-	"ess4yyjAon+ZiJRJ6hDWn5nSq96h30FZilVGteGiEk4Cd3yHtgTbwOQZlMRmIrUzViI/3HukxENGSrSX",
-	"B21gE4XR6u3/FmiFkK8BVyCboRVKR2xD4/2uaOg9duE2sQurcQpdTmBH179gi24GXSh6GVp1CbiXpunC",
-	"aTGt4XP8Y5+c85C3Bjp0IGrzsAw+xKCpF0gBu9DPeSRkfyg4Z0MVERrHnoESQIzCXhQn0l2XmSpYNWHT",
-	"wB9JMhVVPTRfkjMS6YtCrsSYAZ7LNrQzY4uMRP6zqpYg0JIukX5dR14aEYf8QDt7sQ00zqia2DYmSy/9",
-	"65PfkK2gkfDOmT3UL6Wps6dIC3MKIAIhB4yAv0nXq3zYRvMnk5neopV1M3CBTTzWxiF2Bx3Y0ZR3ACO4",
-	"AyrcAgqMKt/b4H8TOEEr6MDaznzbiL8MCGfXTCpX45cyKUkkRaYiIulC5vygbajoKmoXPK3k0gNkdXYg",
-	"5B3SA3ctMxCUV/3HjLEjxb4qIhnNhhMirliG5YuBWXrMtKTUJqG1XoMi8OU4LpHzgVRZwseH2vg3gqp3",
-	"2osF6wW9RD/xzzmDFJMeq3faw8f2fNE1pV/fMz7WO/Dku++CnlrM4EoYWG/Y8ku8+UqHytRcol6uSGYW",
-	"5vMH5awfC/ZP86f+UExrJgjD1s/vWYv5fdJmRB6AMin/BEJRai77dUsDv/a6SvUveFvdPIxNiKjVpJxj",
-	"Ky7T8ZPvnz8bPT8+Oj4+Pj56of/jpf6P4/z/ntRMfmxM/5qFe9563ZCS0s02B9lSxa6QrizJPEvXW9Ty",
-	"i7z87ug5ezE6ekFfDo6+Hx7HR0/YyegpfTb4bvg8rnkRx1Wz+avkW8B1pgY0Mx0peJFEkoRLRbkiB59/",
-	"fEWePn36fWnjnhyfPD86fnJ0/OTi+PgU/v//100cn/FjBls7n/pIZFOq9KGkih2pZAo9jNZ8gQEbiYx1",
-	"mftJh7lfiC3M/IvIFGaOzwglKaPQMzE6isiUUS6Jvppx/cc+uQBXNGNkkIGeGCygrL72hIpMdT+f+qZv",
-	"N52kXTM/2yU1u0/KbpKUrUrHdkzEUukh5j30vTNzfEcZOTMjS5oZGUqWZYpNYywtU2q2YdQsDiqRQsUR",
-	"dQ4WhmvFEjrkdCuWFTS/uEA2M6QcYaHQXcl2N71wFDMwNcIFP+LzNC3WMZSz0Y7QwVmUh/2QX/iP+0Mk",
-	"hiTMIFESbqIPyNBiQkMuW2SzGBPmX4c0JhCWKpBjmDBHddxpdbL7Hua5N0tx7zC7bb94a7m6hkythZw5",
-	"LpF9ZvseZrZr5HfZAX480B7KUZ7FrhbvNps9nxElyMnxcZGBXbtfKqNcIgdQuQekxxPg87hDZRx4wDIg",
-	"THtN6QKyV3Eh1RuB49sn72Jp/WDwgoG/BsvpLpPZjMVn0OUEsrSA9jOe+URckymUGbPMpcSrNRL+GK1O",
-	"P8tbk3L6fyYxfFfjD7Gjk8ELevRi+IwdfU+fxEdPR9+xl4OT4bP4yXEvMJe9OD56MjyJj16wp6Ojl/TZ",
-	"4Eh7GS/Yy9H39HgAmr2d3CgtxG7CjjmyAj9l7/Rk3Ql+ZnKeqlVSThZ3x17O3e2MvdTONk1XmqtL4u6v",
-	"nDj922Mnl1Yi13O5+kiabJZPhRAQkcYuPFgtWzCo1xifO3fz2dgbK7xao+lgHtrRIyve1Xi0HnkKYN91",
-	"4SacOFq59t4Ryf+2fja9dZ+FvIKokEJ/JEtHKK89mqcMYmymDe2Hhdlt0WnRg3skTVDYDWTq3IHIMka6",
-	"fHkGDAHap/OmYn60SXcYdpaxq0TM8x8hzEcVuUx43OjCrnSKzAvcC9/IzLWrU1S6bQfekPl2bV+g+9zr",
-	"JJndNPvesQ/RpAD6+HZCql6EziuNhyUIjD9YheN0ago2XRMXe70l9TDTAjytBd9adtpxcsVgRIwZ23iZ",
-	"fkoGCELXhyWFSJ+TfDCbwz45V1C6GXI9K/vkKV2QYUqTKfp0VjQeUCIht2x+rMQoCQ7uX5RI07rkH1HI",
-	"AQEFNMd2LC7c02AwScYCSGs9VlXHafyxxM0LQS1oKG7HGNEkleTK7bszA7qaUTWRFuHDyEzIxDirAApy",
-	"H/TXk9/6w7xaLCr2EFuKXhbaUGaQlVVF68dgfQ4SH+4ZAK1UBvYlopR8FFB0GCCpituXj+SpdajdN0O2",
-	"fdhkBoONfQSWYqclaPbZdvnrzD6vsmJvAzhkVmSlmjDTdtPtqvDq7t8BAOduWfMexzgSwe27Iz88dI3Z",
-	"3Z11YUuPu3X9jNZFQMRf5dKcoRIETenUiZ1kyijCU6lyv4H+64f83NP3BWiNT1BIVaHHm1dr3ugKVOI+",
-	"nRTvRH3tqBduhZB0U9+lc7GNb2fvO6/fl+qZxhO6s6DDaqCZdUg3APw3vlpFxCLktqWHC1kYltTNZY2P",
-	"w2/GmK8na1AuhHzLtHTtwebbkTM3AjdfM0RSc/POIObbnOburNqbj+dYMLl1Kvc65sGiw9dRTssmbPda",
-	"76rct+X5KuXAEQQu++R8HieKsCu9AuSSsRk68gkClwyUaEg5Ng4cJ1IB/Qwd0zqElc1nV+qJQhy9QIPv",
-	"KaK2Fd7bqD0qmp03QYTvQ1z2Buf9K9euBSm2LtFuytV2YJMP+c3XZ2+BzuwOwMv2Zdn3oiy7Hg68ph+3",
-	"lSrs1hBjxzRv8g/NVPOkG9N8VRu5eqr51tXZ2PLCx/XqGyFNXXEnona9wpODtpDewz55pRci4WPkJzdt",
-	"MQEgja04DLO9Xv13Hw3ZfMJNioVZmlFGszSBJsyXjJdTVhh0c0O3oXIn1Z3u6lrLLWdccgJ2l1bpUFcd",
-	"8p25uveppHqz0uQbLKTezkR3wcJ+i2rWEbE7dbvHLeyd46XS6dbwyST+9phlVCJWfCPdXwkZe6PHLuEt",
-	"sWcyTYnWn8D6EcEUPjCEhp8a3036ORPP4Q55tccdkEFK+aVVX+4xoPMDLA8ybaih0Qo+Nf4/xR6w/8S/",
-	"9o0+jIJqdQm6HC89VxF69EkM9G/SWQvQVDjkKqNJ2idIo16pTYlUYibJtTDANlty9IvN/3vU9Nccu+e4",
-	"7iyJLCrUgMy50mrZtZUBYpc+0R/D4OZw5l7FU7npCLmgl6ACyUDEi87wevju2y0h6iyztyNxSyt16rZQ",
-	"Yvft6h2Udwq329HUger9qn1NsFeh0CunXfcbpZNyn/TRPE3hn4eBB3XJiduDkLttm8i6bYs+MHQ22KuR",
-	"uyXS4QA1yM1uEv7rTGSqFZ87eGixGGIfbgh7gjhFlNarNGFcsZTZzucDLPS0zzPSHB73gUUhR3kO+z8T",
-	"oyRlQSERjkjhgnwzJZCuR7sfRMXHFeFQB5INMy3aMxbToWLxYXdhBfPdXhwmX+5W5iE+fg0j0d1Y3bED",
-	"P9lEO7xu4R6y4XjHDjB8nOIJbji4G0Veqk99KoaXOzLr3ovhZSE/oreXGBGZjPlRwq0FEsF/RURkOSVu",
-	"orxf9RSdM98POZpIZhSLGNUXsZhQrA/XOuv81atPP3+8+P39p1f/DcRxPIar9H5nPLYWoGTQfQUS+f7e",
-	"PyU0TTGbMxwyKQOSsVHG5AQGOv/pnTEowSpbNsrMW9n4DeB0A1f3bfrPjeZqnrE+eW+mRe1ruCUrhHv0",
-	"j1hhrs0tQOkOWMjFNFG11Y36nkp59t5b1VstbMwYlUgnMKHZmEG4fM5jlpGEXzGpkjFW4/eCHqxpHY1H",
-	"a8nov7mLANxvj7+0bfYO/4Px2vVmXddnR9G5K+mejIBJQz8CpBxEb22TU8t1JjL9TyUEVmOPYJWt7JYo",
-	"lDMGXjdYbMULsB1Mn/zMUychnWj0+5Da/V+KyVbjqGpF4s8FVXNLDumdCSLyvVC54+4f7tfW0mHKVjp3",
-	"BScLPCuwfUw8Ks/W3NU0+Qd2vxPky10m70uq/C60XVxKZU8X1iHwTsaUGU9qjTS0qvxGj6QNXJyC5iuy",
-	"fofcJZ2DG0g627SuC0FmnleQZYyrnyzflikJg3CvyMh1JvRt5atqnsvpNKm6HPLuBraGh9eLqf+LZcko",
-	"YTGcbaDwCjm8Wm1e2QggtBPQ/6pONeeP1XIi5OunlklDZhl5uz+wjci663LKIW+dVAZBd+fTyR/YevlZ",
-	"/76dpZA3n9w+bbxlg2+f0+2u50xat17VOeuvA/VNrZ5bSYNTyXXjKmP2LDcP1+ACFhq9DVeXgbUljqnd",
-	"hoVKZBL5lfulGGvIbfPhNJHqDMwl12YWU1fUNL5GioSDn78E5NX5ITGNrvtDGBWq7lHWgzGin6KNDFts",
-	"kCiMzLajqdEvZstTB0maYsI99v8ecjlJZjOPEKIlpw1pprSppa1xh3RPWLMnrLkpDf5g1PAyoUwuCjel",
-	"kWmpiStJOQeLcrFqVsPcEdUS0azknQn52sQzpJ53JuSbEs+QKt6ZnDRmfeIZUuCdCfkWiWcKGOeu5DKk",
-	"zC3zgVWyyoS8A60M6cYq074cDKuk85YoiSQ/fvr8w7vXr998bOCcKVqTe7aZPdvMveRm3TuvOeFMO11Z",
-	"4cl2pZRZ5VEw2SevW9HL5NoJ+WXIeSnK6LkpRXKHZv6GkG+HLOYGqnY38BjuJ03Mg67BbT6pRd6Xdm5+",
-	"py2xPeaW1Wf8DqRpcjP1B/T/T4lW5BGZAqTeP9uVwQLzG5xXmCWi15zvLzg7I5HpkuLEFiuSFSAut27s",
-	"xDS8EpyFXJ+7RJ3ZVfNGdDJSX6CFy0GaXLLrRDLvJb+YWAZ0XEVBWaAiWEdStmW6Mbi+raZqlmsh6lM1",
-	"iz3JzZ7k5m9CcrOnrFk7g9NetXp28Cw5At+5vovLOynnDIF6fHyUJlfaRJzRP+csBzGTg1nGRslXEg1T",
-	"9Xt0CNoq4YqNUZrJPnkHoh1bZekNpu1U/ToiS/5Dkcb4B0YzlhGUwjAuyuCIXE9YBp0SffiedflBqEf+",
-	"EkUhd4JUQotud9eEQggijxwNoemne5NTkrExdMACCz5jV8KoU4/qXXCmtdCC2I+EpSPkwGv1JbICiCFw",
-	"SEdtWQBgYq5CDgEzeLtD96xEESUEZgPcS0olMhbr6U9MFE1OxDVHNQSZCmhqLq+haL4i8mFeyoXtLuCr",
-	"3ypEEcrn5oDPQMEZ9Mxe7Olt9O/Lp/z7/7l+//Xk89WLi8F3HyYv/1/87Ef55O3w+U//OaZv5v+d/CI+",
-	"/tkeuH0+S+C1m7u7cHad74czUraKCBdwFLQJJLJLeedj5HfQabebUQsrt9T1eee8drip/LceW+WXtJGD",
-	"LBlP9BEjA6bl1FgoxfhhoR7YhXhXM3Ddj3rgxhKUdnXCgWfMJ3yYzmMW9/3mizZvikMBqCsXhweuMSGp",
-	"g4KFPB/ssKEqmXQvSq6rHV4HBbXFyhX7utCiN8vYUJGJyCQjA6oU1BYpqi9tLeDMS23ZMt2XON/hEue/",
-	"bcIUa5eni9qK5bIS2W15crX2ObVRlS2WJXsNParKkl9VqKs/hCkYzF9qwrgRpAmTmLLtk4/6NZ14N2gQ",
-	"K8K17RkYjQF2qLQ9Y50ZLBWdzuqLn7eBrt+XPd8DKJcpS54uVpzJXAHW2XavTC6h3rgzQ/QrgOdNFknI",
-	"W5gky2NqNTEUfJRk09Jz2J9zmoY84uza/WLY2Pw/4cWSqkSOFsUDNhNpMlxYk60IYEeYeyOCvWi2oXHo",
-	"0vkX1pGEGLJ2GgHpAXkoqZI0Nc4MOSc/nX/58sunz69/f/Vf5x/fvnld7ohdiQCDz/RhYV/zVs2q0vfp",
-	"nfZm82yWMjIV/JItSJzIybUWYBl5dtILeqVvvMoaC3re91wxeHuxAwtoR91haNFFexrFJ0YH2ktNe32l",
-	"5ec2OCDLLH0iJf5entEkMx4M2FJQU7+Hn92YxMb9B+ZUfoSrpbaUdNwAAX+fSCzGRblhRDfLrpIhwyI/",
-	"kZFrMU9jLN3DYhkxzxKQ52KuBuLrYUA4u3ao8MDgjS7ZQjItw8cJNy32c84COzNLxHsO0luKLCq1UIjZ",
-	"UMQAi6Ih/+H89e+f3/zPz2++XFSyHCRSfbCv3FWovU+miWrTdeIVzLPNlb8kanIhFGyK8sp/0mLdrgLm",
-	"ppI8M3YwpJIdJVwyLhMIekL3bALZqsN+L8hFaO8Pylk/Fuyf5k/9oZj2gl6in/LnnGULLQTpVF+qRM8X",
-	"ElP69T3jY73FTr57FvTUYqavkipL+FhvyuZJC5MyVGw6S6li/bqnmt97bQWU+YYX9r5vW6iuntHx6nyT",
-	"eXBHtFPxriWp+olrqTrGeL9Zu7sPcbqDTW+n+dHOhZ35kxN5M5ZBlaPg9VIP8GdU0VSM59g8AHCJ3q2E",
-	"kkxoO4EuwHE0nWCutWiCLok0TcW19CUajNHYBPonb2qb7+fiezZu6/zBHXf20o3V/tXS+u239zo9ncub",
-	"0NvnejN6mxz/2azUcTi4ElHaiBPWMtns5kYFXdjO5Bw4NVboZ9JCPX+Gmd8t3XxDykW/esfz593SqFbg",
-	"K+8P3RqHLjP7sXzQ6urWsHoqJ6WHATD9C/B/G8WY8+TPOVu24w4DkkcyXFG6pTnLD3+ZPCxXVwdRWtQl",
-	"0eEZ8ZjgBWfNRfyJsnUJnqz59eS3qE/eZpRDKj2RZCDmPEaZoTUggNYgsBryimlCcM2UnwxpmrKMHET/",
-	"iEzKe0QSZQKw0T+iwhq4GoCQ2zCON60osMBUPSVbd+JCrkqblohVmMeJgyrordpnckhTOLK/Z2w0l0zL",
-	"sVy+wYde2d1dH8B7USGXT7crTGr5zh3UyenVbiUgOwrHuigGGG/3rJn735PyDLefsbdXWDzt23QVpfM5",
-	"7gcwXNCuIRhGRdPeihPJmBZ40Zf5jGXkXF+YSJVRJbIo5HqIgAwpx8aODoF/YKX4Ya14qYa26kugAqDU",
-	"ykLvawP4h2nfCtp/PcHXGejvzukD7s11g7VCd7SZV83RbtHEKz/FQd5wr4AEzxnI2jvjb/GQbe6E34Za",
-	"27fTutPttGr3ejdRCvbYJi20fA1YVQFT2xwr5JH3oMhUuZAWRS5Fu72+B1bIsZwdGTg818XzKyqfuMqB",
-	"OTxDBIfR8cZtyTXpmCJJaSokK0b7XHcNoAjhvq62vIYigx/Y1xkbKhb/yxViKwfFB0cEPkvsHJ9c03ty",
-	"C6yPkIPOZvLMc4ewqKZOffNihbq2bEzReaG9VsgtCZo1IHLU3RmRAv7CF7ZKxnKvNJg/KHlCvspBpP43",
-	"LKy7bHAVQ97RVyTNrqK1coBlrdZRJLV+4hn0ZjVEeXEmkJjF3zAJ1gIRSsZ6Rbo4llgAsAX76kZKhNbx",
-	"KKvu3Flx0HYmuIPc/U3bBrYaCG2EvRm97wHmeoDVudYwVnZlpU/JvvCwk3jVmZbatgDUtCigKYnZFUvF",
-	"DJCKeCGJJkrNTh8/hgsmQqrTl8cvjyNyEI0Fyeac9B8Pp/HjoX1ABCnteZb2Tnt/wWZn304fP/5L3/qt",
-	"F/SuaJbo14eDNXGBWZhJ77RXfEyvfDr+S0gF6hNwbhbhwDIwQBh4GuQgevX+3ZuPF2/ev/n9/PXrz3pG",
-	"9liy4tP0u/WqTuDPn98TvAES9Hw+1attLtf/hYv+m/sSy57PGDUucMe4zhkIuvGrAeAnMVdggznyZ/gJ",
-	"bZ9+nn3Xh7UCf3BRh9HThpghF/RGmbKKMV65Lq25sQA0MY6FlhY5X8CFM7hwayXoB2hzCfOqTld6z87Z",
-	"rZencO7hc2WheGxKOaAUtMcI72Tx4qbfRFRml4jO3HS1aYZ3g5mUL453q0e/P3QU+t+84YDxBoobyoVs",
-	"OZuETwen/V379zIbHBoS9ou66sCGT2LQyQfRWyjfSaOARL9os1vS1OLpPzOlRVcWAS4f7b/DFV8Pu9Ua",
-	"1xr6vJo/GItn+bMd4QVVk3WQ5oMfTn44PCUiG1OeSKwFJGKU7+3A7Z0kK4CyZUDmUm/+Ao+vfFRoCXgY",
-	"mEQohPoYnRa3Sqa3HitWq2RiPsZwgykiyIcLIMswohlWwUt3l7HzfUMRszUG5l1I2iCE4DTnKzaDaNPS",
-	"VcUHHmmzd2acIYzBS4+8yQ0CyVnbyFdJs0jarg05GNqRufb0KmHXZkPYP8HF+IPH28QZ00a5A6KbPaCE",
-	"XsAYrW3vV9wQHq/7wfUkAeiEFCRlCoon9Z2Hhd3tBqgRWu++fCJPnzx/fvSE+GSPuWxBJkePAAI9Dz38",
-	"GZnNB2ky9HcpjFH9uC+KjkZ2e6FgXXk8/MgTHA/zB1yNgLCvQzZDwa2vASeDM8nSkS+z4Z5KceeS+oGR",
-	"nFC0JkaFXQexZOcJ+zvH5RG1z7WUSMRE5kpHMHfPMKjsYuImogDOso3oks/mNc328RcowDvAlVv2m8xi",
-	"oLlSvRkQgKhfvyV+8Qo4yYdGxTqwK3QlCUjCrxJV/s28lP/ly/BFX08aQFL1fLFIBKr9YNKQ9bVkFTw2",
-	"fyj2RfGfC/cvPRT+WvHE98kV4zmhuv4M+l+zTAyYPAMJMaOZsth0E55gWG1o4g2kYOx7D5ULqdi09+23",
-	"b/8bAAD//w==",
+	"7L17chs3ty86FRTvqYqUTcok9ZZq17dpiXaY6BWJcj4n9HWD3aCIqAkwDVA0k3LVmcMdwP3n1p3ImckZ",
+	"ySksAN3oZjfZpCTbydauXfkssonGY2G912/9VfH5aMwZYVJUjv6qkE94NA4J/LsVBBER8E8xGY1wNKsc",
+	"VVoMYfN5tfKAwwlR3/tUqi+veCRDzIJKFYbFbFY5YpMwVH9OmFQDqBcGpHJUub2pVCsMj+DfjEoSoBuJ",
+	"JRGVz/HjJ86jfkSwJEFLVo4qzXpzr1Zv1Bq73Ub9aHv3qF7/tVKtDPAn+74BjYS80KP/iBmpVCs0qBxV",
+	"6o3DvZ3B3qC27e8EtX28268d+HtBbZ8cDA5xvd/wm2r2VJySAZ6E8jUNQ8ruKkcymhDn85shHY+dL0Lc",
+	"J2HlqPIDH6l3hTh++ylXH4xoEIREf6RnOB5ypr7/jwba3d1F9Ua9XqlWxlxIHJp1H+436w31YUQGNF5a",
+	"RO4oZ85OXl4nO3kZkTvO1BYKGREiK0e/VRrNbXSOKUM3+qNqpTWWaOd15UO1IiYDZ2g5G6tBXnfOzjoX",
+	"bz+2Lk4/3vzQubrqXLytVCuTcbDsBB6w7AR2tAcSCZhp4/PnqqWmDhtPZIakECNTS1WIMiSHBMGZL6Sv",
+	"OQrJO/OnPscVTi3vnEqfy6KTcHbzjApZdD9Rn/N7dxOpJCNROfrt5bq+XNfF17Uak8hrEoWUuQRSafkj",
+	"gt6O+j9U8ujktJ2s7i2JRuo3cxQCD+VSyEG3fnhUr69KIfv12i7ZG9T2caNfO/SbQW2b7Ax28V5/3z/I",
+	"p5ABDkU+iZhvLI1cDgbUX41KzB8ucTTqjcb+cuJ47Wyf2fsUcbyJKAki6g+FjPD/+n8JajS3CwljGTEc",
+	"dhs7R816mhgqp+1Gc3tnd2//4LDiUEXz8wfNeEaU5bCcEVBJwrBzDrfe6MLJmveREaZqf/lY/JdRO7Z8",
+	"PlLffJIkYjhMaHOIRcsHGoqvtnP4jVpdnfu+OvcDsj2o7eDd/p6/HxyQw4E5uDN+R1lqOs16t35w1LB3",
+	"wd7IkD4QdDkmEZY8UgdGohEVag8U76x8r3Y74qAi/fZXBRYuTvTMGtUy6w6I8CM6lrCrlfYDiWYoeclW",
+	"ZW5t9Xq9tq/+c6D+U0/+r5FM+2YyJhGCw6GKNIrnnkcJmRk6nECRlsRyItQ5n3Q779oFxJTZTYdsLNHM",
+	"y6pLRtAY3xHEB5qCRIG4eiGmF2LSxFQtoIY9JdfmqEFMxmMeyQUUURlGtWZ9Ry3eJQsrHJy9a9Z2+rt+",
+	"bT/YI7UDJXAOGodNvN3f8XeDvSxdaEKz24lH6EbPZH4b/YmQfEQicRQRDJpY/ME0opKkPgm5f7+AZLYL",
+	"SKaZEqppknkTcSZrIWUE2fcgs22rUE8zRT1PuNRcCtvtNvZyKKxZnsIyBJMmUkY+yZNJJHgUC1QOkhx2",
+	"WXO0SUBl+4EwuYStqecQeQD7Ope5Yd+cBJ7I4VaoKOjjANOQqB3CvuRRwrngz64W7q2Ly4v355da2R5i",
+	"dgdG++fUkR02as3+tiLaHUW0u/XaHt7vH/iHQZ00FDOjY6WaHDa36lvNrZ2dSrXCfX8SRfn3cf9oG3Yr",
+	"In9MiNDagvMiRRtE0cZA0Uaj3qxv13fquxhXqhWJozviKJv6b7MUe+oVdb3j/bCfbpnzc7ejLLNObdjp",
+	"eecitVkpTvBXZRDxUXLgagbRqNao13eaWgfTdGWfS+gLnu1cmL8/Z46gXmvgppritprizqBmtdJDUneO",
+	"4GBrt7HVqNe3mttLTmHP0GzOKdRr9UGd1PaDul876NdxrX5YP6jv1/fqu/Wd1ClYy4rUmv19XNv3d0jt",
+	"EDeC2vZglxz0m/5O0KhXVjsnw3vWIVvLsXMO4XfMyFbASYqJf65WxliIKY/yT+636/Zp66TbPv2QPQ9Y",
+	"8WFdWwoHeZbCGLZ8e6u+1Whsb+0XnYYxpeqFpwFvOqjX9tV1OFAXo47r/bpfD+r65J/sNJayrG21CSfW",
+	"gkv7Xoxhh6ZUDhGVotB9YD4nKRfCl7YP90CUrexBONivHeBDdQvrQe2QNAa1bazE+V6wTw4Gj/IgEBwg",
+	"vrqJWPmPnUO0XUfG1qp8A+biKn6E9DksMR1BqGIpI9qfSEM/ZtJjPBsRJrskGjnyscKIrG3XgbL7E0EZ",
+	"EeIES3LHgWh/GSr9B4dkMZUkCo97so5X+4WGX2i4PA3HhGS38YWSXihpbUpybTDtYQSzK6REoKnlb9GW",
+	"Y8yOJ5E/xIKyu//C/ohsGX0oa9CSaKxMtEbmyHdre2R/UNvHB/3aoTr3BmkO7LGrsyJ3ODSHpWmWCBKG",
+	"wh/igUQjKlGfCH8Y/a//j91LEqEf8EBO2J06VCJxgCUGxYLcKXaupsEkicYRFUSdAXMH1peBTxmJVlF+",
+	"xjgizFWXDnZqu8oa3wdrXBF03W8ETbI9UFZAZQFxlbMRGwfdRtOxEZf5RxMda0nkFFGGsFW8vivWuF64",
+	"ygtXKc9V5sivMNRqVX6HHC2ZrEt9LlHlkEnJk1zt3JYfQd6eze9TThC1xOWci6a+XNOXa1rGFHIIcLHv",
+	"UNMRJUWOwxd7/IUIX+zxFxp+scdf7PEXSnqxx1/s8blgsBsWqZDZj392fue0P3ojf73piA57Ty/pj8P3",
+	"zUbYeRvI96M7enby41g9c37a3r34/Xp0eXpLBz9X0uGUhmvrX8VB7nltrjsksbGVBMORjyUO+d2E5Ct2",
+	"aWK8IQQSYs04VTdGQ0QVQS4AwixAkuCR2EqunPnF0QMlUwjZpQc+geibOzYaR3xAQ5IzBgmozBmjFQRV",
+	"pMN4MIWAhESmxvzOmWzOuPF3RyPM8B3JeYfa1syIE0GivNHg86L1ZucakRF/IEvGKpzVCfD/vMXbzYSD",
+	"yRkYPl9n4KLzhc/jAV374pqHpCjep6aRMvf1550VeFSuDNxPJVa4LO+gdtiv+7X9oEFqB4MmriUy7rDu",
+	"SIrJjOTkG6WouZp35NViqvpQzFF2kxgujJWkX+W69tSWLnYY6OScfE/BE+1xWp/OipWDujNcfoaXWcyy",
+	"HK+CPQdmsGC3l5xO6mZV8+9FNZ+6PywU+MvOUSc2f9UzcPKkjOqGbsV65L76XtSfay/+kXfeZaRdgkdF",
+	"jFQRaJI9AeM9G1+NUyLTMuP1ZCaMmp9orQMeIQIJoYJKkknmO9ir7Q+ASA/7tQM1B6un7fn7QXIwV7GS",
+	"W6SUpeell/+UvG4/lWZjle/f+ZBtiRGVw6zynTK1+JDNFQo0/GZQ2yfbg9oB3unXYnLEdaWj/s77XSpD",
+	"lygds+lGvbGSyfOPjJR9uU0LbpObtPqyUYvYTp45JA3/edwN/rzoCm/n58LmBpgUO1ysBIHUfl4l6IUh",
+	"vjDEvzVD/Eavuav3gG5aoPdMtN76PIrOC32/CPwXgf/FOUH65i8pbck65L6kzyNmC3nVAUvryZe5th2e",
+	"cK4OmbI7dEoj4msvSUlUgKdmEy9en3W9Ps/Ail4OY83DWI3dNRx2lzC7A5LsI1xQAlGuz6Wm9owusBet",
+	"5UVredFavob9UqJk9yTJ9kibM/Cx9uBipJMYUKhUn5RxAxkNJy2HgWOGAxwD/Viagedar5PnWmGfRBJX",
+	"NLfRiREnzuFGVFIxRCc8nIz6NPXc+esUn6OS91PfXzjfX5Apeh1NmJhS/z710FnqoQGfsCDELIDQ4hnu",
+	"RzjgUeoHXecHPJLDKRESdUkUUckjCpA/ycM37sMPGN34XKZXcXHrPDJh+GEi3a8vLxzABCZxRLn79ZWT",
+	"RHIVUeYT1A6mOApQRwB4kfPsz86+/jwhfeK739785BSpY3GPpT8kU8zcZ947a38/uecsDqgClRSF+DUJ",
+	"KaJBG5gh8skn0VhuFmnE8Ko3Dg7QmwgzSNFJaOmDM6u8tKSiZ9++ngNq+omyuwD0Yvcnel3AsEAHyUkX",
+	"198ibBEB5nFeFiMt5AMgxIW7FZ9HSqlGQx4JgvpYSvDOSaxlpGLFnQB4XSkIghyelKzR6FuLVmk9Gxs4",
+	"xkKooumQoz7x+YgICPBAnkzqZJ8pk3J5ntH6OUI5+T9PmM5TmHbvHsS1OtwFh9FXQm8uS+GxEvHD3Dy6",
+	"BI8WzQNkmjODtRzNOUIuOw9lcOfMo8MeKMwDCjcsQgcW8Q5BLVF2kmvpn+V0Sn0py+swamqd0vqAsy1m",
+	"rW8jPhkvOqA79UDxCdlxhJXwAQmor7QLhDXcC9IqEST3uclz44j6Jtej8kDHTt7cu85VzkwXshZ7cmoS",
+	"fCIRRpYPog2qzhir+ZbgKyGf4VDOutT1vlbueBgAU1niGEmlJib4FrkeE9jYFP/dqy/jv/Mppm42Ip9E",
+	"vvqKjkAWfE4ySCun0ZazpcuYg5VHWfawErbNM+DVwAosLkNW0bSfL8NUeIFlfIFlzIVlLKzaWMITDBWd",
+	"k1GfRGJIxy+e2RfP7Itn9uUwvl3P7IeFoiquJMOSXA5e00gOAUTrsF6r79QazRJFZi9C9kXI5mMfLy8r",
+	"e6GdF9opoJ1l5pf6+h2J6ICSwG4qibDQ79MDFttoAAsJIKNJRncOCQwmoXULnUZbSH2K9PncERYoy6Ty",
+	"pn3eOmtbI08LYJdy6uWQYt8SRiIcgpa5EFZ3qWJHxRn379WmxMDcN5O+sub6yU6Vwt6dI8qQ+xg0RsJq",
+	"cMdCeNMtk+qo9J7nmqlT0lckNk/UnPU5jgLK7m6swDy5PL86a3fbp5VqhUcBiX4h/SHn97eRIoehlGNx",
+	"9OqV+kRsOTTxCp4VxZ0FXPs4Tz5nKBt/eodjQloFWnfbNV3bn8AiThmwgC0sh0rhHpIwQLiv3RgvZu0L",
+	"13y8WRvD6WZAcV/ARb82uOgLJO/fA5L3Q+KNfGHBLyz4xbP44ll88Sy+eBZfPIsvnsUXIfviWXyhnRfP",
+	"4otn8cWz+DU8i4rwxjya+0EjJaOfjl5GKXMklZQD2WRFmTnzqWQlOrDZH5t7s9PM1qJ3IxwkCUgC9Scz",
+	"ZVtQhvqT8D5Thr4kw6o4QU2qtzgpam4maS7fqafB1NJYR+5uLQGpTe3d+g38MtvY2K7XMxupKW8V0nD2",
+	"6vMcoazavK66zjIet4btojVcE6kYdlRZowNfmUoJs4hyJ78KPPGLfvOi35RyQBX5ltaw3vS7Xqy2F8p8",
+	"sdpeaOebttqMgbLIbDPnvLq9lmerXVx2P95ctU86bzpgXvxNTLa4Qftcx91CC818vdA8K2uQwa51W9cF",
+	"JlleJ/gUJT/e1MqIu2IFr0JmP9YBz/j31uyC1qfnN/VPF+9+/nR+yv88P+XT8zccMI9/PensdX5vfbrs",
+	"vq//+vuvYYfVs6DH2zugHOqCpKKKwbhcKVUxiCRH/pBzQZy6l/JlhAUNm3OrC1euGVRrOidC4DuyWN8d",
+	"6YcK1N0+D2YAuB6GHPwi1R7rsWsiiEQzPomScp8plUO1JUOChnwSHSFlwh+9egWkOuRCHh3UD+qvIvXT",
+	"mv3VvyS/J+w/Dwc/3jdHP3/aP5te78hfxwcP7/1t9nq4F7wVDdye7PKfaP2PX4h6d2egXowCGiDGJcLi",
+	"HgrT5JCKKqJ3jEcE/kCw+Vs9ViBttF3fzAt7mIjHvn8Y1A5IfQBxdSVidsneQNE1YTK5nDHd33Qvr+Hu",
+	"iEn/d+JLsGjmNgpCBKNxiCWUzrVubn65vD79eN2+aXcri/M3io7jhLMBjUb6PbBsC05ddAoPijfPavCs",
+	"OYOdYZcdTH8izZ/Fu73Zeb/+6cw/HF//vj34Fe9P3gYNesF32w/vCzc0c3szjNFXtBoX05n+4mR/cFB3",
+	"NjRnrOavrhfnpg1V3MkGg5CZ5aw8vc3v2tedN+8/ts9bnbPFm/x8nGZ3X93JCzJdAL7qtrGSBI+qcWEd",
+	"RKHQjMgXENY5+MZlWPWaWa+LVA9A7RpZHQeOwwuw6YeERqleWikk83SlXREoOoyk17/m8Lpub378U0BY",
+	"ryLtp4QhQQlLXpM7nAZmz8Os5/69ni1TOseSYaB2sAD4fm4/jaPNGUh/sHjrqnbfXKD69IjwlR83BaBR",
+	"7qzNy4o2MjNn28FK196mTomIqr6ry1sYULLO6uxPq496b7mFwsURVXOBnHGVfM27T8679G9XX6D+3fxA",
+	"RTNeMtJcvwKdGFA02rVattJh+ET2+SelIIFYEUjJKMQjJCSPSID6M3hMkOiB+u66rT5VtPL4DZAcimSk",
+	"tBRnterTot8mycpVRJkfTpQC7xwENKUgAVJSL3IG/d7AfVyTOyokiRaUdttHbFl5nlrra33jqjTixYK0",
+	"g9Wzn+ZDckWRr8VBrfKAHXnGfd52/kLlsBiPI95Zye+IHCZbbJ0r84LdyXh8+taV2cSvdXpRfv7ieB65",
+	"IBzV1Ulydbqb37GSL9OkMg6xT1qWWefSBzyieYMj8o2QmfKE1a9WlDDnfMtzpz21iyzX9ZXn7Crp3IJA",
+	"1TO0br0s7tq6XnNW43VzPG25JKv5cU4jmyz2gxZ/xobYzlfg681MJ8IV4CJoOsl9YZT2GaAlCkJ9u13I",
+	"Ps8N4+b3qnF9Ggt61aS2s1EtE/zMkcGOzF1lDxupPSTRsozJ7wv3Z1E894ViFvVLKwgOd/k9Ydm7CJ4R",
+	"NMY0VQZGPo1pRESONykBytSPdFjl6LBeV4xvEBExNC+pbP/RrO1P3/ffTf89PLj/cXRRH59Fu6LbmLyb",
+	"7fzZ2uufHAbt5uDt/rADTgT9KzL7cdh/69NL+mPn9s9O44J2RIdd7/onnb3O/fjf705+PNwisx/H/va5",
+	"euj3/tsw7LPrsP/2lp6d/DgMfvkZPg/+fVHvNxuhT3883PKbIeuP3tSDf/8Y2peZKozXBEckAvl1C1te",
+	"3IHb6bqmWWQV+SHBUaoPm9LNR/ieIKo7n5kIFBJGtji+m3lNyOQYFMmjhDHv7O6hS3yPWg+ETYj2hNrp",
+	"53t3r4kiU4SZMRm0/aOlMZU5ra8SFy1mcogf4aetlnls213EAsC35AxAY0VsMuqTyHoSkAVmU+YaILO5",
+	"Z+RyAGelOWBumTaSldxckAyI2v7e7s52s1GZW0YBIlIrCJTtEfOKKuIsnCE6QELSMERYInPDUSNzNYkv",
+	"SfAuZohPDC86t4ACnDVLUrqNErggYKsVOTnbVXZdOTuct9QYT5L7k8gkkmcnXADI9pY+qOmqbQB6cNt4",
+	"wQWoOiv4nfeRpDLU5rY0V5pPpBK+6oEscFtShZKA9nZW6C1m0dbUr50VLcFSiw8BvDvV/COAJeAgAA07",
+	"N/kn+VDbvgxcz7+VjfqVgj7+8Dn3GpkD/YnMLKqbqMyvP2fppwT7kj5kUNrUUgWRsAU2+oRoOmRVlEsb",
+	"++Dj+sN0SC+Z1jlZkTklXEgHKhEs21Xf8uKkJYLwh4fObpVmNblMccFNba56U5tPoAZVM46mD5/VSocE",
+	"B4ZQ2118N48d1x0SFBGdsPudQJ5Zg6ehF4WMOLtDhEkqZ0jiuyryepXepF7f9s2T8AfpVbxjJAgL1L3v",
+	"Y/9e/d7rDGrnWPpDD0lu/XGwa3KYbBf0Gja+gaNKr7Ldq5gSUxol7hvhD8kIskFH+NMZYXdyWDna24nN",
+	"KyEjCzd5TWQ0aw2kLhDNdpn1OQuEms8Ug6NhAPHBCHJV8R2m6fls11OvpoyOJiPIQjDvpUySO9CJoJw6",
+	"wiMizYZb5SjI33UjS74TiAaApsvH+I8JqEvgz7u97Zw+7G+mt6dsggsDZFYAsjQsA271I3ZV60qFaxlR",
+	"ts5KlpZRP8NKTpIgWd5akm4fK69mabDtOVfTYVdq4G9hTUkY8imWdm10gwULA4VkrdUtg3V9vhPrGhVm",
+	"0bKUmrPWspZFXJ9vWaBOLlmWUiphWVU0HVJ/iKjQdqERaWtxkmWtJJ5lyY5nMbvgzs0l2m7s7dUaCIfj",
+	"Ia41YwB1nwcEbfhYkBplgjBBJX0gmWWBZzb3cgWk7LSbSitizl9j8ESrQf/v31q1X3Htzw9/NT//j0ru",
+	"6oyDJO8kvcSD4ikdH9S4iDxQPhHa67ahj25zC12OqDQpOQSB5xWeSK/2cWkVsE1/TEg0c+POMP2CnWnU",
+	"m/lHmjIhiug4FVFeS4Ivq395Dmq11sGSVa21nqWpjs+5noWi7wuvyk92+VGr6wRkNOaSMH/2E5nNr62F",
+	"JoyqddyTWZzwhgwySxX5Qy4Is1FpH4chidAGhtUqdovRHeeBeoz6ZLOKBNdKOZU95mOG+soskBElARJ4",
+	"QMLZFvpFJ/Q1d9BQ+/WULQ1vj/go+cS8y2ZC6A/7PJj1GPjQZsJhBBERY84EQRvanATzTz28GSc6BVyp",
+	"5uonUx7dax39ODWBHrOQ53QwIBFhEoZQy9ypH6KTy4s3Z52T7jHCMF3+QCLU3N1F/hBH2Ffqun60rpMD",
+	"EyrYHdT9vX6T1A6CBq7t+NukdtjfH9SaeC/YIQd+Y7AdU4G2tBI6cM6vpg6wiEPv7qZ4dCOXFgZgRhWw",
+	"YmXYxUzY2qB9onZNp7kEC6w2ZadFRE4iluQwvG130YYiKcx6zJgpVfARxObh5hZqoREVIzUv2L1GE11d",
+	"t08uL0473c7lxcc3rc5Z+9RJthGIcUhV0BKhx6jU+bLgB5gOsSQPxtcECEQsMaipyJ6MNRPzt96YnZWV",
+	"LtwZHVE5v8VXSpgJ+mdaXu3W84VOCIO47zU+bf2TEf6kDchmvV5NzMlGjjmpw1pFvHpdfXep9/kZ+LTi",
+	"G10ucTi/lF+GOvFB0QEfjSeSIC+JxHhbCP4XykgF8rmQ4QxxhkIc3REkcT8k4hh54P/xUEjwAzQvQXwi",
+	"U4u32fU5BzaNJ5d7aHqxZk19zkOCmbb1LefSpr72xdlsfvAKSsKAnPB4HFIf2h68Gke8H5LRf/wudNQ7",
+	"nmHSUenk5PL2ovvx7PLkJ8gdDqAG0trZppMDFUjn+G+hbjTTPDFJ8rGeuZ3mdrUiDdiPmVu8GMA1POqH",
+	"mN1DyD1e+/+IyKByVPm/XqkT4YwwKV7pb8WrKz1/vQMZzwq9YzWdAo/N5Ox0q+nbnTSE8NKr9Ta31FRe",
+	"4+Bai7FH7eTr1unH6/bPt+2bbnYbtWqodpFxiR5wSIPUvqnLafftNQ6Qnc6zbd45Dgc8GpEA/XhzeVFF",
+	"WAswJa0g92xMIlj2dwLp0VDANUMF1yjaUMwa3TM+ZfAjqhi3YrckQsrM2IyH5ANkvxiRgGKkVgTf4gDF",
+	"/isE45ltAr3Avq/HAqLNF8/ZYG9TMWilk4WUMNmOIm04rH14F5fdj28uby9SN+CCS/SGTyCLJTmrneSs",
+	"3Aee6aRabIZ8WCQiapVbSMf/dz59QpiJqdq7gZsJqJUts2IUcH8yIkweG4uJ94noMTkkI0FCxb0gdsI4",
+	"omw8kaCWUYbGSk2hOhVoFr+GhTPUrNfh8Hfr26AERgQHEJ+LD4SzQUj9x10lq0G5h9FK93pJFLJU1j3C",
+	"oZrSDJFPVEiRvmWHycnF03y+gzP6MgQ8o0lI0AbMtIqSCEcVbpPYRMZY5VBVoC6dxJKoDe7TwLgqQG2p",
+	"wkVhyMtoex6agl41ESRA+crphmd31bC9NzB6QNijjurN5fXrzulp+8I9q/d8ggIO7GKIHwjCEznkEf0T",
+	"BlUce0wixX+0DaFhMNNH5QiSZJ7Pd1YTOSRMmvZF/YnUlT1hyKdKmdV7bsNOsVAU9I4ZxIkNL94Hs7sd",
+	"pg/5UZvbuei2ry9aZ6l7wBA1Y2uOgCyCpruDu65IsXNBNyRSQlGzy2dkWWjCbMzJzHHDs2vxNjUvAqIM",
+	"Cb4Xmv3oKQrYvAsuNVt9cpZubXg4YGjZuPUVmfsFR2LiD829B0LjjLgW9AjPYKqCKAkYL8kQ2RWehRwH",
+	"Xc7PlIb6qO26ar0/u2ydfuxeXn48a12/bbvbZhQS1NaBuS7nSL/R2buGc2cXPP9MW6njivqt1hgHw7uB",
+	"zulrtOHNrc/uYQQhOqrGeQPlv4/bxnmbNKsN6tMGjm3sZSSg/6Y1P7ePlVEB2uLUjfPupGi10Uz2210E",
+	"Mqt4tq12wqw8Ql4muuwlqqI21l0DOwn3bng5O6V4gzHa3e2Bc7rGkoDJ/MgDum512x/POuedbuZkOEcj",
+	"SBKTkozGUiwxdRxlQv30XP3UkL14RjLPzhJteO6K1A5GRKqJD5Re7UFwugbRaQ8JHY1WC3EC9c4jRTMz",
+	"T79yQt0wuVuGXdH5qIO5vWjddn9oX3Q7J63u/K3Rah53Cn6pQJSZxPc0F28kZ6NnqJQP8qyMvKoMGih0",
+	"oxEJEKjGD1wZpZDQqJUINNXpDXNL2fAyqzfM6ZbhB0xD3A/JY/f2Xatz1np91s7ua4Al7mMBdsOERQT7",
+	"Q/W6tDLhsPYbY2a4U3tWrl4wwapVmi3XB4aBmU/CUB+ApMrA5ROpt9duQHJFzK3+XK28UyY5fiIR8K51",
+	"1jltLRAAYGvNeQNAUdI54gNKwqByZGpE4kybylFlNFHyjSCsf5cpOf5cTX6bLUiZG0Vz57iGxAWT3Wk2",
+	"3Rs0jrivftsPiZHoz3fil4yosxvxiCBYikD9iOB7hI0R5c1trzpQT++eB72iBVJEggaYhkqSwDC6C6aZ",
+	"gHGhkbHsxC1C48wsHGg5isOriI9JJCkRsUtv7HyUU4eW9Teeq40mf0xwiDy70546bGX9YAmuz+R8XC/9",
+	"3hIvfbqXQs5bBZZUDGZpD9iYh9SfPdEEpM1Yn7+znJGaun4mgT0O2HQu3nW6cHYGHSH91t1Gc3lwIvEM",
+	"/2amUHUXkT2TpCJG611q5vrsSXBNBHhd/1qgTCq2gs3z2nIx/hCBZ3GIwXRtmVr3ciyvEjdEmnLsiDlx",
+	"tnAKIatIF7POuYLTGxCPk7vMpHIv65vQtUWx1wSaHTuRS+3fi7N4NlP1YPOr0XVRDi9067+ywac5OnJq",
+	"DbPPsklohF/KMe7+NgaCwmF4OQD2uYj1mBSKazIAjhcRHFyycKZfkIWKKpViEZCcPIpFORHzi0jqY/5K",
+	"LmaApb5Elew0c4YArKq52MjS7XPq0tzTMyVqS0+O5tDvpY4N0QBtPCajMLOSpRswXz+Yy5emDOjbFn70",
+	"9cOWvPMuXG7JR5mxs0Ul+YObMsBFA4LH3eazOIMle2pqIFe+PUnJoXv6BmJs2eG76c9r3FyTK+2+OI1d",
+	"tiotu+WS7qi29tMZb7tZZjwDLpVa2069xC+TKtNyPOlaPw+FYvljJzzdlhllCaaBJEc7iHFWU3bhDIWU",
+	"kTSZLIZuMxWKKyYLwLZ29E934FnzR/IojiI8g6kbNK7VN1R/sHgTjbCDyrF084J1eaopm12dq8a1f3Py",
+	"g/m6KkbnPmgAG+3kSJ1Uo3B2brze1QMgZq55icvVU7fUue8xdcenkojhmMaqWq7H9Jy6YmlJmQhie7G1",
+	"SLKbaOafw6bz2Guyg65sdM90gbZTTo/P6kOMTGPWijxnaR6yJpfBFrM5lcrQOAa2jOPPTORF71ePqUfQ",
+	"xu1NFZ20NpGnP97yYVSTOwXOAihLNG/hjOgapi3UYrEI0MlLZoI91ic+HxGljZlA2Jw8MxV3RbLoGI1w",
+	"dK+fTIa1T2942WPyqsibOydvU1eqiHQ2ph0FwpJYonvKAp1Ok680PkY/LNIHV1Lfjhcd8daqyly+JrZY",
+	"81quaC3Vbs7xvYGdy6UHo75D8k4eTYEzTSLMZlM821xbD8qfRZb6HjeNR2hMS/fZVYgeqQAVKzzLSCOt",
+	"yGTUlvJqygK1ZLkyornoWvrGV1QkChWHcnpYSoX4UJ3DMgNqhlquPEjbrUU6w2I3hiuwHRmdlcMuc1sg",
+	"AS00RVbGTYc8JEss+fjw4n+U2LBkp+0ZZbUTGGzBlLvmnLLZelg6AgqCoX2CIMlhwCEeQ9hkpN5gDqRS",
+	"dXFPcoGHP2QPo1r5VFPD1B5wBOkYajxnXomm4nzo6Crzj7ZYEH//wZay5Z2IkHgwgOqUHJ/K450CSX9W",
+	"+/PYoexezZ28HbnjtfnxUj1EM7I1ACcSS8p6xUxIMkIbsR8JBabt32zz2CaTT4eEIUHS6ZMOFu3KZqUL",
+	"kJzj9nJiR4Io/U2pg1qLY4gCyK5BnUMTJmkIEoTGTmJIrjIut63iI3CFZh43WHpyKQjmguPPbsXSQVlp",
+	"SeXWBs9BwA0GxJf0gbiwb4AFqM6UM5uOBpgV37kPFQmHXCFYsJpYBpguhCUZFeAcfc6RJHGn28VsbkSZ",
+	"gal+ItMysRDXMfTsNWZWTsDUUhc0dRPsdqWPNk1m6xpdSqrnChwXDynBVHycuFF8NOcYXXid+Xx6IaA4",
+	"3DfVY5KjO6LxX9TvYI7HSN0mxLX+r7YlLhmbq+Fa7q1woH2ys7nQoAPxlhyjkAw0cgWwQi/OD/9PnWXu",
+	"6MCFJAF7l9qFwqO6iQl+LmcryW8D9udjBolH9E4xRlfWxugLMRBDWZkaT6AFHKSSmlSHYf0piMwxBayi",
+	"ogiNtthbVx0bXhdDPmW22J8KxJkGxUzTm5j4fm5EpBtZYaQIQEetpljZI2KiWf08a18U/9JO8Hh+aEOr",
+	"6cjzQ/nR20ywCxRlttz0yCOkUY+Qrp+Bn+vqGS8tJNVI7++32eHP07NPzeuH/W5/93x48GOw80Y03vp7",
+	"V3/WcXvyE/2FX/yRE2ZbrJHajbKrzCUo21hmZW+LjjQh7y9FG1UE2BWfPWTOajZ/bmzOSZ1uoLxUpDnw",
+	"InYEaLZcLVOj6W5MChkkd1cmAZWtpBn7vFLLATueymMU99UHvUKpHKl0GqeMTjemgNtYo6xqnEyA20Y5",
+	"23Sv58ntTffyvH2tbpfpA3/z/qbbPlcfxI38S17Z1GJs8mQlu0rNmLOf3oACOP8w42w24hOhL7r6rv1A",
+	"WIEEIeCJMTqFg1hbRdOISkmYddpALriMMBM6n1jdrCRxWl21iPg8CnKDsTLXXQv2xxCPx4TpmjZ9I+M+",
+	"8fpabsWFbn1zT6uIbN1tKYlj2vobeepVnc+MXIXPtH78EQwB53NFDFuhks8f9flnOUBmrAw1Nw9KaCJY",
+	"HUuJCl2lIcegG0ZcKrVZkxY4HGPiWgt4Y4mTvdxCumUCBekL+rlaMfWCxWysxIBvKAkDjTFUyU1jsqme",
+	"NqllhjTzg1QV769BxEdVJPln7xhphwpII5tf0J9ojYWom4KoFCQcaB+yomktoZxMpESvVeOmukNzF0Hp",
+	"c7GmnXC09aO8h3XoXFHb97fVoe8Mart4r7/vHwSHpD5YJ8o7LiBUXSHTuUpcjJ2rhx1FtZ2rh71Nu6cO",
+	"xcJOCqV5CRoQYKiQ8JFeR7O+vVXfajS2t/bT093ZLTFdm5mvTQV31FRrzz3bcGotW8LMu+gOe/+umbTU",
+	"Wuc0Ltu12S3gofcxuFSURFpzm+Ljrg/qpLYf1P3aQb+Oa/XD+kF9v75X363vrMOdNK8tWhoN7HJMSjWG",
+	"igPODH+y+lxEdLIdI/Oi1Nr+E6ar2cC0Wq84/7EcLBEs+cu9pwwWnFlsVtqA5NC3ICtc9FcjygoEyco3",
+	"Ms84dYje5cqJqKlagZtasnPYCUd2qRtuf6HGBSpECUMUNAhN1FVlQ6hLAO7XRxuniSLzT7FQnb3S2aIW",
+	"GGFAQ0miL2q8ZmXs3Lx/4FMInoJ8tdL2CFAEQFm30GuAtjiQJDKiF7MZFMGapzZSnEOP1mNDHAD/2NxC",
+	"N8SPiBRow/oSRVXbeGIT4Uid2AOJYrl8bJpkwOBCN7Xwfrtun7ZOuu3TD15eYFSL7DwOkFpIotxu6TNd",
+	"9BtdDZD6STYGEQHuvOS5+6933SZVPnuuLCPTqydOlzUlKO77n2BUZ6JfKQ83c4zZZaanWC499iQJuM95",
+	"iXh0hxkV2hvuditGG6+brwGmI67T1fGakCuuwZFQFwOHSQOZHEMsaSWwGFXODWJVEQ+DmI0fI42UGyA5",
+	"jPjkbpgGgDa/iwvc007pkrGuZb5pt+NuWekR+1JyhMc8BrKrTLodyVfPn318lKmwA/BKQdecgGt3USKD",
+	"yZPxYpKB2rF8rW+rfLQkuQTF3Wmfcl3zqRFfYGHOZDIh9MO9EjQThxUTGizuvbI09Lj4dU8ZilwSdCTR",
+	"uLZfr68VdVzfRF4Kd7ly6DBpduOe0Gp9b1beAKfd68JbcW6fc+KR87dDRhgaS6knttAFl/bkNjDUKpzj",
+	"O8IkB13uKgJUKOpvHiPvbbuLXj00XsUy5l9qiP/00ICyQNiESyMMTLYevCR1Mm4zl6WeZcg5WgrcNx1y",
+	"xKdMuNLoGGFd62FQz4c8hFV7Rv6mm3N4T2GT5hQRKW2haPr623jDoEpkSEmEI384c5yAGEk+roXkgVjx",
+	"Psul9Z3abrBHavuD/XrtAB/2a3W/EVik0HVSvnNyyDXev2l0s8aY5ULC5oieNihsc4ecVHynY0/1y+ch",
+	"N9fLQzYxkoQTpYVOEr+2qcI2SXhO0cmEtONAd0y2yf2rVtzuVPlKSaFUdxhYSn1bLyhuiGO5N2KBKrya",
+	"88Fq7P8Qz0PS3/Irux0sIrQTa1snv9zFIgaof8GZCeApyyndj49KYSFmjs1JTBNBYlO/qRQ9BrRfjbO9",
+	"7SuExJEUSTYzG9C7SUSCROuEe5Tne3Ca/ZVQbuMs0TwLZankXKaIPns+W0pVWjrdovSpZWW6ZdN+10sd",
+	"hVktIl3T4W0ufQKPiO7FEd+3WTqjy6hcJlBl26sr6rQi3kCR2V8PseixAuUFbZBM27Jj5GP2HaTd29AY",
+	"j0zn1GATaNpze8B4PbYxHWIJ10E3o74j0hnF/jS31sCF4H92FfwJjOpHGhRFrWwaa6xmPvci94jL6MoL",
+	"EwuvnC6yccG4pa24wS/a8EIqpJmC8xtvM1PstrzP0ocV8hGzYvUJ9D2YSYEs/IFPNc6LpnQT5opvGg+D",
+	"OMly1cqxr1ef5rZpMDpiOh/R2ZFHaV5ug8a85olq2yDC4VorT6B/5aeZlk6GTxsVOUw7cYAKiVkA4LuK",
+	"hfdnNsMStRxFI1Ya9AYKjUpjtY5YS1BM+6zTvui2z9ofTy7Pr1oX7z+ett+0bs+6H2+6re7tjYc2rO6g",
+	"Mwc2jyHYEness28wg+qHemzCQqjqkRotAXBAp1SQLfTLkIYkOQCLhmJSEJWU0ZR/T8jYpvURpK5tj7n9",
+	"pjc89547AU/nontGJtgMqav2xSnUBVxdXV++A3i9OD/idQyEe93+sX3SbZ+WTJVKHd4VgdNpjccRfwCs",
+	"39TXcfpj6tPXoYXMTX18TX4HfC1Il3J6eRRLdegSkKLv74Ttzb5cqv/9hWexYlnSSnmE9F3WCOXx0vcq",
+	"9rWWEblPJacKHHW6Xww8cWz9WL9zyoTtPGijMJ4+V6dpi0aPm2RbA3pb6Cxl3mXQEAXRoU81uoixOmUq",
+	"PKRZx4ZtnYlC7N+LAs5QNv7jTLFMDOgbkrGZzprri1XFdRaJVTjwZxCrwO0eLVbVKNfqXYVyFRZQVadC",
+	"dVG2dQ1n1pDPCL/yzV8jU2eZ7Qi0nrddSVroiIz6JBJDOjYYQtY07EiBPBp4ua2WjpEHlrsS13Hto1ft",
+	"Mc9WP3raAATj2YO8ivQg2ulBAiqNc2iEIDCmPkm/8BszB+f6EbDUbIF5kpQ7Z2vtzMCcQN3vmJGtgJP/",
+	"Mh9t+ZD18UQOlWeAE5prqfMUYZClO5e0i3XX8QPBkIC38B4+L+jOk6PmRMY/VBY9y7FzcgPbptWa6bYD",
+	"bXs9KD77rf7BO0b3ZKx7c+mMXWEgIphJ3gJpPSaRqYl16/wKXwVPWGcnjwKd5zRDU8UP7ugDMd174hib",
+	"mCtWpFFhneIKVl9SwL5bX7fU0OG8SWxJGm1/pTOy4m7hMYHEjv3EJiqZJBtQiYa4ONVgTm48bWXk/KwT",
+	"afOdsKjIVUSfN5rlalSWPRYU7Nt4Vsw+zP1K6i/jCJZtUL2+NqZopETCa1YtfiKdzOrB/4RwU47x8OVj",
+	"TM6VL25blLoDGgAZESjIPs6sAkJDiXN8hAMSV3g+RTHn3KyzPo3km1Rh50kC2DhfgZrg8xioizxnxBcE",
+	"ZpxXwW8ZIASohcF9XiqwNeiKKMIYhS9djAtgxtB8SmMQATSR7rlze6P7gogqOmmhccQfKPOJSBW3jLiQ",
+	"5reUlJdkFoFuiY1lWoEau9IuLZ+oYfqLrMXCI16VH2mCeox9GEOC5tqGCbaXYgfgVNAr/7tT54LTzd0n",
+	"kFC6L/cjQNZGlB3Hu5mgIhusphFlmq9pKA5o2Me5AGC0+f2OLZz0q261kxOPOGRWjigTOe1vq0hIHpEA",
+	"hXxKopr6fuvpbKFFGYq383mIzxZ+Xj87HV2O9dEmx2W7k+hzUrqhl8BMeAZNRVnmgK/CZIyqgm2LnyfI",
+	"uY+gT6FY3BkeFC7jyzlGuA+zGRHMEnW2dOyvrGJfNjHYQRNZiDJlpXX2oqbgP4pvqu3UvvZdjZ05nl6j",
+	"V0VeQtbGRWMTp7SXJhWNgrhNTpb/F0iP//aTTxbxh1ayfblJy8tx7FbKbHlM8u6K7GhhtiyfQj8t6+45",
+	"ThAyTZEmkFWqxMSmQ0mL/mdqo7eeOPf1OK8xEwmoLPWisilAq7KSTBbqHDNJ0VGQx1mePu3IZT3QUfax",
+	"7CdOcsiHBMmXrDqs6eZM5Le/X1WaPnsCy5MIpXzMEnfyS4+uS/Do8UenAypWeyjwPywL1xaqQl/w6Nci",
+	"f2UCr7eHqXAAlAfZxRwhQsEXYCIoaAOSRp0wihbLSSBFJ+gzMu0xO2wV6hESNXsT8aiqHwSO4eCUKDkP",
+	"PVx1KwuXP+dGVhb0/E9xIywl9ofAuanIGbsEW31qibwaJK8bInhaXNnS4iIqaNjdihOcUn5dIBRmyUf/",
+	"2EOMx3+AgpfKuSxzDIXq+DU45tOzqDq9+EF2Q8GLGsKD1m96knZyW+iajAmWxh2iQb2A6tZkk4thZdeT",
+	"vq6vvpw6r72/+SdnY+jpOqE882WpvC5iTuaKvY34ZPwIFm9ZFGQbJUw+Lgh+Akb/dFVlRjh8eUlg+eHj",
+	"xIAJDoBpZdXgZ7erAizJ5eA1jdRGZOI5ldJmzhc0m9Zxq6zG9O8IC4q7JNpdfaufUs/DHSvyVThxbXiw",
+	"wF+hWIH3ljAS4dDTTz6h+4KKm0lfzayf243KnQhQaREo+wq7GHIfzwnO7aeyTFeEZeesz3EUUHZ3UypC",
+	"e5l9Xo0RBST6hfSHnN/fRmHuNvJwIgkaSjneEJvo9vos5Q2bRDRDrfWdg5XcecXOupiLfA1/XbUyjagk",
+	"qR5b5ZHwS2Pbl4yum51ITm4FKHn86R2WKxvKCyPGxXLjcZazds/m281Pa219Las6Y01/U2a0BdPKwx/X",
+	"pX/K+vIxc8F1VwNCSQTHqkgof08EFKMJn8ex7+Ubk8TJIaialJRu4CUINZuLMWQgj2iN7Vsxgfgp8uDT",
+	"ClwSJ2wcHtZr9Z1ao5nNLaysC8jxggLz90KBWRw5LR0s/VKZpfDrdySiA6rV1OWdF0iExZKsW82OcQg9",
+	"pgHvW/+oMOV2ZUzHZ8Cp8aNRrVGv7zTXST7V4JeA+V+QFnXCmSD+BDo8pKEyxYKOF0514SOTgAeTMI5c",
+	"ZTQB0AarWrpVkdbzQXuFLDFIklF/aZ2ualOp+zMkxtjPNEOsnEZbSM0JzWXeaj1o6dGuZQsukVvGDkyr",
+	"7VpACSR51dZtlRc6rrMH0kGXS56VWqis0gVlrUaxT53aTcWZLrObm5D+HHL++CDGh92QnOtSXHUbJpEu",
+	"o9Sleq4/ZrPkTiw0t5PvlD5iwB9ESKTULvF8w/vJO8U8KkU9se7Ta3t9coV29lGI2d0E3xEk8V0GgIvV",
+	"sklQ26US6uEsbpnMOJoetQVP73lYuo6v6olwmi9JORZHr16pIcSWI81fweCihNviKzT/jT0FKQ6fweyu",
+	"Px3+U3lPwvIk5SLPwtJfPme+fdk6xe3qo1oYrderNlYSkpx719iJhXO8uRnG6yTix/IgzUiyKmemn9Lc",
+	"XZ2/ehnsKsMWi5GmHgVfZZSLXEs5R+vLtn6KdeU1KxLMbWh/GvOoKOFXNzI4gbofEhJTioP73LQ20Mr4",
+	"8/hC1vFxzPk0YoBvUZTS7CBmqzvDI2d5SezdnVgVCYMnHZEAEN3LT3Uh4LjveKHKMDJtrKjjW2IzBdyf",
+	"KLYA5tI44sHEX2AwzWvNj9eCH6X8ZvdptIJLyXqAnN/ouKeOtwMMF8GjdT1CC52PztlUXbx+l2vETGCU",
+	"uv0u4S66vbBNeSp/jCeRxHaTgFQVeTECsck9uSZSMZzIpoQS06DkyRtc2vksA9FJQKoTZ58irjiWFkuz",
+	"nWYZE/crAkzs1QHPqbav/nOg/uPAOzXXsIe+UIy9HF71N6nhNB6FgplGX3CEf5p4Hyd44eqWwJtMM9hH",
+	"l96kGMc/BXsyvUdfshAwK64WQC/YrJv1sCoWMpGnwYgz4uG5gSrMdpQn/Scj+n8avX99rFVrUscmBNg6",
+	"laNKzWWIGYcZjyS6J7NjhFFINGq4V/NMwop6ViNxuSWv7mipoa1NWrP/cGzQWk7QfmF9rLOaE+cduZ+f",
+	"EuFnvmubKcx9lvPsWTLNvI/hFx/cHS7RBDZJPXvyPrDpaSR1w6mPU0XDpwDtaR8Q67SfoUH6ipfPC2jW",
+	"FyeOzjGsfC07s4aksW02PQNQTMtrtABzYX5V4jKmxs+bJxBZ6wHTEPdpSOWsuBwdm3ZpiAo0iAhRLM3i",
+	"C+awWeEOnechTprwMp7OWtJJ4vCuDbDCIuiOmtYzw9lmno88ez7ZaeRuQoQFOV8rA+dEN9jR1iuJsJhE",
+	"cSq2ukQkqFHmWpWpIOT8thVnfGnrFNr9xFEZxQenkTJxOIMA8bvWWee01e1cXnx80+qctU+VogBccvyk",
+	"DZYyuzxe1F+oHUU8OsktlT7HSgSRmlIS1Okgop6Fculq0uaVMnTdvumC3vM2wuPhz2cuY3rdOv143f75",
+	"tn3TrVQrtxet2+4P7Ytu56TVBWTHN5fXrzunp+2LSrVycdn9+Oby9kJ9fnJ58easc6J+dHXdPrm8OO04",
+	"G6c+bb0/u2ydfuxeXn48a12/VcxvboMBTfLk8vai+zHBkmx12x/POucdPYHORbd9fQHAk7cXrXetzlnr",
+	"9VlZ9hnv3mscmM6OFWdPb9M9hN2v3vCoT4OAMPfDCy7f8AlLPahoOKR+atyriPic6WvwBvyJqW/xLOQ4",
+	"6HJ+hqM74n71Doc0wPk/Mw7V2AMbf3GNJTmjI5pZQYdpj2pmwcld/lytQJc4+DZfIxxgCkkkVF1u3eBt",
+	"/tbBx3lKnBzay6wbzZlSIxjMdmKMsc0S/+5vzQ9b6gQzXTxykyLyE2GFwHekoEcxFebSGwD59EsAQqJP",
+	"EEYP6igMH8VJ64PVOmDrrUmmlHfD38axcXsn1T27uWqfdN504Aqct87U7XnThn+Uo3w96gWXN2PiW7e8",
+	"/vBc+xP0H2/ICBti0GaIJNBMfh12fmPCwH5EAnWpcCgWwBAsTm7J5O8+Nc+Nu2os4r1gXCbRgbUknG7O",
+	"ibA2Qr8TiTYCBmksuWlwhDyfM0Z86SmCE1XkBVTEH0VkxB+I+lQQ6fVYRMYh9k05rwN0o/i80UP7kIjX",
+	"h8wOXStkR3uVGnpjp9ksgIKHJ3ISX2KVSnI1WSj5FQiHShbN7EXXvlAcEUTvGI8y/voVtcq5iot4AUum",
+	"pzfOzFBty5eYnSAyXwmZDnmo21QkZ3astcOxnKGQCmmP2nrZnDK/p5leXr3TDwSHOvUxm0jE+wRFoIHP",
+	"X2ZRYB15/N7T2ukQxs20OOL3mdSF5rL7al6Ud0uVQHxM6ZCyE8DRrW7OdDhTNBNy/94BBZ9feESwyG+D",
+	"P0uHYqgw+S8Gz88Qn9OdP701J0OlE/Sxf48mij8jyh6IkPQurjJYnoU+sekdBWEpWB1hgUAbVt6ZaQ0m",
+	"chKRzUxRDYyHvAkLna32ss2/m3u1erNWb3Tr9SP4/19LBrryyPG8SIa3rB0FCi6JHqhPdDkGj9CUT8JA",
+	"/RVsoRbq82Bmm3ZHEQUuzJmehW5DG39BZY9hgTz49D97k3p92+9e/tS+gH8STwO2hpTZU3HersySST+k",
+	"PqSH5HBRNY8C3IQQU1aT5JOEyc6d7s7B7v7eN99Ew/TP2PcPg9oBqQ+gj/22vxPskr11Gter01wYVjXa",
+	"FERVh5gFSQbYzXn3Cs6FRMY9aFD1b9oX3afLVC2X92Jo2E170fSdcv5eE0EkmvFJhPJ1m8PDUt3fyWgc",
+	"YklKTqprH4+7IT8+O3nxHPOzlfM82JJXkr1yVlbVN8nJR3EdkoZqPhQzk+WOb0NYT9zt3PKyf4gT3G7S",
+	"1/aBp6/X3IR/vm3ftk/RFFMpAK5B16VMIqp4g+IHy/iH8QH5IFSMPq2o7LjHbrqX1zC40FLdlhEK7UFH",
+	"feLjiSCIcXdIBFiFtsNYus+Gnm6lWlEzU8ae9Y/oV5W0+lJ78vOETMDsS316QyCCmvosdjakn4QiBjAN",
+	"s1wjhzdTf2it5ZhBU+G6mt61rztv3n9sn7c6Z+Agurn55fL69ON1+6bdBU/Pu04XvEPutyc/tC7erroB",
+	"dqKQkjaz8YHMl7avN3Dg+a87cW1n8U+1eWf3KEkOyFc/9bVLb9ybiJCaYq26sb4mb6BXuB5O4VTMoP+q",
+	"CD6JfLUVU9Kv5KlPlznpsSnvQrd1bd1rH6+uL99et29uwKt3fnXW1t+cdm7OOzc3pbc++84LLm8kjrRX",
+	"Kvtlh11F/M44VbJfnnC10PwfnlIxokKYPbfnkPjNCtCyJtLnI10m9KCfJamm+RkfRRTxvDYeSlZoJ+uY",
+	"RCiahAT1I6UyVtOY2t3Ly483P1xed6vwz7PLi7dV1P75tnV2o8lff35yeX5+eWEhSYFfwuRKJ0XNL1/7",
+	"8nIkDQy8KIyQQjXsRwTfK2sZFlkiUqCHr9qdy+PXRZPN3WXYW5ydUDGI6Bq7BE71Re7CrqNqRk5Xy+/y",
+	"IgV3VFnsWs5Qkd22xSiii7yDiya/qOJETeAIeTElemhDWy5O/6qYx553Lj6etS/edn/wqnGhXaNe7TF/",
+	"iCPsK8m+WdWjKWL20AZX8qy5u6c+dinbQxsQzNGxLsCXq+ZFn6o95iV3wIur+EC/18C8oxFn8YJEpi9V",
+	"vLBKtWKnValW3KmYb/Qb5pmY2ty4PLmgANl8a8DBbSF11cH1VNPOqatGscKh0yCTx4rAzBZWnuf4sU0a",
+	"sJ0hDkM+zZRtKYUXvBpKM3fCoKYHKo1SWcCinHNhPn0lHvhIvacM2k5Opbi7wtx7EC81X41PHVd8Uo9V",
+	"3R0CWR8z+Sri/ZCM8n0Z6jJXlZp//eYEHe7s7qOxfhwFkBkqbOv1JBlcSyBPMQ9vPY6Y4n/6PTnx88kI",
+	"Mye4+GkcYgYcSN9TKhD3dUzVJ1Uk8ACC2mLIpxmXlvWFKR16wCcsmKs1yUcRLZDCb3g0z4CrxltqI1Zx",
+	"rKrUOTtxsM+LwK7mBcQPXaXewwPzQNU79Z28lFhpsdAy4ZMhjyQSk9EIRzPLCy01qFE0a3XfOB5GWGST",
+	"Ri+4RDZMuTRYpj+Yv0231x0UkQGB00UU4jmDmbX23FkdIw8y94/6IWbW7Qs4PEChupshlYpDpefp/KoE",
+	"nkvmusG3ditdl4Ci6rxbeE0GERHDFYJbWY9v8vsihHp4wrgWAX8DM0RwFFKlE6pPM4S/22iuFrZKTSJ/",
+	"lXcF0kxM+gF9oI44M2DtGxhZtPyq4jOY4YBiFoPmbxbzmOQsL68zwmOvlOi4jMidzvV9UvR1vQvrYcJo",
+	"vHqIzfFAKfQ6WxS9gdQK0yzAMmXzMERtNm5vquiktWnp3rrWjWIDLmaNHmSXYlqWQ5YGxPEYkjimHXDo",
+	"UCH1q6EdqDMBGbdEQFT0mE4pIp9kfhjvyx9X7pkISaLHobyl0PQEvQPAT12X8LwAb0aRK9vmaK4JPgwB",
+	"2U5Xi1HmyR8THD51xtE3ClD3vIBy3zZa24rIa98AatqyJghoY0QZHU1GKIRXVONuo0Al+k+cNew2n4jA",
+	"nwMo7UsBnjmrzjKJFdDQshw2SZtd6BDDKedGYUvjlbFeC3B8YqRyM1ubm5Ku+5yCP5lKxKdMuGg+TInT",
+	"KRYIi3sNdl+q29rqJZ5ZlSMpI7Qbkn8GkJXTspWGj8My/U4YiLrESj9GqcQfnU6ivkDGGSEjzAT2889y",
+	"SX2w8zIiwKcJfCebn+KHBEf6/erNqxYMxwIxSVJp1JcByiUzz992yO1MefTXUfILkJ4yta02uTqvdu9J",
+	"JGMum8hftyDxqtdZ8Eo6CSPTqydWS5wh1+i68zRzkMUmXSZdJNbL07ErTRCPte30NNJbMi8P8qnggd+T",
+	"tS1bcJxMhyTKcQTooY1vRW+Czc/XAXot1TkLZ9olJAi4yzIZRIX61efFyymq/IiKRFsqnAHzNVUfEQwa",
+	"lAhlmLFzN5qH+SlJCYioMqGV4RRAex8+yDZLzfLjEWUiDrkvr6b+djr+r1v2uBzSP41wWjrlMWuxPW05",
+	"9JNVNbvLq6YIYL2yZkWTJVqbxgT66KJO28L3n5DLAhvyBXNWbggLnJyE/w4qSoHDVDFN31darZYqphpD",
+	"pL2oOaH5T2MaEbEwPzA1sPlBedQV84NOzqRvoKzHJsQuelXsMzt0NFuHjy/2JpvEy9RWHCNB2V0I7ajR",
+	"RsSlbXLguWN5m3lqyCoqT2pFGz/+0t08hrQmcOEL5LUmcsgj+idYi0foNcERiZBOmYUfmZTZcjEe+EXX",
+	"xCDimjQYs2TaSdeOYH9VpFelttx9s3vkVYfA8qj5FnhxypBZzbiDLJ8Rie4Ub5b+0DQMMubNFlL3QmtO",
+	"pmZKUZsG2giOkaf4nmcNMIwsG+wx/bRxMM+nJ9gEOHAjp17jUXGaQtDyEI96LPnYAmh5KCT4wdidNkkA",
+	"Q2iHimPkKUbsoRG+t42KrNmaep4FPebYj+OIPFA+EUrTPkae5rfui3SjOptfB9ncdiw6SL2nx6Ywm1wP",
+	"uKnNXap8OM6OlTEJTUDlZJW+tscok4FvozLg+V+1y+0Af1oHGm81N2yWXtSP8rA7M+ST/1iI+yRca7dX",
+	"8ss+Em2yyLe4/IdcgBoSzPmEmysBNa4KkxjFYcByLjs3YDbvtrue9zjpF2QZEpVoA5y8YcinthVlqit0",
+	"Oma2Wcp3J2RE8sqp4mnhMEQhZUqTayjNcgcxzmrWYcUyvb1XbLiQOKl2lvXEWh/V0gjAEs4zkFgLWlEu",
+	"edfnBTJtzV7VhRJN9x9dQZ5lG+b22HJZpocVeUz/UQ2vv53u1kup58m7XeswawKTMPoCfri83jdrNK+O",
+	"XJ6gPVWjZ+lfXbprdfGNe0TP6dw7l/Sg/kJKZOlW1z2W0+s658amg/ZLhZDVkb5MW+yl93BZm+ylA5QP",
+	"r6/Xd+Qp22gv188WtdVe+utvoc32ORRhw9dQWS+5kmsG80l3tsn065wOedxlGyPPXHAEe6sjrDzy0Ia5",
+	"BSYN15g4auc3n7oVd7WoFXfMBay9lgRmJR/XQvJAQmgePvPDfGycrXWQx9fVo5+x2ffWs2hTj2zqvZC/",
+	"62ZlS5g84xpoV3/nY4b6xFjeJKgiwS0B5J5tnjb1aUx8SYJ3RRChrfE4NMXvMAkdFKL6isBcqEBC0jBE",
+	"kL5OBfKMw9tDGzkgQlrOTKkgm8cm2BzMtDVBojGOILzidQa1c7VFXhaHdN7p9g9sg56bDjAnFx/Z2G0x",
+	"ja/b/XwxjQM49CqKTI95zvjeYi3G0/hCOWT+6OjY4+4JtDT+b3hPllLZuv3hF1OZkuIr2qggw7xqj3m2",
+	"q7nReHWfam8F9TnGvkoa0qtxk3b0MK5+IUjtVJLUuiZvUgf0rFbv03WIf1pX4No6SFEH+ZRhogjKGqU2",
+	"r42Cd/tx7eGXvYMIsmK7+B7rWt3zO6FNfMr8cBKQIsX1S3STX7GH/Mrd4c1llrHWq/V43caKShE3JXgy",
+	"RfCxHeQLGFgK2/r5BKXDr/LCKpaVLE3KzkNSe4pclG+06/0SYnh6Oqim2t2v5gDqMbvNaDUH0LfkwVlS",
+	"37Cmw+Tbasj/xIG8L9WgP8dCSbDvnrE7/3PVcjwLU/o798N7uhZ367ey++e2risWJ+dP5lvKB9z+7yhH",
+	"DEj41YpI4jbhyGQQasvOGPjiueJjzyvzcoBsAQpa2sXqdE53t7yvZj8+tjbw68mKF77/Zfn+N8S/nzQ6",
+	"4BYhfC178Cs7T790kKG5svP0a0UUMpGEbyCE8C6DwvbEqfBYN0uwmfBVJDnyh8S/T8GwHceJpdTklgLu",
+	"GNU44fA8CbaWirCFyTRdN1/GzuIYYTYzZdJoA2v8adOFJEGMU5OIyGAiSHGV9CNaizyyEGGNsjkXAfIp",
+	"i+bmVwcwwv4konJ2o0SfU27Vmmh1qQ/54m/snv74S3euY1Zc2TWXFG+SGScBBXwcDx7zNvVSvTvTSQH8",
+	"pzovXydVp1L1t1AbK+Y9Jrr0GurGhIMt5iBaUYkYIYE4dn1/ejpU9JihEjQkEdGMGQQ+qDQ6LT7eISXD",
+	"3YroVbYjefXSDbFPzu2JNan0HlSzm1JFnubs57NYq6wiL3ILXdVmIk9NYSwTlE6vCk2E4S7VQvpAgh5r",
+	"XXXsHLXKgDw/lB/jSUUkf1pagMIh2E1GK++xIkLKBtzU2UqsoZ+1gKgkeF4jTJnElOl+8ROlgcWN5e+o",
+	"HE760FHetz9I/jXnQnVGpcIhlZrhhxaz/MiW1rvtKDQknDBNPByQOP3bHgvpgEBCyBbq2vZCPh7r3leA",
+	"rx5pVHQSIMAHBPkL3YfUQagR4WPThkhJaO/Vnfrjj1BRQowDACNrxQXuRBURNhmhBxxOiM6bSVodKUWk",
+	"x044eyAMsFKP1N819P33nVPx/fcwJ67raTQPEQmauX6uS0fEPnn95gRtb28fIsrQbffkGCkZJdCG59ha",
+	"3iY86r1///597fy8dnrqmZGucCQpDpGu2BNb33+PvKtW9+QHG3HAaE5321Cv3N8+3Nusahx7LHoMIQ+P",
+	"xyH1gbJfwfM1eP4/fhecmQvgPAGfHoEWmFH7oLYt1v10Wi2aywGEfzim+4YccqFIM7onQZwhuLllfwiZ",
+	"3Wzm5uACI0LFTbSgMkPt0mseWGIBYEJ1LL4MZ2q7WuieaP0uZovfCaStFxRw08FDEYW57feMTxn8iDL1",
+	"eswMUhIWSttpa0McYv7aKN+sql1x2l7Z+amXQndENQJMWCBBQ8JkOFMjBxEfj0mwhQzYgJmVQALPkOAm",
+	"vJYnQI90/bN3DJ3fNNqvFlSwYxtJsuQm0Ans7D2Zmf06o0Ja+rwnM0FkbYzvKMOSBEfI+1dIR1T+p4c2",
+	"Gv/7f/4/zXo9gfDcrW/qGPK/dN3lf2p0Tk0AcaWil2DNmWKcMb5T+wu3Rp15UkzpaQzr0XgiSWDB9b1/",
+	"zVVM6pkDop6deopeDYCcoeYNC364aYsERtneZhpU6xhhmPwckXkxJJ3SXEUeGKC60p7GFPSqpka7P4Og",
+	"3xjLoSnAUcPrblcbC3tTbW4hQ8fA0hronL42JK3FhCaHuS5oHtrYaWxb1nPCmUFQBOrXnfF1nV8tIhrm",
+	"Gb1td3WwZzSRsBfxNxGRk4gJWENi5hgG0u7iuyPUq+jSPPOtLs7rVbwty5mqyLu67Zpcg9P2Wbvb9pCW",
+	"rY7do/SOERUA+a5IYKfRhJfkWFR6KOP6spfJrPeaAHpZslbv6vKma9+nWDvyOgEZjblUe1L7icw8NCQ4",
+	"INGRzTxp7iBHSqibr2S5mo1MhBIkO6blCRh2YOrMhBMqj4gYc6aYhcFUVLNXz25a4wAuP7csYsqje4Tv",
+	"MGXH6VkYyg3oAFATdUsP2Kv6IfJsvzx7NVpJ4znKmdqQG9011BLO5U0XvXpovMITOXxlpfQraZXJ7BOg",
+	"rJivNR/UjVDmq1RXKuJErXl1EzF1u+AlcGza6xmRxAfhPEkCElRhNtCpRZEh1tpTSH3CBHFUovNOd04B",
+	"4mPCNLVv8ejulfmReKWeTaA0Hb2nddVxKumPKo2t+lYd3FxjwvCYVo4q21v1rW2AXZJDsAte6S5Ff6p/",
+	"3+WVGrWYmJJIoGa9rvZPtwuyFYwcNhewL6IHRSY/dLtXW+jUSivJJ76mQ8Xj+1gjYcTyrRNAC2hpOjAp",
+	"+0ZTJEytWa9b/ZHoWvas2E9B9CUtmSr8HvxdIKSWuQXNu0FlzTFfkyVipVhDyuzOv/9dNGq8gFf6WAyw",
+	"qmOTVY5++1CtGKhTQCp+IEy9QnFxqMrGd1DdK2ZCkpEu6n0FzcXKHVKMAWJbBPmYadUUvNdESFFFu/Vt",
+	"NB3SkKQOR/vKIoL9oeK2uWd1De2TNXr9N3dcdslgs+BgtuZxVSu79e3lv3FbSi464njLFp+x4mfAyrQX",
+	"7S6/8E+LvcRSnmNyfaLuqPqr6kALQMYUmA+DAYGWySl4lh67UDY2Ytz5eAt1UtIV7jmo6RrkVolZK6PQ",
+	"hlckb5Mq+h6D7l6KDcfiVTuGEocm+KLMEJpbzpHgiQ69gIvhUVSYeEaKDts+qAub9CmXolP7fD6ZxvFG",
+	"nbRSqVb0LsKE1LYWDW8eewXPwOg7esGLKdXpAQs/aZQi7lSDWPhdiUuRdI+Fa1RicnG31ie4dylH128f",
+	"Pqfu4VsDu5LZfuc+6vKUzH0UhbcRzJO4sisKANKvP7OOV7h92mxBxmyBW3UdBxH1TwE8HhQOCxLTY7rc",
+	"38rRgAAiLzg2HPst736oOekaDxDzER4RCYRVUDeSPPIKOulWPleXPmhgXko8+Yu1jqAS5ZE3dWx6VSy/",
+	"qIAKtOJlNb+Zu7BzWEJCS5WXe1f23ulmDJYm5+6axgrIibsDEJRIdOvpkGtlxpgLWCLOfJIYO3dKl4pD",
+	"DlXEo2oc5khghas9lgwJFscQC9Ni2vor4F2xvGMoadBkezAqqcW5AI9/j23M+2SPE6wccGKbzrRm8pva",
+	"kWg4BVigbiGpzYWr9hjkJ+seXKB8Qy2e9vToNcxF1vSom9UkwIesDeZ4fEzNq55HHKZZWvAcl75aVwt0",
+	"mtWlgcc9ZpKshWfawtjgpEAbGr9ULUw76jb1ujFDE6Z9WTqKmR+D7bHYmWYbaJtX/db44G2htxFm0viu",
+	"+nwCrc36MzTkYUDZ3ZEzkRHWH4O+0WOOGuSWC6onBNrwvvfiQCuV5lPvey+1u3GneLO9zjZUXZ+agTaL",
+	"yx+xlGQ0hsbc0BVVfaWkwkQOt4jwcQiU9NH4VZT9PCc6IDXGyxME+vpYJWk1SeA4In4iM8O7gY+9Nh09",
+	"V2DbetVLGbcz3zhJmqrrtPyncOtSPy3N+uffmo6z2Xr8tORqfPs6puFvOKa6b19q7dQPSxhqnA1CqsO4",
+	"O40Sr7jCs5DjoMv5GY50L8qdZnP575K2U6ZH4DcnVzXtxvJxqR776i8afNZyNiR5rQxP4XNH4uoOSg/8",
+	"nmhPq4YVPTY9nMmDWgi6J2QM7IwGWwiGsA5DADLUoqHHHIGLmY2soQ1H+Hqbll1r+/JmMiZRtoTcZrrg",
+	"WKblKNSGKyKlfvaYY2xuSAc/Qxuwm44xTQXSe6OFg06kSezRozxXcF5mTb4beI5F6/1ek0UPYEl5evXO",
+	"AtgQ4AhmjX8HjrCz/BcXXOqeP+uxkBKs4CoC9EP6LTMDTUsLmUF1sU9JqWfOJS3hNtIKXDYEo5VLfbmK",
+	"jN0qIp8gzgLXK+Y3SjXD4RTPtP/OdNErcAP9ff0//3Cvz8q39ttzEy2+Rqtxaq1cBsCpIZEhP7eT5idJ",
+	"aOgVeHluksOC3NYsMlF5SDHk2C9gsY0jol5bTSVMGpkeF+RulDTlUKElV//gbW6hVo8xMnUs9hJWaZyk",
+	"n/rWrM1Y2TwCNCZQT2IrVnLUudA6ShVRZlvk2ji67WGWAoBPSg21gRJY7WYjx5WwiaaQUKL9BlYriH0L",
+	"ADiWuBeqsXFo3twDs1lIPhYQgFWqhHqzHg6SO5xjBnaaRAAynoKU2hQb1DogTEITrBTcJFBppzyMOIVG",
+	"4IBNipi19lGuRtdjKZUOGmiYXQIJo1g8RFFNCLWsznfUY7FKibUkynnWeln6BAUEHgODm0coVGdgnQDL",
+	"3AXVpG269gZoQYQk50eG2BOl8Q5TBl6FHovdCmhtr4I9foeGe8xgWkMQHs+g16T1gTkz2TRgNxp/Xw3P",
+	"WSJb7TanQjx6U83kQuzfi+MFfg2XVKxbwxL0vE+jx0o5NRZr72ix8h5nWGptQCvzPcMSETZsVQeW+DJd",
+	"Hi1R5XtsgS7vQEk+Updf18+iU++WajJzmJfllZrcny7K1vsmpljCn/M30BlNKwSrO75Ybo+w3P6b+430",
+	"HSnlN1IMvKb9PEuioMCbwS0kI93yjkyJkDrVrDgWqnPhRhMdNEHA+oWOqcBrLTg45Jo5Db6s4NOsOdZc",
+	"IGKaZECSwCZ1H9vkeuFpMe3+PDB6r56lIH5EoB1DgH1JApgkkwLxiQyV3jE1TchnkPUIvXzRBu4x6zpy",
+	"m1E4LjJlJ9NgMyXw1IbNh39RKvqrBl4t/KtG1XP+xmLA1flGLeHMblLf9FHCvlLkNrC7j5BzHct+GmT6",
+	"Ptcbh3s7g/1GrY4b/dq+3wxqB2R7UNvBu/09fz84IIeDSrWieHbljwmJZrZFzVEF3tYJKi6TXtbJcNEq",
+	"NDlo6CNIdM6b6R6pNfv7uLbv75DaIW4Ete3BLjnoN/2doFEvmKlUbEg+4VRtL3NzozbIJ+xLBBrRprXM",
+	"4oJ4I3/SZYCV7NfFm6yb++ROvNE8WHHmcD9MC/YA4sARwgNp6y4oExIzqZOrt7e3DzPk0qw392r1Rq3e",
+	"6NbrR/D/vxbMXOmXqXmX6aSyyuT7ZMAjssq8m2XmLfnqs/5SGRoxe1o1TSP7w8W5Gk6M4iVjY52MDWcD",
+	"XR1BfeyqCHEKto4UAR3kJnRcm0iSTk4Vth+7qb8QhMX6bSqj8cg4iVOZ3NrvDOV/ERHDmim3xCMazsBb",
+	"Yp0lNkvE2LUoIA/UJwIJiWcmEwxRFoeKko6AR0i3ddHahHm7Doi5ze5dl5DOO9Xd9iCtAvLgwTPQJ4iP",
+	"qAR14oKn6httrjjqkxlnAcIInFBuQnmepNe7mdRZfrUgf7aRojGxyt3puQaOn43B9pjMYtsjcd2ZmN6L",
+	"BZaY6dqFk7N+iaz/wywkKEhRelyejaR+kcf+4qrwfO7X/pS4ymJNVjv2FFeJ/X0Do+umyozny60hdSrm",
+	"f4ZNILWhE2Va9MkQPxBlJanx4lLXI7RTb8QljNMIUFEjEij6wqGoop2mKQzosZD79yRQ21BFO/VtOzHr",
+	"LXfdv+BXpXfDBBdoC10rTQMK9Eig+F2yVsi5QrqUF3Wu8sN72TLyr8veNNxChY/Ff5mPt3xQDBP0g4rP",
+	"o4j4Eg15JAjqYymhpE3isS5XLseG7MrTLPHpXVgxtS7U1fTWl1fR7PNzjPMmlrQvzPLRzHKnWeKFJgJz",
+	"BrdY/6rEutStPdOX9quw5Xk2rIMc5RhxXCz4JKpoLuTD30IbjWeep5D22AjPkKOQFiqXKWSIb0a/hLDq",
+	"i4L5wjO/dQUzjTNTrGPG17UkcyuvaM73RV5F1XSAbPK1zVaS72ELGYxOGb/CZPjbdE9bjYGdJ8KwxwYw",
+	"t5Dem2oOpaX2KnGFBOJR8gNwlBlla6tX2UIt7fnjHI2geYg6Gn8i6QPRA4NCLBNoLMAG0crtxk5ze9M0",
+	"awS1twrefaIhXIijzrYSzbfH7EB3RArQjeOiW3eWoBEvUoRRaT34G+LERhX+HTOyFXDyog+/6MMv+vCX",
+	"14dLCg24rrVk+GUIAtMhAcWU8USJHGLT1lozrhmRaOMc3xEmOfKoAKChln2Dt1nVPSciEvRYtjQtnFUR",
+	"6DV3OmMLYr58EgaQ20giLNLx0wGPRjHHhJQi+x4NRII21G8mAD4DiYnQrF1X9enR/kMXpdNA16P/1//+",
+	"n/+/TbMSEg8Gpifdpn6HQAGHNB+Ng2lz/MAfayeBdprNnKRGHoMfb6GrST+kftWAaQZowgItUMD1UdMs",
+	"v9a5QoqzIZANaMM7Oeu0L7rts/bH61a3/fGsc97pfrxqX3/sXCkRrEswlLDV4TRoi+8TAHAkYSh6bDrk",
+	"cFiJwFULNXhSOjkOyUkE5Yh8MDD7lLwW0Ak/tt61Omet152zTve9ATWCkslA9zvXBY0mS1vJviRLbMME",
+	"szCbJTVvegs286RbJ0M784JtXjl2yi+Jf18AK5qEzArEVF7IzII2pyVLQcwyDwvzcQE09c/sZVrV2HF/",
+	"TUPFQXJEzy/miseZsZBYYF+5vjxaWa6sz+7/boy7A3dSb/YgIsrEMzyQRP9azMBpXFEsXumM2WLN/4ZI",
+	"F98pSSFN9c2xVahWF+eMoI3+DHn6C6tqGtxO82HSgMjbVNq4i7u8ZECTmVmNXcWQ0pyLkjpXZr2hWe8+",
+	"CvBMVA0+GJoIcqwzp0mEkg1Ckut8VkgWGpNIcOaUr21uoZZ5IbhwIHkerJcqIp/GFLpD4hCAYxAAmfHI",
+	"WuAgewoT2T1poDM9n7MBjUZX6cx18scEh24FumlvZv82Rd4LE9xbcPbgQgoFRw8kogOaa+OBp6fHdNK1",
+	"RoW2yqbjrYeiHxKgrnZqzWGrmgb28dhmQNjoahbvSj+s5WnyWB7Lb2XK5L+qLZM5rWU2S3nrpmrNicr+",
+	"+ExsB2/uDn/4/afGn//2dx9es+bo5+kBuZY7s1u6x69wXZwOyhtE2R3859hESrw7t3mqNBkDs6auuya1",
+	"MaZRkp1vadb8/cjk2Bcf1iIhpgkvruew13eB7LLXpQa6WrHcOlFfi5RTCIoqNFxPNAnjpE63O7/mrSOi",
+	"zBHXoKgigEyupjlW/CvtHNusonc0kvyEj0Yk8gnyHjKw7B60CsZggmjYkSGfQld9gJmMO+gpJVAcgdDT",
+	"0LxjEmkw9X6kKLZqU1gBIAh53cvLjzc/XF53PbQBdkGPOSr4Vevm5pfL69OP552Lj2fti7fdH6CZSoR9",
+	"xf42q3qAs8uLtx7aAADO5u6e+thFdwdwafXcyeX5+eWFl8heNCJC4DuStsG+00YNQHbo4ANApsQooKmx",
+	"eyyDEg+RBQwGpJI2BoQOdEweaRzAjGcM9tqaSSAMIc81cjxlRy5whpLJVSQkj7RUNkZFUi2jaQRHUJ6k",
+	"E3jzpE8Wev9v4klrNLd3dvfKi4j8DgNPLSLgnwAqq73dPFDGUEzelWrF0FrlqHKVurN9grBEIcFCokbd",
+	"Ie8tSBF2RtL0mz+UMkU5Rz4fjZQxbOB4MAo10h4JqK9BY6EFqToqILtVbSr7voQhF8kuTYQpWu9HBN+L",
+	"KqJKXZ69SKbnkUwgP4rER/whHE9JgQUSpFhg/TwhAMeOYnZ93b5pd43RYuBwYyMHBrPhFW3QNNCQTyLX",
+	"oNnUBWqkx2KlJmmim+j1Dp+NLZ1mvZnHcPVk3GLQZGyQbQkoVZ9og0dyNKAMcn7QvDPpkTk9hqDtfbqG",
+	"Lf5mGfAKYd35Za3AcJurzdkqxCvGnlvmZ8WB51aiabPELQQ1ytSmuAaRYq0uRSUN8/6xrO3v522yKP0O",
+	"Q4zMZSvN+14Z23iJswmnNfJYy8xz8ORzyzmnTI9lvTJQ3eH6ZRaBChT7YoyXxThjGJleZfwx7kclIAeg",
+	"dK3HLEJA6ZycVC3/8Vy+TuyscbqCpL01asvirTz5oXXxtn2aXNk/lGzKy79cwpydLjPfmFNmPInGIUEj",
+	"zu7JDAVUDKdYKGG306xUK86pLX3WemUOBz/eN0c/f9o/m17vyF/HBw/v/W32ergXvBUN3J7s8p9o/Y9f",
+	"yCpSwNm/f5ZLJrndELkTRB4rs9ih8DGmLwLgmxIASuFM2P9ixm+4VbmEojRr23AdcCaOqn3BSizM5Ujq",
+	"j80QPQZfHGeSLtMvULY/lzFoZgYG5Ur/Cpzi6R8aAGVwIRrJYcdx8ex0xz+Tp7mhXUz6xWoHCKCCxMEJ",
+	"pWv3mKkn1ilRAwgZ24ylfL6adPj6qmzVbTVWOaps/9Gs7U/f999N/z08uP9xdFEfn0W7otuYvJvt/Nna",
+	"658cBu3m4O3+sLMKE0ze8c/hgS2g2qfgdOtm7LxY/4u5nb74mUzGZUxPR18XOKUt/HQqDzzOYnTYqwPl",
+	"rHuwgpsy5FMS1aAZl2IVFsa5x+ZxnOMX5GQzlI0pHmuXdGkgZ7QxooyOJiPTi1P33NSjak+EzemESWPj",
+	"Z4uH2VwhsdEg+fg6iOxVtc6r/wKN30aQJeexuxyWfTdRW2mbepk2RW6mzMnl+VXr4v3H0/ab1u1Z9+NN",
+	"t9W9vfHiRmA9pnM2nfAzXOfkTOO0GhJVEQ5D9X7OUmATqWap8TJg5myifyFj10y+FNDUdpLkbH1FQGaX",
+	"9hey0Oy0Y1xmO4I6V5MasPJgzm9XBfkpmNdTITevN4nFOf2JUy9BZHb6s9jLAHnEgJOuNBdxTyBJ+0W3",
+	"/pZ0a33spTMwIVNjVos7NudLm3Mc3YuULyBO2TepHku9K/MthrVjNnJ6BsXuuqWpMDlOl+UZMMcxeqBV",
+	"38WExHUGJnXPvQ2MQ0cxEvXYEItVnRZOG+evqltbt8LOsMsOpj+R5s/i3d7svF//dOYfjq9/3x78ivcn",
+	"b4MGveC77Yf3K0Tyso2qn0Whjgl5KUa/fXAFgP3kJ7mMMVabLJm/MLtvh9lp8kvurgkBlGd4rwRhQYk4",
+	"Wg7vykbRNH34NtPPCabtHEA0LZUfuNljRostCqdVbQ/XdB6sYXkxNc4H3Xpstaibw3QXa8w9tpDb3RAW",
+	"fCsc72lCZ5kV/feLmqWggU1WzYzIF174LRbfEF3K6CplhhuFlN0X8kSt2lOyDEAxfs7tJKfbfReBJ7bS",
+	"baziETSiYI8JEifOGQPj2CU++DoxxdWrdTdbZZEYkI8RGfVJJIZ0bGC+0V2EmRQ9Zu3gowdKpgvgC1dt",
+	"XncS79ffAbvQ3Tp1lRk0YeZMAig0SBtJPsmldSrYB0i2vLoUQXDkDyuFhSi7ZfHnnLkqegG4v9CALmpC",
+	"s4VbaL5uawsZYx0ehVw7XSg1YfSPCUEbWCDKkK0LUyLtKgJ8ZepvQrqJUJSIQ2caIzzTcIOaFpLdaPkj",
+	"gt6O+j8UbAn8z5NvCGyE9jFtFZ2F7llbWvnVW3ajf1U0DWjBSyGb3B/SMIhs0JjGjoE8EMmDndpusEdq",
+	"+4P9eu0AH/Zrdb8RNMn2YAfv9gsWoI6XrQgi+YVwAc1mrQgKmP7VQkTA+Lhf4ADLoBVUl0ME+g6vttIv",
+	"+axEa8fE8WU9YXLKNcJ+FXmW42TaAWykRJqDpbepyxS9U+MvhnIltJGWVNXYg3s0ESQS+tNNHYcENzDq",
+	"E58Dj9MZ3gY5v8cKJpRqFQ++PR2RtBO0w8V+ZvR/2Pv25rZtdO+vgtE/sfalFcdt09aed2bdJM3Je3Lp",
+	"Sdzt7Ft2SliEJdQUqBKQHW0n3/0MngcAQYqkSF18K8+c2d1YJAiCwHN/fr+DCP77TRwFhF+GAogrA1cc",
+	"WywJAeqBoSt1tqNKRTMloU5kfTz81BFeBGSFFySaMUVjqmgEFdTayrhYGsLOUAB4/kHe5FlsDBp6VsiB",
+	"Z4Eghv/QpD20UvRe2eHllN7F2BzGL3MUHZIuZc5KMCKRFWJRXk7slgVLKJHQQOsXFnNlUSjcFMCO+8wl",
+	"fKi8JjJnPlgJdGkDv0SpUse1kSc2fJKyWoZGGz9/OByNG0btK2/eA9niuGVCwi58Z11TG+O3sqwnXXxs",
+	"yD1BKyJGuwNqtGHZIXz6l7n+TfzlqYkTNLiJlqfNPeaJLWBxMYY0vQpImsQOeN8Hmy9oQZOzdCI4ACqh",
+	"kgfpAIKgra7RX1ueufnvgF3DW4o2R9g8uzPrt39X04l+Iomb0yOk3nggxiat+hz1hmcnZWq1UvxG/EQV",
+	"MvFUm65ncWzQCPHMYTyvPDFzFPMCXmgNSi9tT/w7u2ejk8IxfCJN734eNkTb8SJVU8e4fUpm1MAJ5hOx",
+	"RRJI/2bARjJ2zdNF/iO4lVSRKy7iKtng1vVkRgWdsCivxnBiwoV+cjtvraAo6P4zl0V4ABZPYcpdTZ7S",
+	"bXthlsa17PYe3V+hnsoSd98Ds3n2T07UG0klGX4Wxy3l5lbmU2uS61QwA4yyqlVOkSIZ3XgrO+0UgQbR",
+	"0HjY39hsrpajUJx5L1gIgudFf/B3z0d8/+H89x8//Pz+ZS6PveB6G4FM1sjjWhpsGPpJib03CgcImWX+",
+	"iLhZ4cARZePr1VBlh2Jzfr31VNnbKpANOLNz8faIWbMfFAl2R7ljiLGbjvu+jMigBTcwGghbsAM3vViF",
+	"BRqKCLmachPUhPAetdhqYATdl8hCmr2diqxbogbdyNatuXmP9KC7m+ZeKELv1jDP+ULhsl5r/d0IQDuq",
+	"SUMKuoGabLTLIZW3NqSJCT0oL/EfHhBGx1OvcWMxu2CAPQiZO0dpzVWlEvIDnWRXcc6PabKLGKdblzbC",
+	"QT9zs7S4d+eaACdMqA9u3ofgZpYmdxDYzHPycA65yOeERbCQxbUJV1P1o49m8YCFYrXUyc+suoSoof71",
+	"mPDs2MUByZgqmqSTBQvFQZTkJ/GnnGI/GkIBpiUj0EKsCSOCK6Q3DUXk8fT/evxbNCKvM4odxVySC72J",
+	"sBDPiJoCUOaMLsl8oQi3pcYowESyBDQcx/9vYZvhu8JI5KCKZD8c/DtdkDgFyxvpuxZqmmb8Pzm86Zxl",
+	"AEjnEbeOwkHgg6XZZrpVRn6SE/KHopaRH9eyurDQ2On6zaEOEFCtqmQvvOsWxv+6GLIWbA8vZa5nvVXa",
+	"3B9gD9Fk/dW6KKXNFFItfpo+Pn0guQ8kd8u2w77Z2DZtHS8uPm9EznC/QlwEzVGpeJKAfK+vXYOOvFKB",
+	"Wg7CZiOqB1ZLDquSdFWytTaRXxtZIeXAih62FFUJxZqwCpoK1aFgUh9WCcWuQsGb6YHOcWAnmh5xELi7",
+	"aHr8UeNWQuYW4sS++t8iVlx8HeBcoRfQrXTJWRJjHzAewfiUCKzExd9CMaZCyyioL2AxlPRHYpEkUaWt",
+	"PSK+bR0F2NpucH4CS9di6hSwjEnb9uTAs+OLLNlrzXlStuaHpzlOcx4tcHILCGTSjCSpZMQ32A1JY6Gu",
+	"V5u8NI5bmfdY4XrF2BwpBGbpNRb1gtUvm61/7KqoNP/JOus/ZxiuM/1DQSWpN/3R06tRXqGAZRtT8QS0",
+	"ldkonrbSM0GaGYruYl2NrA31+JoLKp8p4Nu103nr/YlQlHQeFb7amzIaG+wqQSL2ec7GisX/MvoPYUow",
+	"jgorCEfL6Dh+iVtrRWmiEQDKjslTz/FF8pw6vVf6gmvzCTvQe7eSTNjC8WkYYG9JhX1Mdw/Jhbv102xq",
+	"Aezg3hDqExH7SERs794pRmdtUw/62lLqYaULN89FaI0PNkVD2oGKOHA8JXBxdeNRm/xEKDokKM7htbcH",
+	"2bOr10bG6GdulqDw7lyToIAJ9QmK+5CgUGaL3VWCQj8/cJhs5nD5CYtTY/L/kXIgO1TTLF1MpqSCzQwL",
+	"mhe+8rZtg/oxb5xRvOv0x6qNC8u6z8JrfdgeXtBcz3qroLk/wB6C5vqzrX2j9+zG/wgbyclavnitvPq4",
+	"eR837xg3VygONjOsNoib6/tOc+OJSEWXK2IuZ4jXl1caWOvkZNfwdygg/q2H7VhVCCdvffg7FPuqhN5M",
+	"oncOfzsJ09dAP45odsPRv71oNujlnUSz9eusi2abWDW2x4Ui8p6EMAiVIWYtOCJt+gHKQ2NM0/iQGBes",
+	"BgHYh9G3YWAzFLWRTVIpDZsDm/UZva6RzR2ItNuMbG5inTYMsO/I5k6nuw9s/zbG9N4saRvZBNOjt6L7",
+	"yOZ+I5ubGuBgPq+BE/TjNWhuHyD9q8Xzg3Z0+waA3cbVsBZrMBSrqqtjFLOktnK8QEPWsh1gIERt7htm",
+	"4O0ip+kV2CwK693ZiKCmChFZDIH3Edl7EJFdmM1/F1gYeY2Eb5N7dinSSKPdLNL88imVgX97XruM1HcY",
+	"BnC8JQfRlMozpGA5IUDiGw0ttNeb9/96cw6We5kJz6tmntFlKLiQitEYxtUiyFBIxBFMXyk6nlbCgzVi",
+	"oJ2DQS1ZRiZMybzEJMqgYieyBPVYI2L+Kk3hHSJ+WKQP+DE6RcQPU4kShMJC6M/VMr8/qHRahiB+7Qoy",
+	"jt5J4egWKxCxsKNQQo8FGhmxQfBq7ygcvE+JXIynRJ9RZWD8cHbk/xIMnfDYRk1CYSp28rf2SvY7195P",
+	"+DWW2+OyQhlRqZKnqjanVH3JxThZ6Cfd56ocrxDJIpSXuiRqHE0vbIbqen8l+Xo5H152Qc96q+yCP8Ae",
+	"sgv6q3UxADZT/rUOkTSUNTSO+8RC79fUI7vgVvEtgI09m7WphY9QUVkwPQwHjsv/lhh36VJiFhfxV10J",
+	"I9ZmxuRmyhNGuAq1MpIFwdpci79OqLYM35Vr8fWw3XIRxvzg0r1Ty1r8dbkI0HytkhGbKYDOyQgnk+yL",
+	"OoZOB5bdi6lHnc7A829lTvHo33lWA+yBnWQ19NshNkv7rMZ8mgoWBST6I7045yphBuLZmvGNiY68RH1k",
+	"vbaARGCov6czFgWhiBJq/oHj4vMQZbkCtroIjQ1S1yCx5Fw5pTLwJ46MEerx8LRPU0ITmTbALYMFa839",
+	"3FU70cL/8hL8J2DBZJlMhQlzWSQcvWAxgsEMT+0zMd+hHwQcLzA2F9dcod0/yenvU8FCQZXjlrSQGwXv",
+	"L/f5TOsD8eQ8uicHBZcPszehaOfynZI6T7Kyi0G/FmqMwHwp5wcFnktF2nhUlY5TKNZ3M2/hOIUib2Um",
+	"TZ3MOE271DDfnORJrwYUIaQZmaTGiy9ZCDHTE7uGtIDtFakFpucKxoRVyRsd9HZNhyeh8HrfsyzN5AkR",
+	"aanJpUs3uF2/UBQXEBz5iFuIcsMrZLZ1MYpXQHIioadfLebGm5ehmGfpNdcusrFvuHZ3RjwmNJssZkB2",
+	"ZJ4hJZ8IIHIly3ThDqedVCG6UE0o2DGkQGojCjwmB6ZzyZ7DwD+Iv5qhRMw+42i/mdZ3y1NYmeYNhR+v",
+	"yl1uEg7OVrjGkDS8SJ7mdh9EmOQoHOzFW68pculuWDZBZ1WZlaHYMXTWDszK20wIbxJQaBhg3wnhnU53",
+	"DwnhO45/mIQwmGK9W9EnhPebEF7IAptwc9ikc/2l613x8CEN1Q5UISFPfZ4gLkZRsF5zRM7yhk0Y0FFW",
+	"tYQxcNkY5PC8QZDHsjKriYt4GYxX53RiNVRuzJQqMU1q+RYwaW8h8OHzi/Q4BA801NGhSrM2lNHY0JYK",
+	"VnviAV7bY2wSjMVypVCjQBI5W0gVCh8HtjQ89WghgQq8xLaFCdolKZMjhcKDkH2jfJvUUqhS9NzwqNui",
+	"xoN6c/VU3xYTrsgFHV8hfkkuQFRqTVk0YT3BUHW6XzOVH+1tCbbvmJJoNAgGuHwwHb2edQOby57CNTBq",
+	"X9xxu1bBa6b2F87cQVyyU0iS0FDA/9JLYy4/UBBVmtHsisVEX61/HHaITXqEdYCnRJXK+MVCsVqgEbgf",
+	"YUbSiz/YWEEwh0s1amDGC0UTNR5Zy4yX881hvgr+qU0rgPKjwhHerQZmAoh55kSENSGnU2Po4IRMnMzG",
+	"sIBeNb1mgI965tPmFeNCHnUeKTHnBVi4QhW5SRdJHIoZvcK1nHKW0Ww8XeoBluOEVQcmT00F+lravNyq",
+	"XFsyrye2w1xb2abEhEI0cfI/Gpqa/m6BkF3k1wqe9gMKgmwVUbi94MdOprmHoMed2Qs23tFnUvuQx62E",
+	"PNpEO5aHXgKqtuwdzF0LFZzTPS+LyF4FVBGXrDH5wBstyQHmgyZJeiO1pbMMBeY0DrnIvSKtVWxJKdFO",
+	"k9axzfXpHlzx9g5FaUHaCIn8+R1rxFduXJEcr2r4mG9bfDwo1uzCxlx3DBZCZbw1kP6bTx/IV8+ePz98",
+	"RvDWZjgbKExmEzwgORMMdISEImdwPojMVeChY15a21ezFF7KzHE4Ij8tLhI+rj8P9m12oCe9hVlzCGAd",
+	"OrdH+Het7PuzJMnfe9PNfuubtmpD5l8k34b2b6vb8Olf4zRmX9buRgxFwRLqfceV9LcmTeZTenhMoNln",
+	"FTUF3EybzLUNQV7IyGyy6rgNPHNX+2vZdnd131n1cRv4eXMBet+jIpURD/vVqvZg94gHjPYijdngy292",
+	"BxtpfTjJ0sV8XQud0/Z49aoIremV81xWvBPDqpA6sT1vZLuWNzOz1/gaf8+mN38Nusr1insbG99KW+H+",
+	"+0X3K7OBWqa4hv45Lx1LOO1rMMCKo+FR9JrLZD1oVwVAVyiaEbrMMTapyfpGGH9bPaRWGH/eGzbDVA2x",
+	"h3YY+BLdZMOmcqFON5sN97Dwtvouly7yKofKKkiZRpFVbWJ0KdMoPAuBsorFFzk6FlgPcB3KOclYzGIj",
+	"WUMRvWaCZRTKt3+ZpgmT1FWCf2RKr3oH3omy9KuMosNFpboMPCkd6CF2UTtoqjK2E8WdazNyodBXZjzm",
+	"yoz28qBNmUZhtHq/oUV1RCg2KI8g21VHlI7Ylkb/fdHsfa3EXdZKrK+L6HICO4YMCjbsdqUSRe9Eq64U",
+	"7qVJsnRaTGv4vN5yRM5EKFoXVnQAsPNqJ/yShiZOlkKtxCjHyZCjcSoEG6uI0Dj2DJQAYhv2ophLd11m",
+	"unXVlM0CfyTJVFT10HxJTkmkLwqFSicM6scsIaEZO81I5D+ragkCLem49PtP8haOOBQH2kmMbYByTtXU",
+	"0smsvPSvz35DNIZGIEBn9lC/5afOniItzCkoSQgF1CT4m3SzDo1dkHCZTPgOrazbKU/YxtNtHGJ/pQp7",
+	"mvIeyhbugQq3BQxGlfc2eF++sKm9kZcqbBwEaJthkAER7IZJ5XoYEyYliWSaqYhIupQ53mobiL6KHgtP",
+	"m7l0BFmfjQhFh3TEfctEBOVV/zFj7FCxz4pIRrPxlKTXLMP2zMAsPWZ2EmqT3lofQpP7atyYyMWFVBkX",
+	"k6F2GoyAG5wM4pQNggHXT/xzwSClpccanAzwsQNf5M3o57dMTPQOPP7mm2CglnO4EgbWG7b8Eq8+07Ey",
+	"PaWozyuSp4X5/EEFG8Up+6f502iczmomCMPWz+/rFvP7oM2PPHBlSgw4hLDUQo7qlgZ+HXTVBp/wtrp5",
+	"GFsSq2t5OadXXKajZ98///ry+dHh0dHR0eG3+j++0/9xlP/fs5rJT4zLULNwz1uvG0J1utnmxcBUsWuE",
+	"ceOZZyF7i1p+ke++OXzOvr08/JZ+d3H4/fgoPnzGji+/ol9ffDN+Hte8iMPi2f5V8i3gGMmh6ppeKngR",
+	"LgkXUlGhyMHHH1+Qr7766vvSxj0+On5+ePTs8OjZ+dHRCfz//6+bOD7jxwy2dj71yzSbUaUPJVXsUPEZ",
+	"cElt+AIX7DLNWJe5H3eY+3m6g5l/SjOFmepTQknCKHBeRocRmTEqJNFXM6H/OCLn4MJmjFxkoCculgAb",
+	"UHtC00x1P5/6pi+3nRTeMB/cJRXcJ4G3SQJXpX87Jn6p9Cr7vS4BZ+b4DjZiiUYWTDQykDOr0KPGWFqF",
+	"Gm2DNFocVCJEjAMwvVgaLBkLWJHDyVi01PziApjOmAosQwWWK8tOe+4gdGBqRKTiUCySpNhvUc5+O8AK",
+	"Z1EOR6E49x/3R8oNCJqpfOHCRC0QgcaElFyWyWY/psy/DmFaIJxVAP8w4ZHqeNX65PoDzKtvl1LfYzbd",
+	"fvHWcnUDmVpb4uawUvpM+t8ok14j98uO89ML7dkc5lnzarVgs+eLOVEpOT46KiLaa7dNZVRIxEYqc3h6",
+	"OAg+Lj50/oHnLAPCtLeVLCFbFhdSyxE4zCPyJpbWfwbvGXB9sF3wis/nLD4FthnICkNVovHop+kNmUEb",
+	"NctcCr5ak+GP0fp0t7wz6aj/J4/huxo/ih0eX3xLD78df80Ov6fP4sOvLr9h310cj7+Onx0NAnPZt0eH",
+	"z8bH8eG37KvLw+/o1xeH2jv5ln13+T09ugCLoJ28KS3EfsKceSUHfsrByfGmE/zI5CJR66SjLO6OXj4+",
+	"MvloKgukdu5pstY8XhGTf+UA9l+eOnm2tjI/l8dPpMm6+RARAUmT2IUjq2USBhEb44Fnbj5be3+FV2s0",
+	"VcxDO3qAxbsaj+QTT3H07Be34TTSyrX3jkj+t82z/q35LvIOqUKq/4ksHaG8t2qRMIjpGfrhd0uz26KT",
+	"osf4RJogtBvI9P8DMGiMtAXyFJATtA/pTcX8aIsDYNh5xq55ush/hLAiVeSKi7jRZV7rhJkXeBC+mJlr",
+	"VyesdNsevC/z7dq+QPe510kyu2l6zuDeFCnB+LcTbvWid1FpdKyU+PiDVThqJ6aR1ZHw2OstSIqZFtQL",
+	"2+JiixI84dcMRsTYto3r6adkUCHpeHQSiEg6iQmzGY7ImYKW1lDoWdknz+iSjBPKZ+hDWpF6QImE3Ln5",
+	"sbIGKxXgbkZcGuqZf0ShgAovgJu2Y4nUPQ0Gk2SSAniwh27rsKXflzCSIfgGBPR2jEvKE0mu3b47NUVl",
+	"c6qm0lYwMTJPJTfOMRQ9uQ/66/Fvo3HeRRcVOeBWoqwF+tEMsseqaDWZWqYD7pezBgDTlYFdilVYfpVT",
+	"NAwQpMbtyyfyxDrw7psh6wFsMlNjjnwOKzHeUun56W7xAM0+r7J+76IwyqzIWvVipu2m21VR1t2/hwKj",
+	"++UFeFjvCKzXs2L31UM5RwXijnXVoS09/NZ9RVqHAZFClQt1isoTNKxTQ3aSCaNYtkuV+w305igUZ56d",
+	"UCgd8oEiqSpw+3m9+42uR2U9rJP+naDLHZTFnQDDbusrdW5C8u36nqn/oXQVNZ7QvQU51hfSWQd4i0aI",
+	"xleriJCEwlKyuBCJQavdXtb4/QnNtfebyRqUC6HYMTxg+yL83ciZWynD3zAkU3Pz3krvdznN/VnDtx8/",
+	"skX21hntdUxv95aq5jdRaqumb/fe+arcvsVbK+X4sThejsjZIuaKsGu9AuSKsTkGDjgWdJkSqzEVSBg5",
+	"4VIBDBCd0LrKM5uvr9QvhXh/gcbAU2BtO+Z30ctVNFdvg8jAL/3pDdWH1/5eW7zZuuW9KafcgQ0gFLff",
+	"774DWLl7UHbXt7k/iDb3+jLpDf2/nXS1ty69dkwBJt/RTBVAujEFVNEH1lMFtO52R8oSv95Z3wjp9Io7",
+	"sZrZa8g5aFvqPByRF3ohuJggvryhQ4XCcaRSMcwEevXfvDdkAVyYlA6zcK+MZgkH8u0rJsopMgzWuaHb",
+	"QPGTaobDOkrB1QxPDqDv0jgd+tRDsTcX+SG1qG/X6n2Ljem7meg+UPTvUM06IH2nbvv6it6p3lkreuvy",
+	"UB5/ecoyKrGGfiubobIk7pUeu1RPihzbNCFa7wL6SgRTeMewZP7E+HzSz9F4jnooqj31gFwkVFxZtece",
+	"A7ZCgO1WhrYcCHbwqfH/KXIG/xP/OjJ6NAqq1SzYAHjpmYowEsBjgOGTzsoAEupQqIzyZEQQBr9SCxOp",
+	"0rkkN6kp3LMtXL/YOgWPWuBGIGuSY+XhsqiIA7IQSqtzRycEADsjoj+GqQvEmXsdZGWyGXJOr0B1kos0",
+	"XnZuO4DvvtuWrM6yfjeSurRSJ24Lcbtv1++gnFnebkfTV6v3q/ZRwc6FxrkcNt8n1idlXv3LRZLAP4eB",
+	"V5KTA+8HoXDblsu6bYu+MzBT9Ornfol0OEANcrObhP88TzPVCo8fPLs4HSNvO4RLQZxiNdmLhDOhWMIs",
+	"U/4FNs7a5xlpDo97x6JQoDyH/Z+llzxhQSHxjpXQBflmWkodp78ffMXHFcu2DiQbZ1q0ZyymY8XiYXdh",
+	"BfPdXfwmX+5WZiU+fgPj0t1YzbiCn2yqHWW3cI/Z4LxnBxg+TvEENxzcrSI21ac+ScdXezLr3qbjq0Je",
+	"RW+v9JJIPhGHXFgLJIL/ikia5dDEXHm/6im6IMAoFGgimVFsZau+iMWEYr+91llnL158+Pn9+e9vP7z4",
+	"bwDwEzFcpfc7E7G1ACUD9hwoHPD3/gmhSYJZoPGYSRmQjF1mTE5hoLOf3hiDEqyyVaPMvJWN+0A9ceD6",
+	"6A3v4OVCLTI2Im/NtKh9DbdkhTCR/hE79rW5BdXEFywU6Yyr2q5PfU+lPHvrreqdNnxmjEqEZ5hqjwvC",
+	"7AsRs4xwcc2k4hNENxgEA1jTOliU1pLRf3MXOXjYkYLStukDBX97b19v8k19fRS5+9IK/BIQTfQjQDpC",
+	"tNiS4lrMuTTT/1Rpit3tl7DKVuZLFOYZA28dLL3iBUgDNCI/i8RJVidSfd5ae25KMeDqeq9aUfpzQUXd",
+	"kSN7b4KWohdG99xtxP3aWjrM2FqnsOCcgUcGNpOJY+XZofualn/HHnZCfpVd9PGm5u8DQedKsn22tK6H",
+	"d5ZmzPhsGyTKVeVXfSJtiOQEdGUR5z0ULi0e3EJa3CaeXbAz8/yPLGNC/WSR0kyTHASW04zcZKm+rXxV",
+	"zXMFnfGqy6EywBTW4XH3ovf/Yhm/5CwGaQDga6GAV6vNfBuRhZYFenrVyfD8sVqyhGLz5DdpyH0jUvs7",
+	"thU8e13WOxSt094gGu99wvsd2yyD7N+3tyT39pPrE9sPD5Koz1NvrFFNqrpeqTrLtANcUa1GXQtdVIlP",
+	"5LqLemSi3hgsYQ3pjbu++a4tPFDtxi30jZPIx1koRZpDYSm0Ey7VKZhyjiwZE3jU0LcjoMXBz58C8uJs",
+	"SAxd+2gMowJGAuohMJT0U7QBZFs1uML4dDswIv1itin4gicJlh3E/t9DIad8PvfgO1oiF5Fm4KJacCJ3",
+	"rHtYoh6WqAc8vLcmwirQUC50t4UXamklVILDXizLzchZDaJLVAtQtBaPKBQbAxKRejyiUGwLSESq8Ihy",
+	"MKHNAYlIAY8oFDsEJCrUoncFHSJlzKF3rBJtKBQd4IZIN7Sh9m172AWfU/pwSX788PGHNy9fvnrfgEVU",
+	"tHR7FKIehah3yP9m2tYCEbXTsRXeeVeooXU+D5Mj8rIV7FCu1RB3iJyVYrSeI1UE/WjG9QjFbkCEbqEr",
+	"ewufpocPegRd2c1nu4gg1C500WkT7Q4DaL1UuAdpsdwg/gFjGidEmwwRmUGzhC8NKgMg5jc44TBLrEt0",
+	"8YxUsFMSGT4hJ+hYEb4CK67rxuaGGi4VLBT6pHJ1alfNG9FJVX2BFkcHCb9iN1wy7yU/mfgMcBqjaC2A",
+	"U2wiW9tiJpmKzZ2mxla7XOpTY8seLqmHS+rhknq4pPuSMWuvxD0bfc4PIR5Qz5D0RsoFw6JNMTlM+LU2",
+	"X+f0zwXLC+HJwTxjl/wzicaJ+j0agl7kQrEJyk05Im9AiSB9nd7K2obWr5Nm/D8UIbt/YDRjGUF5D+Oi",
+	"tI/IzZRlwF7ql3LaMAaoj8hfoigUTmRLoNt3d00phFXyaNgYiHjdm5yQjE2AlQ68i4xdp0Zxe3QIqWBa",
+	"3y2J/UjYfkQOPPq9NCuUpwSu6lXbMFAKs1ChgCAgvN3QPYsrotIUcynuJaVKMxbr6U9NZFBO0xuBCg/y",
+	"PHp1hbwBwIaKaI55KReKPIevfqflqtCCuYDKGxTRwcDsxYHeRv+++kp8/z83bz8ff7z+9vzim3fT7/5f",
+	"/PWP8tnr8fOf/nNEXy3+m/+Svv+zffH/2ZzDazczJwl2k++HU1K2v4hI4ShoYyvNruQjDJfcwxCE3b5a",
+	"vLmPU18ZkHesNzWd19fZ+Y2U5CDjk6k+lOSCack2SZViYljoQneB7vV4cQ+jC72x8aldd3rgORpcjJNF",
+	"zOKRT6Fq89Q4FBT45QL0wNGLkrqywFDkgw0beuFJ91b4uo71TSridtgvZV8XiLazjI0VmaaZZOSCKgUd",
+	"bYrqS1uLRPNSO7aa+8b6R9VY3yeoO+or7M2fLWs78svqar/t99V67sTGlnbYdu8R61S13b+oUIx/pKYh",
+	"Nn+pKRNGZHMmMUU+Iu/1azpFYup8rLLQdnFgdBPYyNJyTDsTXSo6m9c39++iC6Rv63+UZX2mUX+2XHOK",
+	"c+VcZ3e+MFmbesPTDDGqaJBospZC0cJcWh1Tq7BxKi55Nis9h/25oEkoIsFu3C8G19D/E14sqeLyclk8",
+	"kvM04eOlNSeLjRbYjtHYaVE0KdFwdQUX59Ythti7doGhFgcyflLxJDGuGTkjP519+vTLh48vf3/xX2fv",
+	"X796Webcr6wGhM/0bmlf805NvtL3GZwM5otsnjAyS8UVW5KYy+mNFnkZ+fp4EAxK33idpRgMvO+5ZvD2",
+	"ggoW0I66x5Csi101ClyMdbSXs/b6SqvUbXCoMrRApJT4e3lOeWa8K7DzAGWiL0V8hJYe7nQw9XJhUa0f",
+	"pKSThlaFt1xiQztKKKMkWHbNxwwbZdOM3KSLJMb2V2wfSxcZB82RLtRF+nkYEMFuXPdCYGrPrthSMq0t",
+	"JlwgoIaHF2JnZsGzz0BPyDSLSnQpMRunMZTI0VD8cPby94+v/ufnV5/OKxFGuFTv7Ct3FZ9v+YyrNgwz",
+	"L2Ceba78havpeapgU5RX/oNWIHYVMHvI89zlwZhKdsiFZEJyCBYDoz+BfOJwNAhyYT34gwo2ilP2T/On",
+	"0TidDYIB10/5c8GypRa3dKYvVenAF0cz+vktExO9xY6/+ToYqOVcXyVVxsVEb8rmSacmqavYbJ5QxUZ1",
+	"TzW/D9qKQvMNz+19X3aAUDCnk/UZQfPgjpVvxbtW5PcHoeX3BPMkZu16g3gDQu1ZfrRzYWf+5ETenGXQ",
+	"95uKeqkHtYhU0SSdLJDwA2pUvVsJJVmqLRK6BKfWsD7daNEETKo0SdIb6Us0GKORYP4nb2rb7+fiezZu",
+	"6/zBHXf2yo3Vvt/K+vXbexO++PIm9Pa53ozeJsd/Nit1HA6uxIp9rBnXMtns5kYFXdjO5AxwadboZ9JC",
+	"PX+Emd8v3XxLykW/esfz593SqFbgK/eHboNDl5n9WD5odd2S2LOXE0nAAJg2h1YQGy9ZCP7ngq3accOA",
+	"5DETB9NgIQbzw18G7svV1UGUFHVJNDwlHntDKlgzrAVXtkfFkzW/Hv8WjcjrjAooQeCSXKQLEaPM0BoQ",
+	"ygoh6BuKimlC4M+0Io1pkrCMHET/iEypwCXhygSHo39EhTVw/SChsAEjb1pRYIuN9ZRsD5ILByttWmKN",
+	"xyLmrsRDb9URk2OawJH9PWOXC8m0HMvlG3zonL61pjlTH8AH0ZeZT7drIdvqnXvoztSr3UpAdhSOdfES",
+	"MN76jsxHDDeI29bY6WsspfaUfEWpfob7CAwetIcIBnrRJbBiSDKmBWX0aTFnGTnTF3KpMqrSLAqFHiIg",
+	"YyqQ/NV1YxxY6T+sFUvVRcv6EugGKdHW6PNgmj9g2nfS+bGZwOzc9OHO9yPu+LjFfrN7StxXc7RbEPbl",
+	"pzjIyTULNf45+l97J/41HrLtnfe7UIc9dd69ps6r3evdRCnYcdvQ5fkasKq3qZYILxSR96DI9C+RFu1L",
+	"RXu/nu8uFAiJgHgxnsvj+SOVT1zn+AxPsSrF6Hjj7uSadEIRIDhJJStGCR0jDgDaCF9XW0zRNIMf2Oc5",
+	"GysW/8s18yvXZAEODHyW2DlMuab35BZYH6EAnc3kqedGYbtUnfoWRZQDbdkY4IIClV4oLJygNSDymsVT",
+	"IlP4i1ja/ieLFNRg/qDkCcU6x5L637Cw7rLBxQxFRx+TNLuY1soBvMJaB5PU+penwMNsICfjLEUYIX/D",
+	"cOzyIpRM9Ip0cUix4WIH9tWtNH9t4olW3bm3tq/dTHAP1QW3bRvYPi+0EXozuu8K25rvr84lh7Gyayu1",
+	"SnaJV0eKV51qaW9bgg0dCU1IzK5Zks6hahMvJNFUqfnJ06dwwTSV6uS7o++OInIQTVKSLQQZPR3P4qdj",
+	"+4AIUuiLLBmcDP6CQ8K+nDx9+pe+9csgGFzTjOvXhwM5dYFgmMngZFB8zKB8qv4rlQrULlTw2YoKloHh",
+	"wsBDIQfRi7dvXr0/f/X21e9nL19+1DOyx5kVn6bfbVB1cn/++JbgDVAQIBYzvdrmcv1fuOi/uS+x6jFN",
+	"UFMDbpFjycFyIr8HA35KFwpsNwfYDj+hzTTKs/36kFfUO5zXVR9qA86AbnqjzFjFGC8ck3NuZABEkcOB",
+	"pkW8IXD9TDW+tS70A7SZhXlcp2O9Z+eI9KtTOPNqlWWhyW9GBVRFaE8T3slW6RtumaiMUBKduulqkw7v",
+	"BvMqXxzvVo8yY+xoL754wwHaErSUlBsOc0QSH/RQ+8n272XMQzRA7Bd1XZwNn8RUah9Er6FpKokCEv2i",
+	"zXVJE9vF8JEpLbqyCLoh0G4crvl6yGhtXHLggjZ/MJbS6mc7xAuqJuvKuw9+OP5heELSbEIFl9izSdLL",
+	"fG8Hbu/wrFCgLgOykHrzF5C05ZMC/ecwMIlXCBEyOitulUxvPVbsEcrSxQTDFKZ1Ix8ugKzGJc0QF0G6",
+	"u4x/4BuYmB0yJe+FJBGWLJzkiOFmEG2SOpyEwINN986MM6Ax6OkBh7lBIBlsyb6VNIuk7eFQgIEemWtP",
+	"rjm7MRvC/gkuxh88zDDBmDbmXVG+2QMq1QsYo5Xu/YobwuNiOLiZcijVkClJmIImV33nsLC73QA1QuvN",
+	"pw/kq2fPnx8+Iz6kaS5bEK/UgwRBj0UPf0rmi4uEj/1dCmNUP+6TopeXdnuhYF17PPyIFRwP8wdcjYCw",
+	"z2M2R8GtrwHnRDDJkktfZsM9leLOFREERnJCq2B6Wdh1EIN2HrS/c1zeUvtqK4lLTJyudSBztw6D0S6W",
+	"biIR4GTbSDD5aF7TbB9/gQK8A1zAVX/LLAaaK9WbAQse9eu3rJe8BlaAsVGxrowXmIQCwsU1V+XfzEv5",
+	"X75cLunrSVMAVT1fbJiBHkuYNGSZLXyJiM0filxG/nPh/pWHwl8rnviWXzORUxroz6D/Nc/SCyZPQULM",
+	"aaZs1b0JazDs8TRxClJwEryHyqVUbDb48tuX/w0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
