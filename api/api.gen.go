@@ -1018,10 +1018,12 @@ type CreateCustomerInput struct {
 	Gender     *Gender `json:"gender,omitempty"`
 
 	// GroupIds The customer's groups, by id; absent means the `General` group.
-	GroupIds     *[]string `json:"groupIds,omitempty"`
-	IsSubscribed *bool     `json:"isSubscribed,omitempty"`
-	LastName     string    `json:"lastName"`
-	Locale       *string   `json:"locale,omitempty"`
+	GroupIds *[]string `json:"groupIds,omitempty"`
+
+	// IsSubscribed Absent means false.
+	IsSubscribed *bool   `json:"isSubscribed,omitempty"`
+	LastName     string  `json:"lastName"`
+	Locale       *string `json:"locale,omitempty"`
 
 	// Metadata Free-form JSON object for integrations.
 	//
@@ -1494,10 +1496,12 @@ type RegisterCustomerInput struct {
 	Email           string  `json:"email"`
 	FirstName       string  `json:"firstName"`
 	Gender          *Gender `json:"gender,omitempty"`
-	IsSubscribed    *bool   `json:"isSubscribed,omitempty"`
-	LastName        string  `json:"lastName"`
-	Locale          *string `json:"locale,omitempty"`
-	MiddleName      *string `json:"middleName,omitempty"`
+
+	// IsSubscribed Absent means false.
+	IsSubscribed *bool   `json:"isSubscribed,omitempty"`
+	LastName     string  `json:"lastName"`
+	Locale       *string `json:"locale,omitempty"`
+	MiddleName   *string `json:"middleName,omitempty"`
 
 	// OrderWebhookUrl Absolute http(s) URL.
 	OrderWebhookUrl *string `json:"orderWebhookUrl,omitempty"`
@@ -1545,7 +1549,7 @@ type ResetPasswordInput struct {
 
 // RevokeTokenInput defines model for RevokeTokenInput.
 type RevokeTokenInput struct {
-	// Everywhere Revoke every token of the subject, not only this session.
+	// Everywhere Revoke every token of the subject, not only this session; absent means false.
 	Everywhere *bool `json:"everywhere,omitempty"`
 }
 
@@ -1606,7 +1610,7 @@ type Token struct {
 type TokenTokenType string
 
 // UpdateAddressInput JSON merge patch of an address. An absent field is unchanged; `null` clears a nullable
-// field and is treated as absent for the others. An absent `isDefaultBilling` or
+// field and is VALIDATION_FAILED for the others. An absent `isDefaultBilling` or
 // `isDefaultShipping` leaves the default as it is; `true` makes this address the default and
 // clears the previous one; `false` leaves the owner without that default if this address
 // was it.
@@ -1640,7 +1644,7 @@ type UpdateAddressInput struct {
 }
 
 // UpdateAdminInput JSON merge patch of an admin. An absent field is unchanged; `null` clears `externalId` and
-// is treated as absent for the other fields.
+// is VALIDATION_FAILED for the other fields.
 type UpdateAdminInput struct {
 	// Email Unique among admins (case-insensitive).
 	Email *string `json:"email,omitempty"`
@@ -1660,7 +1664,7 @@ type UpdateAdminInput struct {
 }
 
 // UpdateCompanyInput JSON merge patch of a company. An absent field is unchanged; `null` clears a nullable
-// field and is treated as absent for the others. `status`, `externalId` and `metadata` are
+// field and is VALIDATION_FAILED for the others. `status`, `externalId` and `metadata` are
 // set by admins only.
 type UpdateCompanyInput struct {
 	// Attributes Replaces the whole list.
@@ -1692,7 +1696,7 @@ type UpdateCompanyInput struct {
 }
 
 // UpdateCompanyRoleInput JSON merge patch of a company role. An absent field is unchanged; no role field can be
-// cleared, so `null` is treated as absent.
+// cleared, so `null` is VALIDATION_FAILED.
 type UpdateCompanyRoleInput struct {
 	// ExpectedVersion Apply the change only if the role is still at this `version` (PRECONDITION_FAILED otherwise); the body counterpart of `If-Match`.
 	//
@@ -1707,7 +1711,7 @@ type UpdateCompanyRoleInput struct {
 }
 
 // UpdateCompanyTeamInput JSON merge patch of a company team. An absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`.
+// `description` and is VALIDATION_FAILED for `name`.
 type UpdateCompanyTeamInput struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
@@ -1721,7 +1725,7 @@ type UpdateCompanyTeamInput struct {
 }
 
 // UpdateCompanyUserInput JSON merge patch of a company user. An absent field is unchanged; `null` clears `phone`,
-// `jobTitle` and `teamId` and is treated as absent for the others. `email`, `firstName`,
+// `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer.
 type UpdateCompanyUserInput struct {
 	// Email Unique among customers (case-insensitive).
@@ -1746,7 +1750,7 @@ type UpdateCompanyUserInput struct {
 }
 
 // UpdateCustomerGroupInput JSON merge patch of a customer group. An absent field is unchanged; `null` clears
-// `description` and is treated as absent for the others.
+// `description` and is VALIDATION_FAILED for the others.
 type UpdateCustomerGroupInput struct {
 	// Customers Changes a group's customers, by customer id: `connect` adds, `disconnect` removes, `set`
 	// replaces the membership and cannot be combined with `connect`/`disconnect` (422).
@@ -1763,7 +1767,7 @@ type UpdateCustomerGroupInput struct {
 }
 
 // UpdateCustomerInput JSON merge patch of a customer, by an admin. An absent field is unchanged; `null` clears a
-// nullable field and is treated as absent for the others.
+// nullable field and is VALIDATION_FAILED for the others.
 type UpdateCustomerInput struct {
 	// Attributes Replaces the whole list.
 	Attributes  *[]Attribute              `json:"attributes,omitempty"`
@@ -1800,7 +1804,7 @@ type UpdateCustomerInput struct {
 }
 
 // UpdateMeInput JSON merge patch of the signed-in customer. An absent field is unchanged; `null` clears a
-// nullable field and is treated as absent for the others.
+// nullable field and is VALIDATION_FAILED for the others.
 type UpdateMeInput struct {
 	// Attributes Replaces the whole list.
 	Attributes *[]Attribute `json:"attributes,omitempty"`
@@ -1828,7 +1832,7 @@ type UpdateMeInput struct {
 }
 
 // UpdateRoleInput JSON merge patch of an admin role. An absent field is unchanged; `null` clears
-// `description` and is treated as absent for the others.
+// `description` and is VALIDATION_FAILED for the others.
 type UpdateRoleInput struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
@@ -1930,6 +1934,9 @@ type Internal = Problem
 
 // NotFound An error, as RFC 9457 problem details with a Clientele error `code`.
 type NotFound = Problem
+
+// PayloadTooLarge An error, as RFC 9457 problem details with a Clientele error `code`.
+type PayloadTooLarge = Problem
 
 // PreconditionFailed An error, as RFC 9457 problem details with a Clientele error `code`.
 type PreconditionFailed = Problem
@@ -2897,7 +2904,7 @@ type ClientInterface interface {
 	// UpdateAdminWithBody Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -2921,7 +2928,7 @@ type ClientInterface interface {
 	// UpdateAdmin Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -2945,7 +2952,7 @@ type ClientInterface interface {
 	// UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -3481,7 +3488,7 @@ type ClientInterface interface {
 	// UpdateCompanyRoleWithBody Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -3500,7 +3507,7 @@ type ClientInterface interface {
 	// UpdateCompanyRole Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -3519,7 +3526,7 @@ type ClientInterface interface {
 	// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -3581,7 +3588,7 @@ type ClientInterface interface {
 	// UpdateCompanyTeamWithBody Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -3595,7 +3602,7 @@ type ClientInterface interface {
 	// UpdateCompanyTeam Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -3609,7 +3616,7 @@ type ClientInterface interface {
 	// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -3681,7 +3688,7 @@ type ClientInterface interface {
 	// UpdateCompanyUserWithBody Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -3709,7 +3716,7 @@ type ClientInterface interface {
 	// UpdateCompanyUser Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -3737,7 +3744,7 @@ type ClientInterface interface {
 	// UpdateCompanyUserWithApplicationMergePatchPlusJSONBody Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -3785,7 +3792,7 @@ type ClientInterface interface {
 	// UpdateCompanyWithBody Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -3804,7 +3811,7 @@ type ClientInterface interface {
 	// UpdateCompany Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -3823,7 +3830,7 @@ type ClientInterface interface {
 	// UpdateCompanyWithApplicationMergePatchPlusJSONBody Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -3911,7 +3918,7 @@ type ClientInterface interface {
 	// UpdateCustomerGroupWithBody Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -3928,7 +3935,7 @@ type ClientInterface interface {
 	// UpdateCustomerGroup Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -3945,7 +3952,7 @@ type ClientInterface interface {
 	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -4146,8 +4153,8 @@ type ClientInterface interface {
 	// UpdateCustomerWithBody Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -4162,8 +4169,8 @@ type ClientInterface interface {
 	// UpdateCustomer Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -4178,8 +4185,8 @@ type ClientInterface interface {
 	// UpdateCustomerWithApplicationMergePatchPlusJSONBody Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -4258,8 +4265,8 @@ type ClientInterface interface {
 	// UpdateMeWithBody Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -4274,8 +4281,8 @@ type ClientInterface interface {
 	// UpdateMe Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -4290,8 +4297,8 @@ type ClientInterface interface {
 	// UpdateMeWithApplicationMergePatchPlusJSONBody Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -4381,8 +4388,8 @@ type ClientInterface interface {
 	// UpdateMyAddressWithBody Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -4397,8 +4404,8 @@ type ClientInterface interface {
 	// UpdateMyAddress Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -4413,8 +4420,8 @@ type ClientInterface interface {
 	// UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -4573,7 +4580,7 @@ type ClientInterface interface {
 	// UpdateRoleWithBody Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -4592,7 +4599,7 @@ type ClientInterface interface {
 	// UpdateRole Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -4611,7 +4618,7 @@ type ClientInterface interface {
 	// UpdateRoleWithApplicationMergePatchPlusJSONBody Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -4796,7 +4803,7 @@ func (c *Client) GetAdmin(ctx context.Context, id AdminId, reqEditors ...Request
 // UpdateAdminWithBody Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -4830,7 +4837,7 @@ func (c *Client) UpdateAdminWithBody(ctx context.Context, id AdminId, params *Up
 // UpdateAdmin Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -4864,7 +4871,7 @@ func (c *Client) UpdateAdmin(ctx context.Context, id AdminId, params *UpdateAdmi
 // UpdateAdminWithApplicationMergePatchPlusJSONBody Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -5810,7 +5817,7 @@ func (c *Client) DeleteCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyRoleWithBody Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -5839,7 +5846,7 @@ func (c *Client) UpdateCompanyRoleWithBody(ctx context.Context, companyId Compan
 // UpdateCompanyRole Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -5868,7 +5875,7 @@ func (c *Client) UpdateCompanyRole(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyRoleWithApplicationMergePatchPlusJSONBody Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -5980,7 +5987,7 @@ func (c *Client) DeleteCompanyTeam(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyTeamWithBody Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -6004,7 +6011,7 @@ func (c *Client) UpdateCompanyTeamWithBody(ctx context.Context, companyId Compan
 // UpdateCompanyTeam Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -6028,7 +6035,7 @@ func (c *Client) UpdateCompanyTeam(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyTeamWithApplicationMergePatchPlusJSONBody Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -6150,7 +6157,7 @@ func (c *Client) DeleteCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyUserWithBody Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -6188,7 +6195,7 @@ func (c *Client) UpdateCompanyUserWithBody(ctx context.Context, companyId Compan
 // UpdateCompanyUser Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -6226,7 +6233,7 @@ func (c *Client) UpdateCompanyUser(ctx context.Context, companyId CompanyIdInPat
 // UpdateCompanyUserWithApplicationMergePatchPlusJSONBody Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -6304,7 +6311,7 @@ func (c *Client) GetCompany(ctx context.Context, id CompanyId, reqEditors ...Req
 // UpdateCompanyWithBody Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -6333,7 +6340,7 @@ func (c *Client) UpdateCompanyWithBody(ctx context.Context, id CompanyId, params
 // UpdateCompany Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -6362,7 +6369,7 @@ func (c *Client) UpdateCompany(ctx context.Context, id CompanyId, params *Update
 // UpdateCompanyWithApplicationMergePatchPlusJSONBody Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -6540,7 +6547,7 @@ func (c *Client) GetCustomerGroup(ctx context.Context, id CustomerGroupId, reqEd
 // UpdateCustomerGroupWithBody Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -6567,7 +6574,7 @@ func (c *Client) UpdateCustomerGroupWithBody(ctx context.Context, id CustomerGro
 // UpdateCustomerGroup Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -6594,7 +6601,7 @@ func (c *Client) UpdateCustomerGroup(ctx context.Context, id CustomerGroupId, pa
 // UpdateCustomerGroupWithApplicationMergePatchPlusJSONBody Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -6965,8 +6972,8 @@ func (c *Client) GetCustomer(ctx context.Context, id CustomerId, reqEditors ...R
 // UpdateCustomerWithBody Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -6991,8 +6998,8 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, id CustomerId, para
 // UpdateCustomer Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -7017,8 +7024,8 @@ func (c *Client) UpdateCustomer(ctx context.Context, id CustomerId, params *Upda
 // UpdateCustomerWithApplicationMergePatchPlusJSONBody Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -7167,8 +7174,8 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // UpdateMeWithBody Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -7193,8 +7200,8 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, params *UpdateMeParams, c
 // UpdateMe Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -7219,8 +7226,8 @@ func (c *Client) UpdateMe(ctx context.Context, params *UpdateMeParams, body Upda
 // UpdateMeWithApplicationMergePatchPlusJSONBody Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -7380,8 +7387,8 @@ func (c *Client) DeleteMyAddress(ctx context.Context, id AddressId, params *Dele
 // UpdateMyAddressWithBody Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -7406,8 +7413,8 @@ func (c *Client) UpdateMyAddressWithBody(ctx context.Context, id AddressId, para
 // UpdateMyAddress Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -7432,8 +7439,8 @@ func (c *Client) UpdateMyAddress(ctx context.Context, id AddressId, params *Upda
 // UpdateMyAddressWithApplicationMergePatchPlusJSONBody Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -7732,7 +7739,7 @@ func (c *Client) GetRole(ctx context.Context, id RoleId, reqEditors ...RequestEd
 // UpdateRoleWithBody Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -7761,7 +7768,7 @@ func (c *Client) UpdateRoleWithBody(ctx context.Context, id RoleId, params *Upda
 // UpdateRole Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -7790,7 +7797,7 @@ func (c *Client) UpdateRole(ctx context.Context, id RoleId, params *UpdateRolePa
 // UpdateRoleWithApplicationMergePatchPlusJSONBody Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -12748,7 +12755,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateAdminWithBodyWithResponse Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -12772,7 +12779,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateAdminWithResponse Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -12796,7 +12803,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 	//
 	// Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-	// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+	// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 	// admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 	// new `password` must satisfy the password policy. Changing the password or the email, or
 	// setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -13346,7 +13353,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyRoleWithBodyWithResponse Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -13365,7 +13372,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyRoleWithResponse Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -13384,7 +13391,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a company role
 	//
 	// Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-	// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+	// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the users holding the role gain or lose permissions at once. A customer may add only
 	// permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -13450,7 +13457,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyTeamWithBodyWithResponse Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -13464,7 +13471,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyTeamWithResponse Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -13478,7 +13485,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse Update a company team
 	//
 	// Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-	// `description` and is treated as absent for `name`. A name that belongs to another team of
+	// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 	// the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 	// `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 	// update is applied only if the team's `version` still matches; otherwise it is
@@ -13554,7 +13561,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyUserWithBodyWithResponse Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -13582,7 +13589,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyUserWithResponse Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -13610,7 +13617,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse Update a company user
 	//
 	// Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-	// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+	// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 	// `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 	// company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 	// or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -13662,7 +13669,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyWithBodyWithResponse Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -13681,7 +13688,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyWithResponse Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -13700,7 +13707,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse Update a company
 	//
 	// Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-	// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+	// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 	// `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 	// `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 	// an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -13800,7 +13807,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerGroupWithBodyWithResponse Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -13817,7 +13824,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerGroupWithResponse Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -13834,7 +13841,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
 	//
 	// Applies a JSON merge patch to a customer group and optionally changes its membership. An
-	// absent field is unchanged; `null` clears `description` and is ignored for the others.
+	// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 	// `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 	// `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 	// together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -14045,8 +14052,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerWithBodyWithResponse Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -14061,8 +14068,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerWithResponse Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -14077,8 +14084,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer
 	//
 	// Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-	// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-	// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+	// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 	// present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 	// the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 	// An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -14165,8 +14172,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithBodyWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -14181,8 +14188,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -14197,8 +14204,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse Update my account
 	//
 	// Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 	// VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 	// and invalidates every earlier access and refresh token of the customer. An email that
 	// belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -14292,8 +14299,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMyAddressWithBodyWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -14308,8 +14315,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMyAddressWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -14324,8 +14331,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
 	//
 	// Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-	// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-	// others. `isDefaultBilling: true` makes the address the default billing address and clears
+	// unchanged, `null` clears a clearable field (those marked nullable) and is
+	// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 	// the previous one; `false` leaves the customer without a default billing address if this one
 	// was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 	// customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -14498,7 +14505,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateRoleWithBodyWithResponse Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -14517,7 +14524,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateRoleWithResponse Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -14536,7 +14543,7 @@ type ClientWithResponsesInterface interface {
 	// UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a role
 	//
 	// Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-	// `description` and is ignored for the others. `permissions`, when present, replaces the
+	// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 	// whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 	// the admins holding the role gain or lose permissions at once. With an `If-Match` header
 	// or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -14828,6 +14835,8 @@ type CreateAdminResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -14859,6 +14868,11 @@ func (r CreateAdminResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateAdminResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateAdminResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15102,6 +15116,8 @@ type UpdateAdminResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -15143,6 +15159,11 @@ func (r UpdateAdminResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateAdminResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateAdminResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15278,6 +15299,10 @@ type RevokeAdminTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15307,6 +15332,16 @@ func (r RevokeAdminTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RevokeAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RevokeAdminTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RevokeAdminTokenResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15366,6 +15401,8 @@ type GenerateAdminTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
@@ -15403,6 +15440,11 @@ func (r GenerateAdminTokenResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r GenerateAdminTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GenerateAdminTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15468,8 +15510,14 @@ type RevokeCustomerTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15491,9 +15539,24 @@ func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthentic
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RevokeCustomerTokenResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15553,6 +15616,8 @@ type GenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
@@ -15590,6 +15655,11 @@ func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GenerateCustomerTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15745,6 +15815,8 @@ type AcceptInvitationResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -15766,6 +15838,11 @@ func (r AcceptInvitationResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AcceptInvitationResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AcceptInvitationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15821,6 +15898,10 @@ type ValidatePasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15840,6 +15921,16 @@ func (r ValidatePasswordResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ValidatePasswordResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ValidatePasswordResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15895,6 +15986,8 @@ type RequestPasswordResetResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -15920,6 +16013,11 @@ func (r RequestPasswordResetResponse) GetApplicationproblemJSON400() *BadRequest
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RequestPasswordResetResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RequestPasswordResetResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -15985,6 +16083,8 @@ type ResetPasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16010,6 +16110,11 @@ func (r ResetPasswordResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ResetPasswordResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ResetPasswordResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16072,6 +16177,8 @@ type RefreshTokenResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16098,6 +16205,11 @@ func (r RefreshTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RefreshTokenResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RefreshTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16158,6 +16270,8 @@ type RegisterCustomerResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16183,6 +16297,11 @@ func (r RegisterCustomerResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RegisterCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RegisterCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16248,6 +16367,8 @@ type VerifyEmailResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16273,6 +16394,11 @@ func (r VerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r VerifyEmailResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyEmailResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16338,6 +16464,8 @@ type SendVerifyEmailResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -16363,6 +16491,11 @@ func (r SendVerifyEmailResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SendVerifyEmailResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SendVerifyEmailResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16503,6 +16636,8 @@ type CreateCompanyResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16534,6 +16669,11 @@ func (r CreateCompanyResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16678,6 +16818,8 @@ type CreateCompanyAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16714,6 +16856,11 @@ func (r CreateCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyAddressResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -16858,6 +17005,8 @@ type UpdateCompanyAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -16894,6 +17043,11 @@ func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17038,6 +17192,8 @@ type CreateCompanyRoleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17074,6 +17230,11 @@ func (r CreateCompanyRoleResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17227,6 +17388,8 @@ type UpdateCompanyRoleResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17268,6 +17431,11 @@ func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17412,6 +17580,8 @@ type CreateCompanyTeamResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17448,6 +17618,11 @@ func (r CreateCompanyTeamResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyTeamResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyTeamResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17594,6 +17769,8 @@ type UpdateCompanyTeamResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17635,6 +17812,11 @@ func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyTeamResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17779,6 +17961,8 @@ type CreateCompanyUserResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -17815,6 +17999,11 @@ func (r CreateCompanyUserResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCompanyUserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -17968,6 +18157,8 @@ type UpdateCompanyUserResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18009,6 +18200,11 @@ func (r UpdateCompanyUserResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyUserResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyUserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18252,6 +18448,8 @@ type UpdateCompanyResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18293,6 +18491,11 @@ func (r UpdateCompanyResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCompanyResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCompanyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18628,6 +18831,8 @@ type CreateCustomerGroupResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18659,6 +18864,11 @@ func (r CreateCustomerGroupResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCustomerGroupResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18902,6 +19112,8 @@ type UpdateCustomerGroupResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -18943,6 +19155,11 @@ func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCustomerGroupResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19078,6 +19295,8 @@ type CreateCustomerResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19109,6 +19328,11 @@ func (r CreateCustomerResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19168,6 +19392,8 @@ type DeleteCustomersResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19199,6 +19425,11 @@ func (r DeleteCustomersResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteCustomersResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DeleteCustomersResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19343,6 +19574,8 @@ type CreateCustomerAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19379,6 +19612,11 @@ func (r CreateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateCustomerAddressResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateCustomerAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19440,6 +19678,8 @@ type ReplaceCustomerAddressesResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19476,6 +19716,11 @@ func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON404() *NotFou
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceCustomerAddressesResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19620,6 +19865,8 @@ type UpdateCustomerAddressResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19656,6 +19903,11 @@ func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON404() *NotFound 
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCustomerAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -19892,6 +20144,8 @@ type UpdateCustomerResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -19933,6 +20187,11 @@ func (r UpdateCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateCustomerResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20167,6 +20426,8 @@ type LockCustomerResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20203,6 +20464,11 @@ func (r LockCustomerResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r LockCustomerResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r LockCustomerResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20353,6 +20619,8 @@ type GetMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -20374,6 +20642,11 @@ func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -20424,10 +20697,14 @@ type UpdateMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20451,6 +20728,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
@@ -20459,6 +20741,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20514,6 +20801,8 @@ type ListMyAddressesResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -20533,6 +20822,11 @@ func (r ListMyAddressesResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListMyAddressesResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyAddressesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -20583,8 +20877,12 @@ type CreateMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20608,9 +20906,19 @@ func (r CreateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateMyAddressResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20672,6 +20980,8 @@ type ReplaceMyAddressesResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20708,6 +21018,11 @@ func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceMyAddressesResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20761,6 +21076,8 @@ type DeleteMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
@@ -20779,6 +21096,11 @@ func (r DeleteMyAddressResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r DeleteMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -20839,10 +21161,14 @@ type UpdateMyAddressResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20866,6 +21192,11 @@ func (r UpdateMyAddressResponse) GetApplicationproblemJSON401() *Unauthenticated
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UpdateMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
@@ -20874,6 +21205,11 @@ func (r UpdateMyAddressResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateMyAddressResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMyAddressResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -20929,6 +21265,8 @@ type RegenerateCustomerTokenResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -20950,6 +21288,11 @@ func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON400() *BadRequ
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RegenerateCustomerTokenResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -21005,8 +21348,12 @@ type EraseMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21030,9 +21377,19 @@ func (r EraseMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r EraseMeResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r EraseMeResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21088,6 +21445,8 @@ type ExportMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -21107,6 +21466,11 @@ func (r ExportMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ExportMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -21157,8 +21521,12 @@ type ChangeMyPasswordResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21182,9 +21550,19 @@ func (r ChangeMyPasswordResponse) GetApplicationproblemJSON401() *Unauthenticate
 	return r.ApplicationproblemJSON401
 }
 
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ChangeMyPasswordResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChangeMyPasswordResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21472,6 +21850,8 @@ type CreateRoleResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21503,6 +21883,11 @@ func (r CreateRoleResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21746,6 +22131,8 @@ type UpdateRoleResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -21787,6 +22174,11 @@ func (r UpdateRoleResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r UpdateRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
 	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateRoleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -21981,7 +22373,7 @@ func (c *ClientWithResponses) GetAdminWithResponse(ctx context.Context, id Admin
 // UpdateAdminWithBodyWithResponse Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -22011,7 +22403,7 @@ func (c *ClientWithResponses) UpdateAdminWithBodyWithResponse(ctx context.Contex
 // UpdateAdminWithResponse Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -22041,7 +22433,7 @@ func (c *ClientWithResponses) UpdateAdminWithResponse(ctx context.Context, id Ad
 // UpdateAdminWithApplicationMergePatchPlusJSONBodyWithResponse Update an admin
 //
 // Applies a JSON merge patch to an admin: an absent field is unchanged; `null` clears
-// `externalId` and is ignored for the other fields. `roleIds`, when present, replaces the
+// `externalId` and is VALIDATION_FAILED for the other fields. `roleIds`, when present, replaces the
 // admin's roles (an unknown role id is VALIDATION_FAILED naming it, e.g. `roleIds[0]`). A
 // new `password` must satisfy the password policy. Changing the password or the email, or
 // setting `status` to INACTIVE, invalidates every earlier token of the admin. An invited
@@ -22837,7 +23229,7 @@ func (c *ClientWithResponses) DeleteCompanyRoleWithResponse(ctx context.Context,
 // UpdateCompanyRoleWithBodyWithResponse Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -22862,7 +23254,7 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithBodyWithResponse(ctx context.
 // UpdateCompanyRoleWithResponse Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -22887,7 +23279,7 @@ func (c *ClientWithResponses) UpdateCompanyRoleWithResponse(ctx context.Context,
 // UpdateCompanyRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a company role
 //
 // Applies a JSON merge patch to a company role: an absent field is unchanged; no role field
-// can be cleared, so `null` is treated as absent. `permissions`, when present, replaces the
+// can be cleared, so `null` is VALIDATION_FAILED. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the users holding the role gain or lose permissions at once. A customer may add only
 // permissions its own roles hold, and keep or remove the others (otherwise FORBIDDEN "You do
@@ -22983,7 +23375,7 @@ func (c *ClientWithResponses) DeleteCompanyTeamWithResponse(ctx context.Context,
 // UpdateCompanyTeamWithBodyWithResponse Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -23003,7 +23395,7 @@ func (c *ClientWithResponses) UpdateCompanyTeamWithBodyWithResponse(ctx context.
 // UpdateCompanyTeamWithResponse Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -23023,7 +23415,7 @@ func (c *ClientWithResponses) UpdateCompanyTeamWithResponse(ctx context.Context,
 // UpdateCompanyTeamWithApplicationMergePatchPlusJSONBodyWithResponse Update a company team
 //
 // Applies a JSON merge patch to a company team: an absent field is unchanged; `null` clears
-// `description` and is treated as absent for `name`. A name that belongs to another team of
+// `description` and is VALIDATION_FAILED for `name`. A name that belongs to another team of
 // the company is a CONFLICT. Requires `company:teams:manage` in the company, or
 // `companies:write` for an admin. With an `If-Match` header or an `expectedVersion`, the
 // update is applied only if the team's `version` still matches; otherwise it is
@@ -23129,7 +23521,7 @@ func (c *ClientWithResponses) DeleteCompanyUserWithResponse(ctx context.Context,
 // UpdateCompanyUserWithBodyWithResponse Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -23163,7 +23555,7 @@ func (c *ClientWithResponses) UpdateCompanyUserWithBodyWithResponse(ctx context.
 // UpdateCompanyUserWithResponse Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -23197,7 +23589,7 @@ func (c *ClientWithResponses) UpdateCompanyUserWithResponse(ctx context.Context,
 // UpdateCompanyUserWithApplicationMergePatchPlusJSONBodyWithResponse Update a company user
 //
 // Applies a JSON merge patch to a company user. An absent field is unchanged; `null` clears
-// `phone`, `jobTitle` and `teamId` and is ignored for the others. `email`, `firstName`,
+// `phone`, `jobTitle` and `teamId` and is VALIDATION_FAILED for the others. `email`, `firstName`,
 // `lastName` and `phone` edit the customer itself. A customer can't change the email of the
 // company's owner, of a user who also belongs to another company, or its own (FORBIDDEN: staff
 // or the person, with `updateMe`, do that); a user still to accept its invitation gets a new one
@@ -23267,7 +23659,7 @@ func (c *ClientWithResponses) GetCompanyWithResponse(ctx context.Context, id Com
 // UpdateCompanyWithBodyWithResponse Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -23292,7 +23684,7 @@ func (c *ClientWithResponses) UpdateCompanyWithBodyWithResponse(ctx context.Cont
 // UpdateCompanyWithResponse Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -23317,7 +23709,7 @@ func (c *ClientWithResponses) UpdateCompanyWithResponse(ctx context.Context, id 
 // UpdateCompanyWithApplicationMergePatchPlusJSONBodyWithResponse Update a company
 //
 // Applies a JSON merge patch to a company. An absent field is unchanged; `null` clears a
-// clearable field (those marked nullable) and is ignored for the others. `metadata` and
+// clearable field (those marked nullable) and is VALIDATION_FAILED for the others. `metadata` and
 // `attributes`, when present, replace the whole object or list. `status`, `externalId` and
 // `metadata` are set by admins only (FORBIDDEN for a customer). `ownerId` moves ownership to
 // an ACTIVE user of the company, who becomes a `Company Administrator`; only admins and the
@@ -23471,7 +23863,7 @@ func (c *ClientWithResponses) GetCustomerGroupWithResponse(ctx context.Context, 
 // UpdateCustomerGroupWithBodyWithResponse Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -23494,7 +23886,7 @@ func (c *ClientWithResponses) UpdateCustomerGroupWithBodyWithResponse(ctx contex
 // UpdateCustomerGroupWithResponse Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -23517,7 +23909,7 @@ func (c *ClientWithResponses) UpdateCustomerGroupWithResponse(ctx context.Contex
 // UpdateCustomerGroupWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer group
 //
 // Applies a JSON merge patch to a customer group and optionally changes its membership. An
-// absent field is unchanged; `null` clears `description` and is ignored for the others.
+// absent field is unchanged; `null` clears `description` and is VALIDATION_FAILED for the others.
 // `metadata`, when present, replaces the whole object. `customers.connect` adds customers,
 // `customers.disconnect` removes them, `customers.set` replaces the whole membership; `set`
 // together with `connect` or `disconnect` is VALIDATION_FAILED, as is an unknown customer id
@@ -23830,8 +24222,8 @@ func (c *ClientWithResponses) GetCustomerWithResponse(ctx context.Context, id Cu
 // UpdateCustomerWithBodyWithResponse Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -23852,8 +24244,8 @@ func (c *ClientWithResponses) UpdateCustomerWithBodyWithResponse(ctx context.Con
 // UpdateCustomerWithResponse Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -23874,8 +24266,8 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id
 // UpdateCustomerWithApplicationMergePatchPlusJSONBodyWithResponse Update a customer
 //
 // Applies a JSON merge patch to a customer as an admin. Requires `customers:write`. An absent
-// field is unchanged; `null` clears a clearable field (those marked nullable) and is ignored
-// for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
+// field is unchanged; `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `metadata`, when present, replaces the whole object, and `groupIds`, when
 // present, replaces the group membership (an unknown group id is VALIDATION_FAILED). Changing
 // the email or setting `status` to INACTIVE invalidates every earlier token of the customer.
 // An email or `externalId` that belongs to another customer is a CONFLICT. With `If-Match`
@@ -24004,8 +24396,8 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // UpdateMeWithBodyWithResponse Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -24026,8 +24418,8 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 // UpdateMeWithResponse Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -24048,8 +24440,8 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, params *
 // UpdateMeWithApplicationMergePatchPlusJSONBodyWithResponse Update my account
 //
 // Applies a JSON merge patch to the signed-in customer's profile: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. Changing `email` requires `currentPassword`; a missing or wrong `currentPassword` is
 // VALIDATION_FAILED naming `currentPassword`. An email change sets `emailVerified` to false
 // and invalidates every earlier access and refresh token of the customer. An email that
 // belongs to another customer is a CONFLICT. With `If-Match` (the customer's `ETag` from
@@ -24185,8 +24577,8 @@ func (c *ClientWithResponses) DeleteMyAddressWithResponse(ctx context.Context, i
 // UpdateMyAddressWithBodyWithResponse Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -24207,8 +24599,8 @@ func (c *ClientWithResponses) UpdateMyAddressWithBodyWithResponse(ctx context.Co
 // UpdateMyAddressWithResponse Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -24229,8 +24621,8 @@ func (c *ClientWithResponses) UpdateMyAddressWithResponse(ctx context.Context, i
 // UpdateMyAddressWithApplicationMergePatchPlusJSONBodyWithResponse Update one of my addresses
 //
 // Applies a JSON merge patch to one of the signed-in customer's addresses: an absent field is
-// unchanged, `null` clears a clearable field (those marked nullable) and is ignored for the
-// others. `isDefaultBilling: true` makes the address the default billing address and clears
+// unchanged, `null` clears a clearable field (those marked nullable) and is
+// VALIDATION_FAILED for the others. `isDefaultBilling: true` makes the address the default billing address and clears
 // the previous one; `false` leaves the customer without a default billing address if this one
 // was it; absent leaves the default as it is (likewise `isDefaultShipping`). Another
 // customer's address is NOT_FOUND. With `If-Match` (the address's `version` as `"<version>"`)
@@ -24487,7 +24879,7 @@ func (c *ClientWithResponses) GetRoleWithResponse(ctx context.Context, id RoleId
 // UpdateRoleWithBodyWithResponse Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -24512,7 +24904,7 @@ func (c *ClientWithResponses) UpdateRoleWithBodyWithResponse(ctx context.Context
 // UpdateRoleWithResponse Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -24537,7 +24929,7 @@ func (c *ClientWithResponses) UpdateRoleWithResponse(ctx context.Context, id Rol
 // UpdateRoleWithApplicationMergePatchPlusJSONBodyWithResponse Update a role
 //
 // Applies a JSON merge patch to an admin role: an absent field is unchanged; `null` clears
-// `description` and is ignored for the others. `permissions`, when present, replaces the
+// `description` and is VALIDATION_FAILED for the others. `permissions`, when present, replaces the
 // whole list (an unknown permission is VALIDATION_FAILED naming it, e.g. `permissions[2]`);
 // the admins holding the role gain or lose permissions at once. With an `If-Match` header
 // or an `expectedVersion`, the update is applied only if the role's `version` still
@@ -24816,6 +25208,13 @@ func ParseCreateAdminResponse(rsp *http.Response) (*CreateAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25064,6 +25463,13 @@ func ParseUpdateAdminResponse(rsp *http.Response) (*UpdateAdminResponse, error) 
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25200,6 +25606,20 @@ func ParseRevokeAdminTokenResponse(rsp *http.Response) (*RevokeAdminTokenRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25267,6 +25687,13 @@ func ParseGenerateAdminTokenResponse(rsp *http.Response) (*GenerateAdminTokenRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25356,12 +25783,33 @@ func ParseRevokeCustomerTokenResponse(rsp *http.Response) (*RevokeCustomerTokenR
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -25430,6 +25878,13 @@ func ParseGenerateCustomerTokenResponse(rsp *http.Response) (*GenerateCustomerTo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25600,6 +26055,13 @@ func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25661,6 +26123,20 @@ func ParseValidatePasswordResponse(rsp *http.Response) (*ValidatePasswordRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25714,6 +26190,13 @@ func ParseRequestPasswordResetResponse(rsp *http.Response) (*RequestPasswordRese
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25795,6 +26278,13 @@ func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -25884,6 +26374,13 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25944,6 +26441,13 @@ func ParseRegisterCustomerResponse(rsp *http.Response) (*RegisterCustomerRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26026,6 +26530,13 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26106,6 +26617,13 @@ func ParseSendVerifyEmailResponse(rsp *http.Response) (*SendVerifyEmailResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26263,6 +26781,13 @@ func ParseCreateCompanyResponse(rsp *http.Response) (*CreateCompanyResponse, err
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26412,6 +26937,13 @@ func ParseCreateCompanyAddressResponse(rsp *http.Response) (*CreateCompanyAddres
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26566,6 +27098,13 @@ func ParseUpdateCompanyAddressResponse(rsp *http.Response) (*UpdateCompanyAddres
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26715,6 +27254,13 @@ func ParseCreateCompanyRoleResponse(rsp *http.Response) (*CreateCompanyRoleRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -26883,6 +27429,13 @@ func ParseUpdateCompanyRoleResponse(rsp *http.Response) (*UpdateCompanyRoleRespo
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27032,6 +27585,13 @@ func ParseCreateCompanyTeamResponse(rsp *http.Response) (*CreateCompanyTeamRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -27193,6 +27753,13 @@ func ParseUpdateCompanyTeamResponse(rsp *http.Response) (*UpdateCompanyTeamRespo
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27342,6 +27909,13 @@ func ParseCreateCompanyUserResponse(rsp *http.Response) (*CreateCompanyUserRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -27509,6 +28083,13 @@ func ParseUpdateCompanyUserResponse(rsp *http.Response) (*UpdateCompanyUserRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -27757,6 +28338,13 @@ func ParseUpdateCompanyResponse(rsp *http.Response) (*UpdateCompanyResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -28049,6 +28637,13 @@ func ParseCreateCustomerGroupResponse(rsp *http.Response) (*CreateCustomerGroupR
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28297,6 +28892,13 @@ func ParseUpdateCustomerGroupResponse(rsp *http.Response) (*UpdateCustomerGroupR
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28433,6 +29035,13 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28507,6 +29116,13 @@ func ParseDeleteCustomersResponse(rsp *http.Response) (*DeleteCustomersResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -28658,6 +29274,13 @@ func ParseCreateCustomerAddressResponse(rsp *http.Response) (*CreateCustomerAddr
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28739,6 +29362,13 @@ func ParseReplaceCustomerAddressesResponse(rsp *http.Response) (*ReplaceCustomer
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -28892,6 +29522,13 @@ func ParseUpdateCustomerAddressResponse(rsp *http.Response) (*UpdateCustomerAddr
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29134,6 +29771,13 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29359,6 +30003,13 @@ func ParseLockCustomerResponse(rsp *http.Response) (*LockCustomerResponse, error
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29495,6 +30146,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29562,6 +30220,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29575,6 +30240,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29637,6 +30309,13 @@ func ParseListMyAddressesResponse(rsp *http.Response) (*ListMyAddressesResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29691,12 +30370,26 @@ func ParseCreateMyAddressResponse(rsp *http.Response) (*CreateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29780,6 +30473,13 @@ func ParseReplaceMyAddressesResponse(rsp *http.Response) (*ReplaceMyAddressesRes
 		}
 		response.ApplicationproblemJSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29836,6 +30536,13 @@ func ParseDeleteMyAddressResponse(rsp *http.Response) (*DeleteMyAddressResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -29905,6 +30612,13 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29918,6 +30632,13 @@ func ParseUpdateMyAddressResponse(rsp *http.Response) (*UpdateMyAddressResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -29980,6 +30701,13 @@ func ParseRegenerateCustomerTokenResponse(rsp *http.Response) (*RegenerateCustom
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30041,12 +30769,26 @@ func ParseEraseMeResponse(rsp *http.Response) (*EraseMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -30109,6 +30851,13 @@ func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30163,12 +30912,26 @@ func ParseChangeMyPasswordResponse(rsp *http.Response) (*ChangeMyPasswordRespons
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -30428,6 +31191,13 @@ func ParseCreateRoleResponse(rsp *http.Response) (*CreateRoleResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30675,6 +31445,13 @@ func ParseUpdateRoleResponse(rsp *http.Response) (*UpdateRoleResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed
@@ -33674,6 +34451,8 @@ type InternalApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
+type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
 type RateLimitedResponseHeaders struct {
@@ -34077,6 +34856,22 @@ func (response CreateAdmin409ApplicationProblemPlusJSONResponse) VisitCreateAdmi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAdmin413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAdmin413ApplicationProblemPlusJSONResponse) VisitCreateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34521,6 +35316,22 @@ func (response UpdateAdmin412ApplicationProblemPlusJSONResponse) VisitUpdateAdmi
 	return err
 }
 
+type UpdateAdmin413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAdmin413ApplicationProblemPlusJSONResponse) VisitUpdateAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateAdmin422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -34758,6 +35569,38 @@ func (response RevokeAdminToken409ApplicationProblemPlusJSONResponse) VisitRevok
 	return err
 }
 
+type RevokeAdminToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAdminToken413ApplicationProblemPlusJSONResponse) VisitRevokeAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAdminToken422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAdminToken422ApplicationProblemPlusJSONResponse) VisitRevokeAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAdminToken500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -34873,6 +35716,22 @@ func (response GenerateAdminToken409ApplicationProblemPlusJSONResponse) VisitGen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAdminToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateAdminToken413ApplicationProblemPlusJSONResponse) VisitGenerateAdminTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35015,6 +35874,22 @@ func (response RevokeCustomerToken401ApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type RevokeCustomerToken403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken403ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeCustomerToken409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -35027,6 +35902,38 @@ func (response RevokeCustomerToken409ApplicationProblemPlusJSONResponse) VisitRe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeCustomerToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken413ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeCustomerToken422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeCustomerToken422ApplicationProblemPlusJSONResponse) VisitRevokeCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35146,6 +36053,22 @@ func (response GenerateCustomerToken409ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateCustomerToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateCustomerToken413ApplicationProblemPlusJSONResponse) VisitGenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35409,6 +36332,22 @@ func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAccep
 	return err
 }
 
+type AcceptInvitation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation413ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcceptInvitation422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -35512,6 +36451,38 @@ func (response ValidatePassword409ApplicationProblemPlusJSONResponse) VisitValid
 	return err
 }
 
+type ValidatePassword413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword413ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidatePassword422ApplicationProblemPlusJSONResponse struct {
+	ValidationFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ValidatePassword422ApplicationProblemPlusJSONResponse) VisitValidatePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ValidatePassword500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -35595,6 +36566,22 @@ func (response RequestPasswordReset409ApplicationProblemPlusJSONResponse) VisitR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestPasswordReset413ApplicationProblemPlusJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35717,6 +36704,22 @@ func (response ResetPassword409ApplicationProblemPlusJSONResponse) VisitResetPas
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ResetPassword413ApplicationProblemPlusJSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -35859,6 +36862,22 @@ func (response RefreshToken409ApplicationProblemPlusJSONResponse) VisitRefreshTo
 	return err
 }
 
+type RefreshToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshToken413ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshToken422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -35958,6 +36977,22 @@ func (response RegisterCustomer409ApplicationProblemPlusJSONResponse) VisitRegis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterCustomer413ApplicationProblemPlusJSONResponse) VisitRegisterCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36084,6 +37119,22 @@ func (response VerifyEmail409ApplicationProblemPlusJSONResponse) VisitVerifyEmai
 	return err
 }
 
+type VerifyEmail413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyEmail413ApplicationProblemPlusJSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyEmail422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -36202,6 +37253,22 @@ func (response SendVerifyEmail409ApplicationProblemPlusJSONResponse) VisitSendVe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendVerifyEmail413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendVerifyEmail413ApplicationProblemPlusJSONResponse) VisitSendVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36458,6 +37525,22 @@ func (response CreateCompany409ApplicationProblemPlusJSONResponse) VisitCreateCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompany413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompany413ApplicationProblemPlusJSONResponse) VisitCreateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -36728,6 +37811,22 @@ func (response CreateCompanyAddress409ApplicationProblemPlusJSONResponse) VisitC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyAddress413ApplicationProblemPlusJSONResponse) VisitCreateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37016,6 +38115,22 @@ func (response UpdateCompanyAddress412ApplicationProblemPlusJSONResponse) VisitU
 	return err
 }
 
+type UpdateCompanyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyAddress413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCompanyAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -37282,6 +38397,22 @@ func (response CreateCompanyRole409ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyRole413ApplicationProblemPlusJSONResponse) VisitCreateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -37602,6 +38733,22 @@ func (response UpdateCompanyRole412ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyRole413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCompanyRole422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -37868,6 +39015,22 @@ func (response CreateCompanyTeam409ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyTeam413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyTeam413ApplicationProblemPlusJSONResponse) VisitCreateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38172,6 +39335,22 @@ func (response UpdateCompanyTeam412ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateCompanyTeam413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyTeam413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCompanyTeam422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -38439,6 +39618,22 @@ func (response CreateCompanyUser409ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCompanyUser413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCompanyUser413ApplicationProblemPlusJSONResponse) VisitCreateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -38755,6 +39950,22 @@ func (response UpdateCompanyUser412ApplicationProblemPlusJSONResponse) VisitUpda
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompanyUser413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompanyUser413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39195,6 +40406,22 @@ func (response UpdateCompany412ApplicationProblemPlusJSONResponse) VisitUpdateCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCompany413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCompany413ApplicationProblemPlusJSONResponse) VisitUpdateCompanyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -39676,6 +40903,22 @@ func (response CreateCustomerGroup409ApplicationProblemPlusJSONResponse) VisitCr
 	return err
 }
 
+type CreateCustomerGroup413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerGroup413ApplicationProblemPlusJSONResponse) VisitCreateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomerGroup422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40116,6 +41359,22 @@ func (response UpdateCustomerGroup412ApplicationProblemPlusJSONResponse) VisitUp
 	return err
 }
 
+type UpdateCustomerGroup413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerGroup413ApplicationProblemPlusJSONResponse) VisitUpdateCustomerGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCustomerGroup422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40353,6 +41612,22 @@ func (response CreateCustomer409ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer413ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40484,6 +41759,22 @@ func (response DeleteCustomers409ApplicationProblemPlusJSONResponse) VisitDelete
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCustomers413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCustomers413ApplicationProblemPlusJSONResponse) VisitDeleteCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -40758,6 +42049,22 @@ func (response CreateCustomerAddress409ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateCustomerAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomerAddress413ApplicationProblemPlusJSONResponse) VisitCreateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomerAddress422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -40906,6 +42213,22 @@ func (response ReplaceCustomerAddresses412ApplicationProblemPlusJSONResponse) Vi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCustomerAddresses413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCustomerAddresses413ApplicationProblemPlusJSONResponse) VisitReplaceCustomerAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -41190,6 +42513,22 @@ func (response UpdateCustomerAddress412ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCustomerAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomerAddress413ApplicationProblemPlusJSONResponse) VisitUpdateCustomerAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -41618,6 +42957,22 @@ func (response UpdateCustomer412ApplicationProblemPlusJSONResponse) VisitUpdateC
 	return err
 }
 
+type UpdateCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCustomer413ApplicationProblemPlusJSONResponse) VisitUpdateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -42023,6 +43378,22 @@ func (response LockCustomer409ApplicationProblemPlusJSONResponse) VisitLockCusto
 	return err
 }
 
+type LockCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response LockCustomer413ApplicationProblemPlusJSONResponse) VisitLockCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LockCustomer422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -42267,6 +43638,22 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type GetMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe403ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMe500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -42355,6 +43742,22 @@ func (response UpdateMe401ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type UpdateMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe403ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMe409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -42383,6 +43786,22 @@ func (response UpdateMe412ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe413ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42488,6 +43907,22 @@ func (response ListMyAddresses401ApplicationProblemPlusJSONResponse) VisitListMy
 	return err
 }
 
+type ListMyAddresses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAddresses403ApplicationProblemPlusJSONResponse) VisitListMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyAddresses500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -42575,6 +44010,22 @@ func (response CreateMyAddress401ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateMyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress403ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateMyAddress409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -42587,6 +44038,22 @@ func (response CreateMyAddress409ApplicationProblemPlusJSONResponse) VisitCreate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMyAddress413ApplicationProblemPlusJSONResponse) VisitCreateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42742,6 +44209,22 @@ func (response ReplaceMyAddresses412ApplicationProblemPlusJSONResponse) VisitRep
 	return err
 }
 
+type ReplaceMyAddresses413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMyAddresses413ApplicationProblemPlusJSONResponse) VisitReplaceMyAddressesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceMyAddresses422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -42835,6 +44318,22 @@ func (response DeleteMyAddress401ApplicationProblemPlusJSONResponse) VisitDelete
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyAddress403ApplicationProblemPlusJSONResponse) VisitDeleteMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42960,6 +44459,22 @@ func (response UpdateMyAddress401ApplicationProblemPlusJSONResponse) VisitUpdate
 	return err
 }
 
+type UpdateMyAddress403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress403ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMyAddress404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -42988,6 +44503,22 @@ func (response UpdateMyAddress412ApplicationProblemPlusJSONResponse) VisitUpdate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyAddress413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyAddress413ApplicationProblemPlusJSONResponse) VisitUpdateMyAddressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43090,6 +44621,22 @@ func (response RegenerateCustomerToken401ApplicationProblemPlusJSONResponse) Vis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegenerateCustomerToken403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RegenerateCustomerToken403ApplicationProblemPlusJSONResponse) VisitRegenerateCustomerTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43197,6 +44744,22 @@ func (response EraseMe401ApplicationProblemPlusJSONResponse) VisitEraseMeRespons
 	return err
 }
 
+type EraseMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe403ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EraseMe409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -43209,6 +44772,22 @@ func (response EraseMe409ApplicationProblemPlusJSONResponse) VisitEraseMeRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe413ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43314,6 +44893,22 @@ func (response ExportMe401ApplicationProblemPlusJSONResponse) VisitExportMeRespo
 	return err
 }
 
+type ExportMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe403ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportMe500ApplicationProblemPlusJSONResponse struct {
 	InternalApplicationProblemPlusJSONResponse
 }
@@ -43401,6 +44996,22 @@ func (response ChangeMyPassword401ApplicationProblemPlusJSONResponse) VisitChang
 	return err
 }
 
+type ChangeMyPassword403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeMyPassword403ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeMyPassword409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -43413,6 +45024,22 @@ func (response ChangeMyPassword409ApplicationProblemPlusJSONResponse) VisitChang
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeMyPassword413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeMyPassword413ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43857,6 +45484,22 @@ func (response CreateRole409ApplicationProblemPlusJSONResponse) VisitCreateRoleR
 	return err
 }
 
+type CreateRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRole413ApplicationProblemPlusJSONResponse) VisitCreateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateRole422ApplicationProblemPlusJSONResponse struct {
 	ValidationFailedApplicationProblemPlusJSONResponse
 }
@@ -44293,6 +45936,22 @@ func (response UpdateRole412ApplicationProblemPlusJSONResponse) VisitUpdateRoleR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRole413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRole413ApplicationProblemPlusJSONResponse) VisitUpdateRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -48018,582 +49677,587 @@ func (sh *strictHandler) UpdateRole(ctx echo.Context, id RoleId, params UpdateRo
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37ctu4ti8KvwpK365qey7KkeS7XavWUmwlrW7f2lbSM93OF0IkZKFNAWoCsqI5K1X7Hc4DnH9OnRfZ",
-	"b7Kf5BQGABKkSImS7STd26tW9YwlCsRlYNzHb/y7FvDRmDPCpKgd/btGPuPROCLw73YYxkTAP8VkNMLx",
-	"rHZUazOEzede7QFHE6K+D6hUX17xWEaYhTUPhsVsVjtikyhSf06YVAOoF4akdlR7d1PzagyP4N+MShKi",
-	"G4klEbUvyeMnzqNBTLAkYVvWjmqtRmuv3mjWm7u9ZuNoe/eo0fit5tUG+LN934DGQl7o0X/CjNS8Gg1r",
-	"R7VG83BvZ7A3qG8HO2F9H+/26wfBXljfJweDQ9zoN4OWmj0Vp2SAJ5F8TaOIsrvakYwnxPn8ZkjHY+eL",
-	"CPdJVDuq/chH6l0RTt5+ytUHIxqGEdEf6RmOh5yp7/+jiXZ3d1Gj2WjUvNqYC4kjs+7D/VajqT6MyYAm",
-	"S4vJHeXM2cnL63QnL2Nyx5naQiFjQmTt6Pdas7WNzjFl6EZ/5NXaY4l2Xtc+ejUxGThDy9lYDfK6e3bW",
-	"vXj7qX1x+unmx+7VVffibc2rTcbhshN4wLIb2tEeSCxgps0vXzxLTV02nsgcSSFGppaqEGVIDgmCM19I",
-	"X3MUUnTmT32OK5xa0TlVPpdFJ+Hs5hkVsux+oj7n9+4mUklGonb0+8t1fbmui6+rl5DIaxJHlLkEUmsH",
-	"I4Lejvo/1oro5LSTru4tiUfqN3MUAg8VUshBr3F41GisSiH7jfou2RvU93GzXz8MWmF9m+wMdvFefz84",
-	"KKaQAY5EMYmYbyyNXA4GNFiNSswfLnE0G83m/nLieO1sn9n7DHG8iSkJYxoMhYzx//q/CWq2tksJYxkx",
-	"HPaaO0etRpYYaqedZmt7Z3dv/+Cw5lBF68tHzXhGlBWwnBFQScqwCw630ezByZr3kRGman/5WPy3UTu2",
-	"Aj5S33yWJGY4SmlziEU7ABpKrrZz+M16Q537vjr3A7I9qO/g3f5esB8ekMOBObgzfkdZZjqtRq9xcNS0",
-	"d8HeyIg+EHQ5JjGWPFYHRuIRFWoPFO+s/UPtdsxBRfr93zVYuDjRM2t6VdYdEhHEdCxhV2udBxLPUPqS",
-	"rdrc2hqNRn1f/edA/aeR/l8znfbNZExiBIdDFWmUz72IEnIzdDiBIi2J5USocz7pdd93Sogpt5sO2Vii",
-	"mZdVl4ygMb4jiA80BYkScfVCTC/EpInJK6GGPSXX5qhBTMZjHssFFFEbxvVWY0ct3iULKxycvWvVd/q7",
-	"QX0/3CP1AyVwDpqHLbzd3wl2w708XWhCs9uJR+hGz2R+G4OJkHxEYnEUEwyaWPLBNKaSZD6JeHC/gGS2",
-	"S0imlRGqWZJ5E3Mm6xFlBNn3ILNtq1BPK0M9T7jUQgrb7TX3CiisVZ3CcgSTJVJGPsuTSSx4nAhUDpIc",
-	"dllztElIZeeBMLmErannEHkA+7qQueHAnASeyOFWpCjo0wDTiKgdwoHkccq54M+eFu7ti8uLD+eXWtke",
-	"YnYHRvuXzJEdNuut/rYi2h1FtLuN+h7e7x8Eh2GDNBUzo2Olmhy2thpbra2dnZpX40EwiePi+7h/tA27",
-	"FZM/J0RobcF5kaINomhjoGij2Wg1ths7jV2Ma15N4viOOMqm/tssxZ56TV3vZD/sp1vm/NztqMqsMxt2",
-	"et69yGxWhhP8uzaI+Sg9cDWDeFRvNho7La2Dabqyz6X0Bc92L8zfX3JH0Kg3cUtNcVtNcWdQt1rpIWk4",
-	"R3CwtdvcajYaW63tJaewZ2i24BQa9cagQer7YSOoH/QbuN44bBw09ht7jd3GTuYUrGVF6q3+Pq7vBzuk",
-	"foibYX17sEsO+q1gJ2w2aqudk+E965Ct5dgFh/AHZmQr5CTDxL94tTEWYsrj4pP7/bpz2j7pdU4/5s8D",
-	"VnzY0JbCQZGlMIYt395qbDWb21v7ZadhTKlG6WnAmw4a9X11HQ7UxWjgRr8RNMKGPvknO42lLGtbbcKJ",
-	"teCyvhdj2KEplUNEpSh1H5jPScaF8LXtwz0QZSt7EA726wf4UN3CRlg/JM1BfRsrcb4X7pODwaM8CASH",
-	"iK9uItb+Y+cQbTeQsbVq34G5uIofIXsOS0xHEKpYypj2J9LQj5n0GM9GhMkeiUeOfKwxIuvbDaDs/kRQ",
-	"RoQ4wZLccSDaX4dK/8ERWUwlqcLjnqzj1X6h4Rcark7DCSHZbXyhpBdKWpuSXBtMexjB7IooEWhq+Vu8",
-	"5Riz40kcDLGg7O6/cTAiW0Yfyhu0JB4rE62ZO/Ld+h7ZH9T38UG/fqjOvUlaA3vs6qzIHY7MYWmaJYJE",
-	"kQiGeCDRiErUJyIYxv/r/2H3ksToRzyQE3anDpVIHGKJQbEgd4qdq2kwSeJxTAVRZ8DcgfVl4FNG4lWU",
-	"nzGOCXPVpYOd+q6yxvfBGlcE3QiaYYtsD5QVUFtAXNVsxOZBr9lybMRl/tFUx1oSOUWUIWwVrx/KNa4X",
-	"rvLCVapzlTnyKw21WpXfIUdLJutSn0tUBWRS8SRXO7flR1C0Z/P7VBBErXA556KpL9f05ZpWMYUcAlzs",
-	"O9R0REmZ4/DFHn8hwhd7/IWGX+zxF3v8hZJe7PEXe3wuGOyGRWpk9tO/un9w2h+9kb/ddEWXfaCX9Kfh",
-	"h1Yz6r4N5YfRHT07+Wmsnjk/7exe/HE9ujx9Rwe/1LLhlKZr618lQe55ba43JImxlQbDUYAljvjdhBQr",
-	"dllivCEEEmLNOJ4boyHCQ5ALgDALkSR4JLbSK2d+cfRAyRRCdtmBTyD65o6NxjEf0IgUjEFCKgvGaIeh",
-	"h3QYD6YQkojIzJg/OJMtGDf57miEGb4jBe9Q25obcSJIXDQafF623vxcYzLiD2TJWKWzOgH+X7R4u5lw",
-	"MAUDw+frDFx2vvB5MqBrX1zziJTF+9Q0Mua+/ry7Ao8qlIH7mcQKl+Ud1A/7jaC+HzZJ/WDQwvVUxh02",
-	"HEkxmZGCfKMMNXtFR+6VU9XHco6ym8ZwYaw0/arQtae2dLHDQCfnFHsKnmiPs/p0XqwcNJzhijO8zGKW",
-	"5XiV7DkwgwW7veR0MjfLK74XXjF1f1wo8Jedo05s/qZn4ORJGdUNvRPrkfvqe9F4rr34W955l5H2CB6V",
-	"MVJFoGn2BIz3bHw1SYnMyozXk5kwan6qtQ54jAgkhAoqSS6Z72Cvvj8AIj3s1w/UHKyethfsh+nBXCVK",
-	"bplSlp2XXv5T8rr9TJqNVb7/4EO2JUZUDvPKd8bU4kM2VyjQDFphfZ9sD+oHeKdfT8gRN5SO+gfv96iM",
-	"XKJ0zKYb9cZaLs8/NlL25TYtuE1u0urLRi1iO0XmkDT853E3+MuiK7xdnAtbGGBS7HCxEgRS+3mVoBeG",
-	"+MIQ/9IM8Tu95q7eA7ppid4z0Xrr8yg6L/T9IvBfBP5X5wTZm7+ktCXvkPuaPo+ELRRVByytJ1/m2nZ4",
-	"wrk6ZMru0CmNSaC9JBVRAZ6aTbx4fdb1+jwDK3o5jDUPYzV213TYXcrsDki6j3BBCUS5vlSa2jO6wF60",
-	"lhet5UVr+Rb2S4WS3ZM02yNrzsDH2oOLkU5iQJFSfTLGDWQ0nLQdBo4ZDnEC9GNpBp5rv06fa0d9Ektc",
-	"09xGJ0acOIcbU0nFEJ3waDLq08xz568zfI5K3s98f+F8f0Gm6HU8YWJKg/vMQ2eZhwZ8wsIIsxBCi2e4",
-	"H+OQx5kf9Jwf8FgOp0RI1CNxTCWPKUD+pA/fuA8/YHQTcJldxcU755EJww8T6X59eeEAJjCJY8rdr6+c",
-	"JJKrmLKAoE44xXGIugLAi5xnf3H29ZcJ6ZPA/fbmZ6dIHYt7LIMhmWLmPvPBWfuHyT1nSUAVqKQsxK9J",
-	"SBEN2sAMkc8Bicdys0wjhle9cXCA3sSYQYpOSksfnVkVpSWVPfv29RxQ08+U3YWgF7s/0esChgU6SEG6",
-	"uP4WYYsIMI/zshhpoRgAISncrQU8Vko1GvJYENTHUoJ3TmItIxUr7obA6ypBEBTwpHSNRt9atErr2djA",
-	"CRaCh6ZDjvok4CMiIMADeTKZk32mTMrleUbr5wgV5P88YTpPadq9exDX6nAXHEZfCb25LIXHSsSPc/Po",
-	"ETxaNA+Qac4M1nI0Fwi5/DyUwV0wjy57oDAPKNywCB1YJDsEtUT5Sa6lf1bTKfWlrK7DqKl1K+sDzraY",
-	"tb6N+WS86IDu1APlJ2THEVbChySkgdIuENZwL0irRJDc5ybPjWMamFyP2gMdO3lz77tXBTNdyFrsyalJ",
-	"8IlEGFk+iDaoOmOs5luBr0R8hiM561HX+1q741EITGWJYySTmpjiWxR6TGBjM/x3r7GM/86nmLrZiHwS",
-	"B+orOgJZ8CXNIK2dxlvOli5jDlYe5dnDStg2z4BXAyuwuAx5RdN+vgxT4QWW8QWWsRCWsbRqYwlPMFR0",
-	"TkZ9EoshHb94Zl88sy+e2ZfD+H49sx8XiqqkkgxLcjl4TWM5BBCtw0a9sVNvtioUmb0I2RchW4x9vLys",
-	"7IV2XminhHaWmV/q6/ckpgNKQrupJMZCv08PWG6jASwkgIymGd0FJDCYRNYtdBpvIfUp0udzR1ioLJPa",
-	"m855+6xjjTwtgF3KaVRDin1LGIlxBFrmQljdpYodFWc8uFebkgBz30z6yprrpztVCXt3jigjHmDQGAmr",
-	"wx2L4E3vmFRHpfe80Eydkr4isXmi5qzPcRxSdndjBebJ5fnVWafXOa15NR6HJP6V9Iec37+LFTkMpRyL",
-	"o1ev1Cdiy6GJV/CsKO8s4NrHRfI5R9n483ucENIq0Lrbruna+QwWccaABWxhOVQK95BEIcJ97cZ4MWtf",
-	"uObjzdoETjcHivsCLvqtwUVfIHn/GpC8H1Nv5AsLfmHBL57FF8/ii2fxxbP44ll88Sy+CNkXz+IL7bx4",
-	"Fl88iy+exW/hWVSEN+bx3A+aGRn9dPQyypgjmaQcyCYry8yZTyWr0IHN/tjcm51Wvha9F+MwTUASqD+Z",
-	"KduCMtSfRPe5MvQlGVblCWpSvcVJUXMzSQv5TiMLppbFOnJ3awlIbWbv1m/gl9vG5najkdtITXmrkIaz",
-	"V1/mCGXV5nXeOst43Bq2y9ZwTaRi2HFtjQ58VSolzCKqnfwq8MQv+s2LflPJAVXmW1rDetPverHaXijz",
-	"xWp7oZ3v2mozBsois82c8+r2WpGtdnHZ+3Rz1TnpvumCefEXMdmSBu1zHXdLLTTz9ULzrKpBBrvWa1+X",
-	"mGRFneAzlPx4Uysn7soVvBqZ/dQAPOM/2rML2pie3zQ+X7z/5fP5Kf/X+Smfnr/hgHn820l3r/tH+/Nl",
-	"70Pjtz9+i7qskQc93t4B5VAXJJVVDCblSpmKQSQ5CoacC+LUvVQvIyxp2FxYXbhyzaBa0zkRAt+Rxfru",
-	"SD9Uou72eTgDwPUo4uAX8W7ZLbsmgkg045M4LfeZUjlUWzIkaMgn8RFSJvzRq1dAqkMu5NFB46DxKlY/",
-	"rdtf/Zfk94T95+Hgp/vW6JfP+2fT6x352/jg4UOwzV4P98K3ook7k13+M238+StR7+4O1ItRSEPEuERY",
-	"3ENhmhxS4SF6x3hM4A8Em791y0qkjbbrW0VhDxPx2A8Ow/oBaQwgrq5EzC7ZGyi6JkymlzOh+5ve5TXc",
-	"HTHp/0ECCRbN3EZBiGA0jrCE0rn2zc2vl9enn647N51ebXH+RtlxnHA2oPFIvweWbcGpy07hQfHmWR2e",
-	"NWewM+yxg+nPpPWLeL83O+83Pp8Fh+PrP7YHv+H9yduwSS/4bufhQ+mG5m5vjjEGilaTYjrTX5zsDw4a",
-	"zoYWjNX6zfXi3HSgijvdYBAys4KVZ7f5fee6++bDp855u3u2eJOfj9Ps7qs7eUGmC8BX3TZWkuCRlxTW",
-	"QRQKzYh8AWGdg29chlWvmfW6SPUA1K6R1XHoOLwAm35IaJzppZVBMs9W2pWBosNIev1rDq/r9ubHPwWE",
-	"dQ9pPyUMCUpY+prC4TQwexFmPQ/u9WyZ0jmWDAO1gyXA93P7aRxtzkD6g8Vb59l9c4HqsyPCV0HSFIDG",
-	"hbM2LyvbyNycbQcrXXubOSUiPH1Xl7cwoGSd1dmfeo96b7WFwsURnrlAzrhKvhbdJ+dd+rerL1D/bn6g",
-	"shkvGWmuX4FODCgb7VotW+kwfCL7/LNSkECsCKRkFOIxEpLHJET9GTwmSPxAA3fdVp8qW3nyBkgORTJW",
-	"WoqzWvVp2W/TZGUPURZEE6XAOwcBTSlIiJTUi51B/2HgPq7JHRWSxAtKu+0jtqy8SK0NtL5xVRnxYkHa",
-	"werZT/MhubLI1+KgVnXAjiLjvmg7f6VyWI7Hkeys5HdEDtMtts6VecHuZDw+fevKfOLXOr0ov3x1PI9C",
-	"EA5vdZJcne7md6ziyzSpjCMckLZl1oX0AY9o3uCIfCNkpjxl9asVJcw534rcaU/tIit0fRU5uyo6tyBQ",
-	"9QytWy/Lu7au15zVeN0cT1shyWp+XNDIJo/9oMWfsSG2ixX4RivXiXAFuAiaTXJfGKV9BmiJklDfbg+y",
-	"zwvDuMW9alyfxoJeNZntbHpVgp8FMtiRuavsYTOzhyReljH5j9L9WRTPfaGYRf3SSoLDPX5PWP4ugmcE",
-	"jTHNlIGRz2MaE1HgTUqBMvUjXVY7Omw0FOMbxEQMzUtq23+26vvTD/33038OD+5/Gl00xmfxrug1J+9n",
-	"O/9q7/VPDsNOa/B2f9gFJ4L+FZn9NOy/Degl/an77l/d5gXtii673g1Ounvd+/E/35/8dLhFZj+Ng+1z",
-	"9dAf/bdR1GfXUf/tO3p28tMw/PUX+Dz850Wj32pGAf3pcCtoRaw/etMI//lTZF9mqjBeExyTGOTXO9jy",
-	"8g7cTtc1zSI9FEQEx5k+bEo3H+F7gqjufGYiUEgY2eL4buY1IZNjUCaPUsa8s7uHLvE9aj8QNiHaE2qn",
-	"X+zdvSaKTBFmxmTQ9o+WxlQWtL5KXbSYySF+hJ/Wq/LYtruIBYBv6RmAxorYZNQnsfUkIAvMpsw1QGZz",
-	"z8jlAM5KC8Dccm0ka4W5IDkQtf293Z3tVrM2t4wSRKR2GCrbI+EVHuIsmiE6QELSKEJYInPDUTN3NUkg",
-	"Sfg+YYhPDC86t4ASnDVLUrqNErggYKsVOTnbVXVdBTtctNQET5IHk9gkkucnXALI9pY+qOmqbQB6cNt4",
-	"wQXwnBX8wftIUhlpc1uaK80nUglf9UAeuC2tQklBe7sr9BazaGvq186KlmCpJYcA3h2v+AhgCTgMQcMu",
-	"TP5JP9S2LwPX8+9Vo36VoI8/fim8RuZAfyYzi+omavPrL1j6KcGBpA85lDa1VEEkbIGNPiGaDVmV5dIm",
-	"Pvik/jAb0kundU5WZE4pF9KBSgTLdtW3ojhphSD84aGzW5VZTSFTXHBTW6ve1NYTqEFeztH08Yta6ZDg",
-	"0BBqp4fv5rHjekOCYqITdn8QyDdr8DX0opAxZ3eIMEnlDEl85yH/tnY7aTS2A/Mk/EFua/4xEoSF6t73",
-	"cXCvfu93B/VzLIOhjyS3/jjYNTlMtwt6DRvfwFHttrZ9WzMlpjRO3TciGJIRZIOO8Oczwu7ksHa0t5OY",
-	"V0LGFm7ymsh41h5IXSCa7zIbcBYKNZ8pBkfDAOKDMeSq4jtMs/PZbmReTRkdTUaQhWDeS5kkd6ATQTl1",
-	"jEdEmg23ylFYvOtGlvwgEA0BTZeP8Z8TUJfAn/fuXff0YX8zuz1VE1wYILMCkKVhGXCrH7GrWlcqXcuI",
-	"snVWsrSM+hlWcpIGyYrWknb7WHk1S4Ntz7maLrtSA38Pa0rDkE+xtGujGyxYGCgka61uGazr851Yz6gw",
-	"i5al1Jy1lrUs4vp8ywJ1csmylFIJy/LQdEiDIaJC24VGpK3FSZa1kniWJTuexfyCuzeXaLu5t1dvIhyN",
-	"h7jeSgDUAx4StBFgQeqUCcIElfSB5JYFntnCyxWSqtNuKa2IOX+NwROtBv3//96u/4br//r479aX/1Er",
-	"XJ1xkBSdpJ96UHyl44MaF5MHyidCe9029NFtbqHLEZUmJYcg8LzCE9nVPi6tArbpzwmJZ27cGaZfsjPN",
-	"Rqv4SDMmRBkdZyLKa0nwZfUvz0Gt1jpYsqq11rM01fE517NQ9H3lVQXpLj9qdd2QjMZcEhbMfiaz+bW1",
-	"0YRRtY57MksS3pBBZvFQMOSCMBuVDnAUkRhtYFitYrcY3XEeqsdoQDY9JLhWyqm8ZQFmqK/MAhlTEiKB",
-	"BySabaFfdUJfawcNtV9P2dLw9piP0k/Mu2wmhP6wz8PZLQMf2kw4jCAmYsyZIGhDm5Ng/qmHN5NEp5Ar",
-	"1Vz9ZMrje62jH2cmcMss5DkdDEhMmIQh1DJ3Gofo5PLizVn3pHeMMEyXP5AYtXZ3UTDEMQ6Uuq4fbejk",
-	"wJQKdgeNYK/fIvWDsInrO8E2qR/29wf1Ft4Ld8hB0BxsJ1SgLa2UDpzzq6sDLOPQu7sZHt0spIUBmFEl",
-	"rFgZdgkTtjZon6hd02ku4QKrTdlpMZGTmKU5DG87PbShSAqzW2bMFA98BIl5uLmF2mhExUjNC3av2UJX",
-	"152Ty4vTbq97efHpTbt71jl1km0EYhxSFbREuGVU6nxZ8ANMh1iSB+NrAgQilhrUVORPxpqJxVtvzM7a",
-	"ShfujI6onN/iKyXMBP1XVl7tNoqFTgSDuO81Pm39kxH+rA3IVqPhpeZks8Cc1GGtMl69rr671Pv8DHxa",
-	"8Y0elziaX8qvQ534oOiAj8YTSZCfRmL8LQT/C2WkAgVcyGiGOEMRju8IkrgfEXGMfPD/+Cgi+AGalyA+",
-	"kZnF2+z6ggObJpMrPDS9WLOmPucRwUzb+pZzaVNf++JsNj94BSVhQE54PI5oAG0PXo1j3o/I6D/+EDrq",
-	"ncww7ah0cnL57qL36ezy5GfIHQ6hBtLa2aaTAxVI5/hvoV480zwxTfKxnrmd1rZXkwbsx8wtWQzgGh71",
-	"I8zuIeSerP1/xGRQO6r9/16pE+GMMCle6W/Fqys9f70DOc8KvWN1nQKPzeTsdL3s7U4bQvjZ1fqbW2oq",
-	"r3F4rcXYo3bydfv003Xnl3edm15+G7VqqHaRcYkecETDzL6py2n37TUOkZ3Os23eOY4GPB6REP10c3nh",
-	"IYz6OESJOwkpXmxnDWI65JqfopBoY8J3lmv28SSihMlOHGslfu2NvLjsfXpz+e4iQ40XXKI3fAIZJem+",
-	"7aT75j7wTLvWZjMUwCIRUavcQjoWv/P5M8JMTNXGDdysPK34mBWjkAeTEWHy2FgvvE/ELZNDMhIkUpwE",
-	"4hiMI8rGEwkqEmVorFQGqtNyZslrWDRDrUYDbfAY7Ta2QSGLCQ4hVrappBeYi2wQ0eBxZG21Gfcw2tm+",
-	"K6lylMmARzhSU5oh8pkKKbIUf5ieXDLN5zs4o7tC8DGeRARtwEw9lEYbPHD6i01kDEcOGf4/CKTmTNQG",
-	"92lo3AagQnhwSxjyc5qXj6ag40wECVGxorjh2101V+cNjB4S9qijenN5/bp7etq5cM/qA5+gkMPdHeIH",
-	"gvBEDnlM/wWDKu45JrHiBVqf15CU2aNymHo6z+c7q4kcEiZNK6H+ROoqmyjiU6VY6j23IaBEQAl6xwz6",
-	"w4af7IPZ3S7Th/yoze1e9DrXF+2zzD1giJqxNUdAFs3S3cFdl73buaAbEisBpdnlM7IsNGE2/mPmuOHb",
-	"tfibmhcBUUYE3wvNfvQUBWzeBZearT45S7f2NBwwtE/c+obM/YIjMQmG5t4DoXFGXGt2hGcwVUGU/EuW",
-	"ZIjsKoZQD1XDvYEy0kftWIFtk9cq9EyB2xi7Cwno42jNmO1jpZyC1jF144U7mX1uttJ9dheBzCqebced",
-	"cB2PkZ+LUvqpzqGNPtdQS8OGG37BTim6Nsafuz1wTtdYEjC9HnlA1+1e59NZ97zby50M52gEyUZSktFY",
-	"iiUqsyMI1U/P1U+N/ieeb+/nZok2fHdFagdjItXEB0oh9CHIWYcop4+EjmqqhTgBX+eRspmZp185IVOY",
-	"3DuGXbb/qIN5d9F+1/uxc9HrnrR787dGqyjcKRylAlFmEqizHKiZno2eoRKc5FmZkKc0cSiYUtYvArXu",
-	"gSvjBhLjtABEUx0mn1vKhp9bvWFO7xh+wDRSBuxj9/Z9u3vWfg1lD5l9DbHEfSxA552wmOBgqF6XFYSO",
-	"KnFjVGR3as9H7uUT9KzCZ1yZmmFgFpAo0gcgqTKU+ETq7bUbkF4Rc6u/eLX3yrTDTyQC3rfPuqftBQIA",
-	"7IQ5qxKEvM41HlAShbUjU2uQZGzUjmqjiZCoTxDWv8uVrn7x0t/mCxvmRtHcOalFcEFJd1ot9waNYx6o",
-	"3/YjgjqQ4vF8J37JiDq7EY8JgqUI1I8JvkfYGAD+3PaqA/X17vnQc1ggRSRogGmkJAkMo7spmgkYVwwZ",
-	"y27SajLJ8BnHfExiSYkoLFnKu6bO1V6SPyc4Qr7dTF+dp1LOsQQvWXoErkN3b4lDNwu7X/BWgSUVg1nW",
-	"WTLmEQ1mTzQBaZOb568lZ6SubpjJdU58+92L990eHI8ppM++dbfZWu7HTp2Iv5speO4i8meSFk9o1UrN",
-	"XB8vCa+JAAddcT5TyjmweV4r1sZcF3iWeKNNg4+p9UQmIim1krOUY0csCMlEU4huxLrucc5rmN2AZJzC",
-	"ZaZFXnnTWZehJEY99MV1glwb2ldkEz42M6VD86vRJTQOu3NLhfJxijk6csrS8s+ySWTkW8aH6v42wQzC",
-	"UXQ5AA65iLuYaPs1GQBTiwkOL1k00y/IowpVisaHpCDkvih8Pr+ItJTi3+nFDLHUl6iWn2bBEABrNOdG",
-	"X7p9TgmTe3qmmmnpydEC+r3UYQQaoo3HJJ/lVrJ0A+ZLzQr50pQBfdsagb5+2JJ30YUrrA6oMna+/qB4",
-	"cFMxtmhASDe2qQ/OYOmemnK5lW9PWp3mnr5Bo1p2+G6m7Bo316TVui/OwlytSstuZZ07qi0TdMbbblUZ",
-	"z+AQZda206jwy7QgsRpPutbPQ01R8dgpT7cVKXmCaSLJ0Q5inNWV6TdDEWUkSyaLUb5MMduKcWXY1q7+",
-	"6Q48a/5IH8VxjGcwdQPctPqG6g8Wb6IRdlBklMW5X5enmgrL1blqUiY2Jz9YoAsodJhcY51oP0bmpJql",
-	"s3NDu64eAOFVzUtcrp65pc59T6g7OZVUDCc05mm5ntBz5oplJWUqiO3F1iLJbqKZfwGbLmKv6Q66stE9",
-	"0wXaTqKq51UeRqYJ90S+M3sfWcPJIE3ZDDtlLhwD58XJZ8b3r7fklqlH0Ma7Gw+dtDeRrz/eCmBUk0kD",
-	"Jj8UqZm3cEZ0RcsWarOEy+tUFjPBW9YnAR8RpXCZUMycyDL1V2Xi5hiNcHyvn0yHtU9v+PmT8D3kzx2F",
-	"v6nrFkQ2N8+OAoExLNE9ZaFOrijWCx+jApapfCtpaMeLjnhrVX2tWNlarFwt16WWKjDn+N6AkBXSg9HQ",
-	"IZWjiKbAJSYRZrMpnm2ureoUzyJPfY+bxiOUoqX77Oo8j9RxynWaZaSR1VVymkl1TWSB5rFc39CMci2V",
-	"4hvqCqW6QTVVK6MlfPTSHJ0yQNM89BU8DqU/RT/YWqQ3LHZluELbkdN5WexyvwVS0CIZ5IXgdMgjssSa",
-	"T043+UeFHU2Pwh5iXkOBwRZMuWcOMp/chaUjwSBe1ycI4vADDmEXwiYj9QZzIDXPhckoPNaP+cPwap/r",
-	"apj6A44hY0CN58wr1VacDx19Zf7RNguT7z/ayqeiExESDwZQzFDgV3m8YyBt52l/nviN3bu7U7Qjd7w+",
-	"P16m5WRO+IbgSGJpFaiYCUlGaCPxJaHQdImbbR7b3OPpkDAkSDbbzoEuXdm0dPF0C1xfTohIEKXg4Uho",
-	"WYIZooDJakDK0IRJGoGIoYkvGPJ/jNttq/wIXKlaxA2WnlwGsbfk+PNbsXRQVlmUuaWkc4hhgwEJJH0g",
-	"LkoYQMepM+XMZkwBxMEP7kNl0qNQSpasJhESpmldRUYFsDhfCkRN0hh1MZsbUWZQjZ/IvEytxHWMPXuN",
-	"mZUTMLXMBc3cBLtd2aPNktm6hpcS+4UCx4XPSSH4HiduFB8tOEYXjWU+/VoIqCUOTLGR5OiOaLgQ9TuY",
-	"4zFStwlxbSCobUkqjOZKfpZ7LBwkmPxsLnSNerIlxygiAw10AKzQT9KJ/1MnJTtKcilJwN5ldqH0qG4S",
-	"gp9LK0pTsID9BZhBbgy9U4zRlbVJsX5St19VpiYTaAMHqWUm1WVYfwoic0wB2qYsSqNN+vZV10bRxZBP",
-	"ma0NpwJxpjEUs/QmJkFQGBXpxVYYKQLQkaspVgaLmGhWP8/aF8XAtCM8mR/a0Ho88oNIfvI301J3RZlt",
-	"N4PvCGmQHKTLLeDnutjCzwpJNdKH+212+Mv07HPr+mG/1989Hx78FO68Ec23wd7Vvxq4M/mZ/sov/iwI",
-	"tS3WSO1G2VUWEpTtQ1J0PDqghPx/q+P3EKAZfPGROY7Z/NGwOV90tqXuUqnlAE7YEaD9rlelas9dewYr",
-	"onDhk5DKdtqee15v5YAmTuUxSjqtg+qgtIpMYoxTWKVbFcCFq1PmGUcTIHlRzjbdG3jy7qZ3ed65VhfI",
-	"dAa/+XDT65yrD5LW7hVvZWYxNoWvll+l5r35T29Ax5t/mHE2G/GJ0Hc56VlfLCQIeGOM2uBgmHpoGlMp",
-	"CbOOG8hIljFmQme1qsuTpu+q2xSTgMdhYcxVFnplwcQY4vGYMF3lpC9d0jlc37ytpPSpb66ih8jW3ZYS",
-	"Ktm2+77nfGZEJ3ymVeBPoOs7nyti2IqUCP6kzz9/yecbybvU3DqooGwkneeXVDcqJTiBYTASUWnGmrTA",
-	"6ZgQ11pQDEt86dUW0qsSD8he0C+Zxvk41OmQOLrKkMjSAd9QEoUadaZWmJBkkzZtesoMaeYHSSf+vwcx",
-	"H3lI8i/+MdJOFRA4No2gP9FKCVE3BVEpSDTQfmRF01oIOTlFq/T0L9nZlKOtH8w9bEAvg/p+sK0OfWdQ",
-	"38V7/f3gIDwkjcE6wdxxCaHqOo3uVepm7F497Ciq7V497G3aPXUoFnZSKOVK0JAAQ4W8juw6Wo3trcZW",
-	"s7m9tZ+d7s5uhena/HBtDbijZpo97tkWRGuZC2beZXfY/2fdJJjWu6dJIadNYgEvfYDBa6Ik0prblBx3",
-	"Y9Ag9f2wEdQP+g1cbxw2Dhr7jb3GbmNnHe6keW3Z0mhol2OSozHkvXNm+JNV2WKi0+YYmRel1ryfsHum",
-	"lESwntYr134sB0sFS/Fy7ymDBecWm5c2IDn0LcgLF/3ViLISQbLyjSyyPx2id7lyKmo8K3AzS3YOO+XI",
-	"LnXD7S/VuECFqGBrggahidpTZoK6BOBhfbT9mSoyfxcj1NkrnfdpS+UHNJIk/qr2aV7Gzs37Rz6FACrI",
-	"Vyttj6CuHJR1C8YF+HsDSWIjejGbQVmkeWojwzn0aLdsiEPgH5tb6IYEMZECbVh3ofC0GSc2EY7ViT2Q",
-	"OJHLx6ZtAgwudJsD//frzmn7pNc5/egXBUe1yC7iAJmFpMrtlj7TRb/Ref2Zn+TDDDEgkUteuP96123u",
-	"5FNkvTIyvXrixFdTL+K+/wlGdSb6jTJqcyeVX2Z2itUSXU/SuPqcr4fHd5hRoX3abotatPG69RqwGZKC",
-	"UB11ibhiDBwJRfs4SruGFNhaKX78YigxNxTlIR6FCac+RhoeNURyGPPJ3TCL+mt+p14KS8i6litGrJZ5",
-	"mN02q1UFROIRKZAP88C3rr7otqFePRP28bGi0ravK8VWTVx1rlKjLF/BpMP4CclAoVexYrdVPeaRXoLy",
-	"lqRPua75DIivsDBnMrlI+eFeBZpJgoMpDZY33FgaQFz8uqcMKC4JHZJ4XN9vNNaKHa5vBS/FOFw5AJh2",
-	"OHFPaLVmJytvgNszf9GtOLfPOVHF+dshYwzdhNQTW+iCS3tyGxiqDs7xHWGSg7p2FQMUEA02j5H/ttND",
-	"rx6arxIZ819qiP/00YCyUNjUSSMMTFIevCRzMm4Hj6XOY0gtWorWNh1yxKdMuNLoGGFdtWGgroc8glX7",
-	"Rv5mOzL4T2F2FpQDKW2hbPr622TDoN5jSEmM42A4c/x8GEk+rkfkgVjxPiuk9Z36brhH6vuD/Ub9AB/2",
-	"642gGVp4yHWStwuywTXIu+lussaY1QK75oieNrRrM4CcpHqnTYv39TOKW+tlFJswSMqJskInjULbpF+b",
-	"7jun6OQC00m4OiHb9P55NbclUbFSUirVHQaWUd/WC20b4ljucFigCq/mX7Aa+9/EuZA2NfzGngULA+yE",
-	"00oyxV2MWYBwF5yZMJwyjrJ91qgUFq7k2Gz2NJUVNombSnHLgLy9JG/bvkJIHEuR5iWzAb2bxCRMFUu4",
-	"KkUeBKeJWwX9Ncn3LDJClgrHZbrmsyeeZbShpdMty3NaVlNbNYF3vRxPmNUi6jSdu+byHPCI6B4LyZWa",
-	"ZVOvjFZlwk22bbaiTivFDayV/fUQi1tWop+gDZJrR3WMAsx+gAR6G+DisemIGW4CTftubw//lm1Mh1jC",
-	"ddBNhu+IdEaxPy2sGnCh1Z9dy34Cu/mRNkNZi5LmGquZz6AoPOIq6vDCDMArpztoUt1taStp3Io2/IgK",
-	"aabg/MbfzFWmLe+f83GFxMG85HwClQ5mUiLufuRTjbuiKd0Eq5KbxqMwyYZctczr2xWTufD7Rg3MJg46",
-	"O/Io5cptvFfUFE9tG8QpXIPkCVSs4nzQylnrWbuhKPsp8XEKiVkIoKqKhfdnNhUStR1FI1Ea9AYKjRJj",
-	"tY5ES1BM+6zbueh1zjqfTi7Pr9oXHz6ddt603531Pt302r13Nz7asLqDjv9vHkPIJOlEZt9gBtUP3bIJ",
-	"i6A+R2poA660nCkVZAv9OqQRSQ/AopOYXEElZTTl3xMytvl3BKlre8vcPsIbvnvPnbClc9F9IxNsntNV",
-	"5+IUEvivrq4v3wNUW5Ll8DoBOL3u/NQ56XVOKyY8ZQ7visDptMfjmD8Ahmvm6yRPMfPp68hCoWY+viZ/",
-	"AN4VJD3lWvIXS3VAf8/Q9w/C9txeLtX/+sKzXLGsaIg8Qvoua3DxeOl7lbhTq4jcp5JTJb443QcEnji2",
-	"rqo/OGXCdpSzgRZfn6vTjEOjuU3yLd/8LXSWseByyHqC6AAmtIxPcB9lJgKkWceGbYmIIhzcixLOUDXE",
-	"40yxSpjnO5KxuY6J64tVxXUWiVU48GcQq8DtHi1W1SjX6l2lchUW4KlTobq82np/c2soZoTf+OavkW+z",
-	"zHYEWi9NwobkzhEZ9UkshnRsAH+sadiVAvk09Atb6BwjHyx3Ja6TIkXfu2W+LVP0tQEIxrMP2RHZQbTT",
-	"g4RUGv/PCEHsS32SfeF3Zg7O4cyzzGyBeZKMO2dr7fy+glhcWRf5p3GoPAP2z1yrlKeIdCzdubQNqLuO",
-	"HwmGNLqF9/B5EXKeHOImNv6hqlBXjp1TGLs2LbRMFxVox+pDldjvjY/+MbonY91zSefdCgP2wEwKFkjr",
-	"MYlN8apbkFf6KnjCOjt5HOpspRmaKn5wRx+I6cqShNHEXFUhjUsLClew+tJS9N3GujWBDudNw0fSaPsr",
-	"nZEVdwuPCSR24ic2gcc0n4BKNMTl2QRzcuNpSxjnZ51Kmx+ERSn2EH3egJWrUVn2WFJZb0NWCfsw9yst",
-	"lEyCVLbx8PramKKRCmmrebX4iXQyqwf/HSJKBcbD1w8jOVe+vB1N5g5oQGJEoHL6OLcKCA2lzvERDklS",
-	"ivkUVZdzs877NNJvMhWYJym64nypaIq0YzApipwRXxFFcV4Ff8eglF8tDO7zUoGt4VNEGSAofOmCUQAz",
-	"hqZCGk0IQIbAVbPx7kb3mBAeOmmjccwfKAuIyJSojLiQ5reUVJdkFi5uiY1lWjwau9IurZioYfqLrMXS",
-	"I16VH2mCeox9mOB3FtqGKUqXYgfgVNAr/6tT54LTLdwnkFC63/JiRLQRZcfJhqUoxQZYaUSZZl0aFgN6",
-	"rXEuAMVsfksTIyb7qnfaj4lHHPIjR5SJgs6lHhKSxyREEZ+SuK6+33o6c2dRnuG7+WzCZ4swr59jji7H",
-	"umYxPS7bzEKfk1L//BTywTfIJsr4BqwTJhOEE2w7wjxB5nwMLebE4qbeoFMZd80xwn2YzYhglmqslcN7",
-	"VXX3qum9DrJHBhIqEbflIFBWRuevZwado/x+2r7bi25o4qXx9cp8D/kpMRvfi0160u6XTJgJAjIFGfpf",
-	"IbX9+88qWcQV2un2FSYcL4eaWyll5TGJtysyoYWZrnwKTZesH+c4BbE0NZRAVpnyEJvnJC1Anyld3nri",
-	"vNXjou49JKSy0ouq5vasykByGaRzJnyGjsIi5vH0+UQud4EWoBU4TJKgUAzKUSwydUjSzXcobkm+qph8",
-	"9uSTJ5E2xagh7uSXng508K9yOjreYSV/iXtgWTS1VI35iqe7FhErC7V0mzIOeajBsfM9QoSCNW5iGGgD",
-	"0jadQIaWn2koQ2fBMzK9ZXZYD5L+Uy14E/HY0w/C1XbwPpRA5gNdskKFdBlpYWxjQTf1DNvAUuJgCCyW",
-	"ioKxK/C/pxadq8Hbuk76p8VorczX45JWyO0kxSjjWQVCYZZ89I99xHjyB2himazHKsdQqi1fg2s8OwvP",
-	"6XIOQhaqStQQPjRD05O0k9tC12RMsDQOCY1/BVS3JrNbDNG6nph0veVra9vaJVt8mDawna3PKTI4lsra",
-	"MpZkbt3bmE/Gi3m3ZUyQ5ZNy76TW9gk4+NMVbBmu//VZvOWCS/m78buDcWMV0We3bEIsyeXgNY3lcC5U",
-	"UqtsaHxFw2Udd8Zq3PyOsLC8IaDd1bf6KfU83JQyH4ETMoYHS/wE6kL7bwkjMY58/eQTug2ouJn01cz6",
-	"tiuTYUym73sRSvkKOxbxAM9Jv+2nsgNXxCnnrM9xHFJ2d1Mp0HmZf16NEYck/pX0h5zfv4sLnH7tvuDR",
-	"RBI0lHK8ITbRu+uzjMdpEtMcZTZ2DlZymZU7xBKO8S18Yl5tGlNJMn2lqkPDVwZ7rxikNjuRntwK2Or4",
-	"83ssVzZLFwZey8XAUjtVezmLrdSnNXy+lQ2bs12/K6PVgkcVQWrrIjllJQWYuXixq6GCpHJgVViQvyYc",
-	"iFFPz5Mo8fKNSSPKEH5M6ys38BK4ls3FgCqQcbPG9q2YavsUGeNZfSyNqDUPDxv1xk692cpn4dXWRad4",
-	"gUT5a0GiLA5AVo45fq0cTPj1exLTAdVa5/JmAiTGYkl+qmbHOILuyABhrX9Umpy6MobhM4C2BPGo3mw0",
-	"dlrrpGlqsEeAsS9JIDrhTJBgAk0LstCQYkETB6cO75HpsoNJlISCcpoAKHyelm4e0qo8KKiQTwXpJOov",
-	"rbZ5Num4P0NijINcj7/aabyF1JzQXI6q1oOWHu1apt0SuWXMuqxmrgWUQJJ7tsKputBxPTCQOLlc8qzU",
-	"FWSVxh5r9T996iRoKs50QdrchPTnkB3HBwke6obkXBetqtswiXXBoS5qc90rmxV3Ys56dqeQfqf0EQOT",
-	"ICIipXZdF9vWT9785FHJ3KkBn13b65MrtLOPIszuJviOIInvcmhUrJ5PF9qulHoOZ/GOyZzf6FFb8PTO",
-	"haXr+KbOBqefkJRjcfTqlRpCbDnS/BUMLip4Jr5BT9vEGZDh8DmM6sbTgSFVdxYsT+ctcx4s/eVzZqZX",
-	"rejb9h7VlWe9FqyJkpBmp7vGTiKck83NMV4nZT2RB1lGklc5cy2C5u7q/NXLATkZtlgOu/QoLCejXBRa",
-	"ygVaX76bUaIrr5m7b25D5/OYx2WpsRq4/wQqZEhETNEK7nMD5a+V8efxhazj45jzaSSA1qIs+ddBiFZ3",
-	"hsfO8tIYuTsxDwmDnxyTEBDMq091IcB24HihqjAybayo41tiM4U8mCi2AObSOObhJFhgMM1rzY/Xgh+l",
-	"/Ob3abSCS8l6gJzf6EiljosDYBXBo3U9Qgudj87ZeC4+vcs1EiYwytx+l3AX3V7YpiKVP0FeSKOxaXzJ",
-	"Q34Cx2tyRK6JVAwntjmWxDTkePKejXY+y+BmUsTm1NmniCsJjSXSbKdVxcT9hlAMew1APqrvq/8cqP84",
-	"QEitNeyhrxQVrwbe/F1qOM1HQUJmcQoc4Z8l3scJXri6FcAXswz20UUqGcbxdwFizO7R1yyZy4urRQke",
-	"Jk9mPVSHhUzkadDUjHh4bkgHsx3VSf/JiP7vRu/fHnjUmtSJCWET3uouQ8w5zHgs0T2ZHSOMIqIhtP26",
-	"bxJh1LMas8otDnVHywxtbdK6/Ydjg9YL4vILK0md1Zw47yj8/JSIIPddx0xh7rOCZ8/SaRZ9DL/46O5w",
-	"hb6maSbZk7c2zU4jrbDNfJwprz0FEEz7gChpt0LD7C2uHvpvNRbncM7xpGJFOjfNtB1rPgMDID2rK62A",
-	"+WB+VeG+ZcYvmifQUfsB0wj3aUTlrLw2G5sOYIgKNIgJUVzLgu0VcFLhDl3kBE5bxzKezT3S+drwrg0w",
-	"tGJo+JlVJaPZZpEbPH8++WkUbkKMBTkvy6M50T1jtA1KYiwmcZL4rK4CCeuUubZhJpQ4vzPlqVnaxoQO",
-	"NklsRXGzaawMFc4gzPu+fdY9bfe6lxef3rS7Z51TJe6B142ftGdQbiPHi1rmdOKYxyeFpcHnWAkSUlei",
-	"Xh0AIupZKA/20uaklKHrzk0PtJe3MR4Pfzlz2cvr9umn684v7zo3vZpXe3fRftf7sXPR6560e4Bk+Oby",
-	"+nX39LRzUfNqF5e9T28u312oz08uL96cdU/Uj66uOyeXF6ddZ+PUp+0PZ5ft00+9y8tPZ+3rt4qFzW0w",
-	"oCeeXL676H1KsRPbvc6ns+55V0+ge9HrXF8A0OK7i/b7dves/fqsKhNMdu81Dk0/wpqzp++ynW/dr97w",
-	"uE/DkDD3wwsu3/AJyzyoaDiiQWbcq5gEnOmenm/AK5j5Fs8ijsMe52c4viPuV+9xRENc/DPjFk38qMkX",
-	"11iSMzqiuRV0mfaL5hacXtcvXg16m8G3xXrdAFNIBaHq/uq2ZPO3Dj4uUsXk0F5m3R7N1O7AYLZ/YILl",
-	"lXppf2993FInmGtMUZjaUJyxKgS+IyWddakwl94ApmdfApAJfYIwelBHYVglTtH8V+vbrLcmnVLRDX+b",
-	"RLjtnVT37Oaqc9J904UrcN4+U7fnTQf+UY3y9agXXN6MSWCd6/rDc+0V0H+8ISNsiEEbE5JAl/MSjn1j",
-	"4rVBTEJ1b3AkFpTdL85CyeXSPjVbTXpBLGKvYAWmbvwyOaUbQyKsDcIfRKo2gHGYiFgaHiE/4IyRQPqK",
-	"bISH/JCK5KOYjPgDUZ8KIv1bFpNxhANTq+rAsyhubXTCPiTF9SHLQtfX2NFeZYbe2Gm1SgDM4YmCZSW6",
-	"j+RqslDPKhCOlESZ2euq/ZI4JojeMR7nfOcrqn9zxQzJApZMT2+cmaHalq8xO0FKGjJMhzzSzRXSMzvW",
-	"atxYzlBEhbRHbT1eTmnc00yvqCDoR4IjnYaYT+rhfYJiUJXn76sosVR8fu9rNXII4+Z67/D7XBrB8hb+",
-	"+kVFF1GJtSWFN0pnB7+yuhzT4UyRRcSDeweten5tMcGiuMv6LBv5oMKkmxigOUNfTvP37OpPhkp493Fw",
-	"jyaKkSLKHoiQ9C7J21+e9D2x2RQlUSBYHWGhQBtWMJlpDSZyEpPNXEkKjIf8CYuc3fTzvaVbe/VGq95o",
-	"9hqNI/j/3yrGlYoo7rxM2LatTQOaKIkfaEB0gQOP0ZRPolD9FW6hNurzcGZ7QscxBUbLmZ6F7nKafEHl",
-	"LcMC+fDpf+oe+L3LnzsXpgm+RhKNKLOn4rxd2Q+TfkQDyMYoYJRqHiV1/xGmrC7JZwmTnTvdnYPd/b3v",
-	"vruDaeywHxyG9QPSGECb9O1gJ9wle+v0RVenuTCKadQeCGIOMQvThKub894VnAuJjTfOwL3fdC56T5cY",
-	"Wi3NxNCwm2Wi6Tvja70mgkg045MYFWsoh4eVmouT0TjCklScVM8+njTbfXwy8OI5FicHFzmMJa+le+Ws",
-	"zNM3yUn/cP1/hmo+ljOT5X5mQ1hP3Ezb8rK/ic/ZbtK3djlnr9fchH9513nXOUVTTKUAFANdBjKJqeIN",
-	"ih8s4x/GWROAUDEqs6Ky41t207u8hsGFluq2ME9ohzXqkwBPBEGMu0MiANGzra+yDSD0dGteTc1MWWXW",
-	"kaFfVdE8y+zJLxMyAfss8+kNgYBl5rPEK5B9EmoGwIbLc40C3kyDoTVrEwZNhesTet+57r758Klz3u6e",
-	"gSfn5ubXy+vTT9edm04PXDLvuz1w47jfnvzYvni76gbYiUIG2My643Nf2p7SwIHnv+4m1ZLlP9UWnN2j",
-	"NBaPQ+2lwdGVwzj0tctu3JuYkLpirbpvuyZvoFe4Hk6dUsKg/10TfBIHaiumpF8rUp8uC7JRM26AXvva",
-	"+sE+XV1fvr3u3NyA++386qyjvznt3px3b24qb33+nRdc3kgca/dR/ssuu4r5nfF+5L884WqhxT88pWJE",
-	"hTB7bs8hdXCVoD1NZMBHuirnQT9LMg3bc56GOOZF/SWUrNDe0DGJUTyJCOrHSmX0smDPvcvLTzc/Xl73",
-	"PPjn2eXFWw91fnnXPrvR5K8/P7k8P7+8sFiZwC9hcpVzkOaXr51uBZIGBl7k0s9g8fVjgu+VQQyLrOC1",
-	"18N7dueK+HXZZAt3GfYW5ydUjm65xi6B93uRX6/nqJqx01HxhyKX/h1VRrmWM1Tkt20xvOUiN96iyS8q",
-	"8FATOEJ+Qok+2tCWi9NYKeGx592LT2edi7e9H30vqWtrNrxbFgxxjAMl2Tc9PZoiZh9tcCXPWrt76mOX",
-	"sn20AVEXHXcCfDSvKBLk3TI/vQN+UjQH+r1GjB2NOEsWJHINk5KF1byanVbNq7lTMd/oN8wzMbW5STVw",
-	"Sb2v+dagVtu6Zc9Bo1TTLihjRonCobMO08fKkLoWFnoXOJxN1q2dIY4iPs1VSSmFF7waSjN3QpKmOSeN",
-	"M0m3oppzYT5bJBn4SL2nCuJMQWG2u8LCe5AstViNzxxXclKPVd0dAlkfzPcq5v2IjIp9Geoye0rNv35z",
-	"gg53dvfRWD+OQkjEFLbtd5p7rSWQr5iHvx5HzPA//Z4Cv9hkhJkTBfw8jjADDqTvKRWIBzr4GRAPCTyA",
-	"ALMY8mnOpWV9YUqHHvAJC+dKO4pRMEuk8BsezzNgzzhEbWgpCSpVOmcnYPVlEQbUvID4safUe3hgHkF5",
-	"p7FTlIEqLURYLggy5LFEYjIa4XhmeaGlBjWKZq3uG8fDGIt8juYFl8jGE5dGtfQH87fp3XUXxWRA4HQR",
-	"hajMYGatPXdWx8iHRPmjfoSZ9ewCig1QqG6zR6XiUNl5Or+qgJCSu27wrd1K1yWgqLroFl6TQUzEMBuF",
-	"yjt100fK0NHhCeM9BEQLzBDBcUSV2qc+zdH2brO1WnwpM4nihdyVCCwx6Yf0gToSywCFb2Bkkdo9xUow",
-	"wyHFLAFs3yxnI+lxXV7n5MNeJelwGZM7nT37pMjfehdKgVQ0HDoE0Xio1HKdYoneQCaDwaK3rNU8DOGV",
-	"jXc3Hjppb1rqtQ5yo56Ao1ij6tjZmo7YkBQBATeGJE7IA9wyVEj9aug26UxAJoj7iIpbppN0yGdZHG/7",
-	"+idSuO1CkngpmFkGF07QOwCs1Pn6z4tjZjSuqo1y5jqlwxCQP3S1GMSc/DnB0VPn8HynOGzPi5v2/YCS",
-	"rQgw9h2Agy3D00cbI8roaDJCEbzCS3pTAkXoP3He2tp8ImJ+Djywr4Xr5aw6zxBWAP3KM8w0r3Shlwpn",
-	"PA6lDXBXxiUtwbJJsLHNbG1OSLb2cQpOXioRnzLhItowJR2nWCAs7jWCeqXeXKuXOeaVhLSUzm5I8RlA",
-	"NkzbVtstReD8QRgkttQ6PkaZnBqdqaG+QMYJIGPMBA6Kj2tJGazzMiLAlwisJZ/6EUQEx/r96s2r1sUm",
-	"8i3N/2g2luGmpTMv3llIfsx40kuU6xLMolyVps0hLqpCexJZVnjZi5cmSLKwkjWtpCgwMr16Yl3BGXKN",
-	"TitPMwdZbi3lki0SfTgb+dFn/lizSU8juyXzjLv4oB/4PVlkF4JnYTokMSnSTnL41jCacUboddvMcx3R",
-	"1hLXtI8HGB7wL5X42BfNtqxEIS4TMRlfP8zNlCfEMGhYwc9vxi7cRx4V5+ukgJbK+NT94AUBnJ5ci8s8",
-	"0xxRJpJ49PLK3u+nT/u6JXjLYeCzaJuVU/7yVtLTluY+WYWtuzwvQwDrldgqmqzQkDIh0EcXGNrGq3+H",
-	"RA/YkK+Y0HFDWOgE7P8mekSJN1HxxSBQ2qUWEqZsQGRdjAWh6c9jGhOxMD8uM7D5QXWQD/ODbsGkb6D+",
-	"xCaELnpV4m06dDRMh1UvdrWaxMPMVhwjQdldBH2C0UbMpYXI992x/M0iRWIVpSWzoo2ffu1tHkNaD7iw",
-	"BfLbEznkMf0XGGZH6DXBMYmRThmFH5mU0WoxDvhFz/jgk+IpGLNi2kXPjmB/VaYZZbbcfbN75J5DYEXU",
-	"/A7YbcagmNtFSGQZkfhOcVgZDE2rGGNJbCFF+jq92NTvKILS0A3hMfIV9/KtrYORZWa3TD9tvK/S9EhQ",
-	"RqcZzIRcwceaeY1PxWkGk8lHPL5l6ccWkslHEcEPxsSzcXAM0QsqjpGv2KmPRvjetqixFmLmeRbeMsdU",
-	"G8fkgfKJUOrwMfI113RfpHuJ2RQySFi2Y9FB5j23bAqzKXQPm1LQpSqE4zpYGeXOBBROVukpeoxySeY2",
-	"KgFu8VU7jA7w53XA1lZzYObpRf2oCA0yRz7Fj0W4T6K1dnslL+cj8QvLPHXLf8gFKBPhnIe1tRL036rA",
-	"e3ESBqvmAHMDRvNOsOt5545+QZ4hUYk2wGUaRXxquwVmOvJmA0qblTxhQsakqCgomRaOIhRRpvSxptIP",
-	"dxDjrG59QyzXV3lFCP/UH7SzrBvS+jiJRsZV8FOBUFrQLXDJu74sEFvlfYJLhZbuArmCyMq3Lb1ly8WV",
-	"HlYU8fVHNRv+fjoLLyWQJ+80rGOQaVX+6Cv4w4p6oqzRODh2r712H42epXdw5Y7B5ZdqcXPfwmuVNvv9",
-	"Sqpg5Z7Ct6ygqXDBpcwGrZeKEqvpfJ3+w0uv2rJ+xEsHqB5eXq8fxVP2K16uZS3qX7z0199DP+NzKAiG",
-	"r6HKW3IlugwWkO54kuu3OB3ypJ0xRr65wwj2VkcdeeyjDXMLTL6oMVTUzm8+dc9jr6znccIFrNWVBisl",
-	"H9cj8kAi6NI8C6JitJWtdRCp19WGn7Gr8taz6ETLuycvZOG6T9USPs64xljV3wWYoT4xJjIJPSS4PeMi",
-	"Zl6oE30ek0CS8H0ZOmR7PI5MITZMQsdbqL4FMBcqkJA0ihCkUlOBfONf9tFGAfKMFiVTKsjmsQnAhjOt",
-	"9pN4jGOIZvjdQf1cbZGfh6Ccd4D9DftNF4bI50TfI3t6LSbjBW2mF5MxQP+uoo7cMt8Z31+si/gad6aA",
-	"kh8db3rcVYAusv8HXoWlhLSgEfdiQlLidkV7EYSN790y37aPNqqp7v7rr6DnJrBHaedvNW7a9xvG1S8E",
-	"8ZrJ8FnX/EwrS57VAn26VtxP63lbW1koa9WdsSAUQVkD0SZlUXAmP64P97J3EEFW7Mt9y3pWSfxBaHOb",
-	"siCahKRMw/wabbtXbNa9cs9tc5llop5qhVv3IaJSJKjyT6axVejLXcKjMvjDzyfuHJZUFKiw3GJpgnAR",
-	"iNZT5Gh8p73El5z3WkftZZqIr+ZvuWV2J9Fq/pbvyWGyJJ1+Tf/E99Xm/ImjX1+r7XmBtZDCnj1jz/Pn",
-	"Kid4Fr7zV25L9nSdxtbvKPb37SBWLjHOV3HlFIMi/58oKgyQ89WKaM8218bkx2kTzBjb4rmCSs8r1gpg",
-	"SgGuV9rF6mRFd7f8b2boPbba7NuJgxfW/nVZ+3fEolf1t7tZ9N/KcPvGvsqv7bZvreyr/FY++pxv/jtw",
-	"yr/PYWytnsuNNSy9TeX2kOQoGJLgPoOjdZykTVKTOQnAUVRjOcPzJNxaKogW5pH03FQRO4tjhNnMlNSi",
-	"DawBhE2/hxTyS00iJoOJIOUVtY9o4rA8WX6N4iwXpe8pS7PmFwBQr8EkpnJ2o2SUU/XTnmi9pg85zW/s",
-	"tv30a2+uiVBSYDSXuG2y8SYhBQwTHx7zN/VS/TsDSw8eSZ07rrOCM+nkW6iDFQseE12JC+VLwsF/clCH",
-	"qESMkFAcu642PR0qbpkhBDQkMdHsFSQz6B46dTvZISVs3QLZVbYjffXSDbFPzu2JNW/0Hnj5TfGQr/nz",
-	"+SxR/zzkx27FpNpM5KspjGWKpOh70FcVrks9og8kvGXtq66do5btyA8i+SmZVEyKp6XFIByC3WS08h4r",
-	"IqRswE01p8Qanlez+VqKuTTClElMmW6hPVGqUtJr+47K4aQPTbYD+4P0X3MeS2dUKhxSqRuWZ3Glj2yl",
-	"tdsVQMN22fb2DpCX/u0ti+iAQC7EFurZXi0BHuteQYCBHWvkahIiwHADKQqtXNRBqBHhY9PTRclZ/9Wd",
-	"+uPPSFFCUhYOI2v1A+6EhwibjNADjiZEp4ykfWOUOnHLTjh7IAzwLI/U33X0j390T8U//gFz4rrmQ/MQ",
-	"kSJO6+d6dETsk9dvTtD29vYhogy9650cIyVpBNrwHaPI34RH/Q8fPnyon5/XT099M9IVjiXFEdKFY2Lr",
-	"H/9A/lW7d/Kj9eFjNKeBbahX7m8f7m16Gmsci1uGkI/H44gGQNmv4Pk6PP8ffwjOzAVwnoBPj0CXyylv",
-	"UGKVaHA6aRTNpb/BP1IbWyPKYDOKwTlPWjvY5IrFmRVqQ86okHZr78lMEFkf4zvK1MNHyP+viI6o/E8f",
-	"bTT/9//8v1qNRooQuNvY1AHF/9KVa/+pwf/03JNaLz+FsjKFEGN8Rzxz4JtbyE/L0XwNkTsaT9RMDXa3",
-	"/19zNWd65gDYZaee2WqDT2UOYsNiq23aBO1RvseRRvs5RhgmP5dD5CeIV0p1EkVYY4oafQ1Z5numyrU/",
-	"gwjQGMuhKX5Qw+uuNxsLe9RsbqHXPFT3FW5jE53T17BMy+F06G2uG5KPNnaa2/bWnHBmANpmis51n2td",
-	"RlWPiUaRRW87PR0zGE0k7EXyTUzkJGYC1pDq2Yb2Oz18d4Rua7ryyXyra59ua/6WvVQe8q/e9Uzg+bRz",
-	"1ul1fKTFgqN4K5E5ogIQpRUJ7DRb8JIClV4PZdwrSsMaUnZn1ntNAFYpXat/dXnTs+9TXAn53ZCMxlyq",
-	"Pan/TGY+GhIckvjIZhq0dpDD4O7JDMSQmo1M+SmkqGVZIVgWoGvPhBM3jYkYcyYI2jCQbWr26tlNq7qq",
-	"oUNukdWmPL5H+A5TdpydhaHckA4AlE13DIC9ahwi3/bNslejnTagopypDbnRPQAt4Vze9NCrh+YrPJHD",
-	"V1bAvJJWD8o/AXLWfK0mrFYBVXFzRYAr1cih9rymhJi6XfASODbtWYtJagQ7T5JQMTk1G2gEocgQa8Ef",
-	"0YAwQRxpft7tzcluPiZMU/sWj+9emR+JV+rZFKnPEdntq65Ti3xUa241thrgShkThse0dlTb3mpsbQOA",
-	"jByCSvtK9zn5l/r3XVGZR5uJKYkFajUaav90NxJbPcZhcwEpIH5QZPJjr3e1hU656Vgj+STQdBhiiftY",
-	"QGJAorF2Q2joKk0PF6Waa4qEqbUaDav6EF0NnJdYGeywtKlLjd+DTwWcS8tcT+bdoG0VGFfpErHSCSHR",
-	"ceef/ywbNVnAK30sBrfRMSdqR79/9GoGSRGAUB8IU69QXByKXvEdFE+KmZBkpGsmX0F7omqHlKAo2A4k",
-	"AWZaqwIPKRFSeGi3sY2mQxqRzOFoZ01McDBU3LbwrK6hGaoGx/7ujssuGdRtHM7WPC6vttvYXv4bt7Xc",
-	"oiNOtmzxGSt+BqxMu3HuiouutNhLjbw5Jqc70au/PKdyG9JnQPMdDAg0QM0AXNyyC2UeIsadj7dQNyNd",
-	"4Z6DhqkxNJWYtTIKbfhl8jYtUr5l0DxIseFEvGq3RepRA2XRDKG55RwJnmj3PljHj6LC1KgvO2z7oK44",
-	"0adciU7t88VkmsS0dO5DzavpXYQJqW0tG9489gqegdF39IIXU6rTCxJ+0qxE3JlGkfC7Cpci7SIJ16jC",
-	"5JKujU9w7zI+mt8/fsncw7cGuCK3/c591EUFufsoSm8jmCdJPU4cAjhZf2bdgnD7tNmCjNkCt+o6CVTp",
-	"nwI2NSgcFmbjlulSaytHQwJQoWCTO+1Li+6HmpPOzAcxH+MRkUBYJdn+6SOvoKNm7Yu39EEDlFHhyV+t",
-	"dQT1A4+8qWMDhb/8ogKuyoqX1fxm7sLOobEILVVe7l3Ve6ex3i1Nzt01XaddENsFp4BIdevpkGtlxpgL",
-	"WCLOApIaO3dKl0oc4h7isZc44VMwVO+WpUOCxTHEwrSaPUIGA0G9K5F3DKX9X2yLNyW1OBfgrL5lG/Pu",
-	"xOMUigT8r9l+55vaB2Y4BVigbvmfTanybhkkq2rXCSjfUEGlK3P1GuZCO3rUTS+NMCFrg9n2zmDuG1dN",
-	"JoiwtBI1KVi0rhboVakLuo5vmcm4Fb7pOmGjYwJtaCRGtTDt49nU68YMTdg941NmwmhhYanULTNTp0kj",
-	"XfOq35sf/S30NsZMwvcC9fkEOif1Z2jIo5CyuyNnIiOsPwZ945Y5apBb5KWeEGjD/4efRPqoNJ/6//Az",
-	"u5t0jDbb62yDZ90A4D2ybi5rnEpJRmNo0AtNF7UHzFcMYIuIAEdASZ+MX0XZz3OiA9Iv/CJBoK+PVZJW",
-	"kwSOI+JnMjO8G/jYa9MwcAW2rVe9lHE7803Saam6Tst/Crcu89PKrH/+rdkQkS2Uzkqu5vevYxr+hhOq",
-	"+/6l1k7jsIKhZpuPqx+0Wst/MNdg/LuTj5oGEzm3VB999W8aftHyMiJFHc9O4XNHcupGKw/8nmiPqQZY",
-	"PDatXsmDWgi6J2Ssu5WHWwiGsI4/gHTTLP6WOYITMxvcQRuOEPU3LdvVduLNZEzifAGvTZnAiWwqUIwN",
-	"d0NKjbxljtG4IR2AAm2IbjpGMRVI741m8jojI7Urj4pcukUpGsXu3DlWq/d7TVY7gCUV6cc7C3AZ4Gab",
-	"Nf4VbvbO8l9ccKlbg6zFCpoVWMFVDCBx9HtmBpqWFjIDb7FvSKlZziWt4P7Rilg+lKKVRH25yoxWD5HP",
-	"EC+B65XwG6Vi4WiKZ9oPZ5ptlbhz/rp+nL+592blW/v9uXsWX6PVOLVWEkPg1BBLL04SpMVxeg18AS8v",
-	"jLMvSJLM48JQYTv/FyM1Icf6AHtrHBP1Mi+Tb2ckeVJbuVHREEOldljjo7+5hdq3jJGpY29XsCmTNO7M",
-	"t2ZtxkbmMSDggFKS2KCSo+6F1kw8RJntn2mj4Lb7UQbsOq030+ZFaHWajQJHwCaaDpWVr61+qwskngHA",
-	"cUqdA15i2pk334LRKyQfCwifKgUCJX3ieZy1+oGJpv77nJ2fUZYSc1iHc0lkQo2Cm8wd7VKHEXXreUB1",
-	"RMza6qhQj7tlGUUOUP7NLoFcUYwdYqAmAFpV0zu6ZYkiibX8KXjWSRIJCTwG5jKPUaTOwJrwy4x9L+2p",
-	"rG15LX6Q5PzIEHuqKt5hysAncMsSpwBa2ydgj9+h4VtmAH8hhI5n0IjOerCcmWwa9BGNP66G5yyVqHab",
-	"MwEavalmchEO7sXxAq+ESyrWKWEJet4jccsquSQW6+xoscqepPZpHUCr8LeGESJsmKkOC/FlGjxaosDf",
-	"sgUavAPC90gNfl0vic75Wqq/zKEFVldlCn+6KE3su5hiBW/MX0BTNFDwVmN8sdceYa/9Tbw+mtYreX0U",
-	"I65rL82SWCTwWHDqyFi30CJTIqRO+CqPSOqMtNFEhy4QsHChIxvwWguPDBlfTjchK8A0i000EIhbpnmI",
-	"JLRZwcc2O1v4Wty6Pw+N/qpnKUgQE8CcD3EgSQiTZFIgPpGR0h+mptPwDHIPoWEn2sC3zDp+XMR9x8Gl",
-	"rFwabmYEl9qw+SAsysRg1cCrBWHVqHrO31kk1ptvOBHN7Cb1Te8XHCiFbAO7+8jjhFx/0LuYaZraaB7u",
-	"7Qz2m/UGbvbr+0ErrB+Q7UF9B+/294L98IAcDmpeTfHe2p8TEs9sq42jGrytG9ZcZrusM9qiVWhy0Gg0",
-	"UNJRNNM9Um/193F9P9gh9UPcDOvbg11y0G8FO2GzUTJTieM7Ip9wqrZhsblRG+QzDiQCzWbTWlhJ6bOR",
-	"I9lqsFr+6/JN1k1KCifebB2sOHO4H6bPcgjR2BjhgbSJ+5QJiZnUKc7b29uHOXJpNVp79Uaz3mj2Go0j",
-	"+P/fSmau9MTMvKu0i1hl8n0y4DFZZd6tKvOWfPVZf608iYQ9rZoskf/h4owJJ8LwkjexTt6Es4GujqA+",
-	"dlWEJBFax3mADgrTKq5NHEiniAqRNE0n1k9k9dRMXuGRcfFm8qm11xjqx2IihnVTr4dHNJqB18M6PWyu",
-	"hrFPUUgeaEAEEhLPTD4WoiwJ9KRdzY6QbmyhtQnzdh3Octtdu64dnf2pu4ZBcgNko4OF3yeIj6gEdeKC",
-	"ZwrkbMY26pMZZyHCCJxJblp3kaTXu5kW6n2zUHu+GZwxlard6bk+c1+M4fWY/F7b623dmZgeciUWlWlN",
-	"hNOz/vvFt78vdgRVGkqtKjJZ1C+KuFFS5VvMjDqfUw9Uolhqf5m65IkbbWBUz0zZ6Hz5LOQTJezI3Fqk",
-	"LMCJ0vT7ZIgfiDJa1HhJ6eIR2mk0zStmaBoDbmRMQnXcOBIe2mmZbPlbFvHgnoRqGzy009i2E7NOaNer",
-	"Cu5KejdMAVm20LUS/FC1RkLFftK1QiIS0qWZqHtVHCvLlwV/W26jK+RrfCz+23y8FYCelhas1wIexySQ",
-	"aMhjQVAfSwl1XhKPdflpNa5gV57lUE/vGUqodaHqpLe+usZkn5/jYzeJ4HvJzXHcOxXmZgIUZ3Ab9a8q",
-	"zE/dvjN9+b4Je51npzoGUI2hJpVwT6LhFZbi/yWUvGTmRXreLRvhGXL0vFKdLVOx/92obRB1fNHbnpX3",
-	"ff9aWBZco1wRQ06X+Sqco7o2Nt+wdBV9zEHvKFbJ2mmugU2BN4pX8gqTG24TDG0eP3aeiKJbNoC5RfTe",
-	"1AEoVe62luTWIx6nPwDnjtFItm5rW6itvVWcoxF0ElBHE0wkfSB6YNAaZQr5A4AIWgPc2Gltb5oWa6Ab",
-	"euCRJhq3gjg6XztVD2+ZHeiOSAEKZFKu6c4S1MZF2iKqrCx+R2zO6It/YEa2Qk5elMYXpfFFaVxfaazI",
-	"/OHa1dPhl9WQT4cEtDfGU01riE1TWc2AZkSijXN8R5jkyKcCYL7a9g3+pqch6GMS3rJ8cVI08xAI/zud",
-	"9QPxRj6JQsiKIzEW2djdgMejhPNBWop9j4aiQBvqNxOAH4HkNuiGrOu69Gj/ocuSaagrkv/7f//P/9em",
-	"6giJBwPTS2pTv0OgkEOqiIbis3li4Au0k0A7rVZBYhxPIFa30NWkH9HAM3h+IZqwUAsGsPPrmnXXu1dI",
-	"cSgEPB5t+Cdn3c5Fr3PW+XTd7nU+nXXPu71PV53rT90rJUp18r4SmjqUA32nAwIAcySKxC2bDjkcVio4",
-	"1UINRphOsEJyEkNBGh8MzD6lrwVotU/t9+3uWft196zb+2BgbaBoLtTdhnVJm8nvVTIszTTaMIEUzGZp",
-	"1ZPegs0iKdXN0c68gJrXIJ0CPBLclyAbpuGaEnFTFK6x0LBZCVESLyvC6ntc8AY6+ec3ZEWLwP01jRQH",
-	"KRAhv5ornmRXQlDbvnJ9ubKyfFif3f/VGHcX7qTe7EFMlB1keCCJ/2sxA6dJTal4pbMuyzX4GyJdhJ80",
-	"DTHTY8PWIVqdmjOCNvoz5OsvrMpoQAfNh2k/En9TadUu9OuSAU12n5f4RSEtthDica7QdkOz3n0U4pnw",
-	"nEb7xzr7lsQo3SAkuc6JhESVMYkFZ07h0+YWapsXgp8D0q7BCvGQ7i0feghHAB2CAMqKx9ZMBdlTmgzt",
-	"S4P75wecDWg8uspmP5M/Jzhya5BNtyP7tynzXZgk3YazBz9LJDh6IDEd0EJbDdwht0wn7mpgWqs0Oq5p",
-	"KBchIeppz88cMKRpH52MbQaEjfbyiEf6YS1P08eKWH47Vyj9TW2S3Gktsz2qWymeNQtq++MzsR2+uTv8",
-	"8Y+fm//6Z7D78Jq1Rr9MD8i13Jm9o3v8CjfE6aC6YZPfwb+PbaPEu3Obp0qTMUBb6rprUhtjGqcZ3pZm",
-	"zd+PTLD82xagZoSRJqAkt99ewwUyyJJ9HXSucvlzor4WGScNJNhr4JV4EiWJgW4DbM0jR0SZFa5h4CHA",
-	"bfWynCf5lXZWbXroPY0lP+GjEYkDgvyHHMKzD308MZgSGkBiyKfQuBoAA5PGWEqZE0cgvDQ+6JjEGrS5",
-	"HyvK82waJEC9IL93efnp5sfL656PNkC/v2WOKn3Vvrn59fL69NN59+LTWefibe9HaL0Q40CxsU1PD3B2",
-	"efHWRxsApdja3VMfuyjSgHCrnju5PD+/vPBTGYpGRAh8R7K21A/aOAHwBe1pB/CLBM8xMza0f3fRqMGN",
-	"jsEQVFLDwImBrshjjeiW81TBXltzB4Qa5ErGjufqyIVAULLVQ0JC9RJAsIJxkFZOaBrBMZSq6CTQIimS",
-	"R/H+i3i2mq3tnd296qy+GKz8qVk9/BPgQbX3mYfKqEnIu+bVDK3VjmpXmTvbJwhLFBEsJGo2HPLegjRT",
-	"ZyRNv8VDKZOScxTw0UgZtQZYBaNIY6aRkAYa/hM6C6qjArJb1Tay70sZcpkM0kSYofV+TPC98BBVau/s",
-	"q0mYbysogJ2XcfPkQ9itivIDGHq5/PhlQgCiGSXc87pz0+kZW8DgjCa2Awxmow/aTmiiIZ/Erp2wqWuH",
-	"yC1LdIW0VWWqLjtsLzEgWo1WEf/Tk3Hr9NKxQdRQF+4Y7AjJ0YAyyBtB8z6aR+aFGPqy5H0NW/zd8sMV",
-	"Qorzy1qB/7VWm7PVM1eMe7bNz8qDnu1UgWWptwXKR6nNWgxjxelcikq7XX33uuxfzxljtsllbLG5NJV5",
-	"2CtjOi7xxeCsopsob0X+j2KuN+ezuGV5pwUk3rtui0V12+WuCuOEML4KRqZXOXeF+1GFqm6oKrpltgi7",
-	"cl5Hplz6eC7nI/FlOIj/WWeG2rJkK09+bF+87ZymV+9PJWOKcvGWMFmng8R35rMYT+JxRNCIs3syQyEV",
-	"wykWSmjttGpezTm1pc9ap8Xh4Kf71uiXz/tn0+sd+dv44OFDsM1eD/fCt6KJO5Nd/jNt/PkrWYWbO/v3",
-	"9/JYpLcbAluCyGNlbToUPsb0hZE/CyNXCmDKxhczcMN1quW/ZFnUhutnMuFC7fJU7H0uX05/bIa4ZfDF",
-	"cS4BL/sCZRpzmaAD5hAjrvSvwPeb/aFBigVPmZEAdhwX8Ev31jI5exvaA6NfrHaAAIBC4oNXuu8tMyWb",
-	"OoNnAJFRm2BTzB/TLjzflD267YBqR7XtP1v1/emH/vvpP4cH9z+NLhrjs3hX9JqT97Odf7X3+ieHYac1",
-	"eLs/7K7CzNJ3/H14WRuo9ik41lfKzPuLul8N9eQT6JYxLx0sXOB7tXi5mdzeJHnOYZMO9qzuWgjeuIhP",
-	"SVwPsCBw5S3u7C2bB55NXlAQfK8aAjvWntfKyLNoY0QZHU1GprWdbmGnR9UWvk0lhElj405KhtlcIZ/O",
-	"gJcEOubpe1oH1X+BBm4DnpLzxCsMy76bqK20XYhMXxU3sePk8vyqffHh02nnTfvdWe/TTa/de3fjJ52L",
-	"bplOFXSipXAt0zNNskBI7CEcRer9nGXq8jO9B5NlwMzZRP9CJi6PYm6uqe0kTTH6hgiyLu0vZIX5aSdA",
-	"snYEda4mkr3yYM5vV8U1KZnXU0HNrjeJxXnaqbMshZB1GkrYywDpqwDsrDQQca8xyV503eeQGvr4Kif+",
-	"QYLArJ40Mi2WGuc4vhcZGzvJ+DYZBku9FvNtObXjMnaalTjN25dkYBQ4M5YnXhwnwGdWnRYTkqSpm4wx",
-	"l6oZh1ZGJL5lQyxWdQY43U2/qa5rzfWdYY8dTH8mrV/E+73Zeb/x+Sw4HF//sT34De9P3oZNesF3Ow8f",
-	"Vgg85fu3PouCmxDyUnBw++AKyN7pTwoZXKL+WDJ/YVpPz7Q0GaV30Li6qzOuV4KwsEK8qIAH5aNF+pwD",
-	"myjmBI12DiBqlEkv21Rme5Zn5MJGnm0CmU2jNKwroar54NItWy265DDPxRrsLVvItW4IC78XzvU0IaLc",
-	"iv7Piw5l0ElNMseMyBee9pw1GERXprlKkuEqEWX3pbxNq8ym+/kCDLfkObelFMMjUo7f1s72s0lG0KBm",
-	"t0yQJO/KKO6ZRuDwdWriqlfrtpZK0zfABiMy6pNYDOnYIAajuxgzKW6ZtS+PHiiZLkBQW7WL1UmyX38F",
-	"+DR369SVZNCNlUNnblM8I8lnubRcAQeAClVUniAIjoNhrbQeYbcqBJYzV0UvgDgWGdw3TWi2fgfNl+9s",
-	"IWMEm37zOCa6XmbC6J8TgjawQJQhWx6kRNNVDFCtNNiE9AihKBFHzjRGeKYRzzQtpLvRDkYEvR31fyzZ",
-	"EvifJ98Q2Ajtu9kqOwvdvLKyMqq37Eb/qmwa0IuTQlJxMKRRGNvgKE0M7iIcu4Od+m64R+r7g/1G/QAf",
-	"9uuNoBm2yPZgB+/2SxagjpetiGP3laDJzGatiEuW/dVCULLkuF8QyaoUn3vLUcoCh1db6Zd+VqHHW+pQ",
-	"sh4mOeUarNtDvuU4OWTxjYxIc+C8NnW1mn9q/LBQtYI2spLKSzyjRxNBYqE/3dRxOnCvoj4JOPA4nSBs",
-	"QLhvWcmEMj2jwWemI3Z2gna4xH+LNnz4327oe4gObhl0sPOS3Mps6gOgmG8mmbJ2VCFxLAXkQyz3Mx8n",
-	"2Pkemmss4I+IxCGW2IcEXKVl9Gemc98tAxzujbTWL1sfsuloIRuOBqLhwDdNOEEJRWfJCbZIbi1G57BN",
-	"9i3av8AzkQKcbyHfMjE/zUZNtkWn/GlsdCVfSEilBRVIpgB63Gcq4KDSHL4URH3O8aQU9VxPhjLY/jRg",
-	"4HY5Km3VZv3Sf51mbWt6wwt//Axd14KKjn678SvLmlLfueVlL93XvhMc7hVlmu3IZk+yRKrlDbtX/zbP",
-	"d8Mvr4zdvsDcsw2bktf8YBM1Epuf83sP8ShMMLxd3OqMNDMxvYSVetBdJGcJJrgtUCW10O6atZP5PwHg",
-	"vrMVVa6ieffKbXzdXy26mT8IlMzpb4jG/xdRGnHRcZQrkCsJRStdwi67wlI35yhWQdthaBDY9J3T/rX8",
-	"xMxVTBNOoUKED2yJ87mlWf8ocw1/EKYUO3XjaR2wz+UwaaF7jEbYQKilE7FJBLoPlMGOiMkD5ZP0SzAP",
-	"sUT3lIVFvCHZ16MRZviO/H/sfX1z2za291fB6J9Y+9CK46RJas8zs26S5ua5eelN3O3sU3ZKWIQlNBSg",
-	"EpAdbSff/Q7OAUCQIiVSL35JdefO7sYiQRAEzuvv/E5SoBW8mPAhnMJeWykoSjr8zEf174HlUppyV9Ol",
-	"cttOWsXiWnZ7j+6v0NzTDnffPbNddt6v5Ns1ds7StKX828gMat21Vgpm+SoWtcMp9jxFt9rJQDdF6HBm",
-	"mf3db2wy1fNBLM6CFywFpQtwG/w98Nnefzj//ccPP79/WcjVINjdRrCSFXK1sa8tDP2g0o4ziXvIZGT/",
-	"iHRGcc93vsXXa+h9G4v1W2et7n27qSJYowluIaa+4Ta496qrbUe5YzvdLjvuuzIGoxbNPlHRb9Duc9mL",
-	"1ViSsUiwfUthStqQ2jcttpY0+9uVyMLOW1sVWTfU9W8tm7Xh5h12/tveNHfS/e92DeyiFSBcttda97W3",
-	"X0d1Z/v9raHultrXkCJbGWLERBnANsKHR4TR4TgoNJhNLhhQu0FGzHed5bpWmYSBR7KtuONHmW0j5ujX",
-	"pc0hN89cL90c3Lki4AgT2gcb70KwMZfZLQQai1w3tlcXxZwQJArZUZfItGgaczTLBywWixCiMGPpE422",
-	"q2fQ5MqNXR6QDKmmmRzNWCwOkqw4iT8VXbCTPgAUHWe7EWJtesPHIglaaf96/Fuyqnd3iYdwQudkOtOE",
-	"OyguCjCRzYEVxbfodqy42Nsb2ngf1PXBjnv/ljOSSrCgsRXQTI9lzv9TsEdOWQ48YUFPxkHci0IOK1f8",
-	"tdg0mxQ9s2PR2DQb17IesGftbfPmgK8DsqE62QvvuoERvyqmawTb/UtFm1lvlI4OB9hBdNd8tS5KaT2F",
-	"1EhrZY7PPrD7d81iw/df28ZsHb8tP29AznDfQZwCzUqleZaBnG7GdkEFWQXAVZBquQjngdN2/brkV52M",
-	"bEyQN0Y6SDXQYYatRDlisSLMgSq/PjRLmsMcsdhWaHY9ed45LutFzDcclL3BXvf3JorbSsjcQNw2VOMb",
-	"xG7LrwOtKegFVOVAj3qsW7Vt60+JQKQq/haLIRVGRkHenqUAeU/ELMsSqP9yxqOyIw5IaCMnEZZUW56Y",
-	"yHW1sPl/hAcZG50cBPZ4uZHtSrOcVK3y/mlBg1t4/V5uQZ8NmZNMKkZCw9s2fCvhXo3pStO0lZmOCFDo",
-	"yw9M6xN5haBXsN7Vciseqw5qzXiyyoovuo42mfCxoIo0m/DosTUor1jAsg2peADaym6UQFuZmWA3Dopu",
-	"XxOG1IVsQs0FyGAKPGftdN5qvyAWFZ1HRaj2xoymlvtIkIR9mbKhZum/rP5DegyMa8IKwtGyOo5f4tZa",
-	"UJpoBICyY+o0cGCxx0iT3qt8wZXx/S3ovRsJ7m/gwCwZYGdB/l1MdwfB/tv1t1yoH+zgvSG0TwwsSwxs",
-	"7qZpRidtUwHm2koqYKHatMgNGM0NtsGSNAAVaeTbMsDF9QU2bfIFseiQMDiH196cbM2tXhtZYZ65XsIg",
-	"uHNFwgAmtE8Y3IWEgbZb7LYSBub5kef0socrTCCcWtP9D8mht5se53I2GpOa5k0I+J2FStiVx5nHvPHG",
-	"7bbTEYu2KizrLoHJ5rDdvyC2mfVGQexwgB0Esc1nW/lG79l1+BHWkpONPaSN8trHsf+2cWyNx3o9A2mN",
-	"OLa577QwgrChfVVcFQ2qzeW1htIqedc1HB0LiEebYTui7uAErQ5Hx2JXSOH1JHPncLSXFHuM8LcRXV5y",
-	"9G8uugz6dSvRZfM6q6LLNnaMZWCxSIInYdl+XVQZBEdiTDhgJVgaY7S+IMbp6ovWd2G8rRlojEVjpJHU",
-	"SsPlgcbmDFvXSOMWRNpNRhrXsTKXDLDrSONWp7sLrvY2RvHOLGIXaQTTY28N7yON7SKN6xrSYAavoLEL",
-	"4ydoNh9g10rHIwfl0+4NgDOM634jx10sFlVQx6hiRf0UPHW2icZmRHUQRblrXHU3y9hlVmC9qGhw51Lm",
-	"Ll2KkGJIeh8hvQMR0pnd/LfB3RA2Lg8x1d6+xO63aP8KWVw+pioKby+wvdhaDN1534fiIBlTdYYtNU4I",
-	"9B5N+o5SaqFxve80FqB9J3QeCy6UZjSFcY0Isi0B0gSmrzUdjmtpqZZyb0HDdyApGzGtCuhGkgMSJnH9",
-	"sRF7Yf+qLKANGSocMwX8mJwiQ4VFeESxcFTqUz0v7o9q8SZ9EL9uBRlHL6N0dMvIPgRMlCDmCHzIiQtK",
-	"1wNb4t57SdRsOCbmjGpLH4ezI/+XYAiEpy76EQuLhCneOoC0d8amj/gVwtFxWQGeU0HI1GFeKqhGLobZ",
-	"zDzpLqNdAoCPY7iuVBE0OIxB+AvV9e4g62Y571+038x6o2h/OMAOov3mq3UxANZT/o2OjbItSGia7gP9",
-	"fwcmEtuLX27GvgayZmWo/yMgDksmhO1p4vOqlc6kdK4wO4r8nR7ih9jFlFyPecYI17FRKqokIJdj1VcJ",
-	"x5bhtCpW3QzbLTdgzQjo1Y/v1BKrvio3ABqsVXJgPUHeOTngZYt7Ud8B0ZMt78XNN51ewPPvZE756N96",
-	"lgH0+layDObtkEukfZZhOpaCJRFJ/pAX51xnzFIEO3PcJh74SEDzQAf8QuD2wPlcEUnAzH5PJyyJYpFk",
-	"1P4DR8OnIDdvDdlxmVAZZK3lCyk6pVTA0Q98azxAt+EZH0tCMyWXkPSC/emM9cLROjEi//ISvB/oSchy",
-	"JYUNUjm+FrNMKVKW9E/dMzHrYB4EHT5gbC6uuEarfVQ0B5eCxYJq3+nPEUOUfLfCY7MFASSQ7uhcHJQc",
-	"NsyhxKKdw3ZKmvzAWmy/eS3UE5H9Ut6LiQKHiLTxh2rdnlisrtXdwO2JRVGoS5bV6eI03VLDfIsWP2Y1",
-	"AAogczKS1gev2AUpMxO7guC8q6BopDPnGsaEVSng/2a7yv5JLILK7jyXuTohQlZKP7rUOrv1i0V5AcEN",
-	"T7gjtrZdZey2LsfgSnxDJA60qmOUePMyFtNcXvEUWrbD37hxVgY8JTQfzSbQ6sY+Q9ne7lqSuZz5w+km",
-	"VYoN1LeF6xgQII3xAJ6SA1vP485hFB7EX+1QImVfcLTfbGG36zZXm2yNRRhtKhxmEvfOFjpNYSvmcuss",
-	"v/sgPqQGcW8nvnYD1KS7ObmM4KnOmIzFlgmetmBM3mRadp1wwJIBdp2W3ep0d5CWveXohU3LggG2dyb2",
-	"adl2admZKvV2XR706Ixm9BUdARuhbbQCmB7s/l2kacsxEEQ/DshZUY4IA/qGRS2L9H1OBDsxXiOlYFUp",
-	"NUQ1gjzCq3M6cpqmMEoquEab4L0BBtQbCFuE3SX2Vfb3NFDRAfPYGIhYWuYlBWs88UDmHPTrEYylagEu",
-	"UWoROJkpHYuQdbQyPA2aAkJj5kqvJUyTzkm1NU4sAsLSNzq0LV0jTIoeGB51BxE8aDY7T81tKeGaXNDh",
-	"Z2TnKASIls4kRVM0EAx1p/s108XR3rTd8S03pBn0oh4uH0zHrGfTwPayh3ANjLqHWNysVfCa6d0FI7cQ",
-	"VewUUCQ0FvC/zNLYyw80RIcmNP/MUmKuNj/2V0YWgyZlwBFEtc75xUyzRvIMuB+pM+TFH2yoIRTDlR4s",
-	"6YYWi2Xt0MjKbmhFjzHMMcE/jUEFNHNU+CZni2GVCCKWRfO5hoDRqTVvcEI2yuUiUNBSU14x4O48C1ul",
-	"laM6Qbs0UumWFiFohGpyLWdZGosJ/YxrOeYsp/lwPDcDzIcZqw8rnloU98pWaYUtuRJ2bia2xfxY1ZLE",
-	"JEAy8lI/6VtcfLcwxjZyYiU/+R6FMDaKB9xc6GIr09xByOLWrAQXrdhnP/cBi04BizaxivlhkAZqhI6D",
-	"seroaItWvfMy61SJKcOnTGxW7tpIZKCuoFkmr5WxU+axwMzCIReFT2O0g4NlEuPyGF25HOMdUOJu7g5U",
-	"FqTNYS+e3xFnvXDjggR41dBL96bFwL3qeFzamKuOwUzonLcma3/z6QN5/Ojp08NHBG9dTtEC4F42wgNS",
-	"dA2BqopYFN13DxJ7FfjXmB02dtJEwkvZOfYH5KfZRcaHzefBvc0W9F2wMCsOAaxD5xKD8K6FfX+WZcV7",
-	"r7vZb3zT1m3I4osU29D9bXEbPvxrKFP2deVuxEASLKHZd1yrcGvSbDqmh8cECmYWmUDASXQpVVdUEwR8",
-	"7Carj7rAM7e1v+Ztd1f3ndUcdYGf1xegdz2mURuvcF+tbg92j1fAaC9kynpff3M72Errw1EuZ9NVZWhe",
-	"2+PViyK0od4scD3xTgyKQuLD1Y2RzcrG7Mxe42v8PQvHwjXoKtdr7l1aPFbZCnffv7lbeQnUMuU1DM95",
-	"5VjCaV/Ba1UeDY9iUKClmomoakinYrGcdcoeY5tYbC4mCbfVfSonCee9ZkFJ3RA7KCmBL9FNNqwrF5p0",
-	"s91w+wb9dyQC0Yr+qSQtloqeelOhC1ii9CwkfypDIArGJ7AC4DqUV4qxlKVWQsYiec0EyymAoX8Zy4wp",
-	"6tHUH5k2q96ht0FVitVGteGiCjoCd3yHFgTbQOJZbMRmIrUzQqI43Ht8xLeMj2gvD9qAJUqjNdv/LTAK",
-	"sVgDpEA2wyhUjtiGxvtd0dB7xMJtIhZWoxO6nMCOrn/JFt0MsFD2MozqknAvzbK512JGwxeoxwE5E7Fo",
-	"DW+oJWVrQDCEwIJl3T5KiIVBwRShBkMpBBvqhNA0DcySCCIT7qKUK39dbutc9ZhNonAkxXRS99BiIU5J",
-	"Yi6KhZYjBtgt17LOji1zkoTPqgMCREa+cRXWcBRlEGksDoyLl7rw4pTqsWtUsvDSvz76DfkIllLaeWOH",
-	"hmUzTVYUaWFEATAgFoAMCLfmelUO22jvZPPRW7StbgYksImfunSI3QEGdjTlHYAH7oDidjACq8D3lvff",
-	"BETQCjCwtgvfNs6vIiLYNVPa1/NlTCmSKJnrhCg6VwUDaBuyuZo6hUAr+aQAWZ0TiEWHpMBdywdE1VX/",
-	"MWfsULMvmihG8+GYyCuWY6liZJce8ysZdalno9eg4HsxekvU7ELpnItR35j8VlD1TnqpZL2ox80T/5wx",
-	"SCyZsXonPXxsLxRdE/rlLRMjswOPv/su6un5FK6Egc2Grb7Eqy90qG19JerlmhRmaT5/UMEGqWT/tH8a",
-	"DOWkYYIwbPP8nrSY3wdjRhRhJ5vo5xCA0jM1aFoa+LXXVap/wtua5mFtQsSq8mpmrbxMR4++f/rk8unR",
-	"4dHR0dHhM/Mfz81/HBX/96hh8iNr8Dcs3NPW64akk362BbSWanaFhGQ8DyzdYFGrL/L8u8On7Nnl4TP6",
-	"/OLw++FReviIHV8+pk8uvhs+TRtexLPRbP4qxRbwvacBw0wvNbyIcTaE0lRocvDxxxfk8ePH31c27vHR",
-	"8dPDo0eHR4/Oj45O4P//f9PE8Rk/5rC1i6lfynxCtTmUVLNDzSfQpWjNF7hglzJnXeZ+3GHu53ILM/8k",
-	"c4354lNCScYodEVMDhMyYVQoYq5mwvxxQM7BAc0ZuchBT1zMoYS+8YTKXHc/n+amrzedml0zK9slIbtP",
-	"xW6Siq1LwnZMv1IV4OQDzL03c0JHGVkxE0eLmVj6lUUSTWssLZJmtuHMLA+qkC7FU3FezC2viiNvKKhV",
-	"HO9ncXGJWGZIBYJBoX+S61967ulkYGpESHEoZllWrl6o5qA9eYO3KPuDWJyHj/tDcksDZvEnXNjoA7Kx",
-	"2NCQzxG53MWYhdchZQkEo0pEGDbMkdYGXVanuO9hdnuzxPYOc9rui7eWq2vI1EagmecN2eez72E+u0F+",
-	"Vx3ghxfGQzksctf14t3lsGdToiU5Pjoqc6wb90vnVCjk+6l2eQw4AUKmdqiHAw9YRYQZrymbQ84qLSV4",
-	"E3B8B+RNqpwfDF4wcNVgEd1nPp2y9BT6mEBuFjB+1jMfy2sygZJilvtEeL1Gwh+T1UlndWtSzvxPnsJ3",
-	"tf4QOzy+eEYPnw2fsMPv6aP08PHld+z5xfHwSfroqBfZy54dHT4aHqeHz9jjy8Pn9MnFofEynrHnl9/T",
-	"owvQ7O3kRmUhdhN2LPAU+Cl7J8frTvAjU7NMr5Jyqrw79nLubufplXG2abbSXF0Qd38V1OhfH3q5tBKv",
-	"XsjVB8pms0Lag4jILPXhwXrZgkG9pfG5Mz+fjb2x0qstNR3sQzt6ZOW7lh6tB4EC2PdVuAknjtaufXBE",
-	"ir+tn0Nv3UmhqBsqJc4fqMoRKiqOZhmDGJttNPtubndbclL24B4oGxT2A9nqdiCtTJEQX50CG4Dx6YKp",
-	"2B9dqh2GnebsistZ8SOE+agmn7lIl7qwK50i+wL3wjeyc+3qFFVu24E3ZL9d2xfoPvcmSeY2zb477Ldo",
-	"UgBBfDsh1SxCZ7XGwwIEJhysxnE6sWWavk2Lu95RedhpAYrWQW4dE+2IXzEYEWPGLl5mnpIDbtB3Wskg",
-	"0uclH8ymPyBnGgo2Y2Fm5Z48oXMyzCifoE/nROMBJQpyy/bH2kYqUoD7l3Blm5P8I4kF4J6A0tiNJaR/",
-	"GgymyEgCQW3AoOr5i99XeHghqAUtw90Yl5Rnilz5fXdqoVZTqsfKIXwYmUrFrbMKoCD/QX89/m0wLGrE",
-	"knKXsIXoZanRZA5ZWV22fizW54CHIM8IKKRysC8RpRSigJJ+hFQqfl8+UCfOofbfDPn0YZNZ5DV2CliI",
-	"nVYA2afb5aqz+7zOir0N4JBdkZVqwk7bT7erwmu6fwcAnLtlzQd84kj6tu9//O2ha+zu7qwLW3rcratm",
-	"jC4C0v06l+YUlSBoSq9O3CQzRhGeSrX/DfTfIBZngb4vQWtCMkKqS13cggrzpa5ALe7TS/FONNeecOFW",
-	"yEc39V06l9iEdva+t/p9qZlZekJ3FnRYDTRzDukGMP+lr1YTsYiFa9/hQxaWEXVzWRPi8JdjzNeTNSgX",
-	"YrFlMrr2YPPtyJkbgZuvGSJpuHlnEPNtTnN3Vu3Nx3McmNw5lXsd882iw9dRTosmbPcK77rct2P3quTA",
-	"EQSuBuRslnJN2JVZAfKZsSk68hyBSxZKNKQCWwOOuNJAOkNHtAlh5fLZtXqiFEcvUd4HiqhtXfc2ao/K",
-	"ZudNkN6HEJe9wXn/irQbQYqtC7OX5Wo7MMfH4uarsrdAYnYH4GX7Yux7UYzdDAde04/bSu11a4ixZ5W3",
-	"+YfltPJkPVb5WDTTyreuycamFiGa19wIyemaOxGrG5SbHLQF8vYH5IV5fS5GyEVuG18CLBqbbVgWe7Pm",
-	"b95bYnkubGKFOUpRRvOMQ3Plz0xUE1UYavNDt6FtJ/W97Jqaxy3mWQqydZ9M6VBNHYudObj3qZB6s4Lk",
-	"Gyyf3s5Ed8G4fovK1ZOueyW7RyvsXeKFgunWoEmefn3IcqoQIb6Rxq8Fir0yY1dQltgVmWbE6E/g+khg",
-	"Cu8YAsJPrMemwkxJ4GbHot7PjshFRsVnp778Y0DTR1gUZBtNQ1MVfGr6f8pdXv+Jfx1YfZhE9eoSdDle",
-	"eqYT9ON5ii3/PYULtA2Ohc4pzwYEKdNrtSlRWk4VuZYWzuYKjX5xWf+Ahv5aYH8c34mFq7JCjchMaKOW",
-	"fQsZoHMZEPMxLFoOZx7UOVUbjJBz+hlUILmQ6bwzqB6++3YLhzrL7O1I3MpKnfgtxN2+Xb2Dil7gbjva",
-	"6k+zX42HCVYqlHcVFOthK3RS7YR+Ocsy+Gc/CgAuBUl7FAu/bblq2rbo+UIXg70auVsiHQ7QErnZTcJ/",
-	"mcpct+JuB78slUPstA3BThCniM16kXEmNMuY621+geWd7nlWmsPj3rEkFijPYf/n8pJnLCqlvxEfXJJv",
-	"tvDRd2EPQ6f4uDII6kCxYW5Ee85SOtQs7XcXVjDf7UVfiuVuZR7i49cwEv2N9d058JONjZvrF+5bNhzv",
-	"2AGGj1M+wUsO7kbxlvpTn8nh5x2ZdW/l8HMpK2K2l7wkio/EIRfOAkngvxIi84L+luvgVzNF78wPYoEm",
-	"kh3F4UTNRSwlFKvCjc46e/Hiw8/vz39/++HFfwNdnEjhKrPfmUidBagYdFqB9H24908IzTLM4QyHTKmI",
-	"5OwyZ2oMA5399MYalGCVLRpl9q1c/AbQuZGv9ra95i5nepazAXlrp0Xda/glK4V7zI9YV27MLcDmXrBY",
-	"yAnXjTWN5p5aefY2WNVbLWfMGVVIIjCm+YhBkHwmUpYTLq6Y0nyENfi9qAdr2kTe0Voyhm/uIwD32+Ov",
-	"bJu9w//NeO1ms67rs6Po3JV055fAn2EeAVIOoreuoaljOJO5+aeWEmuwL2GVnexWKJRzBl43WGzlC7D1",
-	"y4D8LDIvIb1oDHuOuv1ficnWo6caReLPJVVzSw7pnQkiir1QuePuH+7X1tJhwlY6dyUnCzwrsH1sPKrI",
-	"1tzV5Pg7dr/T4osdJe9LgvwutFhcSGBP5s4hCE7GhFlPao3ks679Rg+UC1ycgOYrM3zHwqeaoy2lml3s",
-	"2LYnUkUy1wce88AXyHMm9E+OW8uWf0GQV+bkOpfmtupVMPHFmj5BJ7zucsixW4gaHtkgkv4vlvNLzlI4",
-	"0UDXFQt4ocZsshU7aB2g11WfYC4ea6RDLNZPKJMl+WTk6H7HNiLmbsokx6J1KhnE251PIr9j62Vlw/t2",
-	"ljjefHL7ZPGWzbx9Jre7drPJ3GYF522+DjQ3jdptJeVNLa+Nr4LZM9p8u2YWMM6Ybbi65KstSUzjNixV",
-	"HZMkrNKvRFZj4doLZ1zpU7CXfCNZTFhR29oa6RAOfv4UkRdnfWJbWQ+GMCpU2KOsB2PEPMUYGa6wgGuM",
-	"x7ajpDEv5kpRL3iWYZo9Df8eCzXm02lA/tCSv4Ysp69ppKjxh3RPTrMnp7kpDf7NqOFF8phCFG5KGdNS",
-	"E9cScF7Mq4WpeQNLR9JIOrOSYyYWa5PMkGaOmVhsSjJD6jhmCoKY9UlmSIljJhZbJJkpIZu7EsmQKo/M",
-	"O1bLIBOLDhQypBuDTPvSL6yILtqfcEV+/PDxhzcvX756v4RfpmxN7pll9swy95KHde+8FuQy7XRljSfb",
-	"lT5mlUfB1IC8bEUlU2gn5JIhZ5UoY+CmlIkclnM1xGI7xDA3UKG7gcdwPylhvul62+Untczx0s7N77Ql",
-	"tsfSsvqM31pypjBOf0Cv/4QY9Z2QCcDnwxNdGyKwv8EphbkhUs17/FKwU5LYPiheWLEyHQFicJvG5ral",
-	"lRQsFua0cX3q1ioY0UtGc4F554OMf2bXXLHgJT/ZCAb0VMVFKJENrCMf23LZWAzfVhM0i3UPzQma+Z7G",
-	"Zk9j8zehsdmT0qydt2mvUAPrd8oPwWNu7tPyRqkZQ1CeGB1m/MoYhlP654wVgGVyMM3ZJf9CkmGmf0/6",
-	"oK640GyE0kwNyBsQ7dgMy2wwY52a15E5/w9FouIfGM1ZTlAKw7gogxNyPWY59EIMoXrO0QehnoRLlMTC",
-	"C1IFTbj9XWMKgYciXjSEtp7+TU5IzkbQ4wrs9pxdSatOAzJ3KZjRQnPiPhKWiZCDoJmXzEvQhcijGo09",
-	"ATCJmY4FhMng7fr+WVwTLSXmAPxLKg1mwJiqsY2dqbG8FqiGID8BbcvVNRTI18Q77Ev5YN05fPVbhSNC",
-	"qdwMUBkoOKOe3Ys9s43+/fmx+P5/rt9+Of549ez84rt34+f/L33yo3r0evj0p/8c0Vez/+a/yPd/tgdp",
-	"n005vPby/i2CXRf74ZRUrSIiJBwFYwLJ/LO685HxO+iqu81ohJVf6uZsc1EnvKzUtxlHFZavkYOcj8bm",
-	"iJELZuTUSGrNRL9U++sDu6s5tu5H7e/ScpN2NcFRYMxzMcxmKUsHYXtFly3FoQDKVYjDA996kDQBwGJR",
-	"DNZfUoFMuhcgN9UJr4N92mKVintdaMKb52yoyVjmipELqjXUEWlqLm0t4OxLbdky3Zcz3+Fy5r9tmhTr",
-	"lCfzxurkqhLZbSlyvfY5cVGVLZYgBy076kqQX9Soqz+kLQ4sXmrMhBWknClM1A7Ie/OaXrxbDIgT4cb2",
-	"jKzGADtUua6w3gxWmk6mzYXO20DS70uc7wGAy5YgT+YrzmShAJtsuxc2g9Bs3NkhBjVw82UWSSxamCSL",
-	"Yxo1MZTikueTynPYnzOaxSIR7Nr/YpnXwj/hxYpqri7n5QM2lRkfzp3JVoatI7h9KW69bLahceiT+OfO",
-	"kQQuOeM0Ar4Dsk9K8yyzzgw5Iz+dffr0y4ePL39/8V9n71+/elnteV2L+4LP9G7uXvNWzarK9+md9Kaz",
-	"fJoxMpHiM5uTlKvxtRFgOXly3It6lW+8yhqLesH3XDF4e7EDC+hG3WFo0Ud7lopPjA60l5ru+lrLz29w",
-	"wJM5gkRKwr08pTy3HgzYUlA/vwed3ZjExv0H5lRxhOultlJ0tAT4/ZYrLLxFuWFFN8uv+JBhQZ/MybWc",
-	"ZSmW6WGJjJzlHOS5nOkL+aUfEcGuPRY8siijz2yumJHhIy5sE/2Cn8DNzFHtnoH0VjJPKk0SUjaUKYCh",
-	"aCx+OHv5+8dX//Pzq0/ntYwGXOl37pW7CrW3fMJ1m74SL2Ceba78hevxudSwKaor/8GIdbcKmJviRWbs",
-	"YEgVO+RCMaE4BD2hPzaBbFV/0IsKEdr7gwo2SCX7p/3TYCgnvajHzVP+nLF8boQgnZhLteyFQmJCv7xl",
-	"YmS22PF3T6Kenk/NVUrnXIzMplw+aWlThppNphnVbND0VPt7r62Ast/w3N33dQuV1FM6Wp1vsg/uiHEq",
-	"37UgVT8II1VHGO+3a3f3gU13sK3tpDjahbCzf/Iib8pyqG2UolnqAeqMaprJ0QzbAwAaMbiVUJJLYyfQ",
-	"OTiOttfLtRFN0AeRZpm8VqFEgzGWtnn+KZja5vu5/J5Lt3Xx4I47e+HGev9qYf3223udrs3VTRjsc7MZ",
-	"g02O/1yu1HE4uBKx2YgONjLZ7ualCrq0nckZ8Ges0M+khXr+CDO/W7r5hpSLefWO5y+4Zalaga+8P3Rr",
-	"HLrc7sfqQWuqVsOaqYJ2HgbA9C+A/l0UYyb4nzO2aMf1I1JEMnwpuqM0Kw5/lSisUFcHSVbWJUn/lASs",
-	"71Kw5aX7XLtqhEDW/Hr8WzIgr3MqIJXOFbmQM5GizDAaEEBrEFiNRc00Ibhmi06GNMtYTg6SfyQ25X1J",
-	"uLYB2OQfSWkNPPI/Fi6ME0wriRwc1UzJVZv4kKs2piViFWYp91AFs1UHTA1pBkf295xdzhQzcqyQb/Ch",
-	"V/ZvNwfwXtTFFdPtCpNavHMH1XFmtVsJyI7CsSmKAcbbPWvX/vekN8PtZ+3tFRZP+0ZcZel8hvsBDBe0",
-	"awiGUdG0d+JEMWYEXvJpNmU5OTMXcqVzqmWexMIMEZEhFdi60ePuD5wU7zeKl3poq7kEcP+VthVmX1uY",
-	"P0z7VjD+6wm+zvB+f06/4e5bN1ghdEfbdTUc7RZtuopTHBUt9UpI8IJtrL0z/hoP2eZO+G2otX3DrDvd",
-	"MKtxr3cTpWCPbdIkK9SAdXUvje2vYpEED0oaaluKFldla725y1UssHQd2TYChyXwJmoLvFe5Lf1TxG1Y",
-	"zW6dlUJ/jijSkGZSsXKMz/fPADoQEWpox1woc/iBfZmyoWbpv3zRtfYAfHA/4GOk3t0p9HsgrcDmiAVo",
-	"aqZOAycIS2malLYoV6Mbe8YWmJcaaMXCEZ45s6HA2p0SJeEvYu5qYxzPyhKjB+VNLFa5hTT8hqV1V0sc",
-	"xFh09BDJcgfR2TbAqNboHpJG7/AUeq5aUrw0l0jCEm4YjhVAhJKRWZEu7iTC/rdgVd1IYdA6fmTdnTsr",
-	"CdrOBHeQsb9pi8DVAKFlsDee912+fJevJocaxsqvnPSpWBUBYhKvOjVS25V92iYENCMpu2KZnAI+ES8k",
-	"yVjr6cnDh3DBWCp98vzo+VFCDpKRJPlMkMHD4SR9OHQPSCCRPcuz3knvL9js7OvJw4d/mVu/9qLeFc25",
-	"eX04WGMfjoWZ9E565cf0qqfjv6TSoD4B3eZwDSwHA4SBf0EOkhdv37x6f/7q7avfz16+/Ghm5I4lKz/N",
-	"vFuv7gT+/PEtwRsgLS9mE7Pa9nLzX7jov/kvsejvjFDjAk+M742BUJuwBgB+kjMNNpind4af0PYZFDl3",
-	"c1hrUAfnTcg8Y4hZIsFglAmrGeOF775aGAtACeMZZ2mZ3wUcN4sGd1aCeYAxlzCb6nVl8OyCv3pxCmcB",
-	"KleVSsYmVAA2wfiJ8E4OJW47SiRVJonk1E/XmGZ4N5hJxeIEtwYE+0NPkv81GA7YbaCkoVq+VjBHhNRv",
-	"xst1f68yv6Eh4b6orwlc8kksJvkgeQ1FO1kSkeQXY3YrmjkU/UemjejKE0Djo/3XX/H1sB+tdaihk6v9",
-	"g7V4Fj/bIV5QN1kPZD744fiH/gmR+YgKrrACkMjLYm9Hfu/wvATFVhGZKbP5S5y96kGp6V8/sulPCPAx",
-	"OilvldxsPVauUcnlbIRBBls6UAwXQW7hkuZY+678XdbODw1FzNFYcHcpVYPAgZOCm9gOYkxLXwsfBQTN",
-	"wZnxhjCGLAOiJj8IpGRdq16t7CIZuzYWYGgn9tqTK86u7YZwf4KL8YeAo0kwZoxyDz+3e0BLs4ApWtvB",
-	"r7ghAub2g+sxB8CEkiRjGkomzZ390u72AzQIrTefPpDHj54+PXxEQmLHQrYga2NA9oCehxn+lExnFxkf",
-	"hrsUxqh/3CdNLy/d9kLBuvJ4hPEmOB72D7gaEWFfhmyKgttcA06GYIpll6HMhntqxZ1P5UdWckKpmrws",
-	"7TqIIHtPONw5PntofK6F9CGmL1c6goV7hqFkHwm3cQRwll0cl3y0r2m3T7hAEd4Brtyi32QXA82V+s2A",
-	"sEPz+i1Ri1fAPz60KtZDXKHvSES4uOK6+pt9qfDLV0GLoZ60MKT6+WJpCNT4waQh1+soKkRq/1DufBI+",
-	"F+5feCj8teaJb/kVEwV5uvkM5l/TXF4wdQoSYkpz7RDpNjzBsMbQxhtIydgPHqrmSrNJ7+tvX/83AAD/",
-	"/w==",
+	"7L17chs3ty86FRTvqYqUTcok9ZZq17dpiXaY6BWJcj4n9HWD3aCIqAkwDVA0k3LVmcMdwP3n1p3ImckZ",
+	"ySksAN3oZjfZpCTbydauXfkssonGY2G912/9VfH5aMwZYVJUjv6qkE94NA4J/LsVBBER8E8xGY1wNKsc",
+	"VVoMYfN5tfKAwwlR3/tUqi+veCRDzIJKFYbFbFY5YpMwVH9OmFQDqBcGpHJUub2pVCsMj+DfjEoSoBuJ",
+	"JRGVz/HjJ86jfkSwJEFLVo4qzXpzr1Zv1Bq73Ub9aHv3qF7/tVKtDPAn+74BjYS80KP/iBmpVCs0qBxV",
+	"6o3DvZ3B3qC27e8EtX28268d+HtBbZ8cDA5xvd/wm2r2VJySAZ6E8jUNQ8ruKkcymhDn85shHY+dL0Lc",
+	"J2HlqPIDH6l3hTh++ylXH4xoEIREf6RnOB5ypr7/jwba3d1F9Ua9XqlWxlxIHJp1H+436w31YUQGNF5a",
+	"RO4oZ85OXl4nO3kZkTvO1BYKGREiK0e/VRrNbXSOKUM3+qNqpTWWaOd15UO1IiYDZ2g5G6tBXnfOzjoX",
+	"bz+2Lk4/3vzQubrqXLytVCuTcbDsBB6w7AR2tAcSCZhp4/PnqqWmDhtPZIakECNTS1WIMiSHBMGZL6Sv",
+	"OQrJO/OnPscVTi3vnEqfy6KTcHbzjApZdD9Rn/N7dxOpJCNROfrt5bq+XNfF17Uak8hrEoWUuQRSafkj",
+	"gt6O+j9U8ujktJ2s7i2JRuo3cxQCD+VSyEG3fnhUr69KIfv12i7ZG9T2caNfO/SbQW2b7Ax28V5/3z/I",
+	"p5ABDkU+iZhvLI1cDgbUX41KzB8ucTTqjcb+cuJ47Wyf2fsUcbyJKAki6g+FjPD/+n8JajS3CwljGTEc",
+	"dhs7R816mhgqp+1Gc3tnd2//4LDiUEXz8wfNeEaU5bCcEVBJwrBzDrfe6MLJmveREaZqf/lY/JdRO7Z8",
+	"PlLffJIkYjhMaHOIRcsHGoqvtnP4jVpdnfu+OvcDsj2o7eDd/p6/HxyQw4E5uDN+R1lqOs16t35w1LB3",
+	"wd7IkD4QdDkmEZY8UgdGohEVag8U76x8r3Y74qAi/fZXBRYuTvTMGtUy6w6I8CM6lrCrlfYDiWYoeclW",
+	"ZW5t9Xq9tq/+c6D+U0/+r5FM+2YyJhGCw6GKNIrnnkcJmRk6nECRlsRyItQ5n3Q779oFxJTZTYdsLNHM",
+	"y6pLRtAY3xHEB5qCRIG4eiGmF2LSxFQtoIY9JdfmqEFMxmMeyQUUURlGtWZ9Ry3eJQsrHJy9a9Z2+rt+",
+	"bT/YI7UDJXAOGodNvN3f8XeDvSxdaEKz24lH6EbPZH4b/YmQfEQicRQRDJpY/ME0opKkPgm5f7+AZLYL",
+	"SKaZEqppknkTcSZrIWUE2fcgs22rUE8zRT1PuNRcCtvtNvZyKKxZnsIyBJMmUkY+yZNJJHgUC1QOkhx2",
+	"WXO0SUBl+4EwuYStqecQeQD7Ope5Yd+cBJ7I4VaoKOjjANOQqB3CvuRRwrngz64W7q2Ly4v355da2R5i",
+	"dgdG++fUkR02as3+tiLaHUW0u/XaHt7vH/iHQZ00FDOjY6WaHDa36lvNrZ2dSrXCfX8SRfn3cf9oG3Yr",
+	"In9MiNDagvMiRRtE0cZA0Uaj3qxv13fquxhXqhWJozviKJv6b7MUe+oVdb3j/bCfbpnzc7ejLLNObdjp",
+	"eecitVkpTvBXZRDxUXLgagbRqNao13eaWgfTdGWfS+gLnu1cmL8/Z46gXmvgppritprizqBmtdJDUneO",
+	"4GBrt7HVqNe3mttLTmHP0GzOKdRr9UGd1PaDul876NdxrX5YP6jv1/fqu/Wd1ClYy4rUmv19XNv3d0jt",
+	"EDeC2vZglxz0m/5O0KhXVjsnw3vWIVvLsXMO4XfMyFbASYqJf65WxliIKY/yT+636/Zp66TbPv2QPQ9Y",
+	"8WFdWwoHeZbCGLZ8e6u+1Whsb+0XnYYxpeqFpwFvOqjX9tV1OFAXo47r/bpfD+r65J/sNJayrG21CSfW",
+	"gkv7Xoxhh6ZUDhGVotB9YD4nKRfCl7YP90CUrexBONivHeBDdQvrQe2QNAa1bazE+V6wTw4Gj/IgEBwg",
+	"vrqJWPmPnUO0XUfG1qp8A+biKn6E9DksMR1BqGIpI9qfSEM/ZtJjPBsRJrskGjnyscKIrG3XgbL7E0EZ",
+	"EeIES3LHgWh/GSr9B4dkMZUkCo97so5X+4WGX2i4PA3HhGS38YWSXihpbUpybTDtYQSzK6REoKnlb9GW",
+	"Y8yOJ5E/xIKyu//C/ohsGX0oa9CSaKxMtEbmyHdre2R/UNvHB/3aoTr3BmkO7LGrsyJ3ODSHpWmWCBKG",
+	"wh/igUQjKlGfCH8Y/a//j91LEqEf8EBO2J06VCJxgCUGxYLcKXaupsEkicYRFUSdAXMH1peBTxmJVlF+",
+	"xjgizFWXDnZqu8oa3wdrXBF03W8ETbI9UFZAZQFxlbMRGwfdRtOxEZf5RxMda0nkFFGGsFW8vivWuF64",
+	"ygtXKc9V5sivMNRqVX6HHC2ZrEt9LlHlkEnJk1zt3JYfQd6eze9TThC1xOWci6a+XNOXa1rGFHIIcLHv",
+	"UNMRJUWOwxd7/IUIX+zxFxp+scdf7PEXSnqxx1/s8blgsBsWqZDZj392fue0P3ojf73piA57Ty/pj8P3",
+	"zUbYeRvI96M7enby41g9c37a3r34/Xp0eXpLBz9X0uGUhmvrX8VB7nltrjsksbGVBMORjyUO+d2E5Ct2",
+	"aWK8IQQSYs04VTdGQ0QVQS4AwixAkuCR2EqunPnF0QMlUwjZpQc+geibOzYaR3xAQ5IzBgmozBmjFQRV",
+	"pMN4MIWAhESmxvzOmWzOuPF3RyPM8B3JeYfa1syIE0GivNHg86L1ZucakRF/IEvGKpzVCfD/vMXbzYSD",
+	"yRkYPl9n4KLzhc/jAV374pqHpCjep6aRMvf1550VeFSuDNxPJVa4LO+gdtiv+7X9oEFqB4MmriUy7rDu",
+	"SIrJjOTkG6WouZp35NViqvpQzFF2kxgujJWkX+W69tSWLnYY6OScfE/BE+1xWp/OipWDujNcfoaXWcyy",
+	"HK+CPQdmsGC3l5xO6mZV8+9FNZ+6PywU+MvOUSc2f9UzcPKkjOqGbsV65L76XtSfay/+kXfeZaRdgkdF",
+	"jFQRaJI9AeM9G1+NUyLTMuP1ZCaMmp9orQMeIQIJoYJKkknmO9ir7Q+ASA/7tQM1B6un7fn7QXIwV7GS",
+	"W6SUpeell/+UvG4/lWZjle/f+ZBtiRGVw6zynTK1+JDNFQo0/GZQ2yfbg9oB3unXYnLEdaWj/s77XSpD",
+	"lygds+lGvbGSyfOPjJR9uU0LbpObtPqyUYvYTp45JA3/edwN/rzoCm/n58LmBpgUO1ysBIHUfl4l6IUh",
+	"vjDEvzVD/Eavuav3gG5aoPdMtN76PIrOC32/CPwXgf/FOUH65i8pbck65L6kzyNmC3nVAUvryZe5th2e",
+	"cK4OmbI7dEoj4msvSUlUgKdmEy9en3W9Ps/Ail4OY83DWI3dNRx2lzC7A5LsI1xQAlGuz6Wm9owusBet",
+	"5UVredFavob9UqJk9yTJ9kibM/Cx9uBipJMYUKhUn5RxAxkNJy2HgWOGAxwD/Viagedar5PnWmGfRBJX",
+	"NLfRiREnzuFGVFIxRCc8nIz6NPXc+esUn6OS91PfXzjfX5Apeh1NmJhS/z710FnqoQGfsCDELIDQ4hnu",
+	"RzjgUeoHXecHPJLDKRESdUkUUckjCpA/ycM37sMPGN34XKZXcXHrPDJh+GEi3a8vLxzABCZxRLn79ZWT",
+	"RHIVUeYT1A6mOApQRwB4kfPsz86+/jwhfeK739785BSpY3GPpT8kU8zcZ947a38/uecsDqgClRSF+DUJ",
+	"KaJBG5gh8skn0VhuFmnE8Ko3Dg7QmwgzSNFJaOmDM6u8tKSiZ9++ngNq+omyuwD0Yvcnel3AsEAHyUkX",
+	"198ibBEB5nFeFiMt5AMgxIW7FZ9HSqlGQx4JgvpYSvDOSaxlpGLFnQB4XSkIghyelKzR6FuLVmk9Gxs4",
+	"xkKooumQoz7x+YgICPBAnkzqZJ8pk3J5ntH6OUI5+T9PmM5TmHbvHsS1OtwFh9FXQm8uS+GxEvHD3Dy6",
+	"BI8WzQNkmjODtRzNOUIuOw9lcOfMo8MeKMwDCjcsQgcW8Q5BLVF2kmvpn+V0Sn0py+swamqd0vqAsy1m",
+	"rW8jPhkvOqA79UDxCdlxhJXwAQmor7QLhDXcC9IqEST3uclz44j6Jtej8kDHTt7cu85VzkwXshZ7cmoS",
+	"fCIRRpYPog2qzhir+ZbgKyGf4VDOutT1vlbueBgAU1niGEmlJib4FrkeE9jYFP/dqy/jv/Mppm42Ip9E",
+	"vvqKjkAWfE4ySCun0ZazpcuYg5VHWfawErbNM+DVwAosLkNW0bSfL8NUeIFlfIFlzIVlLKzaWMITDBWd",
+	"k1GfRGJIxy+e2RfP7Itn9uUwvl3P7IeFoiquJMOSXA5e00gOAUTrsF6r79QazRJFZi9C9kXI5mMfLy8r",
+	"e6GdF9opoJ1l5pf6+h2J6ICSwG4qibDQ79MDFttoAAsJIKNJRncOCQwmoXULnUZbSH2K9PncERYoy6Ty",
+	"pn3eOmtbI08LYJdy6uWQYt8SRiIcgpa5EFZ3qWJHxRn379WmxMDcN5O+sub6yU6Vwt6dI8qQ+xg0RsJq",
+	"cMdCeNMtk+qo9J7nmqlT0lckNk/UnPU5jgLK7m6swDy5PL86a3fbp5VqhUcBiX4h/SHn97eRIoehlGNx",
+	"9OqV+kRsOTTxCp4VxZ0FXPs4Tz5nKBt/eodjQloFWnfbNV3bn8AiThmwgC0sh0rhHpIwQLiv3RgvZu0L",
+	"13y8WRvD6WZAcV/ARb82uOgLJO/fA5L3Q+KNfGHBLyz4xbP44ll88Sy+eBZfPIsvnsUXIfviWXyhnRfP",
+	"4otn8cWz+DU8i4rwxjya+0EjJaOfjl5GKXMklZQD2WRFmTnzqWQlOrDZH5t7s9PM1qJ3IxwkCUgC9Scz",
+	"ZVtQhvqT8D5Thr4kw6o4QU2qtzgpam4maS7fqafB1NJYR+5uLQGpTe3d+g38MtvY2K7XMxupKW8V0nD2",
+	"6vMcoazavK66zjIet4btojVcE6kYdlRZowNfmUoJs4hyJ78KPPGLfvOi35RyQBX5ltaw3vS7Xqy2F8p8",
+	"sdpeaOebttqMgbLIbDPnvLq9lmerXVx2P95ctU86bzpgXvxNTLa4Qftcx91CC818vdA8K2uQwa51W9cF",
+	"JlleJ/gUJT/e1MqIu2IFr0JmP9YBz/j31uyC1qfnN/VPF+9+/nR+yv88P+XT8zccMI9/PensdX5vfbrs",
+	"vq//+vuvYYfVs6DH2zugHOqCpKKKwbhcKVUxiCRH/pBzQZy6l/JlhAUNm3OrC1euGVRrOidC4DuyWN8d",
+	"6YcK1N0+D2YAuB6GHPwi1R7rsWsiiEQzPomScp8plUO1JUOChnwSHSFlwh+9egWkOuRCHh3UD+qvIvXT",
+	"mv3VvyS/J+w/Dwc/3jdHP3/aP5te78hfxwcP7/1t9nq4F7wVDdye7PKfaP2PX4h6d2egXowCGiDGJcLi",
+	"HgrT5JCKKqJ3jEcE/kCw+Vs9ViBttF3fzAt7mIjHvn8Y1A5IfQBxdSVidsneQNE1YTK5nDHd33Qvr+Hu",
+	"iEn/d+JLsGjmNgpCBKNxiCWUzrVubn65vD79eN2+aXcri/M3io7jhLMBjUb6PbBsC05ddAoPijfPavCs",
+	"OYOdYZcdTH8izZ/Fu73Zeb/+6cw/HF//vj34Fe9P3gYNesF32w/vCzc0c3szjNFXtBoX05n+4mR/cFB3",
+	"NjRnrOavrhfnpg1V3MkGg5CZ5aw8vc3v2tedN+8/ts9bnbPFm/x8nGZ3X93JCzJdAL7qtrGSBI+qcWEd",
+	"RKHQjMgXENY5+MZlWPWaWa+LVA9A7RpZHQeOwwuw6YeERqleWikk83SlXREoOoyk17/m8Lpub378U0BY",
+	"ryLtp4QhQQlLXpM7nAZmz8Os5/69ni1TOseSYaB2sAD4fm4/jaPNGUh/sHjrqnbfXKD69IjwlR83BaBR",
+	"7qzNy4o2MjNn28FK196mTomIqr6ry1sYULLO6uxPq496b7mFwsURVXOBnHGVfM27T8679G9XX6D+3fxA",
+	"RTNeMtJcvwKdGFA02rVattJh+ET2+SelIIFYEUjJKMQjJCSPSID6M3hMkOiB+u66rT5VtPL4DZAcimSk",
+	"tBRnterTot8mycpVRJkfTpQC7xwENKUgAVJSL3IG/d7AfVyTOyokiRaUdttHbFl5nlrra33jqjTixYK0",
+	"g9Wzn+ZDckWRr8VBrfKAHXnGfd52/kLlsBiPI95Zye+IHCZbbJ0r84LdyXh8+taV2cSvdXpRfv7ieB65",
+	"IBzV1Ulydbqb37GSL9OkMg6xT1qWWefSBzyieYMj8o2QmfKE1a9WlDDnfMtzpz21iyzX9ZXn7Crp3IJA",
+	"1TO0br0s7tq6XnNW43VzPG25JKv5cU4jmyz2gxZ/xobYzlfg681MJ8IV4CJoOsl9YZT2GaAlCkJ9u13I",
+	"Ps8N4+b3qnF9Ggt61aS2s1EtE/zMkcGOzF1lDxupPSTRsozJ7wv3Z1E894ViFvVLKwgOd/k9Ydm7CJ4R",
+	"NMY0VQZGPo1pRESONykBytSPdFjl6LBeV4xvEBExNC+pbP/RrO1P3/ffTf89PLj/cXRRH59Fu6LbmLyb",
+	"7fzZ2uufHAbt5uDt/rADTgT9KzL7cdh/69NL+mPn9s9O44J2RIdd7/onnb3O/fjf705+PNwisx/H/va5",
+	"euj3/tsw7LPrsP/2lp6d/DgMfvkZPg/+fVHvNxuhT3883PKbIeuP3tSDf/8Y2peZKozXBEckAvl1C1te",
+	"3IHb6bqmWWQV+SHBUaoPm9LNR/ieIKo7n5kIFBJGtji+m3lNyOQYFMmjhDHv7O6hS3yPWg+ETYj2hNrp",
+	"53t3r4kiU4SZMRm0/aOlMZU5ra8SFy1mcogf4aetlnls213EAsC35AxAY0VsMuqTyHoSkAVmU+YaILO5",
+	"Z+RyAGelOWBumTaSldxckAyI2v7e7s52s1GZW0YBIlIrCJTtEfOKKuIsnCE6QELSMERYInPDUSNzNYkv",
+	"SfAuZohPDC86t4ACnDVLUrqNErggYKsVOTnbVXZdOTuct9QYT5L7k8gkkmcnXADI9pY+qOmqbQB6cNt4",
+	"wQWoOiv4nfeRpDLU5rY0V5pPpBK+6oEscFtShZKA9nZW6C1m0dbUr50VLcFSiw8BvDvV/COAJeAgAA07",
+	"N/kn+VDbvgxcz7+VjfqVgj7+8Dn3GpkD/YnMLKqbqMyvP2fppwT7kj5kUNrUUgWRsAU2+oRoOmRVlEsb",
+	"++Dj+sN0SC+Z1jlZkTklXEgHKhEs21Xf8uKkJYLwh4fObpVmNblMccFNba56U5tPoAZVM46mD5/VSocE",
+	"B4ZQ2118N48d1x0SFBGdsPudQJ5Zg6ehF4WMOLtDhEkqZ0jiuyryepXepF7f9s2T8AfpVbxjJAgL1L3v",
+	"Y/9e/d7rDGrnWPpDD0lu/XGwa3KYbBf0Gja+gaNKr7Ldq5gSUxol7hvhD8kIskFH+NMZYXdyWDna24nN",
+	"KyEjCzd5TWQ0aw2kLhDNdpn1OQuEms8Ug6NhAPHBCHJV8R2m6fls11OvpoyOJiPIQjDvpUySO9CJoJw6",
+	"wiMizYZb5SjI33UjS74TiAaApsvH+I8JqEvgz7u97Zw+7G+mt6dsggsDZFYAsjQsA271I3ZV60qFaxlR",
+	"ts5KlpZRP8NKTpIgWd5akm4fK69mabDtOVfTYVdq4G9hTUkY8imWdm10gwULA4VkrdUtg3V9vhPrGhVm",
+	"0bKUmrPWspZFXJ9vWaBOLlmWUiphWVU0HVJ/iKjQdqERaWtxkmWtJJ5lyY5nMbvgzs0l2m7s7dUaCIfj",
+	"Ia41YwB1nwcEbfhYkBplgjBBJX0gmWWBZzb3cgWk7LSbSitizl9j8ESrQf/v31q1X3Htzw9/NT//j0ru",
+	"6oyDJO8kvcSD4ikdH9S4iDxQPhHa67ahj25zC12OqDQpOQSB5xWeSK/2cWkVsE1/TEg0c+POMP2CnWnU",
+	"m/lHmjIhiug4FVFeS4Ivq395Dmq11sGSVa21nqWpjs+5noWi7wuvyk92+VGr6wRkNOaSMH/2E5nNr62F",
+	"JoyqddyTWZzwhgwySxX5Qy4Is1FpH4chidAGhtUqdovRHeeBeoz6ZLOKBNdKOZU95mOG+soskBElARJ4",
+	"QMLZFvpFJ/Q1d9BQ+/WULQ1vj/go+cS8y2ZC6A/7PJj1GPjQZsJhBBERY84EQRvanATzTz28GSc6BVyp",
+	"5uonUx7dax39ODWBHrOQ53QwIBFhEoZQy9ypH6KTy4s3Z52T7jHCMF3+QCLU3N1F/hBH2Ffqun60rpMD",
+	"EyrYHdT9vX6T1A6CBq7t+NukdtjfH9SaeC/YIQd+Y7AdU4G2tBI6cM6vpg6wiEPv7qZ4dCOXFgZgRhWw",
+	"YmXYxUzY2qB9onZNp7kEC6w2ZadFRE4iluQwvG130YYiKcx6zJgpVfARxObh5hZqoREVIzUv2L1GE11d",
+	"t08uL0473c7lxcc3rc5Z+9RJthGIcUhV0BKhx6jU+bLgB5gOsSQPxtcECEQsMaipyJ6MNRPzt96YnZWV",
+	"LtwZHVE5v8VXSpgJ+mdaXu3W84VOCIO47zU+bf2TEf6kDchmvV5NzMlGjjmpw1pFvHpdfXep9/kZ+LTi",
+	"G10ucTi/lF+GOvFB0QEfjSeSIC+JxHhbCP4XykgF8rmQ4QxxhkIc3REkcT8k4hh54P/xUEjwAzQvQXwi",
+	"U4u32fU5BzaNJ5d7aHqxZk19zkOCmbb1LefSpr72xdlsfvAKSsKAnPB4HFIf2h68Gke8H5LRf/wudNQ7",
+	"nmHSUenk5PL2ovvx7PLkJ8gdDqAG0trZppMDFUjn+G+hbjTTPDFJ8rGeuZ3mdrUiDdiPmVu8GMA1POqH",
+	"mN1DyD1e+/+IyKByVPm/XqkT4YwwKV7pb8WrKz1/vQMZzwq9YzWdAo/N5Ox0q+nbnTSE8NKr9Ta31FRe",
+	"4+Bai7FH7eTr1unH6/bPt+2bbnYbtWqodpFxiR5wSIPUvqnLafftNQ6Qnc6zbd45Dgc8GpEA/XhzeVFF",
+	"WAswJa0g92xMIlj2dwLp0VDANUMF1yjaUMwa3TM+ZfAjqhi3YrckQsrM2IyH5ANkvxiRgGKkVgTf4gDF",
+	"/isE45ltAr3Avq/HAqLNF8/ZYG9TMWilk4WUMNmOIm04rH14F5fdj28uby9SN+CCS/SGTyCLJTmrneSs",
+	"3Aee6aRabIZ8WCQiapVbSMf/dz59QpiJqdq7gZsJqJUts2IUcH8yIkweG4uJ94noMTkkI0FCxb0gdsI4",
+	"omw8kaCWUYbGSk2hOhVoFr+GhTPUrNfh8Hfr26AERgQHEJ+LD4SzQUj9x10lq0G5h9FK93pJFLJU1j3C",
+	"oZrSDJFPVEiRvmWHycnF03y+gzP6MgQ8o0lI0AbMtIqSCEcVbpPYRMZY5VBVoC6dxJKoDe7TwLgqQG2p",
+	"wkVhyMtoex6agl41ESRA+crphmd31bC9NzB6QNijjurN5fXrzulp+8I9q/d8ggIO7GKIHwjCEznkEf0T",
+	"BlUce0wixX+0DaFhMNNH5QiSZJ7Pd1YTOSRMmvZF/YnUlT1hyKdKmdV7bsNOsVAU9I4ZxIkNL94Hs7sd",
+	"pg/5UZvbuei2ry9aZ6l7wBA1Y2uOgCyCpruDu65IsXNBNyRSQlGzy2dkWWjCbMzJzHHDs2vxNjUvAqIM",
+	"Cb4Xmv3oKQrYvAsuNVt9cpZubXg4YGjZuPUVmfsFR2LiD829B0LjjLgW9AjPYKqCKAkYL8kQ2RWehRwH",
+	"Xc7PlIb6qO26ar0/u2ydfuxeXn48a12/bbvbZhQS1NaBuS7nSL/R2buGc2cXPP9MW6njivqt1hgHw7uB",
+	"zulrtOHNrc/uYQQhOqrGeQPlv4/bxnmbNKsN6tMGjm3sZSSg/6Y1P7ePlVEB2uLUjfPupGi10Uz2210E",
+	"Mqt4tq12wqw8Ql4muuwlqqI21l0DOwn3bng5O6V4gzHa3e2Bc7rGkoDJ/MgDum512x/POuedbuZkOEcj",
+	"SBKTkozGUiwxdRxlQv30XP3UkL14RjLPzhJteO6K1A5GRKqJD5Re7UFwugbRaQ8JHY1WC3EC9c4jRTMz",
+	"T79yQt0wuVuGXdH5qIO5vWjddn9oX3Q7J63u/K3Rah53Cn6pQJSZxPc0F28kZ6NnqJQP8qyMvKoMGih0",
+	"oxEJEKjGD1wZpZDQqJUINNXpDXNL2fAyqzfM6ZbhB0xD3A/JY/f2Xatz1np91s7ua4Al7mMBdsOERQT7",
+	"Q/W6tDLhsPYbY2a4U3tWrl4wwapVmi3XB4aBmU/CUB+ApMrA5ROpt9duQHJFzK3+XK28UyY5fiIR8K51",
+	"1jltLRAAYGvNeQNAUdI54gNKwqByZGpE4kybylFlNFHyjSCsf5cpOf5cTX6bLUiZG0Vz57iGxAWT3Wk2",
+	"3Rs0jrivftsPiZHoz3fil4yosxvxiCBYikD9iOB7hI0R5c1trzpQT++eB72iBVJEggaYhkqSwDC6C6aZ",
+	"gHGhkbHsxC1C48wsHGg5isOriI9JJCkRsUtv7HyUU4eW9Teeq40mf0xwiDy70546bGX9YAmuz+R8XC/9",
+	"3hIvfbqXQs5bBZZUDGZpD9iYh9SfPdEEpM1Yn7+znJGaun4mgT0O2HQu3nW6cHYGHSH91t1Gc3lwIvEM",
+	"/2amUHUXkT2TpCJG611q5vrsSXBNBHhd/1qgTCq2gs3z2nIx/hCBZ3GIwXRtmVr3ciyvEjdEmnLsiDlx",
+	"tnAKIatIF7POuYLTGxCPk7vMpHIv65vQtUWx1wSaHTuRS+3fi7N4NlP1YPOr0XVRDi9067+ywac5OnJq",
+	"DbPPsklohF/KMe7+NgaCwmF4OQD2uYj1mBSKazIAjhcRHFyycKZfkIWKKpViEZCcPIpFORHzi0jqY/5K",
+	"LmaApb5Elew0c4YArKq52MjS7XPq0tzTMyVqS0+O5tDvpY4N0QBtPCajMLOSpRswXz+Yy5emDOjbFn70",
+	"9cOWvPMuXG7JR5mxs0Ul+YObMsBFA4LH3eazOIMle2pqIFe+PUnJoXv6BmJs2eG76c9r3FyTK+2+OI1d",
+	"tiotu+WS7qi29tMZb7tZZjwDLpVa2069xC+TKtNyPOlaPw+FYvljJzzdlhllCaaBJEc7iHFWU3bhDIWU",
+	"kTSZLIZuMxWKKyYLwLZ29E934FnzR/IojiI8g6kbNK7VN1R/sHgTjbCDyrF084J1eaopm12dq8a1f3Py",
+	"g/m6KkbnPmgAG+3kSJ1Uo3B2brze1QMgZq55icvVU7fUue8xdcenkojhmMaqWq7H9Jy6YmlJmQhie7G1",
+	"SLKbaOafw6bz2Guyg65sdM90gbZTTo/P6kOMTGPWijxnaR6yJpfBFrM5lcrQOAa2jOPPTORF71ePqUfQ",
+	"xu1NFZ20NpGnP97yYVSTOwXOAihLNG/hjOgapi3UYrEI0MlLZoI91ic+HxGljZlA2Jw8MxV3RbLoGI1w",
+	"dK+fTIa1T2942WPyqsibOydvU1eqiHQ2ph0FwpJYonvKAp1Ok680PkY/LNIHV1Lfjhcd8daqyly+JrZY",
+	"81quaC3Vbs7xvYGdy6UHo75D8k4eTYEzTSLMZlM821xbD8qfRZb6HjeNR2hMS/fZVYgeqQAVKzzLSCOt",
+	"yGTUlvJqygK1ZLkyornoWvrGV1QkChWHcnpYSoX4UJ3DMgNqhlquPEjbrUU6w2I3hiuwHRmdlcMuc1sg",
+	"AS00RVbGTYc8JEss+fjw4n+U2LBkp+0ZZbUTGGzBlLvmnLLZelg6AgqCoX2CIMlhwCEeQ9hkpN5gDqRS",
+	"dXFPcoGHP2QPo1r5VFPD1B5wBOkYajxnXomm4nzo6Crzj7ZYEH//wZay5Z2IkHgwgOqUHJ/K450CSX9W",
+	"+/PYoexezZ28HbnjtfnxUj1EM7I1ACcSS8p6xUxIMkIbsR8JBabt32zz2CaTT4eEIUHS6ZMOFu3KZqUL",
+	"kJzj9nJiR4Io/U2pg1qLY4gCyK5BnUMTJmkIEoTGTmJIrjIut63iI3CFZh43WHpyKQjmguPPbsXSQVlp",
+	"SeXWBs9BwA0GxJf0gbiwb4AFqM6UM5uOBpgV37kPFQmHXCFYsJpYBpguhCUZFeAcfc6RJHGn28VsbkSZ",
+	"gal+ItMysRDXMfTsNWZWTsDUUhc0dRPsdqWPNk1m6xpdSqrnChwXDynBVHycuFF8NOcYXXid+Xx6IaA4",
+	"3DfVY5KjO6LxX9TvYI7HSN0mxLX+r7YlLhmbq+Fa7q1woH2ys7nQoAPxlhyjkAw0cgWwQi/OD/9PnWXu",
+	"6MCFJAF7l9qFwqO6iQl+LmcryW8D9udjBolH9E4xRlfWxugLMRBDWZkaT6AFHKSSmlSHYf0piMwxBayi",
+	"ogiNtthbVx0bXhdDPmW22J8KxJkGxUzTm5j4fm5EpBtZYaQIQEetpljZI2KiWf08a18U/9JO8Hh+aEOr",
+	"6cjzQ/nR20ywCxRlttz0yCOkUY+Qrp+Bn+vqGS8tJNVI7++32eHP07NPzeuH/W5/93x48GOw80Y03vp7",
+	"V3/WcXvyE/2FX/yRE2ZbrJHajbKrzCUo21hmZW+LjjQh7y9FG1UE2BWfPWTOajZ/bmzOSZ1uoLxUpDnw",
+	"InYEaLZcLVOj6W5MChkkd1cmAZWtpBn7vFLLATueymMU99UHvUKpHKl0GqeMTjemgNtYo6xqnEyA20Y5",
+	"23Sv58ntTffyvH2tbpfpA3/z/qbbPlcfxI38S17Z1GJs8mQlu0rNmLOf3oACOP8w42w24hOhL7r6rv1A",
+	"WIEEIeCJMTqFg1hbRdOISkmYddpALriMMBM6n1jdrCRxWl21iPg8CnKDsTLXXQv2xxCPx4TpmjZ9I+M+",
+	"8fpabsWFbn1zT6uIbN1tKYlj2vobeepVnc+MXIXPtH78EQwB53NFDFuhks8f9flnOUBmrAw1Nw9KaCJY",
+	"HUuJCl2lIcegG0ZcKrVZkxY4HGPiWgt4Y4mTvdxCumUCBekL+rlaMfWCxWysxIBvKAkDjTFUyU1jsqme",
+	"NqllhjTzg1QV769BxEdVJPln7xhphwpII5tf0J9ojYWom4KoFCQcaB+yomktoZxMpESvVeOmukNzF0Hp",
+	"c7GmnXC09aO8h3XoXFHb97fVoe8Mart4r7/vHwSHpD5YJ8o7LiBUXSHTuUpcjJ2rhx1FtZ2rh71Nu6cO",
+	"xcJOCqV5CRoQYKiQ8JFeR7O+vVXfajS2t/bT093ZLTFdm5mvTQV31FRrzz3bcGotW8LMu+gOe/+umbTU",
+	"Wuc0Ltu12S3gofcxuFSURFpzm+Ljrg/qpLYf1P3aQb+Oa/XD+kF9v75X363vrMOdNK8tWhoN7HJMSjWG",
+	"igPODH+y+lxEdLIdI/Oi1Nr+E6ar2cC0Wq84/7EcLBEs+cu9pwwWnFlsVtqA5NC3ICtc9FcjygoEyco3",
+	"Ms84dYje5cqJqKlagZtasnPYCUd2qRtuf6HGBSpECUMUNAhN1FVlQ6hLAO7XRxuniSLzT7FQnb3S2aIW",
+	"GGFAQ0miL2q8ZmXs3Lx/4FMInoJ8tdL2CFAEQFm30GuAtjiQJDKiF7MZFMGapzZSnEOP1mNDHAD/2NxC",
+	"N8SPiBRow/oSRVXbeGIT4Uid2AOJYrl8bJpkwOBCN7Xwfrtun7ZOuu3TD15eYFSL7DwOkFpIotxu6TNd",
+	"9BtdDZD6STYGEQHuvOS5+6933SZVPnuuLCPTqydOlzUlKO77n2BUZ6JfKQ83c4zZZaanWC499iQJuM95",
+	"iXh0hxkV2hvuditGG6+brwGmI67T1fGakCuuwZFQFwOHSQOZHEMsaSWwGFXODWJVEQ+DmI0fI42UGyA5",
+	"jPjkbpgGgDa/iwvc007pkrGuZb5pt+NuWekR+1JyhMc8BrKrTLodyVfPn318lKmwA/BKQdecgGt3USKD",
+	"yZPxYpKB2rF8rW+rfLQkuQTF3Wmfcl3zqRFfYGHOZDIh9MO9EjQThxUTGizuvbI09Lj4dU8ZilwSdCTR",
+	"uLZfr68VdVzfRF4Kd7ly6DBpduOe0Gp9b1beAKfd68JbcW6fc+KR87dDRhgaS6knttAFl/bkNjDUKpzj",
+	"O8IkB13uKgJUKOpvHiPvbbuLXj00XsUy5l9qiP/00ICyQNiESyMMTLYevCR1Mm4zl6WeZcg5WgrcNx1y",
+	"xKdMuNLoGGFd62FQz4c8hFV7Rv6mm3N4T2GT5hQRKW2haPr623jDoEpkSEmEI384c5yAGEk+roXkgVjx",
+	"Psul9Z3abrBHavuD/XrtAB/2a3W/EVik0HVSvnNyyDXev2l0s8aY5ULC5oieNihsc4ecVHynY0/1y+ch",
+	"N9fLQzYxkoQTpYVOEr+2qcI2SXhO0cmEtONAd0y2yf2rVtzuVPlKSaFUdxhYSn1bLyhuiGO5N2KBKrya",
+	"88Fq7P8Qz0PS3/Irux0sIrQTa1snv9zFIgaof8GZCeApyyndj49KYSFmjs1JTBNBYlO/qRQ9BrRfjbO9",
+	"7SuExJEUSTYzG9C7SUSCROuEe5Tne3Ca/ZVQbuMs0TwLZankXKaIPns+W0pVWjrdovSpZWW6ZdN+10sd",
+	"hVktIl3T4W0ufQKPiO7FEd+3WTqjy6hcJlBl26sr6rQi3kCR2V8PseixAuUFbZBM27Jj5GP2HaTd29AY",
+	"j0zn1GATaNpze8B4PbYxHWIJ10E3o74j0hnF/jS31sCF4H92FfwJjOpHGhRFrWwaa6xmPvci94jL6MoL",
+	"EwuvnC6yccG4pa24wS/a8EIqpJmC8xtvM1PstrzP0ocV8hGzYvUJ9D2YSYEs/IFPNc6LpnQT5opvGg+D",
+	"OMly1cqxr1ef5rZpMDpiOh/R2ZFHaV5ug8a85olq2yDC4VorT6B/5aeZlk6GTxsVOUw7cYAKiVkA4LuK",
+	"hfdnNsMStRxFI1Ya9AYKjUpjtY5YS1BM+6zTvui2z9ofTy7Pr1oX7z+ett+0bs+6H2+6re7tjYc2rO6g",
+	"Mwc2jyHYEness28wg+qHemzCQqjqkRotAXBAp1SQLfTLkIYkOQCLhmJSEJWU0ZR/T8jYpvURpK5tj7n9",
+	"pjc89547AU/nontGJtgMqav2xSnUBVxdXV++A3i9OD/idQyEe93+sX3SbZ+WTJVKHd4VgdNpjccRfwCs",
+	"39TXcfpj6tPXoYXMTX18TX4HfC1Il3J6eRRLdegSkKLv74Ttzb5cqv/9hWexYlnSSnmE9F3WCOXx0vcq",
+	"9rWWEblPJacKHHW6Xww8cWz9WL9zyoTtPGijMJ4+V6dpi0aPm2RbA3pb6Cxl3mXQEAXRoU81uoixOmUq",
+	"PKRZx4ZtnYlC7N+LAs5QNv7jTLFMDOgbkrGZzprri1XFdRaJVTjwZxCrwO0eLVbVKNfqXYVyFRZQVadC",
+	"dVG2dQ1n1pDPCL/yzV8jU2eZ7Qi0nrddSVroiIz6JBJDOjYYQtY07EiBPBp4ua2WjpEHlrsS13Hto1ft",
+	"Mc9WP3raAATj2YO8ivQg2ulBAiqNc2iEIDCmPkm/8BszB+f6EbDUbIF5kpQ7Z2vtzMCcQN3vmJGtgJP/",
+	"Mh9t+ZD18UQOlWeAE5prqfMUYZClO5e0i3XX8QPBkIC38B4+L+jOk6PmRMY/VBY9y7FzcgPbptWa6bYD",
+	"bXs9KD77rf7BO0b3ZKx7c+mMXWEgIphJ3gJpPSaRqYl16/wKXwVPWGcnjwKd5zRDU8UP7ugDMd174hib",
+	"mCtWpFFhneIKVl9SwL5bX7fU0OG8SWxJGm1/pTOy4m7hMYHEjv3EJiqZJBtQiYa4ONVgTm48bWXk/KwT",
+	"afOdsKjIVUSfN5rlalSWPRYU7Nt4Vsw+zP1K6i/jCJZtUL2+NqZopETCa1YtfiKdzOrB/4RwU47x8OVj",
+	"TM6VL25blLoDGgAZESjIPs6sAkJDiXN8hAMSV3g+RTHn3KyzPo3km1Rh50kC2DhfgZrg8xioizxnxBcE",
+	"ZpxXwW8ZIASohcF9XiqwNeiKKMIYhS9djAtgxtB8SmMQATSR7rlze6P7gogqOmmhccQfKPOJSBW3jLiQ",
+	"5reUlJdkFoFuiY1lWoEau9IuLZ+oYfqLrMXCI16VH2mCeox9GEOC5tqGCbaXYgfgVNAr/7tT54LTzd0n",
+	"kFC6L/cjQNZGlB3Hu5mgIhusphFlmq9pKA5o2Me5AGC0+f2OLZz0q261kxOPOGRWjigTOe1vq0hIHpEA",
+	"hXxKopr6fuvpbKFFGYq383mIzxZ+Xj87HV2O9dEmx2W7k+hzUrqhl8BMeAZNRVnmgK/CZIyqgm2LnyfI",
+	"uY+gT6FY3BkeFC7jyzlGuA+zGRHMEnW2dOyvrGJfNjHYQRNZiDJlpXX2oqbgP4pvqu3UvvZdjZ05nl6j",
+	"V0VeQtbGRWMTp7SXJhWNgrhNTpb/F0iP//aTTxbxh1ayfblJy8tx7FbKbHlM8u6K7GhhtiyfQj8t6+45",
+	"ThAyTZEmkFWqxMSmQ0mL/mdqo7eeOPf1OK8xEwmoLPWisilAq7KSTBbqHDNJ0VGQx1mePu3IZT3QUfax",
+	"7CdOcsiHBMmXrDqs6eZM5Le/X1WaPnsCy5MIpXzMEnfyS4+uS/Do8UenAypWeyjwPywL1xaqQl/w6Nci",
+	"f2UCr7eHqXAAlAfZxRwhQsEXYCIoaAOSRp0wihbLSSBFJ+gzMu0xO2wV6hESNXsT8aiqHwSO4eCUKDkP",
+	"PVx1KwuXP+dGVhb0/E9xIywl9ofAuanIGbsEW31qibwaJK8bInhaXNnS4iIqaNjdihOcUn5dIBRmyUf/",
+	"2EOMx3+AgpfKuSxzDIXq+DU45tOzqDq9+EF2Q8GLGsKD1m96knZyW+iajAmWxh2iQb2A6tZkk4thZdeT",
+	"vq6vvpw6r72/+SdnY+jpOqE882WpvC5iTuaKvY34ZPwIFm9ZFGQbJUw+Lgh+Akb/dFVlRjh8eUlg+eHj",
+	"xIAJDoBpZdXgZ7erAizJ5eA1jdRGZOI5ldJmzhc0m9Zxq6zG9O8IC4q7JNpdfaufUs/DHSvyVThxbXiw",
+	"wF+hWIH3ljAS4dDTTz6h+4KKm0lfzayf243KnQhQaREo+wq7GHIfzwnO7aeyTFeEZeesz3EUUHZ3UypC",
+	"e5l9Xo0RBST6hfSHnN/fRmHuNvJwIgkaSjneEJvo9vos5Q2bRDRDrfWdg5XcecXOupiLfA1/XbUyjagk",
+	"qR5b5ZHwS2Pbl4yum51ITm4FKHn86R2WKxvKCyPGxXLjcZazds/m281Pa219Las6Y01/U2a0BdPKwx/X",
+	"pX/K+vIxc8F1VwNCSQTHqkgof08EFKMJn8ex7+Ubk8TJIaialJRu4CUINZuLMWQgj2iN7Vsxgfgp8uDT",
+	"ClwSJ2wcHtZr9Z1ao5nNLaysC8jxggLz90KBWRw5LR0s/VKZpfDrdySiA6rV1OWdF0iExZKsW82OcQg9",
+	"pgHvW/+oMOV2ZUzHZ8Cp8aNRrVGv7zTXST7V4JeA+V+QFnXCmSD+BDo8pKEyxYKOF0514SOTgAeTMI5c",
+	"ZTQB0AarWrpVkdbzQXuFLDFIklF/aZ2ualOp+zMkxtjPNEOsnEZbSM0JzWXeaj1o6dGuZQsukVvGDkyr",
+	"7VpACSR51dZtlRc6rrMH0kGXS56VWqis0gVlrUaxT53aTcWZLrObm5D+HHL++CDGh92QnOtSXHUbJpEu",
+	"o9Sleq4/ZrPkTiw0t5PvlD5iwB9ESKTULvF8w/vJO8U8KkU9se7Ta3t9coV29lGI2d0E3xEk8V0GgIvV",
+	"sklQ26US6uEsbpnMOJoetQVP73lYuo6v6olwmi9JORZHr16pIcSWI81fweCihNviKzT/jT0FKQ6fweyu",
+	"Px3+U3lPwvIk5SLPwtJfPme+fdk6xe3qo1oYrderNlYSkpx719iJhXO8uRnG6yTix/IgzUiyKmemn9Lc",
+	"XZ2/ehnsKsMWi5GmHgVfZZSLXEs5R+vLtn6KdeU1KxLMbWh/GvOoKOFXNzI4gbofEhJTioP73LQ20Mr4",
+	"8/hC1vFxzPk0YoBvUZTS7CBmqzvDI2d5SezdnVgVCYMnHZEAEN3LT3Uh4LjveKHKMDJtrKjjW2IzBdyf",
+	"KLYA5tI44sHEX2AwzWvNj9eCH6X8ZvdptIJLyXqAnN/ouKeOtwMMF8GjdT1CC52PztlUXbx+l2vETGCU",
+	"uv0u4S66vbBNeSp/jCeRxHaTgFQVeTECsck9uSZSMZzIpoQS06DkyRtc2vksA9FJQKoTZ58irjiWFkuz",
+	"nWYZE/crAkzs1QHPqbav/nOg/uPAOzXXsIe+UIy9HF71N6nhNB6FgplGX3CEf5p4Hyd44eqWwJtMM9hH",
+	"l96kGMc/BXsyvUdfshAwK64WQC/YrJv1sCoWMpGnwYgz4uG5gSrMdpQn/Scj+n8avX99rFVrUscmBNg6",
+	"laNKzWWIGYcZjyS6J7NjhFFINGq4V/NMwop6ViNxuSWv7mipoa1NWrP/cGzQWk7QfmF9rLOaE+cduZ+f",
+	"EuFnvmubKcx9lvPsWTLNvI/hFx/cHS7RBDZJPXvyPrDpaSR1w6mPU0XDpwDtaR8Q67SfoUH6ipfPC2jW",
+	"FyeOzjGsfC07s4aksW02PQNQTMtrtABzYX5V4jKmxs+bJxBZ6wHTEPdpSOWsuBwdm3ZpiAo0iAhRLM3i",
+	"C+awWeEOnechTprwMp7OWtJJ4vCuDbDCIuiOmtYzw9lmno88ez7ZaeRuQoQFOV8rA+dEN9jR1iuJsJhE",
+	"cSq2ukQkqFHmWpWpIOT8thVnfGnrFNr9xFEZxQenkTJxOIMA8bvWWee01e1cXnx80+qctU+VogBccvyk",
+	"DZYyuzxe1F+oHUU8OsktlT7HSgSRmlIS1Okgop6Fculq0uaVMnTdvumC3vM2wuPhz2cuY3rdOv143f75",
+	"tn3TrVQrtxet2+4P7Ytu56TVBWTHN5fXrzunp+2LSrVycdn9+Oby9kJ9fnJ58easc6J+dHXdPrm8OO04",
+	"G6c+bb0/u2ydfuxeXn48a12/VcxvboMBTfLk8vai+zHBkmx12x/POucdPYHORbd9fQHAk7cXrXetzlnr",
+	"9VlZ9hnv3mscmM6OFWdPb9M9hN2v3vCoT4OAMPfDCy7f8AlLPahoOKR+atyriPic6WvwBvyJqW/xLOQ4",
+	"6HJ+hqM74n71Doc0wPk/Mw7V2AMbf3GNJTmjI5pZQYdpj2pmwcld/lytQJc4+DZfIxxgCkkkVF1u3eBt",
+	"/tbBx3lKnBzay6wbzZlSIxjMdmKMsc0S/+5vzQ9b6gQzXTxykyLyE2GFwHekoEcxFebSGwD59EsAQqJP",
+	"EEYP6igMH8VJ64PVOmDrrUmmlHfD38axcXsn1T27uWqfdN504Aqct87U7XnThn+Uo3w96gWXN2PiW7e8",
+	"/vBc+xP0H2/ICBti0GaIJNBMfh12fmPCwH5EAnWpcCgWwBAsTm7J5O8+Nc+Nu2os4r1gXCbRgbUknG7O",
+	"ibA2Qr8TiTYCBmksuWlwhDyfM0Z86SmCE1XkBVTEH0VkxB+I+lQQ6fVYRMYh9k05rwN0o/i80UP7kIjX",
+	"h8wOXStkR3uVGnpjp9ksgIKHJ3ISX2KVSnI1WSj5FQiHShbN7EXXvlAcEUTvGI8y/voVtcq5iot4AUum",
+	"pzfOzFBty5eYnSAyXwmZDnmo21QkZ3astcOxnKGQCmmP2nrZnDK/p5leXr3TDwSHOvUxm0jE+wRFoIHP",
+	"X2ZRYB15/N7T2ukQxs20OOL3mdSF5rL7al6Ud0uVQHxM6ZCyE8DRrW7OdDhTNBNy/94BBZ9feESwyG+D",
+	"P0uHYqgw+S8Gz88Qn9OdP701J0OlE/Sxf48mij8jyh6IkPQurjJYnoU+sekdBWEpWB1hgUAbVt6ZaQ0m",
+	"chKRzUxRDYyHvAkLna32ss2/m3u1erNWb3Tr9SP4/19LBrryyPG8SIa3rB0FCi6JHqhPdDkGj9CUT8JA",
+	"/RVsoRbq82Bmm3ZHEQUuzJmehW5DG39BZY9hgTz49D97k3p92+9e/tS+gH8STwO2hpTZU3HersySST+k",
+	"PqSH5HBRNY8C3IQQU1aT5JOEyc6d7s7B7v7eN99Ew/TP2PcPg9oBqQ+gj/22vxPskr11Gter01wYVjXa",
+	"FERVh5gFSQbYzXn3Cs6FRMY9aFD1b9oX3afLVC2X92Jo2E170fSdcv5eE0EkmvFJhPJ1m8PDUt3fyWgc",
+	"YklKTqprH4+7IT8+O3nxHPOzlfM82JJXkr1yVlbVN8nJR3EdkoZqPhQzk+WOb0NYT9zt3PKyf4gT3G7S",
+	"1/aBp6/X3IR/vm3ftk/RFFMpAK5B16VMIqp4g+IHy/iH8QH5IFSMPq2o7LjHbrqX1zC40FLdlhEK7UFH",
+	"feLjiSCIcXdIBFiFtsNYus+Gnm6lWlEzU8ae9Y/oV5W0+lJ78vOETMDsS316QyCCmvosdjakn4QiBjAN",
+	"s1wjhzdTf2it5ZhBU+G6mt61rztv3n9sn7c6Z+Agurn55fL69ON1+6bdBU/Pu04XvEPutyc/tC7erroB",
+	"dqKQkjaz8YHMl7avN3Dg+a87cW1n8U+1eWf3KEkOyFc/9bVLb9ybiJCaYq26sb4mb6BXuB5O4VTMoP+q",
+	"CD6JfLUVU9Kv5KlPlznpsSnvQrd1bd1rH6+uL99et29uwKt3fnXW1t+cdm7OOzc3pbc++84LLm8kjrRX",
+	"Kvtlh11F/M44VbJfnnC10PwfnlIxokKYPbfnkPjNCtCyJtLnI10m9KCfJamm+RkfRRTxvDYeSlZoJ+uY",
+	"RCiahAT1I6UyVtOY2t3Ly483P1xed6vwz7PLi7dV1P75tnV2o8lff35yeX5+eWEhSYFfwuRKJ0XNL1/7",
+	"8nIkDQy8KIyQQjXsRwTfK2sZFlkiUqCHr9qdy+PXRZPN3WXYW5ydUDGI6Bq7BE71Re7CrqNqRk5Xy+/y",
+	"IgV3VFnsWs5Qkd22xSiii7yDiya/qOJETeAIeTElemhDWy5O/6qYx553Lj6etS/edn/wqnGhXaNe7TF/",
+	"iCPsK8m+WdWjKWL20AZX8qy5u6c+dinbQxsQzNGxLsCXq+ZFn6o95iV3wIur+EC/18C8oxFn8YJEpi9V",
+	"vLBKtWKnValW3KmYb/Qb5pmY2ty4PLmgANl8a8DBbSF11cH1VNPOqatGscKh0yCTx4rAzBZWnuf4sU0a",
+	"sJ0hDkM+zZRtKYUXvBpKM3fCoKYHKo1SWcCinHNhPn0lHvhIvacM2k5Opbi7wtx7EC81X41PHVd8Uo9V",
+	"3R0CWR8z+Sri/ZCM8n0Z6jJXlZp//eYEHe7s7qOxfhwFkBkqbOv1JBlcSyBPMQ9vPY6Y4n/6PTnx88kI",
+	"Mye4+GkcYgYcSN9TKhD3dUzVJ1Uk8ACC2mLIpxmXlvWFKR16wCcsmKs1yUcRLZDCb3g0z4CrxltqI1Zx",
+	"rKrUOTtxsM+LwK7mBcQPXaXewwPzQNU79Z28lFhpsdAy4ZMhjyQSk9EIRzPLCy01qFE0a3XfOB5GWGST",
+	"Ri+4RDZMuTRYpj+Yv0231x0UkQGB00UU4jmDmbX23FkdIw8y94/6IWbW7Qs4PEChupshlYpDpefp/KoE",
+	"nkvmusG3ditdl4Ci6rxbeE0GERHDFYJbWY9v8vsihHp4wrgWAX8DM0RwFFKlE6pPM4S/22iuFrZKTSJ/",
+	"lXcF0kxM+gF9oI44M2DtGxhZtPyq4jOY4YBiFoPmbxbzmOQsL68zwmOvlOi4jMidzvV9UvR1vQvrYcJo",
+	"vHqIzfFAKfQ6WxS9gdQK0yzAMmXzMERtNm5vquiktWnp3rrWjWIDLmaNHmSXYlqWQ5YGxPEYkjimHXDo",
+	"UCH1q6EdqDMBGbdEQFT0mE4pIp9kfhjvyx9X7pkISaLHobyl0PQEvQPAT12X8LwAb0aRK9vmaK4JPgwB",
+	"2U5Xi1HmyR8THD51xtE3ClD3vIBy3zZa24rIa98AatqyJghoY0QZHU1GKIRXVONuo0Al+k+cNew2n4jA",
+	"nwMo7UsBnjmrzjKJFdDQshw2SZtd6BDDKedGYUvjlbFeC3B8YqRyM1ubm5Ku+5yCP5lKxKdMuGg+TInT",
+	"KRYIi3sNdl+q29rqJZ5ZlSMpI7Qbkn8GkJXTspWGj8My/U4YiLrESj9GqcQfnU6ivkDGGSEjzAT2889y",
+	"SX2w8zIiwKcJfCebn+KHBEf6/erNqxYMxwIxSVJp1JcByiUzz992yO1MefTXUfILkJ4yta02uTqvdu9J",
+	"JGMum8hftyDxqtdZ8Eo6CSPTqydWS5wh1+i68zRzkMUmXSZdJNbL07ErTRCPte30NNJbMi8P8qnggd+T",
+	"tS1bcJxMhyTKcQTooY1vRW+Czc/XAXot1TkLZ9olJAi4yzIZRIX61efFyymq/IiKRFsqnAHzNVUfEQwa",
+	"lAhlmLFzN5qH+SlJCYioMqGV4RRAex8+yDZLzfLjEWUiDrkvr6b+djr+r1v2uBzSP41wWjrlMWuxPW05",
+	"9JNVNbvLq6YIYL2yZkWTJVqbxgT66KJO28L3n5DLAhvyBXNWbggLnJyE/w4qSoHDVDFN31darZYqphpD",
+	"pL2oOaH5T2MaEbEwPzA1sPlBedQV84NOzqRvoKzHJsQuelXsMzt0NFuHjy/2JpvEy9RWHCNB2V0I7ajR",
+	"RsSlbXLguWN5m3lqyCoqT2pFGz/+0t08hrQmcOEL5LUmcsgj+idYi0foNcERiZBOmYUfmZTZcjEe+EXX",
+	"xCDimjQYs2TaSdeOYH9VpFelttx9s3vkVYfA8qj5FnhxypBZzbiDLJ8Rie4Ub5b+0DQMMubNFlL3QmtO",
+	"pmZKUZsG2giOkaf4nmcNMIwsG+wx/bRxMM+nJ9gEOHAjp17jUXGaQtDyEI96LPnYAmh5KCT4wdidNkkA",
+	"Q2iHimPkKUbsoRG+t42KrNmaep4FPebYj+OIPFA+EUrTPkae5rfui3SjOptfB9ncdiw6SL2nx6Ywm1wP",
+	"uKnNXap8OM6OlTEJTUDlZJW+tscok4FvozLg+V+1y+0Af1oHGm81N2yWXtSP8rA7M+ST/1iI+yRca7dX",
+	"8ss+Em2yyLe4/IdcgBoSzPmEmysBNa4KkxjFYcByLjs3YDbvtrue9zjpF2QZEpVoA5y8YcinthVlqit0",
+	"Oma2Wcp3J2RE8sqp4mnhMEQhZUqTayjNcgcxzmrWYcUyvb1XbLiQOKl2lvXEWh/V0gjAEs4zkFgLWlEu",
+	"edfnBTJtzV7VhRJN9x9dQZ5lG+b22HJZpocVeUz/UQ2vv53u1kup58m7XeswawKTMPoCfri83jdrNK+O",
+	"XJ6gPVWjZ+lfXbprdfGNe0TP6dw7l/Sg/kJKZOlW1z2W0+s658amg/ZLhZDVkb5MW+yl93BZm+ylA5QP",
+	"r6/Xd+Qp22gv188WtdVe+utvoc32ORRhw9dQWS+5kmsG80l3tsn065wOedxlGyPPXHAEe6sjrDzy0Ia5",
+	"BSYN15g4auc3n7oVd7WoFXfMBay9lgRmJR/XQvJAQmgePvPDfGycrXWQx9fVo5+x2ffWs2hTj2zqvZC/",
+	"62ZlS5g84xpoV3/nY4b6xFjeJKgiwS0B5J5tnjb1aUx8SYJ3RRChrfE4NMXvMAkdFKL6isBcqEBC0jBE",
+	"kL5OBfKMw9tDGzkgQlrOTKkgm8cm2BzMtDVBojGOILzidQa1c7VFXhaHdN7p9g9sg56bDjAnFx/Z2G0x",
+	"ja/b/XwxjQM49CqKTI95zvjeYi3G0/hCOWT+6OjY4+4JtDT+b3hPllLZuv3hF1OZkuIr2qggw7xqj3m2",
+	"q7nReHWfam8F9TnGvkoa0qtxk3b0MK5+IUjtVJLUuiZvUgf0rFbv03WIf1pX4No6SFEH+ZRhogjKGqU2",
+	"r42Cd/tx7eGXvYMIsmK7+B7rWt3zO6FNfMr8cBKQIsX1S3STX7GH/Mrd4c1llrHWq/V43caKShE3JXgy",
+	"RfCxHeQLGFgK2/r5BKXDr/LCKpaVLE3KzkNSe4pclG+06/0SYnh6Oqim2t2v5gDqMbvNaDUH0LfkwVlS",
+	"37Cmw+Tbasj/xIG8L9WgP8dCSbDvnrE7/3PVcjwLU/o798N7uhZ367ey++e2risWJ+dP5lvKB9z+7yhH",
+	"DEj41YpI4jbhyGQQasvOGPjiueJjzyvzcoBsAQpa2sXqdE53t7yvZj8+tjbw68mKF77/Zfn+N8S/nzQ6",
+	"4BYhfC178Cs7T790kKG5svP0a0UUMpGEbyCE8C6DwvbEqfBYN0uwmfBVJDnyh8S/T8GwHceJpdTklgLu",
+	"GNU44fA8CbaWirCFyTRdN1/GzuIYYTYzZdJoA2v8adOFJEGMU5OIyGAiSHGV9CNaizyyEGGNsjkXAfIp",
+	"i+bmVwcwwv4konJ2o0SfU27Vmmh1qQ/54m/snv74S3euY1Zc2TWXFG+SGScBBXwcDx7zNvVSvTvTSQH8",
+	"pzovXydVp1L1t1AbK+Y9Jrr0GurGhIMt5iBaUYkYIYE4dn1/ejpU9JihEjQkEdGMGQQ+qDQ6LT7eISXD",
+	"3YroVbYjefXSDbFPzu2JNan0HlSzm1JFnubs57NYq6wiL3ILXdVmIk9NYSwTlE6vCk2E4S7VQvpAgh5r",
+	"XXXsHLXKgDw/lB/jSUUkf1pagMIh2E1GK++xIkLKBtzU2UqsoZ+1gKgkeF4jTJnElOl+8ROlgcWN5e+o",
+	"HE760FHetz9I/jXnQnVGpcIhlZrhhxaz/MiW1rvtKDQknDBNPByQOP3bHgvpgEBCyBbq2vZCPh7r3leA",
+	"rx5pVHQSIMAHBPkL3YfUQagR4WPThkhJaO/Vnfrjj1BRQowDACNrxQXuRBURNhmhBxxOiM6bSVodKUWk",
+	"x044eyAMsFKP1N819P33nVPx/fcwJ67raTQPEQmauX6uS0fEPnn95gRtb28fIsrQbffkGCkZJdCG59ha",
+	"3iY86r1///597fy8dnrqmZGucCQpDpGu2BNb33+PvKtW9+QHG3HAaE5321Cv3N8+3Nusahx7LHoMIQ+P",
+	"xyH1gbJfwfM1eP4/fhecmQvgPAGfHoEWmFH7oLYt1v10Wi2aywGEfzim+4YccqFIM7onQZwhuLllfwiZ",
+	"3Wzm5uACI0LFTbSgMkPt0mseWGIBYEJ1LL4MZ2q7WuieaP0uZovfCaStFxRw08FDEYW57feMTxn8iDL1",
+	"eswMUhIWSttpa0McYv7aKN+sql1x2l7Z+amXQndENQJMWCBBQ8JkOFMjBxEfj0mwhQzYgJmVQALPkOAm",
+	"vJYnQI90/bN3DJ3fNNqvFlSwYxtJsuQm0Ans7D2Zmf06o0Ja+rwnM0FkbYzvKMOSBEfI+1dIR1T+p4c2",
+	"Gv/7f/4/zXo9gfDcrW/qGPK/dN3lf2p0Tk0AcaWil2DNmWKcMb5T+wu3Rp15UkzpaQzr0XgiSWDB9b1/",
+	"zVVM6pkDop6deopeDYCcoeYNC364aYsERtneZhpU6xhhmPwckXkxJJ3SXEUeGKC60p7GFPSqpka7P4Og",
+	"3xjLoSnAUcPrblcbC3tTbW4hQ8fA0hronL42JK3FhCaHuS5oHtrYaWxb1nPCmUFQBOrXnfF1nV8tIhrm",
+	"Gb1td3WwZzSRsBfxNxGRk4gJWENi5hgG0u7iuyPUq+jSPPOtLs7rVbwty5mqyLu67Zpcg9P2Wbvb9pCW",
+	"rY7do/SOERUA+a5IYKfRhJfkWFR6KOP6spfJrPeaAHpZslbv6vKma9+nWDvyOgEZjblUe1L7icw8NCQ4",
+	"INGRzTxp7iBHSqibr2S5mo1MhBIkO6blCRh2YOrMhBMqj4gYc6aYhcFUVLNXz25a4wAuP7csYsqje4Tv",
+	"MGXH6VkYyg3oAFATdUsP2Kv6IfJsvzx7NVpJ4znKmdqQG9011BLO5U0XvXpovMITOXxlpfQraZXJ7BOg",
+	"rJivNR/UjVDmq1RXKuJErXl1EzF1u+AlcGza6xmRxAfhPEkCElRhNtCpRZEh1tpTSH3CBHFUovNOd04B",
+	"4mPCNLVv8ejulfmReKWeTaA0Hb2nddVxKumPKo2t+lYd3FxjwvCYVo4q21v1rW2AXZJDsAte6S5Ff6p/",
+	"3+WVGrWYmJJIoGa9rvZPtwuyFYwcNhewL6IHRSY/dLtXW+jUSivJJ76mQ8Xj+1gjYcTyrRNAC2hpOjAp",
+	"+0ZTJEytWa9b/ZHoWvas2E9B9CUtmSr8HvxdIKSWuQXNu0FlzTFfkyVipVhDyuzOv/9dNGq8gFf6WAyw",
+	"qmOTVY5++1CtGKhTQCp+IEy9QnFxqMrGd1DdK2ZCkpEu6n0FzcXKHVKMAWJbBPmYadUUvNdESFFFu/Vt",
+	"NB3SkKQOR/vKIoL9oeK2uWd1De2TNXr9N3dcdslgs+BgtuZxVSu79e3lv3FbSi464njLFp+x4mfAyrQX",
+	"7S6/8E+LvcRSnmNyfaLuqPqr6kALQMYUmA+DAYGWySl4lh67UDY2Ytz5eAt1UtIV7jmo6RrkVolZK6PQ",
+	"hlckb5Mq+h6D7l6KDcfiVTuGEocm+KLMEJpbzpHgiQ69gIvhUVSYeEaKDts+qAub9CmXolP7fD6ZxvFG",
+	"nbRSqVb0LsKE1LYWDW8eewXPwOg7esGLKdXpAQs/aZQi7lSDWPhdiUuRdI+Fa1RicnG31ie4dylH128f",
+	"Pqfu4VsDu5LZfuc+6vKUzH0UhbcRzJO4sisKANKvP7OOV7h92mxBxmyBW3UdBxH1TwE8HhQOCxLTY7rc",
+	"38rRgAAiLzg2HPst736oOekaDxDzER4RCYRVUDeSPPIKOulWPleXPmhgXko8+Yu1jqAS5ZE3dWx6VSy/",
+	"qIAKtOJlNb+Zu7BzWEJCS5WXe1f23ulmDJYm5+6axgrIibsDEJRIdOvpkGtlxpgLWCLOfJIYO3dKl4pD",
+	"DlXEo2oc5khghas9lgwJFscQC9Ni2vor4F2xvGMoadBkezAqqcW5AI9/j23M+2SPE6wccGKbzrRm8pva",
+	"kWg4BVigbiGpzYWr9hjkJ+seXKB8Qy2e9vToNcxF1vSom9UkwIesDeZ4fEzNq55HHKZZWvAcl75aVwt0",
+	"mtWlgcc9ZpKshWfawtjgpEAbGr9ULUw76jb1ujFDE6Z9WTqKmR+D7bHYmWYbaJtX/db44G2htxFm0viu",
+	"+nwCrc36MzTkYUDZ3ZEzkRHWH4O+0WOOGuSWC6onBNrwvvfiQCuV5lPvey+1u3GneLO9zjZUXZ+agTaL",
+	"yx+xlGQ0hsbc0BVVfaWkwkQOt4jwcQiU9NH4VZT9PCc6IDXGyxME+vpYJWk1SeA4In4iM8O7gY+9Nh09",
+	"V2DbetVLGbcz3zhJmqrrtPyncOtSPy3N+uffmo6z2Xr8tORqfPs6puFvOKa6b19q7dQPSxhqnA1CqsO4",
+	"O40Sr7jCs5DjoMv5GY50L8qdZnP575K2U6ZH4DcnVzXtxvJxqR776i8afNZyNiR5rQxP4XNH4uoOSg/8",
+	"nmhPq4YVPTY9nMmDWgi6J2QM7IwGWwiGsA5DADLUoqHHHIGLmY2soQ1H+Hqbll1r+/JmMiZRtoTcZrrg",
+	"WKblKNSGKyKlfvaYY2xuSAc/Qxuwm44xTQXSe6OFg06kSezRozxXcF5mTb4beI5F6/1ek0UPYEl5evXO",
+	"AtgQ4AhmjX8HjrCz/BcXXOqeP+uxkBKs4CoC9EP6LTMDTUsLmUF1sU9JqWfOJS3hNtIKXDYEo5VLfbmK",
+	"jN0qIp8gzgLXK+Y3SjXD4RTPtP/OdNErcAP9ff0//3Cvz8q39ttzEy2+Rqtxaq1cBsCpIZEhP7eT5idJ",
+	"aOgVeHluksOC3NYsMlF5SDHk2C9gsY0jol5bTSVMGpkeF+RulDTlUKElV//gbW6hVo8xMnUs9hJWaZyk",
+	"n/rWrM1Y2TwCNCZQT2IrVnLUudA6ShVRZlvk2ji67WGWAoBPSg21gRJY7WYjx5WwiaaQUKL9BlYriH0L",
+	"ADiWuBeqsXFo3twDs1lIPhYQgFWqhHqzHg6SO5xjBnaaRAAynoKU2hQb1DogTEITrBTcJFBppzyMOIVG",
+	"4IBNipi19lGuRtdjKZUOGmiYXQIJo1g8RFFNCLWsznfUY7FKibUkynnWeln6BAUEHgODm0coVGdgnQDL",
+	"3AXVpG269gZoQYQk50eG2BOl8Q5TBl6FHovdCmhtr4I9foeGe8xgWkMQHs+g16T1gTkz2TRgNxp/Xw3P",
+	"WSJb7TanQjx6U83kQuzfi+MFfg2XVKxbwxL0vE+jx0o5NRZr72ix8h5nWGptQCvzPcMSETZsVQeW+DJd",
+	"Hi1R5XtsgS7vQEk+Updf18+iU++WajJzmJfllZrcny7K1vsmpljCn/M30BlNKwSrO75Ybo+w3P6b+430",
+	"HSnlN1IMvKb9PEuioMCbwS0kI93yjkyJkDrVrDgWqnPhRhMdNEHA+oWOqcBrLTg45Jo5Db6s4NOsOdZc",
+	"IGKaZECSwCZ1H9vkeuFpMe3+PDB6r56lIH5EoB1DgH1JApgkkwLxiQyV3jE1TchnkPUIvXzRBu4x6zpy",
+	"m1E4LjJlJ9NgMyXw1IbNh39RKvqrBl4t/KtG1XP+xmLA1flGLeHMblLf9FHCvlLkNrC7j5BzHct+GmT6",
+	"Ptcbh3s7g/1GrY4b/dq+3wxqB2R7UNvBu/09fz84IIeDSrWieHbljwmJZrZFzVEF3tYJKi6TXtbJcNEq",
+	"NDlo6CNIdM6b6R6pNfv7uLbv75DaIW4Ete3BLjnoN/2doFEvmKlUbEg+4VRtL3NzozbIJ+xLBBrRprXM",
+	"4oJ4I3/SZYCV7NfFm6yb++ROvNE8WHHmcD9MC/YA4sARwgNp6y4oExIzqZOrt7e3DzPk0qw392r1Rq3e",
+	"6NbrR/D/vxbMXOmXqXmX6aSyyuT7ZMAjssq8m2XmLfnqs/5SGRoxe1o1TSP7w8W5Gk6M4iVjY52MDWcD",
+	"XR1BfeyqCHEKto4UAR3kJnRcm0iSTk4Vth+7qb8QhMX6bSqj8cg4iVOZ3NrvDOV/ERHDmim3xCMazsBb",
+	"Yp0lNkvE2LUoIA/UJwIJiWcmEwxRFoeKko6AR0i3ddHahHm7Doi5ze5dl5DOO9Xd9iCtAvLgwTPQJ4iP",
+	"qAR14oKn6httrjjqkxlnAcIInFBuQnmepNe7mdRZfrUgf7aRojGxyt3puQaOn43B9pjMYtsjcd2ZmN6L",
+	"BZaY6dqFk7N+iaz/wywkKEhRelyejaR+kcf+4qrwfO7X/pS4ymJNVjv2FFeJ/X0Do+umyozny60hdSrm",
+	"f4ZNILWhE2Va9MkQPxBlJanx4lLXI7RTb8QljNMIUFEjEij6wqGoop2mKQzosZD79yRQ21BFO/VtOzHr",
+	"LXfdv+BXpXfDBBdoC10rTQMK9Eig+F2yVsi5QrqUF3Wu8sN72TLyr8veNNxChY/Ff5mPt3xQDBP0g4rP",
+	"o4j4Eg15JAjqYymhpE3isS5XLseG7MrTLPHpXVgxtS7U1fTWl1fR7PNzjPMmlrQvzPLRzHKnWeKFJgJz",
+	"BrdY/6rEutStPdOX9quw5Xk2rIMc5RhxXCz4JKpoLuTD30IbjWeep5D22AjPkKOQFiqXKWSIb0a/hLDq",
+	"i4L5wjO/dQUzjTNTrGPG17UkcyuvaM73RV5F1XSAbPK1zVaS72ELGYxOGb/CZPjbdE9bjYGdJ8KwxwYw",
+	"t5Dem2oOpaX2KnGFBOJR8gNwlBlla6tX2UIt7fnjHI2geYg6Gn8i6QPRA4NCLBNoLMAG0crtxk5ze9M0",
+	"awS1twrefaIhXIijzrYSzbfH7EB3RArQjeOiW3eWoBEvUoRRaT34G+LERhX+HTOyFXDyog+/6MMv+vCX",
+	"14dLCg24rrVk+GUIAtMhAcWU8USJHGLT1lozrhmRaOMc3xEmOfKoAKChln2Dt1nVPSciEvRYtjQtnFUR",
+	"6DV3OmMLYr58EgaQ20giLNLx0wGPRjHHhJQi+x4NRII21G8mAD4DiYnQrF1X9enR/kMXpdNA16P/1//+",
+	"n/+/TbMSEg8Gpifdpn6HQAGHNB+Ng2lz/MAfayeBdprNnKRGHoMfb6GrST+kftWAaQZowgItUMD1UdMs",
+	"v9a5QoqzIZANaMM7Oeu0L7rts/bH61a3/fGsc97pfrxqX3/sXCkRrEswlLDV4TRoi+8TAHAkYSh6bDrk",
+	"cFiJwFULNXhSOjkOyUkE5Yh8MDD7lLwW0Ak/tt61Omet152zTve9ATWCkslA9zvXBY0mS1vJviRLbMME",
+	"szCbJTVvegs286RbJ0M784JtXjl2yi+Jf18AK5qEzArEVF7IzII2pyVLQcwyDwvzcQE09c/sZVrV2HF/",
+	"TUPFQXJEzy/miseZsZBYYF+5vjxaWa6sz+7/boy7A3dSb/YgIsrEMzyQRP9azMBpXFEsXumM2WLN/4ZI",
+	"F98pSSFN9c2xVahWF+eMoI3+DHn6C6tqGtxO82HSgMjbVNq4i7u8ZECTmVmNXcWQ0pyLkjpXZr2hWe8+",
+	"CvBMVA0+GJoIcqwzp0mEkg1Ckut8VkgWGpNIcOaUr21uoZZ5IbhwIHkerJcqIp/GFLpD4hCAYxAAmfHI",
+	"WuAgewoT2T1poDM9n7MBjUZX6cx18scEh24FumlvZv82Rd4LE9xbcPbgQgoFRw8kogOaa+OBp6fHdNK1",
+	"RoW2yqbjrYeiHxKgrnZqzWGrmgb28dhmQNjoahbvSj+s5WnyWB7Lb2XK5L+qLZM5rWU2S3nrpmrNicr+",
+	"+ExsB2/uDn/4/afGn//2dx9es+bo5+kBuZY7s1u6x69wXZwOyhtE2R3859hESrw7t3mqNBkDs6auuya1",
+	"MaZRkp1vadb8/cjk2Bcf1iIhpgkvruew13eB7LLXpQa6WrHcOlFfi5RTCIoqNFxPNAnjpE63O7/mrSOi",
+	"zBHXoKgigEyupjlW/CvtHNusonc0kvyEj0Yk8gnyHjKw7B60CsZggmjYkSGfQld9gJmMO+gpJVAcgdDT",
+	"0LxjEmkw9X6kKLZqU1gBIAh53cvLjzc/XF53PbQBdkGPOSr4Vevm5pfL69OP552Lj2fti7fdH6CZSoR9",
+	"xf42q3qAs8uLtx7aAADO5u6e+thFdwdwafXcyeX5+eWFl8heNCJC4DuStsG+00YNQHbo4ANApsQooKmx",
+	"eyyDEg+RBQwGpJI2BoQOdEweaRzAjGcM9tqaSSAMIc81cjxlRy5whpLJVSQkj7RUNkZFUi2jaQRHUJ6k",
+	"E3jzpE8Wev9v4klrNLd3dvfKi4j8DgNPLSLgnwAqq73dPFDGUEzelWrF0FrlqHKVurN9grBEIcFCokbd",
+	"Ie8tSBF2RtL0mz+UMkU5Rz4fjZQxbOB4MAo10h4JqK9BY6EFqToqILtVbSr7voQhF8kuTYQpWu9HBN+L",
+	"KqJKXZ69SKbnkUwgP4rER/whHE9JgQUSpFhg/TwhAMeOYnZ93b5pd43RYuBwYyMHBrPhFW3QNNCQTyLX",
+	"oNnUBWqkx2KlJmmim+j1Dp+NLZ1mvZnHcPVk3GLQZGyQbQkoVZ9og0dyNKAMcn7QvDPpkTk9hqDtfbqG",
+	"Lf5mGfAKYd35Za3AcJurzdkqxCvGnlvmZ8WB51aiabPELQQ1ytSmuAaRYq0uRSUN8/6xrO3v522yKP0O",
+	"Q4zMZSvN+14Z23iJswmnNfJYy8xz8ORzyzmnTI9lvTJQ3eH6ZRaBChT7YoyXxThjGJleZfwx7kclIAeg",
+	"dK3HLEJA6ZycVC3/8Vy+TuyscbqCpL01asvirTz5oXXxtn2aXNk/lGzKy79cwpydLjPfmFNmPInGIUEj",
+	"zu7JDAVUDKdYKGG306xUK86pLX3WemUOBz/eN0c/f9o/m17vyF/HBw/v/W32ergXvBUN3J7s8p9o/Y9f",
+	"yCpSwNm/f5ZLJrndELkTRB4rs9ih8DGmLwLgmxIASuFM2P9ixm+4VbmEojRr23AdcCaOqn3BSizM5Ujq",
+	"j80QPQZfHGeSLtMvULY/lzFoZgYG5Ur/Cpzi6R8aAGVwIRrJYcdx8ex0xz+Tp7mhXUz6xWoHCKCCxMEJ",
+	"pWv3mKkn1ilRAwgZ24ylfL6adPj6qmzVbTVWOaps/9Gs7U/f999N/z08uP9xdFEfn0W7otuYvJvt/Nna",
+	"658cBu3m4O3+sLMKE0ze8c/hgS2g2qfgdOtm7LxY/4u5nb74mUzGZUxPR18XOKUt/HQqDzzOYnTYqwPl",
+	"rHuwgpsy5FMS1aAZl2IVFsa5x+ZxnOMX5GQzlI0pHmuXdGkgZ7QxooyOJiPTi1P33NSjak+EzemESWPj",
+	"Z4uH2VwhsdEg+fg6iOxVtc6r/wKN30aQJeexuxyWfTdRW2mbepk2RW6mzMnl+VXr4v3H0/ab1u1Z9+NN",
+	"t9W9vfHiRmA9pnM2nfAzXOfkTOO0GhJVEQ5D9X7OUmATqWap8TJg5myifyFj10y+FNDUdpLkbH1FQGaX",
+	"9hey0Oy0Y1xmO4I6V5MasPJgzm9XBfkpmNdTITevN4nFOf2JUy9BZHb6s9jLAHnEgJOuNBdxTyBJ+0W3",
+	"/pZ0a33spTMwIVNjVos7NudLm3Mc3YuULyBO2TepHku9K/MthrVjNnJ6BsXuuqWpMDlOl+UZMMcxeqBV",
+	"38WExHUGJnXPvQ2MQ0cxEvXYEItVnRZOG+evqltbt8LOsMsOpj+R5s/i3d7svF//dOYfjq9/3x78ivcn",
+	"b4MGveC77Yf3K0Tyso2qn0Whjgl5KUa/fXAFgP3kJ7mMMVabLJm/MLtvh9lp8kvurgkBlGd4rwRhQYk4",
+	"Wg7vykbRNH34NtPPCabtHEA0LZUfuNljRostCqdVbQ/XdB6sYXkxNc4H3Xpstaibw3QXa8w9tpDb3RAW",
+	"fCsc72lCZ5kV/feLmqWggU1WzYzIF174LRbfEF3K6CplhhuFlN0X8kSt2lOyDEAxfs7tJKfbfReBJ7bS",
+	"baziETSiYI8JEifOGQPj2CU++DoxxdWrdTdbZZEYkI8RGfVJJIZ0bGC+0V2EmRQ9Zu3gowdKpgvgC1dt",
+	"XncS79ffAbvQ3Tp1lRk0YeZMAig0SBtJPsmldSrYB0i2vLoUQXDkDyuFhSi7ZfHnnLkqegG4v9CALmpC",
+	"s4VbaL5uawsZYx0ehVw7XSg1YfSPCUEbWCDKkK0LUyLtKgJ8ZepvQrqJUJSIQ2caIzzTcIOaFpLdaPkj",
+	"gt6O+j8UbAn8z5NvCGyE9jFtFZ2F7llbWvnVW3ajf1U0DWjBSyGb3B/SMIhs0JjGjoE8EMmDndpusEdq",
+	"+4P9eu0AH/Zrdb8RNMn2YAfv9gsWoI6XrQgi+YVwAc1mrQgKmP7VQkTA+Lhf4ADLoBVUl0ME+g6vttIv",
+	"+axEa8fE8WU9YXLKNcJ+FXmW42TaAWykRJqDpbepyxS9U+MvhnIltJGWVNXYg3s0ESQS+tNNHYcENzDq",
+	"E58Dj9MZ3gY5v8cKJpRqFQ++PR2RtBO0w8V+ZvR/2Pv25rZtdO+vgtE/sfalFcdt09aed2bdJM3Je3Lp",
+	"Sdzt7Ft2SliEJdQUqBKQHW0n3/0MngcAQYqkSF18K8+c2d1YJAiCwHN/fr+DCP77TRwFhF+GAogrA1cc",
+	"WywJAeqBoSt1tqNKRTMloU5kfTz81BFeBGSFFySaMUVjqmgEFdTayrhYGsLOUAB4/kHe5FlsDBp6VsiB",
+	"Z4Eghv/QpD20UvRe2eHllN7F2BzGL3MUHZIuZc5KMCKRFWJRXk7slgVLKJHQQOsXFnNlUSjcFMCO+8wl",
+	"fKi8JjJnPlgJdGkDv0SpUse1kSc2fJKyWoZGGz9/OByNG0btK2/eA9niuGVCwi58Z11TG+O3sqwnXXxs",
+	"yD1BKyJGuwNqtGHZIXz6l7n+TfzlqYkTNLiJlqfNPeaJLWBxMYY0vQpImsQOeN8Hmy9oQZOzdCI4ACqh",
+	"kgfpAIKgra7RX1ueufnvgF3DW4o2R9g8uzPrt39X04l+Iomb0yOk3nggxiat+hz1hmcnZWq1UvxG/EQV",
+	"MvFUm65ncWzQCPHMYTyvPDFzFPMCXmgNSi9tT/w7u2ejk8IxfCJN734eNkTb8SJVU8e4fUpm1MAJ5hOx",
+	"RRJI/2bARjJ2zdNF/iO4lVSRKy7iKtng1vVkRgWdsCivxnBiwoV+cjtvraAo6P4zl0V4ABZPYcpdTZ7S",
+	"bXthlsa17PYe3V+hnsoSd98Ds3n2T07UG0klGX4Wxy3l5lbmU2uS61QwA4yyqlVOkSIZ3XgrO+0UgQbR",
+	"0HjY39hsrpajUJx5L1gIgudFf/B3z0d8/+H89x8//Pz+ZS6PveB6G4FM1sjjWhpsGPpJib03CgcImWX+",
+	"iLhZ4cARZePr1VBlh2Jzfr31VNnbKpANOLNz8faIWbMfFAl2R7ljiLGbjvu+jMigBTcwGghbsAM3vViF",
+	"BRqKCLmachPUhPAetdhqYATdl8hCmr2diqxbogbdyNatuXmP9KC7m+ZeKELv1jDP+ULhsl5r/d0IQDuq",
+	"SUMKuoGabLTLIZW3NqSJCT0oL/EfHhBGx1OvcWMxu2CAPQiZO0dpzVWlEvIDnWRXcc6PabKLGKdblzbC",
+	"QT9zs7S4d+eaACdMqA9u3ofgZpYmdxDYzHPycA65yOeERbCQxbUJV1P1o49m8YCFYrXUyc+suoSoof71",
+	"mPDs2MUByZgqmqSTBQvFQZTkJ/GnnGI/GkIBpiUj0EKsCSOCK6Q3DUXk8fT/evxbNCKvM4odxVySC72J",
+	"sBDPiJoCUOaMLsl8oQi3pcYowESyBDQcx/9vYZvhu8JI5KCKZD8c/DtdkDgFyxvpuxZqmmb8Pzm86Zxl",
+	"AEjnEbeOwkHgg6XZZrpVRn6SE/KHopaRH9eyurDQ2On6zaEOEFCtqmQvvOsWxv+6GLIWbA8vZa5nvVXa",
+	"3B9gD9Fk/dW6KKXNFFItfpo+Pn0guQ8kd8u2w77Z2DZtHS8uPm9EznC/QlwEzVGpeJKAfK+vXYOOvFKB",
+	"Wg7CZiOqB1ZLDquSdFWytTaRXxtZIeXAih62FFUJxZqwCpoK1aFgUh9WCcWuQsGb6YHOcWAnmh5xELi7",
+	"aHr8UeNWQuYW4sS++t8iVlx8HeBcoRfQrXTJWRJjHzAewfiUCKzExd9CMaZCyyioL2AxlPRHYpEkUaWt",
+	"PSK+bR0F2NpucH4CS9di6hSwjEnb9uTAs+OLLNlrzXlStuaHpzlOcx4tcHILCGTSjCSpZMQ32A1JY6Gu",
+	"V5u8NI5bmfdY4XrF2BwpBGbpNRb1gtUvm61/7KqoNP/JOus/ZxiuM/1DQSWpN/3R06tRXqGAZRtT8QS0",
+	"ldkonrbSM0GaGYruYl2NrA31+JoLKp8p4Nu103nr/YlQlHQeFb7amzIaG+wqQSL2ec7GisX/MvoPYUow",
+	"jgorCEfL6Dh+iVtrRWmiEQDKjslTz/FF8pw6vVf6gmvzCTvQe7eSTNjC8WkYYG9JhX1Mdw/Jhbv102xq",
+	"Aezg3hDqExH7SERs794pRmdtUw/62lLqYaULN89FaI0PNkVD2oGKOHA8JXBxdeNRm/xEKDokKM7htbcH",
+	"2bOr10bG6GdulqDw7lyToIAJ9QmK+5CgUGaL3VWCQj8/cJhs5nD5CYtTY/L/kXIgO1TTLF1MpqSCzQwL",
+	"mhe+8rZtg/oxb5xRvOv0x6qNC8u6z8JrfdgeXtBcz3qroLk/wB6C5vqzrX2j9+zG/wgbyclavnitvPq4",
+	"eR837xg3VygONjOsNoib6/tOc+OJSEWXK2IuZ4jXl1caWOvkZNfwdygg/q2H7VhVCCdvffg7FPuqhN5M",
+	"oncOfzsJ09dAP45odsPRv71oNujlnUSz9eusi2abWDW2x4Ui8p6EMAiVIWYtOCJt+gHKQ2NM0/iQGBes",
+	"BgHYh9G3YWAzFLWRTVIpDZsDm/UZva6RzR2ItNuMbG5inTYMsO/I5k6nuw9s/zbG9N4saRvZBNOjt6L7",
+	"yOZ+I5ubGuBgPq+BE/TjNWhuHyD9q8Xzg3Z0+waA3cbVsBZrMBSrqqtjFLOktnK8QEPWsh1gIERt7htm",
+	"4O0ip+kV2CwK693ZiKCmChFZDIH3Edl7EJFdmM1/F1gYeY2Eb5N7dinSSKPdLNL88imVgX97XruM1HcY",
+	"BnC8JQfRlMozpGA5IUDiGw0ttNeb9/96cw6We5kJz6tmntFlKLiQitEYxtUiyFBIxBFMXyk6nlbCgzVi",
+	"oJ2DQS1ZRiZMybzEJMqgYieyBPVYI2L+Kk3hHSJ+WKQP+DE6RcQPU4kShMJC6M/VMr8/qHRahiB+7Qoy",
+	"jt5J4egWKxCxsKNQQo8FGhmxQfBq7ygcvE+JXIynRJ9RZWD8cHbk/xIMnfDYRk1CYSp28rf2SvY7195P",
+	"+DWW2+OyQhlRqZKnqjanVH3JxThZ6Cfd56ocrxDJIpSXuiRqHE0vbIbqen8l+Xo5H152Qc96q+yCP8Ae",
+	"sgv6q3UxADZT/rUOkTSUNTSO+8RC79fUI7vgVvEtgI09m7WphY9QUVkwPQwHjsv/lhh36VJiFhfxV10J",
+	"I9ZmxuRmyhNGuAq1MpIFwdpci79OqLYM35Vr8fWw3XIRxvzg0r1Ty1r8dbkI0HytkhGbKYDOyQgnk+yL",
+	"OoZOB5bdi6lHnc7A829lTvHo33lWA+yBnWQ19NshNkv7rMZ8mgoWBST6I7045yphBuLZmvGNiY68RH1k",
+	"vbaARGCov6czFgWhiBJq/oHj4vMQZbkCtroIjQ1S1yCx5Fw5pTLwJ46MEerx8LRPU0ITmTbALYMFa839",
+	"3FU70cL/8hL8J2DBZJlMhQlzWSQcvWAxgsEMT+0zMd+hHwQcLzA2F9dcod0/yenvU8FCQZXjlrSQGwXv",
+	"L/f5TOsD8eQ8uicHBZcPszehaOfynZI6T7Kyi0G/FmqMwHwp5wcFnktF2nhUlY5TKNZ3M2/hOIUib2Um",
+	"TZ3MOE271DDfnORJrwYUIaQZmaTGiy9ZCDHTE7uGtIDtFakFpucKxoRVyRsd9HZNhyeh8HrfsyzN5AkR",
+	"aanJpUs3uF2/UBQXEBz5iFuIcsMrZLZ1MYpXQHIioadfLebGm5ehmGfpNdcusrFvuHZ3RjwmNJssZkB2",
+	"ZJ4hJZ8IIHIly3ThDqedVCG6UE0o2DGkQGojCjwmB6ZzyZ7DwD+Iv5qhRMw+42i/mdZ3y1NYmeYNhR+v",
+	"yl1uEg7OVrjGkDS8SJ7mdh9EmOQoHOzFW68pculuWDZBZ1WZlaHYMXTWDszK20wIbxJQaBhg3wnhnU53",
+	"DwnhO45/mIQwmGK9W9EnhPebEF7IAptwc9ikc/2l613x8CEN1Q5UISFPfZ4gLkZRsF5zRM7yhk0Y0FFW",
+	"tYQxcNkY5PC8QZDHsjKriYt4GYxX53RiNVRuzJQqMU1q+RYwaW8h8OHzi/Q4BA801NGhSrM2lNHY0JYK",
+	"VnviAV7bY2wSjMVypVCjQBI5W0gVCh8HtjQ89WghgQq8xLaFCdolKZMjhcKDkH2jfJvUUqhS9NzwqNui",
+	"xoN6c/VU3xYTrsgFHV8hfkkuQFRqTVk0YT3BUHW6XzOVH+1tCbbvmJJoNAgGuHwwHb2edQOby57CNTBq",
+	"X9xxu1bBa6b2F87cQVyyU0iS0FDA/9JLYy4/UBBVmtHsisVEX61/HHaITXqEdYCnRJXK+MVCsVqgEbgf",
+	"YUbSiz/YWEEwh0s1amDGC0UTNR5Zy4yX881hvgr+qU0rgPKjwhHerQZmAoh55kSENSGnU2Po4IRMnMzG",
+	"sIBeNb1mgI965tPmFeNCHnUeKTHnBVi4QhW5SRdJHIoZvcK1nHKW0Ww8XeoBluOEVQcmT00F+lravNyq",
+	"XFsyrye2w1xb2abEhEI0cfI/Gpqa/m6BkF3k1wqe9gMKgmwVUbi94MdOprmHoMed2Qs23tFnUvuQx62E",
+	"PNpEO5aHXgKqtuwdzF0LFZzTPS+LyF4FVBGXrDH5wBstyQHmgyZJeiO1pbMMBeY0DrnIvSKtVWxJKdFO",
+	"k9axzfXpHlzx9g5FaUHaCIn8+R1rxFduXJEcr2r4mG9bfDwo1uzCxlx3DBZCZbw1kP6bTx/IV8+ePz98",
+	"RvDWZjgbKExmEzwgORMMdISEImdwPojMVeChY15a21ezFF7KzHE4Ij8tLhI+rj8P9m12oCe9hVlzCGAd",
+	"OrdH+Het7PuzJMnfe9PNfuubtmpD5l8k34b2b6vb8Olf4zRmX9buRgxFwRLqfceV9LcmTeZTenhMoNln",
+	"FTUF3EybzLUNQV7IyGyy6rgNPHNX+2vZdnd131n1cRv4eXMBet+jIpURD/vVqvZg94gHjPYijdngy292",
+	"BxtpfTjJ0sV8XQud0/Z49aoIremV81xWvBPDqpA6sT1vZLuWNzOz1/gaf8+mN38Nusr1insbG99KW+H+",
+	"+0X3K7OBWqa4hv45Lx1LOO1rMMCKo+FR9JrLZD1oVwVAVyiaEbrMMTapyfpGGH9bPaRWGH/eGzbDVA2x",
+	"h3YY+BLdZMOmcqFON5sN97Dwtvouly7yKofKKkiZRpFVbWJ0KdMoPAuBsorFFzk6FlgPcB3KOclYzGIj",
+	"WUMRvWaCZRTKt3+ZpgmT1FWCf2RKr3oH3omy9KuMosNFpboMPCkd6CF2UTtoqjK2E8WdazNyodBXZjzm",
+	"yoz28qBNmUZhtHq/oUV1RCg2KI8g21VHlI7Ylkb/fdHsfa3EXdZKrK+L6HICO4YMCjbsdqUSRe9Eq64U",
+	"7qVJsnRaTGv4vN5yRM5EKFoXVnQAsPNqJ/yShiZOlkKtxCjHyZCjcSoEG6uI0Dj2DJQAYhv2ophLd11m",
+	"unXVlM0CfyTJVFT10HxJTkmkLwqFSicM6scsIaEZO81I5D+ragkCLem49PtP8haOOBQH2kmMbYByTtXU",
+	"0smsvPSvz35DNIZGIEBn9lC/5afOniItzCkoSQgF1CT4m3SzDo1dkHCZTPgOrazbKU/YxtNtHGJ/pQp7",
+	"mvIeyhbugQq3BQxGlfc2eF++sKm9kZcqbBwEaJthkAER7IZJ5XoYEyYliWSaqYhIupQ53mobiL6KHgtP",
+	"m7l0BFmfjQhFh3TEfctEBOVV/zFj7FCxz4pIRrPxlKTXLMP2zMAsPWZ2EmqT3lofQpP7atyYyMWFVBkX",
+	"k6F2GoyAG5wM4pQNggHXT/xzwSClpccanAzwsQNf5M3o57dMTPQOPP7mm2CglnO4EgbWG7b8Eq8+07Ey",
+	"PaWozyuSp4X5/EEFG8Up+6f502iczmomCMPWz+/rFvP7oM2PPHBlSgw4hLDUQo7qlgZ+HXTVBp/wtrp5",
+	"GFsSq2t5OadXXKajZ98///ry+dHh0dHR0eG3+j++0/9xlP/fs5rJT4zLULNwz1uvG0J1utnmxcBUsWuE",
+	"ceOZZyF7i1p+ke++OXzOvr08/JZ+d3H4/fgoPnzGji+/ol9ffDN+Hte8iMPi2f5V8i3gGMmh6ppeKngR",
+	"LgkXUlGhyMHHH1+Qr7766vvSxj0+On5+ePTs8OjZ+dHRCfz//6+bOD7jxwy2dj71yzSbUaUPJVXsUPEZ",
+	"cElt+AIX7DLNWJe5H3eY+3m6g5l/SjOFmepTQknCKHBeRocRmTEqJNFXM6H/OCLn4MJmjFxkoCculgAb",
+	"UHtC00x1P5/6pi+3nRTeMB/cJRXcJ4G3SQJXpX87Jn6p9Cr7vS4BZ+b4DjZiiUYWTDQykDOr0KPGWFqF",
+	"Gm2DNFocVCJEjAMwvVgaLBkLWJHDyVi01PziApjOmAosQwWWK8tOe+4gdGBqRKTiUCySpNhvUc5+O8AK",
+	"Z1EOR6E49x/3R8oNCJqpfOHCRC0QgcaElFyWyWY/psy/DmFaIJxVAP8w4ZHqeNX65PoDzKtvl1LfYzbd",
+	"fvHWcnUDmVpb4uawUvpM+t8ok14j98uO89ML7dkc5lnzarVgs+eLOVEpOT46KiLaa7dNZVRIxEYqc3h6",
+	"OAg+Lj50/oHnLAPCtLeVLCFbFhdSyxE4zCPyJpbWfwbvGXB9sF3wis/nLD4FthnICkNVovHop+kNmUEb",
+	"NctcCr5ak+GP0fp0t7wz6aj/J4/huxo/ih0eX3xLD78df80Ov6fP4sOvLr9h310cj7+Onx0NAnPZt0eH",
+	"z8bH8eG37KvLw+/o1xeH2jv5ln13+T09ugCLoJ28KS3EfsKceSUHfsrByfGmE/zI5CJR66SjLO6OXj4+",
+	"MvloKgukdu5pstY8XhGTf+UA9l+eOnm2tjI/l8dPpMm6+RARAUmT2IUjq2USBhEb44Fnbj5be3+FV2s0",
+	"VcxDO3qAxbsaj+QTT3H07Be34TTSyrX3jkj+t82z/q35LvIOqUKq/4ksHaG8t2qRMIjpGfrhd0uz26KT",
+	"osf4RJogtBvI9P8DMGiMtAXyFJATtA/pTcX8aIsDYNh5xq55ush/hLAiVeSKi7jRZV7rhJkXeBC+mJlr",
+	"VyesdNsevC/z7dq+QPe510kyu2l6zuDeFCnB+LcTbvWid1FpdKyU+PiDVThqJ6aR1ZHw2OstSIqZFtQL",
+	"2+JiixI84dcMRsTYto3r6adkUCHpeHQSiEg6iQmzGY7ImYKW1lDoWdknz+iSjBPKZ+hDWpF6QImE3Ln5",
+	"sbIGKxXgbkZcGuqZf0ShgAovgJu2Y4nUPQ0Gk2SSAniwh27rsKXflzCSIfgGBPR2jEvKE0mu3b47NUVl",
+	"c6qm0lYwMTJPJTfOMRQ9uQ/66/Fvo3HeRRcVOeBWoqwF+tEMsseqaDWZWqYD7pezBgDTlYFdilVYfpVT",
+	"NAwQpMbtyyfyxDrw7psh6wFsMlNjjnwOKzHeUun56W7xAM0+r7J+76IwyqzIWvVipu2m21VR1t2/hwKj",
+	"++UFeFjvCKzXs2L31UM5RwXijnXVoS09/NZ9RVqHAZFClQt1isoTNKxTQ3aSCaNYtkuV+w305igUZ56d",
+	"UCgd8oEiqSpw+3m9+42uR2U9rJP+naDLHZTFnQDDbusrdW5C8u36nqn/oXQVNZ7QvQU51hfSWQd4i0aI",
+	"xleriJCEwlKyuBCJQavdXtb4/QnNtfebyRqUC6HYMTxg+yL83ciZWynD3zAkU3Pz3krvdznN/VnDtx8/",
+	"skX21hntdUxv95aq5jdRaqumb/fe+arcvsVbK+X4sThejsjZIuaKsGu9AuSKsTkGDjgWdJkSqzEVSBg5",
+	"4VIBDBCd0LrKM5uvr9QvhXh/gcbAU2BtO+Z30ctVNFdvg8jAL/3pDdWH1/5eW7zZuuW9KafcgQ0gFLff",
+	"774DWLl7UHbXt7k/iDb3+jLpDf2/nXS1ty69dkwBJt/RTBVAujEFVNEH1lMFtO52R8oSv95Z3wjp9Io7",
+	"sZrZa8g5aFvqPByRF3ohuJggvryhQ4XCcaRSMcwEevXfvDdkAVyYlA6zcK+MZgkH8u0rJsopMgzWuaHb",
+	"QPGTaobDOkrB1QxPDqDv0jgd+tRDsTcX+SG1qG/X6n2Ljem7meg+UPTvUM06IH2nbvv6it6p3lkreuvy",
+	"UB5/ecoyKrGGfiubobIk7pUeu1RPihzbNCFa7wL6SgRTeMewZP7E+HzSz9F4jnooqj31gFwkVFxZtece",
+	"A7ZCgO1WhrYcCHbwqfH/KXIG/xP/OjJ6NAqq1SzYAHjpmYowEsBjgOGTzsoAEupQqIzyZEQQBr9SCxOp",
+	"0rkkN6kp3LMtXL/YOgWPWuBGIGuSY+XhsqiIA7IQSqtzRycEADsjoj+GqQvEmXsdZGWyGXJOr0B1kos0",
+	"XnZuO4DvvtuWrM6yfjeSurRSJ24Lcbtv1++gnFnebkfTV6v3q/ZRwc6FxrkcNt8n1idlXv3LRZLAP4eB",
+	"V5KTA+8HoXDblsu6bYu+MzBT9Ornfol0OEANcrObhP88TzPVCo8fPLs4HSNvO4RLQZxiNdmLhDOhWMIs",
+	"U/4FNs7a5xlpDo97x6JQoDyH/Z+llzxhQSHxjpXQBflmWkodp78ffMXHFcu2DiQbZ1q0ZyymY8XiYXdh",
+	"BfPdXfwmX+5WZiU+fgPj0t1YzbiCn2yqHWW3cI/Z4LxnBxg+TvEENxzcrSI21ac+ScdXezLr3qbjq0Je",
+	"RW+v9JJIPhGHXFgLJIL/ikia5dDEXHm/6im6IMAoFGgimVFsZau+iMWEYr+91llnL158+Pn9+e9vP7z4",
+	"bwDwEzFcpfc7E7G1ACUD9hwoHPD3/gmhSYJZoPGYSRmQjF1mTE5hoLOf3hiDEqyyVaPMvJWN+0A9ceD6",
+	"6A3v4OVCLTI2Im/NtKh9DbdkhTCR/hE79rW5BdXEFywU6Yyr2q5PfU+lPHvrreqdNnxmjEqEZ5hqjwvC",
+	"7AsRs4xwcc2k4hNENxgEA1jTOliU1pLRf3MXOXjYkYLStukDBX97b19v8k19fRS5+9IK/BIQTfQjQDpC",
+	"tNiS4lrMuTTT/1Rpit3tl7DKVuZLFOYZA28dLL3iBUgDNCI/i8RJVidSfd5ae25KMeDqeq9aUfpzQUXd",
+	"kSN7b4KWohdG99xtxP3aWjrM2FqnsOCcgUcGNpOJY+XZofualn/HHnZCfpVd9PGm5u8DQedKsn22tK6H",
+	"d5ZmzPhsGyTKVeVXfSJtiOQEdGUR5z0ULi0e3EJa3CaeXbAz8/yPLGNC/WSR0kyTHASW04zcZKm+rXxV",
+	"zXMFnfGqy6EywBTW4XH3ovf/Yhm/5CwGaQDga6GAV6vNfBuRhZYFenrVyfD8sVqyhGLz5DdpyH0jUvs7",
+	"thU8e13WOxSt094gGu99wvsd2yyD7N+3tyT39pPrE9sPD5Koz1NvrFFNqrpeqTrLtANcUa1GXQtdVIlP",
+	"5LqLemSi3hgsYQ3pjbu++a4tPFDtxi30jZPIx1koRZpDYSm0Ey7VKZhyjiwZE3jU0LcjoMXBz58C8uJs",
+	"SAxd+2gMowJGAuohMJT0U7QBZFs1uML4dDswIv1itin4gicJlh3E/t9DIad8PvfgO1oiF5Fm4KJacCJ3",
+	"rHtYoh6WqAc8vLcmwirQUC50t4UXamklVILDXizLzchZDaJLVAtQtBaPKBQbAxKRejyiUGwLSESq8Ihy",
+	"MKHNAYlIAY8oFDsEJCrUoncFHSJlzKF3rBJtKBQd4IZIN7Sh9m172AWfU/pwSX788PGHNy9fvnrfgEVU",
+	"tHR7FKIehah3yP9m2tYCEbXTsRXeeVeooXU+D5Mj8rIV7FCu1RB3iJyVYrSeI1UE/WjG9QjFbkCEbqEr",
+	"ewufpocPegRd2c1nu4gg1C500WkT7Q4DaL1UuAdpsdwg/gFjGidEmwwRmUGzhC8NKgMg5jc44TBLrEt0",
+	"8YxUsFMSGT4hJ+hYEb4CK67rxuaGGi4VLBT6pHJ1alfNG9FJVX2BFkcHCb9iN1wy7yU/mfgMcBqjaC2A",
+	"U2wiW9tiJpmKzZ2mxla7XOpTY8seLqmHS+rhknq4pPuSMWuvxD0bfc4PIR5Qz5D0RsoFw6JNMTlM+LU2",
+	"X+f0zwXLC+HJwTxjl/wzicaJ+j0agl7kQrEJyk05Im9AiSB9nd7K2obWr5Nm/D8UIbt/YDRjGUF5D+Oi",
+	"tI/IzZRlwF7ql3LaMAaoj8hfoigUTmRLoNt3d00phFXyaNgYiHjdm5yQjE2AlQ68i4xdp0Zxe3QIqWBa",
+	"3y2J/UjYfkQOPPq9NCuUpwSu6lXbMFAKs1ChgCAgvN3QPYsrotIUcynuJaVKMxbr6U9NZFBO0xuBCg/y",
+	"PHp1hbwBwIaKaI55KReKPIevfqflqtCCuYDKGxTRwcDsxYHeRv+++kp8/z83bz8ff7z+9vzim3fT7/5f",
+	"/PWP8tnr8fOf/nNEXy3+m/+Svv+zffH/2ZzDazczJwl2k++HU1K2v4hI4ShoYyvNruQjDJfcwxCE3b5a",
+	"vLmPU18ZkHesNzWd19fZ+Y2U5CDjk6k+lOSCack2SZViYljoQneB7vV4cQ+jC72x8aldd3rgORpcjJNF",
+	"zOKRT6Fq89Q4FBT45QL0wNGLkrqywFDkgw0beuFJ91b4uo71TSridtgvZV8XiLazjI0VmaaZZOSCKgUd",
+	"bYrqS1uLRPNSO7aa+8b6R9VY3yeoO+or7M2fLWs78svqar/t99V67sTGlnbYdu8R61S13b+oUIx/pKYh",
+	"Nn+pKRNGZHMmMUU+Iu/1azpFYup8rLLQdnFgdBPYyNJyTDsTXSo6m9c39++iC6Rv63+UZX2mUX+2XHOK",
+	"c+VcZ3e+MFmbesPTDDGqaJBospZC0cJcWh1Tq7BxKi55Nis9h/25oEkoIsFu3C8G19D/E14sqeLyclk8",
+	"kvM04eOlNSeLjRbYjtHYaVE0KdFwdQUX59Ythti7doGhFgcyflLxJDGuGTkjP519+vTLh48vf3/xX2fv",
+	"X796Webcr6wGhM/0bmlf805NvtL3GZwM5otsnjAyS8UVW5KYy+mNFnkZ+fp4EAxK33idpRgMvO+5ZvD2",
+	"ggoW0I66x5Csi101ClyMdbSXs/b6SqvUbXCoMrRApJT4e3lOeWa8K7DzAGWiL0V8hJYe7nQw9XJhUa0f",
+	"pKSThlaFt1xiQztKKKMkWHbNxwwbZdOM3KSLJMb2V2wfSxcZB82RLtRF+nkYEMFuXPdCYGrPrthSMq0t",
+	"JlwgoIaHF2JnZsGzz0BPyDSLSnQpMRunMZTI0VD8cPby94+v/ufnV5/OKxFGuFTv7Ct3FZ9v+YyrNgwz",
+	"L2Ceba78havpeapgU5RX/oNWIHYVMHvI89zlwZhKdsiFZEJyCBYDoz+BfOJwNAhyYT34gwo2ilP2T/On",
+	"0TidDYIB10/5c8GypRa3dKYvVenAF0cz+vktExO9xY6/+ToYqOVcXyVVxsVEb8rmSacmqavYbJ5QxUZ1",
+	"TzW/D9qKQvMNz+19X3aAUDCnk/UZQfPgjpVvxbtW5PcHoeX3BPMkZu16g3gDQu1ZfrRzYWf+5ETenGXQ",
+	"95uKeqkHtYhU0SSdLJDwA2pUvVsJJVmqLRK6BKfWsD7daNEETKo0SdIb6Us0GKORYP4nb2rb7+fiezZu",
+	"6/zBHXf2yo3Vvt/K+vXbexO++PIm9Pa53ozeJsd/Nit1HA6uxIp9rBnXMtns5kYFXdjO5AxwadboZ9JC",
+	"PX+Emd8v3XxLykW/esfz593SqFbgK/eHboNDl5n9WD5odd2S2LOXE0nAAJg2h1YQGy9ZCP7ngq3accOA",
+	"5DETB9NgIQbzw18G7svV1UGUFHVJNDwlHntDKlgzrAVXtkfFkzW/Hv8WjcjrjAooQeCSXKQLEaPM0BoQ",
+	"ygoh6BuKimlC4M+0Io1pkrCMHET/iEypwCXhygSHo39EhTVw/SChsAEjb1pRYIuN9ZRsD5ILByttWmKN",
+	"xyLmrsRDb9URk2OawJH9PWOXC8m0HMvlG3zonL61pjlTH8AH0ZeZT7drIdvqnXvoztSr3UpAdhSOdfES",
+	"MN76jsxHDDeI29bY6WsspfaUfEWpfob7CAwetIcIBnrRJbBiSDKmBWX0aTFnGTnTF3KpMqrSLAqFHiIg",
+	"YyqQ/NV1YxxY6T+sFUvVRcv6EugGKdHW6PNgmj9g2nfS+bGZwOzc9OHO9yPu+LjFfrN7StxXc7RbEPbl",
+	"pzjIyTULNf45+l97J/41HrLtnfe7UIc9dd69ps6r3evdRCnYcdvQ5fkasKq3qZYILxSR96DI9C+RFu1L",
+	"RXu/nu8uFAiJgHgxnsvj+SOVT1zn+AxPsSrF6Hjj7uSadEIRIDhJJStGCR0jDgDaCF9XW0zRNIMf2Oc5",
+	"GysW/8s18yvXZAEODHyW2DlMuab35BZYH6EAnc3kqedGYbtUnfoWRZQDbdkY4IIClV4oLJygNSDymsVT",
+	"IlP4i1ja/ieLFNRg/qDkCcU6x5L637Cw7rLBxQxFRx+TNLuY1soBvMJaB5PU+penwMNsICfjLEUYIX/D",
+	"cOzyIpRM9Ip0cUix4WIH9tWtNH9t4olW3bm3tq/dTHAP1QW3bRvYPi+0EXozuu8K25rvr84lh7Gyayu1",
+	"SnaJV0eKV51qaW9bgg0dCU1IzK5Zks6hahMvJNFUqfnJ06dwwTSV6uS7o++OInIQTVKSLQQZPR3P4qdj",
+	"+4AIUuiLLBmcDP6CQ8K+nDx9+pe+9csgGFzTjOvXhwM5dYFgmMngZFB8zKB8qv4rlQrULlTw2YoKloHh",
+	"wsBDIQfRi7dvXr0/f/X21e9nL19+1DOyx5kVn6bfbVB1cn/++JbgDVAQIBYzvdrmcv1fuOi/uS+x6jFN",
+	"UFMDbpFjycFyIr8HA35KFwpsNwfYDj+hzTTKs/36kFfUO5zXVR9qA86AbnqjzFjFGC8ck3NuZABEkcOB",
+	"pkW8IXD9TDW+tS70A7SZhXlcp2O9Z+eI9KtTOPNqlWWhyW9GBVRFaE8T3slW6RtumaiMUBKduulqkw7v",
+	"BvMqXxzvVo8yY+xoL754wwHaErSUlBsOc0QSH/RQ+8n272XMQzRA7Bd1XZwNn8RUah9Er6FpKokCEv2i",
+	"zXVJE9vF8JEpLbqyCLoh0G4crvl6yGhtXHLggjZ/MJbS6mc7xAuqJuvKuw9+OP5heELSbEIFl9izSdLL",
+	"fG8Hbu/wrFCgLgOykHrzF5C05ZMC/ecwMIlXCBEyOitulUxvPVbsEcrSxQTDFKZ1Ix8ugKzGJc0QF0G6",
+	"u4x/4BuYmB0yJe+FJBGWLJzkiOFmEG2SOpyEwINN986MM6Ax6OkBh7lBIBlsyb6VNIuk7eFQgIEemWtP",
+	"rjm7MRvC/gkuxh88zDDBmDbmXVG+2QMq1QsYo5Xu/YobwuNiOLiZcijVkClJmIImV33nsLC73QA1QuvN",
+	"pw/kq2fPnx8+Iz6kaS5bEK/UgwRBj0UPf0rmi4uEj/1dCmNUP+6TopeXdnuhYF17PPyIFRwP8wdcjYCw",
+	"z2M2R8GtrwHnRDDJkktfZsM9leLOFREERnJCq2B6Wdh1EIN2HrS/c1zeUvtqK4lLTJyudSBztw6D0S6W",
+	"biIR4GTbSDD5aF7TbB9/gQK8A1zAVX/LLAaaK9WbAQse9eu3rJe8BlaAsVGxrowXmIQCwsU1V+XfzEv5",
+	"X75cLunrSVMAVT1fbJiBHkuYNGSZLXyJiM0filxG/nPh/pWHwl8rnviWXzORUxroz6D/Nc/SCyZPQULM",
+	"aaZs1b0JazDs8TRxClJwEryHyqVUbDb48tuX/w0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

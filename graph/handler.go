@@ -54,6 +54,7 @@ func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...g
 	}
 	h.Use(complexityLimit{es: newSized(es, len(countries), regions), limit: limits.MaxComplexity})
 	h.AroundFields(stopWhenDone)
+	h.AroundFields(refuseNulls)
 	for _, ext := range exts {
 		h.Use(ext)
 	}

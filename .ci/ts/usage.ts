@@ -20,7 +20,6 @@ export async function signUpAndBrowse(adminToken: string): Promise<string[]> {
 			confirmPassword: "correct horse battery staple",
 			firstName: "Jane",
 			lastName: "Doe",
-			isSubscribed: false,
 		},
 	});
 	const email: string | undefined = registered.data?.customer.email;

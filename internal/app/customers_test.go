@@ -181,8 +181,10 @@ func TestUpdateMe(t *testing.T) {
 			if c["phone"] != "+44 20 7946 0000" || c["middleName"] != "Byron" || c["gender"] != "FEMALE" || c["version"] != 2.0 {
 				t.Fatalf("after update: %v", c)
 			}
-			// null clears a clearable field; absent fields stay; null on a required field changes nothing.
-			c = f.UpdateMe(tok, map[string]any{"phone": nil, "firstName": nil}).ok(t)
+			// null on a field that cannot be cleared is refused and changes nothing.
+			f.UpdateMe(tok, map[string]any{"phone": nil, "firstName": nil}).fails(t, "VALIDATION_FAILED", "firstName")
+			// null clears a clearable field; absent fields stay.
+			c = f.UpdateMe(tok, map[string]any{"phone": nil}).ok(t)
 			if c["phone"] != nil || c["middleName"] != "Byron" || c["firstName"] != "Ada" || c["version"] != 3.0 {
 				t.Fatalf("after clearing phone: %v", c)
 			}

@@ -87,8 +87,17 @@ func (r *restFace) DeleteCustomerAddress(token, customerID, id string) result {
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
+// replacement is a whole address book as the REST body: nil is the empty book, since a Go
+// nil slice would go out as null, which the body's schema refuses.
+func replacement(in []api.AddressInput) api.ReplaceAddressesInput {
+	if in == nil {
+		in = []api.AddressInput{}
+	}
+	return api.ReplaceAddressesInput{Addresses: in}
+}
+
 func (r *restFace) ReplaceCustomerAddresses(token, customerID string, in []api.AddressInput) result {
-	resp, err := r.e.rest.ReplaceCustomerAddressesWithResponse(ctx, customerID, &api.ReplaceCustomerAddressesParams{}, api.ReplaceAddressesInput{Addresses: in}, bearer(token))
+	resp, err := r.e.rest.ReplaceCustomerAddressesWithResponse(ctx, customerID, &api.ReplaceCustomerAddressesParams{}, replacement(in), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 

@@ -28,13 +28,13 @@ func eachSelfFace(t *testing.T, e *env, fn func(t *testing.T, f selfFace)) {
 
 func (r *restFace) ReplaceMyAddresses(token string, in []api.AddressInput, version int) result {
 	resp, err := r.e.rest.ReplaceMyAddressesWithResponse(ctx, &api.ReplaceMyAddressesParams{IfMatch: ifMatch(version)},
-		api.ReplaceAddressesInput{Addresses: in}, bearer(token))
+		replacement(in), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 
 func (r *restFace) ReplaceCustomerAddressesAt(token, customerID string, in []api.AddressInput, version int) result {
 	resp, err := r.e.rest.ReplaceCustomerAddressesWithResponse(ctx, customerID, &api.ReplaceCustomerAddressesParams{IfMatch: ifMatch(version)},
-		api.ReplaceAddressesInput{Addresses: in}, bearer(token))
+		replacement(in), bearer(token))
 	return restResult(r.e.t, code(resp), body(resp), err, "")
 }
 

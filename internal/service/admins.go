@@ -89,7 +89,7 @@ func (s *Service) CreateSuperAdmin(ctx context.Context, email, password, name st
 			return dbErr(err, "Role", "")
 		}
 		if err := conn.Create(&a).Error; err != nil {
-			return dbErr(err, "Admin", "An admin with the same email address already exists.")
+			return s.adminWriteErr(ctx, err, &a)
 		}
 		if err := conn.Create(&models.AdminRole{AdminID: a.ID, RoleID: role.ID}).Error; err != nil {
 			return dbErr(err, "", "")

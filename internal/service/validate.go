@@ -143,3 +143,11 @@ func trimmed(v *string) *string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// NullRefused is the field error for null given to an input field that cannot be cleared
+// (SPEC §5). Each API finds such nulls from its own contract (REST: a property without
+// `nullable: true`; GraphQL: an input field the resolvers cannot clear), before the service
+// sees the input, where null and absent look alike; the answer is the same in both.
+func NullRefused(field string) apperr.FieldError {
+	return apperr.FieldError{Field: field, Message: field + " cannot be null: leave it out to keep it as it is."}
+}
