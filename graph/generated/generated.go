@@ -3928,7 +3928,7 @@ input CreateCustomerInput {
 
 """
 A partial update: an absent field is unchanged; ` + "`" + `null` + "`" + ` clears the fields that may be empty
-(and is ignored on the others).
+and is VALIDATION_FAILED on the others.
 """
 input UpdateMeInput {
   "Changing the email needs ` + "`" + `currentPassword` + "`" + ` and signs out every session."

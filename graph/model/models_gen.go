@@ -529,7 +529,7 @@ type UpdateCustomerInput struct {
 }
 
 // A partial update: an absent field is unchanged; `null` clears the fields that may be empty
-// (and is ignored on the others).
+// and is VALIDATION_FAILED on the others.
 type UpdateMeInput struct {
 	// Changing the email needs `currentPassword` and signs out every session.
 	Email            *string                               `json:"email,omitempty"`
