@@ -1,10 +1,11 @@
 // Package revocation lets an instance vouch for an access token from memory (SPEC §7 "At
-// once"): which token ids and sessions are revoked, and which customers and admins changed
-// their security stamp, status, existence or permissions. Every such change appends a row to
-// the revocation_feed table in its own transaction; the instance that made it applies it to
-// its memory once it commits, and every instance reads the rows of the others twice an
-// interval. When it cannot read them for three intervals it stops vouching, and the caller
-// checks each token against the database again.
+// once"). Memory holds the token ids and sessions revoked, and what the database said of each
+// customer and admin whose token was checked lately (security stamp, status, existence, an
+// admin's permissions). Every change to any of that appends a row to the revocation_feed
+// table in the change's own transaction: the instance that made it applies the row once it
+// commits, and every instance reads the others' rows twice an interval, forgetting what it
+// knew of the subjects they name. When it cannot read them for three intervals it stops
+// vouching, and the caller checks each token against the database again.
 package revocation
 
 import (
@@ -79,7 +80,10 @@ type Options struct {
 	// Keep is how long after Expires an event still matters (the tokens' leeway and the
 	// clock skew between instances).
 	Keep time.Duration
-	Now  func() time.Time // nil: time.Now
+	// Forget is how long what was learnt of a subject is kept: memory holds the subjects
+	// checked within it.
+	Forget time.Duration
+	Now    func() time.Time // nil: time.Now
 }
 
 // Feed is one instance's memory of revocations and its reader of the feed.
@@ -94,20 +98,17 @@ type Feed struct {
 	maxSeen  int64     // the highest id read
 	gaps     []gap     // ids below maxSeen not read yet, oldest first
 	revoked  map[string]time.Time
-	// customers holds the customers that changed within a token's lifetime: state is nil
-	// until a check reads it from the database. A customer not here has not changed since
-	// any live token of theirs was issued, so its stamp is current.
-	customers map[string]*customer
-	// admins holds every admin checked since its last change: an admin not here is unknown.
-	admins map[string]State
+	// customers and admins hold what the database said of the subjects checked since they
+	// last changed; a subject not here is unknown.
+	customers, admins map[string]learnt
 	// gen counts the changes to customers and admins, so that a check that read the database
 	// while one happened does not store what it read (Learn).
 	gen uint64
 }
 
-type customer struct {
-	expires time.Time
-	state   *State
+type learnt struct {
+	State
+	at time.Time
 }
 
 // gap is a run of ids, lo to hi, that may yet commit; since is when it was first missed.
@@ -121,7 +122,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *Feed {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Feed{db: d, log: log, opt: opt, revoked: map[string]time.Time{}, customers: map[string]*customer{}, admins: map[string]State{}}
+	return &Feed{db: d, log: log, opt: opt, revoked: map[string]time.Time{}, customers: map[string]learnt{}, admins: map[string]learnt{}}
 }
 
 // Enabled reports whether the memory is in use (CLIENTELE_REVOCATION_SYNC is not 0).
@@ -146,24 +147,15 @@ func (f *Feed) Vouch(c Claims) (v Verdict, permissions []string, ticket uint64) 
 	if _, ok := f.revoked[c.Session]; ok && c.Session != "" {
 		return Refuse, nil, f.gen
 	}
-	var state State
+	known := f.customers
 	if c.Admin {
-		s, ok := f.admins[c.Subject]
-		if !ok {
-			return Unknown, nil, f.gen
-		}
-		state = s
-	} else {
-		cu, ok := f.customers[c.Subject]
-		switch {
-		case !ok:
-			return Accept, nil, f.gen
-		case cu.state == nil:
-			return Unknown, nil, f.gen
-		}
-		state = *cu.state
+		known = f.admins
 	}
-	if !state.Admits(c.Stamp) {
+	state, ok := known[c.Subject]
+	switch {
+	case !ok:
+		return Unknown, nil, f.gen
+	case !state.Admits(c.Stamp):
 		return Refuse, nil, f.gen
 	}
 	return Accept, state.Permissions, f.gen
@@ -180,11 +172,11 @@ func (f *Feed) Learn(ticket uint64, admin bool, subject string, s State) {
 	if ticket != f.gen {
 		return
 	}
+	known := f.customers
 	if admin {
-		f.admins[subject] = s
-	} else if cu, ok := f.customers[subject]; ok {
-		cu.state = &s
+		known = f.admins
 	}
+	known[subject] = learnt{State: s, at: f.opt.Now()}
 }
 
 // Append writes events to the feed in the transaction on ctx, and applies them to this
@@ -224,15 +216,7 @@ func (f *Feed) apply(e Event, now time.Time) {
 			f.revoked[e.Key] = e.Expires
 		}
 	case Customer:
-		cu, ok := f.customers[e.Key]
-		if !ok {
-			cu = &customer{}
-			f.customers[e.Key] = cu
-		}
-		cu.state = nil
-		if e.Expires.After(cu.expires) {
-			cu.expires = e.Expires
-		}
+		delete(f.customers, e.Key)
 		f.gen++
 	case Admin:
 		delete(f.admins, e.Key)
@@ -300,9 +284,7 @@ func (f *Feed) Poll(ctx context.Context) error {
 	if full {
 		// Whatever was learnt may have changed unseen: read it again, and start the ids over
 		// (an id below the lowest one read may yet commit).
-		for _, cu := range f.customers {
-			cu.state = nil
-		}
+		clear(f.customers)
 		clear(f.admins)
 		f.gen++
 		f.maxSeen, f.gaps = 0, nil
@@ -376,8 +358,8 @@ func (f *Feed) take(id int64, now time.Time) bool {
 	return true
 }
 
-// prune forgets gaps no transaction can fill any more and events whose tokens have all
-// expired; f.mu is held.
+// prune forgets gaps no transaction can fill any more, revocations whose tokens have all
+// expired, and subjects not checked lately; f.mu is held.
 func (f *Feed) prune(now time.Time) {
 	f.gaps = slices.DeleteFunc(f.gaps, func(g gap) bool { return now.Sub(g.since) > f.opt.GapWait })
 	for k, exp := range f.revoked {
@@ -385,9 +367,11 @@ func (f *Feed) prune(now time.Time) {
 			delete(f.revoked, k)
 		}
 	}
-	for k, cu := range f.customers {
-		if now.After(cu.expires.Add(f.opt.Keep)) {
-			delete(f.customers, k)
+	for _, known := range []map[string]learnt{f.customers, f.admins} {
+		for k, l := range known {
+			if now.Sub(l.at) > f.opt.Forget {
+				delete(known, k)
+			}
 		}
 	}
 }

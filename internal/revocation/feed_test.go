@@ -38,10 +38,13 @@ func (c *clock) add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func newFeed(t *testing.T, d *db.DB, c *clock) *revocation.Feed {
+func newFeed(t *testing.T, d *db.DB, c *clock, forget ...time.Duration) *revocation.Feed {
 	t.Helper()
-	f := revocation.New(d, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		revocation.Options{Interval: interval, GapWait: gapWait, Keep: time.Minute, Now: c.Now})
+	opt := revocation.Options{Interval: interval, GapWait: gapWait, Keep: time.Minute, Forget: 15 * time.Minute, Now: c.Now}
+	if len(forget) > 0 {
+		opt.Forget = forget[0]
+	}
+	f := revocation.New(d, slog.New(slog.NewTextHandler(io.Discard, nil)), opt)
 	poll(t, f)
 	return f
 }
@@ -62,8 +65,17 @@ func insert(t *testing.T, d *db.DB, id int64, kind revocation.Kind, key string, 
 	}
 }
 
-func token(jti string) revocation.Claims {
-	return revocation.Claims{Subject: "c-" + jti, ID: jti, Session: "s-" + jti, Stamp: "stamp"}
+// token is a customer's token with id jti, whose subject memory knows to be good.
+func token(f *revocation.Feed, jti string) revocation.Claims {
+	c := revocation.Claims{Subject: "c-" + jti, ID: jti, Session: "s-" + jti, Stamp: "stamp"}
+	learn(f, c, revocation.State{Found: true, Active: true, Stamp: "stamp"})
+	return c
+}
+
+// learn tells memory what the database says of c's subject, as a check that read it would.
+func learn(f *revocation.Feed, c revocation.Claims, s revocation.State) {
+	_, _, ticket := f.Vouch(c)
+	f.Learn(ticket, c.Admin, c.Subject, s)
 }
 
 func verdict(f *revocation.Feed, c revocation.Claims) revocation.Verdict {
@@ -91,11 +103,10 @@ func TestRowsThatCommitLateAreStillRead(t *testing.T) {
 		insert(t, d, 1, revocation.Token, "a", exp)
 		insert(t, d, 3, revocation.Customer, "c-x", exp)
 		poll(t, f)
-		wantVerdict(t, f, token("a"), revocation.Refuse)
-		wantVerdict(t, f, token("b"), revocation.Accept)
+		wantVerdict(t, f, token(f, "a"), revocation.Refuse)
+		wantVerdict(t, f, token(f, "b"), revocation.Accept)
 		customer := revocation.Claims{Subject: "c-x", ID: "x", Stamp: "new"}
-		_, _, ticket := f.Vouch(customer)
-		f.Learn(ticket, false, "c-x", revocation.State{Found: true, Active: true, Stamp: "new"})
+		learn(f, customer, revocation.State{Found: true, Active: true, Stamp: "new"})
 		wantVerdict(t, f, customer, revocation.Accept)
 
 		poll(t, f) // reads row 3 again: it must not undo what was learnt
@@ -103,7 +114,7 @@ func TestRowsThatCommitLateAreStillRead(t *testing.T) {
 
 		insert(t, d, 2, revocation.Token, "b", exp)
 		poll(t, f)
-		wantVerdict(t, f, token("b"), revocation.Refuse)
+		wantVerdict(t, f, token(f, "b"), revocation.Refuse)
 		wantVerdict(t, f, customer, revocation.Accept)
 	})
 }
@@ -129,13 +140,13 @@ func TestConcurrentCommitsOutOfIDOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	poll(t, f)
-	wantVerdict(t, f, token("late"), revocation.Refuse)
-	wantVerdict(t, f, token("early"), revocation.Accept)
+	wantVerdict(t, f, token(f, "late"), revocation.Refuse)
+	wantVerdict(t, f, token(f, "early"), revocation.Accept)
 	if err := early.Commit().Error; err != nil {
 		t.Fatal(err)
 	}
 	poll(t, f)
-	wantVerdict(t, f, token("early"), revocation.Refuse)
+	wantVerdict(t, f, token(f, "early"), revocation.Refuse)
 }
 
 // TestGapsAreGivenUp: an id missing for longer than GapWait belonged to a transaction that
@@ -154,7 +165,7 @@ func TestGapsAreGivenUp(t *testing.T) {
 		}
 		insert(t, d, 2, revocation.Token, "b", exp)
 		poll(t, f)
-		wantVerdict(t, f, token("b"), revocation.Accept)
+		wantVerdict(t, f, token(f, "b"), revocation.Accept)
 	})
 }
 
@@ -176,12 +187,12 @@ func TestChangesApplyHereOnCommit(t *testing.T) {
 		if !errors.Is(err, rollback) {
 			t.Fatal(err)
 		}
-		wantVerdict(t, f, token("undone"), revocation.Accept)
+		wantVerdict(t, f, token(f, "undone"), revocation.Accept)
 		err = d.Tx(ctx, func(ctx context.Context) error {
 			if err := f.Append(ctx, revocation.Event{Kind: revocation.Token, Key: "done", Expires: exp}); err != nil {
 				return err
 			}
-			if v := verdict(f, token("done")); v != revocation.Accept {
+			if v := verdict(f, token(f, "done")); v != revocation.Accept {
 				t.Errorf("refused before the commit: %d", v)
 			}
 			return nil
@@ -189,9 +200,9 @@ func TestChangesApplyHereOnCommit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantVerdict(t, f, token("done"), revocation.Refuse)
+		wantVerdict(t, f, token(f, "done"), revocation.Refuse)
 		poll(t, f)
-		wantVerdict(t, f, token("undone"), revocation.Accept)
+		wantVerdict(t, f, token(f, "undone"), revocation.Accept)
 	})
 }
 
@@ -206,8 +217,7 @@ func TestFallsBackWhenTheFeedCannotBeRead(t *testing.T) {
 		insert(t, d, 1, revocation.Token, "a", exp)
 		poll(t, f)
 		admin := revocation.Claims{Admin: true, Subject: "admin-1", ID: "j1", Stamp: "s"}
-		_, _, ticket := f.Vouch(admin)
-		f.Learn(ticket, true, "admin-1", revocation.State{Found: true, Active: true, Stamp: "s", Permissions: []string{"customers:read"}})
+		learn(f, admin, revocation.State{Found: true, Active: true, Stamp: "s", Permissions: []string{"customers:read"}})
 		if v, perms, _ := f.Vouch(admin); v != revocation.Accept || !slices.Equal(perms, []string{"customers:read"}) {
 			t.Fatalf("learnt admin: %d %v", v, perms)
 		}
@@ -218,23 +228,23 @@ func TestFallsBackWhenTheFeedCannotBeRead(t *testing.T) {
 			if err := f.Poll(context.Background()); err == nil {
 				t.Fatal("poll of a missing table succeeded")
 			}
-			wantVerdict(t, f, token("a"), revocation.Refuse) // still within three intervals
+			wantVerdict(t, f, token(f, "a"), revocation.Refuse) // still within three intervals
 		}
 		c.add(interval / 2)
 		if err := f.Poll(context.Background()); err == nil {
 			t.Fatal("poll of a missing table succeeded")
 		}
-		wantVerdict(t, f, token("a"), revocation.Unknown)
-		wantVerdict(t, f, token("b"), revocation.Unknown)
+		wantVerdict(t, f, token(f, "a"), revocation.Unknown)
+		wantVerdict(t, f, token(f, "b"), revocation.Unknown)
 		wantVerdict(t, f, admin, revocation.Unknown)
 
 		rename(t, d, "revocation_feed_away", "revocation_feed")
 		insert(t, d, 2, revocation.Token, "b", exp) // written while this instance could not read
 		poll(t, f)
-		wantVerdict(t, f, token("a"), revocation.Refuse)
-		wantVerdict(t, f, token("b"), revocation.Refuse)
-		wantVerdict(t, f, token("c"), revocation.Accept)
 		wantVerdict(t, f, admin, revocation.Unknown) // learnt before: read again
+		wantVerdict(t, f, token(f, "a"), revocation.Refuse)
+		wantVerdict(t, f, token(f, "b"), revocation.Refuse)
+		wantVerdict(t, f, token(f, "c"), revocation.Accept)
 	})
 }
 
@@ -245,24 +255,28 @@ func rename(t *testing.T, d *db.DB, from, to string) {
 	}
 }
 
-// TestStartLoadsWhatHasNotExpired: a new instance's first read applies the events whose
-// tokens may still be live, and not the others.
+// TestStartLoadsWhatHasNotExpired: a new instance's first read applies the revocations whose
+// tokens may still be live, and not the others; memory forgets them once they have expired,
+// and forgets subjects not checked for a while.
 func TestStartLoadsWhatHasNotExpired(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		insert(t, d, 1, revocation.Token, "old", c.Now().Add(-2*time.Minute)) // past Keep (1 min)
-		insert(t, d, 2, revocation.Token, "recent", c.Now().Add(-30*time.Second))
-		insert(t, d, 3, revocation.Customer, "c-changed", c.Now().Add(15*time.Minute))
-		f := newFeed(t, d, c)
-		wantVerdict(t, f, token("old"), revocation.Accept)
-		wantVerdict(t, f, token("recent"), revocation.Refuse)
-		wantVerdict(t, f, revocation.Claims{Subject: "c-changed", ID: "j", Stamp: "s"}, revocation.Unknown)
-		wantVerdict(t, f, revocation.Claims{Subject: "c-same", ID: "j", Stamp: "s"}, revocation.Accept)
+		insert(t, d, 2, revocation.Token, "recent", c.Now().Add(-time.Minute+interval))
+		f := newFeed(t, d, c, 2*interval)
+		wantVerdict(t, f, token(f, "old"), revocation.Accept)
+		wantVerdict(t, f, token(f, "recent"), revocation.Refuse)
+		customer := revocation.Claims{Subject: "c-1", ID: "j", Stamp: "s"}
+		wantVerdict(t, f, customer, revocation.Unknown)
+		learn(f, customer, revocation.State{Found: true, Active: true, Stamp: "s"})
+		wantVerdict(t, f, customer, revocation.Accept)
 
-		c.add(17 * time.Minute) // the customer's change is older than any token it concerns
-		poll(t, f)
-		wantVerdict(t, f, revocation.Claims{Subject: "c-changed", ID: "j", Stamp: "s"}, revocation.Accept)
-		wantVerdict(t, f, token("recent"), revocation.Accept)
+		for range 3 {
+			c.add(interval)
+			poll(t, f)
+		}
+		wantVerdict(t, f, customer, revocation.Unknown)
+		wantVerdict(t, f, token(f, "recent"), revocation.Accept)
 	})
 }
 
@@ -318,8 +332,8 @@ func TestOffWritesButNeverVouches(t *testing.T) {
 		if err := f.Append(context.Background(), revocation.Event{Kind: revocation.Token, Key: "a", Expires: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		wantVerdict(t, f, token("a"), revocation.Unknown)
-		wantVerdict(t, f, token("b"), revocation.Unknown)
+		wantVerdict(t, f, token(f, "a"), revocation.Unknown)
+		wantVerdict(t, f, token(f, "b"), revocation.Unknown)
 		var n int64
 		if err := d.Gorm().Raw("SELECT COUNT(*) FROM revocation_feed").Scan(&n).Error; err != nil || n != 1 {
 			t.Fatalf("rows = %d, %v", n, err)

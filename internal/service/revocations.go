@@ -11,12 +11,15 @@ import (
 
 // newRevocations is this instance's memory of revocations (SPEC §7 "At once"). A row in the
 // feed may stay uncommitted as long as its transaction can run: the request's deadline, plus
-// the driver's 30 s write timeout for a COMMIT already sent.
+// the driver's 30 s write timeout for a COMMIT already sent. A subject is read again from the
+// database once an access token's lifetime after it was learnt, which bounds memory to the
+// subjects active within it.
 func (s *Service) newRevocations() *revocation.Feed {
 	return revocation.New(s.db, s.log, revocation.Options{
 		Interval: s.cfg.RevocationSync,
 		GapWait:  s.cfg.RequestTimeout + 30*time.Second,
 		Keep:     auth.Leeway + MaxClockSkew,
+		Forget:   s.cfg.AccessTokenTTL,
 	})
 }
 
