@@ -125,8 +125,8 @@ func New(d *db.DB, log *slog.Logger, opt Options) *Feed {
 	return &Feed{db: d, log: log, opt: opt, revoked: map[string]time.Time{}, customers: map[string]learnt{}, admins: map[string]learnt{}}
 }
 
-// Enabled reports whether the memory is in use (CLIENTELE_REVOCATION_SYNC is not 0).
-func (f *Feed) Enabled() bool { return f.opt.Interval > 0 }
+// enabled reports whether the memory is in use (CLIENTELE_REVOCATION_SYNC is not 0).
+func (f *Feed) enabled() bool { return f.opt.Interval > 0 }
 
 // vouching reports whether memory is current enough to decide: read within three intervals.
 func (f *Feed) vouching(now time.Time) bool {
@@ -164,7 +164,7 @@ func (f *Feed) Vouch(c Claims) (v Verdict, permissions []string, ticket uint64) 
 // Learn keeps what the database said of a subject after Vouch was Unknown, unless the
 // subject (or any other) changed since ticket: then the next check reads it again.
 func (f *Feed) Learn(ticket uint64, admin bool, subject string, s State) {
-	if !f.Enabled() {
+	if !f.enabled() {
 		return
 	}
 	f.mu.Lock()
@@ -193,7 +193,7 @@ func (f *Feed) Append(ctx context.Context, events ...Event) error {
 	if err := f.db.Conn(ctx).Exec("INSERT INTO revocation_feed (kind, subject, expires_at) VALUES "+values, args...).Error; err != nil {
 		return err
 	}
-	if f.Enabled() {
+	if f.enabled() {
 		db.AfterCommit(ctx, func() {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -230,7 +230,7 @@ func (f *Feed) apply(e Event, now time.Time) {
 // Follow reads the feed twice an interval until ctx ends, so that a change shows within
 // the interval.
 func (f *Feed) Follow(ctx context.Context) {
-	if !f.Enabled() {
+	if !f.enabled() {
 		return
 	}
 	t := time.NewTicker(f.opt.Interval / 2)
@@ -257,7 +257,7 @@ type row struct {
 // commit order), and applies them once each. After memory went stale, it reads the whole
 // feed again and forgets what it learnt from the database.
 func (f *Feed) Poll(ctx context.Context) error {
-	if !f.Enabled() {
+	if !f.enabled() {
 		return nil
 	}
 	f.mu.RLock()

@@ -96,6 +96,7 @@ func start() *clock { return &clock{now: time.Now().UTC()} }
 // first but committed last). A poll after 2 commits still applies it, and a row read twice
 // (the polls re-read above the gap) is applied once.
 func TestRowsThatCommitLateAreStillRead(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		f := newFeed(t, d, c)
@@ -122,6 +123,7 @@ func TestRowsThatCommitLateAreStillRead(t *testing.T) {
 // TestConcurrentCommitsOutOfIDOrder: on MySQL, a transaction that took an id and commits
 // after a later one is read by the poll after its commit.
 func TestConcurrentCommitsOutOfIDOrder(t *testing.T) {
+	t.Parallel()
 	if !slices.Contains(testdb.Dialects(), db.MySQL) {
 		t.Skip("SQLite has one writer: its ids commit in order")
 	}
@@ -152,6 +154,7 @@ func TestConcurrentCommitsOutOfIDOrder(t *testing.T) {
 // TestGapsAreGivenUp: an id missing for longer than GapWait belonged to a transaction that
 // rolled back; the polls stop reading from below it.
 func TestGapsAreGivenUp(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		f := newFeed(t, d, c)
@@ -172,6 +175,7 @@ func TestGapsAreGivenUp(t *testing.T) {
 // TestChangesApplyHereOnCommit: the instance that writes a row applies it once its
 // transaction commits, before any poll, and not at all when it rolls back.
 func TestChangesApplyHereOnCommit(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		f := newFeed(t, d, c)
@@ -210,6 +214,7 @@ func TestChangesApplyHereOnCommit(t *testing.T) {
 // intervals; after that every token is Unknown (checked against the database), and the first
 // read that succeeds again reads the whole feed and forgets what was learnt.
 func TestFallsBackWhenTheFeedCannotBeRead(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		f := newFeed(t, d, c)
@@ -259,6 +264,7 @@ func rename(t *testing.T, d *db.DB, from, to string) {
 // tokens may still be live, and not the others; memory forgets them once they have expired,
 // and forgets subjects not checked for a while.
 func TestStartLoadsWhatHasNotExpired(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		insert(t, d, 1, revocation.Token, "old", c.Now().Add(-2*time.Minute)) // past Keep (1 min)
@@ -284,6 +290,7 @@ func TestStartLoadsWhatHasNotExpired(t *testing.T) {
 // kept until a row about it or about any role; what a check read while a change happened is
 // not kept.
 func TestAdminsAreKnownUntilTheyChange(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		c := start()
 		f := newFeed(t, d, c)
@@ -324,6 +331,7 @@ func TestAdminsAreKnownUntilTheyChange(t *testing.T) {
 // TestOffWritesButNeverVouches: with CLIENTELE_REVOCATION_SYNC=0 the rows are still written
 // (other instances may follow them) and every token is checked against the database.
 func TestOffWritesButNeverVouches(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		f := revocation.New(d, slog.New(slog.NewTextHandler(io.Discard, nil)), revocation.Options{})
 		if err := f.Poll(context.Background()); err != nil {
