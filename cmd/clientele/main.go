@@ -213,6 +213,7 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	}
 	defer runInBackground(ctx, func(ctx context.Context) { svc.RunCourier(ctx, 0) })()
 	defer runInBackground(ctx, func(ctx context.Context) { svc.RunHousekeeping(ctx, cfg.HousekeepingInterval) })()
+	defer runInBackground(ctx, svc.FollowRevocations)()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

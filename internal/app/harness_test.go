@@ -63,6 +63,22 @@ func (b *syncBuffer) String() string {
 
 func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	t.Helper()
+	en := newInstance(t, d, mutate...)
+	if _, err := en.svc.CreateSuperAdmin(context.Background(), adminEmail, adminPassword, "Root"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := en.svc.GenerateAdminToken(context.Background(), auth.Principal{}, adminEmail, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.admin = tok.AccessToken
+	return en
+}
+
+// newInstance is a server on d, following the revocations of the others as in production,
+// without an admin of its own: another instance of newEnv's.
+func newInstance(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
+	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +95,10 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Shutdown(context.Background()) }) // before the database goes
+	follow, stop := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { defer close(followed); svc.FollowRevocations(follow) }()
+	t.Cleanup(func() { stop(); <-followed })
 	proxies, err := config.ParseCIDRs(cfg.TrustedProxies)
 	if err != nil {
 		t.Fatal(err)
@@ -94,16 +114,7 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateSuperAdmin(context.Background(), adminEmail, adminPassword, "Root"); err != nil {
-		t.Fatal(err)
-	}
-	en := &env{t: t, url: srv.URL, db: d, svc: svc, rest: rest, logs: logs}
-	tok, err := svc.GenerateAdminToken(context.Background(), auth.Principal{}, adminEmail, adminPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	en.admin = tok.AccessToken
-	return en
+	return &env{t: t, url: srv.URL, db: d, svc: svc, rest: rest, logs: logs}
 }
 
 // settle waits for the work the server does after answering (a reset's email), as the person

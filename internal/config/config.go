@@ -47,6 +47,9 @@ type Config struct {
 	IdempotencyLease time.Duration
 	// HousekeepingInterval is how often expired rows are swept (SPEC §9 "Housekeeping").
 	HousekeepingInterval time.Duration
+	// RevocationSync is how soon a revocation on another instance applies here (SPEC §7 "At
+	// once"); 0 checks every token against the database.
+	RevocationSync time.Duration
 	// HTTP bounds what one connection may hold of the server (SPEC §9 "HTTP").
 	HTTP httpserver.Limits
 	// TrustedProxies is CLIENTELE_TRUSTED_PROXIES: comma-separated CIDRs of the load balancers
@@ -93,6 +96,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RequestTimeout:       r.duration("CLIENTELE_REQUEST_TIMEOUT", 15*time.Second),
 		IdempotencyLease:     r.duration("CLIENTELE_IDEMPOTENCY_LEASE", time.Minute),
 		HousekeepingInterval: r.duration("CLIENTELE_HOUSEKEEPING_INTERVAL", 5*time.Minute),
+		RevocationSync:       r.durationOrZero("CLIENTELE_REVOCATION_SYNC", time.Second),
 		TrustedProxies:       r.str("CLIENTELE_TRUSTED_PROXIES", ""),
 		HTTP: httpserver.Limits{
 			ReadHeaderTimeout: r.duration("CLIENTELE_HTTP_READ_HEADER_TIMEOUT", httpserver.DefaultLimits.ReadHeaderTimeout),
@@ -173,11 +177,11 @@ func FromEnv() (Config, error) { return Load(os.Getenv) }
 
 // String renders the config for the start-up log with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d email_availability=%t graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s http=%+v trusted_proxies=%s",
+	return fmt.Sprintf("addr=%s database=%s public_url=%s jwt_secret=%s access_ttl=%s refresh_ttl=%s password_min_length=%d lockout=%d/%s admin_email=%s admin_password=%s smtp=%s rate_limit_per_email=%d rate_limit_per_ip=%d email_availability=%t graphql_max_complexity=%d graphql_max_bytes=%d graphql_max_fields=%d request_timeout=%s shutdown_timeout=%s idempotency_lease=%s housekeeping_interval=%s revocation_sync=%s http=%+v trusted_proxies=%s",
 		c.Addr, MaskURL(c.DatabaseURL), c.PublicURL, mask(c.JWTSecret), c.AccessTokenTTL, c.RefreshTokenTTL,
 		c.PasswordMinLength, c.LockoutThreshold, c.LockoutDuration, c.AdminEmail, mask(c.AdminPassword),
 		MaskURL(c.SMTPURL), c.RateLimitPerEmail, c.RateLimitPerIP, c.EmailAvailability, c.GraphQLMaxComplexity, c.GraphQLMaxBytes, c.GraphQLMaxFields,
-		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval, c.HTTP, c.TrustedProxies)
+		c.RequestTimeout, c.ShutdownTimeout, c.IdempotencyLease, c.HousekeepingInterval, c.RevocationSync, c.HTTP, c.TrustedProxies)
 }
 
 func mask(s string) string {
@@ -250,6 +254,14 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durationOrZero is duration where 0 is allowed too (it turns something off).
+func (r *reader) durationOrZero(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(strings.TrimSpace(r.getenv(key))); err == nil && d == 0 {
+		return 0
+	}
+	return r.duration(key, def)
 }
 
 func (r *reader) fail(err error) {

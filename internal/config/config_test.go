@@ -41,6 +41,7 @@ func TestDefaults(t *testing.T) {
 		RequestTimeout:       15 * time.Second,
 		IdempotencyLease:     time.Minute,
 		HousekeepingInterval: 5 * time.Minute,
+		RevocationSync:       time.Second,
 		HTTP: httpserver.Limits{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10},
 	}
@@ -96,6 +97,7 @@ func TestRejectsBadValues(t *testing.T) {
 		"CLIENTELE_HTTP_MAX_HEADER_BYTES":  {"100", "x"},
 		"CLIENTELE_HTTP_READ_TIMEOUT":      {"0", "30"},
 		"CLIENTELE_EMAIL_AVAILABILITY":     {"no", "off", "2"},
+		"CLIENTELE_REVOCATION_SYNC":        {"-1s", "1", "soon"},
 	} {
 		for _, v := range values {
 			c, err := config.Load(env(map[string]string{key: v}))
@@ -128,6 +130,22 @@ func TestEmailAvailabilitySwitch(t *testing.T) {
 		}
 		if !strings.Contains(c.String(), fmt.Sprintf("email_availability=%t", want)) {
 			t.Errorf("String() lacks email_availability: %s", c.String())
+		}
+	}
+}
+
+func TestRevocationSync(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]time.Duration{"": time.Second, "0": 0, "0s": 0, "200ms": 200 * time.Millisecond, " 5s ": 5 * time.Second} {
+		c, err := config.Load(env(map[string]string{"CLIENTELE_REVOCATION_SYNC": v}))
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if c.RevocationSync != want {
+			t.Errorf("CLIENTELE_REVOCATION_SYNC=%q: %s, want %s", v, c.RevocationSync, want)
+		}
+		if !strings.Contains(c.String(), "revocation_sync="+want.String()) {
+			t.Errorf("String() lacks revocation_sync: %s", c.String())
 		}
 	}
 }

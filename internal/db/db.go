@@ -179,6 +179,11 @@ func (d *DB) Gorm() *gorm.DB { return d.gorm }
 
 type txKey struct{}
 
+// commitHooks are the functions to run once the outermost transaction on a context commits.
+type commitHooks struct{ fns []func() }
+
+type hooksKey struct{}
+
 // Tx runs fn in a transaction carried by ctx. An outer transaction on ctx is reused, so
 // service methods compose. The outermost transaction, and only it, runs again from the start
 // when the database refuses it for a deadlock or write conflict (txretry.Run): fn must
@@ -189,11 +194,30 @@ func (d *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	return txretry.Run(ctx, func() error {
+	hooks := &commitHooks{}
+	err := txretry.Run(ctx, func() error {
+		hooks.fns = nil // an attempt that rolled back registered its hooks for nothing
 		return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(context.WithValue(ctx, txKey{}, tx))
+			return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), hooksKey{}, hooks))
 		})
 	})
+	if err == nil {
+		for _, h := range hooks.fns {
+			h()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs fn once the transaction on ctx has committed, and not at all if it rolls
+// back; with no transaction on ctx, at once. It is for what must change outside the
+// database only when the change inside it is done (an instance's memory of revocations).
+func AfterCommit(ctx context.Context, fn func()) {
+	if hooks, ok := ctx.Value(hooksKey{}).(*commitHooks); ok {
+		hooks.fns = append(hooks.fns, fn)
+		return
+	}
+	fn()
 }
 
 // Conn returns the transaction on ctx, or the pool bound to ctx.

@@ -14,7 +14,7 @@ import (
 )
 
 // Migration is one versioned schema change. Statements are SQL understood by both SQLite
-// and MySQL ({{datetime}} and {{table}} are replaced per dialect); Seed, when set, runs after
+// and MySQL ({{datetime}}, {{serial}} and {{table}} are replaced per dialect); Seed, when set, runs after
 // them in the same transaction.
 type Migration struct {
 	Version    int
@@ -86,11 +86,13 @@ func (d *DB) migrate(conn *gorm.DB) error {
 }
 
 func (d *DB) render(stmt string) string {
-	datetime, table := "DATETIME", ""
+	// {{serial}} is an auto-increment primary key that never hands out an id again, even
+	// after the newest rows are deleted (SQLite needs AUTOINCREMENT for that).
+	datetime, serial, table := "DATETIME", "INTEGER PRIMARY KEY AUTOINCREMENT", ""
 	if d.Dialect == MySQL {
-		datetime, table = "DATETIME(6)", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+		datetime, serial, table = "DATETIME(6)", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
 	}
-	return strings.NewReplacer("{{datetime}}", datetime, "{{table}}", table).Replace(stmt)
+	return strings.NewReplacer("{{datetime}}", datetime, "{{serial}}", serial, "{{table}}", table).Replace(stmt)
 }
 
 // lockWait is how long an instance waits for another's migrations.

@@ -380,6 +380,11 @@ func (s *Service) UpdateAdmin(ctx context.Context, actor auth.Principal, id stri
 				return err
 			}
 		}
+		if a.SecurityStamp != before.SecurityStamp || p.RoleIDs != nil {
+			if err := s.subjectsChanged(ctx, models.SubjectAdmin, id); err != nil {
+				return err
+			}
+		}
 		// The invitation went to the old address and works only there: send a new one.
 		if a.Email != before.Email && !a.HasAccount() {
 			if err := s.sendAdminInvitation(ctx, &a); err != nil {
@@ -446,6 +451,9 @@ func (s *Service) DeleteAdmin(ctx context.Context, actor auth.Principal, id stri
 		}
 		if err := conn.Delete(&models.Admin{}, "id = ?", id).Error; err != nil {
 			return dbErr(err, "", "")
+		}
+		if err := s.subjectsChanged(ctx, models.SubjectAdmin, id); err != nil {
+			return err
 		}
 		if err := s.requireActiveSuperAdmin(ctx); err != nil {
 			return err

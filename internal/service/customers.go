@@ -300,7 +300,11 @@ func (s *Service) Me(ctx context.Context, actor auth.Principal) (models.Customer
 	if actor.Customer != nil && actor.Customer.ID == actor.ID {
 		return *actor.Customer, nil
 	}
-	return s.loadCustomer(ctx, actor.ID)
+	c, err := s.loadCustomer(ctx, actor.ID)
+	if apperr.KindOf(err) == apperr.NotFound { // deleted on an instance whose change memory has not read yet
+		return c, errBadToken
+	}
+	return c, err
 }
 
 // GetCustomerByEmail returns a customer by email, case-insensitively.
@@ -433,6 +437,11 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 				return err
 			}
 		}
+		if c.SecurityStamp != before.SecurityStamp || c.Status != before.Status {
+			if err := s.subjectsChanged(ctx, models.SubjectCustomer, c.ID); err != nil {
+				return err
+			}
+		}
 		out = c
 		return s.audit(ctx, actor, "customer.updated", "customer", c.ID, changes)
 	})
@@ -556,6 +565,9 @@ func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids
 			return dbErr(res.Error, "", "")
 		}
 		deleted = int(res.RowsAffected)
+		if err := s.subjectsChanged(ctx, models.SubjectCustomer, found...); err != nil {
+			return err
+		}
 		for _, id := range found {
 			if err := s.audit(ctx, actor, "customer.deleted", "customer", id, nil); err != nil {
 				return err

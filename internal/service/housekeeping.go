@@ -26,6 +26,8 @@ const MaxClockSkew = 2 * time.Minute
 //   - rate_limits: windows that ended; the current and previous one stay (and MaxClockSkew).
 //   - login_failures: failures older than the lockout duration are forgotten at the next
 //     failure anyway, and a lockout they caused has ended by then (it starts at a failure).
+//   - revocation_feed: as revoked_tokens; a row's expires_at is when the last token it
+//     concerns expires, so no instance starting later needs it.
 func (s *Service) ExpiryRules() []housekeeping.Rule {
 	return []housekeeping.Rule{
 		{Table: "revoked_tokens", Column: "expires_at", Keep: auth.Leeway + MaxClockSkew},
@@ -34,6 +36,7 @@ func (s *Service) ExpiryRules() []housekeeping.Rule {
 		{Table: "idempotency_keys", Column: "created_at", Keep: IdempotencyWindow},
 		{Table: "rate_limits", Column: "window_start", Keep: 2*rateWindow + MaxClockSkew},
 		{Table: "login_failures", Column: "last_failure_at", Keep: s.cfg.LockoutDuration},
+		{Table: "revocation_feed", Column: "expires_at", Keep: auth.Leeway + MaxClockSkew},
 	}
 }
 

@@ -95,15 +95,27 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 			{SubjectType: models.SubjectCustomer, SubjectID: ada.ID, IP: "failures-live", Failures: 5,
 				LockedUntil: ptr(now.Add(time.Second)), LastFailureAt: now.Add(-lockout + time.Second)},
 		})
+		for _, r := range []struct {
+			key     string
+			expires time.Time
+		}{
+			{"feed-gone", now.Add(-auth.Leeway - service.MaxClockSkew - time.Second)},
+			{"feed-in-leeway", now.Add(-auth.Leeway - service.MaxClockSkew + 10*time.Second)},
+			{"feed-live", now.Add(time.Hour)},
+		} {
+			if err := d.Gorm().Exec("INSERT INTO revocation_feed (kind, subject, expires_at) VALUES ('token', ?, ?)", r.key, r.expires).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
 		before := map[string]int64{}
-		for _, table := range []string{"revoked_tokens", "refresh_tokens", "one_time_tokens", "idempotency_keys", "rate_limits", "login_failures"} {
+		for _, table := range []string{"revoked_tokens", "refresh_tokens", "one_time_tokens", "idempotency_keys", "rate_limits", "login_failures", "revocation_feed"} {
 			var n int64
 			d.Gorm().Table(table).Count(&n)
 			before[table] = n
 		}
 
 		deleted := sweeper(t, s, d)()
-		want := map[string]int64{"revoked_tokens": 1, "refresh_tokens": 1, "one_time_tokens": 2, "idempotency_keys": 1, "rate_limits": 1, "login_failures": 1}
+		want := map[string]int64{"revoked_tokens": 1, "refresh_tokens": 1, "one_time_tokens": 2, "idempotency_keys": 1, "rate_limits": 1, "login_failures": 1, "revocation_feed": 1}
 		for table, n := range want {
 			if deleted[table] != n {
 				t.Errorf("%s: deleted %d, want %d (all: %v)", table, deleted[table], n, deleted)
@@ -124,6 +136,7 @@ func TestSweepDeletesExactlyTheExpiredRows(t *testing.T) {
 			{"idempotency_keys", "idem_key", []string{"idem-gone"}, []string{"idem-live"}},
 			{"rate_limits", "bucket", []string{"window-gone"}, []string{"window-previous"}},
 			{"login_failures", "ip", []string{"failures-gone"}, []string{"failures-live"}},
+			{"revocation_feed", "subject", []string{"feed-gone"}, []string{"feed-in-leeway", "feed-live"}},
 		} {
 			if n := hkRows(t, d, c.table, c.column, c.gone...); n != 0 {
 				t.Errorf("%s: %d expired rows of %v left", c.table, n, c.gone)

@@ -66,6 +66,9 @@ func (s *Service) setLock(ctx context.Context, actor auth.Principal, id string, 
 			if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, id); err != nil {
 				return err
 			}
+			if err := s.subjectsChanged(ctx, models.SubjectCustomer, id); err != nil {
+				return err
+			}
 		}
 		// The automatic lockouts go too: an unlock lets every client in again.
 		if err := s.clearLoginFailures(ctx, models.SubjectCustomer, id); err != nil {

@@ -328,6 +328,9 @@ func (s *Service) setPasswordWithToken(ctx context.Context, actor auth.Principal
 		if err := s.revokeAllRefreshTokens(ctx, h.SubjectType, h.ID); err != nil {
 			return err
 		}
+		if err := s.subjectsChanged(ctx, h.SubjectType, h.ID); err != nil {
+			return err
+		}
 		if err := s.clearLoginFailures(ctx, h.SubjectType, h.ID); err != nil {
 			return err
 		}

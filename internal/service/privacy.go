@@ -171,6 +171,9 @@ func (s *Service) erase(ctx context.Context, actor auth.Principal, id string) (m
 		if err := s.updateVersioned(ctx, &erased, id, c.Version, nil, nil); err != nil {
 			return err
 		}
+		if err := s.subjectsChanged(ctx, models.SubjectCustomer, id); err != nil {
+			return err
+		}
 		// Earlier events keep what happened and when, not the personal values.
 		if err := conn.Model(&models.AuditEvent{}).Where("target_id = ?", id).UpdateColumn("changes", models.JSONObject{}).Error; err != nil {
 			return dbErr(err, "", "")

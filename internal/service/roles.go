@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/revocation"
 	"github.com/clientele/clientele/models"
 )
 
@@ -219,6 +220,11 @@ func (s *Service) UpdateRole(ctx context.Context, actor auth.Principal, id strin
 		out.Version, out.UpdatedAt = before.Version+1, s.now()
 		if err := s.updateVersioned(ctx, &out.Role, id, before.Version, p.ExpectedVersion, taken(errRoleNameTaken)); err != nil {
 			return err
+		}
+		if _, changed := changes["permissions"]; changed { // its admins' permissions change
+			if err := s.revokeInFeed(ctx, revocation.Event{Kind: revocation.Role, Key: id, Expires: s.now().Add(s.cfg.AccessTokenTTL)}); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, actor, "role.updated", "role", id, changes)
 	})

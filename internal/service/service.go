@@ -20,6 +20,7 @@ import (
 	"github.com/clientele/clientele/internal/background"
 	"github.com/clientele/clientele/internal/config"
 	"github.com/clientele/clientele/internal/db"
+	"github.com/clientele/clientele/internal/revocation"
 	"github.com/clientele/clientele/internal/txretry"
 	"github.com/clientele/clientele/models"
 )
@@ -37,6 +38,7 @@ type Service struct {
 	// customerListsSQL reads what a customer's representation embeds (see customerLists).
 	customerListsSQL listsSQL
 	background       *background.Runner // work done after answering (see mailCustomer)
+	revocations      *revocation.Feed   // vouches for access tokens from memory (revocations.go)
 }
 
 // Options tunes a Service; the zero value is production.
@@ -60,6 +62,11 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, log *slog.Logger, opt
 	s.secret = secret
 	s.signer = auth.NewSigner(secret, cfg.AccessTokenTTL)
 	if s.countries, err = loadCountries(ctx, s); err != nil {
+		return nil, err
+	}
+	// Before serving, memory learns what is revoked (nothing, with CLIENTELE_REVOCATION_SYNC=0).
+	s.revocations = s.newRevocations()
+	if err := s.revocations.Poll(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

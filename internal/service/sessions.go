@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/revocation"
 	"github.com/clientele/clientele/models"
 )
 
@@ -277,7 +278,7 @@ func (s *Service) revokeJTI(ctx context.Context, id string, expires time.Time) e
 	if err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return dbErr(err, "", "")
 	}
-	return nil
+	return s.revokeInFeed(ctx, revocation.Event{Kind: revocation.Token, Key: id, Expires: expires})
 }
 
 // endSession revokes a refresh-token family and every access token issued in it: the
@@ -299,7 +300,10 @@ func (s *Service) rotateStamp(ctx context.Context, subjectType, id string) error
 		model = &models.Admin{}
 	}
 	err := s.db.Conn(ctx).Model(model).Where("id = ?", id).UpdateColumn("security_stamp", randomToken(16)).Error
-	return dbErr(err, "", "")
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	return s.subjectsChanged(ctx, subjectType, id)
 }
 
 func (s *Service) revokeAllRefreshTokens(ctx context.Context, subjectType, id string) error {
@@ -378,38 +382,74 @@ type checkedRow struct {
 	Lists    customerLists   `gorm:"embedded"`
 }
 
+// checkedState is what the rows of a caller check say of the token's subject, whatever the token.
+func checkedState(rows []checkedRow) revocation.State {
+	if len(rows) == 0 {
+		return revocation.State{}
+	}
+	st := revocation.State{Found: true, Active: rows[0].Check.CallerStatus == models.StatusActive, Stamp: auth.StampDigest(rows[0].Check.CallerStamp)}
+	for _, r := range rows {
+		st.Permissions = append(st.Permissions, r.Check.CallerPermissions...)
+	}
+	slices.Sort(st.Permissions)
+	st.Permissions = slices.Compact(st.Permissions)
+	return st
+}
+
 // checkedPrincipal turns the rows of a caller check into the principal of the token, or
-// UNAUTHENTICATED.
-func checkedPrincipal(kind auth.Kind, c auth.Claims, rows []checkedRow) (auth.Principal, error) {
-	if len(rows) == 0 || rows[0].Check.CallerRevoked > 0 || rows[0].Check.CallerStatus != models.StatusActive ||
-		auth.StampDigest(rows[0].Check.CallerStamp) != c.Stamp {
+// UNAUTHENTICATED. What they say of the subject is kept in the revocation memory, unless the
+// subject changed since ticket (from Vouch).
+func (s *Service) checkedPrincipal(kind auth.Kind, c auth.Claims, rows []checkedRow, ticket uint64) (auth.Principal, error) {
+	st := checkedState(rows)
+	s.revocations.Learn(ticket, kind == auth.Admin, c.Subject, st)
+	if !st.Admits(c.Stamp) || rows[0].Check.CallerRevoked > 0 {
 		return auth.Principal{}, errBadToken
 	}
-	p := auth.Principal{Kind: kind, ID: c.Subject, TokenID: c.ID, SessionID: c.Session, TokenExpiry: c.ExpiresAt.Unix()}
-	for _, r := range rows {
-		p.Permissions = append(p.Permissions, r.Check.CallerPermissions...)
-	}
-	slices.Sort(p.Permissions)
-	p.Permissions = slices.Compact(p.Permissions)
+	p := tokenPrincipal(kind, c, st.Permissions)
 	if kind == auth.Customer {
 		p.Customer = &rows[0].Customer
 	}
 	return p, nil
 }
 
-// principal checks a token on its own. A customer's whole row comes along, so `me` needs no
+// tokenPrincipal is the principal of a token found good.
+func tokenPrincipal(kind auth.Kind, c auth.Claims, permissions []string) auth.Principal {
+	return auth.Principal{Kind: kind, ID: c.Subject, Permissions: permissions, TokenID: c.ID, SessionID: c.Session, TokenExpiry: c.ExpiresAt.Unix()}
+}
+
+// vouch asks the revocation memory about a token: when it decides, the token's principal or
+// UNAUTHENTICATED; when it cannot, the ticket for checkedPrincipal.
+func (s *Service) vouch(kind auth.Kind, c auth.Claims) (ticket uint64, decided bool, p auth.Principal, err error) {
+	var verdict revocation.Verdict
+	var permissions []string
+	verdict, permissions, ticket = s.revocations.Vouch(feedClaims(kind, c))
+	switch verdict {
+	case revocation.Accept:
+		return ticket, true, tokenPrincipal(kind, c, permissions), nil
+	case revocation.Refuse:
+		return ticket, true, auth.Principal{}, errBadToken
+	}
+	return ticket, false, auth.Principal{}, nil
+}
+
+// principal checks a token on its own: in memory when the revocation memory can vouch for
+// it, else against the database, where a customer's whole row comes along, so `me` needs no
 // second statement.
 func (s *Service) principal(ctx context.Context, kind auth.Kind, c auth.Claims) (auth.Principal, error) {
+	ticket, decided, p, err := s.vouch(kind, c)
+	if decided {
+		return p, err
+	}
 	columns, from := callerCheckSQL(kind, "t")
 	if kind == auth.Customer {
 		columns += ", t.*"
 	}
 	var rows []checkedRow
-	err := s.db.Conn(ctx).Raw("SELECT "+columns+" FROM "+from+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
+	err = s.db.Conn(ctx).Raw("SELECT "+columns+" FROM "+from+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
 	if err != nil {
 		return auth.Principal{}, dbErr(err, "", "")
 	}
-	return checkedPrincipal(kind, c, rows)
+	return s.checkedPrincipal(kind, c, rows, ticket)
 }
 
 // ChangeMyPassword sets a new password after checking the current one. Every earlier token
@@ -486,6 +526,9 @@ func (s *Service) ChangeMyPassword(ctx context.Context, actor auth.Principal, cu
 		}
 		if res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "The customer was changed at the same time; try again.")
+		}
+		if err := s.subjectsChanged(ctx, models.SubjectCustomer, c.ID); err != nil {
+			return err
 		}
 		if err := s.revokeAllRefreshTokens(ctx, models.SubjectCustomer, c.ID); err != nil {
 			return err

@@ -518,7 +518,9 @@ func TestGeneratedSecretIsShared(t *testing.T) {
 func TestRestrictedAdmin(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		f := newSessFixture(t, d)
+		// The roles are changed in the database directly, not through the service, so no
+		// feed row tells memory: every request consults the database.
+		f := newSessFixture(t, d, func(c *config.Config) { c.RevocationSync = 0 })
 		ada := f.register("ada@example.com")
 		limited := must[models.Admin](t)(f.s.CreateSuperAdmin(f.ctx, "limited@example.com", goodPassword, "Limited"))
 		tok := must[service.Token](t)(f.s.GenerateAdminToken(f.ctx, auth.Principal{}, "limited@example.com", goodPassword))
