@@ -130,10 +130,16 @@ func setup(ctx context.Context, cfg options) (*env, error) {
 	// The load generator is one client signing one account in thousands of times a minute: the
 	// limits are set out of reach, so the limiter's counting is measured but refuses nothing.
 	svcCfg.RateLimitPerEmail, svcCfg.RateLimitPerIP = 1<<30, 1<<30
+	svcCfg.RevocationSync = cfg.sync
 	// JSON to io.Discard: the access log is formatted as in production, not written.
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	if e.svc, err = service.New(ctx, d, svcCfg, log, service.Options{}); err != nil {
 		return nil, err
+	}
+	if cfg.sync > 0 {
+		followCtx, stopFollowing := context.WithCancel(ctx)
+		go e.svc.FollowRevocations(followCtx)
+		e.closers = append(e.closers, stopFollowing)
 	}
 	if _, err := e.svc.CreateSuperAdmin(ctx, adminEmail, password, "Bench"); err != nil && apperr.KindOf(err) != apperr.Conflict {
 		return nil, err
