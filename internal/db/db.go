@@ -31,6 +31,7 @@ type DB struct {
 	gorm    *gorm.DB
 	Dialect string
 	url     string // as given to Open
+	dbName  string // MySQL's database; set on a handle from withoutIOTimeouts
 }
 
 // Open connects to url: `sqlite:<path>` (`sqlite::memory:` for memory) or
@@ -96,7 +97,7 @@ func (d *DB) withoutIOTimeouts() (*DB, error) {
 		return nil, err
 	}
 	sqlDB.SetMaxOpenConns(2) // the named lock's connection and the migrations'
-	return &DB{gorm: g, Dialect: MySQL, url: d.url}, nil
+	return &DB{gorm: g, Dialect: MySQL, url: d.url, dbName: cfg.DBName}, nil
 }
 
 func dialectorFor(rawURL string) (gorm.Dialector, string, error) {

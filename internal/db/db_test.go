@@ -113,7 +113,7 @@ func TestConcurrentMigrations(t *testing.T) {
 // wait with "invalid connection"), and migrates once the lock is free.
 func TestMigrationsOutwaitTheReadTimeout(t *testing.T) {
 	url := testdb.URL(t, db.MySQL) // skips without MariaDB
-	url += "?readTimeout=1s"
+	lock := db.MigrationLock(url[strings.LastIndex(url, "/")+1:])
 	holder, err := db.Open(url)
 	if err != nil {
 		t.Fatal(err)
@@ -126,10 +126,10 @@ func TestMigrationsOutwaitTheReadTimeout(t *testing.T) {
 	}
 	defer conn.Close()
 	var got int
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('clientele_migrate', 5)").Scan(&got); err != nil || got != 1 {
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 5)", lock).Scan(&got); err != nil || got != 1 {
 		t.Fatalf("take the lock: %v %d", err, got)
 	}
-	waiter, err := db.Open(url)
+	waiter, err := db.Open(url + "?readTimeout=1s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestMigrationsOutwaitTheReadTimeout(t *testing.T) {
 		t.Fatalf("migrated while the lock was held: %v", err)
 	case <-time.After(2500 * time.Millisecond): // well past the 1 s read timeout
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK('clientele_migrate')"); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", lock); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {

@@ -35,12 +35,20 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	defer m.Close()
-	unlock, err := m.lock(ctx, "clientele_migrate")
+	unlock, err := m.lock(ctx, MigrationLock(m.dbName))
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	return m.migrate(m.gorm.WithContext(ctx))
+}
+
+// MigrationLock is the MySQL named lock under which migrations of database dbName run. Named
+// locks are server-wide: the name carries the database's, so that migrations of other
+// databases on the same server (test databases, other tenants) do not wait on each other.
+func MigrationLock(dbName string) string {
+	name := "clientele_migrate:" + dbName
+	return name[:min(len(name), 64)] // MySQL's longest lock name
 }
 
 func (d *DB) migrate(conn *gorm.DB) error {
