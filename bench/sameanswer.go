@@ -94,7 +94,8 @@ var (
 	errInCompany = errors.New("same-answer baseline: company memberships are not built")
 )
 
-// writeJSON encodes v as Clientele's REST handlers do (json.Encoder: HTML-safe, and a newline).
+// writeJSON encodes v as Clientele's REST handlers and GraphQL transport do (json.Encoder:
+// HTML-safe, and a newline).
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	if err := json.NewEncoder(w).Encode(v); err != nil {

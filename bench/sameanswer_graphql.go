@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -35,18 +34,6 @@ func (s *sameAnswer) graphql(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeGraphQL encodes v as gqlgen writes a response: HTML-safe as REST's, but without the
-// final newline.
-func writeGraphQL(w http.ResponseWriter, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		fail(w, http.StatusInternalServerError, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-}
-
 func (s *sameAnswer) gqlCustomer(w http.ResponseWriter, r *http.Request, id string) {
 	cu, status, err := s.readCustomer(r, id, false)
 	if err != nil {
@@ -67,7 +54,7 @@ func (s *sameAnswer) gqlCustomer(w http.ResponseWriter, r *http.Request, id stri
 	}
 	c := &out.Data.Customer
 	c.ID, c.Email, c.FirstName, c.LastName, c.Status, c.CreatedAt = cu.ID, cu.Email, cu.FirstName, cu.LastName, cu.Status, cu.CreatedAt
-	writeGraphQL(w, out)
+	writeJSON(w, out) // Clientele's GraphQL transport writes as REST does
 }
 
 type gqlAddress struct {
@@ -133,5 +120,5 @@ func (s *sameAnswer) gqlCustomers(w http.ResponseWriter, r *http.Request, first 
 		end := cursorOf(&page[len(page)-1])
 		conn.PageInfo.EndCursor = &end
 	}
-	writeGraphQL(w, out)
+	writeJSON(w, out) // Clientele's GraphQL transport writes as REST does
 }
