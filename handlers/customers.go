@@ -96,7 +96,7 @@ func (s *Server) ListCustomers(ctx context.Context, r api.ListCustomersRequestOb
 	for i, v := range page.Items {
 		items[i] = s.customerOf(ctx, v)
 	}
-	return api.ListCustomers200JSONResponse{Items: items, NextCursor: nextCursor(page.NextCursor), TotalCount: page.Total}, nil
+	return customerList{Items: items, NextCursor: nextCursor(page.NextCursor), TotalCount: page.Total}, nil
 }
 
 // GetCustomer returns one customer.
