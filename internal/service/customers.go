@@ -613,14 +613,24 @@ func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filte
 // a company member) a second, whatever the page size; memberships, rare, add their own
 // statements only when a customer of the page has some.
 func (s *Service) ListCustomerViews(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (Page[CustomerView], error) {
+	page, err := s.ListCustomersWithAddresses(ctx, actor, filter, sort, args)
+	if err != nil || len(page.Items) == 0 {
+		return page, err
+	}
+	return page, s.addGroupsAndMemberships(ctx, page.Items)
+}
+
+// ListCustomersWithAddresses is ListCustomers with each customer's address book (oldest
+// first), in one statement: views whose other lists are left nil.
+func (s *Service) ListCustomersWithAddresses(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (Page[CustomerView], error) {
 	q, counted, err := s.customerPageQuery(ctx, actor, filter, sort, args)
 	if err != nil {
 		return Page[CustomerView]{}, err
 	}
 	page := Page[CustomerView]{Total: counted.Total}
 	// The page's ids and sort keys come first, in a derived table without wide columns: the
-	// outer sort is then of those 51 rows only, and never spills a customer's TEXT columns
-	// to a temporary table on disk.
+	// outer sort is then of those rows only, and never spills a customer's TEXT columns to a
+	// temporary table on disk.
 	query := "SELECT " + s.lists.customer.list("c", "") + ", " + s.lists.address.list("a", "address_") +
 		" FROM (SELECT c.id, c." + q.column + " AS sort_key FROM customers c" + q.where + q.order + " LIMIT ?) p" +
 		" JOIN customers c ON c.id = p.id LEFT JOIN addresses a ON a.customer_id = c.id" +
@@ -634,7 +644,7 @@ func (s *Service) ListCustomerViews(ctx context.Context, actor auth.Principal, f
 	dests := s.lists.address.nullableDests(s.lists.customer.dests(nil, &c), &a)
 	err = eachRow(rows, dests, func() { c, a = models.Customer{}, models.Address{} }, func() {
 		if n := len(page.Items); n == 0 || page.Items[n-1].ID != c.ID {
-			page.Items = append(page.Items, CustomerView{Customer: c, Addresses: []models.Address{}, Groups: []GroupRef{}, Memberships: []CompanyUserView{}})
+			page.Items = append(page.Items, CustomerView{Customer: c, Addresses: []models.Address{}})
 		}
 		if a.ID != "" {
 			v := &page.Items[len(page.Items)-1]
@@ -645,23 +655,23 @@ func (s *Service) ListCustomerViews(ctx context.Context, actor auth.Principal, f
 		return Page[CustomerView]{}, dbErr(err, "", "")
 	}
 	cut(q, &page, func(v *CustomerView) *models.Customer { return &v.Customer })
-	if len(page.Items) == 0 {
-		return page, nil
+	for _, v := range page.Items {
+		slices.SortFunc(v.Addresses, func(a, b models.Address) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+		})
 	}
-	return page, s.addGroupsAndMemberships(ctx, page.Items)
+	return page, nil
 }
 
 // addGroupsAndMemberships sets the groups of a page's customers, and their memberships when
-// any has some, and puts each address book in its order.
+// any has some.
 func (s *Service) addGroupsAndMemberships(ctx context.Context, views []CustomerView) error {
 	ids := make([]string, len(views))
 	byID := make(map[string]*CustomerView, len(views))
 	for i := range views {
 		v := &views[i]
+		v.Groups, v.Memberships = []GroupRef{}, []CompanyUserView{}
 		ids[i], byID[v.ID] = v.ID, v
-		slices.SortFunc(v.Addresses, func(a, b models.Address) int {
-			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
-		})
 	}
 	// A membership is a row without a group: whether to read memberships comes with the groups.
 	rows, err := s.db.Conn(ctx).Raw(`SELECT m.customer_id, g.id, g.name FROM customer_group_members m

@@ -160,14 +160,15 @@ func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction 
 // listSQL is what the customer lists read with database/sql rather than GORM's scanning,
 // which cost more than the statements' round trips (bench/RESULTS.md).
 type listSQL struct {
-	customer, address columns
-	search            string // the search condition (searchArgs gives its arguments)
+	customer, address, group columns
+	search                   string // the search condition (searchArgs gives its arguments)
 }
 
 func newListSQL(naming schema.Namer) listSQL {
 	return listSQL{
 		customer: columnsOf(&models.Customer{}, naming),
 		address:  columnsOf(&models.Address{}, naming),
+		group:    columnsOf(&models.CustomerGroup{}, naming),
 		search:   "(c.email LIKE ? ESCAPE '!' OR c.first_name LIKE ? ESCAPE '!' OR c.last_name LIKE ? ESCAPE '!')",
 	}
 }
