@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -594,7 +595,8 @@ func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filte
 	if err != nil {
 		return Page[models.Customer]{}, err
 	}
-	rows, err := s.db.Conn(ctx).Raw("SELECT "+s.lists.customer.list("c", "")+" FROM customers c"+q.where+q.order+" LIMIT ?", append(q.args, q.limit+1)...).Rows()
+	ids, idArgs := q.ids()
+	rows, err := s.db.Conn(ctx).Raw("SELECT "+s.lists.customer.list("c", "")+" FROM ("+ids+") p JOIN customers c ON c.id = p.id"+q.byKey(), idArgs...).Rows()
 	if err != nil {
 		return Page[models.Customer]{}, dbErr(err, "", "")
 	}
@@ -628,14 +630,10 @@ func (s *Service) ListCustomersWithAddresses(ctx context.Context, actor auth.Pri
 		return Page[CustomerView]{}, err
 	}
 	page := Page[CustomerView]{Total: counted.Total}
-	// The page's ids and sort keys come first, in a derived table without wide columns: the
-	// outer sort is then of those rows only, and never spills a customer's TEXT columns to a
-	// temporary table on disk.
+	ids, idArgs := q.ids()
 	query := "SELECT " + s.lists.customer.list("c", "") + ", " + s.lists.address.list("a", "address_") +
-		" FROM (SELECT c.id, c." + q.column + " AS sort_key FROM customers c" + q.where + q.order + " LIMIT ?) p" +
-		" JOIN customers c ON c.id = p.id LEFT JOIN addresses a ON a.customer_id = c.id" +
-		" ORDER BY p.sort_key " + q.dir + ", p.id " + q.dir
-	rows, err := s.db.Conn(ctx).Raw(query, append(q.args, q.limit+1)...).Rows()
+		" FROM (" + ids + ") p JOIN customers c ON c.id = p.id LEFT JOIN addresses a ON a.customer_id = c.id" + q.byKey()
+	rows, err := s.db.Conn(ctx).Raw(query, idArgs...).Rows()
 	if err != nil {
 		return Page[CustomerView]{}, dbErr(err, "", "")
 	}
@@ -716,14 +714,62 @@ func (s *Service) addGroupsAndMemberships(ctx context.Context, views []CustomerV
 	return nil
 }
 
-// customerPage is a customer list's statement, but for its select list: the conditions of
-// the filter and of the cursor, and the order.
+// customerPage is a customer list's statement but for its select list: the conditions of
+// the filter and of the cursor, the search, and the order.
 type customerPage struct {
-	where, order string
-	args         []any
-	column, dir  string // the sort column and ASC or DESC
-	sort         string
-	limit        int
+	conds       []string
+	args        []any
+	search      []any  // the search's LIKE pattern for each searched column; nil: no search
+	column, dir string // the sort column and ASC or DESC
+	sort        string
+	limit       int
+}
+
+// searchedColumns are the columns search matches a prefix of (see searchArgs).
+var searchedColumns = []string{"email", "first_name", "last_name"}
+
+// ids is the statement of the page's ids and sort keys, one row beyond the page when there
+// is a next page. It reads no wide column, so the outer statement that joins the customers
+// sorts these rows only and never spills TEXT columns to a temporary table on disk. A search
+// is one query per searched column, each ordered and limited, and their UNION: each uses its
+// column's index or the sort order's, whichever finds the page sooner, where one query with
+// OR merged the three indexes and read and sorted every match (850 ms for a first name in a
+// million customers).
+func (q customerPage) ids() (string, []any) {
+	page := func(conds []string) string {
+		return "SELECT c.id, c." + q.column + " AS sort_key FROM customers c" + whereClause(conds) +
+			" ORDER BY c." + q.column + " " + q.dir + ", c.id " + q.dir + " LIMIT ?"
+	}
+	if q.search == nil {
+		return page(q.conds), append(slices.Clone(q.args), q.limit+1)
+	}
+	var members []string
+	var args []any
+	for i, column := range searchedColumns {
+		members = append(members, "SELECT * FROM ("+page(append([]string{"c." + column + " LIKE ? ESCAPE '!'"}, q.conds...))+") m"+strconv.Itoa(i))
+		args = append(append(append(args, q.search[i]), q.args...), q.limit+1)
+	}
+	return "SELECT id, sort_key FROM (" + strings.Join(members, " UNION ") + ") u ORDER BY sort_key " + q.dir + ", id " + q.dir + " LIMIT ?",
+		append(args, q.limit+1)
+}
+
+// count is the statement counting the customers of the list, whatever the cursor.
+func (q customerPage) count() (string, []any) {
+	if q.search == nil {
+		return "SELECT COUNT(*) FROM customers c" + whereClause(q.conds), q.args
+	}
+	var members []string
+	var all []any
+	for i, column := range searchedColumns {
+		members = append(members, "SELECT c.id FROM customers c"+whereClause(append([]string{"c." + column + " LIKE ? ESCAPE '!'"}, q.conds...)))
+		all = append(append(all, q.search[i]), q.args...)
+	}
+	return "SELECT COUNT(*) FROM (" + strings.Join(members, " UNION ") + ") u", all
+}
+
+// byKey orders the rows of a statement over ids (as p) in the page's order.
+func (q customerPage) byKey() string {
+	return " ORDER BY p.sort_key " + q.dir + ", p.id " + q.dir
 }
 
 // customerPageQuery checks a list request and builds its statement; the returned page holds
@@ -753,13 +799,12 @@ func (s *Service) customerPageQuery(ctx context.Context, actor auth.Principal, f
 		return q, page, apperr.New(apperr.BadRequest, "status must be ACTIVE or INACTIVE.")
 	}
 
-	var conds []string
 	where := func(cond string, args ...any) {
-		conds = append(conds, cond)
+		q.conds = append(q.conds, cond)
 		q.args = append(q.args, args...)
 	}
 	if search := strings.TrimSpace(filter.Search); search != "" {
-		where(s.lists.search, searchArgs(search)...)
+		q.search = searchArgs(search)
 	}
 	if filter.Email != "" {
 		where("c.email = ?", normalizeEmail(filter.Email))
@@ -781,7 +826,8 @@ func (s *Service) customerPageQuery(ctx context.Context, actor auth.Principal, f
 	}
 	if args.WithTotal {
 		var n int64
-		if err := s.db.Conn(ctx).Raw("SELECT COUNT(*) FROM customers c"+whereClause(conds), q.args...).Scan(&n).Error; err != nil {
+		query, countArgs := q.count() // before the cursor's condition
+		if err := s.db.Conn(ctx).Raw(query, countArgs...).Scan(&n).Error; err != nil {
 			return q, page, dbErr(err, "", "")
 		}
 		page.Total = ptr(int(n))
@@ -803,8 +849,6 @@ func (s *Service) customerPageQuery(ctx context.Context, actor auth.Principal, f
 		}
 		where("(c."+column+beyond+"? OR (c."+column+" = ? AND c.id"+beyond+"?))", value, value, after.ID)
 	}
-	q.where = whereClause(conds)
-	q.order = " ORDER BY c." + column + " " + q.dir + ", c.id " + q.dir
 	return q, page, nil
 }
 

@@ -161,7 +161,6 @@ func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction 
 // which cost more than the statements' round trips (bench/RESULTS.md).
 type listSQL struct {
 	customer, address, group columns
-	search                   string // the search condition (searchArgs gives its arguments)
 }
 
 func newListSQL(naming schema.Namer) listSQL {
@@ -169,12 +168,11 @@ func newListSQL(naming schema.Namer) listSQL {
 		customer: columnsOf(&models.Customer{}, naming),
 		address:  columnsOf(&models.Address{}, naming),
 		group:    columnsOf(&models.CustomerGroup{}, naming),
-		search:   "(c.email LIKE ? ESCAPE '!' OR c.first_name LIKE ? ESCAPE '!' OR c.last_name LIKE ? ESCAPE '!')",
 	}
 }
 
-// searchArgs are the arguments of the search condition: search, trimmed, is a prefix of the
-// email, the first name or the last name, case-insensitively. Each column has an index that
+// searchArgs are the LIKE patterns of a search, one for each of searchedColumns: search,
+// trimmed, is a prefix of the email, the first name or the last name, case-insensitively. Each column has an index that
 // serves a prefix LIKE (migration 14): on MySQL the columns' utf8mb4_unicode_ci collation
 // ignores case (and accents), and on SQLite LIKE ignores the case of ASCII letters and the
 // indexes are COLLATE NOCASE. Emails are stored lower-cased, so the search is too.
