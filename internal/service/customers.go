@@ -571,7 +571,7 @@ func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids
 // CustomerFilter narrows the customer list.
 type CustomerFilter struct {
 	// Search is a case-insensitive prefix of the email, the first name or the last name
-	// (see searchCondition).
+	// (see searchArgs).
 	Search      string
 	Email       string
 	Status      string
