@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,10 +19,22 @@ import (
 const seedBatch = 1000
 
 var (
-	firstNames = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "John", "Margaret", "Dennis"}
-	lastNames  = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Perlman", "McCarthy", "Hamilton", "Ritchie", "Kay", "Wirth"}
-	cities     = []string{"Berlin", "Lyon", "Porto", "Austin", "Toronto", "Osaka"}
+	firstNames = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "John", "Margaret", "Dennis",
+		"Maria", "Ahmed", "Yuki", "Olga", "Pedro", "Amara", "Lars", "Mei", "Tomasz", "Ines", "Kwame", "Sofia", "Ravi", "Elif",
+		"Jonas", "Leila", "Mateo", "Chloe", "Hiro", "Nadia", "Oscar", "Priya", "Sven", "Zara"}
+	// Last names are three syllables, 24³ of them, so that a search by a last name's prefix
+	// finds a few hundred customers in a million, as in a real book, not a twelfth of them.
+	syllables = []string{"ba", "ko", "ri", "mel", "dan", "sto", "vi", "lor", "gu", "pen", "ta", "shi", "wal", "ne", "hof",
+		"cer", "mi", "zan", "dro", "ly", "fen", "qua", "jo", "ost"}
+	cities = []string{"Berlin", "Lyon", "Porto", "Austin", "Toronto", "Osaka"}
 )
+
+// lastName is customer i's last name: the same i always gets the same name.
+func lastName(i int) string {
+	n := len(syllables)
+	s := syllables[(i*7)%n] + syllables[(i/n*5)%n] + syllables[(i/(n*n))%n]
+	return strings.ToUpper(s[:1]) + s[1:]
+}
 
 // seed empties the customer tables and fills them with n customers in batched multi-row
 // INSERTs: every customer in General, a third also in Wholesale and a third in Retailer, half
@@ -62,7 +77,7 @@ func seedBatchAt(ctx context.Context, sqlDB *sql.DB, from, to int, base time.Tim
 	for i := from; i < to; i++ {
 		id := uuid.Must(uuid.NewV7()).String()
 		created := base.Add(time.Duration(i) * time.Second)
-		first, last := firstNames[i%len(firstNames)], lastNames[i/len(firstNames)%len(lastNames)]
+		first, last := firstNames[i%len(firstNames)], lastName(i)
 		customers.add(id, fmt.Sprintf("c%07d@bench.test", i), first, last, fmt.Sprintf("+1555%07d", i), "NOT_SPECIFIED",
 			i%2 == 0, "ACTIVE", true, hash, strings.ReplaceAll(uuid.NewString(), "-", ""), "COMPLETED",
 			"{}", "[]", 0, 1, created, created)
@@ -111,4 +126,25 @@ func (r *rows) add(values ...any) {
 func (r *rows) placeholders() string {
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", r.width), ", ") + ")"
 	return strings.TrimSuffix(strings.Repeat(tuple+", ", r.count), ", ")
+}
+
+// searchCase lists customers by search terms taken from seeded customers: a last name's
+// first four letters (tens to thousands of matches in a million), a first name (a 36th of
+// the customers) and an email's first seven characters (ten matches). It has no baseline:
+// its target is a p50.
+func (e *env) searchCase() benchCase {
+	var terms []string
+	return benchCase{name: "search", clientele: func(base string, rnd *rand.Rand) *http.Request {
+		return newRequest("GET", base+"/v1/customers?limit=50&withTotal=false&search="+url.QueryEscape(terms[rnd.IntN(len(terms))]), e.adminToken, nil)
+	}, check: func() error {
+		rnd := rand.New(rand.NewPCG(1, 2))
+		for range 100 {
+			var c struct{ Email, FirstName, LastName string }
+			if err := e.fetch(newRequest("GET", e.clientele.base+"/v1/customers/"+e.ids[rnd.IntN(len(e.ids))], e.adminToken, nil), &c); err != nil {
+				return err
+			}
+			terms = append(terms, strings.ToLower(c.LastName[:min(4, len(c.LastName))]), c.FirstName, c.Email[:min(7, len(c.Email))])
+		}
+		return nil
+	}}
 }

@@ -299,6 +299,7 @@ func (e *env) cases() []benchCase {
 		}, baseline: func(base string, _ *rand.Rand) *http.Request {
 			return newRequest("GET", base+"/customers-graph", "", nil)
 		}, check: e.checkPageStatements},
+		e.searchCase(),
 		{name: "mixedWrites", clientele: func(base string, rnd *rand.Rand) *http.Request {
 			return e.mixed.next(base, rnd)
 		}, check: func() (err error) {

@@ -105,7 +105,21 @@ func pageInfo[T any](args service.PageArgs, page service.Page[T]) *model.PageInf
 // customerConnection is a page of customers as a Relay connection.
 func (r *Resolver) customerConnection(ctx context.Context, first *int, after *string, f service.CustomerFilter, sort string) (*model.CustomerConnection, error) {
 	args := pageArgs(ctx, first, after)
-	page, err := r.svc.ListCustomers(ctx, auth.From(ctx), f, sort, args)
+	l, selected := loaders.For(ctx), nodeSelects(ctx)
+	var page service.Page[models.Customer]
+	var err error
+	if loaders.ReadsAddresses(selected) {
+		// The address books come with the page, in its statement.
+		var views service.Page[service.CustomerView]
+		views, err = r.svc.ListCustomersWithAddresses(ctx, auth.From(ctx), f, sort, args)
+		l.PrimeAddresses(views.Items)
+		page = service.Page[models.Customer]{Items: make([]models.Customer, len(views.Items)), NextCursor: views.NextCursor, Total: views.Total, Cursors: views.Cursors}
+		for i := range views.Items {
+			page.Items[i] = views.Items[i].Customer
+		}
+	} else {
+		page, err = r.svc.ListCustomers(ctx, auth.From(ctx), f, sort, args)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +127,7 @@ func (r *Resolver) customerConnection(ctx context.Context, first *int, after *st
 	for i := range page.Items {
 		ids[i] = page.Items[i].ID
 	}
-	loaders.For(ctx).PrefetchCustomers(ctx, ids, nodeSelects(ctx))
+	l.PrefetchCustomers(ctx, ids, selected)
 	return &model.CustomerConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
 		Edges: edges(page, func(c string, n *models.Customer) model.CustomerEdge { return model.CustomerEdge{Cursor: c, Node: n} })}, nil
 }

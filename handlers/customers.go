@@ -88,15 +88,15 @@ func (s *Server) ListCustomers(ctx context.Context, r api.ListCustomersRequestOb
 		Search: orZero(p.Search), Email: orZero(p.Email), Status: string(orZero(p.Status)),
 		CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo, GroupID: orZero(p.GroupId), CompanyID: orZero(p.CompanyId),
 	}
-	page, err := s.svc.ListCustomers(ctx, actor(ctx), filter, string(orZero(p.Sort)), args)
+	page, err := s.svc.ListCustomerViews(ctx, actor(ctx), filter, string(orZero(p.Sort)), args)
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.customers(ctx, page.Items)
-	if err != nil {
-		return nil, err
+	items := make([]api.Customer, len(page.Items))
+	for i, v := range page.Items {
+		items[i] = s.customerOf(ctx, v)
 	}
-	return api.ListCustomers200JSONResponse{Items: items, NextCursor: nextCursor(page.NextCursor), TotalCount: page.Total}, nil
+	return customerList{Items: items, NextCursor: nextCursor(page.NextCursor), TotalCount: page.Total}, nil
 }
 
 // GetCustomer returns one customer.

@@ -84,7 +84,7 @@ func New(svc *service.Service) *Loaders {
 // before any field resolver runs: the page is then one batch however the resolvers are
 // scheduled. selected answers for node fields ("groups") and their children ("groups.customerCount").
 func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []string, selected func(field string) bool) {
-	if selected("addresses") || selected("defaultBillingAddress") || selected("defaultShippingAddress") {
+	if ReadsAddresses(selected) {
 		l.Addresses.LoadAllThunk(ctx, ids)
 	}
 	if selected("groups") {
@@ -93,6 +93,19 @@ func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []string, selected 
 	}
 	if selected("companyMemberships") {
 		l.Memberships.LoadAllThunk(ctx, ids)
+	}
+}
+
+// ReadsAddresses tells whether a selection of customer fields reads the address books.
+func ReadsAddresses(selected func(field string) bool) bool {
+	return selected("addresses") || selected("defaultBillingAddress") || selected("defaultShippingAddress")
+}
+
+// PrimeAddresses gives the address loader the books read with a page of customers, so that
+// the page's addresses cost no statement of their own.
+func (l *Loaders) PrimeAddresses(views []service.CustomerView) {
+	for _, v := range views {
+		l.Addresses.Prime(v.ID, v.Addresses)
 	}
 }
 

@@ -254,7 +254,10 @@ type CustomerEdge struct {
 }
 
 type CustomerFilter struct {
-	// Part of the email, first or last name.
+	// Customers whose email, first name or last name starts with this text (surrounding spaces
+	// are ignored), whatever the case: "ann" finds ann.lee@example.com, Anna and Annandale, but not
+	// Joanna or bob@annex.test. % and _ are plain characters. On MySQL/MariaDB letters also match
+	// without their accents ("jose" finds José); on SQLite only ASCII letters ignore case.
 	Search      *string    `json:"search,omitempty"`
 	Email       *string    `json:"email,omitempty"`
 	Status      *string    `json:"status,omitempty"`

@@ -1,7 +1,7 @@
 package db
 
 // migrations is the schema's history. Never edit an applied migration: add a new one.
-var migrations = []Migration{migration1, migration2, migration3, migration4, migration5, migration6, migration7, migration8, migration9, migration10, migration11, migration12, migration13}
+var migrations = []Migration{migration1, migration2, migration3, migration4, migration5, migration6, migration7, migration8, migration9, migration10, migration11, migration12, migration13, migration14}
 
 var migration1 = Migration{Version: 1, Name: "customers, admins and sign-in", Statements: []string{
 	`CREATE TABLE customers (

@@ -115,19 +115,17 @@ func (s *Service) CompanyAddressesOf(ctx context.Context, companyIDs []string) (
 }
 
 func (s *Service) addressBooks(ctx context.Context, column string, ownerIDs []string, owner func(*models.Address) string) (map[string][]models.Address, error) {
-	var rows []models.Address
-	err := s.db.Conn(ctx).Where(column+" IN ?", ownerIDs).Order(column + ", created_at, id").Find(&rows).Error
-	if err != nil {
-		return nil, dbErr(err, "", "")
-	}
 	out := make(map[string][]models.Address, len(ownerIDs))
 	for _, id := range ownerIDs {
 		out[id] = []models.Address{}
 	}
-	for i := range rows {
-		out[owner(&rows[i])] = append(out[owner(&rows[i])], rows[i])
+	rows, err := s.db.Conn(ctx).Raw("SELECT "+s.lists.address.list("a", "")+" FROM addresses a WHERE a."+column+" IN ? ORDER BY a."+column+", a.created_at, a.id", ownerIDs).Rows()
+	if err != nil {
+		return nil, dbErr(err, "", "")
 	}
-	return out, nil
+	var a models.Address
+	err = eachRow(rows, s.lists.address.dests(nil, &a), func() { a = models.Address{} }, func() { out[owner(&a)] = append(out[owner(&a)], a) })
+	return out, dbErr(err, "", "")
 }
 
 // CreateMyAddress adds an address to the calling customer's book.

@@ -1,9 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -580,7 +582,9 @@ func (s *Service) deleteCustomers(ctx context.Context, actor auth.Principal, ids
 
 // CustomerFilter narrows the customer list.
 type CustomerFilter struct {
-	Search      string // part of email, first or last name
+	// Search is a case-insensitive prefix of the email, the first name or the last name
+	// (see searchArgs).
+	Search      string
 	Email       string
 	Status      string
 	CreatedFrom *time.Time
@@ -599,91 +603,288 @@ var customerSorts = map[string]string{
 // ListCustomers returns a keyset-paginated page of customers; sort is one of createdAt,
 // email, lastName, optionally prefixed by "-" for descending (default "-createdAt").
 func (s *Service) ListCustomers(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (Page[models.Customer], error) {
-	if err := requireAdmin(actor, PermCustomersRead); err != nil {
+	q, page, err := s.customerPageQuery(ctx, actor, filter, sort, args)
+	if err != nil {
 		return Page[models.Customer]{}, err
+	}
+	ids, idArgs := q.ids()
+	rows, err := s.db.Conn(ctx).Raw("SELECT "+s.lists.customer.list("c", "")+" FROM ("+ids+") p JOIN customers c ON c.id = p.id"+q.byKey(), idArgs...).Rows()
+	if err != nil {
+		return Page[models.Customer]{}, dbErr(err, "", "")
+	}
+	var c models.Customer
+	dests := s.lists.customer.dests(nil, &c)
+	err = eachRow(rows, dests, func() { c = models.Customer{} }, func() { page.Items = append(page.Items, c) })
+	if err != nil {
+		return Page[models.Customer]{}, dbErr(err, "", "")
+	}
+	cut(q, &page, func(c *models.Customer) *models.Customer { return c })
+	return page, nil
+}
+
+// ListCustomerViews is ListCustomers with what each customer's REST representation embeds.
+// The page and its address books are one statement, the groups (and whether any customer is
+// a company member) a second, whatever the page size; memberships, rare, add their own
+// statements only when a customer of the page has some.
+func (s *Service) ListCustomerViews(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (Page[CustomerView], error) {
+	page, err := s.ListCustomersWithAddresses(ctx, actor, filter, sort, args)
+	if err != nil || len(page.Items) == 0 {
+		return page, err
+	}
+	return page, s.addGroupsAndMemberships(ctx, page.Items)
+}
+
+// ListCustomersWithAddresses is ListCustomers with each customer's address book (oldest
+// first), in one statement: views whose other lists are left nil.
+func (s *Service) ListCustomersWithAddresses(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (Page[CustomerView], error) {
+	q, counted, err := s.customerPageQuery(ctx, actor, filter, sort, args)
+	if err != nil {
+		return Page[CustomerView]{}, err
+	}
+	page := Page[CustomerView]{Total: counted.Total}
+	ids, idArgs := q.ids()
+	query := "SELECT " + s.lists.customer.list("c", "") + ", " + s.lists.address.list("a", "address_") +
+		" FROM (" + ids + ") p JOIN customers c ON c.id = p.id LEFT JOIN addresses a ON a.customer_id = c.id" + q.byKey()
+	rows, err := s.db.Conn(ctx).Raw(query, idArgs...).Rows()
+	if err != nil {
+		return Page[CustomerView]{}, dbErr(err, "", "")
+	}
+	var c models.Customer
+	var a models.Address
+	dests := s.lists.address.nullableDests(s.lists.customer.dests(nil, &c), &a)
+	err = eachRow(rows, dests, func() { c, a = models.Customer{}, models.Address{} }, func() {
+		if n := len(page.Items); n == 0 || page.Items[n-1].ID != c.ID {
+			page.Items = append(page.Items, CustomerView{Customer: c, Addresses: []models.Address{}})
+		}
+		if a.ID != "" {
+			v := &page.Items[len(page.Items)-1]
+			v.Addresses = append(v.Addresses, a)
+		}
+	})
+	if err != nil {
+		return Page[CustomerView]{}, dbErr(err, "", "")
+	}
+	cut(q, &page, func(v *CustomerView) *models.Customer { return &v.Customer })
+	for _, v := range page.Items {
+		slices.SortFunc(v.Addresses, func(a, b models.Address) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+		})
+	}
+	return page, nil
+}
+
+// addGroupsAndMemberships sets the groups of a page's customers, and their memberships when
+// any has some.
+func (s *Service) addGroupsAndMemberships(ctx context.Context, views []CustomerView) error {
+	ids := make([]string, len(views))
+	byID := make(map[string]*CustomerView, len(views))
+	for i := range views {
+		v := &views[i]
+		v.Groups, v.Memberships = []GroupRef{}, []CompanyUserView{}
+		ids[i], byID[v.ID] = v.ID, v
+	}
+	// A membership is a row without a group: whether to read memberships comes with the groups.
+	rows, err := s.db.Conn(ctx).Raw(`SELECT m.customer_id, g.id, g.name FROM customer_group_members m
+		JOIN customer_groups g ON g.id = m.group_id WHERE m.customer_id IN ?
+		UNION ALL SELECT u.customer_id, NULL, NULL FROM company_users u WHERE u.customer_id IN ?`, ids, ids).Rows()
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	var customerID string
+	var groupID, name *string
+	var members []string
+	err = eachRow(rows, []any{&customerID, &groupID, &name}, func() {}, func() {
+		v := byID[customerID]
+		if groupID == nil {
+			members = append(members, customerID)
+			return
+		}
+		v.Groups = append(v.Groups, GroupRef{ID: *groupID, Name: *name})
+	})
+	if err != nil {
+		return dbErr(err, "", "")
+	}
+	for _, v := range views {
+		// In GroupsOf's order: a group's NameKey is its lower-cased name.
+		slices.SortFunc(v.Groups, func(a, b GroupRef) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	members = slices.Compact(slices.Sorted(slices.Values(members))) // a customer of several companies
+	known := make([]models.Customer, len(members))
+	for i, id := range members {
+		known[i] = byID[id].Customer
+	}
+	memberships, err := s.membershipsOf(ctx, members, known...)
+	if err != nil {
+		return err
+	}
+	for id, ms := range memberships {
+		byID[id].Memberships = ms
+	}
+	return nil
+}
+
+// customerPage is a customer list's statement but for its select list: the conditions of
+// the filter and of the cursor, the search, and the order.
+type customerPage struct {
+	conds       []string
+	args        []any
+	search      []any  // the search's LIKE pattern for each searched column; nil: no search
+	column, dir string // the sort column and ASC or DESC
+	sort        string
+	limit       int
+}
+
+// searchedColumns are the columns search matches a prefix of (see searchArgs).
+var searchedColumns = []string{"email", "first_name", "last_name"}
+
+// ids is the statement of the page's ids and sort keys, one row beyond the page when there
+// is a next page. It reads no wide column, so the outer statement that joins the customers
+// sorts these rows only and never spills TEXT columns to a temporary table on disk. A search
+// is one query per searched column, each ordered and limited, and their UNION: each uses its
+// column's index or the sort order's, whichever finds the page sooner, where one query with
+// OR merged the three indexes and read and sorted every match (850 ms for a first name in a
+// million customers).
+func (q customerPage) ids() (string, []any) {
+	page := func(conds []string) string {
+		return "SELECT c.id, c." + q.column + " AS sort_key FROM customers c" + whereClause(conds) +
+			" ORDER BY c." + q.column + " " + q.dir + ", c.id " + q.dir + " LIMIT ?"
+	}
+	if q.search == nil {
+		return page(q.conds), append(slices.Clone(q.args), q.limit+1)
+	}
+	var members []string
+	var args []any
+	for i, column := range searchedColumns {
+		members = append(members, "SELECT * FROM ("+page(append([]string{"c." + column + " LIKE ? ESCAPE '!'"}, q.conds...))+") m"+strconv.Itoa(i))
+		args = append(append(append(args, q.search[i]), q.args...), q.limit+1)
+	}
+	return "SELECT id, sort_key FROM (" + strings.Join(members, " UNION ") + ") u ORDER BY sort_key " + q.dir + ", id " + q.dir + " LIMIT ?",
+		append(args, q.limit+1)
+}
+
+// count is the statement counting the customers of the list, whatever the cursor.
+func (q customerPage) count() (string, []any) {
+	if q.search == nil {
+		return "SELECT COUNT(*) FROM customers c" + whereClause(q.conds), q.args
+	}
+	var members []string
+	var all []any
+	for i, column := range searchedColumns {
+		members = append(members, "SELECT c.id FROM customers c"+whereClause(append([]string{"c." + column + " LIKE ? ESCAPE '!'"}, q.conds...)))
+		all = append(append(all, q.search[i]), q.args...)
+	}
+	return "SELECT COUNT(*) FROM (" + strings.Join(members, " UNION ") + ") u", all
+}
+
+// byKey orders the rows of a statement over ids (as p) in the page's order.
+func (q customerPage) byKey() string {
+	return " ORDER BY p.sort_key " + q.dir + ", p.id " + q.dir
+}
+
+// customerPageQuery checks a list request and builds its statement; the returned page holds
+// the total when asked for (one more statement).
+func (s *Service) customerPageQuery(ctx context.Context, actor auth.Principal, filter CustomerFilter, sort string, args PageArgs) (customerPage, Page[models.Customer], error) {
+	var q customerPage
+	var page Page[models.Customer]
+	if err := requireAdmin(actor, PermCustomersRead); err != nil {
+		return q, page, err
 	}
 	if sort == "" {
 		sort = "-createdAt"
 	}
-	desc := strings.HasPrefix(sort, "-")
 	column, ok := customerSorts[strings.TrimPrefix(sort, "-")]
 	if !ok {
-		return Page[models.Customer]{}, apperr.New(apperr.BadRequest, "sort must be one of createdAt, -createdAt, email, -email, lastName, -lastName.")
+		return q, page, apperr.New(apperr.BadRequest, "sort must be one of createdAt, -createdAt, email, -email, lastName, -lastName.")
 	}
 	limit, err := args.limit()
 	if err != nil {
-		return Page[models.Customer]{}, err
+		return q, page, err
 	}
 	after, err := decodeCursor(args.Cursor, sort)
 	if err != nil {
-		return Page[models.Customer]{}, err
+		return q, page, err
 	}
 	if filter.Status != "" && filter.Status != models.StatusActive && filter.Status != models.StatusInactive {
-		return Page[models.Customer]{}, apperr.New(apperr.BadRequest, "status must be ACTIVE or INACTIVE.")
+		return q, page, apperr.New(apperr.BadRequest, "status must be ACTIVE or INACTIVE.")
 	}
 
-	q := s.db.Conn(ctx).Model(&models.Customer{})
-	if filter.Search != "" {
-		like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(filter.Search))) + "%"
-		q = q.Where("(email LIKE ? ESCAPE '!' OR LOWER(first_name) LIKE ? ESCAPE '!' OR LOWER(last_name) LIKE ? ESCAPE '!')", like, like, like)
+	where := func(cond string, args ...any) {
+		q.conds = append(q.conds, cond)
+		q.args = append(q.args, args...)
+	}
+	if search := strings.TrimSpace(filter.Search); search != "" {
+		q.search = searchArgs(search)
 	}
 	if filter.Email != "" {
-		q = q.Where("email = ?", normalizeEmail(filter.Email))
+		where("c.email = ?", normalizeEmail(filter.Email))
 	}
 	if filter.Status != "" {
-		q = q.Where("status = ?", filter.Status)
+		where("c.status = ?", filter.Status)
 	}
 	if filter.CreatedFrom != nil {
-		q = q.Where("created_at >= ?", filter.CreatedFrom.UTC())
+		where("c.created_at >= ?", filter.CreatedFrom.UTC())
 	}
 	if filter.CreatedTo != nil {
-		q = q.Where("created_at <= ?", filter.CreatedTo.UTC())
+		where("c.created_at <= ?", filter.CreatedTo.UTC())
 	}
 	if filter.GroupID != "" {
-		q = q.Where("id IN (SELECT customer_id FROM customer_group_members WHERE group_id = ?)", filter.GroupID)
+		where("c.id IN (SELECT customer_id FROM customer_group_members WHERE group_id = ?)", filter.GroupID)
 	}
 	if filter.CompanyID != "" {
-		q = q.Where("id IN (SELECT customer_id FROM company_users WHERE company_id = ?)", filter.CompanyID)
+		where("c.id IN (SELECT customer_id FROM company_users WHERE company_id = ?)", filter.CompanyID)
 	}
-
-	var page Page[models.Customer]
 	if args.WithTotal {
 		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return page, dbErr(err, "", "")
+		query, countArgs := q.count() // before the cursor's condition
+		if err := s.db.Conn(ctx).Raw(query, countArgs...).Scan(&n).Error; err != nil {
+			return q, page, dbErr(err, "", "")
 		}
 		page.Total = ptr(int(n))
 	}
 
-	dir, cmp := "ASC", ">"
-	if desc {
-		dir, cmp = "DESC", "<"
+	q.dir, q.column, q.sort, q.limit = "ASC", column, sort, limit
+	beyond := " > "
+	if strings.HasPrefix(sort, "-") {
+		q.dir, beyond = "DESC", " < "
 	}
 	if after != nil {
 		var value any = after.Value
 		if column == "created_at" {
 			t, err := after.timeValue()
 			if err != nil {
-				return Page[models.Customer]{}, err
+				return q, page, err
 			}
 			value = t
 		}
-		q = q.Where("("+column+" "+cmp+" ? OR ("+column+" = ? AND id "+cmp+" ?))", value, value, after.ID)
+		where("(c."+column+beyond+"? OR (c."+column+" = ? AND c.id"+beyond+"?))", value, value, after.ID)
 	}
-	var rows []models.Customer
-	if err := q.Order(column + " " + dir + ", id " + dir).Limit(limit + 1).Find(&rows).Error; err != nil {
-		return page, dbErr(err, "", "")
+	return q, page, nil
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
 	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextCursor = customerCursor(&rows[limit-1], sort, column)
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// cut drops the row beyond the page, which only tells that there is a next page, and sets
+// the cursors.
+func cut[T any](q customerPage, page *Page[T], customer func(*T) *models.Customer) {
+	if len(page.Items) > q.limit {
+		page.Items = page.Items[:q.limit]
+		page.NextCursor = customerCursor(customer(&page.Items[q.limit-1]), q.sort, q.column)
 	}
-	page.Items = rows
-	page.Cursors = make([]string, len(rows))
-	for i := range rows {
-		page.Cursors[i] = customerCursor(&rows[i], sort, column)
+	page.Cursors = make([]string, len(page.Items))
+	for i := range page.Items {
+		page.Cursors[i] = customerCursor(customer(&page.Items[i]), q.sort, q.column)
 	}
-	return page, nil
+	if page.Items == nil {
+		page.Items = []T{}
+	}
 }
 
 func customerCursor(c *models.Customer, sort, column string) string {

@@ -82,22 +82,20 @@ func (s *Service) GroupCustomerCounts(ctx context.Context, groupIDs []string) (m
 // GroupsOf returns the groups of several customers in one statement. It is for callers that
 // already authorized reading those customers.
 func (s *Service) GroupsOf(ctx context.Context, customerIDs []string) (map[string][]models.CustomerGroup, error) {
-	var rows []struct {
-		models.CustomerGroup
-		MemberID string
-	}
-	err := s.db.Conn(ctx).Table("customer_groups").Select("customer_groups.*, m.customer_id AS member_id").
-		Joins("JOIN customer_group_members m ON m.group_id = customer_groups.id").
-		Where("m.customer_id IN ?", customerIDs).Scan(&rows).Error
-	if err != nil {
-		return nil, dbErr(err, "", "")
-	}
 	out := make(map[string][]models.CustomerGroup, len(customerIDs))
 	for _, id := range customerIDs {
 		out[id] = []models.CustomerGroup{}
 	}
-	for _, r := range rows {
-		out[r.MemberID] = append(out[r.MemberID], r.CustomerGroup)
+	rows, err := s.db.Conn(ctx).Raw("SELECT m.customer_id, "+s.lists.group.list("g", "")+
+		" FROM customer_groups g JOIN customer_group_members m ON m.group_id = g.id WHERE m.customer_id IN ?", customerIDs).Rows()
+	if err != nil {
+		return nil, dbErr(err, "", "")
+	}
+	var member string
+	var g models.CustomerGroup
+	err = eachRow(rows, s.lists.group.dests([]any{&member}, &g), func() { g = models.CustomerGroup{} }, func() { out[member] = append(out[member], g) })
+	if err != nil {
+		return nil, dbErr(err, "", "")
 	}
 	// Sorted here: a customer has few groups, and sorting the join in SQL spills to disk.
 	for _, gs := range out {

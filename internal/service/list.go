@@ -1,14 +1,19 @@
 package service
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
 	"github.com/clientele/clientele/internal/apperr"
+	"github.com/clientele/clientele/models"
 )
 
 // Page bounds of every list.
@@ -150,4 +155,113 @@ func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction 
 		page.Cursors[i] = cursorOf(&rows[i])
 	}
 	return page, nil
+}
+
+// listSQL is what the customer lists read with database/sql rather than GORM's scanning,
+// which cost more than the statements' round trips (bench/RESULTS.md).
+type listSQL struct {
+	customer, address, group columns
+}
+
+func newListSQL(naming schema.Namer) listSQL {
+	return listSQL{
+		customer: columnsOf(&models.Customer{}, naming),
+		address:  columnsOf(&models.Address{}, naming),
+		group:    columnsOf(&models.CustomerGroup{}, naming),
+	}
+}
+
+// searchArgs are the LIKE patterns of a search, one for each of searchedColumns: search,
+// trimmed, is a prefix of the email, the first name or the last name, case-insensitively. Each column has an index that
+// serves a prefix LIKE (migration 14): on MySQL the columns' utf8mb4_unicode_ci collation
+// ignores case (and accents), and on SQLite LIKE ignores the case of ASCII letters and the
+// indexes are COLLATE NOCASE. Emails are stored lower-cased, so the search is too.
+func searchArgs(search string) []any {
+	prefix := escapeLike(strings.ToLower(search)) + "%"
+	return []any{prefix, prefix, prefix}
+}
+
+// columns are a GORM model's columns, in its schema's order, with the index of the field each
+// one fills.
+type columns struct {
+	names []string
+	index [][]int
+}
+
+func columnsOf(model any, naming schema.Namer) columns {
+	s, err := schema.Parse(model, &sync.Map{}, naming)
+	if err != nil {
+		panic(err) // a model that does not parse fails every test
+	}
+	var c columns
+	for _, f := range s.Fields {
+		if f.DBName != "" {
+			c.names = append(c.names, f.DBName)
+			c.index = append(c.index, f.StructField.Index)
+		}
+	}
+	return c
+}
+
+// list is the select list of the columns of table alias, each named prefix+column.
+func (c columns) list(alias, prefix string) string {
+	items := make([]string, len(c.names))
+	for i, n := range c.names {
+		items[i] = alias + "." + n
+		if prefix != "" {
+			items[i] += " AS " + prefix + n
+		}
+	}
+	return strings.Join(items, ", ")
+}
+
+// dests appends to dst pointers to the fields of *model (a pointer to the model), in the
+// columns' order.
+func (c columns) dests(dst []any, model any) []any {
+	v := reflect.ValueOf(model).Elem()
+	for _, ix := range c.index {
+		dst = append(dst, v.FieldByIndex(ix).Addr().Interface())
+	}
+	return dst
+}
+
+// nullableDests is dests for a model read through a LEFT JOIN: a NULL leaves the field zero.
+func (c columns) nullableDests(dst []any, model any) []any {
+	for _, d := range c.dests(nil, model) {
+		switch d := d.(type) {
+		case *string:
+			dst = append(dst, orZero[string]{d})
+		case *int:
+			dst = append(dst, orZero[int]{d})
+		case *time.Time:
+			dst = append(dst, orZero[time.Time]{d})
+		default: // pointers and scanners take NULL themselves
+			dst = append(dst, d)
+		}
+	}
+	return dst
+}
+
+// orZero scans a nullable column into a field that cannot be nil.
+type orZero[T any] struct{ dst *T }
+
+func (o orZero[T]) Scan(src any) error {
+	var n sql.Null[T]
+	err := n.Scan(src)
+	*o.dst = n.V
+	return err
+}
+
+// eachRow scans every row of rows into dests: reset runs before each row, and row after it.
+// It closes rows.
+func eachRow(rows *sql.Rows, dests []any, reset, row func()) error {
+	defer rows.Close()
+	for rows.Next() {
+		reset()
+		if err := rows.Scan(dests...); err != nil {
+			return err
+		}
+		row()
+	}
+	return rows.Err()
 }

@@ -37,6 +37,7 @@ type Service struct {
 	secret    []byte // the JWT secret; also keys the idempotency store's encryption
 	// customerListsSQL reads what a customer's representation embeds (see customerLists).
 	customerListsSQL listsSQL
+	lists            listSQL            // the customer lists' columns and search
 	background       *background.Runner // work done after answering (see mailCustomer)
 	revocations      *revocation.Feed   // vouches for access tokens from memory (revocations.go)
 }
@@ -54,6 +55,7 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, log *slog.Logger, opt
 	}
 	s := &Service{db: d, cfg: cfg, log: log, hasher: auth.NewHasher(params), now: db.Now,
 		customerListsSQL: customerListsSQL(d.Dialect, d.Gorm().NamingStrategy),
+		lists:            newListSQL(d.Gorm().NamingStrategy),
 		background:       background.New(backgroundWorkers, backgroundQueue, backgroundDelay, cfg.RequestTimeout, log)}
 	secret, err := s.jwtSecret(ctx)
 	if err != nil {
