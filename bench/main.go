@@ -122,6 +122,8 @@ func bench(ctx context.Context, cfg options) error {
 			conns = 16 // the issue's 16 parallel sign-ins
 		case "mixedWrites":
 			conns = 32 // issue 13's busy shop
+		case "search":
+			conns = 1 // issue 14's p50 target is one search's latency, not queueing on 2 cores
 		}
 		if c.check != nil {
 			if err := c.check(); err != nil {
