@@ -53,6 +53,7 @@ func wantVerdictOf(t *testing.T, m *feedMemory, c *tokenClaims, want verdict) {
 // applies it, and row 3, read again meanwhile, is applied once (it does not make memory
 // forget what it learnt after).
 func TestFeedRowsThatCommitLateAreRead(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		m := newTestMemory(t, d, time.Minute)
 		exp := time.Now().Add(15 * time.Minute)
@@ -74,6 +75,7 @@ func TestFeedRowsThatCommitLateAreRead(t *testing.T) {
 // TestFeedGapsAreGivenUp: an id missing for longer than the gap wait belonged to a rolled-back
 // transaction; a row that shows up with it later is not read.
 func TestFeedGapsAreGivenUp(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		m := newTestMemory(t, d, time.Millisecond)
 		exp := time.Now().Add(15 * time.Minute)
@@ -93,6 +95,7 @@ func TestFeedGapsAreGivenUp(t *testing.T) {
 // next read reads the whole feed and forgets the subjects learnt, and rows past their
 // expiry and keep are not applied.
 func TestFeedStaleMemoryFallsBack(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		m := newTestMemory(t, d, time.Minute)
 		now := time.Now()
