@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -506,12 +507,7 @@ func (s *sameAnswer) readCustomer(r *http.Request, id string, withLists bool) (*
 		return nil, http.StatusNotImplemented, errInCompany
 	}
 	cu.ID = cu.id.String
-	slices.SortFunc(cu.Addresses, func(a, b addressJSON) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortAddresses(cu.Addresses)
 	cu.finish(time.Now())
 	if groups.Valid {
 		if cu.Groups, err = parseGroupRefs(groups.String); err != nil {
@@ -545,6 +541,13 @@ func parseGroupRefs(refs string) ([]groupRef, error) {
 	}
 	sortGroups(out)
 	return out, nil
+}
+
+// sortAddresses puts an address book in Clientele's order, oldest first.
+func sortAddresses(as []addressJSON) {
+	slices.SortFunc(as, func(a, b addressJSON) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
 }
 
 func sortGroups(gs []groupRef) {
