@@ -7,7 +7,11 @@
 // The same-answer baseline (sameanswer*.go) is hand-written net/http, database/sql and
 // encoding/json answering the same requests with the same bodies after the same token check
 // (and, for sign-in, the same argon2id check and writes): before measuring a case the bench
-// sends one request to both and stops on any difference in the bodies (samecheck.go). The
+// sends one request to both and stops on any difference in the bodies (samecheck.go). Both
+// check tokens in the same mode (-sync): in the database per request, or by following the
+// revocation feed in memory (sameanswer_feed.go); before measuring, the bench revokes tokens
+// through Clientele and stops unless the baseline refuses them within the interval
+// (samerevoke.go). The
 // bare baseline (baseline.go) runs a thin primary-key select; its ratios are kept for
 // continuity with earlier results.
 //
@@ -15,6 +19,7 @@
 //	go run ./bench -quick             # 10k customers, 2 s per case: proves it runs (CI), not a verdict
 //	go run ./bench -cases getMe,signIn -duration 20s -cpuprofile /tmp/prof
 //	go run ./bench -cases mixedWrites -duration 30s   # issue 13's mixed writes at 32 connections
+//	go run ./bench -sync 1s           # both servers follow the revocation feed (the default is 0)
 //
 // Speed is reported as ratios within one run, never as timed assertions. Seeded data is
 // reused when the database already holds -n customers (-reseed to start over). Server,
@@ -43,8 +48,8 @@ func main() {
 	n := flag.Int("n", 100000, "customers to seed")
 	quick := flag.Bool("quick", false, "10k customers, 2s per case (CI smoke run)")
 	duration := flag.Duration("duration", 10*time.Second, "measured time per case (after a short warm-up)")
-	sync := flag.Duration("sync", 0, "Clientele's CLIENTELE_REVOCATION_SYNC: 0 checks every token in the database, as the same-answer baseline does; "+
-		"1s follows the revocation feed in memory (the baseline still checks per request then, so its ratios are not like for like)")
+	sync := flag.Duration("sync", 0, "CLIENTELE_REVOCATION_SYNC of Clientele and the same-answer baseline alike: 0 checks every token in the database; "+
+		"1s follows the revocation feed in memory, checking a subject in the database once")
 	conns := flag.Int("conns", 16, "concurrent connections (sign-in always uses 16)")
 	cases := flag.String("cases", "", "comma list of cases to run (default all): "+strings.Join(caseNames(), ","))
 	reseed := flag.Bool("reseed", false, "seed again even if the database already has -n customers")
@@ -108,7 +113,16 @@ func bench(ctx context.Context, cfg options) error {
 	fmt.Printf("machine: %d CPUs, GOMAXPROCS %d, %s; database %s (%s); %d customers; setup %s\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), env.dbVersion, redact(cfg.dbURL), cfg.n, time.Since(start).Round(time.Millisecond))
 	fmt.Printf("one argon2id hash (default params, median of 5): %s\n", env.hashTime.Round(100*time.Microsecond))
-	fmt.Printf("Clientele's CLIENTELE_REVOCATION_SYNC: %s (0: every token checked in the database, like the same-answer baseline)\n\n", cfg.sync)
+	if cfg.sync > 0 {
+		fmt.Printf("token checks: -sync %s: Clientele (CLIENTELE_REVOCATION_SYNC=%[1]s) and the same-answer baseline follow the revocation feed in memory "+
+			"(read every %s), checking a subject in the database once\n", cfg.sync, cfg.sync/2)
+	} else {
+		fmt.Println("token checks: -sync 0: Clientele (CLIENTELE_REVOCATION_SYNC=0) and the same-answer baseline check every token in the database")
+	}
+	if err := env.checkRevocations(); err != nil {
+		return err
+	}
+	fmt.Println()
 
 	results := map[string]result{}
 	var rows []result

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -34,13 +35,16 @@ type sameAnswer struct {
 	countries             map[string]string // code → name, loaded once as Clientele does
 	hashSlots             chan struct{}     // one argon2id hash per CPU at a time, as Clientele
 	rateLimit             int               // per IP and per email and minute
-	stmts                 atomic.Int64
+	memory                *feedMemory       // the revocation feed followed in memory (-sync)
+	stmts                 atomic.Int64      // statements run
+	vouched               atomic.Int64      // tokens memory decided on
 }
 
 type sameAnswerConfig struct {
 	secret                []byte
 	accessTTL, refreshTTL time.Duration
 	rateLimit             int
+	feed                  feedOptions
 }
 
 func newSameAnswer(ctx context.Context, dsn string, cfg sameAnswerConfig) (*sameAnswer, error) {
@@ -48,7 +52,7 @@ func newSameAnswer(ctx context.Context, dsn string, cfg sameAnswerConfig) (*same
 	if err != nil {
 		return nil, err
 	}
-	s := &sameAnswer{db: sqlDB, secret: cfg.secret, accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, rateLimit: cfg.rateLimit,
+	s := &sameAnswer{db: sqlDB, memory: newFeedMemory(sqlDB, cfg.feed), secret: cfg.secret, accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, rateLimit: cfg.rateLimit,
 		countries: map[string]string{}, hashSlots: make(chan struct{}, gomaxprocs()),
 		parser: jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("clientele"), jwt.WithLeeway(30*time.Second),
 			jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithStrictDecoding())}
@@ -66,7 +70,16 @@ func newSameAnswer(ctx context.Context, dsn string, cfg sameAnswerConfig) (*same
 		}
 		s.countries[code] = name
 	}
-	return s, rows.Err()
+	if err := rows.Err(); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	// Before serving, memory learns what is revoked, as Clientele's (nothing with -sync 0).
+	if err := s.memory.poll(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *sameAnswer) handler() http.Handler {
@@ -126,16 +139,41 @@ func (s *sameAnswer) bearer(r *http.Request, audience string) (*tokenClaims, err
 	return &c, nil
 }
 
-// tokenCheck is the baseline's whole per-request token guarantee, the same as Clientele's
-// with CLIENTELE_REVOCATION_SYNC=0: the statement that reads the answer also reads, for the
-// token's subject, its status and security stamp, whether the token's jti or its session was
-// revoked and, for an admin, each role's permissions; pass then accepts the token only if
-// the subject is active, the stamp unchanged, neither id revoked and, for an admin, the
-// permission held. A variant that follows the revocation feed in memory replaces this type
-// alone: no SQL items (or the subject's only), and pass asks the feed.
+// tokenCheck is the baseline's token guarantee, the same as Clientele's in the bench's sync
+// mode. When the revocation memory (feedMemory) vouches for the token, it decides without SQL
+// (vouched), and the request's statement reads only the customer tables. Otherwise the
+// statement that reads the answer also reads, for the token's subject, its status and
+// security stamp, whether the token's jti or its session was revoked and, for an admin, each
+// role's permissions (sql); pass then learns the subject and accepts the token only if the
+// subject is active, the stamp unchanged, neither id revoked and, for an admin, the
+// permission held. With -sync 0 memory never vouches: every token is checked in the database.
 type tokenCheck struct {
-	claims *tokenClaims
-	admin  bool
+	claims      *tokenClaims
+	admin       bool
+	memory      *feedMemory
+	verdict     verdict
+	permissions []string // an admin's, when memory accepts
+	ticket      uint64
+}
+
+func (s *sameAnswer) checkToken(claims *tokenClaims, admin bool) tokenCheck {
+	t := tokenCheck{claims: claims, admin: admin, memory: s.memory}
+	t.verdict, t.permissions, t.ticket = s.memory.vouch(claims, admin)
+	if t.verdict != unknown {
+		s.vouched.Add(1)
+	}
+	return t
+}
+
+// vouched reports whether memory decided on the token, and then whether it grants permission.
+func (t tokenCheck) vouched(permission string) (bool, error) {
+	switch t.verdict {
+	case refuse:
+		return true, errBadToken
+	case accept:
+		return true, t.grants(t.permissions, permission)
+	}
+	return false, nil
 }
 
 // sql returns the select-list items and the FROM clause of the check, with the subject's
@@ -159,23 +197,41 @@ type checkCols struct {
 
 func (c *checkCols) dest() []any { return []any{&c.stamp, &c.status, &c.permissions, &c.revoked} }
 
-// pass reports whether the rows of the check accept the token (and, for an admin, grant
-// permission).
+// pass learns the subject from the rows of the check and reports whether they accept the
+// token (and, for an admin, grant permission).
 func (t tokenCheck) pass(rows []checkCols, permission string) error {
-	if len(rows) == 0 || rows[0].revoked > 0 || rows[0].status != "ACTIVE" || stampDigest(rows[0].stamp) != t.claims.Stamp {
-		return errBadToken
-	}
-	if !t.admin {
-		return nil
+	var st subjectState
+	if len(rows) > 0 {
+		st = subjectState{found: true, active: rows[0].status == "ACTIVE", stamp: stampDigest(rows[0].stamp)}
 	}
 	for _, r := range rows {
 		var perms []string
-		if r.permissions.Valid && json.Unmarshal([]byte(r.permissions.String), &perms) == nil &&
-			(slices.Contains(perms, "*") || slices.Contains(perms, permission)) {
-			return nil
+		if r.permissions.Valid && json.Unmarshal([]byte(r.permissions.String), &perms) == nil {
+			st.permissions = append(st.permissions, perms...)
 		}
 	}
+	slices.Sort(st.permissions)
+	st.permissions = slices.Compact(st.permissions)
+	t.memory.learn(t.ticket, t.admin, t.claims.Subject, st)
+	if !st.admits(t.claims.Stamp) || rows[0].revoked > 0 {
+		return errBadToken
+	}
+	return t.grants(st.permissions, permission)
+}
+
+func (t tokenCheck) grants(permissions []string, permission string) error {
+	if !t.admin || slices.Contains(permissions, "*") || slices.Contains(permissions, permission) {
+		return nil
+	}
 	return errForbidden
+}
+
+// checkStatus is the status of a token check's refusal.
+func checkStatus(err error) int {
+	if err == errForbidden {
+		return http.StatusForbidden
+	}
+	return http.StatusUnauthorized
 }
 
 func stampDigest(stamp string) string {
@@ -366,22 +422,44 @@ func (s *sameAnswer) readCustomer(r *http.Request, id string, withLists bool) (*
 	if err != nil {
 		return nil, http.StatusUnauthorized, err
 	}
-	check := tokenCheck{claims: claims, admin: !self}
-	alias, on := "t", " LEFT JOIN customers c ON c.id = ?"
-	if self {
-		alias, on = "c", ""
+	check := s.checkToken(claims, !self)
+	decided, err := check.vouched("customers:read")
+	if decided && err != nil {
+		return nil, checkStatus(err), err
 	}
-	items, from, args := check.sql(alias)
-	if !self {
-		args = append(args, id)
+	var items []string
+	var from string
+	var args []any
+	switch {
+	case decided: // memory vouched: the customer tables only
+		from = "customers c"
+		if self {
+			id = claims.Subject
+		}
+		args = []any{id}
+	case self:
+		var checkItems string
+		checkItems, from, args = check.sql("c")
+		items = append(items, checkItems)
+		args = append(args, claims.Subject)
+	default:
+		var checkItems string
+		checkItems, from, args = check.sql("t")
+		items = append(items, checkItems)
+		from += " LEFT JOIN customers c ON c.id = ?"
+		args = append(args, id, claims.Subject)
 	}
-	items += ", " + sameCustomerCols
+	where := " WHERE c.id = ?"
+	if !decided && !self {
+		where = " WHERE t.id = ?"
+	}
+	items = append(items, sameCustomerCols)
 	if withLists {
-		items += ", " + sameAddressCols + ", " + groupRefsSQL + ", EXISTS (SELECT 1 FROM company_users u WHERE u.customer_id = c.id)"
-		on += " LEFT JOIN addresses a ON a.customer_id = c.id"
+		items = append(items, sameAddressCols, groupRefsSQL, "EXISTS (SELECT 1 FROM company_users u WHERE u.customer_id = c.id)")
+		from += " LEFT JOIN addresses a ON a.customer_id = c.id"
 	}
 	s.stmts.Add(1)
-	rows, err := s.db.QueryContext(r.Context(), "SELECT "+items+" FROM "+from+on+" WHERE "+alias+".id = ?", append(args, claims.Subject)...)
+	rows, err := s.db.QueryContext(r.Context(), "SELECT "+strings.Join(items, ", ")+" FROM "+from+where, args...)
 	if err != nil {
 		return nil, http.StatusInternalServerError, err
 	}
@@ -394,7 +472,11 @@ func (s *sameAnswer) readCustomer(r *http.Request, id string, withLists bool) (*
 		var ck checkCols
 		var a addressJSON
 		var n nullAddress
-		dest := append(ck.dest(), cu.dest()...)
+		var dest []any
+		if !decided {
+			dest = ck.dest()
+		}
+		dest = append(dest, cu.dest()...)
 		if withLists {
 			dest = append(append(dest, a.dest(&n)...), &groups, &inCompany)
 		}
@@ -410,11 +492,13 @@ func (s *sameAnswer) readCustomer(r *http.Request, id string, withLists bool) (*
 	if err := rows.Err(); err != nil {
 		return nil, http.StatusInternalServerError, err
 	}
-	if err := check.pass(checks, "customers:read"); err != nil {
-		if err == errForbidden {
-			return nil, http.StatusForbidden, err
+	if !decided {
+		if err := check.pass(checks, "customers:read"); err != nil {
+			return nil, checkStatus(err), err
 		}
-		return nil, http.StatusUnauthorized, err
+	}
+	if !cu.id.Valid && self { // deleted, and memory has not read the feed's row yet
+		return nil, http.StatusUnauthorized, errBadToken
 	}
 	if !cu.id.Valid {
 		return nil, http.StatusNotFound, errNotFound
@@ -423,12 +507,7 @@ func (s *sameAnswer) readCustomer(r *http.Request, id string, withLists bool) (*
 		return nil, http.StatusNotImplemented, errInCompany
 	}
 	cu.ID = cu.id.String
-	slices.SortFunc(cu.Addresses, func(a, b addressJSON) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortAddresses(cu.Addresses)
 	cu.finish(time.Now())
 	if groups.Valid {
 		if cu.Groups, err = parseGroupRefs(groups.String); err != nil {
@@ -462,6 +541,13 @@ func parseGroupRefs(refs string) ([]groupRef, error) {
 	}
 	sortGroups(out)
 	return out, nil
+}
+
+// sortAddresses puts an address book in Clientele's order, oldest first.
+func sortAddresses(as []addressJSON) {
+	slices.SortFunc(as, func(a, b addressJSON) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
 }
 
 func sortGroups(gs []groupRef) {

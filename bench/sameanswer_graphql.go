@@ -78,7 +78,7 @@ type gqlNode struct {
 }
 
 // gqlCustomers is the customers(first) page with addresses and groups: the token's check, the
-// page, and one statement each for the addresses and the groups, as Clientele's dataloaders.
+// page with its address books, and the groups, as Clientele's list and its group loader.
 func (s *sameAnswer) gqlCustomers(w http.ResponseWriter, r *http.Request, first int) {
 	if first < 1 || first > 200 {
 		fail(w, http.StatusBadRequest, errBadRequest)
@@ -89,6 +89,9 @@ func (s *sameAnswer) gqlCustomers(w http.ResponseWriter, r *http.Request, first 
 		return
 	}
 	page, more, err := s.customerPage(r.Context(), first, "")
+	if err == nil {
+		err = s.groupsOf(r.Context(), page, false)
+	}
 	if err != nil {
 		fail(w, statusOf(err), err)
 		return

@@ -37,6 +37,8 @@ const (
 // env is everything the cases need: the three servers, tokens and the seeded ids.
 type env struct {
 	clientele, same, baseline server
+	sameAnswer                *sameAnswer
+	sync                      time.Duration // CLIENTELE_REVOCATION_SYNC of both Clientele and sameAnswer
 	sqlDB                     *sql.DB
 	svc                       *service.Service
 	stmts                     *atomic.Int64 // statements Clientele ran through GORM
@@ -60,7 +62,7 @@ func setup(ctx context.Context, cfg options) (*env, error) {
 	if cfg.n < 2*pageSize+1 {
 		return nil, fmt.Errorf("-n must be at least %d", 2*pageSize+1)
 	}
-	e := &env{}
+	e := &env{sync: cfg.sync}
 	d, err := db.Open(cfg.dbURL)
 	if err != nil {
 		return nil, err
@@ -165,14 +167,23 @@ func setup(ctx context.Context, cfg options) (*env, error) {
 	e.closers = append(e.closers, stop)
 	e.clientele = server{base: base, statements: e.stmts.Load}
 
-	// It checks every token in the database (tokenCheck), as Clientele with
-	// CLIENTELE_REVOCATION_SYNC=0 does: compare it with Clientele in that mode.
+	// Its token check is Clientele's in the same mode: every token in the database with
+	// -sync 0, else the revocation feed followed in memory with Clientele's interval, gap wait,
+	// keep and forget times (internal/service/revocations.go).
 	same, err := newSameAnswer(ctx, dsn, sameAnswerConfig{secret: []byte(jwtSecret), accessTTL: svcCfg.AccessTokenTTL,
-		refreshTTL: svcCfg.RefreshTokenTTL, rateLimit: svcCfg.RateLimitPerIP})
+		refreshTTL: svcCfg.RefreshTokenTTL, rateLimit: svcCfg.RateLimitPerIP, feed: feedOptions{
+			interval: cfg.sync, gapWait: svcCfg.RequestTimeout + 30*time.Second, keep: auth.Leeway + service.MaxClockSkew, forget: svcCfg.AccessTokenTTL,
+		}})
 	if err != nil {
 		return nil, err
 	}
 	e.closers = append(e.closers, func() { same.db.Close() })
+	e.sameAnswer = same
+	if cfg.sync > 0 {
+		followCtx, stopFollowing := context.WithCancel(ctx)
+		go same.memory.follow(followCtx)
+		e.closers = append(e.closers, stopFollowing)
+	}
 	if base, stop, err = serve(same.handler()); err != nil {
 		return nil, err
 	}
