@@ -29,7 +29,8 @@ type readmeBlock struct {
 
 // examplePreamble makes the examples fail as a reader would notice: any failing command stops
 // the run, curl fails on an HTTP error status (showing the body), and a GraphQL answer with
-// errors counts as a failure although its status is 200. README_LINE_OFFSET, set before each
+// errors counts as a failure although its status is 200; a proxy in the environment is not
+// used for the local server. README_LINE_OFFSET, set before each
 // block, turns the script's line numbers into README's.
 const examplePreamble = `set -euo pipefail
 README_LINE_OFFSET=0
@@ -37,7 +38,7 @@ trap 'echo "README.md:$((LINENO + README_LINE_OFFSET)): failed (exit $?): $BASH_
 curl() {
 	local body status=0
 	body=$(mktemp)
-	command curl --fail-with-body --show-error "$@" >"$body" || status=$?
+	command curl --noproxy '*' --fail-with-body --show-error "$@" >"$body" || status=$?
 	if [[ $status == 0 && $* == */graphql* ]] && jq -e 'type == "object" and has("errors")' "$body" >/dev/null 2>&1; then
 		echo "GraphQL answered errors" >&2
 		status=1
