@@ -61,7 +61,11 @@ func truncate(ctx context.Context, sqlDB *sql.DB) error {
 	defer conn.Close()
 	// TRUNCATE refuses tables referenced by foreign keys unless checks are off on this session.
 	stmts := []string{"SET FOREIGN_KEY_CHECKS = 0"}
-	for _, t := range []string{"customer_group_members", "addresses", "refresh_tokens", "revoked_tokens", "audit_events", "customers"} {
+	// Every table that refers to customers goes too (mixedWrites adds users, companies, tokens
+	// and mail), or their rows would point at customers that no longer exist.
+	for _, t := range []string{"customer_group_members", "addresses", "refresh_tokens", "revoked_tokens", "audit_events",
+		"one_time_tokens", "api_tokens", "messages", "login_failures", "company_user_roles", "company_users", "company_teams",
+		"company_roles", "companies", "idempotency_keys", "rate_limits", "revocation_feed", "customers"} {
 		stmts = append(stmts, "TRUNCATE TABLE "+t)
 	}
 	for _, s := range append(stmts, "SET FOREIGN_KEY_CHECKS = 1") {

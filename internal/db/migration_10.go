@@ -24,8 +24,11 @@ var migration10 = Migration{Version: 10, Name: "staff invitations and admin exte
 		FOREIGN KEY (admin_id) REFERENCES admins (id) ON DELETE CASCADE,
 		CHECK ((customer_id IS NULL) <> (admin_id IS NULL))
 	){{table}}`,
+	// Only tokens whose customer exists: the foreign key made that so, unless someone once
+	// turned its checks off (as a bulk load does), and a token without its customer is dead.
 	`INSERT INTO one_time_tokens_v10 (id, token_hash, purpose, customer_id, email, expires_at, used_at, created_at)
-		SELECT id, token_hash, purpose, customer_id, email, expires_at, used_at, created_at FROM one_time_tokens`,
+		SELECT t.id, t.token_hash, t.purpose, t.customer_id, t.email, t.expires_at, t.used_at, t.created_at
+		FROM one_time_tokens t JOIN customers c ON c.id = t.customer_id`,
 	`DROP TABLE one_time_tokens`,
 	`ALTER TABLE one_time_tokens_v10 RENAME TO one_time_tokens`,
 	`CREATE UNIQUE INDEX ux_one_time_tokens_hash ON one_time_tokens (token_hash)`,
