@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -81,6 +82,11 @@ var ErrInvalidToken = errors.New("invalid token")
 // Verify checks signature, algorithm, issuer and expiry, and returns the claims with the
 // token's audience: exactly one of AudienceCustomer and AudienceAdmin, as Issue writes it.
 func (s *Signer) Verify(token string) (Claims, string, error) {
+	// Only the characters of base64url and the dots: Go's base64 decoder skips \r and \n, so
+	// an issued token with line breaks inside would decode, and verify, as the token itself.
+	if strings.IndexFunc(token, notTokenChar) >= 0 {
+		return Claims{}, "", ErrInvalidToken
+	}
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
 	if err != nil || c.Subject == "" || c.ID == "" || len(c.Audience) != 1 ||
@@ -88,6 +94,11 @@ func (s *Signer) Verify(token string) (Claims, string, error) {
 		return Claims{}, "", ErrInvalidToken
 	}
 	return c, c.Audience[0], nil
+}
+
+// notTokenChar reports whether r can't be in a compact JWT (base64url segments and dots).
+func notTokenChar(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 }
 
 // StampDigest is what a token carries of a security stamp: the stamp itself never leaves the server.
