@@ -14,18 +14,8 @@ import (
 func TestMigration10KeepsAdminsRolesAndTokens(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			d, err := db.Open(testdb.URL(t, dialect))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
+			d := migratedThrough(t, dialect, 9)
 			ctx := context.Background()
-			restore := db.OnlyMigrationsThrough(9)
-			err = d.Migrate(ctx)
-			restore()
-			if err != nil {
-				t.Fatal(err)
-			}
 			g := d.Gorm()
 			now := db.Now()
 			exec := func(sql string, args ...any) error { return g.Exec(sql, args...).Error }
@@ -63,7 +53,7 @@ func TestMigration10KeepsAdminsRolesAndTokens(t *testing.T) {
 			}
 
 			// An invited admin: no password, an external id, an invitation of its own.
-			err = exec(`INSERT INTO admins (id, email, name, status, security_stamp, external_id, failed_login_count, version, created_at, updated_at)
+			err := exec(`INSERT INTO admins (id, email, name, status, security_stamp, external_id, failed_login_count, version, created_at, updated_at)
 				VALUES ('a2', 'b@example.com', 'B', 'ACTIVE', 's', 'hr-1', 0, 1, ?, ?)`, now, now)
 			if err != nil {
 				t.Fatal(err)

@@ -14,18 +14,8 @@ import (
 func TestMigration11CarriesRolesOver(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			d, err := db.Open(testdb.URL(t, dialect))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
+			d := migratedThrough(t, dialect, 10)
 			ctx := context.Background()
-			restore := db.OnlyMigrationsThrough(10)
-			err = d.Migrate(ctx)
-			restore()
-			if err != nil {
-				t.Fatal(err)
-			}
 			now := db.Now()
 			exec := func(query string, args ...any) {
 				t.Helper()

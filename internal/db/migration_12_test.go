@@ -17,18 +17,8 @@ const migration12Base = 11
 func TestMigration12MovesErasedEmails(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			d, err := db.Open(testdb.URL(t, dialect))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
+			d := migratedThrough(t, dialect, migration12Base)
 			ctx := context.Background()
-			restore := db.OnlyMigrationsThrough(migration12Base)
-			err = d.Migrate(ctx)
-			restore()
-			if err != nil {
-				t.Fatal(err)
-			}
 			now := db.Now()
 			insert := "INSERT INTO customers (id, email, first_name, last_name, gender, is_subscribed, status, email_verified, security_stamp, " +
 				"onboarding_status, metadata, attributes, failed_login_count, erased_at, version, created_at, updated_at) " +

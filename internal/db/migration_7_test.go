@@ -16,18 +16,8 @@ import (
 func TestMigration7KeepsRevokedSessionsRevoked(t *testing.T) {
 	for _, dialect := range testdb.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			d, err := db.Open(testdb.URL(t, dialect))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
+			d := migratedThrough(t, dialect, 6)
 			ctx := context.Background()
-			restore := db.OnlyMigrationsThrough(6)
-			err = d.Migrate(ctx)
-			restore()
-			if err != nil {
-				t.Fatal(err)
-			}
 			now := db.Now()
 			insert := "INSERT INTO refresh_tokens (id, token_hash, family_id, subject_type, subject_id, stamp_hash, expires_at, rotated_at, revoked_at, created_at) " +
 				"VALUES (?, ?, ?, 'customer', 'c1', 's', ?, ?, ?, ?)"
