@@ -156,7 +156,11 @@ func setup(ctx context.Context, cfg options) (*env, error) {
 	}
 	e.customerToken = tok.AccessToken
 
-	h, err := app.New(e.svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: svcCfg.GraphQLMaxComplexity})
+	opts, err := app.OptionsFrom(svcCfg, d.SQL())
+	if err != nil {
+		return nil, err
+	}
+	h, err := app.New(e.svc, log, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -204,10 +204,11 @@ func serve(ctx context.Context, cfg config.Config, d *db.DB, svc *service.Servic
 	if created {
 		log.Info("created the first super administrator", "email", cfg.AdminEmail)
 	}
-	proxies, _ := config.ParseCIDRs(cfg.TrustedProxies) // validated by config.Load
-	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity,
-		GraphQLMaxBytes: cfg.GraphQLMaxBytes, GraphQLMaxFields: cfg.GraphQLMaxFields, RequestTimeout: cfg.RequestTimeout,
-		TrustedProxies: proxies})
+	opts, err := app.OptionsFrom(cfg, d.SQL())
+	if err != nil {
+		return err
+	}
+	e, err := app.New(svc, log, opts)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package app
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -39,6 +40,16 @@ type Options struct {
 	// GraphQLMaxBytes and GraphQLMaxFields are CLIENTELE_GRAPHQL_MAX_BYTES and
 	// CLIENTELE_GRAPHQL_MAX_FIELDS; 0 means their defaults.
 	GraphQLMaxBytes, GraphQLMaxFields int
+}
+
+// OptionsFrom is the Options of the service's configuration, over the connection pool pool.
+func OptionsFrom(cfg config.Config, pool *sql.DB) (Options, error) {
+	proxies, err := config.ParseCIDRs(cfg.TrustedProxies)
+	if err != nil {
+		return Options{}, fmt.Errorf("CLIENTELE_TRUSTED_PROXIES: %w", err)
+	}
+	return Options{DB: pool, GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, GraphQLMaxBytes: cfg.GraphQLMaxBytes,
+		GraphQLMaxFields: cfg.GraphQLMaxFields, RequestTimeout: cfg.RequestTimeout, TrustedProxies: proxies}, nil
 }
 
 // defaultRequestTimeout is CLIENTELE_REQUEST_TIMEOUT's default.

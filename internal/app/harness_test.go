@@ -99,12 +99,11 @@ func newInstance(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	followed := make(chan struct{})
 	go func() { defer close(followed); svc.FollowRevocations(follow) }()
 	t.Cleanup(func() { stop(); <-followed })
-	proxies, err := config.ParseCIDRs(cfg.TrustedProxies)
+	opts, err := app.OptionsFrom(cfg, d.SQL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := app.New(svc, log, app.Options{DB: d.SQL(), GraphQLMaxComplexity: cfg.GraphQLMaxComplexity, RequestTimeout: cfg.RequestTimeout,
-		TrustedProxies: proxies})
+	e, err := app.New(svc, log, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
