@@ -44,7 +44,7 @@ func graphql(t *testing.T, url, token, query string, vars map[string]any, op str
 }
 
 // graphqlVia is graphql through client.
-func graphqlVia(t *testing.T, client *http.Client, url, token, query string, vars map[string]any, op string, path ...string) result {
+func graphqlVia(t testing.TB, client *http.Client, url, token, query string, vars map[string]any, op string, path ...string) result {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(b))

@@ -33,7 +33,7 @@ const (
 
 // env is a real server on a real database, with both API clients.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	db    *db.DB
 	svc   *service.Service
@@ -41,6 +41,7 @@ type env struct {
 	admin string // a super administrator's access token
 	logs  *syncBuffer
 	http  *http.Client // the GraphQL face's client; nil: http.DefaultClient
+	app   http.Handler // the server's handler, for benchmarks that leave the network out
 }
 
 // syncBuffer collects the server's log lines.
@@ -61,7 +62,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
+func newEnv(t testing.TB, d *db.DB, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	en := newInstance(t, d, mutate...)
 	if _, err := en.svc.CreateSuperAdmin(context.Background(), adminEmail, adminPassword, "Root"); err != nil {
@@ -77,7 +78,7 @@ func newEnv(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 
 // newInstance is a server on d, following the revocations of the others as in production,
 // without an admin of its own: another instance of newEnv's.
-func newInstance(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
+func newInstance(t testing.TB, d *db.DB, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
@@ -113,7 +114,7 @@ func newInstance(t *testing.T, d *db.DB, mutate ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: srv.URL, db: d, svc: svc, rest: rest, logs: logs}
+	return &env{t: t, url: srv.URL, db: d, svc: svc, rest: rest, logs: logs, app: e}
 }
 
 // settle waits for the work the server does after answering (a reset's email), as the person
@@ -205,7 +206,7 @@ func bearer(token string) api.RequestEditorFn {
 
 // restResult decodes a response body: the object on success, the problem on failure. Field
 // `unwrap` picks a nested object (registerCustomer returns {customer}).
-func restResult(t *testing.T, status int, body []byte, err error, unwrap string) result {
+func restResult(t testing.TB, status int, body []byte, err error, unwrap string) result {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("REST call: %v", err)

@@ -135,8 +135,8 @@ func (s *Service) readCustomer(ctx context.Context, id string, withLists bool) (
 		}
 		query, args = "SELECT "+items+" FROM customers c"+join+" WHERE c.id = ?", []any{id}
 	}
-	var rows []checkedRow
-	if err := s.db.Conn(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
+	rows, err := s.checkedRows(ctx, query, args...)
+	if err != nil {
 		return CustomerView{}, dbErr(err, "", "")
 	}
 	if folded {

@@ -157,10 +157,11 @@ func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction 
 	return page, nil
 }
 
-// listSQL is what the customer lists read with database/sql rather than GORM's scanning,
+// listSQL is what the customer lists and reads scan by hand rather than with GORM's Scan,
 // which cost more than the statements' round trips (bench/RESULTS.md).
 type listSQL struct {
 	customer, address, group columns
+	checked                  map[string][]int // the fields of a checkedRow by column
 }
 
 func newListSQL(naming schema.Namer) listSQL {
@@ -168,6 +169,7 @@ func newListSQL(naming schema.Namer) listSQL {
 		customer: columnsOf(&models.Customer{}, naming),
 		address:  columnsOf(&models.Address{}, naming),
 		group:    columnsOf(&models.CustomerGroup{}, naming),
+		checked:  columnsOf(&checkedRow{}, naming).byName(),
 	}
 }
 
@@ -203,6 +205,15 @@ func columnsOf(model any, naming schema.Namer) columns {
 	return c
 }
 
+// byName maps each column to the index of the field it fills.
+func (c columns) byName() map[string][]int {
+	m := make(map[string][]int, len(c.names))
+	for i, n := range c.names {
+		m[n] = c.index[i]
+	}
+	return m
+}
+
 // list is the select list of the columns of table alias, each named prefix+column.
 func (c columns) list(alias, prefix string) string {
 	items := make([]string, len(c.names))
@@ -228,18 +239,49 @@ func (c columns) dests(dst []any, model any) []any {
 // nullableDests is dests for a model read through a LEFT JOIN: a NULL leaves the field zero.
 func (c columns) nullableDests(dst []any, model any) []any {
 	for _, d := range c.dests(nil, model) {
-		switch d := d.(type) {
-		case *string:
-			dst = append(dst, orZero[string]{d})
-		case *int:
-			dst = append(dst, orZero[int]{d})
-		case *time.Time:
-			dst = append(dst, orZero[time.Time]{d})
-		default: // pointers and scanners take NULL themselves
-			dst = append(dst, d)
-		}
+		dst = append(dst, orZeroDest(d))
 	}
 	return dst
+}
+
+// orZeroDest is the scan destination d (a pointer to a field) that NULL leaves zero.
+func orZeroDest(d any) any {
+	switch d := d.(type) {
+	case *string:
+		return orZero[string]{d}
+	case *int:
+		return orZero[int]{d}
+	case *bool:
+		return orZero[bool]{d}
+	case *time.Time:
+		return orZero[time.Time]{d}
+	default: // pointers and scanners take NULL themselves
+		return d
+	}
+}
+
+// scanRows reads every row of rows into a T, each column into the field that fields (from
+// columns.byName) names for it, as GORM's Scan does without its reflection on every value;
+// a NULL leaves the field zero and a column without a field is dropped. It closes rows.
+func scanRows[T any](rows *sql.Rows, fields map[string][]int) ([]T, error) {
+	names, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	var row T
+	v := reflect.ValueOf(&row).Elem()
+	dests := make([]any, len(names))
+	for i, n := range names {
+		if ix, ok := fields[n]; ok {
+			dests[i] = orZeroDest(v.FieldByIndex(ix).Addr().Interface())
+		} else {
+			dests[i] = new(any)
+		}
+	}
+	var out []T
+	err = eachRow(rows, dests, func() { row = *new(T) }, func() { out = append(out, row) })
+	return out, err
 }
 
 // orZero scans a nullable column into a field that cannot be nil.

@@ -382,6 +382,15 @@ type checkedRow struct {
 	Lists    customerLists   `gorm:"embedded"`
 }
 
+// checkedRows runs a caller check's statement.
+func (s *Service) checkedRows(ctx context.Context, query string, args ...any) ([]checkedRow, error) {
+	rows, err := s.db.Conn(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	return scanRows[checkedRow](rows, s.lists.checked)
+}
+
 // checkedState is what the rows of a caller check say of the token's subject, whatever the token.
 func checkedState(rows []checkedRow) revocation.State {
 	if len(rows) == 0 {
@@ -444,8 +453,7 @@ func (s *Service) principal(ctx context.Context, kind auth.Kind, c auth.Claims) 
 	if kind == auth.Customer {
 		columns += ", t.*"
 	}
-	var rows []checkedRow
-	err = s.db.Conn(ctx).Raw("SELECT "+columns+" FROM "+from+" WHERE t.id = ?", c.ID, c.Session, c.Subject).Scan(&rows).Error
+	rows, err := s.checkedRows(ctx, "SELECT "+columns+" FROM "+from+" WHERE t.id = ?", c.ID, c.Session, c.Subject)
 	if err != nil {
 		return auth.Principal{}, dbErr(err, "", "")
 	}
