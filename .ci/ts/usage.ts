@@ -9,6 +9,7 @@ import type { components, operations, paths } from "./schema";
 type Customer = components["schemas"]["Customer"];
 type ErrorCode = components["schemas"]["ErrorCode"];
 type Problem = components["schemas"]["Problem"];
+type UpdateMeInput = components["schemas"]["UpdateMeInput"];
 
 const password = "correct horse battery staple";
 
@@ -66,11 +67,14 @@ export async function run(baseUrl: string): Promise<void> {
 	const etag = me.response.headers.get("ETag");
 	expect(etag === `"${me.data.version}"`, `ETag "${me.data.version}"`, etag);
 
-	// updateMe as a JSON merge patch: null clears middleName, a nullable field.
+	// updateMe as a JSON merge patch: null clears middleName, a nullable field. The body is
+	// declared with its type so that tsc also refuses a key UpdateMeInput does not name (an
+	// inline body is not checked for extra keys); the server would answer 400.
+	const patch: UpdateMeInput = { middleName: null, phone: "+44 20 7946 0958" };
 	const patched = await client.PATCH("/v1/me", {
 		params: { header: { "If-Match": etag } },
 		headers: { ...auth, "Content-Type": "application/merge-patch+json" },
-		body: { middleName: null, phone: "+44 20 7946 0958" },
+		body: patch,
 	});
 	expect(patched.data !== undefined, "200 from updateMe", patched.error);
 	const cleared: string | null = patched.data.middleName;
