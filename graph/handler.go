@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -53,8 +54,7 @@ func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...g
 		regions += len(c.Regions)
 	}
 	h.Use(complexityLimit{es: newSized(es, len(countries), regions), limit: limits.MaxComplexity})
-	h.AroundFields(stopWhenDone)
-	h.AroundFields(refuseNulls)
+	h.Use(rootFieldGuard{mutationArgs: mutationArgs(es.Schema())})
 	for _, ext := range exts {
 		h.Use(ext)
 	}
@@ -63,11 +63,35 @@ func NewHandler(svc *service.Service, log *slog.Logger, limits Limits, exts ...g
 	return loaders.Middleware(svc, h)
 }
 
-// stopWhenDone resolves no more fields once the request's context is done (the client went
-// away or the request deadline passed): gqlgen itself would go on to the end.
-func stopWhenDone(ctx context.Context, next graphql.Resolver) (any, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or ran out of time.")
+// rootFieldGuard runs before each root field: none resolves once the request's context is
+// done (the client went away or the deadline passed; gqlgen itself would go on to the end, and
+// the fields below read the database with that context, which fails them), and a mutation given
+// null where its input cannot be cleared is refused (refuseNulls). It works on root fields, not
+// every field: an interceptor of every field costs every field of every answer.
+type rootFieldGuard struct {
+	mutationArgs map[string][]reflect.Type
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.RootFieldInterceptor
+} = rootFieldGuard{}
+
+func (rootFieldGuard) ExtensionName() string                   { return "RootFieldGuard" }
+func (rootFieldGuard) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (g rootFieldGuard) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	field := graphql.GetRootFieldContext(ctx).Field
+	err := ctx.Err()
+	if err != nil {
+		err = apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or ran out of time.")
+	} else if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
+		err = refuseNulls(ctx, field, g.mutationArgs[field.Name])
+	}
+	if err != nil {
+		// On the field's path, as an error of its resolver would be.
+		graphql.AddError(graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: field}), err)
+		return graphql.Null
 	}
 	return next(ctx)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/clientele/clientele/graph/generated"
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/service"
 )
@@ -20,18 +21,15 @@ import (
 // say it (every optional input field is nullable), and gqlgen turns null and absent into the
 // same nil; what can be cleared is what the resolvers read as graphql.Omittable[*T] (absent,
 // null or a value). Lists and JSON objects, omittable or not, are replaced whole and take no
-// null, as in REST.
-func refuseNulls(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Object != "Mutation" || !fc.IsResolver {
-		return next(ctx)
-	}
+// null, as in REST. field is a root field of a mutation, and args the Go types its resolver
+// takes its arguments as (mutationArgs).
+func refuseNulls(ctx context.Context, field graphql.CollectedField, args []reflect.Type) error {
 	vars := graphql.GetOperationContext(ctx).Variables
 	var f apperr.Fields
-	for _, arg := range fc.Field.Arguments {
-		typed, ok := fc.Args[arg.Name]
-		if !ok {
-			continue
+	for _, arg := range field.Arguments {
+		i := slices.IndexFunc(field.Definition.Arguments, func(d *ast.ArgumentDefinition) bool { return d.Name == arg.Name })
+		if i < 0 || i >= len(args) {
+			continue // not in the schema: validation has refused it already
 		}
 		// A null argument is GraphQL's "no value" (lockCustomer's until): the rule is for
 		// the fields of input objects, the merge patches.
@@ -44,12 +42,32 @@ func refuseNulls(ctx context.Context, next graphql.Resolver) (any, error) {
 		if _, isObject := v.(map[string]any); isObject {
 			path = ""
 		}
-		checkNulls(&f, v, reflect.TypeOf(typed), path)
+		checkNulls(&f, v, args[i], path)
 	}
-	if err := f.Err(); err != nil {
-		return nil, err
+	return f.Err()
+}
+
+// mutationArgs are the Go types the mutation resolvers take their arguments as, in the order
+// of the schema's arguments, by field name. gqlgen names a resolver method after its field,
+// changing only the case, and passes the arguments after the context in the schema's order.
+func mutationArgs(schema *ast.Schema) map[string][]reflect.Type {
+	methods := map[string]reflect.Method{}
+	resolver := reflect.TypeFor[generated.MutationResolver]()
+	for i := range resolver.NumMethod() {
+		m := resolver.Method(i)
+		methods[strings.ToLower(m.Name)] = m
 	}
-	return next(ctx)
+	out := map[string][]reflect.Type{}
+	for _, field := range schema.Mutation.Fields {
+		m, ok := methods[strings.ToLower(field.Name)]
+		if !ok || m.Type.NumIn() != len(field.Arguments)+1 {
+			panic("graph: no resolver method takes the arguments of mutation " + field.Name) // fails every test
+		}
+		for i := range field.Arguments {
+			out[field.Name] = append(out[field.Name], m.Type.In(i+1))
+		}
+	}
+	return out
 }
 
 // plain is an argument's value as JSON-like data (objects, lists, nil for null, any non-nil

@@ -28,7 +28,13 @@ func (o JSONObject) Value() (driver.Value, error) {
 	return marshalText(o)
 }
 
-func (o *JSONObject) Scan(src any) error { return scanJSON(src, o) }
+func (o *JSONObject) Scan(src any) error {
+	if isText(src, "{}") {
+		*o = JSONObject{}
+		return nil
+	}
+	return scanJSON(src, o)
+}
 
 func (a Attributes) Value() (driver.Value, error) {
 	if a == nil {
@@ -37,7 +43,13 @@ func (a Attributes) Value() (driver.Value, error) {
 	return marshalText(a)
 }
 
-func (a *Attributes) Scan(src any) error { return scanJSON(src, a) }
+func (a *Attributes) Scan(src any) error {
+	if isText(src, "[]") {
+		*a = Attributes{}
+		return nil
+	}
+	return scanJSON(src, a)
+}
 
 func (l StringList) Value() (driver.Value, error) {
 	if l == nil {
@@ -46,11 +58,29 @@ func (l StringList) Value() (driver.Value, error) {
 	return marshalText(l)
 }
 
-func (l *StringList) Scan(src any) error { return scanJSON(src, l) }
+func (l *StringList) Scan(src any) error {
+	if isText(src, "[]") {
+		*l = StringList{}
+		return nil
+	}
+	return scanJSON(src, l)
+}
 
 func marshalText(v any) (driver.Value, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// isText tells whether src, a column's value, is text: an empty value as Value writes it,
+// the usual case, which needs no decoding.
+func isText(src any, text string) bool {
+	switch v := src.(type) {
+	case []byte:
+		return string(v) == text
+	case string:
+		return v == text
+	}
+	return false
 }
 
 func scanJSON(src, dst any) error {

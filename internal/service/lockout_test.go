@@ -46,7 +46,6 @@ func ipRow(t *testing.T, d *db.DB, subjectType, id, ip string) models.LoginFailu
 
 func TestLockoutIsPerClientIP(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		const lockFor = time.Second
 		f := lockFixture(t, d, lockFor)
 		ada := f.register("ada@example.com")
@@ -115,7 +114,6 @@ func TestLockoutIsPerClientIP(t *testing.T) {
 
 func TestLockoutForgetsOldFailures(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		const window = 300 * time.Millisecond
 		f := lockFixture(t, d, window)
 		f.register("ada@example.com")
@@ -133,7 +131,6 @@ func TestLockoutForgetsOldFailures(t *testing.T) {
 
 func TestUnlockCustomerLiftsIPLockouts(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := lockFixture(t, d, time.Hour)
 		ada := f.register("ada@example.com")
 		for range 3 {
@@ -158,7 +155,6 @@ func TestUnlockCustomerLiftsIPLockouts(t *testing.T) {
 
 func TestAdminLockoutIsPerClientIP(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := lockFixture(t, d, time.Hour)
 		// A stranger guessing the super administrator's password locks out only the stranger.
 		for range 3 {
@@ -181,7 +177,6 @@ func TestAdminLockoutIsPerClientIP(t *testing.T) {
 // the guesser's IP out like failed sign-ins do, and does not lock out the owner.
 func TestChangeMyPasswordCountsAsSignIn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := lockFixture(t, d, time.Hour)
 		f.register("ada@example.com")
 		_, p := f.signIn("ada@example.com", goodPassword)
@@ -214,7 +209,6 @@ func TestChangeMyPasswordCountsAsSignIn(t *testing.T) {
 // the lockout begins exactly at the threshold.
 func TestConcurrentFailuresCountExactly(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		const parallel = 32
 		f := newSessFixture(t, d, func(c *config.Config) {
 			c.LockoutThreshold, c.LockoutDuration = parallel, time.Hour
@@ -251,7 +245,6 @@ func TestConcurrentFailuresCountExactly(t *testing.T) {
 // even with the right one, so a stolen access token cannot guess the password without limit.
 func TestEmailChangeAndErasureCountAsSignIn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := lockFixture(t, d, time.Hour)
 		f.register("ada@example.com")
 		_, p := f.signIn("ada@example.com", goodPassword)

@@ -131,7 +131,6 @@ func sessPtr[T any](v T) *T { return &v }
 
 func TestSignInFailuresLookAlike(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		noPass := must[models.Customer](t)(f.s.CreateCustomer(f.ctx, f.admin, service.CreateCustomerInput{Profile: registerInput("nopass@example.com").Profile}))
@@ -169,7 +168,6 @@ func TestSignInFailuresLookAlike(t *testing.T) {
 
 func TestInactiveCustomerSignIn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		ada := f.register("ada@example.com")
 		before, _ := f.signIn("ada@example.com", goodPassword)
@@ -194,7 +192,6 @@ func TestInactiveCustomerSignIn(t *testing.T) {
 
 func TestRefreshRotation(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		start := time.Now()
@@ -249,7 +246,6 @@ func TestRefreshRotation(t *testing.T) {
 
 func TestConcurrentRefreshSpendsTokenOnce(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		tok, _ := f.signIn("ada@example.com", goodPassword)
@@ -282,7 +278,6 @@ func TestConcurrentRefreshSpendsTokenOnce(t *testing.T) {
 
 func TestRefreshTokenExpires(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d, func(c *config.Config) { c.RefreshTokenTTL = 500 * time.Millisecond })
 		f.register("ada@example.com")
 		tok, _ := f.signIn("ada@example.com", goodPassword)
@@ -295,7 +290,6 @@ func TestRefreshTokenExpires(t *testing.T) {
 
 func TestRevokeCustomerToken(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		a, pa := f.signIn("ada@example.com", goodPassword)
@@ -329,7 +323,6 @@ func TestRevokeCustomerToken(t *testing.T) {
 
 func TestChangeMyPassword(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		old, p := f.signIn("ada@example.com", goodPassword)
@@ -377,7 +370,6 @@ func TestChangeMyPassword(t *testing.T) {
 
 func TestAdminEmailChangeSignsCustomerOut(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		ada := f.register("ada@example.com")
 		tok, _ := f.signIn("ada@example.com", goodPassword)
@@ -396,7 +388,6 @@ func TestAdminEmailChangeSignsCustomerOut(t *testing.T) {
 
 func TestCustomerAndAdminTokensAreSeparate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		ada := f.register("ada@example.com")
 		_, cp := f.signIn("ada@example.com", goodPassword)
@@ -434,7 +425,6 @@ func TestCustomerAndAdminTokensAreSeparate(t *testing.T) {
 // knew it partly, or not at all, would, and checks Authenticate refuses all but the genuine.
 func TestForgedAccessTokens(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		const secret = "test-secret-0123456789-0123456789-abcdef"
 		f := newSessFixture(t, d, func(c *config.Config) { c.JWTSecret = secret })
 		ada := f.customer(f.register("ada@example.com").ID)
@@ -500,7 +490,6 @@ func TestForgedAccessTokens(t *testing.T) {
 // kept in the database, so every instance over it accepts the others' tokens.
 func TestGeneratedSecretIsShared(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		tok, _ := f.signIn("ada@example.com", goodPassword)
@@ -517,7 +506,6 @@ func TestGeneratedSecretIsShared(t *testing.T) {
 
 func TestRestrictedAdmin(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		// The roles are changed in the database directly, not through the service, so no
 		// feed row tells memory: every request consults the database.
 		f := newSessFixture(t, d, func(c *config.Config) { c.RevocationSync = 0 })
@@ -588,7 +576,6 @@ func TestRestrictedAdmin(t *testing.T) {
 
 func TestSuperAdminSignIn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		tok := must[service.Token](t)(f.s.GenerateAdminToken(f.ctx, auth.Principal{}, "  ROOT@Example.com", goodPassword))
 		p := f.authOK(tok.AccessToken)
@@ -638,7 +625,6 @@ func TestSuperAdminSignIn(t *testing.T) {
 // Signing out a session ends every access token it issued, also those from before a refresh.
 func TestRevokeEndsTokensIssuedBeforeARefresh(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
 		f := newSessFixture(t, d)
 		f.register("ada@example.com")
 		first, _ := f.signIn("ada@example.com", goodPassword)

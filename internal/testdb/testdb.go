@@ -20,11 +20,16 @@ import (
 const EnvMySQL = "CLIENTELE_TEST_MYSQL_URL"
 
 // Each runs fn as a subtest once per available database: "sqlite", and "mysql" when
-// CLIENTELE_TEST_MYSQL_URL is set.
+// CLIENTELE_TEST_MYSQL_URL is set. The subtests run in parallel, with each other and with the
+// package's other parallel tests, once the calling test has returned: fn must not share
+// anything with its siblings, and the caller must not look at what they did.
 func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
 	for _, dialect := range Dialects() {
-		t.Run(dialect, func(t *testing.T) { fn(t, New(t, dialect)) })
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			fn(t, New(t, dialect))
+		})
 	}
 }
 
