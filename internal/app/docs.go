@@ -1,9 +1,14 @@
 package app
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -19,11 +24,48 @@ import (
 //go:embed graphiql/*.html graphiql/*.js graphiql/*.css
 var graphiqlFiles embed.FS
 
-// docsCSP keeps the documentation pages to this origin: a stray CDN reference fails in the
-// browser instead of quietly working. Swagger UI's page starts from an inline script and both
-// UIs set inline styles; images and fonts may be data: URLs.
-const docsCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+// docsCSP keeps a documentation page to this origin: a stray CDN reference fails in the
+// browser instead of quietly working. The only inline scripts that run are the page's own,
+// named by hash (inlineScripts); both UIs set inline styles (React's style attributes, which
+// hashes cannot name), and images and fonts may be data: URLs.
+func docsCSP(page []byte) string {
+	return "default-src 'self'; script-src 'self'" + inlineScripts(page) + "; style-src 'self' 'unsafe-inline'; " +
+		"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+}
+
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// inlineScripts lists the hashes of page's inline scripts as CSP sources, each after a space.
+func inlineScripts(page []byte) string {
+	var sources strings.Builder
+	for _, m := range inlineScript.FindAllSubmatch(page, -1) {
+		sum := sha256.Sum256(m[1])
+		sources.WriteString(" 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
+	}
+	return sources.String()
+}
+
+// pageOf is the body h answers GET path with.
+func pageOf(h http.Handler, path string) []byte {
+	var w bodyRecorder
+	h.ServeHTTP(&w, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Header: http.Header{}})
+	return w.body.Bytes()
+}
+
+// bodyRecorder is the http.ResponseWriter of pageOf.
+type bodyRecorder struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (r *bodyRecorder) Header() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	return r.header
+}
+func (r *bodyRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *bodyRecorder) WriteHeader(int)             {}
 
 // registerDocs serves the human-facing documentation:
 //
@@ -42,19 +84,25 @@ func registerDocs(e *echo.Echo, gql echo.HandlerFunc) error {
 			"persistAuthorization": "true",
 		},
 	})
-	docs := echo.WrapHandler(withCSP(swagger))
+	docs := echo.WrapHandler(withCSP(swagger, docsCSP(pageOf(swagger, "/docs"))))
 	e.GET("/docs", docs)
 	e.GET("/docs/*", docs)
+	// Swagger UI's icon, for the pages that name none (GraphiQL's): browsers ask for it.
+	e.GET("/favicon.ico", echo.WrapHandler(cacheFor(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = "/docs/favicon-32x32.png"
+		swagger.ServeHTTP(w, r)
+	}))))
 
 	page, err := graphiqlFiles.ReadFile("graphiql/index.html")
 	if err != nil {
 		return err
 	}
+	pageCSP := docsCSP(page)
 	e.GET("/graphql", func(c echo.Context) error {
 		if !strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMETextHTML) {
 			return gql(c)
 		}
-		c.Response().Header().Set("Content-Security-Policy", docsCSP)
+		c.Response().Header().Set("Content-Security-Policy", pageCSP)
 		return c.HTMLBlob(http.StatusOK, page)
 	})
 	assets, err := fs.Sub(graphiqlFiles, "graphiql")
@@ -71,9 +119,9 @@ func registerDocs(e *echo.Echo, gql echo.HandlerFunc) error {
 	return nil
 }
 
-func withCSP(h http.Handler) http.Handler {
+func withCSP(h http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", docsCSP)
+		w.Header().Set("Content-Security-Policy", csp)
 		h.ServeHTTP(w, r)
 	})
 }

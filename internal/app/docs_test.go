@@ -25,8 +25,9 @@ func sameOriginPage(t *testing.T, e *env, path string, accept ...string) string 
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
-		t.Errorf("GET %s: Content-Security-Policy = %q", path, csp)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") ||
+		!strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "'unsafe-inline'; style-src") {
+		t.Errorf("GET %s: Content-Security-Policy = %q (inline scripts must be named by hash)", path, csp)
 	}
 	refs := assetRefs.FindAllStringSubmatch(page, -1)
 	if len(refs) < 3 {
@@ -80,6 +81,14 @@ func TestServedDocs(t *testing.T) {
 		// POST still runs queries.
 		r := graphql(t, e.url, "", `{ countries { code } }`, nil, "countries")
 		r.ok(t)
+	})
+
+	t.Run("favicon", func(t *testing.T) {
+		// GraphiQL's page names no icon, so browsers ask for /favicon.ico.
+		resp, body := do(t, "GET", e.url+"/favicon.ico", "", "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(body, "\x89PNG") {
+			t.Errorf("GET /favicon.ico: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
 	})
 
 	t.Run("schema", func(t *testing.T) {
@@ -248,6 +257,10 @@ func TestDocsRenderInChromium(t *testing.T) {
 		}
 		if strings.Contains(dom, "Failed to load API definition") {
 			t.Errorf("Swagger UI could not load /openapi.json")
+		}
+		// Descriptions are Markdown, but the servers dropdown shows its text as written.
+		if lines := grepLines(dom, "`"); lines != "" {
+			t.Errorf("/docs shows raw backticks:\n%.1000s", lines)
 		}
 	})
 
