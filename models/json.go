@@ -28,13 +28,7 @@ func (o JSONObject) Value() (driver.Value, error) {
 	return marshalText(o)
 }
 
-func (o *JSONObject) Scan(src any) error {
-	if isText(src, "{}") {
-		*o = JSONObject{}
-		return nil
-	}
-	return scanJSON(src, o)
-}
+func (o *JSONObject) Scan(src any) error { return scanJSON(src, o, "{}", JSONObject{}) }
 
 func (a Attributes) Value() (driver.Value, error) {
 	if a == nil {
@@ -43,13 +37,7 @@ func (a Attributes) Value() (driver.Value, error) {
 	return marshalText(a)
 }
 
-func (a *Attributes) Scan(src any) error {
-	if isText(src, "[]") {
-		*a = Attributes{}
-		return nil
-	}
-	return scanJSON(src, a)
-}
+func (a *Attributes) Scan(src any) error { return scanJSON(src, a, "[]", Attributes{}) }
 
 func (l StringList) Value() (driver.Value, error) {
 	if l == nil {
@@ -58,40 +46,30 @@ func (l StringList) Value() (driver.Value, error) {
 	return marshalText(l)
 }
 
-func (l *StringList) Scan(src any) error {
-	if isText(src, "[]") {
-		*l = StringList{}
-		return nil
-	}
-	return scanJSON(src, l)
-}
+func (l *StringList) Scan(src any) error { return scanJSON(src, l, "[]", StringList{}) }
 
 func marshalText(v any) (driver.Value, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
 
-// isText tells whether src, a column's value, is text: an empty value as Value writes it,
-// the usual case, which needs no decoding.
-func isText(src any, text string) bool {
-	switch v := src.(type) {
-	case []byte:
-		return string(v) == text
-	case string:
-		return v == text
-	}
-	return false
-}
-
-func scanJSON(src, dst any) error {
+// scanJSON decodes src, a column's JSON text, into dst. The text of an empty value as Value
+// writes it (emptyText, for empty), the usual case, needs no decoding.
+func scanJSON[T any](src any, dst *T, emptyText string, empty T) error {
+	var text []byte
 	switch v := src.(type) {
 	case nil:
 		return nil
 	case []byte:
-		return json.Unmarshal(v, dst)
+		text = v
 	case string:
-		return json.Unmarshal([]byte(v), dst)
+		text = []byte(v)
 	default:
 		return fmt.Errorf("cannot scan %T into JSON", src)
 	}
+	if string(text) == emptyText {
+		*dst = empty
+		return nil
+	}
+	return json.Unmarshal(text, dst)
 }
