@@ -29,6 +29,7 @@ type Loaders struct {
 	// TeamUsers are teams' users, read with one service call per company.
 	TeamUsers *dataloadgen.Loader[Team, []service.CompanyUserView]
 
+	svc *service.Service
 	// countGroups is set when the query asks for the customerCount of customers' groups.
 	countGroups atomic.Bool
 }
@@ -40,6 +41,7 @@ const wait = 2 * time.Millisecond
 // New returns fresh loaders over svc.
 func New(svc *service.Service) *Loaders {
 	l := &Loaders{
+		svc:              svc,
 		Addresses:        dataloadgen.NewMappedLoader(svc.AddressesOf, dataloadgen.WithWait(wait)),
 		GroupCounts:      dataloadgen.NewMappedLoader(svc.GroupCustomerCounts, dataloadgen.WithWait(wait)),
 		Memberships:      dataloadgen.NewMappedLoader(svc.MembershipsOf, dataloadgen.WithWait(wait)),
@@ -48,36 +50,40 @@ func New(svc *service.Service) *Loaders {
 			return teamUsers(ctx, svc, teams)
 		}, dataloadgen.WithWait(wait)),
 	}
-	// When the query asks for it, loading customers' groups also counts those groups' members,
-	// so a page's groups cost two statements however their customerCount resolvers are
-	// scheduled. Counting is costly (it reads every membership of the groups), so only then.
 	l.Groups = dataloadgen.NewMappedLoader(func(ctx context.Context, customerIDs []string) (map[string][]models.CustomerGroup, error) {
-		groups, err := svc.GroupsOf(ctx, customerIDs)
-		if err != nil || !l.countGroups.Load() {
-			return groups, err
-		}
-		var ids []string
-		seen := map[string]bool{}
-		for _, gs := range groups {
-			for _, g := range gs {
-				if !seen[g.ID] {
-					seen[g.ID] = true
-					ids = append(ids, g.ID)
-				}
-			}
-		}
-		if len(ids) > 0 {
-			counts, err := svc.GroupCustomerCounts(ctx, ids)
-			if err != nil {
-				return nil, err
-			}
-			for _, id := range ids {
-				l.GroupCounts.Prime(id, counts[id])
-			}
-		}
-		return groups, nil
+		return l.groupsOf(ctx, customerIDs)
 	}, dataloadgen.WithWait(wait))
 	return l
+}
+
+// groupsOf reads customers' groups. When the query asks for it, it also counts those groups'
+// members, so a page's groups cost two statements however their customerCount resolvers are
+// scheduled. Counting is costly (it reads every membership of the groups), so only then.
+func (l *Loaders) groupsOf(ctx context.Context, customerIDs []string) (map[string][]models.CustomerGroup, error) {
+	groups, err := l.svc.GroupsOf(ctx, customerIDs)
+	if err != nil || !l.countGroups.Load() {
+		return groups, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, gs := range groups {
+		for _, g := range gs {
+			if !seen[g.ID] {
+				seen[g.ID] = true
+				ids = append(ids, g.ID)
+			}
+		}
+	}
+	if len(ids) > 0 {
+		counts, err := l.svc.GroupCustomerCounts(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			l.GroupCounts.Prime(id, counts[id])
+		}
+	}
+	return groups, nil
 }
 
 // PrefetchCustomers queues a page's customers into the loaders their selected fields use,
@@ -89,7 +95,13 @@ func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []string, selected 
 	}
 	if selected("groups") {
 		l.countGroups.Store(selected("groups.customerCount"))
-		l.Groups.LoadAllThunk(ctx, ids)
+		// Read now and primed, as a page's address books are: the resolvers then wait for no
+		// batch window. After an error their loads read again, and report it on their fields.
+		if groups, err := l.groupsOf(ctx, ids); err == nil {
+			for id, gs := range groups {
+				l.Groups.Prime(id, gs)
+			}
+		}
 	}
 	if selected("companyMemberships") {
 		l.Memberships.LoadAllThunk(ctx, ids)
