@@ -1,13 +1,12 @@
 package app
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"io/fs"
 	"net/http"
-	"net/url"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 
@@ -47,25 +46,10 @@ func inlineScripts(page []byte) string {
 
 // pageOf is the body h answers GET path with.
 func pageOf(h http.Handler, path string) []byte {
-	var w bodyRecorder
-	h.ServeHTTP(&w, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Header: http.Header{}})
-	return w.body.Bytes()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec.Body.Bytes()
 }
-
-// bodyRecorder is the http.ResponseWriter of pageOf.
-type bodyRecorder struct {
-	header http.Header
-	body   bytes.Buffer
-}
-
-func (r *bodyRecorder) Header() http.Header {
-	if r.header == nil {
-		r.header = http.Header{}
-	}
-	return r.header
-}
-func (r *bodyRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-func (r *bodyRecorder) WriteHeader(int)             {}
 
 // registerDocs serves the human-facing documentation:
 //
