@@ -75,7 +75,7 @@ func (r *queryResolver) Admins(ctx context.Context, first *int, after *string) (
 		return nil, err
 	}
 	return &model.AdminConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *service.AdminView) model.AdminEdge { return model.AdminEdge{Cursor: c, Node: n} })}, nil
+		Edges: edges(ctx, page, func(c string, n *service.AdminView) model.AdminEdge { return model.AdminEdge{Cursor: c, Node: n} })}, nil
 }
 
 // Admin is the resolver for the admin field.
@@ -92,7 +92,7 @@ func (r *queryResolver) Roles(ctx context.Context, first *int, after *string) (*
 		return nil, err
 	}
 	return &model.RoleConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *service.RoleView) model.RoleEdge { return model.RoleEdge{Cursor: c, Node: n} })}, nil
+		Edges: edges(ctx, page, func(c string, n *service.RoleView) model.RoleEdge { return model.RoleEdge{Cursor: c, Node: n} })}, nil
 }
 
 // Role is the resolver for the role field.

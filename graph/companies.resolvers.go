@@ -60,7 +60,7 @@ func (r *companyResolver) Users(ctx context.Context, obj *models.Company, first 
 	}
 	prefetchUserCustomers(ctx, r.svc, page.Items, nodeSelects(ctx))
 	return &model.CompanyUserConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *service.CompanyUserView) model.CompanyUserEdge {
+		Edges: edges(ctx, page, func(c string, n *service.CompanyUserView) model.CompanyUserEdge {
 			return model.CompanyUserEdge{Cursor: c, Node: n}
 		})}, nil
 }
@@ -257,7 +257,7 @@ func (r *queryResolver) Companies(ctx context.Context, first *int, after *string
 	}
 	prefetchCompanies(ctx, page.Items, nodeSelects(ctx))
 	return &model.CompanyConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *models.Company) model.CompanyEdge { return model.CompanyEdge{Cursor: c, Node: n} })}, nil
+		Edges: edges(ctx, page, func(c string, n *models.Company) model.CompanyEdge { return model.CompanyEdge{Cursor: c, Node: n} })}, nil
 }
 
 // Company is the resolver for the company field.

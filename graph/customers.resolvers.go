@@ -57,7 +57,12 @@ func (r *customerResolver) DefaultShippingAddress(ctx context.Context, obj *mode
 
 // Groups is the resolver for the groups field.
 func (r *customerResolver) Groups(ctx context.Context, obj *models.Customer) ([]models.CustomerGroup, error) {
-	return loaders.For(ctx).Groups.Load(ctx, obj.ID)
+	l := loaders.For(ctx)
+	groups, err := l.Groups.Load(ctx, obj.ID)
+	if err == nil {
+		l.PrefetchGroupCounts(ctx, groups, func(field string) bool { return selects(ctx, field) })
+	}
+	return groups, err
 }
 
 // CompanyMemberships is the resolver for the companyMemberships field.

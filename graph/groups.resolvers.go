@@ -60,13 +60,9 @@ func (r *queryResolver) CustomerGroups(ctx context.Context, first *int, after *s
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(page.Items))
-	for i := range page.Items {
-		ids[i] = page.Items[i].ID
-	}
-	loaders.For(ctx).PrefetchGroupCounts(ctx, ids, nodeSelects(ctx))
+	loaders.For(ctx).PrefetchGroupCounts(ctx, page.Items, nodeSelects(ctx))
 	return &model.CustomerGroupConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *models.CustomerGroup) model.CustomerGroupEdge {
+		Edges: edges(ctx, page, func(c string, n *models.CustomerGroup) model.CustomerGroupEdge {
 			return model.CustomerGroupEdge{Cursor: c, Node: n}
 		})}, nil
 }

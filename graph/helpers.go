@@ -33,27 +33,36 @@ func selects(ctx context.Context, field string) bool {
 func nodeSelects(ctx context.Context) func(field string) bool {
 	opCtx := graphql.GetOperationContext(ctx)
 	fields := map[string]bool{}
-	addNode := func(sel ast.SelectionSet) {
-		for _, n := range graphql.CollectFields(opCtx, sel, nil) {
-			fields[n.Name] = true
-			for _, child := range graphql.CollectFields(opCtx, n.Selections, nil) {
-				fields[n.Name+"."+child.Name] = true
-			}
-		}
-	}
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		switch f.Name {
 		case "nodes":
-			addNode(f.Selections)
+			addFields(opCtx, f.Selections, fields)
 		case "edges":
 			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
 				if e.Name == "node" {
-					addNode(e.Selections)
+					addFields(opCtx, e.Selections, fields)
 				}
 			}
 		}
 	}
 	return func(field string) bool { return fields[field] }
+}
+
+// objectSelects is nodeSelects for the object the resolving field returns.
+func objectSelects(ctx context.Context) func(field string) bool {
+	fields := map[string]bool{}
+	addFields(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections, fields)
+	return func(field string) bool { return fields[field] }
+}
+
+// addFields adds the fields sel selects to fields, with their children as "field.child".
+func addFields(opCtx *graphql.OperationContext, sel ast.SelectionSet, fields map[string]bool) {
+	for _, n := range graphql.CollectFields(opCtx, sel, nil) {
+		fields[n.Name] = true
+		for _, child := range graphql.CollectFields(opCtx, n.Selections, nil) {
+			fields[n.Name+"."+child.Name] = true
+		}
+	}
 }
 
 // customerSort turns a GraphQL order into the service's sort key (the REST `sort` value).
@@ -96,8 +105,9 @@ func pageArgs(ctx context.Context, first *int, after *string) service.PageArgs {
 // after a cursor the service accepted has a previous page (see PageInfo.hasPreviousPage).
 func pageInfo[T any](args service.PageArgs, page service.Page[T]) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: page.NextCursor != "", HasPreviousPage: args.Cursor != ""}
-	if n := len(page.Cursors); n > 0 {
-		info.StartCursor, info.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
+	if n := len(page.Items); n > 0 {
+		start, end := page.Cursor(0), page.Cursor(n-1)
+		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return info
 }
@@ -113,7 +123,7 @@ func (r *Resolver) customerConnection(ctx context.Context, first *int, after *st
 		var views service.Page[service.CustomerView]
 		views, err = r.svc.ListCustomersWithAddresses(ctx, auth.From(ctx), f, sort, args)
 		l.PrimeAddresses(views.Items)
-		page = service.Page[models.Customer]{Items: make([]models.Customer, len(views.Items)), NextCursor: views.NextCursor, Total: views.Total, Cursors: views.Cursors}
+		page = service.Page[models.Customer]{Items: make([]models.Customer, len(views.Items)), NextCursor: views.NextCursor, Total: views.Total, Cursor: views.Cursor}
 		for i := range views.Items {
 			page.Items[i] = views.Items[i].Customer
 		}
@@ -129,7 +139,7 @@ func (r *Resolver) customerConnection(ctx context.Context, first *int, after *st
 	}
 	l.PrefetchCustomers(ctx, ids, selected)
 	return &model.CustomerConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *models.Customer) model.CustomerEdge { return model.CustomerEdge{Cursor: c, Node: n} })}, nil
+		Edges: edges(ctx, page, func(c string, n *models.Customer) model.CustomerEdge { return model.CustomerEdge{Cursor: c, Node: n} })}, nil
 }
 
 // ptrOrNil is the usual end of a resolver returning one object.
@@ -222,10 +232,14 @@ func orZero[T any](p *T) T {
 }
 
 // edges builds a connection's edges in page order; an empty page has [] edges, never null.
-func edges[N, E any](page service.Page[N], edge func(cursor string, node *N) E) []E {
+// A query that does not select them gets none built: each edge encodes a cursor.
+func edges[N, E any](ctx context.Context, page service.Page[N], edge func(cursor string, node *N) E) []E {
+	if !selects(ctx, "edges") {
+		return nil
+	}
 	out := make([]E, len(page.Items))
 	for i := range page.Items {
-		out[i] = edge(page.Cursors[i], &page.Items[i])
+		out[i] = edge(page.Cursor(i), &page.Items[i])
 	}
 	return out
 }

@@ -75,5 +75,5 @@ func (r *queryResolver) Messages(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	return &model.MessageConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *models.Message) model.MessageEdge { return model.MessageEdge{Cursor: c, Node: n} })}, nil
+		Edges: edges(ctx, page, func(c string, n *models.Message) model.MessageEdge { return model.MessageEdge{Cursor: c, Node: n} })}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/clientele/clientele/graph/generated"
+	"github.com/clientele/clientele/graph/loaders"
 	"github.com/clientele/clientele/graph/model"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/service"
@@ -44,7 +45,7 @@ func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	return &model.AuditEventConnection{Nodes: page.Items, PageInfo: pageInfo(args, page), TotalCount: orZero(page.Total),
-		Edges: edges(page, func(c string, n *models.AuditEvent) model.AuditEventEdge {
+		Edges: edges(ctx, page, func(c string, n *models.AuditEvent) model.AuditEventEdge {
 			return model.AuditEventEdge{Cursor: c, Node: n}
 		})}, nil
 }
@@ -58,6 +59,10 @@ func (r *queryResolver) ExportMe(ctx context.Context) (*service.CustomerExport, 
 // ExportCustomer is the resolver for the exportCustomer field.
 func (r *queryResolver) ExportCustomer(ctx context.Context, id string) (*service.CustomerExport, error) {
 	e, err := r.svc.ExportCustomer(ctx, auth.From(ctx), id)
+	if err == nil {
+		selected := objectSelects(ctx)
+		loaders.For(ctx).PrefetchGroupCounts(ctx, e.Groups, func(field string) bool { return selected("groups." + field) })
+	}
 	return ptrOrNil(e, err)
 }
 

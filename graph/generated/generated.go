@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clientele/clientele/graph/internal/inorder"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -24360,7 +24361,7 @@ func (ec *executionContext) marshalNAddress2githubᚗcomᚋclienteleᚋclientele
 }
 
 func (ec *executionContext) marshalNAddress2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []models.Address) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddress(ctx, sel, v[i])
@@ -24815,7 +24816,7 @@ func (ec *executionContext) marshalNCustomer2githubᚗcomᚋclienteleᚋclientel
 }
 
 func (ec *executionContext) marshalNCustomer2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []models.Customer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomer2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, sel, v[i])
@@ -24879,7 +24880,7 @@ func (ec *executionContext) marshalNCustomerGroup2githubᚗcomᚋclienteleᚋcli
 }
 
 func (ec *executionContext) marshalNCustomerGroup2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomerGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []models.CustomerGroup) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerGroup2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomerGroup(ctx, sel, v[i])
@@ -25557,7 +25558,7 @@ func (ec *executionContext) marshalOAddress2ᚕgithubᚗcomᚋclienteleᚋclient
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddress(ctx, sel, v[i])

@@ -129,11 +129,18 @@ func (l *Loaders) PrefetchCompanies(ctx context.Context, ids []string, selected 
 	}
 }
 
-// PrefetchGroupCounts queues a page of groups into the member-count loader.
-func (l *Loaders) PrefetchGroupCounts(ctx context.Context, ids []string, selected func(field string) bool) {
-	if selected("customerCount") {
-		l.GroupCounts.LoadAllThunk(ctx, ids)
+// PrefetchGroupCounts queues groups into the member-count loader when their customerCount is
+// selected. Lists of groups are marshalled in order (graph/internal/inorder), so whoever returns
+// one calls this first.
+func (l *Loaders) PrefetchGroupCounts(ctx context.Context, groups []models.CustomerGroup, selected func(field string) bool) {
+	if !selected("customerCount") || len(groups) == 0 {
+		return
 	}
+	ids := make([]string, len(groups))
+	for i := range groups {
+		ids[i] = groups[i].ID
+	}
+	l.GroupCounts.LoadAllThunk(ctx, ids)
 }
 
 // PrefetchTeamUsers queues a company's teams into the team-user loader, so that their users

@@ -78,3 +78,58 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 		t.Logf("a page with addresses, groups and memberships costs %d statements", large)
 	})
 }
+
+// TestGroupCountsCostConstantStatements: a customer's groups, and an export's, are marshalled
+// one after another (graph/internal/inorder), so their customerCount fields must be queued as
+// one batch before: a customer in six groups costs the statements of a customer in one.
+func TestGroupCountsCostConstantStatements(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		admin, err := e.svc.Authenticate(ctx, e.admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var groups []string
+		for i := range 6 {
+			g, err := e.svc.CreateCustomerGroup(ctx, admin, service.GroupInput{Name: fmt.Sprintf("Group %d", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			groups = append(groups, g.ID)
+		}
+		customerIn := func(groups []string) string {
+			c, err := e.svc.CreateCustomer(ctx, admin, service.CreateCustomerInput{
+				Profile:  service.Profile{Email: fmt.Sprintf("in%d@example.com", len(groups)), FirstName: "Pat", LastName: "Doe"},
+				GroupIDs: groups,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.ID
+		}
+		inOne, inSix := customerIn(groups[:1]), customerIn(groups)
+		counter := testdb.CountStatements(t, d)
+		for op, query := range map[string]string{
+			"customer":       `query($id: ID!) { customer(id: $id) { groups { name customerCount } } }`,
+			"exportCustomer": `query($id: ID!) { exportCustomer(id: $id) { groups { name customerCount } } }`,
+		} {
+			statements := func(id string, want int) int64 {
+				counter.Reset()
+				got := graphql(t, e.url, e.admin, query, map[string]any{"id": id}, op).ok(t)["groups"].([]any)
+				if len(got) != want {
+					t.Fatalf("%s: %d groups, want %d", op, len(got), want)
+				}
+				for _, g := range got {
+					if n := g.(map[string]any)["customerCount"]; n != 1.0 && n != 2.0 {
+						t.Fatalf("%s: group %v", op, g)
+					}
+				}
+				return counter.N()
+			}
+			if one, six := statements(inOne, 1), statements(inSix, 6); one != six {
+				t.Errorf("%s: a customer in one group costs %d statements, in six %d: customerCount is not batched", op, one, six)
+			}
+		}
+	})
+}

@@ -176,7 +176,7 @@ func (s *Service) ListAdmins(ctx context.Context, actor auth.Principal, args Pag
 			return Page[AdminView]{}, err
 		}
 	}
-	return Page[AdminView]{Items: views, NextCursor: page.NextCursor, Total: page.Total, Cursors: page.Cursors}, nil
+	return Page[AdminView]{Items: views, NextCursor: page.NextCursor, Total: page.Total, Cursor: page.Cursor}, nil
 }
 
 func (s *Service) adminView(ctx context.Context, a models.Admin) (AdminView, error) {

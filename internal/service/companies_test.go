@@ -327,7 +327,7 @@ func TestCompanyUsersPages(t *testing.T) {
 		args := service.PageArgs{Limit: 3, WithTotal: true}
 		for range 3 {
 			page := must[service.Page[service.CompanyUserView]](t)(f.s.ListCompanyUsers(f.ctx, f.owner, f.company.ID, args))
-			if *page.Total != 4 || len(page.Cursors) != len(page.Items) {
+			if *page.Total != 4 || page.Cursor(len(page.Items)-1) == "" {
 				t.Fatalf("page = %+v", page)
 			}
 			for _, u := range page.Items {

@@ -147,7 +147,7 @@ func (s *Service) ListCompanyUsers(ctx context.Context, actor auth.Principal, co
 		return Page[CompanyUserView]{}, err
 	}
 	views, err := s.companyUserViews(ctx, members.Items)
-	return Page[CompanyUserView]{Items: views, NextCursor: members.NextCursor, Total: members.Total, Cursors: members.Cursors}, err
+	return Page[CompanyUserView]{Items: views, NextCursor: members.NextCursor, Total: members.Total, Cursor: members.Cursor}, err
 }
 
 // TeamUsers returns the users of several teams of one company. It is nil, without an error,

@@ -878,13 +878,11 @@ func cut[T any](q customerPage, page *Page[T], customer func(*T) *models.Custome
 		page.Items = page.Items[:q.limit]
 		page.NextCursor = customerCursor(customer(&page.Items[q.limit-1]), q.sort, q.column)
 	}
-	page.Cursors = make([]string, len(page.Items))
-	for i := range page.Items {
-		page.Cursors[i] = customerCursor(customer(&page.Items[i]), q.sort, q.column)
-	}
 	if page.Items == nil {
 		page.Items = []T{}
 	}
+	items := page.Items
+	page.Cursor = func(i int) string { return customerCursor(customer(&items[i]), q.sort, q.column) }
 }
 
 func customerCursor(c *models.Customer, sort, column string) string {

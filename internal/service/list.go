@@ -51,7 +51,9 @@ type Page[T any] struct {
 	Items      []T
 	NextCursor string // empty on the last page
 	Total      *int
-	Cursors    []string // the cursor of each item, for GraphQL edges
+	// Cursor is the cursor of Items[i], for GraphQL edges. It is computed when asked for:
+	// most pages are read for their items alone. Nil on an empty page.
+	Cursor func(i int) string
 }
 
 // cursor is the position after an item: the sort key's value and the id breaking ties.
@@ -150,10 +152,7 @@ func byTime[T any](q *gorm.DB, args PageArgs, column, idColumn, sort, direction 
 		page.NextCursor = cursorOf(&rows[limit-1])
 	}
 	page.Items = rows
-	page.Cursors = make([]string, len(rows))
-	for i := range rows {
-		page.Cursors[i] = cursorOf(&rows[i])
-	}
+	page.Cursor = func(i int) string { return cursorOf(&rows[i]) }
 	return page, nil
 }
 

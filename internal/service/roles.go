@@ -344,8 +344,6 @@ func keysetByName[T any](ctx context.Context, s *Service, args PageArgs, table s
 		page.NextCursor = cursorOf(rows[limit-1])
 	}
 	page.Items = rows
-	for _, r := range rows {
-		page.Cursors = append(page.Cursors, cursorOf(r))
-	}
+	page.Cursor = func(i int) string { return cursorOf(rows[i]) }
 	return page, nil
 }
