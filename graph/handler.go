@@ -84,7 +84,7 @@ func (g rootFieldGuard) InterceptRootField(ctx context.Context, next graphql.Roo
 	field := graphql.GetRootFieldContext(ctx).Field
 	err := ctx.Err()
 	if err != nil {
-		err = apperr.Wrap(apperr.Unavailable, err, "The request was cancelled or ran out of time.")
+		err = apperr.As(err) // UNAVAILABLE, in the words REST uses
 	} else if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
 		err = refuseNulls(ctx, field, g.mutationArgs[field.Name])
 	}
