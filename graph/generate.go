@@ -3,5 +3,5 @@
 package graph
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
-//go:generate go run ./internal/inorder/rewrite generated/generated.go Customer Address CustomerGroup
+//go:generate go run ./internal/execpatch/rewrite generated/generated.go Customer Address CustomerGroup
 //go:generate go run ./internal/writesdl schema.public.graphql

@@ -7,7 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/clientele/clientele/graph/internal/inorder"
+	"github.com/clientele/clientele/graph/internal/execpatch"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -3001,37 +3001,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
-		ec.unmarshalInputAddressInput,
-		ec.unmarshalInputAttributeInput,
-		ec.unmarshalInputAuditEventFilter,
-		ec.unmarshalInputCompanyFilter,
-		ec.unmarshalInputCompanyRegistrationInput,
-		ec.unmarshalInputCreateAdminInput,
-		ec.unmarshalInputCreateCompanyInput,
-		ec.unmarshalInputCreateCompanyRoleInput,
-		ec.unmarshalInputCreateCompanyTeamInput,
-		ec.unmarshalInputCreateCompanyUserInput,
-		ec.unmarshalInputCreateCustomerGroupInput,
-		ec.unmarshalInputCreateCustomerInput,
-		ec.unmarshalInputCreateRoleInput,
-		ec.unmarshalInputCustomerFilter,
-		ec.unmarshalInputCustomerOrder,
-		ec.unmarshalInputGroupMembershipInput,
-		ec.unmarshalInputMessageFilter,
-		ec.unmarshalInputRegionInput,
-		ec.unmarshalInputRegisterCustomerInput,
-		ec.unmarshalInputUpdateAddressInput,
-		ec.unmarshalInputUpdateAdminInput,
-		ec.unmarshalInputUpdateCompanyInput,
-		ec.unmarshalInputUpdateCompanyRoleInput,
-		ec.unmarshalInputUpdateCompanyTeamInput,
-		ec.unmarshalInputUpdateCompanyUserInput,
-		ec.unmarshalInputUpdateCustomerGroupInput,
-		ec.unmarshalInputUpdateCustomerInput,
-		ec.unmarshalInputUpdateMeInput,
-		ec.unmarshalInputUpdateRoleInput,
-	)
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -3041,7 +3010,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			var data graphql.Marshaler
 			if first {
 				first = false
-				ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 				data = ec._Query(ctx, opCtx.Operation.SelectionSet)
 			} else {
 				if atomic.LoadInt32(&ec.PendingDeferred) > 0 {
@@ -3071,7 +3039,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				return nil
 			}
 			first = false
-			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
 			data.MarshalGQL(&buf)
@@ -24361,7 +24328,7 @@ func (ec *executionContext) marshalNAddress2githubᚗcomᚋclienteleᚋclientele
 }
 
 func (ec *executionContext) marshalNAddress2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []models.Address) graphql.Marshaler {
-	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execpatch.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddress(ctx, sel, v[i])
@@ -24816,7 +24783,7 @@ func (ec *executionContext) marshalNCustomer2githubᚗcomᚋclienteleᚋclientel
 }
 
 func (ec *executionContext) marshalNCustomer2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []models.Customer) graphql.Marshaler {
-	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execpatch.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomer2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomer(ctx, sel, v[i])
@@ -24880,7 +24847,7 @@ func (ec *executionContext) marshalNCustomerGroup2githubᚗcomᚋclienteleᚋcli
 }
 
 func (ec *executionContext) marshalNCustomerGroup2ᚕgithubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomerGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []models.CustomerGroup) graphql.Marshaler {
-	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execpatch.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerGroup2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐCustomerGroup(ctx, sel, v[i])
@@ -25558,7 +25525,7 @@ func (ec *executionContext) marshalOAddress2ᚕgithubᚗcomᚋclienteleᚋclient
 	if v == nil {
 		return graphql.Null
 	}
-	ret := inorder.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := execpatch.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2githubᚗcomᚋclienteleᚋclienteleᚋmodelsᚐAddress(ctx, sel, v[i])

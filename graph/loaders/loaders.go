@@ -130,7 +130,7 @@ func (l *Loaders) PrefetchCompanies(ctx context.Context, ids []string, selected 
 }
 
 // PrefetchGroupCounts queues groups into the member-count loader when their customerCount is
-// selected. Lists of groups are marshalled in order (graph/internal/inorder), so whoever returns
+// selected. Lists of groups are marshalled in order (graph/internal/execpatch), so whoever returns
 // one calls this first.
 func (l *Loaders) PrefetchGroupCounts(ctx context.Context, groups []models.CustomerGroup, selected func(field string) bool) {
 	if !selected("customerCount") || len(groups) == 0 {

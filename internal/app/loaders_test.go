@@ -80,7 +80,7 @@ func TestCustomerPageCostsConstantStatements(t *testing.T) {
 }
 
 // TestGroupCountsCostConstantStatements: a customer's groups, and an export's, are marshalled
-// one after another (graph/internal/inorder), so their customerCount fields must be queued as
+// one after another (graph/internal/execpatch), so their customerCount fields must be queued as
 // one batch before: a customer in six groups costs the statements of a customer in one.
 func TestGroupCountsCostConstantStatements(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {

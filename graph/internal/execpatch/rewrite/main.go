@@ -1,15 +1,15 @@
-// Command rewrite makes gqlgen's generated executor marshal the lists of the GraphQL types it
-// names one element after another (package inorder says when that is right). go generate
-// runs it after gqlgen:
+// Command rewrite applies package execpatch to gqlgen's generated executor: no per-request
+// input-unmarshaler map, and the lists of the GraphQL types it names marshalled in order.
+// go generate runs it after gqlgen:
 //
-//	go run ./internal/inorder/rewrite generated/generated.go Customer Address CustomerGroup
+//	go run ./internal/execpatch/rewrite generated/generated.go Customer Address CustomerGroup
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/clientele/clientele/graph/internal/inorder"
+	"github.com/clientele/clientele/graph/internal/execpatch"
 )
 
 func main() {
@@ -23,12 +23,15 @@ func main() {
 	}
 }
 
-func run(file string, types []string) error {
+func run(file string, inOrder []string) error {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	out, err := inorder.Rewrite(src, types)
+	out, err := execpatch.NoUnmarshalerMap(src)
+	if err == nil {
+		out, err = execpatch.InOrder(out, inOrder)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
