@@ -13,7 +13,7 @@ import (
 
 func TestMigrateIsRecordedAndIdempotent(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		// testdb.New has migrated once; a second run must find nothing to do.
+		// testdb.New gives a migrated database (a copy of one); migrating again finds nothing to do.
 		if err := d.Migrate(context.Background()); err != nil {
 			t.Fatalf("second migrate: %v", err)
 		}

@@ -1,12 +1,14 @@
 // Package testdb gives tests fresh, migrated databases: SQLite in a temporary directory
 // always, and a fresh MariaDB/MySQL database when CLIENTELE_TEST_MYSQL_URL is set
-// (mysql://user:pass@host:port/anydb; each test creates and drops its own database).
+// (mysql://user:pass@host:port/anydb; each test creates and drops its own database). Each is a
+// copy of a database migrated once per test process.
 package testdb
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,18 +43,23 @@ func Dialects() []string {
 	return []string{db.SQLite}
 }
 
-// New returns a fresh migrated database of dialect, removed when the test ends.
+// New returns a fresh migrated database of dialect, removed when the test ends: a copy of one
+// migrated once per test process (template.go).
 func New(t testing.TB, dialect string) *db.DB {
 	t.Helper()
 	u := URL(t, dialect)
+	tpl, err := migrated(dialect, u)
+	if err != nil {
+		t.Fatalf("migrate the template %s database: %v", dialect, err)
+	}
+	if err := tpl.copyTo(context.Background(), u); err != nil {
+		t.Fatalf("copy the template %s database: %v", dialect, err)
+	}
 	d, err := db.Open(u)
 	if err != nil {
 		t.Fatalf("open %s: %v", dialect, err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
-	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate %s: %v", dialect, err)
-	}
 	return d
 }
 
@@ -66,27 +73,38 @@ func URL(t testing.TB, dialect string) string {
 	if raw == "" {
 		t.Skip(EnvMySQL + " is not set")
 	}
+	u, drop, err := createDatabase(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", config.MaskURL(raw), err)
+	}
+	t.Cleanup(drop)
+	return u
+}
+
+// createDatabase creates an empty database on the server of the MySQL database at raw, and
+// returns its URL and how to drop it.
+func createDatabase(raw string) (string, func(), error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		t.Fatalf("%s: %v", EnvMySQL, err)
+		return "", nil, err
 	}
 	name := "t_" + randomHex(8)
 	admin, err := db.Open(raw)
 	if err != nil {
-		t.Fatalf("open %s: %v", config.MaskURL(raw), err)
+		return "", nil, err
 	}
 	defer admin.Close()
 	if err := admin.Gorm().Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
-		t.Fatalf("create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() {
 		if d, err := db.Open(raw); err == nil {
 			_ = d.Gorm().Exec("DROP DATABASE IF EXISTS " + name).Error
 			_ = d.Close()
 		}
-	})
+	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
 
 func randomHex(n int) string {
