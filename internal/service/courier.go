@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientele/clientele/internal/apperr"
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/db"
 	"github.com/clientele/clientele/models"
 )
 
@@ -101,9 +102,12 @@ func (s *Service) queueMessage(ctx context.Context, to, template, token string) 
 	}
 	if m.Status == models.MessageStored {
 		// The body carries a live one-time token and the address is personal: both stay in the
-		// outbox (GET /v1/messages) and out of the log.
-		s.log.InfoContext(ctx, "email stored, not sent: CLIENTELE_SMTP_URL is not set",
-			"messageId", m.ID, "template", template)
+		// outbox (GET /v1/messages) and out of the log. Logged once stored for good: a
+		// transaction that rolls back, or is retried, stored nothing.
+		db.AfterCommit(ctx, func() {
+			s.log.InfoContext(ctx, "email stored, not sent: CLIENTELE_SMTP_URL is not set",
+				"messageId", m.ID, "template", template)
+		})
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"mime/quotedprintable"
@@ -301,6 +302,43 @@ func TestStoredMessagesAreLoggedWithoutSecrets(t *testing.T) {
 	s.RunCourier(ctx, time.Millisecond)
 	if ctx.Err() != nil {
 		t.Fatal("RunCourier without CLIENTELE_SMTP_URL did not return at once")
+	}
+}
+
+// TestStoredMessagesAreLoggedOnCommit: a message queued in a transaction that rolls back is
+// neither stored nor logged; one whose transaction commits is logged once.
+func TestStoredMessagesAreLoggedOnCommit(t *testing.T) {
+	d := testdb.New(t, db.SQLite)
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs msgLogBuffer
+	s, err := service.New(context.Background(), d, cfg, slog.New(slog.NewTextHandler(&logs, nil)), service.Options{Argon2: &testArgon2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := func(ctx context.Context) error {
+		return service.QueueMessage(s, ctx, "ada@example.com", service.TemplateVerifyEmail, "token")
+	}
+	rolledBack := d.Tx(context.Background(), func(ctx context.Context) error {
+		if err := queue(ctx); err != nil {
+			return err
+		}
+		return errors.New("a later step failed")
+	})
+	if rolledBack == nil || strings.Contains(logs.String(), "email stored") {
+		t.Fatalf("rolled back (%v), yet logged: %s", rolledBack, logs.String())
+	}
+	if err := d.Tx(context.Background(), queue); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "email stored"); n != 1 {
+		t.Fatalf("one message stored, %d logged: %s", n, logs.String())
+	}
+	var stored int64
+	if err := d.Gorm().Model(&models.Message{}).Where("to_address = ?", "ada@example.com").Count(&stored).Error; err != nil || stored != 1 {
+		t.Fatalf("%d messages stored (%v), want 1", stored, err)
 	}
 }
 
