@@ -52,7 +52,7 @@ type Page[T any] struct {
 	NextCursor string // empty on the last page
 	Total      *int
 	// Cursor is the cursor of Items[i], for GraphQL edges. It is computed when asked for:
-	// most pages are read for their items alone. Nil on an empty page.
+	// most pages are read for their items alone.
 	Cursor func(i int) string
 }
 

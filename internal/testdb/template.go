@@ -14,8 +14,9 @@ import (
 
 // A test's database is a copy of one migrated once per test process, not migrated again:
 // under -race migrating took about 0.4 s a database (SQLite is Go code, instrumented like the
-// rest; MariaDB creates 27 tables one statement at a time), a copy takes a tenth of that. The
-// copy is kept in this process's memory, so nothing is left behind when the process ends.
+// rest; MariaDB creates 27 tables one statement at a time), a copy 16 ms (SQLite) and 80 ms
+// (MariaDB). The template is kept in this process's memory, so nothing is left behind when
+// the process ends.
 type template struct {
 	once sync.Once
 	err  error
@@ -57,7 +58,7 @@ func (tpl *template) copyTo(ctx context.Context, url string) error {
 		return err
 	}
 	defer d.Close()
-	// One connection: foreign key checks are off for this session only.
+	// One connection, closed after: foreign key checks are off for this session only.
 	conn, err := d.SQL().Conn(ctx)
 	if err != nil {
 		return err
@@ -84,8 +85,7 @@ func (tpl *template) copyTo(ctx context.Context, url string) error {
 			return fmt.Errorf("fill %s: %w", t.name, err)
 		}
 	}
-	_, err = conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 1")
-	return err
+	return nil
 }
 
 // migrateSQLite migrates a database in a temporary directory and returns its file.
@@ -147,6 +147,7 @@ func migrateMySQL(like string) ([]tableCopy, error) {
 	return tables, nil
 }
 
+// readRows reads table's column names, and its rows as the driver gives them.
 func readRows(ctx context.Context, conn *sql.DB, table string) ([]string, [][]any, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT * FROM `"+table+"`")
 	if err != nil {

@@ -16,7 +16,7 @@
 //
 // No input-unmarshaler map (NoUnmarshalerMap). Every request built a map from each input type
 // to its unmarshaler by reflection, for graphql.UnmarshalInputFromContext, which nothing here
-// calls (TestNothingReadsTheUnmarshalerMap); it was 3-4% of a one-customer read.
+// calls (TestNothingReadsTheUnmarshalerMap): a twelfth of a one-customer read's allocations.
 package execpatch
 
 import (
@@ -92,8 +92,7 @@ func InOrder(src []byte, types []string) ([]byte, error) {
 	return format.Source(out)
 }
 
-// The per-request map, from its construction to its blank line, and where it is put on the
-// context.
+// The per-request map's construction, and where it is put on the context.
 var (
 	unmarshalerMap     = regexp.MustCompile(`(?s)\n\tinputUnmarshalMap := graphql\.BuildUnmarshalerMap\(\n.*?\n\t\)\n`)
 	withUnmarshalerMap = regexp.MustCompile(`\n\t*ctx = graphql\.WithUnmarshalerMap\(ctx, inputUnmarshalMap\)\n`)
