@@ -118,8 +118,9 @@ func TestAdminExternalID(t *testing.T) {
 }
 
 // Sending an invitation again revokes the earlier one. An invitation is sent again when the
-// invitee's email changes (updateAdmin for staff, updateCompanyUser for customers); changing
-// the email back shows the earlier token is revoked, not only addressed elsewhere.
+// invitee's email changes (updateAdmin for staff, updateCustomer and updateCompanyUser for
+// customers); changing the email back shows the earlier token is revoked, not only addressed
+// elsewhere.
 func TestResentInvitationRevokesTheEarlierOne(t *testing.T) {
 	eachEnv(t, func(t *testing.T, e *env) {
 		eachStaffFace(t, e, func(t *testing.T, face staffFace) {
@@ -157,6 +158,19 @@ func TestResentInvitationRevokesTheEarlierOne(t *testing.T) {
 				f.AcceptInvitation(stale, goodPassword, goodPassword).fails(t, "VALIDATION_FAILED", "token")
 			}
 			f.Me(f.AcceptInvitation(third, goodPassword, goodPassword).ok(t)["token"].(string)).ok(t)
+
+			invited, corrected := f.Name()+"-resent-typo@example.con", f.Name()+"-resent-typo@example.com"
+			cid := f.CreateCustomer(root, api.CreateCustomerInput{Email: invited, FirstName: "Ty", LastName: "Po"}).ok(t)["id"].(string)
+			first = mailedToken(t, f, root, invited, "INVITATION")
+			f.UpdateCustomer(root, cid, map[string]any{"email": corrected}).ok(t)
+			second = mailedToken(t, f, root, corrected, "INVITATION")
+			f.AcceptInvitation(first, goodPassword, goodPassword).fails(t, "VALIDATION_FAILED", "token")
+			f.Me(f.AcceptInvitation(second, goodPassword, goodPassword).ok(t)["token"].(string)).ok(t)
+			// Once the customer has a password, an email change sends no invitation.
+			f.UpdateCustomer(root, cid, map[string]any{"email": invited}).ok(t)
+			if n := len(f.Messages(root, invited, "INVITATION").ok(t)["items"].([]any)); n != 1 {
+				t.Fatalf("%d invitations to %s, want the one sent before the password was set", n, invited)
+			}
 		})
 	})
 }

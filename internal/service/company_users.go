@@ -457,15 +457,8 @@ func (s *Service) UpdateCompanyUser(ctx context.Context, actor auth.Principal, c
 		}
 		if p.Email != nil || p.FirstName != nil || p.LastName != nil || p.Phone.Set {
 			patch := CustomerPatch{Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone}
-			c, err := s.updateCustomer(ctx, actor, id, patch, nil)
-			if err != nil {
+			if _, err := s.updateCustomer(ctx, actor, id, patch, nil); err != nil {
 				return err
-			}
-			// The invitation went to the old address and works only there: send a new one.
-			if c.Email != before.Customer.Email && !c.HasAccount() {
-				if err := s.sendInvitation(ctx, &c); err != nil {
-					return err
-				}
 			}
 		}
 		if changes := diff(companyUserSnapshot(&before.CompanyUser), companyUserSnapshot(&m)); len(changes) > 0 {

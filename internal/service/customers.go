@@ -444,6 +444,13 @@ func (s *Service) updateCustomer(ctx context.Context, actor auth.Principal, id s
 				return err
 			}
 		}
+		// An invited customer's invitation went to the old address and works only there: send
+		// a new one (updateCustomer by staff, updateCompanyUser by the company).
+		if emailChanged && !c.HasAccount() {
+			if err := s.sendInvitation(ctx, &c); err != nil {
+				return err
+			}
+		}
 		out = c
 		return s.audit(ctx, actor, "customer.updated", "customer", c.ID, changes)
 	})
