@@ -4,7 +4,6 @@ package app
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -92,11 +91,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*echo.Echo, erro
 	e.POST("/graphql", gql)
 	e.OPTIONS("/graphql", gql)
 
-	spec, err := openAPI()
-	if err != nil {
-		return nil, err
-	}
-	specJSON, err := json.Marshal(spec)
+	specJSON, err := openAPIJSON()
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -82,6 +83,16 @@ var openAPI = sync.OnceValues(func() (*openapi3.T, error) {
 		return nil, fmt.Errorf("read openapi.yaml: %w", err)
 	}
 	return spec, nil
+})
+
+// openAPIJSON is openapi.yaml as JSON (/openapi.json), encoded once per process: it took as
+// long as parsing it.
+var openAPIJSON = sync.OnceValues(func() ([]byte, error) {
+	spec, err := openAPI()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(spec)
 })
 
 // restOperations maps echo's routes to operationIds.
