@@ -272,16 +272,8 @@ func TestCourierRetriesThenFails(t *testing.T) {
 // TestStoredMessagesAreLoggedWithoutSecrets: without SMTP a message is STORED and logged by
 // recipient and template only.
 func TestStoredMessagesAreLoggedWithoutSecrets(t *testing.T) {
-	d := testdb.New(t, db.SQLite)
-	cfg, err := config.Load(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs msgLogBuffer
-	s, err := service.New(context.Background(), d, cfg, slog.New(slog.NewTextHandler(&logs, nil)), service.Options{Argon2: &testArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, s := serviceLoggingTo(t, &logs)
 	ada := must[service.Registration](t)(s.Register(context.Background(), auth.Principal{}, registerInput("ada@example.com"))).Customer
 	m := msgRow(t, d, ada.Email, service.TemplateVerifyEmail)
 	if m.Status != models.MessageStored || m.NextAttemptAt != nil {
@@ -308,16 +300,8 @@ func TestStoredMessagesAreLoggedWithoutSecrets(t *testing.T) {
 // TestStoredMessagesAreLoggedOnCommit: a message queued in a transaction that rolls back is
 // neither stored nor logged; one whose transaction commits is logged once.
 func TestStoredMessagesAreLoggedOnCommit(t *testing.T) {
-	d := testdb.New(t, db.SQLite)
-	cfg, err := config.Load(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs msgLogBuffer
-	s, err := service.New(context.Background(), d, cfg, slog.New(slog.NewTextHandler(&logs, nil)), service.Options{Argon2: &testArgon2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, s := serviceLoggingTo(t, &logs)
 	queue := func(ctx context.Context) error {
 		return service.QueueMessage(s, ctx, "ada@example.com", service.TemplateVerifyEmail, "token")
 	}
@@ -340,6 +324,21 @@ func TestStoredMessagesAreLoggedOnCommit(t *testing.T) {
 	if err := d.Gorm().Model(&models.Message{}).Where("to_address = ?", "ada@example.com").Count(&stored).Error; err != nil || stored != 1 {
 		t.Fatalf("%d messages stored (%v), want 1", stored, err)
 	}
+}
+
+// serviceLoggingTo is a service without SMTP on a fresh SQLite database, logging to logs.
+func serviceLoggingTo(t *testing.T, logs *msgLogBuffer) (*db.DB, *service.Service) {
+	t.Helper()
+	d := testdb.New(t, db.SQLite)
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := service.New(context.Background(), d, cfg, slog.New(slog.NewTextHandler(logs, nil)), service.Options{Argon2: &testArgon2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, s
 }
 
 type msgLogBuffer struct {
